@@ -1,0 +1,95 @@
+import { DATASETS, type EventKind, type LogLevel } from './schema/common.js';
+import type { EventByKind } from './schema/kinds.js';
+import { uuidv7 } from './ids.js';
+
+/** The service an event comes from (ECS `service.*`). */
+export interface ServiceInfo {
+  name: string;
+  version?: string;
+  environment?: string;
+}
+
+/** What builders fill in on every event. */
+export interface BuildOptions {
+  /** `service.*` of every event built. */
+  service?: ServiceInfo;
+  /** Clock in Unix milliseconds. @default Date.now */
+  now?: () => number;
+}
+
+type EventFieldsInput = Partial<EventByKind[EventKind]['event']>;
+
+/** What a caller gives a builder: the event without the fields the builder fills in. */
+export type EventInput<K extends EventKind> = Omit<EventByKind[K], '@timestamp' | 'event' | 'log'> & {
+  '@timestamp'?: string;
+  event?: EventFieldsInput & (K extends 'performance' ? { duration: number } : unknown);
+  log?: { level?: LogLevel; logger?: string };
+};
+
+const DEFAULTS: Record<EventKind, { kind: string; category: string[]; type: string[] }> = {
+  transaction: { kind: 'event', category: ['web'], type: ['info'] },
+  error: { kind: 'event', category: ['web'], type: ['error'] },
+  user_behavior: { kind: 'event', category: ['web', 'session'], type: ['info'] },
+  performance: { kind: 'metric', category: ['web'], type: ['info'] },
+  fraud: { kind: 'alert', category: ['intrusion_detection'], type: ['indicator'] },
+};
+
+function defaultLevel(kind: EventKind, input: Record<string, unknown>): LogLevel {
+  const shop = input.shop as Record<string, Record<string, unknown> | undefined> | undefined;
+  switch (kind) {
+    case 'error': {
+      const status = (input.http as { response?: { status_code?: number } } | undefined)?.response?.status_code;
+      return status !== undefined && status < 500 ? 'warn' : 'error';
+    }
+    case 'transaction': {
+      const status = shop?.transaction?.status;
+      return status === 'failed' || status === 'declined' ? 'warn' : 'info';
+    }
+    case 'fraud':
+      return shop?.fraud?.decision === 'block' ? 'error' : 'warn';
+    default:
+      return 'info';
+  }
+}
+
+/**
+ * Builds an event of `kind`: fills `@timestamp`, a time-ordered `event.id` (UUIDv7), `event.dataset`,
+ * ECS `event.kind/category/type`, a level that fits the content, and `service.*` from the options.
+ * Fields the caller gives win. The result is not validated here: the pipeline validates.
+ */
+export function createEvent<K extends EventKind>(kind: K, input: EventInput<K>, options: BuildOptions = {}): EventByKind[K] {
+  const now = (options.now ?? Date.now)();
+  const defaults = DEFAULTS[kind];
+  const raw = input as unknown as Record<string, unknown> & { event?: EventFieldsInput; log?: { level?: LogLevel } };
+  const event = {
+    ...raw,
+    '@timestamp': raw['@timestamp'] ?? new Date(now).toISOString(),
+    event: {
+      kind: defaults.kind,
+      category: defaults.category,
+      type: defaults.type,
+      ...raw.event,
+      id: raw.event?.id ?? uuidv7(now),
+      dataset: DATASETS[kind],
+    },
+    log: { ...raw.log, level: raw.log?.level ?? defaultLevel(kind, raw) },
+  } as Record<string, unknown>;
+  if (options.service && raw.service === undefined) event.service = { ...options.service };
+  return event as unknown as EventByKind[K];
+}
+
+/** Builds a transaction event (order, payment, refund). */
+export const transaction = (input: EventInput<'transaction'>, options?: BuildOptions) => createEvent('transaction', input, options);
+/** Builds an application error event. */
+export const error = (input: EventInput<'error'>, options?: BuildOptions) => createEvent('error', input, options);
+/** Builds a user behaviour event. */
+export const userBehavior = (input: EventInput<'user_behavior'>, options?: BuildOptions) => createEvent('user_behavior', input, options);
+/** Builds a performance event (`event.duration` in nanoseconds is required). */
+export const performance = (input: EventInput<'performance'>, options?: BuildOptions) => createEvent('performance', input, options);
+/** Builds a fraud event. */
+export const fraud = (input: EventInput<'fraud'>, options?: BuildOptions) => createEvent('fraud', input, options);
+
+/** Converts milliseconds (as `performance.now()` differences) to the nanoseconds of `event.duration`. */
+export function msToNs(ms: number): number {
+  return Math.max(0, Math.round(ms * 1e6));
+}

@@ -1,0 +1,60 @@
+export {
+  EVENT_KINDS,
+  DATASETS,
+  LOG_LEVELS,
+  LogLevelSchema,
+  TimestampSchema,
+  EventIdSchema,
+  IdSchema,
+  CurrencySchema,
+  CountrySchema,
+  DecimalStringSchema,
+  MoneySchema,
+  EventFieldsSchema,
+  EnvelopeBaseSchema,
+  currencyExponent,
+  decimalToMinor,
+  minorToDecimal,
+  completeMoney,
+} from './schema/common.js';
+export type { EventKind, Dataset, LogLevel, Money } from './schema/common.js';
+export {
+  CardSchema,
+  TRANSACTION_TYPES,
+  TRANSACTION_STATUSES,
+  TransactionShopSchema,
+  ERROR_KINDS,
+  ErrorShopSchema,
+  USER_ACTIONS,
+  UserBehaviorShopSchema,
+  PERFORMANCE_KINDS,
+  PerformanceShopSchema,
+  RISK_LEVELS,
+  FRAUD_DECISIONS,
+  FraudReasonSchema,
+  FraudShopSchema,
+  TransactionEventSchema,
+  ErrorEventSchema,
+  UserBehaviorEventSchema,
+  PerformanceEventSchema,
+  FraudEventSchema,
+  ShoplogEventSchema,
+  KIND_SCHEMAS,
+} from './schema/kinds.js';
+export type {
+  TransactionEvent,
+  ErrorEvent,
+  UserBehaviorEvent,
+  PerformanceEvent,
+  FraudEvent,
+  ShoplogEvent,
+  FraudReason,
+  EventByKind,
+} from './schema/kinds.js';
+export { uuidv7, randomHex } from './ids.js';
+export { validate, kindOfDataset, formatPath, toIssues } from './validate.js';
+export type { ValidationIssue, ValidationResult } from './validate.js';
+export { eventJsonSchema } from './json-schema.js';
+export type { JsonSchema } from './json-schema.js';
+export { createEvent, transaction, error, userBehavior, performance, fraud, msToNs } from './builders.js';
+export type { BuildOptions, EventInput, ServiceInfo } from './builders.js';

@@ -1,0 +1,56 @@
+import type { z } from 'zod';
+import { DATASETS, type EventKind } from './schema/common.js';
+import { KIND_SCHEMAS, type ShoplogEvent } from './schema/kinds.js';
+
+/** One problem with an input, with the dotted path of the field (e.g. `shop.amount.currency`). */
+export interface ValidationIssue {
+  path: string;
+  message: string;
+}
+
+/** The result of `validate()`: the event, or the list of issues. */
+export type ValidationResult = { ok: true; event: ShoplogEvent } | { ok: false; issues: ValidationIssue[] };
+
+const KIND_BY_DATASET = new Map<string, EventKind>(
+  (Object.entries(DATASETS) as [EventKind, string][]).map(([kind, dataset]) => [dataset, kind]),
+);
+
+/** The kind of an `event.dataset` value, or `undefined` when it is not a Shoplog dataset. */
+export function kindOfDataset(dataset: unknown): EventKind | undefined {
+  return typeof dataset === 'string' ? KIND_BY_DATASET.get(dataset) : undefined;
+}
+
+/** Renders a zod path as a dotted path, with `[i]` for array indexes. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out ? `.${String(part)}` : String(part);
+  }
+  return out || '(root)';
+}
+
+/** Turns zod issues into `{ path, message }` pairs a person can act on. */
+export function toIssues(error: z.ZodError): ValidationIssue[] {
+  return error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
+}
+
+/**
+ * Validates an input against the schema of its `event.dataset`. Never throws: returns the parsed event
+ * (unknown `shop.*` keys rejected, unknown ECS keys kept) or the issues with their paths.
+ */
+export function validate(input: unknown): ValidationResult {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return { ok: false, issues: [{ path: '(root)', message: 'an event must be a JSON object' }] };
+  }
+  const dataset = (input as { event?: { dataset?: unknown } }).event?.dataset;
+  const kind = kindOfDataset(dataset);
+  if (!kind) {
+    const expected = Object.values(DATASETS).join(', ');
+    const message =
+      dataset === undefined ? `is required, one of ${expected}` : `must be one of ${expected}, got ${JSON.stringify(dataset)}`;
+    return { ok: false, issues: [{ path: 'event.dataset', message }] };
+  }
+  const parsed = KIND_SCHEMAS[kind].safeParse(input);
+  return parsed.success ? { ok: true, event: parsed.data as ShoplogEvent } : { ok: false, issues: toIssues(parsed.error) };
+}
