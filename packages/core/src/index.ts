@@ -58,3 +58,4 @@ export { eventJsonSchema } from './json-schema.js';
 export type { JsonSchema } from './json-schema.js';
 export { createEvent, transaction, error, userBehavior, performance, fraud, msToNs } from './builders.js';
 export type { BuildOptions, EventInput, ServiceInfo } from './builders.js';
+export type { PluginContext, ShoplogPlugin } from './plugin.js';
