@@ -19,7 +19,11 @@ if (!name || !available.includes(name)) {
   process.exit(name ? 2 : 0);
 }
 if (!noBuild) {
-  const build = spawnSync('pnpm', ['-s', 'build'], { cwd: join(here, '..'), stdio: 'inherit', shell: false });
+  // Under `pnpm run`, npm_execpath is pnpm's own entry script.
+  const pnpm = process.env.npm_execpath;
+  const build = pnpm
+    ? spawnSync(process.execPath, [pnpm, '-s', 'build'], { cwd: join(here, '..'), stdio: 'inherit' })
+    : spawnSync('npx', ['-y', 'pnpm@10', '-s', 'build'], { cwd: join(here, '..'), stdio: 'inherit' });
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
 const run = spawnSync(process.execPath, [join(here, `${name}.bench.mjs`), ...rest], { stdio: 'inherit' });
