@@ -72,4 +72,8 @@ export { normalize, createNormalizer } from './normalize/normalize.js';
 export type { NormalizeOptions, Normalizer } from './normalize/normalize.js';
 export { parseTimestamp } from './normalize/timestamp.js';
 export { createShoplog } from './client.js';
+export { createUserAgentEnricher, parseUserAgent } from './enrich/user-agent.js';
+export type { ParsedUserAgent, UserAgentEnricherOptions } from './enrich/user-agent.js';
+export { createIpAnonymizer, anonymizeIp } from './enrich/ip-anonymizer.js';
+export type { IpAnonymizerOptions } from './enrich/ip-anonymizer.js';
 export type { ShoplogClient, ShoplogOptions } from './client.js';
