@@ -59,3 +59,10 @@ export type { JsonSchema } from './json-schema.js';
 export { createEvent, transaction, error, userBehavior, performance, fraud, msToNs } from './builders.js';
 export type { BuildOptions, EventInput, ServiceInfo } from './builders.js';
 export type { PluginContext, ShoplogPlugin } from './plugin.js';
+
+// --- analytics: percentile sketches, latency stats, fraud scoring (branch core-analytics) ---
+export { createSketch, sketchFromJson, SketchJsonSchema } from './sketch/dd-sketch.js';
+export type { PercentileSketch, SketchJson, SketchOptions } from './sketch/dd-sketch.js';
+export { encodeSketch, decodeSketch, encodeSketchBytes, decodeSketchBytes } from './sketch/codec.js';
+export { createRandom } from './fraud/random.js';
+export type { Random } from './fraud/random.js';
