@@ -66,3 +66,19 @@ export type { PercentileSketch, SketchJson, SketchOptions } from './sketch/dd-sk
 export { encodeSketch, decodeSketch, encodeSketchBytes, decodeSketchBytes } from './sketch/codec.js';
 export { createRandom } from './fraud/random.js';
 export type { Random } from './fraud/random.js';
+export {
+  createLatencyStats,
+  mergeLatencySnapshots,
+  latencyKeyOf,
+  recordPerformanceEvent,
+  createLatencyPlugin,
+  OTHER_LATENCY_KEY,
+} from './stats/latency.js';
+export type {
+  LatencyKind,
+  LatencyStats,
+  LatencyStatsOptions,
+  LatencySnapshot,
+  LatencyQuery,
+  LatencyPluginOptions,
+} from './stats/latency.js';
