@@ -69,6 +69,7 @@ export { createRedactor } from './redact/redactor.js';
 export type { Redactor, RedactorOptions } from './redact/redactor.js';
 export { maskCardNumbers, luhnValid, isCardNumber } from './redact/card-numbers.js';
 export { SENSITIVE_KEY_PATTERN, isSensitiveKey } from './redact/sensitive-keys.js';
+export { redactUrl } from './redact/url.js';
 export { normalize, createNormalizer } from './normalize/normalize.js';
 export type { NormalizeOptions, Normalizer } from './normalize/normalize.js';
 export { parseTimestamp } from './normalize/timestamp.js';
