@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseOptions } from '../options.js';
 import { createEvent, type BuildOptions } from '../builders.js';
 import { minorToDecimal } from '../schema/common.js';
 import type { FraudEvent, ShoplogEvent, TransactionEvent } from '../schema/kinds.js';
@@ -69,12 +70,7 @@ const OptionsSchema = z.strictObject({
  * event (through `ctx.emit`). Transactions pass on unchanged; other kinds are untouched.
  */
 export function createFraudPlugin(options: FraudPluginOptions): ShoplogPlugin {
-  const parsed = OptionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new TypeError(`invalid fraud plugin option ${issue.path.join('.') || '(root)'}: ${issue.message}`);
-  }
-  const { scorer, minDecision, onResult, build } = parsed.data;
+  const { scorer, minDecision, onResult, build } = parseOptions('createFraudPlugin', OptionsSchema, options);
   const emitAt = minDecision === 'block' ? 2 : 1;
   let ctx: PluginContext | undefined;
   return {

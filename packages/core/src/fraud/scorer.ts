@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseOptions } from '../options.js';
 import type { FRAUD_DECISIONS, RISK_LEVELS, FraudReason, TransactionEvent } from '../schema/kinds.js';
 import { BUILTIN_FRAUD_RULES, type FraudRulesConfig } from './builtin.js';
 import { fraudInputFromEvent, isTransactionEvent, type FraudInput } from './input.js';
@@ -106,8 +107,9 @@ interface ActiveRule {
   first: number;
 }
 
+// Same message shape as parseOptions, for the per-rule checks that run after it.
 function optionError(path: PropertyKey[], message: string): TypeError {
-  return new TypeError(`invalid fraud scorer option ${path.map(String).join('.') || '(root)'}: ${message}`);
+  return new TypeError(`createFraudScorer: invalid options: ${path.map(String).join('.') || '(root)'}: ${message}`);
 }
 
 /** Resolves the rules config into active rules, validating each rule's parameters with its own schema. */
@@ -175,12 +177,7 @@ const DONE_STATUSES = new Set(['failed', 'declined', 'refunded', 'cancelled']);
  * level follow from the thresholds, and every scored transaction is recorded into the velocity store.
  */
 export function createFraudScorer(options: FraudScorerOptions = {}): FraudScorer {
-  const parsed = OptionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw optionError(issue.path, issue.message);
-  }
-  const opts = parsed.data;
+  const opts = parseOptions('createFraudScorer', OptionsSchema, options);
   const store = opts.store ?? createMemoryVelocityStore();
   const now = opts.now ?? Date.now;
   const { review, block } = opts.thresholds;
