@@ -78,17 +78,20 @@ export function createFraudPlugin(options: FraudPluginOptions): ShoplogPlugin {
     setup(context) {
       ctx = context;
     },
-    async process(event: ShoplogEvent) {
+    process(event: ShoplogEvent) {
       if (event.event.dataset !== 'shoplog.transaction') return event;
       const tx = event as TransactionEvent;
-      const result = await scorer.score(tx);
-      onResult?.(result, tx);
-      if (['allow', 'review', 'block'].indexOf(result.decision) >= emitAt) {
-        const fraud = fraudEventFromResult(result, tx, build);
-        if (ctx) ctx.emit(fraud);
-        else throw new Error('fraud plugin used before setup(): it needs the pipeline context to emit fraud events');
-      }
-      return event;
+      const judged = (result: FraudResult): ShoplogEvent => {
+        onResult?.(result, tx);
+        if (['allow', 'review', 'block'].indexOf(result.decision) >= emitAt) {
+          const fraud = fraudEventFromResult(result, tx, build);
+          if (ctx) ctx.emit(fraud);
+          else throw new Error('fraud plugin used before setup(): it needs the pipeline context to emit fraud events');
+        }
+        return event;
+      };
+      // A synchronous store keeps the pipeline on its synchronous fast path.
+      return scorer.sync ? judged(scorer.scoreSync(tx)) : scorer.score(tx).then(judged);
     },
   };
 }

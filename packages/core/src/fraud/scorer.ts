@@ -61,6 +61,8 @@ export interface FraudScorer {
   scoreSync(transaction: FraudInput | TransactionEvent, context?: Partial<FraudInput>): FraudResult;
   /** Version of the effective rules and thresholds. */
   readonly rulesetVersion: string;
+  /** True when `scoreSync` is available (the velocity store is synchronous). */
+  readonly sync: boolean;
   /** Reason codes of the active rules. */
   readonly ruleCodes: readonly string[];
 }
@@ -269,6 +271,7 @@ export function createFraudScorer(options: FraudScorerOptions = {}): FraudScorer
 
   return {
     rulesetVersion,
+    sync: store.sync,
     ruleCodes: active.map((a) => a.rule.code),
     score: async (transaction, context) => run(transaction, context),
     scoreSync(transaction, context) {
