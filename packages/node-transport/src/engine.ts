@@ -167,8 +167,11 @@ class Engine implements DeliveryEngine {
 
   private async doClose(deadlineMs: number): Promise<void> {
     this.closing = true;
-    // An old spool is replayed on the next start; delivering memory first would break the order.
-    if (this.spool.hasPending) this.spillMemory();
+    // The backend is known to be down: spool now (replayed on the next start) rather than wait out the deadline.
+    if (this.backoff !== undefined && this.failures >= URGENT_ATTEMPTS) {
+      this.spillInFlight();
+      this.spillMemory();
+    }
     let timeout: NodeJS.Timeout | undefined;
     await Promise.race([
       this.flush(),

@@ -3,12 +3,16 @@ import { isMainThread } from 'node:worker_threads';
 import { createShipper, type ShipperOptions } from './shipper.js';
 import type { LogRecord } from './record.js';
 import type { Transform } from 'node:stream';
+import { constants as osConstants } from 'node:os';
 
 /**
  * Options of the pino transport. In a worker (`pino.transport({ target: '@shoplog/node-transport/pino', options })`)
  * they cross a thread boundary, so only plain data works there: no `sink`, `plugins`, `mapRecord` or `onError`.
  */
 export type PinoTransportOptions = ShipperOptions;
+
+/** Default `closeDeadlineMs` inside pino's worker. */
+const WORKER_CLOSE_DEADLINE_MS = 1000;
 
 /**
  * The pino transport: parses pino's lines, maps each record (level, msg, time, err, pino-http req/res, bindings)
@@ -18,7 +22,12 @@ export type PinoTransportOptions = ShipperOptions;
  */
 export default function shoplogPino(options: PinoTransportOptions): Transform {
   // In pino's worker the parent owns the process lifecycle and ends our stream on exit; hooks there would be wrong.
-  const shipper = createShipper({ ...options, exitHooks: options.exitHooks ?? isMainThread });
+  // pino's `end()` blocks the app's main thread until our close is done: keep that short there (the rest is spooled).
+  const shipper = createShipper({
+    ...options,
+    exitHooks: options.exitHooks ?? isMainThread,
+    closeDeadlineMs: options.closeDeadlineMs ?? (isMainThread ? undefined : WORKER_CLOSE_DEADLINE_MS),
+  });
   return build(
     (source) => {
       source.on('data', (record: LogRecord) => shipper.write(record));
@@ -32,3 +41,14 @@ export default function shoplogPino(options: PinoTransportOptions): Transform {
 }
 
 export { shoplogPino };
+
+/**
+ * Turns SIGTERM / SIGINT into a normal `process.exit()`, so pino's exit handler ends the worker transport and our
+ * `close` drains (or spools) before the process goes: Node's default for these signals skips every exit handler.
+ * Call it once in the main thread when you use the worker transport and nothing else handles the signals.
+ */
+export function exitOnSignals(signals: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT']): void {
+  for (const signal of signals) {
+    process.once(signal, () => process.exit(128 + (osConstants.signals[signal] ?? 0)));
+  }
+}

@@ -49,6 +49,8 @@ export interface Shipper {
   readonly engine: DeliveryEngine;
 }
 
+const ID_PATHS = ['event.id', 'trace.id', 'span.id', 'transaction.id', 'http.request.id'];
+
 function sinkOf(options: ShipperOptions): Sink {
   if (options.sink) return options.sink;
   if (options.http) return createHttpSink(options.http);
@@ -70,7 +72,10 @@ export function createShipper(options: ShipperOptions): Shipper {
       return event;
     },
   };
-  const stages: ShoplogPlugin[] = [...(redact === false ? [] : [createRedactor(redact)]), ...plugins, exporter];
+  // Ids are never secrets, and a masked `event.id` would break idempotent delivery: the card-number masker can
+  // match a run of digits inside a UUID.
+  const redactor = redact === false ? undefined : createRedactor({ ...redact, allow: [...ID_PATHS, ...(redact?.allow ?? [])] });
+  const stages: ShoplogPlugin[] = [...(redactor ? [redactor] : []), ...plugins, exporter];
   const pipeline: Pipeline = createPipeline({
     plugins: stages,
     onError(error, info) {
