@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDeliveryEngine, createHttpSink, type DeliveryEngine, type DeliveryEngineOptions } from '../src/index.js';
-import { startBulkServer, type BulkServer } from './fixtures/bulk-server.js';
+import { startBulkServer } from './fixtures/bulk-server.js';
 import { makeEvents, tempDir } from './fixtures/events.js';
 
 const cleanup: (() => Promise<void>)[] = [];
