@@ -14,7 +14,7 @@ const NAMED_LEVELS: Record<string, LogLevel> = {
 const SEVERITY: Record<LogLevel, number> = { trace: 0, debug: 1, info: 2, warn: 3, error: 4, fatal: 5 };
 
 /** Logger bookkeeping fields that are not event data. */
-const LOGGER_FIELDS = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'v', 'timestamp', 'message', 'err', 'error', 'stack', 'req', 'res', 'responseTime', 'splat']);
+const LOGGER_FIELDS = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'v', 'timestamp', 'message', 'err', 'error', 'stack', 'req', 'res', 'responseTime', 'splat', 'service']);
 
 /** The Shoplog level of a pino level number or a winston / syslog level name. */
 export function toLevel(level: unknown): LogLevel {
@@ -97,6 +97,7 @@ function httpOf(record: LogRecord) {
  * - a plain line with an error (`err`, `error`, winston `stack`) or at level error/fatal is an error event;
  * - a plain pino-http line (`req`/`res` with `responseTime`) is an HTTP performance event, or an error event for 5xx;
  * - any other plain line has no Shoplog kind and maps to `undefined` (counted as `unmapped`).
+ * A string `service` (pino `base`, winston `defaultMeta`) becomes `service.name`; other extra fields become `labels`.
  */
 export const mapRecord: RecordMapper = (record) => {
   const ev = record.event as { dataset?: unknown } | undefined;
@@ -110,6 +111,8 @@ export const mapRecord: RecordMapper = (record) => {
   };
   const labels = labelsOf(record);
   if (labels) base.labels = labels;
+  // `service: 'name'` (pino `base`, winston `defaultMeta`) is the ECS `service.name`.
+  if (typeof record.service === 'string') base.service = { name: record.service };
   const http = httpOf(record);
   const err = errorOf(record);
   if (err || SEVERITY[level] >= SEVERITY.error || (http?.status ?? 0) >= 500) {
@@ -138,5 +141,6 @@ function typedEvent(record: LogRecord): Record<string, unknown> {
     out[key] = record[key];
   }
   if (out.message === undefined && typeof record.msg === 'string') out.message = record.msg;
+  if (typeof out.service === 'string') out.service = { name: out.service };
   return out;
 }

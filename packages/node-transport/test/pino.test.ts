@@ -106,7 +106,7 @@ describe('pino transport as a main-thread destination', () => {
     expect(err.message).toBe('checkout failed');
     expect(err.error?.type).toBe('Error');
     expect(err.error?.stack_trace).toContain('declined');
-    expect(err.labels?.service).toBe('shop-api');
+    expect(err.service?.name).toBe('shop-api');
     const text = JSON.stringify(err);
     expect(text).not.toContain('hunter2');
     expect(text).not.toContain('4111 1111 1111 1111');
