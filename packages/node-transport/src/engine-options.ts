@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { FsyncPolicy } from './spool.js';
-import type { Sink } from './sink.js';
+import type { ShoplogEvent } from '@shoplog/core';
+import type { DeliveryMetrics } from './metrics.js';
+import type { ItemIssue, Sink } from './sink.js';
 
 /** What to do with a new event when the byte-bounded queue is full. */
 export type OverflowPolicy = 'spool' | 'drop-oldest' | 'drop-newest';
@@ -75,4 +77,26 @@ export function parseOptions<S extends z.ZodType>(schema: S, input: unknown, wha
   const issue = parsed.error.issues[0];
   const path = issue?.path.join('.') || '(options)';
   throw new TypeError(`${what}: invalid option \`${path}\`: ${issue?.message ?? 'invalid'}`);
+}
+
+/** Options of `DeliveryEngine.close()`. */
+export interface CloseOptions {
+  /** Milliseconds to keep delivering; what is left is then spooled. @default the engine's `closeDeadlineMs` */
+  deadlineMs?: number;
+}
+
+/** The delivery engine: a byte-bounded queue, batching, retries, spool, dead letters and metrics. */
+export interface DeliveryEngine {
+  /** Serialises the event once and queues it. Never throws; returns `false` when it was dropped. */
+  enqueue(event: ShoplogEvent): boolean;
+  /** Resolves when everything enqueued before the call is delivered, dead-lettered or spooled. */
+  flush(): Promise<void>;
+  /** Drains (or spools at the deadline), then releases every handle. Idempotent. */
+  close(options?: CloseOptions): Promise<void>;
+  /** Writes everything not yet delivered to the spool, synchronously (the `exit` path). */
+  spoolNow(): void;
+  /** Records an input that can never be delivered in `dead-letter.ndjson`, with the reason and issues. */
+  deadLetter(input: unknown, reason: string, issues?: ItemIssue[]): void;
+  /** A snapshot of the delivery metrics. */
+  metrics(): DeliveryMetrics;
 }

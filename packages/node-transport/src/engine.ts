@@ -1,31 +1,17 @@
 import type { ShoplogEvent } from '@shoplog/core';
-import { DeliveryEngineOptionsSchema, parseOptions, type DeliveryEngineOptions, type ResolvedEngineOptions } from './engine-options.js';
+import {
+  DeliveryEngineOptionsSchema,
+  parseOptions,
+  type CloseOptions,
+  type DeliveryEngine,
+  type DeliveryEngineOptions,
+  type ResolvedEngineOptions,
+} from './engine-options.js';
 import { registerExitHooks } from './exit-hooks.js';
+import { ByteQueue } from './byte-queue.js';
 import { Counters, type DeliveryMetrics } from './metrics.js';
 import { DeliveryError, type ItemFailure, type ItemIssue, type QueuedEntry, type SendOutcome, type Sink } from './sink.js';
 import { Spool, type SpoolChunk } from './spool.js';
-
-/** Options of `DeliveryEngine.close()`. */
-export interface CloseOptions {
-  /** Milliseconds to keep delivering; what is left is then spooled. @default the engine's `closeDeadlineMs` */
-  deadlineMs?: number;
-}
-
-/** The delivery engine: a byte-bounded queue, batching, retries, spool, dead letters and metrics. */
-export interface DeliveryEngine {
-  /** Serialises the event once and queues it. Never throws; returns `false` when it was dropped. */
-  enqueue(event: ShoplogEvent): boolean;
-  /** Resolves when everything enqueued before the call is delivered, dead-lettered or spooled. */
-  flush(): Promise<void>;
-  /** Drains (or spools at the deadline), then releases every handle. Idempotent. */
-  close(options?: CloseOptions): Promise<void>;
-  /** Writes everything not yet delivered to the spool, synchronously (the `exit` path). */
-  spoolNow(): void;
-  /** Records an input that can never be delivered in `dead-letter.ndjson`, with the reason and issues. */
-  deadLetter(input: unknown, reason: string, issues?: ItemIssue[]): void;
-  /** A snapshot of the delivery metrics. */
-  metrics(): DeliveryMetrics;
-}
 
 interface Batch {
   /** Parts still to send, in order; the first is in flight. A 413 splits a part, a partial failure shrinks it. */
@@ -46,9 +32,7 @@ class Engine implements DeliveryEngine {
   private readonly sink: Sink;
   private readonly spool: Spool;
   private readonly c = new Counters();
-  private queue: QueuedEntry[] = [];
-  private head = 0;
-  private queueBytes = 0;
+  private readonly queue = new ByteQueue();
   private inFlight: Batch | undefined;
   private inFlightBytes = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -92,15 +76,14 @@ class Engine implements DeliveryEngine {
       return true;
     }
     const size = line.length + 1;
-    if (this.queueBytes + this.inFlightBytes + size > this.o.maxQueueBytes && !this.makeRoom(size)) {
+    if (this.queue.bytes + this.inFlightBytes + size > this.o.maxQueueBytes && !this.makeRoom(size)) {
       this.c.droppedNewest++;
       this.settle(1);
       return false;
     }
     this.queue.push(entry);
-    this.queueBytes += size;
     if (this.inFlight === undefined && this.backoff === undefined) {
-      if (this.queue.length - this.head >= this.o.maxBatchCount || this.queueBytes >= this.o.maxBatchBytes) this.pump();
+      if (this.queue.length >= this.o.maxBatchCount || this.queue.bytes >= this.o.maxBatchBytes) this.pump();
     }
     if (this.timer === undefined && !this.closed) {
       this.timer = setTimeout(this.onTimer, this.o.flushIntervalMs);
@@ -162,7 +145,7 @@ class Engine implements DeliveryEngine {
 
   metrics(): DeliveryMetrics {
     const inFlight = this.inFlight ? this.inFlight.parts.reduce((n, p) => n + p.length, 0) : 0;
-    return this.c.snapshot(this.queue.length - this.head, this.queueBytes + this.inFlightBytes, inFlight, this.spool.pendingBytes);
+    return this.c.snapshot(this.queue.length, this.queue.bytes + this.inFlightBytes, inFlight, this.spool.pendingBytes);
   }
 
   private async doClose(deadlineMs: number): Promise<void> {
@@ -205,41 +188,25 @@ class Engine implements DeliveryEngine {
     if (this.o.overflow === 'drop-newest') return false;
     // Evict down to a low-water mark, so the spool is written in chunks, not one event at a time.
     const target = this.o.overflow === 'spool' ? this.o.maxQueueBytes - this.o.maxBatchBytes : this.o.maxQueueBytes;
-    const start = this.head;
-    while (this.head < this.queue.length && this.queueBytes + this.inFlightBytes + size > target) {
-      this.queueBytes -= (this.queue[this.head] as QueuedEntry).line.length + 1;
-      this.head++;
-    }
-    const evicted = this.head - start;
+    const evicted = this.queue.shiftWhile((bytes) => bytes + this.inFlightBytes + size > target);
     if (this.o.overflow === 'spool') {
-      this.spool.append(this.queue.slice(start, this.head));
-      this.c.spooled += evicted;
+      this.spool.append(evicted);
+      this.c.spooled += evicted.length;
     } else {
-      this.c.droppedOldest += evicted;
+      this.c.droppedOldest += evicted.length;
     }
-    this.settle(evicted);
-    this.compact();
-    return this.queueBytes + this.inFlightBytes + size <= this.o.maxQueueBytes;
+    this.settle(evicted.length);
+    return this.queue.bytes + this.inFlightBytes + size <= this.o.maxQueueBytes;
   }
 
   /** Moves every queued event to the spool (the sink is down and someone is waiting). */
   private spillMemory(): void {
-    const n = this.queue.length - this.head;
-    if (n === 0) return;
-    this.spool.append(this.head === 0 ? this.queue : this.queue.slice(this.head));
+    if (this.queue.length === 0) return;
+    const entries = this.queue.drain();
+    this.spool.append(entries);
     this.spool.rotate();
-    this.c.spooled += n;
-    this.queue = [];
-    this.head = 0;
-    this.queueBytes = 0;
-    this.settle(n);
-  }
-
-  private compact(): void {
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
-    }
+    this.c.spooled += entries.length;
+    this.settle(entries.length);
   }
 
   private settle(n: number): void {
@@ -263,23 +230,14 @@ class Engine implements DeliveryEngine {
         return;
       }
     }
-    const available = this.queue.length - this.head;
+    const available = this.queue.length;
     if (available === 0) return;
     const urgent = this.due || this.waiters.length > 0 || this.closing;
-    if (!urgent && available < this.o.maxBatchCount && this.queueBytes < this.o.maxBatchBytes) return;
-    let end = this.head;
-    let bytes = 0;
-    const max = Math.min(this.queue.length, this.head + this.o.maxBatchCount);
-    while (end < max && (bytes < this.o.maxBatchBytes || end === this.head)) {
-      bytes += (this.queue[end] as QueuedEntry).line.length + 1;
-      end++;
-    }
-    const entries = this.queue.slice(this.head, end);
-    this.head = end;
-    this.queueBytes -= bytes;
-    this.inFlightBytes = bytes;
-    this.compact();
-    if (this.head === this.queue.length) this.due = false;
+    if (!urgent && available < this.o.maxBatchCount && this.queue.bytes < this.o.maxBatchBytes) return;
+    const before = this.queue.bytes;
+    const entries = this.queue.take(this.o.maxBatchCount, this.o.maxBatchBytes);
+    this.inFlightBytes = before - this.queue.bytes;
+    if (this.queue.length === 0) this.due = false;
     this.start({ parts: [entries], source: 'memory', chunk: undefined, seq: this.spool.reserve(), attempts: 0, abort: new AbortController() });
   }
 

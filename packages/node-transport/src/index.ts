@@ -1,7 +1,6 @@
 export { createDeliveryEngine } from './engine.js';
-export type { DeliveryEngine, CloseOptions } from './engine.js';
 export { DeliveryEngineOptionsSchema } from './engine-options.js';
-export type { DeliveryEngineOptions, OverflowPolicy } from './engine-options.js';
+export type { DeliveryEngine, DeliveryEngineOptions, CloseOptions, OverflowPolicy } from './engine-options.js';
 export type { FsyncPolicy } from './spool.js';
 export type { DeliveryMetrics, DropReason } from './metrics.js';
 export { DeliveryError, isRetryableStatus, parseRetryAfter, isConnectionError } from './sink.js';

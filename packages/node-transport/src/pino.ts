@@ -11,8 +11,6 @@ import { constants as osConstants } from 'node:os';
  */
 export type PinoTransportOptions = ShipperOptions;
 
-/** Default `closeDeadlineMs` inside pino's worker. */
-const WORKER_CLOSE_DEADLINE_MS = 1000;
 
 /**
  * The pino transport: parses pino's lines, maps each record (level, msg, time, err, pino-http req/res, bindings)
@@ -22,11 +20,11 @@ const WORKER_CLOSE_DEADLINE_MS = 1000;
  */
 export default function shoplogPino(options: PinoTransportOptions): Transform {
   // In pino's worker the parent owns the process lifecycle and ends our stream on exit; hooks there would be wrong.
-  // pino's `end()` blocks the app's main thread until our close is done: keep that short there (the rest is spooled).
   const shipper = createShipper({
     ...options,
     exitHooks: options.exitHooks ?? isMainThread,
-    closeDeadlineMs: options.closeDeadlineMs ?? (isMainThread ? undefined : WORKER_CLOSE_DEADLINE_MS),
+    // In the worker every record is a fresh parse that nobody else holds: redact it in place, without a copy.
+    redact: options.redact === false ? false : { ...(isMainThread ? {} : { mutate: true }), ...options.redact },
   });
   return build(
     (source) => {

@@ -37,14 +37,16 @@ describe('pino transport in pino’s worker thread', () => {
       { kind: 'status', status: 503 },
     );
     const spoolDir = tempDir();
-    const options = { apiKey: 'k1', maxBatchCount: 500, http: { url: s.url, apiKey: 'k1', timeoutMs: 300 } };
+    const options = { apiKey: 'k1', maxBatchCount: 500, maxRetries: 50, http: { url: s.url, apiKey: 'k1', timeoutMs: 300 } };
     const run = await runChild({ logger: 'pino', url: s.url, spoolDir, count: 5000, producer: 'a', ending: 'end', lingerMs: 1500, options });
     expect(run.code).toBe(0);
-    expect(s.stored).toEqual(run.ids);
     expect(s.received.length).toBeGreaterThan(5000);
+    // On a loaded machine the close may still have spooled a tail: the next start delivers it, once.
+    const next = await runChild({ logger: 'pino', url: s.url, spoolDir, count: 1, producer: 'a2', ending: 'end', options });
+    expect(s.stored).toEqual([...run.ids, ...next.ids]);
   });
 
-  it('spools what a 1 s close cannot deliver through failures, and the next start delivers it exactly once', async () => {
+  it('spools what close cannot deliver while the server keeps failing, and the next start delivers it exactly once', async () => {
     const s = await server();
     s.faults.push({ kind: 'status', status: 500 }, { kind: 'store-then-reset' }, { kind: 'status', status: 503 }, { kind: 'reset' });
     const spoolDir = tempDir();
@@ -116,10 +118,10 @@ describe('pino transport as a main-thread destination', () => {
     expect(perf.http).toMatchObject({ request: { id: 'r1', method: 'GET' }, response: { status_code: 200 } });
   });
 
-  it('writes events the pipeline rejects to the dead-letter file with their issues', async () => {
+  it('with validate: true, writes events the pipeline rejects to the dead-letter file with their issues', async () => {
     const s = await server();
     const spoolDir = tempDir();
-    const dest = shoplogPino({ url: s.url, spoolDir, exitHooks: false });
+    const dest = shoplogPino({ url: s.url, spoolDir, exitHooks: false, validate: true });
     const logger = pino(dest);
     logger.info({ '@timestamp': new Date().toISOString(), event: { id: 'not-a-uuid', dataset: 'shoplog.transaction' }, log: { level: 'info' }, shop: {} });
     await endStream(dest);
