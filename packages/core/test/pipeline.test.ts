@@ -211,6 +211,16 @@ describe('createPipeline', () => {
     expect(pipeline.metrics().dropped.invalid).toBe(1);
   });
 
+  it('accepts the seed shapes in normalize mode', () => {
+    const exporter = createMemoryExporter();
+    const pipeline = createPipeline({ plugins: [createRedactor(), exporter], input: 'normalize', onError: () => {} });
+    void pipeline.process({ type: 'transaction', data: { order_id: '12345', amount: 99.99, note: 'card 4242424242424242' } });
+    void pipeline.process({ log_type: 'nope' });
+    expect(exporter.events).toHaveLength(1);
+    expect(exporter.events[0]?.labels).toEqual({ note: 'card ************4242' });
+    expect(pipeline.metrics().dropped.invalid).toBe(1);
+  });
+
   it('survives an error handler that throws', () => {
     const exporter = createMemoryExporter();
     const pipeline = createPipeline({
@@ -245,5 +255,32 @@ describe('createMemoryExporter', () => {
     exporter.clear();
     expect(exporter.events).toHaveLength(0);
     await expect(exporter.waitFor(1, 10)).rejects.toThrow(/0 of 1 events/);
+  });
+});
+
+describe('default error handler', () => {
+  it('prints one warning per plugin per minute and counts the rest', () => {
+    const lines: string[] = [];
+    const original = console.warn;
+    console.warn = (...args: unknown[]) => void lines.push(args.join(' '));
+    try {
+      let t = 0;
+      const pipeline = createPipeline({
+        now: () => t,
+        plugins: [
+          { name: 'flaky', process: () => { throw new Error('down'); } },
+          { name: 'other', process: () => { throw new Error('also down'); } },
+          createMemoryExporter(),
+        ],
+      });
+      for (let i = 0; i < 5; i++) void pipeline.process(tx(`tx-${i}`));
+      t = 61_000;
+      void pipeline.process(tx('tx-late'));
+      expect(lines).toHaveLength(4);
+      expect(lines[0]).toMatch(/\[shoplog\] flaky: Error: down/);
+      expect(pipeline.metrics().errors).toEqual({ flaky: 6, other: 6 });
+    } finally {
+      console.warn = original;
+    }
   });
 });
