@@ -93,7 +93,7 @@ function httpOf(record: LogRecord) {
 /**
  * The default mapping of a log record:
  * - a record that carries a Shoplog event (`event.dataset` is a Shoplog dataset, e.g. from the core builders)
- *   is that event, minus the logger's bookkeeping fields;
+ *   is that event, minus the logger's bookkeeping fields, at the level it was logged at;
  * - a plain line with an error (`err`, `error`, winston `stack`) or at level error/fatal is an error event;
  * - a plain pino-http line (`req`/`res` with `responseTime`) is an HTTP performance event, or an error event for 5xx;
  * - any other plain line has no Shoplog kind and maps to `undefined` (counted as `unmapped`).
@@ -142,5 +142,7 @@ function typedEvent(record: LogRecord): Record<string, unknown> {
   }
   if (out.message === undefined && typeof record.msg === 'string') out.message = record.msg;
   if (typeof out.service === 'string') out.service = { name: out.service };
+  // The level the app logged at (`logger.warn(event)`) wins over the builder's content-based default.
+  if (record.level !== undefined) out.log = { ...(out.log as Record<string, unknown> | undefined), level: toLevel(record.level) };
   return out;
 }
