@@ -50,7 +50,7 @@ if (process.argv[2] === '--run') {
   const b1 = process.threadCpuUsage(b0);
   const buildUs = (b1.user + b1.system) / N;
   const rnd = lcg();
-  global.gc?.();
+  globalThis.gc?.();
   const th0 = process.threadCpuUsage();
   const start = Date.now();
   for (let i = 0; i < N; i += BATCH) {

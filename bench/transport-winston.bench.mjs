@@ -37,7 +37,7 @@ if (process.argv[2] === '--run') {
   await new Promise((r) => setTimeout(r, 200));
   const service = { name: 'bench-shop' };
   const rnd = lcg();
-  global.gc?.();
+  globalThis.gc?.();
   const rss0 = process.memoryUsage.rss();
   let peakRss = rss0;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 20);
