@@ -134,6 +134,37 @@ describe('delivery engine over HTTP', () => {
     expect(readdirSync(spoolDir).filter((f) => f.startsWith('seg-') || f === 'cursor.json')).toEqual([]);
   });
 
+  it('resumes a replay interrupted mid-segment from its cursor, without resending what was delivered', async () => {
+    const server = await startBulkServer();
+    cleanup.push(() => server.close());
+    const spoolDir = tempDir();
+    await server.stop();
+    const opts = { spoolDir, exitHooks: false, retryInitialDelayMs: 5, retryMaxDelayMs: 20, maxBatchCount: 100 };
+    const first = createDeliveryEngine({ sink: createHttpSink({ url: server.url }), ...opts });
+    const events = makeEvents(1000);
+    for (const e of events) first.enqueue(e);
+    await first.close({ deadlineMs: 500 });
+    expect(first.metrics().spooled).toBe(1000);
+
+    // The replay gets some way into the segment, then the backend goes away and the process stops.
+    await server.start();
+    const second = createDeliveryEngine({ sink: createHttpSink({ url: server.url }), ...opts });
+    await server.waitFor(300);
+    await server.stop();
+    await second.close({ deadlineMs: 200 });
+    const deliveredBefore = server.stored.length;
+    expect(deliveredBefore).toBeLessThan(1000);
+    expect(readFileSync(join(spoolDir, 'cursor.json'), 'utf8')).toMatch(/"line":\d+/);
+
+    await server.start();
+    const third = createDeliveryEngine({ sink: createHttpSink({ url: server.url }), ...opts });
+    await server.waitFor(1000);
+    await third.close();
+    expect(server.stored).toEqual(events.map((e) => e.event.id));
+    // At most the batch that was in flight when the backend went away is sent twice (and stored once).
+    expect(server.received.length).toBeLessThanOrEqual(1000 + 100);
+  });
+
   it('drops by the configured policy and counts per reason', async () => {
     const { server, engine } = await setup({ maxQueueBytes: 8 * 1024, maxBatchBytes: 4 * 1024, overflow: 'drop-newest' });
     await server.stop();
