@@ -25,7 +25,9 @@ export class ShoplogWinstonTransport extends TransportStream {
     } catch (err) {
       this.emit('warn', err);
     }
-    setImmediate(() => this.emit('logged', info));
+    // `logged` is for listeners only (winston itself does not listen): scheduling it per log for nobody costs more
+    // than the rest of the transport.
+    if (this.listenerCount('logged') > 0) setImmediate(() => this.emit('logged', info));
     callback?.();
   }
 
