@@ -57,7 +57,7 @@ export interface Shipper {
   readonly engine: DeliveryEngine;
 }
 
-const ID_PATHS = ['event.id', 'trace.id', 'span.id', 'transaction.id', 'http.request.id'];
+const ID_PATHS = ['event.id', 'trace.id', 'span.id', 'transaction.id', 'http.request.id', 'user.id', 'shop.*.id', 'shop.transaction.parent_id'];
 
 function sinkOf(options: ShipperOptions): Sink {
   if (options.sink) return options.sink;
