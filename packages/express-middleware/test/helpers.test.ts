@@ -1,0 +1,127 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createMemoryExporter, type TransactionEvent } from '@shoplog/core';
+import { shoplog, type FraudScorer } from '../src/index.js';
+import { EXPRESS_VERSIONS, allValid, listen, send, type Running } from './harness.js';
+
+// A scorer written the way an app could write its own; core's createFraudScorer() has the same shape.
+const amountScorer: FraudScorer = {
+  score(tx: TransactionEvent) {
+    const minor = tx.shop.amount.minor ?? 0;
+    const score = minor >= 100_000 ? 90 : 5;
+    return {
+      score,
+      riskLevel: score >= 75 ? 'high' : 'minimal',
+      decision: score >= 75 ? 'block' : 'allow',
+      reasons: score >= 75 ? [{ code: 'HIGH_AMOUNT', contribution: 90, detail: 'amount over 1000.00' }] : [],
+      rulesetVersion: 'test-1',
+    };
+  },
+};
+
+describe.each(EXPRESS_VERSIONS)('req.shoplog helpers (%s)', (_name, express) => {
+  let running: Running | undefined;
+  afterEach(async () => {
+    await running?.close();
+    running = undefined;
+  });
+
+  function app(exporter: ReturnType<typeof createMemoryExporter>) {
+    const a = express();
+    a.use(express.json());
+    a.use(shoplog({ exporter, fraudScorer: amountScorer, sessionId: (req) => req.headers['x-session'] as string | undefined }));
+    a.post('/cart', (req, res) => {
+      req.shoplog?.setUser('user-12');
+      req.shoplog?.track('add_to_cart', { product: { id: 'sku-1', quantity: 2 }, cart: { items: 2 } });
+      res.status(201).json({ ok: true });
+    });
+    a.post('/checkout', async (req, res) => {
+      req.shoplog?.setUser('user-12');
+      const outcome = await req.shoplog!.transaction({
+        transaction: { id: `tx-${req.body.n}`, type: 'payment', status: 'authorized' },
+        amount: { currency: 'EUR', minor: req.body.minor },
+        payment: { method: 'card', card: { last4: '4242', brand: 'visa' } },
+        billing: { country: 'FR' },
+      });
+      res.status(outcome.decision === 'block' ? 402 : 200).json({ decision: outcome.decision, score: outcome.fraud?.score });
+    });
+    a.get('/inventory', (req, res) => {
+      req.shoplog?.error(new Error('inventory service slow, served from cache'), { kind: 'dependency', level: 'warn' });
+      res.json([]);
+    });
+    return a;
+  }
+
+  it('track() emits a user behaviour event tied to the request', async () => {
+    const exporter = createMemoryExporter();
+    running = await listen(app(exporter));
+    await send(running.port, '/cart', { method: 'POST', headers: { 'x-session': 'sess-9', 'content-type': 'application/json' }, body: '{}' });
+    await exporter.waitFor(2);
+    allValid(exporter.events);
+    const [track] = exporter.ofKind('user_behavior');
+    const [perf] = exporter.ofKind('performance');
+    expect(track?.shop).toEqual({ action: 'add_to_cart', session: { id: 'sess-9' }, product: { id: 'sku-1', quantity: 2 }, cart: { items: 2 } });
+    expect(track?.user?.id).toBe('user-12');
+    expect(perf?.user?.id).toBe('user-12');
+    expect(track?.trace?.id).toBe(perf?.trace?.id);
+    expect(track?.http?.request?.id).toBe(perf?.http?.request?.id);
+  });
+
+  it('transaction() scores with the fraud scorer and hands the decision to the handler', async () => {
+    const exporter = createMemoryExporter();
+    running = await listen(app(exporter));
+    const ok = await send(running.port, '/checkout', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ n: 1, minor: 4_999 }) });
+    const blocked = await send(running.port, '/checkout', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ n: 2, minor: 250_000 }) });
+    expect(JSON.parse(ok.body)).toEqual({ decision: 'allow', score: 5 });
+    expect(blocked.status).toBe(402);
+    expect(JSON.parse(blocked.body)).toEqual({ decision: 'block', score: 90 });
+    await exporter.waitFor(5);
+    allValid(exporter.events);
+    expect(exporter.ofKind('transaction').map((e) => e.shop.transaction.id)).toEqual(['tx-1', 'tx-2']);
+    // Fraud events are alerts: only flagged decisions produce one (fraudEventsForAllowed: false).
+    const fraud = exporter.ofKind('fraud');
+    expect(fraud).toHaveLength(1);
+    expect(fraud[0]?.shop.fraud).toMatchObject({ score: 90, decision: 'block', risk_level: 'high', ruleset_version: 'test-1' });
+    expect(fraud[0]?.shop.transaction.id).toBe('tx-2');
+    expect(fraud[0]?.user?.id).toBe('user-12');
+    expect(fraud[0]?.log.level).toBe('error');
+  });
+
+  it('error() records a handled error without failing the request', async () => {
+    const exporter = createMemoryExporter();
+    running = await listen(app(exporter));
+    expect((await send(running.port, '/inventory')).status).toBe(200);
+    await exporter.waitFor(2);
+    allValid(exporter.events);
+    const [error] = exporter.ofKind('error');
+    expect(error?.shop?.error).toEqual({ kind: 'dependency', handled: true });
+    expect(error?.log.level).toBe('warn');
+    expect(error?.error?.message).toBe('inventory service slow, served from cache');
+  });
+});
+
+describe('options', () => {
+  it('fails at construction with one error naming the bad option', () => {
+    const exporter = createMemoryExporter();
+    expect(() => shoplog({} as never)).toThrow(/option `exporter` is required/);
+    expect(() => shoplog({ exporter, sampleRate: 2 })).toThrow(/^shoplog\(\): option `sampleRate`/);
+    expect(() => shoplog({ exporter, levels: { '2xx': 'loud' as never } })).toThrow(/option `levels\.2xx`/);
+    expect(() => shoplog({ exporter, captureHeaders: { request: ['bad header'] } })).toThrow(/option `captureHeaders\.request\[0\]`/);
+  });
+
+  it('never throws into the app when the exporter fails', async () => {
+    const errors: unknown[] = [];
+    const failing = { process: () => Promise.reject(new Error('sink down')) };
+    const express = (await import('express')).default;
+    const a = express();
+    a.use(shoplog({ exporter: failing, onError: (e) => errors.push(e) }));
+    a.get('/', (_req, res) => res.send('fine'));
+    const running = await listen(a);
+    try {
+      expect((await send(running.port, '/')).body).toBe('fine');
+      await expect.poll(() => errors.length).toBe(1);
+      expect((errors[0] as Error).message).toBe('sink down');
+    } finally {
+      await running.close();
+    }
+  });
+});
