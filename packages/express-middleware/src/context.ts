@@ -195,7 +195,9 @@ export class RequestContext implements RequestShoplog {
   /** Records an error for this request: uncaught (`handled: false`) from the error handler, or from a helper. */
   recordError(err: unknown, kind: 'http' | 'exception' | 'timeout' | 'aborted' | 'validation' | 'dependency', level: LogLevel, status?: number, handled = false): void {
     const e = errorFields(err);
+    // Messages and stacks quote user input (ids, card numbers): they go through the redactor like everything else.
     e.message = this.config.redactor.redact(e.message);
+    if (e.stack_trace !== undefined) e.stack_trace = this.config.redactor.redact(e.stack_trace);
     const http: Fields = {};
     if (status !== undefined) http.response = { status_code: status };
     const route = this.route(status ?? this.res.statusCode);

@@ -52,11 +52,11 @@ function decompile(layer: LayerLike): string {
   let src = rx.source.replace(/^\^/, '').replace(END_SUFFIX, '');
   src = src.replace(PARAM_GROUP, (_m, optional: string | undefined) => {
     const key = keys[i++];
-    return `\u0000${String(key?.name ?? i - 1)}${optional ? '?' : ''}`;
+    return `\uE000${String(key?.name ?? i - 1)}${optional ? '\uE002' : ''}`;
   });
-  src = src.replace(STAR_GROUP, '\u0001');
+  src = src.replace(STAR_GROUP, '\uE001');
   if (REGEXP_SYNTAX.test(src)) return String(rx);
-  return trimMount(src.replace(/\\(.)/g, '$1').replace(/\u0000/g, '/:').replace(/\u0001/g, '*'));
+  return trimMount(src.replace(/\\(.)/g, '$1').replace(/\uE000/g, '/:').replace(/\uE001/g, '*').replace(/\uE002/g, '?'));
 }
 
 function mountTemplate(layer: LayerLike): string {

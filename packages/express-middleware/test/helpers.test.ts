@@ -37,7 +37,7 @@ describe.each(EXPRESS_VERSIONS)('req.shoplog helpers (%s)', (_name, express) => 
     a.post('/checkout', async (req, res) => {
       req.shoplog?.setUser('user-12');
       const outcome = await req.shoplog!.transaction({
-        transaction: { id: `tx-${req.body.n}`, type: 'payment', status: 'authorized' },
+        transaction: { id: `tx-${req.body.n}`, type: 'purchase', status: 'completed' },
         amount: { currency: 'EUR', minor: req.body.minor },
         payment: { method: 'card', card: { last4: '4242', brand: 'visa' } },
         billing: { country: 'FR' },

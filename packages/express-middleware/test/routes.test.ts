@@ -16,7 +16,7 @@ describe.each(EXPRESS_VERSIONS)('performance events and route templates (%s)', (
     app.use(shoplog({ exporter, service: { name: 'shop', environment: 'test' } }));
     const products = express.Router({ mergeParams: true });
     products.get('/:productId', (req, res) => {
-      res.json({ shop: req.params.shopId, product: req.params.productId });
+      res.json({ shop: (req.params as Record<string, string>).shopId, product: req.params.productId });
     });
     products.get('/', (_req, res) => res.json([]));
     const shops = express.Router({ mergeParams: true });
@@ -102,6 +102,22 @@ describe.each(EXPRESS_VERSIONS)('performance events and route templates (%s)', (
     expect(error?.http?.response?.status_code).toBe(404);
     expect(error?.http?.route).toBe('unmatched');
     expect(error?.log.level).toBe('warn');
+  });
+
+  it('keeps optional parameters of mount paths in the template', async () => {
+    const exporter = createMemoryExporter();
+    const app = express();
+    app.use(shoplog({ exporter }));
+    const docs = express.Router();
+    docs.get('/:docId', (_req, res) => res.send('doc'));
+    // Optional segment syntax differs: `:tenant?` in Express 4, `{/:tenant}` in Express 5.
+    const mount = _name === 'express 4' ? '/files/:tenant?/docs' : '/files{/:tenant}/docs';
+    app.use(mount, docs);
+    running = await listen(app);
+    await send(running.port, '/files/acme/docs/1');
+    await send(running.port, '/files/docs/2');
+    const events = await exporter.waitFor(2);
+    expect(events.map((e) => e.http?.route)).toEqual([`${mount}/:docId`, `${mount}/:docId`]);
   });
 
   it('skips health checks and honours a valid incoming request id', async () => {
