@@ -185,7 +185,7 @@ export class RequestContext implements RequestShoplog {
   /** Hands an event to the exporter without awaiting; errors go to `onError`, never to the app. */
   export(event: ShoplogEvent): void {
     try {
-      const result = this.config.exporter.process(event) as { then?: unknown } | undefined;
+      const result = this.config.send(event) as { then?: unknown } | undefined;
       if (result && typeof result.then === 'function') (result as Promise<unknown>).then(undefined, this.config.onError);
     } catch (err) {
       this.config.onError(err);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LOG_LEVELS, createRedactor, createThrottledWarning, formatPath, type LogLevel, type ServiceInfo } from '@shoplog/core';
+import { LOG_LEVELS, createRedactor, createThrottledWarning, formatPath, type LogLevel, type ServiceInfo, type ShoplogEvent } from '@shoplog/core';
 import type { EventSink, FraudScorer, ShoplogRequest, ShoplogResponse } from './types.js';
 import type { UrlRedactor } from './url.js';
 
@@ -8,7 +8,7 @@ export type StatusClass = '2xx' | '3xx' | '4xx' | '5xx';
 
 /** Options of `shoplog()`. */
 export interface ShoplogMiddlewareOptions {
-  /** Where events go: core's memory exporter, a core pipeline, the transport's engine: anything with `process(event)`. */
+  /** Where events go: core's memory exporter or pipeline (`process`), a core client (`createShoplog()`), or the transport's engine (`enqueue`). */
   exporter: EventSink;
   /** `service.*` of every event. @default undefined */
   service?: ServiceInfo;
@@ -50,7 +50,8 @@ export interface ShoplogMiddlewareOptions {
 
 /** Options parsed once, with defaults applied. */
 export interface ResolvedConfig {
-  exporter: EventSink;
+  /** Hands one event to the configured sink. */
+  send: (event: ShoplogEvent) => unknown;
   service: ServiceInfo | undefined;
   skip: ((req: ShoplogRequest) => boolean) | undefined;
   skipExact: Set<string>;
@@ -78,10 +79,7 @@ const Level = z.enum(LOG_LEVELS);
 const HeaderName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be an HTTP header name');
 
 const OptionsSchema = z.strictObject({
-  exporter: z.custom<EventSink>(
-    (v) => typeof v === 'object' && v !== null && typeof (v as EventSink).process === 'function',
-    'is required: an exporter, pipeline or engine with process(event)',
-  ),
+  exporter: z.custom<EventSink>((v) => sendOf(v) !== undefined, 'is required: an exporter or pipeline (process), a client (pipeline) or an engine (enqueue)'),
   service: z
     .strictObject({ name: z.string().min(1), version: z.string().optional(), environment: z.string().optional() })
     .optional(),
@@ -115,6 +113,20 @@ const OptionsSchema = z.strictObject({
 // middleware is where headers are captured.
 const HEADER_SECRETS = ['authorization', 'proxy-authorization', 'x-api-key', 'x-auth-token', 'x-csrf-token'];
 
+type Sinkish = { process?: unknown; enqueue?: unknown; pipeline?: { process?: unknown } };
+
+function sendOf(sink: unknown): ((event: ShoplogEvent) => unknown) | undefined {
+  if (typeof sink !== 'object' || sink === null) return undefined;
+  const s = sink as Sinkish;
+  if (typeof s.process === 'function') return (s.process as (e: ShoplogEvent) => unknown).bind(sink);
+  if (typeof s.enqueue === 'function') return (s.enqueue as (e: ShoplogEvent) => unknown).bind(sink);
+  const pipeline = s.pipeline;
+  if (typeof pipeline === 'object' && pipeline !== null && typeof pipeline.process === 'function') {
+    return (pipeline.process as (e: ShoplogEvent) => unknown).bind(pipeline);
+  }
+  return undefined;
+}
+
 /** Parses middleware options once: one `TypeError` naming the first bad option. */
 export function resolveOptions(name: string, options: ShoplogMiddlewareOptions): ResolvedConfig {
   const parsed = OptionsSchema.safeParse(options ?? {});
@@ -126,7 +138,7 @@ export function resolveOptions(name: string, options: ShoplogMiddlewareOptions):
   const warn = createThrottledWarning();
   const skipPaths = o.skipPaths ?? [];
   return {
-    exporter: o.exporter,
+    send: sendOf(o.exporter) as (event: ShoplogEvent) => unknown,
     service: o.service,
     skip: o.skip,
     skipExact: new Set(skipPaths.filter((p): p is string => typeof p === 'string')),

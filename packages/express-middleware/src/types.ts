@@ -42,12 +42,14 @@ export interface ShoplogResponse {
 export type NextFunction = (err?: unknown) => void;
 
 /**
- * Where events go: any object with `process(event)`: core's memory exporter, a core pipeline, the transport's
- * delivery engine, or your own plugin. A returned promise is not awaited; a rejection goes to `onError`.
+ * Where events go, typed structurally: an exporter or pipeline (`process(event)`: core's memory exporter, any
+ * plugin, `createPipeline()`), a core client (`createShoplog()`, through its `pipeline`), or the transport's
+ * delivery engine (`enqueue(event)`). A returned promise is not awaited; a rejection goes to `onError`.
  */
-export interface EventSink {
-  process(event: ShoplogEvent): unknown;
-}
+export type EventSink =
+  | { process(event: ShoplogEvent): unknown }
+  | { enqueue(event: ShoplogEvent): unknown }
+  | { pipeline: { process(event: ShoplogEvent): unknown } };
 
 /** A fraud scorer's result (the shape of core's `createFraudScorer().score()`). */
 export interface FraudScoreResult {

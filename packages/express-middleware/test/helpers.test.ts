@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createMemoryExporter, type TransactionEvent } from '@shoplog/core';
+import { createMemoryExporter, createShoplog, type TransactionEvent } from '@shoplog/core';
 import { shoplog, type FraudScorer } from '../src/index.js';
 import { EXPRESS_VERSIONS, allValid, listen, send, type Running } from './harness.js';
 
@@ -106,6 +106,37 @@ describe('options', () => {
     expect(() => shoplog({ exporter, sampleRate: 2 })).toThrow(/^shoplog\(\): option `sampleRate`/);
     expect(() => shoplog({ exporter, levels: { '2xx': 'loud' as never } })).toThrow(/option `levels\.2xx`/);
     expect(() => shoplog({ exporter, captureHeaders: { request: ['bad header'] } })).toThrow(/option `captureHeaders\.request\[0\]`/);
+  });
+
+  it('ships through a core client: its pipeline validates every event and drops none', async () => {
+    const memory = createMemoryExporter();
+    const client = createShoplog({ service: 'shop', exporter: memory });
+    const express = (await import('express')).default;
+    const a = express();
+    a.use(shoplog({ exporter: client }));
+    a.get('/p/:id', (req, res) => {
+      req.shoplog?.track('page_view', { page: { name: 'product' } });
+      res.send('ok');
+    });
+    a.get('/boom', () => {
+      throw new Error('boom');
+    });
+    const running = await listen(a);
+    try {
+      await send(running.port, '/p/1?password=x');
+      await send(running.port, '/boom');
+      await memory.waitFor(3);
+      await client.flush();
+      expect(client.metrics().dropped).toEqual({ invalid: 0, plugin: 0, filtered: 0, closed: 0 });
+      expect(memory.events.map((e) => e.event.dataset).sort()).toEqual([
+        'shoplog.error',
+        'shoplog.performance',
+        'shoplog.performance',
+        'shoplog.user_behavior',
+      ]);
+    } finally {
+      await running.close();
+    }
   });
 
   it('never throws into the app when the exporter fails', async () => {
