@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { createEvent, randomHex, type EventKind, type EventInput, type LogLevel, type ShoplogEvent } from '@shoplog/core';
+import { createEvent, type EventKind, type EventInput, type LogLevel, type ShoplogEvent } from '@shoplog/core';
+import { randomIdHex, randomRequestId } from './ids.js';
 import type { ResolvedConfig } from './options.js';
 import { resolveRouteTemplate } from './route-template.js';
 import { acceptRequestId, formatTraceparent, parseTraceparent } from './trace.js';
@@ -81,16 +81,16 @@ export class RequestContext implements RequestShoplog {
     this.parentSpanId = incoming?.parentSpanId;
     this.traceFlags = incoming?.flags ?? '01';
     const header = config.requestIdHeader;
-    this.requestId = (header && acceptRequestId(headers[header])) || randomUUID();
+    this.requestId = (header && acceptRequestId(headers[header])) || randomRequestId();
     this.bytesAtStart = req.socket?.bytesWritten ?? 0;
   }
 
   get traceId(): string {
-    return (this.traceIdValue ??= randomHex(16));
+    return (this.traceIdValue ??= randomIdHex(16));
   }
 
   get spanId(): string {
-    return (this.spanIdValue ??= randomHex(8));
+    return (this.spanIdValue ??= randomIdHex(8));
   }
 
   get traceparent(): string {

@@ -154,7 +154,8 @@ export function shoplog(options: ShoplogMiddlewareOptions): ShoplogMiddleware {
     req.shoplog = ctx;
     res[kContext] = ctx;
     if (config.requestIdHeader !== undefined && !res.headersSent) res.setHeader(config.requestIdHeader, ctx.requestId);
-    res.once('close', onClose);
+    // `on`, not `once`: 'close' fires once per response and `once` would allocate a wrapper per request.
+    res.on('close', onClose);
     if (inFlight) {
       inFlight.add(ctx);
       if (!sweeper) {

@@ -33,7 +33,7 @@ export interface ShoplogResponse {
   writableFinished?: boolean;
   setHeader(name: string, value: string | number | readonly string[]): unknown;
   getHeader(name: string): string | number | string[] | undefined;
-  once(event: 'close', listener: () => void): unknown;
+  on(event: 'close', listener: () => void): unknown;
   /** Ends the response (used only when `timeoutStatus` asks the middleware to answer a timed-out request). */
   end?(chunk?: string): unknown;
 }
