@@ -211,6 +211,16 @@ describe('createPipeline', () => {
     expect(pipeline.metrics().dropped.invalid).toBe(1);
   });
 
+  it('accepts the seed shapes in normalize mode', () => {
+    const exporter = createMemoryExporter();
+    const pipeline = createPipeline({ plugins: [createRedactor(), exporter], input: 'normalize', onError: () => {} });
+    void pipeline.process({ type: 'transaction', data: { order_id: '12345', amount: 99.99, note: 'card 4242424242424242' } });
+    void pipeline.process({ log_type: 'nope' });
+    expect(exporter.events).toHaveLength(1);
+    expect(exporter.events[0]?.labels).toEqual({ note: 'card ************4242' });
+    expect(pipeline.metrics().dropped.invalid).toBe(1);
+  });
+
   it('survives an error handler that throws', () => {
     const exporter = createMemoryExporter();
     const pipeline = createPipeline({

@@ -5,7 +5,7 @@ import { warn } from '../runtime.js';
 import type { ShoplogEvent } from '../schema/kinds.js';
 import { validate, type ValidationResult } from '../validate.js';
 import { PluginContractError, ShoplogValidationError } from './errors.js';
-import { normalize } from '../normalize/normalize.js';
+import { createNormalizer } from '../normalize/normalize.js';
 
 /** How `process()` treats its input: validate it as an envelope, normalise seed shapes first, or trust it. */
 export type PipelineInput = 'validate' | 'normalize' | 'trusted';
@@ -116,6 +116,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
   const plugins: readonly ShoplogPlugin[] = opts.plugins ?? [];
   const now = opts.now ?? Date.now;
   const mode = opts.input ?? 'validate';
+  const normalizer = mode === 'normalize' ? createNormalizer({ now }) : undefined;
   const handler = opts.onError ?? createThrottledWarning(now);
   const fallback = opts.onPluginError ?? 'continue';
   const policies = plugins.map((p) => opts.pluginErrorPolicy?.[p.name] ?? p.errorPolicy ?? fallback);
@@ -232,7 +233,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
     if (mode === 'trusted') return input as ShoplogEvent;
     let result: ValidationResult;
     try {
-      result = mode === 'normalize' ? normalize(input, { now }) : validate(input);
+      result = normalizer ? normalizer(input) : validate(input);
     } catch (error) {
       // Only exotic inputs get here (a getter that throws, a revoked proxy): plain data never does.
       result = { ok: false, issues: [{ path: '(root)', message: `could not be read: ${String(error)}` }] };
