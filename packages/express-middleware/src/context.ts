@@ -1,10 +1,9 @@
-import { createEvent, type EventKind, type EventInput, type LogLevel, type ShoplogEvent } from '@shoplog/core';
+import { createEvent, type EventKind, type EventInput, type FraudResult, type LogLevel, type ShoplogEvent } from '@shoplog/core';
 import { randomIdHex, randomRequestId } from './ids.js';
 import type { ResolvedConfig } from './options.js';
 import { resolveRouteTemplate } from './route-template.js';
 import { acceptRequestId, formatTraceparent, parseTraceparent } from './trace.js';
 import type {
-  FraudScoreResult,
   RequestShoplog,
   ShoplogRequest,
   ShoplogResponse,
@@ -231,7 +230,7 @@ export class RequestContext implements RequestShoplog {
     const event = this.emit('transaction', extra) as TransactionOutcome['event'];
     const scorer = this.config.fraudScorer;
     if (!scorer) return { event, decision: 'allow' };
-    let fraud: FraudScoreResult;
+    let fraud: FraudResult;
     try {
       fraud = await scorer.score(event);
     } catch (err) {

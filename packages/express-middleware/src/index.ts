@@ -7,8 +7,7 @@ export type { IncomingTrace } from './trace.js';
 export type { UrlRedactor } from './url.js';
 export type {
   EventSink,
-  FraudScorer,
-  FraudScoreResult,
+  FraudScorerLike,
   HeaderBag,
   NextFunction,
   RequestShoplog,

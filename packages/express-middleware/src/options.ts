@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LOG_LEVELS, createRedactor, createThrottledWarning, formatPath, type LogLevel, type ServiceInfo, type ShoplogEvent } from '@shoplog/core';
-import type { EventSink, FraudScorer, ShoplogRequest, ShoplogResponse } from './types.js';
+import type { EventSink, FraudScorerLike, ShoplogRequest, ShoplogResponse } from './types.js';
 import type { UrlRedactor } from './url.js';
 
 /** Status classes that `levels` maps to a log level. */
@@ -41,7 +41,7 @@ export interface ShoplogMiddlewareOptions {
   /** Custom fields added to every event of the request as ECS `labels` (string values). @default undefined */
   customFields?: (req: ShoplogRequest, res: ShoplogResponse) => Record<string, string | number | boolean | undefined> | undefined;
   /** Scores transactions from `req.shoplog.transaction()`, e.g. core's `createFraudScorer()`. @default undefined */
-  fraudScorer?: FraudScorer;
+  fraudScorer?: FraudScorerLike;
   /** Emit a fraud event for every scored transaction, not only for `review` and `block` decisions. @default false */
   fraudEventsForAllowed?: boolean;
   /** Receives errors of the exporter or of option callbacks; never throws into the app. @default a throttled console warning */
@@ -69,7 +69,7 @@ export interface ResolvedConfig {
   userId: ((req: ShoplogRequest) => string | undefined) | undefined;
   sessionId: ((req: ShoplogRequest) => string | undefined) | undefined;
   customFields: ShoplogMiddlewareOptions['customFields'];
-  fraudScorer: FraudScorer | undefined;
+  fraudScorer: FraudScorerLike | undefined;
   fraudEventsForAllowed: boolean;
   onError: (error: unknown) => void;
 }
@@ -103,7 +103,7 @@ const OptionsSchema = z.strictObject({
   sessionId: fn<(req: ShoplogRequest) => string | undefined>().optional(),
   customFields: fn<NonNullable<ShoplogMiddlewareOptions['customFields']>>().optional(),
   fraudScorer: z
-    .custom<FraudScorer>((v) => typeof v === 'object' && v !== null && typeof (v as FraudScorer).score === 'function', 'must have score(transaction)')
+    .custom<FraudScorerLike>((v) => typeof v === 'object' && v !== null && typeof (v as FraudScorerLike).score === 'function', 'must have score(transaction)')
     .optional(),
   fraudEventsForAllowed: z.boolean().optional(),
   onError: fn<(error: unknown) => void>().optional(),

@@ -1,4 +1,4 @@
-import type { ShoplogEvent, TransactionEvent, UserBehaviorEvent } from '@shoplog/core';
+import type { FraudResult, FraudScorer, ShoplogEvent, TransactionEvent, UserBehaviorEvent } from '@shoplog/core';
 
 // Express is typed structurally here so the package needs express only as an optional peer dependency and works
 // with Express 4 and 5 alike.
@@ -51,26 +51,15 @@ export type EventSink =
   | { enqueue(event: ShoplogEvent): unknown }
   | { pipeline: { process(event: ShoplogEvent): unknown } };
 
-/** A fraud scorer's result (the shape of core's `createFraudScorer().score()`). */
-export interface FraudScoreResult {
-  score: number;
-  riskLevel: 'minimal' | 'low' | 'medium' | 'high';
-  decision: 'allow' | 'review' | 'block';
-  reasons: ReadonlyArray<{ code: string; contribution: number; detail?: string | undefined }>;
-  rulesetVersion: string;
-}
-
-/** A fraud scorer, e.g. core's `createFraudScorer()`: scores a transaction event, synchronously or not. */
-export interface FraudScorer {
-  score(transaction: TransactionEvent): FraudScoreResult | Promise<FraudScoreResult>;
-}
+/** What the middleware needs of core's fraud scorer (`createFraudScorer()`): `score(transactionEvent)`. */
+export type FraudScorerLike = Pick<FraudScorer, 'score'>;
 
 /** What `req.shoplog.transaction()` resolves to. */
 export interface TransactionOutcome {
   /** The transaction event that was emitted. */
   event: TransactionEvent;
   /** The scorer's result, when a `fraudScorer` is configured. */
-  fraud?: FraudScoreResult;
+  fraud?: FraudResult;
   /** The decision for the handler to act on: the scorer's, or `allow` without a scorer. */
   decision: 'allow' | 'review' | 'block';
 }

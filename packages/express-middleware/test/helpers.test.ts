@@ -1,22 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createMemoryExporter, createShoplog, type TransactionEvent } from '@shoplog/core';
-import { shoplog, type FraudScorer } from '../src/index.js';
+import { createFraudScorer, createMemoryExporter, createShoplog } from '@shoplog/core';
+import { shoplog } from '../src/index.js';
 import { EXPRESS_VERSIONS, allValid, listen, send, type Running } from './harness.js';
 
-// A scorer written the way an app could write its own; core's createFraudScorer() has the same shape.
-const amountScorer: FraudScorer = {
-  score(tx: TransactionEvent) {
-    const minor = tx.shop.amount.minor ?? 0;
-    const score = minor >= 100_000 ? 90 : 5;
-    return {
-      score,
-      riskLevel: score >= 75 ? 'high' : 'minimal',
-      decision: score >= 75 ? 'block' : 'allow',
-      reasons: score >= 75 ? [{ code: 'HIGH_AMOUNT', contribution: 90, detail: 'amount over 1000.00' }] : [],
-      rulesetVersion: 'test-1',
-    };
-  },
-};
+// Core's scorer with low thresholds, so one rule (a disposable e-mail domain, 35 points) blocks a checkout. A fresh
+// scorer per app: its velocity state must not leak between tests.
+const newScorer = () => createFraudScorer({ thresholds: { review: 20, block: 30 } });
 
 describe.each(EXPRESS_VERSIONS)('req.shoplog helpers (%s)', (_name, express) => {
   let running: Running | undefined;
@@ -25,10 +14,10 @@ describe.each(EXPRESS_VERSIONS)('req.shoplog helpers (%s)', (_name, express) => 
     running = undefined;
   });
 
-  function app(exporter: ReturnType<typeof createMemoryExporter>) {
+  function app(exporter: ReturnType<typeof createMemoryExporter>, scorer = newScorer()) {
     const a = express();
     a.use(express.json());
-    a.use(shoplog({ exporter, fraudScorer: amountScorer, sessionId: (req) => req.headers['x-session'] as string | undefined }));
+    a.use(shoplog({ exporter, fraudScorer: scorer, sessionId: (req) => req.headers['x-session'] as string | undefined }));
     a.post('/cart', (req, res) => {
       req.shoplog?.setUser('user-12');
       req.shoplog?.track('add_to_cart', { product: { id: 'sku-1', quantity: 2 }, cart: { items: 2 } });
@@ -38,7 +27,8 @@ describe.each(EXPRESS_VERSIONS)('req.shoplog helpers (%s)', (_name, express) => 
       req.shoplog?.setUser('user-12');
       const outcome = await req.shoplog!.transaction({
         transaction: { id: `tx-${req.body.n}`, type: 'purchase', status: 'completed' },
-        amount: { currency: 'EUR', minor: req.body.minor },
+        amount: { currency: 'EUR', minor: 4_999 },
+        email: req.body.email,
         payment: { method: 'card', card: { last4: '4242', brand: 'visa' } },
         billing: { country: 'FR' },
       });
@@ -68,19 +58,21 @@ describe.each(EXPRESS_VERSIONS)('req.shoplog helpers (%s)', (_name, express) => 
 
   it('transaction() scores with the fraud scorer and hands the decision to the handler', async () => {
     const exporter = createMemoryExporter();
-    running = await listen(app(exporter));
-    const ok = await send(running.port, '/checkout', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ n: 1, minor: 4_999 }) });
-    const blocked = await send(running.port, '/checkout', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ n: 2, minor: 250_000 }) });
-    expect(JSON.parse(ok.body)).toEqual({ decision: 'allow', score: 5 });
+    const scorer = newScorer();
+    running = await listen(app(exporter, scorer));
+    const ok = await send(running.port, '/checkout', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ n: 1, email: 'ann@example.com' }) });
+    const blocked = await send(running.port, '/checkout', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ n: 2, email: 'bot@mailinator.com' }) });
+    expect(JSON.parse(ok.body)).toEqual({ decision: 'allow', score: 0 });
     expect(blocked.status).toBe(402);
-    expect(JSON.parse(blocked.body)).toEqual({ decision: 'block', score: 90 });
+    expect(JSON.parse(blocked.body)).toEqual({ decision: 'block', score: 35 });
     await exporter.waitFor(5);
     allValid(exporter.events);
     expect(exporter.ofKind('transaction').map((e) => e.shop.transaction.id)).toEqual(['tx-1', 'tx-2']);
     // Fraud events are alerts: only flagged decisions produce one (fraudEventsForAllowed: false).
     const fraud = exporter.ofKind('fraud');
     expect(fraud).toHaveLength(1);
-    expect(fraud[0]?.shop.fraud).toMatchObject({ score: 90, decision: 'block', risk_level: 'high', ruleset_version: 'test-1' });
+    expect(fraud[0]?.shop.fraud).toMatchObject({ score: 35, decision: 'block', risk_level: 'low', ruleset_version: scorer.rulesetVersion });
+    expect(fraud[0]?.shop.fraud.reasons.map((r) => r.code)).toEqual(['DISPOSABLE_EMAIL']);
     expect(fraud[0]?.shop.transaction.id).toBe('tx-2');
     expect(fraud[0]?.user?.id).toBe('user-12');
     expect(fraud[0]?.log.level).toBe('error');
