@@ -222,14 +222,14 @@ export class RequestContext implements RequestShoplog {
     return id || this.requestId;
   }
 
-  async transaction(input: TransactionInput): Promise<TransactionOutcome> {
+  async transaction(input: TransactionInput, options: { score?: boolean } = {}): Promise<TransactionOutcome> {
     const { message, email, ...shop } = input;
     const extra: Fields = { shop };
     if (message !== undefined) extra.message = message;
     if (email !== undefined) extra.user = { email };
     const event = this.emit('transaction', extra) as TransactionOutcome['event'];
     const scorer = this.config.fraudScorer;
-    if (!scorer) return { event, decision: 'allow' };
+    if (!scorer || options.score === false) return { event, decision: 'allow' };
     let fraud: FraudResult;
     try {
       fraud = await scorer.score(event);

@@ -80,8 +80,8 @@ export interface RequestShoplog {
   setUser(id: string | undefined): void;
   /** Emits a user behaviour event (`shoplog.user_behavior`) for this request. */
   track(action: TrackAction, fields?: TrackFields): void;
-  /** Emits a transaction event, scores it when a fraud scorer is configured, and returns the decision. */
-  transaction(input: TransactionInput): Promise<TransactionOutcome>;
+  /** Emits a transaction event, scores it when a fraud scorer is configured (unless `score: false`), and returns the decision. */
+  transaction(input: TransactionInput, options?: { score?: boolean }): Promise<TransactionOutcome>;
   /** Emits an application error event for an error the handler caught (`handled: true`). */
   error(err: unknown, options?: { kind?: 'exception' | 'validation' | 'dependency'; level?: 'warn' | 'error' | 'fatal' }): void;
 }
