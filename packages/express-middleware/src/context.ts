@@ -41,6 +41,14 @@ function errorFields(err: unknown): { type: string; message: string; stack_trace
   return { type: typeof err, message: String(err).slice(0, MAX_MESSAGE) };
 }
 
+// Express's `req.ip` re-parses X-Forwarded-For on every read; with `trust proxy` off (the default) it is the socket
+// address anyway, so read that directly and only ask Express when a proxy is trusted.
+function clientIp(req: ShoplogRequest): string | undefined {
+  const app = req.app as { get?: (setting: string) => unknown } | undefined;
+  const trusted = typeof app?.get === 'function' ? app.get('trust proxy') : true;
+  return (trusted ? req.ip : undefined) ?? req.socket?.remoteAddress;
+}
+
 /** HTTP status an error asks for (`status`/`statusCode` as http-errors sets them), else 500. */
 export function statusOf(err: unknown): number {
   const e = err as { status?: unknown; statusCode?: unknown } | null | undefined;
@@ -127,7 +135,7 @@ export class RequestContext implements RequestShoplog {
     const { req, config } = this;
     const ua = req.headers['user-agent'];
     const url = redactUrl(req.originalUrl ?? req.url ?? '/', config.redactor);
-    const ip = req.ip ?? req.socket?.remoteAddress;
+    const ip = clientIp(req);
     const c: Fields = {
       trace: { id: this.traceId },
       span: { id: this.spanId },

@@ -130,12 +130,14 @@ describe.each(EXPRESS_VERSIONS)('performance events and route templates (%s)', (
     running = await listen(app);
     await send(running.port, '/health');
     await send(running.port, '/static/x.css');
-    const good = await send(running.port, '/ok', { headers: { 'x-request-id': 'req-abc_123' } });
+    // No `trust proxy` here: a forwarded address must not be believed.
+    const good = await send(running.port, '/ok', { headers: { 'x-request-id': 'req-abc_123', 'x-forwarded-for': '198.51.100.7' } });
     const bad = await send(running.port, '/ok', { headers: { 'x-request-id': 'bad id <script>' } });
     await exporter.waitFor(2);
     expect(exporter.events.map((e) => e.url?.path)).toEqual(['/ok', '/ok']);
     expect(good.headers['x-request-id']).toBe('req-abc_123');
     expect(exporter.events[0]?.http?.request?.id).toBe('req-abc_123');
+    expect(exporter.events[0]?.client?.ip).toMatch(/^(::ffff:)?127\.0\.0\.1$/);
     expect(bad.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     expect(exporter.events[1]?.http?.request?.id).toBe(bad.headers['x-request-id']);
   });
