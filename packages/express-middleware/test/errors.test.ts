@@ -135,6 +135,22 @@ describe.each(EXPRESS_VERSIONS)('error events (%s)', (name, express) => {
     expect(answered.ofKind('performance')[0]?.http?.response?.status_code).toBe(503);
   });
 
+  it('works as a standalone error handler when given its own exporter', async () => {
+    const exporter = createMemoryExporter();
+    const app = express();
+    app.get('/x', () => {
+      throw new SyntaxError('bad json in upstream reply');
+    });
+    app.use(shoplogErrorHandler({ exporter, service: { name: 'standalone' } }));
+    running = await listen(app);
+    expect((await send(running.port, '/x')).status).toBe(500);
+    const [error] = await exporter.waitFor(1);
+    allValid(exporter.events);
+    expect(error?.error?.type).toBe('SyntaxError');
+    expect(error?.http?.route).toBe('/x');
+    expect(error?.service?.name).toBe('standalone');
+  });
+
   it('keeps every error when successful requests are sampled away', async () => {
     const exporter = createMemoryExporter();
     const app = express();
