@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FRAUD_DECISIONS, RISK_LEVELS, type FraudReason, type TransactionEvent } from '../schema/kinds.js';
+import type { FRAUD_DECISIONS, RISK_LEVELS, FraudReason, TransactionEvent } from '../schema/kinds.js';
 import { BUILTIN_FRAUD_RULES, type FraudRulesConfig } from './builtin.js';
 import { fraudInputFromEvent, isTransactionEvent, type FraudInput } from './input.js';
 import type { FraudRule, FraudRuleHit } from './rule.js';
@@ -80,7 +80,8 @@ const RuleConfigSchema = z.strictObject({
 });
 const OptionsSchema = z
   .strictObject({
-    rules: z.union([z.array(RuleSchema), z.record(z.string(), RuleConfigSchema)]).optional(),
+    // Checked in resolveRules: a union would lose the path of the bad entry.
+    rules: z.custom<FraudRulesConfig | readonly FraudRule[]>((v) => typeof v === 'object' && v !== null, 'must be a rules config object or a list of rules').optional(),
     extraRules: z.array(RuleSchema).default([]),
     thresholds: z.strictObject({ review: z.number().min(0).max(100).default(50), block: z.number().min(0).max(100).default(75) }).default({ review: 50, block: 75 }),
     riskLevels: z
@@ -111,8 +112,18 @@ function optionError(path: PropertyKey[], message: string): TypeError {
 
 /** Resolves the rules config into active rules, validating each rule's parameters with its own schema. */
 function resolveRules(rules: FraudRulesConfig | readonly FraudRule[] | undefined, extra: readonly FraudRule[]): Array<{ rule: FraudRule; weight: number }> {
-  if (Array.isArray(rules)) return [...rules, ...extra].map((rule) => ({ rule, weight: 1 }));
+  if (Array.isArray(rules)) {
+    rules.forEach((rule: unknown, i) => {
+      const ok = RuleSchema.safeParse(rule);
+      if (!ok.success) throw optionError(['rules', i], ok.error.issues[0]!.message);
+    });
+    return [...(rules as readonly FraudRule[]), ...extra].map((rule) => ({ rule, weight: 1 }));
+  }
   const config = (rules ?? {}) as FraudRulesConfig;
+  for (const [code, c] of Object.entries(config)) {
+    const ok = RuleConfigSchema.safeParse(c);
+    if (!ok.success) throw optionError(['rules', code, ...ok.error.issues[0]!.path], ok.error.issues[0]!.message);
+  }
   const extraByCode = new Map(extra.map((r) => [r.code, r]));
   for (const code of Object.keys(config)) {
     if (!BUILTIN_FRAUD_RULES.has(code) && !extraByCode.has(code)) throw optionError(['rules', code], 'unknown rule code');

@@ -295,8 +295,10 @@ export function detectionReport(samples: Iterable<{ fraud: boolean; pattern: str
   for (const s of samples) {
     const flagged = s.decision !== 'allow';
     report.total++;
-    if (s.fraud) flagged ? report.truePositives++ : report.falseNegatives++;
-    else flagged ? report.falsePositives++ : report.trueNegatives++;
+    if (s.fraud && flagged) report.truePositives++;
+    else if (s.fraud) report.falseNegatives++;
+    else if (flagged) report.falsePositives++;
+    else report.trueNegatives++;
     const p = (report.byPattern[s.pattern] ??= { count: 0, flagged: 0, blocked: 0 });
     p.count++;
     if (flagged) p.flagged++;

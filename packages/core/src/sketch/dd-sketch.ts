@@ -104,12 +104,32 @@ class LogBucketSketch implements PercentileSketch {
     return this.n === 0 ? NaN : this.hi;
   }
 
-  add(value: number, count = 1): void {
+  add(value: number, count?: number): void {
+    // Hot path: one value, indexable. Everything else (zero, counts, invalid input) goes to addSlow.
+    if (count !== undefined || !(value >= MIN_INDEXABLE && value < Infinity)) {
+      this.addSlow(value, count ?? 1);
+      return;
+    }
+    this.n++;
+    this.total += value;
+    if (value < this.lo) this.lo = value;
+    if (value > this.hi) this.hi = value;
+    // Bucket i holds (γ^(i-1), γ^i].
+    const index = Math.ceil(Math.log(value) * this.multiplier);
+    const counts = this.counts;
+    const at = index - this.offset;
+    if (at >= 0 && at < counts.length) counts[at]!++;
+    else {
+      // slotFor may replace `this.counts`: read the array after it.
+      const slot = this.slotFor(index);
+      this.counts[slot]!++;
+    }
+  }
+
+  private addSlow(value: number, count: number): void {
     // `!(value >= 0)` also rejects NaN.
     if (!(value >= 0) || value === Infinity) throw new RangeError(`sketch values must be finite and >= 0, got ${value}`);
-    if (count !== 1 && !(Number.isInteger(count) && count > 0)) {
-      throw new RangeError(`count must be a positive integer, got ${count}`);
-    }
+    if (!(Number.isInteger(count) && count > 0)) throw new RangeError(`count must be a positive integer, got ${count}`);
     this.n += count;
     this.total += value * count;
     if (value < this.lo) this.lo = value;
@@ -118,7 +138,6 @@ class LogBucketSketch implements PercentileSketch {
       this.zero += count;
       return;
     }
-    // Bucket i holds (γ^(i-1), γ^i].
     const index = Math.ceil(Math.log(value) * this.multiplier);
     let at = index - this.offset;
     if (at < 0 || at >= this.counts.length) at = this.slotFor(index);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PERFORMANCE_KINDS, type PerformanceEvent } from '../schema/kinds.js';
+import type { PERFORMANCE_KINDS, PerformanceEvent } from '../schema/kinds.js';
 import { createSketch, sketchFromJson, type PercentileSketch, type SketchJson } from '../sketch/dd-sketch.js';
 import type { ShoplogPlugin } from '../plugin.js';
 

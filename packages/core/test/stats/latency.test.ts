@@ -109,11 +109,11 @@ describe('latency stats', () => {
     expect(stats.series().map((r) => r.from)).toEqual([T0 + 3 * MIN]);
   });
 
-  it('is fed by performance events through the pipeline plugin (route template and DB operation as keys)', () => {
+  it('is fed by performance events through the pipeline plugin (route template and DB operation as keys)', async () => {
     const stats = createLatencyStats();
     const plugin = createLatencyPlugin({ stats });
     const ctx: PluginContext = { emit: () => undefined, report: (e) => { throw e; }, now: () => T0 };
-    void plugin.setup?.(ctx);
+    await plugin.setup?.(ctx);
     const at = { now: () => T0 };
     const http = performance(
       {
@@ -125,8 +125,8 @@ describe('latency stats', () => {
       at,
     );
     const db = performance({ event: { duration: msToNs(20) }, shop: { performance: { kind: 'db', operation: 'SELECT orders' } } }, at);
-    expect(plugin.process(http)).toBe(http);
-    plugin.process(db);
+    expect(await plugin.process(http)).toBe(http);
+    await plugin.process(db);
     expect(stats.snapshot().map((r) => [r.key, r.kind, r.count, r.slowCount, r.max])).toEqual([
       ['GET /orders/:id', 'http', 1, 1, 1500],
       ['SELECT orders', 'db', 1, 0, 20],
