@@ -12,7 +12,7 @@ import type {
   TransactionInput,
   TransactionOutcome,
 } from './types.js';
-import { pickHeaders, redactUrl } from './url.js';
+import { pickHeaders, splitTarget } from './url.js';
 
 const MAX_UA = 2048;
 const MAX_STACK = 65_536;
@@ -134,7 +134,7 @@ export class RequestContext implements RequestShoplog {
     if (this.common) return this.common;
     const { req, config } = this;
     const ua = req.headers['user-agent'];
-    const url = redactUrl(req.originalUrl ?? req.url ?? '/', config.redactor);
+    const url = splitTarget(req.originalUrl ?? req.url ?? '/', config.redactor);
     const ip = clientIp(req);
     const c: Fields = {
       trace: { id: this.traceId },

@@ -4,7 +4,7 @@ export type { ShoplogMiddlewareOptions, StatusClass } from './options.js';
 export { UNMATCHED_ROUTE } from './route-template.js';
 export { parseTraceparent, formatTraceparent } from './trace.js';
 export type { IncomingTrace } from './trace.js';
-export type { UrlRedactor } from './url.js';
+export type { RedactorLike } from './url.js';
 export type {
   EventSink,
   FraudScorerLike,

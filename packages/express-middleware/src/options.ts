@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { LOG_LEVELS, createRedactor, createThrottledWarning, formatPath, type LogLevel, type ServiceInfo, type ShoplogEvent } from '@shoplog/core';
 import type { EventSink, FraudScorerLike, ShoplogRequest, ShoplogResponse } from './types.js';
-import type { UrlRedactor } from './url.js';
+import type { RedactorLike } from './url.js';
 
 /** Status classes that `levels` maps to a log level. */
 export type StatusClass = '2xx' | '3xx' | '4xx' | '5xx';
@@ -33,7 +33,7 @@ export interface ShoplogMiddlewareOptions {
   /** Capture the parsed request body (`req.body`, from your body parser), redacted, on error events. @default false */
   captureBody?: boolean;
   /** Redaction: core's redactor (`createRedactor()`), or options for one. @default createRedactor() with Authorization headers added */
-  redactor?: UrlRedactor;
+  redactor?: RedactorLike;
   /** The user id of a request when the handler did not call `req.shoplog.setUser()`. @default req.user?.id */
   userId?: (req: ShoplogRequest) => string | undefined;
   /** The session id used by `track()` when the fields give none. @default req.sessionID, else the request id */
@@ -65,7 +65,7 @@ export interface ResolvedConfig {
   requestHeaders: string[];
   responseHeaders: string[];
   captureBody: boolean;
-  redactor: UrlRedactor;
+  redactor: RedactorLike;
   userId: ((req: ShoplogRequest) => string | undefined) | undefined;
   sessionId: ((req: ShoplogRequest) => string | undefined) | undefined;
   customFields: ShoplogMiddlewareOptions['customFields'];
@@ -94,8 +94,8 @@ const OptionsSchema = z.strictObject({
   captureHeaders: z.strictObject({ request: z.array(HeaderName).optional(), response: z.array(HeaderName).optional() }).optional(),
   captureBody: z.boolean().optional(),
   redactor: z
-    .custom<UrlRedactor>(
-      (v) => typeof v === 'object' && v !== null && typeof (v as UrlRedactor).redact === 'function' && typeof (v as UrlRedactor).isSensitiveKey === 'function',
+    .custom<RedactorLike>(
+      (v) => typeof v === 'object' && v !== null && typeof (v as RedactorLike).redact === 'function' && typeof (v as RedactorLike).redactUrl === 'function',
       'must be a redactor from createRedactor()',
     )
     .optional(),

@@ -1,8 +1,7 @@
-/** What URL redaction needs from core's redactor (`createRedactor()`). */
-export interface UrlRedactor {
-  redact<T>(value: T): T;
-  isSensitiveKey(key: string): boolean;
-}
+import type { Redactor } from '@shoplog/core';
+
+/** What the middleware needs of core's redactor (`createRedactor()`). */
+export type RedactorLike = Pick<Redactor, 'redact' | 'redactUrl'>;
 
 /** `url.path` and `url.query` of a request, redacted. */
 export interface RedactedUrl {
@@ -12,39 +11,15 @@ export interface RedactedUrl {
 
 const MAX_PATH = 4096;
 const MAX_QUERY = 4096;
-const MASK = '[REDACTED]';
 // A request target in absolute form (`GET http://user:pass@host/x`, as sent to proxies): scheme and authority.
 const ABSOLUTE_FORM = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i;
-// Credentials embedded in a URL anywhere in a value (`?next=https://user:pass@host/`), also percent-encoded.
-const EMBEDDED_CREDENTIALS = /(\/\/|%2F%2F)[^/@?#&\s]+(@|%40)/gi;
-
-function decodeKey(raw: string): string {
-  try {
-    return decodeURIComponent(raw.replace(/\+/g, ' '));
-  } catch {
-    return raw;
-  }
-}
-
-function redactQuery(query: string, redactor: UrlRedactor): string {
-  let out = '';
-  for (const pair of query.split('&')) {
-    const eq = pair.indexOf('=');
-    const key = eq === -1 ? pair : pair.slice(0, eq);
-    let part: string;
-    if (eq !== -1 && redactor.isSensitiveKey(decodeKey(key))) part = `${key}=${MASK}`;
-    else part = redactor.redact(pair).replace(EMBEDDED_CREDENTIALS, `$1${MASK}$2`);
-    out = out === '' ? part : `${out}&${part}`;
-  }
-  return out;
-}
 
 /**
  * Splits a request target into `url.path` and `url.query` with secrets removed: the scheme, host and any
- * credentials of an absolute-form target are dropped, card numbers are masked (core's redactor), and the values
- * of query parameters with sensitive names (`token`, `password`, `api_key`, …) are replaced.
+ * credentials of an absolute-form target are dropped; core's redactor masks card numbers in the path, and the
+ * values of sensitive query parameters (`token`, `password`, `api_key`, …) and card numbers in the query.
  */
-export function redactUrl(target: string, redactor: UrlRedactor): RedactedUrl {
+export function splitTarget(target: string, redactor: RedactorLike): RedactedUrl {
   let raw = target;
   if (raw.charCodeAt(0) !== 47 /* '/' */) {
     const m = ABSOLUTE_FORM.exec(raw);
@@ -52,7 +27,8 @@ export function redactUrl(target: string, redactor: UrlRedactor): RedactedUrl {
   }
   const q = raw.indexOf('?');
   const path = redactor.redact(q === -1 ? raw : raw.slice(0, q));
-  const query = q === -1 || q === raw.length - 1 ? undefined : redactQuery(raw.slice(q + 1), redactor);
+  // Keep the `?`: core then always parses the parameters, even when a value holds a URL (`next=https://…`).
+  const query = q === -1 || q === raw.length - 1 ? undefined : redactor.redactUrl(raw.slice(q)).slice(1);
   return {
     path: path.length > MAX_PATH ? path.slice(0, MAX_PATH) : path,
     query: query !== undefined && query.length > MAX_QUERY ? query.slice(0, MAX_QUERY) : query,
@@ -63,7 +39,7 @@ export function redactUrl(target: string, redactor: UrlRedactor): RedactedUrl {
 export function pickHeaders(
   headers: Record<string, string | string[] | number | undefined>,
   allow: readonly string[],
-  redactor: UrlRedactor,
+  redactor: RedactorLike,
 ): Record<string, string | string[]> | undefined {
   let out: Record<string, string | string[]> | undefined;
   for (const name of allow) {
