@@ -1,8 +1,10 @@
 // Express middleware overhead: req/s of a small app bare, with pino-http, with morgan and with Shoplog, in one run.
-// Usage: pnpm bench express [rounds=3] [seconds=4] [connections=50]   (CONFIGS=bare,shoplog to choose)
-// Each measurement: a fresh server process (pinned to CPU 1 with taskset when available), a 1 s warm-up, then
-// autocannon (programmatic, in this process, pinned to CPU 0). Configurations are interleaved round by round so
-// drifting machine load hits them all alike; the summary is the median per configuration and its ratio to bare.
+// Usage: pnpm bench express [rounds=6] [seconds=2] [connections=50]   (CONFIGS=bare,shoplog to choose)
+// One server process per configuration (pinned to CPU 1 with taskset when available), all started up front and
+// warmed up; autocannon (programmatic, in this process, pinned to CPU 0) then loads them in short interleaved
+// bursts, round after round, so drifting load on this shared machine hits every configuration alike. The summary
+// gives the median req/s, the median of the per-round ratios to bare (paired, the robust figure), and the
+// server's CPU time per request.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -10,14 +12,14 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const [rounds = 3, seconds = 4, connections = 50] = process.argv.slice(2).map(Number);
+const [rounds = 6, seconds = 2, connections = 50] = process.argv.slice(2).map(Number);
 const CONFIGS = (process.env.CONFIGS ?? 'bare,pino-http,morgan,shoplog,shoplog-client').split(',');
-const PORT = 3190;
+const BASE_PORT = 3190;
 const hasTaskset = spawnSync('taskset', ['-V']).status === 0;
 if (hasTaskset) spawnSync('taskset', ['-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
 
-function startServer(cfg) {
-  const args = [join(here, 'express', 'app.mjs'), cfg, String(PORT)];
+function startServer(cfg, port) {
+  const args = [join(here, 'express', 'app.mjs'), cfg, String(port)];
   const child = hasTaskset ? spawn('taskset', ['-c', '1', process.execPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] }) : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
@@ -42,8 +44,8 @@ function cpuMs(pid) {
   }
 }
 
-function load(duration) {
-  return autocannon({ url: `http://127.0.0.1:${PORT}/products/123`, connections, duration });
+function load(port, duration) {
+  return autocannon({ url: `http://127.0.0.1:${port}/products/123`, connections, duration });
 }
 
 async function stop(child) {
@@ -53,22 +55,29 @@ async function stop(child) {
   await exited;
 }
 
+const servers = new Map();
+try {
+  for (const [i, cfg] of CONFIGS.entries()) servers.set(cfg, { port: BASE_PORT + i, child: await startServer(cfg, BASE_PORT + i) });
+  for (const { port } of servers.values()) await load(port, 1); // JIT warm-up, discarded
+} catch (err) {
+  for (const { child } of servers.values()) await stop(child);
+  throw err;
+}
 const rows = [];
-for (let round = 1; round <= rounds; round++) {
-  for (const cfg of CONFIGS) {
-    const server = await startServer(cfg);
-    try {
-      await load(1);
-      const c0 = cpuMs(server.pid);
-      const r = await load(seconds);
-      const cpuUsPerReq = ((cpuMs(server.pid) - c0) * 1000) / r.requests.total;
+try {
+  for (let round = 1; round <= rounds; round++) {
+    for (const cfg of CONFIGS) {
+      const { port, child } = servers.get(cfg);
+      const c0 = cpuMs(child.pid);
+      const r = await load(port, seconds);
+      const cpuUsPerReq = ((cpuMs(child.pid) - c0) * 1000) / r.requests.total;
       const row = { round, cfg, reqPerSec: r.requests.average, cpuUsPerReq: +cpuUsPerReq.toFixed(1), p99Ms: r.latency.p99, errors: r.errors, non2xx: r.non2xx };
       rows.push(row);
       console.log(JSON.stringify(row));
-    } finally {
-      await stop(server);
     }
   }
+} finally {
+  for (const { child } of servers.values()) await stop(child);
 }
 
 const median = (xs) => {
@@ -76,15 +85,23 @@ const median = (xs) => {
   const n = s.length;
   return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 };
-const bare = median(rows.filter((r) => r.cfg === 'bare').map((r) => r.reqPerSec));
 const pino = median(rows.filter((r) => r.cfg === 'pino-http').map((r) => r.reqPerSec));
 const bareCpu = median(rows.filter((r) => r.cfg === 'bare').map((r) => r.cpuUsPerReq));
 console.log(`\nnode ${process.version}, ${rounds} rounds × ${seconds} s, ${connections} connections, taskset: ${hasTaskset}`);
-console.log('config           req/s median [min–max]      p99 ms   × bare   × pino-http   CPU µs/req   CPU × bare');
+const paired = (cfg, ref) => {
+  const ratios = [];
+  for (let round = 1; round <= rounds; round++) {
+    const a = rows.find((r) => r.round === round && r.cfg === cfg);
+    const b = rows.find((r) => r.round === round && r.cfg === ref);
+    if (a && b) ratios.push(a.reqPerSec / b.reqPerSec);
+  }
+  return ratios.length ? median(ratios).toFixed(3) : '-';
+};
+console.log('config           req/s median [min–max]      p99 ms   × bare (paired)   × pino-http (paired)   CPU µs/req   CPU × bare');
 for (const cfg of CONFIGS) {
   const rs = rows.filter((r) => r.cfg === cfg);
   const q = rs.map((r) => r.reqPerSec);
   const m = median(q);
   const range = `${m.toFixed(0)} [${Math.min(...q).toFixed(0)}–${Math.max(...q).toFixed(0)}]`;
-  console.log(`${cfg.padEnd(16)} ${range.padEnd(27)} ${String(median(rs.map((r) => r.p99Ms))).padEnd(8)} ${(m / bare).toFixed(3).padEnd(8)} ${(pino ? (m / pino).toFixed(3) : '-').padEnd(13)} ${String(median(rs.map((r) => r.cpuUsPerReq))).padEnd(12)} ${(median(rs.map((r) => r.cpuUsPerReq)) / bareCpu).toFixed(3)}`);
+  console.log(`${cfg.padEnd(16)} ${range.padEnd(27)} ${String(median(rs.map((r) => r.p99Ms))).padEnd(8)} ${paired(cfg, 'bare').padEnd(17)} ${(pino ? paired(cfg, 'pino-http') : '-').padEnd(22)} ${String(median(rs.map((r) => r.cpuUsPerReq))).padEnd(12)} ${(median(rs.map((r) => r.cpuUsPerReq)) / bareCpu).toFixed(3)}`);
 }
