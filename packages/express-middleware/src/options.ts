@@ -30,7 +30,7 @@ export interface ShoplogMiddlewareOptions {
   timeoutStatus?: number;
   /** Header names (any case) captured on the events; every other header is left out. Captured headers are still redacted. @default { request: [], response: [] } */
   captureHeaders?: { request?: string[]; response?: string[] };
-  /** Capture the parsed request body (`req.body`, from your body parser), redacted, on error events. @default false */
+  /** Capture the parsed request body (`req.body`, from your body parser), redacted, on the request's events. @default false */
   captureBody?: boolean;
   /** Redaction: core's redactor (`createRedactor()`), or options for one. @default createRedactor() with Authorization headers added */
   redactor?: RedactorLike;
@@ -38,7 +38,7 @@ export interface ShoplogMiddlewareOptions {
   userId?: (req: ShoplogRequest) => string | undefined;
   /** The session id used by `track()` when the fields give none. @default req.sessionID, else the request id */
   sessionId?: (req: ShoplogRequest) => string | undefined;
-  /** Custom fields added to every event of the request as ECS `labels` (string values). @default undefined */
+  /** Custom fields added to every event of the request as ECS `labels` (string values); read once, when the request's first event is built. @default undefined */
   customFields?: (req: ShoplogRequest, res: ShoplogResponse) => Record<string, string | number | boolean | undefined> | undefined;
   /** Scores transactions from `req.shoplog.transaction()`, e.g. core's `createFraudScorer()`. @default undefined */
   fraudScorer?: FraudScorerLike;
