@@ -131,6 +131,23 @@ describe('options', () => {
     }
   });
 
+  it('feeds a delivery engine through enqueue(event), the shape of the transport engine', async () => {
+    const queued: unknown[] = [];
+    const engineShaped = { enqueue: (event: unknown) => queued.push(event) > 0 };
+    const express = (await import('express')).default;
+    const a = express();
+    a.use(shoplog({ exporter: engineShaped }));
+    a.get('/', (_req, res) => res.send('ok'));
+    const running = await listen(a);
+    try {
+      await send(running.port, '/');
+      await expect.poll(() => queued.length).toBe(1);
+      expect(allValid(queued as never)[0]?.event.dataset).toBe('shoplog.performance');
+    } finally {
+      await running.close();
+    }
+  });
+
   it('never throws into the app when the exporter fails', async () => {
     const errors: unknown[] = [];
     const failing = { process: () => Promise.reject(new Error('sink down')) };
