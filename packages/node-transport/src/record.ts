@@ -96,7 +96,8 @@ function httpOf(record: LogRecord) {
  *   is that event, minus the logger's bookkeeping fields, at the level it was logged at;
  * - a plain line with an error (`err`, `error`, winston `stack`) or at level error/fatal is an error event;
  * - a plain pino-http line (`req`/`res` with `responseTime`) is an HTTP performance event, or an error event for 5xx;
- * - any other plain line has no Shoplog kind and maps to `undefined` (counted as `unmapped`).
+ * - any other plain line is an application log line (`shoplog.log`), its extra fields kept as `labels`.
+ * A custom mapper may return `undefined` to skip a record (counted as `unmapped`).
  * A string `service` (pino `base`, winston `defaultMeta`) becomes `service.name`; other extra fields become `labels`.
  */
 export const mapRecord: RecordMapper = (record) => {
@@ -130,7 +131,12 @@ export const mapRecord: RecordMapper = (record) => {
       shop: { performance: { kind: 'http' } },
     };
   }
-  return undefined;
+  // Any other line is a plain application log: shipped as `shoplog.log`, never dropped.
+  return {
+    ...base,
+    message: message || '(no message)',
+    event: { id: uuidv7(), dataset: DATASETS.log, kind: 'event', category: ['process'], type: ['info'] },
+  };
 };
 
 function typedEvent(record: LogRecord): Record<string, unknown> {

@@ -90,7 +90,7 @@ describe('pino transport as a main-thread destination', () => {
     });
   }
 
-  it('maps plain error and pino-http lines, skips lines with no Shoplog kind, and redacts by default', async () => {
+  it('maps plain error, pino-http and plain info lines, and redacts by default', async () => {
     const s = await server();
     const dest = shoplogPino({ url: s.url, spoolDir: tempDir(), exitHooks: false });
     const logger = pino({ base: { service: 'shop-api' } }, dest);
@@ -101,7 +101,8 @@ describe('pino transport as a main-thread destination', () => {
     );
     logger.info('server started');
     await endStream(dest);
-    expect(s.stored).toHaveLength(2);
+    expect(s.stored).toHaveLength(3);
+    expect(s.docs.get(s.stored[2] as string)).toMatchObject({ event: { dataset: 'shoplog.log' }, message: 'server started', service: { name: 'shop-api' } });
     const err = s.docs.get(s.stored[0] as string) as unknown as ErrorEvent;
     expect(err.event.dataset).toBe('shoplog.error');
     expect(err.log.level).toBe('error');

@@ -14,9 +14,14 @@ describe('mapRecord', () => {
     expect(['silly', 'verbose', 'http', 'warning', 'crit', 'nope'].map(toLevel)).toEqual(['trace', 'debug', 'info', 'warn', 'fatal', 'info']);
   });
 
-  it('turns a 5xx pino-http line into an HTTP error event, and a plain info line into nothing', () => {
+  it('turns a 5xx pino-http line into an HTTP error event, and a plain info line into a log event', () => {
     const out = mapRecord({ level: 30, msg: 'request errored', req: { method: 'POST', url: '/pay' }, res: { statusCode: 502 }, responseTime: 3 });
     expect(out).toMatchObject({ event: { dataset: 'shoplog.error' }, error: { message: 'request errored' }, shop: { error: { kind: 'http' } }, http: { response: { status_code: 502 } } });
-    expect(mapRecord({ level: 30, msg: 'hello', userId: 'u1' })).toBeUndefined();
+    expect(mapRecord({ level: 30, msg: 'hello', userId: 'u1' })).toMatchObject({
+      event: { dataset: 'shoplog.log' },
+      log: { level: 'info' },
+      message: 'hello',
+      labels: { userId: 'u1' },
+    });
   });
 });

@@ -36,17 +36,19 @@ describe('winston transport with a real winston logger', () => {
     for (const e of events) logger.info(e as never);
     logger.error(new Error('stock service unreachable'));
     logger.warn('http call failed', { error: { name: 'FetchError', message: 'ECONNRESET' }, route: '/cart' });
-    logger.info('cache warmed'); // no Shoplog kind
-    await until(() => s.stored.length >= 1001, 20_000, 'delivery');
+    logger.info('cache warmed'); // a plain line: shipped as shoplog.log
+    await until(() => s.stored.length >= 1003, 20_000, 'delivery');
     await ended(logger, transport);
     expect(s.stored.slice(0, 1000)).toEqual(events.map((e) => e.event.id));
-    expect(s.stored).toHaveLength(1002);
+    expect(s.stored).toHaveLength(1003);
     const err = s.docs.get(s.stored[1000] as string) as unknown as ErrorEvent;
     expect(err.error).toMatchObject({ type: 'Error', message: 'stock service unreachable' });
     expect(err.error?.stack_trace).toContain('stock service unreachable');
     const warn = s.docs.get(s.stored[1001] as string) as unknown as ErrorEvent;
     expect(warn).toMatchObject({ log: { level: 'warn' }, message: 'http call failed', error: { type: 'FetchError', message: 'ECONNRESET' }, labels: { route: '/cart' } });
-    expect(transport.metrics()).toMatchObject({ sent: 1002, unmapped: 1, spooled: 0 });
+    const plain = s.docs.get(s.stored[1002] as string) as unknown as { event: { dataset: string }; message: string };
+    expect(plain).toMatchObject({ event: { dataset: 'shoplog.log' }, message: 'cache warmed' });
+    expect(transport.metrics()).toMatchObject({ sent: 1003, unmapped: 0, spooled: 0 });
   });
 
   it('finish waits for the last batch: nothing logged before end() is missing when it fires', async () => {
