@@ -208,13 +208,23 @@ export function createFraudScorer(options: FraudScorerOptions = {}): FraudScorer
     opts.rulesetVersion ??
     `rs-${fnv1a(canonical({ rules: active.map((a) => ({ code: a.rule.code, weight: a.weight, params: a.rule.params ?? null })), thresholds: opts.thresholds, combine: opts.combine }))}`;
 
-  const evaluate = (input: FraudInput, timestamp: number, counts: number[], history: SeriesStats | undefined): FraudResult => {
+  // Reused buffers: evaluate() runs synchronously from start to end, so even interleaved async scorings never share
+  // them while in use. Rules must not keep `signals.counts` beyond their evaluate() call.
+  const ruleCounts = active.map((a) => new Array<number>(a.rule.counters?.length ?? 0).fill(0));
+  const signals = { counts: [] as number[], history: undefined as SeriesStats | undefined, now: 0 };
+
+  const evaluate = (input: FraudInput, timestamp: number, counts: readonly number[], history: SeriesStats | undefined): FraudResult => {
     const reasons: FraudReason[] = [];
     let keep = 1;
     let total = 0;
-    for (const { rule, weight, first } of active) {
-      const n = rule.counters?.length ?? 0;
-      const hit: FraudRuleHit | null = rule.evaluate(input, { counts: n === 0 ? [] : counts.slice(first, first + n), history, now: timestamp });
+    signals.history = history;
+    signals.now = timestamp;
+    for (let r = 0; r < active.length; r++) {
+      const { rule, weight, first } = active[r]!;
+      const own = ruleCounts[r]!;
+      for (let j = 0; j < own.length; j++) own[j] = counts[first + j]!;
+      signals.counts = own;
+      const hit: FraudRuleHit | null = rule.evaluate(input, signals);
       if (hit === null) continue;
       const contribution = Math.round(Math.min(100, Math.max(0, hit.contribution * weight)) * 100) / 100;
       if (contribution === 0) continue;
@@ -222,7 +232,7 @@ export function createFraudScorer(options: FraudScorerOptions = {}): FraudScorer
       total += contribution;
       reasons.push(hit.detail === undefined ? { code: rule.code, contribution } : { code: rule.code, contribution, detail: hit.detail.slice(0, 1024) });
     }
-    reasons.sort((a, b) => b.contribution - a.contribution || (a.code < b.code ? -1 : 1));
+    if (reasons.length > 1) reasons.sort((a, b) => b.contribution - a.contribution || (a.code < b.code ? -1 : 1));
     const score = Math.round((sum ? Math.min(100, total) : 100 * (1 - keep)) * 100) / 100;
     const result: FraudResult = {
       score,
@@ -236,36 +246,76 @@ export function createFraudScorer(options: FraudScorerOptions = {}): FraudScorer
     return result;
   };
 
-  const run = (transaction: FraudInput | TransactionEvent, context?: Partial<FraudInput>): MaybePromise<FraudResult> => {
+  /** The store requests of one transaction. With `pool`, hit objects and index buffers are reused (sync path). */
+  interface Prepared {
+    input: FraudInput;
+    timestamp: number;
+    hits: VelocityHit[];
+    at: number[];
+    historyKey: string | undefined;
+  }
+  const pool: Prepared = { input: { amount: 0, currency: 'XXX' }, timestamp: 0, hits: [], at: new Array<number>(counters).fill(-1), historyKey: undefined };
+  const hitPool: VelocityHit[] = hitOrder.map((c) => ({ counter: c.counter, dimension: c.dimension, value: '', slot: c.slot, windowMs: c.windowMs, weight: 1 }));
+
+  const prepare = (transaction: FraudInput | TransactionEvent, context: Partial<FraudInput> | undefined, pooled: boolean): Prepared => {
     let input = isTransactionEvent(transaction) ? fraudInputFromEvent(transaction) : transaction;
     if (context) input = { ...input, ...context };
-    const timestamp = input.timestamp ?? now();
-    const hits: VelocityHit[] = [];
+    const p: Prepared = pooled ? pool : { input, timestamp: 0, hits: [], at: new Array<number>(counters), historyKey: undefined };
+    p.input = input;
+    p.timestamp = input.timestamp ?? now();
     // Position of each counter in `hits`, or -1 when the transaction lacks the counter's dimension (reads 0).
-    const at = new Array<number>(counters);
     const email = input.email?.toLowerCase();
+    let n = 0;
     for (let k = 0; k < counters; k++) {
       const c = hitOrder[k]!;
       const value = c.dimension === 'email' ? email : input[c.dimension];
       if (value === undefined || value === '') {
-        at[c.index] = -1;
+        p.at[c.index] = -1;
         continue;
       }
-      at[c.index] = hits.length;
-      hits.push({ counter: c.counter, dimension: c.dimension, value, slot: c.slot, windowMs: c.windowMs, weight: c.weight ? c.weight(input) : 1 });
+      const weight = c.weight ? c.weight(input) : 1;
+      if (pooled) {
+        const h = hitPool[n]!;
+        h.counter = c.counter;
+        h.dimension = c.dimension;
+        h.slot = c.slot;
+        h.windowMs = c.windowMs;
+        h.value = value;
+        h.weight = weight;
+      } else {
+        p.hits.push({ counter: c.counter, dimension: c.dimension, value, slot: c.slot, windowMs: c.windowMs, weight });
+      }
+      p.at[c.index] = n++;
     }
-    const historyKey = usesHistory && input.userId !== undefined ? `amount|${input.currency}|${input.userId}` : undefined;
-    return then(historyKey === undefined ? undefined : store.stats(historyKey), (history) =>
-      then(hits.length === 0 ? [] : store.hit(hits, timestamp), (read) => {
-        const counts = new Array<number>(counters);
-        for (let i = 0; i < counters; i++) counts[i] = at[i]! < 0 ? 0 : read[at[i]!]!;
-        const result = evaluate(input, timestamp, counts, history);
-        // Only what the scorer let through becomes the user's normal, so a fraudster cannot train the baseline.
-        if (historyKey !== undefined && result.decision === 'allow' && input.amount > 0 && !DONE_STATUSES.has(input.status ?? '')) {
-          return then(store.observe(historyKey, Math.log(input.amount), timestamp), () => result);
-        }
-        return result;
-      }),
+    if (pooled) p.hits = n === hitPool.length ? hitPool : hitPool.slice(0, n);
+    p.historyKey = usesHistory && input.userId !== undefined ? `amount|${input.currency}|${input.userId}` : undefined;
+    return p;
+  };
+
+  const countsBuffer = new Array<number>(counters).fill(0);
+  const finish = (p: Prepared, history: SeriesStats | undefined, read: readonly number[], counts: number[]): MaybePromise<FraudResult> => {
+    for (let i = 0; i < counters; i++) counts[i] = p.at[i]! < 0 ? 0 : read[p.at[i]!]!;
+    const { input, historyKey } = p;
+    const result = evaluate(input, p.timestamp, counts, history);
+    // Only what the scorer let through becomes the user's normal, so a fraudster cannot train the baseline.
+    if (historyKey !== undefined && result.decision === 'allow' && input.amount > 0 && !DONE_STATUSES.has(input.status ?? '')) {
+      return then(store.observe(historyKey, Math.log(input.amount), p.timestamp), () => result);
+    }
+    return result;
+  };
+
+  const runSync = (transaction: FraudInput | TransactionEvent, context?: Partial<FraudInput>): MaybePromise<FraudResult> => {
+    const p = prepare(transaction, context, true);
+    const history = p.historyKey === undefined ? undefined : store.stats(p.historyKey);
+    const read = p.hits.length === 0 ? [] : store.hit(p.hits, p.timestamp);
+    if (history instanceof Promise || read instanceof Promise) throw new TypeError('the velocity store answered asynchronously; use score()');
+    return finish(p, history, read, countsBuffer);
+  };
+
+  const run = (transaction: FraudInput | TransactionEvent, context?: Partial<FraudInput>): MaybePromise<FraudResult> => {
+    const p = prepare(transaction, context, false);
+    return then(p.historyKey === undefined ? undefined : store.stats(p.historyKey), (history) =>
+      then(p.hits.length === 0 ? [] : store.hit(p.hits, p.timestamp), (read) => finish(p, history, read, new Array<number>(counters))),
     );
   };
 
@@ -273,10 +323,10 @@ export function createFraudScorer(options: FraudScorerOptions = {}): FraudScorer
     rulesetVersion,
     sync: store.sync,
     ruleCodes: active.map((a) => a.rule.code),
-    score: async (transaction, context) => run(transaction, context),
+    score: async (transaction, context) => (store.sync ? runSync(transaction, context) : run(transaction, context)),
     scoreSync(transaction, context) {
       if (!store.sync) throw new TypeError('scoreSync needs a synchronous velocity store; use score()');
-      const result = run(transaction, context);
+      const result = runSync(transaction, context);
       if (result instanceof Promise) throw new TypeError('the velocity store answered asynchronously; use score()');
       return result;
     },
