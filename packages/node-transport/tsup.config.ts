@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // One entry per subpath export: loading the pino transport never loads winston, and the other way round.
+  entry: ['src/index.ts', 'src/pino.ts', 'src/winston.ts'],
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,

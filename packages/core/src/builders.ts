@@ -32,6 +32,7 @@ const DEFAULTS: Record<EventKind, { kind: string; category: string[]; type: stri
   user_behavior: { kind: 'event', category: ['web', 'session'], type: ['info'] },
   performance: { kind: 'metric', category: ['web'], type: ['info'] },
   fraud: { kind: 'alert', category: ['intrusion_detection'], type: ['indicator'] },
+  log: { kind: 'event', category: ['process'], type: ['info'] },
 };
 
 function defaultLevel(kind: EventKind, input: Record<string, unknown>): LogLevel {
@@ -88,6 +89,9 @@ export const userBehavior = (input: EventInput<'user_behavior'>, options?: Build
 export const performance = (input: EventInput<'performance'>, options?: BuildOptions) => createEvent('performance', input, options);
 /** Builds a fraud event. */
 export const fraud = (input: EventInput<'fraud'>, options?: BuildOptions) => createEvent('fraud', input, options);
+
+/** Builds a plain application log line (`shoplog.log`): a message at a level. */
+export const appLog = (input: EventInput<'log'>, options?: BuildOptions) => createEvent('log', input, options);
 
 /** Converts milliseconds (as `performance.now()` differences) to the nanoseconds of `event.duration`. */
 export function msToNs(ms: number): number {

@@ -300,3 +300,20 @@ describe('normalize: envelopes and bad input', () => {
     for (const v of values) expect(() => normalize(v)).not.toThrow();
   });
 });
+
+describe('plain log lines', () => {
+  it('normalises a flat line with only a message and a level to shoplog.log', () => {
+    const res = normalize({ message: 'catalogue cache warmed', level: 'INFO', service: 'catalog', timestamp: '2026-11-26 10:00:00' });
+    expect(res.ok).toBe(true);
+    if (!res.ok) return;
+    expect(res.event.event.dataset).toBe('shoplog.log');
+    expect(res.event.service?.name).toBe('catalog');
+    expect(res.event['@timestamp']).toBe('2026-11-26T10:00:00.000Z');
+  });
+
+  it('still rejects a flat document with neither a kind nor a message', () => {
+    const res = normalize({ level: 'INFO', foo: 1 });
+    expect(res.ok).toBe(false);
+    if (!res.ok) expect(res.issues[0]?.path).toBe('log_type');
+  });
+});

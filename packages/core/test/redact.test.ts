@@ -1,9 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { createRedactor, isSensitiveKey, luhnValid, maskCardNumbers, redactUrl, transaction, validate } from '@shoplog/core';
+import { createRedactor, isSensitiveKey, luhnValid, maskCardNumbers, redactUrl, transaction, uuidv7, validate } from '@shoplog/core';
 
 const R = '[REDACTED]';
 
 describe('card numbers', () => {
+  it('never masks digits inside UUIDs (event ids are the idempotency key)', () => {
+    // All-digit groups are where a naive matcher finds 16 Luhn-valid digits across a dash.
+    expect(maskCardNumbers('01953452-1234-7123-8123-424242424242')).toBe('01953452-1234-7123-8123-424242424242');
+    expect(maskCardNumbers('id 7123-4242424242424242')).toBe('id 7123-4242424242424242');
+    let changed = 0;
+    for (let i = 0; i < 50_000; i++) {
+      const id = uuidv7();
+      if (maskCardNumbers(`order ${id} paid`) !== `order ${id} paid`) changed++;
+    }
+    expect(changed).toBe(0);
+  });
+
+  it('still masks cards next to punctuation and words', () => {
+    expect(maskCardNumbers('card:4242424242424242.')).toBe('card:************4242.');
+    expect(maskCardNumbers('(4242-4242-4242-4242)')).toBe('(****-****-****-4242)');
+  });
+
   it('masks Luhn-valid card numbers in free text, keeping the last four digits and the grouping', () => {
     expect(maskCardNumbers('charge failed for card 4242424242424242 (visa)')).toBe('charge failed for card ************4242 (visa)');
     expect(maskCardNumbers('pan=4111 1111 1111 1111;')).toBe('pan=**** **** **** 1111;');
@@ -86,6 +103,11 @@ describe('createRedactor', () => {
     expect(out.items).not.toBe(body.items);
     const clean = { a: { b: 'nothing here' } };
     expect(redactor.redact(clean)).toBe(clean);
+  });
+
+  it('redacts under an own "__proto__" key from JSON.parse too', () => {
+    const out = redactor.redact(JSON.parse('{"__proto__": {"password": "hunter2", "note": "4242424242424242"}}') as object);
+    expect(JSON.stringify(out)).toBe('{"__proto__":{"password":"[REDACTED]","note":"************4242"}}');
   });
 
   it('masks a card number stored as a number', () => {

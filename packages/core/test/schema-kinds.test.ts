@@ -70,6 +70,11 @@ const REALISTIC: Record<EventKind, Record<string, unknown>> = {
       billing: { country: 'FR' },
     },
   },
+  log: {
+    ...base('shoplog.log', { category: ['process'] }),
+    message: 'catalogue cache warmed in 412 ms',
+    shop: { session: { id: 's-9' } },
+  },
 };
 
 function withValue(obj: Record<string, unknown>, path: string, value: unknown): Record<string, unknown> {
@@ -123,9 +128,12 @@ const WRONG: [EventKind, string, unknown, string?][] = [
   ['fraud', 'shop.fraud.reasons', [{ code: 'velocity', contribution: 10 }], 'shop.fraud.reasons[0].code'],
   ['fraud', 'shop.fraud.ruleset_version', undefined],
   ['fraud', 'shop.transaction', undefined],
+  ['log', 'message', undefined],
+  ['log', 'message', ''],
+  ['log', 'shop.cart', { id: 'c-1' }, 'shop'],
 ];
 
-describe('schemas of the five kinds', () => {
+describe('schemas of the six kinds', () => {
   it.each(Object.entries(REALISTIC))('accepts a realistic %s event', (_kind, event) => {
     const res = validate(event);
     expect(res.ok ? [] : res.issues).toEqual([]);

@@ -1,1 +1,15 @@
-export {};
+export { createDeliveryEngine } from './engine.js';
+export { DeliveryEngineOptionsSchema } from './engine-options.js';
+export type { DeliveryEngine, DeliveryEngineOptions, CloseOptions, OverflowPolicy } from './engine-options.js';
+export type { FsyncPolicy } from './spool.js';
+export type { DeliveryMetrics, DropReason } from './metrics.js';
+export { DeliveryError, isRetryableStatus, parseRetryAfter, isConnectionError } from './sink.js';
+export type { Sink, QueuedEntry, SendOutcome, ItemFailure, ItemIssue } from './sink.js';
+export { createHttpSink } from './http-sink.js';
+export type { HttpSinkOptions } from './http-sink.js';
+export { createElasticsearchSink } from './elasticsearch-sink.js';
+export type { ElasticsearchSinkOptions } from './elasticsearch-sink.js';
+export { createShipper } from './shipper.js';
+export type { Shipper, ShipperOptions, ShipperMetrics } from './shipper.js';
+export { mapRecord, toLevel } from './record.js';
+export type { LogRecord, RecordMapper } from './record.js';

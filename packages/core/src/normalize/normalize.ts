@@ -27,6 +27,7 @@ const KINDS: Record<string, EventKind> = {
   user_behavior: 'user_behavior', user_behaviour: 'user_behavior', behavior: 'user_behavior', behaviour: 'user_behavior',
   userbehavior: 'user_behavior', performance: 'performance', perf: 'performance', metric: 'performance',
   fraud: 'fraud', fraud_alert: 'fraud',
+  log: 'log', logs: 'log', app: 'log', application: 'log', system: 'log',
 };
 const LEVELS: Record<string, LogLevel> = {
   trace: 'trace', debug: 'debug', info: 'info', information: 'info', notice: 'info', warn: 'warn', warning: 'warn',
@@ -76,6 +77,8 @@ function kindOf(r: SeedReader, doc: Record<string, unknown>): EventKind | undefi
   if (has('amount', 'transaction_id')) return 'transaction';
   const level = typeof doc.level === 'string' ? LEVELS[doc.level.toLowerCase()] : undefined;
   if ((level === 'error' || level === 'fatal') && has('message')) return 'error';
+  // A plain line with a message is an application log: shipped as `shoplog.log` rather than lost.
+  if (has('message')) return 'log';
   r.issue('log_type', `is required when the fields do not tell the kind: one of ${Object.keys(DATASETS).join(', ')}`);
   return undefined;
 }

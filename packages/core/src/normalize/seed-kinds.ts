@@ -178,5 +178,6 @@ export function mapSeedKind(kind: EventKind, r: SeedReader, d: Draft, defaultCur
   else if (kind === 'error') error(r, d);
   else if (kind === 'user_behavior') userBehavior(r, d);
   else if (kind === 'performance') performance(r, d);
-  else fraud(r, d, defaultCurrency);
+  else if (kind === 'fraud') fraud(r, d, defaultCurrency);
+  // `log`: a plain line has no shop fields of its own; the common ones are already mapped.
 }

@@ -15,8 +15,9 @@ export function luhnValid(digits: string): boolean {
   return digits.length > 0 && sum % 10 === 0;
 }
 
-// 13 to 19 digits, optionally grouped by single spaces or dashes, not glued to other digits.
-const CANDIDATE = /(?<![\d])\d(?:[ -]?\d){12,18}(?![\d])/g;
+// 13 to 19 digits, optionally grouped by single spaces or dashes, not glued to other digits or letters, and not a
+// dash-joined part of a longer token: the digit groups of a UUID (`…-8123-123456789012`) are not a card number.
+const CANDIDATE = /(?<![\dA-Za-z_]|[\dA-Za-z]-)\d(?:[ -]?\d){12,18}(?![\dA-Za-z_]|-[\dA-Za-z])/g;
 const MIN_DIGITS = 13;
 
 /**

@@ -1,9 +1,12 @@
 import { z } from 'zod';
 
-/** The five kinds of Shoplog event, each stored in its own `event.dataset`. */
-export const EVENT_KINDS = ['transaction', 'error', 'user_behavior', 'performance', 'fraud'] as const;
+/**
+ * The kinds of Shoplog event, each stored in its own `event.dataset`: the five shop kinds, plus `log` for a plain
+ * application log line ("server started") that transports ship so that no log is lost.
+ */
+export const EVENT_KINDS = ['transaction', 'error', 'user_behavior', 'performance', 'fraud', 'log'] as const;
 
-/** One of the five kinds of Shoplog event. */
+/** One of the kinds of Shoplog event. */
 export type EventKind = (typeof EVENT_KINDS)[number];
 
 /** `event.dataset` value of each kind. */
@@ -13,6 +16,7 @@ export const DATASETS = {
   user_behavior: 'shoplog.user_behavior',
   performance: 'shoplog.performance',
   fraud: 'shoplog.fraud',
+  log: 'shoplog.log',
 } as const satisfies Record<EventKind, string>;
 
 /** An `event.dataset` value. */

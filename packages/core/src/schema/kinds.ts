@@ -148,6 +148,15 @@ export const FraudShopSchema = z.strictObject({
   billing: z.strictObject({ country: CountrySchema.optional() }).optional(),
 });
 
+/** `shop.*` of a plain application log line: only the shop context it happened in, all optional. */
+export const LogShopSchema = z
+  .strictObject({
+    session: z.strictObject({ id: IdSchema }).optional(),
+    order: z.strictObject({ id: IdSchema }).optional(),
+    transaction: z.strictObject({ id: IdSchema }).optional(),
+  })
+  .optional();
+
 /** A transaction event (`shoplog.transaction`). */
 export const TransactionEventSchema = EnvelopeBaseSchema.extend({
   event: datasetEvent(DATASETS.transaction),
@@ -182,6 +191,13 @@ export const FraudEventSchema = EnvelopeBaseSchema.extend({
   shop: FraudShopSchema,
 });
 
+/** A plain application log line (`shoplog.log`): a message at a level, with the usual ECS context. */
+export const LogEventSchema = EnvelopeBaseSchema.extend({
+  event: datasetEvent(DATASETS.log),
+  message: z.string().min(1, 'a log line needs a message').max(32_768, 'must be at most 32768 characters'),
+  shop: LogShopSchema,
+});
+
 /** Any Shoplog event. Validate with `validate()` for issues keyed on `event.dataset`. */
 export const ShoplogEventSchema = z.union([
   TransactionEventSchema,
@@ -189,6 +205,7 @@ export const ShoplogEventSchema = z.union([
   UserBehaviorEventSchema,
   PerformanceEventSchema,
   FraudEventSchema,
+  LogEventSchema,
 ]);
 
 /** A transaction event. */
@@ -201,8 +218,10 @@ export type UserBehaviorEvent = z.infer<typeof UserBehaviorEventSchema>;
 export type PerformanceEvent = z.infer<typeof PerformanceEventSchema>;
 /** A fraud event. */
 export type FraudEvent = z.infer<typeof FraudEventSchema>;
+/** A plain application log line. */
+export type LogEvent = z.infer<typeof LogEventSchema>;
 /** Any Shoplog event. */
-export type ShoplogEvent = TransactionEvent | ErrorEvent | UserBehaviorEvent | PerformanceEvent | FraudEvent;
+export type ShoplogEvent = TransactionEvent | ErrorEvent | UserBehaviorEvent | PerformanceEvent | FraudEvent | LogEvent;
 /** A fraud reason. */
 export type FraudReason = z.infer<typeof FraudReasonSchema>;
 
@@ -213,6 +232,7 @@ export const KIND_SCHEMAS = {
   user_behavior: UserBehaviorEventSchema,
   performance: PerformanceEventSchema,
   fraud: FraudEventSchema,
+  log: LogEventSchema,
 } as const;
 
 /** The event type of each kind. */
@@ -222,4 +242,5 @@ export interface EventByKind {
   user_behavior: UserBehaviorEvent;
   performance: PerformanceEvent;
   fraud: FraudEvent;
+  log: LogEvent;
 }

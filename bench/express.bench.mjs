@@ -1,0 +1,107 @@
+// Express middleware overhead: req/s of a small app bare, with pino-http, with morgan and with Shoplog, in one run.
+// Usage: pnpm bench express [rounds=6] [seconds=2] [connections=50]   (CONFIGS=bare,shoplog to choose)
+// One server process per configuration (pinned to CPU 1 with taskset when available), all started up front and
+// warmed up; autocannon (programmatic, in this process, pinned to CPU 0) then loads them in short interleaved
+// bursts, round after round, so drifting load on this shared machine hits every configuration alike. The summary
+// gives the median req/s, the median of the per-round ratios to bare (paired, the robust figure), and the
+// server's CPU time per request.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const [rounds = 6, seconds = 2, connections = 50] = process.argv.slice(2).map(Number);
+const CONFIGS = (process.env.CONFIGS ?? 'bare,pino-http,morgan,shoplog,shoplog-client').split(',');
+const BASE_PORT = 3190;
+const hasTaskset = spawnSync('taskset', ['-V']).status === 0;
+if (hasTaskset) spawnSync('taskset', ['-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
+
+function startServer(cfg, port) {
+  const args = [join(here, 'express', 'app.mjs'), cfg, String(port)];
+  const child = hasTaskset ? spawn('taskset', ['-c', '1', process.execPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] }) : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (out.includes('"ready"')) resolve(child);
+    });
+    child.once('exit', (code) => reject(new Error(`${cfg} server exited with ${code}`)));
+  });
+}
+
+// Server CPU (user + system) from /proc: CPU time per request is far less sensitive to other work on this shared
+// machine than req/s, so the summary reports both.
+const HZ = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+function cpuMs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / HZ;
+  } catch {
+    return NaN;
+  }
+}
+
+function load(port, duration) {
+  return autocannon({ url: `http://127.0.0.1:${port}/products/123`, connections, duration });
+}
+
+async function stop(child) {
+  child.removeAllListeners('exit');
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+const servers = new Map();
+try {
+  for (const [i, cfg] of CONFIGS.entries()) servers.set(cfg, { port: BASE_PORT + i, child: await startServer(cfg, BASE_PORT + i) });
+  for (const { port } of servers.values()) await load(port, 1); // JIT warm-up, discarded
+} catch (err) {
+  for (const { child } of servers.values()) await stop(child);
+  throw err;
+}
+const rows = [];
+try {
+  for (let round = 1; round <= rounds; round++) {
+    for (const cfg of CONFIGS) {
+      const { port, child } = servers.get(cfg);
+      const c0 = cpuMs(child.pid);
+      const r = await load(port, seconds);
+      const cpuUsPerReq = ((cpuMs(child.pid) - c0) * 1000) / r.requests.total;
+      const row = { round, cfg, reqPerSec: r.requests.average, cpuUsPerReq: +cpuUsPerReq.toFixed(1), p99Ms: r.latency.p99, errors: r.errors, non2xx: r.non2xx };
+      rows.push(row);
+      console.log(JSON.stringify(row));
+    }
+  }
+} finally {
+  for (const { child } of servers.values()) await stop(child);
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+};
+const pino = median(rows.filter((r) => r.cfg === 'pino-http').map((r) => r.reqPerSec));
+const bareCpu = median(rows.filter((r) => r.cfg === 'bare').map((r) => r.cpuUsPerReq));
+console.log(`\nnode ${process.version}, ${rounds} rounds × ${seconds} s, ${connections} connections, taskset: ${hasTaskset}`);
+const paired = (cfg, ref) => {
+  const ratios = [];
+  for (let round = 1; round <= rounds; round++) {
+    const a = rows.find((r) => r.round === round && r.cfg === cfg);
+    const b = rows.find((r) => r.round === round && r.cfg === ref);
+    if (a && b) ratios.push(a.reqPerSec / b.reqPerSec);
+  }
+  return ratios.length ? median(ratios).toFixed(3) : '-';
+};
+console.log('config           req/s median [min–max]      p99 ms   × bare (paired)   × pino-http (paired)   CPU µs/req   CPU × bare');
+for (const cfg of CONFIGS) {
+  const rs = rows.filter((r) => r.cfg === cfg);
+  const q = rs.map((r) => r.reqPerSec);
+  const m = median(q);
+  const range = `${m.toFixed(0)} [${Math.min(...q).toFixed(0)}–${Math.max(...q).toFixed(0)}]`;
+  console.log(`${cfg.padEnd(16)} ${range.padEnd(27)} ${String(median(rs.map((r) => r.p99Ms))).padEnd(8)} ${paired(cfg, 'bare').padEnd(17)} ${(pino ? paired(cfg, 'pino-http') : '-').padEnd(22)} ${String(median(rs.map((r) => r.cpuUsPerReq))).padEnd(12)} ${(median(rs.map((r) => r.cpuUsPerReq)) / bareCpu).toFixed(3)}`);
+}

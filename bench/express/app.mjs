@@ -1,0 +1,66 @@
+// The small app of the Express benchmark, one configuration per process (same shape as ../../shared/peer-bench).
+// Usage: node app.mjs <bare|pino-http|morgan|shoplog|shoplog-client> <port>. Prints {"ready":true} when listening.
+// Every logger writes to /dev/null, so what is measured is the cost of building and serialising log records.
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+
+const require = createRequire(import.meta.url);
+const express = require('express');
+const cfg = process.argv[2] ?? 'bare';
+const port = Number(process.argv[3] ?? 3100);
+const DEST = '/dev/null';
+const app = express();
+
+/** Batches events as NDJSON into one write per event-loop turn, as a delivery engine batches before sending. */
+function ndjsonExporter(path) {
+  const stream = fs.createWriteStream(path);
+  let lines = [];
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    const batch = lines;
+    lines = [];
+    stream.write(batch.join('\n') + '\n');
+  };
+  return {
+    name: 'ndjson-dev-null',
+    process(event) {
+      lines.push(JSON.stringify(event));
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+      return event;
+    },
+  };
+}
+
+if (cfg === 'pino-http') {
+  const pino = require('pino');
+  const pinoHttp = require('pino-http');
+  app.use(pinoHttp({ logger: pino(pino.destination(DEST)) }));
+} else if (cfg === 'morgan') {
+  const morgan = require('morgan');
+  app.use(morgan('combined', { stream: fs.createWriteStream(DEST) }));
+} else if (cfg === 'shoplog') {
+  const { shoplog } = await import('@shoplog/express-middleware');
+  app.use(shoplog({ exporter: ndjsonExporter(DEST), service: { name: 'bench-shop' } }));
+} else if (cfg === 'shoplog-client') {
+  // Through core's client: every event is validated against the schemas and redacted again before export.
+  const { createShoplog } = await import('@shoplog/core');
+  const { shoplog } = await import('@shoplog/express-middleware');
+  const client = createShoplog({ service: 'bench-shop', exporter: ndjsonExporter(DEST) });
+  app.use(shoplog({ exporter: client }));
+} else if (cfg !== 'bare') {
+  throw new Error(`unknown config ${cfg}`);
+}
+
+app.get('/products/:id', (req, res) => {
+  res.json({ id: req.params.id, name: `Widget ${req.params.id}`, price: '19.99', currency: 'EUR', inStock: true });
+});
+
+const server = app.listen(port, '127.0.0.1', () => console.log(JSON.stringify({ ready: true, cfg, port, pid: process.pid })));
+process.on('SIGTERM', () => {
+  server.close();
+  process.exit(0);
+});

@@ -1,0 +1,66 @@
+// Shared plumbing of the transport benchmarks: the fake bulk server process, child runs, medians, the ratio table.
+import { spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** Starts `fake-bulk.mjs` in its own process; resolves with its URL and a stop function. */
+export function startFakeBulk() {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(here, '..', 'fake-bulk.mjs'), '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    child.on('error', reject);
+    child.stdout.once('data', (chunk) => {
+      const port = /listening (\d+)/.exec(String(chunk))?.[1];
+      if (!port) return reject(new Error(`fake-bulk said ${chunk}`));
+      resolve({ url: `http://127.0.0.1:${port}`, stop: () => child.kill() });
+    });
+  });
+}
+
+/** Runs `script --run …args` in a fresh Node process (clean heap, clean CPU counters); resolves with its JSON line. */
+export function runOnce(script, args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--expose-gc', script, '--run', ...args.map(String)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const line = out.trim().split('\n').pop();
+      try {
+        resolve(JSON.parse(line));
+      } catch {
+        reject(new Error(`run ${args.join(' ')} exited ${code}: ${out}`));
+      }
+    });
+  });
+}
+
+export async function fakeStats(url) {
+  return (await fetch(`${url}/_fake/stats`)).json();
+}
+
+export async function fakeReset(url) {
+  await fetch(`${url}/_fake/reset`, { method: 'POST' });
+}
+
+/** Polls the fake server until `n` unique documents arrived (or `timeoutMs`). */
+export async function waitDocs(url, n, timeoutMs = 120_000) {
+  const start = Date.now();
+  for (;;) {
+    const s = await fakeStats(url);
+    if (s.unique >= n || Date.now() - start > timeoutMs) return s;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor((s.length - 1) / 2)] : NaN;
+};
+
+/** Deterministic pseudo-random numbers, the same sequence for every contender. */
+export function lcg(seed = 12345) {
+  let s = seed;
+  return () => (s = (s * 1103515245 + 12345) >>> 0) / 4294967296;
+}

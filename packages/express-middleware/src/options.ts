@@ -1,0 +1,163 @@
+import { z } from 'zod';
+import { LOG_LEVELS, createRedactor, createThrottledWarning, formatPath, type LogLevel, type ServiceInfo, type ShoplogEvent } from '@shoplog/core';
+import type { EventSink, FraudScorerLike, ShoplogRequest, ShoplogResponse } from './types.js';
+import type { RedactorLike } from './url.js';
+
+/** Status classes that `levels` maps to a log level. */
+export type StatusClass = '2xx' | '3xx' | '4xx' | '5xx';
+
+/** Options of `shoplog()`. */
+export interface ShoplogMiddlewareOptions {
+  /** Where events go: core's memory exporter or pipeline (`process`), a core client (`createShoplog()`), or the transport's engine (`enqueue`). */
+  exporter: EventSink;
+  /** `service.*` of every event. @default undefined */
+  service?: ServiceInfo;
+  /** Requests to leave unlogged (health checks, static files): return `true` to skip. @default undefined */
+  skip?: (req: ShoplogRequest) => boolean;
+  /** Paths (exact strings, or RegExps tested on the path) never logged, e.g. `['/health']`. @default [] */
+  skipPaths?: (string | RegExp)[];
+  /** Share of successful requests (status < 400) whose performance event is kept; errors are always kept. @default 1 */
+  sampleRate?: number;
+  /** Log level of the performance event per status class. @default { '2xx': 'info', '3xx': 'info', '4xx': 'warn', '5xx': 'error' } */
+  levels?: Partial<Record<StatusClass, LogLevel>>;
+  /** Level of the error event recorded for a 4xx response, or `false` to record none. @default 'warn' */
+  clientErrors?: LogLevel | false;
+  /** Header carrying the request id, read (when valid) and echoed; `false` disables the echo. @default 'x-request-id' */
+  requestIdHeader?: string | false;
+  /** After this many ms without a response, a `timeout` error event is recorded; `0` disables. @default 30000 */
+  timeoutMs?: number;
+  /** Answer a timed-out request with this status (when nothing was sent yet); unset: only record it. @default undefined */
+  timeoutStatus?: number;
+  /** Header names (any case) captured on the events; every other header is left out. Captured headers are still redacted. @default { request: [], response: [] } */
+  captureHeaders?: { request?: string[]; response?: string[] };
+  /** Capture the parsed request body (`req.body`, from your body parser), redacted, on the request's events. @default false */
+  captureBody?: boolean;
+  /** Redaction: core's redactor (`createRedactor()`), or options for one. @default createRedactor() with Authorization headers added */
+  redactor?: RedactorLike;
+  /** The user id of a request when the handler did not call `req.shoplog.setUser()`. @default req.user?.id */
+  userId?: (req: ShoplogRequest) => string | undefined;
+  /** The session id used by `track()` when the fields give none. @default req.sessionID, else the request id */
+  sessionId?: (req: ShoplogRequest) => string | undefined;
+  /** Custom fields added to every event of the request as ECS `labels` (string values); read once, when the request's first event is built. @default undefined */
+  customFields?: (req: ShoplogRequest, res: ShoplogResponse) => Record<string, string | number | boolean | undefined> | undefined;
+  /** Scores transactions from `req.shoplog.transaction()`, e.g. core's `createFraudScorer()`. @default undefined */
+  fraudScorer?: FraudScorerLike;
+  /** Emit a fraud event for every scored transaction, not only for `review` and `block` decisions. @default false */
+  fraudEventsForAllowed?: boolean;
+  /** Receives errors of the exporter or of option callbacks; never throws into the app. @default a throttled console warning */
+  onError?: (error: unknown) => void;
+}
+
+/** Options parsed once, with defaults applied. */
+export interface ResolvedConfig {
+  /** Hands one event to the configured sink. */
+  send: (event: ShoplogEvent) => unknown;
+  service: ServiceInfo | undefined;
+  skip: ((req: ShoplogRequest) => boolean) | undefined;
+  skipExact: Set<string>;
+  skipPatterns: RegExp[];
+  sampleRate: number;
+  levels: Record<StatusClass, LogLevel>;
+  clientErrors: LogLevel | false;
+  requestIdHeader: string | undefined;
+  timeoutMs: number;
+  timeoutStatus: number | undefined;
+  requestHeaders: string[];
+  responseHeaders: string[];
+  captureBody: boolean;
+  redactor: RedactorLike;
+  userId: ((req: ShoplogRequest) => string | undefined) | undefined;
+  sessionId: ((req: ShoplogRequest) => string | undefined) | undefined;
+  customFields: ShoplogMiddlewareOptions['customFields'];
+  fraudScorer: FraudScorerLike | undefined;
+  fraudEventsForAllowed: boolean;
+  onError: (error: unknown) => void;
+}
+
+const fn = <T>() => z.custom<T>((v) => typeof v === 'function', 'must be a function');
+const Level = z.enum(LOG_LEVELS);
+const HeaderName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be an HTTP header name');
+
+const OptionsSchema = z.strictObject({
+  exporter: z.custom<EventSink>((v) => sendOf(v) !== undefined, 'is required: an exporter or pipeline (process), a client (pipeline) or an engine (enqueue)'),
+  service: z
+    .strictObject({ name: z.string().min(1), version: z.string().optional(), environment: z.string().optional() })
+    .optional(),
+  skip: fn<(req: ShoplogRequest) => boolean>().optional(),
+  skipPaths: z.array(z.union([z.string().min(1), z.instanceof(RegExp)])).optional(),
+  sampleRate: z.number().min(0).max(1).optional(),
+  levels: z.strictObject({ '2xx': Level.optional(), '3xx': Level.optional(), '4xx': Level.optional(), '5xx': Level.optional() }).optional(),
+  clientErrors: z.union([Level, z.literal(false)]).optional(),
+  requestIdHeader: z.union([HeaderName, z.literal(false)]).optional(),
+  timeoutMs: z.int().min(0).optional(),
+  timeoutStatus: z.int().min(400).max(599).optional(),
+  captureHeaders: z.strictObject({ request: z.array(HeaderName).optional(), response: z.array(HeaderName).optional() }).optional(),
+  captureBody: z.boolean().optional(),
+  redactor: z
+    .custom<RedactorLike>(
+      (v) => typeof v === 'object' && v !== null && typeof (v as RedactorLike).redact === 'function' && typeof (v as RedactorLike).redactUrl === 'function',
+      'must be a redactor from createRedactor()',
+    )
+    .optional(),
+  userId: fn<(req: ShoplogRequest) => string | undefined>().optional(),
+  sessionId: fn<(req: ShoplogRequest) => string | undefined>().optional(),
+  customFields: fn<NonNullable<ShoplogMiddlewareOptions['customFields']>>().optional(),
+  fraudScorer: z
+    .custom<FraudScorerLike>((v) => typeof v === 'object' && v !== null && typeof (v as FraudScorerLike).score === 'function', 'must have score(transaction)')
+    .optional(),
+  fraudEventsForAllowed: z.boolean().optional(),
+  onError: fn<(error: unknown) => void>().optional(),
+});
+
+// Core's deny-list covers cookies, tokens, keys and card data; credentials headers are added here because the
+// middleware is where headers are captured.
+const HEADER_SECRETS = ['authorization', 'proxy-authorization', 'x-api-key', 'x-auth-token', 'x-csrf-token'];
+
+type Sinkish = { process?: unknown; enqueue?: unknown; pipeline?: { process?: unknown } };
+
+function sendOf(sink: unknown): ((event: ShoplogEvent) => unknown) | undefined {
+  if (typeof sink !== 'object' || sink === null) return undefined;
+  const s = sink as Sinkish;
+  if (typeof s.process === 'function') return (s.process as (e: ShoplogEvent) => unknown).bind(sink);
+  if (typeof s.enqueue === 'function') return (s.enqueue as (e: ShoplogEvent) => unknown).bind(sink);
+  const pipeline = s.pipeline;
+  if (typeof pipeline === 'object' && pipeline !== null && typeof pipeline.process === 'function') {
+    return (pipeline.process as (e: ShoplogEvent) => unknown).bind(pipeline);
+  }
+  return undefined;
+}
+
+/** Parses middleware options once: one `TypeError` naming the first bad option. */
+export function resolveOptions(name: string, options: ShoplogMiddlewareOptions): ResolvedConfig {
+  const parsed = OptionsSchema.safeParse(options ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new TypeError(`${name}: option \`${formatPath(issue?.path ?? [])}\` ${issue?.message ?? 'is invalid'}`);
+  }
+  const o = parsed.data;
+  const warn = createThrottledWarning();
+  const skipPaths = o.skipPaths ?? [];
+  return {
+    send: sendOf(o.exporter) as (event: ShoplogEvent) => unknown,
+    service: o.service,
+    skip: o.skip,
+    skipExact: new Set(skipPaths.filter((p): p is string => typeof p === 'string')),
+    skipPatterns: skipPaths.filter((p): p is RegExp => p instanceof RegExp),
+    sampleRate: o.sampleRate ?? 1,
+    levels: { '2xx': 'info', '3xx': 'info', '4xx': 'warn', '5xx': 'error', ...o.levels } as Record<StatusClass, LogLevel>,
+    clientErrors: o.clientErrors ?? 'warn',
+    requestIdHeader: o.requestIdHeader === false ? undefined : (o.requestIdHeader ?? 'x-request-id').toLowerCase(),
+    timeoutMs: o.timeoutMs ?? 30_000,
+    timeoutStatus: o.timeoutStatus,
+    requestHeaders: (o.captureHeaders?.request ?? []).map((h) => h.toLowerCase()),
+    responseHeaders: (o.captureHeaders?.response ?? []).map((h) => h.toLowerCase()),
+    captureBody: o.captureBody ?? false,
+    redactor: o.redactor ?? createRedactor({ keys: HEADER_SECRETS }),
+    userId: o.userId,
+    sessionId: o.sessionId,
+    customFields: o.customFields,
+    fraudScorer: o.fraudScorer,
+    fraudEventsForAllowed: o.fraudEventsForAllowed ?? false,
+    onError: o.onError ?? ((error) => warn(error, { plugin: name })),
+  };
+}

@@ -1,0 +1,117 @@
+import type { FraudResult, FraudScorer, ShoplogEvent, TransactionEvent, UserBehaviorEvent } from '@shoplog/core';
+
+// Express is typed structurally here so the package needs express only as an optional peer dependency and works
+// with Express 4 and 5 alike.
+
+/** Header values as Node parses them. */
+export type HeaderBag = Record<string, string | string[] | undefined>;
+
+/** The parts of an Express (or Node) request the middleware reads. */
+export interface ShoplogRequest {
+  method?: string;
+  url?: string;
+  originalUrl?: string;
+  baseUrl?: string;
+  headers: HeaderBag;
+  /** Set by Express once a route matched (`Route` object; `path` is its template). */
+  route?: { path?: unknown } | undefined;
+  /** Client address as Express computes it (honours the `trust proxy` setting). */
+  ip?: string | undefined;
+  socket?: { remoteAddress?: string | undefined; bytesWritten?: number } | null | undefined;
+  /** The Express application handling the request (its router is walked to resolve route templates). */
+  app?: unknown;
+  body?: unknown;
+  user?: unknown;
+  sessionID?: string | undefined;
+  shoplog?: RequestShoplog | undefined;
+}
+
+/** The parts of an Express (or Node) response the middleware uses. */
+export interface ShoplogResponse {
+  statusCode: number;
+  headersSent: boolean;
+  writableFinished?: boolean;
+  setHeader(name: string, value: string | number | readonly string[]): unknown;
+  getHeader(name: string): string | number | string[] | undefined;
+  on(event: 'close', listener: () => void): unknown;
+  /** Ends the response (used only when `timeoutStatus` asks the middleware to answer a timed-out request). */
+  end?(chunk?: string): unknown;
+}
+
+/** Express's `next`. */
+export type NextFunction = (err?: unknown) => void;
+
+/**
+ * Where events go, typed structurally: an exporter or pipeline (`process(event)`: core's memory exporter, any
+ * plugin, `createPipeline()`), a core client (`createShoplog()`, through its `pipeline`), or the transport's
+ * delivery engine (`enqueue(event)`). A returned promise is not awaited; a rejection goes to `onError`.
+ */
+export type EventSink =
+  | { process(event: ShoplogEvent): unknown }
+  | { enqueue(event: ShoplogEvent): unknown }
+  | { pipeline: { process(event: ShoplogEvent): unknown } };
+
+/** What the middleware needs of core's fraud scorer (`createFraudScorer()`): `score(transactionEvent)`. */
+export type FraudScorerLike = Pick<FraudScorer, 'score'>;
+
+/** What `req.shoplog.transaction()` resolves to. */
+export interface TransactionOutcome {
+  /** The transaction event that was emitted. */
+  event: TransactionEvent;
+  /** The scorer's result, when a `fraudScorer` is configured. */
+  fraud?: FraudResult;
+  /** The decision for the handler to act on: the scorer's, or `allow` without a scorer. */
+  decision: 'allow' | 'review' | 'block';
+}
+
+/** Helpers available as `req.shoplog` inside handlers. */
+export interface RequestShoplog {
+  /** W3C trace id (32 hex) of this request: continued from `traceparent` or new. */
+  readonly traceId: string;
+  /** Span id (16 hex) of this request's server span. */
+  readonly spanId: string;
+  /** Span id of the caller when a valid `traceparent` came in. */
+  readonly parentSpanId: string | undefined;
+  /** Request id: the incoming `x-request-id` when valid, else a new UUID; echoed in a response header. */
+  readonly requestId: string;
+  /** `traceparent` header value to send to downstream services so they join this trace. */
+  readonly traceparent: string;
+  /** Sets the user id carried by every event of this request. */
+  setUser(id: string | undefined): void;
+  /** Emits a user behaviour event (`shoplog.user_behavior`) for this request. */
+  track(action: TrackAction, fields?: TrackFields): void;
+  /** Emits a transaction event, scores it when a fraud scorer is configured (unless `score: false`), and returns the decision. */
+  transaction(input: TransactionInput, options?: { score?: boolean }): Promise<TransactionOutcome>;
+  /** Emits an application error event for an error the handler caught (`handled: true`). */
+  error(err: unknown, options?: { kind?: 'exception' | 'validation' | 'dependency'; level?: 'warn' | 'error' | 'fatal' }): void;
+}
+
+/** User behaviour actions `track()` accepts. */
+export type TrackAction =
+  | 'page_view'
+  | 'search'
+  | 'add_to_cart'
+  | 'remove_from_cart'
+  | 'checkout_started'
+  | 'checkout_completed'
+  | 'cart_abandoned';
+
+type UserBehaviorShop = UserBehaviorEvent['shop'];
+type TransactionShop = TransactionEvent['shop'];
+
+/** `shop.*` fields of a tracked action; `session` defaults to the request's session (see `sessionId`). */
+export type TrackFields = Partial<Omit<UserBehaviorShop, 'action'>> & { message?: string };
+
+/** A transaction as given to `req.shoplog.transaction()`: its `shop.*` fields, plus an optional message. */
+export type TransactionInput = TransactionShop & { message?: string; email?: string };
+
+declare global {
+  // Express's own merging point for request properties: `req.shoplog` is typed in handlers when @types/express is used.
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** Shoplog helpers for this request (absent when `shoplog()` skipped it). */
+      shoplog?: RequestShoplog | undefined;
+    }
+  }
+}

@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import type { FsyncPolicy } from './spool.js';
+import type { ShoplogEvent } from '@shoplog/core';
+import type { DeliveryMetrics } from './metrics.js';
+import type { ItemIssue, Sink } from './sink.js';
+
+/** What to do with a new event when the byte-bounded queue is full. */
+export type OverflowPolicy = 'spool' | 'drop-oldest' | 'drop-newest';
+
+/** Options of `createDeliveryEngine`. */
+export interface DeliveryEngineOptions {
+  /** Where batches go (`createHttpSink`, `createElasticsearchSink` or your own `Sink`). */
+  sink: Sink;
+  /** Upper bound of the in-memory queue plus the batch in flight, in bytes of NDJSON. @default 67108864 (64 MiB) */
+  maxQueueBytes?: number;
+  /** A batch is sent once it holds this many events. @default 5000 */
+  maxBatchCount?: number;
+  /** A batch is sent once it holds this many bytes. @default 5242880 (5 MiB) */
+  maxBatchBytes?: number;
+  /** A non-empty queue is sent at least this often, in milliseconds. @default 1000 */
+  flushIntervalMs?: number;
+  /** When the queue is full: move the oldest events to the spool, or drop the oldest / the newest. @default 'spool' */
+  overflow?: OverflowPolicy;
+  /** Attempts of one batch before it is spooled (the sink is then probed by replaying the spool). @default 5 */
+  maxRetries?: number;
+  /** First backoff delay; it doubles per consecutive failure, with full jitter. @default 100 */
+  retryInitialDelayMs?: number;
+  /** Largest backoff delay. A larger `Retry-After` is still honoured (up to 5 minutes). @default 30000 */
+  retryMaxDelayMs?: number;
+  /** Directory of the spool segments, the replay cursor and `dead-letter.ndjson`. @default './.shoplog-spool' */
+  spoolDir?: string;
+  /** `'batch'`: fsync each spooled batch, segment rotation, dead letter and close; `'always'`: every write; `'none'`: leave it to the OS. @default 'batch' */
+  fsync?: FsyncPolicy;
+  /** Size at which the overflow segment is rotated. @default 16777216 (16 MiB) */
+  spoolSegmentBytes?: number;
+  /** Default deadline of `close()`, in milliseconds; what is not delivered by then is spooled. @default 5000 */
+  closeDeadlineMs?: number;
+  /** Close on `beforeExit`, SIGTERM and SIGINT, and spool synchronously on `exit`. @default true */
+  exitHooks?: boolean;
+  /** Receives delivery errors (they are never thrown at the app). @default no-op (see `metrics().lastError`) */
+  onError?: (error: Error) => void;
+}
+
+const positiveInt = z.int().positive();
+
+/** Validates engine options once, with one error naming the bad option. */
+export const DeliveryEngineOptionsSchema = z
+  .object({
+    sink: z.custom<Sink>((v) => typeof (v as Sink | null)?.send === 'function', 'must be a Sink with a send() method'),
+    maxQueueBytes: positiveInt.default(64 * 1024 * 1024),
+    maxBatchCount: positiveInt.default(5000),
+    maxBatchBytes: positiveInt.default(5 * 1024 * 1024),
+    flushIntervalMs: positiveInt.default(1000),
+    overflow: z.enum(['spool', 'drop-oldest', 'drop-newest']).default('spool'),
+    maxRetries: z.int().nonnegative().default(5),
+    retryInitialDelayMs: positiveInt.default(100),
+    retryMaxDelayMs: positiveInt.default(30_000),
+    spoolDir: z.string().min(1).default('./.shoplog-spool'),
+    fsync: z.enum(['always', 'batch', 'none']).default('batch'),
+    spoolSegmentBytes: positiveInt.default(16 * 1024 * 1024),
+    closeDeadlineMs: z.int().nonnegative().default(5000),
+    exitHooks: z.boolean().default(true),
+    onError: z.custom<(error: Error) => void>((v) => v === undefined || typeof v === 'function', 'must be a function').optional(),
+  })
+  .refine((o) => o.maxBatchBytes * 2 <= o.maxQueueBytes, {
+    path: ['maxBatchBytes'],
+    message: 'must be at most half of maxQueueBytes',
+  });
+
+/** Engine options after defaults. */
+export type ResolvedEngineOptions = z.output<typeof DeliveryEngineOptionsSchema>;
+
+/** Parses options or throws one `TypeError` naming the first bad option. */
+export function parseOptions<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
+  const parsed = schema.safeParse(input ?? {});
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const path = issue?.path.join('.') || '(options)';
+  throw new TypeError(`${what}: invalid option \`${path}\`: ${issue?.message ?? 'invalid'}`);
+}
+
+/** Options of `DeliveryEngine.close()`. */
+export interface CloseOptions {
+  /** Milliseconds to keep delivering; what is left is then spooled. @default the engine's `closeDeadlineMs` */
+  deadlineMs?: number;
+}
+
+/** The delivery engine: a byte-bounded queue, batching, retries, spool, dead letters and metrics. */
+export interface DeliveryEngine {
+  /** Serialises the event once and queues it. Never throws; returns `false` when it was dropped. */
+  enqueue(event: ShoplogEvent): boolean;
+  /** Resolves when everything enqueued before the call is delivered, dead-lettered or spooled. */
+  flush(): Promise<void>;
+  /** Drains (or spools at the deadline), then releases every handle. Idempotent. */
+  close(options?: CloseOptions): Promise<void>;
+  /** Writes everything not yet delivered to the spool, synchronously (the `exit` path). */
+  spoolNow(): void;
+  /** Records an input that can never be delivered in `dead-letter.ndjson`, with the reason and issues. */
+  deadLetter(input: unknown, reason: string, issues?: ItemIssue[]): void;
+  /** A snapshot of the delivery metrics. */
+  metrics(): DeliveryMetrics;
+}

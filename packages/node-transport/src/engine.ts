@@ -1,0 +1,384 @@
+import type { ShoplogEvent } from '@shoplog/core';
+import {
+  DeliveryEngineOptionsSchema,
+  parseOptions,
+  type CloseOptions,
+  type DeliveryEngine,
+  type DeliveryEngineOptions,
+  type ResolvedEngineOptions,
+} from './engine-options.js';
+import { registerExitHooks } from './exit-hooks.js';
+import { ByteQueue } from './byte-queue.js';
+import { Counters, type DeliveryMetrics } from './metrics.js';
+import { DeliveryError, type ItemFailure, type ItemIssue, type QueuedEntry, type SendOutcome, type Sink } from './sink.js';
+import { Spool, type SpoolChunk } from './spool.js';
+
+interface Batch {
+  /** Parts still to send, in order; the first is in flight. A 413 splits a part, a partial failure shrinks it. */
+  parts: QueuedEntry[][];
+  source: 'memory' | 'spool';
+  chunk: SpoolChunk | undefined;
+  seq: number;
+  attempts: number;
+  abort: AbortController;
+}
+
+const MAX_RETRY_AFTER_MS = 300_000;
+/** Attempts of a batch before `flush()` / `close()` stop waiting for the backend and spool it. */
+const URGENT_ATTEMPTS = 3;
+
+class Engine implements DeliveryEngine {
+  private readonly o: ResolvedEngineOptions;
+  private readonly sink: Sink;
+  private readonly spool: Spool;
+  private readonly c = new Counters();
+  private readonly queue = new ByteQueue();
+  private inFlight: Batch | undefined;
+  private inFlightBytes = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private backoff: NodeJS.Timeout | undefined;
+  private due = false;
+  private failures = 0;
+  /** Events accepted from the app / whose fate is settled (delivered, dead-lettered, spooled or dropped), in order. */
+  private accepted = 0;
+  private settled = 0;
+  private waiters: { target: number; resolve: () => void }[] = [];
+  private closing = false;
+  private closed = false;
+  private closePromise: Promise<void> | undefined;
+  private unhook: (() => void) | undefined;
+
+  constructor(options: DeliveryEngineOptions) {
+    this.o = parseOptions(DeliveryEngineOptionsSchema, options, 'createDeliveryEngine');
+    this.sink = this.o.sink;
+    this.spool = new Spool({ dir: this.o.spoolDir, fsync: this.o.fsync, segmentBytes: this.o.spoolSegmentBytes });
+    if (this.o.exitHooks) this.unhook = registerExitHooks(this);
+    // Replay what a previous run left behind, first and in order.
+    if (this.spool.hasPending) setImmediate(() => this.pump()).unref();
+  }
+
+  enqueue(event: ShoplogEvent): boolean {
+    let line: string;
+    try {
+      line = JSON.stringify(event);
+    } catch (err) {
+      this.report(err);
+      return false;
+    }
+    const entry: QueuedEntry = { line, id: event.event.id, dataset: event.event.dataset, at: Date.now() };
+    this.accepted++;
+    if (this.closed) {
+      // Late events after close still must not vanish: they go straight to disk.
+      this.spool.append([entry]);
+      this.spool.rotate();
+      this.c.spooled++;
+      this.settle(1);
+      return true;
+    }
+    const size = line.length + 1;
+    if (this.queue.bytes + this.inFlightBytes + size > this.o.maxQueueBytes && !this.makeRoom(size)) {
+      this.c.droppedNewest++;
+      this.settle(1);
+      return false;
+    }
+    this.queue.push(entry);
+    if (this.inFlight === undefined && this.backoff === undefined) {
+      if (this.queue.length >= this.o.maxBatchCount || this.queue.bytes >= this.o.maxBatchBytes) this.pump();
+    }
+    if (this.timer === undefined && !this.closed) {
+      this.timer = setTimeout(this.onTimer, this.o.flushIntervalMs);
+      this.timer.unref();
+    }
+    return true;
+  }
+
+  flush(): Promise<void> {
+    if (this.settled >= this.accepted) return Promise.resolve();
+    const p = new Promise<void>((resolve) => this.waiters.push({ target: this.accepted, resolve }));
+    // The backend is known to be down: spool now rather than wait out the backoff.
+    if (this.backoff !== undefined && this.failures >= URGENT_ATTEMPTS) {
+      this.spillInFlight();
+      this.spillMemory();
+    }
+    this.due = true;
+    this.pump();
+    return p;
+  }
+
+  close(options: CloseOptions = {}): Promise<void> {
+    this.closePromise ??= this.doClose(options.deadlineMs ?? this.o.closeDeadlineMs);
+    return this.closePromise;
+  }
+
+  spoolNow(): void {
+    if (this.closed) return;
+    this.spillInFlight();
+    this.spillMemory();
+    this.spool.close();
+  }
+
+  /** Spools what is left of a batch taken from memory, under its reserved number (before anything spooled since). */
+  private spillInFlight(): void {
+    const batch = this.inFlight;
+    if (batch === undefined) return;
+    if (batch.source === 'memory') {
+      const rest = batch.parts.flat();
+      this.spool.writeSegment(rest, batch.seq);
+      this.c.spooled += rest.length;
+      this.settle(rest.length);
+    }
+    batch.abort.abort();
+    this.inFlight = undefined;
+    this.inFlightBytes = 0;
+  }
+
+  deadLetter(input: unknown, reason: string, issues?: ItemIssue[]): void {
+    let line: string;
+    try {
+      line = typeof input === 'string' ? input : (JSON.stringify(input) ?? String(input));
+    } catch {
+      line = String(input);
+    }
+    this.spool.deadLetter(line, reason, issues);
+    this.c.deadLettered++;
+  }
+
+  metrics(): DeliveryMetrics {
+    const inFlight = this.inFlight ? this.inFlight.parts.reduce((n, p) => n + p.length, 0) : 0;
+    return this.c.snapshot(this.queue.length, this.queue.bytes + this.inFlightBytes, inFlight, this.spool.pendingBytes);
+  }
+
+  private async doClose(deadlineMs: number): Promise<void> {
+    this.closing = true;
+    // The backend is known to be down: spool now (replayed on the next start) rather than wait out the deadline.
+    if (this.backoff !== undefined && this.failures >= URGENT_ATTEMPTS) {
+      this.spillInFlight();
+      this.spillMemory();
+    }
+    let timeout: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.flush(),
+      new Promise<void>((resolve) => {
+        timeout = setTimeout(resolve, deadlineMs);
+        timeout.unref();
+      }),
+    ]);
+    clearTimeout(timeout);
+    this.spoolNow();
+    this.closed = true;
+    clearTimeout(this.timer);
+    clearTimeout(this.backoff);
+    this.timer = this.backoff = undefined;
+    this.unhook?.();
+    try {
+      await this.sink.close?.();
+    } catch (err) {
+      this.report(err);
+    }
+  }
+
+  private readonly onTimer = (): void => {
+    this.timer = undefined;
+    this.due = true;
+    this.pump();
+  };
+
+  /** Frees room for `size` bytes by the overflow policy; `false` means drop the new event. */
+  private makeRoom(size: number): boolean {
+    if (this.o.overflow === 'drop-newest') return false;
+    // Evict down to a low-water mark, so the spool is written in chunks, not one event at a time.
+    const target = this.o.overflow === 'spool' ? this.o.maxQueueBytes - this.o.maxBatchBytes : this.o.maxQueueBytes;
+    const evicted = this.queue.shiftWhile((bytes) => bytes + this.inFlightBytes + size > target);
+    if (this.o.overflow === 'spool') {
+      this.spool.append(evicted);
+      this.c.spooled += evicted.length;
+    } else {
+      this.c.droppedOldest += evicted.length;
+    }
+    this.settle(evicted.length);
+    return this.queue.bytes + this.inFlightBytes + size <= this.o.maxQueueBytes;
+  }
+
+  /** Moves every queued event to the spool (the sink is down and someone is waiting). */
+  private spillMemory(): void {
+    if (this.queue.length === 0) return;
+    const entries = this.queue.drain();
+    this.spool.append(entries);
+    this.spool.rotate();
+    this.c.spooled += entries.length;
+    this.settle(entries.length);
+  }
+
+  private settle(n: number): void {
+    this.settled += n;
+    while (this.waiters.length > 0 && (this.waiters[0] as { target: number }).target <= this.settled) {
+      this.waiters.shift()?.resolve();
+    }
+  }
+
+  private pump(): void {
+    if (this.inFlight !== undefined || this.backoff !== undefined || this.closed) return;
+    if (this.spool.hasPending) {
+      const chunk = this.spool.next(this.o.maxBatchCount, this.o.maxBatchBytes);
+      if (chunk) {
+        if (chunk.entries.length === 0) {
+          this.spool.ack(chunk);
+          this.pump();
+          return;
+        }
+        this.start({ parts: [chunk.entries], source: 'spool', chunk, seq: chunk.seq, attempts: 0, abort: new AbortController() });
+        return;
+      }
+    }
+    const available = this.queue.length;
+    if (available === 0) return;
+    const urgent = this.due || this.waiters.length > 0 || this.closing;
+    if (!urgent && available < this.o.maxBatchCount && this.queue.bytes < this.o.maxBatchBytes) return;
+    const before = this.queue.bytes;
+    const entries = this.queue.take(this.o.maxBatchCount, this.o.maxBatchBytes);
+    this.inFlightBytes = before - this.queue.bytes;
+    if (this.queue.length === 0) this.due = false;
+    this.start({ parts: [entries], source: 'memory', chunk: undefined, seq: this.spool.reserve(), attempts: 0, abort: new AbortController() });
+  }
+
+  private start(batch: Batch): void {
+    this.inFlight = batch;
+    void this.run(batch);
+  }
+
+  private async run(batch: Batch): Promise<void> {
+    const part = batch.parts[0] as QueuedEntry[];
+    let outcome: SendOutcome;
+    try {
+      outcome = await this.sink.send(part, batch.abort.signal);
+    } catch (err) {
+      if (this.inFlight === batch) this.onError(batch, part, err);
+      return;
+    }
+    if (this.inFlight === batch) this.onOutcome(batch, part, outcome);
+  }
+
+  private onOutcome(batch: Batch, part: QueuedEntry[], outcome: SendOutcome): void {
+    const retry: QueuedEntry[] = [];
+    let dead = 0;
+    for (const f of outcome.failures) {
+      const entry = part[f.index];
+      if (!entry) continue;
+      if (f.retryable) retry.push(entry);
+      else {
+        this.deadLetterEntry(entry, f);
+        dead++;
+      }
+    }
+    const delivered = part.length - retry.length - dead;
+    this.c.sent += delivered;
+    this.c.duplicates += outcome.duplicates;
+    if (batch.source === 'spool') this.c.replayed += delivered;
+    else this.settle(delivered + dead);
+    if (delivered > 0) this.c.latency(Date.now() - (part[0] as QueuedEntry).at);
+    if (retry.length > 0) {
+      batch.parts[0] = retry;
+      this.failed(batch, new DeliveryError(`${retry.length} of ${part.length} documents throttled or failed on the server`, { retryable: true }));
+      return;
+    }
+    this.failures = 0;
+    batch.parts.shift();
+    if (batch.parts.length > 0) {
+      void this.run(batch);
+      return;
+    }
+    if (batch.chunk) this.spool.ack(batch.chunk);
+    this.finish();
+  }
+
+  private onError(batch: Batch, part: QueuedEntry[], err: unknown): void {
+    const e =
+      err instanceof DeliveryError
+        ? err
+        : new DeliveryError(err instanceof Error ? err.message : String(err), { retryable: true, cause: err });
+    if (e.tooLarge) {
+      if (part.length > 1) {
+        const half = Math.ceil(part.length / 2);
+        batch.parts.splice(0, 1, part.slice(0, half), part.slice(half));
+        void this.run(batch);
+        return;
+      }
+      this.deadLetterPart(batch, part, `too large for the backend (${e.status ?? 413})`);
+      return;
+    }
+    if (!e.retryable && e.status === 400) {
+      this.deadLetterPart(batch, part, e.message);
+      return;
+    }
+    // Anything else (including 401/403: a configuration problem) keeps the data and retries later.
+    this.failed(batch, e);
+  }
+
+  private deadLetterPart(batch: Batch, part: QueuedEntry[], reason: string): void {
+    this.onOutcome(batch, part, { duplicates: 0, failures: part.map((_, index) => ({ index, retryable: false, reason })) });
+  }
+
+  private deadLetterEntry(entry: QueuedEntry, f: ItemFailure): void {
+    this.spool.deadLetter(entry.line, f.reason, f.issues);
+    this.c.deadLettered++;
+  }
+
+  private failed(batch: Batch, e: DeliveryError): void {
+    this.report(e);
+    this.failures++;
+    batch.attempts++;
+    const urgent = this.waiters.length > 0 || this.closing;
+    const delay = this.delay(e);
+    if ((urgent && batch.attempts >= URGENT_ATTEMPTS) || (batch.source === 'memory' && batch.attempts > this.o.maxRetries)) {
+      // A spool batch is still on disk (its cursor did not move): only memory needs writing.
+      this.spillInFlight();
+      if (urgent) this.spillMemory();
+      this.finish(delay);
+      return;
+    }
+    for (const p of batch.parts) this.c.retried += p.length;
+    this.backoff = setTimeout(() => {
+      this.backoff = undefined;
+      if (this.inFlight === batch) void this.run(batch);
+      else this.pump();
+    }, delay);
+    this.backoff.unref();
+  }
+
+  /** Ends the batch in flight; with `delay`, waits that long before sending anything else. */
+  private finish(delay?: number): void {
+    this.inFlight = undefined;
+    this.inFlightBytes = 0;
+    if (delay !== undefined && !this.closed) {
+      this.backoff = setTimeout(() => {
+        this.backoff = undefined;
+        this.pump();
+      }, delay);
+      this.backoff.unref();
+      return;
+    }
+    this.pump();
+  }
+
+  private delay(e: DeliveryError): number {
+    const exp = Math.min(this.o.retryMaxDelayMs, this.o.retryInitialDelayMs * 2 ** Math.min(30, this.failures - 1));
+    // Full jitter, so many producers that failed together do not retry together.
+    const jittered = Math.random() * exp;
+    return e.retryAfterMs !== undefined ? Math.min(MAX_RETRY_AFTER_MS, Math.max(e.retryAfterMs, jittered)) : jittered;
+  }
+
+  private report(err: unknown): void {
+    const e = err instanceof Error ? err : new Error(String(err));
+    this.c.lastError = { message: e.message, at: new Date().toISOString() };
+    try {
+      this.o.onError?.(e);
+    } catch {
+      // The app's error handler must not break delivery.
+    }
+  }
+}
+
+/** Creates a delivery engine for one sink. */
+export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEngine {
+  return new Engine(options);
+}

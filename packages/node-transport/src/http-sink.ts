@@ -1,0 +1,129 @@
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { promisify } from 'node:util';
+import { gzip as gzipCb } from 'node:zlib';
+import { z } from 'zod';
+import { parseOptions } from './engine-options.js';
+import { DeliveryError, isRetryableStatus, parseRetryAfter, type ItemFailure, type QueuedEntry, type SendOutcome, type Sink } from './sink.js';
+
+const gzip = promisify(gzipCb);
+
+/** Options of `createHttpSink` (the reference server's `POST /api/logs/_bulk`). */
+export interface HttpSinkOptions {
+  /** Base URL of the Shoplog server, e.g. `http://127.0.0.1:5001`. */
+  url: string;
+  /** API key with the `ingest` scope, sent as `Authorization: Bearer <key>`. */
+  apiKey?: string;
+  /** Path of the bulk endpoint. @default '/api/logs/_bulk' */
+  path?: string;
+  /** Gzip bodies larger than this many bytes; `false` never compresses. @default 1024 */
+  gzipMinBytes?: number | false;
+  /** Give up on a request (and retry it) after this many milliseconds without completion. @default 30000 */
+  timeoutMs?: number;
+  /** Extra request headers. @default {} */
+  headers?: Record<string, string>;
+}
+
+const HttpSinkOptionsSchema = z.object({
+  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+  apiKey: z.string().min(1).optional(),
+  path: z.string().startsWith('/').default('/api/logs/_bulk'),
+  gzipMinBytes: z.union([z.int().nonnegative(), z.literal(false)]).default(1024),
+  timeoutMs: z.int().positive().default(30_000),
+  headers: z.record(z.string(), z.string()).default({}),
+});
+
+interface BulkResponse {
+  errors?: boolean;
+  items?: { line?: number; id?: string; status?: number; result?: string; issues?: { path: string; message: string }[] }[];
+}
+
+/** Creates a sink that posts NDJSON batches to the reference server's bulk ingest over a keep-alive agent. */
+export function createHttpSink(options: HttpSinkOptions): Sink {
+  const o = parseOptions(HttpSinkOptionsSchema, options, 'createHttpSink');
+  const target = new URL(o.path, o.url);
+  const secure = target.protocol === 'https:';
+  const agent = secure ? new HttpsAgent({ keepAlive: true, maxSockets: 4 }) : new HttpAgent({ keepAlive: true, maxSockets: 4 });
+  const request = secure ? httpsRequest : httpRequest;
+  const baseHeaders: Record<string, string> = { 'content-type': 'application/x-ndjson', ...o.headers };
+  if (o.apiKey) baseHeaders.authorization = `Bearer ${o.apiKey}`;
+
+  async function send(batch: readonly QueuedEntry[], signal: AbortSignal): Promise<SendOutcome> {
+    let text = '';
+    for (const e of batch) text += e.line + '\n';
+    let body = Buffer.from(text);
+    const headers = { ...baseHeaders };
+    if (o.gzipMinBytes !== false && body.length >= o.gzipMinBytes) {
+      body = await gzip(body, { level: 1 });
+      headers['content-encoding'] = 'gzip';
+    }
+    headers['content-length'] = String(body.length);
+    const { status, retryAfter, text: reply } = await post(body, headers, signal);
+    if (status === 413) throw new DeliveryError('batch over the server body limit (413)', { retryable: false, status, tooLarge: true });
+    if (status < 200 || status >= 300) {
+      throw new DeliveryError(`bulk ingest answered ${status}: ${reply.slice(0, 200)}`, {
+        retryable: isRetryableStatus(status) || status === 401 || status === 403,
+        status,
+        retryAfterMs: parseRetryAfter(retryAfter),
+      });
+    }
+    return parseItems(reply, batch.length);
+  }
+
+  function post(body: Buffer, headers: Record<string, string>, signal: AbortSignal): Promise<{ status: number; retryAfter: string | undefined; text: string }> {
+    return new Promise((resolve, reject) => {
+      const fail = (err: unknown) =>
+        reject(
+          err instanceof DeliveryError
+            ? err
+            : new DeliveryError(`bulk ingest unreachable: ${(err as Error).message}`, { retryable: true, cause: err }),
+        );
+      const req = request(target, { method: 'POST', agent, headers, signal, timeout: o.timeoutMs }, (res: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', fail);
+        res.on('end', () => {
+          const ra = res.headers['retry-after'];
+          resolve({ status: res.statusCode ?? 0, retryAfter: Array.isArray(ra) ? ra[0] : ra, text: Buffer.concat(chunks).toString('utf8') });
+        });
+        res.on('aborted', () => fail(new Error('response aborted')));
+      });
+      req.on('timeout', () => req.destroy(new DeliveryError(`bulk ingest timed out after ${o.timeoutMs} ms`, { retryable: true })));
+      req.on('error', fail);
+      req.end(body);
+    });
+  }
+
+  return {
+    name: 'http',
+    send,
+    async close() {
+      agent.destroy();
+    },
+  };
+}
+
+/** Maps the `_bulk` reply to per-item failures: 400 items are dead letters, other non-2xx items are retried. */
+function parseItems(reply: string, count: number): SendOutcome {
+  let parsed: BulkResponse;
+  try {
+    parsed = JSON.parse(reply) as BulkResponse;
+  } catch {
+    throw new DeliveryError('bulk ingest answered 2xx with a body that is not JSON', { retryable: true });
+  }
+  const items = parsed.items ?? [];
+  if (items.length !== count) {
+    throw new DeliveryError(`bulk ingest answered ${items.length} items for ${count} lines`, { retryable: true });
+  }
+  let duplicates = 0;
+  const failures: ItemFailure[] = [];
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i] as NonNullable<BulkResponse['items']>[number];
+    if (item.result === 'duplicate') duplicates++;
+    else if (item.result === 'error' || (item.status !== undefined && (item.status < 200 || item.status >= 300))) {
+      const status = item.status ?? 400;
+      failures.push({ index: i, retryable: isRetryableStatus(status), reason: `${status} rejected by the server`, ...(item.issues ? { issues: item.issues } : {}) });
+    }
+  }
+  return { duplicates, failures };
+}

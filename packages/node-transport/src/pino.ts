@@ -1,0 +1,52 @@
+import build from 'pino-abstract-transport';
+import { isMainThread } from 'node:worker_threads';
+import { createShipper, type ShipperOptions } from './shipper.js';
+import type { LogRecord } from './record.js';
+import type { Transform } from 'node:stream';
+import { constants as osConstants } from 'node:os';
+
+/**
+ * Options of the pino transport. In a worker (`pino.transport({ target: '@shoplog/node-transport/pino', options })`)
+ * they cross a thread boundary, so only plain data works there: no `sink`, `plugins`, `mapRecord` or `onError`.
+ */
+export type PinoTransportOptions = ShipperOptions;
+
+
+/**
+ * The pino transport: parses pino's lines, maps each record (level, msg, time, err, pino-http req/res, bindings)
+ * to a Shoplog event, runs the core pipeline (redaction on by default) and delivers through the engine.
+ * `close` flushes: pino ends the stream on exit and waits for it. Usable in pino's worker (`target`) and, called
+ * directly, as a destination stream in the main thread: `pino(shoplogPino({ url }))`.
+ */
+export default function shoplogPino(options: PinoTransportOptions): Transform {
+  // In pino's worker the parent owns the process lifecycle and ends our stream on exit; hooks there would be wrong.
+  const shipper = createShipper({
+    ...options,
+    exitHooks: options.exitHooks ?? isMainThread,
+    // In the worker every record is a fresh parse that nobody else holds: redact it in place, without a copy.
+    redact: options.redact === false ? false : { ...(isMainThread ? {} : { mutate: true }), ...options.redact },
+  });
+  return build(
+    (source) => {
+      source.on('data', (record: LogRecord) => shipper.write(record));
+    },
+    {
+      close: async () => {
+        await shipper.close();
+      },
+    },
+  ) as Transform;
+}
+
+export { shoplogPino };
+
+/**
+ * Turns SIGTERM / SIGINT into a normal `process.exit()`, so pino's exit handler ends the worker transport and our
+ * `close` drains (or spools) before the process goes: Node's default for these signals skips every exit handler.
+ * Call it once in the main thread when you use the worker transport and nothing else handles the signals.
+ */
+export function exitOnSignals(signals: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT']): void {
+  for (const signal of signals) {
+    process.once(signal, () => process.exit(128 + (osConstants.signals[signal] ?? 0)));
+  }
+}

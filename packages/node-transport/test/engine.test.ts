@@ -1,0 +1,214 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createDeliveryEngine, createHttpSink, type DeliveryEngine, type DeliveryEngineOptions } from '../src/index.js';
+import { startBulkServer } from './fixtures/bulk-server.js';
+import { makeEvents, tempDir } from './fixtures/events.js';
+
+const cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const fn of cleanup.splice(0)) await fn();
+});
+
+async function setup(opts: Partial<DeliveryEngineOptions> = {}, http: { timeoutMs?: number; gzipMinBytes?: number | false } = {}) {
+  const server = await startBulkServer();
+  const spoolDir = tempDir();
+  const engine = createDeliveryEngine({
+    sink: createHttpSink({ url: server.url, ...http }),
+    spoolDir,
+    exitHooks: false,
+    retryInitialDelayMs: 5,
+    retryMaxDelayMs: 50,
+    ...opts,
+  });
+  cleanup.push(async () => {
+    await engine.close({ deadlineMs: 1000 });
+    await server.close();
+  });
+  return { server, engine, spoolDir };
+}
+
+function enqueueAll(engine: DeliveryEngine, events: ReturnType<typeof makeEvents>) {
+  for (const e of events) expect(engine.enqueue(e)).toBe(true);
+  return events.map((e) => e.event.id);
+}
+
+describe('delivery engine over HTTP', () => {
+  it('delivers every event once, in order, and flush() waits for it', async () => {
+    const { server, engine } = await setup({ maxBatchCount: 100 });
+    const ids = enqueueAll(engine, makeEvents(1000));
+    await engine.flush();
+    expect(server.stored).toEqual(ids);
+    expect(server.requests).toBeGreaterThanOrEqual(10);
+    expect(server.gzipped).toBe(server.requests);
+    const m = engine.metrics();
+    expect(m).toMatchObject({ sent: 1000, queued: 0, inFlight: 0, spooled: 0, deadLettered: 0 });
+    expect(m.latencyMs.max).toBeGreaterThanOrEqual(0);
+  });
+
+  it('retries 500, 503, 429 with Retry-After, stalls, resets and lost replies without duplicates', async () => {
+    const { server, engine } = await setup({ maxBatchCount: 50, maxRetries: 20 }, { timeoutMs: 200 });
+    server.faults.push(
+      { kind: 'status', status: 500 },
+      { kind: 'status', status: 429, retryAfter: '0' },
+      { kind: 'reset' },
+      { kind: 'store-then-reset' },
+      { kind: 'stall' },
+      { kind: 'status', status: 503 },
+      { kind: 'store-then-reset' },
+    );
+    const ids = enqueueAll(engine, makeEvents(500));
+    await server.waitFor(500);
+    await engine.flush();
+    expect(server.stored).toEqual(ids);
+    // The lost replies made the client resend stored documents: the server saw them twice, stored them once.
+    // All seven faults hit the first batch: it was stored on the first lost reply, resent (all duplicates) on the
+    // second, and resent once more (duplicates again) before its reply finally arrived.
+    expect(server.received.length).toBe(600);
+    const m = engine.metrics();
+    expect(m.sent).toBe(500);
+    expect(m.duplicates).toBe(50);
+    expect(m.retried).toBeGreaterThanOrEqual(7 * 50);
+    expect(m.lastError?.message).toBeTruthy();
+  });
+
+  it('does not retry a 400 item: it goes to the dead-letter file with its reason and issues', async () => {
+    const { server, engine, spoolDir } = await setup();
+    const events = makeEvents(10);
+    const bad = events[3]?.event.id as string;
+    server.rejectIds.add(bad);
+    const ids = enqueueAll(engine, events);
+    await engine.flush();
+    expect(server.stored).toEqual(ids.filter((id) => id !== bad));
+    expect(server.received.filter((id) => id === bad)).toHaveLength(1);
+    const dead = readFileSync(join(spoolDir, 'dead-letter.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(dead).toHaveLength(1);
+    expect(dead[0].reason).toMatch(/400/);
+    expect(dead[0].issues).toEqual([{ path: 'shop.amount', message: 'invalid' }]);
+    expect(JSON.parse(dead[0].line).event.id).toBe(bad);
+    expect(engine.metrics()).toMatchObject({ sent: 9, deadLettered: 1 });
+  });
+
+  it('keeps memory bounded while the backend is down, spools the overflow and replays it in order when it is back', async () => {
+    const { server, engine } = await setup({ maxQueueBytes: 64 * 1024, maxBatchBytes: 8 * 1024, maxRetries: 1000 });
+    await server.stop();
+    const events = makeEvents(3000);
+    let maxQueued = 0;
+    for (const e of events) {
+      engine.enqueue(e);
+      maxQueued = Math.max(maxQueued, engine.metrics().queuedBytes);
+    }
+    expect(maxQueued).toBeLessThanOrEqual(64 * 1024);
+    const down = engine.metrics();
+    expect(down.spooled).toBeGreaterThan(2000);
+    expect(down.spoolBytes).toBeGreaterThan(0);
+    expect(down.dropped).toEqual({ 'queue-full-oldest': 0, 'queue-full-newest': 0 });
+    await server.start();
+    await server.waitFor(3000);
+    expect(server.stored).toEqual(events.map((e) => e.event.id));
+    expect(new Set(server.stored).size).toBe(3000);
+    expect(engine.metrics().replayed).toBeGreaterThan(2000);
+  });
+
+  it('spools on close when the backend is down and replays the spool on the next start, before new events', async () => {
+    const server = await startBulkServer();
+    cleanup.push(() => server.close());
+    const spoolDir = tempDir();
+    await server.stop();
+    const first = createDeliveryEngine({ sink: createHttpSink({ url: server.url }), spoolDir, exitHooks: false, retryInitialDelayMs: 5 });
+    const before = makeEvents(200, 'run1');
+    for (const e of before) first.enqueue(e);
+    await first.close({ deadlineMs: 2000 });
+    expect(first.metrics().spooled).toBe(200);
+    expect(readdirSync(spoolDir).some((f) => f.startsWith('seg-'))).toBe(true);
+
+    await server.start();
+    const second = createDeliveryEngine({ sink: createHttpSink({ url: server.url }), spoolDir, exitHooks: false });
+    const after = makeEvents(50, 'run2');
+    for (const e of after) second.enqueue(e);
+    await second.flush();
+    await server.waitFor(250);
+    await second.close();
+    expect(server.stored).toEqual([...before, ...after].map((e) => e.event.id));
+    expect(second.metrics().replayed).toBe(200);
+    expect(readdirSync(spoolDir).filter((f) => f.startsWith('seg-') || f === 'cursor.json')).toEqual([]);
+  });
+
+  it('resumes a replay interrupted mid-segment from its cursor, without resending what was delivered', async () => {
+    const server = await startBulkServer();
+    cleanup.push(() => server.close());
+    const spoolDir = tempDir();
+    await server.stop();
+    const opts = { spoolDir, exitHooks: false, retryInitialDelayMs: 5, retryMaxDelayMs: 20, maxBatchCount: 100 };
+    const first = createDeliveryEngine({ sink: createHttpSink({ url: server.url }), ...opts });
+    const events = makeEvents(1000);
+    for (const e of events) first.enqueue(e);
+    await first.close({ deadlineMs: 500 });
+    expect(first.metrics().spooled).toBe(1000);
+
+    // The replay gets some way into the segment, then the backend goes away and the process stops.
+    await server.start();
+    const second = createDeliveryEngine({ sink: createHttpSink({ url: server.url }), ...opts });
+    await server.waitFor(300);
+    await server.stop();
+    await second.close({ deadlineMs: 200 });
+    const deliveredBefore = server.stored.length;
+    expect(deliveredBefore).toBeLessThan(1000);
+    expect(readFileSync(join(spoolDir, 'cursor.json'), 'utf8')).toMatch(/"line":\d+/);
+
+    await server.start();
+    const third = createDeliveryEngine({ sink: createHttpSink({ url: server.url }), ...opts });
+    await server.waitFor(1000);
+    await third.close();
+    expect(server.stored).toEqual(events.map((e) => e.event.id));
+    // At most the batch that was in flight when the backend went away is sent twice (and stored once).
+    expect(server.received.length).toBeLessThanOrEqual(1000 + 100);
+  });
+
+  it('drops by the configured policy and counts per reason', async () => {
+    const { server, engine } = await setup({ maxQueueBytes: 8 * 1024, maxBatchBytes: 4 * 1024, overflow: 'drop-newest' });
+    await server.stop();
+    let refused = 0;
+    for (const e of makeEvents(200)) if (!engine.enqueue(e)) refused++;
+    expect(refused).toBeGreaterThan(0);
+    expect(engine.metrics().dropped['queue-full-newest']).toBe(refused);
+
+    const other = await setup({ maxQueueBytes: 8 * 1024, maxBatchBytes: 4 * 1024, overflow: 'drop-oldest' });
+    await other.server.stop();
+    for (const e of makeEvents(200)) expect(other.engine.enqueue(e)).toBe(true);
+    expect(other.engine.metrics().dropped['queue-full-oldest']).toBeGreaterThan(0);
+  });
+
+  it('splits a batch the server finds too large (413)', async () => {
+    const server = await startBulkServer({ maxBodyBytes: 20_000 });
+    const engine = createDeliveryEngine({ sink: createHttpSink({ url: server.url, gzipMinBytes: false }), spoolDir: tempDir(), exitHooks: false, maxBatchCount: 1000 });
+    cleanup.push(async () => {
+      await engine.close();
+      await server.close();
+    });
+    const ids = enqueueAll(engine, makeEvents(400));
+    await engine.flush();
+    expect(server.stored).toEqual(ids);
+  });
+
+  it('flush() spools promptly while the backend is down; close() releases every handle', async () => {
+    const { server, engine, spoolDir } = await setup({ maxRetries: 1000 });
+    await server.stop();
+    enqueueAll(engine, makeEvents(100));
+    await engine.flush();
+    expect(engine.metrics().spooled).toBe(100);
+    await engine.close({ deadlineMs: 100 });
+    await engine.close();
+    expect(existsSync(join(spoolDir, 'cursor.json'))).toBe(false);
+  });
+
+  it('rejects bad options with one error naming the option', () => {
+    expect(() => createDeliveryEngine({ sink: createHttpSink({ url: 'http://127.0.0.1:1' }), overflow: 'explode' as never })).toThrow(
+      /invalid option `overflow`/,
+    );
+    expect(() => createHttpSink({ url: 'ftp://x' })).toThrow(/createHttpSink: invalid option `url`/);
+    expect(() => createDeliveryEngine({ sink: createHttpSink({ url: 'http://127.0.0.1:1' }), maxQueueBytes: 1000, maxBatchBytes: 900 })).toThrow(
+      /`maxBatchBytes`/,
+    );
+  });
+});

@@ -1,0 +1,133 @@
+import type { ErrorEvent, PerformanceEvent } from '@shoplog/core';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import shoplogPino from '../src/pino.js';
+import { startBulkServer, type BulkServer } from './fixtures/bulk-server.js';
+import { distFile } from './fixtures/dist.js';
+import { tempDir } from './fixtures/events.js';
+import { runChild } from './fixtures/run-child.js';
+
+// pino's `end()` blocks its main thread until the worker is done, so the logger runs in a child process and the
+// server here, as in production (a server in the logging thread could not answer).
+const servers: BulkServer[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) await s.close();
+});
+beforeAll(() => {
+  distFile('pino');
+});
+
+async function server(opts: { apiKey?: string } = {}) {
+  const s = await startBulkServer(opts);
+  servers.push(s);
+  return s;
+}
+
+describe('pino transport in pino’s worker thread', () => {
+  it('delivers every event exactly once and in order through a server that fails, resets, stalls and loses replies', async () => {
+    const s = await server({ apiKey: 'k1' });
+    s.faults.push(
+      { kind: 'status', status: 500 },
+      { kind: 'store-then-reset' },
+      { kind: 'status', status: 429, retryAfter: '0' },
+      { kind: 'reset' },
+      { kind: 'stall' },
+      { kind: 'status', status: 503 },
+    );
+    const spoolDir = tempDir();
+    const options = { apiKey: 'k1', maxBatchCount: 500, maxRetries: 50, http: { url: s.url, apiKey: 'k1', timeoutMs: 300 } };
+    const run = await runChild({ logger: 'pino', url: s.url, spoolDir, count: 5000, producer: 'a', ending: 'end', lingerMs: 1500, options });
+    expect(run.code).toBe(0);
+    expect(s.received.length).toBeGreaterThan(5000);
+    // On a loaded machine the close may still have spooled a tail: the next start delivers it, once.
+    const next = await runChild({ logger: 'pino', url: s.url, spoolDir, count: 1, producer: 'a2', ending: 'end', options });
+    expect(s.stored).toEqual([...run.ids, ...next.ids]);
+  });
+
+  it('spools what close cannot deliver while the server keeps failing, and the next start delivers it exactly once', async () => {
+    const s = await server();
+    s.faults.push({ kind: 'status', status: 500 }, { kind: 'store-then-reset' }, { kind: 'status', status: 503 }, { kind: 'reset' });
+    const spoolDir = tempDir();
+    const options = { maxBatchCount: 500 };
+    // The app ends at once, while the faults are being ridden out.
+    const run = await runChild({ logger: 'pino', url: s.url, spoolDir, count: 3000, producer: 'd', ending: 'end', options });
+    expect(run.code).toBe(0);
+    const next = await runChild({ logger: 'pino', url: s.url, spoolDir, count: 5, producer: 'd2', ending: 'end', lingerMs: 500, options });
+    expect(s.stored).toEqual([...run.ids, ...next.ids]);
+    expect(s.received.length).toBeGreaterThan(3005);
+  });
+
+  it('spools what it cannot deliver at close, and the next start replays it first, in order', async () => {
+    const s = await server();
+    await s.stop();
+    const spoolDir = tempDir();
+    const first = await runChild({ logger: 'pino', url: s.url, spoolDir, count: 1000, producer: 'b', ending: 'end' });
+    expect(first.code).toBe(0);
+    expect(readdirSeg(spoolDir)).toBeGreaterThan(0);
+    await s.start();
+    const second = await runChild({ logger: 'pino', url: s.url, spoolDir, count: 10, producer: 'c', ending: 'end' });
+    expect(s.stored).toEqual([...first.ids, ...second.ids]);
+  });
+
+  it.each(['exit', 'beforeExit', 'sigterm'] as const)('loses nothing when the app ends with %s', async (ending) => {
+    const s = await server();
+    const run = await runChild({ logger: 'pino', url: s.url, spoolDir: tempDir(), count: 2000, producer: ending, ending });
+    expect(s.stored).toEqual(run.ids);
+  });
+});
+
+function readdirSeg(dir: string): number {
+  return readFileSync(join(dir, 'seg-000000000001.ndjson'), 'utf8').split('\n').filter(Boolean).length;
+}
+
+describe('pino transport as a main-thread destination', () => {
+  function endStream(dest: ReturnType<typeof shoplogPino>): Promise<void> {
+    return new Promise((resolve) => {
+      dest.once('close', () => resolve());
+      dest.end();
+    });
+  }
+
+  it('maps plain error and pino-http lines, skips lines with no Shoplog kind, and redacts by default', async () => {
+    const s = await server();
+    const dest = shoplogPino({ url: s.url, spoolDir: tempDir(), exitHooks: false });
+    const logger = pino({ base: { service: 'shop-api' } }, dest);
+    logger.error({ err: new Error('card 4111 1111 1111 1111 declined'), password: 'hunter2' }, 'checkout failed');
+    logger.info(
+      { req: { id: 'r1', method: 'GET', url: '/cart?x=1', headers: { 'user-agent': 'UA' }, remoteAddress: '10.0.0.1' }, res: { statusCode: 200 }, responseTime: 12 },
+      'request completed',
+    );
+    logger.info('server started');
+    await endStream(dest);
+    expect(s.stored).toHaveLength(2);
+    const err = s.docs.get(s.stored[0] as string) as unknown as ErrorEvent;
+    expect(err.event.dataset).toBe('shoplog.error');
+    expect(err.log.level).toBe('error');
+    expect(err.message).toBe('checkout failed');
+    expect(err.error?.type).toBe('Error');
+    expect(err.error?.stack_trace).toContain('declined');
+    expect(err.service?.name).toBe('shop-api');
+    const text = JSON.stringify(err);
+    expect(text).not.toContain('hunter2');
+    expect(text).not.toContain('4111 1111 1111 1111');
+    const perf = s.docs.get(s.stored[1] as string) as unknown as PerformanceEvent;
+    expect(perf.event).toMatchObject({ dataset: 'shoplog.performance', duration: 12_000_000 });
+    expect(perf).toMatchObject({ url: { path: '/cart', query: 'x=1' }, client: { ip: '10.0.0.1' }, user_agent: { original: 'UA' } });
+    expect(perf.http).toMatchObject({ request: { id: 'r1', method: 'GET' }, response: { status_code: 200 } });
+  });
+
+  it('with validate: true, writes events the pipeline rejects to the dead-letter file with their issues', async () => {
+    const s = await server();
+    const spoolDir = tempDir();
+    const dest = shoplogPino({ url: s.url, spoolDir, exitHooks: false, validate: true });
+    const logger = pino(dest);
+    logger.info({ '@timestamp': new Date().toISOString(), event: { id: 'not-a-uuid', dataset: 'shoplog.transaction' }, log: { level: 'info' }, shop: {} });
+    await endStream(dest);
+    expect(s.stored).toHaveLength(0);
+    const dead = JSON.parse(readFileSync(join(spoolDir, 'dead-letter.ndjson'), 'utf8').trim().split('\n')[0] as string);
+    expect(dead.reason).toBe('invalid event');
+    expect(dead.issues.map((i: { path: string }) => i.path)).toContain('event.id');
+  });
+});
