@@ -18,6 +18,7 @@ export interface FraudSignals {
   /**
    * Per counter of the rule (same order as `counters`): the window's total from EARLIER transactions. The
    * transaction being scored is added atomically right after being read, so it never counts towards its own velocity.
+   * The array is reused: read it during `evaluate`, do not keep it.
    */
   counts: readonly number[];
   /** The user's history in this currency (natural log of minor amounts of earlier allowed transactions). */

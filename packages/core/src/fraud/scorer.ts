@@ -1,7 +1,7 @@
-import { z } from 'zod';
 import { parseOptions } from '../options.js';
 import type { FRAUD_DECISIONS, RISK_LEVELS, FraudReason, TransactionEvent } from '../schema/kinds.js';
-import { BUILTIN_FRAUD_RULES, type FraudRulesConfig } from './builtin.js';
+import type { FraudRulesConfig } from './builtin.js';
+import { canonical, fnv1a, resolveRules, ScorerOptionsSchema } from './scorer-options.js';
 import { fraudInputFromEvent, isTransactionEvent, type FraudInput } from './input.js';
 import type { FraudRule, FraudRuleHit } from './rule.js';
 import { createMemoryVelocityStore, type MaybePromise, type SeriesStats, type VelocityHit, type VelocityStore } from './velocity-store.js';
@@ -67,104 +67,12 @@ export interface FraudScorer {
   readonly ruleCodes: readonly string[];
 }
 
-const RuleSchema = z.custom<FraudRule>(
-  (v) =>
-    typeof v === 'object' &&
-    v !== null &&
-    typeof (v as FraudRule).code === 'string' &&
-    /^[A-Z][A-Z0-9_]*$/.test((v as FraudRule).code) &&
-    typeof (v as FraudRule).evaluate === 'function',
-  'must be a fraud rule: { code: UPPER_SNAKE string, evaluate(input, signals) }',
-);
-const RuleConfigSchema = z.strictObject({
-  enabled: z.boolean().optional(),
-  weight: z.number().min(0).max(100).optional(),
-  params: z.record(z.string(), z.unknown()).optional(),
-});
-const OptionsSchema = z
-  .strictObject({
-    // Checked in resolveRules: a union would lose the path of the bad entry.
-    rules: z.custom<FraudRulesConfig | readonly FraudRule[]>((v) => typeof v === 'object' && v !== null, 'must be a rules config object or a list of rules').optional(),
-    extraRules: z.array(RuleSchema).default([]),
-    thresholds: z.strictObject({ review: z.number().min(0).max(100).default(50), block: z.number().min(0).max(100).default(75) }).default({ review: 50, block: 75 }),
-    riskLevels: z
-      .strictObject({ low: z.number().min(0).max(100).default(25), medium: z.number().min(0).max(100).default(50), high: z.number().min(0).max(100).default(75) })
-      .default({ low: 25, medium: 50, high: 75 }),
-    combine: z.enum(['noisy-or', 'sum']).default('noisy-or'),
-    store: z.custom<VelocityStore>((v) => typeof v === 'object' && v !== null && typeof (v as VelocityStore).hit === 'function', 'must be a VelocityStore').optional(),
-    now: z.custom<() => number>((v) => typeof v === 'function', 'must be a function returning Unix ms').optional(),
-    rulesetVersion: z.string().min(1).max(64).optional(),
-  })
-  .superRefine((o, ctx) => {
-    if (o.thresholds.review > o.thresholds.block) ctx.addIssue({ code: 'custom', path: ['thresholds', 'review'], message: 'must not exceed thresholds.block' });
-    if (!(o.riskLevels.low <= o.riskLevels.medium && o.riskLevels.medium <= o.riskLevels.high)) {
-      ctx.addIssue({ code: 'custom', path: ['riskLevels'], message: 'must satisfy low ≤ medium ≤ high' });
-    }
-  });
 
 interface ActiveRule {
   rule: FraudRule;
   weight: number;
   /** Index of the rule's first counter in the per-transaction hit list. */
   first: number;
-}
-
-// Same message shape as parseOptions, for the per-rule checks that run after it.
-function optionError(path: PropertyKey[], message: string): TypeError {
-  return new TypeError(`createFraudScorer: invalid options: ${path.map(String).join('.') || '(root)'}: ${message}`);
-}
-
-/** Resolves the rules config into active rules, validating each rule's parameters with its own schema. */
-function resolveRules(rules: FraudRulesConfig | readonly FraudRule[] | undefined, extra: readonly FraudRule[]): Array<{ rule: FraudRule; weight: number }> {
-  if (Array.isArray(rules)) {
-    rules.forEach((rule: unknown, i) => {
-      const ok = RuleSchema.safeParse(rule);
-      if (!ok.success) throw optionError(['rules', i], ok.error.issues[0]!.message);
-    });
-    return [...(rules as readonly FraudRule[]), ...extra].map((rule) => ({ rule, weight: 1 }));
-  }
-  const config = (rules ?? {}) as FraudRulesConfig;
-  for (const [code, c] of Object.entries(config)) {
-    const ok = RuleConfigSchema.safeParse(c);
-    if (!ok.success) throw optionError(['rules', code, ...ok.error.issues[0]!.path], ok.error.issues[0]!.message);
-  }
-  const extraByCode = new Map(extra.map((r) => [r.code, r]));
-  for (const code of Object.keys(config)) {
-    if (!BUILTIN_FRAUD_RULES.has(code) && !extraByCode.has(code)) throw optionError(['rules', code], 'unknown rule code');
-  }
-  const out: Array<{ rule: FraudRule; weight: number }> = [];
-  for (const def of BUILTIN_FRAUD_RULES.values()) {
-    const c = config[def.code] ?? {};
-    if (!(c.enabled ?? def.enabledByDefault)) continue;
-    const params = def.params.safeParse(c.params ?? {});
-    if (!params.success) {
-      const issue = params.error.issues[0]!;
-      throw optionError(['rules', def.code, 'params', ...issue.path], issue.message);
-    }
-    out.push({ rule: def.create(params.data), weight: c.weight ?? 1 });
-  }
-  for (const rule of extra) {
-    const c = config[rule.code] ?? {};
-    if (c.params !== undefined) throw optionError(['rules', rule.code, 'params'], 'a custom rule takes its parameters when you create it');
-    if (c.enabled ?? true) out.push({ rule, weight: c.weight ?? 1 });
-  }
-  return out;
-}
-
-/** Stable JSON (sorted keys) for hashing the configuration. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`);
-    return `{${entries.join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
-
-function fnv1a(text: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return (h >>> 0).toString(16).padStart(8, '0');
 }
 
 function then<T, R>(value: MaybePromise<T>, next: (v: T) => MaybePromise<R>): MaybePromise<R> {
@@ -179,7 +87,7 @@ const DONE_STATUSES = new Set(['failed', 'declined', 'refunded', 'cancelled']);
  * level follow from the thresholds, and every scored transaction is recorded into the velocity store.
  */
 export function createFraudScorer(options: FraudScorerOptions = {}): FraudScorer {
-  const opts = parseOptions('createFraudScorer', OptionsSchema, options);
+  const opts = parseOptions('createFraudScorer', ScorerOptionsSchema, options);
   const store = opts.store ?? createMemoryVelocityStore();
   const now = opts.now ?? Date.now;
   const { review, block } = opts.thresholds;
@@ -208,13 +116,23 @@ export function createFraudScorer(options: FraudScorerOptions = {}): FraudScorer
     opts.rulesetVersion ??
     `rs-${fnv1a(canonical({ rules: active.map((a) => ({ code: a.rule.code, weight: a.weight, params: a.rule.params ?? null })), thresholds: opts.thresholds, combine: opts.combine }))}`;
 
-  const evaluate = (input: FraudInput, timestamp: number, counts: number[], history: SeriesStats | undefined): FraudResult => {
+  // Reused buffers: evaluate() runs synchronously from start to end, so even interleaved async scorings never share
+  // them while in use. Rules must not keep `signals.counts` beyond their evaluate() call.
+  const ruleCounts = active.map((a) => new Array<number>(a.rule.counters?.length ?? 0).fill(0));
+  const signals = { counts: [] as number[], history: undefined as SeriesStats | undefined, now: 0 };
+
+  const evaluate = (input: FraudInput, timestamp: number, counts: readonly number[], history: SeriesStats | undefined): FraudResult => {
     const reasons: FraudReason[] = [];
     let keep = 1;
     let total = 0;
-    for (const { rule, weight, first } of active) {
-      const n = rule.counters?.length ?? 0;
-      const hit: FraudRuleHit | null = rule.evaluate(input, { counts: n === 0 ? [] : counts.slice(first, first + n), history, now: timestamp });
+    signals.history = history;
+    signals.now = timestamp;
+    for (let r = 0; r < active.length; r++) {
+      const { rule, weight, first } = active[r]!;
+      const own = ruleCounts[r]!;
+      for (let j = 0; j < own.length; j++) own[j] = counts[first + j]!;
+      signals.counts = own;
+      const hit: FraudRuleHit | null = rule.evaluate(input, signals);
       if (hit === null) continue;
       const contribution = Math.round(Math.min(100, Math.max(0, hit.contribution * weight)) * 100) / 100;
       if (contribution === 0) continue;
@@ -222,7 +140,7 @@ export function createFraudScorer(options: FraudScorerOptions = {}): FraudScorer
       total += contribution;
       reasons.push(hit.detail === undefined ? { code: rule.code, contribution } : { code: rule.code, contribution, detail: hit.detail.slice(0, 1024) });
     }
-    reasons.sort((a, b) => b.contribution - a.contribution || (a.code < b.code ? -1 : 1));
+    if (reasons.length > 1) reasons.sort((a, b) => b.contribution - a.contribution || (a.code < b.code ? -1 : 1));
     const score = Math.round((sum ? Math.min(100, total) : 100 * (1 - keep)) * 100) / 100;
     const result: FraudResult = {
       score,
@@ -236,36 +154,76 @@ export function createFraudScorer(options: FraudScorerOptions = {}): FraudScorer
     return result;
   };
 
-  const run = (transaction: FraudInput | TransactionEvent, context?: Partial<FraudInput>): MaybePromise<FraudResult> => {
+  /** The store requests of one transaction. With `pool`, hit objects and index buffers are reused (sync path). */
+  interface Prepared {
+    input: FraudInput;
+    timestamp: number;
+    hits: VelocityHit[];
+    at: number[];
+    historyKey: string | undefined;
+  }
+  const pool: Prepared = { input: { amount: 0, currency: 'XXX' }, timestamp: 0, hits: [], at: new Array<number>(counters).fill(-1), historyKey: undefined };
+  const hitPool: VelocityHit[] = hitOrder.map((c) => ({ counter: c.counter, dimension: c.dimension, value: '', slot: c.slot, windowMs: c.windowMs, weight: 1 }));
+
+  const prepare = (transaction: FraudInput | TransactionEvent, context: Partial<FraudInput> | undefined, pooled: boolean): Prepared => {
     let input = isTransactionEvent(transaction) ? fraudInputFromEvent(transaction) : transaction;
     if (context) input = { ...input, ...context };
-    const timestamp = input.timestamp ?? now();
-    const hits: VelocityHit[] = [];
+    const p: Prepared = pooled ? pool : { input, timestamp: 0, hits: [], at: new Array<number>(counters), historyKey: undefined };
+    p.input = input;
+    p.timestamp = input.timestamp ?? now();
     // Position of each counter in `hits`, or -1 when the transaction lacks the counter's dimension (reads 0).
-    const at = new Array<number>(counters);
     const email = input.email?.toLowerCase();
+    let n = 0;
     for (let k = 0; k < counters; k++) {
       const c = hitOrder[k]!;
       const value = c.dimension === 'email' ? email : input[c.dimension];
       if (value === undefined || value === '') {
-        at[c.index] = -1;
+        p.at[c.index] = -1;
         continue;
       }
-      at[c.index] = hits.length;
-      hits.push({ counter: c.counter, dimension: c.dimension, value, slot: c.slot, windowMs: c.windowMs, weight: c.weight ? c.weight(input) : 1 });
+      const weight = c.weight ? c.weight(input) : 1;
+      if (pooled) {
+        const h = hitPool[n]!;
+        h.counter = c.counter;
+        h.dimension = c.dimension;
+        h.slot = c.slot;
+        h.windowMs = c.windowMs;
+        h.value = value;
+        h.weight = weight;
+      } else {
+        p.hits.push({ counter: c.counter, dimension: c.dimension, value, slot: c.slot, windowMs: c.windowMs, weight });
+      }
+      p.at[c.index] = n++;
     }
-    const historyKey = usesHistory && input.userId !== undefined ? `amount|${input.currency}|${input.userId}` : undefined;
-    return then(historyKey === undefined ? undefined : store.stats(historyKey), (history) =>
-      then(hits.length === 0 ? [] : store.hit(hits, timestamp), (read) => {
-        const counts = new Array<number>(counters);
-        for (let i = 0; i < counters; i++) counts[i] = at[i]! < 0 ? 0 : read[at[i]!]!;
-        const result = evaluate(input, timestamp, counts, history);
-        // Only what the scorer let through becomes the user's normal, so a fraudster cannot train the baseline.
-        if (historyKey !== undefined && result.decision === 'allow' && input.amount > 0 && !DONE_STATUSES.has(input.status ?? '')) {
-          return then(store.observe(historyKey, Math.log(input.amount), timestamp), () => result);
-        }
-        return result;
-      }),
+    if (pooled) p.hits = n === hitPool.length ? hitPool : hitPool.slice(0, n);
+    p.historyKey = usesHistory && input.userId !== undefined ? `amount|${input.currency}|${input.userId}` : undefined;
+    return p;
+  };
+
+  const countsBuffer = new Array<number>(counters).fill(0);
+  const finish = (p: Prepared, history: SeriesStats | undefined, read: readonly number[], counts: number[]): MaybePromise<FraudResult> => {
+    for (let i = 0; i < counters; i++) counts[i] = p.at[i]! < 0 ? 0 : read[p.at[i]!]!;
+    const { input, historyKey } = p;
+    const result = evaluate(input, p.timestamp, counts, history);
+    // Only what the scorer let through becomes the user's normal, so a fraudster cannot train the baseline.
+    if (historyKey !== undefined && result.decision === 'allow' && input.amount > 0 && !DONE_STATUSES.has(input.status ?? '')) {
+      return then(store.observe(historyKey, Math.log(input.amount), p.timestamp), () => result);
+    }
+    return result;
+  };
+
+  const runSync = (transaction: FraudInput | TransactionEvent, context?: Partial<FraudInput>): MaybePromise<FraudResult> => {
+    const p = prepare(transaction, context, true);
+    const history = p.historyKey === undefined ? undefined : store.stats(p.historyKey);
+    const read = p.hits.length === 0 ? [] : store.hit(p.hits, p.timestamp);
+    if (history instanceof Promise || read instanceof Promise) throw new TypeError('the velocity store answered asynchronously; use score()');
+    return finish(p, history, read, countsBuffer);
+  };
+
+  const run = (transaction: FraudInput | TransactionEvent, context?: Partial<FraudInput>): MaybePromise<FraudResult> => {
+    const p = prepare(transaction, context, false);
+    return then(p.historyKey === undefined ? undefined : store.stats(p.historyKey), (history) =>
+      then(p.hits.length === 0 ? [] : store.hit(p.hits, p.timestamp), (read) => finish(p, history, read, new Array<number>(counters))),
     );
   };
 
@@ -273,10 +231,10 @@ export function createFraudScorer(options: FraudScorerOptions = {}): FraudScorer
     rulesetVersion,
     sync: store.sync,
     ruleCodes: active.map((a) => a.rule.code),
-    score: async (transaction, context) => run(transaction, context),
+    score: async (transaction, context) => (store.sync ? runSync(transaction, context) : run(transaction, context)),
     scoreSync(transaction, context) {
       if (!store.sync) throw new TypeError('scoreSync needs a synchronous velocity store; use score()');
-      const result = run(transaction, context);
+      const result = runSync(transaction, context);
       if (result instanceof Promise) throw new TypeError('the velocity store answered asynchronously; use score()');
       return result;
     },

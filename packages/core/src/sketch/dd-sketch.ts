@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseOptions } from '../options.js';
+import { BinadeMapping, MIN_RELATIVE_ACCURACY } from './mapping.js';
 
 /** Options of a percentile sketch. */
 export interface SketchOptions {
@@ -61,7 +62,7 @@ export interface PercentileSketch {
 }
 
 const OptionsSchema = z.strictObject({
-  relativeAccuracy: z.number().gt(0).lt(1).default(0.001),
+  relativeAccuracy: z.number().min(MIN_RELATIVE_ACCURACY).lt(1).default(0.001),
   maxBuckets: z.int().min(16).max(1 << 20).default(8192),
 });
 
@@ -72,8 +73,7 @@ const INITIAL_BUCKETS = 256;
 class LogBucketSketch implements PercentileSketch {
   readonly relativeAccuracy: number;
   readonly maxBuckets: number;
-  private readonly gamma: number;
-  private readonly multiplier: number;
+  private readonly mapping: BinadeMapping;
   private counts = new Float64Array(0);
   /** Bucket index held by `counts[0]`. */
   private offset = 0;
@@ -88,8 +88,7 @@ class LogBucketSketch implements PercentileSketch {
   constructor(relativeAccuracy: number, maxBuckets: number) {
     this.relativeAccuracy = relativeAccuracy;
     this.maxBuckets = maxBuckets;
-    this.gamma = (1 + relativeAccuracy) / (1 - relativeAccuracy);
-    this.multiplier = 1 / Math.log(this.gamma);
+    this.mapping = new BinadeMapping(relativeAccuracy);
   }
 
   get count(): number {
@@ -115,8 +114,7 @@ class LogBucketSketch implements PercentileSketch {
     this.total += value;
     if (value < this.lo) this.lo = value;
     if (value > this.hi) this.hi = value;
-    // Bucket i holds (γ^(i-1), γ^i].
-    const index = Math.ceil(Math.log(value) * this.multiplier);
+    const index = this.mapping.index(value);
     const counts = this.counts;
     const at = index - this.offset;
     if (at >= 0 && at < counts.length) counts[at]!++;
@@ -139,7 +137,7 @@ class LogBucketSketch implements PercentileSketch {
       this.zero += count;
       return;
     }
-    const index = Math.ceil(Math.log(value) * this.multiplier);
+    const index = this.mapping.index(value);
     let at = index - this.offset;
     if (at < 0 || at >= this.counts.length) at = this.slotFor(index);
     this.counts[at]! += count;
@@ -180,8 +178,7 @@ class LogBucketSketch implements PercentileSketch {
     for (let k = 0; k < counts.length; k++) {
       seen += counts[k]!;
       if (seen >= rank) {
-        // The bucket's value with the smallest worst-case relative error: 2γ^i / (γ + 1).
-        const estimate = (2 * Math.pow(this.gamma, this.offset + k)) / (this.gamma + 1);
+        const estimate = this.mapping.value(this.offset + k);
         return Math.min(this.hi, Math.max(this.lo, estimate));
       }
     }
@@ -275,7 +272,7 @@ export function createSketch(options: SketchOptions = {}): PercentileSketch {
 /** Zod schema of `SketchJson`, for transports and servers that receive sketches. */
 export const SketchJsonSchema = z.strictObject({
   v: z.literal(1),
-  relativeAccuracy: z.number().gt(0).lt(1),
+  relativeAccuracy: z.number().min(MIN_RELATIVE_ACCURACY).lt(1),
   maxBuckets: z.int().min(16).max(1 << 20),
   count: z.number().nonnegative(),
   sum: z.number().nonnegative(),

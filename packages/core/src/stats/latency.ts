@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseOptions } from '../options.js';
 import type { PERFORMANCE_KINDS, PerformanceEvent } from '../schema/kinds.js';
+import { MIN_RELATIVE_ACCURACY } from '../sketch/mapping.js';
 import { createSketch, sketchFromJson, type PercentileSketch, type SketchJson } from '../sketch/dd-sketch.js';
 import type { ShoplogPlugin } from '../plugin.js';
 
@@ -72,7 +73,7 @@ const OptionsSchema = z.strictObject({
   bucketMs: z.int().positive().default(60_000),
   slowRequestMs: z.number().positive().default(1000),
   slowQueryMs: z.number().positive().default(500),
-  relativeAccuracy: z.number().gt(0).lt(1).default(0.001),
+  relativeAccuracy: z.number().min(MIN_RELATIVE_ACCURACY).lt(1).default(0.001),
   retentionBuckets: z.int().positive().default(1440),
   maxKeys: z.int().positive().default(1000),
 });

@@ -78,6 +78,21 @@ describe('percentile sketch behaviour', () => {
     expect(s.sum).toBe(15);
   });
 
+  it('keeps its bound at other accuracies, across binades from 1e-6 to 1e9', () => {
+    for (const alpha of [0.05, 0.01, 0.0002]) {
+      const rnd = createRandom(alpha * 1e6);
+      const values = Array.from({ length: 100_000 }, () => Math.exp(rnd.next() * 34 - 14));
+      const s = createSketch({ relativeAccuracy: alpha, maxBuckets: 1 << 20 });
+      for (const v of values) s.add(v);
+      values.sort((a, b) => a - b);
+      for (const q of [0.001, 0.1, 0.5, 0.77, 0.99, 0.9999]) {
+        const want = values[Math.max(1, Math.ceil(q * values.length)) - 1]!;
+        expect(Math.abs(s.quantile(q) - want) / want, `α=${alpha} q=${q}`).toBeLessThanOrEqual(alpha * (1 + 1e-9));
+      }
+    }
+    expect(() => createSketch({ relativeAccuracy: 1e-5 })).toThrow(/relativeAccuracy/);
+  });
+
   it('counts zeros and weighted adds', () => {
     const s = createSketch();
     s.add(0, 3);

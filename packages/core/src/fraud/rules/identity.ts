@@ -11,8 +11,10 @@ let disposableParents: Set<string> | undefined;
 /** True when the e-mail's domain (or, for wildcard entries, a parent domain) is a known disposable provider. */
 export function isDisposableEmail(email: string): boolean {
   const at = email.lastIndexOf('@');
-  if (at < 0) return false;
-  const domain = email.slice(at + 1).trim().toLowerCase();
+  return at >= 0 && isDisposableDomain(email.slice(at + 1).trim().toLowerCase());
+}
+
+function isDisposableDomain(domain: string): boolean {
   disposable ??= new Set(domains);
   disposableParents ??= new Set(wildcards);
   if (disposable.has(domain)) return true;
@@ -34,13 +36,21 @@ export const DISPOSABLE_EMAIL = defineRule({
   create: (p) => {
     const extra = new Set(p.extraDomains.map((d) => d.toLowerCase()));
     const allow = new Set(p.allowDomains.map((d) => d.toLowerCase()));
+    // Most shoppers share a few domains: remember recent verdicts (bounded) instead of probing the 120k-entry set.
+    const verdicts = new Map<string, boolean>();
     return {
       evaluate(input) {
         if (input.email === undefined) return null;
-        const domain = input.email.slice(input.email.lastIndexOf('@') + 1).trim().toLowerCase();
-        if (allow.has(domain)) return null;
-        if (!extra.has(domain) && !isDisposableEmail(input.email)) return null;
-        return { contribution: p.contribution, detail: `disposable e-mail domain ${domain}` };
+        const at = input.email.lastIndexOf('@');
+        if (at < 0) return null;
+        const domain = input.email.slice(at + 1).trim().toLowerCase();
+        let disposableDomain = verdicts.get(domain);
+        if (disposableDomain === undefined) {
+          disposableDomain = !allow.has(domain) && (extra.has(domain) || isDisposableDomain(domain));
+          if (verdicts.size >= 4096) verdicts.clear();
+          verdicts.set(domain, disposableDomain);
+        }
+        return disposableDomain ? { contribution: p.contribution, detail: `disposable e-mail domain ${domain}` } : null;
       },
     };
   },
