@@ -40,10 +40,12 @@ describe('pino transport in pino’s worker thread', () => {
     const options = { apiKey: 'k1', maxBatchCount: 500, maxRetries: 50, http: { url: s.url, apiKey: 'k1', timeoutMs: 300 } };
     const run = await runChild({ logger: 'pino', url: s.url, spoolDir, count: 5000, producer: 'a', ending: 'end', lingerMs: 1500, options });
     expect(run.code).toBe(0);
-    expect(s.received.length).toBeGreaterThan(5000);
     // On a loaded machine the close may still have spooled a tail: the next start delivers it, once.
     const next = await runChild({ logger: 'pino', url: s.url, spoolDir, count: 1, producer: 'a2', ending: 'end', options });
     expect(s.stored).toEqual([...run.ids, ...next.ids]);
+    // The faults were really ridden out: batches were re-sent (store-then-reset makes a resend of stored ids).
+    expect(s.faults).toHaveLength(0);
+    expect(s.received.length).toBeGreaterThan(s.stored.length);
   });
 
   it('spools what close cannot deliver while the server keeps failing, and the next start delivers it exactly once', async () => {
