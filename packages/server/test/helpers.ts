@@ -90,6 +90,7 @@ export function errorEvent(code: string, type: string, message = 'boom', ts = ne
     message,
     service: { name: 'checkout' },
     error: { type, message, code },
+    http: { response: { status_code: Number(code) } },
     shop: { error: { kind: 'exception' } },
   } as ShoplogEvent;
 }
