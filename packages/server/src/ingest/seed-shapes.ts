@@ -33,10 +33,11 @@ function kindOf(value: unknown): EventKind | undefined {
 }
 
 function money(amount: unknown, currency: unknown): Json | undefined {
-  const n = num(amount);
-  if (n === undefined) return undefined;
+  if (amount === undefined || amount === null || amount === '') return undefined;
   const code = str(currency)?.toUpperCase() ?? 'USD';
-  return { currency: code, value: n.toFixed(currencyExponent(code)) };
+  const n = num(amount);
+  // An amount that is not a number is kept as given so validation rejects it with its path.
+  return { currency: code, value: n === undefined ? String(amount) : n.toFixed(currencyExponent(code)) };
 }
 
 /**
@@ -83,7 +84,7 @@ export function fromSeedShape(input: unknown, now: number = Date.now()): unknown
     case 'transaction':
       out.shop = {
         transaction: { id: txId, type: str(flat.transaction_type) ?? 'purchase', status: str(flat.status) ?? 'completed' },
-        amount: amount ?? { currency: 'USD', value: '0.00' },
+        amount,
         ...(str(flat.payment_method) ? { payment: { method: str(flat.payment_method) } } : {}),
         ...(str(flat.merchant_id) ? { merchant: { id: str(flat.merchant_id) } } : {}),
         ...(str(flat.order_id) ? { order: { id: str(flat.order_id) } } : {}),
