@@ -146,8 +146,18 @@ describe('analytics equal what the events say', () => {
   });
 
   it('scores a transaction on demand with the stored history', async () => {
-    const res = await t.call('/api/fraud/detect', { key: t.keys.read, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user_id: 'big', amount: 20000, currency: 'EUR' }) });
-    expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ score: 20, decision: 'allow', reasons: [{ code: 'HIGH_AMOUNT' }] });
+    const detect = (body: unknown) => t.call('/api/fraud/detect', { key: t.keys.read, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const calm = (await (await detect({ userId: 'calm', amount: 2500, currency: 'EUR' })).json()) as { score: number; decision: string };
+    expect(calm.decision).toBe('allow');
+    // Card testing: many small declined attempts on one card in minutes.
+    let last: { score: number; reasons: { code: string }[] } = { score: 0, reasons: [] };
+    for (let i = 0; i < 8; i++) {
+      const res = await detect({ user_id: 'tester', amount: 1.0, currency: 'EUR', status: 'declined', transaction_id: `ct-${i}` });
+      expect(res.status).toBe(200);
+      last = (await res.json()) as typeof last;
+    }
+    expect(last.score).toBeGreaterThan(calm.score);
+    expect(last.reasons.length).toBeGreaterThan(0);
+    expect((await detect({ amount: 'lots' })).status).toBe(400);
   });
 });

@@ -33,12 +33,12 @@ async function upload(body: Blob | Buffer | string, filename: string, raw = fals
 
 describe('upload jobs', () => {
   it('ingests CSV with a header, reports bad rows and keeps the last line without a newline', async () => {
-    const csv = 'log_type,timestamp,level,service,user_id,amount,currency,status,error_message\ntransaction,2026-02-01 10:00:00,INFO,shop,u1,12.5,EUR,completed,\ntransaction,2026-02-01 10:01:00,INFO,shop,u2,abc,EUR,completed,\ntransaction,2026-02-01 10:02:00,INFO,shop,u3,"1,5",EUR,completed,\nerror,2026-02-01 10:03:00,ERROR,shop,u4,,,,"db down, retrying"';
+    const csv = 'log_type,timestamp,level,service,user_id,transaction_id,amount,currency,status,error_message\ntransaction,2026-02-01 10:00:00,INFO,shop,u1,T1,12.5,EUR,completed,\ntransaction,2026-02-01 10:01:00,INFO,shop,u2,T2,abc,EUR,completed,\ntransaction,2026-02-01 10:02:00,INFO,shop,u3,T3,"1,5",EUR,completed,\nerror,2026-02-01 10:03:00,ERROR,shop,u4,,,,,"db down, retrying"';
     const { job, accepted } = await upload(csv, 'logs.csv');
     expect(accepted?.file_type).toBe('csv');
     expect(job).toMatchObject({ status: 'completed', total_lines: 4, accepted: 2, rejected: 2 });
     expect(job?.errors.map((e) => e.line)).toEqual([3, 4]);
-    expect(job?.errors[0]?.issues[0]?.path).toBe('shop.amount.value');
+    expect(job?.errors[0]?.issues[0]?.path).toBe('amount');
     expect(job?.preview).toHaveLength(2);
   });
 
