@@ -10,6 +10,7 @@ import type {
   TermsField,
 } from '../ports.js';
 import { exactSummary } from '../percentiles.js';
+import { latencyFromSketches, sketchable } from './sqlite-sketches.js';
 import { NUMERIC_COLUMNS, SORT_COLUMNS, TERMS_COLUMNS, ftsQuery, highlightMessage, textTerms, whereOf } from './sqlite-filter.js';
 
 type ReadMethods = Omit<LogStore, 'appendBatch' | 'subscribe' | 'refresh' | 'close'>;
@@ -175,6 +176,8 @@ export function createSqliteQueries(db: DatabaseSync): ReadMethods {
     },
     async latency(filter, groupBy, options = {}) {
       const interval = Math.max(1, Math.floor(options.intervalMs ?? 3_600_000));
+      // Range-only queries merge the hourly sketches kept at ingest; other filters compute exact percentiles.
+      if (sketchable(filter, groupBy, interval)) return latencyFromSketches(db, filter, groupBy, { ...options, intervalMs: interval });
       const rows =
         groupBy === 'route'
           ? latencyRows(filter, 'f.route', 'http')
