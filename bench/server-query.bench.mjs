@@ -16,6 +16,8 @@ const DIR = arg('dir', join(tmpdir(), `shoplog-bench-${EVENTS}`));
 mkdirSync(DIR, { recursive: true });
 {
   const store = createSqliteLogStore({ path: join(DIR, 'events.db') });
+  // A previous run may have been stopped while indexing: let the indexer catch up before counting.
+  await store.refresh();
   const have = await store.count();
   if (have < EVENTS) {
     const started = performance.now();
