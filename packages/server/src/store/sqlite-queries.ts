@@ -129,7 +129,7 @@ export function createSqliteQueries(db: DatabaseSync): ReadMethods {
         );
         for (const row of scored) scores.set(row.seq, row.score);
       }
-      const words = query.highlight === false ? [] : textTerms(query.filter.text);
+      const words = query.highlight === false ? [] : textTerms(query.filter.text, true);
       const hits: SearchHit[] = rows.flatMap((row) => {
         const event = docs.get(row.seq);
         if (!event) return [];
