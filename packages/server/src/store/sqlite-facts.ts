@@ -36,6 +36,8 @@ CREATE TABLE IF NOT EXISTS facts (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL,
   error_type TEXT, error_code TEXT, db_operation TEXT, perf_kind TEXT, response_ms REAL, fraud_score REAL,
   fraud_decision TEXT, risk_level TEXT);
 CREATE INDEX IF NOT EXISTS facts_ts ON facts(ts);
+-- Covering index of the overview's range scans (counts, levels, kinds, services, routes, users): no table lookups.
+CREATE INDEX IF NOT EXISTS facts_ts_cover ON facts(ts, level, kind, service, route, user_id);
 CREATE INDEX IF NOT EXISTS facts_kind_ts ON facts(kind, ts);
 CREATE INDEX IF NOT EXISTS facts_level_ts ON facts(level, ts);
 CREATE INDEX IF NOT EXISTS facts_service_ts ON facts(service, ts);
