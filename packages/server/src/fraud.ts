@@ -1,0 +1,33 @@
+import {
+  createFraudScorer,
+  createMemoryVelocityStore,
+  FraudInputSchema,
+  normalize,
+  toIssues,
+  type FraudResult,
+  type FraudScorer,
+  type TransactionEvent,
+  type ValidationIssue,
+} from '@shoplog/core';
+
+/**
+ * The server's fraud scorer (`createFraudScorer` of @shoplog/core, built-in rules) with an in-process velocity
+ * store: `POST /api/fraud/detect` scores with it, so repeated detections of one user, card or IP build velocity.
+ */
+export function createServerFraudScorer(): FraudScorer {
+  return createFraudScorer({ store: createMemoryVelocityStore() });
+}
+
+/**
+ * Scores one transaction given as the scorer's flat input (`{ amount: minor units, currency, userId, … }`), an
+ * envelope, or a seed-shaped transaction (`{ amount: 99.99, currency, user_id, … }`).
+ */
+export async function scoreTransaction(scorer: FraudScorer, input: Record<string, unknown>): Promise<FraudResult | { issues: ValidationIssue[] }> {
+  const flat = FraudInputSchema.safeParse(input);
+  if (flat.success) return scorer.score(flat.data);
+  const isEnvelope = typeof input.event === 'object' && input.event !== null;
+  const checked = normalize(isEnvelope ? input : { log_type: 'transaction', ...input });
+  if (!checked.ok) return { issues: checked.issues.length > 0 ? checked.issues : toIssues(flat.error) };
+  if (checked.event.event.dataset !== 'shoplog.transaction') return { issues: [{ path: 'event.dataset', message: 'must be shoplog.transaction' }] };
+  return scorer.score(checked.event as TransactionEvent);
+}

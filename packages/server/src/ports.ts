@@ -1,0 +1,431 @@
+/**
+ * Storage ports of the reference server. The embedded store (node:sqlite + an in-process LRU) and the scale-out
+ * adapters (Elasticsearch, Redis, MongoDB) implement these; the HTTP layer only talks to the ports. The log-store
+ * primitives map one to one onto Elasticsearch queries and aggregations (bool filter, terms, date_histogram,
+ * stats, cardinality, percentiles), so an adapter never emulates one engine on top of another.
+ */
+import type { EventKind, LogLevel, ShoplogEvent } from '@shoplog/core';
+
+/** Epoch milliseconds. */
+export type EpochMs = number;
+
+/** A half-open time window `[from, to)` in epoch milliseconds. */
+export interface TimeRange {
+  from: EpochMs;
+  to: EpochMs;
+}
+
+/** Outcome of appending one event: `created`, or `duplicate` when an event with the same `event.id` is stored. */
+export type AppendResult = 'created' | 'duplicate';
+
+/**
+ * Field filters shared by search, tail, facets, histograms and aggregations. Every given field is ANDed; the
+ * values of one array field are ORed. Absent means "no filter".
+ */
+export interface LogFilter {
+  /** Inclusive lower bound and exclusive upper bound on `@timestamp`. */
+  range?: Partial<TimeRange>;
+  /** Event kinds (`event.dataset` without the `shoplog.` prefix). */
+  kinds?: readonly EventKind[];
+  /** `log.level` values. */
+  levels?: readonly LogLevel[];
+  /** `service.name` values. */
+  services?: readonly string[];
+  /** `user.id` values. */
+  userIds?: readonly string[];
+  /** `http.route`, falling back to `url.path`. */
+  routes?: readonly string[];
+  /** `http.response.status_code` values. */
+  httpStatuses?: readonly number[];
+  /** `shop.transaction.status` values. */
+  transactionStatuses?: readonly string[];
+  /** `shop.session.id` values. */
+  sessionIds?: readonly string[];
+  /** `shop.action` values (user behaviour). */
+  actions?: readonly string[];
+  /** `shop.fraud.decision` values. */
+  fraudDecisions?: readonly string[];
+  /** Lower bound (inclusive) on the amount in major units (`shop.amount`, any currency). */
+  minAmount?: number;
+  /** Upper bound (inclusive) on the amount in major units. */
+  maxAmount?: number;
+  /** Lower bound (inclusive) on the response time in milliseconds (`event.duration` / 1e6). */
+  minResponseTimeMs?: number;
+  /** `shop.amount.currency` values. */
+  currencies?: readonly string[];
+  /** `shop.performance.kind` values (`http`, `db`, `cache`, `external`). */
+  performanceKinds?: readonly string[];
+  /** Lower bound (inclusive) on `shop.fraud.score`. */
+  minFraudScore?: number;
+  /** Upper bound (exclusive) on `shop.fraud.score`. */
+  maxFraudScore?: number;
+  /** Free-text query over message, error message/type, route, service, action, product and user id. */
+  text?: string;
+}
+
+/** Keyword fields that can be grouped on (terms aggregation, facets, autocomplete). */
+export type TermsField =
+  | 'kind'
+  | 'level'
+  | 'service'
+  | 'route'
+  | 'http_status'
+  | 'user_id'
+  | 'session_id'
+  | 'action'
+  | 'product'
+  | 'payment_method'
+  | 'transaction_status'
+  | 'currency'
+  | 'error_type'
+  | 'error_code'
+  | 'db_operation'
+  | 'performance_kind'
+  | 'fraud_decision'
+  | 'risk_level'
+  | 'fraud_reason';
+
+/** Numeric fields that can be summed, averaged, ranged or used for percentiles. */
+export type NumericField = 'amount' | 'response_time_ms' | 'fraud_score';
+
+/** Sort fields (the seed's rule: anything else falls back to `@timestamp`). */
+export type SortField = '@timestamp' | 'amount' | 'response_time' | 'fraud_score';
+
+/** A search request. */
+export interface SearchQuery {
+  filter: LogFilter;
+  sort: { field: SortField; order: 'asc' | 'desc' };
+  /** 1-based page; ignored when `cursor` is given. */
+  page: number;
+  /** Page size, 1..1000. */
+  size: number;
+  /** Opaque cursor from a previous page's `nextCursor` (search-after). */
+  cursor?: string;
+  /** Compute `<mark>` highlights of the free text in `message`. @default true */
+  highlight?: boolean;
+}
+
+/** One search hit. */
+export interface SearchHit {
+  id: string;
+  /** Relevance (higher is better; 0 when there is no free text). */
+  score: number;
+  event: ShoplogEvent;
+  /** Message with the matched terms wrapped in `<mark>…</mark>` (HTML-escaped otherwise). */
+  highlight?: { message?: string };
+}
+
+/** A search page with the exact total (no 10 000 cap). */
+export interface SearchPage {
+  total: number;
+  hits: SearchHit[];
+  /** Cursor of the next page, or `null` when this page is the last one. */
+  nextCursor: string | null;
+}
+
+/** Count of one keyword value. */
+export interface TermCount {
+  value: string;
+  count: number;
+}
+
+/** Options of a terms aggregation. */
+export interface TermsOptions {
+  /** Number of buckets. @default 10 */
+  size?: number;
+  /** Per bucket, also sum this numeric field. */
+  sum?: NumericField;
+  /** Per bucket, count distinct values of this field instead of events (e.g. sessions per funnel step). */
+  distinct?: TermsField;
+}
+
+/** A terms bucket, with the optional metric. */
+export interface TermsBucket extends TermCount {
+  /** Sum of `options.sum` over the bucket. */
+  sum?: number;
+  /** Distinct count of `options.distinct` over the bucket (then `count` is that distinct count). */
+  distinct?: number;
+}
+
+/** Options of a date histogram. */
+export interface HistogramOptions {
+  /** Bucket width in milliseconds (fixed interval; buckets are aligned on multiples of it from the epoch). */
+  intervalMs: number;
+  /** Also count the events with level error or fatal per bucket. */
+  errors?: boolean;
+  /** Also sum this numeric field per bucket. */
+  sum?: NumericField;
+}
+
+/** One date-histogram bucket (only buckets with events are returned, ascending). */
+export interface HistogramBucket {
+  ts: EpochMs;
+  count: number;
+  errors?: number;
+  sum?: number;
+}
+
+/** Summary statistics of a numeric field over the matching events that have it. */
+export interface NumericStats {
+  count: number;
+  sum: number;
+  min: number | null;
+  max: number | null;
+  avg: number | null;
+}
+
+/** Latency percentiles in milliseconds. `approximate` tells whether they come from mergeable sketches. */
+export interface LatencySummary {
+  count: number;
+  mean: number | null;
+  max: number | null;
+  p50: number | null;
+  p90: number | null;
+  p95: number | null;
+  p99: number | null;
+}
+
+/**
+ * Grouping of latency percentiles: HTTP requests per route, DB calls per operation, or HTTP requests per time
+ * bucket of `intervalMs` (the key is the bucket start in epoch ms, as a string).
+ */
+export type LatencyGroupBy = 'route' | 'db_operation' | 'interval';
+
+/** Latency percentiles of one group. */
+export interface LatencyGroup extends LatencySummary {
+  key: string;
+}
+
+/** Result of a percentile query. */
+export interface LatencyReport {
+  /** `true` when computed from sketches (then `relativeError` bounds the error of each percentile). */
+  approximate: boolean;
+  relativeError: number;
+  overall: LatencySummary;
+  groups: LatencyGroup[];
+}
+
+/** Fields offered by autocomplete. */
+export type AutocompleteField = 'message' | 'route' | 'product' | 'user';
+
+/** An autocomplete suggestion. */
+export interface Suggestion {
+  text: string;
+  field: AutocompleteField;
+  count?: number;
+}
+
+/** Receives each newly stored event (after it is searchable or, at latest, after it is committed). */
+export type EventListener = (event: ShoplogEvent) => void;
+
+/**
+ * The log store: durable, idempotent on `event.id`, searchable. Every method is async and may reject with a
+ * `StoreUnavailableError` when the backend is down (the HTTP layer answers 503, retryable).
+ */
+export interface LogStore {
+  /**
+   * Appends validated events, idempotently on `event.id`. Resolves, in input order, with `created` or
+   * `duplicate` once the batch is durably committed (a crash after the promise resolves loses none of them).
+   * Events may become searchable slightly later (see `refresh`).
+   */
+  appendBatch(events: readonly ShoplogEvent[]): Promise<AppendResult[]>;
+  /** The event with this `event.id`, or `undefined`. */
+  get(id: string): Promise<ShoplogEvent | undefined>;
+  /** The newest events first (by `@timestamp`), optionally restricted to kinds. */
+  recent(options: { limit: number; kinds?: readonly EventKind[] }): Promise<ShoplogEvent[]>;
+  /** Exact number of events matching the filter. */
+  count(filter?: LogFilter): Promise<number>;
+  /** Full-text + filtered search with exact totals, highlights and page or cursor paging. */
+  search(query: SearchQuery): Promise<SearchPage>;
+  /** Top values of a keyword field over the matching events, most frequent first. */
+  terms(filter: LogFilter, field: TermsField, options?: TermsOptions): Promise<TermsBucket[]>;
+  /** Distinct count of a keyword field over the matching events (exact on the embedded store). */
+  cardinality(filter: LogFilter, field: TermsField): Promise<number>;
+  /** Events per fixed time bucket. */
+  histogram(filter: LogFilter, options: HistogramOptions): Promise<HistogramBucket[]>;
+  /** Summary statistics of a numeric field. */
+  stats(filter: LogFilter, field: NumericField): Promise<NumericStats>;
+  /** Latency percentiles (ms) of performance events: overall and per group, the slowest groups by count first. */
+  latency(filter: LogFilter, groupBy: LatencyGroupBy, options?: { size?: number; intervalMs?: number }): Promise<LatencyReport>;
+  /** Values of a field that start with (or, for messages, contain a word starting with) `prefix`. */
+  autocomplete(field: AutocompleteField, prefix: string, limit: number): Promise<Suggestion[]>;
+  /** Facet sidebar: the top values of several fields at once. */
+  fieldTops(filter: LogFilter, fields: readonly TermsField[], size: number): Promise<{ field: TermsField; top: TermCount[] }[]>;
+  /** Calls `listener` for each newly stored event; returns the unsubscribe function. */
+  subscribe(listener: EventListener): () => void;
+  /** Resolves once every event acknowledged so far is visible to search and aggregations. */
+  refresh(): Promise<void>;
+  /** Flushes pending work and releases the backend. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** User roles of the web page: viewer (read), analyst (read + upload + saved searches + alert rules), admin (all). */
+export type Role = 'viewer' | 'analyst' | 'admin';
+
+/** API key scopes: ingest (write logs), read (logs and analytics), admin (everything). */
+export type KeyScope = 'ingest' | 'read' | 'admin';
+
+/** A user account; `passwordHash` is the encoded scrypt hash (never the password). */
+export interface UserRecord {
+  id: string;
+  username: string;
+  role: Role;
+  passwordHash: string;
+  createdAt: EpochMs;
+}
+
+/** An API key; only the SHA-256 hash of the secret is stored. */
+export interface ApiKeyRecord {
+  id: string;
+  name: string;
+  scope: KeyScope;
+  /** Hex SHA-256 of the full key. */
+  keyHash: string;
+  /** First characters of the key, shown in listings to recognise it. */
+  prefix: string;
+  createdAt: EpochMs;
+  lastUsedAt: EpochMs | null;
+}
+
+/** A web session; only the SHA-256 hash of the session id is stored. */
+export interface SessionRecord {
+  idHash: string;
+  userId: string;
+  csrfToken: string;
+  createdAt: EpochMs;
+  expiresAt: EpochMs;
+}
+
+/** A saved search of one user. `params` are the search route's query parameters. */
+export interface SavedSearchRecord {
+  id: string;
+  userId: string;
+  name: string;
+  params: Record<string, string>;
+  createdAt: EpochMs;
+}
+
+/** One entry of a user's search history. */
+export interface SearchHistoryRecord {
+  id: string;
+  userId: string;
+  params: Record<string, string>;
+  total: number;
+  createdAt: EpochMs;
+}
+
+/** Status of an upload job. */
+export type UploadStatus = 'pending' | 'processing' | 'completed' | 'failed';
+
+/** An upload job with its progress. */
+export interface UploadJobRecord {
+  id: string;
+  userId: string | null;
+  filename: string;
+  fileType: 'json' | 'ndjson' | 'csv';
+  fileSize: number;
+  status: UploadStatus;
+  totalLines: number;
+  processed: number;
+  accepted: number;
+  duplicates: number;
+  rejected: number;
+  /** The first 100 rejected lines with their issues. */
+  errors: { line: number; issues: { path: string; message: string }[] }[];
+  /** The first 10 accepted events. */
+  preview: ShoplogEvent[];
+  /** Why the job failed, when it did. */
+  failure: string | null;
+  createdAt: EpochMs;
+  finishedAt: EpochMs | null;
+}
+
+/** Metric of a threshold alert rule. */
+export type AlertMetric = 'error_rate' | 'p95_ms' | 'fraud_alerts' | 'count';
+
+/** A threshold alert rule with its last evaluation. */
+export interface AlertRuleRecord {
+  id: string;
+  userId: string | null;
+  name: string;
+  metric: AlertMetric;
+  /** Search-route query parameters restricting the events the metric is computed on. */
+  filters: Record<string, string>;
+  /** Window in milliseconds. */
+  windowMs: number;
+  /** Fires when the metric is strictly above the threshold. */
+  threshold: number;
+  state: 'ok' | 'firing' | 'unknown';
+  lastValue: number | null;
+  lastFiredAt: EpochMs | null;
+  lastEvaluatedAt: EpochMs | null;
+  createdAt: EpochMs;
+}
+
+/** Metadata: users, keys, sessions, saved searches, history, upload jobs, alert rules. */
+export interface MetaStore {
+  createUser(user: UserRecord): Promise<void>;
+  getUserById(id: string): Promise<UserRecord | undefined>;
+  getUserByUsername(username: string): Promise<UserRecord | undefined>;
+  listUsers(): Promise<UserRecord[]>;
+  countUsers(): Promise<number>;
+
+  createApiKey(key: ApiKeyRecord): Promise<void>;
+  /** The key whose hash is `keyHash`, or `undefined` (revoked keys are deleted). */
+  findApiKey(keyHash: string): Promise<ApiKeyRecord | undefined>;
+  listApiKeys(): Promise<ApiKeyRecord[]>;
+  /** Deletes a key; `false` when absent. */
+  deleteApiKey(id: string): Promise<boolean>;
+  touchApiKey(id: string, at: EpochMs): Promise<void>;
+
+  createSession(session: SessionRecord): Promise<void>;
+  /** The unexpired session with this hash, or `undefined`. */
+  getSession(idHash: string, now: EpochMs): Promise<SessionRecord | undefined>;
+  deleteSession(idHash: string): Promise<void>;
+
+  createSavedSearch(search: SavedSearchRecord): Promise<void>;
+  listSavedSearches(userId: string): Promise<SavedSearchRecord[]>;
+  /** Deletes one of the user's saved searches; `false` when absent or not the user's. */
+  deleteSavedSearch(userId: string, id: string): Promise<boolean>;
+
+  /** Records a search; keeps the newest `keep` entries per user. */
+  addSearchHistory(entry: SearchHistoryRecord, keep: number): Promise<void>;
+  listSearchHistory(userId: string, limit: number): Promise<SearchHistoryRecord[]>;
+
+  createUploadJob(job: UploadJobRecord): Promise<void>;
+  updateUploadJob(job: UploadJobRecord): Promise<void>;
+  getUploadJob(id: string): Promise<UploadJobRecord | undefined>;
+  listUploadJobs(limit: number): Promise<UploadJobRecord[]>;
+  countUploadJobs(range?: Partial<TimeRange>): Promise<number>;
+
+  createAlertRule(rule: AlertRuleRecord): Promise<void>;
+  updateAlertRule(rule: AlertRuleRecord): Promise<void>;
+  listAlertRules(): Promise<AlertRuleRecord[]>;
+  deleteAlertRule(id: string): Promise<boolean>;
+
+  /** A persistent key/value setting (e.g. "demo data loaded"). */
+  getSetting(key: string): Promise<string | undefined>;
+  setSetting(key: string, value: string): Promise<void>;
+
+  close(): Promise<void>;
+}
+
+/** A cache of JSON-serialisable values with TTL and prefix invalidation. */
+export interface Cache {
+  get<T>(key: string): Promise<T | undefined>;
+  /** Stores `value` for `ttlMs` milliseconds. */
+  set<T>(key: string, value: T, ttlMs: number): Promise<void>;
+  delete(key: string): Promise<void>;
+  /** Drops every entry whose key starts with `prefix` (e.g. `analytics:` after an ingest). */
+  invalidatePrefix(prefix: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Thrown by a store when its backend cannot be reached; the HTTP layer maps it to 503 (retryable). */
+export class StoreUnavailableError extends Error {
+  /** Creates the error; `cause` is the backend's error. */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreUnavailableError';
+  }
+}
