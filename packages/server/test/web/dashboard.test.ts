@@ -1,0 +1,235 @@
+// Browser tests of the dashboard: a real server (the contract stub until the real routes land), real Chromium
+// driven by playwright-core, the bundled page under its Content-Security-Policy. Screenshots go to docs/screenshots.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { transaction } from '@shoplog/core';
+import { startStubApi } from './stub-api.js';
+import { XSS_MESSAGE, seedEvents } from './seed-events.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) console.warn(`[dashboard] browser tests skipped: no Chromium at ${CHROMIUM} (set CHROMIUM_PATH)`);
+const pkg = resolve(import.meta.dirname, '../..');
+const shots = resolve(pkg, '../../docs/screenshots');
+const USER = 'ada';
+const PASS = 'correct horse battery staple';
+const fmt = (n: number) => new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 }).format(n);
+
+describe.skipIf(!hasChromium)('dashboard in a browser', () => {
+  let server: Awaited<ReturnType<typeof startStubApi>>;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const problems: string[] = [];
+
+  const ingest = async (events: unknown[]) => {
+    const res = await fetch(`${server.url}/api/logs/ingest`, {
+      method: 'POST', headers: { authorization: `Bearer ${server.apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify(events),
+    });
+    expect(res.status).toBe(201);
+  };
+  const apiGet = async <T>(path: string): Promise<T> => {
+    const res = await context.request.get(`${server.url}${path}`);
+    expect(res.status()).toBe(200);
+    return (await res.json()) as T;
+  };
+  const shot = (name: string) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: false });
+  const settle = () => page.waitForFunction('document.querySelectorAll(\'[aria-busy="true"]\').length === 0');
+
+  beforeAll(async () => {
+    execFileSync(process.execPath, [join(pkg, 'web/build.mjs')], { stdio: 'inherit' });
+    mkdirSync(shots, { recursive: true });
+    server = await startStubApi({ username: USER, password: PASS });
+    await ingest(seedEvents(Date.now()));
+    browser = await chromium.launch({
+      executablePath: CHROMIUM, headless: true,
+      args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'en-US', timezoneId: 'UTC', colorScheme: 'light' });
+    // Init scripts are injected by the browser driver, outside the page's CSP.
+    await context.addInitScript(
+      "document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));",
+    );
+    page = await context.newPage();
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('console', (m) => { if (m.type() === 'error' && !/status of 401/.test(m.text())) problems.push(`console: ${m.text()}`); });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.app.close();
+  });
+
+  it('serves the page with a strict CSP and no inline script', async () => {
+    const res = await fetch(`${server.url}/`);
+    expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(res.headers.get('cache-control')).toBe('no-cache');
+    const html = await res.text();
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    const js = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1] ?? '';
+    expect((await fetch(`${server.url}${js}`)).headers.get('cache-control')).toContain('immutable');
+    expect((await fetch(`${server.url}/assets/..%2Fpackage.json`)).status).toBe(404);
+  });
+
+  it('logs in, refusing a wrong password with a visible message', async () => {
+    await page.goto(`${server.url}/`);
+    await page.fill('#login-username', USER);
+    await page.fill('#login-password', 'wrong');
+    await page.click('button[type=submit]');
+    await expect.poll(() => page.textContent('.form-error')).toContain('Wrong username or password');
+    await shot('login');
+    await page.fill('#login-password', PASS);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('#overview-kpis');
+    expect(await page.evaluate('JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage })')).toBe('{}{}');
+  });
+
+  it('shows overview numbers that match the API', async () => {
+    await settle();
+    const o = await apiGet<{ total_logs: number; total_errors: number; unique_users: number }>('/api/dashboard/overview?range=24h');
+    expect(o.total_logs).toBeGreaterThan(100);
+    expect(await page.textContent('[data-kpi=total_logs] .kpi-value')).toBe(fmt(o.total_logs));
+    expect(await page.textContent('[data-kpi=total_errors] .kpi-value')).toBe(fmt(o.total_errors));
+    expect(await page.textContent('[data-kpi=unique_users] .kpi-value')).toBe(fmt(o.unique_users));
+    await page.waitForSelector('#card-histogram canvas');
+    await shot('overview');
+  });
+
+  it('changes the time range: the URL, the numbers and the charts follow', async () => {
+    const before = await page.getAttribute('[data-histogram-total]', 'data-histogram-total');
+    await page.selectOption('#range-select', '7d');
+    await expect.poll(() => page.url()).toContain('range=7d');
+    await settle();
+    const o = await apiGet<{ total_logs: number }>('/api/dashboard/overview?range=7d');
+    expect(await page.textContent('[data-kpi=total_logs] .kpi-value')).toBe(fmt(o.total_logs));
+    const after = await page.getAttribute('[data-histogram-total]', 'data-histogram-total');
+    expect(Number(after)).toBe(o.total_logs);
+    expect(Number(after)).toBeGreaterThan(Number(before));
+    // An absolute range: from/to land in the URL.
+    await page.selectOption('#range-select', 'custom');
+    await page.fill('#range-from', '2020-01-01T00:00');
+    await page.fill('#range-to', '2020-01-02T00:00');
+    await page.click('.range-custom button[type=submit]');
+    await expect.poll(() => page.url()).toContain('from=2020-01-01');
+    await settle();
+    expect(await page.textContent('[data-kpi=total_logs] .kpi-value')).toBe('0');
+    await page.selectOption('#range-select', '24h');
+    await expect.poll(() => page.url()).toContain('range=24h');
+  });
+
+  it('searches with autocomplete and filters by a field value', async () => {
+    await page.click('a[href^="#/search"]');
+    await settle();
+    await page.click('#search-input');
+    await page.keyboard.type('gatew');
+    await page.waitForSelector('.ac-list:not([hidden]) .ac-item');
+    expect(await page.textContent('.ac-list')).toContain('payment gateway timeout');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.url()).toContain('q=payment+gateway+timeout');
+    await settle();
+    const rows = await page.$$eval('#search-results tbody tr', (trs) => trs.map((tr) => tr.textContent ?? ''));
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows) expect(r).toContain('payment gateway timeout');
+    expect(await page.textContent('#search-results mark')).toContain('payment gateway timeout');
+    // Clear the text and filter by level=error from the sidebar.
+    await page.fill('#search-input', '');
+    await page.press('#search-input', 'Enter');
+    await settle();
+    await page.click('[data-field=level] button:has(.fv-text:text-is("error"))');
+    await expect.poll(() => page.url()).toContain('level=error');
+    await settle();
+    expect(await page.textContent('#filter-chips')).toContain('level = error');
+    const levels = await page.$$eval('#search-results tbody tr td:nth-child(2)', (tds) => tds.map((td) => td.textContent));
+    expect(levels.length).toBeGreaterThan(0);
+    expect(new Set(levels)).toEqual(new Set(['error']));
+    const api = await apiGet<{ data: { total: number } }>('/api/search/?range=24h&level=error');
+    expect(await page.textContent('#search-total')).toBe(`${fmt(api.data.total)} matching events`);
+    await shot('search');
+  });
+
+  it('opens one event', async () => {
+    await page.click('#search-results tbody tr:first-child a');
+    await page.waitForSelector('#event-fields');
+    expect(page.url()).toContain('#/event/');
+    const id = decodeURIComponent(page.url().split('#/event/')[1] ?? '');
+    const ev = await apiGet<{ message: string }>(`/api/logs/${encodeURIComponent(id)}`);
+    expect(await page.textContent('#event-message')).toBe(ev.message);
+    expect(await page.textContent('#event-fields')).toContain(id);
+    await shot('event');
+  });
+
+  it('shows fraud alerts with their reasons', async () => {
+    await page.goto(`${server.url}/#/fraud?range=24h`);
+    await page.waitForSelector('#fraud-alerts');
+    const first = page.locator('#fraud-alerts > li').first();
+    expect(await first.textContent()).toContain('VELOCITY_USER');
+    expect(await first.textContent()).toContain('IP in NG, billing address in FR');
+    expect(await page.locator('#fraud-alerts > li').count()).toBe(6);
+    await shot('fraud');
+  });
+
+  it('shows a live-tail line after an ingest', async () => {
+    await page.goto(`${server.url}/#/tail`);
+    await page.waitForSelector('#tail-status.live');
+    const ev = transaction({
+      message: 'live order ord-LIVE-42 paid',
+      shop: { transaction: { id: 'tx-live', type: 'purchase', status: 'completed' }, amount: { value: '42.00', currency: 'EUR' } },
+    } as Parameters<typeof transaction>[0], { service: { name: 'checkout-api' } });
+    await ingest([ev]);
+    await page.waitForSelector('#tail-lines li:has-text("live order ord-LIVE-42 paid")');
+    await shot('tail');
+  });
+
+  it('uploads a file and shows its progress to the end', async () => {
+    await page.goto(`${server.url}/#/upload`);
+    const lines = Array.from({ length: 25 }, (_, i) => JSON.stringify(transaction({
+      message: `imported order ${i}`,
+      shop: { transaction: { id: `imp-${i}`, type: 'purchase', status: 'completed' }, amount: { value: '10.00', currency: 'EUR' } },
+    } as Parameters<typeof transaction>[0], { service: { name: 'legacy-import' } })));
+    const file = join(tmpdir(), `shoplog-upload-${process.pid}.ndjson`);
+    writeFileSync(file, `${lines.join('\n')}\nnot json\n`);
+    await page.setInputFiles('#upload-file', file);
+    await page.waitForSelector('#upload-status[data-done=completed]');
+    expect(await page.getAttribute('#upload-progress', 'value')).toBe('100');
+    expect(await page.getAttribute('#process-progress', 'value')).toBe('100');
+    expect(await page.textContent('[data-stat=accepted] dd')).toBe('25');
+    expect(await page.textContent('[data-stat=rejected] dd')).toBe('1');
+    await shot('upload');
+  });
+
+  it('shows an HTML/script payload as text and runs nothing', async () => {
+    await page.goto(`${server.url}/#/search?range=24h&q=payment+note`);
+    await page.waitForSelector('#search-results');
+    expect(await page.textContent('#search-results')).toContain('<script>window.__xss=2</script>');
+    await page.click('#search-results tbody tr:first-child a');
+    await page.waitForSelector('#event-message');
+    expect(await page.textContent('#event-message')).toBe(XSS_MESSAGE);
+    expect(await page.textContent('#event-fields')).toContain('<b>Injected</b>');
+    expect(await page.evaluate('window.__xss')).toBeUndefined();
+    expect(await page.locator('#main img, #main script, #main svg[onload], #main b').count()).toBe(0);
+  });
+
+  it('renders the other pages and a phone layout', async () => {
+    for (const view of ['performance', 'sales']) {
+      await page.goto(`${server.url}/#/${view}?range=24h`);
+      await settle();
+      expect(await page.locator('.state-error').count()).toBe(0);
+      await shot(view);
+    }
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${server.url}/#/overview?range=24h`);
+    await settle();
+    await shot('overview-phone');
+    await page.setViewportSize({ width: 1280, height: 860 });
+  });
+
+  it('had no CSP violation and no page error', () => {
+    expect(problems).toEqual([]);
+  });
+});
