@@ -18,7 +18,7 @@ export function eventPage({ route, signal }: PageContext): HTMLElement {
   return h(
     'div',
     { class: 'page' },
-    h('p', null, h('button', { type: 'button', class: 'btn btn-ghost btn-small', onClick: () => history.back() }, '← Back')),
+    h('div', null, h('button', { type: 'button', class: 'btn btn-ghost btn-small back', onClick: () => history.back() }, '← Back')),
     slot(
       api<LogEvent>(`/api/logs/${encodeURIComponent(id)}`, { signal }),
       (ev) => {
