@@ -245,6 +245,12 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
     await settle();
     await shot('overview-phone');
     await page.setViewportSize({ width: 1280, height: 860 });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.reload();
+    await settle();
+    await page.waitForSelector('#card-histogram canvas');
+    await shot('overview-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
   });
 
   it('had no CSP violation and no page error', () => {

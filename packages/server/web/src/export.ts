@@ -1,7 +1,7 @@
 import { api } from './api.js';
 import type { Query } from './api.js';
 import { toCsv } from './csv.js';
-import type { LogEvent, SearchResponse } from './types.js';
+import type { SearchResponse } from './types.js';
 
 /** The most events one export fetches (the search API's page size limit). */
 export const EXPORT_LIMIT = 1000;

@@ -84,7 +84,10 @@ function shell(route: Route, def: PageDef, content: HTMLElement): HTMLElement {
     ),
   );
   const top = h('header', { class: 'topbar' }, h('h1', null, def.title), def.usesRange ? rangePicker() : null);
-  return h('div', { class: 'layout' }, nav, h('main', { class: 'content', id: 'main' }, top, content));
+  const main = h('main', { class: 'content', id: 'main', tabindex: '-1' }, top, content);
+  // A button, not an in-page link: a `#main` fragment would be read as a route.
+  const skip = h('button', { type: 'button', class: 'skip-link', onClick: () => main.focus() }, 'Skip to content');
+  return h('div', { class: 'layout' }, skip, nav, main);
 }
 
 function render(): void {
@@ -110,6 +113,20 @@ onUnauthorized(() => {
   if (session) showLogin();
 });
 window.addEventListener('hashchange', render);
+// Chart colours are read from the palette when drawn, so redraw when the OS switches light/dark.
+window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
+  if (session) render();
+});
+// "/" focuses the page's search or filter box, as in most log tools.
+document.addEventListener('keydown', (e) => {
+  const target = e.target as HTMLElement | null;
+  if (e.key !== '/' || e.ctrlKey || e.metaKey || e.altKey || target?.closest('input, select, textarea')) return;
+  const box = document.querySelector<HTMLInputElement>('#search-input, #tail-q');
+  if (box) {
+    e.preventDefault();
+    box.focus();
+  }
+});
 mount(root, loading('Starting…'));
 me().then(
   (s) => {
