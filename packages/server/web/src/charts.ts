@@ -113,3 +113,23 @@ export function barList(items: BarItem[], opts: { tone?: string; label?: string 
     }),
   );
 }
+
+/** A compact column chart for a numeric distribution (HTML columns; each has its count as a tooltip and label). */
+export function columns(items: { label: string; value: number }[], opts: { tone?: string; label?: string } = {}): HTMLElement {
+  const max = Math.max(1, ...items.map((i) => i.value));
+  return h(
+    'ol',
+    { class: `columns ${opts.tone ?? ''}`, 'aria-label': opts.label ?? null },
+    items.map((item) => {
+      const bar = h('span', { class: 'col-bar' });
+      bar.style.height = `${item.value === 0 ? 0 : Math.max(3, (item.value / max) * 100)}%`;
+      return h(
+        'li',
+        { title: `${item.label}: ${item.value}` },
+        h('span', { class: 'col-value' }, String(item.value)),
+        h('span', { class: 'col-track' }, bar),
+        h('span', { class: 'col-label' }, item.label),
+      );
+    }),
+  );
+}

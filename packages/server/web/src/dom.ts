@@ -86,7 +86,21 @@ export function errorBox(error: unknown): HTMLElement {
   return h('div', { class: 'state state-error', role: 'alert' }, h('strong', null, 'Could not load. '), message);
 }
 
-/** Renders a server highlight (text with `<mark>` tags) as text nodes and mark elements only. */
+const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+/** Decodes the character references of HTML-escaped text back into plain text (the result is only ever used as text). */
+export function unescapeHtml(text: string): string {
+  return text.replace(/&(#\d+|#x[0-9a-f]+|amp|lt|gt|quot|apos);/gi, (whole, ref: string) => {
+    if (ref[0] !== '#') return NAMED[ref.toLowerCase()] ?? whole;
+    const code = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
+    return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+  });
+}
+
+/**
+ * Renders a server highlight (the message HTML-escaped, matches wrapped in `<mark>`) as text nodes and mark
+ * elements only: the tags are split out, the rest is unescaped into text, nothing is parsed as HTML.
+ */
 export function highlighted(text: string): DocumentFragment {
   const frag = document.createDocumentFragment();
   const parts = text.split(/(<mark>|<\/mark>)/);
@@ -94,7 +108,7 @@ export function highlighted(text: string): DocumentFragment {
   for (const part of parts) {
     if (part === '<mark>') inMark = true;
     else if (part === '</mark>') inMark = false;
-    else if (part) frag.appendChild(inMark ? h('mark', null, part) : document.createTextNode(part));
+    else if (part) frag.appendChild(inMark ? h('mark', null, unescapeHtml(part)) : document.createTextNode(unescapeHtml(part)));
   }
   return frag;
 }

@@ -1,6 +1,6 @@
 import { api } from './api.js';
 import type { Query } from './api.js';
-import { timeChart, cssColor, toSeconds } from './charts.js';
+import { timeChart, cssColor } from './charts.js';
 import { empty, errorBox, h, loading, mount } from './dom.js';
 import type { Child } from './dom.js';
 import { eventId, level, logType, message } from './event.js';
@@ -42,6 +42,29 @@ export function levelBadge(lvl: string): HTMLElement {
   return h('span', { class: `badge level-${lvl.replace(/[^a-z]/g, '')}` }, lvl);
 }
 
+const RANGE_MS: Record<string, number> = { '1h': 3600e3, '24h': 86400e3, '7d': 7 * 86400e3, '30d': 30 * 86400e3 };
+
+/**
+ * The API returns only non-empty buckets; put the empty ones back (count 0) across the asked range, so bars keep
+ * one width and gaps show as gaps. The counts themselves are the API's.
+ */
+export function fillBuckets(hist: Histogram, query: Query): { ts: number; count: number }[] {
+  const step = hist.interval_ms;
+  const given = hist.buckets.map((b) => ({ ts: typeof b.ts === 'number' ? b.ts : Date.parse(b.ts), count: b.count }));
+  if (!(step > 0) || given.length === 0) return given;
+  const to = query.to ? Date.parse(String(query.to)) : Date.now();
+  const from = query.from ? Date.parse(String(query.from)) : to - (RANGE_MS[String(query.range ?? '24h')] ?? 86400e3);
+  const first = Math.min(Math.floor(from / step) * step, ...given.map((b) => b.ts));
+  const last = Math.max(Math.floor(to / step) * step, ...given.map((b) => b.ts));
+  if (!Number.isFinite(first) || !Number.isFinite(last) || (last - first) / step > 5000) return given;
+  const byTs = new Map(given.map((b) => [b.ts, b.count]));
+  const out: { ts: number; count: number }[] = [];
+  for (let t = first; t <= last; t += step) out.push({ ts: t, count: byTs.get(t) ?? 0 });
+  // A bucket not aligned on the step (another store's rounding) is kept rather than dropped.
+  for (const b of given) if (!out.some((o) => o.ts === b.ts)) out.push(b);
+  return out.sort((a, b) => a.ts - b.ts);
+}
+
 /** The event-count histogram for the given range and filters, from `/api/search/histogram`. */
 export function histogramChart(query: Query, signal: AbortSignal): HTMLElement {
   return slot(
@@ -49,11 +72,12 @@ export function histogramChart(query: Query, signal: AbortSignal): HTMLElement {
     (hist) => {
       if (hist.buckets.length === 0 || hist.buckets.every((b) => b.count === 0)) return empty('No events in this time range.');
       const total = hist.buckets.reduce((s, b) => s + b.count, 0);
+      const buckets = fillBuckets(hist, query);
       return [
         h('p', { class: 'chart-caption', 'data-histogram-total': String(total) }, `${fmtInt(total)} events`),
         timeChart({
-          x: hist.buckets.map((b) => toSeconds(b.ts)),
-          ys: [hist.buckets.map((b) => b.count)],
+          x: buckets.map((b) => b.ts / 1000),
+          ys: [buckets.map((b) => b.count)],
           series: [{ label: 'Events', color: cssColor('--c1') }],
           bars: true,
           height: 160,

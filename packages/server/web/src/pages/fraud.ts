@@ -1,5 +1,5 @@
 import { api } from '../api.js';
-import { barList } from '../charts.js';
+import { barList, columns } from '../charts.js';
 import { card, empty, h } from '../dom.js';
 import { fmt1, fmtInt, fmtMoney, fmtTime } from '../format.js';
 import type { PageContext } from '../main.js';
@@ -42,7 +42,7 @@ export function fraudPage({ route, signal }: PageContext): HTMLElement {
     ), signal),
     h('div', { class: 'grid' },
       card('Score distribution', slot(stats, (s) => s.score_histogram.length
-        ? barList(s.score_histogram.map((b) => ({ label: `${fmtInt(b.from)}–${fmtInt(b.to)}`, value: b.count, display: fmtInt(b.count) })), { tone: 'tone-warn' })
+        ? columns(s.score_histogram.map((b) => ({ label: `${fmtInt(b.from)}–${fmtInt(b.to)}`, value: b.count })), { tone: 'tone-warn', label: 'Transactions by fraud score' })
         : empty('No scored transactions.'), signal)),
       card('Top reasons', slot(stats, (s) => s.top_reasons.length
         ? barList(s.top_reasons.map((r) => ({ label: r.code, value: r.count, display: fmtInt(r.count) })), { tone: 'tone-bad' })

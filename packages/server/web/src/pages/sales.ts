@@ -20,13 +20,14 @@ export function salesPage({ route, signal }: PageContext): HTMLElement {
       const amount = t.timeline.reduce((s, p) => s + p.total_amount, 0);
       return h('div', { class: 'kpis' },
         kpi('transactions', 'Transactions', fmtInt(count)),
-        kpi('revenue', 'Amount', fmtMoney(amount), t.currency_note),
-        kpi('abandonment_rate', 'Cart abandonment', fmtPct(b.abandonment_rate), `${fmtInt(b.cart_abandonment_count)} carts`, b.abandonment_rate > 70 ? 'tone-warn' : ''));
+        kpi('revenue', 'Amount', fmtMoney(amount), 'sum of the timeline below'),
+        kpi('abandonment_rate', 'Cart abandonment', fmtPct(b.abandonment_rate), `${fmtInt(b.cart_abandonment_count)} cart_abandoned events`, b.abandonment_rate > 70 ? 'tone-warn' : ''));
     }, signal),
     h('div', { class: 'grid' },
       card('Transactions and amounts', slot(tx, (t) => t.timeline.length ? [
         timeChart({ x: t.timeline.map((p) => toSeconds(p.date)), ys: [t.timeline.map((p) => p.count)], series: [{ label: 'Transactions', color: cssColor('--c1') }], bars: true, height: 160 }),
         timeChart({ x: t.timeline.map((p) => toSeconds(p.date)), ys: [t.timeline.map((p) => p.total_amount)], series: [{ label: 'Amount', color: cssColor('--good'), fill: true }], height: 160, yFormat: (v) => fmtMoney(v) }),
+        h('p', { class: 'muted footnote' }, t.currency_note),
       ] : empty('No transactions in this range.'), signal), { wide: true }),
       card('Funnel', slot(beh, (b) => {
         if (b.funnel.length === 0) return empty('No sessions in this range.');

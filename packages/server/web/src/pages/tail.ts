@@ -56,7 +56,7 @@ export function tailPage({ route, signal }: PageContext): HTMLElement {
       h('a', { class: 'tail-msg', href: href('event', undefined, id) }, message(ev))));
     while (list.childElementCount > MAX_LINES) list.lastElementChild?.remove();
     count += 1;
-    counter.textContent = `${fmtInt(count)} events`;
+    counter.textContent = `${fmtInt(count)} ${count === 1 ? 'event' : 'events'}`;
   });
   signal.addEventListener('abort', () => source.close());
 
