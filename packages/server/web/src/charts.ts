@@ -2,6 +2,8 @@ import uPlot from 'uplot';
 import { h } from './dom.js';
 import type { Child } from './dom.js';
 
+const compact = new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 });
+
 /** One plotted series. */
 export interface SeriesSpec { label: string; color: string; fill?: boolean; unit?: string }
 
@@ -15,8 +17,10 @@ export interface TimeChartOptions {
   bars?: boolean;
   /** @default 220 */
   height?: number;
-  /** Formats y-axis values. */
+  /** Formats y-axis values. @default compact numbers */
   yFormat?: (v: number) => string;
+  /** Formats the legend's value under the cursor. @default yFormat, else the number */
+  valueFormat?: (v: number) => string;
 }
 
 /** The palette's colour by CSS variable name, so charts follow light and dark themes. */
@@ -51,8 +55,9 @@ export function timeChart(opts: TimeChartOptions): HTMLElement {
         stroke: axisColor,
         grid: { stroke: gridColor, width: 1 },
         ticks: { show: false },
-        size: 56,
-        values: (_u, vals) => vals.map((v) => (opts.yFormat ? opts.yFormat(v) : String(v))),
+        // Wide enough for the longest tick label, so large amounts are never clipped.
+        size: (_u, values) => (values ? Math.max(40, Math.max(...values.map((v) => v.length)) * 7 + 18) : 40),
+        values: (_u, vals) => vals.map((v) => (opts.yFormat ? opts.yFormat(v) : compact.format(v))),
       },
     ],
     series: [
@@ -64,7 +69,7 @@ export function timeChart(opts: TimeChartOptions): HTMLElement {
         fill: opts.bars ? withAlpha(s.color, 'cc') : s.fill ? withAlpha(s.color, '22') : undefined,
         paths: opts.bars ? barsPath : undefined,
         points: { show: false },
-        value: (_u, v) => (v === null ? '—' : opts.yFormat ? opts.yFormat(v) : String(v)),
+        value: (_u, v) => (v === null ? '—' : (opts.valueFormat ?? opts.yFormat ?? String)(v)),
       })),
     ],
   };

@@ -44,7 +44,7 @@ export function overviewPage({ route, signal }: PageContext): HTMLElement {
       { class: 'grid' },
       card('Events over time', histogramChart(range, signal), { wide: true, id: 'card-histogram' }),
       card(
-        'Logs and errors per hour',
+        'Logs and errors over time',
         slot(data, (o) =>
           o.logs_per_hour.length === 0
             ? empty('No events in this time range.')

@@ -16,17 +16,17 @@ export function salesPage({ route, signal }: PageContext): HTMLElement {
   const errs = api<ErrorsAnalytics>('/api/analytics/errors', { query: range, signal });
   return h('div', { class: 'page' },
     slot(Promise.all([tx, beh]), ([t, b]) => {
-      const count = t.timeline.reduce((s, p) => s + p.count, 0);
+      const count = t.transaction_status.reduce((s, p) => s + p.count, 0);
       const amount = t.timeline.reduce((s, p) => s + p.total_amount, 0);
       return h('div', { class: 'kpis' },
-        kpi('transactions', 'Transactions', fmtInt(count)),
-        kpi('revenue', 'Amount', fmtMoney(amount), 'sum of the timeline below'),
+        kpi('transactions', 'Transactions', fmtInt(count), 'all statuses'),
+        kpi('revenue', 'Amount', fmtMoney(amount), 'timeline total (see the note below)'),
         kpi('abandonment_rate', 'Cart abandonment', fmtPct(b.abandonment_rate), `${fmtInt(b.cart_abandonment_count)} cart_abandoned events`, b.abandonment_rate > 70 ? 'tone-warn' : ''));
     }, signal),
     h('div', { class: 'grid' },
       card('Transactions and amounts', slot(tx, (t) => t.timeline.length ? [
         timeChart({ x: t.timeline.map((p) => toSeconds(p.date)), ys: [t.timeline.map((p) => p.count)], series: [{ label: 'Transactions', color: cssColor('--c1') }], bars: true, height: 160 }),
-        timeChart({ x: t.timeline.map((p) => toSeconds(p.date)), ys: [t.timeline.map((p) => p.total_amount)], series: [{ label: 'Amount', color: cssColor('--good'), fill: true }], height: 160, yFormat: (v) => fmtMoney(v) }),
+        timeChart({ x: t.timeline.map((p) => toSeconds(p.date)), ys: [t.timeline.map((p) => p.total_amount)], series: [{ label: 'Amount', color: cssColor('--good'), fill: true }], height: 160, }),
         h('p', { class: 'muted footnote' }, t.currency_note),
       ] : empty('No transactions in this range.'), signal), { wide: true }),
       card('Funnel', slot(beh, (b) => {

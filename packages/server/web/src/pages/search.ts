@@ -15,10 +15,14 @@ const SORTS: [string, string][] = [
   ['@timestamp', 'Newest first'], ['amount', 'Amount'], ['response_time', 'Response time'], ['fraud_score', 'Fraud score'],
 ];
 
-function fieldKey(field: string): string {
-  // The sidebar reports fields by their API names; map the ones whose filter parameter is named differently.
-  const map: Record<string, string> = { 'log.level': 'level', 'service.name': 'service', 'http.route': 'route', 'user.id': 'user_id', 'payment.method': 'payment_method' };
-  return map[field] ?? field;
+/** The search filter parameter of a sidebar field, or null when the API has no filter for it (counts only). */
+function filterKey(field: string): string | null {
+  const map: Record<string, string> = {
+    'log.level': 'level', 'service.name': 'service', 'http.route': 'route', 'user.id': 'user_id',
+    transaction_status: 'status', http_status: 'status',
+  };
+  const key = map[field] ?? field;
+  return (FILTER_KEYS as readonly string[]).includes(key) ? key : null;
 }
 
 function results(res: SearchResponse, page: number): HTMLElement {
@@ -67,17 +71,19 @@ function sidebar(fields: Fields, params: URLSearchParams): HTMLElement {
     'div',
     { class: 'fields' },
     groups.map((f) => {
-      const key = fieldKey(f.field);
+      const key = filterKey(f.field);
       const total = f.top.reduce((s, t) => s + t.count, 0) || 1;
       return h(
         'details',
-        { open: true, class: 'field-group', 'data-field': key },
+        { open: true, class: 'field-group', 'data-field': f.field },
         h('summary', null, f.field),
         h('ul', null, f.top.map((t) => {
           const value = String(t.value);
-          const activeNow = params.get(key) === value;
           const bar = h('span', { class: 'mini-bar' });
           bar.style.width = `${Math.round((t.count / total) * 100)}%`;
+          const content = [h('span', { class: 'fv-text' }, value), h('span', { class: 'fv-count' }, fmtInt(t.count)), bar];
+          if (!key) return h('li', null, h('div', { class: 'field-value static' }, content));
+          const activeNow = params.get(key) === value;
           return h('li', null, h(
             'button',
             {
@@ -85,7 +91,7 @@ function sidebar(fields: Fields, params: URLSearchParams): HTMLElement {
               title: activeNow ? `Remove filter ${key}=${value}` : `Filter on ${key}=${value}`,
               onClick: () => updateParams({ [key]: activeNow ? null : value, page: null }),
             },
-            h('span', { class: 'fv-text' }, value), h('span', { class: 'fv-count' }, fmtInt(t.count)), bar,
+            content,
           ));
         })),
       );
