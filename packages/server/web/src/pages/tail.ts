@@ -2,12 +2,29 @@ import { h, empty } from '../dom.js';
 import { eventId, level, logType, message, text } from '../event.js';
 import { fmtInt, fmtTime } from '../format.js';
 import type { PageContext } from '../main.js';
-import { withQuery } from '../api.js';
-import { filterQuery, href, updateParams } from '../state.js';
+import { api, withQuery } from '../api.js';
+import { FILTER_KEYS, filterQuery, href, updateParams } from '../state.js';
 import type { LogEvent } from '../types.js';
-import { levelBadge } from '../widgets.js';
+import { levelBadge, slot } from '../widgets.js';
 
 const MAX_LINES = 500;
+
+function line(ev: LogEvent): HTMLElement {
+  return h('li', { class: `tail-line level-line-${level(ev)}` },
+    h('span', { class: 'tail-time' }, fmtTime(text(ev, '@timestamp'))),
+    levelBadge(level(ev)),
+    h('span', { class: 'tail-type' }, logType(ev)),
+    h('a', { class: 'tail-msg', href: href('event', undefined, eventId(ev)) }, message(ev)));
+}
+
+/** The latest stored events, for context under the live lines (only without filters: `recent` does not take them). */
+function history(params: URLSearchParams, signal: AbortSignal): HTMLElement | null {
+  if (FILTER_KEYS.some((k) => params.get(k)) || params.get('q')) return null;
+  return h('section', { class: 'card', 'aria-label': 'Before this page was opened' },
+    h('header', { class: 'card-head' }, h('h2', null, 'Before you opened this page')),
+    slot(api<{ logs: LogEvent[] }>('/api/logs/recent', { query: { limit: 20 }, signal }), (r) =>
+      r.logs.length ? h('ol', { class: 'tail tail-history', id: 'tail-history' }, r.logs.map(line)) : empty('No events stored yet.'), signal));
+}
 
 /** Live tail over Server-Sent Events (`/api/logs/tail`), newest on top, with pause and filters in the URL. */
 export function tailPage({ route, signal }: PageContext): HTMLElement {
@@ -48,12 +65,7 @@ export function tailPage({ route, signal }: PageContext): HTMLElement {
       return;
     }
     placeholder.remove();
-    const id = eventId(ev);
-    list.prepend(h('li', { class: `tail-line level-line-${level(ev)}` },
-      h('span', { class: 'tail-time' }, fmtTime(text(ev, '@timestamp'))),
-      levelBadge(level(ev)),
-      h('span', { class: 'tail-type' }, logType(ev)),
-      h('a', { class: 'tail-msg', href: href('event', undefined, id) }, message(ev))));
+    list.prepend(line(ev));
     while (list.childElementCount > MAX_LINES) list.lastElementChild?.remove();
     count += 1;
     counter.textContent = `${fmtInt(count)} ${count === 1 ? 'event' : 'events'}`;
@@ -62,5 +74,6 @@ export function tailPage({ route, signal }: PageContext): HTMLElement {
 
   return h('div', { class: 'page' },
     h('div', { class: 'toolbar' }, filters, h('div', { class: 'toolbar-actions' }, status, counter, pauseBtn, clearBtn)),
-    h('section', { class: 'card', 'aria-label': 'Live tail' }, placeholder, list));
+    h('section', { class: 'card', 'aria-label': 'Live tail' }, h('header', { class: 'card-head' }, h('h2', null, 'New events')), placeholder, list),
+    history(p, signal));
 }
