@@ -10,7 +10,7 @@ import { registerAnalyticsRoutes } from './http/analytics-routes.js';
 import { registerAuthRoutes } from './http/auth.js';
 import type { ServerContext } from './http/context.js';
 import { registerDocsRoutes } from './http/docs-routes.js';
-import { installErrorHandler } from './http/errors.js';
+import { HttpError, installErrorHandler } from './http/errors.js';
 import { registerLogRoutes } from './http/logs-routes.js';
 import { registerSearchRoutes } from './http/search-routes.js';
 import { registerUploadRoutes } from './http/upload-routes.js';
@@ -70,6 +70,17 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
   const ctx: ServerContext = { config, ...stores, ingestor, version: VERSION };
 
   installErrorHandler(app);
+  // An empty body with a JSON content type (common on DELETE) is "no body", not a 400.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (error) {
+      done(new HttpError(400, 'bad_json', `the body is not JSON: ${(error as Error).message}`), undefined);
+    }
+  });
   app.addHook('onSend', async (request, reply, payload) => {
     void reply.header('x-content-type-options', 'nosniff');
     const origin = request.headers.origin;

@@ -54,6 +54,7 @@ export function registerUploadRoutes(app: FastifyInstance, ctx: ServerContext): 
 
   void app.register(async (scope) => {
     await scope.register(multipart, { limits: { fileSize: ctx.config.uploadLimit, files: 1 } });
+    scope.removeContentTypeParser(['application/json', 'text/plain']);
     scope.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
     scope.post('/api/logs/upload', { preHandler: canUpload }, async (request: FastifyRequest, reply) => {
       await mkdir(dir, { recursive: true });
