@@ -150,7 +150,8 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
   it('searches with autocomplete and filters by a field value', async () => {
     await page.click('a[href^="#/search"]');
     await settle();
-    await page.click('#search-input');
+    await page.locator('body').press('/');
+    expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { id: string } } }).document.activeElement.id)).toBe('search-input');
     await page.keyboard.type('gatew');
     await page.waitForSelector('.ac-list:not([hidden]) .ac-item');
     const suggestion = await page.textContent('.ac-list .ac-item:first-child .ac-text');
@@ -287,6 +288,33 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
     await page.waitForSelector('#card-histogram canvas');
     await shot('overview-dark');
     await page.emulateMedia({ colorScheme: 'light' });
+  });
+
+  it('hides what a viewer may not use', async () => {
+    const created = await fetch(`${server.url}/api/users`, {
+      method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'vera', password: 'viewer password 123', role: 'viewer' }),
+    });
+    expect(created.status).toBe(201);
+    const viewer = await browser.newContext({ locale: 'en-US', timezoneId: 'UTC' });
+    const vp = await viewer.newPage();
+    vp.on('pageerror', (e) => problems.push(`viewer page error: ${e.message}`));
+    await vp.goto(`${server.url}/#/upload`);
+    await vp.fill('#login-username', 'vera');
+    await vp.fill('#login-password', 'viewer password 123');
+    await vp.click('button[type=submit]');
+    await vp.waitForSelector('.state-error');
+    expect(await vp.textContent('.state-error')).toContain('needs the analyst or admin role');
+    expect(await vp.locator('.sidenav a[href^="#/upload"]').count()).toBe(0);
+    expect(await vp.locator('.sidenav a[href^="#/search"]').count()).toBe(1);
+    await viewer.close();
+  });
+
+  it('signs out: the session cookie no longer works', async () => {
+    await page.click('#logout');
+    await page.waitForSelector('#login-username');
+    const res = await context.request.get(`${server.url}/api/auth/me`);
+    expect(res.status()).toBe(401);
   });
 
   it('had no CSP violation and no page error', () => {

@@ -22,6 +22,8 @@ export interface PageContext { route: Route; session: Session; signal: AbortSign
 interface PageDef {
   title: string;
   nav: boolean;
+  /** Roles that may use the page (the server enforces it; this only hides what would answer 403). */
+  roles?: readonly string[];
   usesRange: boolean;
   icon: string[];
   render: (ctx: PageContext) => HTMLElement;
@@ -34,7 +36,7 @@ const PAGES: Record<string, PageDef> = {
   performance: { title: 'Performance', nav: true, usesRange: true, icon: ['M12 3a10 10 0 0 0-10 10h2a8 8 0 0 1 16 0h2A10 10 0 0 0 12 3zm4.2 4.4-5 5a2 2 0 1 0 1.4 1.4l5-5z'], render: performancePage },
   sales: { title: 'Sales & funnel', nav: true, usesRange: true, icon: ['M3 20h18v2H3zm2-8h3v6H5zm5-5h3v11h-3zm5 3h3v8h-3z'], render: salesPage },
   fraud: { title: 'Fraud alerts', nav: true, usesRange: true, icon: ['M12 2 4 5v6c0 5 3.4 9.7 8 11 4.6-1.3 8-6 8-11V5zm-1 5h2v6h-2zm0 8h2v2h-2z'], render: fraudPage },
-  upload: { title: 'Upload', nav: true, usesRange: false, icon: ['M11 16V7.8L7.4 11.4 6 10l6-6 6 6-1.4 1.4L13 7.8V16zm-7 2h16v2H4z'], render: uploadPage },
+  upload: { title: 'Upload', nav: true, roles: ['analyst', 'admin'], usesRange: false, icon: ['M11 16V7.8L7.4 11.4 6 10l6-6 6 6-1.4 1.4L13 7.8V16zm-7 2h16v2H4z'], render: uploadPage },
   event: { title: 'Event', nav: false, usesRange: false, icon: [], render: eventPage },
 };
 
@@ -67,7 +69,7 @@ function shell(route: Route, def: PageDef, content: HTMLElement): HTMLElement {
       'ul',
       null,
       Object.entries(PAGES)
-        .filter(([, p]) => p.nav)
+        .filter(([, p]) => p.nav && (!p.roles || p.roles.includes(s.user.role)))
         .map(([id, p]) =>
           h('li', null, h('a', { href: href(id, keep), 'aria-current': id === route.view ? 'page' : null }, icon(p.icon), h('span', null, p.title))),
         ),
@@ -102,7 +104,9 @@ function render(): void {
   document.title = `${def.title} · Shoplog`;
   let content: HTMLElement;
   try {
-    content = def.render({ route, session, signal: pageAbort.signal });
+    content = def.roles && !def.roles.includes(session.user.role)
+      ? errorBox(new Error(`This page needs the ${def.roles.join(' or ')} role; you are signed in as ${session.user.role}.`))
+      : def.render({ route, session, signal: pageAbort.signal });
   } catch (e) {
     content = errorBox(e);
   }
