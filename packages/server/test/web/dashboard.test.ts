@@ -1,33 +1,20 @@
-// Browser tests of the dashboard: a real server (the contract stub until the real routes land), real Chromium
+// Browser tests of the dashboard: the real server in-process on a temp data dir, real Chromium
 // driven by playwright-core, the bundled page under its Content-Security-Policy. Screenshots go to docs/screenshots.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { chromium } from 'playwright-core';
+import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { transaction } from '@shoplog/core';
 import { bootstrap, createServer, generateTraffic } from '../../src/index.js';
 import type { ShoplogServer } from '../../src/index.js';
+import { CHROMIUM, ensureWebBuilt, fmt, hasChromium, launchChromium, shots } from './harness.js';
 import { XSS_MESSAGE, seedEvents } from './seed-events.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`[dashboard] browser tests skipped: no Chromium at ${CHROMIUM} (set CHROMIUM_PATH)`);
-const pkg = resolve(import.meta.dirname, '../..');
-const shots = resolve(pkg, '../../docs/screenshots');
 const USER = 'admin';
 const KEY = 'slk_dashboard_browser_test_key_0001';
 const PASS = 'correct horse battery staple';
-const newest = (dir: string): number =>
-  Math.max(...readdirSync(dir, { withFileTypes: true }).map((d) =>
-    d.isDirectory() ? newest(join(dir, d.name)) : statSync(join(dir, d.name)).mtimeMs));
-const webIsStale = (): boolean => {
-  const built = join(pkg, 'dist/web/index.html');
-  return !existsSync(built) || statSync(built).mtimeMs < Math.max(newest(join(pkg, 'web/src')), statSync(join(pkg, 'web/index.html')).mtimeMs, statSync(join(pkg, 'web/build.mjs')).mtimeMs);
-};
-const fmt = (n: number) => new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 }).format(n);
 
 describe.skipIf(!hasChromium)('dashboard in a browser', () => {
   let server: ShoplogServer;
@@ -52,8 +39,7 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
   const settle = () => page.waitForSelector('[aria-busy="true"]', { state: 'detached' });
 
   beforeAll(async () => {
-    // `pnpm test` builds first; a targeted run rebuilds the page only when its sources are newer than the bundle.
-    if (webIsStale()) execFileSync(process.execPath, [join(pkg, 'web/build.mjs')], { stdio: 'inherit' });
+    ensureWebBuilt();
     mkdirSync(shots, { recursive: true });
     const dataDir = mkdtempSync(join(tmpdir(), 'shoplog-dashboard-'));
     server = createServer({ dataDir, port: 0, ingestPort: -1, bootstrapPassword: PASS, bootstrapKey: KEY, logLevel: 'silent' });
@@ -63,10 +49,7 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
     // Background traffic from the server's own generator, so the pages (and screenshots) look like a real shop's.
     const traffic = [...generateTraffic({ count: 1500, days: 2, seed: 7 })];
     for (let i = 0; i < traffic.length; i += 500) await ingest(traffic.slice(i, i + 500));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM, headless: true,
-      args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
     context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 860 }, locale: 'en-US', timezoneId: 'UTC', colorScheme: 'light' });
     // Init scripts are injected by the browser driver, outside the page's CSP.
     await context.addInitScript(
