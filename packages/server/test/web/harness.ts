@@ -1,0 +1,40 @@
+// Shared setup of the dashboard's browser tests: where Chromium is, and a bundle that matches the sources.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+
+/** The Chromium binary the tests drive. */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** Whether it is installed (the tests are skipped, with a printed reason, when not). */
+export const hasChromium = existsSync(CHROMIUM);
+/** The server package folder. */
+export const pkg = resolve(import.meta.dirname, '../..');
+/** Where the screenshots linked from the README are written. */
+export const shots = resolve(pkg, '../../docs/screenshots');
+
+const newest = (dir: string): number =>
+  Math.max(...readdirSync(dir, { withFileTypes: true }).map((d) =>
+    d.isDirectory() ? newest(join(dir, d.name)) : statSync(join(dir, d.name)).mtimeMs));
+
+/** `pnpm test` builds first; a targeted run rebuilds the page only when its sources are newer than the bundle. */
+export function ensureWebBuilt(): void {
+  const built = join(pkg, 'dist/web/index.html');
+  const sources = Math.max(newest(join(pkg, 'web/src')), statSync(join(pkg, 'web/index.html')).mtimeMs, statSync(join(pkg, 'web/build.mjs')).mtimeMs);
+  if (!existsSync(built) || statSync(built).mtimeMs < sources) {
+    execFileSync(process.execPath, [join(pkg, 'web/build.mjs')], { stdio: 'inherit' });
+  }
+}
+
+/** Headless Chromium with the project's standard flags. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}
+
+/** A count as the page shows it (en-US grouping). */
+export const fmt = (n: number): string => new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 }).format(n);

@@ -1,0 +1,98 @@
+/** A stored event as the API returns it (the Shoplog envelope; fields are read defensively). */
+export type LogEvent = Record<string, unknown>;
+
+/** A signed-in user. */
+export interface User { id: string; username: string; role: 'viewer' | 'analyst' | 'admin' | string }
+
+/** `POST /api/auth/login` and `GET /api/auth/me`. */
+export interface Session { user: User; csrfToken: string }
+
+/** `GET /api/dashboard/overview`. */
+export interface Overview {
+  range: string; from: string; to: string;
+  total_logs: number; logs_today: number; total_errors: number; error_rate: number;
+  unique_users: number; active_users: number; avg_response_time_ms: number | null; uploaded_files: number;
+  logs_per_hour: { hour: string; total: number; errors: number }[];
+  log_levels_distribution: Record<string, number>;
+  log_types: { type: string; count: number }[];
+  top_services: { name: string; count: number; percentage: number }[];
+  top_endpoints: { route: string; count: number }[];
+  recent_errors: LogEvent[];
+  cached: boolean; generated_at: string;
+}
+
+/** `GET /api/search/`. */
+export interface SearchResponse {
+  success: boolean;
+  data: {
+    total: number; page: number; page_size: number; total_pages: number;
+    results: { id: string; score: number | null; source: LogEvent; highlight?: { message?: string } }[];
+    next_cursor: string | null;
+  };
+}
+
+/** `GET /api/search/autocomplete`. */
+export interface Suggestions { suggestions: { text: string; field: string; count?: number }[] }
+
+/** `GET /api/search/fields`. */
+export interface Fields { fields: { field: string; top: { value: string | number | boolean; count: number }[] }[] }
+
+/** `GET /api/search/histogram`. */
+export interface Histogram { interval_ms: number; buckets: { ts: string | number; count: number }[] }
+
+/** Latency percentiles of one group. */
+export interface Percentiles { p50: number; p90: number; p95: number; p99: number; mean: number; max: number; count: number }
+
+/** `GET /api/performance/metrics`. */
+export interface Performance {
+  approximate: boolean; relative_error: number; overall: Percentiles;
+  by_route: (Percentiles & { route: string })[];
+  by_db_operation: (Percentiles & { operation: string })[];
+  slow_requests: { threshold_ms: number; count: number };
+  slow_queries: { threshold_ms: number; count: number };
+  timeline: { ts: string | number; p50: number; p95: number; p99: number }[];
+}
+
+/** `GET /api/analytics/transactions`. */
+export interface Transactions {
+  currency_note: string;
+  timeline: { date: string; count: number; total_amount: number; avg_amount: number }[];
+  payment_methods: { method: string; count: number; total_amount: number }[];
+  transaction_status: { status: string; count: number }[];
+}
+
+/** `GET /api/analytics/user-behavior`. */
+export interface Behavior {
+  actions: { action: string; count: number }[];
+  funnel: { step: string; sessions: number }[];
+  abandonment_rate: number; cart_abandonment_count: number;
+}
+
+/** `GET /api/analytics/errors`. */
+export interface ErrorsAnalytics {
+  error_codes: { code: string; count: number }[];
+  error_types: { type: string; count: number }[];
+  timeline: { date: string; count: number }[];
+}
+
+/** One fraud alert. */
+export interface FraudAlert {
+  id: string; '@timestamp': string; score: number; risk_level: string; decision: string;
+  reasons: { code: string; contribution: number; detail?: string }[];
+  transaction_id?: string | null; user_id?: string | null; amount?: number | string | null; currency?: string | null;
+}
+
+/** `GET /api/fraud/stats`. */
+export interface FraudStats {
+  count: number; avg_score: number | null; by_decision: Record<string, number>;
+  top_reasons: { code: string; count: number }[];
+  score_histogram: { from: number; to: number; count: number }[];
+}
+
+/** `GET /api/logs/uploads/:id`. */
+export interface UploadJob {
+  id: string; status: 'pending' | 'processing' | 'completed' | 'failed'; filename: string;
+  total_lines: number | null; processed: number; accepted: number; duplicates: number; rejected: number;
+  errors: { line: number; issues: { path?: string; message: string }[] | string }[];
+  preview?: LogEvent[]; created_at: string; finished_at: string | null; file_size?: number;
+}
