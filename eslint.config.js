@@ -21,6 +21,25 @@ export default tseslint.config(
     },
   },
   {
+    // core is a leaf: no Node built-ins, no other workspace package (DESIGN.md, "Layout and dependency direction").
+    files: ['packages/core/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { regex: '^node:', message: 'core runs in Node, workers and at the edge: no Node built-ins.' },
+        { regex: '^(fs|path|os|crypto|http|https|net|stream|zlib|buffer|events|util|child_process|worker_threads)$', message: 'core uses no Node built-ins.' },
+        { regex: '^@shoplog/', message: 'core is a leaf: it depends on no other Shoplog package.' },
+      ] }],
+    },
+  },
+  {
+    files: ['packages/server/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { regex: '^@shoplog/(node-transport|express-middleware)', message: 'the server never imports the transport or the middleware.' },
+      ] }],
+    },
+  },
+  {
     files: ['**/*.mjs', '**/*.js', '**/*.cjs'],
     languageOptions: {
       globals: {
