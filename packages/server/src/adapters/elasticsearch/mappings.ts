@@ -13,6 +13,57 @@ const textKeyword = {
   fields: { keyword: { type: 'keyword', ignore_above: 1024 } },
 } as const satisfies estypes.MappingTextProperty;
 const obj = (properties: Properties): estypes.MappingObjectProperty => ({ type: 'object', properties });
+/** The free-text search field: every field people search by words is copied into `shoplog.text`. */
+const TEXT_FIELD = 'shoplog.text';
+const searchable = { ...keyword, copy_to: TEXT_FIELD } as const satisfies estypes.MappingKeywordProperty;
+
+/**
+ * Derived fields computed at query time, so they hold for documents from every writer (the server, the
+ * transport's Elasticsearch sink, Logstash) without an ingest pipeline. Names mirror the embedded store's columns.
+ */
+const RUNTIME_FIELDS = {
+  // `http.route`, falling back to `url.path`.
+  'shoplog.route': {
+    type: 'keyword',
+    script: {
+      source:
+        "if (doc['http.route'].size() > 0) { emit(doc['http.route'].value); } else if (doc['url.path'].size() > 0) { emit(doc['url.path'].value); }",
+    },
+  },
+  // The amount in major units: `shop.amount.value`, else `minor` scaled by the currency's ISO 4217 exponent.
+  'shoplog.amount': {
+    type: 'double',
+    script: {
+      source:
+        "if (doc['shop.amount.value'].size() > 0) { emit(doc['shop.amount.value'].value); } else if (doc['shop.amount.minor'].size() > 0) { String c = doc['shop.amount.currency'].size() > 0 ? doc['shop.amount.currency'].value : ''; int e = params.zero.contains(c) ? 0 : (params.three.contains(c) ? 3 : 2); emit(doc['shop.amount.minor'].value / Math.pow(10, e)); }",
+      params: {
+        zero: ['BIF', 'CLP', 'DJF', 'GNF', 'ISK', 'JPY', 'KMF', 'KRW', 'PYG', 'RWF', 'UGX', 'UYI', 'VND', 'VUV', 'XAF', 'XOF', 'XPF'],
+        three: ['BHD', 'IQD', 'JOD', 'KWD', 'LYD', 'OMR', 'TND'],
+      },
+    },
+  },
+  // `event.duration` (nanoseconds) in milliseconds.
+  'shoplog.response_ms': {
+    type: 'double',
+    script: { source: "if (doc['event.duration'].size() > 0) { emit(doc['event.duration'].value / 1000000.0); }" },
+  },
+  // `error.code`, else the HTTP status of an error event.
+  'shoplog.error_code': {
+    type: 'keyword',
+    script: {
+      source:
+        "if (doc['error.code'].size() > 0) { emit(doc['error.code'].value); } else if (doc['event.dataset'].size() > 0 && doc['event.dataset'].value == 'shoplog.error' && doc['http.response.status_code'].size() > 0) { emit(String.valueOf(doc['http.response.status_code'].value)); }",
+    },
+  },
+  // The operation of database performance events.
+  'shoplog.db_operation': {
+    type: 'keyword',
+    script: {
+      source:
+        "if (doc['shop.performance.kind'].size() > 0 && doc['shop.performance.kind'].value == 'db' && doc['shop.performance.operation'].size() > 0) { emit(doc['shop.performance.operation'].value); }",
+    },
+  },
+} satisfies Record<string, estypes.MappingRuntimeField>;
 
 /**
  * Money: `minor` is exact (integer minor units, a `long`); `value` is the decimal string stored as a
@@ -35,7 +86,10 @@ const card = obj({ last4: keyword, brand: keyword, fingerprint: keyword, issuer_
 export const EVENT_MAPPINGS = {
   dynamic: false,
   date_detection: false,
+  runtime: RUNTIME_FIELDS,
   properties: {
+    // Not in `_source`: filled by `copy_to`, searched by the free-text filter.
+    shoplog: obj({ text: { type: 'text' } }),
     '@timestamp': dateNanos,
     event: obj({
       id: keyword,
@@ -51,12 +105,12 @@ export const EVENT_MAPPINGS = {
       module: keyword,
     }),
     log: obj({ level: keyword, logger: keyword }),
-    message: { type: 'text' },
-    service: obj({ name: keyword, version: keyword, environment: keyword, node: obj({ name: keyword }) }),
+    message: { type: 'text', copy_to: TEXT_FIELD, fields: { keyword: { type: 'keyword', ignore_above: 256 } } },
+    service: obj({ name: searchable, version: keyword, environment: keyword, node: obj({ name: keyword }) }),
     trace: obj({ id: keyword }),
     span: obj({ id: keyword }),
     transaction: obj({ id: keyword }),
-    user: obj({ id: keyword, email: keyword, name: keyword }),
+    user: obj({ id: searchable, email: keyword, name: keyword }),
     client: obj({
       // The schema accepts any string up to 64 characters; a malformed address must not reject the whole event.
       ip: { type: 'ip', ignore_malformed: true },
@@ -78,19 +132,19 @@ export const EVENT_MAPPINGS = {
         body: { type: 'object', enabled: false },
       }),
       response: obj({ status_code: long, bytes: long, headers: { type: 'flattened' } }),
-      route: { ...keyword, fields: { suggest: { type: 'completion' } } },
+      route: { ...searchable, fields: { suggest: { type: 'completion' } } },
     }),
-    url: obj({ path: keyword, query: keyword, full: keyword, domain: keyword }),
+    url: obj({ path: searchable, query: keyword, full: keyword, domain: keyword }),
     error: obj({
-      type: keyword,
-      message: { type: 'match_only_text' },
+      type: searchable,
+      message: { type: 'text', copy_to: TEXT_FIELD },
       stack_trace: { type: 'match_only_text' },
       code: keyword,
     }),
     labels: { type: 'flattened' },
     tags: keyword,
     shop: obj({
-      transaction: obj({ id: keyword, type: keyword, status: keyword, parent_id: keyword, attempt: integer, decline_code: keyword }),
+      transaction: obj({ id: searchable, type: keyword, status: keyword, parent_id: keyword, attempt: integer, decline_code: keyword }),
       amount: money,
       order: obj({ id: keyword, items: integer }),
       payment: obj({ method: keyword, provider: keyword, card }),
@@ -99,10 +153,10 @@ export const EVENT_MAPPINGS = {
       shipping: obj({ country: keyword }),
       session: obj({ id: keyword }),
       error: obj({ kind: keyword, handled: bool }),
-      action: keyword,
+      action: searchable,
       cart: obj({ id: keyword, value: money, items: integer }),
       product: obj({
-        id: keyword,
+        id: searchable,
         name: { type: 'search_as_you_type', fields: { keyword } },
         category: keyword,
         quantity: integer,
