@@ -1,0 +1,325 @@
+import { z } from 'zod';
+import { parseOptions } from '../options.js';
+import type { PluginContext, PluginErrorPolicy, ShoplogPlugin } from '../plugin.js';
+import { warn } from '../runtime.js';
+import type { ShoplogEvent } from '../schema/kinds.js';
+import { validate, type ValidationResult } from '../validate.js';
+import { PluginContractError, ShoplogValidationError } from './errors.js';
+import { createNormalizer } from '../normalize/normalize.js';
+
+/** How `process()` treats its input: validate it as an envelope, normalise seed shapes first, or trust it. */
+export type PipelineInput = 'validate' | 'normalize' | 'trusted';
+
+/** Where an error happened: the plugin's name (`validate` for invalid input) and the event, when there is one. */
+export interface PipelineErrorInfo {
+  plugin: string;
+  event?: unknown;
+}
+
+/** Receives every error of the pipeline and its plugins. Must not throw (if it does, the error is swallowed). */
+export type PipelineErrorHandler = (error: unknown, info: PipelineErrorInfo) => void;
+
+/** Options of `createPipeline()`. */
+export interface PipelineOptions {
+  /** The stages after validation, in order; the exporter is the last. Names must be unique. @default [] */
+  plugins?: ShoplogPlugin[];
+  /** `validate`: drop invalid envelopes; `normalize`: also accept the seed platform's flat shapes; `trusted`: the caller already validated. @default 'validate' */
+  input?: PipelineInput;
+  /** Error handler. @default a console warning, at most one per plugin per minute */
+  onError?: PipelineErrorHandler;
+  /** What happens to an event when a plugin throws on it, unless the plugin or `pluginErrorPolicy` says otherwise. @default 'continue' */
+  onPluginError?: PluginErrorPolicy;
+  /** Per-plugin error policy by plugin name; wins over the plugin's own `errorPolicy`. @default {} */
+  pluginErrorPolicy?: Record<string, PluginErrorPolicy>;
+  /** Clock in Unix milliseconds, given to plugins and to `normalize`. @default Date.now */
+  now?: () => number;
+}
+
+/** Counters of a pipeline. */
+export interface PipelineMetrics {
+  /** Inputs given to `process()`. */
+  received: number;
+  /** Events emitted by plugins. */
+  emitted: number;
+  /** Events (received or emitted) that went through every stage. */
+  processed: number;
+  /** Events dropped, by reason: invalid input, a throwing plugin with the `drop` policy, a plugin returning `null`, or after `close()`. */
+  dropped: { invalid: number; plugin: number; filtered: number; closed: number };
+  /** Errors per plugin name (`validate` for invalid input). */
+  errors: Record<string, number>;
+}
+
+/** A running pipeline: validate (or normalise) → plugins in order. */
+export interface Pipeline {
+  /** Runs one input through the pipeline; the final event, or `null` when dropped. A promise only when a plugin is async. Never throws. */
+  process(input: unknown): ShoplogEvent | null | Promise<ShoplogEvent | null>;
+  /** Resolves when every event in flight has been processed and every plugin has flushed, in stage order. */
+  flush(): Promise<void>;
+  /** Flushes, then closes every plugin once, in stage order. Idempotent; later inputs are dropped. */
+  close(): Promise<void>;
+  /** A snapshot of the counters. */
+  metrics(): PipelineMetrics;
+  /** Resolves when every plugin's `setup` has settled. */
+  readonly ready: Promise<void>;
+}
+
+const PolicySchema = z.enum(['continue', 'drop']);
+const PluginSchema = z.custom<ShoplogPlugin>(
+  (p) =>
+    typeof p === 'object' && p !== null && typeof (p as ShoplogPlugin).name === 'string' && (p as ShoplogPlugin).name !== '' &&
+    typeof (p as ShoplogPlugin).process === 'function',
+  'must be a plugin: { name: string, process(event) }',
+);
+const OptionsSchema = z.strictObject({
+  plugins: z
+    .array(PluginSchema)
+    .refine((ps) => new Set(ps.map((p) => p.name)).size === ps.length, 'plugin names must be unique')
+    .optional(),
+  input: z.enum(['validate', 'normalize', 'trusted']).optional(),
+  onError: z.custom<PipelineErrorHandler>((f) => typeof f === 'function', 'must be a function').optional(),
+  onPluginError: PolicySchema.optional(),
+  pluginErrorPolicy: z.record(z.string(), PolicySchema).optional(),
+  now: z.custom<() => number>((f) => typeof f === 'function', 'must be a function').optional(),
+});
+
+const WARN_INTERVAL_MS = 60_000;
+
+/** A default error handler: one console warning per plugin per minute, the rest only counted. */
+export function createThrottledWarning(now: () => number = Date.now): PipelineErrorHandler {
+  const last = new Map<string, number>();
+  return (error, { plugin }) => {
+    const t = now();
+    const prev = last.get(plugin);
+    if (prev !== undefined && t - prev < WARN_INTERVAL_MS) return;
+    last.set(plugin, t);
+    const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    warn(`[shoplog] ${plugin}: ${text} (further errors of "${plugin}" are counted in metrics, not printed, for 60 s)`);
+  };
+}
+
+interface Queued {
+  event: ShoplogEvent;
+  from: number;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/**
+ * Creates a pipeline. Plugins run in order; a plugin that throws is isolated (the event continues or is dropped
+ * per policy, the error goes to `onError`), so `process()` never throws. Synchronous plugins keep the whole run
+ * synchronous; events emitted by a plugin (`ctx.emit`) continue from the stage after it.
+ */
+export function createPipeline(options: PipelineOptions = {}): Pipeline {
+  const opts = parseOptions('createPipeline', OptionsSchema, options);
+  const plugins: readonly ShoplogPlugin[] = opts.plugins ?? [];
+  const now = opts.now ?? Date.now;
+  const mode = opts.input ?? 'validate';
+  const normalizer = mode === 'normalize' ? createNormalizer({ now }) : undefined;
+  const handler = opts.onError ?? createThrottledWarning(now);
+  const fallback = opts.onPluginError ?? 'continue';
+  const policies = plugins.map((p) => opts.pluginErrorPolicy?.[p.name] ?? p.errorPolicy ?? fallback);
+  const n = plugins.length;
+  const m: PipelineMetrics = {
+    received: 0,
+    emitted: 0,
+    processed: 0,
+    dropped: { invalid: 0, plugin: 0, filtered: 0, closed: 0 },
+    errors: {},
+  };
+  const inFlight = new Set<Promise<unknown>>();
+  const queue: Queued[] = [];
+  let depth = 0;
+  let accepting = true;
+  let closed = false;
+  let closing: Promise<void> | undefined;
+  let setupDone = false;
+
+  function report(error: unknown, plugin: string, event?: unknown): void {
+    m.errors[plugin] = (m.errors[plugin] ?? 0) + 1;
+    try {
+      handler(error, event === undefined ? { plugin } : { plugin, event });
+    } catch {
+      // An error handler that throws must not take the pipeline (or the shop) down with it.
+    }
+  }
+
+  function track<T>(promise: Promise<T>): Promise<T> {
+    inFlight.add(promise);
+    const done = () => inFlight.delete(promise);
+    promise.then(done, done);
+    return promise;
+  }
+
+  /** Handles a plugin failure; true when the event must be dropped. */
+  function failed(i: number, error: unknown, event: ShoplogEvent): boolean {
+    report(error, (plugins[i] as ShoplogPlugin).name, event);
+    if (policies[i] === 'drop') {
+      m.dropped.plugin++;
+      return true;
+    }
+    return false;
+  }
+
+  function runFrom(event: ShoplogEvent, start: number): ShoplogEvent | null | Promise<ShoplogEvent | null> {
+    let current = event;
+    for (let i = start; i < n; i++) {
+      let out: ReturnType<ShoplogPlugin['process']>;
+      depth++;
+      try {
+        out = (plugins[i] as ShoplogPlugin).process(current);
+      } catch (error) {
+        depth--;
+        if (failed(i, error, current)) return null;
+        continue;
+      }
+      depth--;
+      if (isThenable(out)) return track(continueAsync(out, i, current));
+      if (out === null) {
+        m.dropped.filtered++;
+        return null;
+      }
+      if (out === undefined) {
+        if (failed(i, new PluginContractError(`plugin "${(plugins[i] as ShoplogPlugin).name}" returned undefined from process(); return the event or null`), current)) return null;
+        continue;
+      }
+      current = out;
+    }
+    m.processed++;
+    return current;
+  }
+
+  async function continueAsync(pending: PromiseLike<ShoplogEvent | null>, i: number, event: ShoplogEvent): Promise<ShoplogEvent | null> {
+    let out: ShoplogEvent | null;
+    try {
+      out = await pending;
+    } catch (error) {
+      if (failed(i, error, event)) return null;
+      return settle(runFrom(event, i + 1));
+    }
+    if (out === null) {
+      m.dropped.filtered++;
+      return null;
+    }
+    if (out === undefined) {
+      if (failed(i, new PluginContractError(`plugin "${(plugins[i] as ShoplogPlugin).name}" resolved undefined from process(); return the event or null`), event)) return null;
+      return settle(runFrom(event, i + 1));
+    }
+    return settle(runFrom(out, i + 1));
+  }
+
+  function settle<T>(result: T | Promise<T>): T | Promise<T> {
+    drain();
+    return result;
+  }
+
+  /** Runs the events plugins emitted, each from the stage after its emitter, once no plugin is running. */
+  function drain(): void {
+    if (depth > 0) return;
+    while (queue.length > 0) {
+      const { event, from } = queue.shift() as Queued;
+      const checked = validate(event);
+      if (!checked.ok) {
+        m.dropped.invalid++;
+        report(new ShoplogValidationError(checked.issues), (plugins[from - 1] as ShoplogPlugin).name, event);
+        continue;
+      }
+      void runFrom(checked.event, from);
+    }
+  }
+
+  function admit(input: unknown): ShoplogEvent | null {
+    if (mode === 'trusted') return input as ShoplogEvent;
+    let result: ValidationResult;
+    try {
+      result = normalizer ? normalizer(input) : validate(input);
+    } catch (error) {
+      // Only exotic inputs get here (a getter that throws, a revoked proxy): plain data never does.
+      result = { ok: false, issues: [{ path: '(root)', message: `could not be read: ${String(error)}` }] };
+    }
+    if (result.ok) return result.event;
+    m.dropped.invalid++;
+    report(new ShoplogValidationError(result.issues), 'validate', input);
+    return null;
+  }
+
+  function processNow(input: unknown): ShoplogEvent | null | Promise<ShoplogEvent | null> {
+    const event = admit(input);
+    if (event === null) return null;
+    const out = runFrom(event, 0);
+    drain();
+    return out;
+  }
+
+  const setups: Promise<unknown>[] = [];
+  plugins.forEach((plugin, i) => {
+    const ctx: PluginContext = {
+      emit(event) {
+        m.emitted++;
+        if (closed) {
+          m.dropped.closed++;
+          return;
+        }
+        queue.push({ event, from: i + 1 });
+        drain();
+      },
+      report: (error) => report(error, plugin.name),
+      now,
+    };
+    try {
+      const out = plugin.setup?.(ctx);
+      if (isThenable(out)) setups.push(Promise.resolve(out).catch((error: unknown) => report(error, plugin.name)));
+    } catch (error) {
+      report(error, plugin.name);
+    }
+  });
+  const ready = Promise.all(setups).then(() => {
+    setupDone = true;
+  });
+  if (setups.length === 0) setupDone = true;
+
+  async function flushAll(): Promise<void> {
+    await ready;
+    // Events in flight may emit more; wait until nothing is left, then flush plugins in stage order.
+    while (inFlight.size > 0) await Promise.all([...inFlight]);
+    for (const plugin of plugins) {
+      try {
+        await plugin.flush?.();
+      } catch (error) {
+        report(error, plugin.name);
+      }
+      while (inFlight.size > 0) await Promise.all([...inFlight]);
+    }
+  }
+
+  return {
+    ready,
+    process(input) {
+      m.received++;
+      if (!accepting) {
+        m.dropped.closed++;
+        return null;
+      }
+      if (setupDone) return processNow(input);
+      return track(ready.then(() => processNow(input)));
+    },
+    flush: flushAll,
+    close() {
+      accepting = false;
+      closing ??= (async () => {
+        await flushAll();
+        closed = true;
+        for (const plugin of plugins) {
+          try {
+            await plugin.close?.();
+          } catch (error) {
+            report(error, plugin.name);
+          }
+        }
+      })();
+      return closing;
+    },
+    metrics: () => ({ ...m, dropped: { ...m.dropped }, errors: { ...m.errors } }),
+  };
+}

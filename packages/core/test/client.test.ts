@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { createMemoryExporter, createShoplog, msToNs, validate, type PipelineErrorInfo, type ShoplogPlugin } from '@shoplog/core';
+
+const clock = () => Date.parse('2026-11-26T10:00:00.000Z');
+
+describe('createShoplog', () => {
+  it('builds, validates, redacts and exports events of the five kinds with the service fields', async () => {
+    const exporter = createMemoryExporter();
+    const log = createShoplog({ service: 'checkout-api', environment: 'production', version: '1.4.2', exporter, now: clock });
+    const id = log.transaction({
+      message: 'payment captured for card 4242 4242 4242 4242',
+      user: { id: 'u-42' },
+      http: { request: { headers: { authorization: 'Bearer abc', accept: 'application/json' } } },
+      shop: {
+        transaction: { id: 'tx-1', type: 'purchase', status: 'completed' },
+        amount: { value: '129.90', currency: 'EUR' },
+        payment: { method: 'credit_card', card: { last4: '4242' } },
+      },
+    });
+    log.error(new TypeError('cart is undefined'));
+    log.userBehavior({ shop: { action: 'add_to_cart', session: { id: 's-1' }, product: { id: 'p-1', quantity: 2 } } });
+    log.performance({ event: { duration: msToNs(42) }, http: { route: '/api/products/:id' }, shop: { performance: { kind: 'http' } } });
+    log.event('fraud', {
+      shop: {
+        fraud: { score: 55, risk_level: 'medium', decision: 'review', reasons: [{ code: 'VELOCITY_USER', contribution: 55 }], ruleset_version: '2026.11' },
+        transaction: { id: 'tx-1' },
+      },
+    });
+    await log.flush();
+    expect(exporter.events.map((e) => e.event.dataset)).toEqual([
+      'shoplog.transaction',
+      'shoplog.error',
+      'shoplog.user_behavior',
+      'shoplog.performance',
+      'shoplog.fraud',
+    ]);
+    for (const e of exporter.events) {
+      expect(validate(e).ok).toBe(true);
+      expect(e.service).toEqual({ name: 'checkout-api', environment: 'production', version: '1.4.2' });
+      expect(e['@timestamp']).toBe('2026-11-26T10:00:00.000Z');
+    }
+    const [paid, crash] = exporter.events;
+    expect(paid?.event.id).toBe(id);
+    expect(paid?.message).toBe('payment captured for card **** **** **** 4242');
+    expect(paid?.http?.request?.headers).toEqual({ authorization: '[REDACTED]', accept: 'application/json' });
+    expect(crash?.error).toMatchObject({ type: 'TypeError', message: 'cart is undefined' });
+    expect(crash?.error?.stack_trace).toContain('TypeError: cart is undefined');
+    await log.close();
+    expect(exporter.closed).toBe(true);
+  });
+
+  it('never throws on bad input: the event is dropped and the issues reported', () => {
+    const errors: PipelineErrorInfo[] = [];
+    const exporter = createMemoryExporter();
+    const log = createShoplog({ service: 'shop', exporter, onError: (_e, info) => errors.push(info) });
+    expect(() =>
+      log.transaction({ shop: { transaction: { id: 'tx-1', type: 'purchase', status: 'paid' as never }, amount: { value: '1', currency: 'EUR' } } }),
+    ).not.toThrow();
+    expect(() => log.transaction(null as never)).not.toThrow();
+    expect(exporter.events).toHaveLength(0);
+    expect(log.metrics().dropped.invalid).toBe(2);
+    expect(errors.map((e) => e.plugin)).toEqual(['validate', 'validate']);
+  });
+
+  it('runs user plugins between redaction and the exporter, and can turn redaction off', async () => {
+    const seen: (string | undefined)[] = [];
+    const spy: ShoplogPlugin = { name: 'spy', process: (e) => (seen.push(e.http?.request?.headers?.cookie as string | undefined), e) };
+    const base = { shop: { action: 'page_view' as const, session: { id: 's' } }, http: { request: { headers: { cookie: 'sid=1' } } } };
+    createShoplog({ service: 'a', exporter: createMemoryExporter(), plugins: [spy] }).userBehavior(base);
+    createShoplog({ service: 'a', exporter: createMemoryExporter(), plugins: [spy], redact: false }).userBehavior(base);
+    createShoplog({ service: 'a', exporter: createMemoryExporter(), plugins: [spy], redact: { replacement: '<hidden>' } }).userBehavior(base);
+    expect(seen).toEqual(['[REDACTED]', 'sid=1', '<hidden>']);
+  });
+
+  it('rejects bad options with one clear error', () => {
+    expect(() => createShoplog({ service: '', exporter: createMemoryExporter() })).toThrow(/createShoplog: invalid options: service/);
+    expect(() => createShoplog({ service: 'a' } as never)).toThrow(/exporter/);
+  });
+});
