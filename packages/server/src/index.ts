@@ -38,3 +38,25 @@ export type {
   MetaStore,
   Cache,
 } from './ports.js';
+export { createServer, VERSION } from './server.js';
+export type { ServerOptions, ServerStores, ShoplogServer } from './server.js';
+export { loadConfig, ServerConfigSchema, SETTINGS } from './config.js';
+export type { ServerConfig, ServerConfigInput } from './config.js';
+export { OptionsError } from './options.js';
+export { createSqliteLogStore } from './store/sqlite-log-store.js';
+export type { SqliteLogStoreOptions } from './store/sqlite-log-store.js';
+export { createSqliteMetaStore } from './store/sqlite-meta-store.js';
+export type { SqliteMetaStoreOptions } from './store/sqlite-meta-store.js';
+export { createMemoryCache } from './store/memory-cache.js';
+export type { MemoryCacheOptions } from './store/memory-cache.js';
+export { generateTraffic } from './generator.js';
+export type { TrafficOptions } from './generator.js';
+export { bootstrap } from './bootstrap.js';
+export type { BootstrapResult } from './bootstrap.js';
+export { createApiKey, createUser } from './http/admin-routes.js';
+export { openApiDocument } from './http/docs-routes.js';
+export { fromSeedShape } from './ingest/seed-shapes.js';
+export { parseDate } from './ingest/dates.js';
+export { createIngestor } from './ingest/ingestor.js';
+export type { Ingestor, IngestItem, IngestorOptions } from './ingest/ingestor.js';
+export { matchesFilter } from './http/event-match.js';

@@ -51,6 +51,14 @@ export interface LogFilter {
   maxAmount?: number;
   /** Lower bound (inclusive) on the response time in milliseconds (`event.duration` / 1e6). */
   minResponseTimeMs?: number;
+  /** `shop.amount.currency` values. */
+  currencies?: readonly string[];
+  /** `shop.performance.kind` values (`http`, `db`, `cache`, `external`). */
+  performanceKinds?: readonly string[];
+  /** Lower bound (inclusive) on `shop.fraud.score`. */
+  minFraudScore?: number;
+  /** Upper bound (exclusive) on `shop.fraud.score`. */
+  maxFraudScore?: number;
   /** Free-text query over message, error message/type, route, service, action, product and user id. */
   text?: string;
 }
@@ -177,8 +185,11 @@ export interface LatencySummary {
   p99: number | null;
 }
 
-/** Grouping of latency percentiles. */
-export type LatencyGroupBy = 'route' | 'db_operation';
+/**
+ * Grouping of latency percentiles: HTTP requests per route, DB calls per operation, or HTTP requests per time
+ * bucket of `intervalMs` (the key is the bucket start in epoch ms, as a string).
+ */
+export type LatencyGroupBy = 'route' | 'db_operation' | 'interval';
 
 /** Latency percentiles of one group. */
 export interface LatencyGroup extends LatencySummary {
@@ -235,7 +246,7 @@ export interface LogStore {
   /** Summary statistics of a numeric field. */
   stats(filter: LogFilter, field: NumericField): Promise<NumericStats>;
   /** Latency percentiles (ms) of performance events: overall and per group, the slowest groups by count first. */
-  latency(filter: LogFilter, groupBy: LatencyGroupBy, options?: { size?: number }): Promise<LatencyReport>;
+  latency(filter: LogFilter, groupBy: LatencyGroupBy, options?: { size?: number; intervalMs?: number }): Promise<LatencyReport>;
   /** Values of a field that start with (or, for messages, contain a word starting with) `prefix`. */
   autocomplete(field: AutocompleteField, prefix: string, limit: number): Promise<Suggestion[]>;
   /** Facet sidebar: the top values of several fields at once. */

@@ -1,0 +1,47 @@
+import { sha256, randomToken } from './auth/secrets.js';
+import { generateTraffic } from './generator.js';
+import { createApiKey, createUser } from './http/admin-routes.js';
+import type { ShoplogServer } from './server.js';
+
+/** What the first start created (secrets are only known here, once). */
+export interface BootstrapResult {
+  adminPassword?: string;
+  adminKey?: string;
+  demoEvents?: number;
+}
+
+/**
+ * First-run setup: an `admin` user (password from `bootstrapPassword` or generated) and an admin API key
+ * (`bootstrapKey` or generated) when there is no user yet; the bootstrap key is (re)registered on every start
+ * when given. With `demo`, loads generated sample data (7 days, all five kinds) once.
+ */
+export async function bootstrap(server: ShoplogServer, options: { demo?: boolean; demoEvents?: number } = {}): Promise<BootstrapResult> {
+  const { meta, logs } = server.stores;
+  const config = server.config;
+  const result: BootstrapResult = {};
+  if ((await meta.countUsers()) === 0) {
+    const password = config.bootstrapPassword ?? randomToken(18);
+    await createUser(meta, 'admin', password, 'admin');
+    if (!config.bootstrapPassword) result.adminPassword = password;
+    if (!config.bootstrapKey) result.adminKey = (await createApiKey(meta, 'bootstrap admin', 'admin')).key;
+  }
+  if (config.bootstrapKey && !(await meta.findApiKey(sha256(config.bootstrapKey)))) {
+    await createApiKey(meta, 'bootstrap key (SHOPLOG_BOOTSTRAP_KEY)', 'admin', config.bootstrapKey);
+  }
+  if (options.demo && (await meta.getSetting('demo_loaded')) === undefined) {
+    const count = options.demoEvents ?? 5000;
+    let batch: ReturnType<typeof generateTraffic> extends Generator<infer E> ? E[] : never = [];
+    for (const event of generateTraffic({ count, days: 7, seed: Date.now() % 100_000 })) {
+      batch.push(event);
+      if (batch.length === 1000) {
+        await logs.appendBatch(batch);
+        batch = [];
+      }
+    }
+    if (batch.length > 0) await logs.appendBatch(batch);
+    await logs.refresh();
+    await meta.setSetting('demo_loaded', new Date().toISOString());
+    result.demoEvents = count;
+  }
+  return result;
+}

@@ -1,0 +1,128 @@
+#!/usr/bin/env node
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { bootstrap } from './bootstrap.js';
+import { loadConfig, SETTINGS } from './config.js';
+import { generateTraffic } from './generator.js';
+import { createApiKey } from './http/admin-routes.js';
+import { fileRecords, fileTypeOf, openUpload } from './ingest/file-records.js';
+import { createIngestor } from './ingest/ingestor.js';
+import { sniffFileType } from './ingest/upload-job.js';
+import type { KeyScope } from './ports.js';
+import { createServer } from './server.js';
+import { createMemoryCache } from './store/memory-cache.js';
+import { createSqliteLogStore } from './store/sqlite-log-store.js';
+import { createSqliteMetaStore } from './store/sqlite-meta-store.js';
+
+const USAGE = `usage: shoplog <command>
+  serve [--demo]                               start the server (settings from SHOPLOG_* variables, see below)
+  generate -n N [-o FILE] [--rate R] [--days D] write realistic NDJSON traffic (stdout without -o)
+  keys create --scope ingest|read|admin [--name NAME]   create an API key (printed once)
+  import FILE                                  ingest a JSON array, NDJSON or CSV file (gzip accepted)
+
+settings:
+${SETTINGS.map((s) => `  ${s.env.padEnd(32)} ${s.default.padEnd(18)} ${s.description}`).join('\n')}`;
+
+async function serve(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { demo: { type: 'boolean', default: false } } });
+  const server = createServer(loadConfig());
+  const setup = await bootstrap(server, { demo: values.demo });
+  const url = await server.start();
+  const lines = [`Shoplog is running: ${url}/  (API docs: ${url}/api/docs)`];
+  if (server.ingestPort !== null) lines.push(`TCP/UDP JSON-lines ingest on port ${server.ingestPort}`);
+  if (setup.demoEvents) lines.push(`Loaded ${setup.demoEvents} sample events (7 days).`);
+  if (setup.adminPassword) lines.push(`Admin login: admin / ${setup.adminPassword}   (shown once)`);
+  if (setup.adminKey) lines.push(`Admin API key: ${setup.adminKey}   (shown once; Authorization: Bearer <key>)`);
+  console.log(lines.join('\n'));
+  const stop = (): void => {
+    server.close().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+async function generate(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: { n: { type: 'string', short: 'n', default: '1000' }, o: { type: 'string', short: 'o' }, rate: { type: 'string' }, days: { type: 'string', default: '7' } },
+  });
+  const count = Number(values.n);
+  const days = Number(values.days);
+  const rate = values.rate === undefined ? undefined : Number(values.rate);
+  if (!Number.isInteger(count) || count < 1) throw new Error('-n must be a positive integer');
+  if (!Number.isFinite(days) || days <= 0) throw new Error('--days must be a positive number');
+  if (rate !== undefined && (!Number.isFinite(rate) || rate <= 0)) throw new Error('--rate must be a positive number of events per second');
+  const out = values.o ? createWriteStream(values.o) : process.stdout;
+  const started = Date.now();
+  let written = 0;
+  for (const event of generateTraffic({ count, days, seed: Date.now() % 1_000_000 })) {
+    if (!out.write(`${JSON.stringify(event)}\n`)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+    written++;
+    if (rate !== undefined) {
+      const ahead = (written / rate) * 1000 - (Date.now() - started);
+      if (ahead > 5) await new Promise((resolve) => setTimeout(resolve, ahead));
+    }
+  }
+  if (values.o) await new Promise<void>((resolve) => (out as ReturnType<typeof createWriteStream>).end(resolve));
+}
+
+async function keys(args: string[]): Promise<void> {
+  const [sub, ...rest] = args;
+  if (sub !== 'create') throw new Error('usage: shoplog keys create --scope ingest|read|admin [--name NAME]');
+  const { values } = parseArgs({ args: rest, options: { scope: { type: 'string' }, name: { type: 'string', default: 'cli' } } });
+  if (!['ingest', 'read', 'admin'].includes(values.scope ?? '')) throw new Error('--scope must be ingest, read or admin');
+  const config = loadConfig();
+  const meta = createSqliteMetaStore({ path: join(config.dataDir, 'meta.db') });
+  try {
+    const key = await createApiKey(meta, values.name ?? 'cli', values.scope as KeyScope);
+    console.log(key.key);
+  } finally {
+    await meta.close();
+  }
+}
+
+async function importFile(args: string[]): Promise<void> {
+  const [file] = args;
+  if (!file) throw new Error('usage: shoplog import FILE');
+  const config = loadConfig();
+  const logs = createSqliteLogStore({ path: join(config.dataDir, 'events.db'), synchronous: config.synchronous });
+  const ingestor = createIngestor({ logs, cache: createMemoryCache() });
+  const counts = { created: 0, duplicate: 0, error: 0 };
+  try {
+    const type = fileTypeOf(file) ?? (await sniffFileType(file));
+    let batch: unknown[] = [];
+    const flush = async (): Promise<void> => {
+      for (const item of await ingestor.ingest(batch)) counts[item.result]++;
+      batch = [];
+    };
+    for await (const record of fileRecords(await openUpload(file), type)) {
+      if ('error' in record) {
+        counts.error++;
+        console.error(`line ${record.line}: ${record.error}`);
+        continue;
+      }
+      batch.push(record.value);
+      if (batch.length >= 5000) await flush();
+    }
+    await flush();
+  } finally {
+    await logs.close();
+  }
+  console.log(`imported ${file}: ${counts.created} created, ${counts.duplicate} duplicates, ${counts.error} rejected`);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...args] = argv;
+  if (command === 'serve') return serve(args);
+  if (command === 'generate') return generate(args);
+  if (command === 'keys') return keys(args);
+  if (command === 'import') return importFile(args);
+  console.log(USAGE);
+  if (command && command !== 'help' && command !== '--help') process.exitCode = 2;
+}
+
+main(process.argv.slice(2)).catch((error: Error) => {
+  console.error(`shoplog: ${error.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,90 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { OptionsError, parseOptions } from './options.js';
+
+const port = z.coerce.number().int().min(0).max(65_535);
+const positive = z.coerce.number().int().positive();
+const list = z.preprocess(
+  (value) => (typeof value === 'string' ? value.split(',').map((item) => item.trim()).filter(Boolean) : value),
+  z.array(z.string().min(1)),
+);
+
+/** Schema of the server settings; every setting has a safe default (see SETTINGS for the table). */
+export const ServerConfigSchema = z.strictObject({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: port.default(5001),
+  ingestHost: z.string().min(1).optional(),
+  ingestPort: z.coerce.number().int().min(-1).max(65_535).default(5000),
+  dataDir: z.string().min(1).default('./.shoplog-data'),
+  synchronous: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
+  bodyLimit: positive.default(10 * 1024 * 1024),
+  uploadLimit: positive.default(100 * 1024 * 1024),
+  corsOrigins: list.default([]),
+  sessionTtlMinutes: positive.default(12 * 60),
+  secureCookies: z.preprocess((v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v), z.boolean()).default(false),
+  ingestRateLimit: positive.default(500),
+  authRateLimit: positive.default(10),
+  cacheTtlSeconds: positive.default(30),
+  alertIntervalSeconds: positive.default(30),
+  bootstrapKey: z.string().regex(/^slk_[A-Za-z0-9_-]{20,}$/, 'must start with slk_ followed by at least 20 characters').optional(),
+  bootstrapPassword: z.string().min(12, 'must be at least 12 characters').optional(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('warn'),
+});
+
+/** The parsed server settings. */
+export type ServerConfig = z.output<typeof ServerConfigSchema>;
+/** Server settings as given (all optional). */
+export type ServerConfigInput = z.input<typeof ServerConfigSchema>;
+
+/** Every setting: config-file key, environment variable, default and meaning (the documented table). */
+export const SETTINGS: readonly { key: keyof ServerConfig; env: string; default: string; description: string }[] = [
+  { key: 'host', env: 'SHOPLOG_HOST', default: '127.0.0.1', description: 'HTTP listen address.' },
+  { key: 'port', env: 'SHOPLOG_PORT', default: '5001', description: 'HTTP port (0 = any free port).' },
+  { key: 'ingestHost', env: 'SHOPLOG_INGEST_HOST', default: 'same as host', description: 'TCP/UDP JSON-lines listen address.' },
+  { key: 'ingestPort', env: 'SHOPLOG_INGEST_PORT', default: '5000', description: 'TCP and UDP JSON-lines port (0 = any free port, -1 = off).' },
+  { key: 'dataDir', env: 'SHOPLOG_DATA_DIR', default: './.shoplog-data', description: 'Folder of the embedded databases.' },
+  { key: 'synchronous', env: 'SHOPLOG_SYNCHRONOUS', default: 'NORMAL', description: 'SQLite synchronous: NORMAL survives kill -9, FULL also power loss (slower).' },
+  { key: 'bodyLimit', env: 'SHOPLOG_BODY_LIMIT', default: '10485760', description: 'Maximum JSON / NDJSON request body in bytes (after gunzip); 413 above.' },
+  { key: 'uploadLimit', env: 'SHOPLOG_UPLOAD_LIMIT', default: '104857600', description: 'Maximum upload size in bytes (after gunzip); the job fails above.' },
+  { key: 'corsOrigins', env: 'SHOPLOG_CORS_ORIGINS', default: '(empty: CORS off)', description: 'Comma-separated origins allowed by CORS.' },
+  { key: 'sessionTtlMinutes', env: 'SHOPLOG_SESSION_TTL_MINUTES', default: '720', description: 'Web session lifetime.' },
+  { key: 'secureCookies', env: 'SHOPLOG_SECURE_COOKIES', default: 'false', description: 'Mark the session cookie Secure (set true behind HTTPS).' },
+  { key: 'ingestRateLimit', env: 'SHOPLOG_INGEST_RATE_LIMIT', default: '500', description: 'Ingest requests per second per API key (token bucket; 429 + Retry-After).' },
+  { key: 'authRateLimit', env: 'SHOPLOG_AUTH_RATE_LIMIT', default: '10', description: 'Login attempts per minute per client IP.' },
+  { key: 'cacheTtlSeconds', env: 'SHOPLOG_CACHE_TTL_SECONDS', default: '30', description: 'Analytics and search cache lifetime (also invalidated on ingest).' },
+  { key: 'alertIntervalSeconds', env: 'SHOPLOG_ALERT_INTERVAL_SECONDS', default: '30', description: 'How often alert rules are evaluated.' },
+  { key: 'bootstrapKey', env: 'SHOPLOG_BOOTSTRAP_KEY', default: '(none: generated)', description: 'Admin API key to register at start instead of generating one.' },
+  { key: 'bootstrapPassword', env: 'SHOPLOG_BOOTSTRAP_PASSWORD', default: '(none: generated)', description: 'Password of the first admin user instead of a generated one.' },
+  { key: 'logLevel', env: 'SHOPLOG_LOG_LEVEL', default: 'warn', description: 'Server log level.' },
+];
+
+/**
+ * Loads the settings: the optional JSON config file (path argument or `SHOPLOG_CONFIG`), overridden by
+ * environment variables. Throws an `OptionsError` naming the bad setting and its variable.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env, file?: string): ServerConfig {
+  const path = file ?? env.SHOPLOG_CONFIG;
+  let fromFile: Record<string, unknown> = {};
+  if (path) {
+    try {
+      fromFile = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    } catch (error) {
+      throw new OptionsError(`cannot read the config file ${path}: ${(error as Error).message}`);
+    }
+  }
+  const merged: Record<string, unknown> = { ...fromFile };
+  for (const setting of SETTINGS) {
+    const value = env[setting.env];
+    if (value !== undefined && value !== '') merged[setting.key] = value;
+  }
+  try {
+    return parseOptions(ServerConfigSchema, merged, 'settings');
+  } catch (error) {
+    // Name the environment variable next to the key so the person knows what to fix.
+    const message = (error as Error).message.replace(/(\w+): /g, (match, key: string) => {
+      const setting = SETTINGS.find((s) => s.key === key);
+      return setting ? `${key} (${setting.env}): ` : match;
+    });
+    throw new OptionsError(message);
+  }
+}

@@ -1,0 +1,138 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { createRateLimiter } from '../auth/rate-limit.js';
+import { randomToken, sha256, verifyPassword } from '../auth/secrets.js';
+import type { KeyScope, Role } from '../ports.js';
+import type { ServerContext } from './context.js';
+import { HttpError } from './errors.js';
+
+/** Who is calling: an API key or a logged-in user. */
+export type Principal =
+  | { type: 'key'; id: string; scope: KeyScope; name: string }
+  | { type: 'user'; id: string; username: string; role: Role; csrfToken: string; sessionHash: string };
+
+/** What a route needs. */
+export type Permission = 'ingest' | 'read' | 'upload' | 'analyst' | 'admin';
+
+const ALLOWED: Record<Permission, { scopes: KeyScope[]; roles: Role[] }> = {
+  ingest: { scopes: ['ingest', 'admin'], roles: ['admin'] },
+  read: { scopes: ['read', 'admin'], roles: ['viewer', 'analyst', 'admin'] },
+  upload: { scopes: ['ingest', 'admin'], roles: ['analyst', 'admin'] },
+  analyst: { scopes: ['admin'], roles: ['analyst', 'admin'] },
+  admin: { scopes: ['admin'], roles: ['admin'] },
+};
+
+/** Name of the session cookie. */
+export const SESSION_COOKIE = 'shoplog_session';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+/** The owner id used for per-user data (saved searches, history): the user, or the API key. */
+export function ownerId(principal: Principal): string {
+  return principal.type === 'user' ? principal.id : `key:${principal.id}`;
+}
+
+function cookie(request: FastifyRequest, name: string): string | undefined {
+  const header = request.headers.cookie;
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const [key, ...rest] = part.trim().split('=');
+    if (key === name) return decodeURIComponent(rest.join('='));
+  }
+  return undefined;
+}
+
+/** Resolves the caller from `Authorization: Bearer`, `X-API-Key` or the session cookie. */
+export async function resolvePrincipal(ctx: ServerContext, request: FastifyRequest): Promise<Principal | undefined> {
+  const auth = request.headers.authorization;
+  const headerKey = request.headers['x-api-key'];
+  const key = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : typeof headerKey === 'string' ? headerKey.trim() : undefined;
+  if (key) {
+    const record = await ctx.meta.findApiKey(sha256(key));
+    if (!record) throw new HttpError(401, 'unauthorized', 'invalid API key');
+    return { type: 'key', id: record.id, scope: record.scope, name: record.name };
+  }
+  const sessionId = cookie(request, SESSION_COOKIE);
+  if (!sessionId) return undefined;
+  const sessionHash = sha256(sessionId);
+  const session = await ctx.meta.getSession(sessionHash, Date.now());
+  if (!session) return undefined;
+  const user = await ctx.meta.getUserById(session.userId);
+  if (!user) return undefined;
+  return { type: 'user', id: user.id, username: user.username, role: user.role, csrfToken: session.csrfToken, sessionHash };
+}
+
+/** A preHandler that answers 401 without credentials, 403 without the permission or a valid CSRF token. */
+export function guard(ctx: ServerContext, permission: Permission) {
+  return async function checkPermission(request: FastifyRequest): Promise<void> {
+    const principal = await resolvePrincipal(ctx, request);
+    if (!principal) throw new HttpError(401, 'unauthorized', 'an API key or a session is required');
+    const allowed = ALLOWED[permission];
+    const ok = principal.type === 'key' ? allowed.scopes.includes(principal.scope) : allowed.roles.includes(principal.role);
+    if (!ok) throw new HttpError(403, 'forbidden', `this route needs the ${permission} permission`);
+    if (principal.type === 'user' && !['GET', 'HEAD', 'OPTIONS'].includes(request.method)) {
+      // Cookie-authenticated writes need the CSRF token that only our page can read (SameSite=Strict is the first line).
+      if (request.headers['x-csrf-token'] !== principal.csrfToken) throw new HttpError(403, 'csrf', 'missing or wrong X-CSRF-Token');
+    }
+    request.principal = principal;
+    if (principal.type === 'key') void ctx.meta.touchApiKey(principal.id, Date.now());
+  };
+}
+
+/** The principal set by `guard` (routes behind a guard only). */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new HttpError(401, 'unauthorized', 'an API key or a session is required');
+  return request.principal;
+}
+
+const userView = (p: { id: string; username: string; role: Role }) => ({ id: p.id, username: p.username, role: p.role });
+
+/** Login, logout and `me`. */
+export function registerAuthRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  const limiter = createRateLimiter(ctx.config.authRateLimit, 60_000);
+  const setCookie = (reply: FastifyReply, value: string, maxAge: number): void => {
+    const secure = ctx.config.secureCookies ? '; Secure' : '';
+    void reply.header('set-cookie', `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${secure}`);
+  };
+
+  app.post('/api/auth/login', async (request, reply) => {
+    const wait = limiter.take(request.ip);
+    if (wait > 0) throw new HttpError(429, 'rate_limited', 'too many login attempts', undefined, { 'retry-after': String(wait) });
+    const body = (request.body ?? {}) as { username?: unknown; password?: unknown };
+    if (typeof body.username !== 'string' || typeof body.password !== 'string') {
+      throw new HttpError(400, 'bad_request', 'username and password are required', [
+        ...(typeof body.username !== 'string' ? [{ path: 'username', message: 'is required' }] : []),
+        ...(typeof body.password !== 'string' ? [{ path: 'password', message: 'is required' }] : []),
+      ]);
+    }
+    const user = await ctx.meta.getUserByUsername(body.username);
+    const valid = user ? await verifyPassword(body.password, user.passwordHash) : false;
+    if (!user || !valid) throw new HttpError(401, 'unauthorized', 'wrong username or password');
+    const sessionId = randomToken();
+    const csrfToken = randomToken();
+    const ttl = ctx.config.sessionTtlMinutes * 60_000;
+    await ctx.meta.createSession({ idHash: sha256(sessionId), userId: user.id, csrfToken, createdAt: Date.now(), expiresAt: Date.now() + ttl });
+    setCookie(reply, sessionId, Math.floor(ttl / 1000));
+    return { user: userView(user), csrfToken };
+  });
+
+  app.post('/api/auth/logout', async (request, reply) => {
+    const principal = await resolvePrincipal(ctx, request);
+    if (principal?.type === 'user') {
+      if (request.headers['x-csrf-token'] !== principal.csrfToken) throw new HttpError(403, 'csrf', 'missing or wrong X-CSRF-Token');
+      await ctx.meta.deleteSession(principal.sessionHash);
+    }
+    setCookie(reply, '', 0);
+    return { ok: true };
+  });
+
+  app.get('/api/auth/me', async (request) => {
+    const principal = await resolvePrincipal(ctx, request);
+    if (!principal) throw new HttpError(401, 'unauthorized', 'not logged in');
+    if (principal.type === 'key') return { user: null, key: { id: principal.id, name: principal.name, scope: principal.scope } };
+    return { user: userView(principal), csrfToken: principal.csrfToken };
+  });
+}

@@ -1,0 +1,13 @@
+import type { ServerConfig } from '../config.js';
+import type { Ingestor } from '../ingest/ingestor.js';
+import type { Cache, LogStore, MetaStore } from '../ports.js';
+
+/** What the routes share: settings, stores and the ingest path. */
+export interface ServerContext {
+  config: ServerConfig;
+  logs: LogStore;
+  meta: MetaStore;
+  cache: Cache;
+  ingestor: Ingestor;
+  version: string;
+}

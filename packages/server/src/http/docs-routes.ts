@@ -1,0 +1,119 @@
+import type { FastifyInstance } from 'fastify';
+import { EVENT_KINDS, eventJsonSchema } from '@shoplog/core';
+
+type Op = [method: string, path: string, summary: string, permission: string];
+
+const OPERATIONS: Op[] = [
+  ['get', '/health', 'Health check', 'public'],
+  ['post', '/api/auth/login', 'Log in (sets the session cookie, returns the CSRF token)', 'public'],
+  ['post', '/api/auth/logout', 'Log out', 'session'],
+  ['get', '/api/auth/me', 'The current user and CSRF token', 'session'],
+  ['post', '/api/logs/ingest', 'Ingest one event or an array (envelope or seed shapes)', 'ingest'],
+  ['post', '/api/logs/_bulk', 'Bulk ingest NDJSON (gzip accepted), per-line results, idempotent on event.id', 'ingest'],
+  ['post', '/api/logs/upload', 'Upload a JSON array, NDJSON or CSV file (gzip accepted) → job', 'ingest or analyst'],
+  ['get', '/api/logs/uploads/recent', 'Recent upload jobs', 'read'],
+  ['get', '/api/logs/uploads/{id}', 'Upload job status', 'read'],
+  ['get', '/api/logs/recent', 'Newest events', 'read'],
+  ['get', '/api/logs/types', 'The five log types', 'read'],
+  ['get', '/api/logs/tail', 'Live tail (Server-Sent Events) with the search filters', 'read'],
+  ['get', '/api/logs/{id}', 'One event by event.id', 'read'],
+  ['get', '/api/search/', 'Full-text search with filters, highlights, exact totals, page or cursor paging', 'read'],
+  ['get', '/api/search/autocomplete', 'Suggestions for messages, routes, products and users', 'read'],
+  ['get', '/api/search/fields', 'Top values of the sidebar fields', 'read'],
+  ['get', '/api/search/histogram', 'Events per time bucket', 'read'],
+  ['get', '/api/search/history', "The caller's search history", 'read'],
+  ['get', '/api/searches', 'Saved searches', 'read'],
+  ['post', '/api/searches', 'Save a search', 'analyst'],
+  ['delete', '/api/searches/{id}', 'Delete a saved search', 'analyst'],
+  ['get', '/api/dashboard/overview', 'KPIs and overview (range=1h|24h|7d|30d)', 'read'],
+  ['get', '/api/dashboard/kpis', 'Alias of the overview', 'read'],
+  ['get', '/api/analytics/transactions', 'Transactions timeline, payment methods, statuses', 'read'],
+  ['get', '/api/analytics/errors', 'Errors by code, type and time', 'read'],
+  ['get', '/api/analytics/user-behavior', 'Actions, funnel and cart abandonment', 'read'],
+  ['get', '/api/performance/metrics', 'Latency percentiles by route and DB operation, slow requests', 'read'],
+  ['get', '/api/fraud/alerts', 'Fraud alerts (review or block) with reasons', 'read'],
+  ['get', '/api/fraud/stats', 'Fraud statistics', 'read'],
+  ['post', '/api/fraud/detect', 'Score a transaction', 'read'],
+  ['get', '/api/alerts/rules', 'Alert rules', 'read'],
+  ['post', '/api/alerts/rules', 'Create an alert rule', 'analyst'],
+  ['delete', '/api/alerts/rules/{id}', 'Delete an alert rule', 'analyst'],
+  ['get', '/api/alerts', 'Alert rules with their state and last firing', 'read'],
+  ['post', '/api/keys', 'Create an API key (shown once)', 'admin'],
+  ['get', '/api/keys', 'List API keys', 'admin'],
+  ['delete', '/api/keys/{id}', 'Revoke an API key', 'admin'],
+  ['post', '/api/users', 'Create a user', 'admin'],
+  ['get', '/api/users', 'List users', 'admin'],
+];
+
+const INGEST_BODY = new Set(['/api/logs/ingest']);
+
+/** The OpenAPI 3.1 document, with the event schemas generated from the core zod schemas. */
+export function openApiDocument(version: string): Record<string, unknown> {
+  const schemas: Record<string, unknown> = { ShoplogEvent: eventJsonSchema() };
+  for (const kind of EVENT_KINDS) schemas[`${kind}_event`] = eventJsonSchema(kind);
+  schemas.Error = {
+    type: 'object',
+    properties: {
+      error: {
+        type: 'object',
+        required: ['code', 'message'],
+        properties: {
+          code: { type: 'string' },
+          message: { type: 'string' },
+          issues: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } },
+        },
+      },
+    },
+  };
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const [method, path, summary, permission] of OPERATIONS) {
+    const op: Record<string, unknown> = {
+      summary,
+      description: `Permission: ${permission}.`,
+      ...(permission === 'public' ? { security: [] } : {}),
+      responses: {
+        '200': { description: 'OK' },
+        ...(permission === 'public' ? {} : { '401': { description: 'No credentials', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } } }),
+        ...(permission === 'public' ? {} : { '403': { description: 'Not allowed', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } } }),
+      },
+    };
+    if (path.includes('{id}')) op.parameters = [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }];
+    if (INGEST_BODY.has(path)) {
+      op.requestBody = {
+        content: {
+          'application/json': {
+            schema: { oneOf: [{ $ref: '#/components/schemas/ShoplogEvent' }, { type: 'array', items: { $ref: '#/components/schemas/ShoplogEvent' } }] },
+          },
+        },
+      };
+    }
+    if (path === '/api/logs/_bulk') op.requestBody = { content: { 'application/x-ndjson': { schema: { type: 'string', description: 'One ShoplogEvent (or seed shape) per line' } } } };
+    (paths[path] ??= {})[method] = op;
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Shoplog reference server', version },
+    components: {
+      schemas,
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'API key (slk_…)' },
+        apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+        session: { type: 'apiKey', in: 'cookie', name: 'shoplog_session' },
+      },
+    },
+    security: [{ bearer: [] }, { apiKey: [] }, { session: [] }],
+    paths,
+  };
+}
+
+/** `GET /api/docs` (a small HTML page) and `GET /api/docs/openapi.json`. */
+export function registerDocsRoutes(app: FastifyInstance, version: string): void {
+  const doc = openApiDocument(version);
+  app.get('/api/docs/openapi.json', async () => doc);
+  app.get('/api/docs', async (_request, reply) => {
+    const rows = OPERATIONS.map(([m, p, s, perm]) => `<tr><td>${m.toUpperCase()}</td><td><code>${p}</code></td><td>${s}</td><td>${perm}</td></tr>`).join('');
+    return reply
+      .type('text/html; charset=utf-8')
+      .send(`<!doctype html><meta charset="utf-8"><title>Shoplog API</title><h1>Shoplog API ${version}</h1><p>OpenAPI 3.1: <a href="/api/docs/openapi.json">/api/docs/openapi.json</a></p><table>${rows}</table>`);
+  });
+}

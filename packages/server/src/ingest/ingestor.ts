@@ -1,0 +1,94 @@
+import { validate, type ShoplogEvent, type ValidationIssue } from '@shoplog/core';
+import type { AppendResult, Cache, LogStore } from '../ports.js';
+import { fromSeedShape } from './seed-shapes.js';
+
+/** The outcome of one input of a batch. */
+export interface IngestItem {
+  /** `event.id` (of the normalised event), or `null` when the input had none usable. */
+  id: string | null;
+  result: AppendResult | 'error';
+  issues?: ValidationIssue[];
+}
+
+/** Normalises, validates and stores inputs; the same path for HTTP, bulk, upload, TCP and UDP. */
+export interface Ingestor {
+  /** Ingests parsed inputs (envelopes or seed shapes); resolves once the valid ones are durably committed. */
+  ingest(inputs: readonly unknown[]): Promise<IngestItem[]>;
+  /** Ingests JSON lines (blank lines skipped; a line that is not JSON is an error item with `line`). */
+  ingestLines(lines: readonly string[]): Promise<(IngestItem & { line: number })[]>;
+}
+
+/** Options of the ingest path. */
+export interface IngestorOptions {
+  logs: LogStore;
+  cache: Cache;
+  /** Cache key prefixes dropped after each stored batch. @default ['q:'] */
+  invalidatePrefixes?: readonly string[];
+}
+
+function idOf(input: unknown): string | null {
+  const id = (input as { event?: { id?: unknown } } | null)?.event?.id;
+  return typeof id === 'string' ? id : null;
+}
+
+/** Creates the ingest path: seed shape → envelope (normalize), validate, append, invalidate caches. */
+export function createIngestor(options: IngestorOptions): Ingestor {
+  const prefixes = options.invalidatePrefixes ?? ['q:'];
+  const ingest = async (inputs: readonly unknown[]): Promise<IngestItem[]> => {
+    const now = Date.now();
+    const items: IngestItem[] = new Array<IngestItem>(inputs.length);
+    const valid: ShoplogEvent[] = [];
+    const slots: number[] = [];
+    inputs.forEach((input, index) => {
+      const normalized = fromSeedShape(input, now);
+      const checked = validate(normalized);
+      if (checked.ok) {
+        valid.push(checked.event);
+        slots.push(index);
+      } else {
+        items[index] = { id: idOf(normalized), result: 'error', issues: checked.issues };
+      }
+    });
+    if (valid.length > 0) {
+      const results = await options.logs.appendBatch(valid);
+      results.forEach((result, i) => {
+        const slot = slots[i] ?? 0;
+        items[slot] = { id: valid[i]?.event.id ?? null, result };
+      });
+      if (results.includes('created')) await Promise.all(prefixes.map((prefix) => options.cache.invalidatePrefix(prefix)));
+    }
+    return items;
+  };
+  return {
+    ingest,
+    async ingestLines(lines) {
+      const parsed: unknown[] = [];
+      const lineNumbers: number[] = [];
+      const out: (IngestItem & { line: number })[] = [];
+      const errors = new Map<number, IngestItem & { line: number }>();
+      lines.forEach((raw, index) => {
+        const text = raw.trim();
+        if (text === '') return;
+        try {
+          parsed.push(JSON.parse(text));
+          lineNumbers.push(index + 1);
+        } catch (error) {
+          errors.set(index + 1, { line: index + 1, id: null, result: 'error', issues: [{ path: '(line)', message: `not JSON: ${(error as Error).message}` }] });
+        }
+      });
+      const items = await ingest(parsed);
+      let next = 0;
+      lines.forEach((_raw, index) => {
+        const line = index + 1;
+        const error = errors.get(line);
+        if (error) out.push(error);
+        else if (lineNumbers[next] === line) {
+          const item = items[next];
+          if (item) out.push({ line, ...item });
+          next++;
+        }
+      });
+      return out;
+    },
+  };
+}

@@ -1,0 +1,153 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { join } from 'node:path';
+import { evaluateAlertRules } from './alerts.js';
+import { ServerConfigSchema, type ServerConfig, type ServerConfigInput } from './config.js';
+import { createIngestor } from './ingest/ingestor.js';
+import { startSocketIngest, type SocketIngest } from './ingest/socket-ingest.js';
+import { registerAdminRoutes } from './http/admin-routes.js';
+import { registerAlertRoutes } from './http/alert-routes.js';
+import { registerAnalyticsRoutes } from './http/analytics-routes.js';
+import { registerAuthRoutes } from './http/auth.js';
+import type { ServerContext } from './http/context.js';
+import { registerDocsRoutes } from './http/docs-routes.js';
+import { HttpError, installErrorHandler } from './http/errors.js';
+import { registerLogRoutes } from './http/logs-routes.js';
+import { registerSearchRoutes } from './http/search-routes.js';
+import { registerUploadRoutes } from './http/upload-routes.js';
+import { registerWeb } from './http/web.js';
+import { parseOptions } from './options.js';
+import type { Cache, LogStore, MetaStore } from './ports.js';
+import { createMemoryCache } from './store/memory-cache.js';
+import { createSqliteLogStore } from './store/sqlite-log-store.js';
+import { createSqliteMetaStore } from './store/sqlite-meta-store.js';
+
+/** Package version, reported by `/health` and the OpenAPI document. */
+export const VERSION = '0.0.0';
+
+/** The stores a server runs on. */
+export interface ServerStores {
+  logs: LogStore;
+  meta: MetaStore;
+  cache: Cache;
+}
+
+/** Options of `createServer`: the settings, and optionally the stores (default: the embedded ones in `dataDir`). */
+export interface ServerOptions extends ServerConfigInput {
+  /** Stores to use instead of the embedded ones (scale-out adapters). The server closes them on `close()`. */
+  stores?: Partial<ServerStores>;
+}
+
+/** A created server. */
+export interface ShoplogServer {
+  app: FastifyInstance;
+  config: ServerConfig;
+  stores: ServerStores;
+  /** Starts HTTP (and TCP/UDP ingest unless `ingestPort` is -1); resolves with the HTTP URL. */
+  start(): Promise<string>;
+  /** Stops listening, drains pending ingests and closes the stores. Idempotent. */
+  close(): Promise<void>;
+  /** The HTTP URL once started. */
+  readonly url: string;
+  /** The TCP/UDP ingest port once started (`null` when off). */
+  readonly ingestPort: number | null;
+}
+
+/** Creates the reference server: Fastify routes over the storage ports, TCP/UDP ingest and the alert evaluator. */
+export function createServer(options: ServerOptions = {}): ShoplogServer {
+  const { stores: given, ...settings } = options;
+  const config = parseOptions(ServerConfigSchema, settings, 'server options');
+  const stores: ServerStores = {
+    logs: given?.logs ?? createSqliteLogStore({ path: join(config.dataDir, 'events.db'), synchronous: config.synchronous }),
+    meta: given?.meta ?? createSqliteMetaStore({ path: join(config.dataDir, 'meta.db') }),
+    cache: given?.cache ?? createMemoryCache(),
+  };
+  const ingestor = createIngestor({ logs: stores.logs, cache: stores.cache });
+  const app = Fastify({
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    bodyLimit: config.bodyLimit,
+    trustProxy: false,
+  });
+  const ctx: ServerContext = { config, ...stores, ingestor, version: VERSION };
+
+  installErrorHandler(app);
+  // An empty body with a JSON content type (common on DELETE) is "no body", not a 400.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (error) {
+      done(new HttpError(400, 'bad_json', `the body is not JSON: ${(error as Error).message}`), undefined);
+    }
+  });
+  app.addHook('onSend', async (request, reply, payload) => {
+    void reply.header('x-content-type-options', 'nosniff');
+    const origin = request.headers.origin;
+    if (origin && config.corsOrigins.includes(origin)) {
+      void reply.header('access-control-allow-origin', origin);
+      void reply.header('vary', 'Origin');
+      void reply.header('access-control-allow-headers', 'authorization, content-type, x-api-key, x-csrf-token, content-encoding');
+      void reply.header('access-control-allow-methods', 'GET, POST, DELETE, OPTIONS');
+    }
+    return payload;
+  });
+  if (config.corsOrigins.length > 0) {
+    app.options('/*', async (request, reply) => {
+      const origin = request.headers.origin;
+      return reply.code(origin && config.corsOrigins.includes(origin) ? 204 : 403).send();
+    });
+  }
+  app.get('/health', async () => ({ status: 'healthy', service: 'shoplog', version: VERSION }));
+  registerAuthRoutes(app, ctx);
+  registerLogRoutes(app, ctx);
+  registerUploadRoutes(app, ctx);
+  registerSearchRoutes(app, ctx);
+  registerAnalyticsRoutes(app, ctx);
+  registerAlertRoutes(app, ctx);
+  registerAdminRoutes(app, ctx);
+  registerDocsRoutes(app, VERSION);
+  registerWeb(app, {});
+
+  let url = '';
+  let sockets: SocketIngest | undefined;
+  let alertTimer: NodeJS.Timeout | undefined;
+  let closing: Promise<void> | undefined;
+
+  return {
+    app,
+    config,
+    stores,
+    get url() {
+      return url;
+    },
+    get ingestPort() {
+      return sockets?.tcpPort ?? null;
+    },
+    async start() {
+      const address = await app.listen({ host: config.host, port: config.port });
+      url = address.replace('[::1]', 'localhost');
+      if (config.ingestPort >= 0) {
+        sockets = await startSocketIngest(ingestor, config.ingestHost ?? config.host, config.ingestPort, (error) =>
+          app.log.error({ err: error }, 'socket ingest failed'),
+        );
+      }
+      alertTimer = setInterval(() => {
+        evaluateAlertRules(stores.logs, stores.meta).catch((error: Error) => app.log.error({ err: error }, 'alert evaluation failed'));
+      }, config.alertIntervalSeconds * 1000);
+      alertTimer.unref();
+      return url;
+    },
+    close() {
+      closing ??= (async () => {
+        if (alertTimer) clearInterval(alertTimer);
+        await sockets?.close();
+        await app.close();
+        await stores.logs.close();
+        await stores.meta.close();
+        await stores.cache.close();
+      })();
+      return closing;
+    },
+  };
+}

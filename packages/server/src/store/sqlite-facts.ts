@@ -1,0 +1,126 @@
+import { completeMoney, type Money, type ShoplogEvent } from '@shoplog/core';
+
+// Secondary columns of the `facts` table: one row per event, filled by the background indexer.
+export const FACT_COLUMNS = [
+  'kind',
+  'level',
+  'service',
+  'route',
+  'http_status',
+  'user_id',
+  'session_id',
+  'action',
+  'product',
+  'payment_method',
+  'tx_status',
+  'currency',
+  'amount',
+  'amount_minor',
+  'error_type',
+  'error_code',
+  'db_operation',
+  'perf_kind',
+  'response_ms',
+  'fraud_score',
+  'fraud_decision',
+  'risk_level',
+] as const;
+
+/** The DDL of the embedded log store. `events` is written in the request's transaction; the rest asynchronously. */
+export const LOG_SCHEMA = `
+CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, id TEXT NOT NULL, ts INTEGER NOT NULL, doc TEXT NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS events_id ON events(id);
+CREATE TABLE IF NOT EXISTS facts (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL,
+  kind TEXT, level TEXT, service TEXT, route TEXT, http_status INTEGER, user_id TEXT, session_id TEXT, action TEXT,
+  product TEXT, payment_method TEXT, tx_status TEXT, currency TEXT, amount REAL, amount_minor INTEGER,
+  error_type TEXT, error_code TEXT, db_operation TEXT, perf_kind TEXT, response_ms REAL, fraud_score REAL,
+  fraud_decision TEXT, risk_level TEXT);
+CREATE INDEX IF NOT EXISTS facts_ts ON facts(ts);
+CREATE INDEX IF NOT EXISTS facts_kind_ts ON facts(kind, ts);
+CREATE INDEX IF NOT EXISTS facts_level_ts ON facts(level, ts);
+CREATE INDEX IF NOT EXISTS facts_service_ts ON facts(service, ts);
+CREATE INDEX IF NOT EXISTS facts_route ON facts(route);
+CREATE INDEX IF NOT EXISTS facts_user ON facts(user_id);
+CREATE INDEX IF NOT EXISTS facts_product ON facts(product);
+CREATE TABLE IF NOT EXISTS fraud_reasons (seq INTEGER NOT NULL, code TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS fraud_reasons_seq ON fraud_reasons(seq);
+CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(body, content='', tokenize='unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE IF NOT EXISTS fts_vocab USING fts5vocab(fts, row);
+CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+`;
+
+type FactValue = string | number | null;
+
+interface LooseShop {
+  session?: { id?: string };
+  action?: string;
+  product?: { id?: string; name?: string };
+  payment?: { method?: string };
+  transaction?: { id?: string; status?: string };
+  amount?: Money;
+  error?: { kind?: string };
+  performance?: { kind?: string; operation?: string };
+  fraud?: { score?: number; decision?: string; risk_level?: string; reasons?: { code: string }[] };
+}
+
+/** The kind of an event from its dataset (`shoplog.transaction` → `transaction`). */
+export function kindOf(event: ShoplogEvent): string {
+  return event.event.dataset.slice('shoplog.'.length);
+}
+
+/** Amount of a money object in major units (a float, for ranges and display; exact sums use `minor`). */
+export function majorAmount(money: Money | undefined): { major: number; minor: number; currency: string } | null {
+  if (!money) return null;
+  const full = completeMoney(money);
+  return { major: Number(full.value), minor: full.minor, currency: full.currency };
+}
+
+/** The secondary column values of an event, in `FACT_COLUMNS` order, plus its fraud reason codes and search text. */
+export function extractFacts(event: ShoplogEvent): { values: FactValue[]; reasons: string[]; text: string } {
+  const shop = (event.shop ?? {}) as LooseShop;
+  const kind = kindOf(event);
+  const money = majorAmount(shop.amount);
+  const route = event.http?.route ?? event.url?.path ?? null;
+  const status = event.http?.response?.status_code ?? null;
+  const duration = event.event.duration;
+  const errorCode = event.error?.code ?? (kind === 'error' && status !== null ? String(status) : null);
+  const values: FactValue[] = [
+    kind,
+    event.log.level,
+    event.service?.name ?? null,
+    route,
+    status,
+    event.user?.id ?? null,
+    shop.session?.id ?? null,
+    shop.action ?? null,
+    shop.product?.id ?? null,
+    shop.payment?.method ?? null,
+    kind === 'transaction' ? (shop.transaction?.status ?? null) : null,
+    money?.currency ?? null,
+    money?.major ?? null,
+    money?.minor ?? null,
+    event.error?.type ?? null,
+    errorCode,
+    shop.performance?.kind === 'db' ? (shop.performance.operation ?? null) : null,
+    shop.performance?.kind ?? null,
+    duration === undefined ? null : duration / 1e6,
+    shop.fraud?.score ?? null,
+    shop.fraud?.decision ?? null,
+    shop.fraud?.risk_level ?? null,
+  ];
+  const text = [
+    event.message,
+    event.error?.message,
+    event.error?.type,
+    route,
+    event.service?.name,
+    shop.action,
+    shop.product?.id,
+    shop.product?.name,
+    event.user?.id,
+    shop.transaction?.id,
+  ]
+    .filter((part): part is string => typeof part === 'string' && part.length > 0)
+    .join(' ');
+  return { values, reasons: shop.fraud?.reasons?.map((reason) => reason.code) ?? [], text };
+}

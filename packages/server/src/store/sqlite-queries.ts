@@ -1,0 +1,228 @@
+import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
+import type { ShoplogEvent } from '@shoplog/core';
+import type {
+  LatencyGroup,
+  LatencySummary,
+  LogFilter,
+  LogStore,
+  SearchHit,
+  TermsBucket,
+  TermsField,
+} from '../ports.js';
+import { exactSummary } from '../percentiles.js';
+import { NUMERIC_COLUMNS, SORT_COLUMNS, TERMS_COLUMNS, ftsQuery, highlightMessage, textTerms, whereOf } from './sqlite-filter.js';
+
+type ReadMethods = Omit<LogStore, 'appendBatch' | 'subscribe' | 'refresh' | 'close'>;
+
+interface Cursor {
+  v: number;
+  s: number;
+}
+
+const encodeCursor = (cursor: Cursor): string => Buffer.from(JSON.stringify(cursor)).toString('base64url');
+function decodeCursor(raw: string): Cursor | undefined {
+  try {
+    const value = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Partial<Cursor>;
+    return typeof value.v === 'number' && typeof value.s === 'number' ? { v: value.v, s: value.s } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The read side of the embedded log store: SQL over the `facts` table, FTS5 and the raw `events`. */
+export function createSqliteQueries(db: DatabaseSync): ReadMethods {
+  const getDoc = db.prepare('SELECT doc FROM events WHERE id = ?');
+  const all = <T>(sql: string, params: SQLInputValue[]): T[] => db.prepare(sql).all(...params) as T[];
+  const one = <T>(sql: string, params: SQLInputValue[]): T => db.prepare(sql).get(...params) as T;
+
+  const docsBySeq = (seqs: number[]): Map<number, ShoplogEvent> => {
+    const out = new Map<number, ShoplogEvent>();
+    if (seqs.length === 0) return out;
+    const rows = all<{ seq: number; doc: string }>(
+      `SELECT seq, doc FROM events WHERE seq IN (${seqs.map(() => '?').join(',')})`,
+      seqs,
+    );
+    for (const row of rows) out.set(row.seq, JSON.parse(row.doc) as ShoplogEvent);
+    return out;
+  };
+
+  const termsColumn = (field: TermsField): { column: string; join: string } =>
+    field === 'fraud_reason'
+      ? { column: 'r.code', join: 'JOIN fraud_reasons r ON r.seq = f.seq' }
+      : { column: `f.${TERMS_COLUMNS[field]}`, join: '' };
+
+  const terms: ReadMethods['terms'] = async (filter, field, options = {}) => {
+    const where = whereOf(filter);
+    const { column, join } = termsColumn(field);
+    const size = options.size ?? 10;
+    const metric = options.sum ? `, SUM(f.${NUMERIC_COLUMNS[options.sum]}) AS sum` : '';
+    const count = options.distinct ? `COUNT(DISTINCT ${termsColumn(options.distinct).column})` : 'COUNT(*)';
+    const rows = all<{ value: string | number; count: number; sum?: number | null }>(
+      `SELECT ${column} AS value, ${count} AS count${metric} FROM facts f ${join}
+       WHERE ${where.sql} AND ${column} IS NOT NULL GROUP BY ${column} ORDER BY count DESC, value LIMIT ?`,
+      [...where.params, size],
+    );
+    return rows.map((row) => {
+      const bucket: TermsBucket = { value: String(row.value), count: row.count };
+      if (options.sum) bucket.sum = row.sum ?? 0;
+      if (options.distinct) bucket.distinct = row.count;
+      return bucket;
+    });
+  };
+
+  const latencyRows = (filter: LogFilter, groupColumn: string, perfKind: string): { key: string | null; ms: number }[] => {
+    const where = whereOf({ ...filter, kinds: ['performance'] });
+    return all<{ key: string | null; ms: number }>(
+      `SELECT ${groupColumn} AS key, f.response_ms AS ms FROM facts f
+       WHERE ${where.sql} AND f.perf_kind = ? AND f.response_ms IS NOT NULL`,
+      [...where.params, perfKind],
+    );
+  };
+
+  return {
+    async get(id) {
+      const row = getDoc.get(id) as { doc: string } | undefined;
+      return row ? (JSON.parse(row.doc) as ShoplogEvent) : undefined;
+    },
+    async recent({ limit, kinds }) {
+      const where = whereOf({ kinds });
+      const rows = all<{ seq: number }>(`SELECT f.seq FROM facts f WHERE ${where.sql} ORDER BY f.ts DESC, f.seq DESC LIMIT ?`, [
+        ...where.params,
+        limit,
+      ]);
+      const docs = docsBySeq(rows.map((row) => row.seq));
+      return rows.flatMap((row) => docs.get(row.seq) ?? []);
+    },
+    async count(filter) {
+      const where = whereOf(filter);
+      return one<{ n: number }>(`SELECT COUNT(*) AS n FROM facts f WHERE ${where.sql}`, where.params).n;
+    },
+    async search(query) {
+      const where = whereOf(query.filter);
+      const column = `f.${SORT_COLUMNS[query.sort.field]}`;
+      const sortExpr = query.sort.field === '@timestamp' ? column : `IFNULL(${column}, -1e308)`;
+      const desc = query.sort.order === 'desc';
+      const total = one<{ n: number }>(`SELECT COUNT(*) AS n FROM facts f WHERE ${where.sql}`, where.params).n;
+      const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
+      const pageWhere = [where.sql];
+      const params = [...where.params];
+      if (cursor) {
+        const op = desc ? '<' : '>';
+        pageWhere.push(`(${sortExpr} ${op} ? OR (${sortExpr} = ? AND f.seq ${op} ?))`);
+        params.push(cursor.v, cursor.v, cursor.s);
+      }
+      const offset = cursor ? 0 : (query.page - 1) * query.size;
+      const order = desc ? 'DESC' : 'ASC';
+      const rows = all<{ seq: number; sv: number }>(
+        `SELECT f.seq, ${sortExpr} AS sv FROM facts f WHERE ${pageWhere.join(' AND ')}
+         ORDER BY sv ${order}, f.seq ${order} LIMIT ? OFFSET ?`,
+        [...params, query.size, offset],
+      );
+      const docs = docsBySeq(rows.map((row) => row.seq));
+      const scores = new Map<number, number>();
+      const fts = ftsQuery(query.filter.text);
+      if (fts && rows.length > 0) {
+        const scored = all<{ seq: number; score: number }>(
+          `SELECT rowid AS seq, -bm25(fts) AS score FROM fts WHERE fts MATCH ? AND rowid IN (${rows.map(() => '?').join(',')})`,
+          [fts, ...rows.map((row) => row.seq)],
+        );
+        for (const row of scored) scores.set(row.seq, row.score);
+      }
+      const words = query.highlight === false ? [] : textTerms(query.filter.text);
+      const hits: SearchHit[] = rows.flatMap((row) => {
+        const event = docs.get(row.seq);
+        if (!event) return [];
+        const hit: SearchHit = { id: event.event.id, score: scores.get(row.seq) ?? 0, event };
+        const marked = event.message ? highlightMessage(event.message, words) : undefined;
+        if (marked) hit.highlight = { message: marked };
+        return hit;
+      });
+      const last = rows[rows.length - 1];
+      const more = last !== undefined && (cursor ? rows.length === query.size : offset + rows.length < total);
+      return { total, hits, nextCursor: more && last ? encodeCursor({ v: last.sv, s: last.seq }) : null };
+    },
+    terms,
+    async cardinality(filter, field) {
+      const where = whereOf(filter);
+      const { column, join } = termsColumn(field);
+      return one<{ n: number }>(`SELECT COUNT(DISTINCT ${column}) AS n FROM facts f ${join} WHERE ${where.sql}`, where.params).n;
+    },
+    async histogram(filter, options) {
+      const where = whereOf(filter);
+      const interval = Math.max(1, Math.floor(options.intervalMs));
+      const errors = options.errors ? ", SUM(f.level IN ('error', 'fatal')) AS errors" : '';
+      const sum = options.sum ? `, SUM(f.${NUMERIC_COLUMNS[options.sum]}) AS sum` : '';
+      const rows = all<{ ts: number; count: number; errors?: number; sum?: number | null }>(
+        `SELECT CAST(f.ts / ? AS INTEGER) * ? AS ts, COUNT(*) AS count${errors}${sum} FROM facts f WHERE ${where.sql} GROUP BY 1 ORDER BY 1`,
+        [interval, interval, ...where.params],
+      );
+      return rows.map((row) => ({
+        ts: row.ts,
+        count: row.count,
+        ...(options.errors ? { errors: row.errors ?? 0 } : {}),
+        ...(options.sum ? { sum: row.sum ?? 0 } : {}),
+      }));
+    },
+    async stats(filter, field) {
+      const where = whereOf(filter);
+      const column = `f.${NUMERIC_COLUMNS[field]}`;
+      const row = one<{ count: number; sum: number | null; min: number | null; max: number | null; avg: number | null }>(
+        `SELECT COUNT(${column}) AS count, SUM(${column}) AS sum, MIN(${column}) AS min, MAX(${column}) AS max,
+         AVG(${column}) AS avg FROM facts f WHERE ${where.sql}`,
+        where.params,
+      );
+      return { count: row.count, sum: row.sum ?? 0, min: row.min, max: row.max, avg: row.avg };
+    },
+    async latency(filter, groupBy, options = {}) {
+      const interval = Math.max(1, Math.floor(options.intervalMs ?? 3_600_000));
+      const rows =
+        groupBy === 'route'
+          ? latencyRows(filter, 'f.route', 'http')
+          : groupBy === 'interval'
+            ? latencyRows(filter, `CAST((f.ts / ${interval}) * ${interval} AS TEXT)`, 'http')
+            : latencyRows(filter, 'f.db_operation', 'db');
+      const byKey = new Map<string, number[]>();
+      const overallValues: number[] = [];
+      for (const row of rows) {
+        overallValues.push(row.ms);
+        const key = row.key ?? '(none)';
+        let values = byKey.get(key);
+        if (!values) byKey.set(key, (values = []));
+        values.push(row.ms);
+      }
+      const overall: LatencySummary = exactSummary(overallValues);
+      const groups: LatencyGroup[] = [...byKey.entries()]
+        .map(([key, values]) => ({ key, ...exactSummary(values) }))
+        .sort(groupBy === 'interval' ? (a, b) => Number(a.key) - Number(b.key) : (a, b) => b.count - a.count || a.key.localeCompare(b.key))
+        .slice(0, groupBy === 'interval' ? undefined : (options.size ?? 20));
+      return { approximate: false, relativeError: 0, overall, groups };
+    },
+    async autocomplete(field, prefix, limit) {
+      const lower = prefix.toLowerCase();
+      if (field === 'message') {
+        const word = textTerms(lower)[0];
+        if (!word) return [];
+        const rows = all<{ term: string; doc: number }>(
+          'SELECT term, doc FROM fts_vocab WHERE term >= ? AND term < ? ORDER BY doc DESC LIMIT ?',
+          [word, `${word}\u{10ffff}`, limit],
+        );
+        return rows.map((row) => ({ text: row.term, field, count: row.doc }));
+      }
+      const column = field === 'route' ? 'route' : field === 'product' ? 'product' : 'user_id';
+      const rows = all<{ value: string; count: number }>(
+        `SELECT ${column} AS value, COUNT(*) AS count FROM facts WHERE ${column} >= ? AND ${column} < ?
+         GROUP BY ${column} ORDER BY count DESC, value LIMIT ?`,
+        [prefix, `${prefix}\u{10ffff}`, limit],
+      );
+      return rows.map((row) => ({ text: row.value, field, count: row.count }));
+    },
+    async fieldTops(filter, fields, size) {
+      const out: { field: TermsField; top: { value: string; count: number }[] }[] = [];
+      for (const field of fields) {
+        const buckets = await terms(filter, field, { size });
+        out.push({ field, top: buckets.map((bucket) => ({ value: bucket.value, count: bucket.count })) });
+      }
+      return out;
+    },
+  };
+}

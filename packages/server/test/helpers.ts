@@ -1,0 +1,107 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { uuidv7, type ShoplogEvent } from '@shoplog/core';
+import { bootstrap, createApiKey, createServer, type ServerOptions, type ShoplogServer } from '../src/index.js';
+
+export const ADMIN_KEY = `slk_${'a'.repeat(40)}`;
+export const ADMIN_PASSWORD = 'correct horse battery staple';
+
+export interface TestServer {
+  server: ShoplogServer;
+  url: string;
+  keys: { admin: string; read: string; ingest: string };
+  dir: string;
+  close(): Promise<void>;
+  /** fetch with the given key (or none) as Bearer. */
+  call(path: string, init?: RequestInit & { key?: string | null }): Promise<Response>;
+}
+
+/** A real server on 127.0.0.1 port 0 (HTTP, TCP, UDP) with a temp data dir, an admin user and keys of each scope. */
+export async function startTestServer(options: ServerOptions = {}): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'shoplog-test-'));
+  const server = createServer({
+    port: 0,
+    ingestPort: 0,
+    dataDir: dir,
+    logLevel: 'silent',
+    bootstrapKey: ADMIN_KEY,
+    bootstrapPassword: ADMIN_PASSWORD,
+    ...options,
+  });
+  await bootstrap(server);
+  const read = (await createApiKey(server.stores.meta, 'read', 'read')).key;
+  const ingest = (await createApiKey(server.stores.meta, 'ingest', 'ingest')).key;
+  const url = await server.start();
+  return {
+    server,
+    url,
+    dir,
+    keys: { admin: ADMIN_KEY, read, ingest },
+    async close() {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+    call(path, init = {}) {
+      const { key = ADMIN_KEY, headers, ...rest } = init;
+      const h = new Headers(headers);
+      if (key) h.set('authorization', `Bearer ${key}`);
+      return fetch(`${url}${path}`, { ...rest, headers: h });
+    },
+  };
+}
+
+/** A valid transaction envelope. */
+export function txEvent(overrides: { amount?: string; currency?: string; user?: string; status?: string; ts?: string; message?: string; method?: string } = {}): ShoplogEvent {
+  const ts = overrides.ts ?? new Date().toISOString();
+  return {
+    '@timestamp': ts,
+    event: { id: uuidv7(), dataset: 'shoplog.transaction' },
+    log: { level: 'info' },
+    message: overrides.message ?? 'payment accepted',
+    service: { name: 'payments' },
+    user: { id: overrides.user ?? 'user-1' },
+    shop: {
+      transaction: { id: `tx-${uuidv7()}`, type: 'purchase', status: (overrides.status ?? 'completed') as 'completed' },
+      amount: { currency: overrides.currency ?? 'EUR', value: overrides.amount ?? '10.00' },
+      payment: { method: overrides.method ?? 'credit_card' },
+    },
+  } as ShoplogEvent;
+}
+
+/** A valid HTTP performance envelope. */
+export function perfEvent(route: string, ms: number, ts = new Date().toISOString()): ShoplogEvent {
+  return {
+    '@timestamp': ts,
+    event: { id: uuidv7(), dataset: 'shoplog.performance', duration: Math.round(ms * 1e6) },
+    log: { level: 'info' },
+    service: { name: 'storefront' },
+    http: { route, response: { status_code: 200 } },
+    shop: { performance: { kind: 'http' } },
+  } as ShoplogEvent;
+}
+
+/** A valid error envelope. */
+export function errorEvent(code: string, type: string, message = 'boom', ts = new Date().toISOString()): ShoplogEvent {
+  return {
+    '@timestamp': ts,
+    event: { id: uuidv7(), dataset: 'shoplog.error' },
+    log: { level: 'error' },
+    message,
+    service: { name: 'checkout' },
+    error: { type, message, code },
+    http: { response: { status_code: Number(code) } },
+    shop: { error: { kind: 'exception' } },
+  } as ShoplogEvent;
+}
+
+/** Polls until `check` returns a value other than undefined (no timed assertion: it only bounds the wait). */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
