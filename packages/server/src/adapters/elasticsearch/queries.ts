@@ -89,6 +89,18 @@ export function filterQuery(filter: LogFilter | undefined): estypes.QueryDslQuer
   terms('shop.session.id', filter.sessionIds);
   terms('shop.action', filter.actions);
   terms('shop.fraud.decision', filter.fraudDecisions);
+  terms('shop.amount.currency', filter.currencies);
+  terms('shop.performance.kind', filter.performanceKinds);
+  if (filter.minFraudScore !== undefined || filter.maxFraudScore !== undefined) {
+    clauses.push({
+      range: {
+        'shop.fraud.score': {
+          ...(filter.minFraudScore === undefined ? {} : { gte: filter.minFraudScore }),
+          ...(filter.maxFraudScore === undefined ? {} : { lt: filter.maxFraudScore }),
+        },
+      },
+    });
+  }
   if (filter.minAmount !== undefined || filter.maxAmount !== undefined) {
     clauses.push({
       range: {

@@ -1,6 +1,6 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
 import type { ShoplogEvent } from '@shoplog/core';
-import type { LatencySummary, LogFilter, LogStore, SearchHit, TermsBucket, TermsField } from '../../ports.js';
+import type { LatencySummary, LogFilter, LogStore, SearchHit, Suggestion, TermsBucket, TermsField } from '../../ports.js';
 import { toStoreError } from './bulk.js';
 import { NUMERIC_FIELDS, TERMS_FIELDS, decodeCursor, encodeCursor, filterQuery, searchSort, textQuery, textWords } from './queries.js';
 
@@ -72,6 +72,36 @@ export function createEsReads(client: Client, index: string): ReadMethods {
       if (options.distinct) bucket.distinct = distinct ?? 0;
       return bucket;
     });
+  };
+
+  /**
+   * Words of messages that start with the prefix, with the number of events containing each. A text field has no
+   * term dictionary to list, so: read a sample of matching messages, take their words with that prefix, then count
+   * each candidate exactly with a `filters` aggregation.
+   */
+  const messageWords = async (prefix: string, limit: number): Promise<Suggestion[]> => {
+    const word = textWords(prefix)[0];
+    if (!word) return [];
+    const sample = await search<{ message?: string }>(
+      { size: 200, track_total_hits: false, _source: ['message'], query: { prefix: { message: { value: word } } } },
+      'autocomplete',
+    );
+    const candidates = new Set<string>();
+    for (const hit of sample.hits.hits) {
+      for (const candidate of textWords(hit._source?.message)) if (candidate.startsWith(word) && candidates.size < 50) candidates.add(candidate);
+    }
+    if (candidates.size === 0) return [];
+    const aggs = await aggregate(
+      undefined,
+      { w: { filters: { filters: Object.fromEntries([...candidates].map((c) => [c, { term: { message: c } }])) } } },
+      'autocomplete',
+    );
+    const counted = (aggs['w'] as estypes.AggregationsFiltersAggregate | undefined)?.buckets ?? {};
+    return Object.entries(counted as Record<string, { doc_count: number }>)
+      .map(([text, bucket]) => ({ text, field: 'message' as const, count: bucket.doc_count }))
+      .filter((s) => s.count > 0)
+      .sort((a, b) => b.count - a.count || a.text.localeCompare(b.text))
+      .slice(0, limit);
   };
 
   return {
@@ -166,7 +196,6 @@ export function createEsReads(client: Client, index: string): ReadMethods {
     },
     async latency(filter, groupBy, options = {}) {
       const perfKind = groupBy === 'db_operation' ? 'db' : 'http';
-      const groupField = groupBy === 'db_operation' ? 'shoplog.db_operation' : 'shoplog.route';
       const scoped: estypes.QueryDslQueryContainer = {
         bool: {
           filter: [
@@ -177,23 +206,22 @@ export function createEsReads(client: Client, index: string): ReadMethods {
         },
       };
       const field = 'shoplog.response_ms';
-      const page = await search(
-        {
-          size: 0,
-          track_total_hits: false,
-          query: scoped,
-          aggs: {
-            ...latencyAggs(field),
-            groups: {
-              terms: { field: groupField, size: options.size ?? 20, missing: '(none)', order: [{ _count: 'desc' }, { _key: 'asc' }] },
+      const interval = Math.max(1, Math.floor(options.intervalMs ?? 3_600_000));
+      const groups: estypes.AggregationsAggregationContainer =
+        groupBy === 'interval'
+          ? { date_histogram: { field: '@timestamp', fixed_interval: `${interval}ms`, min_doc_count: 1 }, aggs: latencyAggs(field) }
+          : {
+              terms: {
+                field: groupBy === 'db_operation' ? 'shoplog.db_operation' : 'shoplog.route',
+                size: options.size ?? 20,
+                missing: '(none)',
+                order: [{ _count: 'desc' }, { _key: 'asc' }],
+              },
               aggs: latencyAggs(field),
-            },
-          },
-        },
-        'latency',
-      );
+            };
+      const page = await search({ size: 0, track_total_hits: false, query: scoped, aggs: { ...latencyAggs(field), groups } }, 'latency');
       const aggs = page.aggregations ?? {};
-      const buckets = (aggs['groups'] as estypes.AggregationsStringTermsAggregate | undefined)?.buckets;
+      const buckets = (aggs['groups'] as estypes.AggregationsMultiBucketAggregateBase<{ key: estypes.FieldValue }> | undefined)?.buckets;
       return {
         approximate: true,
         relativeError: 10 ** -HDR_DIGITS,
@@ -202,12 +230,13 @@ export function createEsReads(client: Client, index: string): ReadMethods {
       };
     },
     async autocomplete(field, prefix, limit) {
-      const target = { message: 'message.keyword', route: 'http.route', product: 'shop.product.id', user: 'user.id' }[field];
-      const words = textWords(prefix);
-      const query: estypes.QueryDslQueryContainer =
-        field === 'message' ? (words.length === 0 ? { match_none: {} } : textQuery(words, 'message')) : { prefix: { [target]: { value: prefix } } };
+      if (field === 'message') return messageWords(prefix, limit);
+      const target = { route: 'http.route', product: 'shop.product.id', user: 'user.id' }[field];
       const aggs = (
-        await search({ size: 0, track_total_hits: false, query, aggs: { s: { terms: { field: target, size: limit } } } }, 'autocomplete')
+        await search(
+          { size: 0, track_total_hits: false, query: { prefix: { [target]: { value: prefix } } }, aggs: { s: { terms: { field: target, size: limit } } } },
+          'autocomplete',
+        )
       ).aggregations;
       const buckets = (aggs?.['s'] as estypes.AggregationsStringTermsAggregate | undefined)?.buckets;
       return (Array.isArray(buckets) ? buckets : []).map((b) => ({ text: String(b.key), field, count: b.doc_count }));

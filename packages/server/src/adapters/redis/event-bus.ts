@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { ShoplogEvent } from '@shoplog/core';
 import { z } from 'zod';
 import type { EventListener, LogStore } from '../../ports.js';
@@ -12,6 +13,8 @@ export interface EventBus {
   subscribe(listener: EventListener): () => void;
   /** Resolves once this instance receives what is published (its subscription is active). */
   ready(): Promise<void>;
+  /** Resolves once every event this instance published so far has reached its own listeners. */
+  flush(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -22,6 +25,8 @@ export interface RedisEventBusOptions extends RedisConnectionOptions {
 }
 
 const Schema = z.object({ ...connectionShape, onError: z.function().optional() });
+
+const FLUSH_TIMEOUT_MS = 2_000;
 
 /**
  * The live-tail fan-out on Redis pub/sub: one message per stored batch on `<prefix>tail`, one subscriber
@@ -34,6 +39,9 @@ export function createRedisEventBus(options: RedisEventBusOptions = {}): EventBu
   const onError = options.onError ?? (() => {});
   const channel = `${keyPrefix}tail`;
   const listeners = new Set<EventListener>();
+  // Markers published by flush(): Redis delivers one connection's messages in order, so when the marker comes
+  // back every earlier publish of this instance has been delivered.
+  const markers = new Map<string, () => void>();
   let subscriber: ReturnType<typeof redis.duplicate> | undefined;
   let subscribed: Promise<unknown> | undefined;
   let closed = false;
@@ -44,14 +52,19 @@ export function createRedisEventBus(options: RedisEventBusOptions = {}): EventBu
     subscriber.on('error', onError);
     subscriber.on('message', (from: string, message: string) => {
       if (from !== channel) return;
-      let events: ShoplogEvent[];
+      let parsed: { events?: ShoplogEvent[]; marker?: string };
       try {
-        events = JSON.parse(message) as ShoplogEvent[];
+        parsed = JSON.parse(message) as { events?: ShoplogEvent[]; marker?: string };
       } catch (error) {
         onError(error);
         return;
       }
-      for (const event of events) {
+      if (parsed.marker !== undefined) {
+        markers.get(parsed.marker)?.();
+        markers.delete(parsed.marker);
+        return;
+      }
+      for (const event of parsed.events ?? []) {
         for (const listener of listeners) {
           try {
             listener(event);
@@ -67,8 +80,10 @@ export function createRedisEventBus(options: RedisEventBusOptions = {}): EventBu
   return {
     async publish(events) {
       if (events.length === 0) return;
+      // A listener added just before must not miss this: wait until our own SUBSCRIBE is active.
+      if (subscribed) await subscribed;
       try {
-        await redis.publish(channel, JSON.stringify(events));
+        await redis.publish(channel, JSON.stringify({ events }));
       } catch (error) {
         onError(error);
       }
@@ -84,10 +99,33 @@ export function createRedisEventBus(options: RedisEventBusOptions = {}): EventBu
       ensureSubscriber();
       await subscribed;
     },
+    async flush() {
+      if (listeners.size === 0) return;
+      await subscribed;
+      const marker = randomUUID();
+      const delivered = new Promise<void>((resolve) => markers.set(marker, resolve));
+      try {
+        await redis.publish(channel, JSON.stringify({ marker }));
+      } catch (error) {
+        markers.delete(marker);
+        onError(error);
+        return;
+      }
+      // A subscriber that is reconnecting never sees the marker: give up after a bound rather than hang.
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, FLUSH_TIMEOUT_MS);
+      });
+      await Promise.race([delivered, timeout]);
+      clearTimeout(timer);
+      markers.delete(marker);
+    },
     async close() {
       if (closed) return;
       closed = true;
       listeners.clear();
+      for (const resolve of markers.values()) resolve();
+      markers.clear();
       if (subscriber) {
         await subscribed;
         await subscriber.quit().catch(() => subscriber?.disconnect());
@@ -99,7 +137,8 @@ export function createRedisEventBus(options: RedisEventBusOptions = {}): EventBu
 
 /**
  * Wraps a log store so that its live tail spans every instance: events the store reports as `created` are
- * published on the bus, and `subscribe` listens to the bus instead of the local store.
+ * published on the bus, and `subscribe` listens to the bus instead of the local store. `refresh` also waits
+ * until this instance's tails have received what it published.
  */
 export function withEventBus(store: LogStore, bus: EventBus): LogStore {
   return {
@@ -120,7 +159,9 @@ export function withEventBus(store: LogStore, bus: EventBus): LogStore {
     latency: (filter, groupBy, options) => store.latency(filter, groupBy, options),
     autocomplete: (field, prefix, limit) => store.autocomplete(field, prefix, limit),
     fieldTops: (filter, fields, size) => store.fieldTops(filter, fields, size),
-    refresh: () => store.refresh(),
+    async refresh() {
+      await Promise.all([store.refresh(), bus.flush()]);
+    },
     async close() {
       await bus.close();
       await store.close();
