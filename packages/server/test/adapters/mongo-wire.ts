@@ -108,7 +108,10 @@ export function createMongoWireServer() {
         (body['documents'] as Doc[]).forEach((doc, index) => {
           const clash = violates(db, target, doc);
           if (clash) writeErrors.push({ index, code: 11000, errmsg: `E11000 duplicate key error collection: ${db}.${target} index: ${clash}` });
-          else (coll(db, target).push(structuredClone(doc)), (n += 1));
+          else {
+            coll(db, target).push(structuredClone(doc));
+            n += 1;
+          }
         });
         return { n, ok: 1, ...(writeErrors.length ? { writeErrors } : {}) };
       }
