@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { createEvent, type EventInput, type ServiceInfo } from './builders.js';
 import { parseOptions } from './options.js';
-import { createPipeline, type Pipeline, type PipelineErrorHandler, type PipelineMetrics } from './pipeline/pipeline.js';
+import { createPipeline } from './pipeline/pipeline.js';
+import type { Pipeline, PipelineErrorHandler, PipelineMetrics } from './pipeline/types.js';
 import type { PluginErrorPolicy, ShoplogPlugin } from './plugin.js';
 import { createRedactor, type RedactorOptions } from './redact/redactor.js';
 import type { EventKind } from './schema/common.js';

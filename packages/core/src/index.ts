@@ -59,8 +59,9 @@ export type { JsonSchema } from './json-schema.js';
 export { createEvent, transaction, error, userBehavior, performance, fraud, msToNs } from './builders.js';
 export type { BuildOptions, EventInput, ServiceInfo } from './builders.js';
 export type { PluginContext, PluginErrorPolicy, ShoplogPlugin } from './plugin.js';
-export { createPipeline, createThrottledWarning } from './pipeline/pipeline.js';
-export type { Pipeline, PipelineOptions, PipelineInput, PipelineMetrics, PipelineErrorHandler, PipelineErrorInfo } from './pipeline/pipeline.js';
+export { createPipeline } from './pipeline/pipeline.js';
+export { createThrottledWarning } from './pipeline/throttled-warning.js';
+export type { Pipeline, PipelineOptions, PipelineInput, PipelineMetrics, PipelineErrorHandler, PipelineErrorInfo } from './pipeline/types.js';
 export { ShoplogValidationError, PluginContractError } from './pipeline/errors.js';
 export { createMemoryExporter } from './pipeline/memory-exporter.js';
 export type { MemoryExporter, MemoryExporterOptions } from './pipeline/memory-exporter.js';
@@ -68,6 +69,7 @@ export { createRedactor } from './redact/redactor.js';
 export type { Redactor, RedactorOptions } from './redact/redactor.js';
 export { maskCardNumbers, luhnValid, isCardNumber } from './redact/card-numbers.js';
 export { SENSITIVE_KEY_PATTERN, isSensitiveKey } from './redact/sensitive-keys.js';
+export { redactUrl } from './redact/url.js';
 export { normalize, createNormalizer } from './normalize/normalize.js';
 export type { NormalizeOptions, Normalizer } from './normalize/normalize.js';
 export { parseTimestamp } from './normalize/timestamp.js';
@@ -77,3 +79,41 @@ export type { ParsedUserAgent, UserAgentEnricherOptions } from './enrich/user-ag
 export { createIpAnonymizer, anonymizeIp } from './enrich/ip-anonymizer.js';
 export type { IpAnonymizerOptions } from './enrich/ip-anonymizer.js';
 export type { ShoplogClient, ShoplogOptions } from './client.js';
+
+// --- analytics: percentile sketches, latency stats, fraud scoring (branch core-analytics) ---
+export { createSketch, sketchFromJson, SketchJsonSchema } from './sketch/dd-sketch.js';
+export type { PercentileSketch, SketchJson, SketchOptions } from './sketch/dd-sketch.js';
+export { encodeSketch, decodeSketch, encodeSketchBytes, decodeSketchBytes } from './sketch/codec.js';
+export { createRandom } from './fraud/random.js';
+export type { Random } from './fraud/random.js';
+export {
+  createLatencyStats,
+  mergeLatencySnapshots,
+  latencyKeyOf,
+  recordPerformanceEvent,
+  createLatencyPlugin,
+  OTHER_LATENCY_KEY,
+} from './stats/latency.js';
+export type {
+  LatencyKind,
+  LatencyStats,
+  LatencyStatsOptions,
+  LatencySnapshot,
+  LatencyQuery,
+  LatencyPluginOptions,
+} from './stats/latency.js';
+export { FraudInputSchema, fraudInputFromEvent } from './fraud/input.js';
+export type { FraudInput } from './fraud/input.js';
+export { createMemoryVelocityStore } from './fraud/velocity-store.js';
+export type { VelocityStore, VelocityHit, SeriesStats, MemoryVelocityStoreOptions, MaybePromise } from './fraud/velocity-store.js';
+export type { FraudRule, FraudRuleHit, FraudSignals, FraudCounter, FraudDimension } from './fraud/rule.js';
+export { BUILTIN_FRAUD_RULES, seedFraudRules } from './fraud/builtin.js';
+export type { FraudRuleConfig, FraudRulesConfig } from './fraud/builtin.js';
+export type { BuiltinFraudRule } from './fraud/rules/define.js';
+export { isDisposableEmail } from './fraud/rules/identity.js';
+export { createFraudScorer } from './fraud/scorer.js';
+export type { FraudScorer, FraudScorerOptions, FraudResult, RiskLevel, FraudDecision } from './fraud/scorer.js';
+export { createFraudPlugin, fraudEventFromResult } from './fraud/plugin.js';
+export type { FraudPluginOptions } from './fraud/plugin.js';
+export { createTrafficGenerator, transactionEventFromInput, detectionReport, FRAUD_PATTERNS } from './fraud/traffic.js';
+export type { TrafficGenerator, TrafficGeneratorOptions, TrafficPattern, LabelledTransaction, DetectionReport } from './fraud/traffic.js';

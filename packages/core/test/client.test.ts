@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryExporter, createShoplog, msToNs, validate, type PipelineErrorInfo, type ShoplogPlugin } from '@shoplog/core';
+import {
+  createFraudPlugin,
+  createFraudScorer,
+  createMemoryExporter,
+  createShoplog,
+  msToNs,
+  validate,
+  type PipelineErrorInfo,
+  type ShoplogPlugin,
+} from '@shoplog/core';
 
 const clock = () => Date.parse('2026-11-26T10:00:00.000Z');
 
@@ -70,6 +79,33 @@ describe('createShoplog', () => {
     createShoplog({ service: 'a', exporter: createMemoryExporter(), plugins: [spy], redact: false }).userBehavior(base);
     createShoplog({ service: 'a', exporter: createMemoryExporter(), plugins: [spy], redact: { replacement: '<hidden>' } }).userBehavior(base);
     expect(seen).toEqual(['[REDACTED]', 'sid=1', '<hidden>']);
+  });
+
+  it('runs the fraud plugin of core: the fraud event it emits follows its transaction to the exporter', async () => {
+    const exporter = createMemoryExporter();
+    const errors: unknown[] = [];
+    const log = createShoplog({ service: 'shop', exporter, plugins: [createFraudPlugin({ scorer: createFraudScorer() })], onError: (e) => errors.push(e) });
+    const id = log.transaction({
+      user: { id: 'u-1', email: 'x@mailinator.com' },
+      client: { ip: '203.0.113.9', geo: { country_iso_code: 'NG' } },
+      user_agent: { original: 'curl/8.5.0' },
+      shop: {
+        transaction: { id: 'tx-9', type: 'purchase', status: 'completed' },
+        amount: { value: '25000.00', currency: 'EUR' },
+        billing: { country: 'FR' },
+        payment: { method: 'credit_card', card: { last4: '4242', issuer_country: 'US' } },
+      },
+    });
+    log.userBehavior({ shop: { action: 'page_view', session: { id: 's' } } });
+    await log.flush();
+    expect(errors).toEqual([]);
+    // The fraud plugin is async, so the page view (not scored) may overtake the transaction; the fraud event
+    // always follows the transaction that caused it.
+    const order = exporter.events.map((e) => e.event.dataset);
+    expect([...order].sort()).toEqual(['shoplog.fraud', 'shoplog.transaction', 'shoplog.user_behavior']);
+    expect(order.indexOf('shoplog.fraud')).toBeGreaterThan(order.indexOf('shoplog.transaction'));
+    expect(exporter.ofKind('transaction')[0]?.event.id).toBe(id);
+    expect(exporter.ofKind('fraud')[0]?.shop.transaction.id).toBe('tx-9');
   });
 
   it('rejects bad options with one clear error', () => {

@@ -210,6 +210,11 @@ const TABLE: [field: string, base: keyof typeof SEED, value: unknown, path: stri
     { code: 'NEW_DEVICE', contribution: 0, detail: 'new device' },
   ]],
   ['location', 'fraud', { city: 'Lagos', country: 'ng', lat: 6.5, lon: 3.4 }, 'client.geo', { city_name: 'Lagos', country_iso_code: 'NG', location: { lat: 6.5, lon: 3.4 } }],
+  ['event_id', 'transaction', '0192f0c1-8d5a-7b3c-9e21-4f5a6b7c8d9e', 'event.id', '0192f0c1-8d5a-7b3c-9e21-4f5a6b7c8d9e'],
+  ['email', 'transaction', 'ana@example.com', 'user.email', 'ana@example.com'],
+  ['product_id', 'user_behavior', 'sku-1', 'shop.product.id', 'sku-1'],
+  ['query', 'user_behavior', 'red mug', 'shop.search.query', 'red mug'],
+  ['operation', 'performance', 'SELECT orders', 'shop.performance.operation', 'SELECT orders'],
   ['(any other field)', 'transaction', 'x', 'labels.(any other field)', 'x'],
 ];
 

@@ -257,3 +257,30 @@ describe('createMemoryExporter', () => {
     await expect(exporter.waitFor(1, 10)).rejects.toThrow(/0 of 1 events/);
   });
 });
+
+describe('default error handler', () => {
+  it('prints one warning per plugin per minute and counts the rest', () => {
+    const lines: string[] = [];
+    const original = console.warn;
+    console.warn = (...args: unknown[]) => void lines.push(args.join(' '));
+    try {
+      let t = 0;
+      const pipeline = createPipeline({
+        now: () => t,
+        plugins: [
+          { name: 'flaky', process: () => { throw new Error('down'); } },
+          { name: 'other', process: () => { throw new Error('also down'); } },
+          createMemoryExporter(),
+        ],
+      });
+      for (let i = 0; i < 5; i++) void pipeline.process(tx(`tx-${i}`));
+      t = 61_000;
+      void pipeline.process(tx('tx-late'));
+      expect(lines).toHaveLength(4);
+      expect(lines[0]).toMatch(/\[shoplog\] flaky: Error: down/);
+      expect(pipeline.metrics().errors).toEqual({ flaky: 6, other: 6 });
+    } finally {
+      console.warn = original;
+    }
+  });
+});

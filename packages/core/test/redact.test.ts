@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRedactor, isSensitiveKey, luhnValid, maskCardNumbers, transaction, validate } from '@shoplog/core';
+import { createRedactor, isSensitiveKey, luhnValid, maskCardNumbers, redactUrl, transaction, validate } from '@shoplog/core';
 
 const R = '[REDACTED]';
 
@@ -149,5 +149,25 @@ describe('createRedactor', () => {
     for (const k of ['content-type', 'user-agent', 'author', 'order_id', 'amount', 'cart', 'id']) {
       expect(isSensitiveKey(k), k).toBe(false);
     }
+  });
+});
+
+describe('URLs and query strings', () => {
+  it('masks passwords in URLs and the values of sensitive query parameters', () => {
+    expect(redactUrl('https://shop:s3cr3t@db.example.com:5432/orders?id=7', isSensitiveKey)).toBe('https://shop:[REDACTED]@db.example.com:5432/orders?id=7');
+    expect(redactUrl('/api/checkout?access_token=abc&q=red+shoes&api_key=k#top', isSensitiveKey)).toBe('/api/checkout?access_token=[REDACTED]&q=red+shoes&api_key=[REDACTED]#top');
+    expect(redactUrl('session_id=abc&page=2', isSensitiveKey)).toBe('session_id=[REDACTED]&page=2');
+    const clean = '/products?page=2&sort=price';
+    expect(redactUrl(clean, isSensitiveKey)).toBe(clean);
+  });
+
+  it('applies to the URL fields of an event, card numbers included', () => {
+    const out = createRedactor().redact({
+      url: { path: '/pay', query: 'token=abc&order=42', full: 'https://a:b@shop.example/pay?password=x&pan=4242424242424242&ok=1' },
+      http: { request: { referrer: 'https://shop.example/cart?sid=1&coupon=BF' } },
+    });
+    expect(out.url).toEqual({ path: '/pay', query: 'token=[REDACTED]&order=42', full: 'https://a:[REDACTED]@shop.example/pay?password=[REDACTED]&pan=[REDACTED]&ok=1' });
+    expect(out.http.request.referrer).toBe('https://shop.example/cart?sid=1&coupon=BF');
+    expect(createRedactor().redactUrl('/x?note=4242424242424242')).toBe('/x?note=************4242');
   });
 });

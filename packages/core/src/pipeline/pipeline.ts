@@ -1,67 +1,12 @@
 import { z } from 'zod';
 import { parseOptions } from '../options.js';
-import type { PluginContext, PluginErrorPolicy, ShoplogPlugin } from '../plugin.js';
-import { warn } from '../runtime.js';
+import type { PluginContext, ShoplogPlugin } from '../plugin.js';
 import type { ShoplogEvent } from '../schema/kinds.js';
 import { validate, type ValidationResult } from '../validate.js';
 import { PluginContractError, ShoplogValidationError } from './errors.js';
+import { createThrottledWarning } from './throttled-warning.js';
+import type { Pipeline, PipelineErrorHandler, PipelineMetrics, PipelineOptions } from './types.js';
 import { createNormalizer } from '../normalize/normalize.js';
-
-/** How `process()` treats its input: validate it as an envelope, normalise seed shapes first, or trust it. */
-export type PipelineInput = 'validate' | 'normalize' | 'trusted';
-
-/** Where an error happened: the plugin's name (`validate` for invalid input) and the event, when there is one. */
-export interface PipelineErrorInfo {
-  plugin: string;
-  event?: unknown;
-}
-
-/** Receives every error of the pipeline and its plugins. Must not throw (if it does, the error is swallowed). */
-export type PipelineErrorHandler = (error: unknown, info: PipelineErrorInfo) => void;
-
-/** Options of `createPipeline()`. */
-export interface PipelineOptions {
-  /** The stages after validation, in order; the exporter is the last. Names must be unique. @default [] */
-  plugins?: ShoplogPlugin[];
-  /** `validate`: drop invalid envelopes; `normalize`: also accept the seed platform's flat shapes; `trusted`: the caller already validated. @default 'validate' */
-  input?: PipelineInput;
-  /** Error handler. @default a console warning, at most one per plugin per minute */
-  onError?: PipelineErrorHandler;
-  /** What happens to an event when a plugin throws on it, unless the plugin or `pluginErrorPolicy` says otherwise. @default 'continue' */
-  onPluginError?: PluginErrorPolicy;
-  /** Per-plugin error policy by plugin name; wins over the plugin's own `errorPolicy`. @default {} */
-  pluginErrorPolicy?: Record<string, PluginErrorPolicy>;
-  /** Clock in Unix milliseconds, given to plugins and to `normalize`. @default Date.now */
-  now?: () => number;
-}
-
-/** Counters of a pipeline. */
-export interface PipelineMetrics {
-  /** Inputs given to `process()`. */
-  received: number;
-  /** Events emitted by plugins. */
-  emitted: number;
-  /** Events (received or emitted) that went through every stage. */
-  processed: number;
-  /** Events dropped, by reason: invalid input, a throwing plugin with the `drop` policy, a plugin returning `null`, or after `close()`. */
-  dropped: { invalid: number; plugin: number; filtered: number; closed: number };
-  /** Errors per plugin name (`validate` for invalid input). */
-  errors: Record<string, number>;
-}
-
-/** A running pipeline: validate (or normalise) → plugins in order. */
-export interface Pipeline {
-  /** Runs one input through the pipeline; the final event, or `null` when dropped. A promise only when a plugin is async. Never throws. */
-  process(input: unknown): ShoplogEvent | null | Promise<ShoplogEvent | null>;
-  /** Resolves when every event in flight has been processed and every plugin has flushed, in stage order. */
-  flush(): Promise<void>;
-  /** Flushes, then closes every plugin once, in stage order. Idempotent; later inputs are dropped. */
-  close(): Promise<void>;
-  /** A snapshot of the counters. */
-  metrics(): PipelineMetrics;
-  /** Resolves when every plugin's `setup` has settled. */
-  readonly ready: Promise<void>;
-}
 
 const PolicySchema = z.enum(['continue', 'drop']);
 const PluginSchema = z.custom<ShoplogPlugin>(
@@ -81,21 +26,6 @@ const OptionsSchema = z.strictObject({
   pluginErrorPolicy: z.record(z.string(), PolicySchema).optional(),
   now: z.custom<() => number>((f) => typeof f === 'function', 'must be a function').optional(),
 });
-
-const WARN_INTERVAL_MS = 60_000;
-
-/** A default error handler: one console warning per plugin per minute, the rest only counted. */
-export function createThrottledWarning(now: () => number = Date.now): PipelineErrorHandler {
-  const last = new Map<string, number>();
-  return (error, { plugin }) => {
-    const t = now();
-    const prev = last.get(plugin);
-    if (prev !== undefined && t - prev < WARN_INTERVAL_MS) return;
-    last.set(plugin, t);
-    const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    warn(`[shoplog] ${plugin}: ${text} (further errors of "${plugin}" are counted in metrics, not printed, for 60 s)`);
-  };
-}
 
 interface Queued {
   event: ShoplogEvent;
@@ -131,6 +61,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
   const inFlight = new Set<Promise<unknown>>();
   const queue: Queued[] = [];
   let depth = 0;
+  let asyncActive = 0;
   let accepting = true;
   let closed = false;
   let closing: Promise<void> | undefined;
@@ -191,27 +122,32 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
   }
 
   async function continueAsync(pending: PromiseLike<ShoplogEvent | null>, i: number, event: ShoplogEvent): Promise<ShoplogEvent | null> {
+    // While this event finishes its run, what plugins emit waits, so it follows the event that caused it.
+    asyncActive++;
+    try {
+      return await resume(pending, i, event);
+    } finally {
+      asyncActive--;
+      drain();
+    }
+  }
+
+  async function resume(pending: PromiseLike<ShoplogEvent | null>, i: number, event: ShoplogEvent): Promise<ShoplogEvent | null> {
     let out: ShoplogEvent | null;
     try {
       out = await pending;
     } catch (error) {
-      if (failed(i, error, event)) return null;
-      return settle(runFrom(event, i + 1));
+      return failed(i, error, event) ? null : runFrom(event, i + 1);
     }
     if (out === null) {
       m.dropped.filtered++;
       return null;
     }
     if (out === undefined) {
-      if (failed(i, new PluginContractError(`plugin "${(plugins[i] as ShoplogPlugin).name}" resolved undefined from process(); return the event or null`), event)) return null;
-      return settle(runFrom(event, i + 1));
+      const contract = new PluginContractError(`plugin "${(plugins[i] as ShoplogPlugin).name}" resolved undefined from process(); return the event or null`);
+      return failed(i, contract, event) ? null : runFrom(event, i + 1);
     }
-    return settle(runFrom(out, i + 1));
-  }
-
-  function settle<T>(result: T | Promise<T>): T | Promise<T> {
-    drain();
-    return result;
+    return runFrom(out, i + 1);
   }
 
   /** Runs the events plugins emitted, each from the stage after its emitter, once no plugin is running. */
@@ -262,7 +198,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
           return;
         }
         queue.push({ event, from: i + 1 });
-        drain();
+        if (asyncActive === 0) drain();
       },
       report: (error) => report(error, plugin.name),
       now,
@@ -281,6 +217,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
 
   async function flushAll(): Promise<void> {
     await ready;
+    if (asyncActive === 0) drain();
     // Events in flight may emit more; wait until nothing is left, then flush plugins in stage order.
     while (inFlight.size > 0) await Promise.all([...inFlight]);
     for (const plugin of plugins) {

@@ -28,12 +28,21 @@ export function isCardNumber(digits: string): boolean {
   return digits.length >= MIN_DIGITS && digits.length <= 19 && first > 49 && first <= 57 && luhnValid(digits);
 }
 
-function hasEnoughDigits(text: string): boolean {
-  // Cheap pre-check so the regex only runs on strings that could hold a card number.
-  let count = 0;
+function mayHoldCardNumber(text: string): boolean {
+  // Cheap pre-check so the regex only runs on strings with a run of 13 digits, single spaces or dashes allowed
+  // between them (as the regex requires): UUIDs, dates and most ids never get that far.
+  let run = 0;
+  let sep = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c >= 48 && c <= 57 && ++count >= MIN_DIGITS) return true;
+    if (c >= 48 && c <= 57) {
+      if (++run >= MIN_DIGITS) return true;
+      sep = false;
+    } else if ((c === 32 || c === 45) && run > 0 && !sep) sep = true;
+    else {
+      run = 0;
+      sep = false;
+    }
   }
   return false;
 }
@@ -88,6 +97,6 @@ function maskMatch(match: string): string {
  * Returns the same string when nothing was masked.
  */
 export function maskCardNumbers(text: string): string {
-  if (text.length < MIN_DIGITS || !hasEnoughDigits(text)) return text;
+  if (text.length < MIN_DIGITS || !mayHoldCardNumber(text)) return text;
   return text.replace(CANDIDATE, maskMatch);
 }

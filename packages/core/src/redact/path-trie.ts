@@ -1,5 +1,5 @@
 /** What a compiled path asks for at the node it ends on. */
-export type PathAction = 'redact' | 'allow' | 'exempt';
+export type PathAction = 'redact' | 'allow' | 'exempt' | 'url';
 
 /** A node of the compiled path matcher: one per path segment, `*` matching any one key. */
 export interface PathNode {
@@ -8,7 +8,7 @@ export interface PathNode {
   action: PathAction | undefined;
 }
 
-const STRENGTH: Record<PathAction, number> = { exempt: 0, redact: 1, allow: 2 };
+const STRENGTH: Record<PathAction, number> = { url: 0, exempt: 0, redact: 1, allow: 2 };
 
 function node(): PathNode {
   return { children: new Map(), star: undefined, action: undefined };

@@ -5,6 +5,7 @@ import { parseOptions } from '../options.js';
 import { maskCardNumbers, isCardNumber } from './card-numbers.js';
 import { actionOf, compilePaths, step, type PathNode } from './path-trie.js';
 import { SENSITIVE_KEY_PATTERN } from './sensitive-keys.js';
+import { redactUrl } from './url.js';
 
 /** Options of `createRedactor()`. */
 export interface RedactorOptions {
@@ -32,6 +33,8 @@ export interface Redactor extends ShoplogPlugin {
   redact<T>(value: T): T;
   /** Whether a key name is sensitive for this redactor. */
   isSensitiveKey(key: string): boolean;
+  /** Masks a URL's password and the values of its sensitive query parameters (also card numbers, if on). */
+  redactUrl(url: string): string;
 }
 
 const OptionsSchema = z.strictObject({
@@ -48,6 +51,8 @@ const OptionsSchema = z.strictObject({
 // Fields of the schemas whose names look sensitive but hold safe data by construction (a card's last4/brand,
 // the shop's own session id): the key rule does not apply to them, card masking and explicit paths still do.
 const SCHEMA_EXEMPT = ['shop.session', 'shop.payment.card'];
+// ECS fields that hold URLs or query strings: their sensitive query parameters and passwords are masked.
+const URL_FIELDS = ['url.full', 'url.original', 'url.query', 'http.request.referrer', 'shop.page.referrer'];
 const MAX_DEPTH = 64;
 const KEY_CACHE_LIMIT = 4096;
 
@@ -70,6 +75,7 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
   }
   const root = compilePaths([
     ...SCHEMA_EXEMPT.map((path) => ({ path, action: 'exempt' as const })),
+    ...URL_FIELDS.map((path) => ({ path, action: 'url' as const })),
     ...(opts.paths ?? []).map((path) => ({ path, action: 'redact' as const })),
     ...(opts.allow ?? []).map((path) => ({ path, action: 'allow' as const })),
   ]);
@@ -86,6 +92,12 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
     }
     return hit;
   }
+
+  const urlValue = (url: string) => {
+    const masked = redactUrl(url, isSensitiveKey, replacement);
+    return cards ? maskCardNumbers(masked) : masked;
+  };
+  const hide = (item: unknown) => (item === undefined || item === null || item === '' ? item : replacement);
 
   function visit(value: unknown, nodes: readonly PathNode[] | undefined, depth: number): unknown {
     if (typeof value === 'string') return cards ? maskCardNumbers(value) : value;
@@ -107,15 +119,20 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
     if (proto !== Object.prototype && proto !== null) return value; // Dates, Maps, class instances: left as they are
     const obj = value as Record<string, unknown>;
     let out: Record<string, unknown> | undefined;
-    for (const key of Object.keys(obj)) {
+    // for…in over plain objects (checked above) avoids the Object.keys array on every object of every event.
+    for (const key in obj) {
       const item = obj[key];
-      const childNodes = nodes && step(nodes, key);
-      const action = childNodes && actionOf(childNodes);
       let next: unknown;
-      if (action === 'allow') continue;
-      if (action === 'redact' || (action !== 'exempt' && isSensitiveKey(key))) {
-        next = item === undefined || item === null || item === '' ? item : replacement;
-      } else next = visit(item, childNodes, depth + 1);
+      if (nodes === undefined) {
+        next = isSensitiveKey(key) ? hide(item) : typeof item === 'object' || typeof item === 'string' || typeof item === 'number' ? visit(item, undefined, depth + 1) : item;
+      } else {
+        const childNodes = step(nodes, key);
+        const action = childNodes && actionOf(childNodes);
+        if (action === 'allow') continue;
+        if (action === 'redact' || (action !== 'exempt' && isSensitiveKey(key))) next = hide(item);
+        else if (action === 'url' && typeof item === 'string') next = urlValue(item);
+        else next = visit(item, childNodes, depth + 1);
+      }
       if (next !== item) (out ??= mutate ? obj : { ...obj })[key] = next;
     }
     return out ?? obj;
@@ -127,6 +144,7 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
     errorPolicy: 'drop',
     redact,
     isSensitiveKey,
+    redactUrl: urlValue,
     process: (event: ShoplogEvent) => redact(event),
   };
 }

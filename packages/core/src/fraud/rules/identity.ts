@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { isbot } from 'isbot';
+import domains from 'disposable-email-domains/index.json' with { type: 'json' };
+import wildcards from 'disposable-email-domains/wildcard.json' with { type: 'json' };
+import { defineRule } from './define.js';
+
+// Built on first use: 120k domains cost a few ms and some MB, paid only by scorers that check e-mails.
+let disposable: Set<string> | undefined;
+let disposableParents: Set<string> | undefined;
+
+/** True when the e-mail's domain (or, for wildcard entries, a parent domain) is a known disposable provider. */
+export function isDisposableEmail(email: string): boolean {
+  const at = email.lastIndexOf('@');
+  if (at < 0) return false;
+  const domain = email.slice(at + 1).trim().toLowerCase();
+  disposable ??= new Set(domains);
+  disposableParents ??= new Set(wildcards);
+  if (disposable.has(domain)) return true;
+  for (let dot = domain.indexOf('.'); dot >= 0; dot = domain.indexOf('.', dot + 1)) {
+    if (disposableParents.has(domain.slice(dot + 1))) return true;
+  }
+  return disposableParents.has(domain);
+}
+
+/** Disposable e-mail domain, from the maintained `disposable-email-domains` list. */
+export const DISPOSABLE_EMAIL = defineRule({
+  code: 'DISPOSABLE_EMAIL',
+  description: 'E-mail domain in the `disposable-email-domains` list or in `extraDomains`, and not in `allowDomains`.',
+  params: z.strictObject({
+    extraDomains: z.array(z.string().min(1)).default([]),
+    allowDomains: z.array(z.string().min(1)).default([]),
+    contribution: z.number().min(0).max(100).default(35),
+  }),
+  create: (p) => {
+    const extra = new Set(p.extraDomains.map((d) => d.toLowerCase()));
+    const allow = new Set(p.allowDomains.map((d) => d.toLowerCase()));
+    return {
+      evaluate(input) {
+        if (input.email === undefined) return null;
+        const domain = input.email.slice(input.email.lastIndexOf('@') + 1).trim().toLowerCase();
+        if (allow.has(domain)) return null;
+        if (!extra.has(domain) && !isDisposableEmail(input.email)) return null;
+        return { contribution: p.contribution, detail: `disposable e-mail domain ${domain}` };
+      },
+    };
+  },
+});
+
+/** Bot or automation user agent (the `isbot` pattern list: crawlers, headless browsers, HTTP libraries). */
+export const BOT_USER_AGENT = defineRule({
+  code: 'BOT_USER_AGENT',
+  description: 'User agent matches the `isbot` list; with `flagMissing`, an absent user agent counts too.',
+  params: z.strictObject({
+    flagMissing: z.boolean().default(false),
+    contribution: z.number().min(0).max(100).default(50),
+  }),
+  create: (p) => {
+    // Checkout traffic repeats a handful of user agents: remember the last verdicts (bounded) to skip the big regex.
+    const cache = new Map<string, boolean>();
+    return {
+      evaluate(input) {
+        const ua = input.userAgent;
+        if (ua === undefined || ua === '') {
+          return p.flagMissing ? { contribution: p.contribution, detail: 'no user agent' } : null;
+        }
+        let bot = cache.get(ua);
+        if (bot === undefined) {
+          bot = isbot(ua);
+          if (cache.size >= 1024) cache.clear();
+          cache.set(ua, bot);
+        }
+        return bot ? { contribution: p.contribution, detail: `automation user agent "${ua.slice(0, 80)}"` } : null;
+      },
+    };
+  },
+});

@@ -1,0 +1,58 @@
+import type { PluginErrorPolicy, ShoplogPlugin } from '../plugin.js';
+import type { ShoplogEvent } from '../schema/kinds.js';
+
+/** How `process()` treats its input: validate it as an envelope, normalise seed shapes first, or trust it. */
+export type PipelineInput = 'validate' | 'normalize' | 'trusted';
+
+/** Where an error happened: the plugin's name (`validate` for invalid input) and the event, when there is one. */
+export interface PipelineErrorInfo {
+  plugin: string;
+  event?: unknown;
+}
+
+/** Receives every error of the pipeline and its plugins. Must not throw (if it does, the error is swallowed). */
+export type PipelineErrorHandler = (error: unknown, info: PipelineErrorInfo) => void;
+
+/** Options of `createPipeline()`. */
+export interface PipelineOptions {
+  /** The stages after validation, in order; the exporter is the last. Names must be unique. @default [] */
+  plugins?: ShoplogPlugin[];
+  /** `validate`: drop invalid envelopes; `normalize`: also accept the seed platform's flat shapes; `trusted`: the caller already validated. @default 'validate' */
+  input?: PipelineInput;
+  /** Error handler. @default a console warning, at most one per plugin per minute */
+  onError?: PipelineErrorHandler;
+  /** What happens to an event when a plugin throws on it, unless the plugin or `pluginErrorPolicy` says otherwise. @default 'continue' */
+  onPluginError?: PluginErrorPolicy;
+  /** Per-plugin error policy by plugin name; wins over the plugin's own `errorPolicy`. @default {} */
+  pluginErrorPolicy?: Record<string, PluginErrorPolicy>;
+  /** Clock in Unix milliseconds, given to plugins and to `normalize`. @default Date.now */
+  now?: () => number;
+}
+
+/** Counters of a pipeline. */
+export interface PipelineMetrics {
+  /** Inputs given to `process()`. */
+  received: number;
+  /** Events emitted by plugins. */
+  emitted: number;
+  /** Events (received or emitted) that went through every stage. */
+  processed: number;
+  /** Events dropped, by reason: invalid input, a throwing plugin with the `drop` policy, a plugin returning `null`, or after `close()`. */
+  dropped: { invalid: number; plugin: number; filtered: number; closed: number };
+  /** Errors per plugin name (`validate` for invalid input). */
+  errors: Record<string, number>;
+}
+
+/** A running pipeline: validate (or normalise) → plugins in order. */
+export interface Pipeline {
+  /** Runs one input through the pipeline; the final event, or `null` when dropped. A promise only when a plugin is async. Never throws. */
+  process(input: unknown): ShoplogEvent | null | Promise<ShoplogEvent | null>;
+  /** Resolves when every event in flight has been processed and every plugin has flushed, in stage order. */
+  flush(): Promise<void>;
+  /** Flushes, then closes every plugin once, in stage order. Idempotent; later inputs are dropped. */
+  close(): Promise<void>;
+  /** A snapshot of the counters. */
+  metrics(): PipelineMetrics;
+  /** Resolves when every plugin's `setup` has settled. */
+  readonly ready: Promise<void>;
+}

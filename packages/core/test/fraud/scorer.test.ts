@@ -1,0 +1,188 @@
+import { describe, expect, it } from 'vitest';
+import {
+  createFraudScorer,
+  createMemoryVelocityStore,
+  fraudInputFromEvent,
+  seedFraudRules,
+  transaction,
+  validate,
+  type FraudInput,
+  type FraudRule,
+  type VelocityStore,
+} from '@shoplog/core';
+
+const T0 = Date.UTC(2026, 10, 26, 9, 0, 0);
+const base: FraudInput = { userId: 'u1', amount: 2000, currency: 'EUR', timestamp: T0 };
+
+describe('combination, thresholds and configuration', () => {
+  const fixed = (code: string, contribution: number): FraudRule => ({ code, evaluate: () => ({ contribution }) });
+
+  it('combines contributions by noisy-OR (in 0–100, monotone) or by capped sum, and ranks reasons', () => {
+    const rules = [fixed('A_RULE', 40), fixed('B_RULE', 60), fixed('C_RULE', 90)];
+    const noisy = createFraudScorer({ rules }).scoreSync(base);
+    expect(noisy.score).toBeCloseTo(100 * (1 - 0.6 * 0.4 * 0.1), 2);
+    expect(noisy.reasons.map((r) => r.code)).toEqual(['C_RULE', 'B_RULE', 'A_RULE']);
+    const sum = createFraudScorer({ rules, combine: 'sum' }).scoreSync(base);
+    expect(sum.score).toBe(100);
+    expect(createFraudScorer({ rules: [fixed('ALL_IN', 100), fixed('MORE', 100)] }).scoreSync(base).score).toBe(100);
+  });
+
+  it('maps scores to decisions and risk levels at the seed thresholds, and at custom ones', () => {
+    const at = (c: number, opts = {}) => createFraudScorer({ rules: [fixed('X', c)], ...opts }).scoreSync(base);
+    expect([at(0), at(24.99), at(25), at(49.99), at(50), at(74.99), at(75)].map((r) => [r.decision, r.riskLevel])).toEqual([
+      ['allow', 'minimal'],
+      ['allow', 'minimal'],
+      ['allow', 'low'],
+      ['allow', 'low'],
+      ['review', 'medium'],
+      ['review', 'medium'],
+      ['block', 'high'],
+    ]);
+    expect(at(40, { thresholds: { review: 30, block: 90 } }).decision).toBe('review');
+  });
+
+  it('disables and re-weights built-in rules by configuration, and the ruleset version follows', () => {
+    const tx: FraudInput = { ...base, email: 'x@yopmail.com' };
+    const byDefault = createFraudScorer();
+    expect(byDefault.scoreSync(tx).reasons).toMatchObject([{ code: 'DISPOSABLE_EMAIL', contribution: 35 }]);
+    const doubled = createFraudScorer({ rules: { DISPOSABLE_EMAIL: { weight: 2 } } });
+    expect(doubled.scoreSync(tx)).toMatchObject({ score: 70, decision: 'review', reasons: [{ code: 'DISPOSABLE_EMAIL', contribution: 70 }] });
+    const off = createFraudScorer({ rules: { DISPOSABLE_EMAIL: { enabled: false } } });
+    expect(off.scoreSync(tx).reasons).toEqual([]);
+    expect(off.ruleCodes).not.toContain('DISPOSABLE_EMAIL');
+    expect(new Set([byDefault.rulesetVersion, doubled.rulesetVersion, off.rulesetVersion]).size).toBe(3);
+    expect(createFraudScorer().rulesetVersion).toBe(byDefault.rulesetVersion);
+    expect(byDefault.scoreSync(tx).rulesetVersion).toBe(byDefault.rulesetVersion);
+  });
+
+  it('rejects bad options with one error naming the option', () => {
+    expect(() => createFraudScorer({ rules: { VELOCITY_USER: { params: { max: 0 } } } })).toThrow(/rules\.VELOCITY_USER\.params\.max/);
+    expect(() => createFraudScorer({ rules: { VELOCITY_USER: { params: { maxx: 3 } } } })).toThrow(/rules\.VELOCITY_USER\.params/);
+    expect(() => createFraudScorer({ rules: { NOT_A_RULE: { enabled: true } } })).toThrow(/rules\.NOT_A_RULE: unknown rule code/);
+    expect(() => createFraudScorer({ rules: { VELOCITY_USER: { weight: -1 } } })).toThrow(/rules\.VELOCITY_USER\.weight/);
+    expect(() => createFraudScorer({ thresholds: { review: 80, block: 70 } })).toThrow(/thresholds\.review/);
+    expect(() => createFraudScorer({ combine: 'max' as 'sum' })).toThrow(/combine/);
+    expect(() => createFraudScorer({ rules: [{ code: 'lower', evaluate: () => null }] })).toThrow(/rules\.0/);
+  });
+
+  it("expresses the seed platform's rules as configuration (additive, as the seed scored)", () => {
+    const scorer = createFraudScorer({ rules: seedFraudRules(['KP']), combine: 'sum' });
+    expect([...scorer.ruleCodes].sort()).toEqual(['BLOCKED_LOCATION', 'COUNTRY_MISMATCH_IP_BILLING', 'HIGH_AMOUNT', 'MULTIPLE_FAILED_ATTEMPTS', 'RAPID_TRANSACTIONS']);
+    const big = scorer.scoreSync({ ...base, userId: 's1', amount: 1_500_000, ipCountry: 'KP', billingCountry: 'FR' });
+    expect(big.reasons.map((r) => [r.code, r.contribution])).toEqual([
+      ['COUNTRY_MISMATCH_IP_BILLING', 30],
+      ['HIGH_AMOUNT', 20],
+      ['BLOCKED_LOCATION', 15],
+    ]);
+    expect(big).toMatchObject({ score: 65, decision: 'review', riskLevel: 'medium' });
+    // rapid_transactions: the 4th in 5 minutes; multiple_failed_attempts: the 3rd failure in an hour.
+    let r = scorer.scoreSync({ ...base, userId: 's2', status: 'declined', timestamp: T0 });
+    for (let i = 1; i < 4; i++) r = scorer.scoreSync({ ...base, userId: 's2', status: 'declined', timestamp: T0 + i * 30_000 });
+    expect(r.reasons.map((x) => x.code)).toEqual(['RAPID_TRANSACTIONS', 'MULTIPLE_FAILED_ATTEMPTS']);
+    expect(r.score).toBe(45);
+  });
+
+  it('runs custom rule plugins beside the built-ins, with their own velocity counters', () => {
+    const manyCards: FraudRule = {
+      code: 'SAME_IP_MANY_USERS',
+      counters: [{ dimension: 'ip', windowMs: 60_000 }],
+      evaluate: (_input, { counts }) => (counts[0]! >= 2 ? { contribution: 55, detail: `${counts[0]! + 1} payments from this IP` } : null),
+    };
+    const scorer = createFraudScorer({ extraRules: [manyCards] });
+    const r = [0, 1, 2].map((i) => scorer.scoreSync({ ...base, userId: `v${i}`, ip: '10.0.0.1', timestamp: T0 + i }));
+    expect(r.map((x) => x.decision)).toEqual(['allow', 'allow', 'review']);
+    expect(r[2]!.reasons[0]).toEqual({ code: 'SAME_IP_MANY_USERS', contribution: 55, detail: '3 payments from this IP' });
+    expect(createFraudScorer({ extraRules: [manyCards], rules: { SAME_IP_MANY_USERS: { weight: 0 } } }).scoreSync({ ...base, ip: '1.1.1.1' }).reasons).toEqual([]);
+  });
+});
+
+describe('velocity state', () => {
+  it('does not count a transaction towards its own velocity, and forgets hits after the window', () => {
+    const scorer = createFraudScorer({ rules: { VELOCITY_USER: { params: { max: 2, windowMs: 600_000 } } } });
+    const at = (ms: number) => scorer.scoreSync({ ...base, userId: 'w', timestamp: T0 + ms }).reasons.map((r) => r.code);
+    expect(at(0)).toEqual([]);
+    expect(at(1000)).toEqual([]);
+    expect(at(2000)).toEqual(['VELOCITY_USER']); // third within 10 min: over the limit of 2
+    expect(at(2000 + 600_000 + 60_000)).toEqual([]); // the first three have left the window
+  });
+
+  it('takes the time from the transaction, else from the injected clock', () => {
+    let now = T0;
+    const scorer = createFraudScorer({ now: () => now, rules: { VELOCITY_USER: { params: { max: 1 } } } });
+    const { timestamp: _t, ...noTime } = base;
+    expect(scorer.scoreSync(noTime).timestamp).toBe(T0);
+    now += 1000;
+    expect(scorer.scoreSync(noTime).reasons.map((r) => r.code)).toEqual(['VELOCITY_USER']);
+    now += 3_600_000;
+    expect(scorer.scoreSync(noTime).reasons).toEqual([]);
+  });
+
+  it('bounds memory: past maxKeys the least recently used values are forgotten', () => {
+    const store = createMemoryVelocityStore({ maxKeys: 4 });
+    const hit = (value: string) => store.hit([{ counter: 'C#0', dimension: 'userId', value, slot: 0, windowMs: 60_000, weight: 1 }], T0) as number[];
+    hit('keep');
+    for (const v of ['a', 'b', 'c', 'd', 'e']) {
+      hit(v);
+      hit('keep'); // recently used: survives
+    }
+    expect(hit('keep')).toEqual([6]); // every earlier hit of 'keep' is still counted
+    expect(hit('a')).toEqual([0]);
+    expect(() => createMemoryVelocityStore({ slots: 1 })).toThrow(/slots/);
+  });
+
+  it('works with an asynchronous store (as Redis is) through score(); scoreSync refuses it', async () => {
+    const memory = createMemoryVelocityStore();
+    const calls: string[] = [];
+    const asyncStore: VelocityStore = {
+      sync: false,
+      hit: async (hits, now) => (calls.push('hit'), memory.hit(hits, now)),
+      stats: async (key) => (calls.push('stats'), memory.stats(key)),
+      observe: async (key, value, now) => (calls.push('observe'), memory.observe(key, value, now)),
+    };
+    const scorer = createFraudScorer({ store: asyncStore, rules: { VELOCITY_USER: { params: { max: 1 } } } });
+    expect((await scorer.score(base)).reasons).toEqual([]);
+    expect((await scorer.score({ ...base, timestamp: T0 + 1 })).reasons.map((r) => r.code)).toEqual(['VELOCITY_USER']);
+    expect(calls.slice(0, 3)).toEqual(['stats', 'hit', 'observe']);
+    expect(() => scorer.scoreSync(base)).toThrow(/synchronous velocity store/);
+  });
+});
+
+describe('transaction events', () => {
+  it('scores a TransactionEvent like its flat input, with context fields winning', async () => {
+    const ev = transaction(
+      {
+        user: { id: 'u-9', email: 'buyer@guerrillamail.com' },
+        client: { ip: '198.51.100.4', geo: { country_iso_code: 'US' } },
+        user_agent: { original: 'curl/8.5.0' },
+        shop: {
+          transaction: { id: 'order-77', type: 'purchase', status: 'completed' },
+          amount: { value: '129.90', currency: 'EUR' },
+          payment: { method: 'card', card: { fingerprint: 'fp-1', issuer_country: 'FR', last4: '4242' } },
+          billing: { country: 'FR' },
+        },
+      },
+      { now: () => T0 },
+    );
+    expect(validate(ev).ok).toBe(true);
+    expect(fraudInputFromEvent(ev)).toEqual({
+      transactionId: 'order-77',
+      userId: 'u-9',
+      email: 'buyer@guerrillamail.com',
+      amount: 12990,
+      currency: 'EUR',
+      cardFingerprint: 'fp-1',
+      ip: '198.51.100.4',
+      ipCountry: 'US',
+      billingCountry: 'FR',
+      issuerCountry: 'FR',
+      userAgent: 'curl/8.5.0',
+      status: 'completed',
+      timestamp: T0,
+    });
+    const r = await createFraudScorer().score(ev);
+    expect(r.transactionId).toBe('order-77');
+    expect(r.reasons.map((x) => x.code)).toEqual(['BOT_USER_AGENT', 'DISPOSABLE_EMAIL', 'COUNTRY_MISMATCH_IP_BILLING', 'COUNTRY_MISMATCH_IP_ISSUER']);
+    const withContext = await createFraudScorer().score(ev, { ipCountry: 'FR' });
+    expect(withContext.reasons.map((x) => x.code)).toEqual(['BOT_USER_AGENT', 'DISPOSABLE_EMAIL']);
+  });
+});
