@@ -1,33 +1,16 @@
+import type { SeriesStats, VelocityHit, VelocityStore } from '@shoplog/core';
 import { z } from 'zod';
 import { connectionShape, openRedis, parseOptions } from './connection.js';
 import type { RedisConnectionOptions } from './connection.js';
 
-/** One counter update (the shape of core's `VelocityHit`). */
-export interface RedisVelocityHit {
-  key: string;
-  windowMs: number;
-  /** 0 reads the window without changing it. */
-  weight: number;
-}
-
-/** Running statistics of a series (Welford; the shape of core's `SeriesStats`). */
-export interface RedisSeriesStats {
-  count: number;
-  mean: number;
-  m2: number;
-}
-
 /**
- * The fraud velocity store on Redis. Structurally the `VelocityStore` of `@shoplog/core` (branch core-analytics):
- * `sync: false`, every method returns a promise.
+ * The fraud velocity store on Redis: core's `VelocityStore` with `sync: false` (every method returns a promise),
+ * plus `close`. Several scorers (server instances, shop processes) share the same windows.
  */
-export interface RedisVelocityStore {
+export interface RedisVelocityStore extends VelocityStore {
   readonly sync: false;
-  /** For each hit, atomically (one script for all hits): the window's sum before the hit, then adds the weight. */
-  hit(hits: readonly RedisVelocityHit[], now: number): Promise<number[]>;
-  /** Statistics of the series `key`, `undefined` if never observed (or expired). */
-  stats(key: string): Promise<RedisSeriesStats | undefined>;
-  /** Adds `value` to the series `key` (atomic Welford update). */
+  hit(hits: readonly VelocityHit[], now: number): Promise<number[]>;
+  stats(key: string): Promise<SeriesStats | undefined>;
   observe(key: string, value: number, now: number): Promise<void>;
   /** Closes the connection when the store opened it. */
   close(): Promise<void>;
@@ -108,7 +91,9 @@ export function createRedisVelocityStore(options: RedisVelocityStoreOptions = {}
       if (hits.length === 0) return [];
       const args: (string | number)[] = [now, parsed.slots];
       for (const hit of hits) args.push(hit.windowMs, hit.weight);
-      const result = (await redis.eval(HIT_SCRIPT, hits.length, ...hits.map((hit) => counters + hit.key), ...args)) as string[];
+      // One key per (counter, value): `<prefix>velocity:c:<counter>|<value>`.
+      const keys = hits.map((hit) => `${counters}${hit.counter}|${hit.value}`);
+      const result = (await redis.eval(HIT_SCRIPT, hits.length, ...keys, ...args)) as string[];
       return result.map(Number);
     },
     async stats(key) {
