@@ -129,7 +129,9 @@ export function createMongoMetaStore(options: MongoMetaStoreOptions = {}): Mongo
     listApiKeys: async () => (await keys.find().sort({ _id: 1 }).toArray()).flatMap((d) => record<ApiKeyRecord>(d) ?? []),
     deleteApiKey: async (id) => (await keys.deleteOne({ _id: id })).deletedCount > 0,
     async touchApiKey(id, at) {
-      await keys.updateOne({ _id: id }, { $set: { lastUsedAt: at } });
+      // Best effort (the server calls it without awaiting): a lost "last used" time must never surface as an
+      // unhandled rejection while MongoDB is unreachable.
+      await keys.updateOne({ _id: id }, { $set: { lastUsedAt: at } }).catch(() => {});
     },
 
     async createSession(session) {
