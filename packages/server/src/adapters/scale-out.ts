@@ -10,7 +10,7 @@ import { createMongoMetaStore } from './mongodb/meta-store.js';
 import { createRedisCache } from './redis/cache.js';
 import { createRedisEventBus, withEventBus } from './redis/event-bus.js';
 import { createRedisRateLimiter } from './redis/rate-limiter.js';
-import type { RateLimiter } from './redis/rate-limiter.js';
+import type { SharedRateLimiter } from './redis/rate-limiter.js';
 import { createRedisVelocityStore } from './redis/velocity-store.js';
 import type { RedisVelocityStore } from './redis/velocity-store.js';
 
@@ -27,7 +27,7 @@ export interface ScaleOut {
   /** Fraud velocity shared by every instance (core's `VelocityStore`), when Redis is configured. */
   velocity?: RedisVelocityStore;
   /** Ingest rate limiting shared by every instance, when Redis is configured. */
-  rateLimiter?: RateLimiter;
+  rateLimiter?: SharedRateLimiter;
   /** Resolves once Elasticsearch templates and MongoDB indexes are installed; rejects loudly otherwise. */
   ready: Promise<void>;
   /** Pings each configured dependency. */

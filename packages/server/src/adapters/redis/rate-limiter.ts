@@ -12,7 +12,7 @@ export interface RateLimitDecision {
 }
 
 /** A rate limiter shared by every server instance. */
-export interface RateLimiter {
+export interface SharedRateLimiter {
   /** Takes `cost` (default 1) from `key`'s budget when it fits; refuses without taking anything otherwise. */
   consume(key: string, cost?: number): Promise<RateLimitDecision>;
   close(): Promise<void>;
@@ -72,7 +72,7 @@ return {1, limit - total - cost, 0}
  * Creates a sliding-window rate limiter on Redis (for `429` + `Retry-After` on ingest and search): atomic per
  * key, shared by all instances. When Redis is down, `consume` rejects; the caller decides whether to fail open.
  */
-export function createRedisRateLimiter(options: RedisRateLimiterOptions = {}): RateLimiter {
+export function createRedisRateLimiter(options: RedisRateLimiterOptions = {}): SharedRateLimiter {
   const parsed = parseOptions(Schema, options, 'Redis rate limiter');
   const { redis, keyPrefix, release } = openRedis(parsed, 'Redis rate limiter');
   const ns = `${keyPrefix}ratelimit:`;
