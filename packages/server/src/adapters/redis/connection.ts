@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 
@@ -64,4 +65,28 @@ export function openRedis(options: { url?: string | undefined; client?: Redis | 
       await redis.quit().catch(() => redis.disconnect());
     },
   };
+}
+
+/**
+ * Runs a Lua script by its SHA-1 (`EVALSHA`), sending the source only when Redis does not know it yet
+ * (`NOSCRIPT`, e.g. after a restart), so each call carries the keys and arguments alone.
+ */
+export async function runScript(redis: Redis, script: string, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+  const sha = scriptSha(script);
+  try {
+    return await redis.evalsha(sha, keys.length, ...keys, ...args);
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+    return redis.eval(script, keys.length, ...keys, ...args);
+  }
+}
+
+const shas = new Map<string, string>();
+function scriptSha(script: string): string {
+  let sha = shas.get(script);
+  if (!sha) {
+    sha = createHash('sha1').update(script).digest('hex');
+    shas.set(script, sha);
+  }
+  return sha;
 }

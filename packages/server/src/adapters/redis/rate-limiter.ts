@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { connectionShape, openRedis, parseOptions } from './connection.js';
+import { connectionShape, openRedis, parseOptions, runScript } from './connection.js';
 import type { RedisConnectionOptions } from './connection.js';
 
 /** The answer of a rate limiter for one request. */
@@ -79,9 +79,9 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions = {}): S
   let closed = false;
   return {
     async consume(key, cost = 1) {
-      const [allowed, remaining, retryAfterMs] = (await redis.eval(
-        CONSUME_SCRIPT, 1, ns + key, parsed.limit, parsed.windowMs, parsed.slots, cost,
-      )) as [number, number, number];
+      const [allowed, remaining, retryAfterMs] = (await runScript(redis, CONSUME_SCRIPT, [ns + key], [
+        parsed.limit, parsed.windowMs, parsed.slots, cost,
+      ])) as [number, number, number];
       return { allowed: allowed === 1, remaining: Math.max(0, remaining), retryAfterMs };
     },
     async close() {

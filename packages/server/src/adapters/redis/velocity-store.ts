@@ -1,6 +1,6 @@
 import type { SeriesStats, VelocityHit, VelocityStore } from '@shoplog/core';
 import { z } from 'zod';
-import { connectionShape, openRedis, parseOptions } from './connection.js';
+import { connectionShape, openRedis, parseOptions, runScript } from './connection.js';
 import type { RedisConnectionOptions } from './connection.js';
 
 /**
@@ -93,7 +93,7 @@ export function createRedisVelocityStore(options: RedisVelocityStoreOptions = {}
       for (const hit of hits) args.push(hit.windowMs, hit.weight);
       // One key per (counter, value): `<prefix>velocity:c:<counter>|<value>`.
       const keys = hits.map((hit) => `${counters}${hit.counter}|${hit.value}`);
-      const result = (await redis.eval(HIT_SCRIPT, hits.length, ...keys, ...args)) as string[];
+      const result = (await runScript(redis, HIT_SCRIPT, keys, args)) as string[];
       return result.map(Number);
     },
     async stats(key) {
@@ -102,7 +102,7 @@ export function createRedisVelocityStore(options: RedisVelocityStoreOptions = {}
       return { count: Number(count), mean: Number(mean), m2: Number(m2) };
     },
     async observe(key, value) {
-      await redis.eval(OBSERVE_SCRIPT, 1, series + key, value, parsed.seriesTtlMs);
+      await runScript(redis, OBSERVE_SCRIPT, [series + key], [value, parsed.seriesTtlMs]);
     },
     async close() {
       if (closed) return;
