@@ -70,6 +70,16 @@ describe('Elasticsearch LogStore: queries built and answers read (intercepted tr
     expect(body(1)['from']).toBeUndefined();
   });
 
+  it('sorts by @timestamp as a formatted date_nanos, so a cursor round-trips exactly (no 2^53 rounding)', async () => {
+    const event = tx(1);
+    const nanos = '2026-11-26T10:00:00.123456789Z';
+    const { store, body } = setup(() => ({ hits: { total: { value: 3, relation: 'eq' }, hits: [hit(event, [nanos, event.event.id])] } }));
+    const page = await store.search({ filter: {}, sort: { field: '@timestamp', order: 'desc' }, page: 1, size: 1 });
+    expect(body(0)['sort']).toEqual([{ '@timestamp': { order: 'desc', format: 'strict_date_optional_time_nanos' } }, { 'event.id': { order: 'desc' } }]);
+    await store.search({ filter: {}, sort: { field: '@timestamp', order: 'desc' }, page: 1, size: 1, cursor: page.nextCursor! });
+    expect(body(1)['search_after']).toEqual([nanos, event.event.id]);
+  });
+
   it('computes terms with sums and distinct counts, histograms, stats and cardinality in Elasticsearch', async () => {
     const { store, body } = setup((request) => {
       const aggs = (request.body as Json)['aggs'];
@@ -162,7 +172,7 @@ describe('Elasticsearch LogStore: queries built and answers read (intercepted tr
     expect(exported).toEqual(events.map((e) => e.event.id));
     const searches = cluster.requests.filter((r) => r.path === '/_search').map((r) => r.body as Json);
     expect(searches[0]!['pit']).toEqual({ id: 'pit-1', keep_alive: '1m' });
-    expect(searches[0]!['sort']).toEqual([{ '@timestamp': { order: 'asc' } }, { _shard_doc: { order: 'asc' } }]);
+    expect(searches[0]!['sort']).toEqual([{ '@timestamp': { order: 'asc', format: 'strict_date_optional_time_nanos' } }, { _shard_doc: { order: 'asc' } }]);
     expect(searches[1]!['search_after']).toEqual([1, 0]);
     expect(cluster.requests.at(-1)).toMatchObject({ method: 'DELETE', path: '/_pit', body: { id: 'pit-1' } });
   });

@@ -6,7 +6,7 @@ import type { EventListener, LogFilter, LogStore } from '../../ports.js';
 import { bulkAppend, toStoreError } from './bulk.js';
 import { installEsResources } from './install.js';
 import type { EsInstallStep } from './install.js';
-import { filterQuery } from './queries.js';
+import { NANOS_FORMAT, filterQuery } from './queries.js';
 import { createEsReads } from './reads.js';
 import { dataStreamPattern } from './resources.js';
 
@@ -133,7 +133,7 @@ export function createElasticsearchLogStore(options: ElasticsearchLogStoreOption
             pit: { id: pitId, keep_alive: '1m' },
             query: filterQuery(filter),
             size: batchSize,
-            sort: [{ '@timestamp': { order: 'asc' } }, { _shard_doc: { order: 'asc' } }],
+            sort: [{ '@timestamp': { order: 'asc', format: NANOS_FORMAT } }, { _shard_doc: { order: 'asc' } }],
             track_total_hits: false,
             ...(after ? { search_after: after } : {}),
           });

@@ -125,10 +125,22 @@ export function filterQuery(filter: LogFilter | undefined): estypes.QueryDslQuer
 
 /** The sort of a search: the field, then `event.id` as the unique tie-breaker that `search_after` needs. */
 export function searchSort(field: SortField, order: 'asc' | 'desc'): estypes.SortCombinations[] {
+  if (field === '@timestamp') return [{ '@timestamp': { order, format: NANOS_FORMAT } }, { 'event.id': { order } }];
   return [
     { [SORT_FIELDS[field]]: { order, missing: order === 'desc' ? '_last' : '_first', unmapped_type: 'long' } },
     { 'event.id': { order } },
   ];
+}
+
+/**
+ * `@timestamp` is `date_nanos`: as a number its sort value (nanoseconds since the epoch) exceeds 2^53 and would be
+ * rounded by JSON.parse, so a cursor could skip or repeat events. Formatted, it round-trips exactly.
+ */
+export const NANOS_FORMAT = 'strict_date_optional_time_nanos';
+
+/** The query whose terms are marked in `message`: each word as a prefix, in scoring context. */
+export function highlightQuery(words: readonly string[]): estypes.QueryDslQueryContainer {
+  return { bool: { should: words.map((word) => ({ prefix: { message: { value: word } } })) } };
 }
 
 /** Encodes a hit's sort values as an opaque cursor. */

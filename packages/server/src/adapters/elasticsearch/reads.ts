@@ -2,7 +2,7 @@ import type { Client, estypes } from '@elastic/elasticsearch';
 import type { ShoplogEvent } from '@shoplog/core';
 import type { LatencySummary, LogFilter, LogStore, SearchHit, Suggestion, TermsBucket, TermsField } from '../../ports.js';
 import { toStoreError } from './bulk.js';
-import { NUMERIC_FIELDS, TERMS_FIELDS, decodeCursor, encodeCursor, filterQuery, searchSort, textQuery, textWords } from './queries.js';
+import { NUMERIC_FIELDS, TERMS_FIELDS, decodeCursor, encodeCursor, filterQuery, highlightQuery, searchSort, textWords } from './queries.js';
 
 type ReadMethods = Omit<LogStore, 'appendBatch' | 'subscribe' | 'refresh' | 'close'>;
 type Aggs = Record<string, estypes.AggregationsAggregate>;
@@ -138,7 +138,7 @@ export function createEsReads(client: Client, index: string): ReadMethods {
           ...(words.length > 0
             ? {
                 highlight: {
-                  fields: { message: { number_of_fragments: 0, highlight_query: textQuery(words, 'message') } },
+                  fields: { message: { number_of_fragments: 0, highlight_query: highlightQuery(words) } },
                   pre_tags: ['<mark>'],
                   post_tags: ['</mark>'],
                   encoder: 'html',
