@@ -5,6 +5,7 @@ import { createPipeline } from './pipeline/pipeline.js';
 import type { Pipeline, PipelineErrorHandler, PipelineMetrics } from './pipeline/types.js';
 import type { PluginErrorPolicy, ShoplogPlugin } from './plugin.js';
 import { createRedactor, type RedactorOptions } from './redact/redactor.js';
+import { createIpAnonymizer, type IpAnonymizerOptions } from './enrich/ip-anonymizer.js';
 import type { EventKind } from './schema/common.js';
 
 /** Options of `createShoplog()`. */
@@ -21,6 +22,8 @@ export interface ShoplogOptions {
   plugins?: ShoplogPlugin[];
   /** Redaction, first stage after validation: `false` turns it off, an object configures it. @default true */
   redact?: boolean | RedactorOptions;
+  /** Anonymise client IPs (`createIpAnonymizer`) just before the exporter, after plugins that need the full address. @default false */
+  anonymizeIp?: boolean | IpAnonymizerOptions;
   /** Error handler of the pipeline. @default a console warning, at most one per plugin per minute */
   onError?: PipelineErrorHandler;
   /** What happens to an event when a plugin throws. @default 'continue' (the redactor always fails closed) */
@@ -33,8 +36,8 @@ export interface ShoplogOptions {
 export interface ShoplogClient {
   /** Logs a transaction (order, payment, refund); returns its `event.id`. */
   transaction(input: EventInput<'transaction'>): string;
-  /** Logs an application error, from event fields or from an `Error`; returns its `event.id`. */
-  error(input: EventInput<'error'> | Error): string;
+  /** Logs an application error, from event fields or from an `Error` (plus optional fields); returns its `event.id`. */
+  error(input: EventInput<'error'> | Error, extra?: Partial<EventInput<'error'>>): string;
   /** Logs a user behaviour event; returns its `event.id`. */
   userBehavior(input: EventInput<'user_behavior'>): string;
   /** Logs a performance measurement (`event.duration` in nanoseconds); returns its `event.id`. */
@@ -67,6 +70,7 @@ const OptionsSchema = z.strictObject({
   ),
   plugins: z.array(z.custom<ShoplogPlugin>((p) => typeof p === 'object' && p !== null, 'must be a plugin')).optional(),
   redact: z.union([z.boolean(), z.custom<RedactorOptions>((o) => typeof o === 'object' && o !== null)]).optional(),
+  anonymizeIp: z.union([z.boolean(), z.custom<IpAnonymizerOptions>((o) => typeof o === 'object' && o !== null)]).optional(),
   onError: z.custom<PipelineErrorHandler>(fn, 'must be a function').optional(),
   onPluginError: z.enum(['continue', 'drop']).optional(),
   now: z.custom<() => number>(fn, 'must be a function').optional(),
@@ -92,7 +96,9 @@ export function createShoplog(options: ShoplogOptions): ShoplogClient {
   const now = opts.now ?? Date.now;
   const stages: ShoplogPlugin[] = [];
   if (opts.redact !== false) stages.push(createRedactor(opts.redact === true || opts.redact === undefined ? {} : opts.redact));
-  stages.push(...(opts.plugins ?? []), opts.exporter);
+  stages.push(...(opts.plugins ?? []));
+  if (opts.anonymizeIp) stages.push(createIpAnonymizer(opts.anonymizeIp === true ? {} : opts.anonymizeIp));
+  stages.push(opts.exporter);
   const pipeline = createPipeline({
     plugins: stages,
     now,
@@ -111,7 +117,10 @@ export function createShoplog(options: ShoplogOptions): ShoplogClient {
   return {
     pipeline,
     transaction: (input) => log('transaction', input),
-    error: (input) => log('error', input instanceof Error ? errorInput(input) : input),
+    error: (input, extra) => {
+      const base = input instanceof Error ? errorInput(input) : input;
+      return log('error', extra ? ({ ...base, ...extra } as EventInput<'error'>) : base);
+    },
     userBehavior: (input) => log('user_behavior', input),
     performance: (input) => log('performance', input),
     fraud: (input) => log('fraud', input),

@@ -108,6 +108,24 @@ describe('createShoplog', () => {
     expect(exporter.ofKind('fraud')[0]?.shop.transaction.id).toBe('tx-9');
   });
 
+  it('logs an Error with extra fields, and anonymises client IPs when asked', async () => {
+    const exporter = createMemoryExporter();
+    const log = createShoplog({ service: 'shop', exporter, anonymizeIp: true });
+    log.error(new RangeError('quantity out of range'), {
+      client: { ip: '198.51.100.23' },
+      http: { request: { method: 'POST' }, response: { status_code: 400 }, route: '/api/cart' },
+      shop: { error: { kind: 'validation', handled: true } },
+    });
+    await log.flush();
+    expect(exporter.events[0]).toMatchObject({
+      error: { type: 'RangeError', message: 'quantity out of range' },
+      client: { ip: '198.51.100.0' },
+      http: { response: { status_code: 400 } },
+      shop: { error: { kind: 'validation', handled: true } },
+      log: { level: 'warn' },
+    });
+  });
+
   it('rejects bad options with one clear error', () => {
     expect(() => createShoplog({ service: '', exporter: createMemoryExporter() })).toThrow(/createShoplog: invalid options: service/);
     expect(() => createShoplog({ service: 'a' } as never)).toThrow(/exporter/);

@@ -139,6 +139,10 @@ describe('createPipeline', () => {
     void pipeline.process(tx('tx-1'));
     expect(exporter.events).toHaveLength(1);
     expect(String(errors[0]?.error)).toMatch(/returned undefined/);
+    const weird = createPipeline({ plugins: [{ name: 'weird', process: () => 'x' as never }, exporter], onError });
+    void weird.process(tx('tx-2'));
+    expect(exporter.events).toHaveLength(2);
+    expect(String(errors[1]?.error)).toMatch(/returned string/);
   });
 
   it('runs emitted events from the stage after the emitter, after the event that caused them', () => {

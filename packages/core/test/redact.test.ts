@@ -88,6 +88,11 @@ describe('createRedactor', () => {
     expect(redactor.redact(clean)).toBe(clean);
   });
 
+  it('redacts under an own "__proto__" key from JSON.parse too', () => {
+    const out = redactor.redact(JSON.parse('{"__proto__": {"password": "hunter2", "note": "4242424242424242"}}') as object);
+    expect(JSON.stringify(out)).toBe('{"__proto__":{"password":"[REDACTED]","note":"************4242"}}');
+  });
+
   it('masks a card number stored as a number', () => {
     expect(redactor.redact({ ref: 4242424242424242, qty: 3 })).toEqual({ ref: '************4242', qty: 3 });
   });

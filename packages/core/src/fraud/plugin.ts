@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseOptions } from '../options.js';
 import { createEvent, type BuildOptions } from '../builders.js';
 import { minorToDecimal } from '../schema/common.js';
 import type { FraudEvent, ShoplogEvent, TransactionEvent } from '../schema/kinds.js';
@@ -69,12 +70,7 @@ const OptionsSchema = z.strictObject({
  * event (through `ctx.emit`). Transactions pass on unchanged; other kinds are untouched.
  */
 export function createFraudPlugin(options: FraudPluginOptions): ShoplogPlugin {
-  const parsed = OptionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new TypeError(`invalid fraud plugin option ${issue.path.join('.') || '(root)'}: ${issue.message}`);
-  }
-  const { scorer, minDecision, onResult, build } = parsed.data;
+  const { scorer, minDecision, onResult, build } = parseOptions('createFraudPlugin', OptionsSchema, options);
   const emitAt = minDecision === 'block' ? 2 : 1;
   let ctx: PluginContext | undefined;
   return {
@@ -82,17 +78,20 @@ export function createFraudPlugin(options: FraudPluginOptions): ShoplogPlugin {
     setup(context) {
       ctx = context;
     },
-    async process(event: ShoplogEvent) {
+    process(event: ShoplogEvent) {
       if (event.event.dataset !== 'shoplog.transaction') return event;
       const tx = event as TransactionEvent;
-      const result = await scorer.score(tx);
-      onResult?.(result, tx);
-      if (['allow', 'review', 'block'].indexOf(result.decision) >= emitAt) {
-        const fraud = fraudEventFromResult(result, tx, build);
-        if (ctx) ctx.emit(fraud);
-        else throw new Error('fraud plugin used before setup(): it needs the pipeline context to emit fraud events');
-      }
-      return event;
+      const judged = (result: FraudResult): ShoplogEvent => {
+        onResult?.(result, tx);
+        if (['allow', 'review', 'block'].indexOf(result.decision) >= emitAt) {
+          const fraud = fraudEventFromResult(result, tx, build);
+          if (ctx) ctx.emit(fraud);
+          else throw new Error('fraud plugin used before setup(): it needs the pipeline context to emit fraud events');
+        }
+        return event;
+      };
+      // A synchronous store keeps the pipeline on its synchronous fast path.
+      return scorer.sync ? judged(scorer.scoreSync(tx)) : scorer.score(tx).then(judged);
     },
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseOptions } from '../options.js';
 import type { FRAUD_DECISIONS, RISK_LEVELS, FraudReason, TransactionEvent } from '../schema/kinds.js';
 import { BUILTIN_FRAUD_RULES, type FraudRulesConfig } from './builtin.js';
 import { fraudInputFromEvent, isTransactionEvent, type FraudInput } from './input.js';
@@ -60,6 +61,8 @@ export interface FraudScorer {
   scoreSync(transaction: FraudInput | TransactionEvent, context?: Partial<FraudInput>): FraudResult;
   /** Version of the effective rules and thresholds. */
   readonly rulesetVersion: string;
+  /** True when `scoreSync` is available (the velocity store is synchronous). */
+  readonly sync: boolean;
   /** Reason codes of the active rules. */
   readonly ruleCodes: readonly string[];
 }
@@ -106,8 +109,9 @@ interface ActiveRule {
   first: number;
 }
 
+// Same message shape as parseOptions, for the per-rule checks that run after it.
 function optionError(path: PropertyKey[], message: string): TypeError {
-  return new TypeError(`invalid fraud scorer option ${path.map(String).join('.') || '(root)'}: ${message}`);
+  return new TypeError(`createFraudScorer: invalid options: ${path.map(String).join('.') || '(root)'}: ${message}`);
 }
 
 /** Resolves the rules config into active rules, validating each rule's parameters with its own schema. */
@@ -175,12 +179,7 @@ const DONE_STATUSES = new Set(['failed', 'declined', 'refunded', 'cancelled']);
  * level follow from the thresholds, and every scored transaction is recorded into the velocity store.
  */
 export function createFraudScorer(options: FraudScorerOptions = {}): FraudScorer {
-  const parsed = OptionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw optionError(issue.path, issue.message);
-  }
-  const opts = parsed.data;
+  const opts = parseOptions('createFraudScorer', OptionsSchema, options);
   const store = opts.store ?? createMemoryVelocityStore();
   const now = opts.now ?? Date.now;
   const { review, block } = opts.thresholds;
@@ -272,6 +271,7 @@ export function createFraudScorer(options: FraudScorerOptions = {}): FraudScorer
 
   return {
     rulesetVersion,
+    sync: store.sync,
     ruleCodes: active.map((a) => a.rule.code),
     score: async (transaction, context) => run(transaction, context),
     scoreSync(transaction, context) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseOptions } from '../options.js';
 import { createEvent, type BuildOptions } from '../builders.js';
 import { minorToDecimal } from '../schema/common.js';
 import type { TransactionEvent } from '../schema/kinds.js';
@@ -87,12 +88,7 @@ const hex = (r: Random): string => r.int(0, 0xffffffff).toString(16).padStart(8,
  * mismatch with a disposable e-mail, and scripted bot checkouts. For detection benchmarks and `shoplog generate`.
  */
 export function createTrafficGenerator(options: TrafficGeneratorOptions = {}): TrafficGenerator {
-  const parsed = OptionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new TypeError(`invalid traffic generator option ${issue.path.join('.') || '(root)'}: ${issue.message}`);
-  }
-  const o = parsed.data;
+  const o = parseOptions('createTrafficGenerator', OptionsSchema, options);
   const r = createRandom(o.seed);
   const customers: Customer[] = Array.from({ length: o.customers }, (_, i) => {
     const country = r.pick(COUNTRIES);

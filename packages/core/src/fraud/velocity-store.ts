@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseOptions } from '../options.js';
 
 /** A value that is either ready or on its way (the in-memory store answers synchronously, Redis does not). */
 export type MaybePromise<T> = T | Promise<T>;
@@ -94,12 +95,7 @@ class GenerationalMap<V> {
  * One process only; use the server's Redis store across processes.
  */
 export function createMemoryVelocityStore(options: MemoryVelocityStoreOptions = {}): VelocityStore {
-  const parsed = OptionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new RangeError(`invalid velocity store option ${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''}`);
-  }
-  const { maxKeys, maxSeries, slots } = parsed.data;
+  const { maxKeys, maxSeries, slots } = parseOptions('createMemoryVelocityStore', OptionsSchema, options);
   // One map per dimension, keyed by the raw value, holding every counter of that value in one typed array: one
   // (cache-missing) lookup per value instead of one per counter, and no per-hit key concatenation.
   // Counter `slot` occupies [slot·2s, slot·2s + 2s): s sub-bucket counts, then the epoch each one holds.

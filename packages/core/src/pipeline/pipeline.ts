@@ -32,6 +32,10 @@ interface Queued {
   from: number;
 }
 
+function contractError(name: string, out: unknown): PluginContractError {
+  return new PluginContractError(`plugin "${name}" returned ${typeof out} from process(); return the event or null`);
+}
+
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
@@ -111,8 +115,8 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
         m.dropped.filtered++;
         return null;
       }
-      if (out === undefined) {
-        if (failed(i, new PluginContractError(`plugin "${(plugins[i] as ShoplogPlugin).name}" returned undefined from process(); return the event or null`), current)) return null;
+      if (typeof out !== 'object') {
+        if (failed(i, contractError((plugins[i] as ShoplogPlugin).name, out), current)) return null;
         continue;
       }
       current = out;
@@ -143,10 +147,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
       m.dropped.filtered++;
       return null;
     }
-    if (out === undefined) {
-      const contract = new PluginContractError(`plugin "${(plugins[i] as ShoplogPlugin).name}" resolved undefined from process(); return the event or null`);
-      return failed(i, contract, event) ? null : runFrom(event, i + 1);
-    }
+    if (typeof out !== 'object') return failed(i, contractError((plugins[i] as ShoplogPlugin).name, out), event) ? null : runFrom(event, i + 1);
     return runFrom(out, i + 1);
   }
 

@@ -56,6 +56,13 @@ const URL_FIELDS = ['url.full', 'url.original', 'url.query', 'http.request.refer
 const MAX_DEPTH = 64;
 const KEY_CACHE_LIMIT = 4096;
 
+function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
+  // JSON.parse makes "__proto__" an own key; a plain assignment would change the prototype instead and leave the
+  // unredacted own property in place.
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
+  else obj[key] = value;
+}
+
 /**
  * Creates a redactor: a pipeline plugin (fail-closed: an event it cannot redact is dropped) that is also usable
  * as a function on any object. Replaces values under sensitive keys and configured paths, and masks card numbers
@@ -133,7 +140,7 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
         else if (action === 'url' && typeof item === 'string') next = urlValue(item);
         else next = visit(item, childNodes, depth + 1);
       }
-      if (next !== item) (out ??= mutate ? obj : { ...obj })[key] = next;
+      if (next !== item) setOwn((out ??= mutate ? obj : { ...obj }), key, next);
     }
     return out ?? obj;
   }

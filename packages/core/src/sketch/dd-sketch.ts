@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseOptions } from '../options.js';
 
 /** Options of a percentile sketch. */
 export interface SketchOptions {
@@ -267,9 +268,8 @@ class LogBucketSketch implements PercentileSketch {
 
 /** Creates an empty mergeable percentile sketch with relative accuracy α (default 0.1 %). */
 export function createSketch(options: SketchOptions = {}): PercentileSketch {
-  const parsed = OptionsSchema.safeParse(options);
-  if (!parsed.success) throw new RangeError(`invalid sketch options: ${formatIssue(parsed.error)}`);
-  return new LogBucketSketch(parsed.data.relativeAccuracy, parsed.data.maxBuckets);
+  const { relativeAccuracy, maxBuckets } = parseOptions('createSketch', OptionsSchema, options);
+  return new LogBucketSketch(relativeAccuracy, maxBuckets);
 }
 
 /** Zod schema of `SketchJson`, for transports and servers that receive sketches. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseOptions } from '../options.js';
 import type { PERFORMANCE_KINDS, PerformanceEvent } from '../schema/kinds.js';
 import { createSketch, sketchFromJson, type PercentileSketch, type SketchJson } from '../sketch/dd-sketch.js';
 import type { ShoplogPlugin } from '../plugin.js';
@@ -88,12 +89,7 @@ interface Cell {
 
 /** Creates windowed latency stats backed by mergeable sketches. */
 export function createLatencyStats(options: LatencyStatsOptions = {}): LatencyStats {
-  const parsed = OptionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new RangeError(`invalid latency stats option ${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''}`);
-  }
-  const opts = parsed.data;
+  const opts = parseOptions('createLatencyStats', OptionsSchema, options);
   const buckets = new Map<number, Map<string, Cell>>();
   let newest = -Infinity;
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   createFraudPlugin,
+  createMemoryExporter,
+  createPipeline,
   createFraudScorer,
   createTrafficGenerator,
   fraudEventFromResult,
@@ -92,5 +94,29 @@ describe('fraud pipeline plugin', () => {
       const v = validate(fraud);
       expect(v.ok, JSON.stringify(v)).toBe(true);
     }
+  });
+});
+
+describe('fraud plugin in a real pipeline', () => {
+  it('passes every transaction to the exporter and adds one fraud event after each suspicious one', async () => {
+    const exporter = createMemoryExporter();
+    const pipeline = createPipeline({ plugins: [createFraudPlugin({ scorer: createFraudScorer() }), exporter] });
+    const gen = createTrafficGenerator({ seed: 11, fraudRate: 0.2 });
+    const inputs = gen.take(400);
+    for (const t of inputs) await pipeline.process(transactionEventFromInput(t.input));
+    await pipeline.close();
+    const transactions = exporter.events.filter((e) => e.event.dataset === 'shoplog.transaction');
+    const frauds = exporter.events.filter((e) => e.event.dataset === 'shoplog.fraud');
+    expect(transactions).toHaveLength(400);
+    expect(frauds.length).toBeGreaterThan(0);
+    // Each fraud event follows its transaction and names it; none is duplicated.
+    const ids = frauds.map((f) => (f as { shop: { transaction: { id: string } } }).shop.transaction.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) {
+      const at = exporter.events.findIndex((e) => e.event.dataset === 'shoplog.transaction' && (e.shop as { transaction: { id: string } }).transaction.id === id);
+      const fraudAt = exporter.events.findIndex((e) => e.event.dataset === 'shoplog.fraud' && (e.shop as { transaction: { id: string } }).transaction.id === id);
+      expect(fraudAt).toBeGreaterThan(at);
+    }
+    for (const f of frauds) expect(validate(f).ok).toBe(true);
   });
 });
