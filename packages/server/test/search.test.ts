@@ -66,7 +66,9 @@ describe('search (seed query rules)', () => {
     const data = await search('q=refund');
     expect(data.total).toBe(3);
     expect(data.results[0]?.highlight.message).toBe('<mark>refund</mark> requested for order');
-    expect((await search('q=datab')).total).toBe(1);
+    expect((await search('q=datab')).total).toBe(0);
+    expect((await search('q=datab*')).total).toBe(1);
+    expect((await search('q=database')).total).toBe(1);
     const escaped = await search('q=product');
     expect(escaped.results[0]?.highlight.message).toBe('<mark>product</mark> not found &#60;b&#62;x&#60;/b&#62;');
     expect((await search(`q=${encodeURIComponent('<script>alert(1)</script>refund')}`)).query).toBe('refund');

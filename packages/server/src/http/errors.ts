@@ -20,6 +20,8 @@ export class HttpError extends Error {
 /** Sends the error body. */
 export function sendError(reply: FastifyReply, error: HttpError): FastifyReply {
   if (error.headers) void reply.headers(error.headers);
+  // The rest of an over-limit body is never read: the connection cannot be reused for another request.
+  if (error.status === 413) void reply.header('connection', 'close');
   return reply.code(error.status).send({
     error: { code: error.code, message: error.message, ...(error.issues ? { issues: error.issues } : {}) },
   });

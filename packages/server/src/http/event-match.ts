@@ -1,7 +1,7 @@
 import type { ShoplogEvent } from '@shoplog/core';
 import type { LogFilter } from '../ports.js';
 import { extractFacts, FACT_COLUMNS } from '../store/sqlite-facts.js';
-import { textTerms } from '../store/sqlite-filter.js';
+import { termMatches, textTerms } from '../store/sqlite-filter.js';
 
 const col = (name: (typeof FACT_COLUMNS)[number]): number => FACT_COLUMNS.indexOf(name);
 
@@ -27,10 +27,10 @@ export function matchesFilter(event: ShoplogEvent, filter: LogFilter): boolean {
   if (filter.maxAmount !== undefined && (amount === null || amount > filter.maxAmount)) return false;
   const ms = value('response_ms') as number | null;
   if (filter.minResponseTimeMs !== undefined && (ms === null || ms < filter.minResponseTimeMs)) return false;
-  const terms = textTerms(filter.text);
+  const terms = textTerms(filter.text, true);
   if (terms.length > 0) {
     const words = textTerms(facts.text);
-    if (!terms.every((term) => words.some((word) => word.startsWith(term)))) return false;
+    if (!terms.every((term) => words.some((word) => termMatches(word, term)))) return false;
   }
   return true;
 }

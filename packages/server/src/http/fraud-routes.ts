@@ -7,11 +7,12 @@ import type { ServerContext } from './context.js';
 import { windowOf } from './analytics-routes.js';
 import { HttpError } from './errors.js';
 import { param, type Query } from './query-params.js';
-import { scoreTransaction } from '../fraud.js';
+import { createServerFraudScorer, scoreTransaction } from '../fraud.js';
 
 /** Fraud alerts, stats and on-demand scoring. */
 export function registerFraudRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const canRead = guard(ctx, 'read');
+  const scorer = createServerFraudScorer();
 
   app.get('/api/fraud/alerts', { preHandler: canRead }, async (request) => {
     const query = request.query as Query;
@@ -67,7 +68,7 @@ export function registerFraudRoutes(app: FastifyInstance, ctx: ServerContext): v
   app.post('/api/fraud/detect', { preHandler: canRead }, async (request) => {
     const body = request.body;
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'bad_request', 'send one transaction as a JSON object');
-    const result = await scoreTransaction(ctx.logs, body as Record<string, unknown>);
+    const result = await scoreTransaction(scorer, body as Record<string, unknown>);
     if ('issues' in result) throw new HttpError(400, 'invalid_event', 'not a valid transaction', result.issues);
     return result;
   });

@@ -1,5 +1,4 @@
-import { EVENT_KINDS, type EventKind, type LogLevel } from '@shoplog/core';
-import { parseDate } from '../ingest/dates.js';
+import { EVENT_KINDS, parseTimestamp, type EventKind, type LogLevel } from '@shoplog/core';
 import type { LogFilter, SortField, TimeRange } from '../ports.js';
 import { HttpError } from './errors.js';
 
@@ -36,8 +35,8 @@ export function parseRange(query: Query, now: number, fallback = '24h'): { label
   const fromRaw = param(query, 'from', 'date_from', 'start_date');
   const toRaw = param(query, 'to', 'date_to', 'end_date');
   if (fromRaw !== undefined || toRaw !== undefined) {
-    const from = fromRaw === undefined ? undefined : parseDate(fromRaw);
-    const to = toRaw === undefined ? undefined : parseDate(toRaw);
+    const from = fromRaw === undefined ? undefined : parseTimestamp(fromRaw);
+    const to = toRaw === undefined ? undefined : parseTimestamp(toRaw);
     const issues = [
       ...(fromRaw !== undefined && from === undefined ? [{ path: 'from', message: 'must be ISO 8601 or YYYY-MM-DD[ HH:MM:SS]' }] : []),
       ...(toRaw !== undefined && to === undefined ? [{ path: 'to', message: 'must be ISO 8601 or YYYY-MM-DD[ HH:MM:SS]' }] : []),

@@ -1,6 +1,6 @@
-import { validate, type ShoplogEvent, type ValidationIssue } from '@shoplog/core';
+import { normalize, type ShoplogEvent, type ValidationIssue } from '@shoplog/core';
 import type { AppendResult, Cache, LogStore } from '../ports.js';
-import { fromSeedShape } from './seed-shapes.js';
+import { withContentId } from './content-id.js';
 
 /** The outcome of one input of a batch. */
 export interface IngestItem {
@@ -31,17 +31,16 @@ function idOf(input: unknown): string | null {
   return typeof id === 'string' ? id : null;
 }
 
-/** Creates the ingest path: seed shape → envelope (normalize), validate, append, invalidate caches. */
+/** Creates the ingest path: `normalize()` of @shoplog/core (seed shapes → envelope, validated), append, invalidate caches. */
 export function createIngestor(options: IngestorOptions): Ingestor {
   const prefixes = options.invalidatePrefixes ?? ['q:'];
   const ingest = async (inputs: readonly unknown[]): Promise<IngestItem[]> => {
-    const now = Date.now();
     const items: IngestItem[] = new Array<IngestItem>(inputs.length);
     const valid: ShoplogEvent[] = [];
     const slots: number[] = [];
     inputs.forEach((input, index) => {
-      const normalized = fromSeedShape(input, now);
-      const checked = validate(normalized);
+      const normalized = withContentId(input);
+      const checked = normalize(normalized);
       if (checked.ok) {
         valid.push(checked.event);
         slots.push(index);

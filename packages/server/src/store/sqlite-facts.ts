@@ -47,6 +47,8 @@ CREATE INDEX IF NOT EXISTS fraud_reasons_seq ON fraud_reasons(seq);
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(body, content='', tokenize='unicode61 remove_diacritics 2');
 CREATE VIRTUAL TABLE IF NOT EXISTS fts_vocab USING fts5vocab(fts, row);
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS latency_sketches (kind TEXT NOT NULL, key TEXT NOT NULL, bucket INTEGER NOT NULL,
+  sketch BLOB NOT NULL, PRIMARY KEY (kind, key, bucket)) WITHOUT ROWID;
 `;
 
 type FactValue = string | number | null;

@@ -38,16 +38,24 @@ export const SORT_COLUMNS: Record<SortField, string> = {
   fraud_score: 'fraud_score',
 };
 
-/** The FTS5 query of a free text: each word as a quoted prefix term, all required. `null` when it has no word. */
+/**
+ * The FTS5 query of a free text: each word as a quoted term, all required; a trailing `*` on a word makes it a
+ * prefix (prefix scans over a large index are slow, so they are opt-in). `null` when it has no word.
+ */
 export function ftsQuery(text: string | undefined): string | null {
-  const words = textTerms(text);
-  return words.length === 0 ? null : words.map((word) => `"${word}"*`).join(' ');
+  const words = textTerms(text, true);
+  return words.length === 0 ? null : words.map((word) => (word.endsWith('*') ? `"${word.slice(0, -1)}"*` : `"${word}"`)).join(' ');
 }
 
-/** The lower-cased words of a free text (letters, digits, underscore), at most 32. */
-export function textTerms(text: string | undefined): string[] {
+/** The lower-cased words of a free text (letters, digits, underscore), at most 32; with `prefixes`, a trailing `*` is kept. */
+export function textTerms(text: string | undefined, prefixes = false): string[] {
   if (!text) return [];
-  return (text.toLowerCase().match(/[\p{L}\p{N}_]+/gu) ?? []).slice(0, 32);
+  return (text.toLowerCase().match(prefixes ? /[\p{L}\p{N}_]+\*?/gu : /[\p{L}\p{N}_]+/gu) ?? []).slice(0, 32);
+}
+
+/** Whether a word of a text matches a query term (`term*` matches by prefix, else the whole word). */
+export function termMatches(word: string, term: string): boolean {
+  return term.endsWith('*') ? word.startsWith(term.slice(0, -1)) : word === term;
 }
 
 /** A WHERE clause (without the keyword; `1` when empty) over `facts f`, with its parameters. */
@@ -122,7 +130,7 @@ export function highlightMessage(message: string, terms: readonly string[]): str
   let marked = false;
   const out = message.replace(/[\p{L}\p{N}_]+|[^\p{L}\p{N}_]+/gu, (token) => {
     const lower = token.toLowerCase();
-    if (/^[\p{L}\p{N}_]/u.test(token) && terms.some((term) => lower.startsWith(term))) {
+    if (/^[\p{L}\p{N}_]/u.test(token) && terms.some((term) => termMatches(lower, term))) {
       marked = true;
       return `<mark>${escapeHtml(token)}</mark>`;
     }

@@ -7,6 +7,12 @@ import type { AppendResult, EventListener, LogStore } from '../ports.js';
 import { parseOptions } from '../options.js';
 import { extractFacts, FACT_COLUMNS, LOG_SCHEMA } from './sqlite-facts.js';
 import { createSqliteQueries } from './sqlite-queries.js';
+import { createSketchTable } from './sqlite-sketches.js';
+
+const PERF_KIND = FACT_COLUMNS.indexOf('perf_kind');
+const RESPONSE_MS = FACT_COLUMNS.indexOf('response_ms');
+const ROUTE = FACT_COLUMNS.indexOf('route');
+const DB_OPERATION = FACT_COLUMNS.indexOf('db_operation');
 
 const SqliteLogStoreOptionsSchema = z.strictObject({
   path: z.string().min(1),
@@ -39,6 +45,7 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
   const db = new DatabaseSync(opts.path);
   db.exec(`PRAGMA journal_mode=WAL; PRAGMA synchronous=${opts.synchronous}; PRAGMA busy_timeout=5000;`);
   db.exec('PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;');
+  const hadSketches = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'latency_sketches'").get() !== undefined;
   db.exec(LOG_SCHEMA);
 
   const insertEvent = db.prepare('INSERT INTO events (id, ts, doc) VALUES (?, ?, ?) ON CONFLICT(id) DO NOTHING');
@@ -52,13 +59,6 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
   const writeMark = db.prepare("INSERT INTO state (key, value) VALUES ('indexed', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
   const maxSeq = db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM events');
 
-  let indexed = Number((readMark.get() as { value?: number } | undefined)?.value ?? 0);
-  let committed = Number((maxSeq.get() as { seq: number }).seq);
-  const listeners = new Set<EventListener>();
-  const waiters: { seq: number; resolve: () => void }[] = [];
-  let timer: NodeJS.Immediate | undefined;
-  let closed = false;
-
   const transaction = <T>(work: () => T): T => {
     db.exec('BEGIN IMMEDIATE');
     try {
@@ -70,6 +70,24 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
       throw error;
     }
   };
+
+  const sketches = createSketchTable(db);
+  if (!hadSketches) {
+    // A database indexed before the sketches existed: build them once from the indexed facts.
+    const rows = db.prepare("SELECT perf_kind, route, db_operation, ts, response_ms FROM facts WHERE perf_kind IN ('http', 'db') AND response_ms IS NOT NULL").all() as {
+      perf_kind: 'http' | 'db'; route: string | null; db_operation: string | null; ts: number; response_ms: number;
+    }[];
+    transaction(() => {
+      for (const r of rows) sketches.add(r.perf_kind, (r.perf_kind === 'http' ? r.route : r.db_operation) ?? '(none)', r.ts, r.response_ms);
+      sketches.flush();
+    });
+  }
+  let indexed = Number((readMark.get() as { value?: number } | undefined)?.value ?? 0);
+  let committed = Number((maxSeq.get() as { seq: number }).seq);
+  const listeners = new Set<EventListener>();
+  const waiters: { seq: number; resolve: () => void }[] = [];
+  let timer: NodeJS.Immediate | undefined;
+  let closed = false;
 
   const indexStep = (): void => {
     timer = undefined;
@@ -85,7 +103,14 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
           insertFacts.run(row.seq, Date.parse(event['@timestamp']), ...facts.values);
           for (const code of facts.reasons) insertReason.run(row.seq, code);
           if (facts.text) insertText.run(row.seq, facts.text);
+          const perf = facts.values[PERF_KIND];
+          const ms = facts.values[RESPONSE_MS];
+          if ((perf === 'http' || perf === 'db') && typeof ms === 'number') {
+            const key = facts.values[perf === 'http' ? ROUTE : DB_OPERATION];
+            sketches.add(perf, typeof key === 'string' ? key : '(none)', Date.parse(event['@timestamp']), ms);
+          }
         }
+        sketches.flush();
         indexed = rows[rows.length - 1]?.seq ?? indexed;
         writeMark.run(indexed);
       });

@@ -10,6 +10,7 @@ import type {
   TermsField,
 } from '../ports.js';
 import { exactSummary } from '../percentiles.js';
+import { latencyFromSketches, sketchable } from './sqlite-sketches.js';
 import { NUMERIC_COLUMNS, SORT_COLUMNS, TERMS_COLUMNS, ftsQuery, highlightMessage, textTerms, whereOf } from './sqlite-filter.js';
 
 type ReadMethods = Omit<LogStore, 'appendBatch' | 'subscribe' | 'refresh' | 'close'>;
@@ -128,7 +129,7 @@ export function createSqliteQueries(db: DatabaseSync): ReadMethods {
         );
         for (const row of scored) scores.set(row.seq, row.score);
       }
-      const words = query.highlight === false ? [] : textTerms(query.filter.text);
+      const words = query.highlight === false ? [] : textTerms(query.filter.text, true);
       const hits: SearchHit[] = rows.flatMap((row) => {
         const event = docs.get(row.seq);
         if (!event) return [];
@@ -175,6 +176,8 @@ export function createSqliteQueries(db: DatabaseSync): ReadMethods {
     },
     async latency(filter, groupBy, options = {}) {
       const interval = Math.max(1, Math.floor(options.intervalMs ?? 3_600_000));
+      // Range-only queries merge the hourly sketches kept at ingest; other filters compute exact percentiles.
+      if (sketchable(filter, groupBy, interval)) return latencyFromSketches(db, filter, groupBy, { ...options, intervalMs: interval });
       const rows =
         groupBy === 'route'
           ? latencyRows(filter, 'f.route', 'http')

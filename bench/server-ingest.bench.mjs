@@ -1,0 +1,76 @@
+// Embedded-store ingest: NDJSON bulk over HTTP into the reference server (node:sqlite, WAL, synchronous=NORMAL, each
+// 2xx = committed), beside the raw ceiling in the same run: JSON.parse + a node:sqlite primary-key insert loop in
+// transactions of the same size. Also measures how long after the last ack everything is full-text searchable.
+// Usage: pnpm bench server-ingest [--events=100000] [--batch=5000] [--concurrency=2]
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { createServer, generateTraffic } from '@shoplog/server';
+
+const arg = (name, dflt) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? dflt);
+const EVENTS = arg('events', 100_000);
+const BATCH = arg('batch', 5000);
+const CONCURRENCY = arg('concurrency', 2);
+
+const events = [...generateTraffic({ count: EVENTS, days: 7, seed: 11 })];
+const bodies = [];
+for (let i = 0; i < events.length; i += BATCH) bodies.push(events.slice(i, i + BATCH).map((e) => JSON.stringify(e)).join('\n'));
+const totalBytes = bodies.reduce((s, b) => s + Buffer.byteLength(b), 0);
+console.log(`${EVENTS} events, ${bodies.length} bodies of ${BATCH} lines, ${(totalBytes / 1e6).toFixed(1)} MB NDJSON`);
+
+// 1. Raw ceiling: JSON.parse + INSERT (primary key only) per transaction of BATCH lines.
+{
+  const dir = mkdtempSync(join(tmpdir(), 'shoplog-raw-'));
+  const db = new DatabaseSync(join(dir, 'raw.db'));
+  db.exec('PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; CREATE TABLE events (id TEXT PRIMARY KEY, doc TEXT NOT NULL) WITHOUT ROWID;');
+  const insert = db.prepare('INSERT INTO events (id, doc) VALUES (?, ?) ON CONFLICT(id) DO NOTHING');
+  const started = performance.now();
+  for (const body of bodies) {
+    db.exec('BEGIN');
+    for (const line of body.split('\n')) {
+      const event = JSON.parse(line);
+      insert.run(event.event.id, line);
+    }
+    db.exec('COMMIT');
+  }
+  const seconds = (performance.now() - started) / 1000;
+  globalThis.rawRate = EVENTS / seconds;
+  console.log(`raw JSON.parse + sqlite insert loop: ${Math.round(globalThis.rawRate).toLocaleString('en')} events/s`);
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+// 2. The server: bulk over HTTP, CONCURRENCY requests in flight, until every event is acknowledged.
+{
+  const dir = mkdtempSync(join(tmpdir(), 'shoplog-ingest-'));
+  const key = `slk_${'b'.repeat(40)}`;
+  const server = createServer({ port: 0, ingestPort: -1, dataDir: dir, logLevel: 'silent', bootstrapKey: key, ingestRateLimit: 1_000_000, bodyLimit: 64 * 1024 * 1024 });
+  const { bootstrap } = await import('@shoplog/server');
+  await bootstrap(server);
+  const url = await server.start();
+  let next = 0;
+  let acked = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < bodies.length) {
+        const body = bodies[next++];
+        const res = await fetch(`${url}/api/logs/_bulk`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-ndjson' }, body });
+        const out = await res.json();
+        if (res.status !== 200 || out.errors) throw new Error(`bulk failed: ${res.status}`);
+        acked += out.items.length;
+      }
+    }),
+  );
+  const ackSeconds = (performance.now() - started) / 1000;
+  await server.stores.logs.refresh();
+  const searchableSeconds = (performance.now() - started) / 1000;
+  const rate = acked / ackSeconds;
+  const probe = await server.stores.logs.search({ filter: { text: 'payment' }, sort: { field: '@timestamp', order: 'desc' }, page: 1, size: 1 });
+  console.log(`shoplog bulk over HTTP (durable acks): ${Math.round(rate).toLocaleString('en')} events/s`);
+  console.log(`all ${acked} searchable ${(searchableSeconds - ackSeconds).toFixed(2)} s after the last ack (indexer: ${Math.round(acked / searchableSeconds).toLocaleString('en')} events/s end to end); probe total ${probe.total}`);
+  console.log(`ratio shoplog / raw loop: ${(rate / globalThis.rawRate).toFixed(2)}x`);
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+}
