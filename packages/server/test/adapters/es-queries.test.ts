@@ -38,7 +38,7 @@ describe('Elasticsearch LogStore: queries built and answers read (intercepted tr
       },
     }));
     const page = await store.search({
-      filter: { kinds: ['transaction'], levels: ['info', 'warn'], range: { from: 1_000, to: 2_000 }, minAmount: 1, maxAmount: 10, text: 'Declin' },
+      filter: { kinds: ['transaction'], levels: ['info', 'warn'], range: { from: 1_000, to: 2_000 }, minAmount: 1, maxAmount: 10, text: 'Declin* bank' },
       sort: { field: 'amount', order: 'desc' },
       page: 2,
       size: 2,
@@ -57,7 +57,11 @@ describe('Elasticsearch LogStore: queries built and answers read (intercepted tr
     expect(filters).toContainEqual({ terms: { 'log.level': ['info', 'warn'] } });
     expect(filters).toContainEqual({ range: { '@timestamp': { gte: 1_000, lt: 2_000, format: 'epoch_millis' } } });
     expect(filters).toContainEqual({ range: { 'shoplog.amount': { gte: 1, lte: 10 } } });
-    expect(sent['query']['bool']['must'][0]['bool']['filter']).toEqual([{ prefix: { 'shoplog.text': { value: 'declin' } } }]);
+    // Whole words by default; a trailing * makes a prefix (the embedded store's rule).
+    expect(sent['query']['bool']['must'][0]['bool']['filter']).toEqual([
+      { prefix: { 'shoplog.text': { value: 'declin' } } },
+      { term: { 'shoplog.text': { value: 'bank' } } },
+    ]);
     expect(sent['highlight']).toMatchObject({ pre_tags: ['<mark>'], post_tags: ['</mark>'], encoder: 'html' });
 
     expect(page.total).toBe(12_345); // exact, past the 10 000 default

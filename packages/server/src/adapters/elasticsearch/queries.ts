@@ -40,22 +40,29 @@ export const SORT_FIELDS: Record<SortField, string> = {
   fraud_score: 'shop.fraud.score',
 };
 
-/** The words of a free text as the embedded store reads them (lower case, letters/digits/underscore, ≤ 32). */
-export function textWords(text: string | undefined): string[] {
+/**
+ * The words of a free text as the embedded store reads them (lower case, letters/digits/underscore, at most 32);
+ * with `prefixes`, a trailing `*` is kept and makes that word a prefix.
+ */
+export function textWords(text: string | undefined, prefixes = false): string[] {
   if (!text) return [];
-  return (text.toLowerCase().match(/[\p{L}\p{N}_]+/gu) ?? []).slice(0, 32);
+  return (text.toLowerCase().match(prefixes ? /[\p{L}\p{N}_]+\*?/gu : /[\p{L}\p{N}_]+/gu) ?? []).slice(0, 32);
 }
 
+/** One word as a query on `field`: the whole term, or a prefix when it ends with `*` (the embedded store's rule). */
+const wordQuery = (field: string, word: string): estypes.QueryDslQueryContainer =>
+  word.endsWith('*') ? { prefix: { [field]: { value: word.slice(0, -1) } } } : { term: { [field]: { value: word } } };
+
 /**
- * The free-text clause: every word must match, the last one (or each one) as a prefix, anywhere in the fields
- * copied into `shoplog.text` — the embedded store's rule (each word a required prefix term).
+ * The free-text clause: every word must match, anywhere in the fields copied into `shoplog.text` — as a whole
+ * word, or as a prefix when it ends with `*`.
  */
 export function textQuery(words: readonly string[], field = 'shoplog.text'): estypes.QueryDslQueryContainer {
   return {
     bool: {
-      filter: words.map((word) => ({ prefix: { [field]: { value: word } } })),
+      filter: words.map((word) => wordQuery(field, word)),
       // Scores relevance like a match on the whole text, so `score` orders hits as a user expects.
-      should: [{ match: { [field]: { query: words.join(' ') } } }],
+      should: [{ match: { [field]: { query: words.map((word) => word.replace(/\*$/, '')).join(' ') } } }],
     },
   };
 }
@@ -115,7 +122,7 @@ export function filterQuery(filter: LogFilter | undefined): estypes.QueryDslQuer
     clauses.push({ range: { 'event.duration': { gte: Math.ceil(filter.minResponseTimeMs * 1e6) } } });
   }
   if (filter.text !== undefined && filter.text.trim() !== '') {
-    const words = textWords(filter.text);
+    const words = textWords(filter.text, true);
     // Free text without any word (only punctuation) matches nothing rather than everything.
     must.push(words.length === 0 ? { match_none: {} } : textQuery(words));
   }
@@ -140,7 +147,7 @@ export const NANOS_FORMAT = 'strict_date_optional_time_nanos';
 
 /** The query whose terms are marked in `message`: each word as a prefix, in scoring context. */
 export function highlightQuery(words: readonly string[]): estypes.QueryDslQueryContainer {
-  return { bool: { should: words.map((word) => ({ prefix: { message: { value: word } } })) } };
+  return { bool: { should: words.map((word) => wordQuery('message', word)) } };
 }
 
 /** Encodes a hit's sort values as an opaque cursor. */

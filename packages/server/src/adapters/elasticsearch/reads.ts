@@ -126,7 +126,7 @@ export function createEsReads(client: Client, index: string): ReadMethods {
     },
     async search(query) {
       const after = decodeCursor(query.cursor);
-      const words = query.highlight === false ? [] : textWords(query.filter.text);
+      const words = query.highlight === false ? [] : textWords(query.filter.text, true);
       const page = await search(
         {
           query: filterQuery(query.filter),
