@@ -42,6 +42,7 @@ describe('Elasticsearch resources installer (intercepted transport)', () => {
       'index_template:logs-shoplog.user_behavior:created',
       'index_template:logs-shoplog.performance:created',
       'index_template:logs-shoplog.fraud:created',
+      'index_template:logs-shoplog.log:created',
     ]);
     const mappings = cluster.stored.get('ct:shoplog@mappings')!['template']['mappings'];
     const p = mappings.properties;
