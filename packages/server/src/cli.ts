@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { createScaleOut } from './adapters/scale-out.js';
 import { bootstrap } from './bootstrap.js';
 import { loadConfig, SETTINGS } from './config.js';
+import { scaleOutHealthCheck } from './health.js';
 import { generateTraffic } from './generator.js';
 import { createApiKey } from './http/admin-routes.js';
 import { fileRecords, fileTypeOf, openUpload } from './ingest/file-records.js';
@@ -31,7 +32,7 @@ async function serve(args: string[]): Promise<void> {
   // Scale-out stores from SHOPLOG_STORE / ELASTICSEARCH_URL / REDIS_URL / MONGODB_URL (none set: embedded stores).
   const scaleOut = createScaleOut({ ...process.env, SHOPLOG_DATA_DIR: config.dataDir });
   await scaleOut.ready;
-  const server = createServer({ ...config, stores: scaleOut.stores });
+  const server = createServer({ ...config, stores: scaleOut.stores, health: scaleOutHealthCheck(() => scaleOut.health()) });
   const setup = await bootstrap(server, { demo: values.demo });
   const url = await server.start();
   const lines = [`Shoplog is running: ${url}/  (API docs: ${url}/api/docs)`];

@@ -43,6 +43,8 @@ export type { ServerOptions, ServerStores, ShoplogServer } from './server.js';
 export { loadConfig, ServerConfigSchema, SETTINGS } from './config.js';
 export type { ServerConfig, ServerConfigInput } from './config.js';
 export { OptionsError } from './options.js';
+export { healthReport, scaleOutHealthCheck } from './health.js';
+export type { DependencyKind, DependencyStatus, HealthCheck, HealthReport, HealthSources } from './health.js';
 export { createSqliteLogStore } from './store/sqlite-log-store.js';
 export type { SqliteLogStoreOptions } from './store/sqlite-log-store.js';
 export { createSqliteMetaStore } from './store/sqlite-meta-store.js';

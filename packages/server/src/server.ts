@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { join } from 'node:path';
 import { evaluateAlertRules } from './alerts.js';
 import { ServerConfigSchema, type ServerConfig, type ServerConfigInput } from './config.js';
+import { healthReport, type HealthCheck } from './health.js';
 import { createIngestor } from './ingest/ingestor.js';
 import { startSocketIngest, type SocketIngest } from './ingest/socket-ingest.js';
 import { registerAdminRoutes } from './http/admin-routes.js';
@@ -10,6 +11,7 @@ import { registerAnalyticsRoutes } from './http/analytics-routes.js';
 import { registerAuthRoutes } from './http/auth.js';
 import type { ServerContext } from './http/context.js';
 import { registerDocsRoutes } from './http/docs-routes.js';
+import { registerHealthRoutes } from './http/health-routes.js';
 import { HttpError, installErrorHandler } from './http/errors.js';
 import { registerLogRoutes } from './http/logs-routes.js';
 import { registerSearchRoutes } from './http/search-routes.js';
@@ -35,6 +37,8 @@ export interface ServerStores {
 export interface ServerOptions extends ServerConfigInput {
   /** Stores to use instead of the embedded ones (scale-out adapters). The server closes them on `close()`. */
   stores?: Partial<ServerStores>;
+  /** Checks the scale-out dependencies (`scaleOutHealthCheck(scaleOut.health)`); stores it does not cover are probed directly. */
+  health?: HealthCheck;
 }
 
 /** A created server. */
@@ -54,7 +58,7 @@ export interface ShoplogServer {
 
 /** Creates the reference server: Fastify routes over the storage ports, TCP/UDP ingest and the alert evaluator. */
 export function createServer(options: ServerOptions = {}): ShoplogServer {
-  const { stores: given, ...settings } = options;
+  const { stores: given, health, ...settings } = options;
   const config = parseOptions(ServerConfigSchema, settings, 'server options');
   const stores: ServerStores = {
     logs: given?.logs ?? createSqliteLogStore({ path: join(config.dataDir, 'events.db'), synchronous: config.synchronous }),
@@ -67,7 +71,13 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
     bodyLimit: config.bodyLimit,
     trustProxy: false,
   });
-  const ctx: ServerContext = { config, ...stores, ingestor, version: VERSION };
+  const kinds = {
+    logs: given?.logs ? 'other' : 'sqlite',
+    meta: given?.meta ? 'other' : 'sqlite',
+    cache: given?.cache ? 'other' : 'memory',
+    velocity: 'memory',
+  } as const;
+  const ctx: ServerContext = { config, ...stores, ingestor, version: VERSION, health: () => healthReport({ stores, kinds, check: health }) };
 
   installErrorHandler(app);
   // An empty body with a JSON content type (common on DELETE) is "no body", not a 400.
@@ -106,6 +116,7 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
   registerAnalyticsRoutes(app, ctx);
   registerAlertRoutes(app, ctx);
   registerAdminRoutes(app, ctx);
+  registerHealthRoutes(app, ctx);
   registerDocsRoutes(app, VERSION);
   registerWeb(app, {});
 

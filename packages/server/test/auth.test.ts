@@ -30,6 +30,7 @@ const ROUTES: [string, string, Perm][] = [
   ['DELETE', '/api/searches/x', 'analyst'],
   ['GET', '/api/dashboard/overview', 'read'],
   ['GET', '/api/dashboard/kpis', 'read'],
+  ['GET', '/api/dashboard/health', 'read'],
   ['GET', '/api/analytics/transactions', 'read'],
   ['GET', '/api/analytics/errors', 'read'],
   ['GET', '/api/analytics/user-behavior', 'read'],

@@ -19,6 +19,8 @@ export interface DependencyHealth {
   status: 'up' | 'down';
   /** Elasticsearch cluster status, Redis/MongoDB round trip, or the error. */
   detail: string;
+  /** Round trip of the check in milliseconds (when it answered). */
+  latencyMs?: number;
 }
 
 /** The stores and services selected by configuration. Absent entries mean "use the embedded default". */
@@ -83,8 +85,9 @@ export function createScaleOut(env: Record<string, string | undefined> = process
     waits.push(store.ready);
     checks['elasticsearch'] = async () => {
       try {
+        const started = Date.now();
         const health = await client.cluster.health();
-        return { status: health.status === 'red' ? 'down' : 'up', detail: `cluster ${health.cluster_name} ${health.status}` };
+        return { status: health.status === 'red' ? 'down' : 'up', detail: `cluster ${health.cluster_name} ${health.status}`, latencyMs: Date.now() - started };
       } catch (error) {
         return down(error);
       }
@@ -105,7 +108,7 @@ export function createScaleOut(env: Record<string, string | undefined> = process
       const started = Date.now();
       try {
         await redis.ping();
-        return { status: 'up', detail: `ping ${Date.now() - started} ms` };
+        return { status: 'up', detail: `ping ${Date.now() - started} ms`, latencyMs: Date.now() - started };
       } catch (error) {
         return down(error);
       }
@@ -124,7 +127,7 @@ export function createScaleOut(env: Record<string, string | undefined> = process
       const started = Date.now();
       try {
         await client.db().command({ ping: 1 });
-        return { status: 'up', detail: `ping ${Date.now() - started} ms` };
+        return { status: 'up', detail: `ping ${Date.now() - started} ms`, latencyMs: Date.now() - started };
       } catch (error) {
         return down(error);
       }

@@ -1,4 +1,5 @@
 import type { ServerConfig } from '../config.js';
+import type { HealthReport } from '../health.js';
 import type { Ingestor } from '../ingest/ingestor.js';
 import type { Cache, LogStore, MetaStore } from '../ports.js';
 
@@ -10,4 +11,6 @@ export interface ServerContext {
   cache: Cache;
   ingestor: Ingestor;
   version: string;
+  /** Probes the dependencies for `GET /api/dashboard/health`. */
+  health(): Promise<HealthReport>;
 }

@@ -27,6 +27,7 @@ const OPERATIONS: Op[] = [
   ['delete', '/api/searches/{id}', 'Delete a saved search', 'analyst'],
   ['get', '/api/dashboard/overview', 'KPIs and overview (range=1h|24h|7d|30d)', 'read'],
   ['get', '/api/dashboard/kpis', 'Alias of the overview', 'read'],
+  ['get', '/api/dashboard/health', 'State of each dependency (logs, meta, cache, velocity, …): ok, degraded or down', 'read'],
   ['get', '/api/analytics/transactions', 'Transactions timeline, payment methods, statuses', 'read'],
   ['get', '/api/analytics/errors', 'Errors by code, type and time', 'read'],
   ['get', '/api/analytics/user-behavior', 'Actions, funnel and cart abandonment', 'read'],

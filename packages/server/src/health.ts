@@ -1,0 +1,96 @@
+import type { DependencyHealth } from './adapters/scale-out.js';
+import type { Cache, LogStore, MetaStore } from './ports.js';
+
+/** What backs a dependency (`other` for a store given to the server without a health check). */
+export type DependencyKind = 'sqlite' | 'elasticsearch' | 'redis' | 'mongodb' | 'memory' | 'other';
+
+/** The state of one dependency, as `GET /api/dashboard/health` reports it. */
+export interface DependencyStatus {
+  /** What the server uses it for: `logs`, `meta`, `cache`, `velocity`, `rate_limits`. */
+  name: string;
+  kind: DependencyKind;
+  status: 'ok' | 'down';
+  /** Round trip of the probe in milliseconds. */
+  latency_ms?: number;
+  /** Why it is down. */
+  error?: string;
+}
+
+/** The body of `GET /api/dashboard/health`: `down` when the event store is down, `degraded` when anything else is. */
+export interface HealthReport {
+  status: 'ok' | 'degraded' | 'down';
+  dependencies: DependencyStatus[];
+}
+
+/** Checks dependencies the server cannot probe itself (scale-out backends); names it returns replace the built-in probes. */
+export type HealthCheck = () => Promise<DependencyStatus[]>;
+
+// Which server roles each scale-out backend serves (see createScaleOut).
+const ROLES: Record<string, { kind: DependencyKind; names: string[] }> = {
+  elasticsearch: { kind: 'elasticsearch', names: ['logs'] },
+  redis: { kind: 'redis', names: ['cache', 'velocity', 'rate_limits'] },
+  mongodb: { kind: 'mongodb', names: ['meta'] },
+};
+
+/** Adapts `createScaleOut(...).health` to the server's `health` option (one entry per role each backend serves). */
+export function scaleOutHealthCheck(health: () => Promise<Record<string, DependencyHealth>>): HealthCheck {
+  return async () => {
+    const out: DependencyStatus[] = [];
+    for (const [backend, result] of Object.entries(await health())) {
+      const role = ROLES[backend] ?? { kind: 'other' as const, names: [backend] };
+      for (const name of role.names) {
+        out.push({
+          name,
+          kind: role.kind,
+          status: result.status === 'up' ? 'ok' : 'down',
+          ...(result.latencyMs === undefined ? {} : { latency_ms: result.latencyMs }),
+          ...(result.status === 'up' ? {} : { error: result.detail }),
+        });
+      }
+    }
+    return out;
+  };
+}
+
+async function probe(name: string, kind: DependencyKind, run: () => Promise<unknown>): Promise<DependencyStatus> {
+  const started = performance.now();
+  try {
+    await run();
+    return { name, kind, status: 'ok', latency_ms: Math.round((performance.now() - started) * 100) / 100 };
+  } catch (error) {
+    return { name, kind, status: 'down', error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** What the server knows about its stores, to probe those no health check covers. */
+export interface HealthSources {
+  stores: { logs: LogStore; meta: MetaStore; cache: Cache };
+  /** The kind of each store (embedded ones are known; given ones are `other`). */
+  kinds: { logs: DependencyKind; meta: DependencyKind; cache: DependencyKind; velocity: DependencyKind };
+  check?: HealthCheck | undefined;
+}
+
+/** Builds the health report: the given check's entries, plus a cheap probe of each store it does not cover. */
+export async function healthReport(sources: HealthSources): Promise<HealthReport> {
+  const { stores, kinds } = sources;
+  let given: DependencyStatus[] = [];
+  if (sources.check) {
+    try {
+      given = await sources.check();
+    } catch (error) {
+      given = [{ name: 'health_check', kind: 'other', status: 'down', error: error instanceof Error ? error.message : String(error) }];
+    }
+  }
+  const covered = new Set(given.map((d) => d.name));
+  const probes: Promise<DependencyStatus>[] = [];
+  // Cheap reads: the newest event, an unknown user id, an unknown cache key.
+  if (!covered.has('logs')) probes.push(probe('logs', kinds.logs, () => stores.logs.recent({ limit: 1 })));
+  if (!covered.has('meta')) probes.push(probe('meta', kinds.meta, () => stores.meta.getUserById('health-probe')));
+  if (!covered.has('cache')) probes.push(probe('cache', kinds.cache, () => stores.cache.get('health:probe')));
+  // An in-process store cannot be down; a given store without a check is not reported rather than guessed.
+  if (!covered.has('velocity') && kinds.velocity === 'memory') probes.push(Promise.resolve({ name: 'velocity', kind: kinds.velocity, status: 'ok' }));
+  const dependencies = [...(await Promise.all(probes)), ...given];
+  const down = dependencies.filter((d) => d.status === 'down');
+  const status = down.some((d) => d.name === 'logs') ? 'down' : down.length > 0 ? 'degraded' : 'ok';
+  return { status, dependencies };
+}

@@ -1,0 +1,8 @@
+import type { FastifyInstance } from 'fastify';
+import { guard } from './auth.js';
+import type { ServerContext } from './context.js';
+
+/** `GET /api/dashboard/health`: the state of each store and service the server depends on (never cached). */
+export function registerHealthRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  app.get('/api/dashboard/health', { preHandler: guard(ctx, 'read') }, async () => ctx.health());
+}

@@ -1,0 +1,87 @@
+/**
+ * `GET /api/dashboard/health`: embedded stores are probed directly; with scale-out stores the server reports what
+ * `createScaleOut(...).health()` says (real Redis), and an unreachable Redis or a closed event store shows up.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createScaleOut } from '../src/adapters/scale-out.js';
+import { scaleOutHealthCheck, type HealthReport } from '../src/index.js';
+import { REDIS_URL, deletePrefix, uniquePrefix } from './adapters/redis-env.js';
+import { startTestServer, type TestServer } from './helpers.js';
+
+const byName = (report: HealthReport) => Object.fromEntries(report.dependencies.map((d) => [d.name, d]));
+
+describe('dashboard health', () => {
+  let t: TestServer | undefined;
+  afterEach(async () => {
+    await t?.close();
+    t = undefined;
+  });
+
+  it('reports each embedded store as ok with its kind, readable with a read key', async () => {
+    t = await startTestServer();
+    const res = await t.call('/api/dashboard/health', { key: t.keys.read });
+    expect(res.status).toBe(200);
+    const report = (await res.json()) as HealthReport;
+    expect(report.status).toBe('ok');
+    const deps = byName(report);
+    expect(deps['logs']).toMatchObject({ kind: 'sqlite', status: 'ok' });
+    expect(deps['meta']).toMatchObject({ kind: 'sqlite', status: 'ok' });
+    expect(deps['cache']).toMatchObject({ kind: 'memory', status: 'ok' });
+    expect(deps['velocity']).toMatchObject({ kind: 'memory', status: 'ok' });
+    expect(typeof deps['logs']?.latency_ms).toBe('number');
+  });
+
+  it('is down with the error when the event store fails', async () => {
+    t = await startTestServer();
+    await t.server.stores.logs.close();
+    const report = (await (await t.call('/api/dashboard/health')).json()) as HealthReport;
+    expect(report.status).toBe('down');
+    expect(byName(report)['logs']).toMatchObject({ kind: 'sqlite', status: 'down' });
+    expect(byName(report)['logs']?.error).toBeTruthy();
+  });
+
+  it('is degraded when Redis cannot be reached', async () => {
+    const scaleOut = createScaleOut({ REDIS_URL: 'redis://127.0.0.1:1', SHOPLOG_REDIS_PREFIX: uniquePrefix(), SHOPLOG_DATA_DIR: '/nonexistent' });
+    try {
+      // Only the health check is wired: the stores stay embedded, so only Redis is down.
+      t = await startTestServer({ health: scaleOutHealthCheck(() => scaleOut.health()) });
+      const report = (await (await t.call('/api/dashboard/health')).json()) as HealthReport;
+      expect(report.status).toBe('degraded');
+      expect(byName(report)['cache']).toMatchObject({ kind: 'redis', status: 'down' });
+      expect(byName(report)['velocity']).toMatchObject({ kind: 'redis', status: 'down' });
+      expect(byName(report)['logs']).toMatchObject({ kind: 'sqlite', status: 'ok' });
+    } finally {
+      await t?.close();
+      t = undefined;
+      await scaleOut.close();
+    }
+  });
+
+  describe.skipIf(!REDIS_URL)('with Redis', () => {
+    it('reports the Redis-backed roles from the scale-out health check', async () => {
+      const prefix = uniquePrefix();
+      const dir = mkdtempSync(join(tmpdir(), 'shoplog-health-'));
+      const scaleOut = createScaleOut({ REDIS_URL, SHOPLOG_REDIS_PREFIX: prefix, SHOPLOG_DATA_DIR: dir });
+      t = await startTestServer({ stores: scaleOut.stores, health: scaleOutHealthCheck(() => scaleOut.health()) });
+      try {
+        const report = (await (await t.call('/api/dashboard/health')).json()) as HealthReport;
+        expect(report.status).toBe('ok');
+        const deps = byName(report);
+        for (const name of ['cache', 'velocity', 'rate_limits']) {
+          expect(deps[name]).toMatchObject({ kind: 'redis', status: 'ok' });
+          expect(typeof deps[name]?.latency_ms).toBe('number');
+        }
+        expect(deps['meta']).toMatchObject({ kind: 'sqlite', status: 'ok' });
+      } finally {
+        await t.close();
+        t = undefined;
+        await scaleOut.close();
+        await deletePrefix(prefix);
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+});
