@@ -32,7 +32,12 @@ async function serve(args: string[]): Promise<void> {
   // Scale-out stores from SHOPLOG_STORE / ELASTICSEARCH_URL / REDIS_URL / MONGODB_URL (none set: embedded stores).
   const scaleOut = createScaleOut({ ...process.env, SHOPLOG_DATA_DIR: config.dataDir });
   await scaleOut.ready;
-  const server = createServer({ ...config, stores: scaleOut.stores, health: scaleOutHealthCheck(() => scaleOut.health()) });
+  const server = createServer({
+    ...config,
+    stores: scaleOut.stores,
+    health: scaleOutHealthCheck(() => scaleOut.health()),
+    ...(scaleOut.velocity ? { velocity: scaleOut.velocity } : {}),
+  });
   const setup = await bootstrap(server, { demo: values.demo });
   const url = await server.start();
   const lines = [`Shoplog is running: ${url}/  (API docs: ${url}/api/docs)`];

@@ -8,14 +8,17 @@ import {
   type FraudScorer,
   type TransactionEvent,
   type ValidationIssue,
+  type VelocityStore,
 } from '@shoplog/core';
 
 /**
- * The server's fraud scorer (`createFraudScorer` of @shoplog/core, built-in rules) with an in-process velocity
- * store: `POST /api/fraud/detect` scores with it, so repeated detections of one user, card or IP build velocity.
+ * The server's fraud scorer (`createFraudScorer` of @shoplog/core, built-in rules) over a velocity store:
+ * `POST /api/fraud/detect` scores with it, so repeated detections of one user, card or IP build velocity. Pass a
+ * shared store (Redis) so that every instance sees the same windows.
+ * @param store the velocity state. @default an in-process `createMemoryVelocityStore()`
  */
-export function createServerFraudScorer(): FraudScorer {
-  return createFraudScorer({ store: createMemoryVelocityStore() });
+export function createServerFraudScorer(store: VelocityStore = createMemoryVelocityStore()): FraudScorer {
+  return createFraudScorer({ store });
 }
 
 /**

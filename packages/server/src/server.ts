@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { join } from 'node:path';
+import type { VelocityStore } from '@shoplog/core';
 import { evaluateAlertRules } from './alerts.js';
 import { ServerConfigSchema, type ServerConfig, type ServerConfigInput } from './config.js';
 import { healthReport, type HealthCheck } from './health.js';
@@ -39,6 +40,8 @@ export interface ServerOptions extends ServerConfigInput {
   stores?: Partial<ServerStores>;
   /** Checks the scale-out dependencies (`scaleOutHealthCheck(scaleOut.health)`); stores it does not cover are probed directly. */
   health?: HealthCheck;
+  /** Fraud velocity shared by instances (`scaleOut.velocity`); the caller closes it. @default in-process memory */
+  velocity?: VelocityStore;
 }
 
 /** A created server. */
@@ -58,7 +61,7 @@ export interface ShoplogServer {
 
 /** Creates the reference server: Fastify routes over the storage ports, TCP/UDP ingest and the alert evaluator. */
 export function createServer(options: ServerOptions = {}): ShoplogServer {
-  const { stores: given, health, ...settings } = options;
+  const { stores: given, health, velocity, ...settings } = options;
   const config = parseOptions(ServerConfigSchema, settings, 'server options');
   const stores: ServerStores = {
     logs: given?.logs ?? createSqliteLogStore({ path: join(config.dataDir, 'events.db'), synchronous: config.synchronous }),
@@ -75,9 +78,9 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
     logs: given?.logs ? 'other' : 'sqlite',
     meta: given?.meta ? 'other' : 'sqlite',
     cache: given?.cache ? 'other' : 'memory',
-    velocity: 'memory',
+    velocity: velocity ? 'other' : 'memory',
   } as const;
-  const ctx: ServerContext = { config, ...stores, ingestor, version: VERSION, health: () => healthReport({ stores, kinds, check: health }) };
+  const ctx: ServerContext = { config, ...stores, ingestor, version: VERSION, velocity, health: () => healthReport({ stores, kinds, check: health }) };
 
   installErrorHandler(app);
   // An empty body with a JSON content type (common on DELETE) is "no body", not a 400.

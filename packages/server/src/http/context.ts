@@ -1,3 +1,4 @@
+import type { VelocityStore } from '@shoplog/core';
 import type { ServerConfig } from '../config.js';
 import type { HealthReport } from '../health.js';
 import type { Ingestor } from '../ingest/ingestor.js';
@@ -11,6 +12,8 @@ export interface ServerContext {
   cache: Cache;
   ingestor: Ingestor;
   version: string;
+  /** Fraud velocity state of `POST /api/fraud/detect`; undefined: in-process. */
+  velocity?: VelocityStore | undefined;
   /** Probes the dependencies for `GET /api/dashboard/health`. */
   health(): Promise<HealthReport>;
 }

@@ -12,7 +12,7 @@ import { createServerFraudScorer, scoreTransaction } from '../fraud.js';
 /** Fraud alerts, stats and on-demand scoring. */
 export function registerFraudRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const canRead = guard(ctx, 'read');
-  const scorer = createServerFraudScorer();
+  const scorer = createServerFraudScorer(ctx.velocity);
 
   app.get('/api/fraud/alerts', { preHandler: canRead }, async (request) => {
     const query = request.query as Query;
