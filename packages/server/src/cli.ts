@@ -2,7 +2,9 @@
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { createRedisRateLimiter } from './adapters/redis/rate-limiter.js';
 import { createScaleOut } from './adapters/scale-out.js';
+import { fromSharedRateLimiter } from './auth/rate-limit.js';
 import { bootstrap } from './bootstrap.js';
 import { loadConfig, SETTINGS } from './config.js';
 import { scaleOutHealthCheck } from './health.js';
@@ -32,11 +34,21 @@ async function serve(args: string[]): Promise<void> {
   // Scale-out stores from SHOPLOG_STORE / ELASTICSEARCH_URL / REDIS_URL / MONGODB_URL (none set: embedded stores).
   const scaleOut = createScaleOut({ ...process.env, SHOPLOG_DATA_DIR: config.dataDir });
   await scaleOut.ready;
+  // Limits shared by every instance when Redis is configured, with the windows of the settings.
+  const redisUrl = process.env['REDIS_URL'];
+  const keyPrefix = process.env['SHOPLOG_REDIS_PREFIX'] ?? 'shoplog:';
+  const shared = redisUrl
+    ? {
+        auth: createRedisRateLimiter({ url: redisUrl, keyPrefix: `${keyPrefix}auth:`, limit: config.authRateLimit, windowMs: 60_000 }),
+        ingest: createRedisRateLimiter({ url: redisUrl, keyPrefix: `${keyPrefix}ingest:`, limit: config.ingestRateLimit, windowMs: 1_000 }),
+      }
+    : undefined;
   const server = createServer({
     ...config,
     stores: scaleOut.stores,
     health: scaleOutHealthCheck(() => scaleOut.health()),
     ...(scaleOut.velocity ? { velocity: scaleOut.velocity } : {}),
+    ...(shared ? { rateLimiters: { auth: fromSharedRateLimiter(shared.auth), ingest: fromSharedRateLimiter(shared.ingest) } } : {}),
   });
   const setup = await bootstrap(server, { demo: values.demo });
   const url = await server.start();
@@ -49,6 +61,7 @@ async function serve(args: string[]): Promise<void> {
   const stop = (): void => {
     server
       .close()
+      .then(() => Promise.all([shared?.auth.close(), shared?.ingest.close()]))
       .then(() => scaleOut.close())
       .then(() => process.exit(0), () => process.exit(1));
   };

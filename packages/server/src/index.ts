@@ -44,6 +44,8 @@ export { loadConfig, ServerConfigSchema, SETTINGS } from './config.js';
 export type { ServerConfig, ServerConfigInput } from './config.js';
 export { OptionsError } from './options.js';
 export { healthReport, scaleOutHealthCheck } from './health.js';
+export { createRateLimiter, fromSharedRateLimiter } from './auth/rate-limit.js';
+export type { RateLimiter, ServerRateLimiters } from './auth/rate-limit.js';
 export type { DependencyKind, DependencyStatus, HealthCheck, HealthReport, HealthSources } from './health.js';
 export { createSqliteLogStore } from './store/sqlite-log-store.js';
 export type { SqliteLogStoreOptions } from './store/sqlite-log-store.js';

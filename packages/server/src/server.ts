@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { join } from 'node:path';
 import type { VelocityStore } from '@shoplog/core';
 import { evaluateAlertRules } from './alerts.js';
+import type { ServerRateLimiters } from './auth/rate-limit.js';
 import { ServerConfigSchema, type ServerConfig, type ServerConfigInput } from './config.js';
 import { healthReport, type HealthCheck } from './health.js';
 import { createIngestor } from './ingest/ingestor.js';
@@ -42,6 +43,8 @@ export interface ServerOptions extends ServerConfigInput {
   health?: HealthCheck;
   /** Fraud velocity shared by instances (`scaleOut.velocity`); the caller closes it. @default in-process memory */
   velocity?: VelocityStore;
+  /** Limiters replacing the in-process ones (`fromSharedRateLimiter(createRedisRateLimiter(…))`); the caller closes them. */
+  rateLimiters?: ServerRateLimiters;
 }
 
 /** A created server. */
@@ -61,7 +64,7 @@ export interface ShoplogServer {
 
 /** Creates the reference server: Fastify routes over the storage ports, TCP/UDP ingest and the alert evaluator. */
 export function createServer(options: ServerOptions = {}): ShoplogServer {
-  const { stores: given, health, velocity, ...settings } = options;
+  const { stores: given, health, velocity, rateLimiters, ...settings } = options;
   const config = parseOptions(ServerConfigSchema, settings, 'server options');
   const stores: ServerStores = {
     logs: given?.logs ?? createSqliteLogStore({ path: join(config.dataDir, 'events.db'), synchronous: config.synchronous }),
@@ -80,7 +83,15 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
     cache: given?.cache ? 'other' : 'memory',
     velocity: velocity ? 'other' : 'memory',
   } as const;
-  const ctx: ServerContext = { config, ...stores, ingestor, version: VERSION, velocity, health: () => healthReport({ stores, kinds, check: health }) };
+  const ctx: ServerContext = {
+    config,
+    ...stores,
+    ingestor,
+    version: VERSION,
+    velocity,
+    rateLimiters: rateLimiters ?? {},
+    health: () => healthReport({ stores, kinds, check: health }),
+  };
 
   installErrorHandler(app);
   // An empty body with a JSON content type (common on DELETE) is "no body", not a 400.

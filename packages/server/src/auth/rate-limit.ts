@@ -1,10 +1,21 @@
-/** A token-bucket limiter per key: `rate` tokens per `periodMs`, bursts up to `rate`. */
+import type { SharedRateLimiter } from '../adapters/redis/rate-limiter.js';
+import { StoreUnavailableError } from '../ports.js';
+
+/** A limiter per key (login attempts per IP, ingest requests per API key). */
 export interface RateLimiter {
-  /** Takes one token for `key`; returns 0 when allowed, else the seconds to wait. */
-  take(key: string): number;
+  /** Takes one token for `key`; returns (or resolves to) 0 when allowed, else the seconds to wait. */
+  take(key: string): number | Promise<number>;
 }
 
-/** Creates an in-process token-bucket limiter (buckets idle for a period are dropped). */
+/** The limiters a server uses; absent ones are in-process token buckets built from the settings. */
+export interface ServerRateLimiters {
+  /** Login attempts per client IP (`authRateLimit` per minute). */
+  auth?: RateLimiter;
+  /** Ingest requests per API key (`ingestRateLimit` per second). */
+  ingest?: RateLimiter;
+}
+
+/** Creates an in-process token-bucket limiter: `rate` tokens per `periodMs`, bursts up to `rate` (idle buckets are dropped). */
 export function createRateLimiter(rate: number, periodMs: number): RateLimiter {
   const buckets = new Map<string, { tokens: number; at: number }>();
   const perMs = rate / periodMs;
@@ -23,6 +34,25 @@ export function createRateLimiter(rate: number, periodMs: number): RateLimiter {
         return 0;
       }
       return Math.max(1, Math.ceil((1 - bucket.tokens) / perMs / 1000));
+    },
+  };
+}
+
+/**
+ * Adapts a limiter shared by every instance (`createRedisRateLimiter`) to the server's `RateLimiter`. When the
+ * shared store cannot answer, the request gets a retryable 503 rather than passing unlimited (a login limit that
+ * fails open would invite brute force during a Redis outage).
+ */
+export function fromSharedRateLimiter(shared: SharedRateLimiter): RateLimiter {
+  return {
+    async take(key) {
+      let decision;
+      try {
+        decision = await shared.consume(key);
+      } catch (error) {
+        throw new StoreUnavailableError('the rate limiter is unavailable', { cause: error });
+      }
+      return decision.allowed ? 0 : Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
     },
   };
 }

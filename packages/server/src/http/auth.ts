@@ -92,14 +92,14 @@ const userView = (p: { id: string; username: string; role: Role }) => ({ id: p.i
 
 /** Login, logout and `me`. */
 export function registerAuthRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  const limiter = createRateLimiter(ctx.config.authRateLimit, 60_000);
+  const limiter = ctx.rateLimiters.auth ?? createRateLimiter(ctx.config.authRateLimit, 60_000);
   const setCookie = (reply: FastifyReply, value: string, maxAge: number): void => {
     const secure = ctx.config.secureCookies ? '; Secure' : '';
     void reply.header('set-cookie', `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${secure}`);
   };
 
   app.post('/api/auth/login', async (request, reply) => {
-    const wait = limiter.take(request.ip);
+    const wait = await limiter.take(request.ip);
     if (wait > 0) throw new HttpError(429, 'rate_limited', 'too many login attempts', undefined, { 'retry-after': String(wait) });
     const body = (request.body ?? {}) as { username?: unknown; password?: unknown };
     if (typeof body.username !== 'string' || typeof body.password !== 'string') {

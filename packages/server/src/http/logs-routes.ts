@@ -19,11 +19,11 @@ export const LOG_TYPES: { id: EventKind; name: string; description: string }[] =
 
 /** Ingest (JSON, bulk NDJSON), recent, types, get by id and the live tail. */
 export function registerLogRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  const limiter = createRateLimiter(ctx.config.ingestRateLimit, 1000);
+  const limiter = ctx.rateLimiters.ingest ?? createRateLimiter(ctx.config.ingestRateLimit, 1000);
   const canIngest = guard(ctx, 'ingest');
   const ingestGuard = async (request: Parameters<typeof canIngest>[0]): Promise<void> => {
     await canIngest(request);
-    const wait = limiter.take(principalOf(request).id);
+    const wait = await limiter.take(principalOf(request).id);
     if (wait > 0) throw new HttpError(429, 'rate_limited', 'ingest rate limit reached', undefined, { 'retry-after': String(wait) });
   };
 

@@ -69,6 +69,4 @@ describe.skipIf(!REDIS_URL)('fraud velocity shared through Redis', () => {
   it('flags on server B the sixth transaction of a user after five on server A', async () => {
     expect(await sixthOnOther(a, b)).toContain('VELOCITY_USER');
   });
-
-
 });
