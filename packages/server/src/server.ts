@@ -76,6 +76,8 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
     bodyLimit: config.bodyLimit,
     trustProxy: false,
+    // close() must not wait for a browser's idle keep-alive or pre-connected socket.
+    forceCloseConnections: true,
   });
   const kinds = {
     logs: given?.logs ? 'other' : 'sqlite',

@@ -78,7 +78,10 @@ export function guard(ctx: ServerContext, permission: Permission) {
       if (request.headers['x-csrf-token'] !== principal.csrfToken) throw new HttpError(403, 'csrf', 'missing or wrong X-CSRF-Token');
     }
     request.principal = principal;
-    if (principal.type === 'key') void ctx.meta.touchApiKey(principal.id, Date.now());
+    if (principal.type === 'key') {
+      // Last-used bookkeeping must never fail the request nor, rejecting unobserved, crash the process.
+      ctx.meta.touchApiKey(principal.id, Date.now()).catch((error: unknown) => request.log.warn({ err: error }, 'could not record the API key use'));
+    }
   };
 }
 
