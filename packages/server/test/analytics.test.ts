@@ -91,10 +91,12 @@ describe('analytics equal what the events say', () => {
   });
 
   it('transactions: sums per currency in major units, payment methods and statuses', async () => {
-    const body = await get<{ currency: string; timeline: { count: number; total_amount: number }[]; payment_methods: { method: string; count: number; total_amount: number }[]; transaction_status: { status: string; count: number }[]; currencies: { currency: string; count: number; total_amount: number }[] }>('/api/analytics/transactions?range=24h&granularity=daily&currency=EUR');
+    const body = await get<{ currency: string; totals: Record<string, unknown>; timeline: { count: number; total_amount: number }[]; payment_methods: { method: string; count: number; total_amount: number }[]; transaction_status: { status: string; count: number }[]; currencies: { currency: string; count: number; total_amount: number }[] }>('/api/analytics/transactions?range=24h&granularity=daily&currency=EUR');
     expect(body.currency).toBe('EUR');
     // 10.00 + 20.50 + 5.25 + the 1.00 of the cache test.
     expect(body.timeline.reduce((s, b) => s + b.total_amount, 0)).toBeCloseTo(36.75, 6);
+    // The page's KPIs come from the server: the EUR transactions of the timeline, and every status of all currencies.
+    expect(body.totals).toEqual({ count: 4, total_amount: 36.75, avg_amount: 9.19, currency: 'EUR', count_all_currencies: 5 });
     expect(body.payment_methods).toEqual([
       { method: 'credit_card', count: 2, total_amount: 6.25 },
       { method: 'paypal', count: 2, total_amount: 30.5 },

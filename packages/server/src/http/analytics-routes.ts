@@ -100,8 +100,19 @@ export function registerAnalyticsRoutes(app: FastifyInstance, ctx: ServerContext
         logs.terms(filter, 'payment_method', { size: 20, sum: 'amount' }),
         logs.terms(base, 'transaction_status', { size: 20 }),
       ]);
+      // The page's KPIs, from the same buckets as the timeline so that both always agree.
+      const count = timeline.reduce((n, b) => n + b.count, 0);
+      const amount = timeline.reduce((sum, b) => sum + (b.sum ?? 0), 0);
+      const totals = {
+        count,
+        total_amount: round(amount) ?? 0,
+        avg_amount: count === 0 ? 0 : (round(amount / count) ?? 0),
+        currency,
+        count_all_currencies: statuses.reduce((n, s) => n + s.count, 0),
+      };
       return {
         currency,
+        totals,
         currency_note: `amounts are decimal ${currency} (major units), summed per currency without conversion; timeline and payment methods count ${currency} transactions only (pick another with ?currency=); transaction_status counts all currencies`,
         currencies: currencies.map((c) => ({ currency: c.value, count: c.count, total_amount: round(c.sum ?? 0) })),
         interval_ms: interval,

@@ -56,6 +56,7 @@ export interface Performance {
 /** `GET /api/analytics/transactions`. */
 export interface Transactions {
   currency_note: string;
+  totals: { count: number; total_amount: number; avg_amount: number; currency: string; count_all_currencies: number };
   timeline: { date: string; count: number; total_amount: number; avg_amount: number }[];
   payment_methods: { method: string; count: number; total_amount: number }[];
   transaction_status: { status: string; count: number }[];

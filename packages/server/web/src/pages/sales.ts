@@ -16,11 +16,11 @@ export function salesPage({ route, signal }: PageContext): HTMLElement {
   const errs = api<ErrorsAnalytics>('/api/analytics/errors', { query: range, signal });
   return h('div', { class: 'page' },
     slot(Promise.all([tx, beh]), ([t, b]) => {
-      const count = t.transaction_status.reduce((s, p) => s + p.count, 0);
-      const amount = t.timeline.reduce((s, p) => s + p.total_amount, 0);
+      // Totals come from the server, computed from the same query as the charts: nothing is summed here.
+      const { totals } = t;
       return h('div', { class: 'kpis' },
-        kpi('transactions', 'Transactions', fmtInt(count), 'all statuses'),
-        kpi('revenue', 'Amount', fmtMoney(amount), 'timeline total (see the note below)'),
+        kpi('transactions', 'Transactions', fmtInt(totals.count_all_currencies), `all statuses · ${fmtInt(totals.count)} in ${totals.currency}`),
+        kpi('revenue', `Amount (${totals.currency})`, fmtMoney(totals.total_amount), `average ${fmtMoney(totals.avg_amount)} (see the note below)`),
         kpi('abandonment_rate', 'Cart abandonment', fmtPct(b.abandonment_rate), `${fmtInt(b.cart_abandonment_count)} cart_abandoned events`, b.abandonment_rate > 70 ? 'tone-warn' : ''));
     }, signal),
     h('div', { class: 'grid' },
