@@ -1,5 +1,8 @@
 // Express middleware overhead: req/s of a small app bare, with pino-http, with morgan and with Shoplog, in one run.
-// Usage: pnpm bench express [rounds=6] [seconds=2] [connections=50]   (CONFIGS=bare,shoplog to choose)
+// Usage: pnpm bench express [rounds=6] [seconds=2] [connections=50] [rate=0]   (CONFIGS=bare,shoplog to choose)
+// rate > 0 holds every configuration at that many req/s (autocannon overallRate): server CPU per request then
+// compares like with like (at full speed, a server that gets fewer req/s, e.g. because the fake _bulk endpoint
+// shares the load generator's core, pays more fixed cost per request and looks worse than it is).
 // One server process per configuration (pinned to CPU 1 with taskset when available), all started up front and
 // warmed up; autocannon (programmatic, in this process, pinned to CPU 0) then loads them in short interleaved
 // bursts, round after round, so drifting load on this shared machine hits every configuration alike. The summary
@@ -13,7 +16,7 @@ import autocannon from 'autocannon';
 import { fakeStats, startFakeBulk } from './lib/harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const [rounds = 6, seconds = 2, connections = 50] = process.argv.slice(2).map(Number);
+const [rounds = 6, seconds = 2, connections = 50, rate = 0] = process.argv.slice(2).map(Number);
 const CONFIGS = (process.env.CONFIGS ?? 'bare,pino-http,morgan,shoplog,shoplog-client').split(',');
 const BASE_PORT = 3190;
 const hasTaskset = spawnSync('taskset', ['-V']).status === 0;
@@ -51,7 +54,7 @@ function cpuMs(pid) {
 }
 
 async function load(port, duration, cfg) {
-  const r = await autocannon({ url: `http://127.0.0.1:${port}/products/123`, connections, duration });
+  const r = await autocannon({ url: `http://127.0.0.1:${port}/products/123`, connections, duration, ...(rate > 0 ? { overallRate: rate } : {}) });
   if (cfg) served.set(cfg, (served.get(cfg) ?? 0) + r.requests.total + r.non2xx);
   return r;
 }
@@ -103,7 +106,7 @@ const median = (xs) => {
 };
 const pino = median(rows.filter((r) => r.cfg === 'pino-http').map((r) => r.reqPerSec));
 const bareCpu = median(rows.filter((r) => r.cfg === 'bare').map((r) => r.cpuUsPerReq));
-console.log(`\nnode ${process.version}, ${rounds} rounds × ${seconds} s, ${connections} connections, taskset: ${hasTaskset}`);
+console.log(`\nnode ${process.version}, ${rounds} rounds × ${seconds} s, ${connections} connections, ${rate > 0 ? `fixed rate ${rate} req/s` : 'full speed'}, taskset: ${hasTaskset}`);
 const paired = (cfg, ref) => {
   const ratios = [];
   for (let round = 1; round <= rounds; round++) {
