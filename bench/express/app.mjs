@@ -46,6 +46,12 @@ if (cfg === 'pino-http') {
 } else if (cfg === 'shoplog') {
   const { shoplog } = await import('@shoplog/express-middleware');
   app.use(shoplog({ exporter: ndjsonExporter(DEST), service: { name: 'bench-shop' } }));
+} else if (cfg === 'shoplog-serialise') {
+  // Diagnostic: every event built and JSON-serialised, then discarded (no I/O): the middleware's own CPU plus
+  // serialisation, without the exporter's writes.
+  const { shoplog } = await import('@shoplog/express-middleware');
+  let bytes = 0;
+  app.use(shoplog({ exporter: { enqueue: (event) => void (bytes += JSON.stringify(event).length) }, service: { name: 'bench-shop' } }));
 } else if (cfg === 'shoplog-engine') {
   // The real delivery engine (byte queue, batching, gzip, HTTP sink) to the local fake `_bulk` endpoint given in
   // SHOPLOG_BULK_URL: every event shipped, none sampled away. SIGTERM closes the engine, so all of them arrive.
