@@ -1,5 +1,8 @@
 // Express middleware overhead: req/s of a small app bare, with pino-http, with morgan and with Shoplog, in one run.
-// Usage: pnpm bench express [rounds=6] [seconds=2] [connections=50]   (CONFIGS=bare,shoplog to choose)
+// Usage: pnpm bench express [rounds=6] [seconds=2] [connections=50] [rate=0]   (CONFIGS=bare,shoplog to choose)
+// rate > 0 holds every configuration at that many req/s (autocannon overallRate): server CPU per request then
+// compares like with like (at full speed, a server that gets fewer req/s, e.g. because the fake _bulk endpoint
+// shares the load generator's core, pays more fixed cost per request and looks worse than it is).
 // One server process per configuration (pinned to CPU 1 with taskset when available), all started up front and
 // warmed up; autocannon (programmatic, in this process, pinned to CPU 0) then loads them in short interleaved
 // bursts, round after round, so drifting load on this shared machine hits every configuration alike. The summary
@@ -10,17 +13,23 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { fakeStats, startFakeBulk } from './lib/harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const [rounds = 6, seconds = 2, connections = 50] = process.argv.slice(2).map(Number);
+const [rounds = 6, seconds = 2, connections = 50, rate = 0] = process.argv.slice(2).map(Number);
 const CONFIGS = (process.env.CONFIGS ?? 'bare,pino-http,morgan,shoplog,shoplog-client').split(',');
 const BASE_PORT = 3190;
 const hasTaskset = spawnSync('taskset', ['-V']).status === 0;
 if (hasTaskset) spawnSync('taskset', ['-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
 
+// `shoplog-engine` ships through the real delivery engine to the fake `_bulk` endpoint (its own process).
+const bulk = CONFIGS.includes('shoplog-engine') ? await startFakeBulk() : undefined;
+const served = new Map();
+
 function startServer(cfg, port) {
   const args = [join(here, 'express', 'app.mjs'), cfg, String(port)];
-  const child = hasTaskset ? spawn('taskset', ['-c', '1', process.execPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] }) : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const opts = { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...(bulk ? { SHOPLOG_BULK_URL: bulk.url } : {}) } };
+  const child = hasTaskset ? spawn('taskset', ['-c', '1', process.execPath, ...args], opts) : spawn(process.execPath, args, opts);
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d) => {
@@ -44,8 +53,10 @@ function cpuMs(pid) {
   }
 }
 
-function load(port, duration) {
-  return autocannon({ url: `http://127.0.0.1:${port}/products/123`, connections, duration });
+async function load(port, duration, cfg) {
+  const r = await autocannon({ url: `http://127.0.0.1:${port}/products/123`, connections, duration, ...(rate > 0 ? { overallRate: rate } : {}) });
+  if (cfg) served.set(cfg, (served.get(cfg) ?? 0) + r.requests.total + r.non2xx);
+  return r;
 }
 
 async function stop(child) {
@@ -58,7 +69,7 @@ async function stop(child) {
 const servers = new Map();
 try {
   for (const [i, cfg] of CONFIGS.entries()) servers.set(cfg, { port: BASE_PORT + i, child: await startServer(cfg, BASE_PORT + i) });
-  for (const { port } of servers.values()) await load(port, 1); // JIT warm-up, discarded
+  for (const [cfg, { port }] of servers) await load(port, 1, cfg); // JIT warm-up, discarded from the figures
 } catch (err) {
   for (const { child } of servers.values()) await stop(child);
   throw err;
@@ -69,7 +80,7 @@ try {
     for (const cfg of CONFIGS) {
       const { port, child } = servers.get(cfg);
       const c0 = cpuMs(child.pid);
-      const r = await load(port, seconds);
+      const r = await load(port, seconds, cfg);
       const cpuUsPerReq = ((cpuMs(child.pid) - c0) * 1000) / r.requests.total;
       const row = { round, cfg, reqPerSec: r.requests.average, cpuUsPerReq: +cpuUsPerReq.toFixed(1), p99Ms: r.latency.p99, errors: r.errors, non2xx: r.non2xx };
       rows.push(row);
@@ -79,6 +90,14 @@ try {
 } finally {
   for (const { child } of servers.values()) await stop(child);
 }
+if (bulk) {
+  // autocannon counts answered requests; a request cut off at the end of a burst may still be logged (aborted), so
+  // the server may hold slightly more events than requests counted, never fewer.
+  const stats = await fakeStats(bulk.url);
+  const sent = served.get('shoplog-engine') ?? 0;
+  console.log(`shoplog-engine: ${sent} requests answered, ${stats.docs} events at the fake _bulk endpoint (${stats.unique} unique, ${stats.dupes} duplicates)`);
+  bulk.stop();
+}
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -87,7 +106,7 @@ const median = (xs) => {
 };
 const pino = median(rows.filter((r) => r.cfg === 'pino-http').map((r) => r.reqPerSec));
 const bareCpu = median(rows.filter((r) => r.cfg === 'bare').map((r) => r.cpuUsPerReq));
-console.log(`\nnode ${process.version}, ${rounds} rounds × ${seconds} s, ${connections} connections, taskset: ${hasTaskset}`);
+console.log(`\nnode ${process.version}, ${rounds} rounds × ${seconds} s, ${connections} connections, ${rate > 0 ? `fixed rate ${rate} req/s` : 'full speed'}, taskset: ${hasTaskset}`);
 const paired = (cfg, ref) => {
   const ratios = [];
   for (let round = 1; round <= rounds; round++) {

@@ -10,6 +10,7 @@ const cfg = process.argv[2] ?? 'bare';
 const port = Number(process.argv[3] ?? 3100);
 const DEST = '/dev/null';
 const app = express();
+let engine;
 
 /** Batches events as NDJSON into one write per event-loop turn, as a delivery engine batches before sending. */
 function ndjsonExporter(path) {
@@ -45,6 +46,24 @@ if (cfg === 'pino-http') {
 } else if (cfg === 'shoplog') {
   const { shoplog } = await import('@shoplog/express-middleware');
   app.use(shoplog({ exporter: ndjsonExporter(DEST), service: { name: 'bench-shop' } }));
+} else if (cfg === 'shoplog-serialise') {
+  // Diagnostic: every event built and JSON-serialised, then discarded (no I/O): the middleware's own CPU plus
+  // serialisation, without the exporter's writes.
+  const { shoplog } = await import('@shoplog/express-middleware');
+  let bytes = 0;
+  app.use(shoplog({ exporter: { enqueue: (event) => void (bytes += JSON.stringify(event).length) }, service: { name: 'bench-shop' } }));
+} else if (cfg === 'shoplog-engine') {
+  // The real delivery engine (byte queue, batching, gzip, HTTP sink) to the local fake `_bulk` endpoint given in
+  // SHOPLOG_BULK_URL: every event shipped, none sampled away. SIGTERM closes the engine, so all of them arrive.
+  const { shoplog } = await import('@shoplog/express-middleware');
+  const { createDeliveryEngine, createHttpSink } = await import('@shoplog/node-transport');
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const url = process.env.SHOPLOG_BULK_URL;
+  if (!url) throw new Error('shoplog-engine needs SHOPLOG_BULK_URL');
+  engine = createDeliveryEngine({ sink: createHttpSink({ url }), spoolDir: mkdtempSync(join(tmpdir(), 'bench-express-')), exitHooks: false });
+  app.use(shoplog({ exporter: engine, service: { name: 'bench-shop' } }));
 } else if (cfg === 'shoplog-client') {
   // Through core's client: every event is validated against the schemas and redacted again before export.
   const { createShoplog } = await import('@shoplog/core');
@@ -60,7 +79,12 @@ app.get('/products/:id', (req, res) => {
 });
 
 const server = app.listen(port, '127.0.0.1', () => console.log(JSON.stringify({ ready: true, cfg, port, pid: process.pid })));
-process.on('SIGTERM', () => {
+process.on('SIGTERM', async () => {
   server.close();
+  if (engine) {
+    await engine.close({ deadlineMs: 10_000 });
+    const m = engine.metrics();
+    console.error(JSON.stringify({ cfg, delivery: m }));
+  }
   process.exit(0);
 });

@@ -6,12 +6,16 @@ export interface PathNode {
   readonly children: Map<string, PathNode>;
   star: PathNode | undefined;
   action: PathAction | undefined;
+  /** `[this]`, built once: the common single-node step returns it instead of a new array per key per event. */
+  readonly alone: readonly PathNode[];
 }
 
 const STRENGTH: Record<PathAction, number> = { url: 0, exempt: 0, redact: 1, allow: 2 };
 
 function node(): PathNode {
-  return { children: new Map(), star: undefined, action: undefined };
+  const n: { children: Map<string, PathNode>; star: undefined; action: undefined; alone: PathNode[] } = { children: new Map(), star: undefined, action: undefined, alone: [] };
+  n.alone.push(n);
+  return n;
 }
 
 /** Compiles dotted paths (`http.request.headers.*`, array indexes are transparent) into one matcher. */
@@ -34,7 +38,13 @@ export function compilePaths(rules: readonly { path: string; action: PathAction 
 }
 
 /** The nodes reached from `nodes` by `key`, or `undefined` when the path leaves every rule. */
-export function step(nodes: readonly PathNode[], key: string): PathNode[] | undefined {
+export function step(nodes: readonly PathNode[], key: string): readonly PathNode[] | undefined {
+  if (nodes.length === 1) {
+    const n = nodes[0] as PathNode;
+    const child = n.children.get(key);
+    if (n.star === undefined) return child?.alone;
+    if (child === undefined) return n.star.alone;
+  }
   let out: PathNode[] | undefined;
   for (const n of nodes) {
     const child = n.children.get(key);

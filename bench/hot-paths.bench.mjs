@@ -1,0 +1,192 @@
+// CPU time per operation on the hot paths, measured in one process with process.threadCpuUsage() (this thread's
+// CPU only), so the figures hold up on a shared, loaded machine where wall-clock throughput does not.
+// Usage: pnpm bench hot-paths [rounds=5] [n=20000]
+//   redact      core redactor on a built transaction event (copy, and in place as in pino's worker)
+//   pino-worker what the pino transport's worker does per log line: JSON.parse → mapRecord → redact → serialise
+//               and queue (the delivery engine with a sink that accepts every batch at once: no network)
+//   winston     the winston transport's log() per info object, same null sink
+//   middleware  the Express middleware per request: a real Express app driven in-process (app.handle with real
+//               http.IncomingMessage / ServerResponse objects, no sockets), bare vs shoplog, delta per request
+// Each variant runs interleaved in `rounds` rounds; the median µs of CPU per operation is printed.
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
+import { createRequire } from 'node:module';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { createRedactor, transaction } from '@shoplog/core';
+import { createShipper } from '@shoplog/node-transport';
+import { ShoplogWinstonTransport } from '@shoplog/node-transport/winston';
+import { shoplog } from '@shoplog/express-middleware';
+
+const require = createRequire(import.meta.url);
+const [rounds = 5, N = 20000] = process.argv.slice(2).map(Number);
+const only = process.env.ONLY?.split(',');
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const cpuUs = async (fn) => {
+  const t0 = process.threadCpuUsage();
+  await fn();
+  const t = process.threadCpuUsage(t0);
+  return t.user + t.system;
+};
+const nullSink = () => ({ name: 'null', send: async () => ({ duplicates: 0, failures: [] }) });
+const spoolDir = () => mkdtempSync(join(tmpdir(), 'bench-hot-'));
+
+const service = { name: 'bench-shop' };
+const makeEvent = (j) =>
+  transaction(
+    {
+      message: 'order placed',
+      user: { id: `u_${j % 1000}` },
+      labels: { producer: 'p', seq: String(j) },
+      shop: { transaction: { id: `tx_${j}`, type: 'purchase', status: 'completed' }, amount: { minor: 1999 + (j % 100), currency: 'EUR' } },
+    },
+    { service },
+  );
+
+// pino's lines for the same events, as the worker receives them.
+async function pinoLines(n) {
+  const { pino } = await import('pino');
+  const lines = [];
+  let buf = '';
+  const dest = new Writable({
+    write(chunk, _enc, cb) {
+      buf += chunk;
+      let nl;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        lines.push(buf.slice(0, nl));
+        buf = buf.slice(nl + 1);
+      }
+      cb();
+    },
+  });
+  const logger = pino({ timestamp: pino.stdTimeFunctions.isoTime }, dest);
+  for (let j = 0; j < n; j++) logger.info(makeEvent(j));
+  await new Promise((r) => setImmediate(r));
+  return lines;
+}
+
+const variants = {};
+async function setup() {
+  const events = Array.from({ length: N }, (_, j) => makeEvent(j));
+  const lines = await pinoLines(N);
+  const ID_ALLOW = ['event.id', 'trace.id', 'span.id', 'transaction.id', 'http.request.id', 'user.id', 'shop.*.id', 'shop.transaction.parent_id'];
+  const copy = createRedactor({ allow: ID_ALLOW });
+  const inPlace = createRedactor({ allow: ID_ALLOW, mutate: true });
+  variants['redact (copy)'] = () => {
+    for (const e of events) copy.redact(e);
+  };
+  variants['JSON.parse (pino line)'] = () => {
+    for (const l of lines) JSON.parse(l);
+  };
+  variants['JSON.parse + redact in place'] = () => {
+    for (const l of lines) inPlace.redact(JSON.parse(l));
+  };
+  variants['JSON.stringify (event)'] = () => {
+    for (const e of events) JSON.stringify(e);
+  };
+  const shippers = [];
+  // validate: false as with the default HTTP sink (the Shoplog server validates); the ES sink validates (below).
+  const pinoShipper = createShipper({ sink: nullSink(), validate: false, redact: { mutate: true }, spoolDir: spoolDir(), exitHooks: false, flushIntervalMs: 50 });
+  shippers.push(pinoShipper);
+  variants['pino worker: parse + shipper.write'] = () => {
+    for (const l of lines) pinoShipper.write(JSON.parse(l));
+  };
+  const esShipper = createShipper({ sink: nullSink(), validate: true, redact: { mutate: true }, spoolDir: spoolDir(), exitHooks: false, flushIntervalMs: 50 });
+  shippers.push(esShipper);
+  variants['pino worker, validating (ES sink)'] = () => {
+    for (const l of lines) esShipper.write(JSON.parse(l));
+  };
+  const transport = new ShoplogWinstonTransport({ sink: nullSink(), validate: false, spoolDir: spoolDir(), exitHooks: false, flushIntervalMs: 50 });
+  const infos = events.map((e) => ({ level: 'info', message: 'order placed', ...e }));
+  variants['winston: transport.log(info)'] = () => {
+    for (const info of infos) transport.log(info);
+  };
+  return async () => {
+    for (const s of shippers) await s.close();
+    await transport.shipper?.close?.();
+    transport.close();
+  };
+}
+
+// The middleware per request, on a real Express app, without sockets: requests are dispatched with app.handle on
+// real IncomingMessage / ServerResponse objects whose output goes nowhere, so only the server side is measured.
+function expressApp(logger, sink) {
+  const express = require('express');
+  const app = express();
+  if (logger === 'shoplog') app.use(shoplog({ exporter: sink, service }));
+  if (logger === 'pino-http') {
+    const pino = require('pino');
+    app.use(require('pino-http')({ logger: pino(pino.destination({ dest: '/dev/null', sync: false })) }));
+  }
+  app.get('/products/:id', (req, res) => {
+    res.json({ id: req.params.id, name: `Widget ${req.params.id}`, price: '19.99', currency: 'EUR', inStock: true });
+  });
+  return app;
+}
+function fakeRequest(app, i) {
+  const socket = new Socket();
+  const req = new IncomingMessage(socket);
+  req.method = 'GET';
+  req.url = `/products/${i % 1000}`;
+  req.headers = { host: '127.0.0.1', 'user-agent': 'autocannon/9', accept: '*/*' };
+  const res = new ServerResponse(req);
+  res.assignSocket(new Writable({ write: (_c, _e, cb) => cb() }));
+  // As Node does: 'close' follows 'finish' once the response is fully written.
+  res.once('finish', () => res.emit('close'));
+  app.handle(req, res, () => {});
+}
+async function setupMiddleware() {
+  const lines = [];
+  const sink = { enqueue: (e) => lines.push(JSON.stringify(e)) };
+  const bare = expressApp('bare');
+  const logged = expressApp('shoplog', sink);
+  const pinoHttp = expressApp('pino-http');
+  const n = Math.min(N, 5000);
+  // 100 requests per event-loop turn, so 'finish' / 'close' (emitted on later ticks) are part of the measure.
+  const drive = async (app) => {
+    for (let i = 0; i < n; i += 100) {
+      for (let j = i; j < i + 100; j++) fakeRequest(app, j);
+      await new Promise((r) => setImmediate(r));
+    }
+  };
+  variants['express: bare request'] = () => drive(bare);
+  variants['express: pino-http request'] = () => drive(pinoHttp);
+  variants['express: shoplog request'] = async () => {
+    await drive(logged);
+    if (lines.length < n) throw new Error(`shoplog exported ${lines.length} events for ${n} requests`);
+    if (lines.some((l) => !l.includes('"shoplog.performance"'))) throw new Error('unexpected event kind');
+    lines.length = 0;
+  };
+  return n;
+}
+
+const closeAll = await setup();
+const mwN = await setupMiddleware();
+const names = Object.keys(variants).filter((k) => !only || only.some((o) => k.includes(o)));
+const per = Object.fromEntries(names.map((k) => [k, []]));
+for (const k of names) await variants[k](); // warm-up
+for (let r = 0; r < rounds; r++) {
+  for (const k of names) {
+    globalThis.gc?.();
+    const n = k.startsWith('express') ? mwN : N;
+    per[k].push((await cpuUs(variants[k])) / n);
+    await new Promise((res) => setTimeout(res, 5)); // let timers and batches run between variants
+  }
+}
+await closeAll();
+console.log(`node ${process.version}, ${rounds} rounds, n = ${N} (express: ${mwN}), µs CPU per operation (median [min–max])`);
+for (const k of names) {
+  const xs = per[k];
+  console.log(`${k.padEnd(40)} ${median(xs).toFixed(2).padStart(7)}  [${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}]`);
+}
+for (const lib of ['pino-http', 'shoplog']) {
+  const a = per[`express: ${lib} request`];
+  const b = per['express: bare request'];
+  if (a && b) console.log(`${`express: ${lib} − bare (per request)`.padEnd(40)} ${(median(a) - median(b)).toFixed(2).padStart(7)}`);
+}
+process.exit(0);
