@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { evaluateAlertRules } from './alerts.js';
 import { ServerConfigSchema, type ServerConfig, type ServerConfigInput } from './config.js';
 import { createIngestor } from './ingest/ingestor.js';
+import { createServerFraudScorer } from './fraud.js';
 import { startSocketIngest, type SocketIngest } from './ingest/socket-ingest.js';
 import { registerAdminRoutes } from './http/admin-routes.js';
 import { registerAlertRoutes } from './http/alert-routes.js';
@@ -61,7 +62,11 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
     meta: given?.meta ?? createSqliteMetaStore({ path: join(config.dataDir, 'meta.db') }),
     cache: given?.cache ?? createMemoryCache(),
   };
-  const ingestor = createIngestor({ logs: stores.logs, cache: stores.cache });
+  const ingestor = createIngestor({
+    logs: stores.logs,
+    cache: stores.cache,
+    ...(config.fraudScoring === 'on' ? { fraudScorer: createServerFraudScorer() } : {}),
+  });
   const app = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
     bodyLimit: config.bodyLimit,
