@@ -87,6 +87,21 @@ describe('hourly rollups', () => {
     await expectExact(store);
   });
 
+  it('free-text search within a range finds every match, newest first, whichever plan the match count picks', async () => {
+    const range = ranges[0]?.range ?? {};
+    // `get` is in most request messages (the covering time index is scanned), `payment` in few (FTS-driven lookups).
+    for (const word of ['get', 'payment']) {
+      const matching = events
+        .map((e) => ({ e, ts: Date.parse(e['@timestamp']) }))
+        .filter(({ e, ts }) => inRange(ts, range) && extractFacts(e).text.toLowerCase().split(/[^\p{L}\p{N}_]+/u).includes(word));
+      expect(matching.length, word).toBeGreaterThan(10);
+      const page = await store.search({ filter: { range, text: word }, sort: { field: '@timestamp', order: 'desc' }, page: 1, size: 10, highlight: false });
+      expect(page.total, word).toBe(matching.length);
+      const newest = matching.map(({ ts }) => ts).sort((a, b) => b - a).slice(0, 10);
+      expect(page.hits.map((h) => Date.parse(h.event['@timestamp'])), word).toEqual(newest);
+    }
+  });
+
   it('are rebuilt from the indexed events when a database predates them', async () => {
     await store.close();
     const db = new DatabaseSync(join(dir, 'events.db'));

@@ -87,11 +87,26 @@ export function createSqliteQueries(db: DatabaseSync): ReadMethods {
       [interval, interval, ...where.params],
     );
   };
-  const countOf = (filter: LogFilter | undefined): number => {
+  const ftsCount = db.prepare('SELECT COUNT(*) AS n FROM fts WHERE fts MATCH ?');
+  /**
+   * The `facts` source of a query. Free text within a time range is planned by SQLite as one primary-key lookup per
+   * text match; when the range holds fewer events than ~7× the matches (counted from the rollups and the FTS
+   * index, a few ms), scanning the covering time index and probing the matches is cheaper, and a time-sorted page
+   * stops after its last row.
+   */
+  const factsOf = (filter: LogFilter | undefined): string => {
+    const fts = ftsQuery(filter?.text);
+    if (!fts || !filter?.range || (filter.range.from === undefined && filter.range.to === undefined)) return 'facts f';
+    const inRange = rollups.count({ ...filter, text: undefined });
+    if (inRange === undefined) return 'facts f';
+    const matches = Number((ftsCount.get(fts) as { n: number }).n);
+    return inRange < 7 * matches ? 'facts f INDEXED BY facts_ts_cover' : 'facts f';
+  };
+  const countOf = (filter: LogFilter | undefined, from = factsOf(filter)): number => {
     const rolled = filter ? rollups.count(filter) : undefined;
     if (rolled !== undefined) return rolled;
     const where = whereOf(filter);
-    return one<{ n: number }>(`SELECT COUNT(*) AS n FROM facts f WHERE ${where.sql}`, where.params).n;
+    return one<{ n: number }>(`SELECT COUNT(*) AS n FROM ${from} WHERE ${where.sql}`, where.params).n;
   };
 
   const latencyRows = (filter: LogFilter, groupColumn: string, perfKind: string): { key: string | null; ms: number }[] => {
@@ -125,7 +140,8 @@ export function createSqliteQueries(db: DatabaseSync): ReadMethods {
       const column = `f.${SORT_COLUMNS[query.sort.field]}`;
       const sortExpr = query.sort.field === '@timestamp' ? column : `IFNULL(${column}, -1e308)`;
       const desc = query.sort.order === 'desc';
-      const total = countOf(query.filter);
+      const from = query.sort.field === '@timestamp' ? factsOf(query.filter) : 'facts f';
+      const total = countOf(query.filter, from);
       const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
       const pageWhere = [where.sql];
       const params = [...where.params];
@@ -137,7 +153,7 @@ export function createSqliteQueries(db: DatabaseSync): ReadMethods {
       const offset = cursor ? 0 : (query.page - 1) * query.size;
       const order = desc ? 'DESC' : 'ASC';
       const rows = all<{ seq: number; sv: number }>(
-        `SELECT f.seq, ${sortExpr} AS sv FROM facts f WHERE ${pageWhere.join(' AND ')}
+        `SELECT f.seq, ${sortExpr} AS sv FROM ${from} WHERE ${pageWhere.join(' AND ')}
          ORDER BY sv ${order}, f.seq ${order} LIMIT ? OFFSET ?`,
         [...params, query.size, offset],
       );
