@@ -102,7 +102,7 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
     const rows = selectPending.all(indexed, opts.indexBatchSize) as { seq: number; doc: string }[];
     if (rows.length > 0) {
       const events: ShoplogEvent[] = [];
-      transaction(() => {
+      const work = (): void => {
         for (const row of rows) {
           const event = JSON.parse(row.doc) as ShoplogEvent;
           events.push(event);
@@ -121,9 +121,16 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
         }
         sketches.flush();
         rollups.flush();
-        indexed = rows[rows.length - 1]?.seq ?? indexed;
-        writeMark.run(indexed);
-      });
+        writeMark.run(rows[rows.length - 1]?.seq ?? indexed);
+      };
+      try {
+        transaction(work);
+      } catch (error) {
+        sketches.discard();
+        rollups.discard();
+        throw error;
+      }
+      indexed = rows[rows.length - 1]?.seq ?? indexed;
       for (const event of events) for (const listener of listeners) listener(event);
     }
     for (let i = waiters.length - 1; i >= 0; i--) {

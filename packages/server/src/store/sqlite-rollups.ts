@@ -105,6 +105,11 @@ export function createRollupWriter(db: DatabaseSync) {
       cells.clear();
       users.clear();
     },
+    /** Forgets what was accumulated (after a rolled-back transaction). */
+    discard(): void {
+      cells.clear();
+      users.clear();
+    },
   };
 }
 
