@@ -2,6 +2,7 @@
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { createScaleOut } from './adapters/scale-out.js';
 import { bootstrap } from './bootstrap.js';
 import { loadConfig, SETTINGS } from './config.js';
 import { generateTraffic } from './generator.js';
@@ -27,7 +28,11 @@ ${SETTINGS.map((s) => `  ${s.env.padEnd(32)} ${s.default.padEnd(18)} ${s.descrip
 
 async function serve(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { demo: { type: 'boolean', default: false } } });
-  const server = createServer(loadConfig());
+  const config = loadConfig();
+  // Scale-out stores from SHOPLOG_STORE / ELASTICSEARCH_URL / REDIS_URL / MONGODB_URL (none set: embedded stores).
+  const scaleOut = createScaleOut({ ...process.env, SHOPLOG_DATA_DIR: config.dataDir });
+  await scaleOut.ready;
+  const server = createServer({ ...config, stores: scaleOut.stores });
   const setup = await bootstrap(server, { demo: values.demo });
   const url = await server.start();
   const lines = [`Shoplog is running: ${url}/  (API docs: ${url}/api/docs)`];
@@ -37,7 +42,10 @@ async function serve(args: string[]): Promise<void> {
   if (setup.adminKey) lines.push(`Admin API key: ${setup.adminKey}   (shown once; Authorization: Bearer <key>)`);
   console.log(lines.join('\n'));
   const stop = (): void => {
-    server.close().then(() => process.exit(0), () => process.exit(1));
+    server
+      .close()
+      .then(() => scaleOut.close())
+      .then(() => process.exit(0), () => process.exit(1));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -59,3 +59,43 @@ export { withContentId } from './ingest/content-id.js';
 export { createIngestor } from './ingest/ingestor.js';
 export type { Ingestor, IngestItem, IngestorOptions } from './ingest/ingestor.js';
 export { matchesFilter } from './http/event-match.js';
+export {
+  createElasticsearchLogStore,
+  EsRejectedEventError,
+  installEsResources,
+  EsInstallError,
+  dryRunEsInstall,
+  ES_RESOURCES_VERSION,
+  esResources,
+  dataStreamName,
+  dataStreamPattern,
+  EVENT_MAPPINGS,
+  createRedisCache,
+  createRedisVelocityStore,
+  createRedisRateLimiter,
+  createRedisEventBus,
+  withEventBus,
+  createMongoMetaStore,
+  createScaleOut,
+} from './adapters/index.js';
+export type {
+  ElasticsearchLogStore,
+  ElasticsearchLogStoreOptions,
+  EsInstallStep,
+  RecordedEsRequest,
+  EsResources,
+  EsResourceOptions,
+  RedisCacheOptions,
+  RedisVelocityStore,
+  RedisVelocityStoreOptions,
+  SharedRateLimiter,
+  RateLimitDecision,
+  RedisRateLimiterOptions,
+  EventBus,
+  RedisEventBusOptions,
+  RedisConnectionOptions,
+  MongoMetaStore,
+  MongoMetaStoreOptions,
+  ScaleOut,
+  DependencyHealth,
+} from './adapters/index.js';

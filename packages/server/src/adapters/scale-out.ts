@@ -1,0 +1,150 @@
+import { join } from 'node:path';
+import { Client } from '@elastic/elasticsearch';
+import { Redis } from 'ioredis';
+import { MongoClient } from 'mongodb';
+import { z } from 'zod';
+import type { Cache, LogStore, MetaStore } from '../ports.js';
+import { createSqliteLogStore } from '../store/sqlite-log-store.js';
+import { createElasticsearchLogStore } from './elasticsearch/log-store.js';
+import { createMongoMetaStore } from './mongodb/meta-store.js';
+import { createRedisCache } from './redis/cache.js';
+import { createRedisEventBus, withEventBus } from './redis/event-bus.js';
+import { createRedisRateLimiter } from './redis/rate-limiter.js';
+import type { SharedRateLimiter } from './redis/rate-limiter.js';
+import { createRedisVelocityStore } from './redis/velocity-store.js';
+import type { RedisVelocityStore } from './redis/velocity-store.js';
+
+/** Health of one dependency, for `GET /api/dashboard/health`. */
+export interface DependencyHealth {
+  status: 'up' | 'down';
+  /** Elasticsearch cluster status, Redis/MongoDB round trip, or the error. */
+  detail: string;
+}
+
+/** The stores and services selected by configuration. Absent entries mean "use the embedded default". */
+export interface ScaleOut {
+  stores: { logs?: LogStore; meta?: MetaStore; cache?: Cache };
+  /** Fraud velocity shared by every instance (core's `VelocityStore`), when Redis is configured. */
+  velocity?: RedisVelocityStore;
+  /** Ingest rate limiting shared by every instance, when Redis is configured. */
+  rateLimiter?: SharedRateLimiter;
+  /** Resolves once Elasticsearch templates and MongoDB indexes are installed; rejects loudly otherwise. */
+  ready: Promise<void>;
+  /** Pings each configured dependency. */
+  health(): Promise<Record<string, DependencyHealth>>;
+  /** Closes what `stores` does not own (velocity, rate limiter, health clients). The server closes the stores. */
+  close(): Promise<void>;
+}
+
+const EnvSchema = z.object({
+  SHOPLOG_STORE: z.enum(['sqlite', 'elasticsearch']).default('sqlite'),
+  SHOPLOG_ES_NAMESPACE: z.string().default('default'),
+  ELASTICSEARCH_URL: z.url().optional(),
+  ELASTICSEARCH_USERNAME: z.string().optional(),
+  ELASTICSEARCH_PASSWORD: z.string().optional(),
+  ELASTICSEARCH_API_KEY: z.string().optional(),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
+  MONGODB_URL: z.string().regex(/^mongodb(?:\+srv)?:\/\//, 'must be a mongodb:// URL').optional(),
+  SHOPLOG_REDIS_PREFIX: z.string().max(128).default('shoplog:'),
+  SHOPLOG_DATA_DIR: z.string().default('./.shoplog-data'),
+});
+
+const down = (error: unknown): DependencyHealth => ({ status: 'down', detail: error instanceof Error ? error.message : String(error) });
+
+/**
+ * Builds the scale-out stores from environment variables: `SHOPLOG_STORE=elasticsearch` (+ `ELASTICSEARCH_URL`,
+ * `ELASTICSEARCH_USERNAME`/`_PASSWORD` or `_API_KEY`, `SHOPLOG_ES_NAMESPACE`) for events, `REDIS_URL` (+ `SHOPLOG_REDIS_PREFIX`) for
+ * the cache, fraud velocity, rate limits and the live tail across instances, `MONGODB_URL` for metadata. Pass the
+ * result's `stores` to `createServer({ stores })`. Throws one error naming a bad variable.
+ */
+export function createScaleOut(env: Record<string, string | undefined> = process.env): ScaleOut {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new TypeError(`Invalid environment variable ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
+  }
+  const e = parsed.data;
+  const out: ScaleOut['stores'] = {};
+  const waits: Promise<unknown>[] = [];
+  const checks: Record<string, () => Promise<DependencyHealth>> = {};
+  const closers: (() => Promise<unknown>)[] = [];
+  const services: Pick<ScaleOut, 'velocity' | 'rateLimiter'> = {};
+
+  if (e.SHOPLOG_STORE === 'elasticsearch') {
+    if (!e.ELASTICSEARCH_URL) throw new TypeError('Invalid environment variable ELASTICSEARCH_URL: required when SHOPLOG_STORE=elasticsearch');
+    const auth = e.ELASTICSEARCH_API_KEY
+      ? { apiKey: e.ELASTICSEARCH_API_KEY }
+      : e.ELASTICSEARCH_USERNAME
+        ? { username: e.ELASTICSEARCH_USERNAME, password: e.ELASTICSEARCH_PASSWORD ?? '' }
+        : undefined;
+    const client = new Client({ node: e.ELASTICSEARCH_URL, ...(auth ? { auth } : {}) });
+    const store = createElasticsearchLogStore({ client, namespace: e.SHOPLOG_ES_NAMESPACE });
+    out.logs = store;
+    waits.push(store.ready);
+    checks['elasticsearch'] = async () => {
+      try {
+        const health = await client.cluster.health();
+        return { status: health.status === 'red' ? 'down' : 'up', detail: `cluster ${health.cluster_name} ${health.status}` };
+      } catch (error) {
+        return down(error);
+      }
+    };
+    closers.push(() => client.close());
+  }
+
+  if (e.REDIS_URL) {
+    const redis = new Redis(e.REDIS_URL, { maxRetriesPerRequest: 1, retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2_000) });
+    redis.on('error', () => {});
+    const keyPrefix = e.SHOPLOG_REDIS_PREFIX;
+    out.cache = createRedisCache({ client: redis, keyPrefix });
+    const velocity = createRedisVelocityStore({ client: redis, keyPrefix });
+    const rateLimiter = createRedisRateLimiter({ client: redis, keyPrefix });
+    const logs = out.logs ?? createSqliteLogStore({ path: join(e.SHOPLOG_DATA_DIR, 'events.db') });
+    out.logs = withEventBus(logs, createRedisEventBus({ client: redis, keyPrefix }));
+    checks['redis'] = async () => {
+      const started = Date.now();
+      try {
+        await redis.ping();
+        return { status: 'up', detail: `ping ${Date.now() - started} ms` };
+      } catch (error) {
+        return down(error);
+      }
+    };
+    closers.push(() => redis.quit().catch(() => redis.disconnect()));
+    services.velocity = velocity;
+    services.rateLimiter = rateLimiter;
+  }
+
+  if (e.MONGODB_URL) {
+    const client = new MongoClient(e.MONGODB_URL, { serverSelectionTimeoutMS: 10_000 });
+    const meta = createMongoMetaStore({ client });
+    out.meta = meta;
+    waits.push(meta.ready);
+    checks['mongodb'] = async () => {
+      const started = Date.now();
+      try {
+        await client.db().command({ ping: 1 });
+        return { status: 'up', detail: `ping ${Date.now() - started} ms` };
+      } catch (error) {
+        return down(error);
+      }
+    };
+    closers.push(() => client.close());
+  }
+
+  const ready = Promise.all(waits).then(() => undefined);
+  ready.catch(() => {});
+  return {
+    stores: out,
+    ...services,
+    ready,
+    async health() {
+      const entries = await Promise.all(Object.entries(checks).map(async ([name, check]) => [name, await check()] as const));
+      return Object.fromEntries(entries);
+    },
+    async close() {
+      // The server closes the stores first; the shared clients go last.
+      for (const close of closers) await close().catch(() => {});
+    },
+  };
+}

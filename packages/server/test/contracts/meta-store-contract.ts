@@ -1,0 +1,120 @@
+/**
+ * The `MetaStore` contract: the embedded sqlite store and the MongoDB store pass the same tests.
+ * Usage: `runMetaStoreContract('mongodb', async () => ({ store, cleanup }))`.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AlertRuleRecord, MetaStore, UploadJobRecord } from '../../src/ports.js';
+
+/** A fresh, empty metadata store and how to dispose of it. */
+export interface MetaStoreUnderTest {
+  store: MetaStore;
+  cleanup?: () => Promise<void>;
+}
+
+const job = (id: string, createdAt: number): UploadJobRecord => ({
+  id, userId: 'u1', filename: `${id}.ndjson`, fileType: 'ndjson', fileSize: 10, status: 'pending', totalLines: 0, processed: 0,
+  accepted: 0, duplicates: 0, rejected: 0, errors: [], preview: [], failure: null, createdAt, finishedAt: null,
+});
+
+const rule = (id: string, createdAt: number): AlertRuleRecord => ({
+  id, userId: null, name: `rule ${id}`, metric: 'error_rate', filters: { service: 'shop' }, windowMs: 300_000, threshold: 0.05,
+  state: 'unknown', lastValue: null, lastFiredAt: null, lastEvaluatedAt: null, createdAt,
+});
+
+/** Registers the contract tests of a metadata store. */
+export function runMetaStoreContract(name: string, factory: () => Promise<MetaStoreUnderTest>): void {
+  describe(`MetaStore contract: ${name}`, () => {
+    let subject: MetaStoreUnderTest;
+    let store: MetaStore;
+    beforeEach(async () => {
+      subject = await factory();
+      store = subject.store;
+    });
+    afterEach(async () => {
+      await store.close();
+      await subject.cleanup?.();
+    });
+
+    it('stores users with unique usernames', async () => {
+      const alice = { id: 'u1', username: 'alice', role: 'admin' as const, passwordHash: 'scrypt$x', createdAt: 1 };
+      await store.createUser(alice);
+      await store.createUser({ id: 'u2', username: 'bob', role: 'viewer', passwordHash: 'scrypt$y', createdAt: 2 });
+      await expect(store.createUser({ ...alice, id: 'u3' })).rejects.toThrow();
+      expect(await store.getUserById('u1')).toEqual(alice);
+      expect(await store.getUserByUsername('bob')).toMatchObject({ id: 'u2', role: 'viewer' });
+      expect(await store.getUserByUsername('carol')).toBeUndefined();
+      expect((await store.listUsers()).map((u) => u.username)).toEqual(['alice', 'bob']);
+      expect(await store.countUsers()).toBe(2);
+    });
+
+    it('finds API keys by hash, records their use and deletes them', async () => {
+      const key = { id: 'k1', name: 'shop', scope: 'ingest' as const, keyHash: 'ab'.repeat(32), prefix: 'sl_ab', createdAt: 5, lastUsedAt: null };
+      await store.createApiKey(key);
+      expect(await store.findApiKey(key.keyHash)).toEqual(key);
+      await store.touchApiKey('k1', 99);
+      expect((await store.findApiKey(key.keyHash))?.lastUsedAt).toBe(99);
+      expect(await store.listApiKeys()).toHaveLength(1);
+      expect(await store.deleteApiKey('k1')).toBe(true);
+      expect(await store.deleteApiKey('k1')).toBe(false);
+      expect(await store.findApiKey(key.keyHash)).toBeUndefined();
+    });
+
+    it('returns sessions until they expire', async () => {
+      const now = Date.now();
+      await store.createSession({ idHash: 'h1', userId: 'u1', csrfToken: 'c', createdAt: now, expiresAt: now + 60_000 });
+      expect(await store.getSession('h1', now)).toMatchObject({ userId: 'u1', csrfToken: 'c' });
+      expect(await store.getSession('h1', now + 60_000)).toBeUndefined();
+      await store.deleteSession('h1');
+      expect(await store.getSession('h1', now)).toBeUndefined();
+    });
+
+    it('keeps saved searches per user, newest first, deletable only by their owner', async () => {
+      await store.createSavedSearch({ id: 's1', userId: 'u1', name: 'errors', params: { level: 'error' }, createdAt: 1 });
+      await store.createSavedSearch({ id: 's2', userId: 'u1', name: 'big', params: { min_amount: '100' }, createdAt: 2 });
+      await store.createSavedSearch({ id: 's3', userId: 'u2', name: 'other', params: {}, createdAt: 3 });
+      expect((await store.listSavedSearches('u1')).map((s) => s.id)).toEqual(['s2', 's1']);
+      expect(await store.deleteSavedSearch('u2', 's1')).toBe(false);
+      expect(await store.deleteSavedSearch('u1', 's1')).toBe(true);
+      expect((await store.listSavedSearches('u1')).map((s) => s.params)).toEqual([{ min_amount: '100' }]);
+    });
+
+    it('keeps the newest `keep` history entries per user', async () => {
+      for (let i = 1; i <= 5; i++) await store.addSearchHistory({ id: `h${i}`, userId: 'u1', params: { q: `q${i}` }, total: i, createdAt: i }, 3);
+      await store.addSearchHistory({ id: 'x', userId: 'u2', params: {}, total: 0, createdAt: 9 }, 3);
+      expect((await store.listSearchHistory('u1', 10)).map((h) => h.id)).toEqual(['h5', 'h4', 'h3']);
+      expect((await store.listSearchHistory('u1', 2)).map((h) => h.params['q'])).toEqual(['q5', 'q4']);
+      expect(await store.listSearchHistory('u2', 10)).toHaveLength(1);
+    });
+
+    it('tracks upload jobs: update in place, newest first, counted by creation time', async () => {
+      await store.createUploadJob(job('j1', 1_000));
+      await store.createUploadJob(job('j2', 2_000));
+      await store.updateUploadJob({ ...job('j1', 1_000), status: 'completed', processed: 3, accepted: 2, rejected: 1, finishedAt: 1_500,
+        errors: [{ line: 2, issues: [{ path: 'event.id', message: 'required' }] }] });
+      expect(await store.getUploadJob('j1')).toMatchObject({ status: 'completed', accepted: 2, errors: [{ line: 2 }] });
+      expect((await store.listUploadJobs(10)).map((j) => j.id)).toEqual(['j2', 'j1']);
+      expect(await store.countUploadJobs({ from: 1_500 })).toBe(1);
+      expect(await store.countUploadJobs()).toBe(2);
+      expect(await store.getUploadJob('nope')).toBeUndefined();
+    });
+
+    it('stores alert rules with their evaluation state', async () => {
+      await store.createAlertRule(rule('r2', 2));
+      await store.createAlertRule(rule('r1', 1));
+      await store.updateAlertRule({ ...rule('r1', 1), state: 'firing', lastValue: 0.2, lastFiredAt: 10, lastEvaluatedAt: 10 });
+      expect(await store.listAlertRules()).toEqual([
+        { ...rule('r1', 1), state: 'firing', lastValue: 0.2, lastFiredAt: 10, lastEvaluatedAt: 10 },
+        rule('r2', 2),
+      ]);
+      expect(await store.deleteAlertRule('r2')).toBe(true);
+      expect(await store.deleteAlertRule('r2')).toBe(false);
+    });
+
+    it('keeps settings', async () => {
+      expect(await store.getSetting('demo')).toBeUndefined();
+      await store.setSetting('demo', 'loaded');
+      await store.setSetting('demo', 'again');
+      expect(await store.getSetting('demo')).toBe('again');
+    });
+  });
+}
