@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { FraudScorer } from '@shoplog/core';
 import { join } from 'node:path';
 import { evaluateAlertRules } from './alerts.js';
 import { ServerConfigSchema, type ServerConfig, type ServerConfigInput } from './config.js';
@@ -36,6 +37,12 @@ export interface ServerStores {
 export interface ServerOptions extends ServerConfigInput {
   /** Stores to use instead of the embedded ones (scale-out adapters). The server closes them on `close()`. */
   stores?: Partial<ServerStores>;
+  /**
+   * Scorer of ingested transactions without a client verdict (used when `fraudScoring` is on), e.g. core's
+   * `createFraudScorer` on `createRedisVelocityStore` so instances share velocity.
+   * @default core's built-in rules on an in-memory velocity store
+   */
+  fraudScorer?: FraudScorer;
 }
 
 /** A created server. */
@@ -55,7 +62,7 @@ export interface ShoplogServer {
 
 /** Creates the reference server: Fastify routes over the storage ports, TCP/UDP ingest and the alert evaluator. */
 export function createServer(options: ServerOptions = {}): ShoplogServer {
-  const { stores: given, ...settings } = options;
+  const { stores: given, fraudScorer, ...settings } = options;
   const config = parseOptions(ServerConfigSchema, settings, 'server options');
   const stores: ServerStores = {
     logs: given?.logs ?? createSqliteLogStore({ path: join(config.dataDir, 'events.db'), synchronous: config.synchronous }),
@@ -65,7 +72,7 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
   const ingestor = createIngestor({
     logs: stores.logs,
     cache: stores.cache,
-    ...(config.fraudScoring === 'on' ? { fraudScorer: createServerFraudScorer() } : {}),
+    ...(config.fraudScoring === 'on' ? { fraudScorer: fraudScorer ?? createServerFraudScorer() } : {}),
   });
   const app = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },

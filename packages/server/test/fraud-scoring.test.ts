@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { uuidv7, type ShoplogEvent } from '@shoplog/core';
+import { createFraudScorer, createMemoryVelocityStore, uuidv7, type ShoplogEvent } from '@shoplog/core';
 import { loadConfig } from '../src/index.js';
 import { startTestServer, txEvent, type TestServer } from './helpers.js';
 
@@ -58,6 +58,16 @@ describe('fraud scoring at ingest', () => {
     // A retried batch is all duplicates: nothing is scored or alerted twice.
     await ingest(t, batch);
     expect((await alerts(t)).total).toBe(first.total);
+  });
+
+  it('uses the scorer given to createServer (its rules and thresholds decide)', async () => {
+    // A review threshold of 0 flags every transaction, even an ordinary one the built-in defaults allow.
+    const scorer = createFraudScorer({ store: createMemoryVelocityStore(), thresholds: { review: 0, block: 100 } });
+    t = await startTestServer({ fraudScorer: scorer });
+    const ordinary = txEvent({ user: 'regular', amount: '25.00' });
+    await ingest(t, [ordinary]);
+    const got = await alerts(t);
+    expect(got.alerts.map((a) => [a.transaction_id, a.decision])).toEqual([[(ordinary.shop as { transaction: { id: string } }).transaction.id, 'review']]);
   });
 
   it('SHOPLOG_FRAUD_SCORING=off stores the transactions without scoring them', async () => {
