@@ -12,6 +12,7 @@ import { generateTraffic } from './generator.js';
 import { createApiKey } from './http/admin-routes.js';
 import { fileRecords, fileTypeOf, openUpload } from './ingest/file-records.js';
 import { createIngestor } from './ingest/ingestor.js';
+import { createServerFraudScorer } from './fraud.js';
 import { sniffFileType } from './ingest/upload-job.js';
 import type { KeyScope } from './ports.js';
 import { createServer } from './server.js';
@@ -114,7 +115,11 @@ async function importFile(args: string[]): Promise<void> {
   if (!file) throw new Error('usage: shoplog import FILE');
   const config = loadConfig();
   const logs = createSqliteLogStore({ path: join(config.dataDir, 'events.db'), synchronous: config.synchronous });
-  const ingestor = createIngestor({ logs, cache: createMemoryCache() });
+  const ingestor = createIngestor({
+    logs,
+    cache: createMemoryCache(),
+    ...(config.fraudScoring === 'on' ? { fraudScorer: createServerFraudScorer() } : {}),
+  });
   const counts = { created: 0, duplicate: 0, error: 0 };
   try {
     const type = fileTypeOf(file) ?? (await sniffFileType(file));

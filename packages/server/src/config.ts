@@ -29,6 +29,7 @@ export const ServerConfigSchema = z.strictObject({
   bootstrapKey: z.string().regex(/^slk_[A-Za-z0-9_-]{20,}$/, 'must start with slk_ followed by at least 20 characters').optional(),
   bootstrapPassword: z.string().min(12, 'must be at least 12 characters').optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('warn'),
+  fraudScoring: z.enum(['on', 'off']).default('on'),
 });
 
 /** The parsed server settings. */
@@ -56,6 +57,12 @@ export const SETTINGS: readonly { key: keyof ServerConfig; env: string; default:
   { key: 'bootstrapKey', env: 'SHOPLOG_BOOTSTRAP_KEY', default: '(none: generated)', description: 'Admin API key to register at start instead of generating one.' },
   { key: 'bootstrapPassword', env: 'SHOPLOG_BOOTSTRAP_PASSWORD', default: '(none: generated)', description: 'Password of the first admin user instead of a generated one.' },
   { key: 'logLevel', env: 'SHOPLOG_LOG_LEVEL', default: 'warn', description: 'Server log level.' },
+  {
+    key: 'fraudScoring',
+    env: 'SHOPLOG_FRAUD_SCORING',
+    default: 'on',
+    description: 'Score ingested transactions that carry no client-side fraud verdict (core rules, in-memory velocity) and store a fraud event for each review/block (on|off).',
+  },
 ];
 
 /**

@@ -1,11 +1,12 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { FraudScorer, VelocityStore } from '@shoplog/core';
 import { join } from 'node:path';
-import type { VelocityStore } from '@shoplog/core';
 import { evaluateAlertRules } from './alerts.js';
 import type { ServerRateLimiters } from './auth/rate-limit.js';
 import { ServerConfigSchema, type ServerConfig, type ServerConfigInput } from './config.js';
 import { healthReport, type HealthCheck } from './health.js';
 import { createIngestor } from './ingest/ingestor.js';
+import { createServerFraudScorer } from './fraud.js';
 import { startSocketIngest, type SocketIngest } from './ingest/socket-ingest.js';
 import { registerAdminRoutes } from './http/admin-routes.js';
 import { registerAlertRoutes } from './http/alert-routes.js';
@@ -45,6 +46,12 @@ export interface ServerOptions extends ServerConfigInput {
   velocity?: VelocityStore;
   /** Limiters replacing the in-process ones (`fromSharedRateLimiter(createRedisRateLimiter(…))`); the caller closes them. */
   rateLimiters?: ServerRateLimiters;
+  /**
+   * Scorer of ingested transactions without a client verdict (used when `fraudScoring` is on), e.g. core's
+   * `createFraudScorer` on `createRedisVelocityStore` so instances share velocity.
+   * @default core's built-in rules on an in-memory velocity store
+   */
+  fraudScorer?: FraudScorer;
 }
 
 /** A created server. */
@@ -64,14 +71,20 @@ export interface ShoplogServer {
 
 /** Creates the reference server: Fastify routes over the storage ports, TCP/UDP ingest and the alert evaluator. */
 export function createServer(options: ServerOptions = {}): ShoplogServer {
-  const { stores: given, health, velocity, rateLimiters, ...settings } = options;
+  const { stores: given, health, velocity, rateLimiters, fraudScorer, ...settings } = options;
   const config = parseOptions(ServerConfigSchema, settings, 'server options');
   const stores: ServerStores = {
     logs: given?.logs ?? createSqliteLogStore({ path: join(config.dataDir, 'events.db'), synchronous: config.synchronous }),
     meta: given?.meta ?? createSqliteMetaStore({ path: join(config.dataDir, 'meta.db') }),
     cache: given?.cache ?? createMemoryCache(),
   };
-  const ingestor = createIngestor({ logs: stores.logs, cache: stores.cache });
+  // One scorer for ingest and `POST /api/fraud/detect`, so both build the same velocity state.
+  const scorer = fraudScorer ?? createServerFraudScorer(velocity);
+  const ingestor = createIngestor({
+    logs: stores.logs,
+    cache: stores.cache,
+    ...(config.fraudScoring === 'on' ? { fraudScorer: scorer } : {}),
+  });
   const app = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
     bodyLimit: config.bodyLimit,
@@ -91,6 +104,7 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
     ingestor,
     version: VERSION,
     velocity,
+    fraudScorer: scorer,
     rateLimiters: rateLimiters ?? {},
     health: () => healthReport({ stores, kinds, check: health }),
   };

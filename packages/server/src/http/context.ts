@@ -1,4 +1,4 @@
-import type { VelocityStore } from '@shoplog/core';
+import type { FraudScorer, VelocityStore } from '@shoplog/core';
 import type { ServerRateLimiters } from '../auth/rate-limit.js';
 import type { ServerConfig } from '../config.js';
 import type { HealthReport } from '../health.js';
@@ -15,6 +15,8 @@ export interface ServerContext {
   version: string;
   /** Fraud velocity state of `POST /api/fraud/detect`; undefined: in-process. */
   velocity?: VelocityStore | undefined;
+  /** The scorer of ingest and `POST /api/fraud/detect` (over `velocity`). */
+  fraudScorer: FraudScorer;
   /** Limiters that replace the in-process ones (shared through Redis). */
   rateLimiters: ServerRateLimiters;
   /** Probes the dependencies for `GET /api/dashboard/health`. */

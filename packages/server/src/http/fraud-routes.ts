@@ -7,12 +7,12 @@ import type { ServerContext } from './context.js';
 import { windowOf } from './analytics-routes.js';
 import { HttpError } from './errors.js';
 import { param, type Query } from './query-params.js';
-import { createServerFraudScorer, scoreTransaction } from '../fraud.js';
+import { scoreTransaction } from '../fraud.js';
 
 /** Fraud alerts, stats and on-demand scoring. */
 export function registerFraudRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const canRead = guard(ctx, 'read');
-  const scorer = createServerFraudScorer(ctx.velocity);
+  const scorer = ctx.fraudScorer;
 
   app.get('/api/fraud/alerts', { preHandler: canRead }, async (request) => {
     const query = request.query as Query;

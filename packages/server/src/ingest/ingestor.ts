@@ -1,4 +1,4 @@
-import { normalize, type ShoplogEvent, type ValidationIssue } from '@shoplog/core';
+import { createFraudPlugin, createPipeline, normalize, type FraudScorer, type ShoplogEvent, type ValidationIssue } from '@shoplog/core';
 import type { AppendResult, Cache, LogStore } from '../ports.js';
 import { withContentId } from './content-id.js';
 
@@ -24,6 +24,56 @@ export interface IngestorOptions {
   cache: Cache;
   /** Cache key prefixes dropped after each stored batch. @default ['q:'] */
   invalidatePrefixes?: readonly string[];
+  /**
+   * Scores newly stored transactions that arrived without a client-side verdict (no `shop.fraud` on the transaction
+   * and no fraud event for its `shop.transaction.id` in the same batch), storing a `shoplog.fraud` event for each
+   * `review` or `block` decision before the batch is acknowledged. Omit to turn server-side scoring off.
+   */
+  fraudScorer?: FraudScorer;
+}
+
+interface LooseTx {
+  shop?: { fraud?: unknown; transaction?: { id?: string } };
+}
+
+/**
+ * The server-side fraud stage: a core pipeline (trusted input: the events are already validated) with the core
+ * fraud plugin; the fraud events it emits are collected for storage.
+ */
+function createFraudStage(scorer: FraudScorer): (fresh: readonly ShoplogEvent[], batch: readonly ShoplogEvent[]) => Promise<ShoplogEvent[]> {
+  const emitted: ShoplogEvent[] = [];
+  const pipeline = createPipeline({
+    input: 'trusted',
+    plugins: [
+      createFraudPlugin({ scorer }),
+      {
+        name: 'server:collect-fraud',
+        process(event) {
+          if (event.event.dataset === 'shoplog.fraud') emitted.push(event);
+          return event;
+        },
+      },
+    ],
+  });
+  return async (fresh, batch) => {
+    const judged = new Set<string>();
+    for (const event of batch) {
+      const id = (event as LooseTx).shop?.transaction?.id;
+      if (event.event.dataset === 'shoplog.fraud' && id) judged.add(id);
+    }
+    const pending: Promise<unknown>[] = [];
+    for (const event of fresh) {
+      if (event.event.dataset !== 'shoplog.transaction') continue;
+      const shop = (event as LooseTx).shop;
+      if (shop?.fraud !== undefined || (shop?.transaction?.id && judged.has(shop.transaction.id))) continue;
+      const out = pipeline.process(event);
+      if (out instanceof Promise) pending.push(out);
+    }
+    // A synchronous velocity store emits during the loop: take this batch's alerts before yielding to another batch.
+    if (pending.length === 0) return emitted.splice(0);
+    await Promise.all(pending);
+    return emitted.splice(0);
+  };
 }
 
 function idOf(input: unknown): string | null {
@@ -34,6 +84,7 @@ function idOf(input: unknown): string | null {
 /** Creates the ingest path: `normalize()` of @shoplog/core (seed shapes → envelope, validated), append, invalidate caches. */
 export function createIngestor(options: IngestorOptions): Ingestor {
   const prefixes = options.invalidatePrefixes ?? ['q:'];
+  const scoreFraud = options.fraudScorer ? createFraudStage(options.fraudScorer) : undefined;
   const ingest = async (inputs: readonly unknown[]): Promise<IngestItem[]> => {
     const items: IngestItem[] = new Array<IngestItem>(inputs.length);
     const valid: ShoplogEvent[] = [];
@@ -54,6 +105,12 @@ export function createIngestor(options: IngestorOptions): Ingestor {
         const slot = slots[i] ?? 0;
         items[slot] = { id: valid[i]?.event.id ?? null, result };
       });
+      if (scoreFraud) {
+        // Only transactions stored now: a retried batch (duplicates) is neither scored twice nor alerted twice.
+        const fresh = valid.filter((_event, i) => results[i] === 'created');
+        const alerts = fresh.length > 0 ? await scoreFraud(fresh, valid) : [];
+        if (alerts.length > 0) await options.logs.appendBatch(alerts);
+      }
       if (results.includes('created')) await Promise.all(prefixes.map((prefix) => options.cache.invalidatePrefix(prefix)));
     }
     return items;

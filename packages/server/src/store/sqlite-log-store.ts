@@ -7,6 +7,7 @@ import type { AppendResult, EventListener, LogStore } from '../ports.js';
 import { parseOptions } from '../options.js';
 import { extractFacts, FACT_COLUMNS, LOG_SCHEMA } from './sqlite-facts.js';
 import { createSqliteQueries } from './sqlite-queries.js';
+import { backfillRollups, createRollupWriter, ROLLUP_SCHEMA } from './sqlite-rollups.js';
 import { createSketchTable } from './sqlite-sketches.js';
 
 const PERF_KIND = FACT_COLUMNS.indexOf('perf_kind');
@@ -37,7 +38,8 @@ export interface SqliteLogStoreOptions {
  * The embedded log store on `node:sqlite`. An append commits the raw events (primary key `event.id`,
  * `ON CONFLICT DO NOTHING` → created or duplicate) in one transaction; a background indexer then fills the
  * secondary columns and the FTS5 index in small transactions, keeping a high-water mark in the same transaction,
- * so search catches up within milliseconds and a restart resumes where it stopped.
+ * so search catches up within milliseconds and a restart resumes where it stopped. The same transactions keep
+ * hourly rollups, from which the overview and analytics aggregations are answered exactly.
  */
 export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
   const opts = parseOptions(SqliteLogStoreOptionsSchema, options, 'SqliteLogStoreOptions');
@@ -46,7 +48,9 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
   db.exec(`PRAGMA journal_mode=WAL; PRAGMA synchronous=${opts.synchronous}; PRAGMA busy_timeout=5000;`);
   db.exec('PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;');
   const hadSketches = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'latency_sketches'").get() !== undefined;
+  const hadRollups = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'rollup_hourly'").get() !== undefined;
   db.exec(LOG_SCHEMA);
+  db.exec(ROLLUP_SCHEMA);
 
   const insertEvent = db.prepare('INSERT INTO events (id, ts, doc) VALUES (?, ?, ?) ON CONFLICT(id) DO NOTHING');
   const selectPending = db.prepare('SELECT seq, doc FROM events WHERE seq > ? ORDER BY seq LIMIT ?');
@@ -82,6 +86,9 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
       sketches.flush();
     });
   }
+  const rollups = createRollupWriter(db);
+  // A database indexed before the rollups existed: build them once from the indexed facts.
+  if (!hadRollups) transaction(() => backfillRollups(db));
   let indexed = Number((readMark.get() as { value?: number } | undefined)?.value ?? 0);
   let committed = Number((maxSeq.get() as { seq: number }).seq);
   const listeners = new Set<EventListener>();
@@ -95,25 +102,35 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
     const rows = selectPending.all(indexed, opts.indexBatchSize) as { seq: number; doc: string }[];
     if (rows.length > 0) {
       const events: ShoplogEvent[] = [];
-      transaction(() => {
+      const work = (): void => {
         for (const row of rows) {
           const event = JSON.parse(row.doc) as ShoplogEvent;
           events.push(event);
           const facts = extractFacts(event);
-          insertFacts.run(row.seq, Date.parse(event['@timestamp']), ...facts.values);
+          const ts = Date.parse(event['@timestamp']);
+          insertFacts.run(row.seq, ts, ...facts.values);
+          rollups.add(ts, facts.values);
           for (const code of facts.reasons) insertReason.run(row.seq, code);
           if (facts.text) insertText.run(row.seq, facts.text);
           const perf = facts.values[PERF_KIND];
           const ms = facts.values[RESPONSE_MS];
           if ((perf === 'http' || perf === 'db') && typeof ms === 'number') {
             const key = facts.values[perf === 'http' ? ROUTE : DB_OPERATION];
-            sketches.add(perf, typeof key === 'string' ? key : '(none)', Date.parse(event['@timestamp']), ms);
+            sketches.add(perf, typeof key === 'string' ? key : '(none)', ts, ms);
           }
         }
         sketches.flush();
-        indexed = rows[rows.length - 1]?.seq ?? indexed;
-        writeMark.run(indexed);
-      });
+        rollups.flush();
+        writeMark.run(rows[rows.length - 1]?.seq ?? indexed);
+      };
+      try {
+        transaction(work);
+      } catch (error) {
+        sketches.discard();
+        rollups.discard();
+        throw error;
+      }
+      indexed = rows[rows.length - 1]?.seq ?? indexed;
       for (const event of events) for (const listener of listeners) listener(event);
     }
     for (let i = waiters.length - 1; i >= 0; i--) {

@@ -5,11 +5,14 @@ import type {
   LatencySummary,
   LogFilter,
   LogStore,
+  NumericField,
   SearchHit,
   TermsBucket,
   TermsField,
+  TermsOptions,
 } from '../ports.js';
 import { exactSummary } from '../percentiles.js';
+import { createRollupQueries } from './sqlite-rollups.js';
 import { latencyFromSketches, sketchable } from './sqlite-sketches.js';
 import { NUMERIC_COLUMNS, SORT_COLUMNS, TERMS_COLUMNS, ftsQuery, highlightMessage, textTerms, whereOf } from './sqlite-filter.js';
 
@@ -33,6 +36,7 @@ function decodeCursor(raw: string): Cursor | undefined {
 /** The read side of the embedded log store: SQL over the `facts` table, FTS5 and the raw `events`. */
 export function createSqliteQueries(db: DatabaseSync): ReadMethods {
   const getDoc = db.prepare('SELECT doc FROM events WHERE id = ?');
+  const rollups = createRollupQueries(db);
   const all = <T>(sql: string, params: SQLInputValue[]): T[] => db.prepare(sql).all(...params) as T[];
   const one = <T>(sql: string, params: SQLInputValue[]): T => db.prepare(sql).get(...params) as T;
 
@@ -52,23 +56,57 @@ export function createSqliteQueries(db: DatabaseSync): ReadMethods {
       ? { column: 'r.code', join: 'JOIN fraud_reasons r ON r.seq = f.seq' }
       : { column: `f.${TERMS_COLUMNS[field]}`, join: '' };
 
-  const terms: ReadMethods['terms'] = async (filter, field, options = {}) => {
+  const scanTerms = (filter: LogFilter, field: TermsField, size: number, options: TermsOptions) => {
     const where = whereOf(filter);
     const { column, join } = termsColumn(field);
-    const size = options.size ?? 10;
     const metric = options.sum ? `, SUM(f.${NUMERIC_COLUMNS[options.sum]}) AS sum` : '';
     const count = options.distinct ? `COUNT(DISTINCT ${termsColumn(options.distinct).column})` : 'COUNT(*)';
-    const rows = all<{ value: string | number; count: number; sum?: number | null }>(
+    return all<{ value: string | number; count: number; sum?: number | null }>(
       `SELECT ${column} AS value, ${count} AS count${metric} FROM facts f ${join}
        WHERE ${where.sql} AND ${column} IS NOT NULL GROUP BY ${column} ORDER BY count DESC, value LIMIT ?`,
       [...where.params, size],
     );
+  };
+  const terms: ReadMethods['terms'] = async (filter, field, options = {}) => {
+    const size = options.size ?? 10;
+    const rows = (options.distinct ? undefined : rollups.terms(filter, field, size, options.sum)) ?? scanTerms(filter, field, size, options);
     return rows.map((row) => {
       const bucket: TermsBucket = { value: String(row.value), count: row.count };
       if (options.sum) bucket.sum = row.sum ?? 0;
       if (options.distinct) bucket.distinct = row.count;
       return bucket;
     });
+  };
+
+  const scanHistogram = (filter: LogFilter, interval: number, errors: boolean, sum: NumericField | undefined) => {
+    const where = whereOf(filter);
+    const errorSql = errors ? ", SUM(f.level IN ('error', 'fatal')) AS errors" : '';
+    const sumSql = sum ? `, SUM(f.${NUMERIC_COLUMNS[sum]}) AS sum` : '';
+    return all<{ ts: number; count: number; errors?: number; sum?: number | null }>(
+      `SELECT CAST(f.ts / ? AS INTEGER) * ? AS ts, COUNT(*) AS count${errorSql}${sumSql} FROM facts f WHERE ${where.sql} GROUP BY 1 ORDER BY 1`,
+      [interval, interval, ...where.params],
+    );
+  };
+  const ftsCount = db.prepare('SELECT COUNT(*) AS n FROM fts WHERE fts MATCH ?');
+  /**
+   * The `facts` source of a query. Free text within a time range is planned by SQLite as one primary-key lookup per
+   * text match; when the range holds fewer events than ~7× the matches (counted from the rollups and the FTS
+   * index, a few ms), scanning the covering time index and probing the matches is cheaper, and a time-sorted page
+   * stops after its last row.
+   */
+  const factsOf = (filter: LogFilter | undefined): string => {
+    const fts = ftsQuery(filter?.text);
+    if (!fts || !filter?.range || (filter.range.from === undefined && filter.range.to === undefined)) return 'facts f';
+    const inRange = rollups.count({ ...filter, text: undefined });
+    if (inRange === undefined) return 'facts f';
+    const matches = Number((ftsCount.get(fts) as { n: number }).n);
+    return inRange < 7 * matches ? 'facts f INDEXED BY facts_ts_cover' : 'facts f';
+  };
+  const countOf = (filter: LogFilter | undefined, from = factsOf(filter)): number => {
+    const rolled = filter ? rollups.count(filter) : undefined;
+    if (rolled !== undefined) return rolled;
+    const where = whereOf(filter);
+    return one<{ n: number }>(`SELECT COUNT(*) AS n FROM ${from} WHERE ${where.sql}`, where.params).n;
   };
 
   const latencyRows = (filter: LogFilter, groupColumn: string, perfKind: string): { key: string | null; ms: number }[] => {
@@ -95,15 +133,15 @@ export function createSqliteQueries(db: DatabaseSync): ReadMethods {
       return rows.flatMap((row) => docs.get(row.seq) ?? []);
     },
     async count(filter) {
-      const where = whereOf(filter);
-      return one<{ n: number }>(`SELECT COUNT(*) AS n FROM facts f WHERE ${where.sql}`, where.params).n;
+      return countOf(filter);
     },
     async search(query) {
       const where = whereOf(query.filter);
       const column = `f.${SORT_COLUMNS[query.sort.field]}`;
       const sortExpr = query.sort.field === '@timestamp' ? column : `IFNULL(${column}, -1e308)`;
       const desc = query.sort.order === 'desc';
-      const total = one<{ n: number }>(`SELECT COUNT(*) AS n FROM facts f WHERE ${where.sql}`, where.params).n;
+      const from = query.sort.field === '@timestamp' ? factsOf(query.filter) : 'facts f';
+      const total = countOf(query.filter, from);
       const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
       const pageWhere = [where.sql];
       const params = [...where.params];
@@ -115,7 +153,7 @@ export function createSqliteQueries(db: DatabaseSync): ReadMethods {
       const offset = cursor ? 0 : (query.page - 1) * query.size;
       const order = desc ? 'DESC' : 'ASC';
       const rows = all<{ seq: number; sv: number }>(
-        `SELECT f.seq, ${sortExpr} AS sv FROM facts f WHERE ${pageWhere.join(' AND ')}
+        `SELECT f.seq, ${sortExpr} AS sv FROM ${from} WHERE ${pageWhere.join(' AND ')}
          ORDER BY sv ${order}, f.seq ${order} LIMIT ? OFFSET ?`,
         [...params, query.size, offset],
       );
@@ -144,19 +182,16 @@ export function createSqliteQueries(db: DatabaseSync): ReadMethods {
     },
     terms,
     async cardinality(filter, field) {
+      const rolled = rollups.cardinality(filter, field);
+      if (rolled !== undefined) return rolled;
       const where = whereOf(filter);
       const { column, join } = termsColumn(field);
       return one<{ n: number }>(`SELECT COUNT(DISTINCT ${column}) AS n FROM facts f ${join} WHERE ${where.sql}`, where.params).n;
     },
     async histogram(filter, options) {
-      const where = whereOf(filter);
       const interval = Math.max(1, Math.floor(options.intervalMs));
-      const errors = options.errors ? ", SUM(f.level IN ('error', 'fatal')) AS errors" : '';
-      const sum = options.sum ? `, SUM(f.${NUMERIC_COLUMNS[options.sum]}) AS sum` : '';
-      const rows = all<{ ts: number; count: number; errors?: number; sum?: number | null }>(
-        `SELECT CAST(f.ts / ? AS INTEGER) * ? AS ts, COUNT(*) AS count${errors}${sum} FROM facts f WHERE ${where.sql} GROUP BY 1 ORDER BY 1`,
-        [interval, interval, ...where.params],
-      );
+      const errors = options.errors === true;
+      const rows = rollups.histogram(filter, interval, errors, options.sum) ?? scanHistogram(filter, interval, errors, options.sum);
       return rows.map((row) => ({
         ts: row.ts,
         count: row.count,
@@ -165,6 +200,8 @@ export function createSqliteQueries(db: DatabaseSync): ReadMethods {
       }));
     },
     async stats(filter, field) {
+      const rolled = rollups.stats(filter, field);
+      if (rolled) return rolled;
       const where = whereOf(filter);
       const column = `f.${NUMERIC_COLUMNS[field]}`;
       const row = one<{ count: number; sum: number | null; min: number | null; max: number | null; avg: number | null }>(

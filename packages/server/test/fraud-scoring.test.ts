@@ -1,0 +1,81 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createFraudScorer, createMemoryVelocityStore, uuidv7, type ShoplogEvent } from '@shoplog/core';
+import { loadConfig } from '../src/index.js';
+import { startTestServer, txEvent, type TestServer } from './helpers.js';
+
+// Card testing: one user and IP fire many small declined attempts within a minute (velocity + card-testing rules).
+const attempts = (user: string): ShoplogEvent[] =>
+  Array.from({ length: 25 }, (_, i) => ({
+    ...txEvent({ user, amount: '1.00', status: 'declined', ts: new Date(Date.now() - (25 - i) * 1000).toISOString() }),
+    client: { ip: '203.0.113.9' },
+  }));
+const clientVerdict = (tx: ShoplogEvent): ShoplogEvent =>
+  ({
+    '@timestamp': tx['@timestamp'], event: { id: uuidv7(), dataset: 'shoplog.fraud' }, log: { level: 'warn' }, service: { name: 'payments' },
+    user: { id: tx.user?.id }, message: 'client verdict',
+    shop: {
+      fraud: { score: 80, risk_level: 'high', decision: 'block', reasons: [{ code: 'CLIENT_RULE', contribution: 80 }], ruleset_version: 'client' },
+      transaction: { id: (tx.shop as { transaction: { id: string } }).transaction.id }, amount: { currency: 'EUR', value: '1.00' },
+    },
+  }) as ShoplogEvent;
+
+interface Alerts {
+  total: number;
+  alerts: { transaction_id: string; decision: string; reasons: { code: string }[] }[];
+}
+
+let t: TestServer | undefined;
+afterEach(async () => {
+  await t?.close();
+  t = undefined;
+});
+const ingest = async (server: TestServer, events: ShoplogEvent[]): Promise<void> => {
+  const res = await server.call('/api/logs/_bulk', { key: server.keys.ingest, method: 'POST', body: events.map((e) => JSON.stringify(e)).join('\n') });
+  expect(res.status).toBe(200);
+  await server.server.stores.logs.refresh();
+};
+const alerts = async (server: TestServer): Promise<Alerts> => (await (await server.call('/api/fraud/alerts?range=24h', { key: server.keys.read })).json()) as Alerts;
+
+describe('fraud scoring at ingest', () => {
+  it('is on by default: transactions without a client verdict get server-side alerts, once, and judged ones none', async () => {
+    t = await startTestServer();
+    const scored = attempts('tester');
+    const judged = attempts('judged');
+    const batch = [...scored, ...judged, ...judged.map(clientVerdict)];
+    await ingest(t, batch);
+    const first = await alerts(t);
+    const txIds = (events: ShoplogEvent[]) => new Set(events.map((e) => (e.shop as { transaction: { id: string } }).transaction.id));
+    const serverAlerts = first.alerts.filter((a) => txIds(scored).has(a.transaction_id));
+    expect(serverAlerts.length).toBeGreaterThan(0);
+    for (const alert of serverAlerts) {
+      expect(['review', 'block']).toContain(alert.decision);
+      expect(alert.reasons.length).toBeGreaterThan(0);
+    }
+    // The judged user's alerts are exactly the client's verdicts: the server added none.
+    const judgedAlerts = first.alerts.filter((a) => txIds(judged).has(a.transaction_id));
+    expect(judgedAlerts.length).toBe(judged.length);
+    expect(judgedAlerts.every((a) => a.reasons[0]?.code === 'CLIENT_RULE')).toBe(true);
+    // A retried batch is all duplicates: nothing is scored or alerted twice.
+    await ingest(t, batch);
+    expect((await alerts(t)).total).toBe(first.total);
+  });
+
+  it('uses the scorer given to createServer (its rules and thresholds decide)', async () => {
+    // A review threshold of 0 flags every transaction, even an ordinary one the built-in defaults allow.
+    const scorer = createFraudScorer({ store: createMemoryVelocityStore(), thresholds: { review: 0, block: 100 } });
+    t = await startTestServer({ fraudScorer: scorer });
+    const ordinary = txEvent({ user: 'regular', amount: '25.00' });
+    await ingest(t, [ordinary]);
+    const got = await alerts(t);
+    expect(got.alerts.map((a) => [a.transaction_id, a.decision])).toEqual([[(ordinary.shop as { transaction: { id: string } }).transaction.id, 'review']]);
+  });
+
+  it('SHOPLOG_FRAUD_SCORING=off stores the transactions without scoring them', async () => {
+    const config = loadConfig({ SHOPLOG_FRAUD_SCORING: 'off' });
+    expect(config.fraudScoring).toBe('off');
+    t = await startTestServer({ fraudScoring: config.fraudScoring });
+    await ingest(t, attempts('tester'));
+    expect((await alerts(t)).total).toBe(0);
+    expect(() => loadConfig({ SHOPLOG_FRAUD_SCORING: 'maybe' })).toThrow(/fraudScoring \(SHOPLOG_FRAUD_SCORING\)/);
+  });
+});
