@@ -36,7 +36,7 @@ describe('payment_method filter (GET /api/search/ and friends, embedded store)',
   it('returns exactly the events of the given methods, with exact totals', async () => {
     const card = await search('payment_method=card');
     expect(card.total).toBe(12);
-    expect(card.results.map((r) => r.source.shop?.payment?.method)).toEqual(Array(12).fill('card'));
+    expect(card.results.map((r) => (r.source.shop as { payment?: { method?: string } } | undefined)?.payment?.method)).toEqual(Array(12).fill('card'));
     expect(card.filters['payment_method']).toEqual(['card']);
     expect((await search('payment_method=paypal')).total).toBe(7);
     expect((await search('payment_method=card,paypal')).total).toBe(19);
