@@ -51,6 +51,8 @@ export interface LogFilter {
   maxAmount?: number;
   /** Lower bound (inclusive) on the response time in milliseconds (`event.duration` / 1e6). */
   minResponseTimeMs?: number;
+  /** `shop.payment.method` values, as stored (case-sensitive). */
+  paymentMethods?: readonly string[];
   /** `shop.amount.currency` values. */
   currencies?: readonly string[];
   /** `shop.performance.kind` values (`http`, `db`, `cache`, `external`). */

@@ -3,6 +3,25 @@ import { EVENT_KINDS, eventJsonSchema } from '@shoplog/core';
 
 type Op = [method: string, path: string, summary: string, permission: string];
 
+// The endpoints that read the shared filters of `parseFilter` (query-params.ts).
+const FILTERED = new Set(['/api/search/', '/api/search/fields', '/api/search/histogram', '/api/logs/tail']);
+const list = (description: string) => ({ in: 'query', schema: { type: 'string' }, description: `${description}, comma-separated` });
+const FILTER_PARAMETERS = [
+  { name: 'q', in: 'query', schema: { type: 'string' }, description: 'Free text (whole words, all required; `word*` for a prefix)' },
+  { name: 'range', in: 'query', schema: { type: 'string' }, description: '1h, 24h, 7d, 30d, all, or any Nm/Nh/Nd' },
+  { name: 'from', in: 'query', schema: { type: 'string' }, description: 'Start (ISO 8601 or YYYY-MM-DD[ HH:MM:SS]); with `to`, replaces `range`' },
+  { name: 'to', in: 'query', schema: { type: 'string' }, description: 'End (exclusive; a bare date means the whole day)' },
+  { name: 'log_type', ...list(`Log types (${EVENT_KINDS.join(', ')})`) },
+  { name: 'level', ...list('Levels, case-insensitive (seed names accepted)') },
+  { name: 'service', ...list('service.name values') },
+  { name: 'user_id', ...list('user.id values') },
+  { name: 'route', ...list('http.route values') },
+  { name: 'status', ...list('HTTP statuses when numeric, else transaction statuses') },
+  { name: 'payment_method', ...list('shop.payment.method values, case as stored (e.g. card,paypal)') },
+  { name: 'min_amount', in: 'query', schema: { type: 'number' }, description: 'Lower bound (inclusive) on the amount in major units' },
+  { name: 'max_amount', in: 'query', schema: { type: 'number' }, description: 'Upper bound (inclusive) on the amount in major units' },
+];
+
 const OPERATIONS: Op[] = [
   ['get', '/health', 'Health check', 'public'],
   ['post', '/api/auth/login', 'Log in (sets the session cookie, returns the CSRF token)', 'public'],
@@ -79,6 +98,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
       },
     };
     if (path.includes('{id}')) op.parameters = [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }];
+    if (FILTERED.has(path)) op.parameters = FILTER_PARAMETERS;
     if (INGEST_BODY.has(path)) {
       op.requestBody = {
         content: {

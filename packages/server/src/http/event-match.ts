@@ -19,6 +19,7 @@ export function matchesFilter(event: ShoplogEvent, filter: LogFilter): boolean {
   if (!within('tx_status', filter.transactionStatuses) || !within('session_id', filter.sessionIds)) return false;
   if (!within('action', filter.actions) || !within('fraud_decision', filter.fraudDecisions)) return false;
   if (!within('currency', filter.currencies) || !within('perf_kind', filter.performanceKinds)) return false;
+  if (!within('payment_method', filter.paymentMethods)) return false;
   const score = value('fraud_score') as number | null;
   if (filter.minFraudScore !== undefined && (score === null || score < filter.minFraudScore)) return false;
   if (filter.maxFraudScore !== undefined && (score === null || score >= filter.maxFraudScore)) return false;

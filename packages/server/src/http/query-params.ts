@@ -84,6 +84,8 @@ export function parseFilter(query: Query, now: number, fallbackRange = '24h'): {
   if (users.length) filter.userIds = users;
   const routes = csv(param(query, 'route', 'endpoint'));
   if (routes.length) filter.routes = routes;
+  const methods = csv(param(query, 'payment_method'));
+  if (methods.length) filter.paymentMethods = methods;
   const http = statuses.filter((s) => /^\d{3}$/.test(s)).map(Number);
   const tx = statuses.filter((s) => !/^\d{3}$/.test(s));
   if (http.length) filter.httpStatuses = http;
@@ -102,6 +104,7 @@ export function parseFilter(query: Query, now: number, fallbackRange = '24h'): {
     ...(users.length ? { user_id: users } : {}),
     ...(routes.length ? { route: routes } : {}),
     ...(statuses.length ? { status: statuses } : {}),
+    ...(methods.length ? { payment_method: methods } : {}),
     ...(min !== undefined ? { min_amount: min } : {}),
     ...(max !== undefined ? { max_amount: max } : {}),
   };

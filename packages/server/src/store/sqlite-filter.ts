@@ -86,6 +86,7 @@ export function whereOf(filter: LogFilter | undefined): { sql: string; params: S
   inList('session_id', filter.sessionIds);
   inList('action', filter.actions);
   inList('fraud_decision', filter.fraudDecisions);
+  inList('payment_method', filter.paymentMethods);
   inList('currency', filter.currencies);
   inList('perf_kind', filter.performanceKinds);
   if (filter.minFraudScore !== undefined) {

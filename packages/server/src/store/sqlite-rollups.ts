@@ -128,6 +128,7 @@ export function backfillRollups(db: DatabaseSync): void {
 // LogFilter keys a rollup can answer (each maps to a dimension column); any other key set means a scan of `facts`.
 const ROLLUP_FILTER_KEYS = new Set([
   'range', 'kinds', 'levels', 'services', 'routes', 'httpStatuses', 'transactionStatuses', 'actions', 'currencies', 'performanceKinds',
+  'paymentMethods',
 ]);
 const ROLLUP_TERMS: Partial<Record<TermsField, string>> = {
   kind: 'kind', level: 'level', service: 'service', route: 'route', http_status: 'http_status', action: 'action',

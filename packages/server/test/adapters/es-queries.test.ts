@@ -74,6 +74,19 @@ describe('Elasticsearch LogStore: queries built and answers read (intercepted tr
     expect(body(1)['from']).toBeUndefined();
   });
 
+  it('filters by payment method with a terms filter on shop.payment.method, in searches and counts', async () => {
+    const { cluster, store, body } = setup((request) =>
+      request.path.endsWith('/_count') ? { count: 7 } : { hits: { total: { value: 7, relation: 'eq' }, hits: [] } });
+    const page = await store.search({ filter: { paymentMethods: ['card', 'paypal'], kinds: ['transaction'] }, sort: { field: '@timestamp', order: 'desc' }, page: 1, size: 10 });
+    expect(page.total).toBe(7);
+    const filters = body()['query']['bool']['filter'];
+    expect(filters).toContainEqual({ terms: { 'shop.payment.method': ['card', 'paypal'] } });
+    expect(filters).toContainEqual({ terms: { 'event.dataset': ['shoplog.transaction'] } });
+    expect(await store.count({ paymentMethods: ['paypal'] })).toBe(7);
+    expect(cluster.requests[1]!.path).toBe('/logs-shoplog.*-default/_count');
+    expect(body(1)['query']['bool']['filter']).toEqual([{ terms: { 'shop.payment.method': ['paypal'] } }]);
+  });
+
   it('sorts by @timestamp as a formatted date_nanos, so a cursor round-trips exactly (no 2^53 rounding)', async () => {
     const event = tx(1);
     const nanos = '2026-11-26T10:00:00.123456789Z';

@@ -33,10 +33,14 @@ export function runLogStoreContract(name: string, factory: () => Promise<LogStor
 
     it('searches with filters, text, exact totals, sort and cursor paging', async () => {
       const events: ShoplogEvent[] = [];
-      for (let i = 0; i < 25; i++) events.push(txEvent({ ts: at(i), amount: `${i}.00`, user: i < 5 ? 'vip' : 'u', message: i % 5 === 0 ? 'refund issued' : 'paid' }));
+      for (let i = 0; i < 25; i++) events.push(txEvent({ ts: at(i), amount: `${i}.00`, user: i < 5 ? 'vip' : 'u', message: i % 5 === 0 ? 'refund issued' : 'paid', method: i % 4 === 0 ? 'paypal' : 'card' }));
       events.push(errorEvent('500', 'DbError', 'database down', at(30)));
       await store.appendBatch(events);
       await store.refresh();
+      // Payment methods as stored (i = 0, 4, …, 24 → 7 paypal); the error event has none.
+      expect(await store.count({ paymentMethods: ['paypal'] })).toBe(7);
+      expect((await store.search({ filter: { paymentMethods: ['card', 'paypal'] }, sort: { field: '@timestamp', order: 'desc' }, page: 1, size: 1 })).total).toBe(25);
+      expect(await store.count({ paymentMethods: ['PayPal'] })).toBe(0);
       const page = await store.search({ filter: { text: 'refund' }, sort: { field: '@timestamp', order: 'desc' }, page: 1, size: 2 });
       expect(page.total).toBe(5);
       expect(page.hits[0]?.highlight?.message).toBe('<mark>refund</mark> issued');

@@ -161,6 +161,26 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
     const filtered = await apiGet<{ data: { total: number } }>('/api/search/?range=24h&level=error');
     expect(await page.textContent('#search-total')).toBe(`${fmt(filtered.data.total)} matching events`);
     await shot('search');
+    // Swap the level filter for a payment method from the sidebar.
+    await page.click('#filter-chips button[aria-label="Remove filter level"]');
+    await expect.poll(() => page.url()).not.toContain('level=');
+    await settle();
+    await page.click('[data-field=payment_method] button:has(.fv-text:text-is("paypal"))');
+    await expect.poll(() => page.url()).toContain('payment_method=paypal');
+    await expect.poll(() => page.textContent('#filter-chips')).toContain('payment_method = paypal');
+    await settle();
+    const paypal = await apiGet<{ data: { total: number } }>('/api/search/?range=24h&payment_method=paypal');
+    const all = await apiGet<{ data: { total: number } }>('/api/search/?range=24h&log_type=transaction');
+    expect(paypal.data.total).toBeGreaterThan(0);
+    expect(paypal.data.total).toBeLessThan(all.data.total);
+    expect(await page.textContent('#search-total')).toBe(`${fmt(paypal.data.total)} matching events`);
+    await page.click('#filter-chips button[aria-label="Remove filter payment_method"]');
+    await expect.poll(() => page.url()).not.toContain('payment_method=');
+    await settle();
+    // Back to level=error, the search the export test downloads.
+    await page.click('[data-field=level] button:has(.fv-text:text-is("error"))');
+    await expect.poll(() => page.url()).toContain('level=error');
+    await settle();
   });
 
   it('exports the current search as CSV and JSON', async () => {

@@ -96,6 +96,7 @@ export function filterQuery(filter: LogFilter | undefined): estypes.QueryDslQuer
   terms('shop.session.id', filter.sessionIds);
   terms('shop.action', filter.actions);
   terms('shop.fraud.decision', filter.fraudDecisions);
+  terms('shop.payment.method', filter.paymentMethods);
   terms('shop.amount.currency', filter.currencies);
   terms('shop.performance.kind', filter.performanceKinds);
   if (filter.minFraudScore !== undefined || filter.maxFraudScore !== undefined) {
