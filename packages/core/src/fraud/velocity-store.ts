@@ -96,21 +96,32 @@ class GenerationalMap<V> {
  */
 export function createMemoryVelocityStore(options: MemoryVelocityStoreOptions = {}): VelocityStore {
   const { maxKeys, maxSeries, slots } = parseOptions('createMemoryVelocityStore', OptionsSchema, options);
-  // One map per dimension, keyed by the raw value, holding every counter of that value in one typed array: one
+  // One map per dimension, keyed by the raw value, holding every counter of that value in one array: one
   // (cache-missing) lookup per value instead of one per counter, and no per-hit key concatenation.
   // Counter `slot` occupies [slot·2s, slot·2s + 2s): s sub-bucket counts, then the epoch each one holds.
-  const dimensions = new Map<string, GenerationalMap<Float64Array>>();
+  // A plain array of doubles, not a Float64Array: its elements live on the JS heap right behind the array, where a
+  // typed array of this size keeps them in a separate off-heap buffer (one more cache miss per value, and GC work).
+  const dimensions = new Map<string, GenerationalMap<number[]>>();
   const series = new GenerationalMap<SeriesStats>(maxSeries);
+  // The scorer reads a series (stats) then updates it (observe) in the same scoring: the second call reuses the
+  // first lookup. It always names the series accessed last, which sits in the young generation, never evicted.
+  let lastKey: string | undefined;
+  let lastStats: SeriesStats | undefined;
   const stride = slots * 2;
 
-  const fresh = (counters: number, from?: Float64Array): Float64Array => {
-    const cells = new Float64Array(counters * stride);
-    for (let c = from ? from.length / stride : 0; c < counters; c++) cells.fill(-Infinity, c * stride + slots, (c + 1) * stride);
-    if (from) cells.set(from);
+  const fresh = (counters: number, from?: number[]): number[] => {
+    const cells = new Array<number>(counters * stride);
+    for (let c = 0; c < counters; c++) {
+      const base = c * stride;
+      for (let i = 0; i < slots; i++) {
+        cells[base + i] = from && base < from.length ? from[base + i]! : 0;
+        cells[base + slots + i] = from && base < from.length ? from[base + slots + i]! : -Infinity;
+      }
+    }
     return cells;
   };
 
-  const count = (cells: Float64Array, base: number, width: number, weight: number, now: number): number => {
+  const count = (cells: number[], base: number, width: number, weight: number, now: number): number => {
     const epoch = Math.floor(now / width);
     let total = 0;
     for (let i = 0; i < slots; i++) {
@@ -160,14 +171,18 @@ export function createMemoryVelocityStore(options: MemoryVelocityStoreOptions = 
     },
     stats(key) {
       const s = series.get(key);
-      return s && { ...s };
+      lastKey = key;
+      lastStats = s;
+      return s && { count: s.count, mean: s.mean, m2: s.m2 };
     },
     observe(key, value) {
-      let s = series.get(key);
+      let s = key === lastKey ? lastStats : series.get(key);
       if (!s) {
         s = { count: 0, mean: 0, m2: 0 };
         series.set(key, s);
       }
+      lastKey = key;
+      lastStats = s;
       s.count++;
       const delta = value - s.mean;
       s.mean += delta / s.count;
