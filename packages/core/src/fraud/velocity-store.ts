@@ -120,10 +120,11 @@ export function createMemoryVelocityStore(options: MemoryVelocityStoreOptions = 
   const { maxKeys, maxSeries, slots } = parseOptions('createMemoryVelocityStore', OptionsSchema, options);
   // One map per dimension, keyed by the raw value, holding every counter of that value in one array: one
   // (cache-missing) lookup per value instead of one per counter, and no per-hit key concatenation.
-  // Cell 0 holds how many counters the array has. Counter `slot` occupies [1 + slot·stride, 1 + (slot + 1)·stride):
-  // s sub-bucket counts, the epoch each one holds, then the latest epoch written. Every bucket's epoch is at most that
-  // latest one, so when it is a whole window old the total is 0 without reading the buckets. After the counters, a
-  // user's amount histories (see UserHistory), four cells each: currency number, count, mean, m2.
+  // Cell 0 holds how many counters the array has, cell 1 how many amount histories (see UserHistory) follow, four
+  // cells each (currency number, count, mean, m2): first, on the line scoring reads anyway. Then counter `slot`
+  // occupies [h + slot·stride, h + (slot + 1)·stride), h = 2 + 4·histories: s sub-bucket counts, the epoch each one
+  // holds, then the latest epoch written. Every bucket's epoch is at most that latest one, so when it is a whole
+  // window old the total is 0 without reading the buckets (the usual case for a customer who buys every few hours).
   // A plain array of doubles, not a Float64Array: its elements live on the JS heap right behind the array, where a
   // typed array of this size keeps them in a separate off-heap buffer (one more cache miss per value, and GC work).
   const dimensions = new Map<string, GenerationalMap<number[]>>();
@@ -144,29 +145,31 @@ export function createMemoryVelocityStore(options: MemoryVelocityStoreOptions = 
     return values;
   };
 
-  /** A copy of `from` (or a new array) with at least `counters` counters and `extra` more cells at the end. */
-  const fresh = (counters: number, from: number[] | undefined, extra: number): number[] => {
+  /** A copy of `from` (or a new array) with at least `counters` counters and `histories` more (zeroed) histories. */
+  const fresh = (counters: number, from: number[] | undefined, histories: number): number[] => {
     const had = from ? from[0]! : 0;
+    const kept = from ? from[1]! : 0;
     const n = Math.max(counters, had);
-    const tail = from ? from.length - 1 - had * stride : 0;
-    const cells = new Array<number>(1 + n * stride + tail + extra);
+    const h = kept + histories;
+    const cells = new Array<number>(2 + 4 * h + n * stride);
     cells[0] = n;
-    for (let i = 1; i < 1 + had * stride; i++) cells[i] = from![i]!;
-    for (let base = 1 + had * stride; base < 1 + n * stride; base += stride) {
+    cells[1] = h;
+    for (let i = 0; i < 4 * h; i++) cells[2 + i] = i < 4 * kept ? from![2 + i]! : 0;
+    const start = 2 + 4 * h;
+    for (let i = 0; i < had * stride; i++) cells[start + i] = from![2 + 4 * kept + i]!;
+    for (let base = start + had * stride; base < cells.length; base += stride) {
       for (let i = 0; i < slots; i++) {
         cells[base + i] = 0;
         cells[base + slots + i] = -Infinity;
       }
       cells[base + stride - 1] = -Infinity;
     }
-    for (let i = 0; i < tail; i++) cells[1 + n * stride + i] = from![1 + had * stride + i]!;
-    for (let i = 1 + n * stride + tail; i < cells.length; i++) cells[i] = 0;
     return cells;
   };
 
   /** Where the history of `currency` starts in a user's cells, or -1. */
   const historyAt = (cells: number[], currency: number): number => {
-    for (let at = 1 + cells[0]! * stride; at < cells.length; at += 4) if (cells[at] === currency) return at;
+    for (let at = 2, end = 2 + 4 * cells[1]!; at < end; at += 4) if (cells[at] === currency) return at;
     return -1;
   };
 
@@ -211,9 +214,10 @@ export function createMemoryVelocityStore(options: MemoryVelocityStoreOptions = 
           cells = fresh(counters, cells, 0);
           values.set(value, cells);
         }
+        const start = 2 + 4 * cells[1]!;
         for (; i < end; i++) {
           const hit = hits[i]!;
-          out[i] = count(cells, 1 + hit.slot * stride, Math.max(1, hit.windowMs / slots), hit.weight, now);
+          out[i] = count(cells, start + hit.slot * stride, Math.max(1, hit.windowMs / slots), hit.weight, now);
         }
       }
       return out;
@@ -255,8 +259,8 @@ export function createMemoryVelocityStore(options: MemoryVelocityStoreOptions = 
       let cells = values.get(userId);
       let at = cells === undefined ? -1 : historyAt(cells, c);
       if (at < 0) {
-        cells = fresh(0, cells, 4);
-        at = cells.length - 4;
+        cells = fresh(0, cells, 1);
+        at = 2 + 4 * (cells[1]! - 1);
         cells[at] = c;
         values.set(userId, cells);
       }
