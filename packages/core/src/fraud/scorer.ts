@@ -4,7 +4,7 @@ import type { FraudRulesConfig } from './builtin.js';
 import { canonical, fnv1a, resolveRules, ScorerOptionsSchema } from './scorer-options.js';
 import { fraudInputFromEvent, isTransactionEvent, type FraudInput } from './input.js';
 import type { FraudRule, FraudRuleHit } from './rule.js';
-import { createMemoryVelocityStore, type MaybePromise, type SeriesStats, type VelocityHit, type VelocityStore } from './velocity-store.js';
+import { createMemoryVelocityStore, userHistoryOf, type MaybePromise, type SeriesStats, type VelocityHit, type VelocityStore } from './velocity-store.js';
 
 /** A risk level, lowest first. */
 export type RiskLevel = (typeof RISK_LEVELS)[number];
@@ -90,6 +90,8 @@ export function createFraudScorer(options: FraudScorerOptions = {}): FraudScorer
   const opts = parseOptions('createFraudScorer', ScorerOptionsSchema, options);
   const store = opts.store ?? createMemoryVelocityStore();
   const now = opts.now ?? Date.now;
+  // With the in-memory store, a user's amount history lives beside the user's counters (no separate series key).
+  const userHistory = userHistoryOf(store);
   const { review, block } = opts.thresholds;
   const levels = opts.riskLevels;
   const sum = opts.combine === 'sum';
@@ -160,6 +162,7 @@ export function createFraudScorer(options: FraudScorerOptions = {}): FraudScorer
     timestamp: number;
     hits: VelocityHit[];
     at: number[];
+    /** The series key of the user's amount history, or the user id itself with `userHistory`. */
     historyKey: string | undefined;
   }
   const pool: Prepared = { input: { amount: 0, currency: 'XXX' }, timestamp: 0, hits: [], at: new Array<number>(counters).fill(-1), historyKey: undefined };
@@ -196,9 +199,12 @@ export function createFraudScorer(options: FraudScorerOptions = {}): FraudScorer
       p.at[c.index] = n++;
     }
     if (pooled) p.hits = n === hitPool.length ? hitPool : hitPool.slice(0, n);
-    p.historyKey = usesHistory && input.userId !== undefined ? `amount|${input.currency}|${input.userId}` : undefined;
+    p.historyKey = !usesHistory || input.userId === undefined ? undefined : userHistory ? input.userId : `amount|${input.currency}|${input.userId}`;
     return p;
   };
+
+  const readHistory = (p: Prepared): MaybePromise<SeriesStats | undefined> =>
+    p.historyKey === undefined ? undefined : userHistory ? userHistory.history(p.historyKey, p.input.currency) : store.stats(p.historyKey);
 
   const countsBuffer = new Array<number>(counters).fill(0);
   const finish = (p: Prepared, history: SeriesStats | undefined, read: readonly number[], counts: number[]): MaybePromise<FraudResult> => {
@@ -207,14 +213,15 @@ export function createFraudScorer(options: FraudScorerOptions = {}): FraudScorer
     const result = evaluate(input, p.timestamp, counts, history);
     // Only what the scorer let through becomes the user's normal, so a fraudster cannot train the baseline.
     if (historyKey !== undefined && result.decision === 'allow' && input.amount > 0 && !DONE_STATUSES.has(input.status ?? '')) {
-      return then(store.observe(historyKey, Math.log(input.amount), p.timestamp), () => result);
+      if (userHistory) userHistory.observeHistory(historyKey, input.currency, Math.log(input.amount));
+      else return then(store.observe(historyKey, Math.log(input.amount), p.timestamp), () => result);
     }
     return result;
   };
 
   const runSync = (transaction: FraudInput | TransactionEvent, context?: Partial<FraudInput>): MaybePromise<FraudResult> => {
     const p = prepare(transaction, context, true);
-    const history = p.historyKey === undefined ? undefined : store.stats(p.historyKey);
+    const history = readHistory(p);
     const read = p.hits.length === 0 ? [] : store.hit(p.hits, p.timestamp);
     if (history instanceof Promise || read instanceof Promise) throw new TypeError('the velocity store answered asynchronously; use score()');
     return finish(p, history, read, countsBuffer);
@@ -222,7 +229,7 @@ export function createFraudScorer(options: FraudScorerOptions = {}): FraudScorer
 
   const run = (transaction: FraudInput | TransactionEvent, context?: Partial<FraudInput>): MaybePromise<FraudResult> => {
     const p = prepare(transaction, context, false);
-    return then(p.historyKey === undefined ? undefined : store.stats(p.historyKey), (history) =>
+    return then(readHistory(p), (history) =>
       then(p.hits.length === 0 ? [] : store.hit(p.hits, p.timestamp), (read) => finish(p, history, read, new Array<number>(counters))),
     );
   };

@@ -47,11 +47,33 @@ export interface VelocityStore {
   observe(key: string, value: number, now: number): MaybePromise<void>;
 }
 
+/**
+ * The memory store's shortcut for the scorer (internal, not exported from the package): a user's amount history
+ * per currency, kept in the same cells as that user's counters, so scoring touches one entry per user instead of
+ * also looking up a separate `amount|<currency>|<user>` series (a string built, hashed and compared per transaction).
+ */
+export interface UserHistory {
+  /** Statistics of the user's history in `currency`, `undefined` if never observed. */
+  history(userId: string, currency: string): SeriesStats | undefined;
+  /** Adds `value` to the user's history in `currency`. */
+  observeHistory(userId: string, currency: string, value: number): void;
+}
+
+const userHistories = new WeakMap<VelocityStore, UserHistory>();
+
+/** The user-history shortcut of a store made by `createMemoryVelocityStore`, `undefined` for any other store. */
+export function userHistoryOf(store: VelocityStore): UserHistory | undefined {
+  return userHistories.get(store);
+}
+
 /** Options of `createMemoryVelocityStore`. */
 export interface MemoryVelocityStoreOptions {
   /** Most values kept per dimension (least recently hit are evicted first, approximately). @default 100000 */
   maxKeys?: number;
-  /** Most series (users' amount histories) kept; the least recently observed is evicted first. @default 100000 */
+  /**
+   * Most series kept by `stats`/`observe` called directly; the least recently observed is evicted first. (The scorer
+   * keeps users' amount histories with their counters, bounded by `maxKeys`.) @default 100000
+   */
   maxSeries?: number;
   /** Sub-buckets per window: a hit stays counted for between (1 − 1/slots) × window and one window. @default 10 */
   slots?: number;
@@ -96,26 +118,70 @@ class GenerationalMap<V> {
  */
 export function createMemoryVelocityStore(options: MemoryVelocityStoreOptions = {}): VelocityStore {
   const { maxKeys, maxSeries, slots } = parseOptions('createMemoryVelocityStore', OptionsSchema, options);
-  // One map per dimension, keyed by the raw value, holding every counter of that value in one typed array: one
+  // One map per dimension, keyed by the raw value, holding every counter of that value in one array: one
   // (cache-missing) lookup per value instead of one per counter, and no per-hit key concatenation.
-  // Counter `slot` occupies [slot·2s, slot·2s + 2s): s sub-bucket counts, then the epoch each one holds.
-  const dimensions = new Map<string, GenerationalMap<Float64Array>>();
+  // Cell 0 holds how many counters the array has, cell 1 how many amount histories (see UserHistory) follow, four
+  // cells each (currency number, count, mean, m2): first, on the line scoring reads anyway. Then counter `slot`
+  // occupies [h + slot·stride, h + (slot + 1)·stride), h = 2 + 4·histories: s sub-bucket counts, the epoch each one
+  // holds, then the latest epoch written. Every bucket's epoch is at most that latest one, so when it is a whole
+  // window old the total is 0 without reading the buckets (the usual case for a customer who buys every few hours).
+  // A plain array of doubles, not a Float64Array: its elements live on the JS heap right behind the array, where a
+  // typed array of this size keeps them in a separate off-heap buffer (one more cache miss per value, and GC work).
+  const dimensions = new Map<string, GenerationalMap<number[]>>();
   const series = new GenerationalMap<SeriesStats>(maxSeries);
-  const stride = slots * 2;
+  const currencies = new Map<string, number>();
+  // The scorer reads a series (stats) then updates it (observe) in the same scoring: the second call reuses the
+  // first lookup. It always names the series accessed last, which sits in the young generation, never evicted.
+  let lastKey: string | undefined;
+  let lastStats: SeriesStats | undefined;
+  const stride = slots * 2 + 1;
 
-  const fresh = (counters: number, from?: Float64Array): Float64Array => {
-    const cells = new Float64Array(counters * stride);
-    for (let c = from ? from.length / stride : 0; c < counters; c++) cells.fill(-Infinity, c * stride + slots, (c + 1) * stride);
-    if (from) cells.set(from);
+  const valuesOf = (dimension: string): GenerationalMap<number[]> => {
+    let values = dimensions.get(dimension);
+    if (!values) {
+      values = new GenerationalMap(maxKeys);
+      dimensions.set(dimension, values);
+    }
+    return values;
+  };
+
+  /** A copy of `from` (or a new array) with at least `counters` counters and `histories` more (zeroed) histories. */
+  const fresh = (counters: number, from: number[] | undefined, histories: number): number[] => {
+    const had = from ? from[0]! : 0;
+    const kept = from ? from[1]! : 0;
+    const n = Math.max(counters, had);
+    const h = kept + histories;
+    const cells = new Array<number>(2 + 4 * h + n * stride);
+    cells[0] = n;
+    cells[1] = h;
+    for (let i = 0; i < 4 * h; i++) cells[2 + i] = i < 4 * kept ? from![2 + i]! : 0;
+    const start = 2 + 4 * h;
+    for (let i = 0; i < had * stride; i++) cells[start + i] = from![2 + 4 * kept + i]!;
+    for (let base = start + had * stride; base < cells.length; base += stride) {
+      for (let i = 0; i < slots; i++) {
+        cells[base + i] = 0;
+        cells[base + slots + i] = -Infinity;
+      }
+      cells[base + stride - 1] = -Infinity;
+    }
     return cells;
   };
 
-  const count = (cells: Float64Array, base: number, width: number, weight: number, now: number): number => {
+  /** Where the history of `currency` starts in a user's cells, or -1. */
+  const historyAt = (cells: number[], currency: number): number => {
+    for (let at = 2, end = 2 + 4 * cells[1]!; at < end; at += 4) if (cells[at] === currency) return at;
+    return -1;
+  };
+
+  const count = (cells: number[], base: number, width: number, weight: number, now: number): number => {
     const epoch = Math.floor(now / width);
+    const latest = cells[base + stride - 1]!;
     let total = 0;
-    for (let i = 0; i < slots; i++) {
-      const e = cells[base + slots + i]!;
-      if (e > epoch - slots && e <= epoch) total += cells[base + i]!;
+    if (epoch - latest < slots) {
+      for (let i = 0; i < slots; i++) {
+        const e = cells[base + slots + i]!;
+        if (e > epoch - slots && e <= epoch) total += cells[base + i]!;
+      }
     }
     if (weight !== 0) {
       const at = base + (epoch % slots);
@@ -124,11 +190,12 @@ export function createMemoryVelocityStore(options: MemoryVelocityStoreOptions = 
         cells[at] = 0;
       }
       cells[at]! += weight;
+      if (epoch > latest) cells[base + stride - 1] = epoch;
     }
     return total;
   };
 
-  return {
+  const store: VelocityStore = {
     sync: true,
     hit(hits, now) {
       const out = new Array<number>(hits.length);
@@ -141,37 +208,67 @@ export function createMemoryVelocityStore(options: MemoryVelocityStoreOptions = 
           counters = Math.max(counters, hits[end]!.slot + 1);
           end++;
         }
-        let values = dimensions.get(dimension);
-        if (!values) {
-          values = new GenerationalMap(maxKeys);
-          dimensions.set(dimension, values);
-        }
+        const values = valuesOf(dimension);
         let cells = values.get(value);
-        if (!cells || cells.length < counters * stride) {
-          cells = fresh(counters, cells);
+        if (!cells || cells[0]! < counters) {
+          cells = fresh(counters, cells, 0);
           values.set(value, cells);
         }
+        const start = 2 + 4 * cells[1]!;
         for (; i < end; i++) {
           const hit = hits[i]!;
-          out[i] = count(cells, hit.slot * stride, Math.max(1, hit.windowMs / slots), hit.weight, now);
+          out[i] = count(cells, start + hit.slot * stride, Math.max(1, hit.windowMs / slots), hit.weight, now);
         }
       }
       return out;
     },
     stats(key) {
       const s = series.get(key);
-      return s && { ...s };
+      lastKey = key;
+      lastStats = s;
+      return s && { count: s.count, mean: s.mean, m2: s.m2 };
     },
     observe(key, value) {
-      let s = series.get(key);
+      let s = key === lastKey ? lastStats : series.get(key);
       if (!s) {
         s = { count: 0, mean: 0, m2: 0 };
         series.set(key, s);
       }
+      lastKey = key;
+      lastStats = s;
       s.count++;
       const delta = value - s.mean;
       s.mean += delta / s.count;
       s.m2 += delta * (value - s.mean);
     },
   };
+  userHistories.set(store, {
+    history(userId, currency) {
+      const cells = dimensions.get('userId')?.get(userId);
+      const c = currencies.get(currency);
+      const at = cells === undefined || c === undefined ? -1 : historyAt(cells, c);
+      return at < 0 ? undefined : { count: cells![at + 1]!, mean: cells![at + 2]!, m2: cells![at + 3]! };
+    },
+    observeHistory(userId, currency, value) {
+      let c = currencies.get(currency);
+      if (c === undefined) {
+        c = currencies.size;
+        currencies.set(currency, c);
+      }
+      const values = valuesOf('userId');
+      let cells = values.get(userId);
+      let at = cells === undefined ? -1 : historyAt(cells, c);
+      if (at < 0) {
+        cells = fresh(0, cells, 1);
+        at = 2 + 4 * (cells[1]! - 1);
+        cells[at] = c;
+        values.set(userId, cells);
+      }
+      const n = ++cells![at + 1]!;
+      const delta = value - cells![at + 2]!;
+      cells![at + 2]! += delta / n;
+      cells![at + 3]! += delta * (value - cells![at + 2]!);
+    },
+  });
+  return store;
 }

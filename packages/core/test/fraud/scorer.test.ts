@@ -130,6 +130,27 @@ describe('velocity state', () => {
     expect(() => createMemoryVelocityStore({ slots: 1 })).toThrow(/slots/);
   });
 
+  it('keeps amount histories per user and currency: the in-memory shortcut judges exactly as the generic store path', async () => {
+    const memory = createMemoryVelocityStore();
+    // Wrapping hides the memory store's shortcut, so this scorer goes through stats()/observe() with series keys.
+    const generic: VelocityStore = { sync: false, hit: (h, now) => memory.hit(h, now), stats: (k) => memory.stats(k), observe: (k, v, now) => memory.observe(k, v, now) };
+    const fast = createFraudScorer();
+    const slow = createFraudScorer({ store: generic });
+    const day = 86_400_000;
+    const inputs: FraudInput[] = [];
+    for (let i = 0; i < 6; i++) inputs.push({ ...base, userId: 'h', amount: 2000 + i * 10, timestamp: T0 + i * day });
+    inputs.push({ ...base, userId: 'h', amount: 90_000, currency: 'USD', timestamp: T0 + 7 * day }); // no USD history yet
+    inputs.push({ ...base, userId: 'h', amount: 90_000, timestamp: T0 + 8 * day }); // far above the EUR history
+    inputs.push({ ...base, userId: 'h', amount: 2000, status: 'declined', timestamp: T0 + 9 * day });
+    inputs.push({ ...base, userId: 'other', amount: 90_000, timestamp: T0 + 10 * day });
+    const a = inputs.map((t) => fast.scoreSync(t));
+    const b: unknown[] = [];
+    for (const t of inputs) b.push(await slow.score(t));
+    expect(a).toEqual(b);
+    expect(a[6]!.reasons.map((r) => r.code)).not.toContain('AMOUNT_ANOMALY');
+    expect(a[7]!.reasons.map((r) => r.code)).toContain('AMOUNT_ANOMALY');
+  });
+
   it('works with an asynchronous store (as Redis is) through score(); scoreSync refuses it', async () => {
     const memory = createMemoryVelocityStore();
     const calls: string[] = [];
