@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setImmediate as tick } from 'node:timers/promises';
-import { fakeReset, fakeStats, lcg, median, runOnce, startFakeBulk, waitDocs } from './lib/harness.mjs';
+import { fakeReset, fakeStats, interleave, lcg, median, waitDocs } from './lib/harness.mjs';
 
 const self = fileURLToPath(import.meta.url);
 const BATCH = 1000;
@@ -98,22 +98,7 @@ if (process.argv[2] === '--run') {
 
 const N = Number(process.argv[2] ?? 100_000);
 const rounds = Number(process.argv[3] ?? 2);
-const server = await startFakeBulk();
-const contenders = [['shoplog'], ['pino-es'], ['pino-es', '5mb']];
-const results = new Map();
-try {
-  for (let r = 0; r < rounds; r++) {
-    for (const [lib, variant] of contenders) {
-      const out = await runOnce(self, [lib, N, server.url, ...(variant ? [variant] : [])]);
-      console.log(JSON.stringify(out));
-      const key = out.lib;
-      if (!results.has(key)) results.set(key, []);
-      results.get(key).push(out);
-    }
-  }
-} finally {
-  server.stop();
-}
+const results = await interleave(self, rounds, [['shoplog', N], ['pino-es', N], ['pino-es', N, '5mb']]);
 const summary = [...results].map(([lib, runs]) => ({
   lib,
   logs_per_s: median(runs.map((x) => x.logs_per_s)),

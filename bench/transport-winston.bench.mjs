@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setImmediate as tick } from 'node:timers/promises';
-import { fakeReset, fakeStats, lcg, median, runOnce, startFakeBulk, waitDocs } from './lib/harness.mjs';
+import { fakeReset, fakeStats, interleave, lcg, median, waitDocs } from './lib/harness.mjs';
 
 const self = fileURLToPath(import.meta.url);
 const BATCH = 1000;
@@ -94,20 +94,7 @@ if (process.argv[2] === '--run') {
 
 const N = Number(process.argv[2] ?? 50_000);
 const rounds = Number(process.argv[3] ?? 2);
-const server = await startFakeBulk();
-const results = new Map();
-try {
-  for (let r = 0; r < rounds; r++) {
-    for (const lib of ['shoplog', 'winston-es']) {
-      const out = await runOnce(self, [lib, N, server.url]);
-      console.log(JSON.stringify(out));
-      if (!results.has(lib)) results.set(lib, []);
-      results.get(lib).push(out);
-    }
-  }
-} finally {
-  server.stop();
-}
+const results = await interleave(self, rounds, [['shoplog', N], ['winston-es', N]]);
 const summary = [...results].map(([lib, runs]) => ({
   lib,
   logs_per_s: median(runs.map((x) => x.logs_per_s)),

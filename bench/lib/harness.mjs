@@ -36,6 +36,28 @@ export function runOnce(script, args) {
   });
 }
 
+/**
+ * Runs each contender's `args` in a fresh process, interleaved over `rounds` against one fake `_bulk` endpoint (so
+ * machine noise hits every contender alike); prints each JSON line; returns the runs grouped by their `lib` field.
+ */
+export async function interleave(script, rounds, contenders) {
+  const server = await startFakeBulk();
+  const results = new Map();
+  try {
+    for (let r = 0; r < rounds; r++) {
+      for (const args of contenders) {
+        const out = await runOnce(script, [...args.slice(0, 2), server.url, ...args.slice(2)]);
+        console.log(JSON.stringify(out));
+        if (!results.has(out.lib)) results.set(out.lib, []);
+        results.get(out.lib).push(out);
+      }
+    }
+  } finally {
+    server.stop();
+  }
+  return results;
+}
+
 export async function fakeStats(url) {
   return (await fetch(`${url}/_fake/stats`)).json();
 }

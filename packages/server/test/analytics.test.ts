@@ -49,11 +49,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await t.close();
 });
-const get = async <T>(path: string): Promise<T> => {
-  const res = await t.call(path, { key: t.keys.read });
-  expect(res.status).toBe(200);
-  return (await res.json()) as T;
-};
+const get = <T>(path: string): Promise<T> => t.read<T>(path);
 
 describe('analytics equal what the events say', () => {
   it('overview: totals, errors, users, levels, types, services, hours', async () => {

@@ -15,6 +15,8 @@ export interface TestServer {
   close(): Promise<void>;
   /** fetch with the given key (or none) as Bearer. */
   call(path: string, init?: RequestInit & { key?: string | null }): Promise<Response>;
+  /** GET with the read key; fails the test unless the answer is 200, and returns its JSON. */
+  read<T>(path: string): Promise<T>;
 }
 
 /** A real server on 127.0.0.1 port 0 (HTTP, TCP, UDP) with a temp data dir, an admin user and keys of each scope. */
@@ -33,6 +35,12 @@ export async function startTestServer(options: ServerOptions = {}): Promise<Test
   const read = (await createApiKey(server.stores.meta, 'read', 'read')).key;
   const ingest = (await createApiKey(server.stores.meta, 'ingest', 'ingest')).key;
   const url = await server.start();
+  const call: TestServer['call'] = (path, init = {}) => {
+    const { key = ADMIN_KEY, headers, ...rest } = init;
+    const h = new Headers(headers);
+    if (key) h.set('authorization', `Bearer ${key}`);
+    return fetch(`${url}${path}`, { ...rest, headers: h });
+  };
   return {
     server,
     url,
@@ -42,11 +50,11 @@ export async function startTestServer(options: ServerOptions = {}): Promise<Test
       await server.close();
       rmSync(dir, { recursive: true, force: true });
     },
-    call(path, init = {}) {
-      const { key = ADMIN_KEY, headers, ...rest } = init;
-      const h = new Headers(headers);
-      if (key) h.set('authorization', `Bearer ${key}`);
-      return fetch(`${url}${path}`, { ...rest, headers: h });
+    call,
+    async read<T>(path: string): Promise<T> {
+      const res = await call(path, { key: read });
+      if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
+      return (await res.json()) as T;
     },
   };
 }

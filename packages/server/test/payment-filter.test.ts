@@ -24,11 +24,7 @@ afterAll(async () => {
   await t.close();
 });
 
-const get = async <T>(path: string): Promise<T> => {
-  const res = await t.call(path, { key: t.keys.read });
-  expect(res.status).toBe(200);
-  return (await res.json()) as T;
-};
+const get = <T>(path: string): Promise<T> => t.read<T>(path);
 type SearchData = { data: { total: number; results: { source: ShoplogEvent }[]; filters: Record<string, unknown> } };
 const search = async (qs: string) => (await get<SearchData>(`/api/search/?range=all&size=1000&${qs}`)).data;
 
