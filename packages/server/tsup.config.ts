@@ -10,9 +10,12 @@ export default defineConfig([
     target: 'node22',
     platform: 'node',
     removeNodeProtocol: false,
+    // import.meta.url in the CJS build (the index worker is located from it).
+    shims: true,
   },
   {
-    entry: ['src/cli.ts'],
+    // The CLI, and the index worker thread the log store starts from beside the bundle (dist/sqlite-index-worker.js).
+    entry: { cli: 'src/cli.ts', 'sqlite-index-worker': 'src/store/sqlite-index-worker.ts' },
     format: ['esm'],
     dts: false,
     clean: false,

@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { describe, expect, it } from 'vitest';
 import { createMemoryCache, createSqliteLogStore } from '../src/index.js';
 import { runLogStoreContract } from './contracts/log-store-contract.js';
-import { txEvent } from './helpers.js';
+import { errorEvent, txEvent } from './helpers.js';
 
 let dir = '';
 runLogStoreContract(
@@ -30,6 +31,62 @@ describe('sqlite log store', () => {
     expect(await second.appendBatch([event])).toEqual(['duplicate']);
     await second.close();
     rmSync(join(path, '..'), { recursive: true, force: true });
+  });
+
+  const textSearch = (text: string) => ({ filter: { text }, sort: { field: '@timestamp' as const, order: 'desc' as const }, page: 1, size: 10 });
+
+  it('acknowledges appends while the indexer holds the index write lock; they are searchable once it catches up', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shoplog-split-'));
+    const store = createSqliteLogStore({ path: join(dir, 'events.db') });
+    const first = txEvent({ message: 'before the lock' });
+    await store.appendBatch([first]);
+    await store.refresh();
+    // Another connection takes the index file's write lock, as the indexer does during a batch.
+    const holder = new DatabaseSync(join(dir, 'events.index.db'));
+    holder.exec('PRAGMA busy_timeout=5000; BEGIN IMMEDIATE');
+    const second = txEvent({ message: 'acknowledged meanwhile' });
+    // The append commits in the events file only (it would fail with "database is locked" if it needed the index).
+    expect(await store.appendBatch([second])).toEqual(['created']);
+    expect((await store.get(second.event.id))?.message).toBe('acknowledged meanwhile');
+    holder.exec('COMMIT');
+    holder.close();
+    await store.refresh();
+    expect((await store.search(textSearch('meanwhile'))).hits.map((h) => h.id)).toEqual([second.event.id]);
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('rebuilds a lost index file from the events, and moves the index out of a single-file database', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shoplog-rebuild-'));
+    const path = join(dir, 'events.db');
+    const events = [txEvent({ message: 'kept in the events' }), errorEvent('E_REBUILT', 'RebuildError', 'rebuilt error')];
+    const first = createSqliteLogStore({ path });
+    await first.appendBatch(events);
+    await first.close();
+    for (const file of ['events.index.db', 'events.index.db-wal', 'events.index.db-shm']) rmSync(join(dir, file), { force: true });
+    // A database from before the split: the derived tables (here stale: empty) in the events file.
+    const old = new DatabaseSync(path);
+    old.exec("CREATE TABLE facts (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL); CREATE TABLE state (key TEXT PRIMARY KEY, value INTEGER NOT NULL); INSERT INTO state VALUES ('indexed', 99);");
+    old.close();
+    const second = createSqliteLogStore({ path });
+    await second.refresh();
+    expect(existsSync(join(dir, 'events.index.db'))).toBe(true);
+    expect(await second.count()).toBe(2);
+    expect((await second.search(textSearch('rebuilt'))).hits.map((h) => h.id)).toEqual([events[1]?.event.id]);
+    await second.close();
+    const check = new DatabaseSync(path);
+    expect(check.prepare("SELECT name FROM sqlite_master WHERE name IN ('facts', 'state')").all()).toEqual([]);
+    check.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('indexes an in-memory store on the calling thread', async () => {
+    const store = createSqliteLogStore({ path: ':memory:' });
+    const event = txEvent({ message: 'only in memory' });
+    await store.appendBatch([event]);
+    await store.refresh();
+    expect((await store.search(textSearch('memory'))).hits.map((h) => h.id)).toEqual([event.event.id]);
+    await store.close();
   });
 
   it('rejects bad options with a message naming the option', () => {

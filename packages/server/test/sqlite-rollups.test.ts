@@ -104,7 +104,7 @@ describe('hourly rollups', () => {
 
   it('are rebuilt from the indexed events when a database predates them', async () => {
     await store.close();
-    const db = new DatabaseSync(join(dir, 'events.db'));
+    const db = new DatabaseSync(join(dir, 'events.index.db'));
     db.exec('DROP TABLE rollup_hourly; DROP TABLE rollup_users;');
     db.close();
     store = createSqliteLogStore({ path: join(dir, 'events.db') });

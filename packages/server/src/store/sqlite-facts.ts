@@ -26,10 +26,20 @@ export const FACT_COLUMNS = [
   'risk_level',
 ] as const;
 
-/** The DDL of the embedded log store. `events` is written in the request's transaction; the rest asynchronously. */
-export const LOG_SCHEMA = `
+/** The DDL of the events database: `events` is written in the request's transaction (a 2xx means committed). */
+export const EVENTS_SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, id TEXT NOT NULL, ts INTEGER NOT NULL, doc TEXT NOT NULL);
 CREATE UNIQUE INDEX IF NOT EXISTS events_id ON events(id);
+`;
+
+/**
+ * Tables derived from `events` by the indexer. They live in a separate index database (ATTACHed for reads), so the
+ * indexer's write lock never blocks an append; an older single-file database has them dropped from its events file.
+ */
+export const DERIVED_TABLES = ['fts_vocab', 'fts', 'facts', 'fraud_reasons', 'state', 'latency_sketches', 'rollup_hourly', 'rollup_users'] as const;
+
+/** The DDL of the index database, derived from `events` and rebuilt from them when it is lost. */
+export const INDEX_SCHEMA = `
 CREATE TABLE IF NOT EXISTS facts (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL,
   kind TEXT, level TEXT, service TEXT, route TEXT, http_status INTEGER, user_id TEXT, session_id TEXT, action TEXT,
   product TEXT, payment_method TEXT, tx_status TEXT, currency TEXT, amount REAL, amount_minor INTEGER,

@@ -1,0 +1,179 @@
+import { existsSync } from 'node:fs';
+import type { DatabaseSync } from 'node:sqlite';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { createIndexer } from './sqlite-indexer.js';
+
+/** What the index worker is started with. */
+export interface IndexWorkerData {
+  indexPath: string;
+  eventsPath: string;
+  batchSize: number;
+}
+
+/** A message to the index worker: the highest committed `seq`, and/or index up to it then stop. */
+export interface ToIndexWorker {
+  committed?: number;
+  close?: boolean;
+}
+
+/** A message from the index worker: its new high-water mark, or why a batch failed. */
+export interface FromIndexWorker {
+  indexed?: number;
+  error?: string;
+}
+
+/** Runs the indexer and tells who waits when an event becomes searchable. */
+export interface IndexDriver {
+  /** Tells the indexer that events up to `seq` are committed. */
+  notify(seq: number): void;
+  /** Resolves once every event up to `seq` is indexed (rejects if the indexer failed meanwhile). */
+  whenIndexed(seq: number): Promise<void>;
+  /** Indexes everything up to `seq`, then stops the indexer. */
+  close(seq: number): Promise<void>;
+}
+
+interface Waiter {
+  seq: number;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+function createWaiters(initial: number) {
+  let indexed = initial;
+  const waiters: Waiter[] = [];
+  return {
+    get indexed() {
+      return indexed;
+    },
+    advance(seq: number): void {
+      indexed = Math.max(indexed, seq);
+      for (let i = waiters.length - 1; i >= 0; i--) {
+        const waiter = waiters[i];
+        if (waiter && waiter.seq <= indexed) {
+          waiters.splice(i, 1);
+          waiter.resolve();
+        }
+      }
+    },
+    fail(error: Error): void {
+      for (const waiter of waiters.splice(0)) waiter.reject(error);
+    },
+    wait(seq: number): Promise<void> {
+      if (seq <= indexed) return Promise.resolve();
+      return new Promise((resolve, reject) => waiters.push({ seq, resolve, reject }));
+    },
+    get pending(): number {
+      return waiters.length;
+    },
+    release(): void {
+      for (const waiter of waiters.splice(0)) waiter.resolve();
+    },
+  };
+}
+
+/** The indexer on the caller's thread and connection (an in-memory database, which no other connection can open). */
+export function createInlineIndexDriver(db: DatabaseSync, batchSize: number): IndexDriver {
+  const indexer = createIndexer(db, batchSize);
+  const waiters = createWaiters(indexer.indexed);
+  let target = 0;
+  let timer: NodeJS.Immediate | undefined;
+  let closed = false;
+  const step = (): void => {
+    timer = undefined;
+    if (closed) return;
+    try {
+      if (indexer.indexed < target) indexer.step();
+    } catch (error) {
+      waiters.fail(error as Error);
+      return;
+    }
+    waiters.advance(indexer.indexed);
+    if (indexer.indexed < target) timer = setImmediate(step);
+  };
+  return {
+    notify(seq) {
+      target = Math.max(target, seq);
+      if (!timer && !closed) timer = setImmediate(step);
+    },
+    whenIndexed: (seq) => waiters.wait(seq),
+    async close(seq) {
+      if (timer) clearImmediate(timer);
+      while (indexer.indexed < seq && indexer.step() > 0);
+      closed = true;
+      waiters.release();
+    },
+  };
+}
+
+// dist/index.js, dist/index.cjs and dist/cli.js sit beside dist/sqlite-index-worker.js; the sources (tests run
+// them) use the built worker, so a test of the worker needs a build first.
+function workerFile(): string {
+  const here = typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url);
+  const file = fileURLToPath(new URL(here.endsWith('.ts') ? '../../dist/sqlite-index-worker.js' : './sqlite-index-worker.js', pathToFileURL(here)));
+  if (!existsSync(file)) throw new Error(`the index worker ${file} is missing: build @shoplog/server first`);
+  return file;
+}
+
+// The worker runs the built code: without the `@shoplog/source` condition (tests run the sources with it), its
+// imports of @shoplog/core resolve to core's build, not to TypeScript that Node cannot resolve.
+function builtExecArgv(): string[] {
+  const out: string[] = [];
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (arg === '--conditions=@shoplog/source' || arg === '-C=@shoplog/source') continue;
+    if ((arg === '--conditions' || arg === '-C') && argv[i + 1] === '@shoplog/source') {
+      i++;
+      continue;
+    }
+    out.push(arg);
+  }
+  return out;
+}
+
+/**
+ * The indexer in a worker thread with its own connection, writing the index database. The worker keeps the
+ * process alive only while it has work (events committed but not yet indexed).
+ */
+export function startIndexWorker(data: IndexWorkerData, indexed: number): IndexDriver {
+  const worker = new Worker(workerFile(), { workerData: data, execArgv: builtExecArgv() });
+  const waiters = createWaiters(indexed);
+  let target = 0;
+  let failure: Error | undefined;
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  const idle = (): void => {
+    if (waiters.indexed >= target) worker.unref();
+  };
+  worker.unref();
+  worker.on('message', (message: FromIndexWorker) => {
+    if (message.error !== undefined) {
+      failure = new Error(`indexer: ${message.error}`);
+      waiters.fail(failure);
+    }
+    if (message.indexed !== undefined) waiters.advance(message.indexed);
+    idle();
+  });
+  worker.on('error', (error) => {
+    failure = error;
+    waiters.fail(error);
+  });
+  return {
+    notify(seq) {
+      if (seq <= target) return;
+      target = seq;
+      worker.ref();
+      worker.postMessage({ committed: seq } satisfies ToIndexWorker);
+    },
+    whenIndexed(seq) {
+      if (failure && waiters.indexed < seq) return Promise.reject(failure);
+      return waiters.wait(seq);
+    },
+    async close(seq) {
+      worker.ref();
+      worker.postMessage({ committed: seq, close: true } satisfies ToIndexWorker);
+      await exited;
+      waiters.release();
+    },
+  };
+}

@@ -1,0 +1,118 @@
+import type { DatabaseSync } from 'node:sqlite';
+import type { ShoplogEvent } from '@shoplog/core';
+import { extractFacts, FACT_COLUMNS, INDEX_SCHEMA } from './sqlite-facts.js';
+import { backfillRollups, createRollupWriter, ROLLUP_SCHEMA } from './sqlite-rollups.js';
+import { createSketchTable } from './sqlite-sketches.js';
+
+const PERF_KIND = FACT_COLUMNS.indexOf('perf_kind');
+const RESPONSE_MS = FACT_COLUMNS.indexOf('response_ms');
+const ROUTE = FACT_COLUMNS.indexOf('route');
+const DB_OPERATION = FACT_COLUMNS.indexOf('db_operation');
+
+/** The indexer of one connection that sees `events` and writes the derived tables. */
+export interface Indexer {
+  /** The highest `events.seq` indexed (persisted with the derived rows, so a restart resumes there). */
+  readonly indexed: number;
+  /** Indexes the next batch of events after the high-water mark in one transaction; returns how many it indexed. */
+  step(): number;
+}
+
+const has = (db: DatabaseSync, name: string): boolean => db.prepare('SELECT 1 FROM sqlite_master WHERE name = ?').get(name) !== undefined;
+
+// A deferred transaction: the first write locks the index database only. `BEGIN IMMEDIATE` would take the write
+// lock of every attached database, the events file included, and block appends.
+function inTransaction(db: DatabaseSync, work: () => void): void {
+  db.exec('BEGIN');
+  try {
+    work();
+    db.exec('COMMIT');
+  } catch (error) {
+    db.exec('ROLLBACK');
+    throw error;
+  }
+}
+
+/**
+ * Creates the derived tables in the main database of `db` and, for an index that predates the rollups or the
+ * latency sketches, builds those once from its `facts`.
+ */
+export function prepareIndexDatabase(db: DatabaseSync): void {
+  const hadFacts = has(db, 'facts');
+  const hadSketches = has(db, 'latency_sketches');
+  const hadRollups = has(db, 'rollup_hourly');
+  db.exec(INDEX_SCHEMA);
+  db.exec(ROLLUP_SCHEMA);
+  if (!hadFacts) return;
+  if (!hadSketches) {
+    const sketches = createSketchTable(db);
+    const rows = db.prepare("SELECT perf_kind, route, db_operation, ts, response_ms FROM facts WHERE perf_kind IN ('http', 'db') AND response_ms IS NOT NULL").all() as {
+      perf_kind: 'http' | 'db'; route: string | null; db_operation: string | null; ts: number; response_ms: number;
+    }[];
+    inTransaction(db, () => {
+      for (const r of rows) sketches.add(r.perf_kind, (r.perf_kind === 'http' ? r.route : r.db_operation) ?? '(none)', r.ts, r.response_ms);
+      sketches.flush();
+    });
+  }
+  if (!hadRollups) inTransaction(db, () => backfillRollups(db));
+}
+
+/**
+ * The indexer: follows `events` by `seq` and writes, per batch of `batchSize` events and in one transaction, the
+ * `facts` row, fraud reasons, FTS5 text, hourly rollups and latency sketches of each, with the high-water mark.
+ * `db` must see `events` (main or attached) and hold the derived tables in its main database.
+ */
+export function createIndexer(db: DatabaseSync, batchSize: number): Indexer {
+  const selectPending = db.prepare('SELECT seq, doc FROM events WHERE seq > ? ORDER BY seq LIMIT ?');
+  const insertFacts = db.prepare(
+    `INSERT OR REPLACE INTO main.facts (seq, ts, ${FACT_COLUMNS.join(', ')}) VALUES (?, ?, ${FACT_COLUMNS.map(() => '?').join(', ')})`,
+  );
+  const insertReason = db.prepare('INSERT INTO main.fraud_reasons (seq, code) VALUES (?, ?)');
+  const insertText = db.prepare('INSERT INTO main.fts (rowid, body) VALUES (?, ?)');
+  const readMark = db.prepare("SELECT value FROM main.state WHERE key = 'indexed'");
+  const writeMark = db.prepare("INSERT INTO main.state (key, value) VALUES ('indexed', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+  const sketches = createSketchTable(db);
+  const rollups = createRollupWriter(db);
+  let indexed = Number((readMark.get() as { value?: number } | undefined)?.value ?? 0);
+
+  const indexRow = (seq: number, doc: string): void => {
+    const event = JSON.parse(doc) as ShoplogEvent;
+    const facts = extractFacts(event);
+    const ts = Date.parse(event['@timestamp']);
+    insertFacts.run(seq, ts, ...facts.values);
+    rollups.add(ts, facts.values);
+    for (const code of facts.reasons) insertReason.run(seq, code);
+    if (facts.text) insertText.run(seq, facts.text);
+    const perf = facts.values[PERF_KIND];
+    const ms = facts.values[RESPONSE_MS];
+    if ((perf === 'http' || perf === 'db') && typeof ms === 'number') {
+      const key = facts.values[perf === 'http' ? ROUTE : DB_OPERATION];
+      sketches.add(perf, typeof key === 'string' ? key : '(none)', ts, ms);
+    }
+  };
+
+  return {
+    get indexed() {
+      return indexed;
+    },
+    step() {
+      // Read outside the write transaction: a WAL snapshot of the events file, no lock on it.
+      const rows = selectPending.all(indexed, batchSize) as { seq: number; doc: string }[];
+      const last = rows[rows.length - 1]?.seq;
+      if (last === undefined) return 0;
+      try {
+        inTransaction(db, () => {
+          for (const row of rows) indexRow(row.seq, row.doc);
+          sketches.flush();
+          rollups.flush();
+          writeMark.run(last);
+        });
+      } catch (error) {
+        sketches.discard();
+        rollups.discard();
+        throw error;
+      }
+      indexed = last;
+      return rows.length;
+    },
+  };
+}
