@@ -228,9 +228,10 @@ export interface LogStore {
   /**
    * Appends validated events, idempotently on `event.id`. Resolves, in input order, with `created` or
    * `duplicate` once the batch is durably committed (a crash after the promise resolves loses none of them).
-   * Events may become searchable slightly later (see `refresh`).
+   * Events may become searchable slightly later (see `refresh`). `texts[i]`, when given, is JSON text equal to
+   * `events[i]` (the input line it was parsed from) that a store may keep as is instead of serialising the event.
    */
-  appendBatch(events: readonly ShoplogEvent[]): Promise<AppendResult[]>;
+  appendBatch(events: readonly ShoplogEvent[], texts?: readonly (string | undefined)[]): Promise<AppendResult[]>;
   /** The event with this `event.id`, or `undefined`. */
   get(id: string): Promise<ShoplogEvent | undefined>;
   /** The newest events first (by `@timestamp`), optionally restricted to kinds. */

@@ -81,30 +81,59 @@ function idOf(input: unknown): string | null {
   return typeof id === 'string' ? id : null;
 }
 
+/**
+ * Whether two parsed JSON values are equal (object key order aside): an input line whose parse equals the
+ * normalised event is stored as sent, without serialising the event again.
+ */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let keys = 0;
+  for (const key in x) {
+    // An absent key and an undefined value serialise alike; any other difference is a change.
+    if (x[key] === undefined) continue;
+    keys++;
+    if (!Object.hasOwn(y, key) || !sameJson(x[key], y[key])) return false;
+  }
+  for (const key in y) if (y[key] !== undefined) keys--;
+  return keys === 0;
+}
+
 /** Creates the ingest path: `normalize()` of @shoplog/core (seed shapes → envelope, validated), append, invalidate caches. */
 export function createIngestor(options: IngestorOptions): Ingestor {
   const prefixes = options.invalidatePrefixes ?? ['q:'];
   const scoreFraud = options.fraudScorer ? createFraudStage(options.fraudScorer) : undefined;
-  const ingest = async (inputs: readonly unknown[]): Promise<IngestItem[]> => {
+  // `texts[i]`: the JSON text `inputs[i]` was parsed from, stored as is when normalisation left the input unchanged.
+  const ingestParsed = async (inputs: readonly unknown[], texts?: readonly string[]): Promise<IngestItem[]> => {
     const items: IngestItem[] = new Array<IngestItem>(inputs.length);
     const valid: ShoplogEvent[] = [];
+    const docs: (string | undefined)[] = [];
     const slots: number[] = [];
-    inputs.forEach((input, index) => {
+    for (let index = 0; index < inputs.length; index++) {
+      const input = inputs[index];
       const normalized = withContentId(input);
       const checked = normalize(normalized);
       if (checked.ok) {
         valid.push(checked.event);
+        docs.push(texts && normalized === input && sameJson(input, checked.event) ? texts[index] : undefined);
         slots.push(index);
       } else {
         items[index] = { id: idOf(normalized), result: 'error', issues: checked.issues };
       }
-    });
+    }
     if (valid.length > 0) {
-      const results = await options.logs.appendBatch(valid);
-      results.forEach((result, i) => {
-        const slot = slots[i] ?? 0;
-        items[slot] = { id: valid[i]?.event.id ?? null, result };
-      });
+      const results = await options.logs.appendBatch(valid, texts ? docs : undefined);
+      for (let i = 0; i < results.length; i++) {
+        items[slots[i] ?? 0] = { id: valid[i]?.event.id ?? null, result: results[i] ?? 'error' };
+      }
       if (scoreFraud) {
         // Only transactions stored now: a retried batch (duplicates) is neither scored twice nor alerted twice.
         const fresh = valid.filter((_event, i) => results[i] === 'created');
@@ -116,34 +145,34 @@ export function createIngestor(options: IngestorOptions): Ingestor {
     return items;
   };
   return {
-    ingest,
+    ingest: (inputs) => ingestParsed(inputs),
     async ingestLines(lines) {
       const parsed: unknown[] = [];
+      const texts: string[] = [];
       const lineNumbers: number[] = [];
       const out: (IngestItem & { line: number })[] = [];
-      const errors = new Map<number, IngestItem & { line: number }>();
-      lines.forEach((raw, index) => {
-        const text = raw.trim();
-        if (text === '') return;
+      const errors: (IngestItem & { line: number })[] = [];
+      for (let index = 0; index < lines.length; index++) {
+        const text = (lines[index] ?? '').trim();
+        if (text === '') continue;
         try {
           parsed.push(JSON.parse(text));
+          texts.push(text);
           lineNumbers.push(index + 1);
         } catch (error) {
-          errors.set(index + 1, { line: index + 1, id: null, result: 'error', issues: [{ path: '(line)', message: `not JSON: ${(error as Error).message}` }] });
+          errors.push({ line: index + 1, id: null, result: 'error', issues: [{ path: '(line)', message: `not JSON: ${(error as Error).message}` }] });
         }
-      });
-      const items = await ingest(parsed);
-      let next = 0;
-      lines.forEach((_raw, index) => {
-        const line = index + 1;
-        const error = errors.get(line);
-        if (error) out.push(error);
-        else if (lineNumbers[next] === line) {
-          const item = items[next];
-          if (item) out.push({ line, ...item });
-          next++;
-        }
-      });
+      }
+      const items = await ingestParsed(parsed, texts);
+      // Merge the parsed items and the unparseable lines back into line order (both lists are ordered by line).
+      let e = 0;
+      for (let i = 0; i < items.length; i++) {
+        const line = lineNumbers[i] ?? 0;
+        while (e < errors.length && (errors[e]?.line ?? 0) < line) out.push(errors[e++] as IngestItem & { line: number });
+        const item = items[i] as IngestItem;
+        out.push({ line, id: item.id, result: item.result, ...(item.issues ? { issues: item.issues } : {}) });
+      }
+      while (e < errors.length) out.push(errors[e++] as IngestItem & { line: number });
       return out;
     },
   };

@@ -141,9 +141,10 @@ export function startIndexWorker(data: IndexWorkerData, indexed: number): IndexD
   const waiters = createWaiters(indexed);
   let target = 0;
   let failure: Error | undefined;
+  let closing = false;
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   const idle = (): void => {
-    if (waiters.indexed >= target) worker.unref();
+    if (waiters.indexed >= target && !closing) worker.unref();
   };
   worker.unref();
   worker.on('message', (message: FromIndexWorker) => {
@@ -170,6 +171,7 @@ export function startIndexWorker(data: IndexWorkerData, indexed: number): IndexD
       return waiters.wait(seq);
     },
     async close(seq) {
+      closing = true;
       worker.ref();
       worker.postMessage({ committed: seq, close: true } satisfies ToIndexWorker);
       await exited;

@@ -103,20 +103,25 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
 
   return {
     ...queries,
-    async appendBatch(events) {
+    async appendBatch(events, texts) {
       if (closed) throw new Error('the log store is closed');
       const created: ShoplogEvent[] = [];
-      const results: AppendResult[] = transaction(() =>
-        events.map((event) => {
-          const info = insertEvent.run(event.event.id, Date.parse(event['@timestamp']), JSON.stringify(event));
-          if (info.changes === 0) return 'duplicate';
+      const results: AppendResult[] = new Array<AppendResult>(events.length);
+      transaction(() => {
+        for (let i = 0; i < events.length; i++) {
+          const event = events[i] as ShoplogEvent;
+          const info = insertEvent.run(event.event.id, Date.parse(event['@timestamp']), texts?.[i] ?? JSON.stringify(event));
+          if (info.changes === 0) {
+            results[i] = 'duplicate';
+            continue;
+          }
           committed = Number(info.lastInsertRowid);
-          created.push(event);
-          return 'created';
-        }),
-      );
+          if (listeners.size > 0) created.push(event);
+          results[i] = 'created';
+        }
+      });
       driver.notify(committed);
-      if (listeners.size > 0) for (const event of created) for (const listener of listeners) listener(event);
+      for (const event of created) for (const listener of listeners) listener(event);
       return results;
     },
     subscribe(listener) {

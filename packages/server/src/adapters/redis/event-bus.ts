@@ -142,8 +142,8 @@ export function createRedisEventBus(options: RedisEventBusOptions = {}): EventBu
  */
 export function withEventBus(store: LogStore, bus: EventBus): LogStore {
   return {
-    async appendBatch(events) {
-      const results = await store.appendBatch(events);
+    async appendBatch(events, texts) {
+      const results = await store.appendBatch(events, texts);
       await bus.publish(events.filter((_, i) => results[i] === 'created'));
       return results;
     },

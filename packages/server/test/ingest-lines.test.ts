@@ -1,0 +1,94 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { normalize, type ShoplogEvent, type ValidationIssue } from '@shoplog/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createIngestor, createMemoryCache, createSqliteLogStore, generateTraffic, type LogStore } from '../src/index.js';
+import { withContentId } from '../src/ingest/content-id.js';
+import { sameJson } from '../src/ingest/ingestor.js';
+
+let dir = '';
+let store: LogStore;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'shoplog-lines-'));
+  store = createSqliteLogStore({ path: join(dir, 'events.db') });
+});
+afterAll(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('bulk lines', () => {
+  it('store each event as normalize() makes it, the unchanged lines as sent, with the same decisions and errors', async () => {
+    const envelopes = [...generateTraffic({ count: 300, seed: 5 })];
+    const lines = envelopes.map((e) => JSON.stringify(e));
+    // Inputs normalisation changes: an envelope without a level, a seed shape, an upper-case level.
+    const noLevel = { ...envelopes[0], event: { ...envelopes[0]?.event, id: '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b' }, log: undefined };
+    const seed = { log_type: 'transaction', timestamp: '2026-05-01T10:00:00Z', amount: 12.5, currency: 'EUR', user_id: 'u-lines', transaction_id: 't-lines' };
+    lines.push(JSON.stringify(noLevel), JSON.stringify(seed), '{not json', '', '   ', JSON.stringify({ event: { dataset: 'shoplog.nope' } }), `  ${lines[1]}  `);
+    const ingestor = createIngestor({ logs: store, cache: createMemoryCache() });
+    const items = await ingestor.ingestLines(lines);
+
+    // The old path, event by event: parse, content id, normalize; the expected decision and stored event of each.
+    interface Expected {
+      line: number;
+      result: 'created' | 'error';
+      event?: ShoplogEvent;
+      issues?: ValidationIssue[];
+      text?: string;
+    }
+    const expected = lines.flatMap((raw, i): Expected[] => {
+      const text = raw.trim();
+      if (text === '') return [];
+      let input: unknown;
+      try {
+        input = JSON.parse(text);
+      } catch {
+        return [{ line: i + 1, result: 'error' }];
+      }
+      const checked = normalize(withContentId(input));
+      return [checked.ok ? { line: i + 1, result: 'created', event: checked.event, text } : { line: i + 1, result: 'error', issues: checked.issues }];
+    });
+    expect(items.map((item) => item.line)).toEqual(expected.map((e) => e.line));
+    const db = new DatabaseSync(join(dir, 'events.db'));
+    const docOf = db.prepare('SELECT doc FROM events WHERE id = ?');
+    let asSent = 0;
+    for (const [i, item] of items.entries()) {
+      const want = expected[i];
+      if (!want) throw new Error('missing expectation');
+      if (want.result === 'error') {
+        expect(item.result, `line ${item.line}`).toBe('error');
+        if (want.issues) expect(item.issues).toEqual(want.issues);
+        continue;
+      }
+      // The last line repeats line 2: a duplicate.
+      expect(item.result, `line ${item.line}`).toBe(item.line === lines.length ? 'duplicate' : 'created');
+      if (item.result === 'duplicate') continue;
+      expect(item.id).toBe(want.event?.event.id);
+      const stored = await store.get(item.id ?? '');
+      // The same stored fields as the old path's normalised event (the level-less envelope gets `info`).
+      expect(stored, `line ${item.line}`).toEqual(want.event);
+      const doc = (docOf.get(item.id ?? '') as { doc: string }).doc;
+      if (doc === want.text) asSent++;
+      else expect(JSON.parse(doc)).toEqual(stored);
+    }
+    db.close();
+    // Every generated envelope was stored as sent (no re-serialisation); the changed inputs were not.
+    expect(asSent).toBe(300);
+    await store.refresh();
+    expect((await store.search({ filter: { text: 'u-lines' }, sort: { field: '@timestamp', order: 'desc' }, page: 1, size: 5 })).total).toBe(1);
+  });
+
+  it('sameJson compares parsed JSON values whatever the key order, and sees every change', () => {
+    expect(sameJson({ a: 1, b: { c: [1, 'x', null] } }, { b: { c: [1, 'x', null] }, a: 1 })).toBe(true);
+    expect(sameJson({ a: 1, u: undefined }, { a: 1 })).toBe(true);
+    expect(sameJson({ a: 1 }, { a: 1, b: 2 })).toBe(false);
+    expect(sameJson({ a: 1, b: 2 }, { a: 1 })).toBe(false);
+    expect(sameJson({ a: '1' }, { a: 1 })).toBe(false);
+    expect(sameJson({ a: [1, 2] }, { a: [2, 1] })).toBe(false);
+    expect(sameJson({ a: [1] }, { a: { 0: 1 } })).toBe(false);
+    expect(sameJson({ a: { b: 'INFO' } }, { a: { b: 'info' } })).toBe(false);
+    expect(sameJson(null, {})).toBe(false);
+  });
+});
