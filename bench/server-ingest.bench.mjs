@@ -51,6 +51,10 @@ console.log(`${EVENTS} events, ${bodies.length} bodies of ${BATCH} lines, ${(tot
   const url = await server.start();
   let next = 0;
   let acked = 0;
+  // CPU per event beside wall clock (the machine is shared): the whole process (HTTP client, server, index worker)
+  // and this thread alone (client + server ack path; the indexer runs in its own thread).
+  const cpu0 = process.cpuUsage();
+  const thread0 = process.threadCpuUsage();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
@@ -64,12 +68,16 @@ console.log(`${EVENTS} events, ${bodies.length} bodies of ${BATCH} lines, ${(tot
     }),
   );
   const ackSeconds = (performance.now() - started) / 1000;
+  const ackThread = process.threadCpuUsage(thread0);
   await server.stores.logs.refresh();
   const searchableSeconds = (performance.now() - started) / 1000;
+  const all = process.cpuUsage(cpu0);
+  const perEvent = (usage) => ((usage.user + usage.system) / acked).toFixed(1);
   const rate = acked / ackSeconds;
   const probe = await server.stores.logs.search({ filter: { text: 'payment' }, sort: { field: '@timestamp', order: 'desc' }, page: 1, size: 1 });
   console.log(`shoplog bulk over HTTP (durable acks): ${Math.round(rate).toLocaleString('en')} events/s`);
   console.log(`all ${acked} searchable ${(searchableSeconds - ackSeconds).toFixed(2)} s after the last ack (indexer: ${Math.round(acked / searchableSeconds).toLocaleString('en')} events/s end to end); probe total ${probe.total}`);
+  console.log(`CPU: ${perEvent(ackThread)} µs/event on the request thread until the last ack (HTTP client included), ${perEvent(all)} µs/event for the whole process until searchable (index worker included)`);
   console.log(`ratio shoplog / raw loop: ${(rate / globalThis.rawRate).toFixed(2)}x`);
   await server.close();
   rmSync(dir, { recursive: true, force: true });
