@@ -80,6 +80,28 @@ describe('sqlite log store', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('counts free text in a time range exactly when two events claim the same time key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shoplog-timekey-'));
+    const store = createSqliteLogStore({ path: join(dir, 'events.db') });
+    const ts = '2026-05-01T10:00:00.000Z';
+    const first = txEvent({ message: 'collision twin', ts });
+    // Another connection claims the key of the first event (its millisecond, slot seq 1) before the indexer runs.
+    const holder = new DatabaseSync(join(dir, 'events.index.db'));
+    holder.exec('PRAGMA busy_timeout=5000; BEGIN IMMEDIATE');
+    await store.appendBatch([first, txEvent({ message: 'collision twin', ts }), txEvent({ message: 'collision twin', ts: '2026-05-01T10:00:00.001Z' })]);
+    holder.prepare('INSERT INTO time_keys (key) VALUES (?)').run(BigInt(Date.parse(ts)) * 2n ** 20n + 1n);
+    holder.exec('COMMIT');
+    holder.close();
+    await store.refresh();
+    const at = Date.parse(ts);
+    expect(await store.count({ text: 'twin', range: { from: at, to: at + 1 } })).toBe(2);
+    expect(await store.count({ text: 'twin', range: { from: at + 0.5 } })).toBe(1);
+    expect(await store.count({ text: 'twin', range: { to: at + 1 } })).toBe(2);
+    expect(await store.count({ text: 'twin', range: { from: at - 1, to: at + 2 } })).toBe(3);
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('indexes an in-memory store on the calling thread', async () => {
     const store = createSqliteLogStore({ path: ':memory:' });
     const event = txEvent({ message: 'only in memory' });

@@ -36,7 +36,19 @@ CREATE UNIQUE INDEX IF NOT EXISTS events_id ON events(id);
  * Tables derived from `events` by the indexer. They live in a separate index database (ATTACHed for reads), so the
  * indexer's write lock never blocks an append; an older single-file database has them dropped from its events file.
  */
-export const DERIVED_TABLES = ['fts_vocab', 'fts', 'facts', 'fraud_reasons', 'state', 'latency_sketches', 'rollup_hourly', 'rollup_users'] as const;
+export const DERIVED_TABLES = ['fts_vocab', 'fts', 'fts_time', 'time_keys', 'facts', 'fraud_reasons', 'state', 'latency_sketches', 'rollup_hourly', 'rollup_users'] as const;
+
+/** Slots per millisecond of a time key (a 64-bit rowid: ts × 2^20 + slot, for |ts| < 2^32 s, years 1833–2106). */
+export const TIME_KEY_SLOTS = 2n ** 20n;
+const TIME_KEY_MAX_TS = 2 ** 32 * 1000;
+
+/** The first time key of a millisecond; `undefined` outside the years time keys cover. */
+export function timeKey(ts: number): bigint | undefined {
+  return Number.isFinite(ts) && Math.abs(ts) < TIME_KEY_MAX_TS ? BigInt(Math.ceil(ts)) * TIME_KEY_SLOTS : undefined;
+}
+
+/** Version of the index layout: an index file of another version is rebuilt from the events. */
+export const INDEX_VERSION = 2;
 
 /** The DDL of the index database, derived from `events` and rebuilt from them when it is lost. */
 export const INDEX_SCHEMA = `
@@ -62,6 +74,10 @@ CREATE TABLE IF NOT EXISTS fraud_reasons (seq INTEGER NOT NULL, code TEXT NOT NU
 CREATE INDEX IF NOT EXISTS fraud_reasons_seq ON fraud_reasons(seq);
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(body, content='', tokenize='unicode61 remove_diacritics 2');
 CREATE VIRTUAL TABLE IF NOT EXISTS fts_vocab USING fts5vocab(fts, row);
+-- The same text keyed by time (ts * 2^20 + a free slot): a time range is a rowid range, so FTS5 counts a text's
+-- matches in it from its doclist alone; time_keys keeps those keys unique.
+CREATE VIRTUAL TABLE IF NOT EXISTS fts_time USING fts5(body, content='', tokenize='unicode61 remove_diacritics 2');
+CREATE TABLE IF NOT EXISTS time_keys (key INTEGER PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS latency_sketches (kind TEXT NOT NULL, key TEXT NOT NULL, bucket INTEGER NOT NULL,
   sketch BLOB NOT NULL, PRIMARY KEY (kind, key, bucket)) WITHOUT ROWID;

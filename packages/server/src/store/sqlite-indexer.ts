@@ -1,6 +1,6 @@
 import type { DatabaseSync } from 'node:sqlite';
 import type { ShoplogEvent } from '@shoplog/core';
-import { extractFacts, FACT_COLUMNS, INDEX_SCHEMA } from './sqlite-facts.js';
+import { DERIVED_TABLES, extractFacts, FACT_COLUMNS, INDEX_SCHEMA, INDEX_VERSION, TIME_KEY_SLOTS, timeKey } from './sqlite-facts.js';
 import { backfillRollups, createRollupWriter, ROLLUP_SCHEMA } from './sqlite-rollups.js';
 import { createSketchTable } from './sqlite-sketches.js';
 
@@ -37,11 +37,17 @@ function inTransaction(db: DatabaseSync, work: () => void): void {
  * latency sketches, builds those once from its `facts`.
  */
 export function prepareIndexDatabase(db: DatabaseSync): void {
+  const version = has(db, 'state') ? (db.prepare("SELECT value FROM state WHERE key = 'version'").get() as { value: number } | undefined)?.value : undefined;
+  if (has(db, 'facts') && version !== INDEX_VERSION) {
+    // An index of another layout: start over (the indexer rebuilds it from the events).
+    for (const table of DERIVED_TABLES) db.exec(`DROP TABLE IF EXISTS ${table}`);
+  }
   const hadFacts = has(db, 'facts');
   const hadSketches = has(db, 'latency_sketches');
   const hadRollups = has(db, 'rollup_hourly');
   db.exec(INDEX_SCHEMA);
   db.exec(ROLLUP_SCHEMA);
+  db.prepare("INSERT INTO state (key, value) VALUES ('version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(INDEX_VERSION);
   if (!hadFacts) return;
   if (!hadSketches) {
     const sketches = createSketchTable(db);
@@ -68,6 +74,25 @@ export function createIndexer(db: DatabaseSync, batchSize: number): Indexer {
   );
   const insertReason = db.prepare('INSERT INTO main.fraud_reasons (seq, code) VALUES (?, ?)');
   const insertText = db.prepare('INSERT INTO main.fts (rowid, body) VALUES (?, ?)');
+  const insertTimeText = db.prepare('INSERT INTO main.fts_time (rowid, body) VALUES (?, ?)');
+  const claimKey = db.prepare('INSERT INTO main.time_keys (key) VALUES (?) ON CONFLICT(key) DO NOTHING');
+  const markUntimed = db.prepare("INSERT INTO main.state (key, value) VALUES ('untimed', 1) ON CONFLICT(key) DO NOTHING");
+  // The first free slot of the event's millisecond (slot = seq mod 2^20 first, so a collision needs two events of
+  // the same millisecond whose seq differ by a multiple of 2^20); none free or no key: counts fall back to facts.
+  const timeText = (seq: number, ts: number, text: string): void => {
+    const base = timeKey(ts);
+    if (base !== undefined) {
+      const first = BigInt(seq) % TIME_KEY_SLOTS;
+      for (let n = 0n; n < TIME_KEY_SLOTS; n++) {
+        const key = base + ((first + n) % TIME_KEY_SLOTS);
+        if (claimKey.run(key).changes > 0) {
+          insertTimeText.run(key, text);
+          return;
+        }
+      }
+    }
+    markUntimed.run();
+  };
   const readMark = db.prepare("SELECT value FROM main.state WHERE key = 'indexed'");
   const writeMark = db.prepare("INSERT INTO main.state (key, value) VALUES ('indexed', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
   const sketches = createSketchTable(db);
@@ -81,7 +106,10 @@ export function createIndexer(db: DatabaseSync, batchSize: number): Indexer {
     insertFacts.run(seq, ts, ...facts.values);
     rollups.add(ts, facts.values);
     for (const code of facts.reasons) insertReason.run(seq, code);
-    if (facts.text) insertText.run(seq, facts.text);
+    if (facts.text) {
+      insertText.run(seq, facts.text);
+      timeText(seq, ts, facts.text);
+    }
     const perf = facts.values[PERF_KIND];
     const ms = facts.values[RESPONSE_MS];
     if ((perf === 'http' || perf === 'db') && typeof ms === 'number') {

@@ -12,6 +12,7 @@ import type {
   TermsOptions,
 } from '../ports.js';
 import { exactSummary } from '../percentiles.js';
+import { timeKey } from './sqlite-facts.js';
 import { createRollupQueries } from './sqlite-rollups.js';
 import { latencyFromSketches, sketchable } from './sqlite-sketches.js';
 import { NUMERIC_COLUMNS, SORT_COLUMNS, TERMS_COLUMNS, ftsQuery, highlightMessage, textTerms, whereOf } from './sqlite-filter.js';
@@ -102,8 +103,26 @@ export function createSqliteQueries(db: DatabaseSync): ReadMethods {
     const matches = Number((ftsCount.get(fts) as { n: number }).n);
     return inRange < 7 * matches ? 'facts f INDEXED BY facts_ts_cover' : 'facts f';
   };
+  const untimed = db.prepare("SELECT 1 FROM state WHERE key = 'untimed'");
+  const timedCount = (bounds: string) => db.prepare(`SELECT COUNT(*) AS n FROM fts_time WHERE fts_time MATCH ?${bounds}`);
+  const timedCounts = { both: timedCount(' AND rowid >= ? AND rowid < ?'), from: timedCount(' AND rowid >= ?'), to: timedCount(' AND rowid < ?') };
+  /**
+   * Free text within a time range and nothing else: counted by FTS5 over the time-keyed copy of the text, whose
+   * rowids order by time, from the doclists alone (no lookup per match, no scan of the range).
+   */
+  const countTimedText = (filter: LogFilter): number | undefined => {
+    const fts = ftsQuery(filter.text);
+    const { from, to } = filter.range ?? {};
+    if (!fts || (from === undefined && to === undefined)) return undefined;
+    for (const [key, value] of Object.entries(filter)) if (value !== undefined && key !== 'text' && key !== 'range') return undefined;
+    const lo = from === undefined ? undefined : timeKey(from);
+    const hi = to === undefined ? undefined : timeKey(to);
+    if ((from !== undefined && lo === undefined) || (to !== undefined && hi === undefined) || untimed.get() !== undefined) return undefined;
+    const row = (lo !== undefined && hi !== undefined ? timedCounts.both.get(fts, lo, hi) : lo !== undefined ? timedCounts.from.get(fts, lo) : timedCounts.to.get(fts, hi ?? 0n)) as { n: number };
+    return Number(row.n);
+  };
   const countOf = (filter: LogFilter | undefined, from = factsOf(filter)): number => {
-    const rolled = filter ? rollups.count(filter) : undefined;
+    const rolled = filter ? (rollups.count(filter) ?? countTimedText(filter)) : undefined;
     if (rolled !== undefined) return rolled;
     const where = whereOf(filter);
     return one<{ n: number }>(`SELECT COUNT(*) AS n FROM ${from} WHERE ${where.sql}`, where.params).n;
