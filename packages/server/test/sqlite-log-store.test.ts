@@ -89,7 +89,7 @@ describe('sqlite log store', () => {
     const holder = new DatabaseSync(join(dir, 'events.index.db'));
     holder.exec('PRAGMA busy_timeout=5000; BEGIN IMMEDIATE');
     await store.appendBatch([first, txEvent({ message: 'collision twin', ts }), txEvent({ message: 'collision twin', ts: '2026-05-01T10:00:00.001Z' })]);
-    holder.prepare('INSERT INTO time_keys (key) VALUES (?)').run(BigInt(Date.parse(ts)) * 2n ** 20n + 1n);
+    holder.prepare('INSERT INTO time_keys (key, seq) VALUES (?, 0)').run(BigInt(Date.parse(ts)) * 2n ** 20n + 1n);
     holder.exec('COMMIT');
     holder.close();
     await store.refresh();

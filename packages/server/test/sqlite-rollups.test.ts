@@ -103,6 +103,22 @@ describe('hourly rollups', () => {
     }
   });
 
+  it('score a time-sorted page of free text as the full-text index does', async () => {
+    const range = ranges[0]?.range ?? {};
+    const page = await store.search({ filter: { range, text: 'payment' }, sort: { field: '@timestamp', order: 'desc' }, page: 1, size: 10, highlight: false });
+    expect(page.hits.length).toBe(10);
+    const db = new DatabaseSync(join(dir, 'events.db'), { readOnly: true });
+    db.exec(`ATTACH DATABASE '${join(dir, 'events.index.db')}' AS idx`);
+    const seqOf = db.prepare('SELECT seq FROM events WHERE id = ?');
+    const seqs = page.hits.map((hit) => (seqOf.get(hit.id) as { seq: number }).seq);
+    // The scores of the plain FTS5 table, where every match of the text is read.
+    const rows = db.prepare(`SELECT rowid AS seq, -bm25(fts) AS score FROM fts WHERE fts MATCH '"payment"' AND rowid IN (${seqs.join(',')})`).all() as { seq: number; score: number }[];
+    db.close();
+    const want = new Map(rows.map((row) => [row.seq, row.score]));
+    expect(page.hits.map((hit) => hit.score)).toEqual(seqs.map((seq) => want.get(seq)));
+    expect(page.hits.every((hit) => hit.score > 0)).toBe(true);
+  });
+
   it('are rebuilt from the indexed events when a database predates them', async () => {
     await store.close();
     const db = new DatabaseSync(join(dir, 'events.index.db'));

@@ -48,7 +48,7 @@ export function timeKey(ts: number): bigint | undefined {
 }
 
 /** Version of the index layout: an index file of another version is rebuilt from the events. */
-export const INDEX_VERSION = 2;
+export const INDEX_VERSION = 3;
 
 /** The DDL of the index database, derived from `events` and rebuilt from them when it is lost. */
 export const INDEX_SCHEMA = `
@@ -75,9 +75,10 @@ CREATE INDEX IF NOT EXISTS fraud_reasons_seq ON fraud_reasons(seq);
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(body, content='', tokenize='unicode61 remove_diacritics 2');
 CREATE VIRTUAL TABLE IF NOT EXISTS fts_vocab USING fts5vocab(fts, row);
 -- The same text keyed by time (ts * 2^20 + a free slot): a time range is a rowid range, so FTS5 counts a text's
--- matches in it from its doclist alone; time_keys keeps those keys unique.
+-- matches in it from its doclist alone (and scores a page's matches without reading the others); time_keys keeps
+-- those keys unique and maps them to the events.
 CREATE VIRTUAL TABLE IF NOT EXISTS fts_time USING fts5(body, content='', tokenize='unicode61 remove_diacritics 2');
-CREATE TABLE IF NOT EXISTS time_keys (key INTEGER PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS time_keys (key INTEGER PRIMARY KEY, seq INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS latency_sketches (kind TEXT NOT NULL, key TEXT NOT NULL, bucket INTEGER NOT NULL,
   sketch BLOB NOT NULL, PRIMARY KEY (kind, key, bucket)) WITHOUT ROWID;

@@ -75,7 +75,7 @@ export function createIndexer(db: DatabaseSync, batchSize: number): Indexer {
   const insertReason = db.prepare('INSERT INTO main.fraud_reasons (seq, code) VALUES (?, ?)');
   const insertText = db.prepare('INSERT INTO main.fts (rowid, body) VALUES (?, ?)');
   const insertTimeText = db.prepare('INSERT INTO main.fts_time (rowid, body) VALUES (?, ?)');
-  const claimKey = db.prepare('INSERT INTO main.time_keys (key) VALUES (?) ON CONFLICT(key) DO NOTHING');
+  const claimKey = db.prepare('INSERT INTO main.time_keys (key, seq) VALUES (?, ?) ON CONFLICT(key) DO NOTHING');
   const markUntimed = db.prepare("INSERT INTO main.state (key, value) VALUES ('untimed', 1) ON CONFLICT(key) DO NOTHING");
   // The first free slot of the event's millisecond (slot = seq mod 2^20 first, so a collision needs two events of
   // the same millisecond whose seq differ by a multiple of 2^20); none free or no key: counts fall back to facts.
@@ -85,7 +85,7 @@ export function createIndexer(db: DatabaseSync, batchSize: number): Indexer {
       const first = BigInt(seq) % TIME_KEY_SLOTS;
       for (let n = 0n; n < TIME_KEY_SLOTS; n++) {
         const key = base + ((first + n) % TIME_KEY_SLOTS);
-        if (claimKey.run(key).changes > 0) {
+        if (claimKey.run(key, seq).changes > 0) {
           insertTimeText.run(key, text);
           return;
         }

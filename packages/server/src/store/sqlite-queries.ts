@@ -121,6 +121,26 @@ export function createSqliteQueries(db: DatabaseSync): ReadMethods {
     const row = (lo !== undefined && hi !== undefined ? timedCounts.both.get(fts, lo, hi) : lo !== undefined ? timedCounts.from.get(fts, lo) : timedCounts.to.get(fts, hi ?? 0n)) as { n: number };
     return Number(row.n);
   };
+  const scoreWindow = db.prepare(
+    'SELECT k.seq AS seq, -bm25(fts_time) AS score FROM fts_time JOIN time_keys k ON k.key = fts_time.rowid WHERE fts_time MATCH ? AND fts_time.rowid >= ? AND fts_time.rowid < ?',
+  );
+  /**
+   * BM25 of a time-sorted page from the time-keyed copy (the same documents, so the same scores): only the matches
+   * of the page's time window are read, where `rowid IN (page)` on `fts` runs through every match of the text.
+   */
+  const scoreTimed = (fts: string, rows: readonly { seq: number; sv: number }[]): { seq: number; score: number }[] | undefined => {
+    let min = Infinity;
+    let max = -Infinity;
+    for (const row of rows) {
+      min = Math.min(min, row.sv);
+      max = Math.max(max, row.sv);
+    }
+    const lo = timeKey(min);
+    const hi = timeKey(max + 1);
+    if (lo === undefined || hi === undefined || untimed.get() !== undefined) return undefined;
+    const page = new Set(rows.map((row) => row.seq));
+    return (scoreWindow.all(fts, lo, hi) as { seq: number; score: number }[]).filter((row) => page.has(row.seq));
+  };
   const countOf = (filter: LogFilter | undefined, from = factsOf(filter)): number => {
     const rolled = filter ? (rollups.count(filter) ?? countTimedText(filter)) : undefined;
     if (rolled !== undefined) return rolled;
@@ -180,7 +200,7 @@ export function createSqliteQueries(db: DatabaseSync): ReadMethods {
       const scores = new Map<number, number>();
       const fts = ftsQuery(query.filter.text);
       if (fts && rows.length > 0) {
-        const scored = all<{ seq: number; score: number }>(
+        const scored = (query.sort.field === '@timestamp' ? scoreTimed(fts, rows) : undefined) ?? all<{ seq: number; score: number }>(
           `SELECT rowid AS seq, -bm25(fts) AS score FROM fts WHERE fts MATCH ? AND rowid IN (${rows.map(() => '?').join(',')})`,
           [fts, ...rows.map((row) => row.seq)],
         );
