@@ -48,22 +48,35 @@ export interface VelocityStore {
 }
 
 /**
- * The memory store's shortcut for the scorer (internal, not exported from the package): a user's amount history
- * per currency, kept in the same cells as that user's counters, so scoring touches one entry per user instead of
- * also looking up a separate `amount|<currency>|<user>` series (a string built, hashed and compared per transaction).
+ * The memory store's direct access for the scorer (internal, not exported from the package): the scorer looks each
+ * (dimension, value) of a transaction up once and then reads and updates that value's cells in place: its counters
+ * and, for a user, the amount history per currency (kept in the same cells, so no separate
+ * `amount|<currency>|<user>` series is built, hashed and looked up per transaction).
  */
-export interface UserHistory {
-  /** Statistics of the user's history in `currency`, `undefined` if never observed. */
-  history(userId: string, currency: string): SeriesStats | undefined;
-  /** Adds `value` to the user's history in `currency`. */
-  observeHistory(userId: string, currency: string, value: number): void;
+export interface MemoryCells {
+  /** The values of one dimension (`userId`, `cardFingerprint`, …). */
+  dimension(name: string): MemoryDimension;
+  /** Counter `slot` of `cells`: the window total before this hit, then adds `weight` at `now` (as `hit`). */
+  count(cells: number[], slot: number, windowMs: number, weight: number, now: number): number;
+  /** The user's history in `currency`, read from the user's cells; `undefined` if never observed. */
+  history(cells: number[] | undefined, currency: string): SeriesStats | undefined;
+  /** Adds `value` to the user's history in `currency`; `cells` are the user's as just looked up (if any). */
+  observeHistory(userId: string, cells: number[] | undefined, currency: string, value: number): void;
 }
 
-const userHistories = new WeakMap<VelocityStore, UserHistory>();
+/** The values of one dimension in the memory store (see MemoryCells). */
+export interface MemoryDimension {
+  /** The cells of `value` with room for at least `counters` counters, created (empty windows) when absent. */
+  entry(value: string, counters: number): number[];
+  /** The cells of `value`, `undefined` when absent. */
+  find(value: string): number[] | undefined;
+}
 
-/** The user-history shortcut of a store made by `createMemoryVelocityStore`, `undefined` for any other store. */
-export function userHistoryOf(store: VelocityStore): UserHistory | undefined {
-  return userHistories.get(store);
+const memoryCells = new WeakMap<VelocityStore, MemoryCells>();
+
+/** The direct access of a store made by `createMemoryVelocityStore`, `undefined` for any other store. */
+export function memoryCellsOf(store: VelocityStore): MemoryCells | undefined {
+  return memoryCells.get(store);
 }
 
 /** Options of `createMemoryVelocityStore`. */
@@ -120,7 +133,7 @@ export function createMemoryVelocityStore(options: MemoryVelocityStoreOptions = 
   const { maxKeys, maxSeries, slots } = parseOptions('createMemoryVelocityStore', OptionsSchema, options);
   // One map per dimension, keyed by the raw value, holding every counter of that value in one array: one
   // (cache-missing) lookup per value instead of one per counter, and no per-hit key concatenation.
-  // Cell 0 holds how many counters the array has, cell 1 how many amount histories (see UserHistory) follow, four
+  // Cell 0 holds how many counters the array has, cell 1 how many amount histories (see MemoryCells) follow, four
   // cells each (currency number, count, mean, m2): first, on the line scoring reads anyway. Then counter `slot`
   // occupies [h + slot·stride, h + (slot + 1)·stride), h = 2 + 4·histories: s sub-bucket counts, the epoch each one
   // holds, then the latest epoch written. Every bucket's epoch is at most that latest one, so when it is a whole
@@ -195,6 +208,29 @@ export function createMemoryVelocityStore(options: MemoryVelocityStoreOptions = 
     return total;
   };
 
+  const handles = new Map<string, MemoryDimension>();
+  const dimensionOf = (name: string): MemoryDimension => {
+    let handle = handles.get(name);
+    if (!handle) {
+      const values = valuesOf(name);
+      handle = {
+        entry(value, counters) {
+          let cells = values.get(value);
+          if (!cells || cells[0]! < counters) {
+            cells = fresh(counters, cells, 0);
+            values.set(value, cells);
+          }
+          return cells;
+        },
+        find: (value) => values.get(value),
+      };
+      handles.set(name, handle);
+    }
+    return handle;
+  };
+  const countAt = (cells: number[], slot: number, windowMs: number, weight: number, now: number): number =>
+    count(cells, 2 + 4 * cells[1]! + slot * stride, Math.max(1, windowMs / slots), weight, now);
+
   const store: VelocityStore = {
     sync: true,
     hit(hits, now) {
@@ -208,16 +244,10 @@ export function createMemoryVelocityStore(options: MemoryVelocityStoreOptions = 
           counters = Math.max(counters, hits[end]!.slot + 1);
           end++;
         }
-        const values = valuesOf(dimension);
-        let cells = values.get(value);
-        if (!cells || cells[0]! < counters) {
-          cells = fresh(counters, cells, 0);
-          values.set(value, cells);
-        }
-        const start = 2 + 4 * cells[1]!;
+        const cells = dimensionOf(dimension).entry(value, counters);
         for (; i < end; i++) {
           const hit = hits[i]!;
-          out[i] = count(cells, start + hit.slot * stride, Math.max(1, hit.windowMs / slots), hit.weight, now);
+          out[i] = countAt(cells, hit.slot, hit.windowMs, hit.weight, now);
         }
       }
       return out;
@@ -242,24 +272,25 @@ export function createMemoryVelocityStore(options: MemoryVelocityStoreOptions = 
       s.m2 += delta * (value - s.mean);
     },
   };
-  userHistories.set(store, {
-    history(userId, currency) {
-      const cells = dimensions.get('userId')?.get(userId);
+  memoryCells.set(store, {
+    dimension: dimensionOf,
+    count: countAt,
+    history(cells, currency) {
       const c = currencies.get(currency);
       const at = cells === undefined || c === undefined ? -1 : historyAt(cells, c);
       return at < 0 ? undefined : { count: cells![at + 1]!, mean: cells![at + 2]!, m2: cells![at + 3]! };
     },
-    observeHistory(userId, currency, value) {
+    observeHistory(userId, cells, currency, value) {
       let c = currencies.get(currency);
       if (c === undefined) {
         c = currencies.size;
         currencies.set(currency, c);
       }
-      const values = valuesOf('userId');
-      let cells = values.get(userId);
       let at = cells === undefined ? -1 : historyAt(cells, c);
       if (at < 0) {
-        cells = fresh(0, cells, 1);
+        // First history of this user in this currency: the cells grow (a copy), stored under the user again.
+        const values = valuesOf('userId');
+        cells = fresh(0, values.get(userId), 1);
         at = 2 + 4 * (cells[1]! - 1);
         cells[at] = c;
         values.set(userId, cells);
