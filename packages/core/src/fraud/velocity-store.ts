@@ -133,11 +133,12 @@ export function createMemoryVelocityStore(options: MemoryVelocityStoreOptions = 
   const { maxKeys, maxSeries, slots } = parseOptions('createMemoryVelocityStore', OptionsSchema, options);
   // One map per dimension, keyed by the raw value, holding every counter of that value in one array: one
   // (cache-missing) lookup per value instead of one per counter, and no per-hit key concatenation.
-  // Cell 0 holds how many counters the array has, cell 1 how many amount histories (see MemoryCells) follow, four
-  // cells each (currency number, count, mean, m2): first, on the line scoring reads anyway. Then counter `slot`
-  // occupies [h + slot·stride, h + (slot + 1)·stride), h = 2 + 4·histories: s sub-bucket counts, the epoch each one
-  // holds, then the latest epoch written. Every bucket's epoch is at most that latest one, so when it is a whole
-  // window old the total is 0 without reading the buckets (the usual case for a customer who buys every few hours).
+  // Cell 0 holds how many counters n the array has, cell 1 how many amount histories (see MemoryCells) follow, four
+  // cells each (currency number, count, mean, m2). Then the latest epoch written by each counter (n cells), then
+  // each counter's ring of s sub-buckets as (count, epoch) pairs. Every bucket's epoch is at most its counter's
+  // latest one, so when that is a whole window old the total is 0 without reading the ring (the usual case for a
+  // customer who buys every few hours): the scoring then touches the first line (histories and every latest epoch
+  // of the value) and one pair per counter, where a ring with the latest epoch at its end touched three lines.
   // A plain array of doubles, not a Float64Array: its elements live on the JS heap right behind the array, where a
   // typed array of this size keeps them in a separate off-heap buffer (one more cache miss per value, and GC work).
   const dimensions = new Map<string, GenerationalMap<number[]>>();
@@ -147,7 +148,8 @@ export function createMemoryVelocityStore(options: MemoryVelocityStoreOptions = 
   // first lookup. It always names the series accessed last, which sits in the young generation, never evicted.
   let lastKey: string | undefined;
   let lastStats: SeriesStats | undefined;
-  const stride = slots * 2 + 1;
+  /** Cells of one counter's ring: a (count, epoch) pair per sub-bucket. */
+  const ring = slots * 2;
 
   const valuesOf = (dimension: string): GenerationalMap<number[]> => {
     let values = dimensions.get(dimension);
@@ -164,19 +166,16 @@ export function createMemoryVelocityStore(options: MemoryVelocityStoreOptions = 
     const kept = from ? from[1]! : 0;
     const n = Math.max(counters, had);
     const h = kept + histories;
-    const cells = new Array<number>(2 + 4 * h + n * stride);
+    const cells = new Array<number>(2 + 4 * h + n * (1 + ring));
     cells[0] = n;
     cells[1] = h;
     for (let i = 0; i < 4 * h; i++) cells[2 + i] = i < 4 * kept ? from![2 + i]! : 0;
-    const start = 2 + 4 * h;
-    for (let i = 0; i < had * stride; i++) cells[start + i] = from![2 + 4 * kept + i]!;
-    for (let base = start + had * stride; base < cells.length; base += stride) {
-      for (let i = 0; i < slots; i++) {
-        cells[base + i] = 0;
-        cells[base + slots + i] = -Infinity;
-      }
-      cells[base + stride - 1] = -Infinity;
-    }
+    const latest = 2 + 4 * h;
+    const wasLatest = 2 + 4 * kept;
+    for (let k = 0; k < n; k++) cells[latest + k] = k < had ? from![wasLatest + k]! : -Infinity;
+    const rings = latest + n;
+    const wasRings = wasLatest + had;
+    for (let i = 0; i < n * ring; i++) cells[rings + i] = i < had * ring ? from![wasRings + i]! : i % 2 === 0 ? 0 : -Infinity;
     return cells;
   };
 
@@ -186,24 +185,28 @@ export function createMemoryVelocityStore(options: MemoryVelocityStoreOptions = 
     return -1;
   };
 
-  const count = (cells: number[], base: number, width: number, weight: number, now: number): number => {
-    const epoch = Math.floor(now / width);
-    const latest = cells[base + stride - 1]!;
+  /** Counter `slot` of `cells`: its window total at `now`, then adds `weight` to the sub-bucket of `now`. */
+  const countAt = (cells: number[], slot: number, windowMs: number, weight: number, now: number): number => {
+    const epoch = Math.floor(now / Math.max(1, windowMs / slots));
+    const latestAt = 2 + 4 * cells[1]! + slot;
+    const base = 2 + 4 * cells[1]! + cells[0]! + slot * ring;
+    const latest = cells[latestAt]!;
     let total = 0;
     if (epoch - latest < slots) {
-      for (let i = 0; i < slots; i++) {
-        const e = cells[base + slots + i]!;
+      for (let i = 0; i < ring; i += 2) {
+        const e = cells[base + i + 1]!;
         if (e > epoch - slots && e <= epoch) total += cells[base + i]!;
       }
     }
     if (weight !== 0) {
-      const at = base + (epoch % slots);
-      if (cells[at + slots] !== epoch) {
-        cells[at + slots] = epoch;
+      // Non-negative remainder: a time before 1970 must not land in another counter's cells.
+      const at = base + 2 * (((epoch % slots) + slots) % slots);
+      if (cells[at + 1] !== epoch) {
+        cells[at + 1] = epoch;
         cells[at] = 0;
       }
       cells[at]! += weight;
-      if (epoch > latest) cells[base + stride - 1] = epoch;
+      if (epoch > latest) cells[latestAt] = epoch;
     }
     return total;
   };
@@ -228,8 +231,6 @@ export function createMemoryVelocityStore(options: MemoryVelocityStoreOptions = 
     }
     return handle;
   };
-  const countAt = (cells: number[], slot: number, windowMs: number, weight: number, now: number): number =>
-    count(cells, 2 + 4 * cells[1]! + slot * stride, Math.max(1, windowMs / slots), weight, now);
 
   const store: VelocityStore = {
     sync: true,
