@@ -166,18 +166,24 @@ export function createFraudScorer(options: FraudScorerOptions = {}): FraudScorer
         counters: hitOrder.filter((c) => c.dimension === dimension),
       }))
     : [];
+  const entries: (number[] | undefined)[] = groups.map(() => undefined);
   const runMemory = (cells: MemoryCells, transaction: FraudInput | TransactionEvent, context?: Partial<FraudInput>): FraudResult => {
     const input = inputOf(transaction, context);
     const timestamp = input.timestamp ?? now();
     let user: number[] | undefined;
+    // Every lookup first, then the counting: the lookups are independent, so their cache misses overlap.
     for (let g = 0; g < groups.length; g++) {
-      const { dimension, values, size, counters: own } = groups[g]!;
+      const { dimension, values, size } = groups[g]!;
       const value = dimension === 'email' ? input.email?.toLowerCase() : input[dimension];
-      if (value === undefined || value === '') {
+      entries[g] = value === undefined || value === '' ? undefined : values.entry(value, size);
+    }
+    for (let g = 0; g < groups.length; g++) {
+      const { dimension, counters: own } = groups[g]!;
+      const entry = entries[g];
+      if (entry === undefined) {
         for (let k = 0; k < own.length; k++) ruleCounts[own[k]!.rule]![own[k]!.j] = 0;
         continue;
       }
-      const entry = values.entry(value, size);
       if (dimension === 'userId') user = entry;
       for (let k = 0; k < own.length; k++) {
         const c = own[k]!;
