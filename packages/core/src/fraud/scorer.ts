@@ -166,34 +166,38 @@ export function createFraudScorer(options: FraudScorerOptions = {}): FraudScorer
         counters: hitOrder.filter((c) => c.dimension === dimension),
       }))
     : [];
-  const entries: (number[] | undefined)[] = groups.map(() => undefined);
-  const runMemory = (cells: MemoryCells, transaction: FraudInput | TransactionEvent, context?: Partial<FraudInput>): FraudResult => {
+  const entries = groups.map(() => -1);
+  const userValues = memory?.dimension('userId');
+  const runMemory = (memory: MemoryCells, transaction: FraudInput | TransactionEvent, context?: Partial<FraudInput>): FraudResult => {
     const input = inputOf(transaction, context);
     const timestamp = input.timestamp ?? now();
-    let user: number[] | undefined;
+    let user = -1;
     // Every lookup first, then the counting: the lookups are independent, so their cache misses overlap.
     for (let g = 0; g < groups.length; g++) {
       const { dimension, values, size } = groups[g]!;
       const value = dimension === 'email' ? input.email?.toLowerCase() : input[dimension];
-      entries[g] = value === undefined || value === '' ? undefined : values.entry(value, size);
+      entries[g] = value === undefined || value === '' ? -1 : values.entry(value, size);
     }
     for (let g = 0; g < groups.length; g++) {
-      const { dimension, counters: own } = groups[g]!;
-      const entry = entries[g];
-      if (entry === undefined) {
+      const { dimension, values, counters: own } = groups[g]!;
+      const at = entries[g]!;
+      if (at < 0) {
         for (let k = 0; k < own.length; k++) ruleCounts[own[k]!.rule]![own[k]!.j] = 0;
         continue;
       }
-      if (dimension === 'userId') user = entry;
+      if (dimension === 'userId') user = at;
       for (let k = 0; k < own.length; k++) {
         const c = own[k]!;
-        ruleCounts[c.rule]![c.j] = cells.count(entry, c.slot, c.windowMs, c.weight ? c.weight(input) : 1, timestamp);
+        ruleCounts[c.rule]![c.j] = values.count(at, c.slot, c.windowMs, c.weight ? c.weight(input) : 1, timestamp);
       }
     }
     const userId = usesHistory ? input.userId : undefined;
-    if (userId !== undefined && user === undefined) user = cells.dimension('userId').find(userId);
-    const result = evaluate(input, timestamp, userId === undefined ? undefined : cells.history(user, input.currency));
-    if (userId !== undefined && feedsHistory(input, result)) cells.observeHistory(userId, user, input.currency, Math.log(input.amount));
+    if (userId === undefined || userValues === undefined) return evaluate(input, timestamp, undefined);
+    // A user without counters of its own (a '' id, or rules that count no user) is looked up for its history only.
+    if (user < 0) user = userValues.find(userId);
+    const currency = memory.currency(input.currency);
+    const result = evaluate(input, timestamp, userValues.history(user, currency));
+    if (feedsHistory(input, result)) userValues.observeHistory(userId, user, currency, Math.log(input.amount));
     return result;
   };
 

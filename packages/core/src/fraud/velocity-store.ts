@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseOptions } from '../options.js';
+import { ValueTable } from './value-table.js';
 
 /** A value that is either ready or on its way (the in-memory store answers synchronously, Redis does not). */
 export type MaybePromise<T> = T | Promise<T>;
@@ -55,21 +56,9 @@ export interface VelocityStore {
  */
 export interface MemoryCells {
   /** The values of one dimension (`userId`, `cardFingerprint`, …). */
-  dimension(name: string): MemoryDimension;
-  /** Counter `slot` of `cells`: the window total before this hit, then adds `weight` at `now` (as `hit`). */
-  count(cells: number[], slot: number, windowMs: number, weight: number, now: number): number;
-  /** The user's history in `currency`, read from the user's cells; `undefined` if never observed. */
-  history(cells: number[] | undefined, currency: string): SeriesStats | undefined;
-  /** Adds `value` to the user's history in `currency`; `cells` are the user's as just looked up (if any). */
-  observeHistory(userId: string, cells: number[] | undefined, currency: string, value: number): void;
-}
-
-/** The values of one dimension in the memory store (see MemoryCells). */
-export interface MemoryDimension {
-  /** The cells of `value` with room for at least `counters` counters, created (empty windows) when absent. */
-  entry(value: string, counters: number): number[];
-  /** The cells of `value`, `undefined` when absent. */
-  find(value: string): number[] | undefined;
+  dimension(name: string): ValueTable;
+  /** The number standing for `currency` in the users' histories. */
+  currency(code: string): number;
 }
 
 const memoryCells = new WeakMap<VelocityStore, MemoryCells>();
@@ -131,105 +120,23 @@ class GenerationalMap<V> {
  */
 export function createMemoryVelocityStore(options: MemoryVelocityStoreOptions = {}): VelocityStore {
   const { maxKeys, maxSeries, slots } = parseOptions('createMemoryVelocityStore', OptionsSchema, options);
-  // One map per dimension, keyed by the raw value, holding every counter of that value in one array: one
-  // (cache-missing) lookup per value instead of one per counter, and no per-hit key concatenation.
-  // Cell 0 holds how many counters n the array has, cell 1 how many amount histories (see MemoryCells) follow, four
-  // cells each (currency number, count, mean, m2). Then the latest epoch written by each counter (n cells), then
-  // each counter's ring of s sub-buckets as (count, epoch) pairs. Every bucket's epoch is at most its counter's
-  // latest one, so when that is a whole window old the total is 0 without reading the ring (the usual case for a
-  // customer who buys every few hours): the scoring then touches the first line (histories and every latest epoch
-  // of the value) and one pair per counter, where a ring with the latest epoch at its end touched three lines.
-  // A plain array of doubles, not a Float64Array: its elements live on the JS heap right behind the array, where a
-  // typed array of this size keeps them in a separate off-heap buffer (one more cache miss per value, and GC work).
-  const dimensions = new Map<string, GenerationalMap<number[]>>();
+  // One table per dimension, keyed by the raw value, holding every counter of that value in one record: one
+  // (cache-missing) lookup per value instead of one per counter, and no per-hit key concatenation (see ValueTable).
+  const dimensions = new Map<string, ValueTable>();
   const series = new GenerationalMap<SeriesStats>(maxSeries);
   const currencies = new Map<string, number>();
   // The scorer reads a series (stats) then updates it (observe) in the same scoring: the second call reuses the
   // first lookup. It always names the series accessed last, which sits in the young generation, never evicted.
   let lastKey: string | undefined;
   let lastStats: SeriesStats | undefined;
-  /** Cells of one counter's ring: a (count, epoch) pair per sub-bucket. */
-  const ring = slots * 2;
 
-  const valuesOf = (dimension: string): GenerationalMap<number[]> => {
-    let values = dimensions.get(dimension);
+  const dimensionOf = (name: string): ValueTable => {
+    let values = dimensions.get(name);
     if (!values) {
-      values = new GenerationalMap(maxKeys);
-      dimensions.set(dimension, values);
+      values = new ValueTable(maxKeys, slots);
+      dimensions.set(name, values);
     }
     return values;
-  };
-
-  /** A copy of `from` (or a new array) with at least `counters` counters and `histories` more (zeroed) histories. */
-  const fresh = (counters: number, from: number[] | undefined, histories: number): number[] => {
-    const had = from ? from[0]! : 0;
-    const kept = from ? from[1]! : 0;
-    const n = Math.max(counters, had);
-    const h = kept + histories;
-    const cells = new Array<number>(2 + 4 * h + n * (1 + ring));
-    cells[0] = n;
-    cells[1] = h;
-    for (let i = 0; i < 4 * h; i++) cells[2 + i] = i < 4 * kept ? from![2 + i]! : 0;
-    const latest = 2 + 4 * h;
-    const wasLatest = 2 + 4 * kept;
-    for (let k = 0; k < n; k++) cells[latest + k] = k < had ? from![wasLatest + k]! : -Infinity;
-    const rings = latest + n;
-    const wasRings = wasLatest + had;
-    for (let i = 0; i < n * ring; i++) cells[rings + i] = i < had * ring ? from![wasRings + i]! : i % 2 === 0 ? 0 : -Infinity;
-    return cells;
-  };
-
-  /** Where the history of `currency` starts in a user's cells, or -1. */
-  const historyAt = (cells: number[], currency: number): number => {
-    for (let at = 2, end = 2 + 4 * cells[1]!; at < end; at += 4) if (cells[at] === currency) return at;
-    return -1;
-  };
-
-  /** Counter `slot` of `cells`: its window total at `now`, then adds `weight` to the sub-bucket of `now`. */
-  const countAt = (cells: number[], slot: number, windowMs: number, weight: number, now: number): number => {
-    const epoch = Math.floor(now / Math.max(1, windowMs / slots));
-    const latestAt = 2 + 4 * cells[1]! + slot;
-    const base = 2 + 4 * cells[1]! + cells[0]! + slot * ring;
-    const latest = cells[latestAt]!;
-    let total = 0;
-    if (epoch - latest < slots) {
-      for (let i = 0; i < ring; i += 2) {
-        const e = cells[base + i + 1]!;
-        if (e > epoch - slots && e <= epoch) total += cells[base + i]!;
-      }
-    }
-    if (weight !== 0) {
-      // Non-negative remainder: a time before 1970 must not land in another counter's cells.
-      const at = base + 2 * (((epoch % slots) + slots) % slots);
-      if (cells[at + 1] !== epoch) {
-        cells[at + 1] = epoch;
-        cells[at] = 0;
-      }
-      cells[at]! += weight;
-      if (epoch > latest) cells[latestAt] = epoch;
-    }
-    return total;
-  };
-
-  const handles = new Map<string, MemoryDimension>();
-  const dimensionOf = (name: string): MemoryDimension => {
-    let handle = handles.get(name);
-    if (!handle) {
-      const values = valuesOf(name);
-      handle = {
-        entry(value, counters) {
-          let cells = values.get(value);
-          if (!cells || cells[0]! < counters) {
-            cells = fresh(counters, cells, 0);
-            values.set(value, cells);
-          }
-          return cells;
-        },
-        find: (value) => values.get(value),
-      };
-      handles.set(name, handle);
-    }
-    return handle;
   };
 
   const store: VelocityStore = {
@@ -245,10 +152,11 @@ export function createMemoryVelocityStore(options: MemoryVelocityStoreOptions = 
           counters = Math.max(counters, hits[end]!.slot + 1);
           end++;
         }
-        const cells = dimensionOf(dimension).entry(value, counters);
+        const values = dimensionOf(dimension);
+        const at = values.entry(value, counters);
         for (; i < end; i++) {
           const hit = hits[i]!;
-          out[i] = countAt(cells, hit.slot, hit.windowMs, hit.weight, now);
+          out[i] = values.count(at, hit.slot, hit.windowMs, hit.weight, now);
         }
       }
       return out;
@@ -275,31 +183,13 @@ export function createMemoryVelocityStore(options: MemoryVelocityStoreOptions = 
   };
   memoryCells.set(store, {
     dimension: dimensionOf,
-    count: countAt,
-    history(cells, currency) {
-      const c = currencies.get(currency);
-      const at = cells === undefined || c === undefined ? -1 : historyAt(cells, c);
-      return at < 0 ? undefined : { count: cells![at + 1]!, mean: cells![at + 2]!, m2: cells![at + 3]! };
-    },
-    observeHistory(userId, cells, currency, value) {
-      let c = currencies.get(currency);
+    currency(code) {
+      let c = currencies.get(code);
       if (c === undefined) {
         c = currencies.size;
-        currencies.set(currency, c);
+        currencies.set(code, c);
       }
-      let at = cells === undefined ? -1 : historyAt(cells, c);
-      if (at < 0) {
-        // First history of this user in this currency: the cells grow (a copy), stored under the user again.
-        const values = valuesOf('userId');
-        cells = fresh(0, values.get(userId), 1);
-        at = 2 + 4 * (cells[1]! - 1);
-        cells[at] = c;
-        values.set(userId, cells);
-      }
-      const n = ++cells![at + 1]!;
-      const delta = value - cells![at + 2]!;
-      cells![at + 2]! += delta / n;
-      cells![at + 3]! += delta * (value - cells![at + 2]!);
+      return c;
     },
   });
   return store;
