@@ -20,8 +20,8 @@ import type { SeriesStats } from './velocity-store.js';
  * old one moves to the young one; when the young one is full, the old one is dropped whole (its records freed).
  */
 export class ValueTable {
-  /** Every record; read it again after `entry`, `find` or `observeHistory`, which may replace it by a larger one. */
-  data = new Float64Array(4096);
+  /** Every record; `alloc` may replace it by a larger copy, so methods read it afresh after allocating. */
+  private data = new Float64Array(4096);
   private top = 0;
   private readonly free = new Map<number, number[]>();
   private young = new Map<string, number>();
