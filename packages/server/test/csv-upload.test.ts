@@ -49,6 +49,14 @@ describe('CSV uploads (RFC 4180, streamed)', () => {
     expect(await storedMessage('csv-u4')).toBe('x\r\ny\r\nz');
   });
 
+  it('rejects a record longer than 1 Mi characters (a stray quote) without holding it, and goes on after it', async () => {
+    const csv = `${HEADER}\r\n${row('long-u1', `"${'y'.repeat(1_100_000)}"`)}${row('long-u2', 'after the long one')}`;
+    const { job } = await uploadFile(t, csv, 'long.csv');
+    expect(job).toMatchObject({ status: 'completed', accepted: 1, rejected: 1 });
+    expect(job?.errors.map((e) => [e.line, e.issues[0]?.message])).toEqual([[2, 'CSV record 1 (line 2): record longer than 1048576 characters (an unterminated quote?)']]);
+    expect(await storedMessage('long-u2')).toBe('after the long one');
+  });
+
   // Uploads are read in 64 KiB chunks from disk and inflated in 16 KiB chunks, so a record that straddles a
   // multiple of the chunk size is cut between two chunks; the test checks that its file really is cut there.
   it.each([
