@@ -66,6 +66,10 @@ export function runMetaStoreContract(name: string, factory: () => Promise<MetaSt
       expect(await store.getSession('h1', now + 60_000)).toBeUndefined();
       await store.deleteSession('h1');
       expect(await store.getSession('h1', now)).toBeUndefined();
+      // A renewal of the idle clock replaces the row under the same hash (the port has no update).
+      await store.createSession({ idHash: 'h1', userId: 'u1', csrfToken: 'c', createdAt: now, expiresAt: now + 120_000 });
+      expect(await store.getSession('h1', now + 60_000)).toMatchObject({ userId: 'u1', csrfToken: 'c', createdAt: now, expiresAt: now + 120_000 });
+      await store.deleteSession('h1');
     });
 
     it('keeps saved searches per user, newest first, deletable only by their owner', async () => {
