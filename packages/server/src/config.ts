@@ -87,6 +87,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       throw new OptionsError(`cannot read the config file ${path}: ${(error as Error).message}`);
     }
   }
+  // A setting that was replaced must not be ignored silently: the lifetime it set would change without a word.
+  if (env.SHOPLOG_SESSION_TTL_MINUTES !== undefined) {
+    throw new OptionsError('SHOPLOG_SESSION_TTL_MINUTES is replaced by SHOPLOG_SESSION_IDLE_MINUTES and SHOPLOG_SESSION_MAX_HOURS');
+  }
   const merged: Record<string, unknown> = { ...fromFile };
   for (const setting of SETTINGS) {
     const value = env[setting.env];

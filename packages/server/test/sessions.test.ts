@@ -96,6 +96,7 @@ describe('session settings', () => {
     expect(loadConfig({ SHOPLOG_SESSION_IDLE_MINUTES: '15', SHOPLOG_SESSION_MAX_HOURS: '8' })).toMatchObject({ sessionIdleMinutes: 15, sessionMaxHours: 8 });
     expect(() => loadConfig({ SHOPLOG_SESSION_IDLE_MINUTES: '0' })).toThrow(/sessionIdleMinutes \(SHOPLOG_SESSION_IDLE_MINUTES\)/);
     expect(() => loadConfig({ SHOPLOG_SESSION_MAX_HOURS: 'soon' })).toThrow(/sessionMaxHours \(SHOPLOG_SESSION_MAX_HOURS\)/);
+    expect(() => loadConfig({ SHOPLOG_SESSION_TTL_MINUTES: '720' })).toThrow(/SHOPLOG_SESSION_TTL_MINUTES is replaced by SHOPLOG_SESSION_IDLE_MINUTES and SHOPLOG_SESSION_MAX_HOURS/);
     expect(() => loadConfig({ SHOPLOG_SESSION_IDLE_MINUTES: '180', SHOPLOG_SESSION_MAX_HOURS: '2' })).toThrow(/sessionIdleMinutes \(SHOPLOG_SESSION_IDLE_MINUTES\): must not be longer than sessionMaxHours/);
   });
 });
