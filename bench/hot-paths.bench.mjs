@@ -15,6 +15,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import { createRedactor, transaction } from '@shoplog/core';
 import { createShipper } from '@shoplog/node-transport';
 import { ShoplogWinstonTransport } from '@shoplog/node-transport/winston';
@@ -48,8 +49,11 @@ const makeEvent = (j) =>
     { service },
   );
 
-// pino's lines for the same events, as the worker receives them.
-async function pinoLines(n) {
+// The peer survey's record (bench/transport-*.bench.mjs log it too).
+const makeOrder = (j) => ({ orderId: `ord_${j}`, amount: (1999 + (j % 100)) / 100, userId: `u_${j % 1000}` });
+
+// pino's lines for the same events, as the worker receives them (`order`: the peer survey's record, pino defaults).
+async function pinoLines(n, order = false) {
   const { pino } = await import('pino');
   const lines = [];
   let buf = '';
@@ -64,8 +68,11 @@ async function pinoLines(n) {
       cb();
     },
   });
-  const logger = pino({ timestamp: pino.stdTimeFunctions.isoTime }, dest);
-  for (let j = 0; j < n; j++) logger.info(makeEvent(j));
+  const logger = order ? pino(dest) : pino({ timestamp: pino.stdTimeFunctions.isoTime }, dest);
+  for (let j = 0; j < n; j++) {
+    if (order) logger.info(makeOrder(j), 'order placed');
+    else logger.info(makeEvent(j));
+  }
   await new Promise((r) => setImmediate(r));
   return lines;
 }
@@ -74,6 +81,7 @@ const variants = {};
 async function setup() {
   const events = Array.from({ length: N }, (_, j) => makeEvent(j));
   const lines = await pinoLines(N);
+  const orderLines = await pinoLines(N, true);
   const ID_ALLOW = ['event.id', 'trace.id', 'span.id', 'transaction.id', 'http.request.id', 'user.id', 'shop.*.id', 'shop.transaction.parent_id'];
   const copy = createRedactor({ allow: ID_ALLOW });
   const inPlace = createRedactor({ allow: ID_ALLOW, mutate: true });
@@ -96,6 +104,22 @@ async function setup() {
   variants['pino worker: parse + shipper.write'] = () => {
     for (const l of lines) pinoShipper.write(JSON.parse(l));
   };
+  variants['pino worker (order): parse + write'] = () => {
+    for (const l of orderLines) pinoShipper.write(JSON.parse(l));
+  };
+  variants['JSON.parse (order line)'] = () => {
+    for (const l of orderLines) JSON.parse(l);
+  };
+  // What the HTTP sink does per batch, per log: join the lines, gzip level 1 (bodies over 1 KiB).
+  const gzipBatches = (ls) => {
+    for (let i = 0; i < ls.length; i += 5000) {
+      let text = '';
+      for (const l of ls.slice(i, i + 5000)) text += l + '\n';
+      gzipSync(Buffer.from(text), { level: 1 });
+    }
+  };
+  variants['HTTP sink body: join + gzip 1 (tx)'] = () => gzipBatches(lines);
+  variants['HTTP sink body: join + gzip 1 (order)'] = () => gzipBatches(orderLines);
   const esShipper = createShipper({ sink: nullSink(), validate: true, redact: { mutate: true }, spoolDir: spoolDir(), exitHooks: false, flushIntervalMs: 50 });
   shippers.push(esShipper);
   variants['pino worker, validating (ES sink)'] = () => {
@@ -105,6 +129,10 @@ async function setup() {
   const infos = events.map((e) => ({ level: 'info', message: 'order placed', ...e }));
   variants['winston: transport.log(info)'] = () => {
     for (const info of infos) transport.log(info);
+  };
+  const orderInfos = Array.from({ length: N }, (_, j) => ({ level: 'info', message: 'order placed', ...makeOrder(j) }));
+  variants['winston (order): transport.log(info)'] = () => {
+    for (const info of orderInfos) transport.log(info);
   };
   return async () => {
     for (const s of shippers) await s.close();
