@@ -34,20 +34,12 @@ const RENEW_EVERY_MS = 60_000;
 
 /**
  * Creates the session manager. A session's stored `expiresAt` is its next deadline: the sooner of idle timeout
- * and absolute end. The `MetaStore` port has no update, so a renewal replaces the row (delete, then create);
- * reads of the same session in this process wait for a renewal under way, so they never see the gap (another
- * instance sharing a networked store could, once a minute per session, for one round trip).
+ * and absolute end; a renewal moves it in place (`MetaStore.renewSession`).
  */
 export function createSessionManager(options: SessionManagerOptions): SessionManager {
   const { meta, idleMs, maxMs } = options;
   const now = options.now ?? Date.now;
-  const renewing = new Map<string, Promise<void>>();
   const deadline = (createdAt: number, at: number): number => Math.min(at + idleMs, createdAt + maxMs);
-
-  const renew = async (session: SessionRecord, expiresAt: number): Promise<void> => {
-    await meta.deleteSession(session.idHash);
-    await meta.createSession({ ...session, expiresAt });
-  };
 
   return {
     async open(userId) {
@@ -60,25 +52,16 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     async resolve(sessionId) {
       const idHash = sha256(sessionId);
       const at = now();
-      let session: SessionRecord | undefined;
-      do {
-        await renewing.get(idHash);
-        session = await meta.getSession(idHash, at);
-        // A read that fell between a renewal's delete and create (a networked store) reads again after it.
-      } while (!session && renewing.has(idHash));
+      const session = await meta.getSession(idHash, at);
       if (!session) {
         // Expired (or never ours): remove the row now rather than leaving it to the next login's sweep.
         await meta.deleteSession(idHash);
         return undefined;
       }
       const next = deadline(session.createdAt, at);
-      if (next - session.expiresAt >= RENEW_EVERY_MS && !renewing.has(idHash)) {
-        const run = renew(session, next).finally(() => renewing.delete(idHash));
-        renewing.set(idHash, run);
-        await run;
-        return { ...session, expiresAt: next };
-      }
-      return session;
+      if (next - session.expiresAt < RENEW_EVERY_MS) return session;
+      await meta.renewSession(idHash, next);
+      return { ...session, expiresAt: next };
     },
     close: (idHash) => meta.deleteSession(idHash),
   };
