@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setImmediate as tick } from 'node:timers/promises';
-import { fakeReset, fakeStats, interleave, lcg, median, waitDocs } from './lib/harness.mjs';
+import { benchTransaction, fakeReset, fakeStats, interleave, lcg, median, peerOrder, waitDocs } from './lib/harness.mjs';
 
 const self = fileURLToPath(import.meta.url);
 const BATCH = 1000;
@@ -33,18 +33,8 @@ if (process.argv[2] === '--run') {
   const rich = variant === 'tx';
   const logger = rich ? pino({ timestamp: pino.stdTimeFunctions.isoTime }, stream) : pino(stream);
   const service = { name: 'bench-shop' };
-  // The peer survey's record; `orderId` carries the sequence number the fake server checks order by.
-  const order = (rnd, j) => ({ orderId: 'ord_' + j, amount: Math.round(rnd() * 50000) / 100, userId: 'u_' + ((rnd() * 100000) | 0) });
-  const tx = (rnd, j) =>
-    transaction(
-      {
-        message: 'order placed',
-        user: { id: `u_${(rnd() * 100000) | 0}` },
-        labels: { producer: 'p', seq: String(j) },
-        shop: { transaction: { id: `tx_${j}`, type: 'purchase', status: 'completed' }, amount: { minor: Math.round(rnd() * 50000), currency: 'EUR' } },
-      },
-      { service },
-    );
+  const order = peerOrder;
+  const tx = (rnd, j) => benchTransaction(transaction, service, rnd, j);
   const log = rich ? (rnd, j) => logger.info(tx(rnd, j)) : (rnd, j) => logger.info(order(rnd, j), 'order placed');
   // Baseline: building the events alone, so the logger's own main-thread cost can be told apart.
   let sink = 0;

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setImmediate as tick } from 'node:timers/promises';
-import { fakeReset, fakeStats, interleave, lcg, median, waitDocs } from './lib/harness.mjs';
+import { benchTransaction, fakeReset, fakeStats, interleave, lcg, median, peerOrder, waitDocs } from './lib/harness.mjs';
 
 const self = fileURLToPath(import.meta.url);
 const BATCH = 1000;
@@ -47,24 +47,8 @@ if (process.argv[2] === '--run') {
   const start = Date.now();
   for (let i = 0; i < N; i += BATCH) {
     const end = Math.min(N, i + BATCH);
-    if (variant === 'tx') {
-      for (let j = i; j < end; j++) {
-        logger.info(
-          transaction(
-            {
-              message: 'order placed',
-              user: { id: `u_${(rnd() * 100000) | 0}` },
-              labels: { producer: 'p', seq: String(j) },
-              shop: { transaction: { id: `tx_${j}`, type: 'purchase', status: 'completed' }, amount: { minor: Math.round(rnd() * 50000), currency: 'EUR' } },
-            },
-            { service },
-          ),
-        );
-      }
-    } else {
-      // `orderId` carries the sequence number the fake server checks order by.
-      for (let j = i; j < end; j++) logger.info('order placed', { orderId: 'ord_' + j, amount: Math.round(rnd() * 50000) / 100, userId: 'u_' + ((rnd() * 100000) | 0) });
-    }
+    if (variant === 'tx') for (let j = i; j < end; j++) logger.info(benchTransaction(transaction, service, rnd, j));
+    else for (let j = i; j < end; j++) logger.info('order placed', peerOrder(rnd, j));
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
     await tick();
   }
