@@ -1,4 +1,4 @@
-import { createEvent, type EventKind, type EventInput, type FraudResult, type LogLevel, type ShoplogEvent } from '@shoplog/core';
+import { completeEvent, type EventKind, type FraudResult, type LogLevel, type ShoplogEvent } from '@shoplog/core';
 import { randomIdHex, randomRequestId } from './ids.js';
 import type { ResolvedConfig } from './options.js';
 import { resolveRouteTemplate } from './route-template.js';
@@ -61,7 +61,8 @@ export function statusOf(err: unknown): number {
  * trace ids are minted on first use and the events are built only when the response ends.
  */
 export class RequestContext implements RequestShoplog {
-  readonly startNs: bigint;
+  /** `performance.now()` at the start: a double, where `process.hrtime.bigint()` allocated a BigInt per read. */
+  readonly startedAt: number;
   readonly startMs: number;
   readonly requestId: string;
   readonly parentSpanId: string | undefined;
@@ -80,7 +81,7 @@ export class RequestContext implements RequestShoplog {
     readonly req: ShoplogRequest,
     readonly res: ShoplogResponse,
   ) {
-    this.startNs = process.hrtime.bigint();
+    this.startedAt = performance.now();
     this.startMs = Date.now();
     const headers = req.headers;
     const incoming = headers.traceparent === undefined ? undefined : parseTraceparent(headers.traceparent);
@@ -184,7 +185,8 @@ export class RequestContext implements RequestShoplog {
     const user = this.userId();
     const body: Fields = { ...this.fields(), ...input, http: { request: this.requestFields(), ...http } };
     if (user !== undefined) body.user = { ...(body.user as Fields | undefined), id: user };
-    const event = createEvent(kind, body as unknown as EventInput<K>, { service: this.config.service }) as ShoplogEvent;
+    // `body` is ours and new: core fills the envelope in place (same result as createEvent, one copy less).
+    const event = completeEvent(kind, body, { service: this.config.service }) as ShoplogEvent;
     this.export(event);
     return event;
   }

@@ -1,3 +1,4 @@
+import { isoTime, msToNs } from '@shoplog/core';
 import { RequestContext, statusOf } from './context.js';
 import { resolveOptions, type ResolvedConfig, type ShoplogMiddlewareOptions, type StatusClass } from './options.js';
 import type { NextFunction, ShoplogRequest, ShoplogResponse } from './types.js';
@@ -50,7 +51,7 @@ function responseHeaders(config: ResolvedConfig, res: ShoplogResponse): Record<s
 
 function finish(config: ResolvedConfig, ctx: RequestContext): void {
   const res = ctx.res;
-  const endNs = process.hrtime.bigint();
+  const end = performance.now();
   const finished = res.writableFinished !== false;
   const status = res.statusCode;
   if (!finished) {
@@ -82,9 +83,9 @@ function finish(config: ResolvedConfig, ctx: RequestContext): void {
   ctx.emit(
     'performance',
     {
-      '@timestamp': new Date(ctx.startMs).toISOString(),
+      '@timestamp': isoTime(ctx.startMs),
       message: `${ctx.req.method ?? 'GET'} ${route ?? path} ${finished ? status : 'aborted'}`,
-      event: { duration: Number(endNs - ctx.startNs), outcome },
+      event: { duration: msToNs(end - ctx.startedAt), outcome },
       log: { level: config.levels[STATUS_CLASS[Math.floor(status / 100)] ?? '5xx'] },
       shop: { performance: { kind: 'http' } },
     },
@@ -100,7 +101,6 @@ function finish(config: ResolvedConfig, ctx: RequestContext): void {
 export function shoplog(options: ShoplogMiddlewareOptions): ShoplogMiddleware {
   const config = resolveOptions('shoplog()', options);
   const inFlight = config.timeoutMs > 0 ? new Set<RequestContext>() : undefined;
-  const timeoutNs = BigInt(config.timeoutMs) * 1_000_000n;
   const sweepMs = Math.max(5, Math.min(1000, Math.floor(config.timeoutMs / 4)));
   let sweeper: ReturnType<typeof setInterval> | undefined;
 
@@ -120,9 +120,9 @@ export function shoplog(options: ShoplogMiddlewareOptions): ShoplogMiddleware {
   // stops at the first request that has not timed out yet.
   function sweep(): void {
     if (!inFlight) return;
-    const now = process.hrtime.bigint();
+    const now = performance.now();
     for (const ctx of inFlight) {
-      if (now - ctx.startNs < timeoutNs) break;
+      if (now - ctx.startedAt < config.timeoutMs) break;
       inFlight.delete(ctx);
       try {
         onTimeout(ctx);
