@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { DATASETS, type EventKind } from './schema/common.js';
+import { compileSchema, INVALID, type CompiledParser } from './schema/compile.js';
 import { KIND_SCHEMAS, type ShoplogEvent } from './schema/kinds.js';
 
 /** One problem with an input, with the dotted path of the field (e.g. `shop.amount.currency`). */
@@ -20,6 +21,15 @@ export function kindOfDataset(dataset: unknown): EventKind | undefined {
   return typeof dataset === 'string' ? KIND_BY_DATASET.get(dataset) : undefined;
 }
 
+// Compiled on first use of each kind: module load stays cheap for packages that never validate.
+const PARSERS = new Map<EventKind, CompiledParser>();
+
+function parserOf(kind: EventKind): CompiledParser {
+  let parser = PARSERS.get(kind);
+  if (!parser) PARSERS.set(kind, (parser = compileSchema(KIND_SCHEMAS[kind])));
+  return parser;
+}
+
 /** Renders a zod path as a dotted path, with `[i]` for array indexes. */
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
@@ -37,7 +47,9 @@ export function toIssues(error: z.ZodError): ValidationIssue[] {
 
 /**
  * Validates an input against the schema of its `event.dataset`. Never throws: returns the parsed event
- * (unknown `shop.*` keys rejected, unknown ECS keys kept) or the issues with their paths.
+ * (unknown `shop.*` keys rejected, unknown ECS keys kept) or the issues with their paths. The event is a fresh
+ * copy, exactly as zod's parse returns it (the caller owns it; plugins may change it without touching the input):
+ * a parser compiled from the same zod schemas decides, and zod itself runs only on rejected inputs, for the issues.
  */
 export function validate(input: unknown): ValidationResult {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
@@ -51,6 +63,8 @@ export function validate(input: unknown): ValidationResult {
       dataset === undefined ? `is required, one of ${expected}` : `must be one of ${expected}, got ${JSON.stringify(dataset)}`;
     return { ok: false, issues: [{ path: 'event.dataset', message }] };
   }
+  const event = parserOf(kind)(input);
+  if (event !== INVALID) return { ok: true, event: event as ShoplogEvent };
   const parsed = KIND_SCHEMAS[kind].safeParse(input);
   return parsed.success ? { ok: true, event: parsed.data as ShoplogEvent } : { ok: false, issues: toIssues(parsed.error) };
 }
