@@ -14,6 +14,7 @@ const kContext = Symbol('shoplog.context');
 type TrackedResponse = ShoplogResponse & { [kContext]?: RequestContext | undefined };
 
 const STATUS_CLASS: StatusClass[] = ['2xx', '2xx', '2xx', '3xx', '4xx', '5xx'];
+const MAX_ROUTE = 1024;
 
 function pathOf(url: string | undefined): string {
   if (!url) return '/';
@@ -80,6 +81,8 @@ function finish(config: ResolvedConfig, ctx: RequestContext): void {
   if (route !== undefined) http.route = route;
   const path = (ctx.fields().url as { path: string }).path;
   const outcome = !finished ? 'unknown' : status >= 500 ? 'failure' : 'success';
+  // Within core's limits (Node accepts statuses up to 999, core up to 599; a route template is at most 1024).
+  const trusted = status >= 100 && status <= 599 && (route === undefined || route.length <= MAX_ROUTE);
   ctx.emit(
     'performance',
     {
@@ -90,6 +93,7 @@ function finish(config: ResolvedConfig, ctx: RequestContext): void {
       shop: { performance: { kind: 'http' } },
     },
     http,
+    trusted,
   );
 }
 
