@@ -15,6 +15,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import { createRedactor, transaction } from '@shoplog/core';
 import { createShipper } from '@shoplog/node-transport';
 import { ShoplogWinstonTransport } from '@shoplog/node-transport/winston';
@@ -53,8 +54,11 @@ const makeEvent = (j) =>
     { service },
   );
 
-// pino's lines for the same events, as the worker receives them.
-async function pinoLines(n) {
+// The peer survey's record (bench/transport-*.bench.mjs log it too).
+const makeOrder = (j) => ({ orderId: `ord_${j}`, amount: (1999 + (j % 100)) / 100, userId: `u_${j % 1000}` });
+
+// pino's lines for the same events, as the worker receives them (`order`: the peer survey's record, pino defaults).
+async function pinoLines(n, order = false) {
   const { pino } = await import('pino');
   const lines = [];
   let buf = '';
@@ -69,8 +73,11 @@ async function pinoLines(n) {
       cb();
     },
   });
-  const logger = pino({ timestamp: pino.stdTimeFunctions.isoTime }, dest);
-  for (let j = 0; j < n; j++) logger.info(makeEvent(j));
+  const logger = order ? pino(dest) : pino({ timestamp: pino.stdTimeFunctions.isoTime }, dest);
+  for (let j = 0; j < n; j++) {
+    if (order) logger.info(makeOrder(j), 'order placed');
+    else logger.info(makeEvent(j));
+  }
   await new Promise((r) => setImmediate(r));
   return lines;
 }
@@ -79,6 +86,7 @@ const variants = {};
 async function setup() {
   const events = Array.from({ length: N }, (_, j) => makeEvent(j));
   const lines = await pinoLines(N);
+  const orderLines = await pinoLines(N, true);
   const ID_ALLOW = ['event.id', 'trace.id', 'span.id', 'transaction.id', 'http.request.id', 'user.id', 'shop.*.id', 'shop.transaction.parent_id'];
   const copy = createRedactor({ allow: ID_ALLOW });
   const inPlace = createRedactor({ allow: ID_ALLOW, mutate: true });
@@ -101,6 +109,22 @@ async function setup() {
   variants['pino worker: parse + shipper.write'] = () => {
     for (const l of lines) pinoShipper.write(JSON.parse(l));
   };
+  variants['pino worker (order): parse + write'] = () => {
+    for (const l of orderLines) pinoShipper.write(JSON.parse(l));
+  };
+  variants['JSON.parse (order line)'] = () => {
+    for (const l of orderLines) JSON.parse(l);
+  };
+  // What the HTTP sink does per batch, per log: join the lines, gzip level 1 (bodies over 1 KiB).
+  const gzipBatches = (ls) => {
+    for (let i = 0; i < ls.length; i += 5000) {
+      let text = '';
+      for (const l of ls.slice(i, i + 5000)) text += l + '\n';
+      gzipSync(Buffer.from(text), { level: 1 });
+    }
+  };
+  variants['HTTP sink body: join + gzip 1 (tx)'] = () => gzipBatches(lines);
+  variants['HTTP sink body: join + gzip 1 (order)'] = () => gzipBatches(orderLines);
   const esShipper = createShipper({ sink: nullSink(), validate: true, redact: { mutate: true }, spoolDir: spoolDir(), exitHooks: false, flushIntervalMs: 50 });
   shippers.push(esShipper);
   variants['pino worker, validating (ES sink)'] = () => {
@@ -111,6 +135,34 @@ async function setup() {
   variants['winston: transport.log(info)'] = () => {
     for (const info of infos) transport.log(info);
   };
+  const orderInfos = Array.from({ length: N }, (_, j) => ({ level: 'info', message: 'order placed', ...makeOrder(j) }));
+  variants['winston (order): transport.log(info)'] = () => {
+    for (const info of orderInfos) transport.log(info);
+  };
+  // The whole app-thread cost of `logger.info('order placed', { … })`: winston itself (its default `json` format
+  // included) with a transport that does nothing, vs with ours; both 1000 logs per event-loop turn.
+  const winston = require('winston');
+  class NullTransport extends winston.Transport {
+    log(_info, callback) {
+      callback();
+    }
+  }
+  const ours = new ShoplogWinstonTransport({ sink: nullSink(), validate: false, spoolDir: spoolDir(), exitHooks: false, flushIntervalMs: 50 });
+  const winstonLoggers = { 'null transport': winston.createLogger({ transports: [new NullTransport()] }), shoplog: winston.createLogger({ transports: [ours] }) };
+  for (const [name, logger] of Object.entries(winstonLoggers)) {
+    variants[`winston (order): info → ${name}`] = async () => {
+      for (let i = 0; i < N; i += 1000) {
+        for (let j = i; j < Math.min(N, i + 1000); j++) logger.info('order placed', makeOrder(j));
+        await new Promise((r) => setImmediate(r));
+      }
+    };
+  }
+  shippers.push({
+    close: async () => {
+      await ours.flush();
+      ours.close();
+    },
+  });
   return async () => {
     for (const s of shippers) await s.close();
     await transport.shipper?.close?.();
