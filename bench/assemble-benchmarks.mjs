@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MARKER = '<!-- Everything below is assembled from bench/reports/*.md by `node bench/assemble-benchmarks.mjs`. -->';
-const ORDER = ['core-pipeline', 'sketch', 'fraud', 'transport', 'express', 'server', 'scaleout', 'dashboard'];
+const ORDER = ['core-pipeline', 'sketch', 'fraud', 'transport', 'express', 'server', 'serverfix', 'scaleout', 'dashboard'];
 
 const current = readFileSync(join(root, 'BENCHMARKS.md'), 'utf8');
 const at = current.indexOf(MARKER);

@@ -20,9 +20,11 @@ const lastSeq = new Map();
 reset();
 
 const ID = /"(?:_id|id)":"([0-9a-f-]{36})"/;
-const SEQ = /"producer":"([^"]*)","seq":"?(\d+)|"seq":"?(\d+)/;
+// A sequence number: `labels.seq` of the transaction records (per producer), or the `ord_<n>` order id of the peer
+// survey's record `{ orderId, amount, userId }`.
+const SEQ = /"producer":"([^"]*)","seq":"?(\d+)|"seq":"?(\d+)|"orderId":"ord_(\d+)"/;
 
-/** Counts one document: duplicates by id (when it has one), order by its `seq` (per producer). */
+/** Counts one document: duplicates by id (when it has one), order by its sequence number (per producer). */
 function count(line) {
   stats.docs++;
   const id = ID.exec(line)?.[1];
@@ -36,7 +38,7 @@ function count(line) {
   const m = SEQ.exec(line);
   if (m) {
     const producer = m[1] ?? '';
-    const seq = Number(m[2] ?? m[3]);
+    const seq = Number(m[2] ?? m[3] ?? m[4]);
     const prev = lastSeq.get(producer);
     if (prev !== undefined && seq < prev) stats.outOfOrder++;
     lastSeq.set(producer, seq);

@@ -15,6 +15,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import { createRedactor, transaction } from '@shoplog/core';
 import { createShipper } from '@shoplog/node-transport';
 import { ShoplogWinstonTransport } from '@shoplog/node-transport/winston';
@@ -27,10 +28,15 @@ const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
+// This thread's CPU, and the whole process's (V8's GC helper threads included) kept aside in `lastProcessUs`.
+let lastProcessUs = 0;
 const cpuUs = async (fn) => {
+  const p0 = process.cpuUsage();
   const t0 = process.threadCpuUsage();
   await fn();
   const t = process.threadCpuUsage(t0);
+  const p = process.cpuUsage(p0);
+  lastProcessUs = p.user + p.system;
   return t.user + t.system;
 };
 const nullSink = () => ({ name: 'null', send: async () => ({ duplicates: 0, failures: [] }) });
@@ -48,8 +54,11 @@ const makeEvent = (j) =>
     { service },
   );
 
-// pino's lines for the same events, as the worker receives them.
-async function pinoLines(n) {
+// The peer survey's record (bench/transport-*.bench.mjs log it too).
+const makeOrder = (j) => ({ orderId: `ord_${j}`, amount: (1999 + (j % 100)) / 100, userId: `u_${j % 1000}` });
+
+// pino's lines for the same events, as the worker receives them (`order`: the peer survey's record, pino defaults).
+async function pinoLines(n, order = false) {
   const { pino } = await import('pino');
   const lines = [];
   let buf = '';
@@ -64,8 +73,11 @@ async function pinoLines(n) {
       cb();
     },
   });
-  const logger = pino({ timestamp: pino.stdTimeFunctions.isoTime }, dest);
-  for (let j = 0; j < n; j++) logger.info(makeEvent(j));
+  const logger = order ? pino(dest) : pino({ timestamp: pino.stdTimeFunctions.isoTime }, dest);
+  for (let j = 0; j < n; j++) {
+    if (order) logger.info(makeOrder(j), 'order placed');
+    else logger.info(makeEvent(j));
+  }
   await new Promise((r) => setImmediate(r));
   return lines;
 }
@@ -74,6 +86,7 @@ const variants = {};
 async function setup() {
   const events = Array.from({ length: N }, (_, j) => makeEvent(j));
   const lines = await pinoLines(N);
+  const orderLines = await pinoLines(N, true);
   const ID_ALLOW = ['event.id', 'trace.id', 'span.id', 'transaction.id', 'http.request.id', 'user.id', 'shop.*.id', 'shop.transaction.parent_id'];
   const copy = createRedactor({ allow: ID_ALLOW });
   const inPlace = createRedactor({ allow: ID_ALLOW, mutate: true });
@@ -96,6 +109,22 @@ async function setup() {
   variants['pino worker: parse + shipper.write'] = () => {
     for (const l of lines) pinoShipper.write(JSON.parse(l));
   };
+  variants['pino worker (order): parse + write'] = () => {
+    for (const l of orderLines) pinoShipper.write(JSON.parse(l));
+  };
+  variants['JSON.parse (order line)'] = () => {
+    for (const l of orderLines) JSON.parse(l);
+  };
+  // What the HTTP sink does per batch, per log: join the lines, gzip level 1 (bodies over 1 KiB).
+  const gzipBatches = (ls) => {
+    for (let i = 0; i < ls.length; i += 5000) {
+      let text = '';
+      for (const l of ls.slice(i, i + 5000)) text += l + '\n';
+      gzipSync(Buffer.from(text), { level: 1 });
+    }
+  };
+  variants['HTTP sink body: join + gzip 1 (tx)'] = () => gzipBatches(lines);
+  variants['HTTP sink body: join + gzip 1 (order)'] = () => gzipBatches(orderLines);
   const esShipper = createShipper({ sink: nullSink(), validate: true, redact: { mutate: true }, spoolDir: spoolDir(), exitHooks: false, flushIntervalMs: 50 });
   shippers.push(esShipper);
   variants['pino worker, validating (ES sink)'] = () => {
@@ -106,6 +135,34 @@ async function setup() {
   variants['winston: transport.log(info)'] = () => {
     for (const info of infos) transport.log(info);
   };
+  const orderInfos = Array.from({ length: N }, (_, j) => ({ level: 'info', message: 'order placed', ...makeOrder(j) }));
+  variants['winston (order): transport.log(info)'] = () => {
+    for (const info of orderInfos) transport.log(info);
+  };
+  // The whole app-thread cost of `logger.info('order placed', { … })`: winston itself (its default `json` format
+  // included) with a transport that does nothing, vs with ours; both 1000 logs per event-loop turn.
+  const winston = require('winston');
+  class NullTransport extends winston.Transport {
+    log(_info, callback) {
+      callback();
+    }
+  }
+  const ours = new ShoplogWinstonTransport({ sink: nullSink(), validate: false, spoolDir: spoolDir(), exitHooks: false, flushIntervalMs: 50 });
+  const winstonLoggers = { 'null transport': winston.createLogger({ transports: [new NullTransport()] }), shoplog: winston.createLogger({ transports: [ours] }) };
+  for (const [name, logger] of Object.entries(winstonLoggers)) {
+    variants[`winston (order): info → ${name}`] = async () => {
+      for (let i = 0; i < N; i += 1000) {
+        for (let j = i; j < Math.min(N, i + 1000); j++) logger.info('order placed', makeOrder(j));
+        await new Promise((r) => setImmediate(r));
+      }
+    };
+  }
+  shippers.push({
+    close: async () => {
+      await ours.flush();
+      ours.close();
+    },
+  });
   return async () => {
     for (const s of shippers) await s.close();
     await transport.shipper?.close?.();
@@ -145,6 +202,8 @@ async function setupMiddleware() {
   const sink = { enqueue: (e) => lines.push(JSON.stringify(e)) };
   const bare = expressApp('bare');
   const logged = expressApp('shoplog', sink);
+  let dropped = 0;
+  const built = expressApp('shoplog', { enqueue: () => void dropped++ });
   const pinoHttp = expressApp('pino-http');
   const n = Math.min(N, 5000);
   // 100 requests per event-loop turn, so 'finish' / 'close' (emitted on later ticks) are part of the measure.
@@ -156,6 +215,12 @@ async function setupMiddleware() {
   };
   variants['express: bare request'] = () => drive(bare);
   variants['express: pino-http request'] = () => drive(pinoHttp);
+  // Events built and dropped (no JSON): the middleware's own cost without serialisation.
+  variants['express: shoplog, events dropped'] = async () => {
+    dropped = 0;
+    await drive(built);
+    if (dropped < n) throw new Error(`shoplog built ${dropped} events for ${n} requests`);
+  };
   variants['express: shoplog request'] = async () => {
     await drive(logged);
     if (lines.length < n) throw new Error(`shoplog exported ${lines.length} events for ${n} requests`);
@@ -169,24 +234,28 @@ const closeAll = await setup();
 const mwN = await setupMiddleware();
 const names = Object.keys(variants).filter((k) => !only || only.some((o) => k.includes(o)));
 const per = Object.fromEntries(names.map((k) => [k, []]));
+const perProcess = Object.fromEntries(names.map((k) => [k, []]));
 for (const k of names) await variants[k](); // warm-up
 for (let r = 0; r < rounds; r++) {
   for (const k of names) {
     globalThis.gc?.();
     const n = k.startsWith('express') ? mwN : N;
     per[k].push((await cpuUs(variants[k])) / n);
+    perProcess[k].push(lastProcessUs / n);
     await new Promise((res) => setTimeout(res, 5)); // let timers and batches run between variants
   }
 }
 await closeAll();
-console.log(`node ${process.version}, ${rounds} rounds, n = ${N} (express: ${mwN}), µs CPU per operation (median [min–max])`);
+console.log(`node ${process.version}, ${rounds} rounds, n = ${N} (express: ${mwN}), µs CPU per operation (median [min–max]); process = all threads (GC helpers too)`);
 for (const k of names) {
   const xs = per[k];
-  console.log(`${k.padEnd(40)} ${median(xs).toFixed(2).padStart(7)}  [${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}]`);
+  console.log(`${k.padEnd(40)} ${median(xs).toFixed(2).padStart(7)}  [${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}]   process ${median(perProcess[k]).toFixed(2)}`);
 }
-for (const lib of ['pino-http', 'shoplog']) {
-  const a = per[`express: ${lib} request`];
+for (const lib of ['pino-http', 'shoplog', 'shoplog, events dropped']) {
+  const a = per[`express: ${lib}${lib.includes(',') ? '' : ' request'}`];
   const b = per['express: bare request'];
-  if (a && b) console.log(`${`express: ${lib} − bare (per request)`.padEnd(40)} ${(median(a) - median(b)).toFixed(2).padStart(7)}`);
+  const pa = perProcess[`express: ${lib}${lib.includes(',') ? '' : ' request'}`];
+  const pb = perProcess['express: bare request'];
+  if (a && b) console.log(`${`express: ${lib} − bare (per request)`.padEnd(40)} ${(median(a) - median(b)).toFixed(2).padStart(7)}   process ${(median(pa) - median(pb)).toFixed(2)}`);
 }
 process.exit(0);

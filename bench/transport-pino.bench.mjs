@@ -1,15 +1,17 @@
 // pino → local bulk endpoint: @shoplog/node-transport/pino vs pino-elasticsearch, both in pino's worker thread,
 // interleaved in one run against the same fake server (bench/fake-bulk.mjs, its own process).
 // Usage: pnpm bench transport-pino [N=100000] [rounds=2]
-// Each run logs N transaction events (the same objects for every contender), 1000 per event-loop turn, ends the
-// stream and waits until the server has every document. Reported: logs/s until all delivered, main-thread CPU per
+// Each run logs N records, 1000 per event-loop turn, ends the stream and waits until the server has every document.
+// The record is the peer survey's (/work/shared/peer-bench/bench-pino-es.mjs), with pino's defaults:
+// `logger.info({ orderId, amount, userId }, 'order placed')`, so the main-thread figure compares with DESIGN.md's.
+// An extra Shoplog row (`shoplog(tx)`) logs a nested transaction event built with the core builder instead. Reported: logs/s until all delivered, main-thread CPU per
 // log, how long closing the stream took (pino's exit path waits that long), duplicates and out-of-order documents.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setImmediate as tick } from 'node:timers/promises';
-import { fakeReset, fakeStats, interleave, lcg, median, waitDocs } from './lib/harness.mjs';
+import { benchTransaction, fakeReset, fakeStats, interleave, lcg, median, peerOrder, waitDocs } from './lib/harness.mjs';
 
 const self = fileURLToPath(import.meta.url);
 const BATCH = 1000;
@@ -28,34 +30,29 @@ if (process.argv[2] === '--run') {
   // pino-elasticsearch's worker outlives thread-stream's 10 s `end()` limit: record it, do not crash.
   stream.on('error', (e) => errors.push(String(e.message ?? e)));
   await new Promise((resolve) => stream.once('ready', resolve));
-  // ISO time for both: pino-elasticsearch needs a string `time` to name its index.
-  const logger = pino({ timestamp: pino.stdTimeFunctions.isoTime }, stream);
+  const rich = variant === 'tx';
+  const logger = rich ? pino({ timestamp: pino.stdTimeFunctions.isoTime }, stream) : pino(stream);
   const service = { name: 'bench-shop' };
-  const make = (rnd, j) =>
-    transaction(
-      {
-        message: 'order placed',
-        user: { id: `u_${(rnd() * 100000) | 0}` },
-        labels: { producer: 'p', seq: String(j) },
-        shop: { transaction: { id: `tx_${j}`, type: 'purchase', status: 'completed' }, amount: { minor: Math.round(rnd() * 50000), currency: 'EUR' } },
-      },
-      { service },
-    );
+  const order = peerOrder;
+  const tx = (rnd, j) => benchTransaction(transaction, service, rnd, j);
+  const log = rich ? (rnd, j) => logger.info(tx(rnd, j)) : (rnd, j) => logger.info(order(rnd, j), 'order placed');
   // Baseline: building the events alone, so the logger's own main-thread cost can be told apart.
   let sink = 0;
   const rnd0 = lcg();
   const b0 = process.threadCpuUsage();
-  for (let j = 0; j < N; j++) sink += make(rnd0, j).event.id.length;
+  if (rich) for (let j = 0; j < N; j++) sink += tx(rnd0, j).event.id.length;
+  else for (let j = 0; j < N; j++) sink += order(rnd0, j).orderId.length;
   if (sink === 0) throw new Error('unreachable');
   const b1 = process.threadCpuUsage(b0);
   const buildUs = (b1.user + b1.system) / N;
   const rnd = lcg();
   globalThis.gc?.();
   const th0 = process.threadCpuUsage();
+  const cpu0 = process.cpuUsage();
   const start = Date.now();
   for (let i = 0; i < N; i += BATCH) {
     const end = Math.min(N, i + BATCH);
-    for (let j = i; j < end; j++) logger.info(make(rnd, j));
+    for (let j = i; j < end; j++) log(rnd, j);
     await tick();
   }
   const tEnd = performance.now();
@@ -71,6 +68,7 @@ if (process.argv[2] === '--run') {
   clearInterval(keepAlive);
   const endBlockedMs = performance.now() - tEnd;
   const th1 = process.threadCpuUsage(th0);
+  const cpu1 = process.cpuUsage(cpu0);
   const s = await waitDocs(url, N, 60_000);
   await new Promise((r) => setTimeout(r, 200));
   const fin = await fakeStats(url);
@@ -85,6 +83,8 @@ if (process.argv[2] === '--run') {
       // Minus the cost of building the event (the app's, the same for every contender).
       logger_main_cpu_us_per_log: +((mainCpuMs * 1000) / N - buildUs).toFixed(2),
       build_us_per_event: +buildUs.toFixed(2),
+      // The rest of the process (pino's worker thread with the transport, zlib's pool threads) until 'close'.
+      worker_cpu_us_per_log: +((cpu1.user + cpu1.system - th1.user - th1.system) / N).toFixed(2),
       close_ms: Math.round(endBlockedMs),
       delivered: fin.unique,
       dupes: fin.dupes,
@@ -98,12 +98,13 @@ if (process.argv[2] === '--run') {
 
 const N = Number(process.argv[2] ?? 100_000);
 const rounds = Number(process.argv[3] ?? 2);
-const results = await interleave(self, rounds, [['shoplog', N], ['pino-es', N], ['pino-es', N, '5mb']]);
+const results = await interleave(self, rounds, [['shoplog', N], ['pino-es', N], ['pino-es', N, '5mb'], ['shoplog', N, 'tx']]);
 const summary = [...results].map(([lib, runs]) => ({
   lib,
   logs_per_s: median(runs.map((x) => x.logs_per_s)),
   main_cpu_us_per_log: median(runs.map((x) => x.main_cpu_us_per_log)),
   logger_main_cpu_us_per_log: median(runs.map((x) => x.logger_main_cpu_us_per_log)),
+  worker_cpu_us_per_log: median(runs.map((x) => x.worker_cpu_us_per_log)),
   close_ms: median(runs.map((x) => x.close_ms)),
   all_delivered_once: runs.every((x) => x.delivered === N && x.dupes === 0),
   out_of_order: Math.max(...runs.map((x) => x.out_of_order)),
@@ -111,7 +112,7 @@ const summary = [...results].map(([lib, runs]) => ({
 console.log(`\npino transport → local bulk endpoint, N=${N}, ${rounds} interleaved rounds, medians (Node ${process.version})`);
 console.table(summary);
 const ours = summary.find((s) => s.lib === 'shoplog');
-for (const peer of summary.filter((s) => s !== ours)) {
+for (const peer of summary.filter((s) => !s.lib.startsWith('shoplog'))) {
   console.log(
     `shoplog vs ${peer.lib}: ${(ours.logs_per_s / peer.logs_per_s).toFixed(2)}× logs/s, ` +
       `${(ours.main_cpu_us_per_log / peer.main_cpu_us_per_log).toFixed(2)}× main-thread CPU/log, close ${ours.close_ms} ms vs ${peer.close_ms} ms`,

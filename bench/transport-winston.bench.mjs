@@ -1,21 +1,23 @@
 // winston → local bulk endpoint: @shoplog/node-transport/winston vs winston-elasticsearch, interleaved in one run
 // against the same fake server (bench/fake-bulk.mjs, its own process).
 // Usage: pnpm bench transport-winston [N=50000] [rounds=2]
-// Each run logs N transaction events (the same objects for both), 1000 per event-loop turn, ends the logger and
-// waits until the server has every document. Reported: logs/s until all delivered, CPU per log of the logging
+// Each run logs N records, 1000 per event-loop turn, ends the logger and waits until the server has every document.
+// The record is the peer survey's (/work/shared/peer-bench/bench-winston-es.mjs):
+// `logger.info('order placed', { orderId, amount, userId })`. An extra Shoplog row (`shoplog(tx)`) logs a nested
+// transaction event built with the core builder instead. Reported: logs/s until all delivered, CPU per log of the logging
 // process (both transports work in the app's thread), peak RSS growth, duplicates and out-of-order documents.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setImmediate as tick } from 'node:timers/promises';
-import { fakeReset, fakeStats, interleave, lcg, median, waitDocs } from './lib/harness.mjs';
+import { benchTransaction, fakeReset, fakeStats, interleave, lcg, median, peerOrder, waitDocs } from './lib/harness.mjs';
 
 const self = fileURLToPath(import.meta.url);
 const BATCH = 1000;
 
 if (process.argv[2] === '--run') {
-  const [, , , lib, n, url] = process.argv;
+  const [, , , lib, n, url, variant] = process.argv;
   const N = Number(n);
   const winston = (await import('winston')).default;
   const { transaction } = await import('@shoplog/core');
@@ -45,19 +47,8 @@ if (process.argv[2] === '--run') {
   const start = Date.now();
   for (let i = 0; i < N; i += BATCH) {
     const end = Math.min(N, i + BATCH);
-    for (let j = i; j < end; j++) {
-      logger.info(
-        transaction(
-          {
-            message: 'order placed',
-            user: { id: `u_${(rnd() * 100000) | 0}` },
-            labels: { producer: 'p', seq: String(j) },
-            shop: { transaction: { id: `tx_${j}`, type: 'purchase', status: 'completed' }, amount: { minor: Math.round(rnd() * 50000), currency: 'EUR' } },
-          },
-          { service },
-        ),
-      );
-    }
+    if (variant === 'tx') for (let j = i; j < end; j++) logger.info(benchTransaction(transaction, service, rnd, j));
+    else for (let j = i; j < end; j++) logger.info('order placed', peerOrder(rnd, j));
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
     await tick();
   }
@@ -75,7 +66,7 @@ if (process.argv[2] === '--run') {
   const wallMs = Math.max(1, s.lastDocAt - start);
   console.log(
     JSON.stringify({
-      lib,
+      lib: lib + (variant ? `(${variant})` : ''),
       N,
       logs_per_s: Math.round(N / (wallMs / 1000)),
       cpu_us_per_log: +(((cpu.user + cpu.system) / N)).toFixed(2),
@@ -94,7 +85,7 @@ if (process.argv[2] === '--run') {
 
 const N = Number(process.argv[2] ?? 50_000);
 const rounds = Number(process.argv[3] ?? 2);
-const results = await interleave(self, rounds, [['shoplog', N], ['winston-es', N]]);
+const results = await interleave(self, rounds, [['shoplog', N], ['winston-es', N], ['shoplog', N, 'tx']]);
 const summary = [...results].map(([lib, runs]) => ({
   lib,
   logs_per_s: median(runs.map((x) => x.logs_per_s)),
@@ -105,7 +96,7 @@ const summary = [...results].map(([lib, runs]) => ({
 }));
 console.log(`\nwinston transport → local bulk endpoint, N=${N}, ${rounds} interleaved rounds, medians (Node ${process.version})`);
 console.table(summary);
-const [ours, peer] = summary;
+const [ours, peer] = summary; // shoplog, winston-es (first round's order)
 console.log(
   `shoplog vs winston-elasticsearch: ${(ours.logs_per_s / peer.logs_per_s).toFixed(2)}× logs/s, ` +
     `${(ours.cpu_us_per_log / peer.cpu_us_per_log).toFixed(2)}× CPU/log, RSS growth ${ours.peak_rss_growth_mb} MB vs ${peer.peak_rss_growth_mb} MB`,

@@ -52,6 +52,11 @@ if (cfg === 'pino-http') {
   const { shoplog } = await import('@shoplog/express-middleware');
   let bytes = 0;
   app.use(shoplog({ exporter: { enqueue: (event) => void (bytes += JSON.stringify(event).length) }, service: { name: 'bench-shop' } }));
+} else if (cfg === 'shoplog-noop') {
+  // Diagnostic: events built by the middleware and dropped (no serialisation, no I/O): the middleware's own CPU.
+  const { shoplog } = await import('@shoplog/express-middleware');
+  let count = 0;
+  app.use(shoplog({ exporter: { enqueue: () => void count++ }, service: { name: 'bench-shop' } }));
 } else if (cfg === 'shoplog-engine') {
   // The real delivery engine (byte queue, batching, gzip, HTTP sink) to the local fake `_bulk` endpoint given in
   // SHOPLOG_BULK_URL: every event shipped, none sampled away. SIGTERM closes the engine, so all of them arrive.
@@ -78,9 +83,24 @@ app.get('/products/:id', (req, res) => {
   res.json({ id: req.params.id, name: `Widget ${req.params.id}`, price: '19.99', currency: 'EUR', inStock: true });
 });
 
+// BENCH_GC=1: count V8's garbage collections and their pause time (printed on SIGTERM), to tell GC from work.
+const gc = { count: 0, ms: 0, byKind: {} };
+if (process.env.BENCH_GC) {
+  const { PerformanceObserver } = await import('node:perf_hooks');
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gc.count++;
+      gc.ms += e.duration;
+      const k = e.detail?.kind ?? 0;
+      gc.byKind[k] = (gc.byKind[k] ?? 0) + 1;
+    }
+  }).observe({ entryTypes: ['gc'] });
+}
+
 const server = app.listen(port, '127.0.0.1', () => console.log(JSON.stringify({ ready: true, cfg, port, pid: process.pid })));
 process.on('SIGTERM', async () => {
   server.close();
+  if (process.env.BENCH_GC) console.error(JSON.stringify({ cfg, gc: { count: gc.count, ms: +gc.ms.toFixed(1), byKind: gc.byKind }, cpu: process.cpuUsage() }));
   if (engine) {
     await engine.close({ deadlineMs: 10_000 });
     const m = engine.metrics();

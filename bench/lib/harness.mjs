@@ -86,3 +86,18 @@ export function lcg(seed = 12345) {
   let s = seed;
   return () => (s = (s * 1103515245 + 12345) >>> 0) / 4294967296;
 }
+
+/** The peer survey's record (`{ orderId, amount, userId }`); `orderId` carries the sequence number fake-bulk checks order by. */
+export const peerOrder = (rnd, j) => ({ orderId: 'ord_' + j, amount: Math.round(rnd() * 50000) / 100, userId: 'u_' + ((rnd() * 100000) | 0) });
+
+/** The richer row of the transport benches: a nested Shoplog transaction built with core's `transaction` builder. */
+export const benchTransaction = (transaction, service, rnd, j) =>
+  transaction(
+    {
+      message: 'order placed',
+      user: { id: `u_${(rnd() * 100000) | 0}` },
+      labels: { producer: 'p', seq: String(j) },
+      shop: { transaction: { id: `tx_${j}`, type: 'purchase', status: 'completed' }, amount: { minor: Math.round(rnd() * 50000), currency: 'EUR' } },
+    },
+    { service },
+  );

@@ -59,24 +59,44 @@ function defaultLevel(kind: EventKind, input: Record<string, unknown>): LogLevel
  * Fields the caller gives win. The result is not validated here: the pipeline validates.
  */
 export function createEvent<K extends EventKind>(kind: K, input: EventInput<K>, options: BuildOptions = {}): EventByKind[K] {
+  return completeEvent(kind, { ...(input as unknown as Record<string, unknown>) }, options);
+}
+
+/**
+ * `createEvent` for a body the caller has just built and owns (e.g. per request in a middleware): fills the same
+ * fields in place instead of copying it first, one object less per event. Same result as `createEvent`.
+ */
+export function completeEvent<K extends EventKind>(kind: K, body: Record<string, unknown>, options: BuildOptions = {}): EventByKind[K] {
   const now = (options.now ?? Date.now)();
   const defaults = DEFAULTS[kind];
-  const raw = input as unknown as Record<string, unknown> & { event?: EventFieldsInput; log?: { level?: LogLevel } };
-  const event = {
-    ...raw,
-    '@timestamp': raw['@timestamp'] ?? new Date(now).toISOString(),
-    event: {
-      kind: defaults.kind,
-      category: defaults.category,
-      type: defaults.type,
-      ...raw.event,
-      id: raw.event?.id ?? uuidv7(now),
-      dataset: DATASETS[kind],
-    },
-    log: { ...raw.log, level: raw.log?.level ?? defaultLevel(kind, raw) },
-  } as Record<string, unknown>;
-  if (options.service && raw.service === undefined) event.service = { ...options.service };
-  return event as unknown as EventByKind[K];
+  const raw = body;
+  const given = raw.event as EventFieldsInput | undefined;
+  const log = raw.log as { level?: LogLevel } | undefined;
+  // Assigned in place: a key the body already has keeps its position, a new one goes last, as with a spread.
+  raw['@timestamp'] = raw['@timestamp'] ?? isoTime(now);
+  raw.event = {
+    kind: defaults.kind,
+    category: defaults.category,
+    type: defaults.type,
+    ...given,
+    id: given?.id ?? uuidv7(now),
+    dataset: DATASETS[kind],
+  };
+  raw.log = { ...log, level: log?.level ?? defaultLevel(kind, raw) };
+  if (options.service && raw.service === undefined) raw.service = { ...options.service };
+  return raw as unknown as EventByKind[K];
+}
+
+let lastIsoMs = Number.NaN;
+let lastIso = '';
+
+/** `new Date(ms).toISOString()`, remembered for the last millisecond asked: events come in bursts. */
+export function isoTime(ms: number): string {
+  if (ms !== lastIsoMs) {
+    lastIso = new Date(ms).toISOString();
+    lastIsoMs = ms;
+  }
+  return lastIso;
 }
 
 /** Builds a transaction event (order, payment, refund). */

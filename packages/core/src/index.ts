@@ -59,7 +59,7 @@ export { validate, kindOfDataset, formatPath, toIssues } from './validate.js';
 export type { ValidationIssue, ValidationResult } from './validate.js';
 export { eventJsonSchema } from './json-schema.js';
 export type { JsonSchema } from './json-schema.js';
-export { createEvent, transaction, error, userBehavior, performance, fraud, appLog, msToNs } from './builders.js';
+export { createEvent, completeEvent, isoTime, transaction, error, userBehavior, performance, fraud, appLog, msToNs } from './builders.js';
 export type { BuildOptions, EventInput, ServiceInfo } from './builders.js';
 export type { PluginContext, PluginErrorPolicy, ShoplogPlugin } from './plugin.js';
 export { createPipeline } from './pipeline/pipeline.js';

@@ -50,6 +50,27 @@ describe('createPipeline', () => {
     expect((errors[0]?.error as { issues: { path: string }[] }).issues.map((i) => i.path)).toContain('@timestamp');
   });
 
+  it('runs a trusted event through every plugin without validating it, and still counts and closes', async () => {
+    const { errors, onError } = collectErrors();
+    const exporter = createMemoryExporter();
+    const seen: string[] = [];
+    const tagger: ShoplogPlugin = { name: 'tagger', process: (e) => (seen.push(e.event.dataset), e) };
+    const pipeline = createPipeline({ plugins: [createRedactor(), tagger, exporter], onError });
+    const event = transaction({ message: 'card 4242424242424242', shop: { transaction: { id: 't1', type: 'purchase', status: 'completed' }, amount: { minor: 1, currency: 'EUR' } } });
+    // Not valid (a field of the wrong type): process() drops it, processTrusted() does not look.
+    const unchecked = { ...event, labels: 7 } as unknown as ShoplogEvent;
+    expect(pipeline.process(unchecked)).toBeNull();
+    const out = pipeline.processTrusted(unchecked) as ShoplogEvent;
+    expect(out.message).toBe('card ************4242'); // the redactor (a plugin) still ran
+    expect(seen).toEqual(['shoplog.transaction']);
+    expect(exporter.events).toHaveLength(1);
+    expect(pipeline.metrics()).toMatchObject({ received: 2, processed: 1, dropped: { invalid: 1 } });
+    expect(errors.map((e) => e.info.plugin)).toEqual(['validate']);
+    await pipeline.close();
+    expect(pipeline.processTrusted(event)).toBeNull();
+    expect(pipeline.metrics().dropped.closed).toBe(1);
+  });
+
   it('isolates a throwing plugin: the event continues by default and the error is reported', () => {
     const { errors, onError } = collectErrors();
     const exporter = createMemoryExporter();

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LOG_LEVELS, createRedactor, createThrottledWarning, formatPath, type LogLevel, type ServiceInfo, type ShoplogEvent } from '@shoplog/core';
+import { LOG_LEVELS, createRedactor, createThrottledWarning, formatPath, performance, validate, type LogLevel, type ServiceInfo, type ShoplogEvent } from '@shoplog/core';
 import type { EventSink, FraudScorerLike, ShoplogRequest, ShoplogResponse } from './types.js';
 import type { RedactorLike } from './url.js';
 
@@ -52,6 +52,8 @@ export interface ShoplogMiddlewareOptions {
 export interface ResolvedConfig {
   /** Hands one event to the configured sink. */
   send: (event: ShoplogEvent) => unknown;
+  /** Hands a request event that is valid by construction to a core pipeline without validating it again; unset when the sink does not validate (exporter, engine) or the options could make it invalid. */
+  sendTrusted: ((event: ShoplogEvent) => unknown) | undefined;
   service: ServiceInfo | undefined;
   skip: ((req: ShoplogRequest) => boolean) | undefined;
   skipExact: Set<string>;
@@ -113,7 +115,23 @@ const OptionsSchema = z.strictObject({
 // middleware is where headers are captured.
 const HEADER_SECRETS = ['authorization', 'proxy-authorization', 'x-api-key', 'x-auth-token', 'x-csrf-token'];
 
-type Sinkish = { process?: unknown; enqueue?: unknown; pipeline?: { process?: unknown } };
+type Sinkish = { process?: unknown; processTrusted?: unknown; enqueue?: unknown; pipeline?: { process?: unknown; processTrusted?: unknown } };
+
+// A core pipeline (`createPipeline()`, or a client's) validates what `process()` gets; its `processTrusted()` skips that.
+function trustedSendOf(sink: unknown): ((event: ShoplogEvent) => unknown) | undefined {
+  const s = sink as Sinkish;
+  const target = typeof s.process === 'function' ? s : s.pipeline;
+  if (typeof target?.processTrusted !== 'function') return undefined;
+  return (target.processTrusted as (e: ShoplogEvent) => unknown).bind(target);
+}
+
+// The request events are valid by construction except for what comes from the options: `service` (the option schema
+// here is looser than core's) and response headers (a handler may set non-string values). Checked once.
+function trustable(service: ServiceInfo | undefined, responseHeaders: string[]): boolean {
+  if (responseHeaders.length > 0) return false;
+  const sample = performance({ event: { duration: 0 }, shop: { performance: { kind: 'http' } } }, service ? { service } : {});
+  return validate(sample).ok;
+}
 
 function sendOf(sink: unknown): ((event: ShoplogEvent) => unknown) | undefined {
   if (typeof sink !== 'object' || sink === null) return undefined;
@@ -137,8 +155,10 @@ export function resolveOptions(name: string, options: ShoplogMiddlewareOptions):
   const o = parsed.data;
   const warn = createThrottledWarning();
   const skipPaths = o.skipPaths ?? [];
+  const responseHeaders = (o.captureHeaders?.response ?? []).map((h) => h.toLowerCase());
   return {
     send: sendOf(o.exporter) as (event: ShoplogEvent) => unknown,
+    sendTrusted: trustable(o.service, responseHeaders) ? trustedSendOf(o.exporter) : undefined,
     service: o.service,
     skip: o.skip,
     skipExact: new Set(skipPaths.filter((p): p is string => typeof p === 'string')),
@@ -150,7 +170,7 @@ export function resolveOptions(name: string, options: ShoplogMiddlewareOptions):
     timeoutMs: o.timeoutMs ?? 30_000,
     timeoutStatus: o.timeoutStatus,
     requestHeaders: (o.captureHeaders?.request ?? []).map((h) => h.toLowerCase()),
-    responseHeaders: (o.captureHeaders?.response ?? []).map((h) => h.toLowerCase()),
+    responseHeaders,
     captureBody: o.captureBody ?? false,
     redactor: o.redactor ?? createRedactor({ keys: HEADER_SECRETS }),
     userId: o.userId,

@@ -10,27 +10,34 @@ const list = z.preprocess(
 );
 
 /** Schema of the server settings; every setting has a safe default (see SETTINGS for the table). */
-export const ServerConfigSchema = z.strictObject({
-  host: z.string().min(1).default('127.0.0.1'),
-  port: port.default(5001),
-  ingestHost: z.string().min(1).optional(),
-  ingestPort: z.coerce.number().int().min(-1).max(65_535).default(5000),
-  dataDir: z.string().min(1).default('./.shoplog-data'),
-  synchronous: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
-  bodyLimit: positive.default(10 * 1024 * 1024),
-  uploadLimit: positive.default(100 * 1024 * 1024),
-  corsOrigins: list.default([]),
-  sessionTtlMinutes: positive.default(12 * 60),
-  secureCookies: z.preprocess((v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v), z.boolean()).default(false),
-  ingestRateLimit: positive.default(500),
-  authRateLimit: positive.default(10),
-  cacheTtlSeconds: positive.default(30),
-  alertIntervalSeconds: positive.default(30),
-  bootstrapKey: z.string().regex(/^slk_[A-Za-z0-9_-]{20,}$/, 'must start with slk_ followed by at least 20 characters').optional(),
-  bootstrapPassword: z.string().min(12, 'must be at least 12 characters').optional(),
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('warn'),
-  fraudScoring: z.enum(['on', 'off']).default('on'),
-});
+export const ServerConfigSchema = z
+  .strictObject({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: port.default(5001),
+    ingestHost: z.string().min(1).optional(),
+    ingestPort: z.coerce.number().int().min(-1).max(65_535).default(5000),
+    dataDir: z.string().min(1).default('./.shoplog-data'),
+    synchronous: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
+    bodyLimit: positive.default(10 * 1024 * 1024),
+    uploadLimit: positive.default(100 * 1024 * 1024),
+    corsOrigins: list.default([]),
+    sessionIdleMinutes: positive.max(7 * 24 * 60).default(30),
+    sessionMaxHours: positive.max(365 * 24).default(12),
+    secureCookies: z.preprocess((v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v), z.boolean()).default(false),
+    ingestRateLimit: positive.default(500),
+    authRateLimit: positive.default(10),
+    cacheTtlSeconds: positive.default(30),
+    alertIntervalSeconds: positive.default(30),
+    bootstrapKey: z.string().regex(/^slk_[A-Za-z0-9_-]{20,}$/, 'must start with slk_ followed by at least 20 characters').optional(),
+    bootstrapPassword: z.string().min(12, 'must be at least 12 characters').optional(),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('warn'),
+    fraudScoring: z.enum(['on', 'off']).default('on'),
+  })
+  // An idle timeout longer than the absolute lifetime would never apply: that is a typo, not a choice.
+  .refine((c) => c.sessionIdleMinutes <= c.sessionMaxHours * 60, {
+    path: ['sessionIdleMinutes'],
+    message: 'must not be longer than sessionMaxHours',
+  });
 
 /** The parsed server settings. */
 export type ServerConfig = z.output<typeof ServerConfigSchema>;
@@ -48,7 +55,8 @@ export const SETTINGS: readonly { key: keyof ServerConfig; env: string; default:
   { key: 'bodyLimit', env: 'SHOPLOG_BODY_LIMIT', default: '10485760', description: 'Maximum JSON / NDJSON request body in bytes (after gunzip); 413 above.' },
   { key: 'uploadLimit', env: 'SHOPLOG_UPLOAD_LIMIT', default: '104857600', description: 'Maximum upload size in bytes (after gunzip); the job fails above.' },
   { key: 'corsOrigins', env: 'SHOPLOG_CORS_ORIGINS', default: '(empty: CORS off)', description: 'Comma-separated origins allowed by CORS.' },
-  { key: 'sessionTtlMinutes', env: 'SHOPLOG_SESSION_TTL_MINUTES', default: '720', description: 'Web session lifetime.' },
+  { key: 'sessionIdleMinutes', env: 'SHOPLOG_SESSION_IDLE_MINUTES', default: '30', description: 'A web session unused this long expires (renewed on use, at most once a minute; 1 to 10080).' },
+  { key: 'sessionMaxHours', env: 'SHOPLOG_SESSION_MAX_HOURS', default: '12', description: 'A web session expires this long after login, however much it is used (1 to 8760).' },
   { key: 'secureCookies', env: 'SHOPLOG_SECURE_COOKIES', default: 'false', description: 'Mark the session cookie Secure (set true behind HTTPS).' },
   { key: 'ingestRateLimit', env: 'SHOPLOG_INGEST_RATE_LIMIT', default: '500', description: 'Ingest requests per second per API key (token bucket; 429 + Retry-After).' },
   { key: 'authRateLimit', env: 'SHOPLOG_AUTH_RATE_LIMIT', default: '10', description: 'Login attempts per minute per client IP.' },
@@ -78,6 +86,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     } catch (error) {
       throw new OptionsError(`cannot read the config file ${path}: ${(error as Error).message}`);
     }
+  }
+  // A setting that was replaced must not be ignored silently: the lifetime it set would change without a word.
+  if (env.SHOPLOG_SESSION_TTL_MINUTES !== undefined) {
+    throw new OptionsError('SHOPLOG_SESSION_TTL_MINUTES is replaced by SHOPLOG_SESSION_IDLE_MINUTES and SHOPLOG_SESSION_MAX_HOURS');
   }
   const merged: Record<string, unknown> = { ...fromFile };
   for (const setting of SETTINGS) {

@@ -385,6 +385,8 @@ export interface MetaStore {
   /** The unexpired session with this hash, or `undefined`. */
   getSession(idHash: string, now: EpochMs): Promise<SessionRecord | undefined>;
   deleteSession(idHash: string): Promise<void>;
+  /** Moves a live session's deadline (the idle clock); a session that is gone stays gone. */
+  renewSession(idHash: string, expiresAt: EpochMs): Promise<void>;
 
   createSavedSearch(search: SavedSearchRecord): Promise<void>;
   listSavedSearches(userId: string): Promise<SavedSearchRecord[]>;

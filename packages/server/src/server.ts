@@ -3,6 +3,7 @@ import type { FraudScorer, VelocityStore } from '@shoplog/core';
 import { join } from 'node:path';
 import { evaluateAlertRules } from './alerts.js';
 import type { ServerRateLimiters } from './auth/rate-limit.js';
+import { createSessionManager } from './auth/sessions.js';
 import { ServerConfigSchema, type ServerConfig, type ServerConfigInput } from './config.js';
 import { healthReport, type HealthCheck } from './health.js';
 import { createIngestor } from './ingest/ingestor.js';
@@ -52,6 +53,8 @@ export interface ServerOptions extends ServerConfigInput {
    * @default core's built-in rules on an in-memory velocity store
    */
   fraudScorer?: FraudScorer;
+  /** Current time in epoch ms for web session expiry (tests move it instead of sleeping). @default Date.now */
+  clock?: () => number;
 }
 
 /** A created server. */
@@ -71,7 +74,7 @@ export interface ShoplogServer {
 
 /** Creates the reference server: Fastify routes over the storage ports, TCP/UDP ingest and the alert evaluator. */
 export function createServer(options: ServerOptions = {}): ShoplogServer {
-  const { stores: given, health, velocity, rateLimiters, fraudScorer, ...settings } = options;
+  const { stores: given, health, velocity, rateLimiters, fraudScorer, clock, ...settings } = options;
   const config = parseOptions(ServerConfigSchema, settings, 'server options');
   const stores: ServerStores = {
     logs: given?.logs ?? createSqliteLogStore({ path: join(config.dataDir, 'events.db'), synchronous: config.synchronous }),
@@ -106,6 +109,12 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
     velocity,
     fraudScorer: scorer,
     rateLimiters: rateLimiters ?? {},
+    sessions: createSessionManager({
+      meta: stores.meta,
+      idleMs: config.sessionIdleMinutes * 60_000,
+      maxMs: config.sessionMaxHours * 3_600_000,
+      ...(clock ? { now: clock } : {}),
+    }),
     health: () => healthReport({ stores, kinds, check: health }),
   };
 

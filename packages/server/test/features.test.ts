@@ -2,7 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validate } from '@shoplog/core';
 import { generateTraffic, loadConfig } from '../src/index.js';
-import { errorEvent, eventually, startTestServer, txEvent, type TestServer } from './helpers.js';
+import { errorEvent, startTestServer, txEvent, uploadFile, type TestServer } from './helpers.js';
 
 let t: TestServer;
 beforeAll(async () => {
@@ -12,24 +12,7 @@ afterAll(async () => {
   await t.close();
 });
 
-type Job = { status: string; total_lines: number; accepted: number; duplicates: number; rejected: number; errors: { line: number; issues: { path: string }[] }[]; preview: unknown[]; file_type: string };
-async function upload(body: Blob | Buffer | string, filename: string, raw = false): Promise<{ status: number; job?: Job; accepted?: { file_type: string } }> {
-  let res: Response;
-  if (raw) {
-    res = await t.call(`/api/logs/upload?filename=${encodeURIComponent(filename)}`, { key: t.keys.ingest, method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: body as string });
-  } else {
-    const form = new FormData();
-    form.append('file', body instanceof Blob ? body : new Blob([body]), filename);
-    res = await t.call('/api/logs/upload', { key: t.keys.ingest, method: 'POST', body: form });
-  }
-  if (res.status !== 202) return { status: res.status };
-  const accepted = (await res.json()) as { job_id: string; file_type: string };
-  const job = await eventually(async () => {
-    const body = (await (await t.call(`/api/logs/uploads/${accepted.job_id}`, { key: t.keys.read })).json()) as Job;
-    return body.status === 'completed' || body.status === 'failed' ? body : undefined;
-  });
-  return { status: 202, job, accepted };
-}
+const upload = (body: Blob | Buffer | string, filename: string, raw = false) => uploadFile(t, body, filename, raw);
 
 describe('upload jobs', () => {
   it('ingests CSV with a header, reports bad rows and keeps the last line without a newline', async () => {

@@ -113,3 +113,28 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
+
+/** An upload job as `GET /api/logs/uploads/:id` shows it. */
+export type UploadJobView = {
+  status: string; total_lines: number; accepted: number; duplicates: number; rejected: number; file_type: string;
+  errors: { line: number; issues: { path: string; message: string }[] }[]; preview: unknown[];
+};
+
+/** Uploads a file (multipart, or the raw body with `?filename=`) with the ingest key and waits for its job to finish. */
+export async function uploadFile(t: TestServer, body: Blob | Buffer | string, filename: string, raw = false): Promise<{ status: number; job?: UploadJobView; accepted?: { file_type: string } }> {
+  let res: Response;
+  if (raw) {
+    res = await t.call(`/api/logs/upload?filename=${encodeURIComponent(filename)}`, { key: t.keys.ingest, method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: body as string });
+  } else {
+    const form = new FormData();
+    form.append('file', body instanceof Blob ? body : new Blob([body]), filename);
+    res = await t.call('/api/logs/upload', { key: t.keys.ingest, method: 'POST', body: form });
+  }
+  if (res.status !== 202) return { status: res.status };
+  const accepted = (await res.json()) as { job_id: string; file_type: string };
+  const job = await eventually(async () => {
+    const view = (await (await t.call(`/api/logs/uploads/${accepted.job_id}`, { key: t.keys.read })).json()) as UploadJobView;
+    return view.status === 'completed' || view.status === 'failed' ? view : undefined;
+  });
+  return { status: 202, job, accepted };
+}

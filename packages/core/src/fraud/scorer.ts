@@ -3,8 +3,8 @@ import type { FRAUD_DECISIONS, RISK_LEVELS, FraudReason, TransactionEvent } from
 import type { FraudRulesConfig } from './builtin.js';
 import { canonical, fnv1a, resolveRules, ScorerOptionsSchema } from './scorer-options.js';
 import { fraudInputFromEvent, isTransactionEvent, type FraudInput } from './input.js';
-import type { FraudRule, FraudRuleHit } from './rule.js';
-import { createMemoryVelocityStore, userHistoryOf, type MaybePromise, type SeriesStats, type VelocityHit, type VelocityStore } from './velocity-store.js';
+import type { FraudDimension, FraudRule, FraudRuleHit } from './rule.js';
+import { createMemoryVelocityStore, memoryCellsOf, type MaybePromise, type MemoryCells, type SeriesStats, type VelocityHit, type VelocityStore } from './velocity-store.js';
 
 /** A risk level, lowest first. */
 export type RiskLevel = (typeof RISK_LEVELS)[number];
@@ -71,8 +71,6 @@ export interface FraudScorer {
 interface ActiveRule {
   rule: FraudRule;
   weight: number;
-  /** Index of the rule's first counter in the per-transaction hit list. */
-  first: number;
 }
 
 function then<T, R>(value: MaybePromise<T>, next: (v: T) => MaybePromise<R>): MaybePromise<R> {
@@ -90,24 +88,20 @@ export function createFraudScorer(options: FraudScorerOptions = {}): FraudScorer
   const opts = parseOptions('createFraudScorer', ScorerOptionsSchema, options);
   const store = opts.store ?? createMemoryVelocityStore();
   const now = opts.now ?? Date.now;
-  // With the in-memory store, a user's amount history lives beside the user's counters (no separate series key).
-  const userHistory = userHistoryOf(store);
+  // With the in-memory store, the scorer reads and updates each value's cells directly (see MemoryCells).
+  const memory = memoryCellsOf(store);
   const { review, block } = opts.thresholds;
   const levels = opts.riskLevels;
   const sum = opts.combine === 'sum';
 
   const active: ActiveRule[] = [];
-  let counters = 0;
-  for (const { rule, weight } of resolveRules(opts.rules, opts.extraRules)) {
-    active.push({ rule, weight, first: counters });
-    counters += rule.counters?.length ?? 0;
-  }
+  for (const { rule, weight } of resolveRules(opts.rules, opts.extraRules)) active.push({ rule, weight });
   const slotsPerDimension = new Map<string, number>();
-  const counterOf = active.flatMap(({ rule }) =>
-    (rule.counters ?? []).map((c, i) => {
+  const counterOf = active.flatMap(({ rule }, r) =>
+    (rule.counters ?? []).map((c, j) => {
       const slot = slotsPerDimension.get(c.dimension) ?? 0;
       slotsPerDimension.set(c.dimension, slot + 1);
-      return { ...c, counter: `${rule.code}#${i}`, slot, index: 0 };
+      return { ...c, counter: `${rule.code}#${j}`, slot, index: 0, rule: r, j };
     }),
   );
   counterOf.forEach((c, i) => (c.index = i));
@@ -123,17 +117,16 @@ export function createFraudScorer(options: FraudScorerOptions = {}): FraudScorer
   const ruleCounts = active.map((a) => new Array<number>(a.rule.counters?.length ?? 0).fill(0));
   const signals = { counts: [] as number[], history: undefined as SeriesStats | undefined, now: 0 };
 
-  const evaluate = (input: FraudInput, timestamp: number, counts: readonly number[], history: SeriesStats | undefined): FraudResult => {
+  /** Judges `input` from the counts already in `ruleCounts`. */
+  const evaluate = (input: FraudInput, timestamp: number, history: SeriesStats | undefined): FraudResult => {
     const reasons: FraudReason[] = [];
     let keep = 1;
     let total = 0;
     signals.history = history;
     signals.now = timestamp;
     for (let r = 0; r < active.length; r++) {
-      const { rule, weight, first } = active[r]!;
-      const own = ruleCounts[r]!;
-      for (let j = 0; j < own.length; j++) own[j] = counts[first + j]!;
-      signals.counts = own;
+      const { rule, weight } = active[r]!;
+      signals.counts = ruleCounts[r]!;
       const hit: FraudRuleHit | null = rule.evaluate(input, signals);
       if (hit === null) continue;
       const contribution = Math.round(Math.min(100, Math.max(0, hit.contribution * weight)) * 100) / 100;
@@ -156,92 +149,103 @@ export function createFraudScorer(options: FraudScorerOptions = {}): FraudScorer
     return result;
   };
 
-  /** The store requests of one transaction. With `pool`, hit objects and index buffers are reused (sync path). */
-  interface Prepared {
-    input: FraudInput;
-    timestamp: number;
-    hits: VelocityHit[];
-    at: number[];
-    /** The series key of the user's amount history, or the user id itself with `userHistory`. */
-    historyKey: string | undefined;
-  }
-  const pool: Prepared = { input: { amount: 0, currency: 'XXX' }, timestamp: 0, hits: [], at: new Array<number>(counters).fill(-1), historyKey: undefined };
-  const hitPool: VelocityHit[] = hitOrder.map((c) => ({ counter: c.counter, dimension: c.dimension, value: '', slot: c.slot, windowMs: c.windowMs, weight: 1 }));
-
-  const prepare = (transaction: FraudInput | TransactionEvent, context: Partial<FraudInput> | undefined, pooled: boolean): Prepared => {
-    let input = isTransactionEvent(transaction) ? fraudInputFromEvent(transaction) : transaction;
-    if (context) input = { ...input, ...context };
-    const p: Prepared = pooled ? pool : { input, timestamp: 0, hits: [], at: new Array<number>(counters), historyKey: undefined };
-    p.input = input;
-    p.timestamp = input.timestamp ?? now();
-    // Position of each counter in `hits`, or -1 when the transaction lacks the counter's dimension (reads 0).
-    const email = input.email?.toLowerCase();
-    let n = 0;
-    for (let k = 0; k < counters; k++) {
-      const c = hitOrder[k]!;
-      const value = c.dimension === 'email' ? email : input[c.dimension];
-      if (value === undefined || value === '') {
-        p.at[c.index] = -1;
-        continue;
-      }
-      const weight = c.weight ? c.weight(input) : 1;
-      if (pooled) {
-        const h = hitPool[n]!;
-        h.counter = c.counter;
-        h.dimension = c.dimension;
-        h.slot = c.slot;
-        h.windowMs = c.windowMs;
-        h.value = value;
-        h.weight = weight;
-      } else {
-        p.hits.push({ counter: c.counter, dimension: c.dimension, value, slot: c.slot, windowMs: c.windowMs, weight });
-      }
-      p.at[c.index] = n++;
-    }
-    if (pooled) p.hits = n === hitPool.length ? hitPool : hitPool.slice(0, n);
-    p.historyKey = !usesHistory || input.userId === undefined ? undefined : userHistory ? input.userId : `amount|${input.currency}|${input.userId}`;
-    return p;
+  // Only what the scorer let through becomes the user's normal, so a fraudster cannot train the baseline.
+  const feedsHistory = (input: FraudInput, result: FraudResult): boolean =>
+    result.decision === 'allow' && input.amount > 0 && !DONE_STATUSES.has(input.status ?? '');
+  const inputOf = (transaction: FraudInput | TransactionEvent, context: Partial<FraudInput> | undefined): FraudInput => {
+    const input = isTransactionEvent(transaction) ? fraudInputFromEvent(transaction) : transaction;
+    return context ? { ...input, ...context } : input;
   };
 
-  const readHistory = (p: Prepared): MaybePromise<SeriesStats | undefined> =>
-    p.historyKey === undefined ? undefined : userHistory ? userHistory.history(p.historyKey, p.input.currency) : store.stats(p.historyKey);
-
-  const countsBuffer = new Array<number>(counters).fill(0);
-  const finish = (p: Prepared, history: SeriesStats | undefined, read: readonly number[], counts: number[]): MaybePromise<FraudResult> => {
-    for (let i = 0; i < counters; i++) counts[i] = p.at[i]! < 0 ? 0 : read[p.at[i]!]!;
-    const { input, historyKey } = p;
-    const result = evaluate(input, p.timestamp, counts, history);
-    // Only what the scorer let through becomes the user's normal, so a fraudster cannot train the baseline.
-    if (historyKey !== undefined && result.decision === 'allow' && input.amount > 0 && !DONE_STATUSES.has(input.status ?? '')) {
-      if (userHistory) userHistory.observeHistory(historyKey, input.currency, Math.log(input.amount));
-      else return then(store.observe(historyKey, Math.log(input.amount), p.timestamp), () => result);
+  // In-memory store: one lookup per (dimension, value), counts written straight into the rules' buffers.
+  const groups = memory
+    ? [...slotsPerDimension].map(([dimension, size]) => ({
+        dimension: dimension as FraudDimension,
+        values: memory.dimension(dimension),
+        size,
+        counters: hitOrder.filter((c) => c.dimension === dimension),
+      }))
+    : [];
+  const entries = groups.map(() => -1);
+  const userValues = memory?.dimension('userId');
+  const runMemory = (memory: MemoryCells, transaction: FraudInput | TransactionEvent, context?: Partial<FraudInput>): FraudResult => {
+    const input = inputOf(transaction, context);
+    const timestamp = input.timestamp ?? now();
+    let user = -1;
+    // Every lookup first, then the counting: the lookups are independent, so their cache misses overlap.
+    for (let g = 0; g < groups.length; g++) {
+      const { dimension, values, size } = groups[g]!;
+      const value = dimension === 'email' ? input.email?.toLowerCase() : input[dimension];
+      entries[g] = value === undefined || value === '' ? -1 : values.entry(value, size);
     }
+    for (let g = 0; g < groups.length; g++) {
+      const { dimension, values, counters: own } = groups[g]!;
+      const at = entries[g]!;
+      if (at < 0) {
+        for (let k = 0; k < own.length; k++) ruleCounts[own[k]!.rule]![own[k]!.j] = 0;
+        continue;
+      }
+      if (dimension === 'userId') user = at;
+      for (let k = 0; k < own.length; k++) {
+        const c = own[k]!;
+        ruleCounts[c.rule]![c.j] = values.count(at, c.slot, c.windowMs, c.weight ? c.weight(input) : 1, timestamp);
+      }
+    }
+    const userId = usesHistory ? input.userId : undefined;
+    if (userId === undefined || userValues === undefined) return evaluate(input, timestamp, undefined);
+    // A user without counters of its own (a '' id, or rules that count no user) is looked up for its history only.
+    if (user < 0) user = userValues.find(userId);
+    const currency = memory.currency(input.currency);
+    const result = evaluate(input, timestamp, userValues.history(user, currency));
+    if (feedsHistory(input, result)) userValues.observeHistory(userId, user, currency, Math.log(input.amount));
     return result;
   };
 
-  const runSync = (transaction: FraudInput | TransactionEvent, context?: Partial<FraudInput>): MaybePromise<FraudResult> => {
-    const p = prepare(transaction, context, true);
-    const history = readHistory(p);
-    const read = p.hits.length === 0 ? [] : store.hit(p.hits, p.timestamp);
-    if (history instanceof Promise || read instanceof Promise) throw new TypeError('the velocity store answered asynchronously; use score()');
-    return finish(p, history, read, countsBuffer);
+  /** Any other store: the hits of one transaction (`at`: position of each counter's hit, -1 when it has none). */
+  const prepare = (input: FraudInput): { timestamp: number; hits: VelocityHit[]; at: number[]; historyKey: string | undefined } => {
+    const timestamp = input.timestamp ?? now();
+    const hits: VelocityHit[] = [];
+    const at = new Array<number>(counterOf.length);
+    const email = input.email?.toLowerCase();
+    for (const c of hitOrder) {
+      const value = c.dimension === 'email' ? email : input[c.dimension];
+      if (value === undefined || value === '') {
+        at[c.index] = -1;
+        continue;
+      }
+      at[c.index] = hits.length;
+      hits.push({ counter: c.counter, dimension: c.dimension, value, slot: c.slot, windowMs: c.windowMs, weight: c.weight ? c.weight(input) : 1 });
+    }
+    const historyKey = !usesHistory || input.userId === undefined ? undefined : `amount|${input.currency}|${input.userId}`;
+    return { timestamp, hits, at, historyKey };
   };
 
-  const run = (transaction: FraudInput | TransactionEvent, context?: Partial<FraudInput>): MaybePromise<FraudResult> => {
-    const p = prepare(transaction, context, false);
-    return then(readHistory(p), (history) =>
-      then(p.hits.length === 0 ? [] : store.hit(p.hits, p.timestamp), (read) => finish(p, history, read, new Array<number>(counters))),
-    );
+  const run = (transaction: FraudInput | TransactionEvent, context: Partial<FraudInput> | undefined, sync: boolean): MaybePromise<FraudResult> => {
+    const input = inputOf(transaction, context);
+    const { timestamp, hits, at, historyKey } = prepare(input);
+    const history = historyKey === undefined ? undefined : store.stats(historyKey);
+    if (sync && history instanceof Promise) throw new TypeError('the velocity store answered asynchronously; use score()');
+    return then(history, (h) => {
+      const read = hits.length === 0 ? [] : store.hit(hits, timestamp);
+      if (sync && read instanceof Promise) throw new TypeError('the velocity store answered asynchronously; use score()');
+      return then(read, (counts) => {
+        for (const c of counterOf) ruleCounts[c.rule]![c.j] = at[c.index]! < 0 ? 0 : counts[at[c.index]!]!;
+        const result = evaluate(input, timestamp, h);
+        if (historyKey === undefined || !feedsHistory(input, result)) return result;
+        return then(store.observe(historyKey, Math.log(input.amount), timestamp), () => result);
+      });
+    });
   };
 
   return {
     rulesetVersion,
     sync: store.sync,
     ruleCodes: active.map((a) => a.rule.code),
-    score: async (transaction, context) => (store.sync ? runSync(transaction, context) : run(transaction, context)),
+    score: async (transaction, context) => (memory ? runMemory(memory, transaction, context) : run(transaction, context, store.sync)),
     scoreSync(transaction, context) {
+      if (memory) return runMemory(memory, transaction, context);
       if (!store.sync) throw new TypeError('scoreSync needs a synchronous velocity store; use score()');
-      const result = runSync(transaction, context);
+      const result = run(transaction, context, true);
       if (result instanceof Promise) throw new TypeError('the velocity store answered asynchronously; use score()');
       return result;
     },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseOptions } from '../options.js';
+import { ValueTable } from './value-table.js';
 
 /** A value that is either ready or on its way (the in-memory store answers synchronously, Redis does not). */
 export type MaybePromise<T> = T | Promise<T>;
@@ -48,22 +49,23 @@ export interface VelocityStore {
 }
 
 /**
- * The memory store's shortcut for the scorer (internal, not exported from the package): a user's amount history
- * per currency, kept in the same cells as that user's counters, so scoring touches one entry per user instead of
- * also looking up a separate `amount|<currency>|<user>` series (a string built, hashed and compared per transaction).
+ * The memory store's direct access for the scorer (internal, not exported from the package): the scorer looks each
+ * (dimension, value) of a transaction up once and then reads and updates that value's cells in place: its counters
+ * and, for a user, the amount history per currency (kept in the same cells, so no separate
+ * `amount|<currency>|<user>` series is built, hashed and looked up per transaction).
  */
-export interface UserHistory {
-  /** Statistics of the user's history in `currency`, `undefined` if never observed. */
-  history(userId: string, currency: string): SeriesStats | undefined;
-  /** Adds `value` to the user's history in `currency`. */
-  observeHistory(userId: string, currency: string, value: number): void;
+export interface MemoryCells {
+  /** The values of one dimension (`userId`, `cardFingerprint`, …). */
+  dimension(name: string): ValueTable;
+  /** The number standing for `currency` in the users' histories. */
+  currency(code: string): number;
 }
 
-const userHistories = new WeakMap<VelocityStore, UserHistory>();
+const memoryCells = new WeakMap<VelocityStore, MemoryCells>();
 
-/** The user-history shortcut of a store made by `createMemoryVelocityStore`, `undefined` for any other store. */
-export function userHistoryOf(store: VelocityStore): UserHistory | undefined {
-  return userHistories.get(store);
+/** The direct access of a store made by `createMemoryVelocityStore`, `undefined` for any other store. */
+export function memoryCellsOf(store: VelocityStore): MemoryCells | undefined {
+  return memoryCells.get(store);
 }
 
 /** Options of `createMemoryVelocityStore`. */
@@ -118,81 +120,23 @@ class GenerationalMap<V> {
  */
 export function createMemoryVelocityStore(options: MemoryVelocityStoreOptions = {}): VelocityStore {
   const { maxKeys, maxSeries, slots } = parseOptions('createMemoryVelocityStore', OptionsSchema, options);
-  // One map per dimension, keyed by the raw value, holding every counter of that value in one array: one
-  // (cache-missing) lookup per value instead of one per counter, and no per-hit key concatenation.
-  // Cell 0 holds how many counters the array has, cell 1 how many amount histories (see UserHistory) follow, four
-  // cells each (currency number, count, mean, m2): first, on the line scoring reads anyway. Then counter `slot`
-  // occupies [h + slot·stride, h + (slot + 1)·stride), h = 2 + 4·histories: s sub-bucket counts, the epoch each one
-  // holds, then the latest epoch written. Every bucket's epoch is at most that latest one, so when it is a whole
-  // window old the total is 0 without reading the buckets (the usual case for a customer who buys every few hours).
-  // A plain array of doubles, not a Float64Array: its elements live on the JS heap right behind the array, where a
-  // typed array of this size keeps them in a separate off-heap buffer (one more cache miss per value, and GC work).
-  const dimensions = new Map<string, GenerationalMap<number[]>>();
+  // One table per dimension, keyed by the raw value, holding every counter of that value in one record: one
+  // (cache-missing) lookup per value instead of one per counter, and no per-hit key concatenation (see ValueTable).
+  const dimensions = new Map<string, ValueTable>();
   const series = new GenerationalMap<SeriesStats>(maxSeries);
   const currencies = new Map<string, number>();
   // The scorer reads a series (stats) then updates it (observe) in the same scoring: the second call reuses the
   // first lookup. It always names the series accessed last, which sits in the young generation, never evicted.
   let lastKey: string | undefined;
   let lastStats: SeriesStats | undefined;
-  const stride = slots * 2 + 1;
 
-  const valuesOf = (dimension: string): GenerationalMap<number[]> => {
-    let values = dimensions.get(dimension);
+  const dimensionOf = (name: string): ValueTable => {
+    let values = dimensions.get(name);
     if (!values) {
-      values = new GenerationalMap(maxKeys);
-      dimensions.set(dimension, values);
+      values = new ValueTable(maxKeys, slots);
+      dimensions.set(name, values);
     }
     return values;
-  };
-
-  /** A copy of `from` (or a new array) with at least `counters` counters and `histories` more (zeroed) histories. */
-  const fresh = (counters: number, from: number[] | undefined, histories: number): number[] => {
-    const had = from ? from[0]! : 0;
-    const kept = from ? from[1]! : 0;
-    const n = Math.max(counters, had);
-    const h = kept + histories;
-    const cells = new Array<number>(2 + 4 * h + n * stride);
-    cells[0] = n;
-    cells[1] = h;
-    for (let i = 0; i < 4 * h; i++) cells[2 + i] = i < 4 * kept ? from![2 + i]! : 0;
-    const start = 2 + 4 * h;
-    for (let i = 0; i < had * stride; i++) cells[start + i] = from![2 + 4 * kept + i]!;
-    for (let base = start + had * stride; base < cells.length; base += stride) {
-      for (let i = 0; i < slots; i++) {
-        cells[base + i] = 0;
-        cells[base + slots + i] = -Infinity;
-      }
-      cells[base + stride - 1] = -Infinity;
-    }
-    return cells;
-  };
-
-  /** Where the history of `currency` starts in a user's cells, or -1. */
-  const historyAt = (cells: number[], currency: number): number => {
-    for (let at = 2, end = 2 + 4 * cells[1]!; at < end; at += 4) if (cells[at] === currency) return at;
-    return -1;
-  };
-
-  const count = (cells: number[], base: number, width: number, weight: number, now: number): number => {
-    const epoch = Math.floor(now / width);
-    const latest = cells[base + stride - 1]!;
-    let total = 0;
-    if (epoch - latest < slots) {
-      for (let i = 0; i < slots; i++) {
-        const e = cells[base + slots + i]!;
-        if (e > epoch - slots && e <= epoch) total += cells[base + i]!;
-      }
-    }
-    if (weight !== 0) {
-      const at = base + (epoch % slots);
-      if (cells[at + slots] !== epoch) {
-        cells[at + slots] = epoch;
-        cells[at] = 0;
-      }
-      cells[at]! += weight;
-      if (epoch > latest) cells[base + stride - 1] = epoch;
-    }
-    return total;
   };
 
   const store: VelocityStore = {
@@ -208,16 +152,11 @@ export function createMemoryVelocityStore(options: MemoryVelocityStoreOptions = 
           counters = Math.max(counters, hits[end]!.slot + 1);
           end++;
         }
-        const values = valuesOf(dimension);
-        let cells = values.get(value);
-        if (!cells || cells[0]! < counters) {
-          cells = fresh(counters, cells, 0);
-          values.set(value, cells);
-        }
-        const start = 2 + 4 * cells[1]!;
+        const values = dimensionOf(dimension);
+        const at = values.entry(value, counters);
         for (; i < end; i++) {
           const hit = hits[i]!;
-          out[i] = count(cells, start + hit.slot * stride, Math.max(1, hit.windowMs / slots), hit.weight, now);
+          out[i] = values.count(at, hit.slot, hit.windowMs, hit.weight, now);
         }
       }
       return out;
@@ -242,32 +181,15 @@ export function createMemoryVelocityStore(options: MemoryVelocityStoreOptions = 
       s.m2 += delta * (value - s.mean);
     },
   };
-  userHistories.set(store, {
-    history(userId, currency) {
-      const cells = dimensions.get('userId')?.get(userId);
-      const c = currencies.get(currency);
-      const at = cells === undefined || c === undefined ? -1 : historyAt(cells, c);
-      return at < 0 ? undefined : { count: cells![at + 1]!, mean: cells![at + 2]!, m2: cells![at + 3]! };
-    },
-    observeHistory(userId, currency, value) {
-      let c = currencies.get(currency);
+  memoryCells.set(store, {
+    dimension: dimensionOf,
+    currency(code) {
+      let c = currencies.get(code);
       if (c === undefined) {
         c = currencies.size;
-        currencies.set(currency, c);
+        currencies.set(code, c);
       }
-      const values = valuesOf('userId');
-      let cells = values.get(userId);
-      let at = cells === undefined ? -1 : historyAt(cells, c);
-      if (at < 0) {
-        cells = fresh(0, cells, 1);
-        at = 2 + 4 * (cells[1]! - 1);
-        cells[at] = c;
-        values.set(userId, cells);
-      }
-      const n = ++cells![at + 1]!;
-      const delta = value - cells![at + 2]!;
-      cells![at + 2]! += delta / n;
-      cells![at + 3]! += delta * (value - cells![at + 2]!);
+      return c;
     },
   });
   return store;

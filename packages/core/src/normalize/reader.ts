@@ -77,6 +77,13 @@ export class SeedReader {
 
   /** Every key not read yet, with its value. */
   rest(): [string, unknown][] {
-    return Object.entries(this.doc).filter(([k, v]) => !this.used.has(k) && v !== undefined && v !== null && v !== '');
+    // One pass over the keys, a pair only for the few left over (Object.entries built one per field, then filtered).
+    const out: [string, unknown][] = [];
+    for (const k of Object.keys(this.doc)) {
+      if (this.used.has(k)) continue;
+      const v = this.doc[k];
+      if (v !== undefined && v !== null && v !== '') out.push([k, v]);
+    }
+    return out;
   }
 }

@@ -5,10 +5,24 @@ import type { SeedReader } from './reader.js';
 /** A partly built envelope: nested plain objects. */
 export type Draft = Record<string, unknown>;
 
+// The mapping puts the same few dozen paths on every document: split each once (labels.<seed key> paths vary, so
+// the cache is bounded).
+const SPLIT = new Map<string, string[]>();
+const SPLIT_LIMIT = 1024;
+
+function keysOf(path: string): string[] {
+  let keys = SPLIT.get(path);
+  if (keys === undefined) {
+    keys = path.split('.');
+    if (SPLIT.size < SPLIT_LIMIT) SPLIT.set(path, keys);
+  }
+  return keys;
+}
+
 /** Sets a dotted path in a draft, creating objects on the way; `undefined` values are skipped. */
 export function put(draft: Draft, path: string, value: unknown): void {
   if (value === undefined) return;
-  const keys = path.split('.');
+  const keys = keysOf(path);
   let at = draft;
   for (let i = 0; i < keys.length - 1; i++) {
     const key = keys[i] as string;

@@ -181,12 +181,22 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
     return null;
   }
 
-  function processNow(input: unknown): ShoplogEvent | null | Promise<ShoplogEvent | null> {
-    const event = admit(input);
+  function processNow(input: unknown, trusted: boolean): ShoplogEvent | null | Promise<ShoplogEvent | null> {
+    const event = trusted ? (input as ShoplogEvent) : admit(input);
     if (event === null) return null;
     const out = runFrom(event, 0);
     drain();
     return out;
+  }
+
+  function accept(input: unknown, trusted: boolean): ShoplogEvent | null | Promise<ShoplogEvent | null> {
+    m.received++;
+    if (!accepting) {
+      m.dropped.closed++;
+      return null;
+    }
+    if (setupDone) return processNow(input, trusted);
+    return track(ready.then(() => processNow(input, trusted)));
   }
 
   const setups: Promise<unknown>[] = [];
@@ -234,13 +244,10 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
   return {
     ready,
     process(input) {
-      m.received++;
-      if (!accepting) {
-        m.dropped.closed++;
-        return null;
-      }
-      if (setupDone) return processNow(input);
-      return track(ready.then(() => processNow(input)));
+      return accept(input, false);
+    },
+    processTrusted(event) {
+      return accept(event, true);
     },
     flush: flushAll,
     close() {

@@ -47,6 +47,8 @@ export interface PipelineMetrics {
 export interface Pipeline {
   /** Runs one input through the pipeline; the final event, or `null` when dropped. A promise only when a plugin is async. Never throws. */
   process(input: unknown): ShoplogEvent | null | Promise<ShoplogEvent | null>;
+  /** `process()` for an event its producer built valid by construction (the Express middleware's request events): skips validation, runs every plugin. */
+  processTrusted(event: ShoplogEvent): ShoplogEvent | null | Promise<ShoplogEvent | null>;
   /** Resolves when every event in flight has been processed and every plugin has flushed, in stage order. */
   flush(): Promise<void>;
   /** Flushes, then closes every plugin once, in stage order. Idempotent; later inputs are dropped. */

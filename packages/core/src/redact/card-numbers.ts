@@ -29,21 +29,40 @@ export function isCardNumber(digits: string): boolean {
   return digits.length >= MIN_DIGITS && digits.length <= 19 && first > 49 && first <= 57 && luhnValid(digits);
 }
 
-function mayHoldCardNumber(text: string): boolean {
+const isDigitOrSeparator = (c: number) => (c >= 48 && c <= 57) || c === 32 || c === 45;
+
+/** Whether a string may hold a card number: the pre-check of `maskCardNumbers` (internal; tested directly). */
+export function mayHoldCardNumber(text: string): boolean {
   // Cheap pre-check so the regex only runs on strings with a run of 13 digits, single spaces or dashes allowed
-  // between them (as the regex requires): UUIDs, dates and most ids never get that far.
-  let run = 0;
-  let sep = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 48 && c <= 57) {
-      if (++run >= MIN_DIGITS) return true;
-      sep = false;
-    } else if ((c === 32 || c === 45) && run > 0 && !sep) sep = true;
-    else {
-      run = 0;
-      sep = false;
+  // between them (as the regex requires): UUIDs, dates and most ids never get that far. Such a run spans at least
+  // 13 characters, all digits or separators, so a position holding anything else lets the scan skip 13 ahead
+  // (most text is read one character in 13).
+  const n = text.length;
+  let i = MIN_DIGITS - 1;
+  while (i < n) {
+    if (!isDigitOrSeparator(text.charCodeAt(i))) {
+      i += MIN_DIGITS;
+      continue;
     }
+    // Back to the start of this stretch of digits and separators, then the exact rule over the whole stretch.
+    let start = i;
+    while (start > 0 && isDigitOrSeparator(text.charCodeAt(start - 1))) start--;
+    let run = 0;
+    let sep = false;
+    let j = start;
+    for (; j < n; j++) {
+      const c = text.charCodeAt(j);
+      if (c >= 48 && c <= 57) {
+        if (++run >= MIN_DIGITS) return true;
+        sep = false;
+      } else if (!isDigitOrSeparator(c)) break;
+      else if (run > 0 && !sep) sep = true;
+      else {
+        run = 0;
+        sep = false;
+      }
+    }
+    i = j + MIN_DIGITS;
   }
   return false;
 }

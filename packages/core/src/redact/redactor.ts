@@ -55,6 +55,8 @@ const SCHEMA_EXEMPT = ['shop.session', 'shop.payment.card'];
 const URL_FIELDS = ['url.full', 'url.original', 'url.query', 'http.request.referrer', 'shop.page.referrer'];
 const MAX_DEPTH = 64;
 const KEY_CACHE_LIMIT = 4096;
+// The shortest text `maskCardNumbers` can change (13 digits).
+const MIN_CARD_CHARS = 13;
 
 function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
   // JSON.parse makes "__proto__" an own key; a plain assignment would change the prototype instead and leave the
@@ -130,15 +132,28 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
     for (const key in obj) {
       const item = obj[key];
       let next: unknown;
-      if (nodes === undefined) {
-        next = isSensitiveKey(key) ? hide(item) : typeof item === 'object' || typeof item === 'string' || typeof item === 'number' ? visit(item, undefined, depth + 1) : item;
-      } else {
-        const childNodes = step(nodes, key);
+      let childNodes: readonly PathNode[] | undefined;
+      let hidden = false;
+      if (nodes !== undefined) {
+        childNodes = step(nodes, key);
         const action = childNodes && actionOf(childNodes);
         if (action === 'allow') continue;
-        if (action === 'redact' || (action !== 'exempt' && isSensitiveKey(key))) next = hide(item);
-        else if (action === 'url' && typeof item === 'string') next = urlValue(item);
-        else next = visit(item, childNodes, depth + 1);
+        if (action === 'redact' || (action !== 'exempt' && isSensitiveKey(key))) {
+          next = hide(item);
+          hidden = true;
+        } else if (action === 'url' && typeof item === 'string') {
+          next = urlValue(item);
+          hidden = true;
+        }
+      } else if (isSensitiveKey(key)) {
+        next = hide(item);
+        hidden = true;
+      }
+      if (!hidden) {
+        // Leaves inline (most values are short strings): no call for what cannot hold a card number.
+        if (typeof item === 'string') next = cards && item.length >= MIN_CARD_CHARS ? maskCardNumbers(item) : item;
+        else if (typeof item === 'object' || (typeof item === 'number' && item >= 1e12)) next = visit(item, childNodes, depth + 1);
+        else next = item;
       }
       if (next !== item) setOwn((out ??= mutate ? obj : { ...obj }), key, next);
     }

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { compileNode } from './compile-closures.js';
 import { compileGenerated } from './compile-generated.js';
 import type { CompiledParser, Node } from './zod-nodes.js';
@@ -14,7 +14,8 @@ export function compileSchema(schema: z.ZodType): CompiledParser {
   const node = schema as unknown as Node;
   // Generated code is about twice as fast (property reads with constant names); where eval is not allowed (CSP,
   // some edge runtimes), the same decisions come from closures.
-  return canEval() ? compileGenerated(node) : compileNode(node, new Map());
+  // `z.config({ jitless: true })` is how an app tells zod not to eval: honoured here too.
+  return !z.config().jitless && canEval() ? compileGenerated(node) : compileNode(node, new Map());
 }
 
 /** The closure form, whatever the runtime allows (for the differential test of both forms). */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   createFraudScorer,
   createMemoryVelocityStore,
+  createTrafficGenerator,
   fraudInputFromEvent,
   seedFraudRules,
   transaction,
@@ -130,6 +131,30 @@ describe('velocity state', () => {
     expect(() => createMemoryVelocityStore({ slots: 1 })).toThrow(/slots/);
   });
 
+  it('reuses the room of forgotten values without mixing their counts into new ones', () => {
+    const store = createMemoryVelocityStore({ maxKeys: 6 });
+    const hits = (value: string, at: number) =>
+      store.hit(
+        [
+          { counter: 'A#0', dimension: 'ip', value, slot: 0, windowMs: 600_000, weight: 1 },
+          { counter: 'B#0', dimension: 'ip', value, slot: 1, windowMs: 3_600_000, weight: 2 },
+        ],
+        at,
+      ) as number[];
+    for (let i = 0; i < 200; i++) {
+      for (let k = 0; k < 3; k++) expect(hits(`v${i}`, T0 + i * 1000 + k)).toEqual([k, 2 * k]);
+      expect(hits('keep', T0 + i * 1000 + 10)).toEqual([i, 2 * i]);
+    }
+  });
+
+  it('counts windows for times before 1970 too', () => {
+    const scorer = createFraudScorer({ rules: { VELOCITY_USER: { params: { max: 2 } } } });
+    const codes = (timestamp: number) => scorer.scoreSync({ ...base, userId: 'past', timestamp }).reasons.map((r) => r.code);
+    expect(codes(-3000)).toEqual([]);
+    expect(codes(-2000)).toEqual([]);
+    expect(codes(-1000)).toEqual(['VELOCITY_USER']);
+  });
+
   it('keeps amount histories per user and currency: the in-memory shortcut judges exactly as the generic store path', async () => {
     const memory = createMemoryVelocityStore();
     // Wrapping hides the memory store's shortcut, so this scorer goes through stats()/observe() with series keys.
@@ -149,6 +174,21 @@ describe('velocity state', () => {
     expect(a).toEqual(b);
     expect(a[6]!.reasons.map((r) => r.code)).not.toContain('AMOUNT_ANOMALY');
     expect(a[7]!.reasons.map((r) => r.code)).toContain('AMOUNT_ANOMALY');
+  });
+
+  it('judges generated traffic exactly as the generic store path (counters, histories, decisions, reasons)', async () => {
+    const memory = createMemoryVelocityStore();
+    // Wrapping hides the memory store's direct access: this scorer sends hit lists and series keys.
+    const generic: VelocityStore = { sync: false, hit: (h, now) => memory.hit(h, now), stats: (k) => memory.stats(k), observe: (k, v, now) => memory.observe(k, v, now) };
+    const fast = createFraudScorer();
+    const slow = createFraudScorer({ store: generic });
+    let flagged = 0;
+    for (const t of createTrafficGenerator({ seed: 3, customers: 40, fraudRate: 0.2 }).take(3000)) {
+      const a = fast.scoreSync(t.input);
+      expect(await slow.score(t.input)).toEqual(a);
+      if (a.decision !== 'allow') flagged++;
+    }
+    expect(flagged).toBeGreaterThan(100); // the rules fired: velocity, card testing, anomalies were exercised
   });
 
   it('works with an asynchronous store (as Redis is) through score(); scoreSync refuses it', async () => {

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createRateLimiter } from '../auth/rate-limit.js';
-import { randomToken, sha256, verifyPassword } from '../auth/secrets.js';
+import { sha256, verifyPassword } from '../auth/secrets.js';
 import type { KeyScope, Role } from '../ports.js';
 import type { ServerContext } from './context.js';
 import { HttpError } from './errors.js';
@@ -45,8 +45,17 @@ function cookie(request: FastifyRequest, name: string): string | undefined {
   return undefined;
 }
 
-/** Resolves the caller from `Authorization: Bearer`, `X-API-Key` or the session cookie. */
-export async function resolvePrincipal(ctx: ServerContext, request: FastifyRequest): Promise<Principal | undefined> {
+/** A `Set-Cookie` value for the session cookie (`''` with max age 0 clears it). */
+function sessionCookie(ctx: ServerContext, value: string, maxAgeSeconds: number): string {
+  const secure = ctx.config.secureCookies ? '; Secure' : '';
+  return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secure}`;
+}
+
+/**
+ * Resolves the caller from `Authorization: Bearer`, `X-API-Key` or the session cookie. A cookie whose session
+ * has expired (idle or absolute) answers 401 `session_expired` and clears the cookie, unless `lenient` (logout).
+ */
+export async function resolvePrincipal(ctx: ServerContext, request: FastifyRequest, lenient = false): Promise<Principal | undefined> {
   const auth = request.headers.authorization;
   const headerKey = request.headers['x-api-key'];
   const key = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : typeof headerKey === 'string' ? headerKey.trim() : undefined;
@@ -57,12 +66,13 @@ export async function resolvePrincipal(ctx: ServerContext, request: FastifyReque
   }
   const sessionId = cookie(request, SESSION_COOKIE);
   if (!sessionId) return undefined;
-  const sessionHash = sha256(sessionId);
-  const session = await ctx.meta.getSession(sessionHash, Date.now());
-  if (!session) return undefined;
-  const user = await ctx.meta.getUserById(session.userId);
-  if (!user) return undefined;
-  return { type: 'user', id: user.id, username: user.username, role: user.role, csrfToken: session.csrfToken, sessionHash };
+  const session = await ctx.sessions.resolve(sessionId);
+  const user = session ? await ctx.meta.getUserById(session.userId) : undefined;
+  if (!session || !user) {
+    if (lenient) return undefined;
+    throw new HttpError(401, 'session_expired', 'the session has expired: log in again', undefined, { 'set-cookie': sessionCookie(ctx, '', 0) });
+  }
+  return { type: 'user', id: user.id, username: user.username, role: user.role, csrfToken: session.csrfToken, sessionHash: session.idHash };
 }
 
 /** A preHandler that answers 401 without credentials, 403 without the permission or a valid CSRF token. */
@@ -97,8 +107,7 @@ const userView = (p: { id: string; username: string; role: Role }) => ({ id: p.i
 export function registerAuthRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const limiter = ctx.rateLimiters.auth ?? createRateLimiter(ctx.config.authRateLimit, 60_000);
   const setCookie = (reply: FastifyReply, value: string, maxAge: number): void => {
-    const secure = ctx.config.secureCookies ? '; Secure' : '';
-    void reply.header('set-cookie', `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${secure}`);
+    void reply.header('set-cookie', sessionCookie(ctx, value, maxAge));
   };
 
   app.post('/api/auth/login', async (request, reply) => {
@@ -114,19 +123,17 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ServerContext): vo
     const user = await ctx.meta.getUserByUsername(body.username);
     const valid = user ? await verifyPassword(body.password, user.passwordHash) : false;
     if (!user || !valid) throw new HttpError(401, 'unauthorized', 'wrong username or password');
-    const sessionId = randomToken();
-    const csrfToken = randomToken();
-    const ttl = ctx.config.sessionTtlMinutes * 60_000;
-    await ctx.meta.createSession({ idHash: sha256(sessionId), userId: user.id, csrfToken, createdAt: Date.now(), expiresAt: Date.now() + ttl });
-    setCookie(reply, sessionId, Math.floor(ttl / 1000));
+    const { sessionId, csrfToken, maxAgeSeconds } = await ctx.sessions.open(user.id);
+    // The cookie lives as long as the absolute lifetime; the idle timeout is the server's to enforce.
+    setCookie(reply, sessionId, maxAgeSeconds);
     return { user: userView(user), csrfToken };
   });
 
   app.post('/api/auth/logout', async (request, reply) => {
-    const principal = await resolvePrincipal(ctx, request);
+    const principal = await resolvePrincipal(ctx, request, true);
     if (principal?.type === 'user') {
       if (request.headers['x-csrf-token'] !== principal.csrfToken) throw new HttpError(403, 'csrf', 'missing or wrong X-CSRF-Token');
-      await ctx.meta.deleteSession(principal.sessionHash);
+      await ctx.sessions.close(principal.sessionHash);
     }
     setCookie(reply, '', 0);
     return { ok: true };

@@ -1,5 +1,6 @@
 import type { FraudScorer, VelocityStore } from '@shoplog/core';
 import type { ServerRateLimiters } from '../auth/rate-limit.js';
+import type { SessionManager } from '../auth/sessions.js';
 import type { ServerConfig } from '../config.js';
 import type { HealthReport } from '../health.js';
 import type { Ingestor } from '../ingest/ingestor.js';
@@ -19,6 +20,8 @@ export interface ServerContext {
   fraudScorer: FraudScorer;
   /** Limiters that replace the in-process ones (shared through Redis). */
   rateLimiters: ServerRateLimiters;
+  /** Web sessions (idle timeout and absolute lifetime). */
+  sessions: SessionManager;
   /** Probes the dependencies for `GET /api/dashboard/health`. */
   health(): Promise<HealthReport>;
 }

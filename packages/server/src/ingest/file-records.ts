@@ -1,8 +1,10 @@
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
+import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
+import { csvRows } from './csv-rows.js';
 
-/** A record read from an uploaded file: its 1-based line (or array item) number and the parsed value or the error. */
+/** A record read from an uploaded file: its 1-based line (or array item) number — for CSV the line the record starts on — and the parsed value or the error. */
 export type FileRecord = { line: number; value: unknown } | { line: number; error: string };
 
 /** Kinds of upload file. */
@@ -31,59 +33,46 @@ export async function openUpload(path: string): Promise<Readable> {
 }
 
 async function* lines(stream: Readable): AsyncGenerator<string> {
+  // The decoder keeps a multi-byte character split between two chunks whole.
+  const decoder = new StringDecoder('utf8');
   let rest = '';
   for await (const chunk of stream) {
-    const text = rest + (chunk as Buffer).toString('utf8');
+    const text = rest + decoder.write(chunk as Buffer);
     const parts = text.split('\n');
     rest = parts.pop() ?? '';
     for (const part of parts) yield part.endsWith('\r') ? part.slice(0, -1) : part;
   }
+  rest += decoder.end();
   // The last line counts even without a final newline (the seed dropped it).
   if (rest !== '') yield rest;
 }
 
-/** Splits a CSV row (RFC 4180 quoting, no line breaks inside fields). */
-export function csvRow(line: string): string[] {
-  const out: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      out.push(field);
-      field = '';
-    } else field += c;
-  }
-  out.push(field);
-  return out;
-}
-
 const csvValue = (value: string): unknown => (value === 'true' ? true : value === 'false' ? false : value);
 
+// The first record is the header; `line` is where a record starts, and errors name the record (counted after the header) and its line.
 async function* csvRecords(stream: Readable): AsyncGenerator<FileRecord> {
   let header: string[] | undefined;
-  let n = 0;
-  for await (const line of lines(stream)) {
-    n++;
-    if (line.trim() === '') continue;
-    const cells = csvRow(line);
+  for await (const row of csvRows(stream)) {
+    const number = header ? row.record - 1 : row.record;
+    const where = `CSV record ${number} (line ${row.line})`;
+    if ('error' in row) {
+      yield { line: row.line, error: `${where}: ${row.error}` };
+      continue;
+    }
     if (!header) {
-      header = cells.map((h) => h.trim());
+      header = row.fields.map((h) => h.trim());
+      continue;
+    }
+    if (row.fields.length !== header.length) {
+      yield { line: row.line, error: `${where}: ${row.fields.length} fields, the header has ${header.length}` };
       continue;
     }
     const record: Record<string, unknown> = {};
     header.forEach((name, i) => {
-      const cell = cells[i];
+      const cell = row.fields[i];
       if (name && cell !== undefined && cell !== '') record[name] = csvValue(cell);
     });
-    yield { line: n, value: record };
+    yield { line: row.line, value: record };
   }
 }
 
@@ -119,8 +108,9 @@ async function* jsonArrayRecords(stream: Readable): AsyncGenerator<FileRecord> {
       return { line: n, error: `not JSON: ${(error as Error).message}` };
     }
   };
+  const decoder = new StringDecoder('utf8');
   for await (const chunk of stream) {
-    const text = (chunk as Buffer).toString('utf8');
+    const text = decoder.write(chunk as Buffer);
     for (const c of text) {
       if (depth === 0) {
         if (c === '[') depth = 1;

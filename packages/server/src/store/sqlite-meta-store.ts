@@ -67,6 +67,9 @@ export function createSqliteMetaStore(options: SqliteMetaStoreOptions): MetaStor
       run('INSERT INTO sessions (id_hash, expires_at, doc) VALUES (?, ?, ?)', session.idHash, session.expiresAt, JSON.stringify(session));
     },
     getSession: async (idHash, now) => doc<SessionRecord>('SELECT doc FROM sessions WHERE id_hash = ? AND expires_at > ?', idHash, now),
+    async renewSession(idHash, expiresAt) {
+      run("UPDATE sessions SET expires_at = ?, doc = json_set(doc, '$.expiresAt', ?) WHERE id_hash = ?", expiresAt, expiresAt, idHash);
+    },
     async deleteSession(idHash) {
       run('DELETE FROM sessions WHERE id_hash = ?', idHash);
     },

@@ -66,6 +66,15 @@ export function runMetaStoreContract(name: string, factory: () => Promise<MetaSt
       expect(await store.getSession('h1', now + 60_000)).toBeUndefined();
       await store.deleteSession('h1');
       expect(await store.getSession('h1', now)).toBeUndefined();
+      // A renewal of the idle clock moves the deadline of a live session and keeps the rest.
+      await store.createSession({ idHash: 'h1', userId: 'u1', csrfToken: 'c', createdAt: now, expiresAt: now + 60_000 });
+      await store.renewSession('h1', now + 120_000);
+      expect(await store.getSession('h1', now + 60_000)).toMatchObject({ userId: 'u1', csrfToken: 'c', createdAt: now, expiresAt: now + 120_000 });
+      expect(await store.getSession('h1', now + 120_000)).toBeUndefined();
+      await store.deleteSession('h1');
+      // A session deleted (logout) is not brought back by a renewal that was under way.
+      await store.renewSession('h1', now + 180_000);
+      expect(await store.getSession('h1', now)).toBeUndefined();
     });
 
     it('keeps saved searches per user, newest first, deletable only by their owner', async () => {

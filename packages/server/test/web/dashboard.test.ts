@@ -1,5 +1,5 @@
 // Browser tests of the dashboard: the real server in-process on a temp data dir, real Chromium
-// driven by playwright-core, the bundled page under its Content-Security-Policy. Screenshots go to docs/screenshots.
+// driven by playwright-core, the bundled page under its Content-Security-Policy. Screenshots go to docs/screenshots with SHOPLOG_SCREENSHOTS=docs.
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,6 +1,7 @@
 // Shared setup of the dashboard's browser tests: where Chromium is, and a bundle that matches the sources.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser } from 'playwright-core';
@@ -11,8 +12,12 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM);
 /** The server package folder. */
 export const pkg = resolve(import.meta.dirname, '../..');
-/** Where the screenshots linked from the README are written. */
-export const shots = resolve(pkg, '../../docs/screenshots');
+/**
+ * Where the screenshots are written: docs/screenshots (linked from the README) when `SHOPLOG_SCREENSHOTS=docs`,
+ * otherwise a temporary folder, so a test run never dirties the working tree.
+ */
+export const shots =
+  process.env.SHOPLOG_SCREENSHOTS === 'docs' ? resolve(pkg, '../../docs/screenshots') : join(tmpdir(), 'shoplog-screenshots');
 
 const newest = (dir: string): number =>
   Math.max(...readdirSync(dir, { withFileTypes: true }).map((d) =>

@@ -138,6 +138,9 @@ export function createMongoMetaStore(options: MongoMetaStoreOptions = {}): Mongo
       await sessions.insertOne({ ...session, _id: session.idHash, _expires: new Date(session.expiresAt) });
     },
     getSession: async (idHash, now) => record<SessionRecord>(await sessions.findOne({ _id: idHash, expiresAt: { $gt: now } })),
+    async renewSession(idHash, expiresAt) {
+      await sessions.updateOne({ _id: idHash }, { $set: { expiresAt, _expires: new Date(expiresAt) } });
+    },
     async deleteSession(idHash) {
       await sessions.deleteOne({ _id: idHash });
     },

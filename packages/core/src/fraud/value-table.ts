@@ -1,0 +1,169 @@
+import type { SeriesStats } from './velocity-store.js';
+
+/**
+ * The values of one dimension of the memory velocity store (internal): for each value (a user id, card, IP or
+ * e-mail), its counters and, for a user, its amount histories, in one record of a shared Float64Array.
+ *
+ * Why one array: a value's record is reached from its map entry by an offset (a small integer stored in the entry),
+ * so scoring pays the map lookup and then the record's own cache lines. A plain array per value costs two more
+ * dependent misses (the array object, then its elements, which V8 allocates apart), and 25k values per dimension
+ * are far beyond the caches in realistic traffic. Freed records are reused by size, so memory stays bounded by
+ * `capacity` values.
+ *
+ * Record layout at offset `at`: [n, h], then h histories of four cells (currency number, count, mean, m2), then the
+ * latest epoch written by each of the n counters, then each counter's ring of `slots` (count, epoch) pairs. Every
+ * bucket's epoch is at most its counter's latest one, so when that is a whole window old the total is 0 without
+ * reading the ring (the usual case for a customer who buys every few hours): scoring then touches the first line
+ * of the record and one pair per counter.
+ *
+ * Eviction is approximately least-recently-used, in two generations of half the capacity: a value read from the
+ * old one moves to the young one; when the young one is full, the old one is dropped whole (its records freed).
+ */
+export class ValueTable {
+  /** Every record; `alloc` may replace it by a larger copy, so methods read it afresh after allocating. */
+  private data = new Float64Array(4096);
+  private top = 0;
+  private readonly free = new Map<number, number[]>();
+  private young = new Map<string, number>();
+  private old = new Map<string, number>();
+  private readonly ring: number;
+
+  constructor(
+    private readonly capacity: number,
+    private readonly slots: number,
+  ) {
+    this.ring = 2 * slots;
+  }
+
+  /** The record of `value`, or -1 when absent. */
+  find(value: string): number {
+    const at = this.young.get(value);
+    if (at !== undefined) return at;
+    const o = this.old.get(value);
+    if (o === undefined) return -1;
+    this.keep(value, o);
+    return o;
+  }
+
+  /** The record of `value` with room for at least `counters` counters, created (empty windows) when absent. */
+  entry(value: string, counters: number): number {
+    const at = this.find(value);
+    return at >= 0 && this.data[at]! >= counters ? at : this.grow(value, at, counters, 0);
+  }
+
+  /** Counter `slot` of the record at `at`: its window total at `now`, then adds `weight` to the sub-bucket of `now`. */
+  count(at: number, slot: number, windowMs: number, weight: number, now: number): number {
+    const d = this.data;
+    const { slots } = this;
+    const epoch = Math.floor(now / Math.max(1, windowMs / slots));
+    const latestAt = at + 2 + 4 * d[at + 1]! + slot;
+    const base = latestAt - slot + d[at]! + slot * this.ring;
+    const latest = d[latestAt]!;
+    let total = 0;
+    if (epoch - latest < slots) {
+      for (let i = 0; i < this.ring; i += 2) {
+        const e = d[base + i + 1]!;
+        if (e > epoch - slots && e <= epoch) total += d[base + i]!;
+      }
+    }
+    if (weight !== 0) {
+      // Non-negative remainder: a time before 1970 must not land in another counter's cells.
+      const b = base + 2 * (((epoch % slots) + slots) % slots);
+      if (d[b + 1] !== epoch) {
+        d[b + 1] = epoch;
+        d[b] = 0;
+      }
+      d[b]! += weight;
+      if (epoch > latest) d[latestAt] = epoch;
+    }
+    return total;
+  }
+
+  /** The history of currency number `currency` in the record at `at` (-1: none), `undefined` if never observed. */
+  history(at: number, currency: number): SeriesStats | undefined {
+    const h = at < 0 ? -1 : this.historyAt(at, currency);
+    const d = this.data;
+    return h < 0 ? undefined : { count: d[h + 1]!, mean: d[h + 2]!, m2: d[h + 3]! };
+  }
+
+  /** Adds `x` to the history of currency number `currency` of `value`, whose record is at `at` (-1: none yet). */
+  observeHistory(value: string, at: number, currency: number, x: number): void {
+    let h = at < 0 ? -1 : this.historyAt(at, currency);
+    if (h < 0) {
+      // First history of this value in this currency: the record grows (a copy).
+      const moved = this.grow(value, at, 0, 1);
+      h = moved + 2 + 4 * (this.data[moved + 1]! - 1);
+      this.data[h] = currency;
+    }
+    const d = this.data;
+    const n = ++d[h + 1]!;
+    const delta = x - d[h + 2]!;
+    d[h + 2]! += delta / n;
+    d[h + 3]! += delta * (x - d[h + 2]!);
+  }
+
+  private historyAt(at: number, currency: number): number {
+    const d = this.data;
+    for (let h = at + 2, end = at + 2 + 4 * d[at + 1]!; h < end; h += 4) if (d[h] === currency) return h;
+    return -1;
+  }
+
+  /** Moves `value` (record at `from`, or -1) to a new record with ≥ `counters` counters and `histories` more histories. */
+  private grow(value: string, from: number, counters: number, histories: number): number {
+    const had = from < 0 ? 0 : this.data[from]!;
+    const kept = from < 0 ? 0 : this.data[from + 1]!;
+    const n = Math.max(counters, had);
+    const h = kept + histories;
+    const ring = this.ring;
+    const at = this.alloc(2 + 4 * h + n * (1 + ring));
+    const d = this.data;
+    d[at] = n;
+    d[at + 1] = h;
+    for (let i = 0; i < 4 * h; i++) d[at + 2 + i] = i < 4 * kept ? d[from + 2 + i]! : 0;
+    const latest = at + 2 + 4 * h;
+    const wasLatest = from + 2 + 4 * kept;
+    for (let k = 0; k < n; k++) d[latest + k] = k < had ? d[wasLatest + k]! : -Infinity;
+    const rings = latest + n;
+    const wasRings = wasLatest + had;
+    for (let i = 0; i < n * ring; i++) d[rings + i] = i < had * ring ? d[wasRings + i]! : i % 2 === 0 ? 0 : -Infinity;
+    if (from >= 0) {
+      this.release(from);
+      // `from` came from find(), which left `value` in the young generation: replace it there, no eviction.
+      this.young.set(value, at);
+    } else {
+      this.keep(value, at);
+    }
+    return at;
+  }
+
+  private keep(value: string, at: number): void {
+    if (this.young.size >= Math.max(1, this.capacity >> 1)) {
+      const dropped = this.old;
+      this.old = this.young;
+      this.young = new Map();
+      // A dropped value still in the surviving generation was promoted (same record) or moved (old record freed then).
+      for (const [v, a] of dropped) if (!this.old.has(v)) this.release(a);
+    }
+    this.young.set(value, at);
+  }
+
+  private alloc(size: number): number {
+    const reused = this.free.get(size)?.pop();
+    if (reused !== undefined) return reused;
+    if (this.top + size > this.data.length) {
+      const bigger = new Float64Array(Math.max(this.data.length * 2, this.top + size));
+      bigger.set(this.data.subarray(0, this.top));
+      this.data = bigger;
+    }
+    const at = this.top;
+    this.top += size;
+    return at;
+  }
+
+  private release(at: number): void {
+    const size = 2 + 4 * this.data[at + 1]! + this.data[at]! * (1 + this.ring);
+    let list = this.free.get(size);
+    if (!list) this.free.set(size, (list = []));
+    list.push(at);
+  }
+}

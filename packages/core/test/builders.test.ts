@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { completeEvent, createEvent, isoTime, uuidv7, type EventKind } from '@shoplog/core';
+
+// The middleware builds its events with completeEvent (in place) instead of createEvent (copy first): both must
+// give the same event, field for field and in the same key order (the serialised line is what gets shipped).
+const inputs: [EventKind, Record<string, unknown>][] = [
+  ['performance', { trace: { id: 't' }, message: 'GET / 200', event: { duration: 5, outcome: 'success' }, log: { level: 'info' }, shop: { performance: { kind: 'http' } }, http: { response: { status_code: 200 } } }],
+  ['error', { message: 'boom', error: { type: 'Error', message: 'boom' }, http: { response: { status_code: 404 } }, shop: { error: { kind: 'http', handled: false } } }],
+  ['transaction', { '@timestamp': '2026-01-01T00:00:00.000Z', shop: { transaction: { id: 'tx', type: 'purchase', status: 'declined' }, amount: { minor: 1, currency: 'EUR' } } }],
+  ['fraud', { event: { id: '0193d2a4-0000-7000-8000-000000000000' }, shop: { fraud: { decision: 'block' } }, service: { name: 'own' } }],
+  ['user_behavior', { shop: { action: 'search', session: { id: 's' } }, log: { logger: 'x' } }],
+  ['log', { message: 'hello' }],
+];
+
+function withoutGeneratedId(event: unknown, given: boolean): string {
+  const e = structuredClone(event) as { event: { id: string } };
+  if (!given) e.event.id = 'generated';
+  return JSON.stringify(e);
+}
+
+describe('completeEvent', () => {
+  it.each(inputs)('fills a %s body exactly as createEvent builds it', (kind, input) => {
+    const options = { service: { name: 'shop', version: '1' }, now: () => 1_780_000_000_123 };
+    const copied = createEvent(kind, structuredClone(input) as never, options);
+    const inPlace = completeEvent(kind, structuredClone(input), options);
+    const given = (input.event as { id?: string } | undefined)?.id !== undefined;
+    expect(withoutGeneratedId(inPlace, given)).toBe(withoutGeneratedId(copied, given));
+    expect(inPlace.event.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$|^0193d2a4/);
+  });
+
+  it('fills the body it is given instead of copying it', () => {
+    const body: Record<string, unknown> = { message: 'x' };
+    expect(completeEvent('log', body)).toBe(body);
+  });
+});
+
+describe('isoTime', () => {
+  it('gives toISOString of each millisecond, also when asked again or out of order', () => {
+    for (const ms of [0, 1_780_000_000_123, 1_780_000_000_123, 1_780_000_000_124, 5]) expect(isoTime(ms)).toBe(new Date(ms).toISOString());
+  });
+  it('throws on an invalid time, as toISOString does', () => {
+    expect(() => isoTime(Number.NaN)).toThrow(RangeError);
+  });
+});
+
+describe('uuidv7', () => {
+  // Built from character codes into one flat string: the layout must be exactly RFC 9562's.
+  it('encodes the millisecond in the first 48 bits, then version 7, the counter and the variant', () => {
+    // Ascending and after every id minted so far in this file: ids never go back in time (see the next test).
+    for (const ms of [2 ** 41, 2 ** 41 + 1, 2 ** 41 + 0xffff, 2 ** 42 + 5, 2 ** 43 + 0xabcdef]) {
+      const id = uuidv7(ms);
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(parseInt(id.slice(0, 8) + id.slice(9, 13), 16)).toBe(ms);
+    }
+  });
+
+  it('counts ids minted in the same millisecond in bits 52–63, and borrows the next millisecond after 4096', () => {
+    const ms = 2 ** 44;
+    const ids = Array.from({ length: 4098 }, () => uuidv7(ms));
+    const counterOf = (id: string) => parseInt(id.slice(15, 18), 16);
+    const msOf = (id: string) => parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
+    expect(ids.slice(0, 4096).map(counterOf)).toEqual(Array.from({ length: 4096 }, (_, i) => i));
+    expect(ids.slice(0, 4096).every((id) => msOf(id) === ms)).toBe(true);
+    expect(msOf(ids[4096] as string)).toBe(ms + 1);
+    expect(counterOf(ids[4096] as string)).toBe(0);
+    expect(counterOf(ids[4097] as string)).toBe(1);
+  });
+});
