@@ -21,7 +21,7 @@ export async function sniffFileType(path: string): Promise<UploadFileType> {
 /**
  * Runs an upload job: streams the stored file's records through the ingest path in batches of 1000, recording
  * progress, the first 100 rejected lines and a preview of the first 10 stored events; `completed` only once
- * every batch is committed. The stored file is deleted at the end.
+ * every batch is committed and searchable. The stored file is deleted at the end.
  */
 export async function runUploadJob(
   deps: { ingestor: Ingestor; logs: LogStore; meta: MetaStore },
@@ -61,6 +61,8 @@ export async function runUploadJob(
       if (batch.length >= BATCH) await flush();
     }
     await flush();
+    // `completed` means searchable: the index follows the commits asynchronously.
+    await deps.logs.refresh();
     const preview = await Promise.all(previewIds.map((id) => deps.logs.get(id)));
     current.preview = preview.filter((e): e is ShoplogEvent => e !== undefined);
     current.status = 'completed';
