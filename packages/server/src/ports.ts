@@ -258,9 +258,17 @@ export interface LogStore {
   subscribe(listener: EventListener): () => void;
   /** Resolves once every event acknowledged so far is visible to search and aggregations. */
   refresh(): Promise<void>;
+  /**
+   * Resolves once every event acknowledged so far is visible, without forcing it (no extra work for the backend):
+   * the ingest path invalidates cached query results again then, so nothing cached while indexing lags stays stale.
+   */
+  whenSearchable(): Promise<void>;
   /** Flushes pending work and releases the backend. Idempotent. */
   close(): Promise<void>;
 }
+
+/** The read half of a `LogStore`: what an adapter's query module implements. */
+export type LogStoreReads = Omit<LogStore, 'appendBatch' | 'subscribe' | 'refresh' | 'whenSearchable' | 'close'>;
 
 /** User roles of the web page: viewer (read), analyst (read + upload + saved searches + alert rules), admin (all). */
 export type Role = 'viewer' | 'analyst' | 'admin';

@@ -140,7 +140,12 @@ export function createIngestor(options: IngestorOptions): Ingestor {
         const alerts = fresh.length > 0 ? await scoreFraud(fresh, valid) : [];
         if (alerts.length > 0) await options.logs.appendBatch(alerts);
       }
-      if (results.includes('created')) await Promise.all(prefixes.map((prefix) => options.cache.invalidatePrefix(prefix)));
+      if (results.includes('created')) {
+        const invalidate = () => Promise.all(prefixes.map((prefix) => options.cache.invalidatePrefix(prefix)));
+        await invalidate();
+        // Again once the new events are searchable: a query answered while indexing lagged must not stay cached.
+        options.logs.whenSearchable().then(invalidate).catch(() => {});
+      }
     }
     return items;
   };

@@ -131,6 +131,9 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
     refresh() {
       return driver.whenIndexed(committed);
     },
+    whenSearchable() {
+      return driver.whenIndexed(committed);
+    },
     async close() {
       if (closed) return;
       closed = true;

@@ -4,7 +4,7 @@ import type {
   LatencyGroup,
   LatencySummary,
   LogFilter,
-  LogStore,
+  LogStoreReads,
   NumericField,
   SearchHit,
   TermsBucket,
@@ -17,7 +17,7 @@ import { createRollupQueries } from './sqlite-rollups.js';
 import { latencyFromSketches, sketchable } from './sqlite-sketches.js';
 import { NUMERIC_COLUMNS, SORT_COLUMNS, TERMS_COLUMNS, ftsQuery, highlightMessage, textTerms, whereOf } from './sqlite-filter.js';
 
-type ReadMethods = Omit<LogStore, 'appendBatch' | 'subscribe' | 'refresh' | 'close'>;
+type ReadMethods = LogStoreReads;
 
 interface Cursor {
   v: number;

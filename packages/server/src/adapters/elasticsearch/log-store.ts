@@ -8,7 +8,7 @@ import { installEsResources } from './install.js';
 import type { EsInstallStep } from './install.js';
 import { NANOS_FORMAT, filterQuery } from './queries.js';
 import { createEsReads } from './reads.js';
-import { dataStreamPattern } from './resources.js';
+import { dataStreamPattern, REFRESH_INTERVAL_MS } from './resources.js';
 
 /** Options of `createElasticsearchLogStore`. */
 export interface ElasticsearchLogStoreOptions {
@@ -110,6 +110,8 @@ export function createElasticsearchLogStore(options: ElasticsearchLogStoreOption
         listeners.delete(listener);
       };
     },
+    // Documents acknowledged now are searchable after the next periodic refresh: wait one interval, ask nothing.
+    whenSearchable: () => new Promise<void>((resolve) => setTimeout(resolve, REFRESH_INTERVAL_MS + 100).unref()),
     async refresh() {
       try {
         await client.indices.refresh({ index, ignore_unavailable: true, allow_no_indices: true });

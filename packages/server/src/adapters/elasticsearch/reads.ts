@@ -1,10 +1,10 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
 import type { ShoplogEvent } from '@shoplog/core';
-import type { LatencySummary, LogFilter, LogStore, SearchHit, Suggestion, TermsBucket, TermsField } from '../../ports.js';
+import type { LatencySummary, LogFilter, LogStoreReads, SearchHit, Suggestion, TermsBucket, TermsField } from '../../ports.js';
 import { toStoreError } from './bulk.js';
 import { NUMERIC_FIELDS, TERMS_FIELDS, decodeCursor, encodeCursor, filterQuery, highlightQuery, searchSort, textWords } from './queries.js';
 
-type ReadMethods = Omit<LogStore, 'appendBatch' | 'subscribe' | 'refresh' | 'close'>;
+type ReadMethods = LogStoreReads;
 type Aggs = Record<string, estypes.AggregationsAggregate>;
 
 /** HDR percentiles with 3 significant digits: each percentile is within 0.1 % of an observed value. */

@@ -4,6 +4,9 @@ import type { EventKind } from '@shoplog/core';
 import { z } from 'zod';
 import { EVENT_MAPPINGS } from './mappings.js';
 
+/** How often the data streams make new documents searchable (the index setting `refresh_interval`). */
+export const REFRESH_INTERVAL_MS = 1000;
+
 /**
  * Version of the shipped templates and policy. Bump it whenever a resource changes: the installer replaces a
  * resource only when the installed `version` differs, so restarts cost one GET per resource and no writes.
@@ -98,7 +101,7 @@ export function componentTemplates(options: ResolvedEsResourceOptions): estypes.
             lifecycle: { name: ILM_POLICY_NAME },
             codec: 'best_compression',
             auto_expand_replicas: options.replicas,
-            refresh_interval: '1s',
+            refresh_interval: '1s', // = REFRESH_INTERVAL_MS
             mapping: { total_fields: { limit: 2000 } },
             // Full-text search without a field goes to the fields people search by default.
             query: { default_field: ['message', 'error.message', 'shop.search.query', 'shop.product.name'] },

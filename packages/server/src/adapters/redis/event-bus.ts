@@ -162,6 +162,7 @@ export function withEventBus(store: LogStore, bus: EventBus): LogStore {
     async refresh() {
       await Promise.all([store.refresh(), bus.flush()]);
     },
+    whenSearchable: () => store.whenSearchable(),
     async close() {
       await bus.close();
       await store.close();
