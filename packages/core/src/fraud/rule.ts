@@ -21,7 +21,10 @@ export interface FraudSignals {
    * The array is reused: read it during `evaluate`, do not keep it.
    */
   counts: readonly number[];
-  /** The user's history in this currency (natural log of minor amounts of earlier allowed transactions). */
+  /**
+   * The user's history in this currency (natural log of minor amounts of earlier allowed transactions). The object
+   * may be reused, like `counts`: read it during `evaluate`, do not keep it.
+   */
   history: SeriesStats | undefined;
   /** Time of the transaction, Unix ms. */
   now: number;

@@ -3,6 +3,7 @@ import type { FRAUD_DECISIONS, RISK_LEVELS, FraudReason, TransactionEvent } from
 import type { FraudRulesConfig } from './builtin.js';
 import { canonical, fnv1a, resolveRules, ScorerOptionsSchema } from './scorer-options.js';
 import { fraudInputFromEvent, isTransactionEvent, type FraudInput } from './input.js';
+import { lowerCased } from './lower-case.js';
 import type { FraudDimension, FraudRule, FraudRuleHit } from './rule.js';
 import { createMemoryVelocityStore, memoryCellsOf, type MaybePromise, type MemoryCells, type SeriesStats, type VelocityHit, type VelocityStore } from './velocity-store.js';
 
@@ -78,6 +79,20 @@ function then<T, R>(value: MaybePromise<T>, next: (v: T) => MaybePromise<R>): Ma
 }
 
 const DONE_STATUSES = new Set(['failed', 'declined', 'refunded', 'cancelled']);
+/** Order of reasons: highest contribution first, then by code. */
+const byContribution = (a: FraudReason, b: FraudReason): number => b.contribution - a.contribution || (a.code < b.code ? -1 : 1);
+
+/**
+ * Inserts `reason` into the first `n` entries of `reasons` (kept in `byContribution` order) after every reason it
+ * does not come before: the order the stable sort() at the end gave (also for two rules sharing a code), without the
+ * work array sort() allocates on every call.
+ */
+function insertSorted(reasons: FraudReason[], n: number, reason: FraudReason): void {
+  let i = n;
+  while (i > 0 && byContribution(reason, reasons[i - 1]!) < 0) i--;
+  for (let j = n; j > i; j--) reasons[j] = reasons[j - 1]!;
+  reasons[i] = reason;
+}
 
 /**
  * Creates a rule-based, explainable fraud scorer. Each active rule returns a contribution c_i (0–100, × its
@@ -115,15 +130,20 @@ export function createFraudScorer(options: FraudScorerOptions = {}): FraudScorer
   // Reused buffers: evaluate() runs synchronously from start to end, so even interleaved async scorings never share
   // them while in use. Rules must not keep `signals.counts` beyond their evaluate() call.
   const ruleCounts = active.map((a) => new Array<number>(a.rule.counters?.length ?? 0).fill(0));
+  // Reasons of the scoring in progress, sorted as they fire (entries beyond the count are stale).
+  const firedReasons: FraudReason[] = [];
   const signals = { counts: [] as number[], history: undefined as SeriesStats | undefined, now: 0 };
 
-  /** Judges `input` from the counts already in `ruleCounts`. */
-  const evaluate = (input: FraudInput, timestamp: number, history: SeriesStats | undefined): FraudResult => {
-    const reasons: FraudReason[] = [];
+  /**
+   * Judges `input` from the counts already in `ruleCounts`, at the time the caller put in `signals.now` (passed there,
+   * not as an argument: a double argument is boxed, an allocation per scoring).
+   */
+  const evaluate = (input: FraudInput, history: SeriesStats | undefined): FraudResult => {
+    const timestamp = signals.now;
+    let fired = 0;
     let keep = 1;
     let total = 0;
     signals.history = history;
-    signals.now = timestamp;
     for (let r = 0; r < active.length; r++) {
       const { rule, weight } = active[r]!;
       signals.counts = ruleCounts[r]!;
@@ -133,20 +153,20 @@ export function createFraudScorer(options: FraudScorerOptions = {}): FraudScorer
       if (contribution === 0) continue;
       keep *= 1 - contribution / 100;
       total += contribution;
-      reasons.push(hit.detail === undefined ? { code: rule.code, contribution } : { code: rule.code, contribution, detail: hit.detail.slice(0, 1024) });
+      const reason: FraudReason =
+        hit.detail === undefined ? { code: rule.code, contribution } : { code: rule.code, contribution, detail: hit.detail.slice(0, 1024) };
+      insertSorted(firedReasons, fired++, reason);
     }
-    if (reasons.length > 1) reasons.sort((a, b) => b.contribution - a.contribution || (a.code < b.code ? -1 : 1));
+    // An exact-size copy: growing the result's array by push would allocate a 17-slot store for one or two reasons.
+    const reasons = fired === 0 ? [] : firedReasons.slice(0, fired);
     const score = Math.round((sum ? Math.min(100, total) : 100 * (1 - keep)) * 100) / 100;
-    const result: FraudResult = {
-      score,
-      riskLevel: score >= levels.high ? 'high' : score >= levels.medium ? 'medium' : score >= levels.low ? 'low' : 'minimal',
-      decision: score >= block ? 'block' : score >= review ? 'review' : 'allow',
-      reasons,
-      rulesetVersion,
-      timestamp,
-    };
-    if (input.transactionId !== undefined) result.transactionId = input.transactionId;
-    return result;
+    const riskLevel: RiskLevel = score >= levels.high ? 'high' : score >= levels.medium ? 'medium' : score >= levels.low ? 'low' : 'minimal';
+    const decision: FraudDecision = score >= block ? 'block' : score >= review ? 'review' : 'allow';
+    const { transactionId } = input;
+    // One literal per shape (same key order): adding transactionId afterwards would allocate an out-of-object property store.
+    return transactionId === undefined
+      ? { score, riskLevel, decision, reasons, rulesetVersion, timestamp }
+      : { score, riskLevel, decision, reasons, rulesetVersion, timestamp, transactionId };
   };
 
   // Only what the scorer let through becomes the user's normal, so a fraudster cannot train the baseline.
@@ -168,14 +188,17 @@ export function createFraudScorer(options: FraudScorerOptions = {}): FraudScorer
     : [];
   const entries = groups.map(() => -1);
   const userValues = memory?.dimension('userId');
+  // The user's history, refilled for each scoring (rules read `signals.history` during evaluate only, as `counts`).
+  const userHistory: SeriesStats = { count: 0, mean: 0, m2: 0 };
   const runMemory = (memory: MemoryCells, transaction: FraudInput | TransactionEvent, context?: Partial<FraudInput>): FraudResult => {
     const input = inputOf(transaction, context);
     const timestamp = input.timestamp ?? now();
+    signals.now = timestamp;
     let user = -1;
     // Every lookup first, then the counting: the lookups are independent, so their cache misses overlap.
     for (let g = 0; g < groups.length; g++) {
       const { dimension, values, size } = groups[g]!;
-      const value = dimension === 'email' ? input.email?.toLowerCase() : input[dimension];
+      const value = dimension === 'email' ? (input.email === undefined ? undefined : lowerCased(input.email)) : input[dimension];
       entries[g] = value === undefined || value === '' ? -1 : values.entry(value, size);
     }
     for (let g = 0; g < groups.length; g++) {
@@ -192,12 +215,12 @@ export function createFraudScorer(options: FraudScorerOptions = {}): FraudScorer
       }
     }
     const userId = usesHistory ? input.userId : undefined;
-    if (userId === undefined || userValues === undefined) return evaluate(input, timestamp, undefined);
+    if (userId === undefined || userValues === undefined) return evaluate(input, undefined);
     // A user without counters of its own (a '' id, or rules that count no user) is looked up for its history only.
     if (user < 0) user = userValues.find(userId);
     const currency = memory.currency(input.currency);
-    const result = evaluate(input, timestamp, userValues.history(user, currency));
-    if (feedsHistory(input, result)) userValues.observeHistory(userId, user, currency, Math.log(input.amount));
+    const result = evaluate(input, userValues.readHistory(user, currency, userHistory) ? userHistory : undefined);
+    if (feedsHistory(input, result)) userValues.observeHistory(userId, user, currency, input.amount);
     return result;
   };
 
@@ -206,7 +229,7 @@ export function createFraudScorer(options: FraudScorerOptions = {}): FraudScorer
     const timestamp = input.timestamp ?? now();
     const hits: VelocityHit[] = [];
     const at = new Array<number>(counterOf.length);
-    const email = input.email?.toLowerCase();
+    const email = input.email === undefined ? undefined : lowerCased(input.email);
     for (const c of hitOrder) {
       const value = c.dimension === 'email' ? email : input[c.dimension];
       if (value === undefined || value === '') {
@@ -230,7 +253,8 @@ export function createFraudScorer(options: FraudScorerOptions = {}): FraudScorer
       if (sync && read instanceof Promise) throw new TypeError('the velocity store answered asynchronously; use score()');
       return then(read, (counts) => {
         for (const c of counterOf) ruleCounts[c.rule]![c.j] = at[c.index]! < 0 ? 0 : counts[at[c.index]!]!;
-        const result = evaluate(input, timestamp, h);
+        signals.now = timestamp;
+        const result = evaluate(input, h);
         if (historyKey === undefined || !feedsHistory(input, result)) return result;
         return then(store.observe(historyKey, Math.log(input.amount), timestamp), () => result);
       });

@@ -79,15 +79,26 @@ export class ValueTable {
     return total;
   }
 
-  /** The history of currency number `currency` in the record at `at` (-1: none), `undefined` if never observed. */
-  history(at: number, currency: number): SeriesStats | undefined {
+  /**
+   * Copies the history of currency number `currency` in the record at `at` (-1: none) into `out`; false (and `out`
+   * untouched) if never observed. Filling the caller's object, not a new one, saves an allocation per scoring.
+   */
+  readHistory(at: number, currency: number, out: SeriesStats): boolean {
     const h = at < 0 ? -1 : this.historyAt(at, currency);
+    if (h < 0) return false;
     const d = this.data;
-    return h < 0 ? undefined : { count: d[h + 1]!, mean: d[h + 2]!, m2: d[h + 3]! };
+    out.count = d[h + 1]!;
+    out.mean = d[h + 2]!;
+    out.m2 = d[h + 3]!;
+    return true;
   }
 
-  /** Adds `x` to the history of currency number `currency` of `value`, whose record is at `at` (-1: none yet). */
-  observeHistory(value: string, at: number, currency: number, x: number): void {
+  /**
+   * Adds log(`amount`) to the history of currency number `currency` of `value`, whose record is at `at` (-1: none
+   * yet). The log is taken here: a computed double passed as an argument would be boxed (an allocation per call).
+   */
+  observeHistory(value: string, at: number, currency: number, amount: number): void {
+    const x = Math.log(amount);
     let h = at < 0 ? -1 : this.historyAt(at, currency);
     if (h < 0) {
       // First history of this value in this currency: the record grows (a copy).

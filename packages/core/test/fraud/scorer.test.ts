@@ -28,6 +28,46 @@ describe('combination, thresholds and configuration', () => {
     expect(createFraudScorer({ rules: [fixed('ALL_IN', 100), fixed('MORE', 100)] }).scoreSync(base).score).toBe(100);
   });
 
+  it('ranks reasons by contribution then code whatever order they fire in; rules sharing a code keep their order', () => {
+    const rules = [fixed('D_RULE', 10), fixed('B_RULE', 30), fixed('A_RULE', 10), fixed('C_RULE', 30), fixed('Z_RULE', 20), fixed('E_RULE', 45)];
+    const codes = (rs: FraudRule[]): string[] => createFraudScorer({ rules: rs }).scoreSync(base).reasons.map((r) => r.code);
+    const expected = ['E_RULE', 'B_RULE', 'C_RULE', 'Z_RULE', 'A_RULE', 'D_RULE'];
+    expect(codes(rules)).toEqual(expected);
+    expect(codes([...rules].reverse())).toEqual(expected);
+    // Misconfigured but allowed: two rules with one code; the stable order of the rules list decides.
+    const twin = (detail: string): FraudRule => ({ code: 'TWIN', evaluate: () => ({ contribution: 20, detail }) });
+    const twins = createFraudScorer({ rules: [twin('first'), fixed('LOW', 5), twin('second'), fixed('HIGH', 50)] }).scoreSync(base);
+    expect(twins.reasons.map((r) => r.detail ?? r.code)).toEqual(['HIGH', 'first', 'second', 'LOW']);
+  });
+
+  it('gives every result its own reasons array, which callers may extend', () => {
+    const scorer = createFraudScorer({ rules: [{ code: 'SOMETIMES', evaluate: (input) => (input.amount > 5000 ? { contribution: 30 } : null) }] });
+    const none = scorer.scoreSync(base);
+    none.reasons.push({ code: 'MINE', contribution: 1 });
+    const next = scorer.scoreSync(base);
+    expect(next.reasons).toEqual([]);
+    const fired = scorer.scoreSync({ ...base, amount: 9000 });
+    fired.reasons.push({ code: 'MINE', contribution: 1 });
+    expect(scorer.scoreSync({ ...base, amount: 9000 }).reasons).toEqual([{ code: 'SOMETIMES', contribution: 30 }]);
+  });
+
+  it('keys e-mail velocity case-insensitively (Unicode too) and judges e-mail domains in any case', () => {
+    const perEmail: FraudRule = {
+      code: 'SAME_EMAIL',
+      counters: [{ dimension: 'email', windowMs: 60_000 }],
+      evaluate: (_input, { counts }) => (counts[0]! > 0 ? { contribution: 40, detail: `${counts[0]} earlier` } : null),
+    };
+    const scorer = createFraudScorer({ rules: [perEmail] });
+    const score = (email: string, i: number) => scorer.scoreSync({ ...base, email, timestamp: T0 + i }).reasons[0]?.detail;
+    expect(['jo@shop.example', 'JO@Shop.Example', 'jo@shop.example'].map(score)).toEqual([undefined, '1 earlier', '2 earlier']);
+    expect(['åsa@été.fr', 'ÅSA@ÉTÉ.FR', 'åsa@ÉtÉ.fr'].map((e, i) => score(e, 10 + i))).toEqual([undefined, '1 earlier', '2 earlier']);
+    const disposable = createFraudScorer({ rules: { DISPOSABLE_EMAIL: {} } });
+    for (const email of ['x@mailinator.com', 'x@MAILINATOR.com', 'x@ Mailinator.COM ']) {
+      expect(disposable.scoreSync({ ...base, email }).reasons.map((r) => r.code)).toContain('DISPOSABLE_EMAIL');
+    }
+    expect(disposable.scoreSync({ ...base, email: 'x@example.org' }).reasons.map((r) => r.code)).not.toContain('DISPOSABLE_EMAIL');
+  });
+
   it('maps scores to decisions and risk levels at the seed thresholds, and at custom ones', () => {
     const at = (c: number, opts = {}) => createFraudScorer({ rules: [fixed('X', c)], ...opts }).scoreSync(base);
     expect([at(0), at(24.99), at(25), at(49.99), at(50), at(74.99), at(75)].map((r) => [r.decision, r.riskLevel])).toEqual([

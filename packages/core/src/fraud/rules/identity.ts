@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isbot } from 'isbot';
 import domains from 'disposable-email-domains/index.json' with { type: 'json' };
 import wildcards from 'disposable-email-domains/wildcard.json' with { type: 'json' };
+import { lowerCased } from '../lower-case.js';
 import { defineRule } from './define.js';
 
 // Built on first use: 120k domains cost a few ms and some MB, paid only by scorers that check e-mails.
@@ -11,7 +12,7 @@ let disposableParents: Set<string> | undefined;
 /** True when the e-mail's domain (or, for wildcard entries, a parent domain) is a known disposable provider. */
 export function isDisposableEmail(email: string): boolean {
   const at = email.lastIndexOf('@');
-  return at >= 0 && isDisposableDomain(email.slice(at + 1).trim().toLowerCase());
+  return at >= 0 && isDisposableDomain(lowerCased(email.slice(at + 1).trim()));
 }
 
 function isDisposableDomain(domain: string): boolean {
@@ -43,7 +44,7 @@ export const DISPOSABLE_EMAIL = defineRule({
         if (input.email === undefined) return null;
         const at = input.email.lastIndexOf('@');
         if (at < 0) return null;
-        const domain = input.email.slice(at + 1).trim().toLowerCase();
+        const domain = lowerCased(input.email.slice(at + 1).trim());
         let disposableDomain = verdicts.get(domain);
         if (disposableDomain === undefined) {
           disposableDomain = !allow.has(domain) && (extra.has(domain) || isDisposableDomain(domain));
