@@ -65,7 +65,13 @@ describe('combination, thresholds and configuration', () => {
     for (const email of ['x@mailinator.com', 'x@MAILINATOR.com', 'x@ Mailinator.COM ']) {
       expect(disposable.scoreSync({ ...base, email }).reasons.map((r) => r.code)).toContain('DISPOSABLE_EMAIL');
     }
-    expect(disposable.scoreSync({ ...base, email: 'x@example.org' }).reasons.map((r) => r.code)).not.toContain('DISPOSABLE_EMAIL');
+    // Recently seen domains are matched in place: same verdicts for a domain that only ends like one, or differs in case.
+    const flags = (email: string) => disposable.scoreSync({ ...base, email }).reasons.some((r) => r.code === 'DISPOSABLE_EMAIL');
+    const sequence = ['x@example.org', 'y@mailinator.com', 'z@example.org', 'x@Example.org', 'x@mple.org', 'x@mailinator.com ', 'w@x@mailinator.com', 'x@y.example.org'];
+    expect(sequence.map(flags)).toEqual([false, true, false, false, false, true, true, false]);
+    const burner = createFraudScorer({ rules: { DISPOSABLE_EMAIL: { params: { extraDomains: ['burner.test'] } } } });
+    const burnt = (email: string) => burner.scoreSync({ ...base, email }).reasons.some((r) => r.code === 'DISPOSABLE_EMAIL');
+    expect(['a@burner.test', 'a@notburner.test', 'a@burner.test', 'a@BURNER.TEST'].map(burnt)).toEqual([true, false, true, true]);
   });
 
   it('maps scores to decisions and risk levels at the seed thresholds, and at custom ones', () => {

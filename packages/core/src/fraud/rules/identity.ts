@@ -39,12 +39,27 @@ export const DISPOSABLE_EMAIL = defineRule({
     const allow = new Set(p.allowDomains.map((d) => d.toLowerCase()));
     // Most shoppers share a few domains: remember recent verdicts (bounded) instead of probing the 120k-entry set.
     const verdicts = new Map<string, boolean>();
+    // The last few domains, as normalised: an e-mail ending in one of them exactly (its domain is then already trimmed
+    // and lower case) uses it without slicing the domain out of the e-mail (an allocation per transaction).
+    const recent: string[] = [];
+    let nextRecent = 0;
+    const domainOf = (email: string, at: number): string => {
+      const length = email.length - at - 1;
+      for (let i = 0; i < recent.length; i++) {
+        const d = recent[i]!;
+        if (d.length === length && email.endsWith(d)) return d;
+      }
+      const domain = lowerCased(email.slice(at + 1).trim());
+      recent[nextRecent] = domain;
+      nextRecent = (nextRecent + 1) % 8;
+      return domain;
+    };
     return {
       evaluate(input) {
         if (input.email === undefined) return null;
         const at = input.email.lastIndexOf('@');
         if (at < 0) return null;
-        const domain = lowerCased(input.email.slice(at + 1).trim());
+        const domain = domainOf(input.email, at);
         let disposableDomain = verdicts.get(domain);
         if (disposableDomain === undefined) {
           disposableDomain = !allow.has(domain) && (extra.has(domain) || isDisposableDomain(domain));
