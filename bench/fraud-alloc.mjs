@@ -1,23 +1,31 @@
-// Allocation and CPU per fraud score: the 20 000-customer scoreSync loop of fraud.bench.mjs, measuring heap bytes
-// allocated per score (heapUsed delta; the young generation is large enough that no GC runs during the measured
-// pass: check with --trace-gc) and CPU per score (no GC cost, so this is not the bench's figure).
-// Usage (after `pnpm build`): pnpm exec node --expose-gc --max-semi-space-size=1024 bench/fraud-alloc.mjs
-//   [transactions=100000] [customers=20000] [module=@shoplog/core]
-const N = Number(process.argv[2] ?? 100_000);
-const customers = Number(process.argv[3] ?? 20_000);
-const core = await import(process.argv[4] ?? '@shoplog/core');
+// Allocation per fraud score: the scoreSync loop of fraud.bench.mjs under V8's sampling heap profiler, counting
+// objects already collected too, so it measures bytes allocated per score (and where), whatever the GC did.
+// Usage (after `pnpm build`): pnpm exec node bench/fraud-alloc.mjs [customers=20000] [module=@shoplog/core]
+// (module: another build of core, e.g. a copy of an older dist, to compare.)
+import { Session } from 'node:inspector/promises';
+
+const N = 100_000;
+const customers = Number(process.argv[2] ?? 20_000);
+const core = await import(process.argv[3] ?? '@shoplog/core');
 const inputs = core.createTrafficGenerator({ seed: 7, customers }).take(2 * N).map((t) => t.input);
-const warm = inputs.slice(0, N);
-const measured = inputs.slice(N);
-for (let round = 0; round < 3; round++) {
-  const scorer = core.createFraudScorer();
-  for (let i = 0; i < warm.length; i++) scorer.scoreSync(warm[i]);
-  globalThis.gc();
-  const before = process.memoryUsage().heapUsed;
-  const c0 = process.cpuUsage();
-  let flagged = 0;
-  for (let i = 0; i < measured.length; i++) if (scorer.scoreSync(measured[i]).decision !== 'allow') flagged++;
-  const c = process.cpuUsage(c0);
-  const after = process.memoryUsage().heapUsed;
-  console.log(JSON.stringify({ round, bytes_per_score: Math.round((after - before) / N), cpu_us_per_score: +((c.user + c.system) / N).toFixed(3), flagged }));
-}
+const scorer = core.createFraudScorer();
+// The first half warms the JIT and the velocity state; the second half is measured.
+for (let i = 0; i < N; i++) scorer.scoreSync(inputs[i]);
+const session = new Session();
+session.connect();
+await session.post('HeapProfiler.enable');
+await session.post('HeapProfiler.startSampling', { samplingInterval: 256, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+for (let i = N; i < 2 * N; i++) scorer.scoreSync(inputs[i]);
+const { profile } = await session.post('HeapProfiler.stopSampling');
+session.disconnect();
+const bySite = new Map();
+const walk = (node) => {
+  const { functionName, url, lineNumber } = node.callFrame;
+  const site = `${functionName || '(anonymous)'} ${url.split('/').pop()}:${lineNumber + 1}`;
+  if (node.selfSize) bySite.set(site, (bySite.get(site) ?? 0) + node.selfSize);
+  for (const child of node.children) walk(child);
+};
+walk(profile.head);
+const total = [...bySite.values()].reduce((a, b) => a + b, 0);
+console.log(`${customers} customers: ${(total / N).toFixed(1)} bytes allocated per score (sampled); largest sites:`);
+for (const [site, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, 8)) console.log(`  ${(bytes / N).toFixed(1)}  ${site}`);
