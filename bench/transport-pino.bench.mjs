@@ -14,6 +14,8 @@ import { setImmediate as tick } from 'node:timers/promises';
 import { benchTransaction, fakeReset, fakeStats, interleave, lcg, median, peerOrder, waitDocs } from './lib/harness.mjs';
 
 const self = fileURLToPath(import.meta.url);
+// Extra options of the Shoplog transport for A/B runs, e.g. SHOPLOG_OPTIONS='{"http":{"url":"…","gzipMinBytes":false}}'.
+const shoplogExtra = JSON.parse(process.env.SHOPLOG_OPTIONS ?? '{}');
 const BATCH = 1000;
 
 if (process.argv[2] === '--run') {
@@ -24,7 +26,7 @@ if (process.argv[2] === '--run') {
   await fakeReset(url);
   const stream =
     lib === 'shoplog'
-      ? pino.transport({ target: '@shoplog/node-transport/pino', options: { url, spoolDir: mkdtempSync(join(tmpdir(), 'bench-spool-')) } })
+      ? pino.transport({ target: '@shoplog/node-transport/pino', options: { url, spoolDir: mkdtempSync(join(tmpdir(), 'bench-spool-')), ...shoplogExtra } })
       : pino.transport({ target: 'pino-elasticsearch', options: { node: url, index: 'orders', esVersion: 8, ...(variant === '5mb' ? { flushBytes: 5_000_000 } : {}) } });
   const errors = [];
   // pino-elasticsearch's worker outlives thread-stream's 10 s `end()` limit: record it, do not crash.

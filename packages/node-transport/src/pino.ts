@@ -1,8 +1,7 @@
-import build from 'pino-abstract-transport';
 import { isMainThread } from 'node:worker_threads';
 import { createShipper, type ShipperOptions } from './shipper.js';
-import type { LogRecord } from './record.js';
-import type { Transform } from 'node:stream';
+import type { Writable } from 'node:stream';
+import { createLineStream } from './pino-lines.js';
 import { constants as osConstants } from 'node:os';
 
 /**
@@ -18,7 +17,7 @@ export type PinoTransportOptions = ShipperOptions;
  * `close` flushes: pino ends the stream on exit and waits for it. Usable in pino's worker (`target`) and, called
  * directly, as a destination stream in the main thread: `pino(shoplogPino({ url }))`.
  */
-export default function shoplogPino(options: PinoTransportOptions): Transform {
+export default function shoplogPino(options: PinoTransportOptions): Writable {
   // In pino's worker the parent owns the process lifecycle and ends our stream on exit; hooks there would be wrong.
   const shipper = createShipper({
     ...options,
@@ -26,16 +25,12 @@ export default function shoplogPino(options: PinoTransportOptions): Transform {
     // In the worker every record is a fresh parse that nobody else holds: redact it in place, without a copy.
     redact: options.redact === false ? false : { ...(isMainThread ? {} : { mutate: true }), ...options.redact },
   });
-  return build(
-    (source) => {
-      source.on('data', (record: LogRecord) => shipper.write(record));
-    },
-    {
-      close: async () => {
-        await shipper.close();
-      },
-    },
-  ) as Transform;
+  // Our own line splitter rather than pino-abstract-transport's split2 stream: same records, less work per line
+  // (see pino-lines.ts); `close` flushes when pino ends the stream.
+  return createLineStream(
+    (record) => shipper.write(record),
+    () => shipper.close(),
+  );
 }
 
 export { shoplogPino };

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDeliveryEngine, createHttpSink, type DeliveryEngine, type DeliveryEngineOptions } from '../src/index.js';
 import { startBulkServer } from './fixtures/bulk-server.js';
+import { isLoopbackHost } from '../src/http-sink.js';
 import { makeEvents, tempDir } from './fixtures/events.js';
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -10,7 +11,7 @@ afterEach(async () => {
   for (const fn of cleanup.splice(0)) await fn();
 });
 
-async function setup(opts: Partial<DeliveryEngineOptions> = {}, http: { timeoutMs?: number; gzipMinBytes?: number | false } = {}) {
+async function setup(opts: Partial<DeliveryEngineOptions> = {}, http: { timeoutMs?: number; gzip?: boolean | 'auto'; gzipMinBytes?: number | false } = {}) {
   const server = await startBulkServer();
   const spoolDir = tempDir();
   const engine = createDeliveryEngine({
@@ -35,7 +36,7 @@ function enqueueAll(engine: DeliveryEngine, events: ReturnType<typeof makeEvents
 
 describe('delivery engine over HTTP', () => {
   it('delivers every event once, in order, and flush() waits for it', async () => {
-    const { server, engine } = await setup({ maxBatchCount: 100 });
+    const { server, engine } = await setup({ maxBatchCount: 100 }, { gzip: true });
     const ids = enqueueAll(engine, makeEvents(1000));
     await engine.flush();
     expect(server.stored).toEqual(ids);
@@ -177,6 +178,34 @@ describe('delivery engine over HTTP', () => {
     await other.server.stop();
     for (const e of makeEvents(200)) expect(other.engine.enqueue(e)).toBe(true);
     expect(other.engine.metrics().dropped['queue-full-oldest']).toBeGreaterThan(0);
+  });
+
+  it('by default does not gzip to a server on this machine, and gzips when told to', async () => {
+    const auto = await setup({ maxBatchCount: 100 });
+    const localhost = await startBulkServer();
+    const named = createDeliveryEngine({ sink: createHttpSink({ url: localhost.url.replace('127.0.0.1', 'localhost') }), spoolDir: tempDir(), exitHooks: false, maxBatchCount: 100 });
+    cleanup.push(async () => {
+      await named.close();
+      await localhost.close();
+    });
+    const forced = await setup({ maxBatchCount: 100 }, { gzip: true, gzipMinBytes: 0 });
+    const ids = enqueueAll(auto.engine, makeEvents(300));
+    const namedIds = enqueueAll(named, makeEvents(300));
+    const forcedIds = enqueueAll(forced.engine, makeEvents(300));
+    await Promise.all([auto.engine.flush(), named.flush(), forced.engine.flush()]);
+    expect(auto.server.stored).toEqual(ids);
+    expect(auto.server.gzipped).toBe(0);
+    expect(localhost.stored).toEqual(namedIds);
+    expect(localhost.gzipped).toBe(0);
+    expect(forced.server.stored).toEqual(forcedIds);
+    expect(forced.server.gzipped).toBe(forced.server.requests);
+  });
+
+  it('knows which hosts are this machine', () => {
+    for (const h of ['localhost', 'LocalHost', 'api.localhost', '127.0.0.1', '127.1.2.3', '[::1]']) expect(isLoopbackHost(h)).toBe(true);
+    for (const h of ['10.0.0.1', '128.0.0.1', 'logs.example.com', 'localhost.example.com', '127.0.0.1.example.com', '[::2]', '[2001:db8::1]']) {
+      expect(isLoopbackHost(h)).toBe(false);
+    }
   });
 
   it('splits a batch the server finds too large (413)', async () => {
