@@ -66,6 +66,8 @@ describe.each(EXPRESS_VERSIONS)('error events (%s)', (name, express) => {
     expect(perf?.http?.route).toBe('/orders/:orderId/fail');
     expect(perf?.log.level).toBe('error');
     expect(perf?.event.outcome).toBe('failure');
+    // Both undefined would compare equal: the trace id must be there first.
+    expect(perf?.trace?.id).toMatch(/^[0-9a-f]{32}$/);
     expect(perf?.trace?.id).toBe(error?.trace?.id);
   });
 

@@ -52,7 +52,10 @@ describe.each(EXPRESS_VERSIONS)('req.shoplog helpers (%s)', (_name, express) => 
     expect(track?.shop).toEqual({ action: 'add_to_cart', session: { id: 'sess-9' }, product: { id: 'sku-1', quantity: 2 }, cart: { items: 2 } });
     expect(track?.user?.id).toBe('user-12');
     expect(perf?.user?.id).toBe('user-12');
+    // Both undefined would compare equal: the ids must be there first.
+    expect(perf?.trace?.id).toMatch(/^[0-9a-f]{32}$/);
     expect(track?.trace?.id).toBe(perf?.trace?.id);
+    expect(perf?.http?.request?.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(track?.http?.request?.id).toBe(perf?.http?.request?.id);
   });
 

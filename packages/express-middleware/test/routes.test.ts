@@ -61,6 +61,8 @@ describe.each(EXPRESS_VERSIONS)('performance events and route templates (%s)', (
     expect(event?.span?.id).toMatch(/^[0-9a-f]{16}$/);
     expect(event?.shop.performance.kind).toBe('http');
     expect(event?.service).toEqual({ name: 'shop', environment: 'test' });
+    // Both undefined would compare equal: a generated id must be there first.
+    expect(event?.http?.request?.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(reply.headers['x-request-id']).toBe(event?.http?.request?.id);
     expect(event?.log.level).toBe('info');
   });
