@@ -110,6 +110,17 @@ export function sameJson(a: unknown, b: unknown): boolean {
 /** Creates the ingest path: `normalize()` of @shoplog/core (seed shapes → envelope, validated), append, invalidate caches. */
 export function createIngestor(options: IngestorOptions): Ingestor {
   const prefixes = options.invalidatePrefixes ?? ['q:'];
+  const invalidate = () => Promise.all(prefixes.map((prefix) => options.cache.invalidatePrefix(prefix)));
+  // The store indexes in order, so when the newest batch is searchable every earlier one is too: one invalidation
+  // per catch-up, not one per request (each is a key scan, a network round trip with Redis).
+  let newestBatch = 0;
+  const invalidateWhenSearchable = (): void => {
+    const batch = ++newestBatch;
+    options.logs
+      .whenSearchable()
+      .then(() => (batch === newestBatch ? invalidate() : undefined))
+      .catch(() => {});
+  };
   const scoreFraud = options.fraudScorer ? createFraudStage(options.fraudScorer) : undefined;
   // `texts[i]`: the JSON text `inputs[i]` was parsed from, stored as is when normalisation left the input unchanged.
   const ingestParsed = async (inputs: readonly unknown[], texts?: readonly string[]): Promise<IngestItem[]> => {
@@ -141,10 +152,9 @@ export function createIngestor(options: IngestorOptions): Ingestor {
         if (alerts.length > 0) await options.logs.appendBatch(alerts);
       }
       if (results.includes('created')) {
-        const invalidate = () => Promise.all(prefixes.map((prefix) => options.cache.invalidatePrefix(prefix)));
         await invalidate();
         // Again once the new events are searchable: a query answered while indexing lagged must not stay cached.
-        options.logs.whenSearchable().then(invalidate).catch(() => {});
+        invalidateWhenSearchable();
       }
     }
     return items;
