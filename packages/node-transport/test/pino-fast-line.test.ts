@@ -41,6 +41,7 @@ function randomLine(rnd: () => number, i: number): string {
     ['orderId', `ord_${i}`],
     ['amount', pick([123.45, 0, -0, 1e21, 5e-7, 17, 4111111111111111, 4111111111111112, 12345678901234567000, 1e-7])],
     ['userId', `u_${i % 100}`],
+    ['n', (rnd() < 0.5 ? -1 : 1) * Math.floor(rnd() * 10 ** pick([1, 5, 13, 15, 16, 17, 19]))],
     ['ok', pick([true, false])],
     ['nothing', null],
     ['note', pick(['say "hi"', 'back\\slash', 'line\nbreak', 'ünïcödé ✓', '😀 emoji', 'pay 4242 4242 4242 4242 now', '4111-1111-1111-1111', 'x'.repeat(300), '\u2028', '', 'ord 1234567890123'])],
@@ -57,7 +58,7 @@ function randomLine(rnd: () => number, i: number): string {
     [pick(['7', '0', '42x', '-1', '1.5']), 'indexish'],
     [pick(['ключ', 'a b', 'a"b', 'tab\tkey', '', 'constructor', 'hasOwnProperty', 'toString']), 'odd key'],
   ];
-  for (const [k, v] of extras) if (rnd() < (k === 'orderId' || k === 'amount' || k === 'userId' ? 0.8 : 0.03)) rec[k] = v;
+  for (const [k, v] of extras) if (rnd() < (k === 'orderId' || k === 'amount' || k === 'userId' || k === 'n' ? 0.8 : 0.03)) rec[k] = v;
   const msg = pick(['order placed', 'order placed', '', 'say "hi"', 'back\\slash', 'tab\there', 'ünïcödé ✓', '😀', 'card 4242 4242 4242 4242 used', '4111111111111111', 42, null, ABSENT, 'x'.repeat(500)]);
   if (msg !== ABSENT) rec.msg = msg;
   let text = JSON.stringify(rec);
@@ -65,7 +66,7 @@ function randomLine(rnd: () => number, i: number): string {
   const r = rnd();
   if (r < 0.02) text = text.replace(/}$/, `,"${pick(['orderId', 'level', 'msg', 'time'])}":"dup"}`); // a key twice (when it was there)
   else if (r < 0.04) text = text.replace('":', '": '); // whitespace
-  else if (r < 0.05) text = text.replace(/}$/, ',"big":1E5,"one":1.0,"neg":-0,"huge":1e400}');
+  else if (r < 0.05) text = text.replace(/}$/, pick([',"big":1E5,"one":1.0,"neg":-0,"huge":1e400}', ',"d":9999999999999999,"e":-1.5e-3,"f":0.000001,"g":12345678901234567}', ',"h":-,"i":1}', ',"j":1.}', ',"k":1e}']));
   else if (r < 0.055) text = text.replace(/}$/, ',"__proto__":"p"}');
   else if (r < 0.06) text = text.replace(/}$/, ',"bad":01}');
   else if (r < 0.065) text = text.replace(/}$/, ',"ctl":"a\u0001b"}'); // raw control character: not JSON
