@@ -1,5 +1,5 @@
 import { DATASETS, uuidv7 } from '@shoplog/core';
-import { isoTime, toLevel } from './record.js';
+import { isoTime, isoTimeOfText, toLevel } from './record.js';
 
 /** What the raw-line path needs from the shipper: the redactor's verdicts and the engine's queue. */
 export interface FastLineContext {
@@ -51,10 +51,10 @@ function plain(text: string, from: number, to: number): boolean {
 
 /**
  * The raw-line path of the pino transport: a plain pino line (a flat object of strings, numbers, booleans and nulls,
- * no escapes, below level error, with a numeric `time`, nothing the redactor would change) becomes the bulk document
- * by string work on the line, without JSON.parse → mapRecord → redact → JSON.stringify. It returns `false`, having
- * done nothing, for any other line, which then takes that full path; when it returns `true` the queued line is
- * byte for byte what the full path queues (test/pino-fast-line.test.ts).
+ * no escapes, below level error, with a numeric or date-string `time`, nothing the redactor would change) becomes the
+ * bulk document by string work on the line, without JSON.parse → mapRecord → redact → JSON.stringify. It returns
+ * `false`, having done nothing, for any other line, which then takes that full path; when it returns `true` the
+ * queued line is byte for byte what the full path queues (test/pino-fast-line.test.ts).
  */
 export function createFastLine(ctx: FastLineContext): (text: string) => boolean {
   const { isSensitiveKey, redactString, enqueueLine } = ctx;
@@ -139,6 +139,7 @@ export function createFastLine(ctx: FastLineContext): (text: string) => boolean 
     let same = true;
     let level = Number.NaN;
     let time = Number.NaN;
+    let timeText: string | undefined; // a time given as text (`pino.stdTimeFunctions.isoTime`)
     let msg: string | undefined; // the raw JSON token, quotes included
     let i = 1;
     for (;;) {
@@ -181,7 +182,10 @@ export function createFastLine(ctx: FastLineContext): (text: string) => boolean 
             if (redactString(value) !== value) return false;
           }
           labels.push(labels.length === 0 ? '"' : ',"', key, '":', text.slice(start, end));
-        } else if (kind !== SKIP) return false; // a string level or time
+        } else if (kind === TIME) {
+          timeText = isoTimeOfText(text.slice(start + 1, end - 1));
+          if (timeText === undefined) return false; // no date: the full path stamps it with the current time
+        } else if (kind !== SKIP) return false; // a string level
       } else if (c === 45 || (c >= 48 && c <= 57)) {
         end = scanNumber(text, start);
         if (end === -1 || !Number.isFinite(num)) return false;
@@ -217,14 +221,14 @@ export function createFastLine(ctx: FastLineContext): (text: string) => boolean 
       lastKinds = kindsOf.slice();
     }
     // Levels from error up make an error event; a time outside Date's range throws in the full path.
-    if (!(time >= 0 && time < 8.64e15) || Number.isNaN(level)) return false;
+    if ((timeText === undefined && !(time >= 0 && time < 8.64e15)) || Number.isNaN(level)) return false;
     const logLevel = toLevel(level);
     if (logLevel === 'error' || logLevel === 'fatal') return false;
     const id = uuidv7();
     // Key order of mapRecord's plain line: @timestamp, log, message (when non-empty), labels, then message when it
     // was missing or empty ('(no message)'), event.
     parts.length = 0;
-    parts.push('{"@timestamp":"', isoTime(time), '","log":{"level":"', logLevel, '"}');
+    parts.push('{"@timestamp":"', timeText ?? isoTime(time), '","log":{"level":"', logLevel, '"}');
     const hasMessage = msg !== undefined && msg.length > 2;
     if (hasMessage) parts.push(',"message":', msg as string);
     if (labels.length > 0) {

@@ -32,7 +32,11 @@ function randomLine(rnd: () => number, i: number): string {
   const rec: Record<string, unknown> = {};
   const level = pick([30, 30, 30, 30, 30, 30, 20, 10, 40, 35, 45, 25, 50, 55, 60, 100, 0, -5, 1.5, 'info', true, null, ABSENT]);
   if (level !== ABSENT) rec.level = level;
-  const time = pick([T0 + i, T0 + i, T0 + i, T0 + i, T0 + i, T0 + i * 7 + 0.5, -1, 8.64e15, 8.64e15 - 1, 0, '2026-11-26T20:00:00.000Z', null, ABSENT]);
+  const iso = new Date(T0 + i).toISOString();
+  const time = pick([
+    T0 + i, T0 + i, T0 + i, T0 + i, T0 + i, T0 + i * 7 + 0.5, -1, 8.64e15, 8.64e15 - 1, 0, null, ABSENT,
+    iso, iso, iso.replace('Z', '+02:00'), iso.slice(0, 19) + 'Z', '2026-11-31T17:00:00.000Z', '2026-13-01T00:00:00.000Z', 'yesterday', '',
+  ]);
   if (time !== ABSENT) rec.time = time;
   if (rnd() < 0.8) rec.pid = pick([4242, 4242, 4242, 'p', null]);
   if (rnd() < 0.8) rec.hostname = pick(['box', 'box', 'box', { n: 1 }]);
@@ -129,7 +133,13 @@ describe('pino raw-line path', () => {
 
   it('takes the plain pino line and leaves every redaction trigger, error, escape and odd shape to the full path', async () => {
     const base = '{"level":30,"time":1764187200000,"pid":7,"hostname":"box","orderId":"ord_1","amount":12.5,"userId":"u_1","msg":"order placed"}';
-    const take = [base, base.replace(',"msg":"order placed"', ''), base.replace('"order placed"', '""'), base.replace('"level":30', '"level":35')];
+    const take = [
+      base,
+      base.replace(',"msg":"order placed"', ''),
+      base.replace('"order placed"', '""'),
+      base.replace('"level":30', '"level":35'),
+      base.replace('"time":1764187200000', '"time":"2026-11-26T20:00:00.000Z"'), // pino.stdTimeFunctions.isoTime
+    ];
     const leave = [
       base.replace('"orderId"', '"password"'), // sensitive key
       base.replace('"orderId"', '"apiKey"'),
@@ -142,7 +152,7 @@ describe('pino raw-line path', () => {
       base.replace('"orderId"', '"err"'),
       base.replace('"orderId"', '"event"'),
       base.replace('"orderId"', '"7"'), // index-like key
-      base.replace('"time":1764187200000', '"time":"2026-11-26T20:00:00.000Z"'),
+      base.replace('"time":1764187200000', '"time":"not a date"'),
       base.replace('"time":1764187200000,', ''),
       base.replace('"level":30,', ''),
       base.replace('"userId":"u_1"', '"orderId":"again"'), // duplicate key
