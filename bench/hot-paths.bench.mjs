@@ -17,7 +17,8 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { createRedactor, transaction } from '@shoplog/core';
-import { createShipper } from '@shoplog/node-transport';
+import { createShipper, mapRecord } from '@shoplog/node-transport';
+import shoplogPino from '@shoplog/node-transport/pino';
 import { ShoplogWinstonTransport } from '@shoplog/node-transport/winston';
 import { shoplog } from '@shoplog/express-middleware';
 
@@ -112,6 +113,20 @@ async function setup() {
   variants['pino worker (order): parse + write'] = () => {
     for (const l of orderLines) pinoShipper.write(JSON.parse(l));
   };
+  // The pino transport's whole worker-side path on the same lines: its line stream (chunks of 1000 lines, as pino's
+  // worker writes them), the raw-line path where it applies, else parse + mapping + redaction + serialisation.
+  // `full path`: the same stream with a wrapped mapper, which keeps every line on the parse path (the A/B of the raw path).
+  const orderText = [];
+  for (let i = 0; i < orderLines.length; i += 1000) orderText.push(orderLines.slice(i, i + 1000).join('\n') + '\n');
+  const pinoStream = (extra) => shoplogPino({ sink: nullSink(), validate: false, redact: { mutate: true }, spoolDir: spoolDir(), exitHooks: false, flushIntervalMs: 50, ...extra });
+  const feed = (stream) => async () => {
+    for (const chunk of orderText) await new Promise((resolve, reject) => stream.write(chunk, (err) => (err ? reject(err) : resolve())));
+  };
+  const rawStream = pinoStream({});
+  const fullStream = pinoStream({ mapRecord: (r) => mapRecord(r) });
+  variants['pino stream (order): raw-line path'] = feed(rawStream);
+  variants['pino stream (order): full path'] = feed(fullStream);
+  shippers.push({ close: () => Promise.all([rawStream, fullStream].map((st) => new Promise((resolve) => st.end(resolve)))) });
   variants['JSON.parse (order line)'] = () => {
     for (const l of orderLines) JSON.parse(l);
   };

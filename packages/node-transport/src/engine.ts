@@ -65,7 +65,11 @@ class Engine implements DeliveryEngine {
       this.report(err);
       return false;
     }
-    const entry: QueuedEntry = { line, id: event.event.id, dataset: event.event.dataset, at: Date.now() };
+    return this.enqueueLine(line, event.event.id, event.event.dataset);
+  }
+
+  enqueueLine(line: string, id: string, dataset: string): boolean {
+    const entry: QueuedEntry = { line, id, dataset, at: Date.now() };
     this.accepted++;
     if (this.closed) {
       // Late events after close still must not vanish: they go straight to disk.
