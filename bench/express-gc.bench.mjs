@@ -2,7 +2,8 @@
 // (the `shoplog-engine` config of the express bench) at a fixed request rate, in-process: what the request thread
 // costs and what V8's GC helper threads add while the engine holds up to a second of events.
 // Usage: pnpm bench express-gc [rounds=4] [rate=5000] [seconds=3]
-//   ENGINES=label=/path/to/node-transport/dist/index.js,… compares builds of the engine (A/B), default: this one.
+//   ENGINES=label=<engine>[+<middleware>],… compares builds (A/B): <engine> a node-transport dist/index.js, <middleware>
+//   an express-middleware dist/index.js, `-` for this worktree's; default `shoplog=-`.
 // Each variant runs in a fresh process, interleaved: a real Express app driven with app.handle on real
 // IncomingMessage / ServerResponse objects (no sockets), `rate` requests/s in 10 ms ticks, the engine's HTTP sink
 // posting to the fake `_bulk` endpoint (its own process). After 1 s of warm-up it reports this thread's and the
@@ -30,15 +31,17 @@ if (process.argv[2] === '--run') {
   }).observe({ entryTypes: ['gc'] });
   const app = express();
   let engine;
-  if (label === 'dropped') {
+  const [enginePath, middlewarePath = '-'] = modulePath.split('+');
+  const { shoplog } = await import(middlewarePath === '-' ? '@shoplog/express-middleware' : middlewarePath);
+  // XOPTS: extra middleware options as JSON (diagnostics, e.g. {"timeoutMs":0}).
+  const extra = JSON.parse(process.env.XOPTS ?? '{}');
+  if (label.startsWith('dropped')) {
     // Diagnostic: events built by the middleware and dropped (no serialisation, no engine).
-    const { shoplog } = await import('@shoplog/express-middleware');
-    app.use(shoplog({ exporter: { enqueue: () => true }, service: { name: 'bench-shop' } }));
+    app.use(shoplog({ exporter: { enqueue: () => true }, service: { name: 'bench-shop' }, ...extra }));
   } else if (label !== 'bare') {
-    const { shoplog } = await import('@shoplog/express-middleware');
-    const { createDeliveryEngine, createHttpSink } = await import(modulePath === '-' ? '@shoplog/node-transport' : modulePath);
+    const { createDeliveryEngine, createHttpSink } = await import(enginePath === '-' ? '@shoplog/node-transport' : enginePath);
     engine = createDeliveryEngine({ sink: createHttpSink({ url }), spoolDir: mkdtempSync(join(tmpdir(), 'bench-xgc-')), exitHooks: false });
-    app.use(shoplog({ exporter: engine, service: { name: 'bench-shop' } }));
+    app.use(shoplog({ exporter: engine, service: { name: 'bench-shop' }, ...extra }));
   }
   app.get('/products/:id', (req, res) => {
     res.json({ id: req.params.id, name: `Widget ${req.params.id}`, price: '19.99', currency: 'EUR', inStock: true });
