@@ -139,11 +139,11 @@ const paired = (cfg, ref) => {
   }
   return ratios.length ? median(ratios).toFixed(3) : '-';
 };
-console.log('config           req/s median [min–max]      p99 ms   × bare (paired)   × pino-http (paired)   CPU µs/req   CPU × bare   main / V8 helpers µs/req');
+console.log('config               req/s median [min–max]      p99 ms   × bare (paired)   × pino-http (paired)   CPU µs/req   CPU × bare   main / V8 helpers µs/req');
 for (const cfg of CONFIGS) {
   const rs = rows.filter((r) => r.cfg === cfg);
   const q = rs.map((r) => r.reqPerSec);
   const m = median(q);
   const range = `${m.toFixed(0)} [${Math.min(...q).toFixed(0)}–${Math.max(...q).toFixed(0)}]`;
-  console.log(`${cfg.padEnd(16)} ${range.padEnd(27)} ${String(median(rs.map((r) => r.p99Ms))).padEnd(8)} ${paired(cfg, 'bare').padEnd(17)} ${(pino ? paired(cfg, 'pino-http') : '-').padEnd(22)} ${String(median(rs.map((r) => r.cpuUsPerReq))).padEnd(12)} ${(median(rs.map((r) => r.cpuUsPerReq)) / bareCpu).toFixed(3).padEnd(12)} ${median(rs.map((r) => r.mainUs))} / ${median(rs.map((r) => r.v8Us))}`);
+  console.log(`${cfg.padEnd(20)} ${range.padEnd(27)} ${String(median(rs.map((r) => r.p99Ms))).padEnd(8)} ${paired(cfg, 'bare').padEnd(17)} ${(pino ? paired(cfg, 'pino-http') : '-').padEnd(22)} ${median(rs.map((r) => r.cpuUsPerReq)).toFixed(1).padEnd(12)} ${(median(rs.map((r) => r.cpuUsPerReq)) / bareCpu).toFixed(3).padEnd(12)} ${median(rs.map((r) => r.mainUs)).toFixed(1)} / ${median(rs.map((r) => r.v8Us)).toFixed(1)}`);
 }
