@@ -21,7 +21,7 @@ const rowsOf = (path: string): Row[] => {
 };
 
 // A copy of an event under the id of another (same id, other content): the one stored first must stay.
-const sameIdAs = (event: ShoplogEvent, other: ShoplogEvent): ShoplogEvent => ({ ...event, event: { ...event.event, id: other.event.id } });
+const sameIdAs = (event: ShoplogEvent, other: ShoplogEvent): ShoplogEvent => ({ ...event, event: { ...event.event, id: other.event.id } }) as ShoplogEvent;
 
 describe('sqlite appends', () => {
   it('decide created or duplicate and store the same rows in multi-row statements as one event at a time', async () => {
