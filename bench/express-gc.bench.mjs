@@ -3,7 +3,7 @@
 // costs and what V8's GC helper threads add while the engine holds up to a second of events.
 // Usage: pnpm bench express-gc [rounds=4] [rate=5000] [seconds=3]
 //   ENGINES=label=<engine>[+<middleware>],… compares builds (A/B): <engine> a node-transport dist/index.js, <middleware>
-//   an express-middleware dist/index.js, `-` for this worktree's; default `shoplog=-`.
+//   an express-middleware dist/index.js, `-` for this worktree's; default `shoplog=-`. XOPTS / XOPTS_<label>: options.
 // Each variant runs in a fresh process, interleaved: a real Express app driven with app.handle on real
 // IncomingMessage / ServerResponse objects (no sockets), `rate` requests/s in 10 ms ticks, the engine's HTTP sink
 // posting to the fake `_bulk` endpoint (its own process). After 1 s of warm-up it reports this thread's and the
@@ -33,8 +33,9 @@ if (process.argv[2] === '--run') {
   let engine;
   const [enginePath, middlewarePath = '-'] = modulePath.split('+');
   const { shoplog } = await import(middlewarePath === '-' ? '@shoplog/express-middleware' : middlewarePath);
-  // XOPTS: extra middleware options as JSON (diagnostics, e.g. {"timeoutMs":0}).
-  const extra = JSON.parse(process.env.XOPTS ?? '{}');
+  // XOPTS: extra middleware options as JSON (diagnostics, e.g. {"timeoutMs":0}); XOPTS_<label> for one variant only
+  // (e.g. {"captureBody":true} keeps the event-object path: the app has no body parser, so the event is the same).
+  const extra = JSON.parse(process.env[`XOPTS_${label}`] ?? process.env.XOPTS ?? '{}');
   if (label.startsWith('dropped')) {
     // Diagnostic: events built by the middleware and dropped (no serialisation, no engine).
     app.use(shoplog({ exporter: { enqueue: () => true }, service: { name: 'bench-shop' }, ...extra }));

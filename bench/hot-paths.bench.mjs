@@ -220,10 +220,16 @@ async function setupMiddleware() {
   const logged = expressApp('shoplog', sink);
   let dropped = 0;
   const built = expressApp('shoplog', { enqueue: () => void dropped++ });
+  // The line written and dropped (express4's direct line, no engine): the middleware's cost with serialisation.
+  const lineDropped = expressApp('shoplog', { enqueue: () => void dropped++, enqueueLine: () => void dropped++ });
   const pinoHttp = expressApp('pino-http');
   const bulk = await startFakeBulk();
   const engine = createDeliveryEngine({ sink: createHttpSink({ url: bulk.url }), spoolDir: spoolDir(), exitHooks: false });
   const toEngine = expressApp('shoplog', engine);
+  // The same engine API without `enqueueLine`: the middleware builds the event object and the engine serialises it
+  // (the path before express4's direct line), for a before/after in one run.
+  const objectEngine = createDeliveryEngine({ sink: createHttpSink({ url: bulk.url }), spoolDir: spoolDir(), exitHooks: false });
+  const toObjectEngine = expressApp('shoplog', { enqueue: (e) => objectEngine.enqueue(e) });
   const n = Math.min(N, 5000);
   // 100 requests per event-loop turn, so 'finish' / 'close' (emitted on later ticks) are part of the measure.
   const drive = async (app) => {
@@ -240,12 +246,23 @@ async function setupMiddleware() {
     await drive(built);
     if (dropped < n) throw new Error(`shoplog built ${dropped} events for ${n} requests`);
   };
+  variants['express: shoplog, line dropped'] = async () => {
+    dropped = 0;
+    await drive(lineDropped);
+    if (dropped < n) throw new Error(`shoplog wrote ${dropped} lines for ${n} requests`);
+  };
   // The bench config that counts (`shoplog-engine`): the real delivery engine (byte queue, 1 s flush, HTTP sink) to
   // the fake `_bulk` endpoint in its own process; the batches are in flight between rounds too, as in a server.
   variants['express: shoplog → engine request'] = async () => {
     const before = engine.metrics().sent + engine.metrics().queued + engine.metrics().inFlight;
     await drive(toEngine);
     const m = engine.metrics();
+    if (m.sent + m.queued + m.inFlight - before < n) throw new Error(`the engine took ${m.sent + m.queued + m.inFlight - before} events for ${n} requests`);
+  };
+  variants['express: shoplog → engine, event object'] = async () => {
+    const before = objectEngine.metrics().sent + objectEngine.metrics().queued + objectEngine.metrics().inFlight;
+    await drive(toObjectEngine);
+    const m = objectEngine.metrics();
     if (m.sent + m.queued + m.inFlight - before < n) throw new Error(`the engine took ${m.sent + m.queued + m.inFlight - before} events for ${n} requests`);
   };
   variants['express: shoplog request'] = async () => {
@@ -257,9 +274,11 @@ async function setupMiddleware() {
   return {
     n,
     close: async () => {
-      await engine.close();
-      const m = engine.metrics();
-      console.log(`engine: sent ${m.sent}, spooled ${m.spooled}, dropped ${m.dropped['queue-full-oldest'] + m.dropped['queue-full-newest']}`);
+      for (const [label, e] of [['engine', engine], ['engine, event object', objectEngine]]) {
+        await e.close();
+        const m = e.metrics();
+        console.log(`${label}: sent ${m.sent}, spooled ${m.spooled}, dropped ${m.dropped['queue-full-oldest'] + m.dropped['queue-full-newest']}`);
+      }
       await bulk.stop();
     },
   };
@@ -287,10 +306,11 @@ for (const k of names) {
   const xs = per[k];
   console.log(`${k.padEnd(40)} ${median(xs).toFixed(2).padStart(7)}  [${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}]   process ${median(perProcess[k]).toFixed(2)}`);
 }
-for (const lib of ['pino-http', 'shoplog', 'shoplog → engine', 'shoplog, events dropped']) {
+for (const lib of ['pino-http', 'shoplog', 'shoplog → engine', 'shoplog → engine, event object', 'shoplog, events dropped', 'shoplog, line dropped']) {
   const a = per[`express: ${lib}${lib.includes(',') ? '' : ' request'}`];
   const b = per['express: bare request'];
   const pa = perProcess[`express: ${lib}${lib.includes(',') ? '' : ' request'}`];
+  if (!pa) continue;
   const pb = perProcess['express: bare request'];
   if (a && b) console.log(`${`express: ${lib} − bare (per request)`.padEnd(40)} ${(median(a) - median(b)).toFixed(2).padStart(7)}   process ${(median(pa) - median(pb)).toFixed(2)}`);
 }

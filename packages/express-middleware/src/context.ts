@@ -14,7 +14,10 @@ import type {
 } from './types.js';
 import { pickHeaders, splitTarget } from './url.js';
 
-const MAX_UA = 2048;
+/** Longest `user_agent.original` kept. */
+export const MAX_UA = 2048;
+/** Longest `client.ip` kept. */
+export const MAX_IP = 64;
 const MAX_STACK = 65_536;
 const MAX_MESSAGE = 32_768;
 const MAX_ID = 256;
@@ -44,7 +47,8 @@ function errorFields(err: unknown): { type: string; message: string; stack_trace
 
 // Express's `req.ip` re-parses X-Forwarded-For on every read; with `trust proxy` off (the default) it is the socket
 // address anyway, so read that directly and only ask Express when a proxy is trusted.
-function clientIp(req: ShoplogRequest): string | undefined {
+/** The client address: the socket's, or Express's `req.ip` when a proxy is trusted. */
+export function clientIp(req: ShoplogRequest): string | undefined {
   const app = req.app as { get?: (setting: string) => unknown } | undefined;
   const trusted = typeof app?.get === 'function' ? app.get('trust proxy') : true;
   return (trusted ? req.ip : undefined) ?? req.socket?.remoteAddress;
@@ -134,6 +138,11 @@ export class RequestContext implements RequestShoplog {
     return resolveRouteTemplate(this.req, statusCode);
   }
 
+  /** The shared fields if an event of this request already built them (the fast line then reuses them). */
+  builtFields(): Fields | undefined {
+    return this.common;
+  }
+
   /** ECS fields shared by every event of this request (trace, client, user agent, url), built once. */
   fields(): Fields {
     if (this.common) return this.common;
@@ -147,7 +156,7 @@ export class RequestContext implements RequestShoplog {
       url: url.query === undefined ? { path: url.path } : { path: url.path, query: url.query },
     };
     if (this.parentSpanId) c.parent = { id: this.parentSpanId };
-    if (ip) c.client = { ip: ip.slice(0, 64) };
+    if (ip) c.client = { ip: ip.slice(0, MAX_IP) };
     if (typeof ua === 'string') c.user_agent = { original: ua.length > MAX_UA ? ua.slice(0, MAX_UA) : ua };
     const labels = this.labels();
     if (labels) c.labels = labels;

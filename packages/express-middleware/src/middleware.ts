@@ -1,5 +1,6 @@
 import { isoTime, msToNs } from '@shoplog/core';
 import { RequestContext, statusOf } from './context.js';
+import { sendPerformanceLine } from './fast-line.js';
 import { InFlightList } from './in-flight.js';
 import { resolveOptions, type ResolvedConfig, type ShoplogMiddlewareOptions, type StatusClass } from './options.js';
 import type { NextFunction, ShoplogRequest, ShoplogResponse } from './types.js';
@@ -70,10 +71,18 @@ function finish(config: ResolvedConfig, ctx: RequestContext): void {
     return;
   }
   const route = ctx.route(status);
+  const level = config.levels[STATUS_CLASS[Math.floor(status / 100)] ?? '5xx'];
+  const socketBytes = ctx.req.socket?.bytesWritten;
+  const bytes = socketBytes !== undefined && finished ? Math.max(0, socketBytes - ctx.bytesAtStart) : undefined;
+  if (config.sendLine) {
+    // Nothing reads the event object on this path: write its JSON straight from the values (fast-line.ts).
+    const f = { status, finished, statusSent: finished || res.headersSent, bytes, route, end, level };
+    sendPerformanceLine(ctx, f, config.sendLine, config.serviceJson);
+    return;
+  }
   const response: Record<string, unknown> = {};
   if (finished || res.headersSent) response.status_code = status;
-  const socketBytes = ctx.req.socket?.bytesWritten;
-  if (socketBytes !== undefined && finished) response.bytes = Math.max(0, socketBytes - ctx.bytesAtStart);
+  if (bytes !== undefined) response.bytes = bytes;
   if (config.responseHeaders.length > 0) {
     const headers = responseHeaders(config, res);
     if (headers) response.headers = headers;
@@ -90,7 +99,7 @@ function finish(config: ResolvedConfig, ctx: RequestContext): void {
       '@timestamp': isoTime(ctx.startMs),
       message: `${ctx.req.method ?? 'GET'} ${route ?? path} ${finished ? status : 'aborted'}`,
       event: { duration: msToNs(end - ctx.startedAt), outcome },
-      log: { level: config.levels[STATUS_CLASS[Math.floor(status / 100)] ?? '5xx'] },
+      log: { level },
       shop: { performance: { kind: 'http' } },
     },
     http,

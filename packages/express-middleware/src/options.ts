@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LOG_LEVELS, createRedactor, createThrottledWarning, formatPath, performance, validate, type LogLevel, type ServiceInfo, type ShoplogEvent } from '@shoplog/core';
+import type { SendLine } from './fast-line.js';
 import type { EventSink, FraudScorerLike, ShoplogRequest, ShoplogResponse } from './types.js';
 import type { RedactorLike } from './url.js';
 
@@ -54,6 +55,10 @@ export interface ResolvedConfig {
   send: (event: ShoplogEvent) => unknown;
   /** Hands a request event that is valid by construction to a core pipeline without validating it again; unset when the sink does not validate (exporter, engine) or the options could make it invalid. */
   sendTrusted: ((event: ShoplogEvent) => unknown) | undefined;
+  /** The engine's `enqueueLine`, when the performance event may be written as JSON directly (see `lineSendOf`). */
+  sendLine: SendLine | undefined;
+  /** `JSON.stringify` of `service.*` as the events carry it, for the direct line. */
+  serviceJson: string | undefined;
   service: ServiceInfo | undefined;
   skip: ((req: ShoplogRequest) => boolean) | undefined;
   skipExact: Set<string>;
@@ -115,7 +120,7 @@ const OptionsSchema = z.strictObject({
 // middleware is where headers are captured.
 const HEADER_SECRETS = ['authorization', 'proxy-authorization', 'x-api-key', 'x-auth-token', 'x-csrf-token'];
 
-type Sinkish = { process?: unknown; processTrusted?: unknown; enqueue?: unknown; pipeline?: { process?: unknown; processTrusted?: unknown } };
+type Sinkish = { process?: unknown; processTrusted?: unknown; enqueue?: unknown; enqueueLine?: unknown; pipeline?: { process?: unknown; processTrusted?: unknown } };
 
 // A core pipeline (`createPipeline()`, or a client's) validates what `process()` gets; its `processTrusted()` skips that.
 function trustedSendOf(sink: unknown): ((event: ShoplogEvent) => unknown) | undefined {
@@ -131,6 +136,18 @@ function trustable(service: ServiceInfo | undefined, responseHeaders: string[]):
   if (responseHeaders.length > 0) return false;
   const sample = performance({ event: { duration: 0 }, shop: { performance: { kind: 'http' } } }, service ? { service } : {});
   return validate(sample).ok;
+}
+
+// The performance event can go to the engine as a line written straight from the request's values when the engine
+// is the sink (`enqueue` is what `sendOf` picks and `enqueueLine` queues a serialised event) and no option adds a
+// field the line writer does not know: captured headers or body, custom labels. Everything else the event carries
+// (service, levels, redaction, user id) the writer honours; sampling and skipping are decided before either path.
+function lineSendOf(sink: unknown, o: { captureHeaders?: { request?: string[]; response?: string[] }; captureBody?: boolean; customFields?: unknown }): SendLine | undefined {
+  const s = sink as Sinkish;
+  if (typeof s.process === 'function' || typeof s.enqueue !== 'function' || typeof s.enqueueLine !== 'function') return undefined;
+  if ((o.captureHeaders?.request?.length ?? 0) > 0 || (o.captureHeaders?.response?.length ?? 0) > 0) return undefined;
+  if (o.captureBody === true || o.customFields !== undefined) return undefined;
+  return (s.enqueueLine as SendLine).bind(sink);
 }
 
 function sendOf(sink: unknown): ((event: ShoplogEvent) => unknown) | undefined {
@@ -159,6 +176,9 @@ export function resolveOptions(name: string, options: ShoplogMiddlewareOptions):
   return {
     send: sendOf(o.exporter) as (event: ShoplogEvent) => unknown,
     sendTrusted: trustable(o.service, responseHeaders) ? trustedSendOf(o.exporter) : undefined,
+    sendLine: lineSendOf(o.exporter, o),
+    // Core copies the service object onto each event (`{ ...service }`): the same keys, in the same order.
+    serviceJson: o.service ? JSON.stringify({ ...o.service }) : undefined,
     service: o.service,
     skip: o.skip,
     skipExact: new Set(skipPaths.filter((p): p is string => typeof p === 'string')),
