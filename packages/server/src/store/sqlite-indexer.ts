@@ -156,8 +156,12 @@ export function createIndexer(db: DatabaseSync, batchSize: number): Indexer {
       const last = rows[rows.length - 1]?.seq;
       if (last === undefined) return 0;
       try {
+        // Parsed before BEGIN: a sketch missing from the cache is read here, and a read inside the transaction
+        // before its first write would make that write fail at once ("database is locked", without the busy
+        // timeout) while another connection holds the index file's write lock.
+        const batch = rows.map((row) => parse(row.seq, row.doc));
         inTransaction(db, () => {
-          write(rows.map((row) => parse(row.seq, row.doc)));
+          write(batch);
           writeMark.run(last);
         });
       } catch (error) {
