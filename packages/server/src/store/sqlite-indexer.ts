@@ -124,25 +124,26 @@ export function createIndexer(db: DatabaseSync, batchSize: number): Indexer {
   const byTime = (a: Parsed, b: Parsed): number => a.ts - b.ts || a.seq - b.seq;
 
   /**
-   * Writes a parsed batch. The rows go in time order: the time-led indexes of `facts` and `time_keys` then take
-   * their entries left to right instead of at random places across the whole index. The text goes last, in one
-   * sorted pass per FTS5 table: FTS5 flushes its pending terms to a new segment whenever a rowid is lower than the
-   * previous one, and whenever a statement opens a statement journal (an upsert, an INSERT OR REPLACE: SQLite then
-   * opens a savepoint on every virtual table of the transaction). Interleaved with the other rows, every event
-   * became a one-document segment, merged over and over (≈ 40 % of the worker's CPU). The rollups and sketches
-   * are accumulated in append order (`parse`), as before, so their sums add up in the same order.
+   * Writes a parsed batch. `facts` rows go in append order (a table fills its pages when each row lands at its end;
+   * written in time order, its pages were left part-empty, 18 % more of them at 1M events); the time keys are then
+   * claimed in time order, so `time_keys` takes its entries left to right. The text goes last, in one sorted pass per
+   * FTS5 table: FTS5 flushes its pending terms to a new segment whenever a rowid is lower than the previous one,
+   * and whenever a statement opens a statement journal (an upsert, an INSERT OR REPLACE: SQLite then opens a
+   * savepoint on every virtual table of the transaction). Interleaved with the other rows, every event became a
+   * one-document segment, merged over and over (≈ 40 % of the worker's CPU). The rollups and sketches are
+   * accumulated in append order (`parse`), as before, so their sums add up in the same order.
    */
   const write = (batch: Parsed[]): void => {
-    batch.sort(byTime);
     for (const row of batch) {
       insertFacts.run(row.seq, row.ts, ...row.values);
       for (const code of row.reasons) insertReason.run(row.seq, code);
-      if (row.text) row.key = claimTimeKey(row.seq, row.ts);
     }
+    const texts = batch.filter((row) => row.text.length > 0);
+    texts.sort(byTime);
+    for (const row of texts) row.key = claimTimeKey(row.seq, row.ts);
     sketches.flush();
     rollups.flush();
-    for (const row of batch) if (row.key !== undefined) insertTimeText.run(row.key, row.text);
-    batch.sort((a, b) => a.seq - b.seq);
+    for (const row of texts) if (row.key !== undefined) insertTimeText.run(row.key, row.text);
     for (const row of batch) if (row.text) insertText.run(row.seq, row.text);
   };
 
