@@ -9,7 +9,7 @@
 // gives the median req/s, the median of the per-round ratios to bare (paired, the robust figure), and the
 // server's CPU time per request.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -22,8 +22,10 @@ const BASE_PORT = 3190;
 const hasTaskset = spawnSync('taskset', ['-V']).status === 0;
 if (hasTaskset) spawnSync('taskset', ['-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
 
-// `shoplog-engine` ships through the real delivery engine to the fake `_bulk` endpoint (its own process).
-const bulk = CONFIGS.includes('shoplog-engine') ? await startFakeBulk() : undefined;
+// `shoplog-engine` ships through the real delivery engine to the fake `_bulk` endpoint (its own process);
+// `shoplog-engine-<label>` does the same with the engine built at $SHOPLOG_ENGINE_MODULE_<label> (A/B of two builds).
+const engineConfigs = CONFIGS.filter((c) => c.startsWith('shoplog-engine'));
+const bulk = engineConfigs.length > 0 ? await startFakeBulk() : undefined;
 const served = new Map();
 
 function startServer(cfg, port) {
@@ -53,6 +55,24 @@ function cpuMs(pid) {
   }
 }
 
+// The same split by thread: the request (main) thread, V8's helper threads (parallel scavenge, concurrent marking:
+// `V8Worker`) and the rest (libuv pool, inspector): the GC threads share the server's pinned core.
+function cpuMsByThread(pid) {
+  const out = { main: 0, v8: 0, other: 0 };
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ms = ((Number(f[11]) + Number(f[12])) * 1000) / HZ;
+      out[tid === String(pid) ? 'main' : name.startsWith('V8') ? 'v8' : 'other'] += ms;
+    }
+  } catch {
+    // The thread ended between the listing and the read: its time is lost from this sample only.
+  }
+  return out;
+}
+
 async function load(port, duration, cfg) {
   const r = await autocannon({ url: `http://127.0.0.1:${port}/products/123`, connections, duration, ...(rate > 0 ? { overallRate: rate } : {}) });
   if (cfg) served.set(cfg, (served.get(cfg) ?? 0) + r.requests.total + r.non2xx);
@@ -80,9 +100,12 @@ try {
     for (const cfg of CONFIGS) {
       const { port, child } = servers.get(cfg);
       const c0 = cpuMs(child.pid);
+      const t0 = cpuMsByThread(child.pid);
       const r = await load(port, seconds, cfg);
       const cpuUsPerReq = ((cpuMs(child.pid) - c0) * 1000) / r.requests.total;
-      const row = { round, cfg, reqPerSec: r.requests.average, cpuUsPerReq: +cpuUsPerReq.toFixed(1), p99Ms: r.latency.p99, errors: r.errors, non2xx: r.non2xx };
+      const t1 = cpuMsByThread(child.pid);
+      const per = (k) => +(((t1[k] - t0[k]) * 1000) / r.requests.total).toFixed(1);
+      const row = { round, cfg, reqPerSec: r.requests.average, cpuUsPerReq: +cpuUsPerReq.toFixed(1), mainUs: per('main'), v8Us: per('v8'), p99Ms: r.latency.p99, errors: r.errors, non2xx: r.non2xx };
       rows.push(row);
       console.log(JSON.stringify(row));
     }
@@ -94,8 +117,8 @@ if (bulk) {
   // autocannon counts answered requests; a request cut off at the end of a burst may still be logged (aborted), so
   // the server may hold slightly more events than requests counted, never fewer.
   const stats = await fakeStats(bulk.url);
-  const sent = served.get('shoplog-engine') ?? 0;
-  console.log(`shoplog-engine: ${sent} requests answered, ${stats.docs} events at the fake _bulk endpoint (${stats.unique} unique, ${stats.dupes} duplicates)`);
+  const sent = engineConfigs.reduce((n, c) => n + (served.get(c) ?? 0), 0);
+  console.log(`${engineConfigs.join(' + ')}: ${sent} requests answered, ${stats.docs} events at the fake _bulk endpoint (${stats.unique} unique, ${stats.dupes} duplicates)`);
   bulk.stop();
 }
 
@@ -116,11 +139,11 @@ const paired = (cfg, ref) => {
   }
   return ratios.length ? median(ratios).toFixed(3) : '-';
 };
-console.log('config           req/s median [min–max]      p99 ms   × bare (paired)   × pino-http (paired)   CPU µs/req   CPU × bare');
+console.log('config               req/s median [min–max]      p99 ms   × bare (paired)   × pino-http (paired)   CPU µs/req   CPU × bare   main / V8 helpers µs/req');
 for (const cfg of CONFIGS) {
   const rs = rows.filter((r) => r.cfg === cfg);
   const q = rs.map((r) => r.reqPerSec);
   const m = median(q);
   const range = `${m.toFixed(0)} [${Math.min(...q).toFixed(0)}–${Math.max(...q).toFixed(0)}]`;
-  console.log(`${cfg.padEnd(16)} ${range.padEnd(27)} ${String(median(rs.map((r) => r.p99Ms))).padEnd(8)} ${paired(cfg, 'bare').padEnd(17)} ${(pino ? paired(cfg, 'pino-http') : '-').padEnd(22)} ${String(median(rs.map((r) => r.cpuUsPerReq))).padEnd(12)} ${(median(rs.map((r) => r.cpuUsPerReq)) / bareCpu).toFixed(3)}`);
+  console.log(`${cfg.padEnd(20)} ${range.padEnd(27)} ${String(median(rs.map((r) => r.p99Ms))).padEnd(8)} ${paired(cfg, 'bare').padEnd(17)} ${(pino ? paired(cfg, 'pino-http') : '-').padEnd(22)} ${median(rs.map((r) => r.cpuUsPerReq)).toFixed(1).padEnd(12)} ${(median(rs.map((r) => r.cpuUsPerReq)) / bareCpu).toFixed(3).padEnd(12)} ${median(rs.map((r) => r.mainUs)).toFixed(1)} / ${median(rs.map((r) => r.v8Us)).toFixed(1)}`);
 }

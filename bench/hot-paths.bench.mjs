@@ -17,9 +17,11 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { createRedactor, transaction } from '@shoplog/core';
-import { createShipper } from '@shoplog/node-transport';
+import { createDeliveryEngine, createHttpSink, createShipper, mapRecord } from '@shoplog/node-transport';
+import shoplogPino from '@shoplog/node-transport/pino';
 import { ShoplogWinstonTransport } from '@shoplog/node-transport/winston';
 import { shoplog } from '@shoplog/express-middleware';
+import { startFakeBulk } from './lib/harness.mjs';
 
 const require = createRequire(import.meta.url);
 const [rounds = 5, N = 20000] = process.argv.slice(2).map(Number);
@@ -112,6 +114,20 @@ async function setup() {
   variants['pino worker (order): parse + write'] = () => {
     for (const l of orderLines) pinoShipper.write(JSON.parse(l));
   };
+  // The pino transport's whole worker-side path on the same lines: its line stream (chunks of 1000 lines, as pino's
+  // worker writes them), the raw-line path where it applies, else parse + mapping + redaction + serialisation.
+  // `full path`: the same stream with a wrapped mapper, which keeps every line on the parse path (the A/B of the raw path).
+  const orderText = [];
+  for (let i = 0; i < orderLines.length; i += 1000) orderText.push(orderLines.slice(i, i + 1000).join('\n') + '\n');
+  const pinoStream = (extra) => shoplogPino({ sink: nullSink(), validate: false, redact: { mutate: true }, spoolDir: spoolDir(), exitHooks: false, flushIntervalMs: 50, ...extra });
+  const feed = (stream) => async () => {
+    for (const chunk of orderText) await new Promise((resolve, reject) => stream.write(chunk, (err) => (err ? reject(err) : resolve())));
+  };
+  const rawStream = pinoStream({});
+  const fullStream = pinoStream({ mapRecord: (r) => mapRecord(r) });
+  variants['pino stream (order): raw-line path'] = feed(rawStream);
+  variants['pino stream (order): full path'] = feed(fullStream);
+  shippers.push({ close: () => Promise.all([rawStream, fullStream].map((st) => new Promise((resolve) => st.end(resolve)))) });
   variants['JSON.parse (order line)'] = () => {
     for (const l of orderLines) JSON.parse(l);
   };
@@ -205,6 +221,9 @@ async function setupMiddleware() {
   let dropped = 0;
   const built = expressApp('shoplog', { enqueue: () => void dropped++ });
   const pinoHttp = expressApp('pino-http');
+  const bulk = await startFakeBulk();
+  const engine = createDeliveryEngine({ sink: createHttpSink({ url: bulk.url }), spoolDir: spoolDir(), exitHooks: false });
+  const toEngine = expressApp('shoplog', engine);
   const n = Math.min(N, 5000);
   // 100 requests per event-loop turn, so 'finish' / 'close' (emitted on later ticks) are part of the measure.
   const drive = async (app) => {
@@ -221,17 +240,33 @@ async function setupMiddleware() {
     await drive(built);
     if (dropped < n) throw new Error(`shoplog built ${dropped} events for ${n} requests`);
   };
+  // The bench config that counts (`shoplog-engine`): the real delivery engine (byte queue, 1 s flush, HTTP sink) to
+  // the fake `_bulk` endpoint in its own process; the batches are in flight between rounds too, as in a server.
+  variants['express: shoplog → engine request'] = async () => {
+    const before = engine.metrics().sent + engine.metrics().queued + engine.metrics().inFlight;
+    await drive(toEngine);
+    const m = engine.metrics();
+    if (m.sent + m.queued + m.inFlight - before < n) throw new Error(`the engine took ${m.sent + m.queued + m.inFlight - before} events for ${n} requests`);
+  };
   variants['express: shoplog request'] = async () => {
     await drive(logged);
     if (lines.length < n) throw new Error(`shoplog exported ${lines.length} events for ${n} requests`);
     if (lines.some((l) => !l.includes('"shoplog.performance"'))) throw new Error('unexpected event kind');
     lines.length = 0;
   };
-  return n;
+  return {
+    n,
+    close: async () => {
+      await engine.close();
+      const m = engine.metrics();
+      console.log(`engine: sent ${m.sent}, spooled ${m.spooled}, dropped ${m.dropped['queue-full-oldest'] + m.dropped['queue-full-newest']}`);
+      await bulk.stop();
+    },
+  };
 }
 
 const closeAll = await setup();
-const mwN = await setupMiddleware();
+const { n: mwN, close: closeMiddleware } = await setupMiddleware();
 const names = Object.keys(variants).filter((k) => !only || only.some((o) => k.includes(o)));
 const per = Object.fromEntries(names.map((k) => [k, []]));
 const perProcess = Object.fromEntries(names.map((k) => [k, []]));
@@ -246,12 +281,13 @@ for (let r = 0; r < rounds; r++) {
   }
 }
 await closeAll();
+await closeMiddleware();
 console.log(`node ${process.version}, ${rounds} rounds, n = ${N} (express: ${mwN}), µs CPU per operation (median [min–max]); process = all threads (GC helpers too)`);
 for (const k of names) {
   const xs = per[k];
   console.log(`${k.padEnd(40)} ${median(xs).toFixed(2).padStart(7)}  [${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}]   process ${median(perProcess[k]).toFixed(2)}`);
 }
-for (const lib of ['pino-http', 'shoplog', 'shoplog, events dropped']) {
+for (const lib of ['pino-http', 'shoplog', 'shoplog → engine', 'shoplog, events dropped']) {
   const a = per[`express: ${lib}${lib.includes(',') ? '' : ' request'}`];
   const b = per['express: bare request'];
   const pa = perProcess[`express: ${lib}${lib.includes(',') ? '' : ' request'}`];

@@ -1,21 +1,26 @@
 // Embedded-store ingest: NDJSON bulk over HTTP into the reference server (node:sqlite, WAL, synchronous=NORMAL, each
 // 2xx = committed), beside the raw ceiling in the same run: JSON.parse + a node:sqlite primary-key insert loop in
 // transactions of the same size. Also measures how long after the last ack everything is full-text searchable.
-// Usage: pnpm bench server-ingest [--events=100000] [--batch=5000] [--concurrency=2]
+// Usage: pnpm bench server-ingest [--events=100000] [--batch=5000] [--concurrency=2] [--client=child|inline]
+// The HTTP client (bench/lib/bulk-client.mjs) runs in a child process by default, so the request thread's CPU is the
+// server's alone; `--client=inline` runs it on the server's thread as before (its CPU then counts there too).
+import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DatabaseSync } from 'node:sqlite';
-import { createServer, generateTraffic } from '@shoplog/server';
+import { createServer } from '@shoplog/server';
+import { makeBodies, sendAll } from './lib/bulk-client.mjs';
 
-const arg = (name, dflt) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? dflt);
+const option = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+const arg = (name, dflt) => Number(option(name) ?? dflt);
 const EVENTS = arg('events', 100_000);
 const BATCH = arg('batch', 5000);
 const CONCURRENCY = arg('concurrency', 2);
+const CLIENT = option('client') ?? 'child';
 
-const events = [...generateTraffic({ count: EVENTS, days: 7, seed: 11 })];
-const bodies = [];
-for (let i = 0; i < events.length; i += BATCH) bodies.push(events.slice(i, i + BATCH).map((e) => JSON.stringify(e)).join('\n'));
+const bodies = makeBodies(EVENTS, BATCH);
 const totalBytes = bodies.reduce((s, b) => s + Buffer.byteLength(b), 0);
 console.log(`${EVENTS} events, ${bodies.length} bodies of ${BATCH} lines, ${(totalBytes / 1e6).toFixed(1)} MB NDJSON`);
 
@@ -49,24 +54,28 @@ console.log(`${EVENTS} events, ${bodies.length} bodies of ${BATCH} lines, ${(tot
   const { bootstrap } = await import('@shoplog/server');
   await bootstrap(server);
   const url = await server.start();
-  let next = 0;
-  let acked = 0;
-  // CPU per event beside wall clock (the machine is shared): the whole process (HTTP client, server, index worker)
-  // and this thread alone (client + server ack path; the indexer runs in its own thread).
+  let child;
+  if (CLIENT === 'child') {
+    child = fork(fileURLToPath(new URL('./lib/bulk-client.mjs', import.meta.url)), [EVENTS, BATCH, CONCURRENCY].map(String));
+    await new Promise((resolve) => child.once('message', resolve));
+  }
+  let acked;
+  let clientCpu;
+  // CPU per event beside wall clock (the machine is shared): the whole process (server, index worker, the HTTP
+  // client when inline) and this thread alone (the server's ack path; the indexer runs in its own thread).
   const cpu0 = process.cpuUsage();
   const thread0 = process.threadCpuUsage();
   const started = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < bodies.length) {
-        const body = bodies[next++];
-        const res = await fetch(`${url}/api/logs/_bulk`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-ndjson' }, body });
-        const out = await res.json();
-        if (res.status !== 200 || out.errors) throw new Error(`bulk failed: ${res.status}`);
-        acked += out.items.length;
-      }
-    }),
-  );
+  if (child) {
+    const done = new Promise((resolve, reject) => {
+      child.once('message', resolve);
+      child.once('exit', (code) => (code ? reject(new Error(`bench client exited with ${code}`)) : undefined));
+    });
+    child.send({ url, key });
+    ({ acked, cpu: clientCpu } = await done);
+  } else {
+    acked = await sendAll(bodies, url, key, CONCURRENCY);
+  }
   const ackSeconds = (performance.now() - started) / 1000;
   const ackThread = process.threadCpuUsage(thread0);
   await server.stores.logs.refresh();
@@ -77,7 +86,8 @@ console.log(`${EVENTS} events, ${bodies.length} bodies of ${BATCH} lines, ${(tot
   const probe = await server.stores.logs.search({ filter: { text: 'payment' }, sort: { field: '@timestamp', order: 'desc' }, page: 1, size: 1 });
   console.log(`shoplog bulk over HTTP (durable acks): ${Math.round(rate).toLocaleString('en')} events/s`);
   console.log(`all ${acked} searchable ${(searchableSeconds - ackSeconds).toFixed(2)} s after the last ack (indexer: ${Math.round(acked / searchableSeconds).toLocaleString('en')} events/s end to end); probe total ${probe.total}`);
-  console.log(`CPU: ${perEvent(ackThread)} µs/event on the request thread until the last ack (HTTP client included), ${perEvent(all)} µs/event for the whole process until searchable (index worker included)`);
+  const client = child ? `HTTP client in a child process, ${(clientCpu / acked).toFixed(1)} µs/event there` : 'HTTP client included';
+  console.log(`CPU: ${perEvent(ackThread)} µs/event on the request thread until the last ack (${client}), ${perEvent(all)} µs/event for the whole server process until searchable (index worker included)`);
   console.log(`ratio shoplog / raw loop: ${(rate / globalThis.rawRate).toFixed(2)}x`);
   await server.close();
   rmSync(dir, { recursive: true, force: true });

@@ -57,11 +57,16 @@ if (cfg === 'pino-http') {
   const { shoplog } = await import('@shoplog/express-middleware');
   let count = 0;
   app.use(shoplog({ exporter: { enqueue: () => void count++ }, service: { name: 'bench-shop' } }));
-} else if (cfg === 'shoplog-engine') {
+} else if (cfg.startsWith('shoplog-engine')) {
   // The real delivery engine (byte queue, batching, gzip, HTTP sink) to the local fake `_bulk` endpoint given in
   // SHOPLOG_BULK_URL: every event shipped, none sampled away. SIGTERM closes the engine, so all of them arrive.
-  const { shoplog } = await import('@shoplog/express-middleware');
-  const { createDeliveryEngine, createHttpSink } = await import('@shoplog/node-transport');
+  // `shoplog-engine-<label>`: the engine built at $SHOPLOG_ENGINE_MODULE_<label> and the middleware at
+  // $SHOPLOG_MIDDLEWARE_MODULE_<label> if set (to compare two builds in one run).
+  const label = cfg.slice('shoplog-engine-'.length);
+  const { shoplog } = await import((label && process.env[`SHOPLOG_MIDDLEWARE_MODULE_${label}`]) || '@shoplog/express-middleware');
+  const modulePath = label ? process.env[`SHOPLOG_ENGINE_MODULE_${label}`] : '@shoplog/node-transport';
+  if (!modulePath) throw new Error(`${cfg} needs SHOPLOG_ENGINE_MODULE_${label}`);
+  const { createDeliveryEngine, createHttpSink } = await import(modulePath);
   const { mkdtempSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');

@@ -71,6 +71,9 @@ export class RequestContext implements RequestShoplog {
   /** An error event already describes this request's failure (no extra `http` error event at the end). */
   errorRecorded = false;
   timedOut = false;
+  /** Links of the middleware's list of requests in flight (see in-flight.ts). */
+  prevInFlight: RequestContext | undefined = undefined;
+  nextInFlight: RequestContext | undefined = undefined;
   private traceIdValue: string | undefined;
   private spanIdValue: string | undefined;
   private traceFlags: string;

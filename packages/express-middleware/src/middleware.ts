@@ -1,5 +1,6 @@
 import { isoTime, msToNs } from '@shoplog/core';
 import { RequestContext, statusOf } from './context.js';
+import { InFlightList } from './in-flight.js';
 import { resolveOptions, type ResolvedConfig, type ShoplogMiddlewareOptions, type StatusClass } from './options.js';
 import type { NextFunction, ShoplogRequest, ShoplogResponse } from './types.js';
 
@@ -104,7 +105,7 @@ function finish(config: ResolvedConfig, ctx: RequestContext): void {
  */
 export function shoplog(options: ShoplogMiddlewareOptions): ShoplogMiddleware {
   const config = resolveOptions('shoplog()', options);
-  const inFlight = config.timeoutMs > 0 ? new Set<RequestContext>() : undefined;
+  const inFlight = config.timeoutMs > 0 ? new InFlightList<RequestContext>() : undefined;
   const sweepMs = Math.max(5, Math.min(1000, Math.floor(config.timeoutMs / 4)));
   let sweeper: ReturnType<typeof setInterval> | undefined;
 
@@ -120,12 +121,12 @@ export function shoplog(options: ShoplogMiddlewareOptions): ShoplogMiddleware {
     }
   }
 
-  // One timer for all requests in flight instead of one per request; the Set keeps start order, so the scan
+  // One timer for all requests in flight instead of one per request; the list keeps start order, so the scan
   // stops at the first request that has not timed out yet.
   function sweep(): void {
     if (!inFlight) return;
     const now = performance.now();
-    for (const ctx of inFlight) {
+    for (let ctx = inFlight.first(); ctx !== undefined; ctx = inFlight.first()) {
       if (now - ctx.startedAt < config.timeoutMs) break;
       inFlight.delete(ctx);
       try {

@@ -89,6 +89,11 @@ export interface CloseOptions {
 export interface DeliveryEngine {
   /** Serialises the event once and queues it. Never throws; returns `false` when it was dropped. */
   enqueue(event: ShoplogEvent): boolean;
+  /**
+   * Queues an event that is already serialised: `line` must be what `JSON.stringify(event)` gives, `id` and
+   * `dataset` its `event.id` and `event.dataset`. Never throws; returns `false` when it was dropped.
+   */
+  enqueueLine(line: string, id: string, dataset: string): boolean;
   /** Resolves when everything enqueued before the call is delivered, dead-lettered or spooled. */
   flush(): Promise<void>;
   /** Drains (or spools at the deadline), then releases every handle. Idempotent. */

@@ -8,7 +8,7 @@ import {
   type ResolvedEngineOptions,
 } from './engine-options.js';
 import { registerExitHooks } from './exit-hooks.js';
-import { ByteQueue } from './byte-queue.js';
+import { ByteQueue, LinePacker } from './byte-queue.js';
 import { Counters, type DeliveryMetrics } from './metrics.js';
 import { DeliveryError, type ItemFailure, type ItemIssue, type QueuedEntry, type SendOutcome, type Sink } from './sink.js';
 import { Spool, type SpoolChunk } from './spool.js';
@@ -33,6 +33,7 @@ class Engine implements DeliveryEngine {
   private readonly spool: Spool;
   private readonly c = new Counters();
   private readonly queue = new ByteQueue();
+  private readonly packer = new LinePacker();
   private inFlight: Batch | undefined;
   private inFlightBytes = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -65,7 +66,12 @@ class Engine implements DeliveryEngine {
       this.report(err);
       return false;
     }
-    const entry: QueuedEntry = { line, id: event.event.id, dataset: event.event.dataset, at: Date.now() };
+    return this.enqueueLine(line, event.event.id, event.event.dataset);
+  }
+
+  enqueueLine(line: string, id: string, dataset: string): boolean {
+    // The line's bytes go off the JS heap now: the string dies young instead of waiting for the flush.
+    const entry = this.packer.pack(line, id, dataset, Date.now());
     this.accepted++;
     if (this.closed) {
       // Late events after close still must not vanish: they go straight to disk.
@@ -75,7 +81,7 @@ class Engine implements DeliveryEngine {
       this.settle(1);
       return true;
     }
-    const size = line.length + 1;
+    const size = entry.size + 1;
     if (this.queue.bytes + this.inFlightBytes + size > this.o.maxQueueBytes && !this.makeRoom(size)) {
       this.c.droppedNewest++;
       this.settle(1);

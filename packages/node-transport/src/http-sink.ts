@@ -3,6 +3,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
 import { z } from 'zod';
+import { ndjsonBody } from './byte-queue.js';
 import { parseOptions } from './engine-options.js';
 import { DeliveryError, isRetryableStatus, parseRetryAfter, type ItemFailure, type QueuedEntry, type SendOutcome, type Sink } from './sink.js';
 
@@ -57,9 +58,7 @@ export function createHttpSink(options: HttpSinkOptions): Sink {
   if (o.apiKey) baseHeaders.authorization = `Bearer ${o.apiKey}`;
 
   async function send(batch: readonly QueuedEntry[], signal: AbortSignal): Promise<SendOutcome> {
-    let text = '';
-    for (const e of batch) text += e.line + '\n';
-    let body = Buffer.from(text);
+    let body = ndjsonBody(batch);
     const headers = { ...baseHeaders };
     if (body.length >= gzipFrom) {
       body = await gzip(body, { level: 1 });

@@ -26,9 +26,14 @@ function wellFormed(text: string): string {
  * It gives the same records as pino-abstract-transport's split2 path (a line ends at `\n` or `\r\n`; a line that is
  * not JSON, or is `null`, is skipped with an `'unknown'` event; a JSON scalar becomes `{ data, time }`; the last line
  * needs no newline) without its per-line object-mode push and its string → Buffer → string copy of every chunk,
- * about a fifth of the worker's time per log (bench/reports/transport.md, 2026-11-26 19:xx).
+ * about a fifth of the worker's time per log (bench/reports/transport.md, 2026-11-26 19:xx). `rawLine`, when given,
+ * sees each line first and returns `true` when it handled it.
  */
-export function createLineStream(onRecord: (record: LogRecord) => void, close: () => Promise<void>): Writable {
+export function createLineStream(
+  onRecord: (record: LogRecord) => void,
+  close: () => Promise<void>,
+  rawLine?: (text: string) => boolean,
+): Writable {
   let rest = '';
   let decoder: StringDecoder | undefined;
 
@@ -90,6 +95,8 @@ export function createLineStream(onRecord: (record: LogRecord) => void, close: (
   }
 
   function line(text: string): void {
+    // A plain line the raw path turned into its document needs no parse (see pino-fast-line.ts).
+    if (rawLine?.(text)) return;
     let value: unknown;
     try {
       value = JSON.parse(text);

@@ -1,5 +1,5 @@
 import { isMainThread } from 'node:worker_threads';
-import { createShipper, type ShipperOptions } from './shipper.js';
+import { buildShipper, type ShipperOptions } from './shipper.js';
 import type { Writable } from 'node:stream';
 import { createLineStream } from './pino-lines.js';
 import { constants as osConstants } from 'node:os';
@@ -19,17 +19,18 @@ export type PinoTransportOptions = ShipperOptions;
  */
 export default function shoplogPino(options: PinoTransportOptions): Writable {
   // In pino's worker the parent owns the process lifecycle and ends our stream on exit; hooks there would be wrong.
-  const shipper = createShipper({
+  const { shipper, fastLine } = buildShipper({
     ...options,
     exitHooks: options.exitHooks ?? isMainThread,
     // In the worker every record is a fresh parse that nobody else holds: redact it in place, without a copy.
     redact: options.redact === false ? false : { ...(isMainThread ? {} : { mutate: true }), ...options.redact },
   });
   // Our own line splitter rather than pino-abstract-transport's split2 stream: same records, less work per line
-  // (see pino-lines.ts); `close` flushes when pino ends the stream.
+  // (see pino-lines.ts); plain lines skip the parse (pino-fast-line.ts); `close` flushes when pino ends the stream.
   return createLineStream(
     (record) => shipper.write(record),
     () => shipper.close(),
+    fastLine,
   );
 }
 

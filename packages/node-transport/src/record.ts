@@ -48,17 +48,23 @@ function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
 
+/** The `@timestamp` of a time given as text (`toISOString()` of `Date.parse(t)`), `undefined` when it is no date. */
+export function isoTimeOfText(t: string): string | undefined {
+  // Already canonical within the cached second (pino's `isoTime`, the previous line's second): it is its own
+  // `toISOString()`, no parse needed.
+  if (t.length === 24 && cachedPrefix.length === 20 && t.charCodeAt(23) === 90 && t.startsWith(cachedPrefix) && isDigit(t.charCodeAt(20)) && isDigit(t.charCodeAt(21)) && isDigit(t.charCodeAt(22))) {
+    return t;
+  }
+  const ms = Date.parse(t);
+  return Number.isNaN(ms) ? undefined : isoTime(ms);
+}
+
 function timestamp(record: LogRecord): string {
   const t = record.time ?? record.timestamp ?? record['@timestamp'];
   if (typeof t === 'number') return isoTime(t);
   if (typeof t === 'string') {
-    // Already canonical within the cached second (pino's `isoTime`, the previous line's second): it is its own
-    // `toISOString()`, no parse needed.
-    if (t.length === 24 && cachedPrefix.length === 20 && t.charCodeAt(23) === 90 && t.startsWith(cachedPrefix) && isDigit(t.charCodeAt(20)) && isDigit(t.charCodeAt(21)) && isDigit(t.charCodeAt(22))) {
-      return t;
-    }
-    const ms = Date.parse(t);
-    if (!Number.isNaN(ms)) return isoTime(ms);
+    const iso = isoTimeOfText(t);
+    if (iso !== undefined) return iso;
   }
   return isoTime(Date.now());
 }

@@ -7,6 +7,7 @@ import { createHttpSink, type HttpSinkOptions } from './http-sink.js';
 import type { DeliveryMetrics } from './metrics.js';
 import { mapRecord, type LogRecord, type RecordMapper } from './record.js';
 import type { Sink } from './sink.js';
+import { createFastLine, ENVELOPE_KEYS } from './pino-fast-line.js';
 
 /** Options shared by the pino and winston transports: where to send, how to deliver, what runs on each event. */
 export interface ShipperOptions extends Omit<DeliveryEngineOptions, 'sink'> {
@@ -69,6 +70,15 @@ function sinkOf(options: ShipperOptions): Sink {
 
 /** Creates the chain behind a transport: redaction on by default, then your plugins, then delivery. */
 export function createShipper(options: ShipperOptions): Shipper {
+  return buildShipper(options).shipper;
+}
+
+/**
+ * The shipper, and (internal, for the pino transport) its raw-line path when the chain allows one: the default
+ * mapping, no extra plugins, no validation here, no redaction `paths` and no envelope key the redactor would hide.
+ * The raw path declines every line once closing starts, so those take the pipeline, which drops them as before.
+ */
+export function buildShipper(options: ShipperOptions): { shipper: Shipper; fastLine: ((text: string) => boolean) | undefined } {
   const { url: _u, apiKey: _k, http: _h, elasticsearch: _e, sink: _s, redact, plugins = [], mapRecord: map = mapRecord, validate, ...engineOptions } = options;
   const serverValidates = options.sink === undefined && options.elasticsearch === undefined;
   const engine = createDeliveryEngine({ ...engineOptions, sink: sinkOf(options) });
@@ -98,7 +108,24 @@ export function createShipper(options: ShipperOptions): Shipper {
     },
   });
 
-  return {
+  let closing = false;
+  let fastLine: ((text: string) => boolean) | undefined;
+  const plainChain =
+    map === mapRecord &&
+    plugins.length === 0 &&
+    !(validate ?? !serverValidates) &&
+    (redact === false || (redact?.paths ?? []).length === 0) &&
+    !(redactor && ENVELOPE_KEYS.some((key) => redactor.isSensitiveKey(key)));
+  if (plainChain) {
+    const raw = createFastLine({
+      isSensitiveKey: redactor?.isSensitiveKey,
+      redactString: redactor ? (text) => redactor.redact(text) : undefined,
+      enqueueLine: (line, id, dataset) => engine.enqueueLine(line, id, dataset),
+    });
+    fastLine = (text) => !closing && raw(text);
+  }
+
+  const shipper: Shipper = {
     engine,
     write(record) {
       let input: Record<string, unknown> | undefined;
@@ -121,6 +148,7 @@ export function createShipper(options: ShipperOptions): Shipper {
       await engine.flush();
     },
     async close(closeOptions) {
+      closing = true;
       await pipeline.close();
       await engine.close(closeOptions);
     },
@@ -128,4 +156,5 @@ export function createShipper(options: ShipperOptions): Shipper {
       return { ...engine.metrics(), unmapped, invalid };
     },
   };
+  return { shipper, fastLine };
 }

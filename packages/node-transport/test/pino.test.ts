@@ -48,6 +48,31 @@ describe('pino transport in pino’s worker thread', () => {
     expect(s.received.length).toBeGreaterThan(s.stored.length);
   });
 
+  it('delivers plain lines (raw-line path) and nested ones (full path) exactly once and in order through a failing server', async () => {
+    const s = await server();
+    s.faults.push({ kind: 'status', status: 500 }, { kind: 'store-then-reset' }, { kind: 'status', status: 429, retryAfter: '0' }, { kind: 'reset' });
+    const spoolDir = tempDir();
+    const options = { maxBatchCount: 300, maxRetries: 50, http: { url: s.url, timeoutMs: 300 } };
+    const run = await runChild({ logger: 'pino', url: s.url, spoolDir, count: 3000, producer: 'p', ending: 'end', lingerMs: 1500, options, plain: true });
+    expect(run.code).toBe(0);
+    // A tail spooled at close on a loaded machine is delivered by the next start, once.
+    await runChild({ logger: 'pino', url: s.url, spoolDir, count: 1, producer: 'p2', ending: 'end', options, plain: true });
+    const docs = s.stored.map((id) => s.docs.get(id) as Record<string, unknown> & { labels: Record<string, string>; event: { id: string } });
+    const mine = docs.filter((d) => d.labels.producer === 'p');
+    expect(mine.map((d) => Number(d.labels.seq))).toEqual(Array.from({ length: 3000 }, (_, i) => i));
+    expect(s.faults).toHaveLength(0);
+    expect(s.received.length).toBeGreaterThan(s.stored.length);
+    const { '@timestamp': at, ...plain } = mine[1] as Record<string, unknown>;
+    expect(Number.isNaN(Date.parse(at as string))).toBe(false);
+    expect(plain).toEqual({
+      log: { level: 'info' },
+      message: 'order 1',
+      labels: { producer: 'p', seq: '1', amount: '0.01' },
+      event: { id: (mine[1] as { event: { id: string } }).event.id, dataset: 'shoplog.log', kind: 'event', category: ['process'], type: ['info'] },
+    });
+    expect((mine[9] as { labels: Record<string, string> }).labels).toEqual({ producer: 'p', seq: '9', cart: '{"items":2}' });
+  });
+
   it('spools what close cannot deliver while the server keeps failing, and the next start delivers it exactly once', async () => {
     const s = await server();
     s.faults.push({ kind: 'status', status: 500 }, { kind: 'store-then-reset' }, { kind: 'status', status: 503 }, { kind: 'reset' });

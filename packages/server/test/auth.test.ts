@@ -127,6 +127,29 @@ describe('users, sessions and CSRF', () => {
     expect((await t.call('/api/logs/types', { key })).status).toBe(401);
   });
 
+  it("records an API key's last use, at most once a minute (not a synced write per request)", async () => {
+    const created = await t.call('/api/keys', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'touch', scope: 'read' }) });
+    const { id, key } = (await created.json()) as { id: string; key: string };
+    const lastUsed = async (): Promise<string | null> => {
+      const { keys } = (await (await t.call('/api/keys')).json()) as { keys: { id: string; last_used_at: string | null }[] };
+      return keys.find((k) => k.id === id)?.last_used_at ?? null;
+    };
+    expect(await lastUsed()).toBeNull();
+    expect((await t.call('/api/logs/types', { key })).status).toBe(200);
+    // The touch is not awaited by the request: wait until it is stored.
+    await expect.poll(lastUsed).not.toBeNull();
+    const first = await lastUsed();
+    expect((await t.call('/api/logs/types', { key })).status).toBe(200);
+    expect((await t.call('/api/logs/types', { key })).status).toBe(200);
+    expect(await lastUsed()).toBe(first);
+    // A use more than a minute after the recorded one is recorded again.
+    const old = Date.parse(first ?? '') - 61_000;
+    await t.server.stores.meta.touchApiKey(id, old);
+    expect((await t.call('/api/logs/types', { key })).status).toBe(200);
+    await expect.poll(async () => Date.parse((await lastUsed()) ?? '') > old).toBe(true);
+    expect((await t.call(`/api/keys/${id}`, { method: 'DELETE' })).status).toBe(204);
+  });
+
   it('rate-limits login attempts per IP with 429 and Retry-After', async () => {
     const limited = await startTestServer({ authRateLimit: 2 });
     try {

@@ -5,6 +5,7 @@ import type { ShoplogEvent } from '@shoplog/core';
 import { z } from 'zod';
 import type { AppendResult, EventListener, LogStore } from '../ports.js';
 import { parseOptions } from '../options.js';
+import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
 import { DERIVED_TABLES, EVENTS_SCHEMA } from './sqlite-facts.js';
 import { createInlineIndexDriver, startIndexWorker, type IndexDriver } from './sqlite-index-driver.js';
 import { prepareIndexDatabase } from './sqlite-indexer.js';
@@ -35,6 +36,13 @@ export interface SqliteLogStoreOptions {
   indexBatchSize?: number;
 }
 
+/** Rows per multi-row INSERT: one statement call per 64 events instead of one per event (the remainder goes one by one). */
+const CHUNK = 64;
+/** SQLite's default checkpoint threshold (1000 pages of 4 KiB), kept when the checkpoint worker fails. */
+const CHECKPOINT_PAGES = 1000;
+/** Committed document bytes between two checkpoints of the worker: about SQLite's own threshold. */
+const CHECKPOINT_BYTES = CHECKPOINT_PAGES * 4096;
+
 const openDatabase = (path: string, synchronous: string): DatabaseSync => {
   const db = new DatabaseSync(path);
   db.exec(`PRAGMA journal_mode=WAL; PRAGMA synchronous=${synchronous}; PRAGMA busy_timeout=5000;`);
@@ -61,6 +69,7 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
   db.exec(EVENTS_SCHEMA);
 
   let driver: IndexDriver;
+  let checkpointer: Checkpointer | undefined;
   if (inMemory) {
     prepareIndexDatabase(db);
     driver = createInlineIndexDriver(db, opts.indexBatchSize);
@@ -76,9 +85,23 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
     index.close();
     db.prepare('ATTACH DATABASE ? AS idx').run(indexPath);
     driver = startIndexWorker({ indexPath, eventsPath: opts.path, batchSize: opts.indexBatchSize }, Number(mark?.value ?? 0));
+    // Checkpoints (copy the WAL into the file, sync both) run on a worker beside the appends, not inside the commit
+    // that crosses SQLite's threshold. If that worker fails, this connection checkpoints on its own again.
+    db.exec('PRAGMA wal_autocheckpoint=0');
+    checkpointer = startCheckpointer({
+      path: opts.path,
+      synchronous: opts.synchronous,
+      thresholdBytes: CHECKPOINT_BYTES,
+      onFailure: () => {
+        if (!closed) db.exec(`PRAGMA wal_autocheckpoint=${CHECKPOINT_PAGES}`);
+      },
+    });
   }
 
   const insertEvent = db.prepare('INSERT INTO events (id, ts, doc) VALUES (?, ?, ?) ON CONFLICT(id) DO NOTHING');
+  const insertChunk = db.prepare(`INSERT INTO events (id, ts, doc) VALUES ${'(?, ?, ?), '.repeat(CHUNK - 1)}(?, ?, ?) ON CONFLICT(id) DO NOTHING`);
+  const insertedAfter = db.prepare('SELECT id FROM events WHERE seq > ? ORDER BY seq');
+  const args: SQLInputValue[] = new Array<SQLInputValue>(CHUNK * 3);
   const maxSeq = db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM events');
   let committed = Number((maxSeq.get() as { seq: number }).seq);
   driver.notify(committed);
@@ -105,23 +128,45 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
     ...queries,
     async appendBatch(events, texts) {
       if (closed) throw new Error('the log store is closed');
-      const created: ShoplogEvent[] = [];
       const results: AppendResult[] = new Array<AppendResult>(events.length);
+      let bytes = 0;
+      // The new rows get increasing `seq` above `last` (this connection is the only writer, inside one transaction).
+      let last = committed;
       transaction(() => {
-        for (let i = 0; i < events.length; i++) {
-          const event = events[i] as ShoplogEvent;
-          const info = insertEvent.run(event.event.id, Date.parse(event['@timestamp']), texts?.[i] ?? JSON.stringify(event));
-          if (info.changes === 0) {
-            results[i] = 'duplicate';
-            continue;
+        const full = events.length - (events.length % CHUNK);
+        for (let start = 0; start < full; start += CHUNK) {
+          for (let j = 0; j < CHUNK; j++) {
+            const i = start + j;
+            const event = events[i] as ShoplogEvent;
+            const doc = texts?.[i] ?? JSON.stringify(event);
+            bytes += doc.length;
+            args[3 * j] = event.event.id;
+            args[3 * j + 1] = Date.parse(event['@timestamp']);
+            args[3 * j + 2] = doc;
           }
-          committed = Number(info.lastInsertRowid);
-          if (listeners.size > 0) created.push(event);
-          results[i] = 'created';
+          const info = insertChunk.run(...args);
+          if (info.changes === CHUNK) results.fill('created', start, start + CHUNK);
+          else if (info.changes === 0) results.fill('duplicate', start, start + CHUNK);
+          else matchInserted(events, start, insertedAfter.all(last) as { id: string }[], results);
+          if (info.changes > 0) last = Number(info.lastInsertRowid);
+        }
+        for (let i = full; i < events.length; i++) {
+          const event = events[i] as ShoplogEvent;
+          const doc = texts?.[i] ?? JSON.stringify(event);
+          bytes += doc.length;
+          const info = insertEvent.run(event.event.id, Date.parse(event['@timestamp']), doc);
+          results[i] = info.changes === 0 ? 'duplicate' : 'created';
+          if (info.changes > 0) last = Number(info.lastInsertRowid);
         }
       });
+      committed = last;
+      checkpointer?.committed(bytes);
       driver.notify(committed);
-      for (const event of created) for (const listener of listeners) listener(event);
+      if (listeners.size > 0) {
+        for (let i = 0; i < events.length; i++) {
+          if (results[i] === 'created') for (const listener of listeners) listener(events[i] as ShoplogEvent);
+        }
+      }
       return results;
     },
     subscribe(listener) {
@@ -139,10 +184,28 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
       closed = true;
       // Index what is left so a restart does not have to (it would, safely, if we were killed instead).
       await driver.close(committed);
+      await checkpointer?.close();
       listeners.clear();
       db.close();
     },
   };
+}
+
+/**
+ * The outcome of one multi-row insert that stored some of its rows: `inserted` are the ids the statement stored, in
+ * input order. Walking the inputs in order, an input is created when it is the next inserted id: the first occurrence
+ * of an id new to the table is the one stored, a later occurrence (or an id already stored) is a duplicate.
+ */
+function matchInserted(events: readonly ShoplogEvent[], start: number, inserted: readonly { id: string }[], results: AppendResult[]): void {
+  let next = 0;
+  for (let i = start; i < start + CHUNK; i++) {
+    if ((events[i] as ShoplogEvent).event.id === inserted[next]?.id) {
+      results[i] = 'created';
+      next++;
+    } else {
+      results[i] = 'duplicate';
+    }
+  }
 }
 
 /** Runs a prepared statement and types its rows. */

@@ -1,0 +1,127 @@
+// Whole-process CPU per request of the Express middleware shipping every event through the real delivery engine
+// (the `shoplog-engine` config of the express bench) at a fixed request rate, in-process: what the request thread
+// costs and what V8's GC helper threads add while the engine holds up to a second of events.
+// Usage: pnpm bench express-gc [rounds=4] [rate=5000] [seconds=3]
+//   ENGINES=label=<engine>[+<middleware>],… compares builds (A/B): <engine> a node-transport dist/index.js, <middleware>
+//   an express-middleware dist/index.js, `-` for this worktree's; default `shoplog=-`.
+// Each variant runs in a fresh process, interleaved: a real Express app driven with app.handle on real
+// IncomingMessage / ServerResponse objects (no sockets), `rate` requests/s in 10 ms ticks, the engine's HTTP sink
+// posting to the fake `_bulk` endpoint (its own process). After 1 s of warm-up it reports this thread's and the
+// whole process's CPU per request (GC helper threads included) and V8's GC pauses; `bare` has no logger.
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { median, startFakeBulk } from './lib/harness.mjs';
+
+if (process.argv[2] === '--run') {
+  const [label, modulePath, url, rateText, secsText] = process.argv.slice(3);
+  const rate = Number(rateText);
+  const secs = Number(secsText);
+  const { IncomingMessage, ServerResponse } = await import('node:http');
+  const { Socket } = await import('node:net');
+  const { Writable } = await import('node:stream');
+  const { PerformanceObserver } = await import('node:perf_hooks');
+  const express = createRequire(import.meta.url)('express');
+  let gcMs = 0;
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcMs += e.duration;
+  }).observe({ entryTypes: ['gc'] });
+  const app = express();
+  let engine;
+  const [enginePath, middlewarePath = '-'] = modulePath.split('+');
+  const { shoplog } = await import(middlewarePath === '-' ? '@shoplog/express-middleware' : middlewarePath);
+  // XOPTS: extra middleware options as JSON (diagnostics, e.g. {"timeoutMs":0}).
+  const extra = JSON.parse(process.env.XOPTS ?? '{}');
+  if (label.startsWith('dropped')) {
+    // Diagnostic: events built by the middleware and dropped (no serialisation, no engine).
+    app.use(shoplog({ exporter: { enqueue: () => true }, service: { name: 'bench-shop' }, ...extra }));
+  } else if (label !== 'bare') {
+    const { createDeliveryEngine, createHttpSink } = await import(enginePath === '-' ? '@shoplog/node-transport' : enginePath);
+    engine = createDeliveryEngine({ sink: createHttpSink({ url }), spoolDir: mkdtempSync(join(tmpdir(), 'bench-xgc-')), exitHooks: false });
+    app.use(shoplog({ exporter: engine, service: { name: 'bench-shop' }, ...extra }));
+  }
+  app.get('/products/:id', (req, res) => {
+    res.json({ id: req.params.id, name: `Widget ${req.params.id}`, price: '19.99', currency: 'EUR', inStock: true });
+  });
+  const fakeRequest = (i) => {
+    const req = new IncomingMessage(new Socket());
+    req.method = 'GET';
+    req.url = `/products/${i % 1000}`;
+    req.headers = { host: '127.0.0.1', 'user-agent': 'autocannon/9', accept: '*/*' };
+    const res = new ServerResponse(req);
+    res.assignSocket(new Writable({ write: (_c, _e, cb) => cb() }));
+    res.once('finish', () => res.emit('close')); // as Node does once the response is written
+    app.handle(req, res, () => {});
+  };
+  let j = 0;
+  const run = async (s) => {
+    for (let t = 0; t < s * 100; t++) {
+      for (let k = 0; k < rate / 100; k++) fakeRequest(j++);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  await run(1);
+  gcMs = 0;
+  const t0 = process.threadCpuUsage();
+  const c0 = process.cpuUsage();
+  const n0 = j;
+  await run(secs);
+  const t = process.threadCpuUsage(t0);
+  const c = process.cpuUsage(c0);
+  const n = j - n0;
+  let sent = n;
+  if (engine) {
+    await engine.close();
+    const m = engine.metrics();
+    sent = m.sent;
+    if (m.sent !== j) throw new Error(`${label}: ${m.sent} events sent for ${j} requests`);
+  }
+  console.log(
+    JSON.stringify({
+      label,
+      thread_us: +((t.user + t.system) / n).toFixed(2),
+      process_us: +((c.user + c.system) / n).toFixed(2),
+      gc_pause_us: +((gcMs * 1000) / n).toFixed(2),
+      sent,
+    }),
+  );
+  process.exit(0);
+}
+
+const [rounds = 4, rate = 5000, secs = 3] = process.argv.slice(2, 5).map(Number);
+const engines = (process.env.ENGINES ?? 'shoplog=-').split(',').map((s) => s.split('='));
+const variants = [['bare', '-'], ...engines];
+const self = fileURLToPath(import.meta.url);
+const bulk = await startFakeBulk();
+const runs = new Map(variants.map(([label]) => [label, []]));
+try {
+  for (let r = 0; r < rounds; r++) {
+    for (const [label, path] of variants) {
+      const out = await new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, [self, '--run', label, path, bulk.url, rate, secs].map(String), { stdio: ['ignore', 'pipe', 'inherit'] });
+        let text = '';
+        child.stdout.on('data', (c) => (text += c));
+        child.on('error', reject);
+        child.on('close', (code) => (code === 0 ? resolve(JSON.parse(text.trim().split('\n').pop())) : reject(new Error(`${label} exited ${code}`))));
+      });
+      console.log(JSON.stringify(out));
+      runs.get(label).push(out);
+    }
+  }
+} finally {
+  bulk.stop();
+}
+const bare = runs.get('bare');
+console.log(`\nExpress → engine at ${rate} req/s, ${secs} s, ${rounds} interleaved rounds, medians, µs CPU per request (Node ${process.version})`);
+console.table(
+  [...runs].map(([label, xs]) => ({
+    variant: label,
+    thread_us: median(xs.map((x) => x.thread_us)),
+    process_us: median(xs.map((x) => x.process_us)),
+    'process − bare': +(median(xs.map((x) => x.process_us)) - median(bare.map((x) => x.process_us))).toFixed(2),
+    gc_pause_us: median(xs.map((x) => x.gc_pause_us)),
+  })),
+);

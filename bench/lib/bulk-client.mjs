@@ -1,0 +1,51 @@
+// The HTTP client of `bench/server-ingest.bench.mjs`: builds the NDJSON bodies and sends them to `_bulk`. Run as a
+// child process (`fork` this file) so its CPU is not counted on the server's request thread; the bench imports the
+// same functions for the in-process (`--client=inline`) variant and for the raw loop's bodies.
+import { fileURLToPath } from 'node:url';
+import { generateTraffic } from '@shoplog/server';
+
+/** The generated events (7 days, seed 11) as NDJSON bodies of `batch` lines. */
+export function makeBodies(count, batch) {
+  const events = [...generateTraffic({ count, days: 7, seed: 11 })];
+  const bodies = [];
+  for (let i = 0; i < events.length; i += batch) bodies.push(events.slice(i, i + batch).map((e) => JSON.stringify(e)).join('\n'));
+  return bodies;
+}
+
+/** Sends every body to `_bulk`, `concurrency` requests in flight; resolves with the number of acknowledged events. */
+export async function sendAll(bodies, url, key, concurrency) {
+  let next = 0;
+  let acked = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < bodies.length) {
+        const body = bodies[next++];
+        const res = await fetch(`${url}/api/logs/_bulk`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-ndjson' }, body });
+        const out = await res.json();
+        if (res.status !== 200 || out.errors) throw new Error(`bulk failed: ${res.status}`);
+        acked += out.items.length;
+      }
+    }),
+  );
+  return acked;
+}
+
+// As a child: build the bodies, say `ready`, send them on `{ url, key }`, report the acked count and this process's CPU.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const [count, batch, concurrency] = process.argv.slice(2).map(Number);
+  const bodies = makeBodies(count, batch);
+  process.send({ ready: true });
+  process.once('message', ({ url, key }) => {
+    const cpu0 = process.cpuUsage();
+    sendAll(bodies, url, key, concurrency).then(
+      (acked) => {
+        const cpu = process.cpuUsage(cpu0);
+        process.send({ acked, cpu: cpu.user + cpu.system }, () => process.disconnect());
+      },
+      (error) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  });
+}

@@ -1,0 +1,94 @@
+import { Worker } from 'node:worker_threads';
+
+/** Moves WAL checkpoints of a database file off the thread that writes it. */
+export interface Checkpointer {
+  /** Counts bytes just committed; asks for a checkpoint once enough have accumulated since the last request. */
+  committed(bytes: number): void;
+  /** Stops the worker (the connection's own close checkpoints what is left). */
+  close(): Promise<void>;
+}
+
+/** Options of the checkpoint worker. */
+export interface CheckpointerOptions {
+  /** The database file (in WAL mode). */
+  path: string;
+  /** `synchronous` of the writer, so a checkpoint syncs the WAL and the file exactly as the writer's would. */
+  synchronous: 'NORMAL' | 'FULL';
+  /** Committed bytes between two checkpoint requests (SQLite's own default is 1000 pages ≈ 4 MB). */
+  thresholdBytes: number;
+  /** Called once if the worker fails; the caller then checkpoints on its own thread again. */
+  onFailure(error: Error): void;
+}
+
+// Only built-in modules: an eval'd worker needs no file beside the bundle (and the sources' tests need no build).
+// PASSIVE never waits for the writer or the readers; what it could not copy is copied by the next one.
+const WORKER_SOURCE = `
+const { DatabaseSync } = require('node:sqlite');
+const { parentPort, workerData } = require('node:worker_threads');
+const db = new DatabaseSync(workerData.path);
+db.exec('PRAGMA busy_timeout=5000; PRAGMA synchronous=' + workerData.synchronous);
+const checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
+parentPort.on('message', (message) => {
+  if (message === 'close') {
+    db.close();
+    parentPort.close();
+    return;
+  }
+  try {
+    checkpoint.get();
+    parentPort.postMessage({ done: true });
+  } catch (error) {
+    parentPort.postMessage({ error: String(error && error.message ? error.message : error) });
+  }
+});
+`;
+
+/**
+ * A worker thread with its own connection that runs the WAL checkpoints of a file whose writer turned
+ * `wal_autocheckpoint` off. A checkpoint copies the WAL into the file and syncs both: on the writer's thread it
+ * stalls the commit that crosses the threshold (one in ≈ 4 MB), here it runs beside the next appends. Durability is
+ * the same: a commit is durable in the WAL either way. Requests are coalesced: one checkpoint at a time, the next
+ * one asked only when the threshold is crossed again.
+ */
+export function startCheckpointer(options: CheckpointerOptions): Checkpointer {
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path: options.path, synchronous: options.synchronous } });
+  worker.unref();
+  let pending = 0;
+  let running = false;
+  let failed = false;
+  let closing = false;
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  const fail = (error: Error): void => {
+    if (failed || closing) return;
+    failed = true;
+    options.onFailure(error);
+  };
+  const request = (): void => {
+    pending = 0;
+    running = true;
+    worker.postMessage('checkpoint');
+  };
+  worker.on('message', (message: { done?: true; error?: string }) => {
+    running = false;
+    if (message.error !== undefined) return fail(new Error(`checkpoint: ${message.error}`));
+    if (pending >= options.thresholdBytes) request();
+  });
+  worker.on('error', fail);
+  worker.once('exit', () => fail(new Error('the checkpoint worker exited')));
+  return {
+    committed(bytes) {
+      if (failed || closing) return;
+      pending += bytes;
+      if (!running && pending >= options.thresholdBytes) request();
+    },
+    async close() {
+      if (!closing) {
+        closing = true;
+        // Referenced while it finishes a checkpoint and closes its connection, before the writer closes its own.
+        worker.ref();
+        worker.postMessage('close');
+      }
+      await exited;
+    },
+  };
+}
