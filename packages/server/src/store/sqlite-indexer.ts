@@ -15,8 +15,6 @@ export interface Indexer {
   readonly indexed: number;
   /** Indexes the next batch of events after the high-water mark in one transaction; returns how many it indexed. */
   step(): number;
-  /** Length of the stored documents indexed by the last `step`: a measure of what it wrote, to pace checkpoints. */
-  readonly lastBytes: number;
 }
 
 const has = (db: DatabaseSync, name: string): boolean => db.prepare('SELECT 1 FROM sqlite_master WHERE name = ?').get(name) !== undefined;
@@ -100,7 +98,6 @@ export function createIndexer(db: DatabaseSync, batchSize: number): Indexer {
   const sketches = createSketchTable(db);
   const rollups = createRollupWriter(db);
   let indexed = Number((readMark.get() as { value?: number } | undefined)?.value ?? 0);
-  let lastBytes = 0;
 
   // One parsed event of the batch.
   interface Parsed {
@@ -154,9 +151,6 @@ export function createIndexer(db: DatabaseSync, batchSize: number): Indexer {
     get indexed() {
       return indexed;
     },
-    get lastBytes() {
-      return lastBytes;
-    },
     step() {
       // Read outside the write transaction: a WAL snapshot of the events file, no lock on it.
       const rows = selectPending.all(indexed, batchSize) as { seq: number; doc: string }[];
@@ -177,8 +171,6 @@ export function createIndexer(db: DatabaseSync, batchSize: number): Indexer {
         throw error;
       }
       indexed = last;
-      lastBytes = 0;
-      for (const row of rows) lastBytes += row.doc.length;
       return rows.length;
     },
   };
