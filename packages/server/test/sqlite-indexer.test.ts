@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -86,6 +86,25 @@ describe('sqlite index worker', () => {
     }
     ref.close();
     db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('checkpoints the index file while the store is open, and leaves no index WAL after close', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shoplog-index-checkpoint-'));
+    const path = join(dir, 'events.db');
+    const indexPath = join(dir, 'events.index.db');
+    const store = createSqliteLogStore({ path });
+    const events = [...generateTraffic({ count: 24_000, seed: 29 })];
+    for (let i = 0; i < events.length; i += 4000) await store.appendBatch(events.slice(i, i + 4000));
+    await store.refresh();
+    // The indexer writes the WAL; only a checkpoint writes pages into the index file itself.
+    await expect.poll(() => statSync(indexPath).size, { timeout: 20_000, interval: 50 }).toBeGreaterThan(4_000_000);
+    await store.close();
+    expect(existsSync(`${indexPath}-wal`)).toBe(false);
+    const reopened = createSqliteLogStore({ path });
+    await reopened.refresh();
+    expect(await reopened.count()).toBe(events.length);
+    await reopened.close();
     rmSync(dir, { recursive: true, force: true });
   });
 });
