@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { DATASETS, type EventKind } from './schema/common.js';
-import { compileSchema, INVALID, type CompiledParser } from './schema/compile.js';
+import { compileSchema, compileSchemaCheck, INVALID, type CompiledCheck, type CompiledParser } from './schema/compile.js';
 import { KIND_SCHEMAS, type ShoplogEvent } from './schema/kinds.js';
 
 /** One problem with an input, with the dotted path of the field (e.g. `shop.amount.currency`). */
@@ -9,8 +9,11 @@ export interface ValidationIssue {
   message: string;
 }
 
-/** The result of `validate()`: the event, or the list of issues. */
-export type ValidationResult = { ok: true; event: ShoplogEvent } | { ok: false; issues: ValidationIssue[] };
+/**
+ * The result of `validate()`: the event, or the list of issues. `unchanged` (only where the caller handed its
+ * input over, `createNormalizer({ reuseInput: true })`): the event *is* the input, which validation left as it was.
+ */
+export type ValidationResult = { ok: true; event: ShoplogEvent; unchanged?: boolean } | { ok: false; issues: ValidationIssue[] };
 
 const KIND_BY_DATASET = new Map<string, EventKind>(
   (Object.entries(DATASETS) as [EventKind, string][]).map(([kind, dataset]) => [dataset, kind]),
@@ -28,6 +31,14 @@ function parserOf(kind: EventKind): CompiledParser {
   let parser = PARSERS.get(kind);
   if (!parser) PARSERS.set(kind, (parser = compileSchema(KIND_SCHEMAS[kind])));
   return parser;
+}
+
+const CHECKERS = new Map<EventKind, CompiledCheck>();
+
+function checkerOf(kind: EventKind): CompiledCheck {
+  let checker = CHECKERS.get(kind);
+  if (!checker) CHECKERS.set(kind, (checker = compileSchemaCheck(KIND_SCHEMAS[kind])));
+  return checker;
 }
 
 /** Renders a zod path as a dotted path, with `[i]` for array indexes. */
@@ -52,6 +63,19 @@ export function toIssues(error: z.ZodError): ValidationIssue[] {
  * a parser compiled from the same zod schemas decides, and zod itself runs only on rejected inputs, for the issues.
  */
 export function validate(input: unknown): ValidationResult {
+  return validateAs(input, false);
+}
+
+/**
+ * `validate()` for a caller that hands its input over (parsed from JSON for this call, not kept elsewhere): an
+ * input the parse would return unchanged is returned itself, `unchanged: true`, after one walk and no copy;
+ * anything else exactly as `validate()` returns it.
+ */
+export function validateOwned(input: unknown): ValidationResult {
+  return validateAs(input, true);
+}
+
+function validateAs(input: unknown, owned: boolean): ValidationResult {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     return { ok: false, issues: [{ path: '(root)', message: 'an event must be a JSON object' }] };
   }
@@ -63,6 +87,7 @@ export function validate(input: unknown): ValidationResult {
       dataset === undefined ? `is required, one of ${expected}` : `must be one of ${expected}, got ${JSON.stringify(dataset)}`;
     return { ok: false, issues: [{ path: 'event.dataset', message }] };
   }
+  if (owned && checkerOf(kind)(input)) return { ok: true, event: input as ShoplogEvent, unchanged: true };
   const event = parserOf(kind)(input);
   if (event !== INVALID) return { ok: true, event: event as ShoplogEvent };
   const parsed = KIND_SCHEMAS[kind].safeParse(input);

@@ -3,7 +3,7 @@ import { createEvent } from '../builders.js';
 import { uuidv7 } from '../ids.js';
 import { parseOptions } from '../options.js';
 import { DATASETS, EventIdSchema, type EventKind, type LogLevel } from '../schema/common.js';
-import { validate, type ValidationIssue, type ValidationResult } from '../validate.js';
+import { validate, validateOwned, type ValidationIssue, type ValidationResult } from '../validate.js';
 import { SeedReader } from './reader.js';
 import { mapSeedKind, put, type Draft } from './seed-kinds.js';
 import { parseTimestamp } from './timestamp.js';
@@ -14,11 +14,18 @@ export interface NormalizeOptions {
   now?: () => number;
   /** Currency of seed amounts that come without one (the seed README's example has none). @default 'USD' */
   defaultCurrency?: string;
+  /**
+   * The caller hands each input over (freshly parsed, kept nowhere else): an envelope that needs nothing filled and
+   * that validation leaves unchanged is returned itself, with `unchanged: true`, instead of a validated copy (the
+   * server stores such a line as sent). @default false
+   */
+  reuseInput?: boolean;
 }
 
 const OptionsSchema = z.strictObject({
   now: z.custom<() => number>((f) => typeof f === 'function', 'must be a function').optional(),
   defaultCurrency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR').optional(),
+  reuseInput: z.boolean().optional(),
 });
 
 const KINDS: Record<string, EventKind> = {
@@ -174,9 +181,14 @@ export function createNormalizer(options: NormalizeOptions = {}): Normalizer {
   const opts = parseOptions('createNormalizer', OptionsSchema, options);
   const now = opts.now ?? Date.now;
   const defaultCurrency = opts.defaultCurrency ?? 'USD';
+  const reuse = opts.reuseInput ?? false;
   return (input) => {
     if (!isObject(input)) return validate(input);
-    if (isObject(input.event) && typeof input.event.dataset === 'string') return validate(fillEnvelope(input, now));
+    if (isObject(input.event) && typeof input.event.dataset === 'string') {
+      const filled = fillEnvelope(input, now);
+      // A filled envelope is a changed one (and a copy sharing the input's objects): validated into a copy.
+      return reuse && filled === input ? validateOwned(input) : validate(filled);
+    }
     if (typeof input.type === 'string' && isObject(input.data)) {
       const { type, data, ...rest } = input;
       return fromSeed({ ...rest, ...data, log_type: data.log_type ?? type }, now, defaultCurrency);

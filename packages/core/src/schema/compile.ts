@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { compileNode } from './compile-closures.js';
-import { compileGenerated } from './compile-generated.js';
-import type { CompiledParser, Node } from './zod-nodes.js';
+import { compileGenerated, compileGeneratedCheck } from './compile-generated.js';
+import type { CompiledCheck, CompiledParser, Node } from './zod-nodes.js';
 
-export { INVALID, type CompiledParser } from './zod-nodes.js';
+export { INVALID, type CompiledCheck, type CompiledParser } from './zod-nodes.js';
 
 /**
  * Compiles a zod schema into a plain function that decides as zod does and returns the same data, without zod's
@@ -16,6 +16,15 @@ export function compileSchema(schema: z.ZodType): CompiledParser {
   // some edge runtimes), the same decisions come from closures.
   // `z.config({ jitless: true })` is how an app tells zod not to eval: honoured here too.
   return !z.config().jitless && canEval() ? compileGenerated(node) : compileNode(node, new Map());
+}
+
+/**
+ * Compiles a zod schema's checker: the compiled parser's walk and tests without the copy, answering whether the
+ * value is valid and already what the parser would return (see `CompiledCheck`). Where eval is not allowed it
+ * always answers `false`, which sends every value to the parser: slower, never wrong.
+ */
+export function compileSchemaCheck(schema: z.ZodType): CompiledCheck {
+  return !z.config().jitless && canEval() ? compileGeneratedCheck(schema as unknown as Node) : () => false;
 }
 
 /** The closure form, whatever the runtime allows (for the differential test of both forms). */

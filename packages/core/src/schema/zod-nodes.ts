@@ -4,6 +4,13 @@
  */
 export type CompiledParser = (value: unknown) => unknown;
 
+/**
+ * A checker compiled from a zod schema: `true` when zod accepts the value *and* `safeParse(value).data` equals it
+ * as JSON (nothing stripped, filled or transformed), so the value itself can stand for the parse; `false` when the
+ * value is rejected or would change (parse it to know which).
+ */
+export type CompiledCheck = (value: unknown) => boolean;
+
 /** What a compiled parser returns for a value zod rejects (`undefined` can be a valid output). */
 export const INVALID: unique symbol = Symbol('shoplog.invalid');
 

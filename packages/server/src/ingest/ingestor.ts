@@ -1,4 +1,4 @@
-import { createFraudPlugin, createPipeline, normalize, type FraudScorer, type ShoplogEvent, type ValidationIssue } from '@shoplog/core';
+import { createFraudPlugin, createNormalizer, createPipeline, normalize, type FraudScorer, type ShoplogEvent, type ValidationIssue } from '@shoplog/core';
 import type { AppendResult, Cache, LogStore } from '../ports.js';
 import { withContentId } from './content-id.js';
 
@@ -81,31 +81,9 @@ function idOf(input: unknown): string | null {
   return typeof id === 'string' ? id : null;
 }
 
-/**
- * Whether two parsed JSON values are equal (object key order aside): an input line whose parse equals the
- * normalised event is stored as sent, without serialising the event again.
- */
-export function sameJson(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
-    return true;
-  }
-  if (Array.isArray(b)) return false;
-  const x = a as Record<string, unknown>;
-  const y = b as Record<string, unknown>;
-  let keys = 0;
-  for (const key in x) {
-    // An absent key and an undefined value serialise alike; any other difference is a change.
-    if (x[key] === undefined) continue;
-    keys++;
-    if (!Object.hasOwn(y, key) || !sameJson(x[key], y[key])) return false;
-  }
-  for (const key in y) if (y[key] !== undefined) keys--;
-  return keys === 0;
-}
+// Parsed lines belong to the ingestor: an envelope that normalisation leaves unchanged is validated in one walk
+// without a copy, and the line it came from is stored as sent.
+const normalizeOwned = createNormalizer({ reuseInput: true });
 
 /** Creates the ingest path: `normalize()` of @shoplog/core (seed shapes → envelope, validated), append, invalidate caches. */
 export function createIngestor(options: IngestorOptions): Ingestor {
@@ -128,13 +106,15 @@ export function createIngestor(options: IngestorOptions): Ingestor {
     const valid: ShoplogEvent[] = [];
     const docs: (string | undefined)[] = [];
     const slots: number[] = [];
+    // Inputs parsed here from lines are owned: the normaliser may return them themselves (no copy) when unchanged.
+    const normalizeInput = texts ? normalizeOwned : normalize;
     for (let index = 0; index < inputs.length; index++) {
       const input = inputs[index];
       const normalized = withContentId(input);
-      const checked = normalize(normalized);
+      const checked = normalizeInput(normalized);
       if (checked.ok) {
         valid.push(checked.event);
-        docs.push(texts && normalized === input && sameJson(input, checked.event) ? texts[index] : undefined);
+        docs.push(texts && checked.unchanged === true && normalized === input ? texts[index] : undefined);
         slots.push(index);
       } else {
         items[index] = { id: idOf(normalized), result: 'error', issues: checked.issues };
