@@ -1,0 +1,110 @@
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import type { ShoplogEvent } from '@shoplog/core';
+import { describe, expect, it } from 'vitest';
+import { createSqliteLogStore, generateTraffic } from '../src/index.js';
+import { extractFacts, FACT_COLUMNS } from '../src/store/sqlite-facts.js';
+import { txEvent } from './helpers.js';
+
+type Row = Record<string, unknown>;
+
+// The index worker writes each batch in time order with its text last; what it stores must be what indexing the
+// events one by one, in append order, stores: the same facts and fraud reasons, and FTS5 postings (term, document,
+// position) and BM25 scores equal to a reference table filled with one insert per event.
+describe('sqlite index worker', () => {
+  it('stores the same facts, reasons and full text as indexing each event in append order', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shoplog-indexer-'));
+    const path = join(dir, 'events.db');
+    // Events out of time order (7 days at random), several in one millisecond, over batches of an odd size.
+    const ts = '2026-05-01T10:00:00.000Z';
+    const events: ShoplogEvent[] = [
+      ...generateTraffic({ count: 500, days: 7, seed: 5 }),
+      txEvent({ message: 'same millisecond café payment', ts }),
+      txEvent({ message: 'same millisecond payment', ts }),
+      txEvent({ message: 'same millisecond', ts }),
+      ...generateTraffic({ count: 200, days: 7, seed: 6 }),
+    ];
+    const store = createSqliteLogStore({ path, indexBatchSize: 97 });
+    await store.appendBatch(events.slice(0, 300));
+    await store.appendBatch(events.slice(300));
+    await store.refresh();
+    await store.close();
+
+    const db = new DatabaseSync(join(dir, 'events.index.db'));
+    db.prepare('ATTACH DATABASE ? AS ev').run(path);
+    const stored = db.prepare('SELECT seq, doc FROM ev.events ORDER BY seq').all() as { seq: number; doc: string }[];
+    expect(stored).toHaveLength(events.length);
+
+    const ref = new DatabaseSync(':memory:');
+    ref.exec("CREATE VIRTUAL TABLE ref USING fts5(body, content='', tokenize='unicode61 remove_diacritics 2')");
+    const refInsert = ref.prepare('INSERT INTO ref (rowid, body) VALUES (?, ?)');
+    const facts: Row[] = [];
+    const reasons: [number, string][] = [];
+    for (const { seq, doc } of stored) {
+      const event = JSON.parse(doc) as ShoplogEvent;
+      const extracted = extractFacts(event);
+      const row: Row = { seq, ts: Date.parse(event['@timestamp']) };
+      FACT_COLUMNS.forEach((column, i) => (row[column] = extracted.values[i] ?? null));
+      facts.push(row);
+      for (const code of extracted.reasons) reasons.push([seq, code]);
+      if (extracted.text) refInsert.run(seq, extracted.text);
+    }
+    expect(db.prepare('SELECT * FROM facts ORDER BY seq').all().map((row) => ({ ...row }))).toEqual(facts);
+    expect(reasons.length).toBeGreaterThan(0);
+    expect(db.prepare('SELECT seq, code FROM fraud_reasons ORDER BY seq, code').all().map((r) => [r.seq, r.code])).toEqual(
+      reasons.sort((a, b) => a[0] - b[0] || a[1].localeCompare(b[1])),
+    );
+
+    // Every posting (term, document, column, offset) of both text tables equals the reference's; fts_time's
+    // documents are time keys, mapped back to events by time_keys, each key in its event's millisecond.
+    ref.exec('CREATE VIRTUAL TABLE temp.ref_v USING fts5vocab(main, ref, instance)');
+    db.exec('CREATE VIRTUAL TABLE temp.fts_v USING fts5vocab(main, fts, instance); CREATE VIRTUAL TABLE temp.time_v USING fts5vocab(main, fts_time, instance)');
+    const postings = ref.prepare('SELECT term, doc, col, offset FROM ref_v ORDER BY term, doc, offset').all().map((r) => ({ ...r }));
+    expect(postings.length).toBeGreaterThan(1000);
+    expect(db.prepare('SELECT term, doc, col, offset FROM fts_v ORDER BY term, doc, offset').all().map((r) => ({ ...r }))).toEqual(postings);
+    expect(
+      db
+        .prepare('SELECT v.term, k.seq AS doc, v.col, v.offset FROM time_v v JOIN time_keys k ON k.key = v.doc ORDER BY v.term, k.seq, v.offset')
+        .all()
+        .map((r) => ({ ...r })),
+    ).toEqual(postings);
+    const keys = db.prepare('SELECT k.key >> 20 AS ms, f.ts FROM time_keys k JOIN facts f ON f.seq = k.seq').all() as { ms: number; ts: number }[];
+    expect(keys).toHaveLength(ref.prepare('SELECT COUNT(*) AS n FROM ref').get()?.n as number);
+    for (const { ms, ts: at } of keys) expect(ms).toBe(at);
+    expect(db.prepare("SELECT 1 FROM state WHERE key = 'untimed'").get()).toBeUndefined();
+
+    // Same documents and lengths, so the same BM25 scores from both tables.
+    for (const query of ['payment', 'millisecond', 'cafe']) {
+      const expected = ref.prepare('SELECT rowid AS seq, bm25(ref) AS score FROM ref WHERE ref MATCH ? ORDER BY rowid').all(query);
+      expect(expected.length).toBeGreaterThan(0);
+      expect(db.prepare('SELECT rowid AS seq, bm25(fts) AS score FROM fts WHERE fts MATCH ? ORDER BY rowid').all(query)).toEqual(expected);
+      expect(
+        db.prepare('SELECT k.seq, bm25(fts_time) AS score FROM fts_time JOIN time_keys k ON k.key = fts_time.rowid WHERE fts_time MATCH ? ORDER BY k.seq').all(query),
+      ).toEqual(expected);
+    }
+    ref.close();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('checkpoints the index file while the store is open, and leaves no index WAL after close', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shoplog-index-checkpoint-'));
+    const path = join(dir, 'events.db');
+    const indexPath = join(dir, 'events.index.db');
+    const store = createSqliteLogStore({ path });
+    const events = [...generateTraffic({ count: 24_000, seed: 29 })];
+    for (let i = 0; i < events.length; i += 4000) await store.appendBatch(events.slice(i, i + 4000));
+    await store.refresh();
+    // The indexer writes the WAL; only a checkpoint writes pages into the index file itself.
+    await expect.poll(() => statSync(indexPath).size, { timeout: 20_000, interval: 50 }).toBeGreaterThan(4_000_000);
+    await store.close();
+    expect(existsSync(`${indexPath}-wal`)).toBe(false);
+    const reopened = createSqliteLogStore({ path });
+    await reopened.refresh();
+    expect(await reopened.count()).toBe(events.length);
+    await reopened.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
