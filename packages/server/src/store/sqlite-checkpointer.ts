@@ -16,6 +16,15 @@ export interface CheckpointerOptions {
   synchronous: 'NORMAL' | 'FULL';
   /** Committed bytes between two checkpoint requests (SQLite's own default is 1000 pages ≈ 4 MB). */
   thresholdBytes: number;
+  /** WAL frames past which the writer should checkpoint inline again (see `onBacklog`). */
+  backlogPages: number;
+  /**
+   * Called with `true` when a checkpoint found the WAL longer than `backlogPages`, with `false` once one found it
+   * short again. A checkpoint beside a writer that never pauses copies only what was committed when it began, so
+   * the WAL may never be wholly copied and never restart: the writer's own checkpoints (SQLite's default, run
+   * while it holds the write lock) are the backstop that bounds it.
+   */
+  onBacklog(inline: boolean): void;
   /** Called once if the worker fails; the caller then checkpoints on its own thread again. */
   onFailure(error: Error): void;
 }
@@ -35,8 +44,8 @@ parentPort.on('message', (message) => {
     return;
   }
   try {
-    checkpoint.get();
-    parentPort.postMessage({ done: true });
+    const row = checkpoint.get();
+    parentPort.postMessage({ done: true, log: row.log });
   } catch (error) {
     parentPort.postMessage({ error: String(error && error.message ? error.message : error) });
   }
@@ -57,6 +66,7 @@ export function startCheckpointer(options: CheckpointerOptions): Checkpointer {
   let running = false;
   let failed = false;
   let closing = false;
+  let inline = false;
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   const fail = (error: Error): void => {
     if (failed || closing) return;
@@ -68,9 +78,14 @@ export function startCheckpointer(options: CheckpointerOptions): Checkpointer {
     running = true;
     worker.postMessage('checkpoint');
   };
-  worker.on('message', (message: { done?: true; error?: string }) => {
+  worker.on('message', (message: { done?: true; log?: number; error?: string }) => {
     running = false;
     if (message.error !== undefined) return fail(new Error(`checkpoint: ${message.error}`));
+    const behind = (message.log ?? 0) > options.backlogPages;
+    if (behind !== inline && !closing) {
+      inline = behind;
+      options.onBacklog(behind);
+    }
     if (pending >= options.thresholdBytes) request();
   });
   worker.on('error', fail);

@@ -42,6 +42,8 @@ const CHUNK = 64;
 const CHECKPOINT_PAGES = 1000;
 /** Committed document bytes between two checkpoints of the worker: about SQLite's own threshold. */
 const CHECKPOINT_BYTES = CHECKPOINT_PAGES * 4096;
+/** WAL pages (≈ 64 MB) past which the writer checkpoints inline again until the WAL restarts. */
+const WAL_BACKLOG_PAGES = 16 * CHECKPOINT_PAGES;
 
 const openDatabase = (path: string, synchronous: string): DatabaseSync => {
   const db = new DatabaseSync(path);
@@ -92,6 +94,10 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
       path: opts.path,
       synchronous: opts.synchronous,
       thresholdBytes: CHECKPOINT_BYTES,
+      backlogPages: WAL_BACKLOG_PAGES,
+      onBacklog: (inline) => {
+        if (!closed) db.exec(`PRAGMA wal_autocheckpoint=${inline ? CHECKPOINT_PAGES : 0}`);
+      },
       onFailure: () => {
         if (!closed) db.exec(`PRAGMA wal_autocheckpoint=${CHECKPOINT_PAGES}`);
       },

@@ -1,0 +1,64 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startCheckpointer, type Checkpointer } from '../src/store/sqlite-checkpointer.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+const walPages = (db: DatabaseSync): number => (db.prepare('PRAGMA wal_checkpoint(PASSIVE)').get() as { log: number }).log;
+
+describe('checkpoint worker', () => {
+  it('asks the writer to checkpoint inline while the WAL outgrows its bound, and stops asking once it restarted', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shoplog-ckpt-'));
+    dirs.push(dir);
+    const path = join(dir, 'events.db');
+    const writer = new DatabaseSync(path);
+    writer.exec('PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0; CREATE TABLE t (doc TEXT NOT NULL)');
+    const calls: boolean[] = [];
+    const checkpointer: Checkpointer = startCheckpointer({
+      path,
+      synchronous: 'NORMAL',
+      thresholdBytes: 1,
+      backlogPages: 50,
+      onBacklog: (inline) => calls.push(inline),
+      onFailure: (error) => {
+        throw error;
+      },
+    });
+    // A reader that keeps its snapshot stops every checkpoint short of the WAL's end, as a writer that never pauses does.
+    const reader = new DatabaseSync(path);
+    reader.exec('BEGIN');
+    reader.prepare('SELECT COUNT(*) FROM t').get();
+    const insert = writer.prepare('INSERT INTO t (doc) VALUES (?)');
+    const append = (rows: number): void => {
+      writer.exec('BEGIN');
+      for (let i = 0; i < rows; i++) insert.run('x'.repeat(1000));
+      writer.exec('COMMIT');
+      checkpointer.committed(rows * 1000);
+    };
+    for (let round = 0; round < 100 && !calls.includes(true); round++) {
+      append(100);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(calls).toEqual([true]);
+    expect(walPages(writer)).toBeGreaterThan(50);
+
+    // The reader lets go; the writer's own checkpoint (what `true` asks for) copies the whole WAL, the next commit
+    // restarts it, and the next checkpoint of the worker sees it short again.
+    reader.exec('COMMIT');
+    reader.close();
+    writer.prepare('PRAGMA wal_checkpoint(PASSIVE)').get();
+    for (let round = 0; round < 100 && calls.length < 2; round++) {
+      append(5);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(calls).toEqual([true, false]);
+    await checkpointer.close();
+    writer.close();
+  });
+});
