@@ -8,9 +8,15 @@ import { sketchFromJson, type PercentileSketch, type SketchJson } from './dd-ske
 const VERSION = 1;
 
 class Writer {
-  private bytes = new Uint8Array(64);
-  private view = new DataView(this.bytes.buffer);
+  private bytes: Uint8Array;
+  private view: DataView;
   length = 0;
+
+  /** `capacity`: the expected size, so a typical sketch is written without growing the buffer. */
+  constructor(capacity: number) {
+    this.bytes = new Uint8Array(capacity);
+    this.view = new DataView(this.bytes.buffer);
+  }
 
   private ensure(extra: number): void {
     if (this.length + extra <= this.bytes.length) return;
@@ -80,7 +86,8 @@ class Reader {
 /** Encodes a sketch in its compact binary form. */
 export function encodeSketchBytes(sketch: PercentileSketch): Uint8Array {
   const json = sketch.toJSON();
-  const w = new Writer();
+  // Header ≤ 45 bytes; a count takes one to three bytes as a rule.
+  const w = new Writer(48 + json.counts.length * 2);
   w.u8(VERSION);
   w.f64(json.relativeAccuracy);
   w.varint(json.maxBuckets);

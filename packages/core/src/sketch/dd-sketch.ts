@@ -70,6 +70,13 @@ const OptionsSchema = z.strictObject({
 const MIN_INDEXABLE = 1e-9;
 const INITIAL_BUCKETS = 256;
 
+/** `counts[from, to)` as a plain array: a loop, several times cheaper than `Array.from` of a typed subarray. */
+function plainArray(counts: Float64Array, from: number, to: number): number[] {
+  const out = new Array<number>(to - from);
+  for (let i = from; i < to; i++) out[i - from] = counts[i]!;
+  return out;
+}
+
 class LogBucketSketch implements PercentileSketch {
   readonly relativeAccuracy: number;
   readonly maxBuckets: number;
@@ -200,7 +207,7 @@ class LogBucketSketch implements PercentileSketch {
       max: this.n === 0 ? 0 : this.hi,
       zero: this.zero,
       offset: first <= last ? this.offset + first : 0,
-      counts: first <= last ? Array.from(this.counts.subarray(first, last + 1)) : [],
+      counts: first <= last ? plainArray(this.counts, first, last + 1) : [],
     };
   }
 

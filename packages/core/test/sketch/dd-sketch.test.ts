@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRandom, createSketch, decodeSketch, encodeSketch, sketchFromJson, type PercentileSketch } from '@shoplog/core';
+import { createRandom, createSketch, decodeSketch, decodeSketchBytes, encodeSketch, encodeSketchBytes, sketchFromJson, type PercentileSketch } from '@shoplog/core';
 
 const N = 1_000_000;
 const QUANTILES = [0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999];
@@ -101,6 +101,15 @@ describe('percentile sketch behaviour', () => {
     expect(s.quantile(0.6)).toBe(0);
     expect(s.quantile(0.61)).toBeCloseTo(10, 1);
     expect(decodeSketch(encodeSketch(s)).toJSON()).toEqual(s.toJSON());
+  });
+
+  it('round-trips counts whose varints outgrow the first buffer of the encoder', () => {
+    const s = createSketch();
+    // Values one bucket apart (α = 0.1 %): 300 neighbouring buckets, each count a six-byte varint.
+    for (let i = 1; i <= 300; i++) s.add(1000 * 1.002 ** i, 2 ** 40 + i);
+    const bytes = encodeSketchBytes(s);
+    expect(bytes.length).toBeGreaterThan(48 + 2 * s.toJSON().counts.length);
+    expect(decodeSketchBytes(bytes).toJSON()).toEqual(s.toJSON());
   });
 
   it('is empty-safe and round-trips an empty sketch', () => {
