@@ -15,7 +15,7 @@ const SqliteLogStoreOptionsSchema = z.strictObject({
   path: z.string().min(1),
   indexPath: z.string().min(1).optional(),
   synchronous: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
-  indexBatchSize: z.int().min(1).max(100_000).default(5000),
+  indexBatchSize: z.int().min(1).max(100_000).default(20_000),
 });
 
 /** Options of the embedded log store. */
@@ -32,7 +32,11 @@ export interface SqliteLogStoreOptions {
    * lose the last transactions. `FULL`: fsync at every commit, survives power loss, slower. @default 'NORMAL'
    */
   synchronous?: 'NORMAL' | 'FULL';
-  /** Events indexed (facts + full text) per indexer transaction. @default 5000 */
+  /**
+   * Most events indexed (facts + full text) per indexer transaction. The indexer takes what is committed, so a
+   * trickle is indexed at once; under a burst, bigger batches spread each batch's rollup and sketch writes and
+   * FTS5 flush over more events. @default 20000
+   */
   indexBatchSize?: number;
 }
 
