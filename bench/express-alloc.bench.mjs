@@ -4,13 +4,11 @@
 // during a measure, so the growth of the used heap is what the requests allocated.
 // Usage: pnpm bench express-alloc [rounds=5] [n=2000]
 import { spawnSync } from 'node:child_process';
-import { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
-import { Socket } from 'node:net';
 import { PerformanceObserver } from 'node:perf_hooks';
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
+import { fakeGetRequest } from './lib/harness.mjs';
 
 const FLAGS = ['--expose-gc', '--max-semi-space-size=512', '--min-semi-space-size=512'];
 if (typeof globalThis.gc !== 'function') {
@@ -41,19 +39,9 @@ function app(logger) {
   });
   return a;
 }
-function fakeRequest(a, i) {
-  const req = new IncomingMessage(new Socket());
-  req.method = 'GET';
-  req.url = `/products/${i % 1000}`;
-  req.headers = { host: '127.0.0.1', 'user-agent': 'autocannon/9', accept: '*/*' };
-  const res = new ServerResponse(req);
-  res.assignSocket(new Writable({ write: (_c, _e, cb) => cb() }));
-  res.once('finish', () => res.emit('close')); // as Node does once the response is written
-  a.handle(req, res, () => {});
-}
 async function drive(a, count) {
   for (let i = 0; i < count; i += 100) {
-    for (let j = i; j < i + 100; j++) fakeRequest(a, j);
+    for (let j = i; j < i + 100; j++) fakeGetRequest(a, j);
     await new Promise((r) => setImmediate(r));
   }
 }

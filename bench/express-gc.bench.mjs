@@ -14,15 +14,12 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { median, startFakeBulk } from './lib/harness.mjs';
+import { fakeGetRequest, median, startFakeBulk } from './lib/harness.mjs';
 
 if (process.argv[2] === '--run') {
   const [label, modulePath, url, rateText, secsText] = process.argv.slice(3);
   const rate = Number(rateText);
   const secs = Number(secsText);
-  const { IncomingMessage, ServerResponse } = await import('node:http');
-  const { Socket } = await import('node:net');
-  const { Writable } = await import('node:stream');
   const { PerformanceObserver } = await import('node:perf_hooks');
   const express = createRequire(import.meta.url)('express');
   let gcMs = 0;
@@ -47,16 +44,7 @@ if (process.argv[2] === '--run') {
   app.get('/products/:id', (req, res) => {
     res.json({ id: req.params.id, name: `Widget ${req.params.id}`, price: '19.99', currency: 'EUR', inStock: true });
   });
-  const fakeRequest = (i) => {
-    const req = new IncomingMessage(new Socket());
-    req.method = 'GET';
-    req.url = `/products/${i % 1000}`;
-    req.headers = { host: '127.0.0.1', 'user-agent': 'autocannon/9', accept: '*/*' };
-    const res = new ServerResponse(req);
-    res.assignSocket(new Writable({ write: (_c, _e, cb) => cb() }));
-    res.once('finish', () => res.emit('close')); // as Node does once the response is written
-    app.handle(req, res, () => {});
-  };
+  const fakeRequest = (i) => fakeGetRequest(app, i);
   let j = 0;
   const run = async (s) => {
     for (let t = 0; t < s * 100; t++) {

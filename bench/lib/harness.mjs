@@ -1,6 +1,9 @@
 // Shared plumbing of the transport benchmarks: the fake bulk server process, child runs, medians, the ratio table.
 import { spawn } from 'node:child_process';
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
 import { dirname, join } from 'node:path';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -101,3 +104,18 @@ export const benchTransaction = (transaction, service, rnd, j) =>
     },
     { service },
   );
+
+/**
+ * Sends one in-process `GET /products/<i % 1000>` through an Express app, no socket I/O: a request object over an
+ * unconnected socket and a response writing into a sink, `close` emitted after `finish` as Node does.
+ */
+export function fakeGetRequest(app, i) {
+  const req = new IncomingMessage(new Socket());
+  req.method = 'GET';
+  req.url = `/products/${i % 1000}`;
+  req.headers = { host: '127.0.0.1', 'user-agent': 'autocannon/9', accept: '*/*' };
+  const res = new ServerResponse(req);
+  res.assignSocket(new Writable({ write: (_c, _e, cb) => cb() }));
+  res.once('finish', () => res.emit('close'));
+  app.handle(req, res, () => {});
+}
