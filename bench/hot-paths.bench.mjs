@@ -8,8 +8,6 @@
 //   middleware  the Express middleware per request: a real Express app driven in-process (app.handle with real
 //               http.IncomingMessage / ServerResponse objects, no sockets), bare vs shoplog, delta per request
 // Each variant runs interleaved in `rounds` rounds; the median µs of CPU per operation is printed.
-import { IncomingMessage, ServerResponse } from 'node:http';
-import { Socket } from 'node:net';
 import { createRequire } from 'node:module';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +19,7 @@ import { createDeliveryEngine, createHttpSink, createShipper, mapRecord } from '
 import shoplogPino from '@shoplog/node-transport/pino';
 import { ShoplogWinstonTransport } from '@shoplog/node-transport/winston';
 import { shoplog } from '@shoplog/express-middleware';
-import { startFakeBulk } from './lib/harness.mjs';
+import { fakeGetRequest, startFakeBulk } from './lib/harness.mjs';
 
 const require = createRequire(import.meta.url);
 const [rounds = 5, N = 20000] = process.argv.slice(2).map(Number);
@@ -201,18 +199,6 @@ function expressApp(logger, sink) {
   });
   return app;
 }
-function fakeRequest(app, i) {
-  const socket = new Socket();
-  const req = new IncomingMessage(socket);
-  req.method = 'GET';
-  req.url = `/products/${i % 1000}`;
-  req.headers = { host: '127.0.0.1', 'user-agent': 'autocannon/9', accept: '*/*' };
-  const res = new ServerResponse(req);
-  res.assignSocket(new Writable({ write: (_c, _e, cb) => cb() }));
-  // As Node does: 'close' follows 'finish' once the response is fully written.
-  res.once('finish', () => res.emit('close'));
-  app.handle(req, res, () => {});
-}
 async function setupMiddleware() {
   const lines = [];
   const sink = { enqueue: (e) => lines.push(JSON.stringify(e)) };
@@ -234,7 +220,7 @@ async function setupMiddleware() {
   // 100 requests per event-loop turn, so 'finish' / 'close' (emitted on later ticks) are part of the measure.
   const drive = async (app) => {
     for (let i = 0; i < n; i += 100) {
-      for (let j = i; j < i + 100; j++) fakeRequest(app, j);
+      for (let j = i; j < i + 100; j++) fakeGetRequest(app, j);
       await new Promise((r) => setImmediate(r));
     }
   };
