@@ -10,38 +10,18 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { median, startFakeBulk } from './lib/harness.mjs';
+import { fixedRate, median, startFakeBulk } from './lib/harness.mjs';
 
 if (process.argv[2] === '--run') {
   const [interval, rate, secs] = process.argv.slice(3, 6).map(Number);
   const [modulePath, url] = process.argv.slice(6);
   const { createShipper, createHttpSink } = await import(modulePath === '-' ? '@shoplog/node-transport' : modulePath);
-  let gcMs = 0;
-  new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) gcMs += e.duration;
-  }).observe({ entryTypes: ['gc'] });
   const sink = createHttpSink({ url });
   const shipper = createShipper({ sink, validate: false, spoolDir: mkdtempSync(join(tmpdir(), 'bench-gc-')), exitHooks: false, flushIntervalMs: interval });
   const line = (j) =>
     `{"level":30,"time":${Date.now()},"pid":1234,"hostname":"box","req":{"id":${j},"method":"GET","url":"/products/${j % 1000}","headers":{"host":"127.0.0.1","user-agent":"autocannon/9"}},"res":{"statusCode":200},"responseTime":0.8,"msg":"request completed"}`;
-  let j = 0;
-  const run = async (s) => {
-    for (let t = 0; t < s * 100; t++) {
-      for (let k = 0; k < rate / 100; k++) shipper.write(JSON.parse(line(j++)));
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  };
-  await run(1);
-  gcMs = 0;
-  const t0 = process.threadCpuUsage();
-  const c0 = process.cpuUsage();
-  const n0 = j;
-  await run(secs);
-  const t = process.threadCpuUsage(t0);
-  const c = process.cpuUsage(c0);
-  const n = j - n0;
+  const { total: j, measured: n, threadUs, processUs, gcMs } = await fixedRate(rate, secs, (i) => shipper.write(JSON.parse(line(i))));
   await shipper.close();
   const sent = shipper.metrics().sent;
   if (sent !== j) throw new Error(`${sent} events sent for ${j} written`);
@@ -50,8 +30,8 @@ if (process.argv[2] === '--run') {
     JSON.stringify({
       interval,
       engine: label,
-      thread_us_per_event: +((t.user + t.system) / n).toFixed(2),
-      process_us_per_event: +((c.user + c.system) / n).toFixed(2),
+      thread_us_per_event: +(threadUs / n).toFixed(2),
+      process_us_per_event: +(processUs / n).toFixed(2),
       gc_pause_us_per_event: +((gcMs * 1000) / n).toFixed(2),
     }),
   );

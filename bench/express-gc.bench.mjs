@@ -14,18 +14,13 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fakeGetRequest, median, startFakeBulk } from './lib/harness.mjs';
+import { fakeGetRequest, fixedRate, median, startFakeBulk } from './lib/harness.mjs';
 
 if (process.argv[2] === '--run') {
   const [label, modulePath, url, rateText, secsText] = process.argv.slice(3);
   const rate = Number(rateText);
   const secs = Number(secsText);
-  const { PerformanceObserver } = await import('node:perf_hooks');
   const express = createRequire(import.meta.url)('express');
-  let gcMs = 0;
-  new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) gcMs += e.duration;
-  }).observe({ entryTypes: ['gc'] });
   const app = express();
   let engine;
   const [enginePath, middlewarePath = '-'] = modulePath.split('+');
@@ -44,23 +39,7 @@ if (process.argv[2] === '--run') {
   app.get('/products/:id', (req, res) => {
     res.json({ id: req.params.id, name: `Widget ${req.params.id}`, price: '19.99', currency: 'EUR', inStock: true });
   });
-  const fakeRequest = (i) => fakeGetRequest(app, i);
-  let j = 0;
-  const run = async (s) => {
-    for (let t = 0; t < s * 100; t++) {
-      for (let k = 0; k < rate / 100; k++) fakeRequest(j++);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  };
-  await run(1);
-  gcMs = 0;
-  const t0 = process.threadCpuUsage();
-  const c0 = process.cpuUsage();
-  const n0 = j;
-  await run(secs);
-  const t = process.threadCpuUsage(t0);
-  const c = process.cpuUsage(c0);
-  const n = j - n0;
+  const { total: j, measured: n, threadUs, processUs, gcMs } = await fixedRate(rate, secs, (i) => fakeGetRequest(app, i));
   let sent = n;
   if (engine) {
     await engine.close();
@@ -71,8 +50,8 @@ if (process.argv[2] === '--run') {
   console.log(
     JSON.stringify({
       label,
-      thread_us: +((t.user + t.system) / n).toFixed(2),
-      process_us: +((c.user + c.system) / n).toFixed(2),
+      thread_us: +(threadUs / n).toFixed(2),
+      process_us: +(processUs / n).toFixed(2),
       gc_pause_us: +((gcMs * 1000) / n).toFixed(2),
       sent,
     }),
