@@ -1,4 +1,4 @@
-import { createEvent, normalize, type Random } from '@shoplog/core';
+import { createEvent, createTrafficGenerator, normalize, transactionEventFromInput, type Random } from '@shoplog/core';
 
 // The inputs of the differential tests of the compiled validator (validate-differential, validate-unchanged): valid
 // envelopes of every kind and random mutations of them.
@@ -113,4 +113,13 @@ export function mutate(r: Random, event: Json): Json {
   else if (roll < 0.3) Object.defineProperty(parent, '__proto__', { value: { polluted: true }, enumerable: true, configurable: true, writable: true });
   else parent[key] = r.pick(BAD_VALUES);
   return copy;
+}
+
+/** The valid inputs of both differential tests: 600 built envelopes, 300 generated transactions, the seed shapes. */
+export function validCases(r: Random): Json[] {
+  return [
+    ...builtEvents(r, 600),
+    ...createTrafficGenerator({ seed: 7, customers: 200 }).take(300).map((t) => transactionEventFromInput(t.input) as unknown as Json),
+    ...seedEnvelopes(),
+  ];
 }

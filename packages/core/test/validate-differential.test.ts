@@ -1,15 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   createRandom,
-  createTrafficGenerator,
   kindOfDataset,
   KIND_SCHEMAS,
   toIssues,
-  transactionEventFromInput,
   validate,
 } from '@shoplog/core';
 import { compileSchema, compileSchemaWithClosures, INVALID } from '../src/schema/compile.js';
-import { builtEvents, mutate, seedEnvelopes, type Json } from './event-cases.js';
+import { mutate, validCases, type Json } from './event-cases.js';
 
 // validate() decides with a parser compiled from the zod schemas; zod stays the reference. Every case below is run
 // through both and must give the same decision, the same data (keys in the same order) and the same issues.
@@ -51,11 +49,7 @@ function agree(input: unknown): boolean {
 
 describe('validate(): the compiled parser agrees with zod', () => {
   const r = createRandom(20261126);
-  const valid = [
-    ...builtEvents(r, 600),
-    ...createTrafficGenerator({ seed: 7, customers: 200 }).take(300).map((t) => transactionEventFromInput(t.input) as unknown as Json),
-    ...seedEnvelopes(),
-  ];
+  const valid = validCases(r);
 
   it('accepts every generated event with the same data as zod', () => {
     for (const event of valid) expect(agree(event)).toBe(true);

@@ -3,16 +3,14 @@ import { z } from 'zod';
 import {
   createNormalizer,
   createRandom,
-  createTrafficGenerator,
   kindOfDataset,
   KIND_SCHEMAS,
-  transactionEventFromInput,
   validate,
   type ValidationResult,
 } from '@shoplog/core';
 import { compileSchemaCheck } from '../src/schema/compile.js';
 import { validateOwned } from '../src/validate.js';
-import { builtEvents, mutate, seedEnvelopes, type Json } from './event-cases.js';
+import { builtEvents, mutate, validCases, type Json } from './event-cases.js';
 
 // The check mode of the compiled validator lets an owned input stand for its own parse (no copy). It is only
 // right if "unchanged" is never said of an input the parse would change: every case below runs the new path and
@@ -60,11 +58,7 @@ function withoutFreshId(result: ValidationResult, input: Json): unknown {
 
 describe('validateOwned(): the checker says "unchanged" only when the parse would return the input as sent', () => {
   const r = createRandom(20261126);
-  const valid = [
-    ...builtEvents(r, 600),
-    ...createTrafficGenerator({ seed: 7, customers: 200 }).take(300).map((t) => transactionEventFromInput(t.input) as unknown as Json),
-    ...seedEnvelopes(),
-  ];
+  const valid = validCases(r);
 
   it('returns every valid generated envelope of the five kinds itself, without a copy', () => {
     const verdicts = valid.map((event) => compare(event));
