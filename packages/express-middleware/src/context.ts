@@ -75,6 +75,8 @@ export class RequestContext implements RequestShoplog {
   /** An error event already describes this request's failure (no extra `http` error event at the end). */
   errorRecorded = false;
   timedOut = false;
+  /** The response closed and its events were written (the `close` listener runs once per request). */
+  closed = false;
   /** Links of the middleware's list of requests in flight (see in-flight.ts). */
   prevInFlight: RequestContext | undefined = undefined;
   nextInFlight: RequestContext | undefined = undefined;

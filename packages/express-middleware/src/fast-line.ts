@@ -1,4 +1,4 @@
-import { DATASETS, isoTime, msToNs, uuidv7 } from '@shoplog/core';
+import { DATASETS, isoTime, msToNs, uuidv7, type LogLevel } from '@shoplog/core';
 import type { RequestContext } from './context.js';
 import { clientIp, MAX_IP, MAX_UA } from './context.js';
 import { splitTarget } from './url.js';
@@ -33,7 +33,7 @@ export interface Finished {
   route: string | undefined;
   /** `performance.now()` when the response ended. */
   end: number;
-  level: string;
+  level: LogLevel;
 }
 
 /**
@@ -59,10 +59,12 @@ export function sendPerformanceLine(ctx: RequestContext, f: Finished, send: Send
     const header = req.headers['user-agent'];
     if (typeof header === 'string') ua = header.length > MAX_UA ? header.slice(0, MAX_UA) : header;
   }
-  let line = `{"trace":{"id":${jsonString(ctx.traceId)}},"span":{"id":${jsonString(ctx.spanId)}},"url":{"path":${jsonString(path)}`;
+  // Trace and span ids are lower-case hex (minted, or checked by parseTraceparent), the request id is a UUID or a
+  // token of `A-Za-z0-9._:@/+=-` (acceptRequestId) and the level one of core's: nothing in them JSON escapes.
+  let line = `{"trace":{"id":"${ctx.traceId}"},"span":{"id":"${ctx.spanId}"},"url":{"path":${jsonString(path)}`;
   if (query !== undefined) line += `,"query":${jsonString(query)}`;
   line += '}';
-  if (ctx.parentSpanId) line += `,"parent":{"id":${jsonString(ctx.parentSpanId)}}`;
+  if (ctx.parentSpanId) line += `,"parent":{"id":"${ctx.parentSpanId}"}`;
   if (ip) line += `,"client":{"ip":${jsonString(ip)}}`;
   if (ua !== undefined) line += `,"user_agent":{"original":${jsonString(ua)}}`;
   const method = req.method ?? 'GET';
@@ -74,8 +76,8 @@ export function sendPerformanceLine(ctx: RequestContext, f: Finished, send: Send
   line +=
     `,"@timestamp":"${isoTime(ctx.startMs)}","message":${jsonString(message)},"event":{"kind":"metric","category":["web"],` +
     `"type":["info"],"duration":${jsonNumber(msToNs(f.end - ctx.startedAt))},"outcome":"${outcome}","id":"${id}","dataset":${DATASET}},` +
-    `"log":{"level":${jsonString(f.level)}},"shop":{"performance":{"kind":"http"}},` +
-    `"http":{"request":{"id":${jsonString(ctx.requestId)},"method":${jsonString(method.slice(0, 16))}`;
+    `"log":{"level":"${f.level}"},"shop":{"performance":{"kind":"http"}},` +
+    `"http":{"request":{"id":"${ctx.requestId}","method":${jsonString(method.slice(0, 16))}`;
   const length = Number(req.headers['content-length']);
   if (length >= 0 && Number.isInteger(length)) line += `,"bytes":${jsonNumber(length)}`;
   line += '},"response":{';

@@ -11,9 +11,9 @@ export type ShoplogMiddleware = (req: ShoplogRequest, res: ShoplogResponse, next
 /** The error-handling middleware returned by `shoplogErrorHandler()`. */
 export type ShoplogErrorMiddleware = (err: unknown, req: ShoplogRequest, res: ShoplogResponse, next: NextFunction) => void;
 
-// The context travels on the response so one shared `close` listener (no per-request closure) can find it.
-const kContext = Symbol('shoplog.context');
-type TrackedResponse = ShoplogResponse & { [kContext]?: RequestContext | undefined };
+// One shared `close` listener (no per-request closure) finds the context through the request Node and Express
+// link to the response (`res.req`) and its `req.shoplog`: no property of our own is added to the response.
+type TrackedResponse = ShoplogResponse & { req?: ShoplogRequest | undefined };
 
 const STATUS_CLASS: StatusClass[] = ['2xx', '2xx', '2xx', '3xx', '4xx', '5xx'];
 const MAX_ROUTE = 1024;
@@ -151,9 +151,9 @@ export function shoplog(options: ShoplogMiddlewareOptions): ShoplogMiddleware {
   }
 
   function onClose(this: TrackedResponse): void {
-    const ctx = this[kContext];
-    if (!ctx) return;
-    this[kContext] = undefined;
+    const ctx = this.req?.shoplog;
+    if (!(ctx instanceof RequestContext) || ctx.closed) return;
+    ctx.closed = true;
     inFlight?.delete(ctx);
     try {
       finish(config, ctx);
@@ -166,7 +166,6 @@ export function shoplog(options: ShoplogMiddlewareOptions): ShoplogMiddleware {
     if (shouldSkip(config, req)) return next();
     const ctx = new RequestContext(config, req, res);
     req.shoplog = ctx;
-    res[kContext] = ctx;
     if (config.requestIdHeader !== undefined && !res.headersSent) res.setHeader(config.requestIdHeader, ctx.requestId);
     // `on`, not `once`: 'close' fires once per response and `once` would allocate a wrapper per request.
     res.on('close', onClose);
