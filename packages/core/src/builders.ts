@@ -87,16 +87,24 @@ export function completeEvent<K extends EventKind>(kind: K, body: Record<string,
   return raw as unknown as EventByKind[K];
 }
 
-let lastIsoMs = Number.NaN;
-let lastIso = '';
+// `new Date(ms).toISOString()` costs ≈ 0.6 µs; at a few thousand events a second most events fall in a new
+// millisecond but in the second of the one before. So the text up to the seconds (`2026-11-26T22:30:32.`) is
+// kept per second and the milliseconds are appended. Years 0000–9999 only (the 24-character form, which is the
+// prefix's shape); any other time, and fractional or invalid ones, go to toISOString as they are.
+const ISO_MAX_MS = 253_402_300_800_000; // 10000-01-01T00:00:00.000Z
+let isoSecond = Number.NaN;
+let isoPrefix = '';
 
-/** `new Date(ms).toISOString()`, remembered for the last millisecond asked: events come in bursts. */
+/** `new Date(ms).toISOString()`, with the date and time up to the second remembered: events come in bursts. */
 export function isoTime(ms: number): string {
-  if (ms !== lastIsoMs) {
-    lastIso = new Date(ms).toISOString();
-    lastIsoMs = ms;
+  if (!Number.isInteger(ms) || ms < 0 || ms >= ISO_MAX_MS) return new Date(ms).toISOString();
+  const milli = ms % 1000;
+  const second = ms - milli;
+  if (second !== isoSecond) {
+    isoPrefix = new Date(second).toISOString().slice(0, 20);
+    isoSecond = second;
   }
-  return lastIso;
+  return isoPrefix + (milli < 10 ? `00${milli}` : milli < 100 ? `0${milli}` : `${milli}`) + 'Z';
 }
 
 /** Builds a transaction event (order, payment, refund). */
