@@ -1,5 +1,5 @@
 import { completeEvent, type EventKind, type FraudResult, type LogLevel, type ShoplogEvent } from '@shoplog/core';
-import { randomIdHex, randomRequestId } from './ids.js';
+import { randomIdHex, randomRequestId, randomTraceSpanHex } from './ids.js';
 import type { ResolvedConfig } from './options.js';
 import { resolveRouteTemplate } from './route-template.js';
 import { acceptRequestId, formatTraceparent, parseTraceparent } from './trace.js';
@@ -104,11 +104,23 @@ export class RequestContext implements RequestShoplog {
   }
 
   get traceId(): string {
-    return (this.traceIdValue ??= randomIdHex(16));
+    if (this.traceIdValue === undefined) this.startTrace();
+    return this.traceIdValue as string;
   }
 
   get spanId(): string {
-    return (this.spanIdValue ??= randomIdHex(8));
+    if (this.spanIdValue === undefined) {
+      if (this.traceIdValue === undefined) this.startTrace();
+      else this.spanIdValue = randomIdHex(8);
+    }
+    return this.spanIdValue as string;
+  }
+
+  // No incoming trace: both ids are minted together (the performance event needs both).
+  private startTrace(): void {
+    const hex = randomTraceSpanHex();
+    this.traceIdValue = hex.slice(0, 32);
+    this.spanIdValue ??= hex.slice(32);
   }
 
   get traceparent(): string {

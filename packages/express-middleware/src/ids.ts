@@ -17,12 +17,25 @@ function take(bytes: number): number {
   return at;
 }
 
+// A plain loop: `subarray().every()` allocated a view and a closure on every request.
+function nonZero(at: number, bytes: number): boolean {
+  for (let i = at; i < at + bytes; i++) if (pool[i] !== 0) return true;
+  return false;
+}
+
 /** Random lower-case hex of `bytes` bytes, never all zeros (W3C trace and span ids must not be). */
 export function randomIdHex(bytes: 8 | 16): string {
   const at = take(bytes);
-  // A plain loop: `subarray().every()` allocated a view and a closure on every request.
-  for (let i = at; i < at + bytes; i++) if (pool[i] !== 0) return pool.toString('hex', at, at + bytes);
-  return randomIdHex(bytes);
+  return nonZero(at, bytes) ? pool.toString('hex', at, at + bytes) : randomIdHex(bytes);
+}
+
+/**
+ * A new trace id and span id as one string of 48 lower-case hex digits (32 for the trace, then 16 for the span,
+ * neither all zeros): every request that starts a trace needs both, and one conversion costs half of two.
+ */
+export function randomTraceSpanHex(): string {
+  const at = take(24);
+  return nonZero(at, 16) && nonZero(at + 16, 8) ? pool.toString('hex', at, at + 24) : randomTraceSpanHex();
 }
 
 // A request id is 36 characters: built from character codes into one flat string, where slicing the hex and

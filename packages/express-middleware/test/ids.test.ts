@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { randomIdHex, randomRequestId } from '../src/ids.js';
+import { randomIdHex, randomRequestId, randomTraceSpanHex } from '../src/ids.js';
 
 // Request ids are built from character codes out of the random pool: they must stay RFC 9562 version-4 UUIDs.
 describe('randomRequestId', () => {
@@ -24,5 +24,22 @@ describe('randomIdHex', () => {
       expect(randomIdHex(16)).toMatch(/^(?!0+$)[0-9a-f]{32}$/);
       expect(randomIdHex(8)).toMatch(/^(?!0+$)[0-9a-f]{16}$/);
     }
+  });
+});
+
+describe('randomTraceSpanHex', () => {
+  it('gives a trace id (32 hex) then a span id (16 hex), neither all zeros, and every digit in every position', () => {
+    const seen = Array.from({ length: 48 }, () => new Set<string>());
+    const all = new Set<string>();
+    for (let i = 0; i < 2000; i++) {
+      const hex = randomTraceSpanHex();
+      expect(hex).toMatch(/^[0-9a-f]{48}$/);
+      expect(hex.slice(0, 32)).not.toMatch(/^0+$/);
+      expect(hex.slice(32)).not.toMatch(/^0+$/);
+      [...hex].forEach((ch, at) => seen[at]?.add(ch));
+      all.add(hex);
+    }
+    expect(all.size).toBe(2000);
+    expect(seen.map((s) => s.size)).toEqual(Array.from({ length: 48 }, () => 16));
   });
 });
