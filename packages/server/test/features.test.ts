@@ -86,6 +86,8 @@ describe('OpenAPI and settings', () => {
     const doc = (await (await t.call('/api/docs/openapi.json', { key: null })).json()) as { openapi: string; paths: Record<string, unknown>; components: { schemas: Record<string, unknown> } };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toContain('/api/logs/_bulk');
+    const bulk = (doc.paths['/api/logs/_bulk'] as { post: { responses: Record<string, { content?: Record<string, { schema: { required: string[] } }> }> } }).post;
+    expect(bulk.responses['200']?.content?.['application/json']?.schema.required).toEqual(['took', 'errors', 'created', 'duplicates', 'failed', 'items']);
     expect(doc.components.schemas.transaction_event).toBeDefined();
     expect((await t.call('/api/docs', { key: null })).headers.get('content-type')).toMatch(/html/);
   });

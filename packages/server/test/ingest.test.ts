@@ -92,9 +92,17 @@ describe('ingest paths', () => {
       [4, 201, 'created'],
     ]);
     expect(out.items[2]?.issues?.[0]?.path).toBe('shop.amount.currency');
-    const retry = (await (await send()).json()) as { items: { result: string }[] };
+    // Summary counts, before the items (a client may stop reading at `items` when nothing failed).
+    expect(out).toMatchObject({ created: 2, duplicates: 0, failed: 2 });
+    const retryRes = await send();
+    const retryText = await retryRes.text();
+    expect(retryText).toMatch(/^\{"took":\d+,"errors":true,"created":0,"duplicates":2,"failed":2,"items":\[/);
+    const retry = JSON.parse(retryText) as { items: { result: string }[] };
     expect(retry.items.map((i) => i.result)).toEqual(['duplicate', 'error', 'error', 'duplicate']);
     for (const event of good) expect(await stored(event.event.id)).toBeDefined();
+    // Duplicates alone are no error.
+    const again = await t.call('/api/logs/_bulk', { key: t.keys.ingest, method: 'POST', body: `${JSON.stringify(good[0])}\n${JSON.stringify(good[1])}` });
+    expect(await again.text()).toMatch(/^\{"took":\d+,"errors":false,"created":0,"duplicates":2,"failed":0,"items":\[/);
   });
 
   it('answers 400 with issues when nothing is valid, and 413 over the body limit', async () => {

@@ -67,6 +67,33 @@ const OPERATIONS: Op[] = [
 
 const INGEST_BODY = new Set(['/api/logs/ingest']);
 
+// `POST /api/logs/_bulk`'s reply: counts first (created + duplicates + failed = lines), then one item per line.
+const BULK_REPLY = {
+  type: 'object',
+  required: ['took', 'errors', 'created', 'duplicates', 'failed', 'items'],
+  properties: {
+    took: { type: 'integer', description: 'Milliseconds spent' },
+    errors: { type: 'boolean', description: 'Some line was rejected (`failed` > 0)' },
+    created: { type: 'integer', description: 'Lines stored now' },
+    duplicates: { type: 'integer', description: 'Lines whose event.id was already stored (not an error)' },
+    failed: { type: 'integer', description: 'Lines rejected (status 400, see their issues)' },
+    items: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['line', 'status', 'result'],
+        properties: {
+          line: { type: 'integer' },
+          id: { type: ['string', 'null'] },
+          status: { type: 'integer', enum: [200, 201, 400] },
+          result: { type: 'string', enum: ['created', 'duplicate', 'error'] },
+          issues: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } },
+        },
+      },
+    },
+  },
+} as const;
+
 /** The OpenAPI 3.1 document, with the event schemas generated from the core zod schemas. */
 export function openApiDocument(version: string): Record<string, unknown> {
   const schemas: Record<string, unknown> = { ShoplogEvent: eventJsonSchema() };
@@ -108,7 +135,10 @@ export function openApiDocument(version: string): Record<string, unknown> {
         },
       };
     }
-    if (path === '/api/logs/_bulk') op.requestBody = { content: { 'application/x-ndjson': { schema: { type: 'string', description: 'One ShoplogEvent (or seed shape) per line' } } } };
+    if (path === '/api/logs/_bulk') {
+      op.requestBody = { content: { 'application/x-ndjson': { schema: { type: 'string', description: 'One ShoplogEvent (or seed shape) per line' } } } };
+      op.responses = { ...(op.responses as Record<string, unknown>), '200': { description: 'Per-line results, after summary counts', content: { 'application/json': { schema: BULK_REPLY } } } };
+    }
     (paths[path] ??= {})[method] = op;
   }
   return {

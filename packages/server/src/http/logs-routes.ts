@@ -52,14 +52,23 @@ export function registerLogRoutes(app: FastifyInstance, ctx: ServerContext): voi
       const text = Buffer.isBuffer(body) ? body.toString('utf8') : '';
       const lines = text.split('\n');
       const items = await ctx.ingestor.ingestLines(lines);
-      const out = items.map((item) => ({
-        line: item.line,
-        id: item.id,
-        status: item.result === 'created' ? 201 : item.result === 'duplicate' ? 200 : 400,
-        result: item.result,
-        ...(item.issues ? { issues: item.issues } : {}),
-      }));
-      return { took: Math.round(performance.now() - started), errors: out.some((item) => item.status === 400), items: out };
+      let created = 0;
+      let duplicates = 0;
+      const out = items.map((item) => {
+        if (item.result === 'created') created++;
+        else if (item.result === 'duplicate') duplicates++;
+        return {
+          line: item.line,
+          id: item.id,
+          status: item.result === 'created' ? 201 : item.result === 'duplicate' ? 200 : 400,
+          result: item.result,
+          ...(item.issues ? { issues: item.issues } : {}),
+        };
+      });
+      const failed = out.length - created - duplicates;
+      // The counts come before `items`: a client that finds `errors: false` and counts matching what it sent can stop
+      // reading there instead of parsing an item per line (the transport's HTTP sink does).
+      return { took: Math.round(performance.now() - started), errors: failed > 0, created, duplicates, failed, items: out };
     });
   });
 
