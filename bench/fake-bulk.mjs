@@ -70,16 +70,20 @@ const server = createServer((req, res) => {
       const now = Date.now();
       if (path === '/api/logs/_bulk') {
         const items = [];
+        let duplicates = 0;
         for (const line of lines) {
           if (!line) continue;
           const before = stats.dupes;
           count(line);
           const id = ID.exec(line)?.[1] ?? null;
+          if (stats.dupes > before) duplicates++;
           items.push(stats.dupes > before ? { line: items.length + 1, id, status: 200, result: 'duplicate' } : { line: items.length + 1, id, status: 201, result: 'created' });
         }
         stats.firstDocAt ||= now;
         stats.lastDocAt = now;
-        return json(res, 200, { took: 1, errors: false, items }, { 'content-type': 'application/json' });
+        // The reference server's reply: counts first, then the items (FAKE_BULK_COUNTS=0: the reply before the counts).
+        const counts = process.env.FAKE_BULK_COUNTS === '0' ? {} : { created: items.length - duplicates, duplicates, failed: 0 };
+        return json(res, 200, { took: 1, errors: false, ...counts, items }, { 'content-type': 'application/json' });
       }
       const items = [];
       for (let i = 0; i < lines.length; i++) {

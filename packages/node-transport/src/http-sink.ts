@@ -65,19 +65,19 @@ export function createHttpSink(options: HttpSinkOptions): Sink {
       headers['content-encoding'] = 'gzip';
     }
     headers['content-length'] = String(body.length);
-    const { status, retryAfter, text: reply } = await post(body, headers, signal);
+    const { status, retryAfter, chunks } = await post(body, headers, signal);
     if (status === 413) throw new DeliveryError('batch over the server body limit (413)', { retryable: false, status, tooLarge: true });
     if (status < 200 || status >= 300) {
-      throw new DeliveryError(`bulk ingest answered ${status}: ${reply.slice(0, 200)}`, {
+      throw new DeliveryError(`bulk ingest answered ${status}: ${Buffer.concat(chunks).toString('utf8').slice(0, 200)}`, {
         retryable: isRetryableStatus(status) || status === 401 || status === 403,
         status,
         retryAfterMs: parseRetryAfter(retryAfter),
       });
     }
-    return parseItems(reply, batch.length);
+    return summaryOutcome(chunks, batch.length) ?? parseItems(Buffer.concat(chunks).toString('utf8'), batch.length);
   }
 
-  function post(body: Buffer, headers: Record<string, string>, signal: AbortSignal): Promise<{ status: number; retryAfter: string | undefined; text: string }> {
+  function post(body: Buffer, headers: Record<string, string>, signal: AbortSignal): Promise<{ status: number; retryAfter: string | undefined; chunks: Buffer[] }> {
     return new Promise((resolve, reject) => {
       const fail = (err: unknown) =>
         reject(
@@ -91,7 +91,7 @@ export function createHttpSink(options: HttpSinkOptions): Sink {
         res.on('error', fail);
         res.on('end', () => {
           const ra = res.headers['retry-after'];
-          resolve({ status: res.statusCode ?? 0, retryAfter: Array.isArray(ra) ? ra[0] : ra, text: Buffer.concat(chunks).toString('utf8') });
+          resolve({ status: res.statusCode ?? 0, retryAfter: Array.isArray(ra) ? ra[0] : ra, chunks });
         });
         res.on('aborted', () => fail(new Error('response aborted')));
       });
@@ -114,6 +114,23 @@ export function createHttpSink(options: HttpSinkOptions): Sink {
 export function isLoopbackHost(hostname: string): boolean {
   const h = hostname.toLowerCase();
   return h === 'localhost' || h.endsWith('.localhost') || h === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+// The reference server's reply starts with its counts (`{"took":3,"errors":false,"created":4990,"duplicates":10,
+// "failed":0,"items":[…`). Parsing an item per line (≈ 90 bytes each) only to learn that nothing failed cost
+// ≈ 0.4 µs per event; the head says as much when nothing failed and the counts cover every line sent.
+const SUMMARY = /^\{(?:"took":\d+,)?"errors":false,"created":(\d+),"duplicates":(\d+),"failed":0,"items":\[/;
+const SUMMARY_HEAD_BYTES = 160;
+
+/** The outcome from the reply's leading counts, when they show every line stored; `undefined`: read the items. */
+function summaryOutcome(chunks: readonly Buffer[], count: number): SendOutcome | undefined {
+  const first = chunks[0];
+  if (first === undefined) return undefined;
+  const head = first.length >= SUMMARY_HEAD_BYTES || chunks.length === 1 ? first : Buffer.concat(chunks);
+  const m = SUMMARY.exec(head.toString('latin1', 0, Math.min(head.length, SUMMARY_HEAD_BYTES)));
+  if (!m) return undefined;
+  const duplicates = Number(m[2]);
+  return Number(m[1]) + duplicates === count ? { duplicates, failures: [] } : undefined;
 }
 
 /** Maps the `_bulk` reply to per-item failures: 400 items are dead letters, other non-2xx items are retried. */

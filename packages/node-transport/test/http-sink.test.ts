@@ -1,0 +1,63 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ShoplogEvent } from '@shoplog/core';
+import { createHttpSink, DeliveryError, type QueuedEntry, type SendOutcome } from '../src/index.js';
+import { startBulkServer, type BulkServer } from './fixtures/bulk-server.js';
+import { makeEvents } from './fixtures/events.js';
+
+// The sink reads the reply's leading counts and skips the items when nothing failed (http-sink.ts). These tests run
+// the same batches against a server that sends the counts and one that does not (the reply before the counts):
+// the outcomes must be the same, duplicates counted and failures listed with their issues.
+
+const cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const fn of cleanup.splice(0)) await fn();
+});
+
+const entries = (events: readonly ShoplogEvent[]): QueuedEntry[] =>
+  events.map((e) => ({ line: JSON.stringify(e), id: e.event.id, dataset: e.event.dataset, at: Date.now() }));
+
+async function sinkOn(summary: boolean) {
+  const server = await startBulkServer({ summary });
+  const sink = createHttpSink({ url: server.url });
+  cleanup.push(async () => {
+    await sink.close?.();
+    await server.close();
+  });
+  return { server, sink };
+}
+
+// One sequence of batches: new, partly resent, with rejected lines, and a reply that answers for a line fewer.
+async function scenario(server: BulkServer, send: (batch: QueuedEntry[]) => Promise<SendOutcome>): Promise<unknown[]> {
+  const events = makeEvents(12);
+  const out: unknown[] = [];
+  out.push(await send(entries(events.slice(0, 6))));
+  out.push(await send(entries(events.slice(2, 8))));
+  server.rejectIds.add(events[9]?.event.id ?? '').add(events[10]?.event.id ?? '');
+  out.push(await send(entries(events.slice(7, 12))));
+  server.faults.push({ kind: 'short-reply' });
+  out.push(await send(entries(events.slice(0, 3))).catch((err: unknown) => err));
+  out.push(await send(entries(events.slice(0, 3))));
+  return out;
+}
+
+describe('HTTP sink: the _bulk reply', () => {
+  it('gives the same outcomes from the leading counts as from the items: duplicates counted, failures listed', async () => {
+    const results: unknown[][] = [];
+    for (const summary of [true, false]) {
+      const { server, sink } = await sinkOn(summary);
+      const signal = new AbortController().signal;
+      results.push(await scenario(server, (batch) => sink.send(batch, signal)));
+      expect(server.stored).toHaveLength(10);
+    }
+    const [withCounts, itemsOnly] = results as [unknown[], unknown[]];
+    expect(withCounts[0]).toEqual({ duplicates: 0, failures: [] });
+    expect(withCounts[1]).toEqual({ duplicates: 4, failures: [] });
+    const failure = { retryable: false, reason: '400 rejected by the server', issues: [{ path: 'shop.amount', message: 'invalid' }] };
+    expect(withCounts[2]).toEqual({ duplicates: 1, failures: [{ index: 2, ...failure }, { index: 3, ...failure }] });
+    // Counts that do not cover the batch are not trusted: the items are read, and the batch is retried.
+    expect(withCounts[3]).toBeInstanceOf(DeliveryError);
+    expect(withCounts[3]).toMatchObject({ retryable: true, message: 'bulk ingest answered 2 items for 3 lines' });
+    expect(withCounts[4]).toEqual({ duplicates: 3, failures: [] });
+    expect(withCounts).toEqual(itemsOnly);
+  });
+});
