@@ -7,12 +7,14 @@ const CHUNK_BYTES = 256 * 1024;
  * A queued entry whose line is kept as UTF-8 bytes in a shared chunk outside the JS heap. The engine may hold
  * events for up to `flushIntervalMs`; as strings they survived young-generation collections (copied, then
  * promoted and collected by the old generation: V8's GC threads cost more than the event itself). `line` decodes
- * on demand for sinks and the spool; the HTTP sink copies the bytes without decoding (`ndjsonBody`).
+ * on demand for sinks and the spool; the HTTP sink sends the bytes as they are (`ndjsonParts`).
  */
 export class PackedEntry implements QueuedEntry {
   constructor(
-    private readonly chunk: Buffer,
-    private readonly offset: number,
+    /** The chunk holding the line's bytes, followed by a newline. */
+    readonly chunk: Buffer,
+    /** Where the line starts in `chunk`. */
+    readonly offset: number,
     /** Bytes of the line in UTF-8 (no newline). */
     readonly size: number,
     readonly id: string,
@@ -24,15 +26,13 @@ export class PackedEntry implements QueuedEntry {
     return this.chunk.toString('utf8', this.offset, this.offset + this.size);
   }
 
-  /** Copies the line's bytes to `target` at `pos`; returns the position after them. */
-  copyTo(target: Buffer, pos: number): number {
-    return pos + this.chunk.copy(target, pos, this.offset, this.offset + this.size);
-  }
 }
 
 /**
- * Writes lines into chunks of bytes, one after the other. A full chunk is left to the entries that point into it
- * (freed with the last of them), never reused, so an entry a sink keeps stays valid.
+ * Writes lines into chunks of bytes, one after the other, each followed by its newline: lines packed one after the
+ * other are already NDJSON, and a batch of them is sent as views of the chunks (`ndjsonParts`), not copied. A full
+ * chunk is left to the entries that point into it (freed with the last of them), never reused, so an entry a sink
+ * keeps, or a body being written, stays valid.
  */
 export class LinePacker {
   private chunk = Buffer.allocUnsafeSlow(CHUNK_BYTES);
@@ -40,8 +40,8 @@ export class LinePacker {
 
   pack(line: string, id: string, dataset: string, at: number): PackedEntry {
     // UTF-8 takes at most 3 bytes per UTF-16 unit: only near the end of a chunk is the exact size needed.
-    if (this.chunk.length - this.pos < line.length * 3) {
-      const need = Buffer.byteLength(line);
+    if (this.chunk.length - this.pos <= line.length * 3) {
+      const need = Buffer.byteLength(line) + 1;
       if (this.chunk.length - this.pos < need) {
         this.chunk = Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, need));
         this.pos = 0;
@@ -49,7 +49,8 @@ export class LinePacker {
     }
     const start = this.pos;
     const size = this.chunk.write(line, start);
-    this.pos = start + size;
+    this.chunk[start + size] = 0x0a;
+    this.pos = start + size + 1;
     return new PackedEntry(this.chunk, start, size, id, dataset, at);
   }
 }
@@ -57,17 +58,37 @@ export class LinePacker {
 /** Bytes an entry holds in the queue: its NDJSON line in UTF-8 plus the newline. */
 export const entryBytes = (e: QueuedEntry): number => (e instanceof PackedEntry ? e.size : Buffer.byteLength(e.line)) + 1;
 
-/** The NDJSON body of a batch (each line and a newline), copying packed lines' bytes without decoding them. */
-export function ndjsonBody(batch: readonly QueuedEntry[]): Buffer {
-  let total = 0;
-  for (const e of batch) total += entryBytes(e);
-  const body = Buffer.allocUnsafe(total);
-  let pos = 0;
+/**
+ * The NDJSON body of a batch (each line and a newline) as consecutive parts: a run of lines packed one after the
+ * other in one chunk is one view of that chunk (no copy, no decoding); other lines are encoded on their own.
+ */
+export function ndjsonParts(batch: readonly QueuedEntry[]): { parts: Buffer[]; length: number } {
+  const parts: Buffer[] = [];
+  let length = 0;
+  let chunk: Buffer | undefined;
+  let start = 0;
+  let end = 0;
   for (const e of batch) {
-    pos = e instanceof PackedEntry ? e.copyTo(body, pos) : pos + body.write(e.line, pos);
-    body[pos++] = 0x0a;
+    if (e instanceof PackedEntry) {
+      length += e.size + 1;
+      if (e.chunk === chunk && e.offset === end) {
+        end += e.size + 1;
+        continue;
+      }
+      if (chunk) parts.push(chunk.subarray(start, end));
+      chunk = e.chunk;
+      start = e.offset;
+      end = start + e.size + 1;
+    } else {
+      if (chunk) parts.push(chunk.subarray(start, end));
+      chunk = undefined;
+      const bytes = Buffer.from(`${e.line}\n`);
+      parts.push(bytes);
+      length += bytes.length;
+    }
   }
-  return body;
+  if (chunk) parts.push(chunk.subarray(start, end));
+  return { parts, length };
 }
 
 /**

@@ -3,7 +3,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
 import { z } from 'zod';
-import { ndjsonBody } from './byte-queue.js';
+import { ndjsonParts } from './byte-queue.js';
 import { parseOptions } from './engine-options.js';
 import { DeliveryError, isRetryableStatus, parseRetryAfter, type ItemFailure, type QueuedEntry, type SendOutcome, type Sink } from './sink.js';
 
@@ -58,14 +58,17 @@ export function createHttpSink(options: HttpSinkOptions): Sink {
   if (o.apiKey) baseHeaders.authorization = `Bearer ${o.apiKey}`;
 
   async function send(batch: readonly QueuedEntry[], signal: AbortSignal): Promise<SendOutcome> {
-    let body = ndjsonBody(batch);
+    // Packed lines go out as views of the engine's chunks: no body copy unless it is gzipped.
+    let { parts, length } = ndjsonParts(batch);
     const headers = { ...baseHeaders };
-    if (body.length >= gzipFrom) {
-      body = await gzip(body, { level: 1 });
+    if (length >= gzipFrom) {
+      const zipped = await gzip(Buffer.concat(parts, length), { level: 1 });
+      parts = [zipped];
+      length = zipped.length;
       headers['content-encoding'] = 'gzip';
     }
-    headers['content-length'] = String(body.length);
-    const { status, retryAfter, chunks } = await post(body, headers, signal);
+    headers['content-length'] = String(length);
+    const { status, retryAfter, chunks } = await post(parts, headers, signal);
     if (status === 413) throw new DeliveryError('batch over the server body limit (413)', { retryable: false, status, tooLarge: true });
     if (status < 200 || status >= 300) {
       throw new DeliveryError(`bulk ingest answered ${status}: ${Buffer.concat(chunks).toString('utf8').slice(0, 200)}`, {
@@ -77,7 +80,7 @@ export function createHttpSink(options: HttpSinkOptions): Sink {
     return summaryOutcome(chunks, batch.length) ?? parseItems(Buffer.concat(chunks).toString('utf8'), batch.length);
   }
 
-  function post(body: Buffer, headers: Record<string, string>, signal: AbortSignal): Promise<{ status: number; retryAfter: string | undefined; chunks: Buffer[] }> {
+  function post(body: readonly Buffer[], headers: Record<string, string>, signal: AbortSignal): Promise<{ status: number; retryAfter: string | undefined; chunks: Buffer[] }> {
     return new Promise((resolve, reject) => {
       const fail = (err: unknown) =>
         reject(
@@ -97,7 +100,8 @@ export function createHttpSink(options: HttpSinkOptions): Sink {
       });
       req.on('timeout', () => req.destroy(new DeliveryError(`bulk ingest timed out after ${o.timeoutMs} ms`, { retryable: true })));
       req.on('error', fail);
-      req.end(body);
+      for (const part of body) req.write(part);
+      req.end();
     });
   }
 

@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { error } from '@shoplog/core';
 import { describe, expect, it } from 'vitest';
-import { ByteQueue, LinePacker, entryBytes, ndjsonBody } from '../src/byte-queue.js';
+import { ByteQueue, LinePacker, entryBytes, ndjsonParts, type PackedEntry } from '../src/byte-queue.js';
 import { createDeliveryEngine, createHttpSink, type QueuedEntry } from '../src/index.js';
 import { startBulkServer } from './fixtures/bulk-server.js';
 import { tempDir } from './fixtures/events.js';
@@ -40,8 +40,19 @@ describe('packed lines', () => {
     const plain: QueuedEntry[] = texts.map((line, i) => ({ line, id: `id-${i}`, dataset: 'd', at: 0 }));
     const mixed = packed.map((e, i) => (i % 3 === 0 ? (plain[i] as QueuedEntry) : e));
     const expected = Buffer.from(texts.join('\n') + '\n');
-    for (const batch of [packed, plain, mixed]) expect(ndjsonBody(batch).equals(expected)).toBe(true);
-    expect(ndjsonBody([]).length).toBe(0);
+    for (const batch of [packed, plain, mixed]) {
+      const { parts, length } = ndjsonParts(batch);
+      expect(Buffer.concat(parts).equals(expected)).toBe(true);
+      expect(length).toBe(expected.length);
+    }
+    expect(ndjsonParts([])).toEqual({ parts: [], length: 0 });
+    // Lines packed one after the other go out as one view per chunk; a batch with gaps (a retry of some lines)
+    // or out of order still makes exactly its own lines.
+    const chunks = new Set(packed.map((e) => (e as PackedEntry).chunk)).size;
+    expect(ndjsonParts(packed).parts).toHaveLength(chunks);
+    const some = packed.filter((_, i) => i % 4 !== 1);
+    const reordered = [...packed.slice(700), ...packed.slice(0, 700)];
+    for (const batch of [some, reordered]) expect(Buffer.concat(ndjsonParts(batch).parts).equals(Buffer.from(batch.map((e) => `${e.line}\n`).join('')))).toBe(true);
   });
 
   it('are counted by the queue in UTF-8 bytes, and taken in order within the byte limit', () => {
