@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFraudScorer, createMemoryExporter, createShoplog } from '@shoplog/core';
 import { shoplog } from '../src/index.js';
-import { EXPRESS_VERSIONS, allValid, listen, send, type Running } from './harness.js';
+import { EXPRESS_VERSIONS, allValid, listen, send, sleep, type Running } from './harness.js';
 
 // Core's scorer with low thresholds, so one rule (a disposable e-mail domain, 35 points) blocks a checkout. A fresh
 // scorer per app: its velocity state must not leak between tests.
@@ -146,6 +146,44 @@ describe('options', () => {
       await send(running.port, '/');
       await expect.poll(() => queued.length).toBe(1);
       expect(allValid(queued as never)[0]?.event.dataset).toBe('shoplog.performance');
+    } finally {
+      await running.close();
+    }
+  });
+
+  // The close listener finds the request's state through `res.req.shoplog` (nothing of ours on the response).
+  it('writes one performance event per request on a plain node:http server, without Express', async () => {
+    const exporter = createMemoryExporter();
+    const mw = shoplog({ exporter });
+    const running = await listen(((req: never, res: { end(body: string): void }) => mw(req, res as never, () => res.end('plain'))) as never);
+    try {
+      expect((await send(running.port, '/plain/7?q=1')).body).toBe('plain');
+      await expect.poll(() => exporter.events.length).toBe(1);
+      expect(allValid(exporter.events)[0]).toMatchObject({ url: { path: '/plain/7', query: 'q=1' }, http: { response: { status_code: 200 } } });
+    } finally {
+      await running.close();
+    }
+  });
+
+  it('writes one performance event per request when shoplog() is installed twice (app and router)', async () => {
+    const first = createMemoryExporter();
+    const second = createMemoryExporter();
+    const express = (await import('express')).default;
+    const a = express();
+    const router = express.Router();
+    a.use(shoplog({ exporter: first }));
+    router.use(shoplog({ exporter: second }));
+    router.get('/x', (req, res) => res.json({ traceId: req.shoplog?.traceId }));
+    a.use('/r', router);
+    const running = await listen(a);
+    try {
+      const reply = JSON.parse((await send(running.port, '/r/x')).body) as { traceId: string };
+      await expect.poll(() => first.events.length + second.events.length).toBe(1);
+      await sleep(50);
+      const events = [...first.events, ...second.events];
+      expect(events).toHaveLength(1);
+      // The state is the inner one's (the handler saw it), written once.
+      expect(events[0]?.trace?.id).toBe(reply.traceId);
     } finally {
       await running.close();
     }
