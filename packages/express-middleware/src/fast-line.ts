@@ -59,40 +59,40 @@ export function sendPerformanceLine(ctx: RequestContext, f: Finished, send: Send
     const header = req.headers['user-agent'];
     if (typeof header === 'string') ua = header.length > MAX_UA ? header.slice(0, MAX_UA) : header;
   }
+  // Trace and span ids are lower-case hex (minted, or checked by parseTraceparent), the request id is a UUID or a
+  // token of `A-Za-z0-9._:@/+=-` (acceptRequestId) and the level one of core's: nothing in them JSON escapes.
+  let line = `{"trace":{"id":"${ctx.traceId}"},"span":{"id":"${ctx.spanId}"},"url":{"path":${jsonString(path)}`;
+  if (query !== undefined) line += `,"query":${jsonString(query)}`;
+  line += '}';
+  if (ctx.parentSpanId) line += `,"parent":{"id":"${ctx.parentSpanId}"}`;
+  if (ip) line += `,"client":{"ip":${jsonString(ip)}}`;
+  if (ua !== undefined) line += `,"user_agent":{"original":${jsonString(ua)}}`;
   const method = req.method ?? 'GET';
   const message = `${method} ${f.route ?? path} ${f.finished ? f.status : 'aborted'}`;
   const outcome = !f.finished ? 'unknown' : f.status >= 500 ? 'failure' : 'success';
   const user = ctx.userId();
   const now = Date.now();
   const id = uuidv7(now);
-  const length = Number(req.headers['content-length']);
-  // The optional members, '' when absent (adding '' to a string gives it back: no rope node for the packer to walk).
-  const queryJson = query === undefined ? '' : `,"query":${jsonString(query)}`;
-  const parentJson = ctx.parentSpanId ? `,"parent":{"id":"${ctx.parentSpanId}"}` : '';
-  const clientJson = ip ? `,"client":{"ip":${jsonString(ip)}}` : '';
-  const uaJson = ua === undefined ? '' : `,"user_agent":{"original":${jsonString(ua)}}`;
-  const lengthJson = length >= 0 && Number.isInteger(length) ? `,"bytes":${jsonNumber(length)}` : '';
-  const statusJson = f.statusSent ? `"status_code":${jsonNumber(f.status)}` : '';
-  const bytesJson = f.bytes === undefined ? '' : `${f.statusSent ? ',' : ''}"bytes":${jsonNumber(f.bytes)}`;
-  const routeJson = f.route === undefined ? '' : `,"route":${jsonString(f.route)}`;
-  let userJson = '';
-  if (user !== undefined) {
-    // Whatever the callback returned, written as JSON.stringify writes `{ id: user }` (a function or symbol: `{}`).
-    const text = JSON.stringify(user) as string | undefined;
-    userJson = text === undefined ? ',"user":{}' : `,"user":{"id":${text}}`;
-  }
-  const serviceMember = serviceJson === undefined ? '' : `,"service":${serviceJson}`;
-  // One expression rather than a chain of `+=`: fewer rope nodes, and the engine's packer flattens the rope (≈ 0.2 µs
-  // less measured on a line of this shape). Trace and span ids are lower-case hex (minted, or checked by
-  // parseTraceparent), the request id is a UUID or a token of `A-Za-z0-9._:@/+=-` (acceptRequestId) and the level
-  // one of core's: nothing in them JSON escapes.
-  const line =
-    `{"trace":{"id":"${ctx.traceId}"},"span":{"id":"${ctx.spanId}"},"url":{"path":${jsonString(path)}${queryJson}}${parentJson}${clientJson}${uaJson}` +
+  line +=
     `,"@timestamp":"${isoTime(ctx.startMs)}","message":${jsonString(message)},"event":{"kind":"metric","category":["web"],` +
     `"type":["info"],"duration":${jsonNumber(msToNs(f.end - ctx.startedAt))},"outcome":"${outcome}","id":"${id}","dataset":${DATASET}},` +
     `"log":{"level":"${f.level}"},"shop":{"performance":{"kind":"http"}},` +
-    `"http":{"request":{"id":"${ctx.requestId}","method":${jsonString(method.slice(0, 16))}${lengthJson}},"response":{${statusJson}${bytesJson}}${routeJson}}` +
-    `${userJson}${serviceMember}}`;
+    `"http":{"request":{"id":"${ctx.requestId}","method":${jsonString(method.slice(0, 16))}`;
+  const length = Number(req.headers['content-length']);
+  if (length >= 0 && Number.isInteger(length)) line += `,"bytes":${jsonNumber(length)}`;
+  line += '},"response":{';
+  if (f.statusSent) line += `"status_code":${jsonNumber(f.status)}`;
+  if (f.bytes !== undefined) line += `${f.statusSent ? ',' : ''}"bytes":${jsonNumber(f.bytes)}`;
+  line += '}';
+  if (f.route !== undefined) line += `,"route":${jsonString(f.route)}`;
+  line += '}';
+  if (user !== undefined) {
+    // Whatever the callback returned, written as JSON.stringify writes `{ id: user }` (a function or symbol: `{}`).
+    const text = JSON.stringify(user) as string | undefined;
+    line += text === undefined ? ',"user":{}' : `,"user":{"id":${text}}`;
+  }
+  if (serviceJson !== undefined) line += `,"service":${serviceJson}`;
+  line += '}';
   const result = send(line, id, DATASETS.performance) as { then?: unknown } | undefined;
   if (result && typeof result.then === 'function') (result as Promise<unknown>).then(undefined, config.onError);
 }
