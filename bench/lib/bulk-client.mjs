@@ -18,26 +18,52 @@ export async function sendAll(bodies, url, key, concurrency) {
   let acked = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
+      while (next < bodies.length) acked += await post(url, key, bodies[next++]);
+    }),
+  );
+  return acked;
+}
+
+/** One `_bulk` request; resolves with the number of acknowledged events. */
+async function post(url, key, body) {
+  const res = await fetch(`${url}/api/logs/_bulk`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-ndjson' }, body });
+  const out = await res.json();
+  if (res.status !== 200 || out.errors) throw new Error(`bulk failed: ${res.status}`);
+  return out.items.length;
+}
+
+/**
+ * Sends body i at `i * lines / rate` seconds from the start (a shipper holding a steady `rate` events/s in batches of
+ * `lines`), `concurrency` requests at most in flight; calls `onAck(i)` as each is acknowledged.
+ */
+export async function sendPaced(bodies, url, key, concurrency, rate, lines, onAck) {
+  const started = performance.now();
+  let next = 0;
+  let acked = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
       while (next < bodies.length) {
-        const body = bodies[next++];
-        const res = await fetch(`${url}/api/logs/_bulk`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-ndjson' }, body });
-        const out = await res.json();
-        if (res.status !== 200 || out.errors) throw new Error(`bulk failed: ${res.status}`);
-        acked += out.items.length;
+        const i = next++;
+        const wait = started + (i * lines * 1000) / rate - performance.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        acked += await post(url, key, bodies[i]);
+        onAck(i);
       }
     }),
   );
   return acked;
 }
 
-// As a child: build the bodies, say `ready`, send them on `{ url, key }`, report the acked count and this process's CPU.
+// As a child: build the bodies, say `ready`, send them on `{ url, key }`, report the acked count and this process's
+// CPU. With a rate (events/s), bodies are paced and each ack is reported as `{ ack: i }` when it arrives.
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const [count, batch, concurrency] = process.argv.slice(2).map(Number);
+  const [count, batch, concurrency, rate = 0] = process.argv.slice(2).map(Number);
   const bodies = makeBodies(count, batch);
   process.send({ ready: true });
   process.once('message', ({ url, key }) => {
     const cpu0 = process.cpuUsage();
-    sendAll(bodies, url, key, concurrency).then(
+    const sending = rate > 0 ? sendPaced(bodies, url, key, concurrency, rate, batch, (i) => process.send({ ack: i })) : sendAll(bodies, url, key, concurrency);
+    sending.then(
       (acked) => {
         const cpu = process.cpuUsage(cpu0);
         process.send({ acked, cpu: cpu.user + cpu.system }, () => process.disconnect());
