@@ -18,7 +18,10 @@ export async function sendAll(bodies, url, key, concurrency) {
   let acked = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (next < bodies.length) acked += await post(url, key, bodies[next++]);
+      while (next < bodies.length) {
+        const n = await post(url, key, bodies[next++]);
+        acked += n; // not `acked += await …`: that reads `acked` before the other requests in flight add to it
+      }
     }),
   );
   return acked;
@@ -46,7 +49,8 @@ export async function sendPaced(bodies, url, key, concurrency, rate, lines, onAc
         const i = next++;
         const wait = started + (i * lines * 1000) / rate - performance.now();
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-        acked += await post(url, key, bodies[i]);
+        const n = await post(url, key, bodies[i]);
+        acked += n;
         onAck(i);
       }
     }),
