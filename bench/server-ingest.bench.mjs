@@ -3,6 +3,8 @@
 // transactions of the same size. Also measures how long after the last ack everything is full-text searchable.
 // Usage: pnpm bench server-ingest [--events=100000] [--batch=5000] [--concurrency=2] [--client=child|inline]
 //        pnpm bench server-ingest --rate=20000 --seconds=10 [--batch=2000]
+// --index-nice=N: the index worker's niceness (the server's default: 10; 0 = the server's own priority).
+// BENCH_PROBE_QUERIES=1: the child client also searches every 100 ms while it sends (latency as a user sees it).
 // Without a rate, every body is sent at once (a burst) and the figures are the ack rate and how long after the last
 // ack everything is searchable. With `--rate` (events/s), the child client holds that rate in bodies of `batch`
 // lines and, as each body is acknowledged, the bench waits for the store to make everything committed so far
@@ -56,7 +58,7 @@ console.log(`${EVENTS} events, ${bodies.length} bodies of ${BATCH} lines, ${(tot
 {
   const dir = mkdtempSync(join(tmpdir(), 'shoplog-ingest-'));
   const key = `slk_${'b'.repeat(40)}`;
-  const server = createServer({ port: 0, ingestPort: -1, dataDir: dir, logLevel: 'silent', bootstrapKey: key, ingestRateLimit: 1_000_000, bodyLimit: 64 * 1024 * 1024 });
+  const server = createServer({ port: 0, ingestPort: -1, dataDir: dir, logLevel: 'silent', bootstrapKey: key, ingestRateLimit: 1_000_000, bodyLimit: 64 * 1024 * 1024, ...(option('index-nice') ? { indexNice: arg('index-nice', 10) } : {}) });
   const { bootstrap } = await import('@shoplog/server');
   await bootstrap(server);
   const url = await server.start();
@@ -69,6 +71,7 @@ console.log(`${EVENTS} events, ${bodies.length} bodies of ${BATCH} lines, ${(tot
   }
   let acked;
   let clientCpu;
+  let queryMs = [];
   // CPU per event beside wall clock (the machine is shared): the whole process (server, index worker, the HTTP
   // client when inline) and this thread alone (the server's ack path; the indexer runs in its own thread).
   const cpu0 = process.cpuUsage();
@@ -86,7 +89,7 @@ console.log(`${EVENTS} events, ${bodies.length} bodies of ${BATCH} lines, ${(tot
       child.once('exit', (code) => (code ? reject(new Error(`bench client exited with ${code}`)) : undefined));
     });
     child.send({ url, key });
-    ({ acked, cpu: clientCpu } = await done);
+    ({ acked, cpu: clientCpu, queryMs } = await done);
   } else {
     acked = await sendAll(bodies, url, key, CONCURRENCY);
   }
@@ -100,6 +103,11 @@ console.log(`${EVENTS} events, ${bodies.length} bodies of ${BATCH} lines, ${(tot
   const rate = acked / ackSeconds;
   const probe = await server.stores.logs.search({ filter: { text: 'payment' }, sort: { field: '@timestamp', order: 'desc' }, page: 1, size: 1 });
   console.log(`shoplog bulk over HTTP (durable acks): ${Math.round(rate).toLocaleString('en')} events/s${RATE > 0 ? ` (paced at ${RATE.toLocaleString('en')}/s in bodies of ${BATCH})` : ''}`);
+  if (queryMs.length > 0) {
+    queryMs.sort((a, b) => a - b);
+    const q = (p) => queryMs[Math.min(queryMs.length - 1, Math.floor(p * queryMs.length))].toFixed(0);
+    console.log(`searches while ingesting (${queryMs.length}, one every 100 ms): p50 ${q(0.5)} ms, p95 ${q(0.95)} ms, max ${queryMs[queryMs.length - 1].toFixed(0)} ms`);
+  }
   if (lags.length > 0) {
     lags.sort((a, b) => a - b);
     const q = (p) => (lags[Math.min(lags.length - 1, Math.floor(p * lags.length))] / 1000).toFixed(2);

@@ -58,6 +58,28 @@ export async function sendPaced(bodies, url, key, concurrency, rate, lines, onAc
   return acked;
 }
 
+/**
+ * Until `done` settles, a search (`query`, one page of 20) every `everyMs`, one at a time: what a person at the
+ * dashboard waits while the server ingests. Resolves with the latencies in ms.
+ */
+export async function probeQueries(url, key, done, everyMs = 100, query = 'payment') {
+  const latencies = [];
+  let finished = false;
+  done.then(
+    () => (finished = true),
+    () => (finished = true),
+  );
+  while (!finished) {
+    const t0 = performance.now();
+    const res = await fetch(`${url}/api/search/?query=${encodeURIComponent(query)}&size=20`, { headers: { authorization: `Bearer ${key}` } });
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`search failed: ${res.status}`);
+    latencies.push(performance.now() - t0);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+  return latencies;
+}
+
 // As a child: build the bodies, say `ready`, send them on `{ url, key }`, report the acked count and this process's
 // CPU. With a rate (events/s), bodies are paced and each ack is reported as `{ ack: i }` when it arrives.
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
@@ -67,10 +89,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   process.once('message', ({ url, key }) => {
     const cpu0 = process.cpuUsage();
     const sending = rate > 0 ? sendPaced(bodies, url, key, concurrency, rate, batch, (i) => process.send({ ack: i })) : sendAll(bodies, url, key, concurrency);
-    sending.then(
-      (acked) => {
+    const probing = process.env.BENCH_PROBE_QUERIES ? probeQueries(url, key, sending) : Promise.resolve([]);
+    Promise.all([sending, probing]).then(
+      ([acked, queryMs]) => {
         const cpu = process.cpuUsage(cpu0);
-        process.send({ acked, cpu: cpu.user + cpu.system }, () => process.disconnect());
+        process.send({ acked, cpu: cpu.user + cpu.system, queryMs }, () => process.disconnect());
       },
       (error) => {
         console.error(error);
