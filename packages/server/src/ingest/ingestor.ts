@@ -82,13 +82,14 @@ function judgedIds(batch: readonly ShoplogEvent[]): Set<string> {
 }
 
 /**
- * Events per slice of a big batch: each slice is appended (committed) on its own and the event loop turns between
- * slices, so a 5 000-line bulk request does not hold the thread for its whole ≈ 50 ms: searches and dashboard calls
- * arriving meanwhile are served between slices. The ack still comes after the last commit. Batches themselves are
- * ingested one after the other (`serial`): two bulk requests interleaving their slices would both finish late, and the
- * clients would send their next batches only then, leaving the server idle while the bodies arrive.
+ * Events per slice of a big batch (a multiple of the store's 64-row statements): each slice is appended (committed)
+ * on its own and the event loop turns between slices, so a 5 000-line bulk request does not hold the thread for its
+ * whole ≈ 50 ms: searches and dashboard calls arriving meanwhile are served between slices. The ack still comes after
+ * the last commit. Batches themselves are ingested one after the other (`serial`): two bulk requests interleaving
+ * their slices would both finish late, and the clients would send their next batches only then, leaving the server
+ * idle while the bodies arrive.
  */
-const SLICE = 1000;
+const SLICE = 1024;
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 function idOf(input: unknown): string | null {
