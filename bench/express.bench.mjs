@@ -1,5 +1,8 @@
 // Express middleware overhead: req/s of a small app bare, with pino-http, with morgan and with Shoplog, in one run.
 // Usage: pnpm bench express [rounds=6] [seconds=2] [connections=50] [rate=0]   (CONFIGS=bare,shoplog to choose)
+// Besides the loggers, express/app.mjs has reference floors (`floor-hooks`: a 'close' listener and a request-id header;
+// `floor`: a hand-written minimal logger writing one line per request to /dev/null) and diagnostics
+// (`shoplog-noop`, `shoplog-serialise`, `shoplog-nullsink`) that split a logger's cost into its parts.
 // rate > 0 holds every configuration at that many req/s (autocannon overallRate): server CPU per request then
 // compares like with like (at full speed, a server that gets fewer req/s, e.g. because the fake _bulk endpoint
 // shares the load generator's core, pays more fixed cost per request and looks worse than it is).

@@ -1,5 +1,5 @@
 // The small app of the Express benchmark, one configuration per process (same shape as ../../shared/peer-bench).
-// Usage: node app.mjs <bare|pino-http|morgan|shoplog|shoplog-client> <port>. Prints {"ready":true} when listening.
+// Usage: node app.mjs <bare|pino-http|morgan|shoplog|shoplog-client|shoplog-engine|floor|floor-hooks|…> <port>. Prints {"ready":true} when listening.
 // Every logger writes to /dev/null, so what is measured is the cost of building and serialising log records.
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
@@ -80,6 +80,48 @@ if (cfg === 'pino-http') {
   const { shoplog } = await import('@shoplog/express-middleware');
   const client = createShoplog({ service: 'bench-shop', exporter: ndjsonExporter(DEST) });
   app.use(shoplog({ exporter: client }));
+} else if (cfg === 'floor-hooks' || cfg === 'floor') {
+  // Reference floors, not loggers anyone would ship. `floor-hooks`: only what any request logger must do — a 'close'
+  // listener and a request-id header. `floor`: a hand-written minimal logger on top of that, with nothing of
+  // Shoplog's: one ≈ 300-byte JSON line per request (ISO time, method, status, route, path, an id, the duration)
+  // joined into one write per event-loop turn to /dev/null. Whatever a logger costs above `floor` is its own.
+  const out = fs.createWriteStream(DEST);
+  let lines = [];
+  let scheduled = false;
+  let n = 0;
+  const flush = () => {
+    scheduled = false;
+    out.write(lines.join('\n') + '\n');
+    lines = [];
+  };
+  const started = Symbol('started');
+  const onClose = function () {
+    if (cfg === 'floor-hooks') return;
+    const req = this.req;
+    const route = req.route ? req.baseUrl + req.route.path : 'unmatched';
+    lines.push(`{"@timestamp":"${new Date().toISOString()}","message":"${req.method} ${route} ${this.statusCode}","event":{"id":"${this.getHeader('x-request-id')}","dataset":"shoplog.performance","duration":${Math.round((performance.now() - this[started]) * 1e6)}},"http":{"request":{"method":"${req.method}"},"response":{"status_code":${this.statusCode}},"route":"${route}"},"url":{"path":"${req.url}"}}`);
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
+  };
+  app.use((req, res, next) => {
+    res[started] = performance.now();
+    res.setHeader('x-request-id', `r${(n++).toString(36)}`);
+    res.on('close', onClose);
+    next();
+  });
+} else if (cfg === 'shoplog-nullsink') {
+  // Diagnostic: the real delivery engine with a sink that accepts every batch at once (no network): the cost of the
+  // middleware and the queue without the HTTP shipping that `shoplog-engine` adds.
+  const { shoplog } = await import('@shoplog/express-middleware');
+  const { createDeliveryEngine } = await import('@shoplog/node-transport');
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const sink = { name: 'null', send: async () => ({ failures: [], duplicates: 0 }), close: async () => {} };
+  engine = createDeliveryEngine({ sink, spoolDir: mkdtempSync(join(tmpdir(), 'bench-express-')), exitHooks: false });
+  app.use(shoplog({ exporter: engine, service: { name: 'bench-shop' } }));
 } else if (cfg !== 'bare') {
   throw new Error(`unknown config ${cfg}`);
 }

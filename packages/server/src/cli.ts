@@ -114,7 +114,7 @@ async function importFile(args: string[]): Promise<void> {
   const [file] = args;
   if (!file) throw new Error('usage: shoplog import FILE');
   const config = loadConfig();
-  const logs = createSqliteLogStore({ path: join(config.dataDir, 'events.db'), synchronous: config.synchronous });
+  const logs = createSqliteLogStore({ path: join(config.dataDir, 'events.db'), synchronous: config.synchronous, indexNice: config.indexNice });
   const ingestor = createIngestor({
     logs,
     cache: createMemoryCache(),

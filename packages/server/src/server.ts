@@ -77,7 +77,7 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
   const { stores: given, health, velocity, rateLimiters, fraudScorer, clock, ...settings } = options;
   const config = parseOptions(ServerConfigSchema, settings, 'server options');
   const stores: ServerStores = {
-    logs: given?.logs ?? createSqliteLogStore({ path: join(config.dataDir, 'events.db'), synchronous: config.synchronous }),
+    logs: given?.logs ?? createSqliteLogStore({ path: join(config.dataDir, 'events.db'), synchronous: config.synchronous, indexNice: config.indexNice }),
     meta: given?.meta ?? createSqliteMetaStore({ path: join(config.dataDir, 'meta.db') }),
     cache: given?.cache ?? createMemoryCache(),
   };

@@ -1,23 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFraudScorer, createMemoryVelocityStore, uuidv7, type ShoplogEvent } from '@shoplog/core';
+import { createFraudScorer, createMemoryVelocityStore, type ShoplogEvent } from '@shoplog/core';
 import { loadConfig } from '../src/index.js';
-import { startTestServer, txEvent, type TestServer } from './helpers.js';
-
-// Card testing: one user and IP fire many small declined attempts within a minute (velocity + card-testing rules).
-const attempts = (user: string): ShoplogEvent[] =>
-  Array.from({ length: 25 }, (_, i) => ({
-    ...txEvent({ user, amount: '1.00', status: 'declined', ts: new Date(Date.now() - (25 - i) * 1000).toISOString() }),
-    client: { ip: '203.0.113.9' },
-  }));
-const clientVerdict = (tx: ShoplogEvent): ShoplogEvent =>
-  ({
-    '@timestamp': tx['@timestamp'], event: { id: uuidv7(), dataset: 'shoplog.fraud' }, log: { level: 'warn' }, service: { name: 'payments' },
-    user: { id: tx.user?.id }, message: 'client verdict',
-    shop: {
-      fraud: { score: 80, risk_level: 'high', decision: 'block', reasons: [{ code: 'CLIENT_RULE', contribution: 80 }], ruleset_version: 'client' },
-      transaction: { id: (tx.shop as { transaction: { id: string } }).transaction.id }, amount: { currency: 'EUR', value: '1.00' },
-    },
-  }) as ShoplogEvent;
+import { cardTestingAttempts as attempts, clientVerdict, startTestServer, txEvent, type TestServer } from './helpers.js';
 
 interface Alerts {
   total: number;

@@ -138,3 +138,20 @@ export async function uploadFile(t: TestServer, body: Blob | Buffer | string, fi
   });
   return { status: 202, job, accepted };
 }
+
+/** Card testing: one user and IP fire 25 small declined attempts within a minute (velocity + card-testing rules). */
+export const cardTestingAttempts = (user: string): ShoplogEvent[] =>
+  Array.from({ length: 25 }, (_, i) => ({
+    ...txEvent({ user, amount: '1.00', status: 'declined', ts: new Date(Date.now() - (25 - i) * 1000).toISOString() }),
+    client: { ip: '203.0.113.9' },
+  }));
+/** A client-side `block` verdict (a `shoplog.fraud` event, reason CLIENT_RULE) for the transaction `tx`. */
+export const clientVerdict = (tx: ShoplogEvent): ShoplogEvent =>
+  ({
+    '@timestamp': tx['@timestamp'], event: { id: uuidv7(), dataset: 'shoplog.fraud' }, log: { level: 'warn' }, service: { name: 'payments' },
+    user: { id: tx.user?.id }, message: 'client verdict',
+    shop: {
+      fraud: { score: 80, risk_level: 'high', decision: 'block', reasons: [{ code: 'CLIENT_RULE', contribution: 80 }], ruleset_version: 'client' },
+      transaction: { id: (tx.shop as { transaction: { id: string } }).transaction.id }, amount: { currency: 'EUR', value: '1.00' },
+    },
+  }) as ShoplogEvent;

@@ -40,7 +40,7 @@ interface LooseTx {
  * The server-side fraud stage: a core pipeline (trusted input: the events are already validated) with the core
  * fraud plugin; the fraud events it emits are collected for storage.
  */
-function createFraudStage(scorer: FraudScorer): (fresh: readonly ShoplogEvent[], batch: readonly ShoplogEvent[]) => Promise<ShoplogEvent[]> {
+function createFraudStage(scorer: FraudScorer): (fresh: readonly ShoplogEvent[], judged: ReadonlySet<string>) => Promise<ShoplogEvent[]> {
   const emitted: ShoplogEvent[] = [];
   const pipeline = createPipeline({
     input: 'trusted',
@@ -55,12 +55,7 @@ function createFraudStage(scorer: FraudScorer): (fresh: readonly ShoplogEvent[],
       },
     ],
   });
-  return async (fresh, batch) => {
-    const judged = new Set<string>();
-    for (const event of batch) {
-      const id = (event as LooseTx).shop?.transaction?.id;
-      if (event.event.dataset === 'shoplog.fraud' && id) judged.add(id);
-    }
+  return async (fresh, judged) => {
     const pending: Promise<unknown>[] = [];
     for (const event of fresh) {
       if (event.event.dataset !== 'shoplog.transaction') continue;
@@ -75,6 +70,27 @@ function createFraudStage(scorer: FraudScorer): (fresh: readonly ShoplogEvent[],
     return emitted.splice(0);
   };
 }
+
+/** The transaction ids a batch already carries a client-side fraud verdict for (a `shoplog.fraud` event). */
+function judgedIds(batch: readonly ShoplogEvent[]): Set<string> {
+  const judged = new Set<string>();
+  for (const event of batch) {
+    const id = (event as LooseTx).shop?.transaction?.id;
+    if (event.event.dataset === 'shoplog.fraud' && id) judged.add(id);
+  }
+  return judged;
+}
+
+/**
+ * Events per slice of a big batch (a multiple of the store's 64-row statements): each slice is appended (committed)
+ * on its own and the event loop turns between slices, so a 5 000-line bulk request does not hold the thread for its
+ * whole ≈ 50 ms: searches and dashboard calls arriving meanwhile are served between slices. The ack still comes after
+ * the last commit. Batches themselves are ingested one after the other (`serial`): two bulk requests interleaving
+ * their slices would both finish late, and the clients would send their next batches only then, leaving the server
+ * idle while the bodies arrive.
+ */
+const SLICE = 1024;
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 function idOf(input: unknown): string | null {
   const id = (input as { event?: { id?: unknown } } | null)?.event?.id;
@@ -100,6 +116,13 @@ export function createIngestor(options: IngestorOptions): Ingestor {
       .catch(() => {});
   };
   const scoreFraud = options.fraudScorer ? createFraudStage(options.fraudScorer) : undefined;
+  // One batch at a time, in arrival order: a batch's events are stored contiguously, and the first one is acked first.
+  let tail: Promise<unknown> = Promise.resolve();
+  const serial = <T>(work: () => Promise<T>): Promise<T> => {
+    const run = tail.then(work);
+    tail = run.catch(() => undefined);
+    return run;
+  };
   // `texts[i]`: the JSON text `inputs[i]` was parsed from, stored as is when normalisation left the input unchanged.
   const ingestParsed = async (inputs: readonly unknown[], texts?: readonly string[]): Promise<IngestItem[]> => {
     const items: IngestItem[] = new Array<IngestItem>(inputs.length);
@@ -109,6 +132,7 @@ export function createIngestor(options: IngestorOptions): Ingestor {
     // Inputs parsed here from lines are owned: the normaliser may return them themselves (no copy) when unchanged.
     const normalizeInput = texts ? normalizeOwned : normalize;
     for (let index = 0; index < inputs.length; index++) {
+      if (index > 0 && index % SLICE === 0) await nextTurn();
       const input = inputs[index];
       const normalized = withContentId(input);
       const checked = normalizeInput(normalized);
@@ -120,55 +144,65 @@ export function createIngestor(options: IngestorOptions): Ingestor {
         items[index] = { id: idOf(normalized), result: 'error', issues: checked.issues };
       }
     }
-    if (valid.length > 0) {
-      const results = await options.logs.appendBatch(valid, texts ? docs : undefined);
+    if (valid.length === 0) return items;
+    // A transaction with a fraud event for it anywhere in the request is not scored again, whichever slice holds it.
+    const judged = scoreFraud ? judgedIds(valid) : undefined;
+    let created = false;
+    for (let start = 0; start < valid.length; start += SLICE) {
+      if (start > 0) await nextTurn();
+      const part = valid.slice(start, start + SLICE);
+      const results = await options.logs.appendBatch(part, texts ? docs.slice(start, start + SLICE) : undefined);
       for (let i = 0; i < results.length; i++) {
-        items[slots[i] ?? 0] = { id: valid[i]?.event.id ?? null, result: results[i] ?? 'error' };
+        items[slots[start + i] ?? 0] = { id: part[i]?.event.id ?? null, result: results[i] ?? 'error' };
       }
-      if (scoreFraud) {
+      if (scoreFraud && judged) {
         // Only transactions stored now: a retried batch (duplicates) is neither scored twice nor alerted twice.
-        const fresh = valid.filter((_event, i) => results[i] === 'created');
-        const alerts = fresh.length > 0 ? await scoreFraud(fresh, valid) : [];
+        const fresh = part.filter((_event, i) => results[i] === 'created');
+        const alerts = fresh.length > 0 ? await scoreFraud(fresh, judged) : [];
         if (alerts.length > 0) await options.logs.appendBatch(alerts);
       }
-      if (results.includes('created')) {
-        await invalidate();
-        // Again once the new events are searchable: a query answered while indexing lagged must not stay cached.
-        invalidateWhenSearchable();
-      }
+      if (results.includes('created')) created = true;
+    }
+    if (created) {
+      await invalidate();
+      // Again once the new events are searchable: a query answered while indexing lagged must not stay cached.
+      invalidateWhenSearchable();
     }
     return items;
   };
   return {
-    ingest: (inputs) => ingestParsed(inputs),
-    async ingestLines(lines) {
-      const parsed: unknown[] = [];
-      const texts: string[] = [];
-      const lineNumbers: number[] = [];
-      const out: (IngestItem & { line: number })[] = [];
-      const errors: (IngestItem & { line: number })[] = [];
-      for (let index = 0; index < lines.length; index++) {
-        const text = (lines[index] ?? '').trim();
-        if (text === '') continue;
-        try {
-          parsed.push(JSON.parse(text));
-          texts.push(text);
-          lineNumbers.push(index + 1);
-        } catch (error) {
-          errors.push({ line: index + 1, id: null, result: 'error', issues: [{ path: '(line)', message: `not JSON: ${(error as Error).message}` }] });
-        }
-      }
-      const items = await ingestParsed(parsed, texts);
-      // Merge the parsed items and the unparseable lines back into line order (both lists are ordered by line).
-      let e = 0;
-      for (let i = 0; i < items.length; i++) {
-        const line = lineNumbers[i] ?? 0;
-        while (e < errors.length && (errors[e]?.line ?? 0) < line) out.push(errors[e++] as IngestItem & { line: number });
-        const item = items[i] as IngestItem;
-        out.push({ line, id: item.id, result: item.result, ...(item.issues ? { issues: item.issues } : {}) });
-      }
-      while (e < errors.length) out.push(errors[e++] as IngestItem & { line: number });
-      return out;
-    },
+    ingest: (inputs) => serial(() => ingestParsed(inputs)),
+    ingestLines: (lines) => serial(() => ingestLines(lines)),
   };
+
+  async function ingestLines(lines: readonly string[]): Promise<(IngestItem & { line: number })[]> {
+    const parsed: unknown[] = [];
+    const texts: string[] = [];
+    const lineNumbers: number[] = [];
+    const out: (IngestItem & { line: number })[] = [];
+    const errors: (IngestItem & { line: number })[] = [];
+    for (let index = 0; index < lines.length; index++) {
+      if (index > 0 && index % SLICE === 0) await nextTurn();
+      const text = (lines[index] ?? '').trim();
+      if (text === '') continue;
+      try {
+        parsed.push(JSON.parse(text));
+        texts.push(text);
+        lineNumbers.push(index + 1);
+      } catch (error) {
+        errors.push({ line: index + 1, id: null, result: 'error', issues: [{ path: '(line)', message: `not JSON: ${(error as Error).message}` }] });
+      }
+    }
+    const items = await ingestParsed(parsed, texts);
+    // Merge the parsed items and the unparseable lines back into line order (both lists are ordered by line).
+    let e = 0;
+    for (let i = 0; i < items.length; i++) {
+      const line = lineNumbers[i] ?? 0;
+      while (e < errors.length && (errors[e]?.line ?? 0) < line) out.push(errors[e++] as IngestItem & { line: number });
+      const item = items[i] as IngestItem;
+      out.push({ line, id: item.id, result: item.result, ...(item.issues ? { issues: item.issues } : {}) });
+    }
+    while (e < errors.length) out.push(errors[e++] as IngestItem & { line: number });
+    return out;
+  }
 }

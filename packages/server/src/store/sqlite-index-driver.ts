@@ -9,6 +9,8 @@ export interface IndexWorkerData {
   indexPath: string;
   eventsPath: string;
   batchSize: number;
+  /** Niceness the worker thread adds to its own at start (Linux). */
+  nice: number;
 }
 
 /** A message to the index worker: the highest committed `seq`, and/or index up to it then stop. */

@@ -16,6 +16,7 @@ const SqliteLogStoreOptionsSchema = z.strictObject({
   indexPath: z.string().min(1).optional(),
   synchronous: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
   indexBatchSize: z.int().min(1).max(100_000).default(20_000),
+  indexNice: z.int().min(0).max(19).default(10),
 });
 
 /** Options of the embedded log store. */
@@ -38,6 +39,12 @@ export interface SqliteLogStoreOptions {
    * FTS5 flush over more events. @default 20000
    */
   indexBatchSize?: number;
+  /**
+   * Niceness the index worker thread adds to its own (Linux; elsewhere ignored): under load the cores go to acks and
+   * queries first, and the index catches up in what is left (a burst is acknowledged sooner; it is searchable about
+   * when it would be anyway, since the same work is done on the same cores). 0 keeps the server's. @default 10
+   */
+  indexNice?: number;
 }
 
 /** Rows per multi-row INSERT: one statement call per 64 events instead of one per event (the remainder goes one by one). */
@@ -90,7 +97,7 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
     const mark = index.prepare("SELECT value FROM state WHERE key = 'indexed'").get() as { value: number } | undefined;
     index.close();
     db.prepare('ATTACH DATABASE ? AS idx').run(indexPath);
-    driver = startIndexWorker({ indexPath, eventsPath: opts.path, batchSize: opts.indexBatchSize }, Number(mark?.value ?? 0));
+    driver = startIndexWorker({ indexPath, eventsPath: opts.path, batchSize: opts.indexBatchSize, nice: opts.indexNice }, Number(mark?.value ?? 0));
     // Checkpoints (copy the WAL into the file, sync both) run on a worker beside the appends, not inside the commit
     // that crosses SQLite's threshold. If that worker fails, this connection checkpoints on its own again.
     db.exec('PRAGMA wal_autocheckpoint=0');
