@@ -3,7 +3,7 @@
 // transactions of the same size. Also measures how long after the last ack everything is full-text searchable.
 // Usage: pnpm bench server-ingest [--events=100000] [--batch=5000] [--concurrency=2] [--client=child|inline]
 //        pnpm bench server-ingest --rate=20000 --seconds=10 [--batch=2000]
-// --index-nice=N: the index worker's niceness (the server's default: 10; 0 = the server's own priority).
+// --index-nice=N: the index worker's niceness (the server's default: 0, its own priority).
 // BENCH_PROBE_QUERIES=1: the child client also searches every 100 ms while it sends (latency as a user sees it).
 // Without a rate, every body is sent at once (a burst) and the figures are the ack rate and how long after the last
 // ack everything is searchable. With `--rate` (events/s), the child client holds that rate in bodies of `batch`
