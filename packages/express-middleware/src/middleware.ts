@@ -163,7 +163,9 @@ export function shoplog(options: ShoplogMiddlewareOptions): ShoplogMiddleware {
   }
 
   return function shoplogMiddleware(req: ShoplogRequest, res: TrackedResponse, next: NextFunction): void {
-    if (shouldSkip(config, req)) return next();
+    // Installed twice (on the app and on a router): the outer one already tracks this request. A second state would
+    // never see its 'close' (the listener finds `req.shoplog`, the newest) and would be swept as a timeout later.
+    if (req.shoplog instanceof RequestContext || shouldSkip(config, req)) return next();
     const ctx = new RequestContext(config, req, res);
     req.shoplog = ctx;
     if (config.requestIdHeader !== undefined && !res.headersSent) res.setHeader(config.requestIdHeader, ctx.requestId);
