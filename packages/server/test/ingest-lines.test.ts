@@ -115,17 +115,19 @@ describe('bulk lines', () => {
     const cache = createMemoryCache();
     const ingestor = createIngestor({ logs: store, cache });
     await store.refresh();
-    // Hold the index file's write lock, as a long indexer batch does, so the new event is acknowledged but not indexed.
-    const holder = new DatabaseSync(join(dir, 'events.index.db'));
-    holder.exec('PRAGMA busy_timeout=5000; BEGIN IMMEDIATE');
+    // Hold the index files' write locks, as long indexer batches do, so the new event is acknowledged but not indexed.
+    const holders = ['events.index.db', 'events.text.db'].map((file) => new DatabaseSync(join(dir, file)));
+    for (const holder of holders) holder.exec('PRAGMA busy_timeout=5000; BEGIN IMMEDIATE');
     const [event] = [...generateTraffic({ count: 1, seed: 77 })];
     expect((await ingestor.ingest([event]))[0]?.result).toBe('created');
     // A search answered now (without the event) and cached, as the HTTP layer does.
     await cache.set('q:search:lagging', { total: 0 }, 60_000);
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(await cache.get('q:search:lagging')).toEqual({ total: 0 });
-    holder.exec('COMMIT');
-    holder.close();
+    for (const holder of holders) {
+      holder.exec('COMMIT');
+      holder.close();
+    }
     await store.whenSearchable();
     await new Promise((resolve) => setImmediate(resolve));
     expect(await cache.get('q:search:lagging')).toBeUndefined();

@@ -36,7 +36,29 @@ CREATE UNIQUE INDEX IF NOT EXISTS events_id ON events(id);
  * Tables derived from `events` by the indexer. They live in a separate index database (ATTACHed for reads), so the
  * indexer's write lock never blocks an append; an older single-file database has them dropped from its events file.
  */
-export const DERIVED_TABLES = ['fts_vocab', 'fts', 'fts_time', 'time_keys', 'facts', 'fraud_reasons', 'state', 'latency_sketches', 'rollup_hourly', 'rollup_users'] as const;
+export const DERIVED_TABLES = [
+  'fts_vocab',
+  'fts',
+  'fts_time',
+  'time_keys',
+  'text_state',
+  'facts',
+  'fraud_reasons',
+  'state',
+  'latency_sketches',
+  'rollup_hourly',
+  'rollup_users',
+] as const;
+
+/**
+ * The tables of each index part (`IndexPart` in sqlite-indexer.ts), each part with its own high-water mark and, on
+ * disk, its own database file: `facts` the filter and sort rows, `text` the full text with the hourly rollups and
+ * latency sketches.
+ */
+export const PART_TABLES = {
+  facts: ['facts', 'fraud_reasons', 'state'],
+  text: ['fts_vocab', 'fts', 'fts_time', 'time_keys', 'text_state', 'latency_sketches', 'rollup_hourly', 'rollup_users'],
+} as const;
 
 /** Slots per millisecond of a time key (a 64-bit rowid: ts × 2^20 + slot, for |ts| < 2^32 s, years 1833–2106). */
 export const TIME_KEY_SLOTS = 2n ** 20n;
@@ -48,9 +70,9 @@ export function timeKey(ts: number): bigint | undefined {
 }
 
 /** Version of the index layout: an index file of another version is rebuilt from the events. */
-export const INDEX_VERSION = 3;
+export const INDEX_VERSION = 4;
 
-/** The DDL of the index database, derived from `events` and rebuilt from them when it is lost. */
+/** The DDL of the `facts` part (the index file), derived from `events` and rebuilt from them when it is lost. */
 export const INDEX_SCHEMA = `
 CREATE TABLE IF NOT EXISTS facts (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL,
   kind TEXT, level TEXT, service TEXT, route TEXT, http_status INTEGER, user_id TEXT, session_id TEXT, action TEXT,
@@ -72,6 +94,14 @@ CREATE INDEX IF NOT EXISTS facts_user ON facts(user_id);
 CREATE INDEX IF NOT EXISTS facts_product ON facts(product);
 CREATE TABLE IF NOT EXISTS fraud_reasons (seq INTEGER NOT NULL, code TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS fraud_reasons_seq ON fraud_reasons(seq);
+CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+`;
+
+/**
+ * The DDL of the `text` part (the text file): the text of each event and the latency sketches (the hourly rollups
+ * are `ROLLUP_SCHEMA`, in the same file). `text_state` holds its high-water mark (and 'untimed', see `time_keys`).
+ */
+export const TEXT_SCHEMA = `
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(body, content='', tokenize='unicode61 remove_diacritics 2');
 CREATE VIRTUAL TABLE IF NOT EXISTS fts_vocab USING fts5vocab(fts, row);
 -- The same text keyed by time (ts * 2^20 + a free slot): a time range is a rowid range, so FTS5 counts a text's
@@ -79,7 +109,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS fts_vocab USING fts5vocab(fts, row);
 -- those keys unique and maps them to the events.
 CREATE VIRTUAL TABLE IF NOT EXISTS fts_time USING fts5(body, content='', tokenize='unicode61 remove_diacritics 2');
 CREATE TABLE IF NOT EXISTS time_keys (key INTEGER PRIMARY KEY, seq INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS text_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS latency_sketches (kind TEXT NOT NULL, key TEXT NOT NULL, bucket INTEGER NOT NULL,
   sketch BLOB NOT NULL, PRIMARY KEY (kind, key, bucket)) WITHOUT ROWID;
 `;

@@ -2,10 +2,12 @@ import { existsSync } from 'node:fs';
 import type { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { createIndexer } from './sqlite-indexer.js';
+import { createIndexer, type IndexPart } from './sqlite-indexer.js';
 
 /** What the index worker is started with. */
 export interface IndexWorkerData {
+  /** The part this worker indexes, into the database file `indexPath`. */
+  part: IndexPart;
   indexPath: string;
   eventsPath: string;
   batchSize: number;
@@ -74,9 +76,9 @@ function createWaiters(initial: number) {
   };
 }
 
-/** The indexer on the caller's thread and connection (an in-memory database, which no other connection can open). */
-export function createInlineIndexDriver(db: DatabaseSync, batchSize: number): IndexDriver {
-  const indexer = createIndexer(db, batchSize);
+/** The indexer of `part` on the caller's thread and connection (an in-memory database, which no other connection can open). */
+export function createInlineIndexDriver(db: DatabaseSync, batchSize: number, part: IndexPart): IndexDriver {
+  const indexer = createIndexer(db, batchSize, part);
   const waiters = createWaiters(indexer.indexed);
   let target = 0;
   let timer: NodeJS.Immediate | undefined;
@@ -178,6 +180,21 @@ export function startIndexWorker(data: IndexWorkerData, indexed: number): IndexD
       worker.postMessage({ committed: seq, close: true } satisfies ToIndexWorker);
       await exited;
       waiters.release();
+    },
+  };
+}
+
+/** One driver over several indexers: an event is indexed once every one of them has indexed it. */
+export function combineIndexDrivers(drivers: readonly IndexDriver[]): IndexDriver {
+  return {
+    notify(seq) {
+      for (const driver of drivers) driver.notify(seq);
+    },
+    async whenIndexed(seq) {
+      await Promise.all(drivers.map((driver) => driver.whenIndexed(seq)));
+    },
+    async close(seq) {
+      await Promise.all(drivers.map((driver) => driver.close(seq)));
     },
   };
 }

@@ -24,7 +24,7 @@ if (process.platform === 'linux' && data.nice > 0) {
 const db = new DatabaseSync(data.indexPath);
 db.exec('PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;');
 db.prepare('ATTACH DATABASE ? AS events_db').run(data.eventsPath);
-const indexer = createIndexer(db, data.batchSize);
+const indexer = createIndexer(db, data.batchSize, data.part);
 
 let target = 0;
 let closing = false;

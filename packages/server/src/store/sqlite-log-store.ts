@@ -7,8 +7,8 @@ import type { AppendResult, EventListener, LogStore } from '../ports.js';
 import { parseOptions } from '../options.js';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
 import { DERIVED_TABLES, EVENTS_SCHEMA } from './sqlite-facts.js';
-import { createInlineIndexDriver, startIndexWorker, type IndexDriver } from './sqlite-index-driver.js';
-import { prepareIndexDatabase } from './sqlite-indexer.js';
+import { combineIndexDrivers, createInlineIndexDriver, startIndexWorker, type IndexDriver } from './sqlite-index-driver.js';
+import { prepareIndexDatabase, readIndexMark, type IndexPart } from './sqlite-indexer.js';
 import { createSqliteQueries } from './sqlite-queries.js';
 
 const SqliteLogStoreOptionsSchema = z.strictObject({
@@ -16,7 +16,7 @@ const SqliteLogStoreOptionsSchema = z.strictObject({
   indexPath: z.string().min(1).optional(),
   synchronous: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
   indexBatchSize: z.int().min(1).max(100_000).default(20_000),
-  indexNice: z.int().min(0).max(19).default(0),
+  indexNice: z.int().min(0).max(19).default(10),
 });
 
 /** Options of the embedded log store. */
@@ -24,7 +24,8 @@ export interface SqliteLogStoreOptions {
   /** Database file of the events (created with its folder), or `:memory:`. */
   path: string;
   /**
-   * Database file of the derived index (facts, full text, rollups, sketches), rebuilt from the events when missing.
+   * Database file of the derived index (facts, rollups, sketches), rebuilt from the events when missing. The full
+   * text has a file of its own beside it, `….text.db` (`events.index.db` → `events.text.db`), rebuilt the same way.
    * @default `path` with `.db` replaced by `.index.db`
    */
   indexPath?: string;
@@ -40,10 +41,11 @@ export interface SqliteLogStoreOptions {
    */
   indexBatchSize?: number;
   /**
-   * Niceness the index worker thread adds to its own (Linux; elsewhere ignored), for a machine shared with other work
-   * (the shop's own app): under load the cores go to acks, queries and the other processes first, and the index
-   * catches up in what is left. On a machine of its own it only delays the index (bench/reports/server.md, session
-   * 4: searchable 0.5 s later after a 100 000-event burst, acks no faster). 0 keeps the server's priority. @default 0
+   * Niceness the two index worker threads add to their own (Linux; elsewhere ignored): under load the cores go to
+   * acks, queries and the machine's other processes first, and the index catches up in what is left. With 0 (the
+   * server's priority) the two workers and the request thread share the cores evenly, and a burst is acknowledged
+   * at ≈ 0.65× the rate (bench/reports/server.md, session 5: 100 000 events on 2 cores, acks 47–55k/s and searchable
+   * 1.0–1.1 s after the last ack at 0; 75–78k/s and 1.7–1.8 s at 10). @default 10
    */
   indexNice?: number;
 }
@@ -67,13 +69,18 @@ const openDatabase = (path: string, synchronous: string): DatabaseSync => {
 /** The index file beside an events file: `events.db` → `events.index.db`. */
 const indexPathOf = (path: string): string => (path.endsWith('.db') ? `${path.slice(0, -3)}.index.db` : `${path}.index`);
 
+/** The full-text file beside an index file: `events.index.db` → `events.text.db`, `idx.db` → `idx.text.db`. */
+export const textPathOf = (indexPath: string): string =>
+  indexPath.endsWith('.index.db') ? `${indexPath.slice(0, -9)}.text.db` : indexPath.endsWith('.db') ? `${indexPath.slice(0, -3)}.text.db` : `${indexPath}.text`;
+
 /**
  * The embedded log store on `node:sqlite`. An append commits the raw events (primary key `event.id`,
- * `ON CONFLICT DO NOTHING` → created or duplicate) in one transaction of the events file. An indexer in a worker
- * thread, with its own connection, follows the events by `seq` and writes the derived data (facts, FTS5, hourly
- * rollups, latency sketches) into a separate index file, ATTACHed here for reads, with its high-water mark in the
- * same transactions: its write lock never blocks an append, and a restart (or a lost index file) resumes or
- * rebuilds from the events. `refresh()` waits for it. An in-memory store indexes on the caller's thread.
+ * `ON CONFLICT DO NOTHING` → created or duplicate) in one transaction of the events file. Two indexers, each in a
+ * worker thread with its own connection, follow the events by `seq` and write the derived data into their own file,
+ * ATTACHed here for reads, with their high-water mark in the same transactions: the facts rows (`events.index.db`),
+ * and the FTS5 text with the hourly rollups and latency sketches (`events.text.db`). Their write locks never block an
+ * append, after a burst they catch up on two cores, and a restart (or a lost index file) resumes or rebuilds each
+ * from the events. `refresh()` waits for both. An in-memory store indexes on the caller's thread.
  */
 export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
   const opts = parseOptions(SqliteLogStoreOptionsSchema, options, 'SqliteLogStoreOptions');
@@ -84,21 +91,29 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
 
   let driver: IndexDriver;
   let checkpointer: Checkpointer | undefined;
+  const parts: readonly IndexPart[] = ['facts', 'text'];
   if (inMemory) {
-    prepareIndexDatabase(db);
-    driver = createInlineIndexDriver(db, opts.indexBatchSize);
+    for (const part of parts) prepareIndexDatabase(db, part);
+    driver = combineIndexDrivers(parts.map((part) => createInlineIndexDriver(db, opts.indexBatchSize, part)));
   } else {
     // A database from before the split kept the derived tables in the events file: drop them (the index rebuilds).
     if (db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'facts'").get() !== undefined) {
       for (const table of DERIVED_TABLES) db.exec(`DROP TABLE IF EXISTS ${table}`);
     }
     const indexPath = opts.indexPath ?? indexPathOf(opts.path);
-    const index = openDatabase(indexPath, 'NORMAL');
-    prepareIndexDatabase(index);
-    const mark = index.prepare("SELECT value FROM state WHERE key = 'indexed'").get() as { value: number } | undefined;
-    index.close();
-    db.prepare('ATTACH DATABASE ? AS idx').run(indexPath);
-    driver = startIndexWorker({ indexPath, eventsPath: opts.path, batchSize: opts.indexBatchSize, nice: opts.indexNice }, Number(mark?.value ?? 0));
+    const paths: Record<IndexPart, string> = { facts: indexPath, text: textPathOf(indexPath) };
+    // One worker per part, each with its own file: the facts and the full text are indexed on two cores.
+    driver = combineIndexDrivers(
+      parts.map((part) => {
+        const index = openDatabase(paths[part], 'NORMAL');
+        prepareIndexDatabase(index, part);
+        const mark = readIndexMark(index, part);
+        index.close();
+        return startIndexWorker({ part, indexPath: paths[part], eventsPath: opts.path, batchSize: opts.indexBatchSize, nice: opts.indexNice }, mark);
+      }),
+    );
+    db.prepare('ATTACH DATABASE ? AS idx').run(paths.facts);
+    db.prepare('ATTACH DATABASE ? AS txt').run(paths.text);
     // Checkpoints (copy the WAL into the file, sync both) run on a worker beside the appends, not inside the commit
     // that crosses SQLite's threshold. If that worker fails, this connection checkpoints on its own again.
     db.exec('PRAGMA wal_autocheckpoint=0');

@@ -113,18 +113,6 @@ export function createRollupWriter(db: DatabaseSync) {
   };
 }
 
-/** Builds the rollups of a database indexed before they existed, from its `facts` (one statement each). */
-export function backfillRollups(db: DatabaseSync): void {
-  const dims = DIMENSIONS.join(', ');
-  db.exec(
-    `INSERT INTO rollup_hourly (ts, dims, ${dims}, ${MEASURES.join(', ')})
-     SELECT ts / ${H} * ${H}, json_array(${dims}), ${dims}, COUNT(*), COUNT(response_ms), IFNULL(SUM(response_ms), 0),
-       MIN(response_ms), MAX(response_ms), COUNT(amount), IFNULL(SUM(amount), 0), MIN(amount), MAX(amount)
-     FROM facts GROUP BY 1, ${dims}`,
-  );
-  db.exec(`INSERT OR IGNORE INTO rollup_users (ts, user_id) SELECT DISTINCT ts / ${H} * ${H}, user_id FROM facts WHERE user_id IS NOT NULL`);
-}
-
 // LogFilter keys a rollup can answer (each maps to a dimension column); any other key set means a scan of `facts`.
 const ROLLUP_FILTER_KEYS = new Set([
   'range', 'kinds', 'levels', 'services', 'routes', 'httpStatuses', 'transactionStatuses', 'actions', 'currencies', 'performanceKinds',
