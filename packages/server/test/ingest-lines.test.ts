@@ -116,7 +116,7 @@ describe('bulk lines', () => {
     const ingestor = createIngestor({ logs: store, cache });
     await store.refresh();
     // Hold the index files' write locks, as long indexer batches do, so the new event is acknowledged but not indexed.
-    const holders = ['events.index.db', 'events.text.db'].map((file) => new DatabaseSync(join(dir, file)));
+    const holders = ['events.index.db', 'events.timeline.db'].map((file) => new DatabaseSync(join(dir, file)));
     for (const holder of holders) holder.exec('PRAGMA busy_timeout=5000; BEGIN IMMEDIATE');
     const [event] = [...generateTraffic({ count: 1, seed: 77 })];
     expect((await ingestor.ingest([event]))[0]?.result).toBe('created');

@@ -34,7 +34,7 @@ describe('sqlite index worker', () => {
 
     const db = new DatabaseSync(join(dir, 'events.index.db'));
     db.prepare('ATTACH DATABASE ? AS ev').run(path);
-    db.prepare('ATTACH DATABASE ? AS txt').run(join(dir, 'events.text.db'));
+    db.prepare('ATTACH DATABASE ? AS timeline').run(join(dir, 'events.timeline.db'));
     const stored = db.prepare('SELECT seq, doc FROM ev.events ORDER BY seq').all() as { seq: number; doc: string }[];
     expect(stored).toHaveLength(events.length);
 
@@ -61,7 +61,7 @@ describe('sqlite index worker', () => {
     // Every posting (term, document, column, offset) of both text tables equals the reference's; fts_time's
     // documents are time keys, mapped back to events by time_keys, each key in its event's millisecond.
     ref.exec('CREATE VIRTUAL TABLE temp.ref_v USING fts5vocab(main, ref, instance)');
-    db.exec('CREATE VIRTUAL TABLE temp.fts_v USING fts5vocab(txt, fts, instance); CREATE VIRTUAL TABLE temp.time_v USING fts5vocab(txt, fts_time, instance)');
+    db.exec('CREATE VIRTUAL TABLE temp.fts_v USING fts5vocab(main, fts, instance); CREATE VIRTUAL TABLE temp.time_v USING fts5vocab(timeline, fts_time, instance)');
     const postings = ref.prepare('SELECT term, doc, col, offset FROM ref_v ORDER BY term, doc, offset').all().map((r) => ({ ...r }));
     expect(postings.length).toBeGreaterThan(1000);
     expect(db.prepare('SELECT term, doc, col, offset FROM fts_v ORDER BY term, doc, offset').all().map((r) => ({ ...r }))).toEqual(postings);
@@ -74,7 +74,7 @@ describe('sqlite index worker', () => {
     const keys = db.prepare('SELECT k.key >> 20 AS ms, f.ts FROM time_keys k JOIN facts f ON f.seq = k.seq').all() as { ms: number; ts: number }[];
     expect(keys).toHaveLength(ref.prepare('SELECT COUNT(*) AS n FROM ref').get()?.n as number);
     for (const { ms, ts: at } of keys) expect(ms).toBe(at);
-    expect(db.prepare("SELECT 1 FROM text_state WHERE key = 'untimed'").get()).toBeUndefined();
+    expect(db.prepare("SELECT 1 FROM timeline_state WHERE key = 'untimed'").get()).toBeUndefined();
 
     // Same documents and lengths, so the same BM25 scores from both tables.
     for (const query of ['payment', 'millisecond', 'cafe']) {
@@ -90,22 +90,22 @@ describe('sqlite index worker', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('indexes the facts and the full text on two workers, each from its own mark', async () => {
+  it('indexes the facts and the timeline on two workers, each from its own mark', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'shoplog-index-parts-'));
     const path = join(dir, 'events.db');
     const store = createSqliteLogStore({ path });
     const events = [...generateTraffic({ count: 3000, seed: 31 })];
     await store.appendBatch(events.slice(0, 1000));
     await store.refresh();
-    // The facts file stays locked (as during a long facts batch): the text worker still indexes the next events.
+    // The facts file stays locked (as during a long facts batch): the timeline worker still indexes the next events.
     const holder = new DatabaseSync(join(dir, 'events.index.db'));
     holder.exec('PRAGMA busy_timeout=5000; BEGIN IMMEDIATE');
     await store.appendBatch(events.slice(1000));
-    const text = new DatabaseSync(join(dir, 'events.text.db'), { readOnly: true });
-    const textMark = () => Number((text.prepare("SELECT value FROM text_state WHERE key = 'indexed'").get() as { value: number }).value);
-    await expect.poll(textMark, { timeout: 20_000, interval: 20 }).toBe(3000);
+    const timeline = new DatabaseSync(join(dir, 'events.timeline.db'), { readOnly: true });
+    const timelineMark = () => Number((timeline.prepare("SELECT value FROM timeline_state WHERE key = 'indexed'").get() as { value: number }).value);
+    await expect.poll(timelineMark, { timeout: 20_000, interval: 20 }).toBe(3000);
     expect(Number((holder.prepare("SELECT value FROM state WHERE key = 'indexed'").get() as { value: number }).value)).toBe(1000);
-    text.close();
+    timeline.close();
     holder.exec('COMMIT');
     holder.close();
     await store.refresh();
@@ -114,14 +114,19 @@ describe('sqlite index worker', () => {
     // FTS5's unicode61 tokenizer splits words at underscores too (`checkout_started`).
     const want = events.filter((e) => extractFacts(e).text.toLowerCase().split(/[^\p{L}\p{N}]+/u).includes(word)).length;
     expect(want).toBeGreaterThan(0);
+    // Counted from the facts part (text by seq) and from the timeline part (text by time, rollups).
+    const all = { from: 0 };
     expect(await store.count({ text: word })).toBe(want);
+    expect(await store.count({ text: word, range: all })).toBe(want);
+    expect(await store.count({ range: all })).toBe(3000);
     await store.close();
-    // A lost full-text file is rebuilt from the events; the facts keep their file and mark.
-    for (const suffix of ['', '-wal', '-shm']) rmSync(join(dir, `events.text.db${suffix}`), { force: true });
+    // A lost timeline file is rebuilt from the events; the facts keep their file and mark.
+    for (const suffix of ['', '-wal', '-shm']) rmSync(join(dir, `events.timeline.db${suffix}`), { force: true });
     const reopened = createSqliteLogStore({ path });
     await reopened.refresh();
+    expect(await reopened.count({ text: word, range: all })).toBe(want);
+    expect(await reopened.count({ range: all })).toBe(3000);
     expect(await reopened.count({ text: word })).toBe(want);
-    expect(await reopened.count()).toBe(3000);
     await reopened.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -138,7 +143,7 @@ describe('sqlite index worker', () => {
     await expect.poll(() => statSync(indexPath).size, { timeout: 20_000, interval: 50 }).toBeGreaterThan(4_000_000);
     await store.close();
     expect(existsSync(`${indexPath}-wal`)).toBe(false);
-    expect(existsSync(join(dir, 'events.text.db-wal'))).toBe(false);
+    expect(existsSync(join(dir, 'events.timeline.db-wal'))).toBe(false);
     const reopened = createSqliteLogStore({ path });
     await reopened.refresh();
     expect(await reopened.count()).toBe(events.length);

@@ -42,7 +42,7 @@ describe('sqlite log store', () => {
     await store.appendBatch([first]);
     await store.refresh();
     // Other connections take the write locks of both index files (facts, full text), as the indexers do during a batch.
-    const holders = ['events.index.db', 'events.text.db'].map((file) => new DatabaseSync(join(dir, file)));
+    const holders = ['events.index.db', 'events.timeline.db'].map((file) => new DatabaseSync(join(dir, file)));
     for (const holder of holders) holder.exec('PRAGMA busy_timeout=5000; BEGIN IMMEDIATE');
     const second = txEvent({ message: 'acknowledged meanwhile' });
     // The append commits in the events file only (it would fail with "database is locked" if it needed the index).
@@ -65,7 +65,7 @@ describe('sqlite log store', () => {
     const first = createSqliteLogStore({ path });
     await first.appendBatch(events);
     await first.close();
-    for (const file of ['events.index.db', 'events.text.db']) for (const suffix of ['', '-wal', '-shm']) rmSync(join(dir, file + suffix), { force: true });
+    for (const file of ['events.index.db', 'events.timeline.db']) for (const suffix of ['', '-wal', '-shm']) rmSync(join(dir, file + suffix), { force: true });
     // A database from before the split: the derived tables (here stale: empty) in the events file.
     const old = new DatabaseSync(path);
     old.exec("CREATE TABLE facts (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL); CREATE TABLE state (key TEXT PRIMARY KEY, value INTEGER NOT NULL); INSERT INTO state VALUES ('indexed', 99);");
@@ -73,7 +73,7 @@ describe('sqlite log store', () => {
     const second = createSqliteLogStore({ path });
     await second.refresh();
     expect(existsSync(join(dir, 'events.index.db'))).toBe(true);
-    expect(existsSync(join(dir, 'events.text.db'))).toBe(true);
+    expect(existsSync(join(dir, 'events.timeline.db'))).toBe(true);
     expect(await second.count()).toBe(2);
     expect((await second.search(textSearch('rebuilt'))).hits.map((h) => h.id)).toEqual([events[1]?.event.id]);
     await second.close();
@@ -89,7 +89,7 @@ describe('sqlite log store', () => {
     const ts = '2026-05-01T10:00:00.000Z';
     const first = txEvent({ message: 'collision twin', ts });
     // Another connection claims the key of the first event (its millisecond, slot seq 1) before the indexer runs.
-    const holder = new DatabaseSync(join(dir, 'events.text.db'));
+    const holder = new DatabaseSync(join(dir, 'events.timeline.db'));
     holder.exec('PRAGMA busy_timeout=5000; BEGIN IMMEDIATE');
     await store.appendBatch([first, txEvent({ message: 'collision twin', ts }), txEvent({ message: 'collision twin', ts: '2026-05-01T10:00:00.001Z' })]);
     holder.prepare('INSERT INTO time_keys (key, seq) VALUES (?, 0)').run(BigInt(Date.parse(ts)) * 2n ** 20n + 1n);

@@ -108,7 +108,7 @@ describe('hourly rollups', () => {
     const page = await store.search({ filter: { range, text: 'payment' }, sort: { field: '@timestamp', order: 'desc' }, page: 1, size: 10, highlight: false });
     expect(page.hits.length).toBe(10);
     const db = new DatabaseSync(join(dir, 'events.db'), { readOnly: true });
-    db.exec(`ATTACH DATABASE '${join(dir, 'events.text.db')}' AS txt`);
+    db.exec(`ATTACH DATABASE '${join(dir, 'events.index.db')}' AS idx`);
     const seqOf = db.prepare('SELECT seq FROM events WHERE id = ?');
     const seqs = page.hits.map((hit) => (seqOf.get(hit.id) as { seq: number }).seq);
     // The scores of the plain FTS5 table, where every match of the text is read.
@@ -121,7 +121,7 @@ describe('hourly rollups', () => {
 
   it('are rebuilt from the events when their tables are lost', async () => {
     await store.close();
-    const db = new DatabaseSync(join(dir, 'events.text.db'));
+    const db = new DatabaseSync(join(dir, 'events.timeline.db'));
     db.exec('DROP TABLE rollup_hourly; DROP TABLE rollup_users;');
     db.close();
     store = createSqliteLogStore({ path: join(dir, 'events.db') });

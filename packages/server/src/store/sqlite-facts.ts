@@ -41,7 +41,7 @@ export const DERIVED_TABLES = [
   'fts',
   'fts_time',
   'time_keys',
-  'text_state',
+  'timeline_state',
   'facts',
   'fraud_reasons',
   'state',
@@ -52,12 +52,12 @@ export const DERIVED_TABLES = [
 
 /**
  * The tables of each index part (`IndexPart` in sqlite-indexer.ts), each part with its own high-water mark and, on
- * disk, its own database file: `facts` the filter and sort rows, `text` the full text with the hourly rollups and
- * latency sketches.
+ * disk, its own database file: `facts` the filter and sort rows with the text by seq, `timeline` the text by time
+ * with the hourly rollups and latency sketches.
  */
 export const PART_TABLES = {
-  facts: ['facts', 'fraud_reasons', 'state'],
-  text: ['fts_vocab', 'fts', 'fts_time', 'time_keys', 'text_state', 'latency_sketches', 'rollup_hourly', 'rollup_users'],
+  facts: ['facts', 'fraud_reasons', 'fts_vocab', 'fts', 'state'],
+  timeline: ['fts_time', 'time_keys', 'timeline_state', 'latency_sketches', 'rollup_hourly', 'rollup_users'],
 } as const;
 
 /** Slots per millisecond of a time key (a 64-bit rowid: ts × 2^20 + slot, for |ts| < 2^32 s, years 1833–2106). */
@@ -70,9 +70,12 @@ export function timeKey(ts: number): bigint | undefined {
 }
 
 /** Version of the index layout: an index file of another version is rebuilt from the events. */
-export const INDEX_VERSION = 4;
+export const INDEX_VERSION = 5;
 
-/** The DDL of the `facts` part (the index file), derived from `events` and rebuilt from them when it is lost. */
+/**
+ * The DDL of the `facts` part (the index file): the facts rows, fraud reasons and the search text by seq, derived
+ * from `events` and rebuilt from them when lost.
+ */
 export const INDEX_SCHEMA = `
 CREATE TABLE IF NOT EXISTS facts (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL,
   kind TEXT, level TEXT, service TEXT, route TEXT, http_status INTEGER, user_id TEXT, session_id TEXT, action TEXT,
@@ -94,22 +97,22 @@ CREATE INDEX IF NOT EXISTS facts_user ON facts(user_id);
 CREATE INDEX IF NOT EXISTS facts_product ON facts(product);
 CREATE TABLE IF NOT EXISTS fraud_reasons (seq INTEGER NOT NULL, code TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS fraud_reasons_seq ON fraud_reasons(seq);
+CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(body, content='', tokenize='unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE IF NOT EXISTS fts_vocab USING fts5vocab(fts, row);
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 `;
 
 /**
- * The DDL of the `text` part (the text file): the text of each event and the latency sketches (the hourly rollups
- * are `ROLLUP_SCHEMA`, in the same file). `text_state` holds its high-water mark (and 'untimed', see `time_keys`).
+ * The DDL of the `timeline` part (its own file): the text keyed by time and the latency sketches (the hourly rollups
+ * are `ROLLUP_SCHEMA`, in the same file). `timeline_state` holds its high-water mark (and 'untimed', see `time_keys`).
  */
-export const TEXT_SCHEMA = `
-CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(body, content='', tokenize='unicode61 remove_diacritics 2');
-CREATE VIRTUAL TABLE IF NOT EXISTS fts_vocab USING fts5vocab(fts, row);
+export const TIMELINE_SCHEMA = `
 -- The same text keyed by time (ts * 2^20 + a free slot): a time range is a rowid range, so FTS5 counts a text's
 -- matches in it from its doclist alone (and scores a page's matches without reading the others); time_keys keeps
 -- those keys unique and maps them to the events.
 CREATE VIRTUAL TABLE IF NOT EXISTS fts_time USING fts5(body, content='', tokenize='unicode61 remove_diacritics 2');
 CREATE TABLE IF NOT EXISTS time_keys (key INTEGER PRIMARY KEY, seq INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS text_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS timeline_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS latency_sketches (kind TEXT NOT NULL, key TEXT NOT NULL, bucket INTEGER NOT NULL,
   sketch BLOB NOT NULL, PRIMARY KEY (kind, key, bucket)) WITHOUT ROWID;
 `;

@@ -1,6 +1,6 @@
 import type { DatabaseSync } from 'node:sqlite';
 import type { ShoplogEvent } from '@shoplog/core';
-import { DERIVED_TABLES, extractFacts, FACT_COLUMNS, INDEX_SCHEMA, INDEX_VERSION, PART_TABLES, TEXT_SCHEMA, TIME_KEY_SLOTS, timeKey } from './sqlite-facts.js';
+import { DERIVED_TABLES, extractFacts, FACT_COLUMNS, INDEX_SCHEMA, INDEX_VERSION, PART_TABLES, TIMELINE_SCHEMA, TIME_KEY_SLOTS, timeKey } from './sqlite-facts.js';
 import { createRollupWriter, ROLLUP_SCHEMA } from './sqlite-rollups.js';
 import { createSketchTable } from './sqlite-sketches.js';
 
@@ -10,16 +10,16 @@ const ROUTE = FACT_COLUMNS.indexOf('route');
 const DB_OPERATION = FACT_COLUMNS.indexOf('db_operation');
 
 /**
- * What an indexer writes: `facts` the filter and sort rows (facts, fraud reasons), `text` the full text with the
- * hourly rollups and latency sketches (so the two parts cost about the same: measured alone, the facts rows with
- * their 7 indexes and the rollups with the sketches took ≈ 21–25 µs/event, the full text ≈ 11–15). Each part has
- * its own high-water mark and, on disk, its own database file and worker thread, so after a burst the two catch up
- * on two cores.
+ * What an indexer writes. `facts`: what a page of hits reads — the facts rows (filters, sorts), fraud reasons and the
+ * search text by seq (`fts`). `timeline`: what is counted over time — the text keyed by time (`fts_time`,
+ * `time_keys`), the hourly rollups and the latency sketches. Each part has its own high-water mark and, on disk, its
+ * own database file and worker thread, so after a burst the two catch up on two cores; the split keeps their costs
+ * about even (measured alone, each worker ≈ 16–19 µs/event; bench/reports/server.md, session 5).
  */
-export type IndexPart = 'facts' | 'text';
+export type IndexPart = 'facts' | 'timeline';
 
 /** The table holding a part's marks (`indexed`, `version`). */
-const STATE_TABLE: Record<IndexPart, string> = { facts: 'state', text: 'text_state' };
+const STATE_TABLE: Record<IndexPart, string> = { facts: 'state', timeline: 'timeline_state' };
 
 /** The high-water mark of a part in the main database of `db` (0 before its first batch). */
 export function readIndexMark(db: DatabaseSync, part: IndexPart): number {
@@ -62,13 +62,13 @@ const partVersion = (db: DatabaseSync, part: IndexPart): number | undefined => {
  * 0); so are derived tables of an older layout left in this file (before version 4 one file held both parts).
  */
 export function prepareIndexDatabase(db: DatabaseSync, part: IndexPart): void {
-  const other: IndexPart = part === 'facts' ? 'text' : 'facts';
+  const other: IndexPart = part === 'facts' ? 'timeline' : 'facts';
   const current = partVersion(db, part) === INDEX_VERSION && PART_TABLES[part].every((table) => has(db, table));
   if (!current) {
     const stale = partVersion(db, other) === INDEX_VERSION ? PART_TABLES[part] : DERIVED_TABLES;
     for (const table of stale) db.exec(`DROP TABLE IF EXISTS ${table}`);
   }
-  db.exec(part === 'facts' ? INDEX_SCHEMA : TEXT_SCHEMA + ROLLUP_SCHEMA);
+  db.exec(part === 'facts' ? INDEX_SCHEMA : TIMELINE_SCHEMA + ROLLUP_SCHEMA);
   db.prepare(`INSERT INTO ${STATE_TABLE[part]} (key, value) VALUES ('version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(INDEX_VERSION);
 }
 
@@ -97,13 +97,16 @@ const parseDoc = (seq: number, doc: string): Parsed => {
 
 /**
  * The `facts` part: the facts row and fraud reasons of each event, in append order (a table fills its pages when
- * each row lands at its end; written in time order, its pages were left part-empty, 18 % more of them at 1M events).
+ * each row lands at its end; written in time order, its pages were left part-empty, 18 % more of them at 1M events),
+ * then its text in `fts`, in the same seq order: FTS5 flushes its pending terms to a new segment whenever a rowid is
+ * lower than the previous one (see `timelineWriter`), so the text goes last, in one ordered pass.
  */
 function factsWriter(db: DatabaseSync): PartWriter {
   const insertFacts = db.prepare(
     `INSERT INTO main.facts (seq, ts, ${FACT_COLUMNS.join(', ')}) VALUES (?, ?, ${FACT_COLUMNS.map(() => '?').join(', ')})`,
   );
   const insertReason = db.prepare('INSERT INTO main.fraud_reasons (seq, code) VALUES (?, ?)');
+  const insertText = db.prepare('INSERT INTO main.fts (rowid, body) VALUES (?, ?)');
   return {
     parse: parseDoc,
     write(batch) {
@@ -111,25 +114,25 @@ function factsWriter(db: DatabaseSync): PartWriter {
         insertFacts.run(row.seq, row.ts, ...row.values);
         for (const code of row.reasons) insertReason.run(row.seq, code);
       }
+      for (const row of batch) if (row.text) insertText.run(row.seq, row.text);
     },
     discard() {},
   };
 }
 
 /**
- * The `text` part: the hourly rollups and latency sketches, accumulated in append order (`parse`) so their sums add
- * up in the same order whatever the batch size, and the text of each event in `fts` (by seq) and `fts_time` (by time
- * key). The time keys are claimed in time order, so `time_keys` takes its entries left to right; the text goes
- * last, in one sorted pass per FTS5 table: FTS5 flushes its pending terms to a new segment whenever a rowid is lower
- * than the previous one, and whenever a statement opens a statement journal (an upsert — a time key claim, a rollup
- * or sketch flush —, an INSERT OR REPLACE: SQLite then opens a savepoint on every virtual table of the transaction).
- * Interleaved with other rows, every event became a one-document segment, merged over and over.
+ * The `timeline` part: the hourly rollups and latency sketches, accumulated in append order (`parse`) so their sums
+ * add up in the same order whatever the batch size, and the text of each event in `fts_time` (by time key). The time
+ * keys are claimed in time order, so `time_keys` takes its entries left to right; the text goes last, in one sorted
+ * pass: FTS5 flushes its pending terms to a new segment whenever a rowid is lower than the previous one, and whenever
+ * a statement opens a statement journal (an upsert — a time key claim, a rollup or sketch flush —, an INSERT OR
+ * REPLACE: SQLite then opens a savepoint on every virtual table of the transaction). Interleaved with other rows,
+ * every event became a one-document segment, merged over and over.
  */
-function textWriter(db: DatabaseSync): PartWriter {
-  const insertText = db.prepare('INSERT INTO main.fts (rowid, body) VALUES (?, ?)');
+function timelineWriter(db: DatabaseSync): PartWriter {
   const insertTimeText = db.prepare('INSERT INTO main.fts_time (rowid, body) VALUES (?, ?)');
   const claimKey = db.prepare('INSERT INTO main.time_keys (key, seq) VALUES (?, ?) ON CONFLICT(key) DO NOTHING');
-  const markUntimed = db.prepare("INSERT INTO main.text_state (key, value) VALUES ('untimed', 1) ON CONFLICT(key) DO NOTHING");
+  const markUntimed = db.prepare("INSERT INTO main.timeline_state (key, value) VALUES ('untimed', 1) ON CONFLICT(key) DO NOTHING");
   // The first free slot of the event's millisecond (slot = seq mod 2^20 first, so a collision needs two events of
   // the same millisecond whose seq differ by a multiple of 2^20); none free or no key: counts fall back to facts.
   const claimTimeKey = (seq: number, ts: number): bigint | undefined => {
@@ -166,7 +169,6 @@ function textWriter(db: DatabaseSync): PartWriter {
       sketches.flush();
       rollups.flush();
       for (const row of texts) if (row.key !== undefined) insertTimeText.run(row.key, row.text);
-      for (const row of batch) if (row.text) insertText.run(row.seq, row.text);
     },
     discard() {
       sketches.discard();
@@ -184,7 +186,7 @@ export function createIndexer(db: DatabaseSync, batchSize: number, part: IndexPa
   const selectPending = db.prepare('SELECT seq, doc FROM events WHERE seq > ? ORDER BY seq LIMIT ?');
   const state = STATE_TABLE[part];
   const writeMark = db.prepare(`INSERT INTO main.${state} (key, value) VALUES ('indexed', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`);
-  const writer = part === 'facts' ? factsWriter(db) : textWriter(db);
+  const writer = part === 'facts' ? factsWriter(db) : timelineWriter(db);
   let indexed = readIndexMark(db, part);
 
   return {

@@ -24,8 +24,9 @@ export interface SqliteLogStoreOptions {
   /** Database file of the events (created with its folder), or `:memory:`. */
   path: string;
   /**
-   * Database file of the derived index (facts, rollups, sketches), rebuilt from the events when missing. The full
-   * text has a file of its own beside it, `….text.db` (`events.index.db` → `events.text.db`), rebuilt the same way.
+   * Database file of the derived index (facts rows, search text), rebuilt from the events when missing. The timeline
+   * (text by time, rollups, sketches) has a file of its own beside it (`events.index.db` → `events.timeline.db`),
+   * rebuilt the same way.
    * @default `path` with `.db` replaced by `.index.db`
    */
   indexPath?: string;
@@ -35,7 +36,7 @@ export interface SqliteLogStoreOptions {
    */
   synchronous?: 'NORMAL' | 'FULL';
   /**
-   * Most events indexed (facts + full text) per indexer transaction. The indexer takes what is committed, so a
+   * Most events indexed per indexer transaction (of each part). The indexer takes what is committed, so a
    * trickle is indexed at once; under a burst, bigger batches spread each batch's rollup and sketch writes and
    * FTS5 flush over more events. @default 20000
    */
@@ -69,17 +70,17 @@ const openDatabase = (path: string, synchronous: string): DatabaseSync => {
 /** The index file beside an events file: `events.db` → `events.index.db`. */
 const indexPathOf = (path: string): string => (path.endsWith('.db') ? `${path.slice(0, -3)}.index.db` : `${path}.index`);
 
-/** The full-text file beside an index file: `events.index.db` → `events.text.db`, `idx.db` → `idx.text.db`. */
-export const textPathOf = (indexPath: string): string =>
-  indexPath.endsWith('.index.db') ? `${indexPath.slice(0, -9)}.text.db` : indexPath.endsWith('.db') ? `${indexPath.slice(0, -3)}.text.db` : `${indexPath}.text`;
+/** The timeline file beside an index file: `events.index.db` → `events.timeline.db`, `idx.db` → `idx.timeline.db`. */
+export const timelinePathOf = (indexPath: string): string =>
+  indexPath.endsWith('.index.db') ? `${indexPath.slice(0, -9)}.timeline.db` : indexPath.endsWith('.db') ? `${indexPath.slice(0, -3)}.timeline.db` : `${indexPath}.timeline`;
 
 /**
  * The embedded log store on `node:sqlite`. An append commits the raw events (primary key `event.id`,
  * `ON CONFLICT DO NOTHING` → created or duplicate) in one transaction of the events file. Two indexers, each in a
  * worker thread with its own connection, follow the events by `seq` and write the derived data into their own file,
- * ATTACHed here for reads, with their high-water mark in the same transactions: the facts rows (`events.index.db`),
- * and the FTS5 text with the hourly rollups and latency sketches (`events.text.db`). Their write locks never block an
- * append, after a burst they catch up on two cores, and a restart (or a lost index file) resumes or rebuilds each
+ * ATTACHed here for reads, with their high-water mark in the same transactions: the facts rows and the search text
+ * (`events.index.db`), and the text by time with the hourly rollups and latency sketches (`events.timeline.db`).
+ * Their write locks never block an append, after a burst they catch up on two cores, and a restart (or a lost index file) resumes or rebuilds each
  * from the events. `refresh()` waits for both. An in-memory store indexes on the caller's thread.
  */
 export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
@@ -91,7 +92,7 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
 
   let driver: IndexDriver;
   let checkpointer: Checkpointer | undefined;
-  const parts: readonly IndexPart[] = ['facts', 'text'];
+  const parts: readonly IndexPart[] = ['facts', 'timeline'];
   if (inMemory) {
     for (const part of parts) prepareIndexDatabase(db, part);
     driver = combineIndexDrivers(parts.map((part) => createInlineIndexDriver(db, opts.indexBatchSize, part)));
@@ -101,8 +102,8 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
       for (const table of DERIVED_TABLES) db.exec(`DROP TABLE IF EXISTS ${table}`);
     }
     const indexPath = opts.indexPath ?? indexPathOf(opts.path);
-    const paths: Record<IndexPart, string> = { facts: indexPath, text: textPathOf(indexPath) };
-    // One worker per part, each with its own file: the facts and the full text are indexed on two cores.
+    const paths: Record<IndexPart, string> = { facts: indexPath, timeline: timelinePathOf(indexPath) };
+    // One worker per part, each with its own file: the two parts are indexed on two cores.
     driver = combineIndexDrivers(
       parts.map((part) => {
         const index = openDatabase(paths[part], 'NORMAL');
@@ -113,7 +114,7 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
       }),
     );
     db.prepare('ATTACH DATABASE ? AS idx').run(paths.facts);
-    db.prepare('ATTACH DATABASE ? AS txt').run(paths.text);
+    db.prepare('ATTACH DATABASE ? AS timeline').run(paths.timeline);
     // Checkpoints (copy the WAL into the file, sync both) run on a worker beside the appends, not inside the commit
     // that crosses SQLite's threshold. If that worker fails, this connection checkpoints on its own again.
     db.exec('PRAGMA wal_autocheckpoint=0');

@@ -103,7 +103,7 @@ export function createSqliteQueries(db: DatabaseSync): ReadMethods {
     const matches = Number((ftsCount.get(fts) as { n: number }).n);
     return inRange < 7 * matches ? 'facts f INDEXED BY facts_ts_cover' : 'facts f';
   };
-  const untimed = db.prepare("SELECT 1 FROM text_state WHERE key = 'untimed'");
+  const untimed = db.prepare("SELECT 1 FROM timeline_state WHERE key = 'untimed'");
   const timedCount = (bounds: string) => db.prepare(`SELECT COUNT(*) AS n FROM fts_time WHERE fts_time MATCH ?${bounds}`);
   const timedCounts = { both: timedCount(' AND rowid >= ? AND rowid < ?'), from: timedCount(' AND rowid >= ?'), to: timedCount(' AND rowid < ?') };
   /**
