@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -58,6 +58,42 @@ describe('checkpoint worker', () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     expect(calls).toEqual([true, false]);
+    await checkpointer.close();
+    writer.close();
+  });
+
+  it('finishes a checkpoint left short by a reader once the reader lets go, without another commit', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shoplog-ckpt-'));
+    dirs.push(dir);
+    const path = join(dir, 'events.db');
+    const writer = new DatabaseSync(path);
+    writer.exec('PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0; CREATE TABLE t (doc TEXT NOT NULL)');
+    const checkpointer = startCheckpointer({
+      path,
+      synchronous: 'NORMAL',
+      thresholdBytes: 1,
+      backlogPages: 1_000_000,
+      onBacklog: () => {},
+      onFailure: (error) => {
+        throw error;
+      },
+    });
+    // A reader (as an index worker reading the events) holds a snapshot from before the appends.
+    const reader = new DatabaseSync(path);
+    reader.exec('BEGIN');
+    reader.prepare('SELECT COUNT(*) FROM t').get();
+    const insert = writer.prepare('INSERT INTO t (doc) VALUES (?)');
+    writer.exec('BEGIN');
+    for (let i = 0; i < 200; i++) insert.run('x'.repeat(1000));
+    writer.exec('COMMIT');
+    checkpointer.committed(200_000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The checkpoint could not copy the rows past the reader's snapshot: they are still only in the WAL.
+    expect(statSync(path).size).toBeLessThan(100_000);
+    reader.exec('COMMIT');
+    reader.close();
+    // No other commit comes; the short checkpoint is tried again and copies them into the file.
+    await expect.poll(() => statSync(path).size, { timeout: 10_000, interval: 50 }).toBeGreaterThan(200_000);
     await checkpointer.close();
     writer.close();
   });

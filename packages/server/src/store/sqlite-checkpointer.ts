@@ -29,6 +29,10 @@ export interface CheckpointerOptions {
   onFailure(error: Error): void;
 }
 
+/** First and longest pause before a short checkpoint is tried again. */
+const RETRY_MIN_MS = 100;
+const RETRY_MAX_MS = 5_000;
+
 // Only built-in modules: an eval'd worker needs no file beside the bundle (and the sources' tests need no build).
 // PASSIVE never waits for the writer or the readers; what it could not copy is copied by the next one.
 const WORKER_SOURCE = `
@@ -45,7 +49,7 @@ parentPort.on('message', (message) => {
   }
   try {
     const row = checkpoint.get();
-    parentPort.postMessage({ done: true, log: row.log });
+    parentPort.postMessage({ done: true, log: row.log, checkpointed: row.checkpointed });
   } catch (error) {
     parentPort.postMessage({ error: String(error && error.message ? error.message : error) });
   }
@@ -57,7 +61,9 @@ parentPort.on('message', (message) => {
  * `wal_autocheckpoint` off. A checkpoint copies the WAL into the file and syncs both: on the writer's thread it
  * stalls the commit that crosses the threshold (one in ≈ 4 MB), here it runs beside the next appends. Durability is
  * the same: a commit is durable in the WAL either way. Requests are coalesced: one checkpoint at a time, the next
- * one asked only when the threshold is crossed again.
+ * one asked only when the threshold is crossed again. A checkpoint left short (a reader — an index worker — still
+ * used the newest frames) is tried again after a pause, backing off from 100 ms to 5 s, so the file catches up after
+ * the last append too, not only at the next commit or at close.
  */
 export function startCheckpointer(options: CheckpointerOptions): Checkpointer {
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path: options.path, synchronous: options.synchronous } });
@@ -67,6 +73,8 @@ export function startCheckpointer(options: CheckpointerOptions): Checkpointer {
   let failed = false;
   let closing = false;
   let inline = false;
+  let retry: NodeJS.Timeout | undefined;
+  let retryDelay = RETRY_MIN_MS;
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   const fail = (error: Error): void => {
     if (failed || closing) return;
@@ -74,11 +82,13 @@ export function startCheckpointer(options: CheckpointerOptions): Checkpointer {
     options.onFailure(error);
   };
   const request = (): void => {
+    if (retry) clearTimeout(retry);
+    retry = undefined;
     pending = 0;
     running = true;
     worker.postMessage('checkpoint');
   };
-  worker.on('message', (message: { done?: true; log?: number; error?: string }) => {
+  worker.on('message', (message: { done?: true; log?: number; checkpointed?: number; error?: string }) => {
     running = false;
     if (message.error !== undefined) return fail(new Error(`checkpoint: ${message.error}`));
     const behind = (message.log ?? 0) > options.backlogPages;
@@ -86,7 +96,18 @@ export function startCheckpointer(options: CheckpointerOptions): Checkpointer {
       inline = behind;
       options.onBacklog(behind);
     }
-    if (pending >= options.thresholdBytes) request();
+    if (pending >= options.thresholdBytes) {
+      request();
+    } else if ((message.checkpointed ?? 0) < (message.log ?? 0) && !closing) {
+      retry = setTimeout(() => {
+        retry = undefined;
+        if (!running && !closing && !failed) request();
+      }, retryDelay);
+      retry.unref();
+      retryDelay = Math.min(retryDelay * 2, RETRY_MAX_MS);
+    } else {
+      retryDelay = RETRY_MIN_MS;
+    }
   });
   worker.on('error', fail);
   worker.once('exit', () => fail(new Error('the checkpoint worker exited')));
@@ -97,6 +118,7 @@ export function startCheckpointer(options: CheckpointerOptions): Checkpointer {
       if (!running && pending >= options.thresholdBytes) request();
     },
     async close() {
+      if (retry) clearTimeout(retry);
       if (!closing) {
         closing = true;
         // Referenced while it finishes a checkpoint and closes its connection, before the writer closes its own.
