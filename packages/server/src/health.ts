@@ -16,10 +16,22 @@ export interface DependencyStatus {
   error?: string;
 }
 
-/** The body of `GET /api/dashboard/health`: `down` when the event store is down, `degraded` when anything else is. */
+/** How far search is behind the stored events: per indexer, the events stored but not yet indexed (`pending`). */
+export interface IndexReport {
+  committed: number;
+  /** Events stored but not yet searchable (the most any indexer still has to do). */
+  pending: number;
+  parts: { name: string; indexed: number; pending: number }[];
+}
+
+/**
+ * The body of `GET /api/dashboard/health`: `down` when the event store is down, `degraded` when anything else is;
+ * `index` when the event store indexes after the ack (the embedded one). An index catching up is not a fault.
+ */
 export interface HealthReport {
   status: 'ok' | 'degraded' | 'down';
   dependencies: DependencyStatus[];
+  index?: IndexReport;
 }
 
 /** Checks dependencies the server cannot probe itself (scale-out backends); names it returns replace the built-in probes. */
@@ -92,5 +104,18 @@ export async function healthReport(sources: HealthSources): Promise<HealthReport
   const dependencies = [...(await Promise.all(probes)), ...given];
   const down = dependencies.filter((d) => d.status === 'down');
   const status = down.some((d) => d.name === 'logs') ? 'down' : down.length > 0 ? 'degraded' : 'ok';
-  return { status, dependencies };
+  const index = indexReport(stores.logs);
+  return { status, dependencies, ...(index ? { index } : {}) };
+}
+
+function indexReport(logs: LogStore): IndexReport | undefined {
+  let status;
+  try {
+    status = logs.indexStatus?.();
+  } catch {
+    return undefined; // a closed store: the probe above reports it down
+  }
+  if (!status) return undefined;
+  const parts = status.parts.map((part) => ({ ...part, pending: Math.max(0, status.committed - part.indexed) }));
+  return { committed: status.committed, pending: Math.max(0, ...parts.map((part) => part.pending)), parts };
 }

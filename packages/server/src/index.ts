@@ -24,6 +24,7 @@ export type {
   Suggestion,
   EventListener,
   LogStore,
+  IndexStatus,
   Role,
   KeyScope,
   UserRecord,
@@ -46,7 +47,7 @@ export { OptionsError } from './options.js';
 export { healthReport, scaleOutHealthCheck } from './health.js';
 export { createRateLimiter, fromSharedRateLimiter } from './auth/rate-limit.js';
 export type { RateLimiter, ServerRateLimiters } from './auth/rate-limit.js';
-export type { DependencyKind, DependencyStatus, HealthCheck, HealthReport, HealthSources } from './health.js';
+export type { DependencyKind, DependencyStatus, HealthCheck, HealthReport, HealthSources, IndexReport } from './health.js';
 export { createSqliteLogStore } from './store/sqlite-log-store.js';
 export type { SqliteLogStoreOptions } from './store/sqlite-log-store.js';
 export { createSqliteMetaStore } from './store/sqlite-meta-store.js';

@@ -220,6 +220,14 @@ export interface Suggestion {
 /** Receives each newly stored event (after it is searchable or, at latest, after it is committed). */
 export type EventListener = (event: ShoplogEvent) => void;
 
+/** How far search is behind the stored events (`LogStore.indexStatus`). */
+export interface IndexStatus {
+  /** Sequence number of the newest stored event. */
+  committed: number;
+  /** Each indexer (the embedded store's: `facts`, `timeline`) and the sequence number it has indexed up to. */
+  parts: { name: string; indexed: number }[];
+}
+
 /**
  * The log store: durable, idempotent on `event.id`, searchable. Every method is async and may reject with a
  * `StoreUnavailableError` when the backend is down (the HTTP layer answers 503, retryable).
@@ -258,6 +266,11 @@ export interface LogStore {
   subscribe(listener: EventListener): () => void;
   /** Resolves once every event acknowledged so far is visible to search and aggregations. */
   refresh(): Promise<void>;
+  /**
+   * Where the background indexers stand against the stored events, for a store that indexes after the ack (the
+   * embedded one); stores without such a lag to report omit it.
+   */
+  indexStatus?(): IndexStatus;
   /**
    * Resolves once every event acknowledged so far is visible, without forcing it (no extra work for the backend):
    * the ingest path invalidates cached query results again then, so nothing cached while indexing lags stays stale.

@@ -5,11 +5,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createScaleOut } from '../src/adapters/scale-out.js';
 import { scaleOutHealthCheck, type HealthReport } from '../src/index.js';
 import { REDIS_URL, deletePrefix, uniquePrefix } from './adapters/redis-env.js';
-import { startTestServer, type TestServer } from './helpers.js';
+import { startTestServer, txEvent, type TestServer } from './helpers.js';
 
 const byName = (report: HealthReport) => Object.fromEntries(report.dependencies.map((d) => [d.name, d]));
 
@@ -32,6 +33,33 @@ describe('dashboard health', () => {
     expect(deps['cache']).toMatchObject({ kind: 'memory', status: 'ok' });
     expect(deps['velocity']).toMatchObject({ kind: 'memory', status: 'ok' });
     expect(typeof deps['logs']?.latency_ms).toBe('number');
+  });
+
+  it('reports how far search is behind the stored events, per indexer', async () => {
+    t = await startTestServer();
+    await t.server.stores.logs.refresh();
+    const health = async () => ((await (await t?.call('/api/dashboard/health', { key: t.keys.read }))?.json()) as HealthReport).index;
+    const before = await health();
+    expect(before?.pending).toBe(0);
+    expect(before?.parts.map((p) => p.name)).toEqual(['facts', 'timeline']);
+    // The facts file locked, as during a long batch: three events stored, the timeline indexes them, the facts wait.
+    const holder = new DatabaseSync(join(t.dir, 'events.index.db'));
+    holder.exec('PRAGMA busy_timeout=5000; BEGIN IMMEDIATE');
+    try {
+      const body = [txEvent({ message: 'lag one' }), txEvent({ message: 'lag two' }), txEvent({ message: 'lag three' })];
+      expect((await t.call('/api/logs/ingest', { method: 'POST', key: t.keys.ingest, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).status).toBe(201);
+      await expect.poll(async () => (await health())?.parts.find((p) => p.name === 'timeline')?.pending, { timeout: 20_000 }).toBe(0);
+      const lagging = await health();
+      expect(lagging?.committed).toBe((before?.committed ?? 0) + 3);
+      expect(lagging?.parts.find((p) => p.name === 'facts')?.pending).toBe(3);
+      expect(lagging?.pending).toBe(3);
+      expect(((await (await t.call('/api/dashboard/health')).json()) as HealthReport).status).toBe('ok');
+    } finally {
+      holder.exec('COMMIT');
+      holder.close();
+    }
+    await t.server.stores.logs.refresh();
+    expect(await health()).toMatchObject({ committed: (before?.committed ?? 0) + 3, pending: 0 });
   });
 
   it('is down with the error when the event store fails', async () => {

@@ -29,6 +29,8 @@ export interface FromIndexWorker {
 
 /** Runs the indexer and tells who waits when an event becomes searchable. */
 export interface IndexDriver {
+  /** The highest `seq` indexed. */
+  readonly indexed: number;
   /** Tells the indexer that events up to `seq` are committed. */
   notify(seq: number): void;
   /** Resolves once every event up to `seq` is indexed (rejects if the indexer failed meanwhile). */
@@ -96,6 +98,9 @@ export function createInlineIndexDriver(db: DatabaseSync, batchSize: number, par
     if (indexer.indexed < target) timer = setImmediate(step);
   };
   return {
+    get indexed() {
+      return waiters.indexed;
+    },
     notify(seq) {
       target = Math.max(target, seq);
       if (!timer && !closed) timer = setImmediate(step);
@@ -164,6 +169,9 @@ export function startIndexWorker(data: IndexWorkerData, indexed: number): IndexD
     waiters.fail(error);
   });
   return {
+    get indexed() {
+      return waiters.indexed;
+    },
     notify(seq) {
       if (seq <= target) return;
       target = seq;
@@ -187,6 +195,9 @@ export function startIndexWorker(data: IndexWorkerData, indexed: number): IndexD
 /** One driver over several indexers: an event is indexed once every one of them has indexed it. */
 export function combineIndexDrivers(drivers: readonly IndexDriver[]): IndexDriver {
   return {
+    get indexed() {
+      return Math.min(...drivers.map((driver) => driver.indexed));
+    },
     notify(seq) {
       for (const driver of drivers) driver.notify(seq);
     },

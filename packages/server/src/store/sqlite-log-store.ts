@@ -90,12 +90,12 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
   const db = openDatabase(opts.path, opts.synchronous);
   db.exec(EVENTS_SCHEMA);
 
-  let driver: IndexDriver;
+  let drivers: IndexDriver[];
   let checkpointer: Checkpointer | undefined;
   const parts: readonly IndexPart[] = ['facts', 'timeline'];
   if (inMemory) {
     for (const part of parts) prepareIndexDatabase(db, part);
-    driver = combineIndexDrivers(parts.map((part) => createInlineIndexDriver(db, opts.indexBatchSize, part)));
+    drivers = parts.map((part) => createInlineIndexDriver(db, opts.indexBatchSize, part));
   } else {
     // A database from before the split kept the derived tables in the events file: drop them (the index rebuilds).
     if (db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'facts'").get() !== undefined) {
@@ -104,15 +104,13 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
     const indexPath = opts.indexPath ?? indexPathOf(opts.path);
     const paths: Record<IndexPart, string> = { facts: indexPath, timeline: timelinePathOf(indexPath) };
     // One worker per part, each with its own file: the two parts are indexed on two cores.
-    driver = combineIndexDrivers(
-      parts.map((part) => {
-        const index = openDatabase(paths[part], 'NORMAL');
-        prepareIndexDatabase(index, part);
-        const mark = readIndexMark(index, part);
-        index.close();
-        return startIndexWorker({ part, indexPath: paths[part], eventsPath: opts.path, batchSize: opts.indexBatchSize, nice: opts.indexNice }, mark);
-      }),
-    );
+    drivers = parts.map((part) => {
+      const index = openDatabase(paths[part], 'NORMAL');
+      prepareIndexDatabase(index, part);
+      const mark = readIndexMark(index, part);
+      index.close();
+      return startIndexWorker({ part, indexPath: paths[part], eventsPath: opts.path, batchSize: opts.indexBatchSize, nice: opts.indexNice }, mark);
+    });
     db.prepare('ATTACH DATABASE ? AS idx').run(paths.facts);
     db.prepare('ATTACH DATABASE ? AS timeline').run(paths.timeline);
     // Checkpoints (copy the WAL into the file, sync both) run on a worker beside the appends, not inside the commit
@@ -132,6 +130,7 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
     });
   }
 
+  const driver = combineIndexDrivers(drivers);
   const insertEvent = db.prepare('INSERT INTO events (id, ts, doc) VALUES (?, ?, ?) ON CONFLICT(id) DO NOTHING');
   const insertChunk = db.prepare(`INSERT INTO events (id, ts, doc) VALUES ${'(?, ?, ?), '.repeat(CHUNK - 1)}(?, ?, ?) ON CONFLICT(id) DO NOTHING`);
   const insertedAfter = db.prepare('SELECT id FROM events WHERE seq > ? ORDER BY seq');
@@ -212,6 +211,9 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
     },
     whenSearchable() {
       return driver.whenIndexed(committed);
+    },
+    indexStatus() {
+      return { committed, parts: parts.map((name, i) => ({ name, indexed: Math.min(committed, drivers[i]?.indexed ?? 0) })) };
     },
     async close() {
       if (closed) return;
