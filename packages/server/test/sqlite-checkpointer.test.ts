@@ -12,35 +12,44 @@ afterEach(() => {
 
 const walPages = (db: DatabaseSync): number => (db.prepare('PRAGMA wal_checkpoint(PASSIVE)').get() as { log: number }).log;
 
+/**
+ * A writer on a new WAL file (autocheckpoint off, one table), its checkpoint worker (a checkpoint asked at every
+ * commit) and a reader holding a snapshot from before any row: it stops every checkpoint short of the WAL's end.
+ */
+function setUp(backlogPages: number, onBacklog: (inline: boolean) => void) {
+  const dir = mkdtempSync(join(tmpdir(), 'shoplog-ckpt-'));
+  dirs.push(dir);
+  const path = join(dir, 'events.db');
+  const writer = new DatabaseSync(path);
+  writer.exec('PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0; CREATE TABLE t (doc TEXT NOT NULL)');
+  const checkpointer: Checkpointer = startCheckpointer({
+    path,
+    synchronous: 'NORMAL',
+    thresholdBytes: 1,
+    backlogPages,
+    onBacklog,
+    onFailure: (error) => {
+      throw error;
+    },
+  });
+  const reader = new DatabaseSync(path);
+  reader.exec('BEGIN');
+  reader.prepare('SELECT COUNT(*) FROM t').get();
+  const insert = writer.prepare('INSERT INTO t (doc) VALUES (?)');
+  const append = (rows: number): void => {
+    writer.exec('BEGIN');
+    for (let i = 0; i < rows; i++) insert.run('x'.repeat(1000));
+    writer.exec('COMMIT');
+    checkpointer.committed(rows * 1000);
+  };
+  return { path, writer, checkpointer, reader, append };
+}
+
 describe('checkpoint worker', () => {
   it('asks the writer to checkpoint inline while the WAL outgrows its bound, and stops asking once it restarted', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'shoplog-ckpt-'));
-    dirs.push(dir);
-    const path = join(dir, 'events.db');
-    const writer = new DatabaseSync(path);
-    writer.exec('PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0; CREATE TABLE t (doc TEXT NOT NULL)');
     const calls: boolean[] = [];
-    const checkpointer: Checkpointer = startCheckpointer({
-      path,
-      synchronous: 'NORMAL',
-      thresholdBytes: 1,
-      backlogPages: 50,
-      onBacklog: (inline) => calls.push(inline),
-      onFailure: (error) => {
-        throw error;
-      },
-    });
-    // A reader that keeps its snapshot stops every checkpoint short of the WAL's end, as a writer that never pauses does.
-    const reader = new DatabaseSync(path);
-    reader.exec('BEGIN');
-    reader.prepare('SELECT COUNT(*) FROM t').get();
-    const insert = writer.prepare('INSERT INTO t (doc) VALUES (?)');
-    const append = (rows: number): void => {
-      writer.exec('BEGIN');
-      for (let i = 0; i < rows; i++) insert.run('x'.repeat(1000));
-      writer.exec('COMMIT');
-      checkpointer.committed(rows * 1000);
-    };
+    // The reader stops every checkpoint short of the WAL's end, as a writer that never pauses does.
+    const { writer, checkpointer, reader, append } = setUp(50, (inline) => calls.push(inline));
     for (let round = 0; round < 100 && !calls.includes(true); round++) {
       append(100);
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -63,30 +72,9 @@ describe('checkpoint worker', () => {
   });
 
   it('finishes a checkpoint left short by a reader once the reader lets go, without another commit', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'shoplog-ckpt-'));
-    dirs.push(dir);
-    const path = join(dir, 'events.db');
-    const writer = new DatabaseSync(path);
-    writer.exec('PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0; CREATE TABLE t (doc TEXT NOT NULL)');
-    const checkpointer = startCheckpointer({
-      path,
-      synchronous: 'NORMAL',
-      thresholdBytes: 1,
-      backlogPages: 1_000_000,
-      onBacklog: () => {},
-      onFailure: (error) => {
-        throw error;
-      },
-    });
-    // A reader (as an index worker reading the events) holds a snapshot from before the appends.
-    const reader = new DatabaseSync(path);
-    reader.exec('BEGIN');
-    reader.prepare('SELECT COUNT(*) FROM t').get();
-    const insert = writer.prepare('INSERT INTO t (doc) VALUES (?)');
-    writer.exec('BEGIN');
-    for (let i = 0; i < 200; i++) insert.run('x'.repeat(1000));
-    writer.exec('COMMIT');
-    checkpointer.committed(200_000);
+    // The reader (as an index worker reading the events) holds a snapshot from before the appends.
+    const { path, writer, checkpointer, reader, append } = setUp(1_000_000, () => {});
+    append(200);
     await new Promise((resolve) => setTimeout(resolve, 300));
     // The checkpoint could not copy the rows past the reader's snapshot: they are still only in the WAL.
     expect(statSync(path).size).toBeLessThan(100_000);
