@@ -1,5 +1,5 @@
 import type { DependencyHealth } from './adapters/scale-out.js';
-import type { Cache, LogStore, MetaStore } from './ports.js';
+import type { Cache, IndexStatus, LogStore, MetaStore } from './ports.js';
 
 /** What backs a dependency (`other` for a store given to the server without a health check). */
 export type DependencyKind = 'sqlite' | 'elasticsearch' | 'redis' | 'mongodb' | 'memory' | 'other';
@@ -109,7 +109,7 @@ export async function healthReport(sources: HealthSources): Promise<HealthReport
 }
 
 function indexReport(logs: LogStore): IndexReport | undefined {
-  let status;
+  let status: IndexStatus | undefined;
   try {
     status = logs.indexStatus?.();
   } catch {

@@ -33,32 +33,21 @@ CREATE UNIQUE INDEX IF NOT EXISTS events_id ON events(id);
 `;
 
 /**
- * Tables derived from `events` by the indexer. They live in a separate index database (ATTACHed for reads), so the
- * indexer's write lock never blocks an append; an older single-file database has them dropped from its events file.
- */
-export const DERIVED_TABLES = [
-  'fts_vocab',
-  'fts',
-  'fts_time',
-  'time_keys',
-  'timeline_state',
-  'facts',
-  'fraud_reasons',
-  'state',
-  'latency_sketches',
-  'rollup_hourly',
-  'rollup_users',
-] as const;
-
-/**
  * The tables of each index part (`IndexPart` in sqlite-indexer.ts), each part with its own high-water mark and, on
  * disk, its own database file: `facts` the filter and sort rows with the text by seq, `timeline` the text by time
- * with the hourly rollups and latency sketches.
+ * with the hourly rollups and latency sketches. (A vocabulary table before the table it reads: dropped in order.)
  */
 export const PART_TABLES = {
   facts: ['facts', 'fraud_reasons', 'fts_vocab', 'fts', 'state'],
   timeline: ['fts_time', 'time_keys', 'timeline_state', 'latency_sketches', 'rollup_hourly', 'rollup_users'],
 } as const;
+
+/**
+ * Every table derived from `events` by the indexers. They live in index databases of their own (ATTACHed for reads),
+ * so an indexer's write lock never blocks an append; an older single-file database has them dropped from its events
+ * file.
+ */
+export const DERIVED_TABLES = [...PART_TABLES.facts, ...PART_TABLES.timeline] as const;
 
 /** Slots per millisecond of a time key (a 64-bit rowid: ts × 2^20 + slot, for |ts| < 2^32 s, years 1833–2106). */
 export const TIME_KEY_SLOTS = 2n ** 20n;

@@ -59,7 +59,7 @@ const partVersion = (db: DatabaseSync, part: IndexPart): number | undefined => {
 /**
  * Creates the tables of `part` in the main database of `db`. When one of them is missing or of another layout
  * version, the part's tables are dropped first, so its indexer rebuilds them all from the events (its mark is then
- * 0); so are derived tables of an older layout left in this file (before version 4 one file held both parts).
+ * 0); so are derived tables of an older layout left in this file (up to version 3 one file held both parts).
  */
 export function prepareIndexDatabase(db: DatabaseSync, part: IndexPart): void {
   const other: IndexPart = part === 'facts' ? 'timeline' : 'facts';
@@ -102,6 +102,8 @@ const parseDoc = (seq: number, doc: string): Parsed => {
  * lower than the previous one (see `timelineWriter`), so the text goes last, in one ordered pass.
  */
 function factsWriter(db: DatabaseSync): PartWriter {
+  // Plain INSERTs: a facts row is written once, in the transaction that moves the mark past it (an INSERT OR REPLACE
+  // or an upsert needs a statement journal, which flushes FTS5 to a new segment: see `timelineWriter`).
   const insertFacts = db.prepare(
     `INSERT INTO main.facts (seq, ts, ${FACT_COLUMNS.join(', ')}) VALUES (?, ?, ${FACT_COLUMNS.map(() => '?').join(', ')})`,
   );
