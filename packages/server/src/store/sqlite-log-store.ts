@@ -45,8 +45,8 @@ export interface SqliteLogStoreOptions {
    * Niceness the two index worker threads add to their own (Linux; elsewhere ignored): under load the cores go to
    * acks, queries and the machine's other processes first, and the index catches up in what is left. With 0 (the
    * server's priority) the two workers and the request thread share the cores evenly, and a burst is acknowledged
-   * at ≈ 0.65× the rate (bench/reports/server.md, session 5: 100 000 events on 2 cores, acks 47–55k/s and searchable
-   * 1.0–1.1 s after the last ack at 0; 75–78k/s and 1.7–1.8 s at 10). @default 10
+   * at ≈ 0.7× the rate (bench/reports/server.md, session 5: 100 000 events on 2 cores, acks 47–55k/s and searchable
+   * ≈ 1 s after the last ack at 0; 63–79k/s and 1.7–1.9 s at 10). @default 10
    */
   indexNice?: number;
 }
@@ -71,7 +71,7 @@ const openDatabase = (path: string, synchronous: string): DatabaseSync => {
 const indexPathOf = (path: string): string => (path.endsWith('.db') ? `${path.slice(0, -3)}.index.db` : `${path}.index`);
 
 /** The timeline file beside an index file: `events.index.db` → `events.timeline.db`, `idx.db` → `idx.timeline.db`. */
-export const timelinePathOf = (indexPath: string): string =>
+const timelinePathOf = (indexPath: string): string =>
   indexPath.endsWith('.index.db') ? `${indexPath.slice(0, -9)}.timeline.db` : indexPath.endsWith('.db') ? `${indexPath.slice(0, -3)}.timeline.db` : `${indexPath}.timeline`;
 
 /**
@@ -80,8 +80,8 @@ export const timelinePathOf = (indexPath: string): string =>
  * worker thread with its own connection, follow the events by `seq` and write the derived data into their own file,
  * ATTACHed here for reads, with their high-water mark in the same transactions: the facts rows and the search text
  * (`events.index.db`), and the text by time with the hourly rollups and latency sketches (`events.timeline.db`).
- * Their write locks never block an append, after a burst they catch up on two cores, and a restart (or a lost index file) resumes or rebuilds each
- * from the events. `refresh()` waits for both. An in-memory store indexes on the caller's thread.
+ * Their write locks never block an append, after a burst they catch up on two cores, and a restart (or a lost index
+ * file) resumes or rebuilds each from the events. `refresh()` waits for both. An in-memory store indexes on the caller's thread.
  */
 export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
   const opts = parseOptions(SqliteLogStoreOptionsSchema, options, 'SqliteLogStoreOptions');
