@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { WORKER_EXEC_ARGV } from './node-sqlite.js';
 
 /** Moves WAL checkpoints of a database file off the thread that writes it. */
 export interface Checkpointer {
@@ -66,7 +67,7 @@ parentPort.on('message', (message) => {
  * the last append too, not only at the next commit or at close.
  */
 export function startCheckpointer(options: CheckpointerOptions): Checkpointer {
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path: options.path, synchronous: options.synchronous } });
+  const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: WORKER_EXEC_ARGV, workerData: { path: options.path, synchronous: options.synchronous } });
   worker.unref();
   let pending = 0;
   let running = false;

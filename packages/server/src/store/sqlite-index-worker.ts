@@ -2,9 +2,9 @@
 // in practice (it never writes there). Built as its own file (dist/sqlite-index-worker.js) and started by
 // `startIndexWorker`.
 import { getPriority, setPriority } from 'node:os';
-import { DatabaseSync } from 'node:sqlite';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createIndexer } from './sqlite-indexer.js';
+import { DatabaseSync } from './node-sqlite.js';
 import type { IndexWorkerData, ToIndexWorker } from './sqlite-index-driver.js';
 
 const data = workerData as IndexWorkerData;

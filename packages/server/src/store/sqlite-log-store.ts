@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import type { SQLInputValue, StatementSync } from 'node:sqlite';
 import type { ShoplogEvent } from '@shoplog/core';
 import { z } from 'zod';
 import type { AppendResult, EventListener, LogStore } from '../ports.js';
@@ -10,6 +10,7 @@ import { DERIVED_TABLES, EVENTS_SCHEMA } from './sqlite-facts.js';
 import { combineIndexDrivers, createInlineIndexDriver, startIndexWorker, type IndexDriver } from './sqlite-index-driver.js';
 import { prepareIndexDatabase, readIndexMark, type IndexPart } from './sqlite-indexer.js';
 import { createSqliteQueries } from './sqlite-queries.js';
+import { DatabaseSync } from './node-sqlite.js';
 
 const SqliteLogStoreOptionsSchema = z.strictObject({
   path: z.string().min(1),

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync } from './node-sqlite.js';
 import type {
   AlertRuleRecord,
   ApiKeyRecord,
