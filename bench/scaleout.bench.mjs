@@ -4,7 +4,8 @@
 // Usage: REDIS_URL=redis://127.0.0.1:6390 pnpm bench scaleout [transactions=20000] [concurrency=64]
 import { randomUUID } from 'node:crypto';
 import { createFraudScorer, createMemoryVelocityStore, createTrafficGenerator } from '@shoplog/core';
-import { createMemoryCache, createRedisCache, createRedisVelocityStore } from '@shoplog/server';
+import { createMemoryCache } from '@shoplog/server';
+import { createRedisCache, createRedisVelocityStore } from '@shoplog/server/redis';
 import { Redis } from 'ioredis';
 
 const url = process.env.REDIS_URL;

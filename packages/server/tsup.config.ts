@@ -2,11 +2,24 @@ import { defineConfig } from 'tsup';
 
 export default defineConfig([
   {
-    entry: ['src/index.ts'],
+    // The scale-out adapters are entries of their own: the main entry never loads their client packages (optional
+    // peer dependencies). Shared code goes to shared chunks in both formats, so a class (e.g. StoreUnavailableError)
+    // is one class whichever entry threw it.
+    entry: {
+      index: 'src/index.ts',
+      elasticsearch: 'src/adapters/elasticsearch/index.ts',
+      redis: 'src/adapters/redis/index.ts',
+      mongodb: 'src/adapters/mongodb/index.ts',
+    },
     format: ['esm', 'cjs'],
+    splitting: true,
     dts: true,
     clean: true,
     sourcemap: true,
+    // No `sourcesContent`: the package ships `src`, which the maps point at.
+    esbuildOptions(options) {
+      options.sourcesContent = false;
+    },
     target: 'node22',
     platform: 'node',
     removeNodeProtocol: false,
@@ -20,6 +33,10 @@ export default defineConfig([
     dts: false,
     clean: false,
     sourcemap: true,
+    // No `sourcesContent`: the package ships `src`, which the maps point at.
+    esbuildOptions(options) {
+      options.sourcesContent = false;
+    },
     target: 'node22',
     platform: 'node',
     removeNodeProtocol: false,

@@ -1,160 +1,56 @@
 #!/usr/bin/env node
-import { createWriteStream } from 'node:fs';
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { createRedisRateLimiter } from './adapters/redis/rate-limiter.js';
-import { createScaleOut } from './adapters/scale-out.js';
-import { fromSharedRateLimiter } from './auth/rate-limit.js';
-import { bootstrap } from './bootstrap.js';
-import { loadConfig, SETTINGS } from './config.js';
-import { scaleOutHealthCheck } from './health.js';
-import { generateTraffic } from './generator.js';
-import { createApiKey } from './http/admin-routes.js';
-import { fileRecords, fileTypeOf, openUpload } from './ingest/file-records.js';
-import { createIngestor } from './ingest/ingestor.js';
-import { createServerFraudScorer } from './fraud.js';
-import { sniffFileType } from './ingest/upload-job.js';
-import type { KeyScope } from './ports.js';
-import { createServer } from './server.js';
-import { createMemoryCache } from './store/memory-cache.js';
-import { createSqliteLogStore } from './store/sqlite-log-store.js';
-import { createSqliteMetaStore } from './store/sqlite-meta-store.js';
+// The entry loads nothing that needs node:sqlite: `--help`, `--version` and `generate` work on any Node.js, and a
+// Node.js too old for the server gets one sentence instead of a stack trace. Each command is imported when run.
+import { createRequire } from 'node:module';
+import { UsageError, parseCommandArgs, DATA_DIR_OPTION, type CliArgs } from './cli/args.js';
+import { COMMAND_HELP, COMMANDS, USAGE, type Command } from './cli/help.js';
+import { nodeVersionProblem } from './node-version.js';
 
-const USAGE = `usage: shoplog <command>
-  serve [--demo]                               start the server (settings from SHOPLOG_* variables, see below)
-  generate -n N [-o FILE] [--rate R] [--days D] write realistic NDJSON traffic (stdout without -o)
-  keys create --scope ingest|read|admin [--name NAME]   create an API key (printed once)
-  import FILE                                  ingest a JSON array, NDJSON or CSV file (gzip accepted)
+const OPTIONS = {
+  serve: { demo: { type: 'boolean' }, ...DATA_DIR_OPTION },
+  generate: { n: { type: 'string', short: 'n' }, o: { type: 'string', short: 'o' }, rate: { type: 'string' }, days: { type: 'string' } },
+  keys: { scope: { type: 'string' }, name: { type: 'string' }, ...DATA_DIR_OPTION },
+  import: { ...DATA_DIR_OPTION },
+} as const;
 
-settings:
-${SETTINGS.map((s) => `  ${s.env.padEnd(32)} ${s.default.padEnd(18)} ${s.description}`).join('\n')}`;
+const POSITIONALS: Record<Command, boolean> = { serve: false, generate: false, keys: true, import: true };
 
-async function serve(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { demo: { type: 'boolean', default: false } } });
-  const config = loadConfig();
-  // Scale-out stores from SHOPLOG_STORE / ELASTICSEARCH_URL / REDIS_URL / MONGODB_URL (none set: embedded stores).
-  const scaleOut = createScaleOut({ ...process.env, SHOPLOG_DATA_DIR: config.dataDir });
-  await scaleOut.ready;
-  // Limits shared by every instance when Redis is configured, with the windows of the settings.
-  const redisUrl = process.env['REDIS_URL'];
-  const keyPrefix = process.env['SHOPLOG_REDIS_PREFIX'] ?? 'shoplog:';
-  const shared = redisUrl
-    ? {
-        auth: createRedisRateLimiter({ url: redisUrl, keyPrefix: `${keyPrefix}auth:`, limit: config.authRateLimit, windowMs: 60_000 }),
-        ingest: createRedisRateLimiter({ url: redisUrl, keyPrefix: `${keyPrefix}ingest:`, limit: config.ingestRateLimit, windowMs: 1_000 }),
-      }
-    : undefined;
-  const server = createServer({
-    ...config,
-    stores: scaleOut.stores,
-    health: scaleOutHealthCheck(() => scaleOut.health()),
-    ...(scaleOut.velocity ? { velocity: scaleOut.velocity } : {}),
-    ...(shared ? { rateLimiters: { auth: fromSharedRateLimiter(shared.auth), ingest: fromSharedRateLimiter(shared.ingest) } } : {}),
-  });
-  const setup = await bootstrap(server, { demo: values.demo });
-  const url = await server.start();
-  const lines = [`Shoplog is running: ${url}/  (API docs: ${url}/api/docs)`];
-  if (server.ingestPort !== null) lines.push(`TCP/UDP JSON-lines ingest on port ${server.ingestPort}`);
-  if (setup.demoEvents) lines.push(`Loaded ${setup.demoEvents} sample events (7 days).`);
-  if (setup.adminPassword) lines.push(`Admin login: admin / ${setup.adminPassword}   (shown once)`);
-  if (setup.adminKey) lines.push(`Admin API key: ${setup.adminKey}   (shown once; Authorization: Bearer <key>)`);
-  console.log(lines.join('\n'));
-  const stop = (): void => {
-    server
-      .close()
-      .then(() => Promise.all([shared?.auth.close(), shared?.ingest.close()]))
-      .then(() => scaleOut.close())
-      .then(() => process.exit(0), () => process.exit(1));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+async function run(command: Command, args: CliArgs): Promise<void> {
+  if (command === 'generate') return (await import('./cli/generate.js')).generate(args);
+  const problem = nodeVersionProblem();
+  if (problem) throw new Error(problem);
+  if (command === 'serve') return (await import('./cli/serve.js')).serve(args);
+  if (command === 'keys') return (await import('./cli/keys.js')).keys(args);
+  return (await import('./cli/import-file.js')).importFile(args);
 }
 
-async function generate(args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: { n: { type: 'string', short: 'n', default: '1000' }, o: { type: 'string', short: 'o' }, rate: { type: 'string' }, days: { type: 'string', default: '7' } },
-  });
-  const count = Number(values.n);
-  const days = Number(values.days);
-  const rate = values.rate === undefined ? undefined : Number(values.rate);
-  if (!Number.isInteger(count) || count < 1) throw new Error('-n must be a positive integer');
-  if (!Number.isFinite(days) || days <= 0) throw new Error('--days must be a positive number');
-  if (rate !== undefined && (!Number.isFinite(rate) || rate <= 0)) throw new Error('--rate must be a positive number of events per second');
-  const out = values.o ? createWriteStream(values.o) : process.stdout;
-  const started = Date.now();
-  let written = 0;
-  for (const event of generateTraffic({ count, days, seed: Date.now() % 1_000_000 })) {
-    if (!out.write(`${JSON.stringify(event)}\n`)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
-    written++;
-    if (rate !== undefined) {
-      const ahead = (written / rate) * 1000 - (Date.now() - started);
-      if (ahead > 5) await new Promise((resolve) => setTimeout(resolve, ahead));
-    }
-  }
-  if (values.o) await new Promise<void>((resolve) => (out as ReturnType<typeof createWriteStream>).end(resolve));
-}
-
-async function keys(args: string[]): Promise<void> {
-  const [sub, ...rest] = args;
-  if (sub !== 'create') throw new Error('usage: shoplog keys create --scope ingest|read|admin [--name NAME]');
-  const { values } = parseArgs({ args: rest, options: { scope: { type: 'string' }, name: { type: 'string', default: 'cli' } } });
-  if (!['ingest', 'read', 'admin'].includes(values.scope ?? '')) throw new Error('--scope must be ingest, read or admin');
-  const config = loadConfig();
-  const meta = createSqliteMetaStore({ path: join(config.dataDir, 'meta.db') });
-  try {
-    const key = await createApiKey(meta, values.name ?? 'cli', values.scope as KeyScope);
-    console.log(key.key);
-  } finally {
-    await meta.close();
-  }
-}
-
-async function importFile(args: string[]): Promise<void> {
-  const [file] = args;
-  if (!file) throw new Error('usage: shoplog import FILE');
-  const config = loadConfig();
-  const logs = createSqliteLogStore({ path: join(config.dataDir, 'events.db'), synchronous: config.synchronous, indexNice: config.indexNice });
-  const ingestor = createIngestor({
-    logs,
-    cache: createMemoryCache(),
-    ...(config.fraudScoring === 'on' ? { fraudScorer: createServerFraudScorer() } : {}),
-  });
-  const counts = { created: 0, duplicate: 0, error: 0 };
-  try {
-    const type = fileTypeOf(file) ?? (await sniffFileType(file));
-    let batch: unknown[] = [];
-    const flush = async (): Promise<void> => {
-      for (const item of await ingestor.ingest(batch)) counts[item.result]++;
-      batch = [];
-    };
-    for await (const record of fileRecords(await openUpload(file), type)) {
-      if ('error' in record) {
-        counts.error++;
-        console.error(`line ${record.line}: ${record.error}`);
-        continue;
-      }
-      batch.push(record.value);
-      if (batch.length >= 5000) await flush();
-    }
-    await flush();
-  } finally {
-    await logs.close();
-  }
-  console.log(`imported ${file}: ${counts.created} created, ${counts.duplicate} duplicates, ${counts.error} rejected`);
+function version(): string {
+  // dist/cli.js and src/cli.ts both sit one folder below the package.json.
+  return (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 }
 
 async function main(argv: string[]): Promise<void> {
-  const [command, ...args] = argv;
-  if (command === 'serve') return serve(args);
-  if (command === 'generate') return generate(args);
-  if (command === 'keys') return keys(args);
-  if (command === 'import') return importFile(args);
-  console.log(USAGE);
-  if (command && command !== 'help' && command !== '--help') process.exitCode = 2;
+  const [first, ...rest] = argv;
+  if (first === '--version' || first === '-v') return void console.log(version());
+  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+    const topic = first === 'help' ? rest[0] : undefined;
+    return void console.log(topic && (COMMANDS as readonly string[]).includes(topic) ? COMMAND_HELP[topic as Command] : USAGE);
+  }
+  if (!(COMMANDS as readonly string[]).includes(first)) {
+    throw new UsageError(`unknown command '${first}' (commands: ${COMMANDS.join(', ')})`);
+  }
+  const command = first as Command;
+  const parsed = parseCommandArgs(command, rest, OPTIONS[command], POSITIONALS[command]);
+  if (parsed.help) return void console.log(COMMAND_HELP[command]);
+  await run(command, parsed);
 }
 
 main(process.argv.slice(2)).catch((error: Error) => {
+  if (error instanceof UsageError) {
+    const command = (COMMANDS as readonly string[]).includes(process.argv[2] ?? '') ? ` ${process.argv[2]}` : '';
+    console.error(`shoplog: ${error.message}\nsee: shoplog${command} --help`);
+    process.exit(2);
+  }
   console.error(`shoplog: ${error.message}`);
   process.exit(1);
 });

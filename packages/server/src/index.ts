@@ -46,7 +46,7 @@ export type { ServerConfig, ServerConfigInput } from './config.js';
 export { OptionsError } from './options.js';
 export { healthReport, scaleOutHealthCheck } from './health.js';
 export { createRateLimiter, fromSharedRateLimiter } from './auth/rate-limit.js';
-export type { RateLimiter, ServerRateLimiters } from './auth/rate-limit.js';
+export type { RateLimiter, ServerRateLimiters, SharedRateLimiter, RateLimitDecision } from './auth/rate-limit.js';
 export type { DependencyKind, DependencyStatus, HealthCheck, HealthReport, HealthSources, IndexReport } from './health.js';
 export { createSqliteLogStore } from './store/sqlite-log-store.js';
 export type { SqliteLogStoreOptions } from './store/sqlite-log-store.js';
@@ -64,43 +64,8 @@ export { withContentId } from './ingest/content-id.js';
 export { createIngestor } from './ingest/ingestor.js';
 export type { Ingestor, IngestItem, IngestorOptions } from './ingest/ingestor.js';
 export { matchesFilter } from './http/event-match.js';
-export {
-  createElasticsearchLogStore,
-  EsRejectedEventError,
-  installEsResources,
-  EsInstallError,
-  dryRunEsInstall,
-  ES_RESOURCES_VERSION,
-  esResources,
-  dataStreamName,
-  dataStreamPattern,
-  EVENT_MAPPINGS,
-  createRedisCache,
-  createRedisVelocityStore,
-  createRedisRateLimiter,
-  createRedisEventBus,
-  withEventBus,
-  createMongoMetaStore,
-  createScaleOut,
-} from './adapters/index.js';
-export type {
-  ElasticsearchLogStore,
-  ElasticsearchLogStoreOptions,
-  EsInstallStep,
-  RecordedEsRequest,
-  EsResources,
-  EsResourceOptions,
-  RedisCacheOptions,
-  RedisVelocityStore,
-  RedisVelocityStoreOptions,
-  SharedRateLimiter,
-  RateLimitDecision,
-  RedisRateLimiterOptions,
-  EventBus,
-  RedisEventBusOptions,
-  RedisConnectionOptions,
-  MongoMetaStore,
-  MongoMetaStoreOptions,
-  ScaleOut,
-  DependencyHealth,
-} from './adapters/index.js';
+// The scale-out adapters need their client packages (optional peer dependencies) and are imported from their own
+// entry points: `@shoplog/server/elasticsearch`, `@shoplog/server/redis`, `@shoplog/server/mongodb`.
+// `createScaleOut` loads the ones its environment selects.
+export { createScaleOut } from './adapters/scale-out.js';
+export type { ScaleOut, DependencyHealth } from './adapters/scale-out.js';

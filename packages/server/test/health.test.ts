@@ -72,7 +72,7 @@ describe('dashboard health', () => {
   });
 
   it('is degraded when Redis cannot be reached', async () => {
-    const scaleOut = createScaleOut({ REDIS_URL: 'redis://127.0.0.1:1', SHOPLOG_REDIS_PREFIX: uniquePrefix(), SHOPLOG_DATA_DIR: '/nonexistent' });
+    const scaleOut = await createScaleOut({ REDIS_URL: 'redis://127.0.0.1:1', SHOPLOG_REDIS_PREFIX: uniquePrefix(), SHOPLOG_DATA_DIR: '/nonexistent' });
     try {
       // Only the health check is wired: the stores stay embedded, so only Redis is down.
       t = await startTestServer({ health: scaleOutHealthCheck(() => scaleOut.health()) });
@@ -92,7 +92,7 @@ describe('dashboard health', () => {
     it('reports the Redis-backed roles from the scale-out health check', async () => {
       const prefix = uniquePrefix();
       const dir = mkdtempSync(join(tmpdir(), 'shoplog-health-'));
-      const scaleOut = createScaleOut({ REDIS_URL, SHOPLOG_REDIS_PREFIX: prefix, SHOPLOG_DATA_DIR: dir });
+      const scaleOut = await createScaleOut({ REDIS_URL, SHOPLOG_REDIS_PREFIX: prefix, SHOPLOG_DATA_DIR: dir });
       t = await startTestServer({ stores: scaleOut.stores, health: scaleOutHealthCheck(() => scaleOut.health()) });
       try {
         const report = (await (await t.call('/api/dashboard/health')).json()) as HealthReport;

@@ -1,18 +1,10 @@
 import { join } from 'node:path';
-import { Client } from '@elastic/elasticsearch';
-import { Redis } from 'ioredis';
-import { MongoClient } from 'mongodb';
 import { z } from 'zod';
 import type { Cache, LogStore, MetaStore } from '../ports.js';
 import { createSqliteLogStore } from '../store/sqlite-log-store.js';
-import { createElasticsearchLogStore } from './elasticsearch/log-store.js';
-import { createMongoMetaStore } from './mongodb/meta-store.js';
-import { createRedisCache } from './redis/cache.js';
-import { createRedisEventBus, withEventBus } from './redis/event-bus.js';
-import { createRedisRateLimiter } from './redis/rate-limiter.js';
-import type { SharedRateLimiter } from './redis/rate-limiter.js';
-import { createRedisVelocityStore } from './redis/velocity-store.js';
-import type { RedisVelocityStore } from './redis/velocity-store.js';
+import { loadOptional } from './optional.js';
+import type { VelocityStore } from '@shoplog/core';
+import type { SharedRateLimiter } from '../auth/rate-limit.js';
 
 /** Health of one dependency, for `GET /api/dashboard/health`. */
 export interface DependencyHealth {
@@ -27,7 +19,7 @@ export interface DependencyHealth {
 export interface ScaleOut {
   stores: { logs?: LogStore; meta?: MetaStore; cache?: Cache };
   /** Fraud velocity shared by every instance (core's `VelocityStore`), when Redis is configured. */
-  velocity?: RedisVelocityStore;
+  velocity?: VelocityStore & { close(): Promise<void> };
   /** Ingest rate limiting shared by every instance, when Redis is configured. */
   rateLimiter?: SharedRateLimiter;
   /** Resolves once Elasticsearch templates and MongoDB indexes are installed; rejects loudly otherwise. */
@@ -57,29 +49,38 @@ const down = (error: unknown): DependencyHealth => ({ status: 'down', detail: er
  * Builds the scale-out stores from environment variables: `SHOPLOG_STORE=elasticsearch` (+ `ELASTICSEARCH_URL`,
  * `ELASTICSEARCH_USERNAME`/`_PASSWORD` or `_API_KEY`, `SHOPLOG_ES_NAMESPACE`) for events, `REDIS_URL` (+ `SHOPLOG_REDIS_PREFIX`) for
  * the cache, fraud velocity, rate limits and the live tail across instances, `MONGODB_URL` for metadata. Pass the
- * result's `stores` to `createServer({ stores })`. Throws one error naming a bad variable.
+ * result's `stores` to `createServer({ stores })`. Rejects with one error naming a bad variable, or naming the
+ * optional package a selected backend needs when it is not installed (`@elastic/elasticsearch`, `ioredis`,
+ * `mongodb`: each is loaded only when its variable selects it).
  */
-export function createScaleOut(env: Record<string, string | undefined> = process.env): ScaleOut {
+export async function createScaleOut(env: Record<string, string | undefined> = process.env): Promise<ScaleOut> {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new TypeError(`Invalid environment variable ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
   }
   const e = parsed.data;
+  if (e.SHOPLOG_STORE === 'elasticsearch' && !e.ELASTICSEARCH_URL) {
+    throw new TypeError('Invalid environment variable ELASTICSEARCH_URL: required when SHOPLOG_STORE=elasticsearch');
+  }
+  // Every selected client package is loaded before any connection opens, so a missing one leaves nothing open.
+  const es = e.SHOPLOG_STORE === 'elasticsearch' ? await loadOptional('@elastic/elasticsearch', 'SHOPLOG_STORE=elasticsearch', () => import('@elastic/elasticsearch')) : undefined;
+  const ioredis = e.REDIS_URL ? await loadOptional('ioredis', 'REDIS_URL', () => import('ioredis')) : undefined;
+  const mongodb = e.MONGODB_URL ? await loadOptional('mongodb', 'MONGODB_URL', () => import('mongodb')) : undefined;
   const out: ScaleOut['stores'] = {};
   const waits: Promise<unknown>[] = [];
   const checks: Record<string, () => Promise<DependencyHealth>> = {};
   const closers: (() => Promise<unknown>)[] = [];
   const services: Pick<ScaleOut, 'velocity' | 'rateLimiter'> = {};
 
-  if (e.SHOPLOG_STORE === 'elasticsearch') {
-    if (!e.ELASTICSEARCH_URL) throw new TypeError('Invalid environment variable ELASTICSEARCH_URL: required when SHOPLOG_STORE=elasticsearch');
+  if (es && e.ELASTICSEARCH_URL) {
     const auth = e.ELASTICSEARCH_API_KEY
       ? { apiKey: e.ELASTICSEARCH_API_KEY }
       : e.ELASTICSEARCH_USERNAME
         ? { username: e.ELASTICSEARCH_USERNAME, password: e.ELASTICSEARCH_PASSWORD ?? '' }
         : undefined;
-    const client = new Client({ node: e.ELASTICSEARCH_URL, ...(auth ? { auth } : {}) });
+    const { createElasticsearchLogStore } = await import('./elasticsearch/log-store.js');
+    const client = new es.Client({ node: e.ELASTICSEARCH_URL, ...(auth ? { auth } : {}) });
     const store = createElasticsearchLogStore({ client, namespace: e.SHOPLOG_ES_NAMESPACE });
     out.logs = store;
     waits.push(store.ready);
@@ -95,8 +96,9 @@ export function createScaleOut(env: Record<string, string | undefined> = process
     closers.push(() => client.close());
   }
 
-  if (e.REDIS_URL) {
-    const redis = new Redis(e.REDIS_URL, { maxRetriesPerRequest: 1, retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2_000) });
+  if (ioredis && e.REDIS_URL) {
+    const { createRedisCache, createRedisEventBus, createRedisRateLimiter, createRedisVelocityStore, withEventBus } = await import('./redis/index.js');
+    const redis = new ioredis.Redis(e.REDIS_URL, { maxRetriesPerRequest: 1, retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2_000) });
     redis.on('error', () => {});
     const keyPrefix = e.SHOPLOG_REDIS_PREFIX;
     out.cache = createRedisCache({ client: redis, keyPrefix });
@@ -118,8 +120,9 @@ export function createScaleOut(env: Record<string, string | undefined> = process
     services.rateLimiter = rateLimiter;
   }
 
-  if (e.MONGODB_URL) {
-    const client = new MongoClient(e.MONGODB_URL, { serverSelectionTimeoutMS: 10_000 });
+  if (mongodb && e.MONGODB_URL) {
+    const { createMongoMetaStore } = await import('./mongodb/meta-store.js');
+    const client = new mongodb.MongoClient(e.MONGODB_URL, { serverSelectionTimeoutMS: 10_000 });
     const meta = createMongoMetaStore({ client });
     out.meta = meta;
     waits.push(meta.ready);

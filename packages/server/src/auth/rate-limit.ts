@@ -1,5 +1,20 @@
-import type { SharedRateLimiter } from '../adapters/redis/rate-limiter.js';
 import { StoreUnavailableError } from '../ports.js';
+
+/** The answer of a rate limiter for one request. */
+export interface RateLimitDecision {
+  allowed: boolean;
+  /** Requests still allowed in the current window after this one. */
+  remaining: number;
+  /** When refused: milliseconds until a request of this cost would be allowed (for `Retry-After`). */
+  retryAfterMs: number;
+}
+
+/** A rate limiter shared by every server instance. */
+export interface SharedRateLimiter {
+  /** Takes `cost` (default 1) from `key`'s budget when it fits; refuses without taking anything otherwise. */
+  consume(key: string, cost?: number): Promise<RateLimitDecision>;
+  close(): Promise<void>;
+}
 
 /** A limiter per key (login attempts per IP, ingest requests per API key). */
 export interface RateLimiter {

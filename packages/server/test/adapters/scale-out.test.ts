@@ -8,21 +8,21 @@ import { createMongoWireServer } from './mongo-wire.js';
 import { REDIS_URL, deletePrefix, uniquePrefix } from './redis-env.js';
 
 describe('createScaleOut (selection by environment variables)', () => {
-  it('rejects a bad or missing variable by name', () => {
-    expect(() => createScaleOut({ SHOPLOG_STORE: 'elasticsearch' })).toThrow(/ELASTICSEARCH_URL: required/);
-    expect(() => createScaleOut({ SHOPLOG_STORE: 'postgres' })).toThrow(/SHOPLOG_STORE/);
-    expect(() => createScaleOut({ REDIS_URL: 'http://127.0.0.1' })).toThrow(/REDIS_URL/);
+  it('rejects a bad or missing variable by name', async () => {
+    await expect(createScaleOut({ SHOPLOG_STORE: 'elasticsearch' })).rejects.toThrow(/ELASTICSEARCH_URL: required/);
+    await expect(createScaleOut({ SHOPLOG_STORE: 'postgres' })).rejects.toThrow(/SHOPLOG_STORE/);
+    await expect(createScaleOut({ REDIS_URL: 'http://127.0.0.1' })).rejects.toThrow(/REDIS_URL/);
   });
 
   it('selects nothing without variables: the server keeps its embedded stores', async () => {
-    const scaleOut = createScaleOut({});
+    const scaleOut = await createScaleOut({});
     expect(scaleOut.stores).toEqual({});
     await scaleOut.ready;
     expect(await scaleOut.health()).toEqual({});
   });
 
   it('reports an unreachable Elasticsearch as down, and its setup failure loudly', async () => {
-    const scaleOut = createScaleOut({ SHOPLOG_STORE: 'elasticsearch', ELASTICSEARCH_URL: 'http://127.0.0.1:1' });
+    const scaleOut = await createScaleOut({ SHOPLOG_STORE: 'elasticsearch', ELASTICSEARCH_URL: 'http://127.0.0.1:1' });
     expect(scaleOut.stores.logs).toBeDefined();
     await expect(scaleOut.ready).rejects.toThrow(/Elasticsearch setup failed at ILM policy shoplog-logs/);
     expect((await scaleOut.health())['elasticsearch']?.status).toBe('down');
@@ -42,7 +42,7 @@ describe.skipIf(!REDIS_URL)('createScaleOut with Redis and MongoDB', () => {
 
   it('runs a server on Redis (cache, tail) and MongoDB (metadata), and reports both healthy', async () => {
     const prefix = uniquePrefix();
-    const scaleOut = createScaleOut({ REDIS_URL, MONGODB_URL: wire.url, SHOPLOG_DATA_DIR: dir, SHOPLOG_REDIS_PREFIX: prefix });
+    const scaleOut = await createScaleOut({ REDIS_URL, MONGODB_URL: wire.url, SHOPLOG_DATA_DIR: dir, SHOPLOG_REDIS_PREFIX: prefix });
     await scaleOut.ready;
     expect(scaleOut.velocity?.sync).toBe(false);
     expect(await scaleOut.health()).toMatchObject({ redis: { status: 'up' }, mongodb: { status: 'up' } });

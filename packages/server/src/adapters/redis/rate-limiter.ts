@@ -1,22 +1,9 @@
 import { z } from 'zod';
 import { connectionShape, openRedis, parseOptions, runScript } from './connection.js';
 import type { RedisConnectionOptions } from './connection.js';
+import type { RateLimitDecision, SharedRateLimiter } from '../../auth/rate-limit.js';
 
-/** The answer of a rate limiter for one request. */
-export interface RateLimitDecision {
-  allowed: boolean;
-  /** Requests still allowed in the current window after this one. */
-  remaining: number;
-  /** When refused: milliseconds until a request of this cost would be allowed (for `Retry-After`). */
-  retryAfterMs: number;
-}
-
-/** A rate limiter shared by every server instance. */
-export interface SharedRateLimiter {
-  /** Takes `cost` (default 1) from `key`'s budget when it fits; refuses without taking anything otherwise. */
-  consume(key: string, cost?: number): Promise<RateLimitDecision>;
-  close(): Promise<void>;
-}
+export type { RateLimitDecision, SharedRateLimiter };
 
 /** Options of `createRedisRateLimiter`. */
 export interface RedisRateLimiterOptions extends RedisConnectionOptions {

@@ -1,0 +1,55 @@
+import { resolve } from 'node:path';
+import { createScaleOut } from '../adapters/scale-out.js';
+import { fromSharedRateLimiter } from '../auth/rate-limit.js';
+import { bootstrap } from '../bootstrap.js';
+import { scaleOutHealthCheck } from '../health.js';
+import { createServer } from '../server.js';
+import { lockDataDir } from './data-dir-lock.js';
+import { loadCliConfig, type CliArgs } from './args.js';
+
+/** `shoplog serve`: starts the server on a data folder no other shoplog process holds. */
+export async function serve(args: CliArgs): Promise<void> {
+  const config = loadCliConfig(args);
+  const lock = lockDataDir(resolve(config.dataDir), 'serve');
+  // Scale-out stores from SHOPLOG_STORE / ELASTICSEARCH_URL / REDIS_URL / MONGODB_URL (none set: embedded stores).
+  const scaleOut = await createScaleOut({ ...process.env, SHOPLOG_DATA_DIR: config.dataDir });
+  await scaleOut.ready;
+  // Limits shared by every instance when Redis is configured, with the windows of the settings.
+  const redisUrl = process.env['REDIS_URL'];
+  const keyPrefix = process.env['SHOPLOG_REDIS_PREFIX'] ?? 'shoplog:';
+  let shared: { auth: ReturnType<typeof fromSharedRateLimiter>; ingest: ReturnType<typeof fromSharedRateLimiter>; close(): Promise<unknown> } | undefined;
+  if (redisUrl) {
+    // createScaleOut has loaded ioredis (or said which package to install) by now.
+    const { createRedisRateLimiter } = await import('../adapters/redis/rate-limiter.js');
+    const auth = createRedisRateLimiter({ url: redisUrl, keyPrefix: `${keyPrefix}auth:`, limit: config.authRateLimit, windowMs: 60_000 });
+    const ingest = createRedisRateLimiter({ url: redisUrl, keyPrefix: `${keyPrefix}ingest:`, limit: config.ingestRateLimit, windowMs: 1_000 });
+    shared = { auth: fromSharedRateLimiter(auth), ingest: fromSharedRateLimiter(ingest), close: () => Promise.all([auth.close(), ingest.close()]) };
+  }
+  const server = createServer({
+    ...config,
+    stores: scaleOut.stores,
+    health: scaleOutHealthCheck(() => scaleOut.health()),
+    ...(scaleOut.velocity ? { velocity: scaleOut.velocity } : {}),
+    ...(shared ? { rateLimiters: { auth: shared.auth, ingest: shared.ingest } } : {}),
+  });
+  const setup = await bootstrap(server, { demo: args.values.demo === true });
+  const url = await server.start();
+  lock.setUrl(url);
+  const lines = [`Shoplog is running: ${url}/  (API docs: ${url}/api/docs)`];
+  if (server.ingestPort !== null) lines.push(`TCP/UDP JSON-lines ingest on port ${server.ingestPort}`);
+  if (setup.demoEvents) lines.push(`Loaded ${setup.demoEvents} sample events (7 days).`);
+  if (setup.adminPassword) lines.push(`Admin login: admin / ${setup.adminPassword}   (shown once)`);
+  if (setup.adminKey) lines.push(`Admin API key: ${setup.adminKey}   (shown once; Authorization: Bearer <key>)`);
+  lines.push(`Data folder: ${resolve(config.dataDir)}  (an ingest key for your app: shoplog keys create --scope ingest --data-dir ${resolve(config.dataDir)})`);
+  console.log(lines.join('\n'));
+  const stop = (): void => {
+    server
+      .close()
+      .then(() => shared?.close())
+      .then(() => scaleOut.close())
+      .finally(() => lock.release())
+      .then(() => process.exit(0), () => process.exit(1));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
