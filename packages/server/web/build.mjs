@@ -20,7 +20,8 @@ export async function buildWeb({ outdir = join(here, '..', 'dist', 'web'), minif
     outdir: assets,
     entryNames: 'app-[hash]',
     minify,
-    sourcemap: true,
+    // No source map: the server would not serve it (see src/http/web.ts) and the package does not ship it.
+    sourcemap: false,
     metafile: true,
     legalComments: 'linked',
     logLevel: 'warning',

@@ -10,6 +10,7 @@ function fixture(): string {
   mkdirSync(join(root, 'assets'));
   writeFileSync(join(root, 'index.html'), '<!doctype html><script type="module" src="/assets/app-X1.js"></script>');
   writeFileSync(join(root, 'assets', 'app-X1.js'), 'console.log(1)');
+  writeFileSync(join(root, 'assets', 'app-X1.js.map'), '{"version":3,"sourcesContent":["secret source"]}');
   writeFileSync(join(root, 'secret.env'), 'TOKEN=1');
   return root;
 }
@@ -31,13 +32,14 @@ describe('registerWeb', () => {
     await app.close();
   });
 
-  it('never serves a file outside the assets folder', async () => {
+  it('never serves a file outside the assets folder, nor a source map (the page is public)', async () => {
     const app = Fastify();
     registerWeb(app, { root: fixture() });
-    for (const url of ['/assets/..%2Fsecret.env', '/assets/%2e%2e%2fsecret.env', '/assets/..%2Findex.html', '/assets/missing.js']) {
+    for (const url of ['/assets/app-X1.js.map', '/assets/..%2Fsecret.env', '/assets/%2e%2e%2fsecret.env', '/assets/..%2Findex.html', '/assets/missing.js']) {
       const res = await app.inject(url);
       expect(res.statusCode, url).toBe(404);
       expect(res.body).not.toContain('TOKEN');
+      expect(res.body).not.toContain('secret source');
     }
     await app.close();
   });
