@@ -3,10 +3,19 @@ import { z } from 'zod';
 import { parseOptions } from './engine-options.js';
 import { DeliveryError, isConnectionError, isRetryableStatus, parseRetryAfter, type ItemFailure, type QueuedEntry, type SendOutcome, type Sink } from './sink.js';
 
+/**
+ * What the sink needs of an `@elastic/elasticsearch` `Client`, typed structurally so that these declarations never
+ * import `@elastic/elasticsearch`: an app that does not use this sink needs neither the package nor its types.
+ */
+export interface ElasticsearchClientLike {
+  helpers: { bulk(...args: never[]): unknown };
+  close(): Promise<unknown>;
+}
+
 /** Options of `createElasticsearchSink`. */
 export interface ElasticsearchSinkOptions {
   /** An `@elastic/elasticsearch` client (inject yours, e.g. with auth, TLS or a mocked transport). */
-  client?: Client;
+  client?: ElasticsearchClientLike;
   /** Elasticsearch URL, used to create a client when `client` is not given. */
   node?: string;
   /** API key for the client created from `node`. */
@@ -17,6 +26,7 @@ export interface ElasticsearchSinkOptions {
 
 const ElasticsearchSinkOptionsSchema = z
   .object({
+    // The schema checks the shape the sink calls; the sink then uses the client through its real type.
     client: z.custom<Client>((v) => v === undefined || typeof (v as Client | null)?.helpers?.bulk === 'function', 'must be an @elastic/elasticsearch Client').optional(),
     node: z.url().optional(),
     apiKey: z.string().min(1).optional(),

@@ -46,7 +46,8 @@ const positiveInt = z.int().positive();
 /** Validates engine options once, with one error naming the bad option. */
 export const DeliveryEngineOptionsSchema = z
   .object({
-    sink: z.custom<Sink>((v) => typeof (v as Sink | null)?.send === 'function', 'must be a Sink with a send() method'),
+    // `url` / `apiKey` are options of the transports and createShipper, not of the engine: the message says so.
+    sink: z.custom<Sink>((v) => typeof (v as Sink | null)?.send === 'function', 'must be a Sink with a send() method, e.g. createHttpSink({ url, apiKey })'),
     maxQueueBytes: positiveInt.default(64 * 1024 * 1024),
     maxBatchCount: positiveInt.default(5000),
     maxBatchBytes: positiveInt.default(5 * 1024 * 1024),

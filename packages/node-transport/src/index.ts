@@ -8,7 +8,7 @@ export type { Sink, QueuedEntry, SendOutcome, ItemFailure, ItemIssue } from './s
 export { createHttpSink } from './http-sink.js';
 export type { HttpSinkOptions } from './http-sink.js';
 export { createElasticsearchSink } from './elasticsearch-sink.js';
-export type { ElasticsearchSinkOptions } from './elasticsearch-sink.js';
+export type { ElasticsearchSinkOptions, ElasticsearchClientLike } from './elasticsearch-sink.js';
 export { createShipper } from './shipper.js';
 export type { Shipper, ShipperOptions, ShipperMetrics } from './shipper.js';
 export { mapRecord, toLevel } from './record.js';
