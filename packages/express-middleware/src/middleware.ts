@@ -5,6 +5,9 @@ import { InFlightList } from './in-flight.js';
 import { resolveOptions, type ResolvedConfig, type ShoplogMiddlewareOptions, type StatusClass } from './options.js';
 import type { NextFunction, ShoplogRequest, ShoplogResponse } from './types.js';
 
+// Requests `skip` / `skipPaths` left out: they have helpers but no events of their own (see the middleware).
+const skippedRequests = new WeakSet<RequestContext>();
+
 /** The request middleware returned by `shoplog()`. */
 export type ShoplogMiddleware = (req: ShoplogRequest, res: ShoplogResponse, next: NextFunction) => void;
 
@@ -165,7 +168,15 @@ export function shoplog(options: ShoplogMiddlewareOptions): ShoplogMiddleware {
   return function shoplogMiddleware(req: ShoplogRequest, res: TrackedResponse, next: NextFunction): void {
     // Installed twice (on the app and on a router): the outer one already tracks this request. A second state would
     // never see its 'close' (the listener finds `req.shoplog`, the newest) and would be swept as a timeout later.
-    if (req.shoplog instanceof RequestContext || shouldSkip(config, req)) return next();
+    if (req.shoplog instanceof RequestContext) return next();
+    if (shouldSkip(config, req)) {
+      // A skipped request records nothing by itself (no request, timeout or error event), but its handlers still get
+      // working helpers: `req.shoplog` is typed as always there behind the middleware.
+      const skipped = new RequestContext(config, req, res);
+      skippedRequests.add(skipped);
+      req.shoplog = skipped;
+      return next();
+    }
     const ctx = new RequestContext(config, req, res);
     req.shoplog = ctx;
     if (config.requestIdHeader !== undefined && !res.headersSent) res.setHeader(config.requestIdHeader, ctx.requestId);
@@ -194,8 +205,8 @@ export function shoplogErrorHandler(options?: ShoplogErrorHandlerOptions): Shopl
   const standalone = options ? resolveOptions('shoplogErrorHandler()', options) : undefined;
   return function shoplogErrorHandler(err: unknown, req: ShoplogRequest, res: ShoplogResponse, next: NextFunction): void {
     try {
-      const ctx =
-        req.shoplog instanceof RequestContext ? req.shoplog : standalone ? new RequestContext(standalone, req, res) : undefined;
+      const seen = req.shoplog instanceof RequestContext && !skippedRequests.has(req.shoplog) ? req.shoplog : undefined;
+      const ctx = seen ?? (standalone ? new RequestContext(standalone, req, res) : undefined);
       if (ctx) {
         const status = statusOf(err);
         if (status >= 500) {

@@ -11,8 +11,8 @@ export type StatusClass = '2xx' | '3xx' | '4xx' | '5xx';
 export interface ShoplogMiddlewareOptions {
   /** Where events go: core's memory exporter or pipeline (`process`), a core client (`createShoplog()`), or the transport's engine (`enqueue`). */
   exporter: EventSink;
-  /** `service.*` of every event. @default undefined */
-  service?: ServiceInfo;
+  /** `service.name` (a string, as `createShoplog` of @shoplog/core takes it), or the whole `service.*` of every event. @default undefined */
+  service?: string | ServiceInfo;
   /** Requests to leave unlogged (health checks, static files): return `true` to skip. @default undefined */
   skip?: (req: ShoplogRequest) => boolean;
   /** Paths (exact strings, or RegExps tested on the path) never logged, e.g. `['/health']`. @default [] */
@@ -88,7 +88,10 @@ const HeaderName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be an
 const OptionsSchema = z.strictObject({
   exporter: z.custom<EventSink>((v) => sendOf(v) !== undefined, 'is required: an exporter or pipeline (process), a client (pipeline) or an engine (enqueue)'),
   service: z
-    .strictObject({ name: z.string().min(1), version: z.string().optional(), environment: z.string().optional() })
+    .union([
+      z.string().min(1).transform((name): ServiceInfo => ({ name })),
+      z.strictObject({ name: z.string().min(1), version: z.string().optional(), environment: z.string().optional() }),
+    ], { error: 'must be a service name or { name, version?, environment? }' })
     .optional(),
   skip: fn<(req: ShoplogRequest) => boolean>().optional(),
   skipPaths: z.array(z.union([z.string().min(1), z.instanceof(RegExp)])).optional(),

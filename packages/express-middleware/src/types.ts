@@ -107,11 +107,14 @@ export type TransactionInput = TransactionShop & { message?: string; email?: str
 
 declare global {
   // Express's own merging point for request properties: `req.shoplog` is typed in handlers when @types/express is used.
+  // It is not optional, as express-session types `req.session`: `shoplog()` sets it on every request it sees, the ones
+  // it skips included, so handlers behind it use `req.shoplog.track(…)` under `strict` without a check. A handler
+  // mounted before `shoplog()` (or on an app without it) has no `req.shoplog`.
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     interface Request {
-      /** Shoplog helpers for this request (absent when `shoplog()` skipped it). */
-      shoplog?: RequestShoplog | undefined;
+      /** Shoplog helpers for this request, set by `shoplog()` (see above). */
+      shoplog: RequestShoplog;
     }
   }
 }
