@@ -38,13 +38,21 @@ interface Run {
   stderr: string;
 }
 
+/** Runs the CLI to its end; one still running after 20 s (a server that should have been refused) is killed. */
 function run(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; node?: string } = {}): Promise<Run> {
   const child = spawn(options.node ?? process.execPath, [cli, ...args], { env: options.env ?? baseEnv(), cwd: options.cwd ?? tempDir(), stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  return new Promise((resolve) =>
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    }),
+  );
 }
 
 /** Starts `shoplog serve` on `dataDir`; resolves with its URL once it listens. */
@@ -64,7 +72,7 @@ function serve(dataDir: string): Promise<{ child: ChildProcess; url: string; out
 }
 
 async function stop(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null) return child.exitCode;
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
   child.removeAllListeners('exit');
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.kill('SIGTERM');
