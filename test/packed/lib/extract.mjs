@@ -1,0 +1,86 @@
+// Reads the code blocks of the READMEs that users follow. A block runs unless its info string says otherwise; the
+// words after the language are tags (GitHub shows the language only):
+//   fragment      not a program (a config or output excerpt): not run; should be rare
+//   ci            a repository command .ci/run already runs itself (the test command): not run here
+//   install       `npm install …` lines: every package named must be one the test app has (from the packed tarballs)
+//   server        gets SHOPLOG_URL, SHOPLOG_API_KEY (an ingest key) and SHOPLOG_DATA_DIR of a real Shoplog server
+//   delivers      (with server) the server must hold more events after the block than before
+//   long-running  a process that keeps running: started with PORT (and SHOPLOG_PORT) set to a free port, probed once
+//                 it answers, then stopped with SIGTERM
+//   repo          runs in the repository checkout with the machine's PATH (the README's "two commands")
+// An HTML comment right before a block may list requests for a long-running block, one per line:
+//   <!-- probes:
+//   POST /checkout {"orderId":"o-1","total":"49.90"}
+//   -->
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+
+/** The READMEs the suite runs, relative to the repository root. */
+export const READMES = [
+  'README.md',
+  'packages/core/README.md',
+  'packages/node-transport/README.md',
+  'packages/express-middleware/README.md',
+  'packages/server/README.md',
+  'packages/server/src/adapters/README.md',
+];
+
+const TAGS = new Set(['fragment', 'ci', 'install', 'server', 'delivers', 'long-running', 'repo']);
+const LANGS = new Set(['js', 'mjs', 'ts', 'mts', 'sh', 'bash', 'shell']);
+
+/** Parses one README into its blocks: `{ id, file, line, lang, tags, code, probes }`. */
+export function blocksOf(root, file) {
+  const text = readFileSync(`${root}/${file}`, 'utf8');
+  const lines = text.split('\n');
+  const blocks = [];
+  for (let i = 0; i < lines.length; i++) {
+    const open = /^```(\S*)\s*(.*)$/.exec(lines[i]);
+    if (!open) continue;
+    const start = i;
+    const body = [];
+    for (i++; i < lines.length && !/^```\s*$/.test(lines[i]); i++) body.push(lines[i]);
+    const lang = open[1];
+    const tags = open[2].split(/\s+/).filter(Boolean);
+    const unknown = tags.filter((t) => !TAGS.has(t));
+    if (!LANGS.has(lang) && !tags.includes('fragment')) {
+      throw new Error(`${file}:${start + 1}: a block in \`${lang || '(no language)'}\` cannot run: give it js, ts or sh, or tag it fragment`);
+    }
+    if (unknown.length > 0) throw new Error(`${file}:${start + 1}: unknown tag(s) ${unknown.join(', ')} (known: ${[...TAGS].join(', ')})`);
+    blocks.push({
+      id: `${relative('.', file).replace(/[^A-Za-z0-9]+/g, '-').replace(/-md$/, '')}-L${start + 1}`,
+      file,
+      line: start + 1,
+      lang: lang === 'mjs' ? 'js' : lang === 'mts' ? 'ts' : lang === 'bash' || lang === 'shell' ? 'sh' : lang,
+      tags: new Set(tags),
+      code: `${body.join('\n')}\n`,
+      probes: probesBefore(lines, start),
+    });
+  }
+  return blocks;
+}
+
+// `<!-- probes: … -->` ending on the line just before the block (blank lines allowed in between).
+function probesBefore(lines, start) {
+  let end = start - 1;
+  while (end >= 0 && lines[end].trim() === '') end--;
+  if (end < 0 || !lines[end].trim().endsWith('-->')) return [];
+  let begin = end;
+  while (begin >= 0 && !lines[begin].includes('<!--')) begin--;
+  const comment = lines.slice(begin, end + 1).join('\n');
+  const match = /<!--\s*probes:([\s\S]*?)-->/.exec(comment);
+  if (!match) return [];
+  return match[1]
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .map((l) => {
+      const probe = /^(GET|POST|PUT|DELETE) (\/\S*)(?: (.+))?$/.exec(l);
+      if (!probe) throw new Error(`bad probe line: ${l}`);
+      return { method: probe[1], path: probe[2], body: probe[3] };
+    });
+}
+
+/** Every block of every README, in reading order. */
+export function allBlocks(root) {
+  return READMES.flatMap((file) => blocksOf(root, file));
+}

@@ -1,0 +1,123 @@
+// The packed packages and the fresh npm project they are installed into, outside the workspace, with plain npm.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { delimiter, dirname, join } from 'node:path';
+import { runToEnd } from './processes.mjs';
+
+/** The four packages, in dependency order. */
+export const PACKAGES = ['core', 'node-transport', 'express-middleware', 'server'];
+
+const sh = (cmd, args, options = {}) => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...options });
+
+export function readJson(path) {
+  return JSON.parse(readFileSync(path, 'utf8'));
+}
+
+/** `pnpm pack` of the four packages (built beforehand) into `dir`, in one pnpm run; returns `{ name: tarball path }`. */
+export function packAll(root, dir) {
+  mkdirSync(dir, { recursive: true });
+  for (const name of PACKAGES) {
+    if (!existsSync(join(root, 'packages', name, 'dist'))) throw new Error(`packages/${name}/dist is missing: run \`npx -y pnpm@10 build\` first`);
+  }
+  sh('npx', ['-y', 'pnpm@10', '-r', '--filter', './packages/**', 'pack', '--pack-destination', dir], { cwd: root });
+  const out = {};
+  for (const name of PACKAGES) {
+    const { version } = readJson(join(root, 'packages', name, 'package.json'));
+    out[name] = join(dir, `shoplog-${name}-${version}.tgz`);
+    if (!existsSync(out[name])) throw new Error(`pnpm pack wrote no ${out[name]}`);
+  }
+  return out;
+}
+
+/**
+ * The third-party packages the README examples use, at the ranges the workspace tests them with (one source: the
+ * workspace manifests), plus TypeScript and the types the type check of the blocks needs.
+ */
+export function exampleDependencies(root) {
+  const ranges = {
+    ...readJson(join(root, 'package.json')).devDependencies,
+    ...readJson(join(root, 'packages/node-transport/package.json')).devDependencies,
+    ...readJson(join(root, 'packages/express-middleware/package.json')).devDependencies,
+  };
+  return ['express', 'pino', 'winston', 'typescript', '@types/node', '@types/express'].map((name) => {
+    if (!ranges[name]) throw new Error(`no workspace range for ${name}`);
+    return `${name}@${ranges[name]}`;
+  });
+}
+
+/**
+ * A fresh npm project in `dir` with `specs` installed by plain npm (the `npm` on `env.PATH`). Resolves with npm's
+ * output; rejects with it when npm fails.
+ */
+export async function npmProject(dir, specs, { env = process.env } = {}) {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: 'shoplog-packed-app', private: true, version: '1.0.0' }, null, 2)}\n`);
+  // --prefer-offline: within a run (and between runs) the npm cache answers; the tarballs are always read afresh.
+  const result = await runToEnd('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=warn', ...specs], { cwd: dir, env, timeoutMs: 600_000 });
+  const output = `${result.stdout}${result.stderr}`;
+  if (result.code !== 0) throw new Error(`npm install failed in ${dir}:\n${output}`);
+  return output;
+}
+
+/** Installed size (apparent bytes) and third-party package count of an npm project's node_modules. */
+export function installFootprint(dir) {
+  const lock = readJson(join(dir, 'node_modules', '.package-lock.json'));
+  const thirdParty = Object.keys(lock.packages).filter((k) => k.startsWith('node_modules/') && !k.startsWith('node_modules/@shoplog/'));
+  const bytes = Number(sh('du', ['-sb', join(dir, 'node_modules')]).split('\t')[0]);
+  const disk = Number(sh('du', ['-sk', join(dir, 'node_modules')]).split('\t')[0]) * 1024;
+  return { bytes, disk, packages: thirdParty.length };
+}
+
+function versionOf(node) {
+  try {
+    return sh(node, ['-p', 'process.versions.node']).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A Node.js of each major the packages declare: `SHOPLOG_NODE_<major>` if set, else one on PATH, else the repo's
+ * `node` devDependency (24), else `npx -y node@<major>`. Returns `{ major: { node, version } }` for those found.
+ */
+export function findNodes(root, majors) {
+  const found = {};
+  const candidates = (major) => [
+    process.env[`SHOPLOG_NODE_${major}`],
+    ...(process.env.PATH ?? '').split(delimiter).map((d) => join(d, 'node')),
+    '/usr/bin/node',
+    '/usr/local/bin/node',
+    join(root, 'node_modules', 'node', 'bin', 'node'),
+  ];
+  for (const major of majors) {
+    for (const node of candidates(major)) {
+      if (!node || !existsSync(node)) continue;
+      const version = versionOf(node);
+      if (version?.split('.')[0] === String(major)) {
+        found[major] = { node, version };
+        break;
+      }
+    }
+    if (found[major]) continue;
+    try {
+      const node = sh('npx', ['-y', `node@${major}`, '-p', 'process.execPath'], { timeout: 300_000 }).trim();
+      const version = versionOf(node);
+      if (version) found[major] = { node, version };
+    } catch {
+      // Not available on this machine: reported by the caller.
+    }
+  }
+  return found;
+}
+
+/** The PATH a block runs with: the chosen Node first, then the app's bins, then the machine's. */
+export function pathWith(node, app) {
+  return [dirname(node), join(app, 'node_modules', '.bin'), process.env.PATH].join(delimiter);
+}
+
+/** Files under `dir` (recursively), relative paths. */
+export function filesUnder(dir, prefix = '') {
+  return readdirSync(join(dir, prefix), { withFileTypes: true }).flatMap((d) =>
+    d.isDirectory() ? filesUnder(dir, join(prefix, d.name)) : [join(prefix, d.name)],
+  );
+}

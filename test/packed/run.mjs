@@ -1,0 +1,176 @@
+#!/usr/bin/env node
+// The packed-tarball suite: packs the four packages (`pnpm pack`; build them first), installs the tarballs into a
+// fresh npm project outside the workspace with plain npm, then
+//   - checks the packaging scenarios (lib/scenarios.mjs),
+//   - type-checks every README code block as a strict user project would,
+//   - runs every README code block (lib/extract.mjs says how blocks are tagged) on each Node.js major the packages
+//     declare and the machine provides (20, 22, 24), against a real Shoplog server started from the tarball.
+// Prints one line per check, the install footprints, and "N passed, M failed"; writes the counts to
+// --results=FILE (JSON) for .ci/run. Options: --keep (leave the temp folder), --only=TEXT (blocks whose id has it).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ingestKeyFor, runBlock, typeCheckAndCompile, writeBlocks } from './lib/blocks.mjs';
+import { allBlocks } from './lib/extract.mjs';
+import { killAll, startShoplogServer } from './lib/processes.mjs';
+import { SCENARIOS } from './lib/scenarios.mjs';
+import { exampleDependencies, findNodes, npmProject, packAll, pathWith, readJson } from './lib/setup.mjs';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')).map(([k, v]) => [k, v ?? true]));
+const MAJORS = [20, 22, 24];
+const started = Date.now();
+const results = [];
+const record = (name, ok, detail = '') => {
+  results.push({ name, ok });
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${ok || !detail ? '' : `\n${detail.replace(/^/gm, '       ')}`}`);
+};
+const seconds = () => `${((Date.now() - started) / 1000).toFixed(0)} s`;
+
+// The lowest version a package's `engines.node` allows (`>=X[.Y[.Z]]` is the only form the packages use).
+function minimumOf(range, name) {
+  const match = /^>=\s*(\d+)(?:\.(\d+))?(?:\.(\d+))?$/.exec(range ?? '');
+  if (!match) throw new Error(`${name}: engines.node ${JSON.stringify(range)} is not of the form >=X.Y`);
+  return [Number(match[1]), Number(match[2] ?? 0), Number(match[3] ?? 0)];
+}
+const atLeast = (version, min) => {
+  const v = version.split('.').map(Number);
+  for (let i = 0; i < 3; i++) if (v[i] !== min[i]) return v[i] > min[i];
+  return true;
+};
+
+// The @shoplog packages a block uses (imports, or the shoplog command for the server).
+function packagesOf(block) {
+  const used = new Set([...block.code.matchAll(/@shoplog\/([a-z-]+)/g)].map((m) => m[1]));
+  if (/\bshoplog (serve|keys|import|generate)\b/.test(block.code)) used.add('server');
+  return used;
+}
+
+// `npm install a b@1 …` lines of an install block: every package must be one the app has.
+function checkInstallBlock(block, app) {
+  const have = readJson(join(app, 'package.json')).dependencies;
+  const named = block.code
+    .split('\n')
+    .map((l) => l.replace(/#.*/, '').trim())
+    .filter((l) => /^npm (install|i)\b/.test(l))
+    .flatMap((l) => l.split(/\s+/).slice(2).filter((w) => !w.startsWith('-')))
+    .map((spec) => spec.replace(/(.)@.*$/, '$1'));
+  if (named.length === 0) return 'no `npm install` line';
+  const missing = named.filter((name) => !have[name]);
+  return missing.length > 0 ? `not installable from the packed tarballs or the app's dependencies: ${missing.join(', ')}` : '';
+}
+
+// Stopped from outside (Ctrl-C, a CI timeout): what the suite started goes with it.
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.once(sig, () => {
+    killAll();
+    process.exit(1);
+  });
+}
+
+async function main() {
+  const base = mkdtempSync(join(tmpdir(), 'shoplog-packed-'));
+  const env = { ...process.env, npm_config_update_notifier: 'false', NO_UPDATE_NOTIFIER: '1' };
+  for (const key of Object.keys(env)) if (key.startsWith('SHOPLOG_') || key === 'REDIS_URL' || key === 'PORT') delete env[key];
+  try {
+    const blocks = allBlocks(root).filter((b) => typeof args.get('only') !== 'string' || b.id.includes(args.get('only')));
+    console.log(`::: ${blocks.length} README blocks; packing into ${base}`);
+    const tarballs = packAll(root, join(base, 'tarballs'));
+    const engines = Object.fromEntries(['core', 'node-transport', 'express-middleware', 'server'].map((n) => [n, minimumOf(readJson(join(root, 'packages', n, 'package.json')).engines?.node, n)]));
+    const found = findNodes(root, MAJORS);
+    for (const major of MAJORS) console.log(`::: Node ${major}: ${found[major] ? `${found[major].version} (${found[major].node})` : 'not available here'}`);
+    const available = MAJORS.filter((m) => found[m]).map((m) => found[m]);
+    const allows = (version, used) => [...used].every((name) => atLeast(version, engines[name]));
+    const nodes = {
+      clientOldest: available.find((n) => allows(n.version, ['core', 'node-transport', 'express-middleware'])),
+      serverOldest: available.find((n) => allows(n.version, ['server'])),
+      serverNewest: available.findLast((n) => allows(n.version, ['server'])),
+      tooOldForServer: available.find((n) => !allows(n.version, ['server'])),
+    };
+    // Every major the packages declare must be checked: a declared version the machine cannot provide is a failure.
+    for (const major of MAJORS) {
+      if (!found[major] && atLeast(`${major}.99.99`, engines.core)) record(`Node ${major} (declared) is available to test on`, false, `not found on PATH, in node_modules or through npx -y node@${major}`);
+    }
+
+    // The app (tarballs + what the examples use), and the two installs whose footprint is reported, side by side.
+    const app = join(base, 'app');
+    console.log(`::: npm install of the tarballs (${seconds()})`);
+    const install = (name, specs, node) => {
+      const dir = join(base, name);
+      return npmProject(dir, specs, { env: { ...env, PATH: pathWith(node.node, dir) } }).then((output) => ({ dir, output, version: node.version }));
+    };
+    const installs = {
+      app: install('app', [...Object.values(tarballs), ...exampleDependencies(root)], nodes.serverNewest),
+      clientOnly: install('client-only', ['--engine-strict', tarballs.core, tarballs['node-transport'], tarballs['express-middleware']], nodes.clientOldest),
+      serverOnly: install('server-only', [tarballs.core, tarballs.server], nodes.serverNewest),
+    };
+    for (const p of Object.values(installs)) p.catch(() => {});
+    await installs.app;
+
+    console.log(`::: the suite's server: shoplog serve on Node ${nodes.serverOldest.version} (${seconds()})`);
+    const server = await startShoplogServer({ node: nodes.serverOldest.node, app, env });
+    server.version = nodes.serverOldest.version;
+    server.ingestKey = await ingestKeyFor(server, { node: nodes.serverOldest.node, app, env });
+    const ctx = { root, base, app, tarballs, nodes, server, env, installs, footprints: [] };
+
+    for (const [name, check] of SCENARIOS) {
+      try {
+        await check(ctx);
+        record(name, true);
+      } catch (error) {
+        record(name, false, error.message);
+      }
+    }
+
+    const code = blocks.filter((b) => b.lang !== 'sh' && !b.tags.has('fragment') && !b.tags.has('ci'));
+    writeBlocks(app, code);
+    const typeErrors = await typeCheckAndCompile(app, { ...env, PATH: pathWith(process.execPath, app) });
+    record(`README blocks type-check as a strict project (${code.length} blocks, checkJs, skipLibCheck off)`, typeErrors.length === 0, typeErrors.join('\n'));
+
+    for (const block of blocks) {
+      const where = `${block.file}:${block.line}`;
+      if (block.tags.has('fragment') || block.tags.has('ci')) {
+        console.log(`skip ${where} (${block.tags.has('ci') ? 'run by .ci/run itself' : 'fragment'})`);
+        continue;
+      }
+      if (block.tags.has('install')) {
+        const problem = checkInstallBlock(block, app);
+        record(`${where} install`, problem === '', problem);
+        continue;
+      }
+      if (block.tags.has('repo')) {
+        const result = await runBlock(block, { ...ctx, node: process.execPath });
+        record(`${where} in the repository`, result.ok, result.detail);
+        continue;
+      }
+      const used = packagesOf(block);
+      for (const major of MAJORS) {
+        const n = found[major];
+        if (!n || !allows(n.version, used)) continue;
+        const result = await runBlock(block, { ...ctx, node: n.node });
+        record(`${where} on Node ${n.version}`, result.ok, result.detail);
+      }
+    }
+
+    const serverEnd = await server.stop();
+    if (serverEnd.stderr.trim() !== '') record('the suite server printed nothing on stderr', false, serverEnd.stderr);
+
+    for (const [what, f] of ctx.footprints) {
+      console.log(`install footprint, ${what}: ${(f.bytes / 2 ** 20).toFixed(1)} MiB (${(f.disk / 2 ** 20).toFixed(1)} MiB on disk), ${f.packages} third-party packages`);
+    }
+  } catch (error) {
+    record('packed-tarball suite set-up', false, error.stack ?? String(error));
+  } finally {
+    killAll();
+    if (args.has('keep')) console.log(`::: kept ${base}`);
+    else rmSync(base, { recursive: true, force: true });
+  }
+  const passed = results.filter((r) => r.ok).length;
+  const failed = results.length - passed;
+  if (typeof args.get('results') === 'string') writeFileSync(args.get('results'), JSON.stringify({ passed, failed }));
+  console.log(`packed-tarball suite: ${passed} passed, ${failed} failed (${seconds()})`);
+  process.exitCode = failed === 0 ? 0 : 1;
+}
+
+await main();
