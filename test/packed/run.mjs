@@ -22,9 +22,12 @@ const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split
 const MAJORS = [20, 22, 24];
 const started = Date.now();
 const results = [];
+let last = Date.now();
 const record = (name, ok, detail = '') => {
   results.push({ name, ok });
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${ok || !detail ? '' : `\n${detail.replace(/^/gm, '       ')}`}`);
+  const took = `(${((Date.now() - last) / 1000).toFixed(1)} s)`;
+  last = Date.now();
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name} ${took}${ok || !detail ? '' : `\n${detail.replace(/^/gm, '       ')}`}`);
 };
 const seconds = () => `${((Date.now() - started) / 1000).toFixed(0)} s`;
 
@@ -114,6 +117,7 @@ async function main() {
     server.ingestKey = await ingestKeyFor(server, { node: nodes.serverOldest.node, app, env });
     const ctx = { root, base, app, tarballs, nodes, server, env, installs, footprints: [] };
 
+    last = Date.now();
     for (const [name, check] of SCENARIOS) {
       try {
         await check(ctx);
@@ -123,6 +127,7 @@ async function main() {
       }
     }
 
+    last = Date.now();
     const code = blocks.filter((b) => b.lang !== 'sh' && !b.tags.has('fragment') && !b.tags.has('ci'));
     writeBlocks(app, code);
     const typeErrors = await typeCheckAndCompile(app, { ...env, PATH: pathWith(process.execPath, app) });

@@ -139,7 +139,7 @@ describe.skipIf(!existsSync(cli))('shoplog CLI (built dist/cli.js, child process
     expect(created.code, created.stderr).toBe(0);
     const key = created.stdout.trim();
     expect(key).toMatch(/^slk_[A-Za-z0-9_-]{20,}$/);
-    expect(created.stderr).toContain(`created the read key "cli" in ${dataDir}`);
+    expect(created.stderr).toContain(`created the read key "cli" in ${dataDir} (served at ${server.url})`);
     await get(`${server.url}/api/search/?range=all`, key);
   });
 

@@ -117,7 +117,7 @@ async function waitForDelivery(server, before, timeoutMs = 15_000) {
 /** Creates the ingest key blocks get, the way the README says (`shoplog keys create`), with the server's Node.js. */
 export async function ingestKeyFor(server, { node, app, env }) {
   const cli = join(app, 'node_modules', '@shoplog', 'server', 'dist', 'cli.js');
-  const result = await runToEnd(node, [cli, 'keys', 'create', '--scope', 'ingest', '--name', 'packed-suite', '--data-dir', server.dataDir], { cwd: app, env });
+  const result = await runToEnd(node, [cli, 'keys', 'create', '--scope', 'ingest', '--name', 'packed-suite'], { cwd: app, env: { ...env, SHOPLOG_DATA_DIR: server.dataDir } });
   if (result.code !== 0) throw new Error(`shoplog keys create failed: ${result.stderr}`);
   return result.stdout.trim();
 }

@@ -36,6 +36,19 @@ function readOwner(path: string): LockOwner | undefined {
   }
 }
 
+/** The live process holding a data folder, read without touching the lock (`undefined`: nobody holds it now). */
+export function dataDirHolder(dir: string): LockOwner | undefined {
+  const owner = readOwner(join(dir, 'shoplog.lock.json'));
+  if (!owner) return undefined;
+  try {
+    process.kill(owner.pid, 0);
+    return owner;
+  } catch (error) {
+    // EPERM: alive, another user's. ESRCH: a holder that crashed left its note behind.
+    return (error as NodeJS.ErrnoException).code === 'EPERM' ? owner : undefined;
+  }
+}
+
 /**
  * Takes the data folder for this process: an exclusive SQLite lock on `<dir>/shoplog.lock` (an OS file lock, so a
  * crashed holder never leaves a stale lock behind), and `<dir>/shoplog.lock.json` naming the holder. Throws

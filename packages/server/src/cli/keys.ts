@@ -5,6 +5,7 @@ import { createApiKey } from '../http/admin-routes.js';
 import type { KeyScope, MetaStore } from '../ports.js';
 import { createSqliteMetaStore } from '../store/sqlite-meta-store.js';
 import { loadCliConfig, UsageError, type CliArgs } from './args.js';
+import { dataDirHolder } from './data-dir-lock.js';
 
 const SCOPES: readonly string[] = ['ingest', 'read', 'admin'];
 
@@ -29,7 +30,9 @@ async function openMeta(args: CliArgs): Promise<{ meta: MetaStore; where: string
     );
   }
   const meta = createSqliteMetaStore({ path });
-  return { meta, where: dir, close: () => meta.close() };
+  const holder = dataDirHolder(dir);
+  const where = holder?.url ? `${dir} (served at ${holder.url})` : `${dir} (no server runs on it now; the key works once one starts there)`;
+  return { meta, where, close: () => meta.close() };
 }
 
 /** `shoplog keys create`: creates an API key and prints it, alone, on stdout. */
