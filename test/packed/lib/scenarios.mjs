@@ -22,7 +22,7 @@ function tarText(tarball, path) {
  */
 export const SCENARIOS = [
   [
-    'client packages install on the oldest declared Node.js with --engine-strict (no EBADENGINE)',
+    'client packages install on Node 20 with --engine-strict (no EBADENGINE)',
     async (ctx) => {
       const { dir, output, version } = await ctx.installs.clientOnly;
       if (/EBADENGINE/.test(output)) throw new Error(`npm on Node ${version} warned:\n${output}`);
