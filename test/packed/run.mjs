@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ingestKeyFor, runBlock, typeCheckAndCompile, writeBlocks } from './lib/blocks.mjs';
+import { compileBlocks, ingestKeyFor, runBlock, typeCheckBlocks, writeBlocks } from './lib/blocks.mjs';
 import { allBlocks } from './lib/extract.mjs';
 import { killAll, startShoplogServer } from './lib/processes.mjs';
 import { SCENARIOS } from './lib/scenarios.mjs';
@@ -23,9 +23,9 @@ const MAJORS = [20, 22, 24];
 const started = Date.now();
 const results = [];
 let last = Date.now();
-const record = (name, ok, detail = '') => {
+const record = (name, ok, detail = '', tookMs = Date.now() - last) => {
   results.push({ name, ok });
-  const took = `(${((Date.now() - last) / 1000).toFixed(1)} s)`;
+  const took = `(${(tookMs / 1000).toFixed(1)} s)`;
   last = Date.now();
   console.log(`${ok ? 'ok  ' : 'FAIL'} ${name} ${took}${ok || !detail ? '' : `\n${detail.replace(/^/gm, '       ')}`}`);
 };
@@ -131,23 +131,31 @@ async function main() {
     last = Date.now();
     const code = blocks.filter((b) => b.lang !== 'sh' && !b.tags.has('fragment') && !b.tags.has('ci'));
     writeBlocks(app, code);
-    const typeErrors = await typeCheckAndCompile(app, { ...env, PATH: pathWith(process.execPath, app) });
-    record(`README blocks type-check as a strict project (${code.length} blocks, checkJs, skipLibCheck off)`, typeErrors.length === 0, typeErrors.join('\n'));
+    const tscEnv = { ...env, PATH: pathWith(process.execPath, app) };
+    const syntaxErrors = await compileBlocks(app, tscEnv);
+    record(`README TypeScript blocks compile (${code.filter((b) => b.lang === 'ts').length} blocks)`, syntaxErrors.length === 0, syntaxErrors.join('\n'));
+    // The slow checks that wait on nothing else run beside the block runs (which mostly wait on child processes):
+    // the strict type check of the blocks, and the repository's own commands (a full build).
+    const timed = (name, promise) => {
+      const t0 = Date.now();
+      return promise.then(({ ok, detail }) => ({ name, ok, detail, ms: Date.now() - t0 }));
+    };
+    const beside = [
+      timed(`README blocks type-check as a strict project (${code.length} blocks, checkJs, skipLibCheck off)`, typeCheckBlocks(app, tscEnv).then((errors) => ({ ok: errors.length === 0, detail: errors.join('\n') }))),
+      ...blocks.filter((b) => b.tags.has('repo') && !b.tags.has('ci')).map((block) => timed(`${block.file}:${block.line} in the repository`, runBlock(block, { ...ctx, node: process.execPath }))),
+    ];
 
+    last = Date.now();
     for (const block of blocks) {
       const where = `${block.file}:${block.line}`;
       if (block.tags.has('fragment') || block.tags.has('ci')) {
         console.log(`skip ${where} (${block.tags.has('ci') ? 'run by .ci/run itself' : 'fragment'})`);
         continue;
       }
+      if (block.tags.has('repo')) continue;
       if (block.tags.has('install')) {
         const problem = checkInstallBlock(block, app);
         record(`${where} install`, problem === '', problem);
-        continue;
-      }
-      if (block.tags.has('repo')) {
-        const result = await runBlock(block, { ...ctx, node: process.execPath });
-        record(`${where} in the repository`, result.ok, result.detail);
         continue;
       }
       const used = packagesOf(block);
@@ -158,6 +166,7 @@ async function main() {
         record(`${where} on Node ${n.version}`, result.ok, result.detail);
       }
     }
+    for (const { name, ok, detail, ms } of await Promise.all(beside)) record(name, ok, detail, ms);
 
     const serverEnd = await server.stop();
     if (serverEnd.stderr.trim() !== '') record('the suite server printed nothing on stderr', false, serverEnd.stderr);

@@ -35,14 +35,21 @@ export function writeBlocks(app, blocks) {
   for (const block of blocks) if (block.lang !== 'sh') writeFileSync(join(app, sourceOf(block)), block.code);
 }
 
-/** `tsc --noEmit` over the blocks, then the emit of the TypeScript ones; resolves with the type errors (empty: clean). */
-export async function typeCheckAndCompile(app, env) {
-  const tsc = join(app, 'node_modules', 'typescript', 'bin', 'tsc');
-  const check = await runToEnd(process.execPath, [tsc, '-p', '.', '--noEmit'], { cwd: app, env });
-  const errors = `${check.stdout}${check.stderr}`.split('\n').filter((l) => /error TS\d+/.test(l));
-  // Emitting runs even with type errors, so every block still runs and reports its own failure.
-  await runToEnd(process.execPath, [tsc, '-p', '.', '--noCheck'], { cwd: app, env });
-  return errors;
+const tscOf = (app) => join(app, 'node_modules', 'typescript', 'bin', 'tsc');
+
+/**
+ * Compiles the TypeScript blocks to `.mjs` without type-checking them; resolves with the syntax errors (empty:
+ * clean). tsc emits even then, so each block still runs and reports its own failure.
+ */
+export async function compileBlocks(app, env) {
+  const result = await runToEnd(process.execPath, [tscOf(app), '-p', '.', '--noCheck'], { cwd: app, env });
+  return `${result.stdout}${result.stderr}`.split('\n').filter((l) => /error TS\d+/.test(l));
+}
+
+/** `tsc --noEmit` over the blocks; resolves with the type errors (empty: clean). */
+export async function typeCheckBlocks(app, env) {
+  const check = await runToEnd(process.execPath, [tscOf(app), '-p', '.', '--noEmit'], { cwd: app, env, timeoutMs: 600_000 });
+  return `${check.stdout}${check.stderr}`.split('\n').filter((l) => /error TS\d+/.test(l));
 }
 
 /** Lines in a block's stderr that mean something went wrong although it exited 0. */
