@@ -1,6 +1,5 @@
 import type { DatabaseSync } from 'node:sqlite';
-import type { ShoplogEvent } from '@shoplog/core';
-import { DERIVED_TABLES, extractFacts, FACT_COLUMNS, INDEX_SCHEMA, INDEX_VERSION, PART_TABLES, TIMELINE_SCHEMA, TIME_KEY_SLOTS, timeKey } from './sqlite-facts.js';
+import { decodeDoc, DERIVED_TABLES, extractFacts, FACT_COLUMNS, INDEX_SCHEMA, INDEX_VERSION, PART_TABLES, TIMELINE_SCHEMA, TIME_KEY_SLOTS, timeKey } from './sqlite-facts.js';
 import { createRollupWriter, ROLLUP_SCHEMA } from './sqlite-rollups.js';
 import { createSketchTable } from './sqlite-sketches.js';
 
@@ -90,7 +89,7 @@ interface PartWriter {
 }
 
 const parseDoc = (seq: number, doc: string): Parsed => {
-  const event = JSON.parse(doc) as ShoplogEvent;
+  const event = decodeDoc(doc);
   const facts = extractFacts(event);
   return { seq, ts: Date.parse(event['@timestamp']), values: facts.values, reasons: facts.reasons, text: facts.text };
 };
