@@ -1,6 +1,7 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
 import { StoreUnavailableError } from '../ports.js';
+import { inTransaction } from './sqlite-indexer.js';
 import { builtExecArgv, workerFile } from './sqlite-worker-file.js';
 
 /** Events to append, index by index: `event.id`, `@timestamp` in epoch ms, and the stored document. */
@@ -31,25 +32,13 @@ export function createEventWriter(db: DatabaseSync): { append(rows: EventRows): 
   const args: SQLInputValue[] = new Array<SQLInputValue>(CHUNK * 3);
   let committed = Number((db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM events').get() as { seq: number }).seq);
 
-  // Deferred: the INSERT locks the events file only (`BEGIN IMMEDIATE` would also lock an attached index file).
-  const transaction = (work: () => void): void => {
-    db.exec('BEGIN');
-    try {
-      work();
-      db.exec('COMMIT');
-    } catch (error) {
-      db.exec('ROLLBACK');
-      throw error;
-    }
-  };
-
   return {
     append({ ids, ts, docs }) {
       const created = new Uint8Array(ids.length);
       let bytes = 0;
       // The new rows get increasing `seq` above `last` (this connection is the only writer, inside one transaction).
       let last = committed;
-      transaction(() => {
+      inTransaction(db, () => {
         const full = ids.length - (ids.length % CHUNK);
         for (let start = 0; start < full; start += CHUNK) {
           for (let j = 0; j < CHUNK; j++) {
