@@ -19,7 +19,6 @@ export default defineConfig([
       cli: 'src/cli.ts',
       'sqlite-index-worker': 'src/store/sqlite-index-worker.ts',
       'sqlite-read-worker': 'src/store/sqlite-read-worker.ts',
-      'sqlite-write-worker': 'src/store/sqlite-write-worker.ts',
     },
     format: ['esm'],
     dts: false,

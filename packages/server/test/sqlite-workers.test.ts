@@ -1,14 +1,13 @@
 /**
- * The embedded store's worker threads: queries on the read workers answer exactly as on the caller's thread, a worker
- * that dies leaves no request waiting, and close stops every thread. Workers are reached through the inspector, as a
+ * The embedded store's read workers: queries answer exactly as on the caller's thread, a worker that dies leaves no
+ * query waiting, and close stops every thread. Workers are reached through the inspector, as a
  * debugger would, so the store runs its own code unchanged.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSqliteLogStore, generateTraffic, StoreUnavailableError, type LogStore, type SearchQuery } from '../src/index.js';
-import { txEvent } from './helpers.js';
+import { createSqliteLogStore, generateTraffic, type LogStore, type SearchQuery } from '../src/index.js';
 import { evaluateInWorkers, holdUntil, threadNames } from './worker-threads.js';
 
 const dirs: string[] = [];
@@ -107,27 +106,10 @@ describe('the embedded store on worker threads', () => {
     expect(threadNames().filter((name) => name.startsWith('shoplog-reader'))).toHaveLength(2);
   });
 
-  it('fails the appends in hand when the write worker dies (retrying is safe) and appends again on a new one', async () => {
-    const { store } = await storeWithTraffic(10);
-    const dir = dirs[0] as string;
-    expect(await evaluateInWorkers('shoplog-writer', holdUntil(join(dir, 'go')))).toBe(1);
-    expect(await evaluateInWorkers('shoplog-writer', 'process.exit(1)')).toBe(1);
-    const lost = txEvent({ message: 'in the dying writer' });
-    const attempt = store.appendBatch([lost]);
-    writeFileSync(join(dir, 'go'), '');
-    await expect(attempt).rejects.toBeInstanceOf(StoreUnavailableError);
-    // The client's retry: stored once.
-    expect(await store.appendBatch([lost, txEvent()])).toEqual(['created', 'created']);
-    expect(await store.appendBatch([lost])).toEqual(['duplicate']);
-    await store.refresh();
-    expect((await store.search({ filter: { text: 'dying' }, sort: { field: '@timestamp', order: 'desc' }, page: 1, size: 5 })).hits.map((h) => h.id)).toEqual([lost.event.id]);
-  });
-
   it('closes cleanly: the queries in hand are answered, queued ones fail, and no thread of the store is left', async () => {
     const before = threadNames().filter((name) => name.startsWith('shoplog-')).length;
     const { store, ids } = await storeWithTraffic(200, { readers: 1 });
     expect(threadNames().filter((name) => name.startsWith('shoplog-reader'))).toHaveLength(1);
-    expect(threadNames().filter((name) => name.startsWith('shoplog-writer'))).toHaveLength(1);
     const dir = dirs[0] as string;
     expect(await evaluateInWorkers('shoplog-reader', holdUntil(join(dir, 'go')))).toBe(1);
     const inHand = store.get(ids[3] as string);

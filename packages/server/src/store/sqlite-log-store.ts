@@ -1,15 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import type { ShoplogEvent } from '@shoplog/core';
 import { z } from 'zod';
 import type { AppendResult, EventListener, LogStore } from '../ports.js';
 import { parseOptions } from '../options.js';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
-import { createEventWriter, startWriteWorker, type AppendOutcome, type EventAppender, type EventRows } from './sqlite-event-writer.js';
 import { DERIVED_TABLES, EVENTS_SCHEMA } from './sqlite-facts.js';
 import { combineIndexDrivers, createInlineIndexDriver, startIndexWorker, type IndexDriver } from './sqlite-index-driver.js';
-import { prepareIndexDatabase, readIndexMark, type IndexPart } from './sqlite-indexer.js';
+import { inTransaction, prepareIndexDatabase, readIndexMark, type IndexPart } from './sqlite-indexer.js';
 import { createSqliteQueries } from './sqlite-queries.js';
 import { startReadPool, type ReadPool } from './sqlite-read-pool.js';
 
@@ -60,12 +59,22 @@ export interface SqliteLogStoreOptions {
   readers?: number;
 }
 
+/** Rows per multi-row INSERT: one statement call per 64 events instead of one per event (the remainder goes one by one). */
+const CHUNK = 64;
 /** SQLite's default checkpoint threshold (1000 pages of 4 KiB), kept when the checkpoint worker fails. */
 const CHECKPOINT_PAGES = 1000;
 /** Committed document bytes between two checkpoints of the worker: about SQLite's own threshold. */
 const CHECKPOINT_BYTES = CHECKPOINT_PAGES * 4096;
 /** WAL pages (≈ 64 MB) past which the writer checkpoints inline again until the WAL restarts. */
 const WAL_BACKLOG_PAGES = 16 * CHECKPOINT_PAGES;
+/** How long an append waits for the events file's write lock (held by another process) before it fails. */
+const APPEND_LOCK_WAIT_MS = 5_000;
+
+/** Whether a node:sqlite error is SQLITE_BUSY (or one of its extended codes): another connection holds the lock. */
+function isBusy(error: unknown): boolean {
+  const code = (error as { errcode?: unknown } | null)?.errcode;
+  return typeof code === 'number' && (code & 0xff) === 5;
+}
 
 const openDatabase = (path: string, synchronous: string): DatabaseSync => {
   const db = new DatabaseSync(path);
@@ -83,29 +92,26 @@ const timelinePathOf = (indexPath: string): string =>
 
 /**
  * The embedded log store on `node:sqlite`. An append commits the raw events (primary key `event.id`,
- * `ON CONFLICT DO NOTHING` → created or duplicate) in one transaction of the events file, on the write worker: the
- * only connection that writes it, in a thread of its own. Queries run on the read workers (`readers`), each with its
- * own read-only connection: the caller's thread (the server's request thread) never runs SQL nor waits for a lock or
- * the disk, so a long query or a commit delays no other request. Two indexers, each in a worker thread with its own
- * connection, follow the events by `seq` and write the derived data into their own file with their high-water mark
- * in the same transactions: the facts rows and the search text (`events.index.db`), and the text by time with the
- * hourly rollups and latency sketches (`events.timeline.db`). Their write locks never block an append, after a burst
- * they catch up on two cores, and a restart (or a lost index file) resumes or rebuilds each from the events.
- * `refresh()` waits for both. An in-memory store does everything on the caller's thread.
+ * `ON CONFLICT DO NOTHING` → created or duplicate) in one transaction of the events file, on the only connection that
+ * writes it. Queries run on the read workers (`readers`), each with its own read-only connection: the caller's thread
+ * (the server's request thread) runs no query, and never sleeps waiting for a lock (a locked events file is tried
+ * again from a timer), so a long query or a held lock delays no other request. Two indexers, each in a worker thread
+ * with its own connection, follow the events by `seq` and write the derived data into their own file with their
+ * high-water mark in the same transactions: the facts rows and the search text (`events.index.db`), and the text by
+ * time with the hourly rollups and latency sketches (`events.timeline.db`). Their write locks never block an append,
+ * after a burst they catch up on two cores, and a restart (or a lost index file) resumes or rebuilds each from the
+ * events. `refresh()` waits for both. An in-memory store indexes and answers queries on the caller's thread.
  */
 export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
   const opts = parseOptions(SqliteLogStoreOptionsSchema, options, 'SqliteLogStoreOptions');
   const inMemory = opts.path === ':memory:';
   if (!inMemory) mkdirSync(dirname(opts.path), { recursive: true });
-  // This connection creates the files; it then answers the queries only when they run on this thread (`readers: 0`,
-  // in memory) and appends only in memory.
   const db = openDatabase(opts.path, opts.synchronous);
   db.exec(EVENTS_SCHEMA);
 
   let drivers: IndexDriver[];
   let checkpointer: Checkpointer | undefined;
   let pool: ReadPool | undefined;
-  let appender: EventAppender | undefined;
   const parts: readonly IndexPart[] = ['facts', 'timeline'];
   if (inMemory) {
     for (const part of parts) prepareIndexDatabase(db, part);
@@ -131,47 +137,97 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
       db.prepare('ATTACH DATABASE ? AS idx').run(paths.facts);
       db.prepare('ATTACH DATABASE ? AS timeline').run(paths.timeline);
     }
-    appender = startWriteWorker({ path: opts.path, synchronous: opts.synchronous });
     // Checkpoints (copy the WAL into the file, sync both) run on a worker beside the appends, not inside the commit
-    // that crosses SQLite's threshold. If that worker fails, the writer checkpoints on its own again.
+    // that crosses SQLite's threshold. If that worker fails, this connection checkpoints on its own again.
+    db.exec('PRAGMA wal_autocheckpoint=0');
     checkpointer = startCheckpointer({
       path: opts.path,
       synchronous: opts.synchronous,
       thresholdBytes: CHECKPOINT_BYTES,
       backlogPages: WAL_BACKLOG_PAGES,
-      onBacklog: (inline) => appender?.autocheckpoint(inline ? CHECKPOINT_PAGES : 0),
-      onFailure: () => appender?.autocheckpoint(CHECKPOINT_PAGES),
+      onBacklog: (inline) => {
+        if (!closed) db.exec(`PRAGMA wal_autocheckpoint=${inline ? CHECKPOINT_PAGES : 0}`);
+      },
+      onFailure: () => {
+        if (!closed) db.exec(`PRAGMA wal_autocheckpoint=${CHECKPOINT_PAGES}`);
+      },
     });
+    // This thread serves the requests: it never sleeps in SQLite's busy handler. While another process holds the
+    // events file's write lock, an append is tried again from a timer (`appendBatch`).
+    db.exec('PRAGMA busy_timeout=0');
   }
 
   const driver = combineIndexDrivers(drivers);
-  const inline = appender ? undefined : createEventWriter(db);
-  const append = (rows: EventRows): Promise<AppendOutcome> => (appender ? appender.append(rows) : Promise.resolve((inline as ReturnType<typeof createEventWriter>).append(rows)));
-  let committed = Number((db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM events').get() as { seq: number }).seq);
+  const insertEvent = db.prepare('INSERT INTO events (id, ts, doc) VALUES (?, ?, ?) ON CONFLICT(id) DO NOTHING');
+  const insertChunk = db.prepare(`INSERT INTO events (id, ts, doc) VALUES ${'(?, ?, ?), '.repeat(CHUNK - 1)}(?, ?, ?) ON CONFLICT(id) DO NOTHING`);
+  const insertedAfter = db.prepare('SELECT id FROM events WHERE seq > ? ORDER BY seq');
+  const args: SQLInputValue[] = new Array<SQLInputValue>(CHUNK * 3);
+  const maxSeq = db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM events');
+  let committed = Number((maxSeq.get() as { seq: number }).seq);
   driver.notify(committed);
   const listeners = new Set<EventListener>();
   let closed = false;
+
+  /** Inserts the events in one transaction (this connection is the only writer of the events file). */
+  const insertAll = (events: readonly ShoplogEvent[], texts: readonly (string | undefined)[] | undefined) => {
+    const results: AppendResult[] = new Array<AppendResult>(events.length);
+    let bytes = 0;
+    // The new rows get increasing `seq` above `last` (this connection is the only writer, inside one transaction).
+    let last = committed;
+    inTransaction(db, () => {
+      const full = events.length - (events.length % CHUNK);
+      for (let start = 0; start < full; start += CHUNK) {
+        for (let j = 0; j < CHUNK; j++) {
+          const i = start + j;
+          const event = events[i] as ShoplogEvent;
+          const doc = texts?.[i] ?? JSON.stringify(event);
+          bytes += doc.length;
+          args[3 * j] = event.event.id;
+          args[3 * j + 1] = Date.parse(event['@timestamp']);
+          args[3 * j + 2] = doc;
+        }
+        const info = insertChunk.run(...args);
+        if (info.changes === CHUNK) results.fill('created', start, start + CHUNK);
+        else if (info.changes === 0) results.fill('duplicate', start, start + CHUNK);
+        else matchInserted(events, start, insertedAfter.all(last) as { id: string }[], results);
+        if (info.changes > 0) last = Number(info.lastInsertRowid);
+      }
+      for (let i = full; i < events.length; i++) {
+        const event = events[i] as ShoplogEvent;
+        const doc = texts?.[i] ?? JSON.stringify(event);
+        bytes += doc.length;
+        const info = insertEvent.run(event.event.id, Date.parse(event['@timestamp']), doc);
+        results[i] = info.changes === 0 ? 'duplicate' : 'created';
+        if (info.changes > 0) last = Number(info.lastInsertRowid);
+      }
+    });
+    return { results, last, bytes };
+  };
+
   const reads = pool?.reads ?? createSqliteQueries(db);
 
   return {
     ...reads,
     async appendBatch(events, texts) {
       if (closed) throw new Error('the log store is closed');
-      const rows: EventRows = { ids: new Array<string>(events.length), ts: new Array<number>(events.length), docs: new Array<string>(events.length) };
-      for (let i = 0; i < events.length; i++) {
-        const event = events[i] as ShoplogEvent;
-        rows.ids[i] = event.event.id;
-        rows.ts[i] = Date.parse(event['@timestamp']);
-        rows.docs[i] = texts?.[i] ?? JSON.stringify(event);
+      let outcome: ReturnType<typeof insertAll> | undefined;
+      const deadline = Date.now() + APPEND_LOCK_WAIT_MS;
+      for (let pause = 1; !outcome; pause = Math.min(2 * pause, 100)) {
+        try {
+          outcome = insertAll(events, texts);
+        } catch (error) {
+          if (!isBusy(error) || Date.now() + pause > deadline) throw error;
+          await new Promise((resolve) => setTimeout(resolve, pause));
+          if (closed) throw new Error('the log store is closed');
+        }
       }
-      const { created, last, bytes } = await append(rows);
+      const { results, last, bytes } = outcome;
       committed = Math.max(committed, last);
       checkpointer?.committed(bytes);
       driver.notify(committed);
-      const results: AppendResult[] = Array.from(created, (flag) => (flag === 1 ? 'created' : 'duplicate'));
       if (listeners.size > 0) {
         for (let i = 0; i < events.length; i++) {
-          if (created[i] === 1) for (const listener of listeners) listener(events[i] as ShoplogEvent);
+          if (results[i] === 'created') for (const listener of listeners) listener(events[i] as ShoplogEvent);
         }
       }
       return results;
@@ -197,13 +253,28 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
       if (closed) return;
       closed = true;
       await pool?.close();
-      // The appends in hand are committed first; then what is left is indexed, so a restart does not have to (it
-      // would, safely, if we were killed instead).
-      await appender?.close();
+      // Index what is left so a restart does not have to (it would, safely, if we were killed instead).
       await driver.close(committed);
       await checkpointer?.close();
       listeners.clear();
       db.close();
     },
   };
+}
+
+/**
+ * The outcome of one multi-row insert that stored some of its rows: `inserted` are the ids the statement stored, in
+ * input order. Walking the inputs in order, an input is created when it is the next inserted id: the first occurrence
+ * of an id new to the table is the one stored, a later occurrence (or an id already stored) is a duplicate.
+ */
+function matchInserted(events: readonly ShoplogEvent[], start: number, inserted: readonly { id: string }[], results: AppendResult[]): void {
+  let next = 0;
+  for (let i = start; i < start + CHUNK; i++) {
+    if ((events[i] as ShoplogEvent).event.id === inserted[next]?.id) {
+      results[i] = 'created';
+      next++;
+    } else {
+      results[i] = 'duplicate';
+    }
+  }
 }
