@@ -8,9 +8,10 @@
 // its alone p99, health p99 ≤ 100 ms in every phase).
 // Usage: pnpm bench server-mixed [--events=200000] [--seconds=10] [--warmup=1] [--connections=8] [--batch=500]
 //        [--rounds=1] [--dir=/tmp/shoplog-mixed-200000] [--dist=<path to another build's server dist/index.js>]…
-//        [--profile]
+//        [--profile] [--readers=N]
 // `--dist` runs another build (e.g. main's) alternated with this one, phase by phase, in the same run. `--profile`
-// sums, per store method, how long its calls held the server's request thread (the stores wrapped by the server).
+// sums, per store method, how long its calls held the server's request thread (the stores wrapped by the server);
+// `--readers` sets this build's `readers` (the `--dist` builds keep their defaults).
 import { fork } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -29,6 +30,7 @@ const BATCH = arg('batch', 500);
 const ROUNDS = arg('rounds', 1);
 const DIR = option('dir') ?? join(tmpdir(), `shoplog-mixed-${EVENTS}`);
 const PROFILE = process.argv.includes('--profile');
+const READERS = option('readers');
 const HEALTH_EVERY_MS = 50;
 const FILES = ['events.db', 'events.index.db', 'events.timeline.db'];
 
@@ -81,7 +83,7 @@ const summary = (result) => {
 async function phase(build, sides) {
   const dataDir = mkdtempSync(join(tmpdir(), 'shoplog-mixed-run-'));
   for (const file of FILES) if (existsSync(join(DIR, file))) copyFileSync(join(DIR, file), join(dataDir, file));
-  const server = fork(join(here, 'lib', 'mixed-server.mjs'), [build.module, dataDir, ...(PROFILE ? ['--profile'] : [])]);
+  const server = fork(join(here, 'lib', 'mixed-server.mjs'), [build.module, dataDir, ...(PROFILE ? ['--profile'] : []), ...(READERS && build === builds[0] ? [`--readers=${READERS}`] : [])]);
   try {
     const { url, key } = await once(server);
     const base = { url, key, seconds: SECONDS, warmup: WARMUP, connections: CONNECTIONS, everyMs: HEALTH_EVERY_MS };

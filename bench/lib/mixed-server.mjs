@@ -1,5 +1,5 @@
 // The server of `bench/server-mixed.bench.mjs`, in a process of its own: `node mixed-server.mjs <module> <dataDir>
-// [--profile]` starts the server of the build `module` (a server dist/index.js) on the embedded store in `dataDir`
+// [--profile] [--readers=N]` starts the server of the build `module` (a server dist/index.js) on the embedded store in `dataDir`
 // and sends `{ url, key }`. `go` starts the measurement (event-loop delay, CPU of the process and of the request
 // thread); `stop` answers with them, closes the server and exits. With `--profile`, the stores are wrapped so that
 // the time each call holds the request thread (node:sqlite is synchronous: a call's whole work happens before its
@@ -9,6 +9,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 
 const [module, dataDir, ...flags] = process.argv.slice(2);
+const readers = flags.find((flag) => flag.startsWith('--readers='))?.slice('--readers='.length);
 const mod = await import(pathToFileURL(module).href);
 const profile = flags.includes('--profile');
 const key = `slk_${'m'.repeat(40)}`;
@@ -35,10 +36,10 @@ function timed(name, store) {
   });
 }
 
-const settings = { port: 0, ingestPort: -1, dataDir, logLevel: 'silent', bootstrapKey: key, ingestRateLimit: 1_000_000 };
+const settings = { port: 0, ingestPort: -1, dataDir, logLevel: 'silent', bootstrapKey: key, ingestRateLimit: 1_000_000, ...(readers ? { readers: Number(readers) } : {}) };
 const stores = profile
   ? {
-      logs: timed('logs', mod.createSqliteLogStore({ path: join(dataDir, 'events.db') })),
+      logs: timed('logs', mod.createSqliteLogStore({ path: join(dataDir, 'events.db'), ...(readers ? { readers: Number(readers) } : {}) })),
       meta: timed('meta', mod.createSqliteMetaStore({ path: join(dataDir, 'meta.db') })),
     }
   : undefined;
