@@ -218,7 +218,7 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
         } catch (error) {
           if (!isBusy(error) || Date.now() + pause > deadline) throw error;
           await new Promise((resolve) => setTimeout(resolve, pause));
-          if (closed) throw new Error('the log store is closed');
+          if (closed) throw new Error('the log store is closed', { cause: error });
         }
       }
       const { results, last, bytes } = outcome;

@@ -24,14 +24,26 @@ port.on('message', (message: ToReadWorker) => {
     return;
   }
   const { id, method, args } = message;
+  // One read transaction per query: its statements (a count, a page, its documents) see one snapshot of the three
+  // files, whatever the writer and the indexers commit meanwhile.
+  db.exec('BEGIN');
   let answer: Promise<unknown>;
   try {
     answer = (queries[method] as (...params: unknown[]) => Promise<unknown>)(...args);
   } catch (error) {
     answer = Promise.reject(error as Error);
   }
-  answer.then(
-    (value) => port.postMessage({ id, value } satisfies FromReadWorker),
-    (error: unknown) => port.postMessage({ id, error: error instanceof Error ? error : new Error(String(error)) } satisfies FromReadWorker),
-  );
+  void answer
+    .then(
+      (value): FromReadWorker => ({ id, value }),
+      (error: unknown): FromReadWorker => ({ id, error: error instanceof Error ? error : new Error(String(error)) }),
+    )
+    .then((reply) => {
+      // Answered even if ending the transaction fails (then this worker stops on the error and is replaced).
+      try {
+        if (db.isTransaction) db.exec('ROLLBACK');
+      } finally {
+        port.postMessage(reply);
+      }
+    });
 });
