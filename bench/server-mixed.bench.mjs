@@ -128,6 +128,8 @@ for (let round = 0; round < ROUNDS; round++) {
         `${name.padEnd(7)} | ${side(p.ingest)} | ${side(p.search)} | ${f0(p.health.p50).padStart(5)} / ${f0(p.health.p99).padStart(5)} / ${f0(p.health.max).padStart(5)}     | ${(s.processCpu * 100).toFixed(0).padStart(4)} % / ${(s.threadCpu * 100).toFixed(0).padStart(3)} %` +
           `${' '.repeat(19)}| ${f0(s.loopDelay.p99)} / ${f0(s.loopDelay.max)}${s.indexPending !== undefined ? `  (index behind by ${s.indexPending} at the end)` : ''}`,
       );
+      const threads = Object.entries(s.threads ?? {}).map(([name, share]) => `${name} ${(share * 100).toFixed(0)} %`);
+      if (threads.length > 0) console.log(`          threads (share of a core): ${threads.join(', ')}`);
       if (PROFILE) {
         const top = Object.entries(s.held).slice(0, 6).map(([method, h]) => `${method} ${f0(h.ms)} ms/${h.calls} (max ${f0(h.max)})`);
         console.log(`          request thread held by: ${top.join(', ')}`);

@@ -4,6 +4,7 @@
 // thread); `stop` answers with them, closes the server and exits. With `--profile`, the stores are wrapped so that
 // the time each call holds the request thread (node:sqlite is synchronous: a call's whole work happens before its
 // promise is returned) is summed per method.
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
@@ -48,7 +49,24 @@ await mod.bootstrap(server);
 const url = await server.start();
 process.send({ url, key });
 
+/** CPU seconds of this process's threads by name (Linux; threads named after their worker, e.g. shoplog-reader-). */
+function threadCpu() {
+  const out = {};
+  if (process.platform !== 'linux') return out;
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const name = readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim().replace(/-\d*$|-[ft]$/, '');
+      const fields = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ');
+      out[name] = (out[name] ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return out;
+}
+
 const delay = monitorEventLoopDelay({ resolution: 10 });
+let threads0 = {};
 let cpu0;
 let thread0;
 let started;
@@ -59,6 +77,7 @@ process.on('message', async (message) => {
     delay.enable();
     cpu0 = process.cpuUsage();
     thread0 = process.threadCpuUsage();
+    threads0 = threadCpu();
     started = performance.now();
   } else if (message === 'stop') {
     delay.disable();
@@ -72,6 +91,12 @@ process.on('message', async (message) => {
       threadCpu: (thread.user + thread.system) / 1000 / wall,
       loopDelay: { p50: delay.percentile(50) / 1e6, p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 },
       indexPending: index ? Math.max(...index.parts.map((part) => index.committed - part.indexed)) : undefined,
+      threads: Object.fromEntries(
+        Object.entries(threadCpu())
+          .map(([name, seconds]) => [name, (seconds - (threads0[name] ?? 0)) / (wall / 1000)])
+          .filter(([, share]) => share >= 0.01)
+          .sort((a, b) => b[1] - a[1]),
+      ),
       held: Object.fromEntries([...held.entries()].sort((a, b) => b[1].ms - a[1].ms)),
     };
     process.send(result, async () => {
