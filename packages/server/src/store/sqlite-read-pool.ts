@@ -110,7 +110,17 @@ export function startReadPool(data: ReadWorkerData, size: number): ReadPool {
 
   const pump = (): void => {
     for (let slot = 0; slot < size && queue.length > 0 && !closing; slot++) {
-      const reader = slots[slot] ?? spawn(slot);
+      let reader = slots[slot];
+      if (!reader) {
+        try {
+          reader = spawn(slot);
+        } catch (error) {
+          // No worker can start (its file is gone): the queries fail now rather than wait.
+          failure = `no read worker could start (${(error as Error).message})`;
+          for (const job of queue.splice(0)) job.reject(new StoreUnavailableError(failure, { cause: error }));
+          return;
+        }
+      }
       if (reader.job) continue;
       const job = queue.shift() as Job;
       const id = nextId++;
