@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** Options of the web dashboard's routes. */
 export interface WebOptions {
@@ -9,6 +9,11 @@ export interface WebOptions {
   baseUrl?: string;
   /** Folder holding the built page (`index.html` and `assets/`). @default the package's `dist/web` */
   root?: string;
+  /**
+   * Answers `GET /` for clients that do not ask for HTML (no `text/html` in `Accept`), e.g. the Elasticsearch
+   * handshake of log shippers; browsers always get the page. @default the page for every client
+   */
+  rootApi?: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
 }
 
 /** The Content-Security-Policy of the dashboard: no inline script, nothing from another origin. */
@@ -77,7 +82,8 @@ export function registerWeb(app: FastifyInstance, options: WebOptions = {}): voi
       .type('text/html; charset=utf-8')
       .code(index ? 200 : 503)
       .send(index ?? NOT_BUILT);
-  app.get('/', page);
+  const rootApi = options.rootApi;
+  app.get('/', rootApi ? async (request, reply) => ((request.headers.accept ?? '').includes('text/html') ? page(request, reply) : rootApi(request, reply)) : page);
   app.get('/index.html', page);
 
   app.get<{ Params: { name: string } }>('/assets/:name', async (request, reply) => {
