@@ -11,7 +11,7 @@ const SHARDS = { total: 1, successful: 1, failed: 0 };
 /**
  * The Elasticsearch endpoints shippers call before their first bulk request, answered so that they start:
  * - `GET /_license`, `GET /_xpack`: a basic licence;
- * - `GET /_cluster/health[/<index>]`: green;
+ * - `GET /_cluster/health[/<index>]`, `GET /_cat/health`: green;
  * - index templates (`_index_template`, legacy `_template`, `_component_template`), ILM policies
  *   (`_ilm/policy`), ingest pipelines (`_ingest/pipeline`) and data streams (`_data_stream`): `PUT`/`POST`/`DELETE`
  *   acknowledged, `GET`/`HEAD` 404 (Shoplog keeps none: its storage has its own schema), so a shipper that checks
@@ -40,6 +40,13 @@ export function registerEsStartupRoutes(app: FastifyInstance, ctx: ServerContext
     });
     es.get('/_cluster/health', health);
     es.get('/_cluster/health/:index', health);
+    // rsyslog's omelasticsearch checks this at start (text, or JSON with ?format=json).
+    es.get('/_cat/health', async (request, reply) => {
+      const now = new Date();
+      const row = { epoch: String(Math.floor(now.getTime() / 1000)), timestamp: now.toISOString().slice(11, 19), cluster: 'shoplog', status: 'green' };
+      if ((request.query as { format?: string }).format === 'json') return [row];
+      return reply.type('text/plain; charset=utf-8').send(`${row.epoch} ${row.timestamp} shoplog green 1 1 1 1 0 0 0 0 - 100.0%\n`);
+    });
 
     const absent = async (request: FastifyRequest, reply: FastifyReply) =>
       reply.code(404).send(esErrorBody(404, 'resource_not_found_exception', `${request.url.split('?')[0]} is not kept by Shoplog (set-up calls are accepted and ignored)`));
