@@ -1,4 +1,5 @@
-import { Client, errors } from '@elastic/elasticsearch';
+import type { errors } from '@elastic/elasticsearch';
+import { Client } from '@elastic/elasticsearch';
 import { uuidv7 } from '@shoplog/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, txEvent, type TestServer } from './helpers.js';
@@ -168,7 +169,7 @@ describe('Elasticsearch bulk limits', () => {
     expect(refused?.status).toBe('rejected');
     const error = (refused as PromiseRejectedResult).reason as errors.ResponseError;
     expect(error.meta.statusCode).toBe(429);
-    expect(Number(error.meta.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(Number(error.meta.headers?.['retry-after'])).toBeGreaterThanOrEqual(1);
 
     const docs = Array.from({ length: 40 }, (_, i) => ({ '@timestamp': new Date().toISOString(), message: `helper ${i}`, service: 'rate-limited' }));
     const stats = await c.helpers.bulk({ datasource: docs, flushBytes: 1_000, concurrency: 2, wait: 1_100, retries: 20, onDocument: () => ({ index: { _index: 'logs-app' } }) });

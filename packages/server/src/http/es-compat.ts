@@ -1,7 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { guard } from './auth.js';
 import type { ServerContext } from './context.js';
-import { HttpError, toHttpError } from './errors.js';
+import type { HttpError} from './errors.js';
+import { toHttpError } from './errors.js';
 
 /** The header the official Elasticsearch clients check on every 2xx answer before trusting it. */
 export const ES_PRODUCT_HEADER = { 'x-elastic-product': 'Elasticsearch' } as const;
