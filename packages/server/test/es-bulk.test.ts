@@ -1,6 +1,7 @@
 import type { errors } from '@elastic/elasticsearch';
 import { Client } from '@elastic/elasticsearch';
 import { uuidv7 } from '@shoplog/core';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, txEvent, type TestServer } from './helpers.js';
 
@@ -107,6 +108,7 @@ describe('Elasticsearch bulk', () => {
     expect(await stored(logId)).toMatchObject({ event: { dataset: 'shoplog.log' }, log: { level: 'warn' }, message: 'disk 91% full', labels: { host_name: 'web-1' } });
     const orderId = res.items[2]?.create?._id;
     expect(orderId).toBe('order-42');
+    await t.server.stores.logs.refresh(); // recent() reads the index, which follows the ack
     const byDerivedId = (await t.server.stores.logs.recent({ limit: 20, kinds: ['transaction'] })).find((e) => (e as { shop?: { transaction?: { id?: string } } }).shop?.transaction?.id === 'T-42');
     expect(byDerivedId?.shop).toMatchObject({ amount: { value: '12.50', currency: 'EUR' } });
     // The same non-UUID _id again is the same event.
@@ -135,6 +137,41 @@ describe('Elasticsearch bulk', () => {
     expect(await stored(id)).toMatchObject({ message: 'kept beside the refused ones' });
   });
 
+  it('answers each hostile document line on its own and stores the valid ones beside them', async () => {
+    const ok = uuidv7();
+    const proto = uuidv7();
+    const deep = uuidv7();
+    let nested: unknown = 'bottom';
+    for (let i = 0; i < 50; i++) nested = { level: nested };
+    const ts = new Date().toISOString();
+    const body = [
+      '{"index":{"_index":"logs-app"}}', '[1,2,3]',
+      '{"index":{"_index":"logs-app"}}', '"just a string"',
+      '{"index":{"_index":"logs-app"}}', '{"message": "unterminated',
+      `{"index":{"_index":"logs-app","_id":"${proto}"}}`, `{"@timestamp":"${ts}","message":"proto","__proto__":["polluted"],"constructor":{"prototype":{"x":1}}}`,
+      `{"index":{"_index":"logs-app","_id":"${deep}"}}`, JSON.stringify({ '@timestamp': ts, message: 'deep', nested }),
+      `{"index":{"_index":"logs-app","_id":"${ok}"}}`, `{"@timestamp":"${ts}","message":"fine"}`,
+    ].join('\n');
+    const res = await fetch(`${t.url}/_bulk`, { method: 'POST', headers: { authorization: `ApiKey ${t.keys.ingest}`, 'content-type': 'application/x-ndjson' }, body: `${body}\n` });
+    expect(res.status).toBe(200);
+    const answer = (await res.json()) as { errors: boolean; items: { index: { status: number; error?: { reason: string } } }[] };
+    expect(answer.errors).toBe(true);
+    expect(answer.items.map((i) => i.index.status)).toEqual([400, 400, 400, 201, 201, 201]);
+    expect(answer.items[2]?.index.error?.reason).toMatch(/not JSON/);
+    expect(await stored(ok)).toMatchObject({ message: 'fine' });
+    expect(await stored(deep)).toMatchObject({ message: 'deep' });
+    expect(await stored(proto)).toMatchObject({ message: 'proto' });
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
+  });
+
+  it('accepts a gzipped body (Content-Encoding: gzip, as Filebeat, Vector and Fluent Bit send it)', async () => {
+    const id = uuidv7();
+    const body = gzipSync(`{"create":{"_index":"logs-app","_id":"${id}"}}\n{"@timestamp":"${new Date().toISOString()}","message":"compressed"}\n`);
+    const res = await fetch(`${t.url}/_bulk`, { method: 'POST', headers: { authorization: `ApiKey ${t.keys.ingest}`, 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' }, body });
+    expect(((await res.json()) as { errors: boolean }).errors).toBe(false);
+    expect(await stored(id)).toMatchObject({ message: 'compressed' });
+  });
+
   it('refuses a body whose action lines cannot be read, naming the line (400, nothing stored)', async () => {
     const id = uuidv7();
     const body = `{"index":{"_id":"${id}"}}\n{"message":"first"}\nnot an action\n{"message":"second"}\n`;
@@ -154,11 +191,15 @@ describe('Elasticsearch bulk limits', () => {
     await limited.close();
   });
 
-  it('answers 413 above the body limit', async () => {
+  it('answers 413 above the body limit, also when it is only reached once inflated (gzip)', async () => {
     const c = new Client({ node: limited.url, auth: { apiKey: limited.keys.ingest } });
     const big = 'x'.repeat(70 * 1024);
     await expect(c.bulk({ operations: [{ index: { _index: 'logs-app' } }, { message: big }] })).rejects.toMatchObject({ meta: { statusCode: 413 } });
     await c.close();
+    const bomb = gzipSync(`{"index":{}}\n{"message":"${'y'.repeat(1024 * 1024)}"}\n`);
+    const res = await fetch(`${limited.url}/_bulk`, { method: 'POST', headers: { authorization: `ApiKey ${limited.keys.ingest}`, 'content-encoding': 'gzip' }, body: bomb });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { error: { type: string } }).error.type).toBe('payload_too_large');
   });
 
   it('answers 429 with Retry-After under the rate limit, and per item to the bulk helper, which then retries', async () => {

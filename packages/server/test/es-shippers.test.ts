@@ -21,6 +21,8 @@ async function storedOf(service: string, expected: number): Promise<ShoplogEvent
     await t.server.stores.logs.refresh();
     return (await t.server.stores.logs.count({ services: [service] })) >= expected ? true : undefined;
   }, 20_000);
+  // The count may come from one indexer ahead of the other: refresh again before reading the page.
+  await t.server.stores.logs.refresh();
   const events = await t.server.stores.logs.recent({ limit: expected + 100 });
   return events.filter((e) => e.service?.name === service);
 }

@@ -49,6 +49,8 @@ async function storedOf(t: TestServer, service: string, expected: number): Promi
     await t.server.stores.logs.refresh();
     return (await t.server.stores.logs.count({ services: [service] })) >= expected ? true : undefined;
   }, 20_000);
+  // The count may come from one indexer ahead of the other: refresh again before reading the page.
+  await t.server.stores.logs.refresh();
   return (await t.server.stores.logs.recent({ limit: 1000 })).filter((e) => e.service?.name === service);
 }
 

@@ -75,6 +75,8 @@ describe.skipIf(!available)('rsyslog omelasticsearch (bulk mode)', () => {
       await t.server.stores.logs.refresh();
       return (await t.server.stores.logs.count({ services: ['shopapp'] })) >= N ? true : undefined;
     }, 30_000);
+    // Once counted, everything acked by then: refresh again so the page read below sees it too (two indexers).
+    await t.server.stores.logs.refresh();
     const events = (await t.server.stores.logs.recent({ limit: N + 50 })).filter((e) => e.service?.name === 'shopapp');
     expect(events).toHaveLength(N);
     const numbers = events.map((e) => Number(/order (\d+) shipped/.exec(e.message ?? '')?.[1])).sort((a, b) => a - b);

@@ -101,7 +101,8 @@ function flatten(doc: Record<string, unknown>): Record<string, unknown> {
     for (const [key, v] of Object.entries(value)) {
       const path = prefix ? `${prefix}.${key}` : key;
       if (isObject(v) && depth < MAX_DEPTH && !(depth === 0 && KEEP_NESTED.has(key))) walk(v, path, depth + 1);
-      else out[path] = v;
+      // defineProperty: a `__proto__` key of the document stays data, never the prototype of the copy.
+      else Object.defineProperty(out, path, { value: v, enumerable: true, writable: true, configurable: true });
     }
   };
   walk(doc, '', 0);
@@ -151,10 +152,14 @@ function toSeedShape(doc: Record<string, unknown>): Record<string, unknown> {
   return flat;
 }
 
+const ERROR_DETAILS = ['error_message', 'error_type', 'stack_trace', 'error_code'] as const;
+
 /**
  * The input to ingest for one bulk document: a Shoplog envelope (`event.dataset` `shoplog.*`) as sent, with `_id`
  * as its `event.id`; anything else in the flat shape `normalize()` maps (see `toSeedShape`), with `_id` as its
- * `event_id` and the index's kind (`kindOfIndex`) as its `log_type` unless it names one. Never throws.
+ * `event_id`. Its kind is its own `log_type` (or `type`), else the index's (`kindOfIndex`), else `error` when it
+ * carries error details (`error.*`, pino's `err`) and `log` otherwise: a shipped log line with an `amount` field is
+ * not guessed into a transaction. Never throws.
  */
 export function bulkDocumentInput(doc: unknown, op: BulkOperation): unknown {
   if (!isObject(doc)) return doc;
@@ -169,8 +174,9 @@ export function bulkDocumentInput(doc: unknown, op: BulkOperation): unknown {
   }
   const seed = toSeedShape(doc);
   if (id !== undefined) seed.event_id = id;
-  const kind = kindOfIndex(op.index);
-  if (kind !== undefined && seed.log_type === undefined) seed.log_type = kind;
+  if (seed.log_type === undefined && typeof seed.type !== 'string') {
+    seed.log_type = kindOfIndex(op.index) ?? (ERROR_DETAILS.some((key) => seed[key] !== undefined && seed[key] !== null) ? 'error' : 'log');
+  }
   return seed;
 }
 
