@@ -94,15 +94,16 @@ export function eventIdOf(id: string): string {
 const KEEP_NESTED = new Set(['metadata', 'location', 'data', 'fields']);
 const MAX_DEPTH = 4;
 
-/** Nested plain objects become dotted keys (`host: { name }` → `host.name`), so each leaf becomes its own label. */
-function flatten(doc: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+/** Nested plain objects become dotted leaves (`host: { name }` → `host.name`), so each leaf becomes its own label. */
+function flatten(doc: Record<string, unknown>): [path: string, value: unknown][] {
+  const out: [string, unknown][] = [];
   const walk = (value: Record<string, unknown>, prefix: string, depth: number): void => {
-    for (const [key, v] of Object.entries(value)) {
+    for (const key in value) {
+      if (!Object.hasOwn(value, key)) continue;
+      const v = value[key];
       const path = prefix ? `${prefix}.${key}` : key;
       if (isObject(v) && depth < MAX_DEPTH && !(depth === 0 && KEEP_NESTED.has(key))) walk(v, path, depth + 1);
-      // defineProperty: a `__proto__` key of the document stays data, never the prototype of the copy.
-      else Object.defineProperty(out, path, { value: v, enumerable: true, writable: true, configurable: true });
+      else if (v !== undefined && v !== null) out.push([path, v]);
     }
   };
   walk(doc, '', 0);
@@ -110,8 +111,9 @@ function flatten(doc: Record<string, unknown>): Record<string, unknown> {
 }
 
 /**
- * Field names of shippers and ECS, as the seed field `normalize()` maps (first present wins, only when the seed
- * field itself is absent): pino's `msg`/`time`/`err`, winston-elasticsearch's `severity`, Fluent Bit's `log`, ECS.
+ * Field names of shippers and ECS → the seed field `normalize()` maps, used only when the document has no such
+ * seed field itself (of two candidates of one seed field, the earlier listed wins): pino's `msg`/`time`/`err`,
+ * winston-elasticsearch's `severity` and `fields`, Fluent Bit's `log` (a string), ECS.
  */
 const ALIASES: [seed: string, candidates: string[]][] = [
   ['message', ['msg', 'log']],
@@ -133,23 +135,26 @@ const ALIASES: [seed: string, candidates: string[]][] = [
   ['stack_trace', ['error.stack_trace', 'err.stack']],
   ['metadata', ['fields']],
 ];
+/** candidate → its seed field and the candidates listed before it for that field. */
+const ALIAS_OF = new Map(ALIASES.flatMap(([seed, candidates]) => candidates.map((c, i) => [c, { seed, before: candidates.slice(0, i) }] as const)));
 
 /** A shipper's document as the flat shape `normalize()` maps (seed field names); the rest become labels there. */
 function toSeedShape(doc: Record<string, unknown>): Record<string, unknown> {
-  const flat = flatten(doc);
-  for (const [seed, candidates] of ALIASES) {
-    if (flat[seed] !== undefined && flat[seed] !== null) continue;
-    for (const candidate of candidates) {
-      const value = flat[candidate];
-      if (value === undefined || value === null || (candidate === 'log' && typeof value !== 'string')) continue;
-      flat[seed] = value;
-      delete flat[candidate];
-      break;
-    }
+  const leaves = flatten(doc);
+  const present = new Set<string>();
+  for (const [path, value] of leaves) if (path !== 'log' || typeof value === 'string') present.add(path);
+  const out: Record<string, unknown> = {};
+  for (const [path, value] of leaves) {
+    const alias = ALIAS_OF.get(path);
+    let key = path;
+    if (alias && present.has(path) && !present.has(alias.seed) && !alias.before.some((c) => present.has(c))) key = alias.seed;
+    // pino-elasticsearch sends `time` and, for `create`, `@timestamp` too: `@timestamp` wins, the copy is no label.
+    else if (path === 'time' && present.has('@timestamp')) continue;
+    // defineProperty: a `__proto__` key of the document stays data, never the prototype of the copy.
+    if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    else out[key] = value;
   }
-  // pino-elasticsearch sends `time` and, for `create`, `@timestamp` too: `@timestamp` wins, the copy is not a label.
-  if (flat['@timestamp'] !== undefined && flat.timestamp !== undefined) delete flat.timestamp;
-  return flat;
+  return out;
 }
 
 const ERROR_DETAILS = ['error_message', 'error_type', 'stack_trace', 'error_code'] as const;
