@@ -16,7 +16,7 @@ import { registerAuthRoutes } from './http/auth.js';
 import type { ServerContext } from './http/context.js';
 import { registerDocsRoutes } from './http/docs-routes.js';
 import { registerEsBulkRoutes } from './http/es-bulk-routes.js';
-import { createEsInfoHandler } from './http/es-compat.js';
+import { createEsRoot } from './http/es-compat.js';
 import { registerEsStartupRoutes } from './http/es-startup-routes.js';
 import { registerOtlpRoutes } from './http/otlp-routes.js';
 import { registerHealthRoutes } from './http/health-routes.js';
@@ -165,7 +165,7 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
   registerEsBulkRoutes(app, ctx);
   registerEsStartupRoutes(app, ctx);
   registerOtlpRoutes(app, ctx);
-  registerWeb(app, { rootApi: createEsInfoHandler(ctx) });
+  registerWeb(app, { rootApi: createEsRoot(ctx) });
 
   let url = '';
   let sockets: SocketIngest | undefined;

@@ -29,10 +29,24 @@ describe('Elasticsearch handshake', () => {
     expect(res.headers.get('x-elastic-product')).toBe('Elasticsearch');
   });
 
-  it('still serves the dashboard page to a browser at GET /', async () => {
-    const res = await fetch(`${t.url}/`, { headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
-    expect(res.headers.get('content-type')).toMatch(/text\/html/);
-    expect(res.headers.get('x-elastic-product')).toBeNull();
+  it('still serves the dashboard page at GET / to browsers and plain HTTP clients', async () => {
+    for (const headers of [{ accept: 'text/html,application/xhtml+xml,*/*;q=0.8' }, {}, { accept: '*/*', authorization: `Bearer ${t.keys.ingest}` }]) {
+      const res = await fetch(`${t.url}/`, { headers });
+      expect(res.headers.get('content-type')).toMatch(/text\/html/);
+      expect(res.headers.get('x-elastic-product')).toBeNull();
+    }
+  });
+
+  it('answers GET / with the banner to every Elasticsearch client signal, and 401 without a key', async () => {
+    for (const headers of [{ accept: 'application/json' }, { 'x-elastic-client-meta': 'es=9.1.0' }, { accept: 'application/vnd.elasticsearch+json; compatible-with=8' }]) {
+      const anonymous = await fetch(`${t.url}/`, { headers });
+      expect(anonymous.status).toBe(401);
+      expect(((await anonymous.json()) as { error: { type: string } }).error.type).toBe('unauthorized');
+      const res = await fetch(`${t.url}/`, { headers: { ...headers, authorization: `Bearer ${t.keys.ingest}` } });
+      expect(((await res.json()) as { version: { number: string } }).version.number).toBe('9.1.0');
+    }
+    const basic = await fetch(`${t.url}/`, { headers: { authorization: `Basic ${Buffer.from(`filebeat:${t.keys.ingest}`).toString('base64')}` } });
+    expect(basic.headers.get('x-elastic-product')).toBe('Elasticsearch');
   });
 
   it('answers the start-up calls of shippers (licence, health, templates, ILM, pipelines, refresh)', async () => {

@@ -32,7 +32,7 @@ const OPERATIONS: Op[] = [
   ['post', '/api/logs/upload', 'Upload a JSON array, NDJSON or CSV file (gzip accepted) → job', 'ingest or analyst'],
   ['post', '/_bulk', 'Elasticsearch bulk API (index/create; ApiKey or Basic auth too), Elasticsearch-shaped reply; see the README', 'ingest'],
   ['post', '/{index}/_bulk', 'Elasticsearch bulk API with a default index', 'ingest'],
-  ['get', '/', 'Elasticsearch version banner (x-elastic-product) for clients not asking for HTML; the dashboard otherwise', 'ingest'],
+  ['get', '/', 'Elasticsearch version banner (x-elastic-product) for Elasticsearch clients (see the README); the dashboard otherwise', 'ingest'],
   ['post', '/v1/logs', 'OTLP/HTTP logs (protobuf or JSON, gzip accepted), partial success per the OTLP spec', 'ingest'],
   ['get', '/api/logs/uploads/recent', 'Recent upload jobs', 'read'],
   ['get', '/api/logs/uploads/{id}', 'Upload job status', 'read'],

@@ -37,13 +37,31 @@ export function useEsConventions(scope: FastifyInstance): void {
 }
 
 /**
- * The `GET /` (and `HEAD /`) answer of the Elasticsearch-compatible API: a version banner with `x-elastic-product`,
- * behind an `ingest` key (so a shipper with a wrong key fails at start, as against Elasticsearch with security on).
+ * Whether a request identifies as an Elasticsearch client rather than a browser or a plain HTTP client: the official
+ * clients' `x-elastic-client-meta` header, an `Accept` of `application/vnd.elasticsearch+json` or
+ * `application/json`, or the `ApiKey` / `Basic` credentials shippers send (browsers send none of these on a page
+ * load, and the server never asks them for Basic credentials).
  */
-export function createEsInfoHandler(ctx: ServerContext): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply> {
+export function isElasticsearchClient(request: FastifyRequest): boolean {
+  if (request.headers['x-elastic-client-meta'] !== undefined) return true;
+  const accept = request.headers.accept ?? '';
+  if (accept.includes('application/vnd.elasticsearch+json') || accept.includes('application/json')) return true;
+  return /^(?:apikey|basic) /i.test(request.headers.authorization ?? '');
+}
+
+/**
+ * The `GET /` (and `HEAD /`) answer of the Elasticsearch-compatible API to Elasticsearch clients
+ * (`isElasticsearchClient`): a version banner with `x-elastic-product`, behind an `ingest` key (so a shipper with a
+ * wrong key fails at start, as against Elasticsearch with security on).
+ */
+export function createEsRoot(ctx: ServerContext): {
+  claims(request: FastifyRequest): boolean;
+  answer(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply>;
+} {
   const canIngest = guard(ctx, 'ingest', true);
   const [major = '9', minor = '0'] = ctx.config.esCompatVersion.split('.');
-  return async function esInfo(request, reply) {
+  return { claims: isElasticsearchClient, answer: esInfo };
+  async function esInfo(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     try {
       await canIngest(request);
     } catch (error) {
@@ -64,5 +82,5 @@ export function createEsInfoHandler(ctx: ServerContext): (request: FastifyReques
       },
       tagline: `Shoplog ${ctx.version}: an Elasticsearch-compatible ingest API (bulk only)`,
     });
-  };
+  }
 }

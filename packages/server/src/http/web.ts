@@ -10,10 +10,10 @@ export interface WebOptions {
   /** Folder holding the built page (`index.html` and `assets/`). @default the package's `dist/web` */
   root?: string;
   /**
-   * Answers `GET /` for clients that do not ask for HTML (no `text/html` in `Accept`), e.g. the Elasticsearch
-   * handshake of log shippers; browsers always get the page. @default the page for every client
+   * Answers `GET /` for the requests it `claims` (e.g. the Elasticsearch handshake of log shippers); every other
+   * request, browsers' included, gets the page. @default the page for every request
    */
-  rootApi?: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
+  rootApi?: { claims(request: FastifyRequest): boolean; answer(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> };
 }
 
 /** The Content-Security-Policy of the dashboard: no inline script, nothing from another origin. */
@@ -83,7 +83,7 @@ export function registerWeb(app: FastifyInstance, options: WebOptions = {}): voi
       .code(index ? 200 : 503)
       .send(index ?? NOT_BUILT);
   const rootApi = options.rootApi;
-  app.get('/', rootApi ? async (request, reply) => ((request.headers.accept ?? '').includes('text/html') ? page(request, reply) : rootApi(request, reply)) : page);
+  app.get('/', rootApi ? async (request, reply) => (rootApi.claims(request) ? rootApi.answer(request, reply) : page(request, reply)) : page);
   app.get('/index.html', page);
 
   app.get<{ Params: { name: string } }>('/assets/:name', async (request, reply) => {
