@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { decodeLogsRequest, encodeLogsResponse, encodeStatus } from '../ingest/otlp-proto.js';
-import { otlpLogInputs, OtlpShapeError } from '../ingest/otlp.js';
+import { otlpLogInputs } from '../ingest/otlp.js';
 import type { ServerContext } from './context.js';
 import { HttpError, toHttpError } from './errors.js';
 import { gunzipBody } from './gunzip.js';
@@ -50,8 +50,8 @@ export function registerOtlpRoutes(app: FastifyInstance, ctx: ServerContext): vo
       try {
         mapped = otlpLogInputs(protobuf ? decodeLogsRequest(body) : JSON.parse(body.toString('utf8')));
       } catch (caught) {
-        // Decoding and mapping only read the body: whatever they throw is about the body.
-        if (caught instanceof OtlpShapeError || caught instanceof Error) {
+        // Decoding (protobufjs, JSON.parse) and mapping (OtlpShapeError) only read the body: what they throw is about it.
+        if (caught instanceof Error) {
           throw new HttpError(400, 'bad_request', `not an OTLP ExportLogsServiceRequest in ${protobuf ? 'protobuf' : 'JSON'}: ${caught.message}`);
         }
         throw caught;
