@@ -33,6 +33,7 @@ export const ServerConfigSchema = z
     bootstrapPassword: z.string().min(12, 'must be at least 12 characters').optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('warn'),
     fraudScoring: z.enum(['on', 'off']).default('on'),
+    esCompatVersion: z.string().regex(/^\d+\.\d+\.\d+$/, 'must be a version such as 9.1.0').default('9.1.0'),
   })
   // An idle timeout longer than the absolute lifetime would never apply: that is a typo, not a choice.
   .refine((c) => c.sessionIdleMinutes <= c.sessionMaxHours * 60, {
@@ -72,6 +73,12 @@ export const SETTINGS: readonly { key: keyof ServerConfig; env: string; default:
     env: 'SHOPLOG_FRAUD_SCORING',
     default: 'on',
     description: 'Score ingested transactions that carry no client-side fraud verdict (core rules, in-memory velocity) and store a fraud event for each review/block (on|off).',
+  },
+  {
+    key: 'esCompatVersion',
+    env: 'SHOPLOG_ES_COMPAT_VERSION',
+    default: '9.1.0',
+    description: 'Elasticsearch version the compatible API reports at GET / (shippers that refuse an older Elasticsearch than themselves, such as Beats, need at least their own).',
   },
 ];
 

@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { FraudScorer, VelocityStore } from '@shoplog/core';
 import { join } from 'node:path';
 import { evaluateAlertRules } from './alerts.js';
-import type { ServerRateLimiters } from './auth/rate-limit.js';
+import { createRateLimiter, type ServerRateLimiters } from './auth/rate-limit.js';
 import { createSessionManager } from './auth/sessions.js';
 import { ServerConfigSchema, type ServerConfig, type ServerConfigInput } from './config.js';
 import { healthReport, type HealthCheck } from './health.js';
@@ -15,6 +15,10 @@ import { registerAnalyticsRoutes } from './http/analytics-routes.js';
 import { registerAuthRoutes } from './http/auth.js';
 import type { ServerContext } from './http/context.js';
 import { registerDocsRoutes } from './http/docs-routes.js';
+import { registerEsBulkRoutes } from './http/es-bulk-routes.js';
+import { createEsRoot } from './http/es-compat.js';
+import { registerEsStartupRoutes } from './http/es-startup-routes.js';
+import { registerOtlpRoutes } from './http/otlp-routes.js';
 import { registerHealthRoutes } from './http/health-routes.js';
 import { HttpError, installErrorHandler } from './http/errors.js';
 import { registerLogRoutes } from './http/logs-routes.js';
@@ -108,7 +112,8 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
     version: VERSION,
     velocity,
     fraudScorer: scorer,
-    rateLimiters: rateLimiters ?? {},
+    // One ingest budget per key across the ingest routes (Shoplog, Elasticsearch bulk, OTLP).
+    rateLimiters: { ...rateLimiters, ingest: rateLimiters?.ingest ?? createRateLimiter(config.ingestRateLimit, 1000) },
     sessions: createSessionManager({
       meta: stores.meta,
       idleMs: config.sessionIdleMinutes * 60_000,
@@ -157,7 +162,10 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
   registerAdminRoutes(app, ctx);
   registerHealthRoutes(app, ctx);
   registerDocsRoutes(app, VERSION);
-  registerWeb(app, {});
+  registerEsBulkRoutes(app, ctx);
+  registerEsStartupRoutes(app, ctx);
+  registerOtlpRoutes(app, ctx);
+  registerWeb(app, { rootApi: createEsRoot(ctx) });
 
   let url = '';
   let sockets: SocketIngest | undefined;

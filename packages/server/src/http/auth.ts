@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createRateLimiter } from '../auth/rate-limit.js';
 import { sha256, verifyPassword } from '../auth/secrets.js';
+import { shipperApiKey } from '../auth/shipper-credentials.js';
 import type { EpochMs, KeyScope, Role } from '../ports.js';
 import type { ServerContext } from './context.js';
 import { HttpError } from './errors.js';
@@ -58,13 +59,20 @@ function sessionCookie(ctx: ServerContext, value: string, maxAgeSeconds: number)
 }
 
 /**
- * Resolves the caller from `Authorization: Bearer`, `X-API-Key` or the session cookie. A cookie whose session
- * has expired (idle or absolute) answers 401 `session_expired` and clears the cookie, unless `lenient` (logout).
+ * Resolves the caller from `Authorization: Bearer`, `X-API-Key` or the session cookie (with `shipperAuth`, also
+ * an API key in `Authorization: ApiKey` or `Basic`: see `shipperApiKey`). A cookie whose session has expired (idle
+ * or absolute) answers 401 `session_expired` and clears the cookie, unless `lenient` (logout).
  */
-export async function resolvePrincipal(ctx: ServerContext, request: FastifyRequest, lenient = false): Promise<Principal | undefined> {
+export async function resolvePrincipal(ctx: ServerContext, request: FastifyRequest, lenient = false, shipperAuth = false): Promise<Principal | undefined> {
   const auth = request.headers.authorization;
   const headerKey = request.headers['x-api-key'];
-  const key = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : typeof headerKey === 'string' ? headerKey.trim() : undefined;
+  const key = auth?.startsWith('Bearer ')
+    ? auth.slice(7).trim()
+    : typeof headerKey === 'string'
+      ? headerKey.trim()
+      : shipperAuth
+        ? shipperApiKey(auth)
+        : undefined;
   if (key) {
     const record = await ctx.meta.findApiKey(sha256(key));
     if (!record) throw new HttpError(401, 'unauthorized', 'invalid API key');
@@ -81,10 +89,13 @@ export async function resolvePrincipal(ctx: ServerContext, request: FastifyReque
   return { type: 'user', id: user.id, username: user.username, role: user.role, csrfToken: session.csrfToken, sessionHash: session.idHash };
 }
 
-/** A preHandler that answers 401 without credentials, 403 without the permission or a valid CSRF token. */
-export function guard(ctx: ServerContext, permission: Permission) {
+/**
+ * A preHandler that answers 401 without credentials, 403 without the permission or a valid CSRF token.
+ * `shipperAuth`: also take the API key from the `ApiKey` and `Basic` schemes of Elasticsearch shippers.
+ */
+export function guard(ctx: ServerContext, permission: Permission, shipperAuth = false) {
   return async function checkPermission(request: FastifyRequest): Promise<void> {
-    const principal = await resolvePrincipal(ctx, request);
+    const principal = await resolvePrincipal(ctx, request, false, shipperAuth);
     if (!principal) throw new HttpError(401, 'unauthorized', 'an API key or a session is required');
     const allowed = ALLOWED[permission];
     const ok = principal.type === 'key' ? allowed.scopes.includes(principal.scope) : allowed.roles.includes(principal.role);

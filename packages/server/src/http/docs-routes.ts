@@ -30,6 +30,10 @@ const OPERATIONS: Op[] = [
   ['post', '/api/logs/ingest', 'Ingest one event or an array (envelope or seed shapes)', 'ingest'],
   ['post', '/api/logs/_bulk', 'Bulk ingest NDJSON (gzip accepted), per-line results, idempotent on event.id', 'ingest'],
   ['post', '/api/logs/upload', 'Upload a JSON array, NDJSON or CSV file (gzip accepted) → job', 'ingest or analyst'],
+  ['post', '/_bulk', 'Elasticsearch bulk API (index/create; ApiKey or Basic auth too), Elasticsearch-shaped reply; see the README', 'ingest'],
+  ['post', '/{index}/_bulk', 'Elasticsearch bulk API with a default index', 'ingest'],
+  ['get', '/', 'Elasticsearch version banner (x-elastic-product) for Elasticsearch clients (see the README); the dashboard otherwise', 'ingest'],
+  ['post', '/v1/logs', 'OTLP/HTTP logs (protobuf or JSON, gzip accepted), partial success per the OTLP spec', 'ingest'],
   ['get', '/api/logs/uploads/recent', 'Recent upload jobs', 'read'],
   ['get', '/api/logs/uploads/{id}', 'Upload job status', 'read'],
   ['get', '/api/logs/recent', 'Newest events', 'read'],
@@ -125,6 +129,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
       },
     };
     if (path.includes('{id}')) op.parameters = [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }];
+    if (path.includes('{index}')) op.parameters = [{ name: 'index', in: 'path', required: true, schema: { type: 'string' } }];
     if (FILTERED.has(path)) op.parameters = FILTER_PARAMETERS;
     if (INGEST_BODY.has(path)) {
       op.requestBody = {
