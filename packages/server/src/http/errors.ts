@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import type { ValidationIssue } from '@shoplog/core';
-import { StoreUnavailableError } from '../ports.js';
+import { DuplicateKeyError, StoreUnavailableError } from '../ports.js';
 
 /** An error answered as `{ error: { code, message, issues? } }` with its HTTP status. */
 export class HttpError extends Error {
@@ -31,6 +31,7 @@ export function sendError(reply: FastifyReply, error: HttpError): FastifyReply {
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | HttpError | Error, request, reply) => {
     if (error instanceof HttpError) return sendError(reply, error);
+    if (error instanceof DuplicateKeyError) return sendError(reply, new HttpError(409, 'conflict', error.message));
     if (error instanceof StoreUnavailableError) {
       request.log.error({ err: error }, 'store unavailable');
       return sendError(reply, new HttpError(503, 'store_unavailable', 'the store is unavailable, retry later', undefined, { 'retry-after': '1' }));
