@@ -91,7 +91,8 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
   const app = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
     bodyLimit: config.bodyLimit,
-    trustProxy: false,
+    // X-Forwarded-For is believed only from the configured reverse proxies (the login limits key on the client IP).
+    trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
     // close() must not wait for a browser's idle keep-alive or pre-connected socket.
     forceCloseConnections: true,
   });

@@ -8,6 +8,7 @@ import { createScaleOut } from '../../src/adapters/index.js';
 import { createMongoMetaStore, databaseOfUrl } from '../../src/adapters/mongodb/index.js';
 import { createSqliteMetaStore } from '../../src/index.js';
 import { runMetaStoreContract } from '../contracts/meta-store-contract.js';
+import { startTestServer } from '../helpers.js';
 import { createMongoWireServer } from './mongo-wire.js';
 
 const MONGODB_URL = process.env['MONGODB_URL'];
@@ -106,6 +107,19 @@ describe('MongoDB MetaStore through the official driver (in-test wire-protocol r
       [database, 'search_history', { name: 'created_ttl', expireAfterSeconds: 30 * 86_400 }],
     ]);
     expect(wire.indexSpecs.get(`${database}.search_history`)).toHaveLength(2);
+  });
+
+  it('answers POST /api/users raced four times with one 201 and three 409', async () => {
+    const meta = createMongoMetaStore({ url: wire.url, database: `users${randomUUID().replaceAll('-', '').slice(0, 8)}` });
+    await meta.ready;
+    const t = await startTestServer({ stores: { meta } });
+    try {
+      const create = () =>
+        t.call('/api/users', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'erin', password: 'a long password!', role: 'viewer' }) });
+      expect((await Promise.all([create(), create(), create(), create()])).map((r) => r.status).sort()).toEqual([201, 409, 409, 409]);
+    } finally {
+      await t.close();
+    }
   });
 
   it('rejects bad options by name', () => {
