@@ -23,7 +23,8 @@ export const ServerConfigSchema = z
   .strictObject({
     host: z.string().min(1).default('127.0.0.1'),
     port: port.default(5001),
-    ingestHost: z.string().min(1).optional(),
+    ingestHost: z.string().min(1).default('127.0.0.1'),
+    ingestAuth: z.enum(['required', 'off']).optional(),
     ingestPort: z.coerce.number().int().min(-1).max(65_535).default(5000),
     dataDir: z.string().min(1).default('./.shoplog-data'),
     synchronous: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
@@ -59,7 +60,18 @@ export type ServerConfigInput = z.input<typeof ServerConfigSchema>;
 export const SETTINGS: readonly { key: keyof ServerConfig; env: string; default: string; description: string }[] = [
   { key: 'host', env: 'SHOPLOG_HOST', default: '127.0.0.1', description: 'HTTP listen address.' },
   { key: 'port', env: 'SHOPLOG_PORT', default: '5001', description: 'HTTP port (0 = any free port).' },
-  { key: 'ingestHost', env: 'SHOPLOG_INGEST_HOST', default: 'same as host', description: 'TCP/UDP JSON-lines listen address.' },
+  {
+    key: 'ingestHost',
+    env: 'SHOPLOG_INGEST_HOST',
+    default: '127.0.0.1',
+    description: 'TCP/UDP JSON-lines listen address: loopback unless opened explicitly (not SHOPLOG_HOST: opening the HTTP port does not open this one).',
+  },
+  {
+    key: 'ingestAuth',
+    env: 'SHOPLOG_INGEST_AUTH',
+    default: 'required unless ingestHost is loopback',
+    description: 'TCP/UDP JSON lines need a first line "AUTH <ingest API key>" (per connection on TCP, per datagram on UDP): required or off.',
+  },
   { key: 'ingestPort', env: 'SHOPLOG_INGEST_PORT', default: '5000', description: 'TCP and UDP JSON-lines port (0 = any free port, -1 = off).' },
   { key: 'dataDir', env: 'SHOPLOG_DATA_DIR', default: './.shoplog-data', description: 'Folder of the embedded databases.' },
   { key: 'synchronous', env: 'SHOPLOG_SYNCHRONOUS', default: 'NORMAL', description: 'SQLite synchronous: NORMAL survives kill -9, FULL also power loss (slower).' },
@@ -129,4 +141,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     });
     throw new OptionsError(message);
   }
+}
+
+/** Whether `host` is a loopback listen address (only this machine can connect). */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/** Whether the TCP/UDP lines need an AUTH line: as configured, else required unless the listener is loopback. */
+export function ingestAuthRequired(config: Pick<ServerConfig, 'ingestHost' | 'ingestAuth'>): boolean {
+  return (config.ingestAuth ?? (isLoopbackHost(config.ingestHost) ? 'off' : 'required')) === 'required';
 }
