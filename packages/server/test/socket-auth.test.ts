@@ -119,6 +119,12 @@ describe('TCP/UDP line authentication, off (loopback default)', () => {
     await t.server.stores.logs.refresh();
     expect(await t.server.stores.logs.count({ userIds: ['plain'] })).toBe(1);
   });
+
+  it('stores the last line of a TCP stream that the close ends, without a newline', async () => {
+    const last = txEvent({ user: 'unterminated' });
+    expect(await tcp(t.server.ingestPort ?? 0, `${line(txEvent({ user: 'terminated' }))}${JSON.stringify(last)}`)).toBe('');
+    await eventually(async () => ((await t.call(`/api/logs/${last.event.id}`, { key: t.keys.read })).status === 200 ? true : undefined));
+  });
 });
 
 describe('createLineAuth', () => {
