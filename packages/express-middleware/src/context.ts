@@ -260,7 +260,12 @@ export class RequestContext implements RequestShoplog {
     const sessionId = session?.id ?? this.sessionId();
     const input: Fields = { shop: { action, session: { id: sessionId }, ...shop } };
     if (message !== undefined) input.message = message;
-    this.emit('user_behavior', input);
+    const event = this.build('user_behavior', input, undefined);
+    // Checked here, where the handler's typo can be named (an inexact cart value, an unknown action), not dropped
+    // later by the server into a dead-letter file; reported, not thrown: tracking must never break the page.
+    const checked = validate(event);
+    if (checked.ok) this.export(event);
+    else this.config.onError(new ShoplogValidationError(checked.issues));
   }
 
   private sessionId(): string {

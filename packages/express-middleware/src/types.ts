@@ -81,7 +81,7 @@ export interface RequestShoplog {
   readonly traceparent: string;
   /** Sets the user id carried by every event of this request. */
   setUser(id: string | undefined): void;
-  /** Emits a user behaviour event (`shoplog.user_behavior`) for this request. */
+  /** Emits a user behaviour event (`shoplog.user_behavior`) for this request; an invalid one goes to `onError` (a `ShoplogValidationError` naming each field) instead. */
   track(action: TrackAction, fields?: TrackFields): void;
   /**
    * Validates a transaction, scores it when a fraud scorer is configured (unless `score: false`), emits it with the

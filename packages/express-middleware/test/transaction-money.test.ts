@@ -69,4 +69,24 @@ describe.each(EXPRESS_VERSIONS)('req.shoplog.transaction() with the amount of a 
     expect(exporter.ofKind('fraud')).toEqual([]);
     expect(errors).toEqual([]); // the scorer never saw them
   });
+
+  it('track() converts an exact cart value and reports an inexact one by name instead of shipping it', async () => {
+    const exporter = createMemoryExporter();
+    const errors: unknown[] = [];
+    const a = express();
+    a.use(express.json());
+    a.use(shoplog({ exporter, onError: (e) => errors.push(e) }));
+    a.post('/cart', (req, res) => {
+      req.shoplog!.track('add_to_cart', { product: { id: 'sku-1' }, cart: { items: 1, value: { value: req.body.total, currency: 'EUR' } } });
+      res.sendStatus(201);
+    });
+    running = await listen(a);
+    for (const total of ['19.9', '0.30000000000000004']) {
+      expect((await send(running.port, '/cart', { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"total":${total}}` })).status).toBe(201);
+    }
+    await exporter.waitFor(3); // one tracked action, two performance events
+    expect(exporter.ofKind('user_behavior').map((e) => e.shop.cart?.value)).toEqual([{ value: '19.9', currency: 'EUR' }]);
+    expect(errors).toHaveLength(1);
+    expect((errors[0] as ShoplogValidationError).issues).toEqual([{ path: 'shop.cart.value.value', message: expect.stringMatching(/decimal string/) }]);
+  });
 });
