@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { evaluateAlertRules } from './alerts.js';
 import { createRateLimiter, type ServerRateLimiters } from './auth/rate-limit.js';
 import { createSessionManager } from './auth/sessions.js';
-import { ServerConfigSchema, type ServerConfig, type ServerConfigInput } from './config.js';
+import { ingestAuthRequired, isLoopbackHost, ServerConfigSchema, type ServerConfig, type ServerConfigInput } from './config.js';
 import { healthReport, type HealthCheck } from './health.js';
 import { createIngestor } from './ingest/ingestor.js';
 import { createServerFraudScorer } from './fraud.js';
+import { createLineAuth } from './ingest/line-auth.js';
 import { startSocketIngest, type SocketIngest } from './ingest/socket-ingest.js';
 import { registerAdminRoutes } from './http/admin-routes.js';
 import { registerAlertRoutes } from './http/alert-routes.js';
@@ -95,7 +96,8 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
   const app = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
     bodyLimit: config.bodyLimit,
-    trustProxy: false,
+    // X-Forwarded-For is believed only from the configured reverse proxies (the login limits key on the client IP).
+    trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
     // close() must not wait for a browser's idle keep-alive or pre-connected socket.
     forceCloseConnections: true,
   });
@@ -186,9 +188,16 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
       const address = await app.listen({ host: config.host, port: config.port });
       url = address.replace('[::1]', 'localhost');
       if (config.ingestPort >= 0) {
-        sockets = await startSocketIngest(ingestor, config.ingestHost ?? config.host, config.ingestPort, (error) =>
-          app.log.error({ err: error }, 'socket ingest failed'),
-        );
+        const required = ingestAuthRequired(config);
+        if (!required && !isLoopbackHost(config.ingestHost)) {
+          app.log.warn(`TCP/UDP ingest on ${config.ingestHost} accepts lines without a key (SHOPLOG_INGEST_AUTH=off): anyone who can reach it can write events`);
+        }
+        const auth = createLineAuth({
+          meta: stores.meta,
+          required,
+          onRefused: (reason, count) => app.log.warn(`TCP/UDP ingest refused ${count} connection(s) or datagram(s) since its last report, the latest: ${reason}`),
+        });
+        sockets = await startSocketIngest(ingestor, config.ingestHost, config.ingestPort, (error) => app.log.error({ err: error }, 'socket ingest failed'), auth);
       }
       alertTimer = setInterval(() => {
         evaluateAlertRules(stores.logs, stores.meta).catch((error: Error) => app.log.error({ err: error }, 'alert evaluation failed'));

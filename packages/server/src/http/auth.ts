@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { createRateLimiter } from '../auth/rate-limit.js';
-import { sha256, verifyPassword } from '../auth/secrets.js';
+import { DEVICE_COOKIE, DEVICE_MAX_AGE_SECONDS, deviceToken, knownDevice } from '../auth/device.js';
+import { createRateLimiter, type RateLimiter } from '../auth/rate-limit.js';
+import { dummyPasswordHash, sha256, verifyPassword } from '../auth/secrets.js';
 import { shipperApiKey } from '../auth/shipper-credentials.js';
 import type { EpochMs, KeyScope, Role } from '../ports.js';
 import type { ServerContext } from './context.js';
@@ -121,16 +122,28 @@ export function principalOf(request: FastifyRequest): Principal {
 
 const userView = (p: { id: string; username: string; role: Role }) => ({ id: p.id, username: p.username, role: p.role });
 
+/**
+ * Takes a login attempt from each bucket in turn; the first that is empty answers 429 (the later ones are left
+ * alone, so an IP that is already limited cannot also drain an account's bucket).
+ */
+async function takeLoginAttempt(limiter: RateLimiter, buckets: readonly string[]): Promise<void> {
+  for (const bucket of buckets) {
+    const wait = await limiter.take(bucket);
+    if (wait > 0) throw new HttpError(429, 'rate_limited', 'too many login attempts', undefined, { 'retry-after': String(wait) });
+  }
+}
+
 /** Login, logout and `me`. */
 export function registerAuthRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const limiter = ctx.rateLimiters.auth ?? createRateLimiter(ctx.config.authRateLimit, 60_000);
+  const secure = ctx.config.secureCookies ? '; Secure' : '';
   const setCookie = (reply: FastifyReply, value: string, maxAge: number): void => {
     void reply.header('set-cookie', sessionCookie(ctx, value, maxAge));
   };
+  // Ready before the first login for an unknown user, so that one is not slower than the rest.
+  void dummyPasswordHash();
 
   app.post('/api/auth/login', async (request, reply) => {
-    const wait = await limiter.take(request.ip);
-    if (wait > 0) throw new HttpError(429, 'rate_limited', 'too many login attempts', undefined, { 'retry-after': String(wait) });
     const body = (request.body ?? {}) as { username?: unknown; password?: unknown };
     if (typeof body.username !== 'string' || typeof body.password !== 'string') {
       throw new HttpError(400, 'bad_request', 'username and password are required', [
@@ -139,11 +152,21 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ServerContext): vo
       ]);
     }
     const user = await ctx.meta.getUserByUsername(body.username);
-    const valid = user ? await verifyPassword(body.password, user.passwordHash) : false;
+    // Attempts are limited per client IP (`request.ip`: X-Forwarded-For only from a configured trusted proxy) and
+    // per account, so neither many accounts from one IP nor one account from many IPs can be guessed at. A browser
+    // where this user logged in before (its device cookie) has a bucket of its own: a flood of bad guesses against
+    // the account, or from the office's shared IP, does not lock the real user out.
+    const device = knownDevice(cookie(request, DEVICE_COOKIE), user);
+    await takeLoginAttempt(limiter, device ? [`device:${device}`] : [`ip:${request.ip}`, `user:${body.username.slice(0, 128)}`]);
+    // An unknown username costs one scrypt too (against a dummy hash): the answer time does not tell it apart.
+    const valid = await verifyPassword(body.password, user?.passwordHash ?? (await dummyPasswordHash()));
     if (!user || !valid) throw new HttpError(401, 'unauthorized', 'wrong username or password');
     const { sessionId, csrfToken, maxAgeSeconds } = await ctx.sessions.open(user.id);
     // The cookie lives as long as the absolute lifetime; the idle timeout is the server's to enforce.
-    setCookie(reply, sessionId, maxAgeSeconds);
+    void reply.header('set-cookie', [
+      sessionCookie(ctx, sessionId, maxAgeSeconds),
+      `${DEVICE_COOKIE}=${deviceToken(user)}; Path=/api/auth/login; HttpOnly; SameSite=Strict; Max-Age=${DEVICE_MAX_AGE_SECONDS}${secure}`,
+    ]);
     return { user: userView(user), csrfToken };
   });
 

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ValidationIssue } from '@shoplog/core';
-import { StoreUnavailableError } from '../ports.js';
+import { DuplicateKeyError, StoreUnavailableError } from '../ports.js';
 
 /** An error answered as `{ error: { code, message, issues? } }` with its HTTP status. */
 export class HttpError extends Error {
@@ -30,6 +30,7 @@ export function sendError(reply: FastifyReply, error: HttpError): FastifyReply {
 /** The HttpError to answer for any thrown error; internal details never leak (they go to the server log). */
 export function toHttpError(error: FastifyError | HttpError | Error, request: FastifyRequest): HttpError {
   if (error instanceof HttpError) return error;
+  if (error instanceof DuplicateKeyError) return new HttpError(409, 'conflict', error.message);
   if (error instanceof StoreUnavailableError) {
     request.log.error({ err: error }, 'store unavailable');
     return new HttpError(503, 'store_unavailable', 'the store is unavailable, retry later', undefined, { 'retry-after': '1' });
