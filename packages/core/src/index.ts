@@ -65,6 +65,17 @@ export type { JsonSchema } from './json-schema.js';
 export { createEvent, completeEvent, isoTime, transaction, error, userBehavior, performance, fraud, appLog, msToNs } from './builders.js';
 export type { BuildOptions, EventInput, MoneyInput, ServiceInfo } from './builders.js';
 export type { PluginContext, PluginErrorPolicy, ShoplogPlugin } from './plugin.js';
+export { PLUGIN_API_VERSION, definePlugin, createPluginInstance } from './plugin-definition.js';
+export type {
+  PluginKind,
+  PluginCapabilities,
+  PluginDefinition,
+  PluginInstances,
+  PluginCreateContext,
+  Notification,
+  Notifier,
+  AbortSignalLike,
+} from './plugin-definition.js';
 export { createPipeline } from './pipeline/pipeline.js';
 export { createThrottledWarning } from './pipeline/throttled-warning.js';
 export type { Pipeline, PipelineOptions, PipelineInput, PipelineMetrics, PipelineErrorHandler, PipelineErrorInfo } from './pipeline/types.js';
