@@ -14,7 +14,7 @@ import { Counters, type DeliveryMetrics } from './metrics.js';
 import { DeliveryError, type ItemFailure, type ItemIssue, type QueuedEntry, type SendOutcome, type Sink } from './sink.js';
 import { createFileSpool, type Spool, type SpoolChunk } from './spool.js';
 import { SpoolDirs } from './spool-dir.js';
-import { createThrottledPrinter } from './warnings.js';
+import { notAnEvent, Reporter } from './report.js';
 
 interface Batch {
   /** Parts still to send, in order; the first is in flight. A 413 splits a part, a partial failure shrinks it. */
@@ -37,12 +37,8 @@ class Engine implements DeliveryEngine {
   private readonly dirs: SpoolDirs;
   private readonly spool: Spool;
   private readonly dead: DeadLetters;
-  private readonly warnings = createThrottledPrinter();
-  /** Delivery failed since the default handler last printed a warning (so recovery is said too). */
-  private warned = false;
-  /** The message of the last failed delivery (for the summary at close). */
-  private lastFailure: string | undefined;
   private readonly c = new Counters();
+  private readonly reporter: Reporter;
   private readonly queue = new ByteQueue();
   private readonly packer = new LinePacker();
   private inFlight: Batch | undefined;
@@ -67,7 +63,8 @@ class Engine implements DeliveryEngine {
   constructor(options: DeliveryEngineOptions) {
     this.o = parseOptions(DeliveryEngineOptionsSchema, options, 'createDeliveryEngine');
     this.sink = this.o.sink;
-    const warn = (text: string) => this.report(new Error(text), 'spool');
+    this.reporter = new Reporter(this.c, this.o.onError, this.sink.name);
+    const warn = (text: string) => this.reporter.notice('spool', new Error(text));
     this.dirs = new SpoolDirs(this.o.spoolDir, warn);
     this.dead = createDeadLetters(this.dirs, this.o.fsync, warn);
     this.spool = createFileSpool({
@@ -89,7 +86,7 @@ class Engine implements DeliveryEngine {
     try {
       line = JSON.stringify(event);
     } catch (err) {
-      this.report(err);
+      this.reporter.notice('enqueue', new Error(`enqueue(): the event cannot be serialised (${(err as Error).message}): dropped`));
       return false;
     }
     return this.enqueueLine(line, event.event.id, event.event.dataset);
@@ -227,12 +224,12 @@ class Engine implements DeliveryEngine {
     try {
       await this.sink.close?.();
     } catch (err) {
-      this.report(err);
+      this.reporter.notice('close', err);
     }
     const left = this.c.spooled - spooledBefore;
     if (left > 0) {
-      const last = this.lastFailure ? `; last delivery error: ${this.lastFailure}` : '';
-      this.report(new Error(`closed with ${left} events not delivered: spooled to ${this.dirs.writable() ?? this.dirs.configured}, sent on the next start${last}`), 'close');
+      const last = this.reporter.lastFailure ? `; last delivery error: ${this.reporter.lastFailure}` : '';
+      this.reporter.notice('close', new Error(`closed with ${left} events not delivered: spooled to ${this.dirs.writable() ?? this.dirs.configured}, sent on the next start${last}`));
     }
   }
 
@@ -354,7 +351,7 @@ class Engine implements DeliveryEngine {
       return;
     }
     this.failures = 0;
-    this.recovered();
+    this.reporter.success();
     batch.parts.shift();
     if (batch.parts.length > 0) {
       void this.run(batch);
@@ -397,7 +394,7 @@ class Engine implements DeliveryEngine {
   }
 
   private failed(batch: Batch, e: DeliveryError): void {
-    this.report(e);
+    this.reporter.failure(e);
     this.failures++;
     batch.attempts++;
     const urgent = this.waiters.length > 0;
@@ -442,73 +439,6 @@ class Engine implements DeliveryEngine {
     const wait = e.retryAfterMs !== undefined ? Math.min(MAX_RETRY_AFTER_MS, Math.max(e.retryAfterMs, jittered)) : jittered;
     return this.closing || this.draining ? Math.min(wait, SHUTDOWN_RETRY_MS) : wait;
   }
-
-  /**
-   * Records an error (`metrics().lastError`, and `healthy` for delivery errors) and hands it to `onError`; without
-   * one, prints it, each kind once a minute at most.
-   */
-  private report(err: unknown, kind?: 'spool' | 'close'): void {
-    const e = err instanceof Error ? err : new Error(String(err));
-    const status = e instanceof DeliveryError ? e.status : undefined;
-    const code = errorCode(e);
-    this.c.lastError = { message: e.message, at: new Date().toISOString(), ...(status !== undefined ? { status } : {}), ...(code ? { code } : {}) };
-    if (kind === undefined) {
-      this.c.healthy = false;
-      this.lastFailure = e.message;
-    }
-    if (this.o.onError) {
-      try {
-        this.o.onError(e);
-      } catch {
-        // The app's error handler must not break delivery.
-      }
-      return;
-    }
-    if (kind !== undefined) {
-      this.warnings.print(kind, e.message);
-      return;
-    }
-    this.warned = true;
-    const what = status === 401 || status === 403 ? 'auth' : status !== undefined ? `status-${status}` : (code ?? 'error');
-    this.warnings.print(
-      what,
-      `delivery failed: ${e.message}. Events are kept and retried (spooled to disk while it lasts); ` +
-        'metrics().healthy stays false until a delivery succeeds. Further errors like this one are counted, not printed, for a minute.',
-    );
-  }
-
-  /** A delivery succeeded: healthy again, and said so when a failure was printed. */
-  private recovered(): void {
-    this.c.healthy = true;
-    if (!this.warned) return;
-    this.warned = false;
-    this.warnings.reset();
-    this.warnings.print('recovered', `delivery works again (${this.sink.name} sink)`);
-  }
-}
-
-function errorCode(e: Error): string | undefined {
-  for (let cur: unknown = e; cur instanceof Error; cur = cur.cause) {
-    const code = (cur as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-  }
-  return undefined;
-}
-
-/** The error for `enqueue()` given something that is not a Shoplog event. */
-function notAnEvent(value: unknown): TypeError {
-  let got: string;
-  if (value === null || typeof value !== 'object') got = value === null ? 'null' : `a ${typeof value}`;
-  else {
-    const head = (value as { event?: unknown }).event;
-    got =
-      head === null || typeof head !== 'object'
-        ? `an object without \`event\` (keys: ${Object.keys(value).slice(0, 5).join(', ') || 'none'})`
-        : `an object whose \`event.id\` / \`event.dataset\` are not strings`;
-  }
-  return new TypeError(
-    `enqueue() takes a Shoplog event (made by the @shoplog/core builders, e.g. transaction({...}), with string \`event.id\` and \`event.dataset\`); got ${got}`,
-  );
 }
 
 /** Creates a delivery engine for one sink. */

@@ -79,7 +79,6 @@ function onSignal(received: NodeJS.Signals): void {
 
 function end(signal: HandledSignal): void {
   for (const s of SIGNALS) process.removeListener(s, onSignal);
-  installed = false;
   // Registered now, so it runs after every other exit handler (pino's included).
   process.once('exit', () => process.kill(process.pid, signal));
   process.exit(128 + (osConstants.signals[signal] ?? 0));
@@ -96,7 +95,6 @@ function install(): void {
 
 function uninstall(): void {
   if (!installed || pinned || engines.size > 0 || ending !== undefined) return;
-  installed = false;
   process.removeListener('beforeExit', onBeforeExit);
   process.removeListener('exit', onExit);
   for (const s of SIGNALS) process.removeListener(s, onSignal);

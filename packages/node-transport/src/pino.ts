@@ -47,8 +47,13 @@ export default function shoplogPino(options: PinoTransportOptions): Writable {
     () => shipper.close(),
     fastLine,
   );
-  // pino's `logger.flush(cb)` reaches this in the worker (thread-stream ≥ 4.2): done once delivered or spooled.
-  return Object.assign(stream, { flush: () => shipper.flush() });
+  // pino's `logger.flush(cb)` reaches this (in the worker through thread-stream ≥ 4.2): done once delivered or spooled.
+  const flush = (callback?: (error?: Error | null) => void): Promise<void> => {
+    const done = shipper.flush();
+    if (callback) done.then(() => callback(), callback);
+    return done;
+  };
+  return Object.assign(stream, { flush });
 }
 
 export { shoplogPino };

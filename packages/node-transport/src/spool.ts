@@ -51,6 +51,8 @@ interface Segment {
   /** Bytes written, and bytes acknowledged since this process opened it. */
   bytes: number;
   done: number;
+  /** Lines before this one were already read once (a corrupt line is reported once, however often it is read). */
+  read: number;
 }
 
 interface FileChunk extends SpoolChunk {
@@ -159,17 +161,20 @@ class FileSpool implements Spool {
       const line = lines[i] ?? '';
       const head = parseHead(line);
       // A torn write from a crash: kept for a person to look at, never dropped silently.
-      if (head === undefined) this.o.corrupt(line);
-      else entries.push({ line, id: head.id, dataset: head.dataset, at: now });
+      if (head === undefined) {
+        if (i >= segment.read) this.o.corrupt(line);
+      } else entries.push({ line, id: head.id, dataset: head.dataset, at: now });
       bytes += Buffer.byteLength(line) + 1;
     }
+    segment.read = Math.max(segment.read, i);
     return { entries, segment, end: i, bytes, last: i >= lines.length };
   }
 
   ack(chunk: SpoolChunk): void {
     const { segment, end, bytes, last } = chunk as FileChunk;
     const index = this.segments.indexOf(segment);
-    if (index === -1 || end <= segment.line) return;
+    // A chunk that read no line (an empty segment, left by a crash) still finishes its segment.
+    if (index === -1 || (!last && end <= segment.line)) return;
     const before = this.path(segment);
     if (last) {
       this.segments.splice(index, 1);
@@ -225,9 +230,9 @@ class FileSpool implements Spool {
       const again = this.o.dirs.writable();
       if (again === undefined) return undefined;
       this.owner.claim(again);
-      return { dir: again, seq, line: 0, bytes: 0, done: 0 };
+      return { dir: again, seq, line: 0, bytes: 0, done: 0, read: 0 };
     }
-    return { dir, seq, line: 0, bytes: 0, done: 0 };
+    return { dir, seq, line: 0, bytes: 0, done: 0, read: 0 };
   }
 
   /** Takes over what earlier or dead processes left in `dir`, and finds this process's own segments. */
@@ -250,7 +255,7 @@ class FileSpool implements Spool {
       if (m && this.owner.isAlive(dir, owner)) continue;
       const seq = Number(m ? m[1] : legacy?.[1]);
       const line = m ? Number(m[3] ?? 0) : legacyCursor?.seq === seq ? legacyCursor.line : 0;
-      const segment: Segment = { dir, seq, line, bytes: 0, done: 0 };
+      const segment: Segment = { dir, seq, line, bytes: 0, done: 0, read: 0 };
       try {
         // The owner file first, so that nobody takes this segment from us in turn; a lost race is ENOENT.
         this.owner.claim(dir);

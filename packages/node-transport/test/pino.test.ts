@@ -151,6 +151,16 @@ describe('pino transport as a main-thread destination', () => {
     expect(perf.http).toMatchObject({ request: { id: 'r1', method: 'GET' }, response: { status_code: 200 } });
   });
 
+  it('logger.flush(cb) calls back once the lines are delivered', async () => {
+    const s = await server();
+    const dest = shoplogPino({ url: s.url, spoolDir: tempDir(), exitHooks: false });
+    const logger = pino(dest);
+    for (let i = 0; i < 20; i++) logger.info({ seq: i }, 'order placed');
+    await new Promise<void>((resolve, reject) => logger.flush((err) => (err ? reject(err) : resolve())));
+    expect(s.stored).toHaveLength(20);
+    await endStream(dest);
+  });
+
   it('with validate: true, writes events the pipeline rejects to the dead-letter file with their issues', async () => {
     const s = await server();
     const spoolDir = tempDir();

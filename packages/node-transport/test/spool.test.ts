@@ -140,6 +140,23 @@ describe('file spool', () => {
     expect(corrupt).toEqual(['{"event":{"id":"x', a[2]?.line.slice(0, 30)]);
   });
 
+  it('reports a corrupt line once however often it is read, and forgets an empty segment a crash left', () => {
+    const dir = tempDir();
+    const owner = `${2 ** 22 + 11}-0000cafe`;
+    const a = entries(2);
+    writeFileSync(join(dir, `seg-0000000000000001-${owner}.ndjson`), '');
+    writeFileSync(join(dir, `seg-0000000000000002-${owner}.ndjson`), `${a[0]?.line}\nnot json\n${a[1]?.line}\n`);
+    const { spool, corrupt } = open(dir);
+    const empty = spool.shift(10, 1 << 20);
+    expect(empty?.entries).toEqual([]);
+    if (empty) spool.ack(empty);
+    // Read twice (a replay that failed and is tried again), acknowledged once.
+    spool.shift(10, 1 << 20);
+    expect(drain(spool)).toEqual([a[0]?.id, a[1]?.id]);
+    expect(corrupt).toEqual(['not json']);
+    expect(segments(dir)).toEqual([]);
+  });
+
   it('falls back to a private directory under the OS temp dir, with one warning, when its own cannot be made; a restart finds it', () => {
     const base = tempDir();
     writeFileSync(join(base, 'file'), 'a file where the spool directory should be');
