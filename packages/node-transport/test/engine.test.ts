@@ -29,6 +29,20 @@ async function setup(opts: Partial<DeliveryEngineOptions> = {}, http: { timeoutM
   return { server, engine, spoolDir };
 }
 
+/** A first run that spools `events` while the server is down (the server is left stopped). */
+async function spooledWhileDown(events: ReturnType<typeof makeEvents>) {
+  const server = await startBulkServer();
+  cleanup.push(() => server.close());
+  const spoolDir = tempDir();
+  await server.stop();
+  const opts = { spoolDir, exitHooks: false, retryInitialDelayMs: 5, retryMaxDelayMs: 20, maxBatchCount: 100 };
+  const first = createDeliveryEngine({ sink: createHttpSink({ url: server.url }), ...opts });
+  for (const e of events) first.enqueue(e);
+  await first.close({ deadlineMs: 200 });
+  expect(first.metrics().spooled).toBe(events.length);
+  return { server, spoolDir, opts };
+}
+
 function enqueueAll(engine: DeliveryEngine, events: ReturnType<typeof makeEvents>) {
   for (const e of events) expect(engine.enqueue(e)).toBe(true);
   return events.map((e) => e.event.id);
@@ -143,16 +157,8 @@ describe('delivery engine over HTTP', () => {
   });
 
   it('resumes a replay interrupted mid-segment from its cursor, without resending what was delivered', async () => {
-    const server = await startBulkServer();
-    cleanup.push(() => server.close());
-    const spoolDir = tempDir();
-    await server.stop();
-    const opts = { spoolDir, exitHooks: false, retryInitialDelayMs: 5, retryMaxDelayMs: 20, maxBatchCount: 100 };
-    const first = createDeliveryEngine({ sink: createHttpSink({ url: server.url }), ...opts });
     const events = makeEvents(1000);
-    for (const e of events) first.enqueue(e);
-    await first.close({ deadlineMs: 500 });
-    expect(first.metrics().spooled).toBe(1000);
+    const { server, spoolDir, opts } = await spooledWhileDown(events);
 
     // The replay gets some way into the segment, then the backend goes away and the process stops.
     await server.start();
@@ -177,16 +183,8 @@ describe('delivery engine over HTTP', () => {
   it('a next start that closes at once still delivers the spool through a server that fails a few more times (issue #20)', async () => {
     // The mechanism of the flaky pino test: the close of a short-lived process gave up after three failed attempts
     // and left the spool undelivered, though its grace period had barely begun.
-    const server = await startBulkServer();
-    cleanup.push(() => server.close());
-    const spoolDir = tempDir();
-    await server.stop();
-    const opts = { spoolDir, exitHooks: false, retryInitialDelayMs: 5, retryMaxDelayMs: 20, maxBatchCount: 100 };
-    const first = createDeliveryEngine({ sink: createHttpSink({ url: server.url }), ...opts });
     const before = makeEvents(500, 'run1');
-    for (const e of before) first.enqueue(e);
-    await first.close({ deadlineMs: 200 });
-    expect(first.metrics().spooled).toBe(500);
+    const { server, spoolDir, opts } = await spooledWhileDown(before);
     await server.start();
     server.faults.push({ kind: 'status', status: 500 }, { kind: 'reset' }, { kind: 'status', status: 503 }, { kind: 'store-then-reset' }, { kind: 'status', status: 429, retryAfter: '0' });
     const second = createDeliveryEngine({ sink: createHttpSink({ url: server.url }), ...opts, closeDeadlineMs: 10_000 });
