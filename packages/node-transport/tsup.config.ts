@@ -12,4 +12,6 @@ export default defineConfig({
     options.sourcesContent = false;
   },
   target: 'node22',
+  // `import.meta.url` in the CommonJS build (createPinoTransport names its own file as pino's worker target).
+  shims: true,
 });

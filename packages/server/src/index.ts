@@ -1,4 +1,4 @@
-export { StoreUnavailableError } from './ports.js';
+export { DuplicateKeyError, StoreUnavailableError } from './ports.js';
 export type {
   EpochMs,
   TimeRange,
@@ -25,6 +25,7 @@ export type {
   EventListener,
   LogStore,
   IndexStatus,
+  StoreStatus,
   Role,
   KeyScope,
   UserRecord,

@@ -121,9 +121,11 @@ export async function createScaleOut(env: Record<string, string | undefined> = p
   }
 
   if (mongodb && e.MONGODB_URL) {
-    const { createMongoMetaStore } = await import('./mongodb/meta-store.js');
+    const { createMongoMetaStore, databaseOfUrl } = await import('./mongodb/meta-store.js');
     const client = new mongodb.MongoClient(e.MONGODB_URL, { serverSelectionTimeoutMS: 10_000 });
-    const meta = createMongoMetaStore({ client });
+    // The database the URL names, else 'shoplog' (the client alone would say `test`).
+    const database = databaseOfUrl(e.MONGODB_URL);
+    const meta = createMongoMetaStore({ client, ...(database ? { database } : {}) });
     out.meta = meta;
     waits.push(meta.ready);
     checks['mongodb'] = async () => {

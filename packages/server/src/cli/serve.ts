@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { createScaleOut } from '../adapters/scale-out.js';
 import { fromSharedRateLimiter } from '../auth/rate-limit.js';
 import { bootstrap } from '../bootstrap.js';
+import { ingestAuthRequired } from '../config.js';
 import { scaleOutHealthCheck } from '../health.js';
 import { createServer } from '../server.js';
 import { lockDataDir } from './data-dir-lock.js';
@@ -36,7 +37,10 @@ export async function serve(args: CliArgs): Promise<void> {
   const url = await server.start();
   lock.setUrl(url);
   const lines = [`Shoplog is running: ${url}/  (API docs: ${url}/api/docs)`];
-  if (server.ingestPort !== null) lines.push(`TCP/UDP JSON-lines ingest on port ${server.ingestPort}`);
+  if (server.ingestPort !== null) {
+    const auth = ingestAuthRequired(config) ? 'first line "AUTH <ingest key>" required' : 'no key required: SHOPLOG_INGEST_AUTH=off';
+    lines.push(`TCP/UDP JSON-lines ingest on ${config.ingestHost}:${server.ingestPort} (${auth})`);
+  }
   if (setup.demoEvents) lines.push(`Loaded ${setup.demoEvents} sample events (7 days).`);
   if (setup.adminPassword) lines.push(`Admin login: admin / ${setup.adminPassword}   (shown once)`);
   if (setup.adminKey) lines.push(`Admin API key: ${setup.adminKey}   (shown once; Authorization: Bearer <key>)`);
