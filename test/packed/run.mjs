@@ -15,7 +15,7 @@ import { compileBlocks, ingestKeyFor, runBlock, typeCheckBlocks, writeBlocks } f
 import { allBlocks } from './lib/extract.mjs';
 import { killAll, startShoplogServer } from './lib/processes.mjs';
 import { SCENARIOS } from './lib/scenarios.mjs';
-import { exampleDependencies, findNodes, npmProject, packAll, pathWith, readJson } from './lib/setup.mjs';
+import { APP_DEPENDENCIES, findNodes, npmProject, packAll, pathWith, readJson, thirdPartyImportsOf, workspaceSpecs } from './lib/setup.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')).map(([k, v]) => [k, v ?? true]));
@@ -64,6 +64,12 @@ function checkInstallBlock(block, app) {
   return missing.length > 0 ? `not installable from the packed tarballs or the app's dependencies: ${missing.join(', ')}` : '';
 }
 
+// A fragment in a data format is parsed, so a syntax error in it is caught (the repository's yaml package).
+async function parseFragment(block) {
+  if (block.lang === 'json') JSON.parse(block.code);
+  if (block.lang === 'yaml' || block.lang === 'yml') (await import('yaml')).parse(block.code, { strict: true, uniqueKeys: true });
+}
+
 // Stopped from outside (Ctrl-C, a CI timeout): what the suite started goes with it.
 for (const sig of ['SIGINT', 'SIGTERM']) {
   process.once(sig, () => {
@@ -96,6 +102,12 @@ async function main() {
       if (!found[major]) record(`Node ${major} is available to test on`, false, `not found on PATH, in node_modules or through npx -y node@${major}`);
     }
 
+    // Blocks that use a shipper of another project (pino-elasticsearch, OpenTelemetry, …) run in a project of their
+    // own, so the app keeps the dependencies of a Shoplog user only (no @elastic/elasticsearch under its declarations).
+    const shipperBlocks = new Set(blocks.filter((b) => thirdPartyImportsOf(b).some((n) => !APP_DEPENDENCIES.includes(n))));
+    const shipperPackages = [...new Set([...shipperBlocks].flatMap(thirdPartyImportsOf))];
+    for (const b of shipperBlocks) if (b.lang !== 'js') throw new Error(`${b.file}:${b.line}: a block using ${thirdPartyImportsOf(b).join(', ')} must be JavaScript (it is not compiled)`);
+
     // The app (tarballs + what the examples use), and the two installs whose footprint is reported, side by side.
     const app = join(base, 'app');
     console.log(`::: npm install of the tarballs (${seconds()})`);
@@ -104,7 +116,8 @@ async function main() {
       return npmProject(dir, specs, { env: { ...env, PATH: pathWith(node.node, dir) } }).then((output) => ({ dir, output, version: node.version }));
     };
     const installs = {
-      app: install('app', [...Object.values(tarballs), ...exampleDependencies(root)], nodes.serverNewest),
+      app: install('app', [...Object.values(tarballs), ...workspaceSpecs(root, APP_DEPENDENCIES)], nodes.serverNewest),
+      shippers: install('shippers', workspaceSpecs(root, shipperPackages), nodes.serverNewest),
       // On the oldest major the suite targets (20), whatever the packages declare: that they install there is the check.
       clientOnly: install('client-only', ['--engine-strict', tarballs.core, tarballs['node-transport'], tarballs['express-middleware']], found[MAJORS[0]] ?? nodes.clientOldest),
       serverOnly: install('server-only', [tarballs.core, tarballs.server], nodes.serverNewest),
@@ -129,11 +142,15 @@ async function main() {
     }
 
     last = Date.now();
-    const code = blocks.filter((b) => b.lang !== 'sh' && !b.tags.has('fragment') && !b.tags.has('ci'));
+    const code = blocks.filter((b) => (b.lang === 'js' || b.lang === 'ts') && !b.tags.has('fragment') && !shipperBlocks.has(b));
     writeBlocks(app, code);
+    const shippers = await installs.shippers;
+    writeBlocks(shippers.dir, [...shipperBlocks], { tsconfig: false });
     const tscEnv = { ...env, PATH: pathWith(process.execPath, app) };
-    const syntaxErrors = await compileBlocks(app, tscEnv);
-    record(`README TypeScript blocks compile (${code.filter((b) => b.lang === 'ts').length} blocks)`, syntaxErrors.length === 0, syntaxErrors.join('\n'));
+    if (code.length > 0) {
+      const syntaxErrors = await compileBlocks(app, tscEnv);
+      record(`README TypeScript blocks compile (${code.filter((b) => b.lang === 'ts').length} blocks)`, syntaxErrors.length === 0, syntaxErrors.join('\n'));
+    }
     // The slow checks that wait on nothing else run beside the block runs (which mostly wait on child processes):
     // the strict type check of the blocks, and the repository's own commands (a full build).
     const timed = (name, promise) => {
@@ -141,15 +158,29 @@ async function main() {
       return promise.then(({ ok, detail }) => ({ name, ok, detail, ms: Date.now() - t0 }));
     };
     const beside = [
-      timed(`README blocks type-check as a strict project (${code.length} blocks, checkJs, skipLibCheck off)`, typeCheckBlocks(app, tscEnv).then((errors) => ({ ok: errors.length === 0, detail: errors.join('\n') }))),
+      ...(code.length === 0 ? [] : [timed(`README blocks type-check as a strict project (${code.length} blocks, checkJs, skipLibCheck off)`, typeCheckBlocks(app, tscEnv).then((errors) => ({ ok: errors.length === 0, detail: errors.join('\n') })))]),
       ...blocks.filter((b) => b.tags.has('repo') && !b.tags.has('ci')).map((block) => timed(`${block.file}:${block.line} in the repository`, runBlock(block, { ...ctx, node: process.execPath }))),
     ];
 
     last = Date.now();
     for (const block of blocks) {
       const where = `${block.file}:${block.line}`;
-      if (block.tags.has('fragment') || block.tags.has('ci')) {
-        console.log(`skip ${where} (${block.tags.has('ci') ? 'run by .ci/run itself' : 'fragment'})`);
+      if (block.tags.has('fragment')) {
+        try {
+          await parseFragment(block);
+          console.log(`skip ${where} (fragment${['json', 'yaml', 'yml'].includes(block.lang) ? ', parsed' : ''})`);
+        } catch (error) {
+          record(`${where} fragment parses as ${block.lang}`, false, error.message);
+        }
+        continue;
+      }
+      if (block.tags.has('ci')) {
+        console.log(`skip ${where} (run by .ci/run itself)`);
+        continue;
+      }
+      if (block.tags.has('rsyslog')) {
+        const result = await runBlock(block, ctx);
+        record(`${where} with rsyslogd`, result.ok, result.detail);
         continue;
       }
       if (block.tags.has('repo')) continue;
@@ -162,8 +193,8 @@ async function main() {
       for (const major of MAJORS) {
         const n = found[major];
         if (!n || !allows(n.version, used)) continue;
-        const result = await runBlock(block, { ...ctx, node: n.node });
-        record(`${where} on Node ${n.version}`, result.ok, result.detail);
+        const result = await runBlock(block, { ...ctx, node: n.node, ...(shipperBlocks.has(block) ? { app: shippers.dir } : {}) });
+        record(`${where} on Node ${n.version}${shipperBlocks.has(block) ? ` (with ${thirdPartyImportsOf(block).join(', ')})` : ''}`, result.ok, result.detail);
       }
     }
     for (const { name, ok, detail, ms } of await Promise.all(beside)) record(name, ok, detail, ms);

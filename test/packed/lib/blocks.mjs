@@ -3,6 +3,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ADMIN_KEY, freePort, runToEnd, startProcess, waitForPort } from './processes.mjs';
+import { runRsyslogBlock } from './rsyslog.mjs';
 import { pathWith } from './setup.mjs';
 
 /** The file a block is written to, relative to the app: `.mjs` for JavaScript, `.mts` (compiled to `.mjs`) for TypeScript. */
@@ -28,11 +29,11 @@ const TSCONFIG = {
   include: ['blocks'],
 };
 
-/** Writes every runnable JavaScript/TypeScript block and the tsconfig; returns the written paths. */
-export function writeBlocks(app, blocks) {
+/** Writes the JavaScript/TypeScript blocks (and, with `tsconfig`, the tsconfig of their type check) into a project. */
+export function writeBlocks(app, blocks, { tsconfig = true } = {}) {
   mkdirSync(join(app, 'blocks'), { recursive: true });
-  writeFileSync(join(app, 'tsconfig.json'), `${JSON.stringify(TSCONFIG, null, 2)}\n`);
-  for (const block of blocks) if (block.lang !== 'sh') writeFileSync(join(app, sourceOf(block)), block.code);
+  if (tsconfig) writeFileSync(join(app, 'tsconfig.json'), `${JSON.stringify(TSCONFIG, null, 2)}\n`);
+  for (const block of blocks) if (block.lang === 'js' || block.lang === 'ts') writeFileSync(join(app, sourceOf(block)), block.code);
 }
 
 const tscOf = (app) => join(app, 'node_modules', 'typescript', 'bin', 'tsc');
@@ -60,11 +61,14 @@ const BAD_STDERR = /ExperimentalWarning|DeprecationWarning|EBADENGINE|\bError\b|
  * for `server` blocks). Resolves with `{ ok, detail }`.
  */
 export async function runBlock(block, ctx) {
+  if (block.tags.has('rsyslog')) return runRsyslogBlock(block, ctx, waitForDelivery);
   const cwd = block.tags.has('repo') ? ctx.root : mkdtempSync(join(ctx.app, `run-${block.id}-`));
   const env = { ...ctx.env, PATH: block.tags.has('repo') ? process.env.PATH : pathWith(ctx.node, ctx.app) };
-  if (block.tags.has('server')) Object.assign(env, { SHOPLOG_URL: ctx.server.url, SHOPLOG_API_KEY: ctx.server.ingestKey, SHOPLOG_DATA_DIR: ctx.server.dataDir });
+  if (block.tags.has('server')) {
+    Object.assign(env, { SHOPLOG_URL: ctx.server.url, SHOPLOG_API_KEY: ctx.server.ingestKey, SHOPLOG_DATA_DIR: ctx.server.dataDir, SHOPLOG_INGEST_PORT: String(ctx.server.ingestPort) });
+  }
   const [cmd, args] = block.lang === 'sh' ? ['bash', ['-e', '-o', 'pipefail', '-c', block.code]] : [ctx.node, [join(ctx.app, programOf(block))]];
-  const before = block.tags.has('delivers') ? await ctx.server.committed() : 0;
+  const before = block.tags.has('delivers') ? await ctx.server.settled() : 0;
 
   let result;
   if (block.tags.has('long-running')) {

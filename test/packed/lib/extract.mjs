@@ -1,6 +1,7 @@
 // Reads the code blocks of the READMEs that users follow. A block runs unless its info string says otherwise; the
 // words after the language are tags (GitHub shows the language only):
-//   fragment      not a program (a config or output excerpt): not run; should be rare
+//   fragment      not a program (a config or output excerpt): not run, only parsed when it is YAML or JSON; should
+//                 be rare (the shipper configurations for tools the machine cannot install)
 //   ci            a repository command .ci/run already runs itself (the test command): not run here
 //   install       `npm install …` lines: every package named must be one the test app has (from the packed tarballs)
 //   server        gets SHOPLOG_URL, SHOPLOG_API_KEY (an ingest key) and SHOPLOG_DATA_DIR of a real Shoplog server
@@ -8,6 +9,8 @@
 //   long-running  a process that keeps running: started with PORT (and SHOPLOG_PORT) set to a free port, probed once
 //                 it answers, then stopped with SIGTERM
 //   repo          runs in the repository checkout with the machine's PATH (the README's "two commands")
+//   rsyslog       an rsyslog configuration: run by a real rsyslogd with the README's placeholders replaced (host
+//                 `shoplog`, port 5001, key `SHOPLOG_API_KEY`) by the suite server's, fed one syslog line over TCP
 // An HTML comment right before a block may list requests for a long-running block, one per line:
 //   <!-- probes:
 //   POST /checkout {"orderId":"o-1","total":"49.90"}
@@ -25,7 +28,7 @@ export const READMES = [
   'packages/server/src/adapters/README.md',
 ];
 
-const TAGS = new Set(['fragment', 'ci', 'install', 'server', 'delivers', 'long-running', 'repo']);
+const TAGS = new Set(['fragment', 'ci', 'install', 'server', 'delivers', 'long-running', 'repo', 'rsyslog']);
 const LANGS = new Set(['js', 'mjs', 'ts', 'mts', 'sh', 'bash', 'shell']);
 
 /** Parses one README into its blocks: `{ id, file, line, lang, tags, code, probes }`. */
@@ -42,8 +45,8 @@ export function blocksOf(root, file) {
     const lang = open[1];
     const tags = open[2].split(/\s+/).filter(Boolean);
     const unknown = tags.filter((t) => !TAGS.has(t));
-    if (!LANGS.has(lang) && !tags.includes('fragment')) {
-      throw new Error(`${file}:${start + 1}: a block in \`${lang || '(no language)'}\` cannot run: give it js, ts or sh, or tag it fragment`);
+    if (!LANGS.has(lang) && !tags.includes('fragment') && !tags.includes('rsyslog')) {
+      throw new Error(`${file}:${start + 1}: a block in \`${lang || '(no language)'}\` cannot run: give it js, ts or sh, or tag it rsyslog or fragment`);
     }
     if (unknown.length > 0) throw new Error(`${file}:${start + 1}: unknown tag(s) ${unknown.join(', ')} (known: ${[...TAGS].join(', ')})`);
     blocks.push({

@@ -105,15 +105,17 @@ export async function waitForPort(port, { timeoutMs = 60_000, alive = () => true
 export const ADMIN_KEY = `slk_${'packedsuite'.repeat(4)}`;
 
 /**
- * Starts `shoplog serve` from the installed tarball with `node`, on a fresh data folder and free ports. Resolves
- * with `{ url, dataDir, stop(), committed() }`; `committed()` is the number of events the server has stored.
+ * Starts `shoplog serve` from the installed tarball with `node`, on a fresh data folder and free ports (HTTP, and the
+ * TCP/UDP JSON-lines port on 127.0.0.1). Resolves with `{ url, ingestPort, dataDir, stop(), committed(), settled() }`;
+ * `committed()` is the number of events the server has stored.
  */
 export async function startShoplogServer({ node, app, env }) {
   const dataDir = mkdtempSync(join(app, 'server-data-'));
   const port = await freePort();
+  const ingestPort = await freePort();
   const proc = startProcess(node, [join(app, 'node_modules', '@shoplog', 'server', 'dist', 'cli.js'), 'serve'], {
     cwd: app,
-    env: { ...env, SHOPLOG_PORT: String(port), SHOPLOG_INGEST_PORT: '-1', SHOPLOG_DATA_DIR: dataDir, SHOPLOG_BOOTSTRAP_KEY: ADMIN_KEY, SHOPLOG_LOG_LEVEL: 'warn' },
+    env: { ...env, SHOPLOG_PORT: String(port), SHOPLOG_INGEST_PORT: String(ingestPort), SHOPLOG_DATA_DIR: dataDir, SHOPLOG_BOOTSTRAP_KEY: ADMIN_KEY, SHOPLOG_LOG_LEVEL: 'warn' },
   });
   try {
     await waitForPort(port, { alive: proc.running });
@@ -122,15 +124,27 @@ export async function startShoplogServer({ node, app, env }) {
     throw new Error(`shoplog serve did not start: ${error.message}\n${result.stdout}${result.stderr}`, { cause: error });
   }
   const url = `http://127.0.0.1:${port}`;
+  const committed = async () => {
+    const res = await fetch(`${url}/api/dashboard/health`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    if (res.status !== 200) throw new Error(`health answered ${res.status}`);
+    return (await res.json()).index?.committed ?? 0;
+  };
   return {
     url,
+    ingestPort,
     dataDir,
     proc,
     stop: () => proc.stop(),
-    async committed() {
-      const res = await fetch(`${url}/api/dashboard/health`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
-      if (res.status !== 200) throw new Error(`health answered ${res.status}`);
-      return (await res.json()).index?.committed ?? 0;
+    committed,
+    /** `committed()` once it has not changed for a moment: what an earlier block sent has landed. */
+    async settled() {
+      let last = await committed();
+      for (;;) {
+        await new Promise((r) => setTimeout(r, 300));
+        const now = await committed();
+        if (now === last) return now;
+        last = now;
+      }
     },
   };
 }

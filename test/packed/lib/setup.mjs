@@ -29,20 +29,28 @@ export function packAll(root, dir) {
   return out;
 }
 
-/**
- * The third-party packages the README examples use, at the ranges the workspace tests them with (one source: the
- * workspace manifests), plus TypeScript and the types the type check of the blocks needs.
- */
-export function exampleDependencies(root) {
-  const ranges = {
-    ...readJson(join(root, 'package.json')).devDependencies,
-    ...readJson(join(root, 'packages/node-transport/package.json')).devDependencies,
-    ...readJson(join(root, 'packages/express-middleware/package.json')).devDependencies,
-  };
-  return ['express', 'pino', 'winston', 'typescript', '@types/node', '@types/express'].map((name) => {
+// The ranges the workspace tests third-party packages with (one source: the workspace manifests).
+function workspaceRanges(root) {
+  const manifests = ['package.json', ...PACKAGES.map((name) => `packages/${name}/package.json`)].map((p) => readJson(join(root, p)));
+  return Object.assign({}, ...manifests.map((m) => ({ ...m.peerDependencies, ...m.devDependencies })));
+}
+
+/** `name@range` of each package, at the workspace's range; throws naming a package the workspace does not use. */
+export function workspaceSpecs(root, names) {
+  const ranges = workspaceRanges(root);
+  return names.map((name) => {
     if (!ranges[name]) throw new Error(`no workspace range for ${name}`);
     return `${name}@${ranges[name]}`;
   });
+}
+
+/** What the app has besides the tarballs: the packages the client examples use, TypeScript and the types they need. */
+export const APP_DEPENDENCIES = ['express', 'pino', 'winston', 'typescript', '@types/node', '@types/express'];
+
+/** The third-party packages a block imports (bare specifiers, without @shoplog/* and node: built-ins). */
+export function thirdPartyImportsOf(block) {
+  const names = [...block.code.matchAll(/\bfrom\s+['"]([^'"./][^'"]*)['"]/g)].map((m) => m[1]);
+  return [...new Set(names.filter((n) => !n.startsWith('node:') && !n.startsWith('@shoplog/')).map((n) => n.split('/').slice(0, n.startsWith('@') ? 2 : 1).join('/')))];
 }
 
 /**
