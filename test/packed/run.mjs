@@ -4,14 +4,17 @@
 //   - checks the packaging scenarios (lib/scenarios.mjs),
 //   - type-checks every README code block as a strict user project would,
 //   - runs every README code block (lib/extract.mjs says how blocks are tagged) on each Node.js major the packages
-//     declare and the machine provides (20, 22, 24), against a real Shoplog server started from the tarball.
+//     declare and the machine provides (20, 22, 24), against a real Shoplog server started from the tarball,
+//   - replays a shop team's first week on each of them (lib/first-week.mjs: refused keys, a server that is down,
+//     misuse, a rolling deploy's SIGTERM) against that server.
 // Prints one line per check, the install footprints, and "N passed, M failed"; writes the counts to
 // --results=FILE (JSON) for .ci/run. Options: --keep (leave the temp folder), --only=TEXT (blocks whose id has it).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compileBlocks, ingestKeyFor, runBlock, typeCheckBlocks, writeBlocks } from './lib/blocks.mjs';
+import { compileBlocks, keyFor, runBlock, typeCheckBlocks, writeBlocks } from './lib/blocks.mjs';
+import { FIRST_WEEK, writeFirstWeekPrograms } from './lib/first-week.mjs';
 import { allBlocks } from './lib/extract.mjs';
 import { killAll, startShoplogServer } from './lib/processes.mjs';
 import { SCENARIOS } from './lib/scenarios.mjs';
@@ -128,7 +131,8 @@ async function main() {
     console.log(`::: the suite's server: shoplog serve on Node ${nodes.serverOldest.version} (${seconds()})`);
     const server = await startShoplogServer({ node: nodes.serverOldest.node, app, env });
     server.version = nodes.serverOldest.version;
-    server.ingestKey = await ingestKeyFor(server, { node: nodes.serverOldest.node, app, env });
+    server.ingestKey = await keyFor(server, { node: nodes.serverOldest.node, app, env });
+    server.readKey = await keyFor(server, { node: nodes.serverOldest.node, app, env }, 'read');
     const ctx = { root, base, app, tarballs, nodes, server, env, installs, footprints: [] };
 
     last = Date.now();
@@ -197,6 +201,22 @@ async function main() {
         record(`${where} on Node ${n.version}${shipperBlocks.has(block) ? ` (with ${thirdPartyImportsOf(block).join(', ')})` : ''}`, result.ok, result.detail);
       }
     }
+    // The first week of a shop team, on each Node.js the client packages allow.
+    last = Date.now();
+    writeFirstWeekPrograms(app);
+    for (const [name, check] of FIRST_WEEK) {
+      for (const major of MAJORS) {
+        const n = found[major];
+        if (!n || !allows(n.version, ['core', 'node-transport', 'express-middleware'])) continue;
+        try {
+          await check(ctx, n);
+          record(`${name} (Node ${n.version})`, true);
+        } catch (error) {
+          record(`${name} (Node ${n.version})`, false, error.message);
+        }
+      }
+    }
+
     for (const { name, ok, detail, ms } of await Promise.all(beside)) record(name, ok, detail, ms);
 
     const serverEnd = await server.stop();

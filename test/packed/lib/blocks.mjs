@@ -125,10 +125,10 @@ async function waitForDelivery(server, before, timeoutMs = 15_000) {
   throw new Error(`no event reached the server (${before} stored before, ${now} after)`);
 }
 
-/** Creates the ingest key blocks get, the way the README says (`shoplog keys create`), with the server's Node.js. */
-export async function ingestKeyFor(server, { node, app, env }) {
+/** Creates a key the way the README says (`shoplog keys create`), with the server's Node.js: `ingest` for the blocks. */
+export async function keyFor(server, { node, app, env }, scope = 'ingest') {
   const cli = join(app, 'node_modules', '@shoplog', 'server', 'dist', 'cli.js');
-  const result = await runToEnd(node, [cli, 'keys', 'create', '--scope', 'ingest', '--name', 'packed-suite'], { cwd: app, env: { ...env, SHOPLOG_DATA_DIR: server.dataDir } });
+  const result = await runToEnd(node, [cli, 'keys', 'create', '--scope', scope, '--name', `packed-suite-${scope}`], { cwd: app, env: { ...env, SHOPLOG_DATA_DIR: server.dataDir } });
   if (result.code !== 0) throw new Error(`shoplog keys create failed: ${result.stderr}`);
   return result.stdout.trim();
 }
