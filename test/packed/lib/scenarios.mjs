@@ -108,6 +108,19 @@ export const SCENARIOS = [
     },
   ],
   [
+    'each tarball carries the text of the licence its package.json names',
+    async (ctx) => {
+      const problems = [];
+      for (const [name, tarball] of Object.entries(ctx.tarballs)) {
+        const { license } = JSON.parse(tarText(tarball, 'package/package.json'));
+        const files = tarFiles(tarball);
+        const text = files.includes('package/LICENSE') ? tarText(tarball, 'package/LICENSE') : '';
+        if (license !== 'MIT' || !text.startsWith('MIT License')) problems.push(`${name}: license ${license}, LICENSE ${text ? 'is not the MIT text' : 'missing'}`);
+      }
+      if (problems.length > 0) throw new Error(problems.join('\n'));
+    },
+  ],
+  [
     'the dashboard source map is not served',
     async (ctx) => {
       const page = await (await fetch(`${ctx.server.url}/`)).text();
