@@ -15,7 +15,11 @@ export default defineConfig([
   },
   {
     // The CLI, and the index worker thread the log store starts from beside the bundle (dist/sqlite-index-worker.js).
-    entry: { cli: 'src/cli.ts', 'sqlite-index-worker': 'src/store/sqlite-index-worker.ts' },
+    entry: {
+      cli: 'src/cli.ts',
+      'sqlite-index-worker': 'src/store/sqlite-index-worker.ts',
+      'sqlite-maintenance-worker': 'src/store/sqlite-maintenance-worker.ts',
+    },
     format: ['esm'],
     dts: false,
     clean: false,

@@ -228,6 +228,19 @@ export interface IndexStatus {
   parts: { name: string; indexed: number }[];
 }
 
+/** Whose events an erasure removes (GDPR art. 17): one `user.id`, or one e-mail address wherever it appears. */
+export type ErasureSubject = { userId: string } | { email: string };
+
+/** What an erasure removed: the number of events, and the user ids and e-mails they carried (for the fraud state). */
+export interface ErasureResult {
+  events: number;
+  userIds: string[];
+  emails: string[];
+}
+
+/** Per kind, the time before which events are deleted by retention; a kind not listed is kept. */
+export type RetentionCutoffs = Partial<Record<EventKind, EpochMs>>;
+
 /**
  * The log store: durable, idempotent on `event.id`, searchable. Every method is async and may reject with a
  * `StoreUnavailableError` when the backend is down (the HTTP layer answers 503, retryable).
@@ -276,12 +289,20 @@ export interface LogStore {
    * the ingest path invalidates cached query results again then, so nothing cached while indexing lags stays stale.
    */
   whenSearchable(): Promise<void>;
+  /**
+   * Deletes, in bounded steps off the request path, the events of each kind stamped before its cutoff, with what
+   * was derived from them; resolves with the number deleted. Stores that expire data by themselves (Elasticsearch
+   * ILM) omit it.
+   */
+  expire?(cutoffs: RetentionCutoffs): Promise<number>;
+  /** Deletes every stored event of the subject, with what was derived from them (see `ErasureResult`). */
+  erase?(subject: ErasureSubject): Promise<ErasureResult>;
   /** Flushes pending work and releases the backend. Idempotent. */
   close(): Promise<void>;
 }
 
 /** The read half of a `LogStore`: what an adapter's query module implements. */
-export type LogStoreReads = Omit<LogStore, 'appendBatch' | 'subscribe' | 'refresh' | 'whenSearchable' | 'close'>;
+export type LogStoreReads = Omit<LogStore, 'appendBatch' | 'subscribe' | 'refresh' | 'whenSearchable' | 'close' | 'expire' | 'erase'>;
 
 /** User roles of the web page: viewer (read), analyst (read + upload + saved searches + alert rules), admin (all). */
 export type Role = 'viewer' | 'analyst' | 'admin';

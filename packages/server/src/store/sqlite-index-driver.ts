@@ -117,16 +117,18 @@ export function createInlineIndexDriver(db: DatabaseSync, batchSize: number, par
 
 // dist/index.js, dist/index.cjs and dist/cli.js sit beside dist/sqlite-index-worker.js; the sources (tests run
 // them) use the built worker, so a test of the worker needs a build first.
-function workerFile(): string {
+/** The built worker `name` (`sqlite-index-worker`, `sqlite-maintenance-worker`) beside the bundle. */
+export function workerFile(name = 'sqlite-index-worker'): string {
   const here = typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url);
-  const file = fileURLToPath(new URL(here.endsWith('.ts') ? '../../dist/sqlite-index-worker.js' : './sqlite-index-worker.js', pathToFileURL(here)));
+  const file = fileURLToPath(new URL(here.endsWith('.ts') ? `../../dist/${name}.js` : `./${name}.js`, pathToFileURL(here)));
   if (!existsSync(file)) throw new Error(`the index worker ${file} is missing: build @shoplog/server first`);
   return file;
 }
 
 // The worker runs the built code: without the `@shoplog/source` condition (tests run the sources with it), its
 // imports of @shoplog/core resolve to core's build, not to TypeScript that Node cannot resolve.
-function builtExecArgv(): string[] {
+/** The process's exec arguments without the `@shoplog/source` condition (a worker runs the built code). */
+export function builtExecArgv(): string[] {
   const out: string[] = [];
   const argv = process.execArgv;
   for (let i = 0; i < argv.length; i++) {
