@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { OptionsError, parseOptions } from './options.js';
+import { RetentionOverridesSchema } from './retention.js';
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const positive = z.coerce.number().int().positive();
@@ -33,6 +34,9 @@ export const ServerConfigSchema = z
     bootstrapPassword: z.string().min(12, 'must be at least 12 characters').optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('warn'),
     fraudScoring: z.enum(['on', 'off']).default('on'),
+    retentionDays: z.coerce.number().int().min(0).max(36_500).default(30),
+    retentionByDataset: RetentionOverridesSchema.default({}),
+    minFreeDiskMb: z.coerce.number().int().min(0).default(1024),
   })
   // An idle timeout longer than the absolute lifetime would never apply: that is a typo, not a choice.
   .refine((c) => c.sessionIdleMinutes <= c.sessionMaxHours * 60, {
@@ -72,6 +76,24 @@ export const SETTINGS: readonly { key: keyof ServerConfig; env: string; default:
     env: 'SHOPLOG_FRAUD_SCORING',
     default: 'on',
     description: 'Score ingested transactions that carry no client-side fraud verdict (core rules, in-memory velocity) and store a fraud event for each review/block (on|off).',
+  },
+  {
+    key: 'retentionDays',
+    env: 'SHOPLOG_RETENTION_DAYS',
+    default: '30',
+    description: 'Days events are kept; older ones are deleted continuously in small steps, with what was derived from them (0 = keep forever). Elasticsearch: the ILM delete phase.',
+  },
+  {
+    key: 'retentionByDataset',
+    env: 'SHOPLOG_RETENTION_BY_DATASET',
+    default: '(none)',
+    description: 'Per-dataset retention in days overriding retentionDays, e.g. fraud=365,performance=7 (0 = keep forever).',
+  },
+  {
+    key: 'minFreeDiskMb',
+    env: 'SHOPLOG_MIN_FREE_DISK_MB',
+    default: '1024',
+    description: 'Free space floor of the data folder in MiB: below it ingest answers 507 (clients spool and retry) while queries keep working (0 = off).',
   },
 ];
 

@@ -407,7 +407,20 @@ export interface AlertRuleRecord {
   createdAt: EpochMs;
 }
 
-/** Metadata: users, keys, sessions, saved searches, history, upload jobs, alert rules. */
+/** An audit record of an operation on personal data (an erasure): who, when, how many — never the identifier. */
+export interface AuditRecord {
+  id: string;
+  action: 'erase';
+  /** Who asked: `user:<username>`, `key:<key name>` or `cli`. */
+  actor: string;
+  at: EpochMs;
+  /** What identified the person, and a keyed hash (HMAC-SHA256) of the identifier, to answer "was X erased?" later. */
+  subject: { type: 'user_id' | 'email'; hash: string };
+  /** Events erased; fraud-state entries erased (`null` when the velocity store offers no erasure). */
+  counts: { events: number; fraudState: number | null };
+}
+
+/** Metadata: users, keys, sessions, saved searches, history, upload jobs, alert rules, audit records. */
 export interface MetaStore {
   createUser(user: UserRecord): Promise<void>;
   getUserById(id: string): Promise<UserRecord | undefined>;
@@ -449,6 +462,10 @@ export interface MetaStore {
   updateAlertRule(rule: AlertRuleRecord): Promise<void>;
   listAlertRules(): Promise<AlertRuleRecord[]>;
   deleteAlertRule(id: string): Promise<boolean>;
+
+  addAuditRecord(record: AuditRecord): Promise<void>;
+  /** The newest audit records first. */
+  listAuditRecords(limit: number): Promise<AuditRecord[]>;
 
   /** A persistent key/value setting (e.g. "demo data loaded"). */
   getSetting(key: string): Promise<string | undefined>;

@@ -5,6 +5,7 @@ import { evaluateAlertRules } from './alerts.js';
 import type { ServerRateLimiters } from './auth/rate-limit.js';
 import { createSessionManager } from './auth/sessions.js';
 import { ServerConfigSchema, type ServerConfig, type ServerConfigInput } from './config.js';
+import { createDiskGuard, guardAppends, type DiskGuard } from './disk-guard.js';
 import { healthReport, type HealthCheck } from './health.js';
 import { createIngestor } from './ingest/ingestor.js';
 import { createServerFraudScorer } from './fraud.js';
@@ -15,6 +16,7 @@ import { registerAnalyticsRoutes } from './http/analytics-routes.js';
 import { registerAuthRoutes } from './http/auth.js';
 import type { ServerContext } from './http/context.js';
 import { registerDocsRoutes } from './http/docs-routes.js';
+import { registerErasureRoutes } from './http/erasure-routes.js';
 import { registerHealthRoutes } from './http/health-routes.js';
 import { HttpError, installErrorHandler } from './http/errors.js';
 import { registerLogRoutes } from './http/logs-routes.js';
@@ -22,6 +24,7 @@ import { registerSearchRoutes } from './http/search-routes.js';
 import { registerUploadRoutes } from './http/upload-routes.js';
 import { registerWeb } from './http/web.js';
 import { parseOptions } from './options.js';
+import { startRetention, type Retention } from './retention.js';
 import type { Cache, LogStore, MetaStore } from './ports.js';
 import { createMemoryCache } from './store/memory-cache.js';
 import { createSqliteLogStore } from './store/sqlite-log-store.js';
@@ -81,10 +84,14 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
     meta: given?.meta ?? createSqliteMetaStore({ path: join(config.dataDir, 'meta.db') }),
     cache: given?.cache ?? createMemoryCache(),
   };
+  // The embedded store's folder is watched: below the floor (or read-only) ingest answers 507, queries go on.
+  const disk: DiskGuard | undefined = given?.logs
+    ? undefined
+    : createDiskGuard({ dir: config.dataDir, minFreeBytes: config.minFreeDiskMb * 1_048_576, onChange: (state) => app.log.warn({ disk: state }, 'data folder disk') });
   // One scorer for ingest and `POST /api/fraud/detect`, so both build the same velocity state.
   const scorer = fraudScorer ?? createServerFraudScorer(velocity);
   const ingestor = createIngestor({
-    logs: stores.logs,
+    logs: disk ? guardAppends(stores.logs, disk) : stores.logs,
     cache: stores.cache,
     ...(config.fraudScoring === 'on' ? { fraudScorer: scorer } : {}),
   });
@@ -115,7 +122,7 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
       maxMs: config.sessionMaxHours * 3_600_000,
       ...(clock ? { now: clock } : {}),
     }),
-    health: () => healthReport({ stores, kinds, check: health }),
+    health: () => healthReport({ stores, kinds, check: health, disk: disk?.state }),
   };
 
   installErrorHandler(app);
@@ -155,6 +162,7 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
   registerAnalyticsRoutes(app, ctx);
   registerAlertRoutes(app, ctx);
   registerAdminRoutes(app, ctx);
+  registerErasureRoutes(app, ctx);
   registerHealthRoutes(app, ctx);
   registerDocsRoutes(app, VERSION);
   registerWeb(app, {});
@@ -162,6 +170,7 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
   let url = '';
   let sockets: SocketIngest | undefined;
   let alertTimer: NodeJS.Timeout | undefined;
+  let retention: Retention | undefined;
   let closing: Promise<void> | undefined;
 
   return {
@@ -186,11 +195,19 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
         evaluateAlertRules(stores.logs, stores.meta).catch((error: Error) => app.log.error({ err: error }, 'alert evaluation failed'));
       }, config.alertIntervalSeconds * 1000);
       alertTimer.unref();
+      retention = startRetention({
+        logs: stores.logs,
+        policy: { days: config.retentionDays, byDataset: config.retentionByDataset },
+        onDeleted: () => void stores.cache.invalidatePrefix('q:').catch(() => {}),
+        onError: (error) => app.log.error({ err: error }, 'retention failed'),
+      });
       return url;
     },
     close() {
       closing ??= (async () => {
         if (alertTimer) clearInterval(alertTimer);
+        disk?.close();
+        await retention?.stop();
         await sockets?.close();
         await app.close();
         await stores.logs.close();
