@@ -1,12 +1,12 @@
-import { constants } from 'node:fs';
-import { access, statfs } from 'node:fs/promises';
+import { statfs, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { HttpError } from './http/errors.js';
 import type { LogStore } from './ports.js';
 
 /** How often the free space of the data folder is measured. */
 const CHECK_INTERVAL_MS = 5_000;
 /** Free space needed after a write failed for lack of space before ingest resumes (when the floor is lower). */
-const FULL_RECOVERY_BYTES = 16 * 1_048_576;
+const FULL_RECOVERY_BYTES = 4 * 1_048_576;
 
 /** The state of the data folder's disk, as `/api/dashboard/health` and `/metrics` report it. */
 export interface DiskState {
@@ -67,7 +67,7 @@ export function diskFailure(error: unknown): Pick<DiskState, 'status' | 'message
 
 const mib = (bytes: number): string => `${Math.round(bytes / 1_048_576)} MiB`;
 
-/** Measures the data folder every few seconds (`statfs`, a write-access check); see `guardAppends`. */
+/** Measures the data folder every few seconds (`statfs`, a probe file written and removed); see `guardAppends`. */
 export function createDiskGuard(options: DiskGuardOptions): DiskGuard {
   let state: DiskState = { status: 'ok', floorBytes: options.minFreeBytes };
   const set = (next: DiskState): DiskState => {
@@ -79,7 +79,11 @@ export function createDiskGuard(options: DiskGuardOptions): DiskGuard {
   const check = async (): Promise<DiskState> => {
     const floorBytes = options.minFreeBytes;
     try {
-      await access(options.dir, constants.W_OK);
+      // A real write: a file system remounted read-only after an error (ext4 errors=remount-ro) still passes an
+      // access(W_OK) check, but refuses to create a file.
+      const probe = join(options.dir, '.disk-probe');
+      await writeFile(probe, '');
+      await unlink(probe);
     } catch (error) {
       const failure = diskFailure(error) ?? { status: 'error' as const, message: `the data folder cannot be written (${(error as Error).message})` };
       return set({ ...failure, floorBytes });

@@ -157,7 +157,8 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
       db.exec('COMMIT');
       return result;
     } catch (error) {
-      db.exec('ROLLBACK');
+      // A failed COMMIT (disk full, I/O error) has already rolled back: a second ROLLBACK would hide the cause.
+      if (db.isTransaction) db.exec('ROLLBACK');
       throw error;
     }
   };
