@@ -6,6 +6,7 @@ import { createRedisRateLimiter } from './adapters/redis/rate-limiter.js';
 import { createScaleOut } from './adapters/scale-out.js';
 import { fromSharedRateLimiter } from './auth/rate-limit.js';
 import { bootstrap } from './bootstrap.js';
+import { OPS_COMMANDS, OPS_USAGE } from './cli-ops.js';
 import { loadConfig, SETTINGS } from './config.js';
 import { scaleOutHealthCheck } from './health.js';
 import { generateTraffic } from './generator.js';
@@ -25,6 +26,7 @@ const USAGE = `usage: shoplog <command>
   generate -n N [-o FILE] [--rate R] [--days D] write realistic NDJSON traffic (stdout without -o)
   keys create --scope ingest|read|admin [--name NAME]   create an API key (printed once)
   import FILE                                  ingest a JSON array, NDJSON or CSV file (gzip accepted)
+${OPS_USAGE}
 
 settings:
 ${SETTINGS.map((s) => `  ${s.env.padEnd(32)} ${s.default.padEnd(18)} ${s.description}`).join('\n')}`;
@@ -150,6 +152,8 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'generate') return generate(args);
   if (command === 'keys') return keys(args);
   if (command === 'import') return importFile(args);
+  const ops = command !== undefined && Object.hasOwn(OPS_COMMANDS, command) ? OPS_COMMANDS[command] : undefined;
+  if (ops) return ops(args);
   console.log(USAGE);
   if (command && command !== 'help' && command !== '--help') process.exitCode = 2;
 }
