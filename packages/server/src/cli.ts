@@ -24,7 +24,7 @@ import { createSqliteMetaStore } from './store/sqlite-meta-store.js';
 const USAGE = `usage: shoplog <command>
   serve [--demo]                               start the server (settings from SHOPLOG_* variables, see below)
   generate -n N [-o FILE] [--rate R] [--days D] write realistic NDJSON traffic (stdout without -o)
-  keys create --scope ingest|read|admin [--name NAME]   create an API key (printed once)
+  keys create --scope ingest|read|metrics|admin [--name NAME]   create an API key (printed once)
   import FILE                                  ingest a JSON array, NDJSON or CSV file (gzip accepted)
 ${OPS_USAGE}
 
@@ -99,9 +99,9 @@ async function generate(args: string[]): Promise<void> {
 
 async function keys(args: string[]): Promise<void> {
   const [sub, ...rest] = args;
-  if (sub !== 'create') throw new Error('usage: shoplog keys create --scope ingest|read|admin [--name NAME]');
+  if (sub !== 'create') throw new Error('usage: shoplog keys create --scope ingest|read|metrics|admin [--name NAME]');
   const { values } = parseArgs({ args: rest, options: { scope: { type: 'string' }, name: { type: 'string', default: 'cli' } } });
-  if (!['ingest', 'read', 'admin'].includes(values.scope ?? '')) throw new Error('--scope must be ingest, read or admin');
+  if (!['ingest', 'read', 'metrics', 'admin'].includes(values.scope ?? '')) throw new Error('--scope must be ingest, read, metrics or admin');
   const config = loadConfig();
   const meta = createSqliteMetaStore({ path: join(config.dataDir, 'meta.db') });
   try {

@@ -124,9 +124,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     return parseOptions(ServerConfigSchema, merged, 'settings');
   } catch (error) {
     // Name the environment variable next to the key so the person knows what to fix.
-    const message = (error as Error).message.replace(/(\w+): /g, (match, key: string) => {
+    const message = (error as Error).message.replace(/(\w+)((?:\.\w+)*): /g, (match, key: string, rest: string) => {
       const setting = SETTINGS.find((s) => s.key === key);
-      return setting ? `${key} (${setting.env}): ` : match;
+      return setting ? `${key}${rest} (${setting.env}): ` : match;
     });
     throw new OptionsError(message);
   }

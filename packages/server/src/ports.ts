@@ -307,8 +307,8 @@ export type LogStoreReads = Omit<LogStore, 'appendBatch' | 'subscribe' | 'refres
 /** User roles of the web page: viewer (read), analyst (read + upload + saved searches + alert rules), admin (all). */
 export type Role = 'viewer' | 'analyst' | 'admin';
 
-/** API key scopes: ingest (write logs), read (logs and analytics), admin (everything). */
-export type KeyScope = 'ingest' | 'read' | 'admin';
+/** API key scopes: ingest (write logs), read (logs and analytics), metrics (`GET /metrics` only), admin (everything). */
+export type KeyScope = 'ingest' | 'read' | 'metrics' | 'admin';
 
 /** A user account; `passwordHash` is the encoded scrypt hash (never the password). */
 export interface UserRecord {

@@ -17,12 +17,14 @@ import { registerAuthRoutes } from './http/auth.js';
 import type { ServerContext } from './http/context.js';
 import { registerDocsRoutes } from './http/docs-routes.js';
 import { registerErasureRoutes } from './http/erasure-routes.js';
+import { registerMetricsRoutes } from './http/metrics-routes.js';
 import { registerHealthRoutes } from './http/health-routes.js';
 import { HttpError, installErrorHandler } from './http/errors.js';
 import { registerLogRoutes } from './http/logs-routes.js';
 import { registerSearchRoutes } from './http/search-routes.js';
 import { registerUploadRoutes } from './http/upload-routes.js';
 import { registerWeb } from './http/web.js';
+import { countedIngestor, createServerMetrics, type ServerMetrics } from './metrics.js';
 import { parseOptions } from './options.js';
 import { startRetention, type Retention } from './retention.js';
 import type { Cache, LogStore, MetaStore } from './ports.js';
@@ -65,6 +67,8 @@ export interface ShoplogServer {
   app: FastifyInstance;
   config: ServerConfig;
   stores: ServerStores;
+  /** The Prometheus metrics served at `GET /metrics`; plugins report failures through `pluginFailure`. */
+  metrics: ServerMetrics;
   /** Starts HTTP (and TCP/UDP ingest unless `ingestPort` is -1); resolves with the HTTP URL. */
   start(): Promise<string>;
   /** Stops listening, drains pending ingests and closes the stores. Idempotent. */
@@ -90,11 +94,12 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
     : createDiskGuard({ dir: config.dataDir, minFreeBytes: config.minFreeDiskMb * 1_048_576, onChange: (state) => app.log.warn({ disk: state }, 'data folder disk') });
   // One scorer for ingest and `POST /api/fraud/detect`, so both build the same velocity state.
   const scorer = fraudScorer ?? createServerFraudScorer(velocity);
-  const ingestor = createIngestor({
+  const metrics = createServerMetrics({ logs: stores.logs, dataDir: given?.logs && given.meta ? undefined : config.dataDir, disk });
+  const ingestor = countedIngestor(createIngestor({
     logs: disk ? guardAppends(stores.logs, disk) : stores.logs,
     cache: stores.cache,
     ...(config.fraudScoring === 'on' ? { fraudScorer: scorer } : {}),
-  });
+  }), metrics);
   const app = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
     bodyLimit: config.bodyLimit,
@@ -123,9 +128,11 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
       ...(clock ? { now: clock } : {}),
     }),
     health: () => healthReport({ stores, kinds, check: health, disk: disk?.state }),
+    metrics,
   };
 
   installErrorHandler(app);
+  metrics.hook(app);
   // An empty body with a JSON content type (common on DELETE) is "no body", not a 400.
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
@@ -163,6 +170,7 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
   registerAlertRoutes(app, ctx);
   registerAdminRoutes(app, ctx);
   registerErasureRoutes(app, ctx);
+  registerMetricsRoutes(app, ctx);
   registerHealthRoutes(app, ctx);
   registerDocsRoutes(app, VERSION);
   registerWeb(app, {});
@@ -177,6 +185,7 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
     app,
     config,
     stores,
+    metrics,
     get url() {
       return url;
     },
@@ -198,7 +207,10 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
       retention = startRetention({
         logs: stores.logs,
         policy: { days: config.retentionDays, byDataset: config.retentionByDataset },
-        onDeleted: () => void stores.cache.invalidatePrefix('q:').catch(() => {}),
+        onDeleted: (count) => {
+          metrics.expired(count);
+          void stores.cache.invalidatePrefix('q:').catch(() => {});
+        },
         onError: (error) => app.log.error({ err: error }, 'retention failed'),
       });
       return url;

@@ -30,7 +30,9 @@ export function registerErasureRoutes(app: FastifyInstance, ctx: ServerContext):
     const principal = principalOf(request);
     const actor = principal.type === 'user' ? `user:${principal.username}` : `key:${principal.name}`;
     try {
-      return view(await eraseSubject({ logs: ctx.logs, meta: ctx.meta, cache: ctx.cache, velocity: ctx.velocity ? [ctx.velocity] : [] }, subject, actor));
+      const record = await eraseSubject({ logs: ctx.logs, meta: ctx.meta, cache: ctx.cache, velocity: ctx.velocity ? [ctx.velocity] : [] }, subject, actor);
+      ctx.metrics.erased(record.counts.events);
+      return view(record);
     } catch (error) {
       if (error instanceof ErasureError) throw new HttpError(501, 'not_supported', error.message);
       throw error;
