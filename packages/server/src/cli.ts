@@ -35,7 +35,8 @@ async function serve(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { demo: { type: 'boolean', default: false } } });
   const config = loadConfig();
   // Scale-out stores from SHOPLOG_STORE / ELASTICSEARCH_URL / REDIS_URL / MONGODB_URL (none set: embedded stores).
-  const scaleOut = createScaleOut({ ...process.env, SHOPLOG_DATA_DIR: config.dataDir });
+  const retention = Object.entries(config.retentionByDataset).map(([kind, days]) => `${kind}=${days}`).join(',');
+  const scaleOut = createScaleOut({ ...process.env, SHOPLOG_DATA_DIR: config.dataDir, SHOPLOG_RETENTION_DAYS: String(config.retentionDays), SHOPLOG_RETENTION_BY_DATASET: retention });
   await scaleOut.ready;
   // Limits shared by every instance when Redis is configured, with the windows of the settings.
   const redisUrl = process.env['REDIS_URL'];
