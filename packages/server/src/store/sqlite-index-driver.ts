@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import type { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -117,6 +118,20 @@ export function createInlineIndexDriver(db: DatabaseSync, batchSize: number, par
 
 // dist/index.js, dist/index.cjs and dist/cli.js sit beside dist/sqlite-index-worker.js; the sources (tests run
 // them) use the built worker, so a test of the worker needs a build first.
+/**
+ * Lowers the calling worker thread's priority by `nice` (Linux, where a priority set with pid 0 is this thread's
+ * alone; elsewhere it would be the whole process's: skipped). Lowering one's own priority needs no privilege; if the
+ * system refuses, the thread runs at the server's.
+ */
+export function niceThisThread(nice: number): void {
+  if (process.platform !== 'linux' || nice <= 0) return;
+  try {
+    setPriority(Math.min(19, getPriority() + nice));
+  } catch {
+    // Kept at the server's priority.
+  }
+}
+
 /** The built worker `name` (`sqlite-index-worker`, `sqlite-maintenance-worker`) beside the bundle. */
 export function workerFile(name = 'sqlite-index-worker'): string {
   const here = typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url);

@@ -37,9 +37,11 @@ export interface Indexer {
 
 const has = (db: DatabaseSync, name: string): boolean => db.prepare('SELECT 1 FROM sqlite_master WHERE name = ?').get(name) !== undefined;
 
-// A deferred transaction: the first write locks the index database only. `BEGIN IMMEDIATE` would take the write
-// lock of every attached database, the events file included, and block appends.
-function inTransaction(db: DatabaseSync, work: () => void): void {
+/**
+ * A deferred transaction: the first write locks the index database only. `BEGIN IMMEDIATE` would take the write
+ * lock of every attached database, the events file included, and block appends.
+ */
+export function inTransaction(db: DatabaseSync, work: () => void): void {
   db.exec('BEGIN');
   try {
     work();

@@ -1,23 +1,17 @@
 // The maintenance worker thread: retention and erasure of the embedded store on a connection of its own, niced like
 // the indexers. Built as its own file (dist/sqlite-maintenance-worker.js) and started by `startMaintenanceWorker`.
-import { getPriority, setPriority } from 'node:os';
 import { DatabaseSync } from 'node:sqlite';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { ATTACHED_SCHEMAS, createMaintenanceJobs, type MaintenanceWorkerData, type ToMaintenanceWorker } from './sqlite-maintenance.js';
+import { niceThisThread } from './sqlite-index-driver.js';
 import { createPurger } from './sqlite-purge.js';
 
 const data = workerData as MaintenanceWorkerData;
 const port = parentPort;
 if (!port) throw new Error('sqlite-maintenance-worker runs in a worker thread');
 
-if (process.platform === 'linux' && data.nice > 0) {
-  try {
-    setPriority(Math.min(19, getPriority() + data.nice));
-  } catch {
-    // Kept at the server's priority.
-  }
-}
+niceThisThread(data.nice);
 
 const db = new DatabaseSync(data.eventsPath);
 // A long busy timeout: an indexer's transaction may hold an index file for a while, and this thread can wait.

@@ -1,6 +1,7 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import type { ShoplogEvent } from '@shoplog/core';
 import { extractFacts, FACT_COLUMNS, TIME_KEY_SLOTS, timeKey } from './sqlite-facts.js';
+import { inTransaction } from './sqlite-indexer.js';
 import { ROLLUP_BUCKET_MS, rollupCellOf } from './sqlite-rollups.js';
 
 /** Where each part's tables are, as schema names of one connection (`main` or an ATTACHed name). */
@@ -40,20 +41,6 @@ interface Victim {
 const USER_ID = FACT_COLUMNS.indexOf('user_id');
 const RESPONSE_MS = FACT_COLUMNS.indexOf('response_ms');
 const AMOUNT = FACT_COLUMNS.indexOf('amount');
-
-/** Runs `work` in a deferred transaction whose first statement must be a write (see `createPurger`). */
-function inTransaction<T>(db: DatabaseSync, work: () => T): T {
-  db.exec('BEGIN');
-  try {
-    const result = work();
-    db.exec('COMMIT');
-    return result;
-  } catch (error) {
-    // A failed COMMIT (disk full, I/O error) has already rolled back: a second ROLLBACK would hide the cause.
-    if (db.isTransaction) db.exec('ROLLBACK');
-    throw error;
-  }
-}
 
 /** The deletions of the embedded store, step by step (`createPurger`). */
 export interface Purger {
