@@ -92,6 +92,32 @@ describe('sqlite log store: retention (expire)', () => {
     expect((await search(reopened, 'purge')).total).toBe(1);
   });
 
+  it('expires while appends, indexing and queries go on: every append is stored, nothing fresh is lost', async () => {
+    const { store } = open();
+    const old = hourAgo(40 * DAY);
+    for (let b = 0; b < 5; b++) {
+      await store.appendBatch(Array.from({ length: 2000 }, (_, i) => txEvent({ message: `stale ${b}-${i}`, ts: iso(old + b * 2000 + i) })));
+    }
+    await store.refresh();
+    const expiring = store.expire!({ transaction: hourAgo(30 * DAY) });
+    const fresh: ShoplogEvent[] = [];
+    let done = false;
+    void expiring.finally(() => (done = true));
+    // Appends and searches meanwhile (at least a few rounds, more while the purge runs).
+    for (let round = 0; round < 5 || (!done && round < 200); round++) {
+      const batch = Array.from({ length: 200 }, (_, i) => txEvent({ message: `live ${round}-${i}` }));
+      fresh.push(...batch);
+      expect(new Set(await store.appendBatch(batch))).toEqual(new Set(['created']));
+      expect((await search(store, 'live')).total).toBeGreaterThanOrEqual(0);
+    }
+    expect(await expiring).toBe(10_000);
+    await store.refresh();
+    expect(await store.count({})).toBe(fresh.length);
+    expect((await search(store, 'live')).total).toBe(fresh.length);
+    expect((await search(store, 'stale')).total).toBe(0);
+    for (const event of fresh.filter((_, i) => i % 97 === 0)) expect(await store.get(event.event.id)).toBeDefined();
+  }, 120_000);
+
   it('gives the pages of deleted events back to the file system (incremental auto-vacuum on new files)', async () => {
     const { store, dir } = open();
     const old = hourAgo(40 * DAY);

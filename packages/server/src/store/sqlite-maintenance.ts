@@ -59,18 +59,24 @@ export function createMaintenanceJobs(purger: Purger, pause: (busyMs: number) =>
   };
   return {
     async expire(cutoffs: RetentionCutoffs): Promise<number> {
-      let deleted = (await step(() => purger.resume())).length;
+      const hours = new Set<number>();
+      const purged = (victims: readonly { ts: number; erase: boolean }[]): number => {
+        for (const victim of victims) if (!victim.erase && Number.isFinite(victim.ts)) hours.add(Math.floor(victim.ts / ROLLUP_BUCKET_MS) * ROLLUP_BUCKET_MS);
+        return victims.length;
+      };
+      let deleted = purged(await step(() => purger.resume()));
       for (const [kind, before] of Object.entries(cutoffs)) {
         if (before === undefined) continue;
         for (;;) {
           const seqs = purger.expiredSeqs(kind, before, PURGE_BATCH);
           if (seqs.length === 0) break;
-          deleted += (await step(() => purger.purge(seqs, false))).length;
+          deleted += purged(await step(() => purger.purge(seqs, false)));
         }
         // Whole hours only: the cutoff is an hour boundary for the server's retention, so the rollups stay exact.
         await step(() => purger.dropRollups(kind, Math.floor(before / ROLLUP_BUCKET_MS) * ROLLUP_BUCKET_MS));
       }
-      // An hour's user set goes once every kind of that hour has expired.
+      // The hours that lost events keep only the users still seen in them; a whole set goes once every kind expired.
+      for (const hour of hours) await step(() => purger.pruneUserSet(hour));
       const all = EVENT_KINDS.map((kind) => cutoffs[kind]);
       if (all.every((before) => before !== undefined)) {
         const oldest = Math.min(...(all as number[]));

@@ -62,6 +62,8 @@ export interface Purger {
   resume(): Victim[];
   /** Drops the hourly rollups (and, for performance, the latency sketches) of `kind` before the hour `beforeHour`. */
   dropRollups(kind: string, beforeHour: number): void;
+  /** Removes from the user set of `hour` the users none of whose events of that hour is left. */
+  pruneUserSet(hour: number): void;
   /** Drops the per-hour user sets before `beforeHour` (every dataset of those hours has expired). */
   dropUserSets(beforeHour: number): void;
   /** Events deleted since the store was created (kept in the events file). */
@@ -99,9 +101,10 @@ export function createPurger(db: DatabaseSync, schemas: PurgeSchemas): Purger {
   );
   const dropEmptyCell = db.prepare(`DELETE FROM ${T}.rollup_hourly WHERE ts = ? AND dims = ? AND n <= 0`);
   const dropUserHour = db.prepare(`DELETE FROM ${T}.rollup_users WHERE ts = ? AND user_id = ?`);
-  // Expired: the user leaves the hour's set when none of their events of that hour is left (another kind may keep it).
-  const dropUserHourIfGone = db.prepare(
-    `DELETE FROM ${T}.rollup_users WHERE ts = ? AND user_id = ? AND NOT EXISTS (SELECT 1 FROM ${F}.facts WHERE user_id = ? AND ts >= ? AND ts < ?)`,
+  // After expiry: the users of the hour none of whose events is left (another kind may keep some); one scan of the
+  // hour's covering index entries, not one lookup per event (a frequent user id would make those quadratic).
+  const pruneUsers = db.prepare(
+    `DELETE FROM ${T}.rollup_users WHERE ts = ? AND user_id NOT IN (SELECT user_id FROM ${F}.facts WHERE ts >= ? AND ts < ? AND user_id IS NOT NULL)`,
   );
   const clearDone = db.prepare(`DELETE FROM ${T}.purge_done WHERE seq NOT IN (SELECT seq FROM ${E}.purge_queue)`);
   const deleteEvents = db.prepare(
@@ -146,28 +149,30 @@ export function createPurger(db: DatabaseSync, schemas: PurgeSchemas): Purger {
     const victims = readQueue();
     if (victims.length === 0) return [];
     const live = victims.filter((v) => v.values.length > 0);
-    // The facts part: the facts row is the witness that its text is still in `fts` (both go in one transaction).
+    // The facts part: the facts row is the witness that its text is still in `fts` (both go in one transaction). As
+    // in the indexer, the text goes last in one ordered pass: a statement that opens a statement journal (a delete
+    // of several rows) between two FTS5 writes makes FTS5 flush its pending terms to a new segment every time.
     inTransaction(db, () => {
+      const texts: Victim[] = [];
       for (const v of live) {
         if (deleteFacts.get(v.seq) === undefined) continue;
         deleteReasons.run(v.seq);
-        if (v.text) deleteText.run(v.seq, v.text);
+        if (v.text) texts.push(v);
       }
+      for (const v of texts) deleteText.run(v.seq, v.text);
     });
     // The timeline part: the time key is the witness of the text in `fts_time`; `purge_done` of the rollup share.
     inTransaction(db, () => {
+      const texts: { key: bigint; text: string }[] = [];
       for (const v of live) {
         const base = timeKey(v.ts);
         if (base !== undefined) {
           const key = (deleteKey.get(base, base + TIME_KEY_SLOTS, v.seq) as { key: bigint } | undefined)?.key;
-          if (key !== undefined && v.text) deleteTimeText.run(key, v.text);
+          if (key !== undefined && v.text) texts.push({ key, text: v.text });
         }
+        if (!v.erase) continue;
         const cell = rollupCellOf(v.ts, v.values);
         const user = v.values[USER_ID];
-        if (!v.erase) {
-          if (typeof user === 'string') dropUserHourIfGone.run(cell.hour, user, user, cell.hour, cell.hour + ROLLUP_BUCKET_MS);
-          continue;
-        }
         if (markDone.get(v.seq) !== undefined) {
           const ms = v.values[RESPONSE_MS];
           const amount = v.values[AMOUNT];
@@ -180,6 +185,8 @@ export function createPurger(db: DatabaseSync, schemas: PurgeSchemas): Purger {
         }
         if (typeof user === 'string') dropUserHour.run(cell.hour, user);
       }
+      texts.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      for (const { key, text } of texts) deleteTimeText.run(key, text);
     });
     // The events last: until then a restart finds them queued and finishes the job.
     inTransaction(db, () => {
@@ -222,6 +229,11 @@ export function createPurger(db: DatabaseSync, schemas: PurgeSchemas): Purger {
       inTransaction(db, () => {
         db.prepare(`DELETE FROM ${T}.rollup_hourly WHERE ts < ? AND kind = ?`).run(beforeHour, kind);
         if (kind === 'performance') db.prepare(`DELETE FROM ${T}.latency_sketches WHERE bucket < ?`).run(beforeHour);
+      });
+    },
+    pruneUserSet(hour) {
+      inTransaction(db, () => {
+        pruneUsers.run(hour, hour, hour + ROLLUP_BUCKET_MS);
       });
     },
     dropUserSets(beforeHour) {
