@@ -219,7 +219,7 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
       closing ??= (async () => {
         if (alertTimer) clearInterval(alertTimer);
         disk?.close();
-        await retention?.stop();
+        retention?.stop();
         await sockets?.close();
         await app.close();
         await stores.logs.close();

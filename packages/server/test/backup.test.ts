@@ -102,7 +102,7 @@ describe.skipIf(!existsSync(cli))('backup and restore (shoplog backup / restore)
     const restoredServer = await startTestServer({ dataDir: restored });
     closers.push(() => restoredServer.close());
     expect((await restoredServer.call('/api/logs/types', { key: t.keys.read })).status).toBe(200);
-  });
+   }, 180_000);
 
   it('a restored quiet server answers every query as the original', async () => {
     const t = await startTestServer({ ingestRateLimit: 100_000 });
@@ -117,7 +117,7 @@ describe.skipIf(!existsSync(cli))('backup and restore (shoplog backup / restore)
     const b = openStore(restored);
     await b.refresh();
     expect(await answers(b)).toEqual(await answers(t.server.stores.logs));
-  });
+  }, 120_000);
 
   it('refuses to overwrite a data folder without --force, and a damaged backup', async () => {
     const t = await startTestServer();

@@ -10,7 +10,10 @@ import { dirname, join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+
+// Child processes, real file systems and several stores: slow on a loaded machine (no timing is asserted).
+vi.setConfig({ testTimeout: 120_000 });
 import { createSqliteLogStore, createSqliteMetaStore } from '../src/index.js';
 import { ADMIN_KEY, startTestServer, txEvent } from './helpers.js';
 

@@ -9,7 +9,10 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statfsSync, unlink
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { ShoplogEvent } from '@shoplog/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+
+// Child processes, real file systems and several stores: slow on a loaded machine (no timing is asserted).
+vi.setConfig({ testTimeout: 120_000 });
 import { eventually, startTestServer, txEvent, type TestServer } from './helpers.js';
 
 function canMount(): boolean {

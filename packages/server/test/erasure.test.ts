@@ -6,7 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { ShoplogEvent } from '@shoplog/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+
+// Child processes, real file systems and several stores: slow on a loaded machine (no timing is asserted).
+vi.setConfig({ testTimeout: 120_000 });
 import { createRedisVelocityStore, type RedisVelocityStore } from '../src/adapters/redis/index.js';
 import { REDIS_URL, deletePrefix, uniquePrefix } from './adapters/redis-env.js';
 import { startTestServer, txEvent, type TestServer } from './helpers.js';

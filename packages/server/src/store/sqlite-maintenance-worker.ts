@@ -3,7 +3,7 @@
 import { DatabaseSync } from 'node:sqlite';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
-import { ATTACHED_SCHEMAS, createMaintenanceJobs, type MaintenanceWorkerData, type ToMaintenanceWorker } from './sqlite-maintenance.js';
+import { ATTACHED_SCHEMAS, createMaintenanceJobs, MaintenanceStoppedError, type MaintenanceWorkerData, type ToMaintenanceWorker } from './sqlite-maintenance.js';
 import { niceThisThread } from './sqlite-index-driver.js';
 import { createPurger } from './sqlite-purge.js';
 
@@ -22,10 +22,13 @@ db.prepare('ATTACH DATABASE ? AS timeline').run(data.timelinePath);
 db.exec('PRAGMA secure_delete=ON');
 // Each step is followed by a pause at least as long as it took: at most half of a core, and the appends (which wait
 // for the events file's write lock) find it free most of the time.
-const jobs = createMaintenanceJobs(createPurger(db, ATTACHED_SCHEMAS), (busyMs) => sleep(Math.max(5, busyMs)));
+let closing = false;
+const jobs = createMaintenanceJobs(createPurger(db, ATTACHED_SCHEMAS), (busyMs) => sleep(Math.max(5, busyMs)), () => closing);
 
 let queue: Promise<unknown> = Promise.resolve();
 port.on('message', (message: ToMaintenanceWorker) => {
+  // Seen at once, between two steps of the job in progress, which then stops.
+  if (message.op === 'close') closing = true;
   const run = async (): Promise<void> => {
     if (message.op === 'close') {
       db.close();
@@ -36,7 +39,8 @@ port.on('message', (message: ToMaintenanceWorker) => {
       const result = message.op === 'expire' ? await jobs.expire(message.cutoffs) : await jobs.erase(message.subject);
       port.postMessage({ id: message.id, result });
     } catch (error) {
-      port.postMessage({ id: message.id, error: error instanceof Error ? error.message : String(error) });
+      if (error instanceof MaintenanceStoppedError) port.postMessage({ id: message.id, stopped: true });
+      else port.postMessage({ id: message.id, error: error instanceof Error ? error.message : String(error) });
     }
   };
   queue = queue.then(run);

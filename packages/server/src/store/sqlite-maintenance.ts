@@ -33,6 +33,8 @@ export interface FromMaintenanceWorker {
   id: number;
   result?: unknown;
   error?: string;
+  /** The job was interrupted by a close. */
+  stopped?: boolean;
 }
 
 /** What the maintenance worker is started with. */
@@ -47,8 +49,10 @@ export interface MaintenanceWorkerData {
  * The jobs over a purger: each step purges at most `PURGE_BATCH` events, then `pause` lets the other writers (the
  * appends, the indexers) have the files; a crash-interrupted purge is finished first.
  */
-export function createMaintenanceJobs(purger: Purger, pause: (busyMs: number) => Promise<void>) {
+export function createMaintenanceJobs(purger: Purger, pause: (busyMs: number) => Promise<void>, stopping: () => boolean) {
   const step = async <T>(work: () => T): Promise<T> => {
+    // A closing store stops a long job between two steps (a purge left queued is finished by the next job).
+    if (stopping()) throw new MaintenanceStoppedError();
     const started = performance.now();
     const result = work();
     await pause(performance.now() - started);
@@ -124,12 +128,26 @@ export function createMaintenanceJobs(purger: Purger, pause: (busyMs: number) =>
   };
 }
 
+/** A job interrupted because the store is closing. */
+export class MaintenanceStoppedError extends Error {
+  /** Creates the error. */
+  constructor() {
+    super('the log store is closing: maintenance stopped');
+    this.name = 'MaintenanceStoppedError';
+  }
+}
+
 /** The schema names of a connection whose main database is the events file with both index files ATTACHed. */
 export const ATTACHED_SCHEMAS: PurgeSchemas = { events: 'main', facts: 'idx', timeline: 'timeline' };
 
 /** Maintenance on the caller's connection (an in-memory store, whose tables no other connection can see). */
 export function createInlineMaintenance(db: DatabaseSync): Maintenance {
-  const jobs = createMaintenanceJobs(createPurger(db, { events: 'main', facts: 'main', timeline: 'main' }), () => new Promise((resolve) => setImmediate(resolve)));
+  let closing = false;
+  const jobs = createMaintenanceJobs(
+    createPurger(db, { events: 'main', facts: 'main', timeline: 'main' }),
+    () => new Promise((resolve) => setImmediate(resolve)),
+    () => closing,
+  );
   let queue: Promise<unknown> = Promise.resolve();
   const serial = <T>(work: () => Promise<T>): Promise<T> => {
     const next = queue.then(work, work);
@@ -140,6 +158,7 @@ export function createInlineMaintenance(db: DatabaseSync): Maintenance {
     expire: (cutoffs) => serial(() => jobs.expire(cutoffs)),
     erase: (subject) => serial(() => jobs.erase(subject)),
     close: async () => {
+      closing = true;
       await queue;
     },
   };
@@ -167,7 +186,8 @@ export function startMaintenanceWorker(data: MaintenanceWorkerData): Maintenance
       const waiter = pending.get(message.id);
       if (!waiter) return;
       pending.delete(message.id);
-      if (message.error !== undefined) waiter.reject(new Error(`maintenance: ${message.error}`));
+      if (message.stopped) waiter.reject(new MaintenanceStoppedError());
+      else if (message.error !== undefined) waiter.reject(new Error(`maintenance: ${message.error}`));
       else waiter.resolve(message.result);
       if (pending.size === 0) w.unref();
     });
