@@ -10,7 +10,7 @@ import type { LogStore } from './ports.js';
 const STORE_FILES = ['events.db', 'events.index.db', 'events.timeline.db', 'meta.db'];
 
 /** Routes whose 4xx/5xx answers count as ingest rejects, and the reason each status stands for. */
-const INGEST_ROUTES = new Set(['/api/logs/ingest', '/api/logs/_bulk', '/api/logs/upload']);
+const INGEST_ROUTES = new Set(['/api/logs/ingest', '/api/logs/_bulk', '/api/logs/upload', '/_bulk', '/:index/_bulk', '/v1/logs']);
 const REJECT_REASONS: Record<number, string> = {
   400: 'invalid', 401: 'unauthorized', 403: 'forbidden', 413: 'too_large', 415: 'unsupported_media_type', 429: 'rate_limited',
   503: 'store_unavailable', 507: 'insufficient_storage',
@@ -135,13 +135,13 @@ export function createServerMetrics(sources: MetricsSources): ServerMetrics & {
 /** The ingest path with its results counted (`shoplog_ingest_events_total`), for every transport. */
 export function countedIngestor(ingestor: Ingestor, metrics: { observeIngest(items: readonly { result: string }[]): void }): Ingestor {
   const counted = Object.create(ingestor) as Ingestor;
-  counted.ingest = async (inputs) => {
-    const items = await ingestor.ingest(inputs);
+  counted.ingest = async (...args) => {
+    const items = await ingestor.ingest(...args);
     metrics.observeIngest(items);
     return items;
   };
-  counted.ingestLines = async (lines) => {
-    const items = await ingestor.ingestLines(lines);
+  counted.ingestLines = async (...args) => {
+    const items = await ingestor.ingestLines(...args);
     metrics.observeIngest(items);
     return items;
   };

@@ -84,7 +84,7 @@ describe('erasure (admin API)', () => {
     const user = `u-${randomUUID()}`;
     for (let i = 0; i < 3; i++) {
       const res = await t.call('/api/fraud/detect', {
-        key: t.keys.read,
+        key: t.keys.ingest,
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ userId: user, email: 'grace@example.com', amount: 2500, currency: 'EUR' }),
