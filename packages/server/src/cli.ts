@@ -6,6 +6,7 @@ import { createRedisRateLimiter } from './adapters/redis/rate-limiter.js';
 import { createScaleOut } from './adapters/scale-out.js';
 import { fromSharedRateLimiter } from './auth/rate-limit.js';
 import { bootstrap } from './bootstrap.js';
+import { OPS_COMMANDS, OPS_USAGE } from './cli-ops.js';
 import { ingestAuthRequired, loadConfig, SETTINGS } from './config.js';
 import { scaleOutHealthCheck } from './health.js';
 import { generateTraffic } from './generator.js';
@@ -23,8 +24,9 @@ import { createSqliteMetaStore } from './store/sqlite-meta-store.js';
 const USAGE = `usage: shoplog <command>
   serve [--demo]                               start the server (settings from SHOPLOG_* variables, see below)
   generate -n N [-o FILE] [--rate R] [--days D] write realistic NDJSON traffic (stdout without -o)
-  keys create --scope ingest|read|admin [--name NAME]   create an API key (printed once)
+  keys create --scope ingest|read|metrics|admin [--name NAME]   create an API key (printed once)
   import FILE                                  ingest a JSON array, NDJSON or CSV file (gzip accepted)
+${OPS_USAGE}
 
 settings:
 ${SETTINGS.map((s) => `  ${s.env.padEnd(32)} ${s.default.padEnd(18)} ${s.description}`).join('\n')}`;
@@ -33,7 +35,8 @@ async function serve(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { demo: { type: 'boolean', default: false } } });
   const config = loadConfig();
   // Scale-out stores from SHOPLOG_STORE / ELASTICSEARCH_URL / REDIS_URL / MONGODB_URL (none set: embedded stores).
-  const scaleOut = createScaleOut({ ...process.env, SHOPLOG_DATA_DIR: config.dataDir });
+  const retention = Object.entries(config.retentionByDataset).map(([kind, days]) => `${kind}=${days}`).join(',');
+  const scaleOut = createScaleOut({ ...process.env, SHOPLOG_DATA_DIR: config.dataDir, SHOPLOG_RETENTION_DAYS: String(config.retentionDays), SHOPLOG_RETENTION_BY_DATASET: retention });
   await scaleOut.ready;
   // Limits shared by every instance when Redis is configured, with the windows of the settings.
   const redisUrl = process.env['REDIS_URL'];
@@ -100,9 +103,9 @@ async function generate(args: string[]): Promise<void> {
 
 async function keys(args: string[]): Promise<void> {
   const [sub, ...rest] = args;
-  if (sub !== 'create') throw new Error('usage: shoplog keys create --scope ingest|read|admin [--name NAME]');
+  if (sub !== 'create') throw new Error('usage: shoplog keys create --scope ingest|read|metrics|admin [--name NAME]');
   const { values } = parseArgs({ args: rest, options: { scope: { type: 'string' }, name: { type: 'string', default: 'cli' } } });
-  if (!['ingest', 'read', 'admin'].includes(values.scope ?? '')) throw new Error('--scope must be ingest, read or admin');
+  if (!['ingest', 'read', 'metrics', 'admin'].includes(values.scope ?? '')) throw new Error('--scope must be ingest, read, metrics or admin');
   const config = loadConfig();
   const meta = createSqliteMetaStore({ path: join(config.dataDir, 'meta.db') });
   try {
@@ -153,6 +156,8 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'generate') return generate(args);
   if (command === 'keys') return keys(args);
   if (command === 'import') return importFile(args);
+  const ops = command !== undefined && Object.hasOwn(OPS_COMMANDS, command) ? OPS_COMMANDS[command] : undefined;
+  if (ops) return ops(args);
   console.log(USAGE);
   if (command && command !== 'help' && command !== '--help') process.exitCode = 2;
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { OptionsError, parseOptions } from './options.js';
+import { RetentionOverridesSchema } from './retention.js';
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const positive = z.coerce.number().int().positive();
@@ -45,6 +46,9 @@ export const ServerConfigSchema = z
     bootstrapPassword: z.string().min(12, 'must be at least 12 characters').optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('warn'),
     fraudScoring: z.enum(['on', 'off']).default('on'),
+    retentionDays: z.coerce.number().int().min(0).max(36_500).default(30),
+    retentionByDataset: RetentionOverridesSchema.default({}),
+    minFreeDiskMb: z.coerce.number().int().min(0).default(1024),
     esCompatVersion: z.string().regex(/^\d+\.\d+\.\d+$/, 'must be a version such as 9.1.0').default('9.1.0'),
   })
   // An idle timeout longer than the absolute lifetime would never apply: that is a typo, not a choice.
@@ -110,6 +114,24 @@ export const SETTINGS: readonly { key: keyof ServerConfig; env: string; default:
     description: 'Score ingested transactions that carry no client-side fraud verdict (core rules, in-memory velocity) and store a fraud event for each review/block (on|off).',
   },
   {
+    key: 'retentionDays',
+    env: 'SHOPLOG_RETENTION_DAYS',
+    default: '30',
+    description: 'Days events are kept; older ones are deleted continuously in small steps, with what was derived from them (0 = keep forever). Elasticsearch: the ILM delete phase.',
+  },
+  {
+    key: 'retentionByDataset',
+    env: 'SHOPLOG_RETENTION_BY_DATASET',
+    default: '(none)',
+    description: 'Per-dataset retention in days overriding retentionDays, e.g. fraud=365,performance=7 (0 = keep forever).',
+  },
+  {
+    key: 'minFreeDiskMb',
+    env: 'SHOPLOG_MIN_FREE_DISK_MB',
+    default: '1024',
+    description: 'Free space floor of the data folder in MiB: below it ingest answers 507 (clients spool and retry) while queries keep working (0 = off).',
+  },
+  {
     key: 'esCompatVersion',
     env: 'SHOPLOG_ES_COMPAT_VERSION',
     default: '9.1.0',
@@ -144,9 +166,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     return parseOptions(ServerConfigSchema, merged, 'settings');
   } catch (error) {
     // Name the environment variable next to the key so the person knows what to fix.
-    const message = (error as Error).message.replace(/(\w+)((?:\[\d+\])*): /g, (match, key: string, index: string) => {
+    const message = (error as Error).message.replace(/(\w+)((?:\.\w+|\[\d+\])*): /g, (match, key: string, rest: string) => {
       const setting = SETTINGS.find((s) => s.key === key);
-      return setting ? `${key}${index} (${setting.env}): ` : match;
+      return setting ? `${key}${rest} (${setting.env}): ` : match;
     });
     throw new OptionsError(message);
   }

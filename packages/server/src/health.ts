@@ -1,4 +1,5 @@
 import type { DependencyHealth } from './adapters/scale-out.js';
+import type { DiskState } from './disk-guard.js';
 import type { Cache, IndexStatus, LogStore, MetaStore, StoreStatus } from './ports.js';
 
 /** What backs a dependency (`other` for a store given to the server without a health check). */
@@ -32,6 +33,8 @@ export interface HealthReport {
   status: 'ok' | 'degraded' | 'down';
   dependencies: DependencyStatus[];
   index?: IndexReport;
+  /** The data folder's disk (embedded store): while `status` is not `ok`, ingest answers 507 and `message` says why. */
+  disk?: { status: DiskState['status']; free_bytes?: number; floor_bytes: number; message?: string };
 }
 
 /** Checks dependencies the server cannot probe itself (scale-out backends); names it returns replace the built-in probes. */
@@ -90,6 +93,8 @@ export interface HealthSources {
   /** The kind of each store (embedded ones are known; given ones are `other`). */
   kinds: { logs: DependencyKind; meta: DependencyKind; cache: DependencyKind; velocity: DependencyKind };
   check?: HealthCheck | undefined;
+  /** The disk guard's state, when the server watches its data folder. */
+  disk?: DiskState | undefined;
 }
 
 /** Builds the health report: the given check's entries, plus a cheap probe of each store it does not cover. */
@@ -114,9 +119,16 @@ export async function healthReport(sources: HealthSources): Promise<HealthReport
   if (!covered.has('velocity') && kinds.velocity === 'memory') probes.push(Promise.resolve({ name: 'velocity', kind: kinds.velocity, status: 'ok' }));
   const dependencies = [...(await Promise.all(probes)), ...given];
   const down = dependencies.filter((d) => d.status === 'down');
-  const status = down.some((d) => d.name === 'logs') ? 'down' : down.length > 0 ? 'degraded' : 'ok';
+  const diskBad = sources.disk !== undefined && sources.disk.status !== 'ok';
+  const status = down.some((d) => d.name === 'logs') ? 'down' : down.length > 0 || diskBad ? 'degraded' : 'ok';
   const index = indexReport(stores.logs);
-  return { status, dependencies, ...(index ? { index } : {}) };
+  const disk = sources.disk && {
+    status: sources.disk.status,
+    ...(sources.disk.freeBytes === undefined ? {} : { free_bytes: sources.disk.freeBytes }),
+    floor_bytes: sources.disk.floorBytes,
+    ...(sources.disk.message === undefined ? {} : { message: sources.disk.message }),
+  };
+  return { status, dependencies, ...(index ? { index } : {}), ...(disk ? { disk } : {}) };
 }
 
 function indexReport(logs: LogStore): IndexReport | undefined {

@@ -39,8 +39,20 @@ export type {
   AlertRuleRecord,
   MetaStore,
   Cache,
+  AuditRecord,
+  ErasureSubject,
+  ErasureResult,
+  RetentionCutoffs,
 } from './ports.js';
 export { createServer, VERSION } from './server.js';
+export { backupDataDir, restoreDataDir, BACKUP_FILES } from './backup.js';
+export type { BackupManifest, BackupOptions, RestoreOptions } from './backup.js';
+export { eraseSubject, parseErasureSubject, subjectHash, ErasureError } from './erasure.js';
+export type { ErasureDeps } from './erasure.js';
+export { startRetention, retentionCutoffs, retentionDays, RETENTION_INTERVAL_MS } from './retention.js';
+export type { Retention, RetentionOptions, RetentionPolicy } from './retention.js';
+export { createDiskGuard, guardAppends, diskFailure, InsufficientStorageError } from './disk-guard.js';
+export type { DiskGuard, DiskGuardOptions, DiskState } from './disk-guard.js';
 export type { ServerOptions, ServerStores, ShoplogServer } from './server.js';
 export { loadConfig, ServerConfigSchema, SETTINGS } from './config.js';
 export type { ServerConfig, ServerConfigInput } from './config.js';

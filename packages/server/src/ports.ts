@@ -237,6 +237,19 @@ export interface StoreStatus {
   latencyMs?: number;
 }
 
+/** Whose events an erasure removes (GDPR art. 17): one `user.id`, or one e-mail address wherever it appears. */
+export type ErasureSubject = { userId: string } | { email: string };
+
+/** What an erasure removed: the number of events, and the user ids and e-mails they carried (for the fraud state). */
+export interface ErasureResult {
+  events: number;
+  userIds: string[];
+  emails: string[];
+}
+
+/** Per kind, the time before which events are deleted by retention; a kind not listed is kept. */
+export type RetentionCutoffs = Partial<Record<EventKind, EpochMs>>;
+
 /**
  * The log store: durable, idempotent on `event.id`, searchable. Every method is async and may reject with a
  * `StoreUnavailableError` when the backend is down (the HTTP layer answers 503, retryable).
@@ -290,18 +303,29 @@ export interface LogStore {
    * answers from it at once, however busy the store is. Stores without it are probed with a cheap read.
    */
   status?(): StoreStatus;
+  /**
+   * Deletes, in bounded steps off the request path, the events of each kind stamped before its cutoff, with what
+   * was derived from them; resolves with the number deleted. Stores that expire data by themselves (Elasticsearch
+   * ILM) omit it.
+   */
+  expire?(cutoffs: RetentionCutoffs): Promise<number>;
+  /** Deletes every stored event of the subject, with what was derived from them (see `ErasureResult`). */
+  erase?(subject: ErasureSubject): Promise<ErasureResult>;
   /** Flushes pending work and releases the backend. Idempotent. */
   close(): Promise<void>;
 }
 
 /** The read half of a `LogStore`: what an adapter's query module implements. */
-export type LogStoreReads = Omit<LogStore, 'appendBatch' | 'subscribe' | 'refresh' | 'whenSearchable' | 'indexStatus' | 'status' | 'close'>;
+export type LogStoreReads = Omit<
+  LogStore,
+  'appendBatch' | 'subscribe' | 'refresh' | 'whenSearchable' | 'indexStatus' | 'status' | 'close' | 'expire' | 'erase'
+>;
 
 /** User roles of the web page: viewer (read), analyst (read + upload + saved searches + alert rules), admin (all). */
 export type Role = 'viewer' | 'analyst' | 'admin';
 
-/** API key scopes: ingest (write logs), read (logs and analytics), admin (everything). */
-export type KeyScope = 'ingest' | 'read' | 'admin';
+/** API key scopes: ingest (write logs), read (logs and analytics), metrics (`GET /metrics` only), admin (everything). */
+export type KeyScope = 'ingest' | 'read' | 'metrics' | 'admin';
 
 /** A user account; `passwordHash` is the encoded scrypt hash (never the password). */
 export interface UserRecord {
@@ -400,7 +424,20 @@ export interface AlertRuleRecord {
   createdAt: EpochMs;
 }
 
-/** Metadata: users, keys, sessions, saved searches, history, upload jobs, alert rules. */
+/** An audit record of an operation on personal data (an erasure): who, when, how many — never the identifier. */
+export interface AuditRecord {
+  id: string;
+  action: 'erase';
+  /** Who asked: `user:<username>`, `key:<key name>` or `cli`. */
+  actor: string;
+  at: EpochMs;
+  /** What identified the person, and a keyed hash (HMAC-SHA256) of the identifier, to answer "was X erased?" later. */
+  subject: { type: 'user_id' | 'email'; hash: string };
+  /** Events erased; fraud-state entries erased (`null` when the velocity store offers no erasure). */
+  counts: { events: number; fraudState: number | null };
+}
+
+/** Metadata: users, keys, sessions, saved searches, history, upload jobs, alert rules, audit records. */
 export interface MetaStore {
   /** Rejects with `DuplicateKeyError` when the username (or id) is taken, however many create it at once. */
   createUser(user: UserRecord): Promise<void>;
@@ -443,6 +480,10 @@ export interface MetaStore {
   updateAlertRule(rule: AlertRuleRecord): Promise<void>;
   listAlertRules(): Promise<AlertRuleRecord[]>;
   deleteAlertRule(id: string): Promise<boolean>;
+
+  addAuditRecord(record: AuditRecord): Promise<void>;
+  /** The newest audit records first. */
+  listAuditRecords(limit: number): Promise<AuditRecord[]>;
 
   /** A persistent key/value setting (e.g. "demo data loaded"). */
   getSetting(key: string): Promise<string | undefined>;

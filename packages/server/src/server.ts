@@ -5,6 +5,7 @@ import { evaluateAlertRules } from './alerts.js';
 import { createRateLimiter, type ServerRateLimiters } from './auth/rate-limit.js';
 import { createSessionManager } from './auth/sessions.js';
 import { ingestAuthRequired, isLoopbackHost, ServerConfigSchema, type ServerConfig, type ServerConfigInput } from './config.js';
+import { createDiskGuard, guardAppends, type DiskGuard } from './disk-guard.js';
 import { healthReport, type HealthCheck } from './health.js';
 import { createIngestor } from './ingest/ingestor.js';
 import { createServerFraudScorer } from './fraud.js';
@@ -20,13 +21,17 @@ import { registerEsBulkRoutes } from './http/es-bulk-routes.js';
 import { createEsRoot } from './http/es-compat.js';
 import { registerEsStartupRoutes } from './http/es-startup-routes.js';
 import { registerOtlpRoutes } from './http/otlp-routes.js';
+import { registerErasureRoutes } from './http/erasure-routes.js';
+import { registerMetricsRoutes } from './http/metrics-routes.js';
 import { registerHealthRoutes } from './http/health-routes.js';
 import { HttpError, installErrorHandler } from './http/errors.js';
 import { registerLogRoutes } from './http/logs-routes.js';
 import { registerSearchRoutes } from './http/search-routes.js';
 import { registerUploadRoutes } from './http/upload-routes.js';
 import { registerWeb } from './http/web.js';
+import { countedIngestor, createServerMetrics, type ServerMetrics } from './metrics.js';
 import { parseOptions } from './options.js';
+import { startRetention, type Retention } from './retention.js';
 import type { Cache, LogStore, MetaStore } from './ports.js';
 import { createMemoryCache } from './store/memory-cache.js';
 import { createSqliteLogStore } from './store/sqlite-log-store.js';
@@ -67,6 +72,8 @@ export interface ShoplogServer {
   app: FastifyInstance;
   config: ServerConfig;
   stores: ServerStores;
+  /** The Prometheus metrics served at `GET /metrics`; plugins report failures through `pluginFailure`. */
+  metrics: ServerMetrics;
   /** Starts HTTP (and TCP/UDP ingest unless `ingestPort` is -1); resolves with the HTTP URL. */
   start(): Promise<string>;
   /** Stops listening, drains pending ingests and closes the stores. Idempotent. */
@@ -88,13 +95,18 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
     meta: given?.meta ?? createSqliteMetaStore({ path: join(config.dataDir, 'meta.db') }),
     cache: given?.cache ?? createMemoryCache(),
   };
+  // The embedded store's folder is watched: below the floor (or read-only) ingest answers 507, queries go on.
+  const disk: DiskGuard | undefined = given?.logs
+    ? undefined
+    : createDiskGuard({ dir: config.dataDir, minFreeBytes: config.minFreeDiskMb * 1_048_576, onChange: (state) => app.log.warn({ disk: state }, 'data folder disk') });
   // One scorer for ingest and `POST /api/fraud/detect`, so both build the same velocity state.
   const scorer = fraudScorer ?? createServerFraudScorer(velocity);
-  const ingestor = createIngestor({
-    logs: stores.logs,
+  const metrics = createServerMetrics({ logs: stores.logs, dataDir: given?.logs && given.meta ? undefined : config.dataDir, disk });
+  const ingestor = countedIngestor(createIngestor({
+    logs: disk ? guardAppends(stores.logs, disk) : stores.logs,
     cache: stores.cache,
     ...(config.fraudScoring === 'on' ? { fraudScorer: scorer } : {}),
-  });
+  }), metrics);
   const app = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
     bodyLimit: config.bodyLimit,
@@ -124,10 +136,12 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
       maxMs: config.sessionMaxHours * 3_600_000,
       ...(clock ? { now: clock } : {}),
     }),
-    health: () => healthReport({ stores, kinds, check: health }),
+    health: () => healthReport({ stores, kinds, check: health, disk: disk?.state }),
+    metrics,
   };
 
   installErrorHandler(app);
+  metrics.hook(app);
   // An empty body with a JSON content type (common on DELETE) is "no body", not a 400.
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
@@ -164,6 +178,8 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
   registerAnalyticsRoutes(app, ctx);
   registerAlertRoutes(app, ctx);
   registerAdminRoutes(app, ctx);
+  registerErasureRoutes(app, ctx);
+  registerMetricsRoutes(app, ctx);
   registerHealthRoutes(app, ctx);
   registerDocsRoutes(app, VERSION);
   registerEsBulkRoutes(app, ctx);
@@ -174,12 +190,14 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
   let url = '';
   let sockets: SocketIngest | undefined;
   let alertTimer: NodeJS.Timeout | undefined;
+  let retention: Retention | undefined;
   let closing: Promise<void> | undefined;
 
   return {
     app,
     config,
     stores,
+    metrics,
     get url() {
       return url;
     },
@@ -205,11 +223,22 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
         evaluateAlertRules(stores.logs, stores.meta).catch((error: Error) => app.log.error({ err: error }, 'alert evaluation failed'));
       }, config.alertIntervalSeconds * 1000);
       alertTimer.unref();
+      retention = startRetention({
+        logs: stores.logs,
+        policy: { days: config.retentionDays, byDataset: config.retentionByDataset },
+        onDeleted: (count) => {
+          metrics.expired(count);
+          void stores.cache.invalidatePrefix('q:').catch(() => {});
+        },
+        onError: (error) => app.log.error({ err: error }, 'retention failed'),
+      });
       return url;
     },
     close() {
       closing ??= (async () => {
         if (alertTimer) clearInterval(alertTimer);
+        disk?.close();
+        retention?.stop();
         await sockets?.close();
         await app.close();
         await stores.logs.close();

@@ -4,6 +4,7 @@ import type { SessionManager } from '../auth/sessions.js';
 import type { ServerConfig } from '../config.js';
 import type { HealthReport } from '../health.js';
 import type { Ingestor } from '../ingest/ingestor.js';
+import type { ServerMetrics } from '../metrics.js';
 import type { Cache, LogStore, MetaStore } from '../ports.js';
 
 /** What the routes share: settings, stores and the ingest path. */
@@ -24,4 +25,6 @@ export interface ServerContext {
   sessions: SessionManager;
   /** Probes the dependencies for `GET /api/dashboard/health`. */
   health(): Promise<HealthReport>;
+  /** Prometheus metrics (`GET /metrics`). */
+  metrics: ServerMetrics;
 }

@@ -67,6 +67,9 @@ const OPERATIONS: Op[] = [
   ['delete', '/api/keys/{id}', 'Revoke an API key', 'admin'],
   ['post', '/api/users', 'Create a user', 'admin'],
   ['get', '/api/users', 'List users', 'admin'],
+  ['post', '/api/admin/erase', 'Erase every event of a person ({ user_id } or { email }), GDPR art. 17; returns the audit record', 'admin'],
+  ['get', '/api/admin/audit', 'Audit records of erasures (who, when, how many; a keyed hash, never the identifier)', 'admin'],
+  ['get', '/metrics', 'Prometheus metrics (text exposition)', 'metrics'],
 ];
 
 const INGEST_BODY = new Set(['/api/logs/ingest']);

@@ -4,6 +4,7 @@ import { DatabaseSync } from 'node:sqlite';
 import type {
   AlertRuleRecord,
   ApiKeyRecord,
+  AuditRecord,
   MetaStore,
   SavedSearchRecord,
   SearchHistoryRecord,
@@ -29,6 +30,8 @@ CREATE INDEX IF NOT EXISTS search_history_user ON search_history(user_id, create
 CREATE TABLE IF NOT EXISTS upload_jobs (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS alert_rules (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS audit_records (id TEXT PRIMARY KEY, at INTEGER NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS audit_records_at ON audit_records(at);
 `;
 
 /** The embedded metadata store on `node:sqlite` (WAL, synchronous=FULL: metadata writes are rare and must last). */
@@ -136,6 +139,11 @@ export function createSqliteMetaStore(options: SqliteMetaStoreOptions): MetaStor
     },
     listAlertRules: async () => docs<AlertRuleRecord>('SELECT doc FROM alert_rules ORDER BY created_at'),
     deleteAlertRule: async (id) => run('DELETE FROM alert_rules WHERE id = ?', id) > 0,
+
+    async addAuditRecord(record: AuditRecord) {
+      run('INSERT INTO audit_records (id, at, doc) VALUES (?, ?, ?)', record.id, record.at, JSON.stringify(record));
+    },
+    listAuditRecords: async (limit) => docs<AuditRecord>('SELECT doc FROM audit_records ORDER BY at DESC, id DESC LIMIT ?', limit),
 
     getSetting: async (key) => (db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined)?.value,
     async setSetting(key, value) {

@@ -130,6 +130,16 @@ export function runMetaStoreContract(name: string, factory: () => Promise<MetaSt
       expect(await store.deleteAlertRule('r2')).toBe(false);
     });
 
+    it('keeps audit records, newest first', async () => {
+      const audit = (id: string, at: number) => ({
+        id, action: 'erase' as const, actor: 'user:admin', at, subject: { type: 'email' as const, hash: `h-${id}` }, counts: { events: 3, fraudState: null },
+      });
+      await store.addAuditRecord(audit('a1', 1));
+      await store.addAuditRecord(audit('a2', 2));
+      expect(await store.listAuditRecords(10)).toEqual([audit('a2', 2), audit('a1', 1)]);
+      expect(await store.listAuditRecords(1)).toEqual([audit('a2', 2)]);
+    });
+
     it('keeps settings', async () => {
       expect(await store.getSetting('demo')).toBeUndefined();
       await store.setSetting('demo', 'loaded');

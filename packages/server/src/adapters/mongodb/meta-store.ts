@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type {
   AlertRuleRecord,
   ApiKeyRecord,
+  AuditRecord,
   MetaStore,
   SavedSearchRecord,
   SearchHistoryRecord,
@@ -103,6 +104,7 @@ export function createMongoMetaStore(options: MongoMetaStoreOptions = {}): Mongo
   const jobs = c<UploadJobRecord>('upload_jobs');
   const rules = c<AlertRuleRecord>('alert_rules');
   const settingsColl = db.collection<{ _id: string; value: string }>('settings');
+  const audit = c<AuditRecord>('audit_records');
   let closed = false;
 
   const indexes = { ...META_INDEXES };
@@ -211,6 +213,11 @@ export function createMongoMetaStore(options: MongoMetaStoreOptions = {}): Mongo
     },
     listAlertRules: async () => (await rules.find().sort({ createdAt: 1, _id: 1 }).toArray()).flatMap((d) => record<AlertRuleRecord>(d) ?? []),
     deleteAlertRule: async (id) => (await rules.deleteOne({ _id: id })).deletedCount > 0,
+
+    async addAuditRecord(entry) {
+      await audit.insertOne({ ...entry, _id: entry.id });
+    },
+    listAuditRecords: async (limit) => (await audit.find().sort({ at: -1, _id: -1 }).limit(limit).toArray()).flatMap((d) => record<AuditRecord>(d) ?? []),
 
     getSetting: async (key) => (await settingsColl.findOne({ _id: key }))?.value,
     async setSetting(key, value) {
