@@ -1,4 +1,4 @@
-import type { ShoplogEvent } from '@shoplog/core';
+import { backoffDelay, type ShoplogEvent } from '@shoplog/core';
 import {
   DeliveryEngineOptionsSchema,
   parseOptions,
@@ -23,7 +23,6 @@ interface Batch {
   abort: AbortController;
 }
 
-const MAX_RETRY_AFTER_MS = 300_000;
 /** Attempts of a batch before `flush()` / `close()` stop waiting for the backend and spool it. */
 const URGENT_ATTEMPTS = 3;
 
@@ -367,10 +366,7 @@ class Engine implements DeliveryEngine {
   }
 
   private delay(e: DeliveryError): number {
-    const exp = Math.min(this.o.retryMaxDelayMs, this.o.retryInitialDelayMs * 2 ** Math.min(30, this.failures - 1));
-    // Full jitter, so many producers that failed together do not retry together.
-    const jittered = Math.random() * exp;
-    return e.retryAfterMs !== undefined ? Math.min(MAX_RETRY_AFTER_MS, Math.max(e.retryAfterMs, jittered)) : jittered;
+    return backoffDelay(this.failures, { initialDelayMs: this.o.retryInitialDelayMs, maxDelayMs: this.o.retryMaxDelayMs }, e.retryAfterMs);
   }
 
   private report(err: unknown): void {
