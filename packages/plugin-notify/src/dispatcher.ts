@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { systemClock, type NotifyClock } from './clock.js';
 import { digestOf } from './digest.js';
 import { oneLine } from './errors.js';
+import { AttemptSignal } from './signal.js';
 
 /** Options of `createNotificationDispatcher`. */
 export interface NotificationDispatcherOptions {
@@ -116,10 +117,33 @@ interface Message {
   attempts: number;
 }
 
+/** A first-in first-out list whose `shift()` does not move the whole array. */
+class Fifo<T> {
+  private items: (T | undefined)[] = [];
+  private head = 0;
+  get length(): number {
+    return this.items.length - this.head;
+  }
+  peek(): T | undefined {
+    return this.items[this.head];
+  }
+  push(item: T): void {
+    this.items.push(item);
+  }
+  shift(): void {
+    this.items[this.head++] = undefined;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+  }
+}
+
 /** One channel: its groups, its FIFO queue (one message in flight, so a group's order is kept) and its counters. */
 class Channel {
   private readonly groups = new Map<string, Group>();
-  private readonly queue: Message[] = [];
+  private readonly queue = new Fifo<Message>();
+  private created: Notifier | undefined;
   private busy = false;
   private closing = false;
   private cancelRetry: (() => void) | undefined;
@@ -170,7 +194,7 @@ class Channel {
       // The message waiting for a retry gets its last attempt now.
       this.cancelRetry();
       this.cancelRetry = undefined;
-      const head = this.queue[0];
+      const head = this.queue.peek();
       if (head) void this.attempt(head);
     }
     await this.drain();
@@ -233,7 +257,7 @@ class Channel {
   }
 
   private pump(): void {
-    const head = this.queue[0];
+    const head = this.queue.peek();
     if (this.busy || !head) return;
     this.busy = true;
     void this.attempt(head);
@@ -243,14 +267,19 @@ class Channel {
     message.attempts++;
     let failure: unknown;
     let created = true;
+    // The attempt's timeout runs on real time whatever the clock: it bounds I/O, it is not a schedule.
+    const abort = new AttemptSignal();
+    const timeout = setTimeout(() => abort.abort(), this.s.attemptTimeoutMs);
     try {
-      const notifier = await this.notifier.catch((error: unknown) => {
+      this.created ??= await this.notifier.catch((error: unknown) => {
         created = false;
         throw error;
       });
-      await notifier.notify(message.notification, AbortSignal.timeout(this.s.attemptTimeoutMs));
+      await this.created.notify(message.notification, abort);
     } catch (error) {
       failure = error ?? new Error('rejected without a reason');
+    } finally {
+      clearTimeout(timeout);
     }
     if (failure === undefined) {
       this.counters.sent++;

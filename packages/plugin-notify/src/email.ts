@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { definePlugin, parseOptions, PLUGIN_API_VERSION, type Notification, type Notifier, type PluginCreateContext } from '@shoplog/core';
 import { z } from 'zod';
 import { NotifyError, oneLine } from './errors.js';
+import { toAbortSignal } from './signal.js';
 import { VERSION } from './version.js';
 
 const noLineBreak = (what: string) => z.string().regex(/^[^\r\n]*$/, `${what} must be one line`);
@@ -115,6 +116,7 @@ async function build(options: Options): Promise<Notifier> {
       const message = emailMessage(notification, options.subjectPrefix);
       // One Message-ID per notification id: a retry that reached the mailbox twice is recognisable as one message.
       const hash = createHash('sha256').update(notification.id).digest('hex').slice(0, 32);
+      const abort = toAbortSignal(signal);
       try {
         await transport.sendMail({
           from: options.from,
@@ -122,7 +124,7 @@ async function build(options: Options): Promise<Notifier> {
           ...message,
           messageId: `<${hash}@shoplog.notify>`,
           headers: { 'X-Shoplog-Notification-Id': oneLine(notification.id, 200), 'X-Shoplog-Type': notification.type },
-          ...(signal instanceof AbortSignal ? { signal } : {}),
+          ...(abort ? { signal: abort } : {}),
         });
       } catch (error) {
         throw classify(error);

@@ -1,17 +1,9 @@
 import { isRetryableStatus, parseRetryAfter, type AbortSignalLike } from '@shoplog/core';
 import { NotifyError, oneLine } from './errors.js';
+import { toAbortSignal } from './signal.js';
 
 /** The part of a receiver's error answer kept for the message (Slack says why in a few words: `invalid_payload`). */
 const SNIPPET_BYTES = 256;
-
-/** An `AbortSignal` that follows `signal` (core's notifier contract passes only the part it needs). */
-function toAbortSignal(signal: AbortSignalLike | undefined): AbortSignal | undefined {
-  if (signal === undefined || signal instanceof AbortSignal) return signal;
-  const controller = new AbortController();
-  if (signal.aborted) controller.abort();
-  else signal.addEventListener('abort', () => controller.abort());
-  return controller.signal;
-}
 
 async function snippet(response: Response): Promise<string> {
   const reader = response.body?.getReader();

@@ -1,3 +1,5 @@
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Notifier } from '@shoplog/core';
 import { describe, expect, it } from 'vitest';
 import {
@@ -146,6 +148,29 @@ describe('notification dispatcher', () => {
     } finally {
       await dispatcher.close();
       await receiver.stop();
+    }
+  });
+
+  it('aborts an attempt the receiver never answers, and retries it', async () => {
+    const hanging = createHttpServer(() => {}); // reads the request, never answers
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+    const port = (hanging.address() as AddressInfo).port;
+    const { clock, results, dispatcher } = setup({
+      channels: { hook: createWebhookNotifier({ url: `http://127.0.0.1:${port}`, secret: SECRET }) },
+      groupWindowMs: 0,
+      maxAttempts: 2,
+      attemptTimeoutMs: 100,
+    });
+    try {
+      dispatcher.dispatch(note());
+      await clock.whenTimer();
+      expect(dispatcher.metrics().hook?.lastError?.message).toBe(`webhook: cannot reach 127.0.0.1:${port}: timed out`);
+      clock.advance(60_000);
+      expect(await results.next()).toMatchObject({ outcome: 'failed', attempts: 2, error: `webhook: cannot reach 127.0.0.1:${port}: timed out` });
+    } finally {
+      await dispatcher.close();
+      hanging.closeAllConnections();
+      await new Promise((resolve) => hanging.close(resolve));
     }
   });
 

@@ -6,7 +6,7 @@ import { createPluginInstance } from '@shoplog/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWebhookNotifier, NotifyError, signWebhook, verifyWebhookSignature, webhookNotifier } from '@shoplog/plugin-notify';
 import { note } from './notes.js';
-import { startHttpReceiver } from './receivers.js';
+import { startHttpReceiver, type Answer } from './receivers.js';
 
 const SECRET = 'whsec_test_0123456789abcdef';
 
@@ -67,7 +67,7 @@ describe('signed webhook', () => {
   });
 
   it('fails without retry on 4xx, with retry and Retry-After on 429 and 5xx, and never follows a redirect', async () => {
-    const answers = [
+    const answers: ReturnType<Answer>[] = [
       { status: 400, body: 'bad' },
       { status: 429, headers: { 'retry-after': '7' } },
       { status: 503 },
