@@ -36,6 +36,7 @@ export type {
   UploadJobRecord,
   AlertMetric,
   AlertRuleRecord,
+  NotificationRecord,
   MetaStore,
   Cache,
 } from './ports.js';

@@ -26,8 +26,9 @@ import { registerLogRoutes } from './http/logs-routes.js';
 import { registerSearchRoutes } from './http/search-routes.js';
 import { registerUploadRoutes } from './http/upload-routes.js';
 import { registerWeb } from './http/web.js';
+import { createServerNotifications } from './notifications.js';
 import { parseOptions } from './options.js';
-import type { Cache, LogStore, MetaStore } from './ports.js';
+import type { AlertRuleRecord, Cache, LogStore, MetaStore } from './ports.js';
 import { createMemoryCache } from './store/memory-cache.js';
 import { createSqliteLogStore } from './store/sqlite-log-store.js';
 import { createSqliteMetaStore } from './store/sqlite-meta-store.js';
@@ -58,7 +59,7 @@ export interface ServerOptions extends ServerConfigInput {
    * @default core's built-in rules on an in-memory velocity store
    */
   fraudScorer?: FraudScorer;
-  /** Current time in epoch ms for web session expiry (tests move it instead of sleeping). @default Date.now */
+  /** Current time in epoch ms for web session expiry, alert evaluation and notifications (tests move it instead of sleeping). @default Date.now */
   clock?: () => number;
 }
 
@@ -86,13 +87,6 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
     meta: given?.meta ?? createSqliteMetaStore({ path: join(config.dataDir, 'meta.db') }),
     cache: given?.cache ?? createMemoryCache(),
   };
-  // One scorer for ingest and `POST /api/fraud/detect`, so both build the same velocity state.
-  const scorer = fraudScorer ?? createServerFraudScorer(velocity);
-  const ingestor = createIngestor({
-    logs: stores.logs,
-    cache: stores.cache,
-    ...(config.fraudScoring === 'on' ? { fraudScorer: scorer } : {}),
-  });
   const app = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
     bodyLimit: config.bodyLimit,
@@ -101,6 +95,27 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
     // close() must not wait for a browser's idle keep-alive or pre-connected socket.
     forceCloseConnections: true,
   });
+  const now = clock ?? Date.now;
+  const notifications = createServerNotifications({
+    settings: config.notifications,
+    meta: stores.meta,
+    log: { warn: (message) => app.log.warn(message), error: (details, message) => app.log.error(details, message) },
+    now,
+  });
+  // One scorer for ingest and `POST /api/fraud/detect`, so both build the same velocity state.
+  const scorer = fraudScorer ?? createServerFraudScorer(velocity);
+  const ingestor = createIngestor({
+    logs: stores.logs,
+    cache: stores.cache,
+    ...(config.fraudScoring === 'on' ? { fraudScorer: scorer, onFraudEvents: (events) => notifications.fraudScored(events) } : {}),
+  });
+  // One evaluation at a time (timer and `POST /api/alerts/evaluate`), so a state change is seen, and notified, once.
+  let evaluating: Promise<unknown> = Promise.resolve();
+  const evaluateAlerts = (): Promise<AlertRuleRecord[]> => {
+    const run = evaluating.then(() => evaluateAlertRules(stores.logs, stores.meta, now(), notifications.alertChanged));
+    evaluating = run.catch(() => undefined);
+    return run;
+  };
   const kinds = {
     logs: given?.logs ? 'other' : 'sqlite',
     meta: given?.meta ? 'other' : 'sqlite',
@@ -123,6 +138,8 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
       ...(clock ? { now: clock } : {}),
     }),
     health: () => healthReport({ stores, kinds, check: health }),
+    notifications,
+    evaluateAlerts,
   };
 
   installErrorHandler(app);
@@ -185,6 +202,8 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
       return sockets?.tcpPort ?? null;
     },
     async start() {
+      // A channel with wrong options stops the start, naming the channel and the option.
+      await notifications.ready();
       const address = await app.listen({ host: config.host, port: config.port });
       url = address.replace('[::1]', 'localhost');
       if (config.ingestPort >= 0) {
@@ -200,7 +219,7 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
         sockets = await startSocketIngest(ingestor, config.ingestHost, config.ingestPort, (error) => app.log.error({ err: error }, 'socket ingest failed'), auth);
       }
       alertTimer = setInterval(() => {
-        evaluateAlertRules(stores.logs, stores.meta).catch((error: Error) => app.log.error({ err: error }, 'alert evaluation failed'));
+        evaluateAlerts().catch((error: Error) => app.log.error({ err: error }, 'alert evaluation failed'));
       }, config.alertIntervalSeconds * 1000);
       alertTimer.unref();
       return url;
@@ -210,6 +229,8 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
         if (alertTimer) clearInterval(alertTimer);
         await sockets?.close();
         await app.close();
+        await evaluating;
+        await notifications.close();
         await stores.logs.close();
         await stores.meta.close();
         await stores.cache.close();
