@@ -287,10 +287,12 @@ class Channel {
     }
     const reason = created ? describe(failure) : `${this.name} could not be created: ${describe(failure)}`;
     this.lastError = { message: reason, at: new Date(this.s.clock.now()).toISOString() };
-    const { retryable, retryAfterMs } = (failure ?? {}) as NotifyFailure;
+    const { retryable, retryAfterMs } = (typeof failure === 'object' ? failure : {}) as NotifyFailure;
     if (created && retryable !== false && message.attempts < this.s.maxAttempts && !this.closing) {
       this.counters.retried++;
-      const delay = backoffDelay(message.attempts, { initialDelayMs: this.s.retryInitialDelayMs, maxDelayMs: this.s.retryMaxDelayMs, random: this.s.random }, retryAfterMs);
+      // A third-party notifier's `retryAfterMs` is only believed when it is a duration.
+      const asked = typeof retryAfterMs === 'number' && retryAfterMs >= 0 && Number.isFinite(retryAfterMs) ? retryAfterMs : undefined;
+      const delay = backoffDelay(message.attempts, { initialDelayMs: this.s.retryInitialDelayMs, maxDelayMs: this.s.retryMaxDelayMs, random: this.s.random }, asked);
       this.cancelRetry = this.s.clock.setTimer(() => {
         this.cancelRetry = undefined;
         void this.attempt(message);

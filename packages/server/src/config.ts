@@ -56,7 +56,9 @@ const jsonText = (value: unknown, ctx: z.RefinementCtx): unknown => {
   try {
     return JSON.parse(value) as unknown;
   } catch (error) {
-    ctx.addIssue({ code: 'custom', message: `must be JSON: ${(error as Error).message}` });
+    // Only the position: the parser's message quotes the text, which may hold a secret.
+    const at = /position (\d+)/.exec((error as Error).message)?.[1];
+    ctx.addIssue({ code: 'custom', message: `must be JSON${at ? ` (error at position ${at})` : ''}` });
     return z.NEVER;
   }
 };

@@ -182,7 +182,10 @@ describe('alert notifications, end to end', () => {
     expect(() => loadConfig({ SHOPLOG_NOTIFICATIONS: JSON.stringify({ channels: [{ name: 'ops', type: 'log' }, { name: 'ops', type: 'log' }], fraudChannels: ['chat'] }) })).toThrow(
       'invalid settings: notifications.channels[1].name: ops is defined twice; notifications.fraudChannels[0]: no channel named chat',
     );
-    expect(() => loadConfig({ SHOPLOG_NOTIFICATIONS: '{"channels": [' })).toThrow(/^invalid settings: notifications \(SHOPLOG_NOTIFICATIONS\): must be JSON: /);
+    // The parser's message would quote the text (a secret, perhaps): only the position is reported.
+    expect(() => loadConfig({ SHOPLOG_NOTIFICATIONS: '{"channels": [{"options": {"secret": s3cr3t}}]}' })).toThrow(
+      /^invalid settings: notifications \(SHOPLOG_NOTIFICATIONS\): must be JSON( \(error at position \d+\))?$/,
+    );
     expect(loadConfig({ SHOPLOG_NOTIFICATIONS: '{"channels":[{"name":"dev","type":"log"}],"fraudChannels":["dev"]}' }).notifications).toMatchObject({
       channels: [{ name: 'dev', type: 'log', options: {} }],
       fraudChannels: ['dev'],
