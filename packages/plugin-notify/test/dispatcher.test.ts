@@ -151,6 +151,23 @@ describe('notification dispatcher', () => {
     }
   });
 
+  it("retries a channel's failure on the backoff when its retryAfterMs is not a duration", async () => {
+    let calls = 0;
+    const flaky: Notifier = {
+      name: 'flaky',
+      async notify() {
+        if (++calls === 1) throw Object.assign(new Error('busy'), { retryAfterMs: 'soon' });
+      },
+    };
+    const { clock, results, dispatcher } = setup({ channels: { flaky }, groupWindowMs: 0, retryInitialDelayMs: 1000 });
+    dispatcher.dispatch(note());
+    await clock.whenTimer();
+    clock.advance(499);
+    expect(calls).toBe(1);
+    clock.advance(1);
+    expect(await results.next()).toMatchObject({ outcome: 'sent', attempts: 2 });
+  });
+
   it('aborts an attempt the receiver never answers, and retries it', async () => {
     const hanging = createHttpServer(() => {}); // reads the request, never answers
     await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
