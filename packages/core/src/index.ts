@@ -66,6 +66,7 @@ export { createEvent, completeEvent, isoTime, transaction, error, userBehavior, 
 export type { BuildOptions, EventInput, MoneyInput, ServiceInfo } from './builders.js';
 export type { PluginContext, PluginErrorPolicy, ShoplogPlugin } from './plugin.js';
 export { PLUGIN_API_VERSION, definePlugin, createPluginInstance } from './plugin-definition.js';
+export { parseOptions } from './options.js';
 export type {
   PluginKind,
   PluginCapabilities,
@@ -74,8 +75,11 @@ export type {
   PluginCreateContext,
   Notification,
   Notifier,
+  NotifyFailure,
   AbortSignalLike,
 } from './plugin-definition.js';
+export { isRetryableStatus, parseRetryAfter, isConnectionError, backoffDelay } from './retry.js';
+export type { BackoffOptions } from './retry.js';
 export { createPipeline } from './pipeline/pipeline.js';
 export { createThrottledWarning } from './pipeline/throttled-warning.js';
 export type { Pipeline, PipelineOptions, PipelineInput, PipelineMetrics, PipelineErrorHandler, PipelineErrorInfo } from './pipeline/types.js';

@@ -16,6 +16,7 @@ import { createIngestor } from './ingest/ingestor.js';
 import { createServerFraudScorer } from './fraud.js';
 import { sniffFileType } from './ingest/upload-job.js';
 import type { KeyScope } from './ports.js';
+import { DEMO_CHANNEL, withDemoChannel } from './notifications.js';
 import { createServer } from './server.js';
 import { createMemoryCache } from './store/memory-cache.js';
 import { createSqliteLogStore } from './store/sqlite-log-store.js';
@@ -33,7 +34,9 @@ ${SETTINGS.map((s) => `  ${s.env.padEnd(32)} ${s.default.padEnd(18)} ${s.descrip
 
 async function serve(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { demo: { type: 'boolean', default: false } } });
-  const config = loadConfig();
+  const loaded = loadConfig();
+  // The demo prints its notifications on this console unless channels are configured (no network by default).
+  const config = values.demo ? { ...loaded, notifications: withDemoChannel(loaded.notifications) } : loaded;
   // Scale-out stores from SHOPLOG_STORE / ELASTICSEARCH_URL / REDIS_URL / MONGODB_URL (none set: embedded stores).
   const retention = Object.entries(config.retentionByDataset).map(([kind, days]) => `${kind}=${days}`).join(',');
   const scaleOut = createScaleOut({ ...process.env, SHOPLOG_DATA_DIR: config.dataDir, SHOPLOG_RETENTION_DAYS: String(config.retentionDays), SHOPLOG_RETENTION_BY_DATASET: retention });
@@ -62,6 +65,8 @@ async function serve(args: string[]): Promise<void> {
     lines.push(`TCP/UDP JSON-lines ingest on ${config.ingestHost}:${server.ingestPort} (${auth})`);
   }
   if (setup.demoEvents) lines.push(`Loaded ${setup.demoEvents} sample events (7 days).`);
+  const channels = config.notifications.channels.map((c) => `${c.name} (${c.type})`);
+  if (channels.length > 0) lines.push(`Notification channels: ${channels.join(', ')}${channels.length === 1 && config.notifications.channels[0]?.name === DEMO_CHANNEL ? ': alerts and fraud blocks are printed here' : ''}.`);
   if (setup.adminPassword) lines.push(`Admin login: admin / ${setup.adminPassword}   (shown once)`);
   if (setup.adminKey) lines.push(`Admin API key: ${setup.adminKey}   (shown once; Authorization: Bearer <key>)`);
   console.log(lines.join('\n'));

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { NOTIFIERS } from '@shoplog/plugin-notify';
 import { z } from 'zod';
 import { OptionsError, parseOptions } from './options.js';
 import { RetentionOverridesSchema } from './retention.js';
@@ -18,6 +19,50 @@ const proxyAddress = z.string().refine((value) => {
   if (family === 0 || rest.length > 0) return false;
   return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
 }, 'must be an IP address, a CIDR range (10.0.0.0/8) or loopback, linklocal, uniquelocal');
+
+/** A channel name alert rules refer to. */
+const channelName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be 1-63 lower-case letters, digits, - or _');
+
+/**
+ * Notification channels and how they are shared (`notifications`, `SHOPLOG_NOTIFICATIONS` as JSON). A channel's
+ * `type` is one of @shoplog/plugin-notify's channels; its `options` are that channel's, checked when the server
+ * starts, and any `{ "env": "NAME" }` among them is replaced by the environment variable NAME (for secrets).
+ */
+export const NotificationsSchema = z
+  .strictObject({
+    channels: z
+      .array(z.strictObject({ name: channelName, type: z.enum(Object.keys(NOTIFIERS) as [keyof typeof NOTIFIERS]), options: z.record(z.string(), z.unknown()).default({}) }))
+      .max(50)
+      .default([]),
+    /** Channels told about every transaction the server's fraud scoring blocks. */
+    fraudChannels: z.array(channelName).default([]),
+    groupWindowSeconds: z.int().min(0).max(3600).default(10),
+    cooldownSeconds: z.int().min(0).max(86_400).default(300),
+    /** The dashboard's address as people reach it, for links in notifications (none without it). */
+    publicUrl: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+  })
+  .superRefine((n, ctx) => {
+    const names = n.channels.map((c) => c.name);
+    names.forEach((name, i) => {
+      if (names.indexOf(name) !== i) ctx.addIssue({ code: 'custom', path: ['channels', i, 'name'], message: `${name} is defined twice` });
+    });
+    n.fraudChannels.forEach((name, i) => {
+      if (!names.includes(name)) ctx.addIssue({ code: 'custom', path: ['fraudChannels', i], message: `no channel named ${name}` });
+    });
+  });
+
+/** The JSON of an environment variable, or the value as the config file gives it. */
+const jsonText = (value: unknown, ctx: z.RefinementCtx): unknown => {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch (error) {
+    // Only the position: the parser's message quotes the text, which may hold a secret.
+    const at = /position (\d+)/.exec((error as Error).message)?.[1];
+    ctx.addIssue({ code: 'custom', message: `must be JSON${at ? ` (error at position ${at})` : ''}` });
+    return z.NEVER;
+  }
+};
 
 /** Schema of the server settings; every setting has a safe default (see SETTINGS for the table). */
 export const ServerConfigSchema = z
@@ -50,6 +95,7 @@ export const ServerConfigSchema = z
     retentionByDataset: RetentionOverridesSchema.default({}),
     minFreeDiskMb: z.coerce.number().int().min(0).default(1024),
     esCompatVersion: z.string().regex(/^\d+\.\d+\.\d+$/, 'must be a version such as 9.1.0').default('9.1.0'),
+    notifications: z.preprocess(jsonText, NotificationsSchema).prefault({}),
   })
   // An idle timeout longer than the absolute lifetime would never apply: that is a typo, not a choice.
   .refine((c) => c.sessionIdleMinutes <= c.sessionMaxHours * 60, {
@@ -136,6 +182,13 @@ export const SETTINGS: readonly { key: keyof ServerConfig; env: string; default:
     env: 'SHOPLOG_ES_COMPAT_VERSION',
     default: '9.1.0',
     description: 'Elasticsearch version the compatible API reports at GET / (shippers that refuse an older Elasticsearch than themselves, such as Beats, need at least their own).',
+  },
+  {
+    key: 'notifications',
+    env: 'SHOPLOG_NOTIFICATIONS',
+    default: '(none)',
+    description:
+      'Alert channels as JSON: {"channels":[{"name":"ops","type":"webhook|slack|email|log","options":{…}}],"fraudChannels":["ops"],"groupWindowSeconds":10,"cooldownSeconds":300,"publicUrl":"https://…"}; {"env":"NAME"} in options reads a secret from NAME (server README, Notifications).',
   },
 ];
 

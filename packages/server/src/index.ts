@@ -37,6 +37,7 @@ export type {
   UploadJobRecord,
   AlertMetric,
   AlertRuleRecord,
+  NotificationRecord,
   MetaStore,
   Cache,
   AuditRecord,

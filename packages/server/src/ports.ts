@@ -422,6 +422,30 @@ export interface AlertRuleRecord {
   lastFiredAt: EpochMs | null;
   lastEvaluatedAt: EpochMs | null;
   createdAt: EpochMs;
+  /** Notification channels told when the rule starts firing and when it stops (absent: none). */
+  channels?: string[];
+  /** When the current firing started (`null` or absent while not firing). */
+  firingSince?: EpochMs | null;
+}
+
+/** One message a notification channel was given (an alert rule's state change, fraud blocks), with its outcome. */
+export interface NotificationRecord {
+  /** Id of this record. */
+  id: string;
+  /** The message's idempotency key (a digest's own id when it carried several notifications). */
+  notificationId: string;
+  channel: string;
+  type: 'alert.firing' | 'alert.resolved' | 'fraud.block';
+  group: string;
+  /** The alert rule it is about, if any. */
+  ruleId: string | null;
+  title: string;
+  outcome: 'sent' | 'failed' | 'dropped';
+  attempts: number;
+  error: string | null;
+  /** Notifications it carried (more than one for a digest). */
+  count: number;
+  at: EpochMs;
 }
 
 /** An audit record of an operation on personal data (an erasure): who, when, how many — never the identifier. */
@@ -484,6 +508,10 @@ export interface MetaStore {
   addAuditRecord(record: AuditRecord): Promise<void>;
   /** The newest audit records first. */
   listAuditRecords(limit: number): Promise<AuditRecord[]>;
+  /** Records a notification's outcome; keeps the newest `keep` records. */
+  addNotification(record: NotificationRecord, keep: number): Promise<void>;
+  /** Newest first, optionally only those of one rule or one channel. */
+  listNotifications(query: { ruleId?: string; channel?: string; limit: number }): Promise<NotificationRecord[]>;
 
   /** A persistent key/value setting (e.g. "demo data loaded"). */
   getSetting(key: string): Promise<string | undefined>;

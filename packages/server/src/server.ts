@@ -30,9 +30,10 @@ import { registerSearchRoutes } from './http/search-routes.js';
 import { registerUploadRoutes } from './http/upload-routes.js';
 import { registerWeb } from './http/web.js';
 import { countedIngestor, createServerMetrics, type ServerMetrics } from './metrics.js';
+import { createServerNotifications } from './notifications.js';
 import { parseOptions } from './options.js';
+import type { AlertRuleRecord, Cache, LogStore, MetaStore } from './ports.js';
 import { startRetention, type Retention } from './retention.js';
-import type { Cache, LogStore, MetaStore } from './ports.js';
 import { createMemoryCache } from './store/memory-cache.js';
 import { createSqliteLogStore } from './store/sqlite-log-store.js';
 import { createSqliteMetaStore } from './store/sqlite-meta-store.js';
@@ -63,7 +64,7 @@ export interface ServerOptions extends ServerConfigInput {
    * @default core's built-in rules on an in-memory velocity store
    */
   fraudScorer?: FraudScorer;
-  /** Current time in epoch ms for web session expiry (tests move it instead of sleeping). @default Date.now */
+  /** Current time in epoch ms for web session expiry, alert evaluation and notifications (tests move it instead of sleeping). @default Date.now */
   clock?: () => number;
 }
 
@@ -99,14 +100,6 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
   const disk: DiskGuard | undefined = given?.logs
     ? undefined
     : createDiskGuard({ dir: config.dataDir, minFreeBytes: config.minFreeDiskMb * 1_048_576, onChange: (state) => app.log.warn({ disk: state }, 'data folder disk') });
-  // One scorer for ingest and `POST /api/fraud/detect`, so both build the same velocity state.
-  const scorer = fraudScorer ?? createServerFraudScorer(velocity);
-  const metrics = createServerMetrics({ logs: stores.logs, dataDir: given?.logs && given.meta ? undefined : config.dataDir, disk });
-  const ingestor = countedIngestor(createIngestor({
-    logs: disk ? guardAppends(stores.logs, disk) : stores.logs,
-    cache: stores.cache,
-    ...(config.fraudScoring === 'on' ? { fraudScorer: scorer } : {}),
-  }), metrics);
   const app = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
     bodyLimit: config.bodyLimit,
@@ -115,6 +108,28 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
     // close() must not wait for a browser's idle keep-alive or pre-connected socket.
     forceCloseConnections: true,
   });
+  const now = clock ?? Date.now;
+  const notifications = createServerNotifications({
+    settings: config.notifications,
+    meta: stores.meta,
+    log: { warn: (message) => app.log.warn(message), error: (details, message) => app.log.error(details, message) },
+    now,
+  });
+  // One scorer for ingest and `POST /api/fraud/detect`, so both build the same velocity state.
+  const scorer = fraudScorer ?? createServerFraudScorer(velocity);
+  const metrics = createServerMetrics({ logs: stores.logs, dataDir: given?.logs && given.meta ? undefined : config.dataDir, disk });
+  const ingestor = countedIngestor(createIngestor({
+    logs: disk ? guardAppends(stores.logs, disk) : stores.logs,
+    cache: stores.cache,
+    ...(config.fraudScoring === 'on' ? { fraudScorer: scorer, onFraudEvents: (events) => notifications.fraudScored(events) } : {}),
+  }), metrics);
+  // One evaluation at a time (timer and `POST /api/alerts/evaluate`), so a state change is seen, and notified, once.
+  let evaluating: Promise<unknown> = Promise.resolve();
+  const evaluateAlerts = (): Promise<AlertRuleRecord[]> => {
+    const run = evaluating.then(() => evaluateAlertRules(stores.logs, stores.meta, now(), notifications.alertChanged));
+    evaluating = run.catch(() => undefined);
+    return run;
+  };
   const kinds = {
     logs: given?.logs ? 'other' : 'sqlite',
     meta: given?.meta ? 'other' : 'sqlite',
@@ -138,6 +153,8 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
     }),
     health: () => healthReport({ stores, kinds, check: health, disk: disk?.state }),
     metrics,
+    notifications,
+    evaluateAlerts,
   };
 
   installErrorHandler(app);
@@ -205,6 +222,8 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
       return sockets?.tcpPort ?? null;
     },
     async start() {
+      // A channel with wrong options stops the start, naming the channel and the option.
+      await notifications.ready();
       const address = await app.listen({ host: config.host, port: config.port });
       url = address.replace('[::1]', 'localhost');
       if (config.ingestPort >= 0) {
@@ -220,7 +239,7 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
         sockets = await startSocketIngest(ingestor, config.ingestHost, config.ingestPort, (error) => app.log.error({ err: error }, 'socket ingest failed'), auth);
       }
       alertTimer = setInterval(() => {
-        evaluateAlertRules(stores.logs, stores.meta).catch((error: Error) => app.log.error({ err: error }, 'alert evaluation failed'));
+        evaluateAlerts().catch((error: Error) => app.log.error({ err: error }, 'alert evaluation failed'));
       }, config.alertIntervalSeconds * 1000);
       alertTimer.unref();
       retention = startRetention({
@@ -241,6 +260,8 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
         retention?.stop();
         await sockets?.close();
         await app.close();
+        await evaluating;
+        await notifications.close();
         await stores.logs.close();
         await stores.meta.close();
         await stores.cache.close();

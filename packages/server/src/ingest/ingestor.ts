@@ -37,6 +37,8 @@ export interface IngestorOptions {
    * `review` or `block` decision before the batch is acknowledged. Omit to turn server-side scoring off.
    */
   fraudScorer?: FraudScorer;
+  /** Receives the fraud events the server's scoring stored (after they are committed), e.g. to notify blocks. */
+  onFraudEvents?: (events: readonly ShoplogEvent[]) => void;
 }
 
 interface LooseTx {
@@ -166,7 +168,10 @@ export function createIngestor(options: IngestorOptions): Ingestor {
         // Only transactions stored now: a retried batch (duplicates) is neither scored twice nor alerted twice.
         const fresh = part.filter((_event, i) => results[i] === 'created');
         const alerts = fresh.length > 0 ? await scoreFraud(fresh, judged) : [];
-        if (alerts.length > 0) await options.logs.appendBatch(alerts);
+        if (alerts.length > 0) {
+          await options.logs.appendBatch(alerts);
+          options.onFraudEvents?.(alerts);
+        }
       }
       if (results.includes('created')) created = true;
     }

@@ -6,6 +6,7 @@ import type {
   ApiKeyRecord,
   AuditRecord,
   MetaStore,
+  NotificationRecord,
   SavedSearchRecord,
   SearchHistoryRecord,
   SessionRecord,
@@ -32,6 +33,9 @@ CREATE TABLE IF NOT EXISTS alert_rules (id TEXT PRIMARY KEY, created_at INTEGER 
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS audit_records (id TEXT PRIMARY KEY, at INTEGER NOT NULL, doc TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS audit_records_at ON audit_records(at);
+CREATE TABLE IF NOT EXISTS notifications (id TEXT PRIMARY KEY, at INTEGER NOT NULL, rule_id TEXT, channel TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS notifications_at ON notifications(at);
+CREATE INDEX IF NOT EXISTS notifications_rule ON notifications(rule_id, at);
 `;
 
 /** The embedded metadata store on `node:sqlite` (WAL, synchronous=FULL: metadata writes are rare and must last). */
@@ -144,6 +148,15 @@ export function createSqliteMetaStore(options: SqliteMetaStoreOptions): MetaStor
       run('INSERT INTO audit_records (id, at, doc) VALUES (?, ?, ?)', record.id, record.at, JSON.stringify(record));
     },
     listAuditRecords: async (limit) => docs<AuditRecord>('SELECT doc FROM audit_records ORDER BY at DESC, id DESC LIMIT ?', limit),
+    async addNotification(record: NotificationRecord, keep) {
+      run('INSERT INTO notifications (id, at, rule_id, channel, doc) VALUES (?, ?, ?, ?, ?)', record.id, record.at, record.ruleId, record.channel, JSON.stringify(record));
+      run('DELETE FROM notifications WHERE rowid IN (SELECT rowid FROM notifications ORDER BY at DESC, rowid DESC LIMIT -1 OFFSET ?)', keep);
+    },
+    listNotifications: async ({ ruleId, channel, limit }) =>
+      docs<NotificationRecord>(
+        `SELECT doc FROM notifications WHERE (? IS NULL OR rule_id = ?) AND (? IS NULL OR channel = ?) ORDER BY at DESC, rowid DESC LIMIT ?`,
+        ...([ruleId ?? null, ruleId ?? null, channel ?? null, channel ?? null, limit] as (string | number)[]),
+      ),
 
     getSetting: async (key) => (db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined)?.value,
     async setSetting(key, value) {
