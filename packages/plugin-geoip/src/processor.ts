@@ -1,6 +1,7 @@
 import { parseIpAddress, type ShoplogEvent, type ShoplogPlugin } from '@shoplog/core';
 import { bundledPaths, openDatabases, type DatabaseSet, type DatabaseSetOptions, type DatabaseStatus } from './database.js';
 import { CLAIMED_COUNTRY_LABEL, parseGeoIpOptions, type GeoIpProcessorOptions } from './options.js';
+import { createRecentCache } from './recent-cache.js';
 import { answerOf, type AsFields, type GeoAnswer, type GeoFields } from './record.js';
 import { isIpv4Mapped, isSpecialPurpose } from './special-ranges.js';
 
@@ -69,7 +70,7 @@ export function createGeoIpProcessor(options: GeoIpProcessorOptions = {}): GeoIp
   };
   const claimedGeo = opts.claimedGeo ?? 'label';
   const cacheSize = opts.cacheSize ?? 10_000;
-  const cache = new Map<string, GeoAnswer | null>();
+  const cache = createRecentCache<GeoAnswer | null>(cacheSize);
   const setOptions = (role: 'geo' | 'asn'): DatabaseSetOptions => ({
     role,
     watchIntervalMs: opts.watch === false ? 0 : (opts.watchIntervalMs ?? 60_000),
@@ -108,14 +109,8 @@ export function createGeoIpProcessor(options: GeoIpProcessorOptions = {}): GeoIp
   function lookup(ip: string): GeoAnswer | undefined {
     if (cacheSize === 0) return compute(ip);
     const hit = cache.get(ip);
-    if (hit !== undefined) {
-      // Least recently used goes first: a hit moves to the back of the Map's insertion order.
-      cache.delete(ip);
-      cache.set(ip, hit);
-      return hit ?? undefined;
-    }
+    if (hit !== undefined) return hit ?? undefined;
     const answer = compute(ip);
-    if (cache.size >= cacheSize) cache.delete(cache.keys().next().value as string);
     cache.set(ip, answer ?? null);
     return answer;
   }

@@ -30,8 +30,11 @@ const coordinate = (v: unknown, limit: number): number | undefined =>
   typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= limit ? Math.round(v * 1e4) / 1e4 : undefined;
 
 let displayNames: Intl.DisplayNames | undefined | null;
+// ICU lookups cost as much as the database lookup itself: each of the ~250 codes is asked once.
+const countryNames = new Map<string, string | undefined>();
 /** The English name of an ISO 3166-1 alpha-2 code from the runtime's ICU data, for databases that carry only codes. */
 function countryName(code: string): string | undefined {
+  if (countryNames.has(code)) return countryNames.get(code);
   if (displayNames === undefined) {
     try {
       displayNames = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
@@ -39,7 +42,14 @@ function countryName(code: string): string | undefined {
       displayNames = null; // a runtime built without ICU region names
     }
   }
-  return displayNames?.of(code) ?? undefined;
+  let name: string | undefined;
+  try {
+    name = displayNames?.of(code) ?? undefined;
+  } catch {
+    name = undefined; // not a code ICU accepts
+  }
+  if (countryNames.size < 1024) countryNames.set(code, name);
+  return name;
 }
 
 function geoOf(rec: Rec): GeoFields | undefined {

@@ -3,6 +3,7 @@ import { Reader } from 'mmdb-lib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { validate, type ShoplogEvent } from '@shoplog/core';
 import { createGeoIpProcessor, type GeoIpProcessor, type GeoIpProcessorOptions } from '../src/index.js';
+import { createRecentCache } from '../src/recent-cache.js';
 import { writeMmdb } from './mmdb-writer.js';
 import { ASN, CITY, cityRecord, eventFrom, tempDir } from './fixtures.js';
 
@@ -322,6 +323,23 @@ describe('updates of the database file', () => {
     const plain = geoip({ databasePath: path, cacheSize: 0 }).plugin;
     const ips = ['81.2.69.1', '90.0.0.1', '2a01:e0a::1', '81.2.69.1', '8.8.8.8', '10.0.0.1', 'junk', '90.0.0.1', '81.2.69.1'];
     for (const ip of ips) expect(cached.lookup(ip), ip).toEqual(plain.lookup(ip));
+  });
+});
+
+describe('the recent-lookups cache', () => {
+  it('holds at most its size, keeps what is used, and forgets what is not', () => {
+    const cache = createRecentCache<number>(4);
+    for (let i = 0; i < 1000; i++) {
+      cache.set(`k${i}`, i);
+      expect(cache.get('hot')).toBe(i === 0 ? undefined : 0); // used at every step: never evicted
+      if (i === 0) cache.set('hot', 0);
+    }
+    let held = 0;
+    for (let i = 0; i < 1000; i++) if (cache.get(`k${i}`) !== undefined) held++;
+    expect(held).toBeLessThanOrEqual(3);
+    expect(cache.get('k999')).toBe(999);
+    cache.clear();
+    expect(cache.get('hot')).toBeUndefined();
   });
 });
 

@@ -20,10 +20,18 @@ function control(type: number, size: number): number[] {
   const out: number[] = [];
   let first = type <= 7 ? type << 5 : 0;
   const sizeBytes: number[] = [];
-  if (size < 29) first |= size;
-  else if (size < 285) (first |= 29), sizeBytes.push(size - 29);
-  else if (size < 65_821) (first |= 30), sizeBytes.push(((size - 285) >> 8) & 0xff, (size - 285) & 0xff);
-  else (first |= 31), sizeBytes.push(((size - 65_821) >> 16) & 0xff, ((size - 65_821) >> 8) & 0xff, (size - 65_821) & 0xff);
+  if (size < 29) {
+    first |= size;
+  } else if (size < 285) {
+    first |= 29;
+    sizeBytes.push(size - 29);
+  } else if (size < 65_821) {
+    first |= 30;
+    sizeBytes.push(((size - 285) >> 8) & 0xff, (size - 285) & 0xff);
+  } else {
+    first |= 31;
+    sizeBytes.push(((size - 65_821) >> 16) & 0xff, ((size - 65_821) >> 8) & 0xff, (size - 65_821) & 0xff);
+  }
   out.push(first);
   if (type > 7) out.push(type - 7); // extended type: the type byte follows the control byte
   return [...out, ...sizeBytes];

@@ -11,6 +11,7 @@ import {
 } from '@shoplog/core';
 import type { AppendResult, Cache, LogStore } from '../ports.js';
 import { withContentId } from './content-id.js';
+import { createProcessorStage, DROPPED } from './processor-stage.js';
 
 /** The outcome of one input of a batch. */
 export interface IngestItem {
@@ -97,41 +98,6 @@ function createFraudStage(scorer: FraudScorer): (fresh: readonly ShoplogEvent[],
     return emitted.splice(0);
   };
 }
-
-/** What the processors made of a batch: each event (or `null` when dropped), and the events they emitted. */
-interface Processed {
-  out: (ShoplogEvent | null)[];
-  emitted: ShoplogEvent[];
-}
-
-/** The server's processors as one core pipeline over trusted (already validated) events, with a collector at its end. */
-function createProcessorStage(processors: readonly ShoplogPlugin[], onError?: PipelineErrorHandler) {
-  const reached: ShoplogEvent[] = [];
-  const pipeline = createPipeline({
-    input: 'trusted',
-    plugins: [
-      ...processors,
-      {
-        name: 'server:collect-processed',
-        process(event) {
-          reached.push(event);
-          return event;
-        },
-      },
-    ],
-    ...(onError ? { onError } : {}),
-  });
-  const run = async (events: readonly ShoplogEvent[]): Promise<Processed> => {
-    const results = events.map((event) => pipeline.processTrusted(event));
-    const out = results.some((r) => r instanceof Promise) ? await Promise.all(results) : (results as (ShoplogEvent | null)[]);
-    // Whatever reached the end and is not one of the batch's own events was emitted by a processor.
-    const own = new Set(out);
-    return { out, emitted: reached.splice(0).filter((event) => !own.has(event)) };
-  };
-  return { run, close: () => pipeline.close() };
-}
-
-const DROPPED: ValidationIssue[] = [{ path: '(event)', message: 'dropped by a server processor' }];
 
 /** The transaction ids a batch already carries a client-side fraud verdict for (a `shoplog.fraud` event). */
 function judgedIds(batch: readonly ShoplogEvent[]): Set<string> {
