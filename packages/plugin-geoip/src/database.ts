@@ -3,6 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Reader, type Response } from 'mmdb-lib';
+import { createRecentCache } from './recent-cache.js';
 
 /** What `status()` says about one database file. */
 export interface DatabaseStatus {
@@ -44,6 +45,9 @@ export function bundledPaths(name: keyof typeof BUNDLED): string[] | { missing: 
 }
 
 type Rec = Response;
+
+/** Decoded records kept per file. */
+const RECORDS_CACHED = 8192;
 
 interface Slot {
   readonly path: string;
@@ -102,7 +106,8 @@ function describe(error: unknown): string {
 function parse(buffer: Buffer): Reader<Rec> {
   let reader: Reader<Rec>;
   try {
-    reader = new Reader<Rec>(buffer);
+    // Records are decoded once and shared by every address of their network (a country database has a few hundred).
+    reader = new Reader<Rec>(buffer, { cache: createRecentCache<string | number, unknown>(RECORDS_CACHED) });
   } catch (error) {
     throw new Error(`not an MMDB database (${describe(error)})`, { cause: error });
   }

@@ -31,7 +31,7 @@ function canonical(ip: string): { text: string; version: 4 | 6 } | undefined {
     bytes = bytes.slice(12);
   }
   if (isSpecialPurpose({ version, bytes })) return undefined;
-  if (version === 4) return { text: bytes.join('.'), version };
+  if (version === 4) return { text: `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`, version };
   const groups: string[] = [];
   for (let i = 0; i < 16; i += 2) groups.push((((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0)).toString(16));
   return { text: groups.join(':'), version };
@@ -70,7 +70,7 @@ export function createGeoIpProcessor(options: GeoIpProcessorOptions = {}): GeoIp
   };
   const claimedGeo = opts.claimedGeo ?? 'label';
   const cacheSize = opts.cacheSize ?? 10_000;
-  const cache = createRecentCache<GeoAnswer | null>(cacheSize);
+  const cache = createRecentCache<string, GeoAnswer | null>(cacheSize);
   const setOptions = (role: 'geo' | 'asn'): DatabaseSetOptions => ({
     role,
     watchIntervalMs: opts.watch === false ? 0 : (opts.watchIntervalMs ?? 60_000),

@@ -1,7 +1,7 @@
 /** A bounded map of recent entries (see `createRecentCache`); values are never `undefined`. */
-export interface RecentCache<V> {
-  get(key: string): V | undefined;
-  set(key: string, value: V): void;
+export interface RecentCache<K, V> {
+  get(key: K): V | undefined;
+  set(key: K, value: V): void;
   clear(): void;
 }
 
@@ -11,11 +11,11 @@ export interface RecentCache<V> {
  * to least-recently-used, with O(1) steps and no per-hit reordering (deleting from the front of a large `Map` one
  * entry at a time makes V8 walk the deleted slots).
  */
-export function createRecentCache<V>(size: number): RecentCache<V> {
+export function createRecentCache<K, V>(size: number): RecentCache<K, V> {
   const half = Math.max(1, Math.ceil(size / 2));
-  let young = new Map<string, V>();
-  let old = new Map<string, V>();
-  const put = (key: string, value: V): void => {
+  let young = new Map<K, V>();
+  let old = new Map<K, V>();
+  const put = (key: K, value: V): void => {
     if (young.size >= half) {
       old = young;
       young = new Map();

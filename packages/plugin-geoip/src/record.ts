@@ -91,8 +91,15 @@ function asOf(rec: Rec): AsFields | undefined {
  */
 export function answerOf(record: unknown): GeoAnswer | undefined {
   if (!isRec(record)) return undefined;
+  // The reader hands out the same decoded record for every address of a network: map it once. Answers are shared,
+  // so callers copy them before giving them away.
+  const known = answers.get(record);
+  if (known !== undefined) return known ?? undefined;
   const geo = geoOf(record);
   const as = asOf(record);
-  if (geo === undefined && as === undefined) return undefined;
-  return { ...(geo ? { geo } : {}), ...(as ? { as } : {}) };
+  const answer = geo === undefined && as === undefined ? undefined : { ...(geo ? { geo } : {}), ...(as ? { as } : {}) };
+  answers.set(record, answer ?? null);
+  return answer;
 }
+
+const answers = new WeakMap<object, GeoAnswer | null>();

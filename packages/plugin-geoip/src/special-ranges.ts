@@ -29,6 +29,16 @@ const V6: readonly (readonly [number[], number])[] = [
   [[0xff], 8], // multicast
 ];
 
+// IPv4 prefixes as 32-bit [network, mask] pairs: one AND and compare each, on the hot path.
+const V4_MASKS: readonly (readonly [number, number])[] = V4.map(([prefix, bits]) => {
+  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+  return [(v4Number(prefix) & mask) >>> 0, mask] as const;
+});
+
+function v4Number(bytes: readonly number[]): number {
+  return (((bytes[0] ?? 0) << 24) | ((bytes[1] ?? 0) << 16) | ((bytes[2] ?? 0) << 8) | (bytes[3] ?? 0)) >>> 0;
+}
+
 function inPrefix(bytes: readonly number[], prefix: readonly number[], bits: number): boolean {
   for (let i = 0; i * 8 < bits; i++) {
     const keep = Math.min(8, bits - i * 8);
@@ -46,6 +56,8 @@ export function isIpv4Mapped(bytes: readonly number[]): boolean {
 
 /** True when the address is private, loopback, link-local, unique-local, multicast, documentation or reserved. */
 export function isSpecialPurpose(address: IpAddress): boolean {
-  const list = address.version === 4 ? V4 : V6;
-  return list.some(([prefix, bits]) => inPrefix(address.bytes, prefix, bits));
+  if (address.version === 6) return V6.some(([prefix, bits]) => inPrefix(address.bytes, prefix, bits));
+  const n = v4Number(address.bytes);
+  for (const [network, mask] of V4_MASKS) if (((n & mask) >>> 0) === network) return true;
+  return false;
 }

@@ -1,9 +1,10 @@
 import { rmSync } from 'node:fs';
 import { Reader } from 'mmdb-lib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { validate, type ShoplogEvent } from '@shoplog/core';
+import { parseIpAddress, validate, type ShoplogEvent } from '@shoplog/core';
 import { createGeoIpProcessor, type GeoIpProcessor, type GeoIpProcessorOptions } from '../src/index.js';
 import { createRecentCache } from '../src/recent-cache.js';
+import { isSpecialPurpose } from '../src/special-ranges.js';
 import { writeMmdb } from './mmdb-writer.js';
 import { ASN, CITY, cityRecord, eventFrom, tempDir } from './fixtures.js';
 
@@ -60,6 +61,16 @@ describe('lookups from a GeoIP2 City database', () => {
       const event = eventFrom(ip);
       expect(run(plugin, event), ip).toBe(event);
       expect(plugin.lookup(ip), ip).toBeUndefined();
+    }
+  });
+
+  it('draws the special-purpose ranges at their exact boundaries', () => {
+    const special = (ip: string) => isSpecialPurpose(parseIpAddress(ip) as NonNullable<ReturnType<typeof parseIpAddress>>);
+    for (const ip of ['0.1.2.3', '10.255.255.255', '100.64.0.0', '100.127.255.255', '172.16.0.0', '172.31.255.255', '192.0.2.200', '198.19.255.255', '203.0.113.0', '224.0.0.1', '255.255.255.255', '::', '::1', 'fc00::', 'fdff:ffff::1', 'fe80::', 'febf::1', 'ff02::1', '2001:db8:ffff::1', '3fff:fff::1']) {
+      expect(special(ip), ip).toBe(true);
+    }
+    for (const ip of ['1.1.1.1', '9.255.255.255', '11.0.0.0', '100.63.255.255', '100.128.0.0', '172.15.255.255', '172.32.0.0', '192.0.3.1', '192.169.0.1', '198.20.0.1', '203.0.114.1', '223.255.255.255', '::2', 'fe00::1', 'fec0::1', '2001:db9::1', '2a01:e0a::1', '3fff:1000::1']) {
+      expect(special(ip), ip).toBe(false);
     }
   });
 
@@ -328,7 +339,7 @@ describe('updates of the database file', () => {
 
 describe('the recent-lookups cache', () => {
   it('holds at most its size, keeps what is used, and forgets what is not', () => {
-    const cache = createRecentCache<number>(4);
+    const cache = createRecentCache<string, number>(4);
     for (let i = 0; i < 1000; i++) {
       cache.set(`k${i}`, i);
       expect(cache.get('hot')).toBe(i === 0 ? undefined : 0); // used at every step: never evicted

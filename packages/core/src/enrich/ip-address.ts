@@ -44,8 +44,11 @@ export function parseIpAddress(ip: string): IpAddress | undefined {
   // IPv4 (with an optional port) in one match: the common case, on the hot path of enrichers.
   const m = IPV4.exec(text);
   if (m) {
-    const bytes = [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4])];
-    return bytes.every((b) => b <= 255) ? { version: 4, bytes } : undefined;
+    const a = Number(m[1]);
+    const b = Number(m[2]);
+    const c = Number(m[3]);
+    const d = Number(m[4]);
+    return a > 255 || b > 255 || c > 255 || d > 255 ? undefined : { version: 4, bytes: [a, b, c, d] };
   }
   const v6 = parseIpv6(text.replace(/^\[|\](?::\d+)?$/g, '').replace(/%.*$/, ''));
   return v6 ? { version: 6, bytes: v6 } : undefined;
