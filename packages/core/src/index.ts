@@ -99,6 +99,8 @@ export { createUserAgentEnricher, parseUserAgent } from './enrich/user-agent.js'
 export type { ParsedUserAgent, UserAgentEnricherOptions } from './enrich/user-agent.js';
 export { createIpAnonymizer, anonymizeIp } from './enrich/ip-anonymizer.js';
 export type { IpAnonymizerOptions } from './enrich/ip-anonymizer.js';
+export { parseIpAddress } from './enrich/ip-address.js';
+export type { IpAddress } from './enrich/ip-address.js';
 export type { ShoplogClient, ShoplogOptions } from './client.js';
 
 // --- analytics: percentile sketches, latency stats, fraud scoring (branch core-analytics) ---

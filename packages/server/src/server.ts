@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { FraudScorer, VelocityStore } from '@shoplog/core';
+import type { FraudScorer, ShoplogPlugin, VelocityStore } from '@shoplog/core';
 import { join } from 'node:path';
 import { evaluateAlertRules } from './alerts.js';
 import { createRateLimiter, type ServerRateLimiters } from './auth/rate-limit.js';
@@ -64,6 +64,12 @@ export interface ServerOptions extends ServerConfigInput {
    * @default core's built-in rules on an in-memory velocity store
    */
   fraudScorer?: FraudScorer;
+  /**
+   * Processors run on every ingested event before it is stored and scored, e.g. `createGeoIpProcessor()` of
+   * `@shoplog/plugin-geoip`, so fraud scoring reads the country of the IP rather than the one the client claimed.
+   * The server flushes and closes them on `close()`. @default []
+   */
+  processors?: readonly ShoplogPlugin[];
   /** Current time in epoch ms for web session expiry, alert evaluation and notifications (tests move it instead of sleeping). @default Date.now */
   clock?: () => number;
 }
@@ -87,7 +93,7 @@ export interface ShoplogServer {
 
 /** Creates the reference server: Fastify routes over the storage ports, TCP/UDP ingest and the alert evaluator. */
 export function createServer(options: ServerOptions = {}): ShoplogServer {
-  const { stores: given, health, velocity, rateLimiters, fraudScorer, clock, ...settings } = options;
+  const { stores: given, health, velocity, rateLimiters, fraudScorer, processors, clock, ...settings } = options;
   const config = parseOptions(ServerConfigSchema, settings, 'server options');
   const stores: ServerStores = {
     logs:
@@ -122,6 +128,8 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
     logs: disk ? guardAppends(stores.logs, disk) : stores.logs,
     cache: stores.cache,
     ...(config.fraudScoring === 'on' ? { fraudScorer: scorer, onFraudEvents: (events) => notifications.fraudScored(events) } : {}),
+    ...(processors ? { processors } : {}),
+    onProcessorError: (error, info) => app.log.warn({ err: error, plugin: info.plugin }, `processor ${info.plugin} failed on an event`),
   }), metrics);
   // One evaluation at a time (timer and `POST /api/alerts/evaluate`), so a state change is seen, and notified, once.
   let evaluating: Promise<unknown> = Promise.resolve();
@@ -262,6 +270,7 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
         await app.close();
         await evaluating;
         await notifications.close();
+        await ingestor.close();
         await stores.logs.close();
         await stores.meta.close();
         await stores.cache.close();

@@ -1,6 +1,17 @@
-import { createFraudPlugin, createNormalizer, createPipeline, normalize, type FraudScorer, type ShoplogEvent, type ValidationIssue } from '@shoplog/core';
+import {
+  createFraudPlugin,
+  createNormalizer,
+  createPipeline,
+  normalize,
+  type FraudScorer,
+  type PipelineErrorHandler,
+  type ShoplogEvent,
+  type ShoplogPlugin,
+  type ValidationIssue,
+} from '@shoplog/core';
 import type { AppendResult, Cache, LogStore } from '../ports.js';
 import { withContentId } from './content-id.js';
+import { createProcessorStage, DROPPED } from './processor-stage.js';
 
 /** The outcome of one input of a batch. */
 export interface IngestItem {
@@ -20,6 +31,8 @@ export interface Ingestor {
    * action's `_id` and `_index` applied; a line it changes is not stored as sent.
    */
   ingestLines(lines: readonly string[], map?: LineMapper): Promise<(IngestItem & { line: number })[]>;
+  /** Waits for the batches in progress, then flushes and closes the processors. */
+  close(): Promise<void>;
 }
 
 /** Maps a parsed JSON line (and its 0-based index in the lines) to the input to ingest. */
@@ -39,6 +52,14 @@ export interface IngestorOptions {
   fraudScorer?: FraudScorer;
   /** Receives the fraud events the server's scoring stored (after they are committed), e.g. to notify blocks. */
   onFraudEvents?: (events: readonly ShoplogEvent[]) => void;
+  /**
+   * Processors (core plugins such as GeoIP) run, in order, on every valid event before it is stored and before
+   * fraud scoring, so the scorer sees what they set (the IP's country, not the one the client claimed). An event a
+   * processor drops is an error item; events a processor emits are stored too. @default []
+   */
+  processors?: readonly ShoplogPlugin[];
+  /** Receives processor errors (the event goes on unchanged unless the plugin's policy drops it). @default core's throttled console warning */
+  onProcessorError?: PipelineErrorHandler;
 }
 
 interface LooseTx {
@@ -125,6 +146,7 @@ export function createIngestor(options: IngestorOptions): Ingestor {
       .catch(() => {});
   };
   const scoreFraud = options.fraudScorer ? createFraudStage(options.fraudScorer) : undefined;
+  const processors = options.processors?.length ? createProcessorStage(options.processors, options.onProcessorError) : undefined;
   // One batch at a time, in arrival order: a batch's events are stored contiguously, and the first one is acked first.
   let tail: Promise<unknown> = Promise.resolve();
   const serial = <T>(work: () => Promise<T>): Promise<T> => {
@@ -154,6 +176,25 @@ export function createIngestor(options: IngestorOptions): Ingestor {
       }
     }
     if (valid.length === 0) return items;
+    let emitted: ShoplogEvent[] = [];
+    if (processors) {
+      const processed = await processors.run(valid);
+      emitted = processed.emitted;
+      let kept = 0;
+      for (let i = 0; i < valid.length; i++) {
+        const event = processed.out[i] ?? null;
+        const slot = slots[i] ?? 0;
+        if (event === null) {
+          items[slot] = { id: valid[i]?.event.id ?? null, result: 'error', issues: DROPPED };
+          continue;
+        }
+        // A changed event is stored as changed, not as the line it came from.
+        docs[kept] = event === valid[i] ? docs[i] : undefined;
+        valid[kept] = event;
+        slots[kept++] = slot;
+      }
+      valid.length = docs.length = slots.length = kept;
+    }
     // A transaction with a fraud event for it anywhere in the request is not scored again, whichever slice holds it.
     const judged = scoreFraud ? judgedIds(valid) : undefined;
     let created = false;
@@ -175,6 +216,7 @@ export function createIngestor(options: IngestorOptions): Ingestor {
       }
       if (results.includes('created')) created = true;
     }
+    if (emitted.length > 0 && (await options.logs.appendBatch(emitted)).includes('created')) created = true;
     if (created) {
       await invalidate();
       // Again once the new events are searchable: a query answered while indexing lagged must not stay cached.
@@ -185,6 +227,7 @@ export function createIngestor(options: IngestorOptions): Ingestor {
   return {
     ingest: (inputs) => serial(() => ingestParsed(inputs)),
     ingestLines: (lines, map) => serial(() => ingestLines(lines, map)),
+    close: () => serial(async () => processors?.close()),
   };
 
   async function ingestLines(lines: readonly string[], map?: LineMapper): Promise<(IngestItem & { line: number })[]> {
