@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { DEFAULT_INGEST_LIMITS } from './ingest/limits.js';
 import { OptionsError, parseOptions } from './options.js';
 
 const port = z.coerce.number().int().min(0).max(65_535);
@@ -21,6 +22,11 @@ export const ServerConfigSchema = z
     indexNice: z.coerce.number().int().min(0).max(19).default(10),
     bodyLimit: positive.default(10 * 1024 * 1024),
     uploadLimit: positive.default(100 * 1024 * 1024),
+    maxEventDepth: positive.max(1000).default(DEFAULT_INGEST_LIMITS.maxEventDepth),
+    maxEventFields: positive.default(DEFAULT_INGEST_LIMITS.maxEventFields),
+    maxFieldLength: positive.default(DEFAULT_INGEST_LIMITS.maxFieldLength),
+    maxLineLength: positive.default(DEFAULT_INGEST_LIMITS.maxLineLength),
+    maxRequestLines: positive.default(DEFAULT_INGEST_LIMITS.maxRequestLines),
     corsOrigins: list.default([]),
     sessionIdleMinutes: positive.max(7 * 24 * 60).default(30),
     sessionMaxHours: positive.max(365 * 24).default(12),
@@ -56,6 +62,36 @@ export const SETTINGS: readonly { key: keyof ServerConfig; env: string; default:
   { key: 'indexNice', env: 'SHOPLOG_INDEX_NICE', default: '10', description: 'Niceness added to the two index worker threads (Linux, 0-19): acks, queries and other processes get the cores first and the index catches up after; 0 indexes at the server priority (faster index, slower acks under a burst).' },
   { key: 'bodyLimit', env: 'SHOPLOG_BODY_LIMIT', default: '10485760', description: 'Maximum JSON / NDJSON request body in bytes (after gunzip); 413 above.' },
   { key: 'uploadLimit', env: 'SHOPLOG_UPLOAD_LIMIT', default: '104857600', description: 'Maximum upload size in bytes (after gunzip); the job fails above.' },
+  {
+    key: 'maxEventDepth',
+    env: 'SHOPLOG_MAX_EVENT_DEPTH',
+    default: String(DEFAULT_INGEST_LIMITS.maxEventDepth),
+    description: 'Objects and arrays nested inside each other in one event, the event being level 1 (1-1000); a deeper event is rejected alone (400 item naming the path).',
+  },
+  {
+    key: 'maxEventFields',
+    env: 'SHOPLOG_MAX_EVENT_FIELDS',
+    default: String(DEFAULT_INGEST_LIMITS.maxEventFields),
+    description: 'Object keys plus array items of one event, counted over the whole event (labels included); more: the event is rejected alone.',
+  },
+  {
+    key: 'maxFieldLength',
+    env: 'SHOPLOG_MAX_FIELD_LENGTH',
+    default: String(DEFAULT_INGEST_LIMITS.maxFieldLength),
+    description: 'Characters of one string value or key of an event; longer: the event is rejected alone.',
+  },
+  {
+    key: 'maxLineLength',
+    env: 'SHOPLOG_MAX_LINE_LENGTH',
+    default: String(DEFAULT_INGEST_LIMITS.maxLineLength),
+    description: 'Characters of one event as text (an NDJSON, TCP or UDP line, an item of a JSON-array upload, a CSV record); longer: rejected alone, not parsed.',
+  },
+  {
+    key: 'maxRequestLines',
+    env: 'SHOPLOG_MAX_REQUEST_LINES',
+    default: String(DEFAULT_INGEST_LIMITS.maxRequestLines),
+    description: 'Lines of one bulk body (blank ones included) or events of one ingest array; more: 413 before anything is parsed.',
+  },
   { key: 'corsOrigins', env: 'SHOPLOG_CORS_ORIGINS', default: '(empty: CORS off)', description: 'Comma-separated origins allowed by CORS.' },
   { key: 'sessionIdleMinutes', env: 'SHOPLOG_SESSION_IDLE_MINUTES', default: '30', description: 'A web session unused this long expires (renewed on use, at most once a minute; 1 to 10080).' },
   { key: 'sessionMaxHours', env: 'SHOPLOG_SESSION_MAX_HOURS', default: '12', description: 'A web session expires this long after login, however much it is used (1 to 8760).' },

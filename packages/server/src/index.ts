@@ -63,6 +63,8 @@ export { openApiDocument } from './http/docs-routes.js';
 export { withContentId } from './ingest/content-id.js';
 export { createIngestor } from './ingest/ingestor.js';
 export type { Ingestor, IngestItem, IngestorOptions } from './ingest/ingestor.js';
+export { DEFAULT_INGEST_LIMITS, assertRequestLines, countLines, createEventLimitCheck, lineTooLong } from './ingest/limits.js';
+export type { IngestLimits } from './ingest/limits.js';
 export { matchesFilter } from './http/event-match.js';
 export {
   createElasticsearchLogStore,

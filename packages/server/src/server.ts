@@ -7,6 +7,7 @@ import { createSessionManager } from './auth/sessions.js';
 import { ServerConfigSchema, type ServerConfig, type ServerConfigInput } from './config.js';
 import { healthReport, type HealthCheck } from './health.js';
 import { createIngestor } from './ingest/ingestor.js';
+import { ingestLimitsOf } from './ingest/limits.js';
 import { createServerFraudScorer } from './fraud.js';
 import { startSocketIngest, type SocketIngest } from './ingest/socket-ingest.js';
 import { registerAdminRoutes } from './http/admin-routes.js';
@@ -86,6 +87,7 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
   const ingestor = createIngestor({
     logs: stores.logs,
     cache: stores.cache,
+    limits: ingestLimitsOf(config),
     ...(config.fraudScoring === 'on' ? { fraudScorer: scorer } : {}),
   });
   const app = Fastify({
