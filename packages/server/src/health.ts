@@ -1,4 +1,5 @@
 import type { DependencyHealth } from './adapters/scale-out.js';
+import type { SocketIngestStats } from './ingest/socket-ingest.js';
 import type { Cache, IndexStatus, LogStore, MetaStore } from './ports.js';
 
 /** What backs a dependency (`other` for a store given to the server without a health check). */
@@ -32,6 +33,8 @@ export interface HealthReport {
   status: 'ok' | 'degraded' | 'down';
   dependencies: DependencyStatus[];
   index?: IndexReport;
+  /** What the TCP/UDP listeners did with the lines they read (when they run): stored, rejected, dropped. */
+  ingest?: SocketIngestStats;
 }
 
 /** Checks dependencies the server cannot probe itself (scale-out backends); names it returns replace the built-in probes. */

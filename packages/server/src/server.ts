@@ -97,6 +97,7 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
     // close() must not wait for a browser's idle keep-alive or pre-connected socket.
     forceCloseConnections: true,
   });
+  let sockets: SocketIngest | undefined;
   const kinds = {
     logs: given?.logs ? 'other' : 'sqlite',
     meta: given?.meta ? 'other' : 'sqlite',
@@ -117,7 +118,10 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
       maxMs: config.sessionMaxHours * 3_600_000,
       ...(clock ? { now: clock } : {}),
     }),
-    health: () => healthReport({ stores, kinds, check: health }),
+    health: async () => {
+      const report = await healthReport({ stores, kinds, check: health });
+      return sockets ? { ...report, ingest: await sockets.stats() } : report;
+    },
   };
 
   installErrorHandler(app);
@@ -162,7 +166,6 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
   registerWeb(app, {});
 
   let url = '';
-  let sockets: SocketIngest | undefined;
   let alertTimer: NodeJS.Timeout | undefined;
   let closing: Promise<void> | undefined;
 
@@ -180,8 +183,12 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
       const address = await app.listen({ host: config.host, port: config.port });
       url = address.replace('[::1]', 'localhost');
       if (config.ingestPort >= 0) {
-        sockets = await startSocketIngest(ingestor, config.ingestHost ?? config.host, config.ingestPort, (error) =>
-          app.log.error({ err: error }, 'socket ingest failed'),
+        sockets = await startSocketIngest(
+          ingestor,
+          config.ingestHost ?? config.host,
+          config.ingestPort,
+          (error) => app.log.error({ err: error }, 'socket ingest failed'),
+          { udpReceiveBufferBytes: config.udpReceiveBuffer },
         );
       }
       alertTimer = setInterval(() => {

@@ -1,63 +1,112 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Ingestor } from './ingestor.js';
+import { createLineBatcher, createLineSplitter, createLineStats, type LineStats } from './line-feed.js';
+import { readUdpDrops } from './udp-drops.js';
+
+/** What the listeners did with the lines they read (`GET /api/dashboard/health` shows it). */
+export interface SocketIngestStats {
+  tcp: LineStats & { connections: number };
+  udp: LineStats & {
+    datagrams: number;
+    /** Datagrams dropped here because the ingest queue was full (the server could not keep up). */
+    dropped: number;
+    /** Datagrams the kernel dropped because the receive buffer was full (Linux, from /proc/net/udp; else absent). */
+    kernel_drops?: number;
+    /** The receive buffer the kernel granted (it caps the request at `net.core.rmem_max`). */
+    receive_buffer_bytes: number;
+  };
+}
 
 /** The TCP and UDP JSON-lines listeners. */
 export interface SocketIngest {
   tcpPort: number;
   udpPort: number;
+  /** Counts of lines stored, rejected and lost, per protocol. */
+  stats(): Promise<SocketIngestStats>;
   close(): Promise<void>;
 }
 
-const MAX_LINE = 1024 * 1024;
+/** Options of the listeners. */
+export interface SocketIngestOptions {
+  /** UDP receive buffer to ask the kernel for, in bytes. */
+  udpReceiveBufferBytes: number;
+}
+
+// Lines a connection may have waiting for the ingestor before it is paused (TCP backpressure: the sender waits), and
+// lines UDP may have waiting before new datagrams are dropped (and counted): UDP has no way to slow the sender.
+const TCP_QUEUE_LINES = 20_000;
+const UDP_QUEUE_LINES = 50_000;
 
 /**
  * Listens for JSON lines on TCP (one event per line, like Logstash's json_lines codec) and UDP (one or more lines
- * per datagram) on the same port. Lines go through the same ingest path as HTTP; invalid lines are dropped and
- * counted (there is no reply channel). TCP lines are batched per read so a burst is one transaction.
+ * per datagram) on the same port. Lines go through the same ingest path as HTTP; there is no reply channel, so each
+ * line's outcome is counted (`stats()`): a rejected line costs itself alone, the lines after it are still read.
+ * Lines are batched while the previous batch is stored, so a burst is a few transactions. A connection is paused
+ * while too many of its lines wait; UDP datagrams are dropped (counted) instead. UDP is lossy: what must not be lost
+ * goes over TCP or HTTP.
  */
-export async function startSocketIngest(ingestor: Ingestor, host: string, port: number, onError: (error: Error) => void): Promise<SocketIngest> {
+export async function startSocketIngest(
+  ingestor: Ingestor,
+  host: string,
+  port: number,
+  onError: (error: Error) => void,
+  options: SocketIngestOptions,
+): Promise<SocketIngest> {
   const sockets = new Set<Socket>();
-  const pending = new Set<Promise<unknown>>();
-  const track = (work: Promise<unknown>): void => {
-    pending.add(work);
-    void work.catch((error: Error) => onError(error)).finally(() => pending.delete(work));
-  };
+  const batchers = new Set<{ idle(): Promise<void> }>();
+  const tcpStats = { ...createLineStats(), connections: 0 };
+  const udpStats = { ...createLineStats(), datagrams: 0, dropped: 0 };
   const tcp: Server = createServer((socket) => {
     sockets.add(socket);
-    let rest = '';
-    // Process batches in order per connection so the events of one stream are committed in order.
-    let chain: Promise<unknown> = Promise.resolve();
+    tcpStats.connections++;
+    const splitter = createLineSplitter(ingestor.limits, tcpStats);
+    // One batch at a time per connection, so the events of one stream are committed in order.
+    const batcher = createLineBatcher(ingestor, tcpStats, onError, () => {
+      if (socket.isPaused()) socket.resume();
+    });
+    batchers.add(batcher);
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => {
-      const text = rest + chunk;
-      const lines = text.split('\n');
-      rest = lines.pop() ?? '';
-      if (rest.length > MAX_LINE) rest = '';
-      if (lines.length > 0) track((chain = chain.then(() => ingestor.ingestLines(lines))));
+      batcher.push(splitter.push(chunk));
+      if (batcher.pending > TCP_QUEUE_LINES) socket.pause();
     });
-    socket.on('end', () => {
-      if (rest.trim() !== '') track((chain = chain.then(() => ingestor.ingestLines([rest]))));
-      rest = '';
-    });
+    socket.on('end', () => batcher.push(splitter.end()));
     socket.on('error', () => socket.destroy());
-    socket.on('close', () => sockets.delete(socket));
+    socket.on('close', () => {
+      sockets.delete(socket);
+      void batcher.idle().then(() => batchers.delete(batcher));
+    });
   });
   await new Promise<void>((resolve, reject) => {
     tcp.once('error', reject);
     tcp.listen(port, host, () => resolve());
   });
   const tcpPort = (tcp.address() as { port: number }).port;
-  const udp: UdpSocket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
-  udp.on('message', (message) => track(ingestor.ingestLines(message.toString('utf8').split('\n'))));
+  const udp: UdpSocket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', recvBufferSize: options.udpReceiveBufferBytes });
+  const udpBatcher = createLineBatcher(ingestor, udpStats, onError);
+  batchers.add(udpBatcher);
+  udp.on('message', (message) => {
+    udpStats.datagrams++;
+    if (udpBatcher.pending > UDP_QUEUE_LINES) udpStats.dropped++;
+    else udpBatcher.push(message.toString('utf8').split('\n'));
+  });
   udp.on('error', (error) => onError(error));
   await new Promise<void>((resolve, reject) => {
     udp.once('error', reject);
     udp.bind(tcpPort, host, () => resolve());
   });
+  const udpPort = udp.address().port;
   return {
     tcpPort,
-    udpPort: udp.address().port,
+    udpPort,
+    async stats() {
+      const kernelDrops = await readUdpDrops(udpPort, host.includes(':'));
+      return {
+        tcp: { ...tcpStats },
+        udp: { ...udpStats, ...(kernelDrops === undefined ? {} : { kernel_drops: kernelDrops }), receive_buffer_bytes: udp.getRecvBufferSize() },
+      };
+    },
     async close() {
       await new Promise<void>((resolve) => {
         tcp.close(() => resolve());
@@ -67,7 +116,7 @@ export async function startSocketIngest(ingestor: Ingestor, host: string, port: 
         }
       });
       await new Promise<void>((resolve) => udp.close(() => resolve()));
-      await Promise.allSettled([...pending]);
+      await Promise.allSettled([...batchers].map((batcher) => batcher.idle()));
     },
   };
 }
