@@ -1,5 +1,4 @@
 import type { Ingestor } from './ingestor.js';
-import { lineTooLong, type IngestLimits } from './limits.js';
 
 /** What a listener without a reply channel (TCP, UDP) did with the lines it read; shown by the health route. */
 export interface LineStats {
@@ -75,51 +74,5 @@ export function createLineBatcher(ingestor: Ingestor, stats: LineStats, onError:
       return queue.length;
     },
     idle: () => done,
-  };
-}
-
-/**
- * Cuts a stream of text into lines, holding at most `maxLineLength` characters of an unfinished line: the rest of a
- * longer line is skipped up to its newline and the line counted once as rejected (its end is not read as a line).
- */
-export function createLineSplitter(limits: IngestLimits, stats: LineStats): { push(chunk: string): string[]; end(): string[] } {
-  let rest = '';
-  let skipping = false;
-  let skipped = 0;
-  const reject = (): void => {
-    stats.lines++;
-    stats.rejected++;
-    stats.last_rejection = `(line): ${lineTooLong(limits, skipped).message}`;
-  };
-  return {
-    push(chunk) {
-      let text = chunk;
-      if (skipping) {
-        const newline = text.indexOf('\n');
-        if (newline === -1) {
-          skipped += text.length;
-          return [];
-        }
-        skipped += newline;
-        reject();
-        skipping = false;
-        text = text.slice(newline + 1);
-      }
-      const lines = (rest + text).split('\n');
-      rest = lines.pop() ?? '';
-      if (rest.length > limits.maxLineLength) {
-        skipping = true;
-        skipped = rest.length;
-        rest = '';
-      }
-      return lines;
-    },
-    end() {
-      if (skipping) reject();
-      const last = rest;
-      rest = '';
-      skipping = false;
-      return last.trim() === '' ? [] : [last];
-    },
   };
 }

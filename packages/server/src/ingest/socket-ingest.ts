@@ -1,7 +1,9 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Ingestor } from './ingestor.js';
-import { createLineBatcher, createLineSplitter, createLineStats, type LineStats } from './line-feed.js';
+import { createLineBatcher, createLineStats, type LineStats } from './line-feed.js';
+import { lineTooLong } from './limits.js';
+import { createLineSplitter } from './line-splitter.js';
 import { readUdpDrops } from './udp-drops.js';
 
 /** What the listeners did with the lines they read (`GET /api/dashboard/health` shows it). */
@@ -60,7 +62,12 @@ export async function startSocketIngest(
   const tcp: Server = createServer((socket) => {
     sockets.add(socket);
     tcpStats.connections++;
-    const splitter = createLineSplitter(ingestor.limits, tcpStats);
+    // A line too long is counted as rejected, and its end is not read as a line.
+    const splitter = createLineSplitter(ingestor.limits.maxLineLength, (length) => {
+      tcpStats.lines++;
+      tcpStats.rejected++;
+      tcpStats.last_rejection = `(line): ${lineTooLong(ingestor.limits, length).message}`;
+    });
     // One batch at a time per connection, so the events of one stream are committed in order.
     const batcher = createLineBatcher(ingestor, tcpStats, onError, () => {
       if (socket.isPaused()) socket.resume();

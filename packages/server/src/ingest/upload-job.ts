@@ -49,7 +49,7 @@ export async function runUploadJob(
       batch = [];
       await deps.meta.updateUploadJob(current);
     };
-    for await (const record of fileRecords(await openUpload(path), job.fileType)) {
+    for await (const record of fileRecords(await openUpload(path), job.fileType, deps.ingestor.limits.maxLineLength)) {
       current.totalLines++;
       if ('error' in record) {
         current.processed++;
