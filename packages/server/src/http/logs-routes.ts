@@ -8,7 +8,7 @@ import type { IngestItem } from '../ingest/ingestor.js';
 import { matchesFilter } from './event-match.js';
 import { gunzipBody } from './gunzip.js';
 import { assertRequestLines, countLines } from '../ingest/limits.js';
-import { param, parseFilter, type Query } from './query-params.js';
+import { numberParam, param, parseFilter, type Query } from './query-params.js';
 
 /** The five log types, as the seed listed them. */
 export const LOG_TYPES: { id: EventKind; name: string; description: string }[] = [
@@ -69,7 +69,7 @@ export function registerLogRoutes(app: FastifyInstance, ctx: ServerContext): voi
 
   app.get('/api/logs/recent', { preHandler: canRead }, async (request) => {
     const query = request.query as Query;
-    const limit = Math.min(1000, Math.max(1, Math.trunc(Number(param(query, 'limit') ?? 100)) || 100));
+    const limit = numberParam(query, 'limit', { fallback: 100, min: 1, max: 1000, clamp: true });
     const kinds = (param(query, 'log_type')?.split(',') ?? []).filter((k): k is EventKind => (EVENT_KINDS as readonly string[]).includes(k));
     const logs = await ctx.logs.recent({ limit, ...(kinds.length ? { kinds } : {}) });
     return { logs, count: logs.length };
