@@ -22,7 +22,7 @@ export interface IndexReport {
   committed: number;
   /** Events stored but not yet searchable (the most any indexer still has to do). */
   pending: number;
-  parts: { name: string; indexed: number; pending: number }[];
+  parts: { name: string; indexed: number; pending: number; error?: string }[];
 }
 
 /**
@@ -106,8 +106,10 @@ export async function healthReport(sources: HealthSources): Promise<HealthReport
   if (!covered.has('velocity') && kinds.velocity === 'memory') probes.push(Promise.resolve({ name: 'velocity', kind: kinds.velocity, status: 'ok' }));
   const dependencies = [...(await Promise.all(probes)), ...given];
   const down = dependencies.filter((d) => d.status === 'down');
-  const status = down.some((d) => d.name === 'logs') ? 'down' : down.length > 0 ? 'degraded' : 'ok';
   const index = indexReport(stores.logs);
+  // An indexer retrying a failed batch is a fault (search falls behind until it passes); catching up is not.
+  const failing = index?.parts.some((part) => part.error !== undefined) ?? false;
+  const status = down.some((d) => d.name === 'logs') ? 'down' : down.length > 0 || failing ? 'degraded' : 'ok';
   return { status, dependencies, ...(index ? { index } : {}) };
 }
 

@@ -68,7 +68,7 @@ export async function runUploadJob(
     current.status = 'completed';
   } catch (error) {
     current.status = 'failed';
-    current.failure = (error as Error).message;
+    current.failure = error instanceof Error ? error.message : String(error);
   } finally {
     current.finishedAt = Date.now();
     await deps.meta.updateUploadJob(current);

@@ -62,7 +62,8 @@ const WAL_BACKLOG_PAGES = 16 * CHECKPOINT_PAGES;
 
 const openDatabase = (path: string, synchronous: string): DatabaseSync => {
   const db = new DatabaseSync(path);
-  db.exec(`PRAGMA journal_mode=WAL; PRAGMA synchronous=${synchronous}; PRAGMA busy_timeout=5000;`);
+  // The busy timeout first: switching to WAL waits for a lock held by another connection instead of failing at once.
+  db.exec(`PRAGMA busy_timeout=5000; PRAGMA journal_mode=WAL; PRAGMA synchronous=${synchronous};`);
   db.exec('PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;');
   return db;
 };
@@ -213,7 +214,13 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
       return driver.whenIndexed(committed);
     },
     indexStatus() {
-      return { committed, parts: parts.map((name, i) => ({ name, indexed: Math.min(committed, drivers[i]?.indexed ?? 0) })) };
+      return {
+        committed,
+        parts: parts.map((name, i) => {
+          const error = drivers[i]?.error;
+          return { name, indexed: Math.min(committed, drivers[i]?.indexed ?? 0), ...(error === undefined ? {} : { error }) };
+        }),
+      };
     },
     async close() {
       if (closed) return;
