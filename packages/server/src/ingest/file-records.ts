@@ -104,6 +104,7 @@ const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
+const STRING_STOP = /["\\]/g;
 const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
 /**
@@ -166,6 +167,11 @@ async function* jsonArrayRecords(stream: Readable, maxLength: number): AsyncGene
         if (escaped) escaped = false;
         else if (c === BACKSLASH) escaped = true;
         else if (c === QUOTE) inString = false;
+        else {
+          // Jump to the next quote or backslash: a long string is searched natively, not walked a character at a time.
+          STRING_STOP.lastIndex = i;
+          i = (STRING_STOP.exec(text)?.index ?? text.length) - 1;
+        }
         continue;
       }
       if (c === QUOTE) inString = true;
