@@ -6,7 +6,7 @@ import { createRedisRateLimiter } from './adapters/redis/rate-limiter.js';
 import { createScaleOut } from './adapters/scale-out.js';
 import { fromSharedRateLimiter } from './auth/rate-limit.js';
 import { bootstrap } from './bootstrap.js';
-import { loadConfig, SETTINGS } from './config.js';
+import { ingestAuthRequired, loadConfig, SETTINGS } from './config.js';
 import { scaleOutHealthCheck } from './health.js';
 import { generateTraffic } from './generator.js';
 import { createApiKey } from './http/admin-routes.js';
@@ -55,7 +55,10 @@ async function serve(args: string[]): Promise<void> {
   const setup = await bootstrap(server, { demo: values.demo });
   const url = await server.start();
   const lines = [`Shoplog is running: ${url}/  (API docs: ${url}/api/docs)`];
-  if (server.ingestPort !== null) lines.push(`TCP/UDP JSON-lines ingest on port ${server.ingestPort}`);
+  if (server.ingestPort !== null) {
+    const auth = ingestAuthRequired(config) ? 'first line "AUTH <ingest key>" required' : 'no key required: SHOPLOG_INGEST_AUTH=off';
+    lines.push(`TCP/UDP JSON-lines ingest on ${config.ingestHost}:${server.ingestPort} (${auth})`);
+  }
   if (setup.demoEvents) lines.push(`Loaded ${setup.demoEvents} sample events (7 days).`);
   if (setup.adminPassword) lines.push(`Admin login: admin / ${setup.adminPassword}   (shown once)`);
   if (setup.adminKey) lines.push(`Admin API key: ${setup.adminKey}   (shown once; Authorization: Bearer <key>)`);

@@ -1,21 +1,31 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { DEFAULT_INGEST_LIMITS } from './ingest/limits.js';
 import { OptionsError, parseOptions } from './options.js';
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const positive = z.coerce.number().int().positive();
-const list = z.preprocess(
-  (value) => (typeof value === 'string' ? value.split(',').map((item) => item.trim()).filter(Boolean) : value),
-  z.array(z.string().min(1)),
-);
+/** A comma-separated list (from the environment) or an array (from the config file) of `item`. */
+const listOf = <T extends z.ZodType>(item: T) =>
+  z.preprocess((value) => (typeof value === 'string' ? value.split(',').map((entry) => entry.trim()).filter(Boolean) : value), z.array(item));
+
+/** An IP address, a CIDR range (`10.0.0.0/8`) or one of proxy-addr's names (`loopback`, `linklocal`, `uniquelocal`). */
+const proxyAddress = z.string().refine((value) => {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(value)) return true;
+  const [address = '', bits, ...rest] = value.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+}, 'must be an IP address, a CIDR range (10.0.0.0/8) or loopback, linklocal, uniquelocal');
 
 /** Schema of the server settings; every setting has a safe default (see SETTINGS for the table). */
 export const ServerConfigSchema = z
   .strictObject({
     host: z.string().min(1).default('127.0.0.1'),
     port: port.default(5001),
-    ingestHost: z.string().min(1).optional(),
+    ingestHost: z.string().min(1).default('127.0.0.1'),
+    ingestAuth: z.enum(['required', 'off']).optional(),
     ingestPort: z.coerce.number().int().min(-1).max(65_535).default(5000),
     udpReceiveBuffer: positive.default(8 * 1024 * 1024),
     dataDir: z.string().min(1).default('./.shoplog-data'),
@@ -28,7 +38,8 @@ export const ServerConfigSchema = z
     maxFieldLength: positive.default(DEFAULT_INGEST_LIMITS.maxFieldLength),
     maxLineLength: positive.default(DEFAULT_INGEST_LIMITS.maxLineLength),
     maxRequestLines: positive.default(DEFAULT_INGEST_LIMITS.maxRequestLines),
-    corsOrigins: list.default([]),
+    corsOrigins: listOf(z.string().min(1)).default([]),
+    trustedProxies: listOf(proxyAddress).default([]),
     sessionIdleMinutes: positive.max(7 * 24 * 60).default(30),
     sessionMaxHours: positive.max(365 * 24).default(12),
     secureCookies: z.preprocess((v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v), z.boolean()).default(false),
@@ -40,6 +51,7 @@ export const ServerConfigSchema = z
     bootstrapPassword: z.string().min(12, 'must be at least 12 characters').optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('warn'),
     fraudScoring: z.enum(['on', 'off']).default('on'),
+    esCompatVersion: z.string().regex(/^\d+\.\d+\.\d+$/, 'must be a version such as 9.1.0').default('9.1.0'),
   })
   // An idle timeout longer than the absolute lifetime would never apply: that is a typo, not a choice.
   .refine((c) => c.sessionIdleMinutes <= c.sessionMaxHours * 60, {
@@ -56,7 +68,18 @@ export type ServerConfigInput = z.input<typeof ServerConfigSchema>;
 export const SETTINGS: readonly { key: keyof ServerConfig; env: string; default: string; description: string }[] = [
   { key: 'host', env: 'SHOPLOG_HOST', default: '127.0.0.1', description: 'HTTP listen address.' },
   { key: 'port', env: 'SHOPLOG_PORT', default: '5001', description: 'HTTP port (0 = any free port).' },
-  { key: 'ingestHost', env: 'SHOPLOG_INGEST_HOST', default: 'same as host', description: 'TCP/UDP JSON-lines listen address.' },
+  {
+    key: 'ingestHost',
+    env: 'SHOPLOG_INGEST_HOST',
+    default: '127.0.0.1',
+    description: 'TCP/UDP JSON-lines listen address: loopback unless opened explicitly (not SHOPLOG_HOST: opening the HTTP port does not open this one).',
+  },
+  {
+    key: 'ingestAuth',
+    env: 'SHOPLOG_INGEST_AUTH',
+    default: 'required unless ingestHost is loopback',
+    description: 'TCP/UDP JSON lines need a first line "AUTH <ingest API key>" (per connection on TCP, per datagram on UDP): required or off.',
+  },
   { key: 'ingestPort', env: 'SHOPLOG_INGEST_PORT', default: '5000', description: 'TCP and UDP JSON-lines port (0 = any free port, -1 = off).' },
   {
     key: 'udpReceiveBuffer',
@@ -104,7 +127,18 @@ export const SETTINGS: readonly { key: keyof ServerConfig; env: string; default:
   { key: 'sessionMaxHours', env: 'SHOPLOG_SESSION_MAX_HOURS', default: '12', description: 'A web session expires this long after login, however much it is used (1 to 8760).' },
   { key: 'secureCookies', env: 'SHOPLOG_SECURE_COOKIES', default: 'false', description: 'Mark the session cookie Secure (set true behind HTTPS).' },
   { key: 'ingestRateLimit', env: 'SHOPLOG_INGEST_RATE_LIMIT', default: '500', description: 'Ingest requests per second per API key (token bucket; 429 + Retry-After).' },
-  { key: 'authRateLimit', env: 'SHOPLOG_AUTH_RATE_LIMIT', default: '10', description: 'Login attempts per minute per client IP.' },
+  {
+    key: 'trustedProxies',
+    env: 'SHOPLOG_TRUSTED_PROXIES',
+    default: '(empty: none)',
+    description: 'Comma-separated addresses or CIDR ranges of the reverse proxies in front of the server (e.g. 127.0.0.1 for a TLS proxy on the same host): the client IP (login limits, logs) is read from X-Forwarded-For only when the connection comes from one of them.',
+  },
+  {
+    key: 'authRateLimit',
+    env: 'SHOPLOG_AUTH_RATE_LIMIT',
+    default: '10',
+    description: 'Login attempts per minute per client IP and per account (a browser where the user logged in before has its own bucket, so a flood against the account does not lock them out).',
+  },
   { key: 'cacheTtlSeconds', env: 'SHOPLOG_CACHE_TTL_SECONDS', default: '30', description: 'Analytics and search cache lifetime (also invalidated on ingest).' },
   { key: 'alertIntervalSeconds', env: 'SHOPLOG_ALERT_INTERVAL_SECONDS', default: '30', description: 'How often alert rules are evaluated.' },
   { key: 'bootstrapKey', env: 'SHOPLOG_BOOTSTRAP_KEY', default: '(none: generated)', description: 'Admin API key to register at start instead of generating one.' },
@@ -115,6 +149,12 @@ export const SETTINGS: readonly { key: keyof ServerConfig; env: string; default:
     env: 'SHOPLOG_FRAUD_SCORING',
     default: 'on',
     description: 'Score ingested transactions that carry no client-side fraud verdict (core rules, in-memory velocity) and store a fraud event for each review/block (on|off).',
+  },
+  {
+    key: 'esCompatVersion',
+    env: 'SHOPLOG_ES_COMPAT_VERSION',
+    default: '9.1.0',
+    description: 'Elasticsearch version the compatible API reports at GET / (shippers that refuse an older Elasticsearch than themselves, such as Beats, need at least their own).',
   },
 ];
 
@@ -145,10 +185,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     return parseOptions(ServerConfigSchema, merged, 'settings');
   } catch (error) {
     // Name the environment variable next to the key so the person knows what to fix.
-    const message = (error as Error).message.replace(/(\w+): /g, (match, key: string) => {
+    const message = (error as Error).message.replace(/(\w+)((?:\[\d+\])*): /g, (match, key: string, index: string) => {
       const setting = SETTINGS.find((s) => s.key === key);
-      return setting ? `${key} (${setting.env}): ` : match;
+      return setting ? `${key}${index} (${setting.env}): ` : match;
     });
     throw new OptionsError(message);
   }
+}
+
+/** Whether `host` is a loopback listen address (only this machine can connect). */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/** Whether the TCP/UDP lines need an AUTH line: as configured, else required unless the listener is loopback. */
+export function ingestAuthRequired(config: Pick<ServerConfig, 'ingestHost' | 'ingestAuth'>): boolean {
+  return (config.ingestAuth ?? (isLoopbackHost(config.ingestHost) ? 'off' : 'required')) === 'required';
 }

@@ -12,9 +12,10 @@ import {
 } from '@shoplog/core';
 
 /**
- * The server's fraud scorer (`createFraudScorer` of @shoplog/core, built-in rules) over a velocity store:
- * `POST /api/fraud/detect` scores with it, so repeated detections of one user, card or IP build velocity. Pass a
- * shared store (Redis) so that every instance sees the same windows.
+ * The server's fraud scorer (`createFraudScorer` of @shoplog/core, built-in rules) over a velocity store: ingest
+ * scores with it the transactions that arrive without their shop's verdict, and so does `POST /api/fraud/detect`;
+ * both record into the velocity windows (which is why detect needs the ingest permission). Pass a shared store
+ * (Redis) so that every instance sees the same windows.
  * @param store the velocity state. @default an in-process `createMemoryVelocityStore()`
  */
 export function createServerFraudScorer(store: VelocityStore = createMemoryVelocityStore()): FraudScorer {

@@ -1,4 +1,4 @@
-export { StoreUnavailableError } from './ports.js';
+export { DuplicateKeyError, StoreUnavailableError } from './ports.js';
 export type {
   EpochMs,
   TimeRange,

@@ -391,6 +391,7 @@ export interface AlertRuleRecord {
 
 /** Metadata: users, keys, sessions, saved searches, history, upload jobs, alert rules. */
 export interface MetaStore {
+  /** Rejects with `DuplicateKeyError` when the username (or id) is taken, however many create it at once. */
   createUser(user: UserRecord): Promise<void>;
   getUserById(id: string): Promise<UserRecord | undefined>;
   getUserByUsername(username: string): Promise<UserRecord | undefined>;
@@ -456,5 +457,17 @@ export class StoreUnavailableError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'StoreUnavailableError';
+  }
+}
+
+/**
+ * Thrown by a store when a write would break a unique key (a username taken meanwhile by a concurrent request): the
+ * store's own constraint decides, so a check-then-insert race still ends in one winner. The HTTP layer maps it to 409.
+ */
+export class DuplicateKeyError extends Error {
+  /** Creates the error; `cause` is the backend's error. */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DuplicateKeyError';
   }
 }

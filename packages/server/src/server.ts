@@ -2,13 +2,14 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { FraudScorer, VelocityStore } from '@shoplog/core';
 import { join } from 'node:path';
 import { evaluateAlertRules } from './alerts.js';
-import type { ServerRateLimiters } from './auth/rate-limit.js';
+import { createRateLimiter, type ServerRateLimiters } from './auth/rate-limit.js';
 import { createSessionManager } from './auth/sessions.js';
-import { ServerConfigSchema, type ServerConfig, type ServerConfigInput } from './config.js';
+import { ingestAuthRequired, isLoopbackHost, ServerConfigSchema, type ServerConfig, type ServerConfigInput } from './config.js';
 import { healthReport, type HealthCheck } from './health.js';
 import { createIngestor } from './ingest/ingestor.js';
 import { ingestLimitsOf } from './ingest/limits.js';
 import { createServerFraudScorer } from './fraud.js';
+import { createLineAuth } from './ingest/line-auth.js';
 import { startSocketIngest, type SocketIngest } from './ingest/socket-ingest.js';
 import { registerAdminRoutes } from './http/admin-routes.js';
 import { registerAlertRoutes } from './http/alert-routes.js';
@@ -16,6 +17,10 @@ import { registerAnalyticsRoutes } from './http/analytics-routes.js';
 import { registerAuthRoutes } from './http/auth.js';
 import type { ServerContext } from './http/context.js';
 import { registerDocsRoutes } from './http/docs-routes.js';
+import { registerEsBulkRoutes } from './http/es-bulk-routes.js';
+import { createEsRoot } from './http/es-compat.js';
+import { registerEsStartupRoutes } from './http/es-startup-routes.js';
+import { registerOtlpRoutes } from './http/otlp-routes.js';
 import { registerHealthRoutes } from './http/health-routes.js';
 import { HttpError, installErrorHandler } from './http/errors.js';
 import { registerLogRoutes } from './http/logs-routes.js';
@@ -93,7 +98,8 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
   const app = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
     bodyLimit: config.bodyLimit,
-    trustProxy: false,
+    // X-Forwarded-For is believed only from the configured reverse proxies (the login limits key on the client IP).
+    trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
     // close() must not wait for a browser's idle keep-alive or pre-connected socket.
     forceCloseConnections: true,
   });
@@ -111,7 +117,8 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
     version: VERSION,
     velocity,
     fraudScorer: scorer,
-    rateLimiters: rateLimiters ?? {},
+    // One ingest budget per key across the ingest routes (Shoplog, Elasticsearch bulk, OTLP).
+    rateLimiters: { ...rateLimiters, ingest: rateLimiters?.ingest ?? createRateLimiter(config.ingestRateLimit, 1000) },
     sessions: createSessionManager({
       meta: stores.meta,
       idleMs: config.sessionIdleMinutes * 60_000,
@@ -163,7 +170,10 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
   registerAdminRoutes(app, ctx);
   registerHealthRoutes(app, ctx);
   registerDocsRoutes(app, VERSION);
-  registerWeb(app, {});
+  registerEsBulkRoutes(app, ctx);
+  registerEsStartupRoutes(app, ctx);
+  registerOtlpRoutes(app, ctx);
+  registerWeb(app, { rootApi: createEsRoot(ctx) });
 
   let url = '';
   let alertTimer: NodeJS.Timeout | undefined;
@@ -183,13 +193,19 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
       const address = await app.listen({ host: config.host, port: config.port });
       url = address.replace('[::1]', 'localhost');
       if (config.ingestPort >= 0) {
-        sockets = await startSocketIngest(
-          ingestor,
-          config.ingestHost ?? config.host,
-          config.ingestPort,
-          (error) => app.log.error({ err: error }, 'socket ingest failed'),
-          { udpReceiveBufferBytes: config.udpReceiveBuffer },
-        );
+        const required = ingestAuthRequired(config);
+        if (!required && !isLoopbackHost(config.ingestHost)) {
+          app.log.warn(`TCP/UDP ingest on ${config.ingestHost} accepts lines without a key (SHOPLOG_INGEST_AUTH=off): anyone who can reach it can write events`);
+        }
+        const auth = createLineAuth({
+          meta: stores.meta,
+          required,
+          onRefused: (reason, count) => app.log.warn(`TCP/UDP ingest refused ${count} connection(s) or datagram(s) since its last report, the latest: ${reason}`),
+        });
+        sockets = await startSocketIngest(ingestor, config.ingestHost, config.ingestPort, (error) => app.log.error({ err: error }, 'socket ingest failed'), {
+          auth,
+          udpReceiveBufferBytes: config.udpReceiveBuffer,
+        });
       }
       alertTimer = setInterval(() => {
         evaluateAlertRules(stores.logs, stores.meta).catch((error: Error) => app.log.error({ err: error }, 'alert evaluation failed'));

@@ -37,7 +37,7 @@ const ROUTES: [string, string, Perm][] = [
   ['GET', '/api/performance/metrics', 'read'],
   ['GET', '/api/fraud/alerts', 'read'],
   ['GET', '/api/fraud/stats', 'read'],
-  ['POST', '/api/fraud/detect', 'read'],
+  ['POST', '/api/fraud/detect', 'ingest'],
   ['GET', '/api/alerts/rules', 'read'],
   ['POST', '/api/alerts/rules', 'analyst'],
   ['DELETE', '/api/alerts/rules/x', 'analyst'],

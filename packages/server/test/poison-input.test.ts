@@ -135,3 +135,35 @@ describe('the size of a bulk request and of its reply', () => {
     }
   });
 });
+
+describe("the shippers' protocols share the limits", () => {
+  it('OTLP: a record nested thousands deep is refused alone (partial success), the record beside it is stored', async () => {
+    // A kvlist body 2 000 levels deep, as OTLP/JSON nests it: { kvlistValue: { values: [{ key, value: … }] } }.
+    let value = '{"stringValue":"bottom"}';
+    for (let i = 0; i < 2000; i++) value = `{"kvlistValue":{"values":[{"key":"k","value":${value}}]}}`;
+    const record = (body: string) => `{"timeUnixNano":"${Date.now()}000000","severityNumber":9,"body":${body}}`;
+    const request = `{"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"otlp-poison"}}]},"scopeLogs":[{"logRecords":[${record(value)},${record('{"stringValue":"kept"}')}]}]}]}`;
+    const res = await t.call('/v1/logs', { key: t.keys.ingest, method: 'POST', headers: { 'content-type': 'application/json' }, body: request });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { partialSuccess?: { rejectedLogRecords: string; errorMessage: string } };
+    expect(body.partialSuccess?.rejectedLogRecords).toBe('1');
+    expect(body.partialSuccess?.errorMessage).toMatch(/logRecords\[0\].*nested deeper than 1000 levels/);
+    await t.server.stores.logs.refresh();
+    expect(await t.server.stores.logs.count({ services: ['otlp-poison'] })).toBe(1);
+  });
+
+  it('Elasticsearch bulk: a body over maxRequestLines is refused with 413 before it is parsed', async () => {
+    const small = await startTestServer({ maxRequestLines: 10, ingestPort: -1 });
+    try {
+      const lines = Array.from({ length: 6 }, () => `{"create":{}}\n${JSON.stringify(txEvent())}`).join('\n');
+      const res = await small.call('/_bulk', { key: small.keys.ingest, method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: `${lines}\n` });
+      expect(res.status).toBe(413);
+      const fewer = Array.from({ length: 5 }, () => `{"create":{}}\n${JSON.stringify(txEvent())}`).join('\n');
+      const ok = await small.call('/_bulk', { key: small.keys.ingest, method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: `${fewer}\n` });
+      expect(ok.status).toBe(200);
+      expect(((await ok.json()) as { errors: boolean }).errors).toBe(false);
+    } finally {
+      await small.close();
+    }
+  });
+});

@@ -158,7 +158,7 @@ describe('labelled synthetic traffic', () => {
     const report = detectionReport(samples);
     expect(report.total).toBe(30_000);
     expect(Object.keys(report.byPattern).sort()).toEqual(['account_takeover', 'bot', 'card_testing', 'mismatch_disposable', 'normal']);
-    // Floors well under the measured figures (see bench/reports/fraud.md): they catch a broken rule, not noise.
+    // Floors well under the measured figures (see BENCHMARKS.md): they catch a broken rule, not noise.
     expect(report.precision).toBeGreaterThan(0.8);
     expect(report.recall).toBeGreaterThan(0.7);
   });

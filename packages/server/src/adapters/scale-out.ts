@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { Cache, LogStore, MetaStore } from '../ports.js';
 import { createSqliteLogStore } from '../store/sqlite-log-store.js';
 import { createElasticsearchLogStore } from './elasticsearch/log-store.js';
-import { createMongoMetaStore } from './mongodb/meta-store.js';
+import { createMongoMetaStore, databaseOfUrl } from './mongodb/meta-store.js';
 import { createRedisCache } from './redis/cache.js';
 import { createRedisEventBus, withEventBus } from './redis/event-bus.js';
 import { createRedisRateLimiter } from './redis/rate-limiter.js';
@@ -120,7 +120,9 @@ export function createScaleOut(env: Record<string, string | undefined> = process
 
   if (e.MONGODB_URL) {
     const client = new MongoClient(e.MONGODB_URL, { serverSelectionTimeoutMS: 10_000 });
-    const meta = createMongoMetaStore({ client });
+    // The database the URL names, else 'shoplog' (the client alone would say `test`).
+    const database = databaseOfUrl(e.MONGODB_URL);
+    const meta = createMongoMetaStore({ client, ...(database ? { database } : {}) });
     out.meta = meta;
     waits.push(meta.ready);
     checks['mongodb'] = async () => {

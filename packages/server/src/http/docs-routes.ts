@@ -30,6 +30,10 @@ const OPERATIONS: Op[] = [
   ['post', '/api/logs/ingest', 'Ingest one event or an array (envelope or seed shapes)', 'ingest'],
   ['post', '/api/logs/_bulk', 'Bulk ingest NDJSON (gzip accepted): counts, and an item per rejected line; idempotent on event.id', 'ingest'],
   ['post', '/api/logs/upload', 'Upload a JSON array, NDJSON or CSV file (gzip accepted) → job', 'ingest or analyst'],
+  ['post', '/_bulk', 'Elasticsearch bulk API (index/create; ApiKey or Basic auth too), Elasticsearch-shaped reply; see the README', 'ingest'],
+  ['post', '/{index}/_bulk', 'Elasticsearch bulk API with a default index', 'ingest'],
+  ['get', '/', 'Elasticsearch version banner (x-elastic-product) for Elasticsearch clients (see the README); the dashboard otherwise', 'ingest'],
+  ['post', '/v1/logs', 'OTLP/HTTP logs (protobuf or JSON, gzip accepted), partial success per the OTLP spec', 'ingest'],
   ['get', '/api/logs/uploads/recent', 'Recent upload jobs', 'read'],
   ['get', '/api/logs/uploads/{id}', 'Upload job status', 'read'],
   ['get', '/api/logs/recent', 'Newest events', 'read'],
@@ -53,7 +57,7 @@ const OPERATIONS: Op[] = [
   ['get', '/api/performance/metrics', 'Latency percentiles by route and DB operation, slow requests', 'read'],
   ['get', '/api/fraud/alerts', 'Fraud alerts (review or block) with reasons', 'read'],
   ['get', '/api/fraud/stats', 'Fraud statistics', 'read'],
-  ['post', '/api/fraud/detect', 'Score a transaction', 'read'],
+  ['post', '/api/fraud/detect', 'Score a transaction (recorded into the velocity windows, as on ingest)', 'ingest'],
   ['get', '/api/alerts/rules', 'Alert rules', 'read'],
   ['post', '/api/alerts/rules', 'Create an alert rule', 'analyst'],
   ['delete', '/api/alerts/rules/{id}', 'Delete an alert rule', 'analyst'],
@@ -127,6 +131,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
       },
     };
     if (path.includes('{id}')) op.parameters = [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }];
+    if (path.includes('{index}')) op.parameters = [{ name: 'index', in: 'path', required: true, schema: { type: 'string' } }];
     if (FILTERED.has(path)) op.parameters = FILTER_PARAMETERS;
     if (INGEST_BODY.has(path)) {
       op.requestBody = {
@@ -163,6 +168,10 @@ export function openApiDocument(version: string): Record<string, unknown> {
   };
 }
 
+// The docs page is plain HTML with one link: no script, style, image or frame may load, it may not be framed
+// (clickjacking) and it submits nothing.
+const DOCS_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
 /** `GET /api/docs` (a small HTML page) and `GET /api/docs/openapi.json`. */
 export function registerDocsRoutes(app: FastifyInstance, version: string): void {
   const doc = openApiDocument(version);
@@ -171,6 +180,9 @@ export function registerDocsRoutes(app: FastifyInstance, version: string): void 
     const rows = OPERATIONS.map(([m, p, s, perm]) => `<tr><td>${m.toUpperCase()}</td><td><code>${p}</code></td><td>${s}</td><td>${perm}</td></tr>`).join('');
     return reply
       .type('text/html; charset=utf-8')
+      .header('content-security-policy', DOCS_CSP)
+      .header('x-frame-options', 'DENY')
+      .header('referrer-policy', 'no-referrer')
       .send(`<!doctype html><meta charset="utf-8"><title>Shoplog API</title><h1>Shoplog API ${version}</h1><p>OpenAPI 3.1: <a href="/api/docs/openapi.json">/api/docs/openapi.json</a></p><table>${rows}</table>`);
   });
 }

@@ -18,11 +18,18 @@ export interface Ingestor {
    * over a per-event limit is an error item naming the field; the others are stored.
    */
   ingest(inputs: readonly unknown[]): Promise<IngestItem[]>;
-  /** Ingests JSON lines (blank lines skipped; a line that is not JSON, or too long to parse, is an error item with `line`). */
-  ingestLines(lines: readonly string[]): Promise<(IngestItem & { line: number })[]>;
+  /**
+   * Ingests JSON lines (blank lines skipped; a line that is not JSON, or too long to parse, is an error item with
+   * `line`). `map` turns each parsed line (and its 0-based index) into the input to ingest, e.g. an Elasticsearch
+   * bulk document with its action's `_id` and `_index` applied; a line it changes is not stored as sent.
+   */
+  ingestLines(lines: readonly string[], map?: LineMapper): Promise<(IngestItem & { line: number })[]>;
   /** The limits applied to every input. */
   readonly limits: IngestLimits;
 }
+
+/** Maps a parsed JSON line (and its 0-based index in the lines) to the input to ingest. */
+export type LineMapper = (parsed: unknown, index: number) => unknown;
 
 /** Options of the ingest path. */
 export interface IngestorOptions {
@@ -137,7 +144,7 @@ export function createIngestor(options: IngestorOptions): Ingestor {
     return run;
   };
   // `texts[i]`: the JSON text `inputs[i]` was parsed from, stored as is when normalisation left the input unchanged.
-  const ingestParsed = async (inputs: readonly unknown[], texts?: readonly string[]): Promise<IngestItem[]> => {
+  const ingestParsed = async (inputs: readonly unknown[], texts?: readonly (string | undefined)[]): Promise<IngestItem[]> => {
     const items: IngestItem[] = new Array<IngestItem>(inputs.length);
     const valid: ShoplogEvent[] = [];
     const docs: (string | undefined)[] = [];
@@ -190,13 +197,13 @@ export function createIngestor(options: IngestorOptions): Ingestor {
   };
   return {
     ingest: (inputs) => serial(() => ingestParsed(inputs)),
-    ingestLines: (lines) => serial(() => ingestLines(lines)),
+    ingestLines: (lines, map) => serial(() => ingestLines(lines, map)),
     limits,
   };
 
-  async function ingestLines(lines: readonly string[]): Promise<(IngestItem & { line: number })[]> {
+  async function ingestLines(lines: readonly string[], map?: LineMapper): Promise<(IngestItem & { line: number })[]> {
     const parsed: unknown[] = [];
-    const texts: string[] = [];
+    const texts: (string | undefined)[] = [];
     const lineNumbers: number[] = [];
     const out: (IngestItem & { line: number })[] = [];
     const errors: (IngestItem & { line: number })[] = [];
@@ -209,13 +216,17 @@ export function createIngestor(options: IngestorOptions): Ingestor {
       }
       const text = raw.trim();
       if (text === '') continue;
+      let value: unknown;
       try {
-        parsed.push(JSON.parse(text));
-        texts.push(text);
-        lineNumbers.push(index + 1);
+        value = JSON.parse(text);
       } catch (error) {
         errors.push({ line: index + 1, id: null, result: 'error', issues: [{ path: '(line)', message: `not JSON: ${(error as Error).message}` }] });
+        continue;
       }
+      const input = map ? map(value, index) : value;
+      parsed.push(input);
+      texts.push(input === value ? text : undefined);
+      lineNumbers.push(index + 1);
     }
     const items = await ingestParsed(parsed, texts);
     // Merge the parsed items and the unparseable lines back into line order (both lists are ordered by line).

@@ -28,11 +28,12 @@ export interface LineBatcher {
 }
 
 /**
- * Feeds lines to the ingestor in order, one batch at a time, and counts the outcome of each line into `stats`. A
- * rejected line costs itself alone (the ingestor answers an error item for it); a batch the store fails to commit is
- * counted as failed and reported, and the batches after it still run. `onIdle` is called whenever the queue drains.
+ * Feeds lines to `ingest` (the ingestor's `ingestLines`, or a gate in front of it) in order, one batch at a time, and
+ * counts the outcome of each line into `stats`. A rejected line costs itself alone (the ingestor answers an error
+ * item for it); a batch the store fails to commit is counted as failed and reported, and the batches after it still
+ * run. `onIdle` is called whenever the queue drains.
  */
-export function createLineBatcher(ingestor: Ingestor, stats: LineStats, onError: (error: Error) => void, onIdle?: () => void): LineBatcher {
+export function createLineBatcher(ingest: Ingestor['ingestLines'], stats: LineStats, onError: (error: Error) => void, onIdle?: () => void): LineBatcher {
   let queue: string[] = [];
   let running = false;
   let done: Promise<void> = Promise.resolve();
@@ -41,7 +42,7 @@ export function createLineBatcher(ingestor: Ingestor, stats: LineStats, onError:
       const batch = queue;
       queue = [];
       try {
-        for (const item of await ingestor.ingestLines(batch)) {
+        for (const item of await ingest(batch)) {
           stats.lines++;
           if (item.result === 'created') stats.stored++;
           else if (item.result === 'duplicate') stats.duplicates++;

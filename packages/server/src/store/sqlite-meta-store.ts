@@ -11,6 +11,7 @@ import type {
   UploadJobRecord,
   UserRecord,
 } from '../ports.js';
+import { DuplicateKeyError } from '../ports.js';
 
 /** Options of the embedded metadata store. */
 export interface SqliteMetaStoreOptions {
@@ -45,7 +46,14 @@ export function createSqliteMetaStore(options: SqliteMetaStoreOptions): MetaStor
 
   return {
     async createUser(user: UserRecord) {
-      run('INSERT INTO users (id, username, doc) VALUES (?, ?, ?)', user.id, user.username, JSON.stringify(user));
+      try {
+        run('INSERT INTO users (id, username, doc) VALUES (?, ?, ?)', user.id, user.username, JSON.stringify(user));
+      } catch (error) {
+        // SQLITE_CONSTRAINT_UNIQUE (2067) and _PRIMARYKEY (1555): the username or the id exists.
+        const code = (error as { errcode?: unknown }).errcode;
+        if (code === 2067 || code === 1555) throw new DuplicateKeyError(`the username ${user.username} is taken`, { cause: error });
+        throw error;
+      }
     },
     getUserById: async (id) => doc<UserRecord>('SELECT doc FROM users WHERE id = ?', id),
     getUserByUsername: async (username) => doc<UserRecord>('SELECT doc FROM users WHERE username = ?', username),

@@ -3,7 +3,7 @@
  * Usage: `runMetaStoreContract('mongodb', async () => ({ store, cleanup }))`.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AlertRuleRecord, MetaStore, UploadJobRecord } from '../../src/ports.js';
+import { DuplicateKeyError, type AlertRuleRecord, type MetaStore, type UploadJobRecord } from '../../src/ports.js';
 
 /** A fresh, empty metadata store and how to dispose of it. */
 export interface MetaStoreUnderTest {
@@ -39,12 +39,23 @@ export function runMetaStoreContract(name: string, factory: () => Promise<MetaSt
       const alice = { id: 'u1', username: 'alice', role: 'admin' as const, passwordHash: 'scrypt$x', createdAt: 1 };
       await store.createUser(alice);
       await store.createUser({ id: 'u2', username: 'bob', role: 'viewer', passwordHash: 'scrypt$y', createdAt: 2 });
-      await expect(store.createUser({ ...alice, id: 'u3' })).rejects.toThrow();
+      await expect(store.createUser({ ...alice, id: 'u3' })).rejects.toBeInstanceOf(DuplicateKeyError);
       expect(await store.getUserById('u1')).toEqual(alice);
       expect(await store.getUserByUsername('bob')).toMatchObject({ id: 'u2', role: 'viewer' });
       expect(await store.getUserByUsername('carol')).toBeUndefined();
       expect((await store.listUsers()).map((u) => u.username)).toEqual(['alice', 'bob']);
       expect(await store.countUsers()).toBe(2);
+    });
+
+    it('lets one of several concurrent creations of a username win; the others reject with DuplicateKeyError', async () => {
+      const results = await Promise.allSettled(
+        [1, 2, 3, 4].map((n) => store.createUser({ id: `c${n}`, username: 'carol', role: 'viewer', passwordHash: `scrypt$${n}`, createdAt: n })),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const rejected = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+      expect(rejected).toHaveLength(3);
+      for (const reason of rejected) expect(reason).toBeInstanceOf(DuplicateKeyError);
+      expect((await store.listUsers()).map((u) => u.username)).toEqual(['carol']);
     });
 
     it('finds API keys by hash, records their use and deletes them', async () => {

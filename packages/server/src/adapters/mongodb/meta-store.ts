@@ -1,4 +1,4 @@
-import { MongoClient } from 'mongodb';
+import { MongoClient, MongoServerError } from 'mongodb';
 import type { Collection, Db, Document, IndexDescription } from 'mongodb';
 import { z } from 'zod';
 import type {
@@ -11,6 +11,7 @@ import type {
   UploadJobRecord,
   UserRecord,
 } from '../../ports.js';
+import { DuplicateKeyError } from '../../ports.js';
 
 /** Options of `createMongoMetaStore`. */
 export interface MongoMetaStoreOptions {
@@ -18,7 +19,11 @@ export interface MongoMetaStoreOptions {
   url?: string;
   /** An existing client to share (the store then never closes it). */
   client?: MongoClient;
-  /** Database name when the URL has none. @default 'shoplog' */
+  /**
+   * Database name. Without it: the URL's path (`mongodb://host/shop` → `shop`), else `'shoplog'`; with a `client`,
+   * `'shoplog'` (the driver reports `test` for a URL that names none, so the client's own default is not used).
+   * @default 'shoplog'
+   */
   database?: string;
   /** Search history entries expire after this many days (a TTL index). @default 90 */
   historyTtlDays?: number;
@@ -33,6 +38,12 @@ const Schema = z.strictObject({
   database: z.string().regex(/^[^/\\. "$]{1,63}$/, 'must be a MongoDB database name').optional(),
   historyTtlDays: z.int().min(1).max(36_500).default(90),
 });
+
+/** The database a `mongodb://` URL names in its path, or `undefined` when it names none. */
+export function databaseOfUrl(url: string): string | undefined {
+  const path = /^mongodb(?:\+srv)?:\/\/[^/?#]*\/([^?#]*)/.exec(url)?.[1];
+  return path ? decodeURIComponent(path) : undefined;
+}
 
 /** The MongoDB metadata store: the `MetaStore` port plus a `ready` promise (indexes created). */
 export interface MongoMetaStore extends MetaStore {
@@ -82,7 +93,7 @@ export function createMongoMetaStore(options: MongoMetaStoreOptions = {}): Mongo
   if (!settings.client && !url) throw new TypeError('Invalid MongoDB store option `url`: no URL given and MONGODB_URL is not set');
   const owned = !settings.client;
   const client = settings.client ?? new MongoClient(url!, { serverSelectionTimeoutMS: 10_000 });
-  const db: Db = client.db(settings.database);
+  const db: Db = client.db(settings.database ?? (settings.client ? undefined : databaseOfUrl(url!)) ?? 'shoplog');
   const c = <T extends Document>(name: string): Collection<Stored<T>> => db.collection<Stored<T>>(name);
   const users = c<UserRecord>('users');
   const keys = c<ApiKeyRecord>('api_keys');
@@ -99,10 +110,25 @@ export function createMongoMetaStore(options: MongoMetaStoreOptions = {}): Mongo
     META_INDEXES['search_history']![0]!,
     { ...META_INDEXES['search_history']![1]!, expireAfterSeconds: settings.historyTtlDays * 86_400 },
   ];
+  // Re-creating an index with other options is refused (IndexOptionsConflict, code 85): that is what a changed
+  // `historyTtlDays` meets on an existing database. A TTL is changed in place with collMod, then the set is re-sent.
+  const ensureIndexes = async (name: string, specs: IndexDescription[]): Promise<void> => {
+    try {
+      await db.collection(name).createIndexes(specs);
+    } catch (error) {
+      if (!(error instanceof MongoServerError && error.code === 85)) throw error;
+      for (const spec of specs) {
+        if (spec.expireAfterSeconds !== undefined) {
+          await db.command({ collMod: name, index: { name: spec.name, expireAfterSeconds: spec.expireAfterSeconds } });
+        }
+      }
+      await db.collection(name).createIndexes(specs);
+    }
+  };
   const ready = (async () => {
     for (const [name, specs] of Object.entries(indexes)) {
       try {
-        await db.collection(name).createIndexes(specs);
+        await ensureIndexes(name, specs);
       } catch (error) {
         throw new Error(`MongoDB setup failed creating the indexes of ${name}: ${error instanceof Error ? error.message : String(error)}`, {
           cause: error,
@@ -115,7 +141,12 @@ export function createMongoMetaStore(options: MongoMetaStoreOptions = {}): Mongo
   return {
     ready,
     async createUser(user) {
-      await users.insertOne({ ...user, _id: user.id });
+      try {
+        await users.insertOne({ ...user, _id: user.id });
+      } catch (error) {
+        if (error instanceof MongoServerError && error.code === 11000) throw new DuplicateKeyError(`the username ${user.username} is taken`, { cause: error });
+        throw error;
+      }
     },
     getUserById: async (id) => record<UserRecord>(await users.findOne({ _id: id })),
     getUserByUsername: async (username) => record<UserRecord>(await users.findOne({ username })),
