@@ -49,6 +49,7 @@ describe('numeric query parameters', () => {
     expect((await read('page=-3')).data.page).toBe(1);
     expect((await read('page=100000')).data.results).toEqual([]);
     expect((await get('/api/search/histogram?range=24h&interval=3600000')).status).toBe(200);
+    expect((await get('/api/search/histogram?range=24h&interval=auto')).status).toBe(200); // the dashboard's
     expect((await get('/api/logs/recent?limit=5000')).status).toBe(200);
   });
 });

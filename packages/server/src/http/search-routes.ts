@@ -86,8 +86,11 @@ export function registerSearchRoutes(app: FastifyInstance, ctx: ServerContext): 
     const { filter } = parseFilter(query, now);
     const from = filter.range?.from ?? now - 86_400_000;
     const to = filter.range?.to ?? now;
-    // At least a second, and at most MAX_BUCKETS buckets over the window.
-    const interval = numberParam(query, 'interval', { fallback: autoInterval(to - from), min: Math.max(1000, Math.ceil((to - from) / MAX_BUCKETS)), max: MAX_INTERVAL });
+    // `auto` (the dashboard's) or none: about 60 buckets; else at least a second, and at most MAX_BUCKETS buckets.
+    const interval =
+      param(query, 'interval') === 'auto'
+        ? autoInterval(to - from)
+        : numberParam(query, 'interval', { fallback: autoInterval(to - from), min: Math.max(1000, Math.ceil((to - from) / MAX_BUCKETS)), max: MAX_INTERVAL });
     const buckets = await ctx.logs.histogram(filter, { intervalMs: interval });
     return { interval_ms: interval, buckets: buckets.map((b) => ({ ts: b.ts, count: b.count })) };
   });
