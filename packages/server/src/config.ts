@@ -31,6 +31,7 @@ export const ServerConfigSchema = z
     dataDir: z.string().min(1).default('./.shoplog-data'),
     synchronous: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
     indexNice: z.coerce.number().int().min(0).max(19).default(10),
+    readers: z.coerce.number().int().min(0).max(64).default(2),
     bodyLimit: positive.default(10 * 1024 * 1024),
     uploadLimit: positive.default(100 * 1024 * 1024),
     maxEventDepth: positive.max(1000).default(DEFAULT_INGEST_LIMITS.maxEventDepth),
@@ -90,6 +91,7 @@ export const SETTINGS: readonly { key: keyof ServerConfig; env: string; default:
   { key: 'dataDir', env: 'SHOPLOG_DATA_DIR', default: './.shoplog-data', description: 'Folder of the embedded databases.' },
   { key: 'synchronous', env: 'SHOPLOG_SYNCHRONOUS', default: 'NORMAL', description: 'SQLite synchronous: NORMAL survives kill -9, FULL also power loss (slower).' },
   { key: 'indexNice', env: 'SHOPLOG_INDEX_NICE', default: '10', description: 'Niceness added to the two index worker threads (Linux, 0-19): acks, queries and other processes get the cores first and the index catches up after; 0 indexes at the server priority (faster index, slower acks under a burst).' },
+  { key: 'readers', env: 'SHOPLOG_READERS', default: '2', description: 'Worker threads that answer the queries of the embedded event store, each with its own read-only connection (0-64): queries run beside the request thread and each other; 0 runs them on the request thread, where each holds every other request.' },
   { key: 'bodyLimit', env: 'SHOPLOG_BODY_LIMIT', default: '10485760', description: 'Maximum JSON / NDJSON request body in bytes (after gunzip); 413 above.' },
   { key: 'uploadLimit', env: 'SHOPLOG_UPLOAD_LIMIT', default: '104857600', description: 'Maximum upload size in bytes (after gunzip); the job fails above.' },
   {

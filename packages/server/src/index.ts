@@ -25,6 +25,7 @@ export type {
   EventListener,
   LogStore,
   IndexStatus,
+  StoreStatus,
   Role,
   KeyScope,
   UserRecord,

@@ -231,6 +231,15 @@ export interface IndexStatus {
   parts: { name: string; indexed: number; error?: string }[];
 }
 
+/** What a store knows of its own state without a round trip to its backend (`LogStore.status`). */
+export interface StoreStatus {
+  status: 'ok' | 'down';
+  /** Why it is down. */
+  error?: string;
+  /** Round trip of the store's most recent completed read, in milliseconds (absent before the first). */
+  latencyMs?: number;
+}
+
 /**
  * The log store: durable, idempotent on `event.id`, searchable. Every method is async and may reject with a
  * `StoreUnavailableError` when the backend is down (the HTTP layer answers 503, retryable).
@@ -279,12 +288,17 @@ export interface LogStore {
    * the ingest path invalidates cached query results again then, so nothing cached while indexing lags stays stale.
    */
   whenSearchable(): Promise<void>;
+  /**
+   * The store's state from memory, without a query, for a store that can tell (the embedded one): the health route
+   * answers from it at once, however busy the store is. Stores without it are probed with a cheap read.
+   */
+  status?(): StoreStatus;
   /** Flushes pending work and releases the backend. Idempotent. */
   close(): Promise<void>;
 }
 
 /** The read half of a `LogStore`: what an adapter's query module implements. */
-export type LogStoreReads = Omit<LogStore, 'appendBatch' | 'subscribe' | 'refresh' | 'whenSearchable' | 'close'>;
+export type LogStoreReads = Omit<LogStore, 'appendBatch' | 'subscribe' | 'refresh' | 'whenSearchable' | 'indexStatus' | 'status' | 'close'>;
 
 /** User roles of the web page: viewer (read), analyst (read + upload + saved searches + alert rules), admin (all). */
 export type Role = 'viewer' | 'analyst' | 'admin';

@@ -1,6 +1,5 @@
 import type { DatabaseSync } from 'node:sqlite';
-import type { ShoplogEvent } from '@shoplog/core';
-import { DERIVED_TABLES, extractFacts, FACT_COLUMNS, INDEX_SCHEMA, INDEX_VERSION, PART_TABLES, TIMELINE_SCHEMA, TIME_KEY_SLOTS, timeKey } from './sqlite-facts.js';
+import { decodeDoc, DERIVED_TABLES, extractFacts, FACT_COLUMNS, INDEX_SCHEMA, INDEX_VERSION, PART_TABLES, TIMELINE_SCHEMA, TIME_KEY_SLOTS, timeKey } from './sqlite-facts.js';
 import { createRollupWriter, ROLLUP_SCHEMA } from './sqlite-rollups.js';
 import { createSketchTable } from './sqlite-sketches.js';
 
@@ -37,9 +36,11 @@ export interface Indexer {
 
 const has = (db: DatabaseSync, name: string): boolean => db.prepare('SELECT 1 FROM sqlite_master WHERE name = ?').get(name) !== undefined;
 
-// A deferred transaction: the first write locks the index database only. `BEGIN IMMEDIATE` would take the write
-// lock of every attached database, the events file included, and block appends.
-function inTransaction(db: DatabaseSync, work: () => void): void {
+/**
+ * Runs `work` in a deferred transaction: the first write locks only the database it writes. `BEGIN IMMEDIATE` would
+ * take the write lock of every attached database (for an indexer, the events file too, blocking appends).
+ */
+export function inTransaction(db: DatabaseSync, work: () => void): void {
   db.exec('BEGIN');
   try {
     work();
@@ -90,7 +91,7 @@ interface PartWriter {
 }
 
 const parseDoc = (seq: number, doc: string): Parsed => {
-  const event = JSON.parse(doc) as ShoplogEvent;
+  const event = decodeDoc(doc);
   const facts = extractFacts(event);
   return { seq, ts: Date.parse(event['@timestamp']), values: facts.values, reasons: facts.reasons, text: facts.text };
 };
