@@ -60,6 +60,8 @@ export type {
 export { uuidv7, randomHex } from './ids.js';
 export { validate, kindOfDataset, formatPath, toIssues } from './validate.js';
 export type { ValidationIssue, ValidationResult } from './validate.js';
+export { createJsonLimitCheck, DEFAULT_MAX_DEPTH } from './json-limits.js';
+export type { JsonLimits, JsonLimitCheck } from './json-limits.js';
 export { eventJsonSchema } from './json-schema.js';
 export type { JsonSchema } from './json-schema.js';
 export { createEvent, completeEvent, isoTime, transaction, error, userBehavior, performance, fraud, appLog, msToNs } from './builders.js';

@@ -77,6 +77,10 @@ export { openApiDocument } from './http/docs-routes.js';
 export { withContentId } from './ingest/content-id.js';
 export { createIngestor } from './ingest/ingestor.js';
 export type { Ingestor, IngestItem, IngestorOptions } from './ingest/ingestor.js';
+export { DEFAULT_INGEST_LIMITS } from './ingest/limits.js';
+export type { IngestLimits } from './ingest/limits.js';
+export type { LineStats } from './ingest/line-feed.js';
+export type { SocketIngestStats } from './ingest/socket-ingest.js';
 export { matchesFilter } from './http/event-match.js';
 export {
   createElasticsearchLogStore,

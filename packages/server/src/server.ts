@@ -8,6 +8,7 @@ import { ingestAuthRequired, isLoopbackHost, ServerConfigSchema, type ServerConf
 import { createDiskGuard, guardAppends, type DiskGuard } from './disk-guard.js';
 import { healthReport, type HealthCheck } from './health.js';
 import { createIngestor } from './ingest/ingestor.js';
+import { ingestLimitsOf } from './ingest/limits.js';
 import { createServerFraudScorer } from './fraud.js';
 import { createLineAuth } from './ingest/line-auth.js';
 import { startSocketIngest, type SocketIngest } from './ingest/socket-ingest.js';
@@ -127,6 +128,7 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
   const ingestor = countedIngestor(createIngestor({
     logs: disk ? guardAppends(stores.logs, disk) : stores.logs,
     cache: stores.cache,
+    limits: ingestLimitsOf(config),
     ...(config.fraudScoring === 'on' ? { fraudScorer: scorer, onFraudEvents: (events) => notifications.fraudScored(events) } : {}),
     ...(processors ? { processors } : {}),
     onProcessorError: (error, info) => app.log.warn({ err: error, plugin: info.plugin }, `processor ${info.plugin} failed on an event`),
@@ -138,6 +140,7 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
     evaluating = run.catch(() => undefined);
     return run;
   };
+  let sockets: SocketIngest | undefined;
   const kinds = {
     logs: given?.logs ? 'other' : 'sqlite',
     meta: given?.meta ? 'other' : 'sqlite',
@@ -159,7 +162,10 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
       maxMs: config.sessionMaxHours * 3_600_000,
       ...(clock ? { now: clock } : {}),
     }),
-    health: () => healthReport({ stores, kinds, check: health, disk: disk?.state }),
+    health: async () => {
+      const report = await healthReport({ stores, kinds, check: health, disk: disk?.state });
+      return sockets ? { ...report, ingest: await sockets.stats() } : report;
+    },
     metrics,
     notifications,
     evaluateAlerts,
@@ -213,7 +219,6 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
   registerWeb(app, { rootApi: createEsRoot(ctx) });
 
   let url = '';
-  let sockets: SocketIngest | undefined;
   let alertTimer: NodeJS.Timeout | undefined;
   let retention: Retention | undefined;
   let closing: Promise<void> | undefined;
@@ -244,7 +249,10 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
           required,
           onRefused: (reason, count) => app.log.warn(`TCP/UDP ingest refused ${count} connection(s) or datagram(s) since its last report, the latest: ${reason}`),
         });
-        sockets = await startSocketIngest(ingestor, config.ingestHost, config.ingestPort, (error) => app.log.error({ err: error }, 'socket ingest failed'), auth);
+        sockets = await startSocketIngest(ingestor, config.ingestHost, config.ingestPort, (error) => app.log.error({ err: error }, 'socket ingest failed'), {
+          auth,
+          udpReceiveBufferBytes: config.udpReceiveBuffer,
+        });
       }
       alertTimer = setInterval(() => {
         evaluateAlerts().catch((error: Error) => app.log.error({ err: error }, 'alert evaluation failed'));

@@ -82,7 +82,8 @@ const openDatabase = (path: string, synchronous: string): DatabaseSync => {
   // A new file frees the pages of deleted events back to the file system in steps (see sqlite-maintenance.ts); an
   // existing file keeps its mode (no-op) and reuses its free pages (`shoplog vacuum` converts it).
   db.exec('PRAGMA auto_vacuum=INCREMENTAL');
-  db.exec(`PRAGMA journal_mode=WAL; PRAGMA synchronous=${synchronous}; PRAGMA busy_timeout=5000;`);
+  // The busy timeout first: switching to WAL waits for a lock held by another connection instead of failing at once.
+  db.exec(`PRAGMA busy_timeout=5000; PRAGMA journal_mode=WAL; PRAGMA synchronous=${synchronous};`);
   db.exec('PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;');
   return db;
 };
@@ -260,7 +261,13 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
       return maintenance.erase(subject);
     },
     indexStatus() {
-      return { committed, parts: parts.map((name, i) => ({ name, indexed: Math.min(committed, drivers[i]?.indexed ?? 0) })) };
+      return {
+        committed,
+        parts: parts.map((name, i) => {
+          const error = drivers[i]?.error;
+          return { name, indexed: Math.min(committed, drivers[i]?.indexed ?? 0), ...(error === undefined ? {} : { error }) };
+        }),
+      };
     },
     status() {
       if (closed) return { status: 'down', error: 'the log store is closed' };
