@@ -40,6 +40,17 @@ export default tseslint.config(
     },
   },
   {
+    // node:sqlite is loaded in one place (store/node-sqlite.ts): an older Node.js gets one sentence instead of a link
+    // error, and Node 22's ExperimentalWarning is held back in every thread. Types may be imported anywhere.
+    files: ['packages/server/src/**/*.ts'],
+    ignores: ['packages/server/src/store/node-sqlite.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { paths: [
+        { name: 'node:sqlite', allowTypeImports: true, message: "import DatabaseSync / backup from store/node-sqlite.js." },
+      ] }],
+    },
+  },
+  {
     files: ['**/*.mjs', '**/*.js', '**/*.cjs'],
     languageOptions: {
       globals: {

@@ -32,6 +32,7 @@ export default defineConfig([
       cli: 'src/cli.ts',
       'sqlite-index-worker': 'src/store/sqlite-index-worker.ts',
       'sqlite-read-worker': 'src/store/sqlite-read-worker.ts',
+      'sqlite-maintenance-worker': 'src/store/sqlite-maintenance-worker.ts',
     },
     format: ['esm'],
     dts: false,

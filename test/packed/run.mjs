@@ -18,7 +18,7 @@ import { FIRST_WEEK, writeFirstWeekPrograms } from './lib/first-week.mjs';
 import { allBlocks } from './lib/extract.mjs';
 import { killAll, startShoplogServer } from './lib/processes.mjs';
 import { SCENARIOS } from './lib/scenarios.mjs';
-import { APP_DEPENDENCIES, findNodes, npmProject, packAll, pathWith, readJson, thirdPartyImportsOf, workspaceSpecs } from './lib/setup.mjs';
+import { APP_DEPENDENCIES, findNodes, npmProject, packAll, pathWith, readJson, thirdPartyImportsOf, withShoplogDependencies, workspacePackages, workspaceSpecs } from './lib/setup.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')).map(([k, v]) => [k, v ?? true]));
@@ -89,7 +89,8 @@ async function main() {
     const blocks = allBlocks(root).filter((b) => typeof args.get('only') !== 'string' || b.id.includes(args.get('only')));
     console.log(`::: ${blocks.length} README blocks; packing into ${base}`);
     const tarballs = packAll(root, join(base, 'tarballs'));
-    const engines = Object.fromEntries(['core', 'node-transport', 'express-middleware', 'server'].map((n) => [n, minimumOf(readJson(join(root, 'packages', n, 'package.json')).engines?.node, n)]));
+    const names = workspacePackages(root);
+    const engines = Object.fromEntries(names.map((n) => [n, minimumOf(readJson(join(root, 'packages', n, 'package.json')).engines?.node, n)]));
     const found = findNodes(root, MAJORS);
     for (const major of MAJORS) console.log(`::: Node ${major}: ${found[major] ? `${found[major].version} (${found[major].node})` : 'not available here'}`);
     const available = MAJORS.filter((m) => found[m]).map((m) => found[m]);
@@ -123,7 +124,7 @@ async function main() {
       shippers: install('shippers', workspaceSpecs(root, shipperPackages), nodes.serverNewest),
       // On the oldest major the suite targets (20), whatever the packages declare: that they install there is the check.
       clientOnly: install('client-only', ['--engine-strict', tarballs.core, tarballs['node-transport'], tarballs['express-middleware']], found[MAJORS[0]] ?? nodes.clientOldest),
-      serverOnly: install('server-only', [tarballs.core, tarballs.server], nodes.serverNewest),
+      serverOnly: install('server-only', withShoplogDependencies(root, ['server']).map((n) => tarballs[n]), nodes.serverNewest),
     };
     for (const p of Object.values(installs)) p.catch(() => {});
     await installs.app;
@@ -133,7 +134,7 @@ async function main() {
     server.version = nodes.serverOldest.version;
     server.ingestKey = await keyFor(server, { node: nodes.serverOldest.node, app, env });
     server.readKey = await keyFor(server, { node: nodes.serverOldest.node, app, env }, 'read');
-    const ctx = { root, base, app, tarballs, nodes, server, env, installs, footprints: [] };
+    const ctx = { root, base, app, names, tarballs, nodes, server, env, installs, footprints: [] };
 
     last = Date.now();
     for (const [name, check] of SCENARIOS) {

@@ -43,10 +43,21 @@ export interface AbortSignalLike {
   addEventListener(type: 'abort', listener: () => void): void;
 }
 
+/** What a notifier's rejection may carry to steer retries; a rejection without it is retried with backoff. */
+export interface NotifyFailure {
+  /** `false` when retrying cannot help (a 4xx answer, refused credentials, a bad certificate). @default true */
+  readonly retryable?: boolean;
+  /** The receiver asked to wait this long before the next attempt (`Retry-After`), in milliseconds. */
+  readonly retryAfterMs?: number;
+}
+
 /** An alert channel (signed webhook, Slack, e-mail, …). */
 export interface Notifier {
   readonly name: string;
-  /** Delivers one notification; rejects when it could not (the caller retries with backoff). */
+  /**
+   * Delivers one notification; rejects when it could not, with an error that may say whether to retry
+   * (`NotifyFailure`). The caller retries with backoff, sending the same `notification.id`.
+   */
   notify(notification: Notification, signal?: AbortSignalLike): Promise<void>;
   close?(): Promise<void>;
 }

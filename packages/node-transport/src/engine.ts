@@ -1,4 +1,4 @@
-import type { ShoplogEvent } from '@shoplog/core';
+import { backoffDelay, type ShoplogEvent } from '@shoplog/core';
 import {
   DeliveryEngineOptionsSchema,
   parseOptions,
@@ -25,7 +25,6 @@ interface Batch {
   abort: AbortController;
 }
 
-const MAX_RETRY_AFTER_MS = 300_000;
 /** Attempts of a batch before an app's `flush()` stops waiting for the backend and spools it. */
 const URGENT_ATTEMPTS = 3;
 /** Longest wait between attempts while the process shuts down, so the grace period holds several attempts. */
@@ -433,10 +432,7 @@ class Engine implements DeliveryEngine {
   }
 
   private delay(e: DeliveryError): number {
-    const exp = Math.min(this.o.retryMaxDelayMs, this.o.retryInitialDelayMs * 2 ** Math.min(30, this.failures - 1));
-    // Full jitter, so many producers that failed together do not retry together.
-    const jittered = Math.random() * exp;
-    const wait = e.retryAfterMs !== undefined ? Math.min(MAX_RETRY_AFTER_MS, Math.max(e.retryAfterMs, jittered)) : jittered;
+    const wait = backoffDelay(this.failures, { initialDelayMs: this.o.retryInitialDelayMs, maxDelayMs: this.o.retryMaxDelayMs }, e.retryAfterMs);
     return this.closing || this.draining ? Math.min(wait, SHUTDOWN_RETRY_MS) : wait;
   }
 }

@@ -11,9 +11,13 @@ const OPTIONS = {
   generate: { n: { type: 'string', short: 'n' }, o: { type: 'string', short: 'o' }, rate: { type: 'string' }, days: { type: 'string' } },
   keys: { scope: { type: 'string' }, name: { type: 'string' }, ...DATA_DIR_OPTION },
   import: { ...DATA_DIR_OPTION },
+  erase: { user: { type: 'string' }, email: { type: 'string' }, server: { type: 'string' }, ...DATA_DIR_OPTION },
+  backup: { ...DATA_DIR_OPTION },
+  restore: { force: { type: 'boolean' }, ...DATA_DIR_OPTION },
+  vacuum: { ...DATA_DIR_OPTION },
 } as const;
 
-const POSITIONALS: Record<Command, boolean> = { serve: false, generate: false, keys: true, import: true };
+const POSITIONALS: Record<Command, boolean> = { serve: false, generate: false, keys: true, import: true, erase: false, backup: true, restore: true, vacuum: false };
 
 async function run(command: Command, args: CliArgs): Promise<void> {
   if (command === 'generate') return (await import('./cli/generate.js')).generate(args);
@@ -21,7 +25,8 @@ async function run(command: Command, args: CliArgs): Promise<void> {
   if (problem) throw new Error(problem);
   if (command === 'serve') return (await import('./cli/serve.js')).serve(args);
   if (command === 'keys') return (await import('./cli/keys.js')).keys(args);
-  return (await import('./cli/import-file.js')).importFile(args);
+  if (command === 'import') return (await import('./cli/import-file.js')).importFile(args);
+  return (await import('./cli/ops.js'))[command](args);
 }
 
 function version(): string {

@@ -1,4 +1,6 @@
 import type { DependencyHealth } from './adapters/scale-out.js';
+import type { DiskState } from './disk-guard.js';
+import type { SocketIngestStats } from './ingest/socket-ingest.js';
 import type { Cache, IndexStatus, LogStore, MetaStore, StoreStatus } from './ports.js';
 
 /** What backs a dependency (`other` for a store given to the server without a health check). */
@@ -21,7 +23,7 @@ export interface IndexReport {
   committed: number;
   /** Events stored but not yet searchable (the most any indexer still has to do). */
   pending: number;
-  parts: { name: string; indexed: number; pending: number }[];
+  parts: { name: string; indexed: number; pending: number; error?: string }[];
 }
 
 /**
@@ -32,6 +34,10 @@ export interface HealthReport {
   status: 'ok' | 'degraded' | 'down';
   dependencies: DependencyStatus[];
   index?: IndexReport;
+  /** The data folder's disk (embedded store): while `status` is not `ok`, ingest answers 507 and `message` says why. */
+  disk?: { status: DiskState['status']; free_bytes?: number; floor_bytes: number; message?: string };
+  /** What the TCP/UDP listeners did with the lines they read (when they run): stored, rejected, dropped. */
+  ingest?: SocketIngestStats;
 }
 
 /** Checks dependencies the server cannot probe itself (scale-out backends); names it returns replace the built-in probes. */
@@ -90,6 +96,8 @@ export interface HealthSources {
   /** The kind of each store (embedded ones are known; given ones are `other`). */
   kinds: { logs: DependencyKind; meta: DependencyKind; cache: DependencyKind; velocity: DependencyKind };
   check?: HealthCheck | undefined;
+  /** The disk guard's state, when the server watches its data folder. */
+  disk?: DiskState | undefined;
 }
 
 /** Builds the health report: the given check's entries, plus a cheap probe of each store it does not cover. */
@@ -114,9 +122,18 @@ export async function healthReport(sources: HealthSources): Promise<HealthReport
   if (!covered.has('velocity') && kinds.velocity === 'memory') probes.push(Promise.resolve({ name: 'velocity', kind: kinds.velocity, status: 'ok' }));
   const dependencies = [...(await Promise.all(probes)), ...given];
   const down = dependencies.filter((d) => d.status === 'down');
-  const status = down.some((d) => d.name === 'logs') ? 'down' : down.length > 0 ? 'degraded' : 'ok';
+  const diskBad = sources.disk !== undefined && sources.disk.status !== 'ok';
   const index = indexReport(stores.logs);
-  return { status, dependencies, ...(index ? { index } : {}) };
+  // An indexer retrying a failed batch is a fault (search falls behind until it passes); catching up is not.
+  const failing = index?.parts.some((part) => part.error !== undefined) ?? false;
+  const status = down.some((d) => d.name === 'logs') ? 'down' : down.length > 0 || diskBad || failing ? 'degraded' : 'ok';
+  const disk = sources.disk && {
+    status: sources.disk.status,
+    ...(sources.disk.freeBytes === undefined ? {} : { free_bytes: sources.disk.freeBytes }),
+    floor_bytes: sources.disk.floorBytes,
+    ...(sources.disk.message === undefined ? {} : { message: sources.disk.message }),
+  };
+  return { status, dependencies, ...(index ? { index } : {}), ...(disk ? { disk } : {}) };
 }
 
 function indexReport(logs: LogStore): IndexReport | undefined {

@@ -37,10 +37,23 @@ export type {
   UploadJobRecord,
   AlertMetric,
   AlertRuleRecord,
+  NotificationRecord,
   MetaStore,
   Cache,
+  AuditRecord,
+  ErasureSubject,
+  ErasureResult,
+  RetentionCutoffs,
 } from './ports.js';
 export { createServer, VERSION } from './server.js';
+export { backupDataDir, restoreDataDir, BACKUP_FILES } from './backup.js';
+export type { BackupManifest, BackupOptions, RestoreOptions } from './backup.js';
+export { eraseSubject, parseErasureSubject, subjectHash, ErasureError } from './erasure.js';
+export type { ErasureDeps } from './erasure.js';
+export { startRetention, retentionCutoffs, retentionDays, RETENTION_INTERVAL_MS } from './retention.js';
+export type { Retention, RetentionOptions, RetentionPolicy } from './retention.js';
+export { createDiskGuard, guardAppends, diskFailure, InsufficientStorageError } from './disk-guard.js';
+export type { DiskGuard, DiskGuardOptions, DiskState } from './disk-guard.js';
 export type { ServerOptions, ServerStores, ShoplogServer } from './server.js';
 export { loadConfig, ServerConfigSchema, SETTINGS } from './config.js';
 export type { ServerConfig, ServerConfigInput } from './config.js';
@@ -64,6 +77,10 @@ export { openApiDocument } from './http/docs-routes.js';
 export { withContentId } from './ingest/content-id.js';
 export { createIngestor } from './ingest/ingestor.js';
 export type { Ingestor, IngestItem, IngestorOptions } from './ingest/ingestor.js';
+export { DEFAULT_INGEST_LIMITS } from './ingest/limits.js';
+export type { IngestLimits } from './ingest/limits.js';
+export type { LineStats } from './ingest/line-feed.js';
+export type { SocketIngestStats } from './ingest/socket-ingest.js';
 export { matchesFilter } from './http/event-match.js';
 // The scale-out adapters need their client packages (optional peer dependencies) and are imported from their own
 // entry points: `@shoplog/server/elasticsearch`, `@shoplog/server/redis`, `@shoplog/server/mongodb`.

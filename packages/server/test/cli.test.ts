@@ -38,7 +38,7 @@ interface Run {
   stderr: string;
 }
 
-/** Runs the CLI to its end; one still running after 20 s (a server that should have been refused) is killed. */
+/** Runs the CLI to its end; one still running after 60 s (a server that should have been refused) is killed. */
 function run(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; node?: string } = {}): Promise<Run> {
   const child = spawn(options.node ?? process.execPath, [cli, ...args], { env: options.env ?? baseEnv(), cwd: options.cwd ?? tempDir(), stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
@@ -46,7 +46,7 @@ function run(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; n
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
   return new Promise((resolve) =>
     child.on('close', (code) => {
       clearTimeout(timer);
@@ -102,10 +102,12 @@ describe('nodeVersionProblem', () => {
   });
 });
 
-describe.skipIf(!existsSync(cli))('shoplog CLI (built dist/cli.js, child processes)', () => {
+// Each test starts several Node processes (a server, the command under test): slow on a loaded machine, so a long
+// timeout, and no timing asserted.
+describe.skipIf(!existsSync(cli))('shoplog CLI (built dist/cli.js, child processes)', { timeout: 180_000 }, () => {
   it('prints its version and the help of every command, starting nothing', async () => {
     expect(await run(['--version'])).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
-    for (const command of ['serve', 'generate', 'import', 'keys']) {
+    for (const command of ['serve', 'generate', 'import', 'keys', 'erase', 'backup', 'restore', 'vacuum']) {
       const help = await run([command, '--help']);
       expect(help.code, `${command} --help: ${help.stderr}`).toBe(0);
       expect(help.stdout).toMatch(new RegExp(`^usage: shoplog ${command}`));
@@ -156,6 +158,25 @@ describe.skipIf(!existsSync(cli))('shoplog CLI (built dist/cli.js, child process
     expect(await stop(first.child)).toBe(0);
     const again = await serve(dataDir);
     await get(`${again.url}/api/dashboard/health`);
+  });
+
+  it('refuses vacuum, restore and a local erase while a server runs on the folder; backup works beside it', async () => {
+    const dataDir = tempDir();
+    const first = await serve(dataDir);
+    const inUse = `the data folder ${dataDir} is in use by shoplog serve (pid ${first.child.pid}, ${first.url})`;
+    const backupDir = join(tempDir(), 'backup');
+    const backup = await run(['backup', backupDir], { env: baseEnv(dataDir) });
+    expect(backup.code, backup.stderr).toBe(0);
+    for (const args of [['vacuum'], ['restore', backupDir, '--force'], ['erase', '--user', 'u-1']]) {
+      const refused = await run(args, { env: baseEnv(dataDir) });
+      expect(refused.code, `${args.join(' ')}: ${refused.stdout}`).toBe(1);
+      expect(refused.stderr).toContain(inUse);
+    }
+    await get(`${first.url}/api/dashboard/health`);
+    expect(await stop(first.child)).toBe(0);
+    const vacuumed = await run(['vacuum', '--data-dir', dataDir]);
+    expect(vacuumed.code, vacuumed.stderr).toBe(0);
+    expect(vacuumed.stdout).toMatch(/events\.db: \d+ → \d+ bytes, incremental vacuum on/);
   });
 
   it('imports a file, reporting each rejected line with its reason, and exits 1 when nothing was imported', async () => {

@@ -1,7 +1,9 @@
 // Writes the README blocks into the test app, type-checks them as a user's strict project would, and runs one block
 // on one Node.js.
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ADMIN_KEY, freePort, runToEnd, startProcess, waitForPort } from './processes.mjs';
 import { runRsyslogBlock } from './rsyslog.mjs';
 import { pathWith } from './setup.mjs';
@@ -62,6 +64,44 @@ const BAD_STDERR = /ExperimentalWarning|DeprecationWarning|EBADENGINE|\bError\b|
  */
 export async function runBlock(block, ctx) {
   if (block.tags.has('rsyslog')) return runRsyslogBlock(block, ctx, waitForDelivery);
+  if (block.tags.has('webhooks')) return withWebhookReceiver(ctx, (env) => runProgram(block, { ...ctx, env: { ...ctx.env, ...env } }));
+  return runProgram(block, ctx);
+}
+
+/**
+ * Runs `run(env)` with a webhook receiver on 127.0.0.1 (`OPS_WEBHOOK_URL` + `OPS_WEBHOOK_SECRET`, signatures checked
+ * with @shoplog/plugin-notify's `verifyWebhookSignature`, and `SLACK_WEBHOOK_URL`); each must get a valid request.
+ */
+async function withWebhookReceiver(ctx, run) {
+  const secret = 'packed-suite-webhook-secret';
+  const entry = join(ctx.app, 'node_modules', '@shoplog', 'plugin-notify', 'dist', 'index.js');
+  const { verifyWebhookSignature } = await import(pathToFileURL(entry).href);
+  const got = { ops: 0, slack: 0, refused: [] };
+  const receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      if (req.url === '/ops' && verifyWebhookSignature({ secret, header: req.headers['shoplog-signature'], body })) got.ops++;
+      else if (req.url === '/slack' && typeof JSON.parse(body || '{}').text === 'string') got.slack++;
+      else got.refused.push(`${req.method} ${req.url}`);
+      res.writeHead(200).end('ok');
+    });
+  });
+  await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${receiver.address().port}`;
+  try {
+    const result = await run({ OPS_WEBHOOK_URL: `${base}/ops`, OPS_WEBHOOK_SECRET: secret, SLACK_WEBHOOK_URL: `${base}/slack` });
+    if (!result.ok) return result;
+    if (got.ops === 0 || got.slack === 0 || got.refused.length > 0) {
+      return { ok: false, detail: `the receiver got ${got.ops} signed webhook and ${got.slack} Slack requests; refused: ${got.refused.join(', ') || 'none'}` };
+    }
+    return result;
+  } finally {
+    receiver.close();
+  }
+}
+
+async function runProgram(block, ctx) {
   const cwd = block.tags.has('repo') ? ctx.root : mkdtempSync(join(ctx.app, `run-${block.id}-`));
   const env = { ...ctx.env, PATH: block.tags.has('repo') ? process.env.PATH : pathWith(ctx.node, ctx.app) };
   if (block.tags.has('server')) {

@@ -9,26 +9,24 @@
 //   long-running  a process that keeps running: started with PORT (and SHOPLOG_PORT) set to a free port, probed once
 //                 it answers, then stopped with SIGTERM
 //   repo          runs in the repository checkout with the machine's PATH (the README's "two commands")
+//   webhooks      gets OPS_WEBHOOK_URL, OPS_WEBHOOK_SECRET and SLACK_WEBHOOK_URL of a local receiver, which must get
+//                 a correctly signed webhook and a Slack message
 //   rsyslog       an rsyslog configuration: run by a real rsyslogd with the README's placeholders replaced (host
 //                 `shoplog`, port 5001, key `SHOPLOG_API_KEY`) by the suite server's, fed one syslog line over TCP
 // An HTML comment right before a block may list requests for a long-running block, one per line:
 //   <!-- probes:
 //   POST /checkout {"orderId":"o-1","total":"49.90"}
 //   -->
-import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
 
-/** The READMEs the suite runs, relative to the repository root. */
-export const READMES = [
-  'README.md',
-  'packages/core/README.md',
-  'packages/node-transport/README.md',
-  'packages/express-middleware/README.md',
-  'packages/server/README.md',
-  'packages/server/src/adapters/README.md',
-];
+/** The READMEs the suite runs, relative to the repository root: the repository's, every package's, the adapters'. */
+export function readmes(root) {
+  const packages = readdirSync(join(root, 'packages')).filter((d) => existsSync(join(root, 'packages', d, 'README.md'))).sort();
+  return ['README.md', ...packages.map((d) => `packages/${d}/README.md`), 'packages/server/src/adapters/README.md'];
+}
 
-const TAGS = new Set(['fragment', 'ci', 'install', 'server', 'delivers', 'long-running', 'repo', 'rsyslog']);
+const TAGS = new Set(['fragment', 'ci', 'install', 'server', 'delivers', 'long-running', 'repo', 'rsyslog', 'webhooks']);
 const LANGS = new Set(['js', 'mjs', 'ts', 'mts', 'sh', 'bash', 'shell']);
 
 /** Parses one README into its blocks: `{ id, file, line, lang, tags, code, probes }`. */
@@ -85,5 +83,5 @@ function probesBefore(lines, start) {
 
 /** Every block of every README, in reading order. */
 export function allBlocks(root) {
-  return READMES.flatMap((file) => blocksOf(root, file));
+  return readmes(root).flatMap((file) => blocksOf(root, file));
 }

@@ -4,8 +4,25 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { delimiter, dirname, join } from 'node:path';
 import { runToEnd } from './processes.mjs';
 
-/** The four packages, in dependency order. */
-export const PACKAGES = ['core', 'node-transport', 'express-middleware', 'server'];
+/** The published packages: the folders of packages/ whose package.json is not private. */
+export function workspacePackages(root) {
+  return readdirSync(join(root, 'packages'))
+    .filter((d) => existsSync(join(root, 'packages', d, 'package.json')) && !readJson(join(root, 'packages', d, 'package.json')).private)
+    .sort();
+}
+
+/** `names` and the Shoplog packages they depend on (`workspace:` dependencies), transitively. */
+export function withShoplogDependencies(root, names) {
+  const out = new Set();
+  const visit = (name) => {
+    if (out.has(name)) return;
+    out.add(name);
+    const deps = readJson(join(root, 'packages', name, 'package.json')).dependencies ?? {};
+    for (const dep of Object.keys(deps)) if (dep.startsWith('@shoplog/')) visit(dep.slice('@shoplog/'.length));
+  };
+  names.forEach(visit);
+  return [...out];
+}
 
 const sh = (cmd, args, options = {}) => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...options });
 
@@ -13,15 +30,16 @@ export function readJson(path) {
   return JSON.parse(readFileSync(path, 'utf8'));
 }
 
-/** `pnpm pack` of the four packages (built beforehand) into `dir`, in one pnpm run; returns `{ name: tarball path }`. */
+/** `pnpm pack` of the packages (built beforehand) into `dir`, in one pnpm run; returns `{ name: tarball path }`. */
 export function packAll(root, dir) {
   mkdirSync(dir, { recursive: true });
-  for (const name of PACKAGES) {
+  const names = workspacePackages(root);
+  for (const name of names) {
     if (!existsSync(join(root, 'packages', name, 'dist'))) throw new Error(`packages/${name}/dist is missing: run \`npx -y pnpm@10 build\` first`);
   }
   sh('npx', ['-y', 'pnpm@10', '-r', '--filter', './packages/**', 'pack', '--pack-destination', dir], { cwd: root });
   const out = {};
-  for (const name of PACKAGES) {
+  for (const name of names) {
     const { version } = readJson(join(root, 'packages', name, 'package.json'));
     out[name] = join(dir, `shoplog-${name}-${version}.tgz`);
     if (!existsSync(out[name])) throw new Error(`pnpm pack wrote no ${out[name]}`);
@@ -31,7 +49,7 @@ export function packAll(root, dir) {
 
 // The ranges the workspace tests third-party packages with (one source: the workspace manifests).
 function workspaceRanges(root) {
-  const manifests = ['package.json', ...PACKAGES.map((name) => `packages/${name}/package.json`)].map((p) => readJson(join(root, p)));
+  const manifests = ['package.json', ...workspacePackages(root).map((name) => `packages/${name}/package.json`)].map((p) => readJson(join(root, p)));
   return Object.assign({}, ...manifests.map((m) => ({ ...m.peerDependencies, ...m.devDependencies })));
 }
 

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
+import { RetentionOverridesSchema } from '../retention.js';
 import type { Cache, LogStore, MetaStore } from '../ports.js';
 import { createSqliteLogStore } from '../store/sqlite-log-store.js';
 import { loadOptional } from './optional.js';
@@ -41,6 +42,9 @@ const EnvSchema = z.object({
   MONGODB_URL: z.string().regex(/^mongodb(?:\+srv)?:\/\//, 'must be a mongodb:// URL').optional(),
   SHOPLOG_REDIS_PREFIX: z.string().max(128).default('shoplog:'),
   SHOPLOG_DATA_DIR: z.string().default('./.shoplog-data'),
+  // Retention: the ILM policies of Elasticsearch (the embedded store applies it itself).
+  SHOPLOG_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(30),
+  SHOPLOG_RETENTION_BY_DATASET: RetentionOverridesSchema.default({}),
 });
 
 const down = (error: unknown): DependencyHealth => ({ status: 'down', detail: error instanceof Error ? error.message : String(error) });
@@ -81,7 +85,12 @@ export async function createScaleOut(env: Record<string, string | undefined> = p
         : undefined;
     const { createElasticsearchLogStore } = await import('./elasticsearch/log-store.js');
     const client = new es.Client({ node: e.ELASTICSEARCH_URL, ...(auth ? { auth } : {}) });
-    const store = createElasticsearchLogStore({ client, namespace: e.SHOPLOG_ES_NAMESPACE });
+    const store = createElasticsearchLogStore({
+      client,
+      namespace: e.SHOPLOG_ES_NAMESPACE,
+      retentionDays: e.SHOPLOG_RETENTION_DAYS,
+      retentionByKind: e.SHOPLOG_RETENTION_BY_DATASET,
+    });
     out.logs = store;
     waits.push(store.ready);
     checks['elasticsearch'] = async () => {

@@ -5,6 +5,7 @@ import { createScaleOut } from '../adapters/scale-out.js';
 import { createServerFraudScorer } from '../fraud.js';
 import { fileRecords, fileTypeOf, openUpload, type FileRecord } from '../ingest/file-records.js';
 import { createIngestor } from '../ingest/ingestor.js';
+import { ingestLimitsOf } from '../ingest/limits.js';
 import { sniffFileType } from '../ingest/upload-job.js';
 import { createMemoryCache } from '../store/memory-cache.js';
 import { createSqliteLogStore } from '../store/sqlite-log-store.js';
@@ -45,9 +46,11 @@ export async function importFile(args: CliArgs): Promise<void> {
   const lock = holdFolder(dir, file);
   const scaleOut = await createScaleOut({ ...process.env, SHOPLOG_DATA_DIR: config.dataDir });
   const logs = scaleOut.stores.logs ?? createSqliteLogStore({ path: join(dir, 'events.db'), synchronous: config.synchronous, indexNice: config.indexNice });
+  const limits = ingestLimitsOf(config);
   const ingestor = createIngestor({
     logs,
     cache: createMemoryCache(),
+    limits,
     ...(config.fraudScoring === 'on' ? { fraudScorer: createServerFraudScorer() } : {}),
   });
   const counts = { created: 0, duplicate: 0, rejected: 0 };
@@ -75,7 +78,7 @@ export async function importFile(args: CliArgs): Promise<void> {
       }
       batch = [];
     };
-    for await (const record of fileRecords(await openUpload(file), type)) {
+    for await (const record of fileRecords(await openUpload(file), type, limits.maxLineLength)) {
       batch.push(record);
       if (batch.length >= BATCH) await flush();
     }

@@ -7,7 +7,7 @@ import { createSqliteMetaStore } from '../store/sqlite-meta-store.js';
 import { loadCliConfig, UsageError, type CliArgs } from './args.js';
 import { dataDirHolder } from './data-dir-lock.js';
 
-const SCOPES: readonly string[] = ['ingest', 'read', 'admin'];
+const SCOPES: readonly string[] = ['ingest', 'read', 'metrics', 'admin'];
 
 /**
  * The metadata store the server uses: MongoDB when MONGODB_URL is set, else `meta.db` of the data folder, which
@@ -40,7 +40,7 @@ export async function keys(args: CliArgs): Promise<void> {
   const [sub, ...extra] = args.positionals;
   if (sub !== 'create' || extra.length > 0) throw new UsageError(`keys: expected \`keys create\`${sub && sub !== 'create' ? `, got \`keys ${sub}\`` : ''}`);
   const scope = args.values['scope'];
-  if (typeof scope !== 'string' || !SCOPES.includes(scope)) throw new UsageError('keys create: --scope must be ingest, read or admin');
+  if (typeof scope !== 'string' || !SCOPES.includes(scope)) throw new UsageError('keys create: --scope must be ingest, read, metrics or admin');
   const name = typeof args.values['name'] === 'string' ? args.values['name'] : 'cli';
   const store = await openMeta(args);
   try {

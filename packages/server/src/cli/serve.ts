@@ -3,6 +3,7 @@ import { createScaleOut } from '../adapters/scale-out.js';
 import { fromSharedRateLimiter } from '../auth/rate-limit.js';
 import { bootstrap } from '../bootstrap.js';
 import { ingestAuthRequired } from '../config.js';
+import { DEMO_CHANNEL, withDemoChannel } from '../notifications.js';
 import { scaleOutHealthCheck } from '../health.js';
 import { createServer } from '../server.js';
 import { lockDataDir } from './data-dir-lock.js';
@@ -10,10 +11,14 @@ import { loadCliConfig, type CliArgs } from './args.js';
 
 /** `shoplog serve`: starts the server on a data folder no other shoplog process holds. */
 export async function serve(args: CliArgs): Promise<void> {
-  const config = loadCliConfig(args);
+  const loaded = loadCliConfig(args);
+  const demo = args.values.demo === true;
+  // The demo prints its notifications on this console unless channels are configured (no network by default).
+  const config = demo ? { ...loaded, notifications: withDemoChannel(loaded.notifications) } : loaded;
   const lock = lockDataDir(resolve(config.dataDir), 'serve');
   // Scale-out stores from SHOPLOG_STORE / ELASTICSEARCH_URL / REDIS_URL / MONGODB_URL (none set: embedded stores).
-  const scaleOut = await createScaleOut({ ...process.env, SHOPLOG_DATA_DIR: config.dataDir });
+  const retention = Object.entries(config.retentionByDataset).map(([kind, days]) => `${kind}=${days}`).join(',');
+  const scaleOut = await createScaleOut({ ...process.env, SHOPLOG_DATA_DIR: config.dataDir, SHOPLOG_RETENTION_DAYS: String(config.retentionDays), SHOPLOG_RETENTION_BY_DATASET: retention });
   await scaleOut.ready;
   // Limits shared by every instance when Redis is configured, with the windows of the settings.
   const redisUrl = process.env['REDIS_URL'];
@@ -33,7 +38,7 @@ export async function serve(args: CliArgs): Promise<void> {
     ...(scaleOut.velocity ? { velocity: scaleOut.velocity } : {}),
     ...(shared ? { rateLimiters: { auth: shared.auth, ingest: shared.ingest } } : {}),
   });
-  const setup = await bootstrap(server, { demo: args.values.demo === true });
+  const setup = await bootstrap(server, { demo });
   const url = await server.start();
   lock.setUrl(url);
   const lines = [`Shoplog is running: ${url}/  (API docs: ${url}/api/docs)`];
@@ -42,6 +47,8 @@ export async function serve(args: CliArgs): Promise<void> {
     lines.push(`TCP/UDP JSON-lines ingest on ${config.ingestHost}:${server.ingestPort} (${auth})`);
   }
   if (setup.demoEvents) lines.push(`Loaded ${setup.demoEvents} sample events (7 days).`);
+  const channels = config.notifications.channels.map((c) => `${c.name} (${c.type})`);
+  if (channels.length > 0) lines.push(`Notification channels: ${channels.join(', ')}${channels.length === 1 && config.notifications.channels[0]?.name === DEMO_CHANNEL ? ': alerts and fraud blocks are printed here' : ''}.`);
   if (setup.adminPassword) lines.push(`Admin login: admin / ${setup.adminPassword}   (shown once)`);
   if (setup.adminKey) lines.push(`Admin API key: ${setup.adminKey}   (shown once; Authorization: Bearer <key>)`);
   lines.push(`Data folder: ${resolve(config.dataDir)}  (an ingest key for your app: shoplog keys create --scope ingest --data-dir ${resolve(config.dataDir)})`);

@@ -13,7 +13,7 @@ export type Principal =
   | { type: 'user'; id: string; username: string; role: Role; csrfToken: string; sessionHash: string };
 
 /** What a route needs. */
-export type Permission = 'ingest' | 'read' | 'upload' | 'analyst' | 'admin';
+export type Permission = 'ingest' | 'read' | 'upload' | 'analyst' | 'admin' | 'metrics';
 
 const ALLOWED: Record<Permission, { scopes: KeyScope[]; roles: Role[] }> = {
   ingest: { scopes: ['ingest', 'admin'], roles: ['admin'] },
@@ -21,6 +21,7 @@ const ALLOWED: Record<Permission, { scopes: KeyScope[]; roles: Role[] }> = {
   upload: { scopes: ['ingest', 'admin'], roles: ['analyst', 'admin'] },
   analyst: { scopes: ['admin'], roles: ['analyst', 'admin'] },
   admin: { scopes: ['admin'], roles: ['admin'] },
+  metrics: { scopes: ['metrics', 'admin'], roles: ['admin'] },
 };
 
 /**

@@ -41,3 +41,5 @@ const sqlite = loadSqlite();
 export const DatabaseSync: typeof NodeSqlite.DatabaseSync = sqlite.DatabaseSync;
 /** A `node:sqlite` database connection. */
 export type DatabaseSync = NodeSqlite.DatabaseSync;
+/** `node:sqlite`'s online `backup()`, loaded once (see `loadSqlite`). */
+export const backup: typeof NodeSqlite.backup = sqlite.backup;

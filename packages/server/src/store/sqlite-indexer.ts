@@ -46,7 +46,8 @@ export function inTransaction(db: DatabaseSync, work: () => void): void {
     work();
     db.exec('COMMIT');
   } catch (error) {
-    db.exec('ROLLBACK');
+    // A failed COMMIT (disk full, I/O error) has already rolled back: a second ROLLBACK would hide the cause.
+    if (db.isTransaction) db.exec('ROLLBACK');
     throw error;
   }
 }
@@ -205,7 +206,8 @@ export function createIndexer(db: DatabaseSync, batchSize: number, part: IndexPa
         // Parsed before BEGIN: a sketch missing from the cache is read here, and a read inside the transaction
         // before its first write would make that write fail at once ("database is locked", without the busy
         // timeout) while another connection holds the index file's write lock.
-        const batch = rows.map((row) => writer.parse(row.seq, row.doc));
+        // A purged newest event stays as a tombstone with an empty doc (sqlite-purge.ts): indexed as nothing.
+        const batch = rows.filter((row) => row.doc !== '').map((row) => writer.parse(row.seq, row.doc));
         inTransaction(db, () => {
           writer.write(batch);
           writeMark.run(last);

@@ -11,6 +11,7 @@ import { combineIndexDrivers, createInlineIndexDriver, startIndexWorker, type In
 import { inTransaction, prepareIndexDatabase, readIndexMark, type IndexPart } from './sqlite-indexer.js';
 import { createSqliteQueries } from './sqlite-queries.js';
 import { DatabaseSync } from './node-sqlite.js';
+import { createInlineMaintenance, startMaintenanceWorker, type Maintenance } from './sqlite-maintenance.js';
 import { startReadPool, type ReadPool } from './sqlite-read-pool.js';
 
 const SqliteLogStoreOptionsSchema = z.strictObject({
@@ -79,7 +80,11 @@ function isBusy(error: unknown): boolean {
 
 const openDatabase = (path: string, synchronous: string): DatabaseSync => {
   const db = new DatabaseSync(path);
-  db.exec(`PRAGMA journal_mode=WAL; PRAGMA synchronous=${synchronous}; PRAGMA busy_timeout=5000;`);
+  // A new file frees the pages of deleted events back to the file system in steps (see sqlite-maintenance.ts); an
+  // existing file keeps its mode (no-op) and reuses its free pages (`shoplog vacuum` converts it).
+  db.exec('PRAGMA auto_vacuum=INCREMENTAL');
+  // The busy timeout first: switching to WAL waits for a lock held by another connection instead of failing at once.
+  db.exec(`PRAGMA busy_timeout=5000; PRAGMA journal_mode=WAL; PRAGMA synchronous=${synchronous};`);
   db.exec('PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;');
   return db;
 };
@@ -113,10 +118,12 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
   let drivers: IndexDriver[];
   let checkpointer: Checkpointer | undefined;
   let pool: ReadPool | undefined;
+  let maintenance: Maintenance;
   const parts: readonly IndexPart[] = ['facts', 'timeline'];
   if (inMemory) {
     for (const part of parts) prepareIndexDatabase(db, part);
     drivers = parts.map((part) => createInlineIndexDriver(db, opts.indexBatchSize, part));
+    maintenance = createInlineMaintenance(db);
   } else {
     // A database from before the split kept the derived tables in the events file: drop them (the index rebuilds).
     if (db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'facts'").get() !== undefined) {
@@ -132,6 +139,7 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
       index.close();
       return startIndexWorker({ part, indexPath: paths[part], eventsPath: opts.path, batchSize: opts.indexBatchSize, nice: opts.indexNice }, mark);
     });
+    maintenance = startMaintenanceWorker({ eventsPath: opts.path, indexPath: paths.facts, timelinePath: paths.timeline, nice: opts.indexNice });
     if (opts.readers > 0) {
       pool = startReadPool({ eventsPath: opts.path, indexPath: paths.facts, timelinePath: paths.timeline }, opts.readers);
     } else {
@@ -243,8 +251,24 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
     whenSearchable() {
       return driver.whenIndexed(committed);
     },
+    async expire(cutoffs) {
+      if (closed) throw new Error('the log store is closed');
+      return maintenance.expire(cutoffs);
+    },
+    async erase(subject) {
+      if (closed) throw new Error('the log store is closed');
+      // Everything acknowledged so far is indexed first: the purge only deletes indexed events.
+      await driver.whenIndexed(committed);
+      return maintenance.erase(subject);
+    },
     indexStatus() {
-      return { committed, parts: parts.map((name, i) => ({ name, indexed: Math.min(committed, drivers[i]?.indexed ?? 0) })) };
+      return {
+        committed,
+        parts: parts.map((name, i) => {
+          const error = drivers[i]?.error;
+          return { name, indexed: Math.min(committed, drivers[i]?.indexed ?? 0), ...(error === undefined ? {} : { error }) };
+        }),
+      };
     },
     status() {
       if (closed) return { status: 'down', error: 'the log store is closed' };
@@ -253,6 +277,7 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
     async close() {
       if (closed) return;
       closed = true;
+      await maintenance.close();
       await pool?.close();
       // Index what is left so a restart does not have to (it would, safely, if we were killed instead).
       await driver.close(committed);

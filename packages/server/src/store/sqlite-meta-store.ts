@@ -4,7 +4,9 @@ import { DatabaseSync } from './node-sqlite.js';
 import type {
   AlertRuleRecord,
   ApiKeyRecord,
+  AuditRecord,
   MetaStore,
+  NotificationRecord,
   SavedSearchRecord,
   SearchHistoryRecord,
   SessionRecord,
@@ -29,13 +31,18 @@ CREATE INDEX IF NOT EXISTS search_history_user ON search_history(user_id, create
 CREATE TABLE IF NOT EXISTS upload_jobs (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS alert_rules (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS audit_records (id TEXT PRIMARY KEY, at INTEGER NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS audit_records_at ON audit_records(at);
+CREATE TABLE IF NOT EXISTS notifications (id TEXT PRIMARY KEY, at INTEGER NOT NULL, rule_id TEXT, channel TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS notifications_at ON notifications(at);
+CREATE INDEX IF NOT EXISTS notifications_rule ON notifications(rule_id, at);
 `;
 
 /** The embedded metadata store on `node:sqlite` (WAL, synchronous=FULL: metadata writes are rare and must last). */
 export function createSqliteMetaStore(options: SqliteMetaStoreOptions): MetaStore {
   if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
   const db = new DatabaseSync(options.path);
-  db.exec('PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;');
+  db.exec('PRAGMA busy_timeout=5000; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;');
   db.exec(SCHEMA);
   const docs = <T>(sql: string, ...params: (string | number)[]): T[] =>
     (db.prepare(sql).all(...params) as { doc: string }[]).map((row) => JSON.parse(row.doc) as T);
@@ -136,6 +143,20 @@ export function createSqliteMetaStore(options: SqliteMetaStoreOptions): MetaStor
     },
     listAlertRules: async () => docs<AlertRuleRecord>('SELECT doc FROM alert_rules ORDER BY created_at'),
     deleteAlertRule: async (id) => run('DELETE FROM alert_rules WHERE id = ?', id) > 0,
+
+    async addAuditRecord(record: AuditRecord) {
+      run('INSERT INTO audit_records (id, at, doc) VALUES (?, ?, ?)', record.id, record.at, JSON.stringify(record));
+    },
+    listAuditRecords: async (limit) => docs<AuditRecord>('SELECT doc FROM audit_records ORDER BY at DESC, id DESC LIMIT ?', limit),
+    async addNotification(record: NotificationRecord, keep) {
+      run('INSERT INTO notifications (id, at, rule_id, channel, doc) VALUES (?, ?, ?, ?, ?)', record.id, record.at, record.ruleId, record.channel, JSON.stringify(record));
+      run('DELETE FROM notifications WHERE rowid IN (SELECT rowid FROM notifications ORDER BY at DESC, rowid DESC LIMIT -1 OFFSET ?)', keep);
+    },
+    listNotifications: async ({ ruleId, channel, limit }) =>
+      docs<NotificationRecord>(
+        `SELECT doc FROM notifications WHERE (? IS NULL OR rule_id = ?) AND (? IS NULL OR channel = ?) ORDER BY at DESC, rowid DESC LIMIT ?`,
+        ...([ruleId ?? null, ruleId ?? null, channel ?? null, channel ?? null, limit] as (string | number)[]),
+      ),
 
     getSetting: async (key) => (db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined)?.value,
     async setSetting(key, value) {

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /**
@@ -30,4 +31,18 @@ export function builtExecArgv(): string[] {
     out.push(arg);
   }
   return out;
+}
+
+/**
+ * Lowers the calling worker thread's priority by `nice` (Linux, where a priority set with pid 0 is this thread's
+ * alone; elsewhere it would be the whole process's: skipped). Lowering one's own priority needs no privilege; if the
+ * system refuses, the thread runs at the server's.
+ */
+export function niceThisThread(nice: number): void {
+  if (process.platform !== 'linux' || nice <= 0) return;
+  try {
+    setPriority(Math.min(19, getPriority() + nice));
+  } catch {
+    // Kept at the server's priority.
+  }
 }

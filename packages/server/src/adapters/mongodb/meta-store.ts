@@ -4,7 +4,9 @@ import { z } from 'zod';
 import type {
   AlertRuleRecord,
   ApiKeyRecord,
+  AuditRecord,
   MetaStore,
+  NotificationRecord,
   SavedSearchRecord,
   SearchHistoryRecord,
   SessionRecord,
@@ -65,6 +67,10 @@ export const META_INDEXES: Record<string, IndexDescription[]> = {
   ],
   upload_jobs: [{ key: { createdAt: -1 }, name: 'created' }],
   alert_rules: [{ key: { createdAt: 1 }, name: 'created' }],
+  notifications: [
+    { key: { at: -1 }, name: 'at' },
+    { key: { ruleId: 1, at: -1 }, name: 'rule_at' },
+  ],
 };
 
 type Stored<T> = T & { _id: string } & Document;
@@ -102,7 +108,9 @@ export function createMongoMetaStore(options: MongoMetaStoreOptions = {}): Mongo
   const history = c<SearchHistoryRecord>('search_history');
   const jobs = c<UploadJobRecord>('upload_jobs');
   const rules = c<AlertRuleRecord>('alert_rules');
+  const notifications = c<NotificationRecord>('notifications');
   const settingsColl = db.collection<{ _id: string; value: string }>('settings');
+  const audit = c<AuditRecord>('audit_records');
   let closed = false;
 
   const indexes = { ...META_INDEXES };
@@ -211,6 +219,20 @@ export function createMongoMetaStore(options: MongoMetaStoreOptions = {}): Mongo
     },
     listAlertRules: async () => (await rules.find().sort({ createdAt: 1, _id: 1 }).toArray()).flatMap((d) => record<AlertRuleRecord>(d) ?? []),
     deleteAlertRule: async (id) => (await rules.deleteOne({ _id: id })).deletedCount > 0,
+
+    async addAuditRecord(entry) {
+      await audit.insertOne({ ...entry, _id: entry.id });
+    },
+    listAuditRecords: async (limit) => (await audit.find().sort({ at: -1, _id: -1 }).limit(limit).toArray()).flatMap((d) => record<AuditRecord>(d) ?? []),
+    async addNotification(record, keep) {
+      await notifications.insertOne({ ...record, _id: record.id });
+      const beyond = await notifications.find({}, { projection: { _id: 1 } }).sort({ at: -1, _id: -1 }).skip(keep).toArray();
+      if (beyond.length > 0) await notifications.deleteMany({ _id: { $in: beyond.map((d) => d._id) } });
+    },
+    listNotifications: async ({ ruleId, channel, limit }) =>
+      (await notifications.find({ ...(ruleId !== undefined ? { ruleId } : {}), ...(channel !== undefined ? { channel } : {}) }).sort({ at: -1, _id: -1 }).limit(limit).toArray()).flatMap(
+        (d) => record<NotificationRecord>(d) ?? [],
+      ),
 
     getSetting: async (key) => (await settingsColl.findOne({ _id: key }))?.value,
     async setSetting(key, value) {
