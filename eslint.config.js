@@ -41,12 +41,26 @@ export default tseslint.config(
   },
   {
     // node:sqlite is loaded in one place (store/node-sqlite.ts): an older Node.js gets one sentence instead of a link
-    // error, and Node 22's ExperimentalWarning is held back in every thread. Types may be imported anywhere.
+    // error, and Node 22's ExperimentalWarning is held back in every thread. The scale-out clients are optional peer
+    // dependencies: only their adapters import them, and the rest of the server reaches an adapter by a dynamic
+    // import once its variable selects it. Types may be imported anywhere.
     files: ['packages/server/src/**/*.ts'],
-    ignores: ['packages/server/src/store/node-sqlite.ts'],
+    ignores: ['packages/server/src/store/node-sqlite.ts', 'packages/server/src/adapters/{elasticsearch,redis,mongodb}/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        paths: [
+          { name: 'node:sqlite', allowTypeImports: true, message: 'import DatabaseSync / backup from store/node-sqlite.js.' },
+          ...['@elastic/elasticsearch', 'ioredis', 'mongodb'].map((name) => ({ name, allowTypeImports: true, message: 'an optional peer dependency: only its adapter imports it.' })),
+        ],
+        patterns: [{ regex: '(^|/)adapters/(elasticsearch|redis|mongodb)/', allowTypeImports: true, message: 'an adapter loads an optional package: import it dynamically where its variable selects it (see adapters/scale-out.ts).' }],
+      }],
+    },
+  },
+  {
+    files: ['packages/server/src/adapters/{elasticsearch,redis,mongodb}/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', { paths: [
-        { name: 'node:sqlite', allowTypeImports: true, message: "import DatabaseSync / backup from store/node-sqlite.js." },
+        { name: 'node:sqlite', allowTypeImports: true, message: 'import DatabaseSync / backup from store/node-sqlite.js.' },
       ] }],
     },
   },

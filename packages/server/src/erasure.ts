@@ -1,6 +1,21 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { isErasable } from './adapters/redis/velocity-store.js';
 import type { AuditRecord, Cache, ErasureSubject, LogStore, MetaStore } from './ports.js';
+
+/** Whose fraud state an erasure removes. */
+export interface VelocitySubject {
+  userIds: readonly string[];
+  emails: readonly string[];
+}
+
+/** A velocity store that can erase a person's state (the Redis one; core's in-memory store cannot yet). */
+export interface ErasableVelocityStore {
+  erase(subject: VelocitySubject): Promise<number>;
+}
+
+/** Whether a velocity store offers `erase`. */
+export function isErasable(store: unknown): store is ErasableVelocityStore {
+  return typeof (store as Partial<ErasableVelocityStore> | undefined)?.erase === 'function';
+}
 
 /** The meta setting holding the key of the subjects' hashes in audit records (created at the first erasure). */
 const HASH_KEY_SETTING = 'audit.subject_hash_key';

@@ -2,6 +2,7 @@ import type { SeriesStats, VelocityHit, VelocityStore } from '@shoplog/core';
 import { z } from 'zod';
 import { connectionShape, openRedis, parseOptions, runScript } from './connection.js';
 import type { RedisConnectionOptions } from './connection.js';
+import type { VelocitySubject } from '../../erasure.js';
 
 /**
  * The fraud velocity store on Redis: core's `VelocityStore` with `sync: false` (every method returns a promise),
@@ -19,22 +20,6 @@ export interface RedisVelocityStore extends VelocityStore {
   erase(subject: VelocitySubject): Promise<number>;
   /** Closes the connection when the store opened it. */
   close(): Promise<void>;
-}
-
-/** Whose fraud state an erasure removes. */
-export interface VelocitySubject {
-  userIds: readonly string[];
-  emails: readonly string[];
-}
-
-/** A velocity store that can erase a person's state (the Redis one; core's in-memory store cannot yet). */
-export interface ErasableVelocityStore {
-  erase(subject: VelocitySubject): Promise<number>;
-}
-
-/** Whether a velocity store offers `erase`. */
-export function isErasable(store: unknown): store is ErasableVelocityStore {
-  return typeof (store as Partial<ErasableVelocityStore> | undefined)?.erase === 'function';
 }
 
 // A glob pattern matching the value literally (SCAN MATCH).
