@@ -6,6 +6,10 @@ export default defineConfig({
   dts: true,
   clean: true,
   sourcemap: true,
+  // No `sourcesContent`: the package ships `src`, which the maps point at.
+  esbuildOptions(options) {
+    options.sourcesContent = false;
+  },
   target: 'node22',
   // The bundled database is found with `createRequire(import.meta.url)`, which the CJS build needs shimmed.
   shims: true,

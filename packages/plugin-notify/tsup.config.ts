@@ -6,5 +6,9 @@ export default defineConfig({
   dts: true,
   clean: true,
   sourcemap: true,
+  // No `sourcesContent`: the package ships `src`, which the maps point at.
+  esbuildOptions(options) {
+    options.sourcesContent = false;
+  },
   target: 'node22',
 });

@@ -93,7 +93,7 @@ async function withWebhookReceiver(ctx, run) {
     const result = await run({ OPS_WEBHOOK_URL: `${base}/ops`, OPS_WEBHOOK_SECRET: secret, SLACK_WEBHOOK_URL: `${base}/slack` });
     if (!result.ok) return result;
     if (got.ops === 0 || got.slack === 0 || got.refused.length > 0) {
-      return { ok: false, detail: `the receiver got ${got.ops} signed webhook and ${got.slack} Slack requests; refused: ${got.refused.join(', ') || 'none'}` };
+      return { ok: false, detail: `the receiver got ${got.ops} signed webhook and ${got.slack} Slack requests; refused: ${got.refused.join(', ') || 'none'}\n${result.output}` };
     }
     return result;
   } finally {
@@ -119,7 +119,7 @@ async function runProgram(block, ctx) {
     if (!block.tags.has('server')) env.SHOPLOG_DATA_DIR = data;
     const proc = startProcess(cmd, args, { cwd, env });
     try {
-      await waitForPort(port, { alive: proc.running, timeoutMs: block.tags.has('repo') ? 300_000 : 60_000 });
+      await waitForPort(port, { alive: proc.running, timeoutMs: block.tags.has('repo') ? 900_000 : 60_000 });
       for (const probe of block.probes) {
         const res = await fetch(`http://127.0.0.1:${port}${probe.path}`, {
           method: probe.method,
@@ -151,7 +151,7 @@ async function runProgram(block, ctx) {
   if (result.code !== 0) return { ok: false, detail: `exit ${result.code ?? result.signal}\n${result.stdout}${result.stderr}` };
   const bad = result.stderr.split('\n').filter((l) => BAD_STDERR.test(l));
   if (bad.length > 0) return { ok: false, detail: `stderr:\n${bad.join('\n')}` };
-  return { ok: true, detail: '' };
+  return { ok: true, detail: '', output: `${result.stdout}${result.stderr}` };
 }
 
 async function waitForDelivery(server, before, timeoutMs = 15_000) {
