@@ -64,11 +64,13 @@ export { createJsonLimitCheck, DEFAULT_MAX_DEPTH } from './json-limits.js';
 export type { JsonLimits, JsonLimitCheck } from './json-limits.js';
 export { eventJsonSchema } from './json-schema.js';
 export type { JsonSchema } from './json-schema.js';
-export { createEvent, completeEvent, isoTime, transaction, error, userBehavior, performance, fraud, appLog, msToNs } from './builders.js';
+export { createEvent, completeEvent, transaction, error, userBehavior, performance, fraud, appLog, msToNs } from './builders.js';
 export type { BuildOptions, EventInput, MoneyInput, ServiceInfo } from './builders.js';
 export type { PluginContext, PluginErrorPolicy, ShoplogPlugin } from './plugin.js';
 export { PLUGIN_API_VERSION, definePlugin, createPluginInstance } from './plugin-definition.js';
-export { parseOptions } from './options.js';
+export { OptionsError, parseOptions } from './options.js';
+export { isoTime, isoTimeOfText } from './iso-time.js';
+export { isJsonPlain, jsonString } from './json-text.js';
 export type {
   PluginKind,
   PluginCapabilities,

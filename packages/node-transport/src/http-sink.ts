@@ -2,9 +2,9 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
+import { parseOptions } from '@shoplog/core';
 import { z } from 'zod';
 import { ndjsonParts } from './byte-queue.js';
-import { parseOptions } from './engine-options.js';
 import { DeliveryError, isRetryableStatus, parseRetryAfter, type ItemFailure, type QueuedEntry, type SendOutcome, type Sink } from './sink.js';
 
 const gzip = promisify(gzipCb);
@@ -51,7 +51,7 @@ interface BulkResponse {
 
 /** Creates a sink that posts NDJSON batches to the reference server's bulk ingest over a keep-alive agent. */
 export function createHttpSink(options: HttpSinkOptions): Sink {
-  const o = parseOptions(HttpSinkOptionsSchema, options, 'createHttpSink');
+  const o = parseOptions('createHttpSink', HttpSinkOptionsSchema, options);
   const target = new URL(o.path, o.url);
   const secure = target.protocol === 'https:';
   const gzipFrom = o.gzipMinBytes === false || o.gzip === false || (o.gzip === 'auto' && isLoopbackHost(target.hostname)) ? Infinity : o.gzipMinBytes;

@@ -57,7 +57,7 @@ export type { DiskGuard, DiskGuardOptions, DiskState } from './disk-guard.js';
 export type { ServerOptions, ServerStores, ShoplogServer } from './server.js';
 export { loadConfig, ServerConfigSchema, SETTINGS } from './config.js';
 export type { ServerConfig, ServerConfigInput } from './config.js';
-export { OptionsError } from './options.js';
+export { OptionsError } from '@shoplog/core';
 export { healthReport, scaleOutHealthCheck } from './health.js';
 export { createRateLimiter, fromSharedRateLimiter } from './auth/rate-limit.js';
 export type { RateLimiter, ServerRateLimiters } from './auth/rate-limit.js';

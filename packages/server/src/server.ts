@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { FraudScorer, ShoplogPlugin, VelocityStore } from '@shoplog/core';
+import { parseOptions, type FraudScorer, type ShoplogPlugin, type VelocityStore } from '@shoplog/core';
 import { join } from 'node:path';
 import { evaluateAlertRules } from './alerts.js';
 import { createRateLimiter, type ServerRateLimiters } from './auth/rate-limit.js';
@@ -32,7 +32,6 @@ import { registerUploadRoutes } from './http/upload-routes.js';
 import { registerWeb } from './http/web.js';
 import { countedIngestor, createServerMetrics, type ServerMetrics } from './metrics.js';
 import { createServerNotifications } from './notifications.js';
-import { parseOptions } from './options.js';
 import type { AlertRuleRecord, Cache, LogStore, MetaStore } from './ports.js';
 import { startRetention, type Retention } from './retention.js';
 import { createMemoryCache } from './store/memory-cache.js';
@@ -95,7 +94,7 @@ export interface ShoplogServer {
 /** Creates the reference server: Fastify routes over the storage ports, TCP/UDP ingest and the alert evaluator. */
 export function createServer(options: ServerOptions = {}): ShoplogServer {
   const { stores: given, health, velocity, rateLimiters, fraudScorer, processors, clock, ...settings } = options;
-  const config = parseOptions(ServerConfigSchema, settings, 'server options');
+  const config = parseOptions('createServer', ServerConfigSchema, settings);
   const stores: ServerStores = {
     logs:
       given?.logs ??

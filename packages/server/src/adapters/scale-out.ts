@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Client } from '@elastic/elasticsearch';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
+import { OptionsError, parseOptions } from '@shoplog/core';
 import { z } from 'zod';
 import { RetentionOverridesSchema } from '../retention.js';
 import type { Cache, LogStore, MetaStore } from '../ports.js';
@@ -64,12 +65,7 @@ const down = (error: unknown): DependencyHealth => ({ status: 'down', detail: er
  * result's `stores` to `createServer({ stores })`. Throws one error naming a bad variable.
  */
 export function createScaleOut(env: Record<string, string | undefined> = process.env): ScaleOut {
-  const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new TypeError(`Invalid environment variable ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
-  }
-  const e = parsed.data;
+  const e = parseOptions('createScaleOut', EnvSchema, env);
   const out: ScaleOut['stores'] = {};
   const waits: Promise<unknown>[] = [];
   const checks: Record<string, () => Promise<DependencyHealth>> = {};
@@ -77,7 +73,10 @@ export function createScaleOut(env: Record<string, string | undefined> = process
   const services: Pick<ScaleOut, 'velocity' | 'rateLimiter'> = {};
 
   if (e.SHOPLOG_STORE === 'elasticsearch') {
-    if (!e.ELASTICSEARCH_URL) throw new TypeError('Invalid environment variable ELASTICSEARCH_URL: required when SHOPLOG_STORE=elasticsearch');
+    if (!e.ELASTICSEARCH_URL) {
+      const issue = { path: 'ELASTICSEARCH_URL', message: 'required when SHOPLOG_STORE=elasticsearch' };
+      throw new OptionsError(`createScaleOut: invalid options: ${issue.path}: ${issue.message}`, [issue]);
+    }
     const auth = e.ELASTICSEARCH_API_KEY
       ? { apiKey: e.ELASTICSEARCH_API_KEY }
       : e.ELASTICSEARCH_USERNAME
