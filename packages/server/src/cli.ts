@@ -54,6 +54,7 @@ async function serve(args: string[]): Promise<void> {
   const server = createServer({
     ...config,
     stores: scaleOut.stores,
+    ...(scaleOut.eventBus ? { eventBus: scaleOut.eventBus } : {}),
     health: scaleOutHealthCheck(() => scaleOut.health()),
     ...(scaleOut.velocity ? { velocity: scaleOut.velocity } : {}),
     ...(shared ? { rateLimiters: { auth: fromSharedRateLimiter(shared.auth), ingest: fromSharedRateLimiter(shared.ingest) } } : {}),

@@ -15,6 +15,7 @@ import { startSocketIngest, type SocketIngest } from './ingest/socket-ingest.js'
 import { registerAdminRoutes } from './http/admin-routes.js';
 import { registerAlertRoutes } from './http/alert-routes.js';
 import { registerAnalyticsRoutes } from './http/analytics-routes.js';
+import { registerFraudRoutes } from './http/fraud-routes.js';
 import { registerAuthRoutes } from './http/auth.js';
 import type { ServerContext } from './http/context.js';
 import { registerDocsRoutes } from './http/docs-routes.js';
@@ -35,6 +36,7 @@ import { createServerNotifications } from './notifications.js';
 import type { AlertRuleRecord, Cache, LogStore, MetaStore } from './ports.js';
 import { startRetention, type Retention } from './retention.js';
 import { createMemoryCache } from './store/memory-cache.js';
+import { withEventBus, type EventBus } from './adapters/redis/event-bus.js';
 import { createSqliteLogStore } from './store/sqlite-log-store.js';
 import { createSqliteMetaStore } from './store/sqlite-meta-store.js';
 
@@ -54,6 +56,8 @@ export interface ServerOptions extends ServerConfigInput {
   stores?: Partial<ServerStores>;
   /** Checks the scale-out dependencies (`scaleOutHealthCheck(scaleOut.health)`); stores it does not cover are probed directly. */
   health?: HealthCheck;
+  /** The live tail across instances (`scaleOut.eventBus`): wraps the log store; closed with it. @default this process only */
+  eventBus?: EventBus;
   /** Fraud velocity shared by instances (`scaleOut.velocity`); the caller closes it. @default in-process memory */
   velocity?: VelocityStore;
   /** Limiters replacing the in-process ones (`fromSharedRateLimiter(createRedisRateLimiter(…))`); the caller closes them. */
@@ -93,7 +97,7 @@ export interface ShoplogServer {
 
 /** Creates the reference server: Fastify routes over the storage ports, TCP/UDP ingest and the alert evaluator. */
 export function createServer(options: ServerOptions = {}): ShoplogServer {
-  const { stores: given, health, velocity, rateLimiters, fraudScorer, processors, clock, ...settings } = options;
+  const { stores: given, eventBus, health, velocity, rateLimiters, fraudScorer, processors, clock, ...settings } = options;
   const config = parseOptions('createServer', ServerConfigSchema, settings);
   const stores: ServerStores = {
     logs:
@@ -102,6 +106,7 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
     meta: given?.meta ?? createSqliteMetaStore({ path: join(config.dataDir, 'meta.db') }),
     cache: given?.cache ?? createMemoryCache(),
   };
+  if (eventBus) stores.logs = withEventBus(stores.logs, eventBus);
   // The embedded store's folder is watched: below the floor (or read-only) ingest answers 507, queries go on.
   const disk: DiskGuard | undefined = given?.logs
     ? undefined
@@ -206,6 +211,7 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
   registerUploadRoutes(app, ctx);
   registerSearchRoutes(app, ctx);
   registerAnalyticsRoutes(app, ctx);
+  registerFraudRoutes(app, ctx);
   registerAlertRoutes(app, ctx);
   registerAdminRoutes(app, ctx);
   registerErasureRoutes(app, ctx);

@@ -5,7 +5,6 @@ import { cached, queryKey } from './cached.js';
 import type { ServerContext } from './context.js';
 import { HttpError } from './errors.js';
 import { numberParam, param, parseRange, type Query } from './query-params.js';
-import { registerFraudRoutes } from './fraud-routes.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -200,6 +199,4 @@ export function registerAnalyticsRoutes(app: FastifyInstance, ctx: ServerContext
       };
     });
   });
-
-  registerFraudRoutes(app, ctx);
 }
