@@ -180,7 +180,7 @@ describe('alert notifications, end to end', () => {
       'invalid settings: notifications.channels[0].type (SHOPLOG_NOTIFICATIONS): Invalid option: expected one of "webhook"|"slack"|"email"|"log"',
     );
     expect(() => loadConfig({ SHOPLOG_NOTIFICATIONS: JSON.stringify({ channels: [{ name: 'ops', type: 'log' }, { name: 'ops', type: 'log' }], fraudChannels: ['chat'] }) })).toThrow(
-      'invalid settings: notifications.channels[1].name: ops is defined twice; notifications.fraudChannels[0]: no channel named chat',
+      'invalid settings: notifications.channels[1].name (SHOPLOG_NOTIFICATIONS): ops is defined twice; notifications.fraudChannels[0] (SHOPLOG_NOTIFICATIONS): no channel named chat',
     );
     // The parser's message would quote the text (a secret, perhaps): only the position is reported.
     expect(() => loadConfig({ SHOPLOG_NOTIFICATIONS: '{"channels": [{"options": {"secret": s3cr3t}}]}' })).toThrow(
