@@ -99,6 +99,22 @@ export interface ShoplogServer {
 export function createServer(options: ServerOptions = {}): ShoplogServer {
   const { stores: given, eventBus, health, velocity, rateLimiters, fraudScorer, processors, clock, ...settings } = options;
   const config = parseOptions('createServer', ServerConfigSchema, settings);
+  const app = Fastify({
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    bodyLimit: config.bodyLimit,
+    // X-Forwarded-For is believed only from the configured reverse proxies (the login limits key on the client IP).
+    trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
+    // close() must not wait for a browser's idle keep-alive or pre-connected socket.
+    forceCloseConnections: true,
+  });
+  const now = clock ?? Date.now;
+  const notifications = createServerNotifications({
+    settings: config.notifications,
+    // The stores are opened below, once everything that can refuse the settings has run (nothing to close then).
+    meta: { addNotification: (record, keep) => stores.meta.addNotification(record, keep) },
+    log: { warn: (message) => app.log.warn(message), error: (details, message) => app.log.error(details, message) },
+    now,
+  });
   const stores: ServerStores = {
     logs:
       given?.logs ??
@@ -111,21 +127,6 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
   const disk: DiskGuard | undefined = given?.logs
     ? undefined
     : createDiskGuard({ dir: config.dataDir, minFreeBytes: config.minFreeDiskMb * 1_048_576, onChange: (state) => app.log.warn({ disk: state }, 'data folder disk') });
-  const app = Fastify({
-    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
-    bodyLimit: config.bodyLimit,
-    // X-Forwarded-For is believed only from the configured reverse proxies (the login limits key on the client IP).
-    trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
-    // close() must not wait for a browser's idle keep-alive or pre-connected socket.
-    forceCloseConnections: true,
-  });
-  const now = clock ?? Date.now;
-  const notifications = createServerNotifications({
-    settings: config.notifications,
-    meta: stores.meta,
-    log: { warn: (message) => app.log.warn(message), error: (details, message) => app.log.error(details, message) },
-    now,
-  });
   // One scorer for ingest and `POST /api/fraud/detect`, so both build the same velocity state.
   const scorer = fraudScorer ?? createServerFraudScorer(velocity);
   const metrics = createServerMetrics({ logs: stores.logs, dataDir: given?.logs && given.meta ? undefined : config.dataDir, disk });
