@@ -12,7 +12,6 @@ export interface FastLineContext {
 }
 
 const QUOTE = 34;
-const BACKSLASH = 92;
 const COMMA = 44;
 const COLON = 58;
 const OPEN = 123;
