@@ -40,33 +40,33 @@ export function registerAdminRoutes(fastify: FastifyInstance, ctx: ServerContext
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const admin = guard(ctx, 'admin');
 
-  app.post('/api/keys', { preHandler: admin, schema: { summary: 'Create an API key (shown once)', permission: 'admin', body: KeyBody } }, async (request, reply) => {
+  app.post('/api/keys', { preValidation: admin, schema: { summary: 'Create an API key (shown once)', permission: 'admin', body: KeyBody } }, async (request, reply) => {
     const { name, scope } = request.body;
     const created = await createApiKey(ctx.meta, name, scope);
     return reply.code(201).send({ ...created, name, scope });
   });
 
-  app.get('/api/keys', { preHandler: admin, schema: { summary: 'List API keys', permission: 'admin' } }, async () => ({
+  app.get('/api/keys', { preValidation: admin, schema: { summary: 'List API keys', permission: 'admin' } }, async () => ({
     keys: (await ctx.meta.listApiKeys()).map((k) => ({
       id: k.id, name: k.name, scope: k.scope, prefix: k.prefix,
       created_at: new Date(k.createdAt).toISOString(), last_used_at: k.lastUsedAt === null ? null : new Date(k.lastUsedAt).toISOString(),
     })),
   }));
 
-  app.delete('/api/keys/:id', { preHandler: admin, schema: { summary: 'Revoke an API key', permission: 'admin', params: IdParams } }, async (request, reply) => {
+  app.delete('/api/keys/:id', { preValidation: admin, schema: { summary: 'Revoke an API key', permission: 'admin', params: IdParams } }, async (request, reply) => {
     const { id } = request.params;
     if (!(await ctx.meta.deleteApiKey(id))) throw new HttpError(404, 'not_found', 'no such key');
     return reply.code(204).send();
   });
 
-  app.post('/api/users', { preHandler: admin, schema: { summary: 'Create a user', permission: 'admin', body: UserBody } }, async (request, reply) => {
+  app.post('/api/users', { preValidation: admin, schema: { summary: 'Create a user', permission: 'admin', body: UserBody } }, async (request, reply) => {
     const { username, password, role } = request.body;
     if (await ctx.meta.getUserByUsername(username)) throw new HttpError(409, 'conflict', 'this username is taken');
     const user = await createUser(ctx.meta, username, password, role);
     return reply.code(201).send(user);
   });
 
-  app.get('/api/users', { preHandler: admin, schema: { summary: 'List users', permission: 'admin' } }, async () => ({
+  app.get('/api/users', { preValidation: admin, schema: { summary: 'List users', permission: 'admin' } }, async () => ({
     users: (await ctx.meta.listUsers()).map((u) => ({ id: u.id, username: u.username, role: u.role, created_at: new Date(u.createdAt).toISOString() })),
   }));
 }

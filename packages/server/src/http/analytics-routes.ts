@@ -88,10 +88,10 @@ export function registerAnalyticsRoutes(fastify: FastifyInstance, ctx: ServerCon
       };
     });
   };
-  app.get('/api/dashboard/overview', { preHandler: canRead, schema: { summary: 'KPIs and overview (range=1h|24h|7d|30d)', permission: 'read', querystring: RangeQuery } }, async (request) => overview(request.query));
-  app.get('/api/dashboard/kpis', { preHandler: canRead, schema: { summary: 'Alias of the overview', permission: 'read', querystring: RangeQuery } }, async (request) => overview(request.query));
+  app.get('/api/dashboard/overview', { preValidation: canRead, schema: { summary: 'KPIs and overview (range=1h|24h|7d|30d)', permission: 'read', querystring: RangeQuery } }, async (request) => overview(request.query));
+  app.get('/api/dashboard/kpis', { preValidation: canRead, schema: { summary: 'Alias of the overview', permission: 'read', querystring: RangeQuery } }, async (request) => overview(request.query));
 
-  app.get('/api/analytics/transactions', { preHandler: canRead, schema: { summary: 'Transactions timeline, payment methods, statuses', permission: 'read', querystring: TransactionsQuery } }, async (request) => {
+  app.get('/api/analytics/transactions', { preValidation: canRead, schema: { summary: 'Transactions timeline, payment methods, statuses', permission: 'read', querystring: TransactionsQuery } }, async (request) => {
     const query = request.query;
     const now = Date.now();
     const { range } = windowOf(query, now);
@@ -129,7 +129,7 @@ export function registerAnalyticsRoutes(fastify: FastifyInstance, ctx: ServerCon
     });
   });
 
-  app.get('/api/analytics/errors', { preHandler: canRead, schema: { summary: 'Errors by code, type and time', permission: 'read', querystring: GranularQuery } }, async (request) => {
+  app.get('/api/analytics/errors', { preValidation: canRead, schema: { summary: 'Errors by code, type and time', permission: 'read', querystring: GranularQuery } }, async (request) => {
     const query = request.query;
     const now = Date.now();
     const { range } = windowOf(query, now);
@@ -149,7 +149,7 @@ export function registerAnalyticsRoutes(fastify: FastifyInstance, ctx: ServerCon
     });
   });
 
-  app.get('/api/analytics/user-behavior', { preHandler: canRead, schema: { summary: 'Actions, funnel and cart abandonment', permission: 'read', querystring: RangeQuery } }, async (request) => {
+  app.get('/api/analytics/user-behavior', { preValidation: canRead, schema: { summary: 'Actions, funnel and cart abandonment', permission: 'read', querystring: RangeQuery } }, async (request) => {
     const query = request.query;
     const now = Date.now();
     const { range } = windowOf(query, now);
@@ -178,7 +178,7 @@ export function registerAnalyticsRoutes(fastify: FastifyInstance, ctx: ServerCon
     });
   });
 
-  app.get('/api/performance/metrics', { preHandler: canRead, schema: { summary: 'Latency percentiles by route and DB operation, slow requests', permission: 'read', querystring: PerformanceQuery } }, async (request) => {
+  app.get('/api/performance/metrics', { preValidation: canRead, schema: { summary: 'Latency percentiles by route and DB operation, slow requests', permission: 'read', querystring: PerformanceQuery } }, async (request) => {
     const query = request.query;
     const now = Date.now();
     const { range } = windowOf(query, now);

@@ -29,7 +29,7 @@ export function registerErasureRoutes(fastify: FastifyInstance, ctx: ServerConte
   const admin = guard(ctx, 'admin');
 
   const erase = { summary: 'Erase every event of a person ({ user_id } or { email }), GDPR art. 17; returns the audit record', permission: 'admin', body: EraseBody } as const;
-  app.post('/api/admin/erase', { preHandler: admin, schema: erase }, async (request) => {
+  app.post('/api/admin/erase', { preValidation: admin, schema: erase }, async (request) => {
     const body = request.body;
     let subject;
     try {
@@ -51,7 +51,7 @@ export function registerErasureRoutes(fastify: FastifyInstance, ctx: ServerConte
   });
 
   const audit = { summary: 'Audit records of erasures (who, when, how many; a keyed hash, never the identifier)', permission: 'admin', querystring: AuditQuery } as const;
-  app.get('/api/admin/audit', { preHandler: admin, schema: audit }, async (request) => {
+  app.get('/api/admin/audit', { preValidation: admin, schema: audit }, async (request) => {
     const limit = request.query.limit;
     return { records: (await ctx.meta.listAuditRecords(limit)).map(view) };
   });

@@ -21,7 +21,7 @@ export function registerFraudRoutes(fastify: FastifyInstance, ctx: ServerContext
   const canRead = guard(ctx, 'read');
   const scorer = ctx.fraudScorer;
 
-  app.get('/api/fraud/alerts', { preHandler: canRead, schema: { summary: 'Fraud alerts (review or block) with reasons', permission: 'read', querystring: AlertsQuery } }, async (request) => {
+  app.get('/api/fraud/alerts', { preValidation: canRead, schema: { summary: 'Fraud alerts (review or block) with reasons', permission: 'read', querystring: AlertsQuery } }, async (request) => {
     const query = request.query;
     const { range } = windowOf(query, Date.now());
     const limit = query.limit;
@@ -48,7 +48,7 @@ export function registerFraudRoutes(fastify: FastifyInstance, ctx: ServerContext
     };
   });
 
-  app.get('/api/fraud/stats', { preHandler: canRead, schema: { summary: 'Fraud statistics', permission: 'read', querystring: RangeQuery } }, async (request) => {
+  app.get('/api/fraud/stats', { preValidation: canRead, schema: { summary: 'Fraud statistics', permission: 'read', querystring: RangeQuery } }, async (request) => {
     const query = request.query;
     const now = Date.now();
     const { range } = windowOf(query, now);
@@ -75,7 +75,7 @@ export function registerFraudRoutes(fastify: FastifyInstance, ctx: ServerContext
   // Scoring records the transaction into the velocity windows (as an ingested one would be): a read-only key must
   // not be able to fill a victim's windows and have their next real sale blocked, so this needs the ingest permission.
   const detect = { summary: 'Score a transaction (recorded into the velocity windows, as on ingest)', permission: 'ingest', body: DetectBody } as const;
-  app.post('/api/fraud/detect', { preHandler: guard(ctx, 'ingest'), schema: detect }, async (request) => {
+  app.post('/api/fraud/detect', { preValidation: guard(ctx, 'ingest'), schema: detect }, async (request) => {
     const result = await scoreTransaction(scorer, request.body);
     if ('issues' in result) throw new HttpError(400, 'invalid_event', 'not a valid transaction', result.issues);
     return result;

@@ -40,7 +40,7 @@ export function registerLogRoutes(fastify: FastifyInstance, ctx: ServerContext):
     permission: 'ingest',
     documentedBody: { contentType: 'application/json', schema: { oneOf: [EVENT_REF, { type: 'array', items: EVENT_REF }] } },
   } as const;
-  app.post('/api/logs/ingest', { preHandler: ingestGuard, preParsing: gunzipBody, schema: ingestSchema }, async (request, reply) => {
+  app.post('/api/logs/ingest', { preValidation: ingestGuard, preParsing: gunzipBody, schema: ingestSchema }, async (request, reply) => {
     const body = request.body;
     const inputs = Array.isArray(body) ? body : [body];
     if (body === undefined || body === null || inputs.length === 0) {
@@ -67,7 +67,7 @@ export function registerLogRoutes(fastify: FastifyInstance, ctx: ServerContext):
     const bulk = scope.withTypeProvider<ZodTypeProvider>();
     bulk.removeAllContentTypeParsers();
     bulk.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
-    bulk.post('/api/logs/_bulk', { preHandler: ingestGuard, preParsing: gunzipBody, schema: bulkSchema }, async (request) => {
+    bulk.post('/api/logs/_bulk', { preValidation: ingestGuard, preParsing: gunzipBody, schema: bulkSchema }, async (request) => {
       const started = performance.now();
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       assertRequestLines(ctx.ingestor.limits, countLines(body), 'lines');
@@ -83,9 +83,9 @@ export function registerLogRoutes(fastify: FastifyInstance, ctx: ServerContext):
     for (const res of tails) res.end();
   });
 
-  app.get('/api/logs/types', { preHandler: canRead, schema: { summary: 'The five log types', permission: 'read' } }, async () => ({ log_types: LOG_TYPES }));
+  app.get('/api/logs/types', { preValidation: canRead, schema: { summary: 'The five log types', permission: 'read' } }, async () => ({ log_types: LOG_TYPES }));
 
-  app.get('/api/logs/recent', { preHandler: canRead, schema: { summary: 'Newest events', permission: 'read', querystring: RecentQuery } }, async (request) => {
+  app.get('/api/logs/recent', { preValidation: canRead, schema: { summary: 'Newest events', permission: 'read', querystring: RecentQuery } }, async (request) => {
     const query = request.query;
     const limit = query.limit;
     const kinds = (param(query, 'log_type')?.split(',') ?? []).filter((k): k is EventKind => (EVENT_KINDS as readonly string[]).includes(k));
@@ -93,7 +93,7 @@ export function registerLogRoutes(fastify: FastifyInstance, ctx: ServerContext):
     return { logs, count: logs.length };
   });
 
-  app.get('/api/logs/tail', { preHandler: canRead, schema: { summary: 'Live tail (Server-Sent Events) with the search filters', permission: 'read', querystring: TailQuery } }, async (request, reply) => {
+  app.get('/api/logs/tail', { preValidation: canRead, schema: { summary: 'Live tail (Server-Sent Events) with the search filters', permission: 'read', querystring: TailQuery } }, async (request, reply) => {
     const { filter } = parseFilter(request.query, Date.now(), 'all');
     // A tail follows new events: the time window only bounds their timestamps when given explicitly.
     reply.hijack();
@@ -113,7 +113,7 @@ export function registerLogRoutes(fastify: FastifyInstance, ctx: ServerContext):
     });
   });
 
-  app.get('/api/logs/:id', { preHandler: canRead, schema: { summary: 'One event by event.id', permission: 'read', params: IdParams } }, async (request) => {
+  app.get('/api/logs/:id', { preValidation: canRead, schema: { summary: 'One event by event.id', permission: 'read', params: IdParams } }, async (request) => {
     const { id } = request.params;
     const event = await ctx.logs.get(id);
     if (!event) throw new HttpError(404, 'not_found', `no event with id ${id}`);

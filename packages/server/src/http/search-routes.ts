@@ -59,7 +59,7 @@ export function registerSearchRoutes(fastify: FastifyInstance, ctx: ServerContex
   for (const path of ['/api/search', '/api/search/']) {
     // One of the two is documented.
     const summary = path === '/api/search/' ? { summary: 'Full-text search with filters, highlights, exact totals, page or cursor paging', permission: 'read' as const } : {};
-    app.get(path, { preHandler: canRead, schema: { ...summary, querystring: SearchQuery } }, async (request) => {
+    app.get(path, { preValidation: canRead, schema: { ...summary, querystring: SearchQuery } }, async (request) => {
       const query = request.query;
       const data = await search(query);
       const principal = principalOf(request);
@@ -78,7 +78,7 @@ export function registerSearchRoutes(fastify: FastifyInstance, ctx: ServerContex
     field: z.enum(AUTOCOMPLETE_FIELDS, { error: `must be one of ${AUTOCOMPLETE_FIELDS.join(', ')}` }).optional().describe('Suggest from this field only'),
     limit: queryNumber('Most suggestions (1 to 50, clamped)', { fallback: 10, min: 1, max: 50, clamp: true }),
   });
-  app.get('/api/search/autocomplete', { preHandler: canRead, schema: { summary: 'Suggestions for messages, routes, products and users', permission: 'read', querystring: AutocompleteQuery } }, async (request) => {
+  app.get('/api/search/autocomplete', { preValidation: canRead, schema: { summary: 'Suggestions for messages, routes, products and users', permission: 'read', querystring: AutocompleteQuery } }, async (request) => {
     const query = request.query;
     const q = (param(query, 'q', 'query') ?? '').trim().slice(0, 100);
     if (q.length < 2) return { suggestions: [] };
@@ -89,7 +89,7 @@ export function registerSearchRoutes(fastify: FastifyInstance, ctx: ServerContex
   });
 
   const FieldsQuery = z.looseObject({ ...FILTER_QUERY, size: queryNumber('Top values per field (1 to 50, clamped)', { fallback: 10, min: 1, max: 50, clamp: true }) });
-  app.get('/api/search/fields', { preHandler: canRead, schema: { summary: 'Top values of the sidebar fields', permission: 'read', querystring: FieldsQuery } }, async (request) => {
+  app.get('/api/search/fields', { preValidation: canRead, schema: { summary: 'Top values of the sidebar fields', permission: 'read', querystring: FieldsQuery } }, async (request) => {
     const query = request.query;
     const { filter } = parseFilter(query, Date.now());
     const size = query.size;
@@ -100,7 +100,7 @@ export function registerSearchRoutes(fastify: FastifyInstance, ctx: ServerContex
   });
 
   const HistogramQuery = z.looseObject({ ...FILTER_QUERY, interval: queryText('Bucket width in ms (an integer, 1 s at least, at most 10000 buckets), or `auto` (about 60 buckets)') });
-  app.get('/api/search/histogram', { preHandler: canRead, schema: { summary: 'Events per time bucket', permission: 'read', querystring: HistogramQuery } }, async (request) => {
+  app.get('/api/search/histogram', { preValidation: canRead, schema: { summary: 'Events per time bucket', permission: 'read', querystring: HistogramQuery } }, async (request) => {
     const query = request.query;
     const now = Date.now();
     const { filter } = parseFilter(query, now);
@@ -116,7 +116,7 @@ export function registerSearchRoutes(fastify: FastifyInstance, ctx: ServerContex
   });
 
   const HistoryQuery = z.looseObject({ limit: queryNumber('Most entries (1 to 100, clamped)', { fallback: 20, min: 1, max: 100, clamp: true }) });
-  app.get('/api/search/history', { preHandler: canRead, schema: { summary: "The caller's search history", permission: 'read', querystring: HistoryQuery } }, async (request) => {
+  app.get('/api/search/history', { preValidation: canRead, schema: { summary: "The caller's search history", permission: 'read', querystring: HistoryQuery } }, async (request) => {
     const limit = request.query.limit;
     const history = await ctx.meta.listSearchHistory(ownerId(principalOf(request)), limit);
     return { history: history.map((h) => ({ id: h.id, params: h.params, total: h.total, created_at: new Date(h.createdAt).toISOString() })) };
@@ -128,17 +128,17 @@ export function registerSearchRoutes(fastify: FastifyInstance, ctx: ServerContex
     params: s.params,
     created_at: new Date(s.createdAt).toISOString(),
   });
-  app.get('/api/searches', { preHandler: canRead, schema: { summary: 'Saved searches', permission: 'read' } }, async (request) => ({
+  app.get('/api/searches', { preValidation: canRead, schema: { summary: 'Saved searches', permission: 'read' } }, async (request) => ({
     searches: (await ctx.meta.listSavedSearches(ownerId(principalOf(request)))).map(savedView),
   }));
-  app.post('/api/searches', { preHandler: canSave, schema: { summary: 'Save a search', permission: 'analyst', body: SavedSearchBody } }, async (request, reply) => {
+  app.post('/api/searches', { preValidation: canSave, schema: { summary: 'Save a search', permission: 'analyst', body: SavedSearchBody } }, async (request, reply) => {
     const body = request.body;
     const params = Object.fromEntries(Object.entries(body.params).map(([k, v]) => [k, String(v)]));
     const record = { id: randomUUID(), userId: ownerId(principalOf(request)), name: body.name, params, createdAt: Date.now() };
     await ctx.meta.createSavedSearch(record);
     return reply.code(201).send(savedView(record));
   });
-  app.delete('/api/searches/:id', { preHandler: canSave, schema: { summary: 'Delete a saved search', permission: 'analyst', params: IdParams } }, async (request, reply) => {
+  app.delete('/api/searches/:id', { preValidation: canSave, schema: { summary: 'Delete a saved search', permission: 'analyst', params: IdParams } }, async (request, reply) => {
     const { id } = request.params;
     if (!(await ctx.meta.deleteSavedSearch(ownerId(principalOf(request)), id))) throw new HttpError(404, 'not_found', 'no such saved search');
     return reply.code(204).send();

@@ -69,7 +69,7 @@ export function registerUploadRoutes(fastify: FastifyInstance, ctx: ServerContex
       querystring: UploadQuery,
       documentedBody: { contentType: 'multipart/form-data', schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } } }, description: 'The file in the field `file`, or the raw file as the body with `?filename=`' },
     } as const;
-    scope.post('/api/logs/upload', { preHandler: canUpload, schema }, async (request, reply) => {
+    scope.post('/api/logs/upload', { preValidation: canUpload, schema }, async (request, reply) => {
       await mkdir(dir, { recursive: true });
       const id = randomUUID();
       const path = join(dir, id);
@@ -102,11 +102,11 @@ export function registerUploadRoutes(fastify: FastifyInstance, ctx: ServerContex
     });
   });
 
-  app.get('/api/logs/uploads/recent', { preHandler: canRead, schema: { summary: 'Recent upload jobs', permission: 'read', querystring: RecentUploadsQuery } }, async (request) => {
+  app.get('/api/logs/uploads/recent', { preValidation: canRead, schema: { summary: 'Recent upload jobs', permission: 'read', querystring: RecentUploadsQuery } }, async (request) => {
     const limit = request.query.limit;
     return { uploads: (await ctx.meta.listUploadJobs(limit)).map(jobView) };
   });
-  app.get('/api/logs/uploads/:id', { preHandler: canRead, schema: { summary: 'Upload job status', permission: 'read', params: IdParams } }, async (request) => {
+  app.get('/api/logs/uploads/:id', { preValidation: canRead, schema: { summary: 'Upload job status', permission: 'read', params: IdParams } }, async (request) => {
     const job = await ctx.meta.getUploadJob(request.params.id);
     if (!job) throw new HttpError(404, 'not_found', 'no such upload job');
     return jobView(job);
