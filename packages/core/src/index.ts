@@ -64,6 +64,19 @@ export { createJsonLimitCheck, DEFAULT_MAX_DEPTH } from './json-limits.js';
 export type { JsonLimits, JsonLimitCheck } from './json-limits.js';
 export { eventJsonSchema } from './json-schema.js';
 export type { JsonSchema } from './json-schema.js';
+export {
+  BulkIssueSchema,
+  BULK_RESULTS,
+  BulkItemSchema,
+  BulkReplySchema,
+  ES_BULK_ACTIONS,
+  EsBulkActionMetaSchema,
+  EsBulkActionLineSchema,
+  EsBulkItemErrorSchema,
+  EsBulkItemResultSchema,
+  EsBulkReplySchema,
+} from './wire/bulk.js';
+export type { BulkReply, BulkItem, EsBulkAction, EsBulkReply, EsBulkItemResult } from './wire/bulk.js';
 export { createEvent, completeEvent, transaction, error, userBehavior, performance, fraud, appLog, msToNs } from './builders.js';
 export type { BuildOptions, EventInput, MoneyInput, ServiceInfo } from './builders.js';
 export type { PluginContext, PluginErrorPolicy, ShoplogPlugin } from './plugin.js';

@@ -73,7 +73,6 @@ export type { TrafficOptions } from './generator.js';
 export { bootstrap } from './bootstrap.js';
 export type { BootstrapResult } from './bootstrap.js';
 export { createApiKey, createUser } from './http/admin-routes.js';
-export { openApiDocument } from './http/docs-routes.js';
 export { withContentId } from './ingest/content-id.js';
 export { createIngestor } from './ingest/ingestor.js';
 export type { Ingestor, IngestItem, IngestorOptions } from './ingest/ingestor.js';

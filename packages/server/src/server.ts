@@ -19,6 +19,8 @@ import { registerFraudRoutes } from './http/fraud-routes.js';
 import { registerAuthRoutes } from './http/auth.js';
 import type { ServerContext } from './http/context.js';
 import { registerDocsRoutes } from './http/docs-routes.js';
+import { createRouteCatalog } from './http/openapi.js';
+import { useZodSchemas } from './http/route-schema.js';
 import { registerEsBulkRoutes } from './http/es-bulk-routes.js';
 import { createEsRoot } from './http/es-compat.js';
 import { registerEsStartupRoutes } from './http/es-startup-routes.js';
@@ -177,6 +179,9 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
   };
 
   installErrorHandler(app);
+  // Before any route: zod is the schema language of the routes, and the OpenAPI document is generated from them.
+  useZodSchemas(app);
+  const catalog = createRouteCatalog(app);
   metrics.hook(app);
   // An empty body with a JSON content type (common on DELETE) is "no body", not a 400.
   app.removeContentTypeParser('application/json');
@@ -206,7 +211,7 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
       return reply.code(origin && config.corsOrigins.includes(origin) ? 204 : 403).send();
     });
   }
-  app.get('/health', async () => ({ status: 'healthy', service: 'shoplog', version: VERSION }));
+  app.get('/health', { schema: { summary: 'Health check', permission: 'public' } }, async () => ({ status: 'healthy', service: 'shoplog', version: VERSION }));
   registerAuthRoutes(app, ctx);
   registerLogRoutes(app, ctx);
   registerUploadRoutes(app, ctx);
@@ -218,7 +223,7 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
   registerErasureRoutes(app, ctx);
   registerMetricsRoutes(app, ctx);
   registerHealthRoutes(app, ctx);
-  registerDocsRoutes(app, VERSION);
+  registerDocsRoutes(app, catalog, VERSION);
   registerEsBulkRoutes(app, ctx);
   registerEsStartupRoutes(app, ctx);
   registerOtlpRoutes(app, ctx);

@@ -2,8 +2,8 @@ import { EVENT_KINDS, parseTimestamp, type EventKind, type LogLevel } from '@sho
 import type { LogFilter, SortField, TimeRange } from '../ports.js';
 import { HttpError } from './errors.js';
 
-/** Query-string values as Fastify gives them. */
-export type Query = Record<string, string | string[] | undefined>;
+/** Query-string values as Fastify gives them (or as a route's schema left them: only strings are read). */
+export type Query = Readonly<Record<string, unknown>>;
 
 const SORT_FIELDS: readonly SortField[] = ['@timestamp', 'amount', 'response_time', 'fraud_score'];
 // The seed's levels (DEBUG, INFO, WARNING, ERROR, CRITICAL) and ours, case-insensitive.
@@ -16,8 +16,8 @@ const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 }
 export function param(query: Query, ...names: string[]): string | undefined {
   for (const name of names) {
     const value = query[name];
-    const first = Array.isArray(value) ? value[0] : value;
-    if (first !== undefined && first !== '') return first;
+    const first: unknown = Array.isArray(value) ? value[0] : value;
+    if (typeof first === 'string' && first !== '') return first;
   }
   return undefined;
 }
@@ -32,6 +32,16 @@ export interface NumberParam {
   fraction?: boolean;
 }
 
+/** The number `raw` stands for within `bounds`, or what is wrong with it (a sentence after the parameter's name). */
+export function readNumber(raw: string, bounds: NumberParam): number | { problem: string } {
+  const n = raw.trim() === '' ? NaN : Number(raw);
+  const kind = bounds.fraction ? 'a number' : 'an integer';
+  if (!Number.isFinite(n) || (!bounds.fraction && !Number.isInteger(n))) return { problem: `must be ${kind}, got ${JSON.stringify(raw.slice(0, 40))}` };
+  if (n >= bounds.min && n <= bounds.max) return n;
+  if (bounds.clamp) return Math.min(bounds.max, Math.max(bounds.min, n));
+  return { problem: `must be ${kind} from ${bounds.min} to ${bounds.max}` };
+}
+
 /**
  * A numeric query parameter (the first of `names` given): `fallback` when absent; a 400 naming it when it is not a
  * number (an integer unless `fraction`), or outside `min..max` unless `clamp`. Every value reaching a store is then
@@ -42,14 +52,9 @@ export function numberParam(query: Query, names: string | readonly string[], bou
   const name = list.find((n) => param(query, n) !== undefined) ?? list[0] ?? '';
   const raw = param(query, ...list);
   if (raw === undefined) return bounds.fallback;
-  const n = raw.trim() === '' ? NaN : Number(raw);
-  const kind = bounds.fraction ? 'a number' : 'an integer';
-  if (!Number.isFinite(n) || (!bounds.fraction && !Number.isInteger(n))) {
-    throw new HttpError(400, 'bad_request', `invalid ${name}`, [{ path: name, message: `must be ${kind}, got ${JSON.stringify(raw.slice(0, 40))}` }]);
-  }
-  if (n >= bounds.min && n <= bounds.max) return n;
-  if (bounds.clamp) return Math.min(bounds.max, Math.max(bounds.min, n));
-  throw new HttpError(400, 'bad_request', `invalid ${name}`, [{ path: name, message: `must be ${kind} from ${bounds.min} to ${bounds.max}` }]);
+  const read = readNumber(raw, bounds);
+  if (typeof read === 'number') return read;
+  throw new HttpError(400, 'bad_request', `invalid ${name}`, [{ path: name, message: read.problem }]);
 }
 
 /** Deepest page of `page=` (an offset past it is a cursor's job: `next_cursor`). */
@@ -84,6 +89,12 @@ export function parseRange(query: Query, now: number, fallback = '24h'): { label
   const ms = parseDuration(label);
   if (ms === undefined) throw new HttpError(400, 'bad_request', 'invalid range', [{ path: 'range', message: 'must be like 1h, 24h, 7d, 30d or all' }]);
   return { label, range: { from: now - ms, to: now + 1 } };
+}
+
+/** The time window of an analytics request (default 24h) with the resolved bounds. */
+export function windowOf(query: Query, now: number): { label: string; range: TimeRange } {
+  const { label, range } = parseRange(query, now);
+  return { label, range: { from: range.from ?? 0, to: range.to ?? now + 1 } };
 }
 
 /** Free text with the seed's rules: `<script>` blocks stripped, capped at 500 characters. */
