@@ -85,6 +85,7 @@ export const FIELD_CATALOG = [
   { name: 'fraud_score', path: 'shop.fraud.score', type: 'double', column: 'fraud_score', aggregate: 'metric', sort: 'fraud_score', range: { min: 'minFraudScore', max: 'maxFraudScore' }, doc: '`shop.fraud.score`.' },
   { name: 'fraud_decision', path: 'shop.fraud.decision', type: 'keyword', column: 'fraud_decision', aggregate: 'terms', filter: 'fraudDecisions', doc: '`shop.fraud.decision`.' },
   { name: 'risk_level', path: 'shop.fraud.risk_level', type: 'keyword', column: 'risk_level', aggregate: 'terms', doc: '`shop.fraud.risk_level`.' },
+  { name: 'country', path: 'client.geo.country_iso_code', type: 'keyword', column: 'country', aggregate: 'terms', filter: 'countries', params: ['country'], doc: '`client.geo.country_iso_code` (GeoIP).' },
   { name: 'fraud_reason', path: 'shop.fraud.reasons.code', type: 'keyword', aggregate: 'terms', doc: 'Codes of `shop.fraud.reasons` (the embedded store keeps them in a table of their own).' },
 ] as const satisfies readonly FieldSpec[];
 

@@ -11,6 +11,8 @@ export const ROLLUP_BUCKET_MS = 3_600_000;
 // stored cells (`dims`).
 const ROLLUP_FIELDS = (FIELD_CATALOG as readonly FieldSpec[]).filter((f): f is FieldSpec & { column: string } => f.rollup === true && f.column !== undefined);
 const DIMENSIONS = ROLLUP_FIELDS.map((f) => f.column);
+/** The dimension columns of `rollup_hourly`, from the field catalog. */
+export const ROLLUP_DIMENSIONS: readonly string[] = DIMENSIONS;
 const DIM_INDEX = DIMENSIONS.map((column) => FACT_COLUMNS.indexOf(column));
 const measureColumn = (measure: 'rt' | 'amt'): number =>
   FACT_COLUMNS.indexOf((FIELD_CATALOG as readonly FieldSpec[]).find((f) => f.measure === measure)?.column ?? '');
