@@ -119,7 +119,7 @@ function generateFilters(n: number, seed: number): LogFilter[] {
       if (f.range?.max && random.next() < 0.5) filter[f.range.max] = Math.round(random.next() * (f.name === 'fraud_score' ? 100 : 600));
     }
     if (random.next() < 0.3) {
-      const words = (pick(events).message.toLowerCase().match(/[\p{L}\p{N}_]+/gu) ?? ['x']).slice(0, 2);
+      const words = (pick(events).message?.toLowerCase().match(/[\p{L}\p{N}_]+/gu) ?? ['x']).slice(0, 2);
       filter['text'] = random.next() < 0.3 ? `${words[0]?.slice(0, 3)}*` : words.join(' ');
     }
     if (random.next() < 0.3) {
