@@ -60,6 +60,10 @@ export type {
 export { uuidv7, randomHex } from './ids.js';
 export { validate, kindOfDataset, formatPath, toIssues } from './validate.js';
 export type { ValidationIssue, ValidationResult } from './validate.js';
+export { FIELD_CATALOG, TEXT_SOURCES, LEVEL_ALIASES } from './fields/catalog.js';
+export type { FieldSpec, FieldOperator, FieldDerivation, CatalogField } from './fields/catalog.js';
+export { fieldReader, COLUMN_FIELDS, readColumns, searchTextOf, textTerms, termMatches } from './fields/read.js';
+export type { FieldValue } from './fields/read.js';
 export { createJsonLimitCheck, DEFAULT_MAX_DEPTH } from './json-limits.js';
 export type { JsonLimits, JsonLimitCheck } from './json-limits.js';
 export { eventJsonSchema } from './json-schema.js';
