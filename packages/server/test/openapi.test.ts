@@ -54,7 +54,7 @@ describe('OpenAPI document generated from the route schemas', () => {
   });
 
   it("declares each route's own query parameters with their types and bounds", () => {
-    expect(Object.keys(params('get', '/api/search/'))).toEqual(expect.arrayContaining(['query:q', 'query:range', 'query:payment_method', 'query:page', 'query:size', 'query:cursor']));
+    expect(Object.keys(params('get', '/api/search/'))).toEqual(expect.arrayContaining(['query:q', 'query:range', 'query:payment_method', 'query:country', 'query:min_amount', 'query:page', 'query:size', 'query:cursor']));
     expect(params('get', '/api/fraud/alerts')['query:limit']?.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 1000 });
     expect(params('get', '/api/performance/metrics')['query:slow_request_ms']?.schema).toMatchObject({ type: 'number', minimum: 0 });
     expect(params('get', '/api/alerts/history')['query:limit']).toBeDefined();

@@ -1,4 +1,4 @@
-import { EVENT_KINDS } from '@shoplog/core';
+import { FIELD_CATALOG, type FieldSpec } from '@shoplog/core';
 import { z } from 'zod';
 import { queryText } from './route-schema.js';
 
@@ -15,19 +15,31 @@ export const RANGE_QUERY = {
   to: queryText('End (exclusive; a bare date means the whole day)'),
 };
 
-/** The filters shared by search, field tops, histogram, tail and alert rules (`parseFilter`). */
+/** The documented query parameter of each catalogued filter: the first name of an `in` list, or the range bounds. */
+function catalogFilterParams(): Record<string, ReturnType<typeof queryText>> {
+  const docs = new Map<string, { list: boolean; docs: string[] }>();
+  const add = (name: string, list: boolean, doc: string) => docs.set(name, { list, docs: [...(docs.get(name)?.docs ?? []), doc] });
+  for (const field of FIELD_CATALOG as readonly FieldSpec[]) {
+    const doc = field.doc.replace(/\.$/, '');
+    const params = field.params;
+    if (params === undefined) continue;
+    if (Array.isArray(params)) {
+      const first = (params as readonly string[])[0];
+      if (first !== undefined) add(first, true, doc);
+    } else {
+      const range = params as { min?: string; max?: string };
+      if (range.min) add(range.min, false, `Lower bound (inclusive) of ${doc} (a number)`);
+      if (range.max) add(range.max, false, `Upper bound (${field.range?.maxInclusive ? 'inclusive' : 'exclusive'}) of ${doc} (a number)`);
+    }
+  }
+  return Object.fromEntries([...docs].map(([name, p]) => [name, p.list ? list(p.docs.join('; or ')) : queryText(p.docs.join('; or '))]));
+}
+
+/** The filters shared by search, field tops, histogram, tail and alert rules (`parseFilter`), from the field catalog. */
 export const FILTER_QUERY = {
   q: queryText('Free text (whole words, all required; `word*` for a prefix)'),
   ...RANGE_QUERY,
-  log_type: list(`Log types (${EVENT_KINDS.join(', ')})`),
-  level: list('Levels, case-insensitive (seed names accepted)'),
-  service: list('service.name values'),
-  user_id: list('user.id values'),
-  route: list('http.route values'),
-  status: list('HTTP statuses when numeric, else transaction statuses'),
-  payment_method: list('shop.payment.method values, case as stored (e.g. card,paypal)'),
-  min_amount: queryText('Lower bound (inclusive) on the amount in major units (a number)'),
-  max_amount: queryText('Upper bound (inclusive) on the amount in major units (a number)'),
+  ...catalogFilterParams(),
 };
 
 /** Paging and sort of a search (`parsePaging`). */
