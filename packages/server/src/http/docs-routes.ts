@@ -70,6 +70,8 @@ const OPERATIONS: Op[] = [
   ['delete', '/api/keys/{id}', 'Revoke an API key', 'admin'],
   ['post', '/api/users', 'Create a user', 'admin'],
   ['get', '/api/users', 'List users', 'admin'],
+  ['patch', '/api/users/{id}', "Change another user's role (the last admin stays an admin)", 'admin'],
+  ['delete', '/api/users/{id}', 'Delete another user (not the last admin)', 'admin'],
   ['post', '/api/admin/erase', 'Erase every event of a person ({ user_id } or { email }), GDPR art. 17; returns the audit record', 'admin'],
   ['get', '/api/admin/audit', 'Audit records of erasures (who, when, how many; a keyed hash, never the identifier)', 'admin'],
   ['get', '/metrics', 'Prometheus metrics (text exposition)', 'metrics'],
