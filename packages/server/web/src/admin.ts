@@ -1,6 +1,6 @@
 // Building blocks of the management pages (alerts, keys, users, saved searches): labelled form fields, a form
 // that reports the API's field errors, a data table and a confirmation dialog for what cannot be undone.
-import { ApiError } from './api.js';
+import { api, ApiError } from './api.js';
 import { h } from './dom.js';
 import type { Child } from './dom.js';
 
@@ -75,4 +75,32 @@ export function confirmAction(title: string, message: string, confirmLabel: stri
 /** Explains, in place of a form, why the signed-in role cannot use it. */
 export function roleNote(action: string, roles: readonly string[], role: string): HTMLElement {
   return h('p', { class: 'role-note muted', role: 'note' }, `${action} needs the ${roles.join(' or ')} role; you are signed in as ${role}.`);
+}
+
+/** What `confirmedDelete` removes and how it tells the person. */
+export interface DeleteAction {
+  /** The dialog's title and its confirm button's label. */
+  title: string; confirmLabel: string;
+  /** What will happen, in the dialog. */
+  message: string;
+  /** The API path of the DELETE. */
+  path: string;
+  /** Where the outcome is said (`done` on success, the error otherwise). */
+  status: HTMLElement; done: string;
+  /** Runs after a successful delete (reload the list). */
+  then: () => void;
+}
+
+/** Asks (`confirmAction`), then sends the DELETE and says what happened; nothing is sent unless confirmed. */
+export function confirmedDelete(action: DeleteAction): void {
+  void confirmAction(action.title, action.message, action.confirmLabel).then(async (yes) => {
+    if (!yes) return;
+    try {
+      await api(action.path, { method: 'DELETE' });
+      action.status.textContent = action.done;
+      action.then();
+    } catch (e) {
+      action.status.textContent = `Could not delete: ${errorText(e)}`;
+    }
+  });
 }

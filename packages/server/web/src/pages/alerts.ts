@@ -1,4 +1,4 @@
-import { actionForm, confirmAction, errorText, field, roleNote, table } from '../admin.js';
+import { actionForm, confirmedDelete, errorText, field, roleNote, table } from '../admin.js';
 import { api } from '../api.js';
 import { card, empty, h, mount } from '../dom.js';
 import { fmt1, fmtInt, fmtTime } from '../format.js';
@@ -61,18 +61,10 @@ export function alertsPage({ session, signal }: PageContext): HTMLElement {
         h('span', { class: `badge outcome-${n.outcome.replace(/[^a-z]/g, '')}` }, n.outcome), fmtInt(n.attempts), n.error ?? ''])),
     signal));
 
-  const remove = (rule: AlertRule): void => {
-    void confirmAction('Delete alert rule', `Delete the rule “${rule.name}”? Its channels will no longer be told when it fires.`, 'Delete rule').then(async (yes) => {
-      if (!yes) return;
-      try {
-        await api(`/api/alerts/rules/${encodeURIComponent(rule.id)}`, { method: 'DELETE' });
-        status.textContent = `Deleted ${rule.name}.`;
-        load();
-      } catch (e) {
-        status.textContent = `Could not delete: ${errorText(e)}`;
-      }
-    });
-  };
+  const remove = (rule: AlertRule): void => confirmedDelete({
+    title: 'Delete alert rule', confirmLabel: 'Delete rule', message: `Delete the rule “${rule.name}”? Its channels will no longer be told when it fires.`,
+    path: `/api/alerts/rules/${encodeURIComponent(rule.id)}`, status, done: `Deleted ${rule.name}.`, then: () => load(),
+  });
 
   const load = (): void => {
     const rules = api<{ rules: AlertRule[] }>('/api/alerts/rules', { signal });

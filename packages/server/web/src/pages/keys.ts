@@ -1,4 +1,4 @@
-import { actionForm, confirmAction, errorText, field, table } from '../admin.js';
+import { actionForm, confirmedDelete, field, table } from '../admin.js';
 import { api } from '../api.js';
 import { card, empty, h, mount } from '../dom.js';
 import { fmtTime } from '../format.js';
@@ -52,18 +52,10 @@ export function keysPage({ signal }: PageContext): HTMLElement {
       h('button', { type: 'button', class: 'btn btn-small btn-danger-ghost', 'aria-label': `Revoke key ${k.name}`, onClick: () => revoke(k) }, 'Revoke'),
     ]), (i) => ({ 'data-key-id': r.keys[i]?.id ?? '' })), signal));
 
-  const revoke = (k: ApiKey): void => {
-    void confirmAction('Revoke API key', `Revoke “${k.name}” (${k.prefix}…)? Everything that sends or reads with it is refused from now on.`, 'Revoke key').then(async (yes) => {
-      if (!yes) return;
-      try {
-        await api(`/api/keys/${encodeURIComponent(k.id)}`, { method: 'DELETE' });
-        status.textContent = `Revoked ${k.name}.`;
-        load();
-      } catch (e) {
-        status.textContent = `Could not revoke: ${errorText(e)}`;
-      }
-    });
-  };
+  const revoke = (k: ApiKey): void => confirmedDelete({
+    title: 'Revoke API key', confirmLabel: 'Revoke key', message: `Revoke “${k.name}” (${k.prefix}…)? Everything that sends or reads with it is refused from now on.`,
+    path: `/api/keys/${encodeURIComponent(k.id)}`, status, done: `Revoked ${k.name}.`, then: load,
+  });
 
   const form = actionForm('key-form', 'New API key', [field('Name', name, 'what uses it, e.g. checkout-api'), field('Scope', scope)], 'Create key', async () => {
     const created = await api<{ id: string; key: string; name: string }>('/api/keys', { method: 'POST', body: { name: name.value, scope: scope.value } });

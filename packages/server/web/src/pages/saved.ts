@@ -1,4 +1,4 @@
-import { actionForm, confirmAction, errorText, field, roleNote, table } from '../admin.js';
+import { actionForm, confirmedDelete, field, roleNote, table } from '../admin.js';
 import { api } from '../api.js';
 import { card, empty, h, mount } from '../dom.js';
 import { fmtTime } from '../format.js';
@@ -36,18 +36,10 @@ export function savedPage({ session, signal }: PageContext): HTMLElement {
   const canWrite = SEARCH_SAVERS.includes(session.user.role);
   const listBox = h('div', null);
   const status = h('span', { class: 'muted', role: 'status', id: 'saved-status' });
-  const remove = (s: SavedSearch): void => {
-    void confirmAction('Delete saved search', `Delete the saved search “${s.name}”?`, 'Delete').then(async (yes) => {
-      if (!yes) return;
-      try {
-        await api(`/api/searches/${encodeURIComponent(s.id)}`, { method: 'DELETE' });
-        status.textContent = `Deleted ${s.name}.`;
-        load();
-      } catch (e) {
-        status.textContent = `Could not delete: ${errorText(e)}`;
-      }
-    });
-  };
+  const remove = (s: SavedSearch): void => confirmedDelete({
+    title: 'Delete saved search', confirmLabel: 'Delete', message: `Delete the saved search “${s.name}”?`,
+    path: `/api/searches/${encodeURIComponent(s.id)}`, status, done: `Deleted ${s.name}.`, then: () => load(),
+  });
   const load = (): void => mount(listBox, slot(api<{ searches: SavedSearch[] }>('/api/searches', { signal }), (r) => r.searches.length === 0
     ? empty(canWrite ? 'No saved searches yet: use “Save search” on the search page.' : 'No saved searches.')
     : table('saved-searches', ['Name', 'Search', 'Saved', ''], r.searches.map((s) => [

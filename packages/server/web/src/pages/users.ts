@@ -1,4 +1,4 @@
-import { actionForm, confirmAction, errorText, field, table } from '../admin.js';
+import { actionForm, confirmedDelete, errorText, field, table } from '../admin.js';
 import { api } from '../api.js';
 import { card, empty, h, mount } from '../dom.js';
 import { fmtTime } from '../format.js';
@@ -32,18 +32,10 @@ export function usersPage({ session, signal }: PageContext): HTMLElement {
     return select;
   };
 
-  const remove = (u: UserRow): void => {
-    void confirmAction('Delete user', `Delete ${u.username}? They are signed out at once and cannot sign in again.`, 'Delete user').then(async (yes) => {
-      if (!yes) return;
-      try {
-        await api(`/api/users/${encodeURIComponent(u.id)}`, { method: 'DELETE' });
-        status.textContent = `Deleted ${u.username}.`;
-        load();
-      } catch (e) {
-        status.textContent = `Could not delete: ${errorText(e)}`;
-      }
-    });
-  };
+  const remove = (u: UserRow): void => confirmedDelete({
+    title: 'Delete user', confirmLabel: 'Delete user', message: `Delete ${u.username}? They are signed out at once and cannot sign in again.`,
+    path: `/api/users/${encodeURIComponent(u.id)}`, status, done: `Deleted ${u.username}.`, then: () => load(),
+  });
 
   const load = (): void => mount(listBox, slot(api<{ users: UserRow[] }>('/api/users', { signal }), (r) => r.users.length === 0 ? empty('No users.')
     : table('users', ['User', 'Role', 'Created', ''], r.users.map((u) => [
