@@ -272,19 +272,23 @@ describe.skipIf(!hasChromium)('management pages in a browser', () => {
   });
 
   it('fits a phone screen and follows the dark scheme on every management page', async () => {
+    const cards: Record<string, string> = { alerts: '#card-rules', keys: '#card-keys', users: '#card-users', saved: '#card-saved', plugins: '#card-plugins' };
     await page.setViewportSize({ width: 390, height: 844 });
-    for (const view of ['alerts', 'keys', 'users', 'saved', 'plugins']) {
+    for (const [view, card] of Object.entries(cards)) {
       await open(view);
+      await page.waitForSelector(card);
       const width = await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth);
       expect(width, view).toBeLessThanOrEqual(390);
       await shot(`${view}-phone`);
     }
     await page.setViewportSize({ width: 1280, height: 860 });
     const background = () => page.$eval('body', (body) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(body).backgroundColor);
+    const surface = (card: string) => page.$eval(card, (el) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(el).backgroundColor);
     await page.emulateMedia({ colorScheme: 'dark' });
-    for (const view of ['alerts', 'keys', 'users', 'saved', 'plugins']) {
+    for (const [view, card] of Object.entries(cards)) {
       await open(view);
       expect(await background(), view).toBe('rgb(15, 18, 23)');
+      expect(await surface(card), view).toBe('rgb(23, 27, 34)');
       await shot(`${view}-dark`);
     }
     await page.emulateMedia({ colorScheme: 'light' });
