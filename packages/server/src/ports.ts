@@ -433,6 +433,10 @@ export interface MetaStore {
   getUserByUsername(username: string): Promise<UserRecord | undefined>;
   listUsers(): Promise<UserRecord[]>;
   countUsers(): Promise<number>;
+  /** Gives a user another role; `false` when absent. */
+  setUserRole(id: string, role: Role): Promise<boolean>;
+  /** Deletes a user (their sessions stop resolving to anyone); `false` when absent. */
+  deleteUser(id: string): Promise<boolean>;
 
   createApiKey(key: ApiKeyRecord): Promise<void>;
   /** The key whose hash is `keyHash`, or `undefined` (revoked keys are deleted). */

@@ -201,7 +201,7 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
       void reply.header('access-control-allow-origin', origin);
       void reply.header('vary', 'Origin');
       void reply.header('access-control-allow-headers', 'authorization, content-type, x-api-key, x-csrf-token, content-encoding');
-      void reply.header('access-control-allow-methods', 'GET, POST, DELETE, OPTIONS');
+      void reply.header('access-control-allow-methods', 'GET, POST, PATCH, DELETE, OPTIONS');
     }
     return payload;
   });

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { generateApiKey, hashPassword, sha256 } from '../auth/secrets.js';
 import type { KeyScope, MetaStore, Role } from '../ports.js';
-import { guard } from './auth.js';
+import { guard, principalOf, type Principal } from './auth.js';
 import type { ServerContext } from './context.js';
 import { HttpError } from './errors.js';
 import { IdParams, jsonBody, type ZodTypeProvider } from './route-schema.js';
@@ -20,6 +20,8 @@ const UserBody = jsonBody({
   password: z.string({ error: 'must be 12 to 256 characters' }).min(12, 'must be 12 to 256 characters').max(256, 'must be 12 to 256 characters'),
   role: z.enum(ROLES, { error: `must be one of ${ROLES.join(', ')}` }),
 });
+
+const RoleBody = jsonBody({ role: z.enum(ROLES, { error: `must be one of ${ROLES.join(', ')}` }) });
 
 /** Creates an API key and returns it once (only its SHA-256 is stored). */
 export async function createApiKey(meta: MetaStore, name: string, scope: KeyScope, key: string = generateApiKey()): Promise<{ id: string; key: string }> {
@@ -69,4 +71,36 @@ export function registerAdminRoutes(fastify: FastifyInstance, ctx: ServerContext
   app.get('/api/users', { preValidation: admin, schema: { summary: 'List users', permission: 'admin' } }, async () => ({
     users: (await ctx.meta.listUsers()).map((u) => ({ id: u.id, username: u.username, role: u.role, created_at: new Date(u.createdAt).toISOString() })),
   }));
+
+  // Another user's role; nobody changes or deletes their own account, and the last admin stays an admin.
+  app.patch('/api/users/:id', { preValidation: admin, schema: { summary: "Change another user's role", permission: 'admin', params: IdParams, body: RoleBody } }, async (request) => {
+    const { id } = request.params;
+    const { role } = request.body;
+    const user = await otherUser(ctx.meta, principalOf(request), id, 'change your own role');
+    if (user.role === 'admin' && role !== 'admin') await keepAnAdmin(ctx.meta);
+    await ctx.meta.setUserRole(id, role);
+    return { id: user.id, username: user.username, role };
+  });
+
+  app.delete('/api/users/:id', { preValidation: admin, schema: { summary: 'Delete another user', permission: 'admin', params: IdParams } }, async (request, reply) => {
+    const { id } = request.params;
+    const user = await otherUser(ctx.meta, principalOf(request), id, 'delete your own account');
+    if (user.role === 'admin') await keepAnAdmin(ctx.meta);
+    if (!(await ctx.meta.deleteUser(id))) throw new HttpError(404, 'not_found', 'no such user');
+    return reply.code(204).send();
+  });
+}
+
+/** The user `id`, when it exists and is not the caller (`what` says what the caller may not do to themselves). */
+async function otherUser(meta: MetaStore, principal: Principal, id: string, what: string) {
+  if (principal.type === 'user' && principal.id === id) throw new HttpError(409, 'conflict', `you cannot ${what}: ask another admin`);
+  const user = await meta.getUserById(id);
+  if (!user) throw new HttpError(404, 'not_found', 'no such user');
+  return user;
+}
+
+/** Refuses to remove an admin when it is the only one (the server would have nobody to manage users and keys). */
+async function keepAnAdmin(meta: MetaStore): Promise<void> {
+  const admins = (await meta.listUsers()).filter((u) => u.role === 'admin').length;
+  if (admins <= 1) throw new HttpError(409, 'conflict', 'this is the last admin: make another user admin first');
 }
