@@ -1,4 +1,4 @@
-import { toIssues } from '@shoplog/core';
+import { parseOptions } from '@shoplog/core';
 import { z } from 'zod';
 
 /** What the plugin does with a `client.geo` (or `client.as`) that the event already carries. */
@@ -64,10 +64,5 @@ const ProcessorOptionsSchema = GeoIpOptionsSchema.extend({
 
 /** Parses the options once: one error naming every bad option. */
 export function parseGeoIpOptions(options: unknown): GeoIpProcessorOptions {
-  const parsed = ProcessorOptionsSchema.safeParse(options ?? {});
-  if (parsed.success) return parsed.data;
-  const detail = toIssues(parsed.error)
-    .map((i) => `${i.path}: ${i.message}`)
-    .join('; ');
-  throw new TypeError(`createGeoIpProcessor: invalid options: ${detail}`);
+  return parseOptions('createGeoIpProcessor', ProcessorOptionsSchema, options);
 }

@@ -4,7 +4,7 @@
 import { createRequire } from 'node:module';
 import { UsageError, parseCommandArgs, DATA_DIR_OPTION, type CliArgs } from './cli/args.js';
 import { COMMAND_HELP, COMMANDS, USAGE, type Command } from './cli/help.js';
-import { nodeVersionProblem } from './node-version.js';
+import { nodeVersionProblem } from './store/node-version.js';
 
 const OPTIONS = {
   serve: { demo: { type: 'boolean' }, ...DATA_DIR_OPTION },

@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { NOTIFIERS } from '@shoplog/plugin-notify';
 import { z } from 'zod';
 import { DEFAULT_INGEST_LIMITS } from './ingest/limits.js';
-import { OptionsError, parseOptions } from './options.js';
+import { OptionsError, parseOptions } from '@shoplog/core';
 import { RetentionOverridesSchema } from './retention.js';
 
 const port = z.coerce.number().int().min(0).max(65_535);
@@ -259,14 +259,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (value !== undefined && value !== '') merged[setting.key] = value;
   }
   try {
-    return parseOptions(ServerConfigSchema, merged, 'settings');
+    return parseOptions('settings', ServerConfigSchema, merged);
   } catch (error) {
     // Name the environment variable next to the key so the person knows what to fix.
     const message = (error as Error).message.replace(/(\w+)((?:\.\w+|\[\d+\])*): /g, (match, key: string, rest: string) => {
       const setting = SETTINGS.find((s) => s.key === key);
       return setting ? `${key}${rest} (${setting.env}): ` : match;
     });
-    throw new OptionsError(message);
+    throw new OptionsError(message, error instanceof OptionsError ? error.issues : []);
   }
 }
 

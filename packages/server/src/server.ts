@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { FraudScorer, ShoplogPlugin, VelocityStore } from '@shoplog/core';
+import { parseOptions, type FraudScorer, type ShoplogPlugin, type VelocityStore } from '@shoplog/core';
 import { join } from 'node:path';
 import { evaluateAlertRules } from './alerts.js';
 import { createRateLimiter, type ServerRateLimiters } from './auth/rate-limit.js';
@@ -15,9 +15,12 @@ import { startSocketIngest, type SocketIngest } from './ingest/socket-ingest.js'
 import { registerAdminRoutes } from './http/admin-routes.js';
 import { registerAlertRoutes } from './http/alert-routes.js';
 import { registerAnalyticsRoutes } from './http/analytics-routes.js';
+import { registerFraudRoutes } from './http/fraud-routes.js';
 import { registerAuthRoutes } from './http/auth.js';
 import type { ServerContext } from './http/context.js';
 import { registerDocsRoutes } from './http/docs-routes.js';
+import { createRouteCatalog } from './http/openapi.js';
+import { useZodSchemas } from './http/route-schema.js';
 import { registerEsBulkRoutes } from './http/es-bulk-routes.js';
 import { createEsRoot } from './http/es-compat.js';
 import { registerEsStartupRoutes } from './http/es-startup-routes.js';
@@ -32,10 +35,10 @@ import { registerUploadRoutes } from './http/upload-routes.js';
 import { registerWeb } from './http/web.js';
 import { countedIngestor, createServerMetrics, type ServerMetrics } from './metrics.js';
 import { createServerNotifications } from './notifications.js';
-import { parseOptions } from './options.js';
 import type { AlertRuleRecord, Cache, LogStore, MetaStore } from './ports.js';
 import { startRetention, type Retention } from './retention.js';
 import { createMemoryCache } from './store/memory-cache.js';
+import { withEventBus, type EventBus } from './adapters/redis/event-bus.js';
 import { createSqliteLogStore } from './store/sqlite-log-store.js';
 import { createSqliteMetaStore } from './store/sqlite-meta-store.js';
 
@@ -55,6 +58,8 @@ export interface ServerOptions extends ServerConfigInput {
   stores?: Partial<ServerStores>;
   /** Checks the scale-out dependencies (`scaleOutHealthCheck(scaleOut.health)`); stores it does not cover are probed directly. */
   health?: HealthCheck;
+  /** The live tail across instances (`scaleOut.eventBus`): wraps the log store; closed with it. @default this process only */
+  eventBus?: EventBus;
   /** Fraud velocity shared by instances (`scaleOut.velocity`); the caller closes it. @default in-process memory */
   velocity?: VelocityStore;
   /** Limiters replacing the in-process ones (`fromSharedRateLimiter(createRedisRateLimiter(…))`); the caller closes them. */
@@ -94,19 +99,8 @@ export interface ShoplogServer {
 
 /** Creates the reference server: Fastify routes over the storage ports, TCP/UDP ingest and the alert evaluator. */
 export function createServer(options: ServerOptions = {}): ShoplogServer {
-  const { stores: given, health, velocity, rateLimiters, fraudScorer, processors, clock, ...settings } = options;
-  const config = parseOptions(ServerConfigSchema, settings, 'server options');
-  const stores: ServerStores = {
-    logs:
-      given?.logs ??
-      createSqliteLogStore({ path: join(config.dataDir, 'events.db'), synchronous: config.synchronous, indexNice: config.indexNice, readers: config.readers }),
-    meta: given?.meta ?? createSqliteMetaStore({ path: join(config.dataDir, 'meta.db') }),
-    cache: given?.cache ?? createMemoryCache(),
-  };
-  // The embedded store's folder is watched: below the floor (or read-only) ingest answers 507, queries go on.
-  const disk: DiskGuard | undefined = given?.logs
-    ? undefined
-    : createDiskGuard({ dir: config.dataDir, minFreeBytes: config.minFreeDiskMb * 1_048_576, onChange: (state) => app.log.warn({ disk: state }, 'data folder disk') });
+  const { stores: given, eventBus, health, velocity, rateLimiters, fraudScorer, processors, clock, ...settings } = options;
+  const config = parseOptions('createServer', ServerConfigSchema, settings);
   const app = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
     bodyLimit: config.bodyLimit,
@@ -118,10 +112,23 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
   const now = clock ?? Date.now;
   const notifications = createServerNotifications({
     settings: config.notifications,
-    meta: stores.meta,
+    // The stores are opened below, once everything that can refuse the settings has run (nothing to close then).
+    meta: { addNotification: (record, keep) => stores.meta.addNotification(record, keep) },
     log: { warn: (message) => app.log.warn(message), error: (details, message) => app.log.error(details, message) },
     now,
   });
+  const stores: ServerStores = {
+    logs:
+      given?.logs ??
+      createSqliteLogStore({ path: join(config.dataDir, 'events.db'), synchronous: config.synchronous, indexNice: config.indexNice, readers: config.readers }),
+    meta: given?.meta ?? createSqliteMetaStore({ path: join(config.dataDir, 'meta.db') }),
+    cache: given?.cache ?? createMemoryCache(),
+  };
+  if (eventBus) stores.logs = withEventBus(stores.logs, eventBus);
+  // The embedded store's folder is watched: below the floor (or read-only) ingest answers 507, queries go on.
+  const disk: DiskGuard | undefined = given?.logs
+    ? undefined
+    : createDiskGuard({ dir: config.dataDir, minFreeBytes: config.minFreeDiskMb * 1_048_576, onChange: (state) => app.log.warn({ disk: state }, 'data folder disk') });
   // One scorer for ingest and `POST /api/fraud/detect`, so both build the same velocity state.
   const scorer = fraudScorer ?? createServerFraudScorer(velocity);
   const metrics = createServerMetrics({ logs: stores.logs, dataDir: given?.logs && given.meta ? undefined : config.dataDir, disk });
@@ -172,6 +179,9 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
   };
 
   installErrorHandler(app);
+  // Before any route: zod is the schema language of the routes, and the OpenAPI document is generated from them.
+  useZodSchemas(app);
+  const catalog = createRouteCatalog(app);
   metrics.hook(app);
   // An empty body with a JSON content type (common on DELETE) is "no body", not a 400.
   app.removeContentTypeParser('application/json');
@@ -191,7 +201,7 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
       void reply.header('access-control-allow-origin', origin);
       void reply.header('vary', 'Origin');
       void reply.header('access-control-allow-headers', 'authorization, content-type, x-api-key, x-csrf-token, content-encoding');
-      void reply.header('access-control-allow-methods', 'GET, POST, DELETE, OPTIONS');
+      void reply.header('access-control-allow-methods', 'GET, POST, PATCH, DELETE, OPTIONS');
     }
     return payload;
   });
@@ -201,18 +211,19 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
       return reply.code(origin && config.corsOrigins.includes(origin) ? 204 : 403).send();
     });
   }
-  app.get('/health', async () => ({ status: 'healthy', service: 'shoplog', version: VERSION }));
+  app.get('/health', { schema: { summary: 'Health check', permission: 'public' } }, async () => ({ status: 'healthy', service: 'shoplog', version: VERSION }));
   registerAuthRoutes(app, ctx);
   registerLogRoutes(app, ctx);
   registerUploadRoutes(app, ctx);
   registerSearchRoutes(app, ctx);
   registerAnalyticsRoutes(app, ctx);
+  registerFraudRoutes(app, ctx);
   registerAlertRoutes(app, ctx);
   registerAdminRoutes(app, ctx);
   registerErasureRoutes(app, ctx);
   registerMetricsRoutes(app, ctx);
   registerHealthRoutes(app, ctx);
-  registerDocsRoutes(app, VERSION);
+  registerDocsRoutes(app, catalog, VERSION);
   registerEsBulkRoutes(app, ctx);
   registerEsStartupRoutes(app, ctx);
   registerOtlpRoutes(app, ctx);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { nodeVersionProblem } from '../src/node-version.js';
+import { nodeVersionProblem } from '../src/store/node-version.js';
 import type { HealthReport } from '../src/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

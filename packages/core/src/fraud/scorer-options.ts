@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { BUILTIN_FRAUD_RULES, type FraudRulesConfig } from './builtin.js';
 import type { FraudRule } from './rule.js';
 import type { VelocityStore } from './velocity-store.js';
+import { OptionsError } from '../options.js';
+import { formatPath } from '../validate.js';
 
 // Options of createFraudScorer: the schema, rule resolution and the ruleset version hash.
 
@@ -45,9 +47,9 @@ export const ScorerOptionsSchema = z
 
 
 /** An option error with the same message shape as parseOptions (for the checks that run after it). */
-// Same message shape as parseOptions, for the per-rule checks that run after it.
-export function optionError(path: PropertyKey[], message: string): TypeError {
-  return new TypeError(`createFraudScorer: invalid options: ${path.map(String).join('.') || '(root)'}: ${message}`);
+export function optionError(path: PropertyKey[], message: string): OptionsError {
+  const issue = { path: formatPath(path), message };
+  return new OptionsError(`createFraudScorer: invalid options: ${issue.path}: ${message}`, [issue]);
 }
 
 /** Resolves the rules config into active rules, validating each rule's parameters with its own schema. */

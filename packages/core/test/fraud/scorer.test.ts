@@ -109,7 +109,7 @@ describe('combination, thresholds and configuration', () => {
     expect(() => createFraudScorer({ rules: { VELOCITY_USER: { weight: -1 } } })).toThrow(/rules\.VELOCITY_USER\.weight/);
     expect(() => createFraudScorer({ thresholds: { review: 80, block: 70 } })).toThrow(/thresholds\.review/);
     expect(() => createFraudScorer({ combine: 'max' as 'sum' })).toThrow(/combine/);
-    expect(() => createFraudScorer({ rules: [{ code: 'lower', evaluate: () => null }] })).toThrow(/rules\.0/);
+    expect(() => createFraudScorer({ rules: [{ code: 'lower', evaluate: () => null }] })).toThrow(/rules\[0\]/);
   });
 
   it("expresses the seed platform's rules as configuration (additive, as the seed scored)", () => {

@@ -1,11 +1,10 @@
-import { join } from 'node:path';
+import { OptionsError, parseOptions, type VelocityStore } from '@shoplog/core';
 import { z } from 'zod';
 import { RetentionOverridesSchema } from '../retention.js';
 import type { Cache, LogStore, MetaStore } from '../ports.js';
-import { createSqliteLogStore } from '../store/sqlite-log-store.js';
 import { loadOptional } from './optional.js';
-import type { VelocityStore } from '@shoplog/core';
 import type { SharedRateLimiter } from '../auth/rate-limit.js';
+import type { EventBus } from './redis/event-bus.js';
 
 /** Health of one dependency, for `GET /api/dashboard/health`. */
 export interface DependencyHealth {
@@ -23,6 +22,11 @@ export interface ScaleOut {
   velocity?: VelocityStore & { close(): Promise<void> };
   /** Ingest rate limiting shared by every instance, when Redis is configured. */
   rateLimiter?: SharedRateLimiter;
+  /**
+   * The live tail across instances, when Redis is configured and the events stay in the embedded store: pass it to
+   * `createServer({ eventBus })`, which wraps its own store with it (on Elasticsearch, `stores.logs` is wrapped already).
+   */
+  eventBus?: EventBus;
   /** Resolves once Elasticsearch templates and MongoDB indexes are installed; rejects loudly otherwise. */
   ready: Promise<void>;
   /** Pings each configured dependency. */
@@ -41,7 +45,6 @@ const EnvSchema = z.object({
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
   MONGODB_URL: z.string().regex(/^mongodb(?:\+srv)?:\/\//, 'must be a mongodb:// URL').optional(),
   SHOPLOG_REDIS_PREFIX: z.string().max(128).default('shoplog:'),
-  SHOPLOG_DATA_DIR: z.string().default('./.shoplog-data'),
   // Retention: the ILM policies of Elasticsearch (the embedded store applies it itself).
   SHOPLOG_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(30),
   SHOPLOG_RETENTION_BY_DATASET: RetentionOverridesSchema.default({}),
@@ -58,14 +61,10 @@ const down = (error: unknown): DependencyHealth => ({ status: 'down', detail: er
  * `mongodb`: each is loaded only when its variable selects it).
  */
 export async function createScaleOut(env: Record<string, string | undefined> = process.env): Promise<ScaleOut> {
-  const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new TypeError(`Invalid environment variable ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
-  }
-  const e = parsed.data;
+  const e = parseOptions('createScaleOut', EnvSchema, env);
   if (e.SHOPLOG_STORE === 'elasticsearch' && !e.ELASTICSEARCH_URL) {
-    throw new TypeError('Invalid environment variable ELASTICSEARCH_URL: required when SHOPLOG_STORE=elasticsearch');
+    const issue = { path: 'ELASTICSEARCH_URL', message: 'required when SHOPLOG_STORE=elasticsearch' };
+    throw new OptionsError(`createScaleOut: invalid options: ${issue.path}: ${issue.message}`, [issue]);
   }
   // Every selected client package is loaded before any connection opens, so a missing one leaves nothing open.
   const es = e.SHOPLOG_STORE === 'elasticsearch' ? await loadOptional('@elastic/elasticsearch', 'SHOPLOG_STORE=elasticsearch', () => import('@elastic/elasticsearch')) : undefined;
@@ -75,7 +74,7 @@ export async function createScaleOut(env: Record<string, string | undefined> = p
   const waits: Promise<unknown>[] = [];
   const checks: Record<string, () => Promise<DependencyHealth>> = {};
   const closers: (() => Promise<unknown>)[] = [];
-  const services: Pick<ScaleOut, 'velocity' | 'rateLimiter'> = {};
+  const services: Pick<ScaleOut, 'velocity' | 'rateLimiter' | 'eventBus'> = {};
 
   if (es && e.ELASTICSEARCH_URL) {
     const auth = e.ELASTICSEARCH_API_KEY
@@ -113,8 +112,10 @@ export async function createScaleOut(env: Record<string, string | undefined> = p
     out.cache = createRedisCache({ client: redis, keyPrefix });
     const velocity = createRedisVelocityStore({ client: redis, keyPrefix });
     const rateLimiter = createRedisRateLimiter({ client: redis, keyPrefix });
-    const logs = out.logs ?? createSqliteLogStore({ path: join(e.SHOPLOG_DATA_DIR, 'events.db') });
-    out.logs = withEventBus(logs, createRedisEventBus({ client: redis, keyPrefix }));
+    const bus = createRedisEventBus({ client: redis, keyPrefix });
+    // The embedded store is the server's own (it opens it with its settings): the server wraps it with the bus.
+    if (out.logs) out.logs = withEventBus(out.logs, bus);
+    else services.eventBus = bus;
     checks['redis'] = async () => {
       const started = Date.now();
       try {

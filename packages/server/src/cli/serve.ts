@@ -34,6 +34,7 @@ export async function serve(args: CliArgs): Promise<void> {
   const server = createServer({
     ...config,
     stores: scaleOut.stores,
+    ...(scaleOut.eventBus ? { eventBus: scaleOut.eventBus } : {}),
     health: scaleOutHealthCheck(() => scaleOut.health()),
     ...(scaleOut.velocity ? { velocity: scaleOut.velocity } : {}),
     ...(shared ? { rateLimiters: { auth: shared.auth, ingest: shared.ingest } } : {}),

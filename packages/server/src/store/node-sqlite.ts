@@ -1,5 +1,5 @@
 import type * as NodeSqlite from 'node:sqlite';
-import { nodeVersionProblem } from '../node-version.js';
+import { nodeVersionProblem } from './node-version.js';
 
 /** Flags for the server's worker threads: Node 22 prints `ExperimentalWarning: SQLite …` once per thread otherwise. */
 export const WORKER_EXEC_ARGV = ['--disable-warning=ExperimentalWarning'];

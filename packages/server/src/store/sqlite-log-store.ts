@@ -1,10 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { SQLInputValue } from 'node:sqlite';
-import type { ShoplogEvent } from '@shoplog/core';
+import { parseOptions, type ShoplogEvent } from '@shoplog/core';
 import { z } from 'zod';
 import type { AppendResult, EventListener, LogStore } from '../ports.js';
-import { parseOptions } from '../options.js';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
 import { DERIVED_TABLES, EVENTS_SCHEMA } from './sqlite-facts.js';
 import { combineIndexDrivers, createInlineIndexDriver, startIndexWorker, type IndexDriver } from './sqlite-index-driver.js';
@@ -109,7 +108,7 @@ const timelinePathOf = (indexPath: string): string =>
  * events. `refresh()` waits for both. An in-memory store indexes and answers queries on the caller's thread.
  */
 export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
-  const opts = parseOptions(SqliteLogStoreOptionsSchema, options, 'SqliteLogStoreOptions');
+  const opts = parseOptions('createSqliteLogStore', SqliteLogStoreOptionsSchema, options);
   const inMemory = opts.path === ':memory:';
   if (!inMemory) mkdirSync(dirname(opts.path), { recursive: true });
   const db = openDatabase(opts.path, opts.synchronous);

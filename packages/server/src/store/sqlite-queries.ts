@@ -1,5 +1,5 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
-import type { ShoplogEvent } from '@shoplog/core';
+import { textTerms, type ShoplogEvent } from '@shoplog/core';
 import type {
   LatencyGroup,
   LatencySummary,
@@ -11,11 +11,11 @@ import type {
   TermsField,
   TermsOptions,
 } from '../ports.js';
-import { exactSummary } from '../percentiles.js';
+import { exactSummary } from './exact-percentiles.js';
 import { decodeDoc, timeKey } from './sqlite-facts.js';
 import { createRollupQueries } from './sqlite-rollups.js';
 import { latencyFromSketches, sketchable } from './sqlite-sketches.js';
-import { NUMERIC_COLUMNS, SORT_COLUMNS, TERMS_COLUMNS, ftsQuery, highlightMessage, textTerms, whereOf } from './sqlite-filter.js';
+import { NUMERIC_COLUMNS, SORT_COLUMNS, TERMS_COLUMNS, ftsQuery, highlightMessage, whereOf } from './sqlite-filter.js';
 
 type ReadMethods = LogStoreReads;
 
