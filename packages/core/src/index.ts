@@ -69,7 +69,7 @@ export type { BuildOptions, EventInput, MoneyInput, ServiceInfo } from './builde
 export type { PluginContext, PluginErrorPolicy, ShoplogPlugin } from './plugin.js';
 export { PLUGIN_API_VERSION, definePlugin, createPluginInstance } from './plugin-definition.js';
 export { parseOptions } from './options.js';
-export { PluginSpecSchema, loadPlugin, pluginStages, pluginInfo, resolveSpecifier, moduleOf } from './plugin-loader.js';
+export { PluginSpecSchema, loadPlugin, pluginStages, pluginInfo, pluginReady, resolveSpecifier, moduleOf } from './plugin-loader.js';
 export type { PluginSpec, PluginEntry, PluginInfo, PluginLoaderOptions, LoadedPlugin } from './plugin-loader.js';
 export { PluginTimeoutError } from './pipeline/stage-guard.js';
 export type { PluginStats, BreakerState, CircuitBreakerOptions } from './pipeline/stage-guard.js';

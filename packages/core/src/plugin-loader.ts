@@ -53,6 +53,15 @@ export interface LoadedPlugin<K extends PluginKind = PluginKind> {
 }
 
 const infos = new WeakMap<object, PluginInfo>();
+const loads = new WeakMap<object, () => Promise<unknown>>();
+
+/**
+ * Resolves once a stage from `pluginStages` has loaded its plugin, or rejects with the error that stopped it (a
+ * host that must not start with a broken plugin, such as the server, awaits this); resolves at once for an instance.
+ */
+export async function pluginReady(stage: ShoplogPlugin): Promise<void> {
+  await loads.get(stage)?.();
+}
 
 /** Who a plugin instance is when it was loaded by specifier (name, version, kind, module); `undefined` otherwise. */
 export function pluginInfo(instance: object): PluginInfo | undefined {
@@ -123,6 +132,19 @@ function deferredStage(spec: PluginSpec, loader: PluginLoaderOptions): ShoplogPl
   const module = moduleOf(spec);
   let inner: ShoplogPlugin | undefined;
   let failure: Error | undefined;
+  let loading: Promise<ShoplogPlugin> | undefined;
+  const load = (): Promise<ShoplogPlugin> =>
+    (loading ??= loadPlugin(spec, { ...loader, kinds: ['processor'] }).then(
+      (loaded) => {
+        inner = loaded.instance as ShoplogPlugin;
+        infos.set(stage, loaded.info);
+        return inner;
+      },
+      (error: unknown) => {
+        failure = error instanceof Error ? error : new Error(String(error));
+        throw failure;
+      },
+    ));
   const stage: ShoplogPlugin = {
     get name() {
       return inner?.name ?? module;
@@ -131,15 +153,7 @@ function deferredStage(spec: PluginSpec, loader: PluginLoaderOptions): ShoplogPl
       return inner?.errorPolicy;
     },
     async setup(ctx) {
-      try {
-        const loaded = await loadPlugin(spec, { ...loader, kinds: ['processor'] });
-        inner = loaded.instance as ShoplogPlugin;
-        infos.set(stage, loaded.info);
-      } catch (error) {
-        failure = error instanceof Error ? error : new Error(String(error));
-        throw failure;
-      }
-      await inner.setup?.(ctx);
+      await (await load()).setup?.(ctx);
     },
     process(event) {
       if (inner === undefined) throw failure ?? new Error(`plugin module "${module}" is not loaded yet`);
@@ -148,6 +162,7 @@ function deferredStage(spec: PluginSpec, loader: PluginLoaderOptions): ShoplogPl
     flush: () => inner?.flush?.(),
     close: () => inner?.close?.(),
   };
+  loads.set(stage, load);
   return stage;
 }
 

@@ -15,6 +15,8 @@ export interface PluginStats {
   timeouts: number;
   /** Events that went past the stage without calling it, while its breaker was open. */
   skipped: number;
+  /** Failures since the last success (the breaker opens at its `failures`). */
+  consecutiveErrors: number;
   /** Time spent in `process`, in milliseconds (until the promise settled, for an async plugin). */
   totalMs: number;
   state: BreakerState;
@@ -120,6 +122,7 @@ export class StageGuard {
       errors: this.errors,
       timeouts: this.timeouts,
       skipped: this.skipped,
+      consecutiveErrors: this.consecutive,
       totalMs: Math.round(this.totalMs * 1000) / 1000,
       state: this.state(),
     };
