@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import express from 'express';
 import { pino } from 'pino';
 import winston from 'winston';
@@ -16,6 +17,8 @@ import type { ShoplogEvent } from '@shoplog/core';
 // pino transport (loaded inside its worker thread), winston and the Express middleware. Each host labels what it ran.
 const PLUGIN = { module: 'shoplog-plugin-high-value', options: { minAmount: 100 } };
 const KEY = 'slk_every_surface_admin_key_0123456789';
+// pino's worker loads the built transport, as in an application (the workspace's source condition stops at the thread).
+const PINO_TARGET = join(dirname(createRequire(import.meta.url).resolve('@shoplog/node-transport/package.json')), 'dist', 'pino.js');
 const dir = mkdtempSync(join(tmpdir(), 'shoplog-every-surface-'));
 let server: ShoplogServer | undefined;
 afterAll(async () => {
@@ -50,7 +53,7 @@ describe('an npm plugin named in the configuration', () => {
 
     // pino, with the transport in its worker thread: the plugin is loaded there from its name.
     const stream = pino.transport({
-      target: '@shoplog/node-transport/pino',
+      target: PINO_TARGET,
       options: { url, apiKey: KEY, spoolDir: spoolDir('pino'), plugins: [PLUGIN] },
     });
     const logger = pino(stream);
