@@ -35,7 +35,7 @@ describe('plugins on the delivery engine', () => {
     engine.enqueueLine(JSON.stringify(b), (b as ShoplogEvent).event.id, (b as ShoplogEvent).event.dataset);
     await engine.flush();
     expect(plugin.seen).toEqual([a?.event.id, b?.event.id]);
-    expect(s.stored.map((id) => s.docs.get(id)?.labels?.tagged)).toEqual(['yes', 'yes']);
+    expect(s.stored.map((id) => (s.docs.get(id)?.labels as Record<string, string>).tagged)).toEqual(['yes', 'yes']);
     expect(engine.metrics().plugins?.map((p) => [p.name, p.calls])).toEqual([['counter', 2], ['tagged', 2], ['shoplog-delivery', 2]]);
     await engine.close();
   });
@@ -66,7 +66,7 @@ describe('plugins on the delivery engine', () => {
     const [event] = makeEvents(1);
     expect(engine.enqueue(event as ShoplogEvent)).toBe(true);
     await engine.flush();
-    expect(s.docs.get(s.stored[0] as string)?.labels?.stamp).toBe('v1@sdk');
+    expect((s.docs.get(s.stored[0] as string)?.labels as Record<string, string>).stamp).toBe('v1@sdk');
     // At start, then for the event it failed (onError hears every error; the default printer says it once a minute).
     expect(errors.length).toBeGreaterThan(0);
     for (const e of errors) expect(e.message).toMatch(/cannot load plugin module "\.\/missing\.mjs"/);
@@ -105,7 +105,7 @@ describe('plugins on the pino transport (main-thread destination)', () => {
     const dest = shoplogPino({ url: s.url, spoolDir: tempDir(), exitHooks: false, plugins: [broken], circuitBreaker: { failures: 2, cooldownMs: 60_000 }, onError: (e) => errors.push(e) });
     const logger = pino(dest);
     for (let i = 0; i < 5; i++) logger.info(`line ${i}`);
-    await dest.flush();
+    await (dest as typeof dest & { flush(): Promise<void> }).flush();
     expect(s.stored).toHaveLength(5);
     expect(calls).toBe(2);
     await new Promise<void>((resolve) => {
