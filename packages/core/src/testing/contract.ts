@@ -20,6 +20,8 @@ export interface PluginContractOptions {
   notification?: Notification;
   /** Called after a notifier's delivery: resolves once the receiver saw the notification (for example a local HTTP server). */
   received?: (notification: Notification) => Promise<void>;
+  /** Told apart in the test names when a plugin runs the suite more than once (e.g. `'city database'`). @default none */
+  title?: string;
 }
 
 /** One check of the contract: a name, and a run that throws an `Error` saying what broke. */
@@ -204,7 +206,7 @@ export function pluginContractChecks(options: PluginContractOptions): ContractCh
 
 /** Registers the contract checks as tests of the caller's runner: `runPluginContract(plugin, { describe, it })`. */
 export function runPluginContract(options: PluginContractOptions, runner: TestRunner): void {
-  runner.describe(`plugin contract: ${options.plugin.name}`, () => {
+  runner.describe(`plugin contract: ${options.plugin.name}${options.title ? ` (${options.title})` : ''}`, () => {
     for (const c of pluginContractChecks(options)) runner.it(c.name, () => c.run());
   });
 }
