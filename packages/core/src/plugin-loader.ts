@@ -106,7 +106,7 @@ export async function loadPlugin(spec: PluginSpec, loader: PluginLoaderOptions):
   try {
     imported = await loader.import(resolveSpecifier(module, loader.baseUrl));
   } catch (error) {
-    throw new TypeError(`cannot load plugin module "${module}": ${error instanceof Error ? error.message : String(error)}`);
+    throw new TypeError(`cannot load plugin module "${module}": ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   const definition = definitionOf(imported, module, exportName);
   const label = `plugin ${definition.name}@${definition.version} (module "${module}")`;

@@ -36,7 +36,7 @@ describe('plugin isolation', () => {
     const exporter = createMemoryExporter();
     const plugin = flaky();
     const pipeline = createPipeline({ plugins: [plugin, exporter], now: () => clock, circuitBreaker: { failures: 3, cooldownMs: 10_000 }, onError: quiet });
-    for (let i = 0; i < 5; i++) pipeline.process(tx(`t-${i}`));
+    for (let i = 0; i < 5; i++) void pipeline.process(tx(`t-${i}`));
     // Three calls fail, then the breaker is open: two events go on unchanged (policy continue) without a call.
     expect(plugin.calls).toBe(3);
     expect(exporter.events).toHaveLength(5);
@@ -44,14 +44,14 @@ describe('plugin isolation', () => {
     clock += 10_000;
     expect(pipeline.metrics().plugins[0]?.state).toBe('half-open');
     // Half-open: one call tries; it fails, so the breaker opens for another cooldown.
-    pipeline.process(tx('t-5'));
-    pipeline.process(tx('t-6'));
+    void pipeline.process(tx('t-5'));
+    void pipeline.process(tx('t-6'));
     expect(plugin.calls).toBe(4);
     expect(pipeline.metrics().plugins[0]).toMatchObject({ state: 'open', skipped: 3 });
     clock += 10_000;
     plugin.fail = false;
-    pipeline.process(tx('t-7'));
-    pipeline.process(tx('t-8'));
+    void pipeline.process(tx('t-7'));
+    void pipeline.process(tx('t-8'));
     expect(plugin.calls).toBe(6);
     expect(pipeline.metrics().plugins[0]?.state).toBe('closed');
     expect(exporter.events.slice(-2).map((e) => e.tags)).toEqual([['flaky-ok'], ['flaky-ok']]);
@@ -62,8 +62,8 @@ describe('plugin isolation', () => {
     const exporter = createMemoryExporter();
     const plugin = { ...flaky(), errorPolicy: 'drop' as const };
     const pipeline = createPipeline({ plugins: [plugin, exporter], circuitBreaker: { failures: 1 }, onError: quiet });
-    pipeline.process(tx('a'));
-    pipeline.process(tx('b'));
+    void pipeline.process(tx('a'));
+    void pipeline.process(tx('b'));
     expect(exporter.events).toHaveLength(0);
     expect(pipeline.metrics().dropped.plugin).toBe(2);
     expect(pipeline.metrics().plugins[0]).toMatchObject({ calls: 1, skipped: 1, state: 'open' });
