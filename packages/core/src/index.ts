@@ -88,6 +88,10 @@ export { PLUGIN_API_VERSION, definePlugin, createPluginInstance } from './plugin
 export { OptionsError, parseOptions } from './options.js';
 export { isoTime, isoTimeOfText } from './iso-time.js';
 export { isJsonPlain, jsonString } from './json-text.js';
+export { PluginSpecSchema, loadPlugin, pluginStages, pluginInfo, pluginReady, resolveSpecifier, moduleOf } from './plugin-loader.js';
+export type { PluginSpec, PluginEntry, PluginInfo, PluginLoaderOptions, LoadedPlugin } from './plugin-loader.js';
+export { PluginTimeoutError } from './pipeline/stage-guard.js';
+export type { PluginStats, BreakerState, CircuitBreakerOptions } from './pipeline/stage-guard.js';
 export type {
   PluginKind,
   PluginCapabilities,

@@ -55,7 +55,11 @@ export type { Retention, RetentionOptions, RetentionPolicy } from './retention.j
 export { createDiskGuard, guardAppends, diskFailure, InsufficientStorageError } from './disk-guard.js';
 export type { DiskGuard, DiskGuardOptions, DiskState } from './disk-guard.js';
 export type { ServerOptions, ServerStores, ShoplogServer } from './server.js';
-export { loadConfig, ServerConfigSchema, SETTINGS } from './config.js';
+export { loadConfig, configFrom, ServerConfigSchema, SETTINGS } from './config.js';
+export { loadServerConfig, findConfigFile, CONFIG_FILE_NAMES } from './config-file.js';
+export type { LoadedConfig } from './config-file.js';
+export { serverPluginLoader } from './plugins.js';
+export type { PluginHealth } from './plugins.js';
 export type { ServerConfig, ServerConfigInput } from './config.js';
 export { OptionsError } from '@shoplog/core';
 export { healthReport, scaleOutHealthCheck } from './health.js';

@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { parseOptions, type FraudScorer, type ShoplogPlugin, type VelocityStore } from '@shoplog/core';
+import { parseOptions, pluginReady, pluginStages, type FraudScorer, type ShoplogPlugin, type VelocityStore } from '@shoplog/core';
+import { VERSION as NOTIFY_VERSION } from '@shoplog/plugin-notify';
 import { join } from 'node:path';
 import { evaluateAlertRules } from './alerts.js';
 import { createRateLimiter, type ServerRateLimiters } from './auth/rate-limit.js';
@@ -35,10 +36,11 @@ import { registerUploadRoutes } from './http/upload-routes.js';
 import { registerWeb } from './http/web.js';
 import { countedIngestor, createServerMetrics, type ServerMetrics } from './metrics.js';
 import { createServerNotifications } from './notifications.js';
+import { channelHealth, processorHealth, serverPluginLoader } from './plugins.js';
 import type { AlertRuleRecord, Cache, LogStore, MetaStore } from './ports.js';
 import { startRetention, type Retention } from './retention.js';
 import { createMemoryCache } from './store/memory-cache.js';
-import { withEventBus, type EventBus } from './adapters/redis/event-bus.js';
+import { withEventBus, type EventBus } from './event-bus.js';
 import { createSqliteLogStore } from './store/sqlite-log-store.js';
 import { createSqliteMetaStore } from './store/sqlite-meta-store.js';
 
@@ -76,6 +78,8 @@ export interface ServerOptions extends ServerConfigInput {
    * The server flushes and closes them on `close()`. @default []
    */
   processors?: readonly ShoplogPlugin[];
+  /** Folder that relative paths in `plugins` are resolved against, and whose `node_modules` is searched first (the config file's). @default process.cwd() */
+  configDir?: string;
   /** Current time in epoch ms for web session expiry, alert evaluation and notifications (tests move it instead of sleeping). @default Date.now */
   clock?: () => number;
 }
@@ -99,7 +103,7 @@ export interface ShoplogServer {
 
 /** Creates the reference server: Fastify routes over the storage ports, TCP/UDP ingest and the alert evaluator. */
 export function createServer(options: ServerOptions = {}): ShoplogServer {
-  const { stores: given, eventBus, health, velocity, rateLimiters, fraudScorer, processors, clock, ...settings } = options;
+  const { stores: given, eventBus, health, velocity, rateLimiters, fraudScorer, processors, configDir, clock, ...settings } = options;
   const config = parseOptions('createServer', ServerConfigSchema, settings);
   const app = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
@@ -132,13 +136,19 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
   // One scorer for ingest and `POST /api/fraud/detect`, so both build the same velocity state.
   const scorer = fraudScorer ?? createServerFraudScorer(velocity);
   const metrics = createServerMetrics({ logs: stores.logs, dataDir: given?.logs && given.meta ? undefined : config.dataDir, disk });
+  // Plugins named in the settings run after the given processors; they load now, and `start()` waits for them.
+  const configured = pluginStages(config.plugins, serverPluginLoader(configDir ?? process.cwd(), (message) => app.log.warn(message)));
+  const allProcessors = [...(processors ?? []), ...configured];
   const ingestor = countedIngestor(createIngestor({
     logs: disk ? guardAppends(stores.logs, disk) : stores.logs,
     cache: stores.cache,
     limits: ingestLimitsOf(config),
     ...(config.fraudScoring === 'on' ? { fraudScorer: scorer, onFraudEvents: (events) => notifications.fraudScored(events) } : {}),
-    ...(processors ? { processors } : {}),
-    onProcessorError: (error, info) => app.log.warn({ err: error, plugin: info.plugin }, `processor ${info.plugin} failed on an event`),
+    processors: allProcessors,
+    onProcessorError: (error, info) => {
+      metrics.pluginFailure(info.plugin);
+      app.log.warn({ err: error, plugin: info.plugin }, `processor ${info.plugin} failed on an event`);
+    },
   }), metrics);
   // One evaluation at a time (timer and `POST /api/alerts/evaluate`), so a state change is seen, and notified, once.
   let evaluating: Promise<unknown> = Promise.resolve();
@@ -171,7 +181,13 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
     }),
     health: async () => {
       const report = await healthReport({ stores, kinds, check: health, disk: disk?.state });
-      return sockets ? { ...report, ingest: await sockets.stats() } : report;
+      const plugins = [
+        ...ingestor.processorStats().map(({ stage, stats }) => processorHealth(stage, stats)),
+        ...notifications.channels().map((channel) => channelHealth(channel, NOTIFY_VERSION)),
+      ];
+      // A plugin skipped by its breaker changes what is stored (no enrichment): that is a fault to see.
+      const status = report.status === 'ok' && plugins.some((p) => p.state === 'open') ? 'degraded' : report.status;
+      return { ...report, status, plugins, ...(sockets ? { ingest: await sockets.stats() } : {}) };
     },
     metrics,
     notifications,
@@ -246,8 +262,9 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
       return sockets?.tcpPort ?? null;
     },
     async start() {
-      // A channel with wrong options stops the start, naming the channel and the option.
+      // A channel with wrong options, or a plugin that cannot be loaded, stops the start, naming it.
       await notifications.ready();
+      await Promise.all(configured.map((stage) => pluginReady(stage)));
       const address = await app.listen({ host: config.host, port: config.port });
       url = address.replace('[::1]', 'localhost');
       if (config.ingestPort >= 0) {

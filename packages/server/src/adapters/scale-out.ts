@@ -4,7 +4,7 @@ import { RetentionOverridesSchema } from '../retention.js';
 import type { Cache, LogStore, MetaStore } from '../ports.js';
 import { loadOptional } from './optional.js';
 import type { SharedRateLimiter } from '../auth/rate-limit.js';
-import type { EventBus } from './redis/event-bus.js';
+import type { EventBus } from '../event-bus.js';
 
 /** Health of one dependency, for `GET /api/dashboard/health`. */
 export interface DependencyHealth {

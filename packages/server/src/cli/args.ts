@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { loadConfig, type ServerConfig } from '../config.js';
+import type { LoadedConfig } from '../config-file.js';
 
 /** A command's parsed arguments. */
 export interface CliArgs {
@@ -26,8 +26,12 @@ export function parseCommandArgs(command: string, args: string[], options: NonNu
 /** The shared `--data-dir` option. */
 export const DATA_DIR_OPTION = { 'data-dir': { type: 'string' } } as const;
 
-/** The settings, with `--data-dir` winning over SHOPLOG_DATA_DIR and the config file. */
-export function loadCliConfig(args: CliArgs): ServerConfig {
+/**
+ * The settings (config file, then `SHOPLOG_*` variables), with `--data-dir` winning over both. The config file's
+ * module is loaded here, not by the entry, so `--help` and `--version` load nothing more.
+ */
+export async function loadCliConfig(args: CliArgs): Promise<LoadedConfig> {
+  const { loadServerConfig } = await import('../config-file.js');
   const dataDir = args.values['data-dir'];
-  return loadConfig(typeof dataDir === 'string' ? { ...process.env, SHOPLOG_DATA_DIR: dataDir } : process.env);
+  return loadServerConfig(typeof dataDir === 'string' ? { ...process.env, SHOPLOG_DATA_DIR: dataDir } : process.env);
 }

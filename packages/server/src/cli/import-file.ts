@@ -41,7 +41,7 @@ export async function importFile(args: CliArgs): Promise<void> {
   const [file, ...extra] = args.positionals;
   if (!file || extra.length > 0) throw new UsageError('import: expected one FILE');
   if (!existsSync(file)) throw new Error(`import: no such file: ${file}`);
-  const config = loadCliConfig(args);
+  const { config } = await loadCliConfig(args);
   const dir = resolve(config.dataDir);
   const lock = holdFolder(dir, file);
   const scaleOut = await createScaleOut({ ...process.env, SHOPLOG_DATA_DIR: config.dataDir });

@@ -21,7 +21,7 @@ async function openMeta(args: CliArgs): Promise<{ meta: MetaStore; where: string
     const meta = scaleOut.stores.meta as MetaStore;
     return { meta, where: 'MongoDB (MONGODB_URL)', close: () => meta.close().then(() => scaleOut.close()) };
   }
-  const dir = resolve(loadCliConfig(args).dataDir);
+  const dir = resolve((await loadCliConfig(args)).config.dataDir);
   const path = join(dir, 'meta.db');
   if (!existsSync(path)) {
     throw new Error(

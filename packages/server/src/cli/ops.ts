@@ -16,7 +16,7 @@ const text = (args: CliArgs, name: string): string | undefined => {
 
 /** Runs `work` holding the data folder: refused, naming the holder, while a server (or another command) uses it. */
 async function holding<T>(args: CliArgs, command: string, work: (dataDir: string) => Promise<T>): Promise<T> {
-  const dataDir = resolve(loadCliConfig(args).dataDir);
+  const dataDir = resolve((await loadCliConfig(args)).config.dataDir);
   const lock = lockDataDir(dataDir, command);
   try {
     return await work(dataDir);
@@ -43,7 +43,7 @@ export async function erase(args: CliArgs): Promise<void> {
     console.log(body);
     return;
   }
-  const config = loadCliConfig(args);
+  const { config } = await loadCliConfig(args);
   await holding(args, 'erase', async (dataDir) => {
     const logs = createSqliteLogStore({ path: join(dataDir, 'events.db'), synchronous: config.synchronous, indexNice: 0 });
     const meta = createSqliteMetaStore({ path: join(dataDir, 'meta.db') });
@@ -61,7 +61,7 @@ export async function erase(args: CliArgs): Promise<void> {
 export async function backup(args: CliArgs): Promise<void> {
   const [out, ...extra] = args.positionals;
   if (!out || extra.length > 0) throw new UsageError('backup: expected one DIR');
-  const manifest = await backupDataDir({ dataDir: loadCliConfig(args).dataDir, out });
+  const manifest = await backupDataDir({ dataDir: (await loadCliConfig(args)).config.dataDir, out });
   console.log(`backed up ${manifest.events} events (${manifest.files.map((f) => `${f.name} ${f.bytes} B`).join(', ')}) to ${out}`);
 }
 

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { createScaleOut } from '../adapters/scale-out.js';
 import { fromSharedRateLimiter } from '../auth/rate-limit.js';
@@ -11,10 +12,14 @@ import { loadCliConfig, type CliArgs } from './args.js';
 
 /** `shoplog serve`: starts the server on a data folder no other shoplog process holds. */
 export async function serve(args: CliArgs): Promise<void> {
-  const loaded = loadCliConfig(args);
+  const { config: loaded, file, baseDir } = await loadCliConfig(args);
   const demo = args.values.demo === true;
-  // The demo prints its notifications on this console unless channels are configured (no network by default).
-  const config = demo ? { ...loaded, notifications: withDemoChannel(loaded.notifications) } : loaded;
+  // The demo prints its notifications on this console unless channels are configured (no network by default), and
+  // runs GeoIP (with the database that installs with it) when it is installed and no plugin is configured.
+  const geoip = demo && loaded.plugins.length === 0 && installed('@shoplog/plugin-geoip', baseDir);
+  const config = demo
+    ? { ...loaded, notifications: withDemoChannel(loaded.notifications), ...(geoip ? { plugins: ['@shoplog/plugin-geoip'] } : {}) }
+    : loaded;
   const lock = lockDataDir(resolve(config.dataDir), 'serve');
   // Scale-out stores from SHOPLOG_STORE / ELASTICSEARCH_URL / REDIS_URL / MONGODB_URL (none set: embedded stores).
   const retention = Object.entries(config.retentionByDataset).map(([kind, days]) => `${kind}=${days}`).join(',');
@@ -33,6 +38,7 @@ export async function serve(args: CliArgs): Promise<void> {
   }
   const server = createServer({
     ...config,
+    configDir: baseDir,
     stores: scaleOut.stores,
     ...(scaleOut.eventBus ? { eventBus: scaleOut.eventBus } : {}),
     health: scaleOutHealthCheck(() => scaleOut.health()),
@@ -43,6 +49,9 @@ export async function serve(args: CliArgs): Promise<void> {
   const url = await server.start();
   lock.setUrl(url);
   const lines = [`Shoplog is running: ${url}/  (API docs: ${url}/api/docs)`];
+  if (file) lines.push(`Settings from ${file}.`);
+  if (config.plugins.length > 0) lines.push(`Plugins: ${config.plugins.map((p) => (typeof p === 'string' ? p : p.module)).join(', ')}.`);
+  else if (demo) lines.push('GeoIP is off: install @shoplog/plugin-geoip beside the config to fill client.geo from client.ip.');
   if (server.ingestPort !== null) {
     const auth = ingestAuthRequired(config) ? 'first line "AUTH <ingest key>" required' : 'no key required: SHOPLOG_INGEST_AUTH=off';
     lines.push(`TCP/UDP JSON-lines ingest on ${config.ingestHost}:${server.ingestPort} (${auth})`);
@@ -64,4 +73,17 @@ export async function serve(args: CliArgs): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+}
+
+/** Whether a package can be resolved from `dir` or from the server itself. */
+function installed(name: string, dir: string): boolean {
+  for (const from of [`${dir}/shoplog.config.js`, import.meta.url]) {
+    try {
+      createRequire(from).resolve(name);
+      return true;
+    } catch {
+      // not there
+    }
+  }
+  return false;
 }

@@ -4,6 +4,7 @@ import {
   createPipeline,
   type FraudScorer,
   type PipelineErrorHandler,
+  type PluginStats,
   type ShoplogEvent,
   type ShoplogPlugin,
   type ValidationIssue,
@@ -36,6 +37,8 @@ export interface Ingestor {
   ingestLines(lines: readonly string[], map?: LineMapper): Promise<(IngestItem & { line: number })[]>;
   /** Waits for the batches in progress, then flushes and closes the processors. */
   close(): Promise<void>;
+  /** Each processor with its counters (calls, errors, timeouts, time, breaker state), in order. */
+  processorStats(): { stage: ShoplogPlugin; stats: PluginStats }[];
   /** The limits applied to every input. */
   readonly limits: IngestLimits;
 }
@@ -245,6 +248,7 @@ export function createIngestor(options: IngestorOptions): Ingestor {
     ingest: (inputs) => serial(() => ingestParsed(inputs)),
     ingestLines: (lines, map) => serial(() => ingestLines(lines, map)),
     close: () => serial(async () => processors?.close()),
+    processorStats: () => processors?.stats() ?? [],
     limits,
   };
 
