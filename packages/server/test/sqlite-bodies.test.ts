@@ -1,6 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DatabaseSync } from 'node:sqlite';
 import type { ShoplogEvent } from '@shoplog/core';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,6 +10,7 @@ import { createSqliteLogStore, generateTraffic, type LogStore } from '../src/ind
 import { decodeBlock, encodeBlock } from '../src/store/sqlite-bodies.js';
 import { eventually, txEvent } from './helpers.js';
 
+const built = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'index.js');
 const dirs: string[] = [];
 const stores: LogStore[] = [];
 afterEach(async () => {
@@ -133,4 +136,41 @@ describe('compressed event bodies', () => {
     expect(await store.count({})).toBe(3_000);
     for (const event of events) expect(await store.get(event.event.id)).toEqual(event);
   });
+});
+
+describe.skipIf(!existsSync(built))('migration killed with -9', () => {
+  it('loses no event: every body is plain or in its block, and a restart finishes the migration', async () => {
+    const dir = tempDir();
+    const events = [...generateTraffic({ count: 12_000, seed: 31 })];
+    writeOldLayout(dir, events);
+    // A real process opens the folder (the built store: its workers index, then pack) and is killed mid-migration.
+    const script = join(dir, 'open.mjs');
+    writeFileSync(
+      script,
+      `const { createSqliteLogStore } = await import(${JSON.stringify(pathToFileURL(built).href)});
+      createSqliteLogStore({ path: ${JSON.stringify(join(dir, 'events.db'))} }); setInterval(() => {}, 1000);`,
+    );
+    const child = spawn(process.execPath, [script], { stdio: 'ignore' });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      const started = await eventually(async () => {
+        const now = layout(dir);
+        return now.blocks > 0 ? now : undefined;
+      }, 120_000);
+      child.kill('SIGKILL');
+      // Killed while packing: some bodies in blocks, the others still plain.
+      expect(started.plain).toBeGreaterThan(0);
+    } finally {
+      child.kill('SIGKILL');
+      await exited;
+    }
+    const killed = layout(dir);
+    expect(killed.plain + killed.packed).toBe(12_000);
+    const store = open(dir);
+    for (const event of events) expect(await store.get(event.event.id)).toEqual(event);
+    await store.refresh();
+    await eventually(async () => (layout(dir).plain < 64 ? true : undefined), 120_000);
+    expect(await store.count({})).toBe(12_000);
+    for (const event of events) expect(await store.get(event.event.id)).toEqual(event);
+  }, 300_000);
 });

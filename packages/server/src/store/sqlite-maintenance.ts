@@ -72,7 +72,8 @@ export function createMaintenanceJobs(purger: Purger, compactor: Compactor, paus
         if (n === 0) break;
         packed += n;
       }
-      if (packed > 0) await reclaim();
+      // Also after a job that a close interrupted before its reclaim (the migration of a big folder).
+      await reclaim();
       return packed;
     },
     async expire(cutoffs: RetentionCutoffs): Promise<number> {
