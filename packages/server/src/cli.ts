@@ -136,7 +136,7 @@ async function importFile(args: string[]): Promise<void> {
   });
   const counts = { created: 0, duplicate: 0, error: 0 };
   const started = performance.now();
-  let stored = started;
+  const at = { stored: Number.NaN };
   try {
     const type = fileTypeOf(file) ?? (await sniffFileType(file));
     let batch: unknown[] = [];
@@ -158,14 +158,14 @@ async function importFile(args: string[]): Promise<void> {
       if (batch.length >= 5000) await flush();
     }
     await flush();
-    stored = performance.now();
+    at.stored = performance.now();
   } finally {
     await logs.close();
   }
   const seconds = (ms: number): string => (ms / 1000).toFixed(1);
-  const rate = Math.round((counts.created + counts.duplicate) / ((stored - started) / 1000));
+  const rate = Math.round((counts.created + counts.duplicate) / ((at.stored - started) / 1000));
   console.log(`imported ${file}: ${counts.created} created, ${counts.duplicate} duplicates, ${counts.error} rejected`);
-  console.log(`stored in ${seconds(stored - started)} s (${rate} events/s), indexed ${seconds(performance.now() - stored)} s later`);
+  console.log(`stored in ${seconds(at.stored - started)} s (${rate} events/s), indexed ${seconds(performance.now() - at.stored)} s later`);
 }
 
 async function main(argv: string[]): Promise<void> {
