@@ -11,7 +11,7 @@ export const HISTORY_KEEP = 10_000;
 /** What the server's notifications need. */
 export interface ServerNotificationsOptions {
   settings: ServerConfig['notifications'];
-  meta: MetaStore;
+  meta: Pick<MetaStore, 'addNotification'>;
   /** Where failures and channel warnings are reported. */
   log: { warn(message: string): void; error(details: object, message: string): void };
   /** Where `{ "env": "NAME" }` options are read. @default process.env */

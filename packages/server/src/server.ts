@@ -96,17 +96,6 @@ export interface ShoplogServer {
 export function createServer(options: ServerOptions = {}): ShoplogServer {
   const { stores: given, health, velocity, rateLimiters, fraudScorer, processors, clock, ...settings } = options;
   const config = parseOptions(ServerConfigSchema, settings, 'server options');
-  const stores: ServerStores = {
-    logs:
-      given?.logs ??
-      createSqliteLogStore({ path: join(config.dataDir, 'events.db'), synchronous: config.synchronous, indexNice: config.indexNice, readers: config.readers }),
-    meta: given?.meta ?? createSqliteMetaStore({ path: join(config.dataDir, 'meta.db') }),
-    cache: given?.cache ?? createMemoryCache(),
-  };
-  // The embedded store's folder is watched: below the floor (or read-only) ingest answers 507, queries go on.
-  const disk: DiskGuard | undefined = given?.logs
-    ? undefined
-    : createDiskGuard({ dir: config.dataDir, minFreeBytes: config.minFreeDiskMb * 1_048_576, onChange: (state) => app.log.warn({ disk: state }, 'data folder disk') });
   const app = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
     bodyLimit: config.bodyLimit,
@@ -118,10 +107,22 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
   const now = clock ?? Date.now;
   const notifications = createServerNotifications({
     settings: config.notifications,
-    meta: stores.meta,
+    // The stores are opened below, once everything that can refuse the settings has run (nothing to close then).
+    meta: { addNotification: (record, keep) => stores.meta.addNotification(record, keep) },
     log: { warn: (message) => app.log.warn(message), error: (details, message) => app.log.error(details, message) },
     now,
   });
+  const stores: ServerStores = {
+    logs:
+      given?.logs ??
+      createSqliteLogStore({ path: join(config.dataDir, 'events.db'), synchronous: config.synchronous, indexNice: config.indexNice, readers: config.readers }),
+    meta: given?.meta ?? createSqliteMetaStore({ path: join(config.dataDir, 'meta.db') }),
+    cache: given?.cache ?? createMemoryCache(),
+  };
+  // The embedded store's folder is watched: below the floor (or read-only) ingest answers 507, queries go on.
+  const disk: DiskGuard | undefined = given?.logs
+    ? undefined
+    : createDiskGuard({ dir: config.dataDir, minFreeBytes: config.minFreeDiskMb * 1_048_576, onChange: (state) => app.log.warn({ disk: state }, 'data folder disk') });
   // One scorer for ingest and `POST /api/fraud/detect`, so both build the same velocity state.
   const scorer = fraudScorer ?? createServerFraudScorer(velocity);
   const metrics = createServerMetrics({ logs: stores.logs, dataDir: given?.logs && given.meta ? undefined : config.dataDir, disk });

@@ -177,10 +177,10 @@ describe('alert notifications, end to end', () => {
       rmSync(dir, { recursive: true, force: true });
     }
     expect(() => loadConfig({ SHOPLOG_NOTIFICATIONS: JSON.stringify({ channels: [{ name: 'ops', type: 'pager' }] }) })).toThrow(
-      'invalid settings: notifications.channels[0].type: Invalid option: expected one of "webhook"|"slack"|"email"|"log"',
+      'invalid settings: notifications.channels[0].type (SHOPLOG_NOTIFICATIONS): Invalid option: expected one of "webhook"|"slack"|"email"|"log"',
     );
     expect(() => loadConfig({ SHOPLOG_NOTIFICATIONS: JSON.stringify({ channels: [{ name: 'ops', type: 'log' }, { name: 'ops', type: 'log' }], fraudChannels: ['chat'] }) })).toThrow(
-      'invalid settings: notifications.channels[1].name: ops is defined twice; notifications.fraudChannels[0]: no channel named chat',
+      'invalid settings: notifications.channels[1].name (SHOPLOG_NOTIFICATIONS): ops is defined twice; notifications.fraudChannels[0] (SHOPLOG_NOTIFICATIONS): no channel named chat',
     );
     // The parser's message would quote the text (a secret, perhaps): only the position is reported.
     expect(() => loadConfig({ SHOPLOG_NOTIFICATIONS: '{"channels": [{"options": {"secret": s3cr3t}}]}' })).toThrow(
