@@ -26,9 +26,10 @@ export interface IngestItem {
 export interface Ingestor {
   /**
    * Ingests parsed inputs (envelopes or seed shapes); resolves once the valid ones are durably committed. An input
-   * over a per-event limit is an error item naming the field; the others are stored.
+   * over a per-event limit is an error item naming the field; the others are stored. `texts[i]`, when given, is the
+   * JSON text `inputs[i]` was parsed from (the inputs are then the caller's to give away): stored as is when valid.
    */
-  ingest(inputs: readonly unknown[]): Promise<IngestItem[]>;
+  ingest(inputs: readonly unknown[], texts?: readonly (string | undefined)[]): Promise<IngestItem[]>;
   /**
    * Ingests JSON lines (blank lines skipped; a line that is not JSON, or too long to parse, is an error item with
    * `line`). `map` turns each parsed line (and its 0-based index) into the input to ingest, e.g. an Elasticsearch
@@ -245,7 +246,7 @@ export function createIngestor(options: IngestorOptions): Ingestor {
     return items;
   };
   return {
-    ingest: (inputs) => serial(() => ingestParsed(inputs)),
+    ingest: (inputs, texts) => serial(() => ingestParsed(inputs, texts)),
     ingestLines: (lines, map) => serial(() => ingestLines(lines, map)),
     close: () => serial(async () => processors?.close()),
     processorStats: () => processors?.stats() ?? [],

@@ -1,4 +1,5 @@
 import type { DatabaseSync } from 'node:sqlite';
+import { createBodyReader, type StoredDoc } from './sqlite-bodies.js';
 import { decodeDoc, DERIVED_TABLES, extractFacts, FACT_COLUMNS, INDEX_SCHEMA, INDEX_VERSION, PART_TABLES, TIMELINE_SCHEMA, TIME_KEY_SLOTS, timeKey } from './sqlite-facts.js';
 import { createRollupWriter, ROLLUP_DIMENSIONS, ROLLUP_SCHEMA } from './sqlite-rollups.js';
 import { createSketchTable } from './sqlite-sketches.js';
@@ -197,6 +198,8 @@ function timelineWriter(db: DatabaseSync): PartWriter {
  */
 export function createIndexer(db: DatabaseSync, batchSize: number, part: IndexPart): Indexer {
   const selectPending = db.prepare('SELECT seq, doc FROM events WHERE seq > ? ORDER BY seq LIMIT ?');
+  // Pending events are plain rows; a rebuild (a lost or older index file) reads packed ones too.
+  const bodies = createBodyReader(db);
   const state = STATE_TABLE[part];
   const writeMark = db.prepare(`INSERT INTO main.${state} (key, value) VALUES ('indexed', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`);
   const writer = part === 'facts' ? factsWriter(db) : timelineWriter(db);
@@ -208,7 +211,7 @@ export function createIndexer(db: DatabaseSync, batchSize: number, part: IndexPa
     },
     step() {
       // Read outside the write transaction: a WAL snapshot of the events file, no lock on it.
-      const rows = selectPending.all(indexed, batchSize) as { seq: number; doc: string }[];
+      const rows = selectPending.all(indexed, batchSize) as { seq: number; doc: StoredDoc }[];
       const last = rows[rows.length - 1]?.seq;
       if (last === undefined) return 0;
       try {
@@ -216,7 +219,7 @@ export function createIndexer(db: DatabaseSync, batchSize: number, part: IndexPa
         // before its first write would make that write fail at once ("database is locked", without the busy
         // timeout) while another connection holds the index file's write lock.
         // A purged newest event stays as a tombstone with an empty doc (sqlite-purge.ts): indexed as nothing.
-        const batch = rows.filter((row) => row.doc !== '').map((row) => writer.parse(row.seq, row.doc));
+        const batch = bodies.resolve(rows).filter((row) => row.doc !== '').map((row) => writer.parse(row.seq, row.doc));
         inTransaction(db, () => {
           writer.write(batch);
           writeMark.run(last);
