@@ -62,7 +62,7 @@ describe('service option', () => {
 
   it('names the option when the service is neither a name nor { name, … }', () => {
     const exporter = createMemoryExporter();
-    expect(() => shoplog({ exporter, service: '' })).toThrow(/shoplog\(\): option `service` must be a service name or \{ name, version\?, environment\? \}/);
-    expect(() => shoplog({ exporter, service: 42 as unknown as string })).toThrow(/option `service`/);
+    expect(() => shoplog({ exporter, service: '' })).toThrow(/shoplog\(\): invalid options: service: must be a service name or \{ name, version\?, environment\? \}/);
+    expect(() => shoplog({ exporter, service: 42 as unknown as string })).toThrow(/invalid options: service: /);
   });
 });

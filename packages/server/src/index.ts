@@ -48,8 +48,10 @@ export type {
 export { createServer, VERSION } from './server.js';
 export { backupDataDir, restoreDataDir, BACKUP_FILES } from './backup.js';
 export type { BackupManifest, BackupOptions, RestoreOptions } from './backup.js';
-export { eraseSubject, parseErasureSubject, subjectHash, ErasureError } from './erasure.js';
-export type { ErasureDeps } from './erasure.js';
+export { eraseSubject, parseErasureSubject, subjectHash, ErasureError, isErasable } from './erasure.js';
+export type { ErasureDeps, ErasableVelocityStore, VelocitySubject } from './erasure.js';
+export { withEventBus } from './event-bus.js';
+export type { EventBus } from './event-bus.js';
 export { startRetention, retentionCutoffs, retentionDays, RETENTION_INTERVAL_MS } from './retention.js';
 export type { Retention, RetentionOptions, RetentionPolicy } from './retention.js';
 export { createDiskGuard, guardAppends, diskFailure, InsufficientStorageError } from './disk-guard.js';

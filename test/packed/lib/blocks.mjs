@@ -35,7 +35,14 @@ const TSCONFIG = {
 export function writeBlocks(app, blocks, { tsconfig = true } = {}) {
   mkdirSync(join(app, 'blocks'), { recursive: true });
   if (tsconfig) writeFileSync(join(app, 'tsconfig.json'), `${JSON.stringify(TSCONFIG, null, 2)}\n`);
-  for (const block of blocks) if (block.lang === 'js' || block.lang === 'ts') writeFileSync(join(app, sourceOf(block)), block.code);
+  for (const block of blocks) {
+    if (block.lang !== 'js' && block.lang !== 'ts') continue;
+    writeFileSync(join(app, sourceOf(block)), block.code);
+    // A block that names its file on its first line (`// verify.mjs`) is there under that name too, for a later
+    // block that imports it as the README says.
+    const named = /^\/\/ ([\w.-]+\.m?js)\n/.exec(block.code)?.[1];
+    if (named) writeFileSync(join(app, 'blocks', named), block.code);
+  }
 }
 
 const tscOf = (app) => join(app, 'node_modules', 'typescript', 'bin', 'tsc');

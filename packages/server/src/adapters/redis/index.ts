@@ -1,13 +1,9 @@
 export { createRedisCache } from './cache.js';
 export type { RedisCacheOptions } from './cache.js';
 export { createRedisVelocityStore } from './velocity-store.js';
-export { isErasable } from '../../erasure.js';
-export type { ErasableVelocityStore, VelocitySubject } from '../../erasure.js';
 export type { RedisVelocityStore, RedisVelocityStoreOptions } from './velocity-store.js';
 export { createRedisRateLimiter } from './rate-limiter.js';
 export type { SharedRateLimiter, RateLimitDecision, RedisRateLimiterOptions } from './rate-limiter.js';
 export { createRedisEventBus } from './event-bus.js';
-export { withEventBus } from '../../event-bus.js';
-export type { EventBus } from '../../event-bus.js';
 export type { RedisEventBusOptions } from './event-bus.js';
 export type { RedisConnectionOptions } from './connection.js';
