@@ -12,13 +12,14 @@ import {
 } from '@shoplog/core';
 
 /**
- * The server's fraud scorer (`createFraudScorer` of @shoplog/core, built-in rules) over a velocity store:
- * `POST /api/fraud/detect` scores with it, so repeated detections of one user, card or IP build velocity. Pass a
- * shared store (Redis) so that every instance sees the same windows.
+ * The server's fraud scorer (`createFraudScorer` of @shoplog/core, built-in rules combined by noisy-OR) over a
+ * velocity store: `POST /api/fraud/detect` scores with it, so repeated detections of one user, card or IP build
+ * velocity. Pass a shared store (Redis) so that every instance sees the same windows. (Core's learned model keeps
+ * profiles in a `FraudStateStore`; the server keeps the rules until it shares those profiles through Redis too.)
  * @param store the velocity state. @default an in-process `createMemoryVelocityStore()`
  */
 export function createServerFraudScorer(store: VelocityStore = createMemoryVelocityStore()): FraudScorer {
-  return createFraudScorer({ store });
+  return createFraudScorer({ store, combine: 'noisy-or' });
 }
 
 /**

@@ -1,125 +1,33 @@
 import { parseOptions } from '../options.js';
-import type { FRAUD_DECISIONS, RISK_LEVELS, FraudReason, TransactionEvent } from '../schema/kinds.js';
+import type { FraudReason, TransactionEvent } from '../schema/kinds.js';
 import type { ValidationIssue } from '../validate.js';
 import { BUILTIN_FRAUD_RULES, type FraudRulesConfig } from './builtin.js';
 import { checkFraudInput, FraudInputError, fraudInputOfEvent } from './check-input.js';
+import { describeFeature } from './features/describe.js';
 import { PROFILE_FEATURE_COUNT, ProfileContext, ProfileFeatures } from './features/profile.js';
+import { updateProfile } from './features/update.js';
 import { isTransactionEvent, type FraudInput } from './input.js';
 import { compileModel, modelContributions, modelMargin, modelReasons, usedFeatures, type CompiledModel } from './model/combine.js';
 import { DEFAULT_FRAUD_MODEL } from './model/default-model.js';
-import { increasingSlots, Learner, type FraudFeedback, type RefitOptions } from './model/learner.js';
+import { Learner, monotoneSlots } from './model/learner.js';
 import { FraudModelSchema, sigmoid, type FraudModel } from './model/model.js';
 import { createRuleEngine, type ActiveRule } from './rule-engine.js';
-import type { FraudRule } from './rule.js';
 import { canonical, fnv1a, optionError, resolveRules, ScorerOptionsSchema } from './scorer-options.js';
-import { createMemoryFraudStateStore, type FraudStateStore } from './state/store.js';
-import { createMemoryVelocityStore, type MaybePromise, type VelocityStore } from './velocity-store.js';
+import { createMemoryFraudStateStore } from './state/store.js';
+import type { FraudDecision, FraudResult, FraudScorer, FraudScorerOptions, RiskLevel } from './scorer-types.js';
+import { createMemoryVelocityStore, type MaybePromise } from './velocity-store.js';
 
-/** A risk level, lowest first. */
-export type RiskLevel = (typeof RISK_LEVELS)[number];
-/** A fraud decision. */
-export type FraudDecision = (typeof FRAUD_DECISIONS)[number];
-
-/** Options of `createFraudScorer`. */
-export interface FraudScorerOptions {
-  /**
-   * Either a config of the built-in rules by reason code (`{ VELOCITY_USER: { weight: 2, params: { max: 3 } } }`;
-   * codes not listed keep their defaults), or an explicit list of rules (then exactly those run).
-   * @default every built-in rule that is enabled by default
-   */
-  rules?: FraudRulesConfig | readonly FraudRule[];
-  /** Your own rules, added to the built-ins (a rules config may re-weight or disable them by code). @default [] */
-  extraRules?: readonly FraudRule[];
-  /**
-   * How rule hits and profile features become the score. `model`: the learned model (`model` option) over the
-   * profile, link and shop-wide features and the rules that fired; rules the model has no weight for (your own)
-   * join by noisy-OR. `noisy-or`: 100 × (1 − Π(1 − cᵢ/100)) of the rules' contributions; `sum`: min(100, Σ cᵢ),
-   * the seed platform's way (neither keeps profiles).
-   * @default 'model' with a rules config, 'noisy-or' with an explicit list of rules
-   */
-  combine?: 'model' | 'noisy-or' | 'sum';
-  /** The learned model (see `FraudModel`). @default DEFAULT_FRAUD_MODEL */
-  model?: FraudModel;
-  /** Decision thresholds: allow < review ≤ score < block ≤ score. @default the model's thresholds, else { review: 50, block: 75 } */
-  thresholds?: { review?: number; block?: number };
-  /** Risk level thresholds. @default { low: review / 2, medium: review, high: block } */
-  riskLevels?: { low?: number; medium?: number; high?: number };
-  /** Velocity state of the rules. @default createMemoryVelocityStore() */
-  store?: VelocityStore;
-  /** Profile and link state of the model. @default createMemoryFraudStateStore() */
-  profileStore?: FraudStateStore;
-  /**
-   * What a scoring that fails (bad input, a throwing rule, a store down) returns: a result with this decision, the
-   * reason `SCORER_ERROR` and `error`, or `'throw'` to reject. An error never becomes a silent `allow`.
-   * @default 'review'
-   */
-  onError?: 'review' | 'block' | 'allow' | 'throw';
-  /** Feature vectors of this many recent scorings are kept, so labels can be fed back by transaction id. @default 10000 */
-  featureLog?: number;
-  /** Clock in Unix ms, for transactions without a timestamp. @default Date.now */
-  now?: () => number;
-  /** Overrides the computed ruleset version (a hash of the effective configuration; the model version is appended). */
-  rulesetVersion?: string;
-}
-
-/** The judgement of one transaction. */
-export interface FraudResult {
-  /** 0–100, two decimals (with the model: a calibrated probability of fraud, in percent). */
-  score: number;
-  riskLevel: RiskLevel;
-  decision: FraudDecision;
-  /**
-   * Reasons, highest contribution first. With the model, a feature's contribution is its share of the score (they
-   * add up to it); with noisy-OR or sum, what that rule alone scores.
-   */
-  reasons: FraudReason[];
-  rulesetVersion: string;
-  transactionId?: string;
-  /** When the transaction happened (Unix ms), as used for the velocity windows and profiles. */
-  timestamp: number;
-  /** What score() changed or ignored in the input to judge it (a timestamp in seconds, a lower-case country, …). */
-  adjustments?: ValidationIssue[];
-  /** Set when the scoring failed: the decision is then the `onError` one. */
-  error?: { message: string; path?: string };
-}
-
-/** A configured fraud scorer. */
-export interface FraudScorer {
-  /** Scores a transaction event or a flat input; `context` fields (e.g. an IP country from geo lookup) win. */
-  score(transaction: FraudInput | TransactionEvent, context?: Partial<FraudInput>): Promise<FraudResult>;
-  /** Same, synchronously: only with synchronous stores (the in-memory ones); throws a TypeError otherwise. */
-  scoreSync(transaction: FraudInput | TransactionEvent, context?: Partial<FraudInput>): FraudResult;
-  /** Version of the effective rules, thresholds and model. */
-  readonly rulesetVersion: string;
-  /** True when `scoreSync` is available (every store is synchronous). */
-  readonly sync: boolean;
-  /** Reason codes of the active rules. */
-  readonly ruleCodes: readonly string[];
-  /** The active model (`combine: 'model'`), else undefined. */
-  readonly model: FraudModel | undefined;
-  /** Models activated so far, oldest first (the active one last). */
-  readonly models: readonly FraudModel[];
-  /** The model features of a recently scored transaction (non-zero ones, by code), to store beside it for later labels. */
-  featuresOf(transactionId: string): Record<string, number> | undefined;
-  /** Feeds a label; false when the transaction's features are no longer kept (then pass `features`). */
-  feedback(feedback: FraudFeedback): boolean;
-  /** Refits the model on the labels fed so far, close to the active model; activates it unless `activate: false`. */
-  refit(options?: RefitOptions): FraudModel;
-  /** Activates `model` (validated); the previous one stays available to `rollback`. */
-  useModel(model: FraudModel): void;
-  /** Goes back to the previously active model and returns it. */
-  rollback(): FraudModel;
-}
+export type { RiskLevel, FraudDecision, FraudScorerOptions, FraudResult, FraudScorer } from './scorer-types.js';
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
 const byContribution = (a: FraudReason, b: FraudReason): number => b.contribution - a.contribution || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0);
 
 /**
  * Creates an explainable fraud scorer. Built-in and custom rules judge each transaction over velocity state; with
- * the default `combine: 'model'`, a learned logistic model combines their hits with profile features (the
- * account's devices, cards, mailboxes, countries, amounts and age), entity links (accounts sharing an IP, card,
- * mailbox or device over days) and shop-wide signals (decline and micro-amount spikes) into a calibrated score,
- * with the features that contributed most as reasons. Every input is checked cheaply first.
+ * the default `combine: 'model'`, a learned model (small gradient-boosted trees) combines their hits with profile
+ * features (the account's devices, cards, mailboxes, countries, amounts and age), entity links (accounts sharing
+ * an IP, card, mailbox or device over days) and shop-wide signals (decline and micro-amount spikes) into a
+ * calibrated score, with the features that contributed most as reasons. Every input is checked cheaply first.
  */
 export function createFraudScorer(options: FraudScorerOptions = {}): FraudScorer {
   const opts = parseOptions('createFraudScorer', ScorerOptionsSchema, options);
@@ -141,7 +49,7 @@ export function createFraudScorer(options: FraudScorerOptions = {}): FraudScorer
   const sync = store.sync && (profileStore?.sync ?? true);
   const known = new Set([...BUILTIN_FRAUD_RULES.keys(), ...active.map((a) => a.rule.code)]);
   const ruleList = active.map((a) => a.rule.code);
-  const learner = modelMode ? new Learner(compileModel(initialModel, ruleList, known).codes, opts.featureLog, initialModel, increasingSlots(active.length)) : undefined;
+  const learner = modelMode ? new Learner(compileModel(initialModel, ruleList, known).codes, opts.featureLog, initialModel, monotoneSlots(active.length)) : undefined;
   const baseVersion =
     opts.rulesetVersion ??
     `rs-${fnv1a(canonical({ rules: active.map((a) => ({ code: a.rule.code, weight: a.weight, params: a.rule.params ?? null })), thresholds: opts.thresholds ?? null, combine }))}`;
@@ -198,7 +106,7 @@ export function createFraudScorer(options: FraudScorerOptions = {}): FraudScorer
   // What `describe` describes: set by modelResult just before it builds reasons (synchronously), so no closure per scoring.
   const described = { ctx: shared, input: undefined as unknown as FraudInput };
   const describe = (slot: number): string | undefined =>
-    slot < PROFILE_FEATURE_COUNT ? features.detail(described.ctx, slot, described.input) : engine.hits.details[slot - PROFILE_FEATURE_COUNT];
+    slot < PROFILE_FEATURE_COUNT ? describeFeature(described.ctx, slot, described.input) : engine.hits.details[slot - PROFILE_FEATURE_COUNT];
 
   /** The model's score over the profile features (in `ctx`, read and decayed) and the rules' hits. */
   const modelResult = (ctx: ProfileContext, input: FraudInput, timestamp: number, adjustments: ValidationIssue[] | undefined): FraudResult => {
@@ -232,7 +140,7 @@ export function createFraudScorer(options: FraudScorerOptions = {}): FraudScorer
     const result = resultOf(input, timestamp, score, reasons, adjustments);
     // Blocked or failed transactions never become part of the account's normal amounts.
     const failed = input.status === 'failed' || input.status === 'declined' || input.status === 'refunded' || input.status === 'cancelled';
-    features.update(ctx, result.decision !== 'block' && !failed);
+    updateProfile(ctx, result.decision !== 'block' && !failed);
     if (input.transactionId !== undefined) learner!.remember(input.transactionId, x);
     return result;
   };
@@ -252,12 +160,13 @@ export function createFraudScorer(options: FraudScorerOptions = {}): FraudScorer
     const timestamp = input.timestamp ?? now();
     current.input = input;
     current.timestamp = timestamp;
+    // `sync` holds here: every store answers synchronously (no promise to wait for).
     if (profileStore) {
       features.prepare(shared, input, timestamp);
-      profileStore.read(shared.batch);
+      void profileStore.read(shared.batch);
     }
     const result = engine.run(input, timestamp, true, finishSync) as FraudResult;
-    if (profileStore) profileStore.write(shared.batch, timestamp);
+    if (profileStore) void profileStore.write(shared.batch, timestamp);
     return result;
   };
 

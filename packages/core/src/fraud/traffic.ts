@@ -80,7 +80,7 @@ const EPISODES_PER_DAY: Record<(typeof FRAUD_SCENARIOS)[number], number> = {
   stolen_card_new_account: 2.5,
   stolen_card_sleeper: 0.5,
   drop_bot: 0, // at drops
-  triangulation: 0.04,
+  triangulation: 0.06,
   disposable_email: 1.5,
   cross_border: 0.4,
   scripted_bot: 0.2,

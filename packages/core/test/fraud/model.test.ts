@@ -126,7 +126,7 @@ describe('fitTrees', () => {
       x.set([a, b, c], i * 3);
       y[i] = a && b ? (i % 10 < 9 ? 1 : 0) : i % 50 === 0 ? 1 : 0;
     }
-    const { bias, trees } = fitTrees({ dims: 3, rows, x, y }, { trees: 30, depth: 2, increasing: [true, true, true] });
+    const { bias, trees } = fitTrees({ dims: 3, rows, x, y }, { trees: 30, depth: 2, monotone: [1, 1, 1] });
     const margin = (v: number[]) => trees.reduce((z, t) => {
       let n = 0;
       while (t.feature[n]! >= 0) n = v[t.feature[n]!]! <= t.threshold[n]! ? t.left[n]! : t.right[n]!;
@@ -136,6 +136,6 @@ describe('fitTrees', () => {
     expect(margin([1, 0, 0])).toBeLessThan(-2);
     for (const c of [0, 1]) for (const a of [0, 1]) for (const b of [0, 1]) expect(margin([a, b, c + 1])).toBeGreaterThanOrEqual(margin([a, b, c]) - 1e-12);
     // Deterministic.
-    expect(fitTrees({ dims: 3, rows, x, y }, { trees: 30, depth: 2, increasing: [true, true, true] }).trees).toEqual(trees);
+    expect(fitTrees({ dims: 3, rows, x, y }, { trees: 30, depth: 2, monotone: [1, 1, 1] }).trees).toEqual(trees);
   });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   canonicalEmail,
@@ -170,12 +171,14 @@ describe('profile state', () => {
     expect(() => slow.scoreSync({ amount: 1, currency: 'EUR', timestamp: T0 })).toThrow(/synchronous/);
   });
 
-  it('documents every profile feature it computes', () => {
+  it('documents every profile feature it computes, in the README too', () => {
     const codes = PROFILE_FEATURES.map((f) => f.code);
     expect(new Set(codes).size).toBe(codes.length);
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     for (const f of PROFILE_FEATURES) {
       expect(f.code).toMatch(/^[A-Z][A-Z0-9_]*$/);
       expect(f.description.length).toBeGreaterThan(10);
+      expect(readme).toContain(`| \`${f.code}\` | ${f.kind} | ${f.description} |`);
     }
   });
 });

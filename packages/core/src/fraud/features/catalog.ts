@@ -9,8 +9,8 @@ export interface FeatureInfo {
   /** What it measures. */
   readonly description: string;
   /**
-   * 'risk': its weight is kept ≥ 0 in training (a risk signal can only raise a score, so every reason reads as
-   * one); 'trust': any sign (e.g. a long history lowers risk).
+   * 'risk': the model's score may only grow with it (a risk signal never lowers a score); 'trust': may only shrink
+   * with it (a longer history never raises one). Both are enforced in training (monotone trees).
    */
   readonly kind: 'risk' | 'trust';
 }

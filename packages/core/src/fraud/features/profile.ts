@@ -1,60 +1,18 @@
 import type { FraudInput } from '../input.js';
 import { isFailed } from '../rules/define.js';
 import { hashCanonicalEmail, hashEmailDomain, hashOut, hashString } from '../state/hash.js';
-import { createStateBatch, STRIDE, type StateBatch } from '../state/store.js';
+import { STRIDE } from '../state/store.js';
+import { ACCOUNT, BIN, CARD, DEVICE, DOMAIN, EMAIL, IP, ProfileContext, SHOP } from './context.js';
 import { F, PROFILE_FEATURES } from './catalog.js';
 import * as L from './layout.js';
 import { domainSuspicion, MAJOR_MAIL_DOMAINS, userAgentFamily } from './normalize.js';
 
 // The profile features: what the state says about a transaction's account, IP, card, mailbox, device, e-mail
-// domain, BIN and shop (extract), and how the transaction changes that state (update).
+// domain, BIN and shop (see update.ts for how a transaction changes that state, describe.ts for the reasons' words).
 
-/** Record kinds, as indices of STATE_KINDS. */
-const ACCOUNT = 0;
-const IP = 1;
-const CARD = 2;
-const EMAIL = 3;
-const DEVICE = 4;
-const DOMAIN = 5;
-const BIN = 6;
-const SHOP = 7;
 /** Hash kind of the device family strings kept in an account's device set (not a record kind). */
 const FAMILY_HASH = 31;
 const DAY_S = 86_400;
-
-/** The working state of one scoring (one per scoring in flight: an async scoring must not share it). */
-export class ProfileContext {
-  readonly batch: StateBatch = createStateBatch(8);
-  /** Batch position of each record kind, -1 when the transaction has none. */
-  readonly slot = new Int32Array(8);
-  now = 0;
-  identity = 0;
-  deviceSig = 0;
-  cardH = 0;
-  ipH = 0;
-  emailH = 0;
-  country = 0;
-  variant = false;
-  domainMajor = false;
-  suspicion = 0;
-  declined = false;
-  micro = false;
-  known = false;
-  young = false;
-  aged = false;
-  ageDays = 0;
-  ok = 0;
-  newDevice = false;
-  newCard = false;
-  newEmail = false;
-  newIp = false;
-  newCountry = false;
-  pairIp = false;
-  pairCard = false;
-  pairEmail = false;
-  pairDevice = false;
-  logAmount = 0;
-}
 
 /** Number of profile features. */
 export const PROFILE_FEATURE_COUNT = PROFILE_FEATURES.length;
@@ -62,13 +20,6 @@ export const PROFILE_FEATURE_COUNT = PROFILE_FEATURES.length;
 const has = (i32: Int32Array, from: number, n: number, h: number): boolean => {
   for (let k = 0; k < n; k++) if (i32[from + k] === h) return true;
   return false;
-};
-/** Moves (or inserts) `h` to the front of a most-recently-used set. */
-const touch = (i32: Int32Array, from: number, n: number, h: number): void => {
-  let k = 0;
-  while (k < n - 1 && i32[from + k] !== h) k++;
-  for (; k > 0; k--) i32[from + k] = i32[from + k - 1]!;
-  i32[from] = h;
 };
 const clamp = (x: number, lo: number, hi: number): number => (x < lo ? lo : x > hi ? hi : x);
 const decay = (dt: number, tau: number): number => (dt <= 0 ? 1 : Math.exp(-dt / tau));
@@ -79,11 +30,6 @@ const others = (n: number, self: boolean): number => {
 };
 /** How far `observed` (short window) exceeds what the usual `share` of `total` predicts: log ratio, 0–4. */
 const spike = (observed: number, total: number, share: number): number => clamp(Math.log((observed + 1) / (total * share + 1)), 0, 4);
-/** Marks the record at `r` updated at `now` (and first seen, when new). */
-const stamp = (i32: Int32Array, r: number, now: number): void => {
-  if (i32[r + L.FIRST_SEEN] === 0) i32[r + L.FIRST_SEEN] = now;
-  if (i32[r + L.UPDATED]! < now) i32[r + L.UPDATED] = now;
-};
 /** Appends the key in `hashOut` of kind `kind` to the batch; returns its low half (the hash sets hold it). */
 const addKey = (ctx: ProfileContext, kind: number): number => {
   const b = ctx.batch;
@@ -325,131 +271,6 @@ export class ProfileFeatures {
     return ctx.slot[ACCOUNT]! >= 0 ? !paired : ctx.identity !== 0 && ctx.batch.i32[e + L.E_LAST_ACCOUNT] === ctx.identity;
   }
 
-  /** Records the transaction in the batch's records; `joinsHistory`: its amount becomes part of the account's normal. */
-  update(ctx: ProfileContext, joinsHistory: boolean): void {
-    const { i32, f32 } = ctx.batch;
-    const now = ctx.now;
-    const declined = ctx.declined ? 1 : 0;
-    const micro = ctx.micro ? 1 : 0;
-    const a = ctx.slot[ACCOUNT]!;
-    if (a >= 0) {
-      const r = a * STRIDE;
-      f32[r + L.A_TX]! += 1;
-      f32[r + L.A_ATTEMPTS]! += 1;
-      f32[r + L.A_DECLINES]! += declined;
-      f32[r + L.A_MICRO]! += micro;
-      if (ctx.newCard) {
-        f32[r + L.A_NEW_CARDS]! += 1;
-        i32[r + L.A_CARD_ADDED_AT] = now;
-      }
-      if (ctx.newDevice) i32[r + L.A_DEVICE_ADDED_AT] = now;
-      if (ctx.newEmail) i32[r + L.A_EMAIL_ADDED_AT] = now;
-      if (ctx.deviceSig !== 0) touch(i32, r + L.A_DEVICES, 3, ctx.deviceSig);
-      if (ctx.cardH !== 0) touch(i32, r + L.A_CARDS, 3, ctx.cardH);
-      if (ctx.emailH !== 0) touch(i32, r + L.A_EMAILS, 2, ctx.emailH);
-      if (ctx.ipH !== 0) touch(i32, r + L.A_IPS, 3, ctx.ipH);
-      if (ctx.country !== 0) touch(i32, r + L.A_COUNTRIES, 2, ctx.country);
-      if (joinsHistory && ctx.logAmount > 0) {
-        const n = (f32[r + L.A_OK]! += 1);
-        const delta = ctx.logAmount - f32[r + L.A_LOG_MEAN]!;
-        f32[r + L.A_LOG_MEAN]! += delta / n;
-        f32[r + L.A_LOG_M2]! += delta * (ctx.logAmount - f32[r + L.A_LOG_MEAN]!);
-        if (n === 1 || ctx.logAmount > f32[r + L.A_LOG_MAX]!) f32[r + L.A_LOG_MAX] = ctx.logAmount;
-      }
-      stamp(i32, r, now);
-    }
-    // A guest's pairings are judged against the last identity seen (it has no sets of its own).
-    this.entity(ctx, IP, a >= 0 && ctx.pairIp, declined, micro);
-    this.entity(ctx, CARD, a >= 0 && ctx.pairCard, declined, micro);
-    this.entity(ctx, EMAIL, a >= 0 && ctx.pairEmail, declined, micro);
-    this.entity(ctx, DEVICE, a >= 0 && ctx.pairDevice, declined, micro);
-    this.entity(ctx, DOMAIN, true, declined, micro); // a domain counts transactions, young or not
-    this.entity(ctx, BIN, false, declined, micro);
-    const s = ctx.slot[SHOP]! * STRIDE;
-    f32[s + L.S_TX_SHORT]! += 1;
-    f32[s + L.S_TX_LONG]! += 1;
-    f32[s + L.S_DECLINES_SHORT]! += declined;
-    f32[s + L.S_DECLINES_LONG]! += declined;
-    f32[s + L.S_MICRO_SHORT]! += micro;
-    f32[s + L.S_MICRO_LONG]! += micro;
-    if (!ctx.declined && ctx.logAmount > 0) {
-      const n = (f32[s + L.S_COUNT]! += 1);
-      const alpha = 1 / Math.min(n, 2000);
-      const delta = ctx.logAmount - f32[s + L.S_LOG_MEAN]!;
-      f32[s + L.S_LOG_MEAN]! += alpha * delta;
-      f32[s + L.S_LOG_VAR] = (1 - alpha) * (f32[s + L.S_LOG_VAR]! + alpha * delta * delta);
-    }
-    stamp(i32, s, now);
-  }
-
-  private entity(ctx: ProfileContext, kind: number, paired: boolean, declined: number, micro: number): void {
-    const k = ctx.slot[kind]!;
-    if (k < 0) return;
-    const { i32, f32 } = ctx.batch;
-    const e = k * STRIDE;
-    const fresh = paired || (ctx.slot[ACCOUNT]! < 0 && i32[e + L.E_LAST_ACCOUNT] !== ctx.identity) ? 1 : 0;
-    f32[e + L.E_ACCOUNTS]! += fresh;
-    f32[e + L.E_YOUNG]! += ctx.young ? fresh : 0;
-    f32[e + L.E_AGED]! += ctx.aged ? fresh : 0;
-    f32[e + L.E_TX_DAY]! += 1;
-    f32[e + L.E_TX]! += 1;
-    f32[e + L.E_DECLINES]! += declined;
-    f32[e + L.E_MICRO]! += micro;
-    i32[e + L.E_LAST_ACCOUNT] = ctx.identity;
-    stamp(i32, e, ctx.now);
-  }
-
-  /** A human detail for profile feature `f` of the transaction just extracted (before update). */
-  detail(ctx: ProfileContext, f: number, input: FraudInput): string | undefined {
-    const { i32, f32 } = ctx.batch;
-    const r = ctx.slot[ACCOUNT]! * STRIDE;
-    const money = (log: number): string => (Math.exp(log) / 100).toFixed(2);
-    const count = (kind: number, word: number): number => (ctx.slot[kind]! < 0 ? 0 : Math.round(f32[ctx.slot[kind]! * STRIDE + word]!));
-    const age = `account first seen ${ctx.ageDays < 1 ? `${Math.round(ctx.ageDays * 24)} h` : `${Math.round(ctx.ageDays)} days`} ago`;
-    switch (f) {
-      case F.AMOUNT_VS_ACCOUNT:
-      case F.TAKEOVER_AMOUNT:
-      case F.NEW_CARD_AMOUNT:
-        return `${money(ctx.logAmount)} ${input.currency} is ${Math.exp(ctx.logAmount - f32[r + L.A_LOG_MEAN]!).toFixed(1)}× this account's typical ${money(f32[r + L.A_LOG_MEAN]!)} (${Math.round(ctx.ok)} orders)${f === F.TAKEOVER_AMOUNT ? ', on a new device' : f === F.NEW_CARD_AMOUNT ? ', with a new card' : ''}`;
-      case F.AMOUNT_ABOVE_MAX:
-        return `${money(ctx.logAmount)} ${input.currency} is above this account's largest order ${money(f32[r + L.A_LOG_MAX]!)}`;
-      case F.NEW_DEVICE:
-      case F.NEW_CARD:
-      case F.EMAIL_CHANGED:
-      case F.NEW_DEVICE_AND_CARD:
-      case F.NEW_DEVICE_AND_EMAIL:
-        return `${PROFILE_FEATURES[f]!.description.replace(/^a known account/, 'account')}; ${age}`;
-      case F.NEW_COUNTRY:
-        return `IP country ${input.ipCountry} never used by this account; ${age}`;
-      case F.IP_ACCOUNTS:
-      case F.IP_YOUNG_ACCOUNTS:
-      case F.IP_YOUNG_SHARE:
-      case F.IP_YOUNG_VS_AGED:
-        return `${count(IP, L.E_ACCOUNTS)} accounts on this IP address in about two weeks, ${count(IP, L.E_YOUNG)} of them less than a day old`;
-      case F.CARD_ACCOUNTS:
-        return `${count(CARD, L.E_ACCOUNTS)} accounts used this card in about two weeks`;
-      case F.CARD_DECLINES_BEFORE:
-      case F.CARD_MICRO_BEFORE:
-        return `${count(CARD, L.E_DECLINES)} declined and ${count(CARD, L.E_MICRO)} micro attempts with this card recently`;
-      case F.EMAIL_ACCOUNTS:
-        return `${count(EMAIL, L.E_ACCOUNTS)} accounts on this mailbox (dots and +tags folded)`;
-      case F.ACCOUNT_DECLINES:
-        return `${Math.round(f32[r + L.A_DECLINES]!)} declined attempts of this account in the last day`;
-      case F.ACCOUNT_NEW_CARDS:
-        return `${Math.round(f32[r + L.A_NEW_CARDS]! + (ctx.newCard ? 1 : 0))} cards added to this account in the last week`;
-      case F.IP_DECLINES:
-        return `${count(IP, L.E_DECLINES)} declined attempts from this IP address recently`;
-      case F.FIRST_ORDER_AMOUNT:
-        return `first order of ${money(ctx.logAmount)} ${input.currency}, ${Math.exp(ctx.logAmount - f32[ctx.slot[SHOP]! * STRIDE + L.S_LOG_MEAN]!).toFixed(1)}× the shop's typical order`;
-      case F.EMAIL_DOMAIN_SUSPICIOUS:
-      case F.DOMAIN_FIRST_SEEN:
-      case F.DOMAIN_YOUNG_SHARE:
-        return `e-mail domain ${input.email!.slice(input.email!.lastIndexOf('@') + 1).toLowerCase()}: ${PROFILE_FEATURES[f]!.description}`;
-      default:
-        return i32.length > 0 ? PROFILE_FEATURES[f]!.description : undefined;
-    }
-  }
-
   private familyOf(ua: string): number {
     let h = this.families.get(ua);
     if (h === undefined) {
@@ -477,3 +298,5 @@ export class ProfileFeatures {
   }
 }
 
+
+export { ProfileContext };

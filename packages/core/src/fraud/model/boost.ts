@@ -26,14 +26,17 @@ export interface BoostOptions {
   minGain?: number;
   /** Candidate thresholds per feature (quantiles of its non-zero values). @default 32 */
   bins?: number;
-  /** Per feature: true when the output may only grow with it (a risk signal never lowers a score). @default none */
-  increasing?: readonly boolean[];
+  /**
+   * Per feature: 1 when the output may only grow with it (a risk signal never lowers a score), -1 when it may only
+   * shrink (a trust signal, such as a longer history, never raises it), 0 free. @default all free
+   */
+  monotone?: readonly number[];
 }
 
 /**
  * Fits gradient-boosted regression trees for the log loss (Newton leaves, histogram splits, monotone constraints
  * in the XGBoost way: a split on an increasing feature must not put a larger value on its left, and the children
- * inherit the bound between them). Deterministic: the same data gives the same trees. Node values include the
+ * inherit the bound between them; the other way round for a decreasing one). Deterministic: the same data gives the same trees. Node values include the
  * learning rate; inner nodes keep theirs, for path attributions.
  */
 export function fitTrees(data: TrainingData, options: BoostOptions = {}): { bias: number; trees: FraudModelTree[] } {
@@ -43,7 +46,7 @@ export function fitTrees(data: TrainingData, options: BoostOptions = {}): { bias
   const l2 = options.l2 ?? 5;
   const minChild = options.minChildWeight ?? 3;
   const minGain = options.minGain ?? 1;
-  const increasing = options.increasing ?? [];
+  const monotone = options.monotone ?? [];
   const { edges, columns } = binned(x, n, d, options.bins ?? 32);
   let positives = 0;
   for (let i = 0; i < n; i++) positives += y[i]!;
@@ -103,7 +106,8 @@ export function fitTrees(data: TrainingData, options: BoostOptions = {}): { bias
             const GR = G - GL;
             const HR = H - HL;
             if (HL < minChild || HR < minChild) continue;
-            if (increasing[j] && newton(GL, HL, lo, hi) > newton(GR, HR, lo, hi)) continue;
+            const dir = monotone[j] ?? 0;
+            if (dir !== 0 && dir * (newton(GR, HR, lo, hi) - newton(GL, HL, lo, hi)) < 0) continue;
             const gain = score(GL, HL) + score(GR, HR) - parent;
             if (gain > best[k]!.gain) best[k] = { gain, j, b, GL, HL };
           }
@@ -119,10 +123,20 @@ export function fitTrees(data: TrainingData, options: BoostOptions = {}): { bias
         const HR = tree.H[node]! - s.HL;
         let lhi = hi;
         let rlo = lo;
-        if (increasing[s.j]) {
+        let llo = lo;
+        let rhi = hi;
+        const dir = monotone[s.j] ?? 0;
+        if (dir !== 0) {
+          // The children stay on their side of the bound between them: left below for an increasing feature, above
+          // for a decreasing one.
           const mid = (newton(s.GL, s.HL, lo, hi) + newton(GR, HR, lo, hi)) / 2;
-          lhi = Math.min(hi, mid);
-          rlo = Math.max(lo, mid);
+          if (dir > 0) {
+            lhi = Math.min(hi, mid);
+            rlo = Math.max(lo, mid);
+          } else {
+            llo = Math.max(lo, mid);
+            rhi = Math.min(hi, mid);
+          }
         }
         const add = (G: number, H: number, clo: number, chi: number): number => {
           tree.feature.push(-1);
@@ -140,8 +154,8 @@ export function fitTrees(data: TrainingData, options: BoostOptions = {}): { bias
         tree.feature[node] = s.j;
         tree.threshold[node] = edges[s.j]![s.b]!;
         tree.bin[node] = s.b;
-        tree.left[node] = add(s.GL, s.HL, lo, lhi);
-        tree.right[node] = add(GR, HR, rlo, hi);
+        tree.left[node] = add(s.GL, s.HL, llo, lhi);
+        tree.right[node] = add(GR, HR, rlo, rhi);
         next.push(tree.left[node]!, tree.right[node]!);
       });
       for (let i = 0; i < n; i++) {

@@ -42,8 +42,8 @@ export class Learner {
     readonly codes: readonly string[],
     private readonly capacity: number,
     initial: FraudModel,
-    /** Per vector slot: true when the score may only grow with it (risk features, rules). */
-    private readonly increasing: readonly boolean[],
+    /** Per vector slot: 1 when the score may only grow with it (risk features, rules), -1 only shrink (trust). */
+    private readonly monotone: readonly number[],
   ) {
     this.log = new Float32Array(capacity * codes.length);
     this.ids = new Array<string | undefined>(capacity);
@@ -146,7 +146,7 @@ export class Learner {
       row.set(e.x);
       baseMargin[i] = margin(row);
     });
-    const added = fitTrees({ dims: d, rows: total, x, y, baseMargin }, { trees: options.trees ?? 20, depth: 3, l2: options.l2 ?? 20, increasing: this.increasing });
+    const added = fitTrees({ dims: d, rows: total, x, y, baseMargin }, { trees: options.trees ?? 20, depth: 3, l2: options.l2 ?? 20, monotone: this.monotone });
     // The refined model lists the scorer's features, then any of the active model's this scorer does not compute.
     const features = [...this.codes, ...base.features.filter((f) => !this.codes.includes(f))];
     const index = new Map(features.map((f, i) => [f, i]));
@@ -179,7 +179,7 @@ export class Learner {
   }
 }
 
-/** Per vector slot of a scorer with `ruleCount` rules: true when the score may only grow with it (risk features, rules). */
-export function increasingSlots(ruleCount: number): boolean[] {
-  return [...PROFILE_FEATURES.map((f) => f.kind === 'risk'), ...new Array<boolean>(ruleCount).fill(true)];
+/** Per vector slot of a scorer with `ruleCount` rules: 1 for risk features and rules, -1 for trust features. */
+export function monotoneSlots(ruleCount: number): number[] {
+  return [...PROFILE_FEATURES.map((f) => (f.kind === 'risk' ? 1 : -1)), ...new Array<number>(ruleCount).fill(1)];
 }

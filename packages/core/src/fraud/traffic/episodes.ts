@@ -59,10 +59,13 @@ function fraudEmail(r: Random, country: string, throwaway: number): string {
 /** A micro authorisation amount, as card testers use (a cent-level charge or the cheapest item). */
 const microAmount = (r: Random, fixed: number | undefined): number => fixed ?? r.int(50, 500);
 
-/** A stolen card to cash out: one that passed a test (when there is one), else a fresh one from `country`. */
+/** A stolen card from `country` to cash out: one that passed a test there (when there is one), else a fresh one. */
 function stolenCard(sim: Sim, country: string): Card {
   const { r, testedCards } = sim;
-  if (testedCards.length > 0 && r.chance(0.4)) return testedCards.splice(r.int(0, testedCards.length - 1), 1)[0]!;
+  if (r.chance(0.4)) {
+    const at = testedCards.findIndex((c) => c.issuer === country);
+    if (at >= 0) return testedCards.splice(at, 1)[0]!;
+  }
   return newCard(r, country);
 }
 
@@ -158,8 +161,8 @@ export function accountTakeover(sim: Sim, t0: number, crew: Crew | undefined): v
 /** Stolen card, no geographic mismatch: a new account whose first order is large. */
 export function stolenCardNewAccount(sim: Sim, t0: number, crew: Crew | undefined): void {
   const { r, nets } = sim;
-  const card = stolenCard(sim, crew?.country ?? weighted(r, SHOP_COUNTRIES));
-  const country = card.issuer;
+  const country = crew?.country ?? weighted(r, SHOP_COUNTRIES);
+  const card = stolenCard(sim, country);
   const viaCrew = crew !== undefined && crew.country === country;
   const device = viaCrew && r.chance(0.6) ? r.pick(crew.devices) : newDevice(r);
   const ip = viaCrew && r.chance(0.7) ? r.pick(crew.proxies) : nets.residential(country);
@@ -253,8 +256,8 @@ export function triangulation(sim: Sim, t0: number, crew: Crew): void {
 /** A throwaway mailbox (listed or not) on a new account paying with a stolen card. */
 export function disposableEmail(sim: Sim, t0: number, crew: Crew | undefined): void {
   const { r, nets } = sim;
-  const card = stolenCard(sim, crew?.country ?? weighted(r, SHOP_COUNTRIES));
-  const country = card.issuer;
+  const country = crew?.country ?? weighted(r, SHOP_COUNTRIES);
+  const card = stolenCard(sim, country);
   const person = identity(r, country);
   const local = person.email.slice(0, person.email.indexOf('@')).replace(/\+.*/, '');
   const email = `${r.chance(0.3) ? hex(r, 8) : local}@${r.chance(0.5) ? r.pick(LISTED_DISPOSABLE) : unlistedDisposableDomain(r)}`;
