@@ -37,7 +37,7 @@ export interface FraudScorerOptions {
   model?: FraudModel;
   /** Decision thresholds: allow < review ≤ score < block ≤ score. @default the model's thresholds, else { review: 50, block: 75 } */
   thresholds?: { review?: number; block?: number };
-  /** Risk level thresholds. @default { low: review / 2, medium: review, high: block } */
+  /** Risk level thresholds (the seed platform's levels). @default { low: 25, medium: 50, high: 75 } */
   riskLevels?: { low?: number; medium?: number; high?: number };
   /** Velocity state of the rules. @default createMemoryVelocityStore() */
   store?: VelocityStore;

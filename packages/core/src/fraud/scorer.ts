@@ -65,7 +65,7 @@ export function createFraudScorer(options: FraudScorerOptions = {}): FraudScorer
     review = opts.thresholds?.review ?? model?.thresholds?.review ?? 50;
     block = opts.thresholds?.block ?? model?.thresholds?.block ?? 75;
     if (review > block) throw optionError(['thresholds'], `review ${review} must not exceed block ${block} (with the model's thresholds)`);
-    levels = { low: opts.riskLevels?.low ?? review / 2, medium: opts.riskLevels?.medium ?? review, high: opts.riskLevels?.high ?? block };
+    levels = { low: opts.riskLevels?.low ?? 25, medium: opts.riskLevels?.medium ?? 50, high: opts.riskLevels?.high ?? 75 };
     if (!(levels.low <= levels.medium && levels.medium <= levels.high)) throw optionError(['riskLevels'], 'must satisfy low ≤ medium ≤ high');
     rulesetVersion = model ? `${baseVersion}+${model.version}`.slice(0, 64) : baseVersion;
   };

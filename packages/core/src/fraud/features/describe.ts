@@ -14,6 +14,13 @@ export function describeFeature(ctx: ProfileContext, f: number, input: FraudInpu
   const count = (kind: number, word: number): number => (ctx.slot[kind]! < 0 ? 0 : Math.round(f32[ctx.slot[kind]! * STRIDE + word]!));
   const age = `account first seen ${ctx.ageDays < 1 ? `${Math.round(ctx.ageDays * 24)} h` : `${Math.round(ctx.ageDays)} days`} ago`;
   switch (f) {
+    case F.ACCOUNT_AGE:
+    case F.ACCOUNT_YOUNG:
+      return age;
+    case F.ACCOUNT_HISTORY:
+      return `${Math.round(ctx.ok)} earlier successful orders; ${age}`;
+    case F.ACCOUNT_NEW:
+      return 'first transaction of this account';
     case F.AMOUNT_VS_ACCOUNT:
     case F.TAKEOVER_AMOUNT:
     case F.NEW_CARD_AMOUNT:
