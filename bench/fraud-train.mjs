@@ -131,7 +131,7 @@ function scoresOf(codes, data, m) {
 
 const model = (version, codes, m, thresholds, trainedOn) => ({ version, features: codes, bias: m.bias, trees: m.trees, thresholds, trainedOn });
 
-const description = `logistic regression, createTrafficGenerator seeds ${TRAINING.map((t) => t.seed).join(', ')} (${TRAINING.map((t) => `${t.customers} customers${t.richFields ? ', rich fields' : ''}`).join('; ')}), days ${WARM_DAYS}–${DAYS} of each (the first ${WARM_DAYS} fill the profiles), two passes, ${TREES} trees of depth ${DEPTH}, learning rate ${LEARNING_RATE}, L2 ${L2}; thresholds at training precision ${REVIEW_PRECISION} (review) and ${BLOCK_PRECISION} (block), ≤ ${MAX_KIND_FPR * 100} % of each legitimate kind flagged; by bench/fraud-train.mjs`;
+const description = `gradient-boosted trees (monotone), createTrafficGenerator seeds ${TRAINING.map((t) => t.seed).join(', ')} (${TRAINING.map((t) => `${t.customers} customers${t.richFields ? ', rich fields' : ''}`).join('; ')}), days ${WARM_DAYS}–${DAYS} of each (the first ${WARM_DAYS} fill the profiles), two passes, ${TREES} trees of depth ${DEPTH}, learning rate ${LEARNING_RATE}, L2 ${L2}; thresholds at training precision ${REVIEW_PRECISION} (review) and ${BLOCK_PRECISION} (block), ≤ ${MAX_KIND_FPR * 100} % of each legitimate kind flagged; by bench/fraud-train.mjs`;
 const bootstrap = { version: 'bootstrap', features: [], bias: -20, trees: [] };
 const first = extract(bootstrap);
 const w1 = fit(first.codes, first.data);
