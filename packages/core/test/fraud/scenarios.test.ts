@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createFraudScorer, createTrafficGenerator, detectionReport, type FraudInput, type FraudResult } from '@shoplog/core';
+import { createFraudScorer, createTrafficGenerator, detectionReport, FRAUD_SCENARIOS, type FraudInput, type FraudResult } from '@shoplog/core';
 
 const T0 = Date.UTC(2026, 10, 26, 9, 0, 0);
 const MIN = 60_000;
@@ -147,27 +147,55 @@ describe('rule scenarios (noisy-OR of the rules) at the default thresholds', () 
 });
 
 describe('labelled synthetic traffic', () => {
-  it('is deterministic and detected with useful precision and recall at the default thresholds', () => {
+  it('is deterministic', () => {
     const a = createTrafficGenerator({ seed: 7 }).take(50);
     const b = createTrafficGenerator({ seed: 7 }).take(50);
     expect(a).toEqual(b);
     expect(createTrafficGenerator({ seed: 8 }).take(50)).not.toEqual(a);
+  });
 
-    // A held-out seed (training uses 101–103), a smaller shop: profiles fill for 30 days, the next 30 are judged.
+  // A held-out seed (the default model is trained on seeds 101–105, the benchmark judges 9001–9002), more fraud than
+  // usual so that every scenario has examples: profiles fill for 30 days, the next 60 are judged.
+  let report: ReturnType<typeof detectionReport> | undefined;
+  const judged = (): ReturnType<typeof detectionReport> => (report ??= judge());
+  const judge = (): ReturnType<typeof detectionReport> => {
     const scorer = createFraudScorer();
-    const traffic = createTrafficGenerator({ seed: 4242, customers: 8000 }).takeDays(60);
     const start = Date.UTC(2026, 0, 31);
     const samples = [];
-    for (const t of traffic) {
+    for (const t of createTrafficGenerator({ seed: 4243, customers: 15_000, fraudRate: 0.05 }).takeDays(90)) {
       const r = scorer.scoreSync(t.input);
       if (t.input.timestamp! >= start) samples.push({ ...t, decision: r.decision, score: r.score });
     }
-    const report = detectionReport(samples);
-    expect(Object.keys(report.byScenario).filter((k) => report.byScenario[k]!.fraud).length).toBeGreaterThanOrEqual(9);
-    // Floors well under the measured figures (see the report of bench/fraud.bench.mjs): they catch a broken feature
-    // or model, not noise.
-    expect(report.precision).toBeGreaterThan(0.85);
-    expect(report.recall).toBeGreaterThan(0.6);
-    expect(report.rocAuc).toBeGreaterThan(0.95);
+    return detectionReport(samples);
+  };
+
+  it('is detected with high precision, recall and ROC AUC at the default thresholds', () => {
+    // Floors under the measured figures (0.987 / 0.712 / 0.996): they catch a broken feature or model, not noise.
+    expect(judged().precision).toBeGreaterThan(0.95);
+    expect(judged().recall).toBeGreaterThan(0.6);
+    expect(judged().rocAuc).toBeGreaterThan(0.99);
+  });
+
+  it('catches every fraud scenario of issue #16 and keeps every legitimate kind clean', () => {
+    // Share flagged (review or block) per fraud scenario: floors about 0.7× the measured shares.
+    const floors: Record<(typeof FRAUD_SCENARIOS)[number], number> = {
+      card_testing_thin: 0.8,
+      card_testing_burst: 0.9,
+      account_takeover: 0.35,
+      stolen_card_new_account: 0.18,
+      stolen_card_sleeper: 0.2,
+      drop_bot: 0.7,
+      triangulation: 0.15,
+      disposable_email: 0.5,
+      cross_border: 0.25,
+      scripted_bot: 0.6,
+    };
+    const recall: Record<string, number> = {};
+    for (const s of FRAUD_SCENARIOS) recall[s] = judged().byScenario[s]!.flagged / judged().byScenario[s]!.count;
+    for (const s of FRAUD_SCENARIOS) expect(recall[s], s).toBeGreaterThanOrEqual(floors[s]);
+    // Every legitimate kind with enough examples to measure a rate: at most 1 % flagged.
+    const legit = Object.entries(judged().byScenario).filter(([, x]) => !x.fraud && x.count >= 100);
+    expect(legit.length).toBeGreaterThanOrEqual(12);
+    for (const [kind, x] of legit) expect(x.flagged / x.count, kind).toBeLessThanOrEqual(0.01);
   });
 });
