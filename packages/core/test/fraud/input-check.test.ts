@@ -6,6 +6,7 @@ import {
   type FraudInput,
   type FraudResult,
   type FraudRule,
+  type FraudStateStore,
   type TransactionEvent,
   type VelocityStore,
 } from '@shoplog/core';
@@ -141,5 +142,29 @@ describe('scorer errors: the onError policy (issue #15)', () => {
     };
     const r = await createFraudScorer({ store: down, rules: { VELOCITY_USER: {} } }).score(base);
     expect(r).toMatchObject({ decision: 'review', error: { message: expect.stringMatching(/ECONNREFUSED/) } });
+  });
+
+  it("reviews when the model's profile store fails, reading or writing, synchronously or not: never an allow", async () => {
+    const refused = new Error('connect ECONNREFUSED 127.0.0.1:6379');
+    const stores: FraudStateStore[] = [
+      { sync: false, read: () => Promise.reject(refused), write: () => Promise.resolve() },
+      { sync: false, read: () => Promise.resolve(), write: () => Promise.reject(refused) },
+      {
+        sync: true,
+        read: () => {
+          throw refused;
+        },
+        write: () => {},
+      },
+    ];
+    for (const profileStore of stores) {
+      const scorer = createFraudScorer({ profileStore });
+      const r = await scorer.score(base);
+      expect(r).toMatchObject({ decision: 'review', transactionId: 't-1', error: { message: expect.stringMatching(/ECONNREFUSED/) } });
+      expect(codes(r)).toEqual(['SCORER_ERROR']);
+      if (scorer.sync) expect(scorer.scoreSync(base).decision).toBe('review');
+    }
+    const blocked = await createFraudScorer({ profileStore: stores[0]!, onError: 'block' }).score(base);
+    expect(blocked.decision).toBe('block');
   });
 });

@@ -16,6 +16,9 @@ describe('the default model', () => {
   it('is a valid model whose features this scorer computes, with documented thresholds', () => {
     expect(FraudModelSchema.safeParse(DEFAULT_FRAUD_MODEL).success).toBe(true);
     expect(DEFAULT_FRAUD_MODEL.trainedOn).toMatch(/createTrafficGenerator seeds/);
+    // Trained on its own seeds only: never on the held-out ones the tests (4243) and the benchmark (9001, 9002) judge.
+    const seeds = /seeds ([\d, ]+)/.exec(DEFAULT_FRAUD_MODEL.trainedOn!)![1]!.split(', ').map(Number);
+    expect(seeds).toEqual([101, 102, 103, 104, 105]);
     expect(DEFAULT_FRAUD_MODEL.thresholds!.review).toBeLessThanOrEqual(DEFAULT_FRAUD_MODEL.thresholds!.block);
     const scorer = createFraudScorer();
     expect(scorer.model).toBe(DEFAULT_FRAUD_MODEL);
@@ -35,6 +38,11 @@ describe('the default model', () => {
       expect(sum).toBeLessThanOrEqual(r.score + 0.05 * r.reasons.length);
       expect(sum).toBeGreaterThan(r.score - 0.5 * 12);
       expect(r.reasons.map((x) => x.contribution)).toEqual([...r.reasons.map((x) => x.contribution)].sort((a, b) => b - a));
+      // Each reason is a feature the model weighs, named by its code, with what the scorer saw in words.
+      for (const x of r.reasons) {
+        expect(DEFAULT_FRAUD_MODEL.features).toContain(x.code);
+        expect(x.detail, x.code).toMatch(/\w{3}/);
+      }
     }
     expect(checked).toBeGreaterThan(50);
   });
