@@ -1,20 +1,16 @@
 // A tiny shop checkout logging through pino, shipped by the Shoplog transport running in pino's worker thread.
 // SHOPLOG_URL=http://127.0.0.1:5001 SHOPLOG_API_KEY=… node index.mjs
 import { error, transaction } from '@shoplog/core';
-import { exitOnSignals } from '@shoplog/node-transport/pino';
+import { createPinoTransport } from '@shoplog/node-transport/pino';
 import { pino } from 'pino';
 
-const transport = pino.transport({
-  target: '@shoplog/node-transport/pino',
-  options: {
-    url: process.env.SHOPLOG_URL ?? 'http://127.0.0.1:5001',
-    apiKey: process.env.SHOPLOG_API_KEY,
-    spoolDir: process.env.SHOPLOG_SPOOL_DIR ?? './.shoplog-spool',
-  },
+// pino.transport() with the Shoplog transport in pino's worker, plus the hooks that deliver before a SIGTERM ends us.
+const transport = createPinoTransport({
+  url: process.env.SHOPLOG_URL ?? 'http://127.0.0.1:5001',
+  apiKey: process.env.SHOPLOG_API_KEY,
+  spoolDir: process.env.SHOPLOG_SPOOL_DIR ?? './.shoplog-spool',
 });
 const logger = pino({ base: { service: 'pino-shop' } }, transport);
-// SIGTERM / SIGINT become a normal exit, so pino ends the worker and our transport drains first.
-exitOnSignals();
 
 const service = { name: 'pino-shop', version: '1.0.0', environment: 'demo' };
 for (let i = 1; i <= 3; i++) {

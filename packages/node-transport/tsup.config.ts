@@ -8,4 +8,6 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node22',
+  // `import.meta.url` in the CommonJS build (createPinoTransport names its own file as pino's worker target).
+  shims: true,
 });

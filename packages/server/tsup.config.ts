@@ -14,8 +14,13 @@ export default defineConfig([
     shims: true,
   },
   {
-    // The CLI, and the index worker thread the log store starts from beside the bundle (dist/sqlite-index-worker.js).
-    entry: { cli: 'src/cli.ts', 'sqlite-index-worker': 'src/store/sqlite-index-worker.ts' },
+    // The CLI, and the worker threads the log store starts from beside the bundle (dist/sqlite-*-worker.js).
+    entry: {
+      cli: 'src/cli.ts',
+      'sqlite-index-worker': 'src/store/sqlite-index-worker.ts',
+      'sqlite-read-worker': 'src/store/sqlite-read-worker.ts',
+      'sqlite-maintenance-worker': 'src/store/sqlite-maintenance-worker.ts',
+    },
     format: ['esm'],
     dts: false,
     clean: false,

@@ -1,4 +1,4 @@
-import { DATASETS, type EventKind, type LogLevel } from './schema/common.js';
+import { DATASETS, numberToDecimal, type EventKind, type LogLevel, type Money } from './schema/common.js';
 import type { EventByKind } from './schema/kinds.js';
 import { uuidv7 } from './ids.js';
 
@@ -19,8 +19,26 @@ export interface BuildOptions {
 
 type EventFieldsInput = Partial<EventByKind[EventKind]['event']>;
 
-/** What a caller gives a builder: the event without the fields the builder fills in. */
-export type EventInput<K extends EventKind> = Omit<EventByKind[K], '@timestamp' | 'event' | 'log'> & {
+/** Money as a builder takes it: `value` may also be a number, converted when exact (see `numberToDecimal`). */
+export type MoneyInput = Omit<Money, 'value'> & { value?: string | number };
+
+// Money anywhere under `shop` becomes MoneyInput (distributes over `X | undefined`).
+type WithMoneyInput<T> = T extends Money ? MoneyInput : T extends readonly unknown[] ? T : T extends object ? { [P in keyof T]: WithMoneyInput<T[P]> } : T;
+
+// The named fields of a kind's event without zod's index signature (`[k: string]: unknown` of a loose object): an
+// `Omit` over the signature would keep only the signature, and every input, `{ shop: 42 }` included, would pass.
+type NamedInput<E> = {
+  [P in keyof E as string extends P ? never : number extends P ? never : P extends '@timestamp' | 'event' | 'log' ? never : P]: P extends 'shop'
+    ? WithMoneyInput<E[P]>
+    : E[P];
+};
+
+/**
+ * What a caller gives a builder: the event without the fields the builder fills in. Typed field by field, so what
+ * `validate()` would refuse in `shop.*` (an unknown key, a wrong type) does not compile, nor does a top-level key
+ * the envelope does not name (a typo; an extra ECS field is still accepted from a spread object).
+ */
+export type EventInput<K extends EventKind> = NamedInput<EventByKind[K]> & {
   '@timestamp'?: string;
   event?: EventFieldsInput & (K extends 'performance' ? { duration: number } : unknown);
   log?: { level?: LogLevel; logger?: string };
@@ -56,7 +74,10 @@ function defaultLevel(kind: EventKind, input: Record<string, unknown>): LogLevel
 /**
  * Builds an event of `kind`: fills `@timestamp`, a time-ordered `event.id` (UUIDv7), `event.dataset`,
  * ECS `event.kind/category/type`, a level that fits the content, and `service.*` from the options.
- * Fields the caller gives win. The result is not validated here: the pipeline validates.
+ * Fields the caller gives win. Money given as a number (`amount: { value: 99.99 }`, as JSON bodies have it) becomes
+ * its exact decimal string (`"99.99"`); a number that is not exact in the currency (`0.1 + 0.2`, more decimals than
+ * its minor unit, over 15 digits) is left for validation to refuse by name. The result is not validated here: the
+ * pipeline validates.
  */
 export function createEvent<K extends EventKind>(kind: K, input: EventInput<K>, options: BuildOptions = {}): EventByKind[K] {
   return completeEvent(kind, { ...(input as unknown as Record<string, unknown>) }, options);
@@ -84,7 +105,43 @@ export function completeEvent<K extends EventKind>(kind: K, body: Record<string,
   };
   raw.log = { ...log, level: log?.level ?? defaultLevel(kind, raw) };
   if (options.service && raw.service === undefined) raw.service = { ...options.service };
+  const moneyAt = MONEY_PATHS[kind];
+  if (moneyAt) for (const path of moneyAt) exactMoney(raw, path);
   return raw as unknown as EventByKind[K];
+}
+
+/** Where each kind carries money (`shop.` + path). */
+const MONEY_PATHS: Partial<Record<EventKind, readonly (readonly [string, ...string[]])[]>> = {
+  transaction: [['shop', 'amount']],
+  fraud: [['shop', 'amount']],
+  user_behavior: [
+    ['shop', 'cart', 'value'],
+    ['shop', 'product', 'price'],
+  ],
+};
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Replaces a number `value` of the money at `path` by its exact decimal string (`numberToDecimal`), copying the
+ * objects on the way (they are the caller's). A number that is not exact is left as it is: validation then names
+ * the field, so it is never silently rounded.
+ */
+function exactMoney(body: Obj, path: readonly [string, ...string[]]): void {
+  const [key, ...rest] = path;
+  const child = body[key];
+  if (!isObj(child)) return;
+  if (rest.length > 0) {
+    const copy = { ...child };
+    exactMoney(copy, rest as [string, ...string[]]);
+    if (copy[rest[0] as string] !== child[rest[0] as string]) body[key] = copy;
+    return;
+  }
+  const { value, currency } = child;
+  if (typeof value !== 'number' || typeof currency !== 'string') return;
+  const decimal = numberToDecimal(value, currency);
+  if (decimal !== undefined) body[key] = { ...child, value: decimal };
 }
 
 // `new Date(ms).toISOString()` costs ≈ 0.6 µs; at a few thousand events a second most events fall in a new

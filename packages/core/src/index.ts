@@ -14,6 +14,7 @@ export {
   EnvelopeBaseSchema,
   currencyExponent,
   decimalToMinor,
+  numberToDecimal,
   minorToDecimal,
   completeMoney,
 } from './schema/common.js';
@@ -32,6 +33,7 @@ export {
   RISK_LEVELS,
   FRAUD_DECISIONS,
   FraudReasonSchema,
+  FraudVerdictSchema,
   FraudShopSchema,
   TransactionEventSchema,
   ErrorEventSchema,
@@ -52,6 +54,7 @@ export type {
   LogEvent,
   ShoplogEvent,
   FraudReason,
+  FraudVerdict,
   EventByKind,
 } from './schema/kinds.js';
 export { uuidv7, randomHex } from './ids.js';
@@ -60,8 +63,23 @@ export type { ValidationIssue, ValidationResult } from './validate.js';
 export { eventJsonSchema } from './json-schema.js';
 export type { JsonSchema } from './json-schema.js';
 export { createEvent, completeEvent, isoTime, transaction, error, userBehavior, performance, fraud, appLog, msToNs } from './builders.js';
-export type { BuildOptions, EventInput, ServiceInfo } from './builders.js';
+export type { BuildOptions, EventInput, MoneyInput, ServiceInfo } from './builders.js';
 export type { PluginContext, PluginErrorPolicy, ShoplogPlugin } from './plugin.js';
+export { PLUGIN_API_VERSION, definePlugin, createPluginInstance } from './plugin-definition.js';
+export { parseOptions } from './options.js';
+export type {
+  PluginKind,
+  PluginCapabilities,
+  PluginDefinition,
+  PluginInstances,
+  PluginCreateContext,
+  Notification,
+  Notifier,
+  NotifyFailure,
+  AbortSignalLike,
+} from './plugin-definition.js';
+export { isRetryableStatus, parseRetryAfter, isConnectionError, backoffDelay } from './retry.js';
+export type { BackoffOptions } from './retry.js';
 export { createPipeline } from './pipeline/pipeline.js';
 export { createThrottledWarning } from './pipeline/throttled-warning.js';
 export type { Pipeline, PipelineOptions, PipelineInput, PipelineMetrics, PipelineErrorHandler, PipelineErrorInfo } from './pipeline/types.js';

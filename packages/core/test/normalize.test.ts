@@ -177,6 +177,8 @@ const TABLE: [field: string, base: keyof typeof SEED, value: unknown, path: stri
   ['service', 'transaction', 'cart', 'service.name', 'cart'],
   ['source', 'error', 'legacy-api', 'service.name', 'legacy-api'],
   ['metadata', 'transaction', { campaign: 'bf', items: 3 }, 'labels', { campaign: 'bf', items: '3' }],
+  ['trace_id', 'transaction', '4BF92F3577B34DA6A3CE929D0E0E4736', 'trace.id', '4bf92f3577b34da6a3ce929d0e0e4736'],
+  ['span_id', 'transaction', '00f067aa0ba902b7', 'span.id', '00f067aa0ba902b7'],
   ['user_id', 'transaction', 77, 'user.id', '77'],
   ['ip', 'transaction', '192.0.2.1', 'client.ip', '192.0.2.1'],
   ['client_ip', 'transaction', '192.0.2.2', 'client.ip', '192.0.2.2'],
@@ -256,8 +258,16 @@ describe('normalize: timestamps and levels', () => {
 
   it.each([
     ['DEBUG', 'debug'], ['info', 'info'], ['Warning', 'warn'], ['WARN', 'warn'], ['ERROR', 'error'], ['critical', 'fatal'], ['CRITICAL', 'fatal'],
+    ['notice', 'info'], ['err', 'error'], ['emerg', 'fatal'], ['verbose', 'debug'], ['silly', 'trace'], ['http', 'info'],
   ])('maps level %s', (level, expected) => {
     expect(ok({ ...SEED.transaction, level }).log.level).toBe(expected);
+  });
+
+  it('keeps a trace or span id that is not a W3C id as a label instead of failing the event', () => {
+    const e = ok({ ...SEED.transaction, trace_id: 'not-a-trace', span_id: '0000000000000000' });
+    expect(e.trace).toBeUndefined();
+    expect(e.span).toBeUndefined();
+    expect(e.labels).toMatchObject({ trace_id: 'not-a-trace', span_id: '0000000000000000' });
   });
 });
 

@@ -1,7 +1,8 @@
-import { completeEvent, type EventKind, type FraudResult, type LogLevel, type ShoplogEvent } from '@shoplog/core';
+import { completeEvent, ShoplogValidationError, validate, type EventKind, type FraudResult, type FraudVerdict, type LogLevel, type ShoplogEvent } from '@shoplog/core';
 import { randomIdHex, randomRequestId, randomTraceSpanHex } from './ids.js';
 import type { ResolvedConfig } from './options.js';
 import { resolveRouteTemplate } from './route-template.js';
+import { copyVerdict, fraudShopOf, verdictOf } from './verdict.js';
 import { acceptRequestId, formatTraceparent, parseTraceparent } from './trace.js';
 import type {
   RequestShoplog,
@@ -85,6 +86,8 @@ export class RequestContext implements RequestShoplog {
   private traceFlags: string;
   private userIdValue: string | undefined;
   private common: Fields | undefined;
+  /** Verdicts of the transactions judged in this request, by transaction id (their follow-ups carry them). */
+  private verdicts: Map<string, FraudVerdict> | undefined;
 
   constructor(
     readonly config: ResolvedConfig,
@@ -214,13 +217,18 @@ export class RequestContext implements RequestShoplog {
    */
   emit<K extends EventKind>(kind: K, input: Fields, http?: Fields, trusted = false): ShoplogEvent {
     const user = this.userId();
-    const body: Fields = { ...this.fields(), ...input, http: { request: this.requestFields(), ...http } };
-    if (user !== undefined) body.user = { ...(body.user as Fields | undefined), id: user };
-    // `body` is ours and new: core fills the envelope in place (same result as createEvent, one copy less).
-    const event = completeEvent(kind, body, { service: this.config.service }) as ShoplogEvent;
+    const event = this.build(kind, input, http, user);
     const validId = user === undefined || (typeof user === 'string' && user.length > 0 && user.length <= MAX_ID);
     this.export(event, trusted && validId);
     return event;
+  }
+
+  /** Builds an event with this request's common fields, without exporting it. */
+  private build(kind: EventKind, input: Fields, http: Fields | undefined, user = this.userId()): ShoplogEvent {
+    const body: Fields = { ...this.fields(), ...input, http: { request: this.requestFields(), ...http } };
+    if (user !== undefined) body.user = { ...(body.user as Fields | undefined), id: user };
+    // `body` is ours and new: core fills the envelope in place (same result as createEvent, one copy less).
+    return completeEvent(kind, body, { service: this.config.service }) as ShoplogEvent;
   }
 
   /** Hands an event to the exporter without awaiting; errors go to `onError`, never to the app. */
@@ -252,7 +260,12 @@ export class RequestContext implements RequestShoplog {
     const sessionId = session?.id ?? this.sessionId();
     const input: Fields = { shop: { action, session: { id: sessionId }, ...shop } };
     if (message !== undefined) input.message = message;
-    this.emit('user_behavior', input);
+    const event = this.build('user_behavior', input, undefined);
+    // Checked here, where the handler's typo can be named (an inexact cart value, an unknown action), not dropped
+    // later by the server into a dead-letter file; reported, not thrown: tracking must never break the page.
+    const checked = validate(event);
+    if (checked.ok) this.export(event);
+    else this.config.onError(new ShoplogValidationError(checked.issues));
   }
 
   private sessionId(): string {
@@ -270,33 +283,39 @@ export class RequestContext implements RequestShoplog {
     const extra: Fields = { shop };
     if (message !== undefined) extra.message = message;
     if (email !== undefined) extra.user = { email };
-    const event = this.emit('transaction', extra) as TransactionOutcome['event'];
+    const event = this.build('transaction', extra, undefined) as TransactionOutcome['event'];
+    // A sale is decided on: a transaction the server would refuse (a typo, an amount that is not exact) is refused
+    // here, by field, before it is scored or shipped, rather than judged on garbage and dead-lettered later.
+    const checked = validate(event);
+    if (!checked.ok) throw new ShoplogValidationError(checked.issues);
     const scorer = this.config.fraudScorer;
-    if (!scorer || options.score === false) return { event, decision: 'allow' };
+    if (!scorer || options.score === false) {
+      // The capture or decline of a sale judged earlier in this request (`parent_id`) carries that sale's verdict.
+      const parent = shop.transaction.parent_id;
+      const judged = parent === undefined ? undefined : this.verdicts?.get(parent);
+      if (judged) event.shop.fraud = copyVerdict(judged);
+      this.export(event);
+      return { event, decision: judged?.decision ?? 'allow' };
+    }
     let fraud: FraudResult;
     try {
       fraud = await scorer.score(event);
     } catch (err) {
-      // A broken scorer must not block sales: report it and let the transaction through.
+      // A broken scorer must not block sales: report it and let the transaction through, without a verdict (so
+      // the server, if it scores, judges it).
       this.config.onError(err);
+      this.export(event);
       return { event, decision: 'allow' };
     }
+    // One sale, one verdict: the transaction carries the decision the handler acts on, and the server respects it.
+    const verdict = verdictOf(fraud);
+    event.shop.fraud = verdict;
+    (this.verdicts ??= new Map()).set(event.shop.transaction.id, verdict);
+    this.export(event);
     if (fraud.decision === 'allow' && !this.config.fraudEventsForAllowed) return { event, fraud, decision: fraud.decision };
     this.emit('fraud', {
       message: `fraud score ${fraud.score} (${fraud.decision}) for transaction ${shop.transaction.id}`,
-      shop: {
-        fraud: {
-          score: fraud.score,
-          risk_level: fraud.riskLevel,
-          decision: fraud.decision,
-          reasons: fraud.reasons.map((r) => ({ ...r })),
-          ruleset_version: fraud.rulesetVersion,
-        },
-        transaction: { id: shop.transaction.id },
-        amount: shop.amount,
-        ...(shop.payment ? { payment: { method: shop.payment.method, ...(shop.payment.card ? { card: shop.payment.card } : {}) } } : {}),
-        ...(shop.billing?.country ? { billing: { country: shop.billing.country } } : {}),
-      },
+      shop: fraudShopOf(verdict, event.shop),
     });
     return { event, fraud, decision: fraud.decision };
   }

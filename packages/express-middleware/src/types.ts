@@ -1,4 +1,4 @@
-import type { FraudResult, FraudScorer, ShoplogEvent, TransactionEvent, UserBehaviorEvent } from '@shoplog/core';
+import type { EventInput, FraudResult, FraudScorer, ShoplogEvent, TransactionEvent } from '@shoplog/core';
 
 // Express is typed structurally here so the package needs express only as an optional peer dependency and works
 // with Express 4 and 5 alike.
@@ -60,7 +60,10 @@ export interface TransactionOutcome {
   event: TransactionEvent;
   /** The scorer's result, when a `fraudScorer` is configured. */
   fraud?: FraudResult;
-  /** The decision for the handler to act on: the scorer's, or `allow` without a scorer. */
+  /**
+   * The decision for the handler to act on: the scorer's; for a `score: false` follow-up (capture, decline) of a sale
+   * judged earlier in the same request (its `parent_id`), that sale's; else `allow`.
+   */
   decision: 'allow' | 'review' | 'block';
 }
 
@@ -78,9 +81,13 @@ export interface RequestShoplog {
   readonly traceparent: string;
   /** Sets the user id carried by every event of this request. */
   setUser(id: string | undefined): void;
-  /** Emits a user behaviour event (`shoplog.user_behavior`) for this request. */
+  /** Emits a user behaviour event (`shoplog.user_behavior`) for this request; an invalid one goes to `onError` (a `ShoplogValidationError` naming each field) instead. */
   track(action: TrackAction, fields?: TrackFields): void;
-  /** Emits a transaction event, scores it when a fraud scorer is configured (unless `score: false`), and returns the decision. */
+  /**
+   * Validates a transaction, scores it when a fraud scorer is configured (unless `score: false`), emits it with the
+   * verdict in `shop.fraud` (and a fraud event when flagged), and returns the decision. Rejects with a
+   * `ShoplogValidationError` naming each bad field (e.g. `shop.amount.value`) instead of scoring or shipping it.
+   */
   transaction(input: TransactionInput, options?: { score?: boolean }): Promise<TransactionOutcome>;
   /** Emits an application error event for an error the handler caught (`handled: true`). */
   error(err: unknown, options?: { kind?: 'exception' | 'validation' | 'dependency'; level?: 'warn' | 'error' | 'fatal' }): void;
@@ -96,13 +103,18 @@ export type TrackAction =
   | 'checkout_completed'
   | 'cart_abandoned';
 
-type UserBehaviorShop = UserBehaviorEvent['shop'];
-type TransactionShop = TransactionEvent['shop'];
+// As the core builders take them: money may be a number, converted when exact (core's `numberToDecimal`).
+type UserBehaviorShop = EventInput<'user_behavior'>['shop'];
+// The verdict (`shop.fraud`) is the middleware's to attach, from the configured scorer.
+type TransactionShop = Omit<EventInput<'transaction'>['shop'], 'fraud'>;
 
 /** `shop.*` fields of a tracked action; `session` defaults to the request's session (see `sessionId`). */
 export type TrackFields = Partial<Omit<UserBehaviorShop, 'action'>> & { message?: string };
 
-/** A transaction as given to `req.shoplog.transaction()`: its `shop.*` fields, plus an optional message. */
+/**
+ * A transaction as given to `req.shoplog.transaction()`: its `shop.*` fields, plus an optional message. An amount may
+ * be a number when it is exact in its currency (`{ value: 99.99, currency: 'EUR' }`).
+ */
 export type TransactionInput = TransactionShop & { message?: string; email?: string };
 
 declare global {

@@ -27,17 +27,35 @@ export interface DeliveryEngineOptions {
   retryInitialDelayMs?: number;
   /** Largest backoff delay. A larger `Retry-After` is still honoured (up to 5 minutes). @default 30000 */
   retryMaxDelayMs?: number;
-  /** Directory of the spool segments, the replay cursor and `dead-letter.ndjson`. @default './.shoplog-spool' */
+  /**
+   * Directory of the spool segments and `dead-letter.ndjson`, created on the first write. When it cannot be written
+   * (read-only or non-root container), a private directory under the OS temp dir is used instead, with one warning.
+   * Processes may share it: each replays only its own segments and those of dead processes.
+   * @default './.shoplog-spool'
+   */
   spoolDir?: string;
-  /** `'batch'`: fsync each spooled batch, segment rotation, dead letter and close; `'always'`: every write; `'none'`: leave it to the OS. @default 'batch' */
+  /** `'batch'` / `'always'`: fsync each spooled batch, segment rotation and dead letter; `'none'`: leave it to the OS. @default 'batch' */
   fsync?: FsyncPolicy;
   /** Size at which the overflow segment is rotated. @default 16777216 (16 MiB) */
   spoolSegmentBytes?: number;
-  /** Default deadline of `close()`, in milliseconds; what is not delivered by then is spooled. @default 5000 */
+  /**
+   * The grace period: how long `close()`, and the process hooks on SIGTERM / SIGINT / `beforeExit`, keep trying to
+   * deliver before they spool what is left. At most 30 s (Kubernetes' default termination grace period); in pino's
+   * worker at most 8 s (pino waits 10 s for the worker on exit).
+   * @default 5000
+   */
   closeDeadlineMs?: number;
-  /** Close on `beforeExit`, SIGTERM and SIGINT, and spool synchronously on `exit`. @default true */
+  /**
+   * Process hooks: on SIGTERM / SIGINT deliver within `closeDeadlineMs` (then end the process by that signal, unless
+   * the app listens for it too: then only deliver); close on `beforeExit`; spool synchronously on `exit`.
+   * @default true
+   */
   exitHooks?: boolean;
-  /** Receives delivery errors (they are never thrown at the app). @default no-op (see `metrics().lastError`) */
+  /**
+   * Receives delivery, spool and close errors (they are never thrown at the app).
+   * @default a warning on stderr naming the cause (refused key with the server's message, unreachable URL, …),
+   * each kind once a minute at most; see also `metrics().healthy` and `metrics().lastError`
+   */
   onError?: (error: Error) => void;
 }
 
@@ -58,7 +76,7 @@ export const DeliveryEngineOptionsSchema = z
     spoolDir: z.string().min(1).default('./.shoplog-spool'),
     fsync: z.enum(['always', 'batch', 'none']).default('batch'),
     spoolSegmentBytes: positiveInt.default(16 * 1024 * 1024),
-    closeDeadlineMs: z.int().nonnegative().default(5000),
+    closeDeadlineMs: z.int().nonnegative().max(30_000).default(5000),
     exitHooks: z.boolean().default(true),
     onError: z.custom<(error: Error) => void>((v) => v === undefined || typeof v === 'function', 'must be a function').optional(),
   })
@@ -87,7 +105,10 @@ export interface CloseOptions {
 
 /** The delivery engine: a byte-bounded queue, batching, retries, spool, dead letters and metrics. */
 export interface DeliveryEngine {
-  /** Serialises the event once and queues it. Never throws; returns `false` when it was dropped. */
+  /**
+   * Serialises the event once and queues it; returns `false` when it was dropped. Delivery problems never throw;
+   * a value that is not a Shoplog event (no string `event.id` / `event.dataset`) throws a `TypeError` saying so.
+   */
   enqueue(event: ShoplogEvent): boolean;
   /**
    * Queues an event that is already serialised: `line` must be what `JSON.stringify(event)` gives, `id` and
@@ -96,7 +117,7 @@ export interface DeliveryEngine {
   enqueueLine(line: string, id: string, dataset: string): boolean;
   /** Resolves when everything enqueued before the call is delivered, dead-lettered or spooled. */
   flush(): Promise<void>;
-  /** Drains (or spools at the deadline), then releases every handle. Idempotent. */
+  /** Keeps delivering until everything is settled or the deadline, spools the rest, then releases every handle. Idempotent. */
   close(options?: CloseOptions): Promise<void>;
   /** Writes everything not yet delivered to the spool, synchronously (the `exit` path). */
   spoolNow(): void;

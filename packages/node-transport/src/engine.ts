@@ -1,4 +1,4 @@
-import type { ShoplogEvent } from '@shoplog/core';
+import { backoffDelay, type ShoplogEvent } from '@shoplog/core';
 import {
   DeliveryEngineOptionsSchema,
   parseOptions,
@@ -9,29 +9,35 @@ import {
 } from './engine-options.js';
 import { registerExitHooks } from './exit-hooks.js';
 import { ByteQueue, LinePacker } from './byte-queue.js';
+import { createDeadLetters, type DeadLetters } from './dead-letter.js';
 import { Counters, type DeliveryMetrics } from './metrics.js';
 import { DeliveryError, type ItemFailure, type ItemIssue, type QueuedEntry, type SendOutcome, type Sink } from './sink.js';
-import { Spool, type SpoolChunk } from './spool.js';
+import { createFileSpool, type Spool, type SpoolChunk } from './spool.js';
+import { SpoolDirs } from './spool-dir.js';
+import { notAnEvent, Reporter } from './report.js';
 
 interface Batch {
   /** Parts still to send, in order; the first is in flight. A 413 splits a part, a partial failure shrinks it. */
   parts: QueuedEntry[][];
-  source: 'memory' | 'spool';
+  /** The spool chunk being replayed, or `undefined` for a batch taken from memory. */
   chunk: SpoolChunk | undefined;
-  seq: number;
   attempts: number;
   abort: AbortController;
 }
 
-const MAX_RETRY_AFTER_MS = 300_000;
-/** Attempts of a batch before `flush()` / `close()` stop waiting for the backend and spool it. */
+/** Attempts of a batch before an app's `flush()` stops waiting for the backend and spools it. */
 const URGENT_ATTEMPTS = 3;
+/** Longest wait between attempts while the process shuts down, so the grace period holds several attempts. */
+const SHUTDOWN_RETRY_MS = 1000;
 
 class Engine implements DeliveryEngine {
   private readonly o: ResolvedEngineOptions;
   private readonly sink: Sink;
+  private readonly dirs: SpoolDirs;
   private readonly spool: Spool;
+  private readonly dead: DeadLetters;
   private readonly c = new Counters();
+  private readonly reporter: Reporter;
   private readonly queue = new ByteQueue();
   private readonly packer = new LinePacker();
   private inFlight: Batch | undefined;
@@ -44,6 +50,10 @@ class Engine implements DeliveryEngine {
   private accepted = 0;
   private settled = 0;
   private waiters: { target: number; resolve: () => void }[] = [];
+  /** Resolved once nothing is queued, in flight or spooled (shutdown: what an outage spooled goes too). */
+  private idle: (() => void)[] = [];
+  /** A signal arrived and the app handles it: send now and never spool early, the process is about to end. */
+  private draining = false;
   private closing = false;
   private closed = false;
   private closePromise: Promise<void> | undefined;
@@ -52,18 +62,30 @@ class Engine implements DeliveryEngine {
   constructor(options: DeliveryEngineOptions) {
     this.o = parseOptions(DeliveryEngineOptionsSchema, options, 'createDeliveryEngine');
     this.sink = this.o.sink;
-    this.spool = new Spool({ dir: this.o.spoolDir, fsync: this.o.fsync, segmentBytes: this.o.spoolSegmentBytes });
+    this.reporter = new Reporter(this.c, this.o.onError, this.sink.name);
+    const warn = (text: string) => this.reporter.notice('spool', new Error(text));
+    this.dirs = new SpoolDirs(this.o.spoolDir, warn);
+    this.dead = createDeadLetters(this.dirs, this.o.fsync, warn);
+    this.spool = createFileSpool({
+      dirs: this.dirs,
+      fsync: this.o.fsync,
+      segmentBytes: this.o.spoolSegmentBytes,
+      corrupt: (line) => this.deadLetter(line, 'corrupt spool line (torn write?)'),
+      warn,
+    });
     if (this.o.exitHooks) this.unhook = registerExitHooks(this);
     // Replay what a previous run left behind, first and in order.
-    if (this.spool.hasPending) setImmediate(() => this.pump()).unref();
+    if (this.spool.pendingBytes > 0) setImmediate(() => this.pump()).unref();
   }
 
   enqueue(event: ShoplogEvent): boolean {
+    const head = (event as { event?: { id?: unknown; dataset?: unknown } } | null | undefined)?.event;
+    if (typeof event !== 'object' || typeof head?.id !== 'string' || typeof head.dataset !== 'string') throw notAnEvent(event);
     let line: string;
     try {
       line = JSON.stringify(event);
     } catch (err) {
-      this.report(err);
+      this.reporter.notice('enqueue', new Error(`enqueue(): the event cannot be serialised (${(err as Error).message}): dropped`));
       return false;
     }
     return this.enqueueLine(line, event.event.id, event.event.dataset);
@@ -75,9 +97,7 @@ class Engine implements DeliveryEngine {
     this.accepted++;
     if (this.closed) {
       // Late events after close still must not vanish: they go straight to disk.
-      this.spool.append([entry]);
-      this.spool.rotate();
-      this.c.spooled++;
+      this.toSpool([entry], false);
       this.settle(1);
       return true;
     }
@@ -89,7 +109,8 @@ class Engine implements DeliveryEngine {
     }
     this.queue.push(entry);
     if (this.inFlight === undefined && this.backoff === undefined) {
-      if (this.queue.length >= this.o.maxBatchCount || this.queue.bytes >= this.o.maxBatchBytes) this.pump();
+      // Shutting down: what the app still logs goes out at once, not at the next interval.
+      if (this.queue.length >= this.o.maxBatchCount || this.queue.bytes >= this.o.maxBatchBytes || this.draining || this.closing) this.pump();
     }
     if (this.timer === undefined && !this.closed) {
       this.timer = setTimeout(this.onTimer, this.o.flushIntervalMs);
@@ -101,12 +122,28 @@ class Engine implements DeliveryEngine {
   flush(): Promise<void> {
     if (this.settled >= this.accepted) return Promise.resolve();
     const p = new Promise<void>((resolve) => this.waiters.push({ target: this.accepted, resolve }));
-    // The backend is known to be down: spool now rather than wait out the backoff.
-    if (this.backoff !== undefined && this.failures >= URGENT_ATTEMPTS) {
+    // The backend is known to be down: spool now rather than wait out the backoff (not while shutting down: the
+    // process is about to end, and a spool on a container's disk goes with it).
+    if (this.backoff !== undefined && this.failures >= URGENT_ATTEMPTS && this.maySpoolEarly()) {
       this.spillInFlight();
       this.spillMemory();
     }
     this.due = true;
+    this.pump();
+    return p;
+  }
+
+  /** For the process hooks: a signal the app handles itself arrived; send what is queued now, retrying soon. */
+  drain(): Promise<void> {
+    this.draining = true;
+    this.retrySoon();
+    return this.flush().then(() => this.whenIdle());
+  }
+
+  /** Resolves once nothing is queued, in flight or waiting in the spool. */
+  private whenIdle(): Promise<void> {
+    if (this.inFlight === undefined && this.queue.length === 0 && this.spool.pendingBytes === 0) return Promise.resolve();
+    const p = new Promise<void>((resolve) => this.idle.push(resolve));
     this.pump();
     return p;
   }
@@ -121,21 +158,29 @@ class Engine implements DeliveryEngine {
     this.spillInFlight();
     this.spillMemory();
     this.spool.close();
+    this.dead.close();
   }
 
-  /** Spools what is left of a batch taken from memory, under its reserved number (before anything spooled since). */
+  /** Spools what is left of a batch taken from memory, ahead of anything spooled since it was taken. */
   private spillInFlight(): void {
     const batch = this.inFlight;
     if (batch === undefined) return;
-    if (batch.source === 'memory') {
+    // A batch replayed from the spool is still there: its cursor did not move.
+    if (batch.chunk === undefined) {
       const rest = batch.parts.flat();
-      this.spool.writeSegment(rest, batch.seq);
-      this.c.spooled += rest.length;
+      this.toSpool(rest, true);
       this.settle(rest.length);
     }
     batch.abort.abort();
     this.inFlight = undefined;
     this.inFlightBytes = 0;
+  }
+
+  /** Writes entries to the spool (`front`: ahead of everything there); counts them as spooled, or dropped when it cannot be written. */
+  private toSpool(entries: readonly QueuedEntry[], front: boolean): void {
+    if (entries.length === 0) return;
+    if (front ? this.spool.unshift(entries) : this.spool.push(entries)) this.c.spooled += entries.length;
+    else this.c.droppedSpool += entries.length;
   }
 
   deadLetter(input: unknown, reason: string, issues?: ItemIssue[]): void {
@@ -145,7 +190,7 @@ class Engine implements DeliveryEngine {
     } catch {
       line = String(input);
     }
-    this.spool.deadLetter(line, reason, issues);
+    this.dead.write(line, reason, issues);
     this.c.deadLettered++;
   }
 
@@ -154,19 +199,18 @@ class Engine implements DeliveryEngine {
     return this.c.snapshot(this.queue.length, this.queue.bytes + this.inFlightBytes, inFlight, this.spool.pendingBytes);
   }
 
+  /** Keeps delivering until everything is settled or the deadline passes, then spools the rest and lets go. */
   private async doClose(deadlineMs: number): Promise<void> {
     this.closing = true;
-    // The backend is known to be down: spool now (replayed on the next start) rather than wait out the deadline.
-    if (this.backoff !== undefined && this.failures >= URGENT_ATTEMPTS) {
-      this.spillInFlight();
-      this.spillMemory();
-    }
+    const spooledBefore = this.c.spooled;
+    this.retrySoon();
+    // A ref'd timer: the process stays up for the grace period even while every retry timer is unref'd.
     let timeout: NodeJS.Timeout | undefined;
     await Promise.race([
-      this.flush(),
+      // What an outage spooled is sent too: the spool may be on a disk that goes with the container.
+      this.flush().then(() => this.whenIdle()),
       new Promise<void>((resolve) => {
         timeout = setTimeout(resolve, deadlineMs);
-        timeout.unref();
       }),
     ]);
     clearTimeout(timeout);
@@ -179,8 +223,28 @@ class Engine implements DeliveryEngine {
     try {
       await this.sink.close?.();
     } catch (err) {
-      this.report(err);
+      this.reporter.notice('close', err);
     }
+    const left = this.c.spooled - spooledBefore;
+    if (left > 0) {
+      const last = this.reporter.lastFailure ? `; last delivery error: ${this.reporter.lastFailure}` : '';
+      this.reporter.notice('close', new Error(`closed with ${left} events not delivered: spooled to ${this.dirs.writable() ?? this.dirs.configured}, sent on the next start${last}`));
+    }
+  }
+
+  /** While shutting down, a retry waiting out a long backoff is brought forward. */
+  private retrySoon(): void {
+    if (this.backoff === undefined) return;
+    clearTimeout(this.backoff);
+    this.backoff = undefined;
+    const batch = this.inFlight;
+    if (batch !== undefined) void this.run(batch);
+    else this.pump();
+  }
+
+  /** An app's `flush()` may spool after a few failures; shutting down never does before its deadline. */
+  private maySpoolEarly(): boolean {
+    return !this.closing && !this.draining;
   }
 
   private readonly onTimer = (): void => {
@@ -196,8 +260,7 @@ class Engine implements DeliveryEngine {
     const target = this.o.overflow === 'spool' ? this.o.maxQueueBytes - this.o.maxBatchBytes : this.o.maxQueueBytes;
     const evicted = this.queue.shiftWhile((bytes) => bytes + this.inFlightBytes + size > target);
     if (this.o.overflow === 'spool') {
-      this.spool.append(evicted);
-      this.c.spooled += evicted.length;
+      this.toSpool(evicted, false);
     } else {
       this.c.droppedOldest += evicted.length;
     }
@@ -209,9 +272,7 @@ class Engine implements DeliveryEngine {
   private spillMemory(): void {
     if (this.queue.length === 0) return;
     const entries = this.queue.drain();
-    this.spool.append(entries);
-    this.spool.rotate();
-    this.c.spooled += entries.length;
+    this.toSpool(entries, false);
     this.settle(entries.length);
   }
 
@@ -224,27 +285,28 @@ class Engine implements DeliveryEngine {
 
   private pump(): void {
     if (this.inFlight !== undefined || this.backoff !== undefined || this.closed) return;
-    if (this.spool.hasPending) {
-      const chunk = this.spool.next(this.o.maxBatchCount, this.o.maxBatchBytes);
-      if (chunk) {
-        if (chunk.entries.length === 0) {
-          this.spool.ack(chunk);
-          this.pump();
-          return;
-        }
-        this.start({ parts: [chunk.entries], source: 'spool', chunk, seq: chunk.seq, attempts: 0, abort: new AbortController() });
+    const chunk = this.spool.shift(this.o.maxBatchCount, this.o.maxBatchBytes);
+    if (chunk) {
+      if (chunk.entries.length === 0) {
+        this.spool.ack(chunk);
+        this.pump();
         return;
       }
+      this.start({ parts: [chunk.entries], chunk, attempts: 0, abort: new AbortController() });
+      return;
     }
     const available = this.queue.length;
-    if (available === 0) return;
-    const urgent = this.due || this.waiters.length > 0 || this.closing;
+    if (available === 0) {
+      for (const resolve of this.idle.splice(0)) resolve();
+      return;
+    }
+    const urgent = this.due || this.waiters.length > 0 || this.closing || this.draining;
     if (!urgent && available < this.o.maxBatchCount && this.queue.bytes < this.o.maxBatchBytes) return;
     const before = this.queue.bytes;
     const entries = this.queue.take(this.o.maxBatchCount, this.o.maxBatchBytes);
     this.inFlightBytes = before - this.queue.bytes;
     if (this.queue.length === 0) this.due = false;
-    this.start({ parts: [entries], source: 'memory', chunk: undefined, seq: this.spool.reserve(), attempts: 0, abort: new AbortController() });
+    this.start({ parts: [entries], chunk: undefined, attempts: 0, abort: new AbortController() });
   }
 
   private start(batch: Batch): void {
@@ -279,7 +341,7 @@ class Engine implements DeliveryEngine {
     const delivered = part.length - retry.length - dead;
     this.c.sent += delivered;
     this.c.duplicates += outcome.duplicates;
-    if (batch.source === 'spool') this.c.replayed += delivered;
+    if (batch.chunk !== undefined) this.c.replayed += delivered;
     else this.settle(delivered + dead);
     if (delivered > 0) this.c.latency(Date.now() - (part[0] as QueuedEntry).at);
     if (retry.length > 0) {
@@ -288,6 +350,7 @@ class Engine implements DeliveryEngine {
       return;
     }
     this.failures = 0;
+    this.reporter.success();
     batch.parts.shift();
     if (batch.parts.length > 0) {
       void this.run(batch);
@@ -325,17 +388,18 @@ class Engine implements DeliveryEngine {
   }
 
   private deadLetterEntry(entry: QueuedEntry, f: ItemFailure): void {
-    this.spool.deadLetter(entry.line, f.reason, f.issues);
+    this.dead.write(entry.line, f.reason, f.issues);
     this.c.deadLettered++;
   }
 
   private failed(batch: Batch, e: DeliveryError): void {
-    this.report(e);
+    this.reporter.failure(e);
     this.failures++;
     batch.attempts++;
-    const urgent = this.waiters.length > 0 || this.closing;
+    const urgent = this.waiters.length > 0;
     const delay = this.delay(e);
-    if ((urgent && batch.attempts >= URGENT_ATTEMPTS) || (batch.source === 'memory' && batch.attempts > this.o.maxRetries)) {
+    const spill = (urgent && batch.attempts >= URGENT_ATTEMPTS) || (batch.chunk === undefined && batch.attempts > this.o.maxRetries);
+    if (spill && this.maySpoolEarly()) {
       // A spool batch is still on disk (its cursor did not move): only memory needs writing.
       this.spillInFlight();
       if (urgent) this.spillMemory();
@@ -348,7 +412,8 @@ class Engine implements DeliveryEngine {
       if (this.inFlight === batch) void this.run(batch);
       else this.pump();
     }, delay);
-    this.backoff.unref();
+    // Closing keeps the process up until the deadline; otherwise a retry never holds the app open.
+    if (!this.closing) this.backoff.unref();
   }
 
   /** Ends the batch in flight; with `delay`, waits that long before sending anything else. */
@@ -367,20 +432,8 @@ class Engine implements DeliveryEngine {
   }
 
   private delay(e: DeliveryError): number {
-    const exp = Math.min(this.o.retryMaxDelayMs, this.o.retryInitialDelayMs * 2 ** Math.min(30, this.failures - 1));
-    // Full jitter, so many producers that failed together do not retry together.
-    const jittered = Math.random() * exp;
-    return e.retryAfterMs !== undefined ? Math.min(MAX_RETRY_AFTER_MS, Math.max(e.retryAfterMs, jittered)) : jittered;
-  }
-
-  private report(err: unknown): void {
-    const e = err instanceof Error ? err : new Error(String(err));
-    this.c.lastError = { message: e.message, at: new Date().toISOString() };
-    try {
-      this.o.onError?.(e);
-    } catch {
-      // The app's error handler must not break delivery.
-    }
+    const wait = backoffDelay(this.failures, { initialDelayMs: this.o.retryInitialDelayMs, maxDelayMs: this.o.retryMaxDelayMs }, e.retryAfterMs);
+    return this.closing || this.draining ? Math.min(wait, SHUTDOWN_RETRY_MS) : wait;
   }
 }
 

@@ -71,7 +71,8 @@ export function createHttpSink(options: HttpSinkOptions): Sink {
     const { status, retryAfter, chunks } = await post(parts, headers, signal);
     if (status === 413) throw new DeliveryError('batch over the server body limit (413)', { retryable: false, status, tooLarge: true });
     if (status < 200 || status >= 300) {
-      throw new DeliveryError(`bulk ingest answered ${status}: ${Buffer.concat(chunks).toString('utf8').slice(0, 200)}`, {
+      // 401 / 403 are a configuration problem: the data is kept and retried, and the message says what to fix.
+      throw new DeliveryError(`${target.href} answered ${status}: ${serverMessage(chunks)}${authHint(status, o.apiKey !== undefined || 'authorization' in lowerKeys(o.headers))}`, {
         retryable: isRetryableStatus(status) || status === 401 || status === 403,
         status,
         retryAfterMs: parseRetryAfter(retryAfter),
@@ -86,7 +87,7 @@ export function createHttpSink(options: HttpSinkOptions): Sink {
         reject(
           err instanceof DeliveryError
             ? err
-            : new DeliveryError(`bulk ingest unreachable: ${(err as Error).message}`, { retryable: true, cause: err }),
+            : new DeliveryError(`cannot reach ${target.href}: ${(err as Error).message}`, { retryable: true, cause: err }),
         );
       const req = request(target, { method: 'POST', agent, headers, signal, timeout: o.timeoutMs }, (res: IncomingMessage) => {
         const chunks: Buffer[] = [];
@@ -113,6 +114,28 @@ export function createHttpSink(options: HttpSinkOptions): Sink {
     },
   };
 }
+
+/** The `message` of the server's JSON error body (`{ error: { code, message } }`), else the start of the body. */
+function serverMessage(chunks: readonly Buffer[]): string {
+  const text = Buffer.concat(chunks).toString('utf8');
+  try {
+    const body = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown };
+    const message = typeof body.error === 'string' ? body.error : (body.error?.message ?? body.message);
+    if (typeof message === 'string' && message !== '') return message;
+  } catch {
+    // Not JSON (a proxy's page): the text itself.
+  }
+  return text.slice(0, 200) || '(empty body)';
+}
+
+function authHint(status: number, hasKey: boolean): string {
+  if (status === 401) return hasKey ? ' (the API key was refused: check `apiKey`)' : ' (no API key was sent: set `apiKey` to a key with the ingest scope)';
+  if (status === 403) return ' (the API key needs the ingest scope)';
+  return '';
+}
+
+const lowerKeys = (headers: Record<string, string>): Record<string, string> =>
+  Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
 
 /** Whether a URL's `hostname` names this machine: `localhost` (and `*.localhost`), 127.0.0.0/8 or `[::1]`. */
 export function isLoopbackHost(hostname: string): boolean {

@@ -2,7 +2,7 @@ export { createDeliveryEngine } from './engine.js';
 export { DeliveryEngineOptionsSchema } from './engine-options.js';
 export type { DeliveryEngine, DeliveryEngineOptions, CloseOptions, OverflowPolicy } from './engine-options.js';
 export type { FsyncPolicy } from './spool.js';
-export type { DeliveryMetrics, DropReason } from './metrics.js';
+export type { DeliveryMetrics, DropReason, LastError } from './metrics.js';
 export { DeliveryError, isRetryableStatus, parseRetryAfter, isConnectionError } from './sink.js';
 export type { Sink, QueuedEntry, SendOutcome, ItemFailure, ItemIssue } from './sink.js';
 export { createHttpSink } from './http-sink.js';

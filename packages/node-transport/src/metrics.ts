@@ -1,5 +1,14 @@
-/** Why events were dropped. */
-export type DropReason = 'queue-full-oldest' | 'queue-full-newest';
+/** Why events were dropped: a full queue (only with the `drop-oldest` / `drop-newest` policies), or a spool that cannot be written. */
+export type DropReason = 'queue-full-oldest' | 'queue-full-newest' | 'spool-unwritable';
+
+/** The last error: delivery (with the HTTP `status` or the socket error `code` when there was one), spool or close. */
+export interface LastError {
+  message: string;
+  /** ISO time. */
+  at: string;
+  status?: number;
+  code?: string;
+}
 
 /** Delivery metrics, readable by the application at any time (`engine.metrics()`). */
 export interface DeliveryMetrics {
@@ -23,10 +32,12 @@ export interface DeliveryMetrics {
   spoolBytes: number;
   /** Events the backend rejected for good, written to `dead-letter.ndjson`. */
   deadLettered: number;
-  /** Events dropped, by reason (only with the `drop-oldest` / `drop-newest` overflow policies). */
+  /** Events dropped, by reason. */
   dropped: Record<DropReason, number>;
-  /** The last delivery error, if any. */
-  lastError: { message: string; at: string } | null;
+  /** `false` from a failed delivery attempt (a refused key, a server down or failing) until a delivery succeeds. */
+  healthy: boolean;
+  /** The last error, if any (it stays after a recovery: see `healthy`). */
+  lastError: LastError | null;
   /** Time from enqueue to acknowledgement of the oldest event of each delivered batch, in milliseconds. */
   latencyMs: { last: number; max: number; mean: number };
 }
@@ -41,7 +52,9 @@ export class Counters {
   deadLettered = 0;
   droppedOldest = 0;
   droppedNewest = 0;
-  lastError: { message: string; at: string } | null = null;
+  droppedSpool = 0;
+  healthy = true;
+  lastError: LastError | null = null;
   private latencySum = 0;
   private latencyCount = 0;
   private latencyLast = 0;
@@ -66,7 +79,8 @@ export class Counters {
       replayed: this.replayed,
       spoolBytes,
       deadLettered: this.deadLettered,
-      dropped: { 'queue-full-oldest': this.droppedOldest, 'queue-full-newest': this.droppedNewest },
+      dropped: { 'queue-full-oldest': this.droppedOldest, 'queue-full-newest': this.droppedNewest, 'spool-unwritable': this.droppedSpool },
+      healthy: this.healthy,
       lastError: this.lastError,
       latencyMs: {
         last: this.latencyLast,

@@ -8,6 +8,7 @@ import type { DeliveryMetrics } from './metrics.js';
 import { mapRecord, type LogRecord, type RecordMapper } from './record.js';
 import type { Sink } from './sink.js';
 import { createFastLine, ENVELOPE_KEYS } from './pino-fast-line.js';
+import { createThrottledPrinter } from './warnings.js';
 
 /** Options shared by the pino and winston transports: where to send, how to deliver, what runs on each event. */
 export interface ShipperOptions extends Omit<DeliveryEngineOptions, 'sink'> {
@@ -84,6 +85,7 @@ export function buildShipper(options: ShipperOptions): { shipper: Shipper; fastL
   const engine = createDeliveryEngine({ ...engineOptions, sink: sinkOf(options) });
   let unmapped = 0;
   let invalid = 0;
+  const warnings = createThrottledPrinter();
   const exporter: ShoplogPlugin = {
     name: 'shoplog-delivery',
     process(event: ShoplogEvent) {
@@ -104,7 +106,9 @@ export function buildShipper(options: ShipperOptions): { shipper: Shipper; fastL
         engine.deadLetter(info.event, 'invalid event', error.issues);
         return;
       }
-      engineOptions.onError?.(error instanceof Error ? error : new Error(String(error)));
+      const e = error instanceof Error ? error : new Error(String(error));
+      if (engineOptions.onError) engineOptions.onError(e);
+      else warnings.print(`plugin:${info.plugin}`, `pipeline plugin "${info.plugin}" failed: ${e.message} (printed once a minute at most)`);
     },
   });
 

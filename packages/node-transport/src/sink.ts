@@ -71,30 +71,5 @@ export class DeliveryError extends Error {
   }
 }
 
-/** Whether an HTTP status is worth retrying: 408, 429 and every 5xx. */
-export function isRetryableStatus(status: number): boolean {
-  return status === 408 || status === 429 || status >= 500;
-}
-
-/** Parses `Retry-After` (delta seconds or an HTTP date) to milliseconds; `undefined` when absent or invalid. */
-export function parseRetryAfter(value: string | string[] | undefined | null, now: number = Date.now()): number | undefined {
-  const raw = Array.isArray(value) ? value[0] : value;
-  if (raw === undefined || raw === null || raw === '') return undefined;
-  const seconds = Number(raw);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(raw);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
-/** Whether an error from a socket or the client is a transient connection problem. */
-export function isConnectionError(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  const name = (err as { name?: unknown } | null)?.name;
-  return (
-    name === 'ConnectionError' ||
-    name === 'TimeoutError' ||
-    name === 'AbortError' ||
-    (typeof code === 'string' &&
-      ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'UND_ERR_SOCKET'].includes(code))
-  );
-}
+// The retry decisions live in core, shared with the notification channels.
+export { isConnectionError, isRetryableStatus, parseRetryAfter } from '@shoplog/core';

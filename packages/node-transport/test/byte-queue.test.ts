@@ -94,7 +94,7 @@ describe('the engine with packed lines', () => {
 
 function readSpool(dir: string): string[] {
   return readdirSync(dir)
-    .filter((f) => /^seg-\d+\.ndjson$/.test(f))
+    .filter((f) => f.startsWith('seg-') && f.endsWith('.ndjson'))
     .sort()
     .flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n').filter((l) => l.length > 0));
 }

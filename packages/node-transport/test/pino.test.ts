@@ -1,5 +1,5 @@
 import type { ErrorEvent, PerformanceEvent } from '@shoplog/core';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -37,7 +37,9 @@ describe('pino transport in pino’s worker thread', () => {
       { kind: 'status', status: 503 },
     );
     const spoolDir = tempDir();
-    const options = { apiKey: 'k1', maxBatchCount: 500, maxRetries: 50, http: { url: s.url, apiKey: 'k1', timeoutMs: 300 } };
+    // Under load (issue #20) the faults could outlast the linger: the close then keeps trying for its grace period
+    // (the most pino's worker allows) instead of spooling after three failures, and so does the next start's.
+    const options = { apiKey: 'k1', maxBatchCount: 500, maxRetries: 50, closeDeadlineMs: 8000, http: { url: s.url, apiKey: 'k1', timeoutMs: 300 } };
     const run = await runChild({ logger: 'pino', url: s.url, spoolDir, count: 5000, producer: 'a', ending: 'end', lingerMs: 1500, options });
     expect(run.code).toBe(0);
     // On a loaded machine the close may still have spooled a tail: the next start delivers it, once.
@@ -73,7 +75,7 @@ describe('pino transport in pino’s worker thread', () => {
     expect((mine[9] as { labels: Record<string, string> }).labels).toEqual({ producer: 'p', seq: '9', cart: '{"items":2}' });
   });
 
-  it('spools what close cannot deliver while the server keeps failing, and the next start delivers it exactly once', async () => {
+  it('keeps delivering at close while the server is still failing, and loses or repeats nothing across the next start', async () => {
     const s = await server();
     s.faults.push({ kind: 'status', status: 500 }, { kind: 'store-then-reset' }, { kind: 'status', status: 503 }, { kind: 'reset' });
     const spoolDir = tempDir();
@@ -90,9 +92,9 @@ describe('pino transport in pino’s worker thread', () => {
     const s = await server();
     await s.stop();
     const spoolDir = tempDir();
-    const first = await runChild({ logger: 'pino', url: s.url, spoolDir, count: 1000, producer: 'b', ending: 'end' });
+    const first = await runChild({ logger: 'pino', url: s.url, spoolDir, count: 1000, producer: 'b', ending: 'end', options: { closeDeadlineMs: 500 } });
     expect(first.code).toBe(0);
-    expect(readdirSeg(spoolDir)).toBeGreaterThan(0);
+    expect(readdirSeg(spoolDir)).toBe(1000);
     await s.start();
     const second = await runChild({ logger: 'pino', url: s.url, spoolDir, count: 10, producer: 'c', ending: 'end' });
     expect(s.stored).toEqual([...first.ids, ...second.ids]);
@@ -105,8 +107,11 @@ describe('pino transport in pino’s worker thread', () => {
   });
 });
 
+/** Lines spooled in `dir`. */
 function readdirSeg(dir: string): number {
-  return readFileSync(join(dir, 'seg-000000000001.ndjson'), 'utf8').split('\n').filter(Boolean).length;
+  return readdirSync(dir)
+    .filter((f) => f.startsWith('seg-'))
+    .reduce((n, f) => n + readFileSync(join(dir, f), 'utf8').split('\n').filter(Boolean).length, 0);
 }
 
 describe('pino transport as a main-thread destination', () => {
@@ -144,6 +149,16 @@ describe('pino transport as a main-thread destination', () => {
     expect(perf.event).toMatchObject({ dataset: 'shoplog.performance', duration: 12_000_000 });
     expect(perf).toMatchObject({ url: { path: '/cart', query: 'x=1' }, client: { ip: '10.0.0.1' }, user_agent: { original: 'UA' } });
     expect(perf.http).toMatchObject({ request: { id: 'r1', method: 'GET' }, response: { status_code: 200 } });
+  });
+
+  it('logger.flush(cb) calls back once the lines are delivered', async () => {
+    const s = await server();
+    const dest = shoplogPino({ url: s.url, spoolDir: tempDir(), exitHooks: false });
+    const logger = pino(dest);
+    for (let i = 0; i < 20; i++) logger.info({ seq: i }, 'order placed');
+    await new Promise<void>((resolve, reject) => logger.flush((err) => (err ? reject(err) : resolve())));
+    expect(s.stored).toHaveLength(20);
+    await endStream(dest);
   });
 
   it('with validate: true, writes events the pipeline rejects to the dead-letter file with their issues', async () => {

@@ -19,21 +19,33 @@ export async function evaluateMetric(logs: LogStore, rule: AlertRuleRecord, now:
   }
 }
 
-/** Evaluates every rule once and stores its state, value and last firing. */
-export async function evaluateAlertRules(logs: LogStore, meta: MetaStore, now: number = Date.now()): Promise<AlertRuleRecord[]> {
+/** A rule that started firing (`since` = now) or stopped (`since` = when that firing started). */
+export type AlertChange = (rule: AlertRuleRecord, change: 'firing' | 'resolved', since: number, now: number) => void;
+
+/**
+ * Evaluates every rule once and stores its state, value, last firing and when the current firing started;
+ * `onChange` hears of each rule that starts or stops firing (once per change: the state is stored first).
+ */
+export async function evaluateAlertRules(logs: LogStore, meta: MetaStore, now: number = Date.now(), onChange?: AlertChange): Promise<AlertRuleRecord[]> {
   const rules = await meta.listAlertRules();
   const out: AlertRuleRecord[] = [];
   for (const rule of rules) {
     const value = await evaluateMetric(logs, rule, now);
     const firing = value > rule.threshold;
+    const wasFiring = rule.state === 'firing';
+    // A rule stored as firing before `firingSince` existed started at the latest at its last firing.
+    const startedAt = rule.firingSince ?? rule.lastFiredAt ?? now;
     const next: AlertRuleRecord = {
       ...rule,
       state: firing ? 'firing' : 'ok',
       lastValue: Math.round(value * 100) / 100,
       lastEvaluatedAt: now,
       lastFiredAt: firing ? now : rule.lastFiredAt,
+      firingSince: firing ? (wasFiring ? startedAt : now) : null,
     };
     await meta.updateAlertRule(next);
+    if (firing && !wasFiring) onChange?.(next, 'firing', now, now);
+    if (!firing && wasFiring) onChange?.(next, 'resolved', startedAt, now);
     out.push(next);
   }
   return out;

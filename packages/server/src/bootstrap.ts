@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { sha256, randomToken } from './auth/secrets.js';
 import { generateTraffic } from './generator.js';
 import { createApiKey, createUser } from './http/admin-routes.js';
+import { DEMO_CHANNEL } from './notifications.js';
 import type { ShoplogServer } from './server.js';
 
 /** What the first start created (secrets are only known here, once). */
@@ -13,7 +15,8 @@ export interface BootstrapResult {
 /**
  * First-run setup: an `admin` user (password from `bootstrapPassword` or generated) and an admin API key
  * (`bootstrapKey` or generated) when there is no user yet; the bootstrap key is (re)registered on every start
- * when given. With `demo`, loads generated sample data (7 days, all five kinds) once.
+ * when given. With `demo`, loads generated sample data (7 days, all five kinds) once, and when the demo's console
+ * channel is configured, an alert rule that notifies it.
  */
 export async function bootstrap(server: ShoplogServer, options: { demo?: boolean; demoEvents?: number } = {}): Promise<BootstrapResult> {
   const { meta, logs } = server.stores;
@@ -40,6 +43,12 @@ export async function bootstrap(server: ShoplogServer, options: { demo?: boolean
     }
     if (batch.length > 0) await logs.appendBatch(batch);
     await logs.refresh();
+    if (config.notifications.channels.some((c) => c.name === DEMO_CHANNEL)) {
+      await meta.createAlertRule({
+        id: randomUUID(), userId: null, name: 'Demo: errors this week', metric: 'count', filters: { log_type: 'error' }, windowMs: 7 * 86_400_000,
+        threshold: 0, state: 'unknown', lastValue: null, lastFiredAt: null, lastEvaluatedAt: null, createdAt: Date.now(), channels: [DEMO_CHANNEL], firingSince: null,
+      });
+    }
     await meta.setSetting('demo_loaded', new Date().toISOString());
     result.demoEvents = count;
   }

@@ -6,7 +6,8 @@ import { createRedisRateLimiter } from './adapters/redis/rate-limiter.js';
 import { createScaleOut } from './adapters/scale-out.js';
 import { fromSharedRateLimiter } from './auth/rate-limit.js';
 import { bootstrap } from './bootstrap.js';
-import { loadConfig, SETTINGS } from './config.js';
+import { OPS_COMMANDS, OPS_USAGE } from './cli-ops.js';
+import { ingestAuthRequired, loadConfig, SETTINGS } from './config.js';
 import { scaleOutHealthCheck } from './health.js';
 import { generateTraffic } from './generator.js';
 import { createApiKey } from './http/admin-routes.js';
@@ -15,6 +16,7 @@ import { createIngestor } from './ingest/ingestor.js';
 import { createServerFraudScorer } from './fraud.js';
 import { sniffFileType } from './ingest/upload-job.js';
 import type { KeyScope } from './ports.js';
+import { DEMO_CHANNEL, withDemoChannel } from './notifications.js';
 import { createServer } from './server.js';
 import { createMemoryCache } from './store/memory-cache.js';
 import { createSqliteLogStore } from './store/sqlite-log-store.js';
@@ -23,17 +25,21 @@ import { createSqliteMetaStore } from './store/sqlite-meta-store.js';
 const USAGE = `usage: shoplog <command>
   serve [--demo]                               start the server (settings from SHOPLOG_* variables, see below)
   generate -n N [-o FILE] [--rate R] [--days D] write realistic NDJSON traffic (stdout without -o)
-  keys create --scope ingest|read|admin [--name NAME]   create an API key (printed once)
+  keys create --scope ingest|read|metrics|admin [--name NAME]   create an API key (printed once)
   import FILE                                  ingest a JSON array, NDJSON or CSV file (gzip accepted)
+${OPS_USAGE}
 
 settings:
 ${SETTINGS.map((s) => `  ${s.env.padEnd(32)} ${s.default.padEnd(18)} ${s.description}`).join('\n')}`;
 
 async function serve(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { demo: { type: 'boolean', default: false } } });
-  const config = loadConfig();
+  const loaded = loadConfig();
+  // The demo prints its notifications on this console unless channels are configured (no network by default).
+  const config = values.demo ? { ...loaded, notifications: withDemoChannel(loaded.notifications) } : loaded;
   // Scale-out stores from SHOPLOG_STORE / ELASTICSEARCH_URL / REDIS_URL / MONGODB_URL (none set: embedded stores).
-  const scaleOut = createScaleOut({ ...process.env, SHOPLOG_DATA_DIR: config.dataDir });
+  const retention = Object.entries(config.retentionByDataset).map(([kind, days]) => `${kind}=${days}`).join(',');
+  const scaleOut = createScaleOut({ ...process.env, SHOPLOG_DATA_DIR: config.dataDir, SHOPLOG_RETENTION_DAYS: String(config.retentionDays), SHOPLOG_RETENTION_BY_DATASET: retention });
   await scaleOut.ready;
   // Limits shared by every instance when Redis is configured, with the windows of the settings.
   const redisUrl = process.env['REDIS_URL'];
@@ -54,8 +60,13 @@ async function serve(args: string[]): Promise<void> {
   const setup = await bootstrap(server, { demo: values.demo });
   const url = await server.start();
   const lines = [`Shoplog is running: ${url}/  (API docs: ${url}/api/docs)`];
-  if (server.ingestPort !== null) lines.push(`TCP/UDP JSON-lines ingest on port ${server.ingestPort}`);
+  if (server.ingestPort !== null) {
+    const auth = ingestAuthRequired(config) ? 'first line "AUTH <ingest key>" required' : 'no key required: SHOPLOG_INGEST_AUTH=off';
+    lines.push(`TCP/UDP JSON-lines ingest on ${config.ingestHost}:${server.ingestPort} (${auth})`);
+  }
   if (setup.demoEvents) lines.push(`Loaded ${setup.demoEvents} sample events (7 days).`);
+  const channels = config.notifications.channels.map((c) => `${c.name} (${c.type})`);
+  if (channels.length > 0) lines.push(`Notification channels: ${channels.join(', ')}${channels.length === 1 && config.notifications.channels[0]?.name === DEMO_CHANNEL ? ': alerts and fraud blocks are printed here' : ''}.`);
   if (setup.adminPassword) lines.push(`Admin login: admin / ${setup.adminPassword}   (shown once)`);
   if (setup.adminKey) lines.push(`Admin API key: ${setup.adminKey}   (shown once; Authorization: Bearer <key>)`);
   console.log(lines.join('\n'));
@@ -97,9 +108,9 @@ async function generate(args: string[]): Promise<void> {
 
 async function keys(args: string[]): Promise<void> {
   const [sub, ...rest] = args;
-  if (sub !== 'create') throw new Error('usage: shoplog keys create --scope ingest|read|admin [--name NAME]');
+  if (sub !== 'create') throw new Error('usage: shoplog keys create --scope ingest|read|metrics|admin [--name NAME]');
   const { values } = parseArgs({ args: rest, options: { scope: { type: 'string' }, name: { type: 'string', default: 'cli' } } });
-  if (!['ingest', 'read', 'admin'].includes(values.scope ?? '')) throw new Error('--scope must be ingest, read or admin');
+  if (!['ingest', 'read', 'metrics', 'admin'].includes(values.scope ?? '')) throw new Error('--scope must be ingest, read, metrics or admin');
   const config = loadConfig();
   const meta = createSqliteMetaStore({ path: join(config.dataDir, 'meta.db') });
   try {
@@ -150,6 +161,8 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'generate') return generate(args);
   if (command === 'keys') return keys(args);
   if (command === 'import') return importFile(args);
+  const ops = command !== undefined && Object.hasOwn(OPS_COMMANDS, command) ? OPS_COMMANDS[command] : undefined;
+  if (ops) return ops(args);
   console.log(USAGE);
   if (command && command !== 'help' && command !== '--help') process.exitCode = 2;
 }

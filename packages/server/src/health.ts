@@ -1,5 +1,6 @@
 import type { DependencyHealth } from './adapters/scale-out.js';
-import type { Cache, IndexStatus, LogStore, MetaStore } from './ports.js';
+import type { DiskState } from './disk-guard.js';
+import type { Cache, IndexStatus, LogStore, MetaStore, StoreStatus } from './ports.js';
 
 /** What backs a dependency (`other` for a store given to the server without a health check). */
 export type DependencyKind = 'sqlite' | 'elasticsearch' | 'redis' | 'mongodb' | 'memory' | 'other';
@@ -10,7 +11,7 @@ export interface DependencyStatus {
   name: string;
   kind: DependencyKind;
   status: 'ok' | 'down';
-  /** Round trip of the probe in milliseconds. */
+  /** Round trip of the probe in milliseconds (of the store's latest read, when it reports its state from memory). */
   latency_ms?: number;
   /** Why it is down. */
   error?: string;
@@ -32,6 +33,8 @@ export interface HealthReport {
   status: 'ok' | 'degraded' | 'down';
   dependencies: DependencyStatus[];
   index?: IndexReport;
+  /** The data folder's disk (embedded store): while `status` is not `ok`, ingest answers 507 and `message` says why. */
+  disk?: { status: DiskState['status']; free_bytes?: number; floor_bytes: number; message?: string };
 }
 
 /** Checks dependencies the server cannot probe itself (scale-out backends); names it returns replace the built-in probes. */
@@ -74,12 +77,24 @@ async function probe(name: string, kind: DependencyKind, run: () => Promise<unkn
   }
 }
 
+function fromStatus(kind: DependencyKind, state: StoreStatus): DependencyStatus {
+  return {
+    name: 'logs',
+    kind,
+    status: state.status,
+    ...(state.latencyMs === undefined ? {} : { latency_ms: state.latencyMs }),
+    ...(state.error === undefined ? {} : { error: state.error }),
+  };
+}
+
 /** What the server knows about its stores, to probe those no health check covers. */
 export interface HealthSources {
   stores: { logs: LogStore; meta: MetaStore; cache: Cache };
   /** The kind of each store (embedded ones are known; given ones are `other`). */
   kinds: { logs: DependencyKind; meta: DependencyKind; cache: DependencyKind; velocity: DependencyKind };
   check?: HealthCheck | undefined;
+  /** The disk guard's state, when the server watches its data folder. */
+  disk?: DiskState | undefined;
 }
 
 /** Builds the health report: the given check's entries, plus a cheap probe of each store it does not cover. */
@@ -95,17 +110,25 @@ export async function healthReport(sources: HealthSources): Promise<HealthReport
   }
   const covered = new Set(given.map((d) => d.name));
   const probes: Promise<DependencyStatus>[] = [];
-  // Cheap reads: the newest event, an unknown user id, an unknown cache key.
-  if (!covered.has('logs')) probes.push(probe('logs', kinds.logs, () => stores.logs.recent({ limit: 1 })));
+  // The event store's own state when it keeps one (from memory: answered at once however busy it is); else cheap
+  // reads: the newest event, an unknown user id, an unknown cache key.
+  if (!covered.has('logs')) probes.push(stores.logs.status ? Promise.resolve(fromStatus(kinds.logs, stores.logs.status())) : probe('logs', kinds.logs, () => stores.logs.recent({ limit: 1 })));
   if (!covered.has('meta')) probes.push(probe('meta', kinds.meta, () => stores.meta.getUserById('health-probe')));
   if (!covered.has('cache')) probes.push(probe('cache', kinds.cache, () => stores.cache.get('health:probe')));
   // An in-process store cannot be down; a given store without a check is not reported rather than guessed.
   if (!covered.has('velocity') && kinds.velocity === 'memory') probes.push(Promise.resolve({ name: 'velocity', kind: kinds.velocity, status: 'ok' }));
   const dependencies = [...(await Promise.all(probes)), ...given];
   const down = dependencies.filter((d) => d.status === 'down');
-  const status = down.some((d) => d.name === 'logs') ? 'down' : down.length > 0 ? 'degraded' : 'ok';
+  const diskBad = sources.disk !== undefined && sources.disk.status !== 'ok';
+  const status = down.some((d) => d.name === 'logs') ? 'down' : down.length > 0 || diskBad ? 'degraded' : 'ok';
   const index = indexReport(stores.logs);
-  return { status, dependencies, ...(index ? { index } : {}) };
+  const disk = sources.disk && {
+    status: sources.disk.status,
+    ...(sources.disk.freeBytes === undefined ? {} : { free_bytes: sources.disk.freeBytes }),
+    floor_bytes: sources.disk.floorBytes,
+    ...(sources.disk.message === undefined ? {} : { message: sources.disk.message }),
+  };
+  return { status, dependencies, ...(index ? { index } : {}), ...(disk ? { disk } : {}) };
 }
 
 function indexReport(logs: LogStore): IndexReport | undefined {

@@ -1,4 +1,4 @@
-export { StoreUnavailableError } from './ports.js';
+export { DuplicateKeyError, StoreUnavailableError } from './ports.js';
 export type {
   EpochMs,
   TimeRange,
@@ -25,6 +25,7 @@ export type {
   EventListener,
   LogStore,
   IndexStatus,
+  StoreStatus,
   Role,
   KeyScope,
   UserRecord,
@@ -36,10 +37,23 @@ export type {
   UploadJobRecord,
   AlertMetric,
   AlertRuleRecord,
+  NotificationRecord,
   MetaStore,
   Cache,
+  AuditRecord,
+  ErasureSubject,
+  ErasureResult,
+  RetentionCutoffs,
 } from './ports.js';
 export { createServer, VERSION } from './server.js';
+export { backupDataDir, restoreDataDir, BACKUP_FILES } from './backup.js';
+export type { BackupManifest, BackupOptions, RestoreOptions } from './backup.js';
+export { eraseSubject, parseErasureSubject, subjectHash, ErasureError } from './erasure.js';
+export type { ErasureDeps } from './erasure.js';
+export { startRetention, retentionCutoffs, retentionDays, RETENTION_INTERVAL_MS } from './retention.js';
+export type { Retention, RetentionOptions, RetentionPolicy } from './retention.js';
+export { createDiskGuard, guardAppends, diskFailure, InsufficientStorageError } from './disk-guard.js';
+export type { DiskGuard, DiskGuardOptions, DiskState } from './disk-guard.js';
 export type { ServerOptions, ServerStores, ShoplogServer } from './server.js';
 export { loadConfig, ServerConfigSchema, SETTINGS } from './config.js';
 export type { ServerConfig, ServerConfigInput } from './config.js';

@@ -228,6 +228,28 @@ export interface IndexStatus {
   parts: { name: string; indexed: number }[];
 }
 
+/** What a store knows of its own state without a round trip to its backend (`LogStore.status`). */
+export interface StoreStatus {
+  status: 'ok' | 'down';
+  /** Why it is down. */
+  error?: string;
+  /** Round trip of the store's most recent completed read, in milliseconds (absent before the first). */
+  latencyMs?: number;
+}
+
+/** Whose events an erasure removes (GDPR art. 17): one `user.id`, or one e-mail address wherever it appears. */
+export type ErasureSubject = { userId: string } | { email: string };
+
+/** What an erasure removed: the number of events, and the user ids and e-mails they carried (for the fraud state). */
+export interface ErasureResult {
+  events: number;
+  userIds: string[];
+  emails: string[];
+}
+
+/** Per kind, the time before which events are deleted by retention; a kind not listed is kept. */
+export type RetentionCutoffs = Partial<Record<EventKind, EpochMs>>;
+
 /**
  * The log store: durable, idempotent on `event.id`, searchable. Every method is async and may reject with a
  * `StoreUnavailableError` when the backend is down (the HTTP layer answers 503, retryable).
@@ -276,18 +298,34 @@ export interface LogStore {
    * the ingest path invalidates cached query results again then, so nothing cached while indexing lags stays stale.
    */
   whenSearchable(): Promise<void>;
+  /**
+   * The store's state from memory, without a query, for a store that can tell (the embedded one): the health route
+   * answers from it at once, however busy the store is. Stores without it are probed with a cheap read.
+   */
+  status?(): StoreStatus;
+  /**
+   * Deletes, in bounded steps off the request path, the events of each kind stamped before its cutoff, with what
+   * was derived from them; resolves with the number deleted. Stores that expire data by themselves (Elasticsearch
+   * ILM) omit it.
+   */
+  expire?(cutoffs: RetentionCutoffs): Promise<number>;
+  /** Deletes every stored event of the subject, with what was derived from them (see `ErasureResult`). */
+  erase?(subject: ErasureSubject): Promise<ErasureResult>;
   /** Flushes pending work and releases the backend. Idempotent. */
   close(): Promise<void>;
 }
 
 /** The read half of a `LogStore`: what an adapter's query module implements. */
-export type LogStoreReads = Omit<LogStore, 'appendBatch' | 'subscribe' | 'refresh' | 'whenSearchable' | 'close'>;
+export type LogStoreReads = Omit<
+  LogStore,
+  'appendBatch' | 'subscribe' | 'refresh' | 'whenSearchable' | 'indexStatus' | 'status' | 'close' | 'expire' | 'erase'
+>;
 
 /** User roles of the web page: viewer (read), analyst (read + upload + saved searches + alert rules), admin (all). */
 export type Role = 'viewer' | 'analyst' | 'admin';
 
-/** API key scopes: ingest (write logs), read (logs and analytics), admin (everything). */
-export type KeyScope = 'ingest' | 'read' | 'admin';
+/** API key scopes: ingest (write logs), read (logs and analytics), metrics (`GET /metrics` only), admin (everything). */
+export type KeyScope = 'ingest' | 'read' | 'metrics' | 'admin';
 
 /** A user account; `passwordHash` is the encoded scrypt hash (never the password). */
 export interface UserRecord {
@@ -384,10 +422,48 @@ export interface AlertRuleRecord {
   lastFiredAt: EpochMs | null;
   lastEvaluatedAt: EpochMs | null;
   createdAt: EpochMs;
+  /** Notification channels told when the rule starts firing and when it stops (absent: none). */
+  channels?: string[];
+  /** When the current firing started (`null` or absent while not firing). */
+  firingSince?: EpochMs | null;
 }
 
-/** Metadata: users, keys, sessions, saved searches, history, upload jobs, alert rules. */
+/** One message a notification channel was given (an alert rule's state change, fraud blocks), with its outcome. */
+export interface NotificationRecord {
+  /** Id of this record. */
+  id: string;
+  /** The message's idempotency key (a digest's own id when it carried several notifications). */
+  notificationId: string;
+  channel: string;
+  type: 'alert.firing' | 'alert.resolved' | 'fraud.block';
+  group: string;
+  /** The alert rule it is about, if any. */
+  ruleId: string | null;
+  title: string;
+  outcome: 'sent' | 'failed' | 'dropped';
+  attempts: number;
+  error: string | null;
+  /** Notifications it carried (more than one for a digest). */
+  count: number;
+  at: EpochMs;
+}
+
+/** An audit record of an operation on personal data (an erasure): who, when, how many — never the identifier. */
+export interface AuditRecord {
+  id: string;
+  action: 'erase';
+  /** Who asked: `user:<username>`, `key:<key name>` or `cli`. */
+  actor: string;
+  at: EpochMs;
+  /** What identified the person, and a keyed hash (HMAC-SHA256) of the identifier, to answer "was X erased?" later. */
+  subject: { type: 'user_id' | 'email'; hash: string };
+  /** Events erased; fraud-state entries erased (`null` when the velocity store offers no erasure). */
+  counts: { events: number; fraudState: number | null };
+}
+
+/** Metadata: users, keys, sessions, saved searches, history, upload jobs, alert rules, audit records. */
 export interface MetaStore {
+  /** Rejects with `DuplicateKeyError` when the username (or id) is taken, however many create it at once. */
   createUser(user: UserRecord): Promise<void>;
   getUserById(id: string): Promise<UserRecord | undefined>;
   getUserByUsername(username: string): Promise<UserRecord | undefined>;
@@ -429,6 +505,14 @@ export interface MetaStore {
   listAlertRules(): Promise<AlertRuleRecord[]>;
   deleteAlertRule(id: string): Promise<boolean>;
 
+  addAuditRecord(record: AuditRecord): Promise<void>;
+  /** The newest audit records first. */
+  listAuditRecords(limit: number): Promise<AuditRecord[]>;
+  /** Records a notification's outcome; keeps the newest `keep` records. */
+  addNotification(record: NotificationRecord, keep: number): Promise<void>;
+  /** Newest first, optionally only those of one rule or one channel. */
+  listNotifications(query: { ruleId?: string; channel?: string; limit: number }): Promise<NotificationRecord[]>;
+
   /** A persistent key/value setting (e.g. "demo data loaded"). */
   getSetting(key: string): Promise<string | undefined>;
   setSetting(key: string, value: string): Promise<void>;
@@ -453,5 +537,17 @@ export class StoreUnavailableError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'StoreUnavailableError';
+  }
+}
+
+/**
+ * Thrown by a store when a write would break a unique key (a username taken meanwhile by a concurrent request): the
+ * store's own constraint decides, so a check-then-insert race still ends in one winner. The HTTP layer maps it to 409.
+ */
+export class DuplicateKeyError extends Error {
+  /** Creates the error; `cause` is the backend's error. */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DuplicateKeyError';
   }
 }

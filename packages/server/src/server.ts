@@ -2,12 +2,14 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { FraudScorer, VelocityStore } from '@shoplog/core';
 import { join } from 'node:path';
 import { evaluateAlertRules } from './alerts.js';
-import type { ServerRateLimiters } from './auth/rate-limit.js';
+import { createRateLimiter, type ServerRateLimiters } from './auth/rate-limit.js';
 import { createSessionManager } from './auth/sessions.js';
-import { ServerConfigSchema, type ServerConfig, type ServerConfigInput } from './config.js';
+import { ingestAuthRequired, isLoopbackHost, ServerConfigSchema, type ServerConfig, type ServerConfigInput } from './config.js';
+import { createDiskGuard, guardAppends, type DiskGuard } from './disk-guard.js';
 import { healthReport, type HealthCheck } from './health.js';
 import { createIngestor } from './ingest/ingestor.js';
 import { createServerFraudScorer } from './fraud.js';
+import { createLineAuth } from './ingest/line-auth.js';
 import { startSocketIngest, type SocketIngest } from './ingest/socket-ingest.js';
 import { registerAdminRoutes } from './http/admin-routes.js';
 import { registerAlertRoutes } from './http/alert-routes.js';
@@ -15,14 +17,23 @@ import { registerAnalyticsRoutes } from './http/analytics-routes.js';
 import { registerAuthRoutes } from './http/auth.js';
 import type { ServerContext } from './http/context.js';
 import { registerDocsRoutes } from './http/docs-routes.js';
+import { registerEsBulkRoutes } from './http/es-bulk-routes.js';
+import { createEsRoot } from './http/es-compat.js';
+import { registerEsStartupRoutes } from './http/es-startup-routes.js';
+import { registerOtlpRoutes } from './http/otlp-routes.js';
+import { registerErasureRoutes } from './http/erasure-routes.js';
+import { registerMetricsRoutes } from './http/metrics-routes.js';
 import { registerHealthRoutes } from './http/health-routes.js';
 import { HttpError, installErrorHandler } from './http/errors.js';
 import { registerLogRoutes } from './http/logs-routes.js';
 import { registerSearchRoutes } from './http/search-routes.js';
 import { registerUploadRoutes } from './http/upload-routes.js';
 import { registerWeb } from './http/web.js';
+import { countedIngestor, createServerMetrics, type ServerMetrics } from './metrics.js';
+import { createServerNotifications } from './notifications.js';
 import { parseOptions } from './options.js';
-import type { Cache, LogStore, MetaStore } from './ports.js';
+import type { AlertRuleRecord, Cache, LogStore, MetaStore } from './ports.js';
+import { startRetention, type Retention } from './retention.js';
 import { createMemoryCache } from './store/memory-cache.js';
 import { createSqliteLogStore } from './store/sqlite-log-store.js';
 import { createSqliteMetaStore } from './store/sqlite-meta-store.js';
@@ -53,7 +64,7 @@ export interface ServerOptions extends ServerConfigInput {
    * @default core's built-in rules on an in-memory velocity store
    */
   fraudScorer?: FraudScorer;
-  /** Current time in epoch ms for web session expiry (tests move it instead of sleeping). @default Date.now */
+  /** Current time in epoch ms for web session expiry, alert evaluation and notifications (tests move it instead of sleeping). @default Date.now */
   clock?: () => number;
 }
 
@@ -62,6 +73,8 @@ export interface ShoplogServer {
   app: FastifyInstance;
   config: ServerConfig;
   stores: ServerStores;
+  /** The Prometheus metrics served at `GET /metrics`; plugins report failures through `pluginFailure`. */
+  metrics: ServerMetrics;
   /** Starts HTTP (and TCP/UDP ingest unless `ingestPort` is -1); resolves with the HTTP URL. */
   start(): Promise<string>;
   /** Stops listening, drains pending ingests and closes the stores. Idempotent. */
@@ -77,24 +90,46 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
   const { stores: given, health, velocity, rateLimiters, fraudScorer, clock, ...settings } = options;
   const config = parseOptions(ServerConfigSchema, settings, 'server options');
   const stores: ServerStores = {
-    logs: given?.logs ?? createSqliteLogStore({ path: join(config.dataDir, 'events.db'), synchronous: config.synchronous, indexNice: config.indexNice }),
+    logs:
+      given?.logs ??
+      createSqliteLogStore({ path: join(config.dataDir, 'events.db'), synchronous: config.synchronous, indexNice: config.indexNice, readers: config.readers }),
     meta: given?.meta ?? createSqliteMetaStore({ path: join(config.dataDir, 'meta.db') }),
     cache: given?.cache ?? createMemoryCache(),
   };
-  // One scorer for ingest and `POST /api/fraud/detect`, so both build the same velocity state.
-  const scorer = fraudScorer ?? createServerFraudScorer(velocity);
-  const ingestor = createIngestor({
-    logs: stores.logs,
-    cache: stores.cache,
-    ...(config.fraudScoring === 'on' ? { fraudScorer: scorer } : {}),
-  });
+  // The embedded store's folder is watched: below the floor (or read-only) ingest answers 507, queries go on.
+  const disk: DiskGuard | undefined = given?.logs
+    ? undefined
+    : createDiskGuard({ dir: config.dataDir, minFreeBytes: config.minFreeDiskMb * 1_048_576, onChange: (state) => app.log.warn({ disk: state }, 'data folder disk') });
   const app = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
     bodyLimit: config.bodyLimit,
-    trustProxy: false,
+    // X-Forwarded-For is believed only from the configured reverse proxies (the login limits key on the client IP).
+    trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
     // close() must not wait for a browser's idle keep-alive or pre-connected socket.
     forceCloseConnections: true,
   });
+  const now = clock ?? Date.now;
+  const notifications = createServerNotifications({
+    settings: config.notifications,
+    meta: stores.meta,
+    log: { warn: (message) => app.log.warn(message), error: (details, message) => app.log.error(details, message) },
+    now,
+  });
+  // One scorer for ingest and `POST /api/fraud/detect`, so both build the same velocity state.
+  const scorer = fraudScorer ?? createServerFraudScorer(velocity);
+  const metrics = createServerMetrics({ logs: stores.logs, dataDir: given?.logs && given.meta ? undefined : config.dataDir, disk });
+  const ingestor = countedIngestor(createIngestor({
+    logs: disk ? guardAppends(stores.logs, disk) : stores.logs,
+    cache: stores.cache,
+    ...(config.fraudScoring === 'on' ? { fraudScorer: scorer, onFraudEvents: (events) => notifications.fraudScored(events) } : {}),
+  }), metrics);
+  // One evaluation at a time (timer and `POST /api/alerts/evaluate`), so a state change is seen, and notified, once.
+  let evaluating: Promise<unknown> = Promise.resolve();
+  const evaluateAlerts = (): Promise<AlertRuleRecord[]> => {
+    const run = evaluating.then(() => evaluateAlertRules(stores.logs, stores.meta, now(), notifications.alertChanged));
+    evaluating = run.catch(() => undefined);
+    return run;
+  };
   const kinds = {
     logs: given?.logs ? 'other' : 'sqlite',
     meta: given?.meta ? 'other' : 'sqlite',
@@ -108,17 +143,22 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
     version: VERSION,
     velocity,
     fraudScorer: scorer,
-    rateLimiters: rateLimiters ?? {},
+    // One ingest budget per key across the ingest routes (Shoplog, Elasticsearch bulk, OTLP).
+    rateLimiters: { ...rateLimiters, ingest: rateLimiters?.ingest ?? createRateLimiter(config.ingestRateLimit, 1000) },
     sessions: createSessionManager({
       meta: stores.meta,
       idleMs: config.sessionIdleMinutes * 60_000,
       maxMs: config.sessionMaxHours * 3_600_000,
       ...(clock ? { now: clock } : {}),
     }),
-    health: () => healthReport({ stores, kinds, check: health }),
+    health: () => healthReport({ stores, kinds, check: health, disk: disk?.state }),
+    metrics,
+    notifications,
+    evaluateAlerts,
   };
 
   installErrorHandler(app);
+  metrics.hook(app);
   // An empty body with a JSON content type (common on DELETE) is "no body", not a 400.
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
@@ -155,19 +195,26 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
   registerAnalyticsRoutes(app, ctx);
   registerAlertRoutes(app, ctx);
   registerAdminRoutes(app, ctx);
+  registerErasureRoutes(app, ctx);
+  registerMetricsRoutes(app, ctx);
   registerHealthRoutes(app, ctx);
   registerDocsRoutes(app, VERSION);
-  registerWeb(app, {});
+  registerEsBulkRoutes(app, ctx);
+  registerEsStartupRoutes(app, ctx);
+  registerOtlpRoutes(app, ctx);
+  registerWeb(app, { rootApi: createEsRoot(ctx) });
 
   let url = '';
   let sockets: SocketIngest | undefined;
   let alertTimer: NodeJS.Timeout | undefined;
+  let retention: Retention | undefined;
   let closing: Promise<void> | undefined;
 
   return {
     app,
     config,
     stores,
+    metrics,
     get url() {
       return url;
     },
@@ -175,24 +222,46 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
       return sockets?.tcpPort ?? null;
     },
     async start() {
+      // A channel with wrong options stops the start, naming the channel and the option.
+      await notifications.ready();
       const address = await app.listen({ host: config.host, port: config.port });
       url = address.replace('[::1]', 'localhost');
       if (config.ingestPort >= 0) {
-        sockets = await startSocketIngest(ingestor, config.ingestHost ?? config.host, config.ingestPort, (error) =>
-          app.log.error({ err: error }, 'socket ingest failed'),
-        );
+        const required = ingestAuthRequired(config);
+        if (!required && !isLoopbackHost(config.ingestHost)) {
+          app.log.warn(`TCP/UDP ingest on ${config.ingestHost} accepts lines without a key (SHOPLOG_INGEST_AUTH=off): anyone who can reach it can write events`);
+        }
+        const auth = createLineAuth({
+          meta: stores.meta,
+          required,
+          onRefused: (reason, count) => app.log.warn(`TCP/UDP ingest refused ${count} connection(s) or datagram(s) since its last report, the latest: ${reason}`),
+        });
+        sockets = await startSocketIngest(ingestor, config.ingestHost, config.ingestPort, (error) => app.log.error({ err: error }, 'socket ingest failed'), auth);
       }
       alertTimer = setInterval(() => {
-        evaluateAlertRules(stores.logs, stores.meta).catch((error: Error) => app.log.error({ err: error }, 'alert evaluation failed'));
+        evaluateAlerts().catch((error: Error) => app.log.error({ err: error }, 'alert evaluation failed'));
       }, config.alertIntervalSeconds * 1000);
       alertTimer.unref();
+      retention = startRetention({
+        logs: stores.logs,
+        policy: { days: config.retentionDays, byDataset: config.retentionByDataset },
+        onDeleted: (count) => {
+          metrics.expired(count);
+          void stores.cache.invalidatePrefix('q:').catch(() => {});
+        },
+        onError: (error) => app.log.error({ err: error }, 'retention failed'),
+      });
       return url;
     },
     close() {
       closing ??= (async () => {
         if (alertTimer) clearInterval(alertTimer);
+        disk?.close();
+        retention?.stop();
         await sockets?.close();
         await app.close();
+        await evaluating;
+        await notifications.close();
         await stores.logs.close();
         await stores.meta.close();
         await stores.cache.close();

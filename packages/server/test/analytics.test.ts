@@ -154,7 +154,7 @@ describe('analytics equal what the events say', () => {
   });
 
   it('scores a transaction on demand with the stored history', async () => {
-    const detect = (body: unknown) => t.call('/api/fraud/detect', { key: t.keys.read, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const detect = (body: unknown) => t.call('/api/fraud/detect', { key: t.keys.ingest, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const calm = (await (await detect({ userId: 'calm', amount: 2500, currency: 'EUR' })).json()) as { score: number; decision: string };
     expect(calm.decision).toBe('allow');
     // Card testing: many small declined attempts on one card in minutes.

@@ -44,6 +44,17 @@ describe('fraud scoring at ingest', () => {
     expect((await alerts(t)).total).toBe(first.total);
   });
 
+  it('respects the verdict a transaction carries in shop.fraud: stored as sent, never judged again', async () => {
+    // A scorer that flags everything it judges: a server-side alert would show.
+    t = await startTestServer({ fraudScorer: createFraudScorer({ store: createMemoryVelocityStore(), thresholds: { review: 0, block: 100 } }) });
+    const verdict = { score: 4, risk_level: 'minimal', decision: 'allow', reasons: [], ruleset_version: 'shop-1' };
+    const approved = attempts('approved').map((tx) => ({ ...tx, shop: { ...(tx.shop as object), fraud: verdict } }) as ShoplogEvent);
+    await ingest(t, approved);
+    expect((await alerts(t)).total).toBe(0);
+    const stored = await t.server.stores.logs.get(approved[0]!.event.id);
+    expect((stored?.shop as { fraud?: unknown }).fraud).toEqual(verdict);
+  });
+
   it('uses the scorer given to createServer (its rules and thresholds decide)', async () => {
     // A review threshold of 0 flags every transaction, even an ordinary one the built-in defaults allow.
     const scorer = createFraudScorer({ store: createMemoryVelocityStore(), thresholds: { review: 0, block: 100 } });

@@ -2,15 +2,16 @@
  * `GET /api/dashboard/health`: embedded stores are probed directly; with scale-out stores the server reports what
  * `createScaleOut(...).health()` says (real Redis), and an unreachable Redis or a closed event store shows up.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createScaleOut } from '../src/adapters/scale-out.js';
-import { scaleOutHealthCheck, type HealthReport } from '../src/index.js';
+import { createSqliteLogStore, scaleOutHealthCheck, type HealthReport, type LogStore } from '../src/index.js';
 import { REDIS_URL, deletePrefix, uniquePrefix } from './adapters/redis-env.js';
 import { startTestServer, txEvent, type TestServer } from './helpers.js';
+import { evaluateInWorkers, holdUntil } from './worker-threads.js';
 
 const byName = (report: HealthReport) => Object.fromEntries(report.dependencies.map((d) => [d.name, d]));
 
@@ -32,7 +33,10 @@ describe('dashboard health', () => {
     expect(deps['meta']).toMatchObject({ kind: 'sqlite', status: 'ok' });
     expect(deps['cache']).toMatchObject({ kind: 'memory', status: 'ok' });
     expect(deps['velocity']).toMatchObject({ kind: 'memory', status: 'ok' });
-    expect(typeof deps['logs']?.latency_ms).toBe('number');
+    // The event store reports from memory the round trip of its latest read.
+    await t.read('/api/search/?q=anything');
+    const after = byName((await (await t.call('/api/dashboard/health', { key: t.keys.read })).json()) as HealthReport);
+    expect(typeof after['logs']?.latency_ms).toBe('number');
   });
 
   it('reports how far search is behind the stored events, per indexer', async () => {
@@ -60,6 +64,52 @@ describe('dashboard health', () => {
     }
     await t.server.stores.logs.refresh();
     expect(await health()).toMatchObject({ committed: (before?.committed ?? 0) + 3, pending: 0 });
+  });
+
+  it('answers while another connection holds the events file’s write lock and an append waits for it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shoplog-health-lock-'));
+    const store = createSqliteLogStore({ path: join(dir, 'events.db') });
+    // The real store, told when an append reaches it (its work then starts at once, in the same turn).
+    let reached: () => void = () => {};
+    const appending = new Promise<void>((resolve) => (reached = resolve));
+    const logs: LogStore = { ...store, appendBatch: (...args) => (reached(), store.appendBatch(...args)) };
+    t = await startTestServer({ stores: { logs } });
+    const holder = new DatabaseSync(join(dir, 'events.db'));
+    holder.exec('BEGIN IMMEDIATE');
+    try {
+      let acked = false;
+      const ingest = t
+        .call('/api/logs/ingest', { method: 'POST', key: t.keys.ingest, headers: { 'content-type': 'application/json' }, body: JSON.stringify([txEvent({ message: 'held commit' })]) })
+        .then((res) => ((acked = true), res.status));
+      await appending;
+      const res = await t.call('/api/dashboard/health', { key: t.keys.read });
+      expect(res.status).toBe(200);
+      expect(byName((await res.json()) as HealthReport)['logs']).toMatchObject({ status: 'ok' });
+      // The append still waits for the lock: the health answer did not wait for it.
+      expect(acked).toBe(false);
+      holder.exec('COMMIT');
+      expect(await ingest).toBe(201);
+    } finally {
+      if (holder.isTransaction) holder.exec('ROLLBACK');
+      holder.close();
+      await t.close();
+      t = undefined;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('answers while every read worker is busy with a long query', async () => {
+    t = await startTestServer();
+    const flag = join(t.dir, 'release');
+    expect(await evaluateInWorkers('shoplog-reader', holdUntil(flag))).toBe(2);
+    let searched = false;
+    const search = t.call('/api/search/?q=payment', { key: t.keys.read }).then((res) => ((searched = true), res.status));
+    const res = await t.call('/api/dashboard/health', { key: t.keys.read });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as HealthReport).status).toBe('ok');
+    expect(searched).toBe(false);
+    writeFileSync(flag, '');
+    expect(await search).toBe(200);
   });
 
   it('is down with the error when the event store fails', async () => {

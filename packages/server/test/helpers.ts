@@ -29,6 +29,8 @@ export async function startTestServer(options: ServerOptions = {}): Promise<Test
     logLevel: 'silent',
     bootstrapKey: ADMIN_KEY,
     bootstrapPassword: ADMIN_PASSWORD,
+    // Fixtures have fixed dates that age past any retention: the tests of retention set it themselves.
+    retentionDays: 0,
     ...options,
   });
   await bootstrap(server);

@@ -39,6 +39,8 @@ const KINDS: Record<string, EventKind> = {
 const LEVELS: Record<string, LogLevel> = {
   trace: 'trace', debug: 'debug', info: 'info', information: 'info', notice: 'info', warn: 'warn', warning: 'warn',
   error: 'error', err: 'error', critical: 'fatal', crit: 'fatal', fatal: 'fatal', alert: 'fatal', emergency: 'fatal',
+  // syslog's short names (rsyslog `syslogseverity-text`) and winston's npm levels
+  emerg: 'fatal', panic: 'fatal', http: 'info', verbose: 'debug', silly: 'trace',
   '10': 'trace', '20': 'debug', '30': 'info', '40': 'warn', '50': 'error', '60': 'fatal',
 };
 const ISO_Z = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
@@ -112,6 +114,8 @@ function fromSeed(doc: Record<string, unknown>, now: () => number, defaultCurren
   const source = r.str('source');
   put(d, 'service.name', service ?? source);
   if (service !== undefined && source !== undefined && source !== service) put(d, 'labels.source', source);
+  put(d, 'trace.id', w3cId(r, 'trace_id', 32));
+  put(d, 'span.id', w3cId(r, 'span_id', 16));
   put(d, 'user.id', r.str('user_id'));
   put(d, 'user.email', r.str('email'));
   put(d, 'client.ip', r.str('ip') ?? r.str('client_ip'));
@@ -135,6 +139,13 @@ function fromSeed(doc: Record<string, unknown>, now: () => number, defaultCurren
   if (r.issues.length > 0 || kind === undefined) return { ok: false, issues: r.issues };
   const event = createEvent(kind, d as unknown as Parameters<typeof createEvent<typeof kind>>[1], { now });
   return withSeedHints(validate(event));
+}
+
+/** A W3C trace or span id (hex, any case, lower-cased); anything else is left for the labels. */
+function w3cId(r: SeedReader, key: string, digits: number): string | undefined {
+  const v = r.has(key) ? r.peek(key) : undefined;
+  if (typeof v !== 'string' || v.length !== digits || !/^[0-9a-f]+$/i.test(v) || /^0+$/.test(v)) return undefined;
+  return r.str(key)?.toLowerCase();
 }
 
 function mapLocation(r: SeedReader, d: Draft): void {

@@ -18,6 +18,11 @@ export class SeedReader {
     return v === null || v === '' ? undefined : v;
   }
 
+  /** The raw value without marking it read (a field mapped only when its value fits stays a label otherwise). */
+  peek(key: string): unknown {
+    return this.doc[key];
+  }
+
   /** Whether the document has a non-empty value under `key` (does not mark it read). */
   has(key: string): boolean {
     const v = this.doc[key];

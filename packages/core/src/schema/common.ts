@@ -53,7 +53,7 @@ export const CountrySchema = z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166
 
 /** Decimal amount as a string: no float rounding, e.g. `"99.99"`, `"-5.00"` for a refund delta. */
 export const DecimalStringSchema = z
-  .string()
+  .string({ error: 'must be a decimal string such as "99.99" (the builders convert a number only when it is exact, see `numberToDecimal`)' })
   .regex(/^-?\d{1,15}(?:\.\d{1,4})?$/, 'must be a decimal string such as "99.99"');
 
 /**
@@ -104,6 +104,22 @@ export function decimalToMinor(value: string, currency: string): number | undefi
   if (frac.length > exp && /[1-9]/.test(frac.slice(exp))) return undefined;
   const minor = Number(whole) * 10 ** exp + Number((frac + '0'.repeat(exp)).slice(0, exp) || '0');
   return negative ? -minor : minor;
+}
+
+/**
+ * The decimal string of an amount given as a JavaScript number (`99.99` → `"99.99"`), or `undefined` when the number
+ * does not say one amount exactly: not finite, more decimals than the currency's minor unit (`0.1 + 0.2` is
+ * 0.30000000000000004), or more than 15 significant digits (a double keeps 15 exactly). The string is the shortest
+ * one that reads back as the same number, i.e. what the JSON or the code said.
+ */
+export function numberToDecimal(value: number, currency: string): string | undefined {
+  if (!Number.isFinite(value)) return undefined;
+  const text = String(value);
+  const match = /^(-?)(\d+)(?:\.(\d+))?$/.exec(text); // no exponent: 1e21 and 1e-7 are refused here
+  if (!match) return undefined;
+  const [, , whole = '', frac = ''] = match;
+  if (frac.length > currencyExponent(currency) || (whole.replace(/^0+/, '') + frac).length > 15) return undefined;
+  return text;
 }
 
 /** Converts integer minor units to a decimal string with the currency's exponent (`9999`, `EUR` → `"99.99"`). */

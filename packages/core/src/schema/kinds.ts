@@ -26,6 +26,31 @@ export const TRANSACTION_TYPES = ['purchase', 'refund', 'subscription', 'authori
 /** Transaction statuses. */
 export const TRANSACTION_STATUSES = ['completed', 'pending', 'failed', 'declined', 'refunded', 'cancelled'] as const;
 
+/** Risk levels, lowest first. */
+export const RISK_LEVELS = ['minimal', 'low', 'medium', 'high'] as const;
+/** Fraud decisions. */
+export const FRAUD_DECISIONS = ['allow', 'review', 'block'] as const;
+
+/** One reason of a fraud score: a stable code, its contribution to the score and a human explanation. */
+export const FraudReasonSchema = z.strictObject({
+  code: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'must be an UPPER_SNAKE_CASE reason code'),
+  contribution: z.number().min(0).max(100),
+  detail: z.string().max(1024).optional(),
+});
+
+/**
+ * A fraud verdict: score, risk level, decision, ranked reasons and the ruleset that gave them. A fraud event carries
+ * one; a transaction carries the one its shop acted on (the Express middleware attaches it), so the server neither
+ * judges that sale again nor raises an alert the shop did not.
+ */
+export const FraudVerdictSchema = z.strictObject({
+  score: z.number().min(0).max(100),
+  risk_level: z.enum(RISK_LEVELS),
+  decision: z.enum(FRAUD_DECISIONS),
+  reasons: z.array(FraudReasonSchema).max(64),
+  ruleset_version: z.string().min(1).max(64),
+});
+
 /** `shop.*` of a transaction: order, payment or refund. */
 export const TransactionShopSchema = z.strictObject({
   transaction: z.strictObject({
@@ -50,6 +75,8 @@ export const TransactionShopSchema = z.strictObject({
   billing: z.strictObject({ country: CountrySchema.optional(), postal_code: z.string().max(16).optional() }).optional(),
   shipping: z.strictObject({ country: CountrySchema.optional() }).optional(),
   session: z.strictObject({ id: IdSchema }).optional(),
+  /** The client-side verdict the shop acted on (see `FraudVerdictSchema`). */
+  fraud: FraudVerdictSchema.optional(),
 });
 
 /** Kinds of application error. */
@@ -120,27 +147,9 @@ export const PerformanceShopSchema = z.strictObject({
   }),
 });
 
-/** Risk levels, lowest first. */
-export const RISK_LEVELS = ['minimal', 'low', 'medium', 'high'] as const;
-/** Fraud decisions. */
-export const FRAUD_DECISIONS = ['allow', 'review', 'block'] as const;
-
-/** One reason of a fraud score: a stable code, its contribution to the score and a human explanation. */
-export const FraudReasonSchema = z.strictObject({
-  code: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'must be an UPPER_SNAKE_CASE reason code'),
-  contribution: z.number().min(0).max(100),
-  detail: z.string().max(1024).optional(),
-});
-
 /** `shop.*` of a fraud event. */
 export const FraudShopSchema = z.strictObject({
-  fraud: z.strictObject({
-    score: z.number().min(0).max(100),
-    risk_level: z.enum(RISK_LEVELS),
-    decision: z.enum(FRAUD_DECISIONS),
-    reasons: z.array(FraudReasonSchema).max(64),
-    ruleset_version: z.string().min(1).max(64),
-  }),
+  fraud: FraudVerdictSchema,
   /** The transaction that was judged. */
   transaction: z.strictObject({ id: IdSchema }),
   amount: MoneySchema.optional(),
@@ -224,6 +233,8 @@ export type LogEvent = z.infer<typeof LogEventSchema>;
 export type ShoplogEvent = TransactionEvent | ErrorEvent | UserBehaviorEvent | PerformanceEvent | FraudEvent | LogEvent;
 /** A fraud reason. */
 export type FraudReason = z.infer<typeof FraudReasonSchema>;
+/** A fraud verdict (`shop.fraud` of a fraud event, or of a transaction judged by its shop). */
+export type FraudVerdict = z.infer<typeof FraudVerdictSchema>;
 
 /** The schema of each kind. */
 export const KIND_SCHEMAS = {

@@ -34,7 +34,7 @@ export type {
   RedisEventBusOptions,
   RedisConnectionOptions,
 } from './redis/index.js';
-export { createMongoMetaStore, META_INDEXES } from './mongodb/index.js';
+export { createMongoMetaStore, databaseOfUrl, META_INDEXES } from './mongodb/index.js';
 export type { MongoMetaStore, MongoMetaStoreOptions } from './mongodb/index.js';
 export { createScaleOut } from './scale-out.js';
 export type { ScaleOut, DependencyHealth } from './scale-out.js';

@@ -3,10 +3,11 @@ import { Client } from '@elastic/elasticsearch';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { z } from 'zod';
+import { RetentionOverridesSchema } from '../retention.js';
 import type { Cache, LogStore, MetaStore } from '../ports.js';
 import { createSqliteLogStore } from '../store/sqlite-log-store.js';
 import { createElasticsearchLogStore } from './elasticsearch/log-store.js';
-import { createMongoMetaStore } from './mongodb/meta-store.js';
+import { createMongoMetaStore, databaseOfUrl } from './mongodb/meta-store.js';
 import { createRedisCache } from './redis/cache.js';
 import { createRedisEventBus, withEventBus } from './redis/event-bus.js';
 import { createRedisRateLimiter } from './redis/rate-limiter.js';
@@ -49,6 +50,9 @@ const EnvSchema = z.object({
   MONGODB_URL: z.string().regex(/^mongodb(?:\+srv)?:\/\//, 'must be a mongodb:// URL').optional(),
   SHOPLOG_REDIS_PREFIX: z.string().max(128).default('shoplog:'),
   SHOPLOG_DATA_DIR: z.string().default('./.shoplog-data'),
+  // Retention: the ILM policies of Elasticsearch (the embedded store applies it itself).
+  SHOPLOG_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(30),
+  SHOPLOG_RETENTION_BY_DATASET: RetentionOverridesSchema.default({}),
 });
 
 const down = (error: unknown): DependencyHealth => ({ status: 'down', detail: error instanceof Error ? error.message : String(error) });
@@ -80,7 +84,12 @@ export function createScaleOut(env: Record<string, string | undefined> = process
         ? { username: e.ELASTICSEARCH_USERNAME, password: e.ELASTICSEARCH_PASSWORD ?? '' }
         : undefined;
     const client = new Client({ node: e.ELASTICSEARCH_URL, ...(auth ? { auth } : {}) });
-    const store = createElasticsearchLogStore({ client, namespace: e.SHOPLOG_ES_NAMESPACE });
+    const store = createElasticsearchLogStore({
+      client,
+      namespace: e.SHOPLOG_ES_NAMESPACE,
+      retentionDays: e.SHOPLOG_RETENTION_DAYS,
+      retentionByKind: e.SHOPLOG_RETENTION_BY_DATASET,
+    });
     out.logs = store;
     waits.push(store.ready);
     checks['elasticsearch'] = async () => {
@@ -120,7 +129,9 @@ export function createScaleOut(env: Record<string, string | undefined> = process
 
   if (e.MONGODB_URL) {
     const client = new MongoClient(e.MONGODB_URL, { serverSelectionTimeoutMS: 10_000 });
-    const meta = createMongoMetaStore({ client });
+    // The database the URL names, else 'shoplog' (the client alone would say `test`).
+    const database = databaseOfUrl(e.MONGODB_URL);
+    const meta = createMongoMetaStore({ client, ...(database ? { database } : {}) });
     out.meta = meta;
     waits.push(meta.ready);
     checks['mongodb'] = async () => {

@@ -26,6 +26,18 @@ export async function verifyPassword(password: string, encoded: string): Promise
   return key.length === expected.length && timingSafeEqual(key, expected);
 }
 
+let dummy: Promise<string> | undefined;
+
+/**
+ * A hash of a random password, with the same cost as every user's: a login for an unknown username is checked
+ * against it, so it takes as long as a wrong password for a real one and the answer time does not say which
+ * usernames exist. Computed once, on first call.
+ */
+export function dummyPasswordHash(): Promise<string> {
+  dummy ??= hashPassword(randomToken());
+  return dummy;
+}
+
 /** Hex SHA-256 (API keys and session ids are stored hashed: they are random, so a fast hash is enough). */
 export function sha256(value: string): string {
   return createHash('sha256').update(value).digest('hex');

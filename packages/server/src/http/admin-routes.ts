@@ -6,7 +6,7 @@ import { guard } from './auth.js';
 import type { ServerContext } from './context.js';
 import { HttpError } from './errors.js';
 
-const SCOPES: readonly KeyScope[] = ['ingest', 'read', 'admin'];
+const SCOPES: readonly KeyScope[] = ['ingest', 'read', 'metrics', 'admin'];
 const ROLES: readonly Role[] = ['viewer', 'analyst', 'admin'];
 
 /** Creates an API key and returns it once (only its SHA-256 is stored). */

@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { createRateLimiter } from '../auth/rate-limit.js';
-import { sha256, verifyPassword } from '../auth/secrets.js';
+import { DEVICE_COOKIE, DEVICE_MAX_AGE_SECONDS, deviceToken, knownDevice } from '../auth/device.js';
+import { createRateLimiter, type RateLimiter } from '../auth/rate-limit.js';
+import { dummyPasswordHash, sha256, verifyPassword } from '../auth/secrets.js';
+import { shipperApiKey } from '../auth/shipper-credentials.js';
 import type { EpochMs, KeyScope, Role } from '../ports.js';
 import type { ServerContext } from './context.js';
 import { HttpError } from './errors.js';
@@ -11,7 +13,7 @@ export type Principal =
   | { type: 'user'; id: string; username: string; role: Role; csrfToken: string; sessionHash: string };
 
 /** What a route needs. */
-export type Permission = 'ingest' | 'read' | 'upload' | 'analyst' | 'admin';
+export type Permission = 'ingest' | 'read' | 'upload' | 'analyst' | 'admin' | 'metrics';
 
 const ALLOWED: Record<Permission, { scopes: KeyScope[]; roles: Role[] }> = {
   ingest: { scopes: ['ingest', 'admin'], roles: ['admin'] },
@@ -19,6 +21,7 @@ const ALLOWED: Record<Permission, { scopes: KeyScope[]; roles: Role[] }> = {
   upload: { scopes: ['ingest', 'admin'], roles: ['analyst', 'admin'] },
   analyst: { scopes: ['admin'], roles: ['analyst', 'admin'] },
   admin: { scopes: ['admin'], roles: ['admin'] },
+  metrics: { scopes: ['metrics', 'admin'], roles: ['admin'] },
 };
 
 /**
@@ -58,13 +61,20 @@ function sessionCookie(ctx: ServerContext, value: string, maxAgeSeconds: number)
 }
 
 /**
- * Resolves the caller from `Authorization: Bearer`, `X-API-Key` or the session cookie. A cookie whose session
- * has expired (idle or absolute) answers 401 `session_expired` and clears the cookie, unless `lenient` (logout).
+ * Resolves the caller from `Authorization: Bearer`, `X-API-Key` or the session cookie (with `shipperAuth`, also
+ * an API key in `Authorization: ApiKey` or `Basic`: see `shipperApiKey`). A cookie whose session has expired (idle
+ * or absolute) answers 401 `session_expired` and clears the cookie, unless `lenient` (logout).
  */
-export async function resolvePrincipal(ctx: ServerContext, request: FastifyRequest, lenient = false): Promise<Principal | undefined> {
+export async function resolvePrincipal(ctx: ServerContext, request: FastifyRequest, lenient = false, shipperAuth = false): Promise<Principal | undefined> {
   const auth = request.headers.authorization;
   const headerKey = request.headers['x-api-key'];
-  const key = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : typeof headerKey === 'string' ? headerKey.trim() : undefined;
+  const key = auth?.startsWith('Bearer ')
+    ? auth.slice(7).trim()
+    : typeof headerKey === 'string'
+      ? headerKey.trim()
+      : shipperAuth
+        ? shipperApiKey(auth)
+        : undefined;
   if (key) {
     const record = await ctx.meta.findApiKey(sha256(key));
     if (!record) throw new HttpError(401, 'unauthorized', 'invalid API key');
@@ -81,10 +91,13 @@ export async function resolvePrincipal(ctx: ServerContext, request: FastifyReque
   return { type: 'user', id: user.id, username: user.username, role: user.role, csrfToken: session.csrfToken, sessionHash: session.idHash };
 }
 
-/** A preHandler that answers 401 without credentials, 403 without the permission or a valid CSRF token. */
-export function guard(ctx: ServerContext, permission: Permission) {
+/**
+ * A preHandler that answers 401 without credentials, 403 without the permission or a valid CSRF token.
+ * `shipperAuth`: also take the API key from the `ApiKey` and `Basic` schemes of Elasticsearch shippers.
+ */
+export function guard(ctx: ServerContext, permission: Permission, shipperAuth = false) {
   return async function checkPermission(request: FastifyRequest): Promise<void> {
-    const principal = await resolvePrincipal(ctx, request);
+    const principal = await resolvePrincipal(ctx, request, false, shipperAuth);
     if (!principal) throw new HttpError(401, 'unauthorized', 'an API key or a session is required');
     const allowed = ALLOWED[permission];
     const ok = principal.type === 'key' ? allowed.scopes.includes(principal.scope) : allowed.roles.includes(principal.role);
@@ -110,16 +123,28 @@ export function principalOf(request: FastifyRequest): Principal {
 
 const userView = (p: { id: string; username: string; role: Role }) => ({ id: p.id, username: p.username, role: p.role });
 
+/**
+ * Takes a login attempt from each bucket in turn; the first that is empty answers 429 (the later ones are left
+ * alone, so an IP that is already limited cannot also drain an account's bucket).
+ */
+async function takeLoginAttempt(limiter: RateLimiter, buckets: readonly string[]): Promise<void> {
+  for (const bucket of buckets) {
+    const wait = await limiter.take(bucket);
+    if (wait > 0) throw new HttpError(429, 'rate_limited', 'too many login attempts', undefined, { 'retry-after': String(wait) });
+  }
+}
+
 /** Login, logout and `me`. */
 export function registerAuthRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const limiter = ctx.rateLimiters.auth ?? createRateLimiter(ctx.config.authRateLimit, 60_000);
+  const secure = ctx.config.secureCookies ? '; Secure' : '';
   const setCookie = (reply: FastifyReply, value: string, maxAge: number): void => {
     void reply.header('set-cookie', sessionCookie(ctx, value, maxAge));
   };
+  // Ready before the first login for an unknown user, so that one is not slower than the rest.
+  void dummyPasswordHash();
 
   app.post('/api/auth/login', async (request, reply) => {
-    const wait = await limiter.take(request.ip);
-    if (wait > 0) throw new HttpError(429, 'rate_limited', 'too many login attempts', undefined, { 'retry-after': String(wait) });
     const body = (request.body ?? {}) as { username?: unknown; password?: unknown };
     if (typeof body.username !== 'string' || typeof body.password !== 'string') {
       throw new HttpError(400, 'bad_request', 'username and password are required', [
@@ -128,11 +153,21 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ServerContext): vo
       ]);
     }
     const user = await ctx.meta.getUserByUsername(body.username);
-    const valid = user ? await verifyPassword(body.password, user.passwordHash) : false;
+    // Attempts are limited per client IP (`request.ip`: X-Forwarded-For only from a configured trusted proxy) and
+    // per account, so neither many accounts from one IP nor one account from many IPs can be guessed at. A browser
+    // where this user logged in before (its device cookie) has a bucket of its own: a flood of bad guesses against
+    // the account, or from the office's shared IP, does not lock the real user out.
+    const device = knownDevice(cookie(request, DEVICE_COOKIE), user);
+    await takeLoginAttempt(limiter, device ? [`device:${device}`] : [`ip:${request.ip}`, `user:${body.username.slice(0, 128)}`]);
+    // An unknown username costs one scrypt too (against a dummy hash): the answer time does not tell it apart.
+    const valid = await verifyPassword(body.password, user?.passwordHash ?? (await dummyPasswordHash()));
     if (!user || !valid) throw new HttpError(401, 'unauthorized', 'wrong username or password');
     const { sessionId, csrfToken, maxAgeSeconds } = await ctx.sessions.open(user.id);
     // The cookie lives as long as the absolute lifetime; the idle timeout is the server's to enforce.
-    setCookie(reply, sessionId, maxAgeSeconds);
+    void reply.header('set-cookie', [
+      sessionCookie(ctx, sessionId, maxAgeSeconds),
+      `${DEVICE_COOKIE}=${deviceToken(user)}; Path=/api/auth/login; HttpOnly; SameSite=Strict; Max-Age=${DEVICE_MAX_AGE_SECONDS}${secure}`,
+    ]);
     return { user: userView(user), csrfToken };
   });
 

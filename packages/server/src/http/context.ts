@@ -4,7 +4,9 @@ import type { SessionManager } from '../auth/sessions.js';
 import type { ServerConfig } from '../config.js';
 import type { HealthReport } from '../health.js';
 import type { Ingestor } from '../ingest/ingestor.js';
-import type { Cache, LogStore, MetaStore } from '../ports.js';
+import type { ServerMetrics } from '../metrics.js';
+import type { ServerNotifications } from '../notifications.js';
+import type { AlertRuleRecord, Cache, LogStore, MetaStore } from '../ports.js';
 
 /** What the routes share: settings, stores and the ingest path. */
 export interface ServerContext {
@@ -24,4 +26,10 @@ export interface ServerContext {
   sessions: SessionManager;
   /** Probes the dependencies for `GET /api/dashboard/health`. */
   health(): Promise<HealthReport>;
+  /** Prometheus metrics (`GET /metrics`). */
+  metrics: ServerMetrics;
+  /** Alert and fraud notifications over the configured channels. */
+  notifications: ServerNotifications;
+  /** Evaluates the alert rules now (one evaluation at a time), notifying their state changes. */
+  evaluateAlerts(): Promise<AlertRuleRecord[]>;
 }

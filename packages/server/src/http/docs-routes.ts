@@ -30,6 +30,10 @@ const OPERATIONS: Op[] = [
   ['post', '/api/logs/ingest', 'Ingest one event or an array (envelope or seed shapes)', 'ingest'],
   ['post', '/api/logs/_bulk', 'Bulk ingest NDJSON (gzip accepted), per-line results, idempotent on event.id', 'ingest'],
   ['post', '/api/logs/upload', 'Upload a JSON array, NDJSON or CSV file (gzip accepted) → job', 'ingest or analyst'],
+  ['post', '/_bulk', 'Elasticsearch bulk API (index/create; ApiKey or Basic auth too), Elasticsearch-shaped reply; see the README', 'ingest'],
+  ['post', '/{index}/_bulk', 'Elasticsearch bulk API with a default index', 'ingest'],
+  ['get', '/', 'Elasticsearch version banner (x-elastic-product) for Elasticsearch clients (see the README); the dashboard otherwise', 'ingest'],
+  ['post', '/v1/logs', 'OTLP/HTTP logs (protobuf or JSON, gzip accepted), partial success per the OTLP spec', 'ingest'],
   ['get', '/api/logs/uploads/recent', 'Recent upload jobs', 'read'],
   ['get', '/api/logs/uploads/{id}', 'Upload job status', 'read'],
   ['get', '/api/logs/recent', 'Newest events', 'read'],
@@ -53,16 +57,22 @@ const OPERATIONS: Op[] = [
   ['get', '/api/performance/metrics', 'Latency percentiles by route and DB operation, slow requests', 'read'],
   ['get', '/api/fraud/alerts', 'Fraud alerts (review or block) with reasons', 'read'],
   ['get', '/api/fraud/stats', 'Fraud statistics', 'read'],
-  ['post', '/api/fraud/detect', 'Score a transaction', 'read'],
+  ['post', '/api/fraud/detect', 'Score a transaction (recorded into the velocity windows, as on ingest)', 'ingest'],
   ['get', '/api/alerts/rules', 'Alert rules', 'read'],
-  ['post', '/api/alerts/rules', 'Create an alert rule', 'analyst'],
+  ['post', '/api/alerts/rules', 'Create an alert rule (with the channels it notifies)', 'analyst'],
   ['delete', '/api/alerts/rules/{id}', 'Delete an alert rule', 'analyst'],
   ['get', '/api/alerts', 'Alert rules with their state and last firing', 'read'],
+  ['post', '/api/alerts/evaluate', 'Evaluate the alert rules now, notifying their state changes', 'analyst'],
+  ['get', '/api/alerts/channels', 'Notification channels (name, type, fraud) with their delivery counters', 'read'],
+  ['get', '/api/alerts/history', 'Notifications sent, failed or dropped, newest first (rule, channel, limit)', 'read'],
   ['post', '/api/keys', 'Create an API key (shown once)', 'admin'],
   ['get', '/api/keys', 'List API keys', 'admin'],
   ['delete', '/api/keys/{id}', 'Revoke an API key', 'admin'],
   ['post', '/api/users', 'Create a user', 'admin'],
   ['get', '/api/users', 'List users', 'admin'],
+  ['post', '/api/admin/erase', 'Erase every event of a person ({ user_id } or { email }), GDPR art. 17; returns the audit record', 'admin'],
+  ['get', '/api/admin/audit', 'Audit records of erasures (who, when, how many; a keyed hash, never the identifier)', 'admin'],
+  ['get', '/metrics', 'Prometheus metrics (text exposition)', 'metrics'],
 ];
 
 const INGEST_BODY = new Set(['/api/logs/ingest']);
@@ -125,6 +135,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
       },
     };
     if (path.includes('{id}')) op.parameters = [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }];
+    if (path.includes('{index}')) op.parameters = [{ name: 'index', in: 'path', required: true, schema: { type: 'string' } }];
     if (FILTERED.has(path)) op.parameters = FILTER_PARAMETERS;
     if (INGEST_BODY.has(path)) {
       op.requestBody = {
@@ -157,6 +168,10 @@ export function openApiDocument(version: string): Record<string, unknown> {
   };
 }
 
+// The docs page is plain HTML with one link: no script, style, image or frame may load, it may not be framed
+// (clickjacking) and it submits nothing.
+const DOCS_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
 /** `GET /api/docs` (a small HTML page) and `GET /api/docs/openapi.json`. */
 export function registerDocsRoutes(app: FastifyInstance, version: string): void {
   const doc = openApiDocument(version);
@@ -165,6 +180,9 @@ export function registerDocsRoutes(app: FastifyInstance, version: string): void 
     const rows = OPERATIONS.map(([m, p, s, perm]) => `<tr><td>${m.toUpperCase()}</td><td><code>${p}</code></td><td>${s}</td><td>${perm}</td></tr>`).join('');
     return reply
       .type('text/html; charset=utf-8')
+      .header('content-security-policy', DOCS_CSP)
+      .header('x-frame-options', 'DENY')
+      .header('referrer-policy', 'no-referrer')
       .send(`<!doctype html><meta charset="utf-8"><title>Shoplog API</title><h1>Shoplog API ${version}</h1><p>OpenAPI 3.1: <a href="/api/docs/openapi.json">/api/docs/openapi.json</a></p><table>${rows}</table>`);
   });
 }

@@ -1,6 +1,6 @@
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ValidationIssue } from '@shoplog/core';
-import { StoreUnavailableError } from '../ports.js';
+import { DuplicateKeyError, StoreUnavailableError } from '../ports.js';
 
 /** An error answered as `{ error: { code, message, issues? } }` with its HTTP status. */
 export class HttpError extends Error {
@@ -27,22 +27,24 @@ export function sendError(reply: FastifyReply, error: HttpError): FastifyReply {
   });
 }
 
-/** Maps every thrown error to the error body; internal details never leak (they go to the server log). */
+/** The HttpError to answer for any thrown error; internal details never leak (they go to the server log). */
+export function toHttpError(error: FastifyError | HttpError | Error, request: FastifyRequest): HttpError {
+  if (error instanceof HttpError) return error;
+  if (error instanceof DuplicateKeyError) return new HttpError(409, 'conflict', error.message);
+  if (error instanceof StoreUnavailableError) {
+    request.log.error({ err: error }, 'store unavailable');
+    return new HttpError(503, 'store_unavailable', 'the store is unavailable, retry later', undefined, { 'retry-after': '1' });
+  }
+  const status = (error as FastifyError).statusCode;
+  if (status === 413) return new HttpError(413, 'payload_too_large', 'the request body is over the limit');
+  if (status === 415) return new HttpError(415, 'unsupported_media_type', error.message);
+  if (status !== undefined && status >= 400 && status < 500) return new HttpError(status, 'bad_request', error.message);
+  request.log.error({ err: error }, 'request failed');
+  return new HttpError(500, 'internal', 'internal error');
+}
+
+/** Maps every thrown error to the error body. */
 export function installErrorHandler(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError | HttpError | Error, request, reply) => {
-    if (error instanceof HttpError) return sendError(reply, error);
-    if (error instanceof StoreUnavailableError) {
-      request.log.error({ err: error }, 'store unavailable');
-      return sendError(reply, new HttpError(503, 'store_unavailable', 'the store is unavailable, retry later', undefined, { 'retry-after': '1' }));
-    }
-    const status = (error as FastifyError).statusCode;
-    if (status === 413) return sendError(reply, new HttpError(413, 'payload_too_large', 'the request body is over the limit'));
-    if (status === 415) return sendError(reply, new HttpError(415, 'unsupported_media_type', error.message));
-    if (status !== undefined && status >= 400 && status < 500) {
-      return sendError(reply, new HttpError(status, 'bad_request', error.message));
-    }
-    request.log.error({ err: error }, 'request failed');
-    return sendError(reply, new HttpError(500, 'internal', 'internal error'));
-  });
+  app.setErrorHandler((error: FastifyError | HttpError | Error, request, reply) => sendError(reply, toHttpError(error, request)));
   app.setNotFoundHandler((request, reply) => sendError(reply, new HttpError(404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`)));
 }

@@ -65,7 +65,9 @@ export function registerFraudRoutes(app: FastifyInstance, ctx: ServerContext): v
     });
   });
 
-  app.post('/api/fraud/detect', { preHandler: canRead }, async (request) => {
+  // Scoring records the transaction into the velocity windows (as an ingested one would be): a read-only key must
+  // not be able to fill a victim's windows and have their next real sale blocked, so this needs the ingest permission.
+  app.post('/api/fraud/detect', { preHandler: guard(ctx, 'ingest') }, async (request) => {
     const body = request.body;
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'bad_request', 'send one transaction as a JSON object');
     const result = await scoreTransaction(scorer, body as Record<string, unknown>);

@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { EVENT_KINDS, type EventKind } from '@shoplog/core';
-import { createRateLimiter } from '../auth/rate-limit.js';
-import { guard, principalOf } from './auth.js';
+import { guard } from './auth.js';
 import type { ServerContext } from './context.js';
 import { HttpError } from './errors.js';
 import { matchesFilter } from './event-match.js';
 import { gunzipBody } from './gunzip.js';
+import { createIngestGuard } from './ingest-guard.js';
 import { param, parseFilter, type Query } from './query-params.js';
 
 /** The five log types, as the seed listed them. */
@@ -19,13 +19,7 @@ export const LOG_TYPES: { id: EventKind; name: string; description: string }[] =
 
 /** Ingest (JSON, bulk NDJSON), recent, types, get by id and the live tail. */
 export function registerLogRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  const limiter = ctx.rateLimiters.ingest ?? createRateLimiter(ctx.config.ingestRateLimit, 1000);
-  const canIngest = guard(ctx, 'ingest');
-  const ingestGuard = async (request: Parameters<typeof canIngest>[0]): Promise<void> => {
-    await canIngest(request);
-    const wait = await limiter.take(principalOf(request).id);
-    if (wait > 0) throw new HttpError(429, 'rate_limited', 'ingest rate limit reached', undefined, { 'retry-after': String(wait) });
-  };
+  const ingestGuard = createIngestGuard(ctx);
 
   app.post('/api/logs/ingest', { preHandler: ingestGuard, preParsing: gunzipBody }, async (request, reply) => {
     const body = request.body;

@@ -48,7 +48,10 @@ export function registerSearchRoutes(app: FastifyInstance, ctx: ServerContext): 
       const data = await search(query);
       const principal = principalOf(request);
       if (!data.cached && !param(query, 'cursor')) {
-        await ctx.meta.addSearchHistory({ id: randomUUID(), userId: ownerId(principal), params: flatParams(query), total: data.total, createdAt: Date.now() }, 100);
+        // History is bookkeeping: a search still answers when it cannot be written (a full or read-only disk).
+        await ctx.meta
+          .addSearchHistory({ id: randomUUID(), userId: ownerId(principal), params: flatParams(query), total: data.total, createdAt: Date.now() }, 100)
+          .catch((error: unknown) => request.log.warn({ err: error }, 'could not record the search in the history'));
       }
       return { success: true, data };
     });

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** Options of the web dashboard's routes. */
 export interface WebOptions {
@@ -9,6 +9,11 @@ export interface WebOptions {
   baseUrl?: string;
   /** Folder holding the built page (`index.html` and `assets/`). @default the package's `dist/web` */
   root?: string;
+  /**
+   * Answers `GET /` for the requests it `claims` (e.g. the Elasticsearch handshake of log shippers); every other
+   * request, browsers' included, gets the page. @default the page for every request
+   */
+  rootApi?: { claims(request: FastifyRequest): boolean; answer(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> };
 }
 
 /** The Content-Security-Policy of the dashboard: no inline script, nothing from another origin. */
@@ -77,7 +82,8 @@ export function registerWeb(app: FastifyInstance, options: WebOptions = {}): voi
       .type('text/html; charset=utf-8')
       .code(index ? 200 : 503)
       .send(index ?? NOT_BUILT);
-  app.get('/', page);
+  const rootApi = options.rootApi;
+  app.get('/', rootApi ? async (request, reply) => (rootApi.claims(request) ? rootApi.answer(request, reply) : page(request, reply)) : page);
   app.get('/index.html', page);
 
   app.get<{ Params: { name: string } }>('/assets/:name', async (request, reply) => {

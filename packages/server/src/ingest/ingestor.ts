@@ -14,9 +14,16 @@ export interface IngestItem {
 export interface Ingestor {
   /** Ingests parsed inputs (envelopes or seed shapes); resolves once the valid ones are durably committed. */
   ingest(inputs: readonly unknown[]): Promise<IngestItem[]>;
-  /** Ingests JSON lines (blank lines skipped; a line that is not JSON is an error item with `line`). */
-  ingestLines(lines: readonly string[]): Promise<(IngestItem & { line: number })[]>;
+  /**
+   * Ingests JSON lines (blank lines skipped; a line that is not JSON is an error item with `line`). `map` turns each
+   * parsed line (and its 0-based index) into the input to ingest, e.g. an Elasticsearch bulk document with its
+   * action's `_id` and `_index` applied; a line it changes is not stored as sent.
+   */
+  ingestLines(lines: readonly string[], map?: LineMapper): Promise<(IngestItem & { line: number })[]>;
 }
+
+/** Maps a parsed JSON line (and its 0-based index in the lines) to the input to ingest. */
+export type LineMapper = (parsed: unknown, index: number) => unknown;
 
 /** Options of the ingest path. */
 export interface IngestorOptions {
@@ -30,6 +37,8 @@ export interface IngestorOptions {
    * `review` or `block` decision before the batch is acknowledged. Omit to turn server-side scoring off.
    */
   fraudScorer?: FraudScorer;
+  /** Receives the fraud events the server's scoring stored (after they are committed), e.g. to notify blocks. */
+  onFraudEvents?: (events: readonly ShoplogEvent[]) => void;
 }
 
 interface LooseTx {
@@ -124,7 +133,7 @@ export function createIngestor(options: IngestorOptions): Ingestor {
     return run;
   };
   // `texts[i]`: the JSON text `inputs[i]` was parsed from, stored as is when normalisation left the input unchanged.
-  const ingestParsed = async (inputs: readonly unknown[], texts?: readonly string[]): Promise<IngestItem[]> => {
+  const ingestParsed = async (inputs: readonly unknown[], texts?: readonly (string | undefined)[]): Promise<IngestItem[]> => {
     const items: IngestItem[] = new Array<IngestItem>(inputs.length);
     const valid: ShoplogEvent[] = [];
     const docs: (string | undefined)[] = [];
@@ -159,7 +168,10 @@ export function createIngestor(options: IngestorOptions): Ingestor {
         // Only transactions stored now: a retried batch (duplicates) is neither scored twice nor alerted twice.
         const fresh = part.filter((_event, i) => results[i] === 'created');
         const alerts = fresh.length > 0 ? await scoreFraud(fresh, judged) : [];
-        if (alerts.length > 0) await options.logs.appendBatch(alerts);
+        if (alerts.length > 0) {
+          await options.logs.appendBatch(alerts);
+          options.onFraudEvents?.(alerts);
+        }
       }
       if (results.includes('created')) created = true;
     }
@@ -172,12 +184,12 @@ export function createIngestor(options: IngestorOptions): Ingestor {
   };
   return {
     ingest: (inputs) => serial(() => ingestParsed(inputs)),
-    ingestLines: (lines) => serial(() => ingestLines(lines)),
+    ingestLines: (lines, map) => serial(() => ingestLines(lines, map)),
   };
 
-  async function ingestLines(lines: readonly string[]): Promise<(IngestItem & { line: number })[]> {
+  async function ingestLines(lines: readonly string[], map?: LineMapper): Promise<(IngestItem & { line: number })[]> {
     const parsed: unknown[] = [];
-    const texts: string[] = [];
+    const texts: (string | undefined)[] = [];
     const lineNumbers: number[] = [];
     const out: (IngestItem & { line: number })[] = [];
     const errors: (IngestItem & { line: number })[] = [];
@@ -185,13 +197,17 @@ export function createIngestor(options: IngestorOptions): Ingestor {
       if (index > 0 && index % SLICE === 0) await nextTurn();
       const text = (lines[index] ?? '').trim();
       if (text === '') continue;
+      let value: unknown;
       try {
-        parsed.push(JSON.parse(text));
-        texts.push(text);
-        lineNumbers.push(index + 1);
+        value = JSON.parse(text);
       } catch (error) {
         errors.push({ line: index + 1, id: null, result: 'error', issues: [{ path: '(line)', message: `not JSON: ${(error as Error).message}` }] });
+        continue;
       }
+      const input = map ? map(value, index) : value;
+      parsed.push(input);
+      texts.push(input === value ? text : undefined);
+      lineNumbers.push(index + 1);
     }
     const items = await ingestParsed(parsed, texts);
     // Merge the parsed items and the unparseable lines back into line order (both lists are ordered by line).

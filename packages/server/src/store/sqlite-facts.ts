@@ -33,6 +33,14 @@ CREATE UNIQUE INDEX IF NOT EXISTS events_id ON events(id);
 `;
 
 /**
+ * The event of a stored `events.doc`. Every read of a stored event (queries, the indexers) decodes it here, so the
+ * encoding of the stored bodies has one home on the read side.
+ */
+export function decodeDoc(doc: string): ShoplogEvent {
+  return JSON.parse(doc) as ShoplogEvent;
+}
+
+/**
  * The tables of each index part (`IndexPart` in sqlite-indexer.ts), each part with its own high-water mark and, on
  * disk, its own database file: `facts` the filter and sort rows with the text by seq, `timeline` the text by time
  * with the hourly rollups and latency sketches. (A vocabulary table before the table it reads: dropped in order.)

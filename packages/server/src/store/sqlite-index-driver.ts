@@ -1,8 +1,7 @@
-import { existsSync } from 'node:fs';
 import type { DatabaseSync } from 'node:sqlite';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { createIndexer, type IndexPart } from './sqlite-indexer.js';
+import { builtExecArgv, workerFile } from './sqlite-worker-file.js';
 
 /** What the index worker is started with. */
 export interface IndexWorkerData {
@@ -115,38 +114,12 @@ export function createInlineIndexDriver(db: DatabaseSync, batchSize: number, par
   };
 }
 
-// dist/index.js, dist/index.cjs and dist/cli.js sit beside dist/sqlite-index-worker.js; the sources (tests run
-// them) use the built worker, so a test of the worker needs a build first.
-function workerFile(): string {
-  const here = typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url);
-  const file = fileURLToPath(new URL(here.endsWith('.ts') ? '../../dist/sqlite-index-worker.js' : './sqlite-index-worker.js', pathToFileURL(here)));
-  if (!existsSync(file)) throw new Error(`the index worker ${file} is missing: build @shoplog/server first`);
-  return file;
-}
-
-// The worker runs the built code: without the `@shoplog/source` condition (tests run the sources with it), its
-// imports of @shoplog/core resolve to core's build, not to TypeScript that Node cannot resolve.
-function builtExecArgv(): string[] {
-  const out: string[] = [];
-  const argv = process.execArgv;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    if (arg === '--conditions=@shoplog/source' || arg === '-C=@shoplog/source') continue;
-    if ((arg === '--conditions' || arg === '-C') && argv[i + 1] === '@shoplog/source') {
-      i++;
-      continue;
-    }
-    out.push(arg);
-  }
-  return out;
-}
-
 /**
  * The indexer in a worker thread with its own connection, writing the index database. The worker keeps the
  * process alive only while it has work (events committed but not yet indexed).
  */
 export function startIndexWorker(data: IndexWorkerData, indexed: number): IndexDriver {
-  const worker = new Worker(workerFile(), { workerData: data, execArgv: builtExecArgv() });
+  const worker = new Worker(workerFile('sqlite-index-worker'), { name: `shoplog-index-${data.part}`, workerData: data, execArgv: builtExecArgv() });
   const waiters = createWaiters(indexed);
   let target = 0;
   let failure: Error | undefined;

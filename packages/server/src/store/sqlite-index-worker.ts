@@ -1,25 +1,17 @@
 // The index worker thread: its own connection, the index database as main and the events file ATTACHed read-only
 // in practice (it never writes there). Built as its own file (dist/sqlite-index-worker.js) and started by
 // `startIndexWorker`.
-import { getPriority, setPriority } from 'node:os';
 import { DatabaseSync } from 'node:sqlite';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createIndexer } from './sqlite-indexer.js';
 import type { IndexWorkerData, ToIndexWorker } from './sqlite-index-driver.js';
+import { niceThisThread } from './sqlite-worker-file.js';
 
 const data = workerData as IndexWorkerData;
 const port = parentPort;
 if (!port) throw new Error('sqlite-index-worker runs in a worker thread');
 
-// On Linux a priority set with pid 0 is this thread's alone (elsewhere it would be the whole process's: skipped).
-// Lowering one's own priority needs no privilege; if the system refuses, the worker runs at the server's.
-if (process.platform === 'linux' && data.nice > 0) {
-  try {
-    setPriority(Math.min(19, getPriority() + data.nice));
-  } catch {
-    // Kept at the server's priority.
-  }
-}
+niceThisThread(data.nice);
 
 const db = new DatabaseSync(data.indexPath);
 db.exec('PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;');

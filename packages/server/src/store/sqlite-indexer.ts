@@ -1,6 +1,5 @@
 import type { DatabaseSync } from 'node:sqlite';
-import type { ShoplogEvent } from '@shoplog/core';
-import { DERIVED_TABLES, extractFacts, FACT_COLUMNS, INDEX_SCHEMA, INDEX_VERSION, PART_TABLES, TIMELINE_SCHEMA, TIME_KEY_SLOTS, timeKey } from './sqlite-facts.js';
+import { decodeDoc, DERIVED_TABLES, extractFacts, FACT_COLUMNS, INDEX_SCHEMA, INDEX_VERSION, PART_TABLES, TIMELINE_SCHEMA, TIME_KEY_SLOTS, timeKey } from './sqlite-facts.js';
 import { createRollupWriter, ROLLUP_SCHEMA } from './sqlite-rollups.js';
 import { createSketchTable } from './sqlite-sketches.js';
 
@@ -37,15 +36,18 @@ export interface Indexer {
 
 const has = (db: DatabaseSync, name: string): boolean => db.prepare('SELECT 1 FROM sqlite_master WHERE name = ?').get(name) !== undefined;
 
-// A deferred transaction: the first write locks the index database only. `BEGIN IMMEDIATE` would take the write
-// lock of every attached database, the events file included, and block appends.
-function inTransaction(db: DatabaseSync, work: () => void): void {
+/**
+ * Runs `work` in a deferred transaction: the first write locks only the database it writes. `BEGIN IMMEDIATE` would
+ * take the write lock of every attached database (for an indexer, the events file too, blocking appends).
+ */
+export function inTransaction(db: DatabaseSync, work: () => void): void {
   db.exec('BEGIN');
   try {
     work();
     db.exec('COMMIT');
   } catch (error) {
-    db.exec('ROLLBACK');
+    // A failed COMMIT (disk full, I/O error) has already rolled back: a second ROLLBACK would hide the cause.
+    if (db.isTransaction) db.exec('ROLLBACK');
     throw error;
   }
 }
@@ -90,7 +92,7 @@ interface PartWriter {
 }
 
 const parseDoc = (seq: number, doc: string): Parsed => {
-  const event = JSON.parse(doc) as ShoplogEvent;
+  const event = decodeDoc(doc);
   const facts = extractFacts(event);
   return { seq, ts: Date.parse(event['@timestamp']), values: facts.values, reasons: facts.reasons, text: facts.text };
 };
@@ -204,7 +206,8 @@ export function createIndexer(db: DatabaseSync, batchSize: number, part: IndexPa
         // Parsed before BEGIN: a sketch missing from the cache is read here, and a read inside the transaction
         // before its first write would make that write fail at once ("database is locked", without the busy
         // timeout) while another connection holds the index file's write lock.
-        const batch = rows.map((row) => writer.parse(row.seq, row.doc));
+        // A purged newest event stays as a tombstone with an empty doc (sqlite-purge.ts): indexed as nothing.
+        const batch = rows.filter((row) => row.doc !== '').map((row) => writer.parse(row.seq, row.doc));
         inTransaction(db, () => {
           writer.write(batch);
           writeMark.run(last);

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import type { ShoplogEvent } from '@shoplog/core';
 import { z } from 'zod';
 import type { AppendResult, EventListener, LogStore } from '../ports.js';
@@ -8,8 +8,10 @@ import { parseOptions } from '../options.js';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
 import { DERIVED_TABLES, EVENTS_SCHEMA } from './sqlite-facts.js';
 import { combineIndexDrivers, createInlineIndexDriver, startIndexWorker, type IndexDriver } from './sqlite-index-driver.js';
-import { prepareIndexDatabase, readIndexMark, type IndexPart } from './sqlite-indexer.js';
+import { inTransaction, prepareIndexDatabase, readIndexMark, type IndexPart } from './sqlite-indexer.js';
 import { createSqliteQueries } from './sqlite-queries.js';
+import { createInlineMaintenance, startMaintenanceWorker, type Maintenance } from './sqlite-maintenance.js';
+import { startReadPool, type ReadPool } from './sqlite-read-pool.js';
 
 const SqliteLogStoreOptionsSchema = z.strictObject({
   path: z.string().min(1),
@@ -17,6 +19,7 @@ const SqliteLogStoreOptionsSchema = z.strictObject({
   synchronous: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
   indexBatchSize: z.int().min(1).max(100_000).default(20_000),
   indexNice: z.int().min(0).max(19).default(10),
+  readers: z.int().min(0).max(64).default(2),
 });
 
 /** Options of the embedded log store. */
@@ -49,6 +52,12 @@ export interface SqliteLogStoreOptions {
    * ≈ 1 s after the last ack at 0; 63–79k/s and 1.7–1.9 s at 10). @default 10
    */
   indexNice?: number;
+  /**
+   * Worker threads that answer the queries, each with its own read-only connection: a query never holds the caller's
+   * thread (the one that serves requests), and `readers` queries run at once. 0 answers them on the caller's thread,
+   * as an in-memory store (which no other connection can open) always does. @default 2
+   */
+  readers?: number;
 }
 
 /** Rows per multi-row INSERT: one statement call per 64 events instead of one per event (the remainder goes one by one). */
@@ -59,9 +68,20 @@ const CHECKPOINT_PAGES = 1000;
 const CHECKPOINT_BYTES = CHECKPOINT_PAGES * 4096;
 /** WAL pages (≈ 64 MB) past which the writer checkpoints inline again until the WAL restarts. */
 const WAL_BACKLOG_PAGES = 16 * CHECKPOINT_PAGES;
+/** How long an append waits for the events file's write lock (held by another process) before it fails. */
+const APPEND_LOCK_WAIT_MS = 5_000;
+
+/** Whether a node:sqlite error is SQLITE_BUSY (or one of its extended codes): another connection holds the lock. */
+function isBusy(error: unknown): boolean {
+  const code = (error as { errcode?: unknown } | null)?.errcode;
+  return typeof code === 'number' && (code & 0xff) === 5;
+}
 
 const openDatabase = (path: string, synchronous: string): DatabaseSync => {
   const db = new DatabaseSync(path);
+  // A new file frees the pages of deleted events back to the file system in steps (see sqlite-maintenance.ts); an
+  // existing file keeps its mode (no-op) and reuses its free pages (`shoplog vacuum` converts it).
+  db.exec('PRAGMA auto_vacuum=INCREMENTAL');
   db.exec(`PRAGMA journal_mode=WAL; PRAGMA synchronous=${synchronous}; PRAGMA busy_timeout=5000;`);
   db.exec('PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;');
   return db;
@@ -76,12 +96,15 @@ const timelinePathOf = (indexPath: string): string =>
 
 /**
  * The embedded log store on `node:sqlite`. An append commits the raw events (primary key `event.id`,
- * `ON CONFLICT DO NOTHING` → created or duplicate) in one transaction of the events file. Two indexers, each in a
- * worker thread with its own connection, follow the events by `seq` and write the derived data into their own file,
- * ATTACHed here for reads, with their high-water mark in the same transactions: the facts rows and the search text
- * (`events.index.db`), and the text by time with the hourly rollups and latency sketches (`events.timeline.db`).
- * Their write locks never block an append, after a burst they catch up on two cores, and a restart (or a lost index
- * file) resumes or rebuilds each from the events. `refresh()` waits for both. An in-memory store indexes on the caller's thread.
+ * `ON CONFLICT DO NOTHING` → created or duplicate) in one transaction of the events file, on the only connection that
+ * writes it. Queries run on the read workers (`readers`), each with its own read-only connection: the caller's thread
+ * (the server's request thread) runs no query, and never sleeps waiting for a lock (a locked events file is tried
+ * again from a timer), so a long query or a held lock delays no other request. Two indexers, each in a worker thread
+ * with its own connection, follow the events by `seq` and write the derived data into their own file with their
+ * high-water mark in the same transactions: the facts rows and the search text (`events.index.db`), and the text by
+ * time with the hourly rollups and latency sketches (`events.timeline.db`). Their write locks never block an append,
+ * after a burst they catch up on two cores, and a restart (or a lost index file) resumes or rebuilds each from the
+ * events. `refresh()` waits for both. An in-memory store indexes and answers queries on the caller's thread.
  */
 export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
   const opts = parseOptions(SqliteLogStoreOptionsSchema, options, 'SqliteLogStoreOptions');
@@ -92,10 +115,13 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
 
   let drivers: IndexDriver[];
   let checkpointer: Checkpointer | undefined;
+  let pool: ReadPool | undefined;
+  let maintenance: Maintenance;
   const parts: readonly IndexPart[] = ['facts', 'timeline'];
   if (inMemory) {
     for (const part of parts) prepareIndexDatabase(db, part);
     drivers = parts.map((part) => createInlineIndexDriver(db, opts.indexBatchSize, part));
+    maintenance = createInlineMaintenance(db);
   } else {
     // A database from before the split kept the derived tables in the events file: drop them (the index rebuilds).
     if (db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'facts'").get() !== undefined) {
@@ -111,8 +137,13 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
       index.close();
       return startIndexWorker({ part, indexPath: paths[part], eventsPath: opts.path, batchSize: opts.indexBatchSize, nice: opts.indexNice }, mark);
     });
-    db.prepare('ATTACH DATABASE ? AS idx').run(paths.facts);
-    db.prepare('ATTACH DATABASE ? AS timeline').run(paths.timeline);
+    maintenance = startMaintenanceWorker({ eventsPath: opts.path, indexPath: paths.facts, timelinePath: paths.timeline, nice: opts.indexNice });
+    if (opts.readers > 0) {
+      pool = startReadPool({ eventsPath: opts.path, indexPath: paths.facts, timelinePath: paths.timeline }, opts.readers);
+    } else {
+      db.prepare('ATTACH DATABASE ? AS idx').run(paths.facts);
+      db.prepare('ATTACH DATABASE ? AS timeline').run(paths.timeline);
+    }
     // Checkpoints (copy the WAL into the file, sync both) run on a worker beside the appends, not inside the commit
     // that crosses SQLite's threshold. If that worker fails, this connection checkpoints on its own again.
     db.exec('PRAGMA wal_autocheckpoint=0');
@@ -128,6 +159,9 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
         if (!closed) db.exec(`PRAGMA wal_autocheckpoint=${CHECKPOINT_PAGES}`);
       },
     });
+    // This thread serves the requests: it never sleeps in SQLite's busy handler. While another process holds the
+    // events file's write lock, an append is tried again from a timer (`appendBatch`).
+    db.exec('PRAGMA busy_timeout=0');
   }
 
   const driver = combineIndexDrivers(drivers);
@@ -141,58 +175,61 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
   const listeners = new Set<EventListener>();
   let closed = false;
 
-  // Deferred: the INSERT locks the events file only (`BEGIN IMMEDIATE` would also lock the attached index file,
-  // the indexer's). This connection is the only writer of the events file.
-  const transaction = <T>(work: () => T): T => {
-    db.exec('BEGIN');
-    try {
-      const result = work();
-      db.exec('COMMIT');
-      return result;
-    } catch (error) {
-      db.exec('ROLLBACK');
-      throw error;
-    }
-  };
-
-  const queries = createSqliteQueries(db);
-
-  return {
-    ...queries,
-    async appendBatch(events, texts) {
-      if (closed) throw new Error('the log store is closed');
-      const results: AppendResult[] = new Array<AppendResult>(events.length);
-      let bytes = 0;
-      // The new rows get increasing `seq` above `last` (this connection is the only writer, inside one transaction).
-      let last = committed;
-      transaction(() => {
-        const full = events.length - (events.length % CHUNK);
-        for (let start = 0; start < full; start += CHUNK) {
-          for (let j = 0; j < CHUNK; j++) {
-            const i = start + j;
-            const event = events[i] as ShoplogEvent;
-            const doc = texts?.[i] ?? JSON.stringify(event);
-            bytes += doc.length;
-            args[3 * j] = event.event.id;
-            args[3 * j + 1] = Date.parse(event['@timestamp']);
-            args[3 * j + 2] = doc;
-          }
-          const info = insertChunk.run(...args);
-          if (info.changes === CHUNK) results.fill('created', start, start + CHUNK);
-          else if (info.changes === 0) results.fill('duplicate', start, start + CHUNK);
-          else matchInserted(events, start, insertedAfter.all(last) as { id: string }[], results);
-          if (info.changes > 0) last = Number(info.lastInsertRowid);
-        }
-        for (let i = full; i < events.length; i++) {
+  /** Inserts the events in one transaction (this connection is the only writer of the events file). */
+  const insertAll = (events: readonly ShoplogEvent[], texts: readonly (string | undefined)[] | undefined) => {
+    const results: AppendResult[] = new Array<AppendResult>(events.length);
+    let bytes = 0;
+    // The new rows get increasing `seq` above `last` (this connection is the only writer, inside one transaction).
+    let last = committed;
+    inTransaction(db, () => {
+      const full = events.length - (events.length % CHUNK);
+      for (let start = 0; start < full; start += CHUNK) {
+        for (let j = 0; j < CHUNK; j++) {
+          const i = start + j;
           const event = events[i] as ShoplogEvent;
           const doc = texts?.[i] ?? JSON.stringify(event);
           bytes += doc.length;
-          const info = insertEvent.run(event.event.id, Date.parse(event['@timestamp']), doc);
-          results[i] = info.changes === 0 ? 'duplicate' : 'created';
-          if (info.changes > 0) last = Number(info.lastInsertRowid);
+          args[3 * j] = event.event.id;
+          args[3 * j + 1] = Date.parse(event['@timestamp']);
+          args[3 * j + 2] = doc;
         }
-      });
-      committed = last;
+        const info = insertChunk.run(...args);
+        if (info.changes === CHUNK) results.fill('created', start, start + CHUNK);
+        else if (info.changes === 0) results.fill('duplicate', start, start + CHUNK);
+        else matchInserted(events, start, insertedAfter.all(last) as { id: string }[], results);
+        if (info.changes > 0) last = Number(info.lastInsertRowid);
+      }
+      for (let i = full; i < events.length; i++) {
+        const event = events[i] as ShoplogEvent;
+        const doc = texts?.[i] ?? JSON.stringify(event);
+        bytes += doc.length;
+        const info = insertEvent.run(event.event.id, Date.parse(event['@timestamp']), doc);
+        results[i] = info.changes === 0 ? 'duplicate' : 'created';
+        if (info.changes > 0) last = Number(info.lastInsertRowid);
+      }
+    });
+    return { results, last, bytes };
+  };
+
+  const reads = pool?.reads ?? createSqliteQueries(db);
+
+  return {
+    ...reads,
+    async appendBatch(events, texts) {
+      if (closed) throw new Error('the log store is closed');
+      let outcome: ReturnType<typeof insertAll> | undefined;
+      const deadline = Date.now() + APPEND_LOCK_WAIT_MS;
+      for (let pause = 1; !outcome; pause = Math.min(2 * pause, 100)) {
+        try {
+          outcome = insertAll(events, texts);
+        } catch (error) {
+          if (!isBusy(error) || Date.now() + pause > deadline) throw error;
+          await new Promise((resolve) => setTimeout(resolve, pause));
+          if (closed) throw new Error('the log store is closed', { cause: error });
+        }
+      }
+      const { results, last, bytes } = outcome;
+      committed = Math.max(committed, last);
       checkpointer?.committed(bytes);
       driver.notify(committed);
       if (listeners.size > 0) {
@@ -212,12 +249,28 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
     whenSearchable() {
       return driver.whenIndexed(committed);
     },
+    async expire(cutoffs) {
+      if (closed) throw new Error('the log store is closed');
+      return maintenance.expire(cutoffs);
+    },
+    async erase(subject) {
+      if (closed) throw new Error('the log store is closed');
+      // Everything acknowledged so far is indexed first: the purge only deletes indexed events.
+      await driver.whenIndexed(committed);
+      return maintenance.erase(subject);
+    },
     indexStatus() {
       return { committed, parts: parts.map((name, i) => ({ name, indexed: Math.min(committed, drivers[i]?.indexed ?? 0) })) };
+    },
+    status() {
+      if (closed) return { status: 'down', error: 'the log store is closed' };
+      return pool?.status() ?? { status: 'ok' };
     },
     async close() {
       if (closed) return;
       closed = true;
+      await maintenance.close();
+      await pool?.close();
       // Index what is left so a restart does not have to (it would, safely, if we were killed instead).
       await driver.close(committed);
       await checkpointer?.close();
@@ -242,9 +295,4 @@ function matchInserted(events: readonly ShoplogEvent[], start: number, inserted:
       results[i] = 'duplicate';
     }
   }
-}
-
-/** Runs a prepared statement and types its rows. */
-export function allRows<T>(statement: StatementSync, params: SQLInputValue[]): T[] {
-  return statement.all(...params) as T[];
 }

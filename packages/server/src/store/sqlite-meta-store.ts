@@ -4,13 +4,16 @@ import { DatabaseSync } from 'node:sqlite';
 import type {
   AlertRuleRecord,
   ApiKeyRecord,
+  AuditRecord,
   MetaStore,
+  NotificationRecord,
   SavedSearchRecord,
   SearchHistoryRecord,
   SessionRecord,
   UploadJobRecord,
   UserRecord,
 } from '../ports.js';
+import { DuplicateKeyError } from '../ports.js';
 
 /** Options of the embedded metadata store. */
 export interface SqliteMetaStoreOptions {
@@ -28,6 +31,11 @@ CREATE INDEX IF NOT EXISTS search_history_user ON search_history(user_id, create
 CREATE TABLE IF NOT EXISTS upload_jobs (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS alert_rules (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS audit_records (id TEXT PRIMARY KEY, at INTEGER NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS audit_records_at ON audit_records(at);
+CREATE TABLE IF NOT EXISTS notifications (id TEXT PRIMARY KEY, at INTEGER NOT NULL, rule_id TEXT, channel TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS notifications_at ON notifications(at);
+CREATE INDEX IF NOT EXISTS notifications_rule ON notifications(rule_id, at);
 `;
 
 /** The embedded metadata store on `node:sqlite` (WAL, synchronous=FULL: metadata writes are rare and must last). */
@@ -45,7 +53,14 @@ export function createSqliteMetaStore(options: SqliteMetaStoreOptions): MetaStor
 
   return {
     async createUser(user: UserRecord) {
-      run('INSERT INTO users (id, username, doc) VALUES (?, ?, ?)', user.id, user.username, JSON.stringify(user));
+      try {
+        run('INSERT INTO users (id, username, doc) VALUES (?, ?, ?)', user.id, user.username, JSON.stringify(user));
+      } catch (error) {
+        // SQLITE_CONSTRAINT_UNIQUE (2067) and _PRIMARYKEY (1555): the username or the id exists.
+        const code = (error as { errcode?: unknown }).errcode;
+        if (code === 2067 || code === 1555) throw new DuplicateKeyError(`the username ${user.username} is taken`, { cause: error });
+        throw error;
+      }
     },
     getUserById: async (id) => doc<UserRecord>('SELECT doc FROM users WHERE id = ?', id),
     getUserByUsername: async (username) => doc<UserRecord>('SELECT doc FROM users WHERE username = ?', username),
@@ -82,13 +97,25 @@ export function createSqliteMetaStore(options: SqliteMetaStoreOptions): MetaStor
     deleteSavedSearch: async (userId, id) => run('DELETE FROM saved_searches WHERE id = ? AND user_id = ?', id, userId) > 0,
 
     async addSearchHistory(entry: SearchHistoryRecord, keep) {
-      run('INSERT INTO search_history (id, user_id, created_at, doc) VALUES (?, ?, ?, ?)', entry.id, entry.userId, entry.createdAt, JSON.stringify(entry));
-      run(
-        'DELETE FROM search_history WHERE user_id = ? AND id NOT IN (SELECT id FROM search_history WHERE user_id = ? ORDER BY created_at DESC LIMIT ?)',
-        entry.userId,
-        entry.userId,
-        keep,
-      );
+      // Written at every uncached search, on the thread that serves requests: one transaction without a sync of its
+      // own (a sync waits for the disk, tens of ms while events are being written). The next FULL commit or checkpoint
+      // makes it durable; a power loss may lose the last entries, a crash of the process none.
+      db.exec('PRAGMA synchronous=NORMAL; BEGIN');
+      try {
+        run('INSERT INTO search_history (id, user_id, created_at, doc) VALUES (?, ?, ?, ?)', entry.id, entry.userId, entry.createdAt, JSON.stringify(entry));
+        run(
+          'DELETE FROM search_history WHERE user_id = ? AND id NOT IN (SELECT id FROM search_history WHERE user_id = ? ORDER BY created_at DESC LIMIT ?)',
+          entry.userId,
+          entry.userId,
+          keep,
+        );
+        db.exec('COMMIT');
+      } catch (error) {
+        db.exec('ROLLBACK');
+        throw error;
+      } finally {
+        db.exec('PRAGMA synchronous=FULL');
+      }
     },
     listSearchHistory: async (userId, limit) =>
       docs<SearchHistoryRecord>('SELECT doc FROM search_history WHERE user_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?', userId, limit),
@@ -116,6 +143,20 @@ export function createSqliteMetaStore(options: SqliteMetaStoreOptions): MetaStor
     },
     listAlertRules: async () => docs<AlertRuleRecord>('SELECT doc FROM alert_rules ORDER BY created_at'),
     deleteAlertRule: async (id) => run('DELETE FROM alert_rules WHERE id = ?', id) > 0,
+
+    async addAuditRecord(record: AuditRecord) {
+      run('INSERT INTO audit_records (id, at, doc) VALUES (?, ?, ?)', record.id, record.at, JSON.stringify(record));
+    },
+    listAuditRecords: async (limit) => docs<AuditRecord>('SELECT doc FROM audit_records ORDER BY at DESC, id DESC LIMIT ?', limit),
+    async addNotification(record: NotificationRecord, keep) {
+      run('INSERT INTO notifications (id, at, rule_id, channel, doc) VALUES (?, ?, ?, ?, ?)', record.id, record.at, record.ruleId, record.channel, JSON.stringify(record));
+      run('DELETE FROM notifications WHERE rowid IN (SELECT rowid FROM notifications ORDER BY at DESC, rowid DESC LIMIT -1 OFFSET ?)', keep);
+    },
+    listNotifications: async ({ ruleId, channel, limit }) =>
+      docs<NotificationRecord>(
+        `SELECT doc FROM notifications WHERE (? IS NULL OR rule_id = ?) AND (? IS NULL OR channel = ?) ORDER BY at DESC, rowid DESC LIMIT ?`,
+        ...([ruleId ?? null, ruleId ?? null, channel ?? null, channel ?? null, limit] as (string | number)[]),
+      ),
 
     getSetting: async (key) => (db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined)?.value,
     async setSetting(key, value) {

@@ -12,7 +12,7 @@ import type {
   TermsOptions,
 } from '../ports.js';
 import { exactSummary } from '../percentiles.js';
-import { timeKey } from './sqlite-facts.js';
+import { decodeDoc, timeKey } from './sqlite-facts.js';
 import { createRollupQueries } from './sqlite-rollups.js';
 import { latencyFromSketches, sketchable } from './sqlite-sketches.js';
 import { NUMERIC_COLUMNS, SORT_COLUMNS, TERMS_COLUMNS, ftsQuery, highlightMessage, textTerms, whereOf } from './sqlite-filter.js';
@@ -48,7 +48,7 @@ export function createSqliteQueries(db: DatabaseSync): ReadMethods {
       `SELECT seq, doc FROM events WHERE seq IN (${seqs.map(() => '?').join(',')})`,
       seqs,
     );
-    for (const row of rows) out.set(row.seq, JSON.parse(row.doc) as ShoplogEvent);
+    for (const row of rows) out.set(row.seq, decodeDoc(row.doc));
     return out;
   };
 
@@ -160,7 +160,7 @@ export function createSqliteQueries(db: DatabaseSync): ReadMethods {
   return {
     async get(id) {
       const row = getDoc.get(id) as { doc: string } | undefined;
-      return row ? (JSON.parse(row.doc) as ShoplogEvent) : undefined;
+      return row ? decodeDoc(row.doc) : undefined;
     },
     async recent({ limit, kinds }) {
       const where = whereOf({ kinds });

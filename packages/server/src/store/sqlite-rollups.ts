@@ -51,6 +51,12 @@ interface Cell {
   amtMax: number | null;
 }
 
+/** The rollup cell an event counts in: its hour, its dimension values and their key (`dims`). */
+export function rollupCellOf(ts: number, facts: readonly (string | number | null)[]): { hour: number; values: (string | number | null)[]; dims: string } {
+  const values = DIM_INDEX.map((i) => facts[i] ?? null);
+  return { hour: Math.floor(ts / H) * H, values, dims: JSON.stringify(values) };
+}
+
 /** Accumulates rollup cells over one indexer transaction (`add` per event) and merges them into the tables (`flush`). */
 export function createRollupWriter(db: DatabaseSync) {
   const upsert = db.prepare(
@@ -66,9 +72,7 @@ export function createRollupWriter(db: DatabaseSync) {
   return {
     /** Counts one indexed event (its `facts` values in `FACT_COLUMNS` order). */
     add(ts: number, facts: readonly (string | number | null)[]): void {
-      const hour = Math.floor(ts / H) * H;
-      const values = DIM_INDEX.map((i) => facts[i] ?? null);
-      const dims = JSON.stringify(values);
+      const { hour, values, dims } = rollupCellOf(ts, facts);
       const id = `${hour}\u0000${dims}`;
       let cell = cells.get(id);
       if (!cell) {

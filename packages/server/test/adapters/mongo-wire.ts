@@ -2,7 +2,10 @@
  * A tiny MongoDB wire-protocol responder for tests, on 127.0.0.1: it speaks OP_MSG (and the legacy OP_QUERY
  * handshake) with BSON from the driver's own `BSON`, records every command, and answers the commands the
  * metadata store sends from in-memory collections (insert with unique indexes, find with sort/skip/limit and
- * simple operators, update with `$set`/replacement/upsert, delete, count aggregation, createIndexes).
+ * simple operators, update with `$set`/replacement/upsert, delete, count aggregation, createIndexes, collMod of an
+ * index's TTL). createIndexes behaves as MongoDB's does for what the store relies on: an index that exists with the
+ * same name, key and options is a no-op; the same name or key with other options fails the whole command with
+ * IndexOptionsConflict (code 85), creating nothing.
  * It is not MongoDB: it lets the official driver run its real code path over a real socket, so the commands,
  * filters and index specs the adapter sends are checked, and the adapter's logic is exercised end to end.
  */
@@ -32,6 +35,15 @@ const cmp = (a: unknown, b: unknown): number => {
   if (b === undefined || b === null) return 1;
   return (a as number) < (b as number) ? -1 : 1;
 };
+
+/** Same document, whatever the key order (index specs as the driver sends them). */
+function sameJson(a: unknown, b: unknown): boolean {
+  const canonical = (value: unknown): unknown =>
+    value && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value as Doc).sort(([x], [y]) => (x < y ? -1 : 1)).map(([k, v]) => [k, canonical(v)]))
+      : value;
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
 
 function matches(doc: Doc, filter: Doc): boolean {
   return Object.entries(filter).every(([field, condition]) => {
@@ -97,10 +109,30 @@ export function createMongoWireServer() {
       case 'ping': case 'endsessions': case 'buildinfo':
         return { ok: 1, version: '8.0.0' };
       case 'createindexes': {
-        const specs = body['indexes'] as Document[];
-        indexSpecs.set(`${db}.${target}`, [...(indexSpecs.get(`${db}.${target}`) ?? []), ...specs]);
-        for (const spec of specs) if (spec['unique']) uniques.set(`${db}.${target}`, [...(uniques.get(`${db}.${target}`) ?? []), Object.keys(spec['key'])]);
-        return { ok: 1, createdCollectionAutomatically: false, numIndexesBefore: 1, numIndexesAfter: 1 + specs.length };
+        const ns = `${db}.${target}`;
+        const existing = indexSpecs.get(ns) ?? [];
+        const fresh: Document[] = [];
+        for (const spec of body['indexes'] as Document[]) {
+          const same = existing.find((e) => e['name'] === spec['name'] || sameJson(e['key'], spec['key']));
+          if (!same) fresh.push(spec);
+          else if (!sameJson(same, spec)) {
+            return { ok: 0, code: 85, codeName: 'IndexOptionsConflict', errmsg: `An existing index has the same name or key as the requested index. Requested index: ${JSON.stringify(spec)}, existing index: ${JSON.stringify(same)}` };
+          }
+        }
+        indexSpecs.set(ns, [...existing, ...fresh]);
+        for (const spec of fresh) if (spec['unique']) uniques.set(ns, [...(uniques.get(ns) ?? []), Object.keys(spec['key'])]);
+        return { ok: 1, createdCollectionAutomatically: false, numIndexesBefore: 1 + existing.length, numIndexesAfter: 1 + existing.length + fresh.length };
+      }
+      case 'collmod': {
+        // Only what the store sends: a TTL change of a named index.
+        const change = body['index'] as Document | undefined;
+        const spec = (indexSpecs.get(`${db}.${target}`) ?? []).find((e) => e['name'] === change?.['name']);
+        if (!change || Object.keys(change).some((k) => k !== 'name' && k !== 'expireAfterSeconds')) throw new Error('mongo-wire: unsupported collMod');
+        if (!spec) return { ok: 0, code: 27, codeName: 'IndexNotFound', errmsg: `cannot find index ${String(change['name'])} for ns ${db}.${target}` };
+        if (spec['expireAfterSeconds'] === undefined) return { ok: 0, code: 72, codeName: 'InvalidOptions', errmsg: 'no expireAfterSeconds field to update' };
+        const old = spec['expireAfterSeconds'];
+        spec['expireAfterSeconds'] = change['expireAfterSeconds'];
+        return { expireAfterSeconds_old: old, expireAfterSeconds_new: change['expireAfterSeconds'], ok: 1 };
       }
       case 'insert': {
         const writeErrors: Document[] = [];

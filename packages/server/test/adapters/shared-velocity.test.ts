@@ -15,7 +15,7 @@ interface Scored {
 
 async function detect(t: TestServer, userId: string): Promise<Scored> {
   const res = await t.call('/api/fraud/detect', {
-    key: t.keys.read,
+    key: t.keys.ingest,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ userId, amount: 2500, currency: 'EUR' }),

@@ -3,7 +3,7 @@
  * Usage: `runMetaStoreContract('mongodb', async () => ({ store, cleanup }))`.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AlertRuleRecord, MetaStore, UploadJobRecord } from '../../src/ports.js';
+import { DuplicateKeyError, type AlertRuleRecord, type MetaStore, type NotificationRecord, type UploadJobRecord } from '../../src/ports.js';
 
 /** A fresh, empty metadata store and how to dispose of it. */
 export interface MetaStoreUnderTest {
@@ -19,6 +19,11 @@ const job = (id: string, createdAt: number): UploadJobRecord => ({
 const rule = (id: string, createdAt: number): AlertRuleRecord => ({
   id, userId: null, name: `rule ${id}`, metric: 'error_rate', filters: { service: 'shop' }, windowMs: 300_000, threshold: 0.05,
   state: 'unknown', lastValue: null, lastFiredAt: null, lastEvaluatedAt: null, createdAt,
+});
+
+const sent = (id: string, at: number, ruleId: string | null, channel = 'ops'): NotificationRecord => ({
+  id, notificationId: `alert:${ruleId}:${at}:firing`, channel, type: ruleId ? 'alert.firing' : 'fraud.block', group: ruleId ? `alert:${ruleId}` : 'fraud:X',
+  ruleId, title: `n ${id}`, outcome: 'sent', attempts: 1, error: null, count: 1, at,
 });
 
 /** Registers the contract tests of a metadata store. */
@@ -39,12 +44,23 @@ export function runMetaStoreContract(name: string, factory: () => Promise<MetaSt
       const alice = { id: 'u1', username: 'alice', role: 'admin' as const, passwordHash: 'scrypt$x', createdAt: 1 };
       await store.createUser(alice);
       await store.createUser({ id: 'u2', username: 'bob', role: 'viewer', passwordHash: 'scrypt$y', createdAt: 2 });
-      await expect(store.createUser({ ...alice, id: 'u3' })).rejects.toThrow();
+      await expect(store.createUser({ ...alice, id: 'u3' })).rejects.toBeInstanceOf(DuplicateKeyError);
       expect(await store.getUserById('u1')).toEqual(alice);
       expect(await store.getUserByUsername('bob')).toMatchObject({ id: 'u2', role: 'viewer' });
       expect(await store.getUserByUsername('carol')).toBeUndefined();
       expect((await store.listUsers()).map((u) => u.username)).toEqual(['alice', 'bob']);
       expect(await store.countUsers()).toBe(2);
+    });
+
+    it('lets one of several concurrent creations of a username win; the others reject with DuplicateKeyError', async () => {
+      const results = await Promise.allSettled(
+        [1, 2, 3, 4].map((n) => store.createUser({ id: `c${n}`, username: 'carol', role: 'viewer', passwordHash: `scrypt$${n}`, createdAt: n })),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const rejected = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+      expect(rejected).toHaveLength(3);
+      for (const reason of rejected) expect(reason).toBeInstanceOf(DuplicateKeyError);
+      expect((await store.listUsers()).map((u) => u.username)).toEqual(['carol']);
     });
 
     it('finds API keys by hash, records their use and deletes them', async () => {
@@ -117,6 +133,36 @@ export function runMetaStoreContract(name: string, factory: () => Promise<MetaSt
       ]);
       expect(await store.deleteAlertRule('r2')).toBe(true);
       expect(await store.deleteAlertRule('r2')).toBe(false);
+    });
+
+    it('keeps audit records, newest first', async () => {
+      const audit = (id: string, at: number) => ({
+        id, action: 'erase' as const, actor: 'user:admin', at, subject: { type: 'email' as const, hash: `h-${id}` }, counts: { events: 3, fraudState: null },
+      });
+      await store.addAuditRecord(audit('a1', 1));
+      await store.addAuditRecord(audit('a2', 2));
+      expect(await store.listAuditRecords(10)).toEqual([audit('a2', 2), audit('a1', 1)]);
+      expect(await store.listAuditRecords(1)).toEqual([audit('a2', 2)]);
+    });
+
+    it('keeps alert rules with their channels and firing state', async () => {
+      const withChannels = { ...rule('r1', 1), channels: ['ops', 'mail'], state: 'firing' as const, firingSince: 5 };
+      await store.createAlertRule(withChannels);
+      expect(await store.listAlertRules()).toEqual([withChannels]);
+      await store.updateAlertRule({ ...withChannels, state: 'ok', firingSince: null });
+      expect(await store.listAlertRules()).toEqual([{ ...withChannels, state: 'ok', firingSince: null }]);
+    });
+
+    it('keeps the newest notification records, by rule or channel, newest first', async () => {
+      await store.addNotification(sent('n1', 10, 'r1'), 3);
+      await store.addNotification(sent('n2', 20, null, 'mail'), 3);
+      await store.addNotification({ ...sent('n3', 30, 'r2'), outcome: 'failed', attempts: 8, error: 'webhook: x answered 500' }, 3);
+      await store.addNotification(sent('n4', 40, 'r1', 'mail'), 3);
+      expect((await store.listNotifications({ limit: 10 })).map((n) => n.id)).toEqual(['n4', 'n3', 'n2']);
+      expect(await store.listNotifications({ ruleId: 'r1', limit: 10 })).toEqual([sent('n4', 40, 'r1', 'mail')]);
+      expect((await store.listNotifications({ channel: 'mail', limit: 10 })).map((n) => n.id)).toEqual(['n4', 'n2']);
+      expect((await store.listNotifications({ limit: 1 })).map((n) => n.id)).toEqual(['n4']);
+      expect((await store.listNotifications({ ruleId: 'r2', limit: 10 }))[0]).toMatchObject({ outcome: 'failed', attempts: 8, error: 'webhook: x answered 500' });
     });
 
     it('keeps settings', async () => {

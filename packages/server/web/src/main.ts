@@ -1,6 +1,6 @@
 import './styles.css';
 import 'uplot/dist/uPlot.min.css';
-import { logout, me, onUnauthorized } from './api.js';
+import { api, logout, me, onUnauthorized } from './api.js';
 import { errorBox, h, icon, loading, mount } from './dom.js';
 import { eventPage } from './pages/event.js';
 import { fraudPage } from './pages/fraud.js';
@@ -86,10 +86,24 @@ function shell(route: Route, def: PageDef, content: HTMLElement): HTMLElement {
     ),
   );
   const top = h('header', { class: 'topbar' }, h('h1', null, def.title), def.usesRange ? rangePicker() : null);
-  const main = h('main', { class: 'content', id: 'main', tabindex: '-1' }, top, content);
+  const notice = h('div', { class: 'server-notice', id: 'server-notice', role: 'status', hidden: true });
+  const main = h('main', { class: 'content', id: 'main', tabindex: '-1' }, notice, top, content);
+  showServerNotice(notice);
   // A button, not an in-page link: a `#main` fragment would be read as a route.
   const skip = h('button', { type: 'button', class: 'skip-link', onClick: () => main.focus() }, 'Skip to content');
   return h('div', { class: 'layout' }, skip, nav, main);
+}
+
+/** Says on every page why ingest is refused (the disk guard of `/api/dashboard/health`), so nobody wonders where new events went. */
+function showServerNotice(box: HTMLElement): void {
+  api<{ disk?: { status: string; message?: string } }>('/api/dashboard/health', pageAbort ? { signal: pageAbort.signal } : {}).then(
+    (health) => {
+      if (!health.disk || health.disk.status === 'ok') return;
+      box.textContent = `Ingest is paused (events are refused with 507 and kept by the senders until it resumes): ${health.disk.message ?? health.disk.status}`;
+      box.hidden = false;
+    },
+    () => {}, // the page reports its own errors; this notice is a bonus
+  );
 }
 
 function render(): void {

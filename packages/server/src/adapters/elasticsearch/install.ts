@@ -1,4 +1,4 @@
-import type { Client } from '@elastic/elasticsearch';
+import type { Client, estypes } from '@elastic/elasticsearch';
 import { errors } from '@elastic/elasticsearch';
 import { ES_RESOURCES_VERSION, esResources } from './resources.js';
 import type { EsResourceOptions } from './resources.js';
@@ -49,20 +49,23 @@ export async function installEsResources(client: Client, options: EsResourceOpti
   const resources = esResources(options);
   const steps: EsInstallStep[] = [];
 
-  const policy = resources.ilmPolicy;
-  const policyName = `ILM policy ${policy.name}`;
-  let installedPolicyVersion: unknown;
-  let policyExists = true;
-  try {
-    const got = await client.ilm.getLifecycle({ name: policy.name });
-    installedPolicyVersion = got[policy.name]?.policy._meta?.version;
-  } catch (error) {
-    if (!isNotFound(error)) throw failure(policyName, error);
-    policyExists = false;
-  }
-  if (policyExists && installedPolicyVersion === ES_RESOURCES_VERSION) {
-    steps.push({ kind: 'ilm_policy', name: policy.name, action: 'unchanged' });
-  } else {
+  for (const policy of [resources.ilmPolicy, ...resources.kindPolicies]) {
+    const policyName = `ILM policy ${policy.name}`;
+    let installed: estypes.IlmPolicy | undefined;
+    let policyExists = true;
+    try {
+      const got = await client.ilm.getLifecycle({ name: policy.name });
+      installed = got[policy.name]?.policy;
+    } catch (error) {
+      if (!isNotFound(error)) throw failure(policyName, error);
+      policyExists = false;
+    }
+    // The retention is a setting: a changed one rewrites the policy (ILM applies it to the existing indices too).
+    const sameRetention = installed?.phases.delete?.min_age === policy.policy?.phases.delete?.min_age;
+    if (policyExists && installed?._meta?.['version'] === ES_RESOURCES_VERSION && sameRetention) {
+      steps.push({ kind: 'ilm_policy', name: policy.name, action: 'unchanged' });
+      continue;
+    }
     try {
       await client.ilm.putLifecycle(policy);
     } catch (error) {
@@ -97,15 +100,18 @@ export async function installEsResources(client: Client, options: EsResourceOpti
   for (const template of resources.indexTemplates) {
     const label = `index template ${template.name}`;
     let installed: number | undefined;
+    let lifecycle: string | undefined;
     let exists = true;
     try {
       const got = await client.indices.getIndexTemplate({ name: template.name });
       installed = got.index_templates[0]?.index_template.version;
+      lifecycle = got.index_templates[0]?.index_template.template?.settings?.index?.lifecycle?.name;
     } catch (error) {
       if (!isNotFound(error)) throw failure(label, error);
       exists = false;
     }
-    if (exists && installed === template.version) {
+    // A kind's own retention policy (or its removal) is a template change too; new backing indices follow it.
+    if (exists && installed === template.version && lifecycle === template.template?.settings?.index?.lifecycle?.name) {
       steps.push({ kind: 'index_template', name: template.name, action: 'unchanged' });
       continue;
     }

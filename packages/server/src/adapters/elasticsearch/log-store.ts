@@ -1,9 +1,10 @@
 import { Client } from '@elastic/elasticsearch';
 import type { estypes } from '@elastic/elasticsearch';
-import type { ShoplogEvent } from '@shoplog/core';
+import { EVENT_KINDS, type EventKind, type ShoplogEvent } from '@shoplog/core';
 import { z } from 'zod';
 import type { EventListener, LogFilter, LogStore } from '../../ports.js';
 import { bulkAppend, toStoreError } from './bulk.js';
+import { eraseFromElasticsearch } from './erase.js';
 import { installEsResources } from './install.js';
 import type { EsInstallStep } from './install.js';
 import { NANOS_FORMAT, filterQuery } from './queries.js';
@@ -22,8 +23,10 @@ export interface ElasticsearchLogStoreOptions {
   namespace?: string;
   /** Install the templates and ILM policy at start (idempotent; failures reject `ready`). @default true */
   install?: boolean;
-  /** Days of retention of the ILM policy. @default 30 */
+  /** Days of retention of the ILM policy (0: never deleted); `shoplog serve` passes `SHOPLOG_RETENTION_DAYS`. @default 30 */
   retentionDays?: number;
+  /** Per-kind retention overriding `retentionDays` (a policy per such kind); from `SHOPLOG_RETENTION_BY_DATASET`. @default {} */
+  retentionByKind?: Partial<Record<EventKind, number>>;
   /** Attempts for bulk items answered 429/5xx. @default 4 */
   bulkAttempts?: number;
   /** First bulk retry delay in milliseconds. @default 200 */
@@ -38,7 +41,8 @@ const Schema = z.strictObject({
     .optional(),
   namespace: z.string().regex(/^[a-z0-9_.]{1,100}$/, 'must be 1 to 100 characters of a-z, 0-9, `_` and `.`').default('default'),
   install: z.boolean().default(true),
-  retentionDays: z.int().min(1).default(30),
+  retentionDays: z.int().min(0).default(30),
+  retentionByKind: z.partialRecord(z.enum(EVENT_KINDS), z.int().min(0)).default({}),
   bulkAttempts: z.int().min(1).max(20).default(4),
   bulkBackoffMs: z.int().min(0).default(200),
 });
@@ -78,7 +82,7 @@ export function createElasticsearchLogStore(options: ElasticsearchLogStoreOption
   let closed = false;
 
   const ready: Promise<EsInstallStep[]> = settings.install
-    ? installEsResources(client, { namespace: settings.namespace, retentionDays: settings.retentionDays })
+    ? installEsResources(client, { namespace: settings.namespace, retentionDays: settings.retentionDays, retentionByKind: settings.retentionByKind })
     : Promise.resolve([]);
   // Callers await `ready` (or the first write does); never an unhandled rejection in between.
   ready.catch(() => {});
@@ -119,6 +123,7 @@ export function createElasticsearchLogStore(options: ElasticsearchLogStoreOption
         throw toStoreError(error, 'refresh');
       }
     },
+    erase: (subject) => eraseFromElasticsearch(client, index, subject),
     async *export(filter, exportOptions = {}) {
       const batchSize = exportOptions.batchSize ?? 1000;
       let pit: estypes.OpenPointInTimeResponse;

@@ -17,8 +17,13 @@ export const ES_RESOURCES_VERSION = 1;
 export interface EsResourceOptions {
   /** Data stream namespace: `logs-shoplog.<type>-<namespace>`. @default 'default' */
   namespace?: string;
-  /** Days before backing indices are deleted by the ILM policy. @default 30 */
+  /** Days before backing indices are deleted by the ILM policy (0: never). @default 30 */
   retentionDays?: number;
+  /**
+   * Per-kind retention in days overriding `retentionDays` (0: never): such a kind's template names a policy of its
+   * own, `shoplog-logs.<kind>`. @default {}
+   */
+  retentionByKind?: Partial<Record<EventKind, number>>;
   /** Replicas per primary shard; `0-1` lets a single node stay green and a cluster keep one copy. @default '0-1' */
   replicas?: string;
 }
@@ -29,7 +34,8 @@ const OptionsSchema = z.strictObject({
     .string()
     .regex(/^[a-z0-9_.]{1,100}$/, 'must be 1 to 100 characters of a-z, 0-9, `_` and `.` (no `-`)')
     .default('default'),
-  retentionDays: z.int().min(1).max(36_500).default(30),
+  retentionDays: z.int().min(0).max(36_500).default(30),
+  retentionByKind: z.partialRecord(z.enum(EVENT_KINDS), z.int().min(0).max(36_500)).default({}),
   replicas: z.string().regex(/^\d+(?:-(?:\d+|all))?$/, "must be like '1' or '0-1'").default('0-1'),
 });
 
@@ -70,10 +76,23 @@ export function indexTemplateName(kind: EventKind): string {
 
 const meta = { managed_by: 'shoplog', description: 'Installed by @shoplog/server; edits are replaced on upgrade.' };
 
-/** The ILM policy: roll over daily or at 50 GB per primary shard, delete after the retention. */
-export function ilmPolicy(options: ResolvedEsResourceOptions): estypes.IlmPutLifecycleRequest {
+/** The ILM policy of a kind with its own retention (`retentionByKind`). */
+export function kindPolicyName(kind: EventKind): string {
+  return `${ILM_POLICY_NAME}.${kind}`;
+}
+
+/** The kinds whose retention differs from the default, with their days. */
+function overriddenKinds(options: ResolvedEsResourceOptions): [EventKind, number][] {
+  return EVENT_KINDS.flatMap((kind) => {
+    const days = options.retentionByKind[kind];
+    return days === undefined || days === options.retentionDays ? [] : [[kind, days] as [EventKind, number]];
+  });
+}
+
+/** The ILM policy: roll over daily or at 50 GB per primary shard, delete after the retention (kept forever at 0). */
+export function ilmPolicy(options: ResolvedEsResourceOptions, name = ILM_POLICY_NAME, retentionDays = options.retentionDays): estypes.IlmPutLifecycleRequest {
   return {
-    name: ILM_POLICY_NAME,
+    name,
     policy: {
       _meta: { ...meta, version: ES_RESOURCES_VERSION },
       phases: {
@@ -82,7 +101,7 @@ export function ilmPolicy(options: ResolvedEsResourceOptions): estypes.IlmPutLif
           actions: { rollover: { max_age: '1d', max_primary_shard_size: '50gb' }, set_priority: { priority: 100 } },
         },
         warm: { min_age: '7d', actions: { forcemerge: { max_num_segments: 1 }, set_priority: { priority: 50 } } },
-        delete: { min_age: `${options.retentionDays}d`, actions: { delete: {} } },
+        ...(retentionDays > 0 ? { delete: { min_age: `${retentionDays}d`, actions: { delete: {} } } } : {}),
       },
     },
   };
@@ -122,7 +141,8 @@ export function componentTemplates(options: ResolvedEsResourceOptions): estypes.
  * One index template per kind, for `logs-shoplog.<kind>-*`: priority 200 beats the built-in `logs` template
  * (100). `event.dataset` becomes a `constant_keyword`, so filtering by kind costs nothing per document.
  */
-export function indexTemplates(): estypes.IndicesPutIndexTemplateRequest[] {
+export function indexTemplates(options: ResolvedEsResourceOptions = parseEsResourceOptions()): estypes.IndicesPutIndexTemplateRequest[] {
+  const own = new Map(overriddenKinds(options));
   return EVENT_KINDS.map((kind) => ({
     name: indexTemplateName(kind),
     index_patterns: [`logs-${DATASETS[kind]}-*`],
@@ -132,6 +152,8 @@ export function indexTemplates(): estypes.IndicesPutIndexTemplateRequest[] {
     _meta: { ...meta, kind },
     composed_of: [SETTINGS_COMPONENT_NAME, MAPPINGS_COMPONENT_NAME],
     template: {
+      // A kind with its own retention names its own policy (over the settings component's default).
+      ...(own.has(kind) ? { settings: { index: { lifecycle: { name: kindPolicyName(kind) } } } } : {}),
       mappings: {
         properties: {
           event: { type: 'object', properties: { dataset: { type: 'constant_keyword', value: DATASETS[kind] } } },
@@ -145,6 +167,8 @@ export function indexTemplates(): estypes.IndicesPutIndexTemplateRequest[] {
 export interface EsResources {
   /** The ILM policy. */
   ilmPolicy: estypes.IlmPutLifecycleRequest;
+  /** The policies of the kinds with a retention of their own (`retentionByKind`), `shoplog-logs.<kind>`. */
+  kindPolicies: estypes.IlmPutLifecycleRequest[];
   /** The component templates (before the index templates that compose them). */
   componentTemplates: estypes.ClusterPutComponentTemplateRequest[];
   /** The index templates, one per kind. */
@@ -154,5 +178,10 @@ export interface EsResources {
 /** Builds every resource for the given options. */
 export function esResources(options: EsResourceOptions = {}): EsResources {
   const resolved = parseEsResourceOptions(options);
-  return { ilmPolicy: ilmPolicy(resolved), componentTemplates: componentTemplates(resolved), indexTemplates: indexTemplates() };
+  return {
+    ilmPolicy: ilmPolicy(resolved),
+    kindPolicies: overriddenKinds(resolved).map(([kind, days]) => ilmPolicy(resolved, kindPolicyName(kind), days)),
+    componentTemplates: componentTemplates(resolved),
+    indexTemplates: indexTemplates(resolved),
+  };
 }

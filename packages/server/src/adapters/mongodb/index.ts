@@ -1,2 +1,2 @@
-export { createMongoMetaStore, META_INDEXES } from './meta-store.js';
+export { createMongoMetaStore, databaseOfUrl, META_INDEXES } from './meta-store.js';
 export type { MongoMetaStore, MongoMetaStoreOptions } from './meta-store.js';

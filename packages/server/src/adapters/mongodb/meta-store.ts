@@ -1,16 +1,19 @@
-import { MongoClient } from 'mongodb';
+import { MongoClient, MongoServerError } from 'mongodb';
 import type { Collection, Db, Document, IndexDescription } from 'mongodb';
 import { z } from 'zod';
 import type {
   AlertRuleRecord,
   ApiKeyRecord,
+  AuditRecord,
   MetaStore,
+  NotificationRecord,
   SavedSearchRecord,
   SearchHistoryRecord,
   SessionRecord,
   UploadJobRecord,
   UserRecord,
 } from '../../ports.js';
+import { DuplicateKeyError } from '../../ports.js';
 
 /** Options of `createMongoMetaStore`. */
 export interface MongoMetaStoreOptions {
@@ -18,7 +21,11 @@ export interface MongoMetaStoreOptions {
   url?: string;
   /** An existing client to share (the store then never closes it). */
   client?: MongoClient;
-  /** Database name when the URL has none. @default 'shoplog' */
+  /**
+   * Database name. Without it: the URL's path (`mongodb://host/shop` → `shop`), else `'shoplog'`; with a `client`,
+   * `'shoplog'` (the driver reports `test` for a URL that names none, so the client's own default is not used).
+   * @default 'shoplog'
+   */
   database?: string;
   /** Search history entries expire after this many days (a TTL index). @default 90 */
   historyTtlDays?: number;
@@ -33,6 +40,12 @@ const Schema = z.strictObject({
   database: z.string().regex(/^[^/\\. "$]{1,63}$/, 'must be a MongoDB database name').optional(),
   historyTtlDays: z.int().min(1).max(36_500).default(90),
 });
+
+/** The database a `mongodb://` URL names in its path, or `undefined` when it names none. */
+export function databaseOfUrl(url: string): string | undefined {
+  const path = /^mongodb(?:\+srv)?:\/\/[^/?#]*\/([^?#]*)/.exec(url)?.[1];
+  return path ? decodeURIComponent(path) : undefined;
+}
 
 /** The MongoDB metadata store: the `MetaStore` port plus a `ready` promise (indexes created). */
 export interface MongoMetaStore extends MetaStore {
@@ -54,6 +67,10 @@ export const META_INDEXES: Record<string, IndexDescription[]> = {
   ],
   upload_jobs: [{ key: { createdAt: -1 }, name: 'created' }],
   alert_rules: [{ key: { createdAt: 1 }, name: 'created' }],
+  notifications: [
+    { key: { at: -1 }, name: 'at' },
+    { key: { ruleId: 1, at: -1 }, name: 'rule_at' },
+  ],
 };
 
 type Stored<T> = T & { _id: string } & Document;
@@ -82,7 +99,7 @@ export function createMongoMetaStore(options: MongoMetaStoreOptions = {}): Mongo
   if (!settings.client && !url) throw new TypeError('Invalid MongoDB store option `url`: no URL given and MONGODB_URL is not set');
   const owned = !settings.client;
   const client = settings.client ?? new MongoClient(url!, { serverSelectionTimeoutMS: 10_000 });
-  const db: Db = client.db(settings.database);
+  const db: Db = client.db(settings.database ?? (settings.client ? undefined : databaseOfUrl(url!)) ?? 'shoplog');
   const c = <T extends Document>(name: string): Collection<Stored<T>> => db.collection<Stored<T>>(name);
   const users = c<UserRecord>('users');
   const keys = c<ApiKeyRecord>('api_keys');
@@ -91,7 +108,9 @@ export function createMongoMetaStore(options: MongoMetaStoreOptions = {}): Mongo
   const history = c<SearchHistoryRecord>('search_history');
   const jobs = c<UploadJobRecord>('upload_jobs');
   const rules = c<AlertRuleRecord>('alert_rules');
+  const notifications = c<NotificationRecord>('notifications');
   const settingsColl = db.collection<{ _id: string; value: string }>('settings');
+  const audit = c<AuditRecord>('audit_records');
   let closed = false;
 
   const indexes = { ...META_INDEXES };
@@ -99,10 +118,25 @@ export function createMongoMetaStore(options: MongoMetaStoreOptions = {}): Mongo
     META_INDEXES['search_history']![0]!,
     { ...META_INDEXES['search_history']![1]!, expireAfterSeconds: settings.historyTtlDays * 86_400 },
   ];
+  // Re-creating an index with other options is refused (IndexOptionsConflict, code 85): that is what a changed
+  // `historyTtlDays` meets on an existing database. A TTL is changed in place with collMod, then the set is re-sent.
+  const ensureIndexes = async (name: string, specs: IndexDescription[]): Promise<void> => {
+    try {
+      await db.collection(name).createIndexes(specs);
+    } catch (error) {
+      if (!(error instanceof MongoServerError && error.code === 85)) throw error;
+      for (const spec of specs) {
+        if (spec.expireAfterSeconds !== undefined) {
+          await db.command({ collMod: name, index: { name: spec.name, expireAfterSeconds: spec.expireAfterSeconds } });
+        }
+      }
+      await db.collection(name).createIndexes(specs);
+    }
+  };
   const ready = (async () => {
     for (const [name, specs] of Object.entries(indexes)) {
       try {
-        await db.collection(name).createIndexes(specs);
+        await ensureIndexes(name, specs);
       } catch (error) {
         throw new Error(`MongoDB setup failed creating the indexes of ${name}: ${error instanceof Error ? error.message : String(error)}`, {
           cause: error,
@@ -115,7 +149,12 @@ export function createMongoMetaStore(options: MongoMetaStoreOptions = {}): Mongo
   return {
     ready,
     async createUser(user) {
-      await users.insertOne({ ...user, _id: user.id });
+      try {
+        await users.insertOne({ ...user, _id: user.id });
+      } catch (error) {
+        if (error instanceof MongoServerError && error.code === 11000) throw new DuplicateKeyError(`the username ${user.username} is taken`, { cause: error });
+        throw error;
+      }
     },
     getUserById: async (id) => record<UserRecord>(await users.findOne({ _id: id })),
     getUserByUsername: async (username) => record<UserRecord>(await users.findOne({ username })),
@@ -180,6 +219,20 @@ export function createMongoMetaStore(options: MongoMetaStoreOptions = {}): Mongo
     },
     listAlertRules: async () => (await rules.find().sort({ createdAt: 1, _id: 1 }).toArray()).flatMap((d) => record<AlertRuleRecord>(d) ?? []),
     deleteAlertRule: async (id) => (await rules.deleteOne({ _id: id })).deletedCount > 0,
+
+    async addAuditRecord(entry) {
+      await audit.insertOne({ ...entry, _id: entry.id });
+    },
+    listAuditRecords: async (limit) => (await audit.find().sort({ at: -1, _id: -1 }).limit(limit).toArray()).flatMap((d) => record<AuditRecord>(d) ?? []),
+    async addNotification(record, keep) {
+      await notifications.insertOne({ ...record, _id: record.id });
+      const beyond = await notifications.find({}, { projection: { _id: 1 } }).sort({ at: -1, _id: -1 }).skip(keep).toArray();
+      if (beyond.length > 0) await notifications.deleteMany({ _id: { $in: beyond.map((d) => d._id) } });
+    },
+    listNotifications: async ({ ruleId, channel, limit }) =>
+      (await notifications.find({ ...(ruleId !== undefined ? { ruleId } : {}), ...(channel !== undefined ? { channel } : {}) }).sort({ at: -1, _id: -1 }).limit(limit).toArray()).flatMap(
+        (d) => record<NotificationRecord>(d) ?? [],
+      ),
 
     getSetting: async (key) => (await settingsColl.findOne({ _id: key }))?.value,
     async setSetting(key, value) {

@@ -1,7 +1,7 @@
 export { createRedisCache } from './cache.js';
 export type { RedisCacheOptions } from './cache.js';
-export { createRedisVelocityStore } from './velocity-store.js';
-export type { RedisVelocityStore, RedisVelocityStoreOptions } from './velocity-store.js';
+export { createRedisVelocityStore, isErasable } from './velocity-store.js';
+export type { RedisVelocityStore, RedisVelocityStoreOptions, ErasableVelocityStore, VelocitySubject } from './velocity-store.js';
 export { createRedisRateLimiter } from './rate-limiter.js';
 export type { SharedRateLimiter, RateLimitDecision, RedisRateLimiterOptions } from './rate-limiter.js';
 export { createRedisEventBus, withEventBus } from './event-bus.js';

@@ -12,9 +12,33 @@ export interface RedisVelocityStore extends VelocityStore {
   hit(hits: readonly VelocityHit[], now: number): Promise<number[]>;
   stats(key: string): Promise<SeriesStats | undefined>;
   observe(key: string, value: number, now: number): Promise<void>;
+  /**
+   * Deletes the velocity counters of the given user ids and e-mails and the amount history of the user ids (an
+   * erasure); resolves with the keys deleted.
+   */
+  erase(subject: VelocitySubject): Promise<number>;
   /** Closes the connection when the store opened it. */
   close(): Promise<void>;
 }
+
+/** Whose fraud state an erasure removes. */
+export interface VelocitySubject {
+  userIds: readonly string[];
+  emails: readonly string[];
+}
+
+/** A velocity store that can erase a person's state (the Redis one; core's in-memory store cannot yet). */
+export interface ErasableVelocityStore {
+  erase(subject: VelocitySubject): Promise<number>;
+}
+
+/** Whether a velocity store offers `erase`. */
+export function isErasable(store: unknown): store is ErasableVelocityStore {
+  return typeof (store as Partial<ErasableVelocityStore> | undefined)?.erase === 'function';
+}
+
+// A glob pattern matching the value literally (SCAN MATCH).
+const literal = (value: string): string => value.replace(/[*?[\\]/g, (c) => `\\${c}`);
 
 /** Options of `createRedisVelocityStore`. */
 export interface RedisVelocityStoreOptions extends RedisConnectionOptions {
@@ -103,6 +127,23 @@ export function createRedisVelocityStore(options: RedisVelocityStoreOptions = {}
     },
     async observe(key, value) {
       await runScript(redis, OBSERVE_SCRIPT, [series + key], [value, parsed.seriesTtlMs]);
+    },
+    async erase(subject) {
+      // Counters are `<counter>|<value>` (the counter names are the scorer's), histories `amount|<currency>|<user id>`.
+      const patterns = [
+        ...subject.userIds.flatMap((id) => [`${counters}*|${literal(id)}`, `${series}amount|*|${literal(id)}`]),
+        ...subject.emails.map((email) => `${counters}*|${literal(email.toLowerCase())}`),
+      ];
+      let deleted = 0;
+      for (const match of patterns) {
+        let cursor = '0';
+        do {
+          const [next, keys] = await redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);
+          cursor = next;
+          if (keys.length > 0) deleted += await redis.unlink(...keys);
+        } while (cursor !== '0');
+      }
+      return deleted;
     },
     async close() {
       if (closed) return;
