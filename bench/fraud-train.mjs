@@ -37,7 +37,9 @@ const RULES = {
 };
 const DAYS = 90;
 const WARM_DAYS = 30;
-const TREES = 60;
+// 120 trees rather than 60: chosen on validation seeds 106 and 107 (neither trained on nor judged by the benchmark or
+// the tests), where they caught more at the same precision and the same worst legitimate kind.
+const TREES = 120;
 const DEPTH = 3;
 const LEARNING_RATE = 0.2;
 const L2 = 5;

@@ -120,10 +120,10 @@ function memory(accounts) {
   }
   globalThis.gc?.();
   const after = process.memoryUsage();
-  const mb = (b) => `${(b / 2 ** 20).toFixed(0)} MB`;
+  const mb = (b) => `${b < 0 ? '−' : '+'}${(Math.abs(b) / 2 ** 20).toFixed(0)} MB`;
   const growth = after.arrayBuffers - before.arrayBuffers + (after.heapUsed - before.heapUsed);
   console.log(`\n## Memory: ${accounts} accounts, each with its own IP, card and mailbox (worst case), maxAccounts ${accounts}`);
-  console.log(`profile state (array buffers) +${mb(after.arrayBuffers - before.arrayBuffers)}, JS heap +${mb(after.heapUsed - before.heapUsed)}, RSS +${mb(after.rss - before.rss)}; ${(growth / accounts).toFixed(0)} bytes per account (array buffers + heap)`);
+  console.log(`profile state (array buffers) ${mb(after.arrayBuffers - before.arrayBuffers)}, JS heap ${mb(after.heapUsed - before.heapUsed)}, RSS ${mb(after.rss - before.rss)}; ${(growth / accounts).toFixed(0)} bytes per account (array buffers + heap)`);
   console.log('(the velocity store of the rules is bounded separately by its maxKeys, 100000 values per dimension by default)');
 }
 
