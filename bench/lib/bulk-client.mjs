@@ -32,7 +32,7 @@ async function post(url, key, body) {
   const res = await fetch(`${url}/api/logs/_bulk`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-ndjson' }, body });
   const out = await res.json();
   if (res.status !== 200 || out.errors) throw new Error(`bulk failed: ${res.status}`);
-  return out.items.length;
+  return out.created + out.duplicates + out.failed;
 }
 
 /**

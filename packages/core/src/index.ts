@@ -60,13 +60,17 @@ export type {
 export { uuidv7, randomHex } from './ids.js';
 export { validate, kindOfDataset, formatPath, toIssues } from './validate.js';
 export type { ValidationIssue, ValidationResult } from './validate.js';
+export { createJsonLimitCheck, DEFAULT_MAX_DEPTH } from './json-limits.js';
+export type { JsonLimits, JsonLimitCheck } from './json-limits.js';
 export { eventJsonSchema } from './json-schema.js';
 export type { JsonSchema } from './json-schema.js';
-export { createEvent, completeEvent, isoTime, transaction, error, userBehavior, performance, fraud, appLog, msToNs } from './builders.js';
+export { createEvent, completeEvent, transaction, error, userBehavior, performance, fraud, appLog, msToNs } from './builders.js';
 export type { BuildOptions, EventInput, MoneyInput, ServiceInfo } from './builders.js';
 export type { PluginContext, PluginErrorPolicy, ShoplogPlugin } from './plugin.js';
 export { PLUGIN_API_VERSION, definePlugin, createPluginInstance } from './plugin-definition.js';
-export { parseOptions } from './options.js';
+export { OptionsError, parseOptions } from './options.js';
+export { isoTime, isoTimeOfText } from './iso-time.js';
+export { isJsonPlain, jsonString } from './json-text.js';
 export type {
   PluginKind,
   PluginCapabilities,
@@ -99,6 +103,8 @@ export { createUserAgentEnricher, parseUserAgent } from './enrich/user-agent.js'
 export type { ParsedUserAgent, UserAgentEnricherOptions } from './enrich/user-agent.js';
 export { createIpAnonymizer, anonymizeIp } from './enrich/ip-anonymizer.js';
 export type { IpAnonymizerOptions } from './enrich/ip-anonymizer.js';
+export { parseIpAddress } from './enrich/ip-address.js';
+export type { IpAddress } from './enrich/ip-address.js';
 export type { ShoplogClient, ShoplogOptions } from './client.js';
 
 // --- analytics: percentile sketches, latency stats, fraud scoring (branch core-analytics) ---

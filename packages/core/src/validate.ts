@@ -75,6 +75,14 @@ export function validateOwned(input: unknown): ValidationResult {
   return validateAs(input, true);
 }
 
+// A value named in a message: a short string or scalar as JSON, anything else by its type (a value nested thousands
+// deep would overflow `JSON.stringify`'s stack; a long one would swell every error answer).
+function shortJson(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+  if (typeof value === 'object') return Array.isArray(value) ? 'an array' : value === null ? 'null' : 'an object';
+  return String(value);
+}
+
 function validateAs(input: unknown, owned: boolean): ValidationResult {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     return { ok: false, issues: [{ path: '(root)', message: 'an event must be a JSON object' }] };
@@ -84,7 +92,7 @@ function validateAs(input: unknown, owned: boolean): ValidationResult {
   if (!kind) {
     const expected = Object.values(DATASETS).join(', ');
     const message =
-      dataset === undefined ? `is required, one of ${expected}` : `must be one of ${expected}, got ${JSON.stringify(dataset)}`;
+      dataset === undefined ? `is required, one of ${expected}` : `must be one of ${expected}, got ${shortJson(dataset)}`;
     return { ok: false, issues: [{ path: 'event.dataset', message }] };
   }
   if (owned && checkerOf(kind)(input)) return { ok: true, event: input as ShoplogEvent, unchanged: true };

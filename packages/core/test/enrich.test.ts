@@ -5,6 +5,7 @@ import {
   createMemoryExporter,
   createPipeline,
   createUserAgentEnricher,
+  parseIpAddress,
   parseUserAgent,
   userBehavior,
   validate,
@@ -79,6 +80,14 @@ describe('IP anonymisation', () => {
     expect(anonymizeIp('203.0.113.77', 20)).toBe('203.0.112.0');
     expect(anonymizeIp('2001:db8:85a3::7348', 24, 32)).toBe('2001:db8::');
     for (const bad of ['unknown', '1.2.3', '256.1.1.1', '1:2:3', '1::2::3', '12345::']) expect(anonymizeIp(bad)).toBeUndefined();
+  });
+
+  it('parses addresses to bytes, tolerating brackets, ports and zones, and keeps IPv4-mapped addresses IPv6', () => {
+    expect(parseIpAddress(' 203.0.113.77:8080 ')).toEqual({ version: 4, bytes: [203, 0, 113, 77] });
+    expect(parseIpAddress('[2001:db8::1]:443')).toEqual({ version: 6, bytes: [0x20, 0x01, 0x0d, 0xb8, ...Array<number>(11).fill(0), 1] });
+    expect(parseIpAddress('fe80::1%eth0')?.bytes.slice(0, 2)).toEqual([0xfe, 0x80]);
+    expect(parseIpAddress('::ffff:198.51.100.23')).toEqual({ version: 6, bytes: [...Array<number>(10).fill(0), 0xff, 0xff, 198, 51, 100, 23] });
+    for (const bad of ['', 'unknown', '1.2.3.4.5', '01.2.3.1234', '1::2::3', 'g::1', '1:2:3:4:5:6:7:8:9']) expect(parseIpAddress(bad)).toBeUndefined();
   });
 
   it('anonymises client.ip in the pipeline and blanks values that are not addresses', () => {

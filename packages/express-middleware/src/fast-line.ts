@@ -1,18 +1,9 @@
-import { DATASETS, isoTime, msToNs, uuidv7, type LogLevel } from '@shoplog/core';
+import { DATASETS, isoTime, jsonString, msToNs, uuidv7, type LogLevel } from '@shoplog/core';
 import type { RequestContext } from './context.js';
 import { clientIp, MAX_IP, MAX_UA } from './context.js';
 import { splitTarget } from './url.js';
 
-// What JSON.stringify would escape in a string: `"`, `\`, control characters and (lone) surrogates. Paired
-// surrogates are sent to JSON.stringify too: rare, and it keeps them as they are.
-// eslint-disable-next-line no-control-regex -- control characters are exactly what must be found
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 const DATASET = `"${DATASETS.performance}"`;
-
-/** The JSON text of a string, exactly as `JSON.stringify(s)` writes it (without calling it when nothing needs escaping). */
-export function jsonString(s: string): string {
-  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
-}
 
 // Finite numbers print the same with String(); JSON writes NaN and ±Infinity as null.
 function jsonNumber(n: number): string {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LOG_LEVELS, createRedactor, createThrottledWarning, formatPath, performance, validate, type LogLevel, type ServiceInfo, type ShoplogEvent } from '@shoplog/core';
+import { LOG_LEVELS, createRedactor, createThrottledWarning, parseOptions, performance, validate, type LogLevel, type ServiceInfo, type ShoplogEvent } from '@shoplog/core';
 import type { SendLine } from './fast-line.js';
 import type { EventSink, FraudScorerLike, ShoplogRequest, ShoplogResponse } from './types.js';
 import type { RedactorLike } from './url.js';
@@ -162,14 +162,9 @@ function sendOf(sink: unknown): ((event: ShoplogEvent) => unknown) | undefined {
   return undefined;
 }
 
-/** Parses middleware options once: one `TypeError` naming the first bad option. */
+/** Parses middleware options once: one `OptionsError` naming every bad option. */
 export function resolveOptions(name: string, options: ShoplogMiddlewareOptions): ResolvedConfig {
-  const parsed = OptionsSchema.safeParse(options ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new TypeError(`${name}: option \`${formatPath(issue?.path ?? [])}\` ${issue?.message ?? 'is invalid'}`);
-  }
-  const o = parsed.data;
+  const o = parseOptions(name, OptionsSchema, options);
   const warn = createThrottledWarning();
   const skipPaths = o.skipPaths ?? [];
   const responseHeaders = (o.captureHeaders?.response ?? []).map((h) => h.toLowerCase());

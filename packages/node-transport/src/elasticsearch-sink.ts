@@ -1,6 +1,6 @@
 import type { Client } from '@elastic/elasticsearch';
+import { parseOptions } from '@shoplog/core';
 import { z } from 'zod';
-import { parseOptions } from './engine-options.js';
 import { DeliveryError, isConnectionError, isRetryableStatus, parseRetryAfter, type ItemFailure, type QueuedEntry, type SendOutcome, type Sink } from './sink.js';
 
 /** Options of `createElasticsearchSink`. */
@@ -38,7 +38,7 @@ interface ResponseErrorLike {
  * `create` actions keyed on `event.id`: a 409 means the document is already there and counts as delivered.
  */
 export function createElasticsearchSink(options: ElasticsearchSinkOptions): Sink {
-  const o = parseOptions(ElasticsearchSinkOptionsSchema, options, 'createElasticsearchSink');
+  const o = parseOptions('createElasticsearchSink', ElasticsearchSinkOptionsSchema, options);
   let client: Client | undefined = o.client;
   const owned = o.client === undefined;
   const index = (dataset: string) => `logs-${dataset || 'shoplog.unknown'}-${o.namespace}`;

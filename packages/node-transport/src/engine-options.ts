@@ -88,15 +88,6 @@ export const DeliveryEngineOptionsSchema = z
 /** Engine options after defaults. */
 export type ResolvedEngineOptions = z.output<typeof DeliveryEngineOptionsSchema>;
 
-/** Parses options or throws one `TypeError` naming the first bad option. */
-export function parseOptions<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
-  const parsed = schema.safeParse(input ?? {});
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const path = issue?.path.join('.') || '(options)';
-  throw new TypeError(`${what}: invalid option \`${path}\`: ${issue?.message ?? 'invalid'}`);
-}
-
 /** Options of `DeliveryEngine.close()`. */
 export interface CloseOptions {
   /** Milliseconds to keep delivering; what is left is then spooled. @default the engine's `closeDeadlineMs` */

@@ -1,7 +1,6 @@
-import { backoffDelay, type ShoplogEvent } from '@shoplog/core';
+import { backoffDelay, parseOptions, type ShoplogEvent } from '@shoplog/core';
 import {
   DeliveryEngineOptionsSchema,
-  parseOptions,
   type CloseOptions,
   type DeliveryEngine,
   type DeliveryEngineOptions,
@@ -60,7 +59,7 @@ class Engine implements DeliveryEngine {
   private unhook: (() => void) | undefined;
 
   constructor(options: DeliveryEngineOptions) {
-    this.o = parseOptions(DeliveryEngineOptionsSchema, options, 'createDeliveryEngine');
+    this.o = parseOptions('createDeliveryEngine', DeliveryEngineOptionsSchema, options);
     this.sink = this.o.sink;
     this.reporter = new Reporter(this.c, this.o.onError, this.sink.name);
     const warn = (text: string) => this.reporter.notice('spool', new Error(text));

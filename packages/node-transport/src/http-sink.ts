@@ -2,9 +2,9 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
+import { parseOptions } from '@shoplog/core';
 import { z } from 'zod';
 import { ndjsonParts } from './byte-queue.js';
-import { parseOptions } from './engine-options.js';
 import { DeliveryError, isRetryableStatus, parseRetryAfter, type ItemFailure, type QueuedEntry, type SendOutcome, type Sink } from './sink.js';
 
 const gzip = promisify(gzipCb);
@@ -43,12 +43,15 @@ const HttpSinkOptionsSchema = z.object({
 
 interface BulkResponse {
   errors?: boolean;
+  created?: number;
+  duplicates?: number;
+  failed?: number;
   items?: { line?: number; id?: string; status?: number; result?: string; issues?: { path: string; message: string }[] }[];
 }
 
 /** Creates a sink that posts NDJSON batches to the reference server's bulk ingest over a keep-alive agent. */
 export function createHttpSink(options: HttpSinkOptions): Sink {
-  const o = parseOptions(HttpSinkOptionsSchema, options, 'createHttpSink');
+  const o = parseOptions('createHttpSink', HttpSinkOptionsSchema, options);
   const target = new URL(o.path, o.url);
   const secure = target.protocol === 'https:';
   const gzipFrom = o.gzipMinBytes === false || o.gzip === false || (o.gzip === 'auto' && isLoopbackHost(target.hostname)) ? Infinity : o.gzipMinBytes;
@@ -160,7 +163,11 @@ function summaryOutcome(chunks: readonly Buffer[], count: number): SendOutcome |
   return Number(m[1]) + duplicates === count ? { duplicates, failures: [] } : undefined;
 }
 
-/** Maps the `_bulk` reply to per-item failures: 400 items are dead letters, other non-2xx items are retried. */
+/**
+ * Maps the `_bulk` reply to per-item failures: 400 items are dead letters, other non-2xx items are retried. With its
+ * counts, the reply lists only the rejected lines (the reference server's reply; an older one listed every line):
+ * each failure is placed by its 1-based `line` (the sink sends no blank lines). Without counts, one item per line.
+ */
 function parseItems(reply: string, count: number): SendOutcome {
   let parsed: BulkResponse;
   try {
@@ -169,18 +176,24 @@ function parseItems(reply: string, count: number): SendOutcome {
     throw new DeliveryError('bulk ingest answered 2xx with a body that is not JSON', { retryable: true });
   }
   const items = parsed.items ?? [];
-  if (items.length !== count) {
-    throw new DeliveryError(`bulk ingest answered ${items.length} items for ${count} lines`, { retryable: true });
-  }
-  let duplicates = 0;
+  const { created, duplicates, failed } = parsed;
+  const counted = typeof created === 'number' && typeof duplicates === 'number' && typeof failed === 'number';
+  const answered = counted ? created + duplicates + failed : items.length;
+  if (answered !== count) throw new DeliveryError(`bulk ingest answered for ${answered} lines of ${count}`, { retryable: true });
+  let itemDuplicates = 0;
   const failures: ItemFailure[] = [];
   for (let i = 0; i < items.length; i++) {
     const item = items[i] as NonNullable<BulkResponse['items']>[number];
-    if (item.result === 'duplicate') duplicates++;
+    if (item.result === 'duplicate') itemDuplicates++;
     else if (item.result === 'error' || (item.status !== undefined && (item.status < 200 || item.status >= 300))) {
+      const index = counted ? (item.line ?? 0) - 1 : i;
+      if (index < 0 || index >= count) throw new DeliveryError(`bulk ingest answered an item for line ${item.line ?? '(none)'} of ${count}`, { retryable: true });
       const status = item.status ?? 400;
-      failures.push({ index: i, retryable: isRetryableStatus(status), reason: `${status} rejected by the server`, ...(item.issues ? { issues: item.issues } : {}) });
+      failures.push({ index, retryable: isRetryableStatus(status), reason: `${status} rejected by the server`, ...(item.issues ? { issues: item.issues } : {}) });
     }
   }
-  return { duplicates, failures };
+  if (counted && failures.length !== failed) {
+    throw new DeliveryError(`bulk ingest counted ${failed} rejected lines and listed ${failures.length}`, { retryable: true });
+  }
+  return { duplicates: counted ? duplicates : itemDuplicates, failures };
 }

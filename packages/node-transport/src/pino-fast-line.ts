@@ -1,5 +1,5 @@
-import { DATASETS, uuidv7 } from '@shoplog/core';
-import { isoTime, isoTimeOfText, toLevel } from './record.js';
+import { DATASETS, isJsonPlain, isoTime, isoTimeOfText, uuidv7 } from '@shoplog/core';
+import { toLevel } from './record.js';
 
 /** What the raw-line path needs from the shipper: the redactor's verdicts and the engine's queue. */
 export interface FastLineContext {
@@ -12,7 +12,6 @@ export interface FastLineContext {
 }
 
 const QUOTE = 34;
-const BACKSLASH = 92;
 const COMMA = 44;
 const COLON = 58;
 const OPEN = 123;
@@ -36,18 +35,6 @@ const SKIPPED = new Set(['pid', 'hostname', 'v']);
 /** The envelope's own keys: if the redactor would hide any of them, the raw path stays off. */
 export const ENVELOPE_KEYS = ['@timestamp', 'log', 'level', 'message', 'labels', 'event', 'id', 'dataset', 'kind', 'category', 'type'];
 const EVENT_TAIL = `","dataset":"${DATASETS.log}","kind":"event","category":["process"],"type":["info"]}}`;
-
-/**
- * Whether `text[from, to)` is its own JSON.stringify body: no backslash, no control character, no surrogate (a lone
- * one would be escaped; pairs are rare enough in logs to take the full path with them).
- */
-function plain(text: string, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 32 || c === BACKSLASH || (c >= 0xd800 && c <= 0xdfff)) return false;
-  }
-  return true;
-}
 
 /**
  * The raw-line path of the pino transport: a plain pino line (a flat object of strings, numbers, booleans and nulls,
@@ -157,7 +144,7 @@ export function createFastLine(ctx: FastLineContext): (text: string) => boolean 
       } else {
         same = false;
         keyEnd = text.indexOf('"', i + 1);
-        if (keyEnd === -1 || !plain(text, i + 1, keyEnd) || text.charCodeAt(keyEnd + 1) !== COLON) return false;
+        if (keyEnd === -1 || !isJsonPlain(text, i + 1, keyEnd) || text.charCodeAt(keyEnd + 1) !== COLON) return false;
         key = text.slice(i + 1, keyEnd);
         kind = kindOf(key);
         if (kind === REJECT || keys.includes(key)) return false;
@@ -169,7 +156,7 @@ export function createFastLine(ctx: FastLineContext): (text: string) => boolean 
       let end: number;
       if (c === QUOTE) {
         end = text.indexOf('"', start + 1) + 1;
-        if (end === 0 || !plain(text, start + 1, end - 1)) return false;
+        if (end === 0 || !isJsonPlain(text, start + 1, end - 1)) return false;
         if (kind === MSG) {
           msg = text.slice(start, end);
           if (redactString !== undefined && end - start - 2 >= MIN_CARD_CHARS) {

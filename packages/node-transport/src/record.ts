@@ -1,4 +1,4 @@
-import { DATASETS, msToNs, uuidv7, type LogLevel } from '@shoplog/core';
+import { DATASETS, isoTime, isoTimeOfText, msToNs, uuidv7, type LogLevel } from '@shoplog/core';
 
 /** A log record as a logger hands it over (a pino line parsed, or a winston info object). */
 export type LogRecord = Record<string, unknown>;
@@ -22,41 +22,6 @@ export function toLevel(level: unknown): LogLevel {
     return PINO_LEVELS[level] ?? (level >= 60 ? 'fatal' : level >= 50 ? 'error' : level >= 40 ? 'warn' : level >= 30 ? 'info' : level >= 20 ? 'debug' : 'trace');
   }
   return (typeof level === 'string' && NAMED_LEVELS[level.toLowerCase()]) || 'info';
-}
-
-// `toISOString()` costs more than the rest of a plain line's mapping; log times arrive in order, so the text up to
-// the second is formatted once per second and reused (`YYYY-MM-DDTHH:MM:SS.`).
-let cachedSecond = Number.NaN;
-let cachedPrefix = '';
-/** Latest time `Date` formats with a 4-digit year: beyond it `toISOString()` switches to `+YYYYYY`. */
-const YEAR_10000 = 253_402_300_800_000;
-
-/** `new Date(ms).toISOString()`, with the same result and the same RangeError for an invalid time. */
-export function isoTime(ms: number): string {
-  if (!(ms >= 0 && ms < YEAR_10000)) return new Date(ms).toISOString();
-  const t = Math.floor(ms); // `Date` drops the fraction (ms >= 0 here, so floor is its truncation)
-  const second = Math.floor(t / 1000);
-  if (second !== cachedSecond) {
-    cachedPrefix = new Date(second * 1000).toISOString().slice(0, 20);
-    cachedSecond = second;
-  }
-  const milli = t - second * 1000;
-  return cachedPrefix + (milli < 10 ? '00' : milli < 100 ? '0' : '') + String(milli) + 'Z';
-}
-
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
-
-/** The `@timestamp` of a time given as text (`toISOString()` of `Date.parse(t)`), `undefined` when it is no date. */
-export function isoTimeOfText(t: string): string | undefined {
-  // Already canonical within the cached second (pino's `isoTime`, the previous line's second): it is its own
-  // `toISOString()`, no parse needed.
-  if (t.length === 24 && cachedPrefix.length === 20 && t.charCodeAt(23) === 90 && t.startsWith(cachedPrefix) && isDigit(t.charCodeAt(20)) && isDigit(t.charCodeAt(21)) && isDigit(t.charCodeAt(22))) {
-    return t;
-  }
-  const ms = Date.parse(t);
-  return Number.isNaN(ms) ? undefined : isoTime(ms);
 }
 
 function timestamp(record: LogRecord): string {

@@ -1,4 +1,4 @@
-import { createPipeline, createRedactor, ShoplogValidationError, type Pipeline, type RedactorOptions, type ShoplogEvent, type ShoplogPlugin } from '@shoplog/core';
+import { createPipeline, createRedactor, OptionsError, ShoplogValidationError, type Pipeline, type RedactorOptions, type ShoplogEvent, type ShoplogPlugin } from '@shoplog/core';
 import { createDeliveryEngine } from './engine.js';
 import type { CloseOptions, DeliveryEngine } from './engine-options.js';
 import type { DeliveryEngineOptions } from './engine-options.js';
@@ -66,7 +66,7 @@ function sinkOf(options: ShipperOptions): Sink {
   if (options.http) return createHttpSink(options.http);
   if (options.elasticsearch) return createElasticsearchSink(options.elasticsearch);
   if (options.url) return createHttpSink({ url: options.url, ...(options.apiKey ? { apiKey: options.apiKey } : {}) });
-  throw new TypeError('shoplog transport: invalid option `url`: give `url`, `http`, `elasticsearch` or `sink`');
+  throw new OptionsError('shoplog transport: invalid options: url: give `url`, `http`, `elasticsearch` or `sink`', [{ path: 'url', message: 'give `url`, `http`, `elasticsearch` or `sink`' }]);
 }
 
 /** Creates the chain behind a transport: redaction on by default, then your plugins, then delivery. */

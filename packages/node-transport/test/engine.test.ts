@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { OptionsError } from '@shoplog/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDeliveryEngine, createHttpSink, type DeliveryEngine, type DeliveryEngineOptions } from '../src/index.js';
 import { startBulkServer } from './fixtures/bulk-server.js';
@@ -299,11 +300,18 @@ describe('delivery engine over HTTP', () => {
 
   it('rejects bad options with one error naming the option', () => {
     expect(() => createDeliveryEngine({ sink: createHttpSink({ url: 'http://127.0.0.1:1' }), overflow: 'explode' as never })).toThrow(
-      /invalid option `overflow`/,
+      /^createDeliveryEngine: invalid options: overflow: /,
     );
-    expect(() => createHttpSink({ url: 'ftp://x' })).toThrow(/createHttpSink: invalid option `url`/);
+    expect(() => createHttpSink({ url: 'ftp://x' })).toThrow(/^createHttpSink: invalid options: url: /);
     expect(() => createDeliveryEngine({ sink: createHttpSink({ url: 'http://127.0.0.1:1' }), maxQueueBytes: 1000, maxBatchBytes: 900 })).toThrow(
-      /`maxBatchBytes`/,
+      /invalid options: maxBatchBytes: must be at most half of maxQueueBytes/,
     );
+  });
+
+  it('throws the one OptionsError of @shoplog/core, naming every bad option, not only the first', () => {
+    const bad = () => createDeliveryEngine({ sink: createHttpSink({ url: 'http://127.0.0.1:1' }), overflow: 'explode' as never, maxQueueBytes: -1 });
+    expect(bad).toThrow(OptionsError);
+    expect(bad).toThrow(/^createDeliveryEngine: invalid options: maxQueueBytes: .*; overflow: /);
+    expect(() => createHttpSink({ url: 'ftp://x', gzip: 'yes' as never })).toThrow(OptionsError);
   });
 });

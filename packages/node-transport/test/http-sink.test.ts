@@ -1,12 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ShoplogEvent } from '@shoplog/core';
 import { createHttpSink, DeliveryError, type QueuedEntry, type SendOutcome } from '../src/index.js';
-import { startBulkServer, type BulkServer } from './fixtures/bulk-server.js';
+import { startBulkServer, type BulkReplyShape, type BulkServer } from './fixtures/bulk-server.js';
 import { makeEvents } from './fixtures/events.js';
 
 // The sink reads the reply's leading counts and skips the items when nothing failed (http-sink.ts). These tests run
-// the same batches against a server that sends the counts and one that does not (the reply before the counts):
-// the outcomes must be the same, duplicates counted and failures listed with their issues.
+// the same batches against a server that lists only the rejected lines after its counts (the reference server), one
+// that lists every line after them, and one without counts (the replies before): the outcomes must be the same,
+// duplicates counted and failures placed on their lines with their issues.
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -16,8 +17,8 @@ afterEach(async () => {
 const entries = (events: readonly ShoplogEvent[]): QueuedEntry[] =>
   events.map((e) => ({ line: JSON.stringify(e), id: e.event.id, dataset: e.event.dataset, at: Date.now() }));
 
-async function sinkOn(summary: boolean) {
-  const server = await startBulkServer({ summary });
+async function sinkOn(reply: BulkReplyShape) {
+  const server = await startBulkServer({ reply });
   const sink = createHttpSink({ url: server.url });
   cleanup.push(async () => {
     await sink.close?.();
@@ -43,21 +44,22 @@ async function scenario(server: BulkServer, send: (batch: QueuedEntry[]) => Prom
 describe('HTTP sink: the _bulk reply', () => {
   it('gives the same outcomes from the leading counts as from the items: duplicates counted, failures listed', async () => {
     const results: unknown[][] = [];
-    for (const summary of [true, false]) {
-      const { server, sink } = await sinkOn(summary);
+    for (const shape of ['errors', 'all', 'items'] as const) {
+      const { server, sink } = await sinkOn(shape);
       const signal = new AbortController().signal;
       results.push(await scenario(server, (batch) => sink.send(batch, signal)));
       expect(server.stored).toHaveLength(10);
     }
-    const [withCounts, itemsOnly] = results as [unknown[], unknown[]];
+    const [errorsOnly, withCounts, itemsOnly] = results as [unknown[], unknown[], unknown[]];
     expect(withCounts[0]).toEqual({ duplicates: 0, failures: [] });
     expect(withCounts[1]).toEqual({ duplicates: 4, failures: [] });
     const failure = { retryable: false, reason: '400 rejected by the server', issues: [{ path: 'shop.amount', message: 'invalid' }] };
     expect(withCounts[2]).toEqual({ duplicates: 1, failures: [{ index: 2, ...failure }, { index: 3, ...failure }] });
-    // Counts that do not cover the batch are not trusted: the items are read, and the batch is retried.
+    // Counts that do not cover the batch are not trusted: the batch is retried.
     expect(withCounts[3]).toBeInstanceOf(DeliveryError);
-    expect(withCounts[3]).toMatchObject({ retryable: true, message: 'bulk ingest answered 2 items for 3 lines' });
+    expect(withCounts[3]).toMatchObject({ retryable: true, message: 'bulk ingest answered for 2 lines of 3' });
     expect(withCounts[4]).toEqual({ duplicates: 3, failures: [] });
+    expect(errorsOnly).toEqual(withCounts);
     expect(withCounts).toEqual(itemsOnly);
   });
 });

@@ -151,7 +151,7 @@ describe('shipper', () => {
   });
 
   it('needs somewhere to send: one TypeError naming the option', () => {
-    expect(() => createShipper({ spoolDir: tempDir(), exitHooks: false })).toThrow(/invalid option `url`: give `url`, `http`, `elasticsearch` or `sink`/);
+    expect(() => createShipper({ spoolDir: tempDir(), exitHooks: false })).toThrow(/invalid options: url: give `url`, `http`, `elasticsearch` or `sink`/);
   });
 
   it('offers the raw-line path only for the default chain, and declines every line once closing', async () => {

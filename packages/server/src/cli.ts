@@ -13,6 +13,7 @@ import { generateTraffic } from './generator.js';
 import { createApiKey } from './http/admin-routes.js';
 import { fileRecords, fileTypeOf, openUpload } from './ingest/file-records.js';
 import { createIngestor } from './ingest/ingestor.js';
+import { ingestLimitsOf } from './ingest/limits.js';
 import { createServerFraudScorer } from './fraud.js';
 import { sniffFileType } from './ingest/upload-job.js';
 import type { KeyScope } from './ports.js';
@@ -53,6 +54,7 @@ async function serve(args: string[]): Promise<void> {
   const server = createServer({
     ...config,
     stores: scaleOut.stores,
+    ...(scaleOut.eventBus ? { eventBus: scaleOut.eventBus } : {}),
     health: scaleOutHealthCheck(() => scaleOut.health()),
     ...(scaleOut.velocity ? { velocity: scaleOut.velocity } : {}),
     ...(shared ? { rateLimiters: { auth: fromSharedRateLimiter(shared.auth), ingest: fromSharedRateLimiter(shared.ingest) } } : {}),
@@ -126,9 +128,11 @@ async function importFile(args: string[]): Promise<void> {
   if (!file) throw new Error('usage: shoplog import FILE');
   const config = loadConfig();
   const logs = createSqliteLogStore({ path: join(config.dataDir, 'events.db'), synchronous: config.synchronous, indexNice: config.indexNice });
+  const limits = ingestLimitsOf(config);
   const ingestor = createIngestor({
     logs,
     cache: createMemoryCache(),
+    limits,
     ...(config.fraudScoring === 'on' ? { fraudScorer: createServerFraudScorer() } : {}),
   });
   const counts = { created: 0, duplicate: 0, error: 0 };
@@ -139,7 +143,7 @@ async function importFile(args: string[]): Promise<void> {
       for (const item of await ingestor.ingest(batch)) counts[item.result]++;
       batch = [];
     };
-    for await (const record of fileRecords(await openUpload(file), type)) {
+    for await (const record of fileRecords(await openUpload(file), type, limits.maxLineLength)) {
       if ('error' in record) {
         counts.error++;
         console.error(`line ${record.line}: ${record.error}`);

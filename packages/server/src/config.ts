@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { NOTIFIERS } from '@shoplog/plugin-notify';
 import { z } from 'zod';
-import { OptionsError, parseOptions } from './options.js';
+import { DEFAULT_INGEST_LIMITS } from './ingest/limits.js';
+import { OptionsError, parseOptions } from '@shoplog/core';
 import { RetentionOverridesSchema } from './retention.js';
 
 const port = z.coerce.number().int().min(0).max(65_535);
@@ -72,12 +73,18 @@ export const ServerConfigSchema = z
     ingestHost: z.string().min(1).default('127.0.0.1'),
     ingestAuth: z.enum(['required', 'off']).optional(),
     ingestPort: z.coerce.number().int().min(-1).max(65_535).default(5000),
+    udpReceiveBuffer: positive.default(8 * 1024 * 1024),
     dataDir: z.string().min(1).default('./.shoplog-data'),
     synchronous: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
     indexNice: z.coerce.number().int().min(0).max(19).default(10),
     readers: z.coerce.number().int().min(0).max(64).default(2),
     bodyLimit: positive.default(10 * 1024 * 1024),
     uploadLimit: positive.default(100 * 1024 * 1024),
+    maxEventDepth: positive.max(1000).default(DEFAULT_INGEST_LIMITS.maxEventDepth),
+    maxEventFields: positive.default(DEFAULT_INGEST_LIMITS.maxEventFields),
+    maxFieldLength: positive.default(DEFAULT_INGEST_LIMITS.maxFieldLength),
+    maxLineLength: positive.default(DEFAULT_INGEST_LIMITS.maxLineLength),
+    maxRequestLines: positive.default(DEFAULT_INGEST_LIMITS.maxRequestLines),
     corsOrigins: listOf(z.string().min(1)).default([]),
     trustedProxies: listOf(proxyAddress).default([]),
     sessionIdleMinutes: positive.max(7 * 24 * 60).default(30),
@@ -125,12 +132,48 @@ export const SETTINGS: readonly { key: keyof ServerConfig; env: string; default:
     description: 'TCP/UDP JSON lines need a first line "AUTH <ingest API key>" (per connection on TCP, per datagram on UDP): required or off.',
   },
   { key: 'ingestPort', env: 'SHOPLOG_INGEST_PORT', default: '5000', description: 'TCP and UDP JSON-lines port (0 = any free port, -1 = off).' },
+  {
+    key: 'udpReceiveBuffer',
+    env: 'SHOPLOG_UDP_RECEIVE_BUFFER',
+    default: '8388608',
+    description: 'UDP receive buffer to ask the kernel for, in bytes (Linux caps it at net.core.rmem_max); datagrams arriving while it is full are lost (counted in the health route). UDP is lossy: send what must not be lost over TCP or HTTP.',
+  },
   { key: 'dataDir', env: 'SHOPLOG_DATA_DIR', default: './.shoplog-data', description: 'Folder of the embedded databases.' },
   { key: 'synchronous', env: 'SHOPLOG_SYNCHRONOUS', default: 'NORMAL', description: 'SQLite synchronous: NORMAL survives kill -9, FULL also power loss (slower).' },
   { key: 'indexNice', env: 'SHOPLOG_INDEX_NICE', default: '10', description: 'Niceness added to the two index worker threads (Linux, 0-19): acks, queries and other processes get the cores first and the index catches up after; 0 indexes at the server priority (faster index, slower acks under a burst).' },
   { key: 'readers', env: 'SHOPLOG_READERS', default: '2', description: 'Worker threads that answer the queries of the embedded event store, each with its own read-only connection (0-64): queries run beside the request thread and each other; 0 runs them on the request thread, where each holds every other request.' },
   { key: 'bodyLimit', env: 'SHOPLOG_BODY_LIMIT', default: '10485760', description: 'Maximum JSON / NDJSON request body in bytes (after gunzip); 413 above.' },
   { key: 'uploadLimit', env: 'SHOPLOG_UPLOAD_LIMIT', default: '104857600', description: 'Maximum upload size in bytes (after gunzip); the job fails above.' },
+  {
+    key: 'maxEventDepth',
+    env: 'SHOPLOG_MAX_EVENT_DEPTH',
+    default: String(DEFAULT_INGEST_LIMITS.maxEventDepth),
+    description: 'Objects and arrays nested inside each other in one event, the event being level 1 (1-1000); a deeper event is rejected alone (400 item naming the path).',
+  },
+  {
+    key: 'maxEventFields',
+    env: 'SHOPLOG_MAX_EVENT_FIELDS',
+    default: String(DEFAULT_INGEST_LIMITS.maxEventFields),
+    description: 'Object keys plus array items of one event, counted over the whole event (labels included); more: the event is rejected alone.',
+  },
+  {
+    key: 'maxFieldLength',
+    env: 'SHOPLOG_MAX_FIELD_LENGTH',
+    default: String(DEFAULT_INGEST_LIMITS.maxFieldLength),
+    description: 'Characters of one string value or key of an event; longer: the event is rejected alone.',
+  },
+  {
+    key: 'maxLineLength',
+    env: 'SHOPLOG_MAX_LINE_LENGTH',
+    default: String(DEFAULT_INGEST_LIMITS.maxLineLength),
+    description: 'Characters of one event as text (an NDJSON, TCP or UDP line, an item of a JSON-array upload, a CSV record); longer: rejected alone, not parsed.',
+  },
+  {
+    key: 'maxRequestLines',
+    env: 'SHOPLOG_MAX_REQUEST_LINES',
+    default: String(DEFAULT_INGEST_LIMITS.maxRequestLines),
+    description: 'Lines of one bulk body (blank ones included) or events of one ingest array; more: 413 before anything is parsed.',
+  },
   { key: 'corsOrigins', env: 'SHOPLOG_CORS_ORIGINS', default: '(empty: CORS off)', description: 'Comma-separated origins allowed by CORS.' },
   { key: 'sessionIdleMinutes', env: 'SHOPLOG_SESSION_IDLE_MINUTES', default: '30', description: 'A web session unused this long expires (renewed on use, at most once a minute; 1 to 10080).' },
   { key: 'sessionMaxHours', env: 'SHOPLOG_SESSION_MAX_HOURS', default: '12', description: 'A web session expires this long after login, however much it is used (1 to 8760).' },
@@ -216,14 +259,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (value !== undefined && value !== '') merged[setting.key] = value;
   }
   try {
-    return parseOptions(ServerConfigSchema, merged, 'settings');
+    return parseOptions('settings', ServerConfigSchema, merged);
   } catch (error) {
     // Name the environment variable next to the key so the person knows what to fix.
     const message = (error as Error).message.replace(/(\w+)((?:\.\w+|\[\d+\])*): /g, (match, key: string, rest: string) => {
       const setting = SETTINGS.find((s) => s.key === key);
       return setting ? `${key}${rest} (${setting.env}): ` : match;
     });
-    throw new OptionsError(message);
+    throw new OptionsError(message, error instanceof OptionsError ? error.issues : []);
   }
 }
 

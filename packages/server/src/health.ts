@@ -1,5 +1,6 @@
 import type { DependencyHealth } from './adapters/scale-out.js';
 import type { DiskState } from './disk-guard.js';
+import type { SocketIngestStats } from './ingest/socket-ingest.js';
 import type { Cache, IndexStatus, LogStore, MetaStore, StoreStatus } from './ports.js';
 
 /** What backs a dependency (`other` for a store given to the server without a health check). */
@@ -22,7 +23,7 @@ export interface IndexReport {
   committed: number;
   /** Events stored but not yet searchable (the most any indexer still has to do). */
   pending: number;
-  parts: { name: string; indexed: number; pending: number }[];
+  parts: { name: string; indexed: number; pending: number; error?: string }[];
 }
 
 /**
@@ -35,6 +36,8 @@ export interface HealthReport {
   index?: IndexReport;
   /** The data folder's disk (embedded store): while `status` is not `ok`, ingest answers 507 and `message` says why. */
   disk?: { status: DiskState['status']; free_bytes?: number; floor_bytes: number; message?: string };
+  /** What the TCP/UDP listeners did with the lines they read (when they run): stored, rejected, dropped. */
+  ingest?: SocketIngestStats;
 }
 
 /** Checks dependencies the server cannot probe itself (scale-out backends); names it returns replace the built-in probes. */
@@ -120,8 +123,10 @@ export async function healthReport(sources: HealthSources): Promise<HealthReport
   const dependencies = [...(await Promise.all(probes)), ...given];
   const down = dependencies.filter((d) => d.status === 'down');
   const diskBad = sources.disk !== undefined && sources.disk.status !== 'ok';
-  const status = down.some((d) => d.name === 'logs') ? 'down' : down.length > 0 || diskBad ? 'degraded' : 'ok';
   const index = indexReport(stores.logs);
+  // An indexer retrying a failed batch is a fault (search falls behind until it passes); catching up is not.
+  const failing = index?.parts.some((part) => part.error !== undefined) ?? false;
+  const status = down.some((d) => d.name === 'logs') ? 'down' : down.length > 0 || diskBad || failing ? 'degraded' : 'ok';
   const disk = sources.disk && {
     status: sources.disk.status,
     ...(sources.disk.freeBytes === undefined ? {} : { free_bytes: sources.disk.freeBytes }),

@@ -57,7 +57,7 @@ export type { DiskGuard, DiskGuardOptions, DiskState } from './disk-guard.js';
 export type { ServerOptions, ServerStores, ShoplogServer } from './server.js';
 export { loadConfig, ServerConfigSchema, SETTINGS } from './config.js';
 export type { ServerConfig, ServerConfigInput } from './config.js';
-export { OptionsError } from './options.js';
+export { OptionsError } from '@shoplog/core';
 export { healthReport, scaleOutHealthCheck } from './health.js';
 export { createRateLimiter, fromSharedRateLimiter } from './auth/rate-limit.js';
 export type { RateLimiter, ServerRateLimiters } from './auth/rate-limit.js';
@@ -77,6 +77,10 @@ export { openApiDocument } from './http/docs-routes.js';
 export { withContentId } from './ingest/content-id.js';
 export { createIngestor } from './ingest/ingestor.js';
 export type { Ingestor, IngestItem, IngestorOptions } from './ingest/ingestor.js';
+export { DEFAULT_INGEST_LIMITS } from './ingest/limits.js';
+export type { IngestLimits } from './ingest/limits.js';
+export type { LineStats } from './ingest/line-feed.js';
+export type { SocketIngestStats } from './ingest/socket-ingest.js';
 export { matchesFilter } from './http/event-match.js';
 export {
   createElasticsearchLogStore,

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { createPluginInstance, type FraudEvent, type Notification, type ShoplogEvent } from '@shoplog/core';
+import { createPluginInstance, OptionsError, type FraudEvent, type Notification, type ShoplogEvent } from '@shoplog/core';
 import { createNotificationDispatcher, NOTIFIERS, systemClock, type ChannelMetrics, type DeliveryResult } from '@shoplog/plugin-notify';
 import type { ServerConfig } from './config.js';
-import { OptionsError } from './options.js';
 import type { AlertRuleRecord, MetaStore, NotificationRecord } from './ports.js';
 
 /** Notification records kept in the meta store (the alert history); older ones are removed. */
@@ -11,7 +10,7 @@ export const HISTORY_KEEP = 10_000;
 /** What the server's notifications need. */
 export interface ServerNotificationsOptions {
   settings: ServerConfig['notifications'];
-  meta: MetaStore;
+  meta: Pick<MetaStore, 'addNotification'>;
   /** Where failures and channel warnings are reported. */
   log: { warn(message: string): void; error(details: object, message: string): void };
   /** Where `{ "env": "NAME" }` options are read. @default process.env */

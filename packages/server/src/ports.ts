@@ -224,8 +224,11 @@ export type EventListener = (event: ShoplogEvent) => void;
 export interface IndexStatus {
   /** Sequence number of the newest stored event. */
   committed: number;
-  /** Each indexer (the embedded store's: `facts`, `timeline`) and the sequence number it has indexed up to. */
-  parts: { name: string; indexed: number }[];
+  /**
+   * Each indexer (the embedded store's: `facts`, `timeline`), the sequence number it has indexed up to, and why its
+   * last batch failed while it retries it (absent once it indexes again).
+   */
+  parts: { name: string; indexed: number; error?: string }[];
 }
 
 /** What a store knows of its own state without a round trip to its backend (`LogStore.status`). */

@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { FraudScorer, VelocityStore } from '@shoplog/core';
+import { parseOptions, type FraudScorer, type ShoplogPlugin, type VelocityStore } from '@shoplog/core';
 import { join } from 'node:path';
 import { evaluateAlertRules } from './alerts.js';
 import { createRateLimiter, type ServerRateLimiters } from './auth/rate-limit.js';
@@ -8,12 +8,14 @@ import { ingestAuthRequired, isLoopbackHost, ServerConfigSchema, type ServerConf
 import { createDiskGuard, guardAppends, type DiskGuard } from './disk-guard.js';
 import { healthReport, type HealthCheck } from './health.js';
 import { createIngestor } from './ingest/ingestor.js';
+import { ingestLimitsOf } from './ingest/limits.js';
 import { createServerFraudScorer } from './fraud.js';
 import { createLineAuth } from './ingest/line-auth.js';
 import { startSocketIngest, type SocketIngest } from './ingest/socket-ingest.js';
 import { registerAdminRoutes } from './http/admin-routes.js';
 import { registerAlertRoutes } from './http/alert-routes.js';
 import { registerAnalyticsRoutes } from './http/analytics-routes.js';
+import { registerFraudRoutes } from './http/fraud-routes.js';
 import { registerAuthRoutes } from './http/auth.js';
 import type { ServerContext } from './http/context.js';
 import { registerDocsRoutes } from './http/docs-routes.js';
@@ -31,10 +33,10 @@ import { registerUploadRoutes } from './http/upload-routes.js';
 import { registerWeb } from './http/web.js';
 import { countedIngestor, createServerMetrics, type ServerMetrics } from './metrics.js';
 import { createServerNotifications } from './notifications.js';
-import { parseOptions } from './options.js';
 import type { AlertRuleRecord, Cache, LogStore, MetaStore } from './ports.js';
 import { startRetention, type Retention } from './retention.js';
 import { createMemoryCache } from './store/memory-cache.js';
+import { withEventBus, type EventBus } from './adapters/redis/event-bus.js';
 import { createSqliteLogStore } from './store/sqlite-log-store.js';
 import { createSqliteMetaStore } from './store/sqlite-meta-store.js';
 
@@ -54,6 +56,8 @@ export interface ServerOptions extends ServerConfigInput {
   stores?: Partial<ServerStores>;
   /** Checks the scale-out dependencies (`scaleOutHealthCheck(scaleOut.health)`); stores it does not cover are probed directly. */
   health?: HealthCheck;
+  /** The live tail across instances (`scaleOut.eventBus`): wraps the log store; closed with it. @default this process only */
+  eventBus?: EventBus;
   /** Fraud velocity shared by instances (`scaleOut.velocity`); the caller closes it. @default in-process memory */
   velocity?: VelocityStore;
   /** Limiters replacing the in-process ones (`fromSharedRateLimiter(createRedisRateLimiter(…))`); the caller closes them. */
@@ -64,6 +68,12 @@ export interface ServerOptions extends ServerConfigInput {
    * @default core's built-in rules on an in-memory velocity store
    */
   fraudScorer?: FraudScorer;
+  /**
+   * Processors run on every ingested event before it is stored and scored, e.g. `createGeoIpProcessor()` of
+   * `@shoplog/plugin-geoip`, so fraud scoring reads the country of the IP rather than the one the client claimed.
+   * The server flushes and closes them on `close()`. @default []
+   */
+  processors?: readonly ShoplogPlugin[];
   /** Current time in epoch ms for web session expiry, alert evaluation and notifications (tests move it instead of sleeping). @default Date.now */
   clock?: () => number;
 }
@@ -87,19 +97,8 @@ export interface ShoplogServer {
 
 /** Creates the reference server: Fastify routes over the storage ports, TCP/UDP ingest and the alert evaluator. */
 export function createServer(options: ServerOptions = {}): ShoplogServer {
-  const { stores: given, health, velocity, rateLimiters, fraudScorer, clock, ...settings } = options;
-  const config = parseOptions(ServerConfigSchema, settings, 'server options');
-  const stores: ServerStores = {
-    logs:
-      given?.logs ??
-      createSqliteLogStore({ path: join(config.dataDir, 'events.db'), synchronous: config.synchronous, indexNice: config.indexNice, readers: config.readers }),
-    meta: given?.meta ?? createSqliteMetaStore({ path: join(config.dataDir, 'meta.db') }),
-    cache: given?.cache ?? createMemoryCache(),
-  };
-  // The embedded store's folder is watched: below the floor (or read-only) ingest answers 507, queries go on.
-  const disk: DiskGuard | undefined = given?.logs
-    ? undefined
-    : createDiskGuard({ dir: config.dataDir, minFreeBytes: config.minFreeDiskMb * 1_048_576, onChange: (state) => app.log.warn({ disk: state }, 'data folder disk') });
+  const { stores: given, eventBus, health, velocity, rateLimiters, fraudScorer, processors, clock, ...settings } = options;
+  const config = parseOptions('createServer', ServerConfigSchema, settings);
   const app = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
     bodyLimit: config.bodyLimit,
@@ -111,17 +110,33 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
   const now = clock ?? Date.now;
   const notifications = createServerNotifications({
     settings: config.notifications,
-    meta: stores.meta,
+    // The stores are opened below, once everything that can refuse the settings has run (nothing to close then).
+    meta: { addNotification: (record, keep) => stores.meta.addNotification(record, keep) },
     log: { warn: (message) => app.log.warn(message), error: (details, message) => app.log.error(details, message) },
     now,
   });
+  const stores: ServerStores = {
+    logs:
+      given?.logs ??
+      createSqliteLogStore({ path: join(config.dataDir, 'events.db'), synchronous: config.synchronous, indexNice: config.indexNice, readers: config.readers }),
+    meta: given?.meta ?? createSqliteMetaStore({ path: join(config.dataDir, 'meta.db') }),
+    cache: given?.cache ?? createMemoryCache(),
+  };
+  if (eventBus) stores.logs = withEventBus(stores.logs, eventBus);
+  // The embedded store's folder is watched: below the floor (or read-only) ingest answers 507, queries go on.
+  const disk: DiskGuard | undefined = given?.logs
+    ? undefined
+    : createDiskGuard({ dir: config.dataDir, minFreeBytes: config.minFreeDiskMb * 1_048_576, onChange: (state) => app.log.warn({ disk: state }, 'data folder disk') });
   // One scorer for ingest and `POST /api/fraud/detect`, so both build the same velocity state.
   const scorer = fraudScorer ?? createServerFraudScorer(velocity);
   const metrics = createServerMetrics({ logs: stores.logs, dataDir: given?.logs && given.meta ? undefined : config.dataDir, disk });
   const ingestor = countedIngestor(createIngestor({
     logs: disk ? guardAppends(stores.logs, disk) : stores.logs,
     cache: stores.cache,
+    limits: ingestLimitsOf(config),
     ...(config.fraudScoring === 'on' ? { fraudScorer: scorer, onFraudEvents: (events) => notifications.fraudScored(events) } : {}),
+    ...(processors ? { processors } : {}),
+    onProcessorError: (error, info) => app.log.warn({ err: error, plugin: info.plugin }, `processor ${info.plugin} failed on an event`),
   }), metrics);
   // One evaluation at a time (timer and `POST /api/alerts/evaluate`), so a state change is seen, and notified, once.
   let evaluating: Promise<unknown> = Promise.resolve();
@@ -130,6 +145,7 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
     evaluating = run.catch(() => undefined);
     return run;
   };
+  let sockets: SocketIngest | undefined;
   const kinds = {
     logs: given?.logs ? 'other' : 'sqlite',
     meta: given?.meta ? 'other' : 'sqlite',
@@ -151,7 +167,10 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
       maxMs: config.sessionMaxHours * 3_600_000,
       ...(clock ? { now: clock } : {}),
     }),
-    health: () => healthReport({ stores, kinds, check: health, disk: disk?.state }),
+    health: async () => {
+      const report = await healthReport({ stores, kinds, check: health, disk: disk?.state });
+      return sockets ? { ...report, ingest: await sockets.stats() } : report;
+    },
     metrics,
     notifications,
     evaluateAlerts,
@@ -193,6 +212,7 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
   registerUploadRoutes(app, ctx);
   registerSearchRoutes(app, ctx);
   registerAnalyticsRoutes(app, ctx);
+  registerFraudRoutes(app, ctx);
   registerAlertRoutes(app, ctx);
   registerAdminRoutes(app, ctx);
   registerErasureRoutes(app, ctx);
@@ -205,7 +225,6 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
   registerWeb(app, { rootApi: createEsRoot(ctx) });
 
   let url = '';
-  let sockets: SocketIngest | undefined;
   let alertTimer: NodeJS.Timeout | undefined;
   let retention: Retention | undefined;
   let closing: Promise<void> | undefined;
@@ -236,7 +255,10 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
           required,
           onRefused: (reason, count) => app.log.warn(`TCP/UDP ingest refused ${count} connection(s) or datagram(s) since its last report, the latest: ${reason}`),
         });
-        sockets = await startSocketIngest(ingestor, config.ingestHost, config.ingestPort, (error) => app.log.error({ err: error }, 'socket ingest failed'), auth);
+        sockets = await startSocketIngest(ingestor, config.ingestHost, config.ingestPort, (error) => app.log.error({ err: error }, 'socket ingest failed'), {
+          auth,
+          udpReceiveBufferBytes: config.udpReceiveBuffer,
+        });
       }
       alertTimer = setInterval(() => {
         evaluateAlerts().catch((error: Error) => app.log.error({ err: error }, 'alert evaluation failed'));
@@ -262,6 +284,7 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
         await app.close();
         await evaluating;
         await notifications.close();
+        await ingestor.close();
         await stores.logs.close();
         await stores.meta.close();
         await stores.cache.close();

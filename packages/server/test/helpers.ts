@@ -118,7 +118,7 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
 
 /** An upload job as `GET /api/logs/uploads/:id` shows it. */
 export type UploadJobView = {
-  status: string; total_lines: number; accepted: number; duplicates: number; rejected: number; file_type: string;
+  status: string; total_lines: number; accepted: number; duplicates: number; rejected: number; file_type: string; failure: string | null;
   errors: { line: number; issues: { path: string; message: string }[] }[]; preview: unknown[];
 };
 
@@ -137,7 +137,9 @@ export async function uploadFile(t: TestServer, body: Blob | Buffer | string, fi
   const job = await eventually(async () => {
     const view = (await (await t.call(`/api/logs/uploads/${accepted.job_id}`, { key: t.keys.read })).json()) as UploadJobView;
     return view.status === 'completed' || view.status === 'failed' ? view : undefined;
-  });
+    // A job completes once its events are searchable: the index workers run niced, so on a loaded machine that can
+    // take far longer than on a quiet one (seen: 18 s). The bound only keeps a hung job from outliving the test.
+  }, 25_000);
   return { status: 202, job, accepted };
 }
 

@@ -17,6 +17,9 @@ afterEach(async () => {
 
 interface BulkReply {
   errors: boolean;
+  created: number;
+  duplicates: number;
+  failed: number;
   items: { line: number; id: string | null; status: number; result: string }[];
 }
 
@@ -48,7 +51,7 @@ describe('a big bulk request', () => {
       const res = await t.call('/api/logs/_bulk', { key: t.keys.ingest, method: 'POST', body });
       expect(res.status).toBe(200);
       const reply = (await res.json()) as BulkReply;
-      expect(reply.items.filter((item) => item.result === 'created')).toHaveLength(20_000);
+      expect(reply).toMatchObject({ errors: false, created: 20_000, items: [] });
     } finally {
       ticking = false;
     }
@@ -85,7 +88,7 @@ describe('a big bulk request', () => {
     expect(appended).toHaveLength(6000);
   });
 
-  it('keeps the per-line results in line order across slices, and a fraud verdict in a later slice still counts', async () => {
+  it('numbers a rejected line by its place across slices, and a fraud verdict in a later slice still counts', async () => {
     t = await startTestServer();
     // Line 1–25: a card-testing burst that carries client verdicts 2 000 lines later (another slice); filler between;
     // a bad line at 1 500 and, at the end, a retry of line 1.
@@ -97,10 +100,8 @@ describe('a big bulk request', () => {
     const res = await t.call('/api/logs/_bulk', { key: t.keys.ingest, method: 'POST', body: lines.join('\n') });
     expect(res.status).toBe(200);
     const reply = (await res.json()) as BulkReply;
-    expect(reply.items.map((item) => item.line)).toEqual(lines.map((_, i) => i + 1));
-    expect(reply.items[1499]).toMatchObject({ line: 1500, status: 400, result: 'error' });
-    expect(reply.items.at(-1)).toMatchObject({ id: judged[0]?.event.id, status: 200, result: 'duplicate' });
-    expect(reply.items.filter((item) => item.result === 'created')).toHaveLength(lines.length - 2);
+    expect(reply.items).toEqual([expect.objectContaining({ line: 1500, status: 400, result: 'error' })]);
+    expect(reply).toMatchObject({ created: lines.length - 2, duplicates: 1, failed: 1 });
     await t.server.stores.logs.refresh();
     // The judged transactions' alerts are exactly the client's verdicts: the server scored none of them.
     const alerts = (await (await t.call('/api/fraud/alerts?range=24h', { key: t.keys.read })).json()) as {

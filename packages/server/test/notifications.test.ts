@@ -177,14 +177,14 @@ describe('alert notifications, end to end', () => {
       rmSync(dir, { recursive: true, force: true });
     }
     expect(() => loadConfig({ SHOPLOG_NOTIFICATIONS: JSON.stringify({ channels: [{ name: 'ops', type: 'pager' }] }) })).toThrow(
-      'invalid settings: notifications.channels[0].type: Invalid option: expected one of "webhook"|"slack"|"email"|"log"',
+      'settings: invalid options: notifications.channels[0].type (SHOPLOG_NOTIFICATIONS): Invalid option: expected one of "webhook"|"slack"|"email"|"log"',
     );
     expect(() => loadConfig({ SHOPLOG_NOTIFICATIONS: JSON.stringify({ channels: [{ name: 'ops', type: 'log' }, { name: 'ops', type: 'log' }], fraudChannels: ['chat'] }) })).toThrow(
-      'invalid settings: notifications.channels[1].name: ops is defined twice; notifications.fraudChannels[0]: no channel named chat',
+      'settings: invalid options: notifications.channels[1].name (SHOPLOG_NOTIFICATIONS): ops is defined twice; notifications.fraudChannels[0] (SHOPLOG_NOTIFICATIONS): no channel named chat',
     );
     // The parser's message would quote the text (a secret, perhaps): only the position is reported.
     expect(() => loadConfig({ SHOPLOG_NOTIFICATIONS: '{"channels": [{"options": {"secret": s3cr3t}}]}' })).toThrow(
-      /^invalid settings: notifications \(SHOPLOG_NOTIFICATIONS\): must be JSON( \(error at position \d+\))?$/,
+      /^settings: invalid options: notifications \(SHOPLOG_NOTIFICATIONS\): must be JSON( \(error at position \d+\))?$/,
     );
     expect(loadConfig({ SHOPLOG_NOTIFICATIONS: '{"channels":[{"name":"dev","type":"log"}],"fraudChannels":["dev"]}' }).notifications).toMatchObject({
       channels: [{ name: 'dev', type: 'log', options: {} }],

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseOptions } from '../options.js';
 import type { ShoplogPlugin } from '../plugin.js';
 import type { ShoplogEvent } from '../schema/kinds.js';
+import { parseIpAddress } from './ip-address.js';
 
 /** Options of `createIpAnonymizer()`. */
 export interface IpAnonymizerOptions {
@@ -21,34 +22,6 @@ const OptionsSchema = z.strictObject({
   fields: z.array(z.string().regex(/^[^.]+(?:\.[^.]+)*$/, 'must be a dotted path such as client.ip')).min(1).optional(),
   name: z.string().min(1).optional(),
 });
-
-function parseIpv4(text: string): number[] | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  const out = parts.map((p) => (/^\d{1,3}$/.test(p) ? Number(p) : NaN));
-  return out.every((n) => n >= 0 && n <= 255) ? out : undefined;
-}
-
-function parseIpv6(text: string): number[] | undefined {
-  let head = text;
-  const lastColon = head.lastIndexOf(':');
-  if (head.includes('.', lastColon)) {
-    // Embedded IPv4 (`::ffff:192.0.2.1`): rewrite its four bytes as two hex groups.
-    const v4 = parseIpv4(head.slice(lastColon + 1));
-    if (!v4) return undefined;
-    const [a = 0, b = 0, c = 0, d = 0] = v4;
-    head = `${head.slice(0, lastColon + 1)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
-  }
-  const halves = head.split('::');
-  if (halves.length > 2) return undefined;
-  const read = (s: string) => (s === '' ? [] : s.split(':').map((g) => (/^[0-9a-f]{1,4}$/i.test(g) ? parseInt(g, 16) : NaN)));
-  const left = read(halves[0] ?? '');
-  const right = halves.length === 2 ? read(halves[1] ?? '') : [];
-  const fill = 8 - left.length - right.length;
-  if (halves.length === 1 ? fill !== 0 : fill < 1) return undefined;
-  const groups = [...left, ...Array<number>(halves.length === 2 ? fill : 0).fill(0), ...right];
-  return groups.every((g) => g >= 0 && g <= 0xffff) ? groups : undefined;
-}
 
 function formatIpv6(groups: number[]): string {
   // RFC 5952: compress the longest run (of two or more) of zero groups.
@@ -78,18 +51,16 @@ function keepBits(values: number[], width: number, bits: number): number[] {
 
 /** Zeroes the host bits of an IPv4 or IPv6 address; returns `undefined` when `ip` is not an address. */
 export function anonymizeIp(ip: string, ipv4Bits = 24, ipv6Bits = 48): string | undefined {
-  const text = ip.trim();
-  const v4 = parseIpv4(text.replace(/^(\d+\.\d+\.\d+\.\d+):\d+$/, '$1'));
-  if (v4) return keepBits(v4, 8, ipv4Bits).join('.');
-  const zoneless = text.replace(/^\[|\](?::\d+)?$/g, '').replace(/%.*$/, '');
-  const v6 = parseIpv6(zoneless);
-  if (!v6) return undefined;
+  const parsed = parseIpAddress(ip);
+  if (!parsed) return undefined;
+  const bytes = parsed.bytes;
+  if (parsed.version === 4) return keepBits(bytes, 8, ipv4Bits).join('.');
   // An IPv4-mapped address (::ffff:a.b.c.d) is an IPv4 address: anonymise it as one.
-  if (v6.slice(0, 5).every((g) => g === 0) && v6[5] === 0xffff) {
-    const v4bytes = [(v6[6] ?? 0) >> 8, (v6[6] ?? 0) & 0xff, (v6[7] ?? 0) >> 8, (v6[7] ?? 0) & 0xff];
-    return `::ffff:${keepBits(v4bytes, 8, ipv4Bits).join('.')}`;
+  if (bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff) {
+    return `::ffff:${keepBits(bytes.slice(12), 8, ipv4Bits).join('.')}`;
   }
-  return formatIpv6(keepBits(v6, 16, ipv6Bits));
+  const kept = keepBits(bytes, 8, ipv6Bits);
+  return formatIpv6(Array.from({ length: 8 }, (_, i) => ((kept[2 * i] ?? 0) << 8) | (kept[2 * i + 1] ?? 0)));
 }
 
 function setPath(obj: Record<string, unknown>, keys: string[], i: number, f: (v: unknown) => unknown): Record<string, unknown> {

@@ -4,6 +4,8 @@ import type { FraudRule } from './rule.js';
 import { FraudModelSchema } from './model/model.js';
 import type { FraudStateStore } from './state/store.js';
 import type { VelocityStore } from './velocity-store.js';
+import { OptionsError } from '../options.js';
+import { formatPath } from '../validate.js';
 
 // Options of createFraudScorer: the schema, rule resolution and the ruleset version hash.
 
@@ -49,13 +51,14 @@ export const ScorerOptionsSchema = z
       const m = FraudModelSchema.safeParse(o.model);
       if (!m.success) {
         const issue = m.error.issues[0]!;
-        ctx.addIssue({ code: 'custom', path: ['model', ...issue.path.map(String)], message: issue.message });
+        ctx.addIssue({ code: 'custom', path: ['model', ...issue.path.map((p) => (typeof p === 'number' ? p : String(p)))], message: issue.message });
       }
     }
   });
 /** An option error with the same message shape as parseOptions (for the checks that run after it). */
-export function optionError(path: PropertyKey[], message: string): TypeError {
-  return new TypeError(`createFraudScorer: invalid options: ${path.map(String).join('.') || '(root)'}: ${message}`);
+export function optionError(path: PropertyKey[], message: string): OptionsError {
+  const issue = { path: formatPath(path), message };
+  return new OptionsError(`createFraudScorer: invalid options: ${issue.path}: ${message}`, [issue]);
 }
 
 /** Resolves the rules config into active rules, validating each rule's parameters with its own schema. */

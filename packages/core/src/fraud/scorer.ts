@@ -258,7 +258,7 @@ export function createFraudScorer(options: FraudScorerOptions = {}): FraudScorer
     useModel(model) {
       const l = needModel('useModel');
       const parsed = FraudModelSchema.safeParse(model);
-      if (!parsed.success) throw optionError(['model', ...parsed.error.issues[0]!.path.map(String)], parsed.error.issues[0]!.message);
+      if (!parsed.success) throw optionError(['model', ...parsed.error.issues[0]!.path], parsed.error.issues[0]!.message);
       activate(model);
       l.use(model);
     },

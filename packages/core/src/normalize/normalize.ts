@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { createEvent } from '../builders.js';
 import { uuidv7 } from '../ids.js';
+import { createJsonLimitCheck, type JsonLimits } from '../json-limits.js';
 import { parseOptions } from '../options.js';
 import { DATASETS, EventIdSchema, type EventKind, type LogLevel } from '../schema/common.js';
 import { validate, validateOwned, type ValidationIssue, type ValidationResult } from '../validate.js';
@@ -20,12 +21,20 @@ export interface NormalizeOptions {
    * server stores such a line as sent). @default false
    */
   reuseInput?: boolean;
+  /**
+   * Bounds checked on each input before anything else reads it (an input past one is an issue naming the path, so a
+   * value nested thousands deep never reaches `JSON.stringify`); `false` when the caller checked them already.
+   * @default { maxDepth: 64 }
+   */
+  limits?: JsonLimits | false;
 }
 
 const OptionsSchema = z.strictObject({
   now: z.custom<() => number>((f) => typeof f === 'function', 'must be a function').optional(),
   defaultCurrency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR').optional(),
   reuseInput: z.boolean().optional(),
+  // Checked by createJsonLimitCheck, which names its own bad options.
+  limits: z.union([z.literal(false), z.record(z.string(), z.unknown())]).optional(),
 });
 
 const KINDS: Record<string, EventKind> = {
@@ -193,7 +202,10 @@ export function createNormalizer(options: NormalizeOptions = {}): Normalizer {
   const now = opts.now ?? Date.now;
   const defaultCurrency = opts.defaultCurrency ?? 'USD';
   const reuse = opts.reuseInput ?? false;
+  const check = opts.limits === false ? undefined : createJsonLimitCheck(opts.limits as JsonLimits | undefined);
   return (input) => {
+    const exceeded = check?.(input);
+    if (exceeded) return { ok: false, issues: [exceeded] };
     if (!isObject(input)) return validate(input);
     if (isObject(input.event) && typeof input.event.dataset === 'string') {
       const filled = fillEnvelope(input, now);

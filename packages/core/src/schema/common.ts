@@ -185,8 +185,17 @@ export const EnvelopeBaseSchema = z.looseObject({
       geo: z
         .looseObject({
           country_iso_code: CountrySchema.optional(),
+          country_name: z.string().max(256).optional(),
+          region_name: z.string().max(256).optional(),
           city_name: z.string().optional(),
           location: z.looseObject({ lat: z.number(), lon: z.number() }).optional(),
+        })
+        .optional(),
+      /** Autonomous system of the address (ECS `as.*`), e.g. from a GeoIP ASN database. */
+      as: z
+        .looseObject({
+          number: z.int().nonnegative().optional(),
+          organization: z.looseObject({ name: z.string().max(256).optional() }).optional(),
         })
         .optional(),
     })

@@ -64,7 +64,7 @@ describe('the default model', () => {
     const alien: FraudModel = { ...DEFAULT_FRAUD_MODEL, version: 'alien', features: [...DEFAULT_FRAUD_MODEL.features, 'SHOE_SIZE'] };
     expect(() => createFraudScorer({ model: alien })).toThrow(/SHOE_SIZE/);
     const bad = { ...DEFAULT_FRAUD_MODEL, trees: [{ feature: [0], threshold: [1], left: [0], right: [0], value: [0] }] };
-    expect(() => createFraudScorer({ model: bad })).toThrow(/model\.trees\.0\.left/);
+    expect(() => createFraudScorer({ model: bad })).toThrow(/model\.trees\[0\]\.left/);
     expect(() => createFraudScorer({ model: { ...DEFAULT_FRAUD_MODEL, bias: Number.NaN } })).toThrow(/model\.bias/);
   });
 });

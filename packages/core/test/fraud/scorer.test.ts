@@ -113,7 +113,7 @@ describe('combination, thresholds and configuration', () => {
     expect(() => rulesOnly({ rules: { VELOCITY_USER: { weight: -1 } } })).toThrow(/rules\.VELOCITY_USER\.weight/);
     expect(() => rulesOnly({ thresholds: { review: 80, block: 70 } })).toThrow(/thresholds\.review/);
     expect(() => rulesOnly({ combine: 'max' as 'sum' })).toThrow(/combine/);
-    expect(() => rulesOnly({ rules: [{ code: 'lower', evaluate: () => null }] })).toThrow(/rules\.0/);
+    expect(() => rulesOnly({ rules: [{ code: 'lower', evaluate: () => null }] })).toThrow(/rules\[0\]/);
   });
 
   it("expresses the seed platform's rules as configuration (additive, as the seed scored)", () => {

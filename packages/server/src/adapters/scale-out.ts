@@ -1,15 +1,14 @@
-import { join } from 'node:path';
 import { Client } from '@elastic/elasticsearch';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
+import { OptionsError, parseOptions } from '@shoplog/core';
 import { z } from 'zod';
 import { RetentionOverridesSchema } from '../retention.js';
 import type { Cache, LogStore, MetaStore } from '../ports.js';
-import { createSqliteLogStore } from '../store/sqlite-log-store.js';
 import { createElasticsearchLogStore } from './elasticsearch/log-store.js';
 import { createMongoMetaStore, databaseOfUrl } from './mongodb/meta-store.js';
 import { createRedisCache } from './redis/cache.js';
-import { createRedisEventBus, withEventBus } from './redis/event-bus.js';
+import { createRedisEventBus, withEventBus, type EventBus } from './redis/event-bus.js';
 import { createRedisRateLimiter } from './redis/rate-limiter.js';
 import type { SharedRateLimiter } from './redis/rate-limiter.js';
 import { createRedisVelocityStore } from './redis/velocity-store.js';
@@ -31,6 +30,11 @@ export interface ScaleOut {
   velocity?: RedisVelocityStore;
   /** Ingest rate limiting shared by every instance, when Redis is configured. */
   rateLimiter?: SharedRateLimiter;
+  /**
+   * The live tail across instances, when Redis is configured and the events stay in the embedded store: pass it to
+   * `createServer({ eventBus })`, which wraps its own store with it (on Elasticsearch, `stores.logs` is wrapped already).
+   */
+  eventBus?: EventBus;
   /** Resolves once Elasticsearch templates and MongoDB indexes are installed; rejects loudly otherwise. */
   ready: Promise<void>;
   /** Pings each configured dependency. */
@@ -49,7 +53,6 @@ const EnvSchema = z.object({
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
   MONGODB_URL: z.string().regex(/^mongodb(?:\+srv)?:\/\//, 'must be a mongodb:// URL').optional(),
   SHOPLOG_REDIS_PREFIX: z.string().max(128).default('shoplog:'),
-  SHOPLOG_DATA_DIR: z.string().default('./.shoplog-data'),
   // Retention: the ILM policies of Elasticsearch (the embedded store applies it itself).
   SHOPLOG_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(30),
   SHOPLOG_RETENTION_BY_DATASET: RetentionOverridesSchema.default({}),
@@ -64,20 +67,18 @@ const down = (error: unknown): DependencyHealth => ({ status: 'down', detail: er
  * result's `stores` to `createServer({ stores })`. Throws one error naming a bad variable.
  */
 export function createScaleOut(env: Record<string, string | undefined> = process.env): ScaleOut {
-  const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new TypeError(`Invalid environment variable ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
-  }
-  const e = parsed.data;
+  const e = parseOptions('createScaleOut', EnvSchema, env);
   const out: ScaleOut['stores'] = {};
   const waits: Promise<unknown>[] = [];
   const checks: Record<string, () => Promise<DependencyHealth>> = {};
   const closers: (() => Promise<unknown>)[] = [];
-  const services: Pick<ScaleOut, 'velocity' | 'rateLimiter'> = {};
+  const services: Pick<ScaleOut, 'velocity' | 'rateLimiter' | 'eventBus'> = {};
 
   if (e.SHOPLOG_STORE === 'elasticsearch') {
-    if (!e.ELASTICSEARCH_URL) throw new TypeError('Invalid environment variable ELASTICSEARCH_URL: required when SHOPLOG_STORE=elasticsearch');
+    if (!e.ELASTICSEARCH_URL) {
+      const issue = { path: 'ELASTICSEARCH_URL', message: 'required when SHOPLOG_STORE=elasticsearch' };
+      throw new OptionsError(`createScaleOut: invalid options: ${issue.path}: ${issue.message}`, [issue]);
+    }
     const auth = e.ELASTICSEARCH_API_KEY
       ? { apiKey: e.ELASTICSEARCH_API_KEY }
       : e.ELASTICSEARCH_USERNAME
@@ -111,8 +112,10 @@ export function createScaleOut(env: Record<string, string | undefined> = process
     out.cache = createRedisCache({ client: redis, keyPrefix });
     const velocity = createRedisVelocityStore({ client: redis, keyPrefix });
     const rateLimiter = createRedisRateLimiter({ client: redis, keyPrefix });
-    const logs = out.logs ?? createSqliteLogStore({ path: join(e.SHOPLOG_DATA_DIR, 'events.db') });
-    out.logs = withEventBus(logs, createRedisEventBus({ client: redis, keyPrefix }));
+    const bus = createRedisEventBus({ client: redis, keyPrefix });
+    // The embedded store is the server's own (it opens it with its settings): the server wraps it with the bus.
+    if (out.logs) out.logs = withEventBus(out.logs, bus);
+    else services.eventBus = bus;
     checks['redis'] = async () => {
       const started = Date.now();
       try {

@@ -4,8 +4,7 @@ import { guard } from './auth.js';
 import { cached, queryKey } from './cached.js';
 import type { ServerContext } from './context.js';
 import { HttpError } from './errors.js';
-import { param, parseRange, type Query } from './query-params.js';
-import { registerFraudRoutes } from './fraud-routes.js';
+import { numberParam, param, parseRange, type Query } from './query-params.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -176,8 +175,8 @@ export function registerAnalyticsRoutes(app: FastifyInstance, ctx: ServerContext
     const query = request.query as Query;
     const now = Date.now();
     const { range } = windowOf(query, now);
-    const slowRequestMs = Number(param(query, 'slow_request_ms') ?? 1000) || 1000;
-    const slowQueryMs = Number(param(query, 'slow_query_ms') ?? 500) || 500;
+    const slowRequestMs = numberParam(query, 'slow_request_ms', { fallback: 1000, min: 0, max: 3_600_000, fraction: true });
+    const slowQueryMs = numberParam(query, 'slow_query_ms', { fallback: 500, min: 0, max: 3_600_000, fraction: true });
     return cached(ctx, `perf:${Math.floor(now / 10_000)}:${queryKey(query)}`, async () => {
       const filter: LogFilter = { range };
       const interval = range.to - range.from > 2 * DAY ? DAY : HOUR;
@@ -200,6 +199,4 @@ export function registerAnalyticsRoutes(app: FastifyInstance, ctx: ServerContext
       };
     });
   });
-
-  registerFraudRoutes(app, ctx);
 }

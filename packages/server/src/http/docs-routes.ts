@@ -28,7 +28,7 @@ const OPERATIONS: Op[] = [
   ['post', '/api/auth/logout', 'Log out', 'session'],
   ['get', '/api/auth/me', 'The current user and CSRF token', 'session'],
   ['post', '/api/logs/ingest', 'Ingest one event or an array (envelope or seed shapes)', 'ingest'],
-  ['post', '/api/logs/_bulk', 'Bulk ingest NDJSON (gzip accepted), per-line results, idempotent on event.id', 'ingest'],
+  ['post', '/api/logs/_bulk', 'Bulk ingest NDJSON (gzip accepted): counts, and an item per rejected line; idempotent on event.id', 'ingest'],
   ['post', '/api/logs/upload', 'Upload a JSON array, NDJSON or CSV file (gzip accepted) → job', 'ingest or analyst'],
   ['post', '/_bulk', 'Elasticsearch bulk API (index/create; ApiKey or Basic auth too), Elasticsearch-shaped reply; see the README', 'ingest'],
   ['post', '/{index}/_bulk', 'Elasticsearch bulk API with a default index', 'ingest'],
@@ -77,7 +77,8 @@ const OPERATIONS: Op[] = [
 
 const INGEST_BODY = new Set(['/api/logs/ingest']);
 
-// `POST /api/logs/_bulk`'s reply: counts first (created + duplicates + failed = lines), then one item per line.
+// `POST /api/logs/_bulk`'s reply: counts first (created + duplicates + failed = non-blank lines), then one item per
+// rejected line (a line not listed was stored, or already was).
 const BULK_REPLY = {
   type: 'object',
   required: ['took', 'errors', 'created', 'duplicates', 'failed', 'items'],
@@ -89,14 +90,15 @@ const BULK_REPLY = {
     failed: { type: 'integer', description: 'Lines rejected (status 400, see their issues)' },
     items: {
       type: 'array',
+      description: 'The rejected lines only, in line order',
       items: {
         type: 'object',
-        required: ['line', 'status', 'result'],
+        required: ['line', 'status', 'result', 'issues'],
         properties: {
-          line: { type: 'integer' },
+          line: { type: 'integer', description: '1-based line of the body (blank lines counted)' },
           id: { type: ['string', 'null'] },
-          status: { type: 'integer', enum: [200, 201, 400] },
-          result: { type: 'string', enum: ['created', 'duplicate', 'error'] },
+          status: { type: 'integer', enum: [400] },
+          result: { type: 'string', enum: ['error'] },
           issues: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } },
         },
       },
@@ -148,7 +150,11 @@ export function openApiDocument(version: string): Record<string, unknown> {
     }
     if (path === '/api/logs/_bulk') {
       op.requestBody = { content: { 'application/x-ndjson': { schema: { type: 'string', description: 'One ShoplogEvent (or seed shape) per line' } } } };
-      op.responses = { ...(op.responses as Record<string, unknown>), '200': { description: 'Per-line results, after summary counts', content: { 'application/json': { schema: BULK_REPLY } } } };
+      op.responses = {
+        ...(op.responses as Record<string, unknown>),
+        '200': { description: 'Counts, then the rejected lines', content: { 'application/json': { schema: BULK_REPLY } } },
+        '413': { description: 'Body over bodyLimit, or more lines than maxRequestLines', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+      };
     }
     (paths[path] ??= {})[method] = op;
   }

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { IngestItem } from '../ingest/ingestor.js';
+import { assertRequestLines, countLines } from '../ingest/limits.js';
 import { bulkDocumentInput, BulkSyntaxError, parseBulkBody, type BulkOperation } from '../ingest/es-bulk.js';
 import type { ServerContext } from './context.js';
 import { useEsConventions } from './es-compat.js';
@@ -46,9 +47,10 @@ function documentItem(op: BulkOperation, result: IngestItem | undefined): BulkIt
 
 /**
  * The Elasticsearch bulk API: `POST|PUT /_bulk` and `/<index>/_bulk`. `index` and `create` documents go through
- * the shared ingest path (`ingestLines`, so its limits apply) after `bulkDocumentInput` maps them; `update` and
- * `delete` are answered per item with an error. The answer has Elasticsearch's shape (`took`, `errors`, `items`).
- * `?refresh=true|wait_for` answers once the documents are searchable.
+ * the shared ingest path (`ingestLines`, so its limits apply) after `bulkDocumentInput` maps them; a body of more
+ * than `maxRequestLines` lines is refused (413) before it is parsed; `update` and `delete` are answered per item
+ * with an error. The answer has Elasticsearch's shape (`took`, `errors`, `items`). `?refresh=true|wait_for`
+ * answers once the documents are searchable.
  */
 export function registerEsBulkRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const ingestGuard = createIngestGuard(ctx, true);
@@ -64,7 +66,9 @@ export function registerEsBulkRoutes(app: FastifyInstance, ctx: ServerContext): 
 
   const bulk = async (request: FastifyRequest, reply: FastifyReply) => {
     const started = performance.now();
-    const text = Buffer.isBuffer(request.body) ? request.body.toString('utf8') : '';
+    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    assertRequestLines(ctx.ingestor.limits, countLines(body), 'lines');
+    const text = body.toString('utf8');
     let operations: BulkOperation[];
     try {
       operations = parseBulkBody(text, (request.params as { index?: string }).index);

@@ -6,7 +6,7 @@ import { cached, queryKey } from './cached.js';
 import type { ServerContext } from './context.js';
 import { windowOf } from './analytics-routes.js';
 import { HttpError } from './errors.js';
-import { param, type Query } from './query-params.js';
+import { numberParam, type Query } from './query-params.js';
 import { scoreTransaction } from '../fraud.js';
 
 /** Fraud alerts, stats and on-demand scoring. */
@@ -17,7 +17,7 @@ export function registerFraudRoutes(app: FastifyInstance, ctx: ServerContext): v
   app.get('/api/fraud/alerts', { preHandler: canRead }, async (request) => {
     const query = request.query as Query;
     const { range } = windowOf(query, Date.now());
-    const limit = Math.min(1000, Math.max(1, Number(param(query, 'limit') ?? 100) || 100));
+    const limit = numberParam(query, 'limit', { fallback: 100, min: 1, max: 1000, clamp: true });
     const filter: LogFilter = { range, kinds: ['fraud'], fraudDecisions: ['review', 'block'] };
     const page = await ctx.logs.search({ filter, sort: { field: '@timestamp', order: 'desc' }, page: 1, size: limit, highlight: false });
     return {

@@ -3,10 +3,12 @@ import { EVENT_KINDS, type EventKind } from '@shoplog/core';
 import { guard } from './auth.js';
 import type { ServerContext } from './context.js';
 import { HttpError } from './errors.js';
+import type { IngestItem } from '../ingest/ingestor.js';
 import { matchesFilter } from './event-match.js';
 import { gunzipBody } from './gunzip.js';
+import { assertRequestLines, countLines } from '../ingest/limits.js';
 import { createIngestGuard } from './ingest-guard.js';
-import { param, parseFilter, type Query } from './query-params.js';
+import { numberParam, param, parseFilter, type Query } from './query-params.js';
 
 /** The five log types, as the seed listed them. */
 export const LOG_TYPES: { id: EventKind; name: string; description: string }[] = [
@@ -27,6 +29,7 @@ export function registerLogRoutes(app: FastifyInstance, ctx: ServerContext): voi
     if (body === undefined || body === null || inputs.length === 0) {
       throw new HttpError(400, 'bad_request', 'send one event or a non-empty array of events');
     }
+    assertRequestLines(ctx.ingestor.limits, inputs.length, 'events');
     const results = await ctx.ingestor.ingest(inputs);
     const stored = results.filter((r) => r.result !== 'error').length;
     if (stored === 0) {
@@ -42,27 +45,10 @@ export function registerLogRoutes(app: FastifyInstance, ctx: ServerContext): voi
     bulk.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
     bulk.post('/api/logs/_bulk', { preHandler: ingestGuard, preParsing: gunzipBody }, async (request) => {
       const started = performance.now();
-      const body = request.body;
-      const text = Buffer.isBuffer(body) ? body.toString('utf8') : '';
-      const lines = text.split('\n');
-      const items = await ctx.ingestor.ingestLines(lines);
-      let created = 0;
-      let duplicates = 0;
-      const out = items.map((item) => {
-        if (item.result === 'created') created++;
-        else if (item.result === 'duplicate') duplicates++;
-        return {
-          line: item.line,
-          id: item.id,
-          status: item.result === 'created' ? 201 : item.result === 'duplicate' ? 200 : 400,
-          result: item.result,
-          ...(item.issues ? { issues: item.issues } : {}),
-        };
-      });
-      const failed = out.length - created - duplicates;
-      // The counts come before `items`: a client that finds `errors: false` and counts matching what it sent can stop
-      // reading there instead of parsing an item per line (the transport's HTTP sink does).
-      return { took: Math.round(performance.now() - started), errors: failed > 0, created, duplicates, failed, items: out };
+      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      assertRequestLines(ctx.ingestor.limits, countLines(body), 'lines');
+      const items = await ctx.ingestor.ingestLines(body.toString('utf8').split('\n'));
+      return bulkReply(items, started);
     });
   });
 
@@ -77,7 +63,7 @@ export function registerLogRoutes(app: FastifyInstance, ctx: ServerContext): voi
 
   app.get('/api/logs/recent', { preHandler: canRead }, async (request) => {
     const query = request.query as Query;
-    const limit = Math.min(1000, Math.max(1, Math.trunc(Number(param(query, 'limit') ?? 100)) || 100));
+    const limit = numberParam(query, 'limit', { fallback: 100, min: 1, max: 1000, clamp: true });
     const kinds = (param(query, 'log_type')?.split(',') ?? []).filter((k): k is EventKind => (EVENT_KINDS as readonly string[]).includes(k));
     const logs = await ctx.logs.recent({ limit, ...(kinds.length ? { kinds } : {}) });
     return { logs, count: logs.length };
@@ -109,4 +95,30 @@ export function registerLogRoutes(app: FastifyInstance, ctx: ServerContext): voi
     if (!event) throw new HttpError(404, 'not_found', `no event with id ${id}`);
     return event;
   });
+}
+
+/** An error item of the bulk reply: the line (1-based, blank lines counted), its id when it had one, and why. */
+interface BulkError {
+  line: number;
+  id: string | null;
+  status: 400;
+  result: 'error';
+  issues: IngestItem['issues'];
+}
+
+/**
+ * The `_bulk` reply: the counts (created + duplicates + failed = the non-blank lines), then an item for each rejected
+ * line only: a line not listed was stored (or already was). The counts come first: a client that finds
+ * `errors: false` and counts matching what it sent can stop reading there (the transport's HTTP sink does).
+ */
+export function bulkReply(items: readonly (IngestItem & { line: number })[], started: number) {
+  let created = 0;
+  let duplicates = 0;
+  const errors: BulkError[] = [];
+  for (const item of items) {
+    if (item.result === 'created') created++;
+    else if (item.result === 'duplicate') duplicates++;
+    else errors.push({ line: item.line, id: item.id, status: 400, result: 'error', issues: item.issues ?? [] });
+  }
+  return { took: Math.round(performance.now() - started), errors: errors.length > 0, created, duplicates, failed: errors.length, items: errors };
 }

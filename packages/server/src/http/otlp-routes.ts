@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { decodeLogsRequest, encodeLogsResponse, encodeStatus } from '../ingest/otlp-proto.js';
+import { assertRequestLines } from '../ingest/limits.js';
 import { otlpLogInputs } from '../ingest/otlp.js';
 import type { ServerContext } from './context.js';
 import { HttpError, toHttpError } from './errors.js';
@@ -56,6 +57,7 @@ export function registerOtlpRoutes(app: FastifyInstance, ctx: ServerContext): vo
         }
         throw caught;
       }
+      assertRequestLines(ctx.ingestor.limits, mapped.inputs.length, 'events');
       const results = mapped.inputs.length > 0 ? await ctx.ingestor.ingest(mapped.inputs) : [];
       const problems = [...mapped.unreadable];
       results.forEach((result, i) => {

@@ -22,6 +22,39 @@ export function param(query: Query, ...names: string[]): string | undefined {
   return undefined;
 }
 
+/** Bounds of a numeric query parameter: `clamp` pulls a value outside min..max into it (the seed's paging rules) instead of a 400. */
+export interface NumberParam {
+  fallback: number;
+  min: number;
+  max: number;
+  clamp?: boolean;
+  /** Whether a fraction is accepted. @default false */
+  fraction?: boolean;
+}
+
+/**
+ * A numeric query parameter (the first of `names` given): `fallback` when absent; a 400 naming it when it is not a
+ * number (an integer unless `fraction`), or outside `min..max` unless `clamp`. Every value reaching a store is then
+ * a number the store can take (`page=2e18` made an offset SQLite refused).
+ */
+export function numberParam(query: Query, names: string | readonly string[], bounds: NumberParam): number {
+  const list = typeof names === 'string' ? [names] : names;
+  const name = list.find((n) => param(query, n) !== undefined) ?? list[0] ?? '';
+  const raw = param(query, ...list);
+  if (raw === undefined) return bounds.fallback;
+  const n = raw.trim() === '' ? NaN : Number(raw);
+  const kind = bounds.fraction ? 'a number' : 'an integer';
+  if (!Number.isFinite(n) || (!bounds.fraction && !Number.isInteger(n))) {
+    throw new HttpError(400, 'bad_request', `invalid ${name}`, [{ path: name, message: `must be ${kind}, got ${JSON.stringify(raw.slice(0, 40))}` }]);
+  }
+  if (n >= bounds.min && n <= bounds.max) return n;
+  if (bounds.clamp) return Math.min(bounds.max, Math.max(bounds.min, n));
+  throw new HttpError(400, 'bad_request', `invalid ${name}`, [{ path: name, message: `must be ${kind} from ${bounds.min} to ${bounds.max}` }]);
+}
+
+/** Deepest page of `page=` (an offset past it is a cursor's job: `next_cursor`). */
+export const MAX_PAGE = 100_000;
+
 const csv = (value: string | undefined): string[] => (value ? value.split(',').map((v) => v.trim()).filter(Boolean) : []);
 
 /** Duration in ms of `1h`, `24h`, `7d`, `30d`, `15m`, ...; `undefined` when not such a value. */
@@ -65,13 +98,8 @@ export function parseFilter(query: Query, now: number, fallbackRange = '24h'): {
   const { label, range } = parseRange(query, now, fallbackRange);
   const kinds = csv(param(query, 'log_type', 'type')).filter((k): k is EventKind => (EVENT_KINDS as readonly string[]).includes(k));
   const levels = [...new Set(csv(param(query, 'level')).flatMap((l) => LEVEL_ALIASES[l.toLowerCase()] ?? []))];
-  const number = (name: string): number | undefined => {
-    const raw = param(query, name);
-    if (raw === undefined) return undefined;
-    const n = Number(raw);
-    if (!Number.isFinite(n)) throw new HttpError(400, 'bad_request', `invalid ${name}`, [{ path: name, message: 'must be a number' }]);
-    return n;
-  };
+  const number = (name: string): number | undefined =>
+    param(query, name) === undefined ? undefined : numberParam(query, name, { fallback: 0, min: -Number.MAX_VALUE, max: Number.MAX_VALUE, fraction: true });
   const statuses = csv(param(query, 'status'));
   const filter: LogFilter = { range };
   const text = cleanText(param(query, 'q', 'query'));
@@ -111,14 +139,13 @@ export function parseFilter(query: Query, now: number, fallbackRange = '24h'): {
   return { filter, echo, rangeLabel: label };
 }
 
-/** Paging and sort with the seed's rules: size clamped to 1..1000, page < 1 → 1, unknown sort field → @timestamp. */
+/**
+ * Paging and sort with the seed's rules: size clamped to 1..1000, page < 1 → 1 (page over `MAX_PAGE`: 400), unknown
+ * sort field → @timestamp; a size or page that is not an integer is a 400.
+ */
 export function parsePaging(query: Query): { page: number; size: number; sort: { field: SortField; order: 'asc' | 'desc' } } {
-  const intOr = (raw: string | undefined, fallback: number): number => {
-    const n = raw === undefined ? NaN : Math.trunc(Number(raw));
-    return Number.isFinite(n) ? n : fallback;
-  };
-  const size = Math.min(1000, Math.max(1, intOr(param(query, 'size', 'limit'), 20)));
-  const page = Math.max(1, intOr(param(query, 'page'), 1));
+  const size = numberParam(query, ['size', 'limit'], { fallback: 20, min: 1, max: 1000, clamp: true });
+  const page = Math.max(1, numberParam(query, 'page', { fallback: 1, min: Number.MIN_SAFE_INTEGER, max: MAX_PAGE }));
   const rawField = param(query, 'sort_field', 'sort');
   const field = SORT_FIELDS.find((f) => f === rawField) ?? '@timestamp';
   const order = param(query, 'sort_order', 'order')?.toLowerCase() === 'asc' ? 'asc' : 'desc';

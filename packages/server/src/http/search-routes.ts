@@ -5,11 +5,15 @@ import { guard, ownerId, principalOf } from './auth.js';
 import { cached, queryKey } from './cached.js';
 import type { ServerContext } from './context.js';
 import { HttpError } from './errors.js';
-import { param, parseFilter, parsePaging, type Query } from './query-params.js';
+import { numberParam, param, parseFilter, parsePaging, type Query } from './query-params.js';
 
 const FACET_FIELDS: TermsField[] = ['kind', 'level', 'service', 'route', 'http_status', 'transaction_status', 'user_id', 'payment_method'];
 const FACET_NAMES: Partial<Record<TermsField, string>> = { kind: 'log_type', http_status: 'status', transaction_status: 'transaction_status' };
 const AUTOCOMPLETE_FIELDS: AutocompleteField[] = ['message', 'route', 'product', 'user'];
+
+/** Most buckets a histogram answers, and its longest interval (a year). */
+const MAX_BUCKETS = 10_000;
+const MAX_INTERVAL = 366 * 86_400_000;
 
 const flatParams = (query: Query): Record<string, string> =>
   Object.fromEntries(Object.entries(query).flatMap(([k, v]) => (v === undefined ? [] : [[k, Array.isArray(v) ? (v[0] ?? '') : v]])));
@@ -64,7 +68,7 @@ export function registerSearchRoutes(app: FastifyInstance, ctx: ServerContext): 
     const fieldParam = param(query, 'field');
     const fields = fieldParam ? AUTOCOMPLETE_FIELDS.filter((f) => f === fieldParam) : AUTOCOMPLETE_FIELDS;
     if (fields.length === 0) throw new HttpError(400, 'bad_request', 'invalid field', [{ path: 'field', message: `must be one of ${AUTOCOMPLETE_FIELDS.join(', ')}` }]);
-    const limit = Math.min(50, Math.max(1, Number(param(query, 'limit') ?? 10) || 10));
+    const limit = numberParam(query, 'limit', { fallback: 10, min: 1, max: 50, clamp: true });
     const lists = await Promise.all(fields.map((field) => ctx.logs.autocomplete(field, q, limit)));
     return { suggestions: lists.flat().sort((a, b) => (b.count ?? 0) - (a.count ?? 0)).slice(0, limit) };
   });
@@ -72,7 +76,7 @@ export function registerSearchRoutes(app: FastifyInstance, ctx: ServerContext): 
   app.get('/api/search/fields', { preHandler: canRead }, async (request) => {
     const query = request.query as Query;
     const { filter } = parseFilter(query, Date.now());
-    const size = Math.min(50, Math.max(1, Number(param(query, 'size') ?? 10) || 10));
+    const size = numberParam(query, 'size', { fallback: 10, min: 1, max: 50, clamp: true });
     return cached(ctx, `fields:${Math.floor(Date.now() / 60_000)}:${queryKey(query)}`, async () => {
       const tops = await ctx.logs.fieldTops(filter, FACET_FIELDS, size);
       return { fields: tops.map((t) => ({ field: FACET_NAMES[t.field] ?? t.field, top: t.top })) };
@@ -85,14 +89,17 @@ export function registerSearchRoutes(app: FastifyInstance, ctx: ServerContext): 
     const { filter } = parseFilter(query, now);
     const from = filter.range?.from ?? now - 86_400_000;
     const to = filter.range?.to ?? now;
-    const requested = Number(param(query, 'interval'));
-    const interval = Number.isFinite(requested) && requested >= 1000 ? requested : autoInterval(to - from);
+    // `auto` (the dashboard's) or none: about 60 buckets; else at least a second, and at most MAX_BUCKETS buckets.
+    const interval =
+      param(query, 'interval') === 'auto'
+        ? autoInterval(to - from)
+        : numberParam(query, 'interval', { fallback: autoInterval(to - from), min: Math.max(1000, Math.ceil((to - from) / MAX_BUCKETS)), max: MAX_INTERVAL });
     const buckets = await ctx.logs.histogram(filter, { intervalMs: interval });
     return { interval_ms: interval, buckets: buckets.map((b) => ({ ts: b.ts, count: b.count })) };
   });
 
   app.get('/api/search/history', { preHandler: canRead }, async (request) => {
-    const limit = Math.min(100, Math.max(1, Number(param(request.query as Query, 'limit') ?? 20) || 20));
+    const limit = numberParam(request.query as Query, 'limit', { fallback: 20, min: 1, max: 100, clamp: true });
     const history = await ctx.meta.listSearchHistory(ownerId(principalOf(request)), limit);
     return { history: history.map((h) => ({ id: h.id, params: h.params, total: h.total, created_at: new Date(h.createdAt).toISOString() })) };
   });

@@ -12,7 +12,7 @@ import type { UploadJobRecord } from '../ports.js';
 import { guard, principalOf } from './auth.js';
 import type { ServerContext } from './context.js';
 import { HttpError } from './errors.js';
-import { param, type Query } from './query-params.js';
+import { numberParam, param, type Query } from './query-params.js';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
@@ -90,7 +90,7 @@ export function registerUploadRoutes(app: FastifyInstance, ctx: ServerContext): 
   });
 
   app.get('/api/logs/uploads/recent', { preHandler: canRead }, async (request) => {
-    const limit = Math.min(100, Math.max(1, Number(param(request.query as Query, 'limit') ?? 20) || 20));
+    const limit = numberParam(request.query as Query, 'limit', { fallback: 20, min: 1, max: 100, clamp: true });
     return { uploads: (await ctx.meta.listUploadJobs(limit)).map(jobView) };
   });
   app.get('/api/logs/uploads/:id', { preHandler: canRead }, async (request) => {

@@ -4,9 +4,6 @@ import type { Readable } from 'node:stream';
 /** One CSV record: its fields, 1-based number (blank lines not counted) and the line it starts on; or why it is malformed. */
 export type CsvRow = { record: number; line: number; fields: string[] } | { record: number; line: number; error: string };
 
-/** Longest record kept in memory (UTF-16 units): past it the record is reported and skipped, so an unterminated quote cannot buffer the whole file. */
-const MAX_RECORD_CHARS = 1024 * 1024;
-
 const QUOTE = 0x22;
 const COMMA = 0x2c;
 const LF = 0x0a;
@@ -24,9 +21,10 @@ const enum At {
 /**
  * Streams RFC 4180 records: quoted fields may hold commas, doubled quotes and line breaks; CRLF or LF line ends;
  * a UTF-8 BOM is dropped; a quote left open at the end of the input is an error. The state lives across chunks,
- * so a record (or a multi-byte character) split between two chunks reads the same as in one.
+ * so a record (or a multi-byte character) split between two chunks reads the same as in one. A record longer than
+ * `maxLength` characters is reported and not held, so an unterminated quote cannot buffer the whole file.
  */
-export async function* csvRows(stream: Readable): AsyncGenerator<CsvRow> {
+export async function* csvRows(stream: Readable, maxLength: number): AsyncGenerator<CsvRow> {
   const decoder = new StringDecoder('utf8');
   let at = At.FieldStart as At;
   let fields: string[] = [];
@@ -55,7 +53,7 @@ export async function* csvRows(stream: Readable): AsyncGenerator<CsvRow> {
     startLine = line;
     if (!long && row.length === 1 && (row[0] ?? '').trim() === '') return undefined;
     record++;
-    if (long) return { record, line: begin, error: `record longer than ${MAX_RECORD_CHARS} characters (an unterminated quote?)` };
+    if (long) return { record, line: begin, error: `record longer than ${maxLength} characters (an unterminated quote?)` };
     return { record, line: begin, fields: row };
   };
 
@@ -95,7 +93,7 @@ export async function* csvRows(stream: Readable): AsyncGenerator<CsvRow> {
         if (!tooLong) field += text[i];
         at = At.Unquoted;
       }
-      if (++size > MAX_RECORD_CHARS && !tooLong) {
+      if (++size > maxLength && !tooLong) {
         tooLong = true;
         field = '';
         fields = [];

@@ -1,6 +1,17 @@
-import { createFraudPlugin, createNormalizer, createPipeline, normalize, type FraudScorer, type ShoplogEvent, type ValidationIssue } from '@shoplog/core';
+import {
+  createFraudPlugin,
+  createNormalizer,
+  createPipeline,
+  type FraudScorer,
+  type PipelineErrorHandler,
+  type ShoplogEvent,
+  type ShoplogPlugin,
+  type ValidationIssue,
+} from '@shoplog/core';
 import type { AppendResult, Cache, LogStore } from '../ports.js';
 import { withContentId } from './content-id.js';
+import { createProcessorStage, DROPPED } from './processor-stage.js';
+import { createEventLimitCheck, DEFAULT_INGEST_LIMITS, lineTooLong, type IngestLimits } from './limits.js';
 
 /** The outcome of one input of a batch. */
 export interface IngestItem {
@@ -12,14 +23,21 @@ export interface IngestItem {
 
 /** Normalises, validates and stores inputs; the same path for HTTP, bulk, upload, TCP and UDP. */
 export interface Ingestor {
-  /** Ingests parsed inputs (envelopes or seed shapes); resolves once the valid ones are durably committed. */
+  /**
+   * Ingests parsed inputs (envelopes or seed shapes); resolves once the valid ones are durably committed. An input
+   * over a per-event limit is an error item naming the field; the others are stored.
+   */
   ingest(inputs: readonly unknown[]): Promise<IngestItem[]>;
   /**
-   * Ingests JSON lines (blank lines skipped; a line that is not JSON is an error item with `line`). `map` turns each
-   * parsed line (and its 0-based index) into the input to ingest, e.g. an Elasticsearch bulk document with its
-   * action's `_id` and `_index` applied; a line it changes is not stored as sent.
+   * Ingests JSON lines (blank lines skipped; a line that is not JSON, or too long to parse, is an error item with
+   * `line`). `map` turns each parsed line (and its 0-based index) into the input to ingest, e.g. an Elasticsearch
+   * bulk document with its action's `_id` and `_index` applied; a line it changes is not stored as sent.
    */
   ingestLines(lines: readonly string[], map?: LineMapper): Promise<(IngestItem & { line: number })[]>;
+  /** Waits for the batches in progress, then flushes and closes the processors. */
+  close(): Promise<void>;
+  /** The limits applied to every input. */
+  readonly limits: IngestLimits;
 }
 
 /** Maps a parsed JSON line (and its 0-based index in the lines) to the input to ingest. */
@@ -39,6 +57,16 @@ export interface IngestorOptions {
   fraudScorer?: FraudScorer;
   /** Receives the fraud events the server's scoring stored (after they are committed), e.g. to notify blocks. */
   onFraudEvents?: (events: readonly ShoplogEvent[]) => void;
+  /**
+   * Processors (core plugins such as GeoIP) run, in order, on every valid event before it is stored and before
+   * fraud scoring, so the scorer sees what they set (the IP's country, not the one the client claimed). An event a
+   * processor drops is an error item; events a processor emits are stored too. @default []
+   */
+  processors?: readonly ShoplogPlugin[];
+  /** Receives processor errors (the event goes on unchanged unless the plugin's policy drops it). @default core's throttled console warning */
+  onProcessorError?: PipelineErrorHandler;
+  /** Bounds on each event and line (`maxRequestLines` is the routes' to apply). @default DEFAULT_INGEST_LIMITS */
+  limits?: IngestLimits;
 }
 
 interface LooseTx {
@@ -103,15 +131,20 @@ const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(reso
 
 function idOf(input: unknown): string | null {
   const id = (input as { event?: { id?: unknown } } | null)?.event?.id;
-  return typeof id === 'string' ? id : null;
+  // An id too long to be one (the schema's bound) is not echoed back in the answer.
+  return typeof id === 'string' && id.length <= 256 ? id : null;
 }
 
-// Parsed lines belong to the ingestor: an envelope that normalisation leaves unchanged is validated in one walk
-// without a copy, and the line it came from is stored as sent.
-const normalizeOwned = createNormalizer({ reuseInput: true });
+// The limits are checked first, before `withContentId` serialises a seed document: the normalisers need not walk
+// the input again. Parsed lines belong to the ingestor: an envelope that normalisation leaves unchanged is validated
+// in one walk without a copy, and the line it came from is stored as sent.
+const normalizeOwned = createNormalizer({ reuseInput: true, limits: false });
+const normalizeShared = createNormalizer({ limits: false });
 
 /** Creates the ingest path: `normalize()` of @shoplog/core (seed shapes → envelope, validated), append, invalidate caches. */
 export function createIngestor(options: IngestorOptions): Ingestor {
+  const limits = options.limits ?? DEFAULT_INGEST_LIMITS;
+  const overLimit = createEventLimitCheck(limits);
   const prefixes = options.invalidatePrefixes ?? ['q:'];
   const invalidate = () => Promise.all(prefixes.map((prefix) => options.cache.invalidatePrefix(prefix)));
   // The store indexes in order, so when the newest batch is searchable every earlier one is too: one invalidation
@@ -125,6 +158,7 @@ export function createIngestor(options: IngestorOptions): Ingestor {
       .catch(() => {});
   };
   const scoreFraud = options.fraudScorer ? createFraudStage(options.fraudScorer) : undefined;
+  const processors = options.processors?.length ? createProcessorStage(options.processors, options.onProcessorError) : undefined;
   // One batch at a time, in arrival order: a batch's events are stored contiguously, and the first one is acked first.
   let tail: Promise<unknown> = Promise.resolve();
   const serial = <T>(work: () => Promise<T>): Promise<T> => {
@@ -139,10 +173,15 @@ export function createIngestor(options: IngestorOptions): Ingestor {
     const docs: (string | undefined)[] = [];
     const slots: number[] = [];
     // Inputs parsed here from lines are owned: the normaliser may return them themselves (no copy) when unchanged.
-    const normalizeInput = texts ? normalizeOwned : normalize;
+    const normalizeInput = texts ? normalizeOwned : normalizeShared;
     for (let index = 0; index < inputs.length; index++) {
       if (index > 0 && index % SLICE === 0) await nextTurn();
       const input = inputs[index];
+      const exceeded = overLimit(input);
+      if (exceeded) {
+        items[index] = { id: idOf(input), result: 'error', issues: [exceeded] };
+        continue;
+      }
       const normalized = withContentId(input);
       const checked = normalizeInput(normalized);
       if (checked.ok) {
@@ -154,6 +193,25 @@ export function createIngestor(options: IngestorOptions): Ingestor {
       }
     }
     if (valid.length === 0) return items;
+    let emitted: ShoplogEvent[] = [];
+    if (processors) {
+      const processed = await processors.run(valid);
+      emitted = processed.emitted;
+      let kept = 0;
+      for (let i = 0; i < valid.length; i++) {
+        const event = processed.out[i] ?? null;
+        const slot = slots[i] ?? 0;
+        if (event === null) {
+          items[slot] = { id: valid[i]?.event.id ?? null, result: 'error', issues: DROPPED };
+          continue;
+        }
+        // A changed event is stored as changed, not as the line it came from.
+        docs[kept] = event === valid[i] ? docs[i] : undefined;
+        valid[kept] = event;
+        slots[kept++] = slot;
+      }
+      valid.length = docs.length = slots.length = kept;
+    }
     // A transaction with a fraud event for it anywhere in the request is not scored again, whichever slice holds it.
     const judged = scoreFraud ? judgedIds(valid) : undefined;
     let created = false;
@@ -175,6 +233,7 @@ export function createIngestor(options: IngestorOptions): Ingestor {
       }
       if (results.includes('created')) created = true;
     }
+    if (emitted.length > 0 && (await options.logs.appendBatch(emitted)).includes('created')) created = true;
     if (created) {
       await invalidate();
       // Again once the new events are searchable: a query answered while indexing lagged must not stay cached.
@@ -185,6 +244,8 @@ export function createIngestor(options: IngestorOptions): Ingestor {
   return {
     ingest: (inputs) => serial(() => ingestParsed(inputs)),
     ingestLines: (lines, map) => serial(() => ingestLines(lines, map)),
+    close: () => serial(async () => processors?.close()),
+    limits,
   };
 
   async function ingestLines(lines: readonly string[], map?: LineMapper): Promise<(IngestItem & { line: number })[]> {
@@ -195,7 +256,12 @@ export function createIngestor(options: IngestorOptions): Ingestor {
     const errors: (IngestItem & { line: number })[] = [];
     for (let index = 0; index < lines.length; index++) {
       if (index > 0 && index % SLICE === 0) await nextTurn();
-      const text = (lines[index] ?? '').trim();
+      const raw = lines[index] ?? '';
+      if (raw.length > limits.maxLineLength) {
+        errors.push({ line: index + 1, id: null, result: 'error', issues: [lineTooLong(limits, raw.length)] });
+        continue;
+      }
+      const text = raw.trim();
       if (text === '') continue;
       let value: unknown;
       try {

@@ -1,4 +1,4 @@
-import { DATASETS, type LogLevel } from '@shoplog/core';
+import { createJsonLimitCheck, DATASETS, type LogLevel } from '@shoplog/core';
 import { contentId } from './content-id.js';
 
 /** An OTLP request whose structure is not `ExportLogsServiceRequest` (answered 400 as a whole). */
@@ -19,6 +19,10 @@ export interface OtlpInputs {
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+// The mapping recurses into nested values and serialises records (their content id, labels): a record or resource
+// nested deeper than this is unreadable, alone. What it maps to then meets the ingest limits (`maxEventDepth`).
+const tooDeep = createJsonLimitCheck({ maxDepth: 1000 });
 
 /** OTLP `SeverityNumber` ranges (1–4 TRACE … 21–24 FATAL) to `log.level`. */
 const SEVERITY: LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
@@ -165,6 +169,8 @@ export function otlpLogInputs(request: unknown, now: string = new Date().toISOSt
   const unreadable: string[] = [];
   resourceLogs.forEach((rl: unknown, r) => {
     if (!isObject(rl)) return unreadable.push(`resourceLogs[${r}]: must be an object`);
+    const deepResource = tooDeep(rl.resource);
+    if (deepResource) return unreadable.push(`resourceLogs[${r}].resource: ${deepResource.path}: ${deepResource.message}`);
     const resource = new Map(attributes(isObject(rl.resource) ? rl.resource.attributes : undefined));
     const service: Json = {};
     const name = text(resource.get('service.name'));
@@ -180,8 +186,11 @@ export function otlpLogInputs(request: unknown, now: string = new Date().toISOSt
       const records = Array.isArray(sl.logRecords) ? sl.logRecords : [];
       records.forEach((record: unknown, i) => {
         const position = `${r}.${s}.${i}`;
-        if (isObject(record)) inputs.push(recordInput(record, ctx, position));
-        else unreadable.push(`resourceLogs[${r}].scopeLogs[${s}].logRecords[${i}]: must be an object`);
+        const where = `resourceLogs[${r}].scopeLogs[${s}].logRecords[${i}]`;
+        const deep = isObject(record) ? tooDeep(record) : undefined;
+        if (deep) unreadable.push(`${where}: ${deep.path}: ${deep.message}`);
+        else if (isObject(record)) inputs.push(recordInput(record, ctx, position));
+        else unreadable.push(`${where}: must be an object`);
       });
     });
   });

@@ -49,7 +49,7 @@ export async function runUploadJob(
       batch = [];
       await deps.meta.updateUploadJob(current);
     };
-    for await (const record of fileRecords(await openUpload(path), job.fileType)) {
+    for await (const record of fileRecords(await openUpload(path), job.fileType, deps.ingestor.limits.maxLineLength)) {
       current.totalLines++;
       if ('error' in record) {
         current.processed++;
@@ -68,7 +68,7 @@ export async function runUploadJob(
     current.status = 'completed';
   } catch (error) {
     current.status = 'failed';
-    current.failure = (error as Error).message;
+    current.failure = error instanceof Error ? error.message : String(error);
   } finally {
     current.finishedAt = Date.now();
     await deps.meta.updateUploadJob(current);

@@ -20,16 +20,25 @@ export interface ToIndexWorker {
   close?: boolean;
 }
 
-/** A message from the index worker: its new high-water mark, or why a batch failed. */
+/** A message from the index worker: its new high-water mark, or why a batch failed and how many times in a row. */
 export interface FromIndexWorker {
   indexed?: number;
   error?: string;
+  attempts?: number;
 }
+
+/**
+ * Failed attempts in a row after which the waiters are told (`whenIndexed` rejects): a batch that failed fewer times
+ * is being retried (a lock held past the busy timeout on a loaded machine) and the waiters wait for it.
+ */
+export const INDEX_GIVE_UP_ATTEMPTS = 4;
 
 /** Runs the indexer and tells who waits when an event becomes searchable. */
 export interface IndexDriver {
   /** The highest `seq` indexed. */
   readonly indexed: number;
+  /** Why the last batch failed, while the indexer retries it (cleared once it indexes again). */
+  readonly error: string | undefined;
   /** Tells the indexer that events up to `seq` are committed. */
   notify(seq: number): void;
   /** Resolves once every event up to `seq` is indexed (rejects if the indexer failed meanwhile). */
@@ -84,12 +93,15 @@ export function createInlineIndexDriver(db: DatabaseSync, batchSize: number, par
   let target = 0;
   let timer: NodeJS.Immediate | undefined;
   let closed = false;
+  let failure: string | undefined;
   const step = (): void => {
     timer = undefined;
     if (closed) return;
     try {
       if (indexer.indexed < target) indexer.step();
+      failure = undefined;
     } catch (error) {
+      failure = (error as Error).message;
       waiters.fail(error as Error);
       return;
     }
@@ -99,6 +111,9 @@ export function createInlineIndexDriver(db: DatabaseSync, batchSize: number, par
   return {
     get indexed() {
       return waiters.indexed;
+    },
+    get error() {
+      return failure;
     },
     notify(seq) {
       target = Math.max(target, seq);
@@ -122,7 +137,9 @@ export function startIndexWorker(data: IndexWorkerData, indexed: number): IndexD
   const worker = new Worker(workerFile('sqlite-index-worker'), { name: `shoplog-index-${data.part}`, workerData: data, execArgv: builtExecArgv() });
   const waiters = createWaiters(indexed);
   let target = 0;
+  // The last failure while the worker retries it; `given up` once it failed INDEX_GIVE_UP_ATTEMPTS times in a row.
   let failure: Error | undefined;
+  let givenUp = false;
   let closing = false;
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   const idle = (): void => {
@@ -132,18 +149,29 @@ export function startIndexWorker(data: IndexWorkerData, indexed: number): IndexD
   worker.on('message', (message: FromIndexWorker) => {
     if (message.error !== undefined) {
       failure = new Error(`indexer: ${message.error}`);
-      waiters.fail(failure);
+      givenUp = (message.attempts ?? INDEX_GIVE_UP_ATTEMPTS) >= INDEX_GIVE_UP_ATTEMPTS;
+      if (givenUp) waiters.fail(failure);
     }
-    if (message.indexed !== undefined) waiters.advance(message.indexed);
+    if (message.indexed !== undefined) {
+      // Indexing again: the failure is over, and later waits are not refused because of it.
+      failure = undefined;
+      givenUp = false;
+      waiters.advance(message.indexed);
+    }
     idle();
   });
   worker.on('error', (error) => {
+    // The thread itself died: nothing will index any more.
     failure = error;
+    givenUp = true;
     waiters.fail(error);
   });
   return {
     get indexed() {
       return waiters.indexed;
+    },
+    get error() {
+      return failure?.message;
     },
     notify(seq) {
       if (seq <= target) return;
@@ -152,7 +180,7 @@ export function startIndexWorker(data: IndexWorkerData, indexed: number): IndexD
       worker.postMessage({ committed: seq } satisfies ToIndexWorker);
     },
     whenIndexed(seq) {
-      if (failure && waiters.indexed < seq) return Promise.reject(failure);
+      if (failure && givenUp && waiters.indexed < seq) return Promise.reject(failure);
       return waiters.wait(seq);
     },
     async close(seq) {
@@ -170,6 +198,9 @@ export function combineIndexDrivers(drivers: readonly IndexDriver[]): IndexDrive
   return {
     get indexed() {
       return Math.min(...drivers.map((driver) => driver.indexed));
+    },
+    get error() {
+      return drivers.map((driver) => driver.error).find((error) => error !== undefined);
     },
     notify(seq) {
       for (const driver of drivers) driver.notify(seq);

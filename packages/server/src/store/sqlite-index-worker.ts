@@ -4,8 +4,8 @@
 import { DatabaseSync } from 'node:sqlite';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createIndexer } from './sqlite-indexer.js';
-import type { IndexWorkerData, ToIndexWorker } from './sqlite-index-driver.js';
 import { niceThisThread } from './sqlite-worker-file.js';
+import type { FromIndexWorker, IndexWorkerData, ToIndexWorker } from './sqlite-index-driver.js';
 
 const data = workerData as IndexWorkerData;
 const port = parentPort;
@@ -14,30 +14,47 @@ if (!port) throw new Error('sqlite-index-worker runs in a worker thread');
 niceThisThread(data.nice);
 
 const db = new DatabaseSync(data.indexPath);
-db.exec('PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;');
+// The busy timeout first: switching to WAL (or reading its header) waits for a lock held by another connection
+// instead of failing at once.
+db.exec('PRAGMA busy_timeout=5000; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;');
 db.prepare('ATTACH DATABASE ? AS events_db').run(data.eventsPath);
 const indexer = createIndexer(db, data.batchSize, data.part);
 
 let target = 0;
 let closing = false;
 let scheduled = false;
+// Consecutive failed batches. A batch that fails (a lock held past the busy timeout on a loaded machine) is tried
+// again after a pause, doubling up to RETRY_MAX_MS: the index catches up once the cause goes away.
+let failures = 0;
+const RETRY_MIN_MS = 100;
+const RETRY_MAX_MS = 5_000;
+// On close, a batch that keeps failing is left to the next start (which resumes from the mark).
+const CLOSE_ATTEMPTS = 3;
+
+const finish = (): void => {
+  db.close();
+  port.close();
+};
 
 const run = (): void => {
   scheduled = false;
   try {
     // One batch per turn, so a close or a new target arriving meanwhile is seen between batches.
     if (indexer.indexed < target && indexer.step() > 0) {
+      failures = 0;
       port.postMessage({ indexed: indexer.indexed });
       schedule();
       return;
     }
   } catch (error) {
-    port.postMessage({ error: error instanceof Error ? error.message : String(error) });
+    failures++;
+    port.postMessage({ error: error instanceof Error ? error.message : String(error), attempts: failures } satisfies FromIndexWorker);
+    if (!closing || failures < CLOSE_ATTEMPTS) {
+      setTimeout(schedule, Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** (failures - 1)));
+      return;
+    }
   }
-  if (closing) {
-    db.close();
-    port.close();
-  }
+  if (closing) finish();
 };
 const schedule = (): void => {
   if (!scheduled) {

@@ -1,10 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
-import type { ShoplogEvent } from '@shoplog/core';
+import { parseOptions, type ShoplogEvent } from '@shoplog/core';
 import { z } from 'zod';
 import type { AppendResult, EventListener, LogStore } from '../ports.js';
-import { parseOptions } from '../options.js';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
 import { DERIVED_TABLES, EVENTS_SCHEMA } from './sqlite-facts.js';
 import { combineIndexDrivers, createInlineIndexDriver, startIndexWorker, type IndexDriver } from './sqlite-index-driver.js';
@@ -82,7 +81,8 @@ const openDatabase = (path: string, synchronous: string): DatabaseSync => {
   // A new file frees the pages of deleted events back to the file system in steps (see sqlite-maintenance.ts); an
   // existing file keeps its mode (no-op) and reuses its free pages (`shoplog vacuum` converts it).
   db.exec('PRAGMA auto_vacuum=INCREMENTAL');
-  db.exec(`PRAGMA journal_mode=WAL; PRAGMA synchronous=${synchronous}; PRAGMA busy_timeout=5000;`);
+  // The busy timeout first: switching to WAL waits for a lock held by another connection instead of failing at once.
+  db.exec(`PRAGMA busy_timeout=5000; PRAGMA journal_mode=WAL; PRAGMA synchronous=${synchronous};`);
   db.exec('PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;');
   return db;
 };
@@ -107,7 +107,7 @@ const timelinePathOf = (indexPath: string): string =>
  * events. `refresh()` waits for both. An in-memory store indexes and answers queries on the caller's thread.
  */
 export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
-  const opts = parseOptions(SqliteLogStoreOptionsSchema, options, 'SqliteLogStoreOptions');
+  const opts = parseOptions('createSqliteLogStore', SqliteLogStoreOptionsSchema, options);
   const inMemory = opts.path === ':memory:';
   if (!inMemory) mkdirSync(dirname(opts.path), { recursive: true });
   const db = openDatabase(opts.path, opts.synchronous);
@@ -260,7 +260,13 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
       return maintenance.erase(subject);
     },
     indexStatus() {
-      return { committed, parts: parts.map((name, i) => ({ name, indexed: Math.min(committed, drivers[i]?.indexed ?? 0) })) };
+      return {
+        committed,
+        parts: parts.map((name, i) => {
+          const error = drivers[i]?.error;
+          return { name, indexed: Math.min(committed, drivers[i]?.indexed ?? 0), ...(error === undefined ? {} : { error }) };
+        }),
+      };
     },
     status() {
       if (closed) return { status: 'down', error: 'the log store is closed' };

@@ -42,7 +42,7 @@ CREATE INDEX IF NOT EXISTS notifications_rule ON notifications(rule_id, at);
 export function createSqliteMetaStore(options: SqliteMetaStoreOptions): MetaStore {
   if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
   const db = new DatabaseSync(options.path);
-  db.exec('PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;');
+  db.exec('PRAGMA busy_timeout=5000; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;');
   db.exec(SCHEMA);
   const docs = <T>(sql: string, ...params: (string | number)[]): T[] =>
     (db.prepare(sql).all(...params) as { doc: string }[]).map((row) => JSON.parse(row.doc) as T);

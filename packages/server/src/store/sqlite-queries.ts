@@ -11,7 +11,7 @@ import type {
   TermsField,
   TermsOptions,
 } from '../ports.js';
-import { exactSummary } from '../percentiles.js';
+import { exactSummary } from './exact-percentiles.js';
 import { decodeDoc, timeKey } from './sqlite-facts.js';
 import { createRollupQueries } from './sqlite-rollups.js';
 import { latencyFromSketches, sketchable } from './sqlite-sketches.js';

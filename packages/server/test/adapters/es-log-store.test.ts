@@ -122,7 +122,7 @@ describe('Elasticsearch LogStore: writes (intercepted transport)', () => {
   });
 
   it('rejects bad options by name', () => {
-    expect(() => createElasticsearchLogStore({ url: 'ftp://x' })).toThrow(/option `url`/);
-    expect(() => createElasticsearchLogStore({ url: 'http://127.0.0.1:9200', namespace: 'Bad-Name' })).toThrow(/option `namespace`/);
+    expect(() => createElasticsearchLogStore({ url: 'ftp://x' })).toThrow(/createElasticsearchLogStore: invalid options: url: /);
+    expect(() => createElasticsearchLogStore({ url: 'http://127.0.0.1:9200', namespace: 'Bad-Name' })).toThrow(/invalid options: namespace: /);
   });
 });

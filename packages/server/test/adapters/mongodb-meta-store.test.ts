@@ -123,8 +123,8 @@ describe('MongoDB MetaStore through the official driver (in-test wire-protocol r
   });
 
   it('rejects bad options by name', () => {
-    expect(() => createMongoMetaStore({ url: 'http://x' })).toThrow(/option `url`/);
-    expect(() => createMongoMetaStore({ url: 'mongodb://127.0.0.1:1', historyTtlDays: 0 })).toThrow(/option `historyTtlDays`/);
+    expect(() => createMongoMetaStore({ url: 'http://x' })).toThrow(/createMongoMetaStore: invalid options: url: /);
+    expect(() => createMongoMetaStore({ url: 'mongodb://127.0.0.1:1', historyTtlDays: 0 })).toThrow(/invalid options: historyTtlDays: /);
   });
 });
 

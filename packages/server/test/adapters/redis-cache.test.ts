@@ -54,7 +54,7 @@ describe('Redis cache without a server', () => {
   });
 
   it('rejects bad options with one error naming the option', () => {
-    expect(() => createRedisCache({ url: 'http://127.0.0.1:6379' })).toThrow(/option `url`: must be a redis:\/\//);
-    expect(() => createRedisCache({ url: 'redis://127.0.0.1:1', keyPrefix: 'x'.repeat(200) })).toThrow(/option `keyPrefix`/);
+    expect(() => createRedisCache({ url: 'http://127.0.0.1:6379' })).toThrow(/createRedisCache: invalid options: url: must be a redis:\/\//);
+    expect(() => createRedisCache({ url: 'redis://127.0.0.1:1', keyPrefix: 'x'.repeat(200) })).toThrow(/invalid options: keyPrefix: /);
   });
 });

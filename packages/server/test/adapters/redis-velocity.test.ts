@@ -104,7 +104,7 @@ describe.skipIf(!REDIS_URL)('Redis velocity store', () => {
   });
 
   it('rejects bad options by name', () => {
-    expect(() => createRedisVelocityStore({ url: REDIS_URL, slots: 1 })).toThrow(/option `slots`/);
+    expect(() => createRedisVelocityStore({ url: REDIS_URL, slots: 1 })).toThrow(/createRedisVelocityStore: invalid options: slots: /);
   });
 });
 

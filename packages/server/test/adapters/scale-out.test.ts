@@ -46,7 +46,8 @@ describe.skipIf(!REDIS_URL)('createScaleOut with Redis and MongoDB', () => {
     await scaleOut.ready;
     expect(scaleOut.velocity?.sync).toBe(false);
     expect(await scaleOut.health()).toMatchObject({ redis: { status: 'up' }, mongodb: { status: 'up' } });
-    const server = await startTestServer({ stores: scaleOut.stores });
+    expect(scaleOut.stores.logs).toBeUndefined(); // the server opens its embedded store and wraps it with the bus
+    const server = await startTestServer({ stores: scaleOut.stores, ...(scaleOut.eventBus ? { eventBus: scaleOut.eventBus } : {}) });
     // The admin user and keys were written to MongoDB.
     expect(wire.commands.some((c) => c.name === 'insert' && c.body['insert'] === 'users')).toBe(true);
     const event = txEvent({ message: 'stored through the scale-out stores' });

@@ -1,6 +1,6 @@
 import { Client } from '@elastic/elasticsearch';
 import type { estypes } from '@elastic/elasticsearch';
-import { EVENT_KINDS, type EventKind, type ShoplogEvent } from '@shoplog/core';
+import { EVENT_KINDS, OptionsError, parseOptions, type EventKind, type ShoplogEvent } from '@shoplog/core';
 import { z } from 'zod';
 import type { EventListener, LogFilter, LogStore } from '../../ports.js';
 import { bulkAppend, toStoreError } from './bulk.js';
@@ -65,15 +65,10 @@ export interface ElasticsearchLogStore extends LogStore {
  * this instance; wrap the store with `withEventBus` (Redis) for a live tail across instances.
  */
 export function createElasticsearchLogStore(options: ElasticsearchLogStoreOptions = {}): ElasticsearchLogStore {
-  const parsed = Schema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new TypeError(`Invalid Elasticsearch store option \`${issue?.path.join('.') ?? ''}\`: ${issue?.message ?? 'invalid'}`);
-  }
-  const settings = parsed.data;
+  const settings = parseOptions('createElasticsearchLogStore', Schema, options);
   const url = settings.url ?? process.env['ELASTICSEARCH_URL'];
   if (!settings.client && !url) {
-    throw new TypeError('Invalid Elasticsearch store option `url`: no URL given and ELASTICSEARCH_URL is not set');
+    throw new OptionsError('createElasticsearchLogStore: invalid options: url: no URL given and ELASTICSEARCH_URL is not set', [{ path: 'url', message: 'no URL given and ELASTICSEARCH_URL is not set' }]);
   }
   const owned = !settings.client;
   const client = settings.client ?? new Client({ node: url!, ...(settings.auth ? { auth: settings.auth } : {}) });

@@ -114,7 +114,14 @@ export const EVENT_MAPPINGS = {
     client: obj({
       // The schema accepts any string up to 64 characters; a malformed address must not reject the whole event.
       ip: { type: 'ip', ignore_malformed: true },
-      geo: obj({ country_iso_code: keyword, city_name: keyword, location: { type: 'geo_point', ignore_malformed: true } }),
+      geo: obj({
+        country_iso_code: keyword,
+        country_name: keyword,
+        region_name: keyword,
+        city_name: keyword,
+        location: { type: 'geo_point', ignore_malformed: true },
+      }),
+      as: obj({ number: long, organization: obj({ name: keyword }) }),
     }),
     user_agent: obj({
       original: { ...keyword, fields: { text: { type: 'match_only_text' } } },

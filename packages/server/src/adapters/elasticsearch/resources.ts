@@ -1,5 +1,5 @@
 import type { estypes } from '@elastic/elasticsearch';
-import { DATASETS, EVENT_KINDS } from '@shoplog/core';
+import { DATASETS, EVENT_KINDS, parseOptions } from '@shoplog/core';
 import type { EventKind } from '@shoplog/core';
 import { z } from 'zod';
 import { EVENT_MAPPINGS } from './mappings.js';
@@ -44,12 +44,7 @@ export type ResolvedEsResourceOptions = z.output<typeof OptionsSchema>;
 
 /** Parses resource options once; throws one error naming the bad option. */
 export function parseEsResourceOptions(options: EsResourceOptions = {}): ResolvedEsResourceOptions {
-  const parsed = OptionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new TypeError(`Invalid Elasticsearch option \`${issue?.path.join('.') ?? ''}\`: ${issue?.message ?? 'invalid'}`);
-  }
-  return parsed.data;
+  return parseOptions('installEsResources', OptionsSchema, options);
 }
 
 /** Name of the ILM policy shared by every Shoplog data stream. */

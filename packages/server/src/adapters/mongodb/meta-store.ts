@@ -1,3 +1,4 @@
+import { OptionsError, parseOptions } from '@shoplog/core';
 import { MongoClient, MongoServerError } from 'mongodb';
 import type { Collection, Db, Document, IndexDescription } from 'mongodb';
 import { z } from 'zod';
@@ -89,14 +90,9 @@ function record<T>(doc: Document | null): T | undefined {
  * idempotent).
  */
 export function createMongoMetaStore(options: MongoMetaStoreOptions = {}): MongoMetaStore {
-  const parsed = Schema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new TypeError(`Invalid MongoDB store option \`${issue?.path.join('.') ?? ''}\`: ${issue?.message ?? 'invalid'}`);
-  }
-  const settings = parsed.data;
+  const settings = parseOptions('createMongoMetaStore', Schema, options);
   const url = settings.url ?? process.env['MONGODB_URL'];
-  if (!settings.client && !url) throw new TypeError('Invalid MongoDB store option `url`: no URL given and MONGODB_URL is not set');
+  if (!settings.client && !url) throw new OptionsError('createMongoMetaStore: invalid options: url: no URL given and MONGODB_URL is not set', [{ path: 'url', message: 'no URL given and MONGODB_URL is not set' }]);
   const owned = !settings.client;
   const client = settings.client ?? new MongoClient(url!, { serverSelectionTimeoutMS: 10_000 });
   const db: Db = client.db(settings.database ?? (settings.client ? undefined : databaseOfUrl(url!)) ?? 'shoplog');

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Cache } from '../../ports.js';
-import { connectionShape, openRedis, parseOptions } from './connection.js';
+import { parseOptions } from '@shoplog/core';
+import { connectionShape, openRedis } from './connection.js';
 import type { RedisConnectionOptions } from './connection.js';
 
 /** Options of `createRedisCache`. */
@@ -21,7 +22,7 @@ const escapeGlob = (text: string): string => text.replace(/[*?[\]\\]/g, '\\$&');
  * never to failed API calls; entries that could not be invalidated then expire with their TTL.
  */
 export function createRedisCache(options: RedisCacheOptions = {}): Cache {
-  const parsed = parseOptions(Schema, options, 'Redis cache');
+  const parsed = parseOptions('createRedisCache', Schema, options);
   const { redis, keyPrefix, release } = openRedis(parsed, 'Redis cache');
   const onError = options.onError ?? (() => {});
   const ns = `${keyPrefix}cache:`;

@@ -29,16 +29,6 @@ export interface RedisConnection {
   release(): Promise<void>;
 }
 
-/** Parses adapter options with one clear error naming the bad option. */
-export function parseOptions<T extends z.ZodType>(schema: T, options: unknown, what: string): z.output<T> {
-  const parsed = schema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new TypeError(`Invalid ${what} option \`${issue?.path.join('.') ?? ''}\`: ${issue?.message ?? 'invalid'}`);
-  }
-  return parsed.data;
-}
-
 /** The zod shape of the connection options, to extend in each adapter's schema. */
 export const connectionShape = ConnectionSchema.shape;
 

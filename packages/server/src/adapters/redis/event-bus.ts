@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { ShoplogEvent } from '@shoplog/core';
 import { z } from 'zod';
 import type { EventListener, LogStore } from '../../ports.js';
-import { connectionShape, openRedis, parseOptions } from './connection.js';
+import { parseOptions } from '@shoplog/core';
+import { connectionShape, openRedis } from './connection.js';
 import type { RedisConnectionOptions } from './connection.js';
 
 /** Fans newly stored events out to every server instance (for the live tail). */
@@ -34,7 +35,7 @@ const FLUSH_TIMEOUT_MS = 2_000;
  * while an instance is disconnected are not replayed to its tails (they are in the store, searchable).
  */
 export function createRedisEventBus(options: RedisEventBusOptions = {}): EventBus {
-  const parsed = parseOptions(Schema, options, 'Redis event bus');
+  const parsed = parseOptions('createRedisEventBus', Schema, options);
   const { redis, keyPrefix, release } = openRedis(parsed, 'Redis event bus');
   const onError = options.onError ?? (() => {});
   const channel = `${keyPrefix}tail`;

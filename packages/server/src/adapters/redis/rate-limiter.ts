@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { connectionShape, openRedis, parseOptions, runScript } from './connection.js';
+import { parseOptions } from '@shoplog/core';
+import { connectionShape, openRedis, runScript } from './connection.js';
 import type { RedisConnectionOptions } from './connection.js';
 
 /** The answer of a rate limiter for one request. */
@@ -73,7 +74,7 @@ return {1, limit - total - cost, 0}
  * key, shared by all instances. When Redis is down, `consume` rejects; the caller decides whether to fail open.
  */
 export function createRedisRateLimiter(options: RedisRateLimiterOptions = {}): SharedRateLimiter {
-  const parsed = parseOptions(Schema, options, 'Redis rate limiter');
+  const parsed = parseOptions('createRedisRateLimiter', Schema, options);
   const { redis, keyPrefix, release } = openRedis(parsed, 'Redis rate limiter');
   const ns = `${keyPrefix}ratelimit:`;
   let closed = false;

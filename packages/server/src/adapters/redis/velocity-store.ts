@@ -1,6 +1,7 @@
 import type { SeriesStats, VelocityHit, VelocityStore } from '@shoplog/core';
 import { z } from 'zod';
-import { connectionShape, openRedis, parseOptions, runScript } from './connection.js';
+import { parseOptions } from '@shoplog/core';
+import { connectionShape, openRedis, runScript } from './connection.js';
 import type { RedisConnectionOptions } from './connection.js';
 
 /**
@@ -104,7 +105,7 @@ return count
  * the check-then-add of each hit is one atomic script, so two concurrent scorers never both miss a burst.
  */
 export function createRedisVelocityStore(options: RedisVelocityStoreOptions = {}): RedisVelocityStore {
-  const parsed = parseOptions(Schema, options, 'Redis velocity store');
+  const parsed = parseOptions('createRedisVelocityStore', Schema, options);
   const { redis, keyPrefix, release } = openRedis(parsed, 'Redis velocity store');
   const counters = `${keyPrefix}velocity:c:`;
   const series = `${keyPrefix}velocity:s:`;

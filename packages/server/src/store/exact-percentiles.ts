@@ -1,4 +1,4 @@
-import type { LatencySummary } from './ports.js';
+import type { LatencySummary } from '../ports.js';
 
 /** Exact percentile (nearest rank) of sorted values. */
 export function nearestRank(sorted: readonly number[], q: number): number | null {

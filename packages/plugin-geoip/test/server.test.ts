@@ -1,0 +1,59 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createApiKey, createServer, type ShoplogServer } from '@shoplog/server';
+import { createFraudScorer, createMemoryVelocityStore, transaction, type ShoplogEvent } from '@shoplog/core';
+import { createGeoIpProcessor } from '../src/index.js';
+import { CITY, tempDir } from './fixtures.js';
+
+let server: ShoplogServer | undefined;
+const cleanup: (() => void)[] = [];
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+  for (const c of cleanup.splice(0)) c();
+});
+
+/** A sale whose client claims the billing country (FR) while its IP is in London. */
+function sale(id: string): ShoplogEvent {
+  return transaction({
+    shop: { transaction: { id, type: 'purchase', status: 'completed' }, amount: { value: '120.00', currency: 'EUR' }, billing: { country: 'FR' } },
+    user: { id: `u-${id}` },
+    client: { ip: '81.2.69.142', geo: { country_iso_code: 'FR' } },
+  });
+}
+
+describe('GeoIP in the reference server', () => {
+  it('runs before fraud scoring: the IP country (not the claimed one) is stored and judged against billing', async () => {
+    const files = tempDir();
+    cleanup.push(files.cleanup);
+    const dataDir = mkdtempSync(join(tmpdir(), 'shoplog-geoip-server-'));
+    cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const geoip = createGeoIpProcessor({ databasePath: files.write('city.mmdb', CITY), watch: false, onWarning: () => {} });
+    server = createServer({
+      port: 0,
+      ingestPort: -1,
+      dataDir,
+      logLevel: 'silent',
+      processors: [geoip],
+      // A review threshold of 0 lists every scored sale with its reasons.
+      fraudScorer: createFraudScorer({ store: createMemoryVelocityStore(), thresholds: { review: 0, block: 100 } }),
+    });
+    const url = await server.start();
+    const ingest = (await createApiKey(server.stores.meta, 'ingest', 'ingest')).key;
+    const read = (await createApiKey(server.stores.meta, 'read', 'read')).key;
+    const event = sale('o-geo-1');
+    const res = await fetch(`${url}/api/logs/_bulk`, { method: 'POST', headers: { authorization: `Bearer ${ingest}` }, body: `${JSON.stringify(event)}\n` });
+    expect(((await res.json()) as { created: number }).created).toBe(1);
+    await server.stores.logs.refresh();
+    const stored = await server.stores.logs.get(event.event.id);
+    expect(stored?.client?.geo).toMatchObject({ country_iso_code: 'GB', city_name: 'London' });
+    expect(stored?.labels).toEqual({ claimed_country_iso_code: 'FR' });
+    const alerts = (await (await fetch(`${url}/api/fraud/alerts?range=24h`, { headers: { authorization: `Bearer ${read}` } })).json()) as {
+      alerts: { transaction_id: string; reasons: { code: string }[] }[];
+    };
+    const reasons = alerts.alerts.find((a) => a.transaction_id === 'o-geo-1')?.reasons.map((r) => r.code);
+    expect(reasons).toContain('COUNTRY_MISMATCH_IP_BILLING');
+  });
+});

@@ -1,0 +1,40 @@
+import { createPipeline, type PipelineErrorHandler, type ShoplogEvent, type ShoplogPlugin, type ValidationIssue } from '@shoplog/core';
+
+/** What the processors made of a batch: each event (or `null` when dropped), and the events they emitted. */
+export interface Processed {
+  out: (ShoplogEvent | null)[];
+  emitted: ShoplogEvent[];
+}
+
+/**
+ * The server's processors (GeoIP and other enrichers) as one core pipeline over trusted (already validated) events,
+ * with a collector at its end; ingest runs each batch's valid events through it before storing and scoring them.
+ */
+export function createProcessorStage(processors: readonly ShoplogPlugin[], onError?: PipelineErrorHandler) {
+  const reached: ShoplogEvent[] = [];
+  const pipeline = createPipeline({
+    input: 'trusted',
+    plugins: [
+      ...processors,
+      {
+        name: 'server:collect-processed',
+        process(event) {
+          reached.push(event);
+          return event;
+        },
+      },
+    ],
+    ...(onError ? { onError } : {}),
+  });
+  const run = async (events: readonly ShoplogEvent[]): Promise<Processed> => {
+    const results = events.map((event) => pipeline.processTrusted(event));
+    const out = results.some((r) => r instanceof Promise) ? await Promise.all(results) : (results as (ShoplogEvent | null)[]);
+    // Whatever reached the end and is not one of the batch's own events was emitted by a processor.
+    const own = new Set(out);
+    return { out, emitted: reached.splice(0).filter((event) => !own.has(event)) };
+  };
+  return { run, close: () => pipeline.close() };
+}
+
+/** The issue of an event a processor dropped. */
+export const DROPPED: ValidationIssue[] = [{ path: '(event)', message: 'dropped by a server processor' }];
