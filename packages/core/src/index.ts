@@ -60,10 +60,27 @@ export type {
 export { uuidv7, randomHex } from './ids.js';
 export { validate, kindOfDataset, formatPath, toIssues } from './validate.js';
 export type { ValidationIssue, ValidationResult } from './validate.js';
+export { FIELD_CATALOG, TEXT_SOURCES, LEVEL_ALIASES } from './fields/catalog.js';
+export type { FieldSpec, FieldOperator, FieldDerivation, CatalogField } from './fields/catalog.js';
+export { fieldReader, COLUMN_FIELDS, readColumns, searchTextOf, textTerms, termMatches } from './fields/read.js';
+export type { FieldValue } from './fields/read.js';
 export { createJsonLimitCheck, DEFAULT_MAX_DEPTH } from './json-limits.js';
 export type { JsonLimits, JsonLimitCheck } from './json-limits.js';
 export { eventJsonSchema } from './json-schema.js';
 export type { JsonSchema } from './json-schema.js';
+export {
+  BulkIssueSchema,
+  BULK_RESULTS,
+  BulkItemSchema,
+  BulkReplySchema,
+  ES_BULK_ACTIONS,
+  EsBulkActionMetaSchema,
+  EsBulkActionLineSchema,
+  EsBulkItemErrorSchema,
+  EsBulkItemResultSchema,
+  EsBulkReplySchema,
+} from './wire/bulk.js';
+export type { BulkReply, BulkItem, EsBulkAction, EsBulkReply, EsBulkItemResult } from './wire/bulk.js';
 export { createEvent, completeEvent, transaction, error, userBehavior, performance, fraud, appLog, msToNs } from './builders.js';
 export type { BuildOptions, EventInput, MoneyInput, ServiceInfo } from './builders.js';
 export type { PluginContext, PluginErrorPolicy, ShoplogPlugin } from './plugin.js';
@@ -71,6 +88,10 @@ export { PLUGIN_API_VERSION, definePlugin, createPluginInstance } from './plugin
 export { OptionsError, parseOptions } from './options.js';
 export { isoTime, isoTimeOfText } from './iso-time.js';
 export { isJsonPlain, jsonString } from './json-text.js';
+export { PluginSpecSchema, loadPlugin, pluginStages, pluginInfo, pluginReady, resolveSpecifier, moduleOf } from './plugin-loader.js';
+export type { PluginSpec, PluginEntry, PluginInfo, PluginLoaderOptions, LoadedPlugin } from './plugin-loader.js';
+export { PluginTimeoutError } from './pipeline/stage-guard.js';
+export type { PluginStats, BreakerState, CircuitBreakerOptions } from './pipeline/stage-guard.js';
 export type {
   PluginKind,
   PluginCapabilities,

@@ -4,6 +4,8 @@ interface HostGlobals {
   console?: { warn(...args: unknown[]): void };
   setTimeout?: (fn: () => void, ms: number) => unknown;
   clearTimeout?: (handle: unknown) => void;
+  performance?: { now(): number };
+  URL?: new (url: string, base?: string) => { href: string };
 }
 
 const host = globalThis as unknown as HostGlobals;
@@ -18,4 +20,13 @@ export function startTimer(fn: () => void, ms: number): () => void {
   const handle = host.setTimeout?.(fn, ms) as { unref?: () => void } | undefined;
   handle?.unref?.();
   return () => host.clearTimeout?.(handle);
+}
+
+/** A monotonic clock in milliseconds (`performance.now()`), or `Date.now()` where the host has none. */
+export const monotonicNow: () => number = host.performance ? () => (host.performance as { now(): number }).now() : () => Date.now();
+
+/** `new URL(relative, base).href` (WHATWG URL, present in every runtime core runs in). */
+export function resolveUrl(relative: string, base: string): string {
+  if (!host.URL) throw new Error('this runtime has no URL class to resolve a relative path with');
+  return new host.URL(relative, base).href;
 }

@@ -1,4 +1,4 @@
-import { isoTime, msToNs } from '@shoplog/core';
+import { isoTime, msToNs, type PluginStats } from '@shoplog/core';
 import { RequestContext, statusOf } from './context.js';
 import { sendPerformanceLine } from './fast-line.js';
 import { InFlightList } from './in-flight.js';
@@ -6,7 +6,15 @@ import { resolveOptions, type ResolvedConfig, type ShoplogMiddlewareOptions, typ
 import type { NextFunction, ShoplogRequest, ShoplogResponse } from './types.js';
 
 /** The request middleware returned by `shoplog()`. */
-export type ShoplogMiddleware = (req: ShoplogRequest, res: ShoplogResponse, next: NextFunction) => void;
+export interface ShoplogMiddleware {
+  (req: ShoplogRequest, res: ShoplogResponse, next: NextFunction): void;
+  /** Resolves when the events of finished requests have gone through the plugins to the exporter. */
+  flush(): Promise<void>;
+  /** Flushes, then closes the plugins (idempotent); the exporter is yours to close. */
+  close(): Promise<void>;
+  /** Per plugin stage (with `plugins`): calls, errors, timeouts, time and breaker state; empty without plugins. */
+  metrics(): { plugins: PluginStats[] };
+}
 
 /** The error-handling middleware returned by `shoplogErrorHandler()`. */
 export type ShoplogErrorMiddleware = (err: unknown, req: ShoplogRequest, res: ShoplogResponse, next: NextFunction) => void;
@@ -162,7 +170,7 @@ export function shoplog(options: ShoplogMiddlewareOptions): ShoplogMiddleware {
     }
   }
 
-  return function shoplogMiddleware(req: ShoplogRequest, res: TrackedResponse, next: NextFunction): void {
+  const middleware = function shoplogMiddleware(req: ShoplogRequest, res: TrackedResponse, next: NextFunction): void {
     // Installed twice (on the app and on a router): the outer one already tracks this request. A second state would
     // never see its 'close' (the listener finds `req.shoplog`, the newest) and would be swept as a timeout later.
     if (req.shoplog instanceof RequestContext || shouldSkip(config, req)) return next();
@@ -180,6 +188,11 @@ export function shoplog(options: ShoplogMiddlewareOptions): ShoplogMiddleware {
     }
     next();
   };
+  return Object.assign(middleware, {
+    flush: async () => config.plugins?.flush(),
+    close: async () => config.plugins?.close(),
+    metrics: () => ({ plugins: config.plugins?.metrics().plugins ?? [] }),
+  });
 }
 
 /** Options of `shoplogErrorHandler()`: only needed when it runs without `shoplog()` in front of it. */

@@ -1,5 +1,21 @@
+import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import { LOG_LEVELS, createRedactor, createThrottledWarning, parseOptions, performance, validate, type LogLevel, type ServiceInfo, type ShoplogEvent } from '@shoplog/core';
+import {
+  LOG_LEVELS,
+  createPipeline,
+  createRedactor,
+  createThrottledWarning,
+  parseOptions,
+  performance,
+  pluginStages,
+  validate,
+  type CircuitBreakerOptions,
+  type LogLevel,
+  type Pipeline,
+  type PluginEntry,
+  type ServiceInfo,
+  type ShoplogEvent,
+} from '@shoplog/core';
 import type { SendLine } from './fast-line.js';
 import type { EventSink, FraudScorerLike, ShoplogRequest, ShoplogResponse } from './types.js';
 import type { RedactorLike } from './url.js';
@@ -47,6 +63,17 @@ export interface ShoplogMiddlewareOptions {
   fraudEventsForAllowed?: boolean;
   /** Receives errors of the exporter or of option callbacks; never throws into the app. @default a throttled console warning */
   onError?: (error: unknown) => void;
+  /**
+   * Processors every event runs before it reaches the exporter: instances, or plugins named by module specifier
+   * (`'pkg'`, `{ module, options }`) from the application's `node_modules` or a path relative to the current
+   * directory, loaded when the middleware is created. A configured plugin always runs: the direct line writer of
+   * the performance event is off while any plugin is configured. @default []
+   */
+  plugins?: PluginEntry[];
+  /** Time budget of one call of an async plugin, in milliseconds (`0`: none). @default 5000 */
+  pluginTimeoutMs?: number;
+  /** When a failing plugin is skipped and retried (core's `circuitBreaker`). @default { failures: 5, cooldownMs: 30000 } */
+  circuitBreaker?: CircuitBreakerOptions | false;
 }
 
 /** Options parsed once, with defaults applied. */
@@ -79,6 +106,8 @@ export interface ResolvedConfig {
   fraudScorer: FraudScorerLike | undefined;
   fraudEventsForAllowed: boolean;
   onError: (error: unknown) => void;
+  /** The plugins' pipeline in front of the exporter, when `plugins` are configured. */
+  plugins: Pipeline | undefined;
 }
 
 const fn = <T>() => z.custom<T>((v) => typeof v === 'function', 'must be a function');
@@ -114,6 +143,9 @@ const OptionsSchema = z.strictObject({
     .optional(),
   fraudEventsForAllowed: z.boolean().optional(),
   onError: fn<(error: unknown) => void>().optional(),
+  plugins: z.array(z.unknown()).optional(),
+  pluginTimeoutMs: z.int().min(0).optional(),
+  circuitBreaker: z.union([z.literal(false), z.strictObject({ failures: z.int().min(1).optional(), cooldownMs: z.int().min(0).optional() })]).optional(),
 });
 
 // Core's deny-list covers cookies, tokens, keys and card data; credentials headers are added here because the
@@ -162,16 +194,44 @@ function sendOf(sink: unknown): ((event: ShoplogEvent) => unknown) | undefined {
   return undefined;
 }
 
+/**
+ * The exporter behind the configured plugins: a core pipeline whose last stage hands each event to the exporter.
+ * It validates what `process()` gets and trusts what `processTrusted()` gets, as a core pipeline sink does.
+ */
+function pluginPipeline(plugins: PluginEntry[], send: (event: ShoplogEvent) => unknown, o: { pluginTimeoutMs?: number | undefined; circuitBreaker?: CircuitBreakerOptions | false | undefined }, onError: (error: unknown) => void): Pipeline {
+  const loader = { import: (specifier: string) => import(specifier), baseUrl: pathToFileURL(`${process.cwd()}/`).href, host: 'sdk' as const, warn: (message: string) => onError(new Error(message)) };
+  const exporter = {
+    name: 'shoplog-exporter',
+    process(event: ShoplogEvent) {
+      const out = send(event);
+      if (out instanceof Promise) out.catch(onError);
+      return event;
+    },
+  };
+  return createPipeline({
+    plugins: [...pluginStages(plugins, loader), exporter],
+    ...(o.pluginTimeoutMs === undefined ? {} : { pluginTimeoutMs: o.pluginTimeoutMs }),
+    ...(o.circuitBreaker === undefined ? {} : { circuitBreaker: o.circuitBreaker }),
+    onError: (error) => onError(error),
+  });
+}
+
 /** Parses middleware options once: one `OptionsError` naming every bad option. */
 export function resolveOptions(name: string, options: ShoplogMiddlewareOptions): ResolvedConfig {
   const o = parseOptions(name, OptionsSchema, options);
   const warn = createThrottledWarning();
   const skipPaths = o.skipPaths ?? [];
   const responseHeaders = (o.captureHeaders?.response ?? []).map((h) => h.toLowerCase());
+  const onError = o.onError ?? ((error: unknown) => warn(error, { plugin: name }));
+  const send = sendOf(o.exporter) as (event: ShoplogEvent) => unknown;
+  const plugins = (o.plugins?.length ?? 0) > 0 ? pluginPipeline(o.plugins as PluginEntry[], send, o, onError) : undefined;
+  const trusted = trustable(o.service, responseHeaders);
   return {
-    send: sendOf(o.exporter) as (event: ShoplogEvent) => unknown,
-    sendTrusted: trustable(o.service, responseHeaders) ? trustedSendOf(o.exporter) : undefined,
-    sendLine: lineSendOf(o.exporter, o),
+    send: plugins ? (event) => plugins.process(event) : send,
+    sendTrusted: plugins ? (trusted ? (event) => plugins.processTrusted(event) : undefined) : trusted ? trustedSendOf(o.exporter) : undefined,
+    // The line writer skips every event object, so it is only taken when no plugin needs one.
+    sendLine: plugins ? undefined : lineSendOf(o.exporter, o),
+    plugins,
     // Core copies the service object onto each event (`{ ...service }`): the same keys, in the same order.
     serviceJson: o.service ? JSON.stringify({ ...o.service }) : undefined,
     service: o.service,
@@ -193,6 +253,6 @@ export function resolveOptions(name: string, options: ShoplogMiddlewareOptions):
     customFields: o.customFields,
     fraudScorer: o.fraudScorer,
     fraudEventsForAllowed: o.fraudEventsForAllowed ?? false,
-    onError: o.onError ?? ((error) => warn(error, { plugin: name })),
+    onError,
   };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { FsyncPolicy } from './spool.js';
-import type { ShoplogEvent } from '@shoplog/core';
+import type { CircuitBreakerOptions, PluginEntry, ShoplogEvent } from '@shoplog/core';
 import type { DeliveryMetrics } from './metrics.js';
 import type { ItemIssue, Sink } from './sink.js';
 
@@ -57,6 +57,15 @@ export interface DeliveryEngineOptions {
    * each kind once a minute at most; see also `metrics().healthy` and `metrics().lastError`
    */
   onError?: (error: Error) => void;
+  /**
+   * Processors every event runs before it is queued (instances, or module specifiers loaded at start), also the
+   * lines given to `enqueueLine` (parsed for them). @default [] (events are queued as given)
+   */
+  plugins?: PluginEntry[];
+  /** Time budget of one call of an async plugin, in milliseconds (`0`: none). @default 5000 */
+  pluginTimeoutMs?: number;
+  /** When a failing plugin is skipped and retried (core's `circuitBreaker`). @default { failures: 5, cooldownMs: 30000 } */
+  circuitBreaker?: CircuitBreakerOptions | false;
 }
 
 const positiveInt = z.int().positive();
@@ -79,6 +88,9 @@ export const DeliveryEngineOptionsSchema = z
     closeDeadlineMs: z.int().nonnegative().max(30_000).default(5000),
     exitHooks: z.boolean().default(true),
     onError: z.custom<(error: Error) => void>((v) => v === undefined || typeof v === 'function', 'must be a function').optional(),
+    plugins: z.array(z.unknown()).optional(),
+    pluginTimeoutMs: z.int().min(0).optional(),
+    circuitBreaker: z.unknown().optional(),
   })
   .refine((o) => o.maxBatchBytes * 2 <= o.maxQueueBytes, {
     path: ['maxBatchBytes'],

@@ -14,6 +14,7 @@ import { DeliveryError, type ItemFailure, type ItemIssue, type QueuedEntry, type
 import { createFileSpool, type Spool, type SpoolChunk } from './spool.js';
 import { SpoolDirs } from './spool-dir.js';
 import { notAnEvent, Reporter } from './report.js';
+import { withPlugins } from './engine-plugins.js';
 
 interface Batch {
   /** Parts still to send, in order; the first is in flight. A 413 splits a part, a partial failure shrinks it. */
@@ -438,5 +439,6 @@ class Engine implements DeliveryEngine {
 
 /** Creates a delivery engine for one sink. */
 export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEngine {
-  return new Engine(options);
+  const engine = new Engine(options);
+  return (options.plugins?.length ?? 0) > 0 ? withPlugins(engine, options) : engine;
 }

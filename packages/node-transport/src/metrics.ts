@@ -1,3 +1,4 @@
+import type { PluginStats } from '@shoplog/core';
 /** Why events were dropped: a full queue (only with the `drop-oldest` / `drop-newest` policies), or a spool that cannot be written. */
 export type DropReason = 'queue-full-oldest' | 'queue-full-newest' | 'spool-unwritable';
 
@@ -38,6 +39,8 @@ export interface DeliveryMetrics {
   healthy: boolean;
   /** The last error, if any (it stays after a recovery: see `healthy`). */
   lastError: LastError | null;
+  /** Per processor stage when the engine has `plugins`: calls, errors, timeouts, time and breaker state. */
+  plugins?: PluginStats[];
   /** Time from enqueue to acknowledgement of the oldest event of each delivered batch, in milliseconds. */
   latencyMs: { last: number; max: number; mean: number };
 }

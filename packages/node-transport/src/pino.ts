@@ -10,7 +10,7 @@ import { buildShipper, type ShipperOptions } from './shipper.js';
 /**
  * Options of the pino transport. In a worker (`createPinoTransport(options)`, or `pino.transport({ target:
  * '@shoplog/node-transport/pino', options })`) they cross a thread boundary, so only plain data works there: no
- * `sink`, `plugins`, `mapRecord` or `onError`.
+ * `sink`, `mapRecord`, `onError` or plugin instances: name plugins by module specifier, they are loaded in the worker.
  */
 export type PinoTransportOptions = ShipperOptions;
 

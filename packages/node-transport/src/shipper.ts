@@ -1,4 +1,17 @@
-import { createPipeline, createRedactor, OptionsError, ShoplogValidationError, type Pipeline, type RedactorOptions, type ShoplogEvent, type ShoplogPlugin } from '@shoplog/core';
+import {
+  createPipeline,
+  createRedactor,
+  OptionsError,
+  pluginStages,
+  ShoplogValidationError,
+  type CircuitBreakerOptions,
+  type Pipeline,
+  type PluginEntry,
+  type PluginStats,
+  type RedactorOptions,
+  type ShoplogEvent,
+  type ShoplogPlugin,
+} from '@shoplog/core';
 import { createDeliveryEngine } from './engine.js';
 import type { CloseOptions, DeliveryEngine } from './engine-options.js';
 import type { DeliveryEngineOptions } from './engine-options.js';
@@ -9,6 +22,7 @@ import { mapRecord, type LogRecord, type RecordMapper } from './record.js';
 import type { Sink } from './sink.js';
 import { createFastLine, ENVELOPE_KEYS } from './pino-fast-line.js';
 import { createThrottledPrinter } from './warnings.js';
+import { transportPluginLoader } from './plugin-host.js';
 
 /** Options shared by the pino and winston transports: where to send, how to deliver, what runs on each event. */
 export interface ShipperOptions extends Omit<DeliveryEngineOptions, 'sink'> {
@@ -24,8 +38,17 @@ export interface ShipperOptions extends Omit<DeliveryEngineOptions, 'sink'> {
   sink?: Sink;
   /** Redaction options, or `false` to turn redaction off (not recommended). @default {} (the core defaults) */
   redact?: RedactorOptions | false;
-  /** Extra pipeline plugins, run after redaction and before delivery. @default [] */
-  plugins?: ShoplogPlugin[];
+  /**
+   * Processors run after redaction and before delivery: instances, or plugins named by module specifier (`'pkg'`,
+   * `{ module, options }`: plain data, so they also cross into pino's worker thread, where they are loaded) from the
+   * application's `node_modules` or a path relative to the current directory. A configured plugin always runs: the
+   * raw-line path of the pino transport is off while any plugin is configured. @default []
+   */
+  plugins?: PluginEntry[];
+  /** Time budget of one call of an async plugin, in milliseconds (`0`: none). @default 5000 */
+  pluginTimeoutMs?: number;
+  /** When a failing plugin is skipped and retried (core's `circuitBreaker`). @default { failures: 5, cooldownMs: 30000 } */
+  circuitBreaker?: CircuitBreakerOptions | false;
   /** Maps a log record to a Shoplog envelope. @default mapRecord */
   mapRecord?: RecordMapper;
   /**
@@ -43,6 +66,8 @@ export interface ShipperMetrics extends DeliveryMetrics {
   unmapped: number;
   /** Records that failed validation (written to the dead-letter file with their issues). */
   invalid: number;
+  /** Per pipeline stage (redaction, your plugins, delivery): calls, errors, timeouts, time and breaker state. */
+  plugins: PluginStats[];
 }
 
 /** A log record → pipeline → delivery engine chain, shared by the logger transports. */
@@ -80,7 +105,7 @@ export function createShipper(options: ShipperOptions): Shipper {
  * The raw path declines every line once closing starts, so those take the pipeline, which drops them as before.
  */
 export function buildShipper(options: ShipperOptions): { shipper: Shipper; fastLine: ((text: string) => boolean) | undefined } {
-  const { url: _u, apiKey: _k, http: _h, elasticsearch: _e, sink: _s, redact, plugins = [], mapRecord: map = mapRecord, validate, ...engineOptions } = options;
+  const { url: _u, apiKey: _k, http: _h, elasticsearch: _e, sink: _s, redact, plugins = [], pluginTimeoutMs, circuitBreaker, mapRecord: map = mapRecord, validate, ...engineOptions } = options;
   const serverValidates = options.sink === undefined && options.elasticsearch === undefined;
   const engine = createDeliveryEngine({ ...engineOptions, sink: sinkOf(options) });
   let unmapped = 0;
@@ -96,9 +121,13 @@ export function buildShipper(options: ShipperOptions): { shipper: Shipper; fastL
   // Ids are never secrets, and a masked `event.id` would break idempotent delivery: the card-number masker can
   // match a run of digits inside a UUID.
   const redactor = redact === false ? undefined : createRedactor({ ...redact, allow: [...ID_PATHS, ...(redact?.allow ?? [])] });
-  const stages: ShoplogPlugin[] = [...(redactor ? [redactor] : []), ...plugins, exporter];
+  const report = (e: Error, key: string, text: string) => (engineOptions.onError ? engineOptions.onError(e) : warnings.print(key, text));
+  const loader = transportPluginLoader((message) => report(new Error(message), `plugin-warning:${message}`, message));
+  const stages: ShoplogPlugin[] = [...(redactor ? [redactor] : []), ...pluginStages(plugins, loader), exporter];
   const pipeline: Pipeline = createPipeline({
     plugins: stages,
+    ...(pluginTimeoutMs === undefined ? {} : { pluginTimeoutMs }),
+    ...(circuitBreaker === undefined ? {} : { circuitBreaker }),
     input: (validate ?? !serverValidates) ? 'validate' : 'trusted',
     onError(error, info) {
       if (error instanceof ShoplogValidationError) {
@@ -107,8 +136,7 @@ export function buildShipper(options: ShipperOptions): { shipper: Shipper; fastL
         return;
       }
       const e = error instanceof Error ? error : new Error(String(error));
-      if (engineOptions.onError) engineOptions.onError(e);
-      else warnings.print(`plugin:${info.plugin}`, `pipeline plugin "${info.plugin}" failed: ${e.message} (printed once a minute at most)`);
+      report(e, `plugin:${info.plugin}`, `pipeline plugin "${info.plugin}" failed: ${e.message} (printed once a minute at most)`);
     },
   });
 
@@ -157,7 +185,7 @@ export function buildShipper(options: ShipperOptions): { shipper: Shipper; fastL
       await engine.close(closeOptions);
     },
     metrics() {
-      return { ...engine.metrics(), unmapped, invalid };
+      return { ...engine.metrics(), unmapped, invalid, plugins: pipeline.metrics().plugins };
     },
   };
   return { shipper, fastLine };

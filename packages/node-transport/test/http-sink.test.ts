@@ -4,7 +4,7 @@ import { createHttpSink, DeliveryError, type QueuedEntry, type SendOutcome } fro
 import { startBulkServer, type BulkReplyShape, type BulkServer } from './fixtures/bulk-server.js';
 import { makeEvents } from './fixtures/events.js';
 
-// The sink reads the reply's leading counts and skips the items when nothing failed (http-sink.ts). These tests run
+// The sink reads the reply with core's BulkReplySchema (http-sink.ts). These tests run
 // the same batches against a server that lists only the rejected lines after its counts (the reference server), one
 // that lists every line after them, and one without counts (the replies before): the outcomes must be the same,
 // duplicates counted and failures placed on their lines with their issues.
@@ -61,5 +61,55 @@ describe('HTTP sink: the _bulk reply', () => {
     expect(withCounts[4]).toEqual({ duplicates: 3, failures: [] });
     expect(errorsOnly).toEqual(withCounts);
     expect(withCounts).toEqual(itemsOnly);
+  });
+});
+
+// A real HTTP server on 127.0.0.1 that answers every `_bulk` request with `body` (200), whatever was sent.
+async function fixedReply(body: string): Promise<{ url: string; close(): Promise<void> }> {
+  const { createServer } = await import('node:http');
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(body));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+describe('HTTP sink: the _bulk reply is read with the core schema', () => {
+  const three = entries(makeEvents(3));
+  const sendTo = async (body: string): Promise<SendOutcome | unknown> => {
+    const server = await fixedReply(body);
+    const sink = createHttpSink({ url: server.url });
+    cleanup.push(async () => {
+      await sink.close?.();
+      await server.close();
+    });
+    return sink.send(three, new AbortController().signal).catch((err: unknown) => err);
+  };
+
+  it('reads the counts whatever the order of the keys', async () => {
+    const reordered = { items: [{ issues: [{ message: 'invalid', path: 'shop.amount' }], result: 'error', status: 400, id: null, line: 2 }], failed: 1, duplicates: 1, created: 1, errors: true, took: 4 };
+    expect(await sendTo(JSON.stringify(reordered))).toEqual({
+      duplicates: 1,
+      failures: [{ index: 1, retryable: false, reason: '400 rejected by the server', issues: [{ path: 'shop.amount', message: 'invalid' }] }],
+    });
+    expect(await sendTo('{"items":[],"duplicates":2,"failed":0,"created":1,"errors":false,"took":0}')).toEqual({ duplicates: 2, failures: [] });
+  });
+
+  it('does not trust leading counts that say nothing failed when the items list a rejected line', async () => {
+    const body = '{"took":1,"errors":false,"created":3,"duplicates":0,"failed":0,"items":[{"line":2,"id":null,"status":400,"result":"error","issues":[]}]}';
+    expect(await sendTo(body)).toMatchObject({ name: 'DeliveryError', retryable: true, message: 'bulk ingest counted 0 rejected lines and listed 1' });
+  });
+
+  it.each([
+    ['counts that are not numbers', '{"took":1,"errors":false,"created":"3","duplicates":0,"failed":0,"items":[]}', 'created'],
+    ['items that are not a list', '{"took":1,"errors":false,"items":"abc"}', 'items'],
+    ['an item without its line', '{"took":1,"errors":true,"created":2,"duplicates":0,"failed":1,"items":[{"id":null,"status":400,"result":"error"}]}', 'items[0].line'],
+  ])('retries a 2xx reply with %s, naming the field', async (_name, body, path) => {
+    const err = await sendTo(body);
+    expect(err).toBeInstanceOf(DeliveryError);
+    expect(err).toMatchObject({ retryable: true });
+    expect((err as Error).message).toContain(`not a bulk reply (${path}:`);
   });
 });

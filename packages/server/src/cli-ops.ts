@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { parseArgs } from 'node:util';
 import { backupDataDir, BACKUP_FILES, restoreDataDir } from './backup.js';
-import { loadConfig } from './config.js';
+import { loadServerConfig } from './config-file.js';
 import { eraseSubject, parseErasureSubject } from './erasure.js';
 import { createMemoryCache } from './store/memory-cache.js';
 import { createSqliteLogStore } from './store/sqlite-log-store.js';
@@ -32,7 +32,7 @@ async function erase(args: string[]): Promise<void> {
     console.log(text);
     return;
   }
-  const config = loadConfig();
+  const { config } = await loadServerConfig();
   const logs = createSqliteLogStore({ path: join(config.dataDir, 'events.db'), synchronous: config.synchronous, indexNice: 0 });
   const meta = createSqliteMetaStore({ path: join(config.dataDir, 'meta.db') });
   try {
@@ -47,7 +47,7 @@ async function erase(args: string[]): Promise<void> {
 async function backupCommand(args: string[]): Promise<void> {
   const [out] = args;
   if (!out) throw new Error('usage: shoplog backup DIR');
-  const manifest = await backupDataDir({ dataDir: loadConfig().dataDir, out });
+  const manifest = await backupDataDir({ dataDir: (await loadServerConfig()).config.dataDir, out });
   console.log(`backed up ${manifest.events} events (${manifest.files.map((f) => `${f.name} ${f.bytes} B`).join(', ')}) to ${out}`);
 }
 
@@ -55,7 +55,7 @@ async function restoreCommand(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { force: { type: 'boolean', default: false } } });
   const [from] = positionals;
   if (!from) throw new Error('usage: shoplog restore DIR [--force]');
-  const dataDir = loadConfig().dataDir;
+  const dataDir = (await loadServerConfig()).config.dataDir;
   const manifest = await restoreDataDir({ from, dataDir, force: values.force });
   console.log(`restored ${manifest.events} events from the backup of ${manifest.createdAt} into ${dataDir}`);
 }
@@ -65,7 +65,7 @@ async function restoreCommand(args: string[]): Promise<void> {
  * give them back) and without free pages. Needs the file's size free on the disk, and the server stopped.
  */
 async function vacuum(): Promise<void> {
-  const dataDir = loadConfig().dataDir;
+  const dataDir = (await loadServerConfig()).config.dataDir;
   for (const name of BACKUP_FILES) {
     const path = join(dataDir, name);
     if (!existsSync(path)) continue;

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { createWriteStream } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createRedisRateLimiter } from './adapters/redis/rate-limiter.js';
@@ -7,7 +8,8 @@ import { createScaleOut } from './adapters/scale-out.js';
 import { fromSharedRateLimiter } from './auth/rate-limit.js';
 import { bootstrap } from './bootstrap.js';
 import { OPS_COMMANDS, OPS_USAGE } from './cli-ops.js';
-import { ingestAuthRequired, loadConfig, SETTINGS } from './config.js';
+import { ingestAuthRequired, SETTINGS } from './config.js';
+import { loadServerConfig } from './config-file.js';
 import { scaleOutHealthCheck } from './health.js';
 import { generateTraffic } from './generator.js';
 import { createApiKey } from './http/admin-routes.js';
@@ -35,9 +37,13 @@ ${SETTINGS.map((s) => `  ${s.env.padEnd(32)} ${s.default.padEnd(18)} ${s.descrip
 
 async function serve(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { demo: { type: 'boolean', default: false } } });
-  const loaded = loadConfig();
-  // The demo prints its notifications on this console unless channels are configured (no network by default).
-  const config = values.demo ? { ...loaded, notifications: withDemoChannel(loaded.notifications) } : loaded;
+  const { config: loaded, file, baseDir } = await loadServerConfig();
+  // The demo prints its notifications on this console unless channels are configured (no network by default), and
+  // runs GeoIP (with the database that installs with it) when it is installed and no plugin is configured.
+  const geoip = values.demo && loaded.plugins.length === 0 && installed('@shoplog/plugin-geoip', baseDir);
+  const config = values.demo
+    ? { ...loaded, notifications: withDemoChannel(loaded.notifications), ...(geoip ? { plugins: ['@shoplog/plugin-geoip'] } : {}) }
+    : loaded;
   // Scale-out stores from SHOPLOG_STORE / ELASTICSEARCH_URL / REDIS_URL / MONGODB_URL (none set: embedded stores).
   const retention = Object.entries(config.retentionByDataset).map(([kind, days]) => `${kind}=${days}`).join(',');
   const scaleOut = createScaleOut({ ...process.env, SHOPLOG_DATA_DIR: config.dataDir, SHOPLOG_RETENTION_DAYS: String(config.retentionDays), SHOPLOG_RETENTION_BY_DATASET: retention });
@@ -53,6 +59,7 @@ async function serve(args: string[]): Promise<void> {
     : undefined;
   const server = createServer({
     ...config,
+    configDir: baseDir,
     stores: scaleOut.stores,
     ...(scaleOut.eventBus ? { eventBus: scaleOut.eventBus } : {}),
     health: scaleOutHealthCheck(() => scaleOut.health()),
@@ -62,6 +69,9 @@ async function serve(args: string[]): Promise<void> {
   const setup = await bootstrap(server, { demo: values.demo });
   const url = await server.start();
   const lines = [`Shoplog is running: ${url}/  (API docs: ${url}/api/docs)`];
+  if (file) lines.push(`Settings from ${file}.`);
+  if (config.plugins.length > 0) lines.push(`Plugins: ${config.plugins.map((p) => (typeof p === 'string' ? p : p.module)).join(', ')}.`);
+  else if (values.demo) lines.push('GeoIP is off: install @shoplog/plugin-geoip beside the config to fill client.geo from client.ip.');
   if (server.ingestPort !== null) {
     const auth = ingestAuthRequired(config) ? 'first line "AUTH <ingest key>" required' : 'no key required: SHOPLOG_INGEST_AUTH=off';
     lines.push(`TCP/UDP JSON-lines ingest on ${config.ingestHost}:${server.ingestPort} (${auth})`);
@@ -81,6 +91,19 @@ async function serve(args: string[]): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+}
+
+/** Whether a package can be resolved from `dir` or from the server itself. */
+function installed(name: string, dir: string): boolean {
+  for (const from of [`${dir}/shoplog.config.js`, import.meta.url]) {
+    try {
+      createRequire(from).resolve(name);
+      return true;
+    } catch {
+      // not there
+    }
+  }
+  return false;
 }
 
 async function generate(args: string[]): Promise<void> {
@@ -113,7 +136,7 @@ async function keys(args: string[]): Promise<void> {
   if (sub !== 'create') throw new Error('usage: shoplog keys create --scope ingest|read|metrics|admin [--name NAME]');
   const { values } = parseArgs({ args: rest, options: { scope: { type: 'string' }, name: { type: 'string', default: 'cli' } } });
   if (!['ingest', 'read', 'metrics', 'admin'].includes(values.scope ?? '')) throw new Error('--scope must be ingest, read, metrics or admin');
-  const config = loadConfig();
+  const { config } = await loadServerConfig();
   const meta = createSqliteMetaStore({ path: join(config.dataDir, 'meta.db') });
   try {
     const key = await createApiKey(meta, values.name ?? 'cli', values.scope as KeyScope);
@@ -126,7 +149,7 @@ async function keys(args: string[]): Promise<void> {
 async function importFile(args: string[]): Promise<void> {
   const [file] = args;
   if (!file) throw new Error('usage: shoplog import FILE');
-  const config = loadConfig();
+  const { config } = await loadServerConfig();
   const logs = createSqliteLogStore({ path: join(config.dataDir, 'events.db'), synchronous: config.synchronous, indexNice: config.indexNice });
   const limits = ingestLimitsOf(config);
   const ingestor = createIngestor({
@@ -136,12 +159,17 @@ async function importFile(args: string[]): Promise<void> {
     ...(config.fraudScoring === 'on' ? { fraudScorer: createServerFraudScorer() } : {}),
   });
   const counts = { created: 0, duplicate: 0, error: 0 };
+  const started = performance.now();
+  const at = { stored: Number.NaN };
   try {
     const type = fileTypeOf(file) ?? (await sniffFileType(file));
     let batch: unknown[] = [];
+    // The NDJSON lines as read: a valid event is stored as is, not serialized again (as the HTTP bulk ingest does).
+    let texts: (string | undefined)[] = [];
     const flush = async (): Promise<void> => {
-      for (const item of await ingestor.ingest(batch)) counts[item.result]++;
+      for (const item of await ingestor.ingest(batch, texts)) counts[item.result]++;
       batch = [];
+      texts = [];
     };
     for await (const record of fileRecords(await openUpload(file), type, limits.maxLineLength)) {
       if ('error' in record) {
@@ -150,13 +178,18 @@ async function importFile(args: string[]): Promise<void> {
         continue;
       }
       batch.push(record.value);
+      texts.push(record.text);
       if (batch.length >= 5000) await flush();
     }
     await flush();
+    at.stored = performance.now();
   } finally {
     await logs.close();
   }
+  const seconds = (ms: number): string => (ms / 1000).toFixed(1);
+  const rate = Math.round((counts.created + counts.duplicate) / ((at.stored - started) / 1000));
   console.log(`imported ${file}: ${counts.created} created, ${counts.duplicate} duplicates, ${counts.error} rejected`);
+  console.log(`stored in ${seconds(at.stored - started)} s (${rate} events/s), indexed ${seconds(performance.now() - at.stored)} s later`);
 }
 
 async function main(argv: string[]): Promise<void> {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { PluginSpecSchema } from '@shoplog/core';
 import { NOTIFIERS } from '@shoplog/plugin-notify';
 import { z } from 'zod';
 import { DEFAULT_INGEST_LIMITS } from './ingest/limits.js';
@@ -103,6 +104,7 @@ export const ServerConfigSchema = z
     minFreeDiskMb: z.coerce.number().int().min(0).default(1024),
     esCompatVersion: z.string().regex(/^\d+\.\d+\.\d+$/, 'must be a version such as 9.1.0').default('9.1.0'),
     notifications: z.preprocess(jsonText, NotificationsSchema).prefault({}),
+    plugins: z.preprocess(jsonText, z.array(PluginSpecSchema).max(50)).default([]),
   })
   // An idle timeout longer than the absolute lifetime would never apply: that is a typo, not a choice.
   .refine((c) => c.sessionIdleMinutes <= c.sessionMaxHours * 60, {
@@ -233,6 +235,13 @@ export const SETTINGS: readonly { key: keyof ServerConfig; env: string; default:
     description:
       'Alert channels as JSON: {"channels":[{"name":"ops","type":"webhook|slack|email|log","options":{…}}],"fraudChannels":["ops"],"groupWindowSeconds":10,"cooldownSeconds":300,"publicUrl":"https://…"}; {"env":"NAME"} in options reads a secret from NAME (server README, Notifications).',
   },
+  {
+    key: 'plugins',
+    env: 'SHOPLOG_PLUGINS',
+    default: '(none)',
+    description:
+      'Processor plugins run on every ingested event before it is stored and scored, in order, as JSON: ["@acme/shoplog-plugin", {"module":"./my-plugin.mjs","options":{…}}]; package names from node_modules (the config file\'s folder first), paths relative to the config file (server README, Plugins). A plugin that cannot be loaded stops the start.',
+  },
 ];
 
 /**
@@ -249,6 +258,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       throw new OptionsError(`cannot read the config file ${path}: ${(error as Error).message}`);
     }
   }
+  return configFrom(fromFile, env);
+}
+
+/** The settings from a config file's values, overridden by environment variables; one `OptionsError` naming what is wrong. */
+export function configFrom(fromFile: Record<string, unknown>, env: Record<string, string | undefined>): ServerConfig {
   // A setting that was replaced must not be ignored silently: the lifetime it set would change without a word.
   if (env.SHOPLOG_SESSION_TTL_MINUTES !== undefined) {
     throw new OptionsError('SHOPLOG_SESSION_TTL_MINUTES is replaced by SHOPLOG_SESSION_IDLE_MINUTES and SHOPLOG_SESSION_MAX_HOURS');

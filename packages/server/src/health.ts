@@ -1,4 +1,5 @@
 import type { DependencyHealth } from './adapters/scale-out.js';
+import type { PluginHealth } from './plugins.js';
 import type { DiskState } from './disk-guard.js';
 import type { SocketIngestStats } from './ingest/socket-ingest.js';
 import type { Cache, IndexStatus, LogStore, MetaStore, StoreStatus } from './ports.js';
@@ -38,6 +39,8 @@ export interface HealthReport {
   disk?: { status: DiskState['status']; free_bytes?: number; floor_bytes: number; message?: string };
   /** What the TCP/UDP listeners did with the lines they read (when they run): stored, rejected, dropped. */
   ingest?: SocketIngestStats;
+  /** Every plugin the server runs (ingest processors, notification channels) with its counters and state. */
+  plugins?: PluginHealth[];
 }
 
 /** Checks dependencies the server cannot probe itself (scale-out backends); names it returns replace the built-in probes. */

@@ -4,7 +4,7 @@
  * primitives map one to one onto Elasticsearch queries and aggregations (bool filter, terms, date_histogram,
  * stats, cardinality, percentiles), so an adapter never emulates one engine on top of another.
  */
-import type { EventKind, LogLevel, ShoplogEvent } from '@shoplog/core';
+import type { CatalogField, EventKind, LogLevel, ShoplogEvent } from '@shoplog/core';
 
 /** Epoch milliseconds. */
 export type EpochMs = number;
@@ -18,80 +18,41 @@ export interface TimeRange {
 /** Outcome of appending one event: `created`, or `duplicate` when an event with the same `event.id` is stored. */
 export type AppendResult = 'created' | 'duplicate';
 
+type Field = CatalogField;
+type InField = Extract<Field, { filter: string }>;
+type RangeField = Extract<Field, { range: object }>;
+type RangeKey<F, B extends 'min' | 'max'> = F extends { range: Record<B, infer K extends string> } ? K : never;
+
+/** The `in` filters of the field catalog (`FIELD_CATALOG` in core): the allowed values of each field. */
+type CatalogInFilter = { [F in InField as F['filter']]?: readonly (F['type'] extends 'keyword' ? string : number)[] };
+/** The `range` filters of the field catalog: a lower bound (inclusive) and an upper bound (see the field's `range`). */
+type CatalogRangeFilter = { [K in RangeKey<RangeField, 'min'> | RangeKey<RangeField, 'max'>]?: number };
+
 /**
- * Field filters shared by search, tail, facets, histograms and aggregations. Every given field is ANDed; the
- * values of one array field are ORed. Absent means "no filter".
+ * Field filters shared by search, tail, facets, histograms and aggregations, one per filterable field of the field
+ * catalog (`FIELD_CATALOG` in core), plus the time range and the free text. Every given field is ANDed; the values of
+ * one array field are ORed. Absent means "no filter".
  */
-export interface LogFilter {
-  /** Inclusive lower bound and exclusive upper bound on `@timestamp`. */
-  range?: Partial<TimeRange>;
-  /** Event kinds (`event.dataset` without the `shoplog.` prefix). */
-  kinds?: readonly EventKind[];
-  /** `log.level` values. */
-  levels?: readonly LogLevel[];
-  /** `service.name` values. */
-  services?: readonly string[];
-  /** `user.id` values. */
-  userIds?: readonly string[];
-  /** `http.route`, falling back to `url.path`. */
-  routes?: readonly string[];
-  /** `http.response.status_code` values. */
-  httpStatuses?: readonly number[];
-  /** `shop.transaction.status` values. */
-  transactionStatuses?: readonly string[];
-  /** `shop.session.id` values. */
-  sessionIds?: readonly string[];
-  /** `shop.action` values (user behaviour). */
-  actions?: readonly string[];
-  /** `shop.fraud.decision` values. */
-  fraudDecisions?: readonly string[];
-  /** Lower bound (inclusive) on the amount in major units (`shop.amount`, any currency). */
-  minAmount?: number;
-  /** Upper bound (inclusive) on the amount in major units. */
-  maxAmount?: number;
-  /** Lower bound (inclusive) on the response time in milliseconds (`event.duration` / 1e6). */
-  minResponseTimeMs?: number;
-  /** `shop.payment.method` values, as stored (case-sensitive). */
-  paymentMethods?: readonly string[];
-  /** `shop.amount.currency` values. */
-  currencies?: readonly string[];
-  /** `shop.performance.kind` values (`http`, `db`, `cache`, `external`). */
-  performanceKinds?: readonly string[];
-  /** Lower bound (inclusive) on `shop.fraud.score`. */
-  minFraudScore?: number;
-  /** Upper bound (exclusive) on `shop.fraud.score`. */
-  maxFraudScore?: number;
-  /** Free-text query over message, error message/type, route, service, action, product and user id. */
-  text?: string;
-}
+export type LogFilter = Omit<CatalogInFilter, 'kinds' | 'levels'> &
+  CatalogRangeFilter & {
+    /** Inclusive lower bound and exclusive upper bound on `@timestamp`. */
+    range?: Partial<TimeRange>;
+    /** Event kinds (`event.dataset` without the `shoplog.` prefix). */
+    kinds?: readonly EventKind[];
+    /** `log.level` values. */
+    levels?: readonly LogLevel[];
+    /** Free-text query over message, error message/type, route, service, action, product and user id. */
+    text?: string;
+  };
 
 /** Keyword fields that can be grouped on (terms aggregation, facets, autocomplete). */
-export type TermsField =
-  | 'kind'
-  | 'level'
-  | 'service'
-  | 'route'
-  | 'http_status'
-  | 'user_id'
-  | 'session_id'
-  | 'action'
-  | 'product'
-  | 'payment_method'
-  | 'transaction_status'
-  | 'currency'
-  | 'error_type'
-  | 'error_code'
-  | 'db_operation'
-  | 'performance_kind'
-  | 'fraud_decision'
-  | 'risk_level'
-  | 'fraud_reason';
+export type TermsField = Extract<Field, { aggregate: 'terms' }>['name'];
 
 /** Numeric fields that can be summed, averaged, ranged or used for percentiles. */
-export type NumericField = 'amount' | 'response_time_ms' | 'fraud_score';
+export type NumericField = Extract<Field, { aggregate: 'metric' }>['name'];
 
 /** Sort fields (the seed's rule: anything else falls back to `@timestamp`). */
-export type SortField = '@timestamp' | 'amount' | 'response_time' | 'fraud_score';
+export type SortField = '@timestamp' | Extract<Field, { sort: string }>['sort'];
 
 /** A search request. */
 export interface SearchQuery {
@@ -472,6 +433,10 @@ export interface MetaStore {
   getUserByUsername(username: string): Promise<UserRecord | undefined>;
   listUsers(): Promise<UserRecord[]>;
   countUsers(): Promise<number>;
+  /** Gives a user another role; `false` when absent. */
+  setUserRole(id: string, role: Role): Promise<boolean>;
+  /** Deletes a user (their sessions stop resolving to anyone); `false` when absent. */
+  deleteUser(id: string): Promise<boolean>;
 
   createApiKey(key: ApiKeyRecord): Promise<void>;
   /** The key whose hash is `keyHash`, or `undefined` (revoked keys are deleted). */

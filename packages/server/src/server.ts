@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { parseOptions, type FraudScorer, type ShoplogPlugin, type VelocityStore } from '@shoplog/core';
+import { parseOptions, pluginReady, pluginStages, type FraudScorer, type ShoplogPlugin, type VelocityStore } from '@shoplog/core';
+import { VERSION as NOTIFY_VERSION } from '@shoplog/plugin-notify';
 import { join } from 'node:path';
 import { evaluateAlertRules } from './alerts.js';
 import { createRateLimiter, type ServerRateLimiters } from './auth/rate-limit.js';
@@ -19,6 +20,8 @@ import { registerFraudRoutes } from './http/fraud-routes.js';
 import { registerAuthRoutes } from './http/auth.js';
 import type { ServerContext } from './http/context.js';
 import { registerDocsRoutes } from './http/docs-routes.js';
+import { createRouteCatalog } from './http/openapi.js';
+import { useZodSchemas } from './http/route-schema.js';
 import { registerEsBulkRoutes } from './http/es-bulk-routes.js';
 import { createEsRoot } from './http/es-compat.js';
 import { registerEsStartupRoutes } from './http/es-startup-routes.js';
@@ -33,6 +36,7 @@ import { registerUploadRoutes } from './http/upload-routes.js';
 import { registerWeb } from './http/web.js';
 import { countedIngestor, createServerMetrics, type ServerMetrics } from './metrics.js';
 import { createServerNotifications } from './notifications.js';
+import { channelHealth, processorHealth, serverPluginLoader } from './plugins.js';
 import type { AlertRuleRecord, Cache, LogStore, MetaStore } from './ports.js';
 import { startRetention, type Retention } from './retention.js';
 import { createMemoryCache } from './store/memory-cache.js';
@@ -74,6 +78,8 @@ export interface ServerOptions extends ServerConfigInput {
    * The server flushes and closes them on `close()`. @default []
    */
   processors?: readonly ShoplogPlugin[];
+  /** Folder that relative paths in `plugins` are resolved against, and whose `node_modules` is searched first (the config file's). @default process.cwd() */
+  configDir?: string;
   /** Current time in epoch ms for web session expiry, alert evaluation and notifications (tests move it instead of sleeping). @default Date.now */
   clock?: () => number;
 }
@@ -97,7 +103,7 @@ export interface ShoplogServer {
 
 /** Creates the reference server: Fastify routes over the storage ports, TCP/UDP ingest and the alert evaluator. */
 export function createServer(options: ServerOptions = {}): ShoplogServer {
-  const { stores: given, eventBus, health, velocity, rateLimiters, fraudScorer, processors, clock, ...settings } = options;
+  const { stores: given, eventBus, health, velocity, rateLimiters, fraudScorer, processors, configDir, clock, ...settings } = options;
   const config = parseOptions('createServer', ServerConfigSchema, settings);
   const app = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
@@ -130,13 +136,19 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
   // One scorer for ingest and `POST /api/fraud/detect`, so both build the same velocity state.
   const scorer = fraudScorer ?? createServerFraudScorer(velocity);
   const metrics = createServerMetrics({ logs: stores.logs, dataDir: given?.logs && given.meta ? undefined : config.dataDir, disk });
+  // Plugins named in the settings run after the given processors; they load now, and `start()` waits for them.
+  const configured = pluginStages(config.plugins, serverPluginLoader(configDir ?? process.cwd(), (message) => app.log.warn(message)));
+  const allProcessors = [...(processors ?? []), ...configured];
   const ingestor = countedIngestor(createIngestor({
     logs: disk ? guardAppends(stores.logs, disk) : stores.logs,
     cache: stores.cache,
     limits: ingestLimitsOf(config),
     ...(config.fraudScoring === 'on' ? { fraudScorer: scorer, onFraudEvents: (events) => notifications.fraudScored(events) } : {}),
-    ...(processors ? { processors } : {}),
-    onProcessorError: (error, info) => app.log.warn({ err: error, plugin: info.plugin }, `processor ${info.plugin} failed on an event`),
+    processors: allProcessors,
+    onProcessorError: (error, info) => {
+      metrics.pluginFailure(info.plugin);
+      app.log.warn({ err: error, plugin: info.plugin }, `processor ${info.plugin} failed on an event`);
+    },
   }), metrics);
   // One evaluation at a time (timer and `POST /api/alerts/evaluate`), so a state change is seen, and notified, once.
   let evaluating: Promise<unknown> = Promise.resolve();
@@ -169,7 +181,13 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
     }),
     health: async () => {
       const report = await healthReport({ stores, kinds, check: health, disk: disk?.state });
-      return sockets ? { ...report, ingest: await sockets.stats() } : report;
+      const plugins = [
+        ...ingestor.processorStats().map(({ stage, stats }) => processorHealth(stage, stats)),
+        ...notifications.channels().map((channel) => channelHealth(channel, NOTIFY_VERSION)),
+      ];
+      // A plugin skipped by its breaker changes what is stored (no enrichment): that is a fault to see.
+      const status = report.status === 'ok' && plugins.some((p) => p.state === 'open') ? 'degraded' : report.status;
+      return { ...report, status, plugins, ...(sockets ? { ingest: await sockets.stats() } : {}) };
     },
     metrics,
     notifications,
@@ -177,6 +195,9 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
   };
 
   installErrorHandler(app);
+  // Before any route: zod is the schema language of the routes, and the OpenAPI document is generated from them.
+  useZodSchemas(app);
+  const catalog = createRouteCatalog(app);
   metrics.hook(app);
   // An empty body with a JSON content type (common on DELETE) is "no body", not a 400.
   app.removeContentTypeParser('application/json');
@@ -196,7 +217,7 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
       void reply.header('access-control-allow-origin', origin);
       void reply.header('vary', 'Origin');
       void reply.header('access-control-allow-headers', 'authorization, content-type, x-api-key, x-csrf-token, content-encoding');
-      void reply.header('access-control-allow-methods', 'GET, POST, DELETE, OPTIONS');
+      void reply.header('access-control-allow-methods', 'GET, POST, PATCH, DELETE, OPTIONS');
     }
     return payload;
   });
@@ -206,7 +227,7 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
       return reply.code(origin && config.corsOrigins.includes(origin) ? 204 : 403).send();
     });
   }
-  app.get('/health', async () => ({ status: 'healthy', service: 'shoplog', version: VERSION }));
+  app.get('/health', { schema: { summary: 'Health check', permission: 'public' } }, async () => ({ status: 'healthy', service: 'shoplog', version: VERSION }));
   registerAuthRoutes(app, ctx);
   registerLogRoutes(app, ctx);
   registerUploadRoutes(app, ctx);
@@ -218,7 +239,7 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
   registerErasureRoutes(app, ctx);
   registerMetricsRoutes(app, ctx);
   registerHealthRoutes(app, ctx);
-  registerDocsRoutes(app, VERSION);
+  registerDocsRoutes(app, catalog, VERSION);
   registerEsBulkRoutes(app, ctx);
   registerEsStartupRoutes(app, ctx);
   registerOtlpRoutes(app, ctx);
@@ -241,8 +262,9 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
       return sockets?.tcpPort ?? null;
     },
     async start() {
-      // A channel with wrong options stops the start, naming the channel and the option.
+      // A channel with wrong options, or a plugin that cannot be loaded, stops the start, naming it.
       await notifications.ready();
+      await Promise.all(configured.map((stage) => pluginReady(stage)));
       const address = await app.listen({ host: config.host, port: config.port });
       url = address.replace('[::1]', 'localhost');
       if (config.ingestPort >= 0) {

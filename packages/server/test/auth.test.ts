@@ -50,6 +50,8 @@ const ROUTES: [string, string, Perm][] = [
   ['DELETE', '/api/keys/x', 'admin'],
   ['POST', '/api/users', 'admin'],
   ['GET', '/api/users', 'admin'],
+  ['PATCH', '/api/users/x', 'admin'],
+  ['DELETE', '/api/users/x', 'admin'],
 ];
 const WRONG_KEY: Record<Perm, 'read' | 'ingest'> = { ingest: 'read', upload: 'read', read: 'ingest', analyst: 'ingest', admin: 'read' };
 

@@ -4,6 +4,7 @@ import type { PluginContext, ShoplogPlugin } from '../plugin.js';
 import type { ShoplogEvent } from '../schema/kinds.js';
 import { validate, type ValidationResult } from '../validate.js';
 import { PluginContractError, ShoplogValidationError } from './errors.js';
+import { StageGuard } from './stage-guard.js';
 import { createThrottledWarning } from './throttled-warning.js';
 import type { Pipeline, PipelineErrorHandler, PipelineMetrics, PipelineOptions } from './types.js';
 import { createNormalizer } from '../normalize/normalize.js';
@@ -25,6 +26,8 @@ const OptionsSchema = z.strictObject({
   onPluginError: PolicySchema.optional(),
   pluginErrorPolicy: z.record(z.string(), PolicySchema).optional(),
   now: z.custom<() => number>((f) => typeof f === 'function', 'must be a function').optional(),
+  pluginTimeoutMs: z.int().min(0).optional(),
+  circuitBreaker: z.union([z.literal(false), z.strictObject({ failures: z.int().min(1).optional(), cooldownMs: z.int().min(0).optional() })]).optional(),
 });
 
 interface Queued {
@@ -53,9 +56,13 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
   const normalizer = mode === 'normalize' ? createNormalizer({ now }) : undefined;
   const handler = opts.onError ?? createThrottledWarning(now);
   const fallback = opts.onPluginError ?? 'continue';
-  const policies = plugins.map((p) => opts.pluginErrorPolicy?.[p.name] ?? p.errorPolicy ?? fallback);
+  // Read when a plugin fails: a plugin loaded by specifier knows its name and policy only once it is loaded.
+  const policyOf = (p: ShoplogPlugin) => opts.pluginErrorPolicy?.[p.name] ?? p.errorPolicy ?? fallback;
+  const budgetMs = opts.pluginTimeoutMs ?? 5000;
+  const breaker = opts.circuitBreaker === false ? { failures: 0, cooldownMs: 0 } : { failures: 5, cooldownMs: 30_000, ...opts.circuitBreaker };
+  const guards = plugins.map((p) => new StageGuard(() => p.name, now, breaker.failures, breaker.cooldownMs));
   const n = plugins.length;
-  const m: PipelineMetrics = {
+  const m: Omit<PipelineMetrics, 'plugins'> = {
     received: 0,
     emitted: 0,
     processed: 0,
@@ -88,9 +95,10 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
   }
 
   /** Handles a plugin failure; true when the event must be dropped. */
-  function failed(i: number, error: unknown, event: ShoplogEvent): boolean {
+  function failed(i: number, error: unknown, event: ShoplogEvent, started?: number): boolean {
+    (guards[i] as StageGuard).failed(started, error);
     report(error, (plugins[i] as ShoplogPlugin).name, event);
-    if (policies[i] === 'drop') {
+    if (policyOf(plugins[i] as ShoplogPlugin) === 'drop') {
       m.dropped.plugin++;
       return true;
     }
@@ -100,54 +108,65 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
   function runFrom(event: ShoplogEvent, start: number): ShoplogEvent | null | Promise<ShoplogEvent | null> {
     let current = event;
     for (let i = start; i < n; i++) {
+      const guard = guards[i] as StageGuard;
+      // An open breaker: the plugin is not called; the event goes on unchanged, or is dropped under `drop`.
+      if (!guard.admit()) {
+        if (policyOf(plugins[i] as ShoplogPlugin) !== 'drop') continue;
+        m.dropped.plugin++;
+        return null;
+      }
       let out: ReturnType<ShoplogPlugin['process']>;
       depth++;
+      const started = guard.start();
       try {
         out = (plugins[i] as ShoplogPlugin).process(current);
       } catch (error) {
         depth--;
-        if (failed(i, error, current)) return null;
+        if (failed(i, error, current, started)) return null;
         continue;
       }
       depth--;
-      if (isThenable(out)) return track(continueAsync(out, i, current));
+      if (isThenable(out)) return track(continueAsync(guard.budget(out, budgetMs), i, current, started));
       if (out === null) {
+        guard.succeeded(started);
         m.dropped.filtered++;
         return null;
       }
       if (typeof out !== 'object') {
-        if (failed(i, contractError((plugins[i] as ShoplogPlugin).name, out), current)) return null;
+        if (failed(i, contractError((plugins[i] as ShoplogPlugin).name, out), current, started)) return null;
         continue;
       }
+      guard.succeeded(started);
       current = out;
     }
     m.processed++;
     return current;
   }
 
-  async function continueAsync(pending: PromiseLike<ShoplogEvent | null>, i: number, event: ShoplogEvent): Promise<ShoplogEvent | null> {
+  async function continueAsync(pending: PromiseLike<ShoplogEvent | null>, i: number, event: ShoplogEvent, started: number): Promise<ShoplogEvent | null> {
     // While this event finishes its run, what plugins emit waits, so it follows the event that caused it.
     asyncActive++;
     try {
-      return await resume(pending, i, event);
+      return await resume(pending, i, event, started);
     } finally {
       asyncActive--;
       drain();
     }
   }
 
-  async function resume(pending: PromiseLike<ShoplogEvent | null>, i: number, event: ShoplogEvent): Promise<ShoplogEvent | null> {
+  async function resume(pending: PromiseLike<ShoplogEvent | null>, i: number, event: ShoplogEvent, started: number): Promise<ShoplogEvent | null> {
     let out: ShoplogEvent | null;
     try {
       out = await pending;
     } catch (error) {
-      return failed(i, error, event) ? null : runFrom(event, i + 1);
+      return failed(i, error, event, started) ? null : runFrom(event, i + 1);
     }
+    if (out !== null && typeof out !== 'object') return failed(i, contractError((plugins[i] as ShoplogPlugin).name, out), event, started) ? null : runFrom(event, i + 1);
+    (guards[i] as StageGuard).succeeded(started);
     if (out === null) {
       m.dropped.filtered++;
       return null;
     }
-    if (typeof out !== 'object') return failed(i, contractError((plugins[i] as ShoplogPlugin).name, out), event) ? null : runFrom(event, i + 1);
     return runFrom(out, i + 1);
   }
 
@@ -265,6 +284,6 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
       })();
       return closing;
     },
-    metrics: () => ({ ...m, dropped: { ...m.dropped }, errors: { ...m.errors } }),
+    metrics: () => ({ ...m, dropped: { ...m.dropped }, errors: { ...m.errors }, plugins: guards.map((g) => g.stats()) }),
   };
 }

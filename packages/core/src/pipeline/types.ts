@@ -1,5 +1,6 @@
 import type { PluginErrorPolicy, ShoplogPlugin } from '../plugin.js';
 import type { ShoplogEvent } from '../schema/kinds.js';
+import type { CircuitBreakerOptions, PluginStats } from './stage-guard.js';
 
 /** How `process()` treats its input: validate it as an envelope, normalise seed shapes first, or trust it. */
 export type PipelineInput = 'validate' | 'normalize' | 'trusted';
@@ -25,8 +26,19 @@ export interface PipelineOptions {
   onPluginError?: PluginErrorPolicy;
   /** Per-plugin error policy by plugin name; wins over the plugin's own `errorPolicy`. @default {} */
   pluginErrorPolicy?: Record<string, PluginErrorPolicy>;
-  /** Clock in Unix milliseconds, given to plugins and to `normalize`. @default Date.now */
+  /** Clock in Unix milliseconds, given to plugins and to `normalize` (and the breaker's cooldown). @default Date.now */
   now?: () => number;
+  /**
+   * Time budget of one call of an async plugin, in milliseconds: a promise that takes longer counts as a failure
+   * (`PluginTimeoutError`, the error policy applies; a late result is ignored). `0`: no budget. @default 5000
+   */
+  pluginTimeoutMs?: number;
+  /**
+   * A plugin that fails `failures` times in a row is skipped for `cooldownMs` (each event goes on unchanged, or is
+   * dropped under the `drop` policy, without calling it); then one call tries again: success closes the breaker,
+   * failure opens it for another cooldown. `false`: always call. @default { failures: 5, cooldownMs: 30000 }
+   */
+  circuitBreaker?: CircuitBreakerOptions | false;
 }
 
 /** Counters of a pipeline. */
@@ -41,6 +53,8 @@ export interface PipelineMetrics {
   dropped: { invalid: number; plugin: number; filtered: number; closed: number };
   /** Errors per plugin name (`validate` for invalid input). */
   errors: Record<string, number>;
+  /** Per stage, in order: calls, errors, timeouts, skipped events, time and breaker state. */
+  plugins: PluginStats[];
 }
 
 /** A running pipeline: validate (or normalise) → plugins in order. */

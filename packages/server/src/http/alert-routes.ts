@@ -4,9 +4,35 @@ import type { AlertMetric, AlertRuleRecord, NotificationRecord } from '../ports.
 import { guard, ownerId, principalOf } from './auth.js';
 import type { ServerContext } from './context.js';
 import { HttpError } from './errors.js';
-import { parseDuration, parseFilter, type Query } from './query-params.js';
+import { param, parseDuration, parseFilter } from './query-params.js';
+import { IdParams, jsonBody, queryText, type ZodTypeProvider } from './route-schema.js';
+import { z } from 'zod';
 
-const METRICS: readonly AlertMetric[] = ['error_rate', 'p95_ms', 'fraud_alerts', 'count'];
+const METRICS = ['error_rate', 'p95_ms', 'fraud_alerts', 'count'] as const satisfies readonly AlertMetric[];
+const WINDOW = 'must be a duration such as 5m, 1h or 1d (1 minute to 30 days)';
+
+// The issues come in this order: name, metric, window, threshold, filters, channels.
+const RuleBody = jsonBody({
+  name: z.string({ error: 'must be a non-empty string' }).trim().min(1, 'must be a non-empty string'),
+  metric: z.enum(METRICS, { error: `must be one of ${METRICS.join(', ')}` }),
+  window: z
+    .union([z.string(), z.number()], { error: WINDOW })
+    .transform((value, ctx): number => {
+      const ms = typeof value === 'string' ? parseDuration(value) : value;
+      if (ms !== undefined && ms >= 60_000 && ms <= 30 * 86_400_000) return ms;
+      ctx.addIssue({ code: 'custom', message: WINDOW });
+      return z.NEVER;
+    })
+    .describe('5m, 1h, 1d… or milliseconds (1 minute to 30 days)'),
+  threshold: z.number({ error: 'must be a number' }),
+  filters: z.record(z.string(), z.unknown(), { error: 'must be an object of search parameters' }).default({}).describe('Search parameters (as in the query of GET /api/search/)'),
+  channels: z.array(z.string(), { error: 'must be a list of at most 10 channel names' }).max(10, 'must be a list of at most 10 channel names').optional(),
+});
+const HistoryQuery = z.looseObject({
+  rule: queryText('Only the notifications of this rule id'),
+  channel: queryText('Only the notifications of this channel'),
+  limit: z.coerce.number({ error: 'must be an integer from 1 to 500' }).int('must be an integer from 1 to 500').min(1, 'must be an integer from 1 to 500').max(500, 'must be an integer from 1 to 500').default(100).describe('Most notifications (1 to 500)'),
+});
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 /** The public view of a rule. */
@@ -28,73 +54,62 @@ export function notificationView(record: NotificationRecord) {
   };
 }
 
-/** Problems of a rule's `channels`: a list of distinct configured channel names. */
-function channelIssues(channels: unknown, configured: readonly string[]): { path: string; message: string }[] {
+/** Problems of a rule's `channels`: distinct configured channel names. */
+function channelIssues(channels: readonly string[] | undefined, configured: readonly string[]): { path: string; message: string }[] {
   if (channels === undefined) return [];
-  if (!Array.isArray(channels) || channels.length > 10) return [{ path: 'channels', message: 'must be a list of at most 10 channel names' }];
   const known = configured.length > 0 ? `configured: ${configured.join(', ')}` : 'none is configured (setting notifications)';
   return channels.flatMap((name, i) =>
-    typeof name !== 'string' || !configured.includes(name)
-      ? [{ path: `channels[${i}]`, message: `no channel named ${String(name)} (${known})` }]
+    !configured.includes(name)
+      ? [{ path: `channels[${i}]`, message: `no channel named ${name} (${known})` }]
       : channels.indexOf(name) !== i ? [{ path: `channels[${i}]`, message: `${name} is listed twice` }] : [],
   );
 }
 
 /** Threshold alert rules and their state; `POST /api/alerts/evaluate` runs the evaluation now. */
-export function registerAlertRoutes(app: FastifyInstance, ctx: ServerContext): void {
+export function registerAlertRoutes(fastify: FastifyInstance, ctx: ServerContext): void {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   const canRead = guard(ctx, 'read');
   const canWrite = guard(ctx, 'analyst');
 
-  app.get('/api/alerts/rules', { preHandler: canRead }, async () => ({ rules: (await ctx.meta.listAlertRules()).map(ruleView) }));
-  app.get('/api/alerts', { preHandler: canRead }, async () => ({ alerts: (await ctx.meta.listAlertRules()).map(ruleView) }));
+  app.get('/api/alerts/rules', { preValidation: canRead, schema: { summary: 'Alert rules', permission: 'read' } }, async () => ({ rules: (await ctx.meta.listAlertRules()).map(ruleView) }));
+  app.get('/api/alerts', { preValidation: canRead, schema: { summary: 'Alert rules with their state and last firing', permission: 'read' } }, async () => ({ alerts: (await ctx.meta.listAlertRules()).map(ruleView) }));
 
-  app.post('/api/alerts/rules', { preHandler: canWrite }, async (request, reply) => {
-    const body = (request.body ?? {}) as { name?: unknown; metric?: unknown; filters?: unknown; window?: unknown; threshold?: unknown; channels?: unknown };
-    const windowMs = typeof body.window === 'string' ? parseDuration(body.window) : typeof body.window === 'number' ? body.window : undefined;
-    const filters = body.filters ?? {};
-    const issues = [
-      ...(typeof body.name !== 'string' || body.name.trim() === '' ? [{ path: 'name', message: 'must be a non-empty string' }] : []),
-      ...(!METRICS.includes(body.metric as AlertMetric) ? [{ path: 'metric', message: `must be one of ${METRICS.join(', ')}` }] : []),
-      ...(windowMs === undefined || windowMs < 60_000 || windowMs > 30 * 86_400_000 ? [{ path: 'window', message: 'must be a duration such as 5m, 1h or 1d (1 minute to 30 days)' }] : []),
-      ...(typeof body.threshold !== 'number' || !Number.isFinite(body.threshold) ? [{ path: 'threshold', message: 'must be a number' }] : []),
-      ...(typeof filters !== 'object' || filters === null || Array.isArray(filters) ? [{ path: 'filters', message: 'must be an object of search parameters' }] : []),
-      ...channelIssues(body.channels, ctx.notifications.channelNames),
-    ];
+  const create = { summary: 'Create an alert rule (with the channels it notifies)', permission: 'analyst', body: RuleBody } as const;
+  app.post('/api/alerts/rules', { preValidation: canWrite, schema: create }, async (request, reply) => {
+    const body = request.body;
+    const issues = channelIssues(body.channels, ctx.notifications.channelNames);
     if (issues.length > 0) throw new HttpError(400, 'bad_request', 'invalid alert rule', issues);
-    const params = Object.fromEntries(Object.entries(filters as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
-    parseFilter(params as Query, Date.now(), 'all');
+    const params = Object.fromEntries(Object.entries(body.filters).map(([k, v]) => [k, String(v)]));
+    parseFilter(params, Date.now(), 'all');
     const rule: AlertRuleRecord = {
-      id: randomUUID(), userId: ownerId(principalOf(request)), name: (body.name as string).trim(), metric: body.metric as AlertMetric,
-      filters: params, windowMs: windowMs ?? 300_000, threshold: body.threshold as number, state: 'unknown',
-      lastValue: null, lastFiredAt: null, lastEvaluatedAt: null, createdAt: Date.now(), channels: (body.channels as string[] | undefined) ?? [], firingSince: null,
+      id: randomUUID(), userId: ownerId(principalOf(request)), name: body.name, metric: body.metric,
+      filters: params, windowMs: body.window, threshold: body.threshold, state: 'unknown',
+      lastValue: null, lastFiredAt: null, lastEvaluatedAt: null, createdAt: Date.now(), channels: body.channels ?? [], firingSince: null,
     };
     await ctx.meta.createAlertRule(rule);
     return reply.code(201).send(ruleView(rule));
   });
 
-  app.delete('/api/alerts/rules/:id', { preHandler: canWrite }, async (request, reply) => {
-    const { id } = request.params as { id: string };
+  app.delete('/api/alerts/rules/:id', { preValidation: canWrite, schema: { summary: 'Delete an alert rule', permission: 'analyst', params: IdParams } }, async (request, reply) => {
+    const { id } = request.params;
     if (!(await ctx.meta.deleteAlertRule(id))) throw new HttpError(404, 'not_found', 'no such alert rule');
     return reply.code(204).send();
   });
 
-  app.post('/api/alerts/evaluate', { preHandler: canWrite }, async () => ({
+  app.post('/api/alerts/evaluate', { preValidation: canWrite, schema: { summary: 'Evaluate the alert rules now, notifying their state changes', permission: 'analyst' } }, async () => ({
     alerts: (await ctx.evaluateAlerts()).map(ruleView),
   }));
 
   // The configured channels (never their options: they hold secrets) with their delivery counters.
-  app.get('/api/alerts/channels', { preHandler: canRead }, async () => ({ channels: ctx.notifications.channels() }));
+  app.get('/api/alerts/channels', { preValidation: canRead, schema: { summary: 'Notification channels (name, type, fraud) with their delivery counters', permission: 'read' } }, async () => ({ channels: ctx.notifications.channels() }));
 
   // What was sent, newest first: `rule` and `channel` narrow it, `limit` is 1 to 500 (default 100).
-  app.get('/api/alerts/history', { preHandler: canRead }, async (request) => {
-    const query = request.query as { rule?: string; channel?: string; limit?: string };
-    const limit = query.limit === undefined ? 100 : Number(query.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new HttpError(400, 'bad_request', 'invalid history query', [{ path: 'limit', message: 'must be an integer from 1 to 500' }]);
-    const records = await ctx.meta.listNotifications({
-      limit,
-      ...(query.rule ? { ruleId: query.rule } : {}),
-      ...(query.channel ? { channel: query.channel } : {}),
-    });
+  const history = { summary: 'Notifications sent, failed or dropped, newest first (rule, channel, limit)', permission: 'read', querystring: HistoryQuery } as const;
+  app.get('/api/alerts/history', { preValidation: canRead, schema: history }, async (request) => {
+    const query = request.query;
+    const rule = param(query, 'rule');
+    const channel = param(query, 'channel');
+    const records = await ctx.meta.listNotifications({ limit: query.limit, ...(rule ? { ruleId: rule } : {}), ...(channel ? { channel } : {}) });
     return { notifications: records.map(notificationView) };
   });
 }

@@ -4,19 +4,16 @@ import { guard } from './auth.js';
 import { cached, queryKey } from './cached.js';
 import type { ServerContext } from './context.js';
 import { HttpError } from './errors.js';
-import { numberParam, param, parseRange, type Query } from './query-params.js';
+import { param, windowOf, type Query } from './query-params.js';
+import { RANGE_QUERY, RangeQuery } from './query-schemas.js';
+import { queryNumber, queryText, type ZodTypeProvider } from './route-schema.js';
+import { z } from 'zod';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const GRANULARITY: Record<string, number> = { hourly: HOUR, daily: DAY, weekly: 7 * DAY, monthly: 30 * DAY };
 const round = (n: number | null, digits = 2): number | null => (n === null ? null : Math.round(n * 10 ** digits) / 10 ** digits);
 const iso = (ms: number): string => new Date(ms).toISOString();
-
-/** The time window of an analytics request (default 24h) with the resolved bounds. */
-export function windowOf(query: Query, now: number): { label: string; range: TimeRange } {
-  const { label, range } = parseRange(query, now);
-  return { label, range: { from: range.from ?? 0, to: range.to ?? now + 1 } };
-}
 
 function granularityOf(query: Query, range: TimeRange): number {
   const name = param(query, 'granularity', 'interval');
@@ -28,12 +25,22 @@ function granularityOf(query: Query, range: TimeRange): number {
   return range.to - range.from <= 2 * DAY ? HOUR : DAY;
 }
 
+const GRANULARITY_QUERY = { granularity: queryText('hourly, daily, weekly or monthly (`interval` too); default: hourly up to 2 days, else daily') };
+const GranularQuery = z.looseObject({ ...RANGE_QUERY, ...GRANULARITY_QUERY });
+const TransactionsQuery = z.looseObject({ ...RANGE_QUERY, ...GRANULARITY_QUERY, currency: queryText('ISO 4217 currency of the timeline and payment methods (default: the most used)') });
+const PerformanceQuery = z.looseObject({
+  ...RANGE_QUERY,
+  slow_request_ms: queryNumber('An HTTP request is slow from this many ms', { fallback: 1000, min: 0, max: 3_600_000, fraction: true }),
+  slow_query_ms: queryNumber('A database operation is slow from this many ms', { fallback: 500, min: 0, max: 3_600_000, fraction: true }),
+});
+
 const percentiles = (s: LatencySummary) => ({
   p50: round(s.p50), p90: round(s.p90), p95: round(s.p95), p99: round(s.p99), mean: round(s.mean), max: round(s.max), count: s.count,
 });
 
 /** Dashboard overview, transactions, errors, user behaviour, performance and fraud analytics (all aggregated in the store). */
-export function registerAnalyticsRoutes(app: FastifyInstance, ctx: ServerContext): void {
+export function registerAnalyticsRoutes(fastify: FastifyInstance, ctx: ServerContext): void {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   const canRead = guard(ctx, 'read');
   const logs = ctx.logs;
 
@@ -81,11 +88,11 @@ export function registerAnalyticsRoutes(app: FastifyInstance, ctx: ServerContext
       };
     });
   };
-  app.get('/api/dashboard/overview', { preHandler: canRead }, async (request) => overview(request.query as Query));
-  app.get('/api/dashboard/kpis', { preHandler: canRead }, async (request) => overview(request.query as Query));
+  app.get('/api/dashboard/overview', { preValidation: canRead, schema: { summary: 'KPIs and overview (range=1h|24h|7d|30d)', permission: 'read', querystring: RangeQuery } }, async (request) => overview(request.query));
+  app.get('/api/dashboard/kpis', { preValidation: canRead, schema: { summary: 'Alias of the overview', permission: 'read', querystring: RangeQuery } }, async (request) => overview(request.query));
 
-  app.get('/api/analytics/transactions', { preHandler: canRead }, async (request) => {
-    const query = request.query as Query;
+  app.get('/api/analytics/transactions', { preValidation: canRead, schema: { summary: 'Transactions timeline, payment methods, statuses', permission: 'read', querystring: TransactionsQuery } }, async (request) => {
+    const query = request.query;
     const now = Date.now();
     const { range } = windowOf(query, now);
     const interval = granularityOf(query, range);
@@ -122,8 +129,8 @@ export function registerAnalyticsRoutes(app: FastifyInstance, ctx: ServerContext
     });
   });
 
-  app.get('/api/analytics/errors', { preHandler: canRead }, async (request) => {
-    const query = request.query as Query;
+  app.get('/api/analytics/errors', { preValidation: canRead, schema: { summary: 'Errors by code, type and time', permission: 'read', querystring: GranularQuery } }, async (request) => {
+    const query = request.query;
     const now = Date.now();
     const { range } = windowOf(query, now);
     const interval = granularityOf(query, range);
@@ -142,8 +149,8 @@ export function registerAnalyticsRoutes(app: FastifyInstance, ctx: ServerContext
     });
   });
 
-  app.get('/api/analytics/user-behavior', { preHandler: canRead }, async (request) => {
-    const query = request.query as Query;
+  app.get('/api/analytics/user-behavior', { preValidation: canRead, schema: { summary: 'Actions, funnel and cart abandonment', permission: 'read', querystring: RangeQuery } }, async (request) => {
+    const query = request.query;
     const now = Date.now();
     const { range } = windowOf(query, now);
     return cached(ctx, `behavior:${Math.floor(now / 10_000)}:${queryKey(query)}`, async () => {
@@ -171,12 +178,12 @@ export function registerAnalyticsRoutes(app: FastifyInstance, ctx: ServerContext
     });
   });
 
-  app.get('/api/performance/metrics', { preHandler: canRead }, async (request) => {
-    const query = request.query as Query;
+  app.get('/api/performance/metrics', { preValidation: canRead, schema: { summary: 'Latency percentiles by route and DB operation, slow requests', permission: 'read', querystring: PerformanceQuery } }, async (request) => {
+    const query = request.query;
     const now = Date.now();
     const { range } = windowOf(query, now);
-    const slowRequestMs = numberParam(query, 'slow_request_ms', { fallback: 1000, min: 0, max: 3_600_000, fraction: true });
-    const slowQueryMs = numberParam(query, 'slow_query_ms', { fallback: 500, min: 0, max: 3_600_000, fraction: true });
+    const slowRequestMs = query.slow_request_ms;
+    const slowQueryMs = query.slow_query_ms;
     return cached(ctx, `perf:${Math.floor(now / 10_000)}:${queryKey(query)}`, async () => {
       const filter: LogFilter = { range };
       const interval = range.to - range.from > 2 * DAY ? DAY : HOUR;
@@ -199,4 +206,5 @@ export function registerAnalyticsRoutes(app: FastifyInstance, ctx: ServerContext
       };
     });
   });
+
 }

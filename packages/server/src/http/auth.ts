@@ -6,6 +6,10 @@ import { shipperApiKey } from '../auth/shipper-credentials.js';
 import type { EpochMs, KeyScope, Role } from '../ports.js';
 import type { ServerContext } from './context.js';
 import { HttpError } from './errors.js';
+import { jsonBody, type ZodTypeProvider } from './route-schema.js';
+import { z } from 'zod';
+
+const LoginBody = jsonBody({ username: z.string({ error: 'is required' }), password: z.string({ error: 'is required' }) });
 
 /** Who is calling: an API key or a logged-in user. */
 export type Principal =
@@ -92,7 +96,7 @@ export async function resolvePrincipal(ctx: ServerContext, request: FastifyReque
 }
 
 /**
- * A preHandler that answers 401 without credentials, 403 without the permission or a valid CSRF token.
+ * A preValidation hook (before the route schemas are checked) that answers 401 without credentials, 403 without the permission or a valid CSRF token.
  * `shipperAuth`: also take the API key from the `ApiKey` and `Basic` schemes of Elasticsearch shippers.
  */
 export function guard(ctx: ServerContext, permission: Permission, shipperAuth = false) {
@@ -135,7 +139,8 @@ async function takeLoginAttempt(limiter: RateLimiter, buckets: readonly string[]
 }
 
 /** Login, logout and `me`. */
-export function registerAuthRoutes(app: FastifyInstance, ctx: ServerContext): void {
+export function registerAuthRoutes(fastify: FastifyInstance, ctx: ServerContext): void {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   const limiter = ctx.rateLimiters.auth ?? createRateLimiter(ctx.config.authRateLimit, 60_000);
   const secure = ctx.config.secureCookies ? '; Secure' : '';
   const setCookie = (reply: FastifyReply, value: string, maxAge: number): void => {
@@ -144,14 +149,9 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ServerContext): vo
   // Ready before the first login for an unknown user, so that one is not slower than the rest.
   void dummyPasswordHash();
 
-  app.post('/api/auth/login', async (request, reply) => {
-    const body = (request.body ?? {}) as { username?: unknown; password?: unknown };
-    if (typeof body.username !== 'string' || typeof body.password !== 'string') {
-      throw new HttpError(400, 'bad_request', 'username and password are required', [
-        ...(typeof body.username !== 'string' ? [{ path: 'username', message: 'is required' }] : []),
-        ...(typeof body.password !== 'string' ? [{ path: 'password', message: 'is required' }] : []),
-      ]);
-    }
+  const login = { summary: 'Log in (sets the session cookie, returns the CSRF token)', permission: 'public', body: LoginBody } as const;
+  app.post('/api/auth/login', { schema: login }, async (request, reply) => {
+    const body = request.body;
     const user = await ctx.meta.getUserByUsername(body.username);
     // Attempts are limited per client IP (`request.ip`: X-Forwarded-For only from a configured trusted proxy) and
     // per account, so neither many accounts from one IP nor one account from many IPs can be guessed at. A browser
@@ -171,7 +171,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ServerContext): vo
     return { user: userView(user), csrfToken };
   });
 
-  app.post('/api/auth/logout', async (request, reply) => {
+  app.post('/api/auth/logout', { schema: { summary: 'Log out', permission: 'session' } }, async (request, reply) => {
     const principal = await resolvePrincipal(ctx, request, true);
     if (principal?.type === 'user') {
       if (request.headers['x-csrf-token'] !== principal.csrfToken) throw new HttpError(403, 'csrf', 'missing or wrong X-CSRF-Token');
@@ -181,7 +181,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ServerContext): vo
     return { ok: true };
   });
 
-  app.get('/api/auth/me', async (request) => {
+  app.get('/api/auth/me', { schema: { summary: 'The current user and CSRF token', permission: 'session' } }, async (request) => {
     const principal = await resolvePrincipal(ctx, request);
     if (!principal) throw new HttpError(401, 'unauthorized', 'not logged in');
     if (principal.type === 'key') return { user: null, key: { id: principal.id, name: principal.name, scope: principal.scope } };

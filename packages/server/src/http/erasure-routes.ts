@@ -4,6 +4,15 @@ import type { AuditRecord } from '../ports.js';
 import { guard, principalOf } from './auth.js';
 import type { ServerContext } from './context.js';
 import { HttpError } from './errors.js';
+import { jsonBody, queryNumber, type ZodTypeProvider } from './route-schema.js';
+import { z } from 'zod';
+
+// `parseErasureSubject` checks the values (exactly one of them, an e-mail address…): the schema types and documents them.
+const EraseBody = jsonBody({
+  user_id: z.string().optional().describe('user.id of the person'),
+  email: z.string().optional().describe('E-mail address of the person'),
+});
+const AuditQuery = z.looseObject({ limit: queryNumber('Most records (1 to 1000, clamped)', { fallback: 100, min: 1, max: 1000, clamp: true }) });
 
 const view = (record: AuditRecord) => ({
   id: record.id,
@@ -15,11 +24,13 @@ const view = (record: AuditRecord) => ({
 });
 
 /** `POST /api/admin/erase` (GDPR art. 17) and `GET /api/admin/audit` (its records), admin only. */
-export function registerErasureRoutes(app: FastifyInstance, ctx: ServerContext): void {
+export function registerErasureRoutes(fastify: FastifyInstance, ctx: ServerContext): void {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   const admin = guard(ctx, 'admin');
 
-  app.post('/api/admin/erase', { preHandler: admin }, async (request) => {
-    const body = (request.body ?? {}) as { user_id?: unknown; email?: unknown };
+  const erase = { summary: 'Erase every event of a person ({ user_id } or { email }), GDPR art. 17; returns the audit record', permission: 'admin', body: EraseBody } as const;
+  app.post('/api/admin/erase', { preValidation: admin, schema: erase }, async (request) => {
+    const body = request.body;
     let subject;
     try {
       subject = parseErasureSubject({ userId: body.user_id, email: body.email });
@@ -39,8 +50,9 @@ export function registerErasureRoutes(app: FastifyInstance, ctx: ServerContext):
     }
   });
 
-  app.get('/api/admin/audit', { preHandler: admin }, async (request) => {
-    const limit = Math.min(1000, Math.max(1, Math.trunc(Number((request.query as { limit?: string }).limit ?? 100)) || 100));
+  const audit = { summary: 'Audit records of erasures (who, when, how many; a keyed hash, never the identifier)', permission: 'admin', querystring: AuditQuery } as const;
+  app.get('/api/admin/audit', { preValidation: admin, schema: audit }, async (request) => {
+    const limit = request.query.limit;
     return { records: (await ctx.meta.listAuditRecords(limit)).map(view) };
   });
 }

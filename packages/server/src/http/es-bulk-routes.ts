@@ -7,12 +7,22 @@ import { useEsConventions } from './es-compat.js';
 import { HttpError } from './errors.js';
 import { gunzipBody } from './gunzip.js';
 import { createIngestGuard } from './ingest-guard.js';
+import { queryText, type ZodTypeProvider } from './route-schema.js';
+import { EsBulkReplySchema, type EsBulkItemResult, type EsBulkReply } from '@shoplog/core';
+import { z } from 'zod';
+
+const BulkQuery = z.looseObject({ refresh: queryText('true or wait_for: answer once the documents are searchable') });
+const IndexParams = z.object({ index: z.string().min(1).describe('Default index of the operations that name none') });
+const NDJSON_BODY = {
+  contentType: 'application/x-ndjson',
+  schema: { type: 'string', description: 'Action lines ({"index"|"create": {"_index", "_id"}}) each followed by its document' },
+};
 
 /** `_index` answered for an operation that named none (neither in its action nor in the URL). */
 const DEFAULT_INDEX = 'shoplog';
 const SHARDS = { total: 1, successful: 1, failed: 0 };
 
-type BulkItem = Record<string, Record<string, unknown>>;
+type BulkItem = EsBulkReply['items'][number];
 
 /**
  * The official JavaScript client's bulk helper (used by pino-elasticsearch) retries the items answered 429 and
@@ -23,11 +33,11 @@ function isBulkHelper(request: FastifyRequest): boolean {
   return typeof meta === 'string' && /(?:^|,)h=bp(?:,|$)/.test(meta);
 }
 
-function item(op: BulkOperation, id: string, status: number, extra: Record<string, unknown>): BulkItem {
+function item(op: BulkOperation, id: string, status: number, extra: Partial<EsBulkItemResult>): BulkItem {
   return { [op.action]: { _index: op.index ?? DEFAULT_INDEX, _id: id, status, ...extra } };
 }
 
-function error(type: string, reason: string, op: BulkOperation): Record<string, unknown> {
+function error(type: string, reason: string, op: BulkOperation): Pick<EsBulkItemResult, 'error'> {
   return { error: { type, reason, index: op.index ?? DEFAULT_INDEX } };
 }
 
@@ -64,14 +74,14 @@ export function registerEsBulkRoutes(app: FastifyInstance, ctx: ServerContext): 
     }
   };
 
-  const bulk = async (request: FastifyRequest, reply: FastifyReply) => {
+  const bulk = async (request: FastifyRequest<{ Params: { index?: string }; Querystring: { refresh?: unknown } }>, reply: FastifyReply): Promise<EsBulkReply> => {
     const started = performance.now();
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     assertRequestLines(ctx.ingestor.limits, countLines(body), 'lines');
     const text = body.toString('utf8');
     let operations: BulkOperation[];
     try {
-      operations = parseBulkBody(text, (request.params as { index?: string }).index);
+      operations = parseBulkBody(text, request.params.index);
     } catch (caught) {
       if (caught instanceof BulkSyntaxError) throw new HttpError(400, 'illegal_argument_exception', `Malformed bulk body, ${caught.message}`);
       throw caught;
@@ -100,20 +110,26 @@ export function registerEsBulkRoutes(app: FastifyInstance, ctx: ServerContext): 
         op.action === 'index' || op.action === 'create'
           ? documentItem(op, results[next++])
           : item(op, op.id ?? '', 400, error('illegal_argument_exception', `Shoplog events are immutable: "${op.action}" is not supported (send "index" or "create")`, op));
-      if (((answer[op.action]?.status as number) ?? 500) >= 300) errors = true;
+      if ((answer[op.action]?.status ?? 500) >= 300) errors = true;
       return answer;
     });
-    const refresh = (request.query as { refresh?: string }).refresh;
+    const refresh = request.query.refresh;
     if (refresh === 'true' || refresh === '' || refresh === 'wait_for') await ctx.logs.refresh();
     return { took: took(), errors, items };
   };
 
-  void app.register(async (es) => {
-    useEsConventions(es);
-    const options = { preHandler: guardBulk, preParsing: gunzipBody };
-    for (const path of ['/_bulk', '/:index/_bulk']) {
-      es.post(path, options, bulk);
-      es.put(path, options, bulk);
+  void app.register(async (scope) => {
+    useEsConventions(scope);
+    const es = scope.withTypeProvider<ZodTypeProvider>();
+    const reply = { 200: EsBulkReplySchema.describe('One item per operation, in order (Elasticsearch\'s shape)') };
+    const root = { querystring: BulkQuery, documentedBody: NDJSON_BODY, response: reply, permission: 'ingest' } as const;
+    const indexed = { ...root, params: IndexParams } as const;
+    const summary = 'Elasticsearch bulk API (index/create; ApiKey or Basic auth too), Elasticsearch-shaped reply; see the README';
+    for (const method of ['POST', 'PUT'] as const) {
+      // POST documented; PUT is the same operation.
+      const doc = method === 'POST';
+      es.route({ method, url: '/_bulk', preValidation: guardBulk, preParsing: gunzipBody, schema: { ...root, ...(doc ? { summary } : {}) }, handler: bulk });
+      es.route({ method, url: '/:index/_bulk', preValidation: guardBulk, preParsing: gunzipBody, schema: { ...indexed, ...(doc ? { summary: 'Elasticsearch bulk API with a default index' } : {}) }, handler: bulk });
     }
   });
 }

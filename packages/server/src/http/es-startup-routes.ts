@@ -2,6 +2,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { guard } from './auth.js';
 import type { ServerContext } from './context.js';
 import { esErrorBody, useEsConventions } from './es-compat.js';
+import { queryText, type ZodTypeProvider } from './route-schema.js';
+import { z } from 'zod';
+
+const CatQuery = z.looseObject({ format: queryText('json for JSON, else text') });
+const IndexParams = z.object({ index: z.string() });
 
 /** Kinds of Elasticsearch set-up resource that shippers create at start; Shoplog accepts them and keeps none. */
 const SETUP_RESOURCES = ['_index_template', '_template', '_component_template', '_ilm/policy', '_ingest/pipeline', '_data_stream'] as const;
@@ -22,8 +27,9 @@ const SHARDS = { total: 1, successful: 1, failed: 0 };
  */
 export function registerEsStartupRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const canIngest = guard(ctx, 'ingest', true);
-  void app.register(async (es) => {
-    useEsConventions(es);
+  void app.register(async (scope) => {
+    useEsConventions(scope);
+    const es = scope.withTypeProvider<ZodTypeProvider>();
     es.addHook('preHandler', canIngest);
     es.get('/_license', async () => ({
       license: { status: 'active', uid: 'shoplog', type: 'basic', issue_date_in_millis: 0, max_nodes: 1000, issued_to: 'shoplog', issuer: 'shoplog', start_date_in_millis: -1 },
@@ -41,10 +47,10 @@ export function registerEsStartupRoutes(app: FastifyInstance, ctx: ServerContext
     es.get('/_cluster/health', health);
     es.get('/_cluster/health/:index', health);
     // rsyslog's omelasticsearch checks this at start (text, or JSON with ?format=json).
-    es.get('/_cat/health', async (request, reply) => {
+    es.get('/_cat/health', { schema: { querystring: CatQuery } }, async (request, reply) => {
       const now = new Date();
       const row = { epoch: String(Math.floor(now.getTime() / 1000)), timestamp: now.toISOString().slice(11, 19), cluster: 'shoplog', status: 'green' };
-      if ((request.query as { format?: string }).format === 'json') return [row];
+      if (request.query.format === 'json') return [row];
       return reply.type('text/plain; charset=utf-8').send(`${row.epoch} ${row.timestamp} shoplog green 1 1 1 1 0 0 0 0 - 100.0%\n`);
     });
 
@@ -61,7 +67,7 @@ export function registerEsStartupRoutes(app: FastifyInstance, ctx: ServerContext
       es.delete(path, acknowledged);
     }
     es.head('/:index', async (_request, reply) => reply.code(200).send());
-    es.put('/:index', async (request) => ({ acknowledged: true, shards_acknowledged: true, index: (request.params as { index: string }).index }));
+    es.put('/:index', { schema: { params: IndexParams } }, async (request) => ({ acknowledged: true, shards_acknowledged: true, index: request.params.index }));
     const refresh = async () => {
       await ctx.logs.refresh();
       return { _shards: SHARDS };

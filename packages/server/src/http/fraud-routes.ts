@@ -4,20 +4,27 @@ import type { LogFilter } from '../ports.js';
 import { guard } from './auth.js';
 import { cached, queryKey } from './cached.js';
 import type { ServerContext } from './context.js';
-import { windowOf } from './analytics-routes.js';
 import { HttpError } from './errors.js';
-import { numberParam, type Query } from './query-params.js';
+import { windowOf } from './query-params.js';
+import { RANGE_QUERY, RangeQuery } from './query-schemas.js';
+import { queryNumber, type ZodTypeProvider } from './route-schema.js';
+import { z } from 'zod';
+
+const AlertsQuery = z.looseObject({ ...RANGE_QUERY, limit: queryNumber('Most alerts (1 to 1000, clamped)', { fallback: 100, min: 1, max: 1000, clamp: true }) });
+// Core validates the transaction itself (scoreTransaction): the route only requires an object.
+const DetectBody = z.record(z.string(), z.unknown(), { error: 'send one transaction as a JSON object' }).describe('A transaction: an envelope or the seed\'s flat shape');
 import { scoreTransaction } from '../fraud.js';
 
 /** Fraud alerts, stats and on-demand scoring. */
-export function registerFraudRoutes(app: FastifyInstance, ctx: ServerContext): void {
+export function registerFraudRoutes(fastify: FastifyInstance, ctx: ServerContext): void {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   const canRead = guard(ctx, 'read');
   const scorer = ctx.fraudScorer;
 
-  app.get('/api/fraud/alerts', { preHandler: canRead }, async (request) => {
-    const query = request.query as Query;
+  app.get('/api/fraud/alerts', { preValidation: canRead, schema: { summary: 'Fraud alerts (review or block) with reasons', permission: 'read', querystring: AlertsQuery } }, async (request) => {
+    const query = request.query;
     const { range } = windowOf(query, Date.now());
-    const limit = numberParam(query, 'limit', { fallback: 100, min: 1, max: 1000, clamp: true });
+    const limit = query.limit;
     const filter: LogFilter = { range, kinds: ['fraud'], fraudDecisions: ['review', 'block'] };
     const page = await ctx.logs.search({ filter, sort: { field: '@timestamp', order: 'desc' }, page: 1, size: limit, highlight: false });
     return {
@@ -41,8 +48,8 @@ export function registerFraudRoutes(app: FastifyInstance, ctx: ServerContext): v
     };
   });
 
-  app.get('/api/fraud/stats', { preHandler: canRead }, async (request) => {
-    const query = request.query as Query;
+  app.get('/api/fraud/stats', { preValidation: canRead, schema: { summary: 'Fraud statistics', permission: 'read', querystring: RangeQuery } }, async (request) => {
+    const query = request.query;
     const now = Date.now();
     const { range } = windowOf(query, now);
     return cached(ctx, `fraud:${Math.floor(now / 10_000)}:${queryKey(query)}`, async () => {
@@ -67,10 +74,9 @@ export function registerFraudRoutes(app: FastifyInstance, ctx: ServerContext): v
 
   // Scoring records the transaction into the velocity windows (as an ingested one would be): a read-only key must
   // not be able to fill a victim's windows and have their next real sale blocked, so this needs the ingest permission.
-  app.post('/api/fraud/detect', { preHandler: guard(ctx, 'ingest') }, async (request) => {
-    const body = request.body;
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'bad_request', 'send one transaction as a JSON object');
-    const result = await scoreTransaction(scorer, body as Record<string, unknown>);
+  const detect = { summary: 'Score a transaction (recorded into the velocity windows, as on ingest)', permission: 'ingest', body: DetectBody } as const;
+  app.post('/api/fraud/detect', { preValidation: guard(ctx, 'ingest'), schema: detect }, async (request) => {
+    const result = await scoreTransaction(scorer, request.body);
     if ('issues' in result) throw new HttpError(400, 'invalid_event', 'not a valid transaction', result.issues);
     return result;
   });

@@ -5,7 +5,7 @@ import type { ServerContext } from './context.js';
 import { HttpError } from './errors.js';
 
 /**
- * The preHandler of every ingest route (Shoplog's own, Elasticsearch bulk, OTLP): the `ingest` permission, then one
+ * The preValidation hook of every ingest route (Shoplog's own, Elasticsearch bulk, OTLP): the `ingest` permission, then one
  * token of the key's ingest budget (`ctx.rateLimiters.ingest`, shared by all these routes), else 429 + Retry-After.
  * `shipperAuth` also takes the key from the `ApiKey` / `Basic` schemes that Elasticsearch shippers send.
  */

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { EVENT_KINDS, type EventKind } from '@shoplog/core';
+import { BulkReplySchema, EVENT_KINDS, type BulkItem, type BulkReply, type EventKind } from '@shoplog/core';
 import { guard } from './auth.js';
 import type { ServerContext } from './context.js';
 import { HttpError } from './errors.js';
@@ -8,7 +8,17 @@ import { matchesFilter } from './event-match.js';
 import { gunzipBody } from './gunzip.js';
 import { assertRequestLines, countLines } from '../ingest/limits.js';
 import { createIngestGuard } from './ingest-guard.js';
-import { numberParam, param, parseFilter, type Query } from './query-params.js';
+import { param, parseFilter } from './query-params.js';
+import { FILTER_QUERY } from './query-schemas.js';
+import { IdParams, queryNumber, queryText, type ZodTypeProvider } from './route-schema.js';
+import { z } from 'zod';
+
+const EVENT_REF = { $ref: '#/components/schemas/ShoplogEvent' };
+const RecentQuery = z.looseObject({
+  limit: queryNumber('Most events (1 to 1000, clamped)', { fallback: 100, min: 1, max: 1000, clamp: true }),
+  log_type: queryText(`Log types, comma-separated`),
+});
+const TailQuery = z.looseObject({ ...FILTER_QUERY, range: queryText('Only events with a timestamp in this window (default: all)') });
 
 /** The five log types, as the seed listed them. */
 export const LOG_TYPES: { id: EventKind; name: string; description: string }[] = [
@@ -20,10 +30,17 @@ export const LOG_TYPES: { id: EventKind; name: string; description: string }[] =
 ];
 
 /** Ingest (JSON, bulk NDJSON), recent, types, get by id and the live tail. */
-export function registerLogRoutes(app: FastifyInstance, ctx: ServerContext): void {
+export function registerLogRoutes(fastify: FastifyInstance, ctx: ServerContext): void {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   const ingestGuard = createIngestGuard(ctx);
 
-  app.post('/api/logs/ingest', { preHandler: ingestGuard, preParsing: gunzipBody }, async (request, reply) => {
+  // Events are validated by core in the ingest path, once: the body is documented here, not validated twice.
+  const ingestSchema = {
+    summary: 'Ingest one event or an array (envelope or seed shapes)',
+    permission: 'ingest',
+    documentedBody: { contentType: 'application/json', schema: { oneOf: [EVENT_REF, { type: 'array', items: EVENT_REF }] } },
+  } as const;
+  app.post('/api/logs/ingest', { preValidation: ingestGuard, preParsing: gunzipBody, schema: ingestSchema }, async (request, reply) => {
     const body = request.body;
     const inputs = Array.isArray(body) ? body : [body];
     if (body === undefined || body === null || inputs.length === 0) {
@@ -40,10 +57,17 @@ export function registerLogRoutes(app: FastifyInstance, ctx: ServerContext): voi
   });
 
   // Bulk takes any content type as raw bytes (NDJSON is often sent as text/plain or application/json).
-  void app.register(async (bulk) => {
+  const bulkSchema = {
+    summary: 'Bulk ingest NDJSON (gzip accepted): counts, and an item per rejected line; idempotent on event.id',
+    permission: 'ingest',
+    documentedBody: { contentType: 'application/x-ndjson', schema: { type: 'string', description: 'One ShoplogEvent (or seed shape) per line' } },
+    response: { 200: BulkReplySchema.describe('Counts, then the rejected lines') },
+  } as const;
+  void app.register(async (scope) => {
+    const bulk = scope.withTypeProvider<ZodTypeProvider>();
     bulk.removeAllContentTypeParsers();
     bulk.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
-    bulk.post('/api/logs/_bulk', { preHandler: ingestGuard, preParsing: gunzipBody }, async (request) => {
+    bulk.post('/api/logs/_bulk', { preValidation: ingestGuard, preParsing: gunzipBody, schema: bulkSchema }, async (request) => {
       const started = performance.now();
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       assertRequestLines(ctx.ingestor.limits, countLines(body), 'lines');
@@ -59,18 +83,18 @@ export function registerLogRoutes(app: FastifyInstance, ctx: ServerContext): voi
     for (const res of tails) res.end();
   });
 
-  app.get('/api/logs/types', { preHandler: canRead }, async () => ({ log_types: LOG_TYPES }));
+  app.get('/api/logs/types', { preValidation: canRead, schema: { summary: 'The five log types', permission: 'read' } }, async () => ({ log_types: LOG_TYPES }));
 
-  app.get('/api/logs/recent', { preHandler: canRead }, async (request) => {
-    const query = request.query as Query;
-    const limit = numberParam(query, 'limit', { fallback: 100, min: 1, max: 1000, clamp: true });
+  app.get('/api/logs/recent', { preValidation: canRead, schema: { summary: 'Newest events', permission: 'read', querystring: RecentQuery } }, async (request) => {
+    const query = request.query;
+    const limit = query.limit;
     const kinds = (param(query, 'log_type')?.split(',') ?? []).filter((k): k is EventKind => (EVENT_KINDS as readonly string[]).includes(k));
     const logs = await ctx.logs.recent({ limit, ...(kinds.length ? { kinds } : {}) });
     return { logs, count: logs.length };
   });
 
-  app.get('/api/logs/tail', { preHandler: canRead }, async (request, reply) => {
-    const { filter } = parseFilter(request.query as Query, Date.now(), 'all');
+  app.get('/api/logs/tail', { preValidation: canRead, schema: { summary: 'Live tail (Server-Sent Events) with the search filters', permission: 'read', querystring: TailQuery } }, async (request, reply) => {
+    const { filter } = parseFilter(request.query, Date.now(), 'all');
     // A tail follows new events: the time window only bounds their timestamps when given explicitly.
     reply.hijack();
     const res = reply.raw;
@@ -89,32 +113,24 @@ export function registerLogRoutes(app: FastifyInstance, ctx: ServerContext): voi
     });
   });
 
-  app.get('/api/logs/:id', { preHandler: canRead }, async (request) => {
-    const { id } = request.params as { id: string };
+  app.get('/api/logs/:id', { preValidation: canRead, schema: { summary: 'One event by event.id', permission: 'read', params: IdParams } }, async (request) => {
+    const { id } = request.params;
     const event = await ctx.logs.get(id);
     if (!event) throw new HttpError(404, 'not_found', `no event with id ${id}`);
     return event;
   });
 }
 
-/** An error item of the bulk reply: the line (1-based, blank lines counted), its id when it had one, and why. */
-interface BulkError {
-  line: number;
-  id: string | null;
-  status: 400;
-  result: 'error';
-  issues: IngestItem['issues'];
-}
 
 /**
  * The `_bulk` reply: the counts (created + duplicates + failed = the non-blank lines), then an item for each rejected
  * line only: a line not listed was stored (or already was). The counts come first: a client that finds
  * `errors: false` and counts matching what it sent can stop reading there (the transport's HTTP sink does).
  */
-export function bulkReply(items: readonly (IngestItem & { line: number })[], started: number) {
+export function bulkReply(items: readonly (IngestItem & { line: number })[], started: number): BulkReply {
   let created = 0;
   let duplicates = 0;
-  const errors: BulkError[] = [];
+  const errors: BulkItem[] = [];
   for (const item of items) {
     if (item.result === 'created') created++;
     else if (item.result === 'duplicate') duplicates++;

@@ -41,7 +41,12 @@ export function registerOtlpRoutes(app: FastifyInstance, ctx: ServerContext): vo
     otlp.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
     otlp.setErrorHandler((error: FastifyError | HttpError | Error, request, reply) => sendStatus(request, reply, toHttpError(error, request)));
 
-    otlp.post('/v1/logs', { preHandler: ingestGuard, preParsing: gunzipBody }, async (request, reply) => {
+    const schema = {
+      summary: 'OTLP/HTTP logs (protobuf or JSON, gzip accepted), partial success per the OTLP spec',
+      permission: 'ingest',
+      documentedBody: { contentType: 'application/x-protobuf', schema: { type: 'string', format: 'binary', description: 'An ExportLogsServiceRequest (also as application/json)' } },
+    } as const;
+    otlp.post('/v1/logs', { preValidation: ingestGuard, preParsing: gunzipBody, schema }, async (request, reply) => {
       const protobuf = isProtobuf(request);
       if (!protobuf && !isJson(request)) {
         throw new HttpError(415, 'unsupported_media_type', 'OTLP/HTTP logs are application/x-protobuf or application/json');

@@ -1,23 +1,19 @@
-import { EVENT_KINDS, parseTimestamp, type EventKind, type LogLevel } from '@shoplog/core';
+import { FIELD_CATALOG, parseTimestamp, type FieldSpec } from '@shoplog/core';
 import type { LogFilter, SortField, TimeRange } from '../ports.js';
 import { HttpError } from './errors.js';
 
-/** Query-string values as Fastify gives them. */
-export type Query = Record<string, string | string[] | undefined>;
+/** Query-string values as Fastify gives them (or as a route's schema left them: only strings are read). */
+export type Query = Readonly<Record<string, unknown>>;
 
-const SORT_FIELDS: readonly SortField[] = ['@timestamp', 'amount', 'response_time', 'fraud_score'];
-// The seed's levels (DEBUG, INFO, WARNING, ERROR, CRITICAL) and ours, case-insensitive.
-const LEVEL_ALIASES: Record<string, LogLevel> = {
-  trace: 'trace', debug: 'debug', info: 'info', warning: 'warn', warn: 'warn', error: 'error', critical: 'fatal', fatal: 'fatal',
-};
+const SORT_FIELDS = ['@timestamp', ...(FIELD_CATALOG as readonly FieldSpec[]).flatMap((f) => (f.sort ? [f.sort] : []))] as readonly SortField[];
 const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** First value of a query parameter. */
 export function param(query: Query, ...names: string[]): string | undefined {
   for (const name of names) {
     const value = query[name];
-    const first = Array.isArray(value) ? value[0] : value;
-    if (first !== undefined && first !== '') return first;
+    const first: unknown = Array.isArray(value) ? value[0] : value;
+    if (typeof first === 'string' && first !== '') return first;
   }
   return undefined;
 }
@@ -32,6 +28,16 @@ export interface NumberParam {
   fraction?: boolean;
 }
 
+/** The number `raw` stands for within `bounds`, or what is wrong with it (a sentence after the parameter's name). */
+export function readNumber(raw: string, bounds: NumberParam): number | { problem: string } {
+  const n = raw.trim() === '' ? NaN : Number(raw);
+  const kind = bounds.fraction ? 'a number' : 'an integer';
+  if (!Number.isFinite(n) || (!bounds.fraction && !Number.isInteger(n))) return { problem: `must be ${kind}, got ${JSON.stringify(raw.slice(0, 40))}` };
+  if (n >= bounds.min && n <= bounds.max) return n;
+  if (bounds.clamp) return Math.min(bounds.max, Math.max(bounds.min, n));
+  return { problem: `must be ${kind} from ${bounds.min} to ${bounds.max}` };
+}
+
 /**
  * A numeric query parameter (the first of `names` given): `fallback` when absent; a 400 naming it when it is not a
  * number (an integer unless `fraction`), or outside `min..max` unless `clamp`. Every value reaching a store is then
@@ -42,14 +48,9 @@ export function numberParam(query: Query, names: string | readonly string[], bou
   const name = list.find((n) => param(query, n) !== undefined) ?? list[0] ?? '';
   const raw = param(query, ...list);
   if (raw === undefined) return bounds.fallback;
-  const n = raw.trim() === '' ? NaN : Number(raw);
-  const kind = bounds.fraction ? 'a number' : 'an integer';
-  if (!Number.isFinite(n) || (!bounds.fraction && !Number.isInteger(n))) {
-    throw new HttpError(400, 'bad_request', `invalid ${name}`, [{ path: name, message: `must be ${kind}, got ${JSON.stringify(raw.slice(0, 40))}` }]);
-  }
-  if (n >= bounds.min && n <= bounds.max) return n;
-  if (bounds.clamp) return Math.min(bounds.max, Math.max(bounds.min, n));
-  throw new HttpError(400, 'bad_request', `invalid ${name}`, [{ path: name, message: `must be ${kind} from ${bounds.min} to ${bounds.max}` }]);
+  const read = readNumber(raw, bounds);
+  if (typeof read === 'number') return read;
+  throw new HttpError(400, 'bad_request', `invalid ${name}`, [{ path: name, message: read.problem }]);
 }
 
 /** Deepest page of `page=` (an offset past it is a cursor's job: `next_cursor`). */
@@ -86,6 +87,12 @@ export function parseRange(query: Query, now: number, fallback = '24h'): { label
   return { label, range: { from: now - ms, to: now + 1 } };
 }
 
+/** The time window of an analytics request (default 24h) with the resolved bounds. */
+export function windowOf(query: Query, now: number): { label: string; range: TimeRange } {
+  const { label, range } = parseRange(query, now);
+  return { label, range: { from: range.from ?? 0, to: range.to ?? now + 1 } };
+}
+
 /** Free text with the seed's rules: `<script>` blocks stripped, capped at 500 characters. */
 export function cleanText(raw: string | undefined): string | undefined {
   if (!raw) return undefined;
@@ -93,50 +100,70 @@ export function cleanText(raw: string | undefined): string | undefined {
   return text === '' ? undefined : text;
 }
 
-/** The filters shared by search, fields, histogram, tail and alert rules. */
+const FIELDS: readonly FieldSpec[] = FIELD_CATALOG;
+
+/** The catalog's `in` filters read from query parameters, grouped by parameter (two fields may share one). */
+const PARAM_GROUPS = (() => {
+  const groups = new Map<string, { names: readonly string[]; fields: { spec: FieldSpec; key: string; pattern?: RegExp }[] }>();
+  for (const spec of FIELDS) {
+    if (!spec.filter || !Array.isArray(spec.params)) continue;
+    const names = spec.params as readonly string[];
+    const group = groups.get(names.join(',')) ?? { names, fields: [] };
+    group.fields.push({ spec, key: spec.filter, ...(spec.pattern ? { pattern: new RegExp(spec.pattern) } : {}) });
+    groups.set(names.join(','), group);
+  }
+  return [...groups.values()];
+})();
+/** The catalog's `range` filters read from query parameters. */
+const RANGE_PARAMS = FIELDS.flatMap((spec) => {
+  if (!spec.range || !spec.params || Array.isArray(spec.params)) return [];
+  const params = spec.params as { min?: string; max?: string };
+  return [
+    ...(params.min && spec.range.min ? [{ name: params.min, key: spec.range.min }] : []),
+    ...(params.max && spec.range.max ? [{ name: params.max, key: spec.range.max }] : []),
+  ];
+});
+
+/** A query value as `spec` takes it (an alias resolved), or `undefined` when the field does not take it. */
+function acceptValue(spec: FieldSpec, pattern: RegExp | undefined, raw: string): string | undefined {
+  if (pattern && !pattern.test(raw)) return undefined;
+  if (spec.aliases) return spec.aliases[raw.toLowerCase()];
+  if (spec.values && !spec.values.includes(raw)) return undefined;
+  return raw;
+}
+
+/** The filters shared by search, fields, histogram, tail and alert rules: the time range, `q=` and the catalog's filters. */
 export function parseFilter(query: Query, now: number, fallbackRange = '24h'): { filter: LogFilter; echo: Record<string, unknown>; rangeLabel: string } {
   const { label, range } = parseRange(query, now, fallbackRange);
-  const kinds = csv(param(query, 'log_type', 'type')).filter((k): k is EventKind => (EVENT_KINDS as readonly string[]).includes(k));
-  const levels = [...new Set(csv(param(query, 'level')).flatMap((l) => LEVEL_ALIASES[l.toLowerCase()] ?? []))];
-  const number = (name: string): number | undefined =>
-    param(query, name) === undefined ? undefined : numberParam(query, name, { fallback: 0, min: -Number.MAX_VALUE, max: Number.MAX_VALUE, fraction: true });
-  const statuses = csv(param(query, 'status'));
-  const filter: LogFilter = { range };
-  const text = cleanText(param(query, 'q', 'query'));
-  if (text) filter.text = text;
-  if (kinds.length) filter.kinds = kinds;
-  if (levels.length) filter.levels = levels;
-  const services = csv(param(query, 'service'));
-  if (services.length) filter.services = services;
-  const users = csv(param(query, 'user_id', 'user'));
-  if (users.length) filter.userIds = users;
-  const routes = csv(param(query, 'route', 'endpoint'));
-  if (routes.length) filter.routes = routes;
-  const methods = csv(param(query, 'payment_method'));
-  if (methods.length) filter.paymentMethods = methods;
-  const http = statuses.filter((s) => /^\d{3}$/.test(s)).map(Number);
-  const tx = statuses.filter((s) => !/^\d{3}$/.test(s));
-  if (http.length) filter.httpStatuses = http;
-  if (tx.length) filter.transactionStatuses = tx;
-  const min = number('min_amount');
-  const max = number('max_amount');
-  if (min !== undefined) filter.minAmount = min;
-  if (max !== undefined) filter.maxAmount = max;
+  const filter: Record<string, unknown> = { range };
   const echo: Record<string, unknown> = {
     range: label,
     ...(range.from !== undefined ? { from: new Date(range.from).toISOString() } : {}),
     ...(range.to !== undefined ? { to: new Date(range.to).toISOString() } : {}),
-    ...(kinds.length ? { log_type: kinds } : {}),
-    ...(levels.length ? { level: levels } : {}),
-    ...(services.length ? { service: services } : {}),
-    ...(users.length ? { user_id: users } : {}),
-    ...(routes.length ? { route: routes } : {}),
-    ...(statuses.length ? { status: statuses } : {}),
-    ...(methods.length ? { payment_method: methods } : {}),
-    ...(min !== undefined ? { min_amount: min } : {}),
-    ...(max !== undefined ? { max_amount: max } : {}),
   };
-  return { filter, echo, rangeLabel: label };
+  const text = cleanText(param(query, 'q', 'query'));
+  if (text) filter['text'] = text;
+  for (const { names, fields } of PARAM_GROUPS) {
+    const raw = csv(param(query, ...names));
+    const echoed: string[] = [];
+    for (const { spec, key, pattern } of fields) {
+      let values = raw.flatMap((value) => acceptValue(spec, pattern, value) ?? []);
+      if (spec.aliases) values = [...new Set(values)];
+      if (values.length === 0) continue;
+      filter[key] = spec.type === 'keyword' ? values : values.map(Number);
+      if (fields.length === 1) echoed.push(...values);
+    }
+    // A shared parameter echoes the values as given; one field's, the values it took.
+    const shown = fields.length === 1 ? echoed : raw.filter((value) => fields.some((f) => acceptValue(f.spec, f.pattern, value) !== undefined));
+    if (shown.length > 0) echo[names[0] ?? ''] = shown;
+  }
+  for (const { name, key } of RANGE_PARAMS) {
+    if (param(query, name) === undefined) continue;
+    const value = numberParam(query, name, { fallback: 0, min: -Number.MAX_VALUE, max: Number.MAX_VALUE, fraction: true });
+    filter[key] = value;
+    echo[name] = value;
+  }
+  return { filter: filter as LogFilter, echo, rangeLabel: label };
 }
 
 /**

@@ -6,6 +6,9 @@ import { cached, queryKey } from './cached.js';
 import type { ServerContext } from './context.js';
 import { HttpError } from './errors.js';
 import { numberParam, param, parseFilter, parsePaging, type Query } from './query-params.js';
+import { FILTER_QUERY, PAGING_QUERY } from './query-schemas.js';
+import { IdParams, jsonBody, queryNumber, queryText, type ZodTypeProvider } from './route-schema.js';
+import { z } from 'zod';
 
 const FACET_FIELDS: TermsField[] = ['kind', 'level', 'service', 'route', 'http_status', 'transaction_status', 'user_id', 'payment_method'];
 const FACET_NAMES: Partial<Record<TermsField, string>> = { kind: 'log_type', http_status: 'status', transaction_status: 'transaction_status' };
@@ -16,10 +19,17 @@ const MAX_BUCKETS = 10_000;
 const MAX_INTERVAL = 366 * 86_400_000;
 
 const flatParams = (query: Query): Record<string, string> =>
-  Object.fromEntries(Object.entries(query).flatMap(([k, v]) => (v === undefined ? [] : [[k, Array.isArray(v) ? (v[0] ?? '') : v]])));
+  Object.fromEntries(Object.entries(query).flatMap(([k, v]) => (v === undefined ? [] : [[k, String(Array.isArray(v) ? (v[0] ?? '') : v)]])));
+
+const SearchQuery = z.looseObject({ ...FILTER_QUERY, ...PAGING_QUERY, cursor: queryText('Cursor of the next page (`next_cursor` of the previous one)') });
+const SavedSearchBody = jsonBody({
+  name: z.string({ error: 'must be a non-empty string of at most 200 characters' }).max(200, 'must be a non-empty string of at most 200 characters').trim().min(1, 'must be a non-empty string of at most 200 characters'),
+  params: z.record(z.string(), z.unknown(), { error: 'must be an object of search parameters' }).describe('Search parameters (as in the query of GET /api/search/)'),
+});
 
 /** Search, autocomplete, field tops, histogram, search history and saved searches. */
-export function registerSearchRoutes(app: FastifyInstance, ctx: ServerContext): void {
+export function registerSearchRoutes(fastify: FastifyInstance, ctx: ServerContext): void {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   const canRead = guard(ctx, 'read');
   const canSave = guard(ctx, 'analyst');
 
@@ -47,8 +57,10 @@ export function registerSearchRoutes(app: FastifyInstance, ctx: ServerContext): 
   };
 
   for (const path of ['/api/search', '/api/search/']) {
-    app.get(path, { preHandler: canRead }, async (request) => {
-      const query = request.query as Query;
+    // One of the two is documented.
+    const summary = path === '/api/search/' ? { summary: 'Full-text search with filters, highlights, exact totals, page or cursor paging', permission: 'read' as const } : {};
+    app.get(path, { preValidation: canRead, schema: { ...summary, querystring: SearchQuery } }, async (request) => {
+      const query = request.query;
       const data = await search(query);
       const principal = principalOf(request);
       if (!data.cached && !param(query, 'cursor')) {
@@ -61,30 +73,35 @@ export function registerSearchRoutes(app: FastifyInstance, ctx: ServerContext): 
     });
   }
 
-  app.get('/api/search/autocomplete', { preHandler: canRead }, async (request) => {
-    const query = request.query as Query;
+  const AutocompleteQuery = z.looseObject({
+    q: queryText('The text typed (2 characters at least; `query` too)'),
+    field: z.enum(AUTOCOMPLETE_FIELDS, { error: `must be one of ${AUTOCOMPLETE_FIELDS.join(', ')}` }).optional().describe('Suggest from this field only'),
+    limit: queryNumber('Most suggestions (1 to 50, clamped)', { fallback: 10, min: 1, max: 50, clamp: true }),
+  });
+  app.get('/api/search/autocomplete', { preValidation: canRead, schema: { summary: 'Suggestions for messages, routes, products and users', permission: 'read', querystring: AutocompleteQuery } }, async (request) => {
+    const query = request.query;
     const q = (param(query, 'q', 'query') ?? '').trim().slice(0, 100);
     if (q.length < 2) return { suggestions: [] };
-    const fieldParam = param(query, 'field');
-    const fields = fieldParam ? AUTOCOMPLETE_FIELDS.filter((f) => f === fieldParam) : AUTOCOMPLETE_FIELDS;
-    if (fields.length === 0) throw new HttpError(400, 'bad_request', 'invalid field', [{ path: 'field', message: `must be one of ${AUTOCOMPLETE_FIELDS.join(', ')}` }]);
-    const limit = numberParam(query, 'limit', { fallback: 10, min: 1, max: 50, clamp: true });
+    const fields = query.field ? [query.field] : AUTOCOMPLETE_FIELDS;
+    const limit = query.limit;
     const lists = await Promise.all(fields.map((field) => ctx.logs.autocomplete(field, q, limit)));
     return { suggestions: lists.flat().sort((a, b) => (b.count ?? 0) - (a.count ?? 0)).slice(0, limit) };
   });
 
-  app.get('/api/search/fields', { preHandler: canRead }, async (request) => {
-    const query = request.query as Query;
+  const FieldsQuery = z.looseObject({ ...FILTER_QUERY, size: queryNumber('Top values per field (1 to 50, clamped)', { fallback: 10, min: 1, max: 50, clamp: true }) });
+  app.get('/api/search/fields', { preValidation: canRead, schema: { summary: 'Top values of the sidebar fields', permission: 'read', querystring: FieldsQuery } }, async (request) => {
+    const query = request.query;
     const { filter } = parseFilter(query, Date.now());
-    const size = numberParam(query, 'size', { fallback: 10, min: 1, max: 50, clamp: true });
+    const size = query.size;
     return cached(ctx, `fields:${Math.floor(Date.now() / 60_000)}:${queryKey(query)}`, async () => {
       const tops = await ctx.logs.fieldTops(filter, FACET_FIELDS, size);
       return { fields: tops.map((t) => ({ field: FACET_NAMES[t.field] ?? t.field, top: t.top })) };
     });
   });
 
-  app.get('/api/search/histogram', { preHandler: canRead }, async (request) => {
-    const query = request.query as Query;
+  const HistogramQuery = z.looseObject({ ...FILTER_QUERY, interval: queryText('Bucket width in ms (an integer, 1 s at least, at most 10000 buckets), or `auto` (about 60 buckets)') });
+  app.get('/api/search/histogram', { preValidation: canRead, schema: { summary: 'Events per time bucket', permission: 'read', querystring: HistogramQuery } }, async (request) => {
+    const query = request.query;
     const now = Date.now();
     const { filter } = parseFilter(query, now);
     const from = filter.range?.from ?? now - 86_400_000;
@@ -98,8 +115,9 @@ export function registerSearchRoutes(app: FastifyInstance, ctx: ServerContext): 
     return { interval_ms: interval, buckets: buckets.map((b) => ({ ts: b.ts, count: b.count })) };
   });
 
-  app.get('/api/search/history', { preHandler: canRead }, async (request) => {
-    const limit = numberParam(request.query as Query, 'limit', { fallback: 20, min: 1, max: 100, clamp: true });
+  const HistoryQuery = z.looseObject({ limit: queryNumber('Most entries (1 to 100, clamped)', { fallback: 20, min: 1, max: 100, clamp: true }) });
+  app.get('/api/search/history', { preValidation: canRead, schema: { summary: "The caller's search history", permission: 'read', querystring: HistoryQuery } }, async (request) => {
+    const limit = request.query.limit;
     const history = await ctx.meta.listSearchHistory(ownerId(principalOf(request)), limit);
     return { history: history.map((h) => ({ id: h.id, params: h.params, total: h.total, created_at: new Date(h.createdAt).toISOString() })) };
   });
@@ -110,23 +128,18 @@ export function registerSearchRoutes(app: FastifyInstance, ctx: ServerContext): 
     params: s.params,
     created_at: new Date(s.createdAt).toISOString(),
   });
-  app.get('/api/searches', { preHandler: canRead }, async (request) => ({
+  app.get('/api/searches', { preValidation: canRead, schema: { summary: 'Saved searches', permission: 'read' } }, async (request) => ({
     searches: (await ctx.meta.listSavedSearches(ownerId(principalOf(request)))).map(savedView),
   }));
-  app.post('/api/searches', { preHandler: canSave }, async (request, reply) => {
-    const body = (request.body ?? {}) as { name?: unknown; params?: unknown };
-    const issues = [
-      ...(typeof body.name !== 'string' || body.name.trim() === '' || body.name.length > 200 ? [{ path: 'name', message: 'must be a non-empty string of at most 200 characters' }] : []),
-      ...(typeof body.params !== 'object' || body.params === null || Array.isArray(body.params) ? [{ path: 'params', message: 'must be an object of search parameters' }] : []),
-    ];
-    if (issues.length > 0) throw new HttpError(400, 'bad_request', 'invalid saved search', issues);
-    const params = Object.fromEntries(Object.entries(body.params as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
-    const record = { id: randomUUID(), userId: ownerId(principalOf(request)), name: (body.name as string).trim(), params, createdAt: Date.now() };
+  app.post('/api/searches', { preValidation: canSave, schema: { summary: 'Save a search', permission: 'analyst', body: SavedSearchBody } }, async (request, reply) => {
+    const body = request.body;
+    const params = Object.fromEntries(Object.entries(body.params).map(([k, v]) => [k, String(v)]));
+    const record = { id: randomUUID(), userId: ownerId(principalOf(request)), name: body.name, params, createdAt: Date.now() };
     await ctx.meta.createSavedSearch(record);
     return reply.code(201).send(savedView(record));
   });
-  app.delete('/api/searches/:id', { preHandler: canSave }, async (request, reply) => {
-    const { id } = request.params as { id: string };
+  app.delete('/api/searches/:id', { preValidation: canSave, schema: { summary: 'Delete a saved search', permission: 'analyst', params: IdParams } }, async (request, reply) => {
+    const { id } = request.params;
     if (!(await ctx.meta.deleteSavedSearch(ownerId(principalOf(request)), id))) throw new HttpError(404, 'not_found', 'no such saved search');
     return reply.code(204).send();
   });

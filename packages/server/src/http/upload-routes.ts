@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import multipart from '@fastify/multipart';
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -12,7 +12,12 @@ import type { UploadJobRecord } from '../ports.js';
 import { guard, principalOf } from './auth.js';
 import type { ServerContext } from './context.js';
 import { HttpError } from './errors.js';
-import { numberParam, param, type Query } from './query-params.js';
+import { param } from './query-params.js';
+import { IdParams, queryNumber, queryText, type ZodTypeProvider } from './route-schema.js';
+import { z } from 'zod';
+
+const UploadQuery = z.looseObject({ filename: queryText('Name of the file of a raw body (its extension gives the type: .json, .ndjson, .csv)') });
+const RecentUploadsQuery = z.looseObject({ limit: queryNumber('Most jobs (1 to 100, clamped)', { fallback: 20, min: 1, max: 100, clamp: true }) });
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
@@ -46,17 +51,25 @@ async function save(source: Readable, path: string, limit: number): Promise<numb
 }
 
 /** `POST /api/logs/upload` (multipart `file` or raw body with `?filename=`) and the job status routes. */
-export function registerUploadRoutes(app: FastifyInstance, ctx: ServerContext): void {
+export function registerUploadRoutes(fastify: FastifyInstance, ctx: ServerContext): void {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   const canUpload = guard(ctx, 'upload');
   const canRead = guard(ctx, 'read');
   const dir = join(ctx.config.dataDir, 'uploads');
   const running = new Set<Promise<unknown>>();
 
-  void app.register(async (scope) => {
+  void app.register(async (untyped) => {
+    const scope = untyped.withTypeProvider<ZodTypeProvider>();
     await scope.register(multipart, { limits: { fileSize: ctx.config.uploadLimit, files: 1 } });
     scope.removeContentTypeParser(['application/json', 'text/plain']);
     scope.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
-    scope.post('/api/logs/upload', { preHandler: canUpload }, async (request: FastifyRequest, reply) => {
+    const schema = {
+      summary: 'Upload a JSON array, NDJSON or CSV file (gzip accepted) → job',
+      permission: 'ingest or analyst',
+      querystring: UploadQuery,
+      documentedBody: { contentType: 'multipart/form-data', schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } } }, description: 'The file in the field `file`, or the raw file as the body with `?filename=`' },
+    } as const;
+    scope.post('/api/logs/upload', { preValidation: canUpload, schema }, async (request, reply) => {
       await mkdir(dir, { recursive: true });
       const id = randomUUID();
       const path = join(dir, id);
@@ -72,7 +85,7 @@ export function registerUploadRoutes(app: FastifyInstance, ctx: ServerContext): 
           throw new HttpError(413, 'payload_too_large', `the upload is over the limit of ${ctx.config.uploadLimit} bytes`);
         }
       } else {
-        filename = param(request.query as Query, 'filename') ?? 'upload';
+        filename = param(request.query, 'filename') ?? 'upload';
         size = await save(request.body as Readable, path, ctx.config.uploadLimit);
       }
       const fileType = fileTypeOf(filename) ?? (await sniffFileType(path));
@@ -89,12 +102,12 @@ export function registerUploadRoutes(app: FastifyInstance, ctx: ServerContext): 
     });
   });
 
-  app.get('/api/logs/uploads/recent', { preHandler: canRead }, async (request) => {
-    const limit = numberParam(request.query as Query, 'limit', { fallback: 20, min: 1, max: 100, clamp: true });
+  app.get('/api/logs/uploads/recent', { preValidation: canRead, schema: { summary: 'Recent upload jobs', permission: 'read', querystring: RecentUploadsQuery } }, async (request) => {
+    const limit = request.query.limit;
     return { uploads: (await ctx.meta.listUploadJobs(limit)).map(jobView) };
   });
-  app.get('/api/logs/uploads/:id', { preHandler: canRead }, async (request) => {
-    const job = await ctx.meta.getUploadJob((request.params as { id: string }).id);
+  app.get('/api/logs/uploads/:id', { preValidation: canRead, schema: { summary: 'Upload job status', permission: 'read', params: IdParams } }, async (request) => {
+    const job = await ctx.meta.getUploadJob(request.params.id);
     if (!job) throw new HttpError(404, 'not_found', 'no such upload job');
     return jobView(job);
   });

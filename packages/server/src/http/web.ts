@@ -83,7 +83,10 @@ export function registerWeb(app: FastifyInstance, options: WebOptions = {}): voi
       .code(index ? 200 : 503)
       .send(index ?? NOT_BUILT);
   const rootApi = options.rootApi;
-  app.get('/', rootApi ? async (request, reply) => (rootApi.claims(request) ? rootApi.answer(request, reply) : page(request, reply)) : page);
+  const rootSchema = rootApi
+    ? { summary: 'Elasticsearch version banner (x-elastic-product) for Elasticsearch clients (see the README); the dashboard otherwise', permission: 'ingest' as const }
+    : { summary: 'The dashboard', permission: 'public' as const };
+  app.get('/', { schema: rootSchema }, rootApi ? async (request, reply) => (rootApi.claims(request) ? rootApi.answer(request, reply) : page(request, reply)) : page);
   app.get('/index.html', page);
 
   app.get<{ Params: { name: string } }>('/assets/:name', async (request, reply) => {

@@ -1,8 +1,8 @@
-import { EVENT_KINDS, type EventKind } from '@shoplog/core';
+import { ES_BULK_ACTIONS, EVENT_KINDS, EsBulkActionLineSchema, type EsBulkAction, type EventKind } from '@shoplog/core';
 import { contentId } from './content-id.js';
 
 /** The action of one Elasticsearch bulk operation. */
-export type BulkAction = 'index' | 'create' | 'update' | 'delete';
+export type BulkAction = EsBulkAction;
 
 /** One operation of an Elasticsearch bulk body: its action line and, for all but `delete`, its document line. */
 export interface BulkOperation {
@@ -27,7 +27,6 @@ export class BulkSyntaxError extends Error {
   }
 }
 
-const ACTIONS = new Set<string>(['index', 'create', 'update', 'delete']);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
@@ -49,16 +48,19 @@ export function parseBulkBody(text: string, pathIndex?: string): BulkOperation[]
     } catch (error) {
       throw new BulkSyntaxError(i + 1, `an action line must be JSON (${(error as Error).message})`);
     }
-    const action = isObject(parsed) ? Object.keys(parsed).find((key) => ACTIONS.has(key)) : undefined;
-    const meta = action && isObject(parsed) ? parsed[action] : undefined;
-    if (!action || !isObject(meta)) {
+    // The action line's schema is core's (EsBulkActionLineSchema): the first action key present is the action.
+    const actionLine = isObject(parsed) ? EsBulkActionLineSchema.safeParse(parsed) : undefined;
+    const data = actionLine?.success ? actionLine.data : undefined;
+    const action = data ? (Object.keys(data).find((key) => (ES_BULK_ACTIONS as readonly string[]).includes(key)) as EsBulkAction | undefined) : undefined;
+    const meta = action && data ? data[action] : undefined;
+    if (!action || !meta) {
       throw new BulkSyntaxError(i + 1, 'expected an action line: {"index"|"create"|"update"|"delete": {"_index": …, "_id": …}}');
     }
     const rawId = meta._id;
     const op: BulkOperation = {
       action: action === 'index' && meta.op_type === 'create' ? 'create' : (action as BulkAction),
-      index: typeof meta._index === 'string' && meta._index !== '' ? meta._index : pathIndex,
-      id: typeof rawId === 'string' && rawId !== '' ? rawId : typeof rawId === 'number' ? String(rawId) : undefined,
+      index: meta._index !== undefined && meta._index !== '' ? meta._index : pathIndex,
+      id: rawId !== undefined && rawId !== '' ? rawId : undefined,
     };
     if (action !== 'delete') {
       let next = i + 1;

@@ -5,8 +5,11 @@ import type { Readable } from 'node:stream';
 import { csvRows } from './csv-rows.js';
 import { createLineSplitter } from './line-splitter.js';
 
-/** A record read from an uploaded file: its 1-based line (or array item) number — for CSV the line the record starts on — and the parsed value or the error. */
-export type FileRecord = { line: number; value: unknown } | { line: number; error: string };
+/**
+ * A record read from an uploaded file: its 1-based line (or array item) number — for CSV the line the record starts
+ * on — and the parsed value (with, for NDJSON, the line it was parsed from: stored as is when valid) or the error.
+ */
+export type FileRecord = { line: number; value: unknown; text?: string } | { line: number; error: string };
 
 /** Kinds of upload file. */
 export type UploadFileType = 'json' | 'ndjson' | 'csv';
@@ -86,7 +89,7 @@ async function* ndjsonRecords(stream: Readable, maxLength: number): AsyncGenerat
         continue;
       }
       try {
-        yield { line: n, value: JSON.parse(line) };
+        yield { line: n, value: JSON.parse(line), text: line };
       } catch (error) {
         yield { line: n, error: `not JSON: ${(error as Error).message}` };
       }

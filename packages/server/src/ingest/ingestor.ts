@@ -4,6 +4,7 @@ import {
   createPipeline,
   type FraudScorer,
   type PipelineErrorHandler,
+  type PluginStats,
   type ShoplogEvent,
   type ShoplogPlugin,
   type ValidationIssue,
@@ -25,9 +26,10 @@ export interface IngestItem {
 export interface Ingestor {
   /**
    * Ingests parsed inputs (envelopes or seed shapes); resolves once the valid ones are durably committed. An input
-   * over a per-event limit is an error item naming the field; the others are stored.
+   * over a per-event limit is an error item naming the field; the others are stored. `texts[i]`, when given, is the
+   * JSON text `inputs[i]` was parsed from (the inputs are then the caller's to give away): stored as is when valid.
    */
-  ingest(inputs: readonly unknown[]): Promise<IngestItem[]>;
+  ingest(inputs: readonly unknown[], texts?: readonly (string | undefined)[]): Promise<IngestItem[]>;
   /**
    * Ingests JSON lines (blank lines skipped; a line that is not JSON, or too long to parse, is an error item with
    * `line`). `map` turns each parsed line (and its 0-based index) into the input to ingest, e.g. an Elasticsearch
@@ -36,6 +38,8 @@ export interface Ingestor {
   ingestLines(lines: readonly string[], map?: LineMapper): Promise<(IngestItem & { line: number })[]>;
   /** Waits for the batches in progress, then flushes and closes the processors. */
   close(): Promise<void>;
+  /** Each processor with its counters (calls, errors, timeouts, time, breaker state), in order. */
+  processorStats(): { stage: ShoplogPlugin; stats: PluginStats }[];
   /** The limits applied to every input. */
   readonly limits: IngestLimits;
 }
@@ -242,9 +246,10 @@ export function createIngestor(options: IngestorOptions): Ingestor {
     return items;
   };
   return {
-    ingest: (inputs) => serial(() => ingestParsed(inputs)),
+    ingest: (inputs, texts) => serial(() => ingestParsed(inputs, texts)),
     ingestLines: (lines, map) => serial(() => ingestLines(lines, map)),
     close: () => serial(async () => processors?.close()),
+    processorStats: () => processors?.stats() ?? [],
     limits,
   };
 

@@ -1,4 +1,4 @@
-import { createPipeline, type PipelineErrorHandler, type ShoplogEvent, type ShoplogPlugin, type ValidationIssue } from '@shoplog/core';
+import { createPipeline, type PipelineErrorHandler, type PluginStats, type ShoplogEvent, type ShoplogPlugin, type ValidationIssue } from '@shoplog/core';
 
 /** What the processors made of a batch: each event (or `null` when dropped), and the events they emitted. */
 export interface Processed {
@@ -33,7 +33,12 @@ export function createProcessorStage(processors: readonly ShoplogPlugin[], onErr
     const own = new Set(out);
     return { out, emitted: reached.splice(0).filter((event) => !own.has(event)) };
   };
-  return { run, close: () => pipeline.close() };
+  // The collector is the server's own stage, not a processor: its counters are left out.
+  const stats = () => {
+    const all = pipeline.metrics().plugins;
+    return processors.map((stage, i) => ({ stage, stats: all[i] as PluginStats }));
+  };
+  return { run, stats, close: () => pipeline.close() };
 }
 
 /** The issue of an event a processor dropped. */

@@ -32,10 +32,14 @@ export async function runUploadJob(
   await deps.meta.updateUploadJob(current);
   const previewIds: string[] = [];
   try {
-    let batch: { line: number; value: unknown }[] = [];
+    let batch: { line: number; value: unknown; text?: string }[] = [];
     const flush = async (): Promise<void> => {
       if (batch.length === 0) return;
-      const items = await deps.ingestor.ingest(batch.map((r) => r.value));
+      // An NDJSON line that is a valid event is stored as read (as the bulk ingest does).
+      const items = await deps.ingestor.ingest(
+        batch.map((r) => r.value),
+        batch.map((r) => r.text),
+      );
       items.forEach((item, i) => {
         current.processed++;
         if (item.result === 'created') current.accepted++;

@@ -1,30 +1,12 @@
-import { completeMoney, type Money, type ShoplogEvent } from '@shoplog/core';
+import { COLUMN_FIELDS, readColumns, searchTextOf, type FieldValue, type ShoplogEvent } from '@shoplog/core';
 
-// Secondary columns of the `facts` table: one row per event, filled by the background indexer.
-export const FACT_COLUMNS = [
-  'kind',
-  'level',
-  'service',
-  'route',
-  'http_status',
-  'user_id',
-  'session_id',
-  'action',
-  'product',
-  'payment_method',
-  'tx_status',
-  'currency',
-  'amount',
-  'amount_minor',
-  'error_type',
-  'error_code',
-  'db_operation',
-  'perf_kind',
-  'response_ms',
-  'fraud_score',
-  'fraud_decision',
-  'risk_level',
-] as const;
+/** Secondary columns of the `facts` table (one row per event, filled by the background indexer): the catalog's. */
+export const FACT_COLUMNS: readonly string[] = COLUMN_FIELDS.map((field) => field.column);
+
+const SQL_TYPES = { keyword: 'TEXT', long: 'INTEGER', double: 'REAL' } as const;
+
+/** The SQLite type of each `facts` column, from the catalog's field types. */
+export const FACT_COLUMN_DDL = COLUMN_FIELDS.map((field) => `${field.column} ${SQL_TYPES[field.type]}`).join(', ');
 
 /** The DDL of the events database: `events` is written in the request's transaction (a 2xx means committed). */
 export const EVENTS_SCHEMA = `
@@ -74,11 +56,7 @@ export const INDEX_VERSION = 5;
  * from `events` and rebuilt from them when lost.
  */
 export const INDEX_SCHEMA = `
-CREATE TABLE IF NOT EXISTS facts (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL,
-  kind TEXT, level TEXT, service TEXT, route TEXT, http_status INTEGER, user_id TEXT, session_id TEXT, action TEXT,
-  product TEXT, payment_method TEXT, tx_status TEXT, currency TEXT, amount REAL, amount_minor INTEGER,
-  error_type TEXT, error_code TEXT, db_operation TEXT, perf_kind TEXT, response_ms REAL, fraud_score REAL,
-  fraud_decision TEXT, risk_level TEXT);
+CREATE TABLE IF NOT EXISTS facts (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, ${FACT_COLUMN_DDL});
 -- Covering index of range scans (rollup edges, time-sorted pages, distinct users); its ts prefix serves plain
 -- ts ranges, so a separate facts(ts) index would only slow the indexer down.
 DROP INDEX IF EXISTS facts_ts;
@@ -114,78 +92,8 @@ CREATE TABLE IF NOT EXISTS latency_sketches (kind TEXT NOT NULL, key TEXT NOT NU
   sketch BLOB NOT NULL, PRIMARY KEY (kind, key, bucket)) WITHOUT ROWID;
 `;
 
-type FactValue = string | number | null;
-
-interface LooseShop {
-  session?: { id?: string };
-  action?: string;
-  product?: { id?: string; name?: string };
-  payment?: { method?: string };
-  transaction?: { id?: string; status?: string };
-  amount?: Money;
-  error?: { kind?: string };
-  performance?: { kind?: string; operation?: string };
-  fraud?: { score?: number; decision?: string; risk_level?: string; reasons?: { code: string }[] };
-}
-
-/** The kind of an event from its dataset (`shoplog.transaction` → `transaction`). */
-export function kindOf(event: ShoplogEvent): string {
-  return event.event.dataset.slice('shoplog.'.length);
-}
-
-/** Amount of a money object in major units (a float, for ranges and display; exact sums use `minor`). */
-export function majorAmount(money: Money | undefined): { major: number; minor: number; currency: string } | null {
-  if (!money) return null;
-  const full = completeMoney(money);
-  return { major: Number(full.value), minor: full.minor, currency: full.currency };
-}
-
 /** The secondary column values of an event, in `FACT_COLUMNS` order, plus its fraud reason codes and search text. */
-export function extractFacts(event: ShoplogEvent): { values: FactValue[]; reasons: string[]; text: string } {
-  const shop = (event.shop ?? {}) as LooseShop;
-  const kind = kindOf(event);
-  const money = majorAmount(shop.amount);
-  const route = event.http?.route ?? event.url?.path ?? null;
-  const status = event.http?.response?.status_code ?? null;
-  const duration = event.event.duration;
-  const errorCode = event.error?.code ?? (kind === 'error' && status !== null ? String(status) : null);
-  const values: FactValue[] = [
-    kind,
-    event.log.level,
-    event.service?.name ?? null,
-    route,
-    status,
-    event.user?.id ?? null,
-    shop.session?.id ?? null,
-    shop.action ?? null,
-    shop.product?.id ?? null,
-    shop.payment?.method ?? null,
-    kind === 'transaction' ? (shop.transaction?.status ?? null) : null,
-    money?.currency ?? null,
-    money?.major ?? null,
-    money?.minor ?? null,
-    event.error?.type ?? null,
-    errorCode,
-    shop.performance?.kind === 'db' ? (shop.performance.operation ?? null) : null,
-    shop.performance?.kind ?? null,
-    duration === undefined ? null : duration / 1e6,
-    shop.fraud?.score ?? null,
-    shop.fraud?.decision ?? null,
-    shop.fraud?.risk_level ?? null,
-  ];
-  const text = [
-    event.message,
-    event.error?.message,
-    event.error?.type,
-    route,
-    event.service?.name,
-    shop.action,
-    shop.product?.id,
-    shop.product?.name,
-    event.user?.id,
-    shop.transaction?.id,
-  ]
-    .filter((part): part is string => typeof part === 'string' && part.length > 0)
-    .join(' ');
-  return { values, reasons: shop.fraud?.reasons?.map((reason) => reason.code) ?? [], text };
+export function extractFacts(event: ShoplogEvent): { values: FieldValue[]; reasons: string[]; text: string } {
+  const reasons = (event.shop as { fraud?: { reasons?: { code: string }[] } } | undefined)?.fraud?.reasons;
+  return { values: readColumns(event), reasons: reasons?.map((reason) => reason.code) ?? [], text: searchTextOf(event) };
 }

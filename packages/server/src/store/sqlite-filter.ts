@@ -1,42 +1,27 @@
 import type { SQLInputValue } from 'node:sqlite';
+import { FIELD_CATALOG, termMatches, textTerms, type FieldSpec } from '@shoplog/core';
 import type { LogFilter, NumericField, SortField, TermsField } from '../ports.js';
 
+const FIELDS: readonly FieldSpec[] = FIELD_CATALOG;
+const catalogMap = <K extends string>(entries: (readonly [string, string])[]): Record<K, string> =>
+  Object.fromEntries(entries) as Record<K, string>;
+
 /** Column of each keyword field in `facts` (fraud reasons live in their own table). */
-export const TERMS_COLUMNS: Record<Exclude<TermsField, 'fraud_reason'>, string> = {
-  kind: 'kind',
-  level: 'level',
-  service: 'service',
-  route: 'route',
-  http_status: 'http_status',
-  user_id: 'user_id',
-  session_id: 'session_id',
-  action: 'action',
-  product: 'product',
-  payment_method: 'payment_method',
-  transaction_status: 'tx_status',
-  currency: 'currency',
-  error_type: 'error_type',
-  error_code: 'error_code',
-  db_operation: 'db_operation',
-  performance_kind: 'perf_kind',
-  fraud_decision: 'fraud_decision',
-  risk_level: 'risk_level',
-};
+export const TERMS_COLUMNS = catalogMap<Exclude<TermsField, 'fraud_reason'>>(
+  FIELDS.flatMap((f) => (f.aggregate === 'terms' && f.column ? [[f.name, f.column] as const] : [])),
+);
 
 /** Column of each numeric field. */
-export const NUMERIC_COLUMNS: Record<NumericField, string> = {
-  amount: 'amount',
-  response_time_ms: 'response_ms',
-  fraud_score: 'fraud_score',
-};
+export const NUMERIC_COLUMNS = catalogMap<NumericField>(FIELDS.flatMap((f) => (f.aggregate === 'metric' && f.column ? [[f.name, f.column] as const] : [])));
 
 /** Column of each sort field. */
-export const SORT_COLUMNS: Record<SortField, string> = {
-  '@timestamp': 'ts',
-  amount: 'amount',
-  response_time: 'response_ms',
-  fraud_score: 'fraud_score',
-};
+export const SORT_COLUMNS = catalogMap<SortField>([['@timestamp', 'ts'], ...FIELDS.flatMap((f) => (f.sort && f.column ? [[f.sort, f.column] as const] : []))]);
+
+/** The `in` and `range` filters of the catalog over `facts` columns. */
+const IN_FILTERS = FIELDS.flatMap((f) => (f.filter && f.column ? [{ key: f.filter, column: f.column }] : []));
+const RANGE_FILTERS = FIELDS.flatMap((f) =>
+  f.range && f.column ? [{ column: f.column, min: f.range.min, max: f.range.max, maxOp: f.range.maxInclusive ? '<=' : '<' }] : [],
+);
 
 /**
  * The FTS5 query of a free text: each word as a quoted term, all required; a trailing `*` on a word makes it a
@@ -45,17 +30,6 @@ export const SORT_COLUMNS: Record<SortField, string> = {
 export function ftsQuery(text: string | undefined): string | null {
   const words = textTerms(text, true);
   return words.length === 0 ? null : words.map((word) => (word.endsWith('*') ? `"${word.slice(0, -1)}"*` : `"${word}"`)).join(' ');
-}
-
-/** The lower-cased words of a free text (letters, digits, underscore), at most 32; with `prefixes`, a trailing `*` is kept. */
-export function textTerms(text: string | undefined, prefixes = false): string[] {
-  if (!text) return [];
-  return (text.toLowerCase().match(prefixes ? /[\p{L}\p{N}_]+\*?/gu : /[\p{L}\p{N}_]+/gu) ?? []).slice(0, 32);
-}
-
-/** Whether a word of a text matches a query term (`term*` matches by prefix, else the whole word). */
-export function termMatches(word: string, term: string): boolean {
-  return term.endsWith('*') ? word.startsWith(term.slice(0, -1)) : word === term;
 }
 
 /** A WHERE clause (without the keyword; `1` when empty) over `facts f`, with its parameters. */
@@ -76,38 +50,19 @@ export function whereOf(filter: LogFilter | undefined): { sql: string; params: S
     parts.push('f.ts < ?');
     params.push(filter.range.to);
   }
-  inList('kind', filter.kinds);
-  inList('level', filter.levels);
-  inList('service', filter.services);
-  inList('user_id', filter.userIds);
-  inList('route', filter.routes);
-  inList('http_status', filter.httpStatuses);
-  inList('tx_status', filter.transactionStatuses);
-  inList('session_id', filter.sessionIds);
-  inList('action', filter.actions);
-  inList('fraud_decision', filter.fraudDecisions);
-  inList('payment_method', filter.paymentMethods);
-  inList('currency', filter.currencies);
-  inList('perf_kind', filter.performanceKinds);
-  if (filter.minFraudScore !== undefined) {
-    parts.push('f.fraud_score >= ?');
-    params.push(filter.minFraudScore);
-  }
-  if (filter.maxFraudScore !== undefined) {
-    parts.push('f.fraud_score < ?');
-    params.push(filter.maxFraudScore);
-  }
-  if (filter.minAmount !== undefined) {
-    parts.push('f.amount >= ?');
-    params.push(filter.minAmount);
-  }
-  if (filter.maxAmount !== undefined) {
-    parts.push('f.amount <= ?');
-    params.push(filter.maxAmount);
-  }
-  if (filter.minResponseTimeMs !== undefined) {
-    parts.push('f.response_ms >= ?');
-    params.push(filter.minResponseTimeMs);
+  const values = filter as Record<string, unknown>;
+  for (const { key, column } of IN_FILTERS) inList(column, values[key] as readonly (string | number)[] | undefined);
+  for (const { column, min, max, maxOp } of RANGE_FILTERS) {
+    const low = min === undefined ? undefined : values[min];
+    const high = max === undefined ? undefined : values[max];
+    if (low !== undefined) {
+      parts.push(`f.${column} >= ?`);
+      params.push(low as number);
+    }
+    if (high !== undefined) {
+      parts.push(`f.${column} ${maxOp} ?`);
+      params.push(high as number);
+    }
   }
   const fts = ftsQuery(filter.text);
   if (fts) {

@@ -1,6 +1,7 @@
 import type { DatabaseSync } from 'node:sqlite';
+import { createBodyReader, type StoredDoc } from './sqlite-bodies.js';
 import { decodeDoc, DERIVED_TABLES, extractFacts, FACT_COLUMNS, INDEX_SCHEMA, INDEX_VERSION, PART_TABLES, TIMELINE_SCHEMA, TIME_KEY_SLOTS, timeKey } from './sqlite-facts.js';
-import { createRollupWriter, ROLLUP_SCHEMA } from './sqlite-rollups.js';
+import { createRollupWriter, ROLLUP_DIMENSIONS, ROLLUP_SCHEMA } from './sqlite-rollups.js';
 import { createSketchTable } from './sqlite-sketches.js';
 
 const PERF_KIND = FACT_COLUMNS.indexOf('perf_kind');
@@ -58,14 +59,23 @@ const partVersion = (db: DatabaseSync, part: IndexPart): number | undefined => {
   return (db.prepare(`SELECT value FROM main.${state} WHERE key = 'version'`).get() as { value: number } | undefined)?.value;
 };
 
+/** The catalog-derived columns of each part (a field added to the catalog is a column an older file lacks). */
+const PART_COLUMNS: Record<IndexPart, [string, readonly string[]]> = { facts: ['facts', FACT_COLUMNS], timeline: ['rollup_hourly', ROLLUP_DIMENSIONS] };
+
+const hasColumns = (db: DatabaseSync, table: string, columns: readonly string[]): boolean => {
+  const have = new Set((db.prepare(`SELECT name FROM pragma_table_info(?, 'main')`).all(table) as { name: string }[]).map((row) => row.name));
+  return columns.every((column) => have.has(column));
+};
+
 /**
- * Creates the tables of `part` in the main database of `db`. When one of them is missing or of another layout
- * version, the part's tables are dropped first, so its indexer rebuilds them all from the events (its mark is then
+ * Creates the tables of `part` in the main database of `db`. When one of them is missing, lacks a column of the field
+ * catalog or is of another layout version, the part's tables are dropped first, so its indexer rebuilds them all from the events (its mark is then
  * 0); so are derived tables of an older layout left in this file (up to version 3 one file held both parts).
  */
 export function prepareIndexDatabase(db: DatabaseSync, part: IndexPart): void {
   const other: IndexPart = part === 'facts' ? 'timeline' : 'facts';
-  const current = partVersion(db, part) === INDEX_VERSION && PART_TABLES[part].every((table) => has(db, table));
+  const current =
+    partVersion(db, part) === INDEX_VERSION && PART_TABLES[part].every((table) => has(db, table)) && hasColumns(db, ...PART_COLUMNS[part]);
   if (!current) {
     const stale = partVersion(db, other) === INDEX_VERSION ? PART_TABLES[part] : DERIVED_TABLES;
     for (const table of stale) db.exec(`DROP TABLE IF EXISTS ${table}`);
@@ -188,6 +198,8 @@ function timelineWriter(db: DatabaseSync): PartWriter {
  */
 export function createIndexer(db: DatabaseSync, batchSize: number, part: IndexPart): Indexer {
   const selectPending = db.prepare('SELECT seq, doc FROM events WHERE seq > ? ORDER BY seq LIMIT ?');
+  // Pending events are plain rows; a rebuild (a lost or older index file) reads packed ones too.
+  const bodies = createBodyReader(db);
   const state = STATE_TABLE[part];
   const writeMark = db.prepare(`INSERT INTO main.${state} (key, value) VALUES ('indexed', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`);
   const writer = part === 'facts' ? factsWriter(db) : timelineWriter(db);
@@ -199,7 +211,7 @@ export function createIndexer(db: DatabaseSync, batchSize: number, part: IndexPa
     },
     step() {
       // Read outside the write transaction: a WAL snapshot of the events file, no lock on it.
-      const rows = selectPending.all(indexed, batchSize) as { seq: number; doc: string }[];
+      const rows = selectPending.all(indexed, batchSize) as { seq: number; doc: StoredDoc }[];
       const last = rows[rows.length - 1]?.seq;
       if (last === undefined) return 0;
       try {
@@ -207,7 +219,7 @@ export function createIndexer(db: DatabaseSync, batchSize: number, part: IndexPa
         // before its first write would make that write fail at once ("database is locked", without the busy
         // timeout) while another connection holds the index file's write lock.
         // A purged newest event stays as a tombstone with an empty doc (sqlite-purge.ts): indexed as nothing.
-        const batch = rows.filter((row) => row.doc !== '').map((row) => writer.parse(row.seq, row.doc));
+        const batch = bodies.resolve(rows).filter((row) => row.doc !== '').map((row) => writer.parse(row.seq, row.doc));
         inTransaction(db, () => {
           writer.write(batch);
           writeMark.run(last);

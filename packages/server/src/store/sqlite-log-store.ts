@@ -4,6 +4,7 @@ import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { parseOptions, type ShoplogEvent } from '@shoplog/core';
 import { z } from 'zod';
 import type { AppendResult, EventListener, LogStore } from '../ports.js';
+import { BLOCK_EVENTS, bodiesSchema } from './sqlite-bodies.js';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
 import { DERIVED_TABLES, EVENTS_SCHEMA } from './sqlite-facts.js';
 import { combineIndexDrivers, createInlineIndexDriver, startIndexWorker, type IndexDriver } from './sqlite-index-driver.js';
@@ -67,6 +68,8 @@ const CHECKPOINT_PAGES = 1000;
 const CHECKPOINT_BYTES = CHECKPOINT_PAGES * 4096;
 /** WAL pages (≈ 64 MB) past which the writer checkpoints inline again until the WAL restarts. */
 const WAL_BACKLOG_PAGES = 16 * CHECKPOINT_PAGES;
+/** How often the store looks for indexed bodies to pack into compressed blocks (sqlite-bodies.ts). */
+const COMPACT_INTERVAL_MS = 1_000;
 /** How long an append waits for the events file's write lock (held by another process) before it fails. */
 const APPEND_LOCK_WAIT_MS = 5_000;
 
@@ -111,7 +114,7 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
   const inMemory = opts.path === ':memory:';
   if (!inMemory) mkdirSync(dirname(opts.path), { recursive: true });
   const db = openDatabase(opts.path, opts.synchronous);
-  db.exec(EVENTS_SCHEMA);
+  db.exec(EVENTS_SCHEMA + bodiesSchema());
 
   let drivers: IndexDriver[];
   let checkpointer: Checkpointer | undefined;
@@ -213,6 +216,30 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
 
   const reads = pool?.reads ?? createSqliteQueries(db);
 
+  // Bodies are packed once both indexers are past them: one job at a time on the maintenance connection; a data
+  // folder of plain rows (an older layout) is packed by the first jobs after the start, resumed after a restart.
+  let compacting = false;
+  let compactedTo = -BLOCK_EVENTS;
+  let compactFailure: string | undefined;
+  const compactTimer = setInterval(() => {
+    const indexed = Math.min(...drivers.map((d) => d.indexed));
+    if (compacting || closed || indexed - compactedTo < BLOCK_EVENTS) return;
+    compacting = true;
+    maintenance.compact().then(
+      () => {
+        compactedTo = indexed;
+        compactFailure = undefined;
+      },
+      (error: unknown) => {
+        const message = error instanceof Error ? error.message : String(error);
+        // Reported once per cause; the bodies stay plain (readable) and the next tick tries again.
+        if (!closed && message !== compactFailure) process.emitWarning(`shoplog: packing stored events failed: ${message}`);
+        compactFailure = message;
+      },
+    ).finally(() => (compacting = false));
+  }, COMPACT_INTERVAL_MS);
+  compactTimer.unref();
+
   return {
     ...reads,
     async appendBatch(events, texts) {
@@ -275,6 +302,7 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
     async close() {
       if (closed) return;
       closed = true;
+      clearInterval(compactTimer);
       await maintenance.close();
       await pool?.close();
       // Index what is left so a restart does not have to (it would, safely, if we were killed instead).

@@ -1,11 +1,12 @@
-// The maintenance worker thread: retention and erasure of the embedded store on a connection of its own, niced like
-// the indexers. Built as its own file (dist/sqlite-maintenance-worker.js) and started by `startMaintenanceWorker`.
+// The maintenance worker thread: compaction of the bodies, retention and erasure of the embedded store on a
+// connection of its own, niced like the indexers. Built as its own file (dist/sqlite-maintenance-worker.js) and started by `startMaintenanceWorker`.
 import { DatabaseSync } from 'node:sqlite';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { ATTACHED_SCHEMAS, createMaintenanceJobs, MaintenanceStoppedError, type MaintenanceWorkerData, type ToMaintenanceWorker } from './sqlite-maintenance.js';
 import { niceThisThread } from './sqlite-worker-file.js';
 import { createPurger } from './sqlite-purge.js';
+import { createCompactor } from './sqlite-compactor.js';
 
 const data = workerData as MaintenanceWorkerData;
 const port = parentPort;
@@ -23,7 +24,8 @@ db.exec('PRAGMA secure_delete=ON');
 // Each step is followed by a pause at least as long as it took: at most half of a core, and the appends (which wait
 // for the events file's write lock) find it free most of the time.
 let closing = false;
-const jobs = createMaintenanceJobs(createPurger(db, ATTACHED_SCHEMAS), (busyMs) => sleep(Math.max(5, busyMs)), () => closing);
+const purger = createPurger(db, ATTACHED_SCHEMAS);
+const jobs = createMaintenanceJobs(purger, createCompactor(db), (busyMs) => sleep(Math.max(5, busyMs)), () => closing);
 
 let queue: Promise<unknown> = Promise.resolve();
 port.on('message', (message: ToMaintenanceWorker) => {
@@ -36,7 +38,7 @@ port.on('message', (message: ToMaintenanceWorker) => {
       return;
     }
     try {
-      const result = message.op === 'expire' ? await jobs.expire(message.cutoffs) : await jobs.erase(message.subject);
+      const result = message.op === 'expire' ? await jobs.expire(message.cutoffs) : message.op === 'erase' ? await jobs.erase(message.subject) : await jobs.compact();
       port.postMessage({ id: message.id, result });
     } catch (error) {
       if (error instanceof MaintenanceStoppedError) port.postMessage({ id: message.id, stopped: true });

@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { EVENT_KINDS } from '@shoplog/core';
 import type { ErasureResult, ErasureSubject, RetentionCutoffs } from '../ports.js';
 import { builtExecArgv, workerFile } from './sqlite-worker-file.js';
+import { createCompactor, type Compactor } from './sqlite-compactor.js';
 import { createPurger, type Purger, type PurgeSchemas } from './sqlite-purge.js';
 import { ROLLUP_BUCKET_MS } from './sqlite-rollups.js';
 
@@ -19,11 +20,13 @@ export interface Maintenance {
   expire(cutoffs: RetentionCutoffs): Promise<number>;
   /** Deletes the subject's events (only those both indexers have indexed: call once the index caught up). */
   erase(subject: ErasureSubject): Promise<ErasureResult>;
+  /** Packs the indexed plain bodies into compressed blocks (sqlite-bodies.ts), in steps; resolves with the number packed. */
+  compact(): Promise<number>;
   /** Stops the worker after the job in progress. */
   close(): Promise<void>;
 }
 
-type MaintenanceRequest = { op: 'expire'; cutoffs: RetentionCutoffs } | { op: 'erase'; subject: ErasureSubject } | { op: 'close' };
+type MaintenanceRequest = { op: 'expire'; cutoffs: RetentionCutoffs } | { op: 'erase'; subject: ErasureSubject } | { op: 'compact' } | { op: 'close' };
 
 /** A request to the maintenance worker. */
 export type ToMaintenanceWorker = MaintenanceRequest & { id: number };
@@ -49,7 +52,7 @@ export interface MaintenanceWorkerData {
  * The jobs over a purger: each step purges at most `PURGE_BATCH` events, then `pause` lets the other writers (the
  * appends, the indexers) have the files; a crash-interrupted purge is finished first.
  */
-export function createMaintenanceJobs(purger: Purger, pause: (busyMs: number) => Promise<void>, stopping: () => boolean) {
+export function createMaintenanceJobs(purger: Purger, compactor: Compactor, pause: (busyMs: number) => Promise<void>, stopping: () => boolean) {
   const step = async <T>(work: () => T): Promise<T> => {
     // A closing store stops a long job between two steps (a purge left queued is finished by the next job).
     if (stopping()) throw new MaintenanceStoppedError();
@@ -62,6 +65,17 @@ export function createMaintenanceJobs(purger: Purger, pause: (busyMs: number) =>
     while ((await step(() => purger.reclaim(RECLAIM_PAGES))) > 0);
   };
   return {
+    async compact(): Promise<number> {
+      let packed = 0;
+      for (;;) {
+        const n = await step(() => compactor.step(purger.indexedUpTo()));
+        if (n === 0) break;
+        packed += n;
+      }
+      // Also after a job that a close interrupted before its reclaim (the migration of a big folder).
+      await reclaim();
+      return packed;
+    },
     async expire(cutoffs: RetentionCutoffs): Promise<number> {
       const hours = new Set<number>();
       const purged = (victims: readonly { ts: number; erase: boolean }[]): number => {
@@ -143,8 +157,10 @@ export const ATTACHED_SCHEMAS: PurgeSchemas = { events: 'main', facts: 'idx', ti
 /** Maintenance on the caller's connection (an in-memory store, whose tables no other connection can see). */
 export function createInlineMaintenance(db: DatabaseSync): Maintenance {
   let closing = false;
+  const purger = createPurger(db, { events: 'main', facts: 'main', timeline: 'main' });
   const jobs = createMaintenanceJobs(
-    createPurger(db, { events: 'main', facts: 'main', timeline: 'main' }),
+    purger,
+    createCompactor(db),
     () => new Promise((resolve) => setImmediate(resolve)),
     () => closing,
   );
@@ -157,6 +173,7 @@ export function createInlineMaintenance(db: DatabaseSync): Maintenance {
   return {
     expire: (cutoffs) => serial(() => jobs.expire(cutoffs)),
     erase: (subject) => serial(() => jobs.erase(subject)),
+    compact: () => serial(() => jobs.compact()),
     close: async () => {
       closing = true;
       await queue;
@@ -207,6 +224,7 @@ export function startMaintenanceWorker(data: MaintenanceWorkerData): Maintenance
   return {
     expire: (cutoffs) => call<number>({ op: 'expire', cutoffs }),
     erase: (subject) => call<ErasureResult>({ op: 'erase', subject }),
+    compact: () => call<number>({ op: 'compact' }),
     async close() {
       if (!worker) return;
       worker.ref();

@@ -66,6 +66,8 @@ export function createSqliteMetaStore(options: SqliteMetaStoreOptions): MetaStor
     getUserByUsername: async (username) => doc<UserRecord>('SELECT doc FROM users WHERE username = ?', username),
     listUsers: async () => docs<UserRecord>('SELECT doc FROM users ORDER BY username'),
     countUsers: async () => (db.prepare('SELECT COUNT(*) AS n FROM users').get() as { n: number }).n,
+    setUserRole: async (id, role) => run("UPDATE users SET doc = json_set(doc, '$.role', ?) WHERE id = ?", role, id) > 0,
+    deleteUser: async (id) => run('DELETE FROM users WHERE id = ?', id) > 0,
 
     async createApiKey(key: ApiKeyRecord) {
       run('INSERT INTO api_keys (id, key_hash, doc) VALUES (?, ?, ?)', key.id, key.keyHash, JSON.stringify(key));

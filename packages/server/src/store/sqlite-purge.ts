@@ -1,5 +1,6 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import type { ShoplogEvent } from '@shoplog/core';
+import { bodiesSchema, createBodyReader, decodeBlock, encodeBlock, type StoredDoc } from './sqlite-bodies.js';
 import { extractFacts, FACT_COLUMNS, TIME_KEY_SLOTS, timeKey } from './sqlite-facts.js';
 import { inTransaction } from './sqlite-indexer.js';
 import { ROLLUP_BUCKET_MS, rollupCellOf } from './sqlite-rollups.js';
@@ -24,6 +25,7 @@ function purgeSchema(s: PurgeSchemas): string {
 CREATE TABLE IF NOT EXISTS ${s.events}.purge_queue (seq INTEGER PRIMARY KEY, erase INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS ${s.events}.maintenance_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS ${s.timeline}.purge_done (seq INTEGER PRIMARY KEY);
+${bodiesSchema(s.events)}
 `;
 }
 
@@ -121,6 +123,26 @@ export function createPurger(db: DatabaseSync, schemas: PurgeSchemas): Purger {
     `INSERT INTO ${E}.maintenance_state (key, value) VALUES ('purged', ?) ON CONFLICT(key) DO UPDATE SET value = value + excluded.value`,
   );
   const purged = db.prepare(`SELECT value FROM ${E}.maintenance_state WHERE key = 'purged'`);
+  const bodies = createBodyReader(db);
+  // The blocks holding queued events: rewritten without them (an erased body must not stay in its block).
+  const queuedBlocks = db.prepare(
+    `SELECT DISTINCT b.last, b.data FROM ${E}.purge_queue q JOIN ${E}.event_blocks b
+     ON b.last = (SELECT last FROM ${E}.event_blocks WHERE last >= q.seq ORDER BY last LIMIT 1) AND b.first <= q.seq`,
+  );
+  const queuedSeqs = db.prepare(`SELECT seq FROM ${E}.purge_queue`);
+  const rewriteBlock = db.prepare(`UPDATE ${E}.event_blocks SET data = ? WHERE last = ?`);
+  const deleteBlock = db.prepare(`DELETE FROM ${E}.event_blocks WHERE last = ?`);
+  /** Takes the queued events out of their blocks (a block left empty is deleted); inside the events transaction. */
+  const unpack = (): void => {
+    const blocks = queuedBlocks.all() as { last: number; data: Uint8Array }[];
+    if (blocks.length === 0) return;
+    const gone = new Set((queuedSeqs.all() as { seq: number }[]).map((row) => row.seq));
+    for (const block of blocks) {
+      const kept = [...decodeBlock(block.data)].filter(([seq]) => !gone.has(seq)).map(([seq, doc]) => ({ seq, doc }));
+      if (kept.length === 0) deleteBlock.run(block.last);
+      else rewriteBlock.run(encodeBlock(kept), block.last);
+    }
+  };
 
   const indexedUpTo = (): number => {
     const row = marks.get() as { facts: number | null; timeline: number | null };
@@ -129,7 +151,7 @@ export function createPurger(db: DatabaseSync, schemas: PurgeSchemas): Purger {
 
   /** The queued events with what their derived rows were built from (the text must be the indexed one). */
   const readQueue = (): Victim[] =>
-    (queued.all() as { seq: number; erase: number; doc: string | null }[]).map((row) => {
+    bodies.resolve((queued.all() as { seq: number; erase: number; doc: StoredDoc | null }[]).map((row) => ({ ...row, doc: row.doc ?? '' }))).map((row) => {
       if (!row.doc) return { seq: row.seq, ts: Number.NaN, text: '', values: [], userId: undefined, email: undefined, erase: row.erase === 1 };
       const event = JSON.parse(row.doc) as ShoplogEvent;
       const facts = extractFacts(event);
@@ -192,6 +214,7 @@ export function createPurger(db: DatabaseSync, schemas: PurgeSchemas): Purger {
     inTransaction(db, () => {
       deleteEvents.run();
       tombstone.run();
+      unpack();
       sweepTombstones.run();
       clearQueue.run();
       addPurged.run(victims.length);
@@ -209,14 +232,15 @@ export function createPurger(db: DatabaseSync, schemas: PurgeSchemas): Purger {
       return (ofUser.all(userId, indexedUpTo(), limit) as { seq: number }[]).map((row) => row.seq);
     },
     scanDocs(afterSeq, limit, needle) {
-      const rows = docsAfter.all(afterSeq, indexedUpTo(), limit) as { seq: number; doc: string }[];
+      const read = docsAfter.all(afterSeq, indexedUpTo(), limit) as { seq: number; doc: StoredDoc }[];
+      const rows = bodies.resolve(read);
       const pattern = new RegExp(`(?<![\\w.%+-])${needle.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w-]|\\.\\w)`);
       const seqs: number[] = [];
       for (const row of rows) {
         const doc = row.doc.toLowerCase();
         if (doc.includes(needle) && pattern.test(doc)) seqs.push(row.seq);
       }
-      return { seqs, last: rows[rows.length - 1]?.seq ?? afterSeq };
+      return { seqs, last: read[read.length - 1]?.seq ?? afterSeq };
     },
     purge(seqs, erase) {
       if (seqs.length > 0) inTransaction(db, () => {

@@ -1,5 +1,5 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
-import type { ShoplogEvent } from '@shoplog/core';
+import { textTerms, type ShoplogEvent } from '@shoplog/core';
 import type {
   LatencyGroup,
   LatencySummary,
@@ -12,10 +12,11 @@ import type {
   TermsOptions,
 } from '../ports.js';
 import { exactSummary } from './exact-percentiles.js';
+import { createBodyReader, type StoredDoc } from './sqlite-bodies.js';
 import { decodeDoc, timeKey } from './sqlite-facts.js';
 import { createRollupQueries } from './sqlite-rollups.js';
 import { latencyFromSketches, sketchable } from './sqlite-sketches.js';
-import { NUMERIC_COLUMNS, SORT_COLUMNS, TERMS_COLUMNS, ftsQuery, highlightMessage, textTerms, whereOf } from './sqlite-filter.js';
+import { NUMERIC_COLUMNS, SORT_COLUMNS, TERMS_COLUMNS, ftsQuery, highlightMessage, whereOf } from './sqlite-filter.js';
 
 type ReadMethods = LogStoreReads;
 
@@ -36,7 +37,8 @@ function decodeCursor(raw: string): Cursor | undefined {
 
 /** The read side of the embedded log store: SQL over the `facts` table, FTS5 and the raw `events`. */
 export function createSqliteQueries(db: DatabaseSync): ReadMethods {
-  const getDoc = db.prepare('SELECT doc FROM events WHERE id = ?');
+  const getDoc = db.prepare('SELECT seq, doc FROM events WHERE id = ?');
+  const bodies = createBodyReader(db);
   const rollups = createRollupQueries(db);
   const all = <T>(sql: string, params: SQLInputValue[]): T[] => db.prepare(sql).all(...params) as T[];
   const one = <T>(sql: string, params: SQLInputValue[]): T => db.prepare(sql).get(...params) as T;
@@ -44,11 +46,11 @@ export function createSqliteQueries(db: DatabaseSync): ReadMethods {
   const docsBySeq = (seqs: number[]): Map<number, ShoplogEvent> => {
     const out = new Map<number, ShoplogEvent>();
     if (seqs.length === 0) return out;
-    const rows = all<{ seq: number; doc: string }>(
-      `SELECT seq, doc FROM events WHERE seq IN (${seqs.map(() => '?').join(',')})`,
+    const rows = all<{ seq: number; doc: StoredDoc }>(
+      `SELECT seq, doc FROM events WHERE seq IN (${seqs.map(() => '?').join(',')}) ORDER BY seq`,
       seqs,
     );
-    for (const row of rows) out.set(row.seq, decodeDoc(row.doc));
+    for (const row of bodies.resolve(rows)) out.set(row.seq, decodeDoc(row.doc));
     return out;
   };
 
@@ -159,8 +161,9 @@ export function createSqliteQueries(db: DatabaseSync): ReadMethods {
 
   return {
     async get(id) {
-      const row = getDoc.get(id) as { doc: string } | undefined;
-      return row ? decodeDoc(row.doc) : undefined;
+      const row = getDoc.get(id) as { seq: number; doc: StoredDoc } | undefined;
+      const body = row ? bodies.resolve([row])[0] : undefined;
+      return body && body.doc !== '' ? decodeDoc(body.doc) : undefined;
     },
     async recent({ limit, kinds }) {
       const where = whereOf({ kinds });

@@ -1,4 +1,5 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
+import { FIELD_CATALOG, type FieldSpec } from '@shoplog/core';
 import type { LogFilter, NumericField, TermsField } from '../ports.js';
 import { FACT_COLUMNS } from './sqlite-facts.js';
 import { whereOf } from './sqlite-filter.js';
@@ -6,14 +7,17 @@ import { whereOf } from './sqlite-filter.js';
 /** Width of a rollup bucket. */
 export const ROLLUP_BUCKET_MS = 3_600_000;
 
-// Keyword columns of `facts` that are also rollup dimensions (low cardinality; user and session ids are not).
-const DIMENSIONS = [
-  'kind', 'level', 'service', 'route', 'perf_kind', 'http_status', 'error_type', 'error_code', 'action',
-  'payment_method', 'tx_status', 'currency',
-] as const;
+// The catalog's rollup dimensions (low cardinality; user and session ids are not), in catalog order: the key order of
+// stored cells (`dims`).
+const ROLLUP_FIELDS = (FIELD_CATALOG as readonly FieldSpec[]).filter((f): f is FieldSpec & { column: string } => f.rollup === true && f.column !== undefined);
+const DIMENSIONS = ROLLUP_FIELDS.map((f) => f.column);
+/** The dimension columns of `rollup_hourly`, from the field catalog. */
+export const ROLLUP_DIMENSIONS: readonly string[] = DIMENSIONS;
 const DIM_INDEX = DIMENSIONS.map((column) => FACT_COLUMNS.indexOf(column));
-const RESPONSE_MS = FACT_COLUMNS.indexOf('response_ms');
-const AMOUNT = FACT_COLUMNS.indexOf('amount');
+const measureColumn = (measure: 'rt' | 'amt'): number =>
+  FACT_COLUMNS.indexOf((FIELD_CATALOG as readonly FieldSpec[]).find((f) => f.measure === measure)?.column ?? '');
+const RESPONSE_MS = measureColumn('rt');
+const AMOUNT = measureColumn('amt');
 const USER_ID = FACT_COLUMNS.indexOf('user_id');
 
 /**
@@ -23,7 +27,7 @@ const USER_ID = FACT_COLUMNS.indexOf('user_id');
  */
 export const ROLLUP_SCHEMA = `
 CREATE TABLE IF NOT EXISTS rollup_hourly (ts INTEGER NOT NULL, dims TEXT NOT NULL,
-  ${DIMENSIONS.map((d) => `${d} ${d === 'http_status' ? 'INTEGER' : 'TEXT'}`).join(', ')},
+  ${ROLLUP_FIELDS.map((f) => `${f.column} ${f.type === 'keyword' ? 'TEXT' : 'INTEGER'}`).join(', ')},
   n INTEGER NOT NULL, rt_n INTEGER NOT NULL, rt_sum REAL NOT NULL, rt_min REAL, rt_max REAL,
   amt_n INTEGER NOT NULL, amt_sum REAL NOT NULL, amt_min REAL, amt_max REAL,
   PRIMARY KEY (ts, dims)) WITHOUT ROWID;
@@ -118,16 +122,11 @@ export function createRollupWriter(db: DatabaseSync) {
 }
 
 // LogFilter keys a rollup can answer (each maps to a dimension column); any other key set means a scan of `facts`.
-const ROLLUP_FILTER_KEYS = new Set([
-  'range', 'kinds', 'levels', 'services', 'routes', 'httpStatuses', 'transactionStatuses', 'actions', 'currencies', 'performanceKinds',
-  'paymentMethods',
-]);
-const ROLLUP_TERMS: Partial<Record<TermsField, string>> = {
-  kind: 'kind', level: 'level', service: 'service', route: 'route', http_status: 'http_status', action: 'action',
-  payment_method: 'payment_method', transaction_status: 'tx_status', currency: 'currency', error_type: 'error_type',
-  error_code: 'error_code', performance_kind: 'perf_kind',
-};
-const ROLLUP_NUMERIC: Partial<Record<NumericField, 'rt' | 'amt'>> = { response_time_ms: 'rt', amount: 'amt' };
+const ROLLUP_FILTER_KEYS = new Set(['range', ...ROLLUP_FIELDS.flatMap((f) => (f.filter ? [f.filter] : []))]);
+const ROLLUP_TERMS: Partial<Record<TermsField, string>> = Object.fromEntries(ROLLUP_FIELDS.map((f) => [f.name, f.column]));
+const ROLLUP_NUMERIC: Partial<Record<NumericField, 'rt' | 'amt'>> = Object.fromEntries(
+  (FIELD_CATALOG as readonly FieldSpec[]).flatMap((f) => (f.measure ? [[f.name, f.measure]] : [])),
+);
 
 /**
  * A row source equivalent to `facts` restricted by `filter`, made of rollup rows for the whole hours inside the

@@ -52,6 +52,20 @@ export function runMetaStoreContract(name: string, factory: () => Promise<MetaSt
       expect(await store.countUsers()).toBe(2);
     });
 
+    it('changes a user\'s role and deletes users', async () => {
+      await store.createUser({ id: 'u1', username: 'alice', role: 'viewer', passwordHash: 'scrypt$x', createdAt: 1 });
+      expect(await store.setUserRole('u1', 'analyst')).toBe(true);
+      expect(await store.getUserById('u1')).toMatchObject({ username: 'alice', role: 'analyst', passwordHash: 'scrypt$x' });
+      expect(await store.setUserRole('nobody', 'admin')).toBe(false);
+      expect(await store.deleteUser('u1')).toBe(true);
+      expect(await store.deleteUser('u1')).toBe(false);
+      expect(await store.getUserById('u1')).toBeUndefined();
+      expect(await store.getUserByUsername('alice')).toBeUndefined();
+      expect(await store.countUsers()).toBe(0);
+      // The username is free again once its user is gone.
+      await store.createUser({ id: 'u2', username: 'alice', role: 'viewer', passwordHash: 'scrypt$y', createdAt: 2 });
+    });
+
     it('lets one of several concurrent creations of a username win; the others reject with DuplicateKeyError', async () => {
       const results = await Promise.allSettled(
         [1, 2, 3, 4].map((n) => store.createUser({ id: `c${n}`, username: 'carol', role: 'viewer', passwordHash: `scrypt$${n}`, createdAt: n })),

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { transaction } from '@shoplog/core';
 import { bootstrap, createServer, generateTraffic } from '../../src/index.js';
 import type { ShoplogServer } from '../../src/index.js';
-import { CHROMIUM, ensureWebBuilt, fmt, hasChromium, launchChromium, shots } from './harness.js';
+import { CHROMIUM, ensureWebBuilt, fmt, hasChromium, launchChromium, shots, watchedPage } from './harness.js';
 import { XSS_MESSAGE, seedEvents } from './seed-events.js';
 
 if (!hasChromium) console.warn(`[dashboard] browser tests skipped: no Chromium at ${CHROMIUM} (set CHROMIUM_PATH)`);
@@ -51,17 +51,8 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
     for (let i = 0; i < traffic.length; i += 500) await ingest(traffic.slice(i, i + 500));
     browser = await launchChromium();
     context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 860 }, locale: 'en-US', timezoneId: 'UTC', colorScheme: 'light' });
-    // Init scripts are injected by the browser driver, outside the page's CSP.
-    await context.addInitScript(
-      "document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));",
-    );
-    page = await context.newPage();
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
     // HTTP errors the page handles (401 before login, a 404 shown to the person) are logged by Chromium itself.
-    const handled = /^Failed to load resource: the server responded with a status of 40[14]/;
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !handled.test(m.text())) problems.push(`console: ${m.text()}`);
-    });
+    page = await watchedPage(context, problems, [401, 404]);
   });
 
   afterAll(async () => {

@@ -4,7 +4,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
-import type { Browser } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 /** The Chromium binary the tests drive. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -43,3 +43,21 @@ export function launchChromium(): Promise<Browser> {
 
 /** A count as the page shows it (en-US grouping). */
 export const fmt = (n: number): string => new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 }).format(n);
+
+/**
+ * Opens a page that records CSP violations, page errors and console errors into `problems`; `handledStatuses` are
+ * the HTTP error statuses the page shows to the person (Chromium logs every failed request as a console error).
+ */
+export async function watchedPage(context: BrowserContext, problems: string[], handledStatuses: readonly number[]): Promise<Page> {
+  // Init scripts are injected by the browser driver, outside the page's CSP.
+  await context.addInitScript(
+    "document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));",
+  );
+  const page = await context.newPage();
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  const handled = new RegExp(`^Failed to load resource: the server responded with a status of (${handledStatuses.join('|')}) `);
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !handled.test(m.text())) problems.push(`console: ${m.text()}`);
+  });
+  return page;
+}

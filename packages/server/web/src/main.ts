@@ -2,15 +2,20 @@ import './styles.css';
 import 'uplot/dist/uPlot.min.css';
 import { api, logout, me, onUnauthorized } from './api.js';
 import { errorBox, h, icon, loading, mount } from './dom.js';
+import { alertsPage } from './pages/alerts.js';
 import { eventPage } from './pages/event.js';
 import { fraudPage } from './pages/fraud.js';
+import { keysPage } from './pages/keys.js';
 import { loginPage } from './pages/login.js';
 import { overviewPage } from './pages/overview.js';
 import { performancePage } from './pages/performance.js';
+import { pluginsPage } from './pages/plugins.js';
 import { salesPage } from './pages/sales.js';
+import { savedPage } from './pages/saved.js';
 import { searchPage } from './pages/search.js';
 import { tailPage } from './pages/tail.js';
 import { uploadPage } from './pages/upload.js';
+import { usersPage } from './pages/users.js';
 import { rangePicker } from './range-picker.js';
 import { currentRoute, href } from './state.js';
 import type { Route } from './state.js';
@@ -37,6 +42,11 @@ const PAGES: Record<string, PageDef> = {
   sales: { title: 'Sales & funnel', nav: true, usesRange: true, icon: ['M3 20h18v2H3zm2-8h3v6H5zm5-5h3v11h-3zm5 3h3v8h-3z'], render: salesPage },
   fraud: { title: 'Fraud alerts', nav: true, usesRange: true, icon: ['M12 2 4 5v6c0 5 3.4 9.7 8 11 4.6-1.3 8-6 8-11V5zm-1 5h2v6h-2zm0 8h2v2h-2z'], render: fraudPage },
   upload: { title: 'Upload', nav: true, roles: ['analyst', 'admin'], usesRange: false, icon: ['M11 16V7.8L7.4 11.4 6 10l6-6 6 6-1.4 1.4L13 7.8V16zm-7 2h16v2H4z'], render: uploadPage },
+  saved: { title: 'Saved searches', nav: true, usesRange: false, icon: ['M6 2h12a1 1 0 0 1 1 1v19l-7-4-7 4V3a1 1 0 0 1 1-1zm1 2v14.6l5-2.9 5 2.9V4z'], render: savedPage },
+  alerts: { title: 'Alert rules', nav: true, usesRange: false, icon: ['M12 22a2.5 2.5 0 0 0 2.5-2.5h-5A2.5 2.5 0 0 0 12 22zm7-6V11a7 7 0 0 0-5.5-6.8V3a1.5 1.5 0 0 0-3 0v1.2A7 7 0 0 0 5 11v5l-2 2v1h18v-1z'], render: alertsPage },
+  plugins: { title: 'Plugins & health', nav: true, usesRange: false, icon: ['M9 2h2v4h2V2h2v4h2a1 1 0 0 1 1 1v4a6 6 0 0 1-5 5.9V22h-2v-5.1A6 6 0 0 1 6 11V7a1 1 0 0 1 1-1h2z'], render: pluginsPage },
+  keys: { title: 'API keys', nav: true, roles: ['admin'], usesRange: false, icon: ['M7 14a3 3 0 1 1 0-6 3 3 0 0 1 0 6zm5.6-4A6 6 0 1 0 12.6 14H16v3h3v-3h2v-4z'], render: keysPage },
+  users: { title: 'Users & roles', nav: true, roles: ['admin'], usesRange: false, icon: ['M9 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zm0 2c-3.3 0-7 1.7-7 4v2h14v-2c0-2.3-3.7-4-7-4zm8-2a3 3 0 1 0 0-6v6zm1.5 2.2c1.5.8 2.5 2 2.5 3.8v2h2v-2c0-1.7-1.9-3.1-4.5-3.8z'], render: usersPage },
   event: { title: 'Event', nav: false, usesRange: false, icon: [], render: eventPage },
 };
 

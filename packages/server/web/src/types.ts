@@ -97,3 +97,45 @@ export interface UploadJob {
   errors: { line: number; issues: { path?: string; message: string }[] | string }[];
   preview?: LogEvent[]; created_at: string; finished_at: string | null; file_size?: number;
 }
+
+/** One alert rule (`GET /api/alerts/rules`). */
+export interface AlertRule {
+  id: string; name: string; metric: string; filters: Record<string, string>; window: string; window_ms: number; threshold: number;
+  state: 'ok' | 'firing' | 'unknown'; last_value: number | null; last_fired_at: string | null; last_evaluated_at: string | null;
+  created_at: string | null; channels: string[]; firing_since: string | null;
+}
+
+/** One notification channel with its delivery counters (`GET /api/alerts/channels`; never its options). */
+export interface AlertChannel {
+  name: string; type: string; fraud: boolean;
+  metrics: { queued: number; sent: number; failed: number; retried: number; dropped: number; suppressed: number; lastError: { message: string; at: string } | null };
+}
+
+/** One sent (or failed) notification (`GET /api/alerts/history`). */
+export interface AlertNotification {
+  id: string; channel: string; type: string; rule_id: string | null; title: string; outcome: 'sent' | 'failed' | 'dropped';
+  attempts: number; error: string | null; count: number; at: string | null;
+}
+
+/** An API key as listed (`GET /api/keys`): never its secret. */
+export interface ApiKey { id: string; name: string; scope: string; prefix: string; created_at: string; last_used_at: string | null }
+
+/** A user as listed (`GET /api/users`). */
+export interface UserRow { id: string; username: string; role: string; created_at: string }
+
+/** A saved search (`GET /api/searches`): `params` are the search page's URL parameters. */
+export interface SavedSearch { id: string; name: string; params: Record<string, string>; created_at: string }
+
+/** One plugin's health, as `GET /api/dashboard/health` reports it in `plugins`. */
+export interface PluginHealth {
+  name: string; version: string; kind: string; stage: string; state: 'ok' | 'failing' | 'open';
+  calls: number; errors: number; timeouts: number; total_ms: number; last_error?: string;
+}
+
+/** `GET /api/dashboard/health` (the parts the dashboard shows). */
+export interface Health {
+  status: 'ok' | 'degraded' | 'down';
+  dependencies: { name: string; kind: string; status: 'ok' | 'down'; latency_ms?: number; error?: string }[];
+  disk?: { status: string; message?: string };
+  plugins?: PluginHealth[];
+}

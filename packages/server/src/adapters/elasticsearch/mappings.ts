@@ -1,4 +1,5 @@
 import type { estypes } from '@elastic/elasticsearch';
+import { FIELD_CATALOG, type FieldSpec } from '@shoplog/core';
 
 type Properties = Record<string, estypes.MappingProperty>;
 
@@ -78,12 +79,8 @@ const money = obj({
 
 const card = obj({ last4: keyword, brand: keyword, fingerprint: keyword, issuer_country: keyword, bin: keyword });
 
-/**
- * Every field of the five Shoplog event kinds (packages/core/src/schema), ECS types where ECS defines the field.
- * One mapping for all data streams, so a search across `logs-shoplog.*-*` sees the same type for each field.
- * `dynamic: false`: unknown fields are kept in `_source` but not indexed, so a client cannot explode the mapping.
- */
-export const EVENT_MAPPINGS = {
+// The fields of the event schemas, by hand (types, copy_to, sub-fields); `EVENT_MAPPINGS` adds the catalog's.
+const HAND_MAPPINGS = {
   dynamic: false,
   date_detection: false,
   runtime: RUNTIME_FIELDS,
@@ -181,4 +178,48 @@ export const EVENT_MAPPINGS = {
       }),
     }),
   },
+} satisfies estypes.MappingTypeMapping;
+
+/** Mapping types that hold each catalog type (a `scaled_float` is a double stored as a scaled long). */
+const CATALOG_TYPES: Record<FieldSpec['type'], readonly string[]> = {
+  keyword: ['keyword'],
+  long: ['long', 'integer'],
+  double: ['double', 'scaled_float', 'float'],
+};
+const CATALOG_MAPPING: Record<FieldSpec['type'], estypes.MappingProperty> = { keyword, long, double: { type: 'double' } };
+
+/**
+ * `properties` with every stored field of the catalog (a single path, no runtime field): a field not mapped yet is
+ * added with its catalog type; a field mapped with a type that cannot hold its values throws, naming it.
+ */
+export function withCatalogFields(properties: Properties, fields: readonly FieldSpec[]): Properties {
+  const out = structuredClone(properties);
+  for (const field of fields) {
+    if (field.es !== undefined || typeof field.path !== 'string') continue;
+    const steps = field.path.split('.');
+    let at = out;
+    for (const step of steps.slice(0, -1)) {
+      const next = (at[step] ??= { type: 'object', properties: {} }) as estypes.MappingObjectProperty;
+      if (next.type !== 'object' && next.type !== undefined) throw new Error(`field catalog: ${field.path} is under the ${next.type} field ${step}`);
+      at = next.properties ??= {};
+    }
+    const leaf = steps[steps.length - 1] ?? '';
+    const mapped = at[leaf];
+    if (mapped === undefined) at[leaf] = CATALOG_MAPPING[field.type];
+    else if (!CATALOG_TYPES[field.type].includes(String(mapped.type))) {
+      throw new Error(`field catalog: ${field.path} is a ${field.type} but mapped as ${String(mapped.type)}`);
+    }
+  }
+  return out;
+}
+
+/**
+ * Every field of the five Shoplog event kinds (packages/core/src/schema), ECS types where ECS defines the field, and
+ * every field of the field catalog (core). One mapping for all data streams, so a search across `logs-shoplog.*-*`
+ * sees the same type for each field. `dynamic: false`: unknown fields are kept in `_source` but not indexed, so a
+ * client cannot explode the mapping.
+ */
+export const EVENT_MAPPINGS = {
+  ...HAND_MAPPINGS,
+  properties: withCatalogFields(HAND_MAPPINGS.properties, FIELD_CATALOG),
 } satisfies estypes.MappingTypeMapping;

@@ -1,53 +1,27 @@
 import type { estypes } from '@elastic/elasticsearch';
-import { DATASETS } from '@shoplog/core';
+import { FIELD_CATALOG, textTerms, type FieldSpec } from '@shoplog/core';
 import type { LogFilter, NumericField, SortField, TermsField } from '../../ports.js';
 
+const FIELDS: readonly FieldSpec[] = FIELD_CATALOG;
+/** The Elasticsearch field of a catalogued field: its runtime field (`shoplog.*` of the mappings), else its path. */
+const esField = (f: FieldSpec): string => f.es ?? (typeof f.path === 'string' ? f.path : (f.path[0] ?? ''));
+/** Filters and sorts of a scaled field go to its stored field (indexed), with the bounds scaled. */
+const rawField = (f: FieldSpec): string => (f.scale === undefined ? esField(f) : typeof f.path === 'string' ? f.path : esField(f));
+const catalogMap = <K extends string>(entries: (readonly [string, string])[]): Record<K, string> =>
+  Object.fromEntries(entries) as Record<K, string>;
+
 /** Field of each keyword grouping (`shoplog.*` are the runtime fields of the mappings). */
-export const TERMS_FIELDS: Record<TermsField, string> = {
-  kind: 'event.dataset',
-  level: 'log.level',
-  service: 'service.name',
-  route: 'shoplog.route',
-  http_status: 'http.response.status_code',
-  user_id: 'user.id',
-  session_id: 'shop.session.id',
-  action: 'shop.action',
-  product: 'shop.product.id',
-  payment_method: 'shop.payment.method',
-  transaction_status: 'shop.transaction.status',
-  currency: 'shop.amount.currency',
-  error_type: 'error.type',
-  error_code: 'shoplog.error_code',
-  db_operation: 'shoplog.db_operation',
-  performance_kind: 'shop.performance.kind',
-  fraud_decision: 'shop.fraud.decision',
-  risk_level: 'shop.fraud.risk_level',
-  fraud_reason: 'shop.fraud.reasons.code',
-};
+export const TERMS_FIELDS = catalogMap<TermsField>(FIELDS.flatMap((f) => (f.aggregate === 'terms' ? [[f.name, esField(f)] as const] : [])));
 
 /** Field of each numeric metric. */
-export const NUMERIC_FIELDS: Record<NumericField, string> = {
-  amount: 'shoplog.amount',
-  response_time_ms: 'shoplog.response_ms',
-  fraud_score: 'shop.fraud.score',
-};
+export const NUMERIC_FIELDS = catalogMap<NumericField>(FIELDS.flatMap((f) => (f.aggregate === 'metric' ? [[f.name, esField(f)] as const] : [])));
 
 /** Field of each sort. */
-export const SORT_FIELDS: Record<SortField, string> = {
-  '@timestamp': '@timestamp',
-  amount: 'shoplog.amount',
-  response_time: 'event.duration',
-  fraud_score: 'shop.fraud.score',
-};
+export const SORT_FIELDS = catalogMap<SortField>([['@timestamp', '@timestamp'], ...FIELDS.flatMap((f) => (f.sort ? [[f.sort, rawField(f)] as const] : []))]);
 
-/**
- * The words of a free text as the embedded store reads them (lower case, letters/digits/underscore, at most 32);
- * with `prefixes`, a trailing `*` is kept and makes that word a prefix.
- */
-export function textWords(text: string | undefined, prefixes = false): string[] {
-  if (!text) return [];
-  return (text.toLowerCase().match(prefixes ? /[\p{L}\p{N}_]+\*?/gu : /[\p{L}\p{N}_]+/gu) ?? []).slice(0, 32);
-}
+/** The catalog's `in` filters (values with the stored prefix put back) and `range` filters. */
+const IN_FILTERS = FIELDS.flatMap((f) => (f.filter ? [{ key: f.filter, field: esField(f), prefix: f.prefix ?? '', when: f.es ? undefined : f.when }] : []));
+const RANGE_FILTERS = FIELDS.flatMap((f) => (f.range ? [{ ...f.range, field: rawField(f), scale: f.scale }] : []));
 
 /** One word as a query on `field`: the whole term, or a prefix when it ends with `*` (the embedded store's rule). */
 const wordQuery = (field: string, word: string): estypes.QueryDslQueryContainer =>
@@ -86,44 +60,31 @@ export function filterQuery(filter: LogFilter | undefined): estypes.QueryDslQuer
       },
     });
   }
-  terms('event.dataset', filter.kinds?.map((kind) => DATASETS[kind]));
-  terms('log.level', filter.levels);
-  terms('service.name', filter.services);
-  terms('user.id', filter.userIds);
-  terms('shoplog.route', filter.routes);
-  terms('http.response.status_code', filter.httpStatuses);
-  terms('shop.transaction.status', filter.transactionStatuses);
-  terms('shop.session.id', filter.sessionIds);
-  terms('shop.action', filter.actions);
-  terms('shop.fraud.decision', filter.fraudDecisions);
-  terms('shop.payment.method', filter.paymentMethods);
-  terms('shop.amount.currency', filter.currencies);
-  terms('shop.performance.kind', filter.performanceKinds);
-  if (filter.minFraudScore !== undefined || filter.maxFraudScore !== undefined) {
+  const values = filter as Record<string, unknown>;
+  for (const { key, field, prefix, when } of IN_FILTERS) {
+    const allowed = values[key] as readonly (string | number)[] | undefined;
+    if (!allowed || allowed.length === 0) continue;
+    terms(field, prefix ? allowed.map((value) => `${prefix}${value}`) : allowed);
+    if (when) clauses.push({ term: { [when.path]: when.equals } });
+  }
+  for (const { min, max, maxInclusive, field, scale } of RANGE_FILTERS) {
+    const low = min === undefined ? undefined : (values[min] as number | undefined);
+    const high = max === undefined ? undefined : (values[max] as number | undefined);
+    if (low === undefined && high === undefined) continue;
+    // A scaled field is stored as integers (`event.duration` in ns): the bounds are rounded to the same values.
+    const lowBound = low === undefined ? undefined : scale === undefined ? low : Math.ceil(low * scale);
+    const highBound = high === undefined ? undefined : scale === undefined ? high : maxInclusive ? Math.floor(high * scale) : Math.ceil(high * scale);
     clauses.push({
       range: {
-        'shop.fraud.score': {
-          ...(filter.minFraudScore === undefined ? {} : { gte: filter.minFraudScore }),
-          ...(filter.maxFraudScore === undefined ? {} : { lt: filter.maxFraudScore }),
+        [field]: {
+          ...(lowBound === undefined ? {} : { gte: lowBound }),
+          ...(highBound === undefined ? {} : maxInclusive ? { lte: highBound } : { lt: highBound }),
         },
       },
     });
-  }
-  if (filter.minAmount !== undefined || filter.maxAmount !== undefined) {
-    clauses.push({
-      range: {
-        'shoplog.amount': {
-          ...(filter.minAmount === undefined ? {} : { gte: filter.minAmount }),
-          ...(filter.maxAmount === undefined ? {} : { lte: filter.maxAmount }),
-        },
-      },
-    });
-  }
-  if (filter.minResponseTimeMs !== undefined) {
-    clauses.push({ range: { 'event.duration': { gte: Math.ceil(filter.minResponseTimeMs * 1e6) } } });
   }
   if (filter.text !== undefined && filter.text.trim() !== '') {
-    const words = textWords(filter.text, true);
+    const words = textTerms(filter.text, true);
     // Free text without any word (only punctuation) matches nothing rather than everything.
     must.push(words.length === 0 ? { match_none: {} } : textQuery(words));
   }

@@ -1,8 +1,8 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
-import type { ShoplogEvent } from '@shoplog/core';
+import { textTerms, type ShoplogEvent } from '@shoplog/core';
 import type { LatencySummary, LogFilter, LogStoreReads, SearchHit, Suggestion, TermsBucket, TermsField } from '../../ports.js';
 import { toStoreError } from './bulk.js';
-import { NUMERIC_FIELDS, TERMS_FIELDS, decodeCursor, encodeCursor, filterQuery, highlightQuery, searchSort, textWords } from './queries.js';
+import { NUMERIC_FIELDS, TERMS_FIELDS, decodeCursor, encodeCursor, filterQuery, highlightQuery, searchSort } from './queries.js';
 
 type ReadMethods = LogStoreReads;
 type Aggs = Record<string, estypes.AggregationsAggregate>;
@@ -80,7 +80,7 @@ export function createEsReads(client: Client, index: string): ReadMethods {
    * each candidate exactly with a `filters` aggregation.
    */
   const messageWords = async (prefix: string, limit: number): Promise<Suggestion[]> => {
-    const word = textWords(prefix)[0];
+    const word = textTerms(prefix)[0];
     if (!word) return [];
     const sample = await search<{ message?: string }>(
       { size: 200, track_total_hits: false, _source: ['message'], query: { prefix: { message: { value: word } } } },
@@ -88,7 +88,7 @@ export function createEsReads(client: Client, index: string): ReadMethods {
     );
     const candidates = new Set<string>();
     for (const hit of sample.hits.hits) {
-      for (const candidate of textWords(hit._source?.message)) if (candidate.startsWith(word) && candidates.size < 50) candidates.add(candidate);
+      for (const candidate of textTerms(hit._source?.message)) if (candidate.startsWith(word) && candidates.size < 50) candidates.add(candidate);
     }
     if (candidates.size === 0) return [];
     const aggs = await aggregate(
@@ -126,7 +126,7 @@ export function createEsReads(client: Client, index: string): ReadMethods {
     },
     async search(query) {
       const after = decodeCursor(query.cursor);
-      const words = query.highlight === false ? [] : textWords(query.filter.text, true);
+      const words = query.highlight === false ? [] : textTerms(query.filter.text, true);
       const page = await search(
         {
           query: filterQuery(query.filter),

@@ -156,6 +156,8 @@ export function createMongoMetaStore(options: MongoMetaStoreOptions = {}): Mongo
     getUserByUsername: async (username) => record<UserRecord>(await users.findOne({ username })),
     listUsers: async () => (await users.find().sort({ username: 1 }).toArray()).flatMap((d) => record<UserRecord>(d) ?? []),
     countUsers: () => users.countDocuments(),
+    setUserRole: async (id, role) => (await users.updateOne({ _id: id }, { $set: { role } })).matchedCount > 0,
+    deleteUser: async (id) => (await users.deleteOne({ _id: id })).deletedCount > 0,
 
     async createApiKey(key) {
       await keys.insertOne({ ...key, _id: key.id });

@@ -4,6 +4,7 @@ import { autocomplete } from '../autocomplete.js';
 import { card, empty, h, highlighted } from '../dom.js';
 import { eventId, level, logType, message, text } from '../event.js';
 import { exportSearch } from '../export.js';
+import { SEARCH_SAVERS, saveSearchForm } from './saved.js';
 import { fmtInt, fmtTime } from '../format.js';
 import type { PageContext } from '../main.js';
 import { FILTER_KEYS, filterQuery, href, rangeQuery, updateParams } from '../state.js';
@@ -100,7 +101,7 @@ function sidebar(fields: Fields, params: URLSearchParams): HTMLElement {
 }
 
 /** Search: free text with autocomplete, filter chips, field sidebar, histogram, results, paging and export. */
-export function searchPage({ route, signal }: PageContext): HTMLElement {
+export function searchPage({ route, session, signal }: PageContext): HTMLElement {
   const p = route.params;
   const page = Math.max(1, Number(p.get('page') ?? '1') || 1);
   const sortField = p.get('sort') ?? '@timestamp';
@@ -138,7 +139,8 @@ export function searchPage({ route, signal }: PageContext): HTMLElement {
       h('div', { class: 'toolbar-actions' }, sort,
         h('button', { type: 'button', class: 'btn btn-small', id: 'export-csv', onClick: () => doExport('csv') }, 'Export CSV'),
         h('button', { type: 'button', class: 'btn btn-small', id: 'export-json', onClick: () => doExport('json') }, 'Export JSON'),
-        exportMsg)),
+        exportMsg,
+        SEARCH_SAVERS.includes(session.user.role) ? saveSearchForm(p) : null)),
     h('div', { class: 'search-layout' },
       h('aside', { class: 'card sidebar', 'aria-label': 'Fields', id: 'field-sidebar' },
         h('h2', null, 'Fields'),

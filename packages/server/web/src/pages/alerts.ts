@@ -1,0 +1,108 @@
+import { actionForm, confirmedDelete, errorText, field, roleNote, table } from '../admin.js';
+import { api } from '../api.js';
+import { card, empty, h, mount } from '../dom.js';
+import { fmt1, fmtInt, fmtTime } from '../format.js';
+import type { PageContext } from '../main.js';
+import type { AlertChannel, AlertNotification, AlertRule } from '../types.js';
+import { slot } from '../widgets.js';
+
+const METRICS: [string, string][] = [
+  ['error_rate', 'Error rate (%)'], ['p95_ms', 'p95 latency (ms)'], ['fraud_alerts', 'Fraud alerts'], ['count', 'Event count'],
+];
+const WRITERS = ['analyst', 'admin'];
+
+const stateBadge = (state: string): HTMLElement => h('span', { class: `badge state-${state.replace(/[^a-z]/g, '')}` }, state);
+const filtersText = (filters: Record<string, string>): string =>
+  Object.keys(filters).length ? new URLSearchParams(filters).toString().replace(/&/g, ' · ') : 'all events';
+
+function ruleForm(channels: AlertChannel[], created: () => void): HTMLFormElement {
+  const name = h('input', { id: 'rule-name', name: 'name', required: true, maxlength: '200', autocomplete: 'off' });
+  const metric = h('select', { id: 'rule-metric', name: 'metric' }, METRICS.map(([v, l]) => h('option', { value: v }, l)));
+  const threshold = h('input', { id: 'rule-threshold', name: 'threshold', type: 'number', step: 'any', required: true });
+  const window = h('input', { id: 'rule-window', name: 'window', value: '5m', required: true, size: 6 });
+  const filters = h('input', { id: 'rule-filters', name: 'filters', placeholder: 'level=error&service=checkout', autocomplete: 'off' });
+  const boxes = channels.map((c) => h('input', { type: 'checkbox', name: 'channels', value: c.name, id: `rule-channel-${c.name}` }));
+  const channelField = h('fieldset', { class: 'field channel-boxes' }, h('legend', null, 'Notify'),
+    boxes.length ? boxes.map((b, i) => h('label', { for: b.id, class: 'check' }, b, channels[i]?.name ?? '')) : h('small', { class: 'muted' }, 'No channel is configured (setting notifications).'));
+  return actionForm('rule-form', 'New alert rule', [
+    field('Name', name),
+    field('Metric', metric),
+    field('Fires above', threshold),
+    field('Window', window, '5m, 1h, 1d'),
+    field('Filters', filters, 'search parameters, e.g. level=error'),
+    channelField,
+  ], 'Create rule', async () => {
+    await api('/api/alerts/rules', {
+      method: 'POST',
+      body: {
+        name: name.value, metric: metric.value, threshold: threshold.value === '' ? null : Number(threshold.value), window: window.value,
+        filters: Object.fromEntries(new URLSearchParams(filters.value.trim())), channels: boxes.filter((b) => b.checked).map((b) => b.value),
+      },
+    });
+    name.value = '';
+    created();
+  });
+}
+
+/** Alert rules (create, delete, evaluate now), the notification channels with their counters, and what was sent. */
+export function alertsPage({ session, signal }: PageContext): HTMLElement {
+  const canWrite = WRITERS.includes(session.user.role);
+  const rulesBox = h('div', null);
+  const channelsBox = h('div', null);
+  const historyBox = h('div', null);
+  const formBox = h('div', null);
+  const ruleFilter = h('select', { id: 'history-rule', 'aria-label': 'Show notifications of' }, h('option', { value: '' }, 'All rules'));
+  const status = h('span', { class: 'muted', role: 'status', id: 'alerts-status' });
+
+  const loadHistory = (): void => mount(historyBox, slot(
+    api<{ notifications: AlertNotification[] }>('/api/alerts/history', { query: { rule: ruleFilter.value, limit: 100 }, signal }),
+    (r) => r.notifications.length === 0 ? empty('Nothing sent yet.') : table('alert-history', ['Time', 'Title', 'Channel', 'Type', 'Outcome', 'Attempts', 'Error'],
+      r.notifications.map((n) => [h('span', { class: 'nowrap' }, fmtTime(n.at)), n.title, n.channel, n.type,
+        h('span', { class: `badge outcome-${n.outcome.replace(/[^a-z]/g, '')}` }, n.outcome), fmtInt(n.attempts), n.error ?? ''])),
+    signal));
+
+  const remove = (rule: AlertRule): void => confirmedDelete({
+    title: 'Delete alert rule', confirmLabel: 'Delete rule', message: `Delete the rule “${rule.name}”? Its channels will no longer be told when it fires.`,
+    path: `/api/alerts/rules/${encodeURIComponent(rule.id)}`, status, done: `Deleted ${rule.name}.`, then: () => load(),
+  });
+
+  const load = (): void => {
+    const rules = api<{ rules: AlertRule[] }>('/api/alerts/rules', { signal });
+    const channels = api<{ channels: AlertChannel[] }>('/api/alerts/channels', { signal });
+    mount(rulesBox, slot(rules, (r) => {
+      const selected = ruleFilter.value;
+      ruleFilter.replaceChildren(h('option', { value: '' }, 'All rules'), ...r.rules.map((x) => h('option', { value: x.id }, x.name)));
+      ruleFilter.value = r.rules.some((x) => x.id === selected) ? selected : '';
+      if (r.rules.length === 0) return empty('No alert rules yet.');
+      return table('alert-rules', ['Name', 'Condition', 'Filters', 'State', 'Last value', 'Channels', ''], r.rules.map((rule) => [
+        h('strong', { class: 'rule-name' }, rule.name),
+        `${METRICS.find(([v]) => v === rule.metric)?.[1] ?? rule.metric} > ${fmt1(rule.threshold)} over ${rule.window}`,
+        h('span', { class: 'muted' }, filtersText(rule.filters)),
+        stateBadge(rule.state),
+        rule.last_value === null ? '—' : fmt1(rule.last_value),
+        rule.channels.length ? rule.channels.join(', ') : h('span', { class: 'muted' }, 'none'),
+        canWrite ? h('button', { type: 'button', class: 'btn btn-small btn-danger-ghost', 'aria-label': `Delete rule ${rule.name}`, onClick: () => remove(rule) }, 'Delete') : '',
+      ]), (i) => ({ 'data-rule-id': r.rules[i]?.id ?? '' }));
+    }, signal));
+    mount(channelsBox, slot(channels, (c) => c.channels.length === 0 ? empty('No notification channel is configured (setting notifications).')
+      : table('alert-channels', ['Channel', 'Type', 'Fraud blocks', 'Sent', 'Failed', 'Queued', 'Retried', 'Dropped', 'Last error'], c.channels.map((ch) => [
+        h('strong', null, ch.name), ch.type, ch.fraud ? 'yes' : 'no', fmtInt(ch.metrics.sent), fmtInt(ch.metrics.failed), fmtInt(ch.metrics.queued),
+        fmtInt(ch.metrics.retried), fmtInt(ch.metrics.dropped), ch.metrics.lastError ? `${ch.metrics.lastError.message} (${fmtTime(ch.metrics.lastError.at)})` : '',
+      ])), signal));
+    if (canWrite) mount(formBox, slot(channels, (c) => ruleForm(c.channels, () => { status.textContent = 'Rule created.'; load(); }), signal));
+    loadHistory();
+  };
+  ruleFilter.addEventListener('change', loadHistory);
+  load();
+
+  const evaluate = canWrite ? h('button', { type: 'button', class: 'btn btn-small', id: 'alerts-evaluate', onClick: () => {
+    status.textContent = 'Evaluating…';
+    api('/api/alerts/evaluate', { method: 'POST', body: {} }).then(() => { status.textContent = 'Evaluated.'; load(); }, (e: unknown) => { status.textContent = errorText(e); });
+  } }, 'Evaluate now') : null;
+  return h('div', { class: 'page' }, h('div', { class: 'grid' },
+    card('Rules', rulesBox, { wide: true, id: 'card-rules', actions: h('div', { class: 'toolbar-actions' }, status, evaluate) }),
+    card('New rule', canWrite ? formBox : roleNote('Creating or deleting a rule', WRITERS, session.user.role), { wide: true, id: 'card-new-rule' }),
+    card('Channels', channelsBox, { wide: true, id: 'card-channels' }),
+    card('History', historyBox, { wide: true, id: 'card-history', actions: ruleFilter }),
+  ));
+}
