@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { createBodyReader, type StoredDoc } from '../src/store/sqlite-bodies.js';
 import type { ShoplogEvent } from '@shoplog/core';
 import { describe, expect, it } from 'vitest';
 import { createSqliteLogStore, generateTraffic } from '../src/index.js';
@@ -35,7 +36,10 @@ describe('sqlite index worker', () => {
     const db = new DatabaseSync(join(dir, 'events.index.db'));
     db.prepare('ATTACH DATABASE ? AS ev').run(path);
     db.prepare('ATTACH DATABASE ? AS timeline').run(join(dir, 'events.timeline.db'));
-    const stored = db.prepare('SELECT seq, doc FROM ev.events ORDER BY seq').all() as { seq: number; doc: string }[];
+    // Bodies packed into blocks once indexed are read back through the store's body reader.
+    const eventsDb = new DatabaseSync(path);
+    const stored = createBodyReader(eventsDb).resolve(eventsDb.prepare('SELECT seq, doc FROM events ORDER BY seq').all() as { seq: number; doc: StoredDoc }[]);
+    eventsDb.close();
     expect(stored).toHaveLength(events.length);
 
     const ref = new DatabaseSync(':memory:');

@@ -303,8 +303,10 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
       if (closed) return;
       closed = true;
       clearInterval(compactTimer);
+      // The read pool first, at once: queries queued when close() is called fail, whatever maintenance still finishes.
+      const pooled = pool?.close();
       await maintenance.close();
-      await pool?.close();
+      await pooled;
       // Index what is left so a restart does not have to (it would, safely, if we were killed instead).
       await driver.close(committed);
       await checkpointer?.close();
