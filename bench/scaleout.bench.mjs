@@ -30,10 +30,11 @@ async function drive(label, n, task) {
   return rate;
 }
 
-// 1. Fraud scoring (every default rule) with the velocity state in memory vs in Redis (one Lua script per score).
-const memoryScorer = createFraudScorer({ store: createMemoryVelocityStore() });
+// 1. Fraud scoring by the rules alone (every default rule, noisy-OR: the server's scorer) with the velocity state
+// in memory vs in Redis (one Lua script per score).
+const memoryScorer = createFraudScorer({ store: createMemoryVelocityStore(), combine: 'noisy-or' });
 const redisStore = createRedisVelocityStore({ url, keyPrefix: prefix });
-const redisScorer = createFraudScorer({ store: redisStore });
+const redisScorer = createFraudScorer({ store: redisStore, combine: 'noisy-or' });
 await drive('warm-up', 2_000, (i) => redisScorer.score(inputs[i]));
 const memRate = await drive('fraud score, in-memory velocity (async API)', N, (i) => memoryScorer.score(inputs[i]));
 const redisRate = await drive(`fraud score, Redis velocity (${CONCURRENCY} in flight)`, N, (i) => redisScorer.score(inputs[i]));

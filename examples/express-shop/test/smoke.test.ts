@@ -75,7 +75,10 @@ describe('express-shop example', () => {
     );
     const [fraud] = exporter.ofKind('fraud');
     expect(fraud?.user?.id).toBe('user-bot');
-    expect(fraud?.shop.fraud.reasons.map((r) => r.code)).toEqual(expect.arrayContaining(['BOT_USER_AGENT', 'DISPOSABLE_EMAIL']));
+    // Core's learned model explains with the features that raised the score: the script and the throwaway mailbox.
+    const reasons = fraud?.shop.fraud.reasons.map((r) => r.code) ?? [];
+    expect(reasons).toContain('BOT_USER_AGENT');
+    expect(reasons.some((code) => code === 'DISPOSABLE_EMAIL' || code === 'EMAIL_DOMAIN_SUSPICIOUS')).toBe(true);
     const statuses = exporter.ofKind('transaction').map((e) => `${e.user?.id}:${e.shop.transaction.status}`);
     expect(statuses).toContain('user-ann:completed');
   });

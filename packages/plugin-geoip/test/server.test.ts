@@ -38,7 +38,8 @@ describe('GeoIP in the reference server', () => {
       logLevel: 'silent',
       processors: [geoip],
       // A review threshold of 0 lists every scored sale with its reasons.
-      fraudScorer: createFraudScorer({ store: createMemoryVelocityStore(), thresholds: { review: 0, block: 100 } }),
+      // The rules alone (as the server's own scorer): the country rule names what the processor set.
+      fraudScorer: createFraudScorer({ combine: 'noisy-or', store: createMemoryVelocityStore(), thresholds: { review: 0, block: 100 } }),
     });
     const url = await server.start();
     const ingest = (await createApiKey(server.stores.meta, 'ingest', 'ingest')).key;

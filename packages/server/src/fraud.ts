@@ -12,14 +12,15 @@ import {
 } from '@shoplog/core';
 
 /**
- * The server's fraud scorer (`createFraudScorer` of @shoplog/core, built-in rules) over a velocity store: ingest
- * scores with it the transactions that arrive without their shop's verdict, and so does `POST /api/fraud/detect`;
- * both record into the velocity windows (which is why detect needs the ingest permission). Pass a shared store
- * (Redis) so that every instance sees the same windows.
+ * The server's fraud scorer (`createFraudScorer` of @shoplog/core, built-in rules combined by noisy-OR) over a
+ * velocity store: ingest scores with it the transactions that arrive without their shop's verdict, and so does
+ * `POST /api/fraud/detect`; both record into the velocity windows (which is why detect needs the ingest
+ * permission). Pass a shared store (Redis) so that every instance sees the same windows. (Core's learned model
+ * keeps profiles in a `FraudStateStore`; the server keeps the rules until it shares those profiles through Redis.)
  * @param store the velocity state. @default an in-process `createMemoryVelocityStore()`
  */
 export function createServerFraudScorer(store: VelocityStore = createMemoryVelocityStore()): FraudScorer {
-  return createFraudScorer({ store });
+  return createFraudScorer({ store, combine: 'noisy-or' });
 }
 
 /**

@@ -47,7 +47,8 @@ function claimedSale(ip: string, claimed: string, billing: string): ShoplogEvent
 describe('server processors', () => {
   it('run before storage and before fraud scoring: the scorer judges the country the processor set', async () => {
     // A review threshold of 0 lists every scored transaction with its reasons.
-    const fraudScorer = createFraudScorer({ store: createMemoryVelocityStore(), thresholds: { review: 0, block: 100 } });
+    // The rules alone (as the server's own scorer): the country rule names what the processor set.
+    const fraudScorer = createFraudScorer({ combine: 'noisy-or', store: createMemoryVelocityStore(), thresholds: { review: 0, block: 100 } });
     t = await startTestServer({ fraudScorer, processors: [tableGeo({ '198.18.0.7': 'NG' })] });
     const sale = claimedSale('198.18.0.7', 'FR', 'FR');
     const answer = await bulk(t, [sale]);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { completeMoney, CountrySchema, CurrencySchema, IdSchema } from '../schema/common.js';
+import { CountrySchema, CurrencySchema, IdSchema } from '../schema/common.js';
 import { TRANSACTION_STATUSES, type TransactionEvent } from '../schema/kinds.js';
+import { fraudInputOfEvent } from './check-input.js';
 
 /**
  * The canonical input of the fraud scorer: a flat view of one transaction. Amounts are integer minor units
@@ -18,34 +19,24 @@ export const FraudInputSchema = z.strictObject({
   billingCountry: CountrySchema.optional(),
   issuerCountry: CountrySchema.optional(),
   userAgent: z.string().max(2048).optional(),
+  /** A device id from the shop's own fingerprinting, where it has one (richer than the user agent). */
+  deviceId: z.string().min(1).max(128).optional(),
+  /** The card's first 6 to 8 digits, where the payment provider gives them (shop-wide signals per BIN). */
+  cardBin: z.string().regex(/^\d{6,8}$/, 'must be the 6 to 8 first digits').optional(),
   status: z.enum(TRANSACTION_STATUSES).optional(),
   timestamp: z.number().finite().optional(),
 });
 
-/** What the fraud scorer judges. Validate untrusted input with `FraudInputSchema`; `score()` does not re-validate. */
+/** What the fraud scorer judges. `score()` checks it cheaply (see `FraudResult.adjustments`); `FraudInputSchema` is the full schema. */
 export type FraudInput = z.infer<typeof FraudInputSchema>;
 
-/** The flat scorer input of a transaction event (amount in minor units, `@timestamp` as Unix ms). */
+/**
+ * The flat scorer input of a transaction event (amount in minor units, `@timestamp` as Unix ms). A decimal
+ * `shop.amount.value` may be a string or a JSON number, converted exactly (see `moneyToMinor`); what cannot be read
+ * throws a `FraudInputError` naming the field.
+ */
 export function fraudInputFromEvent(tx: TransactionEvent): FraudInput {
-  const money = completeMoney(tx.shop.amount);
-  const card = tx.shop.payment?.card;
-  const input: FraudInput = {
-    transactionId: tx.shop.transaction.id,
-    amount: Math.abs(money.minor),
-    currency: money.currency,
-    status: tx.shop.transaction.status,
-    timestamp: Date.parse(tx['@timestamp']),
-  };
-  // Only defined fields are copied, so `{ ...input, ...context }` never overwrites a value with undefined.
-  if (tx.user?.id !== undefined) input.userId = tx.user.id;
-  if (tx.user?.email !== undefined) input.email = tx.user.email;
-  if (card?.fingerprint !== undefined) input.cardFingerprint = card.fingerprint;
-  if (card?.issuer_country !== undefined) input.issuerCountry = card.issuer_country;
-  if (tx.client?.ip !== undefined) input.ip = tx.client.ip;
-  if (tx.client?.geo?.country_iso_code !== undefined) input.ipCountry = tx.client.geo.country_iso_code;
-  if (tx.shop.billing?.country !== undefined) input.billingCountry = tx.shop.billing.country;
-  if (tx.user_agent?.original !== undefined) input.userAgent = tx.user_agent.original;
-  return input;
+  return fraudInputOfEvent(tx);
 }
 
 /** True when `value` looks like a transaction event rather than a flat `FraudInput`. */

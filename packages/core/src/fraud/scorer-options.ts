@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { BUILTIN_FRAUD_RULES, type FraudRulesConfig } from './builtin.js';
 import type { FraudRule } from './rule.js';
+import { FraudModelSchema } from './model/model.js';
+import type { FraudStateStore } from './state/store.js';
 import type { VelocityStore } from './velocity-store.js';
 import { OptionsError } from '../options.js';
 import { formatPath } from '../validate.js';
@@ -29,23 +31,30 @@ export const ScorerOptionsSchema = z
     // Checked in resolveRules: a union would lose the path of the bad entry.
     rules: z.custom<FraudRulesConfig | readonly FraudRule[]>((v) => typeof v === 'object' && v !== null, 'must be a rules config object or a list of rules').optional(),
     extraRules: z.array(RuleSchema).default([]),
-    thresholds: z.strictObject({ review: z.number().min(0).max(100).default(50), block: z.number().min(0).max(100).default(75) }).default({ review: 50, block: 75 }),
-    riskLevels: z
-      .strictObject({ low: z.number().min(0).max(100).default(25), medium: z.number().min(0).max(100).default(50), high: z.number().min(0).max(100).default(75) })
-      .default({ low: 25, medium: 50, high: 75 }),
-    combine: z.enum(['noisy-or', 'sum']).default('noisy-or'),
+    thresholds: z.strictObject({ review: z.number().min(0).max(100).optional(), block: z.number().min(0).max(100).optional() }).optional(),
+    riskLevels: z.strictObject({ low: z.number().min(0).max(100).optional(), medium: z.number().min(0).max(100).optional(), high: z.number().min(0).max(100).optional() }).optional(),
+    combine: z.enum(['model', 'noisy-or', 'sum']).optional(),
+    model: z.unknown().optional(),
     store: z.custom<VelocityStore>((v) => typeof v === 'object' && v !== null && typeof (v as VelocityStore).hit === 'function', 'must be a VelocityStore').optional(),
+    profileStore: z
+      .custom<FraudStateStore>((v) => typeof v === 'object' && v !== null && typeof (v as FraudStateStore).read === 'function' && typeof (v as FraudStateStore).write === 'function', 'must be a FraudStateStore')
+      .optional(),
+    onError: z.enum(['review', 'block', 'allow', 'throw']).default('review'),
+    featureLog: z.int().min(0).max(1_000_000).default(10_000),
     now: z.custom<() => number>((v) => typeof v === 'function', 'must be a function returning Unix ms').optional(),
     rulesetVersion: z.string().min(1).max(64).optional(),
   })
   .superRefine((o, ctx) => {
-    if (o.thresholds.review > o.thresholds.block) ctx.addIssue({ code: 'custom', path: ['thresholds', 'review'], message: 'must not exceed thresholds.block' });
-    if (!(o.riskLevels.low <= o.riskLevels.medium && o.riskLevels.medium <= o.riskLevels.high)) {
-      ctx.addIssue({ code: 'custom', path: ['riskLevels'], message: 'must satisfy low ≤ medium ≤ high' });
+    const t = o.thresholds;
+    if (t?.review !== undefined && t.block !== undefined && t.review > t.block) ctx.addIssue({ code: 'custom', path: ['thresholds', 'review'], message: 'must not exceed thresholds.block' });
+    if (o.model !== undefined) {
+      const m = FraudModelSchema.safeParse(o.model);
+      if (!m.success) {
+        const issue = m.error.issues[0]!;
+        ctx.addIssue({ code: 'custom', path: ['model', ...issue.path.map((p) => (typeof p === 'number' ? p : String(p)))], message: issue.message });
+      }
     }
   });
-
-
 /** An option error with the same message shape as parseOptions (for the checks that run after it). */
 export function optionError(path: PropertyKey[], message: string): OptionsError {
   const issue = { path: formatPath(path), message };

@@ -4,242 +4,204 @@ import { createEvent, type BuildOptions } from '../builders.js';
 import { minorToDecimal } from '../schema/common.js';
 import type { TransactionEvent } from '../schema/kinds.js';
 import type { FraudInput } from './input.js';
-import { createRandom, type Random } from './random.js';
+import { createRandom } from './random.js';
 import type { FraudDecision } from './scorer.js';
+import { createCustomer, dropBuyers, guestOrder, nextOrderIn, order, saleDay, signUp } from './traffic/customers.js';
+import {
+  accountTakeover,
+  cardTestingBurst,
+  cardTestingThin,
+  createCrew,
+  crossBorder,
+  disposableEmail,
+  dropBots,
+  scriptedBot,
+  sleeper,
+  stolenCardNewAccount,
+  triangulation,
+  type Crew,
+} from './traffic/episodes.js';
+import { DAY, FRAUD_SCENARIOS, HOUR, LEGIT_SCENARIOS, price, SEASONING, type Customer, type Sim, type TrafficScenario, type TxFields } from './traffic/sim.js';
+import { createNetworks, poisson } from './traffic/world.js';
 
-/** The kind of traffic a synthetic transaction belongs to. */
-export type TrafficPattern = 'normal' | 'card_testing' | 'account_takeover' | 'mismatch_disposable' | 'bot';
-
-/** The fraud patterns the generator injects. */
-export const FRAUD_PATTERNS = ['card_testing', 'account_takeover', 'mismatch_disposable', 'bot'] as const;
+export { FRAUD_SCENARIOS, LEGIT_SCENARIOS, SEASONING };
+export type { TrafficScenario };
 
 /** One synthetic transaction with its ground truth. */
 export interface LabelledTransaction {
   input: FraudInput;
-  /** True for transactions of an injected fraud pattern. */
+  /** True for transactions of a fraud scenario. */
   fraud: boolean;
-  pattern: TrafficPattern;
+  /** The scenario (fraud) or kind (legitimate) that produced it. */
+  scenario: TrafficScenario;
 }
 
 /** Options of `createTrafficGenerator`. */
 export interface TrafficGeneratorOptions {
   /** Same seed, same traffic. @default 1 */
   seed?: number;
-  /** Number of regular customers. @default 20000 */
+  /** Customers with an account when the stream starts (new ones sign up every day). @default 20000 */
   customers?: number;
   /** Approximate share of fraudulent transactions. @default 0.03 */
   fraudRate?: number;
-  /** Fraud patterns to inject. @default all of FRAUD_PATTERNS */
-  patterns?: ReadonlyArray<(typeof FRAUD_PATTERNS)[number]>;
-  /** Timestamp of the first transaction, Unix ms. @default 2026-01-01T00:00:00Z */
+  /** Fraud scenarios to inject. @default all of FRAUD_SCENARIOS */
+  scenarios?: ReadonlyArray<(typeof FRAUD_SCENARIOS)[number]>;
+  /** Timestamp of the first day, Unix ms. @default 2026-01-01T00:00:00Z */
   start?: number;
-  /** Mean regular transactions per second (the shop's traffic: a customer buys a few times a day at most). @default 2 */
-  ratePerSecond?: number;
   /** Currency of every amount. @default 'EUR' */
   currency?: string;
+  /** Also fill the richer optional fields a shop may have: `deviceId` and `cardBin`. @default false */
+  richFields?: boolean;
 }
 
-/** An endless, deterministic stream of labelled transactions. */
+/** An endless, deterministic stream of labelled transactions, in time order. */
 export interface TrafficGenerator extends Iterable<LabelledTransaction> {
   next(): LabelledTransaction;
   take(count: number): LabelledTransaction[];
+  /** The transactions of the next `days` simulated days (from wherever the stream is). */
+  takeDays(days: number): LabelledTransaction[];
 }
 
 const OptionsSchema = z.strictObject({
   seed: z.int().default(1),
-  customers: z.int().positive().default(20_000),
+  customers: z.int().positive().max(5_000_000).default(20_000),
   fraudRate: z.number().min(0).max(0.5).default(0.03),
-  patterns: z.array(z.enum(FRAUD_PATTERNS)).default([...FRAUD_PATTERNS]),
+  scenarios: z.array(z.enum(FRAUD_SCENARIOS)).default([...FRAUD_SCENARIOS]),
   start: z.number().default(Date.UTC(2026, 0, 1)),
-  ratePerSecond: z.number().positive().default(2),
   currency: z.string().regex(/^[A-Z]{3}$/).default('EUR'),
+  richFields: z.boolean().default(false),
 });
 
-const COUNTRIES = ['FR', 'DE', 'ES', 'IT', 'NL', 'BE', 'GB', 'US', 'PL', 'SE'];
-const FAR_COUNTRIES = ['NG', 'RU', 'VN', 'BR', 'ID', 'PK'];
-const MAIL = ['gmail.com', 'outlook.com', 'yahoo.com', 'orange.fr', 'gmx.de', 'proton.me'];
-const DISPOSABLE = ['mailinator.com', 'guerrillamail.com', 'yopmail.com', '10minutemail.com', 'sharklasers.com', 'trashmail.com'];
-const BROWSERS = [
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
-  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15',
-  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
-  'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0',
-  'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36',
-];
-const BOTS = ['python-requests/2.31.0', 'curl/8.5.0', 'axios/1.7.2', 'Go-http-client/1.1', 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0.0.0 Safari/537.36'];
-
-interface Customer {
-  id: string;
-  email: string;
-  country: string;
-  card: string;
-  ip: string;
-  userAgent: string;
-  /** Mean of the log of the customer's usual amount (minor units). */
-  logAmount: number;
-}
-
-const ip = (r: Random): string => `${r.int(11, 223)}.${r.int(0, 255)}.${r.int(0, 255)}.${r.int(1, 254)}`;
-const hex = (r: Random): string => r.int(0, 0xffffffff).toString(16).padStart(8, '0') + r.int(0, 0xffffffff).toString(16).padStart(8, '0');
+/** Fraud episodes per day for a shop of 20 000 customers at the default fraud rate. */
+const EPISODES_PER_DAY: Record<(typeof FRAUD_SCENARIOS)[number], number> = {
+  card_testing_thin: 0.2,
+  card_testing_burst: 0.12,
+  account_takeover: 1.2,
+  stolen_card_new_account: 2.5,
+  stolen_card_sleeper: 0.5,
+  drop_bot: 0, // at drops
+  triangulation: 0.06,
+  disposable_email: 1.5,
+  cross_border: 0.4,
+  scripted_bot: 0.2,
+};
+/** A limited drop every this many days, from day 4; a sale day every 30 days from day 24. */
+const DROP_EVERY = 9;
+const SALE_EVERY = 30;
 
 /**
- * Creates a deterministic generator of labelled traffic: regular customers (habitual amounts, the odd trip abroad,
- * decline or big purchase) with injected fraud episodes: card-testing bursts, account-takeover velocity, country
- * mismatch with a disposable e-mail, and scripted bot checkouts. For detection benchmarks and `shoplog generate`.
+ * Creates a deterministic generator of labelled traffic, day by day: customers with habits (devices, networks,
+ * cards, amounts) and the legitimate traffic that looks risky (travellers and VPNs, neobank cards, shared networks,
+ * sale-day bursts, new cards and devices, big orders, retries, guests, drop buyers), with fraud episodes built from
+ * public descriptions of real fraud (thin and burst card testing, takeovers from the victim's country, stolen cards
+ * without geographic mismatch, sleepers, drop bots, triangulation, throwaway mailboxes, cross-border, scripts).
+ * Every transaction carries its scenario. For detection benchmarks, model training and `shoplog generate`.
  */
 export function createTrafficGenerator(options: TrafficGeneratorOptions = {}): TrafficGenerator {
   const o = parseOptions('createTrafficGenerator', OptionsSchema, options);
   const r = createRandom(o.seed);
-  const customers: Customer[] = Array.from({ length: o.customers }, (_, i) => {
-    const country = r.pick(COUNTRIES);
-    return {
-      id: `u-${i}`,
-      email: `customer${i}@${r.pick(MAIL)}`,
-      country,
-      card: `fp-${hex(r)}`,
-      ip: ip(r),
-      userAgent: r.pick(BROWSERS),
-      logAmount: Math.log(1000) + r.next() * Math.log(60), // 10.00 to 600.00
-    };
-  });
-  let clock = o.start;
-  let seq = 0;
-  let outsiders = 0;
-  const pending: LabelledTransaction[] = [];
-  const meanGap = 1000 / o.ratePerSecond;
-  // Mean episode lengths: card testing 14, takeover 4.5, mismatch 1.5, bot 7.
-  const meanEpisode = o.patterns.length === 0 ? 1 : o.patterns.reduce((s, p) => s + { card_testing: 14, account_takeover: 4.5, mismatch_disposable: 1.5, bot: 7 }[p], 0) / o.patterns.length;
-  const episodeChance = o.patterns.length === 0 ? 0 : o.fraudRate / ((1 - o.fraudRate) * meanEpisode);
-
-  const tx = (at: number, fields: Omit<FraudInput, 'transactionId' | 'timestamp' | 'currency'>): FraudInput => ({
-    transactionId: `tx-${++seq}`,
-    currency: o.currency,
-    timestamp: Math.round(at),
-    ...fields,
-  });
-
-  const queue = (items: LabelledTransaction[]): void => {
-    pending.push(...items);
-    pending.sort((a, b) => a.input.timestamp! - b.input.timestamp!);
+  const buckets = new Map<number, LabelledTransaction[]>();
+  const dayOf = (at: number): number => Math.floor((at - o.start) / DAY);
+  const sim: Sim = {
+    r,
+    nets: createNetworks(createRandom(o.seed ^ 0x2545f491)),
+    start: o.start,
+    rich: o.richFields,
+    customers: [],
+    testedCards: [],
+    weeks: (at) => (at - o.start) / (7 * DAY),
+    emit(at, fields: TxFields, scenario, fraud) {
+      const timestamp = Math.round(at);
+      const day = dayOf(timestamp);
+      let bucket = buckets.get(day);
+      if (!bucket) buckets.set(day, (bucket = []));
+      bucket.push({ input: { currency: o.currency, timestamp, ...fields }, fraud, scenario });
+    },
   };
+  const due = new Map<number, Customer[]>();
+  const plan = (c: Customer, from: number): void => {
+    c.nextAt = from + nextOrderIn(r, c);
+    const d = dayOf(c.nextAt);
+    let list = due.get(d);
+    if (!list) due.set(d, (list = []));
+    list.push(c);
+  };
+  for (let i = 0; i < o.customers; i++) {
+    const household = i > 0 && r.chance(0.08) ? sim.customers[r.int(0, i - 1)] : undefined;
+    const c = createCustomer(sim, household);
+    c.orders = r.int(1, 15); // they bought before the stream starts (the scorer has not seen it)
+    sim.customers.push(c);
+    plan(c, o.start);
+  }
+  const size = o.customers / 20_000;
+  const scale = size * (o.fraudRate / 0.03);
+  const crews: Crew[] = Array.from({ length: Math.max(2, Math.round(6 * size)) }, () => createCrew(sim));
+  const enabled = new Set(o.scenarios);
 
-  const episode = (pattern: (typeof FRAUD_PATTERNS)[number], t: number): LabelledTransaction[] => {
-    const out: LabelledTransaction[] = [];
-    const push = (at: number, fields: Omit<FraudInput, 'transactionId' | 'timestamp' | 'currency'>): void => {
-      out.push({ input: tx(at, fields), fraud: true, pattern });
-    };
-    if (pattern === 'card_testing') {
-      const attackerIp = ip(r);
-      const rotate = r.chance(0.5);
-      const card = `fp-${hex(r)}`;
-      const country = r.pick(FAR_COUNTRIES);
-      for (let i = 0, n = r.int(8, 20); i < n; i++) {
-        t += r.int(1000, 8000);
-        push(t, {
-          userId: `guest-${++outsiders}`,
-          amount: r.int(50, 300),
-          cardFingerprint: rotate ? `fp-${hex(r)}` : card,
-          ip: attackerIp,
-          ipCountry: country,
-          issuerCountry: r.pick(COUNTRIES),
-          status: r.chance(0.7) ? 'declined' : 'completed',
-          userAgent: r.pick(BROWSERS),
-        });
-      }
-    } else if (pattern === 'account_takeover') {
-      const victim = r.pick(customers);
-      const attackerIp = ip(r);
-      const country = r.pick(FAR_COUNTRIES);
-      for (let i = 0, n = r.int(3, 6); i < n; i++) {
-        t += r.int(20_000, 90_000);
-        push(t, {
-          userId: victim.id,
-          email: victim.email,
-          amount: Math.round(Math.exp(victim.logAmount) * (5 + r.next() * 10)),
-          cardFingerprint: victim.card,
-          ip: attackerIp,
-          ipCountry: country,
-          billingCountry: victim.country,
-          issuerCountry: victim.country,
-          status: 'completed',
-          userAgent: r.pick(BROWSERS),
-        });
-      }
-    } else if (pattern === 'mismatch_disposable') {
-      const user = `new-${++outsiders}`;
-      const [a, b, c] = [r.pick(FAR_COUNTRIES), r.pick(COUNTRIES), r.pick(COUNTRIES)];
-      for (let i = 0, n = r.int(1, 2); i < n; i++) {
-        t += r.int(30_000, 300_000);
-        push(t, {
-          userId: user,
-          email: `${user}@${r.pick(DISPOSABLE)}`,
-          amount: r.int(8_000, 90_000),
-          cardFingerprint: `fp-${hex(r)}`,
-          ip: ip(r),
-          ipCountry: a,
-          billingCountry: b,
-          issuerCountry: c === b ? r.pick(FAR_COUNTRIES) : c,
-          status: 'completed',
-          userAgent: r.pick(BROWSERS),
-        });
-      }
-    } else {
-      const botIp = ip(r);
-      const ua = r.pick(BOTS);
-      const country = r.pick(COUNTRIES);
-      for (let i = 0, n = r.int(4, 10); i < n; i++) {
-        t += r.int(100, 600);
-        push(t, {
-          userId: `bot-${++outsiders}`,
-          email: `shopper${outsiders}@${r.pick(MAIL)}`,
-          amount: r.int(2_000, 20_000),
-          cardFingerprint: `fp-${hex(r)}`,
-          ip: botIp,
-          ipCountry: country,
-          billingCountry: country,
-          issuerCountry: country,
-          status: r.chance(0.5) ? 'completed' : 'declined',
-          userAgent: ua,
-        });
+  const simulateDay = (d: number): void => {
+    const dayStart = o.start + d * DAY;
+    for (const c of due.get(d) ?? []) {
+      if (c.lockedUntil <= c.nextAt) order(sim, c, c.nextAt);
+      plan(c, c.nextAt);
+    }
+    due.delete(d);
+    for (let i = 0, n = poisson(r, o.customers * 0.003); i < n; i++) plan(signUp(sim, dayStart + r.next() * DAY), dayStart + DAY);
+    for (let i = 0, n = poisson(r, o.customers * 0.0028); i < n; i++) guestOrder(sim, dayStart + r.next() * DAY);
+    if (d % SALE_EVERY === 24 % SALE_EVERY && d > 0) saleDay(sim, dayStart);
+    if (d % DROP_EVERY === 4 % DROP_EVERY) {
+      const release = dayStart + 18 * HOUR;
+      const itemPrice = price(r, 12_000 + r.next() * 25_000);
+      dropBuyers(sim, release, itemPrice);
+      if (enabled.has('drop_bot') && r.chance(Math.min(1, 0.8 * scale))) dropBots(sim, release, itemPrice);
+    }
+    const at = (): number => dayStart + r.next() * DAY;
+    const crew = (p: number): Crew | undefined => (r.chance(p) ? r.pick(crews) : undefined);
+    for (const scenario of FRAUD_SCENARIOS) {
+      if (!enabled.has(scenario)) continue;
+      for (let i = 0, n = poisson(r, EPISODES_PER_DAY[scenario] * scale); i < n; i++) {
+        if (scenario === 'card_testing_thin') cardTestingThin(sim, at());
+        else if (scenario === 'card_testing_burst') cardTestingBurst(sim, at());
+        else if (scenario === 'account_takeover') accountTakeover(sim, at(), crew(0.3));
+        else if (scenario === 'stolen_card_new_account') stolenCardNewAccount(sim, at(), crew(0.5));
+        else if (scenario === 'stolen_card_sleeper') sleeper(sim, at(), crew(0.4));
+        else if (scenario === 'triangulation') triangulation(sim, at(), r.pick(crews));
+        else if (scenario === 'disposable_email') disposableEmail(sim, at(), crew(0.5));
+        else if (scenario === 'cross_border') crossBorder(sim, at());
+        else if (scenario === 'scripted_bot') scriptedBot(sim, at());
       }
     }
-    return out;
   };
 
-  const normal = (t: number): LabelledTransaction => {
-    // Mildly skewed towards a core of regular customers, like real repeat business.
-    const c = customers[Math.floor(r.next() ** 1.2 * customers.length)]!;
-    const abroad = r.chance(0.03);
-    const big = r.chance(0.01);
-    return {
-      input: tx(t, {
-        userId: c.id,
-        email: c.email,
-        amount: Math.max(100, Math.round(Math.exp(c.logAmount + 0.35 * r.normal()) * (big ? 2.5 : 1))),
-        cardFingerprint: c.card,
-        ip: abroad ? ip(r) : c.ip,
-        ipCountry: abroad ? r.pick(COUNTRIES) : c.country,
-        billingCountry: c.country,
-        issuerCountry: c.country,
-        status: r.chance(0.03) ? 'declined' : 'completed',
-        userAgent: c.userAgent,
-      }),
-      fraud: false,
-      pattern: 'normal',
-    };
+  let day = 0;
+  let ready: LabelledTransaction[] = [];
+  let cursor = 0;
+  let seq = 0;
+  const nextDay = (): void => {
+    simulateDay(day);
+    ready = buckets.get(day) ?? [];
+    buckets.delete(day);
+    ready.sort((a, b) => a.input.timestamp! - b.input.timestamp!);
+    for (const t of ready) t.input.transactionId = `tx-${++seq}`;
+    cursor = 0;
+    day++;
   };
-
   const next = (): LabelledTransaction => {
-    const nextNormal = clock - Math.log(1 - r.next()) * meanGap;
-    if (pending.length > 0 && pending[0]!.input.timestamp! <= nextNormal) return pending.shift()!;
-    clock = nextNormal;
-    if (r.chance(episodeChance)) queue(episode(r.pick(o.patterns), clock));
-    return normal(clock);
+    while (cursor >= ready.length) nextDay();
+    return ready[cursor++]!;
   };
-
   return {
     next,
     take: (count) => Array.from({ length: count }, next),
+    takeDays(days) {
+      const out: LabelledTransaction[] = [];
+      while (cursor < ready.length) out.push(ready[cursor++]!);
+      for (let i = 0; i < days; i++) {
+        nextDay();
+        for (const t of ready) out.push(t);
+        cursor = ready.length;
+      }
+      return out;
+    },
     *[Symbol.iterator]() {
       for (;;) yield next();
     },
@@ -256,12 +218,17 @@ export function transactionEventFromInput(input: FraudInput, options: BuildOptio
       ...(input.userId !== undefined || input.email !== undefined ? { user: { ...(input.userId !== undefined ? { id: input.userId } : {}), ...(input.email !== undefined ? { email: input.email } : {}) } } : {}),
       ...(input.ip !== undefined ? { client: { ip: input.ip, ...(input.ipCountry ? { geo: { country_iso_code: input.ipCountry } } : {}) } } : {}),
       ...(input.userAgent !== undefined ? { user_agent: { original: input.userAgent } } : {}),
+      ...(input.deviceId !== undefined ? { device: { id: input.deviceId } } : {}),
       shop: {
         transaction: { id: input.transactionId ?? `tx-${at}`, type: 'purchase', status: input.status ?? 'pending' },
         amount: { currency: input.currency, minor: input.amount, value: minorToDecimal(input.amount, input.currency) },
         payment: {
           method: 'card',
-          card: { ...(input.cardFingerprint ? { fingerprint: input.cardFingerprint } : {}), ...(input.issuerCountry ? { issuer_country: input.issuerCountry } : {}) },
+          card: {
+            ...(input.cardFingerprint ? { fingerprint: input.cardFingerprint } : {}),
+            ...(input.issuerCountry ? { issuer_country: input.issuerCountry } : {}),
+            ...(input.cardBin ? { bin: input.cardBin } : {}),
+          },
         },
         ...(input.billingCountry ? { billing: { country: input.billingCountry } } : {}),
       },
@@ -281,13 +248,26 @@ export interface DetectionReport {
   precision: number;
   /** TP / (TP + FN); 1 when there was no fraud. */
   recall: number;
-  /** Per pattern: transactions and how many were flagged. */
-  byPattern: Record<string, { count: number; flagged: number; blocked: number }>;
+  /** Area under the ROC curve of the scores (ties count half); `undefined` without scores or without both classes. */
+  rocAuc: number | undefined;
+  /** Per scenario: transactions, how many were flagged and blocked (for a legitimate kind, flagged / count is its FPR). */
+  byScenario: Record<string, { fraud: boolean; count: number; flagged: number; blocked: number }>;
 }
 
-/** Computes precision and recall of decisions against the labels. */
-export function detectionReport(samples: Iterable<{ fraud: boolean; pattern: string; decision: FraudDecision }>): DetectionReport {
-  const report: DetectionReport = { total: 0, truePositives: 0, falsePositives: 0, falseNegatives: 0, trueNegatives: 0, precision: 1, recall: 1, byPattern: {} };
+/** One judged sample of a labelled run. */
+export interface DetectionSample {
+  fraud: boolean;
+  scenario: string;
+  decision: FraudDecision;
+  /** The score, for the ROC AUC. */
+  score?: number;
+}
+
+/** Computes precision, recall, ROC AUC and per-scenario rates of decisions against the labels. */
+export function detectionReport(samples: Iterable<DetectionSample>): DetectionReport {
+  const report: DetectionReport = { total: 0, truePositives: 0, falsePositives: 0, falseNegatives: 0, trueNegatives: 0, precision: 1, recall: 1, rocAuc: undefined, byScenario: {} };
+  const scored: Array<{ score: number; fraud: boolean }> = [];
+  let allScored = true;
   for (const s of samples) {
     const flagged = s.decision !== 'allow';
     report.total++;
@@ -295,13 +275,38 @@ export function detectionReport(samples: Iterable<{ fraud: boolean; pattern: str
     else if (s.fraud) report.falseNegatives++;
     else if (flagged) report.falsePositives++;
     else report.trueNegatives++;
-    const p = (report.byPattern[s.pattern] ??= { count: 0, flagged: 0, blocked: 0 });
+    const p = (report.byScenario[s.scenario] ??= { fraud: s.fraud, count: 0, flagged: 0, blocked: 0 });
     p.count++;
     if (flagged) p.flagged++;
     if (s.decision === 'block') p.blocked++;
+    if (s.score === undefined) allScored = false;
+    else scored.push({ score: s.score, fraud: s.fraud });
   }
   const tp = report.truePositives;
   report.precision = tp + report.falsePositives === 0 ? 1 : tp / (tp + report.falsePositives);
   report.recall = tp + report.falseNegatives === 0 ? 1 : tp / (tp + report.falseNegatives);
+  if (allScored) report.rocAuc = rocAuc(scored);
   return report;
+}
+
+/** ROC AUC by ranks (Mann–Whitney U), ties counted half; `undefined` unless both classes are present. */
+export function rocAuc(samples: ReadonlyArray<{ score: number; fraud: boolean }>): number | undefined {
+  const sorted = [...samples].sort((a, b) => a.score - b.score);
+  let positives = 0;
+  let rankSum = 0;
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j < sorted.length && sorted[j]!.score === sorted[i]!.score) j++;
+    const rank = (i + 1 + j) / 2; // average 1-based rank of the tie group
+    for (let k = i; k < j; k++) {
+      if (sorted[k]!.fraud) {
+        positives++;
+        rankSum += rank;
+      }
+    }
+    i = j;
+  }
+  const negatives = sorted.length - positives;
+  if (positives === 0 || negatives === 0) return undefined;
+  return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
 }

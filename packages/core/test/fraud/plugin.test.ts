@@ -23,7 +23,8 @@ function context(emitted: ShoplogEvent[]): PluginContext {
 describe('fraud pipeline plugin', () => {
   it('emits a valid shoplog.fraud event for each transaction at or above review, and passes every event on', async () => {
     const emitted: ShoplogEvent[] = [];
-    const plugin = createFraudPlugin({ scorer: createFraudScorer() });
+    // The rules alone (noisy-OR): a decision this test can state exactly (the model's are in model-scenarios.test.ts).
+    const plugin = createFraudPlugin({ scorer: createFraudScorer({ combine: 'noisy-or' }) });
     await plugin.setup?.(context(emitted));
     const suspicious = transaction(
       {
@@ -72,7 +73,7 @@ describe('fraud pipeline plugin', () => {
   it('emits only blocks with minDecision block, and reports every result', async () => {
     const emitted: ShoplogEvent[] = [];
     const decisions: string[] = [];
-    const plugin = createFraudPlugin({ scorer: createFraudScorer(), minDecision: 'block', onResult: (r) => decisions.push(r.decision) });
+    const plugin = createFraudPlugin({ scorer: createFraudScorer({ combine: 'noisy-or' }), minDecision: 'block', onResult: (r) => decisions.push(r.decision) });
     await plugin.setup?.(context(emitted));
     const tx = transaction(
       { user: { id: 'u', email: 'a@yopmail.com' }, shop: { transaction: { id: 't', type: 'purchase', status: 'completed' }, amount: { minor: 100, currency: 'EUR' } } },

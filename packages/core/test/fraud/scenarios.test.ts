@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createFraudScorer, createTrafficGenerator, detectionReport, type FraudInput, type FraudResult } from '@shoplog/core';
+import { createFraudScorer, createTrafficGenerator, detectionReport, FRAUD_SCENARIOS, type FraudInput, type FraudResult } from '@shoplog/core';
 
 const T0 = Date.UTC(2026, 10, 26, 9, 0, 0);
 const MIN = 60_000;
@@ -27,9 +27,11 @@ function customer(id: string, typical: number) {
 
 const codes = (r: FraudResult): string[] => r.reasons.map((x) => x.code);
 
-describe('fraud scenarios at the default thresholds', () => {
+// The rules' own scenarios, combined as the rules alone score (noisy-OR); the learned model's scenarios are in
+// model-scenarios.test.ts.
+describe('rule scenarios (noisy-OR of the rules) at the default thresholds', () => {
   it('normal repeat customer: allowed, no reasons', () => {
-    const scorer = createFraudScorer();
+    const scorer = createFraudScorer({ combine: 'noisy-or' });
     const alice = customer('alice', 4500);
     let last: FraudResult | undefined;
     // Twice a week for ten weeks, amounts varying ±30 %.
@@ -38,7 +40,7 @@ describe('fraud scenarios at the default thresholds', () => {
   });
 
   it('big but habitual purchase: a customer who always spends ~2000 EUR is not flagged for 2400 EUR', () => {
-    const scorer = createFraudScorer();
+    const scorer = createFraudScorer({ combine: 'noisy-or' });
     const bob = customer('bob', 200_000);
     for (let i = 0; i < 8; i++) scorer.scoreSync(bob(T0 + i * 7 * 24 * 60 * MIN, 180_000 + i * 5_000));
     const r = scorer.scoreSync(bob(T0 + 60 * 24 * 60 * MIN, 240_000));
@@ -48,7 +50,7 @@ describe('fraud scenarios at the default thresholds', () => {
   });
 
   it('the same customer paying 20× the usual is an amount anomaly against their own history', () => {
-    const scorer = createFraudScorer();
+    const scorer = createFraudScorer({ combine: 'noisy-or' });
     const carol = customer('carol', 3000);
     for (let i = 0; i < 8; i++) scorer.scoreSync(carol(T0 + i * 24 * 60 * MIN, 2500 + i * 100));
     const r = scorer.scoreSync(carol(T0 + 10 * 24 * 60 * MIN, 60_000));
@@ -57,7 +59,7 @@ describe('fraud scenarios at the default thresholds', () => {
   });
 
   it('card testing burst: small declined attempts on one card from one IP end in block', () => {
-    const scorer = createFraudScorer();
+    const scorer = createFraudScorer({ combine: 'noisy-or' });
     const results: FraudResult[] = [];
     for (let i = 0; i < 8; i++) {
       results.push(
@@ -85,7 +87,7 @@ describe('fraud scenarios at the default thresholds', () => {
   });
 
   it('account takeover velocity: rapid purchases from abroad on an established account end in block', () => {
-    const scorer = createFraudScorer();
+    const scorer = createFraudScorer({ combine: 'noisy-or' });
     const dave = customer('dave', 5000);
     for (let i = 0; i < 10; i++) scorer.scoreSync(dave(T0 + i * 24 * 60 * MIN, 4000 + i * 200));
     const takeover = (i: number): FraudInput =>
@@ -101,7 +103,7 @@ describe('fraud scenarios at the default thresholds', () => {
   });
 
   it('country mismatch + disposable e-mail on a first purchase: review, with every reason explained', () => {
-    const scorer = createFraudScorer();
+    const scorer = createFraudScorer({ combine: 'noisy-or' });
     const r = scorer.scoreSync({
       transactionId: 'md-1',
       userId: 'new-user',
@@ -125,7 +127,7 @@ describe('fraud scenarios at the default thresholds', () => {
   });
 
   it('scripted checkout: a bot user agent is reviewed, and an impossible request rate adds up to block', () => {
-    const scorer = createFraudScorer();
+    const scorer = createFraudScorer({ combine: 'noisy-or' });
     const bot = (i: number): FraudInput => ({
       userId: `b${i}`,
       amount: 5000,
@@ -145,21 +147,55 @@ describe('fraud scenarios at the default thresholds', () => {
 });
 
 describe('labelled synthetic traffic', () => {
-  it('is deterministic and detected with useful precision and recall at the default thresholds', () => {
+  it('is deterministic', () => {
     const a = createTrafficGenerator({ seed: 7 }).take(50);
     const b = createTrafficGenerator({ seed: 7 }).take(50);
     expect(a).toEqual(b);
     expect(createTrafficGenerator({ seed: 8 }).take(50)).not.toEqual(a);
+  });
 
+  // A held-out seed (the default model is trained on seeds 101–105, the benchmark judges 9001–9002), more fraud than
+  // usual so that every scenario has examples: profiles fill for 30 days, the next 60 are judged.
+  let report: ReturnType<typeof detectionReport> | undefined;
+  const judged = (): ReturnType<typeof detectionReport> => (report ??= judge());
+  const judge = (): ReturnType<typeof detectionReport> => {
     const scorer = createFraudScorer();
-    const gen = createTrafficGenerator({ seed: 3 });
-    for (const t of gen.take(5_000)) scorer.scoreSync(t.input); // customers build a history first
-    const samples = gen.take(30_000).map((t) => ({ ...t, decision: scorer.scoreSync(t.input).decision }));
-    const report = detectionReport(samples);
-    expect(report.total).toBe(30_000);
-    expect(Object.keys(report.byPattern).sort()).toEqual(['account_takeover', 'bot', 'card_testing', 'mismatch_disposable', 'normal']);
-    // Floors well under the measured figures (see BENCHMARKS.md): they catch a broken rule, not noise.
-    expect(report.precision).toBeGreaterThan(0.8);
-    expect(report.recall).toBeGreaterThan(0.7);
+    const start = Date.UTC(2026, 0, 31);
+    const samples = [];
+    for (const t of createTrafficGenerator({ seed: 4243, customers: 15_000, fraudRate: 0.05 }).takeDays(90)) {
+      const r = scorer.scoreSync(t.input);
+      if (t.input.timestamp! >= start) samples.push({ ...t, decision: r.decision, score: r.score });
+    }
+    return detectionReport(samples);
+  };
+
+  it('is detected with high precision, recall and ROC AUC at the default thresholds', () => {
+    // Floors under the measured figures (0.986 / 0.752 / 0.996): they catch a broken feature or model, not noise.
+    expect(judged().precision).toBeGreaterThan(0.95);
+    expect(judged().recall).toBeGreaterThan(0.6);
+    expect(judged().rocAuc).toBeGreaterThan(0.99);
+  });
+
+  it('catches every fraud scenario of issue #16 and keeps every legitimate kind clean', () => {
+    // Share flagged (review or block) per fraud scenario: floors about 0.7× the measured shares.
+    const floors: Record<(typeof FRAUD_SCENARIOS)[number], number> = {
+      card_testing_thin: 0.8,
+      card_testing_burst: 0.9,
+      account_takeover: 0.4,
+      stolen_card_new_account: 0.2,
+      stolen_card_sleeper: 0.5,
+      drop_bot: 0.7,
+      triangulation: 0.17,
+      disposable_email: 0.55,
+      cross_border: 0.3,
+      scripted_bot: 0.7,
+    };
+    const recall: Record<string, number> = {};
+    for (const s of FRAUD_SCENARIOS) recall[s] = judged().byScenario[s]!.flagged / judged().byScenario[s]!.count;
+    for (const s of FRAUD_SCENARIOS) expect(recall[s], s).toBeGreaterThanOrEqual(floors[s]);
+    // Every legitimate kind with enough examples to measure a rate: at most 1 % flagged.
+    const legit = Object.entries(judged().byScenario).filter(([, x]) => !x.fraud && x.count >= 100);
+    expect(legit.length).toBeGreaterThanOrEqual(12);
+    for (const [kind, x] of legit) expect(x.flagged / x.count, kind).toBeLessThanOrEqual(0.01);
   });
 });

@@ -92,7 +92,7 @@ export const BOT_USER_AGENT = defineRule({
         let bot = cache.get(ua);
         if (bot === undefined) {
           bot = isbot(ua);
-          if (cache.size >= 1024) cache.clear();
+          if (cache.size >= 16_384) cache.clear();
           cache.set(ua, bot);
         }
         return bot ? { contribution: p.contribution, detail: `automation user agent "${ua.slice(0, 80)}"` } : null;

@@ -1,0 +1,152 @@
+import type { FraudReason } from '../../schema/kinds.js';
+import { PROFILE_FEATURES } from '../features/catalog.js';
+import type { FraudModel } from './model.js';
+
+// The learned combination (internal): a model's trees compiled against one scorer's feature vector, and the score
+// and reasons of one transaction from that vector.
+
+/** Reasons whose share of the score is below this many points are left out. */
+const MIN_REASON = 0.5;
+/** At most this many reasons per result. */
+const MAX_REASONS = 12;
+
+/**
+ * A model flattened for scoring: every tree's nodes in shared typed arrays, laid out breadth-first so a right child
+ * follows its left sibling (a node stores its left child only; a leaf has -1). Integer arrays for indices: an index
+ * read from a Float64Array would make every element access a slow one. Features resolve to positions in the scorer's
+ * vector (profile features, then one per active rule, then a slot that is always 0 for model features this scorer
+ * does not compute, such as a rule it does not run).
+ */
+export interface CompiledModel {
+  readonly model: FraudModel;
+  /** Feature codes of the vector (profile features, then the active rules' codes). */
+  readonly codes: readonly string[];
+  readonly bias: number;
+  readonly roots: Int32Array;
+  readonly feature: Int32Array;
+  readonly threshold: Float64Array;
+  readonly left: Int32Array;
+  readonly value: Float64Array;
+  /** Per active rule: true when the model does not list it (a custom rule): it joins by noisy-OR instead. */
+  readonly outside: readonly boolean[];
+}
+
+/**
+ * Compiles `model` for a scorer whose active rules are `rules`. A model feature that is neither a profile feature
+ * nor a rule code in `known` is an error; a known rule the scorer does not run reads 0.
+ */
+export function compileModel(model: FraudModel, rules: readonly string[], known: ReadonlySet<string>): CompiledModel {
+  const codes = [...PROFILE_FEATURES.map((f) => f.code), ...rules];
+  const zero = codes.length; // the always-0 slot
+  const slot = new Map<string, number>();
+  codes.forEach((c, i) => {
+    if (!slot.has(c)) slot.set(c, i);
+  });
+  const position = model.features.map((code) => {
+    const at = slot.get(code);
+    if (at === undefined && !known.has(code)) throw new TypeError(`fraud model ${model.version}: feature ${code} is neither a profile feature nor a rule of this scorer`);
+    return at ?? zero;
+  });
+  const roots = new Int32Array(model.trees.length);
+  const feature: number[] = [];
+  const threshold: number[] = [];
+  const left: number[] = [];
+  const value: number[] = [];
+  model.trees.forEach((t, i) => {
+    roots[i] = value.length;
+    // Lay each tree out breadth-first with siblings adjacent, whatever the order of its arrays.
+    const order = [0];
+    const at = new Map<number, number>();
+    for (let k = 0; k < order.length; k++) {
+      const n = order[k]!;
+      at.set(n, roots[i]! + k);
+      if (t.feature[n]! >= 0) order.push(t.left[n]!, t.right[n]!);
+    }
+    for (const n of order) {
+      const leaf = t.feature[n]! < 0;
+      feature.push(leaf ? zero : position[t.feature[n]!]!);
+      threshold.push(t.threshold[n]!);
+      left.push(leaf ? -1 : at.get(t.left[n]!)!);
+      value.push(t.value[n]!);
+    }
+  });
+  const listed = new Set(model.features);
+  return {
+    model,
+    codes,
+    bias: model.bias,
+    roots,
+    feature: Int32Array.from(feature),
+    threshold: Float64Array.from(threshold),
+    left: Int32Array.from(left),
+    value: Float64Array.from(value),
+    outside: rules.map((code) => !listed.has(code)),
+  };
+}
+
+/** The model's log-odds for vector `x` (which has the always-0 slot at its end). */
+export function modelMargin(m: CompiledModel, x: Float64Array): number {
+  const { roots, feature, threshold, left, value } = m;
+  let z = m.bias;
+  for (let t = 0; t < roots.length; t++) {
+    let node = roots[t]!;
+    for (let l = left[node]!; l >= 0; l = left[node]!) node = x[feature[node]!]! <= threshold[node]! ? l : l + 1;
+    z += value[node]!;
+  }
+  return z;
+}
+
+/**
+ * The model's log-odds for `x`, and in `out[i]` what feature i contributed to it (path attribution: along each
+ * tree's path, the change in node value at a split goes to the split's feature; the roots' values and the bias
+ * make up the rest). One walk of the trees for both.
+ */
+export function modelContributions(m: CompiledModel, x: Float64Array, out: Float64Array): number {
+  const { roots, feature, threshold, left, value } = m;
+  out.fill(0);
+  let z = m.bias;
+  for (let t = 0; t < roots.length; t++) {
+    let node = roots[t]!;
+    z += value[node]!;
+    for (let l = left[node]!; l >= 0; l = left[node]!) {
+      const f = feature[node]!;
+      const next = x[f]! <= threshold[node]! ? l : l + 1;
+      const delta = value[next]! - value[node]!;
+      out[f]! += delta;
+      z += delta;
+      node = next;
+    }
+  }
+  return z;
+}
+
+/**
+ * The reasons of a model score from the contributions `work` (see modelContributions): each feature with a
+ * positive contribution gets the share of `modelScore` its contribution has among the positive ones (so the reasons
+ * add up to the model's part of the score), highest first; shares under half a point are left out. `detail(i)`
+ * describes slot i.
+ */
+export function modelReasons(m: CompiledModel, work: Float64Array, modelScore: number, detail: (slot: number) => string | undefined): FraudReason[] {
+  if (modelScore < MIN_REASON) return [];
+  let positive = 0;
+  for (let i = 0; i < m.codes.length; i++) if (work[i]! > 0) positive += work[i]!;
+  if (positive === 0) return [];
+  const reasons: FraudReason[] = [];
+  for (let i = 0; i < m.codes.length; i++) {
+    const c = work[i]!;
+    if (c <= 0) continue;
+    const contribution = Math.round(((modelScore * c) / positive) * 100) / 100;
+    if (contribution < MIN_REASON) continue;
+    const d = detail(i);
+    reasons.push(d === undefined ? { code: m.codes[i]!, contribution } : { code: m.codes[i]!, contribution, detail: d.slice(0, 1024) });
+  }
+  reasons.sort((a, b) => b.contribution - a.contribution || (a.code < b.code ? -1 : 1));
+  return reasons.length > MAX_REASONS ? reasons.slice(0, MAX_REASONS) : reasons;
+}
+
+/** Feature codes some tree of `model` splits on. */
+export function usedFeatures(model: FraudModel): Set<string> {
+  const used = new Set<string>();
+  for (const t of model.trees) for (const f of t.feature) if (f >= 0) used.add(model.features[f]!);
+  return used;
+}

@@ -1,0 +1,117 @@
+import { z } from 'zod';
+import { parseOptions } from '../../options.js';
+import type { MaybePromise } from '../velocity-store.js';
+import { RecordTable } from './record-table.js';
+
+// The profile and link state of the fraud scorer: what it remembers about accounts, IPs, cards, mailboxes,
+// devices, e-mail domains, card BINs and the shop as a whole, as fixed-size records of 32-bit words.
+
+/** Kinds of state record; a record is keyed by the kind and a 64-bit hash of the value (never the value itself). */
+export const STATE_KINDS = ['account', 'ip', 'card', 'email', 'device', 'domain', 'bin', 'shop'] as const;
+/** A kind of state record. */
+export type StateKind = (typeof STATE_KINDS)[number];
+/** Words of one record of each kind (account, the entities, the shop), in STATE_KINDS order. */
+export const RECORD_WORDS: readonly number[] = [32, 12, 12, 12, 12, 12, 12, 16];
+/** Words between two records in a batch (the largest record). */
+export const STRIDE = 32;
+/** Word 2 of every record: the time of its last update (seconds since 2000-01-01 UTC). */
+const UPDATED_WORD = 2;
+
+/**
+ * The records one scoring reads and writes back: `count` keys (kind index into STATE_KINDS, 64-bit hash as two
+ * int32 halves) and, per key, `STRIDE` words in `i32` / `f32` (two views of the same memory; word 0–1 the key,
+ * word 2 the time of the last update in seconds since 2000). A record never written reads as zeros.
+ */
+export interface StateBatch {
+  count: number;
+  readonly kinds: Int32Array;
+  readonly hi: Int32Array;
+  readonly lo: Int32Array;
+  readonly i32: Int32Array;
+  readonly f32: Float32Array;
+}
+
+/** A batch with room for `keys` records. */
+export function createStateBatch(keys: number): StateBatch {
+  const buffer = new ArrayBuffer(keys * STRIDE * 4);
+  return { count: 0, kinds: new Int32Array(keys), hi: new Int32Array(keys), lo: new Int32Array(keys), i32: new Int32Array(buffer), f32: new Float32Array(buffer) };
+}
+
+/**
+ * Where the scorer keeps profiles and links. Each method may answer synchronously (in memory) or with a promise
+ * (Redis); a store that always answers synchronously sets `sync: true`, so the scorer can offer `scoreSync`.
+ *
+ * A scoring calls `read` for the records of its keys, updates them, then calls `write` with the same batch. A
+ * shared store (Redis) keeps each record as a `RECORD_WORDS[kind] × 4`-byte string under the kind and key hash,
+ * with an expiry; concurrent scorings of one account on two servers may lose one update (last writer wins), which
+ * only blurs counts that decay anyway.
+ */
+export interface FraudStateStore {
+  readonly sync: boolean;
+  /** Fills the batch's records (zeros where a key has none yet). */
+  read(batch: StateBatch): MaybePromise<void>;
+  /** Stores the batch's records; `now` is Unix ms. */
+  write(batch: StateBatch, now: number): MaybePromise<void>;
+}
+
+/** Options of `createMemoryFraudStateStore`. */
+export interface MemoryFraudStateStoreOptions {
+  /** Most accounts remembered; beyond it the least recently active are forgotten first (approximately). @default 1000000 */
+  maxAccounts?: number;
+  /** Most records of each other kind (IPs, cards, mailboxes, devices, domains, BINs). @default maxAccounts */
+  maxEntities?: number;
+}
+
+const OptionsSchema = z.strictObject({
+  maxAccounts: z.int().positive().max(100_000_000).default(1_000_000),
+  maxEntities: z.int().positive().max(100_000_000).optional(),
+});
+
+const memoryTables = new WeakMap<FraudStateStore, readonly RecordTable[]>();
+
+/** The record tables of a store made by `createMemoryFraudStateStore` (for memory measurements), else `undefined`. */
+export function memoryTablesOf(store: FraudStateStore): readonly RecordTable[] | undefined {
+  return memoryTables.get(store);
+}
+
+/**
+ * Creates the in-memory profile store: one bounded table per kind (see `RecordTable`), about 140 bytes per account
+ * and 60 per IP, card, mailbox or device, least recently active evicted first. Synchronous; one process only (the
+ * server can share state through Redis).
+ */
+export function createMemoryFraudStateStore(options: MemoryFraudStateStoreOptions = {}): FraudStateStore {
+  const o = parseOptions('createMemoryFraudStateStore', OptionsSchema, options);
+  const entities = o.maxEntities ?? o.maxAccounts;
+  const tables = STATE_KINDS.map((kind, i) => new RecordTable(RECORD_WORDS[i]!, kind === 'account' ? o.maxAccounts : kind === 'shop' ? 1024 : entities, UPDATED_WORD));
+  // Offsets found by the last read, reused by the write that follows it (checked: the key must still be there).
+  let offsets = new Int32Array(16);
+  const store: FraudStateStore = {
+    sync: true,
+    read(batch) {
+      if (offsets.length < batch.count) offsets = new Int32Array(batch.count);
+      for (let k = 0; k < batch.count; k++) {
+        const table = tables[batch.kinds[k]!]!;
+        const at = table.find(batch.hi[k]!, batch.lo[k]!);
+        offsets[k] = at;
+        const to = k * STRIDE;
+        if (at < 0) {
+          batch.i32.fill(0, to, to + STRIDE);
+          continue;
+        }
+        const src = table.i32;
+        for (let w = 0; w < table.words; w++) batch.i32[to + w] = src[at + w]!;
+      }
+    },
+    write(batch) {
+      for (let k = 0; k < batch.count; k++) {
+        const from = k * STRIDE;
+        batch.i32[from] = batch.hi[k]!;
+        batch.i32[from + 1] = batch.lo[k]!;
+        tables[batch.kinds[k]!]!.put(batch.hi[k]!, batch.lo[k]!, batch.i32, from, k < offsets.length ? offsets[k]! : -1);
+        offsets[k] = -1;
+      }
+    },
+  };
+  memoryTables.set(store, tables);
+  return store;
+}
