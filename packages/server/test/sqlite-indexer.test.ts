@@ -62,13 +62,13 @@ describe('sqlite index worker', () => {
       reasons.sort((a, b) => a[0] - b[0] || a[1].localeCompare(b[1])),
     );
 
-    // Every posting (term, document, column, offset) of both text tables equals the reference's; fts_time's
-    // documents are time keys, mapped back to events by time_keys, each key in its event's millisecond.
+    // Every posting (term, document, column, offset) of the text table equals the reference's; its documents are time
+    // keys, mapped back to events by time_keys, each key in its event's millisecond. The text is indexed once.
     ref.exec('CREATE VIRTUAL TABLE temp.ref_v USING fts5vocab(main, ref, instance)');
-    db.exec('CREATE VIRTUAL TABLE temp.fts_v USING fts5vocab(main, fts, instance); CREATE VIRTUAL TABLE temp.time_v USING fts5vocab(timeline, fts_time, instance)');
+    db.exec('CREATE VIRTUAL TABLE temp.time_v USING fts5vocab(timeline, fts_time, instance)');
     const postings = ref.prepare('SELECT term, doc, col, offset FROM ref_v ORDER BY term, doc, offset').all().map((r) => ({ ...r }));
     expect(postings.length).toBeGreaterThan(1000);
-    expect(db.prepare('SELECT term, doc, col, offset FROM fts_v ORDER BY term, doc, offset').all().map((r) => ({ ...r }))).toEqual(postings);
+    expect(db.prepare("SELECT name FROM main.sqlite_master WHERE name LIKE 'fts%'").all()).toEqual([]);
     expect(
       db
         .prepare('SELECT v.term, k.seq AS doc, v.col, v.offset FROM time_v v JOIN time_keys k ON k.key = v.doc ORDER BY v.term, k.seq, v.offset')
@@ -80,11 +80,10 @@ describe('sqlite index worker', () => {
     for (const { ms, ts: at } of keys) expect(ms).toBe(at);
     expect(db.prepare("SELECT 1 FROM timeline_state WHERE key = 'untimed'").get()).toBeUndefined();
 
-    // Same documents and lengths, so the same BM25 scores from both tables.
+    // Same documents and lengths, so the same BM25 scores.
     for (const query of ['payment', 'millisecond', 'cafe']) {
       const expected = ref.prepare('SELECT rowid AS seq, bm25(ref) AS score FROM ref WHERE ref MATCH ? ORDER BY rowid').all(query);
       expect(expected.length).toBeGreaterThan(0);
-      expect(db.prepare('SELECT rowid AS seq, bm25(fts) AS score FROM fts WHERE fts MATCH ? ORDER BY rowid').all(query)).toEqual(expected);
       expect(
         db.prepare('SELECT k.seq, bm25(fts_time) AS score FROM fts_time JOIN time_keys k ON k.key = fts_time.rowid WHERE fts_time MATCH ? ORDER BY k.seq').all(query),
       ).toEqual(expected);

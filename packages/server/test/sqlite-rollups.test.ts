@@ -108,11 +108,13 @@ describe('hourly rollups', () => {
     const page = await store.search({ filter: { range, text: 'payment' }, sort: { field: '@timestamp', order: 'desc' }, page: 1, size: 10, highlight: false });
     expect(page.hits.length).toBe(10);
     const db = new DatabaseSync(join(dir, 'events.db'), { readOnly: true });
-    db.exec(`ATTACH DATABASE '${join(dir, 'events.index.db')}' AS idx`);
+    db.exec(`ATTACH DATABASE '${join(dir, 'events.timeline.db')}' AS timeline`);
     const seqOf = db.prepare('SELECT seq FROM events WHERE id = ?');
     const seqs = page.hits.map((hit) => (seqOf.get(hit.id) as { seq: number }).seq);
-    // The scores of the plain FTS5 table, where every match of the text is read.
-    const rows = db.prepare(`SELECT rowid AS seq, -bm25(fts) AS score FROM fts WHERE fts MATCH '"payment"' AND rowid IN (${seqs.join(',')})`).all() as { seq: number; score: number }[];
+    // The scores of the FTS5 table when every match of the text is read.
+    const rows = db
+      .prepare(`SELECT k.seq, -bm25(fts_time) AS score FROM fts_time JOIN time_keys k ON k.key = fts_time.rowid WHERE fts_time MATCH '"payment"' AND k.seq IN (${seqs.join(',')})`)
+      .all() as { seq: number; score: number }[];
     db.close();
     const want = new Map(rows.map((row) => [row.seq, row.score]));
     expect(page.hits.map((hit) => hit.score)).toEqual(seqs.map((seq) => want.get(seq)));

@@ -24,20 +24,23 @@ export function decodeDoc(doc: string): ShoplogEvent {
 
 /**
  * The tables of each index part (`IndexPart` in sqlite-indexer.ts), each part with its own high-water mark and, on
- * disk, its own database file: `facts` the filter and sort rows with the text by seq, `timeline` the text by time
- * with the hourly rollups and latency sketches. (A vocabulary table before the table it reads: dropped in order.)
+ * disk, its own database file: `facts` the filter and sort rows, `timeline` the search text (keyed by time) with the
+ * hourly rollups and latency sketches. (A vocabulary table before the table it reads: dropped in order.)
  */
 export const PART_TABLES = {
-  facts: ['facts', 'fraud_reasons', 'fts_vocab', 'fts', 'state'],
-  timeline: ['fts_time', 'time_keys', 'timeline_state', 'latency_sketches', 'rollup_hourly', 'rollup_users'],
+  facts: ['facts', 'fraud_reasons', 'state'],
+  timeline: ['fts_time_vocab', 'fts_time', 'time_keys', 'timeline_state', 'latency_sketches', 'rollup_hourly', 'rollup_users'],
 } as const;
 
+/** Derived tables of older layouts (up to version 5 the text was indexed a second time, by seq, in `fts`). */
+const RETIRED_TABLES = ['fts_vocab', 'fts'] as const;
+
 /**
- * Every table derived from `events` by the indexers. They live in index databases of their own (ATTACHed for reads),
- * so an indexer's write lock never blocks an append; an older single-file database has them dropped from its events
- * file.
+ * Every table derived from `events` by the indexers, and those of older layouts. They live in index databases of
+ * their own (ATTACHed for reads), so an indexer's write lock never blocks an append; an older single-file database
+ * has them dropped from its events file.
  */
-export const DERIVED_TABLES = [...PART_TABLES.facts, ...PART_TABLES.timeline] as const;
+export const DERIVED_TABLES = [...PART_TABLES.facts, ...PART_TABLES.timeline, ...RETIRED_TABLES] as const;
 
 /** Slots per millisecond of a time key (a 64-bit rowid: ts × 2^20 + slot, for |ts| < 2^32 s, years 1833–2106). */
 export const TIME_KEY_SLOTS = 2n ** 20n;
@@ -48,12 +51,22 @@ export function timeKey(ts: number): bigint | undefined {
   return Number.isFinite(ts) && Math.abs(ts) < TIME_KEY_MAX_TS ? BigInt(Math.ceil(ts)) * TIME_KEY_SLOTS : undefined;
 }
 
+/**
+ * The text key of an event without a time key (a timestamp outside the years time keys cover, or every slot of its
+ * millisecond taken): above every time key (|key| < 2^32 × 1000 × 2^20 < 2^62), so its text is still searchable
+ * and never falls in a time range.
+ */
+export function untimedKey(seq: number): bigint {
+  return 2n ** 62n + BigInt(seq);
+}
+
 /** Version of the index layout: an index file of another version is rebuilt from the events. */
-export const INDEX_VERSION = 5;
+export const INDEX_VERSION = 6;
 
 /**
- * The DDL of the `facts` part (the index file): the facts rows, fraud reasons and the search text by seq, derived
- * from `events` and rebuilt from them when lost.
+ * The DDL of the `facts` part (the index file): the facts rows and fraud reasons, derived from `events` and rebuilt
+ * from them when lost. An index is kept only where a query needs it (a service filter is served by the covering
+ * time index, which holds the service).
  */
 export const INDEX_SCHEMA = `
 CREATE TABLE IF NOT EXISTS facts (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, ${FACT_COLUMN_DDL});
@@ -66,26 +79,26 @@ CREATE INDEX IF NOT EXISTS facts_ts_cover ON facts(ts, level, kind, service, rou
 DROP INDEX IF EXISTS facts_kind_ts;
 CREATE INDEX IF NOT EXISTS facts_kind_sort ON facts(kind, ts, amount, response_ms, fraud_score);
 CREATE INDEX IF NOT EXISTS facts_level_ts ON facts(level, ts);
-CREATE INDEX IF NOT EXISTS facts_service_ts ON facts(service, ts);
+DROP INDEX IF EXISTS facts_service_ts;
 CREATE INDEX IF NOT EXISTS facts_route ON facts(route);
 CREATE INDEX IF NOT EXISTS facts_user ON facts(user_id);
 CREATE INDEX IF NOT EXISTS facts_product ON facts(product);
 CREATE TABLE IF NOT EXISTS fraud_reasons (seq INTEGER NOT NULL, code TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS fraud_reasons_seq ON fraud_reasons(seq);
-CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(body, content='', tokenize='unicode61 remove_diacritics 2');
-CREATE VIRTUAL TABLE IF NOT EXISTS fts_vocab USING fts5vocab(fts, row);
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 `;
 
 /**
- * The DDL of the `timeline` part (its own file): the text keyed by time and the latency sketches (the hourly rollups
- * are `ROLLUP_SCHEMA`, in the same file). `timeline_state` holds its high-water mark (and 'untimed', see `time_keys`).
+ * The DDL of the `timeline` part (its own file): the search text keyed by time and the latency sketches (the hourly
+ * rollups are `ROLLUP_SCHEMA`, in the same file). `timeline_state` holds its high-water mark (and 'untimed' once an
+ * event has no time key, see `untimedKey`).
  */
 export const TIMELINE_SCHEMA = `
--- The same text keyed by time (ts * 2^20 + a free slot): a time range is a rowid range, so FTS5 counts a text's
--- matches in it from its doclist alone (and scores a page's matches without reading the others); time_keys keeps
--- those keys unique and maps them to the events.
+-- The text, indexed once, keyed by time (ts * 2^20 + a free slot): a time range is a rowid range, so FTS5 counts a
+-- text's matches in it from its doclist alone (and scores a page's matches without reading the others); time_keys
+-- keeps those keys unique and maps them to the events (seq).
 CREATE VIRTUAL TABLE IF NOT EXISTS fts_time USING fts5(body, content='', tokenize='unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE IF NOT EXISTS fts_time_vocab USING fts5vocab(fts_time, row);
 CREATE TABLE IF NOT EXISTS time_keys (key INTEGER PRIMARY KEY, seq INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS timeline_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS latency_sketches (kind TEXT NOT NULL, key TEXT NOT NULL, bucket INTEGER NOT NULL,

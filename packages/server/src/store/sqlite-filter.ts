@@ -1,6 +1,7 @@
 import type { SQLInputValue } from 'node:sqlite';
 import { FIELD_CATALOG, termMatches, textTerms, type FieldSpec } from '@shoplog/core';
 import type { LogFilter, NumericField, SortField, TermsField } from '../ports.js';
+import { timeKey } from './sqlite-facts.js';
 
 const FIELDS: readonly FieldSpec[] = FIELD_CATALOG;
 const catalogMap = <K extends string>(entries: (readonly [string, string])[]): Record<K, string> =>
@@ -66,8 +67,12 @@ export function whereOf(filter: LogFilter | undefined): { sql: string; params: S
   }
   const fts = ftsQuery(filter.text);
   if (fts) {
-    parts.push('f.seq IN (SELECT rowid FROM fts WHERE fts MATCH ?)');
-    params.push(fts);
+    // The text is indexed once, keyed by time: a time range bounds the matches read (untimed keys lie above all).
+    const lo = filter.range?.from === undefined ? undefined : timeKey(filter.range.from);
+    const hi = filter.range?.to === undefined ? undefined : timeKey(filter.range.to);
+    const bounds = `${lo === undefined ? '' : ' AND t.rowid >= ?'}${hi === undefined ? '' : ' AND t.rowid < ?'}`;
+    parts.push(`f.seq IN (SELECT k.seq FROM fts_time t JOIN time_keys k ON k.key = t.rowid WHERE fts_time MATCH ?${bounds})`);
+    params.push(fts, ...(lo === undefined ? [] : [lo]), ...(hi === undefined ? [] : [hi]));
   } else if (filter.text && filter.text.trim() !== '') {
     // Free text without any word (only punctuation) matches nothing rather than everything.
     parts.push('0');

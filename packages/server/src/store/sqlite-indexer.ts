@@ -1,6 +1,18 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { createBodyReader, type StoredDoc } from './sqlite-bodies.js';
-import { decodeDoc, DERIVED_TABLES, extractFacts, FACT_COLUMNS, INDEX_SCHEMA, INDEX_VERSION, PART_TABLES, TIMELINE_SCHEMA, TIME_KEY_SLOTS, timeKey } from './sqlite-facts.js';
+import {
+  decodeDoc,
+  DERIVED_TABLES,
+  extractFacts,
+  FACT_COLUMNS,
+  INDEX_SCHEMA,
+  INDEX_VERSION,
+  PART_TABLES,
+  TIMELINE_SCHEMA,
+  TIME_KEY_SLOTS,
+  timeKey,
+  untimedKey,
+} from './sqlite-facts.js';
 import { createRollupWriter, ROLLUP_DIMENSIONS, ROLLUP_SCHEMA } from './sqlite-rollups.js';
 import { createSketchTable } from './sqlite-sketches.js';
 
@@ -10,11 +22,10 @@ const ROUTE = FACT_COLUMNS.indexOf('route');
 const DB_OPERATION = FACT_COLUMNS.indexOf('db_operation');
 
 /**
- * What an indexer writes. `facts`: what a page of hits reads — the facts rows (filters, sorts), fraud reasons and the
- * search text by seq (`fts`). `timeline`: what is counted over time — the text keyed by time (`fts_time`,
+ * What an indexer writes. `facts`: what a page of hits reads — the facts rows (filters, sorts) and fraud reasons.
+ * `timeline`: what is searched and counted over time — the text, indexed once and keyed by time (`fts_time`,
  * `time_keys`), the hourly rollups and the latency sketches. Each part has its own high-water mark and, on disk, its
- * own database file and worker thread, so after a burst the two catch up on two cores; the split keeps their costs
- * about even (measured alone, each worker ≈ 16–19 µs/event; bench/reports/server.md, session 5).
+ * own database file and worker thread, so after a burst the two catch up on two cores.
  */
 export type IndexPart = 'facts' | 'timeline';
 
@@ -68,11 +79,30 @@ const hasColumns = (db: DatabaseSync, table: string, columns: readonly string[])
 };
 
 /**
- * Creates the tables of `part` in the main database of `db`. When one of them is missing, lacks a column of the field
- * catalog or is of another layout version, the part's tables are dropped first, so its indexer rebuilds them all from the events (its mark is then
+ * Brings a part of layout version 5 to this one in place, without a rebuild: the facts part drops its copy of the
+ * text (`fts`, now only in the timeline part) and the service index; the timeline part adds the vocabulary of its
+ * text. A timeline part that holds untimed events is left to be rebuilt: their text was only in `fts`. Each step is
+ * idempotent and the version is written last, so a kill at any point leaves a part that the next open upgrades again.
+ */
+function upgradeInPlace(db: DatabaseSync, part: IndexPart): void {
+  if (partVersion(db, part) !== 5) return;
+  if (part === 'facts') {
+    db.exec('DROP TABLE IF EXISTS fts_vocab; DROP TABLE IF EXISTS fts; DROP INDEX IF EXISTS facts_service_ts;');
+  } else {
+    if (db.prepare("SELECT 1 FROM main.timeline_state WHERE key = 'untimed'").get() !== undefined) return;
+    db.exec('CREATE VIRTUAL TABLE IF NOT EXISTS fts_time_vocab USING fts5vocab(fts_time, row)');
+  }
+  db.prepare(`UPDATE main.${STATE_TABLE[part]} SET value = ? WHERE key = 'version'`).run(INDEX_VERSION);
+}
+
+/**
+ * Creates the tables of `part` in the main database of `db`. A part of the previous layout is upgraded in place
+ * (`upgradeInPlace`). When one of them is missing, lacks a column of the field catalog or is of another layout
+ * version, the part's tables are dropped first, so its indexer rebuilds them all from the events (its mark is then
  * 0); so are derived tables of an older layout left in this file (up to version 3 one file held both parts).
  */
 export function prepareIndexDatabase(db: DatabaseSync, part: IndexPart): void {
+  upgradeInPlace(db, part);
   const other: IndexPart = part === 'facts' ? 'timeline' : 'facts';
   const current =
     partVersion(db, part) === INDEX_VERSION && PART_TABLES[part].every((table) => has(db, table)) && hasColumns(db, ...PART_COLUMNS[part]);
@@ -109,18 +139,14 @@ const parseDoc = (seq: number, doc: string): Parsed => {
 
 /**
  * The `facts` part: the facts row and fraud reasons of each event, in append order (a table fills its pages when
- * each row lands at its end; written in time order, its pages were left part-empty, 18 % more of them at 1M events),
- * then its text in `fts`, in the same seq order: FTS5 flushes its pending terms to a new segment whenever a rowid is
- * lower than the previous one (see `timelineWriter`), so the text goes last, in one ordered pass.
+ * each row lands at its end; written in time order, its pages were left part-empty, 18 % more of them at 1M events).
  */
 function factsWriter(db: DatabaseSync): PartWriter {
-  // Plain INSERTs: a facts row is written once, in the transaction that moves the mark past it (an INSERT OR REPLACE
-  // or an upsert needs a statement journal, which flushes FTS5 to a new segment: see `timelineWriter`).
+  // Plain INSERTs: a facts row is written once, in the transaction that moves the mark past it.
   const insertFacts = db.prepare(
     `INSERT INTO main.facts (seq, ts, ${FACT_COLUMNS.join(', ')}) VALUES (?, ?, ${FACT_COLUMNS.map(() => '?').join(', ')})`,
   );
   const insertReason = db.prepare('INSERT INTO main.fraud_reasons (seq, code) VALUES (?, ?)');
-  const insertText = db.prepare('INSERT INTO main.fts (rowid, body) VALUES (?, ?)');
   return {
     parse: parseDoc,
     write(batch) {
@@ -128,7 +154,6 @@ function factsWriter(db: DatabaseSync): PartWriter {
         insertFacts.run(row.seq, row.ts, ...row.values);
         for (const code of row.reasons) insertReason.run(row.seq, code);
       }
-      for (const row of batch) if (row.text) insertText.run(row.seq, row.text);
     },
     discard() {},
   };
@@ -148,8 +173,9 @@ function timelineWriter(db: DatabaseSync): PartWriter {
   const claimKey = db.prepare('INSERT INTO main.time_keys (key, seq) VALUES (?, ?) ON CONFLICT(key) DO NOTHING');
   const markUntimed = db.prepare("INSERT INTO main.timeline_state (key, value) VALUES ('untimed', 1) ON CONFLICT(key) DO NOTHING");
   // The first free slot of the event's millisecond (slot = seq mod 2^20 first, so a collision needs two events of
-  // the same millisecond whose seq differ by a multiple of 2^20); none free or no key: counts fall back to facts.
-  const claimTimeKey = (seq: number, ts: number): bigint | undefined => {
+  // the same millisecond whose seq differ by a multiple of 2^20); none free or no time key: an untimed key, and counts
+  // over time fall back to facts.
+  const claimTimeKey = (seq: number, ts: number): bigint => {
     const base = timeKey(ts);
     if (base !== undefined) {
       const first = BigInt(seq) % TIME_KEY_SLOTS;
@@ -159,11 +185,14 @@ function timelineWriter(db: DatabaseSync): PartWriter {
       }
     }
     markUntimed.run();
-    return undefined;
+    const key = untimedKey(seq);
+    claimKey.run(key, seq);
+    return key;
   };
   const sketches = createSketchTable(db);
   const rollups = createRollupWriter(db);
   const byTime = (a: Parsed, b: Parsed): number => a.ts - b.ts || a.seq - b.seq;
+  const byKey = (a: Parsed, b: Parsed): number => (a.key === b.key ? 0 : (a.key ?? 0n) < (b.key ?? 0n) ? -1 : 1);
   return {
     parse(seq, doc) {
       const row = parseDoc(seq, doc);
@@ -178,11 +207,13 @@ function timelineWriter(db: DatabaseSync): PartWriter {
     },
     write(batch) {
       const texts = batch.filter((row) => row.text.length > 0);
+      // NaN timestamps (untimed) sort anywhere: the keys are claimed in time order, the text inserted in key order.
       texts.sort(byTime);
       for (const row of texts) row.key = claimTimeKey(row.seq, row.ts);
+      texts.sort(byKey);
       sketches.flush();
       rollups.flush();
-      for (const row of texts) if (row.key !== undefined) insertTimeText.run(row.key, row.text);
+      for (const row of texts) insertTimeText.run(row.key, row.text);
     },
     discard() {
       sketches.discard();

@@ -1,7 +1,7 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import type { ShoplogEvent } from '@shoplog/core';
 import { bodiesSchema, createBodyReader, decodeBlock, encodeBlock, type StoredDoc } from './sqlite-bodies.js';
-import { extractFacts, FACT_COLUMNS, TIME_KEY_SLOTS, timeKey } from './sqlite-facts.js';
+import { extractFacts, FACT_COLUMNS, TIME_KEY_SLOTS, timeKey, untimedKey } from './sqlite-facts.js';
 import { inTransaction } from './sqlite-indexer.js';
 import { ROLLUP_BUCKET_MS, rollupCellOf } from './sqlite-rollups.js';
 
@@ -93,7 +93,6 @@ export function createPurger(db: DatabaseSync, schemas: PurgeSchemas): Purger {
   const queued = db.prepare(`SELECT q.seq, q.erase, e.doc FROM ${E}.purge_queue q LEFT JOIN ${E}.events e ON e.seq = q.seq ORDER BY q.seq`);
   const deleteFacts = db.prepare(`DELETE FROM ${F}.facts WHERE seq = ? RETURNING seq`);
   const deleteReasons = db.prepare(`DELETE FROM ${F}.fraud_reasons WHERE seq = ?`);
-  const deleteText = db.prepare(`INSERT INTO ${F}.fts (fts, rowid, body) VALUES ('delete', ?, ?)`);
   const deleteKey = db.prepare(`DELETE FROM ${T}.time_keys WHERE key >= ? AND key < ? AND seq = ? RETURNING key`);
   deleteKey.setReadBigInts(true); // time keys are above 2^53
   const deleteTimeText = db.prepare(`INSERT INTO ${T}.fts_time (fts_time, rowid, body) VALUES ('delete', ?, ?)`);
@@ -171,27 +170,25 @@ export function createPurger(db: DatabaseSync, schemas: PurgeSchemas): Purger {
     const victims = readQueue();
     if (victims.length === 0) return [];
     const live = victims.filter((v) => v.values.length > 0);
-    // The facts part: the facts row is the witness that its text is still in `fts` (both go in one transaction). As
-    // in the indexer, the text goes last in one ordered pass: a statement that opens a statement journal (a delete
-    // of several rows) between two FTS5 writes makes FTS5 flush its pending terms to a new segment every time.
+    // The facts part: its rows.
     inTransaction(db, () => {
-      const texts: Victim[] = [];
       for (const v of live) {
         if (deleteFacts.get(v.seq) === undefined) continue;
         deleteReasons.run(v.seq);
-        if (v.text) texts.push(v);
       }
-      for (const v of texts) deleteText.run(v.seq, v.text);
     });
-    // The timeline part: the time key is the witness of the text in `fts_time`; `purge_done` of the rollup share.
+    // The timeline part: the time key is the witness of the text in `fts_time`; `purge_done` of the rollup share. As
+    // in the indexer, the text goes last in one ordered pass: a statement that opens a statement journal (a delete
+    // of several rows) between two FTS5 writes makes FTS5 flush its pending terms to a new segment every time.
     inTransaction(db, () => {
       const texts: { key: bigint; text: string }[] = [];
       for (const v of live) {
         const base = timeKey(v.ts);
-        if (base !== undefined) {
-          const key = (deleteKey.get(base, base + TIME_KEY_SLOTS, v.seq) as { key: bigint } | undefined)?.key;
-          if (key !== undefined && v.text) texts.push({ key, text: v.text });
-        }
+        const untimed = untimedKey(v.seq);
+        const key =
+          (base === undefined ? undefined : (deleteKey.get(base, base + TIME_KEY_SLOTS, v.seq) as { key: bigint } | undefined)?.key) ??
+          (deleteKey.get(untimed, untimed + 1n, v.seq) as { key: bigint } | undefined)?.key;
+        if (key !== undefined && v.text) texts.push({ key, text: v.text });
         if (!v.erase) continue;
         const cell = rollupCellOf(v.ts, v.values);
         const user = v.values[USER_ID];

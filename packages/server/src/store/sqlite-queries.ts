@@ -90,7 +90,7 @@ export function createSqliteQueries(db: DatabaseSync): ReadMethods {
       [interval, interval, ...where.params],
     );
   };
-  const ftsCount = db.prepare('SELECT COUNT(*) AS n FROM fts WHERE fts MATCH ?');
+  const ftsCount = db.prepare('SELECT COUNT(*) AS n FROM fts_time WHERE fts_time MATCH ?');
   /**
    * The `facts` source of a query. Free text within a time range is planned by SQLite as one primary-key lookup per
    * text match; when the range holds fewer events than ~7× the matches (counted from the rollups and the FTS
@@ -127,8 +127,8 @@ export function createSqliteQueries(db: DatabaseSync): ReadMethods {
     'SELECT k.seq AS seq, -bm25(fts_time) AS score FROM fts_time JOIN time_keys k ON k.key = fts_time.rowid WHERE fts_time MATCH ? AND fts_time.rowid >= ? AND fts_time.rowid < ?',
   );
   /**
-   * BM25 of a time-sorted page from the time-keyed copy (the same documents, so the same scores): only the matches
-   * of the page's time window are read, where `rowid IN (page)` on `fts` runs through every match of the text.
+   * BM25 of a time-sorted page from the text keyed by time: only the matches
+   * of the page's time window are read, where `k.seq IN (page)` runs through every match of the text.
    */
   const scoreTimed = (fts: string, rows: readonly { seq: number; sv: number }[]): { seq: number; score: number }[] | undefined => {
     let min = Infinity;
@@ -204,7 +204,8 @@ export function createSqliteQueries(db: DatabaseSync): ReadMethods {
       const fts = ftsQuery(query.filter.text);
       if (fts && rows.length > 0) {
         const scored = (query.sort.field === '@timestamp' ? scoreTimed(fts, rows) : undefined) ?? all<{ seq: number; score: number }>(
-          `SELECT rowid AS seq, -bm25(fts) AS score FROM fts WHERE fts MATCH ? AND rowid IN (${rows.map(() => '?').join(',')})`,
+          `SELECT k.seq AS seq, -bm25(fts_time) AS score FROM fts_time JOIN time_keys k ON k.key = fts_time.rowid
+           WHERE fts_time MATCH ? AND k.seq IN (${rows.map(() => '?').join(',')})`,
           [fts, ...rows.map((row) => row.seq)],
         );
         for (const row of scored) scores.set(row.seq, row.score);
@@ -285,7 +286,7 @@ export function createSqliteQueries(db: DatabaseSync): ReadMethods {
         const word = textTerms(lower)[0];
         if (!word) return [];
         const rows = all<{ term: string; doc: number }>(
-          'SELECT term, doc FROM fts_vocab WHERE term >= ? AND term < ? ORDER BY doc DESC LIMIT ?',
+          'SELECT term, doc FROM fts_time_vocab WHERE term >= ? AND term < ? ORDER BY doc DESC LIMIT ?',
           [word, `${word}\u{10ffff}`, limit],
         );
         return rows.map((row) => ({ text: row.term, field, count: row.doc }));
