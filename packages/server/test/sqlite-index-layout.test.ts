@@ -1,0 +1,103 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { describe, expect, it } from 'vitest';
+import { createSqliteLogStore, generateTraffic } from '../src/index.js';
+import { INDEX_VERSION } from '../src/store/sqlite-facts.js';
+import { prepareIndexDatabase, readIndexMark } from '../src/store/sqlite-indexer.js';
+import { txEvent } from './helpers.js';
+
+const names = (db: DatabaseSync): string[] =>
+  (db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'index') ORDER BY name").all() as { name: string }[]).map((row) => row.name);
+const version = (db: DatabaseSync, table: string): number => Number((db.prepare(`SELECT value FROM ${table} WHERE key = 'version'`).get() as { value: number }).value);
+const search = (store: ReturnType<typeof createSqliteLogStore>, text: string) =>
+  store.search({ filter: { text }, sort: { field: '@timestamp', order: 'desc' }, page: 1, size: 50, highlight: false });
+
+/** A data folder as the previous layout (version 5) left it: the text also in `fts` by seq, a service index. */
+async function previousLayout(dir: string, untimed = false): Promise<number> {
+  const path = join(dir, 'events.db');
+  const store = createSqliteLogStore({ path });
+  const events = [...generateTraffic({ count: 300, days: 2, seed: 11 }), txEvent({ message: 'zebra crossing payment' })];
+  await store.appendBatch(events);
+  await store.refresh();
+  await store.close();
+  const index = new DatabaseSync(join(dir, 'events.index.db'));
+  index.exec(`CREATE VIRTUAL TABLE fts USING fts5(body, content='', tokenize='unicode61 remove_diacritics 2');
+    CREATE VIRTUAL TABLE fts_vocab USING fts5vocab(fts, row);
+    CREATE INDEX facts_service_ts ON facts(service, ts);
+    INSERT INTO fts (rowid, body) SELECT seq, 'zebra crossing payment' FROM facts;
+    UPDATE state SET value = 5 WHERE key = 'version';`);
+  index.close();
+  const timeline = new DatabaseSync(join(dir, 'events.timeline.db'));
+  timeline.exec("DROP TABLE fts_time_vocab; UPDATE timeline_state SET value = 5 WHERE key = 'version';");
+  if (untimed) timeline.exec("INSERT INTO timeline_state (key, value) VALUES ('untimed', 1)");
+  timeline.close();
+  return events.length;
+}
+
+describe('sqlite index layout', () => {
+  it('indexes the text once, keyed by time; an event without a time key is still found by its text', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shoplog-layout-'));
+    const store = createSqliteLogStore({ path: join(dir, 'events.db') });
+    // 2200 is past the years a time key covers (2106).
+    await store.appendBatch([txEvent({ message: 'zebra far future', ts: '2200-01-01T00:00:00.000Z' }), txEvent({ message: 'zebra today' })]);
+    await store.refresh();
+    expect((await search(store, 'zebra')).total).toBe(2);
+    expect((await search(store, 'future')).hits.map((hit) => hit.event.message)).toEqual(['zebra far future']);
+    expect(await store.autocomplete('message', 'zeb', 5)).toEqual([{ text: 'zebra', field: 'message', count: 2 }]);
+    await store.close();
+    const index = new DatabaseSync(join(dir, 'events.index.db'), { readOnly: true });
+    expect(names(index).filter((name) => name.startsWith('fts'))).toEqual([]);
+    expect(names(index)).not.toContain('facts_service_ts');
+    index.close();
+    const timeline = new DatabaseSync(join(dir, 'events.timeline.db'), { readOnly: true });
+    expect(Number((timeline.prepare('SELECT COUNT(*) AS n FROM time_keys').get() as { n: number }).n)).toBe(2);
+    timeline.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('upgrades an index of the previous layout in place, without a rebuild, also after an interrupted upgrade', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shoplog-layout-'));
+    const n = await previousLayout(dir);
+    const index = new DatabaseSync(join(dir, 'events.index.db'));
+    const mark = readIndexMark(index, 'facts');
+    // A kill during the upgrade: the text copy dropped, the version not yet written. The next open finishes it.
+    index.exec('DROP TABLE fts_vocab; DROP TABLE fts;');
+    prepareIndexDatabase(index, 'facts');
+    expect(version(index, 'state')).toBe(INDEX_VERSION);
+    expect(readIndexMark(index, 'facts')).toBe(mark);
+    expect(Number((index.prepare('SELECT COUNT(*) AS n FROM facts').get() as { n: number }).n)).toBe(n);
+    expect(names(index).filter((name) => name.startsWith('fts') || name === 'facts_service_ts')).toEqual([]);
+    index.close();
+    const timeline = new DatabaseSync(join(dir, 'events.timeline.db'));
+    const timelineMark = readIndexMark(timeline, 'timeline');
+    prepareIndexDatabase(timeline, 'timeline');
+    expect(readIndexMark(timeline, 'timeline')).toBe(timelineMark);
+    expect(version(timeline, 'timeline_state')).toBe(INDEX_VERSION);
+    timeline.close();
+
+    const store = createSqliteLogStore({ path: join(dir, 'events.db') });
+    await store.refresh();
+    expect((await search(store, 'zebra')).total).toBe(1);
+    expect((await store.autocomplete('message', 'zeb', 5))[0]).toEqual({ text: 'zebra', field: 'message', count: 1 });
+    expect(await store.count()).toBe(n);
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('rebuilds the timeline of the previous layout when it held untimed events (their text was only in fts)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shoplog-layout-'));
+    const n = await previousLayout(dir, true);
+    const timeline = new DatabaseSync(join(dir, 'events.timeline.db'));
+    prepareIndexDatabase(timeline, 'timeline');
+    expect(readIndexMark(timeline, 'timeline')).toBe(0);
+    timeline.close();
+    const store = createSqliteLogStore({ path: join(dir, 'events.db') });
+    await store.refresh();
+    expect((await search(store, 'zebra')).total).toBe(1);
+    expect(await store.count()).toBe(n);
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
