@@ -7,7 +7,7 @@ import { DatabaseSync } from 'node:sqlite';
 import type { ShoplogEvent } from '@shoplog/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSqliteLogStore, generateTraffic, type LogStore } from '../src/index.js';
-import { decodeBlock, encodeBlock } from '../src/store/sqlite-bodies.js';
+import { BLOCK_EVENTS, bodiesSchema, decodeBlock, encodeBlock } from '../src/store/sqlite-bodies.js';
 import { eventually, txEvent } from './helpers.js';
 
 const built = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'index.js');
@@ -30,8 +30,10 @@ const open = (dir: string): LogStore => {
   return store;
 };
 
+const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
+
 /** What the events file holds, read on a connection of its own. */
-function layout(dir: string): { plain: number; packed: number; blocks: number; blockText: string } {
+function layout(dir: string): { plain: number; packed: number; blocks: number; zstd: number; blockText: string } {
   const db = new DatabaseSync(join(dir, 'events.db'), { readOnly: true });
   try {
     const counts = db
@@ -40,7 +42,8 @@ function layout(dir: string): { plain: number; packed: number; blocks: number; b
     const has = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'event_blocks'").get() !== undefined;
     const blocks = has ? (db.prepare('SELECT data FROM event_blocks').all() as { data: Uint8Array }[]) : [];
     const blockText = blocks.map((block) => [...decodeBlock(block.data).values()].join('\n')).join('\n');
-    return { plain: Number(counts.plain ?? 0), packed: Number(counts.packed ?? 0), blocks: blocks.length, blockText };
+    const zstd = blocks.filter((block) => Buffer.from(block.data.subarray(0, 4)).equals(ZSTD_MAGIC)).length;
+    return { plain: Number(counts.plain ?? 0), packed: Number(counts.packed ?? 0), blocks: blocks.length, zstd, blockText };
   } finally {
     db.close();
   }
@@ -59,6 +62,22 @@ function writeOldLayout(dir: string, events: readonly ShoplogEvent[]): void {
   db.close();
 }
 
+/** Packs the first `blocks` blocks of 64 plain bodies with raw deflate, as the previous layout (and Node 22) did. */
+function packAsBefore(dir: string, blocks: number): void {
+  const db = new DatabaseSync(join(dir, 'events.db'));
+  db.exec(`${bodiesSchema()} CREATE TABLE IF NOT EXISTS maintenance_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);`);
+  const rows = db.prepare('SELECT seq, doc FROM events ORDER BY seq LIMIT ?').all(blocks * 64) as { seq: number; doc: string }[];
+  db.exec('BEGIN');
+  for (let start = 0; start < rows.length; start += 64) {
+    const slice = rows.slice(start, start + 64);
+    db.prepare('INSERT INTO event_blocks (last, first, data) VALUES (?, ?, ?)').run(slice[slice.length - 1]!.seq, slice[0]!.seq, encodeBlock(slice, 'deflate'));
+    for (const row of slice) db.prepare("UPDATE events SET doc = x'' WHERE seq = ?").run(row.seq);
+  }
+  db.prepare("INSERT INTO maintenance_state (key, value) VALUES ('compacted', ?)").run(rows[rows.length - 1]!.seq);
+  db.exec('COMMIT');
+  db.close();
+}
+
 describe('compressed event bodies', () => {
   it('a block gives back each body exactly (unicode, newlines, quotes)', () => {
     const rows = [
@@ -69,6 +88,35 @@ describe('compressed event bodies', () => {
     expect([...decodeBlock(encodeBlock(rows))]).toEqual(rows.map((row) => [row.seq, row.doc]));
   });
 
+  it('reads blocks of either codec: zstd where Node has it, raw deflate (the previous layout, Node 22)', () => {
+    const rows = [
+      { seq: 1, doc: '{"a":"café"}' },
+      { seq: 2, doc: '{"b":2}' },
+    ];
+    const zstd = encodeBlock(rows);
+    expect(Buffer.from(zstd.subarray(0, 4)).equals(ZSTD_MAGIC)).toBe(true);
+    expect([...decodeBlock(zstd)]).toEqual(rows.map((row) => [row.seq, row.doc]));
+    expect([...decodeBlock(encodeBlock(rows, 'deflate'))]).toEqual(rows.map((row) => [row.seq, row.doc]));
+  });
+
+  it('opens a folder packed by the previous layout (deflate blocks of 64): reads them, packs the rest with zstd', async () => {
+    const dir = tempDir();
+    const events = [...generateTraffic({ count: 1_000, seed: 17 })];
+    writeOldLayout(dir, events);
+    packAsBefore(dir, 3);
+    expect(layout(dir)).toMatchObject({ packed: 192, blocks: 3, zstd: 0 });
+    const store = open(dir);
+    await store.refresh();
+    const after = await eventually(async () => {
+      const now = layout(dir);
+      return now.plain < BLOCK_EVENTS ? now : undefined;
+    }, 30_000);
+    expect(after.zstd).toBe(after.blocks - 3);
+    expect(after.zstd).toBeGreaterThan(0);
+    expect(await store.count({})).toBe(1_000);
+    for (const event of events) expect(await store.get(event.event.id)).toEqual(event);
+  });
+
   it('packs indexed bodies into compressed blocks; every event reads back the same by id, search and page', async () => {
     const dir = tempDir();
     const store = open(dir);
@@ -77,9 +125,9 @@ describe('compressed event bodies', () => {
     await store.refresh();
     const packed = await eventually(async () => {
       const now = layout(dir);
-      return now.plain < 64 ? now : undefined;
+      return now.plain < BLOCK_EVENTS ? now : undefined;
     }, 20_000);
-    expect(packed.packed).toBeGreaterThanOrEqual(1_000 - 63);
+    expect(packed.packed).toBeGreaterThanOrEqual(1_000 - (BLOCK_EVENTS - 1));
     expect(packed.blocks).toBeGreaterThan(0);
     for (const event of events) expect(await store.get(event.event.id)).toEqual(event);
     const page = await store.search({ filter: {}, sort: { field: '@timestamp', order: 'asc' }, page: 1, size: 200 });
@@ -102,7 +150,7 @@ describe('compressed event bodies', () => {
     const others = [...generateTraffic({ count: 600, seed: 5 })].filter((event) => event.user?.id !== 'erase-me-7');
     await store.appendBatch([...others.slice(0, 300), ...victim, ...others.slice(300)]);
     await store.refresh();
-    await eventually(async () => (layout(dir).plain < 64 ? true : undefined), 20_000);
+    await eventually(async () => (layout(dir).plain < BLOCK_EVENTS ? true : undefined), 20_000);
     expect(layout(dir).blockText).toContain('erase-me-7');
 
     const erased = await store.erase!({ userId: 'erase-me-7' });
@@ -130,7 +178,7 @@ describe('compressed event bodies', () => {
     await store.refresh();
     const after = await eventually(async () => {
       const now = layout(dir);
-      return now.plain < 64 ? now : undefined;
+      return now.plain < BLOCK_EVENTS ? now : undefined;
     }, 30_000);
     expect(after.packed + after.plain).toBe(3_000);
     expect(await store.count({})).toBe(3_000);
@@ -169,7 +217,7 @@ describe.skipIf(!existsSync(built))('migration killed with -9', () => {
     const store = open(dir);
     for (const event of events) expect(await store.get(event.event.id)).toEqual(event);
     await store.refresh();
-    await eventually(async () => (layout(dir).plain < 64 ? true : undefined), 120_000);
+    await eventually(async () => (layout(dir).plain < BLOCK_EVENTS ? true : undefined), 120_000);
     expect(await store.count({})).toBe(12_000);
     for (const event of events) expect(await store.get(event.event.id)).toEqual(event);
   }, 300_000);

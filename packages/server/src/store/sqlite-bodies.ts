@@ -1,34 +1,65 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import * as zlib from 'node:zlib';
 
 // Stored event bodies. An append writes each event's JSON as is in `events.doc` (the ack costs no compression); once
 // both indexers are past it, the compactor (sqlite-compactor.ts, on the maintenance connection) packs consecutive
-// bodies by `seq` into compressed blocks of `event_blocks` and leaves a zero-length BLOB in their `doc`. Raw deflate,
-// which every supported Node has (zstd is not in Node 22 before 22.15): one event alone compresses poorly and costs a
-// zlib stream per call; a block shares one stream and the repeats between its events. Each block is written with the
-// `doc` updates of its events and the compaction mark in one transaction, so a folder of plain rows (any older
-// layout) is migrated by the same steps, and a kill at any point leaves every body either plain or in its block.
+// bodies by `seq` into compressed blocks of `event_blocks` and leaves a zero-length BLOB in their `doc`. One event
+// alone compresses poorly and costs a compression stream per call; a block shares one stream and the repeats between
+// its events. A block is zstd where this Node has it (24; 22 from 22.15), else raw deflate; a reader tells them apart
+// by zstd's magic number (which no raw deflate stream starts with), so blocks of either codec are read alike. Each
+// block is written with the `doc` updates of its events and the compaction mark in one transaction, so a folder of
+// plain rows (any older layout) is migrated by the same steps, and a kill at any point leaves every body either plain
+// or in its block.
 
 /** The DDL of the blocks table in the events file (`schema` as the connection names it). */
 export function bodiesSchema(schema = 'main'): string {
   return `CREATE TABLE IF NOT EXISTS ${schema}.event_blocks (last INTEGER PRIMARY KEY, first INTEGER NOT NULL, data BLOB NOT NULL);`;
 }
 
-/** Events per compressed block: bigger blocks compress better, and a random read inflates a whole block. */
-export const BLOCK_EVENTS = 64;
+/** Events per compressed block: bigger blocks compress better, and a random read decompresses a whole block. */
+export const BLOCK_EVENTS = 128;
 /** A stored body as read: the JSON text, '' for a purge tombstone, or a zero-length BLOB when it is in its block. */
 export type StoredDoc = string | Uint8Array;
 
-/** Packs bodies (in `seq` order) into one block: a header line `[seq, length, …]`, then the bodies end to end. */
-export function encodeBlock(rows: readonly { seq: number; doc: string }[]): Uint8Array {
+/** The first bytes of every zstd frame. */
+const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd] as const;
+/** zstd's fast default level: past it, a level costs several times the CPU for a few per cent. */
+const ZSTD_LEVEL = 3;
+
+type Codec = (data: Uint8Array) => Buffer;
+const zstdCompress: Codec | undefined =
+  typeof zlib.zstdCompressSync === 'function'
+    ? (data) => zlib.zstdCompressSync(data, { params: { [zlib.constants.ZSTD_c_compressionLevel]: ZSTD_LEVEL } })
+    : undefined;
+const zstdDecompress: Codec | undefined = typeof zlib.zstdDecompressSync === 'function' ? (data) => zlib.zstdDecompressSync(data) : undefined;
+
+const isZstd = (data: Uint8Array): boolean => ZSTD_MAGIC.every((byte, i) => data[i] === byte);
+
+/** The codec of new blocks: zstd where this Node has it. */
+export const BLOCK_CODEC: 'zstd' | 'deflate' = zstdCompress ? 'zstd' : 'deflate';
+
+/**
+ * Packs bodies (in `seq` order) into one block: a header line `[seq, length, …]`, then the bodies end to end,
+ * compressed with `codec` (zstd only where this Node has it).
+ */
+export function encodeBlock(rows: readonly { seq: number; doc: string }[], codec: 'zstd' | 'deflate' = BLOCK_CODEC): Uint8Array {
   const header: number[] = [];
   for (const row of rows) header.push(row.seq, row.doc.length);
-  return deflateRawSync(`${JSON.stringify(header)}\n${rows.map((row) => row.doc).join('')}`);
+  const text = Buffer.from(`${JSON.stringify(header)}\n${rows.map((row) => row.doc).join('')}`);
+  return codec === 'zstd' && zstdCompress ? zstdCompress(text) : zlib.deflateRawSync(text);
 }
 
-/** The bodies of a block by `seq`. */
+/** Whether `data` is a block this Node cannot read (zstd, written by a newer Node than this one). */
+export function unreadableBlock(data: Uint8Array): boolean {
+  return isZstd(data) && zstdDecompress === undefined;
+}
+
+/** The bodies of a block by `seq`, whichever codec wrote it. */
 export function decodeBlock(data: Uint8Array): Map<number, string> {
-  const text = inflateRawSync(data).toString('utf8');
+  if (unreadableBlock(data)) {
+    throw new Error(`stored events are packed with zstd, which this Node.js ${process.versions.node} lacks: run the server on Node.js 24 or newer`);
+  }
+  const text = (isZstd(data) && zstdDecompress ? zstdDecompress(data) : zlib.inflateRawSync(data)).toString('utf8');
   const newline = text.indexOf('\n');
   const header = JSON.parse(text.slice(0, newline)) as number[];
   const out = new Map<number, string>();
