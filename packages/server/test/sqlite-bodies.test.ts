@@ -99,7 +99,7 @@ describe('compressed event bodies', () => {
     expect([...decodeBlock(encodeBlock(rows, 'deflate'))]).toEqual(rows.map((row) => [row.seq, row.doc]));
   });
 
-  it('opens a folder packed by the previous layout (deflate blocks of 64): reads them, packs the rest with zstd', async () => {
+  it('migrates a folder packed by the previous layout (deflate blocks of 64): packs them again and the rest with zstd', async () => {
     const dir = tempDir();
     const events = [...generateTraffic({ count: 1_000, seed: 17 })];
     writeOldLayout(dir, events);
@@ -111,10 +111,15 @@ describe('compressed event bodies', () => {
       const now = layout(dir);
       return now.plain < BLOCK_EVENTS ? now : undefined;
     }, 30_000);
-    expect(after.zstd).toBe(after.blocks - 3);
-    expect(after.zstd).toBeGreaterThan(0);
+    // The three deflate blocks of 64 are packed again, with zstd, into blocks of BLOCK_EVENTS.
+    expect(after.zstd).toBe(after.blocks);
+    expect(after.blocks).toBe(Math.ceil(192 / BLOCK_EVENTS) + Math.floor((1_000 - 192) / BLOCK_EVENTS));
     expect(await store.count({})).toBe(1_000);
     for (const event of events) expect(await store.get(event.event.id)).toEqual(event);
+    const page = await store.search({ filter: { text: 'payment' }, sort: { field: '@timestamp', order: 'asc' }, page: 1, size: 500 });
+    const byId = new Map(events.map((event) => [event.event.id, event]));
+    expect(page.hits.length).toBeGreaterThan(0);
+    for (const hit of page.hits) expect(hit.event).toEqual(byId.get(hit.event.event.id));
   });
 
   it('packs indexed bodies into compressed blocks; every event reads back the same by id, search and page', async () => {
@@ -191,6 +196,8 @@ describe.skipIf(!existsSync(built))('migration killed with -9', () => {
     const dir = tempDir();
     const events = [...generateTraffic({ count: 12_000, seed: 31 })];
     writeOldLayout(dir, events);
+    // Half of it packed as the previous layout did (deflate blocks of 64): packed again by the same migration.
+    packAsBefore(dir, 90);
     // A real process opens the folder (the built store: its workers index, then pack) and is killed mid-migration.
     const script = join(dir, 'open.mjs');
     writeFileSync(
@@ -203,7 +210,7 @@ describe.skipIf(!existsSync(built))('migration killed with -9', () => {
     try {
       const started = await eventually(async () => {
         const now = layout(dir);
-        return now.blocks > 0 ? now : undefined;
+        return now.zstd > 0 ? now : undefined;
       }, 120_000);
       child.kill('SIGKILL');
       // Killed while packing: some bodies in blocks, the others still plain.
@@ -217,7 +224,11 @@ describe.skipIf(!existsSync(built))('migration killed with -9', () => {
     const store = open(dir);
     for (const event of events) expect(await store.get(event.event.id)).toEqual(event);
     await store.refresh();
-    await eventually(async () => (layout(dir).plain < BLOCK_EVENTS ? true : undefined), 120_000);
+    const done = await eventually(async () => {
+      const now = layout(dir);
+      return now.plain < BLOCK_EVENTS && now.zstd === now.blocks ? now : undefined;
+    }, 120_000);
+    expect(done.plain + done.packed).toBe(12_000);
     expect(await store.count({})).toBe(12_000);
     for (const event of events) expect(await store.get(event.event.id)).toEqual(event);
   }, 300_000);

@@ -49,6 +49,11 @@ export function encodeBlock(rows: readonly { seq: number; doc: string }[], codec
   return codec === 'zstd' && zstdCompress ? zstdCompress(text) : zlib.deflateRawSync(text);
 }
 
+/** The codec of a stored block. */
+export function blockCodec(data: Uint8Array): 'zstd' | 'deflate' {
+  return isZstd(data) ? 'zstd' : 'deflate';
+}
+
 /** Whether `data` is a block this Node cannot read (zstd, written by a newer Node than this one). */
 export function unreadableBlock(data: Uint8Array): boolean {
   return isZstd(data) && zstdDecompress === undefined;

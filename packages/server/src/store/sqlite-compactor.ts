@@ -1,5 +1,5 @@
 import type { DatabaseSync, SQLOutputValue } from 'node:sqlite';
-import { BLOCK_EVENTS, bodiesSchema, encodeBlock } from './sqlite-bodies.js';
+import { BLOCK_CODEC, BLOCK_EVENTS, blockCodec, bodiesSchema, decodeBlock, encodeBlock, unreadableBlock } from './sqlite-bodies.js';
 import { inTransaction } from './sqlite-indexer.js';
 
 /** Blocks written per compaction transaction (each transaction holds the events file's write lock briefly). */
@@ -21,6 +21,12 @@ export interface Compactor {
    * when fewer than `BLOCK_EVENTS` are waiting).
    */
   step(upTo: number): number;
+  /**
+   * Packs the next run of blocks of another codec or smaller than `BLOCK_EVENTS` (an older layout's: deflate, 64
+   * events) again, consecutive ones merged up to `BLOCK_EVENTS` events, in one transaction with its mark; returns the
+   * blocks read (0 when none is left after the mark). Idempotent and resumable: a kill leaves the old blocks or the new.
+   */
+  recode(): number;
 }
 
 /**
@@ -40,6 +46,13 @@ export function createCompactor(db: DatabaseSync, schema = 'main'): Compactor {
   const deleteRow = db.prepare(`DELETE FROM ${schema}.events WHERE seq = ?`);
   const insertPacked = db.prepare(`INSERT INTO ${schema}.events (seq, id, ts, doc) VALUES (?, ?, ?, x'')`);
   let compacted = Number((readMark.get() as { value: number } | undefined)?.value ?? 0);
+  const readRecoded = db.prepare(`SELECT value FROM ${schema}.maintenance_state WHERE key = 'recoded'`);
+  const writeRecoded = db.prepare(
+    `INSERT INTO ${schema}.maintenance_state (key, value) VALUES ('recoded', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
+  );
+  const blocksAfter = db.prepare(`SELECT last, first, data FROM ${schema}.event_blocks WHERE last > ? ORDER BY last LIMIT ?`);
+  const deleteBlock = db.prepare(`DELETE FROM ${schema}.event_blocks WHERE last = ?`);
+  let recoded = Number((readRecoded.get() as { value: number } | undefined)?.value ?? 0);
   return {
     get compacted() {
       return compacted;
@@ -68,6 +81,42 @@ export function createCompactor(db: DatabaseSync, schema = 'main'): Compactor {
       });
       compacted = mark;
       return blocks.length * BLOCK_EVENTS;
+    },
+    recode() {
+      const read = blocksAfter.all(recoded, BLOCKS_PER_STEP * 2) as { last: number; first: number; data: Uint8Array }[];
+      if (read.length === 0) return 0;
+      // Runs of consecutive blocks to merge; a block already of this layout ends a run and stays as it is.
+      const runs: { blocks: typeof read; rows: { seq: number; doc: string }[] }[] = [];
+      let run: (typeof runs)[number] | undefined;
+      for (const block of read) {
+        // A block this Node cannot read (zstd on a Node without it) stays as it is too.
+        const current = blockCodec(block.data) === BLOCK_CODEC && block.last - block.first + 1 >= BLOCK_EVENTS;
+        if (current || unreadableBlock(block.data)) {
+          run = undefined;
+          continue;
+        }
+        const rows = [...decodeBlock(block.data)].map(([seq, doc]) => ({ seq, doc }));
+        if (!run || run.rows.length + rows.length > BLOCK_EVENTS) runs.push((run = { blocks: [], rows: [] }));
+        run.blocks.push(block);
+        run.rows.push(...rows);
+      }
+      const mark = (read[read.length - 1] as { last: number }).last;
+      const packed = runs.map((r) => ({ old: r.blocks, rows: r.rows, data: encodeBlock(r.rows) }));
+      if (packed.length === 0) {
+        // Nothing to write: the mark moves in memory only (after a restart these blocks are read once more).
+        recoded = mark;
+        return read.length;
+      }
+      inTransaction(db, () => {
+        for (const { old, rows, data } of packed) {
+          for (const block of old) deleteBlock.run(block.last);
+          const last = (old[old.length - 1] as { last: number }).last;
+          if (rows.length > 0) insertBlock.run(last, (old[0] as { first: number }).first, data);
+        }
+        writeRecoded.run(mark);
+      });
+      recoded = mark;
+      return read.length;
     },
   };
 }
