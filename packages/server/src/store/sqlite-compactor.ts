@@ -102,11 +102,6 @@ export function createCompactor(db: DatabaseSync, schema = 'main'): Compactor {
       }
       const mark = (read[read.length - 1] as { last: number }).last;
       const packed = runs.map((r) => ({ old: r.blocks, rows: r.rows, data: encodeBlock(r.rows) }));
-      if (packed.length === 0) {
-        // Nothing to write: the mark moves in memory only (after a restart these blocks are read once more).
-        recoded = mark;
-        return read.length;
-      }
       inTransaction(db, () => {
         for (const { old, rows, data } of packed) {
           for (const block of old) deleteBlock.run(block.last);

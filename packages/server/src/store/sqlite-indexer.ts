@@ -213,7 +213,7 @@ function timelineWriter(db: DatabaseSync): PartWriter {
       texts.sort(byKey);
       sketches.flush();
       rollups.flush();
-      for (const row of texts) insertTimeText.run(row.key, row.text);
+      for (const row of texts) if (row.key !== undefined) insertTimeText.run(row.key, row.text);
     },
     discard() {
       sketches.discard();
