@@ -1,7 +1,7 @@
 import type { SQLInputValue } from 'node:sqlite';
 import { FIELD_CATALOG, termMatches, textTerms, type FieldSpec } from '@shoplog/core';
 import type { LogFilter, NumericField, SortField, TermsField } from '../ports.js';
-import { timeKey } from './sqlite-facts.js';
+import { TIME_KEY_SLOTS, timeKey } from './sqlite-facts.js';
 
 const FIELDS: readonly FieldSpec[] = FIELD_CATALOG;
 const catalogMap = <K extends string>(entries: (readonly [string, string])[]): Record<K, string> =>
@@ -33,8 +33,13 @@ export function ftsQuery(text: string | undefined): string | null {
   return words.length === 0 ? null : words.map((word) => (word.endsWith('*') ? `"${word.slice(0, -1)}"*` : `"${word}"`)).join(' ');
 }
 
-/** A WHERE clause (without the keyword; `1` when empty) over `facts f`, with its parameters. */
-export function whereOf(filter: LogFilter | undefined): { sql: string; params: SQLInputValue[] } {
+/**
+ * A WHERE clause (without the keyword; `1` when empty) over `facts f`, with its parameters. The text is matched
+ * through `time_keys` (one lookup per match: the plan that suits few matches), or, with `textByTimeKey`, by each
+ * row's own time key (`ts × 2^20 + seq mod 2^20`, the key the indexer gives every event unless the timeline's
+ * 'untimed' mark says otherwise): the plan of a scan that probes many matches.
+ */
+export function whereOf(filter: LogFilter | undefined, textByTimeKey = false): { sql: string; params: SQLInputValue[] } {
   const parts: string[] = [];
   const params: SQLInputValue[] = [];
   if (!filter) return { sql: '1', params };
@@ -71,7 +76,11 @@ export function whereOf(filter: LogFilter | undefined): { sql: string; params: S
     const lo = filter.range?.from === undefined ? undefined : timeKey(filter.range.from);
     const hi = filter.range?.to === undefined ? undefined : timeKey(filter.range.to);
     const bounds = `${lo === undefined ? '' : ' AND t.rowid >= ?'}${hi === undefined ? '' : ' AND t.rowid < ?'}`;
-    parts.push(`f.seq IN (SELECT k.seq FROM fts_time t JOIN time_keys k ON k.key = t.rowid WHERE fts_time MATCH ?${bounds})`);
+    parts.push(
+      textByTimeKey
+        ? `(f.ts * ${TIME_KEY_SLOTS} + (f.seq & ${TIME_KEY_SLOTS - 1n})) IN (SELECT t.rowid FROM fts_time t WHERE fts_time MATCH ?${bounds})`
+        : `f.seq IN (SELECT k.seq FROM fts_time t JOIN time_keys k ON k.key = t.rowid WHERE fts_time MATCH ?${bounds})`,
+    );
     params.push(fts, ...(lo === undefined ? [] : [lo]), ...(hi === undefined ? [] : [hi]));
   } else if (filter.text && filter.text.trim() !== '') {
     // Free text without any word (only punctuation) matches nothing rather than everything.

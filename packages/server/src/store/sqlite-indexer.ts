@@ -91,6 +91,9 @@ function upgradeInPlace(db: DatabaseSync, part: IndexPart): void {
   } else {
     if (db.prepare("SELECT 1 FROM main.timeline_state WHERE key = 'untimed'").get() !== undefined) return;
     db.exec('CREATE VIRTUAL TABLE IF NOT EXISTS fts_time_vocab USING fts5vocab(fts_time, row)');
+    // A key claimed past its first slot (version 5 did not mark it): text filters must go through time_keys.
+    const moved = db.prepare(`SELECT 1 FROM main.time_keys WHERE (key & ${TIME_KEY_SLOTS - 1n}) != (seq & ${TIME_KEY_SLOTS - 1n}) LIMIT 1`).get();
+    if (moved !== undefined) db.exec("INSERT INTO main.timeline_state (key, value) VALUES ('untimed', 1) ON CONFLICT(key) DO NOTHING");
   }
   db.prepare(`UPDATE main.${STATE_TABLE[part]} SET value = ? WHERE key = 'version'`).run(INDEX_VERSION);
 }
@@ -173,15 +176,19 @@ function timelineWriter(db: DatabaseSync): PartWriter {
   const claimKey = db.prepare('INSERT INTO main.time_keys (key, seq) VALUES (?, ?) ON CONFLICT(key) DO NOTHING');
   const markUntimed = db.prepare("INSERT INTO main.timeline_state (key, value) VALUES ('untimed', 1) ON CONFLICT(key) DO NOTHING");
   // The first free slot of the event's millisecond (slot = seq mod 2^20 first, so a collision needs two events of
-  // the same millisecond whose seq differ by a multiple of 2^20); none free or no time key: an untimed key, and counts
-  // over time fall back to facts.
+  // the same millisecond whose seq differ by a multiple of 2^20); none free or no time key: an untimed key. Any key
+  // but the first slot marks the timeline 'untimed': counts over time fall back to facts, and a text filter no longer
+  // derives an event's key from its ts and seq (sqlite-filter.ts).
   const claimTimeKey = (seq: number, ts: number): bigint => {
     const base = timeKey(ts);
     if (base !== undefined) {
       const first = BigInt(seq) % TIME_KEY_SLOTS;
       for (let n = 0n; n < TIME_KEY_SLOTS; n++) {
         const key = base + ((first + n) % TIME_KEY_SLOTS);
-        if (claimKey.run(key, seq).changes > 0) return key;
+        if (claimKey.run(key, seq).changes > 0) {
+          if (n > 0n) markUntimed.run();
+          return key;
+        }
       }
     }
     markUntimed.run();

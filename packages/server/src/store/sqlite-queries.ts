@@ -143,10 +143,12 @@ export function createSqliteQueries(db: DatabaseSync): ReadMethods {
     const page = new Set(rows.map((row) => row.seq));
     return (scoreWindow.all(fts, lo, hi) as { seq: number; score: number }[]).filter((row) => page.has(row.seq));
   };
+  /** Whether a query over `from` matches its text by each row's time key: a scan of the time index, all keys derived. */
+  const byTimeKey = (from: string): boolean => from !== 'facts f' && untimed.get() === undefined;
   const countOf = (filter: LogFilter | undefined, from = factsOf(filter)): number => {
     const rolled = filter ? (rollups.count(filter) ?? countTimedText(filter)) : undefined;
     if (rolled !== undefined) return rolled;
-    const where = whereOf(filter);
+    const where = whereOf(filter, byTimeKey(from));
     return one<{ n: number }>(`SELECT COUNT(*) AS n FROM ${from} WHERE ${where.sql}`, where.params).n;
   };
 
@@ -178,11 +180,11 @@ export function createSqliteQueries(db: DatabaseSync): ReadMethods {
       return countOf(filter);
     },
     async search(query) {
-      const where = whereOf(query.filter);
       const column = `f.${SORT_COLUMNS[query.sort.field]}`;
       const sortExpr = query.sort.field === '@timestamp' ? column : `IFNULL(${column}, -1e308)`;
       const desc = query.sort.order === 'desc';
       const from = query.sort.field === '@timestamp' ? factsOf(query.filter) : 'facts f';
+      const where = whereOf(query.filter, byTimeKey(from));
       const total = countOf(query.filter, from);
       const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
       const pageWhere = [where.sql];
