@@ -57,6 +57,31 @@ describe('sqlite index layout', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('filters text with many matches by each row time key: exact beside other filters, sorts and without a range', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shoplog-layout-'));
+    const store = createSqliteLogStore({ path: join(dir, 'events.db') });
+    const hour = 3_600_000;
+    const base = Math.floor(Date.now() / hour) * hour - 48 * hour;
+    // More matches than the lookup plan takes (2 000), spread over two days and two users, several per millisecond.
+    const events = Array.from({ length: 2_600 }, (_, i) =>
+      txEvent({ message: `zebra order ${i}`, user: i % 5 === 0 ? 'user-z' : 'user-y', amount: `${(i % 97) + 1}.00`, ts: new Date(base + Math.floor(i / 3) * 60_000).toISOString() }),
+    );
+    await store.appendBatch(events);
+    await store.refresh();
+    const wanted = events.filter((_, i) => i % 5 === 0);
+    const byUser = await store.search({ filter: { text: 'zebra', userIds: ['user-z'] }, sort: { field: '@timestamp', order: 'desc' }, page: 1, size: 1_000, highlight: false });
+    expect(byUser.total).toBe(wanted.length);
+    expect(new Set(byUser.hits.map((hit) => hit.id))).toEqual(new Set(wanted.map((event) => event.event.id)));
+    expect(byUser.hits.every((hit) => hit.score > 0)).toBe(true);
+    const range = { from: base + 10 * hour, to: base + 20 * hour };
+    const inRange = events.filter((event) => Date.parse(event['@timestamp']) >= range.from && Date.parse(event['@timestamp']) < range.to);
+    const byAmount = await store.search({ filter: { text: 'zebra', range }, sort: { field: 'amount', order: 'desc' }, page: 1, size: 1_000, highlight: false });
+    expect(byAmount.total).toBe(inRange.length);
+    expect(byAmount.hits.map((hit) => hit.id).sort()).toEqual(inRange.map((event) => event.event.id).sort());
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('upgrades an index of the previous layout in place, without a rebuild, also after an interrupted upgrade', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'shoplog-layout-'));
     const n = await previousLayout(dir);

@@ -35,6 +35,9 @@ function decodeCursor(raw: string): Cursor | undefined {
   }
 }
 
+/** Text matches above which a text filter probes rows by their time key rather than looking each match up. */
+const LOOKUP_MATCHES = 2_000;
+
 /** The read side of the embedded log store: SQL over the `facts` table, FTS5 and the raw `events`. */
 export function createSqliteQueries(db: DatabaseSync): ReadMethods {
   const getDoc = db.prepare('SELECT seq, doc FROM events WHERE id = ?');
@@ -143,12 +146,20 @@ export function createSqliteQueries(db: DatabaseSync): ReadMethods {
     const page = new Set(rows.map((row) => row.seq));
     return (scoreWindow.all(fts, lo, hi) as { seq: number; score: number }[]).filter((row) => page.has(row.seq));
   };
-  /** Whether a query over `from` matches its text by each row's time key: a scan of the time index, all keys derived. */
-  const byTimeKey = (from: string): boolean => from !== 'facts f' && untimed.get() === undefined;
+  /**
+   * Whether a query over `from` matches its text by each row's own time key (every key derived from ts and seq): when
+   * it scans the time index, or when the text has so many matches that a `time_keys` lookup for each costs more than
+   * probing the rows the other filters select. Few matches: each one looked up (the rows are found from them).
+   */
+  const byTimeKey = (from: string, filter: LogFilter | undefined): boolean => {
+    const fts = ftsQuery(filter?.text);
+    if (!fts || untimed.get() !== undefined) return false;
+    return from !== 'facts f' || Number((ftsCount.get(fts) as { n: number }).n) > LOOKUP_MATCHES;
+  };
   const countOf = (filter: LogFilter | undefined, from = factsOf(filter)): number => {
     const rolled = filter ? (rollups.count(filter) ?? countTimedText(filter)) : undefined;
     if (rolled !== undefined) return rolled;
-    const where = whereOf(filter, byTimeKey(from));
+    const where = whereOf(filter, byTimeKey(from, filter));
     return one<{ n: number }>(`SELECT COUNT(*) AS n FROM ${from} WHERE ${where.sql}`, where.params).n;
   };
 
@@ -184,7 +195,7 @@ export function createSqliteQueries(db: DatabaseSync): ReadMethods {
       const sortExpr = query.sort.field === '@timestamp' ? column : `IFNULL(${column}, -1e308)`;
       const desc = query.sort.order === 'desc';
       const from = query.sort.field === '@timestamp' ? factsOf(query.filter) : 'facts f';
-      const where = whereOf(query.filter, byTimeKey(from));
+      const where = whereOf(query.filter, byTimeKey(from, query.filter));
       const total = countOf(query.filter, from);
       const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
       const pageWhere = [where.sql];
