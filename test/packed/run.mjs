@@ -235,7 +235,7 @@ async function main() {
   }
   const passed = results.filter((r) => r.ok).length;
   const failed = results.length - passed;
-  if (typeof args.get('results') === 'string') writeFileSync(args.get('results'), JSON.stringify({ passed, failed }));
+  if (typeof args.get('results') === 'string') writeFileSync(args.get('results'), JSON.stringify({ passed, failed, failedChecks: results.filter((r) => !r.ok).map((r) => r.name) }));
   console.log(`packed-tarball suite: ${passed} passed, ${failed} failed (${seconds()})`);
   process.exitCode = failed === 0 ? 0 : 1;
 }
