@@ -5,6 +5,7 @@ import { DatabaseSync } from 'node:sqlite';
 import type { ShoplogEvent } from '@shoplog/core';
 import { describe, expect, it } from 'vitest';
 import { createSqliteLogStore, generateTraffic, type AppendResult } from '../src/index.js';
+import { createBodyReader, type StoredDoc } from '../src/store/sqlite-bodies.js';
 
 interface Row {
   seq: number;
@@ -15,7 +16,9 @@ interface Row {
 
 const rowsOf = (path: string): Row[] => {
   const db = new DatabaseSync(path);
-  const rows = db.prepare('SELECT seq, id, ts, doc FROM events ORDER BY seq').all() as unknown as Row[];
+  // Bodies as stored, plain or packed (each store packs its indexed events in the background, at its own pace).
+  const stored = db.prepare('SELECT seq, id, ts, doc FROM events ORDER BY seq').all() as unknown as (Omit<Row, 'doc'> & { doc: StoredDoc })[];
+  const rows = createBodyReader(db).resolve(stored).map((row) => ({ seq: row.seq, id: row.id, ts: row.ts, doc: row.doc }));
   db.close();
   return rows;
 };
