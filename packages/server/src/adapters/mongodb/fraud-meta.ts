@@ -33,7 +33,7 @@ export function mongoFraudMeta(db: Db): FraudMeta {
       }
       // Replaced only when it holds another label: posting the same label again leaves the first record as it was.
       const other = LABELS.filter((l) => l !== record.label);
-      const result = await labels.replaceOne({ _id: record.transactionId, label: { $in: other } }, { ...record, _id: record.transactionId });
+      const result = await labels.replaceOne({ _id: record.transactionId, label: { $in: other } }, { ...record });
       return result.matchedCount > 0 ? 'replaced' : 'unchanged';
     },
     getFraudLabel: async (id) => strip<FraudLabelRecord>(await labels.findOne({ _id: id })),
