@@ -2,46 +2,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFraudScorer, createTrafficGenerator, DEFAULT_FRAUD_MODEL, transactionEventFromInput, type LabelledTransaction } from '@shoplog/core';
+import { createFraudScorer, DEFAULT_FRAUD_MODEL } from '@shoplog/core';
 import { bootstrap, createServer, type ServerOptions } from '../src/index.js';
 import { ADMIN_KEY, ADMIN_PASSWORD, startTestServer, type TestServer } from './helpers.js';
+import { feedback, idOf, ingestTraffic as ingest, json, label, post, traffic } from './fraud-traffic.js';
 
 let t: TestServer | undefined;
 afterEach(async () => {
   await t?.close();
   t = undefined;
 });
-
-const DAY = 86_400_000;
-/** Labelled traffic of the core generator over the last weeks, with ids unique to the seed. */
-function traffic(seed: number, count = 600): LabelledTransaction[] {
-  const generated = createTrafficGenerator({ seed, customers: 300, fraudRate: 0.2, start: Date.now() - 30 * DAY }).take(count);
-  return generated.map((tx, i) => ({ ...tx, input: { ...tx.input, transactionId: `s${seed}-tx${i}` } }));
-}
-const idOf = (tx: LabelledTransaction): string => tx.input.transactionId!;
-
-async function ingest(server: TestServer, txs: LabelledTransaction[]): Promise<void> {
-  for (let i = 0; i < txs.length; i += 200) {
-    const body = txs.slice(i, i + 200).map((tx) => JSON.stringify(transactionEventFromInput(tx.input))).join('\n');
-    const res = await server.call('/api/logs/_bulk', { key: server.keys.ingest, method: 'POST', body });
-    expect(res.status).toBe(200);
-  }
-  await server.server.stores.logs.refresh();
-}
-const post = (server: TestServer, path: string, body: unknown, key: string = ADMIN_KEY): Promise<Response> =>
-  server.call(path, { key, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-const feedback = (server: TestServer, body: unknown, key = server.keys.ingest): Promise<Response> => post(server, '/api/fraud/feedback', body, key);
-const json = async <T = Record<string, unknown>>(res: Response): Promise<T> => (await res.json()) as T;
-
-/** Labels transactions: the first `fraud` fraud ones as chargebacks, the first `legit` legitimate ones. */
-async function label(server: TestServer, txs: LabelledTransaction[], fraud: number, legit: number): Promise<number> {
-  const chosen = [...txs.filter((x) => x.fraud).slice(0, fraud), ...txs.filter((x) => !x.fraud).slice(0, legit)];
-  for (const tx of chosen) {
-    const res = await feedback(server, { transaction_id: idOf(tx), label: tx.fraud ? 'chargeback' : 'legitimate' });
-    expect(res.status).toBe(201);
-  }
-  return chosen.length;
-}
 
 describe('POST /api/fraud/feedback', () => {
   it('stores a label once per transaction and label, in the metadata store', async () => {
