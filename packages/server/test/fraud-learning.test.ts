@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFraudScorer, DEFAULT_FRAUD_MODEL } from '@shoplog/core';
 import { bootstrap, createServer, type ServerOptions } from '../src/index.js';
+import { createFraudLearning } from '../src/fraud-learning.js';
 import { ADMIN_KEY, ADMIN_PASSWORD, startTestServer, type TestServer } from './helpers.js';
 import { feedback, idOf, ingestTraffic as ingest, json, label, post, traffic } from './fraud-traffic.js';
 
@@ -121,5 +122,47 @@ describe('refit, versions and rollback', () => {
       rmSync(dir, { recursive: true, force: true });
       t = undefined;
     }
+  });
+});
+
+describe('scheduled refit', () => {
+  it('reports too few labels once per label count, refits once labels suffice, and not again until labels change', async () => {
+    t = await startTestServer();
+    const { logs, meta } = t.server.stores;
+    const warnings: string[] = [];
+    const scorer = createFraudScorer({});
+    const learning = createFraudLearning({ logs, meta, scorer, warn: (message) => warnings.push(message) });
+    const txs = traffic(6);
+    await ingest(t, txs);
+    await label(t, txs, 4, 10);
+    await learning.scheduledRefit();
+    await learning.scheduledRefit();
+    expect(warnings).toEqual(['scheduled fraud model refit skipped: a refit needs at least 50 labels with 5 of each class; there are 14 (4 fraud, 10 legitimate): the active model stays']);
+    expect(await meta.listFraudModels(10)).toEqual([]);
+    await label(t, txs.slice(200), 50, 100);
+    await learning.scheduledRefit();
+    const [made] = await meta.listFraudModels(10);
+    expect(made).toMatchObject({ trigger: 'scheduled', basedOn: 'default' });
+    expect(scorer.model?.version).toBe(made!.version);
+    expect(await learning.activeVersion()).toBe(made!.version);
+    await learning.scheduledRefit();
+    expect(await meta.listFraudModels(10)).toHaveLength(1);
+    expect(warnings).toHaveLength(1);
+  });
+});
+
+describe('OpenAPI', () => {
+  it('documents the fraud learning routes with their permissions and body schemas', async () => {
+    t = await startTestServer();
+    const doc = (await (await t.call('/api/docs/openapi.json', { key: null })).json()) as { paths: Record<string, Record<string, { description: string; requestBody?: { content: Record<string, { schema: { properties?: Record<string, unknown> } }> } }>> };
+    const permissionOf = (path: string, method: string): string | undefined => /Permission: ([a-z]+)\./.exec(doc.paths[path]?.[method]?.description ?? '')?.[1];
+    expect(permissionOf('/api/fraud/feedback', 'post')).toBe('label');
+    expect(permissionOf('/api/fraud/models', 'get')).toBe('read');
+    expect(permissionOf('/api/fraud/model/refit', 'post')).toBe('admin');
+    expect(permissionOf('/api/fraud/model/rollback', 'post')).toBe('admin');
+    expect(permissionOf('/api/fraud/model/activate', 'post')).toBe('admin');
+    expect(permissionOf('/api/fraud/backtest', 'post')).toBe('analyst');
+    expect(permissionOf('/api/fraud/backtest/{id}', 'get')).toBe('analyst');
+    expect(Object.keys(doc.paths['/api/fraud/feedback']!['post']!.requestBody!.content['application/json']!.schema.properties ?? {})).toEqual(['transaction_id', 'label']);
   });
 });
