@@ -21,6 +21,8 @@ const REFIT_MAX_TRANSACTIONS = 500_000;
 const REFIT_BUDGET_MS = 120_000;
 /** The replay of a refit starts this long before the oldest label, so profiles have a history when labels come. */
 const WARMUP_MS = 7 * 86_400_000;
+/** Pages of 500 free-text hits a transaction id is looked up in. */
+const LOOKUP_PAGES = 10;
 /** Versions `rollback` can go back through. */
 const HISTORY = 20;
 /** The setting that holds the activated versions, oldest first (`[]`: the built-in default model). */
@@ -107,9 +109,16 @@ export function createFraudLearning(options: FraudLearningOptions): FraudLearnin
 
   const findTransaction = async (transactionId: string): Promise<TransactionEvent | undefined> => {
     const lookup = async (): Promise<TransactionEvent | undefined> => {
-      // The free text covers the transaction id (every word required); the exact id is then checked on the hits.
-      const page = await logs.search({ filter: { kinds: ['transaction'], text: transactionId }, sort: { field: '@timestamp', order: 'desc' }, page: 1, size: 200, highlight: false });
-      return page.hits.map((h) => h.event as TransactionEvent).find((e) => e.shop?.transaction?.id === transactionId);
+      // The free text covers the transaction id (every word required); the exact id is then checked on the hits. An
+      // id of common words ("1") matches many: a few pages are looked through, newest first.
+      let cursor: string | undefined;
+      for (let pages = 0; pages < LOOKUP_PAGES; pages++) {
+        const page = await logs.search({ filter: { kinds: ['transaction'], text: transactionId }, sort: { field: '@timestamp', order: 'desc' }, page: 1, size: 500, highlight: false, ...(cursor ? { cursor } : {}) });
+        const found = page.hits.map((h) => h.event as TransactionEvent).find((e) => e.shop?.transaction?.id === transactionId);
+        if (found || page.nextCursor === null) return found;
+        cursor = page.nextCursor;
+      }
+      return undefined;
     };
     const found = await lookup();
     if (found) return found;

@@ -30,6 +30,11 @@ describe('POST /api/fraud/feedback', () => {
     expect(await t.server.stores.meta.countFraudLabels()).toBe(1);
     const relabel = await feedback(t, { transaction_id: id, label: 'legitimate' }, ADMIN_KEY);
     expect(await json(relabel)).toMatchObject({ outcome: 'replaced', label: 'legitimate' });
+    // Two posts of a new label at once: one creates it, the other finds it there.
+    const other = idOf(txs[4]!);
+    const raced = await Promise.all([feedback(t, { transaction_id: other, label: 'confirmed_fraud' }), feedback(t, { transaction_id: other, label: 'confirmed_fraud' })]);
+    expect(raced.map((r) => r.status).sort()).toEqual([200, 201]);
+    expect(await t.server.stores.meta.countFraudLabels()).toBe(2);
     expect(await t.server.stores.meta.getFraudLabel(id)).toMatchObject({ transactionId: id, label: 'legitimate', actor: 'key:bootstrap key (SHOPLOG_BOOTSTRAP_KEY)', at: txs[3]!.input.timestamp });
   });
 
