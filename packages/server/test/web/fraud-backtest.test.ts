@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_FRAUD_MODEL, transactionEventFromInput } from '@shoplog/core';
 import { bootstrap, createServer, type ShoplogServer } from '../../src/index.js';
 import { traffic } from '../fraud-traffic.js';
-import { CHROMIUM, ensureWebBuilt, hasChromium, launchChromium, shots, watchedPage } from './harness.js';
+import { CHROMIUM, ensureWebBuilt, hasChromium, launchChromium, shots, watchedPage, signIn } from './harness.js';
 
 if (!hasChromium) console.warn(`[fraud backtest] browser tests skipped: no Chromium at ${CHROMIUM} (set CHROMIUM_PATH)`);
 const KEY = 'slk_fraud_backtest_browser_test_key_1';
@@ -45,11 +45,7 @@ describe.skipIf(!hasChromium)('fraud page backtest panel in a browser', () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId: 'UTC' });
     // 400: the refused window the form shows; 401 before login.
     page = await watchedPage(context, problems, [400, 401]);
-    await page.goto(`${server.url}/`);
-    await page.fill('#login-username', 'admin');
-    await page.fill('#login-password', PASS);
-    await page.click('button[type=submit]');
-    await page.waitForSelector('#overview-kpis');
+    await signIn(page, server.url, 'admin', PASS);
   });
 
   afterAll(async () => {
