@@ -1,4 +1,4 @@
-import { minorToDecimal, randomHex, uuidv7, type ShoplogEvent } from '@shoplog/core';
+import { createRandom, minorToDecimal, randomHex, uuidv7, type ShoplogEvent } from '@shoplog/core';
 
 /** Options of the traffic generator. */
 export interface TrafficOptions {
@@ -26,17 +26,6 @@ const ERRORS: [number, string, string][] = [
   [400, 'ValidationError', 'invalid shipping address'],
 ];
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /**
  * Realistic shop traffic for all five kinds: sessions that browse, fill carts and check out (or abandon), their
  * requests with latencies and DB calls, errors, transactions and a fraud verdict per transaction, spread over
@@ -44,10 +33,11 @@ function prng(seed: number): () => number {
  * Events of one session are in time order; sessions are interleaved over the window.
  */
 export function* generateTraffic(options: TrafficOptions): Generator<ShoplogEvent> {
-  const rand = prng(options.seed ?? 1);
+  const random = createRandom(options.seed ?? 1);
+  const rand = (): number => random.next();
   const now = options.now ?? Date.now();
   const span = (options.days ?? 7) * 86_400_000;
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)] as T;
+  const pick = <T>(items: readonly T[]): T => random.pick(items);
   const logNormal = (median: number, sigma: number): number => median * Math.exp(sigma * Math.sqrt(-2 * Math.log(rand() || 1e-9)) * Math.cos(2 * Math.PI * rand()));
   let produced = 0;
   let sessionNo = 0;
