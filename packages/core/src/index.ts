@@ -165,6 +165,7 @@ export { FraudInputError, moneyToMinor } from './fraud/check-input.js';
 export { FraudModelSchema } from './fraud/model/model.js';
 export type { FraudModel, FraudModelTree } from './fraud/model/model.js';
 export { DEFAULT_FRAUD_MODEL } from './fraud/model/default-model.js';
+export { createFraudModelEvaluator } from './fraud/model/evaluate.js';
 export { fitTrees } from './fraud/model/boost.js';
 export type { TrainingData, BoostOptions } from './fraud/model/boost.js';
 export type { FraudLabel, FraudFeedback, RefitOptions } from './fraud/model/learner.js';

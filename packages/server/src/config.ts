@@ -99,6 +99,7 @@ export const ServerConfigSchema = z
     bootstrapPassword: z.string().min(12, 'must be at least 12 characters').optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('warn'),
     fraudScoring: z.enum(['on', 'off']).default('on'),
+    fraudRefitHours: z.coerce.number().int().min(0).max(24 * 366).default(24),
     retentionDays: z.coerce.number().int().min(0).max(36_500).default(30),
     retentionByDataset: RetentionOverridesSchema.default({}),
     minFreeDiskMb: z.coerce.number().int().min(0).default(1024),
@@ -203,6 +204,12 @@ export const SETTINGS: readonly { key: keyof ServerConfig; env: string; default:
     env: 'SHOPLOG_FRAUD_SCORING',
     default: 'on',
     description: 'Score ingested transactions that carry no client-side fraud verdict (core rules, in-memory velocity) and store a fraud event for each review/block (on|off).',
+  },
+  {
+    key: 'fraudRefitHours',
+    env: 'SHOPLOG_FRAUD_REFIT_HOURS',
+    default: '24',
+    description: 'How often the fraud model is refitted on the stored labels when labels were added since the last refit (0 = only on demand).',
   },
   {
     key: 'retentionDays',

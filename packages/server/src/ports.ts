@@ -425,7 +425,47 @@ export interface AuditRecord {
   counts: { events: number; fraudState: number | null };
 }
 
-/** Metadata: users, keys, sessions, saved searches, history, upload jobs, alert rules, audit records. */
+/** A shop's label on a transaction: a chargeback, confirmed fraud, or confirmed legitimate. */
+export type FraudLabelKind = 'chargeback' | 'confirmed_fraud' | 'legitimate';
+
+/** The label of one transaction (one per transaction: a later different label replaces it). */
+export interface FraudLabelRecord {
+  transactionId: string;
+  label: FraudLabelKind;
+  /** When the transaction happened (its `@timestamp`): what refits and backtests window on. */
+  at: EpochMs;
+  /** Who gave the label: `user:<username>` or `key:<key name>`. */
+  actor: string;
+  createdAt: EpochMs;
+}
+
+/** Metrics of a model on labels it was not fitted on. */
+export interface FraudModelMetrics {
+  /** Held-back labels scored. */
+  labels: number;
+  fraud: number;
+  precision: number;
+  recall: number;
+  /** `null` without both classes. */
+  rocAuc: number | null;
+}
+
+/** A stored version of the fraud model with how it was made and how it did on held-back labels. */
+export interface FraudModelRecord {
+  version: string;
+  /** The model (core's `FraudModel`, plain JSON). */
+  model: Record<string, unknown>;
+  /** The version it was refitted from. */
+  basedOn: string;
+  trigger: 'manual' | 'scheduled';
+  /** Labels it was fitted on, and labels whose transaction was not found among the stored ones. */
+  trained: { labels: number; fraud: number; missing: number };
+  /** This model and the one it was refitted from, on the held-back labels (`null`: too few held back). */
+  metrics: { model: FraudModelMetrics; basedOn: FraudModelMetrics } | null;
+  createdAt: EpochMs;
+}
+
+/** Metadata: users, keys, sessions, saved searches, history, upload jobs, alert rules, audit records, fraud labels and models. */
 export interface MetaStore {
   /** Rejects with `DuplicateKeyError` when the username (or id) is taken, however many create it at once. */
   createUser(user: UserRecord): Promise<void>;
@@ -480,6 +520,21 @@ export interface MetaStore {
   addNotification(record: NotificationRecord, keep: number): Promise<void>;
   /** Newest first, optionally only those of one rule or one channel. */
   listNotifications(query: { ruleId?: string; channel?: string; limit: number }): Promise<NotificationRecord[]>;
+
+  /**
+   * Stores a transaction's label: `created`, `unchanged` when it already has this label (kept as it was: posting
+   * twice is harmless), or `replaced` when it had another one.
+   */
+  putFraudLabel(record: FraudLabelRecord): Promise<'created' | 'unchanged' | 'replaced'>;
+  getFraudLabel(transactionId: string): Promise<FraudLabelRecord | undefined>;
+  /** Labels of transactions in `[from, to)` (by `at`), oldest first, at most `limit`. */
+  listFraudLabels(query: { from?: EpochMs; to?: EpochMs; limit: number }): Promise<FraudLabelRecord[]>;
+  countFraudLabels(): Promise<number>;
+  /** Stores a model version (a version is written once: `DuplicateKeyError` when it exists). */
+  addFraudModel(record: FraudModelRecord): Promise<void>;
+  getFraudModel(version: string): Promise<FraudModelRecord | undefined>;
+  /** The newest versions first. */
+  listFraudModels(limit: number): Promise<FraudModelRecord[]>;
 
   /** A persistent key/value setting (e.g. "demo data loaded"). */
   getSetting(key: string): Promise<string | undefined>;

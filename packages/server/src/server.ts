@@ -11,12 +11,15 @@ import { healthReport, type HealthCheck } from './health.js';
 import { createIngestor } from './ingest/ingestor.js';
 import { ingestLimitsOf } from './ingest/limits.js';
 import { createServerFraudScorer } from './fraud.js';
+import { createBacktests } from './fraud-backtest.js';
+import { createFraudLearning } from './fraud-learning.js';
 import { createLineAuth } from './ingest/line-auth.js';
 import { startSocketIngest, type SocketIngest } from './ingest/socket-ingest.js';
 import { registerAdminRoutes } from './http/admin-routes.js';
 import { registerAlertRoutes } from './http/alert-routes.js';
 import { registerAnalyticsRoutes } from './http/analytics-routes.js';
 import { registerFraudRoutes } from './http/fraud-routes.js';
+import { registerFraudLearningRoutes } from './http/fraud-learning-routes.js';
 import { registerAuthRoutes } from './http/auth.js';
 import type { ServerContext } from './http/context.js';
 import { registerDocsRoutes } from './http/docs-routes.js';
@@ -157,6 +160,8 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
     evaluating = run.catch(() => undefined);
     return run;
   };
+  const fraudLearning = createFraudLearning({ logs: stores.logs, meta: stores.meta, scorer, warn: (message) => app.log.warn(message), now });
+  const backtests = createBacktests({ logs: stores.logs, meta: stores.meta, onError: (error) => app.log.error({ err: error }, 'fraud backtest failed') });
   let sockets: SocketIngest | undefined;
   const kinds = {
     logs: given?.logs ? 'other' : 'sqlite',
@@ -171,6 +176,8 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
     version: VERSION,
     velocity,
     fraudScorer: scorer,
+    fraudLearning,
+    backtests,
     // One ingest budget per key across the ingest routes (Shoplog, Elasticsearch bulk, OTLP).
     rateLimiters: { ...rateLimiters, ingest: rateLimiters?.ingest ?? createRateLimiter(config.ingestRateLimit, 1000) },
     sessions: createSessionManager({
@@ -234,6 +241,7 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
   registerSearchRoutes(app, ctx);
   registerAnalyticsRoutes(app, ctx);
   registerFraudRoutes(app, ctx);
+  registerFraudLearningRoutes(app, ctx);
   registerAlertRoutes(app, ctx);
   registerAdminRoutes(app, ctx);
   registerErasureRoutes(app, ctx);
@@ -247,6 +255,7 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
 
   let url = '';
   let alertTimer: NodeJS.Timeout | undefined;
+  let refitTimer: NodeJS.Timeout | undefined;
   let retention: Retention | undefined;
   let closing: Promise<void> | undefined;
 
@@ -265,6 +274,8 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
       // A channel with wrong options, or a plugin that cannot be loaded, stops the start, naming it.
       await notifications.ready();
       await Promise.all(configured.map((stage) => pluginReady(stage)));
+      // The active fraud model version survives a restart; a broken record is reported, never a failed start.
+      await fraudLearning.restore().catch((error: unknown) => app.log.error({ err: error }, 'could not restore the active fraud model'));
       const address = await app.listen({ host: config.host, port: config.port });
       url = address.replace('[::1]', 'localhost');
       if (config.ingestPort >= 0) {
@@ -286,6 +297,12 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
         evaluateAlerts().catch((error: Error) => app.log.error({ err: error }, 'alert evaluation failed'));
       }, config.alertIntervalSeconds * 1000);
       alertTimer.unref();
+      if (config.fraudRefitHours > 0) {
+        refitTimer = setInterval(() => {
+          fraudLearning.scheduledRefit().catch((error: unknown) => app.log.error({ err: error }, 'scheduled fraud model refit failed'));
+        }, config.fraudRefitHours * 3_600_000);
+        refitTimer.unref();
+      }
       retention = startRetention({
         logs: stores.logs,
         policy: { days: config.retentionDays, byDataset: config.retentionByDataset },
@@ -300,11 +317,13 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
     close() {
       closing ??= (async () => {
         if (alertTimer) clearInterval(alertTimer);
+        if (refitTimer) clearInterval(refitTimer);
         disk?.close();
         retention?.stop();
         await sockets?.close();
         await app.close();
         await evaluating;
+        await backtests.close();
         await notifications.close();
         await ingestor.close();
         await stores.logs.close();

@@ -17,12 +17,14 @@ export type Principal =
   | { type: 'user'; id: string; username: string; role: Role; csrfToken: string; sessionHash: string };
 
 /** What a route needs. */
-export type Permission = 'ingest' | 'read' | 'upload' | 'analyst' | 'admin' | 'metrics';
+export type Permission = 'ingest' | 'read' | 'upload' | 'label' | 'analyst' | 'admin' | 'metrics';
 
 const ALLOWED: Record<Permission, { scopes: KeyScope[]; roles: Role[] }> = {
   ingest: { scopes: ['ingest', 'admin'], roles: ['admin'] },
   read: { scopes: ['read', 'admin'], roles: ['viewer', 'analyst', 'admin'] },
   upload: { scopes: ['ingest', 'admin'], roles: ['analyst', 'admin'] },
+  // Fraud labels: the payment backend that sends the transactions (ingest key) or an analyst; never a read key.
+  label: { scopes: ['ingest', 'admin'], roles: ['analyst', 'admin'] },
   analyst: { scopes: ['admin'], roles: ['analyst', 'admin'] },
   admin: { scopes: ['admin'], roles: ['admin'] },
   metrics: { scopes: ['metrics', 'admin'], roles: ['admin'] },

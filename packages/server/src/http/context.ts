@@ -3,6 +3,8 @@ import type { ServerRateLimiters } from '../auth/rate-limit.js';
 import type { SessionManager } from '../auth/sessions.js';
 import type { ServerConfig } from '../config.js';
 import type { HealthReport } from '../health.js';
+import type { Backtests } from '../fraud-backtest.js';
+import type { FraudLearning } from '../fraud-learning.js';
 import type { Ingestor } from '../ingest/ingestor.js';
 import type { ServerMetrics } from '../metrics.js';
 import type { ServerNotifications } from '../notifications.js';
@@ -20,6 +22,10 @@ export interface ServerContext {
   velocity?: VelocityStore | undefined;
   /** The scorer of ingest and `POST /api/fraud/detect` (over `velocity`). */
   fraudScorer: FraudScorer;
+  /** Fraud labels, refits, model versions and rollback. */
+  fraudLearning: FraudLearning;
+  /** Backtests of a ruleset or model version over stored transactions. */
+  backtests: Backtests;
   /** Limiters that replace the in-process ones (shared through Redis). */
   rateLimiters: ServerRateLimiters;
   /** Web sessions (idle timeout and absolute lifetime). */

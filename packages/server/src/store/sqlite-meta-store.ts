@@ -14,6 +14,7 @@ import type {
   UserRecord,
 } from '../ports.js';
 import { DuplicateKeyError } from '../ports.js';
+import { sqliteFraudMeta } from './sqlite-fraud-meta.js';
 
 /** Options of the embedded metadata store. */
 export interface SqliteMetaStoreOptions {
@@ -52,6 +53,7 @@ export function createSqliteMetaStore(options: SqliteMetaStoreOptions): MetaStor
   let closed = false;
 
   return {
+    ...sqliteFraudMeta(db),
     async createUser(user: UserRecord) {
       try {
         run('INSERT INTO users (id, username, doc) VALUES (?, ?, ?)', user.id, user.username, JSON.stringify(user));

@@ -3,7 +3,7 @@
  * Usage: `runMetaStoreContract('mongodb', async () => ({ store, cleanup }))`.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DuplicateKeyError, type AlertRuleRecord, type MetaStore, type NotificationRecord, type UploadJobRecord } from '../../src/ports.js';
+import { DuplicateKeyError, type AlertRuleRecord, type FraudLabelRecord, type FraudModelRecord, type MetaStore, type NotificationRecord, type UploadJobRecord } from '../../src/ports.js';
 
 /** A fresh, empty metadata store and how to dispose of it. */
 export interface MetaStoreUnderTest {
@@ -177,6 +177,36 @@ export function runMetaStoreContract(name: string, factory: () => Promise<MetaSt
       expect((await store.listNotifications({ channel: 'mail', limit: 10 })).map((n) => n.id)).toEqual(['n4', 'n2']);
       expect((await store.listNotifications({ limit: 1 })).map((n) => n.id)).toEqual(['n4']);
       expect((await store.listNotifications({ ruleId: 'r2', limit: 10 }))[0]).toMatchObject({ outcome: 'failed', attempts: 8, error: 'webhook: x answered 500' });
+    });
+
+    it('keeps one fraud label per transaction: the same label twice is unchanged, another replaces it', async () => {
+      const label = (transactionId: string, at: number, kind: FraudLabelRecord['label'], createdAt = 100): FraudLabelRecord => ({ transactionId, label: kind, at, actor: 'key:shop', createdAt });
+      expect(await store.putFraudLabel(label('tx-b', 20, 'chargeback'))).toBe('created');
+      expect(await store.putFraudLabel(label('tx-a', 10, 'legitimate'))).toBe('created');
+      expect(await store.putFraudLabel(label('tx-a', 10, 'legitimate', 999))).toBe('unchanged');
+      expect(await store.getFraudLabel('tx-a')).toEqual(label('tx-a', 10, 'legitimate'));
+      expect(await store.putFraudLabel(label('tx-a', 10, 'confirmed_fraud', 200))).toBe('replaced');
+      expect(await store.getFraudLabel('tx-a')).toEqual(label('tx-a', 10, 'confirmed_fraud', 200));
+      expect(await store.getFraudLabel('tx-none')).toBeUndefined();
+      await store.putFraudLabel(label('tx-c', 30, 'legitimate'));
+      expect((await store.listFraudLabels({ limit: 10 })).map((l) => l.transactionId)).toEqual(['tx-a', 'tx-b', 'tx-c']);
+      expect((await store.listFraudLabels({ from: 15, to: 30, limit: 10 })).map((l) => l.transactionId)).toEqual(['tx-b']);
+      expect((await store.listFraudLabels({ limit: 2 })).map((l) => l.transactionId)).toEqual(['tx-a', 'tx-b']);
+      expect(await store.countFraudLabels()).toBe(3);
+    });
+
+    it('keeps fraud model versions, newest first, each written once', async () => {
+      const model = (version: string, createdAt: number): FraudModelRecord => ({
+        version, model: { version, features: ['DECLINED'], bias: -3, trees: [] }, basedOn: 'default-2', trigger: 'manual',
+        trained: { labels: 60, fraud: 12, missing: 1 }, metrics: { model: { labels: 15, fraud: 3, precision: 1, recall: 0.67, rocAuc: 0.9 }, basedOn: { labels: 15, fraud: 3, precision: 1, recall: 0.33, rocAuc: null } }, createdAt,
+      });
+      await store.addFraudModel(model('refit-1', 1));
+      await store.addFraudModel(model('refit-2', 2));
+      await expect(store.addFraudModel(model('refit-1', 3))).rejects.toBeInstanceOf(DuplicateKeyError);
+      expect(await store.getFraudModel('refit-1')).toEqual(model('refit-1', 1));
+      expect(await store.getFraudModel('nope')).toBeUndefined();
+      expect((await store.listFraudModels(10)).map((m) => m.version)).toEqual(['refit-2', 'refit-1']);
+      expect((await store.listFraudModels(1)).map((m) => m.version)).toEqual(['refit-2']);
     });
 
     it('keeps settings', async () => {

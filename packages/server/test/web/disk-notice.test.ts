@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrap, createServer, type ShoplogServer } from '../../src/index.js';
-import { CHROMIUM, ensureWebBuilt, hasChromium, launchChromium } from './harness.js';
+import { CHROMIUM, ensureWebBuilt, hasChromium, launchChromium, signIn } from './harness.js';
 
 if (!hasChromium) console.warn(`[disk notice] browser tests skipped: no Chromium at ${CHROMIUM} (set CHROMIUM_PATH)`);
 
@@ -25,11 +25,7 @@ describe.skipIf(!hasChromium)('dashboard notice of paused ingest', () => {
   };
   const noticeOn = async (server: ShoplogServer): Promise<string | null> => {
     const page = await browser.newPage();
-    await page.goto(`${server.url}/`);
-    await page.fill('#login-username', 'admin');
-    await page.fill('#login-password', PASS);
-    await page.click('button[type=submit]');
-    await page.waitForSelector('#overview-kpis');
+    await signIn(page, server.url, 'admin', PASS);
     await page.waitForLoadState('networkidle');
     const visible = await page.isVisible('#server-notice');
     const text = visible ? await page.textContent('#server-notice') : null;

@@ -61,3 +61,12 @@ export async function watchedPage(context: BrowserContext, problems: string[], h
   });
   return page;
 }
+
+/** Signs in through the login form at `url` and waits for the overview. */
+export async function signIn(page: Page, url: string, username: string, password: string): Promise<void> {
+  await page.goto(`${url}/`);
+  await page.fill('#login-username', username);
+  await page.fill('#login-password', password);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('#overview-kpis');
+}

@@ -9,7 +9,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrap, createServer } from '../../src/index.js';
 import type { ShoplogServer } from '../../src/index.js';
-import { CHROMIUM, ensureWebBuilt, fmt, hasChromium, launchChromium, shots, watchedPage } from './harness.js';
+import { CHROMIUM, ensureWebBuilt, fmt, hasChromium, launchChromium, shots, watchedPage, signIn } from './harness.js';
 import { seedEvents } from './seed-events.js';
 
 if (!hasChromium) console.warn(`[manage pages] browser tests skipped: no Chromium at ${CHROMIUM} (set CHROMIUM_PATH)`);
@@ -77,11 +77,7 @@ describe.skipIf(!hasChromium)('management pages in a browser', () => {
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
     // 400s are the refusals the forms show (a bad window, a short password); 401 before login.
     page = await watchedPage(context, problems, [400, 401]);
-    await page.goto(`${server.url}/`);
-    await page.fill('#login-username', 'admin');
-    await page.fill('#login-password', PASS);
-    await page.click('button[type=submit]');
-    await page.waitForSelector('#overview-kpis');
+    await signIn(page, server.url, 'admin', PASS);
   });
 
   afterAll(async () => {

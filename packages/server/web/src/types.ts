@@ -139,3 +139,26 @@ export interface Health {
   disk?: { status: string; message?: string };
   plugins?: PluginHealth[];
 }
+
+/** Precision and recall of flagged transactions against the shop's labels (`POST /api/fraud/backtest`). */
+export interface BacktestQuality {
+  flagged: number; fraud: number; legitimate: number; precision: number | null; recall: number | null;
+}
+
+/** `GET /api/fraud/backtest/:id`. */
+export interface BacktestJob {
+  id: string; status: 'running' | 'done' | 'failed'; version: string; from: string; to: string; error: string | null;
+  report: {
+    scanned: number; truncated: string | null; errors: number; durationMs: number;
+    decisions: { allow: number; review: number; block: number };
+    labels: { fraud: number; legitimate: number };
+    overall: BacktestQuality;
+    byReason: ({ code: string } & BacktestQuality)[];
+  } | null;
+}
+
+/** `GET /api/fraud/models`. */
+export interface FraudModels {
+  active: string; live: boolean; labels: number;
+  versions: { version: string; active: boolean; created_at: string | null }[];
+}

@@ -15,6 +15,7 @@ import type {
   UserRecord,
 } from '../../ports.js';
 import { DuplicateKeyError } from '../../ports.js';
+import { FRAUD_META_INDEXES, mongoFraudMeta } from './fraud-meta.js';
 
 /** Options of `createMongoMetaStore`. */
 export interface MongoMetaStoreOptions {
@@ -109,7 +110,7 @@ export function createMongoMetaStore(options: MongoMetaStoreOptions = {}): Mongo
   const audit = c<AuditRecord>('audit_records');
   let closed = false;
 
-  const indexes = { ...META_INDEXES };
+  const indexes = { ...META_INDEXES, ...FRAUD_META_INDEXES };
   indexes['search_history'] = [
     META_INDEXES['search_history']![0]!,
     { ...META_INDEXES['search_history']![1]!, expireAfterSeconds: settings.historyTtlDays * 86_400 },
@@ -144,6 +145,7 @@ export function createMongoMetaStore(options: MongoMetaStoreOptions = {}): Mongo
 
   return {
     ready,
+    ...mongoFraudMeta(db),
     async createUser(user) {
       try {
         await users.insertOne({ ...user, _id: user.id });

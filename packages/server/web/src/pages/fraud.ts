@@ -6,6 +6,7 @@ import type { PageContext } from '../main.js';
 import { href, rangeQuery } from '../state.js';
 import type { FraudAlert, FraudStats } from '../types.js';
 import { kpi, slot } from '../widgets.js';
+import { backtestPanel } from './fraud-backtest.js';
 
 function alertCard(a: FraudAlert): HTMLElement {
   const amount = typeof a.amount === 'string' ? Number(a.amount) : a.amount;
@@ -30,8 +31,8 @@ function alertCard(a: FraudAlert): HTMLElement {
   );
 }
 
-/** Fraud: stats, score distribution, top reasons and the alerts with their ranked reasons. */
-export function fraudPage({ route, signal }: PageContext): HTMLElement {
+/** Fraud: stats, score distribution, top reasons, the alerts with their ranked reasons, and a backtest panel. */
+export function fraudPage({ route, session, signal }: PageContext): HTMLElement {
   const range = rangeQuery(route.params);
   const stats = api<FraudStats>('/api/fraud/stats', { query: range, signal });
   return h('div', { class: 'page' },
@@ -49,5 +50,6 @@ export function fraudPage({ route, signal }: PageContext): HTMLElement {
         : empty('No reasons recorded.'), signal)),
       card('Alerts', slot(api<{ alerts: FraudAlert[] }>('/api/fraud/alerts', { query: { ...range, limit: 50 }, signal }), (r) =>
         r.alerts.length ? h('ul', { class: 'alerts', id: 'fraud-alerts' }, r.alerts.map(alertCard)) : empty('No fraud alerts in this range. ✓'), signal), { wide: true }),
+      backtestPanel(session.user.role, signal),
     ));
 }
