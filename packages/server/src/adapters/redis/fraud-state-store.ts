@@ -85,6 +85,12 @@ export function createRedisFraudStateStore(options: RedisFraudStateStoreOptions 
 
   // Reads of one turn, fetched by one MGET.
   let reads: { key: string; done: (value: Buffer | null) => void; fail: (error: unknown) => void }[] = [];
+  // While the connection is lost, fail at once (the scoring is judged by the scorer's onError policy) rather than
+  // hold every decision for ioredis's reconnection attempts; before the first connection, commands wait for it.
+  const unreachable = (): Error | undefined =>
+    redis.status === 'reconnecting' || redis.status === 'close' || redis.status === 'end' ? new Error(`Redis fraud state store unreachable (connection ${redis.status})`) : undefined;
+  const failure = (error: unknown): Error =>
+    new Error(`Redis fraud state store unreachable: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   const fetch = (key: string): Promise<Buffer | null> =>
     new Promise((done, fail) => {
       if (reads.length === 0) queueMicrotask(flushReads);
@@ -95,7 +101,7 @@ export function createRedisFraudStateStore(options: RedisFraudStateStoreOptions 
     reads = [];
     redis.mgetBuffer(...batch.map((r) => r.key)).then(
       (values) => batch.forEach((r, i) => r.done(values[i] ?? null)),
-      (error: unknown) => batch.forEach((r) => r.fail(error)),
+      (error: unknown) => batch.forEach((r) => r.fail(failure(error))),
     );
   };
   // Writes of one turn, sent as one pipeline.
@@ -114,10 +120,10 @@ export function createRedisFraudStateStore(options: RedisFraudStateStoreOptions 
       (results) =>
         batch.forEach((w, i) => {
           const error = results?.[i]?.[0];
-          if (error) w.fail(error);
+          if (error) w.fail(failure(error));
           else w.done();
         }),
-      (error: unknown) => batch.forEach((w) => w.fail(error)),
+      (error: unknown) => batch.forEach((w) => w.fail(failure(error))),
     );
   };
 
@@ -150,6 +156,8 @@ export function createRedisFraudStateStore(options: RedisFraudStateStoreOptions 
   return {
     sync: false,
     async read(batch) {
+      const down = unreachable();
+      if (down) throw down;
       const keys: string[] = [];
       const mine: Hold[] = [];
       const before: (Hold | undefined)[] = [];
