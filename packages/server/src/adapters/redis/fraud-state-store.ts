@@ -1,6 +1,6 @@
 import { parseOptions, RECORD_WORDS, STATE_KINDS, STRIDE, type FraudStateKey, type FraudStateStore, type StateBatch } from '@shoplog/core';
 import { z } from 'zod';
-import { connectionShape, openRedis } from './connection.js';
+import { connectionShape, openRedis, runScript } from './connection.js';
 import type { RedisConnectionOptions } from './connection.js';
 
 /**
@@ -56,6 +56,14 @@ interface Lease {
   timer: NodeJS.Timeout;
 }
 
+// The records of one turn's writes, each with its expiry: one command.
+const WRITE_SCRIPT = `
+for i, key in ipairs(KEYS) do
+  redis.call('SET', key, ARGV[2 * i - 1], 'PX', ARGV[2 * i])
+end
+return #KEYS
+`;
+
 const hex = (n: number): string => (n >>> 0).toString(16).padStart(8, '0');
 
 function newHold(): Hold {
@@ -68,7 +76,7 @@ function newHold(): Hold {
  * Creates the Redis profile store. Each record is a string of its words (`RECORD_WORDS[kind] × 4` bytes) under
  * `<prefix>fraud:<kind>:<64-bit key hash>` (never the e-mail, IP or user id itself) with an expiry, so memory is
  * bounded per entity (a fixed-size record) and in total (what is not used expires). The reads of the scorings in
- * flight go in one `MGET` and their writes in one pipeline per turn of the event loop; scorings of the same account,
+ * flight go in one `MGET` and their writes in one script call per turn of the event loop; scorings of the same account,
  * IP, card or shop in this process are chained (each sees the previous one's update). Between servers the last
  * writer wins, which only blurs counters that decay anyway.
  */
@@ -114,15 +122,13 @@ export function createRedisFraudStateStore(options: RedisFraudStateStoreOptions 
   const flushWrites = (): void => {
     const batch = writes;
     writes = [];
-    const pipeline = redis.pipeline();
-    for (const w of batch) pipeline.set(w.key, w.value, 'PX', w.ttl);
-    pipeline.exec().then(
-      (results) =>
-        batch.forEach((w, i) => {
-          const error = results?.[i]?.[0];
-          if (error) w.fail(failure(error));
-          else w.done();
-        }),
+    // Scorings chained on a key (the shop's record above all) wrote it in turn: only the last version is sent.
+    const last = new Map<string, { value: Buffer; ttl: number }>();
+    for (const w of batch) last.set(w.key, w);
+    const args: (Buffer | number)[] = [];
+    for (const w of last.values()) args.push(w.value, w.ttl);
+    runScript(redis, WRITE_SCRIPT, [...last.keys()], args).then(
+      () => batch.forEach((w) => w.done()),
       (error: unknown) => batch.forEach((w) => w.fail(failure(error))),
     );
   };
