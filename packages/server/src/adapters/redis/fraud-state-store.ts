@@ -116,7 +116,8 @@ export function createRedisFraudStateStore(options: RedisFraudStateStoreOptions 
   let writes: { key: string; value: Buffer; ttl: number; done: () => void; fail: (error: unknown) => void }[] = [];
   const store = (key: string, value: Buffer, ttl: number): Promise<void> =>
     new Promise((done, fail) => {
-      if (writes.length === 0) queueMicrotask(flushWrites);
+      // After the microtasks: the scorings chained behind this one write in the same turn, and go in the same call.
+      if (writes.length === 0) setImmediate(flushWrites);
       writes.push({ key, value, ttl, done, fail });
     });
   const flushWrites = (): void => {
