@@ -60,7 +60,7 @@ export async function erase(args: CliArgs): Promise<void> {
         fraudState: shared?.fraudState ? [shared.fraudState] : [],
       };
       const record = await eraseSubject(deps, subject, 'cli');
-      const fraud = record.counts.fraudState === null ? '' : `, ${record.counts.fraudState} fraud state records`;
+      const fraud = record.counts.fraudState === null ? '' : `, fraud state: ${record.counts.fraudState} records deleted`;
       console.log(`erased ${record.counts.events} events${fraud} (audit record ${record.id}, subject hash ${record.subject.hash})`);
     } finally {
       await logs.close();
