@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { fraudStateKeys, type FraudStateStore } from '@shoplog/core';
 import type { AuditRecord, Cache, ErasureSubject, LogStore, MetaStore } from './ports.js';
 
 /** Whose fraud state an erasure removes. */
@@ -27,6 +28,8 @@ export interface ErasureDeps {
   cache: Cache;
   /** Fraud velocity stores holding per-person state (the server's, the ingest scorer's); those offering `erase` are erased. */
   velocity: readonly unknown[];
+  /** Fraud profile stores (in memory or Redis): the person's account and mailbox records are erased. @default [] */
+  fraudState?: readonly FraudStateStore[];
 }
 
 /** Thrown when the subject is not a usable identifier, or the store cannot erase. */
@@ -69,17 +72,24 @@ export async function subjectHash(meta: MetaStore, subject: ErasureSubject): Pro
 /**
  * Erases a person (GDPR art. 17): every stored event of the user id or e-mail address (and of the user ids seen with
  * that address) with what was derived from them, the fraud velocity and amount history of those user ids and
- * addresses where the velocity store can erase, and cached query results; then records who asked, when and how many
+ * addresses where the velocity store can erase, their fraud profiles (account and mailbox records), and cached query
+ * results; then records who asked, when and how many
  * in the meta store's audit records, with a keyed hash of the identifier instead of the identifier.
  */
 export async function eraseSubject(deps: ErasureDeps, subject: ErasureSubject, actor: string): Promise<AuditRecord> {
   if (!deps.logs.erase) throw new ErasureError('this log store cannot erase events');
   const result = await deps.logs.erase(subject);
   const erasable = deps.velocity.filter(isErasable);
+  const profiles = (deps.fraudState ?? []).filter((store) => typeof store.erase === 'function');
   let fraudState: number | null = null;
-  if (erasable.length > 0) {
+  if (erasable.length > 0 || profiles.length > 0) {
     fraudState = 0;
     for (const store of new Set(erasable)) fraudState += await store.erase({ userIds: result.userIds, emails: result.emails });
+    // The subject itself too: a person scored (detect, a transaction not stored) may have a profile and no event.
+    const userIds = 'userId' in subject ? [...new Set([...result.userIds, subject.userId])] : result.userIds;
+    const emails = 'email' in subject ? [...new Set([...result.emails, subject.email])] : result.emails;
+    const keys = fraudStateKeys({ userIds, emails });
+    for (const store of new Set(profiles)) fraudState += await store.erase!(keys);
   }
   await deps.cache.invalidatePrefix('q:');
   const record: AuditRecord = {

@@ -1,26 +1,61 @@
 import {
   createFraudScorer,
+  createMemoryFraudStateStore,
   createMemoryVelocityStore,
   FraudInputSchema,
   normalize,
   toIssues,
   type FraudResult,
   type FraudScorer,
+  type FraudStateStore,
   type TransactionEvent,
   type ValidationIssue,
   type VelocityStore,
 } from '@shoplog/core';
 
+/** Options of `createServerFraudScorer`. */
+export interface ServerFraudScorerOptions {
+  /** The velocity windows of the rules (Redis: `scaleOut.velocity`). @default an in-process `createMemoryVelocityStore()` */
+  velocity?: VelocityStore | undefined;
+  /** Account profiles, entity links and shop-wide signals (Redis: `scaleOut.fraudState`). @default an in-process `createMemoryFraudStateStore()` */
+  profiles?: FraudStateStore | undefined;
+  /** Called once when scoring starts failing (a store gone), with the error; again only after a scoring succeeded. */
+  onFailure?: (message: string) => void;
+  /** Called once when scoring succeeds again after a failure. */
+  onRecovery?: () => void;
+}
+
 /**
- * The server's fraud scorer (`createFraudScorer` of @shoplog/core, built-in rules combined by noisy-OR) over a
- * velocity store: ingest scores with it the transactions that arrive without their shop's verdict, and so does
- * `POST /api/fraud/detect`; both record into the velocity windows (which is why detect needs the ingest
- * permission). Pass a shared store (Redis) so that every instance sees the same windows. (Core's learned model
- * keeps profiles in a `FraudStateStore`; the server keeps the rules until it shares those profiles through Redis.)
- * @param store the velocity state. @default an in-process `createMemoryVelocityStore()`
+ * The server's fraud scorer: core's default (`createFraudScorer`: the rules and the account profiles, entity links and
+ * shop-wide signals, combined by the learned model) over a velocity store and a profile store. Ingest scores with it
+ * the transactions that arrive without their shop's verdict, and so does `POST /api/fraud/detect`; both record into
+ * the state (which is why detect needs the ingest permission). Pass shared stores (Redis) so that every instance
+ * judges with the same view. A scoring that fails (a store unreachable) is judged `review` with a `SCORER_ERROR`
+ * reason, never `allow`; `onFailure` hears of it once per outage.
  */
-export function createServerFraudScorer(store: VelocityStore = createMemoryVelocityStore()): FraudScorer {
-  return createFraudScorer({ store, combine: 'noisy-or' });
+export function createServerFraudScorer(options: ServerFraudScorerOptions = {}): FraudScorer {
+  const scorer = createFraudScorer({
+    store: options.velocity ?? createMemoryVelocityStore(),
+    profileStore: options.profiles ?? createMemoryFraudStateStore(),
+    onError: 'review',
+  });
+  let failing = false;
+  // A bad transaction (an input error names its path) is the client's fault, not an outage.
+  const watch = (result: FraudResult): FraudResult => {
+    if (result.error && result.error.path === undefined) {
+      if (!failing) options.onFailure?.(result.error.message);
+      failing = true;
+    } else if (failing && !result.error) {
+      failing = false;
+      options.onRecovery?.();
+    }
+    return result;
+  };
+  // The scorer's own getters (model, rulesetVersion) stay live through the prototype.
+  const watched: FraudScorer = Object.create(scorer) as FraudScorer;
+  watched.score = async (transaction, context) => watch(await scorer.score(transaction, context));
+  watched.scoreSync = (transaction, context) => watch(scorer.scoreSync(transaction, context));
+  return watched;
 }
 
 /**

@@ -9,7 +9,7 @@ export type DependencyKind = 'sqlite' | 'elasticsearch' | 'redis' | 'mongodb' | 
 
 /** The state of one dependency, as `GET /api/dashboard/health` reports it. */
 export interface DependencyStatus {
-  /** What the server uses it for: `logs`, `meta`, `cache`, `velocity`, `rate_limits`. */
+  /** What the server uses it for: `logs`, `meta`, `cache`, `velocity`, `fraud_state`, `rate_limits`. */
   name: string;
   kind: DependencyKind;
   status: 'ok' | 'down';
@@ -49,7 +49,7 @@ export type HealthCheck = () => Promise<DependencyStatus[]>;
 // Which server roles each scale-out backend serves (see createScaleOut).
 const ROLES: Record<string, { kind: DependencyKind; names: string[] }> = {
   elasticsearch: { kind: 'elasticsearch', names: ['logs'] },
-  redis: { kind: 'redis', names: ['cache', 'velocity', 'rate_limits'] },
+  redis: { kind: 'redis', names: ['cache', 'velocity', 'fraud_state', 'rate_limits'] },
   mongodb: { kind: 'mongodb', names: ['meta'] },
 };
 

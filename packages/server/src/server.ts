@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { parseOptions, pluginReady, pluginStages, type FraudScorer, type ShoplogPlugin, type VelocityStore } from '@shoplog/core';
+import { createMemoryFraudStateStore, parseOptions, pluginReady, pluginStages, type FraudScorer, type FraudStateStore, type ShoplogPlugin, type VelocityStore } from '@shoplog/core';
 import { VERSION as NOTIFY_VERSION } from '@shoplog/plugin-notify';
 import { join } from 'node:path';
 import { evaluateAlertRules } from './alerts.js';
@@ -67,12 +67,15 @@ export interface ServerOptions extends ServerConfigInput {
   eventBus?: EventBus;
   /** Fraud velocity shared by instances (`scaleOut.velocity`); the caller closes it. @default in-process memory */
   velocity?: VelocityStore;
+  /** Fraud profiles, entity links and shop-wide signals shared by instances (`scaleOut.fraudState`); the caller closes it. @default in-process memory */
+  fraudState?: FraudStateStore;
   /** Limiters replacing the in-process ones (`fromSharedRateLimiter(createRedisRateLimiter(…))`); the caller closes them. */
   rateLimiters?: ServerRateLimiters;
   /**
-   * Scorer of ingested transactions without a client verdict (used when `fraudScoring` is on), e.g. core's
-   * `createFraudScorer` on `createRedisVelocityStore` so instances share velocity.
-   * @default core's built-in rules on an in-memory velocity store
+   * Scorer of ingested transactions without a client verdict (used when `fraudScoring` is on) and of
+   * `POST /api/fraud/detect`, instead of the server's own (then `velocity` and `fraudState` are not used, and an
+   * erasure cannot reach the profiles it keeps).
+   * @default core's learned model and rules over `velocity` and `fraudState`
    */
   fraudScorer?: FraudScorer;
   /**
@@ -106,7 +109,7 @@ export interface ShoplogServer {
 
 /** Creates the reference server: Fastify routes over the storage ports, TCP/UDP ingest and the alert evaluator. */
 export function createServer(options: ServerOptions = {}): ShoplogServer {
-  const { stores: given, eventBus, health, velocity, rateLimiters, fraudScorer, processors, configDir, clock, ...settings } = options;
+  const { stores: given, eventBus, health, velocity, fraudState, rateLimiters, fraudScorer, processors, configDir, clock, ...settings } = options;
   const config = parseOptions('createServer', ServerConfigSchema, settings);
   const app = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
@@ -136,8 +139,16 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
   const disk: DiskGuard | undefined = given?.logs
     ? undefined
     : createDiskGuard({ dir: config.dataDir, minFreeBytes: config.minFreeDiskMb * 1_048_576, onChange: (state) => app.log.warn({ disk: state }, 'data folder disk') });
-  // One scorer for ingest and `POST /api/fraud/detect`, so both build the same velocity state.
-  const scorer = fraudScorer ?? createServerFraudScorer(velocity);
+  // One scorer for ingest and `POST /api/fraud/detect`, so both build the same state; a store gone is said once.
+  const profiles = fraudScorer ? undefined : (fraudState ?? createMemoryFraudStateStore());
+  const scorer =
+    fraudScorer ??
+    createServerFraudScorer({
+      velocity,
+      profiles,
+      onFailure: (message) => app.log.error(`fraud scoring is failing (${message}): transactions are judged "review" until it recovers`),
+      onRecovery: () => app.log.warn('fraud scoring recovered'),
+    });
   const metrics = createServerMetrics({ logs: stores.logs, dataDir: given?.logs && given.meta ? undefined : config.dataDir, disk });
   // Plugins named in the settings run after the given processors; they load now, and `start()` waits for them.
   const configured = pluginStages(config.plugins, serverPluginLoader(configDir ?? process.cwd(), (message) => app.log.warn(message)));
@@ -175,6 +186,7 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
     ingestor,
     version: VERSION,
     velocity,
+    fraudState: profiles,
     fraudScorer: scorer,
     fraudLearning,
     backtests,

@@ -33,6 +33,42 @@ describe('POST /api/fraud/detect cannot be used by a read-only key to poison fra
   });
 });
 
+describe('POST /api/fraud/detect with a read-only key cannot poison fraud profiles', () => {
+  const DAY = 86_400_000;
+  const DESKTOP = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+  const PHONE = 'Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36';
+  const start = Date.now() - 40 * DAY;
+  const base = { userId: 'victim', email: 'victim@example.com', currency: 'EUR', ipCountry: 'FR', billingCountry: 'FR', issuerCountry: 'FR' };
+  const usual = { ...base, amount: 4000, cardFingerprint: 'fp-victim', userAgent: DESKTOP, ip: '203.0.113.5', status: 'completed' };
+  // Declined micro-amounts on fresh cards from a phone: what would make the account look tested and taken over.
+  const probe = (i: number) => ({ ...base, amount: 100, status: 'declined', cardFingerprint: `fp-probe-${i}`, userAgent: PHONE, ip: `198.51.100.${i}`, timestamp: start + 30 * DAY + i * 60_000 });
+  const detect = (server: TestServer, key: string, body: object) =>
+    server.call('/api/fraud/detect', { key, method: 'POST', headers: json, body: JSON.stringify(body) });
+
+  it('a read key\'s probes are refused and the victim\'s next order scores as on a server that never saw them; the same probes with the ingest key would have changed it', async () => {
+    const servers = await Promise.all([startTestServer(), startTestServer()]);
+    const [target, control] = servers;
+    try {
+      for (const server of servers) {
+        for (let d = 0; d < 30; d++) expect((await detect(server, server.keys.ingest, { ...usual, timestamp: start + d * DAY })).status).toBe(200);
+      }
+      for (let i = 0; i < 12; i++) expect((await detect(target!, target!.keys.read, probe(i))).status).toBe(403);
+      const next = { ...usual, timestamp: start + 31 * DAY };
+      const scored = async (server: TestServer) => (await (await detect(server, server.keys.ingest, next)).json()) as { score: number; decision: string };
+      const onTarget = await scored(target!);
+      expect(onTarget.decision).toBe('allow');
+      // The control server's state is the target's, but for the order just scored: give it the same, then the probes
+      // with the ingest key (which may write), and the next order judged there is no longer the customer's usual one.
+      expect(await scored(control!)).toEqual(onTarget);
+      for (let i = 0; i < 12; i++) expect((await detect(control!, control!.keys.ingest, probe(i))).status).toBe(200);
+      const poisoned = await scored(control!);
+      expect(poisoned.score).toBeGreaterThan(onTarget.score + 10);
+    } finally {
+      await Promise.all(servers.map((server) => server.close()));
+    }
+  });
+});
+
 const login = (server: TestServer, username: string, password: string, headers: Record<string, string> = {}) =>
   server.call('/api/auth/login', { key: null, method: 'POST', headers: { ...json, ...headers }, body: JSON.stringify({ username, password }) });
 

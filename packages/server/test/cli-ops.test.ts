@@ -14,7 +14,11 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 
 // Child processes, real file systems and several stores: slow on a loaded machine (no timing is asserted).
 vi.setConfig({ testTimeout: 120_000 });
+import { createFraudScorer, fraudStateKeys, STATE_KINDS } from '@shoplog/core';
+import { Redis } from 'ioredis';
+import { createRedisFraudStateStore } from '../src/adapters/redis/index.js';
 import { createSqliteLogStore, createSqliteMetaStore } from '../src/index.js';
+import { REDIS_URL, deletePrefix, uniquePrefix } from './adapters/redis-env.js';
 import { ADMIN_KEY, startTestServer, txEvent } from './helpers.js';
 
 const run = promisify(execFile);
@@ -28,7 +32,8 @@ const tempDir = (): string => {
   dirs.push(dir);
   return dir;
 };
-const env = (dataDir: string, extra: Record<string, string> = {}) => ({ ...process.env, SHOPLOG_DATA_DIR: dataDir, ...extra });
+// Without REDIS_URL unless a test sets it: `shoplog erase` would erase the shared fraud state there too.
+const env = (dataDir: string, extra: Record<string, string> = {}) => ({ ...process.env, REDIS_URL: '', SHOPLOG_DATA_DIR: dataDir, ...extra });
 
 describe.skipIf(!existsSync(cli))('shoplog erase / vacuum', () => {
   it('erases a user in a stopped data folder and records it', async () => {
@@ -47,6 +52,29 @@ describe.skipIf(!existsSync(cli))('shoplog erase / vacuum', () => {
     expect((await meta.listAuditRecords(5)).map((r) => [r.actor, r.counts.events])).toEqual([['cli', 1]]);
     await meta.close();
     await expect(run(process.execPath, [cli, 'erase', '--user', 'a', '--email', 'b@c.d'], { env: env(dir) })).rejects.toThrow(/exactly one/);
+  });
+
+  it.skipIf(!REDIS_URL)('with REDIS_URL, also erases the person\'s fraud profile the servers share in Redis', async () => {
+    const dir = tempDir();
+    const store = createSqliteLogStore({ path: join(dir, 'events.db') });
+    await store.appendBatch([txEvent({ user: 'cli-redis-user', message: 'to forget' })]);
+    await store.close();
+    const prefix = uniquePrefix();
+    const fraudState = createRedisFraudStateStore({ url: REDIS_URL, keyPrefix: prefix });
+    const redis = new Redis(REDIS_URL!);
+    try {
+      await createFraudScorer({ profileStore: fraudState }).score({ userId: 'cli-redis-user', amount: 2500, currency: 'EUR' });
+      const [account] = fraudStateKeys({ userIds: ['cli-redis-user'] });
+      const key = `${prefix}fraud:${STATE_KINDS[account!.kind]}:${(account!.hi >>> 0).toString(16).padStart(8, '0')}${(account!.lo >>> 0).toString(16).padStart(8, '0')}`;
+      expect(await redis.exists(key)).toBe(1);
+      const { stdout } = await run(process.execPath, [cli, 'erase', '--user', 'cli-redis-user'], { env: env(dir, { REDIS_URL: REDIS_URL!, SHOPLOG_REDIS_PREFIX: prefix }) });
+      expect(stdout).toMatch(/^erased 1 events, fraud state: 1 records deleted \(audit record /);
+      expect(await redis.exists(key)).toBe(0);
+    } finally {
+      await redis.quit();
+      await fraudState.close();
+      await deletePrefix(prefix);
+    }
   });
 
   it('erases through a running server with --server and an admin key', async () => {

@@ -5,12 +5,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { ShoplogEvent } from '@shoplog/core';
+import { createFraudScorer, fraudStateKeys, STATE_KINDS, type ShoplogEvent } from '@shoplog/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 // Child processes, real file systems and several stores: slow on a loaded machine (no timing is asserted).
 vi.setConfig({ testTimeout: 120_000 });
-import { createRedisVelocityStore, type RedisVelocityStore } from '../src/adapters/redis/index.js';
+import { createRedisFraudStateStore, createRedisVelocityStore, type RedisVelocityStore } from '../src/adapters/redis/index.js';
 import { REDIS_URL, deletePrefix, uniquePrefix } from './adapters/redis-env.js';
 import { startTestServer, txEvent, type TestServer } from './helpers.js';
 
@@ -79,7 +79,8 @@ describe('erasure (admin API)', () => {
   it.skipIf(!REDIS_URL)('erases the person\'s fraud velocity and amount history in Redis', async () => {
     const prefix = uniquePrefix();
     const velocity: RedisVelocityStore = createRedisVelocityStore({ url: REDIS_URL!, keyPrefix: prefix });
-    const t = await startTestServer({ velocity });
+    // The rules alone keep per-person velocity counters and amount histories (the model's rules do not): what this tests.
+    const t = await startTestServer({ velocity, fraudScorer: createFraudScorer({ store: velocity, combine: 'noisy-or' }) });
     servers.push(t);
     const user = `u-${randomUUID()}`;
     for (let i = 0; i < 3; i++) {
@@ -105,6 +106,65 @@ describe('erasure (admin API)', () => {
     } finally {
       await redis.quit();
       await velocity.close();
+      await deletePrefix(prefix);
+    }
+  });
+
+  const DAY = 86_400_000;
+  const PHONE = 'Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36';
+  const detect = async (t: TestServer, body: Record<string, unknown>) => {
+    const res = await t.call('/api/fraud/detect', { key: t.keys.ingest, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect(res.status).toBe(200);
+    return (await res.json()) as { decision: string };
+  };
+  /** A month of one customer's orders (as ingest or detect would score them), then an order on a new card and phone. */
+  const history = async (t: TestServer, userId: string, email: string) => {
+    const base = { userId, email, currency: 'EUR', ipCountry: 'FR', billingCountry: 'FR', issuerCountry: 'FR', status: 'completed' };
+    const start = Date.now() - 40 * DAY;
+    for (let d = 0; d < 30; d++) await detect(t, { ...base, amount: 3000 + (d % 5) * 500, cardFingerprint: 'fp-1', ip: '203.0.113.5', timestamp: start + d * DAY });
+    return { ...base, amount: 90_000, cardFingerprint: 'fp-2', userAgent: PHONE, ip: '198.51.100.9', timestamp: start + 31 * DAY };
+  };
+
+  it('erases the person\'s fraud profile in the server\'s memory: their next order is judged as a new customer\'s', async () => {
+    const t = await startTestServer();
+    servers.push(t);
+    const takeover = await history(t, 'ida-7', 'ida@example.com');
+    await ingest(t, [person('ida-7', 'ida@example.com', 'ida bought a kettle')]);
+    // With the month of history, a large order on a new card and a new phone is a takeover.
+    expect((await detect(t, takeover)).decision).toBe('block');
+    const record = (await (await erase(t, { user_id: 'ida-7' })).json()) as { counts: { events: number; fraud_state: number | null } };
+    expect(record.counts.events).toBeGreaterThanOrEqual(1);
+    // The account and its mailbox.
+    expect(record.counts.fraud_state).toBe(2);
+    // Forgotten: the same order is now a first order of an unknown account.
+    expect((await detect(t, { ...takeover, transactionId: 'after' })).decision).toBe('allow');
+  });
+
+  it.skipIf(!REDIS_URL)('erases the person\'s fraud profile in Redis (account and mailbox records), and only theirs', async () => {
+    const prefix = uniquePrefix();
+    const fraudState = createRedisFraudStateStore({ url: REDIS_URL!, keyPrefix: prefix });
+    const t = await startTestServer({ fraudState });
+    servers.push(t);
+    const user = `u-${randomUUID()}`;
+    await history(t, user, 'judy@example.com');
+    await history(t, 'other-user', 'other@example.com');
+    await ingest(t, [person(user, 'judy@example.com', 'judy bought a kettle')]);
+    const redis = new Redis(REDIS_URL!);
+    const hex = (n: number) => (n >>> 0).toString(16).padStart(8, '0');
+    const keyOf = (k: { kind: number; hi: number; lo: number }) => `${prefix}fraud:${STATE_KINDS[k.kind]}:${hex(k.hi)}${hex(k.lo)}`;
+    const judy = fraudStateKeys({ userIds: [user], emails: ['judy@example.com'] }).map(keyOf);
+    const other = fraudStateKeys({ userIds: ['other-user'], emails: ['other@example.com'] }).map(keyOf);
+    try {
+      expect(await redis.exists(...judy)).toBe(2);
+      const record = (await (await erase(t, { email: 'judy@example.com' })).json()) as { counts: { fraud_state: number } };
+      expect(record.counts.fraud_state).toBe(2);
+      expect(await redis.exists(...judy)).toBe(0);
+      expect(await redis.exists(...other)).toBe(2);
+    } finally {
+      await redis.quit();
+      await t.close();
+      servers.splice(servers.indexOf(t), 1);
+      await fraudState.close();
       await deletePrefix(prefix);
     }
   });

@@ -148,7 +148,7 @@ describe('dashboard health', () => {
         const report = (await (await t.call('/api/dashboard/health')).json()) as HealthReport;
         expect(report.status).toBe('ok');
         const deps = byName(report);
-        for (const name of ['cache', 'velocity', 'rate_limits']) {
+        for (const name of ['cache', 'velocity', 'fraud_state', 'rate_limits']) {
           expect(deps[name]).toMatchObject({ kind: 'redis', status: 'ok' });
           expect(typeof deps[name]?.latency_ms).toBe('number');
         }

@@ -6,6 +6,7 @@ import {
   createMemoryFraudStateStore,
   createTrafficGenerator,
   domainSuspicion,
+  fraudStateKeys,
   PROFILE_FEATURES,
   RECORD_WORDS,
   STATE_KINDS,
@@ -134,6 +135,23 @@ describe('profile state', () => {
     scorer.scoreSync({ transactionId: 'early', userId: 'u1', amount: 5000, currency: 'EUR', timestamp: T0 + 20_001 * 1000 });
     expect(scorer.featuresOf('early')!.ACCOUNT_NEW).toBe(1); // forgotten
     expect(() => createMemoryFraudStateStore({ maxAccounts: 0 })).toThrow(/maxAccounts/);
+  });
+
+  it('erases a person: their account and mailbox are new again, other accounts keep their history', () => {
+    const profileStore = createMemoryFraudStateStore();
+    const scorer = createFraudScorer({ profileStore });
+    const order = (id: string, userId: string, email: string, day: number): FraudInput => ({ transactionId: id, userId, email, amount: 5000, currency: 'EUR', timestamp: T0 + day * DAY });
+    for (let d = 0; d < 3; d++) {
+      scorer.scoreSync(order(`g${d}`, 'grace', 'Grace.Hopper+shop@gmail.com', d));
+      scorer.scoreSync(order(`a${d}`, 'ada', 'ada@example.org', d));
+    }
+    expect(profileStore.erase!(fraudStateKeys({ userIds: ['grace'], emails: ['gracehopper@gmail.com'] }))).toBe(2);
+    expect(profileStore.erase!(fraudStateKeys({ userIds: ['grace'] }))).toBe(0);
+    scorer.scoreSync(order('g-after', 'grace', 'grace.hopper@gmail.com', 4));
+    scorer.scoreSync(order('a-after', 'ada', 'ada@example.org', 4));
+    expect(scorer.featuresOf('g-after')!.ACCOUNT_NEW).toBe(1);
+    expect(scorer.featuresOf('a-after')!.ACCOUNT_NEW).toBeUndefined();
+    expect(scorer.featuresOf('a-after')!.ACCOUNT_HISTORY).toBeGreaterThan(0);
   });
 
   it('an asynchronous store (as Redis would be) judges exactly as the in-memory fast path', async () => {

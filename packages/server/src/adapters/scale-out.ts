@@ -1,4 +1,4 @@
-import { OptionsError, parseOptions, type VelocityStore } from '@shoplog/core';
+import { OptionsError, parseOptions, type FraudStateStore, type VelocityStore } from '@shoplog/core';
 import { z } from 'zod';
 import { RetentionOverridesSchema } from '../retention.js';
 import type { Cache, LogStore, MetaStore } from '../ports.js';
@@ -20,6 +20,8 @@ export interface ScaleOut {
   stores: { logs?: LogStore; meta?: MetaStore; cache?: Cache };
   /** Fraud velocity shared by every instance (core's `VelocityStore`), when Redis is configured. */
   velocity?: VelocityStore & { close(): Promise<void> };
+  /** Fraud profiles, entity links and shop-wide signals shared by every instance (core's `FraudStateStore`), when Redis is configured. */
+  fraudState?: FraudStateStore & { close(): Promise<void> };
   /** Ingest rate limiting shared by every instance, when Redis is configured. */
   rateLimiter?: SharedRateLimiter;
   /**
@@ -55,7 +57,7 @@ const down = (error: unknown): DependencyHealth => ({ status: 'down', detail: er
 /**
  * Builds the scale-out stores from environment variables: `SHOPLOG_STORE=elasticsearch` (+ `ELASTICSEARCH_URL`,
  * `ELASTICSEARCH_USERNAME`/`_PASSWORD` or `_API_KEY`, `SHOPLOG_ES_NAMESPACE`) for events, `REDIS_URL` (+ `SHOPLOG_REDIS_PREFIX`) for
- * the cache, fraud velocity, rate limits and the live tail across instances, `MONGODB_URL` for metadata. Pass the
+ * the cache, fraud velocity and profiles, rate limits and the live tail across instances, `MONGODB_URL` for metadata. Pass the
  * result's `stores` to `createServer({ stores })`. Rejects with one error naming a bad variable, or naming the
  * optional package a selected backend needs when it is not installed (`@elastic/elasticsearch`, `ioredis`,
  * `mongodb`: each is loaded only when its variable selects it).
@@ -74,7 +76,7 @@ export async function createScaleOut(env: Record<string, string | undefined> = p
   const waits: Promise<unknown>[] = [];
   const checks: Record<string, () => Promise<DependencyHealth>> = {};
   const closers: (() => Promise<unknown>)[] = [];
-  const services: Pick<ScaleOut, 'velocity' | 'rateLimiter' | 'eventBus'> = {};
+  const services: Pick<ScaleOut, 'velocity' | 'fraudState' | 'rateLimiter' | 'eventBus'> = {};
 
   if (es && e.ELASTICSEARCH_URL) {
     const auth = e.ELASTICSEARCH_API_KEY
@@ -105,12 +107,13 @@ export async function createScaleOut(env: Record<string, string | undefined> = p
   }
 
   if (ioredis && e.REDIS_URL) {
-    const { createRedisCache, createRedisEventBus, createRedisRateLimiter, createRedisVelocityStore } = await import('./redis/index.js');
+    const { createRedisCache, createRedisEventBus, createRedisFraudStateStore, createRedisRateLimiter, createRedisVelocityStore } = await import('./redis/index.js');
     const redis = new ioredis.Redis(e.REDIS_URL, { maxRetriesPerRequest: 1, retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2_000) });
     redis.on('error', () => {});
     const keyPrefix = e.SHOPLOG_REDIS_PREFIX;
     out.cache = createRedisCache({ client: redis, keyPrefix });
     const velocity = createRedisVelocityStore({ client: redis, keyPrefix });
+    const fraudState = createRedisFraudStateStore({ client: redis, keyPrefix });
     const rateLimiter = createRedisRateLimiter({ client: redis, keyPrefix });
     const bus = createRedisEventBus({ client: redis, keyPrefix });
     // The embedded store is the server's own (it opens it with its settings): the server wraps it with the bus.
@@ -127,6 +130,7 @@ export async function createScaleOut(env: Record<string, string | undefined> = p
     };
     closers.push(() => redis.quit().catch(() => redis.disconnect()));
     services.velocity = velocity;
+    services.fraudState = fraudState;
     services.rateLimiter = rateLimiter;
   }
 

@@ -1,6 +1,7 @@
 import { existsSync, statfsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { backupDataDir, BACKUP_FILES, restoreDataDir } from '../backup.js';
+import { createScaleOut } from '../adapters/scale-out.js';
 import { eraseSubject, parseErasureSubject } from '../erasure.js';
 import { createMemoryCache } from '../store/memory-cache.js';
 import { DatabaseSync } from '../store/node-sqlite.js';
@@ -45,14 +46,26 @@ export async function erase(args: CliArgs): Promise<void> {
   }
   const { config } = await loadCliConfig(args);
   await holding(args, 'erase', async (dataDir) => {
+    // With REDIS_URL, the fraud velocity and profiles the servers share live there: erased too.
+    const redisUrl = process.env['REDIS_URL'];
+    const shared = redisUrl ? await createScaleOut({ REDIS_URL: redisUrl, SHOPLOG_REDIS_PREFIX: process.env['SHOPLOG_REDIS_PREFIX'] }) : undefined;
     const logs = createSqliteLogStore({ path: join(dataDir, 'events.db'), synchronous: config.synchronous, indexNice: 0 });
     const meta = createSqliteMetaStore({ path: join(dataDir, 'meta.db') });
     try {
-      const record = await eraseSubject({ logs, meta, cache: createMemoryCache(), velocity: [] }, subject, 'cli');
-      console.log(`erased ${record.counts.events} events (audit record ${record.id}, subject hash ${record.subject.hash})`);
+      const deps = {
+        logs,
+        meta,
+        cache: createMemoryCache(),
+        velocity: shared?.velocity ? [shared.velocity] : [],
+        fraudState: shared?.fraudState ? [shared.fraudState] : [],
+      };
+      const record = await eraseSubject(deps, subject, 'cli');
+      const fraud = record.counts.fraudState === null ? '' : `, fraud state: ${record.counts.fraudState} records deleted`;
+      console.log(`erased ${record.counts.events} events${fraud} (audit record ${record.id}, subject hash ${record.subject.hash})`);
     } finally {
       await logs.close();
       await meta.close();
+      await shared?.close();
     }
   });
 }

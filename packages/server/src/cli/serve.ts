@@ -43,6 +43,7 @@ export async function serve(args: CliArgs): Promise<void> {
     ...(scaleOut.eventBus ? { eventBus: scaleOut.eventBus } : {}),
     health: scaleOutHealthCheck(() => scaleOut.health()),
     ...(scaleOut.velocity ? { velocity: scaleOut.velocity } : {}),
+    ...(scaleOut.fraudState ? { fraudState: scaleOut.fraudState } : {}),
     ...(shared ? { rateLimiters: { auth: shared.auth, ingest: shared.ingest } } : {}),
   });
   const setup = await bootstrap(server, { demo });

@@ -1,4 +1,4 @@
-import type { FraudScorer, VelocityStore } from '@shoplog/core';
+import type { FraudScorer, FraudStateStore, VelocityStore } from '@shoplog/core';
 import type { ServerRateLimiters } from '../auth/rate-limit.js';
 import type { SessionManager } from '../auth/sessions.js';
 import type { ServerConfig } from '../config.js';
@@ -20,7 +20,9 @@ export interface ServerContext {
   version: string;
   /** Fraud velocity state of `POST /api/fraud/detect`; undefined: in-process. */
   velocity?: VelocityStore | undefined;
-  /** The scorer of ingest and `POST /api/fraud/detect` (over `velocity`). */
+  /** Fraud profile state of the server's own scorer (in-process or Redis); undefined when a scorer was given. */
+  fraudState?: FraudStateStore | undefined;
+  /** The scorer of ingest and `POST /api/fraud/detect` (over `velocity` and `fraudState`). */
   fraudScorer: FraudScorer;
   /** Fraud labels, refits, model versions and rollback. */
   fraudLearning: FraudLearning;

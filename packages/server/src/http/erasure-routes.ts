@@ -41,7 +41,7 @@ export function registerErasureRoutes(fastify: FastifyInstance, ctx: ServerConte
     const principal = principalOf(request);
     const actor = principal.type === 'user' ? `user:${principal.username}` : `key:${principal.name}`;
     try {
-      const record = await eraseSubject({ logs: ctx.logs, meta: ctx.meta, cache: ctx.cache, velocity: ctx.velocity ? [ctx.velocity] : [] }, subject, actor);
+      const record = await eraseSubject({ logs: ctx.logs, meta: ctx.meta, cache: ctx.cache, velocity: ctx.velocity ? [ctx.velocity] : [], fraudState: ctx.fraudState ? [ctx.fraudState] : [] }, subject, actor);
       ctx.metrics.erased(record.counts.events);
       return view(record);
     } catch (error) {

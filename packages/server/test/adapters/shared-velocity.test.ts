@@ -1,7 +1,9 @@
 /**
  * Fraud velocity across instances: two servers whose `velocity` is one Redis store see each other's transactions
- * through `POST /api/fraud/detect`; two servers on their own in-process stores do not.
+ * through `POST /api/fraud/detect`; two servers on their own in-process stores do not. The servers score with the
+ * rules alone (noisy-OR): the per-user velocity rule is what this tests (the learned model does not run it).
  */
+import { createFraudScorer, createMemoryVelocityStore, type VelocityStore } from '@shoplog/core';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisVelocityStore, type RedisVelocityStore } from '../../src/adapters/redis/index.js';
@@ -12,6 +14,8 @@ interface Scored {
   score: number;
   reasons: { code: string }[];
 }
+
+const rulesOn = (store: VelocityStore) => createFraudScorer({ store, combine: 'noisy-or' });
 
 async function detect(t: TestServer, userId: string): Promise<Scored> {
   const res = await t.call('/api/fraud/detect', {
@@ -35,7 +39,7 @@ describe('fraud velocity per instance (in-process stores)', () => {
   let a: TestServer;
   let b: TestServer;
   beforeAll(async () => {
-    [a, b] = await Promise.all([startTestServer(), startTestServer()]);
+    [a, b] = await Promise.all([startTestServer({ fraudScorer: rulesOn(createMemoryVelocityStore()) }), startTestServer({ fraudScorer: rulesOn(createMemoryVelocityStore()) })]);
   });
   afterAll(async () => {
     await Promise.all([a?.close(), b?.close()]);
@@ -58,7 +62,7 @@ describe.skipIf(!REDIS_URL)('fraud velocity shared through Redis', () => {
   beforeAll(async () => {
     // One connection per instance, as two processes would have.
     stores = [createRedisVelocityStore({ url: REDIS_URL, keyPrefix: prefix }), createRedisVelocityStore({ url: REDIS_URL, keyPrefix: prefix })];
-    [a, b] = await Promise.all([startTestServer({ velocity: stores[0] }), startTestServer({ velocity: stores[1] })]);
+    [a, b] = await Promise.all([startTestServer({ velocity: stores[0], fraudScorer: rulesOn(stores[0]!) }), startTestServer({ velocity: stores[1], fraudScorer: rulesOn(stores[1]!) })]);
   });
   afterAll(async () => {
     await Promise.all([a?.close(), b?.close()]);

@@ -66,6 +66,19 @@ export class RecordTable {
     this.times[at / w] = src[from + this.timeWord]!;
   }
 
+  /** Forgets the record of (`hi`, `lo`) (its words zeroed); returns whether there was one. */
+  remove(hi: number, lo: number): boolean {
+    const at = this.find(hi, lo);
+    if (at < 0) return false;
+    const slot = at / this.words;
+    this.keys[2 * slot] = 0;
+    this.keys[2 * slot + 1] = 0;
+    this.times[slot] = 0;
+    this.i32.fill(0, at, at + this.words);
+    this.count--;
+    return true;
+  }
+
   /** Word offset of the record of (`hi`, `lo`), claimed (key set) when absent. */
   private claim(hi: number, lo: number): number {
     const found = this.find(hi, lo);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseOptions } from '../../options.js';
 import type { MaybePromise } from '../velocity-store.js';
+import { hashCanonicalEmail, hashEmailDomain, hashOut, hashString } from './hash.js';
 import { RecordTable } from './record-table.js';
 
 // The profile and link state of the fraud scorer: what it remembers about accounts, IPs, cards, mailboxes,
@@ -52,7 +53,39 @@ export interface FraudStateStore {
   read(batch: StateBatch): MaybePromise<void>;
   /** Stores the batch's records; `now` is Unix ms. */
   write(batch: StateBatch, now: number): MaybePromise<void>;
+  /** Forgets the records of these keys (an erasure, see `fraudStateKeys`); resolves with how many there were. */
+  erase?(keys: readonly FraudStateKey[]): MaybePromise<number>;
 }
+
+/** The key of one state record: its kind (index into STATE_KINDS) and the two halves of its 64-bit hash. */
+export interface FraudStateKey {
+  kind: number;
+  hi: number;
+  lo: number;
+}
+
+/**
+ * The keys of the records that hold a person's profile: the account of each user id and the mailbox of each e-mail
+ * address (its canonical form, as the scorer keys it), for `FraudStateStore.erase`.
+ */
+export function fraudStateKeys(subject: { userIds?: readonly string[]; emails?: readonly string[] }): FraudStateKey[] {
+  const keys: FraudStateKey[] = [];
+  for (const id of subject.userIds ?? []) {
+    if (id === '') continue;
+    hashString(id, ACCOUNT_KIND);
+    keys.push({ kind: ACCOUNT_KIND, hi: hashOut.hi, lo: hashOut.lo });
+  }
+  for (const email of subject.emails ?? []) {
+    const at = email.lastIndexOf('@');
+    if (at <= 0 || at >= email.length - 1) continue;
+    const folding = hashEmailDomain(email, at);
+    hashCanonicalEmail(email, at, folding, EMAIL_KIND);
+    keys.push({ kind: EMAIL_KIND, hi: hashOut.hi, lo: hashOut.lo });
+  }
+  return keys;
+}
+const ACCOUNT_KIND = STATE_KINDS.indexOf('account');
+const EMAIL_KIND = STATE_KINDS.indexOf('email');
 
 /** Options of `createMemoryFraudStateStore`. */
 export interface MemoryFraudStateStoreOptions {
@@ -110,6 +143,13 @@ export function createMemoryFraudStateStore(options: MemoryFraudStateStoreOption
         tables[batch.kinds[k]!]!.put(batch.hi[k]!, batch.lo[k]!, batch.i32, from, k < offsets.length ? offsets[k]! : -1);
         offsets[k] = -1;
       }
+    },
+    erase(keys) {
+      // A later write must not reuse an offset the erasure freed.
+      offsets.fill(-1);
+      let erased = 0;
+      for (const key of keys) if (tables[key.kind]?.remove(key.hi, key.lo)) erased++;
+      return erased;
     },
   };
   memoryTables.set(store, tables);

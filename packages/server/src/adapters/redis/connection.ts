@@ -61,7 +61,7 @@ export function openRedis(options: { url?: string | undefined; client?: Redis | 
  * Runs a Lua script by its SHA-1 (`EVALSHA`), sending the source only when Redis does not know it yet
  * (`NOSCRIPT`, e.g. after a restart), so each call carries the keys and arguments alone.
  */
-export async function runScript(redis: Redis, script: string, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+export async function runScript(redis: Redis, script: string, keys: readonly string[], args: readonly (string | number | Buffer)[]): Promise<unknown> {
   const sha = scriptSha(script);
   try {
     return await redis.evalsha(sha, keys.length, ...keys, ...args);

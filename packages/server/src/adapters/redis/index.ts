@@ -2,6 +2,8 @@ export { createRedisCache } from './cache.js';
 export type { RedisCacheOptions } from './cache.js';
 export { createRedisVelocityStore } from './velocity-store.js';
 export type { RedisVelocityStore, RedisVelocityStoreOptions } from './velocity-store.js';
+export { createRedisFraudStateStore } from './fraud-state-store.js';
+export type { RedisFraudStateStore, RedisFraudStateStoreOptions } from './fraud-state-store.js';
 export { createRedisRateLimiter } from './rate-limiter.js';
 export type { SharedRateLimiter, RateLimitDecision, RedisRateLimiterOptions } from './rate-limiter.js';
 export { createRedisEventBus } from './event-bus.js';
