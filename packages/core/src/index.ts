@@ -90,7 +90,7 @@ export { isoTime, isoTimeOfText } from './iso-time.js';
 export { isJsonPlain, jsonString } from './json-text.js';
 export { PluginSpecSchema, loadPlugin, pluginStages, pluginInfo, pluginReady, resolveSpecifier, moduleOf } from './plugin-loader.js';
 export type { PluginSpec, PluginEntry, PluginInfo, PluginLoaderOptions, LoadedPlugin } from './plugin-loader.js';
-export { PluginTimeoutError } from './pipeline/stage-guard.js';
+export { PluginTimeoutError, StageGuard } from './pipeline/stage-guard.js';
 export type { PluginStats, BreakerState, CircuitBreakerOptions } from './pipeline/stage-guard.js';
 export type {
   PluginKind,
