@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { parseOptions, pluginReady, pluginStages, type FraudScorer, type ShoplogPlugin, type VelocityStore } from '@shoplog/core';
 import { VERSION as NOTIFY_VERSION } from '@shoplog/plugin-notify';
 import { join } from 'node:path';
-import { evaluateAlertRules } from './alerts.js';
+import { editAlertRule, evaluateAlertRules, type AlertRuleChange } from './alerts.js';
 import { createRateLimiter, type ServerRateLimiters } from './auth/rate-limit.js';
 import { createSessionManager } from './auth/sessions.js';
 import { ingestAuthRequired, isLoopbackHost, ServerConfigSchema, type ServerConfig, type ServerConfigInput } from './config.js';
@@ -151,12 +151,15 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
     },
   }), metrics);
   // One evaluation at a time (timer and `POST /api/alerts/evaluate`), so a state change is seen, and notified, once.
+  // Edits of a rule take their turn in the same queue, so an evaluation never writes back a rule edited meanwhile.
   let evaluating: Promise<unknown> = Promise.resolve();
-  const evaluateAlerts = (): Promise<AlertRuleRecord[]> => {
-    const run = evaluating.then(() => evaluateAlertRules(stores.logs, stores.meta, now(), notifications.alertChanged));
+  const inTurn = <T>(job: () => Promise<T>): Promise<T> => {
+    const run = evaluating.then(job);
     evaluating = run.catch(() => undefined);
     return run;
   };
+  const evaluateAlerts = (): Promise<AlertRuleRecord[]> => inTurn(() => evaluateAlertRules(stores.logs, stores.meta, now(), notifications.alertChanged));
+  const editRule = (id: string, change: AlertRuleChange) => inTurn(() => editAlertRule(stores.meta, id, change, now(), notifications.alertChanged));
   let sockets: SocketIngest | undefined;
   const kinds = {
     logs: given?.logs ? 'other' : 'sqlite',
@@ -192,6 +195,7 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
     metrics,
     notifications,
     evaluateAlerts,
+    editAlertRule: editRule,
   };
 
   installErrorHandler(app);
