@@ -8,7 +8,7 @@ import { createSessionManager } from './auth/sessions.js';
 import { ingestAuthRequired, isLoopbackHost, ServerConfigSchema, type ServerConfig, type ServerConfigInput } from './config.js';
 import { createDiskGuard, guardAppends, type DiskGuard } from './disk-guard.js';
 import { healthReport, type HealthCheck } from './health.js';
-import { createIngestor } from './ingest/ingestor.js';
+import { createIngestor, type IngestItem } from './ingest/ingestor.js';
 import { ingestLimitsOf } from './ingest/limits.js';
 import { createServerFraudScorer } from './fraud.js';
 import { createLineAuth } from './ingest/line-auth.js';
@@ -99,6 +99,11 @@ export interface ShoplogServer {
   readonly url: string;
   /** The TCP/UDP ingest port once started (`null` when off). */
   readonly ingestPort: number | null;
+  /**
+   * Ingests events in-process exactly as the ingest routes do (limits, the processors and plugins, fraud scoring,
+   * storage); resolves with one item per input once the valid ones are committed.
+   */
+  ingest(inputs: readonly unknown[]): Promise<IngestItem[]>;
 }
 
 /** Creates the reference server: Fastify routes over the storage ports, TCP/UDP ingest and the alert evaluator. */
@@ -265,6 +270,7 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
     get ingestPort() {
       return sockets?.tcpPort ?? null;
     },
+    ingest: (inputs) => ingestor.ingest(inputs),
     async start() {
       // A channel with wrong options, or a plugin that cannot be loaded, stops the start, naming it.
       await notifications.ready();
