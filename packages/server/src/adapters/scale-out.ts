@@ -4,7 +4,7 @@ import { RetentionOverridesSchema } from '../retention.js';
 import type { Cache, LogStore, MetaStore } from '../ports.js';
 import { loadOptional } from './optional.js';
 import type { SharedRateLimiter } from '../auth/rate-limit.js';
-import type { EventBus } from '../event-bus.js';
+import { withEventBus, type EventBus } from '../event-bus.js';
 
 /** Health of one dependency, for `GET /api/dashboard/health`. */
 export interface DependencyHealth {
@@ -105,7 +105,7 @@ export async function createScaleOut(env: Record<string, string | undefined> = p
   }
 
   if (ioredis && e.REDIS_URL) {
-    const { createRedisCache, createRedisEventBus, createRedisRateLimiter, createRedisVelocityStore, withEventBus } = await import('./redis/index.js');
+    const { createRedisCache, createRedisEventBus, createRedisRateLimiter, createRedisVelocityStore } = await import('./redis/index.js');
     const redis = new ioredis.Redis(e.REDIS_URL, { maxRetriesPerRequest: 1, retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2_000) });
     redis.on('error', () => {});
     const keyPrefix = e.SHOPLOG_REDIS_PREFIX;
