@@ -11,7 +11,7 @@ import { createDeliveryEngine, createHttpSink } from '@shoplog/node-transport';
 import { createWinstonTransport } from '@shoplog/node-transport/winston';
 import { shoplog } from '@shoplog/express-middleware';
 import { bootstrap, createServer, loadServerConfig, type ShoplogServer } from '@shoplog/server';
-import type { ShoplogEvent } from '@shoplog/core';
+import { createMemoryExporter, createShoplog, type ShoplogEvent } from '@shoplog/core';
 
 // One shop: a config file naming the plugin by its package name for the server, and the same specifier given to the
 // pino transport (loaded inside its worker thread), winston and the Express middleware. Each host labels what it ran.
@@ -105,5 +105,16 @@ describe('an npm plugin named in the configuration', () => {
     wlogger.close();
     await middleware.close();
     await engine.close();
+  });
+
+  it('runs in the in-process client, named by package the same way', async () => {
+    const exporter = createMemoryExporter();
+    const log = createShoplog({ service: 'shop', exporter, plugins: [PLUGIN], importPlugin: (specifier) => import(specifier) });
+    log.transaction({ shop: { transaction: { id: 'order-2', type: 'purchase', status: 'completed' }, amount: { value: '120.00', currency: 'EUR' } } });
+    await log.flush();
+    expect(exporter.events[0]?.tags).toEqual(['high-value']);
+    expect(labelsOf(exporter.events[0])).toEqual({ high_value_sdk: 'yes' });
+    expect(log.metrics().plugins.find((p) => p.name === 'shoplog-plugin-high-value')).toMatchObject({ calls: 1, errors: 0 });
+    await log.close();
   });
 });

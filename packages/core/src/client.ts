@@ -4,6 +4,8 @@ import { parseOptions } from './options.js';
 import { createPipeline } from './pipeline/pipeline.js';
 import type { Pipeline, PipelineErrorHandler, PipelineMetrics } from './pipeline/types.js';
 import type { PluginErrorPolicy, ShoplogPlugin } from './plugin.js';
+import { PluginSpecSchema, pluginStages, type PluginEntry } from './plugin-loader.js';
+import { warn, workingDirUrl } from './runtime.js';
 import { createRedactor, type RedactorOptions } from './redact/redactor.js';
 import { createIpAnonymizer, type IpAnonymizerOptions } from './enrich/ip-anonymizer.js';
 import type { EventKind } from './schema/common.js';
@@ -18,8 +20,19 @@ export interface ShoplogOptions {
   version?: string;
   /** The last stage: where events go (the memory exporter, a transport's exporter, …). */
   exporter: ShoplogPlugin;
-  /** Stages between redaction and the exporter (enrichers, fraud scoring, …). @default [] */
-  plugins?: ShoplogPlugin[];
+  /**
+   * Stages between redaction and the exporter (enrichers, fraud scoring, …): processor instances, or module
+   * specifiers as a config file names them (`'@acme/shoplog-plugin'`, `{ module: './plugin.mjs', options }`),
+   * loaded when the client starts (events wait for them). @default []
+   */
+  plugins?: PluginEntry[];
+  /**
+   * Imports a plugin's module specifier. Pass `(s) => import(s)` from your own code so package names resolve from
+   * your app's `node_modules` (pnpm does not hoist them where core can see). @default core's own `import()`
+   */
+  importPlugin?: (specifier: string) => Promise<unknown>;
+  /** What relative plugin paths (`./x.mjs`) resolve against, as a URL (`import.meta.url`). @default the working folder */
+  pluginBaseUrl?: string;
   /** Redaction, first stage after validation: `false` turns it off, an object configures it. @default true */
   redact?: boolean | RedactorOptions;
   /** Anonymise client IPs (`createIpAnonymizer`) just before the exporter, after plugins that need the full address. @default false */
@@ -68,7 +81,16 @@ const OptionsSchema = z.strictObject({
     (p) => typeof p === 'object' && p !== null && fn((p as ShoplogPlugin).process),
     'must be a plugin (e.g. createMemoryExporter())',
   ),
-  plugins: z.array(z.custom<ShoplogPlugin>((p) => typeof p === 'object' && p !== null, 'must be a plugin')).optional(),
+  plugins: z
+    .array(
+      z.custom<PluginEntry>(
+        (p) => (typeof p === 'object' && p !== null && fn((p as ShoplogPlugin).process)) || PluginSpecSchema.safeParse(p).success,
+        "must be a processor ({ name, process }) or a module specifier ('pkg' or { module, options })",
+      ),
+    )
+    .optional(),
+  importPlugin: z.custom<(specifier: string) => Promise<unknown>>(fn, 'must be a function').optional(),
+  pluginBaseUrl: z.url().optional(),
   redact: z.union([z.boolean(), z.custom<RedactorOptions>((o) => typeof o === 'object' && o !== null)]).optional(),
   anonymizeIp: z.union([z.boolean(), z.custom<IpAnonymizerOptions>((o) => typeof o === 'object' && o !== null)]).optional(),
   onError: z.custom<PipelineErrorHandler>(fn, 'must be a function').optional(),
@@ -96,7 +118,15 @@ export function createShoplog(options: ShoplogOptions): ShoplogClient {
   const now = opts.now ?? Date.now;
   const stages: ShoplogPlugin[] = [];
   if (opts.redact !== false) stages.push(createRedactor(opts.redact === true || opts.redact === undefined ? {} : opts.redact));
-  stages.push(...(opts.plugins ?? []));
+  // Specifiers go through the one plugin loader, as on every other surface.
+  const baseUrl = opts.pluginBaseUrl ?? workingDirUrl();
+  const loader = {
+    import: opts.importPlugin ?? ((specifier: string) => import(specifier)),
+    host: 'sdk' as const,
+    warn: (message: string) => warn(message),
+    ...(baseUrl === undefined ? {} : { baseUrl }),
+  };
+  stages.push(...pluginStages(opts.plugins ?? [], loader));
   if (opts.anonymizeIp) stages.push(createIpAnonymizer(opts.anonymizeIp === true ? {} : opts.anonymizeIp));
   stages.push(opts.exporter);
   const pipeline = createPipeline({

@@ -90,7 +90,7 @@ export { isoTime, isoTimeOfText } from './iso-time.js';
 export { isJsonPlain, jsonString } from './json-text.js';
 export { PluginSpecSchema, loadPlugin, pluginStages, pluginInfo, pluginReady, resolveSpecifier, moduleOf } from './plugin-loader.js';
 export type { PluginSpec, PluginEntry, PluginInfo, PluginLoaderOptions, LoadedPlugin } from './plugin-loader.js';
-export { PluginTimeoutError } from './pipeline/stage-guard.js';
+export { PluginTimeoutError, StageGuard } from './pipeline/stage-guard.js';
 export type { PluginStats, BreakerState, CircuitBreakerOptions } from './pipeline/stage-guard.js';
 export type {
   PluginKind,
@@ -157,6 +157,7 @@ export type { VelocityStore, VelocityHit, SeriesStats, MemoryVelocityStoreOption
 export type { FraudRule, FraudRuleHit, FraudSignals, FraudCounter, FraudDimension } from './fraud/rule.js';
 export { BUILTIN_FRAUD_RULES, seedFraudRules } from './fraud/builtin.js';
 export type { FraudRuleConfig, FraudRulesConfig } from './fraud/builtin.js';
+export { defineRule } from './fraud/rules/define.js';
 export type { BuiltinFraudRule } from './fraud/rules/define.js';
 export { isDisposableEmail } from './fraud/rules/identity.js';
 export { createFraudScorer } from './fraud/scorer.js';

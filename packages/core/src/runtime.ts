@@ -6,6 +6,7 @@ interface HostGlobals {
   clearTimeout?: (handle: unknown) => void;
   performance?: { now(): number };
   URL?: new (url: string, base?: string) => { href: string };
+  process?: { cwd?: () => string };
 }
 
 const host = globalThis as unknown as HostGlobals;
@@ -29,4 +30,18 @@ export const monotonicNow: () => number = host.performance ? () => (host.perform
 export function resolveUrl(relative: string, base: string): string {
   if (!host.URL) throw new Error('this runtime has no URL class to resolve a relative path with');
   return new host.URL(relative, base).href;
+}
+
+/** The host's working folder as a `file:` URL ending in `/` (what relative plugin paths resolve against), if it has one. */
+export function workingDirUrl(): string | undefined {
+  let cwd: string | undefined;
+  try {
+    cwd = host.process?.cwd?.();
+  } catch {
+    return undefined;
+  }
+  if (typeof cwd !== 'string' || cwd === '') return undefined;
+  const posix = cwd.replace(/\\/g, '/');
+  // A Windows drive path (C:/app) is not a URL scheme: it becomes file:///C:/app/.
+  return resolveUrl(`${/^[A-Za-z]:/.test(posix) ? '/' : ''}${posix.replace(/\/?$/, '/')}`.replace(/[?#%]/g, encodeURIComponent), 'file:///');
 }

@@ -1,12 +1,14 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { once } from 'node:events';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ShoplogEvent, ShoplogPlugin } from '@shoplog/core';
 import { createDeliveryEngine, createHttpSink } from '../src/index.js';
 import shoplogPino from '../src/pino.js';
 import { startBulkServer, type BulkServer } from './fixtures/bulk-server.js';
+import { distFile } from './fixtures/dist.js';
 import { makeEvents, tempDir } from './fixtures/events.js';
 
 const servers: BulkServer[] = [];
@@ -113,5 +115,28 @@ describe('plugins on the pino transport (main-thread destination)', () => {
       dest.end();
     });
     expect(errors).toHaveLength(2);
+  });
+});
+
+describe("plugins on the pino transport in pino's worker thread", () => {
+  it('loads a plugin named by specifier inside the worker (options cross the thread as data) and runs it on every line', async () => {
+    const s = await server();
+    const dir = mkdtempSync(join(tmpdir(), 'shoplog-worker-plugin-'));
+    const module = join(dir, 'stamp.mjs');
+    writeFileSync(
+      module,
+      `export default { name: 'stamp', version: '1.0.0', apiVersion: 1, kind: 'processor', options: { safeParse: (v) => ({ success: true, data: v }) },
+        create: (o, ctx) => ({ name: 'stamp', process: (e) => ({ ...e, labels: { ...e.labels, stamp: o.value + '@' + ctx.host } }) }) };`,
+    );
+    const stream = pino.transport({ target: distFile('pino'), options: { url: s.url, spoolDir: tempDir(), plugins: [{ module, options: { value: 'w1' } }] } });
+    const logger = pino(stream);
+    logger.info('a plain line');
+    logger.info({ nested: { a: 1 } }, 'a nested one');
+    // The server answers from this thread: wait for it to hold both before ending (end() blocks this thread).
+    for (let i = 0; i < 400 && s.stored.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+    stream.end();
+    await once(stream, 'close');
+    expect(s.stored).toHaveLength(2);
+    for (const id of s.stored) expect((s.docs.get(id)?.labels as Record<string, string>).stamp).toBe('w1@worker');
   });
 });

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createApiKey, createServer, type ShoplogServer } from '@shoplog/server';
+import { bootstrap, createApiKey, createServer, type ShoplogServer } from '@shoplog/server';
 import { createFraudScorer, createMemoryVelocityStore, transaction, type ShoplogEvent } from '@shoplog/core';
 import { createGeoIpProcessor } from '../src/index.js';
 import { CITY, tempDir } from './fixtures.js';
@@ -56,5 +56,30 @@ describe('GeoIP in the reference server', () => {
     };
     const reasons = alerts.alerts.find((a) => a.transaction_id === 'o-geo-1')?.reasons.map((r) => r.code);
     expect(reasons).toContain('COUNTRY_MISMATCH_IP_BILLING');
+  });
+});
+
+describe('the demo (serve --demo) with GeoIP', () => {
+  it("sends its sample data through the server's processors: GeoIP places the shoppers in their countries", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'shoplog-geoip-demo-'));
+    cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    // The database that installs with the plugin, as `serve --demo` runs it.
+    server = createServer({ port: 0, ingestPort: -1, dataDir, logLevel: 'silent', minFreeDiskMb: 0, processors: [createGeoIpProcessor({ watch: false, onWarning: () => {} })] });
+    const setup = await bootstrap(server, { demo: true, demoEvents: 1500 });
+    expect(setup.demoEvents).toBe(1500);
+    const url = await server.start();
+    const read = (await createApiKey(server.stores.meta, 'read', 'read')).key;
+    const events = await server.stores.logs.recent({ limit: 5000 });
+    const withIp = events.filter((e) => e.client?.ip !== undefined);
+    expect(withIp.length).toBeGreaterThan(1000);
+    const countries = new Map<string, number>();
+    for (const e of withIp) countries.set(e.client?.geo?.country_iso_code ?? 'none', (countries.get(e.client?.geo?.country_iso_code ?? 'none') ?? 0) + 1);
+    expect(countries.get('none')).toBeUndefined(); // every sample address is placed
+    for (const country of ['FR', 'DE', 'GB', 'US']) expect(countries.get(country)).toBeGreaterThan(0);
+    // The dashboard's country filter finds them, and the processor's counters show it ran on each.
+    const search = (await (await fetch(`${url}/api/search/?country=FR&range=7d`, { headers: { authorization: `Bearer ${read}` } })).json()) as { data: { total: number } };
+    expect(search.data.total).toBe(countries.get('FR'));
+    const health = (await (await fetch(`${url}/api/dashboard/health`, { headers: { authorization: `Bearer ${read}` } })).json()) as { plugins: { kind: string; calls: number; errors: number }[] };
+    expect(health.plugins.find((p) => p.kind === 'processor')).toMatchObject({ calls: 1500, errors: 0 });
   });
 });

@@ -1,4 +1,4 @@
-import { backoffDelay, type Notification, type Notifier, type NotifyFailure } from '@shoplog/core';
+import { backoffDelay, PluginTimeoutError, StageGuard, type CircuitBreakerOptions, type Notification, type Notifier, type NotifyFailure } from '@shoplog/core';
 import type { NotifyClock } from './clock.js';
 import { digestOf } from './digest.js';
 import type { ChannelMetrics, DeliveryResult } from './dispatcher.js';
@@ -14,10 +14,17 @@ export interface ChannelSettings {
   readonly retryInitialDelayMs: number;
   readonly retryMaxDelayMs: number;
   readonly attemptTimeoutMs: number;
+  readonly circuitBreaker: Required<CircuitBreakerOptions> | false;
   readonly clock: NotifyClock;
   readonly random: () => number;
   readonly onResult?: ((result: DeliveryResult) => void) | undefined;
 }
+
+/**
+ * How long a notifier that ignores the abort signal may go on after its attempt's time is up before the attempt is
+ * abandoned anyway (a notifier that honours the signal fails first, with its own reason).
+ */
+const ABANDON_AFTER_ABORT_MS = 1000;
 
 /** Groups whose state is kept per channel; the oldest idle one is forgotten beyond this. */
 const MAX_GROUPS = 10_000;
@@ -72,12 +79,17 @@ export class Channel {
   private waiters: (() => void)[] = [];
   readonly counters = { queued: 0, sent: 0, failed: 0, retried: 0, dropped: 0, suppressed: 0 };
   lastError: ChannelMetrics['lastError'] = null;
+  /** Calls of the notifier: their time, time-outs and the circuit breaker, as for every other plugin. */
+  readonly guard: StageGuard;
 
   constructor(
     readonly name: string,
     private readonly notifier: Promise<Notifier>,
     private readonly s: ChannelSettings,
-  ) {}
+  ) {
+    const breaker = s.circuitBreaker;
+    this.guard = new StageGuard(() => name, () => s.clock.now(), breaker === false ? 0 : breaker.failures, breaker === false ? 0 : breaker.cooldownMs);
+  }
 
   hold(n: Notification): void {
     if (this.counters.queued >= this.s.maxQueued) return this.drop(n, `the queue of ${this.name} is full (${this.s.maxQueued})`);
@@ -186,22 +198,38 @@ export class Channel {
   }
 
   private async attempt(message: Message): Promise<void> {
+    // An open breaker holds the channel's queue until it lets one call try again; the last attempts at close go on.
+    if (!this.closing && !this.guard.admit()) {
+      this.cancelRetry = this.s.clock.setTimer(() => {
+        this.cancelRetry = undefined;
+        void this.attempt(message);
+      }, Math.max(1, this.guard.openForMs()));
+      return;
+    }
     message.attempts++;
     let failure: unknown;
     let created = true;
     // The attempt's timeout runs on real time whatever the clock: it bounds I/O, it is not a schedule.
     const abort = new AttemptSignal();
     const timeout = setTimeout(() => abort.abort(), this.s.attemptTimeoutMs);
+    let started: number | undefined;
     try {
       this.created ??= await this.notifier.catch((error: unknown) => {
         created = false;
         throw error;
       });
-      await this.created.notify(message.notification, abort);
+      started = this.guard.start();
+      // A notifier that ignores the signal is abandoned a little after it: it cannot hold the channel forever.
+      await this.guard.budget(this.created.notify(message.notification, abort), this.s.attemptTimeoutMs + ABANDON_AFTER_ABORT_MS);
     } catch (error) {
       failure = error ?? new Error('rejected without a reason');
     } finally {
       clearTimeout(timeout);
+    }
+    if (started !== undefined) {
+      if (failure === undefined) this.guard.succeeded(started);
+      // An attempt that ran out of its time counts as a time-out, whatever error the notifier gave for it.
+      else this.guard.failed(started, abort.aborted && !(failure instanceof PluginTimeoutError) ? new PluginTimeoutError(describe(failure)) : failure);
     }
     if (failure === undefined) {
       this.counters.sent++;

@@ -1,4 +1,4 @@
-import { parseOptions, type Notification, type Notifier } from '@shoplog/core';
+import { parseOptions, type BreakerState, type CircuitBreakerOptions, type Notification, type Notifier } from '@shoplog/core';
 import { z } from 'zod';
 import { systemClock, type NotifyClock } from './clock.js';
 import { Channel, describe, report, type ChannelSettings } from './channel.js';
@@ -19,8 +19,13 @@ export interface NotificationDispatcherOptions {
   retryInitialDelayMs?: number;
   /** Largest retry delay (a longer `Retry-After` is honoured up to 5 minutes). @default 60000 */
   retryMaxDelayMs?: number;
-  /** One attempt is aborted after this long. @default 10000 */
+  /** One attempt is aborted after this long (and counted as a time-out). @default 10000 */
   attemptTimeoutMs?: number;
+  /**
+   * After this many failed attempts in a row a channel's breaker opens: nothing is sent to it for `cooldownMs`, then
+   * one attempt tries again; `false` never opens it. @default { failures: 5, cooldownMs: 30000 }
+   */
+  circuitBreaker?: CircuitBreakerOptions | false;
   /** Time and timers (tests pass `createManualClock()`). @default systemClock */
   clock?: NotifyClock;
   /** A number in [0, 1) for the jitter. @default Math.random */
@@ -57,6 +62,14 @@ export interface ChannelMetrics {
   /** State messages that changed nothing (superseded while waiting, or equal to the last one sent). */
   suppressed: number;
   lastError: { message: string; at: string } | null;
+  /** Calls of the notifier (attempts that reached it). */
+  calls: number;
+  /** Attempts that ran out of `attemptTimeoutMs`. */
+  timeouts: number;
+  /** Time spent in the notifier's calls, in milliseconds. */
+  totalMs: number;
+  /** The channel's circuit breaker: `open` while attempts wait for its cooldown. */
+  breaker: BreakerState;
 }
 
 /** Sends notifications to channels with grouping, cooldowns, retries and metrics. */
@@ -89,6 +102,9 @@ const OptionsSchema = z.strictObject({
   retryInitialDelayMs: z.int().positive().default(1000),
   retryMaxDelayMs: z.int().positive().default(60_000),
   attemptTimeoutMs: z.int().positive().default(10_000),
+  circuitBreaker: z
+    .union([z.literal(false), z.strictObject({ failures: z.int().min(1).default(5), cooldownMs: z.int().min(0).default(30_000) })])
+    .default({ failures: 5, cooldownMs: 30_000 }),
   clock: z.custom<NotifyClock>((v) => typeof (v as NotifyClock)?.now === 'function' && typeof (v as NotifyClock)?.setTimer === 'function', 'must have now() and setTimer()').optional(),
   random: fn<() => number>().optional(),
   onResult: fn<(result: DeliveryResult) => void>().optional(),
@@ -138,7 +154,12 @@ export function createNotificationDispatcher(options: NotificationDispatcherOpti
       await Promise.all(created);
     },
     metrics() {
-      return Object.fromEntries([...channels].map(([name, c]) => [name, { ...c.counters, lastError: c.lastError }]));
+      return Object.fromEntries(
+        [...channels].map(([name, c]) => {
+          const stats = c.guard.stats();
+          return [name, { ...c.counters, lastError: c.lastError, calls: stats.calls, timeouts: stats.timeouts, totalMs: stats.totalMs, breaker: stats.state }];
+        }),
+      );
     },
     async flush() {
       await Promise.all([...channels.values()].map((c) => c.drain()));

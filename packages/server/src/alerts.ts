@@ -30,6 +30,10 @@ export async function evaluateAlertRules(logs: LogStore, meta: MetaStore, now: n
   const rules = await meta.listAlertRules();
   const out: AlertRuleRecord[] = [];
   for (const rule of rules) {
+    if (rule.enabled === false) {
+      out.push(rule);
+      continue;
+    }
     const value = await evaluateMetric(logs, rule, now);
     const firing = value > rule.threshold;
     const wasFiring = rule.state === 'firing';
@@ -49,4 +53,28 @@ export async function evaluateAlertRules(logs: LogStore, meta: MetaStore, now: n
     out.push(next);
   }
   return out;
+}
+
+/** What an edit may change of a rule (validated by the route). */
+export type AlertRuleChange = Partial<Pick<AlertRuleRecord, 'name' | 'metric' | 'filters' | 'windowMs' | 'threshold' | 'channels' | 'enabled'>>;
+
+/**
+ * Edits a rule (`undefined` when there is none with that id). Disabling a firing rule ends its firing: its channels
+ * are told it resolved, so no incident stays open on their side. A changed condition is judged by the next
+ * evaluation (which notifies a change of state then); an enabled rule starts again from `unknown`.
+ */
+export async function editAlertRule(meta: MetaStore, id: string, change: AlertRuleChange, now: number, onChange?: AlertChange): Promise<AlertRuleRecord | undefined> {
+  const rule = (await meta.listAlertRules()).find((r) => r.id === id);
+  if (!rule) return undefined;
+  const wasEnabled = rule.enabled !== false;
+  const next: AlertRuleRecord = { ...rule, ...change };
+  const disabling = wasEnabled && change.enabled === false;
+  if (disabling || (!wasEnabled && change.enabled === true)) {
+    next.state = 'unknown';
+    next.firingSince = null;
+  }
+  await meta.updateAlertRule(next);
+  // Told with the channels the rule had while it fired.
+  if (disabling && rule.state === 'firing') onChange?.(rule, 'resolved', rule.firingSince ?? rule.lastFiredAt ?? now, now);
+  return next;
 }

@@ -33,15 +33,21 @@ export async function bootstrap(server: ShoplogServer, options: { demo?: boolean
   }
   if (options.demo && (await meta.getSetting('demo_loaded')) === undefined) {
     const count = options.demoEvents ?? 5000;
-    let batch: ReturnType<typeof generateTraffic> extends Generator<infer E> ? E[] : never = [];
+    // Through the server's own ingest, as a shop's events arrive: its processors (GeoIP when installed) fill what
+    // they fill, so the dashboard's country views show them at work. A sale and its verdict stay in one batch, so
+    // the server does not judge again a sale the generator already judged.
+    let batch: unknown[] = [];
+    const send = async (): Promise<void> => {
+      const items = await server.ingest(batch);
+      const refused = items.filter((item) => item.result === 'error');
+      if (refused.length > 0) throw new Error(`demo data: ${refused.length} sample events refused: ${JSON.stringify(refused[0])}`);
+      batch = [];
+    };
     for (const event of generateTraffic({ count, days: 7, seed: Date.now() % 100_000 })) {
+      if (batch.length >= 1000 && event.event.dataset !== 'shoplog.fraud') await send();
       batch.push(event);
-      if (batch.length === 1000) {
-        await logs.appendBatch(batch);
-        batch = [];
-      }
     }
-    if (batch.length > 0) await logs.appendBatch(batch);
+    if (batch.length > 0) await send();
     await logs.refresh();
     if (config.notifications.channels.some((c) => c.name === DEMO_CHANNEL)) {
       await meta.createAlertRule({

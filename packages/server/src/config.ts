@@ -40,6 +40,8 @@ export const NotificationsSchema = z
     fraudChannels: z.array(channelName).default([]),
     groupWindowSeconds: z.int().min(0).max(3600).default(10),
     cooldownSeconds: z.int().min(0).max(86_400).default(300),
+    /** One delivery attempt is aborted (and counted as a time-out on the channel's health) after this long. */
+    attemptTimeoutSeconds: z.int().min(1).max(300).default(10),
     /** The dashboard's address as people reach it, for links in notifications (none without it). */
     publicUrl: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
   })
@@ -240,7 +242,7 @@ export const SETTINGS: readonly { key: keyof ServerConfig; env: string; default:
     env: 'SHOPLOG_NOTIFICATIONS',
     default: '(none)',
     description:
-      'Alert channels as JSON: {"channels":[{"name":"ops","type":"webhook|slack|email|log","options":{…}}],"fraudChannels":["ops"],"groupWindowSeconds":10,"cooldownSeconds":300,"publicUrl":"https://…"}; {"env":"NAME"} in options reads a secret from NAME (server README, Notifications).',
+      'Alert channels as JSON: {"channels":[{"name":"ops","type":"webhook|slack|email|log","options":{…}}],"fraudChannels":["ops"],"groupWindowSeconds":10,"cooldownSeconds":300,"attemptTimeoutSeconds":10,"publicUrl":"https://…"}; {"env":"NAME"} in options reads a secret from NAME (server README, Notifications).',
   },
   {
     key: 'plugins',

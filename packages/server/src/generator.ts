@@ -17,6 +17,18 @@ type Json = Record<string, unknown>;
 const PRODUCTS = Array.from({ length: 60 }, (_, i) => ({ id: `SKU-${1000 + i}`, name: `Product ${1000 + i}`, price: 500 + ((i * 1237) % 20_000) }));
 const METHODS = ['credit_card', 'debit_card', 'paypal', 'apple_pay'];
 const CURRENCIES = ['EUR', 'EUR', 'EUR', 'USD', 'USD', 'GBP'];
+/**
+ * Where the sample shoppers connect from: /24 networks of public infrastructure (registries, research networks,
+ * public DNS), never a person's address, weighted like a European shop's audience. A GeoIP database places each in
+ * its country (FR, DE, GB, US, ES, IT, NL, CA, BR, JP, AU, NG), so the demo shows GeoIP at work.
+ */
+const NETWORKS = [
+  '193.51.224', '193.51.224', '193.51.224', '193.51.224', // FR
+  '130.149.1', '130.149.1', '130.149.1', // DE
+  '81.2.69', '81.2.69', '81.2.69', // GB
+  '8.8.8', '8.8.8', // US
+  '130.206.1', '193.204.114', '193.0.14', '206.167.212', '200.160.0', '202.12.27', '203.2.218', '41.203.64',
+];
 const DB_OPS = ['SELECT products', 'SELECT orders', 'INSERT orders', 'UPDATE carts', 'SELECT users'];
 const ERRORS: [number, string, string][] = [
   [500, 'InternalServerError', 'unhandled exception in order service'],
@@ -55,7 +67,7 @@ export function* generateTraffic(options: TrafficOptions): Generator<ShoplogEven
     sessionNo++;
     const user = `user-${1 + Math.floor(rand() * 400)}`;
     const session = `sess-${sessionNo.toString(36)}-${randomHex(3)}`;
-    const ip = `203.0.113.${1 + Math.floor(rand() * 250)}`;
+    const ip = `${pick(NETWORKS)}.${1 + Math.floor(rand() * 250)}`;
     let t = now - span + rand() * span;
     const out: ShoplogEvent[] = [];
     const common = { user: { id: user }, client: { ip }, trace: { id: randomHex(16) } };

@@ -157,6 +157,7 @@ export function createServerNotifications(options: ServerNotificationsOptions): 
     channels,
     groupWindowMs: settings.groupWindowSeconds * 1000,
     cooldownMs: settings.cooldownSeconds * 1000,
+    attemptTimeoutMs: settings.attemptTimeoutSeconds * 1000,
     clock: { now: options.now ?? Date.now, setTimer: systemClock.setTimer },
     onResult(result) {
       if (result.outcome !== 'sent') log.warn(`notification "${result.notification.title}" to ${result.channel} ${result.outcome}: ${result.error ?? ''}`);

@@ -62,7 +62,7 @@ export function processorHealth(stage: ShoplogPlugin, stats: PluginStats): Plugi
   };
 }
 
-/** The health entry of a notification channel (a notifier plugin): its sends and failures. */
+/** The health entry of a notification channel (a notifier plugin): its calls, time, time-outs, failures and breaker. */
 export function channelHealth(channel: ChannelView, version: string): PluginHealth {
   const m = channel.metrics;
   const failing = m.lastError !== null && m.failed + m.retried > 0 && m.queued > 0;
@@ -71,11 +71,11 @@ export function channelHealth(channel: ChannelView, version: string): PluginHeal
     version,
     kind: 'notifier',
     stage: 'notifications',
-    state: failing ? 'failing' : 'ok',
-    calls: m.sent + m.failed + m.retried,
+    state: m.breaker === 'open' ? 'open' : failing ? 'failing' : 'ok',
+    calls: m.calls,
     errors: m.failed + m.retried,
-    timeouts: 0,
-    total_ms: 0,
+    timeouts: m.timeouts,
+    total_ms: Math.round(m.totalMs * 100) / 100,
     ...(m.lastError ? { last_error: m.lastError.message } : {}),
   };
 }

@@ -390,6 +390,8 @@ export interface AlertRuleRecord {
   channels?: string[];
   /** When the current firing started (`null` or absent while not firing). */
   firingSince?: EpochMs | null;
+  /** `false`: not evaluated and notifies nobody until enabled again (absent: enabled). */
+  enabled?: boolean;
 }
 
 /** One message a notification channel was given (an alert rule's state change, fraud blocks), with its outcome. */

@@ -2,13 +2,13 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { createMemoryFraudStateStore, parseOptions, pluginReady, pluginStages, type FraudScorer, type FraudStateStore, type ShoplogPlugin, type VelocityStore } from '@shoplog/core';
 import { VERSION as NOTIFY_VERSION } from '@shoplog/plugin-notify';
 import { join } from 'node:path';
-import { evaluateAlertRules } from './alerts.js';
+import { editAlertRule, evaluateAlertRules, type AlertRuleChange } from './alerts.js';
 import { createRateLimiter, type ServerRateLimiters } from './auth/rate-limit.js';
 import { createSessionManager } from './auth/sessions.js';
 import { ingestAuthRequired, isLoopbackHost, ServerConfigSchema, type ServerConfig, type ServerConfigInput } from './config.js';
 import { createDiskGuard, guardAppends, type DiskGuard } from './disk-guard.js';
 import { healthReport, type HealthCheck } from './health.js';
-import { createIngestor } from './ingest/ingestor.js';
+import { createIngestor, type IngestItem } from './ingest/ingestor.js';
 import { ingestLimitsOf } from './ingest/limits.js';
 import { createServerFraudScorer } from './fraud.js';
 import { createBacktests } from './fraud-backtest.js';
@@ -105,6 +105,11 @@ export interface ShoplogServer {
   readonly url: string;
   /** The TCP/UDP ingest port once started (`null` when off). */
   readonly ingestPort: number | null;
+  /**
+   * Ingests events in-process exactly as the ingest routes do (limits, the processors and plugins, fraud scoring,
+   * storage); resolves with one item per input once the valid ones are committed.
+   */
+  ingest(inputs: readonly unknown[]): Promise<IngestItem[]>;
 }
 
 /** Creates the reference server: Fastify routes over the storage ports, TCP/UDP ingest and the alert evaluator. */
@@ -165,14 +170,17 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
     },
   }), metrics);
   // One evaluation at a time (timer and `POST /api/alerts/evaluate`), so a state change is seen, and notified, once.
+  // Edits of a rule take their turn in the same queue, so an evaluation never writes back a rule edited meanwhile.
   let evaluating: Promise<unknown> = Promise.resolve();
-  const evaluateAlerts = (): Promise<AlertRuleRecord[]> => {
-    const run = evaluating.then(() => evaluateAlertRules(stores.logs, stores.meta, now(), notifications.alertChanged));
+  const inTurn = <T>(job: () => Promise<T>): Promise<T> => {
+    const run = evaluating.then(job);
     evaluating = run.catch(() => undefined);
     return run;
   };
   const fraudLearning = createFraudLearning({ logs: stores.logs, meta: stores.meta, scorer, warn: (message) => app.log.warn(message), now });
   const backtests = createBacktests({ logs: stores.logs, meta: stores.meta, onError: (error) => app.log.error({ err: error }, 'fraud backtest failed') });
+  const evaluateAlerts = (): Promise<AlertRuleRecord[]> => inTurn(() => evaluateAlertRules(stores.logs, stores.meta, now(), notifications.alertChanged));
+  const editRule = (id: string, change: AlertRuleChange) => inTurn(() => editAlertRule(stores.meta, id, change, now(), notifications.alertChanged));
   let sockets: SocketIngest | undefined;
   const kinds = {
     logs: given?.logs ? 'other' : 'sqlite',
@@ -211,6 +219,7 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
     metrics,
     notifications,
     evaluateAlerts,
+    editAlertRule: editRule,
   };
 
   installErrorHandler(app);
@@ -282,6 +291,7 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
     get ingestPort() {
       return sockets?.tcpPort ?? null;
     },
+    ingest: (inputs) => ingestor.ingest(inputs),
     async start() {
       // A channel with wrong options, or a plugin that cannot be loaded, stops the start, naming it.
       await notifications.ready();

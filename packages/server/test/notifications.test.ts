@@ -218,3 +218,30 @@ describe('alert notifications, end to end', () => {
     }
   });
 });
+
+describe('a notification channel is accounted like every plugin', () => {
+  it('health lists its calls, time spent and time-outs when its receiver never answers', async () => {
+    const hanging = createHttpServer(() => {}); // reads the request, never answers
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}`;
+    try {
+      t = await startTestServer({
+        notifications: { channels: [{ name: 'slow', type: 'webhook', options: { url, secret: SECRET } }], groupWindowSeconds: 0, attemptTimeoutSeconds: 1 },
+      });
+      const server = t;
+      const created = await server.call('/api/alerts/rules', { method: 'POST', headers: json, body: JSON.stringify({ name: 'any error', metric: 'count', window: '1h', threshold: 0, channels: ['slow'] }) });
+      expect(created.status).toBe(201);
+      await server.call('/api/logs/ingest', { key: server.keys.ingest, method: 'POST', headers: json, body: JSON.stringify([errorEvent('500', 'Boom')]) });
+      await server.server.stores.logs.refresh();
+      await server.call('/api/alerts/evaluate', { method: 'POST' });
+      type Health = { plugins: { name: string; kind: string; calls: number; timeouts: number; total_ms: number; errors: number }[] };
+      const entry = async () => (await server.read<Health>('/api/dashboard/health')).plugins.find((p) => p.kind === 'notifier');
+      await eventually(async () => (((await entry())?.timeouts ?? 0) >= 1 ? true : undefined), 10_000);
+      expect(await entry()).toMatchObject({ name: 'slow (webhook)', calls: 1, errors: 1, timeouts: 1 });
+      expect((await entry())?.total_ms).toBeGreaterThanOrEqual(900);
+    } finally {
+      hanging.closeAllConnections();
+      await new Promise((resolve) => hanging.close(resolve));
+    }
+  });
+});

@@ -37,7 +37,10 @@ export class PluginTimeoutError extends Error {
   override readonly name = 'PluginTimeoutError';
 }
 
-/** The isolation of one stage: its counters, its time budget and its circuit breaker. */
+/**
+ * The isolation of one plugin (a pipeline stage, a notification channel): its counters, its time budget and its
+ * circuit breaker. Every host that calls plugins accounts for them through it.
+ */
 export class StageGuard {
   private calls = 0;
   private errors = 0;
@@ -108,6 +111,12 @@ export class StageGuard {
         },
       );
     });
+  }
+
+  /** Milliseconds until the open breaker lets one call through again; 0 when a call may go now. */
+  openForMs(): number {
+    if (this.openedAt === undefined || this.probing) return 0;
+    return Math.max(0, this.openedAt + this.cooldownMs - this.now());
   }
 
   state(): BreakerState {

@@ -4,6 +4,7 @@ import { createPluginInstance, PLUGIN_API_VERSION, type Notification, type Notif
 import type { ShoplogPlugin } from '../plugin.js';
 import type { ShoplogEvent } from '../schema/kinds.js';
 import { validate } from '../validate.js';
+import { exporterChecks, ruleChecks, type KindContractOptions } from './kinds.js';
 import { sampleEvents } from './samples.js';
 
 /** What the contract suite checks a plugin with. */
@@ -20,6 +21,10 @@ export interface PluginContractOptions {
   notification?: Notification;
   /** Called after a notifier's delivery: resolves once the receiver saw the notification (for example a local HTTP server). */
   received?: (notification: Notification) => Promise<void>;
+  /** An exporter: what its destination holds once it has flushed (every event given must be there exactly once). */
+  delivered?: KindContractOptions['delivered'];
+  /** A fraud rule: a transaction it must judge with a hit (and the velocity counts and history it then sees). */
+  hit?: KindContractOptions['hit'];
   /** Told apart in the test names when a plugin runs the suite more than once (e.g. `'city database'`). @default none */
   title?: string;
 }
@@ -200,7 +205,8 @@ function notifierChecks(o: PluginContractOptions): ContractCheck[] {
 /** The checks every plugin of its kind must pass, as plain functions (for any runner, or none). */
 export function pluginContractChecks(options: PluginContractOptions): ContractCheck[] {
   const kind = options.plugin.kind;
-  const own = kind === 'processor' ? processorChecks(options) : kind === 'notifier' ? notifierChecks(options) : [];
+  const byKind: Record<string, (o: PluginContractOptions) => ContractCheck[]> = { processor: processorChecks, exporter: exporterChecks, rule: ruleChecks, notifier: notifierChecks };
+  const own = byKind[kind]?.(options) ?? [];
   return [...definitionChecks(options), ...own];
 }
 

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import type { AlertRuleChange } from '../alerts.js';
 import type { AlertMetric, AlertRuleRecord, NotificationRecord } from '../ports.js';
 import { guard, ownerId, principalOf } from './auth.js';
 import type { ServerContext } from './context.js';
@@ -12,7 +13,7 @@ const METRICS = ['error_rate', 'p95_ms', 'fraud_alerts', 'count'] as const satis
 const WINDOW = 'must be a duration such as 5m, 1h or 1d (1 minute to 30 days)';
 
 // The issues come in this order: name, metric, window, threshold, filters, channels.
-const RuleBody = jsonBody({
+const ruleFields = {
   name: z.string({ error: 'must be a non-empty string' }).trim().min(1, 'must be a non-empty string'),
   metric: z.enum(METRICS, { error: `must be one of ${METRICS.join(', ')}` }),
   window: z
@@ -27,7 +28,23 @@ const RuleBody = jsonBody({
   threshold: z.number({ error: 'must be a number' }),
   filters: z.record(z.string(), z.unknown(), { error: 'must be an object of search parameters' }).default({}).describe('Search parameters (as in the query of GET /api/search/)'),
   channels: z.array(z.string(), { error: 'must be a list of at most 10 channel names' }).max(10, 'must be a list of at most 10 channel names').optional(),
-});
+};
+const RuleBody = jsonBody(ruleFields);
+// An edit names only what changes; an unknown field (a typo such as `enable`) is refused, not ignored.
+const RuleChangeBody = z.preprocess(
+  (value) => value ?? {},
+  z
+    .strictObject({
+      name: ruleFields.name.optional(),
+      metric: ruleFields.metric.optional(),
+      window: ruleFields.window.optional(),
+      threshold: ruleFields.threshold.optional(),
+      filters: z.record(z.string(), z.unknown(), { error: 'must be an object of search parameters' }).optional().describe('Search parameters (as in the query of GET /api/search/)'),
+      channels: ruleFields.channels,
+      enabled: z.boolean({ error: 'must be true or false' }).optional().describe('false: not evaluated and notifies nobody until enabled again'),
+    }, { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field: ${issue.keys.join(', ')}` : undefined) })
+    .refine((body) => Object.keys(body).length > 0, 'name at least one field to change'),
+);
 const HistoryQuery = z.looseObject({
   rule: queryText('Only the notifications of this rule id'),
   channel: queryText('Only the notifications of this channel'),
@@ -41,7 +58,7 @@ export function ruleView(rule: AlertRuleRecord) {
     id: rule.id, name: rule.name, metric: rule.metric, filters: rule.filters, window: `${Math.round(rule.windowMs / 60_000)}m`,
     window_ms: rule.windowMs, threshold: rule.threshold, state: rule.state, last_value: rule.lastValue,
     last_fired_at: iso(rule.lastFiredAt), last_evaluated_at: iso(rule.lastEvaluatedAt), created_at: iso(rule.createdAt),
-    channels: rule.channels ?? [], firing_since: iso(rule.firingSince ?? null),
+    channels: rule.channels ?? [], firing_since: iso(rule.firingSince ?? null), enabled: rule.enabled !== false,
   };
 }
 
@@ -88,6 +105,19 @@ export function registerAlertRoutes(fastify: FastifyInstance, ctx: ServerContext
     };
     await ctx.meta.createAlertRule(rule);
     return reply.code(201).send(ruleView(rule));
+  });
+
+  const edit = { summary: 'Edit an alert rule, or disable / enable it (only the fields given change)', permission: 'analyst', params: IdParams, body: RuleChangeBody } as const;
+  app.patch('/api/alerts/rules/:id', { preValidation: canWrite, schema: edit }, async (request) => {
+    const { window, filters, ...rest } = request.body;
+    const issues = channelIssues(rest.channels, ctx.notifications.channelNames);
+    if (issues.length > 0) throw new HttpError(400, 'bad_request', 'invalid alert rule', issues);
+    const params = filters === undefined ? undefined : Object.fromEntries(Object.entries(filters).map(([k, v]) => [k, String(v)]));
+    if (params) parseFilter(params, Date.now(), 'all');
+    const change: AlertRuleChange = { ...rest, ...(window === undefined ? {} : { windowMs: window }), ...(params ? { filters: params } : {}) };
+    const rule = await ctx.editAlertRule(request.params.id, change);
+    if (!rule) throw new HttpError(404, 'not_found', 'no such alert rule');
+    return ruleView(rule);
   });
 
   app.delete('/api/alerts/rules/:id', { preValidation: canWrite, schema: { summary: 'Delete an alert rule', permission: 'analyst', params: IdParams } }, async (request, reply) => {

@@ -9,6 +9,7 @@ import type { Ingestor } from '../ingest/ingestor.js';
 import type { ServerMetrics } from '../metrics.js';
 import type { ServerNotifications } from '../notifications.js';
 import type { AlertRuleRecord, Cache, LogStore, MetaStore } from '../ports.js';
+import type { AlertRuleChange } from '../alerts.js';
 
 /** What the routes share: settings, stores and the ingest path. */
 export interface ServerContext {
@@ -40,4 +41,6 @@ export interface ServerContext {
   notifications: ServerNotifications;
   /** Evaluates the alert rules now (one evaluation at a time), notifying their state changes. */
   evaluateAlerts(): Promise<AlertRuleRecord[]>;
+  /** Edits an alert rule between evaluations (so an evaluation never overwrites the edit); `undefined` when unknown. */
+  editAlertRule(id: string, change: AlertRuleChange): Promise<AlertRuleRecord | undefined>;
 }

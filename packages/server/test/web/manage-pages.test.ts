@@ -132,6 +132,44 @@ describe.skipIf(!hasChromium)('management pages in a browser', () => {
     await shot('alerts');
   });
 
+  it('edits a rule from the keyboard (a bad window refused, naming it) and disables and enables it', async () => {
+    await open('alerts');
+    const [before] = (await apiJson<{ rules: { id: string; threshold: number; enabled: boolean; state: string }[] }>('/api/alerts/rules')).rules;
+    expect(before).toMatchObject({ enabled: true, state: 'firing' });
+    await page.focus('#alert-rules button[aria-label^="Edit rule"]');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#rule-editing');
+    await expect.poll(activeId).toBe('rule-name');
+    // The form holds the rule as stored.
+    expect(await page.inputValue('#rule-name')).toBe(XSS_RULE);
+    expect(await page.inputValue('#rule-threshold')).toBe('0');
+    expect(await page.inputValue('#rule-window')).toBe('60m');
+    expect(await page.inputValue('#rule-filters')).toBe('level=error');
+    expect(await page.isChecked('#rule-channel-ops-log')).toBe(true);
+    await page.fill('#rule-window', 'soon');
+    await page.click('#rule-form button[type=submit]');
+    await expect.poll(() => page.textContent('#rule-form-error')).toContain('window must be a duration');
+    expect((await apiJson<{ rules: { window: string }[] }>('/api/alerts/rules')).rules[0]?.window).toBe('60m');
+    await page.fill('#rule-window', '2h');
+    await page.fill('#rule-threshold', '1000');
+    await page.click('#rule-form button[type=submit]');
+    await expect.poll(() => page.textContent('#alerts-status')).toContain('Saved');
+    const [edited] = (await apiJson<{ rules: { id: string; name: string; threshold: number; window: string; channels: string[] }[] }>('/api/alerts/rules')).rules;
+    expect(edited).toMatchObject({ id: before?.id, name: XSS_RULE, threshold: 1000, window: '120m', channels: ['ops-log'] });
+    await page.waitForSelector('#rule-form:not(:has(#rule-editing))'); // back to a new rule
+    // Disable: the firing rule's channel is told it resolved, the row says disabled; enable again.
+    await page.click('#alert-rules button[aria-label^="Disable rule"]');
+    await expect.poll(() => page.textContent('#alerts-status')).toContain('Disabled');
+    await expect.poll(() => page.textContent('#alert-rules tbody tr')).toContain('disabled');
+    expect((await apiJson<{ rules: { enabled: boolean }[] }>('/api/alerts/rules')).rules[0]?.enabled).toBe(false);
+    await expect.poll(async () => (await apiJson<{ notifications: { type: string }[] }>('/api/alerts/history')).notifications.map((n) => n.type)).toEqual(['alert.resolved', 'alert.firing']);
+    await page.click('#alert-rules button[aria-label^="Enable rule"]');
+    await expect.poll(() => page.textContent('#alerts-status')).toContain('Enabled');
+    await expect.poll(() => page.textContent('#alert-rules tbody tr')).toContain('unknown');
+    expect((await apiJson<{ rules: { enabled: boolean }[] }>('/api/alerts/rules')).rules[0]?.enabled).toBe(true);
+    expect(await xssRan()).toBeUndefined();
+  });
+
   it('deletes a rule only once confirmed (Escape and Cancel keep it)', async () => {
     const deleteButton = page.locator('#alert-rules button[aria-label^="Delete rule"]');
     await deleteButton.click();
@@ -310,10 +348,13 @@ describe.skipIf(!hasChromium)('management pages in a browser', () => {
     await vp.goto(`${server.url}/#/users`);
     await vp.waitForSelector('.state-error');
     expect(await vp.locator('#user-form').count()).toBe(0);
+    expect((await api('POST', '/api/alerts/rules', { name: 'seen by a viewer', metric: 'count', window: '1h', threshold: 5 })).status).toBe(201);
     await vp.goto(`${server.url}/#/alerts`);
     await vp.waitForSelector('#card-new-rule .role-note');
-    expect(await vp.textContent('#card-new-rule')).toContain('Creating or deleting a rule needs the analyst or admin role');
+    expect(await vp.textContent('#card-new-rule')).toContain('Creating, editing or deleting a rule needs the analyst or admin role');
     expect(await vp.locator('#rule-form, #alerts-evaluate').count()).toBe(0);
+    await vp.waitForSelector('#alert-rules');
+    expect(await vp.locator('#alert-rules button').count()).toBe(0); // no Edit, Disable or Delete
     await vp.goto(`${server.url}/#/search?range=24h`);
     await vp.waitForSelector('#search-input');
     expect(await vp.locator('#save-search').count()).toBe(0);

@@ -102,7 +102,7 @@ export interface UploadJob {
 export interface AlertRule {
   id: string; name: string; metric: string; filters: Record<string, string>; window: string; window_ms: number; threshold: number;
   state: 'ok' | 'firing' | 'unknown'; last_value: number | null; last_fired_at: string | null; last_evaluated_at: string | null;
-  created_at: string | null; channels: string[]; firing_since: string | null;
+  created_at: string | null; channels: string[]; firing_since: string | null; enabled: boolean;
 }
 
 /** One notification channel with its delivery counters (`GET /api/alerts/channels`; never its options). */
