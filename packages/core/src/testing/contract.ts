@@ -4,7 +4,7 @@ import { createPluginInstance, PLUGIN_API_VERSION, type Notification, type Notif
 import type { ShoplogPlugin } from '../plugin.js';
 import type { ShoplogEvent } from '../schema/kinds.js';
 import { validate } from '../validate.js';
-import { exporterChecks, ruleChecks, type KindContractOptions } from './kinds.js';
+import { check, exporterChecks, quiet, ruleChecks, type KindContractOptions } from './kinds.js';
 import { sampleEvents } from './samples.js';
 
 /** What the contract suite checks a plugin with. */
@@ -41,13 +41,6 @@ export interface TestRunner {
   it(name: string, body: () => Promise<void>): unknown;
 }
 
-class ContractViolation extends Error {
-  override readonly name = 'ContractViolation';
-}
-function check(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new ContractViolation(message);
-}
-const quiet = { host: 'sdk' as const, warn: () => {} };
 const plain = (value: unknown): string => JSON.stringify(value);
 
 function definitionChecks(o: PluginContractOptions): ContractCheck[] {

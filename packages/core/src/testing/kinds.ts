@@ -25,13 +25,16 @@ export interface KindCheck {
   run(): Promise<void>;
 }
 
-class ContractViolation extends Error {
+/** The error a failed contract check throws (its message says what broke). */
+export class ContractViolation extends Error {
   override readonly name = 'ContractViolation';
 }
-function check(condition: unknown, message: string): asserts condition {
+/** Throws a `ContractViolation` with `message` unless `condition` holds. */
+export function check(condition: unknown, message: string): asserts condition {
   if (!condition) throw new ContractViolation(message);
 }
-const quiet = { host: 'sdk' as const, warn: () => {} };
+/** Plugin instance options for the checks: an SDK host that prints nothing. */
+export const quiet = { host: 'sdk' as const, warn: () => {} };
 const copies = (o: KindContractOptions) => (o.events ?? sampleEvents()).map((e) => JSON.parse(JSON.stringify(e)) as ShoplogEvent);
 const what = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
