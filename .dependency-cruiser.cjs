@@ -6,7 +6,8 @@ module.exports = {
     {
       name: 'no-cycle',
       severity: 'error',
-      comment: 'A runtime import cycle (type-only imports excluded): one of the modules should own what the others need.',
+      comment:
+        'A runtime import cycle (type-only imports excluded): one of the modules should own what the others need.',
       from: {},
       to: { circular: true, dependencyTypesNot: ['type-only'], viaOnly: { dependencyTypesNot: ['type-only'] } },
     },
@@ -35,7 +36,10 @@ module.exports = {
       severity: 'error',
       comment: 'The embedded store implements the ports: it depends on ports.ts and core, not on the server around it.',
       from: { path: '^packages/server/src/store/' },
-      to: { path: '^packages/server/src/', pathNot: ['^packages/server/src/store/', '^packages/server/src/ports\\.ts$'] },
+      to: {
+        path: '^packages/server/src/',
+        pathNot: ['^packages/server/src/store/', '^packages/server/src/ports\\.ts$'],
+      },
     },
     {
       name: 'server-adapters-beside-the-store',
@@ -50,7 +54,10 @@ module.exports = {
     exclude: { path: ['/dist/', '/test/', '\\.d\\.ts$'] },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['@shoplog/source', 'import', 'types', 'default'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['@shoplog/source', 'import', 'types', 'default'],
+    },
     reporterOptions: { text: { highlightFocused: true } },
   },
 };

@@ -29,19 +29,35 @@ export default tseslint.config(
     // core is a leaf: no Node built-ins, no other workspace package (DESIGN.md, "Layout and dependency direction").
     files: ['packages/core/src/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [
-        { regex: '^node:', message: 'core runs in Node, workers and at the edge: no Node built-ins.' },
-        { regex: '^(fs|path|os|crypto|http|https|net|stream|zlib|buffer|events|util|child_process|worker_threads)$', message: 'core uses no Node built-ins.' },
-        { regex: '^@shoplog/', message: 'core is a leaf: it depends on no other Shoplog package.' },
-      ] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^node:', message: 'core runs in Node, workers and at the edge: no Node built-ins.' },
+            {
+              regex: '^(fs|path|os|crypto|http|https|net|stream|zlib|buffer|events|util|child_process|worker_threads)$',
+              message: 'core uses no Node built-ins.',
+            },
+            { regex: '^@shoplog/', message: 'core is a leaf: it depends on no other Shoplog package.' },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['packages/server/src/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [
-        { regex: '^@shoplog/(node-transport|express-middleware)', message: 'the server never imports the transport or the middleware.' },
-      ] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^@shoplog/(node-transport|express-middleware)',
+              message: 'the server never imports the transport or the middleware.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
@@ -50,33 +66,78 @@ export default tseslint.config(
     // dependencies: only their adapters import them, and the rest of the server reaches an adapter by a dynamic
     // import once its variable selects it. Types may be imported anywhere.
     files: ['packages/server/src/**/*.ts'],
-    ignores: ['packages/server/src/store/node-sqlite.ts', 'packages/server/src/adapters/{elasticsearch,redis,mongodb}/**'],
+    ignores: [
+      'packages/server/src/store/node-sqlite.ts',
+      'packages/server/src/adapters/{elasticsearch,redis,mongodb}/**',
+    ],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        paths: [
-          { name: 'node:sqlite', allowTypeImports: true, message: 'import DatabaseSync / backup from store/node-sqlite.js.' },
-          ...['@elastic/elasticsearch', 'ioredis', 'mongodb'].map((name) => ({ name, allowTypeImports: true, message: 'an optional peer dependency: only its adapter imports it.' })),
-        ],
-        patterns: [{ regex: '(^|/)adapters/(elasticsearch|redis|mongodb)/', allowTypeImports: true, message: 'an adapter loads an optional package: import it dynamically where its variable selects it (see adapters/scale-out.ts).' }],
-      }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'node:sqlite',
+              allowTypeImports: true,
+              message: 'import DatabaseSync / backup from store/node-sqlite.js.',
+            },
+            ...['@elastic/elasticsearch', 'ioredis', 'mongodb'].map((name) => ({
+              name,
+              allowTypeImports: true,
+              message: 'an optional peer dependency: only its adapter imports it.',
+            })),
+          ],
+          patterns: [
+            {
+              regex: '(^|/)adapters/(elasticsearch|redis|mongodb)/',
+              allowTypeImports: true,
+              message:
+                'an adapter loads an optional package: import it dynamically where its variable selects it (see adapters/scale-out.ts).',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['packages/server/src/adapters/{elasticsearch,redis,mongodb}/**/*.ts'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', { paths: [
-        { name: 'node:sqlite', allowTypeImports: true, message: 'import DatabaseSync / backup from store/node-sqlite.js.' },
-      ] }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'node:sqlite',
+              allowTypeImports: true,
+              message: 'import DatabaseSync / backup from store/node-sqlite.js.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['**/*.mjs', '**/*.js', '**/*.cjs'],
     languageOptions: {
       globals: {
-        process: 'readonly', console: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly',
-        setInterval: 'readonly', clearInterval: 'readonly', URL: 'readonly', fetch: 'readonly', performance: 'readonly',
-        setImmediate: 'readonly', AbortController: 'readonly', TextEncoder: 'readonly', TextDecoder: 'readonly',
-        structuredClone: 'readonly', crypto: 'readonly', document: 'readonly', window: 'readonly', queueMicrotask: 'readonly',
+        process: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        URL: 'readonly',
+        fetch: 'readonly',
+        performance: 'readonly',
+        setImmediate: 'readonly',
+        AbortController: 'readonly',
+        TextEncoder: 'readonly',
+        TextDecoder: 'readonly',
+        structuredClone: 'readonly',
+        crypto: 'readonly',
+        document: 'readonly',
+        window: 'readonly',
+        queueMicrotask: 'readonly',
       },
     },
   },

@@ -17,7 +17,14 @@ const KEY = `slk_${'p'.repeat(40)}`;
 if (process.argv[2] === '--child') {
   // The server process: default settings, but no rate limit in the way of the probes.
   const { bootstrap, createServer } = await import('@shoplog/server');
-  const server = createServer({ port: 0, ingestPort: -1, dataDir: process.argv[3], logLevel: 'silent', bootstrapKey: KEY, ingestRateLimit: 1_000_000 });
+  const server = createServer({
+    port: 0,
+    ingestPort: -1,
+    dataDir: process.argv[3],
+    logLevel: 'silent',
+    bootstrapKey: KEY,
+    ingestRateLimit: 1_000_000,
+  });
   await bootstrap(server);
   process.send({ url: await server.start() });
   process.on('message', async (message) => {
@@ -66,30 +73,53 @@ if (process.argv[2] === '--child') {
     await new Promise((resolve) => child.once('exit', resolve));
     rmSync(dir, { recursive: true, force: true });
     const row = {
-      case: name, status, seconds: round(seconds), reply_kb: round(bytes / 1024),
-      rss_before_mb: round(before), rss_peak_mb: round(peak), rss_after_mb: round(after), rss_settled_mb: round(settled),
-      health_probes: health.length, health_p50_ms: round(pct(health, 50)), health_p99_ms: round(pct(health, 99)), health_max_ms: round(Math.max(...health)),
+      case: name,
+      status,
+      seconds: round(seconds),
+      reply_kb: round(bytes / 1024),
+      rss_before_mb: round(before),
+      rss_peak_mb: round(peak),
+      rss_after_mb: round(after),
+      rss_settled_mb: round(settled),
+      health_probes: health.length,
+      health_p50_ms: round(pct(health, 50)),
+      health_p99_ms: round(pct(health, 99)),
+      health_max_ms: round(Math.max(...health)),
     };
     console.log(JSON.stringify(row));
     return row;
   }
 
   const bulk = (lines) => async (url) => {
-    const res = await fetch(`${url}/api/logs/_bulk`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/x-ndjson' }, body: '{}\n'.repeat(lines) });
+    const res = await fetch(`${url}/api/logs/_bulk`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/x-ndjson' },
+      body: '{}\n'.repeat(lines),
+    });
     return { status: res.status, bytes: (await res.arrayBuffer()).byteLength };
   };
   const event = (user) =>
     JSON.stringify({
-      '@timestamp': new Date().toISOString(), event: { id: crypto.randomUUID(), dataset: 'shoplog.log' }, log: { level: 'info' },
-      message: 'good', user: { id: user },
+      '@timestamp': new Date().toISOString(),
+      event: { id: crypto.randomUUID(), dataset: 'shoplog.log' },
+      log: { level: 'info' },
+      message: 'good',
+      user: { id: user },
     });
   const upload = (mb) => async (url) => {
     const body = `[${event('before')},{"message":"${'x'.repeat(mb * 1024 * 1024)}"},${event('after')}]`;
-    const res = await fetch(`${url}/api/logs/upload?filename=big.json`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/octet-stream' }, body });
+    const res = await fetch(`${url}/api/logs/upload?filename=big.json`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/octet-stream' },
+      body,
+    });
     const { job_id: id } = await res.json();
     for (;;) {
-      const job = await (await fetch(`${url}/api/logs/uploads/${id}`, { headers: { authorization: `Bearer ${KEY}` } })).json();
-      if (job.status === 'completed' || job.status === 'failed') return { status: `${res.status} ${job.status} accepted ${job.accepted} rejected ${job.rejected}`, bytes: 0 };
+      const job = await (
+        await fetch(`${url}/api/logs/uploads/${id}`, { headers: { authorization: `Bearer ${KEY}` } })
+      ).json();
+      if (job.status === 'completed' || job.status === 'failed')
+        return { status: `${res.status} ${job.status} accepted ${job.accepted} rejected ${job.rejected}`, bytes: 0 };
       await new Promise((r) => setTimeout(r, 50));
     }
   };

@@ -10,7 +10,7 @@ const EVENTS = arg('events', 5000);
 const ROUNDS = arg('rounds', 5);
 
 let seed = 42;
-const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 const pick = (xs) => xs[Math.floor(rand() * xs.length)];
 const service = { name: 'checkout-api', version: '1.4.2', environment: 'production' };
 const UAS = [
@@ -30,53 +30,157 @@ function envelope(i) {
   const r = rand();
   const user = { id: `u-${i % 997}` };
   if (r < 0.4) {
-    return createEvent('transaction', {
-      message: rand() < 0.05 ? 'charge failed for card 4242 4242 4242 4242' : `payment ${i} captured`,
-      user, client: { ip: '203.0.113.7' }, http: { request: { method: 'POST', headers: headers() }, route: '/api/checkout' },
-      shop: {
-        transaction: { id: `tx-${i}`, type: 'purchase', status: pick(['completed', 'completed', 'pending', 'declined']) },
-        amount: { value: (rand() * 500).toFixed(2), currency: pick(['EUR', 'USD', 'GBP']) },
-        order: { id: `ORD-2026-${String(i).padStart(8, '0')}`, items: 1 + (i % 5) },
-        payment: { method: pick(['credit_card', 'paypal', 'apple_pay']), card: { last4: '4242', brand: 'visa' } },
+    return createEvent(
+      'transaction',
+      {
+        message: rand() < 0.05 ? 'charge failed for card 4242 4242 4242 4242' : `payment ${i} captured`,
+        user,
+        client: { ip: '203.0.113.7' },
+        http: { request: { method: 'POST', headers: headers() }, route: '/api/checkout' },
+        shop: {
+          transaction: {
+            id: `tx-${i}`,
+            type: 'purchase',
+            status: pick(['completed', 'completed', 'pending', 'declined']),
+          },
+          amount: { value: (rand() * 500).toFixed(2), currency: pick(['EUR', 'USD', 'GBP']) },
+          order: { id: `ORD-2026-${String(i).padStart(8, '0')}`, items: 1 + (i % 5) },
+          payment: { method: pick(['credit_card', 'paypal', 'apple_pay']), card: { last4: '4242', brand: 'visa' } },
+        },
       },
-    }, { service });
+      { service },
+    );
   }
   if (r < 0.65) {
-    return createEvent('user_behavior', {
-      user, user_agent: { original: pick(UAS) }, url: { path: `/products/${i % 300}` },
-      shop: { action: pick(['page_view', 'add_to_cart', 'search', 'checkout_started']), session: { id: `s-${i % 400}` }, product: { id: `p-${i % 300}` } },
-    }, { service });
+    return createEvent(
+      'user_behavior',
+      {
+        user,
+        user_agent: { original: pick(UAS) },
+        url: { path: `/products/${i % 300}` },
+        shop: {
+          action: pick(['page_view', 'add_to_cart', 'search', 'checkout_started']),
+          session: { id: `s-${i % 400}` },
+          product: { id: `p-${i % 300}` },
+        },
+      },
+      { service },
+    );
   }
   if (r < 0.8) {
-    return createEvent('error', {
-      message: 'upstream timeout', http: { request: { method: 'GET' }, response: { status_code: 504 }, route: '/api/products/:id' },
-      error: { type: 'TimeoutError', message: `inventory service timed out after 3000 ms (order ${i})`, stack_trace: 'TimeoutError: …\n    at fetchStock (inventory.js:88:11)' },
-      shop: { error: { kind: 'timeout' } },
-    }, { service });
+    return createEvent(
+      'error',
+      {
+        message: 'upstream timeout',
+        http: { request: { method: 'GET' }, response: { status_code: 504 }, route: '/api/products/:id' },
+        error: {
+          type: 'TimeoutError',
+          message: `inventory service timed out after 3000 ms (order ${i})`,
+          stack_trace: 'TimeoutError: …\n    at fetchStock (inventory.js:88:11)',
+        },
+        shop: { error: { kind: 'timeout' } },
+      },
+      { service },
+    );
   }
   if (r < 0.95) {
-    return createEvent('performance', {
-      event: { duration: Math.round(rand() * 2e8) }, http: { request: { method: 'GET' }, response: { status_code: 200 }, route: '/api/products/:id' },
-      shop: { performance: { kind: 'http', cache_hit: rand() < 0.7, db_duration: Math.round(rand() * 5e7) } },
-    }, { service });
+    return createEvent(
+      'performance',
+      {
+        event: { duration: Math.round(rand() * 2e8) },
+        http: { request: { method: 'GET' }, response: { status_code: 200 }, route: '/api/products/:id' },
+        shop: { performance: { kind: 'http', cache_hit: rand() < 0.7, db_duration: Math.round(rand() * 5e7) } },
+      },
+      { service },
+    );
   }
-  return createEvent('fraud', {
-    user,
-    shop: {
-      fraud: { score: 80, risk_level: 'high', decision: 'block', reasons: [{ code: 'VELOCITY_USER', contribution: 50 }, { code: 'HIGH_AMOUNT', contribution: 30 }], ruleset_version: '2026.11' },
-      transaction: { id: `tx-${i}` }, amount: { value: '1999.00', currency: 'EUR' },
+  return createEvent(
+    'fraud',
+    {
+      user,
+      shop: {
+        fraud: {
+          score: 80,
+          risk_level: 'high',
+          decision: 'block',
+          reasons: [
+            { code: 'VELOCITY_USER', contribution: 50 },
+            { code: 'HIGH_AMOUNT', contribution: 30 },
+          ],
+          ruleset_version: '2026.11',
+        },
+        transaction: { id: `tx-${i}` },
+        amount: { value: '1999.00', currency: 'EUR' },
+      },
     },
-  }, { service });
+    { service },
+  );
 }
 
 function seedShape(i) {
   const r = rand();
   const ts = '2026-11-26 10:00:00';
-  if (r < 0.4) return { timestamp: ts, log_type: 'transaction', level: 'INFO', service: 'payment-service', transaction_id: `TXN-${i}`, user_id: i % 997, amount: Number((rand() * 500).toFixed(2)), currency: 'EUR', payment_method: 'credit_card', status: 'completed', transaction_type: 'purchase', merchant_id: 'M-1' };
-  if (r < 0.65) return { timestamp: ts, log_type: 'user_behavior', level: 'INFO', user_id: `user_${i % 997}`, action: 'page_view', page: '/home', session_id: `sess_${i % 400}`, duration_ms: 1200, user_agent: pick(UAS) };
-  if (r < 0.8) return { timestamp: ts, log_type: 'error', level: 'ERROR', error_code: 500, error_type: 'DatabaseError', error_message: 'pool exhausted', endpoint: '/api/checkout' };
-  if (r < 0.95) return { timestamp: ts, log_type: 'performance', level: 'INFO', endpoint: '/api/products', method: 'GET', response_time: 120.5, status_code: 200, db_query_time: 40, cache_hit: true };
-  return { timestamp: ts, log_type: 'fraud', level: 'WARNING', transaction_id: `TXN-${i}`, user_id: 'user_5', fraud_score: 80, fraud_detected: true, fraud_indicators: ['high_amount'], amount: 12500, location: 'NG' };
+  if (r < 0.4)
+    return {
+      timestamp: ts,
+      log_type: 'transaction',
+      level: 'INFO',
+      service: 'payment-service',
+      transaction_id: `TXN-${i}`,
+      user_id: i % 997,
+      amount: Number((rand() * 500).toFixed(2)),
+      currency: 'EUR',
+      payment_method: 'credit_card',
+      status: 'completed',
+      transaction_type: 'purchase',
+      merchant_id: 'M-1',
+    };
+  if (r < 0.65)
+    return {
+      timestamp: ts,
+      log_type: 'user_behavior',
+      level: 'INFO',
+      user_id: `user_${i % 997}`,
+      action: 'page_view',
+      page: '/home',
+      session_id: `sess_${i % 400}`,
+      duration_ms: 1200,
+      user_agent: pick(UAS),
+    };
+  if (r < 0.8)
+    return {
+      timestamp: ts,
+      log_type: 'error',
+      level: 'ERROR',
+      error_code: 500,
+      error_type: 'DatabaseError',
+      error_message: 'pool exhausted',
+      endpoint: '/api/checkout',
+    };
+  if (r < 0.95)
+    return {
+      timestamp: ts,
+      log_type: 'performance',
+      level: 'INFO',
+      endpoint: '/api/products',
+      method: 'GET',
+      response_time: 120.5,
+      status_code: 200,
+      db_query_time: 40,
+      cache_hit: true,
+    };
+  return {
+    timestamp: ts,
+    log_type: 'fraud',
+    level: 'WARNING',
+    transaction_id: `TXN-${i}`,
+    user_id: 'user_5',
+    fraud_score: 80,
+    fraud_detected: true,
+    fraud_indicators: ['high_amount'],
+    amount: 12500,
+    location: 'NG',
+  };
 }
 
 const payloads = Array.from({ length: EVENTS }, (_, i) => JSON.stringify(rand() < 0.8 ? envelope(i) : seedShape(i)));
@@ -90,11 +194,17 @@ const variants = [
   ['JSON.parse (ceiling)', (p) => JSON.parse(p) !== null],
   ['JSON.parse + validate (envelopes only; the seed shapes fail)', (p) => validate(JSON.parse(p)).ok],
   ['JSON.parse + normalize (→ validate)', (p) => normalize(JSON.parse(p)).ok],
-  ['JSON.parse + normalize + redact', (p) => {
-    const r = normalize(JSON.parse(p));
-    return r.ok && redactor.redact(r.event) !== null;
-  }],
-  ["JSON.parse + pipeline.process (input: 'normalize', plugins: [redactor])", (p) => pipeline.process(JSON.parse(p)) !== null],
+  [
+    'JSON.parse + normalize + redact',
+    (p) => {
+      const r = normalize(JSON.parse(p));
+      return r.ok && redactor.redact(r.event) !== null;
+    },
+  ],
+  [
+    "JSON.parse + pipeline.process (input: 'normalize', plugins: [redactor])",
+    (p) => pipeline.process(JSON.parse(p)) !== null,
+  ],
 ];
 
 function round(fn, seconds) {
@@ -127,13 +237,22 @@ for (let r = 0; r < ROUNDS; r++) {
   });
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const results = variants.map(([label], v) => ({ label, rate: median(samples[v]), cpuUs: median(cpuSamples[v]), okShare: okShares[v] }));
+const results = variants.map(([label], v) => ({
+  label,
+  rate: median(samples[v]),
+  cpuUs: median(cpuSamples[v]),
+  okShare: okShares[v],
+}));
 
 const ceiling = results[0];
-console.log(`core-pipeline: ${EVENTS} payloads (${(bytes / EVENTS).toFixed(0)} B avg; 80 % envelopes, 20 % seed shapes), ${SECONDS} s per line in ${ROUNDS} interleaved rounds (median), Node ${process.version}`);
+console.log(
+  `core-pipeline: ${EVENTS} payloads (${(bytes / EVENTS).toFixed(0)} B avg; 80 % envelopes, 20 % seed shapes), ${SECONDS} s per line in ${ROUNDS} interleaved rounds (median), Node ${process.version}`,
+);
 console.log('| what | events/s (wall) | µs CPU / event | events/s per core (1 / CPU) | vs JSON.parse (CPU) | valid |');
 console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
 for (const r of results) {
   const fmt = (n) => Math.round(n).toLocaleString('en-US');
-  console.log(`| ${r.label} | ${fmt(r.rate)} | ${r.cpuUs.toFixed(2)} | ${fmt(1e6 / r.cpuUs)} | ${(ceiling.cpuUs / r.cpuUs).toFixed(2)}× | ${(r.okShare * 100).toFixed(0)} % |`);
+  console.log(
+    `| ${r.label} | ${fmt(r.rate)} | ${r.cpuUs.toFixed(2)} | ${fmt(1e6 / r.cpuUs)} | ${(ceiling.cpuUs / r.cpuUs).toFixed(2)}× | ${(r.okShare * 100).toFixed(0)} % |`,
+  );
 }

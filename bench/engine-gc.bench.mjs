@@ -18,10 +18,22 @@ if (process.argv[2] === '--run') {
   const [modulePath, url] = process.argv.slice(6);
   const { createShipper, createHttpSink } = await import(modulePath === '-' ? '@shoplog/node-transport' : modulePath);
   const sink = createHttpSink({ url });
-  const shipper = createShipper({ sink, validate: false, spoolDir: mkdtempSync(join(tmpdir(), 'bench-gc-')), exitHooks: false, flushIntervalMs: interval });
+  const shipper = createShipper({
+    sink,
+    validate: false,
+    spoolDir: mkdtempSync(join(tmpdir(), 'bench-gc-')),
+    exitHooks: false,
+    flushIntervalMs: interval,
+  });
   const line = (j) =>
     `{"level":30,"time":${Date.now()},"pid":1234,"hostname":"box","req":{"id":${j},"method":"GET","url":"/products/${j % 1000}","headers":{"host":"127.0.0.1","user-agent":"autocannon/9"}},"res":{"statusCode":200},"responseTime":0.8,"msg":"request completed"}`;
-  const { total: j, measured: n, threadUs, processUs, gcMs } = await fixedRate(rate, secs, (i) => shipper.write(JSON.parse(line(i))));
+  const {
+    total: j,
+    measured: n,
+    threadUs,
+    processUs,
+    gcMs,
+  } = await fixedRate(rate, secs, (i) => shipper.write(JSON.parse(line(i))));
   await shipper.close();
   const sent = shipper.metrics().sent;
   if (sent !== j) throw new Error(`${sent} events sent for ${j} written`);
@@ -49,11 +61,17 @@ try {
   for (let r = 0; r < rounds; r++) {
     for (const k of keys) {
       const out = await new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [self, '--run', k.interval, rate, secs, k.path, bulk.url, k.label].map(String), { stdio: ['ignore', 'pipe', 'inherit'] });
+        const child = spawn(
+          process.execPath,
+          [self, '--run', k.interval, rate, secs, k.path, bulk.url, k.label].map(String),
+          { stdio: ['ignore', 'pipe', 'inherit'] },
+        );
         let text = '';
         child.stdout.on('data', (c) => (text += c));
         child.on('error', reject);
-        child.on('close', (code) => (code === 0 ? resolve(JSON.parse(text.trim().split('\n').pop())) : reject(new Error(`run exited ${code}`))));
+        child.on('close', (code) =>
+          code === 0 ? resolve(JSON.parse(text.trim().split('\n').pop())) : reject(new Error(`run exited ${code}`)),
+        );
       });
       console.log(JSON.stringify(out));
       runs.get(k).push(out);
@@ -62,7 +80,9 @@ try {
 } finally {
   bulk.stop();
 }
-console.log(`\nengine flush interval at ${rate} events/s, ${secs} s, ${rounds} interleaved rounds, medians (Node ${process.version})`);
+console.log(
+  `\nengine flush interval at ${rate} events/s, ${secs} s, ${rounds} interleaved rounds, medians (Node ${process.version})`,
+);
 console.table(
   [...runs].map(([k, xs]) => ({
     flushIntervalMs: k.interval,

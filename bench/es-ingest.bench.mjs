@@ -24,7 +24,15 @@ if (process.argv[2] === '--serve') {
   // The Shoplog server process: prints `listening <url>` once started.
   const { bootstrap, createServer } = await import('@shoplog/server');
   const dir = mkdtempSync(join(tmpdir(), 'bench-es-ingest-'));
-  const server = createServer({ port: 0, ingestPort: -1, dataDir: dir, logLevel: 'silent', bootstrapKey: KEY, bootstrapPassword: 'bench-password-not-secret', ingestRateLimit: 1_000_000 });
+  const server = createServer({
+    port: 0,
+    ingestPort: -1,
+    dataDir: dir,
+    logLevel: 'silent',
+    bootstrapKey: KEY,
+    bootstrapPassword: 'bench-password-not-secret',
+    ingestRateLimit: 1_000_000,
+  });
   await bootstrap(server);
   console.log(`listening ${await server.start()}`);
   const stop = async () => {
@@ -40,11 +48,15 @@ if (process.argv[2] === '--serve') {
   const { pino } = await import('pino');
   const { default: pinoElastic } = await import('pino-elasticsearch');
   const shoplog = target === 'shoplog';
-  const committed = async () => (await (await fetch(`${url}/api/dashboard/health`, { headers: { authorization: `Bearer ${KEY}` } })).json()).index.committed;
+  const committed = async () =>
+    (await (await fetch(`${url}/api/dashboard/health`, { headers: { authorization: `Bearer ${KEY}` } })).json()).index
+      .committed;
   const before = shoplog ? await committed() : (await fakeReset(url), 0);
   // pino-elasticsearch's own client class, recording when each bulk answer arrives: the helper's last act is a
   // `_refresh` (refreshOnCompletion), which Shoplog answers once everything is searchable, the fake at once.
-  const { Client } = createRequire(createRequire(import.meta.url).resolve('pino-elasticsearch'))('@elastic/elasticsearch');
+  const { Client } = createRequire(createRequire(import.meta.url).resolve('pino-elasticsearch'))(
+    '@elastic/elasticsearch',
+  );
   let lastBulkAck = 0;
   class TimedClient extends Client {
     constructor(options) {
@@ -112,7 +124,10 @@ if (process.argv[2] === '--serve') {
   try {
     for (let r = 0; r < rounds; r++) {
       for (const variant of [undefined, '5mb']) {
-        for (const [target, url] of [['fake', fake.url], ['shoplog', shoplog.url]]) {
+        for (const [target, url] of [
+          ['fake', fake.url],
+          ['shoplog', shoplog.url],
+        ]) {
           const out = await runOnce(self, [target, N, url, ...(variant ? [variant] : [])]);
           console.log(JSON.stringify(out));
           if (!results.has(out.lib)) results.set(out.lib, []);
@@ -130,7 +145,9 @@ if (process.argv[2] === '--serve') {
     logs_per_s_to_refresh: median(runs.map((x) => x.logs_per_s_to_refresh)),
     all_delivered_once: runs.every((x) => x.delivered === N && x.failed === 0),
   }));
-  console.log(`\npino-elasticsearch → fake _bulk vs → Shoplog's bulk API, N=${N}, ${rounds} interleaved rounds, medians (Node ${process.version})`);
+  console.log(
+    `\npino-elasticsearch → fake _bulk vs → Shoplog's bulk API, N=${N}, ${rounds} interleaved rounds, medians (Node ${process.version})`,
+  );
   console.table(summary);
   for (const variant of ['', '(5mb)']) {
     const fakeRow = summary.find((s) => s.lib === `pino-es→fake${variant}`);

@@ -12,7 +12,9 @@ import { fakeGetRequest } from './lib/harness.mjs';
 
 const FLAGS = ['--expose-gc', '--max-semi-space-size=512', '--min-semi-space-size=512'];
 if (typeof globalThis.gc !== 'function') {
-  const run = spawnSync(process.execPath, [...FLAGS, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  const run = spawnSync(process.execPath, [...FLAGS, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  });
   process.exit(run.status ?? 1);
 }
 const { shoplog } = await import('@shoplog/express-middleware');
@@ -30,10 +32,18 @@ function app(logger) {
     const pino = require('pino');
     a.use(require('pino-http')({ logger: pino(pino.destination({ dest: '/dev/null', sync: false })) }));
   }
-  if (logger === 'shoplog') a.use(shoplog({ exporter: { enqueue: (e) => lines.push(JSON.stringify(e)) }, service: { name: 'bench-shop' } }));
+  if (logger === 'shoplog')
+    a.use(shoplog({ exporter: { enqueue: (e) => lines.push(JSON.stringify(e)) }, service: { name: 'bench-shop' } }));
   // An engine-shaped sink with `enqueueLine`: the middleware writes the event's JSON line directly (express4).
-  if (logger === 'shoplog-line') a.use(shoplog({ exporter: { enqueue: (e) => lines.push(JSON.stringify(e)), enqueueLine: (l) => lines.push(l) }, service: { name: 'bench-shop' } }));
-  if (logger === 'shoplog-dropped') a.use(shoplog({ exporter: { enqueue: () => void dropped++ }, service: { name: 'bench-shop' } }));
+  if (logger === 'shoplog-line')
+    a.use(
+      shoplog({
+        exporter: { enqueue: (e) => lines.push(JSON.stringify(e)), enqueueLine: (l) => lines.push(l) },
+        service: { name: 'bench-shop' },
+      }),
+    );
+  if (logger === 'shoplog-dropped')
+    a.use(shoplog({ exporter: { enqueue: () => void dropped++ }, service: { name: 'bench-shop' } }));
   a.get('/products/:id', (req, res) => {
     res.json({ id: req.params.id, name: `Widget ${req.params.id}`, price: '19.99', currency: 'EUR', inStock: true });
   });
@@ -45,7 +55,13 @@ async function drive(a, count) {
     await new Promise((r) => setImmediate(r));
   }
 }
-const apps = { bare: app('bare'), 'pino-http': app('pino-http'), shoplog: app('shoplog'), 'shoplog, line (enqueueLine)': app('shoplog-line'), 'shoplog, events dropped': app('shoplog-dropped') };
+const apps = {
+  bare: app('bare'),
+  'pino-http': app('pino-http'),
+  shoplog: app('shoplog'),
+  'shoplog, line (enqueueLine)': app('shoplog-line'),
+  'shoplog, events dropped': app('shoplog-dropped'),
+};
 for (const a of Object.values(apps)) await drive(a, 5000); // JIT warm-up
 lines.length = 0;
 const per = Object.fromEntries(Object.keys(apps).map((k) => [k, []]));
@@ -63,8 +79,13 @@ for (let r = 0; r < rounds; r++) {
   }
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-console.log(`node ${process.version}, ${rounds} rounds × ${n} requests, JS heap bytes allocated per request (median of the rounds without a GC)`);
+console.log(
+  `node ${process.version}, ${rounds} rounds × ${n} requests, JS heap bytes allocated per request (median of the rounds without a GC)`,
+);
 for (const [name, xs] of Object.entries(per)) {
   if (xs.length === 0) console.log(`${name.padEnd(30)} (a GC ran in every round: lower n)`);
-  else console.log(`${name.padEnd(30)} ${median(xs).toFixed(0).padStart(7)}   − bare ${(median(xs) - median(per.bare)).toFixed(0).padStart(6)}   (${xs.length} rounds)`);
+  else
+    console.log(
+      `${name.padEnd(30)} ${median(xs).toFixed(0).padStart(7)}   − bare ${(median(xs) - median(per.bare)).toFixed(0).padStart(6)}   (${xs.length} rounds)`,
+    );
 }

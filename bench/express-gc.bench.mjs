@@ -32,14 +32,26 @@ if (process.argv[2] === '--run') {
     // Diagnostic: events built by the middleware and dropped (no serialisation, no engine).
     app.use(shoplog({ exporter: { enqueue: () => true }, service: { name: 'bench-shop' }, ...extra }));
   } else if (label !== 'bare') {
-    const { createDeliveryEngine, createHttpSink } = await import(enginePath === '-' ? '@shoplog/node-transport' : enginePath);
-    engine = createDeliveryEngine({ sink: createHttpSink({ url }), spoolDir: mkdtempSync(join(tmpdir(), 'bench-xgc-')), exitHooks: false });
+    const { createDeliveryEngine, createHttpSink } = await import(
+      enginePath === '-' ? '@shoplog/node-transport' : enginePath
+    );
+    engine = createDeliveryEngine({
+      sink: createHttpSink({ url }),
+      spoolDir: mkdtempSync(join(tmpdir(), 'bench-xgc-')),
+      exitHooks: false,
+    });
     app.use(shoplog({ exporter: engine, service: { name: 'bench-shop' }, ...extra }));
   }
   app.get('/products/:id', (req, res) => {
     res.json({ id: req.params.id, name: `Widget ${req.params.id}`, price: '19.99', currency: 'EUR', inStock: true });
   });
-  const { total: j, measured: n, threadUs, processUs, gcMs } = await fixedRate(rate, secs, (i) => fakeGetRequest(app, i));
+  const {
+    total: j,
+    measured: n,
+    threadUs,
+    processUs,
+    gcMs,
+  } = await fixedRate(rate, secs, (i) => fakeGetRequest(app, i));
   let sent = n;
   if (engine) {
     await engine.close();
@@ -69,11 +81,17 @@ try {
   for (let r = 0; r < rounds; r++) {
     for (const [label, path] of variants) {
       const out = await new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [self, '--run', label, path, bulk.url, rate, secs].map(String), { stdio: ['ignore', 'pipe', 'inherit'] });
+        const child = spawn(process.execPath, [self, '--run', label, path, bulk.url, rate, secs].map(String), {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
         let text = '';
         child.stdout.on('data', (c) => (text += c));
         child.on('error', reject);
-        child.on('close', (code) => (code === 0 ? resolve(JSON.parse(text.trim().split('\n').pop())) : reject(new Error(`${label} exited ${code}`))));
+        child.on('close', (code) =>
+          code === 0
+            ? resolve(JSON.parse(text.trim().split('\n').pop()))
+            : reject(new Error(`${label} exited ${code}`)),
+        );
       });
       console.log(JSON.stringify(out));
       runs.get(label).push(out);
@@ -83,7 +101,9 @@ try {
   bulk.stop();
 }
 const bare = runs.get('bare');
-console.log(`\nExpress → engine at ${rate} req/s, ${secs} s, ${rounds} interleaved rounds, medians, µs CPU per request (Node ${process.version})`);
+console.log(
+  `\nExpress → engine at ${rate} req/s, ${secs} s, ${rounds} interleaved rounds, medians, µs CPU per request (Node ${process.version})`,
+);
 console.table(
   [...runs].map(([label, xs]) => ({
     variant: label,

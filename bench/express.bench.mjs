@@ -33,8 +33,13 @@ const served = new Map();
 
 function startServer(cfg, port) {
   const args = [join(here, 'express', 'app.mjs'), cfg, String(port)];
-  const opts = { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...(bulk ? { SHOPLOG_BULK_URL: bulk.url } : {}) } };
-  const child = hasTaskset ? spawn('taskset', ['-c', '1', process.execPath, ...args], opts) : spawn(process.execPath, args, opts);
+  const opts = {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...(bulk ? { SHOPLOG_BULK_URL: bulk.url } : {}) },
+  };
+  const child = hasTaskset
+    ? spawn('taskset', ['-c', '1', process.execPath, ...args], opts)
+    : spawn(process.execPath, args, opts);
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d) => {
@@ -77,7 +82,12 @@ function cpuMsByThread(pid) {
 }
 
 async function load(port, duration, cfg) {
-  const r = await autocannon({ url: `http://127.0.0.1:${port}/products/123`, connections, duration, ...(rate > 0 ? { overallRate: rate } : {}) });
+  const r = await autocannon({
+    url: `http://127.0.0.1:${port}/products/123`,
+    connections,
+    duration,
+    ...(rate > 0 ? { overallRate: rate } : {}),
+  });
   if (cfg) served.set(cfg, (served.get(cfg) ?? 0) + r.requests.total + r.non2xx);
   return r;
 }
@@ -91,7 +101,8 @@ async function stop(child) {
 
 const servers = new Map();
 try {
-  for (const [i, cfg] of CONFIGS.entries()) servers.set(cfg, { port: BASE_PORT + i, child: await startServer(cfg, BASE_PORT + i) });
+  for (const [i, cfg] of CONFIGS.entries())
+    servers.set(cfg, { port: BASE_PORT + i, child: await startServer(cfg, BASE_PORT + i) });
   for (const [cfg, { port }] of servers) await load(port, 1, cfg); // JIT warm-up, discarded from the figures
 } catch (err) {
   for (const { child } of servers.values()) await stop(child);
@@ -108,7 +119,17 @@ try {
       const cpuUsPerReq = ((cpuMs(child.pid) - c0) * 1000) / r.requests.total;
       const t1 = cpuMsByThread(child.pid);
       const per = (k) => +(((t1[k] - t0[k]) * 1000) / r.requests.total).toFixed(1);
-      const row = { round, cfg, reqPerSec: r.requests.average, cpuUsPerReq: +cpuUsPerReq.toFixed(1), mainUs: per('main'), v8Us: per('v8'), p99Ms: r.latency.p99, errors: r.errors, non2xx: r.non2xx };
+      const row = {
+        round,
+        cfg,
+        reqPerSec: r.requests.average,
+        cpuUsPerReq: +cpuUsPerReq.toFixed(1),
+        mainUs: per('main'),
+        v8Us: per('v8'),
+        p99Ms: r.latency.p99,
+        errors: r.errors,
+        non2xx: r.non2xx,
+      };
       rows.push(row);
       console.log(JSON.stringify(row));
     }
@@ -121,7 +142,9 @@ if (bulk) {
   // the server may hold slightly more events than requests counted, never fewer.
   const stats = await fakeStats(bulk.url);
   const sent = engineConfigs.reduce((n, c) => n + (served.get(c) ?? 0), 0);
-  console.log(`${engineConfigs.join(' + ')}: ${sent} requests answered, ${stats.docs} events at the fake _bulk endpoint (${stats.unique} unique, ${stats.dupes} duplicates)`);
+  console.log(
+    `${engineConfigs.join(' + ')}: ${sent} requests answered, ${stats.docs} events at the fake _bulk endpoint (${stats.unique} unique, ${stats.dupes} duplicates)`,
+  );
   bulk.stop();
 }
 
@@ -132,7 +155,9 @@ const median = (xs) => {
 };
 const pino = median(rows.filter((r) => r.cfg === 'pino-http').map((r) => r.reqPerSec));
 const bareCpu = median(rows.filter((r) => r.cfg === 'bare').map((r) => r.cpuUsPerReq));
-console.log(`\nnode ${process.version}, ${rounds} rounds × ${seconds} s, ${connections} connections, ${rate > 0 ? `fixed rate ${rate} req/s` : 'full speed'}, taskset: ${hasTaskset}`);
+console.log(
+  `\nnode ${process.version}, ${rounds} rounds × ${seconds} s, ${connections} connections, ${rate > 0 ? `fixed rate ${rate} req/s` : 'full speed'}, taskset: ${hasTaskset}`,
+);
 const paired = (cfg, ref) => {
   const ratios = [];
   for (let round = 1; round <= rounds; round++) {
@@ -142,11 +167,21 @@ const paired = (cfg, ref) => {
   }
   return ratios.length ? median(ratios).toFixed(3) : '-';
 };
-console.log('config               req/s median [min–max]      p99 ms   × bare (paired)   × pino-http (paired)   CPU µs/req   CPU × bare   main / V8 helpers µs/req');
+console.log(
+  'config               req/s median [min–max]      p99 ms   × bare (paired)   × pino-http (paired)   CPU µs/req   CPU × bare   main / V8 helpers µs/req',
+);
 for (const cfg of CONFIGS) {
   const rs = rows.filter((r) => r.cfg === cfg);
   const q = rs.map((r) => r.reqPerSec);
   const m = median(q);
   const range = `${m.toFixed(0)} [${Math.min(...q).toFixed(0)}–${Math.max(...q).toFixed(0)}]`;
-  console.log(`${cfg.padEnd(20)} ${range.padEnd(27)} ${String(median(rs.map((r) => r.p99Ms))).padEnd(8)} ${paired(cfg, 'bare').padEnd(17)} ${(pino ? paired(cfg, 'pino-http') : '-').padEnd(22)} ${median(rs.map((r) => r.cpuUsPerReq)).toFixed(1).padEnd(12)} ${(median(rs.map((r) => r.cpuUsPerReq)) / bareCpu).toFixed(3).padEnd(12)} ${median(rs.map((r) => r.mainUs)).toFixed(1)} / ${median(rs.map((r) => r.v8Us)).toFixed(1)}`);
+  console.log(
+    `${cfg.padEnd(20)} ${range.padEnd(27)} ${String(median(rs.map((r) => r.p99Ms))).padEnd(8)} ${paired(cfg, 'bare').padEnd(17)} ${(pino ? paired(cfg, 'pino-http') : '-').padEnd(22)} ${median(
+      rs.map((r) => r.cpuUsPerReq),
+    )
+      .toFixed(1)
+      .padEnd(
+        12,
+      )} ${(median(rs.map((r) => r.cpuUsPerReq)) / bareCpu).toFixed(3).padEnd(12)} ${median(rs.map((r) => r.mainUs)).toFixed(1)} / ${median(rs.map((r) => r.v8Us)).toFixed(1)}`,
+  );
 }

@@ -77,12 +77,17 @@ const server = createServer((req, res) => {
           count(line);
           const id = ID.exec(line)?.[1] ?? null;
           if (stats.dupes > before) duplicates++;
-          items.push(stats.dupes > before ? { line: items.length + 1, id, status: 200, result: 'duplicate' } : { line: items.length + 1, id, status: 201, result: 'created' });
+          items.push(
+            stats.dupes > before
+              ? { line: items.length + 1, id, status: 200, result: 'duplicate' }
+              : { line: items.length + 1, id, status: 201, result: 'created' },
+          );
         }
         stats.firstDocAt ||= now;
         stats.lastDocAt = now;
         // The reference server's reply: counts first, then the items (FAKE_BULK_COUNTS=0: the reply before the counts).
-        const counts = process.env.FAKE_BULK_COUNTS === '0' ? {} : { created: items.length - duplicates, duplicates, failed: 0 };
+        const counts =
+          process.env.FAKE_BULK_COUNTS === '0' ? {} : { created: items.length - duplicates, duplicates, failed: 0 };
         return json(res, 200, { took: 1, errors: false, ...counts, items }, { 'content-type': 'application/json' });
       }
       const items = [];
@@ -92,13 +97,21 @@ const server = createServer((req, res) => {
         const op = action.startsWith('{"create"') ? 'create' : 'index';
         const doc = lines[++i] ?? '';
         count(doc);
-        items.push({ [op]: { _index: 'bench', _id: ID.exec(action)?.[1] ?? String(stats.docs), status: 201, result: 'created' } });
+        items.push({
+          [op]: { _index: 'bench', _id: ID.exec(action)?.[1] ?? String(stats.docs), status: 201, result: 'created' },
+        });
       }
       stats.firstDocAt ||= now;
       stats.lastDocAt = now;
       return json(res, 200, { took: 1, errors: false, items });
     }
-    if (path === '/' || path === '') return json(res, 200, { name: 'fake', cluster_name: 'bench', version: { number: '9.1.0', build_flavor: 'default' }, tagline: 'You Know, for Search' });
+    if (path === '/' || path === '')
+      return json(res, 200, {
+        name: 'fake',
+        cluster_name: 'bench',
+        version: { number: '9.1.0', build_flavor: 'default' },
+        tagline: 'You Know, for Search',
+      });
     if (path === '/_cluster/health') return json(res, 200, { status: 'green' });
     if (path.startsWith('/_index_template/') && req.method === 'GET') return json(res, 200, { index_templates: [] });
     return json(res, 200, { acknowledged: true });

@@ -7,14 +7,21 @@ import { Session } from 'node:inspector/promises';
 const N = 100_000;
 const customers = Number(process.argv[2] ?? 20_000);
 const core = await import(process.argv[3] ?? '@shoplog/core');
-const inputs = core.createTrafficGenerator({ seed: 7, customers }).take(2 * N).map((t) => t.input);
+const inputs = core
+  .createTrafficGenerator({ seed: 7, customers })
+  .take(2 * N)
+  .map((t) => t.input);
 const scorer = core.createFraudScorer();
 // The first half warms the JIT and the velocity state; the second half is measured.
 for (let i = 0; i < N; i++) scorer.scoreSync(inputs[i]);
 const session = new Session();
 session.connect();
 await session.post('HeapProfiler.enable');
-await session.post('HeapProfiler.startSampling', { samplingInterval: 256, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+await session.post('HeapProfiler.startSampling', {
+  samplingInterval: 256,
+  includeObjectsCollectedByMajorGC: true,
+  includeObjectsCollectedByMinorGC: true,
+});
 for (let i = N; i < 2 * N; i++) scorer.scoreSync(inputs[i]);
 const { profile } = await session.post('HeapProfiler.stopSampling');
 session.disconnect();
@@ -28,4 +35,5 @@ const walk = (node) => {
 walk(profile.head);
 const total = [...bySite.values()].reduce((a, b) => a + b, 0);
 console.log(`${customers} customers: ${(total / N).toFixed(1)} bytes allocated per score (sampled); largest sites:`);
-for (const [site, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, 8)) console.log(`  ${(bytes / N).toFixed(1)}  ${site}`);
+for (const [site, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, 8))
+  console.log(`  ${(bytes / N).toFixed(1)}  ${site}`);

@@ -5,7 +5,9 @@ import { createFraudScorer, createTrafficGenerator } from '@shoplog/core';
 
 const N = Number(process.argv[2] ?? 200_000);
 const RUNS = Number(process.argv[3] ?? 3);
-const inputs = createTrafficGenerator({ seed: 7, customers: Number(process.argv[4] ?? 20_000) }).take(N).map((t) => t.input);
+const inputs = createTrafficGenerator({ seed: 7, customers: Number(process.argv[4] ?? 20_000) })
+  .take(N)
+  .map((t) => t.input);
 for (let r = 0; r <= RUNS; r++) {
   const scorer = createFraudScorer();
   const t0 = performance.now();

@@ -9,7 +9,13 @@
 // 3. Memory: bytes of profile state per tracked account (record tables, and the process's array-buffer growth),
 //    filling ACCOUNTS distinct accounts (each with its own IP, card and mailbox: the worst case).
 // Usage: pnpm bench fraud [detection|speed|memory|all=all] [--accounts=1000000] [--days=80]
-import { createFraudScorer, createMemoryFraudStateStore, createTrafficGenerator, detectionReport, FRAUD_SCENARIOS } from '@shoplog/core';
+import {
+  createFraudScorer,
+  createMemoryFraudStateStore,
+  createTrafficGenerator,
+  detectionReport,
+  FRAUD_SCENARIOS,
+} from '@shoplog/core';
 
 const arg = (name, fallback) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const part = process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 'all';
@@ -38,24 +44,43 @@ function detection({ seed, customers, richFields, label }) {
   }
   const m = detectionReport(judged.model);
   const r = detectionReport(judged.rules);
-  console.log(`\n## Detection, seed ${seed} (${label}): ${customers} customers, days ${WARM_DAYS}–${DAYS} judged (${m.total} transactions, ${m.truePositives + m.falseNegatives} fraud), model ${model.model.version}, thresholds review ${model.model.thresholds?.review} / block ${model.model.thresholds?.block}`);
+  console.log(
+    `\n## Detection, seed ${seed} (${label}): ${customers} customers, days ${WARM_DAYS}–${DAYS} judged (${m.total} transactions, ${m.truePositives + m.falseNegatives} fraud), model ${model.model.version}, thresholds review ${model.model.thresholds?.review} / block ${model.model.thresholds?.block}`,
+  );
   console.log('| scorer | precision | recall | ROC AUC | TP | FP | FN |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const [name, x] of [['model (default)', m], ['rules only, noisy-OR (baseline)', r]]) {
-    console.log(`| ${name} | ${pct(x.precision)} | ${pct(x.recall)} | ${x.rocAuc?.toFixed(3)} | ${x.truePositives} | ${x.falsePositives} | ${x.falseNegatives} |`);
+  for (const [name, x] of [
+    ['model (default)', m],
+    ['rules only, noisy-OR (baseline)', r],
+  ]) {
+    console.log(
+      `| ${name} | ${pct(x.precision)} | ${pct(x.recall)} | ${x.rocAuc?.toFixed(3)} | ${x.truePositives} | ${x.falsePositives} | ${x.falseNegatives} |`,
+    );
   }
   console.log('\n| scenario | fraud | transactions | flagged by the model | blocked | flagged by rules only |');
   console.log('| --- | --- | ---: | ---: | ---: | ---: |');
-  const order = Object.keys(m.byScenario).sort((a, b) => Number(m.byScenario[b].fraud) - Number(m.byScenario[a].fraud) || a.localeCompare(b));
+  const order = Object.keys(m.byScenario).sort(
+    (a, b) => Number(m.byScenario[b].fraud) - Number(m.byScenario[a].fraud) || a.localeCompare(b),
+  );
   for (const s of order) {
     const x = m.byScenario[s];
     const y = r.byScenario[s];
-    console.log(`| ${s} | ${x.fraud ? 'yes' : 'no'} | ${x.count} | ${x.flagged} (${pct(x.flagged / x.count)}) | ${x.blocked} | ${y.flagged} (${pct(y.flagged / y.count)}) |`);
+    console.log(
+      `| ${s} | ${x.fraud ? 'yes' : 'no'} | ${x.count} | ${x.flagged} (${pct(x.flagged / x.count)}) | ${x.blocked} | ${y.flagged} (${pct(y.flagged / y.count)}) |`,
+    );
   }
   // Kinds with fewer than 100 transactions say little about a rate (one flag is 1 % or more).
-  const legit = order.filter((s) => !m.byScenario[s].fraud && s !== 'sleeper_seasoning' && m.byScenario[s].count >= 100);
-  const worst = legit.reduce((w, s) => (m.byScenario[s].flagged / m.byScenario[s].count > m.byScenario[w].flagged / m.byScenario[w].count ? s : w), legit[0]);
-  console.log(`\nworst legitimate kind (of those with ≥ 100 transactions): ${worst} at ${pct(m.byScenario[worst].flagged / m.byScenario[worst].count)} flagged; fraud scenarios: ${FRAUD_SCENARIOS.filter((s) => m.byScenario[s]).length} of ${FRAUD_SCENARIOS.length}`);
+  const legit = order.filter(
+    (s) => !m.byScenario[s].fraud && s !== 'sleeper_seasoning' && m.byScenario[s].count >= 100,
+  );
+  const worst = legit.reduce(
+    (w, s) =>
+      m.byScenario[s].flagged / m.byScenario[s].count > m.byScenario[w].flagged / m.byScenario[w].count ? s : w,
+    legit[0],
+  );
+  console.log(
+    `\nworst legitimate kind (of those with ≥ 100 transactions): ${worst} at ${pct(m.byScenario[worst].flagged / m.byScenario[worst].count)} flagged; fraud scenarios: ${FRAUD_SCENARIOS.filter((s) => m.byScenario[s]).length} of ${FRAUD_SCENARIOS.length}`,
+  );
   return traffic.map((t) => t.input);
 }
 
@@ -64,14 +89,21 @@ function quantile(sorted, q) {
 }
 
 function speed(inputs) {
-  console.log(`\n## Speed: scoreSync of ${inputs.length} transactions (the held-out traffic, JSON-parsed as a server receives them), a fresh scorer per run, Node ${process.version}`);
-  console.log('The default scorer (rules + profiles + model, in-memory stores) beside the rules alone (noisy-OR, the previous default) in the same runs.');
+  console.log(
+    `\n## Speed: scoreSync of ${inputs.length} transactions (the held-out traffic, JSON-parsed as a server receives them), a fresh scorer per run, Node ${process.version}`,
+  );
+  console.log(
+    'The default scorer (rules + profiles + model, in-memory stores) beside the rules alone (noisy-OR, the previous default) in the same runs.',
+  );
   console.log('| run | scorer | tx/s wall | tx per CPU-second | p50 µs | p99 µs | p99.9 µs |');
   console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: |');
   const fresh = JSON.parse(JSON.stringify(inputs)); // strings not shared with the generator, as over the wire
   const best = { model: 0, rules: 0 };
   for (let run = 0; run <= 3; run++) {
-    for (const [name, make] of [['model', () => createFraudScorer()], ['rules', () => createFraudScorer({ combine: 'noisy-or' })]]) {
+    for (const [name, make] of [
+      ['model', () => createFraudScorer()],
+      ['rules', () => createFraudScorer({ combine: 'noisy-or' })],
+    ]) {
       const scorer = make();
       const c0 = process.cpuUsage();
       const t0 = performance.now();
@@ -90,10 +122,14 @@ function speed(inputs) {
       if (run === 0) continue; // run 0 warms the JIT
       const cpu = fresh.length / ((c.user + c.system) / 1e6);
       best[name] = Math.max(best[name], cpu);
-      console.log(`| ${run} | ${name} | ${Math.round((fresh.length / ms) * 1000)} | ${Math.round(cpu)} | ${quantile(lat, 0.5).toFixed(2)} | ${quantile(lat, 0.99).toFixed(2)} | ${quantile(lat, 0.999).toFixed(2)} |`);
+      console.log(
+        `| ${run} | ${name} | ${Math.round((fresh.length / ms) * 1000)} | ${Math.round(cpu)} | ${quantile(lat, 0.5).toFixed(2)} | ${quantile(lat, 0.99).toFixed(2)} | ${quantile(lat, 0.999).toFixed(2)} |`,
+      );
     }
   }
-  console.log(`best tx per CPU-second: model ${Math.round(best.model)}, rules alone ${Math.round(best.rules)}, ratio ${(best.model / best.rules).toFixed(2)}`);
+  console.log(
+    `best tx per CPU-second: model ${Math.round(best.model)}, rules alone ${Math.round(best.rules)}, ratio ${(best.model / best.rules).toFixed(2)}`,
+  );
 }
 
 function memory(accounts) {
@@ -114,7 +150,8 @@ function memory(accounts) {
       billingCountry: 'FR',
       issuerCountry: 'FR',
       status: 'completed',
-      userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+      userAgent:
+        'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
       timestamp: t0 + i * 50,
     });
   }
@@ -122,13 +159,27 @@ function memory(accounts) {
   const after = process.memoryUsage();
   const mb = (b) => `${b < 0 ? '−' : '+'}${(Math.abs(b) / 2 ** 20).toFixed(0)} MB`;
   const growth = after.arrayBuffers - before.arrayBuffers + (after.heapUsed - before.heapUsed);
-  console.log(`\n## Memory: ${accounts} accounts, each with its own IP, card and mailbox (worst case), maxAccounts ${accounts}`);
-  console.log(`profile state (array buffers) ${mb(after.arrayBuffers - before.arrayBuffers)}, JS heap ${mb(after.heapUsed - before.heapUsed)}, RSS ${mb(after.rss - before.rss)}; ${(growth / accounts).toFixed(0)} bytes per account (array buffers + heap)`);
-  console.log('(the velocity store of the rules is bounded separately by its maxKeys, 100000 values per dimension by default)');
+  console.log(
+    `\n## Memory: ${accounts} accounts, each with its own IP, card and mailbox (worst case), maxAccounts ${accounts}`,
+  );
+  console.log(
+    `profile state (array buffers) ${mb(after.arrayBuffers - before.arrayBuffers)}, JS heap ${mb(after.heapUsed - before.heapUsed)}, RSS ${mb(after.rss - before.rss)}; ${(growth / accounts).toFixed(0)} bytes per account (array buffers + heap)`,
+  );
+  console.log(
+    '(the velocity store of the rules is bounded separately by its maxKeys, 100000 values per dimension by default)',
+  );
 }
 
 if (part === 'detection' || part === 'all' || part === 'speed') {
-  const inputs = EVAL.map((e) => (part === 'speed' && e !== EVAL[0] ? [] : part === 'speed' ? generatorOf(e).takeDays(DAYS).map((t) => t.input) : detection(e)));
+  const inputs = EVAL.map((e) =>
+    part === 'speed' && e !== EVAL[0]
+      ? []
+      : part === 'speed'
+        ? generatorOf(e)
+            .takeDays(DAYS)
+            .map((t) => t.input)
+        : detection(e),
+  );
   if (part !== 'detection') speed(inputs[0]);
 }
 if (part === 'memory' || part === 'all') memory(arg('accounts', 1_000_000));

@@ -51,7 +51,9 @@ function address() {
     return `${a}.${Math.floor(rand.next() * 256)}.${Math.floor(rand.next() * 256)}.${1 + Math.floor(rand.next() * 254)}`;
   }
   const g = () => Math.floor(rand.next() * 0x10000).toString(16);
-  return `2${Math.floor(rand.next() * 16).toString(16)}${Math.floor(rand.next() * 256).toString(16).padStart(2, '0')}:${g()}:${g()}:${g()}::${g()}`;
+  return `2${Math.floor(rand.next() * 16).toString(16)}${Math.floor(rand.next() * 256)
+    .toString(16)
+    .padStart(2, '0')}:${g()}:${g()}:${g()}::${g()}`;
 }
 const unique = Array.from({ length: N }, address);
 const visitors = Array.from({ length: VISITORS }, address);
@@ -71,7 +73,8 @@ const pick = () => {
   return visitors[lo];
 };
 const repeat = Array.from({ length: N }, pick);
-const events = (ips) => ips.map((ip) => userBehavior({ shop: { action: 'page_view', session: { id: 's' } }, client: { ip } }));
+const events = (ips) =>
+  ips.map((ip) => userBehavior({ shop: { action: 'page_view', session: { id: 's' } }, client: { ip } }));
 const streams = { unique: { ips: unique, events: events(unique) }, repeat: { ips: repeat, events: events(repeat) } };
 
 const contenders = {
@@ -122,8 +125,12 @@ for (let r = 0; r <= ROUNDS; r++) {
   }
 }
 
-const meta = readers.map((x) => `${x.metadata.databaseType} (built ${x.metadata.buildEpoch.toISOString().slice(0, 10)})`).join(' + ');
-console.log(`geoip lookups on one core, N=${N} per stream, ${ROUNDS} rounds (+1 warm-up), ${meta}, Node ${process.version}, ${new Date().toISOString()}`);
+const meta = readers
+  .map((x) => `${x.metadata.databaseType} (built ${x.metadata.buildEpoch.toISOString().slice(0, 10)})`)
+  .join(' + ');
+console.log(
+  `geoip lookups on one core, N=${N} per stream, ${ROUNDS} rounds (+1 warm-up), ${meta}, Node ${process.version}, ${new Date().toISOString()}`,
+);
 for (const stream of Object.keys(streams)) {
   const base = med(rates[`${stream}|mmdb-lib reader.get (baseline)`]);
   console.log(`\nstream: ${stream}`);

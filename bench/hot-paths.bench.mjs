@@ -49,7 +49,10 @@ const makeEvent = (j) =>
       message: 'order placed',
       user: { id: `u_${j % 1000}` },
       labels: { producer: 'p', seq: String(j) },
-      shop: { transaction: { id: `tx_${j}`, type: 'purchase', status: 'completed' }, amount: { minor: 1999 + (j % 100), currency: 'EUR' } },
+      shop: {
+        transaction: { id: `tx_${j}`, type: 'purchase', status: 'completed' },
+        amount: { minor: 1999 + (j % 100), currency: 'EUR' },
+      },
     },
     { service },
   );
@@ -87,7 +90,16 @@ async function setup() {
   const events = Array.from({ length: N }, (_, j) => makeEvent(j));
   const lines = await pinoLines(N);
   const orderLines = await pinoLines(N, true);
-  const ID_ALLOW = ['event.id', 'trace.id', 'span.id', 'transaction.id', 'http.request.id', 'user.id', 'shop.*.id', 'shop.transaction.parent_id'];
+  const ID_ALLOW = [
+    'event.id',
+    'trace.id',
+    'span.id',
+    'transaction.id',
+    'http.request.id',
+    'user.id',
+    'shop.*.id',
+    'shop.transaction.parent_id',
+  ];
   const copy = createRedactor({ allow: ID_ALLOW });
   const inPlace = createRedactor({ allow: ID_ALLOW, mutate: true });
   variants['redact (copy)'] = () => {
@@ -104,7 +116,14 @@ async function setup() {
   };
   const shippers = [];
   // validate: false as with the default HTTP sink (the Shoplog server validates); the ES sink validates (below).
-  const pinoShipper = createShipper({ sink: nullSink(), validate: false, redact: { mutate: true }, spoolDir: spoolDir(), exitHooks: false, flushIntervalMs: 50 });
+  const pinoShipper = createShipper({
+    sink: nullSink(),
+    validate: false,
+    redact: { mutate: true },
+    spoolDir: spoolDir(),
+    exitHooks: false,
+    flushIntervalMs: 50,
+  });
   shippers.push(pinoShipper);
   variants['pino worker: parse + shipper.write'] = () => {
     for (const l of lines) pinoShipper.write(JSON.parse(l));
@@ -117,15 +136,27 @@ async function setup() {
   // `full path`: the same stream with a wrapped mapper, which keeps every line on the parse path (the A/B of the raw path).
   const orderText = [];
   for (let i = 0; i < orderLines.length; i += 1000) orderText.push(orderLines.slice(i, i + 1000).join('\n') + '\n');
-  const pinoStream = (extra) => shoplogPino({ sink: nullSink(), validate: false, redact: { mutate: true }, spoolDir: spoolDir(), exitHooks: false, flushIntervalMs: 50, ...extra });
+  const pinoStream = (extra) =>
+    shoplogPino({
+      sink: nullSink(),
+      validate: false,
+      redact: { mutate: true },
+      spoolDir: spoolDir(),
+      exitHooks: false,
+      flushIntervalMs: 50,
+      ...extra,
+    });
   const feed = (stream) => async () => {
-    for (const chunk of orderText) await new Promise((resolve, reject) => stream.write(chunk, (err) => (err ? reject(err) : resolve())));
+    for (const chunk of orderText)
+      await new Promise((resolve, reject) => stream.write(chunk, (err) => (err ? reject(err) : resolve())));
   };
   const rawStream = pinoStream({});
   const fullStream = pinoStream({ mapRecord: (r) => mapRecord(r) });
   variants['pino stream (order): raw-line path'] = feed(rawStream);
   variants['pino stream (order): full path'] = feed(fullStream);
-  shippers.push({ close: () => Promise.all([rawStream, fullStream].map((st) => new Promise((resolve) => st.end(resolve)))) });
+  shippers.push({
+    close: () => Promise.all([rawStream, fullStream].map((st) => new Promise((resolve) => st.end(resolve)))),
+  });
   variants['JSON.parse (order line)'] = () => {
     for (const l of orderLines) JSON.parse(l);
   };
@@ -139,12 +170,25 @@ async function setup() {
   };
   variants['HTTP sink body: join + gzip 1 (tx)'] = () => gzipBatches(lines);
   variants['HTTP sink body: join + gzip 1 (order)'] = () => gzipBatches(orderLines);
-  const esShipper = createShipper({ sink: nullSink(), validate: true, redact: { mutate: true }, spoolDir: spoolDir(), exitHooks: false, flushIntervalMs: 50 });
+  const esShipper = createShipper({
+    sink: nullSink(),
+    validate: true,
+    redact: { mutate: true },
+    spoolDir: spoolDir(),
+    exitHooks: false,
+    flushIntervalMs: 50,
+  });
   shippers.push(esShipper);
   variants['pino worker, validating (ES sink)'] = () => {
     for (const l of lines) esShipper.write(JSON.parse(l));
   };
-  const transport = new ShoplogWinstonTransport({ sink: nullSink(), validate: false, spoolDir: spoolDir(), exitHooks: false, flushIntervalMs: 50 });
+  const transport = new ShoplogWinstonTransport({
+    sink: nullSink(),
+    validate: false,
+    spoolDir: spoolDir(),
+    exitHooks: false,
+    flushIntervalMs: 50,
+  });
   const infos = events.map((e) => ({ level: 'info', message: 'order placed', ...e }));
   variants['winston: transport.log(info)'] = () => {
     for (const info of infos) transport.log(info);
@@ -161,8 +205,17 @@ async function setup() {
       callback();
     }
   }
-  const ours = new ShoplogWinstonTransport({ sink: nullSink(), validate: false, spoolDir: spoolDir(), exitHooks: false, flushIntervalMs: 50 });
-  const winstonLoggers = { 'null transport': winston.createLogger({ transports: [new NullTransport()] }), shoplog: winston.createLogger({ transports: [ours] }) };
+  const ours = new ShoplogWinstonTransport({
+    sink: nullSink(),
+    validate: false,
+    spoolDir: spoolDir(),
+    exitHooks: false,
+    flushIntervalMs: 50,
+  });
+  const winstonLoggers = {
+    'null transport': winston.createLogger({ transports: [new NullTransport()] }),
+    shoplog: winston.createLogger({ transports: [ours] }),
+  };
   for (const [name, logger] of Object.entries(winstonLoggers)) {
     variants[`winston (order): info → ${name}`] = async () => {
       for (let i = 0; i < N; i += 1000) {
@@ -210,11 +263,19 @@ async function setupMiddleware() {
   const lineDropped = expressApp('shoplog', { enqueue: () => void dropped++, enqueueLine: () => void dropped++ });
   const pinoHttp = expressApp('pino-http');
   const bulk = await startFakeBulk();
-  const engine = createDeliveryEngine({ sink: createHttpSink({ url: bulk.url }), spoolDir: spoolDir(), exitHooks: false });
+  const engine = createDeliveryEngine({
+    sink: createHttpSink({ url: bulk.url }),
+    spoolDir: spoolDir(),
+    exitHooks: false,
+  });
   const toEngine = expressApp('shoplog', engine);
   // The same engine API without `enqueueLine`: the middleware builds the event object and the engine serialises it
   // (the path before express4's direct line), for a before/after in one run.
-  const objectEngine = createDeliveryEngine({ sink: createHttpSink({ url: bulk.url }), spoolDir: spoolDir(), exitHooks: false });
+  const objectEngine = createDeliveryEngine({
+    sink: createHttpSink({ url: bulk.url }),
+    spoolDir: spoolDir(),
+    exitHooks: false,
+  });
   const toObjectEngine = expressApp('shoplog', { enqueue: (e) => objectEngine.enqueue(e) });
   const n = Math.min(N, 5000);
   // 100 requests per event-loop turn, so 'finish' / 'close' (emitted on later ticks) are part of the measure.
@@ -243,13 +304,15 @@ async function setupMiddleware() {
     const before = engine.metrics().sent + engine.metrics().queued + engine.metrics().inFlight;
     await drive(toEngine);
     const m = engine.metrics();
-    if (m.sent + m.queued + m.inFlight - before < n) throw new Error(`the engine took ${m.sent + m.queued + m.inFlight - before} events for ${n} requests`);
+    if (m.sent + m.queued + m.inFlight - before < n)
+      throw new Error(`the engine took ${m.sent + m.queued + m.inFlight - before} events for ${n} requests`);
   };
   variants['express: shoplog → engine, event object'] = async () => {
     const before = objectEngine.metrics().sent + objectEngine.metrics().queued + objectEngine.metrics().inFlight;
     await drive(toObjectEngine);
     const m = objectEngine.metrics();
-    if (m.sent + m.queued + m.inFlight - before < n) throw new Error(`the engine took ${m.sent + m.queued + m.inFlight - before} events for ${n} requests`);
+    if (m.sent + m.queued + m.inFlight - before < n)
+      throw new Error(`the engine took ${m.sent + m.queued + m.inFlight - before} events for ${n} requests`);
   };
   variants['express: shoplog request'] = async () => {
     await drive(logged);
@@ -260,10 +323,15 @@ async function setupMiddleware() {
   return {
     n,
     close: async () => {
-      for (const [label, e] of [['engine', engine], ['engine, event object', objectEngine]]) {
+      for (const [label, e] of [
+        ['engine', engine],
+        ['engine, event object', objectEngine],
+      ]) {
         await e.close();
         const m = e.metrics();
-        console.log(`${label}: sent ${m.sent}, spooled ${m.spooled}, dropped ${m.dropped['queue-full-oldest'] + m.dropped['queue-full-newest']}`);
+        console.log(
+          `${label}: sent ${m.sent}, spooled ${m.spooled}, dropped ${m.dropped['queue-full-oldest'] + m.dropped['queue-full-newest']}`,
+        );
       }
       await bulk.stop();
     },
@@ -287,17 +355,31 @@ for (let r = 0; r < rounds; r++) {
 }
 await closeAll();
 await closeMiddleware();
-console.log(`node ${process.version}, ${rounds} rounds, n = ${N} (express: ${mwN}), µs CPU per operation (median [min–max]); process = all threads (GC helpers too)`);
+console.log(
+  `node ${process.version}, ${rounds} rounds, n = ${N} (express: ${mwN}), µs CPU per operation (median [min–max]); process = all threads (GC helpers too)`,
+);
 for (const k of names) {
   const xs = per[k];
-  console.log(`${k.padEnd(40)} ${median(xs).toFixed(2).padStart(7)}  [${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}]   process ${median(perProcess[k]).toFixed(2)}`);
+  console.log(
+    `${k.padEnd(40)} ${median(xs).toFixed(2).padStart(7)}  [${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}]   process ${median(perProcess[k]).toFixed(2)}`,
+  );
 }
-for (const lib of ['pino-http', 'shoplog', 'shoplog → engine', 'shoplog → engine, event object', 'shoplog, events dropped', 'shoplog, line dropped']) {
+for (const lib of [
+  'pino-http',
+  'shoplog',
+  'shoplog → engine',
+  'shoplog → engine, event object',
+  'shoplog, events dropped',
+  'shoplog, line dropped',
+]) {
   const a = per[`express: ${lib}${lib.includes(',') ? '' : ' request'}`];
   const b = per['express: bare request'];
   const pa = perProcess[`express: ${lib}${lib.includes(',') ? '' : ' request'}`];
   if (!pa) continue;
   const pb = perProcess['express: bare request'];
-  if (a && b) console.log(`${`express: ${lib} − bare (per request)`.padEnd(40)} ${(median(a) - median(b)).toFixed(2).padStart(7)}   process ${(median(pa) - median(pb)).toFixed(2)}`);
+  if (a && b)
+    console.log(
+      `${`express: ${lib} − bare (per request)`.padEnd(40)} ${(median(a) - median(b)).toFixed(2).padStart(7)}   process ${(median(pa) - median(pb)).toFixed(2)}`,
+    );
 }
 process.exit(0);

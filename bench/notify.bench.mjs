@@ -5,7 +5,12 @@
 //   webhook: the signed webhook channel to a local HTTP receiver on 127.0.0.1 (what the overhead is next to real I/O)
 // Usage: pnpm bench notify [N=100000] [HTTP_N=2000] [runs=3]
 import { createServer } from 'node:http';
-import { createManualClock, createMemoryNotifier, createNotificationDispatcher, createWebhookNotifier } from '@shoplog/plugin-notify';
+import {
+  createManualClock,
+  createMemoryNotifier,
+  createNotificationDispatcher,
+  createWebhookNotifier,
+} from '@shoplog/plugin-notify';
 
 const N = Number(process.argv[2] ?? 100_000);
 const HTTP_N = Number(process.argv[3] ?? 2000);
@@ -33,7 +38,13 @@ async function direct(notifier, list) {
 }
 
 async function dispatched(channel, list, options = {}) {
-  const dispatcher = createNotificationDispatcher({ channels: { c: channel }, groupWindowMs: 0, cooldownMs: 0, maxQueued: list.length, ...options });
+  const dispatcher = createNotificationDispatcher({
+    channels: { c: channel },
+    groupWindowMs: 0,
+    cooldownMs: 0,
+    maxQueued: list.length,
+    ...options,
+  });
   const t0 = performance.now();
   for (const n of list) dispatcher.dispatch(n);
   await dispatcher.flush();
@@ -50,7 +61,13 @@ const receiver = createServer((req, res) => {
 await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
 const url = `http://127.0.0.1:${receiver.address().port}/hook`;
 
-const rows = { 'memory: direct notify()': [], 'memory: dispatcher': [], 'digest: dispatcher, 1 000 per group': [], 'webhook: direct notify()': [], 'webhook: dispatcher': [] };
+const rows = {
+  'memory: direct notify()': [],
+  'memory: dispatcher': [],
+  'digest: dispatcher, 1 000 per group': [],
+  'webhook: direct notify()': [],
+  'webhook: dispatcher': [],
+};
 let digests = 0;
 for (let run = 0; run <= RUNS; run++) {
   const list = Array.from({ length: N }, (_, i) => notification(i, 1000));
@@ -64,7 +81,8 @@ for (let run = 0; run <= RUNS; run++) {
   const httpList = list.slice(0, HTTP_N);
   const hookDirect = await direct(createWebhookNotifier({ url, secret: SECRET }), httpList);
   const hook = await dispatched(createWebhookNotifier({ url, secret: SECRET }), httpList);
-  if (mem.sent !== N || hook.sent !== HTTP_N || dig.sent !== N / 1000) throw new Error(`lost messages: ${JSON.stringify({ mem, hook, dig })}`);
+  if (mem.sent !== N || hook.sent !== HTTP_N || dig.sent !== N / 1000)
+    throw new Error(`lost messages: ${JSON.stringify({ mem, hook, dig })}`);
   if (run === 0) continue; // warm-up
   rows['memory: direct notify()'].push(memDirect);
   rows['memory: dispatcher'].push(mem.ms);
@@ -75,7 +93,9 @@ for (let run = 0; run <= RUNS; run++) {
 receiver.close();
 
 const counts = { memory: N, digest: N, webhook: HTTP_N };
-console.log(`notify bench: N=${N} (memory, digest), ${HTTP_N} (webhook over 127.0.0.1), median of ${RUNS} runs after a warm-up; Node ${process.version}`);
+console.log(
+  `notify bench: N=${N} (memory, digest), ${HTTP_N} (webhook over 127.0.0.1), median of ${RUNS} runs after a warm-up; Node ${process.version}`,
+);
 console.log('| path | ms | µs per notification | notifications/s |');
 console.log('| --- | --- | --- | --- |');
 for (const [name, xs] of Object.entries(rows)) {
@@ -84,4 +104,6 @@ for (const [name, xs] of Object.entries(rows)) {
   console.log(`| ${name} | ${ms.toFixed(1)} | ${us(ms, n)} | ${Math.round((n / ms) * 1000).toLocaleString('en')} |`);
 }
 const ratio = (a, b) => (median(rows[a]) / median(rows[b])).toFixed(2);
-console.log(`dispatcher / direct: memory ${ratio('memory: dispatcher', 'memory: direct notify()')}×, webhook ${ratio('webhook: dispatcher', 'webhook: direct notify()')}×; digests sent: ${digests} for ${N} notifications`);
+console.log(
+  `dispatcher / direct: memory ${ratio('memory: dispatcher', 'memory: direct notify()')}×, webhook ${ratio('webhook: dispatcher', 'webhook: direct notify()')}×; digests sent: ${digests} for ${N} notifications`,
+);

@@ -21,14 +21,19 @@ const dir = mkdtempSync(join(tmpdir(), 'shoplog-index-'));
 const source = join(dir, 'source.db');
 {
   const db = new DatabaseSync(source);
-  db.exec('PRAGMA journal_mode=DELETE; CREATE TABLE events (seq INTEGER PRIMARY KEY, id TEXT NOT NULL, ts INTEGER NOT NULL, doc TEXT NOT NULL); CREATE UNIQUE INDEX events_id ON events(id);');
+  db.exec(
+    'PRAGMA journal_mode=DELETE; CREATE TABLE events (seq INTEGER PRIMARY KEY, id TEXT NOT NULL, ts INTEGER NOT NULL, doc TEXT NOT NULL); CREATE UNIQUE INDEX events_id ON events(id);',
+  );
   const insert = db.prepare('INSERT INTO events (id, ts, doc) VALUES (?, ?, ?)');
   db.exec('BEGIN');
-  for (const event of builds[0].mod.generateTraffic({ count: EVENTS, days: 7, seed: 11 })) insert.run(event.event.id, Date.parse(event['@timestamp']), JSON.stringify(event));
+  for (const event of builds[0].mod.generateTraffic({ count: EVENTS, days: 7, seed: 11 }))
+    insert.run(event.event.id, Date.parse(event['@timestamp']), JSON.stringify(event));
   db.exec('COMMIT');
   db.close();
 }
-console.log(`${EVENTS} generated events over 7 days; index rebuilt from scratch, ${ROUNDS} round(s) per build, interleaved`);
+console.log(
+  `${EVENTS} generated events over 7 days; index rebuilt from scratch, ${ROUNDS} round(s) per build, interleaved`,
+);
 
 for (let round = 1; round <= ROUNDS; round++) {
   for (const [b, build] of builds.entries()) {
@@ -40,7 +45,12 @@ for (let round = 1; round <= ROUNDS; round++) {
     await store.refresh();
     const seconds = (performance.now() - started) / 1000;
     const cpu = process.cpuUsage(cpu0);
-    const probe = await store.search({ filter: { text: 'payment' }, sort: { field: '@timestamp', order: 'desc' }, page: 1, size: 1 });
+    const probe = await store.search({
+      filter: { text: 'payment' },
+      sort: { field: '@timestamp', order: 'desc' },
+      page: 1,
+      size: 1,
+    });
     await store.close();
     const us = (cpu.user + cpu.system) / EVENTS;
     console.log(

@@ -36,7 +36,9 @@ console.log(`${EVENTS} events, ${bodies.length} bodies of ${BATCH} lines, ${(tot
 {
   const dir = mkdtempSync(join(tmpdir(), 'shoplog-raw-'));
   const db = new DatabaseSync(join(dir, 'raw.db'));
-  db.exec('PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; CREATE TABLE events (id TEXT PRIMARY KEY, doc TEXT NOT NULL) WITHOUT ROWID;');
+  db.exec(
+    'PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; CREATE TABLE events (id TEXT PRIMARY KEY, doc TEXT NOT NULL) WITHOUT ROWID;',
+  );
   const insert = db.prepare('INSERT INTO events (id, doc) VALUES (?, ?) ON CONFLICT(id) DO NOTHING');
   const started = performance.now();
   for (const body of bodies) {
@@ -58,13 +60,25 @@ console.log(`${EVENTS} events, ${bodies.length} bodies of ${BATCH} lines, ${(tot
 {
   const dir = mkdtempSync(join(tmpdir(), 'shoplog-ingest-'));
   const key = `slk_${'b'.repeat(40)}`;
-  const server = createServer({ port: 0, ingestPort: -1, dataDir: dir, logLevel: 'silent', bootstrapKey: key, ingestRateLimit: 1_000_000, bodyLimit: 64 * 1024 * 1024, ...(option('index-nice') ? { indexNice: arg('index-nice', 10) } : {}) });
+  const server = createServer({
+    port: 0,
+    ingestPort: -1,
+    dataDir: dir,
+    logLevel: 'silent',
+    bootstrapKey: key,
+    ingestRateLimit: 1_000_000,
+    bodyLimit: 64 * 1024 * 1024,
+    ...(option('index-nice') ? { indexNice: arg('index-nice', 10) } : {}),
+  });
   const { bootstrap } = await import('@shoplog/server');
   await bootstrap(server);
   const url = await server.start();
   let child;
   if (CLIENT === 'child') {
-    child = fork(fileURLToPath(new URL('./lib/bulk-client.mjs', import.meta.url)), [EVENTS, BATCH, CONCURRENCY, RATE].map(String));
+    child = fork(
+      fileURLToPath(new URL('./lib/bulk-client.mjs', import.meta.url)),
+      [EVENTS, BATCH, CONCURRENCY, RATE].map(String),
+    );
     await new Promise((resolve) => child.once('message', resolve));
   } else if (RATE > 0) {
     throw new Error('--rate needs the child client');
@@ -101,21 +115,38 @@ console.log(`${EVENTS} events, ${bodies.length} bodies of ${BATCH} lines, ${(tot
   const all = process.cpuUsage(cpu0);
   const perEvent = (usage) => ((usage.user + usage.system) / acked).toFixed(1);
   const rate = acked / ackSeconds;
-  const probe = await server.stores.logs.search({ filter: { text: 'payment' }, sort: { field: '@timestamp', order: 'desc' }, page: 1, size: 1 });
-  console.log(`shoplog bulk over HTTP (durable acks): ${Math.round(rate).toLocaleString('en')} events/s${RATE > 0 ? ` (paced at ${RATE.toLocaleString('en')}/s in bodies of ${BATCH})` : ''}`);
+  const probe = await server.stores.logs.search({
+    filter: { text: 'payment' },
+    sort: { field: '@timestamp', order: 'desc' },
+    page: 1,
+    size: 1,
+  });
+  console.log(
+    `shoplog bulk over HTTP (durable acks): ${Math.round(rate).toLocaleString('en')} events/s${RATE > 0 ? ` (paced at ${RATE.toLocaleString('en')}/s in bodies of ${BATCH})` : ''}`,
+  );
   if (queryMs.length > 0) {
     queryMs.sort((a, b) => a - b);
     const q = (p) => queryMs[Math.min(queryMs.length - 1, Math.floor(p * queryMs.length))].toFixed(0);
-    console.log(`searches while ingesting (${queryMs.length}, one every 100 ms): p50 ${q(0.5)} ms, p95 ${q(0.95)} ms, max ${queryMs[queryMs.length - 1].toFixed(0)} ms`);
+    console.log(
+      `searches while ingesting (${queryMs.length}, one every 100 ms): p50 ${q(0.5)} ms, p95 ${q(0.95)} ms, max ${queryMs[queryMs.length - 1].toFixed(0)} ms`,
+    );
   }
   if (lags.length > 0) {
     lags.sort((a, b) => a - b);
     const q = (p) => (lags[Math.min(lags.length - 1, Math.floor(p * lags.length))] / 1000).toFixed(2);
-    console.log(`searchable after each body's ack (${lags.length} bodies): p50 ${q(0.5)} s, p95 ${q(0.95)} s, max ${(lags[lags.length - 1] / 1000).toFixed(2)} s`);
+    console.log(
+      `searchable after each body's ack (${lags.length} bodies): p50 ${q(0.5)} s, p95 ${q(0.95)} s, max ${(lags[lags.length - 1] / 1000).toFixed(2)} s`,
+    );
   }
-  console.log(`all ${acked} searchable ${(searchableSeconds - ackSeconds).toFixed(2)} s after the last ack (indexer: ${Math.round(acked / searchableSeconds).toLocaleString('en')} events/s end to end); probe total ${probe.total}`);
-  const client = child ? `HTTP client in a child process, ${(clientCpu / acked).toFixed(1)} µs/event there` : 'HTTP client included';
-  console.log(`CPU: ${perEvent(ackThread)} µs/event on the request thread until the last ack (${client}), ${perEvent(all)} µs/event for the whole server process until searchable (index worker included)`);
+  console.log(
+    `all ${acked} searchable ${(searchableSeconds - ackSeconds).toFixed(2)} s after the last ack (indexer: ${Math.round(acked / searchableSeconds).toLocaleString('en')} events/s end to end); probe total ${probe.total}`,
+  );
+  const client = child
+    ? `HTTP client in a child process, ${(clientCpu / acked).toFixed(1)} µs/event there`
+    : 'HTTP client included';
+  console.log(
+    `CPU: ${perEvent(ackThread)} µs/event on the request thread until the last ack (${client}), ${perEvent(all)} µs/event for the whole server process until searchable (index worker included)`,
+  );
   if (RATE === 0) console.log(`ratio shoplog / raw loop: ${(rate / globalThis.rawRate).toFixed(2)}x`);
   await server.close();
   rmSync(dir, { recursive: true, force: true });

@@ -34,9 +34,12 @@ const READERS = option('readers');
 const HEALTH_EVERY_MS = 50;
 const FILES = ['events.db', 'events.index.db', 'events.timeline.db'];
 
-const thisBuild = createRequire(import.meta.url).resolve('@shoplog/server').replace(/index\.cjs$/, 'index.js');
+const thisBuild = createRequire(import.meta.url)
+  .resolve('@shoplog/server')
+  .replace(/index\.cjs$/, 'index.js');
 const builds = [{ name: 'this build', module: thisBuild }];
-for (const a of process.argv.filter((x) => x.startsWith('--dist='))) builds.push({ name: a.slice(7), module: a.slice(7) });
+for (const a of process.argv.filter((x) => x.startsWith('--dist=')))
+  builds.push({ name: a.slice(7), module: a.slice(7) });
 
 // The data set: generated events appended through the store and indexed, kept in DIR for later runs.
 {
@@ -57,7 +60,9 @@ for (const a of process.argv.filter((x) => x.startsWith('--dist='))) builds.push
     if (batch.length) await store.appendBatch(batch);
     await store.refresh();
   }
-  console.log(`data set: ${await store.count()} events (${DIR}); phases of ${WARMUP} s warm-up + ${SECONDS} s, ${CONNECTIONS} connections per side, bodies of ${BATCH} lines`);
+  console.log(
+    `data set: ${await store.count()} events (${DIR}); phases of ${WARMUP} s warm-up + ${SECONDS} s, ${CONNECTIONS} connections per side, bodies of ${BATCH} lines`,
+  );
   await store.close();
 }
 
@@ -72,18 +77,30 @@ const once = (child, predicate = () => true) =>
     child.once('exit', (code) => (code ? reject(new Error(`child exited with ${code}`)) : undefined));
   });
 
-const pct = (sorted, q) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]);
+const pct = (sorted, q) =>
+  sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
 const summary = (result) => {
   if (!result) return undefined;
   const sorted = [...result.latencies].sort((a, b) => a - b);
-  return { rate: sorted.length / result.seconds, p50: pct(sorted, 0.5), p99: pct(sorted, 0.99), max: sorted[sorted.length - 1] ?? NaN, n: sorted.length };
+  return {
+    rate: sorted.length / result.seconds,
+    p50: pct(sorted, 0.5),
+    p99: pct(sorted, 0.99),
+    max: sorted[sorted.length - 1] ?? NaN,
+    n: sorted.length,
+  };
 };
 
 /** One phase on a fresh copy of the data set: the server, its loads, the health probe; the summaries. */
 async function phase(build, sides) {
   const dataDir = mkdtempSync(join(tmpdir(), 'shoplog-mixed-run-'));
   for (const file of FILES) if (existsSync(join(DIR, file))) copyFileSync(join(DIR, file), join(dataDir, file));
-  const server = fork(join(here, 'lib', 'mixed-server.mjs'), [build.module, dataDir, ...(PROFILE ? ['--profile'] : []), ...(READERS && build === builds[0] ? [`--readers=${READERS}`] : [])]);
+  const server = fork(join(here, 'lib', 'mixed-server.mjs'), [
+    build.module,
+    dataDir,
+    ...(PROFILE ? ['--profile'] : []),
+    ...(READERS && build === builds[0] ? [`--readers=${READERS}`] : []),
+  ]);
   try {
     const { url, key } = await once(server);
     const base = { url, key, seconds: SECONDS, warmup: WARMUP, connections: CONNECTIONS, everyMs: HEALTH_EVERY_MS };
@@ -109,18 +126,25 @@ async function phase(build, sides) {
 }
 
 const f0 = (n) => (Number.isFinite(n) ? n.toFixed(0) : '-');
-const side = (s) => (s ? `${f0(s.rate).padStart(5)} req/s  p50 ${f0(s.p50).padStart(5)}  p99 ${f0(s.p99).padStart(5)} ms` : ' '.repeat(36));
+const side = (s) =>
+  s ? `${f0(s.rate).padStart(5)} req/s  p50 ${f0(s.p50).padStart(5)}  p99 ${f0(s.p99).padStart(5)} ms` : ' '.repeat(36);
 
 for (let round = 0; round < ROUNDS; round++) {
   const runs = new Map(builds.map((b) => [b.name, {}]));
   // Phase by phase, each build in turn: the machine's noise falls on every build alike.
-  for (const [name, sides] of [['ingest', ['ingest']], ['search', ['search']], ['mixed', ['ingest', 'search']]]) {
+  for (const [name, sides] of [
+    ['ingest', ['ingest']],
+    ['search', ['search']],
+    ['mixed', ['ingest', 'search']],
+  ]) {
     for (const build of builds) runs.get(build.name)[name] = await phase(build, sides);
   }
   for (const build of builds) {
     const r = runs.get(build.name);
     console.log(`\n${build.name}${ROUNDS > 1 ? `, round ${round + 1}` : ''}`);
-    console.log('phase   | ingest (bulk)                        | search                               | health p50 / p99 / max ms | server CPU (process / request thread) | loop delay p99 / max ms');
+    console.log(
+      'phase   | ingest (bulk)                        | search                               | health p50 / p99 / max ms | server CPU (process / request thread) | loop delay p99 / max ms',
+    );
     for (const name of ['ingest', 'search', 'mixed']) {
       const p = r[name];
       const s = p.server;
@@ -131,7 +155,9 @@ for (let round = 0; round < ROUNDS; round++) {
       const threads = Object.entries(s.threads ?? {}).map(([name, share]) => `${name} ${(share * 100).toFixed(0)} %`);
       if (threads.length > 0) console.log(`          threads (share of a core): ${threads.join(', ')}`);
       if (PROFILE) {
-        const top = Object.entries(s.held).slice(0, 6).map(([method, h]) => `${method} ${f0(h.ms)} ms/${h.calls} (max ${f0(h.max)})`);
+        const top = Object.entries(s.held)
+          .slice(0, 6)
+          .map(([method, h]) => `${method} ${f0(h.ms)} ms/${h.calls} (max ${f0(h.max)})`);
         console.log(`          request thread held by: ${top.join(', ')}`);
       }
     }

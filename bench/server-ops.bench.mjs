@@ -15,8 +15,11 @@ const root = mkdtempSync(join(tmpdir(), 'shoplog-ops-'));
 const old = [...generateTraffic({ count: EVENTS, days: 7, now: Date.now() - 32 * DAY, seed: 5 })];
 const fresh = [...generateTraffic({ count: EVENTS, days: 1, seed: 6 })];
 const cutoff = Math.floor((Date.now() - 30 * DAY) / 3_600_000) * 3_600_000;
-const cutoffs = Object.fromEntries(['transaction', 'error', 'user_behavior', 'performance', 'fraud', 'log'].map((k) => [k, cutoff]));
-const quantile = (values, q) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))];
+const cutoffs = Object.fromEntries(
+  ['transaction', 'error', 'user_behavior', 'performance', 'fraud', 'log'].map((k) => [k, cutoff]),
+);
+const quantile = (values, q) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))];
 
 async function prepared(name) {
   const dir = join(root, name);
@@ -32,7 +35,12 @@ async function ingestAndSearch(store) {
   for (let i = 0; i < fresh.length; i += 1000) {
     await store.appendBatch(fresh.slice(i, i + 1000));
     const t = performance.now();
-    await store.search({ filter: { text: 'payment', range: { from: Date.now() - DAY, to: Date.now() } }, sort: { field: '@timestamp', order: 'desc' }, page: 1, size: 20 });
+    await store.search({
+      filter: { text: 'payment', range: { from: Date.now() - DAY, to: Date.now() } },
+      sort: { field: '@timestamp', order: 'desc' },
+      page: 1,
+      size: 20,
+    });
     searches.push(performance.now() - t);
   }
   const seconds = (performance.now() - started) / 1000;
@@ -48,10 +56,16 @@ const expiring = b.store.expire(cutoffs).then((n) => ({ n, seconds: (performance
 const during = await ingestAndSearch(b.store);
 const expired = await expiring;
 const fmt = (x) => Math.round(x).toLocaleString('en');
-console.log(`alone:            ${fmt(alone.acks)} events/s acked (batches of 1000), search p50 ${alone.p50.toFixed(1)} ms p95 ${alone.p95.toFixed(1)} ms`);
-console.log(`during retention: ${fmt(during.acks)} events/s acked, search p50 ${during.p50.toFixed(1)} ms p95 ${during.p95.toFixed(1)} ms`);
+console.log(
+  `alone:            ${fmt(alone.acks)} events/s acked (batches of 1000), search p50 ${alone.p50.toFixed(1)} ms p95 ${alone.p95.toFixed(1)} ms`,
+);
+console.log(
+  `during retention: ${fmt(during.acks)} events/s acked, search p50 ${during.p50.toFixed(1)} ms p95 ${during.p95.toFixed(1)} ms`,
+);
 console.log(`ratio acks ${(during.acks / alone.acks).toFixed(2)}, search p95 ×${(during.p95 / alone.p95).toFixed(2)}`);
-console.log(`retention pass: ${fmt(expired.n)} events deleted in ${expired.seconds.toFixed(1)} s (${fmt(expired.n / expired.seconds)} events/s, paced)`);
+console.log(
+  `retention pass: ${fmt(expired.n)} events deleted in ${expired.seconds.toFixed(1)} s (${fmt(expired.n / expired.seconds)} events/s, paced)`,
+);
 await b.store.refresh();
 
 const files = ['events.db', 'events.index.db', 'events.timeline.db'];
@@ -59,16 +73,22 @@ const size = (dir) => files.reduce((sum, f) => sum + statSync(join(dir, f)).size
 const backupStarted = performance.now();
 const manifest = await backupDataDir({ dataDir: b.dir, out: join(root, 'backup') });
 const backupSeconds = (performance.now() - backupStarted) / 1000;
-console.log(`backup: ${fmt(manifest.events)} events, ${(size(join(root, 'backup')) / 1e6).toFixed(1)} MB in ${backupSeconds.toFixed(1)} s`);
+console.log(
+  `backup: ${fmt(manifest.events)} events, ${(size(join(root, 'backup')) / 1e6).toFixed(1)} MB in ${backupSeconds.toFixed(1)} s`,
+);
 
 const [top] = await a.store.terms({}, 'user_id', { size: 1 });
 let t = performance.now();
 const byUser = await a.store.erase({ userId: top.value });
-console.log(`erase by user id: ${byUser.events} events in ${(performance.now() - t).toFixed(0)} ms (store of ${fmt(2 * EVENTS)})`);
+console.log(
+  `erase by user id: ${byUser.events} events in ${(performance.now() - t).toFixed(0)} ms (store of ${fmt(2 * EVENTS)})`,
+);
 t = performance.now();
 const byMail = await a.store.erase({ email: 'nobody@example.com' });
 const ms = performance.now() - t;
-console.log(`erase by e-mail (every document read): ${byMail.events} events in ${ms.toFixed(0)} ms, ${((ms * 1000) / (2 * EVENTS)).toFixed(1)} µs per stored event`);
+console.log(
+  `erase by e-mail (every document read): ${byMail.events} events in ${ms.toFixed(0)} ms, ${((ms * 1000) / (2 * EVENTS)).toFixed(1)} µs per stored event`,
+);
 
 await a.store.close();
 await b.store.close();

@@ -37,7 +37,9 @@ mkdirSync(DIR, { recursive: true });
     const appended = (performance.now() - started) / 1000;
     await store.refresh();
     const indexed = (performance.now() - started) / 1000;
-    console.log(`loaded ${EVENTS - have} events: appended in ${appended.toFixed(1)} s, indexed (facts + FTS5) after ${indexed.toFixed(1)} s`);
+    console.log(
+      `loaded ${EVENTS - have} events: appended in ${appended.toFixed(1)} s, indexed (facts + FTS5) after ${indexed.toFixed(1)} s`,
+    );
   }
   console.log(`store holds ${await store.count()} events (${DIR})`);
   await store.close();
@@ -57,7 +59,8 @@ const get = async (path) => {
 const pct = (xs, q) => [...xs].sort((a, b) => a - b)[Math.max(0, Math.ceil(q * xs.length) - 1)];
 const QUERIES = {
   'search: free text, 24h, page 1': (i) => `/api/search/?q=payment&range=24h&size=20&nocache=${i}`,
-  'search: filters (level, service), 7d, page 5': (i) => `/api/search/?level=info&service=payments&range=7d&page=5&size=20&nocache=${i}`,
+  'search: filters (level, service), 7d, page 5': (i) =>
+    `/api/search/?level=info&service=payments&range=7d&page=5&size=20&nocache=${i}`,
   'search: amount sort, 7d': (i) => `/api/search/?log_type=transaction&sort_field=amount&range=7d&nocache=${i}`,
   'search: all 7d, exact total': (i) => `/api/search/?range=7d&nocache=${i}`,
   'overview 24h': (i) => `/api/dashboard/overview?range=24h&nocache=${i}`,
@@ -74,7 +77,9 @@ for (const [name, path] of Object.entries(QUERIES)) {
     total ??= body.data?.total ?? body.total_logs;
   }
   rows.push({ name, p50: pct(times, 0.5), p95: pct(times, 0.95), total });
-  console.log(`${name.padEnd(46)} p50 ${pct(times, 0.5).toFixed(1)} ms  p95 ${pct(times, 0.95).toFixed(1)} ms  (matches ${total})`);
+  console.log(
+    `${name.padEnd(46)} p50 ${pct(times, 0.5).toFixed(1)} ms  p95 ${pct(times, 0.95).toFixed(1)} ms  (matches ${total})`,
+  );
 }
 await server.close();
 if (!existsSync(DIR)) console.log('dir removed');

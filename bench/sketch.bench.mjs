@@ -49,7 +49,11 @@ const impls = {
     const ms = timed(() => {
       for (let i = 0; i < ints.length; i++) h.recordValue(ints[i]);
     });
-    return { ms, est: QS.map((q) => h.getValueAtPercentile(q * 100) / 1000), size: `${h.estimatedFootprintInBytes} B footprint` };
+    return {
+      ms,
+      est: QS.map((q) => h.getValueAtPercentile(q * 100) / 1000),
+      size: `${h.estimatedFootprintInBytes} B footprint`,
+    };
   },
   'ddsketch (1 %)': (vals) => {
     const sk = new DDSketch();
@@ -105,6 +109,8 @@ for (const [name, x] of Object.entries(res)) {
   const rate = med(x.rate);
   const errs = x.err.map((e) => (med(e) * 100).toFixed(3)).join(' / ');
   const maxErr = Math.max(...x.err.flat()) * 100;
-  console.log(`| ${name} | ${(rate / 1e6).toFixed(1)}M | ${(rate / hdrRate).toFixed(2)} | ${errs} | ${maxErr.toFixed(3)} | ${x.size} |`);
+  console.log(
+    `| ${name} | ${(rate / 1e6).toFixed(1)}M | ${(rate / hdrRate).toFixed(2)} | ${errs} | ${maxErr.toFixed(3)} | ${x.size} |`,
+  );
 }
 console.log(`merge: ${JSON.stringify(mergeInfo)}`);

@@ -20,7 +20,9 @@ if (process.argv[2] === '--run') {
   const lines = [];
   // The record of transport-pino.bench.mjs, as pino prints it (`logger.info({ orderId, amount, userId }, 'order placed')`).
   for (let j = 0; j < N; j++) {
-    lines.push(`{"level":30,"time":${t + (j >> 4)},"pid":4242,"hostname":"box","orderId":"ord_${j}","amount":${((j * 7919) % 50000) / 100},"userId":"u_${(j * 31) % 100000}","msg":"order placed"}`);
+    lines.push(
+      `{"level":30,"time":${t + (j >> 4)},"pid":4242,"hostname":"box","orderId":"ord_${j}","amount":${((j * 7919) % 50000) / 100},"userId":"u_${(j * 31) % 100000}","msg":"order placed"}`,
+    );
   }
   const chunks = [];
   for (let i = 0; i < N; i += 1000) chunks.push(lines.slice(i, i + 1000).join('\n') + '\n');
@@ -43,7 +45,14 @@ if (process.argv[2] === '--run') {
   const th = process.threadCpuUsage(t0);
   const all = process.cpuUsage(c0);
   if (delivered !== N) throw new Error(`delivered ${delivered} of ${N}`);
-  console.log(JSON.stringify({ lib: path, N, thread_us_per_log: +((th.user + th.system) / N).toFixed(2), process_us_per_log: +((all.user + all.system) / N).toFixed(2) }));
+  console.log(
+    JSON.stringify({
+      lib: path,
+      N,
+      thread_us_per_log: +((th.user + th.system) / N).toFixed(2),
+      process_us_per_log: +((all.user + all.system) / N).toFixed(2),
+    }),
+  );
   process.exit(0);
 }
 
@@ -58,5 +67,13 @@ for (let r = 0; r < rounds; r++) {
     runs[path].push(out);
   }
 }
-console.log(`\npino transport worker path, cold, N=${N}, ${rounds} interleaved rounds, medians (Node ${process.version})`);
-console.table(Object.entries(runs).map(([path, xs]) => ({ path, thread_us_per_log: median(xs.map((x) => x.thread_us_per_log)), process_us_per_log: median(xs.map((x) => x.process_us_per_log)) })));
+console.log(
+  `\npino transport worker path, cold, N=${N}, ${rounds} interleaved rounds, medians (Node ${process.version})`,
+);
+console.table(
+  Object.entries(runs).map(([path, xs]) => ({
+    path,
+    thread_us_per_log: median(xs.map((x) => x.thread_us_per_log)),
+    process_us_per_log: median(xs.map((x) => x.process_us_per_log)),
+  })),
+);

@@ -11,7 +11,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setImmediate as tick } from 'node:timers/promises';
-import { benchTransaction, fakeReset, fakeStats, interleave, lcg, median, peerOrder, waitDocs } from './lib/harness.mjs';
+import {
+  benchTransaction,
+  fakeReset,
+  fakeStats,
+  interleave,
+  lcg,
+  median,
+  peerOrder,
+  waitDocs,
+} from './lib/harness.mjs';
 
 const self = fileURLToPath(import.meta.url);
 // Extra options of the Shoplog transport for A/B runs, e.g. SHOPLOG_OPTIONS='{"http":{"url":"…","gzipMinBytes":false}}'.
@@ -26,8 +35,19 @@ if (process.argv[2] === '--run') {
   await fakeReset(url);
   const stream =
     lib === 'shoplog'
-      ? pino.transport({ target: '@shoplog/node-transport/pino', options: { url, spoolDir: mkdtempSync(join(tmpdir(), 'bench-spool-')), ...shoplogExtra } })
-      : pino.transport({ target: 'pino-elasticsearch', options: { node: url, index: 'orders', esVersion: 8, ...(variant === '5mb' ? { flushBytes: 5_000_000 } : {}) } });
+      ? pino.transport({
+          target: '@shoplog/node-transport/pino',
+          options: { url, spoolDir: mkdtempSync(join(tmpdir(), 'bench-spool-')), ...shoplogExtra },
+        })
+      : pino.transport({
+          target: 'pino-elasticsearch',
+          options: {
+            node: url,
+            index: 'orders',
+            esVersion: 8,
+            ...(variant === '5mb' ? { flushBytes: 5_000_000 } : {}),
+          },
+        });
   const errors = [];
   // pino-elasticsearch's worker outlives thread-stream's 10 s `end()` limit: record it, do not crash.
   stream.on('error', (e) => errors.push(String(e.message ?? e)));
@@ -100,7 +120,12 @@ if (process.argv[2] === '--run') {
 
 const N = Number(process.argv[2] ?? 100_000);
 const rounds = Number(process.argv[3] ?? 2);
-const results = await interleave(self, rounds, [['shoplog', N], ['pino-es', N], ['pino-es', N, '5mb'], ['shoplog', N, 'tx']]);
+const results = await interleave(self, rounds, [
+  ['shoplog', N],
+  ['pino-es', N],
+  ['pino-es', N, '5mb'],
+  ['shoplog', N, 'tx'],
+]);
 const summary = [...results].map(([lib, runs]) => ({
   lib,
   logs_per_s: median(runs.map((x) => x.logs_per_s)),
@@ -111,7 +136,9 @@ const summary = [...results].map(([lib, runs]) => ({
   all_delivered_once: runs.every((x) => x.delivered === N && x.dupes === 0),
   out_of_order: Math.max(...runs.map((x) => x.out_of_order)),
 }));
-console.log(`\npino transport → local bulk endpoint, N=${N}, ${rounds} interleaved rounds, medians (Node ${process.version})`);
+console.log(
+  `\npino transport → local bulk endpoint, N=${N}, ${rounds} interleaved rounds, medians (Node ${process.version})`,
+);
 console.table(summary);
 const ours = summary.find((s) => s.lib === 'shoplog');
 for (const peer of summary.filter((s) => !s.lib.startsWith('shoplog'))) {

@@ -11,7 +11,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setImmediate as tick } from 'node:timers/promises';
-import { benchTransaction, fakeReset, fakeStats, interleave, lcg, median, peerOrder, waitDocs } from './lib/harness.mjs';
+import {
+  benchTransaction,
+  fakeReset,
+  fakeStats,
+  interleave,
+  lcg,
+  median,
+  peerOrder,
+  waitDocs,
+} from './lib/harness.mjs';
 
 const self = fileURLToPath(import.meta.url);
 const BATCH = 1000;
@@ -69,7 +78,7 @@ if (process.argv[2] === '--run') {
       lib: lib + (variant ? `(${variant})` : ''),
       N,
       logs_per_s: Math.round(N / (wallMs / 1000)),
-      cpu_us_per_log: +(((cpu.user + cpu.system) / N)).toFixed(2),
+      cpu_us_per_log: +((cpu.user + cpu.system) / N).toFixed(2),
       peak_rss_growth_mb: +((peakRss - rss0) / 2 ** 20).toFixed(1),
       finish_ms: Math.round(finishMs),
       finish_after_delivery: finishMs >= deliveredAt - tEnd,
@@ -85,7 +94,11 @@ if (process.argv[2] === '--run') {
 
 const N = Number(process.argv[2] ?? 50_000);
 const rounds = Number(process.argv[3] ?? 2);
-const results = await interleave(self, rounds, [['shoplog', N], ['winston-es', N], ['shoplog', N, 'tx']]);
+const results = await interleave(self, rounds, [
+  ['shoplog', N],
+  ['winston-es', N],
+  ['shoplog', N, 'tx'],
+]);
 const summary = [...results].map(([lib, runs]) => ({
   lib,
   logs_per_s: median(runs.map((x) => x.logs_per_s)),
@@ -94,7 +107,9 @@ const summary = [...results].map(([lib, runs]) => ({
   all_delivered_once: runs.every((x) => x.delivered === N && x.dupes === 0),
   out_of_order: Math.max(...runs.map((x) => x.out_of_order)),
 }));
-console.log(`\nwinston transport → local bulk endpoint, N=${N}, ${rounds} interleaved rounds, medians (Node ${process.version})`);
+console.log(
+  `\nwinston transport → local bulk endpoint, N=${N}, ${rounds} interleaved rounds, medians (Node ${process.version})`,
+);
 console.table(summary);
 const [ours, peer] = summary; // shoplog, winston-es (first round's order)
 console.log(

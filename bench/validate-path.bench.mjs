@@ -12,15 +12,50 @@ for (let i = 0; i < N; i++) {
   const r = i % 20;
   const event =
     r < 8
-      ? createEvent('transaction', {
-          message: `payment ${i} captured`, user, client: { ip: '203.0.113.7' }, http: { request: { method: 'POST' }, route: '/api/checkout' },
-          shop: { transaction: { id: `tx-${i}`, type: 'purchase', status: 'completed' }, amount: { value: `${i % 500}.99`, currency: 'EUR' }, order: { id: `ORD-${i}`, items: 1 + (i % 5) } },
-        }, { service })
+      ? createEvent(
+          'transaction',
+          {
+            message: `payment ${i} captured`,
+            user,
+            client: { ip: '203.0.113.7' },
+            http: { request: { method: 'POST' }, route: '/api/checkout' },
+            shop: {
+              transaction: { id: `tx-${i}`, type: 'purchase', status: 'completed' },
+              amount: { value: `${i % 500}.99`, currency: 'EUR' },
+              order: { id: `ORD-${i}`, items: 1 + (i % 5) },
+            },
+          },
+          { service },
+        )
       : r < 13
-        ? createEvent('user_behavior', { user, url: { path: `/products/${i % 300}` }, shop: { action: 'page_view', session: { id: `s-${i % 400}` }, product: { id: `p-${i % 300}` } } }, { service })
+        ? createEvent(
+            'user_behavior',
+            {
+              user,
+              url: { path: `/products/${i % 300}` },
+              shop: { action: 'page_view', session: { id: `s-${i % 400}` }, product: { id: `p-${i % 300}` } },
+            },
+            { service },
+          )
         : r < 16
-          ? createEvent('error', { message: 'upstream timeout', error: { type: 'TimeoutError', message: `timed out (order ${i})` }, shop: { error: { kind: 'timeout' } } }, { service })
-          : createEvent('performance', { event: { duration: 1_000_000 + i }, http: { request: { method: 'GET' }, response: { status_code: 200 }, route: '/api/products/:id' }, shop: { performance: { kind: 'http' } } }, { service });
+          ? createEvent(
+              'error',
+              {
+                message: 'upstream timeout',
+                error: { type: 'TimeoutError', message: `timed out (order ${i})` },
+                shop: { error: { kind: 'timeout' } },
+              },
+              { service },
+            )
+          : createEvent(
+              'performance',
+              {
+                event: { duration: 1_000_000 + i },
+                http: { request: { method: 'GET' }, response: { status_code: 200 }, route: '/api/products/:id' },
+                shop: { performance: { kind: 'http' } },
+              },
+              { service },
+            );
   lines.push(JSON.stringify(event));
 }
 
@@ -56,7 +91,10 @@ for (let round = 0; round <= rounds; round++) {
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const base = median(samples['JSON.parse(line) alone']);
-for (const [name, xs] of Object.entries(samples)) console.log(`${name.padEnd(42)} ${median(xs).toFixed(2)} µs/event${name.startsWith('JSON') ? '' : `  (${(median(xs) - base).toFixed(2)} beyond the parse)`}`);
+for (const [name, xs] of Object.entries(samples))
+  console.log(
+    `${name.padEnd(42)} ${median(xs).toFixed(2)} µs/event${name.startsWith('JSON') ? '' : `  (${(median(xs) - base).toFixed(2)} beyond the parse)`}`,
+  );
 const c = median(samples['compiled: validate(JSON.parse(line))']) - base;
 const p = median(samples['plain: zod safeParse(JSON.parse(line))']) - base;
 console.log(`validation alone: plain / compiled = ${(p / c).toFixed(1)}×`);

@@ -51,7 +51,12 @@ if (cfg === 'pino-http') {
   // serialisation, without the exporter's writes.
   const { shoplog } = await import('@shoplog/express-middleware');
   let bytes = 0;
-  app.use(shoplog({ exporter: { enqueue: (event) => void (bytes += JSON.stringify(event).length) }, service: { name: 'bench-shop' } }));
+  app.use(
+    shoplog({
+      exporter: { enqueue: (event) => void (bytes += JSON.stringify(event).length) },
+      service: { name: 'bench-shop' },
+    }),
+  );
 } else if (cfg === 'shoplog-noop') {
   // Diagnostic: events built by the middleware and dropped (no serialisation, no I/O): the middleware's own CPU.
   const { shoplog } = await import('@shoplog/express-middleware');
@@ -63,7 +68,9 @@ if (cfg === 'pino-http') {
   // `shoplog-engine-<label>`: the engine built at $SHOPLOG_ENGINE_MODULE_<label> and the middleware at
   // $SHOPLOG_MIDDLEWARE_MODULE_<label> if set (to compare two builds in one run).
   const label = cfg.slice('shoplog-engine-'.length);
-  const { shoplog } = await import((label && process.env[`SHOPLOG_MIDDLEWARE_MODULE_${label}`]) || '@shoplog/express-middleware');
+  const { shoplog } = await import(
+    (label && process.env[`SHOPLOG_MIDDLEWARE_MODULE_${label}`]) || '@shoplog/express-middleware'
+  );
   const modulePath = label ? process.env[`SHOPLOG_ENGINE_MODULE_${label}`] : '@shoplog/node-transport';
   if (!modulePath) throw new Error(`${cfg} needs SHOPLOG_ENGINE_MODULE_${label}`);
   const { createDeliveryEngine, createHttpSink } = await import(modulePath);
@@ -72,7 +79,11 @@ if (cfg === 'pino-http') {
   const { join } = await import('node:path');
   const url = process.env.SHOPLOG_BULK_URL;
   if (!url) throw new Error('shoplog-engine needs SHOPLOG_BULK_URL');
-  engine = createDeliveryEngine({ sink: createHttpSink({ url }), spoolDir: mkdtempSync(join(tmpdir(), 'bench-express-')), exitHooks: false });
+  engine = createDeliveryEngine({
+    sink: createHttpSink({ url }),
+    spoolDir: mkdtempSync(join(tmpdir(), 'bench-express-')),
+    exitHooks: false,
+  });
   app.use(shoplog({ exporter: engine, service: { name: 'bench-shop' } }));
 } else if (cfg === 'shoplog-client') {
   // Through core's client: every event is validated against the schemas and redacted again before export.
@@ -99,7 +110,9 @@ if (cfg === 'pino-http') {
     if (cfg === 'floor-hooks') return;
     const req = this.req;
     const route = req.route ? req.baseUrl + req.route.path : 'unmatched';
-    lines.push(`{"@timestamp":"${new Date().toISOString()}","message":"${req.method} ${route} ${this.statusCode}","event":{"id":"${this.getHeader('x-request-id')}","dataset":"shoplog.performance","duration":${Math.round((performance.now() - this[started]) * 1e6)}},"http":{"request":{"method":"${req.method}"},"response":{"status_code":${this.statusCode}},"route":"${route}"},"url":{"path":"${req.url}"}}`);
+    lines.push(
+      `{"@timestamp":"${new Date().toISOString()}","message":"${req.method} ${route} ${this.statusCode}","event":{"id":"${this.getHeader('x-request-id')}","dataset":"shoplog.performance","duration":${Math.round((performance.now() - this[started]) * 1e6)}},"http":{"request":{"method":"${req.method}"},"response":{"status_code":${this.statusCode}},"route":"${route}"},"url":{"path":"${req.url}"}}`,
+    );
     if (!scheduled) {
       scheduled = true;
       setImmediate(flush);
@@ -144,10 +157,19 @@ if (process.env.BENCH_GC) {
   }).observe({ entryTypes: ['gc'] });
 }
 
-const server = app.listen(port, '127.0.0.1', () => console.log(JSON.stringify({ ready: true, cfg, port, pid: process.pid })));
+const server = app.listen(port, '127.0.0.1', () =>
+  console.log(JSON.stringify({ ready: true, cfg, port, pid: process.pid })),
+);
 process.on('SIGTERM', async () => {
   server.close();
-  if (process.env.BENCH_GC) console.error(JSON.stringify({ cfg, gc: { count: gc.count, ms: +gc.ms.toFixed(1), byKind: gc.byKind }, cpu: process.cpuUsage() }));
+  if (process.env.BENCH_GC)
+    console.error(
+      JSON.stringify({
+        cfg,
+        gc: { count: gc.count, ms: +gc.ms.toFixed(1), byKind: gc.byKind },
+        cpu: process.cpuUsage(),
+      }),
+    );
   if (engine) {
     await engine.close({ deadlineMs: 10_000 });
     const m = engine.metrics();

@@ -8,7 +8,13 @@ import { generateTraffic } from '@shoplog/server';
 export function makeBodies(count, batch) {
   const events = [...generateTraffic({ count, days: 7, seed: 11 })];
   const bodies = [];
-  for (let i = 0; i < events.length; i += batch) bodies.push(events.slice(i, i + batch).map((e) => JSON.stringify(e)).join('\n'));
+  for (let i = 0; i < events.length; i += batch)
+    bodies.push(
+      events
+        .slice(i, i + batch)
+        .map((e) => JSON.stringify(e))
+        .join('\n'),
+    );
   return bodies;
 }
 
@@ -29,7 +35,11 @@ export async function sendAll(bodies, url, key, concurrency) {
 
 /** One `_bulk` request; resolves with the number of acknowledged events. */
 async function post(url, key, body) {
-  const res = await fetch(`${url}/api/logs/_bulk`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-ndjson' }, body });
+  const res = await fetch(`${url}/api/logs/_bulk`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-ndjson' },
+    body,
+  });
   const out = await res.json();
   if (res.status !== 200 || out.errors) throw new Error(`bulk failed: ${res.status}`);
   return out.created + out.duplicates + out.failed;
@@ -71,7 +81,9 @@ export async function probeQueries(url, key, done, everyMs = 100, query = 'payme
   );
   while (!finished) {
     const t0 = performance.now();
-    const res = await fetch(`${url}/api/search/?query=${encodeURIComponent(query)}&size=20`, { headers: { authorization: `Bearer ${key}` } });
+    const res = await fetch(`${url}/api/search/?query=${encodeURIComponent(query)}&size=20`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
     await res.arrayBuffer();
     if (res.status !== 200) throw new Error(`search failed: ${res.status}`);
     latencies.push(performance.now() - t0);
@@ -88,7 +100,10 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   process.send({ ready: true });
   process.once('message', ({ url, key }) => {
     const cpu0 = process.cpuUsage();
-    const sending = rate > 0 ? sendPaced(bodies, url, key, concurrency, rate, batch, (i) => process.send({ ack: i })) : sendAll(bodies, url, key, concurrency);
+    const sending =
+      rate > 0
+        ? sendPaced(bodies, url, key, concurrency, rate, batch, (i) => process.send({ ack: i }))
+        : sendAll(bodies, url, key, concurrency);
     const probing = process.env.BENCH_PROBE_QUERIES ? probeQueries(url, key, sending) : Promise.resolve([]);
     Promise.all([sending, probing]).then(
       ([acked, queryMs]) => {

@@ -12,7 +12,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 /** Starts `fake-bulk.mjs` in its own process; resolves with its URL and a stop function. */
 export function startFakeBulk() {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(here, '..', 'fake-bulk.mjs'), '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [join(here, '..', 'fake-bulk.mjs'), '0'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     child.on('error', reject);
     child.stdout.once('data', (chunk) => {
       const port = /listening (\d+)/.exec(String(chunk))?.[1];
@@ -25,7 +27,9 @@ export function startFakeBulk() {
 /** Runs `script --run …args` in a fresh Node process (clean heap, clean CPU counters); resolves with its JSON line. */
 export function runOnce(script, args) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', script, '--run', ...args.map(String)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--expose-gc', script, '--run', ...args.map(String)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (c) => (out += c));
     child.on('error', reject);
@@ -92,7 +96,11 @@ export function lcg(seed = 12345) {
 }
 
 /** The peer survey's record (`{ orderId, amount, userId }`); `orderId` carries the sequence number fake-bulk checks order by. */
-export const peerOrder = (rnd, j) => ({ orderId: 'ord_' + j, amount: Math.round(rnd() * 50000) / 100, userId: 'u_' + ((rnd() * 100000) | 0) });
+export const peerOrder = (rnd, j) => ({
+  orderId: 'ord_' + j,
+  amount: Math.round(rnd() * 50000) / 100,
+  userId: 'u_' + ((rnd() * 100000) | 0),
+});
 
 /** The richer row of the transport benches: a nested Shoplog transaction built with core's `transaction` builder. */
 export const benchTransaction = (transaction, service, rnd, j) =>
@@ -101,7 +109,10 @@ export const benchTransaction = (transaction, service, rnd, j) =>
       message: 'order placed',
       user: { id: `u_${(rnd() * 100000) | 0}` },
       labels: { producer: 'p', seq: String(j) },
-      shop: { transaction: { id: `tx_${j}`, type: 'purchase', status: 'completed' }, amount: { minor: Math.round(rnd() * 50000), currency: 'EUR' } },
+      shop: {
+        transaction: { id: `tx_${j}`, type: 'purchase', status: 'completed' },
+        amount: { minor: Math.round(rnd() * 50000), currency: 'EUR' },
+      },
     },
     { service },
   );

@@ -33,7 +33,8 @@ let counter = 0;
 function fillBody(template, salt) {
   let out = '';
   for (let j = 0; j < template.parts.length; j++) {
-    out += template.parts[j] + template.prefixes[j] + (salt * 2 ** 32 + counter++).toString(16).padStart(12, '0').slice(-12);
+    out +=
+      template.parts[j] + template.prefixes[j] + (salt * 2 ** 32 + counter++).toString(16).padStart(12, '0').slice(-12);
   }
   return out + template.tail;
 }
@@ -52,14 +53,22 @@ function send(agent, url, key, method, path, body) {
     const req = request(`${url}${path}`, {
       agent,
       method,
-      headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/x-ndjson', 'content-length': Buffer.byteLength(body) } : {}) },
+      headers: {
+        authorization: `Bearer ${key}`,
+        ...(body ? { 'content-type': 'application/x-ndjson', 'content-length': Buffer.byteLength(body) } : {}),
+      },
     });
     req.once('error', reject);
     req.once('response', (res) => {
       const chunks = [];
       res.on('data', (chunk) => chunks.push(chunk));
       res.once('end', () => {
-        if (res.statusCode !== 200) reject(new Error(`${method} ${path.slice(0, 60)}: ${res.statusCode} ${Buffer.concat(chunks).toString().slice(0, 200)}`));
+        if (res.statusCode !== 200)
+          reject(
+            new Error(
+              `${method} ${path.slice(0, 60)}: ${res.statusCode} ${Buffer.concat(chunks).toString().slice(0, 200)}`,
+            ),
+          );
         else resolve();
       });
     });
@@ -82,7 +91,12 @@ async function run(options) {
     while (performance.now() < end) {
       const i = next++;
       const body = mode === 'ingest' ? fillBody(templates[i % templates.length], options.salt) : undefined;
-      const path = mode === 'ingest' ? '/api/logs/_bulk' : mode === 'search' ? SEARCHES[i % SEARCHES.length](i) : '/api/dashboard/health';
+      const path =
+        mode === 'ingest'
+          ? '/api/logs/_bulk'
+          : mode === 'search'
+            ? SEARCHES[i % SEARCHES.length](i)
+            : '/api/dashboard/health';
       const t0 = performance.now();
       await send(agent, url, key, body ? 'POST' : 'GET', path, body);
       const t1 = performance.now();

@@ -37,10 +37,24 @@ function timed(name, store) {
   });
 }
 
-const settings = { port: 0, ingestPort: -1, dataDir, logLevel: 'silent', bootstrapKey: key, ingestRateLimit: 1_000_000, ...(readers ? { readers: Number(readers) } : {}) };
+const settings = {
+  port: 0,
+  ingestPort: -1,
+  dataDir,
+  logLevel: 'silent',
+  bootstrapKey: key,
+  ingestRateLimit: 1_000_000,
+  ...(readers ? { readers: Number(readers) } : {}),
+};
 const stores = profile
   ? {
-      logs: timed('logs', mod.createSqliteLogStore({ path: join(dataDir, 'events.db'), ...(readers ? { readers: Number(readers) } : {}) })),
+      logs: timed(
+        'logs',
+        mod.createSqliteLogStore({
+          path: join(dataDir, 'events.db'),
+          ...(readers ? { readers: Number(readers) } : {}),
+        }),
+      ),
       meta: timed('meta', mod.createSqliteMetaStore({ path: join(dataDir, 'meta.db') })),
     }
   : undefined;
@@ -55,7 +69,9 @@ function threadCpu() {
   if (process.platform !== 'linux') return out;
   for (const tid of readdirSync('/proc/self/task')) {
     try {
-      const name = readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim().replace(/-\d*$|-[ft]$/, '');
+      const name = readFileSync(`/proc/self/task/${tid}/comm`, 'utf8')
+        .trim()
+        .replace(/-\d*$|-[ft]$/, '');
       const fields = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ');
       out[name] = (out[name] ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100;
     } catch {

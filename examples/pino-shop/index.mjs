@@ -30,8 +30,20 @@ for (let i = 1; i <= 3; i++) {
     ),
   );
 }
-logger.warn(error({ message: 'payment declined', error: { type: 'CardDeclined', message: 'insufficient funds' }, http: { response: { status_code: 402 } } }, { service }));
+logger.warn(
+  error(
+    {
+      message: 'payment declined',
+      error: { type: 'CardDeclined', message: 'insufficient funds' },
+      http: { response: { status_code: 402 } },
+    },
+    { service },
+  ),
+);
 // Plain pino lines work too: an error with `err`, and a pino-http style request line.
 logger.error(new Error('inventory service timed out'), 'checkout degraded');
-logger.info({ req: { method: 'POST', url: '/api/checkout' }, res: { statusCode: 201 }, responseTime: 42.5 }, 'request completed');
+logger.info(
+  { req: { method: 'POST', url: '/api/checkout' }, res: { statusCode: 201 }, responseTime: 42.5 },
+  'request completed',
+);
 console.log('pino-shop: 6 events logged; pino flushes the transport on exit');

@@ -32,7 +32,16 @@ for (let i = 1; i <= 3; i++) {
     ),
   );
 }
-logger.warn(error({ message: 'payment declined', error: { type: 'CardDeclined', message: 'insufficient funds' }, http: { response: { status_code: 402 } } }, { service }));
+logger.warn(
+  error(
+    {
+      message: 'payment declined',
+      error: { type: 'CardDeclined', message: 'insufficient funds' },
+      http: { response: { status_code: 402 } },
+    },
+    { service },
+  ),
+);
 // A plain winston error line works too.
 logger.error(new Error('inventory service timed out'));
 

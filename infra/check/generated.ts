@@ -14,8 +14,14 @@ export function generatedFiles(): Map<string, string> {
   const { ilmPolicy, componentTemplates, indexTemplates } = esResources();
   const { name: policyName, ...policyBody } = ilmPolicy;
   files.set(`elasticsearch/ilm/${policyName}.json`, json(policyBody));
-  for (const { name, ...body } of componentTemplates) files.set(`elasticsearch/component-templates/${name}.json`, json(body));
+  for (const { name, ...body } of componentTemplates)
+    files.set(`elasticsearch/component-templates/${name}.json`, json(body));
   for (const { name, ...body } of indexTemplates) files.set(`elasticsearch/index-templates/${name}.json`, json(body));
-  files.set('kibana/saved-objects.ndjson', kibanaSavedObjects().map((object) => JSON.stringify(object)).join('\n') + '\n');
+  files.set(
+    'kibana/saved-objects.ndjson',
+    kibanaSavedObjects()
+      .map((object) => JSON.stringify(object))
+      .join('\n') + '\n',
+  );
   return files;
 }

@@ -39,9 +39,13 @@ for (const [path, content] of generatedFiles()) {
 report(write ? 'generated files written' : 'generated files up to date', stale);
 
 try {
-  execFileSync(process.execPath, [join(infraDir, '../node_modules/typescript/bin/tsc'), '-p', join(infraDir, 'tsconfig.json')], {
-    stdio: 'pipe',
-  });
+  execFileSync(
+    process.execPath,
+    [join(infraDir, '../node_modules/typescript/bin/tsc'), '-p', join(infraDir, 'tsconfig.json')],
+    {
+      stdio: 'pipe',
+    },
+  );
   report('types: templates and ILM policy against @elastic/elasticsearch request types', []);
 } catch (error) {
   const output = (error as { stdout?: Buffer }).stdout?.toString() ?? String(error);
@@ -49,7 +53,10 @@ try {
 }
 
 report('Elasticsearch resources reference each other', checkEsResources());
-report('compose.yaml against the Compose specification schema (+ healthchecks, mounts, .env.example)', checkCompose(infraDir));
+report(
+  'compose.yaml against the Compose specification schema (+ healthchecks, mounts, .env.example)',
+  checkCompose(infraDir),
+);
 report('Kibana saved objects (NDJSON, types, references, mapped fields)', checkKibana(infraDir));
 report('Logstash settings and pipeline', checkLogstash(infraDir));
 

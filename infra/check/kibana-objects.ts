@@ -18,19 +18,46 @@ const ERRORS = 'log.level : ("error" or "fatal")';
 
 type Column = Record<string, unknown> & { label: string };
 const dateCol = (label = '@timestamp'): Column => ({
-  label, dataType: 'date', operationType: 'date_histogram', sourceField: '@timestamp', isBucketed: true,
-  scale: 'interval', params: { interval: 'auto', includeEmptyRows: true },
+  label,
+  dataType: 'date',
+  operationType: 'date_histogram',
+  sourceField: '@timestamp',
+  isBucketed: true,
+  scale: 'interval',
+  params: { interval: 'auto', includeEmptyRows: true },
 });
 const countCol = (label: string, filter?: string): Column => ({
-  label, dataType: 'number', operationType: 'count', sourceField: '___records___', isBucketed: false, scale: 'ratio',
-  params: { emptyAsNull: false }, ...(filter ? { filter: { query: filter, language: 'kuery' } } : {}),
+  label,
+  dataType: 'number',
+  operationType: 'count',
+  sourceField: '___records___',
+  isBucketed: false,
+  scale: 'ratio',
+  params: { emptyAsNull: false },
+  ...(filter ? { filter: { query: filter, language: 'kuery' } } : {}),
 });
 const termsCol = (label: string, field: string, orderBy: string, size = 10): Column => ({
-  label, dataType: 'string', operationType: 'terms', sourceField: field, isBucketed: true, scale: 'ordinal',
+  label,
+  dataType: 'string',
+  operationType: 'terms',
+  sourceField: field,
+  isBucketed: true,
+  scale: 'ordinal',
   params: { size, orderBy: { type: 'column', columnId: orderBy }, orderDirection: 'desc' },
 });
-const metricCol = (label: string, op: 'sum' | 'percentile' | 'average', field: string, params: object = {}): Column => ({
-  label, dataType: 'number', operationType: op, sourceField: field, isBucketed: false, scale: 'ratio', params,
+const metricCol = (
+  label: string,
+  op: 'sum' | 'percentile' | 'average',
+  field: string,
+  params: object = {},
+): Column => ({
+  label,
+  dataType: 'number',
+  operationType: op,
+  sourceField: field,
+  isBucketed: false,
+  scale: 'ratio',
+  params,
 });
 
 function lens(
@@ -51,7 +78,10 @@ function lens(
       visualizationType,
       state: {
         datasourceStates: { formBased: { layers: { [layerId]: { columns, columnOrder: Object.keys(columns) } } } },
-        visualization: { ...visualization, layers: [{ layerId, layerType: 'data', ...(visualization['layer'] as object) }] },
+        visualization: {
+          ...visualization,
+          layers: [{ layerId, layerType: 'data', ...(visualization['layer'] as object) }],
+        },
         query: { query, language: 'kuery' },
         filters: [],
       },
@@ -70,46 +100,121 @@ const xy = (seriesType: string, x: string, accessors: string[], split?: string) 
 export function kibanaSavedObjects(): SavedObject[] {
   const dataViews: SavedObject[] = [
     {
-      type: 'index-pattern', id: ALL, references: [],
+      type: 'index-pattern',
+      id: ALL,
+      references: [],
       attributes: { title: 'logs-shoplog.*-*', name: 'Shoplog events', timeFieldName: '@timestamp' },
     },
     {
-      type: 'index-pattern', id: TX, references: [],
+      type: 'index-pattern',
+      id: TX,
+      references: [],
       attributes: { title: 'logs-shoplog.transaction-*', name: 'Shoplog transactions', timeFieldName: '@timestamp' },
     },
   ];
   const panels: SavedObject[] = [
     lens('shoplog-total', 'Events', ALL, { m: countCol('Events') }, 'lnsMetric', { metricAccessor: 'm', layer: {} }),
-    lens('shoplog-errors', 'Errors', ALL, { m: countCol('Errors', ERRORS) }, 'lnsMetric', { metricAccessor: 'm', layer: {} }),
-    lens('shoplog-per-hour', 'Logs and errors over time', ALL,
-      { x: dateCol(), total: countCol('Events'), errors: countCol('Errors', ERRORS) }, 'lnsXY', xy('line', 'x', ['total', 'errors'])),
-    lens('shoplog-levels', 'Log levels', ALL, { g: termsCol('Level', 'log.level', 'm'), m: countCol('Events') }, 'lnsPie', {
-      shape: 'donut', layer: { primaryGroups: ['g'], metrics: ['m'], numberDisplay: 'percent', categoryDisplay: 'default', legendDisplay: 'default' },
+    lens('shoplog-errors', 'Errors', ALL, { m: countCol('Errors', ERRORS) }, 'lnsMetric', {
+      metricAccessor: 'm',
+      layer: {},
     }),
-    lens('shoplog-top-services', 'Top services', ALL, { y: termsCol('Service', 'service.name', 'm'), m: countCol('Events') }, 'lnsXY',
-      xy('bar_horizontal', 'y', ['m'])),
-    lens('shoplog-top-endpoints', 'Top endpoints', ALL, { y: termsCol('Route', 'http.route', 'm'), m: countCol('Requests') }, 'lnsXY',
-      xy('bar_horizontal', 'y', ['m'])),
-    lens('shoplog-latency', 'Response time p95 (ns) by route', ALL,
-      { x: dateCol(), r: termsCol('Route', 'http.route', 'p', 5), p: metricCol('p95', 'percentile', 'event.duration', { percentile: 95 }) },
-      'lnsXY', xy('line', 'x', ['p'], 'r'), 'event.dataset : "shoplog.performance"'),
-    lens('shoplog-amounts', 'Transaction amounts by currency', TX,
-      { x: dateCol(), c: termsCol('Currency', 'shop.amount.currency', 's', 5), s: metricCol('Amount', 'sum', 'shop.amount.value') },
-      'lnsXY', xy('bar_stacked', 'x', ['s'], 'c')),
-    lens('shoplog-fraud-decisions', 'Fraud decisions', ALL,
-      { g: termsCol('Decision', 'shop.fraud.decision', 'm', 3), m: countCol('Alerts') }, 'lnsPie', {
-        shape: 'donut', layer: { primaryGroups: ['g'], metrics: ['m'], numberDisplay: 'value', categoryDisplay: 'default', legendDisplay: 'default' },
-      }, 'event.dataset : "shoplog.fraud"'),
+    lens(
+      'shoplog-per-hour',
+      'Logs and errors over time',
+      ALL,
+      { x: dateCol(), total: countCol('Events'), errors: countCol('Errors', ERRORS) },
+      'lnsXY',
+      xy('line', 'x', ['total', 'errors']),
+    ),
+    lens(
+      'shoplog-levels',
+      'Log levels',
+      ALL,
+      { g: termsCol('Level', 'log.level', 'm'), m: countCol('Events') },
+      'lnsPie',
+      {
+        shape: 'donut',
+        layer: {
+          primaryGroups: ['g'],
+          metrics: ['m'],
+          numberDisplay: 'percent',
+          categoryDisplay: 'default',
+          legendDisplay: 'default',
+        },
+      },
+    ),
+    lens(
+      'shoplog-top-services',
+      'Top services',
+      ALL,
+      { y: termsCol('Service', 'service.name', 'm'), m: countCol('Events') },
+      'lnsXY',
+      xy('bar_horizontal', 'y', ['m']),
+    ),
+    lens(
+      'shoplog-top-endpoints',
+      'Top endpoints',
+      ALL,
+      { y: termsCol('Route', 'http.route', 'm'), m: countCol('Requests') },
+      'lnsXY',
+      xy('bar_horizontal', 'y', ['m']),
+    ),
+    lens(
+      'shoplog-latency',
+      'Response time p95 (ns) by route',
+      ALL,
+      {
+        x: dateCol(),
+        r: termsCol('Route', 'http.route', 'p', 5),
+        p: metricCol('p95', 'percentile', 'event.duration', { percentile: 95 }),
+      },
+      'lnsXY',
+      xy('line', 'x', ['p'], 'r'),
+      'event.dataset : "shoplog.performance"',
+    ),
+    lens(
+      'shoplog-amounts',
+      'Transaction amounts by currency',
+      TX,
+      {
+        x: dateCol(),
+        c: termsCol('Currency', 'shop.amount.currency', 's', 5),
+        s: metricCol('Amount', 'sum', 'shop.amount.value'),
+      },
+      'lnsXY',
+      xy('bar_stacked', 'x', ['s'], 'c'),
+    ),
+    lens(
+      'shoplog-fraud-decisions',
+      'Fraud decisions',
+      ALL,
+      { g: termsCol('Decision', 'shop.fraud.decision', 'm', 3), m: countCol('Alerts') },
+      'lnsPie',
+      {
+        shape: 'donut',
+        layer: {
+          primaryGroups: ['g'],
+          metrics: ['m'],
+          numberDisplay: 'value',
+          categoryDisplay: 'default',
+          legendDisplay: 'default',
+        },
+      },
+      'event.dataset : "shoplog.fraud"',
+    ),
   ];
   const recentErrors: SavedObject = {
-    type: 'search', id: 'shoplog-recent-errors',
+    type: 'search',
+    id: 'shoplog-recent-errors',
     attributes: {
       title: 'Recent errors',
       columns: ['service.name', 'log.level', 'message', 'error.type', 'http.route'],
       sort: [['@timestamp', 'desc']],
       kibanaSavedObjectMeta: {
         searchSourceJSON: JSON.stringify({
-          query: { query: ERRORS, language: 'kuery' }, filter: [], indexRefName: 'kibanaSavedObjectMeta.searchSourceJSON.index',
+          query: { query: ERRORS, language: 'kuery' },
+          filter: [],
+          indexRefName: 'kibanaSavedObjectMeta.searchSourceJSON.index',
         }),
       },
     },
@@ -117,24 +222,41 @@ export function kibanaSavedObjects(): SavedObject[] {
   };
   // Grid: 48 columns wide, like the web page: two cards, the timeline, then breakdowns, then recent errors.
   const layout: [SavedObject, number, number, number, number][] = [
-    [panels[0]!, 0, 0, 12, 8], [panels[1]!, 12, 0, 12, 8], [panels[2]!, 0, 8, 48, 14],
-    [panels[3]!, 0, 22, 16, 14], [panels[4]!, 16, 22, 16, 14], [panels[5]!, 32, 22, 16, 14],
-    [panels[6]!, 0, 36, 24, 14], [panels[7]!, 24, 36, 24, 14], [panels[8]!, 0, 50, 16, 14], [recentErrors, 16, 50, 32, 14],
+    [panels[0]!, 0, 0, 12, 8],
+    [panels[1]!, 12, 0, 12, 8],
+    [panels[2]!, 0, 8, 48, 14],
+    [panels[3]!, 0, 22, 16, 14],
+    [panels[4]!, 16, 22, 16, 14],
+    [panels[5]!, 32, 22, 16, 14],
+    [panels[6]!, 0, 36, 24, 14],
+    [panels[7]!, 24, 36, 24, 14],
+    [panels[8]!, 0, 50, 16, 14],
+    [recentErrors, 16, 50, 32, 14],
   ];
   const dashboard: SavedObject = {
-    type: 'dashboard', id: 'shoplog-overview',
+    type: 'dashboard',
+    id: 'shoplog-overview',
     attributes: {
       title: 'Shoplog overview',
-      description: 'Logs per hour, errors, levels, top services and endpoints, latency, amounts and fraud (mirrors the Shoplog web page).',
-      panelsJSON: JSON.stringify(layout.map(([object, x, y, w, h], i) => ({
-        type: object.type, panelIndex: String(i + 1), gridData: { x, y, w, h, i: String(i + 1) }, embeddableConfig: {}, panelRefName: `panel_${i + 1}`,
-      }))),
+      description:
+        'Logs per hour, errors, levels, top services and endpoints, latency, amounts and fraud (mirrors the Shoplog web page).',
+      panelsJSON: JSON.stringify(
+        layout.map(([object, x, y, w, h], i) => ({
+          type: object.type,
+          panelIndex: String(i + 1),
+          gridData: { x, y, w, h, i: String(i + 1) },
+          embeddableConfig: {},
+          panelRefName: `panel_${i + 1}`,
+        })),
+      ),
       optionsJSON: JSON.stringify({ useMargins: true, syncColors: false, hidePanelTitles: false }),
       timeRestore: true,
       timeFrom: 'now-24h',
       timeTo: 'now',
       refreshInterval: { pause: false, value: 10_000 },
-      kibanaSavedObjectMeta: { searchSourceJSON: JSON.stringify({ query: { query: '', language: 'kuery' }, filter: [] }) },
+      kibanaSavedObjectMeta: {
+        searchSourceJSON: JSON.stringify({ query: { query: '', language: 'kuery' }, filter: [] }),
+      },
     },
     references: layout.map(([object], i) => ({ name: `panel_${i + 1}`, type: object.type, id: object.id })),
   };

@@ -10,7 +10,8 @@ import { esResources } from '../../packages/server/src/adapters/elasticsearch/re
 const require = createRequire(import.meta.url);
 
 type Json = Record<string, unknown>;
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The vendored schema names its nodes with draft-4 `id` strings, which Ajv rejects; they carry no constraint. */
 function stripDraft4Ids(node: unknown): void {
@@ -32,7 +33,8 @@ export function checkCompose(infraDir: string): string[] {
   const ajv = new Ajv2019({ strict: false, allErrors: true, validateFormats: false });
   const validate = ajv.compile(schema);
   if (!validate(doc)) {
-    for (const error of validate.errors ?? []) problems.push(`compose.yaml${error.instancePath}: ${error.message ?? 'invalid'}`);
+    for (const error of validate.errors ?? [])
+      problems.push(`compose.yaml${error.instancePath}: ${error.message ?? 'invalid'}`);
   }
   if (!isObject(doc) || !isObject(doc['services'])) return [...problems, 'compose.yaml: no services'];
   const services = doc['services'];
@@ -67,7 +69,8 @@ export function checkCompose(infraDir: string): string[] {
     if (!defined.has(match[1]!)) problems.push(`compose.yaml uses \${${match[1]!}} which .env.example does not define`);
   }
   for (const [key, value] of defined) {
-    if (/PASSWORD|SECRET|KEY/.test(key) && value !== '') problems.push(`.env.example: ${key} must be empty (no working default secret)`);
+    if (/PASSWORD|SECRET|KEY/.test(key) && value !== '')
+      problems.push(`.env.example: ${key} must be empty (no working default secret)`);
   }
   return problems;
 }
@@ -93,7 +96,9 @@ const SAVED_OBJECT_TYPES = new Set(['index-pattern', 'lens', 'search', 'dashboar
 /** Checks the Kibana NDJSON: one object per line, known types, unique ids, resolvable references and fields. */
 export function checkKibana(infraDir: string): string[] {
   const problems: string[] = [];
-  const lines = readFileSync(join(infraDir, 'kibana/saved-objects.ndjson'), 'utf8').split('\n').filter((l) => l !== '');
+  const lines = readFileSync(join(infraDir, 'kibana/saved-objects.ndjson'), 'utf8')
+    .split('\n')
+    .filter((l) => l !== '');
   const objects = new Map<string, Json>();
   const fields = mappedFields();
   lines.forEach((line, index) => {
@@ -104,7 +109,12 @@ export function checkKibana(infraDir: string): string[] {
       problems.push(`saved-objects.ndjson line ${index + 1}: not JSON`);
       return;
     }
-    if (!isObject(object) || typeof object['id'] !== 'string' || typeof object['type'] !== 'string' || !isObject(object['attributes'])) {
+    if (
+      !isObject(object) ||
+      typeof object['id'] !== 'string' ||
+      typeof object['type'] !== 'string' ||
+      !isObject(object['attributes'])
+    ) {
       problems.push(`saved-objects.ndjson line ${index + 1}: needs id, type and attributes`);
       return;
     }
@@ -116,27 +126,34 @@ export function checkKibana(infraDir: string): string[] {
   for (const [key, object] of objects) {
     const refs = Array.isArray(object['references']) ? (object['references'] as Json[]) : [];
     for (const ref of refs) {
-      if (!objects.has(`${String(ref['type'])}:${String(ref['id'])}`)) problems.push(`${key}: reference ${String(ref['type'])}:${String(ref['id'])} is not in the file`);
+      if (!objects.has(`${String(ref['type'])}:${String(ref['id'])}`))
+        problems.push(`${key}: reference ${String(ref['type'])}:${String(ref['id'])} is not in the file`);
     }
     const attributes = object['attributes'] as Json;
-    if (object['type'] === 'index-pattern' && (typeof attributes['title'] !== 'string' || attributes['timeFieldName'] !== '@timestamp')) {
+    if (
+      object['type'] === 'index-pattern' &&
+      (typeof attributes['title'] !== 'string' || attributes['timeFieldName'] !== '@timestamp')
+    ) {
       problems.push(`${key}: a data view needs a title and timeFieldName @timestamp`);
     }
     if (object['type'] === 'dashboard') {
       const panels = JSON.parse(String(attributes['panelsJSON'] ?? '[]')) as Json[];
       if (panels.length === 0) problems.push(`${key}: no panels`);
       for (const panel of panels) {
-        if (!refs.some((ref) => ref['name'] === panel['panelRefName'])) problems.push(`${key}: panel ${String(panel['panelRefName'])} has no reference`);
+        if (!refs.some((ref) => ref['name'] === panel['panelRefName']))
+          problems.push(`${key}: panel ${String(panel['panelRefName'])} has no reference`);
       }
     }
     if (object['type'] === 'lens') {
       const state = attributes['state'] as Json;
       const layers = ((state['datasourceStates'] as Json)['formBased'] as Json)['layers'] as Json;
       for (const [layerId, layer] of Object.entries(layers)) {
-        if (!refs.some((ref) => ref['name'] === `indexpattern-datasource-layer-${layerId}`)) problems.push(`${key}: layer ${layerId} has no data view reference`);
+        if (!refs.some((ref) => ref['name'] === `indexpattern-datasource-layer-${layerId}`))
+          problems.push(`${key}: layer ${layerId} has no data view reference`);
         for (const column of Object.values((layer as Json)['columns'] as Json)) {
           const field = (column as Json)['sourceField'];
-          if (typeof field === 'string' && field !== '___records___' && !fields.has(field)) problems.push(`${key}: field ${field} is not mapped`);
+          if (typeof field === 'string' && field !== '___records___' && !fields.has(field))
+            problems.push(`${key}: field ${field} is not mapped`);
         }
       }
     }
@@ -150,11 +167,13 @@ export function checkEsResources(): string[] {
   const { ilmPolicy, componentTemplates, indexTemplates } = esResources();
   const components = new Set(componentTemplates.map((t) => t.name));
   for (const template of indexTemplates) {
-    for (const name of template.composed_of ?? []) if (!components.has(name)) problems.push(`${template.name}: unknown component ${name}`);
+    for (const name of template.composed_of ?? [])
+      if (!components.has(name)) problems.push(`${template.name}: unknown component ${name}`);
     if (template.data_stream === undefined) problems.push(`${template.name}: not a data stream template`);
   }
   const settings = JSON.stringify(componentTemplates.map((t) => t.template.settings ?? {}));
-  if (!settings.includes(`"name":"${ilmPolicy.name}"`)) problems.push(`no component template sets index.lifecycle.name ${ilmPolicy.name}`);
+  if (!settings.includes(`"name":"${ilmPolicy.name}"`))
+    problems.push(`no component template sets index.lifecycle.name ${ilmPolicy.name}`);
   return problems;
 }
 
@@ -178,7 +197,13 @@ export function checkLogstash(infraDir: string): string[] {
     if (depth < 0) break;
   }
   if (depth !== 0) problems.push('shoplog.conf: unbalanced braces');
-  for (const needle of ['tcp { port => 5000', 'udp { port => 5000', 'action => "create"', 'document_id => "%{[event][id]}"', 'index => "logs-shoplog.']) {
+  for (const needle of [
+    'tcp { port => 5000',
+    'udp { port => 5000',
+    'action => "create"',
+    'document_id => "%{[event][id]}"',
+    'index => "logs-shoplog.',
+  ]) {
     if (!pipeline.includes(needle)) problems.push(`shoplog.conf: missing ${needle}`);
   }
   return problems;

@@ -18,10 +18,26 @@ import { FIRST_WEEK, writeFirstWeekPrograms } from './lib/first-week.mjs';
 import { allBlocks } from './lib/extract.mjs';
 import { killAll, startShoplogServer } from './lib/processes.mjs';
 import { SCENARIOS } from './lib/scenarios.mjs';
-import { APP_DEPENDENCIES, findNodes, npmProject, packAll, pathWith, readJson, thirdPartyImportsOf, withShoplogDependencies, workspacePackages, workspaceSpecs } from './lib/setup.mjs';
+import {
+  APP_DEPENDENCIES,
+  findNodes,
+  npmProject,
+  packAll,
+  pathWith,
+  readJson,
+  thirdPartyImportsOf,
+  withShoplogDependencies,
+  workspacePackages,
+  workspaceSpecs,
+} from './lib/setup.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')).map(([k, v]) => [k, v ?? true]));
+const args = new Map(
+  process.argv
+    .slice(2)
+    .map((a) => a.replace(/^--/, '').split('='))
+    .map(([k, v]) => [k, v ?? true]),
+);
 const MAJORS = [20, 22, 24];
 const started = Date.now();
 const results = [];
@@ -60,17 +76,25 @@ function checkInstallBlock(block, app) {
     .split('\n')
     .map((l) => l.replace(/#.*/, '').trim())
     .filter((l) => /^npm (install|i)\b/.test(l))
-    .flatMap((l) => l.split(/\s+/).slice(2).filter((w) => !w.startsWith('-')))
+    .flatMap((l) =>
+      l
+        .split(/\s+/)
+        .slice(2)
+        .filter((w) => !w.startsWith('-')),
+    )
     .map((spec) => spec.replace(/(.)@.*$/, '$1'));
   if (named.length === 0) return 'no `npm install` line';
   const missing = named.filter((name) => !have[name]);
-  return missing.length > 0 ? `not installable from the packed tarballs or the app's dependencies: ${missing.join(', ')}` : '';
+  return missing.length > 0
+    ? `not installable from the packed tarballs or the app's dependencies: ${missing.join(', ')}`
+    : '';
 }
 
 // A fragment in a data format is parsed, so a syntax error in it is caught (the repository's yaml package).
 async function parseFragment(block) {
   if (block.lang === 'json') JSON.parse(block.code);
-  if (block.lang === 'yaml' || block.lang === 'yml') (await import('yaml')).parse(block.code, { strict: true, uniqueKeys: true });
+  if (block.lang === 'yaml' || block.lang === 'yml')
+    (await import('yaml')).parse(block.code, { strict: true, uniqueKeys: true });
 }
 
 // Stopped from outside (Ctrl-C, a CI timeout): what the suite started goes with it.
@@ -84,15 +108,23 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
 async function main() {
   const base = mkdtempSync(join(tmpdir(), 'shoplog-packed-'));
   const env = { ...process.env, npm_config_update_notifier: 'false', NO_UPDATE_NOTIFIER: '1' };
-  for (const key of Object.keys(env)) if (key.startsWith('SHOPLOG_') || key === 'REDIS_URL' || key === 'PORT') delete env[key];
+  for (const key of Object.keys(env))
+    if (key.startsWith('SHOPLOG_') || key === 'REDIS_URL' || key === 'PORT') delete env[key];
   try {
-    const blocks = allBlocks(root).filter((b) => typeof args.get('only') !== 'string' || b.id.includes(args.get('only')));
+    const blocks = allBlocks(root).filter(
+      (b) => typeof args.get('only') !== 'string' || b.id.includes(args.get('only')),
+    );
     console.log(`::: ${blocks.length} README blocks; packing into ${base}`);
     const tarballs = packAll(root, join(base, 'tarballs'));
     const names = workspacePackages(root);
-    const engines = Object.fromEntries(names.map((n) => [n, minimumOf(readJson(join(root, 'packages', n, 'package.json')).engines?.node, n)]));
+    const engines = Object.fromEntries(
+      names.map((n) => [n, minimumOf(readJson(join(root, 'packages', n, 'package.json')).engines?.node, n)]),
+    );
     const found = findNodes(root, MAJORS);
-    for (const major of MAJORS) console.log(`::: Node ${major}: ${found[major] ? `${found[major].version} (${found[major].node})` : 'not available here'}`);
+    for (const major of MAJORS)
+      console.log(
+        `::: Node ${major}: ${found[major] ? `${found[major].version} (${found[major].node})` : 'not available here'}`,
+      );
     const available = MAJORS.filter((m) => found[m]).map((m) => found[m]);
     const allows = (version, used) => [...used].every((name) => atLeast(version, engines[name]));
     const nodes = {
@@ -103,28 +135,51 @@ async function main() {
     };
     // Every major the suite targets must be there to test on.
     for (const major of MAJORS) {
-      if (!found[major]) record(`Node ${major} is available to test on`, false, `not found on PATH, in node_modules or through npx -y node@${major}`);
+      if (!found[major])
+        record(
+          `Node ${major} is available to test on`,
+          false,
+          `not found on PATH, in node_modules or through npx -y node@${major}`,
+        );
     }
 
     // Blocks that use a shipper of another project (pino-elasticsearch, OpenTelemetry, …) run in a project of their
     // own, so the app keeps the dependencies of a Shoplog user only (no @elastic/elasticsearch under its declarations).
-    const shipperBlocks = new Set(blocks.filter((b) => thirdPartyImportsOf(b).some((n) => !APP_DEPENDENCIES.includes(n))));
+    const shipperBlocks = new Set(
+      blocks.filter((b) => thirdPartyImportsOf(b).some((n) => !APP_DEPENDENCIES.includes(n))),
+    );
     const shipperPackages = [...new Set([...shipperBlocks].flatMap(thirdPartyImportsOf))];
-    for (const b of shipperBlocks) if (b.lang !== 'js') throw new Error(`${b.file}:${b.line}: a block using ${thirdPartyImportsOf(b).join(', ')} must be JavaScript (it is not compiled)`);
+    for (const b of shipperBlocks)
+      if (b.lang !== 'js')
+        throw new Error(
+          `${b.file}:${b.line}: a block using ${thirdPartyImportsOf(b).join(', ')} must be JavaScript (it is not compiled)`,
+        );
 
     // The app (tarballs + what the examples use), and the two installs whose footprint is reported, side by side.
     const app = join(base, 'app');
     console.log(`::: npm install of the tarballs (${seconds()})`);
     const install = (name, specs, node) => {
       const dir = join(base, name);
-      return npmProject(dir, specs, { env: { ...env, PATH: pathWith(node.node, dir) } }).then((output) => ({ dir, output, version: node.version }));
+      return npmProject(dir, specs, { env: { ...env, PATH: pathWith(node.node, dir) } }).then((output) => ({
+        dir,
+        output,
+        version: node.version,
+      }));
     };
     const installs = {
       app: install('app', [...Object.values(tarballs), ...workspaceSpecs(root, APP_DEPENDENCIES)], nodes.serverNewest),
       shippers: install('shippers', workspaceSpecs(root, shipperPackages), nodes.serverNewest),
       // On the oldest major the suite targets (20), whatever the packages declare: that they install there is the check.
-      clientOnly: install('client-only', ['--engine-strict', tarballs.core, tarballs['node-transport'], tarballs['express-middleware']], found[MAJORS[0]] ?? nodes.clientOldest),
-      serverOnly: install('server-only', withShoplogDependencies(root, ['server']).map((n) => tarballs[n]), nodes.serverNewest),
+      clientOnly: install(
+        'client-only',
+        ['--engine-strict', tarballs.core, tarballs['node-transport'], tarballs['express-middleware']],
+        found[MAJORS[0]] ?? nodes.clientOldest,
+      ),
+      serverOnly: install(
+        'server-only',
+        withShoplogDependencies(root, ['server']).map((n) => tarballs[n]),
+        nodes.serverNewest,
+      ),
     };
     for (const p of Object.values(installs)) p.catch(() => {});
     await installs.app;
@@ -147,14 +202,20 @@ async function main() {
     }
 
     last = Date.now();
-    const code = blocks.filter((b) => (b.lang === 'js' || b.lang === 'ts') && !b.tags.has('fragment') && !shipperBlocks.has(b));
+    const code = blocks.filter(
+      (b) => (b.lang === 'js' || b.lang === 'ts') && !b.tags.has('fragment') && !shipperBlocks.has(b),
+    );
     writeBlocks(app, code);
     const shippers = await installs.shippers;
     writeBlocks(shippers.dir, [...shipperBlocks], { tsconfig: false });
     const tscEnv = { ...env, PATH: pathWith(process.execPath, app) };
     if (code.length > 0) {
       const syntaxErrors = await compileBlocks(app, tscEnv);
-      record(`README TypeScript blocks compile (${code.filter((b) => b.lang === 'ts').length} blocks)`, syntaxErrors.length === 0, syntaxErrors.join('\n'));
+      record(
+        `README TypeScript blocks compile (${code.filter((b) => b.lang === 'ts').length} blocks)`,
+        syntaxErrors.length === 0,
+        syntaxErrors.join('\n'),
+      );
     }
     // The slow checks that wait on nothing else run beside the block runs (which mostly wait on child processes):
     // the strict type check of the blocks, and the repository's own commands (a full build).
@@ -163,8 +224,19 @@ async function main() {
       return promise.then(({ ok, detail }) => ({ name, ok, detail, ms: Date.now() - t0 }));
     };
     const beside = [
-      ...(code.length === 0 ? [] : [timed(`README blocks type-check as a strict project (${code.length} blocks, checkJs, skipLibCheck off)`, typeCheckBlocks(app, tscEnv).then((errors) => ({ ok: errors.length === 0, detail: errors.join('\n') })))]),
-      ...blocks.filter((b) => b.tags.has('repo') && !b.tags.has('ci')).map((block) => timed(`${block.file}:${block.line} in the repository`, runBlock(block, { ...ctx, node: process.execPath }))),
+      ...(code.length === 0
+        ? []
+        : [
+            timed(
+              `README blocks type-check as a strict project (${code.length} blocks, checkJs, skipLibCheck off)`,
+              typeCheckBlocks(app, tscEnv).then((errors) => ({ ok: errors.length === 0, detail: errors.join('\n') })),
+            ),
+          ]),
+      ...blocks
+        .filter((b) => b.tags.has('repo') && !b.tags.has('ci'))
+        .map((block) =>
+          timed(`${block.file}:${block.line} in the repository`, runBlock(block, { ...ctx, node: process.execPath })),
+        ),
     ];
 
     last = Date.now();
@@ -198,8 +270,16 @@ async function main() {
       for (const major of MAJORS) {
         const n = found[major];
         if (!n || !allows(n.version, used)) continue;
-        const result = await runBlock(block, { ...ctx, node: n.node, ...(shipperBlocks.has(block) ? { app: shippers.dir } : {}) });
-        record(`${where} on Node ${n.version}${shipperBlocks.has(block) ? ` (with ${thirdPartyImportsOf(block).join(', ')})` : ''}`, result.ok, result.detail);
+        const result = await runBlock(block, {
+          ...ctx,
+          node: n.node,
+          ...(shipperBlocks.has(block) ? { app: shippers.dir } : {}),
+        });
+        record(
+          `${where} on Node ${n.version}${shipperBlocks.has(block) ? ` (with ${thirdPartyImportsOf(block).join(', ')})` : ''}`,
+          result.ok,
+          result.detail,
+        );
       }
     }
     // The first week of a shop team, on each Node.js the client packages allow.
@@ -224,7 +304,9 @@ async function main() {
     if (serverEnd.stderr.trim() !== '') record('the suite server printed nothing on stderr', false, serverEnd.stderr);
 
     for (const [what, f] of ctx.footprints) {
-      console.log(`install footprint, ${what}: ${(f.bytes / 2 ** 20).toFixed(1)} MiB (${(f.disk / 2 ** 20).toFixed(1)} MiB on disk), ${f.packages} third-party packages`);
+      console.log(
+        `install footprint, ${what}: ${(f.bytes / 2 ** 20).toFixed(1)} MiB (${(f.disk / 2 ** 20).toFixed(1)} MiB on disk), ${f.packages} third-party packages`,
+      );
     }
   } catch (error) {
     record('packed-tarball suite set-up', false, error.stack ?? String(error));
@@ -235,7 +317,11 @@ async function main() {
   }
   const passed = results.filter((r) => r.ok).length;
   const failed = results.length - passed;
-  if (typeof args.get('results') === 'string') writeFileSync(args.get('results'), JSON.stringify({ passed, failed, failedChecks: results.filter((r) => !r.ok).map((r) => r.name) }));
+  if (typeof args.get('results') === 'string')
+    writeFileSync(
+      args.get('results'),
+      JSON.stringify({ passed, failed, failedChecks: results.filter((r) => !r.ok).map((r) => r.name) }),
+    );
   console.log(`packed-tarball suite: ${passed} passed, ${failed} failed (${seconds()})`);
   process.exitCode = failed === 0 ? 0 : 1;
 }

@@ -27,7 +27,12 @@ const eur = (minor) => ({ currency: 'EUR', minor });
  *   middleware?: Partial<import('@shoplog/express-middleware').ShoplogMiddlewareOptions>,
  * }} options
  */
-export function createShopApp({ exporter, fraudScorer = createFraudScorer(), service = { name: 'express-shop', environment: 'demo' }, middleware = {} }) {
+export function createShopApp({
+  exporter,
+  fraudScorer = createFraudScorer(),
+  service = { name: 'express-shop', environment: 'demo' },
+  middleware = {},
+}) {
   const app = express();
   app.set('trust proxy', 'loopback');
   app.use(express.json());
@@ -75,7 +80,10 @@ export function createShopApp({ exporter, fraudScorer = createFraudScorer(), ser
   api.get('/products/:id', (req, res) => {
     const product = byId.get(req.params.id);
     if (!product) return res.status(404).json({ error: 'no such product' });
-    req.shoplog?.track('page_view', { page: { name: 'product' }, product: { id: product.id, name: product.name, category: product.category, price: eur(product.price) } });
+    req.shoplog?.track('page_view', {
+      page: { name: 'product' },
+      product: { id: product.id, name: product.name, category: product.category, price: eur(product.price) },
+    });
     res.json(product);
   });
   api.get('/search', (req, res) => {
@@ -93,14 +101,20 @@ export function createShopApp({ exporter, fraudScorer = createFraudScorer(), ser
     const items = cartOf(req);
     items.set(product.id, (items.get(product.id) ?? 0) + quantity);
     const { items: count, total } = cartSummary(items);
-    req.shoplog?.track('add_to_cart', { product: { id: product.id, quantity, price: eur(product.price) }, cart: { items: count, value: eur(total) } });
+    req.shoplog?.track('add_to_cart', {
+      product: { id: product.id, quantity, price: eur(product.price) },
+      cart: { items: count, value: eur(total) },
+    });
     res.status(201).json({ items: count, total });
   });
   cart.delete('/items/:productId', (req, res) => {
     const items = cartOf(req);
     items.delete(req.params.productId);
     const { items: count, total } = cartSummary(items);
-    req.shoplog?.track('remove_from_cart', { product: { id: req.params.productId }, cart: { items: count, value: eur(total) } });
+    req.shoplog?.track('remove_from_cart', {
+      product: { id: req.params.productId },
+      cart: { items: count, value: eur(total) },
+    });
     res.json({ items: count, total });
   });
   api.use('/cart', cart);
@@ -120,12 +134,31 @@ export function createShopApp({ exporter, fraudScorer = createFraudScorer(), ser
     };
     req.shoplog?.track('checkout_started', { cart: { items: count, value: eur(total) }, order: { id: orderId } });
     // The attempt is scored; the outcome is logged as its own transaction event, unscored.
-    const attempt = await req.shoplog.transaction({ ...shop, transaction: { id: orderId, type: 'purchase', status: 'pending' }, email: req.body?.email });
+    const attempt = await req.shoplog.transaction({
+      ...shop,
+      transaction: { id: orderId, type: 'purchase', status: 'pending' },
+      email: req.body?.email,
+    });
     if (attempt.decision === 'block') {
-      await req.shoplog.transaction({ ...shop, transaction: { id: `${orderId}-r`, parent_id: orderId, type: 'purchase', status: 'declined', decline_code: 'fraud_suspected' } }, { score: false });
+      await req.shoplog.transaction(
+        {
+          ...shop,
+          transaction: {
+            id: `${orderId}-r`,
+            parent_id: orderId,
+            type: 'purchase',
+            status: 'declined',
+            decline_code: 'fraud_suspected',
+          },
+        },
+        { score: false },
+      );
       return res.status(402).json({ error: 'payment declined', orderId, decision: attempt.decision });
     }
-    await req.shoplog.transaction({ ...shop, transaction: { id: `${orderId}-c`, parent_id: orderId, type: 'capture', status: 'completed' } }, { score: false });
+    await req.shoplog.transaction(
+      { ...shop, transaction: { id: `${orderId}-c`, parent_id: orderId, type: 'capture', status: 'completed' } },
+      { score: false },
+    );
     req.shoplog?.track('checkout_completed', { order: { id: orderId }, cart: { items: count, value: eur(total) } });
     items.clear();
     res.status(201).json({ orderId, total, decision: attempt.decision });
@@ -140,7 +173,9 @@ export function createShopApp({ exporter, fraudScorer = createFraudScorer(), ser
   app.use(shoplogErrorHandler());
   // eslint-disable-next-line @typescript-eslint/no-unused-vars -- Express spots error handlers by their four parameters
   app.use((err, req, res, _next) => {
-    res.status(err.status ?? 500).json({ error: err.expose ? err.message : 'internal error', requestId: req.shoplog?.requestId });
+    res
+      .status(err.status ?? 500)
+      .json({ error: err.expose ? err.message : 'internal error', requestId: req.shoplog?.requestId });
   });
   return app;
 }

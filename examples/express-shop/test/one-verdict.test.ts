@@ -38,7 +38,11 @@ describe('the express shop shipping to the reference server', () => {
     await bootstrap(server);
     const { key } = await createApiKey(server.stores.meta, 'shop', 'ingest');
     const url = await server.start();
-    engine = createDeliveryEngine({ sink: createHttpSink({ url, apiKey: key }), spoolDir: join(dir, 'spool'), exitHooks: false });
+    engine = createDeliveryEngine({
+      sink: createHttpSink({ url, apiKey: key }),
+      spoolDir: join(dir, 'spool'),
+      exitHooks: false,
+    });
     shop = createHttpServer(createShopApp({ exporter: engine }));
     await new Promise<void>((resolve) => shop.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(shop.address() as AddressInfo).port}`;
@@ -52,11 +56,20 @@ describe('the express shop shipping to the reference server', () => {
   });
 
   const call = (path: string, who: Record<string, string>, body?: unknown) =>
-    fetch(`${base}/api${path}`, { method: body === undefined ? 'GET' : 'POST', headers: { 'content-type': 'application/json', ...who }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  const read = async <T>(path: string): Promise<T> => (await (await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).json()) as T;
+    fetch(`${base}/api${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { 'content-type': 'application/json', ...who },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  const read = async <T>(path: string): Promise<T> =>
+    (await (await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).json()) as T;
 
   it('keeps the shop’s verdicts: no server alert for an approved sale, the shop’s own for a flagged one', async () => {
-    const ann = { 'x-session-id': 'sess-ann', 'x-user-id': 'user-ann', 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0 Safari/537.36' };
+    const ann = {
+      'x-session-id': 'sess-ann',
+      'x-user-id': 'user-ann',
+      'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0 Safari/537.36',
+    };
     const bot = { 'x-session-id': 'sess-bot', 'x-user-id': 'user-bot', 'user-agent': 'python-requests/2.31.0' };
     expect((await call('/cart/items', ann, { productId: 'sku-1002', quantity: 1 })).status).toBe(201);
     const approved = await call('/checkout', ann, { email: 'ann@example.com', billingCountry: 'FR' });
@@ -77,13 +90,17 @@ describe('the express shop shipping to the reference server', () => {
     expect(alerts.map((a) => [a.transaction_id, a.decision])).toEqual([[botOutcome.orderId, botOutcome.decision]]);
 
     type Tx = { shop: { transaction: { id: string; parent_id?: string }; fraud?: { decision: string } } };
-    const stored = (await read<{ data: { results: { source: Tx }[] } }>('/api/search/?range=24h&log_type=transaction&size=100')).data.results.map((r) => r.source);
+    const stored = (
+      await read<{ data: { results: { source: Tx }[] } }>('/api/search/?range=24h&log_type=transaction&size=100')
+    ).data.results.map((r) => r.source);
     const verdicts = Object.fromEntries(stored.map((tx) => [tx.shop.transaction.id, tx.shop.fraud?.decision]));
     expect(verdicts).toEqual({
       [annOrder]: 'allow',
       [`${annOrder}-c`]: 'allow', // the capture carries its sale's verdict
       [botOutcome.orderId]: botOutcome.decision,
-      ...(botOutcome.decision === 'block' ? { [`${botOutcome.orderId}-r`]: 'block' } : { [`${botOutcome.orderId}-c`]: 'review' }),
+      ...(botOutcome.decision === 'block'
+        ? { [`${botOutcome.orderId}-r`]: 'block' }
+        : { [`${botOutcome.orderId}-c`]: 'review' }),
     });
   });
 });

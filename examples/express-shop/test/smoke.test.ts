@@ -24,7 +24,8 @@ describe('express-shop example', () => {
       ...init,
       headers: {
         'content-type': 'application/json',
-        'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36',
+        'user-agent':
+          'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36',
         ...(init.session ? { 'x-session-id': init.session } : {}),
         ...(init.user ? { 'x-user-id': init.user } : {}),
         ...(init.headers as Record<string, string> | undefined),
@@ -43,14 +44,22 @@ describe('express-shop example', () => {
     expect((await add('sku-1002', 1)).status).toBe(201);
     expect((await add('sku-2001', 2)).status).toBe(201);
     expect((await call('/api/cart/items/sku-2001', { ...shopper, method: 'DELETE' })).status).toBe(200);
-    const ok = await call('/api/checkout', { ...shopper, method: 'POST', body: JSON.stringify({ email: 'ann@example.com', billingCountry: 'FR' }) });
+    const ok = await call('/api/checkout', {
+      ...shopper,
+      method: 'POST',
+      body: JSON.stringify({ email: 'ann@example.com', billingCountry: 'FR' }),
+    });
     expect(ok.status).toBe(201);
     expect(((await ok.json()) as { decision: string }).decision).toBe('allow');
 
     // A suspicious buyer: automation user agent and a disposable e-mail domain.
     const bot = { session: 'sess-bot', user: 'user-bot', headers: { 'user-agent': 'python-requests/2.31.0' } };
     expect((await add('sku-3001', 4, bot)).status).toBe(201);
-    const flagged = await call('/api/checkout', { ...bot, method: 'POST', body: JSON.stringify({ email: 'x@mailinator.com' }) });
+    const flagged = await call('/api/checkout', {
+      ...bot,
+      method: 'POST',
+      body: JSON.stringify({ email: 'x@mailinator.com' }),
+    });
     expect(['review', 'block']).toContain(((await flagged.json()) as { decision: string }).decision);
 
     const failed = await call('/api/orders/ord-1/invoice', shopper);
@@ -61,7 +70,13 @@ describe('express-shop example', () => {
     await expect.poll(() => exporter.ofKind('performance').length).toBe(11);
     for (const event of exporter.events) expect(validate(event)).toMatchObject({ ok: true });
     const kinds = new Set(exporter.events.map((e) => e.event.dataset));
-    expect([...kinds].sort()).toEqual(['shoplog.error', 'shoplog.fraud', 'shoplog.performance', 'shoplog.transaction', 'shoplog.user_behavior']);
+    expect([...kinds].sort()).toEqual([
+      'shoplog.error',
+      'shoplog.fraud',
+      'shoplog.performance',
+      'shoplog.transaction',
+      'shoplog.user_behavior',
+    ]);
 
     const perf = exporter.ofKind('performance');
     expect(perf.some((e) => e.url?.path === '/health')).toBe(false);
@@ -71,7 +86,14 @@ describe('express-shop example', () => {
     expect(invoiceError?.http?.route).toBe('/api/orders/:orderId/invoice');
     expect(invoiceError?.http?.request?.id).toBe(requestId);
     expect(exporter.ofKind('user_behavior').map((e) => e.shop.action)).toEqual(
-      expect.arrayContaining(['page_view', 'search', 'add_to_cart', 'remove_from_cart', 'checkout_started', 'checkout_completed']),
+      expect.arrayContaining([
+        'page_view',
+        'search',
+        'add_to_cart',
+        'remove_from_cart',
+        'checkout_started',
+        'checkout_completed',
+      ]),
     );
     const [fraud] = exporter.ofKind('fraud');
     expect(fraud?.user?.id).toBe('user-bot');

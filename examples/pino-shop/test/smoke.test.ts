@@ -17,11 +17,23 @@ afterAll(() => server.close());
 describe('examples/pino-shop', () => {
   it('runs and its six events arrive at the bulk endpoint', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, [join(here, '..', 'index.mjs')], {
-      env: { ...process.env, SHOPLOG_URL: server.url, SHOPLOG_API_KEY: 'demo-key', SHOPLOG_SPOOL_DIR: mkdtempSync(join(tmpdir(), 'pino-shop-')) },
+      env: {
+        ...process.env,
+        SHOPLOG_URL: server.url,
+        SHOPLOG_API_KEY: 'demo-key',
+        SHOPLOG_SPOOL_DIR: mkdtempSync(join(tmpdir(), 'pino-shop-')),
+      },
     });
     expect(stdout).toContain('6 events logged');
     expect(server.stored).toHaveLength(6);
     const datasets = server.stored.map((id) => (server.docs.get(id) as { event: { dataset: string } }).event.dataset);
-    expect(datasets).toEqual(['shoplog.transaction', 'shoplog.transaction', 'shoplog.transaction', 'shoplog.error', 'shoplog.error', 'shoplog.performance']);
+    expect(datasets).toEqual([
+      'shoplog.transaction',
+      'shoplog.transaction',
+      'shoplog.transaction',
+      'shoplog.error',
+      'shoplog.error',
+      'shoplog.performance',
+    ]);
   });
 });

@@ -18,7 +18,11 @@ import { createMemoryExporter, createShoplog, type ShoplogEvent } from '@shoplog
 const PLUGIN = { module: 'shoplog-plugin-high-value', options: { minAmount: 100 } };
 const KEY = 'slk_every_surface_admin_key_0123456789';
 // pino's worker loads the built transport, as in an application (the workspace's source condition stops at the thread).
-const PINO_TARGET = join(dirname(createRequire(import.meta.url).resolve('@shoplog/node-transport/package.json')), 'dist', 'pino.js');
+const PINO_TARGET = join(
+  dirname(createRequire(import.meta.url).resolve('@shoplog/node-transport/package.json')),
+  'dist',
+  'pino.js',
+);
 const dir = mkdtempSync(join(tmpdir(), 'shoplog-every-surface-'));
 let server: ShoplogServer | undefined;
 afterAll(async () => {
@@ -44,11 +48,24 @@ describe('an npm plugin named in the configuration', () => {
     // The server itself: a sale sent straight to ingest.
     const sale = {
       '@timestamp': new Date().toISOString(),
-      event: { id: '0190a0a0-0000-7000-8000-00000000a001', dataset: 'shoplog.transaction', kind: 'event', category: ['web'], type: ['info'] },
+      event: {
+        id: '0190a0a0-0000-7000-8000-00000000a001',
+        dataset: 'shoplog.transaction',
+        kind: 'event',
+        category: ['web'],
+        type: ['info'],
+      },
       log: { level: 'info' },
-      shop: { transaction: { id: 'order-1', type: 'purchase', status: 'completed' }, amount: { value: '250.00', currency: 'EUR' } },
+      shop: {
+        transaction: { id: 'order-1', type: 'purchase', status: 'completed' },
+        amount: { value: '250.00', currency: 'EUR' },
+      },
     };
-    const ingest = await fetch(`${url}/api/logs/ingest`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(sale) });
+    const ingest = await fetch(`${url}/api/logs/ingest`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify(sale),
+    });
     expect(ingest.status).toBeLessThan(300);
 
     // pino, with the transport in its worker thread: the plugin is loaded there from its name.
@@ -61,13 +78,23 @@ describe('an npm plugin named in the configuration', () => {
     await new Promise<void>((resolve, reject) => logger.flush((error) => (error ? reject(error) : resolve())));
 
     // winston.
-    const transport = createWinstonTransport({ url, apiKey: KEY, spoolDir: spoolDir('winston'), exitHooks: false, plugins: [PLUGIN] });
+    const transport = createWinstonTransport({
+      url,
+      apiKey: KEY,
+      spoolDir: spoolDir('winston'),
+      exitHooks: false,
+      plugins: [PLUGIN],
+    });
     const wlogger = winston.createLogger({ transports: [transport] });
     wlogger.info('from winston');
     await transport.flush();
 
     // Express, in front of the delivery engine (whose direct line writer would otherwise skip the event object).
-    const engine = createDeliveryEngine({ sink: createHttpSink({ url, apiKey: KEY }), spoolDir: spoolDir('express'), exitHooks: false });
+    const engine = createDeliveryEngine({
+      sink: createHttpSink({ url, apiKey: KEY }),
+      spoolDir: spoolDir('express'),
+      exitHooks: false,
+    });
     const middleware = shoplog({ exporter: engine, service: { name: 'shop' }, plugins: [PLUGIN] });
     const app = express();
     app.use(middleware);
@@ -95,10 +122,26 @@ describe('an npm plugin named in the configuration', () => {
     expect(labelsOf(request)).toEqual({ high_value_sdk: 'yes', high_value_server: 'yes' });
 
     // Every surface counts the plugin's calls.
-    expect(transport.metrics().plugins.find((p) => p.name === 'shoplog-plugin-high-value')).toMatchObject({ calls: 1, errors: 0, state: 'closed' });
+    expect(transport.metrics().plugins.find((p) => p.name === 'shoplog-plugin-high-value')).toMatchObject({
+      calls: 1,
+      errors: 0,
+      state: 'closed',
+    });
     expect(middleware.metrics().plugins.find((p) => p.name === 'shoplog-plugin-high-value')?.calls).toBe(1);
-    const health = (await (await fetch(`${url}/api/dashboard/health`, { headers: { authorization: `Bearer ${KEY}` } })).json()) as { plugins: unknown[] };
-    expect(health.plugins).toContainEqual({ name: 'shoplog-plugin-high-value', version: '1.0.0', kind: 'processor', stage: 'ingest', state: 'ok', calls: 4, errors: 0, timeouts: 0, total_ms: expect.any(Number) });
+    const health = (await (
+      await fetch(`${url}/api/dashboard/health`, { headers: { authorization: `Bearer ${KEY}` } })
+    ).json()) as { plugins: unknown[] };
+    expect(health.plugins).toContainEqual({
+      name: 'shoplog-plugin-high-value',
+      version: '1.0.0',
+      kind: 'processor',
+      stage: 'ingest',
+      state: 'ok',
+      calls: 4,
+      errors: 0,
+      timeouts: 0,
+      total_ms: expect.any(Number),
+    });
 
     stream.end();
     await once(stream, 'close');
@@ -109,12 +152,25 @@ describe('an npm plugin named in the configuration', () => {
 
   it('runs in the in-process client, named by package the same way', async () => {
     const exporter = createMemoryExporter();
-    const log = createShoplog({ service: 'shop', exporter, plugins: [PLUGIN], importPlugin: (specifier) => import(specifier) });
-    log.transaction({ shop: { transaction: { id: 'order-2', type: 'purchase', status: 'completed' }, amount: { value: '120.00', currency: 'EUR' } } });
+    const log = createShoplog({
+      service: 'shop',
+      exporter,
+      plugins: [PLUGIN],
+      importPlugin: (specifier) => import(specifier),
+    });
+    log.transaction({
+      shop: {
+        transaction: { id: 'order-2', type: 'purchase', status: 'completed' },
+        amount: { value: '120.00', currency: 'EUR' },
+      },
+    });
     await log.flush();
     expect(exporter.events[0]?.tags).toEqual(['high-value']);
     expect(labelsOf(exporter.events[0])).toEqual({ high_value_sdk: 'yes' });
-    expect(log.metrics().plugins.find((p) => p.name === 'shoplog-plugin-high-value')).toMatchObject({ calls: 1, errors: 0 });
+    expect(log.metrics().plugins.find((p) => p.name === 'shoplog-plugin-high-value')).toMatchObject({
+      calls: 1,
+      errors: 0,
+    });
     await log.close();
   });
 });

@@ -17,11 +17,22 @@ afterAll(() => server.close());
 describe('examples/winston-shop', () => {
   it('runs and its five events arrive at the bulk endpoint', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, [join(here, '..', 'index.mjs')], {
-      env: { ...process.env, SHOPLOG_URL: server.url, SHOPLOG_API_KEY: 'demo-key', SHOPLOG_SPOOL_DIR: mkdtempSync(join(tmpdir(), 'winston-shop-')) },
+      env: {
+        ...process.env,
+        SHOPLOG_URL: server.url,
+        SHOPLOG_API_KEY: 'demo-key',
+        SHOPLOG_SPOOL_DIR: mkdtempSync(join(tmpdir(), 'winston-shop-')),
+      },
     });
     expect(stdout).toContain('5 events delivered, 0 spooled');
     expect(server.stored).toHaveLength(5);
     const datasets = server.stored.map((id) => (server.docs.get(id) as { event: { dataset: string } }).event.dataset);
-    expect(datasets).toEqual(['shoplog.transaction', 'shoplog.transaction', 'shoplog.transaction', 'shoplog.error', 'shoplog.error']);
+    expect(datasets).toEqual([
+      'shoplog.transaction',
+      'shoplog.transaction',
+      'shoplog.transaction',
+      'shoplog.error',
+      'shoplog.error',
+    ]);
   });
 });

@@ -24,14 +24,26 @@ type EventFieldsInput = Partial<EventByKind[EventKind]['event']>;
 export type MoneyInput = Omit<Money, 'value'> & { value?: string | number };
 
 // Money anywhere under `shop` becomes MoneyInput (distributes over `X | undefined`).
-type WithMoneyInput<T> = T extends Money ? MoneyInput : T extends readonly unknown[] ? T : T extends object ? { [P in keyof T]: WithMoneyInput<T[P]> } : T;
+type WithMoneyInput<T> = T extends Money
+  ? MoneyInput
+  : T extends readonly unknown[]
+    ? T
+    : T extends object
+      ? { [P in keyof T]: WithMoneyInput<T[P]> }
+      : T;
 
 // The named fields of a kind's event without zod's index signature (`[k: string]: unknown` of a loose object): an
 // `Omit` over the signature would keep only the signature, and every input, `{ shop: 42 }` included, would pass.
 type NamedInput<E> = {
-  [P in keyof E as string extends P ? never : number extends P ? never : P extends '@timestamp' | 'event' | 'log' ? never : P]: P extends 'shop'
-    ? WithMoneyInput<E[P]>
-    : E[P];
+  [
+    P in keyof E as string extends P
+      ? never
+      : number extends P
+        ? never
+        : P extends '@timestamp' | 'event' | 'log'
+          ? never
+          : P
+  ]: P extends 'shop' ? WithMoneyInput<E[P]> : E[P];
 };
 
 /**
@@ -80,7 +92,11 @@ function defaultLevel(kind: EventKind, input: Record<string, unknown>): LogLevel
  * its minor unit, over 15 digits) is left for validation to refuse by name. The result is not validated here: the
  * pipeline validates.
  */
-export function createEvent<K extends EventKind>(kind: K, input: EventInput<K>, options: BuildOptions = {}): EventByKind[K] {
+export function createEvent<K extends EventKind>(
+  kind: K,
+  input: EventInput<K>,
+  options: BuildOptions = {},
+): EventByKind[K] {
   return completeEvent(kind, { ...(input as unknown as Record<string, unknown>) }, options);
 }
 
@@ -88,7 +104,11 @@ export function createEvent<K extends EventKind>(kind: K, input: EventInput<K>, 
  * `createEvent` for a body the caller has just built and owns (e.g. per request in a middleware): fills the same
  * fields in place instead of copying it first, one object less per event. Same result as `createEvent`.
  */
-export function completeEvent<K extends EventKind>(kind: K, body: Record<string, unknown>, options: BuildOptions = {}): EventByKind[K] {
+export function completeEvent<K extends EventKind>(
+  kind: K,
+  body: Record<string, unknown>,
+  options: BuildOptions = {},
+): EventByKind[K] {
   const now = (options.now ?? Date.now)();
   const defaults = DEFAULTS[kind];
   const raw = body;
@@ -146,13 +166,16 @@ function exactMoney(body: Obj, path: readonly [string, ...string[]]): void {
 }
 
 /** Builds a transaction event (order, payment, refund). */
-export const transaction = (input: EventInput<'transaction'>, options?: BuildOptions) => createEvent('transaction', input, options);
+export const transaction = (input: EventInput<'transaction'>, options?: BuildOptions) =>
+  createEvent('transaction', input, options);
 /** Builds an application error event. */
 export const error = (input: EventInput<'error'>, options?: BuildOptions) => createEvent('error', input, options);
 /** Builds a user behaviour event. */
-export const userBehavior = (input: EventInput<'user_behavior'>, options?: BuildOptions) => createEvent('user_behavior', input, options);
+export const userBehavior = (input: EventInput<'user_behavior'>, options?: BuildOptions) =>
+  createEvent('user_behavior', input, options);
 /** Builds a performance event (`event.duration` in nanoseconds is required). */
-export const performance = (input: EventInput<'performance'>, options?: BuildOptions) => createEvent('performance', input, options);
+export const performance = (input: EventInput<'performance'>, options?: BuildOptions) =>
+  createEvent('performance', input, options);
 /** Builds a fraud event. */
 export const fraud = (input: EventInput<'fraud'>, options?: BuildOptions) => createEvent('fraud', input, options);
 

@@ -84,7 +84,9 @@ const OptionsSchema = z.strictObject({
   plugins: z
     .array(
       z.custom<PluginEntry>(
-        (p) => (typeof p === 'object' && p !== null && fn((p as ShoplogPlugin).process)) || PluginSpecSchema.safeParse(p).success,
+        (p) =>
+          (typeof p === 'object' && p !== null && fn((p as ShoplogPlugin).process)) ||
+          PluginSpecSchema.safeParse(p).success,
         "must be a processor ({ name, process }) or a module specifier ('pkg' or { module, options })",
       ),
     )
@@ -92,7 +94,9 @@ const OptionsSchema = z.strictObject({
   importPlugin: z.custom<(specifier: string) => Promise<unknown>>(fn, 'must be a function').optional(),
   pluginBaseUrl: z.url().optional(),
   redact: z.union([z.boolean(), z.custom<RedactorOptions>((o) => typeof o === 'object' && o !== null)]).optional(),
-  anonymizeIp: z.union([z.boolean(), z.custom<IpAnonymizerOptions>((o) => typeof o === 'object' && o !== null)]).optional(),
+  anonymizeIp: z
+    .union([z.boolean(), z.custom<IpAnonymizerOptions>((o) => typeof o === 'object' && o !== null)])
+    .optional(),
   onError: z.custom<PipelineErrorHandler>(fn, 'must be a function').optional(),
   onPluginError: z.enum(['continue', 'drop']).optional(),
   now: z.custom<() => number>(fn, 'must be a function').optional(),
@@ -117,7 +121,8 @@ export function createShoplog(options: ShoplogOptions): ShoplogClient {
   if (opts.version !== undefined) base.version = opts.version;
   const now = opts.now ?? Date.now;
   const stages: ShoplogPlugin[] = [];
-  if (opts.redact !== false) stages.push(createRedactor(opts.redact === true || opts.redact === undefined ? {} : opts.redact));
+  if (opts.redact !== false)
+    stages.push(createRedactor(opts.redact === true || opts.redact === undefined ? {} : opts.redact));
   // Specifiers go through the one plugin loader, as on every other surface.
   const baseUrl = opts.pluginBaseUrl ?? workingDirUrl();
   const loader = {

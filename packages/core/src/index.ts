@@ -81,14 +81,32 @@ export {
   EsBulkReplySchema,
 } from './wire/bulk.js';
 export type { BulkReply, BulkItem, EsBulkAction, EsBulkReply, EsBulkItemResult } from './wire/bulk.js';
-export { createEvent, completeEvent, transaction, error, userBehavior, performance, fraud, appLog, msToNs } from './builders.js';
+export {
+  createEvent,
+  completeEvent,
+  transaction,
+  error,
+  userBehavior,
+  performance,
+  fraud,
+  appLog,
+  msToNs,
+} from './builders.js';
 export type { BuildOptions, EventInput, MoneyInput, ServiceInfo } from './builders.js';
 export type { PluginContext, PluginErrorPolicy, ShoplogPlugin } from './plugin.js';
 export { PLUGIN_API_VERSION, definePlugin, createPluginInstance } from './plugin-definition.js';
 export { OptionsError, parseOptions } from './options.js';
 export { isoTime, isoTimeOfText } from './iso-time.js';
 export { isJsonPlain, jsonString } from './json-text.js';
-export { PluginSpecSchema, loadPlugin, pluginStages, pluginInfo, pluginReady, resolveSpecifier, moduleOf } from './plugin-loader.js';
+export {
+  PluginSpecSchema,
+  loadPlugin,
+  pluginStages,
+  pluginInfo,
+  pluginReady,
+  resolveSpecifier,
+  moduleOf,
+} from './plugin-loader.js';
 export type { PluginSpec, PluginEntry, PluginInfo, PluginLoaderOptions, LoadedPlugin } from './plugin-loader.js';
 export { PluginTimeoutError, StageGuard } from './pipeline/stage-guard.js';
 export type { PluginStats, BreakerState, CircuitBreakerOptions } from './pipeline/stage-guard.js';
@@ -107,7 +125,14 @@ export { isRetryableStatus, parseRetryAfter, isConnectionError, backoffDelay } f
 export type { BackoffOptions } from './retry.js';
 export { createPipeline } from './pipeline/pipeline.js';
 export { createThrottledWarning } from './pipeline/throttled-warning.js';
-export type { Pipeline, PipelineOptions, PipelineInput, PipelineMetrics, PipelineErrorHandler, PipelineErrorInfo } from './pipeline/types.js';
+export type {
+  Pipeline,
+  PipelineOptions,
+  PipelineInput,
+  PipelineMetrics,
+  PipelineErrorHandler,
+  PipelineErrorInfo,
+} from './pipeline/types.js';
 export { ShoplogValidationError, PluginContractError } from './pipeline/errors.js';
 export { createMemoryExporter } from './pipeline/memory-exporter.js';
 export type { MemoryExporter, MemoryExporterOptions } from './pipeline/memory-exporter.js';
@@ -153,7 +178,13 @@ export type {
 export { FraudInputSchema, fraudInputFromEvent } from './fraud/input.js';
 export type { FraudInput } from './fraud/input.js';
 export { createMemoryVelocityStore } from './fraud/velocity-store.js';
-export type { VelocityStore, VelocityHit, SeriesStats, MemoryVelocityStoreOptions, MaybePromise } from './fraud/velocity-store.js';
+export type {
+  VelocityStore,
+  VelocityHit,
+  SeriesStats,
+  MemoryVelocityStoreOptions,
+  MaybePromise,
+} from './fraud/velocity-store.js';
 export type { FraudRule, FraudRuleHit, FraudSignals, FraudCounter, FraudDimension } from './fraud/rule.js';
 export { BUILTIN_FRAUD_RULES, seedFraudRules } from './fraud/builtin.js';
 export type { FraudRuleConfig, FraudRulesConfig } from './fraud/builtin.js';
@@ -174,9 +205,37 @@ export { PROFILE_FEATURES } from './fraud/features/catalog.js';
 export type { FeatureInfo } from './fraud/features/catalog.js';
 export { userAgentFamily, domainSuspicion } from './fraud/features/normalize.js';
 export { canonicalEmail } from './fraud/state/hash.js';
-export { createMemoryFraudStateStore, createStateBatch, fraudStateKeys, STATE_KINDS, RECORD_WORDS, STRIDE } from './fraud/state/store.js';
-export type { FraudStateStore, FraudStateKey, StateBatch, StateKind, MemoryFraudStateStoreOptions } from './fraud/state/store.js';
+export {
+  createMemoryFraudStateStore,
+  createStateBatch,
+  fraudStateKeys,
+  STATE_KINDS,
+  RECORD_WORDS,
+  STRIDE,
+} from './fraud/state/store.js';
+export type {
+  FraudStateStore,
+  FraudStateKey,
+  StateBatch,
+  StateKind,
+  MemoryFraudStateStoreOptions,
+} from './fraud/state/store.js';
 export { createFraudPlugin, fraudEventFromResult } from './fraud/plugin.js';
 export type { FraudPluginOptions } from './fraud/plugin.js';
-export { createTrafficGenerator, transactionEventFromInput, detectionReport, rocAuc, FRAUD_SCENARIOS, LEGIT_SCENARIOS, SEASONING } from './fraud/traffic.js';
-export type { TrafficGenerator, TrafficGeneratorOptions, TrafficScenario, LabelledTransaction, DetectionReport, DetectionSample } from './fraud/traffic.js';
+export {
+  createTrafficGenerator,
+  transactionEventFromInput,
+  detectionReport,
+  rocAuc,
+  FRAUD_SCENARIOS,
+  LEGIT_SCENARIOS,
+  SEASONING,
+} from './fraud/traffic.js';
+export type {
+  TrafficGenerator,
+  TrafficGeneratorOptions,
+  TrafficScenario,
+  LabelledTransaction,
+  DetectionReport,
+  DetectionSample,
+} from './fraud/traffic.js';

@@ -27,7 +27,15 @@ function isDigit(c: number): boolean {
 export function isoTimeOfText(t: string): string | undefined {
   // Already canonical within the cached second (pino's `isoTime`, the previous line's second): it is its own
   // `toISOString()`, no parse needed.
-  if (t.length === 24 && cachedPrefix.length === 20 && t.charCodeAt(23) === 90 && t.startsWith(cachedPrefix) && isDigit(t.charCodeAt(20)) && isDigit(t.charCodeAt(21)) && isDigit(t.charCodeAt(22))) {
+  if (
+    t.length === 24 &&
+    cachedPrefix.length === 20 &&
+    t.charCodeAt(23) === 90 &&
+    t.startsWith(cachedPrefix) &&
+    isDigit(t.charCodeAt(20)) &&
+    isDigit(t.charCodeAt(21)) &&
+    isDigit(t.charCodeAt(22))
+  ) {
     return t;
   }
   const ms = Date.parse(t);

@@ -44,7 +44,9 @@ interface Exceeded {
 
 function walk(value: unknown, depth: number, w: Walk): Exceeded | undefined {
   if (typeof value === 'string') {
-    return value.length > w.maxString ? { up: [], message: `is longer than ${w.maxString} characters (${value.length})` } : undefined;
+    return value.length > w.maxString
+      ? { up: [], message: `is longer than ${w.maxString} characters (${value.length})` }
+      : undefined;
   }
   if (typeof value !== 'object' || value === null) return undefined;
   if (depth > w.maxDepth) return { up: [], message: `is nested deeper than ${w.maxDepth} levels` };
@@ -63,7 +65,11 @@ function walk(value: unknown, depth: number, w: Walk): Exceeded | undefined {
   // for…in allocates no key array; a parsed value has no inherited enumerable keys, and own ones are all it reads.
   for (const key in value) {
     if (++w.fields > w.maxFields) return { up: [], message: tooManyFields(w) };
-    if (key.length > w.maxString) return { up: [`${key.slice(0, KEY_PREVIEW)}…`], message: `has a key longer than ${w.maxString} characters (${key.length})` };
+    if (key.length > w.maxString)
+      return {
+        up: [`${key.slice(0, KEY_PREVIEW)}…`],
+        message: `has a key longer than ${w.maxString} characters (${key.length})`,
+      };
     const exceeded = walk((value as Record<string, unknown>)[key], depth + 1, w);
     if (exceeded) {
       exceeded.up.push(key);
@@ -73,7 +79,8 @@ function walk(value: unknown, depth: number, w: Walk): Exceeded | undefined {
   return undefined;
 }
 
-const tooManyFields = (w: Walk): string => `takes the event over ${w.maxFields} fields (object keys and array items, counted over the whole event)`;
+const tooManyFields = (w: Walk): string =>
+  `takes the event over ${w.maxFields} fields (object keys and array items, counted over the whole event)`;
 
 function pathOf(up: readonly (string | number)[]): string {
   let out = '';

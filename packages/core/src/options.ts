@@ -21,5 +21,8 @@ export function parseOptions<S extends z.ZodType>(factory: string, schema: S, op
   const parsed = schema.safeParse(options ?? {});
   if (parsed.success) return parsed.data;
   const issues = toIssues(parsed.error);
-  throw new OptionsError(`${factory}: invalid options: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
+  throw new OptionsError(
+    `${factory}: invalid options: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+    issues,
+  );
 }

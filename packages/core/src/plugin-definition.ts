@@ -98,12 +98,17 @@ export interface PluginDefinition<K extends PluginKind = PluginKind, S extends z
 const SEMVER = /^\d+\.\d+\.\d+(?:[-+][\w.-]+)?$/;
 
 /** Declares a plugin; checks its metadata so a malformed plugin fails where it is written, not where it is loaded. */
-export function definePlugin<K extends PluginKind, S extends z.ZodType>(definition: PluginDefinition<K, S>): PluginDefinition<K, S> {
+export function definePlugin<K extends PluginKind, S extends z.ZodType>(
+  definition: PluginDefinition<K, S>,
+): PluginDefinition<K, S> {
   const problems: string[] = [];
-  if (typeof definition.name !== 'string' || definition.name.length === 0) problems.push('name must be a non-empty string');
-  if (typeof definition.version !== 'string' || !SEMVER.test(definition.version)) problems.push('version must be semver (1.2.3)');
+  if (typeof definition.name !== 'string' || definition.name.length === 0)
+    problems.push('name must be a non-empty string');
+  if (typeof definition.version !== 'string' || !SEMVER.test(definition.version))
+    problems.push('version must be semver (1.2.3)');
   if (!Number.isInteger(definition.apiVersion)) problems.push('apiVersion must be an integer (PLUGIN_API_VERSION)');
-  if (!['processor', 'exporter', 'rule', 'notifier'].includes(definition.kind)) problems.push(`kind '${String(definition.kind)}' is not one of processor, exporter, rule, notifier`);
+  if (!['processor', 'exporter', 'rule', 'notifier'].includes(definition.kind))
+    problems.push(`kind '${String(definition.kind)}' is not one of processor, exporter, rule, notifier`);
   if (typeof definition.create !== 'function') problems.push('create must be a function');
   if (problems.length > 0) throw new TypeError(`definePlugin(${String(definition.name)}): ${problems.join('; ')}`);
   return Object.freeze(definition);

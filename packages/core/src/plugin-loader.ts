@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { createPluginInstance, PLUGIN_API_VERSION, type PluginDefinition, type PluginInstances, type PluginKind } from './plugin-definition.js';
+import {
+  createPluginInstance,
+  PLUGIN_API_VERSION,
+  type PluginDefinition,
+  type PluginInstances,
+  type PluginKind,
+} from './plugin-definition.js';
 import type { ShoplogPlugin } from './plugin.js';
 import { resolveUrl, warn as hostWarn } from './runtime.js';
 
@@ -69,7 +75,11 @@ export function pluginInfo(instance: object): PluginInfo | undefined {
 }
 
 const isDefinition = (value: unknown): value is PluginDefinition =>
-  typeof value === 'object' && value !== null && typeof (value as PluginDefinition).create === 'function' && 'apiVersion' in value && 'kind' in value;
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as PluginDefinition).create === 'function' &&
+  'apiVersion' in value &&
+  'kind' in value;
 
 /** The module part of a specifier. */
 export function moduleOf(spec: PluginSpec): string {
@@ -79,14 +89,18 @@ export function moduleOf(spec: PluginSpec): string {
 /** A relative specifier resolved against `baseUrl`; a package name or an absolute URL unchanged. */
 export function resolveSpecifier(specifier: string, baseUrl: string | undefined): string {
   if (!/^\.{1,2}\//.test(specifier) && !specifier.startsWith('/')) return specifier;
-  if (baseUrl === undefined) throw new TypeError(`plugin module "${specifier}" is a path, but nothing says what it is relative to`);
+  if (baseUrl === undefined)
+    throw new TypeError(`plugin module "${specifier}" is a path, but nothing says what it is relative to`);
   return resolveUrl(specifier, baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
 }
 
 /** Finds the plugin definition a module exports (`export` names it; else the default export, also through CommonJS interop). */
 function definitionOf(module: unknown, specifier: string, exportName: string | undefined): PluginDefinition {
   const exports = (module ?? {}) as Record<string, unknown>;
-  const candidates = exportName === undefined ? [exports.default, (exports.default as Record<string, unknown> | undefined)?.default, module] : [exports[exportName]];
+  const candidates =
+    exportName === undefined
+      ? [exports.default, (exports.default as Record<string, unknown> | undefined)?.default, module]
+      : [exports[exportName]];
   const found = candidates.find(isDefinition);
   if (found) return found;
   const what = exportName === undefined ? 'a default export' : `an export named "${exportName}"`;
@@ -100,24 +114,36 @@ function definitionOf(module: unknown, specifier: string, exportName: string | u
  */
 export async function loadPlugin(spec: PluginSpec, loader: PluginLoaderOptions): Promise<LoadedPlugin> {
   const parsed = PluginSpecSchema.safeParse(spec);
-  if (!parsed.success) throw new TypeError(`plugin ${JSON.stringify(spec)}: must be a module specifier or { module, export?, options? }`);
-  const { module, exportName, options } = typeof parsed.data === 'string' ? { module: parsed.data, exportName: undefined, options: {} } : { module: parsed.data.module, exportName: parsed.data.export, options: parsed.data.options ?? {} };
+  if (!parsed.success)
+    throw new TypeError(`plugin ${JSON.stringify(spec)}: must be a module specifier or { module, export?, options? }`);
+  const { module, exportName, options } =
+    typeof parsed.data === 'string'
+      ? { module: parsed.data, exportName: undefined, options: {} }
+      : { module: parsed.data.module, exportName: parsed.data.export, options: parsed.data.options ?? {} };
   let imported: unknown;
   try {
     imported = await loader.import(resolveSpecifier(module, loader.baseUrl));
   } catch (error) {
-    throw new TypeError(`cannot load plugin module "${module}": ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new TypeError(
+      `cannot load plugin module "${module}": ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   }
   const definition = definitionOf(imported, module, exportName);
   const label = `plugin ${definition.name}@${definition.version} (module "${module}")`;
   if (definition.apiVersion !== PLUGIN_API_VERSION) {
-    throw new TypeError(`${label} was written for plugin API ${definition.apiVersion}; this Shoplog implements plugin API ${PLUGIN_API_VERSION}: install a version of the plugin for plugin API ${PLUGIN_API_VERSION}`);
+    throw new TypeError(
+      `${label} was written for plugin API ${definition.apiVersion}; this Shoplog implements plugin API ${PLUGIN_API_VERSION}: install a version of the plugin for plugin API ${PLUGIN_API_VERSION}`,
+    );
   }
   if (loader.kinds && !loader.kinds.includes(definition.kind)) {
     throw new TypeError(`${label} is a ${definition.kind}; here only ${loader.kinds.join(' or ')} plugins run`);
   }
   const warn = loader.warn ?? ((message: string) => hostWarn(message));
-  const instance = await createPluginInstance(definition, options, { host: loader.host, warn: (message) => warn(`[${definition.name}] ${message}`) });
+  const instance = await createPluginInstance(definition, options, {
+    host: loader.host,
+    warn: (message) => warn(`[${definition.name}] ${message}`),
+  });
   const info: PluginInfo = { name: definition.name, version: definition.version, kind: definition.kind, module };
   if (typeof instance === 'object' && instance !== null) infos.set(instance, info);
   return { definition, instance, info };
@@ -170,10 +196,17 @@ function deferredStage(spec: PluginSpec, loader: PluginLoaderOptions): ShoplogPl
  * The pipeline stages for a surface's `plugins` option: instances as given, specifiers as stages that load their
  * plugin when the pipeline starts (through the host's `loader`). Specifiers without a loader are refused.
  */
-export function pluginStages(entries: readonly PluginEntry[], loader: PluginLoaderOptions | undefined): ShoplogPlugin[] {
+export function pluginStages(
+  entries: readonly PluginEntry[],
+  loader: PluginLoaderOptions | undefined,
+): ShoplogPlugin[] {
   return entries.map((entry, i) => {
-    if (typeof entry === 'object' && entry !== null && typeof (entry as ShoplogPlugin).process === 'function') return entry as ShoplogPlugin;
-    if (!PluginSpecSchema.safeParse(entry).success) throw new TypeError(`plugins[${i}]: must be a processor ({ name, process }) or a module specifier ('pkg' or { module, options })`);
+    if (typeof entry === 'object' && entry !== null && typeof (entry as ShoplogPlugin).process === 'function')
+      return entry as ShoplogPlugin;
+    if (!PluginSpecSchema.safeParse(entry).success)
+      throw new TypeError(
+        `plugins[${i}]: must be a processor ({ name, process }) or a module specifier ('pkg' or { module, options })`,
+      );
     if (loader === undefined) throw new TypeError(`plugins[${i}]: a module specifier needs a host that loads modules`);
     return deferredStage(entry as PluginSpec, loader);
   });

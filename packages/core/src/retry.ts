@@ -9,7 +9,10 @@ export function isRetryableStatus(status: number): boolean {
 }
 
 /** Parses `Retry-After` (delta seconds or an HTTP date) to milliseconds; `undefined` when absent or invalid. */
-export function parseRetryAfter(value: string | string[] | undefined | null, now: number = Date.now()): number | undefined {
+export function parseRetryAfter(
+  value: string | string[] | undefined | null,
+  now: number = Date.now(),
+): number | undefined {
   const raw = Array.isArray(value) ? value[0] : value;
   if (raw === undefined || raw === null || raw === '') return undefined;
   const seconds = Number(raw);
@@ -27,7 +30,16 @@ export function isConnectionError(err: unknown): boolean {
     name === 'TimeoutError' ||
     name === 'AbortError' ||
     (typeof code === 'string' &&
-      ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'UND_ERR_SOCKET'].includes(code))
+      [
+        'ECONNREFUSED',
+        'ECONNRESET',
+        'EPIPE',
+        'ETIMEDOUT',
+        'EHOSTUNREACH',
+        'ENETUNREACH',
+        'EAI_AGAIN',
+        'UND_ERR_SOCKET',
+      ].includes(code))
   );
 }
 
@@ -50,5 +62,7 @@ export interface BackoffOptions {
 export function backoffDelay(failures: number, options: BackoffOptions, retryAfterMs?: number): number {
   const exp = Math.min(options.maxDelayMs, options.initialDelayMs * 2 ** Math.min(30, Math.max(0, failures - 1)));
   const jittered = (options.random ?? Math.random)() * exp;
-  return retryAfterMs === undefined ? jittered : Math.min(options.maxRetryAfterMs ?? 300_000, Math.max(retryAfterMs, jittered));
+  return retryAfterMs === undefined
+    ? jittered
+    : Math.min(options.maxRetryAfterMs ?? 300_000, Math.max(retryAfterMs, jittered));
 }

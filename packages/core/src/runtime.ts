@@ -24,7 +24,9 @@ export function startTimer(fn: () => void, ms: number): () => void {
 }
 
 /** A monotonic clock in milliseconds (`performance.now()`), or `Date.now()` where the host has none. */
-export const monotonicNow: () => number = host.performance ? () => (host.performance as { now(): number }).now() : () => Date.now();
+export const monotonicNow: () => number = host.performance
+  ? () => (host.performance as { now(): number }).now()
+  : () => Date.now();
 
 /** `new URL(relative, base).href` (WHATWG URL, present in every runtime core runs in). */
 export function resolveUrl(relative: string, base: string): string {
@@ -43,5 +45,8 @@ export function workingDirUrl(): string | undefined {
   if (typeof cwd !== 'string' || cwd === '') return undefined;
   const posix = cwd.replace(/\\/g, '/');
   // A Windows drive path (C:/app) is not a URL scheme: it becomes file:///C:/app/.
-  return resolveUrl(`${/^[A-Za-z]:/.test(posix) ? '/' : ''}${posix.replace(/\/?$/, '/')}`.replace(/[?#%]/g, encodeURIComponent), 'file:///');
+  return resolveUrl(
+    `${/^[A-Za-z]:/.test(posix) ? '/' : ''}${posix.replace(/\/?$/, '/')}`.replace(/[?#%]/g, encodeURIComponent),
+    'file:///',
+  );
 }

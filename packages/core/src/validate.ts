@@ -1,6 +1,12 @@
 import type { z } from 'zod';
 import { DATASETS, type EventKind } from './schema/common.js';
-import { compileSchema, compileSchemaCheck, INVALID, type CompiledCheck, type CompiledParser } from './schema/compile.js';
+import {
+  compileSchema,
+  compileSchemaCheck,
+  INVALID,
+  type CompiledCheck,
+  type CompiledParser,
+} from './schema/compile.js';
 import { KIND_SCHEMAS, type ShoplogEvent } from './schema/kinds.js';
 
 /** One problem with an input, with the dotted path of the field (e.g. `shop.amount.currency`). */
@@ -13,7 +19,8 @@ export interface ValidationIssue {
  * The result of `validate()`: the event, or the list of issues. `unchanged` (only where the caller handed its
  * input over, `createNormalizer({ reuseInput: true })`): the event *is* the input, which validation left as it was.
  */
-export type ValidationResult = { ok: true; event: ShoplogEvent; unchanged?: boolean } | { ok: false; issues: ValidationIssue[] };
+export type ValidationResult =
+  { ok: true; event: ShoplogEvent; unchanged?: boolean } | { ok: false; issues: ValidationIssue[] };
 
 const KIND_BY_DATASET = new Map<string, EventKind>(
   (Object.entries(DATASETS) as [EventKind, string][]).map(([kind, dataset]) => [dataset, kind]),
@@ -92,12 +99,16 @@ function validateAs(input: unknown, owned: boolean): ValidationResult {
   if (!kind) {
     const expected = Object.values(DATASETS).join(', ');
     const message =
-      dataset === undefined ? `is required, one of ${expected}` : `must be one of ${expected}, got ${shortJson(dataset)}`;
+      dataset === undefined
+        ? `is required, one of ${expected}`
+        : `must be one of ${expected}, got ${shortJson(dataset)}`;
     return { ok: false, issues: [{ path: 'event.dataset', message }] };
   }
   if (owned && checkerOf(kind)(input)) return { ok: true, event: input as ShoplogEvent, unchanged: true };
   const event = parserOf(kind)(input);
   if (event !== INVALID) return { ok: true, event: event as ShoplogEvent };
   const parsed = KIND_SCHEMAS[kind].safeParse(input);
-  return parsed.success ? { ok: true, event: parsed.data as ShoplogEvent } : { ok: false, issues: toIssues(parsed.error) };
+  return parsed.success
+    ? { ok: true, event: parsed.data as ShoplogEvent }
+    : { ok: false, issues: toIssues(parsed.error) };
 }

@@ -11,7 +11,10 @@ import {
   type TransactionEvent,
 } from '@shoplog/core';
 
-const TX = { transaction: { id: 'o-1', type: 'purchase', status: 'completed' }, amount: { currency: 'EUR', value: '99.99' } } as const;
+const TX = {
+  transaction: { id: 'o-1', type: 'purchase', status: 'completed' },
+  amount: { currency: 'EUR', value: '99.99' },
+} as const;
 
 describe('builder input types: what validate() refuses does not compile', () => {
   it('refuses a wrong shop, an unknown top-level key and typos inside shop.*', () => {
@@ -22,8 +25,9 @@ describe('builder input types: what validate() refuses does not compile', () => 
     transaction({ shop: TX, mesage: 'paid' });
     // @ts-expect-error shop.* is strict: an unknown key
     expect(validate(transaction({ shop: { ...TX, ammount: { currency: 'EUR', value: '1.00' } } })).ok).toBe(false);
+    const paid = { id: 'o-1', type: 'purchase', status: 'paid' } as const;
     // @ts-expect-error a transaction status that does not exist
-    expect(validate(transaction({ shop: { ...TX, transaction: { id: 'o-1', type: 'purchase', status: 'paid' } } })).ok).toBe(false);
+    expect(validate(transaction({ shop: { ...TX, transaction: paid } })).ok).toBe(false);
     // @ts-expect-error the money's currency is required
     expect(validate(transaction({ shop: { ...TX, amount: { value: '1.00' } } })).ok).toBe(false);
     // @ts-expect-error shop is required on a transaction
@@ -35,7 +39,11 @@ describe('builder input types: what validate() refuses does not compile', () => 
   it('keeps what is valid: named ECS fields, a number amount, a client verdict, extra ECS fields from a spread', () => {
     const extra = { host: { name: 'web-1' } };
     const event = transaction({
-      shop: { ...TX, amount: { currency: 'EUR', value: 12.5 }, fraud: { score: 3, risk_level: 'minimal', decision: 'allow', reasons: [], ruleset_version: 'v1' } },
+      shop: {
+        ...TX,
+        amount: { currency: 'EUR', value: 12.5 },
+        fraud: { score: 3, risk_level: 'minimal', decision: 'allow', reasons: [], ruleset_version: 'v1' },
+      },
       user: { id: 'u-1' },
       message: 'paid',
       ...extra,
@@ -53,14 +61,28 @@ describe('money given as a number', () => {
     const event = transaction({ shop: { ...TX, amount } });
     expect(event.shop.amount).toEqual({ value: '99.99', currency: 'EUR' });
     expect(amount.value).toBe(99.99);
-    expect(validate(event)).toMatchObject({ ok: true, event: { shop: { amount: { value: '99.99', currency: 'EUR' } } } });
-    const cart = userBehavior({ shop: { action: 'add_to_cart', session: { id: 's' }, cart: { value: { currency: 'JPY', value: 1200 } }, product: { id: 'p', price: { currency: 'KWD', value: -1.125 } } } });
+    expect(validate(event)).toMatchObject({
+      ok: true,
+      event: { shop: { amount: { value: '99.99', currency: 'EUR' } } },
+    });
+    const cart = userBehavior({
+      shop: {
+        action: 'add_to_cart',
+        session: { id: 's' },
+        cart: { value: { currency: 'JPY', value: 1200 } },
+        product: { id: 'p', price: { currency: 'KWD', value: -1.125 } },
+      },
+    });
     expect(cart.shop.cart?.value).toEqual({ currency: 'JPY', value: '1200' });
     expect(cart.shop.product?.price).toEqual({ currency: 'KWD', value: '-1.125' });
     expect(validate(cart).ok).toBe(true);
     // The minor units must still agree with the converted value.
-    expect(validate(transaction({ shop: { ...TX, amount: { currency: 'EUR', value: 10, minor: 1000 } } })).ok).toBe(true);
-    expect(validate(transaction({ shop: { ...TX, amount: { currency: 'EUR', value: 10, minor: 100 } } })).ok).toBe(false);
+    expect(validate(transaction({ shop: { ...TX, amount: { currency: 'EUR', value: 10, minor: 1000 } } })).ok).toBe(
+      true,
+    );
+    expect(validate(transaction({ shop: { ...TX, amount: { currency: 'EUR', value: 10, minor: 100 } } })).ok).toBe(
+      false,
+    );
   });
 
   it('never rounds: a number that is not one exact amount is refused by validation, naming the field', () => {
@@ -77,7 +99,10 @@ describe('money given as a number', () => {
       expect(event.shop.amount.value).toBe(value);
       const result = validate(event);
       expect(result.ok).toBe(false);
-      if (!result.ok) expect(result.issues).toEqual([{ path: 'shop.amount.value', message: expect.stringMatching(/decimal string/) }]);
+      if (!result.ok)
+        expect(result.issues).toEqual([
+          { path: 'shop.amount.value', message: expect.stringMatching(/decimal string/) },
+        ]);
     }
   });
 

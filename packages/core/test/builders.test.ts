@@ -11,11 +11,26 @@ const SERVICE = { name: 'shop', version: '1' };
 const inputs: [EventKind, Record<string, unknown>, Record<string, unknown>][] = [
   [
     'performance',
-    { trace: { id: 't' }, message: 'GET / 200', event: { duration: 5, outcome: 'success' }, log: { level: 'info' }, shop: { performance: { kind: 'http' } }, http: { response: { status_code: 200 } } },
     {
       trace: { id: 't' },
       message: 'GET / 200',
-      event: { kind: 'metric', category: ['web'], type: ['info'], duration: 5, outcome: 'success', id: 'generated', dataset: 'shoplog.performance' },
+      event: { duration: 5, outcome: 'success' },
+      log: { level: 'info' },
+      shop: { performance: { kind: 'http' } },
+      http: { response: { status_code: 200 } },
+    },
+    {
+      trace: { id: 't' },
+      message: 'GET / 200',
+      event: {
+        kind: 'metric',
+        category: ['web'],
+        type: ['info'],
+        duration: 5,
+        outcome: 'success',
+        id: 'generated',
+        dataset: 'shoplog.performance',
+      },
       log: { level: 'info' },
       shop: { performance: { kind: 'http' } },
       http: { response: { status_code: 200 } },
@@ -25,7 +40,12 @@ const inputs: [EventKind, Record<string, unknown>, Record<string, unknown>][] = 
   ],
   [
     'error',
-    { message: 'boom', error: { type: 'Error', message: 'boom' }, http: { response: { status_code: 404 } }, shop: { error: { kind: 'http', handled: false } } },
+    {
+      message: 'boom',
+      error: { type: 'Error', message: 'boom' },
+      http: { response: { status_code: 404 } },
+      shop: { error: { kind: 'http', handled: false } },
+    },
     {
       message: 'boom',
       error: { type: 'Error', message: 'boom' },
@@ -39,7 +59,10 @@ const inputs: [EventKind, Record<string, unknown>, Record<string, unknown>][] = 
   ],
   [
     'transaction',
-    { '@timestamp': '2026-01-01T00:00:00.000Z', shop: { transaction: { id: 'tx', type: 'purchase', status: 'declined' }, amount: { minor: 1, currency: 'EUR' } } },
+    {
+      '@timestamp': '2026-01-01T00:00:00.000Z',
+      shop: { transaction: { id: 'tx', type: 'purchase', status: 'declined' }, amount: { minor: 1, currency: 'EUR' } },
+    },
     {
       '@timestamp': '2026-01-01T00:00:00.000Z',
       shop: { transaction: { id: 'tx', type: 'purchase', status: 'declined' }, amount: { minor: 1, currency: 'EUR' } },
@@ -50,9 +73,19 @@ const inputs: [EventKind, Record<string, unknown>, Record<string, unknown>][] = 
   ],
   [
     'fraud',
-    { event: { id: '0193d2a4-0000-7000-8000-000000000000' }, shop: { fraud: { decision: 'block' } }, service: { name: 'own' } },
     {
-      event: { kind: 'alert', category: ['intrusion_detection'], type: ['indicator'], id: '0193d2a4-0000-7000-8000-000000000000', dataset: 'shoplog.fraud' },
+      event: { id: '0193d2a4-0000-7000-8000-000000000000' },
+      shop: { fraud: { decision: 'block' } },
+      service: { name: 'own' },
+    },
+    {
+      event: {
+        kind: 'alert',
+        category: ['intrusion_detection'],
+        type: ['indicator'],
+        id: '0193d2a4-0000-7000-8000-000000000000',
+        dataset: 'shoplog.fraud',
+      },
       shop: { fraud: { decision: 'block' } },
       service: { name: 'own' },
       '@timestamp': T,
@@ -66,7 +99,13 @@ const inputs: [EventKind, Record<string, unknown>, Record<string, unknown>][] = 
       shop: { action: 'search', session: { id: 's' } },
       log: { logger: 'x', level: 'info' },
       '@timestamp': T,
-      event: { kind: 'event', category: ['web', 'session'], type: ['info'], id: 'generated', dataset: 'shoplog.user_behavior' },
+      event: {
+        kind: 'event',
+        category: ['web', 'session'],
+        type: ['info'],
+        id: 'generated',
+        dataset: 'shoplog.user_behavior',
+      },
       service: SERVICE,
     },
   ],

@@ -15,7 +15,13 @@ const clock = () => Date.parse('2026-11-26T10:00:00.000Z');
 describe('createShoplog', () => {
   it('builds, validates, redacts and exports events of the five kinds with the service fields', async () => {
     const exporter = createMemoryExporter();
-    const log = createShoplog({ service: 'checkout-api', environment: 'production', version: '1.4.2', exporter, now: clock });
+    const log = createShoplog({
+      service: 'checkout-api',
+      environment: 'production',
+      version: '1.4.2',
+      exporter,
+      now: clock,
+    });
     const id = log.transaction({
       message: 'payment captured for card 4242 4242 4242 4242',
       user: { id: 'u-42' },
@@ -28,10 +34,20 @@ describe('createShoplog', () => {
     });
     log.error(new TypeError('cart is undefined'));
     log.userBehavior({ shop: { action: 'add_to_cart', session: { id: 's-1' }, product: { id: 'p-1', quantity: 2 } } });
-    log.performance({ event: { duration: msToNs(42) }, http: { route: '/api/products/:id' }, shop: { performance: { kind: 'http' } } });
+    log.performance({
+      event: { duration: msToNs(42) },
+      http: { route: '/api/products/:id' },
+      shop: { performance: { kind: 'http' } },
+    });
     log.event('fraud', {
       shop: {
-        fraud: { score: 55, risk_level: 'medium', decision: 'review', reasons: [{ code: 'VELOCITY_USER', contribution: 55 }], ruleset_version: '2026.11' },
+        fraud: {
+          score: 55,
+          risk_level: 'medium',
+          decision: 'review',
+          reasons: [{ code: 'VELOCITY_USER', contribution: 55 }],
+          ruleset_version: '2026.11',
+        },
         transaction: { id: 'tx-1' },
       },
     });
@@ -63,7 +79,12 @@ describe('createShoplog', () => {
     const exporter = createMemoryExporter();
     const log = createShoplog({ service: 'shop', exporter, onError: (_e, info) => errors.push(info) });
     expect(() =>
-      log.transaction({ shop: { transaction: { id: 'tx-1', type: 'purchase', status: 'paid' as never }, amount: { value: '1', currency: 'EUR' } } }),
+      log.transaction({
+        shop: {
+          transaction: { id: 'tx-1', type: 'purchase', status: 'paid' as never },
+          amount: { value: '1', currency: 'EUR' },
+        },
+      }),
     ).not.toThrow();
     expect(() => log.transaction(null as never)).not.toThrow();
     expect(exporter.events).toHaveLength(0);
@@ -73,18 +94,34 @@ describe('createShoplog', () => {
 
   it('runs user plugins between redaction and the exporter, and can turn redaction off', async () => {
     const seen: (string | undefined)[] = [];
-    const spy: ShoplogPlugin = { name: 'spy', process: (e) => (seen.push(e.http?.request?.headers?.cookie as string | undefined), e) };
-    const base = { shop: { action: 'page_view' as const, session: { id: 's' } }, http: { request: { headers: { cookie: 'sid=1' } } } };
+    const spy: ShoplogPlugin = {
+      name: 'spy',
+      process: (e) => (seen.push(e.http?.request?.headers?.cookie as string | undefined), e),
+    };
+    const base = {
+      shop: { action: 'page_view' as const, session: { id: 's' } },
+      http: { request: { headers: { cookie: 'sid=1' } } },
+    };
     createShoplog({ service: 'a', exporter: createMemoryExporter(), plugins: [spy] }).userBehavior(base);
     createShoplog({ service: 'a', exporter: createMemoryExporter(), plugins: [spy], redact: false }).userBehavior(base);
-    createShoplog({ service: 'a', exporter: createMemoryExporter(), plugins: [spy], redact: { replacement: '<hidden>' } }).userBehavior(base);
+    createShoplog({
+      service: 'a',
+      exporter: createMemoryExporter(),
+      plugins: [spy],
+      redact: { replacement: '<hidden>' },
+    }).userBehavior(base);
     expect(seen).toEqual(['[REDACTED]', 'sid=1', '<hidden>']);
   });
 
   it('runs the fraud plugin of core: the fraud event it emits follows its transaction to the exporter', async () => {
     const exporter = createMemoryExporter();
     const errors: unknown[] = [];
-    const log = createShoplog({ service: 'shop', exporter, plugins: [createFraudPlugin({ scorer: createFraudScorer() })], onError: (e) => errors.push(e) });
+    const log = createShoplog({
+      service: 'shop',
+      exporter,
+      plugins: [createFraudPlugin({ scorer: createFraudScorer() })],
+      onError: (e) => errors.push(e),
+    });
     const id = log.transaction({
       user: { id: 'u-1', email: 'x@mailinator.com' },
       client: { ip: '203.0.113.9', geo: { country_iso_code: 'NG' } },
@@ -127,7 +164,9 @@ describe('createShoplog', () => {
   });
 
   it('rejects bad options with one clear error', () => {
-    expect(() => createShoplog({ service: '', exporter: createMemoryExporter() })).toThrow(/createShoplog: invalid options: service/);
+    expect(() => createShoplog({ service: '', exporter: createMemoryExporter() })).toThrow(
+      /createShoplog: invalid options: service/,
+    );
     expect(() => createShoplog({ service: 'a' } as never)).toThrow(/exporter/);
   });
 });

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { createJsonLimitCheck, createPipeline, createRedactor, DEFAULT_MAX_DEPTH, normalize, transaction, validate } from '@shoplog/core';
+import {
+  createJsonLimitCheck,
+  createPipeline,
+  createRedactor,
+  DEFAULT_MAX_DEPTH,
+  normalize,
+  transaction,
+  validate,
+} from '@shoplog/core';
 
 /** A value with `levels` arrays nested inside each other, built from text as a hostile line would arrive. */
 const nested = (levels: number): unknown => JSON.parse(`${'['.repeat(levels)}${']'.repeat(levels)}`);
@@ -24,14 +32,20 @@ describe('createJsonLimitCheck', () => {
     const check = createJsonLimitCheck({ maxFields: 10 });
     expect(check({ a: 1, b: [1, 2, 3], c: { d: 1, e: 2 } })).toBeUndefined(); // 3 + 3 + 2 = 8
     const labels = Object.fromEntries(Array.from({ length: 200_000 }, (_, i) => [`k${i}`, 'v']));
-    expect(check({ message: 'x', labels })).toEqual({ path: 'labels', message: expect.stringContaining('over 10 fields') as string });
+    expect(check({ message: 'x', labels })).toEqual({
+      path: 'labels',
+      message: expect.stringContaining('over 10 fields') as string,
+    });
     expect(check({ list: new Array(1_000_000).fill(0) })?.path).toBe('list');
   });
 
   it('bounds the length of strings and keys; a long key is named by its start only', () => {
     const check = createJsonLimitCheck({ maxStringLength: 100 });
     expect(check({ ok: 'y'.repeat(100) })).toBeUndefined();
-    expect(check({ a: [{ big: 'y'.repeat(8 * 1024 * 1024) }] })).toEqual({ path: 'a[0].big', message: 'is longer than 100 characters (8388608)' });
+    expect(check({ a: [{ big: 'y'.repeat(8 * 1024 * 1024) }] })).toEqual({
+      path: 'a[0].big',
+      message: 'is longer than 100 characters (8388608)',
+    });
     const issue = check({ ['k'.repeat(5000)]: 1 });
     expect(issue?.path).toBe(`${'k'.repeat(64)}…`);
     expect(issue?.message).toBe('has a key longer than 100 characters (5000)');
@@ -61,7 +75,15 @@ describe('normalize() of inputs nested thousands deep', () => {
   });
 
   it('rejects an envelope whose extra key is too deep, with the path of that key', () => {
-    const event = { ...transaction({ shop: { transaction: { id: 't1', type: 'purchase', status: 'completed' }, amount: { value: '1.00', currency: 'EUR' } } }), custom: deep };
+    const event = {
+      ...transaction({
+        shop: {
+          transaction: { id: 't1', type: 'purchase', status: 'completed' },
+          amount: { value: '1.00', currency: 'EUR' },
+        },
+      }),
+      custom: deep,
+    };
     const result = normalize(event);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.issues[0]?.path).toMatch(/^custom(\[0\]){63}$/);
@@ -72,7 +94,10 @@ describe('normalize() of inputs nested thousands deep', () => {
 
   it('validate() names a deep event.dataset by its type instead of overflowing JSON.stringify', () => {
     const result = validate({ event: { dataset: deep } });
-    expect(result).toEqual({ ok: false, issues: [{ path: 'event.dataset', message: expect.stringMatching(/, got an array$/) as string }] });
+    expect(result).toEqual({
+      ok: false,
+      issues: [{ path: 'event.dataset', message: expect.stringMatching(/, got an array$/) as string }],
+    });
   });
 
   it("a normalising pipeline drops such an input as invalid, and the redactor's walk stays bounded", () => {

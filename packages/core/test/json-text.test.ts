@@ -10,7 +10,14 @@ describe('jsonString and isJsonPlain', () => {
       let s = '';
       for (let i = 0; i < len; i++) {
         const r = random.next();
-        const code = r < 0.3 ? 0x20 + Math.floor(random.next() * 95) : r < 0.5 ? Math.floor(random.next() * 0x20) : r < 0.7 ? (special[Math.floor(random.next() * special.length)] as number) : Math.floor(random.next() * 0x10000);
+        const code =
+          r < 0.3
+            ? 0x20 + Math.floor(random.next() * 95)
+            : r < 0.5
+              ? Math.floor(random.next() * 0x20)
+              : r < 0.7
+                ? (special[Math.floor(random.next() * special.length)] as number)
+                : Math.floor(random.next() * 0x10000);
         s += String.fromCharCode(code);
       }
       expect(jsonString(s)).toBe(JSON.stringify(s));

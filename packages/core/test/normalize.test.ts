@@ -23,29 +23,78 @@ function at(obj: unknown, path: string): unknown {
 // Realistic documents of the seed generator, one per log type (inventory: "The five log types").
 const SEED = {
   transaction: {
-    '@timestamp': '2026-11-26T09:15:02.123456', log_type: 'transaction', level: 'INFO', service: 'payment-service',
-    message: 'Transaction TXN-84213 completed', transaction_id: 'TXN-84213', user_id: 1042, amount: 249.99, currency: 'EUR',
-    payment_method: 'credit_card', status: 'completed', transaction_type: 'purchase', merchant_id: 'MERCH-007',
+    '@timestamp': '2026-11-26T09:15:02.123456',
+    log_type: 'transaction',
+    level: 'INFO',
+    service: 'payment-service',
+    message: 'Transaction TXN-84213 completed',
+    transaction_id: 'TXN-84213',
+    user_id: 1042,
+    amount: 249.99,
+    currency: 'EUR',
+    payment_method: 'credit_card',
+    status: 'completed',
+    transaction_type: 'purchase',
+    merchant_id: 'MERCH-007',
     metadata: { ip_address: '203.0.113.7', country: 'FR' },
   },
   error: {
-    timestamp: '2026-11-26 09:16:40', log_type: 'error', level: 'ERROR', source: 'api-gateway', message: 'Internal error on /api/checkout',
-    error_code: 500, error_type: 'DatabaseError', error_message: 'connection pool exhausted',
-    stack_trace: 'Traceback (most recent call last):\n  File "app.py", line 42', endpoint: '/api/checkout', user_id: 'user_77',
+    timestamp: '2026-11-26 09:16:40',
+    log_type: 'error',
+    level: 'ERROR',
+    source: 'api-gateway',
+    message: 'Internal error on /api/checkout',
+    error_code: 500,
+    error_type: 'DatabaseError',
+    error_message: 'connection pool exhausted',
+    stack_trace: 'Traceback (most recent call last):\n  File "app.py", line 42',
+    endpoint: '/api/checkout',
+    user_id: 'user_77',
   },
   user_behavior: {
-    timestamp: 1764148600, log_type: 'user_behavior', level: 'info', service: 'web-frontend', user_id: 'user_12',
-    action: 'add_to_cart', page: '/products/sku-991', session_id: 'sess_a81f', duration_ms: 5300,
-    user_agent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36',
+    timestamp: 1764148600,
+    log_type: 'user_behavior',
+    level: 'info',
+    service: 'web-frontend',
+    user_id: 'user_12',
+    action: 'add_to_cart',
+    page: '/products/sku-991',
+    session_id: 'sess_a81f',
+    duration_ms: 5300,
+    user_agent:
+      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36',
   },
   performance: {
-    '@timestamp': '26/Nov/2026:10:17:00 +0100', log_type: 'performance', level: 'WARNING', service: 'catalog-api',
-    endpoint: '/api/products', method: 'get', response_time: 1250.5, status_code: 200, db_query_time: 640, cache_hit: false,
+    '@timestamp': '26/Nov/2026:10:17:00 +0100',
+    log_type: 'performance',
+    level: 'WARNING',
+    service: 'catalog-api',
+    endpoint: '/api/products',
+    method: 'get',
+    response_time: 1250.5,
+    status_code: 200,
+    db_query_time: 640,
+    cache_hit: false,
   },
   fraud: {
-    timestamp: 1764148700123, log_type: 'fraud', level: 'CRITICAL', service: 'fraud-detector', transaction_id: 'TXN-99120',
-    user_id: 'user_5', fraud_score: 110, fraud_detected: true, amount: 12500, currency: 'USD', location: 'NG',
-    fraud_indicators: ['high_amount', 'rapid_transactions', 'suspicious_location', 'ip_mismatch', 'multiple_failed_attempts'],
+    timestamp: 1764148700123,
+    log_type: 'fraud',
+    level: 'CRITICAL',
+    service: 'fraud-detector',
+    transaction_id: 'TXN-99120',
+    user_id: 'user_5',
+    fraud_score: 110,
+    fraud_detected: true,
+    amount: 12500,
+    currency: 'USD',
+    location: 'NG',
+    fraud_indicators: [
+      'high_amount',
+      'rapid_transactions',
+      'suspicious_location',
+      'ip_mismatch',
+      'multiple_failed_attempts',
+    ],
   },
 } as const;
 
@@ -92,7 +141,12 @@ describe('normalize: seed shapes', () => {
       '@timestamp': '2026-11-26T09:16:40.000Z',
       log: { level: 'error' },
       service: { name: 'api-gateway' },
-      error: { code: '500', type: 'DatabaseError', message: 'connection pool exhausted', stack_trace: expect.stringContaining('app.py') },
+      error: {
+        code: '500',
+        type: 'DatabaseError',
+        message: 'connection pool exhausted',
+        stack_trace: expect.stringContaining('app.py'),
+      },
       http: { response: { status_code: 500 }, route: '/api/checkout' },
       url: { path: '/api/checkout' },
       user: { id: 'user_77' },
@@ -140,14 +194,31 @@ describe('normalize: seed shapes', () => {
   });
 
   it('maps a CSV row of the seed upload (every cell a string)', () => {
-    const e = ok({ timestamp: '2026-11-26 08:00:00', level: 'info', service: 'shop', user_id: '42', order_id: 'ORD-1', amount: '19.9', ip: '198.51.100.4' });
+    const e = ok({
+      timestamp: '2026-11-26 08:00:00',
+      level: 'info',
+      service: 'shop',
+      user_id: '42',
+      order_id: 'ORD-1',
+      amount: '19.9',
+      ip: '198.51.100.4',
+    });
     expect(e).toMatchObject({
       event: { dataset: 'shoplog.transaction' },
       user: { id: '42' },
       client: { ip: '198.51.100.4' },
       shop: { transaction: { id: 'ORD-1' }, order: { id: 'ORD-1' }, amount: { value: '19.90', currency: 'USD' } },
     });
-    const err = ok({ timestamp: '2026-11-26 08:00:00', level: 'ERROR', service: 'shop', message: 'payment gateway down', user_id: '', order_id: '', amount: '', ip: '' });
+    const err = ok({
+      timestamp: '2026-11-26 08:00:00',
+      level: 'ERROR',
+      service: 'shop',
+      message: 'payment gateway down',
+      user_id: '',
+      order_id: '',
+      amount: '',
+      ip: '',
+    });
     expect(err).toMatchObject({ event: { dataset: 'shoplog.error' }, error: { message: 'payment gateway down' } });
   });
 
@@ -205,14 +276,38 @@ const TABLE: [field: string, base: keyof typeof SEED, value: unknown, path: stri
   ['status_code', 'performance', '503', 'http.response.status_code', 503],
   ['db_query_time', 'performance', '7.25', 'shop.performance.db_duration', 7_250_000],
   ['cache_hit', 'performance', 'True', 'shop.performance.cache_hit', true],
-  ['fraud_score', 'fraud', 55, 'shop.fraud', expect.objectContaining({ score: 55, risk_level: 'medium', decision: 'block' })],
+  [
+    'fraud_score',
+    'fraud',
+    55,
+    'shop.fraud',
+    expect.objectContaining({ score: 55, risk_level: 'medium', decision: 'block' }),
+  ],
   ['fraud_detected', 'fraud', 'false', 'shop.fraud.decision', 'block'],
-  ['fraud_indicators', 'fraud', 'high_amount;new device', 'shop.fraud.reasons', [
-    { code: 'HIGH_AMOUNT', contribution: 20, detail: 'high_amount' },
-    { code: 'NEW_DEVICE', contribution: 0, detail: 'new device' },
-  ]],
-  ['location', 'fraud', { city: 'Lagos', country: 'ng', lat: 6.5, lon: 3.4 }, 'client.geo', { city_name: 'Lagos', country_iso_code: 'NG', location: { lat: 6.5, lon: 3.4 } }],
-  ['event_id', 'transaction', '0192f0c1-8d5a-7b3c-9e21-4f5a6b7c8d9e', 'event.id', '0192f0c1-8d5a-7b3c-9e21-4f5a6b7c8d9e'],
+  [
+    'fraud_indicators',
+    'fraud',
+    'high_amount;new device',
+    'shop.fraud.reasons',
+    [
+      { code: 'HIGH_AMOUNT', contribution: 20, detail: 'high_amount' },
+      { code: 'NEW_DEVICE', contribution: 0, detail: 'new device' },
+    ],
+  ],
+  [
+    'location',
+    'fraud',
+    { city: 'Lagos', country: 'ng', lat: 6.5, lon: 3.4 },
+    'client.geo',
+    { city_name: 'Lagos', country_iso_code: 'NG', location: { lat: 6.5, lon: 3.4 } },
+  ],
+  [
+    'event_id',
+    'transaction',
+    '0192f0c1-8d5a-7b3c-9e21-4f5a6b7c8d9e',
+    'event.id',
+    '0192f0c1-8d5a-7b3c-9e21-4f5a6b7c8d9e',
+  ],
   ['email', 'transaction', 'ana@example.com', 'user.email', 'ana@example.com'],
   ['product_id', 'user_behavior', 'sku-1', 'shop.product.id', 'sku-1'],
   ['query', 'user_behavior', 'red mug', 'shop.search.query', 'red mug'],
@@ -252,13 +347,25 @@ describe('normalize: timestamps and levels', () => {
   });
 
   it('rejects dates that do not exist', () => {
-    for (const bad of ['2026-02-31 10:00:00', 'yesterday', '26/Foo/2026:10:00:00 +0000', -5]) expect(parseTimestamp(bad)).toBeUndefined();
+    for (const bad of ['2026-02-31 10:00:00', 'yesterday', '26/Foo/2026:10:00:00 +0000', -5])
+      expect(parseTimestamp(bad)).toBeUndefined();
     expect(issuesOf({ ...SEED.transaction, '@timestamp': 'yesterday' })[0]?.path).toBe('@timestamp');
   });
 
   it.each([
-    ['DEBUG', 'debug'], ['info', 'info'], ['Warning', 'warn'], ['WARN', 'warn'], ['ERROR', 'error'], ['critical', 'fatal'], ['CRITICAL', 'fatal'],
-    ['notice', 'info'], ['err', 'error'], ['emerg', 'fatal'], ['verbose', 'debug'], ['silly', 'trace'], ['http', 'info'],
+    ['DEBUG', 'debug'],
+    ['info', 'info'],
+    ['Warning', 'warn'],
+    ['WARN', 'warn'],
+    ['ERROR', 'error'],
+    ['critical', 'fatal'],
+    ['CRITICAL', 'fatal'],
+    ['notice', 'info'],
+    ['err', 'error'],
+    ['emerg', 'fatal'],
+    ['verbose', 'debug'],
+    ['silly', 'trace'],
+    ['http', 'info'],
   ])('maps level %s', (level, expected) => {
     expect(ok({ ...SEED.transaction, level }).log.level).toBe(expected);
   });
@@ -273,7 +380,9 @@ describe('normalize: timestamps and levels', () => {
 
 describe('normalize: envelopes and bad input', () => {
   it('passes a valid envelope through unchanged', () => {
-    const e = transaction({ shop: { transaction: { id: 't', type: 'purchase', status: 'pending' }, amount: { minor: 100, currency: 'EUR' } } });
+    const e = transaction({
+      shop: { transaction: { id: 't', type: 'purchase', status: 'pending' }, amount: { minor: 100, currency: 'EUR' } },
+    });
     const res = norm(e);
     expect(res).toEqual({ ok: true, event: e });
   });
@@ -286,12 +395,16 @@ describe('normalize: envelopes and bad input', () => {
   });
 
   it('reports each unusable seed field by its name', () => {
-    expect(issuesOf({ log_type: 'refund_request', amount: 1 })).toEqual([{ path: 'log_type', message: expect.stringContaining('must be one of') }]);
+    expect(issuesOf({ log_type: 'refund_request', amount: 1 })).toEqual([
+      { path: 'log_type', message: expect.stringContaining('must be one of') },
+    ]);
     expect(issuesOf({ ...SEED.transaction, amount: 'ten' }).map((i) => i.path)).toEqual(['amount']);
     expect(issuesOf({ ...SEED.transaction, currency: 'euro' }).map((i) => i.path)).toEqual(['currency']);
     expect(issuesOf({ ...SEED.transaction, status: 'teleported' }).map((i) => i.path)).toEqual(['status']);
     expect(issuesOf({ ...SEED.transaction, level: 'LOUD' }).map((i) => i.path)).toEqual(['level']);
-    expect(issuesOf({ ...SEED.performance, response_time: 'fast', db_query_time: undefined }).map((i) => i.path)).toEqual(['response_time']);
+    expect(
+      issuesOf({ ...SEED.performance, response_time: 'fast', db_query_time: undefined }).map((i) => i.path),
+    ).toEqual(['response_time']);
     expect(issuesOf({ ...SEED.user_behavior, session_id: '' }).map((i) => i.path)).toEqual(['session_id']);
     expect(issuesOf({ ...SEED.performance, cache_hit: 'maybe' }).map((i) => i.path)).toEqual(['cache_hit']);
     expect(issuesOf({ hello: 'world' }).map((i) => i.path)).toEqual(['log_type']);
@@ -299,13 +412,39 @@ describe('normalize: envelopes and bad input', () => {
 
   it('names the seed field behind a schema issue', () => {
     const issues = issuesOf({ ...SEED.transaction, payment_method: 'x'.repeat(100) });
-    expect(issues).toEqual([{ path: 'shop.payment.method', message: expect.stringContaining('(seed field payment_method)') }]);
+    expect(issues).toEqual([
+      { path: 'shop.payment.method', message: expect.stringContaining('(seed field payment_method)') },
+    ]);
   });
 
   it('never throws, whatever it is given', () => {
-    const values: unknown[] = [null, undefined, 0, 'x', [], [1], true, {}, { type: 'fraud', data: [] }, { log_type: 5 }, { event: null }, { event: { dataset: 3 } }];
-    for (const key of ['amount', 'currency', 'level', 'fraud_indicators', 'location', 'metadata', 'timestamp', 'status_code', 'user_id']) {
-      for (const v of [null, {}, [], 'x', -1, 1e30, Number.NaN, true, '[1,', { lat: 'a' }]) values.push({ ...SEED.fraud, [key]: v });
+    const values: unknown[] = [
+      null,
+      undefined,
+      0,
+      'x',
+      [],
+      [1],
+      true,
+      {},
+      { type: 'fraud', data: [] },
+      { log_type: 5 },
+      { event: null },
+      { event: { dataset: 3 } },
+    ];
+    for (const key of [
+      'amount',
+      'currency',
+      'level',
+      'fraud_indicators',
+      'location',
+      'metadata',
+      'timestamp',
+      'status_code',
+      'user_id',
+    ]) {
+      for (const v of [null, {}, [], 'x', -1, 1e30, Number.NaN, true, '[1,', { lat: 'a' }])
+        values.push({ ...SEED.fraud, [key]: v });
     }
     for (const v of values) expect(() => normalize(v)).not.toThrow();
   });
@@ -313,7 +452,12 @@ describe('normalize: envelopes and bad input', () => {
 
 describe('plain log lines', () => {
   it('normalises a flat line with only a message and a level to shoplog.log', () => {
-    const res = normalize({ message: 'catalogue cache warmed', level: 'INFO', service: 'catalog', timestamp: '2026-11-26 10:00:00' });
+    const res = normalize({
+      message: 'catalogue cache warmed',
+      level: 'INFO',
+      service: 'catalog',
+      timestamp: '2026-11-26 10:00:00',
+    });
     expect(res.ok).toBe(true);
     if (!res.ok) return;
     expect(res.event.event.dataset).toBe('shoplog.log');

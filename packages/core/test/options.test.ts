@@ -2,7 +2,10 @@ import { OptionsError, parseOptions } from '@shoplog/core';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
-const Schema = z.strictObject({ port: z.number().int().default(80), retry: z.object({ attempts: z.number().min(1) }).optional() });
+const Schema = z.strictObject({
+  port: z.number().int().default(80),
+  retry: z.object({ attempts: z.number().min(1) }).optional(),
+});
 
 describe('parseOptions', () => {
   it('applies defaults and treats undefined as no options', () => {

@@ -35,7 +35,11 @@ describe('createPipeline', () => {
     expect(out).not.toBeInstanceOf(Promise);
     expect((out as ShoplogEvent).tags).toEqual(['a', 'b']);
     expect(exporter.events.map((e) => e.tags)).toEqual([['a', 'b']]);
-    expect(pipeline.metrics()).toMatchObject({ received: 1, processed: 1, dropped: { invalid: 0, plugin: 0, filtered: 0 } });
+    expect(pipeline.metrics()).toMatchObject({
+      received: 1,
+      processed: 1,
+      dropped: { invalid: 0, plugin: 0, filtered: 0 },
+    });
   });
 
   it('drops invalid input with its issues reported, never throwing', () => {
@@ -56,7 +60,10 @@ describe('createPipeline', () => {
     const seen: string[] = [];
     const tagger: ShoplogPlugin = { name: 'tagger', process: (e) => (seen.push(e.event.dataset), e) };
     const pipeline = createPipeline({ plugins: [createRedactor(), tagger, exporter], onError });
-    const event = transaction({ message: 'card 4242424242424242', shop: { transaction: { id: 't1', type: 'purchase', status: 'completed' }, amount: { minor: 1, currency: 'EUR' } } });
+    const event = transaction({
+      message: 'card 4242424242424242',
+      shop: { transaction: { id: 't1', type: 'purchase', status: 'completed' }, amount: { minor: 1, currency: 'EUR' } },
+    });
     // Not valid (a field of the wrong type): process() drops it, processTrusted() does not look.
     const unchecked = { ...event, labels: 7 } as unknown as ShoplogEvent;
     expect(pipeline.process(unchecked)).toBeNull();
@@ -82,7 +89,11 @@ describe('createPipeline', () => {
     };
     const pipeline = createPipeline({ plugins: [tagger('a', 'a'), broken, tagger('c', 'c'), exporter], onError });
     for (let i = 0; i < 3; i++) expect(() => pipeline.process(tx(`tx-${i}`))).not.toThrow();
-    expect(exporter.events.map((e) => e.tags)).toEqual([['a', 'c'], ['a', 'c'], ['a', 'c']]);
+    expect(exporter.events.map((e) => e.tags)).toEqual([
+      ['a', 'c'],
+      ['a', 'c'],
+      ['a', 'c'],
+    ]);
     expect(errors).toHaveLength(3);
     expect(errors[0]?.info.plugin).toBe('broken');
     expect((errors[0]?.info.event as ShoplogEvent).shop).toMatchObject({ transaction: { id: 'tx-0' } });
@@ -113,7 +124,11 @@ describe('createPipeline', () => {
 
   it('fails closed when the redactor throws', () => {
     const exporter = createMemoryExporter();
-    const hostile = { get authorization(): string { throw new Error('getter'); } };
+    const hostile = {
+      get authorization(): string {
+        throw new Error('getter');
+      },
+    };
     const pipeline = createPipeline({ plugins: [createRedactor(), exporter], onError: () => {}, input: 'trusted' });
     void pipeline.process(tx('tx-1', { http: { request: { headers: hostile } } }));
     expect(exporter.events).toHaveLength(0);
@@ -187,7 +202,13 @@ describe('createPipeline', () => {
           emit?.(
             createEvent('fraud', {
               shop: {
-                fraud: { score: 80, risk_level: 'high', decision: 'block', reasons: [{ code: 'HIGH_AMOUNT', contribution: 80 }], ruleset_version: '1' },
+                fraud: {
+                  score: 80,
+                  risk_level: 'high',
+                  decision: 'block',
+                  reasons: [{ code: 'HIGH_AMOUNT', contribution: 80 }],
+                  ruleset_version: '1',
+                },
                 transaction: { id: (e.shop as { transaction: { id: string } }).transaction.id },
               },
             }),
@@ -231,7 +252,12 @@ describe('createPipeline', () => {
   it('reports unreadable input as invalid instead of throwing', () => {
     const pipeline = createPipeline({ onError: () => {} });
     const hostile = tx('tx-1');
-    Object.defineProperty(hostile, 'message', { enumerable: true, get: () => { throw new Error('getter'); } });
+    Object.defineProperty(hostile, 'message', {
+      enumerable: true,
+      get: () => {
+        throw new Error('getter');
+      },
+    });
     expect(pipeline.process(hostile)).toBeNull();
     expect(pipeline.metrics().dropped.invalid).toBe(1);
   });
@@ -239,7 +265,10 @@ describe('createPipeline', () => {
   it('accepts the seed shapes in normalize mode', () => {
     const exporter = createMemoryExporter();
     const pipeline = createPipeline({ plugins: [createRedactor(), exporter], input: 'normalize', onError: () => {} });
-    void pipeline.process({ type: 'transaction', data: { order_id: '12345', amount: 99.99, note: 'card 4242424242424242' } });
+    void pipeline.process({
+      type: 'transaction',
+      data: { order_id: '12345', amount: 99.99, note: 'card 4242424242424242' },
+    });
     void pipeline.process({ log_type: 'nope' });
     expect(exporter.events).toHaveLength(1);
     expect(exporter.events[0]?.labels).toEqual({ note: 'card ************4242' });
@@ -249,7 +278,15 @@ describe('createPipeline', () => {
   it('survives an error handler that throws', () => {
     const exporter = createMemoryExporter();
     const pipeline = createPipeline({
-      plugins: [{ name: 'x', process: () => { throw new Error('x'); } }, exporter],
+      plugins: [
+        {
+          name: 'x',
+          process: () => {
+            throw new Error('x');
+          },
+        },
+        exporter,
+      ],
       onError: () => {
         throw new Error('handler');
       },
@@ -259,9 +296,14 @@ describe('createPipeline', () => {
   });
 
   it('rejects bad options with one clear error', () => {
-    expect(() => createPipeline({ plugins: [{ name: 'a', process: (e) => e }, { name: 'a', process: (e) => e }] })).toThrow(
-      /createPipeline: invalid options: plugins: plugin names must be unique/,
-    );
+    expect(() =>
+      createPipeline({
+        plugins: [
+          { name: 'a', process: (e) => e },
+          { name: 'a', process: (e) => e },
+        ],
+      }),
+    ).toThrow(/createPipeline: invalid options: plugins: plugin names must be unique/);
     expect(() => createPipeline({ plugins: [{ name: 'a' } as never] })).toThrow(/plugins\[0\]: must be a plugin/);
     expect(() => createPipeline({ onPluginError: 'ignore' as never })).toThrow(/onPluginError/);
   });
@@ -293,8 +335,18 @@ describe('default error handler', () => {
       const pipeline = createPipeline({
         now: () => t,
         plugins: [
-          { name: 'flaky', process: () => { throw new Error('down'); } },
-          { name: 'other', process: () => { throw new Error('also down'); } },
+          {
+            name: 'flaky',
+            process: () => {
+              throw new Error('down');
+            },
+          },
+          {
+            name: 'other',
+            process: () => {
+              throw new Error('also down');
+            },
+          },
           createMemoryExporter(),
         ],
       });

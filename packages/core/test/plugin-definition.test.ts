@@ -23,12 +23,16 @@ describe('plugin definitions', () => {
   });
 
   it('names the plugin and the option when an option is wrong', async () => {
-    await expect(createPluginInstance(tagger, { tag: 42 }, context)).rejects.toThrow(/plugin example-tagger: invalid options: tag/);
+    await expect(createPluginInstance(tagger, { tag: 42 }, context)).rejects.toThrow(
+      /plugin example-tagger: invalid options: tag/,
+    );
   });
 
   it('refuses a plugin written for another API version', async () => {
     const future = definePlugin({ ...tagger, apiVersion: PLUGIN_API_VERSION + 1 });
-    await expect(createPluginInstance(future, { tag: 'x' }, context)).rejects.toThrow(/written for plugin API 2; this Shoplog implements 1/);
+    await expect(createPluginInstance(future, { tag: 'x' }, context)).rejects.toThrow(
+      /written for plugin API 2; this Shoplog implements 1/,
+    );
   });
 
   it('refuses malformed metadata where the plugin is defined', () => {

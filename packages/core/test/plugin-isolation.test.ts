@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryExporter, createPipeline, PluginTimeoutError, transaction, type ShoplogPlugin } from '@shoplog/core';
+import {
+  createMemoryExporter,
+  createPipeline,
+  PluginTimeoutError,
+  transaction,
+  type ShoplogPlugin,
+} from '@shoplog/core';
 
-const tx = (id: string) => transaction({ shop: { transaction: { id, type: 'purchase', status: 'completed' }, amount: { value: '1.00', currency: 'EUR' } } });
+const tx = (id: string) =>
+  transaction({
+    shop: { transaction: { id, type: 'purchase', status: 'completed' }, amount: { value: '1.00', currency: 'EUR' } },
+  });
 const quiet = () => {};
 
 function flaky(): ShoplogPlugin & { fail: boolean; calls: number } {
@@ -28,14 +37,25 @@ describe('plugin isolation', () => {
     expect(out).not.toBeNull();
     expect(exporter.events).toHaveLength(1);
     expect(errors[0]).toBeInstanceOf(PluginTimeoutError);
-    expect(pipeline.metrics().plugins[0]).toMatchObject({ name: 'hang', calls: 1, errors: 1, timeouts: 1, lastError: expect.stringMatching(/did not settle within 30 ms/) });
+    expect(pipeline.metrics().plugins[0]).toMatchObject({
+      name: 'hang',
+      calls: 1,
+      errors: 1,
+      timeouts: 1,
+      lastError: expect.stringMatching(/did not settle within 30 ms/),
+    });
   });
 
   it('opens the breaker after consecutive failures, skips the plugin per policy, then retries it half-open', async () => {
     let clock = 1_000;
     const exporter = createMemoryExporter();
     const plugin = flaky();
-    const pipeline = createPipeline({ plugins: [plugin, exporter], now: () => clock, circuitBreaker: { failures: 3, cooldownMs: 10_000 }, onError: quiet });
+    const pipeline = createPipeline({
+      plugins: [plugin, exporter],
+      now: () => clock,
+      circuitBreaker: { failures: 3, cooldownMs: 10_000 },
+      onError: quiet,
+    });
     for (let i = 0; i < 5; i++) void pipeline.process(tx(`t-${i}`));
     // Three calls fail, then the breaker is open: two events go on unchanged (policy continue) without a call.
     expect(plugin.calls).toBe(3);

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { createRedactor, isSensitiveKey, luhnValid, maskCardNumbers, redactUrl, transaction, uuidv7, validate } from '@shoplog/core';
+import {
+  createRedactor,
+  isSensitiveKey,
+  luhnValid,
+  maskCardNumbers,
+  redactUrl,
+  transaction,
+  uuidv7,
+  validate,
+} from '@shoplog/core';
 
 const R = '[REDACTED]';
 
@@ -22,10 +31,14 @@ describe('card numbers', () => {
   });
 
   it('masks Luhn-valid card numbers in free text, keeping the last four digits and the grouping', () => {
-    expect(maskCardNumbers('charge failed for card 4242424242424242 (visa)')).toBe('charge failed for card ************4242 (visa)');
+    expect(maskCardNumbers('charge failed for card 4242424242424242 (visa)')).toBe(
+      'charge failed for card ************4242 (visa)',
+    );
     expect(maskCardNumbers('pan=4111 1111 1111 1111;')).toBe('pan=**** **** **** 1111;');
     expect(maskCardNumbers('amex 3782-822463-10005 declined')).toBe('amex ****-******-*0005 declined');
-    expect(maskCardNumbers('mc 5555555555554444, visa 4012888888881881')).toBe('mc ************4444, visa ************1881');
+    expect(maskCardNumbers('mc 5555555555554444, visa 4012888888881881')).toBe(
+      'mc ************4444, visa ************1881',
+    );
   });
 
   it('leaves Luhn-invalid digit runs (order ids, phone numbers) and timestamps alone', () => {
@@ -66,7 +79,10 @@ describe('createRedactor', () => {
             'user-agent': 'Mozilla/5.0',
           },
         },
-        response: { status_code: 200, headers: { 'set-cookie': ['sid=1; HttpOnly', 'cart=2'], 'content-length': '42' } },
+        response: {
+          status_code: 200,
+          headers: { 'set-cookie': ['sid=1; HttpOnly', 'cart=2'], 'content-length': '42' },
+        },
       },
     };
     const out = redactor.redact(event);
@@ -83,9 +99,16 @@ describe('createRedactor', () => {
 
   it('redacts secret keys in nested bodies and card numbers in strings, without touching the caller object', () => {
     const body = {
-      customer: { email: 'ana@example.com', password: 'hunter2', profile: { api_key: 'k-1', apiKey: 'k-2', refresh_token: 't' } },
+      customer: {
+        email: 'ana@example.com',
+        password: 'hunter2',
+        profile: { api_key: 'k-1', apiKey: 'k-2', refresh_token: 't' },
+      },
       payment: { card_number: '4242 4242 4242 4242', cvc: '123', method: 'credit_card' },
-      items: [{ sku: 'SKU-1', note: 'gift for card 5555555555554444' }, { sku: 'SKU-2', secret: { nested: true } }],
+      items: [
+        { sku: 'SKU-1', note: 'gift for card 5555555555554444' },
+        { sku: 'SKU-2', secret: { nested: true } },
+      ],
       order_id: '4242424242424241',
       session: 'abc',
     };
@@ -95,7 +118,10 @@ describe('createRedactor', () => {
     expect(out).toEqual({
       customer: { email: 'ana@example.com', password: R, profile: { api_key: R, apiKey: R, refresh_token: R } },
       payment: { card_number: R, cvc: R, method: 'credit_card' },
-      items: [{ sku: 'SKU-1', note: 'gift for card ************4444' }, { sku: 'SKU-2', secret: R }],
+      items: [
+        { sku: 'SKU-1', note: 'gift for card ************4444' },
+        { sku: 'SKU-2', secret: R },
+      ],
       order_id: '4242424242424241',
       session: R,
     });
@@ -106,7 +132,9 @@ describe('createRedactor', () => {
   });
 
   it('redacts under an own "__proto__" key from JSON.parse too', () => {
-    const out = redactor.redact(JSON.parse('{"__proto__": {"password": "hunter2", "note": "4242424242424242"}}') as object);
+    const out = redactor.redact(
+      JSON.parse('{"__proto__": {"password": "hunter2", "note": "4242424242424242"}}') as object,
+    );
     expect(JSON.stringify(out)).toBe('{"__proto__":{"password":"[REDACTED]","note":"************4242"}}');
   });
 
@@ -165,7 +193,20 @@ describe('createRedactor', () => {
   });
 
   it('exposes the default deny-list for header and query-parameter names', () => {
-    for (const k of ['Authorization', 'cookie', 'Set-Cookie', 'password', 'passwd', 'pwd', 'client_secret', 'access_token', 'api-key', 'sessionid', 'credit_card', 'connect.sid']) {
+    for (const k of [
+      'Authorization',
+      'cookie',
+      'Set-Cookie',
+      'password',
+      'passwd',
+      'pwd',
+      'client_secret',
+      'access_token',
+      'api-key',
+      'sessionid',
+      'credit_card',
+      'connect.sid',
+    ]) {
       expect(isSensitiveKey(k), k).toBe(true);
     }
     for (const k of ['content-type', 'user-agent', 'author', 'order_id', 'amount', 'cart', 'id']) {
@@ -176,8 +217,12 @@ describe('createRedactor', () => {
 
 describe('URLs and query strings', () => {
   it('masks passwords in URLs and the values of sensitive query parameters', () => {
-    expect(redactUrl('https://shop:s3cr3t@db.example.com:5432/orders?id=7', isSensitiveKey)).toBe('https://shop:[REDACTED]@db.example.com:5432/orders?id=7');
-    expect(redactUrl('/api/checkout?access_token=abc&q=red+shoes&api_key=k#top', isSensitiveKey)).toBe('/api/checkout?access_token=[REDACTED]&q=red+shoes&api_key=[REDACTED]#top');
+    expect(redactUrl('https://shop:s3cr3t@db.example.com:5432/orders?id=7', isSensitiveKey)).toBe(
+      'https://shop:[REDACTED]@db.example.com:5432/orders?id=7',
+    );
+    expect(redactUrl('/api/checkout?access_token=abc&q=red+shoes&api_key=k#top', isSensitiveKey)).toBe(
+      '/api/checkout?access_token=[REDACTED]&q=red+shoes&api_key=[REDACTED]#top',
+    );
     expect(redactUrl('session_id=abc&page=2', isSensitiveKey)).toBe('session_id=[REDACTED]&page=2');
     const clean = '/products?page=2&sort=price';
     expect(redactUrl(clean, isSensitiveKey)).toBe(clean);
@@ -185,10 +230,18 @@ describe('URLs and query strings', () => {
 
   it('applies to the URL fields of an event, card numbers included', () => {
     const out = createRedactor().redact({
-      url: { path: '/pay', query: 'token=abc&order=42', full: 'https://a:b@shop.example/pay?password=x&pan=4242424242424242&ok=1' },
+      url: {
+        path: '/pay',
+        query: 'token=abc&order=42',
+        full: 'https://a:b@shop.example/pay?password=x&pan=4242424242424242&ok=1',
+      },
       http: { request: { referrer: 'https://shop.example/cart?sid=1&coupon=BF' } },
     });
-    expect(out.url).toEqual({ path: '/pay', query: 'token=[REDACTED]&order=42', full: 'https://a:[REDACTED]@shop.example/pay?password=[REDACTED]&pan=[REDACTED]&ok=1' });
+    expect(out.url).toEqual({
+      path: '/pay',
+      query: 'token=[REDACTED]&order=42',
+      full: 'https://a:[REDACTED]@shop.example/pay?password=[REDACTED]&pan=[REDACTED]&ok=1',
+    });
     expect(out.http.request.referrer).toBe('https://shop.example/cart?sid=1&coupon=BF');
     expect(createRedactor().redactUrl('/x?note=4242424242424242')).toBe('/x?note=************4242');
   });

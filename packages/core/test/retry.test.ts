@@ -4,7 +4,9 @@ import { backoffDelay, parseRetryAfter } from '@shoplog/core';
 describe('retry decisions', () => {
   it('backs off exponentially with full jitter, up to the largest delay', () => {
     const options = { initialDelayMs: 100, maxDelayMs: 1000 };
-    expect([1, 2, 3, 4, 5, 40].map((n) => backoffDelay(n, { ...options, random: () => 0.5 }))).toEqual([50, 100, 200, 400, 500, 500]);
+    expect([1, 2, 3, 4, 5, 40].map((n) => backoffDelay(n, { ...options, random: () => 0.5 }))).toEqual([
+      50, 100, 200, 400, 500, 500,
+    ]);
     expect(backoffDelay(3, { ...options, random: () => 0 })).toBe(0);
   });
 

@@ -3,7 +3,14 @@ import { validate, type EventKind } from '@shoplog/core';
 
 const base = (dataset: string, extra: Record<string, unknown> = {}) => ({
   '@timestamp': '2026-11-26T10:00:00.000Z',
-  event: { id: '0192f0c1-8d5a-7b3c-9e21-4f5a6b7c8d9e', dataset, kind: 'event', category: ['web'], type: ['info'], ...extra },
+  event: {
+    id: '0192f0c1-8d5a-7b3c-9e21-4f5a6b7c8d9e',
+    dataset,
+    kind: 'event',
+    category: ['web'],
+    type: ['info'],
+    ...extra,
+  },
   log: { level: 'info', logger: 'shop' },
   service: { name: 'checkout-api', version: '1.4.2', environment: 'production' },
   trace: { id: '4bf92f3577b34da6a3ce929d0e0e4736' },
@@ -25,7 +32,11 @@ const REALISTIC: Record<EventKind, Record<string, unknown>> = {
       transaction: { id: 'tx-1001', type: 'purchase', status: 'completed', attempt: 1 },
       amount: { currency: 'EUR', minor: 12990, value: '129.90' },
       order: { id: 'ord-1001', items: 3 },
-      payment: { method: 'credit_card', provider: 'stripe', card: { last4: '4242', brand: 'visa', bin: '424242', issuer_country: 'US', fingerprint: 'fp_1' } },
+      payment: {
+        method: 'credit_card',
+        provider: 'stripe',
+        card: { last4: '4242', brand: 'visa', bin: '424242', issuer_country: 'US', fingerprint: 'fp_1' },
+      },
       merchant: { id: 'm-1' },
       billing: { country: 'FR', postal_code: '69001' },
       shipping: { country: 'FR' },
@@ -36,7 +47,12 @@ const REALISTIC: Record<EventKind, Record<string, unknown>> = {
     ...base('shoplog.error'),
     log: { level: 'error' },
     message: 'checkout failed',
-    error: { type: 'TypeError', message: 'cart is undefined', stack_trace: 'TypeError: cart is undefined\n    at checkout (app.js:10:5)', code: 'E_CART' },
+    error: {
+      type: 'TypeError',
+      message: 'cart is undefined',
+      stack_trace: 'TypeError: cart is undefined\n    at checkout (app.js:10:5)',
+      code: 'E_CART',
+    },
     shop: { error: { kind: 'exception', handled: false }, session: { id: 's-1' }, order: { id: 'ord-1' } },
   },
   user_behavior: {
@@ -51,7 +67,15 @@ const REALISTIC: Record<EventKind, Record<string, unknown>> = {
   },
   performance: {
     ...base('shoplog.performance', { kind: 'metric', duration: 12_500_000 }),
-    shop: { performance: { kind: 'http', operation: 'GET /api/products/:id', target: 'catalog', cache_hit: true, db_duration: 3_000_000 } },
+    shop: {
+      performance: {
+        kind: 'http',
+        operation: 'GET /api/products/:id',
+        target: 'catalog',
+        cache_hit: true,
+        db_duration: 3_000_000,
+      },
+    },
   },
   fraud: {
     ...base('shoplog.fraud', { kind: 'alert', category: ['intrusion_detection'], type: ['indicator'] }),
@@ -61,7 +85,10 @@ const REALISTIC: Record<EventKind, Record<string, unknown>> = {
         score: 72.5,
         risk_level: 'medium',
         decision: 'review',
-        reasons: [{ code: 'VELOCITY_USER', contribution: 40, detail: '5 payments in 10 min' }, { code: 'COUNTRY_MISMATCH', contribution: 32.5 }],
+        reasons: [
+          { code: 'VELOCITY_USER', contribution: 40, detail: '5 payments in 10 min' },
+          { code: 'COUNTRY_MISMATCH', contribution: 32.5 },
+        ],
         ruleset_version: '2026.11.1',
       },
       transaction: { id: 'tx-1001' },

@@ -38,23 +38,48 @@ describe('builders + validate', () => {
   });
 
   it('checks the ECS client.geo names and client.as fields that GeoIP fills', () => {
-    const base = transaction({ shop: { transaction: { id: 'tx-1', type: 'purchase', status: 'completed' }, amount: { value: '1.00', currency: 'EUR' } } });
+    const base = transaction({
+      shop: {
+        transaction: { id: 'tx-1', type: 'purchase', status: 'completed' },
+        amount: { value: '1.00', currency: 'EUR' },
+      },
+    });
     const geo = { country_iso_code: 'GB', country_name: 'United Kingdom', region_name: 'England', city_name: 'London' };
-    expect(validate({ ...base, client: { ip: '81.2.69.142', geo, as: { number: 20712, organization: { name: 'Andrews & Arnold' } } } }).ok).toBe(true);
-    const res = validate({ ...base, client: { geo: { country_name: 'x'.repeat(300) }, as: { number: -1, organization: { name: 7 } } } });
+    expect(
+      validate({
+        ...base,
+        client: { ip: '81.2.69.142', geo, as: { number: 20712, organization: { name: 'Andrews & Arnold' } } },
+      }).ok,
+    ).toBe(true);
+    const res = validate({
+      ...base,
+      client: { geo: { country_name: 'x'.repeat(300) }, as: { number: -1, organization: { name: 7 } } },
+    });
     expect(res.ok).toBe(false);
-    if (!res.ok) expect(res.issues.map((i) => i.path).sort()).toEqual(['client.as.number', 'client.as.organization.name', 'client.geo.country_name']);
+    if (!res.ok)
+      expect(res.issues.map((i) => i.path).sort()).toEqual([
+        'client.as.number',
+        'client.as.organization.name',
+        'client.geo.country_name',
+      ]);
   });
 
   it('rejects an unknown dataset and non-objects without throwing', () => {
-    expect(validate(null)).toEqual({ ok: false, issues: [{ path: '(root)', message: 'an event must be a JSON object' }] });
+    expect(validate(null)).toEqual({
+      ok: false,
+      issues: [{ path: '(root)', message: 'an event must be a JSON object' }],
+    });
     const res = validate({ event: { dataset: 'nope' } });
     expect(res.ok).toBe(false);
     if (!res.ok) expect(res.issues[0]?.path).toBe('event.dataset');
   });
 
   it('requires a nanosecond duration on performance events', () => {
-    const ok = performance({ event: { duration: msToNs(12.5) }, shop: { performance: { kind: 'http' } }, http: { route: '/products/:id' } });
+    const ok = performance({
+      event: { duration: msToNs(12.5) },
+      shop: { performance: { kind: 'http' } },
+      http: { route: '/products/:id' },
+    });
     expect(validate(ok).ok).toBe(true);
     expect(ok.event.duration).toBe(12_500_000);
     const bad = createEvent('performance', { event: { duration: -1 }, shop: { performance: { kind: 'db' } } });

@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  createRandom,
-  kindOfDataset,
-  KIND_SCHEMAS,
-  toIssues,
-  validate,
-} from '@shoplog/core';
+import { createRandom, kindOfDataset, KIND_SCHEMAS, toIssues, validate } from '@shoplog/core';
 import { compileSchema, compileSchemaWithClosures, INVALID } from '../src/schema/compile.js';
 import { mutate, validCases, type Json } from './event-cases.js';
 
@@ -16,7 +10,9 @@ import { mutate, validCases, type Json } from './event-cases.js';
 // that rejects too much (correct, but slow).
 // Both forms: the generated one (where eval is allowed) and the closures (where it is not).
 const compiled = new Map(Object.entries(KIND_SCHEMAS).map(([kind, schema]) => [kind, compileSchema(schema)]));
-const closures = new Map(Object.entries(KIND_SCHEMAS).map(([kind, schema]) => [kind, compileSchemaWithClosures(schema)]));
+const closures = new Map(
+  Object.entries(KIND_SCHEMAS).map(([kind, schema]) => [kind, compileSchemaWithClosures(schema)]),
+);
 
 function compiledAgree(kind: string, input: unknown, expected: ReturnType<typeof validate>): void {
   for (const parsers of [compiled, closures]) {

@@ -86,7 +86,12 @@ describe('validateOwned(): the checker says "unchanged" only when the parse woul
     const [event] = valid as [Json];
     expect(compare({ ...event, custom: { any: ['thing', 1] } })).toBe('unchanged');
     const polluted = asJson(event) as Json;
-    Object.defineProperty(polluted.event, '__proto__', { value: { x: 1 }, enumerable: true, configurable: true, writable: true });
+    Object.defineProperty(polluted.event, '__proto__', {
+      value: { x: 1 },
+      enumerable: true,
+      configurable: true,
+      writable: true,
+    });
     expect(compare(polluted)).toBe('changed');
     const inHeaders = JSON.parse(`{"http":{"request":{"headers":{"__proto__":"x","accept":"a"}}}}`) as Json;
     expect(compare({ ...event, ...inHeaders })).toBe('changed');
@@ -121,7 +126,14 @@ describe('createNormalizer({ reuseInput: true })', () => {
     inputs.push(
       { ...first, log: undefined, '@timestamp': undefined, event: { ...(first.event as Json), id: undefined } },
       { ...first, log: { level: 'WARNING' } },
-      { log_type: 'transaction', timestamp: '2026-05-01T10:00:00Z', amount: 12.5, currency: 'EUR', user_id: 'u', transaction_id: 't' },
+      {
+        log_type: 'transaction',
+        timestamp: '2026-05-01T10:00:00Z',
+        amount: 12.5,
+        currency: 'EUR',
+        user_id: 'u',
+        transaction_id: 't',
+      },
     );
     for (const input of inputs) {
       const before = old(input);

@@ -1,4 +1,13 @@
-import { completeEvent, ShoplogValidationError, validate, type EventKind, type FraudResult, type FraudVerdict, type LogLevel, type ShoplogEvent } from '@shoplog/core';
+import {
+  completeEvent,
+  ShoplogValidationError,
+  validate,
+  type EventKind,
+  type FraudResult,
+  type FraudVerdict,
+  type LogLevel,
+  type ShoplogEvent,
+} from '@shoplog/core';
 import { randomIdHex, randomRequestId, randomTraceSpanHex } from './ids.js';
 import type { ResolvedConfig } from './options.js';
 import { resolveRouteTemplate } from './route-template.js';
@@ -41,7 +50,10 @@ function errorFields(err: unknown): { type: string; message: string; stack_trace
   }
   const plain = err as { name?: unknown; message?: unknown } | null | undefined;
   if (plain && typeof plain === 'object' && typeof plain.message === 'string') {
-    return { type: typeof plain.name === 'string' ? plain.name : 'Error', message: plain.message.slice(0, MAX_MESSAGE) };
+    return {
+      type: typeof plain.name === 'string' ? plain.name : 'Error',
+      message: plain.message.slice(0, MAX_MESSAGE),
+    };
   }
   return { type: typeof err, message: String(err).slice(0, MAX_MESSAGE) };
 }
@@ -236,14 +248,21 @@ export class RequestContext implements RequestShoplog {
     try {
       const send = trusted ? (this.config.sendTrusted ?? this.config.send) : this.config.send;
       const result = send(event) as { then?: unknown } | undefined;
-      if (result && typeof result.then === 'function') (result as Promise<unknown>).then(undefined, this.config.onError);
+      if (result && typeof result.then === 'function')
+        (result as Promise<unknown>).then(undefined, this.config.onError);
     } catch (err) {
       this.config.onError(err);
     }
   }
 
   /** Records an error for this request: uncaught (`handled: false`) from the error handler, or from a helper. */
-  recordError(err: unknown, kind: 'http' | 'exception' | 'timeout' | 'aborted' | 'validation' | 'dependency', level: LogLevel, status?: number, handled = false): void {
+  recordError(
+    err: unknown,
+    kind: 'http' | 'exception' | 'timeout' | 'aborted' | 'validation' | 'dependency',
+    level: LogLevel,
+    status?: number,
+    handled = false,
+  ): void {
     const e = errorFields(err);
     // Messages and stacks quote user input (ids, card numbers): they go through the redactor like everything else.
     e.message = this.config.redactor.redact(e.message);
@@ -312,7 +331,8 @@ export class RequestContext implements RequestShoplog {
     event.shop.fraud = verdict;
     (this.verdicts ??= new Map()).set(event.shop.transaction.id, verdict);
     this.export(event);
-    if (fraud.decision === 'allow' && !this.config.fraudEventsForAllowed) return { event, fraud, decision: fraud.decision };
+    if (fraud.decision === 'allow' && !this.config.fraudEventsForAllowed)
+      return { event, fraud, decision: fraud.decision };
     this.emit('fraud', {
       message: `fraud score ${fraud.score} (${fraud.decision}) for transaction ${shop.transaction.id}`,
       shop: fraudShopOf(verdict, event.shop),
@@ -320,7 +340,10 @@ export class RequestContext implements RequestShoplog {
     return { event, fraud, decision: fraud.decision };
   }
 
-  error(err: unknown, options: { kind?: 'exception' | 'validation' | 'dependency'; level?: 'warn' | 'error' | 'fatal' } = {}): void {
+  error(
+    err: unknown,
+    options: { kind?: 'exception' | 'validation' | 'dependency'; level?: 'warn' | 'error' | 'fatal' } = {},
+  ): void {
     this.recordError(err, options.kind ?? 'exception', options.level ?? 'error', undefined, true);
   }
 }

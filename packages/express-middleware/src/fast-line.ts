@@ -32,7 +32,12 @@ export interface Finished {
  * order the object path gives them, and hands it to `send`. Only for configurations where nothing else reads the
  * event (see `lineSendOf` in options.ts): the line is `JSON.stringify` of the event `finish()` would have built.
  */
-export function sendPerformanceLine(ctx: RequestContext, f: Finished, send: SendLine, serviceJson: string | undefined): void {
+export function sendPerformanceLine(
+  ctx: RequestContext,
+  f: Finished,
+  send: SendLine,
+  serviceJson: string | undefined,
+): void {
   const { req, config } = ctx;
   let path: string;
   let query: string | undefined;

@@ -20,7 +20,12 @@ export interface ShoplogMiddleware {
 }
 
 /** The error-handling middleware returned by `shoplogErrorHandler()`. */
-export type ShoplogErrorMiddleware = (err: unknown, req: ShoplogRequest, res: ShoplogResponse, next: NextFunction) => void;
+export type ShoplogErrorMiddleware = (
+  err: unknown,
+  req: ShoplogRequest,
+  res: ShoplogResponse,
+  next: NextFunction,
+) => void;
 
 // One shared `close` listener (no per-request closure) finds the context through the request Node and Express
 // link to the response (`res.req`) and its `req.shoplog`: no property of our own is added to the response.
@@ -216,7 +221,12 @@ export type ShoplogErrorHandlerOptions = ShoplogMiddlewareOptions;
  */
 export function shoplogErrorHandler(options?: ShoplogErrorHandlerOptions): ShoplogErrorMiddleware {
   const standalone = options ? resolveOptions('shoplogErrorHandler()', options) : undefined;
-  return function shoplogErrorHandler(err: unknown, req: ShoplogRequest, res: ShoplogResponse, next: NextFunction): void {
+  return function shoplogErrorHandler(
+    err: unknown,
+    req: ShoplogRequest,
+    res: ShoplogResponse,
+    next: NextFunction,
+  ): void {
     try {
       const seen = req.shoplog instanceof RequestContext && !skippedRequests.has(req.shoplog) ? req.shoplog : undefined;
       const ctx = seen ?? (standalone ? new RequestContext(standalone, req, res) : undefined);

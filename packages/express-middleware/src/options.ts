@@ -56,7 +56,10 @@ export interface ShoplogMiddlewareOptions {
   /** The session id used by `track()` when the fields give none. @default req.sessionID, else the request id */
   sessionId?: (req: ShoplogRequest) => string | undefined;
   /** Custom fields added to every event of the request as ECS `labels` (string values); read once, when the request's first event is built. @default undefined */
-  customFields?: (req: ShoplogRequest, res: ShoplogResponse) => Record<string, string | number | boolean | undefined> | undefined;
+  customFields?: (
+    req: ShoplogRequest,
+    res: ShoplogResponse,
+  ) => Record<string, string | number | boolean | undefined> | undefined;
   /** Scores transactions from `req.shoplog.transaction()`, e.g. core's `createFraudScorer()`. @default undefined */
   fraudScorer?: FraudScorerLike;
   /** Emit a fraud event for every scored transaction, not only for `review` and `block` decisions. @default false */
@@ -115,26 +118,48 @@ const Level = z.enum(LOG_LEVELS);
 const HeaderName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be an HTTP header name');
 
 const OptionsSchema = z.strictObject({
-  exporter: z.custom<EventSink>((v) => sendOf(v) !== undefined, 'is required: an exporter or pipeline (process), a client (pipeline) or an engine (enqueue)'),
+  exporter: z.custom<EventSink>(
+    (v) => sendOf(v) !== undefined,
+    'is required: an exporter or pipeline (process), a client (pipeline) or an engine (enqueue)',
+  ),
   service: z
-    .union([
-      z.string().min(1).transform((name): ServiceInfo => ({ name })),
-      z.strictObject({ name: z.string().min(1), version: z.string().optional(), environment: z.string().optional() }),
-    ], { error: 'must be a service name or { name, version?, environment? }' })
+    .union(
+      [
+        z
+          .string()
+          .min(1)
+          .transform((name): ServiceInfo => ({ name })),
+        z.strictObject({ name: z.string().min(1), version: z.string().optional(), environment: z.string().optional() }),
+      ],
+      { error: 'must be a service name or { name, version?, environment? }' },
+    )
     .optional(),
   skip: fn<(req: ShoplogRequest) => boolean>().optional(),
   skipPaths: z.array(z.union([z.string().min(1), z.instanceof(RegExp)])).optional(),
   sampleRate: z.number().min(0).max(1).optional(),
-  levels: z.strictObject({ '2xx': Level.optional(), '3xx': Level.optional(), '4xx': Level.optional(), '5xx': Level.optional() }).optional(),
+  levels: z
+    .strictObject({
+      '2xx': Level.optional(),
+      '3xx': Level.optional(),
+      '4xx': Level.optional(),
+      '5xx': Level.optional(),
+    })
+    .optional(),
   clientErrors: z.union([Level, z.literal(false)]).optional(),
   requestIdHeader: z.union([HeaderName, z.literal(false)]).optional(),
   timeoutMs: z.int().min(0).optional(),
   timeoutStatus: z.int().min(400).max(599).optional(),
-  captureHeaders: z.strictObject({ request: z.array(HeaderName).optional(), response: z.array(HeaderName).optional() }).optional(),
+  captureHeaders: z
+    .strictObject({ request: z.array(HeaderName).optional(), response: z.array(HeaderName).optional() })
+    .optional(),
   captureBody: z.boolean().optional(),
   redactor: z
     .custom<RedactorLike>(
-      (v) => typeof v === 'object' && v !== null && typeof (v as RedactorLike).redact === 'function' && typeof (v as RedactorLike).redactUrl === 'function',
+      (v) =>
+        typeof v === 'object' &&
+        v !== null &&
+        typeof (v as RedactorLike).redact === 'function' &&
+        typeof (v as RedactorLike).redactUrl === 'function',
       'must be a redactor from createRedactor()',
     )
     .optional(),
@@ -142,20 +167,34 @@ const OptionsSchema = z.strictObject({
   sessionId: fn<(req: ShoplogRequest) => string | undefined>().optional(),
   customFields: fn<NonNullable<ShoplogMiddlewareOptions['customFields']>>().optional(),
   fraudScorer: z
-    .custom<FraudScorerLike>((v) => typeof v === 'object' && v !== null && typeof (v as FraudScorerLike).score === 'function', 'must have score(transaction)')
+    .custom<FraudScorerLike>(
+      (v) => typeof v === 'object' && v !== null && typeof (v as FraudScorerLike).score === 'function',
+      'must have score(transaction)',
+    )
     .optional(),
   fraudEventsForAllowed: z.boolean().optional(),
   onError: fn<(error: unknown) => void>().optional(),
   plugins: z.array(z.unknown()).optional(),
   pluginTimeoutMs: z.int().min(0).optional(),
-  circuitBreaker: z.union([z.literal(false), z.strictObject({ failures: z.int().min(1).optional(), cooldownMs: z.int().min(0).optional() })]).optional(),
+  circuitBreaker: z
+    .union([
+      z.literal(false),
+      z.strictObject({ failures: z.int().min(1).optional(), cooldownMs: z.int().min(0).optional() }),
+    ])
+    .optional(),
 });
 
 // Core's deny-list covers cookies, tokens, keys and card data; credentials headers are added here because the
 // middleware is where headers are captured.
 const HEADER_SECRETS = ['authorization', 'proxy-authorization', 'x-api-key', 'x-auth-token', 'x-csrf-token'];
 
-type Sinkish = { process?: unknown; processTrusted?: unknown; enqueue?: unknown; enqueueLine?: unknown; pipeline?: { process?: unknown; processTrusted?: unknown } };
+type Sinkish = {
+  process?: unknown;
+  processTrusted?: unknown;
+  enqueue?: unknown;
+  enqueueLine?: unknown;
+  pipeline?: { process?: unknown; processTrusted?: unknown };
+};
 
 // A core pipeline (`createPipeline()`, or a client's) validates what `process()` gets; its `processTrusted()` skips that.
 function trustedSendOf(sink: unknown): ((event: ShoplogEvent) => unknown) | undefined {
@@ -169,7 +208,10 @@ function trustedSendOf(sink: unknown): ((event: ShoplogEvent) => unknown) | unde
 // here is looser than core's) and response headers (a handler may set non-string values). Checked once.
 function trustable(service: ServiceInfo | undefined, responseHeaders: string[]): boolean {
   if (responseHeaders.length > 0) return false;
-  const sample = performance({ event: { duration: 0 }, shop: { performance: { kind: 'http' } } }, service ? { service } : {});
+  const sample = performance(
+    { event: { duration: 0 }, shop: { performance: { kind: 'http' } } },
+    service ? { service } : {},
+  );
   return validate(sample).ok;
 }
 
@@ -177,9 +219,13 @@ function trustable(service: ServiceInfo | undefined, responseHeaders: string[]):
 // is the sink (`enqueue` is what `sendOf` picks and `enqueueLine` queues a serialised event) and no option adds a
 // field the line writer does not know: captured headers or body, custom labels. Everything else the event carries
 // (service, levels, redaction, user id) the writer honours; sampling and skipping are decided before either path.
-function lineSendOf(sink: unknown, o: { captureHeaders?: { request?: string[]; response?: string[] }; captureBody?: boolean; customFields?: unknown }): SendLine | undefined {
+function lineSendOf(
+  sink: unknown,
+  o: { captureHeaders?: { request?: string[]; response?: string[] }; captureBody?: boolean; customFields?: unknown },
+): SendLine | undefined {
   const s = sink as Sinkish;
-  if (typeof s.process === 'function' || typeof s.enqueue !== 'function' || typeof s.enqueueLine !== 'function') return undefined;
+  if (typeof s.process === 'function' || typeof s.enqueue !== 'function' || typeof s.enqueueLine !== 'function')
+    return undefined;
   if ((o.captureHeaders?.request?.length ?? 0) > 0 || (o.captureHeaders?.response?.length ?? 0) > 0) return undefined;
   if (o.captureBody === true || o.customFields !== undefined) return undefined;
   return (s.enqueueLine as SendLine).bind(sink);
@@ -201,8 +247,18 @@ function sendOf(sink: unknown): ((event: ShoplogEvent) => unknown) | undefined {
  * The exporter behind the configured plugins: a core pipeline whose last stage hands each event to the exporter.
  * It validates what `process()` gets and trusts what `processTrusted()` gets, as a core pipeline sink does.
  */
-function pluginPipeline(plugins: PluginEntry[], send: (event: ShoplogEvent) => unknown, o: { pluginTimeoutMs?: number | undefined; circuitBreaker?: CircuitBreakerOptions | false | undefined }, onError: (error: unknown) => void): Pipeline {
-  const loader = { import: (specifier: string) => import(specifier), baseUrl: pathToFileURL(`${process.cwd()}/`).href, host: 'sdk' as const, warn: (message: string) => onError(new Error(message)) };
+function pluginPipeline(
+  plugins: PluginEntry[],
+  send: (event: ShoplogEvent) => unknown,
+  o: { pluginTimeoutMs?: number | undefined; circuitBreaker?: CircuitBreakerOptions | false | undefined },
+  onError: (error: unknown) => void,
+): Pipeline {
+  const loader = {
+    import: (specifier: string) => import(specifier),
+    baseUrl: pathToFileURL(`${process.cwd()}/`).href,
+    host: 'sdk' as const,
+    warn: (message: string) => onError(new Error(message)),
+  };
   const exporter = {
     name: 'shoplog-exporter',
     process(event: ShoplogEvent) {
@@ -227,11 +283,18 @@ export function resolveOptions(name: string, options: ShoplogMiddlewareOptions):
   const responseHeaders = (o.captureHeaders?.response ?? []).map((h) => h.toLowerCase());
   const onError = o.onError ?? ((error: unknown) => warn(error, { plugin: name }));
   const send = sendOf(o.exporter) as (event: ShoplogEvent) => unknown;
-  const plugins = (o.plugins?.length ?? 0) > 0 ? pluginPipeline(o.plugins as PluginEntry[], send, o, onError) : undefined;
+  const plugins =
+    (o.plugins?.length ?? 0) > 0 ? pluginPipeline(o.plugins as PluginEntry[], send, o, onError) : undefined;
   const trusted = trustable(o.service, responseHeaders);
   return {
     send: plugins ? (event) => plugins.process(event) : send,
-    sendTrusted: plugins ? (trusted ? (event) => plugins.processTrusted(event) : undefined) : trusted ? trustedSendOf(o.exporter) : undefined,
+    sendTrusted: plugins
+      ? trusted
+        ? (event) => plugins.processTrusted(event)
+        : undefined
+      : trusted
+        ? trustedSendOf(o.exporter)
+        : undefined,
     // The line writer skips every event object, so it is only taken when no plugin needs one.
     sendLine: plugins ? undefined : lineSendOf(o.exporter, o),
     plugins,
@@ -242,7 +305,10 @@ export function resolveOptions(name: string, options: ShoplogMiddlewareOptions):
     skipExact: new Set(skipPaths.filter((p): p is string => typeof p === 'string')),
     skipPatterns: skipPaths.filter((p): p is RegExp => p instanceof RegExp),
     sampleRate: o.sampleRate ?? 1,
-    levels: { '2xx': 'info', '3xx': 'info', '4xx': 'warn', '5xx': 'error', ...o.levels } as Record<StatusClass, LogLevel>,
+    levels: { '2xx': 'info', '3xx': 'info', '4xx': 'warn', '5xx': 'error', ...o.levels } as Record<
+      StatusClass,
+      LogLevel
+    >,
     clientErrors: o.clientErrors ?? 'warn',
     requestIdHeader: o.requestIdHeader === false ? undefined : (o.requestIdHeader ?? 'x-request-id').toLowerCase(),
     timeoutMs: o.timeoutMs ?? 30_000,

@@ -56,7 +56,13 @@ function decompile(layer: LayerLike): string {
   });
   src = src.replace(STAR_GROUP, '\uE001');
   if (REGEXP_SYNTAX.test(src)) return String(rx);
-  return trimMount(src.replace(/\\(.)/g, '$1').replace(/\uE000/g, '/:').replace(/\uE001/g, '*').replace(/\uE002/g, '?'));
+  return trimMount(
+    src
+      .replace(/\\(.)/g, '$1')
+      .replace(/\uE000/g, '/:')
+      .replace(/\uE001/g, '*')
+      .replace(/\uE002/g, '?'),
+  );
 }
 
 function mountTemplate(layer: LayerLike): string {
@@ -119,7 +125,13 @@ function segmentsMatch(template: string, path: string): boolean {
  * (e.g. a static file), so raw URLs never become route labels.
  */
 export function resolveRouteTemplate(
-  req: { route?: { path?: unknown } | undefined; app?: unknown; baseUrl?: string | undefined; originalUrl?: string | undefined; url?: string | undefined },
+  req: {
+    route?: { path?: unknown } | undefined;
+    app?: unknown;
+    baseUrl?: string | undefined;
+    originalUrl?: string | undefined;
+    url?: string | undefined;
+  },
   statusCode: number,
 ): string | undefined {
   const route = req.route;

@@ -90,7 +90,10 @@ export interface RequestShoplog {
    */
   transaction(input: TransactionInput, options?: { score?: boolean }): Promise<TransactionOutcome>;
   /** Emits an application error event for an error the handler caught (`handled: true`). */
-  error(err: unknown, options?: { kind?: 'exception' | 'validation' | 'dependency'; level?: 'warn' | 'error' | 'fatal' }): void;
+  error(
+    err: unknown,
+    options?: { kind?: 'exception' | 'validation' | 'dependency'; level?: 'warn' | 'error' | 'fatal' },
+  ): void;
 }
 
 /** User behaviour actions `track()` accepts. */

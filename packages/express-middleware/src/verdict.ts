@@ -12,7 +12,10 @@ export function verdictOf(result: FraudResult): FraudVerdict {
 }
 
 /** A copy of a verdict (each event gets its own objects: exporters and plugins may change them). */
-export const copyVerdict = (verdict: FraudVerdict): FraudVerdict => ({ ...verdict, reasons: verdict.reasons.map((r) => ({ ...r })) });
+export const copyVerdict = (verdict: FraudVerdict): FraudVerdict => ({
+  ...verdict,
+  reasons: verdict.reasons.map((r) => ({ ...r })),
+});
 
 /** `shop.*` of the fraud event (the alert) of a judged transaction. */
 export function fraudShopOf(verdict: FraudVerdict, shop: TransactionEvent['shop']): FraudEvent['shop'] {

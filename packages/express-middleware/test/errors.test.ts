@@ -16,7 +16,10 @@ describe.each(EXPRESS_VERSIONS)('error events (%s)', (name, express) => {
     running = undefined;
   });
 
-  function appWith(exporter: ReturnType<typeof createMemoryExporter>, options: Partial<Parameters<typeof shoplog>[0]> = {}) {
+  function appWith(
+    exporter: ReturnType<typeof createMemoryExporter>,
+    options: Partial<Parameters<typeof shoplog>[0]> = {},
+  ) {
     const app = express();
     app.use(shoplog({ exporter, ...options }));
     const orders = express.Router();

@@ -18,7 +18,9 @@ describe.each(EXPRESS_VERSIONS)('req.shoplog helpers (%s)', (_name, express) => 
   function app(exporter: ReturnType<typeof createMemoryExporter>, scorer = newScorer()) {
     const a = express();
     a.use(express.json());
-    a.use(shoplog({ exporter, fraudScorer: scorer, sessionId: (req) => req.headers['x-session'] as string | undefined }));
+    a.use(
+      shoplog({ exporter, fraudScorer: scorer, sessionId: (req) => req.headers['x-session'] as string | undefined }),
+    );
     a.post('/cart', (req, res) => {
       req.shoplog?.setUser('user-12');
       req.shoplog?.track('add_to_cart', { product: { id: 'sku-1', quantity: 2 }, cart: { items: 2 } });
@@ -33,7 +35,9 @@ describe.each(EXPRESS_VERSIONS)('req.shoplog helpers (%s)', (_name, express) => 
         payment: { method: 'card', card: { last4: '4242', brand: 'visa' } },
         billing: { country: 'FR' },
       });
-      res.status(outcome.decision === 'block' ? 402 : 200).json({ decision: outcome.decision, score: outcome.fraud?.score });
+      res
+        .status(outcome.decision === 'block' ? 402 : 200)
+        .json({ decision: outcome.decision, score: outcome.fraud?.score });
     });
     a.get('/inventory', (req, res) => {
       req.shoplog?.error(new Error('inventory service slow, served from cache'), { kind: 'dependency', level: 'warn' });
@@ -45,12 +49,21 @@ describe.each(EXPRESS_VERSIONS)('req.shoplog helpers (%s)', (_name, express) => 
   it('track() emits a user behaviour event tied to the request', async () => {
     const exporter = createMemoryExporter();
     running = await listen(app(exporter));
-    await send(running.port, '/cart', { method: 'POST', headers: { 'x-session': 'sess-9', 'content-type': 'application/json' }, body: '{}' });
+    await send(running.port, '/cart', {
+      method: 'POST',
+      headers: { 'x-session': 'sess-9', 'content-type': 'application/json' },
+      body: '{}',
+    });
     await exporter.waitFor(2);
     allValid(exporter.events);
     const [track] = exporter.ofKind('user_behavior');
     const [perf] = exporter.ofKind('performance');
-    expect(track?.shop).toEqual({ action: 'add_to_cart', session: { id: 'sess-9' }, product: { id: 'sku-1', quantity: 2 }, cart: { items: 2 } });
+    expect(track?.shop).toEqual({
+      action: 'add_to_cart',
+      session: { id: 'sess-9' },
+      product: { id: 'sku-1', quantity: 2 },
+      cart: { items: 2 },
+    });
     expect(track?.user?.id).toBe('user-12');
     expect(perf?.user?.id).toBe('user-12');
     // Both undefined would compare equal: the ids must be there first.
@@ -64,8 +77,16 @@ describe.each(EXPRESS_VERSIONS)('req.shoplog helpers (%s)', (_name, express) => 
     const exporter = createMemoryExporter();
     const scorer = newScorer();
     running = await listen(app(exporter, scorer));
-    const ok = await send(running.port, '/checkout', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ n: 1, email: 'ann@example.com' }) });
-    const blocked = await send(running.port, '/checkout', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ n: 2, email: 'bot@mailinator.com' }) });
+    const ok = await send(running.port, '/checkout', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ n: 1, email: 'ann@example.com' }),
+    });
+    const blocked = await send(running.port, '/checkout', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ n: 2, email: 'bot@mailinator.com' }),
+    });
     expect(JSON.parse(ok.body)).toEqual({ decision: 'allow', score: 0 });
     expect(blocked.status).toBe(402);
     expect(JSON.parse(blocked.body)).toEqual({ decision: 'block', score: 35 });
@@ -75,7 +96,12 @@ describe.each(EXPRESS_VERSIONS)('req.shoplog helpers (%s)', (_name, express) => 
     // Fraud events are alerts: only flagged decisions produce one (fraudEventsForAllowed: false).
     const fraud = exporter.ofKind('fraud');
     expect(fraud).toHaveLength(1);
-    expect(fraud[0]?.shop.fraud).toMatchObject({ score: 35, decision: 'block', risk_level: 'low', ruleset_version: scorer.rulesetVersion });
+    expect(fraud[0]?.shop.fraud).toMatchObject({
+      score: 35,
+      decision: 'block',
+      risk_level: 'low',
+      ruleset_version: scorer.rulesetVersion,
+    });
     expect(fraud[0]?.shop.fraud.reasons.map((r) => r.code)).toEqual(['DISPOSABLE_EMAIL']);
     expect(fraud[0]?.shop.transaction.id).toBe('tx-2');
     expect(fraud[0]?.user?.id).toBe('user-12');
@@ -102,7 +128,9 @@ describe('options', () => {
     expect(() => shoplog({ exporter, sampleRate: 2 })).toThrow(/^shoplog\(\): invalid options: sampleRate: /);
     expect(() => shoplog({ exporter, sampleRate: 2 })).toThrow(OptionsError);
     expect(() => shoplog({ exporter, levels: { '2xx': 'loud' as never } })).toThrow(/invalid options: levels\.2xx: /);
-    expect(() => shoplog({ exporter, captureHeaders: { request: ['bad header'] } })).toThrow(/invalid options: captureHeaders\.request\[0\]: /);
+    expect(() => shoplog({ exporter, captureHeaders: { request: ['bad header'] } })).toThrow(
+      /invalid options: captureHeaders\.request\[0\]: /,
+    );
   });
 
   it('ships through a core client: its pipeline validates every event and drops none', async () => {
@@ -157,11 +185,15 @@ describe('options', () => {
   it('writes one performance event per request on a plain node:http server, without Express', async () => {
     const exporter = createMemoryExporter();
     const mw = shoplog({ exporter });
-    const running = await listen(((req: never, res: { end(body: string): void }) => mw(req, res as never, () => res.end('plain'))) as never);
+    const running = await listen(((req: never, res: { end(body: string): void }) =>
+      mw(req, res as never, () => res.end('plain'))) as never);
     try {
       expect((await send(running.port, '/plain/7?q=1')).body).toBe('plain');
       await expect.poll(() => exporter.events.length).toBe(1);
-      expect(allValid(exporter.events)[0]).toMatchObject({ url: { path: '/plain/7', query: 'q=1' }, http: { response: { status_code: 200 } } });
+      expect(allValid(exporter.events)[0]).toMatchObject({
+        url: { path: '/plain/7', query: 'q=1' },
+        http: { response: { status_code: 200 } },
+      });
     } finally {
       await running.close();
     }

@@ -18,7 +18,10 @@ describe.each(EXPRESS_VERSIONS)('redaction and trace context (%s)', (_name, expr
     running = undefined;
   });
 
-  function checkoutApp(exporter: ReturnType<typeof createMemoryExporter>, options: Partial<Parameters<typeof shoplog>[0]> = {}) {
+  function checkoutApp(
+    exporter: ReturnType<typeof createMemoryExporter>,
+    options: Partial<Parameters<typeof shoplog>[0]> = {},
+  ) {
     const app = express();
     app.use(express.json());
     app.use(shoplog({ exporter, ...options }));
@@ -33,17 +36,27 @@ describe.each(EXPRESS_VERSIONS)('redaction and trace context (%s)', (_name, expr
     return app;
   }
 
-  const body = JSON.stringify({ email: 'a@example.com', password: 'hunter2', card: { number: CARD }, note: `pay with ${CARD}` });
+  const body = JSON.stringify({
+    email: 'a@example.com',
+    password: 'hunter2',
+    card: { number: CARD },
+    note: `pay with ${CARD}`,
+  });
 
   it('captures no header and no body by default, and masks secrets in the URL', async () => {
     const exporter = createMemoryExporter();
     running = await listen(checkoutApp(exporter));
-    await send(running.port, `/checkout?token=abc123&q=${CARD}&page=2`, { method: 'POST', headers: SECRET_HEADERS, body });
+    await send(running.port, `/checkout?token=abc123&q=${CARD}&page=2`, {
+      method: 'POST',
+      headers: SECRET_HEADERS,
+      body,
+    });
     await send(running.port, `/pay/${CARD}`);
     await exporter.waitFor(3);
     allValid(exporter.events);
     const text = JSON.stringify(exporter.events);
-    for (const secret of ['sk_live_abcdef123456', 's3cr3t', 'new-secret', 'hunter2', 'abc123', CARD]) expect(text).not.toContain(secret);
+    for (const secret of ['sk_live_abcdef123456', 's3cr3t', 'new-secret', 'hunter2', 'abc123', CARD])
+      expect(text).not.toContain(secret);
     const [perf] = exporter.ofKind('performance');
     expect(perf?.http?.request?.headers).toBeUndefined();
     expect(perf?.http?.request?.body).toBeUndefined();
@@ -56,12 +69,19 @@ describe.each(EXPRESS_VERSIONS)('redaction and trace context (%s)', (_name, expr
 
   it('captures allow-listed headers and the body only when asked, still redacted', async () => {
     const exporter = createMemoryExporter();
-    const options = { captureHeaders: { request: ['Authorization', 'Cookie', 'X-Shop-Id'], response: ['set-cookie', 'content-type'] }, captureBody: true };
+    const options = {
+      captureHeaders: { request: ['Authorization', 'Cookie', 'X-Shop-Id'], response: ['set-cookie', 'content-type'] },
+      captureBody: true,
+    };
     running = await listen(checkoutApp(exporter, options));
     await send(running.port, '/checkout', { method: 'POST', headers: SECRET_HEADERS, body });
     const [perf] = await exporter.waitFor(1);
     allValid(exporter.events);
-    expect(perf?.http?.request?.headers).toEqual({ authorization: '[REDACTED]', cookie: '[REDACTED]', 'x-shop-id': 'shop-7' });
+    expect(perf?.http?.request?.headers).toEqual({
+      authorization: '[REDACTED]',
+      cookie: '[REDACTED]',
+      'x-shop-id': 'shop-7',
+    });
     expect(perf?.http?.response?.headers?.['set-cookie']).toBe('[REDACTED]');
     expect(perf?.http?.response?.headers?.['content-type']).toMatch(/^application\/json/);
     const captured = perf?.http?.request?.body?.content as Record<string, unknown>;
@@ -77,7 +97,8 @@ describe.each(EXPRESS_VERSIONS)('redaction and trace context (%s)', (_name, expr
     await send(running.port, 'http://admin:pa55word@127.0.0.1/nope?api_key=k-123&next=https://shop.example/a');
     const events = await exporter.waitFor(2);
     expect(JSON.stringify(exporter.events)).not.toMatch(/pa55word|admin|k-123/);
-    for (const e of events) expect(e.url).toEqual({ path: '/nope', query: 'api_key=[REDACTED]&next=https://shop.example/a' });
+    for (const e of events)
+      expect(e.url).toEqual({ path: '/nope', query: 'api_key=[REDACTED]&next=https://shop.example/a' });
   });
 
   it('continues an incoming W3C traceparent and exposes it to handlers', async () => {
@@ -102,8 +123,16 @@ describe.each(EXPRESS_VERSIONS)('redaction and trace context (%s)', (_name, expr
   it('starts a new trace when the incoming traceparent is invalid', async () => {
     const exporter = createMemoryExporter();
     running = await listen(checkoutApp(exporter));
-    for (const bad of ['00-00000000000000000000000000000000-00f067aa0ba902b7-01', 'ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', 'garbage']) {
-      await send(running.port, '/checkout', { method: 'POST', headers: { traceparent: bad, 'content-type': 'application/json' }, body: '{}' });
+    for (const bad of [
+      '00-00000000000000000000000000000000-00f067aa0ba902b7-01',
+      'ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+      'garbage',
+    ]) {
+      await send(running.port, '/checkout', {
+        method: 'POST',
+        headers: { traceparent: bad, 'content-type': 'application/json' },
+        body: '{}',
+      });
     }
     const events = await exporter.waitFor(3);
     const ids = new Set(events.map((e) => e.trace?.id));

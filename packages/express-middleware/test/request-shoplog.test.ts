@@ -28,7 +28,10 @@ describe('req.shoplog is always there behind shoplog()', () => {
       throw new Error('boom on a skipped path');
     });
     app.use(shoplogErrorHandler());
-    app.use((_err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => void res.status(500).end());
+    app.use(
+      (_err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) =>
+        void res.status(500).end(),
+    );
     running = await listen(app);
     const health = await send(running.port, '/health');
     expect(health.status).toBe(200);
@@ -62,7 +65,9 @@ describe('service option', () => {
 
   it('names the option when the service is neither a name nor { name, … }', () => {
     const exporter = createMemoryExporter();
-    expect(() => shoplog({ exporter, service: '' })).toThrow(/shoplog\(\): invalid options: service: must be a service name or \{ name, version\?, environment\? \}/);
+    expect(() => shoplog({ exporter, service: '' })).toThrow(
+      /shoplog\(\): invalid options: service: must be a service name or \{ name, version\?, environment\? \}/,
+    );
     expect(() => shoplog({ exporter, service: 42 as unknown as string })).toThrow(/invalid options: service: /);
   });
 });

@@ -133,7 +133,9 @@ describe.each(EXPRESS_VERSIONS)('performance events and route templates (%s)', (
     await send(running.port, '/health');
     await send(running.port, '/static/x.css');
     // No `trust proxy` here: a forwarded address must not be believed.
-    const good = await send(running.port, '/ok', { headers: { 'x-request-id': 'req-abc_123', 'x-forwarded-for': '198.51.100.7' } });
+    const good = await send(running.port, '/ok', {
+      headers: { 'x-request-id': 'req-abc_123', 'x-forwarded-for': '198.51.100.7' },
+    });
     const bad = await send(running.port, '/ok', { headers: { 'x-request-id': 'bad id <script>' } });
     await exporter.waitFor(2);
     expect(exporter.events.map((e) => e.url?.path)).toEqual(['/ok', '/ok']);

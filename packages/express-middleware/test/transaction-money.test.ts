@@ -16,7 +16,13 @@ describe.each(EXPRESS_VERSIONS)('req.shoplog.transaction() with the amount of a 
     const a = express();
     a.use(express.json());
     // The rules alone (noisy-OR): exact scores and reasons this test can state (core's default is the learned model).
-    a.use(shoplog({ exporter, fraudScorer: createFraudScorer({ combine: 'noisy-or', thresholds: { review: 20, block: 30 } }), onError: (e) => errors.push(e) }));
+    a.use(
+      shoplog({
+        exporter,
+        fraudScorer: createFraudScorer({ combine: 'noisy-or', thresholds: { review: 20, block: 30 } }),
+        onError: (e) => errors.push(e),
+      }),
+    );
     a.post('/checkout', async (req, res) => {
       try {
         const { decision, fraud } = await req.shoplog!.transaction({
@@ -33,7 +39,8 @@ describe.each(EXPRESS_VERSIONS)('req.shoplog.transaction() with the amount of a 
     return a;
   }
 
-  const checkout = (port: number, body: string) => send(port, '/checkout', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const checkout = (port: number, body: string) =>
+    send(port, '/checkout', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
 
   it('scores an exact number amount as its decimal string and ships a valid transaction with its verdict', async () => {
     const exporter = createMemoryExporter();
@@ -51,20 +58,32 @@ describe.each(EXPRESS_VERSIONS)('req.shoplog.transaction() with the amount of a 
     expect(first?.shop.amount).toEqual({ value: '99.99', currency: 'EUR' });
     expect(first?.shop.fraud).toMatchObject({ decision: 'allow', score: 0, reasons: [] });
     expect(second?.shop.fraud).toMatchObject({ decision: 'block', reasons: [{ code: 'DISPOSABLE_EMAIL' }] });
-    expect(exporter.ofKind('fraud').map((e) => [e.shop.transaction.id, e.shop.amount])).toEqual([['o-2', { value: '12', currency: 'EUR' }]]);
+    expect(exporter.ofKind('fraud').map((e) => [e.shop.transaction.id, e.shop.amount])).toEqual([
+      ['o-2', { value: '12', currency: 'EUR' }],
+    ]);
   });
 
   it('refuses at the call, naming the field, an amount that is not exact: nothing scored, nothing shipped', async () => {
     const exporter = createMemoryExporter();
     const errors: unknown[] = [];
     running = await listen(app(exporter, errors));
-    for (const [orderId, total, currency] of [['o-3', '0.30000000000000004', 'EUR'], ['o-4', '12.5', 'JPY'], ['o-5', '"12,50"', 'EUR'], ['o-6', 'null', 'EUR']]) {
+    for (const [orderId, total, currency] of [
+      ['o-3', '0.30000000000000004', 'EUR'],
+      ['o-4', '12.5', 'JPY'],
+      ['o-5', '"12,50"', 'EUR'],
+      ['o-6', 'null', 'EUR'],
+    ]) {
       const res = await checkout(running.port, `{"orderId":"${orderId}","total":${total},"currency":"${currency}"}`);
       expect(res.status).toBe(400);
-      expect(JSON.parse(res.body)).toEqual({ error: 'ShoplogValidationError', issues: [{ path: 'shop.amount.value', message: expect.any(String) }] });
+      expect(JSON.parse(res.body)).toEqual({
+        error: 'ShoplogValidationError',
+        issues: [{ path: 'shop.amount.value', message: expect.any(String) }],
+      });
     }
     const lower = await checkout(running.port, '{"orderId":"o-7","total":10,"currency":"eur"}');
-    expect(JSON.parse(lower.body).issues).toEqual([{ path: 'shop.amount.currency', message: expect.stringMatching(/ISO 4217/) }]);
+    expect(JSON.parse(lower.body).issues).toEqual([
+      { path: 'shop.amount.currency', message: expect.stringMatching(/ISO 4217/) },
+    ]);
     await exporter.waitFor(5); // the five requests' performance events
     expect(exporter.ofKind('transaction')).toEqual([]);
     expect(exporter.ofKind('fraud')).toEqual([]);
@@ -78,16 +97,31 @@ describe.each(EXPRESS_VERSIONS)('req.shoplog.transaction() with the amount of a 
     a.use(express.json());
     a.use(shoplog({ exporter, onError: (e) => errors.push(e) }));
     a.post('/cart', (req, res) => {
-      req.shoplog!.track('add_to_cart', { product: { id: 'sku-1' }, cart: { items: 1, value: { value: req.body.total, currency: 'EUR' } } });
+      req.shoplog!.track('add_to_cart', {
+        product: { id: 'sku-1' },
+        cart: { items: 1, value: { value: req.body.total, currency: 'EUR' } },
+      });
       res.sendStatus(201);
     });
     running = await listen(a);
     for (const total of ['19.9', '0.30000000000000004']) {
-      expect((await send(running.port, '/cart', { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"total":${total}}` })).status).toBe(201);
+      expect(
+        (
+          await send(running.port, '/cart', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: `{"total":${total}}`,
+          })
+        ).status,
+      ).toBe(201);
     }
     await exporter.waitFor(3); // one tracked action, two performance events
-    expect(exporter.ofKind('user_behavior').map((e) => e.shop.cart?.value)).toEqual([{ value: '19.9', currency: 'EUR' }]);
+    expect(exporter.ofKind('user_behavior').map((e) => e.shop.cart?.value)).toEqual([
+      { value: '19.9', currency: 'EUR' },
+    ]);
     expect(errors).toHaveLength(1);
-    expect((errors[0] as ShoplogValidationError).issues).toEqual([{ path: 'shop.cart.value.value', message: expect.stringMatching(/decimal string/) }]);
+    expect((errors[0] as ShoplogValidationError).issues).toEqual([
+      { path: 'shop.cart.value.value', message: expect.stringMatching(/decimal string/) },
+    ]);
   });
 });

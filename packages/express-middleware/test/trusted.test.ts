@@ -55,9 +55,17 @@ describe('request events into a core pipeline', () => {
       customFields: (req) => ({ tenant: req.headers['x-tenant'] as string | undefined, n: 1 }),
     });
     try {
-      await send(running.port, '/p/1?token=secret&q=shoes', { headers: { 'x-tenant': 'acme', authorization: 'Bearer abc', 'user-agent': 'x'.repeat(5000) } });
-      await send(running.port, '/p/2', { headers: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', 'x-request-id': 'req-1' } });
-      await send(running.port, '/orders', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"card":"4242424242424242"}' });
+      await send(running.port, '/p/1?token=secret&q=shoes', {
+        headers: { 'x-tenant': 'acme', authorization: 'Bearer abc', 'user-agent': 'x'.repeat(5000) },
+      });
+      await send(running.port, '/p/2', {
+        headers: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', 'x-request-id': 'req-1' },
+      });
+      await send(running.port, '/orders', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"card":"4242424242424242"}',
+      });
       await send(running.port, '/nowhere');
       await send(running.port, '/status/599');
       await send(running.port, '/boom');

@@ -25,7 +25,6 @@ export class PackedEntry implements QueuedEntry {
   get line(): string {
     return this.chunk.toString('utf8', this.offset, this.offset + this.size);
   }
-
 }
 
 /**
@@ -56,7 +55,8 @@ export class LinePacker {
 }
 
 /** Bytes an entry holds in the queue: its NDJSON line in UTF-8 plus the newline. */
-export const entryBytes = (e: QueuedEntry): number => (e instanceof PackedEntry ? e.size : Buffer.byteLength(e.line)) + 1;
+export const entryBytes = (e: QueuedEntry): number =>
+  (e instanceof PackedEntry ? e.size : Buffer.byteLength(e.line)) + 1;
 
 /**
  * The NDJSON body of a batch (each line and a newline) as consecutive parts: a run of lines packed one after the

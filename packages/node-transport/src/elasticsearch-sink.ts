@@ -1,7 +1,16 @@
 import type { Client } from '@elastic/elasticsearch';
 import { parseOptions } from '@shoplog/core';
 import { z } from 'zod';
-import { DeliveryError, isConnectionError, isRetryableStatus, parseRetryAfter, type ItemFailure, type QueuedEntry, type SendOutcome, type Sink } from './sink.js';
+import {
+  DeliveryError,
+  isConnectionError,
+  isRetryableStatus,
+  parseRetryAfter,
+  type ItemFailure,
+  type QueuedEntry,
+  type SendOutcome,
+  type Sink,
+} from './sink.js';
 
 /**
  * What the sink needs of an `@elastic/elasticsearch` `Client`, typed structurally so that these declarations never
@@ -27,7 +36,12 @@ export interface ElasticsearchSinkOptions {
 const ElasticsearchSinkOptionsSchema = z
   .object({
     // The schema checks the shape the sink calls; the sink then uses the client through its real type.
-    client: z.custom<Client>((v) => v === undefined || typeof (v as Client | null)?.helpers?.bulk === 'function', 'must be an @elastic/elasticsearch Client').optional(),
+    client: z
+      .custom<Client>(
+        (v) => v === undefined || typeof (v as Client | null)?.helpers?.bulk === 'function',
+        'must be an @elastic/elasticsearch Client',
+      )
+      .optional(),
     node: z.url().optional(),
     apiKey: z.string().min(1).optional(),
     namespace: z
@@ -35,7 +49,10 @@ const ElasticsearchSinkOptionsSchema = z
       .regex(/^[a-z0-9_.]{1,100}$/, 'must be lower case letters, digits, `_` or `.` (a data stream namespace)')
       .default('default'),
   })
-  .refine((o) => o.client !== undefined || o.node !== undefined, { path: ['client'], message: 'give `client` or `node`' });
+  .refine((o) => o.client !== undefined || o.node !== undefined, {
+    path: ['client'],
+    message: 'give `client` or `node`',
+  });
 
 interface ResponseErrorLike {
   name?: string;
@@ -90,7 +107,9 @@ export function createElasticsearchSink(options: ElasticsearchSinkOptions): Sink
             duplicates++;
             return;
           }
-          const reason = drop.error ? `${drop.status} ${drop.error.type}: ${drop.error.reason ?? ''}`.trim() : `${drop.status}`;
+          const reason = drop.error
+            ? `${drop.status} ${drop.error.type}: ${drop.error.reason ?? ''}`.trim()
+            : `${drop.status}`;
           failures.push({ index: i, retryable: isRetryableStatus(drop.status), reason });
         },
       },
@@ -129,5 +148,8 @@ function toDeliveryError(err: unknown): DeliveryError {
       cause: err,
     });
   }
-  return new DeliveryError(`Elasticsearch unreachable: ${e.message ?? String(err)}`, { retryable: isConnectionError(err) || true, cause: err });
+  return new DeliveryError(`Elasticsearch unreachable: ${e.message ?? String(err)}`, {
+    retryable: isConnectionError(err) || true,
+    cause: err,
+  });
 }

@@ -74,7 +74,10 @@ const positiveInt = z.int().positive();
 export const DeliveryEngineOptionsSchema = z
   .object({
     // `url` / `apiKey` are options of the transports and createShipper, not of the engine: the message says so.
-    sink: z.custom<Sink>((v) => typeof (v as Sink | null)?.send === 'function', 'must be a Sink with a send() method, e.g. createHttpSink({ url, apiKey })'),
+    sink: z.custom<Sink>(
+      (v) => typeof (v as Sink | null)?.send === 'function',
+      'must be a Sink with a send() method, e.g. createHttpSink({ url, apiKey })',
+    ),
     maxQueueBytes: positiveInt.default(64 * 1024 * 1024),
     maxBatchCount: positiveInt.default(5000),
     maxBatchBytes: positiveInt.default(5 * 1024 * 1024),
@@ -88,7 +91,9 @@ export const DeliveryEngineOptionsSchema = z
     spoolSegmentBytes: positiveInt.default(16 * 1024 * 1024),
     closeDeadlineMs: z.int().nonnegative().max(30_000).default(5000),
     exitHooks: z.boolean().default(true),
-    onError: z.custom<(error: Error) => void>((v) => v === undefined || typeof v === 'function', 'must be a function').optional(),
+    onError: z
+      .custom<(error: Error) => void>((v) => v === undefined || typeof v === 'function', 'must be a function')
+      .optional(),
     plugins: z.array(z.unknown()).optional(),
     pluginTimeoutMs: z.int().min(0).optional(),
     circuitBreaker: z.unknown().optional(),

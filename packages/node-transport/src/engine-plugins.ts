@@ -8,9 +8,13 @@ import { createThrottledPrinter } from './warnings.js';
  * The engine behind its processors (`plugins` option): every event, given as an object or as a serialised line,
  * runs the plugins before it is queued, so a line writer's shortcut (`enqueueLine`) never skips a configured plugin.
  */
-export function withPlugins(engine: DeliveryEngine, options: Pick<DeliveryEngineOptions, 'plugins' | 'pluginTimeoutMs' | 'circuitBreaker' | 'onError'>): DeliveryEngine {
+export function withPlugins(
+  engine: DeliveryEngine,
+  options: Pick<DeliveryEngineOptions, 'plugins' | 'pluginTimeoutMs' | 'circuitBreaker' | 'onError'>,
+): DeliveryEngine {
   const warnings = createThrottledPrinter();
-  const report = (error: Error, key: string) => (options.onError ? options.onError(error) : warnings.print(key, error.message));
+  const report = (error: Error, key: string) =>
+    options.onError ? options.onError(error) : warnings.print(key, error.message);
   const exporter: ShoplogPlugin = {
     name: 'shoplog-delivery',
     process(event) {
@@ -27,7 +31,10 @@ export function withPlugins(engine: DeliveryEngine, options: Pick<DeliveryEngine
     ...(options.circuitBreaker === undefined ? {} : { circuitBreaker: options.circuitBreaker }),
     onError(error, info) {
       const e = error instanceof Error ? error : new Error(String(error));
-      report(new Error(`pipeline plugin "${info.plugin}" failed: ${e.message} (printed once a minute at most)`), `plugin:${info.plugin}`);
+      report(
+        new Error(`pipeline plugin "${info.plugin}" failed: ${e.message} (printed once a minute at most)`),
+        `plugin:${info.plugin}`,
+      );
     },
   });
   const run = (event: ShoplogEvent): boolean => {
@@ -39,7 +46,8 @@ export function withPlugins(engine: DeliveryEngine, options: Pick<DeliveryEngine
   return {
     enqueue(event) {
       const head = (event as { event?: { id?: unknown; dataset?: unknown } } | null | undefined)?.event;
-      if (typeof event !== 'object' || typeof head?.id !== 'string' || typeof head.dataset !== 'string') throw notAnEvent(event);
+      if (typeof event !== 'object' || typeof head?.id !== 'string' || typeof head.dataset !== 'string')
+        throw notAnEvent(event);
       return run(event);
     },
     enqueueLine(line, id, dataset) {

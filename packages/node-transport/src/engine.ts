@@ -10,7 +10,14 @@ import { registerExitHooks } from './exit-hooks.js';
 import { ByteQueue, LinePacker } from './byte-queue.js';
 import { createDeadLetters, type DeadLetters } from './dead-letter.js';
 import { Counters, type DeliveryMetrics } from './metrics.js';
-import { DeliveryError, type ItemFailure, type ItemIssue, type QueuedEntry, type SendOutcome, type Sink } from './sink.js';
+import {
+  DeliveryError,
+  type ItemFailure,
+  type ItemIssue,
+  type QueuedEntry,
+  type SendOutcome,
+  type Sink,
+} from './sink.js';
 import { createFileSpool, type Spool, type SpoolChunk } from './spool.js';
 import { SpoolDirs } from './spool-dir.js';
 import { notAnEvent, Reporter } from './report.js';
@@ -80,12 +87,16 @@ class Engine implements DeliveryEngine {
 
   enqueue(event: ShoplogEvent): boolean {
     const head = (event as { event?: { id?: unknown; dataset?: unknown } } | null | undefined)?.event;
-    if (typeof event !== 'object' || typeof head?.id !== 'string' || typeof head.dataset !== 'string') throw notAnEvent(event);
+    if (typeof event !== 'object' || typeof head?.id !== 'string' || typeof head.dataset !== 'string')
+      throw notAnEvent(event);
     let line: string;
     try {
       line = JSON.stringify(event);
     } catch (err) {
-      this.reporter.notice('enqueue', new Error(`enqueue(): the event cannot be serialised (${(err as Error).message}): dropped`));
+      this.reporter.notice(
+        'enqueue',
+        new Error(`enqueue(): the event cannot be serialised (${(err as Error).message}): dropped`),
+      );
       return false;
     }
     return this.enqueueLine(line, event.event.id, event.event.dataset);
@@ -110,7 +121,13 @@ class Engine implements DeliveryEngine {
     this.queue.push(entry);
     if (this.inFlight === undefined && this.backoff === undefined) {
       // Shutting down: what the app still logs goes out at once, not at the next interval.
-      if (this.queue.length >= this.o.maxBatchCount || this.queue.bytes >= this.o.maxBatchBytes || this.draining || this.closing) this.pump();
+      if (
+        this.queue.length >= this.o.maxBatchCount ||
+        this.queue.bytes >= this.o.maxBatchBytes ||
+        this.draining ||
+        this.closing
+      )
+        this.pump();
     }
     if (this.timer === undefined && !this.closed) {
       this.timer = setTimeout(this.onTimer, this.o.flushIntervalMs);
@@ -142,7 +159,8 @@ class Engine implements DeliveryEngine {
 
   /** Resolves once nothing is queued, in flight or waiting in the spool. */
   private whenIdle(): Promise<void> {
-    if (this.inFlight === undefined && this.queue.length === 0 && this.spool.pendingBytes === 0) return Promise.resolve();
+    if (this.inFlight === undefined && this.queue.length === 0 && this.spool.pendingBytes === 0)
+      return Promise.resolve();
     const p = new Promise<void>((resolve) => this.idle.push(resolve));
     this.pump();
     return p;
@@ -228,7 +246,12 @@ class Engine implements DeliveryEngine {
     const left = this.c.spooled - spooledBefore;
     if (left > 0) {
       const last = this.reporter.lastFailure ? `; last delivery error: ${this.reporter.lastFailure}` : '';
-      this.reporter.notice('close', new Error(`closed with ${left} events not delivered: spooled to ${this.dirs.writable() ?? this.dirs.configured}, sent on the next start${last}`));
+      this.reporter.notice(
+        'close',
+        new Error(
+          `closed with ${left} events not delivered: spooled to ${this.dirs.writable() ?? this.dirs.configured}, sent on the next start${last}`,
+        ),
+      );
     }
   }
 
@@ -346,7 +369,12 @@ class Engine implements DeliveryEngine {
     if (delivered > 0) this.c.latency(Date.now() - (part[0] as QueuedEntry).at);
     if (retry.length > 0) {
       batch.parts[0] = retry;
-      this.failed(batch, new DeliveryError(`${retry.length} of ${part.length} documents throttled or failed on the server`, { retryable: true }));
+      this.failed(
+        batch,
+        new DeliveryError(`${retry.length} of ${part.length} documents throttled or failed on the server`, {
+          retryable: true,
+        }),
+      );
       return;
     }
     this.failures = 0;
@@ -384,7 +412,10 @@ class Engine implements DeliveryEngine {
   }
 
   private deadLetterPart(batch: Batch, part: QueuedEntry[], reason: string): void {
-    this.onOutcome(batch, part, { duplicates: 0, failures: part.map((_, index) => ({ index, retryable: false, reason })) });
+    this.onOutcome(batch, part, {
+      duplicates: 0,
+      failures: part.map((_, index) => ({ index, retryable: false, reason })),
+    });
   }
 
   private deadLetterEntry(entry: QueuedEntry, f: ItemFailure): void {
@@ -398,7 +429,9 @@ class Engine implements DeliveryEngine {
     batch.attempts++;
     const urgent = this.waiters.length > 0;
     const delay = this.delay(e);
-    const spill = (urgent && batch.attempts >= URGENT_ATTEMPTS) || (batch.chunk === undefined && batch.attempts > this.o.maxRetries);
+    const spill =
+      (urgent && batch.attempts >= URGENT_ATTEMPTS) ||
+      (batch.chunk === undefined && batch.attempts > this.o.maxRetries);
     if (spill && this.maySpoolEarly()) {
       // A spool batch is still on disk (its cursor did not move): only memory needs writing.
       this.spillInFlight();
@@ -432,7 +465,11 @@ class Engine implements DeliveryEngine {
   }
 
   private delay(e: DeliveryError): number {
-    const wait = backoffDelay(this.failures, { initialDelayMs: this.o.retryInitialDelayMs, maxDelayMs: this.o.retryMaxDelayMs }, e.retryAfterMs);
+    const wait = backoffDelay(
+      this.failures,
+      { initialDelayMs: this.o.retryInitialDelayMs, maxDelayMs: this.o.retryMaxDelayMs },
+      e.retryAfterMs,
+    );
     return this.closing || this.draining ? Math.min(wait, SHUTDOWN_RETRY_MS) : wait;
   }
 }

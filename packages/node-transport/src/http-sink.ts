@@ -5,7 +5,15 @@ import { gzip as gzipCb } from 'node:zlib';
 import { BulkReplySchema, parseOptions, toIssues, type BulkItem } from '@shoplog/core';
 import { z } from 'zod';
 import { ndjsonParts } from './byte-queue.js';
-import { DeliveryError, isRetryableStatus, parseRetryAfter, type ItemFailure, type QueuedEntry, type SendOutcome, type Sink } from './sink.js';
+import {
+  DeliveryError,
+  isRetryableStatus,
+  parseRetryAfter,
+  type ItemFailure,
+  type QueuedEntry,
+  type SendOutcome,
+  type Sink,
+} from './sink.js';
 
 const gzip = promisify(gzipCb);
 
@@ -46,8 +54,13 @@ export function createHttpSink(options: HttpSinkOptions): Sink {
   const o = parseOptions('createHttpSink', HttpSinkOptionsSchema, options);
   const target = new URL(o.path, o.url);
   const secure = target.protocol === 'https:';
-  const gzipFrom = o.gzipMinBytes === false || o.gzip === false || (o.gzip === 'auto' && isLoopbackHost(target.hostname)) ? Infinity : o.gzipMinBytes;
-  const agent = secure ? new HttpsAgent({ keepAlive: true, maxSockets: 4 }) : new HttpAgent({ keepAlive: true, maxSockets: 4 });
+  const gzipFrom =
+    o.gzipMinBytes === false || o.gzip === false || (o.gzip === 'auto' && isLoopbackHost(target.hostname))
+      ? Infinity
+      : o.gzipMinBytes;
+  const agent = secure
+    ? new HttpsAgent({ keepAlive: true, maxSockets: 4 })
+    : new HttpAgent({ keepAlive: true, maxSockets: 4 });
   const request = secure ? httpsRequest : httpRequest;
   const baseHeaders: Record<string, string> = { 'content-type': 'application/x-ndjson', ...o.headers };
   if (o.apiKey) baseHeaders.authorization = `Bearer ${o.apiKey}`;
@@ -64,37 +77,54 @@ export function createHttpSink(options: HttpSinkOptions): Sink {
     }
     headers['content-length'] = String(length);
     const { status, retryAfter, chunks } = await post(parts, headers, signal);
-    if (status === 413) throw new DeliveryError('batch over the server body limit (413)', { retryable: false, status, tooLarge: true });
+    if (status === 413)
+      throw new DeliveryError('batch over the server body limit (413)', { retryable: false, status, tooLarge: true });
     if (status < 200 || status >= 300) {
       // 401 / 403 are a configuration problem: the data is kept and retried, and the message says what to fix.
-      throw new DeliveryError(`${target.href} answered ${status}: ${serverMessage(chunks)}${authHint(status, o.apiKey !== undefined || 'authorization' in lowerKeys(o.headers))}`, {
-        retryable: isRetryableStatus(status) || status === 401 || status === 403,
-        status,
-        retryAfterMs: parseRetryAfter(retryAfter),
-      });
+      throw new DeliveryError(
+        `${target.href} answered ${status}: ${serverMessage(chunks)}${authHint(status, o.apiKey !== undefined || 'authorization' in lowerKeys(o.headers))}`,
+        {
+          retryable: isRetryableStatus(status) || status === 401 || status === 403,
+          status,
+          retryAfterMs: parseRetryAfter(retryAfter),
+        },
+      );
     }
     return parseReply(Buffer.concat(chunks).toString('utf8'), batch.length);
   }
 
-  function post(body: readonly Buffer[], headers: Record<string, string>, signal: AbortSignal): Promise<{ status: number; retryAfter: string | undefined; chunks: Buffer[] }> {
+  function post(
+    body: readonly Buffer[],
+    headers: Record<string, string>,
+    signal: AbortSignal,
+  ): Promise<{ status: number; retryAfter: string | undefined; chunks: Buffer[] }> {
     return new Promise((resolve, reject) => {
       const fail = (err: unknown) =>
         reject(
           err instanceof DeliveryError
             ? err
-            : new DeliveryError(`cannot reach ${target.href}: ${(err as Error).message}`, { retryable: true, cause: err }),
+            : new DeliveryError(`cannot reach ${target.href}: ${(err as Error).message}`, {
+                retryable: true,
+                cause: err,
+              }),
         );
-      const req = request(target, { method: 'POST', agent, headers, signal, timeout: o.timeoutMs }, (res: IncomingMessage) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', fail);
-        res.on('end', () => {
-          const ra = res.headers['retry-after'];
-          resolve({ status: res.statusCode ?? 0, retryAfter: Array.isArray(ra) ? ra[0] : ra, chunks });
-        });
-        res.on('aborted', () => fail(new Error('response aborted')));
-      });
-      req.on('timeout', () => req.destroy(new DeliveryError(`bulk ingest timed out after ${o.timeoutMs} ms`, { retryable: true })));
+      const req = request(
+        target,
+        { method: 'POST', agent, headers, signal, timeout: o.timeoutMs },
+        (res: IncomingMessage) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', fail);
+          res.on('end', () => {
+            const ra = res.headers['retry-after'];
+            resolve({ status: res.statusCode ?? 0, retryAfter: Array.isArray(ra) ? ra[0] : ra, chunks });
+          });
+          res.on('aborted', () => fail(new Error('response aborted')));
+        },
+      );
+      req.on('timeout', () =>
+        req.destroy(new DeliveryError(`bulk ingest timed out after ${o.timeoutMs} ms`, { retryable: true })),
+      );
       req.on('error', fail);
       for (const part of body) req.write(part);
       req.end();
@@ -124,7 +154,10 @@ function serverMessage(chunks: readonly Buffer[]): string {
 }
 
 function authHint(status: number, hasKey: boolean): string {
-  if (status === 401) return hasKey ? ' (the API key was refused: check `apiKey`)' : ' (no API key was sent: set `apiKey` to a key with the ingest scope)';
+  if (status === 401)
+    return hasKey
+      ? ' (the API key was refused: check `apiKey`)'
+      : ' (no API key was sent: set `apiKey` to a key with the ingest scope)';
   if (status === 403) return ' (the API key needs the ingest scope)';
   return '';
 }
@@ -158,12 +191,16 @@ function parseReply(reply: string, count: number): SendOutcome {
   const parsed = ReplySchema.safeParse(json);
   if (!parsed.success) {
     const issue = toIssues(parsed.error)[0];
-    throw new DeliveryError(`bulk ingest answered 2xx with a reply that is not a bulk reply (${issue?.path}: ${issue?.message})`, { retryable: true });
+    throw new DeliveryError(
+      `bulk ingest answered 2xx with a reply that is not a bulk reply (${issue?.path}: ${issue?.message})`,
+      { retryable: true },
+    );
   }
   const { created, duplicates, failed, items } = parsed.data;
   const counted = created !== undefined && duplicates !== undefined && failed !== undefined;
   const answered = counted ? created + duplicates + failed : items.length;
-  if (answered !== count) throw new DeliveryError(`bulk ingest answered for ${answered} lines of ${count}`, { retryable: true });
+  if (answered !== count)
+    throw new DeliveryError(`bulk ingest answered for ${answered} lines of ${count}`, { retryable: true });
   let itemDuplicates = 0;
   const failures: ItemFailure[] = [];
   for (let i = 0; i < items.length; i++) {
@@ -171,12 +208,20 @@ function parseReply(reply: string, count: number): SendOutcome {
     if (item.result === 'duplicate') itemDuplicates++;
     else if (item.result === 'error' || item.status < 200 || item.status >= 300) {
       const index = counted ? item.line - 1 : i;
-      if (index >= count) throw new DeliveryError(`bulk ingest answered an item for line ${item.line} of ${count}`, { retryable: true });
-      failures.push({ index, retryable: isRetryableStatus(item.status), reason: `${item.status} rejected by the server`, ...(item.issues ? { issues: item.issues } : {}) });
+      if (index >= count)
+        throw new DeliveryError(`bulk ingest answered an item for line ${item.line} of ${count}`, { retryable: true });
+      failures.push({
+        index,
+        retryable: isRetryableStatus(item.status),
+        reason: `${item.status} rejected by the server`,
+        ...(item.issues ? { issues: item.issues } : {}),
+      });
     }
   }
   if (counted && failures.length !== failed) {
-    throw new DeliveryError(`bulk ingest counted ${failed} rejected lines and listed ${failures.length}`, { retryable: true });
+    throw new DeliveryError(`bulk ingest counted ${failed} rejected lines and listed ${failures.length}`, {
+      retryable: true,
+    });
   }
   return { duplicates: counted ? duplicates : itemDuplicates, failures };
 }

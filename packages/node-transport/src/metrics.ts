@@ -82,7 +82,11 @@ export class Counters {
       replayed: this.replayed,
       spoolBytes,
       deadLettered: this.deadLettered,
-      dropped: { 'queue-full-oldest': this.droppedOldest, 'queue-full-newest': this.droppedNewest, 'spool-unwritable': this.droppedSpool },
+      dropped: {
+        'queue-full-oldest': this.droppedOldest,
+        'queue-full-newest': this.droppedNewest,
+        'spool-unwritable': this.droppedSpool,
+      },
       healthy: this.healthy,
       lastError: this.lastError,
       latencyMs: {

@@ -29,11 +29,37 @@ const KIND_CACHE_LIMIT = 4096;
 const MIN_CARD_CHARS = 13;
 
 /** Top-level keys of a pino line that change the mapping (mapRecord's LOGGER_FIELDS and the event-carrying keys). */
-const NOT_PLAIN = new Set(['timestamp', 'message', 'err', 'error', 'stack', 'req', 'res', 'responseTime', 'splat', 'service', 'event', '@timestamp', '__proto__']);
+const NOT_PLAIN = new Set([
+  'timestamp',
+  'message',
+  'err',
+  'error',
+  'stack',
+  'req',
+  'res',
+  'responseTime',
+  'splat',
+  'service',
+  'event',
+  '@timestamp',
+  '__proto__',
+]);
 /** Keys mapRecord drops without reading them. */
 const SKIPPED = new Set(['pid', 'hostname', 'v']);
 /** The envelope's own keys: if the redactor would hide any of them, the raw path stays off. */
-export const ENVELOPE_KEYS = ['@timestamp', 'log', 'level', 'message', 'labels', 'event', 'id', 'dataset', 'kind', 'category', 'type'];
+export const ENVELOPE_KEYS = [
+  '@timestamp',
+  'log',
+  'level',
+  'message',
+  'labels',
+  'event',
+  'id',
+  'dataset',
+  'kind',
+  'category',
+  'type',
+];
 const EVENT_TAIL = `","dataset":"${DATASETS.log}","kind":"event","category":["process"],"type":["info"]}}`;
 
 /**
@@ -181,7 +207,8 @@ export function createFastLine(ctx: FastLineContext): (text: string) => boolean 
         else if (kind === LABEL) {
           // labelsOf stores `String(number)`, which the redactor then checks like any string.
           const value = String(num);
-          if (redactString !== undefined && value.length >= MIN_CARD_CHARS && redactString(value) !== value) return false;
+          if (redactString !== undefined && value.length >= MIN_CARD_CHARS && redactString(value) !== value)
+            return false;
           labels.push(labels.length === 0 ? '"' : ',"', key, '":"', value, '"');
         } else if (kind !== SKIP) return false; // a numeric msg
       } else {

@@ -24,7 +24,6 @@ export interface PinoWorkerStream extends EventEmitter {
 /** In pino's worker, `close` must be done before pino stops waiting for the worker on exit (10 s). */
 const WORKER_MAX_CLOSE_MS = 8000;
 
-
 /**
  * The pino transport: parses pino's lines, maps each record (level, msg, time, err, pino-http req/res, bindings)
  * to a Shoplog event, runs the core pipeline (redaction on by default) and delivers through the engine.
@@ -66,7 +65,9 @@ export { shoplogPino };
  */
 export function createPinoTransport(options: PinoTransportOptions): PinoWorkerStream {
   installSignalHooks();
-  const pino = createRequire(import.meta.url)('pino') as { transport(o: { target: string; options: PinoTransportOptions }): PinoWorkerStream };
+  const pino = createRequire(import.meta.url)('pino') as {
+    transport(o: { target: string; options: PinoTransportOptions }): PinoWorkerStream;
+  };
   return pino.transport({ target: fileURLToPath(import.meta.url), options });
 }
 

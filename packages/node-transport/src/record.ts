@@ -6,20 +6,69 @@ export type LogRecord = Record<string, unknown>;
 /** Turns a log record into a Shoplog envelope, or `undefined` when the record is not an event of any kind. */
 export type RecordMapper = (record: LogRecord) => Record<string, unknown> | undefined;
 
-const PINO_LEVELS: Record<number, LogLevel> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+const PINO_LEVELS: Record<number, LogLevel> = {
+  10: 'trace',
+  20: 'debug',
+  30: 'info',
+  40: 'warn',
+  50: 'error',
+  60: 'fatal',
+};
 const NAMED_LEVELS: Record<string, LogLevel> = {
-  trace: 'trace', silly: 'trace', debug: 'debug', verbose: 'debug', http: 'info', info: 'info', notice: 'info',
-  warn: 'warn', warning: 'warn', error: 'error', crit: 'fatal', alert: 'fatal', emerg: 'fatal', fatal: 'fatal',
+  trace: 'trace',
+  silly: 'trace',
+  debug: 'debug',
+  verbose: 'debug',
+  http: 'info',
+  info: 'info',
+  notice: 'info',
+  warn: 'warn',
+  warning: 'warn',
+  error: 'error',
+  crit: 'fatal',
+  alert: 'fatal',
+  emerg: 'fatal',
+  fatal: 'fatal',
 };
 const SEVERITY: Record<LogLevel, number> = { trace: 0, debug: 1, info: 2, warn: 3, error: 4, fatal: 5 };
 
 /** Logger bookkeeping fields that are not event data. */
-const LOGGER_FIELDS = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'v', 'timestamp', 'message', 'err', 'error', 'stack', 'req', 'res', 'responseTime', 'splat', 'service']);
+const LOGGER_FIELDS = new Set([
+  'level',
+  'time',
+  'msg',
+  'pid',
+  'hostname',
+  'v',
+  'timestamp',
+  'message',
+  'err',
+  'error',
+  'stack',
+  'req',
+  'res',
+  'responseTime',
+  'splat',
+  'service',
+]);
 
 /** The Shoplog level of a pino level number or a winston / syslog level name. */
 export function toLevel(level: unknown): LogLevel {
   if (typeof level === 'number') {
-    return PINO_LEVELS[level] ?? (level >= 60 ? 'fatal' : level >= 50 ? 'error' : level >= 40 ? 'warn' : level >= 30 ? 'info' : level >= 20 ? 'debug' : 'trace');
+    return (
+      PINO_LEVELS[level] ??
+      (level >= 60
+        ? 'fatal'
+        : level >= 50
+          ? 'error'
+          : level >= 40
+            ? 'warn'
+            : level >= 30
+              ? 'info'
+              : level >= 20
+                ? 'debug'
+                : 'trace')
+    );
   }
   return (typeof level === 'string' && NAMED_LEVELS[level.toLowerCase()]) || 'info';
 }
@@ -35,7 +84,8 @@ function timestamp(record: LogRecord): string {
 }
 
 function errorOf(record: LogRecord): { type?: string; message?: string; stack_trace?: string } | undefined {
-  const err = (record.err ?? record.error) as { type?: unknown; name?: unknown; message?: unknown; stack?: unknown } | undefined;
+  const err = (record.err ?? record.error) as
+    { type?: unknown; name?: unknown; message?: unknown; stack?: unknown } | undefined;
   if (err && typeof err === 'object') {
     const out: { type?: string; message?: string; stack_trace?: string } = {};
     const type = err.type ?? err.name;
@@ -64,14 +114,17 @@ function labelsOf(record: LogRecord): Record<string, string> | undefined {
     if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
     labels ??= {};
     // For a finite number `String` gives what `JSON.stringify` gives, at a fraction of the cost.
-    labels[key] = typeof v === 'string' ? v : typeof v === 'number' && Number.isFinite(v) ? String(v) : JSON.stringify(v);
+    labels[key] =
+      typeof v === 'string' ? v : typeof v === 'number' && Number.isFinite(v) ? String(v) : JSON.stringify(v);
   }
   return labels;
 }
 
 /** Fields of a pino-http `req`/`res` pair (or any record shaped like it) in ECS. */
 function httpOf(record: LogRecord) {
-  const req = record.req as { id?: unknown; method?: unknown; url?: unknown; headers?: Record<string, unknown>; remoteAddress?: unknown } | undefined;
+  const req = record.req as
+    | { id?: unknown; method?: unknown; url?: unknown; headers?: Record<string, unknown>; remoteAddress?: unknown }
+    | undefined;
   const res = record.res as { statusCode?: unknown } | undefined;
   if (!req && !res) return undefined;
   const status = typeof res?.statusCode === 'number' ? res.statusCode : undefined;
@@ -81,7 +134,10 @@ function httpOf(record: LogRecord) {
     status,
     fields: {
       http: {
-        request: { ...(str(req?.id) ? { id: str(req?.id) } : {}), ...(str(req?.method) ? { method: str(req?.method) } : {}) },
+        request: {
+          ...(str(req?.id) ? { id: str(req?.id) } : {}),
+          ...(str(req?.method) ? { method: str(req?.method) } : {}),
+        },
         ...(status !== undefined ? { response: { status_code: status } } : {}),
       },
       ...(url ? { url: q >= 0 ? { path: url.slice(0, q), query: url.slice(q + 1) } : { path: url } } : {}),
@@ -121,14 +177,27 @@ export const mapRecord: RecordMapper = (record) => {
     const error = err ?? { message: message ?? `HTTP ${http?.status ?? ''}`.trim() };
     if (!error.message && !error.type) error.message = message ?? 'error';
     const kind = http ? 'http' : 'exception';
-    return { ...base, ...http?.fields, event: { id: uuidv7(), dataset: DATASETS.error, kind: 'event', category: ['web'], type: ['error'] }, error, shop: { error: { kind } } };
+    return {
+      ...base,
+      ...http?.fields,
+      event: { id: uuidv7(), dataset: DATASETS.error, kind: 'event', category: ['web'], type: ['error'] },
+      error,
+      shop: { error: { kind } },
+    };
   }
   const ms = typeof record.responseTime === 'number' ? record.responseTime : undefined;
   if (http && ms !== undefined) {
     return {
       ...base,
       ...http.fields,
-      event: { id: uuidv7(), dataset: DATASETS.performance, kind: 'metric', category: ['web'], type: ['info'], duration: msToNs(ms) },
+      event: {
+        id: uuidv7(),
+        dataset: DATASETS.performance,
+        kind: 'metric',
+        category: ['web'],
+        type: ['info'],
+        duration: msToNs(ms),
+      },
       shop: { performance: { kind: 'http' } },
     };
   }
@@ -143,12 +212,22 @@ function typedEvent(record: LogRecord): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(record)) {
     // Keep the event's own `message`; drop what the logger added around it.
-    if (key === 'level' || key === 'time' || key === 'pid' || key === 'hostname' || key === 'v' || key === 'msg' || key === 'timestamp') continue;
+    if (
+      key === 'level' ||
+      key === 'time' ||
+      key === 'pid' ||
+      key === 'hostname' ||
+      key === 'v' ||
+      key === 'msg' ||
+      key === 'timestamp'
+    )
+      continue;
     out[key] = record[key];
   }
   if (out.message === undefined && typeof record.msg === 'string') out.message = record.msg;
   if (typeof out.service === 'string') out.service = { name: out.service };
   // The level the app logged at (`logger.warn(event)`) wins over the builder's content-based default.
-  if (record.level !== undefined) out.log = { ...(out.log as Record<string, unknown> | undefined), level: toLevel(record.level) };
+  if (record.level !== undefined)
+    out.log = { ...(out.log as Record<string, unknown> | undefined), level: toLevel(record.level) };
   return out;
 }

@@ -30,7 +30,8 @@ export class Reporter {
     if (this.record(e)) return;
     this.warned = true;
     const status = e instanceof DeliveryError ? e.status : undefined;
-    const kind = status === 401 || status === 403 ? 'auth' : status !== undefined ? `status-${status}` : (errorCode(e) ?? 'error');
+    const kind =
+      status === 401 || status === 403 ? 'auth' : status !== undefined ? `status-${status}` : (errorCode(e) ?? 'error');
     this.printer.print(
       kind,
       `delivery failed: ${e.message}. Events are kept and retried (spooled to disk while it lasts); ` +
@@ -57,7 +58,12 @@ export class Reporter {
   private record(e: Error): boolean {
     const status = e instanceof DeliveryError ? e.status : undefined;
     const code = errorCode(e);
-    this.c.lastError = { message: e.message, at: new Date().toISOString(), ...(status !== undefined ? { status } : {}), ...(code ? { code } : {}) };
+    this.c.lastError = {
+      message: e.message,
+      at: new Date().toISOString(),
+      ...(status !== undefined ? { status } : {}),
+      ...(code ? { code } : {}),
+    };
     if (!this.onError) return false;
     try {
       this.onError(e);

@@ -84,14 +84,25 @@ export interface Shipper {
   readonly engine: DeliveryEngine;
 }
 
-const ID_PATHS = ['event.id', 'trace.id', 'span.id', 'transaction.id', 'http.request.id', 'user.id', 'shop.*.id', 'shop.transaction.parent_id'];
+const ID_PATHS = [
+  'event.id',
+  'trace.id',
+  'span.id',
+  'transaction.id',
+  'http.request.id',
+  'user.id',
+  'shop.*.id',
+  'shop.transaction.parent_id',
+];
 
 function sinkOf(options: ShipperOptions): Sink {
   if (options.sink) return options.sink;
   if (options.http) return createHttpSink(options.http);
   if (options.elasticsearch) return createElasticsearchSink(options.elasticsearch);
   if (options.url) return createHttpSink({ url: options.url, ...(options.apiKey ? { apiKey: options.apiKey } : {}) });
-  throw new OptionsError('shoplog transport: invalid options: url: give `url`, `http`, `elasticsearch` or `sink`', [{ path: 'url', message: 'give `url`, `http`, `elasticsearch` or `sink`' }]);
+  throw new OptionsError('shoplog transport: invalid options: url: give `url`, `http`, `elasticsearch` or `sink`', [
+    { path: 'url', message: 'give `url`, `http`, `elasticsearch` or `sink`' },
+  ]);
 }
 
 /** Creates the chain behind a transport: redaction on by default, then your plugins, then delivery. */
@@ -104,8 +115,24 @@ export function createShipper(options: ShipperOptions): Shipper {
  * mapping, no extra plugins, no validation here, no redaction `paths` and no envelope key the redactor would hide.
  * The raw path declines every line once closing starts, so those take the pipeline, which drops them as before.
  */
-export function buildShipper(options: ShipperOptions): { shipper: Shipper; fastLine: ((text: string) => boolean) | undefined } {
-  const { url: _u, apiKey: _k, http: _h, elasticsearch: _e, sink: _s, redact, plugins = [], pluginTimeoutMs, circuitBreaker, mapRecord: map = mapRecord, validate, ...engineOptions } = options;
+export function buildShipper(options: ShipperOptions): {
+  shipper: Shipper;
+  fastLine: ((text: string) => boolean) | undefined;
+} {
+  const {
+    url: _u,
+    apiKey: _k,
+    http: _h,
+    elasticsearch: _e,
+    sink: _s,
+    redact,
+    plugins = [],
+    pluginTimeoutMs,
+    circuitBreaker,
+    mapRecord: map = mapRecord,
+    validate,
+    ...engineOptions
+  } = options;
   const serverValidates = options.sink === undefined && options.elasticsearch === undefined;
   const engine = createDeliveryEngine({ ...engineOptions, sink: sinkOf(options) });
   let unmapped = 0;
@@ -120,8 +147,10 @@ export function buildShipper(options: ShipperOptions): { shipper: Shipper; fastL
   };
   // Ids are never secrets, and a masked `event.id` would break idempotent delivery: the card-number masker can
   // match a run of digits inside a UUID.
-  const redactor = redact === false ? undefined : createRedactor({ ...redact, allow: [...ID_PATHS, ...(redact?.allow ?? [])] });
-  const report = (e: Error, key: string, text: string) => (engineOptions.onError ? engineOptions.onError(e) : warnings.print(key, text));
+  const redactor =
+    redact === false ? undefined : createRedactor({ ...redact, allow: [...ID_PATHS, ...(redact?.allow ?? [])] });
+  const report = (e: Error, key: string, text: string) =>
+    engineOptions.onError ? engineOptions.onError(e) : warnings.print(key, text);
   const loader = transportPluginLoader((message) => report(new Error(message), `plugin-warning:${message}`, message));
   const stages: ShoplogPlugin[] = [...(redactor ? [redactor] : []), ...pluginStages(plugins, loader), exporter];
   const pipeline: Pipeline = createPipeline({
@@ -136,7 +165,11 @@ export function buildShipper(options: ShipperOptions): { shipper: Shipper; fastL
         return;
       }
       const e = error instanceof Error ? error : new Error(String(error));
-      report(e, `plugin:${info.plugin}`, `pipeline plugin "${info.plugin}" failed: ${e.message} (printed once a minute at most)`);
+      report(
+        e,
+        `plugin:${info.plugin}`,
+        `pipeline plugin "${info.plugin}" failed: ${e.message} (printed once a minute at most)`,
+      );
     },
   });
 

@@ -1,5 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { accessSync, constants, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -26,7 +37,10 @@ export class SpoolDirs {
     this.configured = resolve(dir);
     // Per user and per configured path, so two apps (or two users) never share a fallback by accident.
     const uid = process.getuid?.() ?? 'u';
-    this.fallback = join(tmpdir(), `shoplog-spool-${uid}-${createHash('sha256').update(this.configured).digest('hex').slice(0, 16)}`);
+    this.fallback = join(
+      tmpdir(),
+      `shoplog-spool-${uid}-${createHash('sha256').update(this.configured).digest('hex').slice(0, 16)}`,
+    );
   }
 
   /** The directories that exist now and may hold what an earlier run spooled. */
@@ -47,12 +61,14 @@ export class SpoolDirs {
     if (first.ok) return (this.chosen = this.configured);
     const second = usable(this.fallback, true);
     if (second.ok) {
-      this.warn(`spool directory ${this.configured} cannot be written (${first.reason}): spooling to ${this.fallback} instead`);
+      this.warn(
+        `spool directory ${this.configured} cannot be written (${first.reason}): spooling to ${this.fallback} instead`,
+      );
       return (this.chosen = this.fallback);
     }
     this.warn(
       `spool directory ${this.configured} cannot be written (${first.reason}), nor ${this.fallback} (${second.reason}): ` +
-        'events that cannot be delivered now are dropped (metrics().dropped[\'spool-unwritable\'])',
+        "events that cannot be delivered now are dropped (metrics().dropped['spool-unwritable'])",
     );
     this.chosen = null;
     return undefined;
@@ -70,7 +86,8 @@ function usable(dir: string, private_: boolean): { ok: true } | { ok: false; rea
     if (private_) {
       // A predictable name under a shared temp dir: it must be our own directory, not a link someone planted.
       const st = lstatSync(dir);
-      if (!st.isDirectory() || (process.getuid && st.uid !== process.getuid())) return { ok: false, reason: 'not a directory of this user' };
+      if (!st.isDirectory() || (process.getuid && st.uid !== process.getuid()))
+        return { ok: false, reason: 'not a directory of this user' };
     }
     accessSync(dir, constants.W_OK);
     return { ok: true };

@@ -1,4 +1,14 @@
-import { closeSync, fsyncSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { QueuedEntry } from './sink.js';
 import { SpoolOwner, type SpoolDirs } from './spool-dir.js';
@@ -121,7 +131,9 @@ class FileSpool implements Spool {
     return this.guard(() => {
       // Before the oldest; after it only when that is a segment of an older version numbered from 0.
       const first = this.segments[0]?.seq;
-      const segment = this.create(first !== undefined && first > 0 ? Math.min(first, this.nextSeq()) - 1 : this.nextSeq());
+      const segment = this.create(
+        first !== undefined && first > 0 ? Math.min(first, this.nextSeq()) - 1 : this.nextSeq(),
+      );
       if (segment === undefined) return false;
       const fd = openSync(this.path(segment), 'wx');
       try {
@@ -146,7 +158,8 @@ class FileSpool implements Spool {
         text = readFileSync(this.path(segment), 'utf8');
       } catch (err) {
         // Removed behind our back: nothing left to replay from it.
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.o.warn(`cannot read spool segment ${this.path(segment)}: ${(err as Error).message}`);
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+          this.o.warn(`cannot read spool segment ${this.path(segment)}: ${(err as Error).message}`);
       }
       const lines = text.split('\n');
       if (lines.at(-1) === '') lines.pop();
@@ -262,7 +275,8 @@ class FileSpool implements Spool {
         renameSync(join(dir, name), this.path(segment));
         segment.bytes = statSync(this.path(segment)).size;
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.o.warn(`cannot take over spooled segment ${join(dir, name)}: ${(err as Error).message}`);
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+          this.o.warn(`cannot take over spooled segment ${join(dir, name)}: ${(err as Error).message}`);
         continue;
       }
       this.insert(segment);
@@ -286,7 +300,10 @@ class FileSpool implements Spool {
   }
 
   private path(s: Segment): string {
-    return join(s.dir, `seg-${String(s.seq).padStart(16, '0')}-${this.owner.id}${s.line > 0 ? `@${s.line}` : ''}.ndjson`);
+    return join(
+      s.dir,
+      `seg-${String(s.seq).padStart(16, '0')}-${this.owner.id}${s.line > 0 ? `@${s.line}` : ''}.ndjson`,
+    );
   }
 
   /** Runs a file operation; a failure is reported and becomes `false`, never an exception in the app. */
@@ -294,7 +311,9 @@ class FileSpool implements Spool {
     try {
       return op();
     } catch (err) {
-      this.o.warn(`spool write failed in ${this.active?.segment.dir ?? this.o.dirs.configured}: ${(err as Error).message}`);
+      this.o.warn(
+        `spool write failed in ${this.active?.segment.dir ?? this.o.dirs.configured}: ${(err as Error).message}`,
+      );
       return false;
     }
   }
@@ -323,7 +342,9 @@ function parseHead(line: string): { id: string; dataset: string } | undefined {
   try {
     const doc = JSON.parse(line) as { event?: { id?: unknown; dataset?: unknown } };
     const id = doc.event?.id;
-    return typeof id === 'string' ? { id, dataset: typeof doc.event?.dataset === 'string' ? doc.event.dataset : '' } : undefined;
+    return typeof id === 'string'
+      ? { id, dataset: typeof doc.event?.dataset === 'string' ? doc.event.dataset : '' }
+      : undefined;
   } catch {
     return undefined;
   }

@@ -23,7 +23,10 @@ export function printWarning(text: string): void {
 }
 
 /** A printer that lets each kind of warning through once per `WARN_INTERVAL_MS`; `reset` lets a kind through again. */
-export function createThrottledPrinter(now: () => number = Date.now): { print(kind: string, text: string): void; reset(): void } {
+export function createThrottledPrinter(now: () => number = Date.now): {
+  print(kind: string, text: string): void;
+  reset(): void;
+} {
   const last = new Map<string, number>();
   return {
     print(kind, text) {

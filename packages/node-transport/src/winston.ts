@@ -3,7 +3,8 @@ import { createShipper, type Shipper, type ShipperMetrics, type ShipperOptions }
 import type { LogRecord } from './record.js';
 
 /** Options of the winston transport: the shipper's plus winston's own `level`, `silent`, `handleExceptions`. */
-export interface WinstonTransportOptions extends ShipperOptions, Omit<TransportStream.TransportStreamOptions, 'format'> {}
+export interface WinstonTransportOptions
+  extends ShipperOptions, Omit<TransportStream.TransportStreamOptions, 'format'> {}
 
 /**
  * A winston transport. `log(info, cb)` queues and calls back at once (never throws into the app); the records go

@@ -9,7 +9,16 @@ import { tempDir } from './fixtures/events.js';
 
 // Text that UTF-8 encodes in 1, 2, 3 and 4 bytes, quotes, escapes and control characters, as JSON.stringify
 // writes them (a lone surrogate comes out escaped, so every line is well-formed and survives the round trip).
-const SAMPLES = ['plain', 'quote " and \\ back', 'ünïcødé', '価格 €', '🛒🧾 emoji', 'ctl \u0000\u0001\u001f\t\n', 'lone \ud800 half', ''];
+const SAMPLES = [
+  'plain',
+  'quote " and \\ back',
+  'ünïcødé',
+  '価格 €',
+  '🛒🧾 emoji',
+  'ctl \u0000\u0001\u001f\t\n',
+  'lone \ud800 half',
+  '',
+];
 
 function lines(n: number, seed = 1): string[] {
   let x = seed;
@@ -52,7 +61,10 @@ describe('packed lines', () => {
     expect(ndjsonParts(packed).parts).toHaveLength(chunks);
     const some = packed.filter((_, i) => i % 4 !== 1);
     const reordered = [...packed.slice(700), ...packed.slice(0, 700)];
-    for (const batch of [some, reordered]) expect(Buffer.concat(ndjsonParts(batch).parts).equals(Buffer.from(batch.map((e) => `${e.line}\n`).join('')))).toBe(true);
+    for (const batch of [some, reordered])
+      expect(
+        Buffer.concat(ndjsonParts(batch).parts).equals(Buffer.from(batch.map((e) => `${e.line}\n`).join(''))),
+      ).toBe(true);
   });
 
   it('are counted by the queue in UTF-8 bytes, and taken in order within the byte limit', () => {
@@ -73,8 +85,15 @@ describe('packed lines', () => {
 describe('the engine with packed lines', () => {
   it('delivers and spools events with non-ASCII text exactly as JSON.stringify wrote them', async () => {
     const server = await startBulkServer();
-    const events = lines(400, 11).map((text, i) => error({ message: `${SAMPLES[i % SAMPLES.length]} ${i}`, error: { type: 'Error', message: text } }));
-    const engine = createDeliveryEngine({ sink: createHttpSink({ url: server.url }), spoolDir: tempDir(), exitHooks: false, maxBatchCount: 64 });
+    const events = lines(400, 11).map((text, i) =>
+      error({ message: `${SAMPLES[i % SAMPLES.length]} ${i}`, error: { type: 'Error', message: text } }),
+    );
+    const engine = createDeliveryEngine({
+      sink: createHttpSink({ url: server.url }),
+      spoolDir: tempDir(),
+      exitHooks: false,
+      maxBatchCount: 64,
+    });
     for (const e of events) expect(engine.enqueue(e)).toBe(true);
     await engine.flush();
     await engine.close();
@@ -84,7 +103,13 @@ describe('the engine with packed lines', () => {
 
     // Backend down: close() spools the queued events; the spool holds the same lines.
     const spoolDir = tempDir();
-    const down = createDeliveryEngine({ sink: createHttpSink({ url: server.url }), spoolDir, exitHooks: false, retryInitialDelayMs: 5, retryMaxDelayMs: 20 });
+    const down = createDeliveryEngine({
+      sink: createHttpSink({ url: server.url }),
+      spoolDir,
+      exitHooks: false,
+      retryInitialDelayMs: 5,
+      retryMaxDelayMs: 20,
+    });
     for (const e of events.slice(0, 50)) down.enqueue(e);
     await down.close({ deadlineMs: 200 });
     const spooled = readSpool(spoolDir);
@@ -96,5 +121,9 @@ function readSpool(dir: string): string[] {
   return readdirSync(dir)
     .filter((f) => f.startsWith('seg-') && f.endsWith('.ndjson'))
     .sort()
-    .flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n').filter((l) => l.length > 0));
+    .flatMap((f) =>
+      readFileSync(join(dir, f), 'utf8')
+        .split('\n')
+        .filter((l) => l.length > 0),
+    );
 }

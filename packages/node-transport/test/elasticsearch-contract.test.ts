@@ -14,7 +14,11 @@ describe.skipIf(!url)('Elasticsearch sink against a real cluster', () => {
     const index = `logs-shoplog.error-${namespace}`;
     const events = makeEvents(50);
     for (let round = 0; round < 2; round++) {
-      const engine = createDeliveryEngine({ sink: createElasticsearchSink({ client, namespace }), spoolDir: tempDir(), exitHooks: false });
+      const engine = createDeliveryEngine({
+        sink: createElasticsearchSink({ client, namespace }),
+        spoolDir: tempDir(),
+        exitHooks: false,
+      });
       for (const e of events) engine.enqueue(e);
       await engine.flush();
       const m = engine.metrics();

@@ -9,7 +9,9 @@ import { makeEvents, tempDir, until } from './fixtures/events.js';
 type Op = { create: { _index: string; _id: string } };
 
 /** A tiny in-memory "cluster" behind the official client's intercepted transport. */
-function fakeCluster(script: (req: number, ops: Op[], docs: Record<string, unknown>[]) => 'ok' | 'items-429' | Error | undefined) {
+function fakeCluster(
+  script: (req: number, ops: Op[], docs: Record<string, unknown>[]) => 'ok' | 'items-429' | Error | undefined,
+) {
   const mock = new Mock();
   const stored = new Map<string, { index: string; doc: Record<string, unknown> }>();
   const order: string[] = [];
@@ -26,11 +28,34 @@ function fakeCluster(script: (req: number, ops: Op[], docs: Record<string, unkno
     if (verdict instanceof Error) return verdict;
     const items = ops.map((op, i) => {
       const id = op.create._id;
-      if (verdict === 'items-429') return { create: { _index: op.create._index, _id: id, status: 429, error: { type: 'es_rejected_execution_exception', reason: 'queue full' } } };
+      if (verdict === 'items-429')
+        return {
+          create: {
+            _index: op.create._index,
+            _id: id,
+            status: 429,
+            error: { type: 'es_rejected_execution_exception', reason: 'queue full' },
+          },
+        };
       if ((docs[i]?.labels as { bad?: string } | undefined)?.bad) {
-        return { create: { _index: op.create._index, _id: id, status: 400, error: { type: 'mapper_parsing_exception', reason: 'failed to parse field [labels.bad]' } } };
+        return {
+          create: {
+            _index: op.create._index,
+            _id: id,
+            status: 400,
+            error: { type: 'mapper_parsing_exception', reason: 'failed to parse field [labels.bad]' },
+          },
+        };
       }
-      if (stored.has(id)) return { create: { _index: op.create._index, _id: id, status: 409, error: { type: 'version_conflict_engine_exception', reason: 'document already exists' } } };
+      if (stored.has(id))
+        return {
+          create: {
+            _index: op.create._index,
+            _id: id,
+            status: 409,
+            error: { type: 'version_conflict_engine_exception', reason: 'document already exists' },
+          },
+        };
       stored.set(id, { index: op.create._index, doc: docs[i] as Record<string, unknown> });
       order.push(id);
       return { create: { _index: op.create._index, _id: id, status: 201, result: 'created' } };
@@ -97,8 +122,22 @@ describe('Elasticsearch sink (official client, intercepted transport)', () => {
   it('rides out a 429 storm, whole-request 429/503 and connection errors without losing or duplicating', async () => {
     const es = fakeCluster((req) => {
       if (req < 4) return 'items-429';
-      if (req === 4) return new errors.ResponseError({ body: { error: 'too many' }, statusCode: 429, headers: { 'retry-after': '0' }, warnings: null, meta: {} as never });
-      if (req === 5) return new errors.ResponseError({ body: { error: 'unavailable' }, statusCode: 503, headers: {}, warnings: null, meta: {} as never });
+      if (req === 4)
+        return new errors.ResponseError({
+          body: { error: 'too many' },
+          statusCode: 429,
+          headers: { 'retry-after': '0' },
+          warnings: null,
+          meta: {} as never,
+        });
+      if (req === 5)
+        return new errors.ResponseError({
+          body: { error: 'unavailable' },
+          statusCode: 503,
+          headers: {},
+          warnings: null,
+          meta: {} as never,
+        });
       if (req === 6) return new errors.ConnectionError('socket hang up');
       return 'ok';
     });

@@ -12,7 +12,10 @@ afterEach(async () => {
   for (const fn of cleanup.splice(0)) await fn();
 });
 
-async function setup(opts: Partial<DeliveryEngineOptions> = {}, http: { timeoutMs?: number; gzip?: boolean | 'auto'; gzipMinBytes?: number | false } = {}) {
+async function setup(
+  opts: Partial<DeliveryEngineOptions> = {},
+  http: { timeoutMs?: number; gzip?: boolean | 'auto'; gzipMinBytes?: number | false } = {},
+) {
   const server = await startBulkServer();
   const spoolDir = tempDir();
   const engine = createDeliveryEngine({
@@ -104,7 +107,10 @@ describe('delivery engine over HTTP', () => {
     await engine.flush();
     expect(server.stored).toEqual(ids.filter((id) => id !== bad));
     expect(server.received.filter((id) => id === bad)).toHaveLength(1);
-    const dead = readFileSync(join(spoolDir, 'dead-letter.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const dead = readFileSync(join(spoolDir, 'dead-letter.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(dead).toHaveLength(1);
     expect(dead[0].reason).toMatch(/400/);
     expect(dead[0].issues).toEqual([{ path: 'shop.amount', message: 'invalid' }]);
@@ -138,7 +144,12 @@ describe('delivery engine over HTTP', () => {
     cleanup.push(() => server.close());
     const spoolDir = tempDir();
     await server.stop();
-    const first = createDeliveryEngine({ sink: createHttpSink({ url: server.url }), spoolDir, exitHooks: false, retryInitialDelayMs: 5 });
+    const first = createDeliveryEngine({
+      sink: createHttpSink({ url: server.url }),
+      spoolDir,
+      exitHooks: false,
+      retryInitialDelayMs: 5,
+    });
     const before = makeEvents(200, 'run1');
     for (const e of before) first.enqueue(e);
     await first.close({ deadlineMs: 2000 });
@@ -187,8 +198,18 @@ describe('delivery engine over HTTP', () => {
     const before = makeEvents(500, 'run1');
     const { server, spoolDir, opts } = await spooledWhileDown(before);
     await server.start();
-    server.faults.push({ kind: 'status', status: 500 }, { kind: 'reset' }, { kind: 'status', status: 503 }, { kind: 'store-then-reset' }, { kind: 'status', status: 429, retryAfter: '0' });
-    const second = createDeliveryEngine({ sink: createHttpSink({ url: server.url }), ...opts, closeDeadlineMs: 10_000 });
+    server.faults.push(
+      { kind: 'status', status: 500 },
+      { kind: 'reset' },
+      { kind: 'status', status: 503 },
+      { kind: 'store-then-reset' },
+      { kind: 'status', status: 429, retryAfter: '0' },
+    );
+    const second = createDeliveryEngine({
+      sink: createHttpSink({ url: server.url }),
+      ...opts,
+      closeDeadlineMs: 10_000,
+    });
     const after = makeEvents(1, 'run2');
     second.enqueue(after[0] as (typeof after)[number]);
     await second.close();
@@ -225,7 +246,11 @@ describe('delivery engine over HTTP', () => {
   });
 
   it('drops by the configured policy and counts per reason', async () => {
-    const { server, engine } = await setup({ maxQueueBytes: 8 * 1024, maxBatchBytes: 4 * 1024, overflow: 'drop-newest' });
+    const { server, engine } = await setup({
+      maxQueueBytes: 8 * 1024,
+      maxBatchBytes: 4 * 1024,
+      overflow: 'drop-newest',
+    });
     await server.stop();
     let refused = 0;
     for (const e of makeEvents(200)) if (!engine.enqueue(e)) refused++;
@@ -241,7 +266,12 @@ describe('delivery engine over HTTP', () => {
   it('by default does not gzip to a server on this machine, and gzips when told to', async () => {
     const auto = await setup({ maxBatchCount: 100 });
     const localhost = await startBulkServer();
-    const named = createDeliveryEngine({ sink: createHttpSink({ url: localhost.url.replace('127.0.0.1', 'localhost') }), spoolDir: tempDir(), exitHooks: false, maxBatchCount: 100 });
+    const named = createDeliveryEngine({
+      sink: createHttpSink({ url: localhost.url.replace('127.0.0.1', 'localhost') }),
+      spoolDir: tempDir(),
+      exitHooks: false,
+      maxBatchCount: 100,
+    });
     cleanup.push(async () => {
       await named.close();
       await localhost.close();
@@ -260,15 +290,29 @@ describe('delivery engine over HTTP', () => {
   });
 
   it('knows which hosts are this machine', () => {
-    for (const h of ['localhost', 'LocalHost', 'api.localhost', '127.0.0.1', '127.1.2.3', '[::1]']) expect(isLoopbackHost(h)).toBe(true);
-    for (const h of ['10.0.0.1', '128.0.0.1', 'logs.example.com', 'localhost.example.com', '127.0.0.1.example.com', '[::2]', '[2001:db8::1]']) {
+    for (const h of ['localhost', 'LocalHost', 'api.localhost', '127.0.0.1', '127.1.2.3', '[::1]'])
+      expect(isLoopbackHost(h)).toBe(true);
+    for (const h of [
+      '10.0.0.1',
+      '128.0.0.1',
+      'logs.example.com',
+      'localhost.example.com',
+      '127.0.0.1.example.com',
+      '[::2]',
+      '[2001:db8::1]',
+    ]) {
       expect(isLoopbackHost(h)).toBe(false);
     }
   });
 
   it('splits a batch the server finds too large (413)', async () => {
     const server = await startBulkServer({ maxBodyBytes: 20_000 });
-    const engine = createDeliveryEngine({ sink: createHttpSink({ url: server.url, gzipMinBytes: false }), spoolDir: tempDir(), exitHooks: false, maxBatchCount: 1000 });
+    const engine = createDeliveryEngine({
+      sink: createHttpSink({ url: server.url, gzipMinBytes: false }),
+      spoolDir: tempDir(),
+      exitHooks: false,
+      maxBatchCount: 1000,
+    });
     cleanup.push(async () => {
       await engine.close();
       await server.close();
@@ -299,17 +343,26 @@ describe('delivery engine over HTTP', () => {
   });
 
   it('rejects bad options with one error naming the option', () => {
-    expect(() => createDeliveryEngine({ sink: createHttpSink({ url: 'http://127.0.0.1:1' }), overflow: 'explode' as never })).toThrow(
-      /^createDeliveryEngine: invalid options: overflow: /,
-    );
+    expect(() =>
+      createDeliveryEngine({ sink: createHttpSink({ url: 'http://127.0.0.1:1' }), overflow: 'explode' as never }),
+    ).toThrow(/^createDeliveryEngine: invalid options: overflow: /);
     expect(() => createHttpSink({ url: 'ftp://x' })).toThrow(/^createHttpSink: invalid options: url: /);
-    expect(() => createDeliveryEngine({ sink: createHttpSink({ url: 'http://127.0.0.1:1' }), maxQueueBytes: 1000, maxBatchBytes: 900 })).toThrow(
-      /invalid options: maxBatchBytes: must be at most half of maxQueueBytes/,
-    );
+    expect(() =>
+      createDeliveryEngine({
+        sink: createHttpSink({ url: 'http://127.0.0.1:1' }),
+        maxQueueBytes: 1000,
+        maxBatchBytes: 900,
+      }),
+    ).toThrow(/invalid options: maxBatchBytes: must be at most half of maxQueueBytes/);
   });
 
   it('throws the one OptionsError of @shoplog/core, naming every bad option, not only the first', () => {
-    const bad = () => createDeliveryEngine({ sink: createHttpSink({ url: 'http://127.0.0.1:1' }), overflow: 'explode' as never, maxQueueBytes: -1 });
+    const bad = () =>
+      createDeliveryEngine({
+        sink: createHttpSink({ url: 'http://127.0.0.1:1' }),
+        overflow: 'explode' as never,
+        maxQueueBytes: -1,
+      });
     expect(bad).toThrow(OptionsError);
     expect(bad).toThrow(/^createDeliveryEngine: invalid options: maxQueueBytes: .*; overflow: /);
     expect(() => createHttpSink({ url: 'ftp://x', gzip: 'yes' as never })).toThrow(OptionsError);

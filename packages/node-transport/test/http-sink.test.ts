@@ -53,8 +53,18 @@ describe('HTTP sink: the _bulk reply', () => {
     const [errorsOnly, withCounts, itemsOnly] = results as [unknown[], unknown[], unknown[]];
     expect(withCounts[0]).toEqual({ duplicates: 0, failures: [] });
     expect(withCounts[1]).toEqual({ duplicates: 4, failures: [] });
-    const failure = { retryable: false, reason: '400 rejected by the server', issues: [{ path: 'shop.amount', message: 'invalid' }] };
-    expect(withCounts[2]).toEqual({ duplicates: 1, failures: [{ index: 2, ...failure }, { index: 3, ...failure }] });
+    const failure = {
+      retryable: false,
+      reason: '400 rejected by the server',
+      issues: [{ path: 'shop.amount', message: 'invalid' }],
+    };
+    expect(withCounts[2]).toEqual({
+      duplicates: 1,
+      failures: [
+        { index: 2, ...failure },
+        { index: 3, ...failure },
+      ],
+    });
     // Counts that do not cover the batch are not trusted: the batch is retried.
     expect(withCounts[3]).toBeInstanceOf(DeliveryError);
     expect(withCounts[3]).toMatchObject({ retryable: true, message: 'bulk ingest answered for 2 lines of 3' });
@@ -73,7 +83,10 @@ async function fixedReply(body: string): Promise<{ url: string; close(): Promise
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
-  return { url: `http://127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 describe('HTTP sink: the _bulk reply is read with the core schema', () => {
@@ -89,23 +102,55 @@ describe('HTTP sink: the _bulk reply is read with the core schema', () => {
   };
 
   it('reads the counts whatever the order of the keys', async () => {
-    const reordered = { items: [{ issues: [{ message: 'invalid', path: 'shop.amount' }], result: 'error', status: 400, id: null, line: 2 }], failed: 1, duplicates: 1, created: 1, errors: true, took: 4 };
+    const reordered = {
+      items: [
+        { issues: [{ message: 'invalid', path: 'shop.amount' }], result: 'error', status: 400, id: null, line: 2 },
+      ],
+      failed: 1,
+      duplicates: 1,
+      created: 1,
+      errors: true,
+      took: 4,
+    };
     expect(await sendTo(JSON.stringify(reordered))).toEqual({
       duplicates: 1,
-      failures: [{ index: 1, retryable: false, reason: '400 rejected by the server', issues: [{ path: 'shop.amount', message: 'invalid' }] }],
+      failures: [
+        {
+          index: 1,
+          retryable: false,
+          reason: '400 rejected by the server',
+          issues: [{ path: 'shop.amount', message: 'invalid' }],
+        },
+      ],
     });
-    expect(await sendTo('{"items":[],"duplicates":2,"failed":0,"created":1,"errors":false,"took":0}')).toEqual({ duplicates: 2, failures: [] });
+    expect(await sendTo('{"items":[],"duplicates":2,"failed":0,"created":1,"errors":false,"took":0}')).toEqual({
+      duplicates: 2,
+      failures: [],
+    });
   });
 
   it('does not trust leading counts that say nothing failed when the items list a rejected line', async () => {
-    const body = '{"took":1,"errors":false,"created":3,"duplicates":0,"failed":0,"items":[{"line":2,"id":null,"status":400,"result":"error","issues":[]}]}';
-    expect(await sendTo(body)).toMatchObject({ name: 'DeliveryError', retryable: true, message: 'bulk ingest counted 0 rejected lines and listed 1' });
+    const body =
+      '{"took":1,"errors":false,"created":3,"duplicates":0,"failed":0,"items":[{"line":2,"id":null,"status":400,"result":"error","issues":[]}]}';
+    expect(await sendTo(body)).toMatchObject({
+      name: 'DeliveryError',
+      retryable: true,
+      message: 'bulk ingest counted 0 rejected lines and listed 1',
+    });
   });
 
   it.each([
-    ['counts that are not numbers', '{"took":1,"errors":false,"created":"3","duplicates":0,"failed":0,"items":[]}', 'created'],
+    [
+      'counts that are not numbers',
+      '{"took":1,"errors":false,"created":"3","duplicates":0,"failed":0,"items":[]}',
+      'created',
+    ],
     ['items that are not a list', '{"took":1,"errors":false,"items":"abc"}', 'items'],
-    ['an item without its line', '{"took":1,"errors":true,"created":2,"duplicates":0,"failed":1,"items":[{"id":null,"status":400,"result":"error"}]}', 'items[0].line'],
+    [
+      'an item without its line',
+      '{"took":1,"errors":true,"created":2,"duplicates":0,"failed":1,"items":[{"id":null,"status":400,"result":"error"}]}',
+      'items[0].line',
+    ],
   ])('retries a 2xx reply with %s, naming the field', async (_name, body, path) => {
     const err = await sendTo(body);
     expect(err).toBeInstanceOf(DeliveryError);

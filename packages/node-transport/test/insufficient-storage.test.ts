@@ -17,11 +17,18 @@ describe('HTTP sink: 507 from a server whose disk is full', () => {
     cleanup.push(() => server.close());
     const spoolDir = tempDir();
     for (let i = 0; i < 10_000; i++) server.faults.push({ kind: 'status', status: 507, retryAfter: '0' });
-    const first = createDeliveryEngine({ sink: createHttpSink({ url: server.url }), spoolDir, exitHooks: false, retryInitialDelayMs: 5, retryMaxDelayMs: 20 });
+    const first = createDeliveryEngine({
+      sink: createHttpSink({ url: server.url }),
+      spoolDir,
+      exitHooks: false,
+      retryInitialDelayMs: 5,
+      retryMaxDelayMs: 20,
+    });
     const before = makeEvents(300, 'full');
     for (const e of before) first.enqueue(e);
     // Wait (bounded) until the server has refused a send: the engine keeps the events and retries.
-    for (let i = 0; i < 200 && !/507/.test(first.metrics().lastError?.message ?? ''); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+    for (let i = 0; i < 200 && !/507/.test(first.metrics().lastError?.message ?? ''); i++)
+      await new Promise((resolve) => setTimeout(resolve, 25));
     expect(first.metrics().lastError?.message).toMatch(/507/);
     expect(first.metrics().deadLettered).toBe(0);
     await first.close({ deadlineMs: 300 });

@@ -35,30 +35,48 @@ function engineFor(url: string, apiKey: string | undefined): DeliveryEngine {
 }
 
 const cases = [
-  { name: 'a wrong key', key: 'nope', status: 401, says: /answered 401: invalid API key \(the API key was refused: check `apiKey`\)/ },
-  { name: 'a read-only key', key: 'read-key', status: 403, says: /answered 403: this route needs the ingest permission \(the API key needs the ingest scope\)/ },
-  { name: 'no key', key: undefined, status: 401, says: /answered 401: an API key or a session is required \(no API key was sent: set `apiKey`/ },
+  {
+    name: 'a wrong key',
+    key: 'nope',
+    status: 401,
+    says: /answered 401: invalid API key \(the API key was refused: check `apiKey`\)/,
+  },
+  {
+    name: 'a read-only key',
+    key: 'read-key',
+    status: 403,
+    says: /answered 403: this route needs the ingest permission \(the API key needs the ingest scope\)/,
+  },
+  {
+    name: 'no key',
+    key: undefined,
+    status: 401,
+    says: /answered 401: an API key or a session is required \(no API key was sent: set `apiKey`/,
+  },
 ] as const;
 
 describe('the default error handler tells the operator once, and metrics() says the same', () => {
-  it.each(cases)('$name: the status and the server’s message, once, however many attempts fail', async ({ key, status, says }) => {
-    const s = await server();
-    const warn = vi.spyOn(console, 'warn');
-    const engine = engineFor(s.url, key);
-    for (const e of makeEvents(20)) engine.enqueue(e);
-    await until(() => engine.metrics().retried >= 100, 10_000, 'repeated failures');
-    const printed = warn.mock.calls.map((c) => String(c[0]));
-    expect(printed).toHaveLength(1);
-    expect(printed[0]).toContain(`[shoplog] delivery failed: ${s.url}/api/logs/_bulk`);
-    expect(printed[0]).toMatch(says);
-    expect(printed[0]).toMatch(/Events are kept and retried/);
-    const m = engine.metrics();
-    expect(m.healthy).toBe(false);
-    expect(m.lastError).toMatchObject({ status });
-    expect(m.lastError?.message).toMatch(says);
-    expect(m.sent).toBe(0);
-    expect(s.stored).toEqual([]);
-  });
+  it.each(cases)(
+    '$name: the status and the server’s message, once, however many attempts fail',
+    async ({ key, status, says }) => {
+      const s = await server();
+      const warn = vi.spyOn(console, 'warn');
+      const engine = engineFor(s.url, key);
+      for (const e of makeEvents(20)) engine.enqueue(e);
+      await until(() => engine.metrics().retried >= 100, 10_000, 'repeated failures');
+      const printed = warn.mock.calls.map((c) => String(c[0]));
+      expect(printed).toHaveLength(1);
+      expect(printed[0]).toContain(`[shoplog] delivery failed: ${s.url}/api/logs/_bulk`);
+      expect(printed[0]).toMatch(says);
+      expect(printed[0]).toMatch(/Events are kept and retried/);
+      const m = engine.metrics();
+      expect(m.healthy).toBe(false);
+      expect(m.lastError).toMatchObject({ status });
+      expect(m.lastError?.message).toMatch(says);
+      expect(m.sent).toBe(0);
+      expect(s.stored).toEqual([]);
+    },
+  );
 
   it('a server that is down: the URL and the connection error; once it is up, delivery resumes and says so', async () => {
     const s = await server();
@@ -69,7 +87,9 @@ describe('the default error handler tells the operator once, and metrics() says 
     for (const e of events) engine.enqueue(e);
     await until(() => engine.metrics().retried >= 100, 10_000, 'repeated failures');
     expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([
-      expect.stringMatching(new RegExp(`^\\[shoplog\\] delivery failed: cannot reach ${s.url}/api/logs/_bulk: connect ECONNREFUSED`)),
+      expect.stringMatching(
+        new RegExp(`^\\[shoplog\\] delivery failed: cannot reach ${s.url}/api/logs/_bulk: connect ECONNREFUSED`),
+      ),
     ]);
     expect(engine.metrics()).toMatchObject({ healthy: false, lastError: { code: 'ECONNREFUSED' } });
     await s.start();
@@ -102,7 +122,15 @@ describe('the default error handler tells the operator once, and metrics() says 
     const s = await server();
     const warn = vi.spyOn(console, 'warn');
     const errors: Error[] = [];
-    const engine = createDeliveryEngine({ sink: createHttpSink({ url: s.url, apiKey: 'nope' }), spoolDir: tempDir(), exitHooks: false, retryInitialDelayMs: 5, retryMaxDelayMs: 20, flushIntervalMs: 10, onError: (e) => errors.push(e) });
+    const engine = createDeliveryEngine({
+      sink: createHttpSink({ url: s.url, apiKey: 'nope' }),
+      spoolDir: tempDir(),
+      exitHooks: false,
+      retryInitialDelayMs: 5,
+      retryMaxDelayMs: 20,
+      flushIntervalMs: 10,
+      onError: (e) => errors.push(e),
+    });
     cleanup.push(() => engine.close({ deadlineMs: 100 }));
     for (const e of makeEvents(5)) engine.enqueue(e);
     await until(() => errors.length >= 3, 10_000, 'errors');
@@ -116,7 +144,10 @@ describe('enqueue() of something that is not an event says what is wrong', () =>
     [{ hello: 'world' }, /got an object without `event` \(keys: hello\)/],
     ['text', /got a string/],
     [null, /got null/],
-    [{ event: { id: 42, dataset: 'shoplog.log' } }, /got an object whose `event.id` \/ `event.dataset` are not strings/],
+    [
+      { event: { id: 42, dataset: 'shoplog.log' } },
+      /got an object whose `event.id` \/ `event.dataset` are not strings/,
+    ],
   ])('%j', async (value, got) => {
     const s = await server();
     const engine = engineFor(s.url, 'ingest-key');
@@ -140,12 +171,24 @@ describe('pino’s worker transport is not silent either', () => {
 
   it.each([
     ['a wrong key', 'nope', /answered 401: invalid API key/],
-    ['a server that is down', 'ingest-key', /cannot reach http:\/\/127\.0\.0\.1:\d+\/api\/logs\/_bulk: connect ECONNREFUSED/],
+    [
+      'a server that is down',
+      'ingest-key',
+      /cannot reach http:\/\/127\.0\.0\.1:\d+\/api\/logs\/_bulk: connect ECONNREFUSED/,
+    ],
   ])('%s: the worker says so on stderr, and at exit what it spooled and where', async (_name, key, says) => {
     const s = await server();
     if (key === 'ingest-key') await s.stop();
     const spoolDir = tempDir();
-    const run = await runChild({ logger: 'pino', url: s.url, spoolDir, count: 50, producer: 'w', ending: 'end', options: { apiKey: key, closeDeadlineMs: 300 } });
+    const run = await runChild({
+      logger: 'pino',
+      url: s.url,
+      spoolDir,
+      count: 50,
+      producer: 'w',
+      ending: 'end',
+      options: { apiKey: key, closeDeadlineMs: 300 },
+    });
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(says);
     expect(run.stderr).toContain(`closed with 50 events not delivered: spooled to ${spoolDir}, sent on the next start`);

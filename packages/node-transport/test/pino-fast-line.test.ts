@@ -30,12 +30,54 @@ const ABSENT = Symbol('absent');
 function randomLine(rnd: () => number, i: number): string {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
   const rec: Record<string, unknown> = {};
-  const level = pick([30, 30, 30, 30, 30, 30, 20, 10, 40, 35, 45, 25, 50, 55, 60, 100, 0, -5, 1.5, 'info', true, null, ABSENT]);
+  const level = pick([
+    30,
+    30,
+    30,
+    30,
+    30,
+    30,
+    20,
+    10,
+    40,
+    35,
+    45,
+    25,
+    50,
+    55,
+    60,
+    100,
+    0,
+    -5,
+    1.5,
+    'info',
+    true,
+    null,
+    ABSENT,
+  ]);
   if (level !== ABSENT) rec.level = level;
   const iso = new Date(T0 + i).toISOString();
   const time = pick([
-    T0 + i, T0 + i, T0 + i, T0 + i, T0 + i, T0 + i * 7 + 0.5, -1, 8.64e15, 8.64e15 - 1, 0, null, ABSENT,
-    iso, iso, iso.replace('Z', '+02:00'), iso.slice(0, 19) + 'Z', '2026-11-31T17:00:00.000Z', '2026-13-01T00:00:00.000Z', 'yesterday', '',
+    T0 + i,
+    T0 + i,
+    T0 + i,
+    T0 + i,
+    T0 + i,
+    T0 + i * 7 + 0.5,
+    -1,
+    8.64e15,
+    8.64e15 - 1,
+    0,
+    null,
+    ABSENT,
+    iso,
+    iso,
+    iso.replace('Z', '+02:00'),
+    iso.slice(0, 19) + 'Z',
+    '2026-11-31T17:00:00.000Z',
+    '2026-13-01T00:00:00.000Z',
+    'yesterday',
+    '',
   ]);
   if (time !== ABSENT) rec.time = time;
   if (rnd() < 0.8) rec.pid = pick([4242, 4242, 4242, 'p', null]);
@@ -48,12 +90,33 @@ function randomLine(rnd: () => number, i: number): string {
     ['n', (rnd() < 0.5 ? -1 : 1) * Math.floor(rnd() * 10 ** pick([1, 5, 13, 15, 16, 17, 19]))],
     ['ok', pick([true, false])],
     ['nothing', null],
-    ['note', pick(['say "hi"', 'back\\slash', 'line\nbreak', 'ünïcödé ✓', '😀 emoji', 'pay 4242 4242 4242 4242 now', '4111-1111-1111-1111', 'x'.repeat(300), '\u2028', '', 'ord 1234567890123'])],
+    [
+      'note',
+      pick([
+        'say "hi"',
+        'back\\slash',
+        'line\nbreak',
+        'ünïcödé ✓',
+        '😀 emoji',
+        'pay 4242 4242 4242 4242 now',
+        '4111-1111-1111-1111',
+        'x'.repeat(300),
+        '\u2028',
+        '',
+        'ord 1234567890123',
+      ]),
+    ],
     ['cart', { items: [1, 2], total: 'x' }],
     ['tags', ['a', 'b']],
-    [pick(['password', 'token', 'apiKey', 'authorization', 'cardNumber', 'sessionId', 'cookie', 'secretSauce']), 'hunter2'],
+    [
+      pick(['password', 'token', 'apiKey', 'authorization', 'cardNumber', 'sessionId', 'cookie', 'secretSauce']),
+      'hunter2',
+    ],
     [pick(['labels', 'log', 'id', 'kind', 'type', 'category', 'dataset']), pick(['x', 5, { a: 1 }])],
-    [pick(['message', '@timestamp', 'timestamp', 'service', 'stack', 'responseTime', 'splat']), pick(['m', 3, 'Error: x\n    at y'])],
+    [
+      pick(['message', '@timestamp', 'timestamp', 'service', 'stack', 'responseTime', 'splat']),
+      pick(['m', 3, 'Error: x\n    at y']),
+    ],
     ['event', pick(['plain', { dataset: 'shoplog.log', id: 'x' }, { kind: 'k' }])],
     ['err', { type: 'TypeError', message: 'boom', stack: 'TypeError: boom\n    at x' }],
     ['error', pick(['string error', { message: 'm' }])],
@@ -62,21 +125,63 @@ function randomLine(rnd: () => number, i: number): string {
     [pick(['7', '0', '42x', '-1', '1.5']), 'indexish'],
     [pick(['ключ', 'a b', 'a"b', 'tab\tkey', '', 'constructor', 'hasOwnProperty', 'toString']), 'odd key'],
   ];
-  for (const [k, v] of extras) if (rnd() < (k === 'orderId' || k === 'amount' || k === 'userId' || k === 'n' ? 0.8 : 0.03)) rec[k] = v;
-  const msg = pick(['order placed', 'order placed', '', 'say "hi"', 'back\\slash', 'tab\there', 'ünïcödé ✓', '😀', 'card 4242 4242 4242 4242 used', '4111111111111111', 42, null, ABSENT, 'x'.repeat(500)]);
+  for (const [k, v] of extras)
+    if (rnd() < (k === 'orderId' || k === 'amount' || k === 'userId' || k === 'n' ? 0.8 : 0.03)) rec[k] = v;
+  const msg = pick([
+    'order placed',
+    'order placed',
+    '',
+    'say "hi"',
+    'back\\slash',
+    'tab\there',
+    'ünïcödé ✓',
+    '😀',
+    'card 4242 4242 4242 4242 used',
+    '4111111111111111',
+    42,
+    null,
+    ABSENT,
+    'x'.repeat(500),
+  ]);
   if (msg !== ABSENT) rec.msg = msg;
   let text = JSON.stringify(rec);
   // Text-level variants JSON.stringify never writes, but a line may hold.
   const r = rnd();
-  if (r < 0.02) text = text.replace(/}$/, `,"${pick(['orderId', 'level', 'msg', 'time'])}":"dup"}`); // a key twice (when it was there)
-  else if (r < 0.04) text = text.replace('":', '": '); // whitespace
-  else if (r < 0.05) text = text.replace(/}$/, pick([',"big":1E5,"one":1.0,"neg":-0,"huge":1e400}', ',"d":9999999999999999,"e":-1.5e-3,"f":0.000001,"g":12345678901234567}', ',"h":-,"i":1}', ',"j":1.}', ',"k":1e}']));
+  if (r < 0.02)
+    text = text.replace(/}$/, `,"${pick(['orderId', 'level', 'msg', 'time'])}":"dup"}`); // a key twice (when it was there)
+  else if (r < 0.04)
+    text = text.replace('":', '": '); // whitespace
+  else if (r < 0.05)
+    text = text.replace(
+      /}$/,
+      pick([
+        ',"big":1E5,"one":1.0,"neg":-0,"huge":1e400}',
+        ',"d":9999999999999999,"e":-1.5e-3,"f":0.000001,"g":12345678901234567}',
+        ',"h":-,"i":1}',
+        ',"j":1.}',
+        ',"k":1e}',
+      ]),
+    );
   else if (r < 0.055) text = text.replace(/}$/, ',"__proto__":"p"}');
   else if (r < 0.06) text = text.replace(/}$/, ',"bad":01}');
-  else if (r < 0.065) text = text.replace(/}$/, ',"ctl":"a\u0001b"}'); // raw control character: not JSON
+  else if (r < 0.065)
+    text = text.replace(/}$/, ',"ctl":"a\u0001b"}'); // raw control character: not JSON
   else if (r < 0.07) text = text.replace(/}$/, ',"lone":"a\ud800b"}');
-  else if (r < 0.075) text = text.slice(0, Math.floor(rnd() * text.length)); // truncated
-  else if (r < 0.08) text = pick(['null', '42', '"s"', '[]', '[{"a":1}]', '{}', ' {"level":30}', '{"level":30} ', '{"level":30,}', '{"level":30,"time":1}x']);
+  else if (r < 0.075)
+    text = text.slice(0, Math.floor(rnd() * text.length)); // truncated
+  else if (r < 0.08)
+    text = pick([
+      'null',
+      '42',
+      '"s"',
+      '[]',
+      '[{"a":1}]',
+      '{}',
+      ' {"level":30}',
+      '{"level":30} ',
+      '{"level":30,}',
+      '{"level":30,"time":1}x',
+    ]);
   return text;
 }
 
@@ -124,7 +229,8 @@ describe('pino raw-line path', () => {
     for (let i = 0; i < taken; i++) {
       const ours = raw[i] as QueuedEntry;
       const ref = full[i] as QueuedEntry;
-      if (withoutId(ours) !== withoutId(ref)) expect({ line: takenLines[i], ours: ours.line }).toEqual({ line: takenLines[i], ours: ref.line });
+      if (withoutId(ours) !== withoutId(ref))
+        expect({ line: takenLines[i], ours: ours.line }).toEqual({ line: takenLines[i], ours: ref.line });
     }
     // The mix is mostly lines the raw path must leave alone; enough plain ones are taken to compare (≈ 8 %).
     expect(taken).toBeGreaterThan(lines.length * 0.05);
@@ -132,7 +238,8 @@ describe('pino raw-line path', () => {
   });
 
   it('takes the plain pino line and leaves every redaction trigger, error, escape and odd shape to the full path', async () => {
-    const base = '{"level":30,"time":1764187200000,"pid":7,"hostname":"box","orderId":"ord_1","amount":12.5,"userId":"u_1","msg":"order placed"}';
+    const base =
+      '{"level":30,"time":1764187200000,"pid":7,"hostname":"box","orderId":"ord_1","amount":12.5,"userId":"u_1","msg":"order placed"}';
     const take = [
       base,
       base.replace(',"msg":"order placed"', ''),
@@ -168,8 +275,24 @@ describe('pino raw-line path', () => {
     expect(unredacted.taken).toBe(3);
     // Extra redaction keys are honoured; redaction `paths` turn the raw path off.
     expect((await compare([base], { redact: { keys: ['userId'] } })).taken).toBe(0);
-    expect(buildShipper({ sink: captureSink([]), validate: false, exitHooks: false, spoolDir: tempDir(), redact: { paths: ['labels.orderId'] } }).fastLine).toBeUndefined();
-    expect(buildShipper({ sink: captureSink([]), validate: false, exitHooks: false, spoolDir: tempDir(), redact: { keys: ['message'] } }).fastLine).toBeUndefined();
+    expect(
+      buildShipper({
+        sink: captureSink([]),
+        validate: false,
+        exitHooks: false,
+        spoolDir: tempDir(),
+        redact: { paths: ['labels.orderId'] },
+      }).fastLine,
+    ).toBeUndefined();
+    expect(
+      buildShipper({
+        sink: captureSink([]),
+        validate: false,
+        exitHooks: false,
+        spoolDir: tempDir(),
+        redact: { keys: ['message'] },
+      }).fastLine,
+    ).toBeUndefined();
     expect(buildShipper({ sink: captureSink([]), exitHooks: false, spoolDir: tempDir() }).fastLine).toBeUndefined(); // validates here
   });
 

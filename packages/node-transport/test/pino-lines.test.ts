@@ -25,7 +25,11 @@ function oracle(close: () => Promise<void>, onRecord: (r: LogRecord) => void): W
   ) as unknown as Writable;
 }
 
-async function feed(make: typeof createLineStream, chunks: (string | Buffer)[], opts: { failClose?: boolean } = {}): Promise<Seen> {
+async function feed(
+  make: typeof createLineStream,
+  chunks: (string | Buffer)[],
+  opts: { failClose?: boolean } = {},
+): Promise<Seen> {
   const seen: Seen = { records: [], unknown: [], closes: 0, closedBeforeCloseEvent: false, error: undefined };
   const stream = make(
     (r) => seen.records.push(r),
@@ -35,7 +39,9 @@ async function feed(make: typeof createLineStream, chunks: (string | Buffer)[], 
       if (opts.failClose) throw new Error('close failed');
     },
   );
-  stream.on('unknown', (line: string, reason: unknown) => seen.unknown.push({ line, reason: reason instanceof Error ? reason.message : String(reason) }));
+  stream.on('unknown', (line: string, reason: unknown) =>
+    seen.unknown.push({ line, reason: reason instanceof Error ? reason.message : String(reason) }),
+  );
   const done = new Promise<void>((resolve) => {
     stream.on('error', (e) => (seen.error = e.message));
     stream.on('close', () => {
@@ -55,13 +61,15 @@ const viaOracle: typeof createLineStream = (onRecord, close) => oracle(close, on
 function timeless(seen: Seen): Seen {
   return {
     ...seen,
-    records: seen.records.map((r) => (Object.keys(r).length === 2 && 'data' in r && typeof r.time === 'number' ? { data: r.data } : r)) as LogRecord[],
+    records: seen.records.map((r) =>
+      Object.keys(r).length === 2 && 'data' in r && typeof r.time === 'number' ? { data: r.data } : r,
+    ) as LogRecord[],
   };
 }
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 const WORDS = ['order placed', 'naïve café', '支払い', 'emoji 🧾', 'quote "x"', 'back\\slash', 'tab\tin', ''];
@@ -69,7 +77,15 @@ const WORDS = ['order placed', 'naïve café', '支払い', 'emoji 🧾', 'quote
 function randomLine(rnd: () => number, i: number): string {
   const k = rnd();
   if (k < 0.72) {
-    const rec: Record<string, unknown> = { level: [30, 40, 50][i % 3], time: 1_795_000_000_000 + i, pid: 1, hostname: 'h', orderId: `ord_${i}`, amount: Math.round(rnd() * 1e4) / 100, msg: WORDS[i % WORDS.length] };
+    const rec: Record<string, unknown> = {
+      level: [30, 40, 50][i % 3],
+      time: 1_795_000_000_000 + i,
+      pid: 1,
+      hostname: 'h',
+      orderId: `ord_${i}`,
+      amount: Math.round(rnd() * 1e4) / 100,
+      msg: WORDS[i % WORDS.length],
+    };
     if (rnd() < 0.2) rec.err = { type: 'Error', message: 'boom', stack: 'Error: boom\n    at x' };
     if (rnd() < 0.1) rec.nested = { a: [1, 2, { b: null }], s: '\u00e9\u{1F600}' };
     return JSON.stringify(rec);
@@ -90,13 +106,13 @@ function cut(rnd: () => number, text: string, asBuffers: boolean, maxChunk: numb
   const out: (string | Buffer)[] = [];
   if (asBuffers) {
     const bytes = Buffer.from(text);
-    for (let at = 0; at < bytes.length; ) {
+    for (let at = 0; at < bytes.length;) {
       const n = 1 + Math.floor(rnd() * maxChunk);
       out.push(bytes.subarray(at, at + n));
       at += n;
     }
   } else {
-    for (let at = 0; at < text.length; ) {
+    for (let at = 0; at < text.length;) {
       const n = 1 + Math.floor(rnd() * maxChunk);
       out.push(text.slice(at, at + n));
       at += n;
@@ -118,7 +134,8 @@ describe('pino line stream ≡ pino-abstract-transport (split2) path', () => {
       if (seed % 7 === 0) text += '\r'; // a stray carriage return at the very end
       const asBuffers = seed % 2 === 0;
       // Small chunks cut lines, surrogate pairs and UTF-8 sequences; whole-text chunks hold thousands of lines.
-      const chunks = seed % 5 === 0 ? [asBuffers ? Buffer.from(text) : text] : cut(rnd, text, asBuffers, seed % 3 === 0 ? 7 : 400);
+      const chunks =
+        seed % 5 === 0 ? [asBuffers ? Buffer.from(text) : text] : cut(rnd, text, asBuffers, seed % 3 === 0 ? 7 : 400);
       const [ours, theirs] = await Promise.all([feed(createLineStream, chunks), feed(viaOracle, chunks)]);
       expect(timeless(ours)).toEqual(timeless(theirs));
       records += ours.records.length;
@@ -128,7 +145,10 @@ describe('pino line stream ≡ pino-abstract-transport (split2) path', () => {
 
   it('hands on every line of a chunk larger than one turn’s share, in order, before close', async () => {
     const lines = Array.from({ length: 12_345 }, (_, i) => JSON.stringify({ level: 30, i, msg: 'x' }));
-    const [ours, theirs] = await Promise.all([feed(createLineStream, [lines.join('\n') + '\n']), feed(viaOracle, [lines.join('\n') + '\n'])]);
+    const [ours, theirs] = await Promise.all([
+      feed(createLineStream, [lines.join('\n') + '\n']),
+      feed(viaOracle, [lines.join('\n') + '\n']),
+    ]);
     expect(ours.records.map((r) => r.i)).toEqual(lines.map((_, i) => i));
     expect(ours).toEqual(theirs);
     expect(ours.closes).toBe(1);

@@ -39,11 +39,34 @@ describe('pino transport in pino’s worker thread', () => {
     const spoolDir = tempDir();
     // Under load (issue #20) the faults could outlast the linger: the close then keeps trying for its grace period
     // (the most pino's worker allows) instead of spooling after three failures, and so does the next start's.
-    const options = { apiKey: 'k1', maxBatchCount: 500, maxRetries: 50, closeDeadlineMs: 8000, http: { url: s.url, apiKey: 'k1', timeoutMs: 300 } };
-    const run = await runChild({ logger: 'pino', url: s.url, spoolDir, count: 5000, producer: 'a', ending: 'end', lingerMs: 1500, options });
+    const options = {
+      apiKey: 'k1',
+      maxBatchCount: 500,
+      maxRetries: 50,
+      closeDeadlineMs: 8000,
+      http: { url: s.url, apiKey: 'k1', timeoutMs: 300 },
+    };
+    const run = await runChild({
+      logger: 'pino',
+      url: s.url,
+      spoolDir,
+      count: 5000,
+      producer: 'a',
+      ending: 'end',
+      lingerMs: 1500,
+      options,
+    });
     expect(run.code).toBe(0);
     // On a loaded machine the close may still have spooled a tail: the next start delivers it, once.
-    const next = await runChild({ logger: 'pino', url: s.url, spoolDir, count: 1, producer: 'a2', ending: 'end', options });
+    const next = await runChild({
+      logger: 'pino',
+      url: s.url,
+      spoolDir,
+      count: 1,
+      producer: 'a2',
+      ending: 'end',
+      options,
+    });
     expect(s.stored).toEqual([...run.ids, ...next.ids]);
     // The faults were really ridden out: batches were re-sent (store-then-reset makes a resend of stored ids).
     expect(s.faults).toHaveLength(0);
@@ -52,14 +75,40 @@ describe('pino transport in pino’s worker thread', () => {
 
   it('delivers plain lines (raw-line path) and nested ones (full path) exactly once and in order through a failing server', async () => {
     const s = await server();
-    s.faults.push({ kind: 'status', status: 500 }, { kind: 'store-then-reset' }, { kind: 'status', status: 429, retryAfter: '0' }, { kind: 'reset' });
+    s.faults.push(
+      { kind: 'status', status: 500 },
+      { kind: 'store-then-reset' },
+      { kind: 'status', status: 429, retryAfter: '0' },
+      { kind: 'reset' },
+    );
     const spoolDir = tempDir();
     const options = { maxBatchCount: 300, maxRetries: 50, http: { url: s.url, timeoutMs: 300 } };
-    const run = await runChild({ logger: 'pino', url: s.url, spoolDir, count: 3000, producer: 'p', ending: 'end', lingerMs: 1500, options, plain: true });
+    const run = await runChild({
+      logger: 'pino',
+      url: s.url,
+      spoolDir,
+      count: 3000,
+      producer: 'p',
+      ending: 'end',
+      lingerMs: 1500,
+      options,
+      plain: true,
+    });
     expect(run.code).toBe(0);
     // A tail spooled at close on a loaded machine is delivered by the next start, once.
-    await runChild({ logger: 'pino', url: s.url, spoolDir, count: 1, producer: 'p2', ending: 'end', options, plain: true });
-    const docs = s.stored.map((id) => s.docs.get(id) as Record<string, unknown> & { labels: Record<string, string>; event: { id: string } });
+    await runChild({
+      logger: 'pino',
+      url: s.url,
+      spoolDir,
+      count: 1,
+      producer: 'p2',
+      ending: 'end',
+      options,
+      plain: true,
+    });
+    const docs = s.stored.map(
+      (id) => s.docs.get(id) as Record<string, unknown> & { labels: Record<string, string>; event: { id: string } },
+    );
     const mine = docs.filter((d) => d.labels.producer === 'p');
     expect(mine.map((d) => Number(d.labels.seq))).toEqual(Array.from({ length: 3000 }, (_, i) => i));
     expect(s.faults).toHaveLength(0);
@@ -70,20 +119,52 @@ describe('pino transport in pino’s worker thread', () => {
       log: { level: 'info' },
       message: 'order 1',
       labels: { producer: 'p', seq: '1', amount: '0.01' },
-      event: { id: (mine[1] as { event: { id: string } }).event.id, dataset: 'shoplog.log', kind: 'event', category: ['process'], type: ['info'] },
+      event: {
+        id: (mine[1] as { event: { id: string } }).event.id,
+        dataset: 'shoplog.log',
+        kind: 'event',
+        category: ['process'],
+        type: ['info'],
+      },
     });
-    expect((mine[9] as { labels: Record<string, string> }).labels).toEqual({ producer: 'p', seq: '9', cart: '{"items":2}' });
+    expect((mine[9] as { labels: Record<string, string> }).labels).toEqual({
+      producer: 'p',
+      seq: '9',
+      cart: '{"items":2}',
+    });
   });
 
   it('keeps delivering at close while the server is still failing, and loses or repeats nothing across the next start', async () => {
     const s = await server();
-    s.faults.push({ kind: 'status', status: 500 }, { kind: 'store-then-reset' }, { kind: 'status', status: 503 }, { kind: 'reset' });
+    s.faults.push(
+      { kind: 'status', status: 500 },
+      { kind: 'store-then-reset' },
+      { kind: 'status', status: 503 },
+      { kind: 'reset' },
+    );
     const spoolDir = tempDir();
     const options = { maxBatchCount: 500 };
     // The app ends at once, while the faults are being ridden out.
-    const run = await runChild({ logger: 'pino', url: s.url, spoolDir, count: 3000, producer: 'd', ending: 'end', options });
+    const run = await runChild({
+      logger: 'pino',
+      url: s.url,
+      spoolDir,
+      count: 3000,
+      producer: 'd',
+      ending: 'end',
+      options,
+    });
     expect(run.code).toBe(0);
-    const next = await runChild({ logger: 'pino', url: s.url, spoolDir, count: 5, producer: 'd2', ending: 'end', lingerMs: 500, options });
+    const next = await runChild({
+      logger: 'pino',
+      url: s.url,
+      spoolDir,
+      count: 5,
+      producer: 'd2',
+      ending: 'end',
+      lingerMs: 500,
+      options,
+    });
     expect(s.stored).toEqual([...run.ids, ...next.ids]);
     expect(s.received.length).toBeGreaterThan(3005);
   });
@@ -92,7 +173,15 @@ describe('pino transport in pino’s worker thread', () => {
     const s = await server();
     await s.stop();
     const spoolDir = tempDir();
-    const first = await runChild({ logger: 'pino', url: s.url, spoolDir, count: 1000, producer: 'b', ending: 'end', options: { closeDeadlineMs: 500 } });
+    const first = await runChild({
+      logger: 'pino',
+      url: s.url,
+      spoolDir,
+      count: 1000,
+      producer: 'b',
+      ending: 'end',
+      options: { closeDeadlineMs: 500 },
+    });
     expect(first.code).toBe(0);
     expect(readdirSeg(spoolDir)).toBe(1000);
     await s.start();
@@ -102,7 +191,14 @@ describe('pino transport in pino’s worker thread', () => {
 
   it.each(['exit', 'beforeExit', 'sigterm'] as const)('loses nothing when the app ends with %s', async (ending) => {
     const s = await server();
-    const run = await runChild({ logger: 'pino', url: s.url, spoolDir: tempDir(), count: 2000, producer: ending, ending });
+    const run = await runChild({
+      logger: 'pino',
+      url: s.url,
+      spoolDir: tempDir(),
+      count: 2000,
+      producer: ending,
+      ending,
+    });
     expect(s.stored).toEqual(run.ids);
   });
 });
@@ -128,13 +224,21 @@ describe('pino transport as a main-thread destination', () => {
     const logger = pino({ base: { service: 'shop-api' } }, dest);
     logger.error({ err: new Error('card 4111 1111 1111 1111 declined'), password: 'hunter2' }, 'checkout failed');
     logger.info(
-      { req: { id: 'r1', method: 'GET', url: '/cart?x=1', headers: { 'user-agent': 'UA' }, remoteAddress: '10.0.0.1' }, res: { statusCode: 200 }, responseTime: 12 },
+      {
+        req: { id: 'r1', method: 'GET', url: '/cart?x=1', headers: { 'user-agent': 'UA' }, remoteAddress: '10.0.0.1' },
+        res: { statusCode: 200 },
+        responseTime: 12,
+      },
       'request completed',
     );
     logger.info('server started');
     await endStream(dest);
     expect(s.stored).toHaveLength(3);
-    expect(s.docs.get(s.stored[2] as string)).toMatchObject({ event: { dataset: 'shoplog.log' }, message: 'server started', service: { name: 'shop-api' } });
+    expect(s.docs.get(s.stored[2] as string)).toMatchObject({
+      event: { dataset: 'shoplog.log' },
+      message: 'server started',
+      service: { name: 'shop-api' },
+    });
     const err = s.docs.get(s.stored[0] as string) as unknown as ErrorEvent;
     expect(err.event.dataset).toBe('shoplog.error');
     expect(err.log.level).toBe('error');
@@ -147,7 +251,11 @@ describe('pino transport as a main-thread destination', () => {
     expect(text).not.toContain('4111 1111 1111 1111');
     const perf = s.docs.get(s.stored[1] as string) as unknown as PerformanceEvent;
     expect(perf.event).toMatchObject({ dataset: 'shoplog.performance', duration: 12_000_000 });
-    expect(perf).toMatchObject({ url: { path: '/cart', query: 'x=1' }, client: { ip: '10.0.0.1' }, user_agent: { original: 'UA' } });
+    expect(perf).toMatchObject({
+      url: { path: '/cart', query: 'x=1' },
+      client: { ip: '10.0.0.1' },
+      user_agent: { original: 'UA' },
+    });
     expect(perf.http).toMatchObject({ request: { id: 'r1', method: 'GET' }, response: { status_code: 200 } });
   });
 
@@ -166,7 +274,12 @@ describe('pino transport as a main-thread destination', () => {
     const spoolDir = tempDir();
     const dest = shoplogPino({ url: s.url, spoolDir, exitHooks: false, validate: true });
     const logger = pino(dest);
-    logger.info({ '@timestamp': new Date().toISOString(), event: { id: 'not-a-uuid', dataset: 'shoplog.transaction' }, log: { level: 'info' }, shop: {} });
+    logger.info({
+      '@timestamp': new Date().toISOString(),
+      event: { id: 'not-a-uuid', dataset: 'shoplog.transaction' },
+      log: { level: 'info' },
+      shop: {},
+    });
     await endStream(dest);
     expect(s.stored).toHaveLength(0);
     const dead = JSON.parse(readFileSync(join(spoolDir, 'dead-letter.ndjson'), 'utf8').trim().split('\n')[0] as string);

@@ -25,20 +25,32 @@ function counter(): ShoplogPlugin & { seen: string[] } {
   const seen: string[] = [];
   return { name: 'counter', seen, process: (e: ShoplogEvent) => (seen.push(e.event.id), e) };
 }
-const tag = (name: string): ShoplogPlugin => ({ name, process: (e) => ({ ...e, labels: { ...e.labels, [name]: 'yes' } }) });
+const tag = (name: string): ShoplogPlugin => ({
+  name,
+  process: (e) => ({ ...e, labels: { ...e.labels, [name]: 'yes' } }),
+});
 
 describe('plugins on the delivery engine', () => {
   it('runs every event through them, also the lines given to enqueueLine (the direct line writers)', async () => {
     const s = await server();
     const plugin = counter();
-    const engine = createDeliveryEngine({ sink: createHttpSink({ url: s.url }), spoolDir: tempDir(), exitHooks: false, plugins: [plugin, tag('tagged')] });
+    const engine = createDeliveryEngine({
+      sink: createHttpSink({ url: s.url }),
+      spoolDir: tempDir(),
+      exitHooks: false,
+      plugins: [plugin, tag('tagged')],
+    });
     const [a, b] = makeEvents(2);
     engine.enqueue(a as ShoplogEvent);
     engine.enqueueLine(JSON.stringify(b), (b as ShoplogEvent).event.id, (b as ShoplogEvent).event.dataset);
     await engine.flush();
     expect(plugin.seen).toEqual([a?.event.id, b?.event.id]);
     expect(s.stored.map((id) => (s.docs.get(id)?.labels as Record<string, string>).tagged)).toEqual(['yes', 'yes']);
-    expect(engine.metrics().plugins?.map((p) => [p.name, p.calls])).toEqual([['counter', 2], ['tagged', 2], ['shoplog-delivery', 2]]);
+    expect(engine.metrics().plugins?.map((p) => [p.name, p.calls])).toEqual([
+      ['counter', 2],
+      ['tagged', 2],
+      ['shoplog-delivery', 2],
+    ]);
     await engine.close();
   });
 
@@ -72,7 +84,10 @@ describe('plugins on the delivery engine', () => {
     // At start, then for the event it failed (onError hears every error; the default printer says it once a minute).
     expect(errors.length).toBeGreaterThan(0);
     for (const e of errors) expect(e.message).toMatch(/cannot load plugin module "\.\/missing\.mjs"/);
-    expect(engine.metrics().plugins?.find((p) => p.name === './missing.mjs')).toMatchObject({ errors: 1, lastError: expect.stringMatching(/missing\.mjs/) });
+    expect(engine.metrics().plugins?.find((p) => p.name === './missing.mjs')).toMatchObject({
+      errors: 1,
+      lastError: expect.stringMatching(/missing\.mjs/),
+    });
     await engine.close();
   });
 });
@@ -104,7 +119,14 @@ describe('plugins on the pino transport (main-thread destination)', () => {
       },
     };
     const errors: Error[] = [];
-    const dest = shoplogPino({ url: s.url, spoolDir: tempDir(), exitHooks: false, plugins: [broken], circuitBreaker: { failures: 2, cooldownMs: 60_000 }, onError: (e) => errors.push(e) });
+    const dest = shoplogPino({
+      url: s.url,
+      spoolDir: tempDir(),
+      exitHooks: false,
+      plugins: [broken],
+      circuitBreaker: { failures: 2, cooldownMs: 60_000 },
+      onError: (e) => errors.push(e),
+    });
     const logger = pino(dest);
     for (let i = 0; i < 5; i++) logger.info(`line ${i}`);
     await (dest as typeof dest & { flush(): Promise<void> }).flush();
@@ -128,7 +150,10 @@ describe("plugins on the pino transport in pino's worker thread", () => {
       `export default { name: 'stamp', version: '1.0.0', apiVersion: 1, kind: 'processor', options: { safeParse: (v) => ({ success: true, data: v }) },
         create: (o, ctx) => ({ name: 'stamp', process: (e) => ({ ...e, labels: { ...e.labels, stamp: o.value + '@' + ctx.host } }) }) };`,
     );
-    const stream = pino.transport({ target: distFile('pino'), options: { url: s.url, spoolDir: tempDir(), plugins: [{ module, options: { value: 'w1' } }] } });
+    const stream = pino.transport({
+      target: distFile('pino'),
+      options: { url: s.url, spoolDir: tempDir(), plugins: [{ module, options: { value: 'w1' } }] },
+    });
     const logger = pino(stream);
     logger.info('a plain line');
     logger.info({ nested: { a: 1 } }, 'a nested one');

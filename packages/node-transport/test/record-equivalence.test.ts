@@ -18,13 +18,33 @@ function randomRecord(rnd: () => number, i: number, clock: { t: number }): LogRe
   clock.t += Math.floor(rnd() * 40);
   const iso = new Date(clock.t).toISOString();
   const record: LogRecord = {};
-  const time = pick(['num', 'num', 'iso', 'iso', 'isoOff', 'isoNoMs', 'bad', 'none', 'timestamp', '@timestamp', 'frac', 'past'] as const);
+  const time = pick([
+    'num',
+    'num',
+    'iso',
+    'iso',
+    'isoOff',
+    'isoNoMs',
+    'bad',
+    'none',
+    'timestamp',
+    '@timestamp',
+    'frac',
+    'past',
+  ] as const);
   if (time === 'num') record.time = clock.t;
   else if (time === 'iso') record.time = iso;
   else if (time === 'isoOff') record.time = iso.replace('Z', '+02:00');
   else if (time === 'isoNoMs') record.time = iso.slice(0, 19) + 'Z';
   // Not canonical: invalid, or valid but not what toISOString() would print (Date.parse rolls 31 Nov over to 1 Dec).
-  else if (time === 'bad') record.time = pick(['yesterday', '2026-13-01T00:00:00.000Z', '2026-11-31T17:00:00.000Z', '2026-11-26T17:00:00.00xZ', '']);
+  else if (time === 'bad')
+    record.time = pick([
+      'yesterday',
+      '2026-13-01T00:00:00.000Z',
+      '2026-11-31T17:00:00.000Z',
+      '2026-11-26T17:00:00.00xZ',
+      '',
+    ]);
   else if (time === 'timestamp') record.timestamp = pick([iso, clock.t]);
   else if (time === '@timestamp') record['@timestamp'] = iso;
   else if (time === 'frac') record.time = clock.t + 0.5;
@@ -50,12 +70,24 @@ function randomRecord(rnd: () => number, i: number, clock: { t: number }): LogRe
   if (rnd() < 0.1) record.err = { type: 'TypeError', message: 'boom', stack: 'TypeError: boom\n    at x' };
   if (rnd() < 0.05) record.stack = 'Error: x\n    at y';
   if (rnd() < 0.15) {
-    record.req = { id: pick([7, 'r1', undefined]), method: 'GET', url: pick(['/a?b=1', '/c', undefined]), headers: { 'user-agent': 'ua' }, remoteAddress: '::1' };
+    record.req = {
+      id: pick([7, 'r1', undefined]),
+      method: 'GET',
+      url: pick(['/a?b=1', '/c', undefined]),
+      headers: { 'user-agent': 'ua' },
+      remoteAddress: '::1',
+    };
     record.res = { statusCode: pick([200, 404, 500, 503, undefined]) };
     if (rnd() < 0.8) record.responseTime = pick([3, 0.5]);
   }
   if (rnd() < 0.1) {
-    const ev = transaction({ message: 'tx', shop: { transaction: { id: `t${i}`, type: 'purchase', status: 'completed' }, amount: { minor: 100, currency: 'EUR' } } });
+    const ev = transaction({
+      message: 'tx',
+      shop: {
+        transaction: { id: `t${i}`, type: 'purchase', status: 'completed' },
+        amount: { minor: 100, currency: 'EUR' },
+      },
+    });
     Object.assign(record, ev);
   }
   return record;

@@ -2,7 +2,14 @@ import { transaction, type ShoplogEvent, type ShoplogPlugin } from '@shoplog/cor
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createShipper, type QueuedEntry, type SendOutcome, type Shipper, type ShipperOptions, type Sink } from '../src/index.js';
+import {
+  createShipper,
+  type QueuedEntry,
+  type SendOutcome,
+  type Shipper,
+  type ShipperOptions,
+  type Sink,
+} from '../src/index.js';
 import { buildShipper } from '../src/shipper.js';
 import { startBulkServer, type BulkServer } from './fixtures/bulk-server.js';
 import { tempDir } from './fixtures/events.js';
@@ -16,7 +23,9 @@ afterEach(async () => {
   for (const fn of cleanup.splice(0)) await fn();
 });
 
-async function withServer(options: Omit<ShipperOptions, 'url'> = {}): Promise<{ s: BulkServer; shipper: Shipper; spoolDir: string }> {
+async function withServer(
+  options: Omit<ShipperOptions, 'url'> = {},
+): Promise<{ s: BulkServer; shipper: Shipper; spoolDir: string }> {
   const s = await startBulkServer();
   const spoolDir = tempDir();
   const shipper = createShipper({ url: s.url, spoolDir, exitHooks: false, ...options });
@@ -43,7 +52,10 @@ function recordingSink(): Sink & { docs: Record<string, unknown>[] } {
 const sale = (card = '4111 1111 1111 1111') =>
   transaction({
     message: `paid with ${card}`,
-    shop: { transaction: { id: 'ord-1', type: 'purchase', status: 'completed' }, amount: { minor: 4999, currency: 'EUR' } },
+    shop: {
+      transaction: { id: 'ord-1', type: 'purchase', status: 'completed' },
+      amount: { minor: 4999, currency: 'EUR' },
+    },
   });
 
 const deadLetters = (dir: string) =>
@@ -139,11 +151,19 @@ describe('shipper', () => {
     const ok = sale();
     shipper.write(ok as never);
     await shipper.close();
-    expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([expect.stringMatching(/^\[shoplog\] pipeline plugin "flaky-enricher" failed: enricher down/)]);
+    expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([
+      expect.stringMatching(/^\[shoplog\] pipeline plugin "flaky-enricher" failed: enricher down/),
+    ]);
     expect(sink.docs.map((d) => (d.event as { id: string }).id)).toContain(ok.event.id);
 
     const errors: Error[] = [];
-    const reported = createShipper({ sink: recordingSink(), spoolDir: tempDir(), exitHooks: false, plugins: [failing], onError: (e) => errors.push(e) });
+    const reported = createShipper({
+      sink: recordingSink(),
+      spoolDir: tempDir(),
+      exitHooks: false,
+      plugins: [failing],
+      onError: (e) => errors.push(e),
+    });
     reported.write({ ...sale(), message: 'bad' } as never);
     await reported.close();
     expect(errors.map((e) => e.message)).toEqual(['enricher down']);
@@ -151,16 +171,44 @@ describe('shipper', () => {
   });
 
   it('needs somewhere to send: one TypeError naming the option', () => {
-    expect(() => createShipper({ spoolDir: tempDir(), exitHooks: false })).toThrow(/invalid options: url: give `url`, `http`, `elasticsearch` or `sink`/);
+    expect(() => createShipper({ spoolDir: tempDir(), exitHooks: false })).toThrow(
+      /invalid options: url: give `url`, `http`, `elasticsearch` or `sink`/,
+    );
   });
 
   it('offers the raw-line path only for the default chain, and declines every line once closing', async () => {
     const sink = recordingSink();
-    expect(buildShipper({ sink: recordingSink(), spoolDir: tempDir(), exitHooks: false, validate: false }).fastLine).toBeTypeOf('function');
+    expect(
+      buildShipper({ sink: recordingSink(), spoolDir: tempDir(), exitHooks: false, validate: false }).fastLine,
+    ).toBeTypeOf('function');
     expect(buildShipper({ sink: recordingSink(), spoolDir: tempDir(), exitHooks: false }).fastLine).toBeUndefined(); // validates
-    expect(buildShipper({ sink: recordingSink(), spoolDir: tempDir(), exitHooks: false, validate: false, plugins: [{ name: 'p', process: (e) => e }] }).fastLine).toBeUndefined();
-    expect(buildShipper({ sink: recordingSink(), spoolDir: tempDir(), exitHooks: false, validate: false, mapRecord: () => undefined }).fastLine).toBeUndefined();
-    expect(buildShipper({ sink: recordingSink(), spoolDir: tempDir(), exitHooks: false, validate: false, redact: { paths: ['labels.x'] } }).fastLine).toBeUndefined();
+    expect(
+      buildShipper({
+        sink: recordingSink(),
+        spoolDir: tempDir(),
+        exitHooks: false,
+        validate: false,
+        plugins: [{ name: 'p', process: (e) => e }],
+      }).fastLine,
+    ).toBeUndefined();
+    expect(
+      buildShipper({
+        sink: recordingSink(),
+        spoolDir: tempDir(),
+        exitHooks: false,
+        validate: false,
+        mapRecord: () => undefined,
+      }).fastLine,
+    ).toBeUndefined();
+    expect(
+      buildShipper({
+        sink: recordingSink(),
+        spoolDir: tempDir(),
+        exitHooks: false,
+        validate: false,
+        redact: { paths: ['labels.x'] },
+      }).fastLine,
+    ).toBeUndefined();
     const { shipper, fastLine } = buildShipper({ sink, spoolDir: tempDir(), exitHooks: false, validate: false });
     const line = JSON.stringify({ level: 30, time: Date.now(), msg: 'cache warmed', pid: 1, hostname: 'h' });
     expect(fastLine?.(line)).toBe(true);

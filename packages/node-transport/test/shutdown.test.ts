@@ -42,62 +42,84 @@ function expectDeliveredOnce(s: BulkServer, ids: readonly string[], requestIds: 
 }
 
 function expectEndedBySignal(run: AppRun): void {
-  expect({ code: run.code, signal: run.signal, stderr: run.stderr }).toEqual({ code: null, signal: 'SIGTERM', stderr: '' });
+  expect({ code: run.code, signal: run.signal, stderr: run.stderr }).toEqual({
+    code: null,
+    signal: 'SIGTERM',
+    stderr: '',
+  });
 }
 
 // Real processes (pino's worker, Express) start slowly on a loaded machine: a long timeout, and no timing asserted.
-describe('SIGTERM: each transport delivers within its grace period, then the process ends by the signal', { timeout: 90_000 }, () => {
-  it.each([['engine'], ['express'], ['pino'], ['winston']] as const)('%s', async (part) => {
-    const s = await server();
-    const spoolDir = tempDir();
-    const run = await runApp({ url: s.url, spoolDir, count: 300, parts: [part] });
-    expectEndedBySignal(run);
-    expectDeliveredOnce(s, run.ids, run.requestIds);
-    expect(spooled(spoolDir)).toEqual([]);
-  });
+describe(
+  'SIGTERM: each transport delivers within its grace period, then the process ends by the signal',
+  { timeout: 90_000 },
+  () => {
+    it.each([['engine'], ['express'], ['pino'], ['winston']] as const)('%s', async (part) => {
+      const s = await server();
+      const spoolDir = tempDir();
+      const run = await runApp({ url: s.url, spoolDir, count: 300, parts: [part] });
+      expectEndedBySignal(run);
+      expectDeliveredOnce(s, run.ids, run.requestIds);
+      expect(spooled(spoolDir)).toEqual([]);
+    });
 
-  it('all of them in one app, pino through its plain `target` (no Shoplog call in the main thread for it)', async () => {
-    const s = await server();
-    const spoolDir = tempDir();
-    const run = await runApp({ url: s.url, spoolDir, count: 300, parts: ['engine', 'express', 'pino-target', 'winston'] });
-    expectEndedBySignal(run);
-    expect(run.ids).toHaveLength(900);
-    expectDeliveredOnce(s, run.ids, run.requestIds);
-    expect(spooled(spoolDir)).toEqual([]);
-  });
+    it('all of them in one app, pino through its plain `target` (no Shoplog call in the main thread for it)', async () => {
+      const s = await server();
+      const spoolDir = tempDir();
+      const run = await runApp({
+        url: s.url,
+        spoolDir,
+        count: 300,
+        parts: ['engine', 'express', 'pino-target', 'winston'],
+      });
+      expectEndedBySignal(run);
+      expect(run.ids).toHaveLength(900);
+      expectDeliveredOnce(s, run.ids, run.requestIds);
+      expect(spooled(spoolDir)).toEqual([]);
+    });
 
-  it('SIGINT too', async () => {
-    const s = await server();
-    const run = await runApp({ url: s.url, spoolDir: tempDir(), count: 100, parts: ['engine', 'pino', 'winston'] }, 'SIGINT');
-    expect({ code: run.code, signal: run.signal }).toEqual({ code: null, signal: 'SIGINT' });
-    expectDeliveredOnce(s, run.ids);
-  });
+    it('SIGINT too', async () => {
+      const s = await server();
+      const run = await runApp(
+        { url: s.url, spoolDir: tempDir(), count: 100, parts: ['engine', 'pino', 'winston'] },
+        'SIGINT',
+      );
+      expect({ code: run.code, signal: run.signal }).toEqual({ code: null, signal: 'SIGINT' });
+      expectDeliveredOnce(s, run.ids);
+    });
 
-  it('with the server down: spools what is left after the grace period, still ends by the signal, and the next start delivers it once', async () => {
-    const s = await server();
-    await s.stop();
-    const spoolDir = tempDir();
-    const options = { closeDeadlineMs: 500 };
-    const run = await runApp({ url: s.url, spoolDir, count: 200, parts: ['engine', 'pino', 'winston'], options });
-    expect({ code: run.code, signal: run.signal }).toEqual({ code: null, signal: 'SIGTERM' });
-    expect(spooled(spoolDir).length).toBeGreaterThan(0);
-    // Loud about it: the operator learns that the server was unreachable and what was kept.
-    expect(run.stderr).toContain(`cannot reach ${s.url}/api/logs/_bulk`);
-    expect(run.stderr).toMatch(/closed with 200 events not delivered: spooled to/);
-    await s.start();
-    const next = await runApp({ url: s.url, spoolDir, count: 1, parts: ['engine', 'pino', 'winston'] });
-    expectEndedBySignal(next);
-    expect(new Set(s.stored)).toEqual(new Set([...run.ids, ...next.ids]));
-    expect(s.stored).toHaveLength(603);
-    expect(spooled(spoolDir)).toEqual([]);
-  });
-});
+    it('with the server down: spools what is left after the grace period, still ends by the signal, and the next start delivers it once', async () => {
+      const s = await server();
+      await s.stop();
+      const spoolDir = tempDir();
+      const options = { closeDeadlineMs: 500 };
+      const run = await runApp({ url: s.url, spoolDir, count: 200, parts: ['engine', 'pino', 'winston'], options });
+      expect({ code: run.code, signal: run.signal }).toEqual({ code: null, signal: 'SIGTERM' });
+      expect(spooled(spoolDir).length).toBeGreaterThan(0);
+      // Loud about it: the operator learns that the server was unreachable and what was kept.
+      expect(run.stderr).toContain(`cannot reach ${s.url}/api/logs/_bulk`);
+      expect(run.stderr).toMatch(/closed with 200 events not delivered: spooled to/);
+      await s.start();
+      const next = await runApp({ url: s.url, spoolDir, count: 1, parts: ['engine', 'pino', 'winston'] });
+      expectEndedBySignal(next);
+      expect(new Set(s.stored)).toEqual(new Set([...run.ids, ...next.ids]));
+      expect(s.stored).toHaveLength(603);
+      expect(spooled(spoolDir)).toEqual([]);
+    });
+  },
+);
 
 describe('SIGTERM handled by the app itself', { timeout: 90_000 }, () => {
   it('is not swallowed: the app ends when it decides, with its own exit code, and what it logs meanwhile is delivered', async () => {
     const s = await server();
     const spoolDir = tempDir();
-    const run = await runApp({ url: s.url, spoolDir, count: 200, parts: ['engine', 'express', 'pino', 'winston'], own: 'exit' });
+    const run = await runApp({
+      url: s.url,
+      spoolDir,
+      count: 200,
+      parts: ['engine', 'express', 'pino', 'winston'],
+      own: 'exit',
+    });
     expect({ code: run.code, signal: run.signal }).toEqual({ code: 3, signal: null });
     expect(run.late).toHaveLength(3);
     expectDeliveredOnce(s, [...run.ids, ...run.late], run.requestIds);

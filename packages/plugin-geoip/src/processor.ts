@@ -1,5 +1,11 @@
 import { parseIpAddress, type ShoplogEvent, type ShoplogPlugin } from '@shoplog/core';
-import { bundledPaths, openDatabases, type DatabaseSet, type DatabaseSetOptions, type DatabaseStatus } from './database.js';
+import {
+  bundledPaths,
+  openDatabases,
+  type DatabaseSet,
+  type DatabaseSetOptions,
+  type DatabaseStatus,
+} from './database.js';
 import { CLAIMED_COUNTRY_LABEL, parseGeoIpOptions, type GeoIpProcessorOptions } from './options.js';
 import { createRecentCache } from './recent-cache.js';
 import { answerOf, type AsFields, type GeoAnswer, type GeoFields } from './record.js';
@@ -16,7 +22,8 @@ export interface GeoIpProcessor extends ShoplogPlugin {
 }
 
 type Client = NonNullable<ShoplogEvent['client']>;
-const paths = (value: string | string[] | undefined): string[] | undefined => (value === undefined ? undefined : [value].flat());
+const paths = (value: string | string[] | undefined): string[] | undefined =>
+  value === undefined ? undefined : [value].flat();
 const isRecord = (v: unknown): v is Record<string, string> => typeof v === 'object' && v !== null && !Array.isArray(v);
 // An address in a log is at most 45 characters, plus brackets, a port or a zone: anything longer is not one.
 const MAX_IP_TEXT = 100;
@@ -39,7 +46,8 @@ function canonical(ip: string): { text: string; version: 4 | 6 } | undefined {
 
 // Each event gets its own objects: a later stage that changes an event in place must not change the cached answer.
 const copyGeo = (geo: GeoFields): GeoFields => (geo.location ? { ...geo, location: { ...geo.location } } : { ...geo });
-const copyAs = (as: AsFields): AsFields => (as.organization ? { ...as, organization: { ...as.organization } } : { ...as });
+const copyAs = (as: AsFields): AsFields =>
+  as.organization ? { ...as, organization: { ...as.organization } } : { ...as };
 
 /** A database set that never answers, for a bundled database whose package is not installed. */
 function missingSet(path: string, problem: string, role: 'geo' | 'asn'): DatabaseSet {
@@ -119,7 +127,12 @@ export function createGeoIpProcessor(options: GeoIpProcessorOptions = {}): GeoIp
     name: opts.name ?? 'geoip',
     lookup(ip) {
       const answer = lookup(ip);
-      return answer && { ...(answer.geo ? { geo: copyGeo(answer.geo) } : {}), ...(answer.as ? { as: copyAs(answer.as) } : {}) };
+      return (
+        answer && {
+          ...(answer.geo ? { geo: copyGeo(answer.geo) } : {}),
+          ...(answer.as ? { as: copyAs(answer.as) } : {}),
+        }
+      );
     },
     process(event) {
       const client = (event as Partial<ShoplogEvent> | null)?.client;
@@ -137,7 +150,8 @@ export function createGeoIpProcessor(options: GeoIpProcessorOptions = {}): GeoIp
       } else {
         if (answer?.geo) next.geo = copyGeo(answer.geo);
         const country = claimed?.country_iso_code;
-        if (typeof country === 'string') labels = { ...(isRecord(labels) ? labels : {}), [CLAIMED_COUNTRY_LABEL]: country };
+        if (typeof country === 'string')
+          labels = { ...(isRecord(labels) ? labels : {}), [CLAIMED_COUNTRY_LABEL]: country };
       }
       if (!asOn || (claimedGeo === 'keep' && claimedAs !== undefined)) {
         if (claimedAs !== undefined) next.as = claimedAs;

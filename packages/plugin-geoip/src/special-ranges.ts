@@ -58,6 +58,6 @@ export function isIpv4Mapped(bytes: readonly number[]): boolean {
 export function isSpecialPurpose(address: IpAddress): boolean {
   if (address.version === 6) return V6.some(([prefix, bits]) => inPrefix(address.bytes, prefix, bits));
   const n = v4Number(address.bytes);
-  for (const [network, mask] of V4_MASKS) if (((n & mask) >>> 0) === network) return true;
+  for (const [network, mask] of V4_MASKS) if ((n & mask) >>> 0 === network) return true;
   return false;
 }

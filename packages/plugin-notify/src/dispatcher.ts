@@ -1,4 +1,10 @@
-import { parseOptions, type BreakerState, type CircuitBreakerOptions, type Notification, type Notifier } from '@shoplog/core';
+import {
+  parseOptions,
+  type BreakerState,
+  type CircuitBreakerOptions,
+  type Notification,
+  type Notifier,
+} from '@shoplog/core';
 import { z } from 'zod';
 import { systemClock, type NotifyClock } from './clock.js';
 import { Channel, describe, report, type ChannelSettings } from './channel.js';
@@ -91,10 +97,15 @@ export interface NotificationDispatcher {
 
 const fn = <F>() => z.custom<F>((v) => typeof v === 'function', 'must be a function');
 const isNotifierLike = (v: unknown): boolean =>
-  typeof v === 'object' && v !== null && (typeof (v as Notifier).notify === 'function' || typeof (v as PromiseLike<unknown>).then === 'function');
+  typeof v === 'object' &&
+  v !== null &&
+  (typeof (v as Notifier).notify === 'function' || typeof (v as PromiseLike<unknown>).then === 'function');
 
 const OptionsSchema = z.strictObject({
-  channels: z.record(z.string().min(1), z.custom<Notifier | PromiseLike<Notifier>>(isNotifierLike, 'must be a notifier or a promise of one')),
+  channels: z.record(
+    z.string().min(1),
+    z.custom<Notifier | PromiseLike<Notifier>>(isNotifierLike, 'must be a notifier or a promise of one'),
+  ),
   groupWindowMs: z.int().min(0).default(10_000),
   cooldownMs: z.int().min(0).default(300_000),
   maxQueued: z.int().positive().default(1000),
@@ -103,16 +114,25 @@ const OptionsSchema = z.strictObject({
   retryMaxDelayMs: z.int().positive().default(60_000),
   attemptTimeoutMs: z.int().positive().default(10_000),
   circuitBreaker: z
-    .union([z.literal(false), z.strictObject({ failures: z.int().min(1).default(5), cooldownMs: z.int().min(0).default(30_000) })])
+    .union([
+      z.literal(false),
+      z.strictObject({ failures: z.int().min(1).default(5), cooldownMs: z.int().min(0).default(30_000) }),
+    ])
     .default({ failures: 5, cooldownMs: 30_000 }),
-  clock: z.custom<NotifyClock>((v) => typeof (v as NotifyClock)?.now === 'function' && typeof (v as NotifyClock)?.setTimer === 'function', 'must have now() and setTimer()').optional(),
+  clock: z
+    .custom<NotifyClock>(
+      (v) => typeof (v as NotifyClock)?.now === 'function' && typeof (v as NotifyClock)?.setTimer === 'function',
+      'must have now() and setTimer()',
+    )
+    .optional(),
   random: fn<() => number>().optional(),
   onResult: fn<(result: DeliveryResult) => void>().optional(),
 });
 
 function checkNotification(n: Notification): void {
   for (const field of ['id', 'type', 'group', 'title', 'text', 'at'] as const) {
-    if (typeof n?.[field] !== 'string' || n[field] === '') throw new TypeError(`dispatch: notification.${field} must be a non-empty string`);
+    if (typeof n?.[field] !== 'string' || n[field] === '')
+      throw new TypeError(`dispatch: notification.${field} must be a non-empty string`);
   }
 }
 
@@ -124,12 +144,22 @@ function checkNotification(n: Notification): void {
  */
 export function createNotificationDispatcher(options: NotificationDispatcherOptions): NotificationDispatcher {
   const parsed = parseOptions('createNotificationDispatcher', OptionsSchema, options);
-  const settings: ChannelSettings = { ...parsed, clock: parsed.clock ?? systemClock, random: parsed.random ?? Math.random };
+  const settings: ChannelSettings = {
+    ...parsed,
+    clock: parsed.clock ?? systemClock,
+    random: parsed.random ?? Math.random,
+  };
   const channels = new Map<string, Channel>();
   const created: Promise<void>[] = [];
   for (const [name, given] of Object.entries(parsed.channels)) {
     const notifier = Promise.resolve(given);
-    created.push(notifier.then(() => undefined, (error: unknown) => Promise.reject(new Error(`notification channel ${name}: ${describe(error)}`, { cause: error }))));
+    created.push(
+      notifier.then(
+        () => undefined,
+        (error: unknown) =>
+          Promise.reject(new Error(`notification channel ${name}: ${describe(error)}`, { cause: error })),
+      ),
+    );
     channels.set(name, new Channel(name, notifier, settings));
   }
   // Creation failures surface through ready() and each delivery; never as an unhandled rejection.
@@ -142,7 +172,15 @@ export function createNotificationDispatcher(options: NotificationDispatcherOpti
       for (const name of names ?? [...channels.keys()]) {
         const channel = channels.get(name);
         if (!channel) {
-          report(settings, { channel: name, notification, notificationIds: [notification.id], outcome: 'dropped', attempts: 0, error: `no channel named ${name}`, at: settings.clock.now() });
+          report(settings, {
+            channel: name,
+            notification,
+            notificationIds: [notification.id],
+            outcome: 'dropped',
+            attempts: 0,
+            error: `no channel named ${name}`,
+            at: settings.clock.now(),
+          });
         } else if (closing) {
           channel.drop(notification, 'the dispatcher is closed');
         } else {
@@ -157,7 +195,17 @@ export function createNotificationDispatcher(options: NotificationDispatcherOpti
       return Object.fromEntries(
         [...channels].map(([name, c]) => {
           const stats = c.guard.stats();
-          return [name, { ...c.counters, lastError: c.lastError, calls: stats.calls, timeouts: stats.timeouts, totalMs: stats.totalMs, breaker: stats.state }];
+          return [
+            name,
+            {
+              ...c.counters,
+              lastError: c.lastError,
+              calls: stats.calls,
+              timeouts: stats.timeouts,
+              totalMs: stats.totalMs,
+              breaker: stats.state,
+            },
+          ];
         }),
       );
     },

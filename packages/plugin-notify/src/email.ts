@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
-import { definePlugin, parseOptions, PLUGIN_API_VERSION, type Notification, type Notifier, type PluginCreateContext } from '@shoplog/core';
+import {
+  definePlugin,
+  parseOptions,
+  PLUGIN_API_VERSION,
+  type Notification,
+  type Notifier,
+  type PluginCreateContext,
+} from '@shoplog/core';
 import { z } from 'zod';
 import { NotifyError, oneLine } from './errors.js';
 import { toAbortSignal } from './signal.js';
@@ -49,10 +56,22 @@ const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '
 const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
 
 /** The message of a notification: a one-line subject, a plain-text body and the same as escaped HTML. */
-export function emailMessage(notification: Notification, subjectPrefix: string): { subject: string; text: string; html: string } {
+export function emailMessage(
+  notification: Notification,
+  subjectPrefix: string,
+): { subject: string; text: string; html: string } {
   const meta = `${notification.severity} · ${notification.type} · ${notification.at}`;
   const link = notification.link && /^https?:\/\//i.test(notification.link) ? notification.link : undefined;
-  const text = [notification.title, '', notification.text, '', meta, ...(link ? [link] : []), '', `Notification ${notification.id}`].join('\n');
+  const text = [
+    notification.title,
+    '',
+    notification.text,
+    '',
+    meta,
+    ...(link ? [link] : []),
+    '',
+    `Notification ${notification.id}`,
+  ].join('\n');
   const html = [
     '<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.4">',
     `<h2 style="margin:0 0 .5em">${escapeHtml(notification.title)}</h2>`,
@@ -79,8 +98,14 @@ function classify(error: unknown): NotifyError {
   const certificate = CERT_ERROR.test(`${String(e.cause?.code ?? '')} ${message}`);
   // The server's reply decides when there is one (RFC 5321: 4yz transient, 5yz permanent; 503 is a bad sequence,
   // not a refusal of the message); else the kind of failure does.
-  const permanent = certificate || (reply !== undefined ? reply >= 500 && reply !== 503 : code !== undefined && PERMANENT_CODES.has(code));
-  return new NotifyError(`email: ${code ? `${code} ` : ''}${message}`, { retryable: !permanent, ...(reply ? { status: reply } : {}), cause: error });
+  const permanent =
+    certificate ||
+    (reply !== undefined ? reply >= 500 && reply !== 503 : code !== undefined && PERMANENT_CODES.has(code));
+  return new NotifyError(`email: ${code ? `${code} ` : ''}${message}`, {
+    retryable: !permanent,
+    ...(reply ? { status: reply } : {}),
+    cause: error,
+  });
 }
 
 type Options = z.output<typeof EmailOptionsSchema>;
@@ -88,7 +113,8 @@ type Options = z.output<typeof EmailOptionsSchema>;
 async function build(options: Options): Promise<Notifier> {
   // Loaded only when an e-mail channel is created: webhook-only users never load nodemailer.
   const nodemailer = await import('nodemailer');
-  const createTransport = nodemailer.createTransport ?? (nodemailer as unknown as { default: typeof nodemailer }).default.createTransport;
+  const createTransport =
+    nodemailer.createTransport ?? (nodemailer as unknown as { default: typeof nodemailer }).default.createTransport;
   const transport = createTransport({
     host: options.host,
     port: options.port,

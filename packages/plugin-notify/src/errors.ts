@@ -10,7 +10,10 @@ export class NotifyError extends Error implements NotifyFailure {
   readonly status: number | undefined;
 
   /** Creates the error; the message must not carry secrets (it reaches logs, metrics and the alert history). */
-  constructor(message: string, options: { retryable: boolean; retryAfterMs?: number; status?: number; cause?: unknown }) {
+  constructor(
+    message: string,
+    options: { retryable: boolean; retryAfterMs?: number; status?: number; cause?: unknown },
+  ) {
     super(message, { cause: options.cause });
     this.name = 'NotifyError';
     this.retryable = options.retryable;

@@ -31,7 +31,13 @@ async function snippet(response: Response): Promise<string> {
  * receiver only). Messages name the channel and the receiver's host, never the URL's path or query, which carry
  * the secret of an incoming-webhook URL.
  */
-export async function postJson(channel: string, url: URL, body: string, headers: Record<string, string>, signal?: AbortSignalLike): Promise<void> {
+export async function postJson(
+  channel: string,
+  url: URL,
+  body: string,
+  headers: Record<string, string>,
+  signal?: AbortSignalLike,
+): Promise<void> {
   const abort = toAbortSignal(signal);
   let response: Response;
   try {
@@ -44,7 +50,11 @@ export async function postJson(channel: string, url: URL, body: string, headers:
     });
   } catch (error) {
     const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
-    const reason = abort?.aborted ? 'timed out' : typeof cause?.code === 'string' ? cause.code : oneLine(String(cause?.message ?? (error as Error).message), 120);
+    const reason = abort?.aborted
+      ? 'timed out'
+      : typeof cause?.code === 'string'
+        ? cause.code
+        : oneLine(String(cause?.message ?? (error as Error).message), 120);
     throw new NotifyError(`${channel}: cannot reach ${url.host}: ${reason}`, { retryable: true, cause: error });
   }
   if (response.status >= 200 && response.status < 300) {

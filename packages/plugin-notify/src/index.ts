@@ -1,5 +1,10 @@
 export { createNotificationDispatcher } from './dispatcher.js';
-export type { NotificationDispatcher, NotificationDispatcherOptions, DeliveryResult, ChannelMetrics } from './dispatcher.js';
+export type {
+  NotificationDispatcher,
+  NotificationDispatcherOptions,
+  DeliveryResult,
+  ChannelMetrics,
+} from './dispatcher.js';
 export { digestOf } from './digest.js';
 export { systemClock, createManualClock } from './clock.js';
 export type { NotifyClock, ManualClock } from './clock.js';

@@ -1,4 +1,11 @@
-import { definePlugin, parseOptions, PLUGIN_API_VERSION, type Notification, type Notifier, type PluginCreateContext } from '@shoplog/core';
+import {
+  definePlugin,
+  parseOptions,
+  PLUGIN_API_VERSION,
+  type Notification,
+  type Notifier,
+  type PluginCreateContext,
+} from '@shoplog/core';
 import { z } from 'zod';
 import { isLoopbackUrl, postJson } from './http-post.js';
 import { VERSION } from './version.js';
@@ -10,7 +17,10 @@ export const SlackOptionsSchema = z.strictObject({
   /** Display name, where the receiver still honours it (Mattermost, Rocket.Chat, legacy Slack webhooks). */
   username: z.string().min(1).max(80).optional(),
   /** Icon such as `:rotating_light:`, where the receiver still honours it. */
-  iconEmoji: z.string().regex(/^:[\w+-]+:$/, 'must be an emoji name such as :bell:').optional(),
+  iconEmoji: z
+    .string()
+    .regex(/^:[\w+-]+:$/, 'must be an emoji name such as :bell:')
+    .optional(),
 });
 
 /** Options of `createSlackNotifier`. */
@@ -49,10 +59,15 @@ export function slackMessage(notification: Notification): { text: string; blocks
   const text = escapeSlack(notification.text);
   const link = safeLink(notification.link);
   const blocks: unknown[] = [
-    { type: 'section', text: { type: 'mrkdwn', text: truncate(`${SEVERITY[notification.severity]} *${title}*\n${text}`, SECTION_LIMIT) } },
+    {
+      type: 'section',
+      text: { type: 'mrkdwn', text: truncate(`${SEVERITY[notification.severity]} *${title}*\n${text}`, SECTION_LIMIT) },
+    },
     {
       type: 'context',
-      elements: [{ type: 'mrkdwn', text: escapeSlack(`${notification.severity} · ${notification.type} · ${notification.at}`) }],
+      elements: [
+        { type: 'mrkdwn', text: escapeSlack(`${notification.severity} · ${notification.type} · ${notification.at}`) },
+      ],
     },
   ];
   if (link) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `<${link}|Open in Shoplog>` } });
@@ -64,11 +79,20 @@ function build(options: z.output<typeof SlackOptionsSchema>, warn: (message: str
   if (url.protocol === 'http:' && !isLoopbackUrl(url)) {
     warn(`slack channel: ${url.host} is plain http: the webhook URL, which is its secret, can be read on the way`);
   }
-  const extra = { ...(options.username ? { username: options.username } : {}), ...(options.iconEmoji ? { icon_emoji: options.iconEmoji } : {}) };
+  const extra = {
+    ...(options.username ? { username: options.username } : {}),
+    ...(options.iconEmoji ? { icon_emoji: options.iconEmoji } : {}),
+  };
   return {
     name: 'slack',
     async notify(notification, signal) {
-      await postJson('slack', url, JSON.stringify({ ...slackMessage(notification), ...extra }), { 'user-agent': `shoplog-notify/${VERSION}` }, signal);
+      await postJson(
+        'slack',
+        url,
+        JSON.stringify({ ...slackMessage(notification), ...extra }),
+        { 'user-agent': `shoplog-notify/${VERSION}` },
+        signal,
+      );
     },
   };
 }

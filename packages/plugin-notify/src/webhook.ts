@@ -63,7 +63,9 @@ export function verifyWebhookSignature(options: VerifyWebhookOptions): boolean {
 function build(options: z.output<typeof WebhookOptionsSchema>, warn: (message: string) => void): Notifier {
   const url = new URL(options.url);
   if (url.protocol === 'http:' && !isLoopbackUrl(url)) {
-    warn(`webhook channel: ${url.host} is plain http: the notifications (signed, not encrypted) can be read on the way`);
+    warn(
+      `webhook channel: ${url.host} is plain http: the notifications (signed, not encrypted) can be read on the way`,
+    );
   }
   return {
     name: 'webhook',

@@ -41,8 +41,17 @@ runPluginContract(
 runPluginContract(
   {
     plugin: emailNotifier,
-    options: { host: '127.0.0.1', port: smtp.port, requireTLS: false, from: 'alerts@shop.example', to: ['ops@shop.example'] },
-    badOptions: { options: { host: '127.0.0.1', port: smtp.port, from: 'alerts@shop.example', to: ['not-an-address'] }, path: 'to[0]' },
+    options: {
+      host: '127.0.0.1',
+      port: smtp.port,
+      requireTLS: false,
+      from: 'alerts@shop.example',
+      to: ['ops@shop.example'],
+    },
+    badOptions: {
+      options: { host: '127.0.0.1', port: smtp.port, from: 'alerts@shop.example', to: ['not-an-address'] },
+      path: 'to[0]',
+    },
     received: async (notification) => {
       expect((await smtp.next()).parsed.subject).toContain(notification.title);
     },

@@ -16,14 +16,21 @@ import { recorder, startHttpReceiver } from './receivers.js';
 const T0 = 1_700_000_000_000;
 const SECRET = 'whsec_test_0123456789abcdef';
 const firing = (at: number) => note({ id: `alert:r1:${at}:firing`, type: 'alert.firing' });
-const resolved = (at: number) => note({ id: `alert:r1:${at}:resolved`, type: 'alert.resolved', title: 'Resolved: checkout errors', severity: 'info' });
+const resolved = (at: number) =>
+  note({ id: `alert:r1:${at}:resolved`, type: 'alert.resolved', title: 'Resolved: checkout errors', severity: 'info' });
 
 /** A dispatcher on a manual clock over a memory channel `mem`, with its results as they come. */
 function setup(options: Partial<NotificationDispatcherOptions> = {}) {
   const clock = createManualClock(T0);
   const memory = createMemoryNotifier();
   const results = recorder<DeliveryResult>();
-  const dispatcher = createNotificationDispatcher({ channels: { mem: memory }, clock, random: () => 0.5, onResult: results.push, ...options });
+  const dispatcher = createNotificationDispatcher({
+    channels: { mem: memory },
+    clock,
+    random: () => 0.5,
+    onResult: results.push,
+    ...options,
+  });
   return { clock, memory, results, dispatcher };
 }
 
@@ -102,8 +109,17 @@ describe('notification dispatcher', () => {
     dispatcher.dispatch(block(2));
     dispatcher.dispatch(block(3));
     dispatcher.dispatch(block(4), ['nowhere']);
-    expect(await results.next()).toMatchObject({ channel: 'mem', outcome: 'dropped', notificationIds: ['fraud:tx-3'], error: 'the queue of mem is full (2)' });
-    expect(await results.next()).toMatchObject({ channel: 'nowhere', outcome: 'dropped', error: 'no channel named nowhere' });
+    expect(await results.next()).toMatchObject({
+      channel: 'mem',
+      outcome: 'dropped',
+      notificationIds: ['fraud:tx-3'],
+      error: 'the queue of mem is full (2)',
+    });
+    expect(await results.next()).toMatchObject({
+      channel: 'nowhere',
+      outcome: 'dropped',
+      error: 'no channel named nowhere',
+    });
     await dispatcher.close();
     expect((await results.next()).notificationIds).toEqual(['fraud:tx-1', 'fraud:tx-2']);
     dispatcher.dispatch(block(5));
@@ -112,8 +128,15 @@ describe('notification dispatcher', () => {
   });
 
   it('refuses a malformed notification and ignores an onResult that throws', async () => {
-    const { dispatcher } = setup({ groupWindowMs: 0, onResult: () => { throw new Error('bookkeeping'); } });
-    expect(() => dispatcher.dispatch({ ...note(), group: '' })).toThrow('dispatch: notification.group must be a non-empty string');
+    const { dispatcher } = setup({
+      groupWindowMs: 0,
+      onResult: () => {
+        throw new Error('bookkeeping');
+      },
+    });
+    expect(() => dispatcher.dispatch({ ...note(), group: '' })).toThrow(
+      'dispatch: notification.group must be a non-empty string',
+    );
     dispatcher.dispatch(note());
     await dispatcher.flush();
     expect(dispatcher.metrics().mem?.sent).toBe(1);
@@ -125,14 +148,22 @@ describe('notification dispatcher', () => {
   it('retries with exponential backoff and jitter up to maxAttempts, and fails a 4xx at once', async () => {
     const receiver = await startHttpReceiver((r) => (r.path === '/gone' ? { status: 410 } : { status: 503 }));
     const { clock, results, dispatcher } = setup({
-      channels: { hook: createWebhookNotifier({ url: receiver.url, secret: SECRET }), gone: createWebhookNotifier({ url: `${receiver.url}/gone`, secret: SECRET }) },
+      channels: {
+        hook: createWebhookNotifier({ url: receiver.url, secret: SECRET }),
+        gone: createWebhookNotifier({ url: `${receiver.url}/gone`, secret: SECRET }),
+      },
       groupWindowMs: 0,
       maxAttempts: 3,
       retryInitialDelayMs: 1000,
     });
     try {
       dispatcher.dispatch(note(), ['gone']);
-      expect(await results.next()).toMatchObject({ channel: 'gone', outcome: 'failed', attempts: 1, error: `webhook: 127.0.0.1:${receiver.port} answered 410` });
+      expect(await results.next()).toMatchObject({
+        channel: 'gone',
+        outcome: 'failed',
+        attempts: 1,
+        error: `webhook: 127.0.0.1:${receiver.port} answered 410`,
+      });
       dispatcher.dispatch(note(), ['hook']);
       await clock.whenTimer();
       clock.advance(499); // random 0.5 × 1000
@@ -183,7 +214,11 @@ describe('notification dispatcher', () => {
       await clock.whenTimer();
       expect(dispatcher.metrics().hook?.lastError?.message).toBe(`webhook: cannot reach 127.0.0.1:${port}: timed out`);
       clock.advance(60_000);
-      expect(await results.next()).toMatchObject({ outcome: 'failed', attempts: 2, error: `webhook: cannot reach 127.0.0.1:${port}: timed out` });
+      expect(await results.next()).toMatchObject({
+        outcome: 'failed',
+        attempts: 2,
+        error: `webhook: cannot reach 127.0.0.1:${port}: timed out`,
+      });
     } finally {
       await dispatcher.close();
       hanging.closeAllConnections();
@@ -194,7 +229,10 @@ describe('notification dispatcher', () => {
   it('a webhook receiver that is down and comes back gets exactly one message per notification id, in order', async () => {
     const receiver = await startHttpReceiver();
     await receiver.stop();
-    const { clock, results, dispatcher } = setup({ channels: { hook: createWebhookNotifier({ url: receiver.url, secret: SECRET }) }, groupWindowMs: 0 });
+    const { clock, results, dispatcher } = setup({
+      channels: { hook: createWebhookNotifier({ url: receiver.url, secret: SECRET }) },
+      groupWindowMs: 0,
+    });
     try {
       dispatcher.dispatch(firing(T0));
       dispatcher.dispatch(block(1));
@@ -207,7 +245,11 @@ describe('notification dispatcher', () => {
       clock.advance(60_000);
       for (let i = 0; i < 3; i++) expect((await results.next()).outcome).toBe('sent');
       await dispatcher.flush();
-      expect(receiver.received.map((r) => r.headers['idempotency-key'])).toEqual([`alert:r1:${T0}:firing`, 'fraud:tx-1', 'fraud:tx-2']);
+      expect(receiver.received.map((r) => r.headers['idempotency-key'])).toEqual([
+        `alert:r1:${T0}:firing`,
+        'fraud:tx-1',
+        'fraud:tx-2',
+      ]);
     } finally {
       await dispatcher.close();
       await receiver.stop();
@@ -216,7 +258,10 @@ describe('notification dispatcher', () => {
 
   it('a receiver that took a message but answered 503 gets it again with the same key, so it keeps exactly one', async () => {
     const receiver = await startHttpReceiver((_r, index) => ({ status: index === 0 ? 503 : 200 }));
-    const { clock, results, dispatcher } = setup({ channels: { hook: createWebhookNotifier({ url: receiver.url, secret: SECRET }) }, groupWindowMs: 0 });
+    const { clock, results, dispatcher } = setup({
+      channels: { hook: createWebhookNotifier({ url: receiver.url, secret: SECRET }) },
+      groupWindowMs: 0,
+    });
     try {
       dispatcher.dispatch(firing(T0));
       await clock.whenTimer();
@@ -235,8 +280,13 @@ describe('notification dispatcher', () => {
 
   it('a channel that could not be created: ready() names it, its messages fail without retry, the others deliver', async () => {
     const broken = Promise.reject(new TypeError('plugin x: invalid options: url: required'));
-    const { dispatcher, results, memory } = setup({ channels: { broken, mem: createMemoryNotifier() }, groupWindowMs: 0 });
-    await expect(dispatcher.ready()).rejects.toThrow('notification channel broken: plugin x: invalid options: url: required');
+    const { dispatcher, results, memory } = setup({
+      channels: { broken, mem: createMemoryNotifier() },
+      groupWindowMs: 0,
+    });
+    await expect(dispatcher.ready()).rejects.toThrow(
+      'notification channel broken: plugin x: invalid options: url: required',
+    );
     dispatcher.dispatch(note());
     const got = [await results.next(), await results.next()].sort((a, b) => a.channel.localeCompare(b.channel));
     expect(got.map((r) => [r.channel, r.outcome, r.attempts, r.error])).toEqual([
@@ -251,7 +301,10 @@ describe('notification dispatcher', () => {
     let closed = 0;
     const memory = createMemoryNotifier();
     const { clock, results, dispatcher } = setup({
-      channels: { hook: createWebhookNotifier({ url: receiver.url, secret: SECRET }), mem: { ...memory, notify: memory.notify, close: async () => void closed++ } },
+      channels: {
+        hook: createWebhookNotifier({ url: receiver.url, secret: SECRET }),
+        mem: { ...memory, notify: memory.notify, close: async () => void closed++ },
+      },
       groupWindowMs: 60_000,
     });
     try {

@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createEmailNotifier, createManualClock, createNotificationDispatcher, NotifyError, type DeliveryResult } from '@shoplog/plugin-notify';
+import {
+  createEmailNotifier,
+  createManualClock,
+  createNotificationDispatcher,
+  NotifyError,
+  type DeliveryResult,
+} from '@shoplog/plugin-notify';
 import { block, note } from './notes.js';
 import { startSmtpReceiver } from './receivers.js';
 
@@ -47,10 +53,16 @@ describe('e-mail over SMTP', () => {
       key,
       cert,
       authOptional: false,
-      onAuth: (auth, _session, callback) => callback(auth.password === PASSWORD ? null : new Error('bad credentials'), { user: auth.username }),
+      onAuth: (auth, _session, callback) =>
+        callback(auth.password === PASSWORD ? null : new Error('bad credentials'), { user: auth.username }),
     });
     try {
-      const notifier = await createEmailNotifier({ ...base, port: smtp.port, tls: { ca: cert, servername: 'localhost' }, auth: { user: 'alerts', pass: PASSWORD } });
+      const notifier = await createEmailNotifier({
+        ...base,
+        port: smtp.port,
+        tls: { ca: cert, servername: 'localhost' },
+        auth: { user: 'alerts', pass: PASSWORD },
+      });
       await notifier.notify(note());
       const mail = await smtp.next();
       expect(mail.secure).toBe(true);
@@ -62,13 +74,23 @@ describe('e-mail over SMTP', () => {
   });
 
   it('refuses an unverifiable certificate, a server without STARTTLS and bad credentials, without retry and without the password', async () => {
-    const tlsServer = await startSmtpReceiver({ key, cert, authOptional: false, onAuth: (_a, _s, callback) => callback(new Error('nope')) });
+    const tlsServer = await startSmtpReceiver({
+      key,
+      cert,
+      authOptional: false,
+      onAuth: (_a, _s, callback) => callback(new Error('nope')),
+    });
     const plainServer = await startSmtpReceiver({ disabledCommands: ['STARTTLS'] });
     try {
       const cases = [
         createEmailNotifier({ ...base, port: tlsServer.port, auth: { user: 'alerts', pass: PASSWORD } }),
         createEmailNotifier({ ...base, port: plainServer.port, auth: { user: 'alerts', pass: PASSWORD } }),
-        createEmailNotifier({ ...base, port: tlsServer.port, tls: { ca: cert, servername: 'localhost' }, auth: { user: 'alerts', pass: PASSWORD } }),
+        createEmailNotifier({
+          ...base,
+          port: tlsServer.port,
+          tls: { ca: cert, servername: 'localhost' },
+          auth: { user: 'alerts', pass: PASSWORD },
+        }),
       ];
       const errors: NotifyError[] = [];
       for (const created of cases) {
@@ -96,7 +118,8 @@ describe('e-mail over SMTP', () => {
     let reply = 451;
     const smtp = await startSmtpReceiver({
       disabledCommands: ['STARTTLS'],
-      onRcptTo: (_address, _session, callback) => callback(Object.assign(new Error(`try later ${reply}`), { responseCode: reply })),
+      onRcptTo: (_address, _session, callback) =>
+        callback(Object.assign(new Error(`try later ${reply}`), { responseCode: reply })),
     });
     try {
       const notifier = await createEmailNotifier({ ...base, port: smtp.port, requireTLS: false });

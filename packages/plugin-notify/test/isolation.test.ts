@@ -15,7 +15,14 @@ describe('notifier isolation: time budget and circuit breaker', () => {
       name: 'deaf',
       notify: () => (++calls === 1 ? new Promise<void>(() => {}) : Promise.resolve()), // the first call hangs forever
     };
-    const dispatcher = createNotificationDispatcher({ channels: { deaf }, clock, groupWindowMs: 0, attemptTimeoutMs: 50, random: () => 0, onResult: results.push });
+    const dispatcher = createNotificationDispatcher({
+      channels: { deaf },
+      clock,
+      groupWindowMs: 0,
+      attemptTimeoutMs: 50,
+      random: () => 0,
+      onResult: results.push,
+    });
     dispatcher.dispatch(note({ id: 'n-1' }));
     await clock.whenTimer(); // the retry after the abandoned attempt is scheduled
     expect(dispatcher.metrics().deaf).toMatchObject({ calls: 1, timeouts: 1, retried: 1, sent: 0, breaker: 'closed' });
@@ -32,9 +39,19 @@ describe('notifier isolation: time budget and circuit breaker', () => {
     const results = recorder<DeliveryResult>();
     const polite: Notifier = {
       name: 'polite',
-      notify: (_n, signal) => new Promise<void>((_resolve, reject) => signal?.addEventListener('abort', () => reject(new Error('polite: timed out')))),
+      notify: (_n, signal) =>
+        new Promise<void>((_resolve, reject) =>
+          signal?.addEventListener('abort', () => reject(new Error('polite: timed out'))),
+        ),
     };
-    const dispatcher = createNotificationDispatcher({ channels: { polite }, clock, groupWindowMs: 0, attemptTimeoutMs: 20, maxAttempts: 1, onResult: results.push });
+    const dispatcher = createNotificationDispatcher({
+      channels: { polite },
+      clock,
+      groupWindowMs: 0,
+      attemptTimeoutMs: 20,
+      maxAttempts: 1,
+      onResult: results.push,
+    });
     dispatcher.dispatch(note());
     expect(await results.next()).toMatchObject({ outcome: 'failed', error: 'polite: timed out' });
     expect(dispatcher.metrics().polite).toMatchObject({ calls: 1, timeouts: 1 });
@@ -86,8 +103,20 @@ describe('notifier isolation: time budget and circuit breaker', () => {
     const clock = createManualClock(0);
     const results = recorder<DeliveryResult>();
     let calls = 0;
-    const failing: Notifier = { name: 'failing', notify: async () => { calls++; throw Object.assign(new Error('no'), { retryable: false }); } };
-    const dispatcher = createNotificationDispatcher({ channels: { failing }, clock, groupWindowMs: 0, circuitBreaker: false, onResult: results.push });
+    const failing: Notifier = {
+      name: 'failing',
+      notify: async () => {
+        calls++;
+        throw Object.assign(new Error('no'), { retryable: false });
+      },
+    };
+    const dispatcher = createNotificationDispatcher({
+      channels: { failing },
+      clock,
+      groupWindowMs: 0,
+      circuitBreaker: false,
+      onResult: results.push,
+    });
     for (let i = 0; i < 8; i++) dispatcher.dispatch(note({ id: `n-${i}`, group: `g-${i}` }), ['failing']);
     await dispatcher.flush();
     expect(calls).toBe(8);

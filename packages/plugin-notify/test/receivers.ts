@@ -15,7 +15,10 @@ export interface ReceivedRequest {
 }
 
 /** How the receiver answers request number `index` (0-based). */
-export type Answer = (request: ReceivedRequest, index: number) => { status: number; headers?: Record<string, string>; body?: string };
+export type Answer = (
+  request: ReceivedRequest,
+  index: number,
+) => { status: number; headers?: Record<string, string>; body?: string };
 
 /** Something that records what it receives and can be taken down and brought back on the same port. */
 interface Recorder<T> {
@@ -119,7 +122,10 @@ export async function startSmtpReceiver(options: SMTPServerOptions = {}): Promis
               log.push({
                 raw,
                 parsed,
-                envelope: { from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address) },
+                envelope: {
+                  from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+                  to: session.envelope.rcptTo.map((r) => r.address),
+                },
                 secure: session.secure,
                 user: typeof session.user === 'string' ? session.user : undefined,
               });

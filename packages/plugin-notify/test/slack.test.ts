@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createManualClock, createNotificationDispatcher, createSlackNotifier, type DeliveryResult } from '@shoplog/plugin-notify';
+import {
+  createManualClock,
+  createNotificationDispatcher,
+  createSlackNotifier,
+  type DeliveryResult,
+} from '@shoplog/plugin-notify';
 import { note } from './notes.js';
 import { startHttpReceiver } from './receivers.js';
 
@@ -11,20 +16,30 @@ interface SlackBody {
 }
 
 /** Every text a Slack client would render from the payload. */
-const textsOf = (body: SlackBody): string[] => [body.text, ...body.blocks.flatMap((b) => [b.text?.text ?? '', ...(b.elements ?? []).map((e) => e.text)])];
+const textsOf = (body: SlackBody): string[] => [
+  body.text,
+  ...body.blocks.flatMap((b) => [b.text?.text ?? '', ...(b.elements ?? []).map((e) => e.text)]),
+];
 
 describe('Slack-compatible incoming webhook', () => {
   it('sends text and blocks, with the link and the optional name and icon', async () => {
     const receiver = await startHttpReceiver();
     try {
-      const notifier = createSlackNotifier({ url: `${receiver.url}/services/T000/B000/XXXX`, username: 'Shoplog', iconEmoji: ':bell:' });
+      const notifier = createSlackNotifier({
+        url: `${receiver.url}/services/T000/B000/XXXX`,
+        username: 'Shoplog',
+        iconEmoji: ':bell:',
+      });
       await notifier.notify(note({ link: 'https://shoplog.example/#/alerts' }));
       const got = await receiver.next();
       expect(got.path).toBe('/services/T000/B000/XXXX');
       const body = JSON.parse(got.body) as SlackBody;
       expect(body.text).toBe('Firing: checkout errors: error_rate is 12.5 (threshold 5) over the last 5m');
       expect(body.blocks.map((b) => b.type)).toEqual(['section', 'context', 'section']);
-      expect(body.blocks[0]?.text).toEqual({ type: 'mrkdwn', text: ':warning: *Firing: checkout errors*\nerror_rate is 12.5 (threshold 5) over the last 5m' });
+      expect(body.blocks[0]?.text).toEqual({
+        type: 'mrkdwn',
+        text: ':warning: *Firing: checkout errors*\nerror_rate is 12.5 (threshold 5) over the last 5m',
+      });
       expect(body.blocks[2]?.text?.text).toBe('<https://shoplog.example/#/alerts|Open in Shoplog>');
       expect(body).toMatchObject({ username: 'Shoplog', icon_emoji: ':bell:' });
     } finally {
@@ -68,7 +83,11 @@ describe('Slack-compatible incoming webhook', () => {
   });
 
   it('honours 429 Retry-After: no new attempt before it, one after; the URL token never appears in results or metrics', async () => {
-    const receiver = await startHttpReceiver((_r, index) => (index === 0 ? { status: 429, headers: { 'retry-after': '120' }, body: 'rate_limited' } : { status: 200, body: 'ok' }));
+    const receiver = await startHttpReceiver((_r, index) =>
+      index === 0
+        ? { status: 429, headers: { 'retry-after': '120' }, body: 'rate_limited' }
+        : { status: 200, body: 'ok' },
+    );
     const clock = createManualClock(1_700_000_000_000);
     const results: DeliveryResult[] = [];
     const token = 'T0001/B0002/abcdefSECRET';
@@ -84,7 +103,9 @@ describe('Slack-compatible incoming webhook', () => {
       await receiver.next();
       await clock.whenTimer();
       expect(dispatcher.metrics().slack).toMatchObject({ retried: 1, sent: 0, queued: 1 });
-      expect(dispatcher.metrics().slack?.lastError?.message).toBe(`slack: 127.0.0.1:${receiver.port} answered 429: rate_limited`);
+      expect(dispatcher.metrics().slack?.lastError?.message).toBe(
+        `slack: 127.0.0.1:${receiver.port} answered 429: rate_limited`,
+      );
       clock.advance(119_999);
       expect(receiver.received).toHaveLength(1);
       clock.advance(1);
@@ -99,6 +120,8 @@ describe('Slack-compatible incoming webhook', () => {
   });
 
   it('refuses a bad URL or icon by name', () => {
-    expect(() => createSlackNotifier({ url: 'not a url', iconEmoji: 'bell' })).toThrow(/createSlackNotifier: invalid options: url: .*; iconEmoji: must be an emoji name/);
+    expect(() => createSlackNotifier({ url: 'not a url', iconEmoji: 'bell' })).toThrow(
+      /createSlackNotifier: invalid options: url: .*; iconEmoji: must be an emoji name/,
+    );
   });
 });

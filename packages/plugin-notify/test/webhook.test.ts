@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createPluginInstance } from '@shoplog/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWebhookNotifier, NotifyError, signWebhook, verifyWebhookSignature, webhookNotifier } from '@shoplog/plugin-notify';
+import {
+  createWebhookNotifier,
+  NotifyError,
+  signWebhook,
+  verifyWebhookSignature,
+  webhookNotifier,
+} from '@shoplog/plugin-notify';
 import { note } from './notes.js';
 import { startHttpReceiver, type Answer } from './receivers.js';
 
@@ -23,7 +29,6 @@ beforeAll(async () => {
   recipe = ((await import(pathToFileURL(file).href)) as { verifyShoplogWebhook: Recipe }).verifyShoplogWebhook;
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
 
 describe('signed webhook', () => {
   it('POSTs the notification signed as documented, with the id as idempotency key', async () => {
@@ -58,7 +63,15 @@ describe('signed webhook', () => {
     expect(recipe(SECRET, old, body, 600)).toBe(true);
     // The timestamp is signed: moving it forward breaks the signature.
     expect(recipe(SECRET, old.replace(`t=${now - 301}`, `t=${now}`), body)).toBe(false);
-    for (const bad of [undefined, '', 'v1=abc', `t=${now}`, `t=${now},v1=`, `t=${now},v1=${'0'.repeat(64)}`, `t=abc,v1=${header.slice(-64)}`]) {
+    for (const bad of [
+      undefined,
+      '',
+      'v1=abc',
+      `t=${now}`,
+      `t=${now},v1=`,
+      `t=${now},v1=${'0'.repeat(64)}`,
+      `t=abc,v1=${header.slice(-64)}`,
+    ]) {
       expect(recipe(SECRET, bad, body)).toBe(false);
       expect(verifyWebhookSignature({ secret: SECRET, header: bad, body })).toBe(false);
     }
@@ -77,7 +90,15 @@ describe('signed webhook', () => {
     try {
       const notifier = createWebhookNotifier({ url: receiver.url, secret: SECRET });
       const errors: NotifyError[] = [];
-      for (let i = 0; i < answers.length; i++) errors.push(await notifier.notify(note()).then(() => { throw new Error('delivered'); }, (e: NotifyError) => e));
+      for (let i = 0; i < answers.length; i++)
+        errors.push(
+          await notifier.notify(note()).then(
+            () => {
+              throw new Error('delivered');
+            },
+            (e: NotifyError) => e,
+          ),
+        );
       expect(errors.map((e) => [e.status, e.retryable, e.retryAfterMs])).toEqual([
         [400, false, undefined],
         [429, true, 7000],
@@ -104,13 +125,29 @@ describe('signed webhook', () => {
   });
 
   it('refuses weak or missing options by name, and warns once about plain http off this machine', async () => {
-    expect(() => createWebhookNotifier({ url: 'ftp://x', secret: 'short' })).toThrow(/createWebhookNotifier: invalid options: url: must be an http:\/\/ or https:\/\/ URL; secret: must be at least 16 characters/);
-    const warnings: string[] = [];
-    await createPluginInstance(webhookNotifier, { url: 'http://hooks.example/x', secret: SECRET }, { host: 'server', warn: (m) => warnings.push(m) });
-    await createPluginInstance(webhookNotifier, { url: 'http://127.0.0.1:9/x', secret: SECRET }, { host: 'server', warn: (m) => warnings.push(m) });
-    expect(warnings).toEqual(['webhook channel: hooks.example is plain http: the notifications (signed, not encrypted) can be read on the way']);
-    await expect(createPluginInstance(webhookNotifier, { url: 'https://x.example', secret: SECRET, extra: 1 }, { host: 'server', warn: () => {} })).rejects.toThrow(
-      /plugin @shoplog\/plugin-notify\/webhook: invalid options/,
+    expect(() => createWebhookNotifier({ url: 'ftp://x', secret: 'short' })).toThrow(
+      /createWebhookNotifier: invalid options: url: must be an http:\/\/ or https:\/\/ URL; secret: must be at least 16 characters/,
     );
+    const warnings: string[] = [];
+    await createPluginInstance(
+      webhookNotifier,
+      { url: 'http://hooks.example/x', secret: SECRET },
+      { host: 'server', warn: (m) => warnings.push(m) },
+    );
+    await createPluginInstance(
+      webhookNotifier,
+      { url: 'http://127.0.0.1:9/x', secret: SECRET },
+      { host: 'server', warn: (m) => warnings.push(m) },
+    );
+    expect(warnings).toEqual([
+      'webhook channel: hooks.example is plain http: the notifications (signed, not encrypted) can be read on the way',
+    ]);
+    await expect(
+      createPluginInstance(
+        webhookNotifier,
+        { url: 'https://x.example', secret: SECRET, extra: 1 },
+        { host: 'server', warn: () => {} },
+      ),
+    ).rejects.toThrow(/plugin @shoplog\/plugin-notify\/webhook: invalid options/);
   });
 });

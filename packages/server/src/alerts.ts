@@ -9,7 +9,10 @@ export async function evaluateMetric(logs: LogStore, rule: AlertRuleRecord, now:
     case 'count':
       return logs.count(windowed);
     case 'error_rate': {
-      const [total, errors] = await Promise.all([logs.count(windowed), logs.count({ ...windowed, levels: ['error', 'fatal'] })]);
+      const [total, errors] = await Promise.all([
+        logs.count(windowed),
+        logs.count({ ...windowed, levels: ['error', 'fatal'] }),
+      ]);
       return total === 0 ? 0 : (errors / total) * 100;
     }
     case 'fraud_alerts':
@@ -26,7 +29,12 @@ export type AlertChange = (rule: AlertRuleRecord, change: 'firing' | 'resolved',
  * Evaluates every rule once and stores its state, value, last firing and when the current firing started;
  * `onChange` hears of each rule that starts or stops firing (once per change: the state is stored first).
  */
-export async function evaluateAlertRules(logs: LogStore, meta: MetaStore, now: number = Date.now(), onChange?: AlertChange): Promise<AlertRuleRecord[]> {
+export async function evaluateAlertRules(
+  logs: LogStore,
+  meta: MetaStore,
+  now: number = Date.now(),
+  onChange?: AlertChange,
+): Promise<AlertRuleRecord[]> {
   const rules = await meta.listAlertRules();
   const out: AlertRuleRecord[] = [];
   for (const rule of rules) {
@@ -56,14 +64,22 @@ export async function evaluateAlertRules(logs: LogStore, meta: MetaStore, now: n
 }
 
 /** What an edit may change of a rule (validated by the route). */
-export type AlertRuleChange = Partial<Pick<AlertRuleRecord, 'name' | 'metric' | 'filters' | 'windowMs' | 'threshold' | 'channels' | 'enabled'>>;
+export type AlertRuleChange = Partial<
+  Pick<AlertRuleRecord, 'name' | 'metric' | 'filters' | 'windowMs' | 'threshold' | 'channels' | 'enabled'>
+>;
 
 /**
  * Edits a rule (`undefined` when there is none with that id). Disabling a firing rule ends its firing: its channels
  * are told it resolved, so no incident stays open on their side. A changed condition is judged by the next
  * evaluation (which notifies a change of state then); an enabled rule starts again from `unknown`.
  */
-export async function editAlertRule(meta: MetaStore, id: string, change: AlertRuleChange, now: number, onChange?: AlertChange): Promise<AlertRuleRecord | undefined> {
+export async function editAlertRule(
+  meta: MetaStore,
+  id: string,
+  change: AlertRuleChange,
+  now: number,
+  onChange?: AlertChange,
+): Promise<AlertRuleRecord | undefined> {
   const rule = (await meta.listAlertRules()).find((r) => r.id === id);
   if (!rule) return undefined;
   const wasEnabled = rule.enabled !== false;
@@ -75,6 +91,7 @@ export async function editAlertRule(meta: MetaStore, id: string, change: AlertRu
   }
   await meta.updateAlertRule(next);
   // Told with the channels the rule had while it fired.
-  if (disabling && rule.state === 'firing') onChange?.(rule, 'resolved', rule.firingSince ?? rule.lastFiredAt ?? now, now);
+  if (disabling && rule.state === 'firing')
+    onChange?.(rule, 'resolved', rule.firingSince ?? rule.lastFiredAt ?? now, now);
   return next;
 }

@@ -1,5 +1,16 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  copyFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { backup, DatabaseSync } from './store/node-sqlite.js';
 import { TOMBSTONE_ID_PREFIX } from './store/sqlite-purge.js';
@@ -47,7 +58,10 @@ const sha256 = (path: string): Promise<string> =>
 function purgedCount(db: DatabaseSync): number {
   const table = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'maintenance_state'").get();
   if (!table) return 0;
-  return Number((db.prepare("SELECT value FROM maintenance_state WHERE key = 'purged'").get() as { value: number } | undefined)?.value ?? 0);
+  return Number(
+    (db.prepare("SELECT value FROM maintenance_state WHERE key = 'purged'").get() as { value: number } | undefined)
+      ?.value ?? 0,
+  );
 }
 
 function open(path: string): DatabaseSync {
@@ -64,8 +78,10 @@ function open(path: string): DatabaseSync {
  */
 export async function backupDataDir(options: BackupOptions): Promise<BackupManifest> {
   const present = BACKUP_FILES.filter((name) => existsSync(join(options.dataDir, name)));
-  if (!present.includes('events.db') && !present.includes('meta.db')) throw new Error(`no Shoplog databases in ${options.dataDir}`);
-  if (existsSync(options.out) && readdirSync(options.out).length > 0) throw new Error(`the backup folder ${options.out} is not empty`);
+  if (!present.includes('events.db') && !present.includes('meta.db'))
+    throw new Error(`no Shoplog databases in ${options.dataDir}`);
+  if (existsSync(options.out) && readdirSync(options.out).length > 0)
+    throw new Error(`the backup folder ${options.out} is not empty`);
   mkdirSync(options.out, { recursive: true });
   const attempts = options.attempts ?? 5;
   for (let attempt = 1; ; attempt++) {
@@ -89,11 +105,14 @@ export async function backupDataDir(options: BackupOptions): Promise<BackupManif
         for (const name of present) rmSync(join(options.out, name), { force: true });
         continue;
       }
-      if (copy && purgedCount(copy) !== before) throw new Error(`events were purged during each of ${attempts} copies: try again later`);
+      if (copy && purgedCount(copy) !== before)
+        throw new Error(`events were purged during each of ${attempts} copies: try again later`);
       // Tombstones (sqlite-purge.ts) are counted out through the id index, not by reading every row.
       const stats = copy
         ? (copy
-            .prepare('SELECT (SELECT COUNT(*) FROM events) - (SELECT COUNT(*) FROM events WHERE id >= ? AND id < ?) AS n, (SELECT COALESCE(MAX(seq), 0) FROM events) AS max')
+            .prepare(
+              'SELECT (SELECT COUNT(*) FROM events) - (SELECT COUNT(*) FROM events WHERE id >= ? AND id < ?) AS n, (SELECT COALESCE(MAX(seq), 0) FROM events) AS max',
+            )
             .get(TOMBSTONE_ID_PREFIX, `${TOMBSTONE_ID_PREFIX}~`) as { n: number; max: number })
         : { n: 0, max: 0 };
       const files = [];
@@ -101,7 +120,13 @@ export async function backupDataDir(options: BackupOptions): Promise<BackupManif
         const path = join(options.out, name);
         files.push({ name, bytes: statSync(path).size, sha256: await sha256(path) });
       }
-      const manifest: BackupManifest = { format: 1, createdAt: new Date().toISOString(), events: Number(stats.n), maxSeq: Number(stats.max), files };
+      const manifest: BackupManifest = {
+        format: 1,
+        createdAt: new Date().toISOString(),
+        events: Number(stats.n),
+        maxSeq: Number(stats.max),
+        files,
+      };
       writeFileSync(join(options.out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
       return manifest;
     } finally {
@@ -131,7 +156,8 @@ export async function restoreDataDir(options: RestoreOptions): Promise<BackupMan
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as BackupManifest;
   if (manifest.format !== 1) throw new Error(`unknown backup format ${String(manifest.format)}`);
   for (const file of manifest.files) {
-    if (!(BACKUP_FILES as readonly string[]).includes(file.name)) throw new Error(`unexpected file ${file.name} in the manifest`);
+    if (!(BACKUP_FILES as readonly string[]).includes(file.name))
+      throw new Error(`unexpected file ${file.name} in the manifest`);
     const path = join(options.from, file.name);
     if (!existsSync(path) || statSync(path).size !== file.bytes || (await sha256(path)) !== file.sha256) {
       throw new Error(`${file.name} in ${options.from} does not match its manifest: the backup is damaged`);
@@ -140,11 +166,14 @@ export async function restoreDataDir(options: RestoreOptions): Promise<BackupMan
   mkdirSync(options.dataDir, { recursive: true });
   const existing = BACKUP_FILES.filter((name) => existsSync(join(options.dataDir, name)));
   if (existing.length > 0 && !options.force) {
-    throw new Error(`${options.dataDir} already holds ${existing.join(', ')}: stop its server and pass --force to replace them`);
+    throw new Error(
+      `${options.dataDir} already holds ${existing.join(', ')}: stop its server and pass --force to replace them`,
+    );
   }
   // Index files that the backup lacks would not match the restored events: they are rebuilt from them.
   for (const name of BACKUP_FILES) {
-    for (const suffix of ['-wal', '-shm', '-journal']) rmSync(join(options.dataDir, `${name}${suffix}`), { force: true });
+    for (const suffix of ['-wal', '-shm', '-journal'])
+      rmSync(join(options.dataDir, `${name}${suffix}`), { force: true });
     if (!manifest.files.some((file) => file.name === name)) rmSync(join(options.dataDir, name), { force: true });
   }
   for (const file of manifest.files) {

@@ -18,7 +18,10 @@ export interface BootstrapResult {
  * when given. With `demo`, loads generated sample data (7 days, all five kinds) once, and when the demo's console
  * channel is configured, an alert rule that notifies it.
  */
-export async function bootstrap(server: ShoplogServer, options: { demo?: boolean; demoEvents?: number } = {}): Promise<BootstrapResult> {
+export async function bootstrap(
+  server: ShoplogServer,
+  options: { demo?: boolean; demoEvents?: number } = {},
+): Promise<BootstrapResult> {
   const { meta, logs } = server.stores;
   const config = server.config;
   const result: BootstrapResult = {};
@@ -40,7 +43,8 @@ export async function bootstrap(server: ShoplogServer, options: { demo?: boolean
     const send = async (): Promise<void> => {
       const items = await server.ingest(batch);
       const refused = items.filter((item) => item.result === 'error');
-      if (refused.length > 0) throw new Error(`demo data: ${refused.length} sample events refused: ${JSON.stringify(refused[0])}`);
+      if (refused.length > 0)
+        throw new Error(`demo data: ${refused.length} sample events refused: ${JSON.stringify(refused[0])}`);
       batch = [];
     };
     for (const event of generateTraffic({ count, days: 7, seed: Date.now() % 100_000 })) {
@@ -51,8 +55,20 @@ export async function bootstrap(server: ShoplogServer, options: { demo?: boolean
     await logs.refresh();
     if (config.notifications.channels.some((c) => c.name === DEMO_CHANNEL)) {
       await meta.createAlertRule({
-        id: randomUUID(), userId: null, name: 'Demo: errors this week', metric: 'count', filters: { log_type: 'error' }, windowMs: 7 * 86_400_000,
-        threshold: 0, state: 'unknown', lastValue: null, lastFiredAt: null, lastEvaluatedAt: null, createdAt: Date.now(), channels: [DEMO_CHANNEL], firingSince: null,
+        id: randomUUID(),
+        userId: null,
+        name: 'Demo: errors this week',
+        metric: 'count',
+        filters: { log_type: 'error' },
+        windowMs: 7 * 86_400_000,
+        threshold: 0,
+        state: 'unknown',
+        lastValue: null,
+        lastFiredAt: null,
+        lastEvaluatedAt: null,
+        createdAt: Date.now(),
+        channels: [DEMO_CHANNEL],
+        firingSince: null,
       });
     }
     await meta.setSetting('demo_loaded', new Date().toISOString());

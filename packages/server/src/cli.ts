@@ -8,7 +8,12 @@ import { nodeVersionProblem } from './store/node-version.js';
 
 const OPTIONS = {
   serve: { demo: { type: 'boolean' }, ...DATA_DIR_OPTION },
-  generate: { n: { type: 'string', short: 'n' }, o: { type: 'string', short: 'o' }, rate: { type: 'string' }, days: { type: 'string' } },
+  generate: {
+    n: { type: 'string', short: 'n' },
+    o: { type: 'string', short: 'o' },
+    rate: { type: 'string' },
+    days: { type: 'string' },
+  },
   keys: { scope: { type: 'string' }, name: { type: 'string' }, ...DATA_DIR_OPTION },
   import: { ...DATA_DIR_OPTION },
   erase: { user: { type: 'string' }, email: { type: 'string' }, server: { type: 'string' }, ...DATA_DIR_OPTION },
@@ -17,7 +22,16 @@ const OPTIONS = {
   vacuum: { ...DATA_DIR_OPTION },
 } as const;
 
-const POSITIONALS: Record<Command, boolean> = { serve: false, generate: false, keys: true, import: true, erase: false, backup: true, restore: true, vacuum: false };
+const POSITIONALS: Record<Command, boolean> = {
+  serve: false,
+  generate: false,
+  keys: true,
+  import: true,
+  erase: false,
+  backup: true,
+  restore: true,
+  vacuum: false,
+};
 
 async function run(command: Command, args: CliArgs): Promise<void> {
   if (command === 'generate') return (await import('./cli/generate.js')).generate(args);
@@ -39,7 +53,9 @@ async function main(argv: string[]): Promise<void> {
   if (first === '--version' || first === '-v') return void console.log(version());
   if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
     const topic = first === 'help' ? rest[0] : undefined;
-    return void console.log(topic && (COMMANDS as readonly string[]).includes(topic) ? COMMAND_HELP[topic as Command] : USAGE);
+    return void console.log(
+      topic && (COMMANDS as readonly string[]).includes(topic) ? COMMAND_HELP[topic as Command] : USAGE,
+    );
   }
   if (!(COMMANDS as readonly string[]).includes(first)) {
     throw new UsageError(`unknown command '${first}' (commands: ${COMMANDS.join(', ')})`);

@@ -32,7 +32,9 @@ async function readConfigFile(file: string): Promise<Record<string, unknown>> {
     throw new OptionsError(`cannot read the config file ${file}: ${(error as Error).message}`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new OptionsError(`the config file ${file} must ${extname(file) === '.json' ? 'hold a JSON object' : 'export default an object of settings'}`);
+    throw new OptionsError(
+      `the config file ${file} must ${extname(file) === '.json' ? 'hold a JSON object' : 'export default an object of settings'}`,
+    );
   }
   return value as Record<string, unknown>;
 }
@@ -41,7 +43,10 @@ async function readConfigFile(file: string): Promise<Record<string, unknown>> {
  * Loads the server settings: the config file (`SHOPLOG_CONFIG`, or `shoplog.config.{js,mjs,json}` in `cwd`),
  * overridden by `SHOPLOG_*` environment variables. Throws an `OptionsError` naming the bad setting.
  */
-export async function loadServerConfig(env: Record<string, string | undefined> = process.env, cwd: string = process.cwd()): Promise<LoadedConfig> {
+export async function loadServerConfig(
+  env: Record<string, string | undefined> = process.env,
+  cwd: string = process.cwd(),
+): Promise<LoadedConfig> {
   const file = findConfigFile(env, cwd);
   const values = file ? await readConfigFile(file) : {};
   return { config: configFrom(values, env), file, baseDir: file ? dirname(file) : cwd };

@@ -11,7 +11,16 @@ const port = z.coerce.number().int().min(0).max(65_535);
 const positive = z.coerce.number().int().positive();
 /** A comma-separated list (from the environment) or an array (from the config file) of `item`. */
 const listOf = <T extends z.ZodType>(item: T) =>
-  z.preprocess((value) => (typeof value === 'string' ? value.split(',').map((entry) => entry.trim()).filter(Boolean) : value), z.array(item));
+  z.preprocess(
+    (value) =>
+      typeof value === 'string'
+        ? value
+            .split(',')
+            .map((entry) => entry.trim())
+            .filter(Boolean)
+        : value,
+    z.array(item),
+  );
 
 /** An IP address, a CIDR range (`10.0.0.0/8`) or one of proxy-addr's names (`loopback`, `linklocal`, `uniquelocal`). */
 const proxyAddress = z.string().refine((value) => {
@@ -33,7 +42,13 @@ const channelName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be 1-63
 export const NotificationsSchema = z
   .strictObject({
     channels: z
-      .array(z.strictObject({ name: channelName, type: z.enum(Object.keys(NOTIFIERS) as [keyof typeof NOTIFIERS]), options: z.record(z.string(), z.unknown()).default({}) }))
+      .array(
+        z.strictObject({
+          name: channelName,
+          type: z.enum(Object.keys(NOTIFIERS) as [keyof typeof NOTIFIERS]),
+          options: z.record(z.string(), z.unknown()).default({}),
+        }),
+      )
       .max(50)
       .default([]),
     /** Channels told about every transaction the server's fraud scoring blocks. */
@@ -48,10 +63,12 @@ export const NotificationsSchema = z
   .superRefine((n, ctx) => {
     const names = n.channels.map((c) => c.name);
     names.forEach((name, i) => {
-      if (names.indexOf(name) !== i) ctx.addIssue({ code: 'custom', path: ['channels', i, 'name'], message: `${name} is defined twice` });
+      if (names.indexOf(name) !== i)
+        ctx.addIssue({ code: 'custom', path: ['channels', i, 'name'], message: `${name} is defined twice` });
     });
     n.fraudChannels.forEach((name, i) => {
-      if (!names.includes(name)) ctx.addIssue({ code: 'custom', path: ['fraudChannels', i], message: `no channel named ${name}` });
+      if (!names.includes(name))
+        ctx.addIssue({ code: 'custom', path: ['fraudChannels', i], message: `no channel named ${name}` });
     });
   });
 
@@ -92,20 +109,33 @@ export const ServerConfigSchema = z
     trustedProxies: listOf(proxyAddress).default([]),
     sessionIdleMinutes: positive.max(7 * 24 * 60).default(30),
     sessionMaxHours: positive.max(365 * 24).default(12),
-    secureCookies: z.preprocess((v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v), z.boolean()).default(false),
+    secureCookies: z
+      .preprocess((v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v), z.boolean())
+      .default(false),
     ingestRateLimit: positive.default(500),
     authRateLimit: positive.default(10),
     cacheTtlSeconds: positive.default(30),
     alertIntervalSeconds: positive.default(30),
-    bootstrapKey: z.string().regex(/^slk_[A-Za-z0-9_-]{20,}$/, 'must start with slk_ followed by at least 20 characters').optional(),
+    bootstrapKey: z
+      .string()
+      .regex(/^slk_[A-Za-z0-9_-]{20,}$/, 'must start with slk_ followed by at least 20 characters')
+      .optional(),
     bootstrapPassword: z.string().min(12, 'must be at least 12 characters').optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('warn'),
     fraudScoring: z.enum(['on', 'off']).default('on'),
-    fraudRefitHours: z.coerce.number().int().min(0).max(24 * 366).default(24),
+    fraudRefitHours: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(24 * 366)
+      .default(24),
     retentionDays: z.coerce.number().int().min(0).max(36_500).default(30),
     retentionByDataset: RetentionOverridesSchema.default({}),
     minFreeDiskMb: z.coerce.number().int().min(0).default(1024),
-    esCompatVersion: z.string().regex(/^\d+\.\d+\.\d+$/, 'must be a version such as 9.1.0').default('9.1.0'),
+    esCompatVersion: z
+      .string()
+      .regex(/^\d+\.\d+\.\d+$/, 'must be a version such as 9.1.0')
+      .default('9.1.0'),
     notifications: z.preprocess(jsonText, NotificationsSchema).prefault({}),
     plugins: z.preprocess(jsonText, z.array(PluginSpecSchema).max(50)).default([]),
   })
@@ -128,38 +158,80 @@ export const SETTINGS: readonly { key: keyof ServerConfig; env: string; default:
     key: 'ingestHost',
     env: 'SHOPLOG_INGEST_HOST',
     default: '127.0.0.1',
-    description: 'TCP/UDP JSON-lines listen address: loopback unless opened explicitly (not SHOPLOG_HOST: opening the HTTP port does not open this one).',
+    description:
+      'TCP/UDP JSON-lines listen address: loopback unless opened explicitly (not SHOPLOG_HOST: opening the HTTP port does not open this one).',
   },
   {
     key: 'ingestAuth',
     env: 'SHOPLOG_INGEST_AUTH',
     default: 'required unless ingestHost is loopback',
-    description: 'TCP/UDP JSON lines need a first line "AUTH <ingest API key>" (per connection on TCP, per datagram on UDP): required or off.',
+    description:
+      'TCP/UDP JSON lines need a first line "AUTH <ingest API key>" (per connection on TCP, per datagram on UDP): required or off.',
   },
-  { key: 'ingestPort', env: 'SHOPLOG_INGEST_PORT', default: '5000', description: 'TCP and UDP JSON-lines port (0 = any free port, -1 = off).' },
+  {
+    key: 'ingestPort',
+    env: 'SHOPLOG_INGEST_PORT',
+    default: '5000',
+    description: 'TCP and UDP JSON-lines port (0 = any free port, -1 = off).',
+  },
   {
     key: 'udpReceiveBuffer',
     env: 'SHOPLOG_UDP_RECEIVE_BUFFER',
     default: '8388608',
-    description: 'UDP receive buffer to ask the kernel for, in bytes (Linux caps it at net.core.rmem_max); datagrams arriving while it is full are lost (counted in the health route). UDP is lossy: send what must not be lost over TCP or HTTP.',
+    description:
+      'UDP receive buffer to ask the kernel for, in bytes (Linux caps it at net.core.rmem_max); datagrams arriving while it is full are lost (counted in the health route). UDP is lossy: send what must not be lost over TCP or HTTP.',
   },
-  { key: 'dataDir', env: 'SHOPLOG_DATA_DIR', default: './.shoplog-data', description: 'Folder of the embedded databases.' },
-  { key: 'synchronous', env: 'SHOPLOG_SYNCHRONOUS', default: 'NORMAL', description: 'SQLite synchronous: NORMAL survives kill -9, FULL also power loss (slower).' },
-  { key: 'indexNice', env: 'SHOPLOG_INDEX_NICE', default: '10', description: 'Niceness added to the two index worker threads (Linux, 0-19): acks, queries and other processes get the cores first and the index catches up after; 0 indexes at the server priority (faster index, slower acks under a burst).' },
-  { key: 'readers', env: 'SHOPLOG_READERS', default: '2', description: 'Worker threads that answer the queries of the embedded event store, each with its own read-only connection (0-64): queries run beside the request thread and each other; 0 runs them on the request thread, where each holds every other request.' },
-  { key: 'bodyLimit', env: 'SHOPLOG_BODY_LIMIT', default: '10485760', description: 'Maximum JSON / NDJSON request body in bytes (after gunzip); 413 above.' },
-  { key: 'uploadLimit', env: 'SHOPLOG_UPLOAD_LIMIT', default: '104857600', description: 'Maximum upload size in bytes (after gunzip); the job fails above.' },
+  {
+    key: 'dataDir',
+    env: 'SHOPLOG_DATA_DIR',
+    default: './.shoplog-data',
+    description: 'Folder of the embedded databases.',
+  },
+  {
+    key: 'synchronous',
+    env: 'SHOPLOG_SYNCHRONOUS',
+    default: 'NORMAL',
+    description: 'SQLite synchronous: NORMAL survives kill -9, FULL also power loss (slower).',
+  },
+  {
+    key: 'indexNice',
+    env: 'SHOPLOG_INDEX_NICE',
+    default: '10',
+    description:
+      'Niceness added to the two index worker threads (Linux, 0-19): acks, queries and other processes get the cores first and the index catches up after; 0 indexes at the server priority (faster index, slower acks under a burst).',
+  },
+  {
+    key: 'readers',
+    env: 'SHOPLOG_READERS',
+    default: '2',
+    description:
+      'Worker threads that answer the queries of the embedded event store, each with its own read-only connection (0-64): queries run beside the request thread and each other; 0 runs them on the request thread, where each holds every other request.',
+  },
+  {
+    key: 'bodyLimit',
+    env: 'SHOPLOG_BODY_LIMIT',
+    default: '10485760',
+    description: 'Maximum JSON / NDJSON request body in bytes (after gunzip); 413 above.',
+  },
+  {
+    key: 'uploadLimit',
+    env: 'SHOPLOG_UPLOAD_LIMIT',
+    default: '104857600',
+    description: 'Maximum upload size in bytes (after gunzip); the job fails above.',
+  },
   {
     key: 'maxEventDepth',
     env: 'SHOPLOG_MAX_EVENT_DEPTH',
     default: String(DEFAULT_INGEST_LIMITS.maxEventDepth),
-    description: 'Objects and arrays nested inside each other in one event, the event being level 1 (1-1000); a deeper event is rejected alone (400 item naming the path).',
+    description:
+      'Objects and arrays nested inside each other in one event, the event being level 1 (1-1000); a deeper event is rejected alone (400 item naming the path).',
   },
   {
     key: 'maxEventFields',
     env: 'SHOPLOG_MAX_EVENT_FIELDS',
     default: String(DEFAULT_INGEST_LIMITS.maxEventFields),
-    description: 'Object keys plus array items of one event, counted over the whole event (labels included); more: the event is rejected alone.',
+    description:
+      'Object keys plus array items of one event, counted over the whole event (labels included); more: the event is rejected alone.',
   },
   {
     key: 'maxFieldLength',
@@ -171,71 +243,126 @@ export const SETTINGS: readonly { key: keyof ServerConfig; env: string; default:
     key: 'maxLineLength',
     env: 'SHOPLOG_MAX_LINE_LENGTH',
     default: String(DEFAULT_INGEST_LIMITS.maxLineLength),
-    description: 'Characters of one event as text (an NDJSON, TCP or UDP line, an item of a JSON-array upload, a CSV record); longer: rejected alone, not parsed.',
+    description:
+      'Characters of one event as text (an NDJSON, TCP or UDP line, an item of a JSON-array upload, a CSV record); longer: rejected alone, not parsed.',
   },
   {
     key: 'maxRequestLines',
     env: 'SHOPLOG_MAX_REQUEST_LINES',
     default: String(DEFAULT_INGEST_LIMITS.maxRequestLines),
-    description: 'Lines of one bulk body (blank ones included) or events of one ingest array; more: 413 before anything is parsed.',
+    description:
+      'Lines of one bulk body (blank ones included) or events of one ingest array; more: 413 before anything is parsed.',
   },
-  { key: 'corsOrigins', env: 'SHOPLOG_CORS_ORIGINS', default: '(empty: CORS off)', description: 'Comma-separated origins allowed by CORS.' },
-  { key: 'sessionIdleMinutes', env: 'SHOPLOG_SESSION_IDLE_MINUTES', default: '30', description: 'A web session unused this long expires (renewed on use, at most once a minute; 1 to 10080).' },
-  { key: 'sessionMaxHours', env: 'SHOPLOG_SESSION_MAX_HOURS', default: '12', description: 'A web session expires this long after login, however much it is used (1 to 8760).' },
-  { key: 'secureCookies', env: 'SHOPLOG_SECURE_COOKIES', default: 'false', description: 'Mark the session cookie Secure (set true behind HTTPS).' },
-  { key: 'ingestRateLimit', env: 'SHOPLOG_INGEST_RATE_LIMIT', default: '500', description: 'Ingest requests per second per API key (token bucket; 429 + Retry-After).' },
+  {
+    key: 'corsOrigins',
+    env: 'SHOPLOG_CORS_ORIGINS',
+    default: '(empty: CORS off)',
+    description: 'Comma-separated origins allowed by CORS.',
+  },
+  {
+    key: 'sessionIdleMinutes',
+    env: 'SHOPLOG_SESSION_IDLE_MINUTES',
+    default: '30',
+    description: 'A web session unused this long expires (renewed on use, at most once a minute; 1 to 10080).',
+  },
+  {
+    key: 'sessionMaxHours',
+    env: 'SHOPLOG_SESSION_MAX_HOURS',
+    default: '12',
+    description: 'A web session expires this long after login, however much it is used (1 to 8760).',
+  },
+  {
+    key: 'secureCookies',
+    env: 'SHOPLOG_SECURE_COOKIES',
+    default: 'false',
+    description: 'Mark the session cookie Secure (set true behind HTTPS).',
+  },
+  {
+    key: 'ingestRateLimit',
+    env: 'SHOPLOG_INGEST_RATE_LIMIT',
+    default: '500',
+    description: 'Ingest requests per second per API key (token bucket; 429 + Retry-After).',
+  },
   {
     key: 'trustedProxies',
     env: 'SHOPLOG_TRUSTED_PROXIES',
     default: '(empty: none)',
-    description: 'Comma-separated addresses or CIDR ranges of the reverse proxies in front of the server (e.g. 127.0.0.1 for a TLS proxy on the same host): the client IP (login limits, logs) is read from X-Forwarded-For only when the connection comes from one of them.',
+    description:
+      'Comma-separated addresses or CIDR ranges of the reverse proxies in front of the server (e.g. 127.0.0.1 for a TLS proxy on the same host): the client IP (login limits, logs) is read from X-Forwarded-For only when the connection comes from one of them.',
   },
   {
     key: 'authRateLimit',
     env: 'SHOPLOG_AUTH_RATE_LIMIT',
     default: '10',
-    description: 'Login attempts per minute per client IP and per account (a browser where the user logged in before has its own bucket, so a flood against the account does not lock them out).',
+    description:
+      'Login attempts per minute per client IP and per account (a browser where the user logged in before has its own bucket, so a flood against the account does not lock them out).',
   },
-  { key: 'cacheTtlSeconds', env: 'SHOPLOG_CACHE_TTL_SECONDS', default: '30', description: 'Analytics and search cache lifetime (also invalidated on ingest).' },
-  { key: 'alertIntervalSeconds', env: 'SHOPLOG_ALERT_INTERVAL_SECONDS', default: '30', description: 'How often alert rules are evaluated.' },
-  { key: 'bootstrapKey', env: 'SHOPLOG_BOOTSTRAP_KEY', default: '(none: generated)', description: 'Admin API key to register at start instead of generating one.' },
-  { key: 'bootstrapPassword', env: 'SHOPLOG_BOOTSTRAP_PASSWORD', default: '(none: generated)', description: 'Password of the first admin user instead of a generated one.' },
+  {
+    key: 'cacheTtlSeconds',
+    env: 'SHOPLOG_CACHE_TTL_SECONDS',
+    default: '30',
+    description: 'Analytics and search cache lifetime (also invalidated on ingest).',
+  },
+  {
+    key: 'alertIntervalSeconds',
+    env: 'SHOPLOG_ALERT_INTERVAL_SECONDS',
+    default: '30',
+    description: 'How often alert rules are evaluated.',
+  },
+  {
+    key: 'bootstrapKey',
+    env: 'SHOPLOG_BOOTSTRAP_KEY',
+    default: '(none: generated)',
+    description: 'Admin API key to register at start instead of generating one.',
+  },
+  {
+    key: 'bootstrapPassword',
+    env: 'SHOPLOG_BOOTSTRAP_PASSWORD',
+    default: '(none: generated)',
+    description: 'Password of the first admin user instead of a generated one.',
+  },
   { key: 'logLevel', env: 'SHOPLOG_LOG_LEVEL', default: 'warn', description: 'Server log level.' },
   {
     key: 'fraudScoring',
     env: 'SHOPLOG_FRAUD_SCORING',
     default: 'on',
-    description: 'Score ingested transactions that carry no client-side fraud verdict (core rules, in-memory velocity) and store a fraud event for each review/block (on|off).',
+    description:
+      'Score ingested transactions that carry no client-side fraud verdict (core rules, in-memory velocity) and store a fraud event for each review/block (on|off).',
   },
   {
     key: 'fraudRefitHours',
     env: 'SHOPLOG_FRAUD_REFIT_HOURS',
     default: '24',
-    description: 'How often the fraud model is refitted on the stored labels when labels were added since the last refit (0 = only on demand).',
+    description:
+      'How often the fraud model is refitted on the stored labels when labels were added since the last refit (0 = only on demand).',
   },
   {
     key: 'retentionDays',
     env: 'SHOPLOG_RETENTION_DAYS',
     default: '30',
-    description: 'Days events are kept; older ones are deleted continuously in small steps, with what was derived from them (0 = keep forever). Elasticsearch: the ILM delete phase.',
+    description:
+      'Days events are kept; older ones are deleted continuously in small steps, with what was derived from them (0 = keep forever). Elasticsearch: the ILM delete phase.',
   },
   {
     key: 'retentionByDataset',
     env: 'SHOPLOG_RETENTION_BY_DATASET',
     default: '(none)',
-    description: 'Per-dataset retention in days overriding retentionDays, e.g. fraud=365,performance=7 (0 = keep forever).',
+    description:
+      'Per-dataset retention in days overriding retentionDays, e.g. fraud=365,performance=7 (0 = keep forever).',
   },
   {
     key: 'minFreeDiskMb',
     env: 'SHOPLOG_MIN_FREE_DISK_MB',
     default: '1024',
-    description: 'Free space floor of the data folder in MiB: below it ingest answers 507 (clients spool and retry) while queries keep working (0 = off).',
+    description:
+      'Free space floor of the data folder in MiB: below it ingest answers 507 (clients spool and retry) while queries keep working (0 = off).',
   },
   {
     key: 'esCompatVersion',
     env: 'SHOPLOG_ES_COMPAT_VERSION',
     default: '9.1.0',
-    description: 'Elasticsearch version the compatible API reports at GET / (shippers that refuse an older Elasticsearch than themselves, such as Beats, need at least their own).',
+    description:
+      'Elasticsearch version the compatible API reports at GET / (shippers that refuse an older Elasticsearch than themselves, such as Beats, need at least their own).',
   },
   {
     key: 'notifications',
@@ -274,7 +401,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 export function configFrom(fromFile: Record<string, unknown>, env: Record<string, string | undefined>): ServerConfig {
   // A setting that was replaced must not be ignored silently: the lifetime it set would change without a word.
   if (env.SHOPLOG_SESSION_TTL_MINUTES !== undefined) {
-    throw new OptionsError('SHOPLOG_SESSION_TTL_MINUTES is replaced by SHOPLOG_SESSION_IDLE_MINUTES and SHOPLOG_SESSION_MAX_HOURS');
+    throw new OptionsError(
+      'SHOPLOG_SESSION_TTL_MINUTES is replaced by SHOPLOG_SESSION_IDLE_MINUTES and SHOPLOG_SESSION_MAX_HOURS',
+    );
   }
   const merged: Record<string, unknown> = { ...fromFile };
   for (const setting of SETTINGS) {
@@ -285,10 +414,13 @@ export function configFrom(fromFile: Record<string, unknown>, env: Record<string
     return parseOptions('settings', ServerConfigSchema, merged);
   } catch (error) {
     // Name the environment variable next to the key so the person knows what to fix.
-    const message = (error as Error).message.replace(/(\w+)((?:\.\w+|\[\d+\])*): /g, (match, key: string, rest: string) => {
-      const setting = SETTINGS.find((s) => s.key === key);
-      return setting ? `${key}${rest} (${setting.env}): ` : match;
-    });
+    const message = (error as Error).message.replace(
+      /(\w+)((?:\.\w+|\[\d+\])*): /g,
+      (match, key: string, rest: string) => {
+        const setting = SETTINGS.find((s) => s.key === key);
+        return setting ? `${key}${rest} (${setting.env}): ` : match;
+      },
+    );
     throw new OptionsError(message, error instanceof OptionsError ? error.issues : []);
   }
 }

@@ -59,9 +59,12 @@ export function diskFailure(error: unknown): Pick<DiskState, 'status' | 'message
   const code = (error as { errcode?: unknown } | undefined)?.errcode;
   const text = error instanceof Error ? error.message : String(error);
   const sqlite = typeof code === 'number' ? code & 0xff : undefined;
-  if (sqlite === 13 || /ENOSPC|disk is full/i.test(text)) return { status: 'full', message: `the data folder's disk is full (${text})` };
-  if (sqlite === 8 || /EROFS|read-?only/i.test(text)) return { status: 'read_only', message: `the data folder is read-only (${text})` };
-  if ((sqlite !== undefined && DISK_CODES.has(sqlite)) || /disk I\/O error|EIO\b/i.test(text)) return { status: 'error', message: `the data folder cannot be written (${text})` };
+  if (sqlite === 13 || /ENOSPC|disk is full/i.test(text))
+    return { status: 'full', message: `the data folder's disk is full (${text})` };
+  if (sqlite === 8 || /EROFS|read-?only/i.test(text))
+    return { status: 'read_only', message: `the data folder is read-only (${text})` };
+  if ((sqlite !== undefined && DISK_CODES.has(sqlite)) || /disk I\/O error|EIO\b/i.test(text))
+    return { status: 'error', message: `the data folder cannot be written (${text})` };
   return undefined;
 }
 
@@ -85,20 +88,33 @@ export function createDiskGuard(options: DiskGuardOptions): DiskGuard {
       await writeFile(probe, '');
       await unlink(probe);
     } catch (error) {
-      const failure = diskFailure(error) ?? { status: 'error' as const, message: `the data folder cannot be written (${(error as Error).message})` };
+      const failure = diskFailure(error) ?? {
+        status: 'error' as const,
+        message: `the data folder cannot be written (${(error as Error).message})`,
+      };
       return set({ ...failure, floorBytes });
     }
     try {
       const fs = await statfs(options.dir);
       const freeBytes = Number(fs.bavail) * Number(fs.bsize);
       if (freeBytes < floorBytes) {
-        return set({ status: 'low', freeBytes, floorBytes, message: `${mib(freeBytes)} free in the data folder, below the floor of ${mib(floorBytes)} (SHOPLOG_MIN_FREE_DISK_MB): free space or raise the disk` });
+        return set({
+          status: 'low',
+          freeBytes,
+          floorBytes,
+          message: `${mib(freeBytes)} free in the data folder, below the floor of ${mib(floorBytes)} (SHOPLOG_MIN_FREE_DISK_MB): free space or raise the disk`,
+        });
       }
       // A write that failed for lack of space stays refused until some room is back (a few free pages are not).
-      if (state.status === 'full' && freeBytes < Math.max(floorBytes, FULL_RECOVERY_BYTES)) return set({ ...state, freeBytes });
+      if (state.status === 'full' && freeBytes < Math.max(floorBytes, FULL_RECOVERY_BYTES))
+        return set({ ...state, freeBytes });
       return set({ status: 'ok', freeBytes, floorBytes });
     } catch (error) {
-      return set({ status: 'error', floorBytes, message: `cannot measure the data folder's disk: ${(error as Error).message}` });
+      return set({
+        status: 'error',
+        floorBytes,
+        message: `cannot measure the data folder's disk: ${(error as Error).message}`,
+      });
     }
   };
   const timer = setInterval(() => void check(), options.intervalMs ?? CHECK_INTERVAL_MS);

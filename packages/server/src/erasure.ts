@@ -47,12 +47,15 @@ export class ErasureError extends Error {
 /** The subject from `{ user_id }` / `{ email }` (API) or `--user` / `--email` (CLI): exactly one, non-empty, bounded. */
 export function parseErasureSubject(input: { userId?: unknown; email?: unknown }): ErasureSubject {
   const { userId, email } = input;
-  if ((userId === undefined) === (email === undefined)) throw new ErasureError('give exactly one of a user id or an e-mail address', 'user_id');
+  if ((userId === undefined) === (email === undefined))
+    throw new ErasureError('give exactly one of a user id or an e-mail address', 'user_id');
   if (userId !== undefined) {
-    if (typeof userId !== 'string' || userId.trim() === '' || userId.length > 256) throw new ErasureError('must be a non-empty string of at most 256 characters', 'user_id');
+    if (typeof userId !== 'string' || userId.trim() === '' || userId.length > 256)
+      throw new ErasureError('must be a non-empty string of at most 256 characters', 'user_id');
     return { userId };
   }
-  if (typeof email !== 'string' || email.length > 320 || !/^[^\s@]+@[^\s@]+$/.test(email.trim())) throw new ErasureError('must be an e-mail address', 'email');
+  if (typeof email !== 'string' || email.length > 320 || !/^[^\s@]+@[^\s@]+$/.test(email.trim()))
+    throw new ErasureError('must be an e-mail address', 'email');
   return { email: email.trim().toLowerCase() };
 }
 
@@ -84,7 +87,8 @@ export async function eraseSubject(deps: ErasureDeps, subject: ErasureSubject, a
   let fraudState: number | null = null;
   if (erasable.length > 0 || profiles.length > 0) {
     fraudState = 0;
-    for (const store of new Set(erasable)) fraudState += await store.erase({ userIds: result.userIds, emails: result.emails });
+    for (const store of new Set(erasable))
+      fraudState += await store.erase({ userIds: result.userIds, emails: result.emails });
     // The subject itself too: a person scored (detect, a transaction not stored) may have a profile and no event.
     const userIds = 'userId' in subject ? [...new Set([...result.userIds, subject.userId])] : result.userIds;
     const emails = 'email' in subject ? [...new Set([...result.emails, subject.email])] : result.emails;

@@ -64,7 +64,10 @@ export interface BacktestsOptions {
 /** Runs backtests one at a time, off the request that asked (polled by id). */
 export interface Backtests {
   /** Starts a backtest, or returns the one running (`busy`). */
-  start(request: { version: string; judge: ReplayJudge; window: TimeRange; maxTransactions: number }): { job: BacktestJob; busy: boolean };
+  start(request: { version: string; judge: ReplayJudge; window: TimeRange; maxTransactions: number }): {
+    job: BacktestJob;
+    busy: boolean;
+  };
   get(id: string): BacktestJob | undefined;
   /** Stops the running backtest at its next page and resolves once it ended. */
   close(): Promise<void>;
@@ -80,9 +83,22 @@ const quality = (flagged: number, fraud: number, legitimate: number, allFraud: n
 });
 
 /** Scores the stored transactions of a window with a version and measures the decisions against the labels. */
-export async function runBacktest(logs: LogStore, meta: MetaStore, version: string, judge: ReplayJudge, window: TimeRange, maxTransactions: number, stopped?: () => boolean): Promise<BacktestReport> {
+export async function runBacktest(
+  logs: LogStore,
+  meta: MetaStore,
+  version: string,
+  judge: ReplayJudge,
+  window: TimeRange,
+  maxTransactions: number,
+  stopped?: () => boolean,
+): Promise<BacktestReport> {
   const started = Date.now();
-  const labelled = new Map((await meta.listFraudLabels({ from: window.from, to: window.to, limit: maxTransactions })).map((l) => [l.transactionId, l.label !== 'legitimate']));
+  const labelled = new Map(
+    (await meta.listFraudLabels({ from: window.from, to: window.to, limit: maxTransactions })).map((l) => [
+      l.transactionId,
+      l.label !== 'legitimate',
+    ]),
+  );
   const decisions = { allow: 0, review: 0, block: 0 };
   const labels = { fraud: 0, legitimate: 0 };
   const flagged = { n: 0, fraud: 0, legitimate: 0 };

@@ -12,7 +12,15 @@ import {
 } from '@shoplog/core';
 import { sha256 } from './auth/secrets.js';
 import { createReplayScorer, replayTransactions } from './fraud-replay.js';
-import type { EpochMs, FraudLabelKind, FraudLabelRecord, FraudModelMetrics, FraudModelRecord, LogStore, MetaStore } from './ports.js';
+import type {
+  EpochMs,
+  FraudLabelKind,
+  FraudLabelRecord,
+  FraudModelMetrics,
+  FraudModelRecord,
+  LogStore,
+  MetaStore,
+} from './ports.js';
 
 /** Labels read for a refit at most (the newest are left out beyond it). */
 const MAX_LABELS = 100_000;
@@ -56,7 +64,11 @@ export interface FraudLearning {
   /** The stored transaction with this `shop.transaction.id`, or undefined. */
   findTransaction(transactionId: string): Promise<TransactionEvent | undefined>;
   /** Stores a label of a stored transaction (undefined when no such transaction is stored). */
-  label(input: { transactionId: string; label: FraudLabelKind; actor: string }): Promise<{ outcome: 'created' | 'unchanged' | 'replaced'; record: FraudLabelRecord } | undefined>;
+  label(input: {
+    transactionId: string;
+    label: FraudLabelKind;
+    actor: string;
+  }): Promise<{ outcome: 'created' | 'unchanged' | 'replaced'; record: FraudLabelRecord } | undefined>;
   /** Refits the active model on the stored labels and activates the result; `TooFewLabelsError` keeps the current one. */
   refit(trigger: FraudModelRecord['trigger']): Promise<{ record: FraudModelRecord; created: boolean }>;
   /** The active version (`default` for the built-in model). */
@@ -73,13 +85,20 @@ export interface FraudLearning {
   scheduledRefit(): Promise<void>;
 }
 
-const coreLabel = (label: FraudLabelKind): FraudLabel => (label === 'legitimate' ? 'legitimate' : label === 'chargeback' ? 'chargeback' : 'fraud');
+const coreLabel = (label: FraudLabelKind): FraudLabel =>
+  label === 'legitimate' ? 'legitimate' : label === 'chargeback' ? 'chargeback' : 'fraud';
 /** One label in five is held back from fitting, to measure the refit against the model it came from. */
 const heldBack = (transactionId: string): boolean => Number.parseInt(sha256(transactionId).slice(0, 4), 16) % 5 === 0;
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 function metricsOf(report: DetectionReport, fraud: number): FraudModelMetrics {
-  return { labels: report.total, fraud, precision: round3(report.precision), recall: round3(report.recall), rocAuc: report.rocAuc === undefined ? null : round3(report.rocAuc) };
+  return {
+    labels: report.total,
+    fraud,
+    precision: round3(report.precision),
+    recall: round3(report.recall),
+    rocAuc: report.rocAuc === undefined ? null : round3(report.rocAuc),
+  };
 }
 
 /** Creates the learning side of the server over its stores and live scorer. */
@@ -113,8 +132,17 @@ export function createFraudLearning(options: FraudLearningOptions): FraudLearnin
       // id of common words ("1") matches many: a few pages are looked through, newest first.
       let cursor: string | undefined;
       for (let pages = 0; pages < LOOKUP_PAGES; pages++) {
-        const page = await logs.search({ filter: { kinds: ['transaction'], text: transactionId }, sort: { field: '@timestamp', order: 'desc' }, page: 1, size: 500, highlight: false, ...(cursor ? { cursor } : {}) });
-        const found = page.hits.map((h) => h.event as TransactionEvent).find((e) => e.shop?.transaction?.id === transactionId);
+        const page = await logs.search({
+          filter: { kinds: ['transaction'], text: transactionId },
+          sort: { field: '@timestamp', order: 'desc' },
+          page: 1,
+          size: 500,
+          highlight: false,
+          ...(cursor ? { cursor } : {}),
+        });
+        const found = page.hits
+          .map((h) => h.event as TransactionEvent)
+          .find((e) => e.shop?.transaction?.id === transactionId);
         if (found || page.nextCursor === null) return found;
         cursor = page.nextCursor;
       }
@@ -127,7 +155,8 @@ export function createFraudLearning(options: FraudLearningOptions): FraudLearnin
     return lookup();
   };
 
-  const setStack = (versions: string[]): Promise<void> => meta.setSetting(ACTIVE_SETTING, JSON.stringify(versions.slice(-HISTORY)));
+  const setStack = (versions: string[]): Promise<void> =>
+    meta.setSetting(ACTIVE_SETTING, JSON.stringify(versions.slice(-HISTORY)));
 
   const activate = async (version: string): Promise<string | undefined> => {
     const model = await modelOf(version);
@@ -138,17 +167,26 @@ export function createFraudLearning(options: FraudLearningOptions): FraudLearnin
     return version;
   };
 
-  const refitNow = async (trigger: FraudModelRecord['trigger']): Promise<{ record: FraudModelRecord; created: boolean }> => {
+  const refitNow = async (
+    trigger: FraudModelRecord['trigger'],
+  ): Promise<{ record: FraudModelRecord; created: boolean }> => {
     const labels = await meta.listFraudLabels({ limit: MAX_LABELS });
     const fraudCount = labels.filter((l) => l.label !== 'legitimate').length;
     if (labels.length < minLabels || fraudCount < 5 || labels.length - fraudCount < 5) {
-      throw new TooFewLabelsError(`a refit needs at least ${minLabels} labels with 5 of each class; there are ${labels.length} (${fraudCount} fraud, ${labels.length - fraudCount} legitimate): the active model stays`);
+      throw new TooFewLabelsError(
+        `a refit needs at least ${minLabels} labels with 5 of each class; there are ${labels.length} (${fraudCount} fraud, ${labels.length - fraudCount} legitimate): the active model stays`,
+      );
     }
     const basedOn = await activeVersion();
     const base = (await modelOf(basedOn)) ?? DEFAULT_FRAUD_MODEL;
     const byId = new Map(labels.map((l) => [l.transactionId, l]));
     const trainer = createReplayScorer({ kind: 'model', model: base });
-    const held: Array<{ features: Record<string, number>; fraud: boolean; score: number; decision: DetectionSample['decision'] }> = [];
+    const held: Array<{
+      features: Record<string, number>;
+      fraud: boolean;
+      score: number;
+      decision: DetectionSample['decision'];
+    }> = [];
     const seen = new Set<string>();
     let fed = 0;
     let fedFraud = 0;
@@ -166,7 +204,12 @@ export function createFraudLearning(options: FraudLearningOptions): FraudLearnin
         seen.add(label.transactionId);
         const fraud = label.label !== 'legitimate';
         if (heldBack(label.transactionId)) {
-          held.push({ features: trainer.featuresOf(label.transactionId) ?? {}, fraud, score: result.score, decision: result.decision });
+          held.push({
+            features: trainer.featuresOf(label.transactionId) ?? {},
+            fraud,
+            score: result.score,
+            decision: result.decision,
+          });
         } else if (trainer.feedback({ transactionId: label.transactionId, label: coreLabel(label.label) })) {
           fed++;
           if (fraud) fedFraud++;
@@ -196,10 +239,23 @@ export function createFraudLearning(options: FraudLearningOptions): FraudLearnin
       const heldFraud = held.filter((h) => h.fraud).length;
       const after = held.map((h): DetectionSample => {
         const score = evaluate(h.features);
-        return { fraud: h.fraud, scenario: 'held-back', score, decision: score >= block ? 'block' : score >= review ? 'review' : 'allow' };
+        return {
+          fraud: h.fraud,
+          scenario: 'held-back',
+          score,
+          decision: score >= block ? 'block' : score >= review ? 'review' : 'allow',
+        };
       });
-      const before = held.map((h): DetectionSample => ({ fraud: h.fraud, scenario: 'held-back', score: h.score, decision: h.decision }));
-      metrics = { model: metricsOf(detectionReport(after), heldFraud), basedOn: metricsOf(detectionReport(before), heldFraud) };
+      const before = held.map((h): DetectionSample => ({
+        fraud: h.fraud,
+        scenario: 'held-back',
+        score: h.score,
+        decision: h.decision,
+      }));
+      metrics = {
+        model: metricsOf(detectionReport(after), heldFraud),
+        basedOn: metricsOf(detectionReport(before), heldFraud),
+      };
     }
     const record: FraudModelRecord = {
       version: model.version,
@@ -227,9 +283,18 @@ export function createFraudLearning(options: FraudLearningOptions): FraudLearnin
     async label({ transactionId, label, actor }) {
       const event = await findTransaction(transactionId);
       if (!event) return undefined;
-      const record: FraudLabelRecord = { transactionId, label, at: Date.parse(event['@timestamp']), actor, createdAt: now() };
+      const record: FraudLabelRecord = {
+        transactionId,
+        label,
+        at: Date.parse(event['@timestamp']),
+        actor,
+        createdAt: now(),
+      };
       const outcome = await meta.putFraudLabel(record);
-      return { outcome, record: outcome === 'unchanged' ? ((await meta.getFraudLabel(transactionId)) ?? record) : record };
+      return {
+        outcome,
+        record: outcome === 'unchanged' ? ((await meta.getFraudLabel(transactionId)) ?? record) : record,
+      };
     },
     refit,
     activeVersion,

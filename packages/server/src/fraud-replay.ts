@@ -1,5 +1,12 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { createFraudScorer, type FraudModel, type FraudResult, type FraudScorer, type ShoplogEvent, type TransactionEvent } from '@shoplog/core';
+import {
+  createFraudScorer,
+  type FraudModel,
+  type FraudResult,
+  type FraudScorer,
+  type ShoplogEvent,
+  type TransactionEvent,
+} from '@shoplog/core';
 import type { LogStore, TimeRange } from './ports.js';
 
 /** Transactions read per page of a replay; the event loop gets a turn between pages. */
@@ -14,7 +21,9 @@ export type ReplayJudge = { kind: 'rules' } | { kind: 'model'; model: FraudModel
  */
 export function createReplayScorer(judge: ReplayJudge): FraudScorer {
   // featureLog: a replay reads a transaction's features right after scoring it, so a short log is enough.
-  return judge.kind === 'rules' ? createFraudScorer({ combine: 'noisy-or', onError: 'throw' }) : createFraudScorer({ model: judge.model, onError: 'throw', featureLog: 8 });
+  return judge.kind === 'rules'
+    ? createFraudScorer({ combine: 'noisy-or', onError: 'throw' })
+    : createFraudScorer({ model: judge.model, onError: 'throw', featureLog: 8 });
 }
 
 /** Options of `replayTransactions`. */

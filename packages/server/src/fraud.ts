@@ -62,12 +62,16 @@ export function createServerFraudScorer(options: ServerFraudScorerOptions = {}):
  * Scores one transaction given as the scorer's flat input (`{ amount: minor units, currency, userId, … }`), an
  * envelope, or a seed-shaped transaction (`{ amount: 99.99, currency, user_id, … }`).
  */
-export async function scoreTransaction(scorer: FraudScorer, input: Record<string, unknown>): Promise<FraudResult | { issues: ValidationIssue[] }> {
+export async function scoreTransaction(
+  scorer: FraudScorer,
+  input: Record<string, unknown>,
+): Promise<FraudResult | { issues: ValidationIssue[] }> {
   const flat = FraudInputSchema.safeParse(input);
   if (flat.success) return scorer.score(flat.data);
   const isEnvelope = typeof input.event === 'object' && input.event !== null;
   const checked = normalize(isEnvelope ? input : { log_type: 'transaction', ...input });
   if (!checked.ok) return { issues: checked.issues.length > 0 ? checked.issues : toIssues(flat.error) };
-  if (checked.event.event.dataset !== 'shoplog.transaction') return { issues: [{ path: 'event.dataset', message: 'must be shoplog.transaction' }] };
+  if (checked.event.event.dataset !== 'shoplog.transaction')
+    return { issues: [{ path: 'event.dataset', message: 'must be shoplog.transaction' }] };
   return scorer.score(checked.event as TransactionEvent);
 }

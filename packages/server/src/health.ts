@@ -111,25 +111,42 @@ export async function healthReport(sources: HealthSources): Promise<HealthReport
     try {
       given = await sources.check();
     } catch (error) {
-      given = [{ name: 'health_check', kind: 'other', status: 'down', error: error instanceof Error ? error.message : String(error) }];
+      given = [
+        {
+          name: 'health_check',
+          kind: 'other',
+          status: 'down',
+          error: error instanceof Error ? error.message : String(error),
+        },
+      ];
     }
   }
   const covered = new Set(given.map((d) => d.name));
   const probes: Promise<DependencyStatus>[] = [];
   // The event store's own state when it keeps one (from memory: answered at once however busy it is); else cheap
   // reads: the newest event, an unknown user id, an unknown cache key.
-  if (!covered.has('logs')) probes.push(stores.logs.status ? Promise.resolve(fromStatus(kinds.logs, stores.logs.status())) : probe('logs', kinds.logs, () => stores.logs.recent({ limit: 1 })));
+  if (!covered.has('logs'))
+    probes.push(
+      stores.logs.status
+        ? Promise.resolve(fromStatus(kinds.logs, stores.logs.status()))
+        : probe('logs', kinds.logs, () => stores.logs.recent({ limit: 1 })),
+    );
   if (!covered.has('meta')) probes.push(probe('meta', kinds.meta, () => stores.meta.getUserById('health-probe')));
   if (!covered.has('cache')) probes.push(probe('cache', kinds.cache, () => stores.cache.get('health:probe')));
   // An in-process store cannot be down; a given store without a check is not reported rather than guessed.
-  if (!covered.has('velocity') && kinds.velocity === 'memory') probes.push(Promise.resolve({ name: 'velocity', kind: kinds.velocity, status: 'ok' }));
+  if (!covered.has('velocity') && kinds.velocity === 'memory')
+    probes.push(Promise.resolve({ name: 'velocity', kind: kinds.velocity, status: 'ok' }));
   const dependencies = [...(await Promise.all(probes)), ...given];
   const down = dependencies.filter((d) => d.status === 'down');
   const diskBad = sources.disk !== undefined && sources.disk.status !== 'ok';
   const index = indexReport(stores.logs);
   // An indexer retrying a failed batch is a fault (search falls behind until it passes); catching up is not.
   const failing = index?.parts.some((part) => part.error !== undefined) ?? false;
-  const status = down.some((d) => d.name === 'logs') ? 'down' : down.length > 0 || diskBad || failing ? 'degraded' : 'ok';
+  const status = down.some((d) => d.name === 'logs')
+    ? 'down'
+    : down.length > 0 || diskBad || failing
+      ? 'degraded'
+      : 'ok';
   const disk = sources.disk && {
     status: sources.disk.status,
     ...(sources.disk.freeBytes === undefined ? {} : { free_bytes: sources.disk.freeBytes }),

@@ -67,7 +67,14 @@ export { OptionsError } from '@shoplog/core';
 export { healthReport, scaleOutHealthCheck } from './health.js';
 export { createRateLimiter, fromSharedRateLimiter } from './auth/rate-limit.js';
 export type { RateLimiter, ServerRateLimiters, SharedRateLimiter, RateLimitDecision } from './auth/rate-limit.js';
-export type { DependencyKind, DependencyStatus, HealthCheck, HealthReport, HealthSources, IndexReport } from './health.js';
+export type {
+  DependencyKind,
+  DependencyStatus,
+  HealthCheck,
+  HealthReport,
+  HealthSources,
+  IndexReport,
+} from './health.js';
 export { createSqliteLogStore } from './store/sqlite-log-store.js';
 export type { SqliteLogStoreOptions } from './store/sqlite-log-store.js';
 export { createSqliteMetaStore } from './store/sqlite-meta-store.js';

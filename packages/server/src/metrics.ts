@@ -10,10 +10,23 @@ import type { LogStore } from './ports.js';
 const STORE_FILES = ['events.db', 'events.index.db', 'events.timeline.db', 'meta.db'];
 
 /** Routes whose 4xx/5xx answers count as ingest rejects, and the reason each status stands for. */
-const INGEST_ROUTES = new Set(['/api/logs/ingest', '/api/logs/_bulk', '/api/logs/upload', '/_bulk', '/:index/_bulk', '/v1/logs']);
+const INGEST_ROUTES = new Set([
+  '/api/logs/ingest',
+  '/api/logs/_bulk',
+  '/api/logs/upload',
+  '/_bulk',
+  '/:index/_bulk',
+  '/v1/logs',
+]);
 const REJECT_REASONS: Record<number, string> = {
-  400: 'invalid', 401: 'unauthorized', 403: 'forbidden', 413: 'too_large', 415: 'unsupported_media_type', 429: 'rate_limited',
-  503: 'store_unavailable', 507: 'insufficient_storage',
+  400: 'invalid',
+  401: 'unauthorized',
+  403: 'forbidden',
+  413: 'too_large',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
+  503: 'store_unavailable',
+  507: 'insufficient_storage',
 };
 const AUTH_REASONS: Record<number, string> = { 401: 'unauthenticated', 403: 'forbidden' };
 
@@ -44,9 +57,24 @@ export function createServerMetrics(sources: MetricsSources): ServerMetrics & {
 } {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'shoplog_' });
-  const ingested = new Counter({ name: 'shoplog_ingest_events_total', help: 'Events received by ingest, by result (created, duplicate, error).', labelNames: ['result'], registers: [registry] });
-  const rejected = new Counter({ name: 'shoplog_ingest_rejected_requests_total', help: 'Ingest requests answered with an error, by reason.', labelNames: ['reason'], registers: [registry] });
-  const authFailures = new Counter({ name: 'shoplog_auth_failures_total', help: 'Requests refused for missing, wrong or insufficient credentials.', labelNames: ['reason'], registers: [registry] });
+  const ingested = new Counter({
+    name: 'shoplog_ingest_events_total',
+    help: 'Events received by ingest, by result (created, duplicate, error).',
+    labelNames: ['result'],
+    registers: [registry],
+  });
+  const rejected = new Counter({
+    name: 'shoplog_ingest_rejected_requests_total',
+    help: 'Ingest requests answered with an error, by reason.',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
+  const authFailures = new Counter({
+    name: 'shoplog_auth_failures_total',
+    help: 'Requests refused for missing, wrong or insufficient credentials.',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
   const duration = new Histogram({
     name: 'shoplog_http_request_duration_seconds',
     help: 'HTTP request latency by route template, method and status.',
@@ -54,9 +82,22 @@ export function createServerMetrics(sources: MetricsSources): ServerMetrics & {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
-  const plugins = new Counter({ name: 'shoplog_plugin_failures_total', help: 'Plugin failures, by plugin.', labelNames: ['plugin'], registers: [registry] });
-  const expired = new Counter({ name: 'shoplog_retention_deleted_events_total', help: 'Events deleted by retention.', registers: [registry] });
-  const erased = new Counter({ name: 'shoplog_erased_events_total', help: 'Events erased on request (GDPR art. 17).', registers: [registry] });
+  const plugins = new Counter({
+    name: 'shoplog_plugin_failures_total',
+    help: 'Plugin failures, by plugin.',
+    labelNames: ['plugin'],
+    registers: [registry],
+  });
+  const expired = new Counter({
+    name: 'shoplog_retention_deleted_events_total',
+    help: 'Events deleted by retention.',
+    registers: [registry],
+  });
+  const erased = new Counter({
+    name: 'shoplog_erased_events_total',
+    help: 'Events erased on request (GDPR art. 17).',
+    registers: [registry],
+  });
   new Gauge({
     name: 'shoplog_index_lag_events',
     help: 'Stored events not yet searchable, per indexer.',
@@ -65,7 +106,8 @@ export function createServerMetrics(sources: MetricsSources): ServerMetrics & {
     collect() {
       this.reset();
       const status = sources.logs.indexStatus?.();
-      for (const part of status?.parts ?? []) this.set({ part: part.name }, Math.max(0, status!.committed - part.indexed));
+      for (const part of status?.parts ?? [])
+        this.set({ part: part.name }, Math.max(0, status!.committed - part.indexed));
     },
   });
   new Gauge({
@@ -93,7 +135,7 @@ export function createServerMetrics(sources: MetricsSources): ServerMetrics & {
   });
   new Gauge({
     name: 'shoplog_disk_free_bytes',
-    help: 'Free bytes on the data folder\'s disk (as last measured by the disk guard).',
+    help: "Free bytes on the data folder's disk (as last measured by the disk guard).",
     registers: [registry],
     collect() {
       const free = sources.disk?.state.freeBytes;
@@ -126,14 +168,18 @@ export function createServerMetrics(sources: MetricsSources): ServerMetrics & {
         const auth = AUTH_REASONS[status];
         if (auth) authFailures.inc({ reason: auth });
         if (status === 429 && route === '/api/auth/login') authFailures.inc({ reason: 'login_rate_limited' });
-        if (status >= 400 && INGEST_ROUTES.has(route)) rejected.inc({ reason: REJECT_REASONS[status] ?? String(status) });
+        if (status >= 400 && INGEST_ROUTES.has(route))
+          rejected.inc({ reason: REJECT_REASONS[status] ?? String(status) });
       });
     },
   };
 }
 
 /** The ingest path with its results counted (`shoplog_ingest_events_total`), for every transport. */
-export function countedIngestor(ingestor: Ingestor, metrics: { observeIngest(items: readonly { result: string }[]): void }): Ingestor {
+export function countedIngestor(
+  ingestor: Ingestor,
+  metrics: { observeIngest(items: readonly { result: string }[]): void },
+): Ingestor {
   const counted = Object.create(ingestor) as Ingestor;
   counted.ingest = async (...args) => {
     const items = await ingestor.ingest(...args);

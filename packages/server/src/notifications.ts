@@ -1,6 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { createPluginInstance, OptionsError, type FraudEvent, type Notification, type ShoplogEvent } from '@shoplog/core';
-import { createNotificationDispatcher, NOTIFIERS, systemClock, type ChannelMetrics, type DeliveryResult } from '@shoplog/plugin-notify';
+import {
+  createPluginInstance,
+  OptionsError,
+  type FraudEvent,
+  type Notification,
+  type ShoplogEvent,
+} from '@shoplog/core';
+import {
+  createNotificationDispatcher,
+  NOTIFIERS,
+  systemClock,
+  type ChannelMetrics,
+  type DeliveryResult,
+} from '@shoplog/plugin-notify';
 import type { ServerConfig } from './config.js';
 import type { AlertRuleRecord, MetaStore, NotificationRecord } from './ports.js';
 
@@ -59,7 +71,8 @@ function resolveEnv(value: unknown, env: Record<string, string | undefined>, pat
   const entries = Object.entries(value);
   if (entries.length === 1 && entries[0]?.[0] === 'env' && typeof entries[0][1] === 'string') {
     const found = env[entries[0][1]];
-    if (found === undefined || found === '') throw new OptionsError(`${path}: the environment variable ${entries[0][1]} is not set`);
+    if (found === undefined || found === '')
+      throw new OptionsError(`${path}: the environment variable ${entries[0][1]} is not set`);
     return found;
   }
   return Object.fromEntries(entries.map(([key, item]) => [key, resolveEnv(item, env, `${path}.${key}`)]));
@@ -73,10 +86,20 @@ const METRIC: Record<AlertRuleRecord['metric'], (value: number) => string> = {
 };
 /** A duration as people write it: 7d, 3h, 5m. */
 const duration = (ms: number): string =>
-  ms >= 86_400_000 && ms % 86_400_000 === 0 ? `${ms / 86_400_000}d` : ms >= 3_600_000 && ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : `${Math.max(1, Math.round(ms / 60_000))}m`;
+  ms >= 86_400_000 && ms % 86_400_000 === 0
+    ? `${ms / 86_400_000}d`
+    : ms >= 3_600_000 && ms % 3_600_000 === 0
+      ? `${ms / 3_600_000}h`
+      : `${Math.max(1, Math.round(ms / 60_000))}m`;
 
 /** The message of an alert rule's state change; its id is the same for every instance and retry of that change. */
-export function alertNotification(rule: AlertRuleRecord, change: 'firing' | 'resolved', since: number, now: number, publicUrl?: string): Notification {
+export function alertNotification(
+  rule: AlertRuleRecord,
+  change: 'firing' | 'resolved',
+  since: number,
+  now: number,
+  publicUrl?: string,
+): Notification {
   const value = METRIC[rule.metric](rule.lastValue ?? 0);
   const window = `over the last ${duration(rule.windowMs)}`;
   return {
@@ -90,7 +113,16 @@ export function alertNotification(rule: AlertRuleRecord, change: 'firing' | 'res
         : `${value} ${window}, back to the threshold of ${rule.threshold} or below, after ${duration(now - since)} firing.`,
     severity: change === 'firing' ? 'warning' : 'info',
     at: new Date(now).toISOString(),
-    details: { ruleId: rule.id, rule: rule.name, metric: rule.metric, value: rule.lastValue, threshold: rule.threshold, windowMs: rule.windowMs, filters: rule.filters, firingSince: new Date(since).toISOString() },
+    details: {
+      ruleId: rule.id,
+      rule: rule.name,
+      metric: rule.metric,
+      value: rule.lastValue,
+      threshold: rule.threshold,
+      windowMs: rule.windowMs,
+      filters: rule.filters,
+      firingSince: new Date(since).toISOString(),
+    },
     ...(publicUrl ? { link: `${publicUrl.replace(/\/$/, '')}/#/alerts` } : {}),
   };
 }
@@ -104,7 +136,12 @@ export function fraudNotification(event: FraudEvent, publicUrl?: string): Notifi
     type: 'fraud.block',
     group: `fraud:${codes[0] ?? 'UNSPECIFIED'}`,
     title: `Fraud block: transaction ${transaction.id}`,
-    text: [`Score ${fraud.score} (${fraud.risk_level} risk).`, `Reasons: ${codes.join(', ') || 'none'}.`, ...(amount ? [`Amount ${amount.value} ${amount.currency}.`] : []), ...(event.user?.id ? [`User ${event.user.id}.`] : [])].join(' '),
+    text: [
+      `Score ${fraud.score} (${fraud.risk_level} risk).`,
+      `Reasons: ${codes.join(', ') || 'none'}.`,
+      ...(amount ? [`Amount ${amount.value} ${amount.currency}.`] : []),
+      ...(event.user?.id ? [`User ${event.user.id}.`] : []),
+    ].join(' '),
     severity: 'warning',
     at: event['@timestamp'],
     details: {
@@ -160,8 +197,13 @@ export function createServerNotifications(options: ServerNotificationsOptions): 
     attemptTimeoutMs: settings.attemptTimeoutSeconds * 1000,
     clock: { now: options.now ?? Date.now, setTimer: systemClock.setTimer },
     onResult(result) {
-      if (result.outcome !== 'sent') log.warn(`notification "${result.notification.title}" to ${result.channel} ${result.outcome}: ${result.error ?? ''}`);
-      const write = meta.addNotification(recordOf(result), HISTORY_KEEP).catch((error: unknown) => log.error({ err: error }, 'could not record a notification in the alert history'));
+      if (result.outcome !== 'sent')
+        log.warn(
+          `notification "${result.notification.title}" to ${result.channel} ${result.outcome}: ${result.error ?? ''}`,
+        );
+      const write = meta
+        .addNotification(recordOf(result), HISTORY_KEEP)
+        .catch((error: unknown) => log.error({ err: error }, 'could not record a notification in the alert history'));
       writes.add(write);
       void write.finally(() => writes.delete(write));
     },
@@ -180,7 +222,9 @@ export function createServerNotifications(options: ServerNotificationsOptions): 
     ready: () => dispatcher.ready(),
     alertChanged(rule, change, since, now) {
       if (!rule.channels || rule.channels.length === 0) return;
-      guarded(() => dispatcher.dispatch(alertNotification(rule, change, since, now, settings.publicUrl), rule.channels));
+      guarded(() =>
+        dispatcher.dispatch(alertNotification(rule, change, since, now, settings.publicUrl), rule.channels),
+      );
     },
     fraudScored(events) {
       if (fraud.size === 0) return;
@@ -192,7 +236,12 @@ export function createServerNotifications(options: ServerNotificationsOptions): 
     },
     channels() {
       const metrics = dispatcher.metrics();
-      return settings.channels.map((c) => ({ name: c.name, type: c.type, fraud: fraud.has(c.name), metrics: metrics[c.name] as ChannelMetrics }));
+      return settings.channels.map((c) => ({
+        name: c.name,
+        type: c.type,
+        fraud: fraud.has(c.name),
+        metrics: metrics[c.name] as ChannelMetrics,
+      }));
     },
     async close() {
       await dispatcher.close();

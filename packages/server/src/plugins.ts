@@ -47,7 +47,8 @@ export function serverPluginLoader(baseDir: string, warn: (message: string) => v
 /** The health entry of an ingest processor from its stage counters. */
 export function processorHealth(stage: ShoplogPlugin, stats: PluginStats): PluginHealth {
   const info = pluginInfo(stage);
-  const state = stats.state === 'open' ? 'open' : stats.state === 'half-open' || stats.consecutiveErrors > 0 ? 'failing' : 'ok';
+  const state =
+    stats.state === 'open' ? 'open' : stats.state === 'half-open' || stats.consecutiveErrors > 0 ? 'failing' : 'ok';
   return {
     name: info?.name ?? stats.name,
     version: info?.version ?? 'unknown',

@@ -243,11 +243,19 @@ export interface LogStore {
   /** Summary statistics of a numeric field. */
   stats(filter: LogFilter, field: NumericField): Promise<NumericStats>;
   /** Latency percentiles (ms) of performance events: overall and per group, the slowest groups by count first. */
-  latency(filter: LogFilter, groupBy: LatencyGroupBy, options?: { size?: number; intervalMs?: number }): Promise<LatencyReport>;
+  latency(
+    filter: LogFilter,
+    groupBy: LatencyGroupBy,
+    options?: { size?: number; intervalMs?: number },
+  ): Promise<LatencyReport>;
   /** Values of a field that start with (or, for messages, contain a word starting with) `prefix`. */
   autocomplete(field: AutocompleteField, prefix: string, limit: number): Promise<Suggestion[]>;
   /** Facet sidebar: the top values of several fields at once. */
-  fieldTops(filter: LogFilter, fields: readonly TermsField[], size: number): Promise<{ field: TermsField; top: TermCount[] }[]>;
+  fieldTops(
+    filter: LogFilter,
+    fields: readonly TermsField[],
+    size: number,
+  ): Promise<{ field: TermsField; top: TermCount[] }[]>;
   /** Calls `listener` for each newly stored event; returns the unsubscribe function. */
   subscribe(listener: EventListener): () => void;
   /** Resolves once every event acknowledged so far is visible to search and aggregations. */

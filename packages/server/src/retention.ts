@@ -17,7 +17,10 @@ export const RetentionOverridesSchema = z.preprocess(
   (value) => {
     if (typeof value !== 'string') return value;
     const out: Record<string, string> = {};
-    for (const item of value.split(',').map((part) => part.trim()).filter(Boolean)) {
+    for (const item of value
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean)) {
       const [name = '', count = ''] = item.split('=').map((part) => part.trim());
       out[name] = count;
     }
@@ -32,7 +35,12 @@ export const RetentionOverridesSchema = z.preprocess(
         }
       }
     })
-    .transform((value) => Object.fromEntries(Object.entries(value).map(([name, count]) => [name.replace(/^shoplog\./, ''), count])) as Partial<Record<EventKind, number>>),
+    .transform(
+      (value) =>
+        Object.fromEntries(
+          Object.entries(value).map(([name, count]) => [name.replace(/^shoplog\./, ''), count]),
+        ) as Partial<Record<EventKind, number>>,
+    ),
 );
 
 /** Retention in days: the default and the per-dataset overrides (0 keeps forever). */

@@ -1,11 +1,26 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { createMemoryFraudStateStore, parseOptions, pluginReady, pluginStages, type FraudScorer, type FraudStateStore, type ShoplogPlugin, type VelocityStore } from '@shoplog/core';
+import {
+  createMemoryFraudStateStore,
+  parseOptions,
+  pluginReady,
+  pluginStages,
+  type FraudScorer,
+  type FraudStateStore,
+  type ShoplogPlugin,
+  type VelocityStore,
+} from '@shoplog/core';
 import { VERSION as NOTIFY_VERSION } from '@shoplog/plugin-notify';
 import { join } from 'node:path';
 import { editAlertRule, evaluateAlertRules, type AlertRuleChange } from './alerts.js';
 import { createRateLimiter, type ServerRateLimiters } from './auth/rate-limit.js';
 import { createSessionManager } from './auth/sessions.js';
-import { ingestAuthRequired, isLoopbackHost, ServerConfigSchema, type ServerConfig, type ServerConfigInput } from './config.js';
+import {
+  ingestAuthRequired,
+  isLoopbackHost,
+  ServerConfigSchema,
+  type ServerConfig,
+  type ServerConfigInput,
+} from './config.js';
 import { createDiskGuard, guardAppends, type DiskGuard } from './disk-guard.js';
 import { healthReport, type HealthCheck } from './health.js';
 import { createIngestor, type IngestItem } from './ingest/ingestor.js';
@@ -114,7 +129,19 @@ export interface ShoplogServer {
 
 /** Creates the reference server: Fastify routes over the storage ports, TCP/UDP ingest and the alert evaluator. */
 export function createServer(options: ServerOptions = {}): ShoplogServer {
-  const { stores: given, eventBus, health, velocity, fraudState, rateLimiters, fraudScorer, processors, configDir, clock, ...settings } = options;
+  const {
+    stores: given,
+    eventBus,
+    health,
+    velocity,
+    fraudState,
+    rateLimiters,
+    fraudScorer,
+    processors,
+    configDir,
+    clock,
+    ...settings
+  } = options;
   const config = parseOptions('createServer', ServerConfigSchema, settings);
   const app = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
@@ -135,7 +162,12 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
   const stores: ServerStores = {
     logs:
       given?.logs ??
-      createSqliteLogStore({ path: join(config.dataDir, 'events.db'), synchronous: config.synchronous, indexNice: config.indexNice, readers: config.readers }),
+      createSqliteLogStore({
+        path: join(config.dataDir, 'events.db'),
+        synchronous: config.synchronous,
+        indexNice: config.indexNice,
+        readers: config.readers,
+      }),
     meta: given?.meta ?? createSqliteMetaStore({ path: join(config.dataDir, 'meta.db') }),
     cache: given?.cache ?? createMemoryCache(),
   };
@@ -143,7 +175,11 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
   // The embedded store's folder is watched: below the floor (or read-only) ingest answers 507, queries go on.
   const disk: DiskGuard | undefined = given?.logs
     ? undefined
-    : createDiskGuard({ dir: config.dataDir, minFreeBytes: config.minFreeDiskMb * 1_048_576, onChange: (state) => app.log.warn({ disk: state }, 'data folder disk') });
+    : createDiskGuard({
+        dir: config.dataDir,
+        minFreeBytes: config.minFreeDiskMb * 1_048_576,
+        onChange: (state) => app.log.warn({ disk: state }, 'data folder disk'),
+      });
   // One scorer for ingest and `POST /api/fraud/detect`, so both build the same state; a store gone is said once.
   const profiles = fraudScorer ? undefined : (fraudState ?? createMemoryFraudStateStore());
   const scorer =
@@ -151,24 +187,37 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
     createServerFraudScorer({
       velocity,
       profiles,
-      onFailure: (message) => app.log.error(`fraud scoring is failing (${message}): transactions are judged "review" until it recovers`),
+      onFailure: (message) =>
+        app.log.error(`fraud scoring is failing (${message}): transactions are judged "review" until it recovers`),
       onRecovery: () => app.log.warn('fraud scoring recovered'),
     });
-  const metrics = createServerMetrics({ logs: stores.logs, dataDir: given?.logs && given.meta ? undefined : config.dataDir, disk });
+  const metrics = createServerMetrics({
+    logs: stores.logs,
+    dataDir: given?.logs && given.meta ? undefined : config.dataDir,
+    disk,
+  });
   // Plugins named in the settings run after the given processors; they load now, and `start()` waits for them.
-  const configured = pluginStages(config.plugins, serverPluginLoader(configDir ?? process.cwd(), (message) => app.log.warn(message)));
+  const configured = pluginStages(
+    config.plugins,
+    serverPluginLoader(configDir ?? process.cwd(), (message) => app.log.warn(message)),
+  );
   const allProcessors = [...(processors ?? []), ...configured];
-  const ingestor = countedIngestor(createIngestor({
-    logs: disk ? guardAppends(stores.logs, disk) : stores.logs,
-    cache: stores.cache,
-    limits: ingestLimitsOf(config),
-    ...(config.fraudScoring === 'on' ? { fraudScorer: scorer, onFraudEvents: (events) => notifications.fraudScored(events) } : {}),
-    processors: allProcessors,
-    onProcessorError: (error, info) => {
-      metrics.pluginFailure(info.plugin);
-      app.log.warn({ err: error, plugin: info.plugin }, `processor ${info.plugin} failed on an event`);
-    },
-  }), metrics);
+  const ingestor = countedIngestor(
+    createIngestor({
+      logs: disk ? guardAppends(stores.logs, disk) : stores.logs,
+      cache: stores.cache,
+      limits: ingestLimitsOf(config),
+      ...(config.fraudScoring === 'on'
+        ? { fraudScorer: scorer, onFraudEvents: (events) => notifications.fraudScored(events) }
+        : {}),
+      processors: allProcessors,
+      onProcessorError: (error, info) => {
+        metrics.pluginFailure(info.plugin);
+        app.log.warn({ err: error, plugin: info.plugin }, `processor ${info.plugin} failed on an event`);
+      },
+    }),
+    metrics,
+  );
   // One evaluation at a time (timer and `POST /api/alerts/evaluate`), so a state change is seen, and notified, once.
   // Edits of a rule take their turn in the same queue, so an evaluation never writes back a rule edited meanwhile.
   let evaluating: Promise<unknown> = Promise.resolve();
@@ -177,10 +226,22 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
     evaluating = run.catch(() => undefined);
     return run;
   };
-  const fraudLearning = createFraudLearning({ logs: stores.logs, meta: stores.meta, scorer, warn: (message) => app.log.warn(message), now });
-  const backtests = createBacktests({ logs: stores.logs, meta: stores.meta, onError: (error) => app.log.error({ err: error }, 'fraud backtest failed') });
-  const evaluateAlerts = (): Promise<AlertRuleRecord[]> => inTurn(() => evaluateAlertRules(stores.logs, stores.meta, now(), notifications.alertChanged));
-  const editRule = (id: string, change: AlertRuleChange) => inTurn(() => editAlertRule(stores.meta, id, change, now(), notifications.alertChanged));
+  const fraudLearning = createFraudLearning({
+    logs: stores.logs,
+    meta: stores.meta,
+    scorer,
+    warn: (message) => app.log.warn(message),
+    now,
+  });
+  const backtests = createBacktests({
+    logs: stores.logs,
+    meta: stores.meta,
+    onError: (error) => app.log.error({ err: error }, 'fraud backtest failed'),
+  });
+  const evaluateAlerts = (): Promise<AlertRuleRecord[]> =>
+    inTurn(() => evaluateAlertRules(stores.logs, stores.meta, now(), notifications.alertChanged));
+  const editRule = (id: string, change: AlertRuleChange) =>
+    inTurn(() => editAlertRule(stores.meta, id, change, now(), notifications.alertChanged));
   let sockets: SocketIngest | undefined;
   const kinds = {
     logs: given?.logs ? 'other' : 'sqlite',
@@ -244,7 +305,10 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
     if (origin && config.corsOrigins.includes(origin)) {
       void reply.header('access-control-allow-origin', origin);
       void reply.header('vary', 'Origin');
-      void reply.header('access-control-allow-headers', 'authorization, content-type, x-api-key, x-csrf-token, content-encoding');
+      void reply.header(
+        'access-control-allow-headers',
+        'authorization, content-type, x-api-key, x-csrf-token, content-encoding',
+      );
       void reply.header('access-control-allow-methods', 'GET, POST, PATCH, DELETE, OPTIONS');
     }
     return payload;
@@ -255,7 +319,11 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
       return reply.code(origin && config.corsOrigins.includes(origin) ? 204 : 403).send();
     });
   }
-  app.get('/health', { schema: { summary: 'Health check', permission: 'public' } }, async () => ({ status: 'healthy', service: 'shoplog', version: VERSION }));
+  app.get('/health', { schema: { summary: 'Health check', permission: 'public' } }, async () => ({
+    status: 'healthy',
+    service: 'shoplog',
+    version: VERSION,
+  }));
   registerAuthRoutes(app, ctx);
   registerLogRoutes(app, ctx);
   registerUploadRoutes(app, ctx);
@@ -297,23 +365,36 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
       await notifications.ready();
       await Promise.all(configured.map((stage) => pluginReady(stage)));
       // The active fraud model version survives a restart; a broken record is reported, never a failed start.
-      await fraudLearning.restore().catch((error: unknown) => app.log.error({ err: error }, 'could not restore the active fraud model'));
+      await fraudLearning
+        .restore()
+        .catch((error: unknown) => app.log.error({ err: error }, 'could not restore the active fraud model'));
       const address = await app.listen({ host: config.host, port: config.port });
       url = address.replace('[::1]', 'localhost');
       if (config.ingestPort >= 0) {
         const required = ingestAuthRequired(config);
         if (!required && !isLoopbackHost(config.ingestHost)) {
-          app.log.warn(`TCP/UDP ingest on ${config.ingestHost} accepts lines without a key (SHOPLOG_INGEST_AUTH=off): anyone who can reach it can write events`);
+          app.log.warn(
+            `TCP/UDP ingest on ${config.ingestHost} accepts lines without a key (SHOPLOG_INGEST_AUTH=off): anyone who can reach it can write events`,
+          );
         }
         const auth = createLineAuth({
           meta: stores.meta,
           required,
-          onRefused: (reason, count) => app.log.warn(`TCP/UDP ingest refused ${count} connection(s) or datagram(s) since its last report, the latest: ${reason}`),
+          onRefused: (reason, count) =>
+            app.log.warn(
+              `TCP/UDP ingest refused ${count} connection(s) or datagram(s) since its last report, the latest: ${reason}`,
+            ),
         });
-        sockets = await startSocketIngest(ingestor, config.ingestHost, config.ingestPort, (error) => app.log.error({ err: error }, 'socket ingest failed'), {
-          auth,
-          udpReceiveBufferBytes: config.udpReceiveBuffer,
-        });
+        sockets = await startSocketIngest(
+          ingestor,
+          config.ingestHost,
+          config.ingestPort,
+          (error) => app.log.error({ err: error }, 'socket ingest failed'),
+          {
+            auth,
+            udpReceiveBufferBytes: config.udpReceiveBuffer,
+          },
+        );
       }
       alertTimer = setInterval(() => {
         evaluateAlerts().catch((error: Error) => app.log.error({ err: error }, 'alert evaluation failed'));
@@ -321,7 +402,9 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
       alertTimer.unref();
       if (config.fraudRefitHours > 0) {
         refitTimer = setInterval(() => {
-          fraudLearning.scheduledRefit().catch((error: unknown) => app.log.error({ err: error }, 'scheduled fraud model refit failed'));
+          fraudLearning
+            .scheduledRefit()
+            .catch((error: unknown) => app.log.error({ err: error }, 'scheduled fraud model refit failed'));
         }, config.fraudRefitHours * 3_600_000);
         refitTimer.unref();
       }

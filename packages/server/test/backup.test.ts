@@ -10,7 +10,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { backupDataDir, createSqliteLogStore, generateTraffic, restoreDataDir, type BackupManifest, type LogStore } from '../src/index.js';
+import {
+  backupDataDir,
+  createSqliteLogStore,
+  generateTraffic,
+  restoreDataDir,
+  type BackupManifest,
+  type LogStore,
+} from '../src/index.js';
 import { startTestServer, type TestServer } from './helpers.js';
 
 const run = promisify(execFile);
@@ -43,7 +50,12 @@ async function ingest(t: TestServer, count: number, seed: number): Promise<void>
 /** Answers of the store to a set of queries, for comparison. */
 async function answers(store: LogStore): Promise<unknown> {
   const all = { range: { from: 0, to: Date.now() + HOUR } };
-  const page = await store.search({ filter: { ...all, text: 'payment' }, sort: { field: '@timestamp', order: 'desc' }, page: 1, size: 50 });
+  const page = await store.search({
+    filter: { ...all, text: 'payment' },
+    sort: { field: '@timestamp', order: 'desc' },
+    page: 1,
+    size: 50,
+  });
   return {
     count: await store.count(all),
     transactions: await store.count({ ...all, kinds: ['transaction'] }),
@@ -76,7 +88,12 @@ describe.skipIf(!existsSync(cli))('backup and restore (shoplog backup / restore)
     expect(stdout).toMatch(/backed up \d+ events/);
     expect(during).toBeGreaterThan(100); // the copy ran while batches were being ingested
     const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as BackupManifest;
-    expect(manifest.files.map((f) => f.name).sort()).toEqual(['events.db', 'events.index.db', 'events.timeline.db', 'meta.db']);
+    expect(manifest.files.map((f) => f.name).sort()).toEqual([
+      'events.db',
+      'events.index.db',
+      'events.timeline.db',
+      'meta.db',
+    ]);
     expect(manifest.events).toBeGreaterThanOrEqual(3000);
 
     const restored = tempDir();
@@ -102,7 +119,7 @@ describe.skipIf(!existsSync(cli))('backup and restore (shoplog backup / restore)
     const restoredServer = await startTestServer({ dataDir: restored });
     closers.push(() => restoredServer.close());
     expect((await restoredServer.call('/api/logs/types', { key: t.keys.read })).status).toBe(200);
-   }, 180_000);
+  }, 180_000);
 
   it('a restored quiet server answers every query as the original', async () => {
     const t = await startTestServer({ ingestRateLimit: 100_000 });
@@ -131,6 +148,8 @@ describe.skipIf(!existsSync(cli))('backup and restore (shoplog backup / restore)
     await expect(restoreDataDir({ from: out, dataDir: target })).rejects.toThrow(/already holds .*events\.db.*--force/);
     await restoreDataDir({ from: out, dataDir: target, force: true });
     writeFileSync(join(out, 'events.db'), 'not a database');
-    await expect(restoreDataDir({ from: out, dataDir: tempDir() })).rejects.toThrow(/events.db .* does not match its manifest/);
+    await expect(restoreDataDir({ from: out, dataDir: tempDir() })).rejects.toThrow(
+      /events.db .* does not match its manifest/,
+    );
   });
 });

@@ -25,7 +25,14 @@ function tempDir(): string {
 }
 
 const baseEnv = (dataDir?: string): NodeJS.ProcessEnv => {
-  const env: NodeJS.ProcessEnv = { ...process.env, SHOPLOG_PORT: '0', SHOPLOG_INGEST_PORT: '-1', SHOPLOG_LOG_LEVEL: 'silent', SHOPLOG_BOOTSTRAP_KEY: KEY, SHOPLOG_BOOTSTRAP_PASSWORD: 'a long test password' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    SHOPLOG_PORT: '0',
+    SHOPLOG_INGEST_PORT: '-1',
+    SHOPLOG_LOG_LEVEL: 'silent',
+    SHOPLOG_BOOTSTRAP_KEY: KEY,
+    SHOPLOG_BOOTSTRAP_PASSWORD: 'a long test password',
+  };
   delete env['SHOPLOG_DATA_DIR'];
   delete env['REDIS_URL'];
   if (dataDir) env['SHOPLOG_DATA_DIR'] = dataDir;
@@ -40,7 +47,11 @@ interface Run {
 
 /** Runs the CLI to its end; one still running after 60 s (a server that should have been refused) is killed. */
 function run(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; node?: string } = {}): Promise<Run> {
-  const child = spawn(options.node ?? process.execPath, [cli, ...args], { env: options.env ?? baseEnv(), cwd: options.cwd ?? tempDir(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(options.node ?? process.execPath, [cli, ...args], {
+    env: options.env ?? baseEnv(),
+    cwd: options.cwd ?? tempDir(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   let stdout = '';
   let stderr = '';
@@ -57,7 +68,11 @@ function run(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; n
 
 /** Starts `shoplog serve` on `dataDir`; resolves with its URL once it listens. */
 function serve(dataDir: string): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, [cli, 'serve'], { env: baseEnv(dataDir), cwd: dataDir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [cli, 'serve'], {
+    env: baseEnv(dataDir),
+    cwd: dataDir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   let out = '';
   return new Promise((resolve, reject) => {
@@ -95,7 +110,9 @@ afterAll(() => {
 
 describe('nodeVersionProblem', () => {
   it('names the Node.js version the server needs, and accepts it and later ones', () => {
-    expect(nodeVersionProblem('20.20.2')).toBe('the Shoplog server needs Node.js 22.13.0 or newer (for the built-in node:sqlite); this is Node.js 20.20.2.');
+    expect(nodeVersionProblem('20.20.2')).toBe(
+      'the Shoplog server needs Node.js 22.13.0 or newer (for the built-in node:sqlite); this is Node.js 20.20.2.',
+    );
     expect(nodeVersionProblem('22.12.0')).toMatch(/needs Node\.js 22\.13\.0/);
     expect(nodeVersionProblem('22.13.0')).toBeUndefined();
     expect(nodeVersionProblem('24.1.0')).toBeUndefined();
@@ -183,7 +200,10 @@ describe.skipIf(!existsSync(cli))('shoplog CLI (built dist/cli.js, child process
     const dataDir = tempDir();
     const file = join(dataDir, 'events.ndjson');
     execFileSync(process.execPath, [cli, 'generate', '-n', '50', '-o', file]);
-    writeFileSync(file, `${readFileSync(file, 'utf8')}{"bad":1}\nnot json\n{"log_type":"transaction","transaction_id":"t-1","amount":"ten"}\n`);
+    writeFileSync(
+      file,
+      `${readFileSync(file, 'utf8')}{"bad":1}\nnot json\n{"log_type":"transaction","transaction_id":"t-1","amount":"ten"}\n`,
+    );
     const partial = await run(['import', file, '--data-dir', dataDir]);
     expect(partial.code, partial.stderr).toBe(0);
     expect(partial.stdout).toContain('50 created, 0 duplicates, 3 rejected');
@@ -197,7 +217,9 @@ describe.skipIf(!existsSync(cli))('shoplog CLI (built dist/cli.js, child process
     writeFileSync(bad, 'not json\n{"bad":1}\n');
     const none = await run(['import', bad, '--data-dir', dataDir]);
     expect(none.code).toBe(1);
-    expect(none.stderr).toMatch(/^line 1: not JSON.*\nline 2: log_type: is required.*\nshoplog: import: nothing imported from .*bad\.ndjson: every record was rejected/);
+    expect(none.stderr).toMatch(
+      /^line 1: not JSON.*\nline 2: log_type: is required.*\nshoplog: import: nothing imported from .*bad\.ndjson: every record was rejected/,
+    );
     const empty = join(dataDir, 'empty.ndjson');
     writeFileSync(empty, '\n');
     expect((await run(['import', empty, '--data-dir', dataDir])).code).toBe(1);
@@ -237,7 +259,9 @@ describe.skipIf(!existsSync(cli) || !oldNode)('shoplog CLI on a Node.js older th
     for (const command of [['serve'], ['import', 'x.ndjson'], ['keys', 'create', '--scope', 'read']]) {
       const result = await run(command, { node });
       expect(result.code).toBe(1);
-      expect(result.stderr).toBe(`shoplog: the Shoplog server needs Node.js 22.13.0 or newer (for the built-in node:sqlite); this is Node.js ${version}.\n`);
+      expect(result.stderr).toBe(
+        `shoplog: the Shoplog server needs Node.js 22.13.0 or newer (for the built-in node:sqlite); this is Node.js ${version}.\n`,
+      );
     }
     expect((await run(['--version'], { node })).stdout).toBe(`${pkg.version}\n`);
     expect((await run(['serve', '--help'], { node })).code).toBe(0);

@@ -13,7 +13,15 @@ const dirs: string[] = [];
 
 function startChild(dir: string): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [cli, 'serve'], {
-    env: { ...process.env, SHOPLOG_PORT: '0', SHOPLOG_INGEST_PORT: '-1', SHOPLOG_DATA_DIR: dir, SHOPLOG_BOOTSTRAP_KEY: KEY, SHOPLOG_BOOTSTRAP_PASSWORD: 'a long test password', SHOPLOG_INGEST_RATE_LIMIT: '100000' },
+    env: {
+      ...process.env,
+      SHOPLOG_PORT: '0',
+      SHOPLOG_INGEST_PORT: '-1',
+      SHOPLOG_DATA_DIR: dir,
+      SHOPLOG_BOOTSTRAP_KEY: KEY,
+      SHOPLOG_BOOTSTRAP_PASSWORD: 'a long test password',
+      SHOPLOG_INGEST_RATE_LIMIT: '100000',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return new Promise((resolve, reject) => {
@@ -48,7 +56,11 @@ describe.skipIf(!existsSync(cli))('kill -9 during ingest', () => {
           for (let i = s * 500; i < events.length && !killed; i += 2000) {
             const batch = events.slice(i, i + 500);
             try {
-              const res = await fetch(`${url}/api/logs/_bulk`, { method: 'POST', headers: { authorization: `Bearer ${KEY}` }, body: batch.map((e) => JSON.stringify(e)).join('\n') });
+              const res = await fetch(`${url}/api/logs/_bulk`, {
+                method: 'POST',
+                headers: { authorization: `Bearer ${KEY}` },
+                body: batch.map((e) => JSON.stringify(e)).join('\n'),
+              });
               if (res.status !== 200) continue;
               // The reply lists the rejected lines only: every other line of the batch is acknowledged.
               const body = (await res.json()) as { items: { line: number }[] };
@@ -69,7 +81,9 @@ describe.skipIf(!existsSync(cli))('kill -9 during ingest', () => {
     }
     await Promise.all(sends);
     if (!killed) child.kill('SIGKILL');
-    await new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(undefined) : child.once('exit', resolve)));
+    await new Promise((resolve) =>
+      child.exitCode !== null || child.signalCode !== null ? resolve(undefined) : child.once('exit', resolve),
+    );
     expect(acked.length).toBeGreaterThanOrEqual(3000);
     const store = createSqliteLogStore({ path: join(dir, 'events.db') });
     try {

@@ -16,10 +16,13 @@ afterAll(async () => {
 
 const HEADER = 'user_id,log_type,timestamp,level,service,error_message';
 const quote = (text: string): string => `"${text.replaceAll('"', '""')}"`;
-const row = (user: string, message: string, minute = 0): string => `${user},error,2026-02-01T10:${String(minute % 60).padStart(2, '0')}:00Z,ERROR,shop,${message}\r\n`;
+const row = (user: string, message: string, minute = 0): string =>
+  `${user},error,2026-02-01T10:${String(minute % 60).padStart(2, '0')}:00Z,ERROR,shop,${message}\r\n`;
 
 async function storedMessage(user: string): Promise<string | undefined> {
-  const body = await t.read<{ data: { total: number; results: { source: ShoplogEvent }[] } }>(`/api/search/?range=all&user_id=${user}`);
+  const body = await t.read<{ data: { total: number; results: { source: ShoplogEvent }[] } }>(
+    `/api/search/?range=all&user_id=${user}`,
+  );
   expect(body.data.total).toBe(1);
   return (body.data.results[0]?.source as { error?: { message?: string } }).error?.message;
 }
@@ -53,7 +56,9 @@ describe('CSV uploads (RFC 4180, streamed)', () => {
     const csv = `${HEADER}\r\n${row('long-u1', `"${'y'.repeat(1_100_000)}"`)}${row('long-u2', 'after the long one')}`;
     const { job } = await uploadFile(t, csv, 'long.csv');
     expect(job).toMatchObject({ status: 'completed', accepted: 1, rejected: 1 });
-    expect(job?.errors.map((e) => [e.line, e.issues[0]?.message])).toEqual([[2, 'CSV record 1 (line 2): record longer than 1048576 characters (an unterminated quote?)']]);
+    expect(job?.errors.map((e) => [e.line, e.issues[0]?.message])).toEqual([
+      [2, 'CSV record 1 (line 2): record longer than 1048576 characters (an unterminated quote?)'],
+    ]);
     expect(await storedMessage('long-u2')).toBe('after the long one');
   });
 
@@ -111,7 +116,13 @@ describe('CSV uploads (RFC 4180, streamed)', () => {
 
     const { job } = await uploadFile(t, body, filename, !gzip);
     // `failure` in the comparison: a failed job shows why.
-    expect(job).toMatchObject({ status: 'completed', failure: null, rejected: 0, accepted: fillers + cuts.length, errors: [] });
+    expect(job).toMatchObject({
+      status: 'completed',
+      failure: null,
+      rejected: 0,
+      accepted: fillers + cuts.length,
+      errors: [],
+    });
     for (let k = 1; k <= cuts.length; k++) expect(await storedMessage(`${variant}-s${k}`)).toBe(message(k));
   });
 });

@@ -90,8 +90,13 @@ async function serverOn(disk: Disk, minFreeDiskMb: number): Promise<TestServer> 
 }
 
 const bulk = (t: TestServer, events: ShoplogEvent[]) =>
-  t.call('/api/logs/_bulk', { key: t.keys.ingest, method: 'POST', body: events.map((e) => JSON.stringify(e)).join('\n') });
-const total = async (t: TestServer, query: string): Promise<number> => (await t.read<{ data: { total: number } }>(`/api/search/?${query}`)).data.total;
+  t.call('/api/logs/_bulk', {
+    key: t.keys.ingest,
+    method: 'POST',
+    body: events.map((e) => JSON.stringify(e)).join('\n'),
+  });
+const total = async (t: TestServer, query: string): Promise<number> =>
+  (await t.read<{ data: { total: number } }>(`/api/search/?${query}`)).data.total;
 type Health = { status: string; disk?: { status: string; message?: string; free_bytes?: number } };
 const health = (t: TestServer) => t.read<Health>('/api/dashboard/health');
 
@@ -118,7 +123,9 @@ describe.skipIf(!mountable)('disk guard on a real file system', () => {
     await t.server.stores.logs.refresh();
     expect(await total(t, 'q=floor&range=all')).toBe(20);
     unlinkSync(filler);
-    await eventually(async () => ((await bulk(t, [txEvent({ message: 'room again' })])).status === 200 ? true : undefined));
+    await eventually(async () =>
+      (await bulk(t, [txEvent({ message: 'room again' })])).status === 200 ? true : undefined,
+    );
     expect((await health(t)).disk?.status).toBe('ok');
   });
 
@@ -137,7 +144,8 @@ describe.skipIf(!mountable)('disk guard on a real file system', () => {
     expect((await health(t)).disk?.status).toBe('full');
     // Queries keep working and every acknowledged event is still there.
     expect(await total(t, 'q=acknowledged&range=all')).toBe(20);
-    for (const event of acked) expect((await t.call(`/api/logs/${event.event.id}`, { key: t.keys.read })).status).toBe(200);
+    for (const event of acked)
+      expect((await t.call(`/api/logs/${event.event.id}`, { key: t.keys.read })).status).toBe(200);
     unlinkSync(filler);
     await eventually(async () => ((await bulk(t, big.slice(0, 100))).status === 200 ? true : undefined));
     await t.server.stores.logs.refresh();
@@ -155,7 +163,9 @@ describe.skipIf(!mountable)('disk guard on a real file system', () => {
     execFileSync('sh', ['-c', `echo test > /sys/fs/ext4/${disk.device}/trigger_fs_error`]);
     const res = await bulk(t, [txEvent({ message: 'after the error' })]);
     expect(res.status).toBe(507);
-    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/ingest is paused: the data folder (is read-only|cannot be written)/);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(
+      /ingest is paused: the data folder (is read-only|cannot be written)/,
+    );
     const h = await eventually(async () => {
       const report = await health(t);
       return report.disk?.status === 'read_only' ? report : undefined;

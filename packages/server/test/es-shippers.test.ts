@@ -34,7 +34,14 @@ describe('pino-elasticsearch', () => {
   it('ships every line once, levels and errors mapped', async () => {
     const N = 1500;
     // The destination stream of its README (in a pino.transport worker its end() blocks for 10 s: a peer defect).
-    const stream = pinoElastic({ node: t.url, auth: { apiKey: t.keys.ingest }, index: 'app-logs-%{DATE}', esVersion: 8, flushBytes: 20_000, flushInterval: 200 });
+    const stream = pinoElastic({
+      node: t.url,
+      auth: { apiKey: t.keys.ingest },
+      index: 'app-logs-%{DATE}',
+      esVersion: 8,
+      flushBytes: 20_000,
+      flushInterval: 200,
+    });
     const failures: unknown[] = [];
     stream.on('insertError', (error: unknown) => failures.push(error));
     stream.on('error', (error: unknown) => failures.push(error));
@@ -49,9 +56,19 @@ describe('pino-elasticsearch', () => {
     expect(events).toHaveLength(N + 1);
     expect(seqs(events)).toEqual(range(N + 1));
     const info = events.find((e) => e.labels?.seq === '3');
-    expect(info).toMatchObject({ event: { dataset: 'shoplog.log' }, log: { level: 'info' }, message: 'order 3 placed', labels: { order_id: 'o-3' } });
+    expect(info).toMatchObject({
+      event: { dataset: 'shoplog.log' },
+      log: { level: 'info' },
+      message: 'order 3 placed',
+      labels: { order_id: 'o-3' },
+    });
     const error = events.find((e) => e.labels?.seq === String(N));
-    expect(error).toMatchObject({ event: { dataset: 'shoplog.error' }, log: { level: 'error' }, message: 'checkout failed', error: { type: 'TypeError', message: 'cart is undefined' } });
+    expect(error).toMatchObject({
+      event: { dataset: 'shoplog.error' },
+      log: { level: 'error' },
+      message: 'checkout failed',
+      error: { type: 'TypeError', message: 'cart is undefined' },
+    });
     expect(error?.error?.stack_trace).toMatch(/TypeError: cart is undefined/);
   });
 
@@ -59,7 +76,14 @@ describe('pino-elasticsearch', () => {
     const dropped: unknown[] = [];
     const line = JSON.stringify({ level: 30, time: Date.now(), service: 'pino-create', seq: 0, msg: 'sent twice' });
     for (let round = 0; round < 2; round++) {
-      const stream = pinoElastic({ node: t.url, auth: { apiKey: t.keys.ingest }, index: 'logs-shoplog.log-default', esVersion: 8, opType: 'create', flushInterval: 100 });
+      const stream = pinoElastic({
+        node: t.url,
+        auth: { apiKey: t.keys.ingest },
+        index: 'logs-shoplog.log-default',
+        esVersion: 8,
+        opType: 'create',
+        flushInterval: 100,
+      });
       stream.on('insertError', (error: unknown) => dropped.push(error));
       const done = new Promise<void>((resolve) => stream.on('insert', () => resolve()));
       stream.end(`${line}\n`);
@@ -83,13 +107,21 @@ describe('winston-elasticsearch', () => {
     const warnings: unknown[] = [];
     transport.on('warning', (w: unknown) => warnings.push(w));
     const logger = winston.createLogger({ transports: [transport] });
-    for (let i = 0; i < N; i++) logger.info(`cart ${i} updated`, { seq: i, service: 'winston-shop', cart: { items: i % 7 } });
+    for (let i = 0; i < N; i++)
+      logger.info(`cart ${i} updated`, { seq: i, service: 'winston-shop', cart: { items: i % 7 } });
     logger.warn('stock low', { seq: N, service: 'winston-shop' });
     const events = await storedOf('winston-shop', N + 1);
     expect(events).toHaveLength(N + 1);
     expect(seqs(events)).toEqual(range(N + 1));
-    expect(events.find((e) => e.labels?.seq === '5')).toMatchObject({ log: { level: 'info' }, message: 'cart 5 updated', labels: { cart: '{"items":5}' } });
-    expect(events.find((e) => e.labels?.seq === String(N))).toMatchObject({ log: { level: 'warn' }, message: 'stock low' });
+    expect(events.find((e) => e.labels?.seq === '5')).toMatchObject({
+      log: { level: 'info' },
+      message: 'cart 5 updated',
+      labels: { cart: '{"items":5}' },
+    });
+    expect(events.find((e) => e.labels?.seq === String(N))).toMatchObject({
+      log: { level: 'warn' },
+      message: 'stock low',
+    });
     expect(warnings).toEqual([]);
     await new Promise<void>((resolve) => {
       logger.on('finish', () => resolve());

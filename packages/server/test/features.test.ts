@@ -16,7 +16,8 @@ const upload = (body: Blob | Buffer | string, filename: string, raw = false) => 
 
 describe('upload jobs', () => {
   it('ingests CSV with a header, reports bad rows and keeps the last line without a newline', async () => {
-    const csv = 'log_type,timestamp,level,service,user_id,transaction_id,amount,currency,status,error_message\ntransaction,2026-02-01 10:00:00,INFO,shop,u1,T1,12.5,EUR,completed,\ntransaction,2026-02-01 10:01:00,INFO,shop,u2,T2,abc,EUR,completed,\ntransaction,2026-02-01 10:02:00,INFO,shop,u3,T3,"1,5",EUR,completed,\nerror,2026-02-01 10:03:00,ERROR,shop,u4,,,,,"db down, retrying"';
+    const csv =
+      'log_type,timestamp,level,service,user_id,transaction_id,amount,currency,status,error_message\ntransaction,2026-02-01 10:00:00,INFO,shop,u1,T1,12.5,EUR,completed,\ntransaction,2026-02-01 10:01:00,INFO,shop,u2,T2,abc,EUR,completed,\ntransaction,2026-02-01 10:02:00,INFO,shop,u3,T3,"1,5",EUR,completed,\nerror,2026-02-01 10:03:00,ERROR,shop,u4,,,,,"db down, retrying"';
     const { job, accepted } = await upload(csv, 'logs.csv');
     expect(accepted?.file_type).toBe('csv');
     expect(job).toMatchObject({ status: 'completed', total_lines: 4, accepted: 2, rejected: 2 });
@@ -31,7 +32,9 @@ describe('upload jobs', () => {
     expect(job).toMatchObject({ status: 'completed', accepted: 2, file_type: 'json' });
     const again = await upload(events.map((e) => JSON.stringify(e)).join('\n'), 'again.ndjson', true);
     expect(again.job).toMatchObject({ status: 'completed', accepted: 0, duplicates: 2, file_type: 'ndjson' });
-    const recent = (await (await t.call('/api/logs/uploads/recent', { key: t.keys.read })).json()) as { uploads: unknown[] };
+    const recent = (await (await t.call('/api/logs/uploads/recent', { key: t.keys.read })).json()) as {
+      uploads: unknown[];
+    };
     expect(recent.uploads.length).toBeGreaterThanOrEqual(2);
   });
 
@@ -44,11 +47,19 @@ describe('upload jobs', () => {
 describe('live tail', () => {
   it('streams newly stored events matching the filters over SSE', async () => {
     const controller = new AbortController();
-    const res = await t.call('/api/logs/tail?log_type=error&q=tailprobe', { key: t.keys.read, signal: controller.signal });
+    const res = await t.call('/api/logs/tail?log_type=error&q=tailprobe', {
+      key: t.keys.read,
+      signal: controller.signal,
+    });
     expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
     const reader = res.body!.getReader();
     const wanted = errorEvent('500', 'Tail', 'tailprobe matched');
-    await t.call('/api/logs/ingest', { key: t.keys.ingest, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([txEvent({ message: 'tailprobe but a transaction' }), wanted]) });
+    await t.call('/api/logs/ingest', {
+      key: t.keys.ingest,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([txEvent({ message: 'tailprobe but a transaction' }), wanted]),
+    });
     let text = '';
     const complete = (): boolean => text.includes('event: log') && text.includes('\n\n', text.indexOf('event: log'));
     while (!complete()) {
@@ -59,21 +70,51 @@ describe('live tail', () => {
     controller.abort();
     const frames = text.split('\n\n').filter((f) => f.includes('event: log'));
     expect(frames).toHaveLength(1);
-    const data = JSON.parse(frames[0]!.split('\n').find((l) => l.startsWith('data: '))!.slice(6)) as { event: { id: string } };
+    const data = JSON.parse(
+      frames[0]!
+        .split('\n')
+        .find((l) => l.startsWith('data: '))!
+        .slice(6),
+    ) as { event: { id: string } };
     expect(data.event.id).toBe(wanted.event.id);
   });
 });
 
 describe('alert rules', () => {
   it('creates a rule, evaluates it and lists it with its last firing', async () => {
-    const create = await t.call('/api/alerts/rules', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'db errors', metric: 'count', filters: { log_type: 'error' }, window: '1h', threshold: 1 }) });
+    const create = await t.call('/api/alerts/rules', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: 'db errors',
+        metric: 'count',
+        filters: { log_type: 'error' },
+        window: '1h',
+        threshold: 1,
+      }),
+    });
     expect(create.status).toBe(201);
-    const bad = await t.call('/api/alerts/rules', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x', metric: 'nope', window: '1s', threshold: 'a' }) });
-    expect(((await bad.json()) as { error: { issues: { path: string }[] } }).error.issues.map((i) => i.path)).toEqual(['metric', 'window', 'threshold']);
-    await t.call('/api/logs/ingest', { key: t.keys.ingest, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([errorEvent('500', 'A'), errorEvent('500', 'B')]) });
+    const bad = await t.call('/api/alerts/rules', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'x', metric: 'nope', window: '1s', threshold: 'a' }),
+    });
+    expect(((await bad.json()) as { error: { issues: { path: string }[] } }).error.issues.map((i) => i.path)).toEqual([
+      'metric',
+      'window',
+      'threshold',
+    ]);
+    await t.call('/api/logs/ingest', {
+      key: t.keys.ingest,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([errorEvent('500', 'A'), errorEvent('500', 'B')]),
+    });
     await t.server.stores.logs.refresh();
     await t.call('/api/alerts/evaluate', { method: 'POST' });
-    const list = (await (await t.call('/api/alerts', { key: t.keys.read })).json()) as { alerts: { name: string; state: string; last_value: number; last_fired_at: string | null }[] };
+    const list = (await (await t.call('/api/alerts', { key: t.keys.read })).json()) as {
+      alerts: { name: string; state: string; last_value: number; last_fired_at: string | null }[];
+    };
     const rule = list.alerts.find((a) => a.name === 'db errors');
     expect(rule?.state).toBe('firing');
     expect(rule?.last_value).toBeGreaterThanOrEqual(2);
@@ -83,17 +124,39 @@ describe('alert rules', () => {
 
 describe('OpenAPI and settings', () => {
   it('serves an OpenAPI 3.1 document built from the core schemas', async () => {
-    const doc = (await (await t.call('/api/docs/openapi.json', { key: null })).json()) as { openapi: string; paths: Record<string, unknown>; components: { schemas: Record<string, unknown> } };
+    const doc = (await (await t.call('/api/docs/openapi.json', { key: null })).json()) as {
+      openapi: string;
+      paths: Record<string, unknown>;
+      components: { schemas: Record<string, unknown> };
+    };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toContain('/api/logs/_bulk');
-    const bulk = (doc.paths['/api/logs/_bulk'] as { post: { responses: Record<string, { content?: Record<string, { schema: { required: string[] } }> }> } }).post;
-    expect(bulk.responses['200']?.content?.['application/json']?.schema.required).toEqual(['took', 'errors', 'created', 'duplicates', 'failed', 'items']);
+    const bulk = (
+      doc.paths['/api/logs/_bulk'] as {
+        post: { responses: Record<string, { content?: Record<string, { schema: { required: string[] } }> }> };
+      }
+    ).post;
+    expect(bulk.responses['200']?.content?.['application/json']?.schema.required).toEqual([
+      'took',
+      'errors',
+      'created',
+      'duplicates',
+      'failed',
+      'items',
+    ]);
     expect(doc.components.schemas.transaction_event).toBeDefined();
     expect((await t.call('/api/docs', { key: null })).headers.get('content-type')).toMatch(/html/);
   });
 
   it('loads settings from the environment and names a bad one', () => {
-    expect(loadConfig({ SHOPLOG_PORT: '6001', SHOPLOG_CORS_ORIGINS: 'https://a.example, https://b.example' })).toMatchObject({ port: 6001, host: '127.0.0.1', corsOrigins: ['https://a.example', 'https://b.example'], dataDir: './.shoplog-data' });
+    expect(
+      loadConfig({ SHOPLOG_PORT: '6001', SHOPLOG_CORS_ORIGINS: 'https://a.example, https://b.example' }),
+    ).toMatchObject({
+      port: 6001,
+      host: '127.0.0.1',
+      corsOrigins: ['https://a.example', 'https://b.example'],
+      dataDir: './.shoplog-data',
+    });
     expect(() => loadConfig({ SHOPLOG_PORT: 'http' })).toThrow(/port \(SHOPLOG_PORT\)/);
     expect(() => loadConfig({ SHOPLOG_BOOTSTRAP_KEY: 'short' })).toThrow(/SHOPLOG_BOOTSTRAP_KEY/);
   });

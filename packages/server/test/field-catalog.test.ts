@@ -16,12 +16,32 @@ type Json = Record<string, unknown>;
 // ---- An evaluator of the Elasticsearch queries the adapter sends, written from the mappings (not from the catalog):
 // stored fields from `_source`, the `shoplog.*` runtime fields as their Painless scripts compute them, and the
 // free-text field from the mapping's `copy_to` sources, split into words as the standard analyzer does for them.
-const ZERO = new Set(['BIF', 'CLP', 'DJF', 'GNF', 'ISK', 'JPY', 'KMF', 'KRW', 'PYG', 'RWF', 'UGX', 'UYI', 'VND', 'VUV', 'XAF', 'XOF', 'XPF']);
+const ZERO = new Set([
+  'BIF',
+  'CLP',
+  'DJF',
+  'GNF',
+  'ISK',
+  'JPY',
+  'KMF',
+  'KRW',
+  'PYG',
+  'RWF',
+  'UGX',
+  'UYI',
+  'VND',
+  'VUV',
+  'XAF',
+  'XOF',
+  'XPF',
+]);
 const THREE = new Set(['BHD', 'IQD', 'JOD', 'KWD', 'LYD', 'OMR', 'TND']);
 const at = (doc: unknown, path: string): unknown[] => {
   let values: unknown[] = [doc];
   for (const step of path.split('.')) {
-    values = values.flatMap((v) => (v !== null && typeof v === 'object' ? [(v as Json)[step]] : [])).flatMap((v) => (Array.isArray(v) ? v : [v]));
+    values = values
+      .flatMap((v) => (v !== null && typeof v === 'object' ? [(v as Json)[step]] : []))
+      .flatMap((v) => (Array.isArray(v) ? v : [v]));
   }
   return values.filter((v) => v !== undefined && v !== null);
 };
@@ -29,7 +49,10 @@ const copyToSources = (properties: Json, prefix = ''): string[] =>
   Object.entries(properties).flatMap(([name, spec]) => {
     const s = spec as Json;
     const path = `${prefix}${name}`;
-    return [...(s['copy_to'] === 'shoplog.text' ? [path] : []), ...(s['properties'] ? copyToSources(s['properties'] as Json, `${path}.`) : [])];
+    return [
+      ...(s['copy_to'] === 'shoplog.text' ? [path] : []),
+      ...(s['properties'] ? copyToSources(s['properties'] as Json, `${path}.`) : []),
+    ];
   });
 const TEXT_COPIED = copyToSources(EVENT_MAPPINGS.properties as Json);
 function esValues(doc: ShoplogEvent, field: string): unknown[] {
@@ -52,7 +75,12 @@ function esValues(doc: ShoplogEvent, field: string): unknown[] {
       if (one('error.code').length > 0) return one('error.code');
       return doc.event.dataset === 'shoplog.error' ? one('http.response.status_code').map(String) : [];
     case 'shoplog.text':
-      return TEXT_COPIED.flatMap((path) => one(path)).flatMap((v) => String(v).toLowerCase().match(/[\p{L}\p{N}_]+/gu) ?? []);
+      return TEXT_COPIED.flatMap((path) => one(path)).flatMap(
+        (v) =>
+          String(v)
+            .toLowerCase()
+            .match(/[\p{L}\p{N}_]+/gu) ?? [],
+      );
     default:
       return one(field);
   }
@@ -67,7 +95,9 @@ function esMatches(doc: ShoplogEvent, query: Json): boolean {
     case 'match_none':
       return false;
     case 'bool':
-      return [...((body['filter'] as Json[]) ?? []), ...((body['must'] as Json[]) ?? [])].every((q) => esMatches(doc, q));
+      return [...((body['filter'] as Json[]) ?? []), ...((body['must'] as Json[]) ?? [])].every((q) =>
+        esMatches(doc, q),
+      );
     case 'terms':
       return values().some((v) => (body[field] as unknown[]).includes(v));
     case 'term': {
@@ -96,7 +126,12 @@ function esMatches(doc: ShoplogEvent, query: Json): boolean {
 // ---- Events: generated traffic over two days, with GeoIP countries on most of them.
 const COUNTRIES = ['DE', 'FR', 'US', 'BR'];
 const events: ShoplogEvent[] = [...generateTraffic({ count: 400, days: 2, seed: 77 })].map((event, i) =>
-  i % 5 === 4 ? event : ({ ...event, client: { ...event.client, geo: { country_iso_code: COUNTRIES[i % COUNTRIES.length] } } } as ShoplogEvent),
+  i % 5 === 4
+    ? event
+    : ({
+        ...event,
+        client: { ...event.client, geo: { country_iso_code: COUNTRIES[i % COUNTRIES.length] } },
+      } as ShoplogEvent),
 );
 
 const FIELDS: readonly FieldSpec[] = FIELD_CATALOG;
@@ -104,7 +139,9 @@ const FIELDS: readonly FieldSpec[] = FIELD_CATALOG;
 function generateFilters(n: number, seed: number): LogFilter[] {
   const random = createRandom(seed);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random.next() * list.length)] as T;
-  const seen = (path: string | readonly string[]): unknown[] => [...new Set(events.flatMap((e) => (typeof path === 'string' ? [path] : path).flatMap((p) => at(e, p))))];
+  const seen = (path: string | readonly string[]): unknown[] => [
+    ...new Set(events.flatMap((e) => (typeof path === 'string' ? [path] : path).flatMap((p) => at(e, p)))),
+  ];
   const filters: LogFilter[] = [];
   for (let i = 0; i < n; i++) {
     const filter: Record<string, unknown> = {};
@@ -113,13 +150,22 @@ function generateFilters(n: number, seed: number): LogFilter[] {
       if (f.filter) {
         let pool = seen(f.path);
         if (f.prefix) pool = pool.map((v) => String(v).slice(f.prefix!.length));
-        filter[f.filter] = [pick(pool), pick(pool), f.type === 'keyword' ? 'never-seen' : 999].slice(0, 1 + Math.floor(random.next() * 3));
+        filter[f.filter] = [pick(pool), pick(pool), f.type === 'keyword' ? 'never-seen' : 999].slice(
+          0,
+          1 + Math.floor(random.next() * 3),
+        );
       }
-      if (f.range?.min && random.next() < 0.7) filter[f.range.min] = Math.round(random.next() * (f.name === 'fraud_score' ? 100 : 300));
-      if (f.range?.max && random.next() < 0.5) filter[f.range.max] = Math.round(random.next() * (f.name === 'fraud_score' ? 100 : 600));
+      if (f.range?.min && random.next() < 0.7)
+        filter[f.range.min] = Math.round(random.next() * (f.name === 'fraud_score' ? 100 : 300));
+      if (f.range?.max && random.next() < 0.5)
+        filter[f.range.max] = Math.round(random.next() * (f.name === 'fraud_score' ? 100 : 600));
     }
     if (random.next() < 0.3) {
-      const words = (pick(events).message?.toLowerCase().match(/[\p{L}\p{N}_]+/gu) ?? ['x']).slice(0, 2);
+      const words = (
+        pick(events)
+          .message?.toLowerCase()
+          .match(/[\p{L}\p{N}_]+/gu) ?? ['x']
+      ).slice(0, 2);
       filter['text'] = random.next() < 0.3 ? `${words[0]?.slice(0, 3)}*` : words.join(' ');
     }
     if (random.next() < 0.3) {
@@ -146,7 +192,13 @@ afterAll(async () => {
 });
 
 async function sqliteIds(store: LogStore, filter: LogFilter): Promise<string[]> {
-  const page = await store.search({ filter, sort: { field: '@timestamp', order: 'desc' }, page: 1, size: 1000, highlight: false });
+  const page = await store.search({
+    filter,
+    sort: { field: '@timestamp', order: 'desc' },
+    page: 1,
+    size: 1000,
+    highlight: false,
+  });
   return page.hits.map((hit) => hit.id).sort();
 }
 
@@ -155,7 +207,12 @@ describe('field catalog: one definition, the same matches everywhere', () => {
     const cluster = mockCluster();
     cluster.on('POST', '/:index/_search', (request) => {
       const hits = events.filter((e) => esMatches(e, (request.body as Json)['query'] as Json));
-      return { hits: { total: { value: hits.length, relation: 'eq' }, hits: hits.map((e) => ({ _index: 'i', _id: e.event.id, _score: 1, _source: e, sort: [1, e.event.id] })) } };
+      return {
+        hits: {
+          total: { value: hits.length, relation: 'eq' },
+          hits: hits.map((e) => ({ _index: 'i', _id: e.event.id, _score: 1, _source: e, sort: [1, e.event.id] })),
+        },
+      };
     });
     const es = createElasticsearchLogStore({ client: cluster.client, install: false });
     let nonEmpty = 0;
@@ -163,7 +220,13 @@ describe('field catalog: one definition, the same matches everywhere', () => {
       const want = ids(events.filter((e) => matchesFilter(e, filter)));
       const label = JSON.stringify(filter);
       expect(await sqliteIds(sqlite, filter), label).toEqual(want);
-      const page = await es.search({ filter, sort: { field: '@timestamp', order: 'desc' }, page: 1, size: 1000, highlight: false });
+      const page = await es.search({
+        filter,
+        sort: { field: '@timestamp', order: 'desc' },
+        page: 1,
+        size: 1000,
+        highlight: false,
+      });
       expect(page.hits.map((h) => h.id).sort(), label).toEqual(want);
       if (want.length > 0 && want.length < events.length) nonEmpty++;
     }
@@ -205,8 +268,12 @@ describe('field catalog: one definition, the same matches everywhere', () => {
       try {
         await reopened.refresh();
         expect(await reopened.count()).toBe(events.length);
-        expect(await sqliteIds(reopened, { countries: ['BR'] })).toEqual(ids(events.filter((e) => e.client?.geo?.country_iso_code === 'BR')));
-        expect(await sqliteIds(reopened, { kinds: ['transaction'] })).toEqual(ids(events.filter((e) => e.event.dataset === 'shoplog.transaction')));
+        expect(await sqliteIds(reopened, { countries: ['BR'] })).toEqual(
+          ids(events.filter((e) => e.client?.geo?.country_iso_code === 'BR')),
+        );
+        expect(await sqliteIds(reopened, { kinds: ['transaction'] })).toEqual(
+          ids(events.filter((e) => e.event.dataset === 'shoplog.transaction')),
+        );
       } finally {
         await reopened.close();
       }
@@ -219,10 +286,18 @@ describe('field catalog: one definition, the same matches everywhere', () => {
     const props = EVENT_MAPPINGS.properties as Json;
     expect(at(props, 'client.properties.geo.properties.country_iso_code.type')).toEqual(['keyword']);
     const added = withCatalogFields({}, [{ name: 'x', path: 'shop.card.issuer', type: 'keyword', doc: '' }]);
-    expect(added).toEqual({ shop: { type: 'object', properties: { card: { type: 'object', properties: { issuer: { type: 'keyword', ignore_above: 1024 } } } } } });
-    expect(() => withCatalogFields({ n: { type: 'keyword' } }, [{ name: 'n', path: 'n', type: 'long', doc: '' }])).toThrow(/n is a long but mapped as keyword/);
+    expect(added).toEqual({
+      shop: {
+        type: 'object',
+        properties: { card: { type: 'object', properties: { issuer: { type: 'keyword', ignore_above: 1024 } } } },
+      },
+    });
+    expect(() =>
+      withCatalogFields({ n: { type: 'keyword' } }, [{ name: 'n', path: 'n', type: 'long', doc: '' }]),
+    ).toThrow(/n is a long but mapped as keyword/);
     // Every runtime field the catalog names is defined by the mappings.
-    for (const f of FIELDS) if (f.es?.startsWith('shoplog.')) expect(Object.keys(EVENT_MAPPINGS.runtime)).toContain(f.es);
+    for (const f of FIELDS)
+      if (f.es?.startsWith('shoplog.')) expect(Object.keys(EVENT_MAPPINGS.runtime)).toContain(f.es);
   });
 
   it('the live-tail matcher reads events through core, not through the embedded store', () => {

@@ -9,12 +9,26 @@ afterEach(async () => {
   t = undefined;
 });
 
-interface Quality { flagged: number; fraud: number; legitimate: number; precision: number | null; recall: number | null }
+interface Quality {
+  flagged: number;
+  fraud: number;
+  legitimate: number;
+  precision: number | null;
+  recall: number | null;
+}
 interface Job {
   id: string;
   status: string;
   version: string;
-  report: { scanned: number; truncated: string | null; errors: number; decisions: Record<'allow' | 'review' | 'block', number>; labels: { fraud: number; legitimate: number }; overall: Quality; byReason: ({ code: string } & Quality)[] } | null;
+  report: {
+    scanned: number;
+    truncated: string | null;
+    errors: number;
+    decisions: Record<'allow' | 'review' | 'block', number>;
+    labels: { fraud: number; legitimate: number };
+    overall: Quality;
+    byReason: ({ code: string } & Quality)[];
+  } | null;
 }
 const DAY = 86_400_000;
 
@@ -36,7 +50,10 @@ describe('POST /api/fraud/backtest', () => {
     const txs = traffic(5, 400);
     await ingestTraffic(t, txs);
     await label(t, txs, 30, 60);
-    const window = { from: new Date(Date.now() - 40 * DAY).toISOString(), to: new Date(Date.now() + 60_000).toISOString() };
+    const window = {
+      from: new Date(Date.now() - 40 * DAY).toISOString(),
+      to: new Date(Date.now() + 60_000).toISOString(),
+    };
     const job = await backtest(t, { ...window, version: 'rules' });
     const r = job.report!;
     expect(job.version).toBe('rules');
@@ -47,7 +64,12 @@ describe('POST /api/fraud/backtest', () => {
 
     // The same transactions scored here, in time order, by the same rules: the same flags, and the same quality.
     const local = createFraudScorer({ combine: 'noisy-or' });
-    const labelled = new Map([...txs.filter((x) => x.fraud).slice(0, 30), ...txs.filter((x) => !x.fraud).slice(0, 60)].map((x) => [x.input.transactionId!, x.fraud]));
+    const labelled = new Map(
+      [...txs.filter((x) => x.fraud).slice(0, 30), ...txs.filter((x) => !x.fraud).slice(0, 60)].map((x) => [
+        x.input.transactionId!,
+        x.fraud,
+      ]),
+    );
     const decisions = { allow: 0, review: 0, block: 0 };
     let tp = 0;
     let fp = 0;
@@ -66,7 +88,8 @@ describe('POST /api/fraud/backtest', () => {
     expect(r.overall.recall).toBeCloseTo(tp / 30, 3);
     if (tp + fp > 0) expect(r.overall.precision).toBeCloseTo(tp / (tp + fp), 3);
     expect(Object.fromEntries(r.byReason.map((q) => [q.code, q.flagged]))).toEqual(Object.fromEntries(perReason));
-    for (const q of r.byReason) if (q.fraud + q.legitimate > 0) expect(q.precision).toBeCloseTo(q.fraud / (q.fraud + q.legitimate), 3);
+    for (const q of r.byReason)
+      if (q.fraud + q.legitimate > 0) expect(q.precision).toBeCloseTo(q.fraud / (q.fraud + q.legitimate), 3);
 
     // The active version (the built-in model here), and a cap on the transactions.
     const model = await backtest(t, window);
@@ -83,14 +106,20 @@ describe('POST /api/fraud/backtest', () => {
       const parsed = await json<{ error?: { issues?: { path: string }[] } }>(res);
       return { status: res.status, path: parsed.error?.issues?.[0]?.path };
     };
-    expect(await issue({ from: '2000-01-01T00:00:00Z', to: new Date().toISOString() })).toEqual({ status: 400, path: 'to' });
+    expect(await issue({ from: '2000-01-01T00:00:00Z', to: new Date().toISOString() })).toEqual({
+      status: 400,
+      path: 'to',
+    });
     expect(await issue({ from: 0 })).toEqual({ status: 400, path: 'to' });
     expect(await issue({ from: { $gt: 0 } })).toEqual({ status: 400, path: 'from' });
     expect(await issue({ to: 'yesterday' })).toEqual({ status: 400, path: 'to' });
     expect(await issue({ limit: '5' })).toEqual({ status: 400, path: 'limit' });
     expect(await issue({ limit: 10_000_000 })).toEqual({ status: 400, path: 'limit' });
     expect(await issue({ version: 7 })).toEqual({ status: 400, path: 'version' });
-    expect(await issue({ from: '2026-01-02T00:00:00Z', to: '2026-01-01T00:00:00Z' })).toEqual({ status: 400, path: 'to' });
+    expect(await issue({ from: '2026-01-02T00:00:00Z', to: '2026-01-01T00:00:00Z' })).toEqual({
+      status: 400,
+      path: 'to',
+    });
     expect(await issue({ version: 'refit-nope' })).toEqual({ status: 404, path: 'version' });
     expect((await issue({}, t.keys.read)).status).toBe(403);
     expect((await issue({}, t.keys.ingest)).status).toBe(403);

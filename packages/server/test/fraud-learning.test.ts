@@ -22,7 +22,12 @@ describe('POST /api/fraud/feedback', () => {
     const id = idOf(txs[3]!);
     const first = await feedback(t, { transaction_id: id, label: 'chargeback' });
     expect(first.status).toBe(201);
-    expect(await json(first)).toMatchObject({ transaction_id: id, label: 'chargeback', outcome: 'created', transaction_at: new Date(txs[3]!.input.timestamp!).toISOString() });
+    expect(await json(first)).toMatchObject({
+      transaction_id: id,
+      label: 'chargeback',
+      outcome: 'created',
+      transaction_at: new Date(txs[3]!.input.timestamp!).toISOString(),
+    });
     // The same label again is a no-op (the first record stays); another label replaces it.
     const again = await feedback(t, { transaction_id: id, label: 'chargeback' });
     expect(again.status).toBe(200);
@@ -32,10 +37,18 @@ describe('POST /api/fraud/feedback', () => {
     expect(await json(relabel)).toMatchObject({ outcome: 'replaced', label: 'legitimate' });
     // Two posts of a new label at once: one creates it, the other finds it there.
     const other = idOf(txs[4]!);
-    const raced = await Promise.all([feedback(t, { transaction_id: other, label: 'confirmed_fraud' }), feedback(t, { transaction_id: other, label: 'confirmed_fraud' })]);
+    const raced = await Promise.all([
+      feedback(t, { transaction_id: other, label: 'confirmed_fraud' }),
+      feedback(t, { transaction_id: other, label: 'confirmed_fraud' }),
+    ]);
     expect(raced.map((r) => r.status).sort()).toEqual([200, 201]);
     expect(await t.server.stores.meta.countFraudLabels()).toBe(2);
-    expect(await t.server.stores.meta.getFraudLabel(id)).toMatchObject({ transactionId: id, label: 'legitimate', actor: 'key:bootstrap key (SHOPLOG_BOOTSTRAP_KEY)', at: txs[3]!.input.timestamp });
+    expect(await t.server.stores.meta.getFraudLabel(id)).toMatchObject({
+      transactionId: id,
+      label: 'legitimate',
+      actor: 'key:bootstrap key (SHOPLOG_BOOTSTRAP_KEY)',
+      at: txs[3]!.input.timestamp,
+    });
   });
 
   it('answers bad input with 400 and the field path, an unknown transaction with 404, a read-only key with 403', async () => {
@@ -44,9 +57,16 @@ describe('POST /api/fraud/feedback', () => {
     await ingest(t, txs);
     const numeric = await feedback(t, { transaction_id: 12345, label: 'chargeback' });
     expect(numeric.status).toBe(400);
-    expect((await json<{ error: { issues: { path: string }[] } }>(numeric)).error.issues[0]?.path).toBe('transaction_id');
-    const badLabel = await json<{ error: { issues: { path: string; message: string }[] } }>(await feedback(t, { transaction_id: idOf(txs[0]!), label: 'fraud' }));
-    expect(badLabel.error.issues[0]).toEqual({ path: 'label', message: 'must be one of chargeback, confirmed_fraud, legitimate' });
+    expect((await json<{ error: { issues: { path: string }[] } }>(numeric)).error.issues[0]?.path).toBe(
+      'transaction_id',
+    );
+    const badLabel = await json<{ error: { issues: { path: string; message: string }[] } }>(
+      await feedback(t, { transaction_id: idOf(txs[0]!), label: 'fraud' }),
+    );
+    expect(badLabel.error.issues[0]).toEqual({
+      path: 'label',
+      message: 'must be one of chargeback, confirmed_fraud, legitimate',
+    });
     expect((await feedback(t, { label: 'legitimate' })).status).toBe(400);
     const unknown = await feedback(t, { transaction_id: 's2-tx999', label: 'chargeback' });
     expect(unknown.status).toBe(404);
@@ -55,7 +75,9 @@ describe('POST /api/fraud/feedback', () => {
     expect((await feedback(t, { transaction_id: 's2-tx', label: 'chargeback' })).status).toBe(404);
     expect((await feedback(t, { transaction_id: 'tx0-s2', label: 'chargeback' })).status).toBe(404);
     expect((await feedback(t, { transaction_id: idOf(txs[0]!), label: 'chargeback' }, t.keys.read)).status).toBe(403);
-    expect((await feedback(t, { transaction_id: idOf(txs[0]!), label: 'chargeback' }, null as unknown as string)).status).toBe(401);
+    expect(
+      (await feedback(t, { transaction_id: idOf(txs[0]!), label: 'chargeback' }, null as unknown as string)).status,
+    ).toBe(401);
     expect(await t.server.stores.meta.countFraudLabels()).toBe(0);
   });
 });
@@ -70,8 +92,12 @@ describe('refit, versions and rollback', () => {
     expect(res.status).toBe(422);
     const body = await json<{ error: { code: string; message: string } }>(res);
     expect(body.error.code).toBe('too_few_labels');
-    expect(body.error.message).toMatch(/at least 50 labels with 5 of each class; there are 23 \(3 fraud, 20 legitimate\)/);
-    const models = await json<{ active: string; versions: unknown[] }>(await t.call('/api/fraud/models', { key: t.keys.read }));
+    expect(body.error.message).toMatch(
+      /at least 50 labels with 5 of each class; there are 23 \(3 fraud, 20 legitimate\)/,
+    );
+    const models = await json<{ active: string; versions: unknown[] }>(
+      await t.call('/api/fraud/models', { key: t.keys.read }),
+    );
     expect(models.active).toBe('default');
     expect(models.versions).toHaveLength(1);
     expect(await t.server.stores.meta.listFraudModels(10)).toEqual([]);
@@ -79,7 +105,15 @@ describe('refit, versions and rollback', () => {
 
   it('refits on the stored labels, lists versions with held-back metrics, rolls back, and keeps the active version across a restart', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'shoplog-refit-'));
-    const options: ServerOptions = { port: 0, ingestPort: -1, dataDir: dir, logLevel: 'silent', bootstrapKey: ADMIN_KEY, bootstrapPassword: ADMIN_PASSWORD, retentionDays: 0 };
+    const options: ServerOptions = {
+      port: 0,
+      ingestPort: -1,
+      dataDir: dir,
+      logLevel: 'silent',
+      bootstrapKey: ADMIN_KEY,
+      bootstrapPassword: ADMIN_PASSWORD,
+      retentionDays: 0,
+    };
     const scorer = createFraudScorer({});
     t = await startTestServer({ ...options, fraudScorer: scorer });
     const txs = traffic(4);
@@ -90,7 +124,12 @@ describe('refit, versions and rollback', () => {
     expect((await post(t, '/api/fraud/model/refit', {}, t.keys.ingest)).status).toBe(403);
     const refit = await post(t, '/api/fraud/model/refit', {});
     expect(refit.status).toBe(201);
-    const made = await json<{ version: string; based_on: string; trained: { labels: number; fraud: number; missing: number }; metrics_held_back: { model: { labels: number; precision: number; recall: number } } }>(refit);
+    const made = await json<{
+      version: string;
+      based_on: string;
+      trained: { labels: number; fraud: number; missing: number };
+      metrics_held_back: { model: { labels: number; precision: number; recall: number } };
+    }>(refit);
     expect(made.version).toMatch(/^refit-/);
     expect(made.based_on).toBe('default');
     expect(made.trained.missing).toBe(0);
@@ -99,19 +138,31 @@ describe('refit, versions and rollback', () => {
     expect(made.metrics_held_back.model.recall).toBeGreaterThanOrEqual(0);
     // The live scorer now judges with it.
     expect(scorer.model?.version).toBe(made.version);
-    const listed = await json<{ active: string; live: boolean; labels: number; versions: { version: string; active: boolean; metrics_held_back: unknown }[] }>(await t.call('/api/fraud/models', { key: t.keys.read }));
+    const listed = await json<{
+      active: string;
+      live: boolean;
+      labels: number;
+      versions: { version: string; active: boolean; metrics_held_back: unknown }[];
+    }>(await t.call('/api/fraud/models', { key: t.keys.read }));
     expect(listed).toMatchObject({ active: made.version, live: true, labels: labelled });
-    expect(listed.versions.map((v) => [v.version, v.active])).toEqual([[made.version, true], ['default', false]]);
+    expect(listed.versions.map((v) => [v.version, v.active])).toEqual([
+      [made.version, true],
+      ['default', false],
+    ]);
     expect(listed.versions[0]!.metrics_held_back).toEqual(made.metrics_held_back);
 
     expect((await post(t, '/api/fraud/model/rollback', {})).status).toBe(200);
     expect(scorer.model?.version).toBe(DEFAULT_FRAUD_MODEL.version);
-    expect((await json<{ active: string }>(await t.call('/api/fraud/models', { key: t.keys.read }))).active).toBe('default');
+    expect((await json<{ active: string }>(await t.call('/api/fraud/models', { key: t.keys.read }))).active).toBe(
+      'default',
+    );
     expect((await post(t, '/api/fraud/model/rollback', {})).status).toBe(409);
     const unknown = await post(t, '/api/fraud/model/activate', { version: 'refit-nope' });
     expect(unknown.status).toBe(404);
     expect((await post(t, '/api/fraud/model/activate', { version: 42 })).status).toBe(400);
-    expect(await json(await post(t, '/api/fraud/model/activate', { version: made.version }))).toEqual({ active: made.version });
+    expect(await json(await post(t, '/api/fraud/model/activate', { version: made.version }))).toEqual({
+      active: made.version,
+    });
 
     // A restart on the same data: the active version is restored into the new scorer.
     await t.server.close();
@@ -142,7 +193,9 @@ describe('scheduled refit', () => {
     await label(t, txs, 4, 10);
     await learning.scheduledRefit();
     await learning.scheduledRefit();
-    expect(warnings).toEqual(['scheduled fraud model refit skipped: a refit needs at least 50 labels with 5 of each class; there are 14 (4 fraud, 10 legitimate): the active model stays']);
+    expect(warnings).toEqual([
+      'scheduled fraud model refit skipped: a refit needs at least 50 labels with 5 of each class; there are 14 (4 fraud, 10 legitimate): the active model stays',
+    ]);
     expect(await meta.listFraudModels(10)).toEqual([]);
     await label(t, txs.slice(200), 50, 100);
     await learning.scheduledRefit();
@@ -159,8 +212,20 @@ describe('scheduled refit', () => {
 describe('OpenAPI', () => {
   it('documents the fraud learning routes with their permissions and body schemas', async () => {
     t = await startTestServer();
-    const doc = (await (await t.call('/api/docs/openapi.json', { key: null })).json()) as { paths: Record<string, Record<string, { description: string; requestBody?: { content: Record<string, { schema: { properties?: Record<string, unknown> } }> } }>> };
-    const permissionOf = (path: string, method: string): string | undefined => /Permission: ([a-z]+)\./.exec(doc.paths[path]?.[method]?.description ?? '')?.[1];
+    const doc = (await (await t.call('/api/docs/openapi.json', { key: null })).json()) as {
+      paths: Record<
+        string,
+        Record<
+          string,
+          {
+            description: string;
+            requestBody?: { content: Record<string, { schema: { properties?: Record<string, unknown> } }> };
+          }
+        >
+      >;
+    };
+    const permissionOf = (path: string, method: string): string | undefined =>
+      /Permission: ([a-z]+)\./.exec(doc.paths[path]?.[method]?.description ?? '')?.[1];
     expect(permissionOf('/api/fraud/feedback', 'post')).toBe('label');
     expect(permissionOf('/api/fraud/models', 'get')).toBe('read');
     expect(permissionOf('/api/fraud/model/refit', 'post')).toBe('admin');
@@ -168,6 +233,10 @@ describe('OpenAPI', () => {
     expect(permissionOf('/api/fraud/model/activate', 'post')).toBe('admin');
     expect(permissionOf('/api/fraud/backtest', 'post')).toBe('analyst');
     expect(permissionOf('/api/fraud/backtest/{id}', 'get')).toBe('analyst');
-    expect(Object.keys(doc.paths['/api/fraud/feedback']!['post']!.requestBody!.content['application/json']!.schema.properties ?? {})).toEqual(['transaction_id', 'label']);
+    expect(
+      Object.keys(
+        doc.paths['/api/fraud/feedback']!['post']!.requestBody!.content['application/json']!.schema.properties ?? {},
+      ),
+    ).toEqual(['transaction_id', 'label']);
   });
 });

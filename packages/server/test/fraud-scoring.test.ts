@@ -1,7 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFraudScorer, createMemoryVelocityStore, type ShoplogEvent } from '@shoplog/core';
 import { loadConfig } from '../src/index.js';
-import { cardTestingAttempts as attempts, clientVerdict, startTestServer, txEvent, type TestServer } from './helpers.js';
+import {
+  cardTestingAttempts as attempts,
+  clientVerdict,
+  startTestServer,
+  txEvent,
+  type TestServer,
+} from './helpers.js';
 
 interface Alerts {
   total: number;
@@ -14,11 +20,16 @@ afterEach(async () => {
   t = undefined;
 });
 const ingest = async (server: TestServer, events: ShoplogEvent[]): Promise<void> => {
-  const res = await server.call('/api/logs/_bulk', { key: server.keys.ingest, method: 'POST', body: events.map((e) => JSON.stringify(e)).join('\n') });
+  const res = await server.call('/api/logs/_bulk', {
+    key: server.keys.ingest,
+    method: 'POST',
+    body: events.map((e) => JSON.stringify(e)).join('\n'),
+  });
   expect(res.status).toBe(200);
   await server.server.stores.logs.refresh();
 };
-const alerts = async (server: TestServer): Promise<Alerts> => (await (await server.call('/api/fraud/alerts?range=24h', { key: server.keys.read })).json()) as Alerts;
+const alerts = async (server: TestServer): Promise<Alerts> =>
+  (await (await server.call('/api/fraud/alerts?range=24h', { key: server.keys.read })).json()) as Alerts;
 
 describe('fraud scoring at ingest', () => {
   it('is on by default: transactions without a client verdict get server-side alerts, once, and judged ones none', async () => {
@@ -28,7 +39,8 @@ describe('fraud scoring at ingest', () => {
     const batch = [...scored, ...judged, ...judged.map(clientVerdict)];
     await ingest(t, batch);
     const first = await alerts(t);
-    const txIds = (events: ShoplogEvent[]) => new Set(events.map((e) => (e.shop as { transaction: { id: string } }).transaction.id));
+    const txIds = (events: ShoplogEvent[]) =>
+      new Set(events.map((e) => (e.shop as { transaction: { id: string } }).transaction.id));
     const serverAlerts = first.alerts.filter((a) => txIds(scored).has(a.transaction_id));
     expect(serverAlerts.length).toBeGreaterThan(0);
     for (const alert of serverAlerts) {
@@ -46,9 +58,13 @@ describe('fraud scoring at ingest', () => {
 
   it('respects the verdict a transaction carries in shop.fraud: stored as sent, never judged again', async () => {
     // A scorer that flags everything it judges: a server-side alert would show.
-    t = await startTestServer({ fraudScorer: createFraudScorer({ store: createMemoryVelocityStore(), thresholds: { review: 0, block: 100 } }) });
+    t = await startTestServer({
+      fraudScorer: createFraudScorer({ store: createMemoryVelocityStore(), thresholds: { review: 0, block: 100 } }),
+    });
     const verdict = { score: 4, risk_level: 'minimal', decision: 'allow', reasons: [], ruleset_version: 'shop-1' };
-    const approved = attempts('approved').map((tx) => ({ ...tx, shop: { ...(tx.shop as object), fraud: verdict } }) as ShoplogEvent);
+    const approved = attempts('approved').map(
+      (tx) => ({ ...tx, shop: { ...(tx.shop as object), fraud: verdict } }) as ShoplogEvent,
+    );
     await ingest(t, approved);
     expect((await alerts(t)).total).toBe(0);
     const stored = await t.server.stores.logs.get(approved[0]!.event.id);
@@ -62,7 +78,9 @@ describe('fraud scoring at ingest', () => {
     const ordinary = txEvent({ user: 'regular', amount: '25.00' });
     await ingest(t, [ordinary]);
     const got = await alerts(t);
-    expect(got.alerts.map((a) => [a.transaction_id, a.decision])).toEqual([[(ordinary.shop as { transaction: { id: string } }).transaction.id, 'review']]);
+    expect(got.alerts.map((a) => [a.transaction_id, a.decision])).toEqual([
+      [(ordinary.shop as { transaction: { id: string } }).transaction.id, 'review'],
+    ]);
   });
 
   it('SHOPLOG_FRAUD_SCORING=off stores the transactions without scoring them', async () => {

@@ -42,7 +42,8 @@ describe('dashboard health', () => {
   it('reports how far search is behind the stored events, per indexer', async () => {
     t = await startTestServer();
     await t.server.stores.logs.refresh();
-    const health = async () => ((await (await t?.call('/api/dashboard/health', { key: t.keys.read }))?.json()) as HealthReport).index;
+    const health = async () =>
+      ((await (await t?.call('/api/dashboard/health', { key: t.keys.read }))?.json()) as HealthReport).index;
     const before = await health();
     expect(before?.pending).toBe(0);
     expect(before?.parts.map((p) => p.name)).toEqual(['facts', 'timeline']);
@@ -50,9 +51,24 @@ describe('dashboard health', () => {
     const holder = new DatabaseSync(join(t.dir, 'events.index.db'));
     holder.exec('PRAGMA busy_timeout=5000; BEGIN IMMEDIATE');
     try {
-      const body = [txEvent({ message: 'lag one' }), txEvent({ message: 'lag two' }), txEvent({ message: 'lag three' })];
-      expect((await t.call('/api/logs/ingest', { method: 'POST', key: t.keys.ingest, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).status).toBe(201);
-      await expect.poll(async () => (await health())?.parts.find((p) => p.name === 'timeline')?.pending, { timeout: 20_000 }).toBe(0);
+      const body = [
+        txEvent({ message: 'lag one' }),
+        txEvent({ message: 'lag two' }),
+        txEvent({ message: 'lag three' }),
+      ];
+      expect(
+        (
+          await t.call('/api/logs/ingest', {
+            method: 'POST',
+            key: t.keys.ingest,
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(body),
+          })
+        ).status,
+      ).toBe(201);
+      await expect
+        .poll(async () => (await health())?.parts.find((p) => p.name === 'timeline')?.pending, { timeout: 20_000 })
+        .toBe(0);
       const lagging = await health();
       expect(lagging?.committed).toBe((before?.committed ?? 0) + 3);
       expect(lagging?.parts.find((p) => p.name === 'facts')?.pending).toBe(3);
@@ -79,7 +95,12 @@ describe('dashboard health', () => {
     try {
       let acked = false;
       const ingest = t
-        .call('/api/logs/ingest', { method: 'POST', key: t.keys.ingest, headers: { 'content-type': 'application/json' }, body: JSON.stringify([txEvent({ message: 'held commit' })]) })
+        .call('/api/logs/ingest', {
+          method: 'POST',
+          key: t.keys.ingest,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify([txEvent({ message: 'held commit' })]),
+        })
         .then((res) => ((acked = true), res.status));
       await appending;
       const res = await t.call('/api/dashboard/health', { key: t.keys.read });
@@ -103,7 +124,9 @@ describe('dashboard health', () => {
     const flag = join(t.dir, 'release');
     expect(await evaluateInWorkers('shoplog-reader', holdUntil(flag))).toBe(2);
     let searched = false;
-    const search = t.call('/api/search/?q=payment', { key: t.keys.read }).then((res) => ((searched = true), res.status));
+    const search = t
+      .call('/api/search/?q=payment', { key: t.keys.read })
+      .then((res) => ((searched = true), res.status));
     const res = await t.call('/api/dashboard/health', { key: t.keys.read });
     expect(res.status).toBe(200);
     expect(((await res.json()) as HealthReport).status).toBe('ok');
@@ -122,7 +145,11 @@ describe('dashboard health', () => {
   });
 
   it('is degraded when Redis cannot be reached', async () => {
-    const scaleOut = await createScaleOut({ REDIS_URL: 'redis://127.0.0.1:1', SHOPLOG_REDIS_PREFIX: uniquePrefix(), SHOPLOG_DATA_DIR: '/nonexistent' });
+    const scaleOut = await createScaleOut({
+      REDIS_URL: 'redis://127.0.0.1:1',
+      SHOPLOG_REDIS_PREFIX: uniquePrefix(),
+      SHOPLOG_DATA_DIR: '/nonexistent',
+    });
     try {
       // Only the health check is wired: the stores stay embedded, so only Redis is down.
       t = await startTestServer({ health: scaleOutHealthCheck(() => scaleOut.health()) });

@@ -62,7 +62,17 @@ export async function startTestServer(options: ServerOptions = {}): Promise<Test
 }
 
 /** A valid transaction envelope. */
-export function txEvent(overrides: { amount?: string; currency?: string; user?: string; status?: string; ts?: string; message?: string; method?: string } = {}): ShoplogEvent {
+export function txEvent(
+  overrides: {
+    amount?: string;
+    currency?: string;
+    user?: string;
+    status?: string;
+    ts?: string;
+    message?: string;
+    method?: string;
+  } = {},
+): ShoplogEvent {
   const ts = overrides.ts ?? new Date().toISOString();
   return {
     '@timestamp': ts,
@@ -118,15 +128,32 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
 
 /** An upload job as `GET /api/logs/uploads/:id` shows it. */
 export type UploadJobView = {
-  status: string; total_lines: number; accepted: number; duplicates: number; rejected: number; file_type: string; failure: string | null;
-  errors: { line: number; issues: { path: string; message: string }[] }[]; preview: unknown[];
+  status: string;
+  total_lines: number;
+  accepted: number;
+  duplicates: number;
+  rejected: number;
+  file_type: string;
+  failure: string | null;
+  errors: { line: number; issues: { path: string; message: string }[] }[];
+  preview: unknown[];
 };
 
 /** Uploads a file (multipart, or the raw body with `?filename=`) with the ingest key and waits for its job to finish. */
-export async function uploadFile(t: TestServer, body: Blob | Buffer | string, filename: string, raw = false): Promise<{ status: number; job?: UploadJobView; accepted?: { file_type: string } }> {
+export async function uploadFile(
+  t: TestServer,
+  body: Blob | Buffer | string,
+  filename: string,
+  raw = false,
+): Promise<{ status: number; job?: UploadJobView; accepted?: { file_type: string } }> {
   let res: Response;
   if (raw) {
-    res = await t.call(`/api/logs/upload?filename=${encodeURIComponent(filename)}`, { key: t.keys.ingest, method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: body as string });
+    res = await t.call(`/api/logs/upload?filename=${encodeURIComponent(filename)}`, {
+      key: t.keys.ingest,
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: body as string,
+    });
   } else {
     const form = new FormData();
     form.append('file', body instanceof Blob ? body : new Blob([body]), filename);
@@ -135,7 +162,9 @@ export async function uploadFile(t: TestServer, body: Blob | Buffer | string, fi
   if (res.status !== 202) return { status: res.status };
   const accepted = (await res.json()) as { job_id: string; file_type: string };
   const job = await eventually(async () => {
-    const view = (await (await t.call(`/api/logs/uploads/${accepted.job_id}`, { key: t.keys.read })).json()) as UploadJobView;
+    const view = (await (
+      await t.call(`/api/logs/uploads/${accepted.job_id}`, { key: t.keys.read })
+    ).json()) as UploadJobView;
     return view.status === 'completed' || view.status === 'failed' ? view : undefined;
     // A job completes once its events are searchable: the index workers run niced, so on a loaded machine that can
     // take far longer than on a quiet one (seen: 18 s). The bound only keeps a hung job from outliving the test.
@@ -152,10 +181,21 @@ export const cardTestingAttempts = (user: string): ShoplogEvent[] =>
 /** A client-side `block` verdict (a `shoplog.fraud` event, reason CLIENT_RULE) for the transaction `tx`. */
 export const clientVerdict = (tx: ShoplogEvent): ShoplogEvent =>
   ({
-    '@timestamp': tx['@timestamp'], event: { id: uuidv7(), dataset: 'shoplog.fraud' }, log: { level: 'warn' }, service: { name: 'payments' },
-    user: { id: tx.user?.id }, message: 'client verdict',
+    '@timestamp': tx['@timestamp'],
+    event: { id: uuidv7(), dataset: 'shoplog.fraud' },
+    log: { level: 'warn' },
+    service: { name: 'payments' },
+    user: { id: tx.user?.id },
+    message: 'client verdict',
     shop: {
-      fraud: { score: 80, risk_level: 'high', decision: 'block', reasons: [{ code: 'CLIENT_RULE', contribution: 80 }], ruleset_version: 'client' },
-      transaction: { id: (tx.shop as { transaction: { id: string } }).transaction.id }, amount: { currency: 'EUR', value: '1.00' },
+      fraud: {
+        score: 80,
+        risk_level: 'high',
+        decision: 'block',
+        reasons: [{ code: 'CLIENT_RULE', contribution: 80 }],
+        ruleset_version: 'client',
+      },
+      transaction: { id: (tx.shop as { transaction: { id: string } }).transaction.id },
+      amount: { currency: 'EUR', value: '1.00' },
     },
   }) as ShoplogEvent;

@@ -19,7 +19,15 @@ function runtimeImports(file: string): string[] {
   for (const m of text.matchAll(/^(?:import|export)\s+(?!type\s)([^;]*?)\s+from\s+'(\.[^']+)'/gms)) {
     // `import { type A, type B } from` is erased too.
     const names = m[1] ?? '';
-    if (/^\{[^}]*\}$/s.test(names.trim()) && names.replace(/[{}\s]/g, '').split(',').filter(Boolean).every((n) => n.startsWith('type'))) continue;
+    if (
+      /^\{[^}]*\}$/s.test(names.trim()) &&
+      names
+        .replace(/[{}\s]/g, '')
+        .split(',')
+        .filter(Boolean)
+        .every((n) => n.startsWith('type'))
+    )
+      continue;
     found.push(resolve(dirname(file), (m[2] ?? '').replace(/\.js$/, '.ts')));
   }
   return found;

@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { normalize, type ShoplogEvent, type ValidationIssue } from '@shoplog/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createIngestor, createMemoryCache, createSqliteLogStore, generateTraffic, type LogStore } from '../src/index.js';
+import {
+  createIngestor,
+  createMemoryCache,
+  createSqliteLogStore,
+  generateTraffic,
+  type LogStore,
+} from '../src/index.js';
 import { withContentId } from '../src/ingest/content-id.js';
 import { sameJson } from './same-json.js';
 
@@ -24,8 +30,19 @@ describe('bulk lines', () => {
     const envelopes = [...generateTraffic({ count: 300, seed: 5 })];
     const lines = envelopes.map((e) => JSON.stringify(e));
     // Inputs normalisation changes: an envelope without a level, a seed shape, an upper-case level.
-    const noLevel = { ...envelopes[0], event: { ...envelopes[0]?.event, id: '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b' }, log: undefined };
-    const seed = { log_type: 'transaction', timestamp: '2026-05-01T10:00:00Z', amount: 12.5, currency: 'EUR', user_id: 'u-lines', transaction_id: 't-lines' };
+    const noLevel = {
+      ...envelopes[0],
+      event: { ...envelopes[0]?.event, id: '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b' },
+      log: undefined,
+    };
+    const seed = {
+      log_type: 'transaction',
+      timestamp: '2026-05-01T10:00:00Z',
+      amount: 12.5,
+      currency: 'EUR',
+      user_id: 'u-lines',
+      transaction_id: 't-lines',
+    };
     // Envelopes validation keeps (an unknown ECS key, keys in another order) or changes (an own `__proto__` key, which
     // zod drops; a timestamp in another format), and one it rejects (an unknown `shop.*` key).
     const other = (n: number) => JSON.parse(lines[n] ?? '{}') as Record<string, Record<string, unknown>>;
@@ -35,12 +52,29 @@ describe('bulk lines', () => {
     };
     const extraKey = { ...withId(2, '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a60'), custom: { team: ['a', 1, null] } };
     const reversed = Object.fromEntries(Object.entries(withId(3, '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a61')).reverse());
-    const proto = JSON.stringify(withId(4, '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a62')).replace('"event":{', '"event":{"__proto__":{"x":1},');
+    const proto = JSON.stringify(withId(4, '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a62')).replace(
+      '"event":{',
+      '"event":{"__proto__":{"x":1},',
+    );
     const oddTime = { ...withId(5, '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a63'), '@timestamp': '2026-05-01 10:00:00' };
     const unknownShop = withId(6, '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a64');
     unknownShop.shop = { ...unknownShop.shop, nope: 1 };
-    lines.push(JSON.stringify(extraKey), JSON.stringify(reversed), proto, JSON.stringify(oddTime), JSON.stringify(unknownShop));
-    lines.push(JSON.stringify(noLevel), JSON.stringify(seed), '{not json', '', '   ', JSON.stringify({ event: { dataset: 'shoplog.nope' } }), `  ${lines[1]}  `);
+    lines.push(
+      JSON.stringify(extraKey),
+      JSON.stringify(reversed),
+      proto,
+      JSON.stringify(oddTime),
+      JSON.stringify(unknownShop),
+    );
+    lines.push(
+      JSON.stringify(noLevel),
+      JSON.stringify(seed),
+      '{not json',
+      '',
+      '   ',
+      JSON.stringify({ event: { dataset: 'shoplog.nope' } }),
+      `  ${lines[1]}  `,
+    );
     const ingestor = createIngestor({ logs: store, cache: createMemoryCache() });
     const items = await ingestor.ingestLines(lines);
 
@@ -66,7 +100,9 @@ describe('bulk lines', () => {
       const checked = normalize(normalized);
       if (!checked.ok) return [{ line: i + 1, result: 'error', issues: checked.issues }];
       const asSent = normalized === input && sameJson(input, checked.event);
-      return [{ line: i + 1, result: 'created', event: checked.event, doc: asSent ? text : JSON.stringify(checked.event) }];
+      return [
+        { line: i + 1, result: 'created', event: checked.event, doc: asSent ? text : JSON.stringify(checked.event) },
+      ];
     });
     expect(items.map((item) => item.line)).toEqual(expected.map((e) => e.line));
     const db = new DatabaseSync(join(dir, 'events.db'));
@@ -96,7 +132,16 @@ describe('bulk lines', () => {
     // Every generated envelope was stored as sent (no re-serialisation), and the two kept ones; the changed were not.
     expect(asSent).toBe(302);
     await store.refresh();
-    expect((await store.search({ filter: { text: 'u-lines' }, sort: { field: '@timestamp', order: 'desc' }, page: 1, size: 5 })).total).toBe(1);
+    expect(
+      (
+        await store.search({
+          filter: { text: 'u-lines' },
+          sort: { field: '@timestamp', order: 'desc' },
+          page: 1,
+          size: 5,
+        })
+      ).total,
+    ).toBe(1);
   });
 
   it('sameJson compares parsed JSON values whatever the key order, and sees every change', () => {

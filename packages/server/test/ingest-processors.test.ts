@@ -1,5 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFraudScorer, createMemoryVelocityStore, uuidv7, type PluginContext, type ShoplogEvent, type ShoplogPlugin } from '@shoplog/core';
+import {
+  createFraudScorer,
+  createMemoryVelocityStore,
+  uuidv7,
+  type PluginContext,
+  type ShoplogEvent,
+  type ShoplogPlugin,
+} from '@shoplog/core';
 import { startTestServer, txEvent, type TestServer } from './helpers.js';
 
 interface Alerts {
@@ -18,7 +25,11 @@ afterEach(async () => {
 });
 
 const bulk = async (server: TestServer, events: unknown[]): Promise<BulkAnswer> => {
-  const res = await server.call('/api/logs/_bulk', { key: server.keys.ingest, method: 'POST', body: events.map((e) => JSON.stringify(e)).join('\n') });
+  const res = await server.call('/api/logs/_bulk', {
+    key: server.keys.ingest,
+    method: 'POST',
+    body: events.map((e) => JSON.stringify(e)).join('\n'),
+  });
   expect(res.status).toBe(200);
   await server.server.stores.logs.refresh();
   return (await res.json()) as BulkAnswer;
@@ -41,14 +52,22 @@ function tableGeo(table: Record<string, string>): ShoplogPlugin {
 /** A sale whose client claims the billing country while its IP is elsewhere. */
 function claimedSale(ip: string, claimed: string, billing: string): ShoplogEvent {
   const tx = txEvent({ user: `u-${uuidv7()}`, amount: '40.00' });
-  return { ...tx, client: { ip, geo: { country_iso_code: claimed } }, shop: { ...(tx.shop as object), billing: { country: billing } } } as ShoplogEvent;
+  return {
+    ...tx,
+    client: { ip, geo: { country_iso_code: claimed } },
+    shop: { ...(tx.shop as object), billing: { country: billing } },
+  } as ShoplogEvent;
 }
 
 describe('server processors', () => {
   it('run before storage and before fraud scoring: the scorer judges the country the processor set', async () => {
     // A review threshold of 0 lists every scored transaction with its reasons.
     // The rules alone (as the server's own scorer): the country rule names what the processor set.
-    const fraudScorer = createFraudScorer({ combine: 'noisy-or', store: createMemoryVelocityStore(), thresholds: { review: 0, block: 100 } });
+    const fraudScorer = createFraudScorer({
+      combine: 'noisy-or',
+      store: createMemoryVelocityStore(),
+      thresholds: { review: 0, block: 100 },
+    });
     t = await startTestServer({ fraudScorer, processors: [tableGeo({ '198.18.0.7': 'NG' })] });
     const sale = claimedSale('198.18.0.7', 'FR', 'FR');
     const answer = await bulk(t, [sale]);
@@ -62,7 +81,10 @@ describe('server processors', () => {
   });
 
   it('an event a processor drops is an error item naming why; the events beside it are stored', async () => {
-    const dropAdmin: ShoplogPlugin = { name: 'drop-admin', process: (event) => (event.user?.id === 'admin' ? null : event) };
+    const dropAdmin: ShoplogPlugin = {
+      name: 'drop-admin',
+      process: (event) => (event.user?.id === 'admin' ? null : event),
+    };
     t = await startTestServer({ processors: [dropAdmin], fraudScoring: 'off' });
     const kept = txEvent({ user: 'shopper' });
     const dropped = txEvent({ user: 'admin' });
@@ -70,7 +92,12 @@ describe('server processors', () => {
     expect(answer.created).toBe(1);
     // The reply lists only the rejected lines, after the counts.
     expect(answer.items).toHaveLength(1);
-    expect(answer.items[0]).toMatchObject({ line: 2, id: dropped.event.id, result: 'error', issues: [{ path: '(event)', message: 'dropped by a server processor' }] });
+    expect(answer.items[0]).toMatchObject({
+      line: 2,
+      id: dropped.event.id,
+      result: 'error',
+      issues: [{ path: '(event)', message: 'dropped by a server processor' }],
+    });
     expect(await t.server.stores.logs.get(kept.event.id)).toBeDefined();
     expect(await t.server.stores.logs.get(dropped.event.id)).toBeUndefined();
   });
@@ -93,7 +120,12 @@ describe('server processors', () => {
         if (event.event.dataset === 'shoplog.transaction') {
           const id = uuidv7();
           emitted.push(id);
-          ctx?.emit({ ...event, event: { id, dataset: 'shoplog.log' }, message: `audit ${event.event.id}`, shop: undefined } as unknown as ShoplogEvent);
+          ctx?.emit({
+            ...event,
+            event: { id, dataset: 'shoplog.log' },
+            message: `audit ${event.event.id}`,
+            shop: undefined,
+          } as unknown as ShoplogEvent);
         }
         return event;
       },
@@ -108,7 +140,12 @@ describe('server processors', () => {
 
   it('are flushed and closed once when the server closes', async () => {
     const calls: string[] = [];
-    const plugin: ShoplogPlugin = { name: 'lifecycle', process: (e) => e, flush: () => void calls.push('flush'), close: () => void calls.push('close') };
+    const plugin: ShoplogPlugin = {
+      name: 'lifecycle',
+      process: (e) => e,
+      flush: () => void calls.push('flush'),
+      close: () => void calls.push('close'),
+    };
     const server = await startTestServer({ processors: [plugin] });
     await server.close();
     await server.server.close();

@@ -62,7 +62,7 @@ describe('a big bulk request', () => {
     expect(search.status).toBe(200);
   });
 
-  it('is not interleaved with another bulk request: each request\'s events are stored contiguously, in arrival order', async () => {
+  it("is not interleaved with another bulk request: each request's events are stored contiguously, in arrival order", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'shoplog-slices-'));
     dirs.push(dir);
     const store = createSqliteLogStore({ path: join(dir, 'events.db') });

@@ -12,7 +12,11 @@ afterAll(async () => {
   await t.close();
 });
 
-const json = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const json = (body: unknown): RequestInit => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
 const stored = async (id: string) => {
   const res = await t.call(`/api/logs/${id}`, { key: t.keys.read });
   return res.status === 200 ? ((await res.json()) as Record<string, unknown>) : undefined;
@@ -26,7 +30,12 @@ describe('ingest paths', () => {
     expect(http.status).toBe(201);
     expect(((await http.json()) as { results: { result: string }[] }).results[0]?.result).toBe('created');
 
-    const bulk = await t.call('/api/logs/_bulk', { key: t.keys.ingest, method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: `${JSON.stringify(event)}\n` });
+    const bulk = await t.call('/api/logs/_bulk', {
+      key: t.keys.ingest,
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson' },
+      body: `${JSON.stringify(event)}\n`,
+    });
     expect(await bulk.json()).toMatchObject({ errors: false, created: 0, duplicates: 1, failed: 0, items: [] });
 
     const form = new FormData();
@@ -35,7 +44,10 @@ describe('ingest paths', () => {
     expect(upload.status).toBe(202);
     const { job_id } = (await upload.json()) as { job_id: string };
     const job = await eventually(async () => {
-      const body = (await (await t.call(`/api/logs/uploads/${job_id}`)).json()) as { status: string; duplicates: number };
+      const body = (await (await t.call(`/api/logs/uploads/${job_id}`)).json()) as {
+        status: string;
+        duplicates: number;
+      };
       return body.status === 'completed' ? body : undefined;
     });
     expect(job.duplicates).toBe(1);
@@ -46,7 +58,9 @@ describe('ingest paths', () => {
       socket.on('error', reject);
     });
     const udp = createSocket('udp4');
-    await new Promise<void>((resolve, reject) => udp.send(JSON.stringify(event), t.server.ingestPort ?? 0, '127.0.0.1', (e) => (e ? reject(e) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      udp.send(JSON.stringify(event), t.server.ingestPort ?? 0, '127.0.0.1', (e) => (e ? reject(e) : resolve())),
+    );
     udp.close();
 
     // A new event sent after the duplicates over the same socket kinds proves the socket lines were processed.
@@ -64,26 +78,58 @@ describe('ingest paths', () => {
   });
 
   it('accepts the seed shapes and gives a seed event without id the same id when re-sent', async () => {
-    const seed = { type: 'transaction', data: { transaction_id: 'T-1', user_id: 'seed-user', amount: 99.99, currency: 'EUR', payment_method: 'paypal', status: 'completed', timestamp: '2026-01-02 10:00:00' } };
+    const seed = {
+      type: 'transaction',
+      data: {
+        transaction_id: 'T-1',
+        user_id: 'seed-user',
+        amount: 99.99,
+        currency: 'EUR',
+        payment_method: 'paypal',
+        status: 'completed',
+        timestamp: '2026-01-02 10:00:00',
+      },
+    };
     const first = await t.call('/api/logs/ingest', { key: t.keys.ingest, ...json(seed) });
     expect(first.status).toBe(201);
     const [item] = ((await first.json()) as { results: { id: string; result: string }[] }).results;
     expect(item?.result).toBe('created');
     const again = await t.call('/api/logs/ingest', { key: t.keys.ingest, ...json([seed]) });
-    expect(((await again.json()) as { results: { id: string; result: string }[] }).results[0]).toEqual({ id: item?.id, result: 'duplicate' });
-    const event = (await stored(item?.id ?? '')) as { shop: { amount: unknown; payment: unknown }; '@timestamp': string };
+    expect(((await again.json()) as { results: { id: string; result: string }[] }).results[0]).toEqual({
+      id: item?.id,
+      result: 'duplicate',
+    });
+    const event = (await stored(item?.id ?? '')) as {
+      shop: { amount: unknown; payment: unknown };
+      '@timestamp': string;
+    };
     expect(event.shop.amount).toMatchObject({ currency: 'EUR', value: '99.99' });
     expect(event['@timestamp']).toBe('2026-01-02T10:00:00.000Z');
   });
 
   it('reports a bad line in a bulk batch and stores the good ones; a retry duplicates nothing', async () => {
     const good = [txEvent({ user: 'bulk-a' }), txEvent({ user: 'bulk-b' })];
-    const bad = { ...txEvent(), shop: { transaction: { id: 'x', type: 'purchase', status: 'completed' }, amount: { currency: 'euro', value: '1' } } };
+    const bad = {
+      ...txEvent(),
+      shop: {
+        transaction: { id: 'x', type: 'purchase', status: 'completed' },
+        amount: { currency: 'euro', value: '1' },
+      },
+    };
     const body = [JSON.stringify(good[0]), '{not json', JSON.stringify(bad), JSON.stringify(good[1]), ''].join('\n');
-    const send = () => t.call('/api/logs/_bulk', { key: t.keys.ingest, method: 'POST', headers: { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' }, body: gzipSync(body) });
+    const send = () =>
+      t.call('/api/logs/_bulk', {
+        key: t.keys.ingest,
+        method: 'POST',
+        headers: { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' },
+        body: gzipSync(body),
+      });
     const res = await send();
     expect(res.status).toBe(200);
-    const out = (await res.json()) as { errors: boolean; items: { line: number; status: number; result: string; issues?: { path: string }[] }[] };
+    const out = (await res.json()) as {
+      errors: boolean;
+      items: { line: number; status: number; result: string; issues?: { path: string }[] }[];
+    };
     expect(out.errors).toBe(true);
     // Only the rejected lines are listed, by line; the stored ones are in the counts.
     expect(out.items.map((i) => [i.line, i.status, i.result])).toEqual([
@@ -100,7 +146,11 @@ describe('ingest paths', () => {
     expect(retry.items.map((i) => i.line)).toEqual([2, 3]);
     for (const event of good) expect(await stored(event.event.id)).toBeDefined();
     // Duplicates alone are no error.
-    const again = await t.call('/api/logs/_bulk', { key: t.keys.ingest, method: 'POST', body: `${JSON.stringify(good[0])}\n${JSON.stringify(good[1])}` });
+    const again = await t.call('/api/logs/_bulk', {
+      key: t.keys.ingest,
+      method: 'POST',
+      body: `${JSON.stringify(good[0])}\n${JSON.stringify(good[1])}`,
+    });
     expect(await again.text()).toMatch(/^\{"took":\d+,"errors":false,"created":0,"duplicates":2,"failed":0,"items":\[/);
   });
 
@@ -111,10 +161,18 @@ describe('ingest paths', () => {
     expect(body.error.issues[0]?.path).toBe('log_type');
     const small = await startTestServer({ bodyLimit: 1024 });
     try {
-      const big = await small.call('/api/logs/_bulk', { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: 'x'.repeat(4096) });
+      const big = await small.call('/api/logs/_bulk', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-ndjson' },
+        body: 'x'.repeat(4096),
+      });
       expect(big.status).toBe(413);
       // The limit applies after gunzip: a small gzip body that inflates over the limit is refused too.
-      const bomb = await small.call('/api/logs/_bulk', { method: 'POST', headers: { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' }, body: gzipSync('\n'.repeat(100_000)) });
+      const bomb = await small.call('/api/logs/_bulk', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' },
+        body: gzipSync('\n'.repeat(100_000)),
+      });
       expect(bomb.status).toBe(413);
     } finally {
       await small.close();

@@ -27,7 +27,8 @@ function parseExposition(text: string): { samples: Sample[]; types: Map<string, 
     const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)(?: \d+)?$/.exec(line);
     if (!match) throw new Error(`not an exposition line: ${line}`);
     const labels: Record<string, string> = {};
-    for (const label of (match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[label[1]!] = label[2]!.replace(/\\(.)/g, '$1');
+    for (const label of (match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g))
+      labels[label[1]!] = label[2]!.replace(/\\(.)/g, '$1');
     samples.push({ name: match[1]!, labels, value: Number(match[3]) });
   }
   return { samples, types };
@@ -40,7 +41,11 @@ let t: TestServer;
 let metricsKey = '';
 beforeAll(async () => {
   t = await startTestServer();
-  const res = await t.call('/api/keys', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'prometheus', scope: 'metrics' }) });
+  const res = await t.call('/api/keys', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'prometheus', scope: 'metrics' }),
+  });
   expect(res.status).toBe(201);
   metricsKey = ((await res.json()) as { key: string }).key;
 });
@@ -60,7 +65,12 @@ describe('GET /metrics', () => {
     const events = Array.from({ length: 7 }, (_, i) => txEvent({ message: `metered ${i}` }));
     const body = [...events.map((e) => JSON.stringify(e)), '{"not": "an event"}'].join('\n');
     expect((await t.call('/api/logs/_bulk', { key: t.keys.ingest, method: 'POST', body })).status).toBe(200);
-    const invalid = await t.call('/api/logs/ingest', { key: t.keys.ingest, method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"x":1}' });
+    const invalid = await t.call('/api/logs/ingest', {
+      key: t.keys.ingest,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"x":1}',
+    });
     expect(invalid.status).toBe(400);
     expect((await t.call('/api/logs/_bulk', { key: null, method: 'POST', body })).status).toBe(401);
     await t.read('/api/search/?q=metered&range=24h');
@@ -83,7 +93,8 @@ describe('GET /metrics', () => {
     expect(value(samples, 'shoplog_http_request_duration_seconds_sum', search)).toBeGreaterThan(0);
     expect(value(samples, 'shoplog_auth_failures_total', { reason: 'unauthenticated' })).toBeGreaterThanOrEqual(2);
     expect(value(samples, 'shoplog_auth_failures_total', { reason: 'forbidden' })).toBeGreaterThanOrEqual(4);
-    for (const part of ['facts', 'timeline']) expect(value(samples, 'shoplog_index_lag_events', { part })).toBeGreaterThanOrEqual(0);
+    for (const part of ['facts', 'timeline'])
+      expect(value(samples, 'shoplog_index_lag_events', { part })).toBeGreaterThanOrEqual(0);
     expect(value(samples, 'shoplog_store_bytes', { file: 'events.db' })).toBeGreaterThan(0);
     expect(value(samples, 'shoplog_store_bytes', { file: 'meta.db' })).toBeGreaterThan(0);
     expect(value(samples, 'shoplog_disk_free_bytes')).toBeGreaterThan(0);

@@ -27,6 +27,8 @@ describe('option errors', () => {
     }
     expect(thrown).toBeInstanceOf(OptionsError);
     expect((thrown as OptionsError).issues.map((i) => i.path).sort()).toEqual(['port', 'retentionDays']);
-    expect((thrown as Error).message).toMatch(/^settings: invalid options: .*port \(SHOPLOG_PORT\): .*retentionDays \(SHOPLOG_RETENTION_DAYS\)/);
+    expect((thrown as Error).message).toMatch(
+      /^settings: invalid options: .*port \(SHOPLOG_PORT\): .*retentionDays \(SHOPLOG_RETENTION_DAYS\)/,
+    );
   });
 });

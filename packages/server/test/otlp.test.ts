@@ -3,7 +3,12 @@ import { OTLPLogExporter as JsonLogExporter } from '@opentelemetry/exporter-logs
 import { OTLPLogExporter as ProtobufLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchLogRecordProcessor, LoggerProvider, SimpleLogRecordProcessor, type LogRecordExporter } from '@opentelemetry/sdk-logs';
+import {
+  BatchLogRecordProcessor,
+  LoggerProvider,
+  SimpleLogRecordProcessor,
+  type LogRecordExporter,
+} from '@opentelemetry/sdk-logs';
 import { uuidv7, type ShoplogEvent } from '@shoplog/core';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,8 +19,20 @@ import { eventually, startTestServer, type TestServer } from './helpers.js';
 
 // The official OpenTelemetry JS logs SDK and its OTLP/HTTP exporters (JSON and protobuf) as the client.
 const ENCODINGS = [
-  ['protobuf', (url: string, key: string) => new ProtobufLogExporter({ url: `${url}/v1/logs`, headers: { authorization: `Bearer ${key}` }, compression: CompressionAlgorithm.GZIP })],
-  ['JSON', (url: string, key: string) => new JsonLogExporter({ url: `${url}/v1/logs`, headers: { authorization: `Bearer ${key}` } })],
+  [
+    'protobuf',
+    (url: string, key: string) =>
+      new ProtobufLogExporter({
+        url: `${url}/v1/logs`,
+        headers: { authorization: `Bearer ${key}` },
+        compression: CompressionAlgorithm.GZIP,
+      }),
+  ],
+  [
+    'JSON',
+    (url: string, key: string) =>
+      new JsonLogExporter({ url: `${url}/v1/logs`, headers: { authorization: `Bearer ${key}` } }),
+  ],
 ] as const;
 
 // What the SDK reports through its diagnostic logger: warnings (partial success) and retries (verbose).
@@ -39,8 +56,17 @@ afterEach(() => {
 
 function provider(exporter: LogRecordExporter, service: string, batch = true): LoggerProvider {
   return new LoggerProvider({
-    resource: resourceFromAttributes({ 'service.name': service, 'service.version': '2.4.1', 'deployment.environment.name': 'staging', 'host.name': 'shop-1' }),
-    processors: [batch ? new BatchLogRecordProcessor({ exporter, scheduledDelayMillis: 50 }) : new SimpleLogRecordProcessor({ exporter })],
+    resource: resourceFromAttributes({
+      'service.name': service,
+      'service.version': '2.4.1',
+      'deployment.environment.name': 'staging',
+      'host.name': 'shop-1',
+    }),
+    processors: [
+      batch
+        ? new BatchLogRecordProcessor({ exporter, scheduledDelayMillis: 50 })
+        : new SimpleLogRecordProcessor({ exporter }),
+    ],
   });
 }
 
@@ -68,14 +94,33 @@ describe('OTLP/HTTP logs', () => {
       const service = `otel-${encoding}`;
       const logs = provider(exporterFor(t.url, t.keys.ingest), service);
       const logger = logs.getLogger('checkout-module', '1.0.0');
-      const spanContext = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: TraceFlags.SAMPLED };
+      const spanContext = {
+        traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+        spanId: '00f067aa0ba902b7',
+        traceFlags: TraceFlags.SAMPLED,
+      };
       const inSpan = trace.setSpanContext(context.active(), spanContext);
       for (let i = 0; i < 50; i++) {
-        logger.emit({ severityNumber: SeverityNumber.INFO, severityText: 'INFO', body: `cart ${i} priced`, attributes: { seq: i, 'http.route': '/cart/:id', 'user.id': `u-${i}` }, context: inSpan });
+        logger.emit({
+          severityNumber: SeverityNumber.INFO,
+          severityText: 'INFO',
+          body: `cart ${i} priced`,
+          attributes: { seq: i, 'http.route': '/cart/:id', 'user.id': `u-${i}` },
+          context: inSpan,
+        });
       }
       logger.emit({
-        severityNumber: SeverityNumber.ERROR, severityText: 'ERROR', body: 'payment failed', context: inSpan,
-        attributes: { seq: 50, 'exception.type': 'GatewayTimeout', 'exception.message': 'psp timed out', 'http.response.status_code': 504, 'shop.order': { id: 'o-9', items: 2 } },
+        severityNumber: SeverityNumber.ERROR,
+        severityText: 'ERROR',
+        body: 'payment failed',
+        context: inSpan,
+        attributes: {
+          seq: 50,
+          'exception.type': 'GatewayTimeout',
+          'exception.message': 'psp timed out',
+          'http.response.status_code': 504,
+          'shop.order': { id: 'o-9', items: 2 },
+        },
       });
       await logs.forceFlush();
       await logs.shutdown();
@@ -123,23 +168,67 @@ describe('OTLP/HTTP logs', () => {
   it('gives an OTel log the trace of the request events it was written in (same trace.id as the middleware writes)', async () => {
     const traceId = '0af7651916cd43dd8448eb211c80319c';
     // An Express middleware request event carries the W3C trace id of the incoming traceparent.
-    const request = { '@timestamp': new Date().toISOString(), event: { id: uuidv7(), dataset: 'shoplog.performance', duration: 12_000_000 }, log: { level: 'info' }, service: { name: 'otel-trace' }, trace: { id: traceId }, span: { id: 'b7ad6b7169203331' }, http: { route: '/checkout' }, shop: { performance: { kind: 'http' } } };
-    expect((await t.call('/api/logs/ingest', { key: t.keys.ingest, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) })).status).toBe(201);
-    const logs = provider(new ProtobufLogExporter({ url: `${t.url}/v1/logs`, headers: { authorization: `Bearer ${t.keys.ingest}` } }), 'otel-trace');
-    logs.getLogger('app').emit({ body: 'inventory reserved', context: trace.setSpanContext(context.active(), { traceId, spanId: '00f067aa0ba902b7', traceFlags: TraceFlags.SAMPLED }) });
+    const request = {
+      '@timestamp': new Date().toISOString(),
+      event: { id: uuidv7(), dataset: 'shoplog.performance', duration: 12_000_000 },
+      log: { level: 'info' },
+      service: { name: 'otel-trace' },
+      trace: { id: traceId },
+      span: { id: 'b7ad6b7169203331' },
+      http: { route: '/checkout' },
+      shop: { performance: { kind: 'http' } },
+    };
+    expect(
+      (
+        await t.call('/api/logs/ingest', {
+          key: t.keys.ingest,
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(request),
+        })
+      ).status,
+    ).toBe(201);
+    const logs = provider(
+      new ProtobufLogExporter({ url: `${t.url}/v1/logs`, headers: { authorization: `Bearer ${t.keys.ingest}` } }),
+      'otel-trace',
+    );
+    logs
+      .getLogger('app')
+      .emit({
+        body: 'inventory reserved',
+        context: trace.setSpanContext(context.active(), {
+          traceId,
+          spanId: '00f067aa0ba902b7',
+          traceFlags: TraceFlags.SAMPLED,
+        }),
+      });
     await logs.shutdown();
     const events = await storedOf(t, 'otel-trace', 2);
     expect(events.map((e) => e.trace?.id)).toEqual([traceId, traceId]);
   });
 
   it('refuses a request without an ingest key (401) and a body that is not OTLP (400, Status in the same encoding)', async () => {
-    const anonymous = await fetch(`${t.url}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const anonymous = await fetch(`${t.url}/v1/logs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(anonymous.status).toBe(401);
     expect(await anonymous.json()).toMatchObject({ code: 16 });
-    const junk = await t.call('/v1/logs', { key: t.keys.ingest, method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: new Uint8Array([0xff, 0xff, 0xff, 0x01]) });
+    const junk = await t.call('/v1/logs', {
+      key: t.keys.ingest,
+      method: 'POST',
+      headers: { 'content-type': 'application/x-protobuf' },
+      body: new Uint8Array([0xff, 0xff, 0xff, 0x01]),
+    });
     expect(junk.status).toBe(400);
     expect(junk.headers.get('content-type')).toMatch(/application\/x-protobuf/);
-    const notLogs = await t.call('/v1/logs', { key: t.keys.ingest, method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"resourceLogs":{"x":1}}' });
+    const notLogs = await t.call('/v1/logs', {
+      key: t.keys.ingest,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"resourceLogs":{"x":1}}',
+    });
     expect(notLogs.status).toBe(400);
     expect(((await notLogs.json()) as { message: string }).message).toMatch(/resourceLogs must be an array/);
   });
@@ -149,7 +238,11 @@ describe('OTLP/HTTP logs retries', () => {
   it('the exporter retries after 429 (rate limit, Retry-After): every record stored once', async () => {
     const t = await startTestServer({ ingestPort: -1, ingestRateLimit: 1 });
     try {
-      const logs = provider(new JsonLogExporter({ url: `${t.url}/v1/logs`, headers: { authorization: `Bearer ${t.keys.ingest}` } }), 'otel-429', false);
+      const logs = provider(
+        new JsonLogExporter({ url: `${t.url}/v1/logs`, headers: { authorization: `Bearer ${t.keys.ingest}` } }),
+        'otel-429',
+        false,
+      );
       const logger = logs.getLogger('retry');
       for (let i = 0; i < 3; i++) logger.emit({ body: `retried ${i}` });
       await logs.forceFlush();
@@ -181,7 +274,10 @@ describe('OTLP/HTTP logs retries', () => {
     });
     const t = await startTestServer({ ingestPort: -1, stores: { logs: flaky } });
     try {
-      const logs = provider(new ProtobufLogExporter({ url: `${t.url}/v1/logs`, headers: { authorization: `Bearer ${t.keys.ingest}` } }), 'otel-503');
+      const logs = provider(
+        new ProtobufLogExporter({ url: `${t.url}/v1/logs`, headers: { authorization: `Bearer ${t.keys.ingest}` } }),
+        'otel-503',
+      );
       logs.getLogger('retry').emit({ body: 'survived an outage' });
       await logs.forceFlush();
       const events = await storedOf(t, 'otel-503', 1);

@@ -16,7 +16,12 @@ beforeAll(async () => {
   for (let i = 0; i < 12; i++) events.push(txEvent({ method: 'card', amount: `${i + 1}.00`, ts: at(i * 20) }));
   for (let i = 0; i < 7; i++) events.push(txEvent({ method: 'paypal', amount: `${101 + i}.00`, ts: at(i * 25 + 3) }));
   events.push(errorEvent('500', 'DatabaseError', 'database connection refused', at(5)));
-  const res = await t.call('/api/logs/ingest', { key: t.keys.ingest, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events) });
+  const res = await t.call('/api/logs/ingest', {
+    key: t.keys.ingest,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(events),
+  });
   expect(res.status).toBe(201);
   await t.server.stores.logs.refresh();
 });
@@ -32,7 +37,9 @@ describe('payment_method filter (GET /api/search/ and friends, embedded store)',
   it('returns exactly the events of the given methods, with exact totals', async () => {
     const card = await search('payment_method=card');
     expect(card.total).toBe(12);
-    expect(card.results.map((r) => (r.source.shop as { payment?: { method?: string } } | undefined)?.payment?.method)).toEqual(Array(12).fill('card'));
+    expect(
+      card.results.map((r) => (r.source.shop as { payment?: { method?: string } } | undefined)?.payment?.method),
+    ).toEqual(Array(12).fill('card'));
     expect(card.filters['payment_method']).toEqual(['card']);
     expect((await search('payment_method=paypal')).total).toBe(7);
     expect((await search('payment_method=card,paypal')).total).toBe(19);
@@ -53,7 +60,9 @@ describe('payment_method filter (GET /api/search/ and friends, embedded store)',
     expect(fields.fields.find((f) => f.field === 'log_type')?.top).toEqual([{ value: 'transaction', count: 7 }]);
     const from = new Date(base - 30 * 60_000).toISOString();
     const to = new Date(base + 6 * 3_600_000).toISOString();
-    const histogram = await get<{ buckets: { count: number }[] }>(`/api/search/histogram?from=${from}&to=${to}&interval=3600000&payment_method=card`);
+    const histogram = await get<{ buckets: { count: number }[] }>(
+      `/api/search/histogram?from=${from}&to=${to}&interval=3600000&payment_method=card`,
+    );
     expect(histogram.buckets.reduce((sum, b) => sum + b.count, 0)).toBe(12);
   });
 

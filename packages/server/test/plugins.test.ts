@@ -36,8 +36,12 @@ describe('server config file', () => {
   });
 
   it('refuses a bad plugins entry and a module without an object, naming the setting', async () => {
-    await expect(loadServerConfig({}, folder({ 'shoplog.config.json': JSON.stringify({ plugins: [{ module: '' }] }) }))).rejects.toThrow(/plugins\[0\]/);
-    await expect(loadServerConfig({}, folder({ 'shoplog.config.mjs': 'export default 42;' }))).rejects.toThrow(/must export default an object of settings/);
+    await expect(
+      loadServerConfig({}, folder({ 'shoplog.config.json': JSON.stringify({ plugins: [{ module: '' }] }) })),
+    ).rejects.toThrow(/plugins\[0\]/);
+    await expect(loadServerConfig({}, folder({ 'shoplog.config.mjs': 'export default 42;' }))).rejects.toThrow(
+      /must export default an object of settings/,
+    );
   });
 });
 
@@ -49,15 +53,40 @@ describe('server plugins by specifier', () => {
     });
     t = await startTestServer({ configDir: dir, plugins: ['./stamp.mjs', './flaky.mjs'] });
     const events = Array.from({ length: 6 }, () => txEvent({ amount: '12.00' }));
-    const res = await t.call('/api/logs/_bulk', { key: t.keys.ingest, method: 'POST', body: events.map((e) => JSON.stringify(e)).join('\n') });
+    const res = await t.call('/api/logs/_bulk', {
+      key: t.keys.ingest,
+      method: 'POST',
+      body: events.map((e) => JSON.stringify(e)).join('\n'),
+    });
     expect(res.status).toBe(200);
     await t.server.stores.logs.refresh();
     // The failing plugin's policy is `continue`: every event is stored, stamped by the one that works.
     for (const e of events) expect((await t.server.stores.logs.get(e.event.id))?.labels?.stamped).toBe('yes');
     const health = await t.read<{ status: string; plugins: PluginHealth[] }>('/api/dashboard/health');
     expect(health.plugins.filter((p) => p.stage === 'ingest')).toEqual([
-      { name: 'stamp', version: '2.1.0', kind: 'processor', stage: 'ingest', state: 'ok', calls: 6, errors: 0, timeouts: 0, total_ms: expect.any(Number) },
-      { name: 'flaky', version: '2.1.0', kind: 'processor', stage: 'ingest', state: 'open', calls: 5, errors: 5, timeouts: 0, total_ms: expect.any(Number), last_error: 'Error: lookup backend down' },
+      {
+        name: 'stamp',
+        version: '2.1.0',
+        kind: 'processor',
+        stage: 'ingest',
+        state: 'ok',
+        calls: 6,
+        errors: 0,
+        timeouts: 0,
+        total_ms: expect.any(Number),
+      },
+      {
+        name: 'flaky',
+        version: '2.1.0',
+        kind: 'processor',
+        stage: 'ingest',
+        state: 'open',
+        calls: 5,
+        errors: 5,
+        timeouts: 0,
+        total_ms: expect.any(Number),
+        last_error: 'Error: lookup backend down',
+      },
     ]);
     expect(health.status).toBe('degraded');
     const metrics = await (await t.call('/metrics')).text();
@@ -67,8 +96,17 @@ describe('server plugins by specifier', () => {
   it('a plugin for another API version stops the start with a message naming it and both versions', async () => {
     const dir = folder({ 'future.mjs': plugin('future', 2, '(e) => e') });
     const data = folder({});
-    const server = createServer({ port: 0, ingestPort: -1, dataDir: data, logLevel: 'silent', configDir: dir, plugins: ['./future.mjs'] });
-    await expect(server.start()).rejects.toThrow('plugin future@2.1.0 (module "./future.mjs") was written for plugin API 2; this Shoplog implements plugin API 1');
+    const server = createServer({
+      port: 0,
+      ingestPort: -1,
+      dataDir: data,
+      logLevel: 'silent',
+      configDir: dir,
+      plugins: ['./future.mjs'],
+    });
+    await expect(server.start()).rejects.toThrow(
+      'plugin future@2.1.0 (module "./future.mjs") was written for plugin API 2; this Shoplog implements plugin API 1',
+    );
     await server.close();
   });
 });

@@ -6,16 +6,26 @@ import { startTestServer, txEvent, type TestServer } from './helpers.js';
 let t: TestServer;
 beforeAll(async () => {
   t = await startTestServer();
-  const res = await t.call('/api/logs/ingest', { key: t.keys.ingest, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([txEvent(), txEvent()]) });
+  const res = await t.call('/api/logs/ingest', {
+    key: t.keys.ingest,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify([txEvent(), txEvent()]),
+  });
   expect(res.status).toBe(201);
 });
 afterAll(async () => {
   await t.close();
 });
 
-const get = async (path: string): Promise<{ status: number; body: { error?: { code: string; issues?: { path: string; message: string }[] } } }> => {
+const get = async (
+  path: string,
+): Promise<{ status: number; body: { error?: { code: string; issues?: { path: string; message: string }[] } } }> => {
   const res = await t.call(path, { key: t.keys.read });
-  return { status: res.status, body: (await res.json()) as { error?: { code: string; issues?: { path: string; message: string }[] } } };
+  return {
+    status: res.status,
+    body: (await res.json()) as { error?: { code: string; issues?: { path: string; message: string }[] } },
+  };
 };
 
 describe('numeric query parameters', () => {

@@ -23,7 +23,9 @@ describe('retention settings', () => {
     expect(config.retentionDays).toBe(30);
     expect(config.retentionByDataset).toEqual({ fraud: 365, performance: 7, error: 0 });
     expect(loadConfig({ SHOPLOG_CONFIG: undefined }).retentionByDataset).toEqual({});
-    expect(() => loadConfig({ SHOPLOG_RETENTION_BY_DATASET: 'orders=3' })).toThrow(/retentionByDataset\.orders \(SHOPLOG_RETENTION_BY_DATASET\): unknown dataset/);
+    expect(() => loadConfig({ SHOPLOG_RETENTION_BY_DATASET: 'orders=3' })).toThrow(
+      /retentionByDataset\.orders \(SHOPLOG_RETENTION_BY_DATASET\): unknown dataset/,
+    );
     expect(() => loadConfig({ SHOPLOG_RETENTION_DAYS: '-1' })).toThrow(/retentionDays \(SHOPLOG_RETENTION_DAYS\)/);
   });
 
@@ -57,9 +59,16 @@ describe('retention in a running server', () => {
     await eventually(async () => ((await logs.count({})) === 2 ? true : undefined));
     expect(await logs.get(expired[0]!.event.id)).toBeUndefined();
     expect(await logs.get(keptError.event.id)).toBeDefined();
-    const page = await logs.search({ filter: { text: 'order' }, sort: { field: '@timestamp', order: 'desc' }, page: 1, size: 20 });
+    const page = await logs.search({
+      filter: { text: 'order' },
+      sort: { field: '@timestamp', order: 'desc' },
+      page: 1,
+      size: 20,
+    });
     expect(page.hits.map((hit) => hit.id)).toEqual([fresh.event.id]);
     // Counted once the pass is over (it then gives the freed pages back).
-    await eventually(async () => (/^shoplog_retention_deleted_events_total 10$/m.test(await (await t.call('/metrics')).text()) ? true : undefined));
+    await eventually(async () =>
+      /^shoplog_retention_deleted_events_total 10$/m.test(await (await t.call('/metrics')).text()) ? true : undefined,
+    );
   });
 });

@@ -12,7 +12,10 @@ const RSYSLOGD = process.env.RSYSLOGD_PATH ?? '/usr/sbin/rsyslogd';
 const MODULE_DIRS = ['/usr/lib/x86_64-linux-gnu/rsyslog', '/usr/lib/aarch64-linux-gnu/rsyslog', '/usr/lib/rsyslog'];
 const moduleDir = MODULE_DIRS.find((dir) => existsSync(join(dir, 'omelasticsearch.so')));
 const available = existsSync(RSYSLOGD) && moduleDir !== undefined;
-if (!available) console.warn(`rsyslog test skipped: ${RSYSLOGD} or omelasticsearch.so not found (apt-get install rsyslog rsyslog-elasticsearch)`);
+if (!available)
+  console.warn(
+    `rsyslog test skipped: ${RSYSLOGD} or omelasticsearch.so not found (apt-get install rsyslog rsyslog-elasticsearch)`,
+  );
 
 /** The config of the README's rsyslog section, with test paths and ports. */
 function config(dir: string, esPort: number, key: string): string {
@@ -46,8 +49,16 @@ describe.skipIf(!available)('rsyslog omelasticsearch (bulk mode)', () => {
     dir = mkdtempSync(join(tmpdir(), 'shoplog-rsyslog-'));
     const conf = join(dir, 'rsyslog.conf');
     writeFileSync(conf, config(dir, Number(new URL(t.url).port), t.keys.ingest));
-    rsyslogd = spawn(RSYSLOGD, ['-n', '-f', conf, '-i', join(dir, 'rsyslogd.pid'), '-M', moduleDir ?? ''], { stdio: ['ignore', 'ignore', 'pipe'] });
-    await eventually(async () => (existsSync(join(dir, 'tcp-port')) && readFileSync(join(dir, 'tcp-port'), 'utf8').trim() !== '' ? true : undefined), 15_000);
+    rsyslogd = spawn(RSYSLOGD, ['-n', '-f', conf, '-i', join(dir, 'rsyslogd.pid'), '-M', moduleDir ?? ''], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    await eventually(
+      async () =>
+        existsSync(join(dir, 'tcp-port')) && readFileSync(join(dir, 'tcp-port'), 'utf8').trim() !== ''
+          ? true
+          : undefined,
+      15_000,
+    );
   });
   afterAll(async () => {
     if (rsyslogd && rsyslogd.exitCode === null) {
@@ -65,7 +76,10 @@ describe.skipIf(!available)('rsyslog omelasticsearch (bulk mode)', () => {
     const now = new Date();
     const stamp = now.toISOString();
     // RFC 5424 lines, LF-framed; every tenth at severity 3 (err).
-    const lines = Array.from({ length: N }, (_, i) => `<${i % 10 === 0 ? 11 : 14}>1 ${stamp} shop-host shopapp 4242 - - order ${i} shipped\n`);
+    const lines = Array.from(
+      { length: N },
+      (_, i) => `<${i % 10 === 0 ? 11 : 14}>1 ${stamp} shop-host shopapp 4242 - - order ${i} shipped\n`,
+    );
     await new Promise<void>((resolve, reject) => {
       const socket = connect(port, '127.0.0.1', () => socket.end(lines.join('')));
       socket.on('close', () => resolve());
@@ -82,7 +96,11 @@ describe.skipIf(!available)('rsyslog omelasticsearch (bulk mode)', () => {
     const numbers = events.map((e) => Number(/order (\d+) shipped/.exec(e.message ?? '')?.[1])).sort((a, b) => a - b);
     expect(numbers).toEqual(Array.from({ length: N }, (_, i) => i));
     const err = events.find((e) => e.message === 'order 10 shipped');
-    expect(err).toMatchObject({ event: { dataset: 'shoplog.log' }, log: { level: 'error' }, labels: { host: 'shop-host' } });
+    expect(err).toMatchObject({
+      event: { dataset: 'shoplog.log' },
+      log: { level: 'error' },
+      labels: { host: 'shop-host' },
+    });
     expect(events.find((e) => e.message === 'order 11 shipped')?.log.level).toBe('info');
     expect(existsSync(join(dir, 'es-errors.json')) ? readFileSync(join(dir, 'es-errors.json'), 'utf8') : '').toBe('');
   });

@@ -16,11 +16,21 @@ afterAll(async () => {
 });
 
 async function login(): Promise<{ cookie: string; csrf: string; hash: string; setCookie: string }> {
-  const res = await t.call('/api/auth/login', { key: null, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }) });
+  const res = await t.call('/api/auth/login', {
+    key: null,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+  });
   expect(res.status).toBe(200);
   const setCookie = res.headers.get('set-cookie') ?? '';
   const cookie = setCookie.split(';')[0] ?? '';
-  return { cookie, csrf: ((await res.json()) as { csrfToken: string }).csrfToken, hash: sha256(cookie.slice(cookie.indexOf('=') + 1)), setCookie };
+  return {
+    cookie,
+    csrf: ((await res.json()) as { csrfToken: string }).csrfToken,
+    hash: sha256(cookie.slice(cookie.indexOf('=') + 1)),
+    setCookie,
+  };
 }
 const me = (cookie: string) => t.call('/api/auth/me', { key: null, headers: { cookie } });
 const overview = (cookie: string) => t.call('/api/dashboard/overview', { key: null, headers: { cookie } });
@@ -57,7 +67,12 @@ describe('web sessions: idle timeout and absolute lifetime', () => {
     expect((await overview(s.cookie)).status).toBe(200);
     expect((await row(s.hash))?.expiresAt).toBe(now + 30 * MINUTE);
     // The renewed row keeps its CSRF token: a cookie write still needs (and accepts) the same one.
-    const write = await t.call('/api/searches', { key: null, method: 'POST', headers: { cookie: s.cookie, 'content-type': 'application/json', 'x-csrf-token': s.csrf }, body: JSON.stringify({ name: 'after renewal', params: { q: 'x' } }) });
+    const write = await t.call('/api/searches', {
+      key: null,
+      method: 'POST',
+      headers: { cookie: s.cookie, 'content-type': 'application/json', 'x-csrf-token': s.csrf },
+      body: JSON.stringify({ name: 'after renewal', params: { q: 'x' } }),
+    });
     expect(write.status).toBe(201);
   });
 
@@ -84,7 +99,11 @@ describe('web sessions: idle timeout and absolute lifetime', () => {
     now = Date.now();
     const s = await login();
     now += 31 * MINUTE;
-    const res = await t.call('/api/auth/logout', { key: null, method: 'POST', headers: { cookie: s.cookie, 'x-csrf-token': s.csrf } });
+    const res = await t.call('/api/auth/logout', {
+      key: null,
+      method: 'POST',
+      headers: { cookie: s.cookie, 'x-csrf-token': s.csrf },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('set-cookie')).toMatch(/Max-Age=0/);
   });
@@ -93,10 +112,21 @@ describe('web sessions: idle timeout and absolute lifetime', () => {
 describe('session settings', () => {
   it('defaults to 30 idle minutes and 12 hours, and names a bad setting', () => {
     expect(loadConfig({})).toMatchObject({ sessionIdleMinutes: 30, sessionMaxHours: 12 });
-    expect(loadConfig({ SHOPLOG_SESSION_IDLE_MINUTES: '15', SHOPLOG_SESSION_MAX_HOURS: '8' })).toMatchObject({ sessionIdleMinutes: 15, sessionMaxHours: 8 });
-    expect(() => loadConfig({ SHOPLOG_SESSION_IDLE_MINUTES: '0' })).toThrow(/sessionIdleMinutes \(SHOPLOG_SESSION_IDLE_MINUTES\)/);
-    expect(() => loadConfig({ SHOPLOG_SESSION_MAX_HOURS: 'soon' })).toThrow(/sessionMaxHours \(SHOPLOG_SESSION_MAX_HOURS\)/);
-    expect(() => loadConfig({ SHOPLOG_SESSION_TTL_MINUTES: '720' })).toThrow(/SHOPLOG_SESSION_TTL_MINUTES is replaced by SHOPLOG_SESSION_IDLE_MINUTES and SHOPLOG_SESSION_MAX_HOURS/);
-    expect(() => loadConfig({ SHOPLOG_SESSION_IDLE_MINUTES: '180', SHOPLOG_SESSION_MAX_HOURS: '2' })).toThrow(/sessionIdleMinutes \(SHOPLOG_SESSION_IDLE_MINUTES\): must not be longer than sessionMaxHours/);
+    expect(loadConfig({ SHOPLOG_SESSION_IDLE_MINUTES: '15', SHOPLOG_SESSION_MAX_HOURS: '8' })).toMatchObject({
+      sessionIdleMinutes: 15,
+      sessionMaxHours: 8,
+    });
+    expect(() => loadConfig({ SHOPLOG_SESSION_IDLE_MINUTES: '0' })).toThrow(
+      /sessionIdleMinutes \(SHOPLOG_SESSION_IDLE_MINUTES\)/,
+    );
+    expect(() => loadConfig({ SHOPLOG_SESSION_MAX_HOURS: 'soon' })).toThrow(
+      /sessionMaxHours \(SHOPLOG_SESSION_MAX_HOURS\)/,
+    );
+    expect(() => loadConfig({ SHOPLOG_SESSION_TTL_MINUTES: '720' })).toThrow(
+      /SHOPLOG_SESSION_TTL_MINUTES is replaced by SHOPLOG_SESSION_IDLE_MINUTES and SHOPLOG_SESSION_MAX_HOURS/,
+    );
+    expect(() => loadConfig({ SHOPLOG_SESSION_IDLE_MINUTES: '180', SHOPLOG_SESSION_MAX_HOURS: '2' })).toThrow(
+      /sessionIdleMinutes \(SHOPLOG_SESSION_IDLE_MINUTES\): must not be longer than sessionMaxHours/,
+    );
   });
 });

@@ -21,7 +21,9 @@ function tcp(port: number, text: string): Promise<string> {
 
 function udp(port: number, text: string): Promise<void> {
   const socket = createSocket('udp4');
-  return new Promise<void>((resolve, reject) => socket.send(text, port, '127.0.0.1', (e) => (e ? reject(e) : resolve()))).finally(() => socket.close());
+  return new Promise<void>((resolve, reject) =>
+    socket.send(text, port, '127.0.0.1', (e) => (e ? reject(e) : resolve())),
+  ).finally(() => socket.close());
 }
 
 const line = (event: object): string => `${JSON.stringify(event)}\n`;
@@ -51,7 +53,8 @@ describe('TCP/UDP line authentication, required', () => {
   afterAll(async () => {
     await t.close();
   });
-  const stored = async (id: string) => (await t.call(`/api/logs/${id}`, { key: t.keys.read })).status === 200 || undefined;
+  const stored = async (id: string) =>
+    (await t.call(`/api/logs/${id}`, { key: t.keys.read })).status === 200 || undefined;
   /** Sends an authenticated marker and waits until it is stored: every earlier line has been dealt with by then. */
   const settle = async () => {
     const marker = txEvent({ user: 'marker' });
@@ -64,7 +67,9 @@ describe('TCP/UDP line authentication, required', () => {
     const events = [txEvent({ user: 'tcp-a' }), txEvent({ user: 'tcp-b' })];
     // Split across writes as a stream may arrive; the last line has no newline (ended by the close).
     expect(await tcp(port, `AUTH ${t.keys.ingest}\n${line(events[0]!)}${JSON.stringify(events[1])}`)).toBe('');
-    await eventually(async () => ((await stored(events[0]!.event.id)) && (await stored(events[1]!.event.id))) || undefined);
+    await eventually(
+      async () => ((await stored(events[0]!.event.id)) && (await stored(events[1]!.event.id))) || undefined,
+    );
     await t.server.stores.logs.refresh();
     expect(await t.server.stores.logs.count({ userIds: ['tcp-a', 'tcp-b'] })).toBe(2);
     // The admin scope may ingest too.
@@ -114,16 +119,25 @@ describe('TCP/UDP line authentication, off (loopback default)', () => {
     const keyed = txEvent({ user: 'keyed' });
     expect(await tcp(port, line(plain))).toBe('');
     expect(await tcp(port, `AUTH ${t.keys.ingest}\n${line(keyed)}`)).toBe('');
-    expect(await tcp(port, `AUTH slk_wrong-000000000000000000000\n${line(txEvent({ user: 'plain' }))}`)).toMatch(/^ERR invalid API key/);
-    for (const event of [plain, keyed]) await eventually(async () => ((await t.call(`/api/logs/${event.event.id}`, { key: t.keys.read })).status === 200 ? true : undefined));
+    expect(await tcp(port, `AUTH slk_wrong-000000000000000000000\n${line(txEvent({ user: 'plain' }))}`)).toMatch(
+      /^ERR invalid API key/,
+    );
+    for (const event of [plain, keyed])
+      await eventually(async () =>
+        (await t.call(`/api/logs/${event.event.id}`, { key: t.keys.read })).status === 200 ? true : undefined,
+      );
     await t.server.stores.logs.refresh();
     expect(await t.server.stores.logs.count({ userIds: ['plain'] })).toBe(1);
   });
 
   it('stores the last line of a TCP stream that the close ends, without a newline', async () => {
     const last = txEvent({ user: 'unterminated' });
-    expect(await tcp(t.server.ingestPort ?? 0, `${line(txEvent({ user: 'terminated' }))}${JSON.stringify(last)}`)).toBe('');
-    await eventually(async () => ((await t.call(`/api/logs/${last.event.id}`, { key: t.keys.read })).status === 200 ? true : undefined));
+    expect(await tcp(t.server.ingestPort ?? 0, `${line(txEvent({ user: 'terminated' }))}${JSON.stringify(last)}`)).toBe(
+      '',
+    );
+    await eventually(async () =>
+      (await t.call(`/api/logs/${last.event.id}`, { key: t.keys.read })).status === 200 ? true : undefined,
+    );
   });
 });
 
@@ -135,12 +149,19 @@ describe('createLineAuth', () => {
     let clock = 1_000_000;
     const reports: [string, number][] = [];
     const auth = createLineAuth({
-      meta: { findApiKey: (hash) => (lookups++, meta.findApiKey(hash)), touchApiKey: (id, at) => meta.touchApiKey(id, at) },
+      meta: {
+        findApiKey: (hash) => (lookups++, meta.findApiKey(hash)),
+        touchApiKey: (id, at) => meta.touchApiKey(id, at),
+      },
       required: true,
       now: () => clock,
       onRefused: (reason, count) => reports.push([reason, count]),
     });
-    for (let i = 0; i < 3; i++) expect(await auth.gate().pass(['{}'])).toEqual({ lines: [], refused: expect.stringMatching(/^authentication required/) });
+    for (let i = 0; i < 3; i++)
+      expect(await auth.gate().pass(['{}'])).toEqual({
+        lines: [],
+        refused: expect.stringMatching(/^authentication required/),
+      });
     expect(reports).toEqual([[expect.stringMatching(/^authentication required/), 1]]);
     clock += 60_000;
     await auth.gate().pass(['AUTH nope', '{}']);

@@ -18,10 +18,12 @@ afterEach(async () => {
   t = undefined;
 });
 
-const deepLine = (levels: number): string => JSON.stringify({ ...txEvent(), custom: 'RAW' }).replace('"RAW"', `${'['.repeat(levels)}${']'.repeat(levels)}`);
+const deepLine = (levels: number): string =>
+  JSON.stringify({ ...txEvent(), custom: 'RAW' }).replace('"RAW"', `${'['.repeat(levels)}${']'.repeat(levels)}`);
 
 async function ingestStats(server: TestServer): Promise<SocketIngestStats> {
-  return ((await server.read<{ ingest: SocketIngestStats }>('/api/dashboard/health')) as { ingest: SocketIngestStats }).ingest;
+  return ((await server.read<{ ingest: SocketIngestStats }>('/api/dashboard/health')) as { ingest: SocketIngestStats })
+    .ingest;
 }
 
 /** Writes `chunks` to one TCP connection in order, then ends it. */
@@ -98,7 +100,8 @@ describe('UDP JSON lines', () => {
     const client = createSocket('udp4');
     cleanups.push(() => client.close());
     const sent = 10_000;
-    const send = (line: string) => new Promise<void>((resolve, reject) => client.send(line, port, '127.0.0.1', (e) => (e ? reject(e) : resolve())));
+    const send = (line: string) =>
+      new Promise<void>((resolve, reject) => client.send(line, port, '127.0.0.1', (e) => (e ? reject(e) : resolve())));
     // As fast as the client can: far more than the server stores one by one.
     await Promise.all(Array.from({ length: sent }, () => send(JSON.stringify(txEvent({ user: 'udp-burst' })))));
     const stats = await eventually(async () => {
@@ -119,7 +122,10 @@ describe.skipIf(!existsSync(RSYSLOGD))(`rsyslog omfwd over TCP (${RSYSLOGD})`, (
     t = await startTestServer();
     const server = t;
     const dir = mkdtempSync(join(tmpdir(), 'shoplog-rsyslog-'));
-    const lines = [deepLine(6000), ...Array.from({ length: 100 }, () => JSON.stringify(txEvent({ user: 'rsyslog-user' })))];
+    const lines = [
+      deepLine(6000),
+      ...Array.from({ length: 100 }, () => JSON.stringify(txEvent({ user: 'rsyslog-user' }))),
+    ];
     writeFileSync(join(dir, 'in.log'), `${lines.join('\n')}\n`);
     writeFileSync(
       join(dir, 'rsyslog.conf'),
@@ -131,7 +137,11 @@ describe.skipIf(!existsSync(RSYSLOGD))(`rsyslog omfwd over TCP (${RSYSLOGD})`, (
         `input(type="imfile" File="${join(dir, 'in.log')}" Tag="shop" ruleset="fwd" freshStartTail="off")`,
       ].join('\n'),
     );
-    const rsyslog: ChildProcess = spawn(RSYSLOGD, ['-n', '-f', join(dir, 'rsyslog.conf'), '-i', join(dir, 'rsyslog.pid')], { stdio: 'ignore' });
+    const rsyslog: ChildProcess = spawn(
+      RSYSLOGD,
+      ['-n', '-f', join(dir, 'rsyslog.conf'), '-i', join(dir, 'rsyslog.pid')],
+      { stdio: 'ignore' },
+    );
     cleanups.push(() => {
       rsyslog.kill();
       rmSync(dir, { recursive: true, force: true });

@@ -17,14 +17,20 @@ interface Row {
 const rowsOf = (path: string): Row[] => {
   const db = new DatabaseSync(path);
   // Bodies as stored, plain or packed (each store packs its indexed events in the background, at its own pace).
-  const stored = db.prepare('SELECT seq, id, ts, doc FROM events ORDER BY seq').all() as unknown as (Omit<Row, 'doc'> & { doc: StoredDoc })[];
-  const rows = createBodyReader(db).resolve(stored).map((row) => ({ seq: row.seq, id: row.id, ts: row.ts, doc: row.doc }));
+  const stored = db.prepare('SELECT seq, id, ts, doc FROM events ORDER BY seq').all() as unknown as (Omit<
+    Row,
+    'doc'
+  > & { doc: StoredDoc })[];
+  const rows = createBodyReader(db)
+    .resolve(stored)
+    .map((row) => ({ seq: row.seq, id: row.id, ts: row.ts, doc: row.doc }));
   db.close();
   return rows;
 };
 
 // A copy of an event under the id of another (same id, other content): the one stored first must stay.
-const sameIdAs = (event: ShoplogEvent, other: ShoplogEvent): ShoplogEvent => ({ ...event, event: { ...event.event, id: other.event.id } }) as ShoplogEvent;
+const sameIdAs = (event: ShoplogEvent, other: ShoplogEvent): ShoplogEvent =>
+  ({ ...event, event: { ...event.event, id: other.event.id } }) as ShoplogEvent;
 
 describe('sqlite appends', () => {
   it('decide created or duplicate and store the same rows in multi-row statements as one event at a time', async () => {
@@ -36,14 +42,23 @@ describe('sqlite appends', () => {
       events.slice(0, 1),
       events.slice(1, 64),
       events.slice(64, 128),
-      [...events.slice(128, 150), at(130), at(0), ...events.slice(150, 190), at(131), sameIdAs(at(600), at(150)), ...events.slice(190, 200)],
+      [
+        ...events.slice(128, 150),
+        at(130),
+        at(0),
+        ...events.slice(150, 190),
+        at(131),
+        sameIdAs(at(600), at(150)),
+        ...events.slice(190, 200),
+      ],
       events.slice(100, 228),
       [...events.slice(228, 292), at(228)],
       events.slice(0, 64),
       [...events.slice(292, 420), ...events.slice(292, 356), ...events.slice(420, 600)],
       Array.from({ length: 130 }, (_, i) => at(600 + (i % 7))),
     ];
-    const textsOf = (batch: ShoplogEvent[]): (string | undefined)[] => batch.map((e, i) => (i % 3 === 0 ? JSON.stringify(e) : undefined));
+    const textsOf = (batch: ShoplogEvent[]): (string | undefined)[] =>
+      batch.map((e, i) => (i % 3 === 0 ? JSON.stringify(e) : undefined));
 
     const dir = mkdtempSync(join(tmpdir(), 'shoplog-append-'));
     const batched = createSqliteLogStore({ path: join(dir, 'batched.db') });

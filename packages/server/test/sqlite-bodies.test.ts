@@ -37,13 +37,21 @@ function layout(dir: string): { plain: number; packed: number; blocks: number; z
   const db = new DatabaseSync(join(dir, 'events.db'), { readOnly: true });
   try {
     const counts = db
-      .prepare("SELECT SUM(typeof(doc) = 'text' AND doc <> '') AS plain, SUM(typeof(doc) = 'blob') AS packed FROM events")
+      .prepare(
+        "SELECT SUM(typeof(doc) = 'text' AND doc <> '') AS plain, SUM(typeof(doc) = 'blob') AS packed FROM events",
+      )
       .get() as { plain: number | null; packed: number | null };
     const has = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'event_blocks'").get() !== undefined;
     const blocks = has ? (db.prepare('SELECT data FROM event_blocks').all() as { data: Uint8Array }[]) : [];
     const blockText = blocks.map((block) => [...decodeBlock(block.data).values()].join('\n')).join('\n');
     const zstd = blocks.filter((block) => Buffer.from(block.data.subarray(0, 4)).equals(ZSTD_MAGIC)).length;
-    return { plain: Number(counts.plain ?? 0), packed: Number(counts.packed ?? 0), blocks: blocks.length, zstd, blockText };
+    return {
+      plain: Number(counts.plain ?? 0),
+      packed: Number(counts.packed ?? 0),
+      blocks: blocks.length,
+      zstd,
+      blockText,
+    };
   } finally {
     db.close();
   }
@@ -65,12 +73,21 @@ function writeOldLayout(dir: string, events: readonly ShoplogEvent[]): void {
 /** Packs the first `blocks` blocks of 64 plain bodies with raw deflate, as the previous layout (and Node 22) did. */
 function packAsBefore(dir: string, blocks: number): void {
   const db = new DatabaseSync(join(dir, 'events.db'));
-  db.exec(`${bodiesSchema()} CREATE TABLE IF NOT EXISTS maintenance_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);`);
-  const rows = db.prepare('SELECT seq, doc FROM events ORDER BY seq LIMIT ?').all(blocks * 64) as { seq: number; doc: string }[];
+  db.exec(
+    `${bodiesSchema()} CREATE TABLE IF NOT EXISTS maintenance_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);`,
+  );
+  const rows = db.prepare('SELECT seq, doc FROM events ORDER BY seq LIMIT ?').all(blocks * 64) as {
+    seq: number;
+    doc: string;
+  }[];
   db.exec('BEGIN');
   for (let start = 0; start < rows.length; start += 64) {
     const slice = rows.slice(start, start + 64);
-    db.prepare('INSERT INTO event_blocks (last, first, data) VALUES (?, ?, ?)').run(slice[slice.length - 1]!.seq, slice[0]!.seq, encodeBlock(slice, 'deflate'));
+    db.prepare('INSERT INTO event_blocks (last, first, data) VALUES (?, ?, ?)').run(
+      slice[slice.length - 1]!.seq,
+      slice[0]!.seq,
+      encodeBlock(slice, 'deflate'),
+    );
     for (const row of slice) db.prepare("UPDATE events SET doc = x'' WHERE seq = ?").run(row.seq);
   }
   db.prepare("INSERT INTO maintenance_state (key, value) VALUES ('compacted', ?)").run(rows[rows.length - 1]!.seq);
@@ -117,7 +134,12 @@ describe('compressed event bodies', () => {
     expect(after.blocks).toBe(Math.ceil(192 / BLOCK_EVENTS) + Math.floor((1_000 - 192) / BLOCK_EVENTS));
     expect(await store.count({})).toBe(1_000);
     for (const event of events) expect(await store.get(event.event.id)).toEqual(event);
-    const page = await store.search({ filter: { text: 'payment' }, sort: { field: '@timestamp', order: 'asc' }, page: 1, size: 500 });
+    const page = await store.search({
+      filter: { text: 'payment' },
+      sort: { field: '@timestamp', order: 'asc' },
+      page: 1,
+      size: 500,
+    });
     const byId = new Map(events.map((event) => [event.event.id, event]));
     expect(page.hits.length).toBeGreaterThan(0);
     for (const hit of page.hits) expect(hit.event).toEqual(byId.get(hit.event.event.id));
@@ -152,7 +174,9 @@ describe('compressed event bodies', () => {
   it('an erasure takes the person out of the packed blocks; retention deletes packed events; the others stay', async () => {
     const dir = tempDir();
     const store = open(dir);
-    const victim = Array.from({ length: 40 }, (_, i) => txEvent({ user: 'erase-me-7', message: `victim purchase ${i}` }));
+    const victim = Array.from({ length: 40 }, (_, i) =>
+      txEvent({ user: 'erase-me-7', message: `victim purchase ${i}` }),
+    );
     const others = [...generateTraffic({ count: 600, seed: 5 })].filter((event) => event.user?.id !== 'erase-me-7');
     await store.appendBatch([...others.slice(0, 300), ...victim, ...others.slice(300)]);
     await store.refresh();
@@ -170,7 +194,10 @@ describe('compressed event bodies', () => {
     const expired = await store.expire!({ transaction: cutoff });
     const transactions = others.filter((event) => event.event.dataset === 'shoplog.transaction');
     expect(expired).toBe(transactions.length);
-    for (const event of others) expect(await store.get(event.event.id)).toEqual(event.event.dataset === 'shoplog.transaction' ? undefined : event);
+    for (const event of others)
+      expect(await store.get(event.event.id)).toEqual(
+        event.event.dataset === 'shoplog.transaction' ? undefined : event,
+      );
     for (const event of transactions) expect(layout(dir).blockText).not.toContain(event.event.id);
   });
 

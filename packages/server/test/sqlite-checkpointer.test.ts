@@ -10,7 +10,8 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-const walPages = (db: DatabaseSync): number => (db.prepare('PRAGMA wal_checkpoint(PASSIVE)').get() as { log: number }).log;
+const walPages = (db: DatabaseSync): number =>
+  (db.prepare('PRAGMA wal_checkpoint(PASSIVE)').get() as { log: number }).log;
 
 /**
  * A writer on a new WAL file (autocheckpoint off, one table), its checkpoint worker (a checkpoint asked at every

@@ -9,8 +9,13 @@ import { prepareIndexDatabase, readIndexMark } from '../src/store/sqlite-indexer
 import { txEvent } from './helpers.js';
 
 const names = (db: DatabaseSync): string[] =>
-  (db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'index') ORDER BY name").all() as { name: string }[]).map((row) => row.name);
-const version = (db: DatabaseSync, table: string): number => Number((db.prepare(`SELECT value FROM ${table} WHERE key = 'version'`).get() as { value: number }).value);
+  (
+    db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'index') ORDER BY name").all() as {
+      name: string;
+    }[]
+  ).map((row) => row.name);
+const version = (db: DatabaseSync, table: string): number =>
+  Number((db.prepare(`SELECT value FROM ${table} WHERE key = 'version'`).get() as { value: number }).value);
 const search = (store: ReturnType<typeof createSqliteLogStore>, text: string) =>
   store.search({ filter: { text }, sort: { field: '@timestamp', order: 'desc' }, page: 1, size: 50, highlight: false });
 
@@ -18,7 +23,10 @@ const search = (store: ReturnType<typeof createSqliteLogStore>, text: string) =>
 async function previousLayout(dir: string, untimed = false): Promise<number> {
   const path = join(dir, 'events.db');
   const store = createSqliteLogStore({ path });
-  const events = [...generateTraffic({ count: 300, days: 2, seed: 11 }), txEvent({ message: 'zebra crossing payment' })];
+  const events = [
+    ...generateTraffic({ count: 300, days: 2, seed: 11 }),
+    txEvent({ message: 'zebra crossing payment' }),
+  ];
   await store.appendBatch(events);
   await store.refresh();
   await store.close();
@@ -41,7 +49,10 @@ describe('sqlite index layout', () => {
     const dir = mkdtempSync(join(tmpdir(), 'shoplog-layout-'));
     const store = createSqliteLogStore({ path: join(dir, 'events.db') });
     // 2200 is past the years a time key covers (2106).
-    await store.appendBatch([txEvent({ message: 'zebra far future', ts: '2200-01-01T00:00:00.000Z' }), txEvent({ message: 'zebra today' })]);
+    await store.appendBatch([
+      txEvent({ message: 'zebra far future', ts: '2200-01-01T00:00:00.000Z' }),
+      txEvent({ message: 'zebra today' }),
+    ]);
     await store.refresh();
     expect((await search(store, 'zebra')).total).toBe(2);
     expect((await search(store, 'future')).hits.map((hit) => hit.event.message)).toEqual(['zebra far future']);
@@ -64,18 +75,37 @@ describe('sqlite index layout', () => {
     const base = Math.floor(Date.now() / hour) * hour - 48 * hour;
     // More matches than the lookup plan takes (2 000), spread over two days and two users, several per millisecond.
     const events = Array.from({ length: 2_600 }, (_, i) =>
-      txEvent({ message: `zebra order ${i}`, user: i % 5 === 0 ? 'user-z' : 'user-y', amount: `${(i % 97) + 1}.00`, ts: new Date(base + Math.floor(i / 3) * 60_000).toISOString() }),
+      txEvent({
+        message: `zebra order ${i}`,
+        user: i % 5 === 0 ? 'user-z' : 'user-y',
+        amount: `${(i % 97) + 1}.00`,
+        ts: new Date(base + Math.floor(i / 3) * 60_000).toISOString(),
+      }),
     );
     await store.appendBatch(events);
     await store.refresh();
     const wanted = events.filter((_, i) => i % 5 === 0);
-    const byUser = await store.search({ filter: { text: 'zebra', userIds: ['user-z'] }, sort: { field: '@timestamp', order: 'desc' }, page: 1, size: 1_000, highlight: false });
+    const byUser = await store.search({
+      filter: { text: 'zebra', userIds: ['user-z'] },
+      sort: { field: '@timestamp', order: 'desc' },
+      page: 1,
+      size: 1_000,
+      highlight: false,
+    });
     expect(byUser.total).toBe(wanted.length);
     expect(new Set(byUser.hits.map((hit) => hit.id))).toEqual(new Set(wanted.map((event) => event.event.id)));
     expect(byUser.hits.every((hit) => hit.score > 0)).toBe(true);
     const range = { from: base + 10 * hour, to: base + 20 * hour };
-    const inRange = events.filter((event) => Date.parse(event['@timestamp']) >= range.from && Date.parse(event['@timestamp']) < range.to);
-    const byAmount = await store.search({ filter: { text: 'zebra', range }, sort: { field: 'amount', order: 'desc' }, page: 1, size: 1_000, highlight: false });
+    const inRange = events.filter(
+      (event) => Date.parse(event['@timestamp']) >= range.from && Date.parse(event['@timestamp']) < range.to,
+    );
+    const byAmount = await store.search({
+      filter: { text: 'zebra', range },
+      sort: { field: 'amount', order: 'desc' },
+      page: 1,
+      size: 1_000,
+      highlight: false,
+    });
     expect(byAmount.total).toBe(inRange.length);
     expect(byAmount.hits.map((hit) => hit.id).sort()).toEqual(inRange.map((event) => event.event.id).sort());
     await store.close();

@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createMemoryCache, createSqliteLogStore, createSqliteMetaStore, generateTraffic, healthReport, type LogStore } from '../src/index.js';
+import {
+  createMemoryCache,
+  createSqliteLogStore,
+  createSqliteMetaStore,
+  generateTraffic,
+  healthReport,
+  type LogStore,
+} from '../src/index.js';
 import { eventually } from './helpers.js';
 
 // On a loaded machine a batch of an index worker can fail (a lock held past SQLite's busy timeout). That failure used
@@ -23,7 +30,10 @@ describe('an index batch that fails', () => {
     dirs.push(dir);
     const store: LogStore = createSqliteLogStore({ path: join(dir, 'events.db') });
     const meta = createSqliteMetaStore({ path: join(dir, 'meta.db') });
-    closers.push(() => store.close(), () => meta.close());
+    closers.push(
+      () => store.close(),
+      () => meta.close(),
+    );
     await store.appendBatch([...generateTraffic({ count: 10, seed: 1 })]);
     await store.refresh();
 
@@ -33,14 +43,26 @@ describe('an index batch that fails', () => {
     locker.exec('BEGIN IMMEDIATE');
     const events = [...generateTraffic({ count: 50, seed: 2 })];
     await store.appendBatch(events);
-    const waiting = store.refresh().then(() => 'indexed', (error: Error) => `rejected: ${error.message}`);
-    const failing = await eventually(async () => store.indexStatus?.().parts.find((part) => part.error !== undefined), 15_000);
+    const waiting = store.refresh().then(
+      () => 'indexed',
+      (error: Error) => `rejected: ${error.message}`,
+    );
+    const failing = await eventually(
+      async () => store.indexStatus?.().parts.find((part) => part.error !== undefined),
+      15_000,
+    );
     expect(failing).toMatchObject({ name: 'facts', error: expect.stringMatching(/locked/) as string });
-    const health = await healthReport({ stores: { logs: store, meta, cache: createMemoryCache() }, kinds: { logs: 'sqlite', meta: 'sqlite', cache: 'memory', velocity: 'memory' } });
+    const health = await healthReport({
+      stores: { logs: store, meta, cache: createMemoryCache() },
+      kinds: { logs: 'sqlite', meta: 'sqlite', cache: 'memory', velocity: 'memory' },
+    });
     expect(health.status).toBe('degraded');
     expect(health.index?.parts.find((part) => part.name === 'facts')?.error).toMatch(/locked/);
     // A refresh asked for during the failure waits too, instead of rejecting at once.
-    const later = store.refresh().then(() => 'indexed', (error: Error) => `rejected: ${error.message}`);
+    const later = store.refresh().then(
+      () => 'indexed',
+      (error: Error) => `rejected: ${error.message}`,
+    );
 
     locker.exec('ROLLBACK');
     expect(await waiting).toBe('indexed');

@@ -38,7 +38,9 @@ describe('sqlite index worker', () => {
     db.prepare('ATTACH DATABASE ? AS timeline').run(join(dir, 'events.timeline.db'));
     // Bodies packed into blocks once indexed are read back through the store's body reader.
     const eventsDb = new DatabaseSync(path);
-    const stored = createBodyReader(eventsDb).resolve(eventsDb.prepare('SELECT seq, doc FROM events ORDER BY seq').all() as { seq: number; doc: StoredDoc }[]);
+    const stored = createBodyReader(eventsDb).resolve(
+      eventsDb.prepare('SELECT seq, doc FROM events ORDER BY seq').all() as { seq: number; doc: StoredDoc }[],
+    );
     eventsDb.close();
     expect(stored).toHaveLength(events.length);
 
@@ -56,36 +58,58 @@ describe('sqlite index worker', () => {
       for (const code of extracted.reasons) reasons.push([seq, code]);
       if (extracted.text) refInsert.run(seq, extracted.text);
     }
-    expect(db.prepare('SELECT * FROM facts ORDER BY seq').all().map((row) => ({ ...row }))).toEqual(facts);
+    expect(
+      db
+        .prepare('SELECT * FROM facts ORDER BY seq')
+        .all()
+        .map((row) => ({ ...row })),
+    ).toEqual(facts);
     expect(reasons.length).toBeGreaterThan(0);
-    expect(db.prepare('SELECT seq, code FROM fraud_reasons ORDER BY seq, code').all().map((r) => [r.seq, r.code])).toEqual(
-      reasons.sort((a, b) => a[0] - b[0] || a[1].localeCompare(b[1])),
-    );
+    expect(
+      db
+        .prepare('SELECT seq, code FROM fraud_reasons ORDER BY seq, code')
+        .all()
+        .map((r) => [r.seq, r.code]),
+    ).toEqual(reasons.sort((a, b) => a[0] - b[0] || a[1].localeCompare(b[1])));
 
     // Every posting (term, document, column, offset) of the text table equals the reference's; its documents are time
     // keys, mapped back to events by time_keys, each key in its event's millisecond. The text is indexed once.
     ref.exec('CREATE VIRTUAL TABLE temp.ref_v USING fts5vocab(main, ref, instance)');
     db.exec('CREATE VIRTUAL TABLE temp.time_v USING fts5vocab(timeline, fts_time, instance)');
-    const postings = ref.prepare('SELECT term, doc, col, offset FROM ref_v ORDER BY term, doc, offset').all().map((r) => ({ ...r }));
+    const postings = ref
+      .prepare('SELECT term, doc, col, offset FROM ref_v ORDER BY term, doc, offset')
+      .all()
+      .map((r) => ({ ...r }));
     expect(postings.length).toBeGreaterThan(1000);
     expect(db.prepare("SELECT name FROM main.sqlite_master WHERE name LIKE 'fts%'").all()).toEqual([]);
     expect(
       db
-        .prepare('SELECT v.term, k.seq AS doc, v.col, v.offset FROM time_v v JOIN time_keys k ON k.key = v.doc ORDER BY v.term, k.seq, v.offset')
+        .prepare(
+          'SELECT v.term, k.seq AS doc, v.col, v.offset FROM time_v v JOIN time_keys k ON k.key = v.doc ORDER BY v.term, k.seq, v.offset',
+        )
         .all()
         .map((r) => ({ ...r })),
     ).toEqual(postings);
-    const keys = db.prepare('SELECT k.key >> 20 AS ms, f.ts FROM time_keys k JOIN facts f ON f.seq = k.seq').all() as { ms: number; ts: number }[];
+    const keys = db.prepare('SELECT k.key >> 20 AS ms, f.ts FROM time_keys k JOIN facts f ON f.seq = k.seq').all() as {
+      ms: number;
+      ts: number;
+    }[];
     expect(keys).toHaveLength(ref.prepare('SELECT COUNT(*) AS n FROM ref').get()?.n as number);
     for (const { ms, ts: at } of keys) expect(ms).toBe(at);
     expect(db.prepare("SELECT 1 FROM timeline_state WHERE key = 'untimed'").get()).toBeUndefined();
 
     // Same documents and lengths, so the same BM25 scores.
     for (const query of ['payment', 'millisecond', 'cafe']) {
-      const expected = ref.prepare('SELECT rowid AS seq, bm25(ref) AS score FROM ref WHERE ref MATCH ? ORDER BY rowid').all(query);
+      const expected = ref
+        .prepare('SELECT rowid AS seq, bm25(ref) AS score FROM ref WHERE ref MATCH ? ORDER BY rowid')
+        .all(query);
       expect(expected.length).toBeGreaterThan(0);
       expect(
-        db.prepare('SELECT k.seq, bm25(fts_time) AS score FROM fts_time JOIN time_keys k ON k.key = fts_time.rowid WHERE fts_time MATCH ? ORDER BY k.seq').all(query),
+        db
+          .prepare(
+            'SELECT k.seq, bm25(fts_time) AS score FROM fts_time JOIN time_keys k ON k.key = fts_time.rowid WHERE fts_time MATCH ? ORDER BY k.seq',
+          )
+          .all(query),
       ).toEqual(expected);
     }
     ref.close();
@@ -105,9 +129,14 @@ describe('sqlite index worker', () => {
     holder.exec('PRAGMA busy_timeout=5000; BEGIN IMMEDIATE');
     await store.appendBatch(events.slice(1000));
     const timeline = new DatabaseSync(join(dir, 'events.timeline.db'), { readOnly: true });
-    const timelineMark = () => Number((timeline.prepare("SELECT value FROM timeline_state WHERE key = 'indexed'").get() as { value: number }).value);
+    const timelineMark = () =>
+      Number(
+        (timeline.prepare("SELECT value FROM timeline_state WHERE key = 'indexed'").get() as { value: number }).value,
+      );
     await expect.poll(timelineMark, { timeout: 20_000, interval: 20 }).toBe(3000);
-    expect(Number((holder.prepare("SELECT value FROM state WHERE key = 'indexed'").get() as { value: number }).value)).toBe(1000);
+    expect(
+      Number((holder.prepare("SELECT value FROM state WHERE key = 'indexed'").get() as { value: number }).value),
+    ).toBe(1000);
     timeline.close();
     holder.exec('COMMIT');
     holder.close();
@@ -115,7 +144,12 @@ describe('sqlite index worker', () => {
     expect(await store.count()).toBe(3000);
     const word = 'checkout';
     // FTS5's unicode61 tokenizer splits words at underscores too (`checkout_started`).
-    const want = events.filter((e) => extractFacts(e).text.toLowerCase().split(/[^\p{L}\p{N}]+/u).includes(word)).length;
+    const want = events.filter((e) =>
+      extractFacts(e)
+        .text.toLowerCase()
+        .split(/[^\p{L}\p{N}]+/u)
+        .includes(word),
+    ).length;
     expect(want).toBeGreaterThan(0);
     // Counted from the facts part (text by seq) and from the timeline part (text by time, rollups).
     const all = { from: 0 };

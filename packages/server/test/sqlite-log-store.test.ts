@@ -26,14 +26,24 @@ describe('sqlite log store', () => {
     await first.close();
     const second = createSqliteLogStore({ path });
     await second.refresh();
-    const page = await second.search({ filter: { text: 'persisted' }, sort: { field: '@timestamp', order: 'desc' }, page: 1, size: 5 });
+    const page = await second.search({
+      filter: { text: 'persisted' },
+      sort: { field: '@timestamp', order: 'desc' },
+      page: 1,
+      size: 5,
+    });
     expect(page.hits.map((h) => h.id)).toEqual([event.event.id]);
     expect(await second.appendBatch([event])).toEqual(['duplicate']);
     await second.close();
     rmSync(join(path, '..'), { recursive: true, force: true });
   });
 
-  const textSearch = (text: string) => ({ filter: { text }, sort: { field: '@timestamp' as const, order: 'desc' as const }, page: 1, size: 10 });
+  const textSearch = (text: string) => ({
+    filter: { text },
+    sort: { field: '@timestamp' as const, order: 'desc' as const },
+    page: 1,
+    size: 10,
+  });
 
   it('acknowledges appends while the indexer holds the index write lock; they are searchable once it catches up', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'shoplog-split-'));
@@ -61,14 +71,20 @@ describe('sqlite log store', () => {
   it('rebuilds a lost index file from the events, and moves the index out of a single-file database', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'shoplog-rebuild-'));
     const path = join(dir, 'events.db');
-    const events = [txEvent({ message: 'kept in the events' }), errorEvent('E_REBUILT', 'RebuildError', 'rebuilt error')];
+    const events = [
+      txEvent({ message: 'kept in the events' }),
+      errorEvent('E_REBUILT', 'RebuildError', 'rebuilt error'),
+    ];
     const first = createSqliteLogStore({ path });
     await first.appendBatch(events);
     await first.close();
-    for (const file of ['events.index.db', 'events.timeline.db']) for (const suffix of ['', '-wal', '-shm']) rmSync(join(dir, file + suffix), { force: true });
+    for (const file of ['events.index.db', 'events.timeline.db'])
+      for (const suffix of ['', '-wal', '-shm']) rmSync(join(dir, file + suffix), { force: true });
     // A database from before the split: the derived tables (here stale: empty) in the events file.
     const old = new DatabaseSync(path);
-    old.exec("CREATE TABLE facts (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL); CREATE TABLE state (key TEXT PRIMARY KEY, value INTEGER NOT NULL); INSERT INTO state VALUES ('indexed', 99);");
+    old.exec(
+      "CREATE TABLE facts (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL); CREATE TABLE state (key TEXT PRIMARY KEY, value INTEGER NOT NULL); INSERT INTO state VALUES ('indexed', 99);",
+    );
     old.close();
     const second = createSqliteLogStore({ path });
     await second.refresh();
@@ -91,7 +107,11 @@ describe('sqlite log store', () => {
     // Another connection claims the key of the first event (its millisecond, slot seq 1) before the indexer runs.
     const holder = new DatabaseSync(join(dir, 'events.timeline.db'));
     holder.exec('PRAGMA busy_timeout=5000; BEGIN IMMEDIATE');
-    await store.appendBatch([first, txEvent({ message: 'collision twin', ts }), txEvent({ message: 'collision twin', ts: '2026-05-01T10:00:00.001Z' })]);
+    await store.appendBatch([
+      first,
+      txEvent({ message: 'collision twin', ts }),
+      txEvent({ message: 'collision twin', ts: '2026-05-01T10:00:00.001Z' }),
+    ]);
     holder.prepare('INSERT INTO time_keys (key, seq) VALUES (?, 0)').run(BigInt(Date.parse(ts)) * 2n ** 20n + 1n);
     holder.exec('COMMIT');
     holder.close();

@@ -25,7 +25,12 @@ function open(dir?: string): { store: LogStore; dir: string } {
 }
 
 const search = (store: LogStore, text: string, from?: number) =>
-  store.search({ filter: { text, ...(from === undefined ? {} : { range: { from, to: Date.now() + HOUR } }) }, sort: { field: '@timestamp', order: 'desc' }, page: 1, size: 100 });
+  store.search({
+    filter: { text, ...(from === undefined ? {} : { range: { from, to: Date.now() + HOUR } }) },
+    sort: { field: '@timestamp', order: 'desc' },
+    page: 1,
+    size: 100,
+  });
 
 // Hour-aligned, as the server's retention computes its cutoffs.
 const hourAgo = (ms: number): number => Math.floor((Date.now() - ms) / HOUR) * HOUR;
@@ -35,7 +40,9 @@ describe('sqlite log store: retention (expire)', () => {
   it('deletes the events of each kind before its cutoff with their facts, both text indexes, rollups and sketches; keeps the rest', async () => {
     const { store } = open();
     const old = hourAgo(40 * DAY) + 10 * 60_000;
-    const oldTx = Array.from({ length: 30 }, (_, i) => txEvent({ message: `ancient purchase ${i}`, user: `old-${i}`, ts: iso(old + i * 1000) }));
+    const oldTx = Array.from({ length: 30 }, (_, i) =>
+      txEvent({ message: `ancient purchase ${i}`, user: `old-${i}`, ts: iso(old + i * 1000) }),
+    );
     const oldPerf = Array.from({ length: 20 }, (_, i) => perfEvent('/ancient', 100 + i, iso(old + i * 1000)));
     const oldErrors = [errorEvent('500', 'AncientError', 'ancient failure', iso(old))];
     const fresh = [txEvent({ message: 'fresh purchase' }), perfEvent('/fresh', 50)];
@@ -52,8 +59,19 @@ describe('sqlite log store: retention (expire)', () => {
     expect(await store.count({ ...window, kinds: ['transaction'] })).toBe(0);
     // Rollups (whole hours) and scans (partial hours) agree.
     expect(await store.count({ range: { from: old - 10 * 60_000, to: old + 2 * HOUR } })).toBe(1);
-    expect(await store.histogram(window, { intervalMs: HOUR })).toEqual([{ ts: Math.floor(old / HOUR) * HOUR, count: 1 }]);
-    expect((await store.search({ filter: { ...window, text: 'ancient' }, sort: { field: '@timestamp', order: 'desc' }, page: 1, size: 100 })).total).toBe(1);
+    expect(await store.histogram(window, { intervalMs: HOUR })).toEqual([
+      { ts: Math.floor(old / HOUR) * HOUR, count: 1 },
+    ]);
+    expect(
+      (
+        await store.search({
+          filter: { ...window, text: 'ancient' },
+          sort: { field: '@timestamp', order: 'desc' },
+          page: 1,
+          size: 100,
+        })
+      ).total,
+    ).toBe(1);
     expect((await search(store, 'purchase')).hits.map((h) => h.event.message)).toEqual(['fresh purchase']);
     expect((await search(store, 'purchase', old - HOUR)).total).toBe(1);
     expect(await store.get(oldTx[0]!.event.id)).toBeUndefined();
@@ -96,7 +114,9 @@ describe('sqlite log store: retention (expire)', () => {
     const { store } = open();
     const old = hourAgo(40 * DAY);
     for (let b = 0; b < 5; b++) {
-      await store.appendBatch(Array.from({ length: 2000 }, (_, i) => txEvent({ message: `stale ${b}-${i}`, ts: iso(old + b * 2000 + i) })));
+      await store.appendBatch(
+        Array.from({ length: 2000 }, (_, i) => txEvent({ message: `stale ${b}-${i}`, ts: iso(old + b * 2000 + i) })),
+      );
     }
     await store.refresh();
     const expiring = store.expire!({ transaction: hourAgo(30 * DAY) });
@@ -122,11 +142,16 @@ describe('sqlite log store: retention (expire)', () => {
     const { store, dir } = open();
     const old = hourAgo(40 * DAY);
     for (let b = 0; b < 5; b++) {
-      await store.appendBatch(Array.from({ length: 2000 }, (_, i) => txEvent({ message: `backlog ${b}-${i}`, ts: iso(old + b * 2000 + i) })));
+      await store.appendBatch(
+        Array.from({ length: 2000 }, (_, i) => txEvent({ message: `backlog ${b}-${i}`, ts: iso(old + b * 2000 + i) })),
+      );
     }
     await store.refresh();
     const pass = store.expire!({ transaction: hourAgo(30 * DAY) });
-    const outcome = pass.then((count) => ({ count }), (error: Error) => ({ error: error.message }));
+    const outcome = pass.then(
+      (count) => ({ count }),
+      (error: Error) => ({ error: error.message }),
+    );
     await store.close();
     stores.splice(0);
     const result = await outcome;
@@ -145,7 +170,9 @@ describe('sqlite log store: retention (expire)', () => {
     const old = hourAgo(40 * DAY);
     const pad = 'x'.repeat(2000);
     for (let b = 0; b < 4; b++) {
-      await store.appendBatch(Array.from({ length: 1000 }, (_, i) => txEvent({ message: `old ${pad} ${b}-${i}`, ts: iso(old + i) })));
+      await store.appendBatch(
+        Array.from({ length: 1000 }, (_, i) => txEvent({ message: `old ${pad} ${b}-${i}`, ts: iso(old + i) })),
+      );
     }
     await store.appendBatch([txEvent({ message: 'fresh' })]);
     const db = new DatabaseSync(join(dir, 'events.db'), { readOnly: true });
@@ -175,8 +202,12 @@ describe('sqlite log store: erasure', () => {
   it('erases every event of a user id: events, facts, text, user sets and their share of the rollups', async () => {
     const { store } = open();
     const hour = hourAgo(5 * HOUR);
-    const victim = Array.from({ length: 5 }, (_, i) => tagged('alice-42', undefined, `alice bought shoes ${i}`, iso(hour + i)));
-    const others = Array.from({ length: 3 }, (_, i) => tagged('bob-7', undefined, `bob bought shoes ${i}`, iso(hour + i)));
+    const victim = Array.from({ length: 5 }, (_, i) =>
+      tagged('alice-42', undefined, `alice bought shoes ${i}`, iso(hour + i)),
+    );
+    const others = Array.from({ length: 3 }, (_, i) =>
+      tagged('bob-7', undefined, `bob bought shoes ${i}`, iso(hour + i)),
+    );
     await store.appendBatch([...victim, ...others]);
     const range = { range: { from: hour, to: hour + HOUR } };
     const result = await store.erase!({ userId: 'alice-42' });

@@ -20,7 +20,8 @@ const ranges: { name: string; range: { from?: number; to?: number } }[] = [
   { name: 'inside one hour', range: { from: now - 2.4 * HOUR, to: now - 2.1 * HOUR } },
   { name: 'unbounded', range: {} },
 ];
-const inRange = (ts: number, r: { from?: number; to?: number }): boolean => (r.from === undefined || ts >= r.from) && (r.to === undefined || ts < r.to);
+const inRange = (ts: number, r: { from?: number; to?: number }): boolean =>
+  (r.from === undefined || ts >= r.from) && (r.to === undefined || ts < r.to);
 const tally = (values: (string | number | null | undefined)[]): Record<string, number> => {
   const out: Record<string, number> = {};
   for (const v of values) if (v !== null && v !== undefined) out[String(v)] = (out[String(v)] ?? 0) + 1;
@@ -37,9 +38,16 @@ async function expectExact(s: LogStore): Promise<void> {
     expect(await s.count(filter), name).toBe(sel.length);
     const errors = sel.filter((r) => ['error', 'fatal'].includes(String(r.values[col('level')])));
     expect(await s.count({ range, levels: ['error', 'fatal'] }), name).toBe(errors.length);
-    for (const [field, column] of [['level', 'level'], ['kind', 'kind'], ['service', 'service'], ['route', 'route']] as const) {
+    for (const [field, column] of [
+      ['level', 'level'],
+      ['kind', 'kind'],
+      ['service', 'service'],
+      ['route', 'route'],
+    ] as const) {
       const buckets = await s.terms(filter, field, { size: 1000 });
-      expect(Object.fromEntries(buckets.map((b) => [b.value, b.count])), `${name} ${field}`).toEqual(tally(sel.map((r) => r.values[col(column)])));
+      expect(Object.fromEntries(buckets.map((b) => [b.value, b.count])), `${name} ${field}`).toEqual(
+        tally(sel.map((r) => r.values[col(column)])),
+      );
     }
     const hist = await s.histogram(filter, { intervalMs: HOUR, errors: true });
     const expected = new Map<number, { count: number; errors: number }>();
@@ -54,18 +62,29 @@ async function expectExact(s: LogStore): Promise<void> {
     const ms = http.map((r) => r.values[col('response_ms')]).filter((v): v is number => typeof v === 'number');
     const stats = await s.stats({ range, kinds: ['performance'], performanceKinds: ['http'] }, 'response_time_ms');
     expect(stats.count, name).toBe(ms.length);
-    expect(stats.sum, name).toBeCloseTo(ms.reduce((a, b) => a + b, 0), 6);
+    expect(stats.sum, name).toBeCloseTo(
+      ms.reduce((a, b) => a + b, 0),
+      6,
+    );
     expect(stats.min, name).toBe(ms.length ? Math.min(...ms) : null);
     expect(stats.max, name).toBe(ms.length ? Math.max(...ms) : null);
-    expect(await s.cardinality(filter, 'user_id'), name).toBe(new Set(sel.map((r) => r.values[col('user_id')]).filter((v) => v !== null)).size);
+    expect(await s.cardinality(filter, 'user_id'), name).toBe(
+      new Set(sel.map((r) => r.values[col('user_id')]).filter((v) => v !== null)).size,
+    );
     const tx = sel.filter((r) => r.values[col('kind')] === 'transaction');
     const currencies = await s.terms({ range, kinds: ['transaction'] }, 'currency', { size: 20, sum: 'amount' });
     for (const c of currencies) {
       const mine = tx.filter((r) => r.values[col('currency')] === c.value);
       expect(c.count, `${name} ${c.value}`).toBe(mine.length);
-      expect(c.sum, `${name} ${c.value}`).toBeCloseTo(mine.reduce((a, r) => a + Number(r.values[col('amount')]), 0), 6);
+      expect(c.sum, `${name} ${c.value}`).toBeCloseTo(
+        mine.reduce((a, r) => a + Number(r.values[col('amount')]), 0),
+        6,
+      );
     }
-    expect(currencies.reduce((a, c) => a + c.count, 0), name).toBe(tx.filter((r) => r.values[col('currency')] !== null).length);
+    expect(
+      currencies.reduce((a, c) => a + c.count, 0),
+      name,
+    ).toBe(tx.filter((r) => r.values[col('currency')] !== null).length);
   }
 }
 
@@ -90,22 +109,48 @@ describe('hourly rollups', () => {
   it('free-text search within a range finds every match, newest first, whichever plan the match count picks', async () => {
     // `get` is in most request messages (the covering time index is scanned), `payment` in few (FTS-driven lookups);
     // the totals of text + range come from the time-keyed text index, the others from facts.
-    for (const { range } of ranges) for (const word of ['get', 'payment']) {
-      const matching = events
-        .map((e) => ({ e, ts: Date.parse(e['@timestamp']) }))
-        .filter(({ e, ts }) => inRange(ts, range) && extractFacts(e).text.toLowerCase().split(/[^\p{L}\p{N}_]+/u).includes(word));
-      if (range === ranges[0]?.range) expect(matching.length, word).toBeGreaterThan(10);
-      expect(await store.count({ range, text: word }), word).toBe(matching.length);
-      const page = await store.search({ filter: { range, text: word }, sort: { field: '@timestamp', order: 'desc' }, page: 1, size: 10, highlight: false });
-      expect(page.total, word).toBe(matching.length);
-      const newest = matching.map(({ ts }) => ts).sort((a, b) => b - a).slice(0, 10);
-      expect(page.hits.map((h) => Date.parse(h.event['@timestamp'])), word).toEqual(newest);
-    }
+    for (const { range } of ranges)
+      for (const word of ['get', 'payment']) {
+        const matching = events
+          .map((e) => ({ e, ts: Date.parse(e['@timestamp']) }))
+          .filter(
+            ({ e, ts }) =>
+              inRange(ts, range) &&
+              extractFacts(e)
+                .text.toLowerCase()
+                .split(/[^\p{L}\p{N}_]+/u)
+                .includes(word),
+          );
+        if (range === ranges[0]?.range) expect(matching.length, word).toBeGreaterThan(10);
+        expect(await store.count({ range, text: word }), word).toBe(matching.length);
+        const page = await store.search({
+          filter: { range, text: word },
+          sort: { field: '@timestamp', order: 'desc' },
+          page: 1,
+          size: 10,
+          highlight: false,
+        });
+        expect(page.total, word).toBe(matching.length);
+        const newest = matching
+          .map(({ ts }) => ts)
+          .sort((a, b) => b - a)
+          .slice(0, 10);
+        expect(
+          page.hits.map((h) => Date.parse(h.event['@timestamp'])),
+          word,
+        ).toEqual(newest);
+      }
   });
 
   it('score a time-sorted page of free text as the full-text index does', async () => {
     const range = ranges[0]?.range ?? {};
-    const page = await store.search({ filter: { range, text: 'payment' }, sort: { field: '@timestamp', order: 'desc' }, page: 1, size: 10, highlight: false });
+    const page = await store.search({
+      filter: { range, text: 'payment' },
+      sort: { field: '@timestamp', order: 'desc' },
+      page: 1,
+      size: 10,
+      highlight: false,
+    });
     expect(page.hits.length).toBe(10);
     const db = new DatabaseSync(join(dir, 'events.db'), { readOnly: true });
     db.exec(`ATTACH DATABASE '${join(dir, 'events.timeline.db')}' AS timeline`);
@@ -113,7 +158,9 @@ describe('hourly rollups', () => {
     const seqs = page.hits.map((hit) => (seqOf.get(hit.id) as { seq: number }).seq);
     // The scores of the FTS5 table when every match of the text is read.
     const rows = db
-      .prepare(`SELECT k.seq, -bm25(fts_time) AS score FROM fts_time JOIN time_keys k ON k.key = fts_time.rowid WHERE fts_time MATCH '"payment"' AND k.seq IN (${seqs.join(',')})`)
+      .prepare(
+        `SELECT k.seq, -bm25(fts_time) AS score FROM fts_time JOIN time_keys k ON k.key = fts_time.rowid WHERE fts_time MATCH '"payment"' AND k.seq IN (${seqs.join(',')})`,
+      )
       .all() as { seq: number; score: number }[];
     db.close();
     const want = new Map(rows.map((row) => [row.seq, row.score]));

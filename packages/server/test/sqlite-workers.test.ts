@@ -22,7 +22,10 @@ const DAY = 24 * HOUR;
 const NOW = Math.floor(Date.now() / HOUR) * HOUR + 1_234_567;
 
 /** A store on a data dir holding `count` generated events (7 days up to NOW), all indexed. */
-async function storeWithTraffic(count: number, options: { readers?: number } = {}): Promise<{ store: LogStore; path: string; ids: string[] }> {
+async function storeWithTraffic(
+  count: number,
+  options: { readers?: number } = {},
+): Promise<{ store: LogStore; path: string; ids: string[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'shoplog-workers-'));
   dirs.push(dir);
   const path = join(dir, 'events.db');
@@ -38,19 +41,55 @@ async function storeWithTraffic(count: number, options: { readers?: number } = {
 function queries(ids: string[]): [string, (store: LogStore) => Promise<unknown>][] {
   const week = { from: NOW - 7 * DAY, to: NOW + 1 };
   const partial = { from: NOW - 3 * DAY + 123_457, to: NOW - DAY - 7_654 };
-  const byTime = (filter: SearchQuery['filter'], page = 1): SearchQuery => ({ filter, sort: { field: '@timestamp', order: 'desc' }, page, size: 20 });
+  const byTime = (filter: SearchQuery['filter'], page = 1): SearchQuery => ({
+    filter,
+    sort: { field: '@timestamp', order: 'desc' },
+    page,
+    size: 20,
+  });
   return [
     ['count all', (s) => s.count()],
     ['count partial hours', (s) => s.count({ range: partial })],
     ['count text in range', (s) => s.count({ range: week, text: 'payment' })],
     ['count amount bound', (s) => s.count({ kinds: ['transaction'], minAmount: 50 })],
     ['search text', (s) => s.search(byTime({ text: 'payment', range: week }))],
-    ['search errors by response time, page 2', (s) => s.search({ filter: { levels: ['error', 'warn'] }, sort: { field: 'response_time', order: 'asc' }, page: 2, size: 15 })],
-    ['search amount, then its cursor', async (s) => {
-      const first = await s.search({ filter: { kinds: ['transaction'] }, sort: { field: 'amount', order: 'desc' }, page: 1, size: 10 });
-      return [first, first.nextCursor ? await s.search({ filter: { kinds: ['transaction'] }, sort: { field: 'amount', order: 'desc' }, page: 1, size: 10, cursor: first.nextCursor }) : null];
-    }],
-    ['search services, partial hours, page 3', (s) => s.search(byTime({ services: ['payments', 'checkout'], range: partial }, 3))],
+    [
+      'search errors by response time, page 2',
+      (s) =>
+        s.search({
+          filter: { levels: ['error', 'warn'] },
+          sort: { field: 'response_time', order: 'asc' },
+          page: 2,
+          size: 15,
+        }),
+    ],
+    [
+      'search amount, then its cursor',
+      async (s) => {
+        const first = await s.search({
+          filter: { kinds: ['transaction'] },
+          sort: { field: 'amount', order: 'desc' },
+          page: 1,
+          size: 10,
+        });
+        return [
+          first,
+          first.nextCursor
+            ? await s.search({
+                filter: { kinds: ['transaction'] },
+                sort: { field: 'amount', order: 'desc' },
+                page: 1,
+                size: 10,
+                cursor: first.nextCursor,
+              })
+            : null,
+        ];
+      },
+    ],
+    [
+      'search services, partial hours, page 3',
+      (s) => s.search(byTime({ services: ['payments', 'checkout'], range: partial }, 3)),
+    ],
     ['terms route', (s) => s.terms({ range: week }, 'route', { size: 5 })],
     ['terms service with sum', (s) => s.terms({ range: partial }, 'service', { sum: 'amount' })],
     ['terms action, distinct sessions', (s) => s.terms({}, 'action', { distinct: 'session_id' })],
@@ -58,11 +97,17 @@ function queries(ids: string[]): [string, (store: LogStore) => Promise<unknown>]
     ['cardinality users', (s) => s.cardinality({ range: week }, 'user_id')],
     ['cardinality sessions, partial hours', (s) => s.cardinality({ range: partial }, 'session_id')],
     ['histogram hourly with errors', (s) => s.histogram({ range: week }, { intervalMs: HOUR, errors: true })],
-    ['histogram 10 min with sum', (s) => s.histogram({ range: partial, kinds: ['transaction'] }, { intervalMs: 600_000, sum: 'amount' })],
+    [
+      'histogram 10 min with sum',
+      (s) => s.histogram({ range: partial, kinds: ['transaction'] }, { intervalMs: 600_000, sum: 'amount' }),
+    ],
     ['stats response time', (s) => s.stats({ range: week, kinds: ['performance'] }, 'response_time_ms')],
     ['stats amount, partial hours', (s) => s.stats({ range: partial }, 'amount')],
     ['latency per route (sketches)', (s) => s.latency({ range: week }, 'route')],
-    ['latency per interval (exact)', (s) => s.latency({ range: week, services: ['storefront'] }, 'interval', { intervalMs: 6 * HOUR })],
+    [
+      'latency per interval (exact)',
+      (s) => s.latency({ range: week, services: ['storefront'] }, 'interval', { intervalMs: 6 * HOUR }),
+    ],
     ['latency per DB operation', (s) => s.latency({ range: week }, 'db_operation')],
     ['autocomplete message', (s) => s.autocomplete('message', 'pay', 5)],
     ['autocomplete route', (s) => s.autocomplete('route', '/c', 5)],
@@ -88,7 +133,8 @@ describe('the embedded store on worker threads', () => {
 
     const inline = createSqliteLogStore({ path, readers: 0 });
     stores.push(inline);
-    for (const [name, run] of queries(ids)) expect({ name, answer: await run(inline) }).toEqual({ name, answer: onWorkers[name] });
+    for (const [name, run] of queries(ids))
+      expect({ name, answer: await run(inline) }).toEqual({ name, answer: onWorkers[name] });
   });
 
   it('answers every query when a read worker dies with a query in hand: it is retried on a new worker', async () => {

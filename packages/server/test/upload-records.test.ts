@@ -12,7 +12,8 @@ afterAll(async () => {
 });
 
 const tx = (user: string): string => JSON.stringify(txEvent({ user }));
-const errorsOf = (job: { errors: { line: number; issues: { message: string }[] }[] } | undefined) => job?.errors.map((e) => [e.line, e.issues[0]?.message]);
+const errorsOf = (job: { errors: { line: number; issues: { message: string }[] }[] } | undefined) =>
+  job?.errors.map((e) => [e.line, e.issues[0]?.message]);
 
 describe('JSON-array uploads', () => {
   it('reports an item broken by stray closing braces instead of dropping it: [{good1}}}},{good2}]', async () => {
@@ -47,6 +48,8 @@ describe('NDJSON uploads', () => {
     const lines = [tx('nd-1'), `{"message":"${'y'.repeat(3 * 1024 * 1024)}"}`, tx('nd-2'), '', tx('nd-3')];
     const { job } = await uploadFile(t, lines.join('\n'), 'long.ndjson');
     expect(job).toMatchObject({ status: 'completed', accepted: 3, rejected: 1 });
-    expect(errorsOf(job)).toEqual([[2, `line longer than 1048576 characters (${(lines[1] as string).length}): not parsed`]]);
+    expect(errorsOf(job)).toEqual([
+      [2, `line longer than 1048576 characters (${(lines[1] as string).length}): not parsed`],
+    ]);
   });
 });

@@ -13,25 +13,43 @@ afterAll(async () => {
 
 const json = { 'content-type': 'application/json' };
 type UserView = { id: string; username: string; role: string };
-const users = async (): Promise<UserView[]> => ((await (await t.call('/api/users')).json()) as { users: UserView[] }).users;
+const users = async (): Promise<UserView[]> =>
+  ((await (await t.call('/api/users')).json()) as { users: UserView[] }).users;
 const create = async (username: string, role: string, password = 'a long password!'): Promise<UserView> => {
-  const res = await t.call('/api/users', { method: 'POST', headers: json, body: JSON.stringify({ username, password, role }) });
+  const res = await t.call('/api/users', {
+    method: 'POST',
+    headers: json,
+    body: JSON.stringify({ username, password, role }),
+  });
   expect(res.status).toBe(201);
   return (await res.json()) as UserView;
 };
 const setRole = (id: string, role: unknown, headers: Record<string, string> = {}, key?: string | null) =>
-  t.call(`/api/users/${encodeURIComponent(id)}`, { method: 'PATCH', headers: { ...json, ...headers }, body: JSON.stringify({ role }), ...(key === undefined ? {} : { key }) });
+  t.call(`/api/users/${encodeURIComponent(id)}`, {
+    method: 'PATCH',
+    headers: { ...json, ...headers },
+    body: JSON.stringify({ role }),
+    ...(key === undefined ? {} : { key }),
+  });
 const remove = (id: string, headers: Record<string, string> = {}, key?: string | null) =>
   t.call(`/api/users/${encodeURIComponent(id)}`, { method: 'DELETE', headers, ...(key === undefined ? {} : { key }) });
 
 async function login(username: string, password: string): Promise<{ cookie: string; csrf: string }> {
-  const res = await t.call('/api/auth/login', { key: null, method: 'POST', headers: json, body: JSON.stringify({ username, password }) });
+  const res = await t.call('/api/auth/login', {
+    key: null,
+    method: 'POST',
+    headers: json,
+    body: JSON.stringify({ username, password }),
+  });
   expect(res.status).toBe(200);
-  return { cookie: (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '', csrf: ((await res.json()) as { csrfToken: string }).csrfToken };
+  return {
+    cookie: (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '',
+    csrf: ((await res.json()) as { csrfToken: string }).csrfToken,
+  };
 }
 
 describe('PATCH /api/users/:id and DELETE /api/users/:id', () => {
-  it('changes a role, which the user\'s open session sees at once', async () => {
+  it("changes a role, which the user's open session sees at once", async () => {
     const ana = await create('ana', 'viewer');
     const session = await login('ana', 'a long password!');
     const asAna = (path: string) => t.call(path, { key: null, headers: { cookie: session.cookie } });
@@ -51,7 +69,9 @@ describe('PATCH /api/users/:id and DELETE /api/users/:id', () => {
     for (const role of ['root', '', null, 3, ['admin']]) {
       const res = await setRole(bob.id, role);
       expect(res.status).toBe(400);
-      expect(((await res.json()) as { error: { issues: { path: string }[] } }).error.issues).toEqual([{ path: 'role', message: 'must be one of viewer, analyst, admin' }]);
+      expect(((await res.json()) as { error: { issues: { path: string }[] } }).error.issues).toEqual([
+        { path: 'role', message: 'must be one of viewer, analyst, admin' },
+      ]);
     }
     const bad = await t.call(`/api/users/${bob.id}`, { method: 'PATCH', headers: json, body: '{"role":' });
     expect(bad.status).toBe(400);
@@ -81,7 +101,8 @@ describe('PATCH /api/users/:id and DELETE /api/users/:id', () => {
     expect(((await own.json()) as { error: { message: string } }).error.message).toContain('your own role');
     expect((await remove(admin.id, cookie, null)).status).toBe(409);
     // With the admin key (no user), the only admin still cannot be demoted or deleted.
-    for (const u of await users()) if (u.role === 'admin' && u.id !== admin.id) expect((await setRole(u.id, 'viewer')).status).toBe(200);
+    for (const u of await users())
+      if (u.role === 'admin' && u.id !== admin.id) expect((await setRole(u.id, 'viewer')).status).toBe(200);
     const last = await setRole(admin.id, 'analyst');
     expect(last.status).toBe(409);
     expect(((await last.json()) as { error: { message: string } }).error.message).toContain('last admin');
@@ -89,7 +110,9 @@ describe('PATCH /api/users/:id and DELETE /api/users/:id', () => {
     // With a second admin, the first one can go.
     const dee = await create('dee', 'admin');
     const asDee = await login('dee', 'a long password!');
-    expect((await setRole(admin.id, 'analyst', { cookie: asDee.cookie, 'x-csrf-token': asDee.csrf }, null)).status).toBe(200);
+    expect(
+      (await setRole(admin.id, 'analyst', { cookie: asDee.cookie, 'x-csrf-token': asDee.csrf }, null)).status,
+    ).toBe(200);
     expect((await setRole(admin.id, 'admin')).status).toBe(200);
     expect((await remove(dee.id, cookie, null)).status).toBe(204);
   });

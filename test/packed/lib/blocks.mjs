@@ -58,7 +58,11 @@ export async function compileBlocks(app, env) {
 
 /** `tsc --noEmit` over the blocks; resolves with the type errors (empty: clean). */
 export async function typeCheckBlocks(app, env) {
-  const check = await runToEnd(process.execPath, [tscOf(app), '-p', '.', '--noEmit'], { cwd: app, env, timeoutMs: 600_000 });
+  const check = await runToEnd(process.execPath, [tscOf(app), '-p', '.', '--noEmit'], {
+    cwd: app,
+    env,
+    timeoutMs: 600_000,
+  });
   return `${check.stdout}${check.stderr}`.split('\n').filter((l) => /error TS\d+/.test(l));
 }
 
@@ -71,7 +75,8 @@ const BAD_STDERR = /ExperimentalWarning|DeprecationWarning|EBADENGINE|\bError\b|
  */
 export async function runBlock(block, ctx) {
   if (block.tags.has('rsyslog')) return runRsyslogBlock(block, ctx, waitForDelivery);
-  if (block.tags.has('webhooks')) return withWebhookReceiver(ctx, (env) => runProgram(block, { ...ctx, env: { ...ctx.env, ...env } }));
+  if (block.tags.has('webhooks'))
+    return withWebhookReceiver(ctx, (env) => runProgram(block, { ...ctx, env: { ...ctx.env, ...env } }));
   return runProgram(block, ctx);
 }
 
@@ -88,7 +93,8 @@ async function withWebhookReceiver(ctx, run) {
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
-      if (req.url === '/ops' && verifyWebhookSignature({ secret, header: req.headers['shoplog-signature'], body })) got.ops++;
+      if (req.url === '/ops' && verifyWebhookSignature({ secret, header: req.headers['shoplog-signature'], body }))
+        got.ops++;
       else if (req.url === '/slack' && typeof JSON.parse(body || '{}').text === 'string') got.slack++;
       else got.refused.push(`${req.method} ${req.url}`);
       res.writeHead(200).end('ok');
@@ -97,10 +103,17 @@ async function withWebhookReceiver(ctx, run) {
   await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${receiver.address().port}`;
   try {
-    const result = await run({ OPS_WEBHOOK_URL: `${base}/ops`, OPS_WEBHOOK_SECRET: secret, SLACK_WEBHOOK_URL: `${base}/slack` });
+    const result = await run({
+      OPS_WEBHOOK_URL: `${base}/ops`,
+      OPS_WEBHOOK_SECRET: secret,
+      SLACK_WEBHOOK_URL: `${base}/slack`,
+    });
     if (!result.ok) return result;
     if (got.ops === 0 || got.slack === 0 || got.refused.length > 0) {
-      return { ok: false, detail: `the receiver got ${got.ops} signed webhook and ${got.slack} Slack requests; refused: ${got.refused.join(', ') || 'none'}\n${result.output}` };
+      return {
+        ok: false,
+        detail: `the receiver got ${got.ops} signed webhook and ${got.slack} Slack requests; refused: ${got.refused.join(', ') || 'none'}\n${result.output}`,
+      };
     }
     return result;
   } finally {
@@ -112,9 +125,17 @@ async function runProgram(block, ctx) {
   const cwd = block.tags.has('repo') ? ctx.root : mkdtempSync(join(ctx.app, `run-${block.id}-`));
   const env = { ...ctx.env, PATH: block.tags.has('repo') ? process.env.PATH : pathWith(ctx.node, ctx.app) };
   if (block.tags.has('server')) {
-    Object.assign(env, { SHOPLOG_URL: ctx.server.url, SHOPLOG_API_KEY: ctx.server.ingestKey, SHOPLOG_DATA_DIR: ctx.server.dataDir, SHOPLOG_INGEST_PORT: String(ctx.server.ingestPort) });
+    Object.assign(env, {
+      SHOPLOG_URL: ctx.server.url,
+      SHOPLOG_API_KEY: ctx.server.ingestKey,
+      SHOPLOG_DATA_DIR: ctx.server.dataDir,
+      SHOPLOG_INGEST_PORT: String(ctx.server.ingestPort),
+    });
   }
-  const [cmd, args] = block.lang === 'sh' ? ['bash', ['-e', '-o', 'pipefail', '-c', block.code]] : [ctx.node, [join(ctx.app, programOf(block))]];
+  const [cmd, args] =
+    block.lang === 'sh'
+      ? ['bash', ['-e', '-o', 'pipefail', '-c', block.code]]
+      : [ctx.node, [join(ctx.app, programOf(block))]];
   const before = block.tags.has('delivers') ? await ctx.server.settled() : 0;
 
   let result;
@@ -155,7 +176,8 @@ async function runProgram(block, ctx) {
       }
     }
   }
-  if (result.code !== 0) return { ok: false, detail: `exit ${result.code ?? result.signal}\n${result.stdout}${result.stderr}` };
+  if (result.code !== 0)
+    return { ok: false, detail: `exit ${result.code ?? result.signal}\n${result.stdout}${result.stderr}` };
   const bad = result.stderr.split('\n').filter((l) => BAD_STDERR.test(l));
   if (bad.length > 0) return { ok: false, detail: `stderr:\n${bad.join('\n')}` };
   return { ok: true, detail: '', output: `${result.stdout}${result.stderr}` };
@@ -175,7 +197,10 @@ async function waitForDelivery(server, before, timeoutMs = 15_000) {
 /** Creates a key the way the README says (`shoplog keys create`), with the server's Node.js: `ingest` for the blocks. */
 export async function keyFor(server, { node, app, env }, scope = 'ingest') {
   const cli = join(app, 'node_modules', '@shoplog', 'server', 'dist', 'cli.js');
-  const result = await runToEnd(node, [cli, 'keys', 'create', '--scope', scope, '--name', `packed-suite-${scope}`], { cwd: app, env: { ...env, SHOPLOG_DATA_DIR: server.dataDir } });
+  const result = await runToEnd(node, [cli, 'keys', 'create', '--scope', scope, '--name', `packed-suite-${scope}`], {
+    cwd: app,
+    env: { ...env, SHOPLOG_DATA_DIR: server.dataDir },
+  });
   if (result.code !== 0) throw new Error(`shoplog keys create failed: ${result.stderr}`);
   return result.stdout.trim();
 }

@@ -22,11 +22,23 @@ import { join, relative } from 'node:path';
 
 /** The READMEs the suite runs, relative to the repository root: the repository's, every package's, the adapters'. */
 export function readmes(root) {
-  const packages = readdirSync(join(root, 'packages')).filter((d) => existsSync(join(root, 'packages', d, 'README.md'))).sort();
+  const packages = readdirSync(join(root, 'packages'))
+    .filter((d) => existsSync(join(root, 'packages', d, 'README.md')))
+    .sort();
   return ['README.md', ...packages.map((d) => `packages/${d}/README.md`), 'packages/server/src/adapters/README.md'];
 }
 
-const TAGS = new Set(['fragment', 'ci', 'install', 'server', 'delivers', 'long-running', 'repo', 'rsyslog', 'webhooks']);
+const TAGS = new Set([
+  'fragment',
+  'ci',
+  'install',
+  'server',
+  'delivers',
+  'long-running',
+  'repo',
+  'rsyslog',
+  'webhooks',
+]);
 const LANGS = new Set(['js', 'mjs', 'ts', 'mts', 'sh', 'bash', 'shell']);
 
 /** Parses one README into its blocks: `{ id, file, line, lang, tags, code, probes }`. */
@@ -44,11 +56,16 @@ export function blocksOf(root, file) {
     const tags = open[2].split(/\s+/).filter(Boolean);
     const unknown = tags.filter((t) => !TAGS.has(t));
     if (!LANGS.has(lang) && !tags.includes('fragment') && !tags.includes('rsyslog')) {
-      throw new Error(`${file}:${start + 1}: a block in \`${lang || '(no language)'}\` cannot run: give it js, ts or sh, or tag it rsyslog or fragment`);
+      throw new Error(
+        `${file}:${start + 1}: a block in \`${lang || '(no language)'}\` cannot run: give it js, ts or sh, or tag it rsyslog or fragment`,
+      );
     }
-    if (unknown.length > 0) throw new Error(`${file}:${start + 1}: unknown tag(s) ${unknown.join(', ')} (known: ${[...TAGS].join(', ')})`);
+    if (unknown.length > 0)
+      throw new Error(`${file}:${start + 1}: unknown tag(s) ${unknown.join(', ')} (known: ${[...TAGS].join(', ')})`);
     blocks.push({
-      id: `${relative('.', file).replace(/[^A-Za-z0-9]+/g, '-').replace(/-md$/, '')}-L${start + 1}`,
+      id: `${relative('.', file)
+        .replace(/[^A-Za-z0-9]+/g, '-')
+        .replace(/-md$/, '')}-L${start + 1}`,
       file,
       line: start + 1,
       lang: lang === 'mjs' ? 'js' : lang === 'mts' ? 'ts' : lang === 'bash' || lang === 'shell' ? 'sh' : lang,

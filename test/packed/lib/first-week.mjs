@@ -72,7 +72,12 @@ const server = app.listen(0, '127.0.0.1', async () => {
 });
 `;
 
-const PROGRAMS = { 'refused.mjs': REFUSED, 'misuse.cjs': MISUSE, 'pino-refused.mjs': PINO_REFUSED, 'deploy.mjs': DEPLOY };
+const PROGRAMS = {
+  'refused.mjs': REFUSED,
+  'misuse.cjs': MISUSE,
+  'pino-refused.mjs': PINO_REFUSED,
+  'deploy.mjs': DEPLOY,
+};
 
 /** Writes the programs into the app (once); returns their folder. */
 export function writeFirstWeekPrograms(app) {
@@ -86,7 +91,9 @@ export function writeFirstWeekPrograms(app) {
 async function fraudVerdicts(ctx) {
   // A window that ends a day from now, to the millisecond: never the same query twice, so never a cached answer.
   const to = new Date(Date.now() + 86_400_000).toISOString();
-  const res = await fetch(`${ctx.server.url}/api/search/?type=fraud&from=2000-01-01T00:00:00.000Z&to=${to}&size=1`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+  const res = await fetch(`${ctx.server.url}/api/search/?type=fraud&from=2000-01-01T00:00:00.000Z&to=${to}&size=1`, {
+    headers: { authorization: `Bearer ${ADMIN_KEY}` },
+  });
   if (res.status !== 200) throw new Error(`search answered ${res.status}: ${await res.text()}`);
   return (await res.json()).data.total;
 }
@@ -95,7 +102,10 @@ const segments = (dir) => readdirSync(dir).filter((f) => f.startsWith('seg-'));
 
 function envFor(ctx, node, extra) {
   const spool = mkdtempSync(join(ctx.app, 'first-week-spool-'));
-  return { spool, env: { ...ctx.env, PATH: pathWith(node.node, ctx.app), SHOPLOG_URL: ctx.server.url, SPOOL: spool, ...extra } };
+  return {
+    spool,
+    env: { ...ctx.env, PATH: pathWith(node.node, ctx.app), SHOPLOG_URL: ctx.server.url, SPOOL: spool, ...extra },
+  };
 }
 
 async function run(ctx, node, program, extra, timeoutMs = 60_000) {
@@ -115,16 +125,29 @@ async function refusedOnce(ctx, node, { key, status, says }) {
   const problems = [];
   if (result.code !== 0) problems.push(`exit ${result.code}`);
   if (failed.length !== 1) problems.push(`${failed.length} "delivery failed" warnings, expected 1`);
-  else if (!failed[0].includes(`${ctx.server.url}/api/logs/_bulk answered ${status}: ${says}`)) problems.push(`the warning does not say "answered ${status}: ${says}"`);
-  if (metrics?.healthy !== false || metrics?.lastError?.status !== status) problems.push(`metrics(): healthy ${metrics?.healthy}, lastError ${JSON.stringify(metrics?.lastError)}`);
+  else if (!failed[0].includes(`${ctx.server.url}/api/logs/_bulk answered ${status}: ${says}`))
+    problems.push(`the warning does not say "answered ${status}: ${says}"`);
+  if (metrics?.healthy !== false || metrics?.lastError?.status !== status)
+    problems.push(`metrics(): healthy ${metrics?.healthy}, lastError ${JSON.stringify(metrics?.lastError)}`);
   if (problems.length > 0) throw new Error(`${problems.join('; ')}\n${result.stdout}${result.stderr}`);
 }
 
 /** The scenarios, as `[name, async (ctx, node) => void]`, run once per Node.js major the client packages allow. */
 export const FIRST_WEEK = [
-  ['a wrong key is said once, with the server’s 401 and message; metrics() unhealthy', (ctx, node) => refusedOnce(ctx, node, { key: 'slk_wrongwrongwrongwrongwrongwrong', status: 401, says: 'invalid API key' })],
-  ['a read-only key is said once, with the server’s 403 and message', (ctx, node) => refusedOnce(ctx, node, { key: ctx.server.readKey, status: 403, says: 'this route needs the ingest permission' })],
-  ['no key is said once, with the server’s 401 and message', (ctx, node) => refusedOnce(ctx, node, { key: undefined, status: 401, says: 'an API key or a session is required' })],
+  [
+    'a wrong key is said once, with the server’s 401 and message; metrics() unhealthy',
+    (ctx, node) =>
+      refusedOnce(ctx, node, { key: 'slk_wrongwrongwrongwrongwrongwrong', status: 401, says: 'invalid API key' }),
+  ],
+  [
+    'a read-only key is said once, with the server’s 403 and message',
+    (ctx, node) =>
+      refusedOnce(ctx, node, { key: ctx.server.readKey, status: 403, says: 'this route needs the ingest permission' }),
+  ],
+  [
+    'no key is said once, with the server’s 401 and message',
+    (ctx, node) => refusedOnce(ctx, node, { key: undefined, status: 401, says: 'an API key or a session is required' }),
+  ],
   [
     'a server that is down at start is said once, with its URL',
     async (ctx, node) => {
@@ -132,7 +155,9 @@ export const FIRST_WEEK = [
       const result = await run(ctx, node, 'refused.mjs', { KEY: ctx.server.ingestKey, SHOPLOG_URL: url });
       const failed = failedLines(result.stderr);
       if (failed.length !== 1 || !failed[0].includes(`cannot reach ${url}/api/logs/_bulk: connect ECONNREFUSED`)) {
-        throw new Error(`expected one "cannot reach ${url}/api/logs/_bulk: connect ECONNREFUSED" warning\n${result.stderr}`);
+        throw new Error(
+          `expected one "cannot reach ${url}/api/logs/_bulk: connect ECONNREFUSED" warning\n${result.stderr}`,
+        );
       }
     },
   ],
@@ -142,15 +167,18 @@ export const FIRST_WEEK = [
       const result = await run(ctx, node, 'misuse.cjs', { KEY: ctx.server.ingestKey });
       const said = JSON.parse(result.stdout.trim() || '[]');
       const vague = said.filter((s) => s === 'accepted' || /Cannot read properties|undefined/.test(s));
-      if (result.code !== 0 || said.length !== 3 || vague.length > 0) throw new Error(`exit ${result.code}: ${result.stdout}${result.stderr}`);
-      if (!/createHttpSink/.test(said[2])) throw new Error(`createDeliveryEngine({ url }) does not name createHttpSink: ${said[2]}`);
+      if (result.code !== 0 || said.length !== 3 || vague.length > 0)
+        throw new Error(`exit ${result.code}: ${result.stdout}${result.stderr}`);
+      if (!/createHttpSink/.test(said[2]))
+        throw new Error(`createDeliveryEngine({ url }) does not name createHttpSink: ${said[2]}`);
     },
   ],
   [
     'pino’s worker transport with a refused key does not end in silence',
     async (ctx, node) => {
       const result = await run(ctx, node, 'pino-refused.mjs', { KEY: 'slk_wrongwrongwrongwrongwrongwrong' });
-      if (!result.stderr.includes('answered 401: invalid API key')) throw new Error(`exit ${result.code}, stderr:\n${result.stderr}`);
+      if (!result.stderr.includes('answered 401: invalid API key'))
+        throw new Error(`exit ${result.code}, stderr:\n${result.stderr}`);
     },
   ],
   [

@@ -24,7 +24,12 @@ export function killAll() {
 
 /** Runs a command to its end (or `timeoutMs`); resolves with `{ code, signal, stdout, stderr, timedOut }`. */
 export function runToEnd(cmd, args, { cwd, env, timeoutMs = 120_000, input } = {}) {
-  const child = spawn(cmd, args, { cwd, env, detached: true, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+  const child = spawn(cmd, args, {
+    cwd,
+    env,
+    detached: true,
+    stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+  });
   children.add(child);
   if (input !== undefined) child.stdin.end(input);
   let stdout = '';
@@ -115,13 +120,22 @@ export async function startShoplogServer({ node, app, env }) {
   const ingestPort = await freePort();
   const proc = startProcess(node, [join(app, 'node_modules', '@shoplog', 'server', 'dist', 'cli.js'), 'serve'], {
     cwd: app,
-    env: { ...env, SHOPLOG_PORT: String(port), SHOPLOG_INGEST_PORT: String(ingestPort), SHOPLOG_DATA_DIR: dataDir, SHOPLOG_BOOTSTRAP_KEY: ADMIN_KEY, SHOPLOG_LOG_LEVEL: 'warn' },
+    env: {
+      ...env,
+      SHOPLOG_PORT: String(port),
+      SHOPLOG_INGEST_PORT: String(ingestPort),
+      SHOPLOG_DATA_DIR: dataDir,
+      SHOPLOG_BOOTSTRAP_KEY: ADMIN_KEY,
+      SHOPLOG_LOG_LEVEL: 'warn',
+    },
   });
   try {
     await waitForPort(port, { alive: proc.running });
   } catch (error) {
     const result = await proc.stop();
-    throw new Error(`shoplog serve did not start: ${error.message}\n${result.stdout}${result.stderr}`, { cause: error });
+    throw new Error(`shoplog serve did not start: ${error.message}\n${result.stdout}${result.stderr}`, {
+      cause: error,
+    });
   }
   const url = `http://127.0.0.1:${port}`;
   const committed = async () => {

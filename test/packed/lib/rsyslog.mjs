@@ -24,11 +24,16 @@ function placeholders(ctx, dir) {
  */
 export async function runRsyslogBlock(block, ctx, waitForDelivery) {
   const moduleDir = MODULE_DIRS.find((d) => existsSync(join(d, 'omelasticsearch.so')));
-  if (!existsSync(RSYSLOGD) || !moduleDir) return { ok: false, detail: `${RSYSLOGD} or omelasticsearch.so not found (apt-get install rsyslog rsyslog-elasticsearch)` };
+  if (!existsSync(RSYSLOGD) || !moduleDir)
+    return {
+      ok: false,
+      detail: `${RSYSLOGD} or omelasticsearch.so not found (apt-get install rsyslog rsyslog-elasticsearch)`,
+    };
   const dir = mkdtempSync(join(ctx.app, 'rsyslog-'));
   let config = block.code;
   for (const [pattern, value] of placeholders(ctx, dir)) {
-    if (!pattern.test(config)) return { ok: false, detail: `the configuration has no ${pattern} placeholder to replace` };
+    if (!pattern.test(config))
+      return { ok: false, detail: `the configuration has no ${pattern} placeholder to replace` };
     pattern.lastIndex = 0;
     config = config.replace(pattern, value);
   }
@@ -37,7 +42,11 @@ export async function runRsyslogBlock(block, ctx, waitForDelivery) {
   const input = `global(workDirectory="${dir}" processInternalMessages="off")\nmodule(load="imtcp")\ninput(type="imtcp" port="0" listenPortFileName="${portFile}")\n`;
   writeFileSync(join(dir, 'rsyslog.conf'), `${input}${config}`);
   const before = await ctx.server.settled();
-  const proc = startProcess(RSYSLOGD, ['-n', '-f', join(dir, 'rsyslog.conf'), '-i', join(dir, 'rsyslogd.pid'), '-M', moduleDir], { cwd: dir, env: ctx.env });
+  const proc = startProcess(
+    RSYSLOGD,
+    ['-n', '-f', join(dir, 'rsyslog.conf'), '-i', join(dir, 'rsyslogd.pid'), '-M', moduleDir],
+    { cwd: dir, env: ctx.env },
+  );
   try {
     const deadline = Date.now() + 15_000;
     while (!(existsSync(portFile) && readFileSync(portFile, 'utf8').trim() !== '')) {
@@ -56,7 +65,11 @@ export async function runRsyslogBlock(block, ctx, waitForDelivery) {
   } catch (error) {
     const out = await proc.stop();
     const errors = existsSync(join(dir, 'es-errors.json')) ? readFileSync(join(dir, 'es-errors.json'), 'utf8') : '';
-    const tail = `${out.stdout}${out.stderr}${errors}`.trim().split('\n').slice(-5).map((l) => l.slice(0, 600));
+    const tail = `${out.stdout}${out.stderr}${errors}`
+      .trim()
+      .split('\n')
+      .slice(-5)
+      .map((l) => l.slice(0, 600));
     return { ok: false, detail: [error.message, ...tail].join('\n') };
   }
   await proc.stop();

@@ -35,7 +35,10 @@ export const SCENARIOS = [
       const { dir } = await ctx.installs.serverOnly;
       const present = OPTIONAL.filter((name) => existsSync(join(dir, 'node_modules', name)));
       if (present.length > 0) throw new Error(`installed anyway: ${present.join(', ')}`);
-      ctx.footprints.push([`server (${Object.keys(readJson(join(dir, 'package.json')).dependencies).join(' + ')})`, installFootprint(dir)]);
+      ctx.footprints.push([
+        `server (${Object.keys(readJson(join(dir, 'package.json')).dependencies).join(' + ')})`,
+        installFootprint(dir),
+      ]);
     },
   ],
   [
@@ -45,11 +48,19 @@ export const SCENARIOS = [
       const data = join(ctx.base, 'redis-missing');
       const result = await runToEnd(ctx.nodes.serverNewest.node, [cli, 'serve'], {
         cwd: ctx.app,
-        env: { ...ctx.env, REDIS_URL: 'redis://127.0.0.1:1', SHOPLOG_DATA_DIR: data, SHOPLOG_PORT: '0', SHOPLOG_INGEST_PORT: '-1' },
+        env: {
+          ...ctx.env,
+          REDIS_URL: 'redis://127.0.0.1:1',
+          SHOPLOG_DATA_DIR: data,
+          SHOPLOG_PORT: '0',
+          SHOPLOG_INGEST_PORT: '-1',
+        },
         timeoutMs: 60_000,
       });
-      const expected = 'shoplog: REDIS_URL needs the package ioredis, which is not installed: run `npm install ioredis@^6` beside @shoplog/server.\n';
-      if (result.code !== 1 || result.stderr !== expected) throw new Error(`exit ${result.code}, stderr:\n${result.stderr}`);
+      const expected =
+        'shoplog: REDIS_URL needs the package ioredis, which is not installed: run `npm install ioredis@^6` beside @shoplog/server.\n';
+      if (result.code !== 1 || result.stderr !== expected)
+        throw new Error(`exit ${result.code}, stderr:\n${result.stderr}`);
     },
   ],
   [
@@ -58,9 +69,13 @@ export const SCENARIOS = [
       const old = ctx.nodes.tooOldForServer;
       if (!old) throw new Error('no Node.js older than the server needs on this machine to check with');
       const cli = join(ctx.app, 'node_modules/@shoplog/server/dist/cli.js');
-      const result = await runToEnd(old.node, [cli, 'serve'], { cwd: ctx.app, env: { ...ctx.env, SHOPLOG_DATA_DIR: join(ctx.base, 'old-node') } });
+      const result = await runToEnd(old.node, [cli, 'serve'], {
+        cwd: ctx.app,
+        env: { ...ctx.env, SHOPLOG_DATA_DIR: join(ctx.base, 'old-node') },
+      });
       const expected = `shoplog: the Shoplog server needs Node.js 22.13.0 or newer (for the built-in node:sqlite); this is Node.js ${old.version}.\n`;
-      if (result.code !== 1 || result.stderr !== expected) throw new Error(`exit ${result.code}, stderr:\n${result.stderr}`);
+      if (result.code !== 1 || result.stderr !== expected)
+        throw new Error(`exit ${result.code}, stderr:\n${result.stderr}`);
     },
   ],
   [
@@ -80,7 +95,8 @@ export const SCENARIOS = [
       if (version.stdout.trim() !== expected) throw new Error(`--version printed ${JSON.stringify(version.stdout)}`);
       for (const command of ['serve', 'generate', 'import', 'keys', 'erase', 'backup', 'restore', 'vacuum']) {
         const help = await runToEnd(node, [cli, command, '--help'], { cwd: ctx.app, env: ctx.env });
-        if (help.code !== 0 || !help.stdout.startsWith(`usage: shoplog ${command}`)) throw new Error(`${command} --help: exit ${help.code}\n${help.stdout}${help.stderr}`);
+        if (help.code !== 0 || !help.stdout.startsWith(`usage: shoplog ${command}`))
+          throw new Error(`${command} --help: exit ${help.code}\n${help.stdout}${help.stderr}`);
       }
     },
   ],
@@ -100,7 +116,8 @@ export const SCENARIOS = [
           const dir = map.split('/').slice(0, -1).join('/');
           for (const source of json.sources) {
             const resolved = join(dir, source);
-            if (resolved.includes('/src/') && !files.has(resolved)) problems.push(`${name}: ${map} points at ${source}, not in the tarball`);
+            if (resolved.includes('/src/') && !files.has(resolved))
+              problems.push(`${name}: ${map} points at ${source}, not in the tarball`);
           }
         }
       }
@@ -115,7 +132,8 @@ export const SCENARIOS = [
         const { license } = JSON.parse(tarText(tarball, 'package/package.json'));
         const files = tarFiles(tarball);
         const text = files.includes('package/LICENSE') ? tarText(tarball, 'package/LICENSE') : '';
-        if (license !== 'MIT' || !text.startsWith('MIT License')) problems.push(`${name}: license ${license}, LICENSE ${text ? 'is not the MIT text' : 'missing'}`);
+        if (license !== 'MIT' || !text.startsWith('MIT License'))
+          problems.push(`${name}: license ${license}, LICENSE ${text ? 'is not the MIT text' : 'missing'}`);
       }
       if (problems.length > 0) throw new Error(problems.join('\n'));
     },
@@ -151,16 +169,38 @@ export const SCENARIOS = [
       const entries = [];
       for (const name of ctx.names) {
         const pkg = readJson(join(ctx.app, 'node_modules/@shoplog', name, 'package.json'));
-        for (const sub of Object.keys(pkg.exports)) if (sub !== './package.json') entries.push(`@shoplog/${name}${sub.slice(1)}`);
+        for (const sub of Object.keys(pkg.exports))
+          if (sub !== './package.json') entries.push(`@shoplog/${name}${sub.slice(1)}`);
       }
       // Resolution is what this checks (an unresolved entry fails in probe.ts itself); declarations are checked in
       // full by the type check of the README blocks. Subpaths needing an optional package need it installed.
-      const needs = { '@shoplog/server/elasticsearch': '@elastic/elasticsearch', '@shoplog/server/redis': 'ioredis', '@shoplog/server/mongodb': 'mongodb' };
+      const needs = {
+        '@shoplog/server/elasticsearch': '@elastic/elasticsearch',
+        '@shoplog/server/redis': 'ioredis',
+        '@shoplog/server/mongodb': 'mongodb',
+      };
       const checked = entries.filter((e) => !needs[e] || existsSync(join(ctx.app, 'node_modules', needs[e])));
-      writeFileSync(join(dir, 'probe.ts'), checked.map((e, i) => `import * as m${i} from '${e}';\nexport const k${i}: string[] = Object.keys(m${i});\n`).join(''));
+      writeFileSync(
+        join(dir, 'probe.ts'),
+        checked
+          .map((e, i) => `import * as m${i} from '${e}';\nexport const k${i}: string[] = Object.keys(m${i});\n`)
+          .join(''),
+      );
       writeFileSync(
         join(dir, 'tsconfig.json'),
-        JSON.stringify({ compilerOptions: { module: 'commonjs', moduleResolution: 'node10', target: 'ES2022', strict: true, esModuleInterop: true, skipLibCheck: true, noEmit: true, types: ['node'] }, files: ['probe.ts'] }),
+        JSON.stringify({
+          compilerOptions: {
+            module: 'commonjs',
+            moduleResolution: 'node10',
+            target: 'ES2022',
+            strict: true,
+            esModuleInterop: true,
+            skipLibCheck: true,
+            noEmit: true,
+            types: ['node'],
+          },
+          files: ['probe.ts'],
+        }),
       );
       const tsc = join(ctx.app, 'node_modules/typescript/bin/tsc');
       const result = await runToEnd(process.execPath, [tsc, '-p', dir], { cwd: dir, env: ctx.env });

@@ -7,7 +7,11 @@ import { runToEnd } from './processes.mjs';
 /** The published packages: the folders of packages/ whose package.json is not private. */
 export function workspacePackages(root) {
   return readdirSync(join(root, 'packages'))
-    .filter((d) => existsSync(join(root, 'packages', d, 'package.json')) && !readJson(join(root, 'packages', d, 'package.json')).private)
+    .filter(
+      (d) =>
+        existsSync(join(root, 'packages', d, 'package.json')) &&
+        !readJson(join(root, 'packages', d, 'package.json')).private,
+    )
     .sort();
 }
 
@@ -24,7 +28,8 @@ export function withShoplogDependencies(root, names) {
   return [...out];
 }
 
-const sh = (cmd, args, options = {}) => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...options });
+const sh = (cmd, args, options = {}) =>
+  execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...options });
 
 export function readJson(path) {
   return JSON.parse(readFileSync(path, 'utf8'));
@@ -35,7 +40,8 @@ export function packAll(root, dir) {
   mkdirSync(dir, { recursive: true });
   const names = workspacePackages(root);
   for (const name of names) {
-    if (!existsSync(join(root, 'packages', name, 'dist'))) throw new Error(`packages/${name}/dist is missing: run \`npx -y pnpm@10 build\` first`);
+    if (!existsSync(join(root, 'packages', name, 'dist')))
+      throw new Error(`packages/${name}/dist is missing: run \`npx -y pnpm@10 build\` first`);
   }
   sh('npx', ['-y', 'pnpm@10', '-r', '--filter', './packages/**', 'pack', '--pack-destination', dir], { cwd: root });
   const out = {};
@@ -49,7 +55,9 @@ export function packAll(root, dir) {
 
 // The ranges the workspace tests third-party packages with (one source: the workspace manifests).
 function workspaceRanges(root) {
-  const manifests = ['package.json', ...workspacePackages(root).map((name) => `packages/${name}/package.json`)].map((p) => readJson(join(root, p)));
+  const manifests = ['package.json', ...workspacePackages(root).map((name) => `packages/${name}/package.json`)].map(
+    (p) => readJson(join(root, p)),
+  );
   return Object.assign({}, ...manifests.map((m) => ({ ...m.peerDependencies, ...m.devDependencies })));
 }
 
@@ -68,7 +76,18 @@ export const APP_DEPENDENCIES = ['express', 'pino', 'winston', 'typescript', '@t
 /** The third-party packages a block imports (bare specifiers, without @shoplog/* and node: built-ins). */
 export function thirdPartyImportsOf(block) {
   const names = [...block.code.matchAll(/\bfrom\s+['"]([^'"./][^'"]*)['"]/g)].map((m) => m[1]);
-  return [...new Set(names.filter((n) => !n.startsWith('node:') && !n.startsWith('@shoplog/')).map((n) => n.split('/').slice(0, n.startsWith('@') ? 2 : 1).join('/')))];
+  return [
+    ...new Set(
+      names
+        .filter((n) => !n.startsWith('node:') && !n.startsWith('@shoplog/'))
+        .map((n) =>
+          n
+            .split('/')
+            .slice(0, n.startsWith('@') ? 2 : 1)
+            .join('/'),
+        ),
+    ),
+  ];
 }
 
 /**
@@ -77,9 +96,16 @@ export function thirdPartyImportsOf(block) {
  */
 export async function npmProject(dir, specs, { env = process.env } = {}) {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: 'shoplog-packed-app', private: true, version: '1.0.0' }, null, 2)}\n`);
+  writeFileSync(
+    join(dir, 'package.json'),
+    `${JSON.stringify({ name: 'shoplog-packed-app', private: true, version: '1.0.0' }, null, 2)}\n`,
+  );
   // --prefer-offline: within a run (and between runs) the npm cache answers; the tarballs are always read afresh.
-  const result = await runToEnd('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=warn', ...specs], { cwd: dir, env, timeoutMs: 600_000 });
+  const result = await runToEnd(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=warn', ...specs],
+    { cwd: dir, env, timeoutMs: 600_000 },
+  );
   const output = `${result.stdout}${result.stderr}`;
   if (result.code !== 0) throw new Error(`npm install failed in ${dir}:\n${output}`);
   return output;
@@ -88,7 +114,9 @@ export async function npmProject(dir, specs, { env = process.env } = {}) {
 /** Installed size (apparent bytes) and third-party package count of an npm project's node_modules. */
 export function installFootprint(dir) {
   const lock = readJson(join(dir, 'node_modules', '.package-lock.json'));
-  const thirdParty = Object.keys(lock.packages).filter((k) => k.startsWith('node_modules/') && !k.startsWith('node_modules/@shoplog/'));
+  const thirdParty = Object.keys(lock.packages).filter(
+    (k) => k.startsWith('node_modules/') && !k.startsWith('node_modules/@shoplog/'),
+  );
   const bytes = Number(sh('du', ['-sb', join(dir, 'node_modules')]).split('\t')[0]);
   const disk = Number(sh('du', ['-sk', join(dir, 'node_modules')]).split('\t')[0]) * 1024;
   return { bytes, disk, packages: thirdParty.length };

@@ -25,7 +25,8 @@ function parseIpv6(text: string): number[] | undefined {
   }
   const halves = head.split('::');
   if (halves.length > 2) return undefined;
-  const read = (s: string) => (s === '' ? [] : s.split(':').map((g) => (/^[0-9a-f]{1,4}$/i.test(g) ? parseInt(g, 16) : NaN)));
+  const read = (s: string) =>
+    s === '' ? [] : s.split(':').map((g) => (/^[0-9a-f]{1,4}$/i.test(g) ? parseInt(g, 16) : NaN));
   const left = read(halves[0] ?? '');
   const right = halves.length === 2 ? read(halves[1] ?? '') : [];
   const fill = 8 - left.length - right.length;

@@ -19,7 +19,10 @@ export interface IpAnonymizerOptions {
 const OptionsSchema = z.strictObject({
   ipv4Bits: z.int().min(0).max(32).optional(),
   ipv6Bits: z.int().min(0).max(128).optional(),
-  fields: z.array(z.string().regex(/^[^.]+(?:\.[^.]+)*$/, 'must be a dotted path such as client.ip')).min(1).optional(),
+  fields: z
+    .array(z.string().regex(/^[^.]+(?:\.[^.]+)*$/, 'must be a dotted path such as client.ip'))
+    .min(1)
+    .optional(),
   name: z.string().min(1).optional(),
 });
 
@@ -27,7 +30,7 @@ function formatIpv6(groups: number[]): string {
   // RFC 5952: compress the longest run (of two or more) of zero groups.
   let best = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++;
       continue;
@@ -63,7 +66,12 @@ export function anonymizeIp(ip: string, ipv4Bits = 24, ipv6Bits = 48): string | 
   return formatIpv6(Array.from({ length: 8 }, (_, i) => ((kept[2 * i] ?? 0) << 8) | (kept[2 * i + 1] ?? 0)));
 }
 
-function setPath(obj: Record<string, unknown>, keys: string[], i: number, f: (v: unknown) => unknown): Record<string, unknown> {
+function setPath(
+  obj: Record<string, unknown>,
+  keys: string[],
+  i: number,
+  f: (v: unknown) => unknown,
+): Record<string, unknown> {
   const key = keys[i] as string;
   const current = obj[key];
   if (i === keys.length - 1) {

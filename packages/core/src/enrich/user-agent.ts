@@ -78,7 +78,9 @@ export function parseUserAgent(ua: string): ParsedUserAgent {
         : os.name === 'Windows' || os.name === 'macOS' || os.name === 'Linux' || os.name === 'Chrome OS'
           ? 'Desktop'
           : 'Other';
-  return version === undefined ? { name, os, device: { name: device }, bot } : { name, version, os, device: { name: device }, bot };
+  return version === undefined
+    ? { name, os, device: { name: device }, bot }
+    : { name, version, os, device: { name: device }, bot };
 }
 
 /** Options of `createUserAgentEnricher()`. */

@@ -38,7 +38,9 @@ function chainReader(path: string | readonly string[]): Reader {
 }
 
 const money = (value: unknown): Required<Money> | undefined =>
-  value !== null && typeof value === 'object' && typeof (value as Money).currency === 'string' ? completeMoney(value as Money) : undefined;
+  value !== null && typeof value === 'object' && typeof (value as Money).currency === 'string'
+    ? completeMoney(value as Money)
+    : undefined;
 
 const readDataset = pathReader('event.dataset');
 const readStatus = pathReader('http.response.status_code');
@@ -61,7 +63,9 @@ export function fieldReader(spec: FieldSpec): (event: ShoplogEvent) => FieldValu
           const code = read(event);
           if (code !== undefined && code !== null) return code;
           const status = readStatus(event);
-          return readDataset(event) === 'shoplog.error' && status !== undefined && status !== null ? String(status) : undefined;
+          return readDataset(event) === 'shoplog.error' && status !== undefined && status !== null
+            ? String(status)
+            : undefined;
         };
       default:
         return read;
@@ -79,14 +83,17 @@ export function fieldReader(spec: FieldSpec): (event: ShoplogEvent) => FieldValu
 }
 
 /** The catalogued fields kept in the embedded store's `facts` table, in catalog order. */
-export const COLUMN_FIELDS = FIELD_CATALOG.filter((field): field is Extract<(typeof FIELD_CATALOG)[number], { column: string }> => 'column' in field);
+export const COLUMN_FIELDS = FIELD_CATALOG.filter(
+  (field): field is Extract<(typeof FIELD_CATALOG)[number], { column: string }> => 'column' in field,
+);
 
 const columnReaders = COLUMN_FIELDS.map((field) => fieldReader(field));
 
 /** The values of the `COLUMN_FIELDS` of an event, in their order. */
 export function readColumns(event: ShoplogEvent): FieldValue[] {
   const values = new Array<FieldValue>(columnReaders.length);
-  for (let i = 0; i < columnReaders.length; i++) values[i] = (columnReaders[i] as (event: ShoplogEvent) => FieldValue)(event);
+  for (let i = 0; i < columnReaders.length; i++)
+    values[i] = (columnReaders[i] as (event: ShoplogEvent) => FieldValue)(event);
   return values;
 }
 

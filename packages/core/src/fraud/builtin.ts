@@ -2,7 +2,13 @@ import { AMOUNT_ANOMALY, HIGH_AMOUNT, NEW_USER_HIGH_AMOUNT } from './rules/amoun
 import type { BuiltinFraudRule } from './rules/define.js';
 import { BOT_USER_AGENT, DISPOSABLE_EMAIL } from './rules/identity.js';
 import { BLOCKED_LOCATION, COUNTRY_RULES } from './rules/location.js';
-import { CARD_TESTING, MULTIPLE_FAILED_ATTEMPTS, RAPID_TRANSACTIONS, REQUEST_RATE, VELOCITY_RULES } from './rules/velocity.js';
+import {
+  CARD_TESTING,
+  MULTIPLE_FAILED_ATTEMPTS,
+  RAPID_TRANSACTIONS,
+  REQUEST_RATE,
+  VELOCITY_RULES,
+} from './rules/velocity.js';
 
 /** Every built-in rule, by reason code. Rules with `enabledByDefault: false` run only when a config enables them. */
 export const BUILTIN_FRAUD_RULES: ReadonlyMap<string, BuiltinFraudRule> = new Map(

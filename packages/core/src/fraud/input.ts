@@ -22,7 +22,10 @@ export const FraudInputSchema = z.strictObject({
   /** A device id from the shop's own fingerprinting, where it has one (richer than the user agent). */
   deviceId: z.string().min(1).max(128).optional(),
   /** The card's first 6 to 8 digits, where the payment provider gives them (shop-wide signals per BIN). */
-  cardBin: z.string().regex(/^\d{6,8}$/, 'must be the 6 to 8 first digits').optional(),
+  cardBin: z
+    .string()
+    .regex(/^\d{6,8}$/, 'must be the 6 to 8 first digits')
+    .optional(),
   status: z.enum(TRANSACTION_STATUSES).optional(),
   timestamp: z.number().finite().optional(),
 });

@@ -12,7 +12,11 @@ import type { FraudDecision, FraudResult, FraudScorer } from './scorer.js';
  * version, transaction id, amount, card facts, billing country, user id and client IP (trace ids are carried
  * over from a transaction event so the two correlate).
  */
-export function fraudEventFromResult(result: FraudResult, transaction: FraudInput | TransactionEvent, options: BuildOptions = {}): FraudEvent {
+export function fraudEventFromResult(
+  result: FraudResult,
+  transaction: FraudInput | TransactionEvent,
+  options: BuildOptions = {},
+): FraudEvent {
   const tx = isTransactionEvent(transaction) ? transaction : undefined;
   const input = tx ? fraudInputFromEvent(tx) : (transaction as FraudInput);
   const codes = result.reasons.map((r) => r.code).join(', ');
@@ -36,7 +40,12 @@ export function fraudEventFromResult(result: FraudResult, transaction: FraudInpu
       },
       ...(input.userId !== undefined ? { user: { id: input.userId } } : {}),
       ...(input.ip !== undefined || input.ipCountry !== undefined
-        ? { client: { ...(input.ip !== undefined ? { ip: input.ip } : {}), ...(input.ipCountry ? { geo: { country_iso_code: input.ipCountry } } : {}) } }
+        ? {
+            client: {
+              ...(input.ip !== undefined ? { ip: input.ip } : {}),
+              ...(input.ipCountry ? { geo: { country_iso_code: input.ipCountry } } : {}),
+            },
+          }
         : {}),
       ...(tx?.trace ? { trace: tx.trace } : {}),
       ...(tx?.service ? { service: tx.service } : {}),
@@ -59,9 +68,14 @@ export interface FraudPluginOptions {
 }
 
 const OptionsSchema = z.strictObject({
-  scorer: z.custom<FraudScorer>((v) => typeof v === 'object' && v !== null && typeof (v as FraudScorer).score === 'function', 'must be a FraudScorer'),
+  scorer: z.custom<FraudScorer>(
+    (v) => typeof v === 'object' && v !== null && typeof (v as FraudScorer).score === 'function',
+    'must be a FraudScorer',
+  ),
   minDecision: z.enum(['review', 'block']).default('review'),
-  onResult: z.custom<(r: FraudResult, e: TransactionEvent) => void>((v) => typeof v === 'function', 'must be a function').optional(),
+  onResult: z
+    .custom<(r: FraudResult, e: TransactionEvent) => void>((v) => typeof v === 'function', 'must be a function')
+    .optional(),
   build: z.custom<BuildOptions>((v) => typeof v === 'object' && v !== null, 'must be BuildOptions').optional(),
 });
 

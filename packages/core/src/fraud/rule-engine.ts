@@ -1,7 +1,14 @@
 import type { FraudInput } from './input.js';
 import { lowerCased } from './lower-case.js';
 import type { FraudDimension, FraudRule, FraudRuleHit } from './rule.js';
-import { memoryCellsOf, type MaybePromise, type MemoryCells, type SeriesStats, type VelocityHit, type VelocityStore } from './velocity-store.js';
+import {
+  memoryCellsOf,
+  type MaybePromise,
+  type MemoryCells,
+  type SeriesStats,
+  type VelocityHit,
+  type VelocityStore,
+} from './velocity-store.js';
 
 // The rules' side of a scoring (internal): the velocity counters they read, their evaluation, and the user's amount
 // history they judge against. The scorer turns the hits into a result (learned model or noisy-OR).
@@ -34,7 +41,12 @@ export interface RuleEngine {
    * Counts, evaluates every rule at `timestamp`, then calls `finish` synchronously (the hits are valid during it)
    * and feeds the user's amount history when `finish`'s decision allows it. `sync`: throw if the store is async.
    */
-  run<R extends { decision: string }>(input: FraudInput, timestamp: number, sync: boolean, finish: () => R): MaybePromise<R>;
+  run<R extends { decision: string }>(
+    input: FraudInput,
+    timestamp: number,
+    sync: boolean,
+    finish: () => R,
+  ): MaybePromise<R>;
 }
 
 /** Builds the rule engine of `active` rules over `store`. */
@@ -50,12 +62,17 @@ export function createRuleEngine(active: readonly ActiveRule[], store: VelocityS
   );
   counterOf.forEach((c, i) => (c.index = i));
   // Hits of one dimension go out together, so the store looks each value up once.
-  const hitOrder = [...counterOf].sort((a, b) => (a.dimension < b.dimension ? -1 : a.dimension > b.dimension ? 1 : a.slot - b.slot));
+  const hitOrder = [...counterOf].sort((a, b) =>
+    a.dimension < b.dimension ? -1 : a.dimension > b.dimension ? 1 : a.slot - b.slot,
+  );
   const usesHistory = active.some((a) => a.rule.usesHistory);
   // Reused buffers: evaluate() and finish() run synchronously from start to end, so interleaved async scorings never
   // share them while in use. Rules must not keep `signals.counts` beyond their evaluate() call.
   const ruleCounts = active.map((a) => new Array<number>(a.rule.counters?.length ?? 0).fill(0));
-  const hits: RuleHits = { contributions: new Float64Array(active.length), details: new Array<string | undefined>(active.length) };
+  const hits: RuleHits = {
+    contributions: new Float64Array(active.length),
+    details: new Array<string | undefined>(active.length),
+  };
   const signals = { counts: [] as number[], history: undefined as SeriesStats | undefined, now: 0 };
 
   /** Evaluates every rule from the counts in `ruleCounts`, at the time in `signals.now`. */
@@ -76,7 +93,8 @@ export function createRuleEngine(active: readonly ActiveRule[], store: VelocityS
   };
 
   // Only what the scorer let through becomes the user's normal, so a fraudster cannot train the baseline.
-  const feedsHistory = (input: FraudInput, decision: string): boolean => decision === 'allow' && input.amount > 0 && !DONE_STATUSES.has(input.status ?? '');
+  const feedsHistory = (input: FraudInput, decision: string): boolean =>
+    decision === 'allow' && input.amount > 0 && !DONE_STATUSES.has(input.status ?? '');
 
   // In-memory store: one lookup per (dimension, value), counts written straight into the rules' buffers.
   const groups = memory
@@ -91,13 +109,19 @@ export function createRuleEngine(active: readonly ActiveRule[], store: VelocityS
   const userValues = memory?.dimension('userId');
   // The user's history, refilled for each scoring (rules read `signals.history` during evaluate only, as `counts`).
   const userHistory: SeriesStats = { count: 0, mean: 0, m2: 0 };
-  const runMemory = <R extends { decision: string }>(cells: MemoryCells, input: FraudInput, timestamp: number, finish: () => R): R => {
+  const runMemory = <R extends { decision: string }>(
+    cells: MemoryCells,
+    input: FraudInput,
+    timestamp: number,
+    finish: () => R,
+  ): R => {
     signals.now = timestamp;
     let user = -1;
     // Every lookup first, then the counting: the lookups are independent, so their cache misses overlap.
     for (let g = 0; g < groups.length; g++) {
       const { dimension, values, size } = groups[g]!;
-      const value = dimension === 'email' ? (input.email === undefined ? undefined : lowerCased(input.email)) : input[dimension];
+      const value =
+        dimension === 'email' ? (input.email === undefined ? undefined : lowerCased(input.email)) : input[dimension];
       entries[g] = value === undefined || value === '' ? -1 : values.entry(value, size);
     }
     for (let g = 0; g < groups.length; g++) {
@@ -139,19 +163,34 @@ export function createRuleEngine(active: readonly ActiveRule[], store: VelocityS
         continue;
       }
       at[c.index] = out.length;
-      out.push({ counter: c.counter, dimension: c.dimension, value, slot: c.slot, windowMs: c.windowMs, weight: c.weight ? c.weight(input) : 1 });
+      out.push({
+        counter: c.counter,
+        dimension: c.dimension,
+        value,
+        slot: c.slot,
+        windowMs: c.windowMs,
+        weight: c.weight ? c.weight(input) : 1,
+      });
     }
-    const historyKey = !usesHistory || input.userId === undefined ? undefined : `amount|${input.currency}|${input.userId}`;
+    const historyKey =
+      !usesHistory || input.userId === undefined ? undefined : `amount|${input.currency}|${input.userId}`;
     return { hits: out, at, historyKey };
   };
 
-  const runStore = <R extends { decision: string }>(input: FraudInput, timestamp: number, sync: boolean, finish: () => R): MaybePromise<R> => {
+  const runStore = <R extends { decision: string }>(
+    input: FraudInput,
+    timestamp: number,
+    sync: boolean,
+    finish: () => R,
+  ): MaybePromise<R> => {
     const { hits: velocityHits, at, historyKey } = prepare(input);
     const history = historyKey === undefined ? undefined : store.stats(historyKey);
-    if (sync && history instanceof Promise) throw new TypeError('the velocity store answered asynchronously; use score()');
+    if (sync && history instanceof Promise)
+      throw new TypeError('the velocity store answered asynchronously; use score()');
     return then(history, (h) => {
       const read = velocityHits.length === 0 ? [] : store.hit(velocityHits, timestamp);
-      if (sync && read instanceof Promise) throw new TypeError('the velocity store answered asynchronously; use score()');
+      if (sync && read instanceof Promise)
+        throw new TypeError('the velocity store answered asynchronously; use score()');
       return then(read, (counts) => {
         for (const c of counterOf) ruleCounts[c.rule]![c.j] = at[c.index]! < 0 ? 0 : counts[at[c.index]!]!;
         signals.now = timestamp;
@@ -166,6 +205,7 @@ export function createRuleEngine(active: readonly ActiveRule[], store: VelocityS
   return {
     hits,
     memory: memory !== undefined,
-    run: (input, timestamp, sync, finish) => (memory ? runMemory(memory, input, timestamp, finish) : runStore(input, timestamp, sync, finish)),
+    run: (input, timestamp, sync, finish) =>
+      memory ? runMemory(memory, input, timestamp, finish) : runStore(input, timestamp, sync, finish),
   };
 }

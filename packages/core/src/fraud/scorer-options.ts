@@ -29,15 +29,40 @@ export const RuleConfigSchema = z.strictObject({
 export const ScorerOptionsSchema = z
   .strictObject({
     // Checked in resolveRules: a union would lose the path of the bad entry.
-    rules: z.custom<FraudRulesConfig | readonly FraudRule[]>((v) => typeof v === 'object' && v !== null, 'must be a rules config object or a list of rules').optional(),
+    rules: z
+      .custom<FraudRulesConfig | readonly FraudRule[]>(
+        (v) => typeof v === 'object' && v !== null,
+        'must be a rules config object or a list of rules',
+      )
+      .optional(),
     extraRules: z.array(RuleSchema).default([]),
-    thresholds: z.strictObject({ review: z.number().min(0).max(100).optional(), block: z.number().min(0).max(100).optional() }).optional(),
-    riskLevels: z.strictObject({ low: z.number().min(0).max(100).optional(), medium: z.number().min(0).max(100).optional(), high: z.number().min(0).max(100).optional() }).optional(),
+    thresholds: z
+      .strictObject({ review: z.number().min(0).max(100).optional(), block: z.number().min(0).max(100).optional() })
+      .optional(),
+    riskLevels: z
+      .strictObject({
+        low: z.number().min(0).max(100).optional(),
+        medium: z.number().min(0).max(100).optional(),
+        high: z.number().min(0).max(100).optional(),
+      })
+      .optional(),
     combine: z.enum(['model', 'noisy-or', 'sum']).optional(),
     model: z.unknown().optional(),
-    store: z.custom<VelocityStore>((v) => typeof v === 'object' && v !== null && typeof (v as VelocityStore).hit === 'function', 'must be a VelocityStore').optional(),
+    store: z
+      .custom<VelocityStore>(
+        (v) => typeof v === 'object' && v !== null && typeof (v as VelocityStore).hit === 'function',
+        'must be a VelocityStore',
+      )
+      .optional(),
     profileStore: z
-      .custom<FraudStateStore>((v) => typeof v === 'object' && v !== null && typeof (v as FraudStateStore).read === 'function' && typeof (v as FraudStateStore).write === 'function', 'must be a FraudStateStore')
+      .custom<FraudStateStore>(
+        (v) =>
+          typeof v === 'object' &&
+          v !== null &&
+          typeof (v as FraudStateStore).read === 'function' &&
+          typeof (v as FraudStateStore).write === 'function',
+        'must be a FraudStateStore',
+      )
       .optional(),
     onError: z.enum(['review', 'block', 'allow', 'throw']).default('review'),
     featureLog: z.int().min(0).max(1_000_000).default(10_000),
@@ -46,12 +71,17 @@ export const ScorerOptionsSchema = z
   })
   .superRefine((o, ctx) => {
     const t = o.thresholds;
-    if (t?.review !== undefined && t.block !== undefined && t.review > t.block) ctx.addIssue({ code: 'custom', path: ['thresholds', 'review'], message: 'must not exceed thresholds.block' });
+    if (t?.review !== undefined && t.block !== undefined && t.review > t.block)
+      ctx.addIssue({ code: 'custom', path: ['thresholds', 'review'], message: 'must not exceed thresholds.block' });
     if (o.model !== undefined) {
       const m = FraudModelSchema.safeParse(o.model);
       if (!m.success) {
         const issue = m.error.issues[0]!;
-        ctx.addIssue({ code: 'custom', path: ['model', ...issue.path.map((p) => (typeof p === 'number' ? p : String(p)))], message: issue.message });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['model', ...issue.path.map((p) => (typeof p === 'number' ? p : String(p)))],
+          message: issue.message,
+        });
       }
     }
   });
@@ -62,7 +92,10 @@ export function optionError(path: PropertyKey[], message: string): OptionsError 
 }
 
 /** Resolves the rules config into active rules, validating each rule's parameters with its own schema. */
-export function resolveRules(rules: FraudRulesConfig | readonly FraudRule[] | undefined, extra: readonly FraudRule[]): Array<{ rule: FraudRule; weight: number }> {
+export function resolveRules(
+  rules: FraudRulesConfig | readonly FraudRule[] | undefined,
+  extra: readonly FraudRule[],
+): Array<{ rule: FraudRule; weight: number }> {
   if (Array.isArray(rules)) {
     rules.forEach((rule: unknown, i) => {
       const ok = RuleSchema.safeParse(rule);
@@ -77,7 +110,8 @@ export function resolveRules(rules: FraudRulesConfig | readonly FraudRule[] | un
   }
   const extraByCode = new Map(extra.map((r) => [r.code, r]));
   for (const code of Object.keys(config)) {
-    if (!BUILTIN_FRAUD_RULES.has(code) && !extraByCode.has(code)) throw optionError(['rules', code], 'unknown rule code');
+    if (!BUILTIN_FRAUD_RULES.has(code) && !extraByCode.has(code))
+      throw optionError(['rules', code], 'unknown rule code');
   }
   const out: Array<{ rule: FraudRule; weight: number }> = [];
   for (const def of BUILTIN_FRAUD_RULES.values()) {
@@ -92,7 +126,8 @@ export function resolveRules(rules: FraudRulesConfig | readonly FraudRule[] | un
   }
   for (const rule of extra) {
     const c = config[rule.code] ?? {};
-    if (c.params !== undefined) throw optionError(['rules', rule.code, 'params'], 'a custom rule takes its parameters when you create it');
+    if (c.params !== undefined)
+      throw optionError(['rules', rule.code, 'params'], 'a custom rule takes its parameters when you create it');
     if (c.enabled ?? true) out.push({ rule, weight: c.weight ?? 1 });
   }
   return out;
@@ -102,7 +137,9 @@ export function resolveRules(rules: FraudRulesConfig | readonly FraudRule[] | un
 export function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value && typeof value === 'object') {
-    const entries = Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`);
+    const entries = Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`);
     return `{${entries.join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';

@@ -7,7 +7,14 @@ import { describeFeature } from './features/describe.js';
 import { PROFILE_FEATURE_COUNT, ProfileContext, ProfileFeatures } from './features/profile.js';
 import { updateProfile } from './features/update.js';
 import { isTransactionEvent, type FraudInput } from './input.js';
-import { compileModel, modelContributions, modelMargin, modelReasons, usedFeatures, type CompiledModel } from './model/combine.js';
+import {
+  compileModel,
+  modelContributions,
+  modelMargin,
+  modelReasons,
+  usedFeatures,
+  type CompiledModel,
+} from './model/combine.js';
 import { DEFAULT_FRAUD_MODEL } from './model/default-model.js';
 import { Learner, monotoneSlots } from './model/learner.js';
 import { FraudModelSchema, sigmoid, type FraudModel } from './model/model.js';
@@ -20,7 +27,8 @@ import { createMemoryVelocityStore, type MaybePromise } from './velocity-store.j
 export type { RiskLevel, FraudDecision, FraudScorerOptions, FraudResult, FraudScorer } from './scorer-types.js';
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
-const byContribution = (a: FraudReason, b: FraudReason): number => b.contribution - a.contribution || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0);
+const byContribution = (a: FraudReason, b: FraudReason): number =>
+  b.contribution - a.contribution || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0);
 
 /**
  * Creates an explainable fraud scorer. Built-in and custom rules judge each transaction over velocity state; with
@@ -42,14 +50,26 @@ export function createFraudScorer(options: FraudScorerOptions = {}): FraudScorer
     // then joins by noisy-OR); the profile features cover what the others measure, at no velocity-store cost.
     const config = (opts.rules ?? {}) as FraudRulesConfig;
     const used = usedFeatures(initialModel);
-    active = active.filter(({ rule }) => !BUILTIN_FRAUD_RULES.has(rule.code) || used.has(rule.code) || (config[rule.code] !== undefined && config[rule.code]!.enabled !== false));
+    active = active.filter(
+      ({ rule }) =>
+        !BUILTIN_FRAUD_RULES.has(rule.code) ||
+        used.has(rule.code) ||
+        (config[rule.code] !== undefined && config[rule.code]!.enabled !== false),
+    );
   }
   const engine = createRuleEngine(active, store);
   const profileStore = modelMode ? (opts.profileStore ?? createMemoryFraudStateStore()) : undefined;
   const sync = store.sync && (profileStore?.sync ?? true);
   const known = new Set([...BUILTIN_FRAUD_RULES.keys(), ...active.map((a) => a.rule.code)]);
   const ruleList = active.map((a) => a.rule.code);
-  const learner = modelMode ? new Learner(compileModel(initialModel, ruleList, known).codes, opts.featureLog, initialModel, monotoneSlots(active.length)) : undefined;
+  const learner = modelMode
+    ? new Learner(
+        compileModel(initialModel, ruleList, known).codes,
+        opts.featureLog,
+        initialModel,
+        monotoneSlots(active.length),
+      )
+    : undefined;
   const baseVersion =
     opts.rulesetVersion ??
     `rs-${fnv1a(canonical({ rules: active.map((a) => ({ code: a.rule.code, weight: a.weight, params: a.rule.params ?? null })), thresholds: opts.thresholds ?? null, combine }))}`;
@@ -64,9 +84,18 @@ export function createFraudScorer(options: FraudScorerOptions = {}): FraudScorer
     compiled = model ? compileModel(model, ruleList, known) : undefined;
     review = opts.thresholds?.review ?? model?.thresholds?.review ?? 50;
     block = opts.thresholds?.block ?? model?.thresholds?.block ?? 75;
-    if (review > block) throw optionError(['thresholds'], `review ${review} must not exceed block ${block} (with the model's thresholds)`);
-    levels = { low: opts.riskLevels?.low ?? 25, medium: opts.riskLevels?.medium ?? 50, high: opts.riskLevels?.high ?? 75 };
-    if (!(levels.low <= levels.medium && levels.medium <= levels.high)) throw optionError(['riskLevels'], 'must satisfy low ≤ medium ≤ high');
+    if (review > block)
+      throw optionError(
+        ['thresholds'],
+        `review ${review} must not exceed block ${block} (with the model's thresholds)`,
+      );
+    levels = {
+      low: opts.riskLevels?.low ?? 25,
+      medium: opts.riskLevels?.medium ?? 50,
+      high: opts.riskLevels?.high ?? 75,
+    };
+    if (!(levels.low <= levels.medium && levels.medium <= levels.high))
+      throw optionError(['riskLevels'], 'must satisfy low ≤ medium ≤ high');
     rulesetVersion = model ? `${baseVersion}+${model.version}`.slice(0, 64) : baseVersion;
   };
   activate(learner?.model);
@@ -76,17 +105,36 @@ export function createFraudScorer(options: FraudScorerOptions = {}): FraudScorer
   // The feature vector: profile features, one slot per active rule, and a last slot always 0 (see CompiledModel).
   const x = new Float64Array(PROFILE_FEATURE_COUNT + active.length + 1);
   const work = new Float64Array(x.length);
-  const riskLevelOf = (score: number): RiskLevel => (score >= levels.high ? 'high' : score >= levels.medium ? 'medium' : score >= levels.low ? 'low' : 'minimal');
-  const decisionOf = (score: number): FraudDecision => (score >= block ? 'block' : score >= review ? 'review' : 'allow');
-  const resultOf = (input: FraudInput, timestamp: number, score: number, reasons: FraudReason[], adjustments: ValidationIssue[] | undefined): FraudResult => {
-    const result: FraudResult = { score, riskLevel: riskLevelOf(score), decision: decisionOf(score), reasons, rulesetVersion, timestamp };
+  const riskLevelOf = (score: number): RiskLevel =>
+    score >= levels.high ? 'high' : score >= levels.medium ? 'medium' : score >= levels.low ? 'low' : 'minimal';
+  const decisionOf = (score: number): FraudDecision =>
+    score >= block ? 'block' : score >= review ? 'review' : 'allow';
+  const resultOf = (
+    input: FraudInput,
+    timestamp: number,
+    score: number,
+    reasons: FraudReason[],
+    adjustments: ValidationIssue[] | undefined,
+  ): FraudResult => {
+    const result: FraudResult = {
+      score,
+      riskLevel: riskLevelOf(score),
+      decision: decisionOf(score),
+      reasons,
+      rulesetVersion,
+      timestamp,
+    };
     if (input.transactionId !== undefined) result.transactionId = input.transactionId;
     if (adjustments) result.adjustments = adjustments;
     return result;
   };
 
   /** The rules' noisy-OR or sum (no model). */
-  const ruleResult = (input: FraudInput, timestamp: number, adjustments: ValidationIssue[] | undefined): FraudResult => {
+  const ruleResult = (
+    input: FraudInput,
+    timestamp: number,
+    adjustments: ValidationIssue[] | undefined,
+  ): FraudResult => {
     const { contributions, details } = engine.hits;
     let keep = 1;
     let total = 0;
@@ -97,19 +145,36 @@ export function createFraudScorer(options: FraudScorerOptions = {}): FraudScorer
       keep *= 1 - c / 100;
       total += c;
       const detail = details[r];
-      reasons.push(detail === undefined ? { code: active[r]!.rule.code, contribution: c } : { code: active[r]!.rule.code, contribution: c, detail: detail.slice(0, 1024) });
+      reasons.push(
+        detail === undefined
+          ? { code: active[r]!.rule.code, contribution: c }
+          : { code: active[r]!.rule.code, contribution: c, detail: detail.slice(0, 1024) },
+      );
     }
     if (reasons.length > 1) reasons = reasons.sort(byContribution);
-    return resultOf(input, timestamp, round2(combine === 'sum' ? Math.min(100, total) : 100 * (1 - keep)), reasons, adjustments);
+    return resultOf(
+      input,
+      timestamp,
+      round2(combine === 'sum' ? Math.min(100, total) : 100 * (1 - keep)),
+      reasons,
+      adjustments,
+    );
   };
 
   // What `describe` describes: set by modelResult just before it builds reasons (synchronously), so no closure per scoring.
   const described = { ctx: shared, input: undefined as unknown as FraudInput };
   const describe = (slot: number): string | undefined =>
-    slot < PROFILE_FEATURE_COUNT ? describeFeature(described.ctx, slot, described.input) : engine.hits.details[slot - PROFILE_FEATURE_COUNT];
+    slot < PROFILE_FEATURE_COUNT
+      ? describeFeature(described.ctx, slot, described.input)
+      : engine.hits.details[slot - PROFILE_FEATURE_COUNT];
 
   /** The model's score over the profile features (in `ctx`, read and decayed) and the rules' hits. */
-  const modelResult = (ctx: ProfileContext, input: FraudInput, timestamp: number, adjustments: ValidationIssue[] | undefined): FraudResult => {
+  const modelResult = (
+    ctx: ProfileContext,
+    input: FraudInput,
+    timestamp: number,
+    adjustments: ValidationIssue[] | undefined,
+  ): FraudResult => {
     const m = compiled!;
     const { contributions, details } = engine.hits;
     features.decayAll(ctx);
@@ -133,29 +198,50 @@ export function createFraudScorer(options: FraudScorerOptions = {}): FraudScorer
       for (let r = 0; r < active.length; r++) {
         if (!m.outside[r] || contributions[r] === 0) continue;
         const detail = details[r];
-        reasons.push(detail === undefined ? { code: active[r]!.rule.code, contribution: contributions[r]! } : { code: active[r]!.rule.code, contribution: contributions[r]!, detail: detail.slice(0, 1024) });
+        reasons.push(
+          detail === undefined
+            ? { code: active[r]!.rule.code, contribution: contributions[r]! }
+            : { code: active[r]!.rule.code, contribution: contributions[r]!, detail: detail.slice(0, 1024) },
+        );
       }
       reasons = reasons.sort(byContribution);
     }
     const result = resultOf(input, timestamp, score, reasons, adjustments);
     // Blocked or failed transactions never become part of the account's normal amounts.
-    const failed = input.status === 'failed' || input.status === 'declined' || input.status === 'refunded' || input.status === 'cancelled';
+    const failed =
+      input.status === 'failed' ||
+      input.status === 'declined' ||
+      input.status === 'refunded' ||
+      input.status === 'cancelled';
     updateProfile(ctx, result.decision !== 'block' && !failed);
     if (input.transactionId !== undefined) learner!.remember(input.transactionId, x);
     return result;
   };
 
-  const inputOf = (transaction: FraudInput | TransactionEvent, context: Partial<FraudInput> | undefined, out: { adjustments: ValidationIssue[] | undefined }): FraudInput => {
+  const inputOf = (
+    transaction: FraudInput | TransactionEvent,
+    context: Partial<FraudInput> | undefined,
+    out: { adjustments: ValidationIssue[] | undefined },
+  ): FraudInput => {
     const base = isTransactionEvent(transaction) ? fraudInputOfEvent(transaction) : transaction;
     return checkFraudInput(context ? { ...base, ...context } : base, out);
   };
 
   // The scoring in progress on the synchronous path (stores in memory): set before engine.run, read by `finishSync`,
   // so that path builds no closure per scoring.
-  const current = { input: undefined as unknown as FraudInput, timestamp: 0, adjustments: undefined as ValidationIssue[] | undefined };
+  const current = {
+    input: undefined as unknown as FraudInput,
+    timestamp: 0,
+    adjustments: undefined as ValidationIssue[] | undefined,
+  };
   const finishSync = (): FraudResult =>
-    profileStore ? modelResult(shared, current.input, current.timestamp, current.adjustments) : ruleResult(current.input, current.timestamp, current.adjustments);
-  const scoreSyncOnce = (transaction: FraudInput | TransactionEvent, context: Partial<FraudInput> | undefined): FraudResult => {
+    profileStore
+      ? modelResult(shared, current.input, current.timestamp, current.adjustments)
+      : ruleResult(current.input, current.timestamp, current.adjustments);
+  const scoreSyncOnce = (
+    transaction: FraudInput | TransactionEvent,
+    context: Partial<FraudInput> | undefined,
+  ): FraudResult => {
     const input = inputOf(transaction, context, current);
     const timestamp = input.timestamp ?? now();
     current.input = input;
@@ -171,7 +257,10 @@ export function createFraudScorer(options: FraudScorerOptions = {}): FraudScorer
   };
 
   /** Any store: each scoring its own context (an async store lets other scorings run while it waits). */
-  const scoreAsyncOnce = (transaction: FraudInput | TransactionEvent, context: Partial<FraudInput> | undefined): MaybePromise<FraudResult> => {
+  const scoreAsyncOnce = (
+    transaction: FraudInput | TransactionEvent,
+    context: Partial<FraudInput> | undefined,
+  ): MaybePromise<FraudResult> => {
     const out = { adjustments: undefined as ValidationIssue[] | undefined };
     const input = inputOf(transaction, context, out);
     const { adjustments } = out;
@@ -200,20 +289,33 @@ export function createFraudScorer(options: FraudScorerOptions = {}): FraudScorer
       score,
       riskLevel: riskLevelOf(score),
       decision,
-      reasons: [{ code: 'SCORER_ERROR', contribution: score, detail: `scoring failed (${decision} by the onError policy): ${message}`.slice(0, 1024) }],
+      reasons: [
+        {
+          code: 'SCORER_ERROR',
+          contribution: score,
+          detail: `scoring failed (${decision} by the onError policy): ${message}`.slice(0, 1024),
+        },
+      ],
       rulesetVersion,
       timestamp: now(),
       error: err instanceof FraudInputError ? { message, path: err.path } : { message },
     };
-    const id = isTransactionEvent(transaction) ? (transaction as TransactionEvent).shop?.transaction?.id : (transaction as Partial<FraudInput> | null)?.transactionId;
+    const id = isTransactionEvent(transaction)
+      ? (transaction as TransactionEvent).shop?.transaction?.id
+      : (transaction as Partial<FraudInput> | null)?.transactionId;
     if (typeof id === 'string') result.transactionId = id;
     return result;
   };
 
-  const guarded = (transaction: FraudInput | TransactionEvent, context: Partial<FraudInput> | undefined, wantSync: boolean): MaybePromise<FraudResult> => {
+  const guarded = (
+    transaction: FraudInput | TransactionEvent,
+    context: Partial<FraudInput> | undefined,
+    wantSync: boolean,
+  ): MaybePromise<FraudResult> => {
     try {
       if (sync) return scoreSyncOnce(transaction, context);
-      if (wantSync) throw new TypeError('scoreSync needs synchronous stores; use score() (a store answers asynchronously)');
+      if (wantSync)
+        throw new TypeError('scoreSync needs synchronous stores; use score() (a store answers asynchronously)');
       const result = scoreAsyncOnce(transaction, context);
       return result instanceof Promise ? result.catch((err: unknown) => failure(err, transaction)) : result;
     } catch (err) {
@@ -242,7 +344,8 @@ export function createFraudScorer(options: FraudScorerOptions = {}): FraudScorer
     },
     score: async (transaction, context) => guarded(transaction, context, false),
     scoreSync(transaction, context) {
-      if (!sync) throw new TypeError('scoreSync needs synchronous stores; use score() (a store answers asynchronously)');
+      if (!sync)
+        throw new TypeError('scoreSync needs synchronous stores; use score() (a store answers asynchronously)');
       const result = guarded(transaction, context, true);
       if (result instanceof Promise) throw new TypeError('a store answered asynchronously; use score()');
       return result;
@@ -258,7 +361,8 @@ export function createFraudScorer(options: FraudScorerOptions = {}): FraudScorer
     useModel(model) {
       const l = needModel('useModel');
       const parsed = FraudModelSchema.safeParse(model);
-      if (!parsed.success) throw optionError(['model', ...parsed.error.issues[0]!.path], parsed.error.issues[0]!.message);
+      if (!parsed.success)
+        throw optionError(['model', ...parsed.error.issues[0]!.path], parsed.error.issues[0]!.message);
       activate(model);
       l.use(model);
     },

@@ -21,7 +21,18 @@ import {
   triangulation,
   type Crew,
 } from './traffic/episodes.js';
-import { DAY, FRAUD_SCENARIOS, HOUR, LEGIT_SCENARIOS, price, SEASONING, type Customer, type Sim, type TrafficScenario, type TxFields } from './traffic/sim.js';
+import {
+  DAY,
+  FRAUD_SCENARIOS,
+  HOUR,
+  LEGIT_SCENARIOS,
+  price,
+  SEASONING,
+  type Customer,
+  type Sim,
+  type TrafficScenario,
+  type TxFields,
+} from './traffic/sim.js';
 import { createNetworks, poisson } from './traffic/world.js';
 
 export { FRAUD_SCENARIOS, LEGIT_SCENARIOS, SEASONING };
@@ -68,7 +79,10 @@ const OptionsSchema = z.strictObject({
   fraudRate: z.number().min(0).max(0.5).default(0.03),
   scenarios: z.array(z.enum(FRAUD_SCENARIOS)).default([...FRAUD_SCENARIOS]),
   start: z.number().default(Date.UTC(2026, 0, 1)),
-  currency: z.string().regex(/^[A-Z]{3}$/).default('EUR'),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/)
+    .default('EUR'),
   richFields: z.boolean().default(false),
 });
 
@@ -145,7 +159,8 @@ export function createTrafficGenerator(options: TrafficGeneratorOptions = {}): T
       plan(c, c.nextAt);
     }
     due.delete(d);
-    for (let i = 0, n = poisson(r, o.customers * 0.003); i < n; i++) plan(signUp(sim, dayStart + r.next() * DAY), dayStart + DAY);
+    for (let i = 0, n = poisson(r, o.customers * 0.003); i < n; i++)
+      plan(signUp(sim, dayStart + r.next() * DAY), dayStart + DAY);
     for (let i = 0, n = poisson(r, o.customers * 0.0028); i < n; i++) guestOrder(sim, dayStart + r.next() * DAY);
     if (d % SALE_EVERY === 24 % SALE_EVERY && d > 0) saleDay(sim, dayStart);
     if (d % DROP_EVERY === 4 % DROP_EVERY) {
@@ -215,8 +230,17 @@ export function transactionEventFromInput(input: FraudInput, options: BuildOptio
     'transaction',
     {
       message: `purchase ${input.status ?? 'pending'}`,
-      ...(input.userId !== undefined || input.email !== undefined ? { user: { ...(input.userId !== undefined ? { id: input.userId } : {}), ...(input.email !== undefined ? { email: input.email } : {}) } } : {}),
-      ...(input.ip !== undefined ? { client: { ip: input.ip, ...(input.ipCountry ? { geo: { country_iso_code: input.ipCountry } } : {}) } } : {}),
+      ...(input.userId !== undefined || input.email !== undefined
+        ? {
+            user: {
+              ...(input.userId !== undefined ? { id: input.userId } : {}),
+              ...(input.email !== undefined ? { email: input.email } : {}),
+            },
+          }
+        : {}),
+      ...(input.ip !== undefined
+        ? { client: { ip: input.ip, ...(input.ipCountry ? { geo: { country_iso_code: input.ipCountry } } : {}) } }
+        : {}),
       ...(input.userAgent !== undefined ? { user_agent: { original: input.userAgent } } : {}),
       ...(input.deviceId !== undefined ? { device: { id: input.deviceId } } : {}),
       shop: {
@@ -265,7 +289,17 @@ export interface DetectionSample {
 
 /** Computes precision, recall, ROC AUC and per-scenario rates of decisions against the labels. */
 export function detectionReport(samples: Iterable<DetectionSample>): DetectionReport {
-  const report: DetectionReport = { total: 0, truePositives: 0, falsePositives: 0, falseNegatives: 0, trueNegatives: 0, precision: 1, recall: 1, rocAuc: undefined, byScenario: {} };
+  const report: DetectionReport = {
+    total: 0,
+    truePositives: 0,
+    falsePositives: 0,
+    falseNegatives: 0,
+    trueNegatives: 0,
+    precision: 1,
+    recall: 1,
+    rocAuc: undefined,
+    byScenario: {},
+  };
   const scored: Array<{ score: number; fraud: boolean }> = [];
   let allScored = true;
   for (const s of samples) {
@@ -294,7 +328,7 @@ export function rocAuc(samples: ReadonlyArray<{ score: number; fraud: boolean }>
   const sorted = [...samples].sort((a, b) => a.score - b.score);
   let positives = 0;
   let rankSum = 0;
-  for (let i = 0; i < sorted.length; ) {
+  for (let i = 0; i < sorted.length;) {
     let j = i;
     while (j < sorted.length && sorted[j]!.score === sorted[i]!.score) j++;
     const rank = (i + 1 + j) / 2; // average 1-based rank of the tie group

@@ -143,7 +143,7 @@ export function createMemoryVelocityStore(options: MemoryVelocityStoreOptions = 
     sync: true,
     hit(hits, now) {
       const out = new Array<number>(hits.length);
-      for (let i = 0; i < hits.length; ) {
+      for (let i = 0; i < hits.length;) {
         // A run of hits for the same value: look the value up once.
         const { dimension, value } = hits[i]!;
         let end = i + 1;

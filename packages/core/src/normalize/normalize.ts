@@ -31,26 +31,67 @@ export interface NormalizeOptions {
 
 const OptionsSchema = z.strictObject({
   now: z.custom<() => number>((f) => typeof f === 'function', 'must be a function').optional(),
-  defaultCurrency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR').optional(),
+  defaultCurrency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR')
+    .optional(),
   reuseInput: z.boolean().optional(),
   // Checked by createJsonLimitCheck, which names its own bad options.
   limits: z.union([z.literal(false), z.record(z.string(), z.unknown())]).optional(),
 });
 
 const KINDS: Record<string, EventKind> = {
-  transaction: 'transaction', transactions: 'transaction', payment: 'transaction', order: 'transaction',
-  error: 'error', errors: 'error', application_error: 'error', exception: 'error',
-  user_behavior: 'user_behavior', user_behaviour: 'user_behavior', behavior: 'user_behavior', behaviour: 'user_behavior',
-  userbehavior: 'user_behavior', performance: 'performance', perf: 'performance', metric: 'performance',
-  fraud: 'fraud', fraud_alert: 'fraud',
-  log: 'log', logs: 'log', app: 'log', application: 'log', system: 'log',
+  transaction: 'transaction',
+  transactions: 'transaction',
+  payment: 'transaction',
+  order: 'transaction',
+  error: 'error',
+  errors: 'error',
+  application_error: 'error',
+  exception: 'error',
+  user_behavior: 'user_behavior',
+  user_behaviour: 'user_behavior',
+  behavior: 'user_behavior',
+  behaviour: 'user_behavior',
+  userbehavior: 'user_behavior',
+  performance: 'performance',
+  perf: 'performance',
+  metric: 'performance',
+  fraud: 'fraud',
+  fraud_alert: 'fraud',
+  log: 'log',
+  logs: 'log',
+  app: 'log',
+  application: 'log',
+  system: 'log',
 };
 const LEVELS: Record<string, LogLevel> = {
-  trace: 'trace', debug: 'debug', info: 'info', information: 'info', notice: 'info', warn: 'warn', warning: 'warn',
-  error: 'error', err: 'error', critical: 'fatal', crit: 'fatal', fatal: 'fatal', alert: 'fatal', emergency: 'fatal',
+  trace: 'trace',
+  debug: 'debug',
+  info: 'info',
+  information: 'info',
+  notice: 'info',
+  warn: 'warn',
+  warning: 'warn',
+  error: 'error',
+  err: 'error',
+  critical: 'fatal',
+  crit: 'fatal',
+  fatal: 'fatal',
+  alert: 'fatal',
+  emergency: 'fatal',
   // syslog's short names (rsyslog `syslogseverity-text`) and winston's npm levels
-  emerg: 'fatal', panic: 'fatal', http: 'info', verbose: 'debug', silly: 'trace',
-  '10': 'trace', '20': 'debug', '30': 'info', '40': 'warn', '50': 'error', '60': 'fatal',
+  emerg: 'fatal',
+  panic: 'fatal',
+  http: 'info',
+  verbose: 'debug',
+  silly: 'trace',
+  '10': 'trace',
+  '20': 'debug',
+  '30': 'info',
+  '40': 'warn',
+  '50': 'error',
+  '60': 'fatal',
 };
 const ISO_Z = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
 const MAX_MS = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
@@ -84,7 +125,8 @@ function kindOf(r: SeedReader, doc: Record<string, unknown>): EventKind | undefi
   if (declared === undefined && typeof doc.type === 'string' && KINDS[doc.type.toLowerCase()]) declared = r.str('type');
   if (declared !== undefined) {
     const kind = KINDS[declared.toLowerCase().replace(/[\s-]+/g, '_')];
-    if (!kind) r.issue('log_type', `must be one of ${Object.keys(DATASETS).join(', ')}; got ${JSON.stringify(declared)}`);
+    if (!kind)
+      r.issue('log_type', `must be one of ${Object.keys(DATASETS).join(', ')}; got ${JSON.stringify(declared)}`);
     return kind;
   }
   const has = (...keys: string[]) => keys.some((k) => r.has(k));
@@ -112,12 +154,31 @@ function fromSeed(doc: Record<string, unknown>, now: () => number, defaultCurren
   const d: Draft = {};
   const ts = r.raw('@timestamp') ?? r.raw('timestamp');
   const tsKey = r.has('@timestamp') ? '@timestamp' : 'timestamp';
-  put(d, '@timestamp', ts === undefined ? new Date(now()).toISOString() : toIso(parseTimestamp(ts)) ?? r.issue(tsKey, `is not a date in a known format (ISO 8601, yyyy-MM-dd HH:mm:ss, dd/MMM/yyyy:HH:mm:ss Z, Unix seconds or ms); got ${JSON.stringify(ts)}`));
+  put(
+    d,
+    '@timestamp',
+    ts === undefined
+      ? new Date(now()).toISOString()
+      : (toIso(parseTimestamp(ts)) ??
+          r.issue(
+            tsKey,
+            `is not a date in a known format (ISO 8601, yyyy-MM-dd HH:mm:ss, dd/MMM/yyyy:HH:mm:ss Z, Unix seconds or ms); got ${JSON.stringify(ts)}`,
+          )),
+  );
   const id = r.str('event_id') ?? r.str('id');
   if (id !== undefined && EventIdSchema.safeParse(id).success) put(d, 'event.id', id);
   else if (id !== undefined) put(d, 'labels.seed_id', id); // not a UUID/ULID: kept, and a fresh id is minted
   const level = r.str('level');
-  if (level !== undefined) put(d, 'log.level', LEVELS[level.toLowerCase()] ?? r.issue('level', `must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL (any case); got ${JSON.stringify(level)}`));
+  if (level !== undefined)
+    put(
+      d,
+      'log.level',
+      LEVELS[level.toLowerCase()] ??
+        r.issue(
+          'level',
+          `must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL (any case); got ${JSON.stringify(level)}`,
+        ),
+    );
   put(d, 'message', r.str('message'));
   const service = r.str('service');
   const source = r.str('source');
@@ -168,19 +229,36 @@ function mapLocation(r: SeedReader, d: Draft): void {
     const lon = Number(loc.lon ?? loc.lng ?? loc.longitude);
     if (Number.isFinite(lat) && Number.isFinite(lon)) put(d, 'client.geo.location', { lat, lon });
     const country = loc.country_iso_code ?? loc.country_code ?? loc.country;
-    if (typeof country === 'string' && /^[A-Za-z]{2}$/.test(country)) put(d, 'client.geo.country_iso_code', country.toUpperCase());
+    if (typeof country === 'string' && /^[A-Za-z]{2}$/.test(country))
+      put(d, 'client.geo.country_iso_code', country.toUpperCase());
     const city = loc.city ?? loc.city_name;
     if (typeof city === 'string') put(d, 'client.geo.city_name', city);
-  } else if (loc !== undefined) r.issue('location', 'must be a country code, a city name or { lat, lon, country, city }');
+  } else if (loc !== undefined)
+    r.issue('location', 'must be a country code, a city name or { lat, lon, country, city }');
 }
 
 const SEED_FIELD: Record<string, string> = {
-  'shop.payment.method': 'payment_method', 'shop.merchant.id': 'merchant_id', 'shop.transaction.id': 'transaction_id',
-  'shop.order.id': 'order_id', 'user.id': 'user_id', 'service.name': 'service', 'error.code': 'error_code',
-  'error.type': 'error_type', 'error.message': 'error_message', 'error.stack_trace': 'stack_trace', 'url.path': 'endpoint',
-  'http.route': 'endpoint', 'http.request.method': 'method', 'http.response.status_code': 'status_code',
-  'shop.session.id': 'session_id', 'shop.page.name': 'page', 'user_agent.original': 'user_agent', message: 'message',
-  'client.ip': 'ip', 'event.duration': 'response_time / duration_ms', 'shop.product.id': 'product_id',
+  'shop.payment.method': 'payment_method',
+  'shop.merchant.id': 'merchant_id',
+  'shop.transaction.id': 'transaction_id',
+  'shop.order.id': 'order_id',
+  'user.id': 'user_id',
+  'service.name': 'service',
+  'error.code': 'error_code',
+  'error.type': 'error_type',
+  'error.message': 'error_message',
+  'error.stack_trace': 'stack_trace',
+  'url.path': 'endpoint',
+  'http.route': 'endpoint',
+  'http.request.method': 'method',
+  'http.response.status_code': 'status_code',
+  'shop.session.id': 'session_id',
+  'shop.page.name': 'page',
+  'user_agent.original': 'user_agent',
+  message: 'message',
+  'client.ip': 'ip',
+  'event.duration': 'response_time / duration_ms',
+  'shop.product.id': 'product_id',
 };
 
 /** Names the seed field behind an envelope path in each issue, so the person fixing the source knows what to change. */

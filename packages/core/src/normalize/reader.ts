@@ -47,7 +47,12 @@ export class SeedReader {
   num(key: string): number | undefined {
     const v = this.raw(key);
     if (v === undefined) return undefined;
-    const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*-?\d+(?:\.\d+)?(?:e[+-]?\d+)?\s*$/i.test(v) ? Number(v) : NaN;
+    const n =
+      typeof v === 'number'
+        ? v
+        : typeof v === 'string' && /^\s*-?\d+(?:\.\d+)?(?:e[+-]?\d+)?\s*$/i.test(v)
+          ? Number(v)
+          : NaN;
     return Number.isFinite(n) ? n : this.issue(key, `must be a number, got ${JSON.stringify(v)}`);
   }
 

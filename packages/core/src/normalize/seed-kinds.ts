@@ -34,34 +34,76 @@ export function put(draft: Draft, path: string, value: unknown): void {
 }
 
 /** Reads `key` and maps it through `synonyms` (lower-cased, spaces and dashes as `_`); an issue when unknown. */
-function choice<T extends string>(r: SeedReader, key: string, synonyms: Record<string, T>, fallback?: T): T | undefined {
+function choice<T extends string>(
+  r: SeedReader,
+  key: string,
+  synonyms: Record<string, T>,
+  fallback?: T,
+): T | undefined {
   const v = r.str(key);
   if (v === undefined) return fallback;
   const mapped = synonyms[v.toLowerCase().replace(/[\s-]+/g, '_')];
-  if (mapped === undefined) r.issue(key, `must be one of ${[...new Set(Object.keys(synonyms))].join(', ')}; got ${JSON.stringify(v)}`);
+  if (mapped === undefined)
+    r.issue(key, `must be one of ${[...new Set(Object.keys(synonyms))].join(', ')}; got ${JSON.stringify(v)}`);
   return mapped;
 }
 
 const STATUS = {
-  completed: 'completed', complete: 'completed', success: 'completed', succeeded: 'completed', successful: 'completed',
-  paid: 'completed', approved: 'completed', captured: 'completed', pending: 'pending', processing: 'pending',
-  failed: 'failed', failure: 'failed', error: 'failed', declined: 'declined', refused: 'declined', rejected: 'declined',
-  refunded: 'refunded', cancelled: 'cancelled', canceled: 'cancelled',
+  completed: 'completed',
+  complete: 'completed',
+  success: 'completed',
+  succeeded: 'completed',
+  successful: 'completed',
+  paid: 'completed',
+  approved: 'completed',
+  captured: 'completed',
+  pending: 'pending',
+  processing: 'pending',
+  failed: 'failed',
+  failure: 'failed',
+  error: 'failed',
+  declined: 'declined',
+  refused: 'declined',
+  rejected: 'declined',
+  refunded: 'refunded',
+  cancelled: 'cancelled',
+  canceled: 'cancelled',
 } as const;
 const TX_TYPE = {
-  purchase: 'purchase', sale: 'purchase', payment: 'purchase', order: 'purchase', refund: 'refund',
-  subscription: 'subscription', authorization: 'authorization', authorisation: 'authorization', capture: 'capture', payout: 'payout',
+  purchase: 'purchase',
+  sale: 'purchase',
+  payment: 'purchase',
+  order: 'purchase',
+  refund: 'refund',
+  subscription: 'subscription',
+  authorization: 'authorization',
+  authorisation: 'authorization',
+  capture: 'capture',
+  payout: 'payout',
 } as const;
 const ACTIONS = {
-  page_view: 'page_view', pageview: 'page_view', view: 'page_view', search: 'search', add_to_cart: 'add_to_cart',
-  remove_from_cart: 'remove_from_cart', checkout: 'checkout_started', checkout_started: 'checkout_started',
-  begin_checkout: 'checkout_started', checkout_completed: 'checkout_completed', purchase: 'checkout_completed',
-  cart_abandoned: 'cart_abandoned', cart_abandonment: 'cart_abandoned',
+  page_view: 'page_view',
+  pageview: 'page_view',
+  view: 'page_view',
+  search: 'search',
+  add_to_cart: 'add_to_cart',
+  remove_from_cart: 'remove_from_cart',
+  checkout: 'checkout_started',
+  checkout_started: 'checkout_started',
+  begin_checkout: 'checkout_started',
+  checkout_completed: 'checkout_completed',
+  purchase: 'checkout_completed',
+  cart_abandoned: 'cart_abandoned',
+  cart_abandonment: 'cart_abandoned',
 } as const;
 
 /** The seed's own rule weights (inventory: "Fraud rules of the seed"), used as contributions of its indicators. */
 const SEED_RULE_WEIGHTS: Record<string, number> = {
-  HIGH_AMOUNT: 20, RAPID_TRANSACTIONS: 25, SUSPICIOUS_LOCATION: 15, IP_MISMATCH: 30, MULTIPLE_FAILED_ATTEMPTS: 20,
+  HIGH_AMOUNT: 20,
+  RAPID_TRANSACTIONS: 25,
+  SUSPICIOUS_LOCATION: 15,
+  IP_MISMATCH: 30,
+  MULTIPLE_FAILED_ATTEMPTS: 20,
 };
 
 /** Money from a float or decimal string amount and a currency (default `defaultCurrency`). */
@@ -69,7 +111,8 @@ export function readMoney(r: SeedReader, amountKey: string, defaultCurrency: str
   const raw = r.raw(amountKey);
   if (raw === undefined) return undefined;
   const currency = (r.str('currency') ?? defaultCurrency).toUpperCase();
-  if (!/^[A-Z]{3}$/.test(currency)) return r.issue('currency', `must be an ISO 4217 code such as EUR or USD; got ${JSON.stringify(currency)}`);
+  if (!/^[A-Z]{3}$/.test(currency))
+    return r.issue('currency', `must be an ISO 4217 code such as EUR or USD; got ${JSON.stringify(currency)}`);
   const exp = currencyExponent(currency);
   let value: string | undefined;
   if (typeof raw === 'number' && Number.isFinite(raw)) value = raw.toFixed(exp);
@@ -98,13 +141,18 @@ function transaction(r: SeedReader, d: Draft, currency: string): void {
   const status = choice(r, 'status', STATUS, 'completed');
   put(d, 'shop.transaction', { id, type: choice(r, 'transaction_type', TX_TYPE, 'purchase'), status });
   const amount = readMoney(r, 'amount', currency);
-  if (amount === undefined && !r.issues.some((i) => i.path === 'amount' || i.path === 'currency')) r.issue('amount', 'is required for a transaction');
+  if (amount === undefined && !r.issues.some((i) => i.path === 'amount' || i.path === 'currency'))
+    r.issue('amount', 'is required for a transaction');
   put(d, 'shop.amount', amount);
   if (orderId !== undefined) put(d, 'shop.order.id', orderId);
   put(d, 'shop.payment.method', r.str('payment_method'));
   put(d, 'shop.merchant.id', r.str('merchant_id'));
   put(d, 'shop.session.id', r.str('session_id'));
-  put(d, 'event.outcome', status === 'completed' ? 'success' : status === 'failed' || status === 'declined' ? 'failure' : 'unknown');
+  put(
+    d,
+    'event.outcome',
+    status === 'completed' ? 'success' : status === 'failed' || status === 'declined' ? 'failure' : 'unknown',
+  );
 }
 
 function error(r: SeedReader, d: Draft): void {
@@ -118,7 +166,14 @@ function error(r: SeedReader, d: Draft): void {
   put(d, 'error.stack_trace', r.str('stack_trace'));
   if (status !== undefined) put(d, 'http.response.status_code', status);
   if (d.message === undefined) put(d, 'message', message ?? type);
-  const kind = status !== undefined ? 'http' : /timeout/i.test(type ?? '') ? 'timeout' : /validation/i.test(type ?? '') ? 'validation' : 'exception';
+  const kind =
+    status !== undefined
+      ? 'http'
+      : /timeout/i.test(type ?? '')
+        ? 'timeout'
+        : /validation/i.test(type ?? '')
+          ? 'validation'
+          : 'exception';
   put(d, 'shop.error.kind', kind);
   put(d, 'shop.session.id', r.str('session_id'));
   put(d, 'event.outcome', 'failure');
@@ -126,7 +181,8 @@ function error(r: SeedReader, d: Draft): void {
 
 function userBehavior(r: SeedReader, d: Draft): void {
   const action = choice(r, 'action', ACTIONS);
-  if (action === undefined && !r.issues.some((i) => i.path === 'action')) r.issue('action', `is required for user_behavior, one of ${Object.keys(ACTIONS).join(', ')}`);
+  if (action === undefined && !r.issues.some((i) => i.path === 'action'))
+    r.issue('action', `is required for user_behavior, one of ${Object.keys(ACTIONS).join(', ')}`);
   put(d, 'shop.action', action);
   const session = r.str('session_id');
   if (session === undefined) r.issue('session_id', 'is required for user_behavior');
@@ -147,7 +203,8 @@ function userBehavior(r: SeedReader, d: Draft): void {
 function performance(r: SeedReader, d: Draft): void {
   const response = msToDuration(r, 'response_time');
   const db = msToDuration(r, 'db_query_time');
-  if (response === undefined && db === undefined && !r.issues.length) r.issue('response_time', 'is required for performance (milliseconds), or db_query_time');
+  if (response === undefined && db === undefined && !r.issues.length)
+    r.issue('response_time', 'is required for performance (milliseconds), or db_query_time');
   put(d, 'event.duration', response ?? db);
   put(d, 'shop.performance', {
     kind: response === undefined && db !== undefined ? 'db' : 'http',
@@ -158,7 +215,10 @@ function performance(r: SeedReader, d: Draft): void {
 }
 
 function reasonCode(indicator: string): string {
-  const code = indicator.toUpperCase().replace(/[^A-Z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+  const code = indicator
+    .toUpperCase()
+    .replace(/[^A-Z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
   return /^[A-Z]/.test(code) ? code : `SEED_${code || 'INDICATOR'}`;
 }
 
@@ -167,7 +227,8 @@ function fraud(r: SeedReader, d: Draft, currency: string): void {
   if (id === undefined) r.issue('transaction_id', 'is required for a fraud event');
   put(d, 'shop.transaction.id', id);
   const raw = r.num('fraud_score');
-  if (raw === undefined && !r.issues.some((i) => i.path === 'fraud_score')) r.issue('fraud_score', 'is required for a fraud event');
+  if (raw === undefined && !r.issues.some((i) => i.path === 'fraud_score'))
+    r.issue('fraud_score', 'is required for a fraud event');
   // The seed never clamped its score (rule weights add up to 110): clamp to the 0–100 of the schema.
   const score = Math.min(100, Math.max(0, raw ?? 0));
   const detected = r.bool('fraud_detected');

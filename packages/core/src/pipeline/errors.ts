@@ -8,7 +8,9 @@ export class ShoplogValidationError extends Error {
 
   constructor(issues: ValidationIssue[]) {
     const first = issues[0];
-    super(`invalid event: ${first ? `${first.path}: ${first.message}` : 'unknown reason'}${issues.length > 1 ? ` (+${issues.length - 1} more)` : ''}`);
+    super(
+      `invalid event: ${first ? `${first.path}: ${first.message}` : 'unknown reason'}${issues.length > 1 ? ` (+${issues.length - 1} more)` : ''}`,
+    );
     this.issues = issues;
   }
 }

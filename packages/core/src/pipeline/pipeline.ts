@@ -12,7 +12,10 @@ import { createNormalizer } from '../normalize/normalize.js';
 const PolicySchema = z.enum(['continue', 'drop']);
 const PluginSchema = z.custom<ShoplogPlugin>(
   (p) =>
-    typeof p === 'object' && p !== null && typeof (p as ShoplogPlugin).name === 'string' && (p as ShoplogPlugin).name !== '' &&
+    typeof p === 'object' &&
+    p !== null &&
+    typeof (p as ShoplogPlugin).name === 'string' &&
+    (p as ShoplogPlugin).name !== '' &&
     typeof (p as ShoplogPlugin).process === 'function',
   'must be a plugin: { name: string, process(event) }',
 );
@@ -27,7 +30,12 @@ const OptionsSchema = z.strictObject({
   pluginErrorPolicy: z.record(z.string(), PolicySchema).optional(),
   now: z.custom<() => number>((f) => typeof f === 'function', 'must be a function').optional(),
   pluginTimeoutMs: z.int().min(0).optional(),
-  circuitBreaker: z.union([z.literal(false), z.strictObject({ failures: z.int().min(1).optional(), cooldownMs: z.int().min(0).optional() })]).optional(),
+  circuitBreaker: z
+    .union([
+      z.literal(false),
+      z.strictObject({ failures: z.int().min(1).optional(), cooldownMs: z.int().min(0).optional() }),
+    ])
+    .optional(),
 });
 
 interface Queued {
@@ -59,7 +67,10 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
   // Read when a plugin fails: a plugin loaded by specifier knows its name and policy only once it is loaded.
   const policyOf = (p: ShoplogPlugin) => opts.pluginErrorPolicy?.[p.name] ?? p.errorPolicy ?? fallback;
   const budgetMs = opts.pluginTimeoutMs ?? 5000;
-  const breaker = opts.circuitBreaker === false ? { failures: 0, cooldownMs: 0 } : { failures: 5, cooldownMs: 30_000, ...opts.circuitBreaker };
+  const breaker =
+    opts.circuitBreaker === false
+      ? { failures: 0, cooldownMs: 0 }
+      : { failures: 5, cooldownMs: 30_000, ...opts.circuitBreaker };
   const guards = plugins.map((p) => new StageGuard(() => p.name, now, breaker.failures, breaker.cooldownMs));
   const n = plugins.length;
   const m: Omit<PipelineMetrics, 'plugins'> = {
@@ -143,7 +154,12 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
     return current;
   }
 
-  async function continueAsync(pending: PromiseLike<ShoplogEvent | null>, i: number, event: ShoplogEvent, started: number): Promise<ShoplogEvent | null> {
+  async function continueAsync(
+    pending: PromiseLike<ShoplogEvent | null>,
+    i: number,
+    event: ShoplogEvent,
+    started: number,
+  ): Promise<ShoplogEvent | null> {
     // While this event finishes its run, what plugins emit waits, so it follows the event that caused it.
     asyncActive++;
     try {
@@ -154,14 +170,22 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
     }
   }
 
-  async function resume(pending: PromiseLike<ShoplogEvent | null>, i: number, event: ShoplogEvent, started: number): Promise<ShoplogEvent | null> {
+  async function resume(
+    pending: PromiseLike<ShoplogEvent | null>,
+    i: number,
+    event: ShoplogEvent,
+    started: number,
+  ): Promise<ShoplogEvent | null> {
     let out: ShoplogEvent | null;
     try {
       out = await pending;
     } catch (error) {
       return failed(i, error, event, started) ? null : runFrom(event, i + 1);
     }
-    if (out !== null && typeof out !== 'object') return failed(i, contractError((plugins[i] as ShoplogPlugin).name, out), event, started) ? null : runFrom(event, i + 1);
+    if (out !== null && typeof out !== 'object')
+      return failed(i, contractError((plugins[i] as ShoplogPlugin).name, out), event, started)
+        ? null
+        : runFrom(event, i + 1);
     (guards[i] as StageGuard).succeeded(started);
     if (out === null) {
       m.dropped.filtered++;
@@ -284,6 +308,11 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
       })();
       return closing;
     },
-    metrics: () => ({ ...m, dropped: { ...m.dropped }, errors: { ...m.errors }, plugins: guards.map((g) => g.stats()) }),
+    metrics: () => ({
+      ...m,
+      dropped: { ...m.dropped },
+      errors: { ...m.errors },
+      plugins: guards.map((g) => g.stats()),
+    }),
   };
 }

@@ -99,7 +99,10 @@ export class StageGuard {
   budget<T>(pending: PromiseLike<T>, budgetMs: number): Promise<T> {
     if (budgetMs <= 0) return Promise.resolve(pending);
     return new Promise<T>((resolve, reject) => {
-      const cancel = startTimer(() => reject(new PluginTimeoutError(`plugin "${this.name()}" did not settle within ${budgetMs} ms`)), budgetMs);
+      const cancel = startTimer(
+        () => reject(new PluginTimeoutError(`plugin "${this.name()}" did not settle within ${budgetMs} ms`)),
+        budgetMs,
+      );
       pending.then(
         (value) => {
           cancel();

@@ -13,7 +13,12 @@ export interface PathNode {
 const STRENGTH: Record<PathAction, number> = { url: 0, exempt: 0, redact: 1, allow: 2 };
 
 function node(): PathNode {
-  const n: { children: Map<string, PathNode>; star: undefined; action: undefined; alone: PathNode[] } = { children: new Map(), star: undefined, action: undefined, alone: [] };
+  const n: { children: Map<string, PathNode>; star: undefined; action: undefined; alone: PathNode[] } = {
+    children: new Map(),
+    star: undefined,
+    action: undefined,
+    alone: [],
+  };
   n.alone.push(n);
   return n;
 }

@@ -61,7 +61,8 @@ const MIN_CARD_CHARS = 13;
 function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
   // JSON.parse makes "__proto__" an own key; a plain assignment would change the prototype instead and leave the
   // unredacted own property in place.
-  if (key === '__proto__') Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
+  if (key === '__proto__')
+    Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
   else obj[key] = value;
 }
 
@@ -95,7 +96,10 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
   function isSensitiveKey(key: string): boolean {
     let hit = keyCache.get(key);
     if (hit === undefined) {
-      hit = (defaultKeys && SENSITIVE_KEY_PATTERN.test(key)) || exactKeys.has(key.toLowerCase()) || keyPatterns.some((p) => p.test(key));
+      hit =
+        (defaultKeys && SENSITIVE_KEY_PATTERN.test(key)) ||
+        exactKeys.has(key.toLowerCase()) ||
+        keyPatterns.some((p) => p.test(key));
       if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.clear();
       keyCache.set(key, hit);
     }
@@ -111,7 +115,9 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
   function visit(value: unknown, nodes: readonly PathNode[] | undefined, depth: number): unknown {
     if (typeof value === 'string') return cards ? maskCardNumbers(value) : value;
     if (typeof value === 'number') {
-      return cards && Number.isInteger(value) && value >= 1e12 && isCardNumber(String(value)) ? maskCardNumbers(String(value)) : value;
+      return cards && Number.isInteger(value) && value >= 1e12 && isCardNumber(String(value))
+        ? maskCardNumbers(String(value))
+        : value;
     }
     if (typeof value !== 'object' || value === null) return value;
     if (depth > MAX_DEPTH) return replacement;
@@ -152,7 +158,8 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
       if (!hidden) {
         // Leaves inline (most values are short strings): no call for what cannot hold a card number.
         if (typeof item === 'string') next = cards && item.length >= MIN_CARD_CHARS ? maskCardNumbers(item) : item;
-        else if (typeof item === 'object' || (typeof item === 'number' && item >= 1e12)) next = visit(item, childNodes, depth + 1);
+        else if (typeof item === 'object' || (typeof item === 'number' && item >= 1e12))
+          next = visit(item, childNodes, depth + 1);
         else next = item;
       }
       if (next !== item) setOwn((out ??= mutate ? obj : { ...obj }), key, next);

@@ -9,7 +9,9 @@ const USERINFO = /^([a-z][a-z0-9+.-]*:\/\/[^/?#@:]*:)([^/?#@]*)@/i;
 export function redactUrl(url: string, isSensitive: (name: string) => boolean, replacement = '[REDACTED]'): string {
   // Kept readable (`[REDACTED]`) unless the text would break the query string.
   const value = /[&#=]/.test(replacement) ? encodeURIComponent(replacement) : replacement;
-  let out = url.replace(USERINFO, (_m, head: string, password: string) => (password ? `${head}${replacement}@` : `${head}@`));
+  let out = url.replace(USERINFO, (_m, head: string, password: string) =>
+    password ? `${head}${replacement}@` : `${head}@`,
+  );
   const q = out.indexOf('?');
   const looksLikeQuery = q < 0 && !out.includes('://') && out.includes('=');
   if (q < 0 && !looksLikeQuery) return out;

@@ -53,7 +53,10 @@ export const CountrySchema = z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166
 
 /** Decimal amount as a string: no float rounding, e.g. `"99.99"`, `"-5.00"` for a refund delta. */
 export const DecimalStringSchema = z
-  .string({ error: 'must be a decimal string such as "99.99" (the builders convert a number only when it is exact, see `numberToDecimal`)' })
+  .string({
+    error:
+      'must be a decimal string such as "99.99" (the builders convert a number only when it is exact, see `numberToDecimal`)',
+  })
   .regex(/^-?\d{1,15}(?:\.\d{1,4})?$/, 'must be a decimal string such as "99.99"');
 
 /**
@@ -68,7 +71,11 @@ export const MoneySchema = z
   })
   .superRefine((money, ctx) => {
     if (money.minor === undefined && money.value === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'needs `minor` (integer minor units) or `value` (decimal string)', path: [] });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'needs `minor` (integer minor units) or `value` (decimal string)',
+        path: [],
+      });
       return;
     }
     if (money.minor !== undefined && money.value !== undefined) {
@@ -86,7 +93,25 @@ export const MoneySchema = z
 /** Money as accepted by the schemas. */
 export type Money = z.infer<typeof MoneySchema>;
 
-const ZERO_DECIMAL = new Set(['BIF', 'CLP', 'DJF', 'GNF', 'ISK', 'JPY', 'KMF', 'KRW', 'PYG', 'RWF', 'UGX', 'UYI', 'VND', 'VUV', 'XAF', 'XOF', 'XPF']);
+const ZERO_DECIMAL = new Set([
+  'BIF',
+  'CLP',
+  'DJF',
+  'GNF',
+  'ISK',
+  'JPY',
+  'KMF',
+  'KRW',
+  'PYG',
+  'RWF',
+  'UGX',
+  'UYI',
+  'VND',
+  'VUV',
+  'XAF',
+  'XOF',
+  'XPF',
+]);
 const THREE_DECIMAL = new Set(['BHD', 'IQD', 'JOD', 'KWD', 'LYD', 'OMR', 'TND']);
 
 /** Number of decimal digits of a currency's minor unit (ISO 4217): 0 for JPY, 3 for KWD, else 2. */
@@ -169,8 +194,12 @@ export const EnvelopeBaseSchema = z.looseObject({
       node: z.looseObject({ name: z.string().optional() }).optional(),
     })
     .optional(),
-  trace: z.looseObject({ id: z.string().regex(/^[0-9a-f]{32}$/, 'must be 32 lower-case hex digits (W3C trace id)') }).optional(),
-  span: z.looseObject({ id: z.string().regex(/^[0-9a-f]{16}$/, 'must be 16 lower-case hex digits (W3C span id)') }).optional(),
+  trace: z
+    .looseObject({ id: z.string().regex(/^[0-9a-f]{32}$/, 'must be 32 lower-case hex digits (W3C trace id)') })
+    .optional(),
+  span: z
+    .looseObject({ id: z.string().regex(/^[0-9a-f]{16}$/, 'must be 16 lower-case hex digits (W3C span id)') })
+    .optional(),
   transaction: z.looseObject({ id: z.string().min(1) }).optional(),
   user: z
     .looseObject({

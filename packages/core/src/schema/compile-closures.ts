@@ -1,4 +1,13 @@
-import { checksOf, compileCheck, INVALID, isObject, viaZod, type CompiledParser, type Node, type Test } from './zod-nodes.js';
+import {
+  checksOf,
+  compileCheck,
+  INVALID,
+  isObject,
+  viaZod,
+  type CompiledParser,
+  type Node,
+  type Test,
+} from './zod-nodes.js';
 
 // The closure form of the compiled parser: used where the runtime forbids eval, and as the reference the generated
 // form is tested against.
@@ -31,7 +40,8 @@ function compileObject(node: Node, memo: Map<Node, CompiledParser>): CompiledPar
   const def = node._zod.def;
   const shape = def.shape ?? {};
   const rest = def.catchall?._zod.def.type;
-  if (Object.getOwnPropertySymbols(shape).length > 0 || (rest !== undefined && rest !== 'unknown' && rest !== 'never')) return viaZod(node);
+  if (Object.getOwnPropertySymbols(shape).length > 0 || (rest !== undefined && rest !== 'unknown' && rest !== 'never'))
+    return viaZod(node);
   const fields: Field[] = [];
   for (const key of Object.keys(shape)) {
     const child = shape[key] as Node;
@@ -72,14 +82,21 @@ function compileRecord(node: Node, memo: Map<Node, CompiledParser>): CompiledPar
   const keyType = def.keyType as Node;
   const keyDef = keyType._zod.def;
   // Only the plain `z.record(z.string(), …)` is compiled; key schemas with checks or values go to zod.
-  if (keyDef.type !== 'string' || (keyDef.checks?.length ?? 0) > 0 || keyType._zod.traits.has('$ZodCheck') || keyDef.coerce) return viaZod(node);
+  if (
+    keyDef.type !== 'string' ||
+    (keyDef.checks?.length ?? 0) > 0 ||
+    keyType._zod.traits.has('$ZodCheck') ||
+    keyDef.coerce
+  )
+    return viaZod(node);
   const parseValue = compileNode(def.valueType as Node, memo);
   const slow = viaZod(node);
   return (value) => {
     if (!isObject(value)) return INVALID;
     const proto: unknown = Object.getPrototypeOf(value);
     // Class instances and symbol keys follow zod's own rules (isPlainObject, Reflect.ownKeys): let it decide.
-    if ((proto !== Object.prototype && proto !== null) || Object.getOwnPropertySymbols(value).length > 0) return slow(value);
+    if ((proto !== Object.prototype && proto !== null) || Object.getOwnPropertySymbols(value).length > 0)
+      return slow(value);
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(value)) {
       if (key === '__proto__') continue;
@@ -107,7 +124,8 @@ function compileBare(node: Node, memo: Map<Node, CompiledParser>): CompiledParse
     case 'enum': {
       const values = new Set(Object.values(def.entries ?? {}));
       // Numeric TypeScript enums map names to values and back; zod filters those, so leave them to it.
-      if (Object.entries(def.entries ?? {}).some(([k, v]) => typeof v === 'number' || String(v) !== k)) return viaZod(node);
+      if (Object.entries(def.entries ?? {}).some(([k, v]) => typeof v === 'number' || String(v) !== k))
+        return viaZod(node);
       return (v) => (values.has(v) ? v : INVALID);
     }
     case 'literal': {
@@ -166,4 +184,3 @@ export function compileNode(node: Node, memo: Map<Node, CompiledParser>): Compil
   }
   return parser;
 }
-

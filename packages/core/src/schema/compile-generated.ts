@@ -1,4 +1,13 @@
-import { checksOf, compileCheck, INVALID, viaZod, type CompiledCheck, type CompiledParser, type Node, type ZodCheckLike } from './zod-nodes.js';
+import {
+  checksOf,
+  compileCheck,
+  INVALID,
+  viaZod,
+  type CompiledCheck,
+  type CompiledParser,
+  type Node,
+  type ZodCheckLike,
+} from './zod-nodes.js';
 
 // The generated form of the compiled parser: one function per object node, its leaves inlined, every property read
 // with a constant name (monomorphic inline caches instead of the closure form's keyed reads). Decisions and output
@@ -48,7 +57,12 @@ function checkExpr(check: ZodCheckLike, x: string, unit: Unit): string {
       if (typeof def.maximum === 'number') return `${x}.length <= ${def.maximum}`;
       break;
     case 'string_format':
-      if ((def.format === 'regex' || def.format === 'datetime') && def.pattern && !def.pattern.global && !def.pattern.sticky) {
+      if (
+        (def.format === 'regex' || def.format === 'datetime') &&
+        def.pattern &&
+        !def.pattern.global &&
+        !def.pattern.sticky
+      ) {
         return `${unit.ref(def.pattern)}.test(${x})`;
       }
       break;
@@ -83,8 +97,11 @@ function viaZodCheck(node: Node): CompiledCheck {
 }
 
 function oneOf(values: readonly unknown[], x: string, unit: Unit): string {
-  const inline = values.length <= 8 && values.every((v) => typeof v === 'string' || typeof v === 'boolean' || v === null);
-  return inline ? values.map((v) => `${x} === ${JSON.stringify(v)}`).join(' || ') || 'false' : `${unit.ref(new Set(values))}.has(${x})`;
+  const inline =
+    values.length <= 8 && values.every((v) => typeof v === 'string' || typeof v === 'boolean' || v === null);
+  return inline
+    ? values.map((v) => `${x} === ${JSON.stringify(v)}`).join(' || ') || 'false'
+    : `${unit.ref(new Set(values))}.has(${x})`;
 }
 
 /**
@@ -94,7 +111,8 @@ function oneOf(values: readonly unknown[], x: string, unit: Unit): string {
 function emit(node: Node, src: string, dst: string, unit: Unit, memo: Memo): string {
   const def = node._zod.def;
   const { fail } = unit;
-  const call = (parser: CompiledParser) => `${dst} = ${unit.ref(parser)}(${src});\nif (${dst} === INVALID) return INVALID;\n`;
+  const call = (parser: CompiledParser) =>
+    `${dst} = ${unit.ref(parser)}(${src});\nif (${dst} === INVALID) return INVALID;\n`;
   const callCheck = (checker: CompiledCheck) => `if (!${unit.ref(checker)}(${src})) return false;\n${dst} = ${src};\n`;
   if (def.coerce) return unit.check ? callCheck(viaZodCheck(node)) : call(viaZod(node));
   let bare: string;
@@ -119,8 +137,13 @@ function emit(node: Node, src: string, dst: string, unit: Unit, memo: Memo): str
       break;
     case 'enum': {
       const entries = Object.entries(def.entries ?? {});
-      if (entries.some(([k, v]) => typeof v !== 'string' || v !== k)) return unit.check ? callCheck(viaZodCheck(node)) : call(viaZod(node));
-      bare = `if (!(${oneOf(entries.map(([, v]) => v), src, unit)})) ${fail}\n`;
+      if (entries.some(([k, v]) => typeof v !== 'string' || v !== k))
+        return unit.check ? callCheck(viaZodCheck(node)) : call(viaZod(node));
+      bare = `if (!(${oneOf(
+        entries.map(([, v]) => v),
+        src,
+        unit,
+      )})) ${fail}\n`;
       break;
     }
     case 'literal':
@@ -167,7 +190,8 @@ function objectBody(node: Node, unit: Unit, memo: Memo): string | undefined {
   const def = node._zod.def;
   const shape = def.shape ?? {};
   const rest = def.catchall?._zod.def.type;
-  if (Object.getOwnPropertySymbols(shape).length > 0 || (rest !== undefined && rest !== 'unknown' && rest !== 'never')) return undefined;
+  if (Object.getOwnPropertySymbols(shape).length > 0 || (rest !== undefined && rest !== 'unknown' && rest !== 'never'))
+    return undefined;
   const keys = Object.keys(shape);
   const { check, fail } = unit;
   // zod never copies a `__proto__` key, so a shape naming one is left to zod (in check mode: never unchanged).
@@ -189,13 +213,15 @@ ${emit(child, v, r, unit, memo)}${check ? 'n++;' : `out[${lit(key)}] = ${r};`}
   if (check) {
     // Every field read above must be an own enumerable key (counted again here); any other key is kept by a loose
     // object (but `__proto__`, which zod drops), rejected by a strict one and stripped by a plain one.
-    const known = keys.length > 0 ? `switch (key) { ${keys.map((k) => `case ${lit(k)}:`).join(' ')} n--; continue; }\n` : '';
+    const known =
+      keys.length > 0 ? `switch (key) { ${keys.map((k) => `case ${lit(k)}:`).join(' ')} n--; continue; }\n` : '';
     const other = rest === 'unknown' ? `if (key === '__proto__') return false;\n` : 'return false;\n';
     code += `for (const key in value) {\n${known}${other}}\nif (n !== 0) return false;\n`;
     return `${code}${withChecks(node, 'value', unit)}return true;\n`;
   }
   const known = keys.length > 0 ? `switch (key) { ${keys.map((k) => `case ${lit(k)}:`).join(' ')} continue; }\n` : '';
-  if (rest === 'unknown') code += `for (const key in value) {\n${known}if (key !== '__proto__') out[key] = value[key];\n}\n`;
+  if (rest === 'unknown')
+    code += `for (const key in value) {\n${known}if (key !== '__proto__') out[key] = value[key];\n}\n`;
   else if (rest === 'never') code += `for (const key in value) {\n${known}return INVALID;\n}\n`;
   return `${code}${withChecks(node, 'out', unit)}return out;\n`;
 }
@@ -204,7 +230,13 @@ function recordBody(node: Node, unit: Unit, memo: Memo): string | undefined {
   const def = node._zod.def;
   const keyType = def.keyType as Node;
   const keyDef = keyType._zod.def;
-  if (keyDef.type !== 'string' || (keyDef.checks?.length ?? 0) > 0 || keyType._zod.traits.has('$ZodCheck') || keyDef.coerce) return undefined;
+  if (
+    keyDef.type !== 'string' ||
+    (keyDef.checks?.length ?? 0) > 0 ||
+    keyType._zod.traits.has('$ZodCheck') ||
+    keyDef.coerce
+  )
+    return undefined;
   if (unit.check) {
     // zod skips a `__proto__` key; class instances and symbol keys are zod's to decide (with a copy): all "changed".
     return `if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
@@ -237,7 +269,10 @@ function unionBody(node: Node, unit: Unit, memo: Memo): string {
   if (unit.check) {
     // zod keeps the first option that parses: unchanged when that option leaves the value unchanged, so an
     // earlier option that accepts the value with changes makes the answer "changed".
-    const tests = options.map((o) => `if (${unit.ref(generateCheck(o, memo))}(value)) {} else if (${unit.ref(generate(o, memo))}(value) !== INVALID) return false;\nelse `);
+    const tests = options.map(
+      (o) =>
+        `if (${unit.ref(generateCheck(o, memo))}(value)) {} else if (${unit.ref(generate(o, memo))}(value) !== INVALID) return false;\nelse `,
+    );
     return `${tests.join('')}return false;\n${withChecks(node, 'value', unit)}return true;\n`;
   }
   // zod keeps the first option that parses.
@@ -252,10 +287,13 @@ ${withChecks(node, 'out', unit)}return out;
 function build(node: Node, unit: Unit, memo: Memo): ((invalid: symbol, constants: unknown[]) => unknown) | undefined {
   const type = node._zod.def.type;
   const body =
-    type === 'object' ? objectBody(node, unit, memo)
-    : type === 'record' ? recordBody(node, unit, memo)
-    : type === 'union' ? unionBody(node, unit, memo)
-    : `let out;\n${emit(node, 'value', 'out', unit, memo)}return ${unit.check ? 'true' : 'out'};\n`;
+    type === 'object'
+      ? objectBody(node, unit, memo)
+      : type === 'record'
+        ? recordBody(node, unit, memo)
+        : type === 'union'
+          ? unionBody(node, unit, memo)
+          : `let out;\n${emit(node, 'value', 'out', unit, memo)}return ${unit.check ? 'true' : 'out'};\n`;
   if (body === undefined) return undefined;
   const names = unit.constants.map((_, i) => `k${i}`);
   const source = `${names.length > 0 ? `const [${names.join(', ')}] = constants;\n` : ''}return function ${unit.check ? 'check' : 'parse'}(value) {\n${body}};`;

@@ -1,24 +1,23 @@
 import { z } from 'zod';
-import {
-  CountrySchema,
-  DATASETS,
-  EnvelopeBaseSchema,
-  EventFieldsSchema,
-  IdSchema,
-  MoneySchema,
-} from './common.js';
+import { CountrySchema, DATASETS, EnvelopeBaseSchema, EventFieldsSchema, IdSchema, MoneySchema } from './common.js';
 
 const datasetEvent = <D extends string>(dataset: D) => EventFieldsSchema.extend({ dataset: z.literal(dataset) });
 
 /** Payment card facts that are safe to log: never the number, at most the last four digits. */
 export const CardSchema = z.strictObject({
-  last4: z.string().regex(/^\d{4}$/, 'must be exactly 4 digits').optional(),
+  last4: z
+    .string()
+    .regex(/^\d{4}$/, 'must be exactly 4 digits')
+    .optional(),
   brand: z.string().max(32).optional(),
   /** A stable, non-reversible fingerprint of the card (from the payment provider), for velocity rules. */
   fingerprint: z.string().min(1).max(128).optional(),
   /** Country of the issuing bank (from the BIN). */
   issuer_country: CountrySchema.optional(),
-  bin: z.string().regex(/^\d{6,8}$/, 'must be the 6 to 8 first digits').optional(),
+  bin: z
+    .string()
+    .regex(/^\d{6,8}$/, 'must be the 6 to 8 first digits')
+    .optional(),
 });
 
 /** Transaction types. */
@@ -178,7 +177,11 @@ export const ErrorEventSchema = EnvelopeBaseSchema.extend({
   shop: ErrorShopSchema,
 }).superRefine((event, ctx) => {
   if (!event.error?.message && !event.error?.type && event.http?.response?.status_code === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['error'], message: 'an error needs error.message, error.type or http.response.status_code' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['error'],
+      message: 'an error needs error.message, error.type or http.response.status_code',
+    });
   }
 });
 

@@ -59,7 +59,8 @@ interface Payload {
 export type Test = (value: never) => boolean;
 
 /** zod's object test: any non-null object that is not an array. */
-export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Anything the compiler does not know is parsed by zod itself, so an unknown node can never change a decision. */
 export function viaZod(node: Node): CompiledParser {
@@ -82,7 +83,12 @@ export function compileCheck(check: ZodCheckLike): Test {
       return (v: { length: number }) => v.length <= max;
     }
     case 'string_format':
-      if ((def.format === 'regex' || def.format === 'datetime') && def.pattern && !def.pattern.global && !def.pattern.sticky) {
+      if (
+        (def.format === 'regex' || def.format === 'datetime') &&
+        def.pattern &&
+        !def.pattern.global &&
+        !def.pattern.sticky
+      ) {
         const pattern = def.pattern;
         return (v: string) => pattern.test(v);
       }
@@ -115,4 +121,3 @@ export function checksOf(node: Node): ZodCheckLike[] {
   const own = node._zod.traits.has('$ZodCheck') ? [node as unknown as ZodCheckLike] : [];
   return [...own, ...(node._zod.def.checks ?? [])];
 }
-

@@ -63,7 +63,11 @@ export interface PercentileSketch {
 
 const OptionsSchema = z.strictObject({
   relativeAccuracy: z.number().min(MIN_RELATIVE_ACCURACY).lt(1).default(0.001),
-  maxBuckets: z.int().min(16).max(1 << 20).default(8192),
+  maxBuckets: z
+    .int()
+    .min(16)
+    .max(1 << 20)
+    .default(8192),
 });
 
 // Below this a value cannot be told apart from zero at any useful accuracy; it is counted in the zero bucket.
@@ -134,7 +138,8 @@ class LogBucketSketch implements PercentileSketch {
 
   private addSlow(value: number, count: number): void {
     // `!(value >= 0)` also rejects NaN.
-    if (!(value >= 0) || value === Infinity) throw new RangeError(`sketch values must be finite and >= 0, got ${value}`);
+    if (!(value >= 0) || value === Infinity)
+      throw new RangeError(`sketch values must be finite and >= 0, got ${value}`);
     if (!(Number.isInteger(count) && count > 0)) throw new RangeError(`count must be a positive integer, got ${count}`);
     this.n += count;
     this.total += value * count;
@@ -153,7 +158,9 @@ class LogBucketSketch implements PercentileSketch {
   merge(other: PercentileSketch): PercentileSketch {
     if (!(other instanceof LogBucketSketch)) return this.merge(sketchFromJson(other.toJSON()));
     if (other.relativeAccuracy !== this.relativeAccuracy) {
-      throw new RangeError(`cannot merge sketches of relative accuracy ${other.relativeAccuracy} into ${this.relativeAccuracy}`);
+      throw new RangeError(
+        `cannot merge sketches of relative accuracy ${other.relativeAccuracy} into ${this.relativeAccuracy}`,
+      );
     }
     if (other.n === 0) return this;
     this.n += other.n;
@@ -256,7 +263,9 @@ class LogBucketSketch implements PercentileSketch {
     // Grow with head-room on both sides so a drifting range does not reallocate on every new bucket.
     const size = this.collapsed ? this.maxBuckets : Math.min(this.maxBuckets, Math.max(INITIAL_BUCKETS, span * 2));
     const slack = size - span;
-    const newOffset = this.collapsed ? newLo : newLo - (index < usedLo || counts.length === 0 ? slack >> 1 : slack >> 2);
+    const newOffset = this.collapsed
+      ? newLo
+      : newLo - (index < usedLo || counts.length === 0 ? slack >> 1 : slack >> 2);
     const next = new Float64Array(size);
     for (let k = 0; k < counts.length; k++) {
       const c = counts[k]!;
@@ -280,7 +289,10 @@ export function createSketch(options: SketchOptions = {}): PercentileSketch {
 export const SketchJsonSchema = z.strictObject({
   v: z.literal(1),
   relativeAccuracy: z.number().min(MIN_RELATIVE_ACCURACY).lt(1),
-  maxBuckets: z.int().min(16).max(1 << 20),
+  maxBuckets: z
+    .int()
+    .min(16)
+    .max(1 << 20),
   count: z.number().nonnegative(),
   sum: z.number().nonnegative(),
   min: z.number().nonnegative(),
@@ -296,7 +308,8 @@ export function sketchFromJson(json: unknown): PercentileSketch {
   if (!parsed.success) throw new RangeError(`invalid sketch: ${formatIssue(parsed.error)}`);
   const data = parsed.data;
   const total = data.counts.reduce((a, b) => a + b, data.zero);
-  if (total !== data.count) throw new RangeError(`invalid sketch: bucket counts add up to ${total}, not count ${data.count}`);
+  if (total !== data.count)
+    throw new RangeError(`invalid sketch: bucket counts add up to ${total}, not count ${data.count}`);
   const sketch = new LogBucketSketch(data.relativeAccuracy, data.maxBuckets);
   sketch.restore(data);
   return sketch;

@@ -100,7 +100,8 @@ export function createLatencyStats(options: LatencyStatsOptions = {}): LatencySt
   };
 
   const record = (key: string, durationMs: number, timestamp: number, kind: LatencyKind = 'http'): void => {
-    if (!(durationMs >= 0) || durationMs === Infinity) throw new RangeError(`duration must be finite and >= 0, got ${durationMs}`);
+    if (!(durationMs >= 0) || durationMs === Infinity)
+      throw new RangeError(`duration must be finite and >= 0, got ${durationMs}`);
     const start = Math.floor(timestamp / opts.bucketMs) * opts.bucketMs;
     if (start < newest - (opts.retentionBuckets - 1) * opts.bucketMs) return; // older than what is kept
     let cells = buckets.get(start);
@@ -150,7 +151,10 @@ export function createLatencyStats(options: LatencyStatsOptions = {}): LatencySt
     record,
     recordNs: (key, durationNs, timestamp, kind) => record(key, durationNs / 1e6, timestamp, kind),
     snapshot(query = {}) {
-      const merged = new Map<string, { from: number; key: string; kind: LatencyKind; sketch: PercentileSketch; slowCount: number }>();
+      const merged = new Map<
+        string,
+        { from: number; key: string; kind: LatencyKind; sketch: PercentileSketch; slowCount: number }
+      >();
       for (const [start, cell] of select(query)) {
         const id = `${cell.kind}\u0000${cell.key}`;
         const acc = merged.get(id);
@@ -158,7 +162,13 @@ export function createLatencyStats(options: LatencyStatsOptions = {}): LatencySt
           acc.sketch.merge(cell.sketch);
           acc.slowCount += cell.slowCount;
         } else {
-          merged.set(id, { from: start, key: cell.key, kind: cell.kind, sketch: cell.sketch.clone(), slowCount: cell.slowCount });
+          merged.set(id, {
+            from: start,
+            key: cell.key,
+            kind: cell.kind,
+            sketch: cell.sketch.clone(),
+            slowCount: cell.slowCount,
+          });
         }
       }
       return [...merged.values()]
@@ -175,7 +185,13 @@ export function createLatencyStats(options: LatencyStatsOptions = {}): LatencySt
   };
 }
 
-function toSnapshot(key: string, kind: LatencyKind, from: number, sketch: PercentileSketch, slowCount: number): LatencySnapshot {
+function toSnapshot(
+  key: string,
+  kind: LatencyKind,
+  from: number,
+  sketch: PercentileSketch,
+  slowCount: number,
+): LatencySnapshot {
   return {
     key,
     kind,
@@ -198,7 +214,10 @@ function toSnapshot(key: string, kind: LatencyKind, from: number, sketch: Percen
  * (sketch merge, summed slow counts), keeping the earliest `from`. The result is sorted by key.
  */
 export function mergeLatencySnapshots(...lists: ReadonlyArray<readonly LatencySnapshot[]>): LatencySnapshot[] {
-  const acc = new Map<string, { key: string; kind: LatencyKind; from: number; sketch: PercentileSketch; slowCount: number }>();
+  const acc = new Map<
+    string,
+    { key: string; kind: LatencyKind; from: number; sketch: PercentileSketch; slowCount: number }
+  >();
   for (const list of lists) {
     for (const row of list) {
       const id = `${row.kind}\u0000${row.key}`;
@@ -208,7 +227,13 @@ export function mergeLatencySnapshots(...lists: ReadonlyArray<readonly LatencySn
         seen.slowCount += row.slowCount;
         seen.from = Math.min(seen.from, row.from);
       } else {
-        acc.set(id, { key: row.key, kind: row.kind, from: row.from, sketch: sketchFromJson(row.sketch), slowCount: row.slowCount });
+        acc.set(id, {
+          key: row.key,
+          kind: row.kind,
+          from: row.from,
+          sketch: sketchFromJson(row.sketch),
+          slowCount: row.slowCount,
+        });
       }
     }
   }

@@ -1,6 +1,13 @@
 import { createMemoryExporter } from '../pipeline/memory-exporter.js';
 import { createPipeline } from '../pipeline/pipeline.js';
-import { createPluginInstance, PLUGIN_API_VERSION, type Notification, type Notifier, type PluginDefinition, type PluginKind } from '../plugin-definition.js';
+import {
+  createPluginInstance,
+  PLUGIN_API_VERSION,
+  type Notification,
+  type Notifier,
+  type PluginDefinition,
+  type PluginKind,
+} from '../plugin-definition.js';
 import type { ShoplogPlugin } from '../plugin.js';
 import type { ShoplogEvent } from '../schema/kinds.js';
 import { validate } from '../validate.js';
@@ -51,8 +58,14 @@ function definitionChecks(o: PluginContractOptions): ContractCheck[] {
       async run() {
         check(typeof plugin.name === 'string' && plugin.name.length > 0, 'name must be a non-empty string');
         check(/^\d+\.\d+\.\d+/.test(plugin.version), `version ${plugin.version} is not semver`);
-        check(plugin.apiVersion === PLUGIN_API_VERSION, `apiVersion ${plugin.apiVersion} is not this core's ${PLUGIN_API_VERSION}`);
-        check((['processor', 'exporter', 'rule', 'notifier'] as PluginKind[]).includes(plugin.kind), `kind ${String(plugin.kind)} is unknown`);
+        check(
+          plugin.apiVersion === PLUGIN_API_VERSION,
+          `apiVersion ${plugin.apiVersion} is not this core's ${PLUGIN_API_VERSION}`,
+        );
+        check(
+          (['processor', 'exporter', 'rule', 'notifier'] as PluginKind[]).includes(plugin.kind),
+          `kind ${String(plugin.kind)} is unknown`,
+        );
       },
     },
     {
@@ -66,7 +79,10 @@ function definitionChecks(o: PluginContractOptions): ContractCheck[] {
         }
         check(message !== undefined, `options ${plain(o.badOptions.options)} were accepted`);
         check(message.includes(`plugin ${plugin.name}`), `the error does not name the plugin: ${message}`);
-        check(message.includes(o.badOptions.path), `the error does not name the option ${o.badOptions.path}: ${message}`);
+        check(
+          message.includes(o.badOptions.path),
+          `the error does not name the option ${o.badOptions.path}: ${message}`,
+        );
       },
     },
   ];
@@ -74,7 +90,10 @@ function definitionChecks(o: PluginContractOptions): ContractCheck[] {
 
 async function processorInstance(o: PluginContractOptions): Promise<ShoplogPlugin> {
   const instance = (await createPluginInstance(o.plugin, o.options, quiet)) as ShoplogPlugin;
-  check(typeof instance?.name === 'string' && typeof instance.process === 'function', 'create() must return { name, process(event) }');
+  check(
+    typeof instance?.name === 'string' && typeof instance.process === 'function',
+    'create() must return { name, process(event) }',
+  );
   return instance;
 }
 
@@ -87,7 +106,11 @@ function processorChecks(o: PluginContractOptions): ContractCheck[] {
         const instance = await processorInstance(o);
         const exporter = createMemoryExporter();
         const errors: unknown[] = [];
-        const pipeline = createPipeline({ plugins: [instance, exporter], onError: (e) => errors.push(e), circuitBreaker: false });
+        const pipeline = createPipeline({
+          plugins: [instance, exporter],
+          onError: (e) => errors.push(e),
+          circuitBreaker: false,
+        });
         const input = events();
         await Promise.all(input.map((e) => pipeline.process(e)));
         await pipeline.close();
@@ -97,7 +120,10 @@ function processorChecks(o: PluginContractOptions): ContractCheck[] {
         check(new Set(ids).size === ids.length, 'an event reached the exporter twice');
         const given = new Set(input.map((e) => e.event.id));
         const passed = ids.filter((id) => given.has(id)).length;
-        check(passed + m.dropped.filtered === input.length, `${input.length} events in, ${passed} out and ${m.dropped.filtered} dropped: some were lost`);
+        check(
+          passed + m.dropped.filtered === input.length,
+          `${input.length} events in, ${passed} out and ${m.dropped.filtered} dropped: some were lost`,
+        );
         check(ids.length === passed + m.emitted, 'events reached the exporter that neither came in nor were emitted');
         for (const event of exporter.events) {
           const result = validate(event);
@@ -113,10 +139,14 @@ function processorChecks(o: PluginContractOptions): ContractCheck[] {
         for (const event of events()) {
           const before = plain(event);
           const out = instance.process(event);
-          if (caps.async !== true) check(!(out instanceof Promise), 'process() returned a promise; declare capabilities: { async: true }');
+          if (caps.async !== true)
+            check(!(out instanceof Promise), 'process() returned a promise; declare capabilities: { async: true }');
           const result = await out;
           if (caps.mutates === false) {
-            check(plain(event) === before && (result === null || plain(result) === before), 'process() changed an event; declare capabilities: { mutates: true }');
+            check(
+              plain(event) === before && (result === null || plain(result) === before),
+              'process() changed an event; declare capabilities: { mutates: true }',
+            );
           }
         }
         await instance.close?.();
@@ -126,7 +156,11 @@ function processorChecks(o: PluginContractOptions): ContractCheck[] {
       name: 'flushes and closes idempotently, and never throws out of flush or close twice',
       async run() {
         const instance = await processorInstance(o);
-        const pipeline = createPipeline({ plugins: [instance, createMemoryExporter()], circuitBreaker: false, onError: () => {} });
+        const pipeline = createPipeline({
+          plugins: [instance, createMemoryExporter()],
+          circuitBreaker: false,
+          onError: () => {},
+        });
         await pipeline.ready;
         for (const event of events().slice(0, 3)) await pipeline.process(event);
         await instance.flush?.();
@@ -143,20 +177,37 @@ function processorChecks(o: PluginContractOptions): ContractCheck[] {
         const instance = await processorInstance(o);
         const exporter = createMemoryExporter();
         const errors: { plugin: string }[] = [];
-        const pipeline = createPipeline({ plugins: [instance, exporter], onError: (_e, info) => errors.push(info), circuitBreaker: false });
+        const pipeline = createPipeline({
+          plugins: [instance, exporter],
+          onError: (_e, info) => errors.push(info),
+          circuitBreaker: false,
+        });
         const base = events()[0] as ShoplogEvent;
         const hostile = [
-          { ...base, event: { ...base.event, id: `${base.event.id.slice(0, -4)}ffff` }, client: { ip: '9'.repeat(5000) } },
-          { ...base, event: { ...base.event, id: `${base.event.id.slice(0, -4)}eeee` }, labels: { ['x'.repeat(200)]: 'y'.repeat(10_000) } },
+          {
+            ...base,
+            event: { ...base.event, id: `${base.event.id.slice(0, -4)}ffff` },
+            client: { ip: '9'.repeat(5000) },
+          },
+          {
+            ...base,
+            event: { ...base.event, id: `${base.event.id.slice(0, -4)}eeee` },
+            labels: { ['x'.repeat(200)]: 'y'.repeat(10_000) },
+          },
         ] as ShoplogEvent[];
         const good = events().slice(1, 3);
         // As hosts that trust their producer hand them over (the transports, the server after its own limits).
         const results = await Promise.all([...hostile, ...good].map((e) => pipeline.processTrusted(e)));
         await pipeline.flush();
         check(results.length === 4, 'process() must answer every input');
-        for (const e of good) check(exporter.events.some((x) => x.event.id === e.event.id) || pipeline.metrics().dropped.filtered > 0, 'a valid event beside hostile ones was lost');
+        for (const e of good)
+          check(
+            exporter.events.some((x) => x.event.id === e.event.id) || pipeline.metrics().dropped.filtered > 0,
+            'a valid event beside hostile ones was lost',
+          );
         // Errors are fine; each must name the plugin that failed, and under the default policy the event goes on.
-        for (const info of errors) check(info.plugin === instance.name, `an error was reported for ${info.plugin}, not ${instance.name}`);
+        for (const info of errors)
+          check(info.plugin === instance.name, `an error was reported for ${info.plugin}, not ${instance.name}`);
         const m = pipeline.metrics();
         check(m.dropped.plugin === 0, 'under the continue policy a failing plugin must not drop events');
         await pipeline.close();
@@ -198,7 +249,12 @@ function notifierChecks(o: PluginContractOptions): ContractCheck[] {
 /** The checks every plugin of its kind must pass, as plain functions (for any runner, or none). */
 export function pluginContractChecks(options: PluginContractOptions): ContractCheck[] {
   const kind = options.plugin.kind;
-  const byKind: Record<string, (o: PluginContractOptions) => ContractCheck[]> = { processor: processorChecks, exporter: exporterChecks, rule: ruleChecks, notifier: notifierChecks };
+  const byKind: Record<string, (o: PluginContractOptions) => ContractCheck[]> = {
+    processor: processorChecks,
+    exporter: exporterChecks,
+    rule: ruleChecks,
+    notifier: notifierChecks,
+  };
   const own = byKind[kind]?.(options) ?? [];
   return [...definitionChecks(options), ...own];
 }

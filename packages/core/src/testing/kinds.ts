@@ -35,12 +35,16 @@ export function check(condition: unknown, message: string): asserts condition {
 }
 /** Plugin instance options for the checks: an SDK host that prints nothing. */
 export const quiet = { host: 'sdk' as const, warn: () => {} };
-const copies = (o: KindContractOptions) => (o.events ?? sampleEvents()).map((e) => JSON.parse(JSON.stringify(e)) as ShoplogEvent);
+const copies = (o: KindContractOptions) =>
+  (o.events ?? sampleEvents()).map((e) => JSON.parse(JSON.stringify(e)) as ShoplogEvent);
 const what = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 async function exporterInstance(o: KindContractOptions): Promise<ShoplogPlugin> {
   const instance = (await createPluginInstance(o.plugin, o.options, quiet)) as ShoplogPlugin;
-  check(typeof instance?.name === 'string' && typeof instance.process === 'function', 'create() must return { name, process(event) }');
+  check(
+    typeof instance?.name === 'string' && typeof instance.process === 'function',
+    'create() must return { name, process(event) }',
+  );
   return instance;
 }
 
@@ -50,7 +54,10 @@ export function exporterChecks(o: KindContractOptions): KindCheck[] {
     {
       name: 'receives every event and has delivered each exactly once when flush() resolves: none lost, none duplicated',
       async run() {
-        check(o.delivered !== undefined, 'give `delivered`: what the exporter\'s destination holds, so the suite can see that no event is lost');
+        check(
+          o.delivered !== undefined,
+          "give `delivered`: what the exporter's destination holds, so the suite can see that no event is lost",
+        );
         const instance = await exporterInstance(o);
         const errors: unknown[] = [];
         const pipeline = createPipeline({ plugins: [instance], onError: (e) => errors.push(e), circuitBreaker: false });
@@ -95,14 +102,19 @@ export function exporterChecks(o: KindContractOptions): KindCheck[] {
         check(base !== undefined, 'no events to run');
         const hostile = [
           { ...base, event: { ...base.event, id: `${base.event.id.slice(0, -4)}ffff` }, message: 'x'.repeat(100_000) },
-          { ...base, event: { ...base.event, id: `${base.event.id.slice(0, -4)}eeee` }, labels: { ['k'.repeat(200)]: '\u0000\ud800'.repeat(1000) } },
+          {
+            ...base,
+            event: { ...base.event, id: `${base.event.id.slice(0, -4)}eeee` },
+            labels: { ['k'.repeat(200)]: '\u0000\ud800'.repeat(1000) },
+          },
         ] as ShoplogEvent[];
         const good = rest.slice(0, 2);
         await Promise.all([...hostile, ...good].map((e) => pipeline.processTrusted(e)));
         await pipeline.flush();
         if (o.delivered) {
           const ids = new Set((await o.delivered()).map((e) => e.event.id));
-          for (const e of good) check(ids.has(e.event.id), `valid event ${e.event.id} beside hostile ones was not delivered`);
+          for (const e of good)
+            check(ids.has(e.event.id), `valid event ${e.event.id} beside hostile ones was not delivered`);
         }
         await pipeline.close();
       },
@@ -115,16 +127,31 @@ const DIMENSIONS = ['userId', 'cardFingerprint', 'ip', 'email'];
 
 async function ruleOf(o: KindContractOptions): Promise<FraudRule> {
   const builtin = (await createPluginInstance(o.plugin, o.options, quiet)) as BuiltinFraudRule;
-  check(typeof builtin?.code === 'string' && UPPER_SNAKE.test(builtin.code), 'create() must return a rule (defineRule) whose code is UPPER_SNAKE');
+  check(
+    typeof builtin?.code === 'string' && UPPER_SNAKE.test(builtin.code),
+    'create() must return a rule (defineRule) whose code is UPPER_SNAKE',
+  );
   check(typeof builtin.description === 'string' && builtin.description.length > 0, 'the rule needs a description');
-  check(typeof builtin.create === 'function' && typeof builtin.params?.safeParse === 'function', 'the rule needs params (a zod schema) and create(params)');
+  check(
+    typeof builtin.create === 'function' && typeof builtin.params?.safeParse === 'function',
+    'the rule needs params (a zod schema) and create(params)',
+  );
   const params = builtin.params.safeParse({});
   check(params.success, `the rule's params must all have defaults: ${params.success ? '' : what(params.error)}`);
   const rule = builtin.create(params.data);
-  check(rule.code === builtin.code && typeof rule.evaluate === 'function', 'the rule made by create() must keep its code and have evaluate(input, signals)');
+  check(
+    rule.code === builtin.code && typeof rule.evaluate === 'function',
+    'the rule made by create() must keep its code and have evaluate(input, signals)',
+  );
   for (const counter of rule.counters ?? []) {
-    check(DIMENSIONS.includes(counter.dimension), `counter dimension ${String(counter.dimension)} is not one of ${DIMENSIONS.join(', ')}`);
-    check(Number.isInteger(counter.windowMs) && counter.windowMs > 0, `counter windowMs ${counter.windowMs} must be a positive integer`);
+    check(
+      DIMENSIONS.includes(counter.dimension),
+      `counter dimension ${String(counter.dimension)} is not one of ${DIMENSIONS.join(', ')}`,
+    );
+    check(
+      Number.isInteger(counter.windowMs) && counter.windowMs > 0,
+      `counter windowMs ${counter.windowMs} must be a positive integer`,
+    );
   }
   return rule;
 }
@@ -132,11 +159,25 @@ async function ruleOf(o: KindContractOptions): Promise<FraudRule> {
 function checkHit(hit: FraudRuleHit | null, label: string): void {
   if (hit === null) return;
   check(typeof hit === 'object', `evaluate() on ${label} returned ${String(hit)}: return a hit or null`);
-  check(typeof hit.contribution === 'number' && Number.isFinite(hit.contribution) && hit.contribution >= 0 && hit.contribution <= 100, `evaluate() on ${label}: contribution ${String(hit.contribution)} is not a number from 0 to 100`);
-  check(hit.detail === undefined || (typeof hit.detail === 'string' && hit.detail.length <= 500), `evaluate() on ${label}: detail must be a string of at most 500 characters`);
+  check(
+    typeof hit.contribution === 'number' &&
+      Number.isFinite(hit.contribution) &&
+      hit.contribution >= 0 &&
+      hit.contribution <= 100,
+    `evaluate() on ${label}: contribution ${String(hit.contribution)} is not a number from 0 to 100`,
+  );
+  check(
+    hit.detail === undefined || (typeof hit.detail === 'string' && hit.detail.length <= 500),
+    `evaluate() on ${label}: detail must be a string of at most 500 characters`,
+  );
 }
 
-const signalsFor = (rule: FraudRule, counts: readonly number[] | undefined, history: SeriesStats | undefined, now: number): FraudSignals => ({
+const signalsFor = (
+  rule: FraudRule,
+  counts: readonly number[] | undefined,
+  history: SeriesStats | undefined,
+  now: number,
+): FraudSignals => ({
   counts: (rule.counters ?? []).map((_c, i) => counts?.[i] ?? 0),
   history,
   now,
@@ -148,9 +189,34 @@ function hostileInputs(): FraudInput[] {
   return [
     { amount: 0, currency: 'EUR' },
     { amount: Number.MAX_SAFE_INTEGER, currency: 'JPY', timestamp: 0 },
-    { amount: 1, currency: 'BHD', email: 'no-at-sign', ip: 'not-an-ip', userAgent: long, userId: 'u', cardFingerprint: 'f' },
-    { amount: 5, currency: 'EUR', email: '@', ip: '::', ipCountry: 'ZZ', billingCountry: 'FR', issuerCountry: 'US', status: 'declined', cardBin: '000000' },
-    { amount: 5, currency: 'EUR', userId: '__proto__', email: 'constructor@prototype', deviceId: 'toString', transactionId: 'hasOwnProperty' },
+    {
+      amount: 1,
+      currency: 'BHD',
+      email: 'no-at-sign',
+      ip: 'not-an-ip',
+      userAgent: long,
+      userId: 'u',
+      cardFingerprint: 'f',
+    },
+    {
+      amount: 5,
+      currency: 'EUR',
+      email: '@',
+      ip: '::',
+      ipCountry: 'ZZ',
+      billingCountry: 'FR',
+      issuerCountry: 'US',
+      status: 'declined',
+      cardBin: '000000',
+    },
+    {
+      amount: 5,
+      currency: 'EUR',
+      userId: '__proto__',
+      email: 'constructor@prototype',
+      deviceId: 'toString',
+      transactionId: 'hasOwnProperty',
+    },
   ];
 }
 
@@ -168,7 +234,10 @@ export function ruleChecks(o: KindContractOptions): KindCheck[] {
       async run() {
         check(o.hit !== undefined, 'give `hit`: a transaction the rule must judge with a hit');
         const rule = await ruleOf(o);
-        const hit = rule.evaluate(o.hit.input, signalsFor(rule, o.hit.counts, o.hit.history, o.hit.input.timestamp ?? 1_700_000_000_000));
+        const hit = rule.evaluate(
+          o.hit.input,
+          signalsFor(rule, o.hit.counts, o.hit.history, o.hit.input.timestamp ?? 1_700_000_000_000),
+        );
         check(hit !== null, 'evaluate() returned null on the crafted transaction');
         checkHit(hit, 'the crafted transaction');
       },
@@ -177,9 +246,21 @@ export function ruleChecks(o: KindContractOptions): KindCheck[] {
       name: 'never throws on hostile transactions and signals, answering null or a valid hit',
       async run() {
         const rule = await ruleOf(o);
-        const history: SeriesStats[] = [{ count: 0, mean: 0, m2: 0 }, { count: 1e9, mean: 50, m2: 1e12 }];
+        const history: SeriesStats[] = [
+          { count: 0, mean: 0, m2: 0 },
+          { count: 1e9, mean: 50, m2: 1e12 },
+        ];
         for (const input of hostileInputs()) {
-          for (const signals of [signalsFor(rule, undefined, undefined, 0), signalsFor(rule, (rule.counters ?? []).map(() => 1e9), history[1], Date.now()), signalsFor(rule, undefined, history[0], Number.MAX_SAFE_INTEGER)]) {
+          for (const signals of [
+            signalsFor(rule, undefined, undefined, 0),
+            signalsFor(
+              rule,
+              (rule.counters ?? []).map(() => 1e9),
+              history[1],
+              Date.now(),
+            ),
+            signalsFor(rule, undefined, history[0], Number.MAX_SAFE_INTEGER),
+          ]) {
             let hit: FraudRuleHit | null;
             try {
               hit = rule.evaluate(input, signals);

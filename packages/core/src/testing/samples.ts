@@ -8,8 +8,20 @@ export function sampleEvents(): ShoplogEvent[] {
   ips.forEach((ip, i) => {
     const client = ip === undefined ? {} : { client: { ip } };
     out.push(
-      transaction({ ...client, user: { id: `u-${i}` }, shop: { transaction: { id: `tx-${i}`, type: 'purchase', status: 'completed' }, amount: { value: '19.90', currency: 'EUR' } } }),
-      error({ ...client, message: `boom ${i}`, error: { type: 'TypeError', message: `boom ${i}` }, shop: { error: { kind: 'exception' } } }),
+      transaction({
+        ...client,
+        user: { id: `u-${i}` },
+        shop: {
+          transaction: { id: `tx-${i}`, type: 'purchase', status: 'completed' },
+          amount: { value: '19.90', currency: 'EUR' },
+        },
+      }),
+      error({
+        ...client,
+        message: `boom ${i}`,
+        error: { type: 'TypeError', message: `boom ${i}` },
+        shop: { error: { kind: 'exception' } },
+      }),
       userBehavior({ ...client, shop: { action: 'page_view', session: { id: `s-${i}` } } }),
       performance({ ...client, event: { duration: 1_000_000 * (i + 1) }, shop: { performance: { kind: 'http' } } }),
       appLog({ message: `line ${i}`, log: { level: 'info' } }),

@@ -50,17 +50,27 @@ export type EsBulkAction = (typeof ES_BULK_ACTIONS)[number];
  */
 export const EsBulkActionMetaSchema = z.looseObject({
   _index: z.string().optional().catch(undefined),
-  _id: z.union([z.string(), z.number().transform(String)]).optional().catch(undefined),
+  _id: z
+    .union([z.string(), z.number().transform(String)])
+    .optional()
+    .catch(undefined),
   op_type: z.string().optional().catch(undefined),
 });
 
 /** An Elasticsearch bulk action line: one of `ES_BULK_ACTIONS` as a key, with its metadata. */
 export const EsBulkActionLineSchema = z.looseObject(
-  Object.fromEntries(ES_BULK_ACTIONS.map((action) => [action, EsBulkActionMetaSchema.optional()])) as Record<EsBulkAction, z.ZodOptional<typeof EsBulkActionMetaSchema>>,
+  Object.fromEntries(ES_BULK_ACTIONS.map((action) => [action, EsBulkActionMetaSchema.optional()])) as Record<
+    EsBulkAction,
+    z.ZodOptional<typeof EsBulkActionMetaSchema>
+  >,
 );
 
 /** The error of a refused Elasticsearch bulk item. */
-export const EsBulkItemErrorSchema = z.looseObject({ type: z.string(), reason: z.string(), index: z.string().optional() });
+export const EsBulkItemErrorSchema = z.looseObject({
+  type: z.string(),
+  reason: z.string(),
+  index: z.string().optional(),
+});
 
 /** The result of one Elasticsearch bulk operation: `_index`, `_id`, `status` and either `result` or `error`. */
 export const EsBulkItemResultSchema = z.looseObject({

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createFraudModelEvaluator, createFraudScorer, createTrafficGenerator, DEFAULT_FRAUD_MODEL } from '@shoplog/core';
+import {
+  createFraudModelEvaluator,
+  createFraudScorer,
+  createTrafficGenerator,
+  DEFAULT_FRAUD_MODEL,
+} from '@shoplog/core';
 
 describe('createFraudModelEvaluator', () => {
   it('gives a feature vector the score the scorer gave its transaction, for the default and a refitted model', () => {
@@ -13,7 +18,8 @@ describe('createFraudModelEvaluator', () => {
       }
     };
     check(0, 500);
-    for (const tx of txs.slice(0, 500)) scorer.feedback({ transactionId: tx.input.transactionId!, label: tx.fraud ? 'fraud' : 'legitimate' });
+    for (const tx of txs.slice(0, 500))
+      scorer.feedback({ transactionId: tx.input.transactionId!, label: tx.fraud ? 'fraud' : 'legitimate' });
     const refitted = scorer.refit();
     expect(refitted.trees.length).toBeGreaterThan(DEFAULT_FRAUD_MODEL.trees.length);
     check(500, 1500);

@@ -41,12 +41,17 @@ describe('score() input checks (issue #15)', () => {
     // The rules alone (noisy-OR) show the failure plainly: eight orders two hours apart, stamped in seconds, read as
     // milliseconds are eight orders within a minute.
     const scorer = createFraudScorer({ combine: 'noisy-or' });
-    const results = Array.from({ length: 8 }, (_, i) => scorer.scoreSync({ ...base, transactionId: `t-${i}`, timestamp: T0 / 1000 + i * 7200 }));
+    const results = Array.from({ length: 8 }, (_, i) =>
+      scorer.scoreSync({ ...base, transactionId: `t-${i}`, timestamp: T0 / 1000 + i * 7200 }),
+    );
     for (const r of results) {
       expect(r.decision).toBe('allow');
       expect(codes(r)).toEqual([]);
       expect(r.timestamp).toBeGreaterThan(T0 - 1);
-      expect(r.adjustments?.[0]).toMatchObject({ path: 'timestamp', message: expect.stringMatching(/read as seconds/) });
+      expect(r.adjustments?.[0]).toMatchObject({
+        path: 'timestamp',
+        message: expect.stringMatching(/read as seconds/),
+      });
     }
   });
 
@@ -59,14 +64,19 @@ describe('score() input checks (issue #15)', () => {
   it('treats an invalid country as unknown (never a mismatch), and says so', () => {
     const r = createFraudScorer({ combine: 'noisy-or' }).scoreSync({ ...base, billingCountry: 'France' });
     expect(codes(r)).toEqual([]);
-    expect(r.adjustments?.[0]).toMatchObject({ path: 'billingCountry', message: expect.stringMatching(/not an ISO 3166-1 alpha-2 code/) });
+    expect(r.adjustments?.[0]).toMatchObject({
+      path: 'billingCountry',
+      message: expect.stringMatching(/not an ISO 3166-1 alpha-2 code/),
+    });
   });
 
   it("says when a transaction has no timestamp and was scored at the scorer's clock", () => {
     const { timestamp: _, ...untimed } = base;
     const r = createFraudScorer({ now: () => T0 + 5 }).scoreSync(untimed);
     expect(r.timestamp).toBe(T0 + 5);
-    expect(r.adjustments).toEqual([{ path: 'timestamp', message: expect.stringMatching(/missing: scored at the scorer's clock/) }]);
+    expect(r.adjustments).toEqual([
+      { path: 'timestamp', message: expect.stringMatching(/missing: scored at the scorer's clock/) },
+    ]);
     // A complete input has no adjustments at all.
     expect(createFraudScorer().scoreSync(base).adjustments).toBeUndefined();
   });
@@ -89,7 +99,9 @@ describe('score() input checks (issue #15)', () => {
       [{ minor: 12.5, currency: 'EUR' }, 'shop.amount.minor'],
       [{ minor: 1250, value: '12.51', currency: 'EUR' }, 'shop.amount.minor'],
     ] as const) {
-      expect(() => fraudInputFromEvent(eventWithAmount(amount))).toThrow(new RegExp(`fraud input ${path.replace(/\./g, '\\.')}`));
+      expect(() => fraudInputFromEvent(eventWithAmount(amount))).toThrow(
+        new RegExp(`fraud input ${path.replace(/\./g, '\\.')}`),
+      );
       const r = await createFraudScorer().score(eventWithAmount(amount));
       expect(r.decision).toBe('review');
       expect(r.error?.path).toBe(path);
@@ -103,8 +115,13 @@ describe('score() input checks (issue #15)', () => {
     expect(float).toMatchObject({ decision: 'review', error: { path: 'amount' } });
     expect(float.error?.message).toMatch(/integer minor units/);
     const typo = scorer.scoreSync({ ...base, userID: 'alice' } as unknown as FraudInput);
-    expect(typo).toMatchObject({ decision: 'review', error: { path: 'userID', message: expect.stringMatching(/unknown field/) } });
-    expect(scorer.scoreSync({ ...base, status: 'DECLINED' as 'declined' }).adjustments).toEqual([{ path: 'status', message: '"DECLINED" read as declined' }]);
+    expect(typo).toMatchObject({
+      decision: 'review',
+      error: { path: 'userID', message: expect.stringMatching(/unknown field/) },
+    });
+    expect(scorer.scoreSync({ ...base, status: 'DECLINED' as 'declined' }).adjustments).toEqual([
+      { path: 'status', message: '"DECLINED" read as declined' },
+    ]);
     expect(scorer.scoreSync({ ...base, status: 'paid' as 'completed' }).error?.path).toBe('status');
   });
 });
@@ -121,7 +138,10 @@ describe('scorer errors: the onError policy (issue #15)', () => {
     const scorer = createFraudScorer({ extraRules: [throwing] });
     const r = await scorer.score(base);
     expect(r).toMatchObject({ decision: 'review', transactionId: 't-1', error: { message: 'lookup service down' } });
-    expect(r.reasons[0]).toMatchObject({ code: 'SCORER_ERROR', detail: expect.stringMatching(/\(review by the onError policy\): lookup service down/) });
+    expect(r.reasons[0]).toMatchObject({
+      code: 'SCORER_ERROR',
+      detail: expect.stringMatching(/\(review by the onError policy\): lookup service down/),
+    });
     expect(r.score).toBeGreaterThanOrEqual(50);
   });
 
@@ -129,7 +149,9 @@ describe('scorer errors: the onError policy (issue #15)', () => {
     expect((await createFraudScorer({ extraRules: [throwing], onError: 'block' }).score(base)).decision).toBe('block');
     const open = await createFraudScorer({ extraRules: [throwing], onError: 'allow' }).score(base);
     expect(open).toMatchObject({ decision: 'allow', score: 0, reasons: [{ code: 'SCORER_ERROR' }] });
-    await expect(createFraudScorer({ extraRules: [throwing], onError: 'throw' }).score(base)).rejects.toThrow('lookup service down');
+    await expect(createFraudScorer({ extraRules: [throwing], onError: 'throw' }).score(base)).rejects.toThrow(
+      'lookup service down',
+    );
     expect(() => createFraudScorer({ onError: 'ignore' as 'allow' })).toThrow(/onError/);
   });
 
@@ -160,7 +182,11 @@ describe('scorer errors: the onError policy (issue #15)', () => {
     for (const profileStore of stores) {
       const scorer = createFraudScorer({ profileStore });
       const r = await scorer.score(base);
-      expect(r).toMatchObject({ decision: 'review', transactionId: 't-1', error: { message: expect.stringMatching(/ECONNREFUSED/) } });
+      expect(r).toMatchObject({
+        decision: 'review',
+        transactionId: 't-1',
+        error: { message: expect.stringMatching(/ECONNREFUSED/) },
+      });
       expect(codes(r)).toEqual(['SCORER_ERROR']);
       if (scorer.sync) expect(scorer.scoreSync(base).decision).toBe('review');
     }

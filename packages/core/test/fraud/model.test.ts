@@ -37,7 +37,9 @@ describe('the default model', () => {
       // Shares under half a point are left out, each rounded to two decimals.
       expect(sum).toBeLessThanOrEqual(r.score + 0.05 * r.reasons.length);
       expect(sum).toBeGreaterThan(r.score - 0.5 * 12);
-      expect(r.reasons.map((x) => x.contribution)).toEqual([...r.reasons.map((x) => x.contribution)].sort((a, b) => b - a));
+      expect(r.reasons.map((x) => x.contribution)).toEqual(
+        [...r.reasons.map((x) => x.contribution)].sort((a, b) => b - a),
+      );
       // Each reason is a feature the model weighs, named by its code, with what the scorer saw in words.
       for (const x of r.reasons) {
         expect(DEFAULT_FRAUD_MODEL.features).toContain(x.code);
@@ -61,9 +63,16 @@ describe('the default model', () => {
   });
 
   it('rejects a model whose features this scorer cannot compute, and a malformed one, naming the field', () => {
-    const alien: FraudModel = { ...DEFAULT_FRAUD_MODEL, version: 'alien', features: [...DEFAULT_FRAUD_MODEL.features, 'SHOE_SIZE'] };
+    const alien: FraudModel = {
+      ...DEFAULT_FRAUD_MODEL,
+      version: 'alien',
+      features: [...DEFAULT_FRAUD_MODEL.features, 'SHOE_SIZE'],
+    };
     expect(() => createFraudScorer({ model: alien })).toThrow(/SHOE_SIZE/);
-    const bad = { ...DEFAULT_FRAUD_MODEL, trees: [{ feature: [0], threshold: [1], left: [0], right: [0], value: [0] }] };
+    const bad = {
+      ...DEFAULT_FRAUD_MODEL,
+      trees: [{ feature: [0], threshold: [1], left: [0], right: [0], value: [0] }],
+    };
     expect(() => createFraudScorer({ model: bad })).toThrow(/model\.trees\[0\]\.left/);
     expect(() => createFraudScorer({ model: { ...DEFAULT_FRAUD_MODEL, bias: Number.NaN } })).toThrow(/model\.bias/);
   });
@@ -72,12 +81,21 @@ describe('the default model', () => {
 describe('learning from the shop’s labels', () => {
   /** A shop where one pattern the default model does not know is fraud: orders of exactly 77.77 EUR. */
   function labelledShop() {
-    const scorer = createFraudScorer({ featureLog: 5000, extraRules: [{ code: 'ODD_AMOUNT', evaluate: (i) => (i.amount === 7777 ? { contribution: 1 } : null) }] });
+    const scorer = createFraudScorer({
+      featureLog: 5000,
+      extraRules: [{ code: 'ODD_AMOUNT', evaluate: (i) => (i.amount === 7777 ? { contribution: 1 } : null) }],
+    });
     const ids: Array<{ id: string; fraud: boolean }> = [];
     for (let i = 0; i < 600; i++) {
       const fraud = i % 6 === 0;
       const id = `o${i}`;
-      scorer.scoreSync({ transactionId: id, userId: `u${i}`, amount: fraud ? 7777 : 4000 + (i % 50) * 37, currency: 'EUR', timestamp: T0 + i * 60_000 });
+      scorer.scoreSync({
+        transactionId: id,
+        userId: `u${i}`,
+        amount: fraud ? 7777 : 4000 + (i % 50) * 37,
+        currency: 'EUR',
+        timestamp: T0 + i * 60_000,
+      });
       ids.push({ id, fraud });
     }
     return { scorer, ids };
@@ -85,13 +103,22 @@ describe('learning from the shop’s labels', () => {
 
   it('feeds labels by transaction id (or by stored features), refits a new version, and rolls back', () => {
     const { scorer, ids } = labelledShop();
-    const before = scorer.scoreSync({ transactionId: 'probe', userId: 'p', amount: 7777, currency: 'EUR', timestamp: T0 + 700 * 60_000 });
-    for (const { id, fraud } of ids) expect(scorer.feedback({ transactionId: id, label: fraud ? 'chargeback' : 'legitimate' })).toBe(true);
+    const before = scorer.scoreSync({
+      transactionId: 'probe',
+      userId: 'p',
+      amount: 7777,
+      currency: 'EUR',
+      timestamp: T0 + 700 * 60_000,
+    });
+    for (const { id, fraud } of ids)
+      expect(scorer.feedback({ transactionId: id, label: fraud ? 'chargeback' : 'legitimate' })).toBe(true);
     expect(scorer.feedback({ transactionId: 'never-scored', label: 'fraud' })).toBe(false);
     const stored = scorer.featuresOf('o0')!;
     expect(stored.ODD_AMOUNT).toBe(1);
     expect(scorer.feedback({ features: stored, label: 'fraud' })).toBe(true);
-    expect(() => scorer.feedback({ features: { NOT_A_FEATURE: 1 }, label: 'fraud' })).toThrow(/unknown feature NOT_A_FEATURE/);
+    expect(() => scorer.feedback({ features: { NOT_A_FEATURE: 1 }, label: 'fraud' })).toThrow(
+      /unknown feature NOT_A_FEATURE/,
+    );
 
     const refit = scorer.refit();
     expect(refit.version).toMatch(/^refit-[0-9a-f]{8}$/);
@@ -100,7 +127,13 @@ describe('learning from the shop’s labels', () => {
     expect(scorer.model).toBe(refit);
     expect(scorer.models.map((m) => m.version)).toEqual([DEFAULT_FRAUD_MODEL.version, refit.version]);
     expect(scorer.rulesetVersion).toMatch(/\+refit-/);
-    const after = scorer.scoreSync({ transactionId: 'probe-2', userId: 'p2', amount: 7777, currency: 'EUR', timestamp: T0 + 701 * 60_000 });
+    const after = scorer.scoreSync({
+      transactionId: 'probe-2',
+      userId: 'p2',
+      amount: 7777,
+      currency: 'EUR',
+      timestamp: T0 + 701 * 60_000,
+    });
     expect(after.score).toBeGreaterThan(before.score + 20);
     expect(after.reasons.map((r) => r.code)).toContain('ODD_AMOUNT');
     expect(after.rulesetVersion).toContain(refit.version);
@@ -135,14 +168,17 @@ describe('fitTrees', () => {
       y[i] = a && b ? (i % 10 < 9 ? 1 : 0) : i % 50 === 0 ? 1 : 0;
     }
     const { bias, trees } = fitTrees({ dims: 3, rows, x, y }, { trees: 30, depth: 2, monotone: [1, 1, 1] });
-    const margin = (v: number[]) => trees.reduce((z, t) => {
-      let n = 0;
-      while (t.feature[n]! >= 0) n = v[t.feature[n]!]! <= t.threshold[n]! ? t.left[n]! : t.right[n]!;
-      return z + t.value[n]!;
-    }, bias);
+    const margin = (v: number[]) =>
+      trees.reduce((z, t) => {
+        let n = 0;
+        while (t.feature[n]! >= 0) n = v[t.feature[n]!]! <= t.threshold[n]! ? t.left[n]! : t.right[n]!;
+        return z + t.value[n]!;
+      }, bias);
     expect(margin([1, 1, 0])).toBeGreaterThan(1);
     expect(margin([1, 0, 0])).toBeLessThan(-2);
-    for (const c of [0, 1]) for (const a of [0, 1]) for (const b of [0, 1]) expect(margin([a, b, c + 1])).toBeGreaterThanOrEqual(margin([a, b, c]) - 1e-12);
+    for (const c of [0, 1])
+      for (const a of [0, 1])
+        for (const b of [0, 1]) expect(margin([a, b, c + 1])).toBeGreaterThanOrEqual(margin([a, b, c]) - 1e-12);
     // Deterministic.
     expect(fitTrees({ dims: 3, rows, x, y }, { trees: 30, depth: 2, monotone: [1, 1, 1] }).trees).toEqual(trees);
   });

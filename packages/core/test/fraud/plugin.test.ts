@@ -17,7 +17,13 @@ import {
 const T0 = Date.UTC(2026, 10, 26, 9, 0, 0);
 
 function context(emitted: ShoplogEvent[]): PluginContext {
-  return { emit: (e) => emitted.push(e), report: (e) => { throw e; }, now: () => T0 };
+  return {
+    emit: (e) => emitted.push(e),
+    report: (e) => {
+      throw e;
+    },
+    now: () => T0,
+  };
 }
 
 describe('fraud pipeline plugin', () => {
@@ -41,7 +47,13 @@ describe('fraud pipeline plugin', () => {
       { now: () => T0 },
     );
     const fine = transaction(
-      { user: { id: 'u-2' }, shop: { transaction: { id: 'order-2', type: 'purchase', status: 'completed' }, amount: { value: '10.00', currency: 'EUR' } } },
+      {
+        user: { id: 'u-2' },
+        shop: {
+          transaction: { id: 'order-2', type: 'purchase', status: 'completed' },
+          amount: { value: '10.00', currency: 'EUR' },
+        },
+      },
       { now: () => T0 },
     );
     const perf = performance({ event: { duration: 1000 }, shop: { performance: { kind: 'db' } } });
@@ -62,27 +74,47 @@ describe('fraud pipeline plugin', () => {
         transaction: { id: 'order-1' },
         amount: { minor: 25_000, value: '250.00', currency: 'EUR' },
         billing: { country: 'FR' },
-        fraud: { decision: 'review', risk_level: 'medium', ruleset_version: expect.stringMatching(/^rs-[0-9a-f]{8}$/) as string },
+        fraud: {
+          decision: 'review',
+          risk_level: 'medium',
+          ruleset_version: expect.stringMatching(/^rs-[0-9a-f]{8}$/) as string,
+        },
       },
     });
     const reasons = (fraud as Extract<ShoplogEvent, { event: { dataset: 'shoplog.fraud' } }>).shop.fraud.reasons;
-    expect(reasons.map((r) => r.code)).toEqual(['DISPOSABLE_EMAIL', 'COUNTRY_MISMATCH_IP_BILLING', 'COUNTRY_MISMATCH_IP_ISSUER']);
+    expect(reasons.map((r) => r.code)).toEqual([
+      'DISPOSABLE_EMAIL',
+      'COUNTRY_MISMATCH_IP_BILLING',
+      'COUNTRY_MISMATCH_IP_ISSUER',
+    ]);
     expect(fraud['@timestamp']).toBe(new Date(T0).toISOString());
   });
 
   it('emits only blocks with minDecision block, and reports every result', async () => {
     const emitted: ShoplogEvent[] = [];
     const decisions: string[] = [];
-    const plugin = createFraudPlugin({ scorer: createFraudScorer({ combine: 'noisy-or' }), minDecision: 'block', onResult: (r) => decisions.push(r.decision) });
+    const plugin = createFraudPlugin({
+      scorer: createFraudScorer({ combine: 'noisy-or' }),
+      minDecision: 'block',
+      onResult: (r) => decisions.push(r.decision),
+    });
     await plugin.setup?.(context(emitted));
     const tx = transaction(
-      { user: { id: 'u', email: 'a@yopmail.com' }, shop: { transaction: { id: 't', type: 'purchase', status: 'completed' }, amount: { minor: 100, currency: 'EUR' } } },
+      {
+        user: { id: 'u', email: 'a@yopmail.com' },
+        shop: {
+          transaction: { id: 't', type: 'purchase', status: 'completed' },
+          amount: { minor: 100, currency: 'EUR' },
+        },
+      },
       { now: () => T0 },
     );
     await plugin.process(tx);
     expect(decisions).toEqual(['allow']);
     expect(emitted).toEqual([]);
-    expect(() => createFraudPlugin({ scorer: createFraudScorer(), minDecision: 'allow' as 'review' })).toThrow(/minDecision/);
+    expect(() => createFraudPlugin({ scorer: createFraudScorer(), minDecision: 'allow' as 'review' })).toThrow(
+      /minDecision/,
+    );
   });
 
   it('builds valid transaction and fraud events from synthetic traffic (for shoplog generate)', () => {
@@ -103,7 +135,10 @@ describe('fraud plugin in a real pipeline', () => {
     const exporter = createMemoryExporter();
     // The plugin's own decisions say which transactions are suspicious (review or block).
     const decisions = new Map<string, string>();
-    const plugin = createFraudPlugin({ scorer: createFraudScorer(), onResult: (r, tx) => decisions.set(tx.shop.transaction.id, r.decision) });
+    const plugin = createFraudPlugin({
+      scorer: createFraudScorer(),
+      onResult: (r, tx) => decisions.set(tx.shop.transaction.id, r.decision),
+    });
     const pipeline = createPipeline({ plugins: [plugin, exporter] });
     const gen = createTrafficGenerator({ seed: 11, fraudRate: 0.2 });
     const inputs = gen.take(400);
@@ -126,9 +161,15 @@ describe('fraud plugin in a real pipeline', () => {
     // its decision; none for the allowed ones.
     const txOf = (e: (typeof exporter.events)[number]) => (e.shop as { transaction: { id: string } }).transaction.id;
     expect(exporter.events.map((e) => `${e.event.dataset}:${txOf(e)}`)).toEqual(
-      sent.flatMap((id) => (decisions.get(id) === 'allow' ? [`shoplog.transaction:${id}`] : [`shoplog.transaction:${id}`, `shoplog.fraud:${id}`])),
+      sent.flatMap((id) =>
+        decisions.get(id) === 'allow'
+          ? [`shoplog.transaction:${id}`]
+          : [`shoplog.transaction:${id}`, `shoplog.fraud:${id}`],
+      ),
     );
-    expect(frauds.map((f) => (f as { shop: { fraud: { decision: string } } }).shop.fraud.decision)).toEqual(suspicious.map((id) => decisions.get(id)));
+    expect(frauds.map((f) => (f as { shop: { fraud: { decision: string } } }).shop.fraud.decision)).toEqual(
+      suspicious.map((id) => decisions.get(id)),
+    );
     for (const f of frauds) expect(validate(f).ok).toBe(true);
   });
 });

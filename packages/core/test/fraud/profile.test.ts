@@ -17,9 +17,12 @@ import {
 
 const T0 = Date.UTC(2026, 3, 1, 9);
 const DAY = 86_400_000;
-const CHROME_WIN = (v: number) => `Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${v}.0.0.0 Safari/537.36`;
-const PIXEL = 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36';
-const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
+const CHROME_WIN = (v: number) =>
+  `Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${v}.0.0.0 Safari/537.36`;
+const PIXEL =
+  'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36';
+const IPHONE =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
 
 describe('normal forms', () => {
   it('folds mailboxes where the provider does: Gmail dots and +tags, +tags elsewhere', () => {
@@ -65,7 +68,13 @@ function history(scorer: ReturnType<typeof createFraudScorer>, id: string, order
     status: 'completed',
     timestamp: T0,
   };
-  for (let i = 0; i < orders; i++) scorer.scoreSync({ ...last, transactionId: `${id}-${i}`, amount: 4000 + (i % 4) * 300, timestamp: T0 + i * 7 * DAY });
+  for (let i = 0; i < orders; i++)
+    scorer.scoreSync({
+      ...last,
+      transactionId: `${id}-${i}`,
+      amount: 4000 + (i % 4) * 300,
+      timestamp: T0 + i * 7 * DAY,
+    });
   return { ...last, timestamp: T0 + orders * 7 * DAY };
 }
 
@@ -74,15 +83,38 @@ describe('profile features', () => {
     const scorer = createFraudScorer();
     const next = history(scorer, 'alice', 8);
     scorer.scoreSync({ ...next, transactionId: 'normal' });
-    expect(scorer.featuresOf('normal')).toMatchObject({ ACCOUNT_HISTORY: expect.any(Number), ACCOUNT_AGE: expect.any(Number) });
+    expect(scorer.featuresOf('normal')).toMatchObject({
+      ACCOUNT_HISTORY: expect.any(Number),
+      ACCOUNT_AGE: expect.any(Number),
+    });
     expect(scorer.featuresOf('normal')!.NEW_DEVICE).toBeUndefined();
-    scorer.scoreSync({ ...next, transactionId: 'odd', userAgent: CHROME_WIN(131), cardFingerprint: 'card-new', email: 'a.l.i.c.e+x@gmail.com', amount: 60_000, timestamp: next.timestamp! + 3600_000 });
+    scorer.scoreSync({
+      ...next,
+      transactionId: 'odd',
+      userAgent: CHROME_WIN(131),
+      cardFingerprint: 'card-new',
+      email: 'a.l.i.c.e+x@gmail.com',
+      amount: 60_000,
+      timestamp: next.timestamp! + 3600_000,
+    });
     const f = scorer.featuresOf('odd')!;
-    expect(f).toMatchObject({ NEW_DEVICE: 1, NEW_CARD: 1, EMAIL_CHANGED: 1, NEW_DEVICE_AND_CARD: 1, NEW_DEVICE_AND_EMAIL: 1, EMAIL_VARIANT: 1 });
+    expect(f).toMatchObject({
+      NEW_DEVICE: 1,
+      NEW_CARD: 1,
+      EMAIL_CHANGED: 1,
+      NEW_DEVICE_AND_CARD: 1,
+      NEW_DEVICE_AND_EMAIL: 1,
+      EMAIL_VARIANT: 1,
+    });
     expect(f.AMOUNT_VS_ACCOUNT).toBeGreaterThan(2.5); // log(600 / ≈ 44)
     expect(f.TAKEOVER_AMOUNT).toBe(f.AMOUNT_VS_ACCOUNT);
     // A browser update is not a new device.
-    scorer.scoreSync({ ...next, transactionId: 'update', userAgent: IPHONE.replace('17_5', '17_6'), timestamp: next.timestamp! + 2 * 3600_000 });
+    scorer.scoreSync({
+      ...next,
+      transactionId: 'update',
+      userAgent: IPHONE.replace('17_5', '17_6'),
+      timestamp: next.timestamp! + 2 * 3600_000,
+    });
     expect(scorer.featuresOf('update')!.NEW_DEVICE).toBeUndefined();
   });
 
@@ -90,12 +122,29 @@ describe('profile features', () => {
     const scorer = createFraudScorer();
     const variants = ['johnsmith77', 'john.smith77', 'j.ohnsmith77+a1', 'johnsmith.77+drop'];
     variants.forEach((local, i) => {
-      scorer.scoreSync({ transactionId: `v${i}`, userId: `acct-${i}`, email: `${local}@gmail.com`, amount: 18_999, currency: 'EUR', ip: `203.0.113.${i}`, timestamp: T0 + i * 60_000 });
+      scorer.scoreSync({
+        transactionId: `v${i}`,
+        userId: `acct-${i}`,
+        email: `${local}@gmail.com`,
+        amount: 18_999,
+        currency: 'EUR',
+        ip: `203.0.113.${i}`,
+        timestamp: T0 + i * 60_000,
+      });
     });
     expect(scorer.featuresOf('v0')!.EMAIL_ACCOUNTS).toBeUndefined();
     expect(scorer.featuresOf('v3')!.EMAIL_ACCOUNTS).toBeCloseTo(Math.log1p(3), 1);
     for (let i = 0; i < 12; i++) {
-      scorer.scoreSync({ transactionId: `r${i}`, userId: `ring-${i}`, email: `buyer${i}@example.com`, amount: 7000, currency: 'EUR', ip: '198.51.100.7', cardFingerprint: `c${i}`, timestamp: T0 + i * DAY });
+      scorer.scoreSync({
+        transactionId: `r${i}`,
+        userId: `ring-${i}`,
+        email: `buyer${i}@example.com`,
+        amount: 7000,
+        currency: 'EUR',
+        ip: '198.51.100.7',
+        cardFingerprint: `c${i}`,
+        timestamp: T0 + i * DAY,
+      });
     }
     const ring = scorer.featuresOf('r11')!;
     expect(ring.IP_ACCOUNTS).toBeGreaterThan(Math.log1p(5)); // 11 earlier accounts, decayed over days
@@ -106,13 +155,29 @@ describe('profile features', () => {
     const scorer = createFraudScorer();
     // A normal day: 300 orders of about 50 EUR, a few declined.
     for (let i = 0; i < 300; i++) {
-      scorer.scoreSync({ transactionId: `n${i}`, userId: `c${i}`, amount: 5000 + (i % 7) * 100, currency: 'EUR', status: i % 40 === 0 ? 'declined' : 'completed', cardFingerprint: `k${i}`, timestamp: T0 + i * 240_000 });
+      scorer.scoreSync({
+        transactionId: `n${i}`,
+        userId: `c${i}`,
+        amount: 5000 + (i % 7) * 100,
+        currency: 'EUR',
+        status: i % 40 === 0 ? 'declined' : 'completed',
+        cardFingerprint: `k${i}`,
+        timestamp: T0 + i * 240_000,
+      });
     }
     const calm = scorer.featuresOf('n299')!;
     expect(calm.MICRO_SPIKE).toBeUndefined();
     // Then, within minutes, micro authorisations on fresh accounts and cards, mostly declined.
     for (let i = 0; i < 40; i++) {
-      scorer.scoreSync({ transactionId: `t${i}`, userId: `x${i}`, amount: 100, currency: 'EUR', status: i % 5 === 0 ? 'completed' : 'declined', cardFingerprint: `s${i}`, timestamp: T0 + 300 * 240_000 + i * 15_000 });
+      scorer.scoreSync({
+        transactionId: `t${i}`,
+        userId: `x${i}`,
+        amount: 100,
+        currency: 'EUR',
+        status: i % 5 === 0 ? 'completed' : 'declined',
+        cardFingerprint: `s${i}`,
+        timestamp: T0 + 300 * 240_000 + i * 15_000,
+      });
     }
     const spike = scorer.featuresOf('t39')!;
     expect(spike.MICRO_AMOUNT).toBe(1);
@@ -132,7 +197,13 @@ describe('profile state', () => {
     }
     scorer.scoreSync({ ...keep, transactionId: 'keep-last', timestamp: T0 + 20_000 * 1000 });
     expect(scorer.featuresOf('keep-last')!.ACCOUNT_NEW).toBeUndefined(); // remembered: recently active
-    scorer.scoreSync({ transactionId: 'early', userId: 'u1', amount: 5000, currency: 'EUR', timestamp: T0 + 20_001 * 1000 });
+    scorer.scoreSync({
+      transactionId: 'early',
+      userId: 'u1',
+      amount: 5000,
+      currency: 'EUR',
+      timestamp: T0 + 20_001 * 1000,
+    });
     expect(scorer.featuresOf('early')!.ACCOUNT_NEW).toBe(1); // forgotten
     expect(() => createMemoryFraudStateStore({ maxAccounts: 0 })).toThrow(/maxAccounts/);
   });
@@ -140,7 +211,14 @@ describe('profile state', () => {
   it('erases a person: their account and mailbox are new again, other accounts keep their history', () => {
     const profileStore = createMemoryFraudStateStore();
     const scorer = createFraudScorer({ profileStore });
-    const order = (id: string, userId: string, email: string, day: number): FraudInput => ({ transactionId: id, userId, email, amount: 5000, currency: 'EUR', timestamp: T0 + day * DAY });
+    const order = (id: string, userId: string, email: string, day: number): FraudInput => ({
+      transactionId: id,
+      userId,
+      email,
+      amount: 5000,
+      currency: 'EUR',
+      timestamp: T0 + day * DAY,
+    });
     for (let d = 0; d < 3; d++) {
       scorer.scoreSync(order(`g${d}`, 'grace', 'Grace.Hopper+shop@gmail.com', d));
       scorer.scoreSync(order(`a${d}`, 'ada', 'ada@example.org', d));

@@ -1,9 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { createFraudScorer, createTrafficGenerator, detectionReport, FRAUD_SCENARIOS, type FraudInput, type FraudResult } from '@shoplog/core';
+import {
+  createFraudScorer,
+  createTrafficGenerator,
+  detectionReport,
+  FRAUD_SCENARIOS,
+  type FraudInput,
+  type FraudResult,
+} from '@shoplog/core';
 
 const T0 = Date.UTC(2026, 10, 26, 9, 0, 0);
 const MIN = 60_000;
-const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+const CHROME =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
 /** A regular French customer: same card, IP, browser; amounts around `typical` minor units. */
 function customer(id: string, typical: number) {
@@ -35,7 +43,8 @@ describe('rule scenarios (noisy-OR of the rules) at the default thresholds', () 
     const alice = customer('alice', 4500);
     let last: FraudResult | undefined;
     // Twice a week for ten weeks, amounts varying ±30 %.
-    for (let i = 0; i < 20; i++) last = scorer.scoreSync(alice(T0 + i * 3.5 * 24 * 60 * MIN, 4500 + ((i * 37) % 27) * 100 - 1300));
+    for (let i = 0; i < 20; i++)
+      last = scorer.scoreSync(alice(T0 + i * 3.5 * 24 * 60 * MIN, 4500 + ((i * 37) % 27) * 100 - 1300));
     expect(last).toMatchObject({ decision: 'allow', riskLevel: 'minimal', score: 0, reasons: [] });
   });
 
@@ -91,7 +100,11 @@ describe('rule scenarios (noisy-OR of the rules) at the default thresholds', () 
     const dave = customer('dave', 5000);
     for (let i = 0; i < 10; i++) scorer.scoreSync(dave(T0 + i * 24 * 60 * MIN, 4000 + i * 200));
     const takeover = (i: number): FraudInput =>
-      dave(T0 + 20 * 24 * 60 * MIN + i * MIN, 90_000, { ip: '198.51.100.77', ipCountry: 'NG', transactionId: `ato-${i}` });
+      dave(T0 + 20 * 24 * 60 * MIN + i * MIN, 90_000, {
+        ip: '198.51.100.77',
+        ipCountry: 'NG',
+        transactionId: `ato-${i}`,
+      });
     const first = scorer.scoreSync(takeover(0));
     expect(first.decision).toBe('review');
     expect(codes(first)).toEqual(['AMOUNT_ANOMALY', 'COUNTRY_MISMATCH_IP_BILLING', 'COUNTRY_MISMATCH_IP_ISSUER']);
@@ -99,7 +112,9 @@ describe('rule scenarios (noisy-OR of the rules) at the default thresholds', () 
     for (let i = 1; i < 6; i++) r = scorer.scoreSync(takeover(i));
     expect(r.decision).toBe('block');
     expect(codes(r)).toContain('VELOCITY_USER');
-    expect(r.reasons.map((x) => x.contribution)).toEqual([...r.reasons.map((x) => x.contribution)].sort((a, b) => b - a));
+    expect(r.reasons.map((x) => x.contribution)).toEqual(
+      [...r.reasons.map((x) => x.contribution)].sort((a, b) => b - a),
+    );
   });
 
   it('country mismatch + disposable e-mail on a first purchase: review, with every reason explained', () => {
@@ -119,7 +134,12 @@ describe('rule scenarios (noisy-OR of the rules) at the default thresholds', () 
     });
     expect(r.decision).toBe('review');
     expect(r.riskLevel).toBe('medium');
-    expect(codes(r)).toEqual(['DISPOSABLE_EMAIL', 'COUNTRY_MISMATCH_IP_BILLING', 'COUNTRY_MISMATCH_IP_ISSUER', 'COUNTRY_MISMATCH_BILLING_ISSUER']);
+    expect(codes(r)).toEqual([
+      'DISPOSABLE_EMAIL',
+      'COUNTRY_MISMATCH_IP_BILLING',
+      'COUNTRY_MISMATCH_IP_ISSUER',
+      'COUNTRY_MISMATCH_BILLING_ISSUER',
+    ]);
     expect(r.reasons[0]!.detail).toBe('disposable e-mail domain mailinator.com');
     // Noisy-OR of 35, 25, 20, 15.
     expect(r.score).toBeCloseTo(100 * (1 - 0.65 * 0.75 * 0.8 * 0.85), 2);

@@ -33,19 +33,33 @@ describe('combination, thresholds and configuration', () => {
   });
 
   it('ranks reasons by contribution then code whatever order they fire in; rules sharing a code keep their order', () => {
-    const rules = [fixed('D_RULE', 10), fixed('B_RULE', 30), fixed('A_RULE', 10), fixed('C_RULE', 30), fixed('Z_RULE', 20), fixed('E_RULE', 45)];
-    const codes = (rs: FraudRule[]): string[] => rulesOnly({ rules: rs }).scoreSync(base).reasons.map((r) => r.code);
+    const rules = [
+      fixed('D_RULE', 10),
+      fixed('B_RULE', 30),
+      fixed('A_RULE', 10),
+      fixed('C_RULE', 30),
+      fixed('Z_RULE', 20),
+      fixed('E_RULE', 45),
+    ];
+    const codes = (rs: FraudRule[]): string[] =>
+      rulesOnly({ rules: rs })
+        .scoreSync(base)
+        .reasons.map((r) => r.code);
     const expected = ['E_RULE', 'B_RULE', 'C_RULE', 'Z_RULE', 'A_RULE', 'D_RULE'];
     expect(codes(rules)).toEqual(expected);
     expect(codes([...rules].reverse())).toEqual(expected);
     // Misconfigured but allowed: two rules with one code; the stable order of the rules list decides.
     const twin = (detail: string): FraudRule => ({ code: 'TWIN', evaluate: () => ({ contribution: 20, detail }) });
-    const twins = rulesOnly({ rules: [twin('first'), fixed('LOW', 5), twin('second'), fixed('HIGH', 50)] }).scoreSync(base);
+    const twins = rulesOnly({ rules: [twin('first'), fixed('LOW', 5), twin('second'), fixed('HIGH', 50)] }).scoreSync(
+      base,
+    );
     expect(twins.reasons.map((r) => r.detail ?? r.code)).toEqual(['HIGH', 'first', 'second', 'LOW']);
   });
 
   it('gives every result its own reasons array, which callers may extend', () => {
-    const scorer = rulesOnly({ rules: [{ code: 'SOMETIMES', evaluate: (input) => (input.amount > 5000 ? { contribution: 30 } : null) }] });
+    const scorer = rulesOnly({
+      rules: [{ code: 'SOMETIMES', evaluate: (input) => (input.amount > 5000 ? { contribution: 30 } : null) }],
+    });
     const none = scorer.scoreSync(base);
     none.reasons.push({ code: 'MINE', contribution: 1 });
     const next = scorer.scoreSync(base);
@@ -62,25 +76,52 @@ describe('combination, thresholds and configuration', () => {
       evaluate: (_input, { counts }) => (counts[0]! > 0 ? { contribution: 40, detail: `${counts[0]} earlier` } : null),
     };
     const scorer = rulesOnly({ rules: [perEmail] });
-    const score = (email: string, i: number) => scorer.scoreSync({ ...base, email, timestamp: T0 + i }).reasons[0]?.detail;
-    expect(['jo@shop.example', 'JO@Shop.Example', 'jo@shop.example'].map(score)).toEqual([undefined, '1 earlier', '2 earlier']);
-    expect(['åsa@été.fr', 'ÅSA@ÉTÉ.FR', 'åsa@ÉtÉ.fr'].map((e, i) => score(e, 10 + i))).toEqual([undefined, '1 earlier', '2 earlier']);
+    const score = (email: string, i: number) =>
+      scorer.scoreSync({ ...base, email, timestamp: T0 + i }).reasons[0]?.detail;
+    expect(['jo@shop.example', 'JO@Shop.Example', 'jo@shop.example'].map(score)).toEqual([
+      undefined,
+      '1 earlier',
+      '2 earlier',
+    ]);
+    expect(['åsa@été.fr', 'ÅSA@ÉTÉ.FR', 'åsa@ÉtÉ.fr'].map((e, i) => score(e, 10 + i))).toEqual([
+      undefined,
+      '1 earlier',
+      '2 earlier',
+    ]);
     const disposable = rulesOnly({ rules: { DISPOSABLE_EMAIL: {} } });
     for (const email of ['x@mailinator.com', 'x@MAILINATOR.com', 'x@ Mailinator.COM ']) {
       expect(disposable.scoreSync({ ...base, email }).reasons.map((r) => r.code)).toContain('DISPOSABLE_EMAIL');
     }
     // Recently seen domains are matched in place: same verdicts for a domain that only ends like one, or differs in case.
-    const flags = (email: string) => disposable.scoreSync({ ...base, email }).reasons.some((r) => r.code === 'DISPOSABLE_EMAIL');
-    const sequence = ['x@example.org', 'y@mailinator.com', 'z@example.org', 'x@Example.org', 'x@mple.org', 'x@mailinator.com ', 'w@x@mailinator.com', 'x@y.example.org'];
+    const flags = (email: string) =>
+      disposable.scoreSync({ ...base, email }).reasons.some((r) => r.code === 'DISPOSABLE_EMAIL');
+    const sequence = [
+      'x@example.org',
+      'y@mailinator.com',
+      'z@example.org',
+      'x@Example.org',
+      'x@mple.org',
+      'x@mailinator.com ',
+      'w@x@mailinator.com',
+      'x@y.example.org',
+    ];
     expect(sequence.map(flags)).toEqual([false, true, false, false, false, true, true, false]);
     const burner = rulesOnly({ rules: { DISPOSABLE_EMAIL: { params: { extraDomains: ['burner.test'] } } } });
-    const burnt = (email: string) => burner.scoreSync({ ...base, email }).reasons.some((r) => r.code === 'DISPOSABLE_EMAIL');
-    expect(['a@burner.test', 'a@notburner.test', 'a@burner.test', 'a@BURNER.TEST'].map(burnt)).toEqual([true, false, true, true]);
+    const burnt = (email: string) =>
+      burner.scoreSync({ ...base, email }).reasons.some((r) => r.code === 'DISPOSABLE_EMAIL');
+    expect(['a@burner.test', 'a@notburner.test', 'a@burner.test', 'a@BURNER.TEST'].map(burnt)).toEqual([
+      true,
+      false,
+      true,
+      true,
+    ]);
   });
 
   it('maps scores to decisions and risk levels at the seed thresholds, and at custom ones', () => {
     const at = (c: number, opts = {}) => rulesOnly({ rules: [fixed('X', c)], ...opts }).scoreSync(base);
-    expect([at(0), at(24.99), at(25), at(49.99), at(50), at(74.99), at(75)].map((r) => [r.decision, r.riskLevel])).toEqual([
+    expect(
+      [at(0), at(24.99), at(25), at(49.99), at(50), at(74.99), at(75)].map((r) => [r.decision, r.riskLevel]),
+    ).toEqual([
       ['allow', 'minimal'],
       ['allow', 'minimal'],
       ['allow', 'low'],
@@ -97,7 +138,11 @@ describe('combination, thresholds and configuration', () => {
     const byDefault = rulesOnly();
     expect(byDefault.scoreSync(tx).reasons).toMatchObject([{ code: 'DISPOSABLE_EMAIL', contribution: 35 }]);
     const doubled = rulesOnly({ rules: { DISPOSABLE_EMAIL: { weight: 2 } } });
-    expect(doubled.scoreSync(tx)).toMatchObject({ score: 70, decision: 'review', reasons: [{ code: 'DISPOSABLE_EMAIL', contribution: 70 }] });
+    expect(doubled.scoreSync(tx)).toMatchObject({
+      score: 70,
+      decision: 'review',
+      reasons: [{ code: 'DISPOSABLE_EMAIL', contribution: 70 }],
+    });
     const off = rulesOnly({ rules: { DISPOSABLE_EMAIL: { enabled: false } } });
     expect(off.scoreSync(tx).reasons).toEqual([]);
     expect(off.ruleCodes).not.toContain('DISPOSABLE_EMAIL');
@@ -107,9 +152,15 @@ describe('combination, thresholds and configuration', () => {
   });
 
   it('rejects bad options with one error naming the option', () => {
-    expect(() => rulesOnly({ rules: { VELOCITY_USER: { params: { max: 0 } } } })).toThrow(/rules\.VELOCITY_USER\.params\.max/);
-    expect(() => rulesOnly({ rules: { VELOCITY_USER: { params: { maxx: 3 } } } })).toThrow(/rules\.VELOCITY_USER\.params/);
-    expect(() => rulesOnly({ rules: { NOT_A_RULE: { enabled: true } } })).toThrow(/rules\.NOT_A_RULE: unknown rule code/);
+    expect(() => rulesOnly({ rules: { VELOCITY_USER: { params: { max: 0 } } } })).toThrow(
+      /rules\.VELOCITY_USER\.params\.max/,
+    );
+    expect(() => rulesOnly({ rules: { VELOCITY_USER: { params: { maxx: 3 } } } })).toThrow(
+      /rules\.VELOCITY_USER\.params/,
+    );
+    expect(() => rulesOnly({ rules: { NOT_A_RULE: { enabled: true } } })).toThrow(
+      /rules\.NOT_A_RULE: unknown rule code/,
+    );
     expect(() => rulesOnly({ rules: { VELOCITY_USER: { weight: -1 } } })).toThrow(/rules\.VELOCITY_USER\.weight/);
     expect(() => rulesOnly({ thresholds: { review: 80, block: 70 } })).toThrow(/thresholds\.review/);
     expect(() => rulesOnly({ combine: 'max' as 'sum' })).toThrow(/combine/);
@@ -118,7 +169,13 @@ describe('combination, thresholds and configuration', () => {
 
   it("expresses the seed platform's rules as configuration (additive, as the seed scored)", () => {
     const scorer = rulesOnly({ rules: seedFraudRules(['KP']), combine: 'sum' });
-    expect([...scorer.ruleCodes].sort()).toEqual(['BLOCKED_LOCATION', 'COUNTRY_MISMATCH_IP_BILLING', 'HIGH_AMOUNT', 'MULTIPLE_FAILED_ATTEMPTS', 'RAPID_TRANSACTIONS']);
+    expect([...scorer.ruleCodes].sort()).toEqual([
+      'BLOCKED_LOCATION',
+      'COUNTRY_MISMATCH_IP_BILLING',
+      'HIGH_AMOUNT',
+      'MULTIPLE_FAILED_ATTEMPTS',
+      'RAPID_TRANSACTIONS',
+    ]);
     const big = scorer.scoreSync({ ...base, userId: 's1', amount: 1_500_000, ipCountry: 'KP', billingCountry: 'FR' });
     expect(big.reasons.map((r) => [r.code, r.contribution])).toEqual([
       ['COUNTRY_MISMATCH_IP_BILLING', 30],
@@ -128,7 +185,8 @@ describe('combination, thresholds and configuration', () => {
     expect(big).toMatchObject({ score: 65, decision: 'review', riskLevel: 'medium' });
     // rapid_transactions: the 4th in 5 minutes; multiple_failed_attempts: the 3rd failure in an hour.
     let r = scorer.scoreSync({ ...base, userId: 's2', status: 'declined', timestamp: T0 });
-    for (let i = 1; i < 4; i++) r = scorer.scoreSync({ ...base, userId: 's2', status: 'declined', timestamp: T0 + i * 30_000 });
+    for (let i = 1; i < 4; i++)
+      r = scorer.scoreSync({ ...base, userId: 's2', status: 'declined', timestamp: T0 + i * 30_000 });
     expect(r.reasons.map((x) => x.code)).toEqual(['RAPID_TRANSACTIONS', 'MULTIPLE_FAILED_ATTEMPTS']);
     expect(r.score).toBe(45);
   });
@@ -137,20 +195,31 @@ describe('combination, thresholds and configuration', () => {
     const manyCards: FraudRule = {
       code: 'SAME_IP_MANY_USERS',
       counters: [{ dimension: 'ip', windowMs: 60_000 }],
-      evaluate: (_input, { counts }) => (counts[0]! >= 2 ? { contribution: 55, detail: `${counts[0]! + 1} payments from this IP` } : null),
+      evaluate: (_input, { counts }) =>
+        counts[0]! >= 2 ? { contribution: 55, detail: `${counts[0]! + 1} payments from this IP` } : null,
     };
     const scorer = rulesOnly({ extraRules: [manyCards] });
     const r = [0, 1, 2].map((i) => scorer.scoreSync({ ...base, userId: `v${i}`, ip: '10.0.0.1', timestamp: T0 + i }));
     expect(r.map((x) => x.decision)).toEqual(['allow', 'allow', 'review']);
-    expect(r[2]!.reasons[0]).toEqual({ code: 'SAME_IP_MANY_USERS', contribution: 55, detail: '3 payments from this IP' });
-    expect(rulesOnly({ extraRules: [manyCards], rules: { SAME_IP_MANY_USERS: { weight: 0 } } }).scoreSync({ ...base, ip: '1.1.1.1' }).reasons).toEqual([]);
+    expect(r[2]!.reasons[0]).toEqual({
+      code: 'SAME_IP_MANY_USERS',
+      contribution: 55,
+      detail: '3 payments from this IP',
+    });
+    expect(
+      rulesOnly({ extraRules: [manyCards], rules: { SAME_IP_MANY_USERS: { weight: 0 } } }).scoreSync({
+        ...base,
+        ip: '1.1.1.1',
+      }).reasons,
+    ).toEqual([]);
   });
 });
 
 describe('velocity state', () => {
   it('does not count a transaction towards its own velocity, and forgets hits after the window', () => {
     const scorer = rulesOnly({ rules: { VELOCITY_USER: { params: { max: 2, windowMs: 600_000 } } } });
-    const at = (ms: number) => scorer.scoreSync({ ...base, userId: 'w', timestamp: T0 + ms }).reasons.map((r) => r.code);
+    const at = (ms: number) =>
+      scorer.scoreSync({ ...base, userId: 'w', timestamp: T0 + ms }).reasons.map((r) => r.code);
     expect(at(0)).toEqual([]);
     expect(at(1000)).toEqual([]);
     expect(at(2000)).toEqual(['VELOCITY_USER']); // third within 10 min: over the limit of 2
@@ -170,7 +239,8 @@ describe('velocity state', () => {
 
   it('bounds memory: past maxKeys the least recently used values are forgotten', () => {
     const store = createMemoryVelocityStore({ maxKeys: 4 });
-    const hit = (value: string) => store.hit([{ counter: 'C#0', dimension: 'userId', value, slot: 0, windowMs: 60_000, weight: 1 }], T0) as number[];
+    const hit = (value: string) =>
+      store.hit([{ counter: 'C#0', dimension: 'userId', value, slot: 0, windowMs: 60_000, weight: 1 }], T0) as number[];
     hit('keep');
     for (const v of ['a', 'b', 'c', 'd', 'e']) {
       hit(v);
@@ -199,16 +269,30 @@ describe('velocity state', () => {
 
   it('counts windows for times before 1970 too (the store; the scorer refuses such timestamps)', () => {
     const store = createMemoryVelocityStore();
-    const hit = (at: number) => (store.hit([{ counter: 'V#0', dimension: 'userId', value: 'past', slot: 0, windowMs: 600_000, weight: 1 }], at) as number[])[0];
+    const hit = (at: number) =>
+      (
+        store.hit(
+          [{ counter: 'V#0', dimension: 'userId', value: 'past', slot: 0, windowMs: 600_000, weight: 1 }],
+          at,
+        ) as number[]
+      )[0];
     expect([hit(-3000), hit(-2000), hit(-1000)]).toEqual([0, 1, 2]);
     // A payment dated before 1970 is a broken clock or field, not a transaction to judge (issue #15).
-    expect(rulesOnly().scoreSync({ ...base, timestamp: -1000 })).toMatchObject({ decision: 'review', error: { path: 'timestamp' } });
+    expect(rulesOnly().scoreSync({ ...base, timestamp: -1000 })).toMatchObject({
+      decision: 'review',
+      error: { path: 'timestamp' },
+    });
   });
 
   it('keeps amount histories per user and currency: the in-memory shortcut judges exactly as the generic store path', async () => {
     const memory = createMemoryVelocityStore();
     // Wrapping hides the memory store's shortcut, so this scorer goes through stats()/observe() with series keys.
-    const generic: VelocityStore = { sync: false, hit: (h, now) => memory.hit(h, now), stats: (k) => memory.stats(k), observe: (k, v, now) => memory.observe(k, v, now) };
+    const generic: VelocityStore = {
+      sync: false,
+      hit: (h, now) => memory.hit(h, now),
+      stats: (k) => memory.stats(k),
+      observe: (k, v, now) => memory.observe(k, v, now),
+    };
     const fast = rulesOnly();
     const slow = rulesOnly({ store: generic });
     const day = 86_400_000;
@@ -229,7 +313,12 @@ describe('velocity state', () => {
   it('judges generated traffic exactly as the generic store path (counters, histories, decisions, reasons)', async () => {
     const memory = createMemoryVelocityStore();
     // Wrapping hides the memory store's direct access: this scorer sends hit lists and series keys.
-    const generic: VelocityStore = { sync: false, hit: (h, now) => memory.hit(h, now), stats: (k) => memory.stats(k), observe: (k, v, now) => memory.observe(k, v, now) };
+    const generic: VelocityStore = {
+      sync: false,
+      hit: (h, now) => memory.hit(h, now),
+      stats: (k) => memory.stats(k),
+      observe: (k, v, now) => memory.observe(k, v, now),
+    };
     const fast = rulesOnly();
     const slow = rulesOnly({ store: generic });
     let flagged = 0;
@@ -292,7 +381,12 @@ describe('transaction events', () => {
     });
     const r = await rulesOnly().score(ev);
     expect(r.transactionId).toBe('order-77');
-    expect(r.reasons.map((x) => x.code)).toEqual(['BOT_USER_AGENT', 'DISPOSABLE_EMAIL', 'COUNTRY_MISMATCH_IP_BILLING', 'COUNTRY_MISMATCH_IP_ISSUER']);
+    expect(r.reasons.map((x) => x.code)).toEqual([
+      'BOT_USER_AGENT',
+      'DISPOSABLE_EMAIL',
+      'COUNTRY_MISMATCH_IP_BILLING',
+      'COUNTRY_MISMATCH_IP_ISSUER',
+    ]);
     const withContext = await rulesOnly().score(ev, { ipCountry: 'FR' });
     expect(withContext.reasons.map((x) => x.code)).toEqual(['BOT_USER_AGENT', 'DISPOSABLE_EMAIL']);
   });

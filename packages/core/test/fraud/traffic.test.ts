@@ -1,10 +1,30 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalEmail, createTrafficGenerator, FRAUD_SCENARIOS, LEGIT_SCENARIOS, type LabelledTransaction } from '@shoplog/core';
+import {
+  canonicalEmail,
+  createTrafficGenerator,
+  FRAUD_SCENARIOS,
+  LEGIT_SCENARIOS,
+  type LabelledTransaction,
+} from '@shoplog/core';
 
 // The labelled traffic generator (issue #16): the fraud scenarios as public descriptions of real fraud give them,
 // and the legitimate traffic that must stay clean, with only the fields a typical shop sends.
 
-const TYPICAL = ['transactionId', 'userId', 'email', 'ip', 'ipCountry', 'billingCountry', 'cardFingerprint', 'issuerCountry', 'amount', 'currency', 'status', 'userAgent', 'timestamp'];
+const TYPICAL = [
+  'transactionId',
+  'userId',
+  'email',
+  'ip',
+  'ipCountry',
+  'billingCountry',
+  'cardFingerprint',
+  'issuerCountry',
+  'amount',
+  'currency',
+  'status',
+  'userAgent',
+  'timestamp',
+];
 // One month of a mid-sized shop, with more fraud than usual so that every scenario shows up.
 const month = createTrafficGenerator({ seed: 21, customers: 10_000, fraudRate: 0.08 }).takeDays(30);
 const of = (scenario: string): LabelledTransaction[] => month.filter((t) => t.scenario === scenario);
@@ -19,9 +39,12 @@ const groupBy = <T>(items: readonly T[], key: (t: T) => string | undefined): Map
 
 describe('createTrafficGenerator', () => {
   it('is deterministic, in time order, with unique ids, and labels every transaction', () => {
-    expect(createTrafficGenerator({ seed: 21, customers: 10_000, fraudRate: 0.08 }).take(2000)).toEqual(month.slice(0, 2000));
+    expect(createTrafficGenerator({ seed: 21, customers: 10_000, fraudRate: 0.08 }).take(2000)).toEqual(
+      month.slice(0, 2000),
+    );
     expect(createTrafficGenerator({ seed: 22, customers: 10_000 }).take(200)).not.toEqual(month.slice(0, 200));
-    for (let i = 1; i < month.length; i++) expect(month[i]!.input.timestamp!).toBeGreaterThanOrEqual(month[i - 1]!.input.timestamp!);
+    for (let i = 1; i < month.length; i++)
+      expect(month[i]!.input.timestamp!).toBeGreaterThanOrEqual(month[i - 1]!.input.timestamp!);
     expect(new Set(month.map((t) => t.input.transactionId)).size).toBe(month.length);
     for (const t of month) expect(t.fraud).toBe((FRAUD_SCENARIOS as readonly string[]).includes(t.scenario));
     const share = month.filter((t) => t.fraud).length / month.length;
@@ -57,7 +80,9 @@ describe('createTrafficGenerator', () => {
     const ato = of('account_takeover');
     expect(ato.every((t) => t.input.ipCountry === t.input.billingCountry)).toBe(true);
     for (const [user, txs] of groupBy(ato, (t) => t.input.userId)) {
-      const earlier = month.filter((t) => t.input.userId === user && !t.fraud && t.input.timestamp! < txs[0]!.input.timestamp!);
+      const earlier = month.filter(
+        (t) => t.input.userId === user && !t.fraud && t.input.timestamp! < txs[0]!.input.timestamp!,
+      );
       const cashOut = txs.filter((t) => t.input.status === 'completed');
       if (earlier.length === 0 || cashOut.length === 0) continue;
       const usual = earlier.reduce((s, t) => s + t.input.amount, 0) / earlier.length;
@@ -67,7 +92,9 @@ describe('createTrafficGenerator', () => {
 
   it('stolen cards without any geographic mismatch: big first orders, and sleepers seasoned before a new card', () => {
     for (const t of [...of('stolen_card_new_account'), ...of('stolen_card_sleeper')]) {
-      expect(t.input.ipCountry === t.input.billingCountry && t.input.billingCountry === t.input.issuerCountry).toBe(true);
+      expect(t.input.ipCountry === t.input.billingCountry && t.input.billingCountry === t.input.issuerCountry).toBe(
+        true,
+      );
     }
     const seasoning = of('sleeper_seasoning');
     expect(seasoning.every((t) => !t.fraud)).toBe(true);
@@ -80,7 +107,9 @@ describe('createTrafficGenerator', () => {
     const accounts = new Set(bots.map((t) => t.input.userId));
     const mailboxes = new Set(bots.map((t) => canonicalEmail(t.input.email!)));
     expect(accounts.size).toBeGreaterThan(3 * mailboxes.size);
-    expect(bots.every((t) => t.input.email!.endsWith('@gmail.com') && t.input.userAgent!.startsWith('Mozilla/5.0'))).toBe(true);
+    expect(
+      bots.every((t) => t.input.email!.endsWith('@gmail.com') && t.input.userAgent!.startsWith('Mozilla/5.0')),
+    ).toBe(true);
   });
 
   it('triangulation: a few IPs reused across many accounts for weeks; throwaway mailboxes, listed or not', () => {
@@ -88,10 +117,16 @@ describe('createTrafficGenerator', () => {
     const byIp = groupBy(ring, (t) => t.input.ip);
     const accountsPerIp = [...byIp.values()].map((txs) => new Set(txs.map((t) => t.input.userId)).size);
     expect(Math.max(...accountsPerIp)).toBeGreaterThan(5);
-    const days = (Math.max(...ring.map((t) => t.input.timestamp!)) - Math.min(...ring.map((t) => t.input.timestamp!))) / 86_400_000;
+    const days =
+      (Math.max(...ring.map((t) => t.input.timestamp!)) - Math.min(...ring.map((t) => t.input.timestamp!))) /
+      86_400_000;
     expect(days).toBeGreaterThan(7);
     const domains = new Set(of('disposable_email').map((t) => t.input.email!.split('@')[1]));
-    expect([...domains].some((d) => d === 'mailinator.com' || d === 'yopmail.com' || d === 'guerrillamail.com' || d === 'trashmail.com')).toBe(true);
+    expect(
+      [...domains].some(
+        (d) => d === 'mailinator.com' || d === 'yopmail.com' || d === 'guerrillamail.com' || d === 'trashmail.com',
+      ),
+    ).toBe(true);
     expect(domains.size).toBeGreaterThan(5);
   });
 
@@ -99,7 +134,9 @@ describe('createTrafficGenerator', () => {
     expect(of('legit_traveller').some((t) => t.input.ipCountry !== t.input.billingCountry)).toBe(true);
     expect(of('legit_expat_card').every((t) => t.input.issuerCountry !== t.input.billingCountry)).toBe(true);
     const shared = groupBy(of('legit_shared_network'), (t) => t.input.ip);
-    expect(Math.max(...[...shared.values()].map((txs) => new Set(txs.map((t) => t.input.userId)).size))).toBeGreaterThan(10);
+    expect(
+      Math.max(...[...shared.values()].map((txs) => new Set(txs.map((t) => t.input.userId)).size)),
+    ).toBeGreaterThan(10);
     const bursts = groupBy(of('legit_sale_burst'), (t) => t.input.cardFingerprint);
     expect(Math.max(...[...bursts.values()].map((txs) => txs.length))).toBeGreaterThanOrEqual(3);
   });

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { createRandom, createSketch, decodeSketch, decodeSketchBytes, encodeSketch, encodeSketchBytes, sketchFromJson, type PercentileSketch } from '@shoplog/core';
+import {
+  createRandom,
+  createSketch,
+  decodeSketch,
+  decodeSketchBytes,
+  encodeSketch,
+  encodeSketchBytes,
+  sketchFromJson,
+  type PercentileSketch,
+} from '@shoplog/core';
 
 const N = 1_000_000;
 const QUANTILES = [0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999];
@@ -10,7 +19,8 @@ function sample(kind: 'uniform' | 'lognormal' | 'bimodal', seed: number): Float6
   const out = new Float64Array(N);
   for (let i = 0; i < N; i++) {
     if (kind === 'uniform') out[i] = rnd.next() * 1000;
-    else if (kind === 'lognormal') out[i] = Math.exp(3 + 1.2 * rnd.normal()); // latency-like, ms
+    else if (kind === 'lognormal')
+      out[i] = Math.exp(3 + 1.2 * rnd.normal()); // latency-like, ms
     else out[i] = rnd.chance(0.8) ? Math.abs(20 + 4 * rnd.normal()) : Math.abs(900 + 150 * rnd.normal()); // cache hit / miss
   }
   return out;
@@ -26,7 +36,9 @@ function expectWithinError(sketch: PercentileSketch, sorted: Float64Array): void
     const want = exact(sorted, q);
     const got = sketch.quantile(q);
     // α plus a float rounding margin at bucket boundaries.
-    expect(Math.abs(got - want), `q=${q}: ${got} vs exact ${want}`).toBeLessThanOrEqual(want * ALPHA * (1 + 1e-9) + 1e-12);
+    expect(Math.abs(got - want), `q=${q}: ${got} vs exact ${want}`).toBeLessThanOrEqual(
+      want * ALPHA * (1 + 1e-9) + 1e-12,
+    );
   }
   expect(sketch.quantile(0)).toBe(sorted[0]);
   expect(sketch.quantile(1)).toBe(sorted[sorted.length - 1]);

@@ -33,7 +33,12 @@ describe('latency stats', () => {
 
     const [row, dbRow] = [stats.snapshot({ key: 'POST /checkout' })[0]!, stats.snapshot({ kind: 'db' })[0]!];
     expect(row.count).toBe(5000);
-    for (const [q, got] of [[0.5, row.p50], [0.9, row.p90], [0.95, row.p95], [0.99, row.p99]] as const) {
+    for (const [q, got] of [
+      [0.5, row.p50],
+      [0.9, row.p90],
+      [0.95, row.p95],
+      [0.99, row.p99],
+    ] as const) {
       const want = nearestRank(checkout, q);
       expect(Math.abs(got - want)).toBeLessThanOrEqual(want * 0.001 + 1e-9);
     }
@@ -112,7 +117,13 @@ describe('latency stats', () => {
   it('is fed by performance events through the pipeline plugin (route template and DB operation as keys)', async () => {
     const stats = createLatencyStats();
     const plugin = createLatencyPlugin({ stats });
-    const ctx: PluginContext = { emit: () => undefined, report: (e) => { throw e; }, now: () => T0 };
+    const ctx: PluginContext = {
+      emit: () => undefined,
+      report: (e) => {
+        throw e;
+      },
+      now: () => T0,
+    };
     await plugin.setup?.(ctx);
     const at = { now: () => T0 };
     const http = performance(
@@ -124,7 +135,10 @@ describe('latency stats', () => {
       },
       at,
     );
-    const db = performance({ event: { duration: msToNs(20) }, shop: { performance: { kind: 'db', operation: 'SELECT orders' } } }, at);
+    const db = performance(
+      { event: { duration: msToNs(20) }, shop: { performance: { kind: 'db', operation: 'SELECT orders' } } },
+      at,
+    );
     expect(await plugin.process(http)).toBe(http);
     await plugin.process(db);
     expect(stats.snapshot().map((r) => [r.key, r.kind, r.count, r.slowCount, r.max])).toEqual([

@@ -26,6 +26,9 @@ export async function loadOptional<T>(name: OptionalPackage, selectedBy: string,
     return await load();
   } catch (error) {
     if (!isMissing(error, name)) throw error;
-    throw new Error(`${selectedBy} needs the package ${name}, which is not installed: run \`npm install ${name}@${OPTIONAL_PACKAGES[name]}\` beside @shoplog/server.`, { cause: error });
+    throw new Error(
+      `${selectedBy} needs the package ${name}, which is not installed: run \`npm install ${name}@${OPTIONAL_PACKAGES[name]}\` beside @shoplog/server.`,
+      { cause: error },
+    );
   }
 }

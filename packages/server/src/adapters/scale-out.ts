@@ -44,15 +44,24 @@ const EnvSchema = z.object({
   ELASTICSEARCH_USERNAME: z.string().optional(),
   ELASTICSEARCH_PASSWORD: z.string().optional(),
   ELASTICSEARCH_API_KEY: z.string().optional(),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
-  MONGODB_URL: z.string().regex(/^mongodb(?:\+srv)?:\/\//, 'must be a mongodb:// URL').optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+    .optional(),
+  MONGODB_URL: z
+    .string()
+    .regex(/^mongodb(?:\+srv)?:\/\//, 'must be a mongodb:// URL')
+    .optional(),
   SHOPLOG_REDIS_PREFIX: z.string().max(128).default('shoplog:'),
   // Retention: the ILM policies of Elasticsearch (the embedded store applies it itself).
   SHOPLOG_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(30),
   SHOPLOG_RETENTION_BY_DATASET: RetentionOverridesSchema.default({}),
 });
 
-const down = (error: unknown): DependencyHealth => ({ status: 'down', detail: error instanceof Error ? error.message : String(error) });
+const down = (error: unknown): DependencyHealth => ({
+  status: 'down',
+  detail: error instanceof Error ? error.message : String(error),
+});
 
 /**
  * Builds the scale-out stores from environment variables: `SHOPLOG_STORE=elasticsearch` (+ `ELASTICSEARCH_URL`,
@@ -69,7 +78,14 @@ export async function createScaleOut(env: Record<string, string | undefined> = p
     throw new OptionsError(`createScaleOut: invalid options: ${issue.path}: ${issue.message}`, [issue]);
   }
   // Every selected client package is loaded before any connection opens, so a missing one leaves nothing open.
-  const es = e.SHOPLOG_STORE === 'elasticsearch' ? await loadOptional('@elastic/elasticsearch', 'SHOPLOG_STORE=elasticsearch', () => import('@elastic/elasticsearch')) : undefined;
+  const es =
+    e.SHOPLOG_STORE === 'elasticsearch'
+      ? await loadOptional(
+          '@elastic/elasticsearch',
+          'SHOPLOG_STORE=elasticsearch',
+          () => import('@elastic/elasticsearch'),
+        )
+      : undefined;
   const ioredis = e.REDIS_URL ? await loadOptional('ioredis', 'REDIS_URL', () => import('ioredis')) : undefined;
   const mongodb = e.MONGODB_URL ? await loadOptional('mongodb', 'MONGODB_URL', () => import('mongodb')) : undefined;
   const out: ScaleOut['stores'] = {};
@@ -98,7 +114,11 @@ export async function createScaleOut(env: Record<string, string | undefined> = p
       try {
         const started = Date.now();
         const health = await client.cluster.health();
-        return { status: health.status === 'red' ? 'down' : 'up', detail: `cluster ${health.cluster_name} ${health.status}`, latencyMs: Date.now() - started };
+        return {
+          status: health.status === 'red' ? 'down' : 'up',
+          detail: `cluster ${health.cluster_name} ${health.status}`,
+          latencyMs: Date.now() - started,
+        };
       } catch (error) {
         return down(error);
       }
@@ -107,8 +127,17 @@ export async function createScaleOut(env: Record<string, string | undefined> = p
   }
 
   if (ioredis && e.REDIS_URL) {
-    const { createRedisCache, createRedisEventBus, createRedisFraudStateStore, createRedisRateLimiter, createRedisVelocityStore } = await import('./redis/index.js');
-    const redis = new ioredis.Redis(e.REDIS_URL, { maxRetriesPerRequest: 1, retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2_000) });
+    const {
+      createRedisCache,
+      createRedisEventBus,
+      createRedisFraudStateStore,
+      createRedisRateLimiter,
+      createRedisVelocityStore,
+    } = await import('./redis/index.js');
+    const redis = new ioredis.Redis(e.REDIS_URL, {
+      maxRetriesPerRequest: 1,
+      retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2_000),
+    });
     redis.on('error', () => {});
     const keyPrefix = e.SHOPLOG_REDIS_PREFIX;
     out.cache = createRedisCache({ client: redis, keyPrefix });
@@ -161,7 +190,9 @@ export async function createScaleOut(env: Record<string, string | undefined> = p
     ...services,
     ready,
     async health() {
-      const entries = await Promise.all(Object.entries(checks).map(async ([name, check]) => [name, await check()] as const));
+      const entries = await Promise.all(
+        Object.entries(checks).map(async ([name, check]) => [name, await check()] as const),
+      );
       return Object.fromEntries(entries);
     },
     async close() {

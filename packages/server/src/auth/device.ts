@@ -19,7 +19,10 @@ export function deviceToken(user: { id: string; passwordHash: string }): string 
 }
 
 /** The device's id (its nonce) when `token` was minted for `user`, else `undefined`. */
-export function knownDevice(token: string | undefined, user: { id: string; passwordHash: string } | undefined): string | undefined {
+export function knownDevice(
+  token: string | undefined,
+  user: { id: string; passwordHash: string } | undefined,
+): string | undefined {
   if (!token || !user) return undefined;
   const [nonce, given] = token.split('.');
   if (!nonce || !given || nonce.length > 64) return undefined;

@@ -46,7 +46,13 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       const sessionId = randomToken();
       const csrfToken = randomToken();
       const at = now();
-      await meta.createSession({ idHash: sha256(sessionId), userId, csrfToken, createdAt: at, expiresAt: deadline(at, at) });
+      await meta.createSession({
+        idHash: sha256(sessionId),
+        userId,
+        csrfToken,
+        createdAt: at,
+        expiresAt: deadline(at, at),
+      });
       return { sessionId, csrfToken, maxAgeSeconds: Math.floor(maxMs / 1000) };
     },
     async resolve(sessionId) {

@@ -13,9 +13,19 @@ export class UsageError extends Error {
 }
 
 /** Parses a command's arguments strictly; an unknown option or a missing value is a `UsageError`. */
-export function parseCommandArgs(command: string, args: string[], options: NonNullable<ParseArgsConfig['options']>, positionals = false): CliArgs & { help: boolean } {
+export function parseCommandArgs(
+  command: string,
+  args: string[],
+  options: NonNullable<ParseArgsConfig['options']>,
+  positionals = false,
+): CliArgs & { help: boolean } {
   try {
-    const parsed = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: positionals, strict: true });
+    const parsed = parseArgs({
+      args,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: positionals,
+      strict: true,
+    });
     const { help, ...values } = parsed.values as Record<string, string | boolean | undefined>;
     return { values, positionals: parsed.positionals, help: help === true };
   } catch (error) {

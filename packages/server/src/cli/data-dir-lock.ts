@@ -63,8 +63,13 @@ export function lockDataDir(dir: string, command: string): DataDirLock {
   } catch {
     db.close();
     const owner = readOwner(ownerFile);
-    const who = owner ? `shoplog ${owner.command} (pid ${owner.pid}${owner.url ? `, ${owner.url}` : ''})` : 'another shoplog process';
-    throw new DataDirLockedError(`the data folder ${dir} is in use by ${who}; stop it first, or use another folder (--data-dir or SHOPLOG_DATA_DIR).`, owner);
+    const who = owner
+      ? `shoplog ${owner.command} (pid ${owner.pid}${owner.url ? `, ${owner.url}` : ''})`
+      : 'another shoplog process';
+    throw new DataDirLockedError(
+      `the data folder ${dir} is in use by ${who}; stop it first, or use another folder (--data-dir or SHOPLOG_DATA_DIR).`,
+      owner,
+    );
   }
   const owner: LockOwner = { pid: process.pid, command };
   const write = (): void => writeFileSync(ownerFile, `${JSON.stringify(owner)}\n`);

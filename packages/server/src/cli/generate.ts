@@ -10,12 +10,14 @@ export async function generate(args: CliArgs): Promise<void> {
   const rate = rateText === undefined ? undefined : Number(rateText);
   if (!Number.isInteger(count) || count < 1) throw new UsageError('generate: -n must be a positive integer');
   if (!Number.isFinite(days) || days <= 0) throw new UsageError('generate: --days must be a positive number');
-  if (rate !== undefined && (!Number.isFinite(rate) || rate <= 0)) throw new UsageError('generate: --rate must be a positive number of events per second');
+  if (rate !== undefined && (!Number.isFinite(rate) || rate <= 0))
+    throw new UsageError('generate: --rate must be a positive number of events per second');
   const out = o ? createWriteStream(o) : process.stdout;
   const started = Date.now();
   let written = 0;
   for (const event of generateTraffic({ count, days, seed: Date.now() % 1_000_000 })) {
-    if (!out.write(`${JSON.stringify(event)}\n`)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+    if (!out.write(`${JSON.stringify(event)}\n`))
+      await new Promise<void>((resolve) => out.once('drain', () => resolve()));
     written++;
     if (rate !== undefined) {
       const ahead = (written / rate) * 1000 - (Date.now() - started);

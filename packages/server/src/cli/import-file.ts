@@ -45,7 +45,13 @@ export async function importFile(args: CliArgs): Promise<void> {
   const dir = resolve(config.dataDir);
   const lock = holdFolder(dir, file);
   const scaleOut = await createScaleOut({ ...process.env, SHOPLOG_DATA_DIR: config.dataDir });
-  const logs = scaleOut.stores.logs ?? createSqliteLogStore({ path: join(dir, 'events.db'), synchronous: config.synchronous, indexNice: config.indexNice });
+  const logs =
+    scaleOut.stores.logs ??
+    createSqliteLogStore({
+      path: join(dir, 'events.db'),
+      synchronous: config.synchronous,
+      indexNice: config.indexNice,
+    });
   const limits = ingestLimitsOf(config);
   const ingestor = createIngestor({
     logs,
@@ -98,11 +104,19 @@ export async function importFile(args: CliArgs): Promise<void> {
     await scaleOut.close();
     lock.release();
   }
-  console.log(`imported ${file}: ${counts.created} created, ${counts.duplicate} duplicates, ${counts.rejected} rejected`);
+  console.log(
+    `imported ${file}: ${counts.created} created, ${counts.duplicate} duplicates, ${counts.rejected} rejected`,
+  );
   const seconds = (ms: number): string => (ms / 1000).toFixed(1);
   const rate = Math.round((counts.created + counts.duplicate) / ((at.stored - started) / 1000));
-  console.log(`stored in ${seconds(at.stored - started)} s (${rate} events/s), indexed ${seconds(at.indexed - at.stored)} s later`);
+  console.log(
+    `stored in ${seconds(at.stored - started)} s (${rate} events/s), indexed ${seconds(at.indexed - at.stored)} s later`,
+  );
   if (counts.created + counts.duplicate === 0) {
-    throw new Error(counts.rejected > 0 ? `import: nothing imported from ${file}: every record was rejected (reasons above)` : `import: nothing imported: ${file} holds no records`);
+    throw new Error(
+      counts.rejected > 0
+        ? `import: nothing imported from ${file}: every record was rejected (reasons above)`
+        : `import: nothing imported: ${file} holds no records`,
+    );
   }
 }

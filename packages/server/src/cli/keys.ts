@@ -31,16 +31,20 @@ async function openMeta(args: CliArgs): Promise<{ meta: MetaStore; where: string
   }
   const meta = createSqliteMetaStore({ path });
   const holder = dataDirHolder(dir);
-  const where = holder?.url ? `${dir} (served at ${holder.url})` : `${dir} (no server runs on it now; the key works once one starts there)`;
+  const where = holder?.url
+    ? `${dir} (served at ${holder.url})`
+    : `${dir} (no server runs on it now; the key works once one starts there)`;
   return { meta, where, close: () => meta.close() };
 }
 
 /** `shoplog keys create`: creates an API key and prints it, alone, on stdout. */
 export async function keys(args: CliArgs): Promise<void> {
   const [sub, ...extra] = args.positionals;
-  if (sub !== 'create' || extra.length > 0) throw new UsageError(`keys: expected \`keys create\`${sub && sub !== 'create' ? `, got \`keys ${sub}\`` : ''}`);
+  if (sub !== 'create' || extra.length > 0)
+    throw new UsageError(`keys: expected \`keys create\`${sub && sub !== 'create' ? `, got \`keys ${sub}\`` : ''}`);
   const scope = args.values['scope'];
-  if (typeof scope !== 'string' || !SCOPES.includes(scope)) throw new UsageError('keys create: --scope must be ingest, read, metrics or admin');
+  if (typeof scope !== 'string' || !SCOPES.includes(scope))
+    throw new UsageError('keys create: --scope must be ingest, read, metrics or admin');
   const name = typeof args.values['name'] === 'string' ? args.values['name'] : 'cli';
   const store = await openMeta(args);
   try {

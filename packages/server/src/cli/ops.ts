@@ -48,8 +48,14 @@ export async function erase(args: CliArgs): Promise<void> {
   await holding(args, 'erase', async (dataDir) => {
     // With REDIS_URL, the fraud velocity and profiles the servers share live there: erased too.
     const redisUrl = process.env['REDIS_URL'];
-    const shared = redisUrl ? await createScaleOut({ REDIS_URL: redisUrl, SHOPLOG_REDIS_PREFIX: process.env['SHOPLOG_REDIS_PREFIX'] }) : undefined;
-    const logs = createSqliteLogStore({ path: join(dataDir, 'events.db'), synchronous: config.synchronous, indexNice: 0 });
+    const shared = redisUrl
+      ? await createScaleOut({ REDIS_URL: redisUrl, SHOPLOG_REDIS_PREFIX: process.env['SHOPLOG_REDIS_PREFIX'] })
+      : undefined;
+    const logs = createSqliteLogStore({
+      path: join(dataDir, 'events.db'),
+      synchronous: config.synchronous,
+      indexNice: 0,
+    });
     const meta = createSqliteMetaStore({ path: join(dataDir, 'meta.db') });
     try {
       const deps = {
@@ -60,8 +66,11 @@ export async function erase(args: CliArgs): Promise<void> {
         fraudState: shared?.fraudState ? [shared.fraudState] : [],
       };
       const record = await eraseSubject(deps, subject, 'cli');
-      const fraud = record.counts.fraudState === null ? '' : `, fraud state: ${record.counts.fraudState} records deleted`;
-      console.log(`erased ${record.counts.events} events${fraud} (audit record ${record.id}, subject hash ${record.subject.hash})`);
+      const fraud =
+        record.counts.fraudState === null ? '' : `, fraud state: ${record.counts.fraudState} records deleted`;
+      console.log(
+        `erased ${record.counts.events} events${fraud} (audit record ${record.id}, subject hash ${record.subject.hash})`,
+      );
     } finally {
       await logs.close();
       await meta.close();
@@ -75,7 +84,9 @@ export async function backup(args: CliArgs): Promise<void> {
   const [out, ...extra] = args.positionals;
   if (!out || extra.length > 0) throw new UsageError('backup: expected one DIR');
   const manifest = await backupDataDir({ dataDir: (await loadCliConfig(args)).config.dataDir, out });
-  console.log(`backed up ${manifest.events} events (${manifest.files.map((f) => `${f.name} ${f.bytes} B`).join(', ')}) to ${out}`);
+  console.log(
+    `backed up ${manifest.events} events (${manifest.files.map((f) => `${f.name} ${f.bytes} B`).join(', ')}) to ${out}`,
+  );
 }
 
 /** `shoplog restore DIR`: a checked backup back into the data folder (server stopped). */
@@ -101,7 +112,8 @@ export async function vacuum(args: CliArgs): Promise<void> {
       if (!existsSync(path)) continue;
       const size = statSync(path).size;
       const fs = statfsSync(dataDir);
-      if (Number(fs.bavail) * Number(fs.bsize) < size) throw new Error(`vacuum of ${name} needs ${size} bytes free beside it`);
+      if (Number(fs.bavail) * Number(fs.bsize) < size)
+        throw new Error(`vacuum of ${name} needs ${size} bytes free beside it`);
       const db = new DatabaseSync(path);
       try {
         db.exec('PRAGMA busy_timeout=5000; PRAGMA auto_vacuum=INCREMENTAL; VACUUM;');

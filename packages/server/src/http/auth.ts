@@ -9,7 +9,10 @@ import { HttpError } from './errors.js';
 import { jsonBody, type ZodTypeProvider } from './route-schema.js';
 import { z } from 'zod';
 
-const LoginBody = jsonBody({ username: z.string({ error: 'is required' }), password: z.string({ error: 'is required' }) });
+const LoginBody = jsonBody({
+  username: z.string({ error: 'is required' }),
+  password: z.string({ error: 'is required' }),
+});
 
 /** Who is calling: an API key or a logged-in user. */
 export type Principal =
@@ -71,7 +74,12 @@ function sessionCookie(ctx: ServerContext, value: string, maxAgeSeconds: number)
  * an API key in `Authorization: ApiKey` or `Basic`: see `shipperApiKey`). A cookie whose session has expired (idle
  * or absolute) answers 401 `session_expired` and clears the cookie, unless `lenient` (logout).
  */
-export async function resolvePrincipal(ctx: ServerContext, request: FastifyRequest, lenient = false, shipperAuth = false): Promise<Principal | undefined> {
+export async function resolvePrincipal(
+  ctx: ServerContext,
+  request: FastifyRequest,
+  lenient = false,
+  shipperAuth = false,
+): Promise<Principal | undefined> {
   const auth = request.headers.authorization;
   const headerKey = request.headers['x-api-key'];
   const key = auth?.startsWith('Bearer ')
@@ -92,9 +100,18 @@ export async function resolvePrincipal(ctx: ServerContext, request: FastifyReque
   const user = session ? await ctx.meta.getUserById(session.userId) : undefined;
   if (!session || !user) {
     if (lenient) return undefined;
-    throw new HttpError(401, 'session_expired', 'the session has expired: log in again', undefined, { 'set-cookie': sessionCookie(ctx, '', 0) });
+    throw new HttpError(401, 'session_expired', 'the session has expired: log in again', undefined, {
+      'set-cookie': sessionCookie(ctx, '', 0),
+    });
   }
-  return { type: 'user', id: user.id, username: user.username, role: user.role, csrfToken: session.csrfToken, sessionHash: session.idHash };
+  return {
+    type: 'user',
+    id: user.id,
+    username: user.username,
+    role: user.role,
+    csrfToken: session.csrfToken,
+    sessionHash: session.idHash,
+  };
 }
 
 /**
@@ -106,17 +123,24 @@ export function guard(ctx: ServerContext, permission: Permission, shipperAuth = 
     const principal = await resolvePrincipal(ctx, request, false, shipperAuth);
     if (!principal) throw new HttpError(401, 'unauthorized', 'an API key or a session is required');
     const allowed = ALLOWED[permission];
-    const ok = principal.type === 'key' ? allowed.scopes.includes(principal.scope) : allowed.roles.includes(principal.role);
+    const ok =
+      principal.type === 'key' ? allowed.scopes.includes(principal.scope) : allowed.roles.includes(principal.role);
     if (!ok) throw new HttpError(403, 'forbidden', `this route needs the ${permission} permission`);
     if (principal.type === 'user' && !['GET', 'HEAD', 'OPTIONS'].includes(request.method)) {
       // Cookie-authenticated writes need the CSRF token that only our page can read (SameSite=Strict is the first line).
-      if (request.headers['x-csrf-token'] !== principal.csrfToken) throw new HttpError(403, 'csrf', 'missing or wrong X-CSRF-Token');
+      if (request.headers['x-csrf-token'] !== principal.csrfToken)
+        throw new HttpError(403, 'csrf', 'missing or wrong X-CSRF-Token');
     }
     request.principal = principal;
     const now = Date.now();
-    if (principal.type === 'key' && (principal.lastUsedAt === null || now - principal.lastUsedAt >= KEY_TOUCH_INTERVAL_MS)) {
+    if (
+      principal.type === 'key' &&
+      (principal.lastUsedAt === null || now - principal.lastUsedAt >= KEY_TOUCH_INTERVAL_MS)
+    ) {
       // Last-used bookkeeping must never fail the request nor, rejecting unobserved, crash the process.
-      ctx.meta.touchApiKey(principal.id, now).catch((error: unknown) => request.log.warn({ err: error }, 'could not record the API key use'));
+      ctx.meta
+        .touchApiKey(principal.id, now)
+        .catch((error: unknown) => request.log.warn({ err: error }, 'could not record the API key use'));
     }
   };
 }
@@ -127,7 +151,11 @@ export function principalOf(request: FastifyRequest): Principal {
   return request.principal;
 }
 
-const userView = (p: { id: string; username: string; role: Role }) => ({ id: p.id, username: p.username, role: p.role });
+const userView = (p: { id: string; username: string; role: Role }) => ({
+  id: p.id,
+  username: p.username,
+  role: p.role,
+});
 
 /**
  * Takes a login attempt from each bucket in turn; the first that is empty answers 429 (the later ones are left
@@ -136,7 +164,8 @@ const userView = (p: { id: string; username: string; role: Role }) => ({ id: p.i
 async function takeLoginAttempt(limiter: RateLimiter, buckets: readonly string[]): Promise<void> {
   for (const bucket of buckets) {
     const wait = await limiter.take(bucket);
-    if (wait > 0) throw new HttpError(429, 'rate_limited', 'too many login attempts', undefined, { 'retry-after': String(wait) });
+    if (wait > 0)
+      throw new HttpError(429, 'rate_limited', 'too many login attempts', undefined, { 'retry-after': String(wait) });
   }
 }
 
@@ -151,7 +180,11 @@ export function registerAuthRoutes(fastify: FastifyInstance, ctx: ServerContext)
   // Ready before the first login for an unknown user, so that one is not slower than the rest.
   void dummyPasswordHash();
 
-  const login = { summary: 'Log in (sets the session cookie, returns the CSRF token)', permission: 'public', body: LoginBody } as const;
+  const login = {
+    summary: 'Log in (sets the session cookie, returns the CSRF token)',
+    permission: 'public',
+    body: LoginBody,
+  } as const;
   app.post('/api/auth/login', { schema: login }, async (request, reply) => {
     const body = request.body;
     const user = await ctx.meta.getUserByUsername(body.username);
@@ -160,7 +193,10 @@ export function registerAuthRoutes(fastify: FastifyInstance, ctx: ServerContext)
     // where this user logged in before (its device cookie) has a bucket of its own: a flood of bad guesses against
     // the account, or from the office's shared IP, does not lock the real user out.
     const device = knownDevice(cookie(request, DEVICE_COOKIE), user);
-    await takeLoginAttempt(limiter, device ? [`device:${device}`] : [`ip:${request.ip}`, `user:${body.username.slice(0, 128)}`]);
+    await takeLoginAttempt(
+      limiter,
+      device ? [`device:${device}`] : [`ip:${request.ip}`, `user:${body.username.slice(0, 128)}`],
+    );
     // An unknown username costs one scrypt too (against a dummy hash): the answer time does not tell it apart.
     const valid = await verifyPassword(body.password, user?.passwordHash ?? (await dummyPasswordHash()));
     if (!user || !valid) throw new HttpError(401, 'unauthorized', 'wrong username or password');
@@ -176,17 +212,23 @@ export function registerAuthRoutes(fastify: FastifyInstance, ctx: ServerContext)
   app.post('/api/auth/logout', { schema: { summary: 'Log out', permission: 'session' } }, async (request, reply) => {
     const principal = await resolvePrincipal(ctx, request, true);
     if (principal?.type === 'user') {
-      if (request.headers['x-csrf-token'] !== principal.csrfToken) throw new HttpError(403, 'csrf', 'missing or wrong X-CSRF-Token');
+      if (request.headers['x-csrf-token'] !== principal.csrfToken)
+        throw new HttpError(403, 'csrf', 'missing or wrong X-CSRF-Token');
       await ctx.sessions.close(principal.sessionHash);
     }
     setCookie(reply, '', 0);
     return { ok: true };
   });
 
-  app.get('/api/auth/me', { schema: { summary: 'The current user and CSRF token', permission: 'session' } }, async (request) => {
-    const principal = await resolvePrincipal(ctx, request);
-    if (!principal) throw new HttpError(401, 'unauthorized', 'not logged in');
-    if (principal.type === 'key') return { user: null, key: { id: principal.id, name: principal.name, scope: principal.scope } };
-    return { user: userView(principal), csrfToken: principal.csrfToken };
-  });
+  app.get(
+    '/api/auth/me',
+    { schema: { summary: 'The current user and CSRF token', permission: 'session' } },
+    async (request) => {
+      const principal = await resolvePrincipal(ctx, request);
+      if (!principal) throw new HttpError(401, 'unauthorized', 'not logged in');
+      if (principal.type === 'key')
+        return { user: null, key: { id: principal.id, name: principal.name, scope: principal.scope } };
+      return { user: userView(principal), csrfToken: principal.csrfToken };
+    },
+  );
 }

@@ -5,7 +5,8 @@ import type { RouteCatalog } from './openapi.js';
 // (clickjacking) and it submits nothing.
 const DOCS_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
-const escapeHtml = (text: string): string => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] ?? c);
+const escapeHtml = (text: string): string =>
+  text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] ?? c);
 
 /**
  * `GET /api/docs` (a small HTML page) and `GET /api/docs/openapi.json`: the OpenAPI 3.1 document generated from the
@@ -18,7 +19,10 @@ export function registerDocsRoutes(app: FastifyInstance, catalog: RouteCatalog, 
   app.get('/api/docs', async (_request, reply) => {
     page ??= `<!doctype html><meta charset="utf-8"><title>Shoplog API</title><h1>Shoplog API ${escapeHtml(version)}</h1><p>OpenAPI 3.1: <a href="/api/docs/openapi.json">/api/docs/openapi.json</a></p><table>${catalog
       .routes()
-      .map((r) => `<tr><td>${r.method.toUpperCase()}</td><td><code>${escapeHtml(r.path)}</code></td><td>${escapeHtml(r.summary)}</td><td>${r.permission}</td></tr>`)
+      .map(
+        (r) =>
+          `<tr><td>${r.method.toUpperCase()}</td><td><code>${escapeHtml(r.path)}</code></td><td>${escapeHtml(r.summary)}</td><td>${r.permission}</td></tr>`,
+      )
       .join('')}</table>`;
     return reply
       .type('text/html; charset=utf-8')

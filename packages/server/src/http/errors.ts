@@ -33,7 +33,9 @@ export function toHttpError(error: FastifyError | HttpError | Error, request: Fa
   if (error instanceof DuplicateKeyError) return new HttpError(409, 'conflict', error.message);
   if (error instanceof StoreUnavailableError) {
     request.log.error({ err: error }, 'store unavailable');
-    return new HttpError(503, 'store_unavailable', 'the store is unavailable, retry later', undefined, { 'retry-after': '1' });
+    return new HttpError(503, 'store_unavailable', 'the store is unavailable, retry later', undefined, {
+      'retry-after': '1',
+    });
   }
   const status = (error as FastifyError).statusCode;
   if (status === 413) return new HttpError(413, 'payload_too_large', 'the request body is over the limit');
@@ -45,6 +47,10 @@ export function toHttpError(error: FastifyError | HttpError | Error, request: Fa
 
 /** Maps every thrown error to the error body. */
 export function installErrorHandler(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError | HttpError | Error, request, reply) => sendError(reply, toHttpError(error, request)));
-  app.setNotFoundHandler((request, reply) => sendError(reply, new HttpError(404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`)));
+  app.setErrorHandler((error: FastifyError | HttpError | Error, request, reply) =>
+    sendError(reply, toHttpError(error, request)),
+  );
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, new HttpError(404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`)),
+  );
 }

@@ -15,7 +15,10 @@ const BulkQuery = z.looseObject({ refresh: queryText('true or wait_for: answer o
 const IndexParams = z.object({ index: z.string().min(1).describe('Default index of the operations that name none') });
 const NDJSON_BODY = {
   contentType: 'application/x-ndjson',
-  schema: { type: 'string', description: 'Action lines ({"index"|"create": {"_index", "_id"}}) each followed by its document' },
+  schema: {
+    type: 'string',
+    description: 'Action lines ({"index"|"create": {"_index", "_id"}}) each followed by its document',
+  },
 };
 
 /** `_index` answered for an operation that named none (neither in its action nor in the URL). */
@@ -48,10 +51,22 @@ function documentItem(op: BulkOperation, result: IngestItem | undefined): BulkIt
   if (result?.result === 'duplicate') {
     // Events are immutable: a `create` of a stored id is a conflict (clients count 409 as delivered); an `index`
     // of it keeps the stored event, as a no-op.
-    if (op.action === 'create') return item(op, id, 409, error('version_conflict_engine_exception', `[${id}]: version conflict, document already exists (current version [1])`, op));
+    if (op.action === 'create')
+      return item(
+        op,
+        id,
+        409,
+        error(
+          'version_conflict_engine_exception',
+          `[${id}]: version conflict, document already exists (current version [1])`,
+          op,
+        ),
+      );
     return item(op, id, 200, { _version: 1, result: 'noop', _shards: SHARDS });
   }
-  const reason = (result?.issues ?? []).map((issue) => `${issue.path}: ${issue.message}`).join('; ') || 'the document is not a valid event';
+  const reason =
+    (result?.issues ?? []).map((issue) => `${issue.path}: ${issue.message}`).join('; ') ||
+    'the document is not a valid event';
   return item(op, id, 400, error('document_parsing_exception', reason, op));
 }
 
@@ -74,7 +89,10 @@ export function registerEsBulkRoutes(app: FastifyInstance, ctx: ServerContext): 
     }
   };
 
-  const bulk = async (request: FastifyRequest<{ Params: { index?: string }; Querystring: { refresh?: unknown } }>, reply: FastifyReply): Promise<EsBulkReply> => {
+  const bulk = async (
+    request: FastifyRequest<{ Params: { index?: string }; Querystring: { refresh?: unknown } }>,
+    reply: FastifyReply,
+  ): Promise<EsBulkReply> => {
     const started = performance.now();
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     assertRequestLines(ctx.ingestor.limits, countLines(body), 'lines');
@@ -83,16 +101,20 @@ export function registerEsBulkRoutes(app: FastifyInstance, ctx: ServerContext): 
     try {
       operations = parseBulkBody(text, request.params.index);
     } catch (caught) {
-      if (caught instanceof BulkSyntaxError) throw new HttpError(400, 'illegal_argument_exception', `Malformed bulk body, ${caught.message}`);
+      if (caught instanceof BulkSyntaxError)
+        throw new HttpError(400, 'illegal_argument_exception', `Malformed bulk body, ${caught.message}`);
       throw caught;
     }
-    if (operations.length === 0) throw new HttpError(400, 'action_request_validation_exception', 'Validation Failed: 1: no requests added;');
+    if (operations.length === 0)
+      throw new HttpError(400, 'action_request_validation_exception', 'Validation Failed: 1: no requests added;');
     const took = () => Math.round(performance.now() - started);
 
     const limited = throttled.get(request);
     if (limited) {
       void reply.headers(limited.headers ?? {});
-      const items = operations.map((op) => item(op, op.id ?? '', 429, error('es_rejected_execution_exception', limited.message, op)));
+      const items = operations.map((op) =>
+        item(op, op.id ?? '', 429, error('es_rejected_execution_exception', limited.message, op)),
+      );
       return { took: took(), errors: true, items };
     }
 
@@ -100,7 +122,9 @@ export function registerEsBulkRoutes(app: FastifyInstance, ctx: ServerContext): 
     const results = new Array<IngestItem | undefined>(documents.length);
     if (documents.length > 0) {
       const lines = documents.map((op) => op.source ?? '');
-      const ingested = await ctx.ingestor.ingestLines(lines, (parsed, index) => bulkDocumentInput(parsed, documents[index] as BulkOperation));
+      const ingested = await ctx.ingestor.ingestLines(lines, (parsed, index) =>
+        bulkDocumentInput(parsed, documents[index] as BulkOperation),
+      );
       for (const result of ingested) results[result.line - 1] = result;
     }
     let next = 0;
@@ -109,7 +133,16 @@ export function registerEsBulkRoutes(app: FastifyInstance, ctx: ServerContext): 
       const answer =
         op.action === 'index' || op.action === 'create'
           ? documentItem(op, results[next++])
-          : item(op, op.id ?? '', 400, error('illegal_argument_exception', `Shoplog events are immutable: "${op.action}" is not supported (send "index" or "create")`, op));
+          : item(
+              op,
+              op.id ?? '',
+              400,
+              error(
+                'illegal_argument_exception',
+                `Shoplog events are immutable: "${op.action}" is not supported (send "index" or "create")`,
+                op,
+              ),
+            );
       if ((answer[op.action]?.status ?? 500) >= 300) errors = true;
       return answer;
     });
@@ -121,15 +154,35 @@ export function registerEsBulkRoutes(app: FastifyInstance, ctx: ServerContext): 
   void app.register(async (scope) => {
     useEsConventions(scope);
     const es = scope.withTypeProvider<ZodTypeProvider>();
-    const reply = { 200: EsBulkReplySchema.describe('One item per operation, in order (Elasticsearch\'s shape)') };
-    const root = { querystring: BulkQuery, documentedBody: NDJSON_BODY, response: reply, permission: 'ingest' } as const;
+    const reply = { 200: EsBulkReplySchema.describe("One item per operation, in order (Elasticsearch's shape)") };
+    const root = {
+      querystring: BulkQuery,
+      documentedBody: NDJSON_BODY,
+      response: reply,
+      permission: 'ingest',
+    } as const;
     const indexed = { ...root, params: IndexParams } as const;
-    const summary = 'Elasticsearch bulk API (index/create; ApiKey or Basic auth too), Elasticsearch-shaped reply; see the README';
+    const summary =
+      'Elasticsearch bulk API (index/create; ApiKey or Basic auth too), Elasticsearch-shaped reply; see the README';
     for (const method of ['POST', 'PUT'] as const) {
       // POST documented; PUT is the same operation.
       const doc = method === 'POST';
-      es.route({ method, url: '/_bulk', preValidation: guardBulk, preParsing: gunzipBody, schema: { ...root, ...(doc ? { summary } : {}) }, handler: bulk });
-      es.route({ method, url: '/:index/_bulk', preValidation: guardBulk, preParsing: gunzipBody, schema: { ...indexed, ...(doc ? { summary: 'Elasticsearch bulk API with a default index' } : {}) }, handler: bulk });
+      es.route({
+        method,
+        url: '/_bulk',
+        preValidation: guardBulk,
+        preParsing: gunzipBody,
+        schema: { ...root, ...(doc ? { summary } : {}) },
+        handler: bulk,
+      });
+      es.route({
+        method,
+        url: '/:index/_bulk',
+        preValidation: guardBulk,
+        preParsing: gunzipBody,
+        schema: { ...indexed, ...(doc ? { summary: 'Elasticsearch bulk API with a default index' } : {}) },
+        handler: bulk,
+      });
     }
   });
 }

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { guard } from './auth.js';
 import type { ServerContext } from './context.js';
-import type { HttpError} from './errors.js';
+import type { HttpError } from './errors.js';
 import { toHttpError } from './errors.js';
 
 /** The header the official Elasticsearch clients check on every 2xx answer before trusting it. */
@@ -17,7 +17,9 @@ export function sendEsError(reply: FastifyReply, error: HttpError): FastifyReply
   if (error.headers) void reply.headers(error.headers);
   if (error.status === 413) void reply.header('connection', 'close');
   const issues = error.issues?.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
-  return reply.code(error.status).send(esErrorBody(error.status, error.code, issues ? `${error.message} (${issues})` : error.message));
+  return reply
+    .code(error.status)
+    .send(esErrorBody(error.status, error.code, issues ? `${error.message} (${issues})` : error.message));
 }
 
 /**
@@ -29,7 +31,9 @@ export function useEsConventions(scope: FastifyInstance): void {
   // text/plain…): raw bytes, read by the route (the body limit still applies).
   scope.removeAllContentTypeParsers();
   scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
-  scope.setErrorHandler((error: FastifyError | HttpError | Error, request, reply) => sendEsError(reply, toHttpError(error, request)));
+  scope.setErrorHandler((error: FastifyError | HttpError | Error, request, reply) =>
+    sendEsError(reply, toHttpError(error, request)),
+  );
   scope.addHook('onSend', async (_request, reply, payload) => {
     void reply.headers(ES_PRODUCT_HEADER);
     return payload;

@@ -1,4 +1,12 @@
-import { FIELD_CATALOG, fieldReader, searchTextOf, termMatches, textTerms, type FieldSpec, type ShoplogEvent } from '@shoplog/core';
+import {
+  FIELD_CATALOG,
+  fieldReader,
+  searchTextOf,
+  termMatches,
+  textTerms,
+  type FieldSpec,
+  type ShoplogEvent,
+} from '@shoplog/core';
 import type { LogFilter } from '../ports.js';
 
 const FIELDS: readonly FieldSpec[] = FIELD_CATALOG;

@@ -10,7 +10,8 @@ import { HttpError } from './errors.js';
 export async function gunzipBody(request: FastifyRequest, _reply: unknown, payload: Readable): Promise<Readable> {
   const encoding = request.headers['content-encoding']?.toLowerCase();
   if (!encoding || encoding === 'identity') return payload;
-  if (encoding !== 'gzip') throw new HttpError(415, 'unsupported_media_type', `unsupported Content-Encoding ${encoding}`);
+  if (encoding !== 'gzip')
+    throw new HttpError(415, 'unsupported_media_type', `unsupported Content-Encoding ${encoding}`);
   const gunzip = createGunzip() as ReturnType<typeof createGunzip> & { receivedEncodedLength: number };
   gunzip.receivedEncodedLength = 0;
   payload.on('data', (chunk: Buffer) => {

@@ -15,6 +15,7 @@ export function createIngestGuard(ctx: ServerContext, shipperAuth = false): (req
   return async function ingestGuard(request) {
     await canIngest(request);
     const wait = await limiter.take(principalOf(request).id);
-    if (wait > 0) throw new HttpError(429, 'rate_limited', 'ingest rate limit reached', undefined, { 'retry-after': String(wait) });
+    if (wait > 0)
+      throw new HttpError(429, 'rate_limited', 'ingest rate limit reached', undefined, { 'retry-after': String(wait) });
   };
 }

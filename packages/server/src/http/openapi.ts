@@ -38,7 +38,13 @@ function parameters(schema: unknown, where: 'path' | 'query'): JsonObject[] {
   return Object.entries(objectShape(schema)).map(([name, property]) => {
     const { description, ...json } = toJson(property);
     const optional = property.safeParse(undefined).success;
-    return { name, in: where, required: where === 'path' || !optional, ...(description ? { description } : {}), schema: json };
+    return {
+      name,
+      in: where,
+      required: where === 'path' || !optional,
+      ...(description ? { description } : {}),
+      schema: json,
+    };
   });
 }
 
@@ -50,10 +56,15 @@ function operation(schema: FastifySchema & { summary: string }): JsonObject {
   const responses: JsonObject = {};
   const replies = (schema.response ?? {}) as Record<string, unknown>;
   for (const [status, reply] of Object.entries(replies)) {
-    if (reply instanceof z.ZodType) responses[status] = { description: reply.description ?? 'OK', content: { 'application/json': { schema: toJson(reply) } } };
+    if (reply instanceof z.ZodType)
+      responses[status] = {
+        description: reply.description ?? 'OK',
+        content: { 'application/json': { schema: toJson(reply) } },
+      };
   }
   if (Object.keys(responses).length === 0) responses['200'] = { description: 'OK' };
-  if (params.length > 0 || schema.body !== undefined) responses['400'] = { description: 'Invalid request (each issue names its field)', content: ERROR_REF };
+  if (params.length > 0 || schema.body !== undefined)
+    responses['400'] = { description: 'Invalid request (each issue names its field)', content: ERROR_REF };
   if (permission !== 'public') {
     responses['401'] = { description: 'No credentials', content: ERROR_REF };
     responses['403'] = { description: 'Not allowed', content: ERROR_REF };
@@ -62,7 +73,10 @@ function operation(schema: FastifySchema & { summary: string }): JsonObject {
     schema.body instanceof z.ZodType
       ? { content: { 'application/json': { schema: toJson(schema.body) } } }
       : schema.documentedBody
-        ? { ...(schema.documentedBody.description ? { description: schema.documentedBody.description } : {}), content: { [schema.documentedBody.contentType]: { schema: schema.documentedBody.schema } } }
+        ? {
+            ...(schema.documentedBody.description ? { description: schema.documentedBody.description } : {}),
+            content: { [schema.documentedBody.contentType]: { schema: schema.documentedBody.schema } },
+          }
         : undefined;
   return {
     summary: schema.summary,
@@ -84,10 +98,20 @@ export function createRouteCatalog(app: FastifyInstance): RouteCatalog {
     added.flatMap((route) =>
       (Array.isArray(route.method) ? route.method : [route.method])
         .filter((method) => method !== 'HEAD')
-        .map((method) => ({ method: method.toLowerCase(), path: route.url.replace(/:(\w+)/g, '{$1}'), schema: route.schema as FastifySchema & { summary: string } })),
+        .map((method) => ({
+          method: method.toLowerCase(),
+          path: route.url.replace(/:(\w+)/g, '{$1}'),
+          schema: route.schema as FastifySchema & { summary: string },
+        })),
     );
   return {
-    routes: () => documented().map(({ method, path, schema }) => ({ method, path, summary: schema.summary, permission: schema.permission ?? 'public' })),
+    routes: () =>
+      documented().map(({ method, path, schema }) => ({
+        method,
+        path,
+        summary: schema.summary,
+        permission: schema.permission ?? 'public',
+      })),
     document(version) {
       const paths: Record<string, JsonObject> = {};
       for (const { method, path, schema } of documented()) (paths[path] ??= {})[method] = operation(schema);
@@ -103,7 +127,14 @@ export function createRouteCatalog(app: FastifyInstance): RouteCatalog {
             properties: {
               code: { type: 'string' },
               message: { type: 'string' },
-              issues: { type: 'array', items: { type: 'object', required: ['path', 'message'], properties: { path: { type: 'string' }, message: { type: 'string' } } } },
+              issues: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: ['path', 'message'],
+                  properties: { path: { type: 'string' }, message: { type: 'string' } },
+                },
+              },
             },
           },
         },

@@ -11,8 +11,10 @@ import { createIngestGuard } from './ingest-guard.js';
 const GRPC_CODE: Record<number, number> = { 400: 3, 401: 16, 403: 7, 404: 5, 413: 8, 415: 3, 429: 8, 503: 14 };
 const MAX_REJECTION_DETAILS = 5;
 
-const isProtobuf = (request: FastifyRequest): boolean => (request.headers['content-type'] ?? '').toLowerCase().startsWith('application/x-protobuf');
-const isJson = (request: FastifyRequest): boolean => (request.headers['content-type'] ?? '').toLowerCase().startsWith('application/json');
+const isProtobuf = (request: FastifyRequest): boolean =>
+  (request.headers['content-type'] ?? '').toLowerCase().startsWith('application/x-protobuf');
+const isJson = (request: FastifyRequest): boolean =>
+  (request.headers['content-type'] ?? '').toLowerCase().startsWith('application/json');
 
 /** Answers an error as OTLP/HTTP does: a `google.rpc.Status`, in the request's encoding, with the HTTP status. */
 function sendStatus(request: FastifyRequest, reply: FastifyReply, error: HttpError): FastifyReply {
@@ -39,17 +41,30 @@ export function registerOtlpRoutes(app: FastifyInstance, ctx: ServerContext): vo
   void app.register(async (otlp) => {
     otlp.removeAllContentTypeParsers();
     otlp.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
-    otlp.setErrorHandler((error: FastifyError | HttpError | Error, request, reply) => sendStatus(request, reply, toHttpError(error, request)));
+    otlp.setErrorHandler((error: FastifyError | HttpError | Error, request, reply) =>
+      sendStatus(request, reply, toHttpError(error, request)),
+    );
 
     const schema = {
       summary: 'OTLP/HTTP logs (protobuf or JSON, gzip accepted), partial success per the OTLP spec',
       permission: 'ingest',
-      documentedBody: { contentType: 'application/x-protobuf', schema: { type: 'string', format: 'binary', description: 'An ExportLogsServiceRequest (also as application/json)' } },
+      documentedBody: {
+        contentType: 'application/x-protobuf',
+        schema: {
+          type: 'string',
+          format: 'binary',
+          description: 'An ExportLogsServiceRequest (also as application/json)',
+        },
+      },
     } as const;
     otlp.post('/v1/logs', { preValidation: ingestGuard, preParsing: gunzipBody, schema }, async (request, reply) => {
       const protobuf = isProtobuf(request);
       if (!protobuf && !isJson(request)) {
-        throw new HttpError(415, 'unsupported_media_type', 'OTLP/HTTP logs are application/x-protobuf or application/json');
+        throw new HttpError(
+          415,
+          'unsupported_media_type',
+          'OTLP/HTTP logs are application/x-protobuf or application/json',
+        );
       }
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       let mapped;
@@ -58,7 +73,11 @@ export function registerOtlpRoutes(app: FastifyInstance, ctx: ServerContext): vo
       } catch (caught) {
         // Decoding (protobufjs, JSON.parse) and mapping (OtlpShapeError) only read the body: what they throw is about it.
         if (caught instanceof Error) {
-          throw new HttpError(400, 'bad_request', `not an OTLP ExportLogsServiceRequest in ${protobuf ? 'protobuf' : 'JSON'}: ${caught.message}`);
+          throw new HttpError(
+            400,
+            'bad_request',
+            `not an OTLP ExportLogsServiceRequest in ${protobuf ? 'protobuf' : 'JSON'}: ${caught.message}`,
+          );
         }
         throw caught;
       }
@@ -74,11 +93,24 @@ export function registerOtlpRoutes(app: FastifyInstance, ctx: ServerContext): vo
         problems.length > 0
           ? {
               rejectedLogRecords: problems.length,
-              errorMessage: problems.slice(0, MAX_REJECTION_DETAILS).join(' | ') + (problems.length > MAX_REJECTION_DETAILS ? ` | … ${problems.length - MAX_REJECTION_DETAILS} more` : ''),
+              errorMessage:
+                problems.slice(0, MAX_REJECTION_DETAILS).join(' | ') +
+                (problems.length > MAX_REJECTION_DETAILS ? ` | … ${problems.length - MAX_REJECTION_DETAILS} more` : ''),
             }
           : undefined;
       if (protobuf) return reply.type('application/x-protobuf').send(Buffer.from(encodeLogsResponse(partial)));
-      return reply.type('application/json').send(partial ? { partialSuccess: { rejectedLogRecords: String(partial.rejectedLogRecords), errorMessage: partial.errorMessage } } : {});
+      return reply
+        .type('application/json')
+        .send(
+          partial
+            ? {
+                partialSuccess: {
+                  rejectedLogRecords: String(partial.rejectedLogRecords),
+                  errorMessage: partial.errorMessage,
+                },
+              }
+            : {},
+        );
     });
   });
 }

@@ -5,7 +5,10 @@ import { HttpError } from './errors.js';
 /** Query-string values as Fastify gives them (or as a route's schema left them: only strings are read). */
 export type Query = Readonly<Record<string, unknown>>;
 
-const SORT_FIELDS = ['@timestamp', ...(FIELD_CATALOG as readonly FieldSpec[]).flatMap((f) => (f.sort ? [f.sort] : []))] as readonly SortField[];
+const SORT_FIELDS = [
+  '@timestamp',
+  ...(FIELD_CATALOG as readonly FieldSpec[]).flatMap((f) => (f.sort ? [f.sort] : [])),
+] as readonly SortField[];
 const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** First value of a query parameter. */
@@ -32,7 +35,8 @@ export interface NumberParam {
 export function readNumber(raw: string, bounds: NumberParam): number | { problem: string } {
   const n = raw.trim() === '' ? NaN : Number(raw);
   const kind = bounds.fraction ? 'a number' : 'an integer';
-  if (!Number.isFinite(n) || (!bounds.fraction && !Number.isInteger(n))) return { problem: `must be ${kind}, got ${JSON.stringify(raw.slice(0, 40))}` };
+  if (!Number.isFinite(n) || (!bounds.fraction && !Number.isInteger(n)))
+    return { problem: `must be ${kind}, got ${JSON.stringify(raw.slice(0, 40))}` };
   if (n >= bounds.min && n <= bounds.max) return n;
   if (bounds.clamp) return Math.min(bounds.max, Math.max(bounds.min, n));
   return { problem: `must be ${kind} from ${bounds.min} to ${bounds.max}` };
@@ -56,7 +60,13 @@ export function numberParam(query: Query, names: string | readonly string[], bou
 /** Deepest page of `page=` (an offset past it is a cursor's job: `next_cursor`). */
 export const MAX_PAGE = 100_000;
 
-const csv = (value: string | undefined): string[] => (value ? value.split(',').map((v) => v.trim()).filter(Boolean) : []);
+const csv = (value: string | undefined): string[] =>
+  value
+    ? value
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean)
+    : [];
 
 /** Duration in ms of `1h`, `24h`, `7d`, `30d`, `15m`, ...; `undefined` when not such a value. */
 export function parseDuration(value: string | undefined): number | undefined {
@@ -72,18 +82,29 @@ export function parseRange(query: Query, now: number, fallback = '24h'): { label
     const from = fromRaw === undefined ? undefined : parseTimestamp(fromRaw);
     const to = toRaw === undefined ? undefined : parseTimestamp(toRaw);
     const issues = [
-      ...(fromRaw !== undefined && from === undefined ? [{ path: 'from', message: 'must be ISO 8601 or YYYY-MM-DD[ HH:MM:SS]' }] : []),
-      ...(toRaw !== undefined && to === undefined ? [{ path: 'to', message: 'must be ISO 8601 or YYYY-MM-DD[ HH:MM:SS]' }] : []),
+      ...(fromRaw !== undefined && from === undefined
+        ? [{ path: 'from', message: 'must be ISO 8601 or YYYY-MM-DD[ HH:MM:SS]' }]
+        : []),
+      ...(toRaw !== undefined && to === undefined
+        ? [{ path: 'to', message: 'must be ISO 8601 or YYYY-MM-DD[ HH:MM:SS]' }]
+        : []),
     ];
     if (issues.length > 0) throw new HttpError(400, 'bad_request', 'invalid date', issues);
     // A bare date as the upper bound means the whole day.
-    const toEnd = to !== undefined && toRaw !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(toRaw.trim()) ? to + 86_400_000 : to;
-    return { label: 'custom', range: { ...(from !== undefined ? { from } : {}), ...(toEnd !== undefined ? { to: toEnd } : {}) } };
+    const toEnd =
+      to !== undefined && toRaw !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(toRaw.trim()) ? to + 86_400_000 : to;
+    return {
+      label: 'custom',
+      range: { ...(from !== undefined ? { from } : {}), ...(toEnd !== undefined ? { to: toEnd } : {}) },
+    };
   }
   const label = param(query, 'range', 'time_range') ?? fallback;
   if (label === 'all') return { label, range: {} };
   const ms = parseDuration(label);
-  if (ms === undefined) throw new HttpError(400, 'bad_request', 'invalid range', [{ path: 'range', message: 'must be like 1h, 24h, 7d, 30d or all' }]);
+  if (ms === undefined)
+    throw new HttpError(400, 'bad_request', 'invalid range', [
+      { path: 'range', message: 'must be like 1h, 24h, 7d, 30d or all' },
+    ]);
   return { label, range: { from: now - ms, to: now + 1 } };
 }
 
@@ -96,7 +117,11 @@ export function windowOf(query: Query, now: number): { label: string; range: Tim
 /** Free text with the seed's rules: `<script>` blocks stripped, capped at 500 characters. */
 export function cleanText(raw: string | undefined): string | undefined {
   if (!raw) return undefined;
-  const text = raw.replace(/<script\b[^>]*>[\s\S]*?<\/script\s*>/gi, '').replace(/<\/?script\b[^>]*>/gi, '').trim().slice(0, 500);
+  const text = raw
+    .replace(/<script\b[^>]*>[\s\S]*?<\/script\s*>/gi, '')
+    .replace(/<\/?script\b[^>]*>/gi, '')
+    .trim()
+    .slice(0, 500);
   return text === '' ? undefined : text;
 }
 
@@ -104,7 +129,10 @@ const FIELDS: readonly FieldSpec[] = FIELD_CATALOG;
 
 /** The catalog's `in` filters read from query parameters, grouped by parameter (two fields may share one). */
 const PARAM_GROUPS = (() => {
-  const groups = new Map<string, { names: readonly string[]; fields: { spec: FieldSpec; key: string; pattern?: RegExp }[] }>();
+  const groups = new Map<
+    string,
+    { names: readonly string[]; fields: { spec: FieldSpec; key: string; pattern?: RegExp }[] }
+  >();
   for (const spec of FIELDS) {
     if (!spec.filter || !Array.isArray(spec.params)) continue;
     const names = spec.params as readonly string[];
@@ -133,7 +161,11 @@ function acceptValue(spec: FieldSpec, pattern: RegExp | undefined, raw: string):
 }
 
 /** The filters shared by search, fields, histogram, tail and alert rules: the time range, `q=` and the catalog's filters. */
-export function parseFilter(query: Query, now: number, fallbackRange = '24h'): { filter: LogFilter; echo: Record<string, unknown>; rangeLabel: string } {
+export function parseFilter(
+  query: Query,
+  now: number,
+  fallbackRange = '24h',
+): { filter: LogFilter; echo: Record<string, unknown>; rangeLabel: string } {
   const { label, range } = parseRange(query, now, fallbackRange);
   const filter: Record<string, unknown> = { range };
   const echo: Record<string, unknown> = {
@@ -154,12 +186,20 @@ export function parseFilter(query: Query, now: number, fallbackRange = '24h'): {
       if (fields.length === 1) echoed.push(...values);
     }
     // A shared parameter echoes the values as given; one field's, the values it took.
-    const shown = fields.length === 1 ? echoed : raw.filter((value) => fields.some((f) => acceptValue(f.spec, f.pattern, value) !== undefined));
+    const shown =
+      fields.length === 1
+        ? echoed
+        : raw.filter((value) => fields.some((f) => acceptValue(f.spec, f.pattern, value) !== undefined));
     if (shown.length > 0) echo[names[0] ?? ''] = shown;
   }
   for (const { name, key } of RANGE_PARAMS) {
     if (param(query, name) === undefined) continue;
-    const value = numberParam(query, name, { fallback: 0, min: -Number.MAX_VALUE, max: Number.MAX_VALUE, fraction: true });
+    const value = numberParam(query, name, {
+      fallback: 0,
+      min: -Number.MAX_VALUE,
+      max: Number.MAX_VALUE,
+      fraction: true,
+    });
     filter[key] = value;
     echo[name] = value;
   }
@@ -170,7 +210,11 @@ export function parseFilter(query: Query, now: number, fallbackRange = '24h'): {
  * Paging and sort with the seed's rules: size clamped to 1..1000, page < 1 → 1 (page over `MAX_PAGE`: 400), unknown
  * sort field → @timestamp; a size or page that is not an integer is a 400.
  */
-export function parsePaging(query: Query): { page: number; size: number; sort: { field: SortField; order: 'asc' | 'desc' } } {
+export function parsePaging(query: Query): {
+  page: number;
+  size: number;
+  sort: { field: SortField; order: 'asc' | 'desc' };
+} {
   const size = numberParam(query, ['size', 'limit'], { fallback: 20, min: 1, max: 1000, clamp: true });
   const page = Math.max(1, numberParam(query, 'page', { fallback: 1, min: Number.MIN_SAFE_INTEGER, max: MAX_PAGE }));
   const rawField = param(query, 'sort_field', 'sort');

@@ -18,7 +18,8 @@ export const RANGE_QUERY = {
 /** The documented query parameter of each catalogued filter: the first name of an `in` list, or the range bounds. */
 function catalogFilterParams(): Record<string, ReturnType<typeof queryText>> {
   const docs = new Map<string, { list: boolean; docs: string[] }>();
-  const add = (name: string, list: boolean, doc: string) => docs.set(name, { list, docs: [...(docs.get(name)?.docs ?? []), doc] });
+  const add = (name: string, list: boolean, doc: string) =>
+    docs.set(name, { list, docs: [...(docs.get(name)?.docs ?? []), doc] });
   for (const field of FIELD_CATALOG as readonly FieldSpec[]) {
     const doc = field.doc.replace(/\.$/, '');
     const params = field.params;
@@ -29,10 +30,17 @@ function catalogFilterParams(): Record<string, ReturnType<typeof queryText>> {
     } else {
       const range = params as { min?: string; max?: string };
       if (range.min) add(range.min, false, `Lower bound (inclusive) of ${doc} (a number)`);
-      if (range.max) add(range.max, false, `Upper bound (${field.range?.maxInclusive ? 'inclusive' : 'exclusive'}) of ${doc} (a number)`);
+      if (range.max)
+        add(
+          range.max,
+          false,
+          `Upper bound (${field.range?.maxInclusive ? 'inclusive' : 'exclusive'}) of ${doc} (a number)`,
+        );
     }
   }
-  return Object.fromEntries([...docs].map(([name, p]) => [name, p.list ? list(p.docs.join('; or ')) : queryText(p.docs.join('; or '))]));
+  return Object.fromEntries(
+    [...docs].map(([name, p]) => [name, p.list ? list(p.docs.join('; or ')) : queryText(p.docs.join('; or '))]),
+  );
 }
 
 /** The filters shared by search, field tops, histogram, tail and alert rules (`parseFilter`), from the field catalog. */

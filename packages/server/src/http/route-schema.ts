@@ -43,7 +43,9 @@ export const zodValidatorCompiler: FastifySchemaCompiler<z.ZodType> = ({ schema,
     if (result.success) return { value: result.data };
     const issues = toIssues(result.error);
     const fields = [...new Set(issues.map((issue) => issue.path))].join(', ');
-    return { error: new HttpError(400, 'bad_request', `invalid ${fields || PART[httpPart ?? ''] || 'request'}`, issues) };
+    return {
+      error: new HttpError(400, 'bad_request', `invalid ${fields || PART[httpPart ?? ''] || 'request'}`, issues),
+    };
   };
 };
 
@@ -57,7 +59,11 @@ export function useZodSchemas(app: FastifyInstance): void {
 }
 
 /** A query parameter read as text (repeated parameters give a list: the routes read the first). */
-export const queryText = (description: string) => z.union([z.string(), z.array(z.string())]).optional().describe(description);
+export const queryText = (description: string) =>
+  z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .describe(description);
 
 const firstOf = (value: unknown): unknown => (Array.isArray(value) ? value[0] : value);
 

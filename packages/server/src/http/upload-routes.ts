@@ -16,18 +16,33 @@ import { param } from './query-params.js';
 import { IdParams, queryNumber, queryText, type ZodTypeProvider } from './route-schema.js';
 import { z } from 'zod';
 
-const UploadQuery = z.looseObject({ filename: queryText('Name of the file of a raw body (its extension gives the type: .json, .ndjson, .csv)') });
-const RecentUploadsQuery = z.looseObject({ limit: queryNumber('Most jobs (1 to 100, clamped)', { fallback: 20, min: 1, max: 100, clamp: true }) });
+const UploadQuery = z.looseObject({
+  filename: queryText('Name of the file of a raw body (its extension gives the type: .json, .ndjson, .csv)'),
+});
+const RecentUploadsQuery = z.looseObject({
+  limit: queryNumber('Most jobs (1 to 100, clamped)', { fallback: 20, min: 1, max: 100, clamp: true }),
+});
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 /** The public view of an upload job. */
 export function jobView(job: UploadJobRecord) {
   return {
-    id: job.id, status: job.status, filename: job.filename, file_type: job.fileType, file_size: job.fileSize,
-    total_lines: job.totalLines, processed: job.processed, accepted: job.accepted, duplicates: job.duplicates,
-    rejected: job.rejected, errors: job.errors, preview: job.preview, failure: job.failure,
-    created_at: iso(job.createdAt), finished_at: iso(job.finishedAt),
+    id: job.id,
+    status: job.status,
+    filename: job.filename,
+    file_type: job.fileType,
+    file_size: job.fileSize,
+    total_lines: job.totalLines,
+    processed: job.processed,
+    accepted: job.accepted,
+    duplicates: job.duplicates,
+    rejected: job.rejected,
+    errors: job.errors,
+    preview: job.preview,
+    failure: job.failure,
+    created_at: iso(job.createdAt),
+    finished_at: iso(job.finishedAt),
   };
 }
 
@@ -45,7 +60,9 @@ async function save(source: Readable, path: string, limit: number): Promise<numb
     await pipeline(source, counter, createWriteStream(path));
   } catch (error) {
     await rm(path, { force: true });
-    throw error instanceof HttpError ? error : new HttpError(400, 'bad_request', `upload interrupted: ${(error as Error).message}`);
+    throw error instanceof HttpError
+      ? error
+      : new HttpError(400, 'bad_request', `upload interrupted: ${(error as Error).message}`);
   }
   return size;
 }
@@ -67,7 +84,11 @@ export function registerUploadRoutes(fastify: FastifyInstance, ctx: ServerContex
       summary: 'Upload a JSON array, NDJSON or CSV file (gzip accepted) → job',
       permission: 'ingest or analyst',
       querystring: UploadQuery,
-      documentedBody: { contentType: 'multipart/form-data', schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } } }, description: 'The file in the field `file`, or the raw file as the body with `?filename=`' },
+      documentedBody: {
+        contentType: 'multipart/form-data',
+        schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } } },
+        description: 'The file in the field `file`, or the raw file as the body with `?filename=`',
+      },
     } as const;
     scope.post('/api/logs/upload', { preValidation: canUpload, schema }, async (request, reply) => {
       await mkdir(dir, { recursive: true });
@@ -77,12 +98,17 @@ export function registerUploadRoutes(fastify: FastifyInstance, ctx: ServerContex
       let size: number;
       if (request.isMultipart()) {
         const file = await request.file();
-        if (!file || file.fieldname !== 'file') throw new HttpError(400, 'bad_request', 'send the file in the multipart field "file"');
+        if (!file || file.fieldname !== 'file')
+          throw new HttpError(400, 'bad_request', 'send the file in the multipart field "file"');
         filename = file.filename || 'upload';
         size = await save(file.file, path, ctx.config.uploadLimit);
         if (file.file.truncated) {
           await rm(path, { force: true });
-          throw new HttpError(413, 'payload_too_large', `the upload is over the limit of ${ctx.config.uploadLimit} bytes`);
+          throw new HttpError(
+            413,
+            'payload_too_large',
+            `the upload is over the limit of ${ctx.config.uploadLimit} bytes`,
+          );
         }
       } else {
         filename = param(request.query, 'filename') ?? 'upload';
@@ -91,9 +117,22 @@ export function registerUploadRoutes(fastify: FastifyInstance, ctx: ServerContex
       const fileType = fileTypeOf(filename) ?? (await sniffFileType(path));
       const principal = principalOf(request);
       const job: UploadJobRecord = {
-        id, userId: principal.type === 'user' ? principal.id : `key:${principal.id}`, filename, fileType, fileSize: size,
-        status: 'pending', totalLines: 0, processed: 0, accepted: 0, duplicates: 0, rejected: 0, errors: [], preview: [],
-        failure: null, createdAt: Date.now(), finishedAt: null,
+        id,
+        userId: principal.type === 'user' ? principal.id : `key:${principal.id}`,
+        filename,
+        fileType,
+        fileSize: size,
+        status: 'pending',
+        totalLines: 0,
+        processed: 0,
+        accepted: 0,
+        duplicates: 0,
+        rejected: 0,
+        errors: [],
+        preview: [],
+        failure: null,
+        createdAt: Date.now(),
+        finishedAt: null,
       };
       await ctx.meta.createUploadJob(job);
       const run = runUploadJob(ctx, job, path).finally(() => running.delete(run));
@@ -102,15 +141,26 @@ export function registerUploadRoutes(fastify: FastifyInstance, ctx: ServerContex
     });
   });
 
-  app.get('/api/logs/uploads/recent', { preValidation: canRead, schema: { summary: 'Recent upload jobs', permission: 'read', querystring: RecentUploadsQuery } }, async (request) => {
-    const limit = request.query.limit;
-    return { uploads: (await ctx.meta.listUploadJobs(limit)).map(jobView) };
-  });
-  app.get('/api/logs/uploads/:id', { preValidation: canRead, schema: { summary: 'Upload job status', permission: 'read', params: IdParams } }, async (request) => {
-    const job = await ctx.meta.getUploadJob(request.params.id);
-    if (!job) throw new HttpError(404, 'not_found', 'no such upload job');
-    return jobView(job);
-  });
+  app.get(
+    '/api/logs/uploads/recent',
+    {
+      preValidation: canRead,
+      schema: { summary: 'Recent upload jobs', permission: 'read', querystring: RecentUploadsQuery },
+    },
+    async (request) => {
+      const limit = request.query.limit;
+      return { uploads: (await ctx.meta.listUploadJobs(limit)).map(jobView) };
+    },
+  );
+  app.get(
+    '/api/logs/uploads/:id',
+    { preValidation: canRead, schema: { summary: 'Upload job status', permission: 'read', params: IdParams } },
+    async (request) => {
+      const job = await ctx.meta.getUploadJob(request.params.id);
+      if (!job) throw new HttpError(404, 'not_found', 'no such upload job');
+      return jobView(job);
+    },
+  );
   app.addHook('onClose', async () => {
     await Promise.allSettled([...running]);
   });

@@ -13,7 +13,10 @@ export interface WebOptions {
    * Answers `GET /` for the requests it `claims` (e.g. the Elasticsearch handshake of log shippers); every other
    * request, browsers' included, gets the page. @default the page for every request
    */
-  rootApi?: { claims(request: FastifyRequest): boolean; answer(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> };
+  rootApi?: {
+    claims(request: FastifyRequest): boolean;
+    answer(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply>;
+  };
 }
 
 /** The Content-Security-Policy of the dashboard: no inline script, nothing from another origin. */
@@ -85,15 +88,27 @@ export function registerWeb(app: FastifyInstance, options: WebOptions = {}): voi
       .send(index ?? NOT_BUILT);
   const rootApi = options.rootApi;
   const rootSchema = rootApi
-    ? { summary: 'Elasticsearch version banner (x-elastic-product) for Elasticsearch clients (see the README); the dashboard otherwise', permission: 'ingest' as const }
+    ? {
+        summary:
+          'Elasticsearch version banner (x-elastic-product) for Elasticsearch clients (see the README); the dashboard otherwise',
+        permission: 'ingest' as const,
+      }
     : { summary: 'The dashboard', permission: 'public' as const };
-  app.get('/', { schema: rootSchema }, rootApi ? async (request, reply) => (rootApi.claims(request) ? rootApi.answer(request, reply) : page(request, reply)) : page);
+  app.get(
+    '/',
+    { schema: rootSchema },
+    rootApi
+      ? async (request, reply) => (rootApi.claims(request) ? rootApi.answer(request, reply) : page(request, reply))
+      : page,
+  );
   app.get('/index.html', page);
 
   app.get<{ Params: { name: string } }>('/assets/:name', async (request, reply) => {
     const body = assets.get(request.params.name);
     if (!body) {
-      return secure(reply).code(404).send({ error: { code: 'not_found', message: 'No such asset.' } });
+      return secure(reply)
+        .code(404)
+        .send({ error: { code: 'not_found', message: 'No such asset.' } });
     }
     return secure(reply)
       .header('cache-control', 'public, max-age=31536000, immutable')

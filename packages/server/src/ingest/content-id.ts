@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** A UUID (version 8 layout) derived from the content, so the same seed-shaped document re-sent dedupes. */
 export function contentId(input: unknown): string {

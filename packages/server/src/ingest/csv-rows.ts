@@ -2,7 +2,8 @@ import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
 
 /** One CSV record: its fields, 1-based number (blank lines not counted) and the line it starts on; or why it is malformed. */
-export type CsvRow = { record: number; line: number; fields: string[] } | { record: number; line: number; error: string };
+export type CsvRow =
+  { record: number; line: number; fields: string[] } | { record: number; line: number; error: string };
 
 const QUOTE = 0x22;
 const COMMA = 0x2c;
@@ -53,7 +54,8 @@ export async function* csvRows(stream: Readable, maxLength: number): AsyncGenera
     startLine = line;
     if (!long && row.length === 1 && (row[0] ?? '').trim() === '') return undefined;
     record++;
-    if (long) return { record, line: begin, error: `record longer than ${maxLength} characters (an unterminated quote?)` };
+    if (long)
+      return { record, line: begin, error: `record longer than ${maxLength} characters (an unterminated quote?)` };
     return { record, line: begin, fields: row };
   };
 

@@ -51,10 +51,16 @@ export function parseBulkBody(text: string, pathIndex?: string): BulkOperation[]
     // The action line's schema is core's (EsBulkActionLineSchema): the first action key present is the action.
     const actionLine = isObject(parsed) ? EsBulkActionLineSchema.safeParse(parsed) : undefined;
     const data = actionLine?.success ? actionLine.data : undefined;
-    const action = data ? (Object.keys(data).find((key) => (ES_BULK_ACTIONS as readonly string[]).includes(key)) as EsBulkAction | undefined) : undefined;
+    const action = data
+      ? (Object.keys(data).find((key) => (ES_BULK_ACTIONS as readonly string[]).includes(key)) as
+          EsBulkAction | undefined)
+      : undefined;
     const meta = action && data ? data[action] : undefined;
     if (!action || !meta) {
-      throw new BulkSyntaxError(i + 1, 'expected an action line: {"index"|"create"|"update"|"delete": {"_index": …, "_id": …}}');
+      throw new BulkSyntaxError(
+        i + 1,
+        'expected an action line: {"index"|"create"|"update"|"delete": {"_index": …, "_id": …}}',
+      );
     }
     const rawId = meta._id;
     const op: BulkOperation = {
@@ -138,7 +144,11 @@ const ALIASES: [seed: string, candidates: string[]][] = [
   ['metadata', ['fields']],
 ];
 /** candidate → its seed field and the candidates listed before it for that field. */
-const ALIAS_OF = new Map(ALIASES.flatMap(([seed, candidates]) => candidates.map((c, i) => [c, { seed, before: candidates.slice(0, i) }] as const)));
+const ALIAS_OF = new Map(
+  ALIASES.flatMap(([seed, candidates]) =>
+    candidates.map((c, i) => [c, { seed, before: candidates.slice(0, i) }] as const),
+  ),
+);
 
 /** A shipper's document as the flat shape `normalize()` maps (seed field names); the rest become labels there. */
 function toSeedShape(doc: Record<string, unknown>): Record<string, unknown> {
@@ -149,11 +159,13 @@ function toSeedShape(doc: Record<string, unknown>): Record<string, unknown> {
   for (const [path, value] of leaves) {
     const alias = ALIAS_OF.get(path);
     let key = path;
-    if (alias && present.has(path) && !present.has(alias.seed) && !alias.before.some((c) => present.has(c))) key = alias.seed;
+    if (alias && present.has(path) && !present.has(alias.seed) && !alias.before.some((c) => present.has(c)))
+      key = alias.seed;
     // pino-elasticsearch sends `time` and, for `create`, `@timestamp` too: `@timestamp` wins, the copy is no label.
     else if (path === 'time' && present.has('@timestamp')) continue;
     // defineProperty: a `__proto__` key of the document stays data, never the prototype of the copy.
-    if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    if (key === '__proto__')
+      Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
     else out[key] = value;
   }
   return out;
@@ -182,8 +194,9 @@ export function bulkDocumentInput(doc: unknown, op: BulkOperation): unknown {
   const seed = toSeedShape(doc);
   if (id !== undefined) seed.event_id = id;
   if (seed.log_type === undefined && typeof seed.type !== 'string') {
-    seed.log_type = kindOfIndex(op.index) ?? (ERROR_DETAILS.some((key) => seed[key] !== undefined && seed[key] !== null) ? 'error' : 'log');
+    seed.log_type =
+      kindOfIndex(op.index) ??
+      (ERROR_DETAILS.some((key) => seed[key] !== undefined && seed[key] !== null) ? 'error' : 'log');
   }
   return seed;
 }
-

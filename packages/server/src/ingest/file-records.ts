@@ -65,7 +65,8 @@ async function* csvRecords(stream: Readable, maxLength: number): AsyncGenerator<
   }
 }
 
-const tooLong = (what: string, maxLength: number, length: number): string => `${what} longer than ${maxLength} characters (${length}): not parsed`;
+const tooLong = (what: string, maxLength: number, length: number): string =>
+  `${what} longer than ${maxLength} characters (${length}): not parsed`;
 
 async function* ndjsonRecords(stream: Readable, maxLength: number): AsyncGenerator<FileRecord> {
   // The decoder keeps a multi-byte character split between two chunks whole.

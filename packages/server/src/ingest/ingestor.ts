@@ -81,7 +81,9 @@ interface LooseTx {
  * The server-side fraud stage: a core pipeline (trusted input: the events are already validated) with the core
  * fraud plugin; the fraud events it emits are collected for storage.
  */
-function createFraudStage(scorer: FraudScorer): (fresh: readonly ShoplogEvent[], judged: ReadonlySet<string>) => Promise<ShoplogEvent[]> {
+function createFraudStage(
+  scorer: FraudScorer,
+): (fresh: readonly ShoplogEvent[], judged: ReadonlySet<string>) => Promise<ShoplogEvent[]> {
   const emitted: ShoplogEvent[] = [];
   const pipeline = createPipeline({
     input: 'trusted',
@@ -162,7 +164,9 @@ export function createIngestor(options: IngestorOptions): Ingestor {
       .catch(() => {});
   };
   const scoreFraud = options.fraudScorer ? createFraudStage(options.fraudScorer) : undefined;
-  const processors = options.processors?.length ? createProcessorStage(options.processors, options.onProcessorError) : undefined;
+  const processors = options.processors?.length
+    ? createProcessorStage(options.processors, options.onProcessorError)
+    : undefined;
   // One batch at a time, in arrival order: a batch's events are stored contiguously, and the first one is acked first.
   let tail: Promise<unknown> = Promise.resolve();
   const serial = <T>(work: () => Promise<T>): Promise<T> => {
@@ -171,7 +175,10 @@ export function createIngestor(options: IngestorOptions): Ingestor {
     return run;
   };
   // `texts[i]`: the JSON text `inputs[i]` was parsed from, stored as is when normalisation left the input unchanged.
-  const ingestParsed = async (inputs: readonly unknown[], texts?: readonly (string | undefined)[]): Promise<IngestItem[]> => {
+  const ingestParsed = async (
+    inputs: readonly unknown[],
+    texts?: readonly (string | undefined)[],
+  ): Promise<IngestItem[]> => {
     const items: IngestItem[] = new Array<IngestItem>(inputs.length);
     const valid: ShoplogEvent[] = [];
     const docs: (string | undefined)[] = [];
@@ -272,7 +279,12 @@ export function createIngestor(options: IngestorOptions): Ingestor {
       try {
         value = JSON.parse(text);
       } catch (error) {
-        errors.push({ line: index + 1, id: null, result: 'error', issues: [{ path: '(line)', message: `not JSON: ${(error as Error).message}` }] });
+        errors.push({
+          line: index + 1,
+          id: null,
+          result: 'error',
+          issues: [{ path: '(line)', message: `not JSON: ${(error as Error).message}` }],
+        });
         continue;
       }
       const input = map ? map(value, index) : value;

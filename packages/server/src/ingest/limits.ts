@@ -37,7 +37,11 @@ export function ingestLimitsOf(settings: IngestLimits): IngestLimits {
 
 /** The per-event check of the limits: the first bound a parsed input passes, as an issue with its path. */
 export function createEventLimitCheck(limits: IngestLimits): (input: unknown) => ValidationIssue | undefined {
-  return createJsonLimitCheck({ maxDepth: limits.maxEventDepth, maxFields: limits.maxEventFields, maxStringLength: limits.maxFieldLength });
+  return createJsonLimitCheck({
+    maxDepth: limits.maxEventDepth,
+    maxFields: limits.maxEventFields,
+    maxStringLength: limits.maxFieldLength,
+  });
 }
 
 /** The issue of a line (or array item, or CSV record) longer than `maxLineLength`; it is not parsed. */
@@ -57,6 +61,10 @@ export function countLines(body: Buffer): number {
 /** Refuses (413, before anything is parsed) a request of more than `maxRequestLines` lines or events. */
 export function assertRequestLines(limits: IngestLimits, count: number, what: 'lines' | 'events'): void {
   if (count > limits.maxRequestLines) {
-    throw new HttpError(413, 'too_many_lines', `${count} ${what} in one request; the limit is ${limits.maxRequestLines} (split the batch)`);
+    throw new HttpError(
+      413,
+      'too_many_lines',
+      `${count} ${what} in one request; the limit is ${limits.maxRequestLines} (split the batch)`,
+    );
   }
 }

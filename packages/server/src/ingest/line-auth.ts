@@ -52,7 +52,11 @@ export function createLineAuth(options: LineAuthOptions): LineAuth {
   let reportedAt = Number.NEGATIVE_INFINITY;
 
   const refusalOf = (record: ApiKeyRecord | undefined): string | undefined =>
-    !record ? 'invalid API key' : record.scope === 'ingest' || record.scope === 'admin' ? undefined : `the API key's scope (${record.scope}) cannot ingest`;
+    !record
+      ? 'invalid API key'
+      : record.scope === 'ingest' || record.scope === 'admin'
+        ? undefined
+        : `the API key's scope (${record.scope}) cannot ingest`;
 
   const check = async (key: string): Promise<string | undefined> => {
     const hash = sha256(key);

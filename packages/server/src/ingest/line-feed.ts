@@ -33,7 +33,12 @@ export interface LineBatcher {
  * item for it); a batch the store fails to commit is counted as failed and reported, and the batches after it still
  * run. `onIdle` is called whenever the queue drains.
  */
-export function createLineBatcher(ingest: Ingestor['ingestLines'], stats: LineStats, onError: (error: Error) => void, onIdle?: () => void): LineBatcher {
+export function createLineBatcher(
+  ingest: Ingestor['ingestLines'],
+  stats: LineStats,
+  onError: (error: Error) => void,
+  onIdle?: () => void,
+): LineBatcher {
   let queue: string[] = [];
   let running = false;
   let done: Promise<void> = Promise.resolve();
@@ -49,7 +54,8 @@ export function createLineBatcher(ingest: Ingestor['ingestLines'], stats: LineSt
           else {
             stats.rejected++;
             const issue = item.issues?.[0];
-            stats.last_rejection = `line ${item.line} of a batch: ${issue ? `${issue.path}: ${issue.message}` : 'rejected'}`.slice(0, 300);
+            stats.last_rejection =
+              `line ${item.line} of a batch: ${issue ? `${issue.path}: ${issue.message}` : 'rejected'}`.slice(0, 300);
           }
         }
       } catch (error) {

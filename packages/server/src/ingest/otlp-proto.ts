@@ -7,28 +7,48 @@ import protobuf from 'protobufjs/light.js';
  * protobufjs does the wire decoding and encoding: no protobuf parsing is written here.
  */
 const fields = (spec: Record<string, [id: number, type: string, rule?: 'repeated']>) =>
-  Object.fromEntries(Object.entries(spec).map(([name, [id, type, rule]]) => [name, rule ? { id, type, rule } : { id, type }]));
+  Object.fromEntries(
+    Object.entries(spec).map(([name, [id, type, rule]]) => [name, rule ? { id, type, rule } : { id, type }]),
+  );
 
 const root = protobuf.Root.fromJSON({
   nested: {
     otlp: {
       nested: {
         AnyValue: {
-          oneofs: { value: { oneof: ['stringValue', 'boolValue', 'intValue', 'doubleValue', 'arrayValue', 'kvlistValue', 'bytesValue'] } },
+          oneofs: {
+            value: {
+              oneof: ['stringValue', 'boolValue', 'intValue', 'doubleValue', 'arrayValue', 'kvlistValue', 'bytesValue'],
+            },
+          },
           fields: fields({
-            stringValue: [1, 'string'], boolValue: [2, 'bool'], intValue: [3, 'int64'], doubleValue: [4, 'double'],
-            arrayValue: [5, 'ArrayValue'], kvlistValue: [6, 'KeyValueList'], bytesValue: [7, 'bytes'],
+            stringValue: [1, 'string'],
+            boolValue: [2, 'bool'],
+            intValue: [3, 'int64'],
+            doubleValue: [4, 'double'],
+            arrayValue: [5, 'ArrayValue'],
+            kvlistValue: [6, 'KeyValueList'],
+            bytesValue: [7, 'bytes'],
           }),
         },
         ArrayValue: { fields: fields({ values: [1, 'AnyValue', 'repeated'] }) },
         KeyValueList: { fields: fields({ values: [1, 'KeyValue', 'repeated'] }) },
         KeyValue: { fields: fields({ key: [1, 'string'], value: [2, 'AnyValue'] }) },
-        InstrumentationScope: { fields: fields({ name: [1, 'string'], version: [2, 'string'], attributes: [3, 'KeyValue', 'repeated'] }) },
+        InstrumentationScope: {
+          fields: fields({ name: [1, 'string'], version: [2, 'string'], attributes: [3, 'KeyValue', 'repeated'] }),
+        },
         Resource: { fields: fields({ attributes: [1, 'KeyValue', 'repeated'] }) },
         LogRecord: {
           fields: fields({
-            timeUnixNano: [1, 'fixed64'], observedTimeUnixNano: [11, 'fixed64'], severityNumber: [2, 'int32'], severityText: [3, 'string'],
-            body: [5, 'AnyValue'], attributes: [6, 'KeyValue', 'repeated'], flags: [8, 'fixed32'], traceId: [9, 'bytes'], spanId: [10, 'bytes'],
+            timeUnixNano: [1, 'fixed64'],
+            observedTimeUnixNano: [11, 'fixed64'],
+            severityNumber: [2, 'int32'],
+            severityText: [3, 'string'],
+            body: [5, 'AnyValue'],
+            attributes: [6, 'KeyValue', 'repeated'],
+            flags: [8, 'fixed32'],
+            traceId: [9, 'bytes'],
+            spanId: [10, 'bytes'],
             eventName: [12, 'string'],
           }),
         },
@@ -54,7 +74,13 @@ const Status = root.lookupType('otlp.Status');
  */
 export function decodeLogsRequest(bytes: Uint8Array): unknown {
   const message = Request.decode(bytes);
-  const request = Request.toObject(message, { longs: String, enums: Number, bytes: String, defaults: false, arrays: true }) as DecodedRequest;
+  const request = Request.toObject(message, {
+    longs: String,
+    enums: Number,
+    bytes: String,
+    defaults: false,
+    arrays: true,
+  }) as DecodedRequest;
   // Bytes come out as base64; OTLP/JSON writes trace and span ids as hex.
   for (const resourceLogs of request.resourceLogs ?? []) {
     for (const scopeLogs of resourceLogs.scopeLogs ?? []) {

@@ -26,7 +26,16 @@ const tooDeep = createJsonLimitCheck({ maxDepth: 1000 });
 
 /** OTLP `SeverityNumber` ranges (1–4 TRACE … 21–24 FATAL) to `log.level`. */
 const SEVERITY: LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
-const SEVERITY_TEXT: Record<string, LogLevel> = { trace: 'trace', debug: 'debug', info: 'info', warn: 'warn', warning: 'warn', error: 'error', fatal: 'fatal', critical: 'fatal' };
+const SEVERITY_TEXT: Record<string, LogLevel> = {
+  trace: 'trace',
+  debug: 'debug',
+  info: 'info',
+  warn: 'warn',
+  warning: 'warn',
+  error: 'error',
+  fatal: 'fatal',
+  critical: 'fatal',
+};
 
 function levelOf(severityNumber: unknown, severityText: unknown): LogLevel {
   const n = typeof severityNumber === 'number' ? severityNumber : Number(severityNumber);
@@ -43,7 +52,8 @@ function anyValue(value: unknown): unknown {
   if (value.intValue !== undefined) return Number(value.intValue);
   if (value.doubleValue !== undefined) return value.doubleValue;
   if (value.bytesValue !== undefined) return value.bytesValue;
-  if (isObject(value.arrayValue)) return Array.isArray(value.arrayValue.values) ? value.arrayValue.values.map(anyValue) : [];
+  if (isObject(value.arrayValue))
+    return Array.isArray(value.arrayValue.values) ? value.arrayValue.values.map(anyValue) : [];
   if (isObject(value.kvlistValue)) return Object.fromEntries(attributes(value.kvlistValue.values));
   return undefined;
 }
@@ -59,7 +69,7 @@ function attributes(list: unknown): [string, unknown][] {
 }
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-const labelValue = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v) ?? String(v));
+const labelValue = (v: unknown): string => (typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v)));
 
 /** Unix nanoseconds (decimal string or number) → ISO 8601 with milliseconds; `undefined` for 0, absent or bad. */
 function isoFromNanos(nanos: unknown): string | undefined {
@@ -71,7 +81,9 @@ function isoFromNanos(nanos: unknown): string | undefined {
 }
 
 const hexId = (v: unknown, digits: number): string | undefined =>
-  typeof v === 'string' && v.length === digits && /^[0-9a-fA-F]+$/.test(v) && !/^0+$/.test(v) ? v.toLowerCase() : undefined;
+  typeof v === 'string' && v.length === digits && /^[0-9a-fA-F]+$/.test(v) && !/^0+$/.test(v)
+    ? v.toLowerCase()
+    : undefined;
 
 const EVENT_ID = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9A-HJKMNP-TV-Z]{26})$/i;
 
@@ -137,7 +149,11 @@ function recordInput(record: Json, ctx: Context, position: string): Record<strin
     const field = ATTRIBUTE_FIELDS[key];
     const status = field === 'http.response.status_code' ? Number(value) : undefined;
     if (key === 'log.record.uid' && typeof value === 'string' && EVENT_ID.test(value)) event.id = value;
-    else if (field && (status === undefined ? typeof value === 'string' : Number.isInteger(status) && status >= 100 && status <= 599)) put(out, field, status ?? value);
+    else if (
+      field &&
+      (status === undefined ? typeof value === 'string' : Number.isInteger(status) && status >= 100 && status <= 599)
+    )
+      put(out, field, status ?? value);
     else if (value !== undefined && value !== null) labels[key.replace(/\./g, '_')] = labelValue(value);
   }
   if (event.dataset === DATASETS.error) {
@@ -170,19 +186,26 @@ export function otlpLogInputs(request: unknown, now: string = new Date().toISOSt
   resourceLogs.forEach((rl: unknown, r) => {
     if (!isObject(rl)) return unreadable.push(`resourceLogs[${r}]: must be an object`);
     const deepResource = tooDeep(rl.resource);
-    if (deepResource) return unreadable.push(`resourceLogs[${r}].resource: ${deepResource.path}: ${deepResource.message}`);
+    if (deepResource)
+      return unreadable.push(`resourceLogs[${r}].resource: ${deepResource.path}: ${deepResource.message}`);
     const resource = new Map(attributes(isObject(rl.resource) ? rl.resource.attributes : undefined));
     const service: Json = {};
     const name = text(resource.get('service.name'));
     const version = text(resource.get('service.version'));
-    const environment = text(resource.get('deployment.environment.name')) ?? text(resource.get('deployment.environment'));
+    const environment =
+      text(resource.get('deployment.environment.name')) ?? text(resource.get('deployment.environment'));
     if (name) service.name = name;
     if (version) service.version = version;
     if (environment) service.environment = environment;
     const scopeLogs = Array.isArray(rl.scopeLogs) ? rl.scopeLogs : [];
     scopeLogs.forEach((sl: unknown, s) => {
       if (!isObject(sl)) return unreadable.push(`resourceLogs[${r}].scopeLogs[${s}]: must be an object`);
-      const ctx: Context = { service, host: text(resource.get('host.name')), logger: isObject(sl.scope) ? text(sl.scope.name) : undefined, now };
+      const ctx: Context = {
+        service,
+        host: text(resource.get('host.name')),
+        logger: isObject(sl.scope) ? text(sl.scope.name) : undefined,
+        now,
+      };
       const records = Array.isArray(sl.logRecords) ? sl.logRecords : [];
       records.forEach((record: unknown, i) => {
         const position = `${r}.${s}.${i}`;

@@ -1,4 +1,11 @@
-import { createPipeline, type PipelineErrorHandler, type PluginStats, type ShoplogEvent, type ShoplogPlugin, type ValidationIssue } from '@shoplog/core';
+import {
+  createPipeline,
+  type PipelineErrorHandler,
+  type PluginStats,
+  type ShoplogEvent,
+  type ShoplogPlugin,
+  type ValidationIssue,
+} from '@shoplog/core';
 
 /** What the processors made of a batch: each event (or `null` when dropped), and the events they emitted. */
 export interface Processed {
@@ -28,7 +35,9 @@ export function createProcessorStage(processors: readonly ShoplogPlugin[], onErr
   });
   const run = async (events: readonly ShoplogEvent[]): Promise<Processed> => {
     const results = events.map((event) => pipeline.processTrusted(event));
-    const out = results.some((r) => r instanceof Promise) ? await Promise.all(results) : (results as (ShoplogEvent | null)[]);
+    const out = results.some((r) => r instanceof Promise)
+      ? await Promise.all(results)
+      : (results as (ShoplogEvent | null)[]);
     // Whatever reached the end and is not one of the batch's own events was emitted by a processor.
     const own = new Set(out);
     return { out, emitted: reached.splice(0).filter((event) => !own.has(event)) };

@@ -112,7 +112,10 @@ export async function startSocketIngest(
     tcp.listen(port, host, () => resolve());
   });
   const tcpPort = (tcp.address() as { port: number }).port;
-  const udp: UdpSocket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', recvBufferSize: options.udpReceiveBufferBytes });
+  const udp: UdpSocket = createSocket({
+    type: host.includes(':') ? 'udp6' : 'udp4',
+    recvBufferSize: options.udpReceiveBufferBytes,
+  });
   const udpBatcher = createLineBatcher((lines) => ingestor.ingestLines(lines), udpStats, onError);
   batchers.add(udpBatcher);
   // Each datagram passes its own gate (its AUTH line, if any); the lines that pass join the next batch.
@@ -156,7 +159,11 @@ export async function startSocketIngest(
       const kernelDrops = await readUdpDrops(udpPort, host.includes(':'));
       return {
         tcp: { ...tcpStats },
-        udp: { ...udpStats, ...(kernelDrops === undefined ? {} : { kernel_drops: kernelDrops }), receive_buffer_bytes: udp.getRecvBufferSize() },
+        udp: {
+          ...udpStats,
+          ...(kernelDrops === undefined ? {} : { kernel_drops: kernelDrops }),
+          receive_buffer_bytes: udp.getRecvBufferSize(),
+        },
       };
     },
     async close() {

@@ -46,7 +46,8 @@ export async function runUploadJob(
         else if (item.result === 'duplicate') current.duplicates++;
         else {
           current.rejected++;
-          if (current.errors.length < 100) current.errors.push({ line: batch[i]?.line ?? 0, issues: item.issues ?? [] });
+          if (current.errors.length < 100)
+            current.errors.push({ line: batch[i]?.line ?? 0, issues: item.issues ?? [] });
         }
         if (item.result !== 'error' && item.id && previewIds.length < 10) previewIds.push(item.id);
       });
@@ -58,7 +59,8 @@ export async function runUploadJob(
       if ('error' in record) {
         current.processed++;
         current.rejected++;
-        if (current.errors.length < 100) current.errors.push({ line: record.line, issues: [{ path: '(line)', message: record.error }] });
+        if (current.errors.length < 100)
+          current.errors.push({ line: record.line, issues: [{ path: '(line)', message: record.error }] });
         continue;
       }
       batch.push(record);

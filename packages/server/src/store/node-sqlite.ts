@@ -4,7 +4,8 @@ import { nodeVersionProblem } from './node-version.js';
 /** Flags for the server's worker threads: Node 22 prints `ExperimentalWarning: SQLite …` once per thread otherwise. */
 export const WORKER_EXEC_ARGV = ['--disable-warning=ExperimentalWarning'];
 
-const isSqliteWarning = (warning: Error): boolean => warning.name === 'ExperimentalWarning' && /\bSQLite\b/.test(warning.message);
+const isSqliteWarning = (warning: Error): boolean =>
+  warning.name === 'ExperimentalWarning' && /\bSQLite\b/.test(warning.message);
 
 /**
  * Loads `node:sqlite` through `process.getBuiltinModule` instead of a static import, so an older Node.js gets one
@@ -24,7 +25,10 @@ function loadSqlite(): typeof NodeSqlite {
   process.on('warning', filter);
   try {
     const sqlite = process.getBuiltinModule('node:sqlite') as typeof NodeSqlite | undefined;
-    if (!sqlite) throw new Error(`the Shoplog server needs node:sqlite, which this Node.js ${process.versions.node} does not have.`);
+    if (!sqlite)
+      throw new Error(
+        `the Shoplog server needs node:sqlite, which this Node.js ${process.versions.node} does not have.`,
+      );
     return sqlite;
   } finally {
     // After the tick on which Node delivers the warning, the listeners are put back as they were.

@@ -31,7 +31,8 @@ const zstdCompress: Codec | undefined =
   typeof zlib.zstdCompressSync === 'function'
     ? (data) => zlib.zstdCompressSync(data, { params: { [zlib.constants.ZSTD_c_compressionLevel]: ZSTD_LEVEL } })
     : undefined;
-const zstdDecompress: Codec | undefined = typeof zlib.zstdDecompressSync === 'function' ? (data) => zlib.zstdDecompressSync(data) : undefined;
+const zstdDecompress: Codec | undefined =
+  typeof zlib.zstdDecompressSync === 'function' ? (data) => zlib.zstdDecompressSync(data) : undefined;
 
 const isZstd = (data: Uint8Array): boolean => ZSTD_MAGIC.every((byte, i) => data[i] === byte);
 
@@ -42,7 +43,10 @@ export const BLOCK_CODEC: 'zstd' | 'deflate' = zstdCompress ? 'zstd' : 'deflate'
  * Packs bodies (in `seq` order) into one block: a header line `[seq, length, …]`, then the bodies end to end,
  * compressed with `codec` (zstd only where this Node has it).
  */
-export function encodeBlock(rows: readonly { seq: number; doc: string }[], codec: 'zstd' | 'deflate' = BLOCK_CODEC): Uint8Array {
+export function encodeBlock(
+  rows: readonly { seq: number; doc: string }[],
+  codec: 'zstd' | 'deflate' = BLOCK_CODEC,
+): Uint8Array {
   const header: number[] = [];
   for (const row of rows) header.push(row.seq, row.doc.length);
   const text = Buffer.from(`${JSON.stringify(header)}\n${rows.map((row) => row.doc).join('')}`);
@@ -62,7 +66,9 @@ export function unreadableBlock(data: Uint8Array): boolean {
 /** The bodies of a block by `seq`, whichever codec wrote it. */
 export function decodeBlock(data: Uint8Array): Map<number, string> {
   if (unreadableBlock(data)) {
-    throw new Error(`stored events are packed with zstd, which this Node.js ${process.versions.node} lacks: run the server on Node.js 24 or newer`);
+    throw new Error(
+      `stored events are packed with zstd, which this Node.js ${process.versions.node} lacks: run the server on Node.js 24 or newer`,
+    );
   }
   const text = (isZstd(data) && zstdDecompress ? zstdDecompress(data) : zlib.inflateRawSync(data)).toString('utf8');
   const newline = text.indexOf('\n');
@@ -101,7 +107,7 @@ export function createBodyReader(db: DatabaseSync): BodyReader {
     resolve(rows) {
       // A snapshot may differ between two calls (a purge rewrites a block): the cache lives for one call.
       cached = undefined;
-      const out: (typeof rows[number] & { doc: string })[] = [];
+      const out: ((typeof rows)[number] & { doc: string })[] = [];
       for (const row of rows) {
         if (typeof row.doc === 'string') {
           out.push(row as typeof row & { doc: string });

@@ -67,7 +67,11 @@ parentPort.on('message', (message) => {
  * the last append too, not only at the next commit or at close.
  */
 export function startCheckpointer(options: CheckpointerOptions): Checkpointer {
-  const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: WORKER_EXEC_ARGV, workerData: { path: options.path, synchronous: options.synchronous } });
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    execArgv: WORKER_EXEC_ARGV,
+    workerData: { path: options.path, synchronous: options.synchronous },
+  });
   worker.unref();
   let pending = 0;
   let running = false;

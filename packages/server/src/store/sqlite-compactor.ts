@@ -1,5 +1,13 @@
 import type { DatabaseSync, SQLOutputValue } from 'node:sqlite';
-import { BLOCK_CODEC, BLOCK_EVENTS, blockCodec, bodiesSchema, decodeBlock, encodeBlock, unreadableBlock } from './sqlite-bodies.js';
+import {
+  BLOCK_CODEC,
+  BLOCK_EVENTS,
+  blockCodec,
+  bodiesSchema,
+  decodeBlock,
+  encodeBlock,
+  unreadableBlock,
+} from './sqlite-bodies.js';
 import { inTransaction } from './sqlite-indexer.js';
 
 /** Blocks written per compaction transaction (each transaction holds the events file's write lock briefly). */
@@ -39,7 +47,9 @@ export function createCompactor(db: DatabaseSync, schema = 'main'): Compactor {
   const writeMark = db.prepare(
     `INSERT INTO ${schema}.maintenance_state (key, value) VALUES ('compacted', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
   );
-  const pending = db.prepare(`SELECT seq, id, ts, doc FROM ${schema}.events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?`);
+  const pending = db.prepare(
+    `SELECT seq, id, ts, doc FROM ${schema}.events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?`,
+  );
   const insertBlock = db.prepare(`INSERT INTO ${schema}.event_blocks (last, first, data) VALUES (?, ?, ?)`);
   // Deleted and inserted again rather than updated: an UPDATE that shrinks a row leaves its page as full as it was
   // (SQLite rebalances pages after deletes, not after shrinking updates), so the space would never come back.
@@ -50,7 +60,9 @@ export function createCompactor(db: DatabaseSync, schema = 'main'): Compactor {
   const writeRecoded = db.prepare(
     `INSERT INTO ${schema}.maintenance_state (key, value) VALUES ('recoded', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
   );
-  const blocksAfter = db.prepare(`SELECT last, first, data FROM ${schema}.event_blocks WHERE last > ? ORDER BY last LIMIT ?`);
+  const blocksAfter = db.prepare(
+    `SELECT last, first, data FROM ${schema}.event_blocks WHERE last > ? ORDER BY last LIMIT ?`,
+  );
   const deleteBlock = db.prepare(`DELETE FROM ${schema}.event_blocks WHERE last = ?`);
   let recoded = Number((readRecoded.get() as { value: number } | undefined)?.value ?? 0);
   return {
@@ -73,7 +85,11 @@ export function createCompactor(db: DatabaseSync, schema = 'main'): Compactor {
       const mark = lastBlock[lastBlock.length - 1]?.seq as number;
       inTransaction(db, () => {
         for (const block of blocks) {
-          insertBlock.run((block.rows[block.rows.length - 1] as { seq: number }).seq, (block.rows[0] as { seq: number }).seq, block.data);
+          insertBlock.run(
+            (block.rows[block.rows.length - 1] as { seq: number }).seq,
+            (block.rows[0] as { seq: number }).seq,
+            block.data,
+          );
           for (const row of block.rows) deleteRow.run(row.seq);
           for (const row of block.rows) insertPacked.run(row.seq, row.id, row.ts);
         }

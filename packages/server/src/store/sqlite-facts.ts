@@ -29,7 +29,15 @@ export function decodeDoc(doc: string): ShoplogEvent {
  */
 export const PART_TABLES = {
   facts: ['facts', 'fraud_reasons', 'state'],
-  timeline: ['fts_time_vocab', 'fts_time', 'time_keys', 'timeline_state', 'latency_sketches', 'rollup_hourly', 'rollup_users'],
+  timeline: [
+    'fts_time_vocab',
+    'fts_time',
+    'time_keys',
+    'timeline_state',
+    'latency_sketches',
+    'rollup_hourly',
+    'rollup_users',
+  ],
 } as const;
 
 /** Derived tables of older layouts (up to version 5 the text was indexed a second time, by seq, in `fts`). */
@@ -108,5 +116,9 @@ CREATE TABLE IF NOT EXISTS latency_sketches (kind TEXT NOT NULL, key TEXT NOT NU
 /** The secondary column values of an event, in `FACT_COLUMNS` order, plus its fraud reason codes and search text. */
 export function extractFacts(event: ShoplogEvent): { values: FieldValue[]; reasons: string[]; text: string } {
   const reasons = (event.shop as { fraud?: { reasons?: { code: string }[] } } | undefined)?.fraud?.reasons;
-  return { values: readColumns(event), reasons: reasons?.map((reason) => reason.code) ?? [], text: searchTextOf(event) };
+  return {
+    values: readColumns(event),
+    reasons: reasons?.map((reason) => reason.code) ?? [],
+    text: searchTextOf(event),
+  };
 }

@@ -13,15 +13,22 @@ export const TERMS_COLUMNS = catalogMap<Exclude<TermsField, 'fraud_reason'>>(
 );
 
 /** Column of each numeric field. */
-export const NUMERIC_COLUMNS = catalogMap<NumericField>(FIELDS.flatMap((f) => (f.aggregate === 'metric' && f.column ? [[f.name, f.column] as const] : [])));
+export const NUMERIC_COLUMNS = catalogMap<NumericField>(
+  FIELDS.flatMap((f) => (f.aggregate === 'metric' && f.column ? [[f.name, f.column] as const] : [])),
+);
 
 /** Column of each sort field. */
-export const SORT_COLUMNS = catalogMap<SortField>([['@timestamp', 'ts'], ...FIELDS.flatMap((f) => (f.sort && f.column ? [[f.sort, f.column] as const] : []))]);
+export const SORT_COLUMNS = catalogMap<SortField>([
+  ['@timestamp', 'ts'],
+  ...FIELDS.flatMap((f) => (f.sort && f.column ? [[f.sort, f.column] as const] : [])),
+]);
 
 /** The `in` and `range` filters of the catalog over `facts` columns. */
 const IN_FILTERS = FIELDS.flatMap((f) => (f.filter && f.column ? [{ key: f.filter, column: f.column }] : []));
 const RANGE_FILTERS = FIELDS.flatMap((f) =>
-  f.range && f.column ? [{ column: f.column, min: f.range.min, max: f.range.max, maxOp: f.range.maxInclusive ? '<=' : '<' }] : [],
+  f.range && f.column
+    ? [{ column: f.column, min: f.range.min, max: f.range.max, maxOp: f.range.maxInclusive ? '<=' : '<' }]
+    : [],
 );
 
 /**
@@ -30,7 +37,9 @@ const RANGE_FILTERS = FIELDS.flatMap((f) =>
  */
 export function ftsQuery(text: string | undefined): string | null {
   const words = textTerms(text, true);
-  return words.length === 0 ? null : words.map((word) => (word.endsWith('*') ? `"${word.slice(0, -1)}"*` : `"${word}"`)).join(' ');
+  return words.length === 0
+    ? null
+    : words.map((word) => (word.endsWith('*') ? `"${word.slice(0, -1)}"*` : `"${word}"`)).join(' ');
 }
 
 /**
@@ -39,7 +48,10 @@ export function ftsQuery(text: string | undefined): string | null {
  * row's own time key (`ts × 2^20 + seq mod 2^20`, the key the indexer gives every event unless the timeline's
  * 'untimed' mark says otherwise): the plan of a scan that probes many matches.
  */
-export function whereOf(filter: LogFilter | undefined, textByTimeKey = false): { sql: string; params: SQLInputValue[] } {
+export function whereOf(
+  filter: LogFilter | undefined,
+  textByTimeKey = false,
+): { sql: string; params: SQLInputValue[] } {
   const parts: string[] = [];
   const params: SQLInputValue[] = [];
   if (!filter) return { sql: '1', params };

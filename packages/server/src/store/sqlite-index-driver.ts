@@ -134,7 +134,11 @@ export function createInlineIndexDriver(db: DatabaseSync, batchSize: number, par
  * process alive only while it has work (events committed but not yet indexed).
  */
 export function startIndexWorker(data: IndexWorkerData, indexed: number): IndexDriver {
-  const worker = new Worker(workerFile('sqlite-index-worker'), { name: `shoplog-index-${data.part}`, workerData: data, execArgv: builtExecArgv() });
+  const worker = new Worker(workerFile('sqlite-index-worker'), {
+    name: `shoplog-index-${data.part}`,
+    workerData: data,
+    execArgv: builtExecArgv(),
+  });
   const waiters = createWaiters(indexed);
   let target = 0;
   // The last failure while the worker retries it; `given up` once it failed INDEX_GIVE_UP_ATTEMPTS times in a row.

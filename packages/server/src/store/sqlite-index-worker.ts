@@ -16,7 +16,9 @@ niceThisThread(data.nice);
 const db = new DatabaseSync(data.indexPath);
 // The busy timeout first: switching to WAL (or reading its header) waits for a lock held by another connection
 // instead of failing at once.
-db.exec('PRAGMA busy_timeout=5000; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;');
+db.exec(
+  'PRAGMA busy_timeout=5000; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;',
+);
 db.prepare('ATTACH DATABASE ? AS events_db').run(data.eventsPath);
 const indexer = createIndexer(db, data.batchSize, data.part);
 
@@ -48,7 +50,10 @@ const run = (): void => {
     }
   } catch (error) {
     failures++;
-    port.postMessage({ error: error instanceof Error ? error.message : String(error), attempts: failures } satisfies FromIndexWorker);
+    port.postMessage({
+      error: error instanceof Error ? error.message : String(error),
+      attempts: failures,
+    } satisfies FromIndexWorker);
     if (!closing || failures < CLOSE_ATTEMPTS) {
       setTimeout(schedule, Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** (failures - 1)));
       return;

@@ -34,7 +34,8 @@ const STATE_TABLE: Record<IndexPart, string> = { facts: 'state', timeline: 'time
 
 /** The high-water mark of a part in the main database of `db` (0 before its first batch). */
 export function readIndexMark(db: DatabaseSync, part: IndexPart): number {
-  const row = db.prepare(`SELECT value FROM main.${STATE_TABLE[part]} WHERE key = 'indexed'`).get() as { value: number } | undefined;
+  const row = db.prepare(`SELECT value FROM main.${STATE_TABLE[part]} WHERE key = 'indexed'`).get() as
+    { value: number } | undefined;
   return Number(row?.value ?? 0);
 }
 
@@ -46,7 +47,8 @@ export interface Indexer {
   step(): number;
 }
 
-const has = (db: DatabaseSync, name: string): boolean => db.prepare('SELECT 1 FROM sqlite_master WHERE name = ?').get(name) !== undefined;
+const has = (db: DatabaseSync, name: string): boolean =>
+  db.prepare('SELECT 1 FROM sqlite_master WHERE name = ?').get(name) !== undefined;
 
 /**
  * Runs `work` in a deferred transaction: the first write locks only the database it writes. `BEGIN IMMEDIATE` would
@@ -67,14 +69,22 @@ export function inTransaction(db: DatabaseSync, work: () => void): void {
 const partVersion = (db: DatabaseSync, part: IndexPart): number | undefined => {
   const state = STATE_TABLE[part];
   if (!has(db, state)) return undefined;
-  return (db.prepare(`SELECT value FROM main.${state} WHERE key = 'version'`).get() as { value: number } | undefined)?.value;
+  return (db.prepare(`SELECT value FROM main.${state} WHERE key = 'version'`).get() as { value: number } | undefined)
+    ?.value;
 };
 
 /** The catalog-derived columns of each part (a field added to the catalog is a column an older file lacks). */
-const PART_COLUMNS: Record<IndexPart, [string, readonly string[]]> = { facts: ['facts', FACT_COLUMNS], timeline: ['rollup_hourly', ROLLUP_DIMENSIONS] };
+const PART_COLUMNS: Record<IndexPart, [string, readonly string[]]> = {
+  facts: ['facts', FACT_COLUMNS],
+  timeline: ['rollup_hourly', ROLLUP_DIMENSIONS],
+};
 
 const hasColumns = (db: DatabaseSync, table: string, columns: readonly string[]): boolean => {
-  const have = new Set((db.prepare(`SELECT name FROM pragma_table_info(?, 'main')`).all(table) as { name: string }[]).map((row) => row.name));
+  const have = new Set(
+    (db.prepare(`SELECT name FROM pragma_table_info(?, 'main')`).all(table) as { name: string }[]).map(
+      (row) => row.name,
+    ),
+  );
   return columns.every((column) => have.has(column));
 };
 
@@ -92,8 +102,13 @@ function upgradeInPlace(db: DatabaseSync, part: IndexPart): void {
     if (db.prepare("SELECT 1 FROM main.timeline_state WHERE key = 'untimed'").get() !== undefined) return;
     db.exec('CREATE VIRTUAL TABLE IF NOT EXISTS fts_time_vocab USING fts5vocab(fts_time, row)');
     // A key claimed past its first slot (version 5 did not mark it): text filters must go through time_keys.
-    const moved = db.prepare(`SELECT 1 FROM main.time_keys WHERE (key & ${TIME_KEY_SLOTS - 1n}) != (seq & ${TIME_KEY_SLOTS - 1n}) LIMIT 1`).get();
-    if (moved !== undefined) db.exec("INSERT INTO main.timeline_state (key, value) VALUES ('untimed', 1) ON CONFLICT(key) DO NOTHING");
+    const moved = db
+      .prepare(
+        `SELECT 1 FROM main.time_keys WHERE (key & ${TIME_KEY_SLOTS - 1n}) != (seq & ${TIME_KEY_SLOTS - 1n}) LIMIT 1`,
+      )
+      .get();
+    if (moved !== undefined)
+      db.exec("INSERT INTO main.timeline_state (key, value) VALUES ('untimed', 1) ON CONFLICT(key) DO NOTHING");
   }
   db.prepare(`UPDATE main.${STATE_TABLE[part]} SET value = ? WHERE key = 'version'`).run(INDEX_VERSION);
 }
@@ -108,13 +123,17 @@ export function prepareIndexDatabase(db: DatabaseSync, part: IndexPart): void {
   upgradeInPlace(db, part);
   const other: IndexPart = part === 'facts' ? 'timeline' : 'facts';
   const current =
-    partVersion(db, part) === INDEX_VERSION && PART_TABLES[part].every((table) => has(db, table)) && hasColumns(db, ...PART_COLUMNS[part]);
+    partVersion(db, part) === INDEX_VERSION &&
+    PART_TABLES[part].every((table) => has(db, table)) &&
+    hasColumns(db, ...PART_COLUMNS[part]);
   if (!current) {
     const stale = partVersion(db, other) === INDEX_VERSION ? PART_TABLES[part] : DERIVED_TABLES;
     for (const table of stale) db.exec(`DROP TABLE IF EXISTS ${table}`);
   }
   db.exec(part === 'facts' ? INDEX_SCHEMA : TIMELINE_SCHEMA + ROLLUP_SCHEMA);
-  db.prepare(`INSERT INTO ${STATE_TABLE[part]} (key, value) VALUES ('version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(INDEX_VERSION);
+  db.prepare(
+    `INSERT INTO ${STATE_TABLE[part]} (key, value) VALUES ('version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
+  ).run(INDEX_VERSION);
 }
 
 /** One event of a batch as a part's writer keeps it between reading the batch and its transaction. */
@@ -174,7 +193,9 @@ function factsWriter(db: DatabaseSync): PartWriter {
 function timelineWriter(db: DatabaseSync): PartWriter {
   const insertTimeText = db.prepare('INSERT INTO main.fts_time (rowid, body) VALUES (?, ?)');
   const claimKey = db.prepare('INSERT INTO main.time_keys (key, seq) VALUES (?, ?) ON CONFLICT(key) DO NOTHING');
-  const markUntimed = db.prepare("INSERT INTO main.timeline_state (key, value) VALUES ('untimed', 1) ON CONFLICT(key) DO NOTHING");
+  const markUntimed = db.prepare(
+    "INSERT INTO main.timeline_state (key, value) VALUES ('untimed', 1) ON CONFLICT(key) DO NOTHING",
+  );
   // The first free slot of the event's millisecond (slot = seq mod 2^20 first, so a collision needs two events of
   // the same millisecond whose seq differ by a multiple of 2^20); none free or no time key: an untimed key. Any key
   // but the first slot marks the timeline 'untimed': counts over time fall back to facts, and a text filter no longer
@@ -239,7 +260,9 @@ export function createIndexer(db: DatabaseSync, batchSize: number, part: IndexPa
   // Pending events are plain rows; a rebuild (a lost or older index file) reads packed ones too.
   const bodies = createBodyReader(db);
   const state = STATE_TABLE[part];
-  const writeMark = db.prepare(`INSERT INTO main.${state} (key, value) VALUES ('indexed', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`);
+  const writeMark = db.prepare(
+    `INSERT INTO main.${state} (key, value) VALUES ('indexed', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
+  );
   const writer = part === 'facts' ? factsWriter(db) : timelineWriter(db);
   let indexed = readIndexMark(db, part);
 
@@ -257,7 +280,10 @@ export function createIndexer(db: DatabaseSync, batchSize: number, part: IndexPa
         // before its first write would make that write fail at once ("database is locked", without the busy
         // timeout) while another connection holds the index file's write lock.
         // A purged newest event stays as a tombstone with an empty doc (sqlite-purge.ts): indexed as nothing.
-        const batch = bodies.resolve(rows).filter((row) => row.doc !== '').map((row) => writer.parse(row.seq, row.doc));
+        const batch = bodies
+          .resolve(rows)
+          .filter((row) => row.doc !== '')
+          .map((row) => writer.parse(row.seq, row.doc));
         inTransaction(db, () => {
           writer.write(batch);
           writeMark.run(last);

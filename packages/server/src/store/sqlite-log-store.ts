@@ -7,7 +7,12 @@ import type { AppendResult, EventListener, LogStore } from '../ports.js';
 import { BLOCK_EVENTS, bodiesSchema } from './sqlite-bodies.js';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
 import { DERIVED_TABLES, EVENTS_SCHEMA } from './sqlite-facts.js';
-import { combineIndexDrivers, createInlineIndexDriver, startIndexWorker, type IndexDriver } from './sqlite-index-driver.js';
+import {
+  combineIndexDrivers,
+  createInlineIndexDriver,
+  startIndexWorker,
+  type IndexDriver,
+} from './sqlite-index-driver.js';
 import { inTransaction, prepareIndexDatabase, readIndexMark, type IndexPart } from './sqlite-indexer.js';
 import { createSqliteQueries } from './sqlite-queries.js';
 import { DatabaseSync } from './node-sqlite.js';
@@ -92,11 +97,16 @@ const openDatabase = (path: string, synchronous: string): DatabaseSync => {
 };
 
 /** The index file beside an events file: `events.db` → `events.index.db`. */
-const indexPathOf = (path: string): string => (path.endsWith('.db') ? `${path.slice(0, -3)}.index.db` : `${path}.index`);
+const indexPathOf = (path: string): string =>
+  path.endsWith('.db') ? `${path.slice(0, -3)}.index.db` : `${path}.index`;
 
 /** The timeline file beside an index file: `events.index.db` → `events.timeline.db`, `idx.db` → `idx.timeline.db`. */
 const timelinePathOf = (indexPath: string): string =>
-  indexPath.endsWith('.index.db') ? `${indexPath.slice(0, -9)}.timeline.db` : indexPath.endsWith('.db') ? `${indexPath.slice(0, -3)}.timeline.db` : `${indexPath}.timeline`;
+  indexPath.endsWith('.index.db')
+    ? `${indexPath.slice(0, -9)}.timeline.db`
+    : indexPath.endsWith('.db')
+      ? `${indexPath.slice(0, -3)}.timeline.db`
+      : `${indexPath}.timeline`;
 
 /**
  * The embedded log store on `node:sqlite`. An append commits the raw events (primary key `event.id`,
@@ -139,11 +149,22 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
       prepareIndexDatabase(index, part);
       const mark = readIndexMark(index, part);
       index.close();
-      return startIndexWorker({ part, indexPath: paths[part], eventsPath: opts.path, batchSize: opts.indexBatchSize, nice: opts.indexNice }, mark);
+      return startIndexWorker(
+        { part, indexPath: paths[part], eventsPath: opts.path, batchSize: opts.indexBatchSize, nice: opts.indexNice },
+        mark,
+      );
     });
-    maintenance = startMaintenanceWorker({ eventsPath: opts.path, indexPath: paths.facts, timelinePath: paths.timeline, nice: opts.indexNice });
+    maintenance = startMaintenanceWorker({
+      eventsPath: opts.path,
+      indexPath: paths.facts,
+      timelinePath: paths.timeline,
+      nice: opts.indexNice,
+    });
     if (opts.readers > 0) {
-      pool = startReadPool({ eventsPath: opts.path, indexPath: paths.facts, timelinePath: paths.timeline }, opts.readers);
+      pool = startReadPool(
+        { eventsPath: opts.path, indexPath: paths.facts, timelinePath: paths.timeline },
+        opts.readers,
+      );
     } else {
       db.prepare('ATTACH DATABASE ? AS idx').run(paths.facts);
       db.prepare('ATTACH DATABASE ? AS timeline').run(paths.timeline);
@@ -170,7 +191,9 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
 
   const driver = combineIndexDrivers(drivers);
   const insertEvent = db.prepare('INSERT INTO events (id, ts, doc) VALUES (?, ?, ?) ON CONFLICT(id) DO NOTHING');
-  const insertChunk = db.prepare(`INSERT INTO events (id, ts, doc) VALUES ${'(?, ?, ?), '.repeat(CHUNK - 1)}(?, ?, ?) ON CONFLICT(id) DO NOTHING`);
+  const insertChunk = db.prepare(
+    `INSERT INTO events (id, ts, doc) VALUES ${'(?, ?, ?), '.repeat(CHUNK - 1)}(?, ?, ?) ON CONFLICT(id) DO NOTHING`,
+  );
   const insertedAfter = db.prepare('SELECT id FROM events WHERE seq > ? ORDER BY seq');
   const args: SQLInputValue[] = new Array<SQLInputValue>(CHUNK * 3);
   const maxSeq = db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM events');
@@ -226,18 +249,22 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
     const indexed = Math.min(...drivers.map((d) => d.indexed));
     if (compacting || closed || indexed - compactedTo < BLOCK_EVENTS) return;
     compacting = true;
-    maintenance.compact().then(
-      () => {
-        compactedTo = indexed;
-        compactFailure = undefined;
-      },
-      (error: unknown) => {
-        const message = error instanceof Error ? error.message : String(error);
-        // Reported once per cause; the bodies stay plain (readable) and the next tick tries again.
-        if (!closed && message !== compactFailure) process.emitWarning(`shoplog: packing stored events failed: ${message}`);
-        compactFailure = message;
-      },
-    ).finally(() => (compacting = false));
+    maintenance
+      .compact()
+      .then(
+        () => {
+          compactedTo = indexed;
+          compactFailure = undefined;
+        },
+        (error: unknown) => {
+          const message = error instanceof Error ? error.message : String(error);
+          // Reported once per cause; the bodies stay plain (readable) and the next tick tries again.
+          if (!closed && message !== compactFailure)
+            process.emitWarning(`shoplog: packing stored events failed: ${message}`);
+          compactFailure = message;
+        },
+      )
+      .finally(() => (compacting = false));
   }, COMPACT_INTERVAL_MS);
   compactTimer.unref();
 
@@ -292,7 +319,11 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
         committed,
         parts: parts.map((name, i) => {
           const error = drivers[i]?.error;
-          return { name, indexed: Math.min(committed, drivers[i]?.indexed ?? 0), ...(error === undefined ? {} : { error }) };
+          return {
+            name,
+            indexed: Math.min(committed, drivers[i]?.indexed ?? 0),
+            ...(error === undefined ? {} : { error }),
+          };
         }),
       };
     },
@@ -322,7 +353,12 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
  * input order. Walking the inputs in order, an input is created when it is the next inserted id: the first occurrence
  * of an id new to the table is the one stored, a later occurrence (or an id already stored) is a duplicate.
  */
-function matchInserted(events: readonly ShoplogEvent[], start: number, inserted: readonly { id: string }[], results: AppendResult[]): void {
+function matchInserted(
+  events: readonly ShoplogEvent[],
+  start: number,
+  inserted: readonly { id: string }[],
+  results: AppendResult[],
+): void {
   let next = 0;
   for (let i = start; i < start + CHUNK; i++) {
     if ((events[i] as ShoplogEvent).event.id === inserted[next]?.id) {

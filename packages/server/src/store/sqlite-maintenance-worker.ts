@@ -3,7 +3,13 @@
 import { DatabaseSync } from './node-sqlite.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
-import { ATTACHED_SCHEMAS, createMaintenanceJobs, MaintenanceStoppedError, type MaintenanceWorkerData, type ToMaintenanceWorker } from './sqlite-maintenance.js';
+import {
+  ATTACHED_SCHEMAS,
+  createMaintenanceJobs,
+  MaintenanceStoppedError,
+  type MaintenanceWorkerData,
+  type ToMaintenanceWorker,
+} from './sqlite-maintenance.js';
 import { niceThisThread } from './sqlite-worker-file.js';
 import { createPurger } from './sqlite-purge.js';
 import { createCompactor } from './sqlite-compactor.js';
@@ -25,7 +31,12 @@ db.exec('PRAGMA secure_delete=ON');
 // for the events file's write lock) find it free most of the time.
 let closing = false;
 const purger = createPurger(db, ATTACHED_SCHEMAS);
-const jobs = createMaintenanceJobs(purger, createCompactor(db), (busyMs) => sleep(Math.max(5, busyMs)), () => closing);
+const jobs = createMaintenanceJobs(
+  purger,
+  createCompactor(db),
+  (busyMs) => sleep(Math.max(5, busyMs)),
+  () => closing,
+);
 
 let queue: Promise<unknown> = Promise.resolve();
 port.on('message', (message: ToMaintenanceWorker) => {
@@ -38,7 +49,12 @@ port.on('message', (message: ToMaintenanceWorker) => {
       return;
     }
     try {
-      const result = message.op === 'expire' ? await jobs.expire(message.cutoffs) : message.op === 'erase' ? await jobs.erase(message.subject) : await jobs.compact();
+      const result =
+        message.op === 'expire'
+          ? await jobs.expire(message.cutoffs)
+          : message.op === 'erase'
+            ? await jobs.erase(message.subject)
+            : await jobs.compact();
       port.postMessage({ id: message.id, result });
     } catch (error) {
       if (error instanceof MaintenanceStoppedError) port.postMessage({ id: message.id, stopped: true });

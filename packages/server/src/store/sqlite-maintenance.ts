@@ -26,7 +26,11 @@ export interface Maintenance {
   close(): Promise<void>;
 }
 
-type MaintenanceRequest = { op: 'expire'; cutoffs: RetentionCutoffs } | { op: 'erase'; subject: ErasureSubject } | { op: 'compact' } | { op: 'close' };
+type MaintenanceRequest =
+  | { op: 'expire'; cutoffs: RetentionCutoffs }
+  | { op: 'erase'; subject: ErasureSubject }
+  | { op: 'compact' }
+  | { op: 'close' };
 
 /** A request to the maintenance worker. */
 export type ToMaintenanceWorker = MaintenanceRequest & { id: number };
@@ -52,7 +56,12 @@ export interface MaintenanceWorkerData {
  * The jobs over a purger: each step purges at most `PURGE_BATCH` events, then `pause` lets the other writers (the
  * appends, the indexers) have the files; a crash-interrupted purge is finished first.
  */
-export function createMaintenanceJobs(purger: Purger, compactor: Compactor, pause: (busyMs: number) => Promise<void>, stopping: () => boolean) {
+export function createMaintenanceJobs(
+  purger: Purger,
+  compactor: Compactor,
+  pause: (busyMs: number) => Promise<void>,
+  stopping: () => boolean,
+) {
   const step = async <T>(work: () => T): Promise<T> => {
     // A closing store stops a long job between two steps (a purge left queued is finished by the next job).
     if (stopping()) throw new MaintenanceStoppedError();
@@ -81,7 +90,9 @@ export function createMaintenanceJobs(purger: Purger, compactor: Compactor, paus
     async expire(cutoffs: RetentionCutoffs): Promise<number> {
       const hours = new Set<number>();
       const purged = (victims: readonly { ts: number; erase: boolean }[]): number => {
-        for (const victim of victims) if (!victim.erase && Number.isFinite(victim.ts)) hours.add(Math.floor(victim.ts / ROLLUP_BUCKET_MS) * ROLLUP_BUCKET_MS);
+        for (const victim of victims)
+          if (!victim.erase && Number.isFinite(victim.ts))
+            hours.add(Math.floor(victim.ts / ROLLUP_BUCKET_MS) * ROLLUP_BUCKET_MS);
         return victims.length;
       };
       let deleted = purged(await step(() => purger.resume()));
@@ -121,7 +132,7 @@ export function createMaintenanceJobs(purger: Purger, compactor: Compactor, paus
         const needle = subject.email.trim().toLowerCase();
         emails.add(needle);
         const upTo = purger.indexedUpTo();
-        for (let after = 0; after < upTo; ) {
+        for (let after = 0; after < upTo;) {
           const { seqs, last } = await step(() => purger.scanDocs(after, SCAN_BATCH, needle));
           if (last === after) break;
           after = last;

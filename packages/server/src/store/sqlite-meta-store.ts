@@ -60,7 +60,8 @@ export function createSqliteMetaStore(options: SqliteMetaStoreOptions): MetaStor
       } catch (error) {
         // SQLITE_CONSTRAINT_UNIQUE (2067) and _PRIMARYKEY (1555): the username or the id exists.
         const code = (error as { errcode?: unknown }).errcode;
-        if (code === 2067 || code === 1555) throw new DuplicateKeyError(`the username ${user.username} is taken`, { cause: error });
+        if (code === 2067 || code === 1555)
+          throw new DuplicateKeyError(`the username ${user.username} is taken`, { cause: error });
         throw error;
       }
     },
@@ -68,7 +69,8 @@ export function createSqliteMetaStore(options: SqliteMetaStoreOptions): MetaStor
     getUserByUsername: async (username) => doc<UserRecord>('SELECT doc FROM users WHERE username = ?', username),
     listUsers: async () => docs<UserRecord>('SELECT doc FROM users ORDER BY username'),
     countUsers: async () => (db.prepare('SELECT COUNT(*) AS n FROM users').get() as { n: number }).n,
-    setUserRole: async (id, role) => run("UPDATE users SET doc = json_set(doc, '$.role', ?) WHERE id = ?", role, id) > 0,
+    setUserRole: async (id, role) =>
+      run("UPDATE users SET doc = json_set(doc, '$.role', ?) WHERE id = ?", role, id) > 0,
     deleteUser: async (id) => run('DELETE FROM users WHERE id = ?', id) > 0,
 
     async createApiKey(key: ApiKeyRecord) {
@@ -83,22 +85,40 @@ export function createSqliteMetaStore(options: SqliteMetaStoreOptions): MetaStor
 
     async createSession(session: SessionRecord) {
       run('DELETE FROM sessions WHERE expires_at <= ?', Date.now());
-      run('INSERT INTO sessions (id_hash, expires_at, doc) VALUES (?, ?, ?)', session.idHash, session.expiresAt, JSON.stringify(session));
+      run(
+        'INSERT INTO sessions (id_hash, expires_at, doc) VALUES (?, ?, ?)',
+        session.idHash,
+        session.expiresAt,
+        JSON.stringify(session),
+      );
     },
-    getSession: async (idHash, now) => doc<SessionRecord>('SELECT doc FROM sessions WHERE id_hash = ? AND expires_at > ?', idHash, now),
+    getSession: async (idHash, now) =>
+      doc<SessionRecord>('SELECT doc FROM sessions WHERE id_hash = ? AND expires_at > ?', idHash, now),
     async renewSession(idHash, expiresAt) {
-      run("UPDATE sessions SET expires_at = ?, doc = json_set(doc, '$.expiresAt', ?) WHERE id_hash = ?", expiresAt, expiresAt, idHash);
+      run(
+        "UPDATE sessions SET expires_at = ?, doc = json_set(doc, '$.expiresAt', ?) WHERE id_hash = ?",
+        expiresAt,
+        expiresAt,
+        idHash,
+      );
     },
     async deleteSession(idHash) {
       run('DELETE FROM sessions WHERE id_hash = ?', idHash);
     },
 
     async createSavedSearch(search: SavedSearchRecord) {
-      run('INSERT INTO saved_searches (id, user_id, created_at, doc) VALUES (?, ?, ?, ?)', search.id, search.userId, search.createdAt, JSON.stringify(search));
+      run(
+        'INSERT INTO saved_searches (id, user_id, created_at, doc) VALUES (?, ?, ?, ?)',
+        search.id,
+        search.userId,
+        search.createdAt,
+        JSON.stringify(search),
+      );
     },
     listSavedSearches: async (userId) =>
       docs<SavedSearchRecord>('SELECT doc FROM saved_searches WHERE user_id = ? ORDER BY created_at DESC', userId),
-    deleteSavedSearch: async (userId, id) => run('DELETE FROM saved_searches WHERE id = ? AND user_id = ?', id, userId) > 0,
+    deleteSavedSearch: async (userId, id) =>
+      run('DELETE FROM saved_searches WHERE id = ? AND user_id = ?', id, userId) > 0,
 
     async addSearchHistory(entry: SearchHistoryRecord, keep) {
       // Written at every uncached search, on the thread that serves requests: one transaction without a sync of its
@@ -106,7 +126,13 @@ export function createSqliteMetaStore(options: SqliteMetaStoreOptions): MetaStor
       // makes it durable; a power loss may lose the last entries, a crash of the process none.
       db.exec('PRAGMA synchronous=NORMAL; BEGIN');
       try {
-        run('INSERT INTO search_history (id, user_id, created_at, doc) VALUES (?, ?, ?, ?)', entry.id, entry.userId, entry.createdAt, JSON.stringify(entry));
+        run(
+          'INSERT INTO search_history (id, user_id, created_at, doc) VALUES (?, ?, ?, ?)',
+          entry.id,
+          entry.userId,
+          entry.createdAt,
+          JSON.stringify(entry),
+        );
         run(
           'DELETE FROM search_history WHERE user_id = ? AND id NOT IN (SELECT id FROM search_history WHERE user_id = ? ORDER BY created_at DESC LIMIT ?)',
           entry.userId,
@@ -122,7 +148,11 @@ export function createSqliteMetaStore(options: SqliteMetaStoreOptions): MetaStor
       }
     },
     listSearchHistory: async (userId, limit) =>
-      docs<SearchHistoryRecord>('SELECT doc FROM search_history WHERE user_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?', userId, limit),
+      docs<SearchHistoryRecord>(
+        'SELECT doc FROM search_history WHERE user_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?',
+        userId,
+        limit,
+      ),
 
     async createUploadJob(job: UploadJobRecord) {
       run('INSERT INTO upload_jobs (id, created_at, doc) VALUES (?, ?, ?)', job.id, job.createdAt, JSON.stringify(job));
@@ -131,7 +161,8 @@ export function createSqliteMetaStore(options: SqliteMetaStoreOptions): MetaStor
       run('UPDATE upload_jobs SET doc = ? WHERE id = ?', JSON.stringify(job), job.id);
     },
     getUploadJob: async (id) => doc<UploadJobRecord>('SELECT doc FROM upload_jobs WHERE id = ?', id),
-    listUploadJobs: async (limit) => docs<UploadJobRecord>('SELECT doc FROM upload_jobs ORDER BY created_at DESC, rowid DESC LIMIT ?', limit),
+    listUploadJobs: async (limit) =>
+      docs<UploadJobRecord>('SELECT doc FROM upload_jobs ORDER BY created_at DESC, rowid DESC LIMIT ?', limit),
     countUploadJobs: async (range) =>
       (
         db
@@ -140,7 +171,12 @@ export function createSqliteMetaStore(options: SqliteMetaStoreOptions): MetaStor
       ).n,
 
     async createAlertRule(rule: AlertRuleRecord) {
-      run('INSERT INTO alert_rules (id, created_at, doc) VALUES (?, ?, ?)', rule.id, rule.createdAt, JSON.stringify(rule));
+      run(
+        'INSERT INTO alert_rules (id, created_at, doc) VALUES (?, ?, ?)',
+        rule.id,
+        rule.createdAt,
+        JSON.stringify(rule),
+      );
     },
     async updateAlertRule(rule: AlertRuleRecord) {
       run('UPDATE alert_rules SET doc = ? WHERE id = ?', JSON.stringify(rule), rule.id);
@@ -151,10 +187,21 @@ export function createSqliteMetaStore(options: SqliteMetaStoreOptions): MetaStor
     async addAuditRecord(record: AuditRecord) {
       run('INSERT INTO audit_records (id, at, doc) VALUES (?, ?, ?)', record.id, record.at, JSON.stringify(record));
     },
-    listAuditRecords: async (limit) => docs<AuditRecord>('SELECT doc FROM audit_records ORDER BY at DESC, id DESC LIMIT ?', limit),
+    listAuditRecords: async (limit) =>
+      docs<AuditRecord>('SELECT doc FROM audit_records ORDER BY at DESC, id DESC LIMIT ?', limit),
     async addNotification(record: NotificationRecord, keep) {
-      run('INSERT INTO notifications (id, at, rule_id, channel, doc) VALUES (?, ?, ?, ?, ?)', record.id, record.at, record.ruleId, record.channel, JSON.stringify(record));
-      run('DELETE FROM notifications WHERE rowid IN (SELECT rowid FROM notifications ORDER BY at DESC, rowid DESC LIMIT -1 OFFSET ?)', keep);
+      run(
+        'INSERT INTO notifications (id, at, rule_id, channel, doc) VALUES (?, ?, ?, ?, ?)',
+        record.id,
+        record.at,
+        record.ruleId,
+        record.channel,
+        JSON.stringify(record),
+      );
+      run(
+        'DELETE FROM notifications WHERE rowid IN (SELECT rowid FROM notifications ORDER BY at DESC, rowid DESC LIMIT -1 OFFSET ?)',
+        keep,
+      );
     },
     listNotifications: async ({ ruleId, channel, limit }) =>
       docs<NotificationRecord>(
@@ -162,9 +209,14 @@ export function createSqliteMetaStore(options: SqliteMetaStoreOptions): MetaStor
         ...([ruleId ?? null, ruleId ?? null, channel ?? null, channel ?? null, limit] as (string | number)[]),
       ),
 
-    getSetting: async (key) => (db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined)?.value,
+    getSetting: async (key) =>
+      (db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined)?.value,
     async setSetting(key, value) {
-      run('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', key, value);
+      run(
+        'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+        key,
+        value,
+      );
     },
     async close() {
       if (closed) return;

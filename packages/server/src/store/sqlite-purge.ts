@@ -86,11 +86,17 @@ export function createPurger(db: DatabaseSync, schemas: PurgeSchemas): Purger {
   const marks = db.prepare(
     `SELECT (SELECT value FROM ${F}.state WHERE key = 'indexed') AS facts, (SELECT value FROM ${T}.timeline_state WHERE key = 'indexed') AS timeline`,
   );
-  const expired = db.prepare(`SELECT seq FROM ${F}.facts WHERE kind = ? AND ts < ? AND seq <= ? ORDER BY kind, ts LIMIT ?`);
+  const expired = db.prepare(
+    `SELECT seq FROM ${F}.facts WHERE kind = ? AND ts < ? AND seq <= ? ORDER BY kind, ts LIMIT ?`,
+  );
   const ofUser = db.prepare(`SELECT seq FROM ${F}.facts WHERE user_id = ? AND seq <= ? LIMIT ?`);
   const docsAfter = db.prepare(`SELECT seq, doc FROM ${E}.events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?`);
-  const enqueue = db.prepare(`INSERT INTO ${E}.purge_queue (seq, erase) VALUES (?, ?) ON CONFLICT(seq) DO UPDATE SET erase = MAX(erase, excluded.erase)`);
-  const queued = db.prepare(`SELECT q.seq, q.erase, e.doc FROM ${E}.purge_queue q LEFT JOIN ${E}.events e ON e.seq = q.seq ORDER BY q.seq`);
+  const enqueue = db.prepare(
+    `INSERT INTO ${E}.purge_queue (seq, erase) VALUES (?, ?) ON CONFLICT(seq) DO UPDATE SET erase = MAX(erase, excluded.erase)`,
+  );
+  const queued = db.prepare(
+    `SELECT q.seq, q.erase, e.doc FROM ${E}.purge_queue q LEFT JOIN ${E}.events e ON e.seq = q.seq ORDER BY q.seq`,
+  );
   const deleteFacts = db.prepare(`DELETE FROM ${F}.facts WHERE seq = ? RETURNING seq`);
   const deleteReasons = db.prepare(`DELETE FROM ${F}.fraud_reasons WHERE seq = ?`);
   const deleteKey = db.prepare(`DELETE FROM ${T}.time_keys WHERE key >= ? AND key < ? AND seq = ? RETURNING key`);
@@ -150,21 +156,37 @@ export function createPurger(db: DatabaseSync, schemas: PurgeSchemas): Purger {
 
   /** The queued events with what their derived rows were built from (the text must be the indexed one). */
   const readQueue = (): Victim[] =>
-    bodies.resolve((queued.all() as { seq: number; erase: number; doc: StoredDoc | null }[]).map((row) => ({ ...row, doc: row.doc ?? '' }))).map((row) => {
-      if (!row.doc) return { seq: row.seq, ts: Number.NaN, text: '', values: [], userId: undefined, email: undefined, erase: row.erase === 1 };
-      const event = JSON.parse(row.doc) as ShoplogEvent;
-      const facts = extractFacts(event);
-      const email = event.user?.email;
-      return {
-        seq: row.seq,
-        ts: Date.parse(event['@timestamp']),
-        text: facts.text,
-        values: facts.values,
-        userId: event.user?.id,
-        email: typeof email === 'string' ? email : undefined,
-        erase: row.erase === 1,
-      };
-    });
+    bodies
+      .resolve(
+        (queued.all() as { seq: number; erase: number; doc: StoredDoc | null }[]).map((row) => ({
+          ...row,
+          doc: row.doc ?? '',
+        })),
+      )
+      .map((row) => {
+        if (!row.doc)
+          return {
+            seq: row.seq,
+            ts: Number.NaN,
+            text: '',
+            values: [],
+            userId: undefined,
+            email: undefined,
+            erase: row.erase === 1,
+          };
+        const event = JSON.parse(row.doc) as ShoplogEvent;
+        const facts = extractFacts(event);
+        const email = event.user?.email;
+        return {
+          seq: row.seq,
+          ts: Date.parse(event['@timestamp']),
+          text: facts.text,
+          values: facts.values,
+          userId: event.user?.id,
+          email: typeof email === 'string' ? email : undefined,
+          erase: row.erase === 1,
+        };
+      });
 
   const finish = (): Victim[] => {
     const victims = readQueue();
@@ -186,7 +208,9 @@ export function createPurger(db: DatabaseSync, schemas: PurgeSchemas): Purger {
         const base = timeKey(v.ts);
         const untimed = untimedKey(v.seq);
         const key =
-          (base === undefined ? undefined : (deleteKey.get(base, base + TIME_KEY_SLOTS, v.seq) as { key: bigint } | undefined)?.key) ??
+          (base === undefined
+            ? undefined
+            : (deleteKey.get(base, base + TIME_KEY_SLOTS, v.seq) as { key: bigint } | undefined)?.key) ??
           (deleteKey.get(untimed, untimed + 1n, v.seq) as { key: bigint } | undefined)?.key;
         if (key !== undefined && v.text) texts.push({ key, text: v.text });
         if (!v.erase) continue;
@@ -196,8 +220,10 @@ export function createPurger(db: DatabaseSync, schemas: PurgeSchemas): Purger {
           const ms = v.values[RESPONSE_MS];
           const amount = v.values[AMOUNT];
           const args: SQLInputValue[] = [
-            typeof ms === 'number' ? 1 : 0, typeof ms === 'number' ? ms : 0,
-            typeof amount === 'number' ? 1 : 0, typeof amount === 'number' ? amount : 0,
+            typeof ms === 'number' ? 1 : 0,
+            typeof ms === 'number' ? ms : 0,
+            typeof amount === 'number' ? 1 : 0,
+            typeof amount === 'number' ? amount : 0,
           ];
           decrement.run(...args, cell.hour, cell.dims);
           dropEmptyCell.run(cell.hour, cell.dims);
@@ -240,9 +266,10 @@ export function createPurger(db: DatabaseSync, schemas: PurgeSchemas): Purger {
       return { seqs, last: read[read.length - 1]?.seq ?? afterSeq };
     },
     purge(seqs, erase) {
-      if (seqs.length > 0) inTransaction(db, () => {
-        for (const seq of seqs) enqueue.run(seq, erase ? 1 : 0);
-      });
+      if (seqs.length > 0)
+        inTransaction(db, () => {
+          for (const seq of seqs) enqueue.run(seq, erase ? 1 : 0);
+        });
       return finish();
     },
     resume: finish,
@@ -270,10 +297,14 @@ export function createPurger(db: DatabaseSync, schemas: PurgeSchemas): Purger {
       for (const schema of new Set([E, F, T])) {
         const mode = Number((db.prepare(`PRAGMA ${schema}.auto_vacuum`).get() as { auto_vacuum: number }).auto_vacuum);
         if (mode !== 2) continue;
-        const before = Number((db.prepare(`PRAGMA ${schema}.freelist_count`).get() as { freelist_count: number }).freelist_count);
+        const before = Number(
+          (db.prepare(`PRAGMA ${schema}.freelist_count`).get() as { freelist_count: number }).freelist_count,
+        );
         if (before === 0) continue;
         db.exec(`PRAGMA ${schema}.incremental_vacuum(${Math.max(1, Math.floor(pages))})`);
-        const after = Number((db.prepare(`PRAGMA ${schema}.freelist_count`).get() as { freelist_count: number }).freelist_count);
+        const after = Number(
+          (db.prepare(`PRAGMA ${schema}.freelist_count`).get() as { freelist_count: number }).freelist_count,
+        );
         freed += before - after;
       }
       return freed;

@@ -75,7 +75,9 @@ export function createSqliteQueries(db: DatabaseSync): ReadMethods {
   };
   const terms: ReadMethods['terms'] = async (filter, field, options = {}) => {
     const size = options.size ?? 10;
-    const rows = (options.distinct ? undefined : rollups.terms(filter, field, size, options.sum)) ?? scanTerms(filter, field, size, options);
+    const rows =
+      (options.distinct ? undefined : rollups.terms(filter, field, size, options.sum)) ??
+      scanTerms(filter, field, size, options);
     return rows.map((row) => {
       const bucket: TermsBucket = { value: String(row.value), count: row.count };
       if (options.sum) bucket.sum = row.sum ?? 0;
@@ -109,8 +111,13 @@ export function createSqliteQueries(db: DatabaseSync): ReadMethods {
     return inRange < 7 * matches ? 'facts f INDEXED BY facts_ts_cover' : 'facts f';
   };
   const untimed = db.prepare("SELECT 1 FROM timeline_state WHERE key = 'untimed'");
-  const timedCount = (bounds: string) => db.prepare(`SELECT COUNT(*) AS n FROM fts_time WHERE fts_time MATCH ?${bounds}`);
-  const timedCounts = { both: timedCount(' AND rowid >= ? AND rowid < ?'), from: timedCount(' AND rowid >= ?'), to: timedCount(' AND rowid < ?') };
+  const timedCount = (bounds: string) =>
+    db.prepare(`SELECT COUNT(*) AS n FROM fts_time WHERE fts_time MATCH ?${bounds}`);
+  const timedCounts = {
+    both: timedCount(' AND rowid >= ? AND rowid < ?'),
+    from: timedCount(' AND rowid >= ?'),
+    to: timedCount(' AND rowid < ?'),
+  };
   /**
    * Free text within a time range and nothing else: counted by FTS5 over the time-keyed copy of the text, whose
    * rowids order by time, from the doclists alone (no lookup per match, no scan of the range).
@@ -119,11 +126,23 @@ export function createSqliteQueries(db: DatabaseSync): ReadMethods {
     const fts = ftsQuery(filter.text);
     const { from, to } = filter.range ?? {};
     if (!fts || (from === undefined && to === undefined)) return undefined;
-    for (const [key, value] of Object.entries(filter)) if (value !== undefined && key !== 'text' && key !== 'range') return undefined;
+    for (const [key, value] of Object.entries(filter))
+      if (value !== undefined && key !== 'text' && key !== 'range') return undefined;
     const lo = from === undefined ? undefined : timeKey(from);
     const hi = to === undefined ? undefined : timeKey(to);
-    if ((from !== undefined && lo === undefined) || (to !== undefined && hi === undefined) || untimed.get() !== undefined) return undefined;
-    const row = (lo !== undefined && hi !== undefined ? timedCounts.both.get(fts, lo, hi) : lo !== undefined ? timedCounts.from.get(fts, lo) : timedCounts.to.get(fts, hi ?? 0n)) as { n: number };
+    if (
+      (from !== undefined && lo === undefined) ||
+      (to !== undefined && hi === undefined) ||
+      untimed.get() !== undefined
+    )
+      return undefined;
+    const row = (
+      lo !== undefined && hi !== undefined
+        ? timedCounts.both.get(fts, lo, hi)
+        : lo !== undefined
+          ? timedCounts.from.get(fts, lo)
+          : timedCounts.to.get(fts, hi ?? 0n)
+    ) as { n: number };
     return Number(row.n);
   };
   const scoreWindow = db.prepare(
@@ -133,7 +152,10 @@ export function createSqliteQueries(db: DatabaseSync): ReadMethods {
    * BM25 of a time-sorted page from the text keyed by time: only the matches
    * of the page's time window are read, where `k.seq IN (page)` runs through every match of the text.
    */
-  const scoreTimed = (fts: string, rows: readonly { seq: number; sv: number }[]): { seq: number; score: number }[] | undefined => {
+  const scoreTimed = (
+    fts: string,
+    rows: readonly { seq: number; sv: number }[],
+  ): { seq: number; score: number }[] | undefined => {
     let min = Infinity;
     let max = -Infinity;
     for (const row of rows) {
@@ -163,7 +185,11 @@ export function createSqliteQueries(db: DatabaseSync): ReadMethods {
     return one<{ n: number }>(`SELECT COUNT(*) AS n FROM ${from} WHERE ${where.sql}`, where.params).n;
   };
 
-  const latencyRows = (filter: LogFilter, groupColumn: string, perfKind: string): { key: string | null; ms: number }[] => {
+  const latencyRows = (
+    filter: LogFilter,
+    groupColumn: string,
+    perfKind: string,
+  ): { key: string | null; ms: number }[] => {
     const where = whereOf({ ...filter, kinds: ['performance'] });
     return all<{ key: string | null; ms: number }>(
       `SELECT ${groupColumn} AS key, f.response_ms AS ms FROM facts f
@@ -180,10 +206,10 @@ export function createSqliteQueries(db: DatabaseSync): ReadMethods {
     },
     async recent({ limit, kinds }) {
       const where = whereOf({ kinds });
-      const rows = all<{ seq: number }>(`SELECT f.seq FROM facts f WHERE ${where.sql} ORDER BY f.ts DESC, f.seq DESC LIMIT ?`, [
-        ...where.params,
-        limit,
-      ]);
+      const rows = all<{ seq: number }>(
+        `SELECT f.seq FROM facts f WHERE ${where.sql} ORDER BY f.ts DESC, f.seq DESC LIMIT ?`,
+        [...where.params, limit],
+      );
       const docs = docsBySeq(rows.map((row) => row.seq));
       return rows.flatMap((row) => docs.get(row.seq) ?? []);
     },
@@ -216,11 +242,13 @@ export function createSqliteQueries(db: DatabaseSync): ReadMethods {
       const scores = new Map<number, number>();
       const fts = ftsQuery(query.filter.text);
       if (fts && rows.length > 0) {
-        const scored = (query.sort.field === '@timestamp' ? scoreTimed(fts, rows) : undefined) ?? all<{ seq: number; score: number }>(
-          `SELECT k.seq AS seq, -bm25(fts_time) AS score FROM fts_time JOIN time_keys k ON k.key = fts_time.rowid
+        const scored =
+          (query.sort.field === '@timestamp' ? scoreTimed(fts, rows) : undefined) ??
+          all<{ seq: number; score: number }>(
+            `SELECT k.seq AS seq, -bm25(fts_time) AS score FROM fts_time JOIN time_keys k ON k.key = fts_time.rowid
            WHERE fts_time MATCH ? AND k.seq IN (${rows.map(() => '?').join(',')})`,
-          [fts, ...rows.map((row) => row.seq)],
-        );
+            [fts, ...rows.map((row) => row.seq)],
+          );
         for (const row of scored) scores.set(row.seq, row.score);
       }
       const words = query.highlight === false ? [] : textTerms(query.filter.text, true);
@@ -242,12 +270,17 @@ export function createSqliteQueries(db: DatabaseSync): ReadMethods {
       if (rolled !== undefined) return rolled;
       const where = whereOf(filter);
       const { column, join } = termsColumn(field);
-      return one<{ n: number }>(`SELECT COUNT(DISTINCT ${column}) AS n FROM facts f ${join} WHERE ${where.sql}`, where.params).n;
+      return one<{ n: number }>(
+        `SELECT COUNT(DISTINCT ${column}) AS n FROM facts f ${join} WHERE ${where.sql}`,
+        where.params,
+      ).n;
     },
     async histogram(filter, options) {
       const interval = Math.max(1, Math.floor(options.intervalMs));
       const errors = options.errors === true;
-      const rows = rollups.histogram(filter, interval, errors, options.sum) ?? scanHistogram(filter, interval, errors, options.sum);
+      const rows =
+        rollups.histogram(filter, interval, errors, options.sum) ??
+        scanHistogram(filter, interval, errors, options.sum);
       return rows.map((row) => ({
         ts: row.ts,
         count: row.count,
@@ -260,7 +293,13 @@ export function createSqliteQueries(db: DatabaseSync): ReadMethods {
       if (rolled) return rolled;
       const where = whereOf(filter);
       const column = `f.${NUMERIC_COLUMNS[field]}`;
-      const row = one<{ count: number; sum: number | null; min: number | null; max: number | null; avg: number | null }>(
+      const row = one<{
+        count: number;
+        sum: number | null;
+        min: number | null;
+        max: number | null;
+        avg: number | null;
+      }>(
         `SELECT COUNT(${column}) AS count, SUM(${column}) AS sum, MIN(${column}) AS min, MAX(${column}) AS max,
          AVG(${column}) AS avg FROM facts f WHERE ${where.sql}`,
         where.params,
@@ -270,7 +309,8 @@ export function createSqliteQueries(db: DatabaseSync): ReadMethods {
     async latency(filter, groupBy, options = {}) {
       const interval = Math.max(1, Math.floor(options.intervalMs ?? 3_600_000));
       // Range-only queries merge the hourly sketches kept at ingest; other filters compute exact percentiles.
-      if (sketchable(filter, groupBy, interval)) return latencyFromSketches(db, filter, groupBy, { ...options, intervalMs: interval });
+      if (sketchable(filter, groupBy, interval))
+        return latencyFromSketches(db, filter, groupBy, { ...options, intervalMs: interval });
       const rows =
         groupBy === 'route'
           ? latencyRows(filter, 'f.route', 'http')
@@ -289,7 +329,11 @@ export function createSqliteQueries(db: DatabaseSync): ReadMethods {
       const overall: LatencySummary = exactSummary(overallValues);
       const groups: LatencyGroup[] = [...byKey.entries()]
         .map(([key, values]) => ({ key, ...exactSummary(values) }))
-        .sort(groupBy === 'interval' ? (a, b) => Number(a.key) - Number(b.key) : (a, b) => b.count - a.count || a.key.localeCompare(b.key))
+        .sort(
+          groupBy === 'interval'
+            ? (a, b) => Number(a.key) - Number(b.key)
+            : (a, b) => b.count - a.count || a.key.localeCompare(b.key),
+        )
         .slice(0, groupBy === 'interval' ? undefined : (options.size ?? 20));
       return { approximate: false, relativeError: 0, overall, groups };
     },

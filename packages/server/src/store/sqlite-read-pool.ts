@@ -72,7 +72,11 @@ export function startReadPool(data: ReadWorkerData, size: number): ReadPool {
     const worker = new Worker(file, { name: `shoplog-reader-${slot}`, workerData: data, execArgv: builtExecArgv() });
     worker.unref();
     let lastError: Error | undefined;
-    const reader: Reader = { worker, jobId: -1, exited: new Promise((resolve) => worker.once('exit', () => resolve())) };
+    const reader: Reader = {
+      worker,
+      jobId: -1,
+      exited: new Promise((resolve) => worker.once('exit', () => resolve())),
+    };
     worker.on('message', (message: FromReadWorker) => {
       const job = reader.job;
       if (!job || message.id !== reader.jobId) return;

@@ -9,7 +9,9 @@ export const ROLLUP_BUCKET_MS = 3_600_000;
 
 // The catalog's rollup dimensions (low cardinality; user and session ids are not), in catalog order: the key order of
 // stored cells (`dims`).
-const ROLLUP_FIELDS = (FIELD_CATALOG as readonly FieldSpec[]).filter((f): f is FieldSpec & { column: string } => f.rollup === true && f.column !== undefined);
+const ROLLUP_FIELDS = (FIELD_CATALOG as readonly FieldSpec[]).filter(
+  (f): f is FieldSpec & { column: string } => f.rollup === true && f.column !== undefined,
+);
 const DIMENSIONS = ROLLUP_FIELDS.map((f) => f.column);
 /** The dimension columns of `rollup_hourly`, from the field catalog. */
 export const ROLLUP_DIMENSIONS: readonly string[] = DIMENSIONS;
@@ -37,7 +39,8 @@ CREATE TABLE IF NOT EXISTS rollup_users (ts INTEGER NOT NULL, user_id TEXT NOT N
 const MEASURES = ['n', 'rt_n', 'rt_sum', 'rt_min', 'rt_max', 'amt_n', 'amt_sum', 'amt_min', 'amt_max'] as const;
 const minOf = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.min(a, b));
 const maxOf = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.max(a, b));
-const keep = (op: '<' | '>', c: string): string => `${c} = CASE WHEN ${c} IS NULL OR excluded.${c} ${op} ${c} THEN excluded.${c} ELSE ${c} END`;
+const keep = (op: '<' | '>', c: string): string =>
+  `${c} = CASE WHEN ${c} IS NULL OR excluded.${c} ${op} ${c} THEN excluded.${c} ELSE ${c} END`;
 const H = ROLLUP_BUCKET_MS;
 
 interface Cell {
@@ -56,7 +59,10 @@ interface Cell {
 }
 
 /** The rollup cell an event counts in: its hour, its dimension values and their key (`dims`). */
-export function rollupCellOf(ts: number, facts: readonly (string | number | null)[]): { hour: number; values: (string | number | null)[]; dims: string } {
+export function rollupCellOf(
+  ts: number,
+  facts: readonly (string | number | null)[],
+): { hour: number; values: (string | number | null)[]; dims: string } {
   const values = DIM_INDEX.map((i) => facts[i] ?? null);
   return { hour: Math.floor(ts / H) * H, values, dims: JSON.stringify(values) };
 }
@@ -80,7 +86,20 @@ export function createRollupWriter(db: DatabaseSync) {
       const id = `${hour}\u0000${dims}`;
       let cell = cells.get(id);
       if (!cell) {
-        cell = { ts: hour, dims, values, n: 0, rtN: 0, rtSum: 0, rtMin: null, rtMax: null, amtN: 0, amtSum: 0, amtMin: null, amtMax: null };
+        cell = {
+          ts: hour,
+          dims,
+          values,
+          n: 0,
+          rtN: 0,
+          rtSum: 0,
+          rtMin: null,
+          rtMax: null,
+          amtN: 0,
+          amtSum: 0,
+          amtMin: null,
+          amtMax: null,
+        };
         cells.set(id, cell);
       }
       cell.n++;
@@ -104,7 +123,20 @@ export function createRollupWriter(db: DatabaseSync) {
     /** Writes the accumulated cells (call inside the indexer's transaction). */
     flush(): void {
       for (const c of cells.values()) {
-        upsert.run(c.ts, c.dims, ...c.values, c.n, c.rtN, c.rtSum, c.rtMin, c.rtMax, c.amtN, c.amtSum, c.amtMin, c.amtMax);
+        upsert.run(
+          c.ts,
+          c.dims,
+          ...c.values,
+          c.n,
+          c.rtN,
+          c.rtSum,
+          c.rtMin,
+          c.rtMax,
+          c.amtN,
+          c.amtSum,
+          c.amtMin,
+          c.amtMax,
+        );
       }
       for (const key of users) {
         const cut = key.indexOf('\u0000');
@@ -123,7 +155,9 @@ export function createRollupWriter(db: DatabaseSync) {
 
 // LogFilter keys a rollup can answer (each maps to a dimension column); any other key set means a scan of `facts`.
 const ROLLUP_FILTER_KEYS = new Set(['range', ...ROLLUP_FIELDS.flatMap((f) => (f.filter ? [f.filter] : []))]);
-const ROLLUP_TERMS: Partial<Record<TermsField, string>> = Object.fromEntries(ROLLUP_FIELDS.map((f) => [f.name, f.column]));
+const ROLLUP_TERMS: Partial<Record<TermsField, string>> = Object.fromEntries(
+  ROLLUP_FIELDS.map((f) => [f.name, f.column]),
+);
 const ROLLUP_NUMERIC: Partial<Record<NumericField, 'rt' | 'amt'>> = Object.fromEntries(
   (FIELD_CATALOG as readonly FieldSpec[]).flatMap((f) => (f.measure ? [[f.name, f.measure]] : [])),
 );
@@ -134,7 +168,10 @@ const ROLLUP_NUMERIC: Partial<Record<NumericField, 'rt' | 'amt'>> = Object.fromE
  * and the measures (a `facts` row counts as one event). `null` when the filter needs a column the rollups lack, or
  * when the range spans no whole hour (a scan of `facts` is then cheap).
  */
-function rollupSource(filter: LogFilter, onlyRange = false): { sql: string; params: SQLInputValue[]; hours: [number, number] } | null {
+function rollupSource(
+  filter: LogFilter,
+  onlyRange = false,
+): { sql: string; params: SQLInputValue[]; hours: [number, number] } | null {
   for (const [key, value] of Object.entries(filter)) {
     if (value === undefined || (Array.isArray(value) && value.length === 0)) continue;
     if (!ROLLUP_FILTER_KEYS.has(key) || (onlyRange && key !== 'range')) return null;
@@ -147,7 +184,9 @@ function rollupSource(filter: LogFilter, onlyRange = false): { sql: string; para
   const parts: string[] = [];
   const params: SQLInputValue[] = [];
   const rolled = whereOf({ ...filter, range: { from: start, to: end } });
-  parts.push(`SELECT f.ts, ${DIMENSIONS.map((d) => `f.${d}`).join(', ')}, ${MEASURES.map((m) => `f.${m}`).join(', ')} FROM rollup_hourly f WHERE ${rolled.sql}`);
+  parts.push(
+    `SELECT f.ts, ${DIMENSIONS.map((d) => `f.${d}`).join(', ')}, ${MEASURES.map((m) => `f.${m}`).join(', ')} FROM rollup_hourly f WHERE ${rolled.sql}`,
+  );
   params.push(...rolled.params);
   const edges: [number, number][] = [];
   if (from !== undefined && from < start) edges.push([from, start]);
@@ -208,7 +247,13 @@ export function createRollupQueries(db: DatabaseSync) {
       )[0];
       const count = Number(row?.count ?? 0);
       const total = count === 0 ? 0 : (row?.sum ?? 0);
-      return { count, sum: total, min: count === 0 ? null : (row?.min ?? null), max: count === 0 ? null : (row?.max ?? null), avg: count === 0 ? null : total / count };
+      return {
+        count,
+        sum: total,
+        min: count === 0 ? null : (row?.min ?? null),
+        max: count === 0 ? null : (row?.max ?? null),
+        avg: count === 0 ? null : total / count,
+      };
     },
     cardinality(filter: LogFilter, field: TermsField): number | undefined {
       if (field === 'user_id') {
@@ -226,7 +271,10 @@ export function createRollupQueries(db: DatabaseSync) {
           parts.push('SELECT user_id FROM facts WHERE ts >= ? AND ts < ? AND user_id IS NOT NULL');
           params.push(src.hours[1], to);
         }
-        return Number(all<{ n: number }>(`SELECT COUNT(DISTINCT user_id) AS n FROM (${parts.join(' UNION ALL ')})`, params)[0]?.n ?? 0);
+        return Number(
+          all<{ n: number }>(`SELECT COUNT(DISTINCT user_id) AS n FROM (${parts.join(' UNION ALL ')})`, params)[0]?.n ??
+            0,
+        );
       }
       const column = ROLLUP_TERMS[field];
       const src = column ? rollupSource(filter) : null;

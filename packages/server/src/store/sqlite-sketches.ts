@@ -30,7 +30,12 @@ export function createSketchTable(db: DatabaseSync) {
       let entry = cache.get(id);
       if (!entry) {
         const row = select.get(kind, key, bucket) as { sketch: Uint8Array } | undefined;
-        entry = { kind, key, bucket, sketch: row ? decodeSketchBytes(row.sketch) : createSketch({ relativeAccuracy: SKETCH_ACCURACY }) };
+        entry = {
+          kind,
+          key,
+          bucket,
+          sketch: row ? decodeSketchBytes(row.sketch) : createSketch({ relativeAccuracy: SKETCH_ACCURACY }),
+        };
         cache.set(id, entry);
       }
       entry.sketch.add(ms);
@@ -56,15 +61,23 @@ export function createSketchTable(db: DatabaseSync) {
 /** Whether a latency query can be answered from the hourly sketches: only a time range, hour-multiple intervals. */
 export function sketchable(filter: LogFilter, groupBy: LatencyGroupBy, intervalMs: number): boolean {
   const keys = Object.keys(filter).filter((k) => k !== 'range' && (filter as Record<string, unknown>)[k] !== undefined);
-  const onlyPerformance = keys.every((k) => k === 'kinds' && filter.kinds?.length === 1 && filter.kinds[0] === 'performance');
+  const onlyPerformance = keys.every(
+    (k) => k === 'kinds' && filter.kinds?.length === 1 && filter.kinds[0] === 'performance',
+  );
   return onlyPerformance && (groupBy !== 'interval' || intervalMs % SKETCH_BUCKET_MS === 0);
 }
 
 function summary(sketch: PercentileSketch | undefined): LatencySummary {
-  if (!sketch || sketch.count === 0) return { count: 0, mean: null, max: null, p50: null, p90: null, p95: null, p99: null };
+  if (!sketch || sketch.count === 0)
+    return { count: 0, mean: null, max: null, p50: null, p90: null, p95: null, p99: null };
   return {
-    count: sketch.count, mean: sketch.sum / sketch.count, max: sketch.max,
-    p50: sketch.quantile(0.5), p90: sketch.quantile(0.9), p95: sketch.quantile(0.95), p99: sketch.quantile(0.99),
+    count: sketch.count,
+    mean: sketch.sum / sketch.count,
+    max: sketch.max,
+    p50: sketch.quantile(0.5),
+    p90: sketch.quantile(0.9),
+    p95: sketch.quantile(0.95),
+    p99: sketch.quantile(0.99),
   };
 }
 
@@ -72,13 +85,23 @@ function summary(sketch: PercentileSketch | undefined): LatencySummary {
  * Latency percentiles merged from the hourly sketches whose hour overlaps the range (so a range is widened to
  * whole hours), per route, DB operation or time bucket.
  */
-export function latencyFromSketches(db: DatabaseSync, filter: LogFilter, groupBy: LatencyGroupBy, options: { size?: number; intervalMs?: number }): LatencyReport {
-  const from = filter.range?.from === undefined ? -Infinity : Math.floor(filter.range.from / SKETCH_BUCKET_MS) * SKETCH_BUCKET_MS;
+export function latencyFromSketches(
+  db: DatabaseSync,
+  filter: LogFilter,
+  groupBy: LatencyGroupBy,
+  options: { size?: number; intervalMs?: number },
+): LatencyReport {
+  const from =
+    filter.range?.from === undefined ? -Infinity : Math.floor(filter.range.from / SKETCH_BUCKET_MS) * SKETCH_BUCKET_MS;
   const to = filter.range?.to ?? Infinity;
   const interval = options.intervalMs ?? SKETCH_BUCKET_MS;
   const rows = db
     .prepare('SELECT key, bucket, sketch FROM latency_sketches WHERE kind = ? AND bucket >= ? AND bucket < ?')
-    .all(groupBy === 'db_operation' ? 'db' : 'http', Number.isFinite(from) ? from : -8.64e15, Number.isFinite(to) ? to : 8.64e15) as {
+    .all(
+      groupBy === 'db_operation' ? 'db' : 'http',
+      Number.isFinite(from) ? from : -8.64e15,
+      Number.isFinite(to) ? to : 8.64e15,
+    ) as {
     key: string;
     bucket: number;
     sketch: Uint8Array;

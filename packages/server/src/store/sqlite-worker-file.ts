@@ -9,7 +9,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
  */
 export function workerFile(name: string): string {
   const here = typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url);
-  const file = fileURLToPath(new URL(here.endsWith('.ts') ? `../../dist/${name}.js` : `./${name}.js`, pathToFileURL(here)));
+  const file = fileURLToPath(
+    new URL(here.endsWith('.ts') ? `../../dist/${name}.js` : `./${name}.js`, pathToFileURL(here)),
+  );
   if (!existsSync(file)) throw new Error(`the worker ${file} is missing: build @shoplog/server first`);
   return file;
 }

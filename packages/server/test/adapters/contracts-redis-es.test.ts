@@ -17,7 +17,8 @@ import { runLogStoreContract } from '../contracts/log-store-contract.js';
 import { REDIS_URL, deletePrefix, uniquePrefix } from './redis-env.js';
 
 const ELASTICSEARCH_URL = process.env['ELASTICSEARCH_URL'];
-if (!ELASTICSEARCH_URL) console.warn('Elasticsearch contract tests skipped: set ELASTICSEARCH_URL (the Compose stack provides one).');
+if (!ELASTICSEARCH_URL)
+  console.warn('Elasticsearch contract tests skipped: set ELASTICSEARCH_URL (the Compose stack provides one).');
 
 runCacheContract('memory (embedded)', async () => ({ cache: createMemoryCache() }));
 
@@ -29,7 +30,10 @@ describe.skipIf(!REDIS_URL)('with Redis', () => {
     () => {
       dir = mkdtempSync(join(tmpdir(), 'shoplog-bus-'));
       prefix = uniquePrefix();
-      return withEventBus(createSqliteLogStore({ path: join(dir, 'events.db') }), createRedisEventBus({ url: REDIS_URL, keyPrefix: prefix }));
+      return withEventBus(
+        createSqliteLogStore({ path: join(dir, 'events.db') }),
+        createRedisEventBus({ url: REDIS_URL, keyPrefix: prefix }),
+      );
     },
     async () => {
       rmSync(dir, { recursive: true, force: true });

@@ -9,22 +9,38 @@ function statefulCluster() {
   const cluster = mockCluster();
   const stored = new Map<string, Json>();
   const name = (path: string) => decodeURIComponent(path.split('/').pop()!);
-  cluster.on('PUT', '/_ilm/policy/:name', (r) => (stored.set(`ilm:${name(r.path)}`, r.body as Json), { acknowledged: true }));
+  cluster.on(
+    'PUT',
+    '/_ilm/policy/:name',
+    (r) => (stored.set(`ilm:${name(r.path)}`, r.body as Json), { acknowledged: true }),
+  );
   cluster.on('GET', '/_ilm/policy/:name', (r) => {
     const body = stored.get(`ilm:${name(r.path)}`);
-    return body ? { [name(r.path)]: { version: 1, modified_date: '', policy: body['policy'] } } : esError(404, 'resource_not_found_exception');
+    return body
+      ? { [name(r.path)]: { version: 1, modified_date: '', policy: body['policy'] } }
+      : esError(404, 'resource_not_found_exception');
   });
-  cluster.on('PUT', '/_component_template/:name', (r) => (stored.set(`ct:${name(r.path)}`, r.body as Json), { acknowledged: true }));
+  cluster.on(
+    'PUT',
+    '/_component_template/:name',
+    (r) => (stored.set(`ct:${name(r.path)}`, r.body as Json), { acknowledged: true }),
+  );
   cluster.on('GET', '/_component_template/:name', (r) => {
     const body = stored.get(`ct:${name(r.path)}`);
     return body
       ? { component_templates: [{ name: name(r.path), component_template: body }] }
       : esError(404, 'resource_not_found_exception');
   });
-  cluster.on('PUT', '/_index_template/:name', (r) => (stored.set(`it:${name(r.path)}`, r.body as Json), { acknowledged: true }));
+  cluster.on(
+    'PUT',
+    '/_index_template/:name',
+    (r) => (stored.set(`it:${name(r.path)}`, r.body as Json), { acknowledged: true }),
+  );
   cluster.on('GET', '/_index_template/:name', (r) => {
     const body = stored.get(`it:${name(r.path)}`);
-    return body ? { index_templates: [{ name: name(r.path), index_template: body }] } : esError(404, 'resource_not_found_exception');
+    return body
+      ? { index_templates: [{ name: name(r.path), index_template: body }] }
+      : esError(404, 'resource_not_found_exception');
   });
   return { ...cluster, stored };
 }
@@ -98,7 +114,9 @@ describe('Elasticsearch resources installer (intercepted transport)', () => {
     cluster.on('PUT', '/_ilm/policy/:name', () => ({ acknowledged: true }));
     cluster.on('GET', '/_component_template/:name', () => esError(404, 'resource_not_found_exception'));
     cluster.on('PUT', '/_component_template/:name', (r) =>
-      r.path.includes('mappings') ? esError(400, 'mapper_parsing_exception', 'unknown parameter [scaling_factor]') : { acknowledged: true },
+      r.path.includes('mappings')
+        ? esError(400, 'mapper_parsing_exception', 'unknown parameter [scaling_factor]')
+        : { acknowledged: true },
     );
     const failure = await installEsResources(cluster.client).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(EsInstallError);
@@ -111,7 +129,9 @@ describe('Elasticsearch resources installer (intercepted transport)', () => {
 
   it('does not mistake a refused read (401) for a missing resource', async () => {
     const cluster = mockCluster();
-    cluster.on('GET', '/_ilm/policy/:name', () => esError(401, 'security_exception', 'missing authentication credentials'));
+    cluster.on('GET', '/_ilm/policy/:name', () =>
+      esError(401, 'security_exception', 'missing authentication credentials'),
+    );
     cluster.on('PUT', '/_ilm/policy/:name', () => ({ acknowledged: true }));
     const failure = await installEsResources(cluster.client).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(EsInstallError);

@@ -9,7 +9,12 @@ import type { Recorded } from './es-mock.js';
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- reading recorded request bodies
 
 const tx = (minor: number): ShoplogEvent =>
-  transaction({ shop: { transaction: { id: `tx-${minor}`, type: 'purchase', status: 'completed' }, amount: { currency: 'EUR', minor } } });
+  transaction({
+    shop: {
+      transaction: { id: `tx-${minor}`, type: 'purchase', status: 'completed' },
+      amount: { currency: 'EUR', minor },
+    },
+  });
 
 /** A store on an intercepted client; `install: false` keeps the installer's requests out of these tests. */
 function storeOn(cluster: ReturnType<typeof mockCluster>) {
@@ -24,10 +29,12 @@ const pairs = (request: Recorded): [Json, Json][] => {
   return out;
 };
 
-const item = (status: number, error?: { type: string; reason: string }) => ({ create: { _index: 'x', _id: 'x', status, ...(error ? { error } : {}) } });
+const item = (status: number, error?: { type: string; reason: string }) => ({
+  create: { _index: 'x', _id: 'x', status, ...(error ? { error } : {}) },
+});
 
 describe('Elasticsearch LogStore: writes (intercepted transport)', () => {
-  it('writes create actions keyed on event.id into the kind\'s data stream; 201 → created, 409 → duplicate', async () => {
+  it("writes create actions keyed on event.id into the kind's data stream; 201 → created, 409 → duplicate", async () => {
     const cluster = mockCluster();
     cluster.on('POST', '/_bulk', () => ({
       errors: true,
@@ -35,7 +42,11 @@ describe('Elasticsearch LogStore: writes (intercepted transport)', () => {
       items: [item(201), item(409, { type: 'version_conflict_engine_exception', reason: 'exists' }), item(201)],
     }));
     const store = storeOn(cluster);
-    const perf = perfEvent({ event: { duration: 5_000_000 }, shop: { performance: { kind: 'http' } }, http: { route: '/cart' } });
+    const perf = perfEvent({
+      event: { duration: 5_000_000 },
+      shop: { performance: { kind: 'http' } },
+      http: { route: '/cart' },
+    });
     const events = [tx(100), tx(200), perf];
     const seen: string[] = [];
     store.subscribe((event) => seen.push(event.event.id));
@@ -57,7 +68,11 @@ describe('Elasticsearch LogStore: writes (intercepted transport)', () => {
     cluster.on('POST', '/_bulk', () => {
       call += 1;
       return call === 1
-        ? { errors: true, took: 1, items: [item(201), item(429, { type: 'es_rejected_execution_exception', reason: 'queue full' }), item(201)] }
+        ? {
+            errors: true,
+            took: 1,
+            items: [item(201), item(429, { type: 'es_rejected_execution_exception', reason: 'queue full' }), item(201)],
+          }
         : { errors: false, took: 1, items: [item(201)] };
     });
     const store = storeOn(cluster);
@@ -75,7 +90,13 @@ describe('Elasticsearch LogStore: writes (intercepted transport)', () => {
       const busy = item(429, { type: 'es_rejected_execution_exception', reason: 'busy' });
       // First attempt: the first event is stored, the second refused; every retry of the second is refused too.
       if (overloaded) return { errors: true, took: 1, items: n === 2 ? [item(201), busy] : [busy] };
-      return { errors: true, took: 1, items: Array.from({ length: n }, (_, i) => (i === 0 ? item(409, { type: 'version_conflict_engine_exception', reason: 'exists' }) : item(201))) };
+      return {
+        errors: true,
+        took: 1,
+        items: Array.from({ length: n }, (_, i) =>
+          i === 0 ? item(409, { type: 'version_conflict_engine_exception', reason: 'exists' }) : item(201),
+        ),
+      };
     });
     const store = storeOn(cluster);
     const events = [tx(1), tx(2)];
@@ -90,7 +111,10 @@ describe('Elasticsearch LogStore: writes (intercepted transport)', () => {
     cluster.on('POST', '/_bulk', () => ({
       errors: true,
       took: 1,
-      items: [item(201), item(400, { type: 'document_parsing_exception', reason: 'failed to parse field [shop.amount.minor]' })],
+      items: [
+        item(201),
+        item(400, { type: 'document_parsing_exception', reason: 'failed to parse field [shop.amount.minor]' }),
+      ],
     }));
     const store = storeOn(cluster);
     const events = [tx(1), tx(2)];
@@ -122,7 +146,11 @@ describe('Elasticsearch LogStore: writes (intercepted transport)', () => {
   });
 
   it('rejects bad options by name', () => {
-    expect(() => createElasticsearchLogStore({ url: 'ftp://x' })).toThrow(/createElasticsearchLogStore: invalid options: url: /);
-    expect(() => createElasticsearchLogStore({ url: 'http://127.0.0.1:9200', namespace: 'Bad-Name' })).toThrow(/invalid options: namespace: /);
+    expect(() => createElasticsearchLogStore({ url: 'ftp://x' })).toThrow(
+      /createElasticsearchLogStore: invalid options: url: /,
+    );
+    expect(() => createElasticsearchLogStore({ url: 'http://127.0.0.1:9200', namespace: 'Bad-Name' })).toThrow(
+      /invalid options: namespace: /,
+    );
   });
 });

@@ -8,7 +8,13 @@ import type { Recorded } from './es-mock.js';
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- reading recorded request bodies
 
 const tx = (minor: number, message = 'payment accepted'): ShoplogEvent =>
-  transaction({ message, shop: { transaction: { id: `tx-${minor}`, type: 'purchase', status: 'completed' }, amount: { currency: 'EUR', minor } } });
+  transaction({
+    message,
+    shop: {
+      transaction: { id: `tx-${minor}`, type: 'purchase', status: 'completed' },
+      amount: { currency: 'EUR', minor },
+    },
+  });
 
 function setup(answer: (request: Recorded) => unknown) {
   const cluster = mockCluster();
@@ -19,7 +25,14 @@ function setup(answer: (request: Recorded) => unknown) {
   return { cluster, store, body };
 }
 
-const hit = (event: ShoplogEvent, sort: unknown[], extra: Json = {}) => ({ _index: 'i', _id: event.event.id, _score: 1.5, _source: event, sort, ...extra });
+const hit = (event: ShoplogEvent, sort: unknown[], extra: Json = {}) => ({
+  _index: 'i',
+  _id: event.event.id,
+  _score: 1.5,
+  _source: event,
+  sort,
+  ...extra,
+});
 
 describe('Elasticsearch LogStore: queries built and answers read (intercepted transport)', () => {
   it('searches every Shoplog data stream with the filters, exact totals, highlights and a search_after cursor', async () => {
@@ -32,13 +45,22 @@ describe('Elasticsearch LogStore: queries built and answers read (intercepted tr
         total: { value: 12_345, relation: 'eq' },
         max_score: 2,
         hits: [
-          hit(events[0]!, [1700000000000, events[0]!.event.id], { highlight: { message: ['Payment <mark>declined</mark> by bank'] } }),
+          hit(events[0]!, [1700000000000, events[0]!.event.id], {
+            highlight: { message: ['Payment <mark>declined</mark> by bank'] },
+          }),
           hit(events[1]!, [1699999999000, events[1]!.event.id]),
         ],
       },
     }));
     const page = await store.search({
-      filter: { kinds: ['transaction'], levels: ['info', 'warn'], range: { from: 1_000, to: 2_000 }, minAmount: 1, maxAmount: 10, text: 'Declin* bank' },
+      filter: {
+        kinds: ['transaction'],
+        levels: ['info', 'warn'],
+        range: { from: 1_000, to: 2_000 },
+        minAmount: 1,
+        maxAmount: 10,
+        text: 'Declin* bank',
+      },
       sort: { field: 'amount', order: 'desc' },
       page: 2,
       size: 2,
@@ -69,15 +91,27 @@ describe('Elasticsearch LogStore: queries built and answers read (intercepted tr
     expect(page.hits[0]!.highlight).toEqual({ message: 'Payment <mark>declined</mark> by bank' });
     expect(page.nextCursor).not.toBeNull();
 
-    await store.search({ filter: {}, sort: { field: 'amount', order: 'desc' }, page: 1, size: 2, cursor: page.nextCursor! });
+    await store.search({
+      filter: {},
+      sort: { field: 'amount', order: 'desc' },
+      page: 1,
+      size: 2,
+      cursor: page.nextCursor!,
+    });
     expect(body(1)['search_after']).toEqual([1699999999000, events[1]!.event.id]);
     expect(body(1)['from']).toBeUndefined();
   });
 
   it('filters by payment method with a terms filter on shop.payment.method, in searches and counts', async () => {
     const { cluster, store, body } = setup((request) =>
-      request.path.endsWith('/_count') ? { count: 7 } : { hits: { total: { value: 7, relation: 'eq' }, hits: [] } });
-    const page = await store.search({ filter: { paymentMethods: ['card', 'paypal'], kinds: ['transaction'] }, sort: { field: '@timestamp', order: 'desc' }, page: 1, size: 10 });
+      request.path.endsWith('/_count') ? { count: 7 } : { hits: { total: { value: 7, relation: 'eq' }, hits: [] } },
+    );
+    const page = await store.search({
+      filter: { paymentMethods: ['card', 'paypal'], kinds: ['transaction'] },
+      sort: { field: '@timestamp', order: 'desc' },
+      page: 1,
+      size: 10,
+    });
     expect(page.total).toBe(7);
     const filters = body()['query']['bool']['filter'];
     expect(filters).toContainEqual({ terms: { 'shop.payment.method': ['card', 'paypal'] } });
@@ -90,10 +124,21 @@ describe('Elasticsearch LogStore: queries built and answers read (intercepted tr
   it('sorts by @timestamp as a formatted date_nanos, so a cursor round-trips exactly (no 2^53 rounding)', async () => {
     const event = tx(1);
     const nanos = '2026-11-26T10:00:00.123456789Z';
-    const { store, body } = setup(() => ({ hits: { total: { value: 3, relation: 'eq' }, hits: [hit(event, [nanos, event.event.id])] } }));
+    const { store, body } = setup(() => ({
+      hits: { total: { value: 3, relation: 'eq' }, hits: [hit(event, [nanos, event.event.id])] },
+    }));
     const page = await store.search({ filter: {}, sort: { field: '@timestamp', order: 'desc' }, page: 1, size: 1 });
-    expect(body(0)['sort']).toEqual([{ '@timestamp': { order: 'desc', format: 'strict_date_optional_time_nanos' } }, { 'event.id': { order: 'desc' } }]);
-    await store.search({ filter: {}, sort: { field: '@timestamp', order: 'desc' }, page: 1, size: 1, cursor: page.nextCursor! });
+    expect(body(0)['sort']).toEqual([
+      { '@timestamp': { order: 'desc', format: 'strict_date_optional_time_nanos' } },
+      { 'event.id': { order: 'desc' } },
+    ]);
+    await store.search({
+      filter: {},
+      sort: { field: '@timestamp', order: 'desc' },
+      page: 1,
+      size: 1,
+      cursor: page.nextCursor!,
+    });
     expect(body(1)['search_after']).toEqual([nanos, event.event.id]);
   });
 
@@ -101,13 +146,25 @@ describe('Elasticsearch LogStore: queries built and answers read (intercepted tr
     const { store, body } = setup((request) => {
       const aggs = (request.body as Json)['aggs'];
       if (aggs['top']) {
-        return { hits: { hits: [] }, aggregations: { top: { buckets: [
-          { key: 'shoplog.transaction', doc_count: 7, sum: { value: 120.5 }, distinct: { value: 3 } },
-          { key: 'shoplog.error', doc_count: 2, sum: { value: 0 }, distinct: { value: 2 } },
-        ] } } };
+        return {
+          hits: { hits: [] },
+          aggregations: {
+            top: {
+              buckets: [
+                { key: 'shoplog.transaction', doc_count: 7, sum: { value: 120.5 }, distinct: { value: 3 } },
+                { key: 'shoplog.error', doc_count: 2, sum: { value: 0 }, distinct: { value: 2 } },
+              ],
+            },
+          },
+        };
       }
-      if (aggs['h']) return { hits: { hits: [] }, aggregations: { h: { buckets: [{ key: 3_600_000, doc_count: 4, errors: { doc_count: 1 } }] } } };
-      if (aggs['s']) return { hits: { hits: [] }, aggregations: { s: { count: 2, sum: 30, min: 10, max: 20, avg: 15 } } };
+      if (aggs['h'])
+        return {
+          hits: { hits: [] },
+          aggregations: { h: { buckets: [{ key: 3_600_000, doc_count: 4, errors: { doc_count: 1 } }] } },
+        };
+      if (aggs['s'])
+        return { hits: { hits: [] }, aggregations: { s: { count: 2, sum: 30, min: 10, max: 20, avg: 15 } } };
       return { hits: { hits: [] }, aggregations: { n: { value: 42 } } };
     });
     expect(await store.terms({}, 'kind', { size: 5, sum: 'amount', distinct: 'session_id' })).toEqual([
@@ -116,15 +173,30 @@ describe('Elasticsearch LogStore: queries built and answers read (intercepted tr
     ]);
     expect(body(0)['aggs']['top']).toEqual({
       terms: { field: 'event.dataset', size: 5, order: [{ distinct: 'desc' }, { _key: 'asc' }] },
-      aggs: { sum: { sum: { field: 'shoplog.amount' } }, distinct: { cardinality: { field: 'shop.session.id', precision_threshold: 40_000 } } },
+      aggs: {
+        sum: { sum: { field: 'shoplog.amount' } },
+        distinct: { cardinality: { field: 'shop.session.id', precision_threshold: 40_000 } },
+      },
     });
     expect(body(0)['size']).toBe(0);
 
-    expect(await store.histogram({}, { intervalMs: 3_600_000, errors: true })).toEqual([{ ts: 3_600_000, count: 4, errors: 1 }]);
-    expect(body(1)['aggs']['h']['date_histogram']).toEqual({ field: '@timestamp', fixed_interval: '3600000ms', min_doc_count: 1 });
+    expect(await store.histogram({}, { intervalMs: 3_600_000, errors: true })).toEqual([
+      { ts: 3_600_000, count: 4, errors: 1 },
+    ]);
+    expect(body(1)['aggs']['h']['date_histogram']).toEqual({
+      field: '@timestamp',
+      fixed_interval: '3600000ms',
+      min_doc_count: 1,
+    });
     expect(body(1)['aggs']['h']['aggs']['errors']).toEqual({ filter: { terms: { 'log.level': ['error', 'fatal'] } } });
 
-    expect(await store.stats({ kinds: ['transaction'] }, 'amount')).toEqual({ count: 2, sum: 30, min: 10, max: 20, avg: 15 });
+    expect(await store.stats({ kinds: ['transaction'] }, 'amount')).toEqual({
+      count: 2,
+      sum: 30,
+      min: 10,
+      max: 20,
+      avg: 15,
+    });
     expect(await store.cardinality({}, 'user_id')).toBe(42);
     expect(body(3)['aggs']['n']).toEqual({ cardinality: { field: 'user.id', precision_threshold: 40_000 } });
   });
@@ -136,7 +208,9 @@ describe('Elasticsearch LogStore: queries built and answers read (intercepted tr
       aggregations: {
         stats: { count: 10, avg: 12, max: 90, min: 1, sum: 120 },
         pct: pct(10),
-        groups: { buckets: [{ key: '/cart', doc_count: 6, stats: { count: 6, avg: 8, max: 40, min: 1, sum: 48 }, pct: pct(7) }] },
+        groups: {
+          buckets: [{ key: '/cart', doc_count: 6, stats: { count: 6, avg: 8, max: 40, min: 1, sum: 48 }, pct: pct(7) }],
+        },
       },
     }));
     const report = await store.latency({ range: { from: 0 } }, 'route', { size: 5 });
@@ -148,7 +222,11 @@ describe('Elasticsearch LogStore: queries built and answers read (intercepted tr
     });
     const sent = body();
     expect(sent['aggs']['pct']).toEqual({
-      percentiles: { field: 'shoplog.response_ms', percents: [50, 90, 95, 99], hdr: { number_of_significant_value_digits: 3 } },
+      percentiles: {
+        field: 'shoplog.response_ms',
+        percents: [50, 90, 95, 99],
+        hdr: { number_of_significant_value_digits: 3 },
+      },
     });
     expect(sent['aggs']['groups']['terms']).toMatchObject({ field: 'shoplog.route', size: 5 });
     expect(sent['query']['bool']['filter']).toContainEqual({ term: { 'shop.performance.kind': 'http' } });
@@ -157,8 +235,25 @@ describe('Elasticsearch LogStore: queries built and answers read (intercepted tr
   it('autocompletes by prefix with counts, and gets the facet sidebar in one request', async () => {
     const { cluster, store, body } = setup((request) => {
       const aggs = (request.body as Json)['aggs'];
-      if (aggs['s']) return { hits: { hits: [] }, aggregations: { s: { buckets: [{ key: '/checkout', doc_count: 9 }, { key: '/cart', doc_count: 3 }] } } };
-      return { hits: { hits: [] }, aggregations: { level: { buckets: [{ key: 'info', doc_count: 5 }] }, http_status: { buckets: [{ key: 500, doc_count: 2 }] } } };
+      if (aggs['s'])
+        return {
+          hits: { hits: [] },
+          aggregations: {
+            s: {
+              buckets: [
+                { key: '/checkout', doc_count: 9 },
+                { key: '/cart', doc_count: 3 },
+              ],
+            },
+          },
+        };
+      return {
+        hits: { hits: [] },
+        aggregations: {
+          level: { buckets: [{ key: 'info', doc_count: 5 }] },
+          http_status: { buckets: [{ key: 500, doc_count: 2 }] },
+        },
+      };
     });
     expect(await store.autocomplete('route', '/c', 10)).toEqual([
       { text: '/checkout', field: 'route', count: 9 },
@@ -189,7 +284,10 @@ describe('Elasticsearch LogStore: queries built and answers read (intercepted tr
     expect(exported).toEqual(events.map((e) => e.event.id));
     const searches = cluster.requests.filter((r) => r.path === '/_search').map((r) => r.body as Json);
     expect(searches[0]!['pit']).toEqual({ id: 'pit-1', keep_alive: '1m' });
-    expect(searches[0]!['sort']).toEqual([{ '@timestamp': { order: 'asc', format: 'strict_date_optional_time_nanos' } }, { _shard_doc: { order: 'asc' } }]);
+    expect(searches[0]!['sort']).toEqual([
+      { '@timestamp': { order: 'asc', format: 'strict_date_optional_time_nanos' } },
+      { _shard_doc: { order: 'asc' } },
+    ]);
     expect(searches[1]!['search_after']).toEqual([1, 0]);
     expect(cluster.requests.at(-1)).toMatchObject({ method: 'DELETE', path: '/_pit', body: { id: 'pit-1' } });
   });

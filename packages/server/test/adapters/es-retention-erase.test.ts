@@ -16,8 +16,16 @@ function statefulCluster() {
   const cluster = mockCluster();
   const stored = new Map<string, Json>();
   const name = (path: string) => decodeURIComponent(path.split('/').pop()!);
-  for (const [kind, prefix] of [['ilm', '/_ilm/policy'], ['ct', '/_component_template'], ['it', '/_index_template']] as const) {
-    cluster.on('PUT', `${prefix}/:name`, (r) => (stored.set(`${kind}:${name(r.path)}`, r.body as Json), { acknowledged: true }));
+  for (const [kind, prefix] of [
+    ['ilm', '/_ilm/policy'],
+    ['ct', '/_component_template'],
+    ['it', '/_index_template'],
+  ] as const) {
+    cluster.on(
+      'PUT',
+      `${prefix}/:name`,
+      (r) => (stored.set(`${kind}:${name(r.path)}`, r.body as Json), { acknowledged: true }),
+    );
     cluster.on('GET', `${prefix}/:name`, (r) => {
       const body = stored.get(`${kind}:${name(r.path)}`);
       if (!body) return esError(404, 'resource_not_found_exception');
@@ -30,14 +38,23 @@ function statefulCluster() {
 }
 
 describe('Elasticsearch retention (ILM driven by the retention settings)', () => {
-  it('installs a policy per kind with its own retention and points that kind\'s template at it', async () => {
+  it("installs a policy per kind with its own retention and points that kind's template at it", async () => {
     const cluster = statefulCluster();
-    const steps = await installEsResources(cluster.client, { retentionDays: 90, retentionByKind: { fraud: 365, performance: 7, error: 90 } });
-    expect(steps.filter((s) => s.kind === 'ilm_policy').map((s) => s.name)).toEqual(['shoplog-logs', 'shoplog-logs.performance', 'shoplog-logs.fraud']);
+    const steps = await installEsResources(cluster.client, {
+      retentionDays: 90,
+      retentionByKind: { fraud: 365, performance: 7, error: 90 },
+    });
+    expect(steps.filter((s) => s.kind === 'ilm_policy').map((s) => s.name)).toEqual([
+      'shoplog-logs',
+      'shoplog-logs.performance',
+      'shoplog-logs.fraud',
+    ]);
     expect(cluster.stored.get('ilm:shoplog-logs')!['policy'].phases.delete.min_age).toBe('90d');
     expect(cluster.stored.get('ilm:shoplog-logs.fraud')!['policy'].phases.delete.min_age).toBe('365d');
     expect(cluster.stored.get('ilm:shoplog-logs.performance')!['policy'].phases.delete.min_age).toBe('7d');
-    expect(cluster.stored.get('it:logs-shoplog.fraud')!['template']['settings']['index']['lifecycle']['name']).toBe('shoplog-logs.fraud');
+    expect(cluster.stored.get('it:logs-shoplog.fraud')!['template']['settings']['index']['lifecycle']['name']).toBe(
+      'shoplog-logs.fraud',
+    );
     // Same as the default (error: 90) or not overridden: the settings component's default policy.
     expect(cluster.stored.get('it:logs-shoplog.error')!['template']['settings']).toBeUndefined();
     expect(cluster.stored.get('it:logs-shoplog.transaction')!['template']['settings']).toBeUndefined();
@@ -60,9 +77,13 @@ describe('Elasticsearch retention (ILM driven by the retention settings)', () =>
   });
 
   it('takes SHOPLOG_RETENTION_DAYS / SHOPLOG_RETENTION_BY_DATASET through createScaleOut', async () => {
-    await expect(createScaleOut({ SHOPLOG_STORE: 'elasticsearch', ELASTICSEARCH_URL: 'http://127.0.0.1:9', SHOPLOG_RETENTION_BY_DATASET: 'orders=1' })).rejects.toThrow(
-      /SHOPLOG_RETENTION_BY_DATASET/,
-    );
+    await expect(
+      createScaleOut({
+        SHOPLOG_STORE: 'elasticsearch',
+        ELASTICSEARCH_URL: 'http://127.0.0.1:9',
+        SHOPLOG_RETENTION_BY_DATASET: 'orders=1',
+      }),
+    ).rejects.toThrow(/SHOPLOG_RETENTION_BY_DATASET/);
   });
 });
 
@@ -70,14 +91,29 @@ describe('Elasticsearch erasure (delete by query)', () => {
   function erasingCluster(deleted: number) {
     const cluster = mockCluster();
     cluster.on('POST', '/:index/_search', () => ({
-      took: 1, timed_out: false, _shards: { total: 1, successful: 1, skipped: 0, failed: 0 },
+      took: 1,
+      timed_out: false,
+      _shards: { total: 1, successful: 1, skipped: 0, failed: 0 },
       hits: { total: { value: 3, relation: 'eq' }, hits: [] },
       aggregations: {
         users: { doc_count_error_upper_bound: 0, sum_other_doc_count: 0, buckets: [{ key: 'ines-1', doc_count: 3 }] },
-        emails: { doc_count_error_upper_bound: 0, sum_other_doc_count: 0, buckets: [{ key: 'Ines@Example.org', doc_count: 2 }] },
+        emails: {
+          doc_count_error_upper_bound: 0,
+          sum_other_doc_count: 0,
+          buckets: [{ key: 'Ines@Example.org', doc_count: 2 }],
+        },
       },
     }));
-    cluster.on('POST', '/:index/_delete_by_query', () => ({ took: 5, timed_out: false, total: deleted, deleted, batches: 1, version_conflicts: 0, noops: 0, failures: [] }));
+    cluster.on('POST', '/:index/_delete_by_query', () => ({
+      took: 5,
+      timed_out: false,
+      total: deleted,
+      deleted,
+      batches: 1,
+      version_conflicts: 0,
+      noops: 0,
+      failures: [],
+    }));
     return cluster;
   }
 
@@ -89,19 +125,30 @@ describe('Elasticsearch erasure (delete by query)', () => {
     const [search, del] = cluster.requests;
     expect(search!.path).toBe('/logs-shoplog.*-shop1/_search');
     expect((search!.body as Json)['query']).toEqual({
-      bool: { should: [{ term: { 'user.email': { value: 'ines@example.org', case_insensitive: true } } }, { match_phrase: { message: 'ines@example.org' } }], minimum_should_match: 1 },
+      bool: {
+        should: [
+          { term: { 'user.email': { value: 'ines@example.org', case_insensitive: true } } },
+          { match_phrase: { message: 'ines@example.org' } },
+        ],
+        minimum_should_match: 1,
+      },
     });
     expect(del!.path).toBe('/logs-shoplog.*-shop1/_delete_by_query');
     expect(del!.querystring).toMatchObject({ conflicts: 'proceed', refresh: 'true' });
     expect((del!.body as Json)['query']['bool']['should'][1]).toEqual({ terms: { 'user.id': ['ines-1'] } });
   });
 
-  it('erases through the server\'s admin route on an Elasticsearch store, with the audit record in the meta store', async () => {
+  it("erases through the server's admin route on an Elasticsearch store, with the audit record in the meta store", async () => {
     const cluster = erasingCluster(3);
     const logs = createElasticsearchLogStore({ client: cluster.client, install: false, namespace: 'shop1' });
     const t = await startTestServer({ stores: { logs } });
     try {
-      const res = await t.call('/api/admin/erase', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user_id: 'ines-1' }), key: ADMIN_KEY });
+      const res = await t.call('/api/admin/erase', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ user_id: 'ines-1' }),
+        key: ADMIN_KEY,
+      });
       expect(res.status).toBe(200);
       const record = (await res.json()) as { counts: { events: number }; subject: { type: string } };
       expect(record.counts.events).toBe(3);

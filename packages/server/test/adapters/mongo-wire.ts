@@ -40,7 +40,11 @@ const cmp = (a: unknown, b: unknown): number => {
 function sameJson(a: unknown, b: unknown): boolean {
   const canonical = (value: unknown): unknown =>
     value && typeof value === 'object' && !Array.isArray(value)
-      ? Object.fromEntries(Object.entries(value as Doc).sort(([x], [y]) => (x < y ? -1 : 1)).map(([k, v]) => [k, canonical(v)]))
+      ? Object.fromEntries(
+          Object.entries(value as Doc)
+            .sort(([x], [y]) => (x < y ? -1 : 1))
+            .map(([k, v]) => [k, canonical(v)]),
+        )
       : value;
   return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 }
@@ -51,13 +55,20 @@ function matches(doc: Doc, filter: Doc): boolean {
     if (condition && typeof condition === 'object' && !(condition instanceof Date) && !Array.isArray(condition)) {
       return Object.entries(condition as Doc).every(([op, arg]) => {
         switch (op) {
-          case '$gt': return value !== undefined && cmp(value, arg) > 0;
-          case '$gte': return value !== undefined && cmp(value, arg) >= 0;
-          case '$lt': return value !== undefined && cmp(value, arg) < 0;
-          case '$lte': return value !== undefined && cmp(value, arg) <= 0;
-          case '$in': return (arg as unknown[]).some((x) => cmp(x, value) === 0);
-          case '$eq': return cmp(value, arg) === 0;
-          default: throw new Error(`mongo-wire: unsupported operator ${op}`);
+          case '$gt':
+            return value !== undefined && cmp(value, arg) > 0;
+          case '$gte':
+            return value !== undefined && cmp(value, arg) >= 0;
+          case '$lt':
+            return value !== undefined && cmp(value, arg) < 0;
+          case '$lte':
+            return value !== undefined && cmp(value, arg) <= 0;
+          case '$in':
+            return (arg as unknown[]).some((x) => cmp(x, value) === 0);
+          case '$eq':
+            return cmp(value, arg) === 0;
+          default:
+            throw new Error(`mongo-wire: unsupported operator ${op}`);
         }
       });
     }
@@ -79,7 +90,8 @@ export function createMongoWireServer() {
   const violates = (db: string, name: string, doc: Doc, except?: Doc): string | undefined => {
     const key = `${db}.${name}`;
     for (const fields of [['_id'], ...(uniques.get(key) ?? [])]) {
-      if (coll(db, name).some((other) => other !== except && fields.every((f) => cmp(other[f], doc[f]) === 0))) return fields.join(',');
+      if (coll(db, name).some((other) => other !== except && fields.every((f) => cmp(other[f], doc[f]) === 0)))
+        return fields.join(',');
     }
     return undefined;
   };
@@ -102,11 +114,23 @@ export function createMongoWireServer() {
       case 'hello':
       case 'ismaster':
         return {
-          helloOk: true, isWritablePrimary: true, ismaster: true, maxBsonObjectSize: 16_777_216, maxMessageSizeBytes: 48_000_000,
-          maxWriteBatchSize: 100_000, localTime: new Date(), logicalSessionTimeoutMinutes: 30, connectionId: 1,
-          minWireVersion: 0, maxWireVersion: 21, readOnly: false, ok: 1,
+          helloOk: true,
+          isWritablePrimary: true,
+          ismaster: true,
+          maxBsonObjectSize: 16_777_216,
+          maxMessageSizeBytes: 48_000_000,
+          maxWriteBatchSize: 100_000,
+          localTime: new Date(),
+          logicalSessionTimeoutMinutes: 30,
+          connectionId: 1,
+          minWireVersion: 0,
+          maxWireVersion: 21,
+          readOnly: false,
+          ok: 1,
         };
-      case 'ping': case 'endsessions': case 'buildinfo':
+      case 'ping':
+      case 'endsessions':
+      case 'buildinfo':
         return { ok: 1, version: '8.0.0' };
       case 'createindexes': {
         const ns = `${db}.${target}`;
@@ -116,20 +140,39 @@ export function createMongoWireServer() {
           const same = existing.find((e) => e['name'] === spec['name'] || sameJson(e['key'], spec['key']));
           if (!same) fresh.push(spec);
           else if (!sameJson(same, spec)) {
-            return { ok: 0, code: 85, codeName: 'IndexOptionsConflict', errmsg: `An existing index has the same name or key as the requested index. Requested index: ${JSON.stringify(spec)}, existing index: ${JSON.stringify(same)}` };
+            return {
+              ok: 0,
+              code: 85,
+              codeName: 'IndexOptionsConflict',
+              errmsg: `An existing index has the same name or key as the requested index. Requested index: ${JSON.stringify(spec)}, existing index: ${JSON.stringify(same)}`,
+            };
           }
         }
         indexSpecs.set(ns, [...existing, ...fresh]);
-        for (const spec of fresh) if (spec['unique']) uniques.set(ns, [...(uniques.get(ns) ?? []), Object.keys(spec['key'])]);
-        return { ok: 1, createdCollectionAutomatically: false, numIndexesBefore: 1 + existing.length, numIndexesAfter: 1 + existing.length + fresh.length };
+        for (const spec of fresh)
+          if (spec['unique']) uniques.set(ns, [...(uniques.get(ns) ?? []), Object.keys(spec['key'])]);
+        return {
+          ok: 1,
+          createdCollectionAutomatically: false,
+          numIndexesBefore: 1 + existing.length,
+          numIndexesAfter: 1 + existing.length + fresh.length,
+        };
       }
       case 'collmod': {
         // Only what the store sends: a TTL change of a named index.
         const change = body['index'] as Document | undefined;
         const spec = (indexSpecs.get(`${db}.${target}`) ?? []).find((e) => e['name'] === change?.['name']);
-        if (!change || Object.keys(change).some((k) => k !== 'name' && k !== 'expireAfterSeconds')) throw new Error('mongo-wire: unsupported collMod');
-        if (!spec) return { ok: 0, code: 27, codeName: 'IndexNotFound', errmsg: `cannot find index ${String(change['name'])} for ns ${db}.${target}` };
-        if (spec['expireAfterSeconds'] === undefined) return { ok: 0, code: 72, codeName: 'InvalidOptions', errmsg: 'no expireAfterSeconds field to update' };
+        if (!change || Object.keys(change).some((k) => k !== 'name' && k !== 'expireAfterSeconds'))
+          throw new Error('mongo-wire: unsupported collMod');
+        if (!spec)
+          return {
+            ok: 0,
+            code: 27,
+            codeName: 'IndexNotFound',
+            errmsg: `cannot find index ${String(change['name'])} for ns ${db}.${target}`,
+          };
+        if (spec['expireAfterSeconds'] === undefined)
+          return { ok: 0, code: 72, codeName: 'InvalidOptions', errmsg: 'no expireAfterSeconds field to update' };
         const old = spec['expireAfterSeconds'];
         spec['expireAfterSeconds'] = change['expireAfterSeconds'];
         return { expireAfterSeconds_old: old, expireAfterSeconds_new: change['expireAfterSeconds'], ok: 1 };
@@ -139,7 +182,12 @@ export function createMongoWireServer() {
         let n = 0;
         (body['documents'] as Doc[]).forEach((doc, index) => {
           const clash = violates(db, target, doc);
-          if (clash) writeErrors.push({ index, code: 11000, errmsg: `E11000 duplicate key error collection: ${db}.${target} index: ${clash}` });
+          if (clash)
+            writeErrors.push({
+              index,
+              code: 11000,
+              errmsg: `E11000 duplicate key error collection: ${db}.${target} index: ${clash}`,
+            });
           else {
             coll(db, target).push(structuredClone(doc));
             n += 1;
@@ -148,7 +196,10 @@ export function createMongoWireServer() {
         return { n, ok: 1, ...(writeErrors.length ? { writeErrors } : {}) };
       }
       case 'find': {
-        let docs = sortDocs(coll(db, target).filter((d) => matches(d, (body['filter'] as Doc) ?? {})), body['sort'] as Doc | undefined);
+        let docs = sortDocs(
+          coll(db, target).filter((d) => matches(d, (body['filter'] as Doc) ?? {})),
+          body['sort'] as Doc | undefined,
+        );
         docs = docs.slice((body['skip'] as number) ?? 0);
         if (body['limit']) docs = docs.slice(0, Math.abs(body['limit'] as number));
         const projection = body['projection'] as Doc | undefined;
@@ -160,7 +211,9 @@ export function createMongoWireServer() {
         let nModified = 0;
         const upserted: Document[] = [];
         (body['updates'] as Document[]).forEach((spec, index) => {
-          const found = coll(db, target).filter((d) => matches(d, spec['q'] as Doc)).slice(0, spec['multi'] ? undefined : 1);
+          const found = coll(db, target)
+            .filter((d) => matches(d, spec['q'] as Doc))
+            .slice(0, spec['multi'] ? undefined : 1);
           const u = spec['u'] as Doc;
           const operator = Object.keys(u).some((k) => k.startsWith('$'));
           if (found.length === 0 && spec['upsert']) {
@@ -210,7 +263,10 @@ export function createMongoWireServer() {
   const reply = (socket: Socket, requestId: number, opCode: number, doc: Document): void => {
     const bson = BSON.serialize(doc);
     const header = Buffer.alloc(16);
-    const body = opCode === OP_MSG ? Buffer.concat([Buffer.alloc(4), Buffer.from([0]), bson]) : Buffer.concat([Buffer.alloc(20), bson]);
+    const body =
+      opCode === OP_MSG
+        ? Buffer.concat([Buffer.alloc(4), Buffer.from([0]), bson])
+        : Buffer.concat([Buffer.alloc(20), bson]);
     if (opCode === OP_REPLY) body.writeInt32LE(1, 16); // numberReturned
     header.writeInt32LE(16 + body.length, 0);
     header.writeInt32LE(Math.floor(Math.random() * 2 ** 31), 4);
@@ -233,7 +289,7 @@ export function createMongoWireServer() {
     if (opCode !== OP_MSG) throw new Error(`mongo-wire: unsupported opCode ${opCode}`);
     let body: Document = {};
     const end = message.readUInt32LE(16) & 1 ? message.length - 4 : message.length;
-    for (let at = 20; at < end; ) {
+    for (let at = 20; at < end;) {
       const kind = message[at]!;
       if (kind === 0) {
         const size = message.readInt32LE(at + 1);
@@ -245,7 +301,7 @@ export function createMongoWireServer() {
         while (message[p] !== 0) p++;
         const id = message.subarray(at + 5, p).toString();
         const docs: Document[] = [];
-        for (let q = p + 1; q < at + 1 + size; ) {
+        for (let q = p + 1; q < at + 1 + size;) {
           const docSize = message.readInt32LE(q);
           docs.push(BSON.deserialize(message.subarray(q, q + docSize)));
           q += docSize;

@@ -12,11 +12,15 @@ import { startTestServer } from '../helpers.js';
 import { createMongoWireServer } from './mongo-wire.js';
 
 const MONGODB_URL = process.env['MONGODB_URL'];
-if (!MONGODB_URL) console.warn('MongoDB contract against a real server skipped: set MONGODB_URL (the Compose stack provides one).');
+if (!MONGODB_URL)
+  console.warn('MongoDB contract against a real server skipped: set MONGODB_URL (the Compose stack provides one).');
 
 runMetaStoreContract('sqlite (embedded)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'shoplog-meta-'));
-  return { store: createSqliteMetaStore({ path: join(dir, 'meta.db') }), cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    store: createSqliteMetaStore({ path: join(dir, 'meta.db') }),
+    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+  };
 });
 
 describe('MongoDB MetaStore through the official driver (in-test wire-protocol responder)', () => {
@@ -34,20 +38,42 @@ describe('MongoDB MetaStore through the official driver (in-test wire-protocol r
   it('creates unique and TTL indexes at start', async () => {
     const store = createMongoMetaStore({ url: wire.url, database: 'indexes', historyTtlDays: 30 });
     await store.ready;
-    expect(wire.indexSpecs.get('indexes.users')).toEqual([{ key: { username: 1 }, name: 'username_unique', unique: true }]);
-    expect(wire.indexSpecs.get('indexes.api_keys')).toEqual([{ key: { keyHash: 1 }, name: 'key_hash_unique', unique: true }]);
-    expect(wire.indexSpecs.get('indexes.sessions')).toEqual([{ key: { _expires: 1 }, name: 'expires_ttl', expireAfterSeconds: 0 }]);
-    expect(wire.indexSpecs.get('indexes.search_history')?.[1]).toEqual({ key: { _created: 1 }, name: 'created_ttl', expireAfterSeconds: 30 * 86_400 });
+    expect(wire.indexSpecs.get('indexes.users')).toEqual([
+      { key: { username: 1 }, name: 'username_unique', unique: true },
+    ]);
+    expect(wire.indexSpecs.get('indexes.api_keys')).toEqual([
+      { key: { keyHash: 1 }, name: 'key_hash_unique', unique: true },
+    ]);
+    expect(wire.indexSpecs.get('indexes.sessions')).toEqual([
+      { key: { _expires: 1 }, name: 'expires_ttl', expireAfterSeconds: 0 },
+    ]);
+    expect(wire.indexSpecs.get('indexes.search_history')?.[1]).toEqual({
+      key: { _created: 1 },
+      name: 'created_ttl',
+      expireAfterSeconds: 30 * 86_400,
+    });
     await store.close();
   });
 
   it('stores the session expiry as a date for the TTL monitor, and never returns storage fields', async () => {
     const store = createMongoMetaStore({ url: wire.url, database: 'ttl' });
-    await store.createSession({ idHash: 'h', userId: 'u', csrfToken: 'c', createdAt: 1, expiresAt: Date.parse('2030-01-01T00:00:00Z') });
+    await store.createSession({
+      idHash: 'h',
+      userId: 'u',
+      csrfToken: 'c',
+      createdAt: 1,
+      expiresAt: Date.parse('2030-01-01T00:00:00Z'),
+    });
     const [stored] = wire.data.get('ttl.sessions') ?? [];
     expect(stored?.['_id']).toBe('h');
     expect(stored?.['_expires']).toEqual(new Date('2030-01-01T00:00:00Z'));
-    expect(await store.getSession('h', 0)).toEqual({ idHash: 'h', userId: 'u', csrfToken: 'c', createdAt: 1, expiresAt: Date.parse('2030-01-01T00:00:00Z') });
+    expect(await store.getSession('h', 0)).toEqual({
+      idHash: 'h',
+      userId: 'u',
+      csrfToken: 'c',
+      createdAt: 1,
+      expiresAt: Date.parse('2030-01-01T00:00:00Z'),
+    });
     await store.close();
   });
 
@@ -64,7 +90,9 @@ describe('MongoDB MetaStore through the official driver (in-test wire-protocol r
     const bare = wire.url.replace('/shoplog?', '/?');
     expect(databaseOfUrl(bare)).toBeUndefined();
     expect(databaseOfUrl(wire.url)).toBe('shoplog');
-    expect(databaseOfUrl('mongodb+srv://u:p%2F@a.example.net,b.example.net:27018/shop%2Dprod?authSource=admin')).toBe('shop-prod');
+    expect(databaseOfUrl('mongodb+srv://u:p%2F@a.example.net,b.example.net:27018/shop%2Dprod?authSource=admin')).toBe(
+      'shop-prod',
+    );
     expect(databaseOfUrl('mongodb://u:p@a:1,b:2')).toBeUndefined();
     const before = new Set(wire.data.keys());
     const direct = createMongoMetaStore({ url: bare });
@@ -92,7 +120,10 @@ describe('MongoDB MetaStore through the official driver (in-test wire-protocol r
     const first = createMongoMetaStore({ url: wire.url, database, historyTtlDays: 90 });
     await first.ready;
     await first.close();
-    const ttl = () => wire.indexSpecs.get(`${database}.search_history`)?.find((spec) => spec['name'] === 'created_ttl')?.['expireAfterSeconds'];
+    const ttl = () =>
+      wire.indexSpecs.get(`${database}.search_history`)?.find((spec) => spec['name'] === 'created_ttl')?.[
+        'expireAfterSeconds'
+      ];
     expect(ttl()).toBe(90 * 86_400);
     // The same settings again: every index is already there as asked, nothing to change.
     const same = createMongoMetaStore({ url: wire.url, database, historyTtlDays: 90 });
@@ -103,20 +134,29 @@ describe('MongoDB MetaStore through the official driver (in-test wire-protocol r
     await changed.ready;
     await changed.close();
     expect(ttl()).toBe(30 * 86_400);
-    expect(wire.commands.filter((c) => c.name === 'collMod').map((c) => [c.db, c.body['collMod'], c.body['index']])).toEqual([
-      [database, 'search_history', { name: 'created_ttl', expireAfterSeconds: 30 * 86_400 }],
-    ]);
+    expect(
+      wire.commands.filter((c) => c.name === 'collMod').map((c) => [c.db, c.body['collMod'], c.body['index']]),
+    ).toEqual([[database, 'search_history', { name: 'created_ttl', expireAfterSeconds: 30 * 86_400 }]]);
     expect(wire.indexSpecs.get(`${database}.search_history`)).toHaveLength(2);
   });
 
   it('answers POST /api/users raced four times with one 201 and three 409', async () => {
-    const meta = createMongoMetaStore({ url: wire.url, database: `users${randomUUID().replaceAll('-', '').slice(0, 8)}` });
+    const meta = createMongoMetaStore({
+      url: wire.url,
+      database: `users${randomUUID().replaceAll('-', '').slice(0, 8)}`,
+    });
     await meta.ready;
     const t = await startTestServer({ stores: { meta } });
     try {
       const create = () =>
-        t.call('/api/users', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'erin', password: 'a long password!', role: 'viewer' }) });
-      expect((await Promise.all([create(), create(), create(), create()])).map((r) => r.status).sort()).toEqual([201, 409, 409, 409]);
+        t.call('/api/users', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username: 'erin', password: 'a long password!', role: 'viewer' }),
+        });
+      expect((await Promise.all([create(), create(), create(), create()])).map((r) => r.status).sort()).toEqual([
+        201, 409, 409, 409,
+      ]);
     } finally {
       await t.close();
     }
@@ -124,7 +164,9 @@ describe('MongoDB MetaStore through the official driver (in-test wire-protocol r
 
   it('rejects bad options by name', () => {
     expect(() => createMongoMetaStore({ url: 'http://x' })).toThrow(/createMongoMetaStore: invalid options: url: /);
-    expect(() => createMongoMetaStore({ url: 'mongodb://127.0.0.1:1', historyTtlDays: 0 })).toThrow(/invalid options: historyTtlDays: /);
+    expect(() => createMongoMetaStore({ url: 'mongodb://127.0.0.1:1', historyTtlDays: 0 })).toThrow(
+      /invalid options: historyTtlDays: /,
+    );
   });
 });
 

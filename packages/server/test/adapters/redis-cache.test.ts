@@ -32,7 +32,9 @@ describe.skipIf(!REDIS_URL)('Redis cache', () => {
     await admin.client('KILL', 'ID', String(id));
     // The first command after the kill may fail (reported, answered as a miss); later ones succeed.
     await cache.get('k');
-    await new Promise<void>((resolve) => (shared.status === 'ready' ? resolve() : shared.once('ready', () => resolve())));
+    await new Promise<void>((resolve) =>
+      shared.status === 'ready' ? resolve() : shared.once('ready', () => resolve()),
+    );
     expect(await cache.get('k')).toBe('before');
     await cache.close();
     expect(shared.status).toBe('ready'); // a borrowed client is not closed by the adapter
@@ -54,7 +56,11 @@ describe('Redis cache without a server', () => {
   });
 
   it('rejects bad options with one error naming the option', () => {
-    expect(() => createRedisCache({ url: 'http://127.0.0.1:6379' })).toThrow(/createRedisCache: invalid options: url: must be a redis:\/\//);
-    expect(() => createRedisCache({ url: 'redis://127.0.0.1:1', keyPrefix: 'x'.repeat(200) })).toThrow(/invalid options: keyPrefix: /);
+    expect(() => createRedisCache({ url: 'http://127.0.0.1:6379' })).toThrow(
+      /createRedisCache: invalid options: url: must be a redis:\/\//,
+    );
+    expect(() => createRedisCache({ url: 'redis://127.0.0.1:1', keyPrefix: 'x'.repeat(200) })).toThrow(
+      /invalid options: keyPrefix: /,
+    );
   });
 });

@@ -24,7 +24,10 @@ describe.skipIf(!REDIS_URL)('Redis event bus (live tail fan-out)', () => {
 
     const events: ShoplogEvent[] = Array.from({ length: 5 }, (_, i) =>
       transaction({
-        shop: { transaction: { id: `tx-${i}`, type: 'purchase', status: 'completed' }, amount: { currency: 'EUR', minor: 1000 + i } },
+        shop: {
+          transaction: { id: `tx-${i}`, type: 'purchase', status: 'completed' },
+          amount: { currency: 'EUR', minor: 1000 + i },
+        },
       }),
     );
     await a.publish(events.slice(0, 3));
@@ -46,7 +49,9 @@ describe.skipIf(!REDIS_URL)('Redis event bus (live tail fan-out)', () => {
     const unsubscribe = bus.subscribe((event) => dropped.push(event.event.id));
     await bus.ready();
     unsubscribe();
-    const event = transaction({ shop: { transaction: { id: 't', type: 'purchase', status: 'completed' }, amount: { currency: 'EUR', minor: 1 } } });
+    const event = transaction({
+      shop: { transaction: { id: 't', type: 'purchase', status: 'completed' }, amount: { currency: 'EUR', minor: 1 } },
+    });
     await bus.publish([event]);
     await until(() => kept.length === 1);
     expect(kept).toEqual([event.event.id]);

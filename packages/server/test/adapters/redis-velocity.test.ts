@@ -5,7 +5,14 @@ import { createRedisRateLimiter, createRedisVelocityStore } from '../../src/adap
 import { REDIS_URL, deletePrefix, uniquePrefix } from './redis-env.js';
 
 /** A hit on counter `C#0` for `value` (the scorer's shape; the Redis key is `<counter>|<value>`). */
-const h = (value: string, windowMs: number, weight: number): VelocityHit => ({ counter: 'C#0', dimension: 'test', value, slot: 0, windowMs, weight });
+const h = (value: string, windowMs: number, weight: number): VelocityHit => ({
+  counter: 'C#0',
+  dimension: 'test',
+  value,
+  slot: 0,
+  windowMs,
+  weight,
+});
 
 const prefixes: string[] = [];
 const prefix = (): string => {
@@ -37,20 +44,12 @@ describe.skipIf(!REDIS_URL)('Redis velocity store', () => {
     const store = createRedisVelocityStore({ url: REDIS_URL, keyPrefix: prefix() });
     const now = 5_000_000;
     const first = await store.hit(
-      [
-        h('card:c1', 3_600_000, 1),
-        h('card:c1:amount', 3_600_000, 99.5),
-        h('ip:1.2.3.4', 300_000, 1),
-      ],
+      [h('card:c1', 3_600_000, 1), h('card:c1:amount', 3_600_000, 99.5), h('ip:1.2.3.4', 300_000, 1)],
       now,
     );
     expect(first).toEqual([0, 0, 0]);
     const second = await store.hit(
-      [
-        h('card:c1', 3_600_000, 1),
-        h('card:c1:amount', 3_600_000, 0.25),
-        h('card:c2', 3_600_000, 1),
-      ],
+      [h('card:c1', 3_600_000, 1), h('card:c1:amount', 3_600_000, 0.25), h('card:c2', 3_600_000, 1)],
       now + 10,
     );
     expect(second).toEqual([1, 99.5, 0]);
@@ -93,18 +92,23 @@ describe.skipIf(!REDIS_URL)('Redis velocity store', () => {
     const b = createFraudScorer({ store: storeB, rules });
     const t0 = Date.parse('2026-11-26T10:00:00Z');
     const input = { userId: 'u-burst', amount: 2500, currency: 'EUR', timestamp: t0 };
-    const codes = async (scorer: typeof a, ms: number) => (await scorer.score({ ...input, timestamp: t0 + ms })).reasons.map((r) => r.code);
+    const codes = async (scorer: typeof a, ms: number) =>
+      (await scorer.score({ ...input, timestamp: t0 + ms })).reasons.map((r) => r.code);
     expect(await codes(a, 0)).not.toContain('VELOCITY_USER');
     expect(await codes(b, 1_000)).not.toContain('VELOCITY_USER');
     // Third purchase within 10 minutes, on instance A: over the limit of 2 because B's hit is shared.
     expect(await codes(a, 2_000)).toContain('VELOCITY_USER');
     // A scorer on its own in-memory store would not have seen it.
-    expect((await createFraudScorer({ rules }).score({ ...input, timestamp: t0 + 2_000 })).reasons.map((r) => r.code)).not.toContain('VELOCITY_USER');
+    expect(
+      (await createFraudScorer({ rules }).score({ ...input, timestamp: t0 + 2_000 })).reasons.map((r) => r.code),
+    ).not.toContain('VELOCITY_USER');
     await Promise.all([storeA.close(), storeB.close()]);
   });
 
   it('rejects bad options by name', () => {
-    expect(() => createRedisVelocityStore({ url: REDIS_URL, slots: 1 })).toThrow(/createRedisVelocityStore: invalid options: slots: /);
+    expect(() => createRedisVelocityStore({ url: REDIS_URL, slots: 1 })).toThrow(
+      /createRedisVelocityStore: invalid options: slots: /,
+    );
   });
 });
 

@@ -42,16 +42,32 @@ describe.skipIf(!REDIS_URL)('createScaleOut with Redis and MongoDB', () => {
 
   it('runs a server on Redis (cache, tail) and MongoDB (metadata), and reports both healthy', async () => {
     const prefix = uniquePrefix();
-    const scaleOut = await createScaleOut({ REDIS_URL, MONGODB_URL: wire.url, SHOPLOG_DATA_DIR: dir, SHOPLOG_REDIS_PREFIX: prefix });
+    const scaleOut = await createScaleOut({
+      REDIS_URL,
+      MONGODB_URL: wire.url,
+      SHOPLOG_DATA_DIR: dir,
+      SHOPLOG_REDIS_PREFIX: prefix,
+    });
     await scaleOut.ready;
     expect(scaleOut.velocity?.sync).toBe(false);
     expect(await scaleOut.health()).toMatchObject({ redis: { status: 'up' }, mongodb: { status: 'up' } });
     expect(scaleOut.stores.logs).toBeUndefined(); // the server opens its embedded store and wraps it with the bus
-    const server = await startTestServer({ stores: scaleOut.stores, ...(scaleOut.eventBus ? { eventBus: scaleOut.eventBus } : {}) });
+    const server = await startTestServer({
+      stores: scaleOut.stores,
+      ...(scaleOut.eventBus ? { eventBus: scaleOut.eventBus } : {}),
+    });
     // The admin user and keys were written to MongoDB.
     expect(wire.commands.some((c) => c.name === 'insert' && c.body['insert'] === 'users')).toBe(true);
     const event = txEvent({ message: 'stored through the scale-out stores' });
-    expect((await server.call('/api/logs/ingest', { method: 'POST', body: JSON.stringify(event), headers: { 'content-type': 'application/json' } })).status).toBe(201);
+    expect(
+      (
+        await server.call('/api/logs/ingest', {
+          method: 'POST',
+          body: JSON.stringify(event),
+          headers: { 'content-type': 'application/json' },
+        })
+      ).status,
+    ).toBe(201);
     await server.server.stores.logs.refresh();
     const found = (await (await server.call(`/api/logs/${event.event.id}`)).json()) as { event: { id: string } };
     expect(found.event.id).toBe(event.event.id);

@@ -29,7 +29,9 @@ const ROUTES = [
 
 /** The answer without what legitimately differs between two servers (timing, clock, cache flag). */
 function comparable(value: unknown): unknown {
-  return JSON.parse(JSON.stringify(value), (key, v: unknown) => (['cached', 'generated_at', 'took', 'from', 'to'].includes(key) ? undefined : v));
+  return JSON.parse(JSON.stringify(value), (key, v: unknown) =>
+    ['cached', 'generated_at', 'took', 'from', 'to'].includes(key) ? undefined : v,
+  );
 }
 
 describe.skipIf(!REDIS_URL)('server on Redis cache vs embedded cache', () => {
@@ -50,7 +52,11 @@ describe.skipIf(!REDIS_URL)('server on Redis cache vs embedded cache', () => {
 
   const ingest = async (events: ShoplogEvent[]) => {
     for (const server of [embedded, redis]) {
-      const response = await server.call('/api/logs/ingest', { method: 'POST', body: JSON.stringify(events), headers: { 'content-type': 'application/json' } });
+      const response = await server.call('/api/logs/ingest', {
+        method: 'POST',
+        body: JSON.stringify(events),
+        headers: { 'content-type': 'application/json' },
+      });
       expect(response.status).toBe(201);
       await server.server.stores.logs.refresh();
     }
@@ -90,7 +96,10 @@ describe.skipIf(!REDIS_URL)('server on Redis cache vs embedded cache', () => {
   it('drops the Redis-cached answers when new events are ingested', async () => {
     const before = (await (await redis.call('/api/dashboard/overview?range=24h')).json()) as { total_logs: number };
     await ingest([txEvent({ amount: '1.00' }), errorEvent('503', 'Timeout')]);
-    const after = (await (await redis.call('/api/dashboard/overview?range=24h')).json()) as { total_logs: number; cached: boolean };
+    const after = (await (await redis.call('/api/dashboard/overview?range=24h')).json()) as {
+      total_logs: number;
+      cached: boolean;
+    };
     expect(after.total_logs).toBe(before.total_logs + 2);
     expect(after.cached).toBe(false);
     const embeddedAfter = await (await embedded.call('/api/dashboard/overview?range=24h')).json();
@@ -105,8 +114,12 @@ describe.skipIf(!REDIS_URL)('live tail across two server instances through Redis
     const dir = mkdtempSync(join(tmpdir(), 'shoplog-two-'));
     const busA = createRedisEventBus({ url: REDIS_URL, keyPrefix: prefix });
     const busB = createRedisEventBus({ url: REDIS_URL, keyPrefix: prefix });
-    const a = await startTestServer({ stores: { logs: withEventBus(createSqliteLogStore({ path: join(dir, 'a.db') }), busA) } });
-    const b = await startTestServer({ stores: { logs: withEventBus(createSqliteLogStore({ path: join(dir, 'b.db') }), busB) } });
+    const a = await startTestServer({
+      stores: { logs: withEventBus(createSqliteLogStore({ path: join(dir, 'a.db') }), busA) },
+    });
+    const b = await startTestServer({
+      stores: { logs: withEventBus(createSqliteLogStore({ path: join(dir, 'b.db') }), busB) },
+    });
     const controller = new AbortController();
     const tail = await b.call('/api/logs/tail', { signal: controller.signal });
     expect(tail.status).toBe(200);
@@ -114,7 +127,11 @@ describe.skipIf(!REDIS_URL)('live tail across two server instances through Redis
     let text = '';
     const event = txEvent({ message: 'seen across instances' });
     await busB.ready(); // B's SUBSCRIBE is active, so nothing published from now on is missed
-    await a.call('/api/logs/ingest', { method: 'POST', body: JSON.stringify(event), headers: { 'content-type': 'application/json' } });
+    await a.call('/api/logs/ingest', {
+      method: 'POST',
+      body: JSON.stringify(event),
+      headers: { 'content-type': 'application/json' },
+    });
     await eventually(async () => {
       const { value } = await reader.read();
       text += new TextDecoder().decode(value);

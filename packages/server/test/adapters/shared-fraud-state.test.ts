@@ -8,7 +8,12 @@ import { randomUUID } from 'node:crypto';
 import { createServer as createNetServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createRedisFraudStateStore, createRedisVelocityStore, type RedisFraudStateStore, type RedisVelocityStore } from '../../src/adapters/redis/index.js';
+import {
+  createRedisFraudStateStore,
+  createRedisVelocityStore,
+  type RedisFraudStateStore,
+  type RedisVelocityStore,
+} from '../../src/adapters/redis/index.js';
 import { createServerFraudScorer } from '../../src/fraud.js';
 import { startTestServer, txEvent, type TestServer } from '../helpers.js';
 import { REDIS_URL, deletePrefix, uniquePrefix } from './redis-env.js';
@@ -22,21 +27,51 @@ interface Scored {
 }
 
 const DAY = 86_400_000;
-const DESKTOP = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
-const PHONE = 'Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36';
+const DESKTOP =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+const PHONE =
+  'Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36';
 
 async function detect(t: TestServer, body: Record<string, unknown>): Promise<Scored> {
-  const res = await t.call('/api/fraud/detect', { key: t.keys.ingest, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await t.call('/api/fraud/detect', {
+    key: t.keys.ingest,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   expect(res.status).toBe(200);
   return (await res.json()) as Scored;
 }
 
 /** A customer's month of ordinary orders (one card, one desktop browser, one IP), then a takeover order. */
 function customer(userId: string, start: number) {
-  const base = { userId, email: `${userId}@example.com`, currency: 'EUR', ipCountry: 'FR', billingCountry: 'FR', issuerCountry: 'FR', status: 'completed' };
+  const base = {
+    userId,
+    email: `${userId}@example.com`,
+    currency: 'EUR',
+    ipCountry: 'FR',
+    billingCountry: 'FR',
+    issuerCountry: 'FR',
+    status: 'completed',
+  };
   return {
-    history: Array.from({ length: 30 }, (_, d) => ({ ...base, amount: 3000 + (d % 5) * 500, cardFingerprint: `fp-${userId}`, userAgent: DESKTOP, ip: '203.0.113.5', timestamp: start + d * DAY })),
-    takeover: { ...base, email: `${userId}.new@example.com`, amount: 90_000, cardFingerprint: `fp-other-${userId}`, userAgent: PHONE, ip: '198.51.100.9', timestamp: start + 31 * DAY },
+    history: Array.from({ length: 30 }, (_, d) => ({
+      ...base,
+      amount: 3000 + (d % 5) * 500,
+      cardFingerprint: `fp-${userId}`,
+      userAgent: DESKTOP,
+      ip: '203.0.113.5',
+      timestamp: start + d * DAY,
+    })),
+    takeover: {
+      ...base,
+      email: `${userId}.new@example.com`,
+      amount: 90_000,
+      cardFingerprint: `fp-other-${userId}`,
+      userAgent: PHONE,
+      ip: '198.51.100.9',
+      timestamp: start + 31 * DAY,
+    },
   };
 }
 
@@ -93,7 +128,11 @@ describe.skipIf(!REDIS_URL)('a Redis that goes away', () => {
     // A Redis of this test's own, to stop (the shared one serves other tests).
     const port = await freePort();
     url = `redis://127.0.0.1:${port}`;
-    redisServer = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    redisServer = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    );
     const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => 50 });
     probe.on('error', () => {});
     await vi.waitFor(() => probe.ping(), { timeout: 10_000, interval: 100 });
@@ -109,7 +148,11 @@ describe.skipIf(!REDIS_URL)('a Redis that goes away', () => {
     const failures: string[] = [];
     const t = await startTestServer({ velocity: fraudVelocity, fraudState });
     // The server's scorer logs through its logger (silent in tests); the same scorer with a listener counts reports.
-    const watched = createServerFraudScorer({ velocity: fraudVelocity, profiles: fraudState, onFailure: (m) => failures.push(m) });
+    const watched = createServerFraudScorer({
+      velocity: fraudVelocity,
+      profiles: fraudState,
+      onFailure: (m) => failures.push(m),
+    });
     try {
       const calm = { userId: 'calm', amount: 2500, currency: 'EUR' };
       expect((await detect(t, calm)).decision).toBe('allow');
@@ -121,20 +164,31 @@ describe.skipIf(!REDIS_URL)('a Redis that goes away', () => {
         const scored = await detect(t, { ...calm, transactionId: `down-${i}` });
         expect(scored.decision).toBe('review');
         expect(scored.reasons[0]!.code).toBe('SCORER_ERROR');
-        expect(scored.reasons[0]!.detail).toMatch(/scoring failed \(review by the onError policy\): Redis fraud state store unreachable/);
+        expect(scored.reasons[0]!.detail).toMatch(
+          /scoring failed \(review by the onError policy\): Redis fraud state store unreachable/,
+        );
         expect((await watched.score({ ...calm, transactionId: `w-${i}` })).decision).toBe('review');
       }
       expect(failures).toHaveLength(1);
       expect(failures[0]).toMatch(/^Redis fraud state store unreachable/);
       // Ingested meanwhile: stored with a `review` fraud verdict (an alert), not waved through.
-      const res = await t.call('/api/logs/_bulk', { key: t.keys.ingest, method: 'POST', body: JSON.stringify(txEvent({ user: 'calm', amount: '25.00' })) });
+      const res = await t.call('/api/logs/_bulk', {
+        key: t.keys.ingest,
+        method: 'POST',
+        body: JSON.stringify(txEvent({ user: 'calm', amount: '25.00' })),
+      });
       expect(res.status).toBe(200);
       await t.server.stores.logs.refresh();
-      const alerts = await t.read<{ alerts: { decision: string; reasons: { code: string }[] }[] }>('/api/fraud/alerts?range=24h');
+      const alerts = await t.read<{ alerts: { decision: string; reasons: { code: string }[] }[] }>(
+        '/api/fraud/alerts?range=24h',
+      );
       expect(alerts.alerts.map((x) => [x.decision, x.reasons[0]?.code])).toEqual([['review', 'SCORER_ERROR']]);
     } finally {
       await t.close();
-      await Promise.race([Promise.all([fraudVelocity.close(), fraudState.close()]), new Promise((resolve) => setTimeout(resolve, 1000))]);
+      await Promise.race([
+        Promise.all([fraudVelocity.close(), fraudState.close()]),
+        new Promise((resolve) => setTimeout(resolve, 1000)),
+      ]);
     }
   });
 });

@@ -10,7 +10,12 @@ import { REDIS_URL, deletePrefix, uniquePrefix } from './redis-env.js';
 
 const BUDGET = 3;
 const login = (t: TestServer) =>
-  t.call('/api/auth/login', { key: null, method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"username":"nobody","password":"wrong"}' });
+  t.call('/api/auth/login', {
+    key: null,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"username":"nobody","password":"wrong"}',
+  });
 
 /** Statuses of `n` wrong logins alternating between the two servers. */
 async function alternate(a: TestServer, b: TestServer, n: number): Promise<number[]> {
@@ -46,7 +51,12 @@ describe.skipIf(!REDIS_URL)('login budget shared through Redis', () => {
   it('answers 429 with Retry-After once the budget is spent across both servers', async () => {
     for (let i = 0; i < 2; i++) {
       // One Redis connection per instance, as two processes would have; one key prefix, so one budget.
-      const shared = createRedisRateLimiter({ url: REDIS_URL, keyPrefix: `${prefix}auth:`, limit: BUDGET, windowMs: 60_000 });
+      const shared = createRedisRateLimiter({
+        url: REDIS_URL,
+        keyPrefix: `${prefix}auth:`,
+        limit: BUDGET,
+        windowMs: 60_000,
+      });
       limiters.push(shared);
       servers.push(await startTestServer({ rateLimiters: { auth: fromSharedRateLimiter(shared) } }));
     }

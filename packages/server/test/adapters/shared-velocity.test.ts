@@ -39,7 +39,10 @@ describe('fraud velocity per instance (in-process stores)', () => {
   let a: TestServer;
   let b: TestServer;
   beforeAll(async () => {
-    [a, b] = await Promise.all([startTestServer({ fraudScorer: rulesOn(createMemoryVelocityStore()) }), startTestServer({ fraudScorer: rulesOn(createMemoryVelocityStore()) })]);
+    [a, b] = await Promise.all([
+      startTestServer({ fraudScorer: rulesOn(createMemoryVelocityStore()) }),
+      startTestServer({ fraudScorer: rulesOn(createMemoryVelocityStore()) }),
+    ]);
   });
   afterAll(async () => {
     await Promise.all([a?.close(), b?.close()]);
@@ -61,8 +64,14 @@ describe.skipIf(!REDIS_URL)('fraud velocity shared through Redis', () => {
   let b: TestServer;
   beforeAll(async () => {
     // One connection per instance, as two processes would have.
-    stores = [createRedisVelocityStore({ url: REDIS_URL, keyPrefix: prefix }), createRedisVelocityStore({ url: REDIS_URL, keyPrefix: prefix })];
-    [a, b] = await Promise.all([startTestServer({ velocity: stores[0], fraudScorer: rulesOn(stores[0]!) }), startTestServer({ velocity: stores[1], fraudScorer: rulesOn(stores[1]!) })]);
+    stores = [
+      createRedisVelocityStore({ url: REDIS_URL, keyPrefix: prefix }),
+      createRedisVelocityStore({ url: REDIS_URL, keyPrefix: prefix }),
+    ];
+    [a, b] = await Promise.all([
+      startTestServer({ velocity: stores[0], fraudScorer: rulesOn(stores[0]!) }),
+      startTestServer({ velocity: stores[1], fraudScorer: rulesOn(stores[1]!) }),
+    ]);
   });
   afterAll(async () => {
     await Promise.all([a?.close(), b?.close()]);

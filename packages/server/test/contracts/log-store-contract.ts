@@ -7,7 +7,11 @@ import { errorEvent, perfEvent, txEvent } from '../helpers.js';
  * The LogStore contract: every adapter (embedded sqlite, Elasticsearch, ...) must pass it. `factory` returns a
  * fresh, empty store; `cleanup` (optional) removes what it created.
  */
-export function runLogStoreContract(name: string, factory: () => Promise<LogStore> | LogStore, cleanup?: () => Promise<void> | void): void {
+export function runLogStoreContract(
+  name: string,
+  factory: () => Promise<LogStore> | LogStore,
+  cleanup?: () => Promise<void> | void,
+): void {
   describe(`LogStore contract: ${name}`, () => {
     let store: LogStore;
     const base = Date.parse('2026-05-01T00:00:00.000Z');
@@ -33,25 +37,61 @@ export function runLogStoreContract(name: string, factory: () => Promise<LogStor
 
     it('searches with filters, text, exact totals, sort and cursor paging', async () => {
       const events: ShoplogEvent[] = [];
-      for (let i = 0; i < 25; i++) events.push(txEvent({ ts: at(i), amount: `${i}.00`, user: i < 5 ? 'vip' : 'u', message: i % 5 === 0 ? 'refund issued' : 'paid', method: i % 4 === 0 ? 'paypal' : 'card' }));
+      for (let i = 0; i < 25; i++)
+        events.push(
+          txEvent({
+            ts: at(i),
+            amount: `${i}.00`,
+            user: i < 5 ? 'vip' : 'u',
+            message: i % 5 === 0 ? 'refund issued' : 'paid',
+            method: i % 4 === 0 ? 'paypal' : 'card',
+          }),
+        );
       events.push(errorEvent('500', 'DbError', 'database down', at(30)));
       await store.appendBatch(events);
       await store.refresh();
       // Payment methods as stored (i = 0, 4, …, 24 → 7 paypal); the error event has none.
       expect(await store.count({ paymentMethods: ['paypal'] })).toBe(7);
-      expect((await store.search({ filter: { paymentMethods: ['card', 'paypal'] }, sort: { field: '@timestamp', order: 'desc' }, page: 1, size: 1 })).total).toBe(25);
+      expect(
+        (
+          await store.search({
+            filter: { paymentMethods: ['card', 'paypal'] },
+            sort: { field: '@timestamp', order: 'desc' },
+            page: 1,
+            size: 1,
+          })
+        ).total,
+      ).toBe(25);
       expect(await store.count({ paymentMethods: ['PayPal'] })).toBe(0);
-      const page = await store.search({ filter: { text: 'refund' }, sort: { field: '@timestamp', order: 'desc' }, page: 1, size: 2 });
+      const page = await store.search({
+        filter: { text: 'refund' },
+        sort: { field: '@timestamp', order: 'desc' },
+        page: 1,
+        size: 2,
+      });
       expect(page.total).toBe(5);
       expect(page.hits[0]?.highlight?.message).toBe('<mark>refund</mark> issued');
       expect(page.hits[0]?.score).toBeGreaterThan(0);
-      expect((await store.search({ filter: { userIds: ['vip'], minAmount: 2 }, sort: { field: 'amount', order: 'asc' }, page: 1, size: 10 })).hits.map((h) => h.id)).toEqual(
-        events.slice(2, 5).map((e) => e.event.id),
-      );
+      expect(
+        (
+          await store.search({
+            filter: { userIds: ['vip'], minAmount: 2 },
+            sort: { field: 'amount', order: 'asc' },
+            page: 1,
+            size: 10,
+          })
+        ).hits.map((h) => h.id),
+      ).toEqual(events.slice(2, 5).map((e) => e.event.id));
       const ids: string[] = [];
       let cursor: string | null | undefined;
       do {
-        const next = await store.search({ filter: {}, sort: { field: 'amount', order: 'desc' }, page: 1, size: 4, ...(cursor ? { cursor } : {}) });
+        const next = await store.search({
+          filter: {},
+          sort: { field: 'amount', order: 'desc' },
+          page: 1,
+          size: 4,
+          ...(cursor ? { cursor } : {}),
+        });
         ids.push(...next.hits.map((h) => h.id));
         cursor = next.nextCursor;
       } while (cursor);
@@ -83,24 +123,44 @@ export function runLogStoreContract(name: string, factory: () => Promise<LogStor
       const latency = await store.latency({}, 'route');
       expect(latency.overall).toMatchObject({ count: 3, max: 30 });
       // Exact, or within the stated relative error when the store answers from sketches.
-      expect(Math.abs((latency.overall.p50 ?? NaN) - 20)).toBeLessThanOrEqual(20 * Math.max(latency.relativeError, 1e-9));
-      expect(latency.groups.map((g) => [g.key, g.count])).toEqual([['/a', 2], ['/b', 1]]);
+      expect(Math.abs((latency.overall.p50 ?? NaN) - 20)).toBeLessThanOrEqual(
+        20 * Math.max(latency.relativeError, 1e-9),
+      );
+      expect(latency.groups.map((g) => [g.key, g.count])).toEqual([
+        ['/a', 2],
+        ['/b', 1],
+      ]);
       const tops = await store.fieldTops({}, ['kind', 'route'], 5);
-      expect(tops[0]).toEqual({ field: 'kind', top: [{ value: 'performance', count: 3 }, { value: 'transaction', count: 3 }] });
+      expect(tops[0]).toEqual({
+        field: 'kind',
+        top: [
+          { value: 'performance', count: 3 },
+          { value: 'transaction', count: 3 },
+        ],
+      });
     });
 
     it('autocompletes, lists recent events newest first and notifies subscribers', async () => {
       const seen: string[] = [];
       const unsubscribe = store.subscribe((event) => seen.push(event.event.id));
-      const events = [txEvent({ ts: at(1), message: 'shipment delayed' }), perfEvent('/checkout', 5, at(2)), perfEvent('/cart', 5, at(3))];
+      const events = [
+        txEvent({ ts: at(1), message: 'shipment delayed' }),
+        perfEvent('/checkout', 5, at(2)),
+        perfEvent('/cart', 5, at(3)),
+      ];
       await store.appendBatch(events);
       await store.refresh();
       expect(seen).toEqual(events.map((e) => e.event.id));
       unsubscribe();
       expect((await store.autocomplete('message', 'ship', 5))[0]).toMatchObject({ text: 'shipment', field: 'message' });
       expect((await store.autocomplete('route', '/c', 5)).map((s) => s.text).sort()).toEqual(['/cart', '/checkout']);
-      expect((await store.recent({ limit: 2 })).map((e) => e.event.id)).toEqual([events[2]?.event.id, events[1]?.event.id]);
-      expect((await store.recent({ limit: 5, kinds: ['transaction'] })).map((e) => e.event.id)).toEqual([events[0]?.event.id]);
+      expect((await store.recent({ limit: 2 })).map((e) => e.event.id)).toEqual([
+        events[2]?.event.id,
+        events[1]?.event.id,
+      ]);
+      expect((await store.recent({ limit: 5, kinds: ['transaction'] })).map((e) => e.event.id)).toEqual([
+        events[0]?.event.id,
+      ]);
     });
   });
 }

@@ -4,7 +4,12 @@ import { toCsv } from '../../web/src/csv.js';
 describe('dashboard CSV export', () => {
   it('writes one column per field path, quoted, with nested objects flattened', () => {
     const csv = toCsv([
-      { '@timestamp': '2026-11-26T10:00:00.000Z', message: 'paid "twice", really', event: { id: 'a' }, shop: { amount: { value: '12.50', currency: 'EUR' } } },
+      {
+        '@timestamp': '2026-11-26T10:00:00.000Z',
+        message: 'paid "twice", really',
+        event: { id: 'a' },
+        shop: { amount: { value: '12.50', currency: 'EUR' } },
+      },
       { '@timestamp': '2026-11-26T10:01:00.000Z', message: 'line\nbreak', event: { id: 'b' }, user: { id: 'u-1' } },
     ]);
     const [header, first, second, end] = csv.split('\r\n');

@@ -25,7 +25,9 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
 
   const ingest = async (events: unknown[]) => {
     const res = await fetch(`${server.url}/api/logs/ingest`, {
-      method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(events),
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify(events),
     });
     expect(res.status).toBe(201);
   };
@@ -42,7 +44,14 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
     ensureWebBuilt();
     mkdirSync(shots, { recursive: true });
     const dataDir = mkdtempSync(join(tmpdir(), 'shoplog-dashboard-'));
-    server = createServer({ dataDir, port: 0, ingestPort: -1, bootstrapPassword: PASS, bootstrapKey: KEY, logLevel: 'silent' });
+    server = createServer({
+      dataDir,
+      port: 0,
+      ingestPort: -1,
+      bootstrapPassword: PASS,
+      bootstrapKey: KEY,
+      logLevel: 'silent',
+    });
     await bootstrap(server);
     await server.start();
     await ingest(seedEvents(Date.now()));
@@ -50,7 +59,13 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
     const traffic = [...generateTraffic({ count: 1500, days: 2, seed: 7 })];
     for (let i = 0; i < traffic.length; i += 500) await ingest(traffic.slice(i, i + 500));
     browser = await launchChromium();
-    context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 860 }, locale: 'en-US', timezoneId: 'UTC', colorScheme: 'light' });
+    context = await browser.newContext({
+      acceptDownloads: true,
+      viewport: { width: 1280, height: 860 },
+      locale: 'en-US',
+      timezoneId: 'UTC',
+      colorScheme: 'light',
+    });
     // HTTP errors the page handles (401 before login, a 404 shown to the person) are logged by Chromium itself.
     page = await watchedPage(context, problems, [401, 404]);
   });
@@ -88,7 +103,9 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
 
   it('shows overview numbers that match the API', async () => {
     await settle();
-    const o = await apiGet<{ total_logs: number; total_errors: number; unique_users: number }>('/api/dashboard/overview?range=24h');
+    const o = await apiGet<{ total_logs: number; total_errors: number; unique_users: number }>(
+      '/api/dashboard/overview?range=24h',
+    );
     expect(o.total_logs).toBeGreaterThan(100);
     expect(await page.textContent('[data-kpi=total_logs] .kpi-value')).toBe(fmt(o.total_logs));
     expect(await page.textContent('[data-kpi=total_errors] .kpi-value')).toBe(fmt(o.total_errors));
@@ -122,7 +139,11 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
     await page.click('a[href^="#/search"]');
     await settle();
     await page.locator('body').press('/');
-    expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { id: string } } }).document.activeElement.id)).toBe('search-input');
+    expect(
+      await page.evaluate(
+        () => (globalThis as unknown as { document: { activeElement: { id: string } } }).document.activeElement.id,
+      ),
+    ).toBe('search-input');
     await page.keyboard.type('gatew');
     await page.waitForSelector('.ac-list:not([hidden]) .ac-item');
     const suggestion = await page.textContent('.ac-list .ac-item:first-child .ac-text');
@@ -146,7 +167,9 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
     await expect.poll(() => page.url()).toContain('level=error');
     await expect.poll(() => page.textContent('#filter-chips')).toContain('level = error');
     await settle();
-    const levels = await page.$$eval('#search-results tbody tr td:nth-child(2)', (tds) => tds.map((td) => td.textContent));
+    const levels = await page.$$eval('#search-results tbody tr td:nth-child(2)', (tds) =>
+      tds.map((td) => td.textContent),
+    );
     expect(levels.length).toBeGreaterThan(0);
     expect(new Set(levels)).toEqual(new Set(['error']));
     const filtered = await apiGet<{ data: { total: number } }>('/api/search/?range=24h&level=error');
@@ -221,11 +244,21 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
   it('shows a live-tail line after an ingest', async () => {
     await page.goto(`${server.url}/#/tail`);
     await page.waitForSelector('#tail-status.live');
-    const live = (message: string, status: 'completed' | 'declined') => transaction({
-      message,
-      shop: { transaction: { id: `tx-${message.length}-${status}`, type: 'purchase', status }, amount: { value: '42.00', currency: 'EUR' } },
-    } as Parameters<typeof transaction>[0], { service: { name: 'checkout-api' } });
-    await ingest([live('card declined for order ord-LIVE-41', 'declined'), live('live order ord-LIVE-42 paid', 'completed')]);
+    const live = (message: string, status: 'completed' | 'declined') =>
+      transaction(
+        {
+          message,
+          shop: {
+            transaction: { id: `tx-${message.length}-${status}`, type: 'purchase', status },
+            amount: { value: '42.00', currency: 'EUR' },
+          },
+        } as Parameters<typeof transaction>[0],
+        { service: { name: 'checkout-api' } },
+      );
+    await ingest([
+      live('card declined for order ord-LIVE-41', 'declined'),
+      live('live order ord-LIVE-42 paid', 'completed'),
+    ]);
     await page.waitForSelector('#tail-lines li:has-text("live order ord-LIVE-42 paid")');
     expect(await page.locator('#tail-lines li').count()).toBe(2);
     expect(await page.textContent('#tail-lines li:first-child')).toContain('live order ord-LIVE-42 paid');
@@ -234,10 +267,20 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
 
   it('uploads a file and shows its progress to the end', async () => {
     await page.goto(`${server.url}/#/upload`);
-    const lines = Array.from({ length: 25 }, (_, i) => JSON.stringify(transaction({
-      message: `imported order ${i}`,
-      shop: { transaction: { id: `imp-${i}`, type: 'purchase', status: 'completed' }, amount: { value: '10.00', currency: 'EUR' } },
-    } as Parameters<typeof transaction>[0], { service: { name: 'legacy-import' } })));
+    const lines = Array.from({ length: 25 }, (_, i) =>
+      JSON.stringify(
+        transaction(
+          {
+            message: `imported order ${i}`,
+            shop: {
+              transaction: { id: `imp-${i}`, type: 'purchase', status: 'completed' },
+              amount: { value: '10.00', currency: 'EUR' },
+            },
+          } as Parameters<typeof transaction>[0],
+          { service: { name: 'legacy-import' } },
+        ),
+      ),
+    );
     const file = join(tmpdir(), `shoplog-upload-${process.pid}.ndjson`);
     writeFileSync(file, `${lines.join('\n')}\nnot json\n`);
     await page.setInputFiles('#upload-file', file);
@@ -269,7 +312,9 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
       await shot(view);
     }
     // The sales KPIs are the server's totals, not sums made in the browser.
-    const tx = await apiGet<{ totals: { count_all_currencies: number; total_amount: number } }>('/api/analytics/transactions?range=24h&granularity=hourly');
+    const tx = await apiGet<{ totals: { count_all_currencies: number; total_amount: number } }>(
+      '/api/analytics/transactions?range=24h&granularity=hourly',
+    );
     expect(tx.totals.count_all_currencies).toBeGreaterThan(0);
     expect(await page.textContent('[data-kpi=transactions] .kpi-value')).toBe(fmt(tx.totals.count_all_currencies));
     const money = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
@@ -289,7 +334,8 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
 
   it('hides what a viewer may not use', async () => {
     const created = await fetch(`${server.url}/api/users`, {
-      method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
       body: JSON.stringify({ username: 'vera', password: 'viewer password 123', role: 'viewer' }),
     });
     expect(created.status).toBe(201);

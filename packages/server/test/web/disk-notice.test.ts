@@ -17,7 +17,14 @@ describe.skipIf(!hasChromium)('dashboard notice of paused ingest', () => {
   const servers: { server: ShoplogServer; dir: string }[] = [];
   const start = async (minFreeDiskMb: number): Promise<ShoplogServer> => {
     const dir = mkdtempSync(join(tmpdir(), 'shoplog-notice-'));
-    const server = createServer({ dataDir: dir, port: 0, ingestPort: -1, bootstrapPassword: PASS, logLevel: 'silent', minFreeDiskMb });
+    const server = createServer({
+      dataDir: dir,
+      port: 0,
+      ingestPort: -1,
+      bootstrapPassword: PASS,
+      logLevel: 'silent',
+      minFreeDiskMb,
+    });
     servers.push({ server, dir });
     await bootstrap(server);
     await server.start();

@@ -17,16 +17,25 @@ export const pkg = resolve(import.meta.dirname, '../..');
  * otherwise a temporary folder, so a test run never dirties the working tree.
  */
 export const shots =
-  process.env.SHOPLOG_SCREENSHOTS === 'docs' ? resolve(pkg, '../../docs/screenshots') : join(tmpdir(), 'shoplog-screenshots');
+  process.env.SHOPLOG_SCREENSHOTS === 'docs'
+    ? resolve(pkg, '../../docs/screenshots')
+    : join(tmpdir(), 'shoplog-screenshots');
 
 const newest = (dir: string): number =>
-  Math.max(...readdirSync(dir, { withFileTypes: true }).map((d) =>
-    d.isDirectory() ? newest(join(dir, d.name)) : statSync(join(dir, d.name)).mtimeMs));
+  Math.max(
+    ...readdirSync(dir, { withFileTypes: true }).map((d) =>
+      d.isDirectory() ? newest(join(dir, d.name)) : statSync(join(dir, d.name)).mtimeMs,
+    ),
+  );
 
 /** `pnpm test` builds first; a targeted run rebuilds the page only when its sources are newer than the bundle. */
 export function ensureWebBuilt(): void {
   const built = join(pkg, 'dist/web/index.html');
-  const sources = Math.max(newest(join(pkg, 'web/src')), statSync(join(pkg, 'web/index.html')).mtimeMs, statSync(join(pkg, 'web/build.mjs')).mtimeMs);
+  const sources = Math.max(
+    newest(join(pkg, 'web/src')),
+    statSync(join(pkg, 'web/index.html')).mtimeMs,
+    statSync(join(pkg, 'web/build.mjs')).mtimeMs,
+  );
   if (!existsSync(built) || statSync(built).mtimeMs < sources) {
     execFileSync(process.execPath, [join(pkg, 'web/build.mjs')], { stdio: 'inherit' });
   }
@@ -37,7 +46,13 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
 }
 
@@ -48,14 +63,20 @@ export const fmt = (n: number): string => new Intl.NumberFormat('en-US', { maxim
  * Opens a page that records CSP violations, page errors and console errors into `problems`; `handledStatuses` are
  * the HTTP error statuses the page shows to the person (Chromium logs every failed request as a console error).
  */
-export async function watchedPage(context: BrowserContext, problems: string[], handledStatuses: readonly number[]): Promise<Page> {
+export async function watchedPage(
+  context: BrowserContext,
+  problems: string[],
+  handledStatuses: readonly number[],
+): Promise<Page> {
   // Init scripts are injected by the browser driver, outside the page's CSP.
   await context.addInitScript(
     "document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));",
   );
   const page = await context.newPage();
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  const handled = new RegExp(`^Failed to load resource: the server responded with a status of (${handledStatuses.join('|')}) `);
+  const handled = new RegExp(
+    `^Failed to load resource: the server responded with a status of (${handledStatuses.join('|')}) `,
+  );
   page.on('console', (m) => {
     if (m.type() === 'error' && !handled.test(m.text())) problems.push(`console: ${m.text()}`);
   });

@@ -18,9 +18,41 @@ const PASS = 'correct horse battery staple';
 const XSS_RULE = '<img src=x onerror="window.__xss=1">errors & co';
 const XSS_SAVED = '<b>bold</b><script>window.__xss=3</script>';
 const PLUGINS = [
-  { name: 'plugin-geoip', version: '1.2.0', kind: 'processor', stage: 'enrich', state: 'ok', calls: 1200, errors: 0, timeouts: 0, total_ms: 240 },
-  { name: 'shop-scorer', version: '0.3.1', kind: 'processor', stage: 'score', state: 'failing', calls: 50, errors: 7, timeouts: 2, total_ms: 900, last_error: '<img src=x onerror="window.__xss=4">timeout' },
-  { name: 'slack-out', version: '2.0.0', kind: 'notifier', stage: 'notify', state: 'open', calls: 9, errors: 9, timeouts: 0, total_ms: 45, last_error: 'ECONNREFUSED' },
+  {
+    name: 'plugin-geoip',
+    version: '1.2.0',
+    kind: 'processor',
+    stage: 'enrich',
+    state: 'ok',
+    calls: 1200,
+    errors: 0,
+    timeouts: 0,
+    total_ms: 240,
+  },
+  {
+    name: 'shop-scorer',
+    version: '0.3.1',
+    kind: 'processor',
+    stage: 'score',
+    state: 'failing',
+    calls: 50,
+    errors: 7,
+    timeouts: 2,
+    total_ms: 900,
+    last_error: '<img src=x onerror="window.__xss=4">timeout',
+  },
+  {
+    name: 'slack-out',
+    version: '2.0.0',
+    kind: 'notifier',
+    stage: 'notify',
+    state: 'open',
+    calls: 9,
+    errors: 9,
+    timeouts: 0,
+    total_ms: 45,
+    last_error: 'ECONNREFUSED',
+  },
 ];
 type Json = Record<string, unknown>;
 
@@ -34,7 +66,11 @@ describe.skipIf(!hasChromium)('management pages in a browser', () => {
   const problems: string[] = [];
 
   const api = async (method: string, path: string, body?: unknown, key = KEY): Promise<Response> =>
-    fetch(`${server.url}${path}`, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    fetch(`${server.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
   const apiJson = async <T>(path: string): Promise<T> => {
     const res = await api('GET', path);
     expect(res.status).toBe(200);
@@ -51,8 +87,18 @@ describe.skipIf(!hasChromium)('management pages in a browser', () => {
     await settle();
   };
   const xssRan = () => page.evaluate(() => (globalThis as Record<string, unknown>).__xss);
-  const activeId = () => page.evaluate(() => (globalThis as unknown as { document: { activeElement: { id: string; textContent: string } } }).document.activeElement.id);
-  const activeText = () => page.evaluate(() => (globalThis as unknown as { document: { activeElement: { textContent: string } } }).document.activeElement.textContent);
+  const activeId = () =>
+    page.evaluate(
+      () =>
+        (globalThis as unknown as { document: { activeElement: { id: string; textContent: string } } }).document
+          .activeElement.id,
+    );
+  const activeText = () =>
+    page.evaluate(
+      () =>
+        (globalThis as unknown as { document: { activeElement: { textContent: string } } }).document.activeElement
+          .textContent,
+    );
 
   beforeAll(async () => {
     ensureWebBuilt();
@@ -60,12 +106,19 @@ describe.skipIf(!hasChromium)('management pages in a browser', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'shoplog-manage-'));
     server = createServer({
       // No free-space floor: the machine's disk is shared, and the disk guard is not what these tests are about.
-      dataDir, port: 0, ingestPort: -1, bootstrapPassword: PASS, bootstrapKey: KEY, logLevel: 'silent', minFreeDiskMb: 0,
+      dataDir,
+      port: 0,
+      ingestPort: -1,
+      bootstrapPassword: PASS,
+      bootstrapKey: KEY,
+      logLevel: 'silent',
+      minFreeDiskMb: 0,
       notifications: { channels: [{ name: 'ops-log', type: 'log' }], groupWindowSeconds: 0 },
     });
     // Adds `plugins` to the real health answer while a test asks for it (the field the plugin framework will fill).
     server.app.addHook('onSend', async (request, _reply, payload) => {
-      if (!reportPlugins || !request.url.startsWith('/api/dashboard/health') || typeof payload !== 'string') return payload;
+      if (!reportPlugins || !request.url.startsWith('/api/dashboard/health') || typeof payload !== 'string')
+        return payload;
       return JSON.stringify({ ...(JSON.parse(payload) as Json), plugins: PLUGINS });
     });
     await bootstrap(server);
@@ -73,7 +126,12 @@ describe.skipIf(!hasChromium)('management pages in a browser', () => {
     const res = await api('POST', '/api/logs/ingest', seedEvents(Date.now()));
     expect(res.status).toBe(201);
     browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'en-US', timezoneId: 'UTC', colorScheme: 'light' });
+    context = await browser.newContext({
+      viewport: { width: 1280, height: 860 },
+      locale: 'en-US',
+      timezoneId: 'UTC',
+      colorScheme: 'light',
+    });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
     // 400s are the refusals the forms show (a bad window, a short password); 401 before login.
     page = await watchedPage(context, problems, [400, 401]);
@@ -87,7 +145,8 @@ describe.skipIf(!hasChromium)('management pages in a browser', () => {
   });
 
   it('lists the management pages in the navigation of an admin', async () => {
-    for (const view of ['saved', 'alerts', 'plugins', 'keys', 'users']) expect(await page.locator(`.sidenav a[href^="#/${view}"]`).count()).toBe(1);
+    for (const view of ['saved', 'alerts', 'plugins', 'keys', 'users'])
+      expect(await page.locator(`.sidenav a[href^="#/${view}"]`).count()).toBe(1);
   });
 
   it('creates an alert rule whose name is markup, shown as text, that fires and is in the history', async () => {
@@ -106,7 +165,9 @@ describe.skipIf(!hasChromium)('management pages in a browser', () => {
     await page.check('#rule-channel-ops-log');
     await page.click('#rule-form button[type=submit]');
     await page.waitForSelector('#alert-rules');
-    const { rules } = await apiJson<{ rules: { id: string; name: string; filters: Json; channels: string[] }[] }>('/api/alerts/rules');
+    const { rules } = await apiJson<{ rules: { id: string; name: string; filters: Json; channels: string[] }[] }>(
+      '/api/alerts/rules',
+    );
     expect(rules).toHaveLength(1);
     expect(rules[0]).toMatchObject({ name: XSS_RULE, filters: { level: 'error' }, channels: ['ops-log'] });
     expect(await page.textContent('#alert-rules .rule-name')).toBe(XSS_RULE);
@@ -115,15 +176,21 @@ describe.skipIf(!hasChromium)('management pages in a browser', () => {
     // Evaluate now: the seeded errors make it fire, and the channel is told.
     await page.click('#alerts-evaluate');
     await expect.poll(() => page.textContent('#alert-rules tbody tr')).toContain('firing');
-    await expect.poll(async () => (await apiJson<{ notifications: unknown[] }>('/api/alerts/history')).notifications.length).toBe(1);
+    await expect
+      .poll(async () => (await apiJson<{ notifications: unknown[] }>('/api/alerts/history')).notifications.length)
+      .toBe(1);
     await open('alerts');
     await page.waitForSelector('#alert-history');
     const history = await page.textContent('#alert-history tbody tr');
     expect(history).toContain('ops-log');
     expect(history).toContain('alert.firing');
     expect(history).toContain('sent');
-    const { channels } = await apiJson<{ channels: { name: string; metrics: { sent: number } }[] }>('/api/alerts/channels');
-    expect(await page.textContent('#alert-channels tbody tr td:nth-child(4)')).toBe(fmt(channels[0]?.metrics.sent ?? -1));
+    const { channels } = await apiJson<{ channels: { name: string; metrics: { sent: number } }[] }>(
+      '/api/alerts/channels',
+    );
+    expect(await page.textContent('#alert-channels tbody tr td:nth-child(4)')).toBe(
+      fmt(channels[0]?.metrics.sent ?? -1),
+    );
     // The history narrows to one rule.
     await page.selectOption('#history-rule', rules[0]?.id ?? '');
     await settle();
@@ -134,7 +201,11 @@ describe.skipIf(!hasChromium)('management pages in a browser', () => {
 
   it('edits a rule from the keyboard (a bad window refused, naming it) and disables and enables it', async () => {
     await open('alerts');
-    const [before] = (await apiJson<{ rules: { id: string; threshold: number; enabled: boolean; state: string }[] }>('/api/alerts/rules')).rules;
+    const [before] = (
+      await apiJson<{ rules: { id: string; threshold: number; enabled: boolean; state: string }[] }>(
+        '/api/alerts/rules',
+      )
+    ).rules;
     expect(before).toMatchObject({ enabled: true, state: 'firing' });
     await page.focus('#alert-rules button[aria-label^="Edit rule"]');
     await page.keyboard.press('Enter');
@@ -154,15 +225,29 @@ describe.skipIf(!hasChromium)('management pages in a browser', () => {
     await page.fill('#rule-threshold', '1000');
     await page.click('#rule-form button[type=submit]');
     await expect.poll(() => page.textContent('#alerts-status')).toContain('Saved');
-    const [edited] = (await apiJson<{ rules: { id: string; name: string; threshold: number; window: string; channels: string[] }[] }>('/api/alerts/rules')).rules;
-    expect(edited).toMatchObject({ id: before?.id, name: XSS_RULE, threshold: 1000, window: '120m', channels: ['ops-log'] });
+    const [edited] = (
+      await apiJson<{ rules: { id: string; name: string; threshold: number; window: string; channels: string[] }[] }>(
+        '/api/alerts/rules',
+      )
+    ).rules;
+    expect(edited).toMatchObject({
+      id: before?.id,
+      name: XSS_RULE,
+      threshold: 1000,
+      window: '120m',
+      channels: ['ops-log'],
+    });
     await page.waitForSelector('#rule-form:not(:has(#rule-editing))'); // back to a new rule
     // Disable: the firing rule's channel is told it resolved, the row says disabled; enable again.
     await page.click('#alert-rules button[aria-label^="Disable rule"]');
     await expect.poll(() => page.textContent('#alerts-status')).toContain('Disabled');
     await expect.poll(() => page.textContent('#alert-rules tbody tr')).toContain('disabled');
     expect((await apiJson<{ rules: { enabled: boolean }[] }>('/api/alerts/rules')).rules[0]?.enabled).toBe(false);
-    await expect.poll(async () => (await apiJson<{ notifications: { type: string }[] }>('/api/alerts/history')).notifications.map((n) => n.type)).toEqual(['alert.resolved', 'alert.firing']);
+    await expect
+      .poll(async () =>
+        (await apiJson<{ notifications: { type: string }[] }>('/api/alerts/history')).notifications.map((n) => n.type),
+      )
+      .toEqual(['alert.resolved', 'alert.firing']);
     await page.click('#alert-rules button[aria-label^="Enable rule"]');
     await expect.poll(() => page.textContent('#alerts-status')).toContain('Enabled');
     await expect.poll(() => page.textContent('#alert-rules tbody tr')).toContain('unknown');
@@ -203,7 +288,13 @@ describe.skipIf(!hasChromium)('management pages in a browser', () => {
     expect(secret).toMatch(/^slk_/);
     await page.click('#new-key-copy');
     await expect.poll(() => page.textContent('#new-key-copied')).toBe('Copied.');
-    expect(await page.evaluate(() => (globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }).navigator.clipboard.readText())).toBe(secret);
+    expect(
+      await page.evaluate(() =>
+        (
+          globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }
+        ).navigator.clipboard.readText(),
+      ),
+    ).toBe(secret);
     // The secret works with the scope chosen, and the list never carries it.
     expect((await api('GET', '/api/logs/types', undefined, secret)).status).toBe(200);
     expect((await api('GET', '/api/users', undefined, secret)).status).toBe(403);
@@ -236,7 +327,12 @@ describe.skipIf(!hasChromium)('management pages in a browser', () => {
     await page.fill('#user-password', 'short');
     await page.selectOption('#user-role', 'analyst');
     // The browser's own check (minlength) is bypassed to show the server's message for the field.
-    await page.evaluate(() => (globalThis as unknown as { document: { getElementById(id: string): { noValidate: boolean } } }).document.getElementById('user-form').noValidate = true);
+    await page.evaluate(
+      () =>
+        ((
+          globalThis as unknown as { document: { getElementById(id: string): { noValidate: boolean } } }
+        ).document.getElementById('user-form').noValidate = true),
+    );
     await page.click('#user-form button[type=submit]');
     await expect.poll(() => page.textContent('#user-form-error')).toContain('password must be 12 to 256 characters');
     await page.fill('#user-password', 'a long password!');
@@ -254,7 +350,9 @@ describe.skipIf(!hasChromium)('management pages in a browser', () => {
     await page.click('#users tr[data-user="nina"] button[aria-label="Delete user nina"]');
     await page.click('#confirm-dialog button:text-is("Delete user")');
     await page.waitForSelector('#users tr[data-user="nina"]', { state: 'detached' });
-    expect((await apiJson<{ users: { username: string }[] }>('/api/users')).users.map((u) => u.username)).toEqual(['admin']);
+    expect((await apiJson<{ users: { username: string }[] }>('/api/users')).users.map((u) => u.username)).toEqual([
+      'admin',
+    ]);
   });
 
   it('saves a search whose name is markup, lists it as text, opens it and deletes it', async () => {
@@ -284,7 +382,7 @@ describe.skipIf(!hasChromium)('management pages in a browser', () => {
     await page.waitForSelector('#card-saved :text("No saved searches yet")');
   });
 
-  it('shows the plugins the server runs (its notification channel), and each plugin\'s health', async () => {
+  it("shows the plugins the server runs (its notification channel), and each plugin's health", async () => {
     await open('plugins');
     await page.waitForSelector('#plugins');
     expect(await page.textContent('#plugins tbody')).toMatch(/ops-log.*notifier/);
@@ -307,18 +405,41 @@ describe.skipIf(!hasChromium)('management pages in a browser', () => {
   });
 
   it('fits a phone screen and follows the dark scheme on every management page', async () => {
-    const cards: Record<string, string> = { alerts: '#card-rules', keys: '#card-keys', users: '#card-users', saved: '#card-saved', plugins: '#card-plugins' };
+    const cards: Record<string, string> = {
+      alerts: '#card-rules',
+      keys: '#card-keys',
+      users: '#card-users',
+      saved: '#card-saved',
+      plugins: '#card-plugins',
+    };
     await page.setViewportSize({ width: 390, height: 844 });
     for (const [view, card] of Object.entries(cards)) {
       await open(view);
       await page.waitForSelector(card);
-      const width = await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth);
+      const width = await page.evaluate(
+        () =>
+          (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement
+            .scrollWidth,
+      );
       expect(width, view).toBeLessThanOrEqual(390);
       await shot(`${view}-phone`);
     }
     await page.setViewportSize({ width: 1280, height: 860 });
-    const background = () => page.$eval('body', (body) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(body).backgroundColor);
-    const surface = (card: string) => page.$eval(card, (el) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(el).backgroundColor);
+    const background = () =>
+      page.$eval(
+        'body',
+        (body) =>
+          (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(
+            body,
+          ).backgroundColor,
+      );
+    const surface = (card: string) =>
+      page.$eval(
+        card,
+        (el) =>
+          (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(el)
+            .backgroundColor,
+      );
     await page.emulateMedia({ colorScheme: 'dark' });
     for (const [view, card] of Object.entries(cards)) {
       await open(view);
@@ -333,7 +454,9 @@ describe.skipIf(!hasChromium)('management pages in a browser', () => {
   });
 
   it('hides or explains what a viewer may not do', async () => {
-    expect((await api('POST', '/api/users', { username: 'vera', password: 'viewer password 123', role: 'viewer' })).status).toBe(201);
+    expect(
+      (await api('POST', '/api/users', { username: 'vera', password: 'viewer password 123', role: 'viewer' })).status,
+    ).toBe(201);
     const viewer = await browser.newContext({ locale: 'en-US', timezoneId: 'UTC' });
     const vp = await viewer.newPage();
     vp.on('pageerror', (e) => problems.push(`viewer page error: ${e.message}`));
@@ -344,14 +467,26 @@ describe.skipIf(!hasChromium)('management pages in a browser', () => {
     await vp.waitForSelector('.state-error');
     expect(await vp.textContent('.state-error')).toContain('needs the admin role; you are signed in as viewer');
     for (const view of ['keys', 'users']) expect(await vp.locator(`.sidenav a[href^="#/${view}"]`).count()).toBe(0);
-    for (const view of ['alerts', 'saved', 'plugins']) expect(await vp.locator(`.sidenav a[href^="#/${view}"]`).count()).toBe(1);
+    for (const view of ['alerts', 'saved', 'plugins'])
+      expect(await vp.locator(`.sidenav a[href^="#/${view}"]`).count()).toBe(1);
     await vp.goto(`${server.url}/#/users`);
     await vp.waitForSelector('.state-error');
     expect(await vp.locator('#user-form').count()).toBe(0);
-    expect((await api('POST', '/api/alerts/rules', { name: 'seen by a viewer', metric: 'count', window: '1h', threshold: 5 })).status).toBe(201);
+    expect(
+      (
+        await api('POST', '/api/alerts/rules', {
+          name: 'seen by a viewer',
+          metric: 'count',
+          window: '1h',
+          threshold: 5,
+        })
+      ).status,
+    ).toBe(201);
     await vp.goto(`${server.url}/#/alerts`);
     await vp.waitForSelector('#card-new-rule .role-note');
-    expect(await vp.textContent('#card-new-rule')).toContain('Creating, editing or deleting a rule needs the analyst or admin role');
+    expect(await vp.textContent('#card-new-rule')).toContain(
+      'Creating, editing or deleting a rule needs the analyst or admin role',
+    );
     expect(await vp.locator('#rule-form, #alerts-evaluate').count()).toBe(0);
     await vp.waitForSelector('#alert-rules');
     expect(await vp.locator('#alert-rules button').count()).toBe(0); // no Edit, Disable or Delete

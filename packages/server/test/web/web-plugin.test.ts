@@ -35,7 +35,13 @@ describe('registerWeb', () => {
   it('never serves a file outside the assets folder, nor a source map (the page is public)', async () => {
     const app = Fastify();
     registerWeb(app, { root: fixture() });
-    for (const url of ['/assets/app-X1.js.map', '/assets/..%2Fsecret.env', '/assets/%2e%2e%2fsecret.env', '/assets/..%2Findex.html', '/assets/missing.js']) {
+    for (const url of [
+      '/assets/app-X1.js.map',
+      '/assets/..%2Fsecret.env',
+      '/assets/%2e%2e%2fsecret.env',
+      '/assets/..%2Findex.html',
+      '/assets/missing.js',
+    ]) {
       const res = await app.inject(url);
       expect(res.statusCode, url).toBe(404);
       expect(res.body).not.toContain('TOKEN');

@@ -8,7 +8,13 @@ import type { Child } from './dom.js';
 export function field(label: string, control: HTMLInputElement | HTMLSelectElement, hint?: string): HTMLElement {
   const hintId = hint ? `${control.id}-hint` : null;
   if (hintId) control.setAttribute('aria-describedby', hintId);
-  return h('div', { class: 'field' }, h('label', { for: control.id }, label), control, hint ? h('small', { class: 'muted', id: hintId }, hint) : null);
+  return h(
+    'div',
+    { class: 'field' },
+    h('label', { for: control.id }, label),
+    control,
+    hint ? h('small', { class: 'muted', id: hintId }, hint) : null,
+  );
 }
 
 /** The message of an API error with its field issues (`name: must be …`), for a form's error line. */
@@ -23,27 +29,73 @@ export function errorText(error: unknown): string {
  * A form whose submit runs `action` (the button is disabled meanwhile); a failure is shown in the form's alert
  * line, a success clears it.
  */
-export function actionForm(id: string, label: string, fields: Child, submitLabel: string, action: () => Promise<void>): HTMLFormElement {
+export function actionForm(
+  id: string,
+  label: string,
+  fields: Child,
+  submitLabel: string,
+  action: () => Promise<void>,
+): HTMLFormElement {
   const error = h('p', { class: 'form-error', role: 'alert', id: `${id}-error` });
   const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, submitLabel);
-  const form = h('form', { class: 'admin-form', id, 'aria-label': label }, h('div', { class: 'form-fields' }, fields, submit), error);
+  const form = h(
+    'form',
+    { class: 'admin-form', id, 'aria-label': label },
+    h('div', { class: 'form-fields' }, fields, submit),
+    error,
+  );
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     submit.disabled = true;
     error.textContent = '';
     action().then(
-      () => { submit.disabled = false; },
-      (err: unknown) => { submit.disabled = false; error.textContent = errorText(err); },
+      () => {
+        submit.disabled = false;
+      },
+      (err: unknown) => {
+        submit.disabled = false;
+        error.textContent = errorText(err);
+      },
     );
   });
   return form;
 }
 
 /** A table with a header row; `rows` are lists of cells. */
-export function table(id: string, headers: readonly string[], rows: readonly (readonly Child[])[], attrs: (i: number) => Record<string, string> = () => ({})): HTMLElement {
-  return h('div', { class: 'table-wrap' }, h('table', { class: 'table', id },
-    h('thead', null, h('tr', null, headers.map((c) => h('th', { scope: 'col' }, c)))),
-    h('tbody', null, rows.map((cells, i) => h('tr', attrs(i), cells.map((c) => h('td', null, c)))))));
+export function table(
+  id: string,
+  headers: readonly string[],
+  rows: readonly (readonly Child[])[],
+  attrs: (i: number) => Record<string, string> = () => ({}),
+): HTMLElement {
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      { class: 'table', id },
+      h(
+        'thead',
+        null,
+        h(
+          'tr',
+          null,
+          headers.map((c) => h('th', { scope: 'col' }, c)),
+        ),
+      ),
+      h(
+        'tbody',
+        null,
+        rows.map((cells, i) =>
+          h(
+            'tr',
+            attrs(i),
+            cells.map((c) => h('td', null, c)),
+          ),
+        ),
+      ),
+    ),
+  );
 }
 
 /**
@@ -54,10 +106,18 @@ export function confirmAction(title: string, message: string, confirmLabel: stri
   return new Promise((resolve) => {
     const cancel = h('button', { type: 'button', class: 'btn', value: 'cancel' }, 'Cancel');
     const ok = h('button', { type: 'button', class: 'btn btn-danger', value: 'confirm' }, confirmLabel);
-    const dialog = h('dialog', { class: 'confirm', id: 'confirm-dialog', 'aria-labelledby': 'confirm-title', 'aria-describedby': 'confirm-message' },
+    const dialog = h(
+      'dialog',
+      {
+        class: 'confirm',
+        id: 'confirm-dialog',
+        'aria-labelledby': 'confirm-title',
+        'aria-describedby': 'confirm-message',
+      },
       h('h2', { id: 'confirm-title' }, title),
       h('p', { id: 'confirm-message' }, message),
-      h('div', { class: 'confirm-actions' }, cancel, ok));
+      h('div', { class: 'confirm-actions' }, cancel, ok),
+    );
     const done = (answer: boolean): void => {
       if (dialog.open) dialog.close();
       dialog.remove();
@@ -65,7 +125,10 @@ export function confirmAction(title: string, message: string, confirmLabel: stri
     };
     cancel.addEventListener('click', () => done(false));
     ok.addEventListener('click', () => done(true));
-    dialog.addEventListener('cancel', (e) => { e.preventDefault(); done(false); });
+    dialog.addEventListener('cancel', (e) => {
+      e.preventDefault();
+      done(false);
+    });
     document.body.appendChild(dialog);
     dialog.showModal();
     cancel.focus();
@@ -74,19 +137,25 @@ export function confirmAction(title: string, message: string, confirmLabel: stri
 
 /** Explains, in place of a form, why the signed-in role cannot use it. */
 export function roleNote(action: string, roles: readonly string[], role: string): HTMLElement {
-  return h('p', { class: 'role-note muted', role: 'note' }, `${action} needs the ${roles.join(' or ')} role; you are signed in as ${role}.`);
+  return h(
+    'p',
+    { class: 'role-note muted', role: 'note' },
+    `${action} needs the ${roles.join(' or ')} role; you are signed in as ${role}.`,
+  );
 }
 
 /** What `confirmedDelete` removes and how it tells the person. */
 export interface DeleteAction {
   /** The dialog's title and its confirm button's label. */
-  title: string; confirmLabel: string;
+  title: string;
+  confirmLabel: string;
   /** What will happen, in the dialog. */
   message: string;
   /** The API path of the DELETE. */
   path: string;
   /** Where the outcome is said (`done` on success, the error otherwise). */
-  status: HTMLElement; done: string;
+  status: HTMLElement;
+  done: string;
   /** Runs after a successful delete (reload the list). */
   then: () => void;
 }

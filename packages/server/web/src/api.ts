@@ -54,7 +54,9 @@ export function withQuery(path: string, query?: Query): string {
 
 /** Turns an error response body into an ApiError. */
 export function toApiError(status: number, body: unknown): ApiError {
-  const err = (body as { error?: { code?: string; message?: string; issues?: { path?: string; message: string }[] } } | null)?.error;
+  const err = (
+    body as { error?: { code?: string; message?: string; issues?: { path?: string; message: string }[] } } | null
+  )?.error;
   const fallback = status === 0 ? 'The server could not be reached.' : `Request failed (${status}).`;
   return new ApiError(status, err?.code ?? 'http_error', err?.message ?? fallback, err?.issues ?? []);
 }

@@ -6,7 +6,11 @@ import type { Suggestions } from './types.js';
 let counter = 0;
 
 /** Wires an ARIA combobox to `/api/search/autocomplete`: arrows move, Enter picks, Escape closes. */
-export function autocomplete(input: HTMLInputElement, onPick: (text: string) => void, signal: AbortSignal): HTMLElement {
+export function autocomplete(
+  input: HTMLInputElement,
+  onPick: (text: string) => void,
+  signal: AbortSignal,
+): HTMLElement {
   const id = `ac-list-${++counter}`;
   const list = h('ul', { class: 'ac-list', id, role: 'listbox', hidden: true });
   input.setAttribute('role', 'combobox');

@@ -5,7 +5,12 @@ import type { Child } from './dom.js';
 const compact = new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 });
 
 /** One plotted series. */
-export interface SeriesSpec { label: string; color: string; fill?: boolean; unit?: string }
+export interface SeriesSpec {
+  label: string;
+  color: string;
+  fill?: boolean;
+  unit?: string;
+}
 
 /** Options of a time chart. */
 export interface TimeChartOptions {
@@ -91,7 +96,13 @@ export function timeChart(opts: TimeChartOptions): HTMLElement {
 }
 
 /** One row of a bar list. */
-export interface BarItem { label: string; value: number; display?: string; hint?: string; onClick?: () => void }
+export interface BarItem {
+  label: string;
+  value: number;
+  display?: string;
+  hint?: string;
+  onClick?: () => void;
+}
 
 /** A horizontal bar list for categorical data (HTML, so it stays readable, selectable and keyboard reachable). */
 export function barList(items: BarItem[], opts: { tone?: string; label?: string } = {}): HTMLElement {
@@ -120,7 +131,10 @@ export function barList(items: BarItem[], opts: { tone?: string; label?: string 
 }
 
 /** A compact column chart for a numeric distribution (HTML columns; each has its count as a tooltip and label). */
-export function columns(items: { label: string; value: number }[], opts: { tone?: string; label?: string } = {}): HTMLElement {
+export function columns(
+  items: { label: string; value: number }[],
+  opts: { tone?: string; label?: string } = {},
+): HTMLElement {
   const max = Math.max(1, ...items.map((i) => i.value));
   return h(
     'ol',

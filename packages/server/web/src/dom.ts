@@ -61,7 +61,11 @@ export function mount(el: Element, ...children: Child[]): void {
 }
 
 /** A card with a title, optional actions and a body. */
-export function card(title: string, body: Child, opts: { wide?: boolean; actions?: Child; id?: string } = {}): HTMLElement {
+export function card(
+  title: string,
+  body: Child,
+  opts: { wide?: boolean; actions?: Child; id?: string } = {},
+): HTMLElement {
   return h(
     'section',
     { class: opts.wide ? 'card card-wide' : 'card', id: opts.id ?? null, 'aria-label': title },
@@ -108,7 +112,8 @@ export function highlighted(text: string): DocumentFragment {
   for (const part of parts) {
     if (part === '<mark>') inMark = true;
     else if (part === '</mark>') inMark = false;
-    else if (part) frag.appendChild(inMark ? h('mark', null, unescapeHtml(part)) : document.createTextNode(unescapeHtml(part)));
+    else if (part)
+      frag.appendChild(inMark ? h('mark', null, unescapeHtml(part)) : document.createTextNode(unescapeHtml(part)));
   }
   return frag;
 }

@@ -35,7 +35,11 @@ export function fmtTime(ts: string | number | null | undefined): string {
   const d = new Date(ts);
   if (Number.isNaN(d.getTime())) return String(ts);
   return d.toLocaleString(undefined, {
-    month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+    month: 'short',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
   });
 }
 

@@ -28,8 +28,18 @@ export function rangePicker(): HTMLElement {
     h('option', { value: 'custom' }, 'Custom range…'),
   );
   select.value = absolute ? 'custom' : (params.get('range') ?? '24h');
-  const from = h('input', { type: 'datetime-local', id: 'range-from', 'aria-label': 'From', value: toLocalInput(params.get('from')) });
-  const to = h('input', { type: 'datetime-local', id: 'range-to', 'aria-label': 'To', value: toLocalInput(params.get('to')) });
+  const from = h('input', {
+    type: 'datetime-local',
+    id: 'range-from',
+    'aria-label': 'From',
+    value: toLocalInput(params.get('from')),
+  });
+  const to = h('input', {
+    type: 'datetime-local',
+    id: 'range-to',
+    'aria-label': 'To',
+    value: toLocalInput(params.get('to')),
+  });
   const error = h('span', { class: 'range-error', role: 'alert' });
   const custom = h(
     'form',

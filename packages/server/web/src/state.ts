@@ -4,7 +4,11 @@ import type { Query } from './api.js';
 export const FILTER_KEYS = ['log_type', 'level', 'service', 'route', 'status', 'user_id', 'payment_method'] as const;
 
 /** The current view and its URL state (`#/view/param?range=24h&q=…`). */
-export interface Route { view: string; param: string | null; params: URLSearchParams }
+export interface Route {
+  view: string;
+  param: string | null;
+  params: URLSearchParams;
+}
 
 /** Reads the route from the location hash. */
 export function currentRoute(): Route {

@@ -70,7 +70,8 @@ export function histogramChart(query: Query, signal: AbortSignal): HTMLElement {
   return slot(
     api<Histogram>('/api/search/histogram', { query: { ...query, interval: 'auto' }, signal }),
     (hist) => {
-      if (hist.buckets.length === 0 || hist.buckets.every((b) => b.count === 0)) return empty('No events in this time range.');
+      if (hist.buckets.length === 0 || hist.buckets.every((b) => b.count === 0))
+        return empty('No events in this time range.');
       const total = hist.buckets.reduce((s, b) => s + b.count, 0);
       const buckets = fillBuckets(hist, query);
       return [

@@ -45,4 +45,3 @@ export class ProfileContext {
   pairDevice = false;
   logAmount = 0;
 }
-

@@ -11,7 +11,8 @@ export function describeFeature(ctx: ProfileContext, f: number, input: FraudInpu
   const { i32, f32 } = ctx.batch;
   const r = ctx.slot[ACCOUNT]! * STRIDE;
   const money = (log: number): string => (Math.exp(log) / 100).toFixed(2);
-  const count = (kind: number, word: number): number => (ctx.slot[kind]! < 0 ? 0 : Math.round(f32[ctx.slot[kind]! * STRIDE + word]!));
+  const count = (kind: number, word: number): number =>
+    ctx.slot[kind]! < 0 ? 0 : Math.round(f32[ctx.slot[kind]! * STRIDE + word]!);
   const age = `account first seen ${ctx.ageDays < 1 ? `${Math.round(ctx.ageDays * 24)} h` : `${Math.round(ctx.ageDays)} days`} ago`;
   switch (f) {
     case F.ACCOUNT_AGE:

@@ -29,7 +29,8 @@ const others = (n: number, self: boolean): number => {
   return v < 0.05 ? 0 : Math.log1p(v);
 };
 /** How far `observed` (short window) exceeds what the usual `share` of `total` predicts: log ratio, 0–4. */
-const spike = (observed: number, total: number, share: number): number => clamp(Math.log((observed + 1) / (total * share + 1)), 0, 4);
+const spike = (observed: number, total: number, share: number): number =>
+  clamp(Math.log((observed + 1) / (total * share + 1)), 0, 4);
 /** Appends the key in `hashOut` of kind `kind` to the batch; returns its low half (the hash sets hold it). */
 const addKey = (ctx: ProfileContext, kind: number): number => {
   const b = ctx.batch;
@@ -179,8 +180,10 @@ export class ProfileFeatures {
     ctx.pairEmail = a >= 0 ? !has(i32, r + L.A_EMAILS, 2, ctx.emailH) : true;
     ctx.pairDevice = a >= 0 ? !has(i32, r + L.A_DEVICES, 3, ctx.deviceSig) : true;
     if (ctx.known) this.account(ctx, x, r);
-    if (ctx.ok < 1 && shopCount >= 50 && ctx.logAmount > 0) x[F.FIRST_ORDER_AMOUNT] = clamp(ctx.logAmount - shopMean, 0, 2.5);
-    if (ctx.declined || a < 0 || ctx.young) x[F.DECLINE_SPIKE] = spike(f32[s + L.S_DECLINES_SHORT]!, txShort, declineShare);
+    if (ctx.ok < 1 && shopCount >= 50 && ctx.logAmount > 0)
+      x[F.FIRST_ORDER_AMOUNT] = clamp(ctx.logAmount - shopMean, 0, 2.5);
+    if (ctx.declined || a < 0 || ctx.young)
+      x[F.DECLINE_SPIKE] = spike(f32[s + L.S_DECLINES_SHORT]!, txShort, declineShare);
     // Links: accounts sharing this IP, card, mailbox, device (the transaction's own account not counted).
     if (ctx.slot[IP]! >= 0) {
       const e = ctx.slot[IP]! * STRIDE;
@@ -225,7 +228,8 @@ export class ProfileFeatures {
     }
     const ipc = input.ipCountry;
     const billing = input.billingCountry;
-    if (ipc !== undefined && billing !== undefined && ipc !== billing && (a < 0 || ctx.young)) x[F.MISMATCH_NEW_ACCOUNT] = 1;
+    if (ipc !== undefined && billing !== undefined && ipc !== billing && (a < 0 || ctx.young))
+      x[F.MISMATCH_NEW_ACCOUNT] = 1;
     if (input.userAgent === undefined || input.userAgent === '') x[F.USER_AGENT_MISSING] = 1;
   }
 
@@ -258,7 +262,8 @@ export class ProfileFeatures {
     const recentDevice = deviceAdded !== 0 && now - deviceAdded < DAY_S;
     if (ctx.newDevice || recentDevice) x[F.TAKEOVER_AMOUNT] = amountVsAccount;
     if (ctx.newCard || (cardAdded !== 0 && now - cardAdded < DAY_S)) x[F.NEW_CARD_AMOUNT] = amountVsAccount;
-    if (ctx.ageDays >= 3 && (recentDevice || (emailAdded !== 0 && now - emailAdded < DAY_S))) x[F.RECENT_ACCOUNT_CHANGES] = 1;
+    if (ctx.ageDays >= 3 && (recentDevice || (emailAdded !== 0 && now - emailAdded < DAY_S)))
+      x[F.RECENT_ACCOUNT_CHANGES] = 1;
     // One earlier decline is how a customer's retry looks; more are a pattern.
     x[F.ACCOUNT_DECLINES] = Math.log1p(Math.max(0, f32[r + L.A_DECLINES]! - 1));
     // The first extra card is how a declined customer retries; more are how a tester works.
@@ -268,7 +273,9 @@ export class ProfileFeatures {
 
   /** Whether the transaction's own account (or guest) is among the accounts counted by the entity record at `e`. */
   private selfIn(ctx: ProfileContext, e: number, paired: boolean): boolean {
-    return ctx.slot[ACCOUNT]! >= 0 ? !paired : ctx.identity !== 0 && ctx.batch.i32[e + L.E_LAST_ACCOUNT] === ctx.identity;
+    return ctx.slot[ACCOUNT]! >= 0
+      ? !paired
+      : ctx.identity !== 0 && ctx.batch.i32[e + L.E_LAST_ACCOUNT] === ctx.identity;
   }
 
   private familyOf(ua: string): number {
@@ -297,6 +304,5 @@ export class ProfileFeatures {
     return v;
   }
 }
-
 
 export { ProfileContext };

@@ -67,7 +67,18 @@ export function fitTrees(data: TrainingData, options: BoostOptions = {}): { bias
       h[i] = Math.max(p * (1 - p), 1e-6);
     }
     nodeOf.fill(0);
-    const tree = { feature: [-1], threshold: [0], left: [-1], right: [-1], value: [0], lo: [-Infinity], hi: [Infinity], G: [0], H: [0], bin: [0] };
+    const tree = {
+      feature: [-1],
+      threshold: [0],
+      left: [-1],
+      right: [-1],
+      value: [0],
+      lo: [-Infinity],
+      hi: [Infinity],
+      G: [0],
+      H: [0],
+      bin: [0],
+    };
     for (let i = 0; i < n; i++) {
       tree.G[0]! += g[i]!;
       tree.H[0]! += h[i]!;
@@ -161,7 +172,8 @@ export function fitTrees(data: TrainingData, options: BoostOptions = {}): { bias
       for (let i = 0; i < n; i++) {
         const node = nodeOf[i]!;
         const j = tree.feature[node]!;
-        if (j >= 0 && slotOf[node]! >= 0) nodeOf[i] = columns[j]![i]! <= tree.bin[node]! ? tree.left[node]! : tree.right[node]!;
+        if (j >= 0 && slotOf[node]! >= 0)
+          nodeOf[i] = columns[j]![i]! <= tree.bin[node]! ? tree.left[node]! : tree.right[node]!;
       }
       frontier = next;
     }
@@ -176,7 +188,12 @@ export function fitTrees(data: TrainingData, options: BoostOptions = {}): { bias
  * Quantile bins of every feature: bin 0 holds zeros and anything ≤ the first edge (0), bin b values ≤ edges[b],
  * the last bin the rest. Column-major bytes.
  */
-function binned(x: Float64Array | Float32Array, n: number, d: number, bins: number): { edges: number[][]; columns: Uint8Array[] } {
+function binned(
+  x: Float64Array | Float32Array,
+  n: number,
+  d: number,
+  bins: number,
+): { edges: number[][]; columns: Uint8Array[] } {
   const edges: number[][] = [];
   const columns: Uint8Array[] = [];
   for (let j = 0; j < d; j++) {

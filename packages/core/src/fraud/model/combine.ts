@@ -44,7 +44,10 @@ export function compileModel(model: FraudModel, rules: readonly string[], known:
   });
   const position = model.features.map((code) => {
     const at = slot.get(code);
-    if (at === undefined && !known.has(code)) throw new TypeError(`fraud model ${model.version}: feature ${code} is neither a profile feature nor a rule of this scorer`);
+    if (at === undefined && !known.has(code))
+      throw new TypeError(
+        `fraud model ${model.version}: feature ${code} is neither a profile feature nor a rule of this scorer`,
+      );
     return at ?? zero;
   });
   const roots = new Int32Array(model.trees.length);
@@ -126,7 +129,12 @@ export function modelContributions(m: CompiledModel, x: Float64Array, out: Float
  * add up to the model's part of the score), highest first; shares under half a point are left out. `detail(i)`
  * describes slot i.
  */
-export function modelReasons(m: CompiledModel, work: Float64Array, modelScore: number, detail: (slot: number) => string | undefined): FraudReason[] {
+export function modelReasons(
+  m: CompiledModel,
+  work: Float64Array,
+  modelScore: number,
+  detail: (slot: number) => string | undefined,
+): FraudReason[] {
   if (modelScore < MIN_REASON) return [];
   let positive = 0;
   for (let i = 0; i < m.codes.length; i++) if (work[i]! > 0) positive += work[i]!;
@@ -138,7 +146,11 @@ export function modelReasons(m: CompiledModel, work: Float64Array, modelScore: n
     const contribution = Math.round(((modelScore * c) / positive) * 100) / 100;
     if (contribution < MIN_REASON) continue;
     const d = detail(i);
-    reasons.push(d === undefined ? { code: m.codes[i]!, contribution } : { code: m.codes[i]!, contribution, detail: d.slice(0, 1024) });
+    reasons.push(
+      d === undefined
+        ? { code: m.codes[i]!, contribution }
+        : { code: m.codes[i]!, contribution, detail: d.slice(0, 1024) },
+    );
   }
   reasons.sort((a, b) => b.contribution - a.contribution || (a.code < b.code ? -1 : 1));
   return reasons.length > MAX_REASONS ? reasons.slice(0, MAX_REASONS) : reasons;

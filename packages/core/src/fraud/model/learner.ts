@@ -8,8 +8,7 @@ export type FraudLabel = 'chargeback' | 'fraud' | 'legitimate';
 
 /** Labels the scorer learns from: a scored transaction by id (its features are in the scorer's log) or its features. */
 export type FraudFeedback =
-  | { transactionId: string; label: FraudLabel }
-  | { features: Readonly<Record<string, number>>; label: FraudLabel };
+  { transactionId: string; label: FraudLabel } | { features: Readonly<Record<string, number>>; label: FraudLabel };
 
 /** Options of `refit`. */
 export interface RefitOptions {
@@ -112,7 +111,8 @@ export class Learner {
         x[i] = v;
       }
     }
-    if (f.label !== 'chargeback' && f.label !== 'fraud' && f.label !== 'legitimate') throw new TypeError(`feedback: label must be chargeback, fraud or legitimate, got ${String(f.label)}`);
+    if (f.label !== 'chargeback' && f.label !== 'fraud' && f.label !== 'legitimate')
+      throw new TypeError(`feedback: label must be chargeback, fraud or legitimate, got ${String(f.label)}`);
     this.examples.push({ x, y: f.label === 'legitimate' ? 0 : 1 });
     return true;
   }
@@ -132,7 +132,9 @@ export class Learner {
     const minExamples = options.minExamples ?? 50;
     const { total, fraud } = this.labels;
     if (total < minExamples || fraud < 5 || total - fraud < 5) {
-      throw new RangeError(`refit needs at least ${minExamples} labels with 5 of each class; it has ${total} (${fraud} fraud, ${total - fraud} legitimate)`);
+      throw new RangeError(
+        `refit needs at least ${minExamples} labels with 5 of each class; it has ${total} (${fraud} fraud, ${total - fraud} legitimate)`,
+      );
     }
     const base = this.model;
     const d = this.codes.length;
@@ -146,13 +148,19 @@ export class Learner {
       row.set(e.x);
       baseMargin[i] = margin(row);
     });
-    const added = fitTrees({ dims: d, rows: total, x, y, baseMargin }, { trees: options.trees ?? 20, depth: 3, l2: options.l2 ?? 20, monotone: this.monotone });
+    const added = fitTrees(
+      { dims: d, rows: total, x, y, baseMargin },
+      { trees: options.trees ?? 20, depth: 3, l2: options.l2 ?? 20, monotone: this.monotone },
+    );
     // The refined model lists the scorer's features, then any of the active model's this scorer does not compute.
     const features = [...this.codes, ...base.features.filter((f) => !this.codes.includes(f))];
     const index = new Map(features.map((f, i) => [f, i]));
     const remap = (f: number): number => (f < 0 ? -1 : index.get(base.features[f]!)!);
     const round = (v: number): number => Math.round(v * 1e6) / 1e6;
-    const trees = [...base.trees.map((t) => ({ ...t, feature: t.feature.map(remap) })), ...added.trees.map((t) => ({ ...t, threshold: t.threshold.map(round), value: t.value.map(round) }))];
+    const trees = [
+      ...base.trees.map((t) => ({ ...t, feature: t.feature.map(remap) })),
+      ...added.trees.map((t) => ({ ...t, threshold: t.threshold.map(round), value: t.value.map(round) })),
+    ];
     const model: FraudModel = FraudModelSchema.parse({
       version: `refit-${fnv1a(JSON.stringify({ base: base.version, trees: added.trees }))}`,
       features,

@@ -44,7 +44,8 @@ const TreeSchema = z
     const n = t.feature.length;
     if (n === 0) ctx.addIssue({ code: 'custom', path: ['feature'], message: 'a tree needs at least one node' });
     for (const k of ['threshold', 'left', 'right', 'value'] as const) {
-      if (t[k].length !== n) ctx.addIssue({ code: 'custom', path: [k], message: `must have one entry per node (${n})` });
+      if (t[k].length !== n)
+        ctx.addIssue({ code: 'custom', path: [k], message: `must have one entry per node (${n})` });
     }
     for (let i = 0; i < n; i++) {
       if (t.feature[i] === -1) continue;
@@ -67,12 +68,19 @@ export const FraudModelSchema = z
     trainedOn: z.string().max(4096).optional(),
   })
   .superRefine((m, ctx) => {
-    if (new Set(m.features).size !== m.features.length) ctx.addIssue({ code: 'custom', path: ['features'], message: 'must not repeat a feature' });
+    if (new Set(m.features).size !== m.features.length)
+      ctx.addIssue({ code: 'custom', path: ['features'], message: 'must not repeat a feature' });
     m.trees.forEach((t, i) => {
       const bad = t.feature.findIndex((f) => f >= m.features.length);
-      if (bad >= 0) ctx.addIssue({ code: 'custom', path: ['trees', i, 'feature', bad], message: `refers to feature ${t.feature[bad]} of ${m.features.length}` });
+      if (bad >= 0)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['trees', i, 'feature', bad],
+          message: `refers to feature ${t.feature[bad]} of ${m.features.length}`,
+        });
     });
-    if (m.thresholds && m.thresholds.review > m.thresholds.block) ctx.addIssue({ code: 'custom', path: ['thresholds', 'review'], message: 'must not exceed thresholds.block' });
+    if (m.thresholds && m.thresholds.review > m.thresholds.block)
+      ctx.addIssue({ code: 'custom', path: ['thresholds', 'review'], message: 'must not exceed thresholds.block' });
   });
 
 /** σ(z), safe for large |z|. */

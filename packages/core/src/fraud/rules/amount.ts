@@ -34,7 +34,8 @@ export const AMOUNT_ANOMALY = defineRule({
 /** A user never seen before (no allowed transaction in this currency) paying a high amount. */
 export const NEW_USER_HIGH_AMOUNT = defineRule({
   code: 'NEW_USER_HIGH_AMOUNT',
-  description: 'First transaction of a user (none allowed before in this currency) at or above `amount` minor units. Guests (no user id) are not judged.',
+  description:
+    'First transaction of a user (none allowed before in this currency) at or above `amount` minor units. Guests (no user id) are not judged.',
   params: z.strictObject({
     amount: z.int().nonnegative().default(50_000),
     contribution: z.number().min(0).max(100).default(30),
@@ -43,7 +44,10 @@ export const NEW_USER_HIGH_AMOUNT = defineRule({
     usesHistory: true,
     evaluate(input, { history }) {
       if (input.userId === undefined || (history && history.count > 0) || input.amount < p.amount) return null;
-      return { contribution: p.contribution, detail: `first transaction of this user, ${money(input.amount, input.currency)} (≥ ${money(p.amount, input.currency)})` };
+      return {
+        contribution: p.contribution,
+        detail: `first transaction of this user, ${money(input.amount, input.currency)} (≥ ${money(p.amount, input.currency)})`,
+      };
     },
   }),
 });
@@ -51,7 +55,8 @@ export const NEW_USER_HIGH_AMOUNT = defineRule({
 /** The seed platform's `high_amount`: amount above a fixed limit (10000.00 → 1 000 000 minor units), +20. */
 export const HIGH_AMOUNT = defineRule({
   code: 'HIGH_AMOUNT',
-  description: "The seed platform's fixed limit: amount above `amount` minor units. Off by default (AMOUNT_ANOMALY judges against the user's history).",
+  description:
+    "The seed platform's fixed limit: amount above `amount` minor units. Off by default (AMOUNT_ANOMALY judges against the user's history).",
   enabledByDefault: false,
   params: z.strictObject({
     amount: z.int().nonnegative().default(1_000_000),
@@ -60,7 +65,10 @@ export const HIGH_AMOUNT = defineRule({
   create: (p) => ({
     evaluate(input) {
       if (input.amount <= p.amount) return null;
-      return { contribution: p.contribution, detail: `${money(input.amount, input.currency)} above ${money(p.amount, input.currency)}` };
+      return {
+        contribution: p.contribution,
+        detail: `${money(input.amount, input.currency)} above ${money(p.amount, input.currency)}`,
+      };
     },
   }),
 });

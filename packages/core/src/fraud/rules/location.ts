@@ -3,7 +3,11 @@ import type { FraudInput } from '../input.js';
 import { defineRule, type BuiltinFraudRule } from './define.js';
 
 type CountryField = 'ipCountry' | 'billingCountry' | 'issuerCountry';
-const LABEL: Record<CountryField, string> = { ipCountry: 'IP', billingCountry: 'billing', issuerCountry: 'card issuer' };
+const LABEL: Record<CountryField, string> = {
+  ipCountry: 'IP',
+  billingCountry: 'billing',
+  issuerCountry: 'card issuer',
+};
 
 function mismatch(code: string, a: CountryField, b: CountryField, contribution: number): BuiltinFraudRule {
   return defineRule({

@@ -5,9 +5,20 @@ import { defineRule, duration, isFailed, money, type BuiltinFraudRule } from './
 const MIN = 60_000;
 const HOUR = 3_600_000;
 
-const LABEL: Record<FraudDimension, string> = { userId: 'user', cardFingerprint: 'card', ip: 'IP address', email: 'e-mail address' };
+const LABEL: Record<FraudDimension, string> = {
+  userId: 'user',
+  cardFingerprint: 'card',
+  ip: 'IP address',
+  email: 'e-mail address',
+};
 
-function velocity(code: string, dimension: FraudDimension, windowMs: number, max: number, contribution: number): BuiltinFraudRule {
+function velocity(
+  code: string,
+  dimension: FraudDimension,
+  windowMs: number,
+  max: number,
+  contribution: number,
+): BuiltinFraudRule {
   return defineRule({
     code,
     description: `More than \`max\` transactions for one ${LABEL[dimension]} within \`windowMs\`.`,
@@ -21,7 +32,10 @@ function velocity(code: string, dimension: FraudDimension, windowMs: number, max
       evaluate(_input, { counts }) {
         const n = counts[0]! + 1;
         if (n <= p.max) return null;
-        return { contribution: p.contribution, detail: `${n} transactions for this ${LABEL[dimension]} in ${duration(p.windowMs)} (limit ${p.max})` };
+        return {
+          contribution: p.contribution,
+          detail: `${n} transactions for this ${LABEL[dimension]} in ${duration(p.windowMs)} (limit ${p.max})`,
+        };
       },
     }),
   });
@@ -38,9 +52,13 @@ export const VELOCITY_RULES: readonly BuiltinFraudRule[] = [
 /** Card testing: many small or failed attempts on one card or from one IP in a short window. */
 export const CARD_TESTING = defineRule({
   code: 'CARD_TESTING',
-  description: 'At least `minAttempts` small (≤ `smallAmount` minor units) or failed attempts per card or IP within `windowMs`.',
+  description:
+    'At least `minAttempts` small (≤ `smallAmount` minor units) or failed attempts per card or IP within `windowMs`.',
   params: z.strictObject({
-    windowMs: z.int().positive().default(10 * MIN),
+    windowMs: z
+      .int()
+      .positive()
+      .default(10 * MIN),
     minAttempts: z.int().min(2).default(5),
     smallAmount: z.int().nonnegative().default(500),
     contribution: z.number().min(0).max(100).default(70),
@@ -87,7 +105,10 @@ export const REQUEST_RATE = defineRule({
       const user = input.userId === undefined ? 0 : counts[1]! + 1;
       const n = Math.max(ip, user);
       if (n <= p.max) return null;
-      return { contribution: p.contribution, detail: `${n} transactions from one ${ip >= user ? 'IP address' : 'user'} in ${duration(p.windowMs)}` };
+      return {
+        contribution: p.contribution,
+        detail: `${n} transactions from one ${ip >= user ? 'IP address' : 'user'} in ${duration(p.windowMs)}`,
+      };
     },
   }),
 });
@@ -95,10 +116,14 @@ export const REQUEST_RATE = defineRule({
 /** The seed platform's `rapid_transactions`: more than 3 transactions for the user in 5 minutes (+25). */
 export const RAPID_TRANSACTIONS = defineRule({
   code: 'RAPID_TRANSACTIONS',
-  description: "The seed platform's rule: more than `max` transactions for the user within `windowMs`. Off by default (VELOCITY_USER covers it).",
+  description:
+    "The seed platform's rule: more than `max` transactions for the user within `windowMs`. Off by default (VELOCITY_USER covers it).",
   enabledByDefault: false,
   params: z.strictObject({
-    windowMs: z.int().positive().default(5 * MIN),
+    windowMs: z
+      .int()
+      .positive()
+      .default(5 * MIN),
     max: z.int().positive().default(3),
     contribution: z.number().min(0).max(100).default(25),
   }),
@@ -107,7 +132,9 @@ export const RAPID_TRANSACTIONS = defineRule({
     evaluate(input, { counts }) {
       if (input.userId === undefined) return null;
       const n = counts[0]! + 1;
-      return n > p.max ? { contribution: p.contribution, detail: `${n} transactions in ${duration(p.windowMs)} (limit ${p.max})` } : null;
+      return n > p.max
+        ? { contribution: p.contribution, detail: `${n} transactions in ${duration(p.windowMs)} (limit ${p.max})` }
+        : null;
     },
   }),
 });
@@ -128,7 +155,9 @@ export const MULTIPLE_FAILED_ATTEMPTS = defineRule({
       evaluate(input, { counts }) {
         if (input.userId === undefined) return null;
         const n = counts[0]! + weight(input);
-        return n >= p.min ? { contribution: p.contribution, detail: `${n} failed attempts in ${duration(p.windowMs)}` } : null;
+        return n >= p.min
+          ? { contribution: p.contribution, detail: `${n} failed attempts in ${duration(p.windowMs)}` }
+          : null;
       },
     };
   },

@@ -40,7 +40,24 @@ export function hashString(s: string, kind: number): void {
 /** Mailbox providers that ignore dots in the local part and everything after `+` (Gmail). */
 const DOTS_AND_TAGS = new Set(['gmail.com', 'googlemail.com']);
 /** Providers that deliver `name+tag@` to `name@` but keep dots significant. */
-const TAGS_ONLY = new Set(['outlook.com', 'hotmail.com', 'live.com', 'icloud.com', 'me.com', 'proton.me', 'protonmail.com', 'fastmail.com', 'pm.me', 'hotmail.fr', 'outlook.fr', 'hotmail.es', 'hotmail.co.uk', 'gmx.de', 'gmx.net', 'web.de']);
+const TAGS_ONLY = new Set([
+  'outlook.com',
+  'hotmail.com',
+  'live.com',
+  'icloud.com',
+  'me.com',
+  'proton.me',
+  'protonmail.com',
+  'fastmail.com',
+  'pm.me',
+  'hotmail.fr',
+  'outlook.fr',
+  'hotmail.es',
+  'hotmail.co.uk',
+  'gmx.de',
+  'gmx.net',
+  'web.de',
+]);
 
 /** How a provider folds its mailbox names: 2 dots and tags, 1 tags only, 0 neither. */
 export function mailboxFolding(domain: string): number {

@@ -59,7 +59,8 @@ export class RecordTable {
 
   /** Writes `src[from …]` (one record) as the record of (`hi`, `lo`), creating it when absent (see the class doc). */
   put(hi: number, lo: number, src: Int32Array, from: number, at = -1): void {
-    if (at < 0 || this.keys[(2 * at) / this.words] !== hi || this.keys[(2 * at) / this.words + 1] !== lo) at = this.claim(hi, lo);
+    if (at < 0 || this.keys[(2 * at) / this.words] !== hi || this.keys[(2 * at) / this.words + 1] !== lo)
+      at = this.claim(hi, lo);
     const w = this.words;
     const dst = this.i32;
     for (let k = 0; k < w; k++) dst[at + k] = src[from + k]!;

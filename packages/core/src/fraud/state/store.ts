@@ -35,7 +35,14 @@ export interface StateBatch {
 /** A batch with room for `keys` records. */
 export function createStateBatch(keys: number): StateBatch {
   const buffer = new ArrayBuffer(keys * STRIDE * 4);
-  return { count: 0, kinds: new Int32Array(keys), hi: new Int32Array(keys), lo: new Int32Array(keys), i32: new Int32Array(buffer), f32: new Float32Array(buffer) };
+  return {
+    count: 0,
+    kinds: new Int32Array(keys),
+    hi: new Int32Array(keys),
+    lo: new Int32Array(keys),
+    i32: new Int32Array(buffer),
+    f32: new Float32Array(buffer),
+  };
 }
 
 /**
@@ -115,7 +122,14 @@ export function memoryTablesOf(store: FraudStateStore): readonly RecordTable[] |
 export function createMemoryFraudStateStore(options: MemoryFraudStateStoreOptions = {}): FraudStateStore {
   const o = parseOptions('createMemoryFraudStateStore', OptionsSchema, options);
   const entities = o.maxEntities ?? o.maxAccounts;
-  const tables = STATE_KINDS.map((kind, i) => new RecordTable(RECORD_WORDS[i]!, kind === 'account' ? o.maxAccounts : kind === 'shop' ? 1024 : entities, UPDATED_WORD));
+  const tables = STATE_KINDS.map(
+    (kind, i) =>
+      new RecordTable(
+        RECORD_WORDS[i]!,
+        kind === 'account' ? o.maxAccounts : kind === 'shop' ? 1024 : entities,
+        UPDATED_WORD,
+      ),
+  );
   // Offsets found by the last read, reused by the write that follows it (checked: the key must still be there).
   let offsets = new Int32Array(16);
   const store: FraudStateStore = {
@@ -140,7 +154,13 @@ export function createMemoryFraudStateStore(options: MemoryFraudStateStoreOption
         const from = k * STRIDE;
         batch.i32[from] = batch.hi[k]!;
         batch.i32[from + 1] = batch.lo[k]!;
-        tables[batch.kinds[k]!]!.put(batch.hi[k]!, batch.lo[k]!, batch.i32, from, k < offsets.length ? offsets[k]! : -1);
+        tables[batch.kinds[k]!]!.put(
+          batch.hi[k]!,
+          batch.lo[k]!,
+          batch.i32,
+          from,
+          k < offsets.length ? offsets[k]! : -1,
+        );
         offsets[k] = -1;
       }
     },

@@ -1,6 +1,28 @@
 import type { Random } from '../random.js';
-import { DAY, HOUR, MINUTE, newCard, newDevice, newUserId, payment, price, type Card, type Customer, type Device, type Sim, type TrafficScenario } from './sim.js';
-import { exponential, gmailVariant, identity, LISTED_DISPOSABLE, NEOBANK_ISSUERS, SHOP_COUNTRIES, weighted } from './world.js';
+import {
+  DAY,
+  HOUR,
+  MINUTE,
+  newCard,
+  newDevice,
+  newUserId,
+  payment,
+  price,
+  type Card,
+  type Customer,
+  type Device,
+  type Sim,
+  type TrafficScenario,
+} from './sim.js';
+import {
+  exponential,
+  gmailVariant,
+  identity,
+  LISTED_DISPOSABLE,
+  NEOBANK_ISSUERS,
+  SHOP_COUNTRIES,
+  weighted,
+} from './world.js';
 
 // The legitimate side of the generator: customers and their habits, and the legitimate traffic that looks risky
 // (travellers, VPNs, neobank cards, shared networks, sale-day bursts, new cards and devices, big orders, retries).
@@ -39,19 +61,27 @@ export function createCustomer(sim: Sim, like?: Customer): Customer {
 }
 
 /** Where a customer connects from for one order, and the kind that makes it look unusual (if any). */
-function network(sim: Sim, c: Customer, device: Device, at: number): { ip: string; ipCountry: string; kind: TrafficScenario | undefined } {
+function network(
+  sim: Sim,
+  c: Customer,
+  device: Device,
+  at: number,
+): { ip: string; ipCountry: string; kind: TrafficScenario | undefined } {
   const { r, nets } = sim;
   if (c.abroad && at < c.abroad.until) {
     // Hotel or local Wi-Fi shows the country visited; mobile data while roaming exits at home.
-    if (device.mobile && r.chance(0.5)) return { ip: nets.mobile(c.country), ipCountry: c.country, kind: 'legit_traveller' };
+    if (device.mobile && r.chance(0.5))
+      return { ip: nets.mobile(c.country), ipCountry: c.country, kind: 'legit_traveller' };
     return { ip: nets.residential(c.abroad.country), ipCountry: c.abroad.country, kind: 'legit_traveller' };
   }
   if (c.vpn && r.chance(0.4)) {
     const [ip, country] = nets.vpn();
     return { ip, ipCountry: country, kind: 'legit_vpn' };
   }
-  if (device.mobile && r.chance(0.65)) return { ip: nets.mobile(c.country), ipCountry: c.country, kind: 'legit_shared_network' };
-  if (!device.mobile && c.work !== undefined && r.chance(0.35)) return { ip: c.work, ipCountry: c.country, kind: 'legit_shared_network' };
+  if (device.mobile && r.chance(0.65))
+    return { ip: nets.mobile(c.country), ipCountry: c.country, kind: 'legit_shared_network' };
+  if (!device.mobile && c.work !== undefined && r.chance(0.35))
+    return { ip: c.work, ipCountry: c.country, kind: 'legit_shared_network' };
   return { ip: c.homeIp, ipCountry: c.country, kind: undefined };
 }
 
@@ -59,7 +89,8 @@ function network(sim: Sim, c: Customer, device: Device, at: number): { ip: strin
 function lifeEvents(sim: Sim, c: Customer, at: number): TrafficScenario | undefined {
   const { r, nets } = sim;
   if (r.chance(0.03)) c.homeIp = nets.residential(c.country); // the ISP hands out a new address
-  if ((!c.abroad || at > c.abroad.until) && r.chance(0.04)) c.abroad = { country: nets.travelCountry(c.country), until: at + (2 + exponential(r, 8)) * DAY };
+  if ((!c.abroad || at > c.abroad.until) && r.chance(0.04))
+    c.abroad = { country: nets.travelCountry(c.country), until: at + (2 + exponential(r, 8)) * DAY };
   if (r.chance(0.012)) {
     c.cards.unshift(newCard(r, c.cards[0]!.issuer));
     if (c.cards.length > 3) c.cards.pop();
@@ -79,8 +110,20 @@ function lifeEvents(sim: Sim, c: Customer, at: number): TrafficScenario | undefi
 
 /** Precedence of the kinds an order can be at once (the rarer, riskier-looking one labels it). */
 const PRECEDENCE: readonly TrafficScenario[] = [
-  'legit_sale_burst', 'legit_drop_buyer', 'legit_retry', 'legit_second_account', 'legit_new_card', 'legit_new_device', 'legit_email_change',
-  'legit_big_first_order', 'legit_new_customer', 'legit_big_ticket', 'legit_traveller', 'legit_vpn', 'legit_expat_card', 'legit_shared_network',
+  'legit_sale_burst',
+  'legit_drop_buyer',
+  'legit_retry',
+  'legit_second_account',
+  'legit_new_card',
+  'legit_new_device',
+  'legit_email_change',
+  'legit_big_first_order',
+  'legit_new_customer',
+  'legit_big_ticket',
+  'legit_traveller',
+  'legit_vpn',
+  'legit_expat_card',
+  'legit_shared_network',
 ];
 const rank = (k: TrafficScenario | undefined): number => (k === undefined ? PRECEDENCE.length : PRECEDENCE.indexOf(k));
 const first = (...kinds: Array<TrafficScenario | undefined>): TrafficScenario =>
@@ -110,13 +153,34 @@ export function order(sim: Sim, c: Customer, at: number, options: OrderOptions =
   if (big) amount = price(r, amount * (3 + r.next() * 7));
   // A few cheap orders: a gift card top-up, a digital item, a sample.
   else if (options.amount === undefined && r.chance(0.006)) amount = price(r, 99 + r.next() * 400);
-  const bigKind = big ? (c.orders === 0 ? 'legit_big_first_order' : 'legit_big_ticket') : c.orders === 0 ? 'legit_new_customer' : undefined;
+  const bigKind = big
+    ? c.orders === 0
+      ? 'legit_big_first_order'
+      : 'legit_big_ticket'
+    : c.orders === 0
+      ? 'legit_new_customer'
+      : undefined;
   const expat = c.cards[0]!.issuer !== c.country ? 'legit_expat_card' : undefined;
   const declined = r.chance(0.03);
   const card = c.cards[0]!;
   const kind = first(options.kind, declined ? 'legit_retry' : undefined, life, bigKind, net.kind, expat);
   const pay = (t: number, paid: Card, status: 'completed' | 'declined', k: TrafficScenario): void =>
-    sim.emit(t, payment(sim, t, { userId: c.id, email: c.email, amount, card: paid, device, ip: net.ip, ipCountry: net.ipCountry, billing: c.country, status }), k, false);
+    sim.emit(
+      t,
+      payment(sim, t, {
+        userId: c.id,
+        email: c.email,
+        amount,
+        card: paid,
+        device,
+        ip: net.ip,
+        ipCountry: net.ipCountry,
+        billing: c.country,
+        status,
+      }),
+      k,
+      false,
+    );
   pay(at, card, declined ? 'declined' : 'completed', kind);
   c.orders++;
   if (!declined || !r.chance(0.75)) return;
@@ -126,7 +190,12 @@ export function order(sim: Sim, c: Customer, at: number, options: OrderOptions =
     if (c.cards.length < 2) c.cards.push(newCard(r, card.issuer));
     other = c.cards[1]!;
   }
-  pay(at + (0.5 + exponential(r, 3)) * MINUTE, other, r.chance(0.15) ? 'declined' : 'completed', first(options.kind, 'legit_retry'));
+  pay(
+    at + (0.5 + exponential(r, 3)) * MINUTE,
+    other,
+    r.chance(0.15) ? 'declined' : 'completed',
+    first(options.kind, 'legit_retry'),
+  );
 }
 
 /** A guest checkout: no account, a person's own card and mailbox. */
@@ -138,7 +207,21 @@ export function guestOrder(sim: Sim, at: number): void {
   const mobile = device.mobile && r.chance(0.6);
   const card = newCard(r, r.chance(0.08) ? r.pick(NEOBANK_ISSUERS) : country);
   const amount = price(r, Math.exp(Math.log(5000) + 0.7 * r.normal()));
-  sim.emit(at, payment(sim, at, { email: person.email, amount, card, device, ip: mobile ? nets.mobile(country) : nets.residential(country), ipCountry: country, billing: country, status: r.chance(0.03) ? 'declined' : 'completed' }), 'legit_guest', false);
+  sim.emit(
+    at,
+    payment(sim, at, {
+      email: person.email,
+      amount,
+      card,
+      device,
+      ip: mobile ? nets.mobile(country) : nets.residential(country),
+      ipCountry: country,
+      billing: country,
+      status: r.chance(0.03) ? 'declined' : 'completed',
+    }),
+    'legit_guest',
+    false,
+  );
 }
 
 /**
@@ -194,7 +277,10 @@ export function dropBuyers(sim: Sim, at: number, itemPrice: number): void {
   for (let i = 0, n = r.int(40, 120); i < n; i++) {
     const c = r.pick(customers);
     if (c.lockedUntil > at) continue;
-    order(sim, c, at + exponential(r, 4 * MINUTE), { kind: 'legit_drop_buyer', amount: itemPrice * (r.chance(0.15) ? 2 : 1) });
+    order(sim, c, at + exponential(r, 4 * MINUTE), {
+      kind: 'legit_drop_buyer',
+      amount: itemPrice * (r.chance(0.15) ? 2 : 1),
+    });
   }
 }
 

@@ -1,5 +1,20 @@
 import type { Random } from '../random.js';
-import { DAY, HOUR, MINUTE, newCard, newDevice, newUserId, payment, price, SEASONING, type Card, type Customer, type Device, type Sim, type TrafficScenario } from './sim.js';
+import {
+  DAY,
+  HOUR,
+  MINUTE,
+  newCard,
+  newDevice,
+  newUserId,
+  payment,
+  price,
+  SEASONING,
+  type Card,
+  type Customer,
+  type Device,
+  type Sim,
+  type TrafficScenario,
+} from './sim.js';
 import {
   exponential,
   FAR_COUNTRIES,
@@ -28,7 +43,9 @@ export interface Crew {
 export function createCrew(sim: Sim): Crew {
   const { r, nets } = sim;
   const country = weighted(r, SHOP_COUNTRIES);
-  const proxies = Array.from({ length: r.int(2, 5) }, () => (r.chance(0.8) ? nets.residential(country) : nets.vpn()[0]));
+  const proxies = Array.from({ length: r.int(2, 5) }, () =>
+    r.chance(0.8) ? nets.residential(country) : nets.vpn()[0],
+  );
   return { country, proxies, devices: Array.from({ length: r.int(1, 3) }, () => newDevice(r)) };
 }
 
@@ -46,7 +63,8 @@ interface Attempt {
   status: Status;
 }
 
-const fraud = (sim: Sim, at: number, a: Attempt, scenario: TrafficScenario): void => sim.emit(at, payment(sim, at, a), scenario, true);
+const fraud = (sim: Sim, at: number, a: Attempt, scenario: TrafficScenario): void =>
+  sim.emit(at, payment(sim, at, a), scenario, true);
 
 /** A new account's mailbox: a person's (most), a listed or unlisted throwaway one. */
 function fraudEmail(r: Random, country: string, throwaway: number): string {
@@ -81,7 +99,7 @@ export function cardTestingThin(sim: Sim, t0: number): void {
   const cards = Array.from({ length: r.int(12, 45) }, () => newCard(r, country, bin));
   const fixed = r.chance(0.5) ? r.pick([50, 100, 100, 199, 200, 299, 99]) : undefined;
   const span = (6 + r.next() * 42) * HOUR;
-  for (let i = 0; i < cards.length; ) {
+  for (let i = 0; i < cards.length;) {
     const guest = r.chance(0.3);
     const userId = guest ? undefined : newUserId(r);
     const email = fraudEmail(r, country, 0.15);
@@ -93,7 +111,22 @@ export function cardTestingThin(sim: Sim, t0: number): void {
       const live = r.chance(0.22);
       for (let a = 0, tries = live ? 1 : r.int(1, 2); a < tries; a++) {
         if (r.chance(0.7)) ip = nets.residential(country);
-        fraud(sim, t, { userId, email, amount: microAmount(r, fixed), card, device, ip, ipCountry: country, billing: country, status: live ? 'completed' : 'declined' }, 'card_testing_thin');
+        fraud(
+          sim,
+          t,
+          {
+            userId,
+            email,
+            amount: microAmount(r, fixed),
+            card,
+            device,
+            ip,
+            ipCountry: country,
+            billing: country,
+            status: live ? 'completed' : 'declined',
+          },
+          'card_testing_thin',
+        );
         t += (1 + exponential(r, 12)) * MINUTE;
       }
       if (live) sim.testedCards.push(card);
@@ -110,17 +143,22 @@ export function cardTestingBurst(sim: Sim, t0: number): void {
   for (let i = 0, n = r.int(25, 120); i < n; i++) {
     const card = newCard(r, country, r.pick(bins));
     const live = r.chance(0.15);
-    fraud(sim, t0 + r.next() * span, {
-      userId: r.chance(0.5) ? newUserId(r) : undefined,
-      email: fraudEmail(r, country, 0.2),
-      amount: microAmount(r, undefined),
-      card,
-      device: newDevice(r),
-      ip: nets.residential(country),
-      ipCountry: country,
-      billing: country,
-      status: live ? 'completed' : 'declined',
-    }, 'card_testing_burst');
+    fraud(
+      sim,
+      t0 + r.next() * span,
+      {
+        userId: r.chance(0.5) ? newUserId(r) : undefined,
+        email: fraudEmail(r, country, 0.2),
+        amount: microAmount(r, undefined),
+        card,
+        device: newDevice(r),
+        ip: nets.residential(country),
+        ipCountry: country,
+        billing: country,
+        status: live ? 'completed' : 'declined',
+      },
+      'card_testing_burst',
+    );
     if (live) sim.testedCards.push(card);
   }
 }
@@ -141,21 +179,37 @@ export function accountTakeover(sim: Sim, t0: number, crew: Crew | undefined): v
   victim.lockedUntil = t0 + (5 + r.next() * 15) * DAY;
   const home = victim.country;
   const sameFamily = r.chance(0.25);
-  const device = crew && r.chance(0.5) ? r.pick(crew.devices) : newDevice(r, sameFamily ? victim.devices[0]!.browser.family : undefined);
-  const proxy = (): string => (crew && crew.country === home && r.chance(0.5) ? r.pick(crew.proxies) : r.chance(0.7) ? nets.residential(home) : nets.mobile(home));
+  const device =
+    crew && r.chance(0.5)
+      ? r.pick(crew.devices)
+      : newDevice(r, sameFamily ? victim.devices[0]!.browser.family : undefined);
+  const proxy = (): string =>
+    crew && crew.country === home && r.chance(0.5)
+      ? r.pick(crew.proxies)
+      : r.chance(0.7)
+        ? nets.residential(home)
+        : nets.mobile(home);
   let ip = proxy();
   const email = r.chance(0.4) ? identity(r, home).email : victim.email;
   const usual = Math.exp(victim.logAmount);
   let t = t0;
   const step = (amount: number, card: Card, status: Status): void => {
     if (r.chance(0.3)) ip = proxy();
-    fraud(sim, t, { userId: victim.id, email, amount, card, device, ip, ipCountry: home, billing: home, status }, 'account_takeover');
+    fraud(
+      sim,
+      t,
+      { userId: victim.id, email, amount, card, device, ip, ipCountry: home, billing: home, status },
+      'account_takeover',
+    );
     t += (1 + exponential(r, 6)) * MINUTE;
   };
-  if (r.chance(0.35)) for (let i = 0, n = r.int(1, 4); i < n; i++) step(r.chance(0.5) ? microAmount(r, undefined) : price(r, usual), newCard(r, home), 'declined');
+  if (r.chance(0.35))
+    for (let i = 0, n = r.int(1, 4); i < n; i++)
+      step(r.chance(0.5) ? microAmount(r, undefined) : price(r, usual), newCard(r, home), 'declined');
   const stored = r.chance(0.4);
   const card = stored ? victim.cards[0]! : stolenCard(sim, home);
-  for (let i = 0, n = r.int(1, 3); i < n; i++) step(price(r, Math.max(25_000, usual * (3 + r.next() * 9))), card, r.chance(0.9) ? 'completed' : 'declined');
+  for (let i = 0, n = r.int(1, 3); i < n; i++)
+    step(price(r, Math.max(25_000, usual * (3 + r.next() * 9))), card, r.chance(0.9) ? 'completed' : 'declined');
 }
 
 /** Stolen card, no geographic mismatch: a new account whose first order is large. */
@@ -170,7 +224,22 @@ export function stolenCardNewAccount(sim: Sim, t0: number, crew: Crew | undefine
   const email = fraudEmail(r, country, 0.1);
   let t = t0;
   for (let i = 0, n = r.chance(0.35) ? 2 : 1; i < n; i++) {
-    fraud(sim, t, { userId, email, amount: price(r, Math.exp(Math.log(35_000) + 0.5 * r.normal())), card, device, ip, ipCountry: country, billing: country, status: r.chance(0.9) ? 'completed' : 'declined' }, 'stolen_card_new_account');
+    fraud(
+      sim,
+      t,
+      {
+        userId,
+        email,
+        amount: price(r, Math.exp(Math.log(35_000) + 0.5 * r.normal())),
+        card,
+        device,
+        ip,
+        ipCountry: country,
+        billing: country,
+        status: r.chance(0.9) ? 'completed' : 'declined',
+      },
+      'stolen_card_new_account',
+    );
     t += (2 + exponential(r, 20)) * MINUTE;
   }
 }
@@ -193,12 +262,42 @@ export function sleeper(sim: Sim, t0: number, crew: Crew | undefined): void {
   for (let i = 0; i < n; i++) {
     const amount = price(r, 1000 + r.next() * 3500);
     spent += amount;
-    sim.emit(t, payment(sim, t, { userId, email, amount, card: ownCard, device, ip, ipCountry: country, billing: country, status: 'completed' }), SEASONING, false);
+    sim.emit(
+      t,
+      payment(sim, t, {
+        userId,
+        email,
+        amount,
+        card: ownCard,
+        device,
+        ip,
+        ipCountry: country,
+        billing: country,
+        status: 'completed',
+      }),
+      SEASONING,
+      false,
+    );
     t += (2 + exponential(r, 6)) * DAY;
   }
   const card = stolenCard(sim, country);
   for (let i = 0, k = r.int(1, 2); i < k; i++) {
-    fraud(sim, t, { userId, email, amount: price(r, Math.max(20_000, (spent / n) * (6 + r.next() * 15))), card, device, ip, ipCountry: country, billing: country, status: r.chance(0.9) ? 'completed' : 'declined' }, 'stolen_card_sleeper');
+    fraud(
+      sim,
+      t,
+      {
+        userId,
+        email,
+        amount: price(r, Math.max(20_000, (spent / n) * (6 + r.next() * 15))),
+        card,
+        device,
+        ip,
+        ipCountry: country,
+        billing: country,
+        status: r.chance(0.9) ? 'completed' : 'declined',
+      },
+      'stolen_card_sleeper',
+    );
     t += (5 + exponential(r, 30)) * MINUTE;
   }
 }
@@ -223,7 +322,22 @@ export function dropBots(sim: Sim, at: number, itemPrice: number): void {
     const proxy = r.chance(0.7);
     let t = at + exponential(r, 90_000);
     for (let k = 0, orders = r.chance(0.3) ? 2 : 1; k < orders; k++) {
-      fraud(sim, t, { userId, email, amount: itemPrice, card: r.pick(cards), device, ip: proxy ? nets.residential(country) : vpnIp, ipCountry: proxy ? country : vpnCountry, billing: country, status: r.chance(0.75) ? 'completed' : 'declined' }, 'drop_bot');
+      fraud(
+        sim,
+        t,
+        {
+          userId,
+          email,
+          amount: itemPrice,
+          card: r.pick(cards),
+          device,
+          ip: proxy ? nets.residential(country) : vpnIp,
+          ipCountry: proxy ? country : vpnCountry,
+          billing: country,
+          status: r.chance(0.75) ? 'completed' : 'declined',
+        },
+        'drop_bot',
+      );
       t += exponential(r, 40_000);
     }
   }
@@ -248,7 +362,20 @@ export function triangulation(sim: Sim, t0: number, crew: Crew): void {
       const at = t0 + d * DAY + (8 + r.next() * 14) * HOUR;
       const card = newCard(r, account.billing);
       const ip = r.pick(crew.proxies);
-      fraud(sim, at, { ...account, amount: price(r, Math.exp(Math.log(7000) + 0.5 * r.normal())), card, device: r.pick(crew.devices), ip, ipCountry: crew.country, status: r.chance(0.92) ? 'completed' : 'declined' }, 'triangulation');
+      fraud(
+        sim,
+        at,
+        {
+          ...account,
+          amount: price(r, Math.exp(Math.log(7000) + 0.5 * r.normal())),
+          card,
+          device: r.pick(crew.devices),
+          ip,
+          ipCountry: crew.country,
+          status: r.chance(0.92) ? 'completed' : 'declined',
+        },
+        'triangulation',
+      );
     }
   }
 }
@@ -263,12 +390,31 @@ export function disposableEmail(sim: Sim, t0: number, crew: Crew | undefined): v
   const email = `${r.chance(0.3) ? hex(r, 8) : local}@${r.chance(0.5) ? r.pick(LISTED_DISPOSABLE) : unlistedDisposableDomain(r)}`;
   const abroad = r.chance(0.3);
   const [vpnIp, vpnCountry] = nets.vpn();
-  const ip = abroad ? vpnIp : crew && crew.country === country && r.chance(0.5) ? r.pick(crew.proxies) : nets.residential(country);
+  const ip = abroad
+    ? vpnIp
+    : crew && crew.country === country && r.chance(0.5)
+      ? r.pick(crew.proxies)
+      : nets.residential(country);
   const device = crew && r.chance(0.4) ? r.pick(crew.devices) : newDevice(r);
   const userId = newUserId(r);
   let t = t0;
   for (let i = 0, n = r.chance(0.4) ? 2 : 1; i < n; i++) {
-    fraud(sim, t, { userId, email, amount: price(r, Math.exp(Math.log(15_000) + 0.6 * r.normal())), card, device, ip, ipCountry: abroad ? vpnCountry : country, billing: country, status: r.chance(0.88) ? 'completed' : 'declined' }, 'disposable_email');
+    fraud(
+      sim,
+      t,
+      {
+        userId,
+        email,
+        amount: price(r, Math.exp(Math.log(15_000) + 0.6 * r.normal())),
+        card,
+        device,
+        ip,
+        ipCountry: abroad ? vpnCountry : country,
+        billing: country,
+        status: r.chance(0.88) ? 'completed' : 'declined',
+      },
+      'disposable_email',
+    );
     t += (3 + exponential(r, 30)) * MINUTE;
   }
 }
@@ -284,7 +430,22 @@ export function crossBorder(sim: Sim, t0: number): void {
   const ip = nets.residential(far);
   let t = t0;
   for (let i = 0, n = r.int(1, 3); i < n; i++) {
-    fraud(sim, t, { userId, email, amount: price(r, Math.exp(Math.log(25_000) + 0.5 * r.normal())), card: newCard(r, country), device, ip, ipCountry: far, billing: country, status: r.chance(0.8) ? 'completed' : 'declined' }, 'cross_border');
+    fraud(
+      sim,
+      t,
+      {
+        userId,
+        email,
+        amount: price(r, Math.exp(Math.log(25_000) + 0.5 * r.normal())),
+        card: newCard(r, country),
+        device,
+        ip,
+        ipCountry: far,
+        billing: country,
+        status: r.chance(0.8) ? 'completed' : 'declined',
+      },
+      'cross_border',
+    );
     t += (2 + exponential(r, 15)) * MINUTE;
   }
 }
@@ -300,7 +461,22 @@ export function scriptedBot(sim: Sim, t0: number): void {
   const device: Device = { browser: { family: -1, userAgent: () => agent }, id: `d_${hex(r, 12)}`, mobile: false };
   let t = t0;
   for (let i = 0, n = r.int(3, 10); i < n; i++) {
-    fraud(sim, t, { userId: newUserId(r), email: fraudEmail(r, country, 0.3), amount: price(r, 2000 + r.next() * 15_000), card: newCard(r, country), device, ip, ipCountry: viaVpn ? vpnCountry : country, billing: country, status: r.chance(0.5) ? 'completed' : 'declined' }, 'scripted_bot');
+    fraud(
+      sim,
+      t,
+      {
+        userId: newUserId(r),
+        email: fraudEmail(r, country, 0.3),
+        amount: price(r, 2000 + r.next() * 15_000),
+        card: newCard(r, country),
+        device,
+        ip,
+        ipCountry: viaVpn ? vpnCountry : country,
+        billing: country,
+        status: r.chance(0.5) ? 'completed' : 'declined',
+      },
+      'scripted_bot',
+    );
     t += r.int(300, 4000);
   }
 }

@@ -111,7 +111,11 @@ export const newUserId = (r: Random): string => `u${hex(r, 9)}`;
 
 /** A fresh card issued in `country`; `bin` reuses a bank's range. */
 export function newCard(r: Random, country: string, bin?: string): Card {
-  return { fp: `fp_${hex(r, 16)}`, bin: bin ?? `${r.int(4, 5)}${String(r.int(0, 99_999)).padStart(5, '0')}`, issuer: country };
+  return {
+    fp: `fp_${hex(r, 16)}`,
+    bin: bin ?? `${r.int(4, 5)}${String(r.int(0, 99_999)).padStart(5, '0')}`,
+    issuer: country,
+  };
 }
 
 /** A fresh device with the population's browser mix (or of browser family `family`). */
@@ -121,7 +125,21 @@ export function newDevice(r: Random, family?: number): Device {
 }
 
 /** The transaction fields of paying with `card` from `device` at `ip` (country `ipCountry`). */
-export function payment(sim: Sim, at: number, p: { userId?: string | undefined; email?: string | undefined; amount: number; card: Card; device: Device; ip: string; ipCountry: string; billing: string; status: 'completed' | 'declined' }): TxFields {
+export function payment(
+  sim: Sim,
+  at: number,
+  p: {
+    userId?: string | undefined;
+    email?: string | undefined;
+    amount: number;
+    card: Card;
+    device: Device;
+    ip: string;
+    ipCountry: string;
+    billing: string;
+    status: 'completed' | 'declined';
+  },
+): TxFields {
   const fields: TxFields = {
     amount: Math.max(1, Math.round(p.amount)),
     cardFingerprint: p.card.fp,

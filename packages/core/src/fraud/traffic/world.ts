@@ -5,8 +5,19 @@ import type { Random } from '../random.js';
 
 /** The shop's customer countries, with their share of customers. */
 export const SHOP_COUNTRIES: ReadonlyArray<readonly [string, number]> = [
-  ['FR', 0.28], ['DE', 0.18], ['ES', 0.08], ['IT', 0.08], ['GB', 0.07], ['NL', 0.06], ['US', 0.06],
-  ['BE', 0.05], ['PL', 0.04], ['SE', 0.03], ['AT', 0.03], ['PT', 0.02], ['IE', 0.02],
+  ['FR', 0.28],
+  ['DE', 0.18],
+  ['ES', 0.08],
+  ['IT', 0.08],
+  ['GB', 0.07],
+  ['NL', 0.06],
+  ['US', 0.06],
+  ['BE', 0.05],
+  ['PL', 0.04],
+  ['SE', 0.03],
+  ['AT', 0.03],
+  ['PT', 0.02],
+  ['IE', 0.02],
 ];
 /** Where travellers go, besides the shop's countries. */
 const TRAVEL_ONLY = ['CH', 'GR', 'HR', 'MA', 'TR', 'TH', 'JP', 'CA', 'AE', 'MX', 'BR', 'ID'];
@@ -117,23 +128,143 @@ export function createNetworks(r: Random): Networks {
 }
 
 const FIRST = [
-  'marie', 'julie', 'camille', 'lea', 'sarah', 'emma', 'laura', 'anna', 'sophie', 'lisa', 'maria', 'elena', 'giulia',
-  'lucia', 'hannah', 'lena', 'katarzyna', 'olivia', 'emily', 'chloe', 'ines', 'nora', 'eva', 'alice', 'claire',
-  'thomas', 'nicolas', 'julien', 'pierre', 'antoine', 'lucas', 'hugo', 'max', 'jonas', 'felix', 'paul', 'david',
-  'daniel', 'marco', 'luca', 'javier', 'carlos', 'pablo', 'piotr', 'jan', 'tom', 'james', 'jack', 'oliver', 'noah',
-  'erik', 'lars', 'sven', 'joao', 'miguel', 'sean', 'liam', 'adam', 'mehdi', 'karim', 'yusuf', 'amir', 'kevin',
+  'marie',
+  'julie',
+  'camille',
+  'lea',
+  'sarah',
+  'emma',
+  'laura',
+  'anna',
+  'sophie',
+  'lisa',
+  'maria',
+  'elena',
+  'giulia',
+  'lucia',
+  'hannah',
+  'lena',
+  'katarzyna',
+  'olivia',
+  'emily',
+  'chloe',
+  'ines',
+  'nora',
+  'eva',
+  'alice',
+  'claire',
+  'thomas',
+  'nicolas',
+  'julien',
+  'pierre',
+  'antoine',
+  'lucas',
+  'hugo',
+  'max',
+  'jonas',
+  'felix',
+  'paul',
+  'david',
+  'daniel',
+  'marco',
+  'luca',
+  'javier',
+  'carlos',
+  'pablo',
+  'piotr',
+  'jan',
+  'tom',
+  'james',
+  'jack',
+  'oliver',
+  'noah',
+  'erik',
+  'lars',
+  'sven',
+  'joao',
+  'miguel',
+  'sean',
+  'liam',
+  'adam',
+  'mehdi',
+  'karim',
+  'yusuf',
+  'amir',
+  'kevin',
 ];
 const LAST = [
-  'martin', 'bernard', 'dubois', 'thomas', 'robert', 'richard', 'petit', 'durand', 'leroy', 'moreau', 'simon',
-  'laurent', 'lefebvre', 'michel', 'garcia', 'muller', 'schmidt', 'schneider', 'fischer', 'weber', 'meyer',
-  'wagner', 'becker', 'rossi', 'russo', 'ferrari', 'esposito', 'bianchi', 'romano', 'fernandez', 'lopez',
-  'martinez', 'sanchez', 'perez', 'gomez', 'nowak', 'kowalski', 'wisniewski', 'smith', 'jones', 'williams',
-  'brown', 'taylor', 'wilson', 'devries', 'jansen', 'peeters', 'janssens', 'andersson', 'johansson', 'silva',
-  'santos', 'murphy', 'kelly', 'gruber', 'huber', 'benali', 'nguyen', 'yilmaz', 'haddad', 'kaya',
+  'martin',
+  'bernard',
+  'dubois',
+  'thomas',
+  'robert',
+  'richard',
+  'petit',
+  'durand',
+  'leroy',
+  'moreau',
+  'simon',
+  'laurent',
+  'lefebvre',
+  'michel',
+  'garcia',
+  'muller',
+  'schmidt',
+  'schneider',
+  'fischer',
+  'weber',
+  'meyer',
+  'wagner',
+  'becker',
+  'rossi',
+  'russo',
+  'ferrari',
+  'esposito',
+  'bianchi',
+  'romano',
+  'fernandez',
+  'lopez',
+  'martinez',
+  'sanchez',
+  'perez',
+  'gomez',
+  'nowak',
+  'kowalski',
+  'wisniewski',
+  'smith',
+  'jones',
+  'williams',
+  'brown',
+  'taylor',
+  'wilson',
+  'devries',
+  'jansen',
+  'peeters',
+  'janssens',
+  'andersson',
+  'johansson',
+  'silva',
+  'santos',
+  'murphy',
+  'kelly',
+  'gruber',
+  'huber',
+  'benali',
+  'nguyen',
+  'yilmaz',
+  'haddad',
+  'kaya',
 ];
 const PROVIDERS: ReadonlyArray<readonly [string, number]> = [
-  ['gmail.com', 0.42], ['outlook.com', 0.07], ['hotmail.com', 0.07], ['yahoo.com', 0.05], ['icloud.com', 0.07],
-  ['live.com', 0.02], ['proton.me', 0.01], ['aol.com', 0.01], ['googlemail.com', 0.01],
+  ['gmail.com', 0.42],
+  ['outlook.com', 0.07],
+  ['hotmail.com', 0.07],
+  ['yahoo.com', 0.05],
+  ['icloud.com', 0.07],
+  ['live.com', 0.02],
+  ['proton.me', 0.01],
+  ['aol.com', 0.01],
+  ['googlemail.com', 0.01],
 ];
 const LOCAL_PROVIDERS: Record<string, readonly string[]> = {
   FR: ['orange.fr', 'free.fr', 'laposte.net', 'sfr.fr', 'wanadoo.fr'],
@@ -150,15 +281,71 @@ const LOCAL_PROVIDERS: Record<string, readonly string[]> = {
   IE: ['eircom.net'],
   US: ['comcast.net', 'att.net', 'verizon.net'],
 };
-const COMPANY_WORDS = ['nova', 'alpine', 'tech', 'solutions', 'group', 'partners', 'consult', 'studio', 'bau', 'data', 'green', 'atlas', 'media', 'legal'];
+const COMPANY_WORDS = [
+  'nova',
+  'alpine',
+  'tech',
+  'solutions',
+  'group',
+  'partners',
+  'consult',
+  'studio',
+  'bau',
+  'data',
+  'green',
+  'atlas',
+  'media',
+  'legal',
+];
 
 /** Throwaway providers that are on the public disposable lists. */
-export const LISTED_DISPOSABLE = ['mailinator.com', 'guerrillamail.com', 'yopmail.com', '10minutemail.com', 'sharklasers.com', 'trashmail.com', 'temp-mail.org', 'maildrop.cc', 'getnada.com', 'dispostable.com'];
+export const LISTED_DISPOSABLE = [
+  'mailinator.com',
+  'guerrillamail.com',
+  'yopmail.com',
+  '10minutemail.com',
+  'sharklasers.com',
+  'trashmail.com',
+  'temp-mail.org',
+  'maildrop.cc',
+  'getnada.com',
+  'dispostable.com',
+];
 
 /** Throwaway domains missing from every list: new services, and catch-all domains a fraud crew registers. */
 export function unlistedDisposableDomain(r: Random): string {
-  const word = r.pick(['quick', 'inbox', 'swift', 'mail', 'post', 'letter', 'box', 'drop', 'zap', 'one', 'fast', 'hide', 'spam', 'burn', 'tmp', 'void']);
-  const tld = r.pick(['.com', '.net', '.xyz', '.top', '.site', '.online', '.shop', '.store', '.click', '.email', '.cc', '.io']);
+  const word = r.pick([
+    'quick',
+    'inbox',
+    'swift',
+    'mail',
+    'post',
+    'letter',
+    'box',
+    'drop',
+    'zap',
+    'one',
+    'fast',
+    'hide',
+    'spam',
+    'burn',
+    'tmp',
+    'void',
+  ]);
+  const tld = r.pick([
+    '.com',
+    '.net',
+    '.xyz',
+    '.top',
+    '.site',
+    '.online',
+    '.shop',
+    '.store',
+    '.click',
+    '.email',
+    '.cc',
+    '.io',
+  ]);
   switch (r.int(0, 3)) {
     case 0:
       return `${word}${r.pick(['mail', 'box', 'inbox', 'post'])}${tld}`;
@@ -182,7 +369,16 @@ export interface Identity {
 /** A plausible mailbox local part for a person (the shapes people really use). */
 function localPart(r: Random, first: string, last: string): string {
   const year = String(r.int(55, 99) + (r.chance(0.3) ? 1900 : 0)).slice(-2);
-  switch (weighted(r, [[0, 0.35], [1, 0.2], [2, 0.15], [3, 0.1], [4, 0.1], [5, 0.1]])) {
+  switch (
+    weighted(r, [
+      [0, 0.35],
+      [1, 0.2],
+      [2, 0.15],
+      [3, 0.1],
+      [4, 0.1],
+      [5, 0.1],
+    ])
+  ) {
     case 0:
       return `${first}.${last}`;
     case 1:
@@ -203,7 +399,8 @@ export function identity(r: Random, country: string): Identity {
   const first = r.pick(FIRST);
   const last = r.pick(LAST);
   let domain: string;
-  if (r.chance(0.05)) domain = `${r.pick(COMPANY_WORDS)}${r.pick(COMPANY_WORDS)}.${r.pick(['com', 'de', 'fr', 'eu', 'io', 'net'])}`;
+  if (r.chance(0.05))
+    domain = `${r.pick(COMPANY_WORDS)}${r.pick(COMPANY_WORDS)}.${r.pick(['com', 'de', 'fr', 'eu', 'io', 'net'])}`;
   else if (r.chance(0.3) && LOCAL_PROVIDERS[country]) domain = r.pick(LOCAL_PROVIDERS[country]!);
   else domain = weighted(r, PROVIDERS);
   let local = localPart(r, first, last);
@@ -225,17 +422,53 @@ export function gmailVariant(r: Random, local: string): string {
 
 /** Browser families (engine, OS, form factor) and the share of shoppers using each. */
 const FAMILIES: ReadonlyArray<readonly [(r: Random, age: number) => string, number]> = [
-  [(r, a) => `Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${118 + a + r.int(0, 1)}.0.0.0 Safari/537.36`, 0.22],
-  [(r, a) => `Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${118 + a}.0.0.0 Safari/537.36 Edg/${118 + a}.0.${r.int(1000, 2999)}.${r.int(10, 99)}`, 0.06],
+  [
+    (r, a) =>
+      `Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${118 + a + r.int(0, 1)}.0.0.0 Safari/537.36`,
+    0.22,
+  ],
+  [
+    (r, a) =>
+      `Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${118 + a}.0.0.0 Safari/537.36 Edg/${118 + a}.0.${r.int(1000, 2999)}.${r.int(10, 99)}`,
+    0.06,
+  ],
   [(r, a) => `Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:${120 + a}.0) Gecko/20100101 Firefox/${120 + a}.0`, 0.04],
-  [(r, a) => `Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.${Math.min(6, r.int(0, 2) + (a >> 1))} Safari/605.1.15`, 0.07],
-  [(r, a) => `Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${118 + a}.0.0.0 Safari/537.36`, 0.05],
-  [(r, a) => `Mozilla/5.0 (iPhone; CPU iPhone OS 17_${Math.min(6, r.int(0, 3) + (a >> 1))} like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.${r.int(0, 5)} Mobile/15E148 Safari/604.1`, 0.25],
-  [(r) => `Mozilla/5.0 (iPad; CPU OS 17_${r.int(0, 5)} like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.${r.int(0, 5)} Mobile/15E148 Safari/604.1`, 0.03],
-  [(r, a) => `Mozilla/5.0 (Linux; Android ${r.int(12, 14)}; ${r.pick(['SM-S918B', 'SM-A546B', 'Pixel 7', 'Pixel 8', '2201117TG', 'CPH2451', 'SM-G991B'])}) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${118 + a}.0.0.0 Mobile Safari/537.36`, 0.2],
-  [(r, a) => `Mozilla/5.0 (Linux; Android ${r.int(12, 14)}; SAMSUNG SM-A${r.int(13, 54)}5B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/${22 + (a >> 2)}.0 Chrome/${111 + a}.0.0.0 Mobile Safari/537.36`, 0.05],
+  [
+    (r, a) =>
+      `Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.${Math.min(6, r.int(0, 2) + (a >> 1))} Safari/605.1.15`,
+    0.07,
+  ],
+  [
+    (r, a) =>
+      `Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${118 + a}.0.0.0 Safari/537.36`,
+    0.05,
+  ],
+  [
+    (r, a) =>
+      `Mozilla/5.0 (iPhone; CPU iPhone OS 17_${Math.min(6, r.int(0, 3) + (a >> 1))} like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.${r.int(0, 5)} Mobile/15E148 Safari/604.1`,
+    0.25,
+  ],
+  [
+    (r) =>
+      `Mozilla/5.0 (iPad; CPU OS 17_${r.int(0, 5)} like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.${r.int(0, 5)} Mobile/15E148 Safari/604.1`,
+    0.03,
+  ],
+  [
+    (r, a) =>
+      `Mozilla/5.0 (Linux; Android ${r.int(12, 14)}; ${r.pick(['SM-S918B', 'SM-A546B', 'Pixel 7', 'Pixel 8', '2201117TG', 'CPH2451', 'SM-G991B'])}) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${118 + a}.0.0.0 Mobile Safari/537.36`,
+    0.2,
+  ],
+  [
+    (r, a) =>
+      `Mozilla/5.0 (Linux; Android ${r.int(12, 14)}; SAMSUNG SM-A${r.int(13, 54)}5B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/${22 + (a >> 2)}.0 Chrome/${111 + a}.0.0.0 Mobile Safari/537.36`,
+    0.05,
+  ],
   [(r, a) => `Mozilla/5.0 (X11; Linux x86_64; rv:${120 + a}.0) Gecko/20100101 Firefox/${120 + a}.0`, 0.01],
-  [(r, a) => `Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${118 + a}.0.0.0 Safari/537.36`, 0.02],
+  [
+    (r, a) =>
+      `Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${118 + a}.0.0.0 Safari/537.36`,
+    0.02,
+  ],
 ];
 
 /** A browser: which family, and its user agent at a given age of the simulation (browsers update). */
@@ -247,7 +480,12 @@ export interface Browser {
 
 /** A shopper's browser, with the population's mix of families; `family` forces one. */
 export function browser(r: Random, family?: number): Browser {
-  const f = family ?? weighted(r, FAMILIES.map((x, i) => [i, x[1]] as const));
+  const f =
+    family ??
+    weighted(
+      r,
+      FAMILIES.map((x, i) => [i, x[1]] as const),
+    );
   const seed = r.int(0, 0x7fffffff);
   const lag = r.int(0, 3); // some people update late
   const cache = new Map<number, string>();

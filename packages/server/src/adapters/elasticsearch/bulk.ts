@@ -32,7 +32,9 @@ export function isUnavailable(error: unknown): boolean {
 
 /** Wraps an unavailable-cluster error as the port's `StoreUnavailableError`; other errors pass unchanged. */
 export function toStoreError(error: unknown, what: string): unknown {
-  return isUnavailable(error) ? new StoreUnavailableError(`Elasticsearch unavailable during ${what}`, { cause: error }) : error;
+  return isUnavailable(error)
+    ? new StoreUnavailableError(`Elasticsearch unavailable during ${what}`, { cause: error })
+    : error;
 }
 
 /** Options of one bulk append. */
@@ -83,11 +85,17 @@ export async function bulkAppend(
         retry.push(i);
         lastReason = result?.error?.reason ?? String(status);
       } else {
-        rejected.push({ id: events[i]!.event.id, status, reason: result?.error?.reason ?? result?.error?.type ?? 'rejected' });
+        rejected.push({
+          id: events[i]!.event.id,
+          status,
+          reason: result?.error?.reason ?? result?.error?.type ?? 'rejected',
+        });
       }
     });
     if (retry.length > 0 && attempt >= options.attempts) {
-      throw new StoreUnavailableError(`Elasticsearch refused ${retry.length} event(s) after ${attempt} attempts: ${lastReason}`);
+      throw new StoreUnavailableError(
+        `Elasticsearch refused ${retry.length} event(s) after ${attempt} attempts: ${lastReason}`,
+      );
     }
     if (retry.length > 0) {
       const delay = options.backoffMs * 2 ** (attempt - 1);

@@ -22,10 +22,13 @@ export async function dryRunEsInstall(options: EsResourceOptions = {}): Promise<
   class RecordingConnection extends BaseConnection {
     // The overloads of `request` (stream vs buffer) cannot both be implemented by one plain override.
     override request(params: ConnectionParams): Promise<never> {
-      const body = typeof params.body === 'string' && params.body !== '' ? (JSON.parse(params.body) as unknown) : undefined;
+      const body =
+        typeof params.body === 'string' && params.body !== '' ? (JSON.parse(params.body) as unknown) : undefined;
       recorded.push({ method: params.method, path: params.path, ...(body === undefined ? {} : { body }) });
       const missing = params.method === 'GET';
-      const answer = missing ? { error: { type: 'resource_not_found_exception', reason: 'dry run' }, status: 404 } : { acknowledged: true };
+      const answer = missing
+        ? { error: { type: 'resource_not_found_exception', reason: 'dry run' }, status: 404 }
+        : { acknowledged: true };
       const response = {
         body: JSON.stringify(answer),
         statusCode: missing ? 404 : 200,

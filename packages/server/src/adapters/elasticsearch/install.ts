@@ -34,7 +34,9 @@ function failure(resource: string, error: unknown): EsInstallError {
         : error.message;
     return new EsInstallError(resource, error.statusCode, reason, { cause: error });
   }
-  return new EsInstallError(resource, undefined, error instanceof Error ? error.message : String(error), { cause: error });
+  return new EsInstallError(resource, undefined, error instanceof Error ? error.message : String(error), {
+    cause: error,
+  });
 }
 
 const isNotFound = (error: unknown): boolean => error instanceof errors.ResponseError && error.statusCode === 404;

@@ -37,9 +37,15 @@ const Schema = z.strictObject({
   client: z.custom<Client>((value) => value instanceof Client, 'must be a @elastic/elasticsearch Client').optional(),
   url: z.url({ protocol: /^https?$/, error: 'must be an http(s):// URL' }).optional(),
   auth: z
-    .union([z.strictObject({ username: z.string().min(1), password: z.string() }), z.strictObject({ apiKey: z.string().min(1) })])
+    .union([
+      z.strictObject({ username: z.string().min(1), password: z.string() }),
+      z.strictObject({ apiKey: z.string().min(1) }),
+    ])
     .optional(),
-  namespace: z.string().regex(/^[a-z0-9_.]{1,100}$/, 'must be 1 to 100 characters of a-z, 0-9, `_` and `.`').default('default'),
+  namespace: z
+    .string()
+    .regex(/^[a-z0-9_.]{1,100}$/, 'must be 1 to 100 characters of a-z, 0-9, `_` and `.`')
+    .default('default'),
   install: z.boolean().default(true),
   retentionDays: z.int().min(0).default(30),
   retentionByKind: z.partialRecord(z.enum(EVENT_KINDS), z.int().min(0)).default({}),
@@ -68,7 +74,10 @@ export function createElasticsearchLogStore(options: ElasticsearchLogStoreOption
   const settings = parseOptions('createElasticsearchLogStore', Schema, options);
   const url = settings.url ?? process.env['ELASTICSEARCH_URL'];
   if (!settings.client && !url) {
-    throw new OptionsError('createElasticsearchLogStore: invalid options: url: no URL given and ELASTICSEARCH_URL is not set', [{ path: 'url', message: 'no URL given and ELASTICSEARCH_URL is not set' }]);
+    throw new OptionsError(
+      'createElasticsearchLogStore: invalid options: url: no URL given and ELASTICSEARCH_URL is not set',
+      [{ path: 'url', message: 'no URL given and ELASTICSEARCH_URL is not set' }],
+    );
   }
   const owned = !settings.client;
   const client = settings.client ?? new Client({ node: url!, ...(settings.auth ? { auth: settings.auth } : {}) });
@@ -77,7 +86,11 @@ export function createElasticsearchLogStore(options: ElasticsearchLogStoreOption
   let closed = false;
 
   const ready: Promise<EsInstallStep[]> = settings.install
-    ? installEsResources(client, { namespace: settings.namespace, retentionDays: settings.retentionDays, retentionByKind: settings.retentionByKind })
+    ? installEsResources(client, {
+        namespace: settings.namespace,
+        retentionDays: settings.retentionDays,
+        retentionByKind: settings.retentionByKind,
+      })
     : Promise.resolve([]);
   // Callers await `ready` (or the first write does); never an unhandled rejection in between.
   ready.catch(() => {});

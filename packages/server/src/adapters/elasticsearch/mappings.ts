@@ -38,7 +38,25 @@ const RUNTIME_FIELDS = {
       source:
         "if (doc['shop.amount.value'].size() > 0) { emit(doc['shop.amount.value'].value); } else if (doc['shop.amount.minor'].size() > 0) { String c = doc['shop.amount.currency'].size() > 0 ? doc['shop.amount.currency'].value : ''; int e = params.zero.contains(c) ? 0 : (params.three.contains(c) ? 3 : 2); emit(doc['shop.amount.minor'].value / Math.pow(10, e)); }",
       params: {
-        zero: ['BIF', 'CLP', 'DJF', 'GNF', 'ISK', 'JPY', 'KMF', 'KRW', 'PYG', 'RWF', 'UGX', 'UYI', 'VND', 'VUV', 'XAF', 'XOF', 'XPF'],
+        zero: [
+          'BIF',
+          'CLP',
+          'DJF',
+          'GNF',
+          'ISK',
+          'JPY',
+          'KMF',
+          'KRW',
+          'PYG',
+          'RWF',
+          'UGX',
+          'UYI',
+          'VND',
+          'VUV',
+          'XAF',
+          'XOF',
+          'XPF',
+        ],
         three: ['BHD', 'IQD', 'JOD', 'KWD', 'LYD', 'OMR', 'TND'],
       },
     },
@@ -148,7 +166,14 @@ const HAND_MAPPINGS = {
     labels: { type: 'flattened' },
     tags: keyword,
     shop: obj({
-      transaction: obj({ id: searchable, type: keyword, status: keyword, parent_id: keyword, attempt: integer, decline_code: keyword }),
+      transaction: obj({
+        id: searchable,
+        type: keyword,
+        status: keyword,
+        parent_id: keyword,
+        attempt: integer,
+        decline_code: keyword,
+      }),
       amount: money,
       order: obj({ id: keyword, items: integer }),
       payment: obj({ method: keyword, provider: keyword, card }),
@@ -173,7 +198,11 @@ const HAND_MAPPINGS = {
         score: { type: 'scaled_float', scaling_factor: 100 },
         risk_level: keyword,
         decision: keyword,
-        reasons: obj({ code: keyword, contribution: { type: 'scaled_float', scaling_factor: 100 }, detail: { type: 'text' } }),
+        reasons: obj({
+          code: keyword,
+          contribution: { type: 'scaled_float', scaling_factor: 100 },
+          detail: { type: 'text' },
+        }),
         ruleset_version: keyword,
       }),
     }),
@@ -186,7 +215,11 @@ const CATALOG_TYPES: Record<FieldSpec['type'], readonly string[]> = {
   long: ['long', 'integer'],
   double: ['double', 'scaled_float', 'float'],
 };
-const CATALOG_MAPPING: Record<FieldSpec['type'], estypes.MappingProperty> = { keyword, long, double: { type: 'double' } };
+const CATALOG_MAPPING: Record<FieldSpec['type'], estypes.MappingProperty> = {
+  keyword,
+  long,
+  double: { type: 'double' },
+};
 
 /**
  * `properties` with every stored field of the catalog (a single path, no runtime field): a field not mapped yet is
@@ -200,7 +233,8 @@ export function withCatalogFields(properties: Properties, fields: readonly Field
     let at = out;
     for (const step of steps.slice(0, -1)) {
       const next = (at[step] ??= { type: 'object', properties: {} }) as estypes.MappingObjectProperty;
-      if (next.type !== 'object' && next.type !== undefined) throw new Error(`field catalog: ${field.path} is under the ${next.type} field ${step}`);
+      if (next.type !== 'object' && next.type !== undefined)
+        throw new Error(`field catalog: ${field.path} is under the ${next.type} field ${step}`);
       at = next.properties ??= {};
     }
     const leaf = steps[steps.length - 1] ?? '';

@@ -6,21 +6,31 @@ const FIELDS: readonly FieldSpec[] = FIELD_CATALOG;
 /** The Elasticsearch field of a catalogued field: its runtime field (`shoplog.*` of the mappings), else its path. */
 const esField = (f: FieldSpec): string => f.es ?? (typeof f.path === 'string' ? f.path : (f.path[0] ?? ''));
 /** Filters and sorts of a scaled field go to its stored field (indexed), with the bounds scaled. */
-const rawField = (f: FieldSpec): string => (f.scale === undefined ? esField(f) : typeof f.path === 'string' ? f.path : esField(f));
+const rawField = (f: FieldSpec): string =>
+  f.scale === undefined ? esField(f) : typeof f.path === 'string' ? f.path : esField(f);
 const catalogMap = <K extends string>(entries: (readonly [string, string])[]): Record<K, string> =>
   Object.fromEntries(entries) as Record<K, string>;
 
 /** Field of each keyword grouping (`shoplog.*` are the runtime fields of the mappings). */
-export const TERMS_FIELDS = catalogMap<TermsField>(FIELDS.flatMap((f) => (f.aggregate === 'terms' ? [[f.name, esField(f)] as const] : [])));
+export const TERMS_FIELDS = catalogMap<TermsField>(
+  FIELDS.flatMap((f) => (f.aggregate === 'terms' ? [[f.name, esField(f)] as const] : [])),
+);
 
 /** Field of each numeric metric. */
-export const NUMERIC_FIELDS = catalogMap<NumericField>(FIELDS.flatMap((f) => (f.aggregate === 'metric' ? [[f.name, esField(f)] as const] : [])));
+export const NUMERIC_FIELDS = catalogMap<NumericField>(
+  FIELDS.flatMap((f) => (f.aggregate === 'metric' ? [[f.name, esField(f)] as const] : [])),
+);
 
 /** Field of each sort. */
-export const SORT_FIELDS = catalogMap<SortField>([['@timestamp', '@timestamp'], ...FIELDS.flatMap((f) => (f.sort ? [[f.sort, rawField(f)] as const] : []))]);
+export const SORT_FIELDS = catalogMap<SortField>([
+  ['@timestamp', '@timestamp'],
+  ...FIELDS.flatMap((f) => (f.sort ? [[f.sort, rawField(f)] as const] : [])),
+]);
 
 /** The catalog's `in` filters (values with the stored prefix put back) and `range` filters. */
-const IN_FILTERS = FIELDS.flatMap((f) => (f.filter ? [{ key: f.filter, field: esField(f), prefix: f.prefix ?? '', when: f.es ? undefined : f.when }] : []));
+const IN_FILTERS = FIELDS.flatMap((f) =>
+  f.filter ? [{ key: f.filter, field: esField(f), prefix: f.prefix ?? '', when: f.es ? undefined : f.when }] : [],
+);
 const RANGE_FILTERS = FIELDS.flatMap((f) => (f.range ? [{ ...f.range, field: rawField(f), scale: f.scale }] : []));
 
 /** One word as a query on `field`: the whole term, or a prefix when it ends with `*` (the embedded store's rule). */
@@ -73,7 +83,14 @@ export function filterQuery(filter: LogFilter | undefined): estypes.QueryDslQuer
     if (low === undefined && high === undefined) continue;
     // A scaled field is stored as integers (`event.duration` in ns): the bounds are rounded to the same values.
     const lowBound = low === undefined ? undefined : scale === undefined ? low : Math.ceil(low * scale);
-    const highBound = high === undefined ? undefined : scale === undefined ? high : maxInclusive ? Math.floor(high * scale) : Math.ceil(high * scale);
+    const highBound =
+      high === undefined
+        ? undefined
+        : scale === undefined
+          ? high
+          : maxInclusive
+            ? Math.floor(high * scale)
+            : Math.ceil(high * scale);
     clauses.push({
       range: {
         [field]: {

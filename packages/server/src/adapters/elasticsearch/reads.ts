@@ -1,8 +1,24 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
 import { textTerms, type ShoplogEvent } from '@shoplog/core';
-import type { LatencySummary, LogFilter, LogStoreReads, SearchHit, Suggestion, TermsBucket, TermsField } from '../../ports.js';
+import type {
+  LatencySummary,
+  LogFilter,
+  LogStoreReads,
+  SearchHit,
+  Suggestion,
+  TermsBucket,
+  TermsField,
+} from '../../ports.js';
 import { toStoreError } from './bulk.js';
-import { NUMERIC_FIELDS, TERMS_FIELDS, decodeCursor, encodeCursor, filterQuery, highlightQuery, searchSort } from './queries.js';
+import {
+  NUMERIC_FIELDS,
+  TERMS_FIELDS,
+  decodeCursor,
+  encodeCursor,
+  filterQuery,
+  highlightQuery,
+  searchSort,
+} from './queries.js';
 
 type ReadMethods = LogStoreReads;
 type Aggs = Record<string, estypes.AggregationsAggregate>;
@@ -16,11 +32,13 @@ const CARDINALITY_PRECISION = 40_000;
 const bucketValue = (field: TermsField, key: estypes.FieldValue): string =>
   field === 'kind' ? String(key).replace(/^shoplog\./, '') : String(key);
 
-const num = (value: number | null | undefined): number | null => (value === null || value === undefined || !Number.isFinite(value) ? null : value);
+const num = (value: number | null | undefined): number | null =>
+  value === null || value === undefined || !Number.isFinite(value) ? null : value;
 
 function summary(aggs: Aggs | undefined): LatencySummary {
   const stats = aggs?.['stats'] as estypes.AggregationsStatsAggregate | undefined;
-  const pct = (aggs?.['pct'] as estypes.AggregationsHdrPercentilesAggregate | undefined)?.values as Record<string, number | null> | undefined;
+  const pct = (aggs?.['pct'] as estypes.AggregationsHdrPercentilesAggregate | undefined)?.values as
+    Record<string, number | null> | undefined;
   const at = (p: number): number | null => num(pct?.[`${p}.0`]);
   return {
     count: stats?.count ?? 0,
@@ -40,21 +58,29 @@ const latencyAggs = (field: string): Record<string, estypes.AggregationsAggregat
 
 /** The read side of the Elasticsearch log store: each port method is one search (or count) request. */
 export function createEsReads(client: Client, index: string): ReadMethods {
-  const search = async <T = ShoplogEvent>(request: estypes.SearchRequest, what: string): Promise<estypes.SearchResponse<T>> => {
+  const search = async <T = ShoplogEvent>(
+    request: estypes.SearchRequest,
+    what: string,
+  ): Promise<estypes.SearchResponse<T>> => {
     try {
       return await client.search<T>({ index, ignore_unavailable: true, allow_no_indices: true, ...request });
     } catch (error) {
       throw toStoreError(error, what);
     }
   };
-  const aggregate = async (filter: LogFilter | undefined, aggs: Record<string, estypes.AggregationsAggregationContainer>, what: string) =>
-    (await search({ size: 0, track_total_hits: false, query: filterQuery(filter), aggs }, what)).aggregations ?? {};
+  const aggregate = async (
+    filter: LogFilter | undefined,
+    aggs: Record<string, estypes.AggregationsAggregationContainer>,
+    what: string,
+  ) => (await search({ size: 0, track_total_hits: false, query: filterQuery(filter), aggs }, what)).aggregations ?? {};
 
   const terms: ReadMethods['terms'] = async (filter, field, options = {}) => {
     const sub: Record<string, estypes.AggregationsAggregationContainer> = {};
     if (options.sum) sub['sum'] = { sum: { field: NUMERIC_FIELDS[options.sum] } };
     if (options.distinct) {
-      sub['distinct'] = { cardinality: { field: TERMS_FIELDS[options.distinct], precision_threshold: CARDINALITY_PRECISION } };
+      sub['distinct'] = {
+        cardinality: { field: TERMS_FIELDS[options.distinct], precision_threshold: CARDINALITY_PRECISION },
+      };
     }
     const order: estypes.AggregationsAggregateOrder = options.distinct
       ? [{ distinct: 'desc' }, { _key: 'asc' }]
@@ -67,7 +93,10 @@ export function createEsReads(client: Client, index: string): ReadMethods {
     const buckets = (aggs['top'] as estypes.AggregationsStringTermsAggregate | undefined)?.buckets;
     return (Array.isArray(buckets) ? buckets : []).map((b) => {
       const distinct = (b['distinct'] as estypes.AggregationsCardinalityAggregate | undefined)?.value;
-      const bucket: TermsBucket = { value: bucketValue(field, b.key), count: options.distinct ? (distinct ?? 0) : b.doc_count };
+      const bucket: TermsBucket = {
+        value: bucketValue(field, b.key),
+        count: options.distinct ? (distinct ?? 0) : b.doc_count,
+      };
       if (options.sum) bucket.sum = (b['sum'] as estypes.AggregationsSumAggregate | undefined)?.value ?? 0;
       if (options.distinct) bucket.distinct = distinct ?? 0;
       return bucket;
@@ -88,7 +117,8 @@ export function createEsReads(client: Client, index: string): ReadMethods {
     );
     const candidates = new Set<string>();
     for (const hit of sample.hits.hits) {
-      for (const candidate of textTerms(hit._source?.message)) if (candidate.startsWith(word) && candidates.size < 50) candidates.add(candidate);
+      for (const candidate of textTerms(hit._source?.message))
+        if (candidate.startsWith(word) && candidates.size < 50) candidates.add(candidate);
     }
     if (candidates.size === 0) return [];
     const aggs = await aggregate(
@@ -111,14 +141,23 @@ export function createEsReads(client: Client, index: string): ReadMethods {
     },
     async recent({ limit, kinds }) {
       const page = await search(
-        { size: limit, query: filterQuery(kinds ? { kinds } : undefined), sort: [{ '@timestamp': { order: 'desc' } }, { 'event.id': { order: 'desc' } }] },
+        {
+          size: limit,
+          query: filterQuery(kinds ? { kinds } : undefined),
+          sort: [{ '@timestamp': { order: 'desc' } }, { 'event.id': { order: 'desc' } }],
+        },
         'recent',
       );
       return page.hits.hits.flatMap((hit) => (hit._source ? [hit._source] : []));
     },
     async count(filter) {
       try {
-        const response = await client.count({ index, ignore_unavailable: true, allow_no_indices: true, query: filterQuery(filter) });
+        const response = await client.count({
+          index,
+          ignore_unavailable: true,
+          allow_no_indices: true,
+          query: filterQuery(filter),
+        });
         return response.count;
       } catch (error) {
         throw toStoreError(error, 'count');
@@ -178,14 +217,18 @@ export function createEsReads(client: Client, index: string): ReadMethods {
       const interval = Math.max(1, Math.floor(options.intervalMs));
       const aggs = await aggregate(
         filter,
-        { h: { date_histogram: { field: '@timestamp', fixed_interval: `${interval}ms`, min_doc_count: 1 }, aggs: sub } },
+        {
+          h: { date_histogram: { field: '@timestamp', fixed_interval: `${interval}ms`, min_doc_count: 1 }, aggs: sub },
+        },
         'histogram',
       );
       const buckets = (aggs['h'] as estypes.AggregationsDateHistogramAggregate | undefined)?.buckets;
       return (Array.isArray(buckets) ? buckets : []).map((b) => ({
         ts: Number(b.key),
         count: b.doc_count,
-        ...(options.errors ? { errors: (b['errors'] as estypes.AggregationsFilterAggregate | undefined)?.doc_count ?? 0 } : {}),
+        ...(options.errors
+          ? { errors: (b['errors'] as estypes.AggregationsFilterAggregate | undefined)?.doc_count ?? 0 }
+          : {}),
         ...(options.sum ? { sum: (b['sum'] as estypes.AggregationsSumAggregate | undefined)?.value ?? 0 } : {}),
       }));
     },
@@ -209,7 +252,10 @@ export function createEsReads(client: Client, index: string): ReadMethods {
       const interval = Math.max(1, Math.floor(options.intervalMs ?? 3_600_000));
       const groups: estypes.AggregationsAggregationContainer =
         groupBy === 'interval'
-          ? { date_histogram: { field: '@timestamp', fixed_interval: `${interval}ms`, min_doc_count: 1 }, aggs: latencyAggs(field) }
+          ? {
+              date_histogram: { field: '@timestamp', fixed_interval: `${interval}ms`, min_doc_count: 1 },
+              aggs: latencyAggs(field),
+            }
           : {
               terms: {
                 field: groupBy === 'db_operation' ? 'shoplog.db_operation' : 'shoplog.route',
@@ -219,14 +265,22 @@ export function createEsReads(client: Client, index: string): ReadMethods {
               },
               aggs: latencyAggs(field),
             };
-      const page = await search({ size: 0, track_total_hits: false, query: scoped, aggs: { ...latencyAggs(field), groups } }, 'latency');
+      const page = await search(
+        { size: 0, track_total_hits: false, query: scoped, aggs: { ...latencyAggs(field), groups } },
+        'latency',
+      );
       const aggs = page.aggregations ?? {};
-      const buckets = (aggs['groups'] as estypes.AggregationsMultiBucketAggregateBase<{ key: estypes.FieldValue }> | undefined)?.buckets;
+      const buckets = (
+        aggs['groups'] as estypes.AggregationsMultiBucketAggregateBase<{ key: estypes.FieldValue }> | undefined
+      )?.buckets;
       return {
         approximate: true,
         relativeError: 10 ** -HDR_DIGITS,
         overall: summary(aggs),
-        groups: (Array.isArray(buckets) ? buckets : []).map((b) => ({ key: String(b.key), ...summary(b as unknown as Aggs) })),
+        groups: (Array.isArray(buckets) ? buckets : []).map((b) => ({
+          key: String(b.key),
+          ...summary(b as unknown as Aggs),
+        })),
       };
     },
     async autocomplete(field, prefix, limit) {
@@ -234,7 +288,12 @@ export function createEsReads(client: Client, index: string): ReadMethods {
       const target = { route: 'http.route', product: 'shop.product.id', user: 'user.id' }[field];
       const aggs = (
         await search(
-          { size: 0, track_total_hits: false, query: { prefix: { [target]: { value: prefix } } }, aggs: { s: { terms: { field: target, size: limit } } } },
+          {
+            size: 0,
+            track_total_hits: false,
+            query: { prefix: { [target]: { value: prefix } } },
+            aggs: { s: { terms: { field: target, size: limit } } },
+          },
           'autocomplete',
         )
       ).aggregations;
@@ -246,7 +305,10 @@ export function createEsReads(client: Client, index: string): ReadMethods {
       const aggs = await aggregate(
         filter,
         Object.fromEntries(
-          fields.map((field) => [field, { terms: { field: TERMS_FIELDS[field], size, order: [{ _count: 'desc' }, { _key: 'asc' }] } }]),
+          fields.map((field) => [
+            field,
+            { terms: { field: TERMS_FIELDS[field], size, order: [{ _count: 'desc' }, { _key: 'asc' }] } },
+          ]),
         ),
         'field tops',
       );
@@ -254,7 +316,10 @@ export function createEsReads(client: Client, index: string): ReadMethods {
         const buckets = (aggs[field] as estypes.AggregationsStringTermsAggregate | undefined)?.buckets;
         return {
           field,
-          top: (Array.isArray(buckets) ? buckets : []).map((b) => ({ value: bucketValue(field, b.key), count: b.doc_count })),
+          top: (Array.isArray(buckets) ? buckets : []).map((b) => ({
+            value: bucketValue(field, b.key),
+            count: b.doc_count,
+          })),
         };
       });
     },

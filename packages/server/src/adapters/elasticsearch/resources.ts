@@ -36,7 +36,10 @@ const OptionsSchema = z.strictObject({
     .default('default'),
   retentionDays: z.int().min(0).max(36_500).default(30),
   retentionByKind: z.partialRecord(z.enum(EVENT_KINDS), z.int().min(0).max(36_500)).default({}),
-  replicas: z.string().regex(/^\d+(?:-(?:\d+|all))?$/, "must be like '1' or '0-1'").default('0-1'),
+  replicas: z
+    .string()
+    .regex(/^\d+(?:-(?:\d+|all))?$/, "must be like '1' or '0-1'")
+    .default('0-1'),
 });
 
 /** Parsed resource options. */
@@ -85,7 +88,11 @@ function overriddenKinds(options: ResolvedEsResourceOptions): [EventKind, number
 }
 
 /** The ILM policy: roll over daily or at 50 GB per primary shard, delete after the retention (kept forever at 0). */
-export function ilmPolicy(options: ResolvedEsResourceOptions, name = ILM_POLICY_NAME, retentionDays = options.retentionDays): estypes.IlmPutLifecycleRequest {
+export function ilmPolicy(
+  options: ResolvedEsResourceOptions,
+  name = ILM_POLICY_NAME,
+  retentionDays = options.retentionDays,
+): estypes.IlmPutLifecycleRequest {
   return {
     name,
     policy: {
@@ -136,7 +143,9 @@ export function componentTemplates(options: ResolvedEsResourceOptions): estypes.
  * One index template per kind, for `logs-shoplog.<kind>-*`: priority 200 beats the built-in `logs` template
  * (100). `event.dataset` becomes a `constant_keyword`, so filtering by kind costs nothing per document.
  */
-export function indexTemplates(options: ResolvedEsResourceOptions = parseEsResourceOptions()): estypes.IndicesPutIndexTemplateRequest[] {
+export function indexTemplates(
+  options: ResolvedEsResourceOptions = parseEsResourceOptions(),
+): estypes.IndicesPutIndexTemplateRequest[] {
   const own = new Map(overriddenKinds(options));
   return EVENT_KINDS.map((kind) => ({
     name: indexTemplateName(kind),

@@ -1,6 +1,12 @@
 import { MongoServerError } from 'mongodb';
 import type { Db, Document, IndexDescription } from 'mongodb';
-import { DuplicateKeyError, type FraudLabelKind, type FraudLabelRecord, type FraudModelRecord, type MetaStore } from '../../ports.js';
+import {
+  DuplicateKeyError,
+  type FraudLabelKind,
+  type FraudLabelRecord,
+  type FraudModelRecord,
+  type MetaStore,
+} from '../../ports.js';
 
 /** Indexes of the fraud label and model collections. */
 export const FRAUD_META_INDEXES: Record<string, IndexDescription[]> = {
@@ -10,7 +16,16 @@ export const FRAUD_META_INDEXES: Record<string, IndexDescription[]> = {
 
 const LABELS: readonly FraudLabelKind[] = ['chargeback', 'confirmed_fraud', 'legitimate'];
 
-type FraudMeta = Pick<MetaStore, 'putFraudLabel' | 'getFraudLabel' | 'listFraudLabels' | 'countFraudLabels' | 'addFraudModel' | 'getFraudModel' | 'listFraudModels'>;
+type FraudMeta = Pick<
+  MetaStore,
+  | 'putFraudLabel'
+  | 'getFraudLabel'
+  | 'listFraudLabels'
+  | 'countFraudLabels'
+  | 'addFraudModel'
+  | 'getFraudModel'
+  | 'listFraudModels'
+>;
 
 /** Gives back the port's record without `_id`. */
 function strip<T>(doc: Document | null): T | undefined {
@@ -38,17 +53,27 @@ export function mongoFraudMeta(db: Db): FraudMeta {
     },
     getFraudLabel: async (id) => strip<FraudLabelRecord>(await labels.findOne({ _id: id })),
     listFraudLabels: async ({ from, to, limit }) =>
-      (await labels.find({ at: { $gte: from ?? 0, $lt: to ?? Number.MAX_SAFE_INTEGER } }).sort({ at: 1, _id: 1 }).limit(limit).toArray()).flatMap((d) => strip<FraudLabelRecord>(d) ?? []),
+      (
+        await labels
+          .find({ at: { $gte: from ?? 0, $lt: to ?? Number.MAX_SAFE_INTEGER } })
+          .sort({ at: 1, _id: 1 })
+          .limit(limit)
+          .toArray()
+      ).flatMap((d) => strip<FraudLabelRecord>(d) ?? []),
     countFraudLabels: () => labels.countDocuments(),
     async addFraudModel(record) {
       try {
         await models.insertOne({ ...record, _id: record.version });
       } catch (error) {
-        if (error instanceof MongoServerError && error.code === 11000) throw new DuplicateKeyError(`model version ${record.version} exists`, { cause: error });
+        if (error instanceof MongoServerError && error.code === 11000)
+          throw new DuplicateKeyError(`model version ${record.version} exists`, { cause: error });
         throw error;
       }
     },
     getFraudModel: async (version) => strip<FraudModelRecord>(await models.findOne({ _id: version })),
-    listFraudModels: async (limit) => (await models.find().sort({ createdAt: -1, _id: -1 }).limit(limit).toArray()).flatMap((d) => strip<FraudModelRecord>(d) ?? []),
+    listFraudModels: async (limit) =>
+      (await models.find().sort({ createdAt: -1, _id: -1 }).limit(limit).toArray()).flatMap(
+        (d) => strip<FraudModelRecord>(d) ?? [],
+      ),
   };
 }

@@ -39,7 +39,10 @@ const Schema = z.strictObject({
     .regex(/^mongodb(?:\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URL')
     .optional(),
   client: z.custom<MongoClient>((value) => value instanceof MongoClient, 'must be a MongoClient').optional(),
-  database: z.string().regex(/^[^/\\. "$]{1,63}$/, 'must be a MongoDB database name').optional(),
+  database: z
+    .string()
+    .regex(/^[^/\\. "$]{1,63}$/, 'must be a MongoDB database name')
+    .optional(),
   historyTtlDays: z.int().min(1).max(36_500).default(90),
 });
 
@@ -93,7 +96,10 @@ function record<T>(doc: Document | null): T | undefined {
 export function createMongoMetaStore(options: MongoMetaStoreOptions = {}): MongoMetaStore {
   const settings = parseOptions('createMongoMetaStore', Schema, options);
   const url = settings.url ?? process.env['MONGODB_URL'];
-  if (!settings.client && !url) throw new OptionsError('createMongoMetaStore: invalid options: url: no URL given and MONGODB_URL is not set', [{ path: 'url', message: 'no URL given and MONGODB_URL is not set' }]);
+  if (!settings.client && !url)
+    throw new OptionsError('createMongoMetaStore: invalid options: url: no URL given and MONGODB_URL is not set', [
+      { path: 'url', message: 'no URL given and MONGODB_URL is not set' },
+    ]);
   const owned = !settings.client;
   const client = settings.client ?? new MongoClient(url!, { serverSelectionTimeoutMS: 10_000 });
   const db: Db = client.db(settings.database ?? (settings.client ? undefined : databaseOfUrl(url!)) ?? 'shoplog');
@@ -135,9 +141,12 @@ export function createMongoMetaStore(options: MongoMetaStoreOptions = {}): Mongo
       try {
         await ensureIndexes(name, specs);
       } catch (error) {
-        throw new Error(`MongoDB setup failed creating the indexes of ${name}: ${error instanceof Error ? error.message : String(error)}`, {
-          cause: error,
-        });
+        throw new Error(
+          `MongoDB setup failed creating the indexes of ${name}: ${error instanceof Error ? error.message : String(error)}`,
+          {
+            cause: error,
+          },
+        );
       }
     }
   })();
@@ -150,13 +159,15 @@ export function createMongoMetaStore(options: MongoMetaStoreOptions = {}): Mongo
       try {
         await users.insertOne({ ...user, _id: user.id });
       } catch (error) {
-        if (error instanceof MongoServerError && error.code === 11000) throw new DuplicateKeyError(`the username ${user.username} is taken`, { cause: error });
+        if (error instanceof MongoServerError && error.code === 11000)
+          throw new DuplicateKeyError(`the username ${user.username} is taken`, { cause: error });
         throw error;
       }
     },
     getUserById: async (id) => record<UserRecord>(await users.findOne({ _id: id })),
     getUserByUsername: async (username) => record<UserRecord>(await users.findOne({ username })),
-    listUsers: async () => (await users.find().sort({ username: 1 }).toArray()).flatMap((d) => record<UserRecord>(d) ?? []),
+    listUsers: async () =>
+      (await users.find().sort({ username: 1 }).toArray()).flatMap((d) => record<UserRecord>(d) ?? []),
     countUsers: () => users.countDocuments(),
     setUserRole: async (id, role) => (await users.updateOne({ _id: id }, { $set: { role } })).matchedCount > 0,
     deleteUser: async (id) => (await users.deleteOne({ _id: id })).deletedCount > 0,
@@ -165,7 +176,8 @@ export function createMongoMetaStore(options: MongoMetaStoreOptions = {}): Mongo
       await keys.insertOne({ ...key, _id: key.id });
     },
     findApiKey: async (keyHash) => record<ApiKeyRecord>(await keys.findOne({ keyHash })),
-    listApiKeys: async () => (await keys.find().sort({ _id: 1 }).toArray()).flatMap((d) => record<ApiKeyRecord>(d) ?? []),
+    listApiKeys: async () =>
+      (await keys.find().sort({ _id: 1 }).toArray()).flatMap((d) => record<ApiKeyRecord>(d) ?? []),
     deleteApiKey: async (id) => (await keys.deleteOne({ _id: id })).deletedCount > 0,
     async touchApiKey(id, at) {
       // Best effort (the server calls it without awaiting): a lost "last used" time must never surface as an
@@ -176,7 +188,8 @@ export function createMongoMetaStore(options: MongoMetaStoreOptions = {}): Mongo
     async createSession(session) {
       await sessions.insertOne({ ...session, _id: session.idHash, _expires: new Date(session.expiresAt) });
     },
-    getSession: async (idHash, now) => record<SessionRecord>(await sessions.findOne({ _id: idHash, expiresAt: { $gt: now } })),
+    getSession: async (idHash, now) =>
+      record<SessionRecord>(await sessions.findOne({ _id: idHash, expiresAt: { $gt: now } })),
     async renewSession(idHash, expiresAt) {
       await sessions.updateOne({ _id: idHash }, { $set: { expiresAt, _expires: new Date(expiresAt) } });
     },
@@ -188,17 +201,25 @@ export function createMongoMetaStore(options: MongoMetaStoreOptions = {}): Mongo
       await saved.insertOne({ ...search, _id: search.id });
     },
     listSavedSearches: async (userId) =>
-      (await saved.find({ userId }).sort({ createdAt: -1, _id: -1 }).toArray()).flatMap((d) => record<SavedSearchRecord>(d) ?? []),
+      (await saved.find({ userId }).sort({ createdAt: -1, _id: -1 }).toArray()).flatMap(
+        (d) => record<SavedSearchRecord>(d) ?? [],
+      ),
     deleteSavedSearch: async (userId, id) => (await saved.deleteOne({ _id: id, userId })).deletedCount > 0,
 
     async addSearchHistory(entry, keep) {
       await history.insertOne({ ...entry, _id: entry.id, _created: new Date(entry.createdAt) });
       // Keep the newest `keep`: find what is beyond them and delete it (re-running it is harmless).
-      const beyond = await history.find({ userId: entry.userId }, { projection: { _id: 1 } }).sort({ createdAt: -1, _id: -1 }).skip(keep).toArray();
+      const beyond = await history
+        .find({ userId: entry.userId }, { projection: { _id: 1 } })
+        .sort({ createdAt: -1, _id: -1 })
+        .skip(keep)
+        .toArray();
       if (beyond.length > 0) await history.deleteMany({ _id: { $in: beyond.map((d) => d._id) } });
     },
     listSearchHistory: async (userId, limit) =>
-      (await history.find({ userId }).sort({ createdAt: -1, _id: -1 }).limit(limit).toArray()).flatMap((d) => record<SearchHistoryRecord>(d) ?? []),
+      (await history.find({ userId }).sort({ createdAt: -1, _id: -1 }).limit(limit).toArray()).flatMap(
+        (d) => record<SearchHistoryRecord>(d) ?? [],
+      ),
 
     async createUploadJob(job) {
       await jobs.insertOne({ ...job, _id: job.id });
@@ -208,8 +229,11 @@ export function createMongoMetaStore(options: MongoMetaStoreOptions = {}): Mongo
     },
     getUploadJob: async (id) => record<UploadJobRecord>(await jobs.findOne({ _id: id })),
     listUploadJobs: async (limit) =>
-      (await jobs.find().sort({ createdAt: -1, _id: -1 }).limit(limit).toArray()).flatMap((d) => record<UploadJobRecord>(d) ?? []),
-    countUploadJobs: (range) => jobs.countDocuments({ createdAt: { $gte: range?.from ?? 0, $lt: range?.to ?? Number.MAX_SAFE_INTEGER } }),
+      (await jobs.find().sort({ createdAt: -1, _id: -1 }).limit(limit).toArray()).flatMap(
+        (d) => record<UploadJobRecord>(d) ?? [],
+      ),
+    countUploadJobs: (range) =>
+      jobs.countDocuments({ createdAt: { $gte: range?.from ?? 0, $lt: range?.to ?? Number.MAX_SAFE_INTEGER } }),
 
     async createAlertRule(rule) {
       await rules.insertOne({ ...rule, _id: rule.id });
@@ -217,22 +241,34 @@ export function createMongoMetaStore(options: MongoMetaStoreOptions = {}): Mongo
     async updateAlertRule(rule) {
       await rules.replaceOne({ _id: rule.id }, { ...rule, _id: rule.id });
     },
-    listAlertRules: async () => (await rules.find().sort({ createdAt: 1, _id: 1 }).toArray()).flatMap((d) => record<AlertRuleRecord>(d) ?? []),
+    listAlertRules: async () =>
+      (await rules.find().sort({ createdAt: 1, _id: 1 }).toArray()).flatMap((d) => record<AlertRuleRecord>(d) ?? []),
     deleteAlertRule: async (id) => (await rules.deleteOne({ _id: id })).deletedCount > 0,
 
     async addAuditRecord(entry) {
       await audit.insertOne({ ...entry, _id: entry.id });
     },
-    listAuditRecords: async (limit) => (await audit.find().sort({ at: -1, _id: -1 }).limit(limit).toArray()).flatMap((d) => record<AuditRecord>(d) ?? []),
+    listAuditRecords: async (limit) =>
+      (await audit.find().sort({ at: -1, _id: -1 }).limit(limit).toArray()).flatMap(
+        (d) => record<AuditRecord>(d) ?? [],
+      ),
     async addNotification(record, keep) {
       await notifications.insertOne({ ...record, _id: record.id });
-      const beyond = await notifications.find({}, { projection: { _id: 1 } }).sort({ at: -1, _id: -1 }).skip(keep).toArray();
+      const beyond = await notifications
+        .find({}, { projection: { _id: 1 } })
+        .sort({ at: -1, _id: -1 })
+        .skip(keep)
+        .toArray();
       if (beyond.length > 0) await notifications.deleteMany({ _id: { $in: beyond.map((d) => d._id) } });
     },
     listNotifications: async ({ ruleId, channel, limit }) =>
-      (await notifications.find({ ...(ruleId !== undefined ? { ruleId } : {}), ...(channel !== undefined ? { channel } : {}) }).sort({ at: -1, _id: -1 }).limit(limit).toArray()).flatMap(
-        (d) => record<NotificationRecord>(d) ?? [],
-      ),
+      (
+        await notifications
+          .find({ ...(ruleId !== undefined ? { ruleId } : {}), ...(channel !== undefined ? { channel } : {}) })
+          .sort({ at: -1, _id: -1 })
+          .limit(limit)
+          .toArray()
+      ).flatMap((d) => record<NotificationRecord>(d) ?? []),
 
     getSetting: async (key) => (await settingsColl.findOne({ _id: key }))?.value,
     async setSetting(key, value) {

@@ -37,7 +37,10 @@ export const connectionShape = ConnectionSchema.shape;
  * commands fail after one retry instead of queueing without bound, so a Redis outage shows up as errors the
  * adapters handle rather than as requests that hang.
  */
-export function openRedis(options: { url?: string | undefined; client?: Redis | undefined; keyPrefix: string }, what: string): RedisConnection {
+export function openRedis(
+  options: { url?: string | undefined; client?: Redis | undefined; keyPrefix: string },
+  what: string,
+): RedisConnection {
   if (options.client) return { redis: options.client, keyPrefix: options.keyPrefix, release: () => Promise.resolve() };
   const url = options.url ?? process.env['REDIS_URL'];
   if (!url) throw new TypeError(`Invalid ${what} option \`url\`: no Redis URL given and REDIS_URL is not set`);
@@ -61,7 +64,12 @@ export function openRedis(options: { url?: string | undefined; client?: Redis | 
  * Runs a Lua script by its SHA-1 (`EVALSHA`), sending the source only when Redis does not know it yet
  * (`NOSCRIPT`, e.g. after a restart), so each call carries the keys and arguments alone.
  */
-export async function runScript(redis: Redis, script: string, keys: readonly string[], args: readonly (string | number | Buffer)[]): Promise<unknown> {
+export async function runScript(
+  redis: Redis,
+  script: string,
+  keys: readonly string[],
+  args: readonly (string | number | Buffer)[],
+): Promise<unknown> {
   const sha = scriptSha(script);
   try {
     return await redis.evalsha(sha, keys.length, ...keys, ...args);

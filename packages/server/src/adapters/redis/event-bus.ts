@@ -7,7 +7,6 @@ import { parseOptions } from '@shoplog/core';
 import { connectionShape, openRedis } from './connection.js';
 import type { RedisConnectionOptions } from './connection.js';
 
-
 /** Options of `createRedisEventBus`. */
 export interface RedisEventBusOptions extends RedisConnectionOptions {
   /** Called when a message cannot be published or read. @default ignore */

@@ -1,4 +1,12 @@
-import { parseOptions, RECORD_WORDS, STATE_KINDS, STRIDE, type FraudStateKey, type FraudStateStore, type StateBatch } from '@shoplog/core';
+import {
+  parseOptions,
+  RECORD_WORDS,
+  STATE_KINDS,
+  STRIDE,
+  type FraudStateKey,
+  type FraudStateStore,
+  type StateBatch,
+} from '@shoplog/core';
 import { z } from 'zod';
 import { connectionShape, openRedis, runScript } from './connection.js';
 import type { RedisConnectionOptions } from './connection.js';
@@ -31,9 +39,18 @@ export interface RedisFraudStateStoreOptions extends RedisConnectionOptions {
 
 const Schema = z.object({
   ...connectionShape,
-  accountTtlMs: z.int().positive().default(180 * 86_400_000),
-  entityTtlMs: z.int().positive().default(45 * 86_400_000),
-  shopTtlMs: z.int().positive().default(7 * 86_400_000),
+  accountTtlMs: z
+    .int()
+    .positive()
+    .default(180 * 86_400_000),
+  entityTtlMs: z
+    .int()
+    .positive()
+    .default(45 * 86_400_000),
+  shopTtlMs: z
+    .int()
+    .positive()
+    .default(7 * 86_400_000),
   leaseMs: z.int().positive().max(60_000).default(2_000),
 });
 
@@ -84,7 +101,9 @@ export function createRedisFraudStateStore(options: RedisFraudStateStoreOptions 
   const parsed = parseOptions('createRedisFraudStateStore', Schema, options);
   const { redis, keyPrefix, release } = openRedis(parsed, 'Redis fraud state store');
   const names = STATE_KINDS.map((kind) => `${keyPrefix}fraud:${kind}:`);
-  const ttls = STATE_KINDS.map((kind) => (kind === 'account' ? parsed.accountTtlMs : kind === 'shop' ? parsed.shopTtlMs : parsed.entityTtlMs));
+  const ttls = STATE_KINDS.map((kind) =>
+    kind === 'account' ? parsed.accountTtlMs : kind === 'shop' ? parsed.shopTtlMs : parsed.entityTtlMs,
+  );
   const keyOf = (kind: number, hi: number, lo: number): string => `${names[kind]!}${hex(hi)}${hex(lo)}`;
   /** The latest hold of each key held in this process (the tail of its chain). */
   const holds = new Map<string, Hold>();
@@ -96,9 +115,13 @@ export function createRedisFraudStateStore(options: RedisFraudStateStoreOptions 
   // While the connection is lost, fail at once (the scoring is judged by the scorer's onError policy) rather than
   // hold every decision for ioredis's reconnection attempts; before the first connection, commands wait for it.
   const unreachable = (): Error | undefined =>
-    redis.status === 'reconnecting' || redis.status === 'close' || redis.status === 'end' ? new Error(`Redis fraud state store unreachable (connection ${redis.status})`) : undefined;
+    redis.status === 'reconnecting' || redis.status === 'close' || redis.status === 'end'
+      ? new Error(`Redis fraud state store unreachable (connection ${redis.status})`)
+      : undefined;
   const failure = (error: unknown): Error =>
-    new Error(`Redis fraud state store unreachable: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    new Error(`Redis fraud state store unreachable: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
   const fetch = (key: string): Promise<Buffer | null> =>
     new Promise((done, fail) => {
       if (reads.length === 0) queueMicrotask(flushReads);
@@ -213,10 +236,12 @@ export function createRedisFraudStateStore(options: RedisFraudStateStoreOptions 
         const settle = (): void => {
           if (hold && holds.get(key) === hold) holds.delete(key);
         };
-        pending.push(sent.then(settle, (error: unknown) => {
-          settle();
-          throw error;
-        }));
+        pending.push(
+          sent.then(settle, (error: unknown) => {
+            settle();
+            throw error;
+          }),
+        );
       }
       if (lease) handOn(lease);
       await Promise.all(pending);

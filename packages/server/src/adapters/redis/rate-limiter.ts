@@ -67,9 +67,12 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions = {}): S
   let closed = false;
   return {
     async consume(key, cost = 1) {
-      const [allowed, remaining, retryAfterMs] = (await runScript(redis, CONSUME_SCRIPT, [ns + key], [
-        parsed.limit, parsed.windowMs, parsed.slots, cost,
-      ])) as [number, number, number];
+      const [allowed, remaining, retryAfterMs] = (await runScript(
+        redis,
+        CONSUME_SCRIPT,
+        [ns + key],
+        [parsed.limit, parsed.windowMs, parsed.slots, cost],
+      )) as [number, number, number];
       return { allowed: allowed === 1, remaining: Math.max(0, remaining), retryAfterMs };
     },
     async close() {

@@ -37,7 +37,10 @@ export interface RedisVelocityStoreOptions extends RedisConnectionOptions {
 const Schema = z.object({
   ...connectionShape,
   slots: z.int().min(2).max(1000).default(10),
-  seriesTtlMs: z.int().positive().default(90 * 24 * 3_600_000),
+  seriesTtlMs: z
+    .int()
+    .positive()
+    .default(90 * 24 * 3_600_000),
 });
 
 // Each counter is a hash { bucket epoch → summed weight } holding at most `slots` live buckets; old buckets are

@@ -5,7 +5,13 @@ import type { Session } from '../types.js';
 /** The sign-in page; calls `done` with the session (the cookie is set by the server, nothing is stored here). */
 export function loginPage(done: (s: Session) => void): HTMLElement {
   const user = h('input', { id: 'login-username', name: 'username', autocomplete: 'username', required: true });
-  const pass = h('input', { id: 'login-password', name: 'password', type: 'password', autocomplete: 'current-password', required: true });
+  const pass = h('input', {
+    id: 'login-password',
+    name: 'password',
+    type: 'password',
+    autocomplete: 'current-password',
+    required: true,
+  });
   const error = h('p', { class: 'form-error', role: 'alert', 'aria-live': 'assertive' });
   const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-block' }, 'Sign in');
   const form = h(
@@ -28,7 +34,11 @@ export function loginPage(done: (s: Session) => void): HTMLElement {
       .then(done)
       .catch((err: unknown) => {
         error.textContent =
-          err instanceof ApiError && err.status === 401 ? 'Wrong username or password.' : err instanceof Error ? err.message : String(err);
+          err instanceof ApiError && err.status === 401
+            ? 'Wrong username or password.'
+            : err instanceof Error
+              ? err.message
+              : String(err);
         submit.disabled = false;
         pass.select();
       });

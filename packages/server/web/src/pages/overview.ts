@@ -45,39 +45,98 @@ export function overviewPage({ route, signal }: PageContext): HTMLElement {
       card('Events over time', histogramChart(range, signal), { wide: true, id: 'card-histogram' }),
       card(
         'Logs and errors over time',
-        slot(data, (o) =>
-          o.logs_per_hour.length === 0
-            ? empty('No events in this time range.')
-            : timeChart({
-                x: o.logs_per_hour.map((p) => toSeconds(p.hour)),
-                ys: [o.logs_per_hour.map((p) => p.total), o.logs_per_hour.map((p) => p.errors)],
-                series: [
-                  { label: 'Logs', color: cssColor('--c1'), fill: true },
-                  { label: 'Errors', color: cssColor('--bad'), fill: true },
-                ],
-              }),
-        signal),
+        slot(
+          data,
+          (o) =>
+            o.logs_per_hour.length === 0
+              ? empty('No events in this time range.')
+              : timeChart({
+                  x: o.logs_per_hour.map((p) => toSeconds(p.hour)),
+                  ys: [o.logs_per_hour.map((p) => p.total), o.logs_per_hour.map((p) => p.errors)],
+                  series: [
+                    { label: 'Logs', color: cssColor('--c1'), fill: true },
+                    { label: 'Errors', color: cssColor('--bad'), fill: true },
+                  ],
+                }),
+          signal,
+        ),
         { wide: true, id: 'card-per-hour' },
       ),
-      card('Levels', slot(data, (o) => {
-        const items = Object.entries(o.log_levels_distribution).map(([lvl, n]) => ({
-          label: lvl, value: n, display: fmtInt(n), onClick: searchLink({ level: lvl }, keep),
-        }));
-        return items.length ? barList(items, { label: 'Levels' }) : empty('No events.');
-      }, signal)),
-      card('Event types', slot(data, (o) =>
-        o.log_types.length
-          ? barList(o.log_types.map((t) => ({ label: t.type, value: t.count, display: fmtInt(t.count), onClick: searchLink({ log_type: t.type }, keep) })))
-          : empty('No events.'), signal)),
-      card('Top services', slot(data, (o) =>
-        o.top_services.length
-          ? barList(o.top_services.map((s) => ({ label: s.name, value: s.count, display: `${fmtInt(s.count)} · ${fmtPct(s.percentage)}`, onClick: searchLink({ service: s.name }, keep) })))
-          : empty('No services reported yet.'), signal)),
-      card('Top endpoints', slot(data, (o) =>
-        o.top_endpoints.length
-          ? barList(o.top_endpoints.map((e) => ({ label: e.route, value: e.count, display: fmtInt(e.count), onClick: searchLink({ route: e.route }, keep) })))
-          : empty('No requests yet.'), signal)),
-      card('Recent errors', slot(data, (o) => eventList(o.recent_errors, 'No errors in this range. ✓'), signal), { wide: true }),
+      card(
+        'Levels',
+        slot(
+          data,
+          (o) => {
+            const items = Object.entries(o.log_levels_distribution).map(([lvl, n]) => ({
+              label: lvl,
+              value: n,
+              display: fmtInt(n),
+              onClick: searchLink({ level: lvl }, keep),
+            }));
+            return items.length ? barList(items, { label: 'Levels' }) : empty('No events.');
+          },
+          signal,
+        ),
+      ),
+      card(
+        'Event types',
+        slot(
+          data,
+          (o) =>
+            o.log_types.length
+              ? barList(
+                  o.log_types.map((t) => ({
+                    label: t.type,
+                    value: t.count,
+                    display: fmtInt(t.count),
+                    onClick: searchLink({ log_type: t.type }, keep),
+                  })),
+                )
+              : empty('No events.'),
+          signal,
+        ),
+      ),
+      card(
+        'Top services',
+        slot(
+          data,
+          (o) =>
+            o.top_services.length
+              ? barList(
+                  o.top_services.map((s) => ({
+                    label: s.name,
+                    value: s.count,
+                    display: `${fmtInt(s.count)} · ${fmtPct(s.percentage)}`,
+                    onClick: searchLink({ service: s.name }, keep),
+                  })),
+                )
+              : empty('No services reported yet.'),
+          signal,
+        ),
+      ),
+      card(
+        'Top endpoints',
+        slot(
+          data,
+          (o) =>
+            o.top_endpoints.length
+              ? barList(
+                  o.top_endpoints.map((e) => ({
+                    label: e.route,
+                    value: e.count,
+                    display: fmtInt(e.count),
+                    onClick: searchLink({ route: e.route }, keep),
+                  })),
+                )
+              : empty('No requests yet.'),
+          signal,
+        ),
+      ),
+      card(
+        'Recent errors',
+        slot(data, (o) => eventList(o.recent_errors, 'No errors in this range. ✓'), signal),
+        { wide: true },
+      ),
     ),
   );
 }

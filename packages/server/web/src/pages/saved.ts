@@ -18,38 +18,96 @@ export function searchParamsOf(params: URLSearchParams): Record<string, string> 
 
 /** A "Save this search" form for the search page (analyst and admin). */
 export function saveSearchForm(params: URLSearchParams): HTMLElement {
-  const name = h('input', { id: 'save-search-name', name: 'name', required: true, maxlength: '200', autocomplete: 'off' });
+  const name = h('input', {
+    id: 'save-search-name',
+    name: 'name',
+    required: true,
+    maxlength: '200',
+    autocomplete: 'off',
+  });
   const done = h('span', { class: 'muted', role: 'status', id: 'save-search-status' });
   const form = actionForm('save-search-form', 'Save this search', field('Name', name), 'Save', async () => {
-    const saved = await api<SavedSearch>('/api/searches', { method: 'POST', body: { name: name.value, params: searchParamsOf(params) } });
+    const saved = await api<SavedSearch>('/api/searches', {
+      method: 'POST',
+      body: { name: name.value, params: searchParamsOf(params) },
+    });
     name.value = '';
     mount(done, 'Saved as ', h('a', { href: href('saved') }, saved.name), '.');
   });
-  return h('details', { class: 'save-search', id: 'save-search' }, h('summary', { class: 'btn btn-small' }, 'Save search'), form, done);
+  return h(
+    'details',
+    { class: 'save-search', id: 'save-search' },
+    h('summary', { class: 'btn btn-small' }, 'Save search'),
+    form,
+    done,
+  );
 }
 
 const paramsText = (params: Record<string, string>): string =>
-  Object.entries(params).map(([k, v]) => (k === 'q' ? `“${v}”` : `${k} = ${v}`)).join(' · ') || 'everything';
+  Object.entries(params)
+    .map(([k, v]) => (k === 'q' ? `“${v}”` : `${k} = ${v}`))
+    .join(' · ') || 'everything';
 
 /** Saved searches of the signed-in user: open one in the search page, delete one. */
 export function savedPage({ session, signal }: PageContext): HTMLElement {
   const canWrite = SEARCH_SAVERS.includes(session.user.role);
   const listBox = h('div', null);
   const status = h('span', { class: 'muted', role: 'status', id: 'saved-status' });
-  const remove = (s: SavedSearch): void => confirmedDelete({
-    title: 'Delete saved search', confirmLabel: 'Delete', message: `Delete the saved search “${s.name}”?`,
-    path: `/api/searches/${encodeURIComponent(s.id)}`, status, done: `Deleted ${s.name}.`, then: () => load(),
-  });
-  const load = (): void => mount(listBox, slot(api<{ searches: SavedSearch[] }>('/api/searches', { signal }), (r) => r.searches.length === 0
-    ? empty(canWrite ? 'No saved searches yet: use “Save search” on the search page.' : 'No saved searches.')
-    : table('saved-searches', ['Name', 'Search', 'Saved', ''], r.searches.map((s) => [
-      h('a', { href: href('search', s.params), class: 'saved-name' }, s.name),
-      h('span', { class: 'muted' }, paramsText(s.params)),
-      h('span', { class: 'nowrap' }, fmtTime(s.created_at)),
-      canWrite ? h('button', { type: 'button', class: 'btn btn-small btn-danger-ghost', 'aria-label': `Delete saved search ${s.name}`, onClick: () => remove(s) }, 'Delete') : '',
-    ]), (i) => ({ 'data-saved-id': r.searches[i]?.id ?? '' })), signal));
+  const remove = (s: SavedSearch): void =>
+    confirmedDelete({
+      title: 'Delete saved search',
+      confirmLabel: 'Delete',
+      message: `Delete the saved search “${s.name}”?`,
+      path: `/api/searches/${encodeURIComponent(s.id)}`,
+      status,
+      done: `Deleted ${s.name}.`,
+      then: () => load(),
+    });
+  const load = (): void =>
+    mount(
+      listBox,
+      slot(
+        api<{ searches: SavedSearch[] }>('/api/searches', { signal }),
+        (r) =>
+          r.searches.length === 0
+            ? empty(canWrite ? 'No saved searches yet: use “Save search” on the search page.' : 'No saved searches.')
+            : table(
+                'saved-searches',
+                ['Name', 'Search', 'Saved', ''],
+                r.searches.map((s) => [
+                  h('a', { href: href('search', s.params), class: 'saved-name' }, s.name),
+                  h('span', { class: 'muted' }, paramsText(s.params)),
+                  h('span', { class: 'nowrap' }, fmtTime(s.created_at)),
+                  canWrite
+                    ? h(
+                        'button',
+                        {
+                          type: 'button',
+                          class: 'btn btn-small btn-danger-ghost',
+                          'aria-label': `Delete saved search ${s.name}`,
+                          onClick: () => remove(s),
+                        },
+                        'Delete',
+                      )
+                    : '',
+                ]),
+                (i) => ({ 'data-saved-id': r.searches[i]?.id ?? '' }),
+              ),
+        signal,
+      ),
+    );
   load();
-  return h('div', { class: 'page' }, h('div', { class: 'grid' },
-    card('Saved searches', [listBox, canWrite ? null : roleNote('Saving or deleting a search', SEARCH_SAVERS, session.user.role)], { wide: true, id: 'card-saved', actions: status }),
-  ));
+  return h(
+    'div',
+    { class: 'page' },
+    h(
+      'div',
+      { class: 'grid' },
+      card(
+        'Saved searches',
+        [listBox, canWrite ? null : roleNote('Saving or deleting a search', SEARCH_SAVERS, session.user.role)],
+        { wide: true, id: 'card-saved', actions: status },
+      ),
+    ),
+  );
 }
