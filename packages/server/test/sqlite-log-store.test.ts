@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +36,32 @@ describe('sqlite log store', () => {
     expect(page.hits.map((h) => h.id)).toEqual([event.event.id]);
     expect(await second.appendBatch([event])).toEqual(['duplicate']);
     await second.close();
+    rmSync(join(path, '..'), { recursive: true, force: true });
+  });
+
+  it('opens a folder while another process holds the events file locked for a moment, waiting instead of failing', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'shoplog-locked-')), 'events.db');
+    // Another process (a backup, a CLI command) holds the file's exclusive lock for 400 ms, then lets go.
+    const holder = spawn(
+      process.execPath,
+      [
+        '--no-warnings',
+        '-e',
+        `const { DatabaseSync } = require('node:sqlite');
+         const db = new DatabaseSync(process.argv[1]);
+         db.exec('BEGIN EXCLUSIVE; CREATE TABLE probe (a)');
+         console.log('locked');
+         setTimeout(() => { db.exec('ROLLBACK'); db.close(); }, 400);`,
+        path,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
+    const store = createSqliteLogStore({ path });
+    expect(await store.appendBatch([txEvent()])).toEqual(['created']);
+    await store.refresh();
+    expect(await store.count({})).toBe(1);
+    await store.close();
     rmSync(join(path, '..'), { recursive: true, force: true });
   });
 

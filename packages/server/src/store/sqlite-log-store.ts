@@ -87,11 +87,13 @@ function isBusy(error: unknown): boolean {
 
 const openDatabase = (path: string, synchronous: string): DatabaseSync => {
   const db = new DatabaseSync(path);
+  // The busy timeout first: reading the file's header and switching to WAL wait for a lock held by another
+  // connection (another process reading the folder, a checkpoint) instead of failing at once.
+  db.exec('PRAGMA busy_timeout=5000');
   // A new file frees the pages of deleted events back to the file system in steps (see sqlite-maintenance.ts); an
   // existing file keeps its mode (no-op) and reuses its free pages (`shoplog vacuum` converts it).
   db.exec('PRAGMA auto_vacuum=INCREMENTAL');
-  // The busy timeout first: switching to WAL waits for a lock held by another connection instead of failing at once.
-  db.exec(`PRAGMA busy_timeout=5000; PRAGMA journal_mode=WAL; PRAGMA synchronous=${synchronous};`);
+  db.exec(`PRAGMA journal_mode=WAL; PRAGMA synchronous=${synchronous};`);
   db.exec('PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;');
   return db;
 };
