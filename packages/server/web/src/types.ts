@@ -234,7 +234,7 @@ export interface PluginHealth {
   version: string;
   kind: string;
   stage: string;
-  state: 'ok' | 'failing' | 'open';
+  state: 'ok' | 'failing' | 'open' | 'refused';
   calls: number;
   errors: number;
   timeouts: number;
