@@ -144,7 +144,7 @@ export async function loadRulePlugins(
       try {
         rule = ruleOfPlugin(outcome.value.instance);
       } catch (error) {
-        throw new TypeError(`${label}: ${what(error)}`);
+        throw new TypeError(`${label}: ${what(error)}`, { cause: error });
       }
       const owner = BUILTIN_FRAUD_RULES.has(rule.code) ? 'a built-in rule' : taken.get(rule.code);
       if (owner !== undefined)
