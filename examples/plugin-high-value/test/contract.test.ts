@@ -1,10 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { pluginContractChecks, runPluginContract } from '@shoplog/core/testing';
 import { createPluginInstance, transaction, type ShoplogEvent } from '@shoplog/core';
-import highValue from 'shoplog-plugin-high-value';
+import highValue, { rule as highValueRule } from 'shoplog-plugin-high-value';
 
 runPluginContract(
   { plugin: highValue, options: { minAmount: 100 }, badOptions: { options: { minAmount: -5 }, path: 'minAmount' } },
+  { describe, it },
+);
+runPluginContract(
+  {
+    plugin: highValueRule,
+    options: { minAmount: 100 },
+    badOptions: { options: { minAmount: 100, contribution: 101 }, path: 'contribution' },
+    hit: { input: { amount: 25_000, currency: 'EUR' } },
+  },
   { describe, it },
 );
 

@@ -188,7 +188,7 @@ export type {
 export type { FraudRule, FraudRuleHit, FraudSignals, FraudCounter, FraudDimension } from './fraud/rule.js';
 export { BUILTIN_FRAUD_RULES, seedFraudRules } from './fraud/builtin.js';
 export type { FraudRuleConfig, FraudRulesConfig } from './fraud/builtin.js';
-export { defineRule } from './fraud/rules/define.js';
+export { defineRule, ruleOfPlugin } from './fraud/rules/define.js';
 export type { BuiltinFraudRule } from './fraud/rules/define.js';
 export { isDisposableEmail } from './fraud/rules/identity.js';
 export { createFraudScorer } from './fraud/scorer.js';

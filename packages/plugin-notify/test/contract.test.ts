@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { runPluginContract } from '@shoplog/core/testing';
-import { emailNotifier, slackNotifier, webhookNotifier } from '../src/index.js';
+import { emailNotifier, logNotifier, slackNotifier, webhookNotifier } from '../src/index.js';
 import { startHttpReceiver, startSmtpReceiver, type HttpReceiver } from './receivers.js';
 
 // Each channel against a real local receiver: the suite's delivery check waits until the receiver saw it.
@@ -54,6 +54,28 @@ runPluginContract(
     },
     received: async (notification) => {
       expect((await smtp.next()).parsed.subject).toContain(notification.title);
+    },
+  },
+  { describe, it },
+);
+
+// The log channel (the demo's) writes to the process's stream: the lines it writes there are caught, the rest pass on.
+const logged: string[] = [];
+const stderrWrite = process.stderr.write.bind(process.stderr);
+process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+  if (String(chunk).startsWith('shoplog notify: ')) return logged.push(String(chunk)) > 0;
+  return stderrWrite(chunk, ...rest);
+}) as typeof process.stderr.write;
+afterAll(() => {
+  process.stderr.write = stderrWrite;
+});
+runPluginContract(
+  {
+    plugin: logNotifier,
+    options: { stream: 'stderr' },
+    badOptions: { options: { stream: 'file' }, path: 'stream' },
+    received: async (notification) => {
+      expect(logged.find((line) => line.includes(`(${notification.id})`))).toMatch(/^shoplog notify: \[\w+\] .*\n$/);
     },
   },
   { describe, it },

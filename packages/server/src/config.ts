@@ -43,11 +43,21 @@ export const NotificationsSchema = z
   .strictObject({
     channels: z
       .array(
-        z.strictObject({
-          name: channelName,
-          type: z.enum(Object.keys(NOTIFIERS) as [keyof typeof NOTIFIERS]),
-          options: z.record(z.string(), z.unknown()).default({}),
-        }),
+        z
+          .strictObject({
+            name: channelName,
+            /** One of @shoplog/plugin-notify's channels. */
+            type: z.enum(Object.keys(NOTIFIERS) as [keyof typeof NOTIFIERS]).optional(),
+            /** Or a notifier plugin: an npm package name, or a path relative to the config file. */
+            module: z.string().min(1).optional(),
+            /** The export of `module` holding the plugin. @default 'default' */
+            export: z.string().min(1).optional(),
+            options: z.record(z.string(), z.unknown()).default({}),
+          })
+          .refine((c) => (c.type === undefined) !== (c.module === undefined), {
+            path: ['type'],
+            message: `give either type (${Object.keys(NOTIFIERS).join(', ')}) or module (a notifier plugin), not both`,
+          }),
       )
       .max(50)
       .default([]),
@@ -138,6 +148,7 @@ export const ServerConfigSchema = z
       .default('9.1.0'),
     notifications: z.preprocess(jsonText, NotificationsSchema).prefault({}),
     plugins: z.preprocess(jsonText, z.array(PluginSpecSchema).max(50)).default([]),
+    fraudRules: z.preprocess(jsonText, z.array(PluginSpecSchema).max(50)).default([]),
   })
   // An idle timeout longer than the absolute lifetime would never apply: that is a typo, not a choice.
   .refine((c) => c.sessionIdleMinutes <= c.sessionMaxHours * 60, {
@@ -369,7 +380,7 @@ export const SETTINGS: readonly { key: keyof ServerConfig; env: string; default:
     env: 'SHOPLOG_NOTIFICATIONS',
     default: '(none)',
     description:
-      'Alert channels as JSON: {"channels":[{"name":"ops","type":"webhook|slack|email|log","options":{…}}],"fraudChannels":["ops"],"groupWindowSeconds":10,"cooldownSeconds":300,"attemptTimeoutSeconds":10,"publicUrl":"https://…"}; {"env":"NAME"} in options reads a secret from NAME (server README, Notifications).',
+      'Alert channels as JSON: {"channels":[{"name":"ops","type":"webhook|slack|email|log","options":{…}}, {"name":"pager","module":"@acme/shoplog-notifier","options":{…}}],"fraudChannels":["ops"],"groupWindowSeconds":10,"cooldownSeconds":300,"attemptTimeoutSeconds":10,"publicUrl":"https://…"}; {"env":"NAME"} in options reads a secret from NAME (server README, Notifications).',
   },
   {
     key: 'plugins',
@@ -377,6 +388,13 @@ export const SETTINGS: readonly { key: keyof ServerConfig; env: string; default:
     default: '(none)',
     description:
       'Processor plugins run on every ingested event before it is stored and scored, in order, as JSON: ["@acme/shoplog-plugin", {"module":"./my-plugin.mjs","options":{…}}]; package names from node_modules (the config file\'s folder first), paths relative to the config file (server README, Plugins). A plugin that cannot be loaded stops the start.',
+  },
+  {
+    key: 'fraudRules',
+    env: 'SHOPLOG_FRAUD_RULES',
+    default: '(none)',
+    description:
+      'Fraud rule plugins the server\'s scoring runs beside its own rules, as JSON: ["@acme/shoplog-rule", {"module":"./my-rule.mjs","options":{…}}], found as `plugins` are. A rule plugin that cannot be loaded is refused (logged, and on the health page) without stopping the start; until it is fixed, as while one fails, transactions are judged "review" (reason SCORER_ERROR), never "allow".',
   },
 ];
 

@@ -6,6 +6,7 @@ import {
   normalize,
   toIssues,
   type FraudResult,
+  type FraudRule,
   type FraudScorer,
   type FraudStateStore,
   type TransactionEvent,
@@ -19,7 +20,9 @@ export interface ServerFraudScorerOptions {
   velocity?: VelocityStore | undefined;
   /** Account profiles, entity links and shop-wide signals (Redis: `scaleOut.fraudState`). @default an in-process `createMemoryFraudStateStore()` */
   profiles?: FraudStateStore | undefined;
-  /** Called once when scoring starts failing (a store gone), with the error; again only after a scoring succeeded. */
+  /** Rules run beside core's (the `fraudRules` plugins), each with its own reason code. @default [] */
+  extraRules?: readonly FraudRule[];
+  /** Called once when scoring starts failing (a store gone, a rule plugin failing), with the error; again only after a scoring succeeded. */
   onFailure?: (message: string) => void;
   /** Called once when scoring succeeds again after a failure. */
   onRecovery?: () => void;
@@ -37,6 +40,7 @@ export function createServerFraudScorer(options: ServerFraudScorerOptions = {}):
   const scorer = createFraudScorer({
     store: options.velocity ?? createMemoryVelocityStore(),
     profileStore: options.profiles ?? createMemoryFraudStateStore(),
+    extraRules: options.extraRules ?? [],
     onError: 'review',
   });
   let failing = false;
@@ -56,6 +60,48 @@ export function createServerFraudScorer(options: ServerFraudScorerOptions = {}):
   watched.score = async (transaction, context) => watch(await scorer.score(transaction, context));
   watched.scoreSync = (transaction, context) => watch(scorer.scoreSync(transaction, context));
   return watched;
+}
+
+/**
+ * A scorer that is `loading`'s once it resolves (the server's scorer waits for its rule plugins): `score` waits for
+ * it; until then `sync` is false and what needs the scorer itself (`scoreSync`, labels, models) throws a TypeError.
+ */
+export function scorerWhenLoaded(loading: Promise<FraudScorer>): FraudScorer {
+  let loaded: FraudScorer | undefined;
+  loading
+    .then((scorer) => (loaded = scorer))
+    .catch(() => {
+      // The server's start() awaits `loading` and reports its error.
+    });
+  const current = (what: string): FraudScorer => {
+    if (loaded === undefined)
+      throw new TypeError(`${what}: the fraud rule plugins are still loading (await server.start())`);
+    return loaded;
+  };
+  return {
+    score: async (transaction, context) => (loaded ?? (await loading)).score(transaction, context),
+    scoreSync: (transaction, context) => current('scoreSync').scoreSync(transaction, context),
+    get sync() {
+      return loaded?.sync ?? false;
+    },
+    get rulesetVersion() {
+      return loaded?.rulesetVersion ?? 'loading';
+    },
+    get ruleCodes() {
+      return loaded?.ruleCodes ?? [];
+    },
+    get model() {
+      return loaded?.model;
+    },
+    get models() {
+      return loaded?.models ?? [];
+    },
+    featuresOf: (id) => loaded?.featuresOf(id),
+    feedback: (feedback) => current('feedback').feedback(feedback),
+    refit: (options) => current('refit').refit(options),
+    useModel: (model) => current('useModel').useModel(model),
+    rollback: () => current('rollback').rollback(),
+  };
 }
 
 /**

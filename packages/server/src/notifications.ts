@@ -1,15 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import {
   createPluginInstance,
+  loadPlugin,
   OptionsError,
   type FraudEvent,
   type Notification,
+  type Notifier,
+  type PluginLoaderOptions,
   type ShoplogEvent,
 } from '@shoplog/core';
 import {
   createNotificationDispatcher,
   NOTIFIERS,
   systemClock,
+  VERSION as NOTIFY_VERSION,
   type ChannelMetrics,
   type DeliveryResult,
 } from '@shoplog/plugin-notify';
@@ -25,6 +29,8 @@ export interface ServerNotificationsOptions {
   meta: Pick<MetaStore, 'addNotification'>;
   /** Where failures and channel warnings are reported. */
   log: { warn(message: string): void; error(details: object, message: string): void };
+  /** How a channel's `module` (a notifier plugin) is loaded; without it, such a channel is refused. */
+  loader?: PluginLoaderOptions;
   /** Where `{ "env": "NAME" }` options are read. @default process.env */
   env?: Record<string, string | undefined>;
   /** Current time in epoch ms (the server's clock). @default Date.now */
@@ -34,7 +40,10 @@ export interface ServerNotificationsOptions {
 /** A configured channel as the API shows it: never its options (they hold secrets). */
 export interface ChannelView {
   name: string;
+  /** The channel type of @shoplog/plugin-notify, or the module of a notifier plugin. */
   type: string;
+  /** The notifier plugin's version (`unknown` until a module channel has loaded). */
+  version: string;
   /** Told about fraud blocks. */
   fraud: boolean;
   metrics: ChannelMetrics;
@@ -183,12 +192,31 @@ export function createServerNotifications(options: ServerNotificationsOptions): 
   const { settings, meta, log } = options;
   const env = options.env ?? process.env;
   const context = { host: 'server' as const, warn: (message: string) => log.warn(message) };
-  const channels = Object.fromEntries(
-    settings.channels.map((channel, i) => {
-      const channelOptions = resolveEnv(channel.options, env, `notifications.channels[${i}].options`);
-      return [channel.name, createPluginInstance(NOTIFIERS[channel.type], channelOptions, context)];
-    }),
-  );
+  const versions = new Map<string, string>();
+  const create = (
+    channel: ServerConfig['notifications']['channels'][number],
+    i: number,
+  ): Notifier | Promise<Notifier> => {
+    const channelOptions = resolveEnv(channel.options, env, `notifications.channels[${i}].options`);
+    if (channel.type !== undefined) {
+      versions.set(channel.name, NOTIFY_VERSION);
+      return createPluginInstance(NOTIFIERS[channel.type], channelOptions, context);
+    }
+    const { loader } = options;
+    if (!loader || channel.module === undefined)
+      throw new OptionsError(`notifications.channels[${i}].module: this host loads no modules`);
+    // A notifier plugin by specifier: its API version, kind and options are checked as any plugin's are.
+    const spec = {
+      module: channel.module,
+      ...(channel.export ? { export: channel.export } : {}),
+      options: channelOptions,
+    };
+    return loadPlugin(spec, { ...loader, kinds: ['notifier'] }).then((loaded) => {
+      versions.set(channel.name, loaded.info.version);
+      return loaded.instance as Notifier;
+    });
+  };
+  const channels = Object.fromEntries(settings.channels.map((channel, i) => [channel.name, create(channel, i)]));
   const writes = new Set<Promise<void>>();
   const dispatcher = createNotificationDispatcher({
     channels,
@@ -238,7 +266,8 @@ export function createServerNotifications(options: ServerNotificationsOptions): 
       const metrics = dispatcher.metrics();
       return settings.channels.map((c) => ({
         name: c.name,
-        type: c.type,
+        type: c.type ?? c.module ?? 'unknown',
+        version: versions.get(c.name) ?? 'unknown',
         fraud: fraud.has(c.name),
         metrics: metrics[c.name] as ChannelMetrics,
       }));

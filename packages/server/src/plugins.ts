@@ -10,10 +10,10 @@ export interface PluginHealth {
   /** The plugin's version (`unknown` for a processor given to `createServer` as an instance). */
   version: string;
   kind: 'processor' | 'exporter' | 'rule' | 'notifier';
-  /** Where it runs: `ingest` (before storage and scoring) or `notifications` (an alert channel). */
-  stage: 'ingest' | 'notifications';
-  /** `open`: skipped until its breaker lets a call through again; `failing`: its latest calls failed. */
-  state: 'ok' | 'failing' | 'open';
+  /** Where it runs: `ingest` (before storage and scoring), `fraud` (a rule of the scorer) or `notifications` (an alert channel). */
+  stage: 'ingest' | 'fraud' | 'notifications';
+  /** `open`: skipped until its breaker lets a call through again; `failing`: its latest calls failed; `refused`: not loaded (see `last_error`). */
+  state: 'ok' | 'failing' | 'open' | 'refused';
   calls: number;
   errors: number;
   timeouts: number;
@@ -64,12 +64,12 @@ export function processorHealth(stage: ShoplogPlugin, stats: PluginStats): Plugi
 }
 
 /** The health entry of a notification channel (a notifier plugin): its calls, time, time-outs, failures and breaker. */
-export function channelHealth(channel: ChannelView, version: string): PluginHealth {
+export function channelHealth(channel: ChannelView): PluginHealth {
   const m = channel.metrics;
   const failing = m.lastError !== null && m.failed + m.retried > 0 && m.queued > 0;
   return {
     name: `${channel.name} (${channel.type})`,
-    version,
+    version: channel.version,
     kind: 'notifier',
     stage: 'notifications',
     state: m.breaker === 'open' ? 'open' : failing ? 'failing' : 'ok',

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import {
   createMemoryFraudStateStore,
+  OptionsError,
   parseOptions,
   pluginReady,
   pluginStages,
@@ -9,7 +10,6 @@ import {
   type ShoplogPlugin,
   type VelocityStore,
 } from '@shoplog/core';
-import { VERSION as NOTIFY_VERSION } from '@shoplog/plugin-notify';
 import { join } from 'node:path';
 import { editAlertRule, evaluateAlertRules, type AlertRuleChange } from './alerts.js';
 import { createRateLimiter, type ServerRateLimiters } from './auth/rate-limit.js';
@@ -25,7 +25,8 @@ import { createDiskGuard, guardAppends, type DiskGuard } from './disk-guard.js';
 import { healthReport, type HealthCheck } from './health.js';
 import { createIngestor, type IngestItem } from './ingest/ingestor.js';
 import { ingestLimitsOf } from './ingest/limits.js';
-import { createServerFraudScorer } from './fraud.js';
+import { createServerFraudScorer, scorerWhenLoaded } from './fraud.js';
+import { loadRulePlugins, type RulePlugin } from './fraud-rules.js';
 import { createBacktests } from './fraud-backtest.js';
 import { createFraudLearning } from './fraud-learning.js';
 import { createLineAuth } from './ingest/line-auth.js';
@@ -88,8 +89,8 @@ export interface ServerOptions extends ServerConfigInput {
   rateLimiters?: ServerRateLimiters;
   /**
    * Scorer of ingested transactions without a client verdict (used when `fraudScoring` is on) and of
-   * `POST /api/fraud/detect`, instead of the server's own (then `velocity` and `fraudState` are not used, and an
-   * erasure cannot reach the profiles it keeps).
+   * `POST /api/fraud/detect`, instead of the server's own (then `velocity` and `fraudState` are not used, an erasure
+   * cannot reach the profiles it keeps, and the `fraudRules` setting must be empty).
    * @default core's learned model and rules over `velocity` and `fraudState`
    */
   fraudScorer?: FraudScorer;
@@ -143,6 +144,11 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
     ...settings
   } = options;
   const config = parseOptions('createServer', ServerConfigSchema, settings);
+  if (fraudScorer && config.fraudRules.length > 0) {
+    throw new OptionsError(
+      "createServer: fraudRules: rule plugins run in the server's own scorer; give them to your fraudScorer instead",
+    );
+  }
   const app = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
     bodyLimit: config.bodyLimit,
@@ -152,11 +158,13 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
     forceCloseConnections: true,
   });
   const now = clock ?? Date.now;
+  const loader = serverPluginLoader(configDir ?? process.cwd(), (message) => app.log.warn(message));
   const notifications = createServerNotifications({
     settings: config.notifications,
     // The stores are opened below, once everything that can refuse the settings has run (nothing to close then).
     meta: { addNotification: (record, keep) => stores.meta.addNotification(record, keep) },
     log: { warn: (message) => app.log.warn(message), error: (details, message) => app.log.error(details, message) },
+    loader,
     now,
   });
   const stores: ServerStores = {
@@ -182,25 +190,37 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
       });
   // One scorer for ingest and `POST /api/fraud/detect`, so both build the same state; a store gone is said once.
   const profiles = fraudScorer ? undefined : (fraudState ?? createMemoryFraudStateStore());
-  const scorer =
-    fraudScorer ??
-    createServerFraudScorer({
-      velocity,
-      profiles,
-      onFailure: (message) =>
-        app.log.error(`fraud scoring is failing (${message}): transactions are judged "review" until it recovers`),
-      onRecovery: () => app.log.warn('fraud scoring recovered'),
-    });
   const metrics = createServerMetrics({
     logs: stores.logs,
     dataDir: given?.logs && given.meta ? undefined : config.dataDir,
     disk,
   });
+  // Rule plugins load now: the scorer is made once they are (scoring waits for it, and so does `start()`).
+  const rulePlugins: RulePlugin[] = [];
+  const ownScorer = (extraRules: RulePlugin[]): FraudScorer =>
+    createServerFraudScorer({
+      velocity,
+      profiles,
+      extraRules: extraRules.map((plugin) => plugin.rule),
+      onFailure: (message) =>
+        app.log.error(`fraud scoring is failing (${message}): transactions are judged "review" until it recovers`),
+      onRecovery: () => app.log.warn('fraud scoring recovered'),
+    });
+  const loadingScorer =
+    fraudScorer || config.fraudRules.length === 0
+      ? undefined
+      : loadRulePlugins(config.fraudRules, {
+          loader,
+          onRefused: (message) =>
+            app.log.error(`${message}: transactions are judged "review" (SCORER_ERROR) until it is fixed`),
+          onFailure: (plugin) => metrics.pluginFailure(plugin),
+        }).then((loaded) => {
+          rulePlugins.push(...loaded);
+          return ownScorer(loaded);
+        });
+  const scorer = fraudScorer ?? (loadingScorer ? scorerWhenLoaded(loadingScorer) : ownScorer([]));
   // Plugins named in the settings run after the given processors; they load now, and `start()` waits for them.
-  const configured = pluginStages(
-    config.plugins,
-    serverPluginLoader(configDir ?? process.cwd(), (message) => app.log.warn(message)),
-  );
+  const configured = pluginStages(config.plugins, loader);
   const allProcessors = [...(processors ?? []), ...configured];
   const ingestor = countedIngestor(
     createIngestor({
@@ -271,10 +291,14 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
       const report = await healthReport({ stores, kinds, check: health, disk: disk?.state });
       const plugins = [
         ...ingestor.processorStats().map(({ stage, stats }) => processorHealth(stage, stats)),
-        ...notifications.channels().map((channel) => channelHealth(channel, NOTIFY_VERSION)),
+        ...rulePlugins.map((plugin) => plugin.health()),
+        ...notifications.channels().map((channel) => channelHealth(channel)),
       ];
-      // A plugin skipped by its breaker changes what is stored (no enrichment): that is a fault to see.
-      const status = report.status === 'ok' && plugins.some((p) => p.state === 'open') ? 'degraded' : report.status;
+      // A plugin skipped by its breaker changes what is stored (no enrichment), a refused one how it is judged: faults to see.
+      const status =
+        report.status === 'ok' && plugins.some((p) => p.state === 'open' || p.state === 'refused')
+          ? 'degraded'
+          : report.status;
       return { ...report, status, plugins, ...(sockets ? { ingest: await sockets.stats() } : {}) };
     },
     metrics,
@@ -364,6 +388,7 @@ export function createServer(options: ServerOptions = {}): ShoplogServer {
       // A channel with wrong options, or a plugin that cannot be loaded, stops the start, naming it.
       await notifications.ready();
       await Promise.all(configured.map((stage) => pluginReady(stage)));
+      await loadingScorer;
       // The active fraud model version survives a restart; a broken record is reported, never a failed start.
       await fraudLearning
         .restore()

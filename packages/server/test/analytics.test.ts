@@ -49,7 +49,13 @@ const errors = [
   errorEvent('404', 'NotFound', 'z', ago(7)),
 ];
 const latencies = Array.from({ length: 100 }, (_, i) => i + 1);
-const perf = latencies.map((ms, i) => perfEvent(i % 2 === 0 ? '/a' : '/b', ms, ago(50)));
+// A third of the requests carry the country GeoIP sets from the client IP (two countries, in unequal numbers).
+const perf = latencies.map((ms, i) => {
+  const event = perfEvent(i % 2 === 0 ? '/a' : '/b', ms, ago(50));
+  return i % 3 === 0
+    ? ({ ...event, client: { geo: { country_iso_code: i % 9 === 0 ? 'BR' : 'FR' } } } as ShoplogEvent)
+    : event;
+});
 const sessions = [
   ['s1', ['page_view', 'add_to_cart', 'checkout_started', 'checkout_completed']],
   ['s2', ['page_view', 'add_to_cart', 'cart_abandoned']],
@@ -89,6 +95,7 @@ describe('analytics equal what the events say', () => {
         top_services: { name: string; count: number; percentage: number }[];
         logs_per_hour: { total: number; errors: number }[];
         recent_errors: ShoplogEvent[];
+        top_countries: { country: string; count: number }[];
       }
     >('/api/dashboard/overview?range=24h');
     expect(o.total_logs).toBe(inDay.length);
@@ -110,6 +117,15 @@ describe('analytics equal what the events say', () => {
     expect(o.logs_per_hour.reduce((s, h) => s + h.total, 0)).toBe(inDay.length);
     expect(o.logs_per_hour.reduce((s, h) => s + h.errors, 0)).toBe(3);
     expect(o.recent_errors.map((e) => e.event.id)).toEqual(errors.map((e) => e.event.id));
+    const countries = new Map<string, number>();
+    for (const e of inDay) {
+      const country = e.client?.geo?.country_iso_code;
+      if (country) countries.set(country, (countries.get(country) ?? 0) + 1);
+    }
+    expect(countries.size).toBe(2);
+    expect(o.top_countries).toEqual(
+      [...countries].map(([country, count]) => ({ country, count })).sort((a, b) => b.count - a.count),
+    );
     const week = await get<{ total_logs: number }>('/api/dashboard/kpis?range=7d');
     expect(week.total_logs).toBe(all.length);
   });

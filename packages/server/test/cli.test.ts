@@ -66,11 +66,14 @@ function run(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; n
   );
 }
 
-/** Starts `shoplog serve` on `dataDir`; resolves with its URL once it listens. */
-function serve(dataDir: string): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, [cli, 'serve'], {
-    env: baseEnv(dataDir),
-    cwd: dataDir,
+/** Starts `shoplog serve` on `dataDir` (in `cwd`, with `args`); resolves with its URL once it listens. */
+function serve(
+  dataDir: string,
+  options: { args?: string[]; cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const child = spawn(process.execPath, [cli, 'serve', ...(options.args ?? [])], {
+    env: { ...baseEnv(dataDir), ...options.env },
+    cwd: options.cwd ?? dataDir,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -243,6 +246,35 @@ describe.skipIf(!existsSync(cli))('shoplog CLI (built dist/cli.js, child process
     const search = await get<{ data: { total: number } }>(`${next.url}/api/search/?range=all&size=1`);
     expect(search.data.total).toBeGreaterThanOrEqual(300);
     expect(health.index).toMatchObject({ committed: search.data.total, pending: 0 });
+  });
+});
+
+// `pnpm start` is `serve --demo` from the repository's root, where the GeoIP plugin is installed.
+describe.skipIf(!existsSync(cli))('shoplog serve --demo (pnpm start)', { timeout: 180_000 }, () => {
+  it('runs GeoIP on its sample data and prints its notifications: countries on the overview, the alert on the console', async () => {
+    const root = join(here, '..', '..', '..');
+    // Alerts evaluated every second rather than every 30 s, so the demo's rule fires within the test.
+    const demo = await serve(tempDir(), { args: ['--demo'], cwd: root, env: { SHOPLOG_ALERT_INTERVAL_SECONDS: '1' } });
+    expect(demo.output()).toContain('Plugins: @shoplog/plugin-geoip.');
+    expect(demo.output()).toContain(
+      'Notification channels: demo-console (log): alerts and fraud blocks are printed here.',
+    );
+    type Plugins = { plugins: { name: string; kind: string; calls: number; errors: number }[] };
+    const health = await get<Plugins>(`${demo.url}/api/dashboard/health`);
+    expect(health.plugins.find((p) => p.name === '@shoplog/plugin-geoip')).toMatchObject({
+      kind: 'processor',
+      errors: 0,
+    });
+    expect(health.plugins.find((p) => p.name === '@shoplog/plugin-geoip')?.calls).toBeGreaterThanOrEqual(5000);
+    const overview = await get<{ top_countries: { country: string; count: number }[] }>(
+      `${demo.url}/api/dashboard/overview?range=7d`,
+    );
+    expect(overview.top_countries.map((c) => c.country)).toEqual(expect.arrayContaining(['FR', 'DE', 'GB', 'US']));
+    await expect
+      .poll(demo.output, { timeout: 60_000, interval: 250 })
+      .toMatch(/^shoplog notify: \[warning\] alert\.firing Firing: Demo: /m);
+    const after = await get<Plugins>(`${demo.url}/api/dashboard/health`);
+    expect(after.plugins.find((p) => p.name === 'demo-console (log)')).toMatchObject({ kind: 'notifier', errors: 0 });
   });
 });
 

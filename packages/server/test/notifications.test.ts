@@ -182,6 +182,7 @@ describe('alert notifications, end to end', () => {
       {
         name: 'ops',
         type: 'webhook',
+        version: expect.stringMatching(/^\d+\.\d+\.\d+/),
         fraud: false,
         metrics: expect.objectContaining({ sent: 2, failed: 0, queued: 0 }),
       },

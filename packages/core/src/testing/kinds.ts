@@ -1,4 +1,4 @@
-import type { BuiltinFraudRule } from '../fraud/rules/define.js';
+import { ruleOfPlugin } from '../fraud/rules/define.js';
 import type { FraudInput } from '../fraud/input.js';
 import type { FraudRule, FraudRuleHit, FraudSignals } from '../fraud/rule.js';
 import type { SeriesStats } from '../fraud/velocity-store.js';
@@ -122,38 +122,13 @@ export function exporterChecks(o: KindContractOptions): KindCheck[] {
   ];
 }
 
-const UPPER_SNAKE = /^[A-Z][A-Z0-9_]*$/;
-const DIMENSIONS = ['userId', 'cardFingerprint', 'ip', 'email'];
-
 async function ruleOf(o: KindContractOptions): Promise<FraudRule> {
-  const builtin = (await createPluginInstance(o.plugin, o.options, quiet)) as BuiltinFraudRule;
-  check(
-    typeof builtin?.code === 'string' && UPPER_SNAKE.test(builtin.code),
-    'create() must return a rule (defineRule) whose code is UPPER_SNAKE',
-  );
-  check(typeof builtin.description === 'string' && builtin.description.length > 0, 'the rule needs a description');
-  check(
-    typeof builtin.create === 'function' && typeof builtin.params?.safeParse === 'function',
-    'the rule needs params (a zod schema) and create(params)',
-  );
-  const params = builtin.params.safeParse({});
-  check(params.success, `the rule's params must all have defaults: ${params.success ? '' : what(params.error)}`);
-  const rule = builtin.create(params.data);
-  check(
-    rule.code === builtin.code && typeof rule.evaluate === 'function',
-    'the rule made by create() must keep its code and have evaluate(input, signals)',
-  );
-  for (const counter of rule.counters ?? []) {
-    check(
-      DIMENSIONS.includes(counter.dimension),
-      `counter dimension ${String(counter.dimension)} is not one of ${DIMENSIONS.join(', ')}`,
-    );
-    check(
-      Number.isInteger(counter.windowMs) && counter.windowMs > 0,
-      `counter windowMs ${counter.windowMs} must be a positive integer`,
-    );
+  const instance = await createPluginInstance(o.plugin, o.options, quiet);
+  try {
+    return ruleOfPlugin(instance);
+  } catch (error) {
+    throw new ContractViolation(what(error));
   }
-  return rule;
 }
 
 function checkHit(hit: FraudRuleHit | null, label: string): void {

@@ -93,7 +93,7 @@ export async function serve(args: CliArgs): Promise<void> {
     lines.push(`TCP/UDP JSON-lines ingest on ${config.ingestHost}:${server.ingestPort} (${auth})`);
   }
   if (setup.demoEvents) lines.push(`Loaded ${setup.demoEvents} sample events (7 days).`);
-  const channels = config.notifications.channels.map((c) => `${c.name} (${c.type})`);
+  const channels = config.notifications.channels.map((c) => `${c.name} (${c.type ?? c.module})`);
   if (channels.length > 0)
     lines.push(
       `Notification channels: ${channels.join(', ')}${channels.length === 1 && config.notifications.channels[0]?.name === DEMO_CHANNEL ? ': alerts and fraud blocks are printed here' : ''}.`,

@@ -90,6 +90,7 @@ export function registerAnalyticsRoutes(fastify: FastifyInstance, ctx: ServerCon
         kinds,
         services,
         endpoints,
+        countries,
         recentErrors,
       ] = await Promise.all([
         logs.count(filter),
@@ -104,6 +105,8 @@ export function registerAnalyticsRoutes(fastify: FastifyInstance, ctx: ServerCon
         logs.terms(filter, 'kind', { size: 10 }),
         logs.terms(filter, 'service', { size: 10 }),
         logs.terms(filter, 'route', { size: 10 }),
+        // The client IP's country, as GeoIP (or the shop) set it.
+        logs.terms(filter, 'country', { size: 10 }),
         logs.search({
           filter: errorFilter,
           sort: { field: '@timestamp', order: 'desc' },
@@ -133,6 +136,7 @@ export function registerAnalyticsRoutes(fastify: FastifyInstance, ctx: ServerCon
           percentage: total === 0 ? 0 : round((b.count / total) * 100),
         })),
         top_endpoints: endpoints.map((b) => ({ route: b.value, count: b.count })),
+        top_countries: countries.map((b) => ({ country: b.value, count: b.count })),
         recent_errors: recentErrors.hits.map((hit) => hit.event),
         generated_at: iso(now),
       };

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { transaction } from '@shoplog/core';
+import { transaction, userBehavior } from '@shoplog/core';
 import { bootstrap, createServer, generateTraffic } from '../../src/index.js';
 import type { ShoplogServer } from '../../src/index.js';
 import { CHROMIUM, ensureWebBuilt, fmt, hasChromium, launchChromium, shots, watchedPage } from './harness.js';
@@ -55,6 +55,22 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
     await bootstrap(server);
     await server.start();
     await ingest(seedEvents(Date.now()));
+    // Page views whose country GeoIP set from the client IP (this server runs no GeoIP of its own).
+    await ingest(
+      ['FR', 'FR', 'FR', 'DE', 'DE', 'JP'].map((country, i) => ({
+        ...userBehavior(
+          {
+            message: `page view from ${country}`,
+            shop: { action: 'page_view', session: { id: `sess-geo-${i}` } },
+          } as Parameters<typeof userBehavior>[0],
+          {
+            service: { name: 'storefront' },
+            now: () => Date.now() - (i + 1) * 60_000,
+          },
+        ),
+        client: { ip: `203.0.113.${i + 1}`, geo: { country_iso_code: country } },
+      })),
+    );
     // Background traffic from the server's own generator, so the pages (and screenshots) look like a real shop's.
     const traffic = [...generateTraffic({ count: 1500, days: 2, seed: 7 })];
     for (let i = 0; i < traffic.length; i += 500) await ingest(traffic.slice(i, i + 500));
@@ -302,6 +318,27 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
     expect(await page.textContent('#event-fields')).toContain('<b>Injected</b>');
     expect(await page.evaluate(() => (globalThis as Record<string, unknown>).__xss)).toBeUndefined();
     expect(await page.locator('#main img, #main script, #main svg[onload], #main b').count()).toBe(0);
+  });
+
+  it('shows the top countries of the client IPs, and opens a search for one', async () => {
+    const o = await apiGet<{ top_countries: { country: string; count: number }[] }>(
+      '/api/dashboard/overview?range=24h',
+    );
+    expect(o.top_countries.slice(0, 3)).toEqual([
+      { country: 'FR', count: 3 },
+      { country: 'DE', count: 2 },
+      { country: 'JP', count: 1 },
+    ]);
+    await page.goto(`${server.url}/#/overview?range=24h`);
+    await page.waitForSelector('#card-countries .bars');
+    expect(await page.locator('#card-countries .bars li').count()).toBe(o.top_countries.length);
+    expect(await page.textContent('#card-countries .bars li:first-child')).toMatch(/FR.*3/);
+    await page.click('#card-countries .bars li:first-child button');
+    await page.waitForURL(/#\/search\?.*country=FR/);
+    await page.waitForSelector('#search-total');
+    await settle();
+    expect(await page.textContent('#search-total')).toBe('3 matching events');
+    expect(await page.textContent('button[aria-label="Remove filter country"]')).toContain('FR');
   });
 
   it('renders the other pages and a phone layout', async () => {

@@ -2,7 +2,7 @@
 // searches, plugins with their health): the real server in-process on a temp data dir, real Chromium driven by
 // playwright-core under the page's CSP. The server's `/api/dashboard/health` carries no `plugins` yet: one test adds
 // that field (the shape the plugin framework will report) to the real server's answer with a Fastify onSend hook.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -55,6 +55,8 @@ const PLUGINS = [
   },
 ];
 type Json = Record<string, unknown>;
+// A zod-like schema that takes anything: plugin modules in a temp folder cannot import zod.
+const ANY = '{ safeParse: (v) => ({ success: true, data: v }) }';
 
 describe.skipIf(!hasChromium)('management pages in a browser', () => {
   let server: ShoplogServer;
@@ -104,6 +106,11 @@ describe.skipIf(!hasChromium)('management pages in a browser', () => {
     ensureWebBuilt();
     mkdirSync(shots, { recursive: true });
     dataDir = mkdtempSync(join(tmpdir(), 'shoplog-manage-'));
+    // Two fraud rule plugins beside the config: one that runs on the seeded sales, one for a plugin API to come.
+    const rule = (name: string, apiVersion: number) =>
+      `export default { name: '${name}', version: '1.0.0', apiVersion: ${apiVersion}, kind: 'rule', options: ${ANY}, create: () => ({ code: 'SEEDED', description: 'x', params: ${ANY}, create: (params) => ({ code: 'SEEDED', params, evaluate: () => null }) }) };\n`;
+    writeFileSync(join(dataDir, 'seed-rule.mjs'), rule('seed-rule', 1));
+    writeFileSync(join(dataDir, 'future-rule.mjs'), rule('future-rule', 2));
     server = createServer({
       // No free-space floor: the machine's disk is shared, and the disk guard is not what these tests are about.
       dataDir,
@@ -114,6 +121,8 @@ describe.skipIf(!hasChromium)('management pages in a browser', () => {
       logLevel: 'silent',
       minFreeDiskMb: 0,
       notifications: { channels: [{ name: 'ops-log', type: 'log' }], groupWindowSeconds: 0 },
+      configDir: dataDir,
+      fraudRules: ['./seed-rule.mjs', './future-rule.mjs'],
     });
     // Adds `plugins` to the real health answer while a test asks for it (the field the plugin framework will fill).
     server.app.addHook('onSend', async (request, _reply, payload) => {
@@ -387,6 +396,14 @@ describe.skipIf(!hasChromium)('management pages in a browser', () => {
     await page.waitForSelector('#plugins');
     expect(await page.textContent('#plugins tbody')).toMatch(/ops-log.*notifier/);
     expect(await page.textContent('#dependencies')).toContain('logs');
+    // The fraud rule plugins the server loaded from its settings: one running on the seeded sales, one refused.
+    const running = await page.textContent('#plugins tr[data-plugin="seed-rule"]');
+    expect(running).toMatch(/seed-rule 1\.0\.0\s*rule\s*fraud\s*ok\s*[1-9]/);
+    const refused = await page.textContent('#plugins tr[data-plugin="./future-rule.mjs"]');
+    expect(refused).toContain('refused at load');
+    expect(refused).toContain('was written for plugin API 2; this Shoplog implements plugin API 1');
+    expect(await page.textContent('[data-kpi=failing] .kpi-value')).toBe('1');
+    expect(await page.textContent('[data-kpi=status] .kpi-value')).toBe('degraded');
     reportPlugins = true;
     await open('plugins');
     await page.waitForSelector('#plugins');

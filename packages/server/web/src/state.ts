@@ -1,7 +1,16 @@
 import type { Query } from './api.js';
 
 /** The filters the search, tail and histogram endpoints share, as URL parameter names. */
-export const FILTER_KEYS = ['log_type', 'level', 'service', 'route', 'status', 'user_id', 'payment_method'] as const;
+export const FILTER_KEYS = [
+  'log_type',
+  'level',
+  'service',
+  'route',
+  'status',
+  'user_id',
+  'payment_method',
+  'country',
+] as const;
 
 /** The current view and its URL state (`#/view/param?range=24h&q=…`). */
 export interface Route {

@@ -32,6 +32,8 @@ export interface Overview {
   log_types: { type: string; count: number }[];
   top_services: { name: string; count: number; percentage: number }[];
   top_endpoints: { route: string; count: number }[];
+  /** Events by the country of their client IP (`client.geo.country_iso_code`, from GeoIP). */
+  top_countries: { country: string; count: number }[];
   recent_errors: LogEvent[];
   cached: boolean;
   generated_at: string;
@@ -234,7 +236,7 @@ export interface PluginHealth {
   version: string;
   kind: string;
   stage: string;
-  state: 'ok' | 'failing' | 'open';
+  state: 'ok' | 'failing' | 'open' | 'refused';
   calls: number;
   errors: number;
   timeouts: number;

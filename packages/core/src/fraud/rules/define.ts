@@ -46,3 +46,36 @@ export function duration(ms: number): string {
 export function isFailed(status: string | undefined): boolean {
   return status === 'failed' || status === 'declined';
 }
+
+const UPPER_SNAKE = /^[A-Z][A-Z0-9_]*$/;
+const DIMENSIONS: readonly string[] = ['userId', 'cardFingerprint', 'ip', 'email'];
+
+/**
+ * The rule a rule plugin's instance (what `defineRule` returns) makes with its default parameters, checked: an
+ * UPPER_SNAKE code, a description, parameters that all have defaults, valid counters. Throws a TypeError saying what is wrong.
+ */
+export function ruleOfPlugin(instance: unknown): FraudRule {
+  const builtin = instance as Partial<BuiltinFraudRule> | null | undefined;
+  const fail = (message: string): never => {
+    throw new TypeError(message);
+  };
+  if (!(typeof builtin?.code === 'string' && UPPER_SNAKE.test(builtin.code)))
+    fail('create() must return a rule (defineRule) whose code is UPPER_SNAKE');
+  if (!(typeof builtin!.description === 'string' && builtin!.description.length > 0))
+    fail('the rule needs a description');
+  if (!(typeof builtin!.create === 'function' && typeof builtin!.params?.safeParse === 'function'))
+    fail('the rule needs params (a zod schema) and create(params)');
+  const { code, params, create } = builtin as BuiltinFraudRule;
+  const parsed = params.safeParse({});
+  if (!parsed.success) fail(`the rule's params must all have defaults: ${parsed.error?.message ?? ''}`);
+  const rule = create(parsed.data);
+  if (!(rule?.code === code && typeof rule.evaluate === 'function'))
+    fail('the rule made by create() must keep its code and have evaluate(input, signals)');
+  for (const counter of rule.counters ?? []) {
+    if (!DIMENSIONS.includes(counter.dimension))
+      fail(`counter dimension ${String(counter.dimension)} is not one of ${DIMENSIONS.join(', ')}`);
+    if (!(Number.isInteger(counter.windowMs) && counter.windowMs > 0))
+      fail(`counter windowMs ${counter.windowMs} must be a positive integer`);
+  }
+  return rule;
+}

@@ -15,7 +15,7 @@ function searchLink(params: Record<string, string>, keep: URLSearchParams): () =
   };
 }
 
-/** The overview: KPI cards, event histogram, logs and errors per hour, distributions and recent errors. */
+/** The overview: KPI cards, event histogram, logs and errors per hour, distributions, top countries and recent errors. */
 export function overviewPage({ route, signal }: PageContext): HTMLElement {
   const range = rangeQuery(route.params);
   const keep = new URLSearchParams();
@@ -131,6 +131,26 @@ export function overviewPage({ route, signal }: PageContext): HTMLElement {
               : empty('No requests yet.'),
           signal,
         ),
+      ),
+      card(
+        'Top countries',
+        slot(
+          data,
+          (o) =>
+            o.top_countries.length
+              ? barList(
+                  o.top_countries.map((c) => ({
+                    label: c.country,
+                    value: c.count,
+                    display: fmtInt(c.count),
+                    onClick: searchLink({ country: c.country }, keep),
+                  })),
+                  { label: 'Top countries' },
+                )
+              : empty('No client countries yet: run GeoIP (@shoplog/plugin-geoip) to fill them from client IPs.'),
+          signal,
+        ),
+        { id: 'card-countries' },
       ),
       card(
         'Recent errors',

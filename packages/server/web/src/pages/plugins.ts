@@ -6,7 +6,12 @@ import type { PageContext } from '../main.js';
 import type { Health, PluginHealth } from '../types.js';
 import { kpi, slot } from '../widgets.js';
 
-const STATE_TEXT: Record<PluginHealth['state'], string> = { ok: 'ok', failing: 'failing', open: 'circuit open' };
+const STATE_TEXT: Record<PluginHealth['state'], string> = {
+  ok: 'ok',
+  failing: 'failing',
+  open: 'circuit open',
+  refused: 'refused at load',
+};
 
 function pluginTable(plugins: PluginHealth[]): HTMLElement {
   return table(
@@ -51,9 +56,9 @@ export function pluginsPage({ signal }: PageContext): HTMLElement {
           kpi(
             'failing',
             'Failing',
-            fmtInt(plugins.filter((p) => p.state === 'failing').length),
-            undefined,
-            plugins.some((p) => p.state === 'failing') ? 'tone-warn' : '',
+            fmtInt(plugins.filter((p) => p.state === 'failing' || p.state === 'refused').length),
+            'failing, or refused at load',
+            plugins.some((p) => p.state === 'failing' || p.state === 'refused') ? 'tone-warn' : '',
           ),
           kpi(
             'open',
