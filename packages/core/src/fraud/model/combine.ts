@@ -39,6 +39,8 @@ export interface CompiledModel {
   readonly value: Float64Array;
   /** Per active rule: true when the model does not list it (a custom rule): it joins by noisy-OR instead. */
   readonly outside: readonly boolean[];
+  /** `complete` layout: the leaf (heap position) each tree sent the last vector to, kept by `modelMargin`. */
+  readonly leaves: Int32Array;
 }
 
 /** Depth of the `complete` layout, and slots per tree in it. */
@@ -119,19 +121,25 @@ export function compileModel(model: FraudModel, rules: readonly string[], known:
     left: Int32Array.from(left),
     value: Float64Array.from({ length: slots }, (_, k) => value[k] ?? 0),
     outside: rules.map((code) => !listed.has(code)),
+    leaves: new Int32Array(complete ? model.trees.length : 0),
   };
 }
 
-/** The model's log-odds for vector `x` (which has the always-0 slot at its end). */
+/**
+ * The model's log-odds for vector `x` (which has the always-0 slot at its end). In the `complete` layout it also
+ * keeps each tree's leaf in `m.leaves`, for `modelContributions` on the same vector.
+ */
 export function modelMargin(m: CompiledModel, x: Float64Array): number {
   const { feature: f, threshold: th, value } = m;
   let z = m.bias;
   if (m.complete) {
+    const leaves = m.leaves;
     // Three steps per tree; `+!(a <= b)` (1 when the vector goes right, NaN included) compiles without a branch.
-    for (let b = 0, end = m.trees * SLOTS; b < end; b += SLOTS) {
+    for (let t = 0, b = 0; t < leaves.length; t++, b += SLOTS) {
       let i = 1 + +!(x[f[b]!]! <= th[b]!);
       i = 2 * i + 1 + +!(x[f[b + i]!]! <= th[b + i]!);
       i = 2 * i + 1 + +!(x[f[b + i]!]! <= th[b + i]!);
+      leaves[t] = i;
       z += value[b + i]!;
     }
     return z;
@@ -148,24 +156,30 @@ export function modelMargin(m: CompiledModel, x: Float64Array): number {
 /**
  * The model's log-odds for `x`, and in `out[i]` what feature i contributed to it (path attribution: along each
  * tree's path, the change in node value at a split goes to the split's feature; the roots' values and the bias
- * make up the rest). One walk of the trees for both. (A padded split adds 0: its children carry its value.)
+ * make up the rest). Call it right after `modelMargin(m, x)`: in the `complete` layout it follows the paths to the
+ * leaves that walk kept (a padded split adds 0: its children carry its value).
  */
 export function modelContributions(m: CompiledModel, x: Float64Array, out: Float64Array): number {
   const { feature, threshold, value } = m;
   out.fill(0);
   let z = m.bias;
   if (m.complete) {
-    for (let b = 0, end = m.trees * SLOTS; b < end; b += SLOTS) {
-      let node = 0;
+    const leaves = m.leaves;
+    for (let t = 0, b = 0; t < leaves.length; t++, b += SLOTS) {
+      const n3 = leaves[t]!;
+      const n2 = (n3 - 1) >> 1;
+      const n1 = (n2 - 1) >> 1;
+      const d1 = value[b + n1]! - value[b]!;
+      const d2 = value[b + n2]! - value[b + n1]!;
+      const d3 = value[b + n3]! - value[b + n2]!;
+      out[feature[b]!]! += d1;
+      out[feature[b + n1]!]! += d2;
+      out[feature[b + n2]!]! += d3;
+      // One addition per step, in path order, as the node walk adds them.
       z += value[b]!;
-      for (let d = 0; d < DEPTH; d++) {
-        const f = feature[b + node]!;
-        const next = 2 * node + 1 + +!(x[f]! <= threshold[b + node]!);
-        const delta = value[b + next]! - value[b + node]!;
-        out[f]! += delta;
-        z += delta;
-        node = next;
-      }
+      z += d1;
+      z += d2;
+      z += d3;
     }
     return z;
   }
