@@ -69,27 +69,45 @@ export function compileModel(model: FraudModel, rules: readonly string[], known:
   const depthOf = (t: FraudModelTree, n: number): number =>
     t.feature[n]! < 0 ? 0 : 1 + Math.max(depthOf(t, t.left[n]!), depthOf(t, t.right[n]!));
   const complete = model.trees.every((t) => depthOf(t, 0) <= DEPTH);
-  const roots = new Int32Array(complete ? 0 : model.trees.length);
+  const listed = new Set(model.features);
+  const base = { model, codes, bias: model.bias, trees: model.trees.length, outside: rules.map((c) => !listed.has(c)) };
+  if (complete) {
+    const slots = model.trees.length * SLOTS;
+    const feature = new Int32Array(slots).fill(zero);
+    const threshold = new Float64Array(slots);
+    const value = new Float64Array(slots);
+    model.trees.forEach((t, i) => {
+      const place = (n: number, at: number): void => {
+        const leaf = t.feature[n]! < 0;
+        value[i * SLOTS + at] = t.value[n]!;
+        if (at >= SLOTS / 2 - 1) return;
+        if (!leaf) {
+          feature[i * SLOTS + at] = position[t.feature[n]!]!;
+          threshold[i * SLOTS + at] = t.threshold[n]!;
+        }
+        place(leaf ? n : t.left[n]!, 2 * at + 1);
+        place(leaf ? n : t.right[n]!, 2 * at + 2);
+      };
+      place(0, 0);
+    });
+    const none = new Int32Array(0);
+    return {
+      ...base,
+      complete,
+      roots: none,
+      feature,
+      threshold,
+      left: none,
+      value,
+      leaves: new Int32Array(base.trees),
+    };
+  }
+  const roots = new Int32Array(model.trees.length);
   const feature: number[] = [];
   const threshold: number[] = [];
   const left: number[] = [];
   const value: number[] = [];
   model.trees.forEach((t, i) => {
-    if (complete) {
-      const base = i * SLOTS;
-      const place = (n: number, at: number): void => {
-        const leaf = t.feature[n]! < 0;
-        value[base + at] = t.value[n]!;
-        if (at >= SLOTS / 2 - 1) return;
-        feature[base + at] = leaf ? zero : position[t.feature[n]!]!;
-        threshold[base + at] = leaf ? 0 : t.threshold[n]!;
-        place(leaf ? n : t.left[n]!, 2 * at + 1);
-        place(leaf ? n : t.right[n]!, 2 * at + 2);
-      };
-      place(0, 0);
-      feature[base + SLOTS - 1] = zero;
-      return;
-    }
     roots[i] = value.length;
     // Lay each tree out breadth-first with siblings adjacent, whatever the order of its arrays.
     const order = [0];
@@ -107,21 +125,15 @@ export function compileModel(model: FraudModel, rules: readonly string[], known:
       value.push(t.value[n]!);
     }
   });
-  const listed = new Set(model.features);
-  const slots = complete ? model.trees.length * SLOTS : value.length;
   return {
-    model,
-    codes,
-    bias: model.bias,
+    ...base,
     complete,
-    trees: model.trees.length,
     roots,
-    feature: Int32Array.from({ length: slots }, (_, k) => feature[k] ?? zero),
-    threshold: Float64Array.from({ length: slots }, (_, k) => threshold[k] ?? 0),
+    feature: Int32Array.from(feature),
+    threshold: Float64Array.from(threshold),
     left: Int32Array.from(left),
-    value: Float64Array.from({ length: slots }, (_, k) => value[k] ?? 0),
-    outside: rules.map((code) => !listed.has(code)),
-    leaves: new Int32Array(complete ? model.trees.length : 0),
+    value: Float64Array.from(value),
+    leaves: new Int32Array(0),
   };
 }
 
