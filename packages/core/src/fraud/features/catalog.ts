@@ -95,10 +95,6 @@ export const PROFILE_FEATURES: readonly FeatureInfo[] = [
   ),
   risk('MISMATCH_NEW_ACCOUNT', 'IP country differs from the billing country on a new or young account or a guest'),
   risk('USER_AGENT_MISSING', 'no user agent'),
-  trust(
-    'KNOWN_CARD_AND_DEVICE',
-    'an account with earlier successful orders, paying with a card it used before, from a device it used before',
-  ),
 ];
 
 /** Vector positions of the profile features (same order as PROFILE_FEATURES). */
@@ -147,7 +143,6 @@ export const F = Object.fromEntries(PROFILE_FEATURES.map((f, i) => [f.code, i]))
   | 'DECLINE_SPIKE'
   | 'BIN_FAILURES'
   | 'MISMATCH_NEW_ACCOUNT'
-  | 'USER_AGENT_MISSING'
-  | 'KNOWN_CARD_AND_DEVICE',
+  | 'USER_AGENT_MISSING',
   number
 >;

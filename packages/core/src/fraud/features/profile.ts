@@ -257,9 +257,6 @@ export class ProfileFeatures {
     if (ctx.newCountry) x[F.NEW_COUNTRY] = 1;
     if (ctx.newDevice && ctx.newCard) x[F.NEW_DEVICE_AND_CARD] = 1;
     if (ctx.newDevice && ctx.newEmail) x[F.NEW_DEVICE_AND_EMAIL] = 1;
-    // How a customer's own retry after a decline looks (a card tester or a takeover brings a new card or device).
-    if (ctx.ok >= 1 && ctx.cardH !== 0 && !ctx.newCard && ctx.deviceSig !== 0 && !ctx.newDevice)
-      x[F.KNOWN_CARD_AND_DEVICE] = 1;
     const now = ctx.now;
     const deviceAdded = i32[r + L.A_DEVICE_ADDED_AT]!;
     const cardAdded = i32[r + L.A_CARD_ADDED_AT]!;
