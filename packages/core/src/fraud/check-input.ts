@@ -18,23 +18,34 @@ export class FraudInputError extends TypeError {
   }
 }
 
-const FIELDS = new Set([
-  'transactionId',
-  'userId',
-  'amount',
-  'currency',
-  'cardFingerprint',
-  'ip',
-  'email',
-  'ipCountry',
-  'billingCountry',
-  'issuerCountry',
-  'userAgent',
-  'status',
-  'timestamp',
-  'deviceId',
-  'cardBin',
-]);
+/**
+ * Whether `key` is a FraudInput field. A switch, not a Set: for the keys of a for-in (interned strings) it is a few
+ * pointer comparisons, several times faster than hashing each key, and it runs for every field of every scoring.
+ */
+function isField(key: string): boolean {
+  switch (key) {
+    case 'transactionId':
+    case 'userId':
+    case 'amount':
+    case 'currency':
+    case 'cardFingerprint':
+    case 'ip':
+    case 'email':
+    case 'ipCountry':
+    case 'billingCountry':
+    case 'issuerCountry':
+    case 'userAgent':
+    case 'status':
+    case 'timestamp':
+    case 'deviceId':
+    case 'cardBin':
+      return true;
+    default:
+      return false;
+  }
+}
+const FIELD_LIST =
+  'transactionId, userId, amount, currency, cardFingerprint, ip, email, ipCountry, billingCountry, issuerCountry, userAgent, status, timestamp, deviceId, cardBin';
 const STATUSES: ReadonlySet<string> = new Set(TRANSACTION_STATUSES);
 const STRING_FIELDS = [
   'transactionId',
@@ -102,7 +113,7 @@ export function moneyToMinor(value: unknown, currency: string, path: string): nu
  * with plain property reads (no allocation), before `normaliseFraudInput` does the slow work.
  */
 function isClean(raw: FraudInput): boolean {
-  for (const key in raw) if (!FIELDS.has(key)) return false;
+  for (const key in raw) if (!isField(key)) return false;
   const { amount, currency, timestamp, status } = raw as {
     amount: unknown;
     currency: unknown;
@@ -166,7 +177,7 @@ function normaliseFraudInput(raw: FraudInput): { input: FraudInput; adjustments:
       `must be a transaction event or a FraudInput object, got ${raw === null ? 'null' : typeof raw}`,
     );
   for (const key in raw) {
-    if (!FIELDS.has(key)) throw new FraudInputError(key, `unknown field (FraudInput has ${[...FIELDS].join(', ')})`);
+    if (!isField(key)) throw new FraudInputError(key, `unknown field (FraudInput has ${FIELD_LIST})`);
   }
   const amount = raw.amount as unknown;
   if (typeof amount !== 'number' || !Number.isSafeInteger(amount)) {

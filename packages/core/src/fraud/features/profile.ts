@@ -42,9 +42,11 @@ const addKey = (ctx: ProfileContext, kind: number): number => {
   return hashOut.lo;
 };
 
-/** Computes and updates the profile features; holds bounded caches (user-agent families, domains). */
+/** The device family hash of each user agent seen (a pure function of the string: one bounded cache per process). */
+const families = new Map<string, number>();
+
+/** Computes and updates the profile features; holds a bounded cache of domains. */
 export class ProfileFeatures {
-  private readonly families = new Map<string, number>();
   private readonly domains = new Map<number, number>();
   private readonly majors = new Set<number>();
 
@@ -279,12 +281,12 @@ export class ProfileFeatures {
   }
 
   private familyOf(ua: string): number {
-    let h = this.families.get(ua);
+    let h = families.get(ua);
     if (h === undefined) {
       hashString(userAgentFamily(ua), FAMILY_HASH);
       h = hashOut.lo;
-      if (this.families.size >= 16_384) this.families.clear();
-      this.families.set(ua, h);
+      if (families.size >= 16_384) families.clear();
+      families.set(ua, h);
     }
     return h;
   }

@@ -1,6 +1,6 @@
 import type { FraudReason } from '../../schema/kinds.js';
 import { PROFILE_FEATURES } from '../features/catalog.js';
-import type { FraudModel } from './model.js';
+import type { FraudModel, FraudModelTree } from './model.js';
 
 // The learned combination (internal): a model's trees compiled against one scorer's feature vector, and the score
 // and reasons of one transaction from that vector.
@@ -11,25 +11,41 @@ const MIN_REASON = 0.5;
 const MAX_REASONS = 12;
 
 /**
- * A model flattened for scoring: every tree's nodes in shared typed arrays, laid out breadth-first so a right child
- * follows its left sibling (a node stores its left child only; a leaf has -1). Integer arrays for indices: an index
- * read from a Float64Array would make every element access a slow one. Features resolve to positions in the scorer's
- * vector (profile features, then one per active rule, then a slot that is always 0 for model features this scorer
- * does not compute, such as a rule it does not run).
+ * A model flattened for scoring, in shared typed arrays (integer arrays for indices: an index read from a
+ * Float64Array would make every element access a slow one). Features resolve to positions in the scorer's vector
+ * (profile features, then one per active rule, then a slot that is always 0 for model features this scorer does
+ * not compute, such as a rule it does not run).
+ *
+ * Two layouts. `complete` (every tree at most 3 deep, as the default model's and every refit's): each tree padded to
+ * a complete tree of depth 3 in 16 slots, heap order (node i's children are 2i + 1 and 2i + 2; a leaf above the last
+ * level becomes splits on the always-0 slot whose children carry its value), walked in exactly three steps without
+ * a branch on the data. Otherwise `nodes`: breadth-first, a right child after its left sibling (a node stores its
+ * left child only; a leaf has -1), walked node by node.
  */
 export interface CompiledModel {
   readonly model: FraudModel;
   /** Feature codes of the vector (profile features, then the active rules' codes). */
   readonly codes: readonly string[];
   readonly bias: number;
+  readonly complete: boolean;
+  /** Trees in the model. */
+  readonly trees: number;
+  /** `nodes` layout: each tree's first node. */
   readonly roots: Int32Array;
   readonly feature: Int32Array;
   readonly threshold: Float64Array;
+  /** `nodes` layout: each node's left child, -1 for a leaf. */
   readonly left: Int32Array;
   readonly value: Float64Array;
   /** Per active rule: true when the model does not list it (a custom rule): it joins by noisy-OR instead. */
   readonly outside: readonly boolean[];
+  /** `complete` layout: the leaf (heap position) each tree sent the last vector to, kept by `modelMargin`. */
+  readonly leaves: Int32Array;
 }
+
+/** Depth of the `complete` layout, and slots per tree in it. */
+const DEPTH = 3;
+const SLOTS = 16;
 
 /**
  * Compiles `model` for a scorer whose active rules are `rules`. A model feature that is neither a profile feature
@@ -50,6 +66,42 @@ export function compileModel(model: FraudModel, rules: readonly string[], known:
       );
     return at ?? zero;
   });
+  const depthOf = (t: FraudModelTree, n: number): number =>
+    t.feature[n]! < 0 ? 0 : 1 + Math.max(depthOf(t, t.left[n]!), depthOf(t, t.right[n]!));
+  const complete = model.trees.every((t) => depthOf(t, 0) <= DEPTH);
+  const listed = new Set(model.features);
+  const base = { model, codes, bias: model.bias, trees: model.trees.length, outside: rules.map((c) => !listed.has(c)) };
+  if (complete) {
+    const slots = model.trees.length * SLOTS;
+    const feature = new Int32Array(slots).fill(zero);
+    const threshold = new Float64Array(slots);
+    const value = new Float64Array(slots);
+    model.trees.forEach((t, i) => {
+      const place = (n: number, at: number): void => {
+        const leaf = t.feature[n]! < 0;
+        value[i * SLOTS + at] = t.value[n]!;
+        if (at >= SLOTS / 2 - 1) return;
+        if (!leaf) {
+          feature[i * SLOTS + at] = position[t.feature[n]!]!;
+          threshold[i * SLOTS + at] = t.threshold[n]!;
+        }
+        place(leaf ? n : t.left[n]!, 2 * at + 1);
+        place(leaf ? n : t.right[n]!, 2 * at + 2);
+      };
+      place(0, 0);
+    });
+    const none = new Int32Array(0);
+    return {
+      ...base,
+      complete,
+      roots: none,
+      feature,
+      threshold,
+      left: none,
+      value,
+      leaves: new Int32Array(base.trees),
+    };
+  }
   const roots = new Int32Array(model.trees.length);
   const feature: number[] = [];
   const threshold: number[] = [];
@@ -73,27 +125,41 @@ export function compileModel(model: FraudModel, rules: readonly string[], known:
       value.push(t.value[n]!);
     }
   });
-  const listed = new Set(model.features);
   return {
-    model,
-    codes,
-    bias: model.bias,
+    ...base,
+    complete,
     roots,
     feature: Int32Array.from(feature),
     threshold: Float64Array.from(threshold),
     left: Int32Array.from(left),
     value: Float64Array.from(value),
-    outside: rules.map((code) => !listed.has(code)),
+    leaves: new Int32Array(0),
   };
 }
 
-/** The model's log-odds for vector `x` (which has the always-0 slot at its end). */
+/**
+ * The model's log-odds for vector `x` (which has the always-0 slot at its end). In the `complete` layout it also
+ * keeps each tree's leaf in `m.leaves`, for `modelContributions` on the same vector.
+ */
 export function modelMargin(m: CompiledModel, x: Float64Array): number {
-  const { roots, feature, threshold, left, value } = m;
+  const { feature: f, threshold: th, value } = m;
   let z = m.bias;
+  if (m.complete) {
+    const leaves = m.leaves;
+    // Three steps per tree; `+!(a <= b)` (1 when the vector goes right, NaN included) compiles without a branch.
+    for (let t = 0, b = 0; t < leaves.length; t++, b += SLOTS) {
+      let i = 1 + +!(x[f[b]!]! <= th[b]!);
+      i = 2 * i + 1 + +!(x[f[b + i]!]! <= th[b + i]!);
+      i = 2 * i + 1 + +!(x[f[b + i]!]! <= th[b + i]!);
+      leaves[t] = i;
+      z += value[b + i]!;
+    }
+    return z;
+  }
+  const { roots, left } = m;
   for (let t = 0; t < roots.length; t++) {
     let node = roots[t]!;
-    for (let l = left[node]!; l >= 0; l = left[node]!) node = x[feature[node]!]! <= threshold[node]! ? l : l + 1;
+    for (let l = left[node]!; l >= 0; l = left[node]!) node = x[f[node]!]! <= th[node]! ? l : l + 1;
     z += value[node]!;
   }
   return z;
@@ -102,12 +168,34 @@ export function modelMargin(m: CompiledModel, x: Float64Array): number {
 /**
  * The model's log-odds for `x`, and in `out[i]` what feature i contributed to it (path attribution: along each
  * tree's path, the change in node value at a split goes to the split's feature; the roots' values and the bias
- * make up the rest). One walk of the trees for both.
+ * make up the rest). Call it right after `modelMargin(m, x)`: in the `complete` layout it follows the paths to the
+ * leaves that walk kept (a padded split adds 0: its children carry its value).
  */
 export function modelContributions(m: CompiledModel, x: Float64Array, out: Float64Array): number {
-  const { roots, feature, threshold, left, value } = m;
+  const { feature, threshold, value } = m;
   out.fill(0);
   let z = m.bias;
+  if (m.complete) {
+    const leaves = m.leaves;
+    for (let t = 0, b = 0; t < leaves.length; t++, b += SLOTS) {
+      const n3 = leaves[t]!;
+      const n2 = (n3 - 1) >> 1;
+      const n1 = (n2 - 1) >> 1;
+      const d1 = value[b + n1]! - value[b]!;
+      const d2 = value[b + n2]! - value[b + n1]!;
+      const d3 = value[b + n3]! - value[b + n2]!;
+      out[feature[b]!]! += d1;
+      out[feature[b + n1]!]! += d2;
+      out[feature[b + n2]!]! += d3;
+      // One addition per step, in path order, as the node walk adds them.
+      z += value[b]!;
+      z += d1;
+      z += d2;
+      z += d3;
+    }
+    return z;
+  }
+  const { roots, left } = m;
   for (let t = 0; t < roots.length; t++) {
     let node = roots[t]!;
     z += value[node]!;

@@ -72,6 +72,19 @@ export const DISPOSABLE_EMAIL = defineRule({
   },
 });
 
+// Checkout traffic repeats a few thousand user agents: the verdicts (a pure function of the string) are remembered
+// for the whole process (bounded), so every scorer, a backtest's too, skips the big regex for the ones seen.
+const botVerdicts = new Map<string, boolean>();
+const isBotUserAgent = (ua: string): boolean => {
+  let bot = botVerdicts.get(ua);
+  if (bot === undefined) {
+    bot = isbot(ua);
+    if (botVerdicts.size >= 16_384) botVerdicts.clear();
+    botVerdicts.set(ua, bot);
+  }
+  return bot;
+};
+
 /** Bot or automation user agent (the `isbot` pattern list: crawlers, headless browsers, HTTP libraries). */
 export const BOT_USER_AGENT = defineRule({
   code: 'BOT_USER_AGENT',
@@ -81,21 +94,15 @@ export const BOT_USER_AGENT = defineRule({
     contribution: z.number().min(0).max(100).default(50),
   }),
   create: (p) => {
-    // Checkout traffic repeats a handful of user agents: remember the last verdicts (bounded) to skip the big regex.
-    const cache = new Map<string, boolean>();
     return {
       evaluate(input) {
         const ua = input.userAgent;
         if (ua === undefined || ua === '') {
           return p.flagMissing ? { contribution: p.contribution, detail: 'no user agent' } : null;
         }
-        let bot = cache.get(ua);
-        if (bot === undefined) {
-          bot = isbot(ua);
-          if (cache.size >= 16_384) cache.clear();
-          cache.set(ua, bot);
-        }
-        return bot ? { contribution: p.contribution, detail: `automation user agent "${ua.slice(0, 80)}"` } : null;
+        return isBotUserAgent(ua)
+          ? { contribution: p.contribution, detail: `automation user agent "${ua.slice(0, 80)}"` }
+          : null;
       },
     };
   },

@@ -136,17 +136,19 @@ export function createMemoryFraudStateStore(options: MemoryFraudStateStoreOption
     sync: true,
     read(batch) {
       if (offsets.length < batch.count) offsets = new Int32Array(batch.count);
+      // Every lookup first, then the copies: the lookups are independent, so their cache misses overlap.
+      for (let k = 0; k < batch.count; k++) offsets[k] = tables[batch.kinds[k]!]!.find(batch.hi[k]!, batch.lo[k]!);
+      const dst = batch.i32;
       for (let k = 0; k < batch.count; k++) {
         const table = tables[batch.kinds[k]!]!;
-        const at = table.find(batch.hi[k]!, batch.lo[k]!);
-        offsets[k] = at;
+        const at = offsets[k]!;
         const to = k * STRIDE;
         if (at < 0) {
-          batch.i32.fill(0, to, to + STRIDE);
+          dst.fill(0, to, to + STRIDE);
           continue;
         }
         const src = table.i32;
-        for (let w = 0; w < table.words; w++) batch.i32[to + w] = src[at + w]!;
+        for (let w = 0, words = table.words; w < words; w++) dst[to + w] = src[at + w]!;
       }
     },
     write(batch) {
