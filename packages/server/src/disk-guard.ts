@@ -79,7 +79,7 @@ export function createDiskGuard(options: DiskGuardOptions): DiskGuard {
     if (changed) options.onChange?.(next);
     return next;
   };
-  const check = async (): Promise<DiskState> => {
+  const measure = async (): Promise<DiskState> => {
     const floorBytes = options.minFreeBytes;
     try {
       // A real write: a file system remounted read-only after an error (ext4 errors=remount-ro) still passes an
@@ -117,6 +117,12 @@ export function createDiskGuard(options: DiskGuardOptions): DiskGuard {
       });
     }
   };
+  // One measure at a time: two would share the probe file, and one would fail to remove what the other removed.
+  let running: Promise<DiskState> | undefined;
+  const check = (): Promise<DiskState> =>
+    (running ??= measure().finally(() => {
+      running = undefined;
+    }));
   const timer = setInterval(() => void check(), options.intervalMs ?? CHECK_INTERVAL_MS);
   timer.unref();
   void check();

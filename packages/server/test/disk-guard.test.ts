@@ -13,6 +13,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 
 // Child processes, real file systems and several stores: slow on a loaded machine (no timing is asserted).
 vi.setConfig({ testTimeout: 120_000 });
+import { createDiskGuard, type DiskState } from '../src/index.js';
 import { eventually, startTestServer, txEvent, type TestServer } from './helpers.js';
 
 function canMount(): boolean {
@@ -174,5 +175,24 @@ describe.skipIf(!mountable)('disk guard on a real file system', () => {
     expect(h.disk?.message).toMatch(/read-only/);
     expect(await total(t, 'q=stored&range=all')).toBe(20);
     expect((await bulk(t, [txEvent({ message: 'still refused' })])).status).toBe(507);
+  });
+});
+
+describe('disk guard measures', () => {
+  it('that overlap (the start-up measure beside a health request) agree: a writable folder is never reported as failing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shoplog-disk-probe-'));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    const changes: DiskState[] = [];
+    const guard = createDiskGuard({
+      dir,
+      minFreeBytes: 0,
+      intervalMs: 60_000,
+      onChange: (state) => changes.push(state),
+    });
+    cleanup.push(() => guard.close());
+    const states = await Promise.all([guard.check(), guard.check(), guard.check()]);
+    expect(states.map((state) => state.status)).toEqual(['ok', 'ok', 'ok']);
+    expect(changes).toEqual([]);
+    expect(guard.state.status).toBe('ok');
   });
 });
