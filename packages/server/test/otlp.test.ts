@@ -192,16 +192,14 @@ describe('OTLP/HTTP logs', () => {
       new ProtobufLogExporter({ url: `${t.url}/v1/logs`, headers: { authorization: `Bearer ${t.keys.ingest}` } }),
       'otel-trace',
     );
-    logs
-      .getLogger('app')
-      .emit({
-        body: 'inventory reserved',
-        context: trace.setSpanContext(context.active(), {
-          traceId,
-          spanId: '00f067aa0ba902b7',
-          traceFlags: TraceFlags.SAMPLED,
-        }),
-      });
+    logs.getLogger('app').emit({
+      body: 'inventory reserved',
+      context: trace.setSpanContext(context.active(), {
+        traceId,
+        spanId: '00f067aa0ba902b7',
+        traceFlags: TraceFlags.SAMPLED,
+      }),
+    });
     await logs.shutdown();
     const events = await storedOf(t, 'otel-trace', 2);
     expect(events.map((e) => e.trace?.id)).toEqual([traceId, traceId]);

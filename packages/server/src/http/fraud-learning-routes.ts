@@ -110,15 +110,13 @@ export function registerFraudLearningRoutes(fastify: FastifyInstance, ctx: Serve
           [{ path: 'transaction_id', message: 'no stored transaction has this id' }],
         );
       const { outcome, record } = stored;
-      return reply
-        .code(outcome === 'created' ? 201 : 200)
-        .send({
-          transaction_id: record.transactionId,
-          label: record.label,
-          outcome,
-          transaction_at: iso(record.at),
-          labelled_at: iso(record.createdAt),
-        });
+      return reply.code(outcome === 'created' ? 201 : 200).send({
+        transaction_id: record.transactionId,
+        label: record.label,
+        outcome,
+        transaction_at: iso(record.at),
+        labelled_at: iso(record.createdAt),
+      });
     },
   );
 

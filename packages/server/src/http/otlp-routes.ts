@@ -99,18 +99,16 @@ export function registerOtlpRoutes(app: FastifyInstance, ctx: ServerContext): vo
             }
           : undefined;
       if (protobuf) return reply.type('application/x-protobuf').send(Buffer.from(encodeLogsResponse(partial)));
-      return reply
-        .type('application/json')
-        .send(
-          partial
-            ? {
-                partialSuccess: {
-                  rejectedLogRecords: String(partial.rejectedLogRecords),
-                  errorMessage: partial.errorMessage,
-                },
-              }
-            : {},
-        );
+      return reply.type('application/json').send(
+        partial
+          ? {
+              partialSuccess: {
+                rejectedLogRecords: String(partial.rejectedLogRecords),
+                errorMessage: partial.errorMessage,
+              },
+            }
+          : {},
+      );
     });
   });
 }
