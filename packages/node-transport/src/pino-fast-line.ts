@@ -1,4 +1,4 @@
-import { DATASETS, isJsonPlain, isoTime, isoTimeOfText, uuidv7 } from '@shoplog/core';
+import { DATASETS, isJsonPlain, isoTime, isoTimeOfText, uuidv7, type LineExporter } from '@shoplog/core';
 import { toLevel } from './record.js';
 
 /** What the raw-line path needs from the shipper: the redactor's verdicts and the engine's queue. */
@@ -7,8 +7,8 @@ export interface FastLineContext {
   isSensitiveKey: ((key: string) => boolean) | undefined;
   /** The string as the redactor leaves it (card numbers masked); `undefined`: redaction is off. */
   redactString: ((text: string) => string) | undefined;
-  /** Queues the serialised event (`DeliveryEngine.enqueueLine`). */
-  enqueueLine(line: string, id: string, dataset: string): boolean;
+  /** Queues the serialised event: the engine's `enqueueLine` (core's `LineExporter`). */
+  enqueueLine: LineExporter['enqueueLine'];
 }
 
 const QUOTE = 34;
