@@ -217,7 +217,6 @@ export function* generateTraffic(options: TrafficOptions): Generator<ShoplogEven
     customers,
     fraudRate: FRAUD_RATE,
     start: from - WARM_DAYS * DAY,
-    richFields: true,
   });
   const scorer = createFraudScorer();
   const shoppers: Shopper[] = [];
