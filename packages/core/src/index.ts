@@ -13,6 +13,8 @@ export {
   EventFieldsSchema,
   EnvelopeBaseSchema,
   currencyExponent,
+  ZERO_DECIMAL_CURRENCIES,
+  THREE_DECIMAL_CURRENCIES,
   decimalToMinor,
   numberToDecimal,
   minorToDecimal,

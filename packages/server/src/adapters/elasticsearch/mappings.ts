@@ -1,5 +1,13 @@
 import type { estypes } from '@elastic/elasticsearch';
-import { EVENT_KINDS, eventJsonSchema, FIELD_CATALOG, TEXT_SOURCES, type FieldSpec } from '@shoplog/core';
+import {
+  EVENT_KINDS,
+  eventJsonSchema,
+  FIELD_CATALOG,
+  TEXT_SOURCES,
+  THREE_DECIMAL_CURRENCIES,
+  ZERO_DECIMAL_CURRENCIES,
+  type FieldSpec,
+} from '@shoplog/core';
 
 type Properties = Record<string, estypes.MappingProperty>;
 
@@ -34,28 +42,7 @@ const RUNTIME_FIELDS = {
     script: {
       source:
         "if (doc['shop.amount.value'].size() > 0) { emit(doc['shop.amount.value'].value); } else if (doc['shop.amount.minor'].size() > 0) { String c = doc['shop.amount.currency'].size() > 0 ? doc['shop.amount.currency'].value : ''; int e = params.zero.contains(c) ? 0 : (params.three.contains(c) ? 3 : 2); emit(doc['shop.amount.minor'].value / Math.pow(10, e)); }",
-      params: {
-        zero: [
-          'BIF',
-          'CLP',
-          'DJF',
-          'GNF',
-          'ISK',
-          'JPY',
-          'KMF',
-          'KRW',
-          'PYG',
-          'RWF',
-          'UGX',
-          'UYI',
-          'VND',
-          'VUV',
-          'XAF',
-          'XOF',
-          'XPF',
-        ],
-        three: ['BHD', 'IQD', 'JOD', 'KWD', 'LYD', 'OMR', 'TND'],
-      },
+      params: { zero: [...ZERO_DECIMAL_CURRENCIES], three: [...THREE_DECIMAL_CURRENCIES] },
     },
   },
   // `event.duration` (nanoseconds) in milliseconds.
