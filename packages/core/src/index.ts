@@ -13,6 +13,8 @@ export {
   EventFieldsSchema,
   EnvelopeBaseSchema,
   currencyExponent,
+  ZERO_DECIMAL_CURRENCIES,
+  THREE_DECIMAL_CURRENCIES,
   decimalToMinor,
   numberToDecimal,
   minorToDecimal,
@@ -134,6 +136,8 @@ export type {
   PipelineErrorInfo,
 } from './pipeline/types.js';
 export { ShoplogValidationError, PluginContractError } from './pipeline/errors.js';
+export { exporterPaths } from './pipeline/exporter.js';
+export type { EventExporter, ExporterPaths, LineExporter } from './pipeline/exporter.js';
 export { createMemoryExporter } from './pipeline/memory-exporter.js';
 export type { MemoryExporter, MemoryExporterOptions } from './pipeline/memory-exporter.js';
 export { createRedactor } from './redact/redactor.js';

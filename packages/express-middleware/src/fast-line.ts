@@ -1,4 +1,4 @@
-import { DATASETS, isoTime, jsonString, msToNs, uuidv7, type LogLevel } from '@shoplog/core';
+import { DATASETS, isoTime, jsonString, msToNs, uuidv7, type LineExporter, type LogLevel } from '@shoplog/core';
 import type { RequestContext } from './context.js';
 import { clientIp, MAX_IP, MAX_UA } from './context.js';
 import { splitTarget } from './url.js';
@@ -10,8 +10,8 @@ function jsonNumber(n: number): string {
   return Number.isFinite(n) ? String(n) : 'null';
 }
 
-/** Queues a ready line: what the delivery engine's `enqueueLine` takes. */
-export type SendLine = (line: string, id: string, dataset: string) => unknown;
+/** Queues a ready line: a `LineExporter`'s `enqueueLine` (core; the delivery engine is one). */
+export type SendLine = LineExporter['enqueueLine'];
 
 /** What `finish()` decided about the response, for the performance event. */
 export interface Finished {

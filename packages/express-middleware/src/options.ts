@@ -5,11 +5,14 @@ import {
   createPipeline,
   createRedactor,
   createThrottledWarning,
+  exporterPaths,
   parseOptions,
   performance,
   pluginStages,
   validate,
   type CircuitBreakerOptions,
+  type EventExporter,
+  type ExporterPaths,
   type LogLevel,
   type Pipeline,
   type PluginEntry,
@@ -17,7 +20,7 @@ import {
   type ShoplogEvent,
 } from '@shoplog/core';
 import type { SendLine } from './fast-line.js';
-import type { EventSink, FraudScorerLike, ShoplogRequest, ShoplogResponse } from './types.js';
+import type { FraudScorerLike, ShoplogRequest, ShoplogResponse } from './types.js';
 import type { RedactorLike } from './url.js';
 
 /** Status classes that `levels` maps to a log level. */
@@ -25,8 +28,8 @@ export type StatusClass = '2xx' | '3xx' | '4xx' | '5xx';
 
 /** Options of `shoplog()`. */
 export interface ShoplogMiddlewareOptions {
-  /** Where events go: core's memory exporter or pipeline (`process`), a core client (`createShoplog()`), or the transport's engine (`enqueue`). */
-  exporter: EventSink;
+  /** Where events go (core's `EventExporter`): core's memory exporter or pipeline (`process`), a core client (`createShoplog()`), or the transport's engine (`enqueue`). A returned promise is not awaited; a rejection goes to `onError`. */
+  exporter: EventExporter;
   /** `service.name` (a string, as `createShoplog` of @shoplog/core takes it), or the whole `service.*` of every event. @default undefined */
   service?: string | ServiceInfo;
   /** Requests to leave unlogged (health checks, static files): return `true` to skip. @default undefined */
@@ -85,7 +88,7 @@ export interface ResolvedConfig {
   send: (event: ShoplogEvent) => unknown;
   /** Hands a request event that is valid by construction to a core pipeline without validating it again; unset when the sink does not validate (exporter, engine) or the options could make it invalid. */
   sendTrusted: ((event: ShoplogEvent) => unknown) | undefined;
-  /** The engine's `enqueueLine`, when the performance event may be written as JSON directly (see `lineSendOf`). */
+  /** The exporter's `enqueueLine` (core's `LineExporter`), when the performance event may be written as JSON directly (see `lineSendOf`). */
   sendLine: SendLine | undefined;
   /** `JSON.stringify` of `service.*` as the events carry it, for the direct line. */
   serviceJson: string | undefined;
@@ -118,8 +121,8 @@ const Level = z.enum(LOG_LEVELS);
 const HeaderName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be an HTTP header name');
 
 const OptionsSchema = z.strictObject({
-  exporter: z.custom<EventSink>(
-    (v) => sendOf(v) !== undefined,
+  exporter: z.custom<EventExporter>(
+    (v) => exporterPaths(v) !== undefined,
     'is required: an exporter or pipeline (process), a client (pipeline) or an engine (enqueue)',
   ),
   service: z
@@ -188,22 +191,6 @@ const OptionsSchema = z.strictObject({
 // middleware is where headers are captured.
 const HEADER_SECRETS = ['authorization', 'proxy-authorization', 'x-api-key', 'x-auth-token', 'x-csrf-token'];
 
-type Sinkish = {
-  process?: unknown;
-  processTrusted?: unknown;
-  enqueue?: unknown;
-  enqueueLine?: unknown;
-  pipeline?: { process?: unknown; processTrusted?: unknown };
-};
-
-// A core pipeline (`createPipeline()`, or a client's) validates what `process()` gets; its `processTrusted()` skips that.
-function trustedSendOf(sink: unknown): ((event: ShoplogEvent) => unknown) | undefined {
-  const s = sink as Sinkish;
-  const target = typeof s.process === 'function' ? s : s.pipeline;
-  if (typeof target?.processTrusted !== 'function') return undefined;
-  return (target.processTrusted as (e: ShoplogEvent) => unknown).bind(target);
-}
-
 // The request events are valid by construction except for what comes from the options: `service` (the option schema
 // here is looser than core's) and response headers (a handler may set non-string values). Checked once.
 function trustable(service: ServiceInfo | undefined, responseHeaders: string[]): boolean {
@@ -215,32 +202,17 @@ function trustable(service: ServiceInfo | undefined, responseHeaders: string[]):
   return validate(sample).ok;
 }
 
-// The performance event can go to the engine as a line written straight from the request's values when the engine
-// is the sink (`enqueue` is what `sendOf` picks and `enqueueLine` queues a serialised event) and no option adds a
-// field the line writer does not know: captured headers or body, custom labels. Everything else the event carries
-// (service, levels, redaction, user id) the writer honours; sampling and skipping are decided before either path.
+// The performance event can go to a line exporter (core's `LineExporter`: the delivery engine) as a line written
+// straight from the request's values when no option adds a field the line writer does not know: captured headers or
+// body, custom labels. Everything else the event carries (service, levels, redaction, user id) the writer honours;
+// sampling and skipping are decided before either path.
 function lineSendOf(
-  sink: unknown,
+  paths: ExporterPaths,
   o: { captureHeaders?: { request?: string[]; response?: string[] }; captureBody?: boolean; customFields?: unknown },
 ): SendLine | undefined {
-  const s = sink as Sinkish;
-  if (typeof s.process === 'function' || typeof s.enqueue !== 'function' || typeof s.enqueueLine !== 'function')
-    return undefined;
   if ((o.captureHeaders?.request?.length ?? 0) > 0 || (o.captureHeaders?.response?.length ?? 0) > 0) return undefined;
   if (o.captureBody === true || o.customFields !== undefined) return undefined;
-  return (s.enqueueLine as SendLine).bind(sink);
-}
-
-function sendOf(sink: unknown): ((event: ShoplogEvent) => unknown) | undefined {
-  if (typeof sink !== 'object' || sink === null) return undefined;
-  const s = sink as Sinkish;
-  if (typeof s.process === 'function') return (s.process as (e: ShoplogEvent) => unknown).bind(sink);
-  if (typeof s.enqueue === 'function') return (s.enqueue as (e: ShoplogEvent) => unknown).bind(sink);
-  const pipeline = s.pipeline;
-  if (typeof pipeline === 'object' && pipeline !== null && typeof pipeline.process === 'function') {
-    return (pipeline.process as (e: ShoplogEvent) => unknown).bind(pipeline);
-  }
-  return undefined;
+  return paths.sendLine;
 }
 
 /**
@@ -282,7 +254,8 @@ export function resolveOptions(name: string, options: ShoplogMiddlewareOptions):
   const skipPaths = o.skipPaths ?? [];
   const responseHeaders = (o.captureHeaders?.response ?? []).map((h) => h.toLowerCase());
   const onError = o.onError ?? ((error: unknown) => warn(error, { plugin: name }));
-  const send = sendOf(o.exporter) as (event: ShoplogEvent) => unknown;
+  const paths = exporterPaths(o.exporter) as ExporterPaths;
+  const send = paths.send;
   const plugins =
     (o.plugins?.length ?? 0) > 0 ? pluginPipeline(o.plugins as PluginEntry[], send, o, onError) : undefined;
   const trusted = trustable(o.service, responseHeaders);
@@ -293,10 +266,10 @@ export function resolveOptions(name: string, options: ShoplogMiddlewareOptions):
         ? (event) => plugins.processTrusted(event)
         : undefined
       : trusted
-        ? trustedSendOf(o.exporter)
+        ? paths.sendTrusted
         : undefined,
     // The line writer skips every event object, so it is only taken when no plugin needs one.
-    sendLine: plugins ? undefined : lineSendOf(o.exporter, o),
+    sendLine: plugins ? undefined : lineSendOf(paths, o),
     plugins,
     // Core copies the service object onto each event (`{ ...service }`): the same keys, in the same order.
     serviceJson: o.service ? JSON.stringify({ ...o.service }) : undefined,

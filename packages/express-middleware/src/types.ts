@@ -1,4 +1,4 @@
-import type { EventInput, FraudResult, FraudScorer, ShoplogEvent, TransactionEvent } from '@shoplog/core';
+import type { EventExporter, EventInput, FraudResult, FraudScorer, TransactionEvent } from '@shoplog/core';
 
 // Express is typed structurally here so the package needs express only as an optional peer dependency and works
 // with Express 4 and 5 alike.
@@ -41,15 +41,8 @@ export interface ShoplogResponse {
 /** Express's `next`. */
 export type NextFunction = (err?: unknown) => void;
 
-/**
- * Where events go, typed structurally: an exporter or pipeline (`process(event)`: core's memory exporter, any
- * plugin, `createPipeline()`), a core client (`createShoplog()`, through its `pipeline`), or the transport's
- * delivery engine (`enqueue(event)`). A returned promise is not awaited; a rejection goes to `onError`.
- */
-export type EventSink =
-  | { process(event: ShoplogEvent): unknown }
-  | { enqueue(event: ShoplogEvent): unknown }
-  | { pipeline: { process(event: ShoplogEvent): unknown } };
+/** Where events go: core's `EventExporter`. @deprecated Use `EventExporter` from `@shoplog/core`. */
+export type EventSink = EventExporter;
 
 /** What the middleware needs of core's fraud scorer (`createFraudScorer()`): `score(transactionEvent)`. */
 export type FraudScorerLike = Pick<FraudScorer, 'score'>;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ShoplogEvent, ShoplogPlugin } from '@shoplog/core';
-import { shoplog } from '../src/index.js';
+import { shoplog, type ShoplogMiddleware } from '../src/index.js';
 import { EXPRESS_VERSIONS, listen, send, sleep } from './harness.js';
 
-/** The delivery engine's shape: `enqueueLine` is what the middleware's direct line writer uses. */
+/** A `LineExporter` (core) like the delivery engine: `enqueueLine` is what the middleware's direct line writer uses. */
 function engineLike() {
   const events: ShoplogEvent[] = [];
   const lines: string[] = [];
@@ -14,24 +14,27 @@ function engineLike() {
     enqueueLine: (line: string) => (lines.push(line), true),
   };
 }
+/** Runs `paths` through an app of `express` with `middleware`, then lets the events settle. */
+async function requests(express: (typeof EXPRESS_VERSIONS)[number][1], middleware: ShoplogMiddleware, paths: string[]) {
+  const app = express();
+  app.use(middleware);
+  app.get('/ok', (_req, res) => void res.send('ok'));
+  const running = await listen(app);
+  try {
+    for (const path of paths) await send(running.port, path);
+    await sleep(20);
+  } finally {
+    await running.close();
+  }
+}
 const stamp: ShoplogPlugin = { name: 'stamp', process: (e) => ({ ...e, labels: { ...e.labels, stamped: 'yes' } }) };
 
 describe.each(EXPRESS_VERSIONS)('plugins on the middleware (%s)', (_name, express) => {
   it('runs a configured plugin on every event, so the direct line writer is not taken', async () => {
     const sink = engineLike();
     const middleware = shoplog({ exporter: sink, plugins: [stamp] });
-    const app = express();
-    app.use(middleware);
-    app.get('/ok', (_req, res) => void res.send('ok'));
-    const running = await listen(app);
-    try {
-      await send(running.port, '/ok');
-      await send(running.port, '/missing');
-      await sleep(20);
-      await middleware.flush();
-    } finally {
-      await running.close();
-    }
+    await requests(express, middleware, ['/ok', '/missing']);
+    await middleware.flush();
     expect(sink.lines).toEqual([]);
     expect(sink.events.length).toBeGreaterThanOrEqual(2);
     for (const event of sink.events) expect(event.labels?.stamped).toBe('yes');
@@ -42,16 +45,7 @@ describe.each(EXPRESS_VERSIONS)('plugins on the middleware (%s)', (_name, expres
   it('without plugins the direct line writer is still taken', async () => {
     const sink = engineLike();
     const middleware = shoplog({ exporter: sink });
-    const app = express();
-    app.use(middleware);
-    app.get('/ok', (_req, res) => void res.send('ok'));
-    const running = await listen(app);
-    try {
-      await send(running.port, '/ok');
-      await sleep(20);
-    } finally {
-      await running.close();
-    }
+    await requests(express, middleware, ['/ok']);
     expect(sink.lines).toHaveLength(1);
     expect(middleware.metrics().plugins).toEqual([]);
   });
@@ -66,16 +60,7 @@ describe.each(EXPRESS_VERSIONS)('plugins on the middleware (%s)', (_name, expres
       },
     };
     const middleware = shoplog({ exporter: sink, plugins: [broken], onError: (e) => errors.push(e) });
-    const app = express();
-    app.use(middleware);
-    app.get('/ok', (_req, res) => void res.send('ok'));
-    const running = await listen(app);
-    try {
-      await send(running.port, '/ok');
-      await sleep(20);
-    } finally {
-      await running.close();
-    }
+    await requests(express, middleware, ['/ok']);
     expect(sink.events).toHaveLength(1);
     expect(errors).toEqual([expect.objectContaining({ message: 'nope' })]);
   });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { FsyncPolicy } from './spool.js';
-import type { CircuitBreakerOptions, PluginEntry, ShoplogEvent } from '@shoplog/core';
+import type { CircuitBreakerOptions, LineExporter, PluginEntry, ShoplogEvent } from '@shoplog/core';
 import type { DeliveryMetrics } from './metrics.js';
 import type { ItemIssue, Sink } from './sink.js';
 
@@ -112,16 +112,19 @@ export interface CloseOptions {
   deadlineMs?: number;
 }
 
-/** The delivery engine: a byte-bounded queue, batching, retries, spool, dead letters and metrics. */
-export interface DeliveryEngine {
+/**
+ * The delivery engine: a byte-bounded queue, batching, retries, spool, dead letters and metrics. An exporter that is
+ * also a `LineExporter` (core): the fast paths (pino raw lines, the Express performance line) queue JSON lines.
+ */
+export interface DeliveryEngine extends LineExporter {
   /**
    * Serialises the event once and queues it; returns `false` when it was dropped. Delivery problems never throw;
    * a value that is not a Shoplog event (no string `event.id` / `event.dataset`) throws a `TypeError` saying so.
    */
   enqueue(event: ShoplogEvent): boolean;
   /**
-   * Queues an event that is already serialised: `line` must be what `JSON.stringify(event)` gives, `id` and
-   * `dataset` its `event.id` and `event.dataset`. Never throws; returns `false` when it was dropped.
+   * Queues an event that is already serialised (`LineExporter`): `line` must be what `JSON.stringify(event)` gives,
+   * `id` and `dataset` its `event.id` and `event.dataset`. Never throws; returns `false` when it was dropped.
    */
   enqueueLine(line: string, id: string, dataset: string): boolean;
   /** Resolves when everything enqueued before the call is delivered, dead-lettered or spooled. */

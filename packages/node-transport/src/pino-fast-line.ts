@@ -1,5 +1,5 @@
-import { DATASETS, isJsonPlain, isoTime, isoTimeOfText, uuidv7 } from '@shoplog/core';
-import { toLevel } from './record.js';
+import { DATASETS, isJsonPlain, isoTime, isoTimeOfText, uuidv7, type LineExporter } from '@shoplog/core';
+import { MAPPED_FIELDS, toLevel } from './record.js';
 
 /** What the raw-line path needs from the shipper: the redactor's verdicts and the engine's queue. */
 export interface FastLineContext {
@@ -7,8 +7,8 @@ export interface FastLineContext {
   isSensitiveKey: ((key: string) => boolean) | undefined;
   /** The string as the redactor leaves it (card numbers masked); `undefined`: redaction is off. */
   redactString: ((text: string) => string) | undefined;
-  /** Queues the serialised event (`DeliveryEngine.enqueueLine`). */
-  enqueueLine(line: string, id: string, dataset: string): boolean;
+  /** Queues the serialised event: the engine's `enqueueLine` (core's `LineExporter`). */
+  enqueueLine: LineExporter['enqueueLine'];
 }
 
 const QUOTE = 34;
@@ -28,22 +28,8 @@ const KIND_CACHE_LIMIT = 4096;
 /** The redactor changes a string only to mask a card number: 13 digits at least (shorter strings need no asking). */
 const MIN_CARD_CHARS = 13;
 
-/** Top-level keys of a pino line that change the mapping (mapRecord's LOGGER_FIELDS and the event-carrying keys). */
-const NOT_PLAIN = new Set([
-  'timestamp',
-  'message',
-  'err',
-  'error',
-  'stack',
-  'req',
-  'res',
-  'responseTime',
-  'splat',
-  'service',
-  'event',
-  '@timestamp',
-  '__proto__',
-]);
+/** Top-level keys of a pino line that change the mapping (what mapRecord maps, and the event-carrying keys). */
+const NOT_PLAIN = new Set<string>([...MAPPED_FIELDS, 'event', '@timestamp', '__proto__']);
 /** Keys mapRecord drops without reading them. */
 const SKIPPED = new Set(['pid', 'hostname', 'v']);
 /** The envelope's own keys: if the redactor would hide any of them, the raw path stays off. */

@@ -32,14 +32,8 @@ const NAMED_LEVELS: Record<string, LogLevel> = {
 };
 const SEVERITY: Record<LogLevel, number> = { trace: 0, debug: 1, info: 2, warn: 3, error: 4, fatal: 5 };
 
-/** Logger bookkeeping fields that are not event data. */
-const LOGGER_FIELDS = new Set([
-  'level',
-  'time',
-  'msg',
-  'pid',
-  'hostname',
-  'v',
+/** Fields `mapRecord` reads into the event's own fields, beside level, time and message (a plain pino line has none). */
+export const MAPPED_FIELDS = [
   'timestamp',
   'message',
   'err',
@@ -50,7 +44,10 @@ const LOGGER_FIELDS = new Set([
   'responseTime',
   'splat',
   'service',
-]);
+] as const;
+
+/** Logger bookkeeping fields that are not event data. */
+const LOGGER_FIELDS = new Set<string>(['level', 'time', 'msg', 'pid', 'hostname', 'v', ...MAPPED_FIELDS]);
 
 /** The Shoplog level of a pino level number or a winston / syslog level name. */
 export function toLevel(level: unknown): LogLevel {

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { OptionsError } from '@shoplog/core';
+import { exporterPaths, OptionsError } from '@shoplog/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDeliveryEngine, createHttpSink, type DeliveryEngine, type DeliveryEngineOptions } from '../src/index.js';
 import { startBulkServer } from './fixtures/bulk-server.js';
@@ -53,6 +53,18 @@ function enqueueAll(engine: DeliveryEngine, events: ReturnType<typeof makeEvents
 }
 
 describe('delivery engine over HTTP', () => {
+  it("is a LineExporter: core's exporterPaths takes its fast line, and a line is delivered as the event it encodes", async () => {
+    const { server, engine } = await setup({ maxBatchCount: 100 });
+    const paths = exporterPaths(engine);
+    expect(paths?.sendLine).toBeTypeOf('function');
+    const [asObject, asLine] = makeEvents(2);
+    paths?.send(asObject!);
+    paths?.sendLine?.(JSON.stringify(asLine), asLine!.event.id, asLine!.event.dataset);
+    await engine.flush();
+    expect(server.stored).toEqual([asObject!.event.id, asLine!.event.id]);
+    expect(server.docs.get(asLine!.event.id)).toEqual(JSON.parse(JSON.stringify(asLine)));
+  });
+
   it('delivers every event once, in order, and flush() waits for it', async () => {
     const { server, engine } = await setup({ maxBatchCount: 100 }, { gzip: true });
     const ids = enqueueAll(engine, makeEvents(1000));

@@ -93,7 +93,8 @@ export const MoneySchema = z
 /** Money as accepted by the schemas. */
 export type Money = z.infer<typeof MoneySchema>;
 
-const ZERO_DECIMAL = new Set([
+/** ISO 4217 currencies whose minor unit is the major unit (no decimals), e.g. JPY. */
+export const ZERO_DECIMAL_CURRENCIES: readonly string[] = [
   'BIF',
   'CLP',
   'DJF',
@@ -111,8 +112,11 @@ const ZERO_DECIMAL = new Set([
   'XAF',
   'XOF',
   'XPF',
-]);
-const THREE_DECIMAL = new Set(['BHD', 'IQD', 'JOD', 'KWD', 'LYD', 'OMR', 'TND']);
+];
+/** ISO 4217 currencies with three decimals, e.g. KWD (all others have two). */
+export const THREE_DECIMAL_CURRENCIES: readonly string[] = ['BHD', 'IQD', 'JOD', 'KWD', 'LYD', 'OMR', 'TND'];
+const ZERO_DECIMAL = new Set(ZERO_DECIMAL_CURRENCIES);
+const THREE_DECIMAL = new Set(THREE_DECIMAL_CURRENCIES);
 
 /** Number of decimal digits of a currency's minor unit (ISO 4217): 0 for JPY, 3 for KWD, else 2. */
 export function currencyExponent(currency: string): number {

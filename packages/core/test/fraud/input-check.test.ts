@@ -4,32 +4,18 @@ import {
   fraudInputFromEvent,
   transactionEventFromInput,
   type FraudInput,
-  type FraudResult,
   type FraudRule,
   type FraudStateStore,
   type TransactionEvent,
   type VelocityStore,
 } from '@shoplog/core';
+import { codes, frenchPurchase } from './fixtures.js';
 
 // Issue #15, "never a wrong decision from a typo": score() checks its input cheaply, normalises what is
 // unambiguous and says so, rejects what it cannot judge with the field named, and never turns an error into allow.
 
 const T0 = Date.UTC(2026, 10, 26, 9, 0, 0);
-const base: FraudInput = {
-  transactionId: 't-1',
-  userId: 'alice',
-  email: 'alice@example.com',
-  amount: 4500,
-  currency: 'EUR',
-  ip: '82.64.1.10',
-  ipCountry: 'FR',
-  billingCountry: 'FR',
-  issuerCountry: 'FR',
-  cardFingerprint: 'card-alice',
-  status: 'completed',
-  timestamp: T0,
-};
-const codes = (r: FraudResult): string[] => r.reasons.map((x) => x.code);
+const base: FraudInput = frenchPurchase('alice', { transactionId: 't-1', email: 'alice@example.com', timestamp: T0 });
 /** A transaction event whose amount is whatever a careless caller put there (the README's `value: req.body.total`). */
 const eventWithAmount = (amount: unknown): TransactionEvent => {
   const ev = transactionEventFromInput(base);

@@ -1,40 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { createFraudScorer, type FraudInput, type FraudResult } from '@shoplog/core';
+import { chromeWindows, codes, DAY, FIREFOX_LINUX, frenchPurchase, HOUR, IPHONE, MIN, PIXEL } from './fixtures.js';
 
 // The default scorer (learned model over profiles, links and shop-wide signals) on hand-built cases of issue #16:
 // the fraud that has no geographic mismatch, and the legitimate traffic that must stay clean.
 
 const T0 = Date.UTC(2026, 3, 1, 9);
-const MIN = 60_000;
-const HOUR = 3_600_000;
-const DAY = 86_400_000;
-const IPHONE =
-  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
-const CHROME_WIN =
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
-const PIXEL =
-  'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36';
-const FIREFOX_LINUX = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0';
-const codes = (r: FraudResult): string[] => r.reasons.map((x) => x.code);
+const CHROME_WIN = chromeWindows();
 
 /** A shop with ordinary traffic (300 customers, a month of weekly orders, a few new ones a day), and one loyal customer, Claire. */
 function shop() {
   const scorer = createFraudScorer();
   let seq = 0;
   const score = (t: FraudInput): FraudResult => scorer.scoreSync({ transactionId: `t${++seq}`, ...t });
-  const claire: FraudInput = {
-    userId: 'claire',
-    email: 'claire.martin@orange.fr',
-    amount: 4500,
-    currency: 'EUR',
-    cardFingerprint: 'card-claire',
-    ip: '82.64.1.10',
-    ipCountry: 'FR',
-    billingCountry: 'FR',
-    issuerCountry: 'FR',
-    userAgent: IPHONE,
-    status: 'completed',
-  };
+  const claire: FraudInput = frenchPurchase('claire', { email: 'claire.martin@orange.fr', userAgent: IPHONE });
   for (let day = 0; day < 35; day++) {
     for (let c = day % 7; c < 300; c += 7) {
       score({

@@ -14,15 +14,9 @@ import {
   type FraudInput,
   type FraudStateStore,
 } from '@shoplog/core';
+import { chromeWindows as CHROME_WIN, DAY, frenchPurchase, IPHONE, PIXEL } from './fixtures.js';
 
 const T0 = Date.UTC(2026, 3, 1, 9);
-const DAY = 86_400_000;
-const CHROME_WIN = (v: number) =>
-  `Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${v}.0.0.0 Safari/537.36`;
-const PIXEL =
-  'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36';
-const IPHONE =
-  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
 
 describe('normal forms', () => {
   it('folds mailboxes where the provider does: Gmail dots and +tags, +tags elsewhere', () => {
@@ -54,20 +48,7 @@ describe('normal forms', () => {
 
 /** A customer with a history: `orders` orders of about 45 EUR, one a week, same card, phone and home IP. */
 function history(scorer: ReturnType<typeof createFraudScorer>, id: string, orders: number): FraudInput {
-  const last: FraudInput = {
-    userId: id,
-    email: `${id}@example.fr`,
-    amount: 4500,
-    currency: 'EUR',
-    cardFingerprint: `card-${id}`,
-    ip: '82.64.1.10',
-    ipCountry: 'FR',
-    billingCountry: 'FR',
-    issuerCountry: 'FR',
-    userAgent: IPHONE,
-    status: 'completed',
-    timestamp: T0,
-  };
+  const last: FraudInput = frenchPurchase(id, { userAgent: IPHONE, timestamp: T0 });
   for (let i = 0; i < orders; i++)
     scorer.scoreSync({
       ...last,

@@ -7,33 +7,24 @@ import {
   type FraudInput,
   type FraudResult,
 } from '@shoplog/core';
+import { chromeWindows, codes, frenchPurchase, MIN } from './fixtures.js';
+
+const CHROME_WIN = chromeWindows();
 
 const T0 = Date.UTC(2026, 10, 26, 9, 0, 0);
-const MIN = 60_000;
-const CHROME =
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
 /** A regular French customer: same card, IP, browser; amounts around `typical` minor units. */
 function customer(id: string, typical: number) {
-  return (at: number, amount = typical, extra: Partial<FraudInput> = {}): FraudInput => ({
-    transactionId: `${id}-${at}`,
-    userId: id,
-    email: `${id}@gmail.com`,
-    amount,
-    currency: 'EUR',
-    cardFingerprint: `card-${id}`,
-    ip: '82.64.1.10',
-    ipCountry: 'FR',
-    billingCountry: 'FR',
-    issuerCountry: 'FR',
-    userAgent: CHROME,
-    status: 'completed',
-    timestamp: at,
-    ...extra,
-  });
+  return (at: number, amount = typical, extra: Partial<FraudInput> = {}): FraudInput =>
+    frenchPurchase(id, {
+      transactionId: `${id}-${at}`,
+      email: `${id}@gmail.com`,
+      amount,
+      userAgent: CHROME_WIN,
+      timestamp: at,
+      ...extra,
+    });
 }
-
-const codes = (r: FraudResult): string[] => r.reasons.map((x) => x.code);
 
 // The rules' own scenarios, combined as the rules alone score (noisy-OR); the learned model's scenarios are in
 // model-scenarios.test.ts.
@@ -80,7 +71,7 @@ describe('rule scenarios (noisy-OR of the rules) at the default thresholds', () 
           cardFingerprint: 'stolen-card',
           ip: '203.0.113.9',
           status: i % 3 === 2 ? 'completed' : 'declined',
-          userAgent: CHROME,
+          userAgent: CHROME_WIN,
           timestamp: T0 + i * 20_000,
         }),
       );
@@ -129,7 +120,7 @@ describe('rule scenarios (noisy-OR of the rules) at the default thresholds', () 
       ipCountry: 'VN',
       billingCountry: 'DE',
       issuerCountry: 'BR',
-      userAgent: CHROME,
+      userAgent: CHROME_WIN,
       timestamp: T0,
     });
     expect(r.decision).toBe('review');

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { transaction, userBehavior } from '@shoplog/core';
 import { bootstrap, createServer, generateTraffic } from '../../src/index.js';
 import type { ShoplogServer } from '../../src/index.js';
-import { CHROMIUM, ensureWebBuilt, fmt, hasChromium, launchChromium, shots, watchedPage } from './harness.js';
+import { CHROMIUM, ensureWebBuilt, fmt, hasChromium, keyedApi, launchChromium, openPage, shots } from './harness.js';
 import { XSS_MESSAGE, seedEvents } from './seed-events.js';
 
 if (!hasChromium) console.warn(`[dashboard] browser tests skipped: no Chromium at ${CHROMIUM} (set CHROMIUM_PATH)`);
@@ -23,14 +23,8 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
   let page: Page;
   const problems: string[] = [];
 
-  const ingest = async (events: unknown[]) => {
-    const res = await fetch(`${server.url}/api/logs/ingest`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify(events),
-    });
-    expect(res.status).toBe(201);
-  };
+  const api = keyedApi(() => server.url, KEY);
+  const ingest = async (events: unknown[]) => expect((await api('POST', '/api/logs/ingest', events)).status).toBe(201);
   const apiGet = async <T>(path: string): Promise<T> => {
     const res = await context.request.get(`${server.url}${path}`);
     expect(res.status()).toBe(200);
@@ -75,15 +69,8 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
     const traffic = [...generateTraffic({ count: 1500, days: 2, seed: 7 })];
     for (let i = 0; i < traffic.length; i += 500) await ingest(traffic.slice(i, i + 500));
     browser = await launchChromium();
-    context = await browser.newContext({
-      acceptDownloads: true,
-      viewport: { width: 1280, height: 860 },
-      locale: 'en-US',
-      timezoneId: 'UTC',
-      colorScheme: 'light',
-    });
     // HTTP errors the page handles (401 before login, a 404 shown to the person) are logged by Chromium itself.
-    page = await watchedPage(context, problems, [401, 404]);
+    ({ context, page } = await openPage(browser, problems, [401, 404], { acceptDownloads: true }));
   });
 
   afterAll(async () => {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_FRAUD_MODEL, transactionEventFromInput } from '@shoplog/core';
 import { bootstrap, createServer, type ShoplogServer } from '../../src/index.js';
 import { traffic } from '../fraud-traffic.js';
-import { CHROMIUM, ensureWebBuilt, hasChromium, launchChromium, shots, watchedPage, signIn } from './harness.js';
+import { CHROMIUM, ensureWebBuilt, hasChromium, keyedApi, launchChromium, openPage, shots, signIn } from './harness.js';
 
 if (!hasChromium)
   console.warn(`[fraud backtest] browser tests skipped: no Chromium at ${CHROMIUM} (set CHROMIUM_PATH)`);
@@ -23,12 +23,7 @@ describe.skipIf(!hasChromium)('fraud page backtest panel in a browser', () => {
   let browser: Browser;
   let page: Page;
   const problems: string[] = [];
-  const api = (method: string, path: string, body?: unknown): Promise<Response> =>
-    fetch(`${server.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+  const api = keyedApi(() => server.url, KEY);
 
   beforeAll(async () => {
     ensureWebBuilt();
@@ -73,13 +68,8 @@ describe.skipIf(!hasChromium)('fraud page backtest panel in a browser', () => {
       createdAt: Date.now(),
     });
     browser = await launchChromium();
-    const context = await browser.newContext({
-      viewport: { width: 1280, height: 900 },
-      locale: 'en-US',
-      timezoneId: 'UTC',
-    });
     // 400: the refused window the form shows; 401 before login.
-    page = await watchedPage(context, problems, [400, 401]);
+    ({ page } = await openPage(browser, problems, [400, 401], { viewport: { width: 1280, height: 900 } }));
     await signIn(page, server.url, 'admin', PASS);
   });
 

@@ -4,7 +4,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 
 /** The Chromium binary the tests drive. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -90,4 +90,34 @@ export async function signIn(page: Page, url: string, username: string, password
   await page.fill('#login-password', password);
   await page.click('button[type=submit]');
   await page.waitForSelector('#overview-kpis');
+}
+
+/**
+ * A new browser context as the page tests see the dashboard (a desktop window, en-US, UTC, light; `options` add to
+ * it) and its first page, watched for problems as `watchedPage` does.
+ */
+export async function openPage(
+  browser: Browser,
+  problems: string[],
+  handledStatuses: readonly number[],
+  options: BrowserContextOptions = {},
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 860 },
+    locale: 'en-US',
+    timezoneId: 'UTC',
+    colorScheme: 'light',
+    ...options,
+  });
+  return { context, page: await watchedPage(context, problems, handledStatuses) };
+}
+
+/** A JSON API call to `baseUrl()` with an API key: what the tests use to seed and check the server. */
+export function keyedApi(baseUrl: () => string, key: string) {
+  return (method: string, path: string, body?: unknown, withKey = key): Promise<Response> =>
+    fetch(`${baseUrl()}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${withKey}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
 }

@@ -9,7 +9,17 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrap, createServer } from '../../src/index.js';
 import type { ShoplogServer } from '../../src/index.js';
-import { CHROMIUM, ensureWebBuilt, fmt, hasChromium, launchChromium, shots, watchedPage, signIn } from './harness.js';
+import {
+  CHROMIUM,
+  ensureWebBuilt,
+  fmt,
+  hasChromium,
+  keyedApi,
+  launchChromium,
+  openPage,
+  shots,
+  signIn,
+} from './harness.js';
 import { seedEvents } from './seed-events.js';
 
 if (!hasChromium) console.warn(`[manage pages] browser tests skipped: no Chromium at ${CHROMIUM} (set CHROMIUM_PATH)`);
@@ -67,12 +77,7 @@ describe.skipIf(!hasChromium)('management pages in a browser', () => {
   let reportPlugins = false;
   const problems: string[] = [];
 
-  const api = async (method: string, path: string, body?: unknown, key = KEY): Promise<Response> =>
-    fetch(`${server.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+  const api = keyedApi(() => server.url, KEY);
   const apiJson = async <T>(path: string): Promise<T> => {
     const res = await api('GET', path);
     expect(res.status).toBe(200);
@@ -135,15 +140,9 @@ describe.skipIf(!hasChromium)('management pages in a browser', () => {
     const res = await api('POST', '/api/logs/ingest', seedEvents(Date.now()));
     expect(res.status).toBe(201);
     browser = await launchChromium();
-    context = await browser.newContext({
-      viewport: { width: 1280, height: 860 },
-      locale: 'en-US',
-      timezoneId: 'UTC',
-      colorScheme: 'light',
-    });
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
     // 400s are the refusals the forms show (a bad window, a short password); 401 before login.
-    page = await watchedPage(context, problems, [400, 401]);
+    ({ context, page } = await openPage(browser, problems, [400, 401]));
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
     await signIn(page, server.url, 'admin', PASS);
   });
 

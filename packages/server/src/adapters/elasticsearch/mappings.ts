@@ -1,11 +1,18 @@
 import type { estypes } from '@elastic/elasticsearch';
-import { FIELD_CATALOG, type FieldSpec } from '@shoplog/core';
+import {
+  EVENT_KINDS,
+  eventJsonSchema,
+  FIELD_CATALOG,
+  TEXT_SOURCES,
+  THREE_DECIMAL_CURRENCIES,
+  ZERO_DECIMAL_CURRENCIES,
+  type FieldSpec,
+} from '@shoplog/core';
 
 type Properties = Record<string, estypes.MappingProperty>;
 
 const keyword = { type: 'keyword', ignore_above: 1024 } as const satisfies estypes.MappingKeywordProperty;
 const long = { type: 'long' } as const satisfies estypes.MappingLongNumberProperty;
-const integer = { type: 'integer' } as const satisfies estypes.MappingIntegerNumberProperty;
 const bool = { type: 'boolean' } as const satisfies estypes.MappingBooleanProperty;
 const dateNanos = { type: 'date_nanos' } as const satisfies estypes.MappingDateNanosProperty;
 /** Full text plus an exact sub-field for terms aggregations and sorting. */
@@ -13,10 +20,8 @@ const textKeyword = {
   type: 'text',
   fields: { keyword: { type: 'keyword', ignore_above: 1024 } },
 } as const satisfies estypes.MappingTextProperty;
-const obj = (properties: Properties): estypes.MappingObjectProperty => ({ type: 'object', properties });
-/** The free-text search field: every field people search by words is copied into `shoplog.text`. */
+/** The free-text search field: every field free text searches (core's `TEXT_SOURCES`) is copied into `shoplog.text`. */
 const TEXT_FIELD = 'shoplog.text';
-const searchable = { ...keyword, copy_to: TEXT_FIELD } as const satisfies estypes.MappingKeywordProperty;
 
 /**
  * Derived fields computed at query time, so they hold for documents from every writer (the server, the
@@ -37,28 +42,7 @@ const RUNTIME_FIELDS = {
     script: {
       source:
         "if (doc['shop.amount.value'].size() > 0) { emit(doc['shop.amount.value'].value); } else if (doc['shop.amount.minor'].size() > 0) { String c = doc['shop.amount.currency'].size() > 0 ? doc['shop.amount.currency'].value : ''; int e = params.zero.contains(c) ? 0 : (params.three.contains(c) ? 3 : 2); emit(doc['shop.amount.minor'].value / Math.pow(10, e)); }",
-      params: {
-        zero: [
-          'BIF',
-          'CLP',
-          'DJF',
-          'GNF',
-          'ISK',
-          'JPY',
-          'KMF',
-          'KRW',
-          'PYG',
-          'RWF',
-          'UGX',
-          'UYI',
-          'VND',
-          'VUV',
-          'XAF',
-          'XOF',
-          'XPF',
-        ],
-        three: ['BHD', 'IQD', 'JOD', 'KWD', 'LYD', 'OMR', 'TND'],
-      },
+      params: { zero: [...ZERO_DECIMAL_CURRENCIES], three: [...THREE_DECIMAL_CURRENCIES] },
     },
   },
   // `event.duration` (nanoseconds) in milliseconds.
@@ -84,130 +68,95 @@ const RUNTIME_FIELDS = {
   },
 } satisfies Record<string, estypes.MappingRuntimeField>;
 
-/**
- * Money: `minor` is exact (integer minor units, a `long`); `value` is the decimal string stored as a
- * `scaled_float` with 4 decimals (the schema's maximum), for range filters and sums in the major unit.
- * A `scaled_float` is a long underneath, so sums stay exact up to about 9 × 10^14 major units.
- */
-const money = obj({
-  currency: keyword,
-  minor: long,
-  value: { type: 'scaled_float', scaling_factor: 10_000 },
-});
+/** How a field is searched, where its schema type is not enough (ECS types; text analysis; sub-fields). */
+const SEARCH_TYPES: Record<string, estypes.MappingProperty> = {
+  message: { type: 'text', fields: { keyword: { type: 'keyword', ignore_above: 256 } } },
+  'error.message': { type: 'text' },
+  'error.stack_trace': { type: 'match_only_text' },
+  // The schema accepts any string up to 64 characters; a malformed address must not reject the whole event.
+  'client.ip': { type: 'ip', ignore_malformed: true },
+  'client.geo.location': { type: 'geo_point', ignore_malformed: true },
+  // Kept in `_source`, never indexed: a body can hold anything.
+  'http.request.body': { type: 'object', enabled: false },
+  'user_agent.original': { ...keyword, fields: { text: { type: 'match_only_text' } } },
+  'http.route': { ...keyword, fields: { suggest: { type: 'completion' } } },
+  'shop.product.name': { type: 'search_as_you_type', fields: { keyword } },
+  'shop.search.query': textKeyword,
+  'shop.fraud.score': { type: 'scaled_float', scaling_factor: 100 },
+  'shop.fraud.reasons.contribution': { type: 'scaled_float', scaling_factor: 100 },
+  'shop.fraud.reasons.detail': { type: 'text' },
+};
 
-const card = obj({ last4: keyword, brand: keyword, fingerprint: keyword, issuer_country: keyword, bin: keyword });
+/** The subset of JSON Schema that `eventJsonSchema` produces and the mapping reads. */
+interface JsonSchema {
+  type?: string | string[];
+  format?: string;
+  properties?: Record<string, JsonSchema>;
+  additionalProperties?: boolean | JsonSchema;
+  items?: JsonSchema;
+  anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
+  allOf?: JsonSchema[];
+  $ref?: string;
+  $defs?: Record<string, JsonSchema>;
+}
 
-// The fields of the event schemas, by hand (types, copy_to, sub-fields); `EVENT_MAPPINGS` adds the catalog's.
-const HAND_MAPPINGS = {
-  dynamic: false,
-  date_detection: false,
-  runtime: RUNTIME_FIELDS,
-  properties: {
-    // Not in `_source`: filled by `copy_to`, searched by the free-text filter.
-    shoplog: obj({ text: { type: 'text' } }),
-    '@timestamp': dateNanos,
-    event: obj({
-      id: keyword,
-      dataset: keyword,
-      kind: keyword,
-      category: keyword,
-      type: keyword,
-      outcome: keyword,
-      action: keyword,
-      duration: long,
-      severity: long,
-      ingested: dateNanos,
-      module: keyword,
-    }),
-    log: obj({ level: keyword, logger: keyword }),
-    message: { type: 'text', copy_to: TEXT_FIELD, fields: { keyword: { type: 'keyword', ignore_above: 256 } } },
-    service: obj({ name: searchable, version: keyword, environment: keyword, node: obj({ name: keyword }) }),
-    trace: obj({ id: keyword }),
-    span: obj({ id: keyword }),
-    transaction: obj({ id: keyword }),
-    user: obj({ id: searchable, email: keyword, name: keyword }),
-    client: obj({
-      // The schema accepts any string up to 64 characters; a malformed address must not reject the whole event.
-      ip: { type: 'ip', ignore_malformed: true },
-      geo: obj({
-        country_iso_code: keyword,
-        country_name: keyword,
-        region_name: keyword,
-        city_name: keyword,
-        location: { type: 'geo_point', ignore_malformed: true },
-      }),
-      as: obj({ number: long, organization: obj({ name: keyword }) }),
-    }),
-    user_agent: obj({
-      original: { ...keyword, fields: { text: { type: 'match_only_text' } } },
-      name: keyword,
-      version: keyword,
-      os: obj({ name: keyword }),
-      device: obj({ name: keyword }),
-    }),
-    http: obj({
-      request: obj({
-        id: keyword,
-        method: keyword,
-        bytes: long,
-        headers: { type: 'flattened' },
-        body: { type: 'object', enabled: false },
-      }),
-      response: obj({ status_code: long, bytes: long, headers: { type: 'flattened' } }),
-      route: { ...searchable, fields: { suggest: { type: 'completion' } } },
-    }),
-    url: obj({ path: searchable, query: keyword, full: keyword, domain: keyword }),
-    error: obj({
-      type: searchable,
-      message: { type: 'text', copy_to: TEXT_FIELD },
-      stack_trace: { type: 'match_only_text' },
-      code: keyword,
-    }),
-    labels: { type: 'flattened' },
-    tags: keyword,
-    shop: obj({
-      transaction: obj({
-        id: searchable,
-        type: keyword,
-        status: keyword,
-        parent_id: keyword,
-        attempt: integer,
-        decline_code: keyword,
-      }),
-      amount: money,
-      order: obj({ id: keyword, items: integer }),
-      payment: obj({ method: keyword, provider: keyword, card }),
-      merchant: obj({ id: keyword }),
-      billing: obj({ country: keyword, postal_code: keyword }),
-      shipping: obj({ country: keyword }),
-      session: obj({ id: keyword }),
-      error: obj({ kind: keyword, handled: bool }),
-      action: searchable,
-      cart: obj({ id: keyword, value: money, items: integer }),
-      product: obj({
-        id: searchable,
-        name: { type: 'search_as_you_type', fields: { keyword } },
-        category: keyword,
-        quantity: integer,
-        price: money,
-      }),
-      search: obj({ query: textKeyword, results: integer }),
-      page: obj({ name: keyword, referrer: keyword }),
-      performance: obj({ kind: keyword, operation: keyword, target: keyword, cache_hit: bool, db_duration: long }),
-      fraud: obj({
-        score: { type: 'scaled_float', scaling_factor: 100 },
-        risk_level: keyword,
-        decision: keyword,
-        reasons: obj({
-          code: keyword,
-          contribution: { type: 'scaled_float', scaling_factor: 100 },
-          detail: { type: 'text' },
-        }),
-        ruleset_version: keyword,
-      }),
-    }),
-  },
-} satisfies estypes.MappingTypeMapping;
+const TEXT_PATHS = new Set(TEXT_SOURCES.flat());
+const isMoney = (props: Record<string, JsonSchema>): boolean =>
+  'currency' in props && 'minor' in props && 'value' in props;
+
+/** The mapping of one field from its schema: objects recurse, records are `flattened`, values get their type. */
+function mappingOf(
+  schema: JsonSchema,
+  path: string,
+  defs: Record<string, JsonSchema>,
+  into: estypes.MappingProperty | undefined,
+): estypes.MappingProperty | undefined {
+  const searched = SEARCH_TYPES[path];
+  const done = (property: estypes.MappingProperty): estypes.MappingProperty => {
+    const p = searched ?? property;
+    return TEXT_PATHS.has(path) ? ({ ...p, copy_to: TEXT_FIELD } as estypes.MappingProperty) : p;
+  };
+  if (searched) return done(searched);
+  if (schema.$ref) return mappingOf(defs[schema.$ref.split('/').pop() ?? ''] ?? {}, path, defs, into);
+  let out = into;
+  for (const branch of [...(schema.anyOf ?? []), ...(schema.oneOf ?? []), ...(schema.allOf ?? [])])
+    out = mappingOf(branch, path, defs, out) ?? out;
+  if (schema.properties) {
+    const object = (out?.type === 'object' ? out : { type: 'object', properties: {} }) as estypes.MappingObjectProperty;
+    const properties = (object.properties ??= {});
+    const money = isMoney(schema.properties);
+    for (const [name, child] of Object.entries(schema.properties)) {
+      const at = path ? `${path}.${name}` : name;
+      const mapped =
+        money && name === 'value'
+          ? { type: 'scaled_float', scaling_factor: 10_000 }
+          : mappingOf(child, at, defs, properties[name]);
+      if (mapped) properties[name] = mapped as estypes.MappingProperty;
+    }
+    return object;
+  }
+  if (typeof schema.additionalProperties === 'object') return done({ type: 'flattened' });
+  const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type;
+  if (type === 'array') return schema.items ? mappingOf(schema.items, path, defs, out) : out;
+  if (type === 'string') return done(schema.format === 'date-time' ? dateNanos : keyword);
+  if (type === 'integer') return done(long);
+  if (type === 'number') return done({ type: 'double' });
+  if (type === 'boolean') return done(bool);
+  if (type === undefined && out === undefined && Object.keys(schema).length === 0)
+    return { type: 'object', enabled: false };
+  return out;
+}
+
+/** The properties of every field of the five event kinds, from their schemas (core's `eventJsonSchema`). */
+function schemaProperties(): Properties {
+  let root: estypes.MappingProperty | undefined;
+  for (const kind of EVENT_KINDS) {
+    const schema = eventJsonSchema(kind) as JsonSchema;
+    root = mappingOf(schema, '', schema.$defs ?? {}, root);
+  }
+  return (root as estypes.MappingObjectProperty).properties ?? {};
+}
 
 /** Mapping types that hold each catalog type (a `scaled_float` is a double stored as a scaled long). */
 const CATALOG_TYPES: Record<FieldSpec['type'], readonly string[]> = {
@@ -248,12 +197,19 @@ export function withCatalogFields(properties: Properties, fields: readonly Field
 }
 
 /**
- * Every field of the five Shoplog event kinds (packages/core/src/schema), ECS types where ECS defines the field, and
- * every field of the field catalog (core). One mapping for all data streams, so a search across `logs-shoplog.*-*`
- * sees the same type for each field. `dynamic: false`: unknown fields are kept in `_source` but not indexed, so a
- * client cannot explode the mapping.
+ * Generated, not written by hand: every field of the five Shoplog event kinds from their zod schemas (core's
+ * `eventJsonSchema`), typed by `SEARCH_TYPES` where the schema type is not enough, copied into `shoplog.text` where
+ * core's `TEXT_SOURCES` say free text searches it, and every field of the field catalog (core). One mapping for all
+ * data streams, so a search across `logs-shoplog.*-*` sees the same type for each field. `dynamic: false`: unknown
+ * fields are kept in `_source` but not indexed, so a client cannot explode the mapping.
  */
 export const EVENT_MAPPINGS = {
-  ...HAND_MAPPINGS,
-  properties: withCatalogFields(HAND_MAPPINGS.properties, FIELD_CATALOG),
+  dynamic: false,
+  date_detection: false,
+  runtime: RUNTIME_FIELDS,
+  properties: withCatalogFields(
+    // `shoplog.text` is not in `_source`: filled by `copy_to`, searched by the free-text filter.
+    { shoplog: { type: 'object', properties: { text: { type: 'text' } } }, ...schemaProperties() },
+    FIELD_CATALOG,
+  ),
 } satisfies estypes.MappingTypeMapping;

@@ -11,7 +11,7 @@ export const REFRESH_INTERVAL_MS = 1000;
  * Version of the shipped templates and policy. Bump it whenever a resource changes: the installer replaces a
  * resource only when the installed `version` differs, so restarts cost one GET per resource and no writes.
  */
-export const ES_RESOURCES_VERSION = 1;
+export const ES_RESOURCES_VERSION = 2;
 
 /** Options of the Elasticsearch resources (templates, policy, data stream names). */
 export interface EsResourceOptions {
