@@ -311,21 +311,26 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
     const o = await apiGet<{ top_countries: { country: string; count: number }[] }>(
       '/api/dashboard/overview?range=24h',
     );
-    expect(o.top_countries.slice(0, 3)).toEqual([
-      { country: 'FR', count: 3 },
-      { country: 'DE', count: 2 },
-      { country: 'JP', count: 1 },
-    ]);
+    // The page views above and the generated traffic's client IPs: most first, each count the search's for it.
+    const counts = o.top_countries.map((c) => c.count);
+    expect(counts.length).toBeGreaterThan(2);
+    expect(counts).toEqual([...counts].sort((a, b) => b - a));
+    for (const { country, count } of o.top_countries.slice(0, 3)) {
+      const found = await apiGet<{ data: { total: number } }>(`/api/search/?range=24h&country=${country}`);
+      expect(found.data.total).toBe(count);
+    }
+    const top = o.top_countries[0]!;
     await page.goto(`${server.url}/#/overview?range=24h`);
     await page.waitForSelector('#card-countries .bars');
     expect(await page.locator('#card-countries .bars li').count()).toBe(o.top_countries.length);
-    expect(await page.textContent('#card-countries .bars li:first-child')).toMatch(/FR.*3/);
+    expect(await page.textContent('#card-countries .bars li:first-child')).toContain(top.country);
+    expect(await page.textContent('#card-countries .bars li:first-child')).toContain(fmt(top.count));
     await page.click('#card-countries .bars li:first-child button');
-    await page.waitForURL(/#\/search\?.*country=FR/);
+    await page.waitForURL(new RegExp(`#/search\\?.*country=${top.country}`));
     await page.waitForSelector('#search-total');
     await settle();
-    expect(await page.textContent('#search-total')).toBe('3 matching events');
-    expect(await page.textContent('button[aria-label="Remove filter country"]')).toContain('FR');
+    expect(await page.textContent('#search-total')).toBe(`${fmt(top.count)} matching events`);
+    expect(await page.textContent('button[aria-label="Remove filter country"]')).toContain(top.country);
   });
 
   it('renders the other pages and a phone layout', async () => {
