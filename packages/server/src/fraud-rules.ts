@@ -9,7 +9,7 @@ import {
   type PluginLoaderOptions,
   type PluginSpec,
 } from '@shoplog/core';
-import type { PluginHealth } from './plugins.js';
+import { guardedHealth, type PluginHealth } from './plugins.js';
 
 /** A fraud rule plugin named in the `fraudRules` setting, as the server's scorer runs it. */
 export interface RulePlugin {
@@ -75,24 +75,6 @@ function guardedRule(name: string, rule: FraudRule, guard: StageGuard, onFailure
   };
 }
 
-/** The entry of a loaded rule plugin from its guard. */
-function runningHealth(name: string, version: string, guard: StageGuard): PluginHealth {
-  const stats = guard.stats();
-  return {
-    name,
-    version,
-    kind: 'rule',
-    stage: 'fraud',
-    state:
-      stats.state === 'open' ? 'open' : stats.state === 'half-open' || stats.consecutiveErrors > 0 ? 'failing' : 'ok',
-    calls: stats.calls,
-    errors: stats.errors,
-    timeouts: stats.timeouts,
-    total_ms: Math.round(stats.totalMs * 100) / 100,
-    ...(stats.lastError === undefined ? {} : { last_error: stats.lastError }),
-  };
-}
-
 /** A plugin refused at load: in the scorer as a rule that always fails, so that no transaction is judged without it. */
 function refusedPlugin(index: number, name: string, version: string, message: string): RulePlugin {
   return {
@@ -153,7 +135,7 @@ export async function loadRulePlugins(
       const guard = new StageGuard(() => name, now, options.failures ?? 5, options.cooldownMs ?? 30_000);
       return {
         rule: guardedRule(name, rule, guard, options.onFailure),
-        health: () => runningHealth(name, version, guard),
+        health: () => guardedHealth({ name, version, kind: 'rule', stage: 'fraud' }, guard.stats()),
       };
     } catch (error) {
       const message = `fraud rule plugin refused: ${what(error)}`;

@@ -44,16 +44,15 @@ export function serverPluginLoader(baseDir: string, warn: (message: string) => v
   };
 }
 
-/** The health entry of an ingest processor from its stage counters. */
-export function processorHealth(stage: ShoplogPlugin, stats: PluginStats): PluginHealth {
-  const info = pluginInfo(stage);
+/** The health entry of a plugin that runs behind a stage guard (a processor, a rule), from the guard's counters. */
+export function guardedHealth(
+  plugin: Pick<PluginHealth, 'name' | 'version' | 'kind' | 'stage'>,
+  stats: PluginStats,
+): PluginHealth {
   const state =
     stats.state === 'open' ? 'open' : stats.state === 'half-open' || stats.consecutiveErrors > 0 ? 'failing' : 'ok';
   return {
-    name: info?.name ?? stats.name,
-    version: info?.version ?? 'unknown',
-    kind: 'processor',
-    stage: 'ingest',
+    ...plugin,
     state,
     calls: stats.calls,
     errors: stats.errors,
@@ -61,6 +60,15 @@ export function processorHealth(stage: ShoplogPlugin, stats: PluginStats): Plugi
     total_ms: Math.round(stats.totalMs * 100) / 100,
     ...(stats.lastError === undefined ? {} : { last_error: stats.lastError }),
   };
+}
+
+/** The health entry of an ingest processor from its stage counters. */
+export function processorHealth(stage: ShoplogPlugin, stats: PluginStats): PluginHealth {
+  const info = pluginInfo(stage);
+  return guardedHealth(
+    { name: info?.name ?? stats.name, version: info?.version ?? 'unknown', kind: 'processor', stage: 'ingest' },
+    stats,
+  );
 }
 
 /** The health entry of a notification channel (a notifier plugin): its calls, time, time-outs, failures and breaker. */
