@@ -1,27 +1,17 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
 import { once } from 'node:events';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, loadServerConfig, type PluginHealth } from '../src/index.js';
 import { createServerFraudScorer } from '../src/fraud.js';
-import { eventually, startTestServer, txEvent, type TestServer } from './helpers.js';
+import { eventually, startTestServer, txEvent, type TestServer, folderWith, removeFolders } from './helpers.js';
 
 let t: TestServer | undefined;
-const dirs: string[] = [];
 afterEach(async () => {
   await t?.close();
   t = undefined;
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  removeFolders();
 });
-function folder(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'shoplog-rule-plugins-'));
-  dirs.push(dir);
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  return dir;
-}
 // Rule plugin modules as a shop writes them beside its config (no imports: a zod-like schema that takes anything).
 const ANY = '{ safeParse: (v) => ({ success: true, data: v }) }';
 const rulePlugin = (name: string, code: string, evaluate: string, apiVersion = 1) =>
@@ -49,7 +39,7 @@ async function ingest(server: TestServer, events: unknown[]): Promise<void> {
 
 describe('fraud rule plugins named in the settings', () => {
   it('change the verdict with their reason code, and show their calls and time on health', async () => {
-    const dir = folder({
+    const dir = folderWith({
       'rush.mjs': rulePlugin(
         'rush-orders',
         'RUSH_ORDER',
@@ -86,7 +76,7 @@ describe('fraud rule plugins named in the settings', () => {
   });
 
   it('a failing rule plugin: every transaction it fails on is judged review (SCORER_ERROR naming it), never allow; its breaker opens', async () => {
-    const dir = folder({
+    const dir = folderWith({
       'flaky.mjs': rulePlugin('flaky-rule', 'FLAKY', "() => { throw new Error('reputation service down'); }"),
     });
     t = await startTestServer({ configDir: dir, fraudRules: ['./flaky.mjs'] });
@@ -119,7 +109,7 @@ describe('fraud rule plugins named in the settings', () => {
   });
 
   it('refuses a broken or incompatible plugin at load with a message naming it, starts anyway, and judges review until it is fixed', async () => {
-    const dir = folder({
+    const dir = folderWith({
       'future.mjs': rulePlugin('future-rule', 'FUTURE', '() => null', 2),
       'stamp.mjs': processorPlugin,
       'twin.mjs': rulePlugin('twin-rule', 'HIGH_AMOUNT', '() => null'),
@@ -157,7 +147,7 @@ describe('fraud rule plugins named in the settings', () => {
   });
 
   it('are read from the config file and SHOPLOG_FRAUD_RULES, and refused beside a scorer of the caller', async () => {
-    const dir = folder({
+    const dir = folderWith({
       'shoplog.config.mjs': "export default { fraudRules: [{ module: './rush.mjs', options: { minutes: 5 } }] };",
     });
     expect((await loadServerConfig({}, dir)).config.fraudRules).toEqual([
@@ -188,7 +178,7 @@ describe('notifier plugins named in the notification settings', () => {
     await once(receiver, 'listening');
     const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
     try {
-      const dir = folder({
+      const dir = folderWith({
         'rush.mjs': rulePlugin(
           'rush-orders',
           'RUSH_ORDER',
@@ -224,7 +214,7 @@ describe('notifier plugins named in the notification settings', () => {
   });
 
   it('a notifier module for another plugin API, or a channel with both type and module, is refused naming it', async () => {
-    const dir = folder({
+    const dir = folderWith({
       'old.mjs':
         "export default { name: 'old-hook', version: '0.1.0', apiVersion: 0, kind: 'notifier', options: " +
         ANY +
@@ -233,7 +223,7 @@ describe('notifier plugins named in the notification settings', () => {
     const server = createServer({
       port: 0,
       ingestPort: -1,
-      dataDir: folder({}),
+      dataDir: folderWith({}),
       logLevel: 'silent',
       configDir: dir,
       notifications: { channels: [{ name: 'old', module: './old.mjs' }] },

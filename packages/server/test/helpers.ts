@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { uuidv7, type ShoplogEvent } from '@shoplog/core';
@@ -199,3 +199,17 @@ export const clientVerdict = (tx: ShoplogEvent): ShoplogEvent =>
       amount: { currency: 'EUR', value: '1.00' },
     },
   }) as ShoplogEvent;
+
+const folders: string[] = [];
+/** A temp folder holding `files` (name → text), e.g. a config file and plugin modules; see `removeFolders`. */
+export function folderWith(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'shoplog-folder-'));
+  folders.push(dir);
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+/** Removes the folders `folderWith` made (call it after each test). */
+export function removeFolders(): void {
+  for (const dir of folders.splice(0)) rmSync(dir, { recursive: true, force: true });
+}

@@ -1,23 +1,14 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, loadServerConfig, type PluginHealth } from '../src/index.js';
-import { startTestServer, txEvent, type TestServer } from './helpers.js';
+import { startTestServer, txEvent, type TestServer, folderWith, removeFolders } from './helpers.js';
 
 let t: TestServer | undefined;
-const dirs: string[] = [];
 afterEach(async () => {
   await t?.close();
   t = undefined;
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  removeFolders();
 });
-function folder(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'shoplog-plugins-'));
-  dirs.push(dir);
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  return dir;
-}
 // Plugin modules as a shop writes them beside its config; a zod-like schema keeps them free of imports.
 const ANY = '{ safeParse: (v) => ({ success: true, data: v }) }';
 const plugin = (name: string, apiVersion: number, process: string) =>
@@ -25,21 +16,21 @@ const plugin = (name: string, apiVersion: number, process: string) =>
 
 describe('server config file', () => {
   it('is found in the current directory as shoplog.config.mjs, .js or .json, or named by SHOPLOG_CONFIG; env variables win', async () => {
-    const mjs = folder({ 'shoplog.config.mjs': "export default { port: 5111, plugins: ['./a.mjs'] };" });
+    const mjs = folderWith({ 'shoplog.config.mjs': "export default { port: 5111, plugins: ['./a.mjs'] };" });
     expect((await loadServerConfig({}, mjs)).config).toMatchObject({ port: 5111, plugins: ['./a.mjs'] });
-    const json = folder({ 'shoplog.config.json': JSON.stringify({ port: 5112 }) });
+    const json = folderWith({ 'shoplog.config.json': JSON.stringify({ port: 5112 }) });
     expect((await loadServerConfig({ SHOPLOG_PORT: '5113' }, json)).config.port).toBe(5113);
-    const named = folder({ 'other.json': JSON.stringify({ port: 5114 }) });
+    const named = folderWith({ 'other.json': JSON.stringify({ port: 5114 }) });
     const loaded = await loadServerConfig({ SHOPLOG_CONFIG: 'other.json' }, named);
     expect(loaded).toMatchObject({ file: join(named, 'other.json'), baseDir: named, config: { port: 5114 } });
-    expect((await loadServerConfig({}, folder({}))).file).toBeUndefined();
+    expect((await loadServerConfig({}, folderWith({}))).file).toBeUndefined();
   });
 
   it('refuses a bad plugins entry and a module without an object, naming the setting', async () => {
     await expect(
-      loadServerConfig({}, folder({ 'shoplog.config.json': JSON.stringify({ plugins: [{ module: '' }] }) })),
+      loadServerConfig({}, folderWith({ 'shoplog.config.json': JSON.stringify({ plugins: [{ module: '' }] }) })),
     ).rejects.toThrow(/plugins\[0\]/);
-    await expect(loadServerConfig({}, folder({ 'shoplog.config.mjs': 'export default 42;' }))).rejects.toThrow(
+    await expect(loadServerConfig({}, folderWith({ 'shoplog.config.mjs': 'export default 42;' }))).rejects.toThrow(
       /must export default an object of settings/,
     );
   });
@@ -47,7 +38,7 @@ describe('server config file', () => {
 
 describe('server plugins by specifier', () => {
   it('run on ingested events, and a failing one shows in the health route and /metrics, then its breaker opens', async () => {
-    const dir = folder({
+    const dir = folderWith({
       'stamp.mjs': plugin('stamp', 1, "(e) => ({ ...e, labels: { ...e.labels, stamped: 'yes' } })"),
       'flaky.mjs': plugin('flaky', 1, "() => { throw new Error('lookup backend down'); }"),
     });
@@ -94,8 +85,8 @@ describe('server plugins by specifier', () => {
   });
 
   it('a plugin for another API version stops the start with a message naming it and both versions', async () => {
-    const dir = folder({ 'future.mjs': plugin('future', 2, '(e) => e') });
-    const data = folder({});
+    const dir = folderWith({ 'future.mjs': plugin('future', 2, '(e) => e') });
+    const data = folderWith({});
     const server = createServer({
       port: 0,
       ingestPort: -1,
