@@ -152,8 +152,11 @@ for (let round = 0; round < ROUNDS; round++) {
         `${name.padEnd(7)} | ${side(p.ingest)} | ${side(p.search)} | ${f0(p.health.p50).padStart(5)} / ${f0(p.health.p99).padStart(5)} / ${f0(p.health.max).padStart(5)}     | ${(s.processCpu * 100).toFixed(0).padStart(4)} % / ${(s.threadCpu * 100).toFixed(0).padStart(3)} %` +
           `${' '.repeat(19)}| ${f0(s.loopDelay.p99)} / ${f0(s.loopDelay.max)}${s.indexPending !== undefined ? `  (index behind by ${s.indexPending} at the end)` : ''}`,
       );
-      const threads = Object.entries(s.threads ?? {}).map(([name, share]) => `${name} ${(share * 100).toFixed(0)} %`);
-      if (threads.length > 0) console.log(`          threads (share of a core): ${threads.join(', ')}`);
+      const threads = Object.entries(s.threads ?? {}).map(
+        ([name, t]) => `${name} ${(t.cpu * 100).toFixed(0)} % (+${(t.queued * 100).toFixed(0)} % queued)`,
+      );
+      if (threads.length > 0)
+        console.log(`          threads, share of a core on a CPU (+ ready, waiting for one): ${threads.join(', ')}`);
       if (PROFILE) {
         const top = Object.entries(s.held)
           .slice(0, 6)

@@ -63,7 +63,10 @@ await mod.bootstrap(server);
 const url = await server.start();
 process.send({ url, key });
 
-/** CPU seconds of this process's threads by name (Linux; threads named after their worker, e.g. shoplog-reader-). */
+/**
+ * Per thread name (Linux; threads named after their worker, e.g. shoplog-reader-): seconds on a CPU, and seconds ready
+ * to run but waiting for a CPU (the run queue, from schedstat) — a thread that is neither is blocked (a lock, I/O).
+ */
 function threadCpu() {
   const out = {};
   if (process.platform !== 'linux') return out;
@@ -72,8 +75,10 @@ function threadCpu() {
       const name = readFileSync(`/proc/self/task/${tid}/comm`, 'utf8')
         .trim()
         .replace(/-\d*$|-[ft]$/, '');
-      const fields = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ');
-      out[name] = (out[name] ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100;
+      const [onCpu, queued] = readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
+      const entry = (out[name] ??= { cpu: 0, queued: 0 });
+      entry.cpu += onCpu / 1e9;
+      entry.queued += queued / 1e9;
     } catch {
       // The thread ended meanwhile.
     }
@@ -109,9 +114,15 @@ process.on('message', async (message) => {
       indexPending: index ? Math.max(...index.parts.map((part) => index.committed - part.indexed)) : undefined,
       threads: Object.fromEntries(
         Object.entries(threadCpu())
-          .map(([name, seconds]) => [name, (seconds - (threads0[name] ?? 0)) / (wall / 1000)])
-          .filter(([, share]) => share >= 0.01)
-          .sort((a, b) => b[1] - a[1]),
+          .map(([name, t]) => {
+            const before = threads0[name] ?? { cpu: 0, queued: 0 };
+            return [
+              name,
+              { cpu: (t.cpu - before.cpu) / (wall / 1000), queued: (t.queued - before.queued) / (wall / 1000) },
+            ];
+          })
+          .filter(([, share]) => share.cpu >= 0.01)
+          .sort((a, b) => b[1].cpu - a[1].cpu),
       ),
       held: Object.fromEntries([...held.entries()].sort((a, b) => b[1].ms - a[1].ms)),
     };
