@@ -13,7 +13,8 @@
 // sums, per store method, how long its calls held the server's request thread (the stores wrapped by the server);
 // `--readers` sets this build's `readers` (the `--dist` builds keep their defaults).
 import { fork } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -91,6 +92,23 @@ const summary = (result) => {
   };
 };
 
+/**
+ * Cores' worth of CPU the whole machine spent (everything but idle and I/O wait, from /proc/stat) since `from`, per
+ * second; with no `from`, the counters to start from. Linux only (elsewhere NaN).
+ */
+function machineBusy(from) {
+  let fields;
+  try {
+    fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  } catch {
+    return from ? NaN : undefined;
+  }
+  const idle = fields[3] + fields[4];
+  const total = fields.reduce((a, b) => a + b, 0);
+  const now = { busy: total - idle, at: performance.now() };
+  return from ? (now.busy - from.busy) / 100 / ((now.at - from.at) / 1000) : now;
+}
+
 /** One phase on a fresh copy of the data set: the server, its loads, the health probe; the summaries. */
 async function phase(build, sides) {
   const dataDir = mkdtempSync(join(tmpdir(), 'shoplog-mixed-run-'));
@@ -114,11 +132,15 @@ async function phase(build, sides) {
     for (const { child } of loads) child.send('go');
     await new Promise((resolve) => setTimeout(resolve, WARMUP * 1000));
     server.send('go');
+    const busy0 = machineBusy();
     const done = await Promise.all(results);
+    const busy = machineBusy(busy0);
     const stats = once(server, (m) => m.wallMs !== undefined);
     server.send('stop');
     const byMode = Object.fromEntries(done.map((r) => [r.mode, summary(r)]));
-    return { ...byMode, server: await stats };
+    const serverStats = await stats;
+    const loadsCpu = done.reduce((sum, r) => sum + (r.cpuShare ?? 0), 0);
+    return { ...byMode, server: serverStats, machine: busy, loadsCpu, cost: serverStats.processCpu + loadsCpu };
   } finally {
     await new Promise((resolve) => (server.exitCode === null ? server.once('exit', resolve) : resolve()));
     rmSync(dataDir, { recursive: true, force: true });
@@ -152,6 +174,9 @@ for (let round = 0; round < ROUNDS; round++) {
         `${name.padEnd(7)} | ${side(p.ingest)} | ${side(p.search)} | ${f0(p.health.p50).padStart(5)} / ${f0(p.health.p99).padStart(5)} / ${f0(p.health.max).padStart(5)}     | ${(s.processCpu * 100).toFixed(0).padStart(4)} % / ${(s.threadCpu * 100).toFixed(0).padStart(3)} %` +
           `${' '.repeat(19)}| ${f0(s.loopDelay.p99)} / ${f0(s.loopDelay.max)}${s.indexPending !== undefined ? `  (index behind by ${s.indexPending} at the end)` : ''}`,
       );
+      console.log(
+        `          CPU, share of a core: server ${(s.processCpu * 100).toFixed(0)} % + load clients ${(p.loadsCpu * 100).toFixed(0)} %; the whole machine ${(p.machine * 100).toFixed(0)} % of ${cpus().length * 100} %`,
+      );
       const threads = Object.entries(s.threads ?? {}).map(
         ([name, t]) => `${name} ${(t.cpu * 100).toFixed(0)} % (+${(t.queued * 100).toFixed(0)} % queued)`,
       );
@@ -171,6 +196,14 @@ for (let round = 0; round < ROUNDS; round++) {
     const searchP99 = ratio(r.mixed.search.p99, r.search.search.p99);
     const healthP99 = Math.max(r.ingest.health.p99, r.search.health.p99, r.mixed.health.p99);
     const mark = (ok) => (ok ? 'ok' : 'MISSED');
+    // If each request costs (server + load clients) what it cost alone, the mixed phase keeps shares a and b only
+    // while a × (CPU, ingest alone) + b × (CPU, search alone) fits in the CPU it gets.
+    const need = 0.7 * r.ingest.cost + 0.7 * r.search.cost;
+    const explained = (ingestKeep * r.ingest.cost + searchKeep * r.search.cost) / r.mixed.cost;
+    console.log(
+      `CPU (server + load clients): 70 % + 70 % at the alone phases' cost per request needs ${(need * 100).toFixed(0)} % of a core; ` +
+        `the mixed phase got ${(r.mixed.cost * 100).toFixed(0)} % (machine ${cpus().length * 100} %), and its kept shares account for ${(explained * 100).toFixed(0)} % of it`,
+    );
     console.log(
       `mixed / alone: ingest ${(ingestKeep * 100).toFixed(0)} % of its req/s (${mark(ingestKeep >= 0.7)}), p99 ${ingestP99.toFixed(2)}× (${mark(ingestP99 <= 3)}); ` +
         `search ${(searchKeep * 100).toFixed(0)} % (${mark(searchKeep >= 0.7)}), p99 ${searchP99.toFixed(2)}× (${mark(searchP99 <= 3)}); ` +

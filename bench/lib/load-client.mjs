@@ -2,7 +2,7 @@
 // server's: `ingest` (NDJSON `_bulk` bodies, every event new), `search` (the search route, uncached) or `health`
 // (`/api/dashboard/health`, one at a time, every `everyMs`). The parent sends `{ url, key, … }`, the child prepares
 // and answers `{ ready }`, then `go` starts the load: it runs `warmup + seconds` seconds and answers with the
-// latencies (ms) of the requests started after the warm-up.
+// latencies (ms) of the requests started after the warm-up and its own CPU (cores' worth).
 import { Agent, request } from 'node:http';
 import { generateTraffic } from '@shoplog/server';
 
@@ -83,6 +83,7 @@ async function run(options) {
   process.send({ ready: true });
   await new Promise((resolve) => process.once('message', resolve));
   const started = performance.now();
+  const cpu0 = process.cpuUsage();
   const measureFrom = started + warmup * 1000;
   const end = measureFrom + seconds * 1000;
   const latencies = [];
@@ -109,7 +110,10 @@ async function run(options) {
   };
   await Promise.all(Array.from({ length: mode === 'health' ? 1 : connections }, loop));
   agent.destroy();
-  return { mode, latencies, seconds };
+  const cpu = process.cpuUsage(cpu0);
+  // Cores' worth of CPU this client spent over its whole run (warm-up included).
+  const cpuShare = (cpu.user + cpu.system) / 1000 / (performance.now() - started);
+  return { mode, latencies, seconds, cpuShare };
 }
 
 process.once('message', (options) => {
