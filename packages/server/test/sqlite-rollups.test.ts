@@ -11,7 +11,13 @@ import { extractFacts, FACT_COLUMNS } from '../src/store/sqlite-facts.js';
 // every answer must equal what the events themselves say, for ranges that do not start or end on an hour.
 const HOUR = 3_600_000;
 const now = Date.parse('2026-05-02T12:34:56.789Z');
-const events = [...generateTraffic({ count: 4000, days: 0.5, seed: 7, now })];
+// Most events with a client country (as GeoIP sets it), some without.
+const COUNTRIES = ['FR', 'DE', 'GB', 'US', 'ES'];
+const events = [...generateTraffic({ count: 4000, days: 0.5, seed: 7, now })].map((e, i) =>
+  i % 7 === 0
+    ? e
+    : ({ ...e, client: { ...e.client, geo: { country_iso_code: COUNTRIES[i % COUNTRIES.length] } } } as ShoplogEvent),
+);
 const col = (name: (typeof FACT_COLUMNS)[number]): number => FACT_COLUMNS.indexOf(name);
 const rows = events.map((e: ShoplogEvent) => ({ ts: Date.parse(e['@timestamp']), values: extractFacts(e).values }));
 const ranges: { name: string; range: { from?: number; to?: number } }[] = [
@@ -43,6 +49,7 @@ async function expectExact(s: LogStore): Promise<void> {
       ['kind', 'kind'],
       ['service', 'service'],
       ['route', 'route'],
+      ['country', 'country'],
     ] as const) {
       const buckets = await s.terms(filter, field, { size: 1000 });
       expect(Object.fromEntries(buckets.map((b) => [b.value, b.count])), `${name} ${field}`).toEqual(
@@ -104,6 +111,18 @@ describe('hourly rollups', () => {
   it('answer counts, terms, histograms, stats and distinct users exactly, whatever the range', async () => {
     expect(events.length).toBe(4000);
     await expectExact(store);
+  });
+
+  it('keep the client country as a dimension (top countries on the overview read no facts for whole hours)', () => {
+    const db = new DatabaseSync(join(dir, 'events.timeline.db'), { readOnly: true });
+    const cells = db.prepare('SELECT country, sum(n) AS n FROM rollup_hourly GROUP BY country').all() as {
+      country: string | null;
+      n: number;
+    }[];
+    db.close();
+    const byCountry = Object.fromEntries(cells.filter((c) => c.country !== null).map((c) => [c.country, c.n]));
+    expect(byCountry).toEqual(tally(rows.map((r) => r.values[col('country')])));
+    expect(Object.keys(byCountry).sort()).toEqual([...COUNTRIES].sort());
   });
 
   it('free-text search within a range finds every match, newest first, whichever plan the match count picks', async () => {

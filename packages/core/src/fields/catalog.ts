@@ -309,6 +309,7 @@ export const FIELD_CATALOG = [
     path: 'client.geo.country_iso_code',
     type: 'keyword',
     column: 'country',
+    rollup: true,
     aggregate: 'terms',
     filter: 'countries',
     params: ['country'],
