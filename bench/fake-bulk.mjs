@@ -85,10 +85,18 @@ const server = createServer((req, res) => {
         }
         stats.firstDocAt ||= now;
         stats.lastDocAt = now;
-        // The reference server's reply: counts first, then the items (FAKE_BULK_COUNTS=0: the reply before the counts).
-        const counts =
-          process.env.FAKE_BULK_COUNTS === '0' ? {} : { created: items.length - duplicates, duplicates, failed: 0 };
-        return json(res, 200, { took: 1, errors: false, ...counts, items }, { 'content-type': 'application/json' });
+        // The reference server's reply: the counts, then the rejected lines only (none here). FAKE_BULK_REPLY=full lists
+        // every line after the counts (the server's reply before it listed rejected lines only); =items, every line
+        // without counts (the reply before the counts).
+        const form = process.env.FAKE_BULK_REPLY ?? 'errors';
+        const counts = form === 'items' ? {} : { created: items.length - duplicates, duplicates, failed: 0 };
+        const listed = form === 'errors' ? [] : items;
+        return json(
+          res,
+          200,
+          { took: 1, errors: false, ...counts, items: listed },
+          { 'content-type': 'application/json' },
+        );
       }
       const items = [];
       for (let i = 0; i < lines.length; i++) {
