@@ -5,7 +5,7 @@ import { EVENT_MAPPINGS } from '../src/adapters/elasticsearch/mappings.js';
 import { matchesFilter } from '../src/http/event-match.js';
 import { parseFilter } from '../src/http/query-params.js';
 import { mockCluster } from './adapters/es-mock.js';
-import { startTestServer, txEvent, type TestServer } from './helpers.js';
+import { ingestAll, startTestServer, txEvent, type TestServer } from './helpers.js';
 
 // `device.id` (the shop's own device fingerprint, which core's fraud scorer reads) is a field of the event schema
 // (validated, at most 128 characters) and of the field catalog: "every event of this device", across accounts.
@@ -26,14 +26,7 @@ const events: ShoplogEvent[] = [
 
 beforeAll(async () => {
   t = await startTestServer();
-  const res = await t.call('/api/logs/ingest', {
-    key: t.keys.ingest,
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(events),
-  });
-  expect(res.status).toBe(201);
-  await t.server.stores.logs.refresh();
+  await ingestAll(t, events);
 });
 afterAll(async () => {
   await t.close();
