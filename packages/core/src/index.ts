@@ -234,6 +234,7 @@ export {
   FRAUD_SCENARIOS,
   LEGIT_SCENARIOS,
   SEASONING,
+  trafficAddressBlocks,
 } from './fraud/traffic.js';
 export type {
   TrafficGenerator,
@@ -242,4 +243,5 @@ export type {
   LabelledTransaction,
   DetectionReport,
   DetectionSample,
+  TrafficAddressBlock,
 } from './fraud/traffic.js';

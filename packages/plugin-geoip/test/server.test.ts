@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bootstrap, createApiKey, createServer, type ShoplogServer } from '@shoplog/server';
-import { createFraudScorer, createMemoryVelocityStore, transaction, type ShoplogEvent } from '@shoplog/core';
+import {
+  createFraudScorer,
+  createMemoryVelocityStore,
+  trafficAddressBlocks,
+  transaction,
+  type ShoplogEvent,
+} from '@shoplog/core';
 import { createGeoIpProcessor } from '../src/index.js';
 import { CITY, tempDir } from './fixtures.js';
 
@@ -104,6 +110,18 @@ describe('the demo (serve --demo) with GeoIP', () => {
         (countries.get(e.client?.geo?.country_iso_code ?? 'none') ?? 0) + 1,
       );
     expect(countries.get('none')).toBeUndefined(); // every sample address is placed
+    // ...in the country the traffic generator claimed for it, but for a fraud crew's hosting exit: a VPN exit that
+    // the crew's transactions claim for the crew's country (core's traffic tests say so too).
+    const vpn = new Set(
+      trafficAddressBlocks().flatMap((b) => (b.pool === 'vpn' ? [b.cidr.replace(/\.0\/24$/, '.')] : [])),
+    );
+    const disagree = withIp.filter((e) => {
+      const claimed = e.labels?.['claimed_country_iso_code'];
+      return claimed !== undefined && claimed !== e.client?.geo?.country_iso_code;
+    });
+    expect(withIp.filter((e) => e.labels?.['claimed_country_iso_code'] !== undefined).length).toBe(withIp.length);
+    expect(disagree.filter((e) => ![...vpn].some((prefix) => e.client!.ip!.startsWith(prefix)))).toEqual([]);
+    expect(disagree.length).toBeLessThan(withIp.length / 50);
     for (const country of ['FR', 'DE', 'GB', 'US']) expect(countries.get(country)).toBeGreaterThan(0);
     // The dashboard's country filter finds them, and the processor's counters show it ran on each.
     const search = (await (

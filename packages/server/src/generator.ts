@@ -1,4 +1,17 @@
-import { createRandom, minorToDecimal, randomHex, uuidv7, type ShoplogEvent } from '@shoplog/core';
+import { z } from 'zod';
+import {
+  createFraudScorer,
+  createRandom,
+  createTrafficGenerator,
+  fraudEventFromResult,
+  parseOptions,
+  randomHex,
+  transactionEventFromInput,
+  uuidv7,
+  type FraudInput,
+  type Random,
+  type ShoplogEvent,
+} from '@shoplog/core';
 
 /** Options of the traffic generator. */
 export interface TrafficOptions {
@@ -12,42 +25,28 @@ export interface TrafficOptions {
   seed?: number;
 }
 
+const OptionsSchema = z.strictObject({
+  count: z.int().positive(),
+  days: z.number().positive().max(3650).default(7),
+  now: z.number().finite().optional(),
+  seed: z.int().default(1),
+});
+
 type Json = Record<string, unknown>;
 
-const PRODUCTS = Array.from({ length: 60 }, (_, i) => ({
-  id: `SKU-${1000 + i}`,
-  name: `Product ${1000 + i}`,
-  price: 500 + ((i * 1237) % 20_000),
-}));
-const METHODS = ['credit_card', 'debit_card', 'paypal', 'apple_pay'];
-const CURRENCIES = ['EUR', 'EUR', 'EUR', 'USD', 'USD', 'GBP'];
-/**
- * Where the sample shoppers connect from: /24 networks of public infrastructure (registries, research networks,
- * public DNS), never a person's address, weighted like a European shop's audience. A GeoIP database places each in
- * its country (FR, DE, GB, US, ES, IT, NL, CA, BR, JP, AU, NG), so the demo shows GeoIP at work.
- */
-const NETWORKS = [
-  '193.51.224',
-  '193.51.224',
-  '193.51.224',
-  '193.51.224', // FR
-  '130.149.1',
-  '130.149.1',
-  '130.149.1', // DE
-  '81.2.69',
-  '81.2.69',
-  '81.2.69', // GB
-  '8.8.8',
-  '8.8.8', // US
-  '130.206.1',
-  '193.204.114',
-  '193.0.14',
-  '206.167.212',
-  '200.160.0',
-  '202.12.27',
-  '203.2.218',
-  '41.203.64',
-];
+const DAY = 86_400_000;
+/** Days of traffic scored before the window, so the verdicts in it come from a scorer that knows the customers. */
+const WARM_DAYS = 7;
+/** Share of fraudulent transactions: more than a real shop's, so that a demo week shows fraud. */
+const FRAUD_RATE = 0.2;
+/** Transactions a day per customer of `createTrafficGenerator` (orders, guests, sign-ups), to size the shop. */
+const TX_PER_CUSTOMER_DAY = 0.04;
+/** Events of a checkout session, on average; checkout sessions make about half of the events, browsing the rest. */
+const EVENTS_PER_CHECKOUT = 17;
+/** A payment within this time of the same shopper's previous one continues its session (a retry, a burst). */
+const SESSION_GAP = 30 * 60_000;
+
+const PRODUCTS = Array.from({ length: 60 }, (_, i) => ({ id: `SKU-${1000 + i}`, name: `Product ${1000 + i}` }));
 const DB_OPS = ['SELECT products', 'SELECT orders', 'INSERT orders', 'UPDATE carts', 'SELECT users'];
 const ERRORS: [number, string, string][] = [
   [500, 'InternalServerError', 'unhandled exception in order service'],
@@ -57,181 +56,248 @@ const ERRORS: [number, string, string][] = [
   [400, 'ValidationError', 'invalid shipping address'],
 ];
 
-/**
- * Realistic shop traffic for all five kinds: sessions that browse, fill carts and check out (or abandon), their
- * requests with latencies and DB calls, errors, transactions and a fraud verdict per transaction, spread over
- * `days`, with injected fraud patterns (card testing, high amounts, velocity) labelled `labels.pattern`.
- * Events of one session are in time order; sessions are interleaved over the window.
- */
-export function* generateTraffic(options: TrafficOptions): Generator<ShoplogEvent> {
-  const random = createRandom(options.seed ?? 1);
-  const rand = (): number => random.next();
-  const now = options.now ?? Date.now();
-  const span = (options.days ?? 7) * 86_400_000;
-  const pick = <T>(items: readonly T[]): T => random.pick(items);
-  const logNormal = (median: number, sigma: number): number =>
-    median * Math.exp(sigma * Math.sqrt(-2 * Math.log(rand() || 1e-9)) * Math.cos(2 * Math.PI * rand()));
-  let produced = 0;
-  let sessionNo = 0;
+/** Who shops: the transactions' customers (id, address, country, browser), reused by their browsing sessions. */
+interface Shopper {
+  userId: string | undefined;
+  ip: string | undefined;
+  country: string | undefined;
+  userAgent: string | undefined;
+}
 
-  const base = (ts: number, dataset: string, level: string, service: string, extra: Json): ShoplogEvent =>
-    ({
-      '@timestamp': new Date(Math.min(ts, now - 1)).toISOString(),
-      event: { id: uuidv7(Math.min(ts, now - 1)), dataset },
+const shopperOf = (input: FraudInput): Shopper => ({
+  userId: input.userId,
+  ip: input.ip,
+  country: input.ipCountry,
+  userAgent: input.userAgent,
+});
+
+/** The fields every event of a session carries. */
+function sessionFields(shopper: Shopper, traceId: string): Json {
+  return {
+    ...(shopper.userId !== undefined ? { user: { id: shopper.userId } } : {}),
+    ...(shopper.ip !== undefined
+      ? { client: { ip: shopper.ip, ...(shopper.country ? { geo: { country_iso_code: shopper.country } } : {}) } }
+      : {}),
+    ...(shopper.userAgent !== undefined ? { user_agent: { original: shopper.userAgent } } : {}),
+    trace: { id: traceId },
+  };
+}
+
+/** A session's ids, to continue it. */
+interface SessionIds {
+  id: string;
+  traceId: string;
+}
+
+/**
+ * Writes the browsing, performance and error events of one session (or of the session `resume` names), in time
+ * order, from `at`.
+ */
+function createSession(
+  random: Random,
+  clamp: (at: number) => number,
+  shopper: Shopper,
+  at: number,
+  resume?: SessionIds,
+) {
+  const out: ShoplogEvent[] = [];
+  const ids: SessionIds = resume ?? { id: `sess-${randomHex(6)}`, traceId: randomHex(16) };
+  const id = ids.id;
+  const common = sessionFields(shopper, ids.traceId);
+  let t = at;
+  const base = (dataset: string, level: string, service: string, extra: Json): ShoplogEvent => {
+    const ts = clamp(t);
+    return {
+      '@timestamp': new Date(ts).toISOString(),
       log: { level },
       service: { name: service, environment: 'demo' },
       ...extra,
-    }) as unknown as ShoplogEvent;
-
-  while (produced < options.count) {
-    sessionNo++;
-    const user = `user-${1 + Math.floor(rand() * 400)}`;
-    const session = `sess-${sessionNo.toString(36)}-${randomHex(3)}`;
-    const ip = `${pick(NETWORKS)}.${1 + Math.floor(rand() * 250)}`;
-    let t = now - span + rand() * span;
-    const out: ShoplogEvent[] = [];
-    const common = { user: { id: user }, client: { ip }, trace: { id: randomHex(16) } };
-    const request = (route: string, service: string): void => {
+      event: { id: uuidv7(ts), dataset, ...(extra.event as Json | undefined) },
+    } as unknown as ShoplogEvent;
+  };
+  const logNormal = (median: number, sigma: number): number => median * Math.exp(sigma * random.normal());
+  return {
+    ids,
+    events: out,
+    /** Moves the session's clock to `at`. */
+    moveTo(at: number): void {
+      t = at;
+    },
+    /** An HTTP request of the session: its latency, sometimes a database call, now and then an error. */
+    request(route: string, service: string): void {
       const ms = Math.max(1, logNormal(route === '/checkout' ? 180 : 60, 0.6));
+      const method = route === '/checkout' ? 'POST' : 'GET';
       out.push(
-        base(t, 'shoplog.performance', ms > 1000 ? 'warn' : 'info', service, {
+        base('shoplog.performance', ms > 1000 ? 'warn' : 'info', service, {
           ...common,
-          message: `GET ${route} ${Math.round(ms)} ms`,
-          event: { id: uuidv7(t), dataset: 'shoplog.performance', duration: Math.round(ms * 1e6) },
-          http: { route, request: { method: route === '/checkout' ? 'POST' : 'GET' }, response: { status_code: 200 } },
+          message: `${method} ${route} ${Math.round(ms)} ms`,
+          event: { duration: Math.round(ms * 1e6) },
+          http: { route, request: { method }, response: { status_code: 200 } },
           shop: { performance: { kind: 'http', db_duration: Math.round(ms * 0.4 * 1e6) } },
         }),
       );
-      if (rand() < 0.5) {
+      if (random.chance(0.5)) {
         const dbMs = Math.max(0.2, logNormal(8, 0.9));
-        const op = pick(DB_OPS);
+        const op = random.pick(DB_OPS);
         out.push(
-          base(t, 'shoplog.performance', 'debug', service, {
+          base('shoplog.performance', 'debug', service, {
             message: `${op} ${dbMs.toFixed(1)} ms`,
-            event: { id: uuidv7(t), dataset: 'shoplog.performance', duration: Math.round(dbMs * 1e6) },
+            event: { duration: Math.round(dbMs * 1e6) },
             shop: { performance: { kind: 'db', operation: op, target: 'postgres' } },
           }),
         );
       }
-      if (rand() < 0.04) {
-        const [status, type, message] = pick(ERRORS);
+      if (random.chance(0.04)) {
+        const [status, type, message] = random.pick(ERRORS);
         out.push(
-          base(t, 'shoplog.error', status >= 500 ? 'error' : 'warn', service, {
+          base('shoplog.error', status >= 500 ? 'error' : 'warn', service, {
             ...common,
             message,
             error: { type, message, code: String(status) },
             http: { route, response: { status_code: status } },
-            shop: { error: { kind: 'http' }, session: { id: session } },
+            shop: { error: { kind: 'http' }, session: { id } },
           }),
         );
       }
-      t += 1000 + rand() * 30_000;
-    };
-    const behavior = (action: string, extra: Json, message: string): void => {
+      t += 1000 + random.next() * 30_000;
+    },
+    /** A user-behaviour event of the session. */
+    behavior(action: string, extra: Json, message: string): void {
       out.push(
-        base(t, 'shoplog.user_behavior', 'info', 'storefront', {
+        base('shoplog.user_behavior', 'info', 'storefront', {
           ...common,
           message,
-          shop: { action, session: { id: session }, ...extra },
+          shop: { action, session: { id }, ...extra },
         }),
       );
-    };
-    const views = 1 + Math.floor(rand() * 5);
-    const cart: { id: string; price: number }[] = [];
-    for (let i = 0; i < views; i++) {
-      const product = pick(PRODUCTS);
-      request('/products/:id', 'catalog');
-      behavior(
-        'page_view',
-        { product: { id: product.id, name: product.name }, page: { name: 'product' } },
-        `viewed ${product.name}`,
-      );
-      if (rand() < 0.35) {
-        cart.push(product);
-        request('/cart', 'storefront');
-        behavior(
-          'add_to_cart',
-          { product: { id: product.id, name: product.name, quantity: 1 }, cart: { items: cart.length } },
-          `added ${product.name} to cart`,
-        );
-      }
-    }
-    const pattern = rand();
-    if (cart.length > 0 && rand() < 0.6) {
-      behavior('checkout_started', { cart: { items: cart.length } }, 'checkout started');
-      request('/checkout', 'checkout');
-      const currency = pick(CURRENCIES);
-      const attempts = pattern < 0.03 ? 4 + Math.floor(rand() * 4) : 1; // card testing: many small declined tries
-      for (let a = 0; a < attempts; a++) {
-        const testing = attempts > 1;
-        const high = !testing && pattern > 0.985;
-        const minor = testing
-          ? 100 + Math.floor(rand() * 200)
-          : high
-            ? 1_200_000 + Math.floor(rand() * 500_000)
-            : cart.reduce((s, p) => s + p.price, 0);
-        const status =
-          testing && a < attempts - 1
-            ? 'declined'
-            : rand() < 0.85
-              ? 'completed'
-              : pick(['declined', 'failed', 'pending']);
-        const txId = `tx-${randomHex(6)}`;
-        const amount = { currency, minor, value: minorToDecimal(minor, currency) };
-        out.push(
-          base(t, 'shoplog.transaction', status === 'completed' || status === 'pending' ? 'info' : 'warn', 'payments', {
-            ...common,
-            message: `payment ${status} ${amount.value} ${currency}`,
-            shop: {
-              transaction: { id: txId, type: 'purchase', status, attempt: a + 1 },
-              amount,
-              payment: { method: pick(METHODS), provider: 'stripe' },
-              session: { id: session },
-            },
-          }),
-        );
-        const reasons = [
-          ...(testing ? [{ code: 'CARD_TESTING', contribution: 45, detail: `${a + 1} small attempts` }] : []),
-          ...(testing && a >= 2
-            ? [{ code: 'VELOCITY_USER', contribution: 30, detail: 'many transactions in 10 minutes' }]
-            : []),
-          ...(high ? [{ code: 'AMOUNT_ANOMALY', contribution: 55, detail: 'amount far above the user history' }] : []),
-          ...(!testing && !high && rand() < 0.1
-            ? [{ code: 'COUNTRY_MISMATCH', contribution: 20, detail: 'IP country differs from billing' }]
-            : []),
-        ];
-        const score = Math.min(100, reasons.reduce((s, r) => s + r.contribution, 0) + Math.floor(rand() * 5));
-        out.push(
-          base(t + 5, 'shoplog.fraud', score >= 50 ? 'warn' : 'info', 'payments', {
-            ...common,
-            message: `fraud score ${score} for ${txId}`,
-            ...(testing || high ? { labels: { pattern: testing ? 'card_testing' : 'high_amount' } } : {}),
-            shop: {
-              fraud: {
-                score,
-                risk_level: score >= 75 ? 'high' : score >= 50 ? 'medium' : score >= 25 ? 'low' : 'minimal',
-                decision: score >= 75 ? 'block' : score >= 50 ? 'review' : 'allow',
-                reasons,
-                ruleset_version: 'demo-1',
-              },
-              transaction: { id: txId },
-              amount,
-            },
-          }),
-        );
-        t += testing ? 5000 : 1000;
-        if (status === 'completed') {
-          behavior('checkout_completed', { cart: { items: cart.length } }, 'order placed');
-          break;
+    },
+    /** Product views, some added to the cart; returns the cart's size. */
+    browse(): number {
+      let cart = 0;
+      for (let i = 0, views = random.int(1, 5); i < views; i++) {
+        const product = random.pick(PRODUCTS);
+        this.request('/products/:id', 'catalog');
+        this.behavior('page_view', { product, page: { name: 'product' } }, `viewed ${product.name}`);
+        if (random.chance(0.35)) {
+          cart++;
+          this.request('/cart', 'storefront');
+          this.behavior(
+            'add_to_cart',
+            { product: { ...product, quantity: 1 }, cart: { items: cart } },
+            `added ${product.name} to cart`,
+          );
         }
       }
-    } else if (cart.length > 0) {
-      behavior('cart_abandoned', { cart: { items: cart.length } }, 'cart abandoned');
-    }
-    for (const event of out) {
-      if (produced >= options.count) return;
-      produced++;
-      yield event;
+      return cart;
+    },
+    push(event: ShoplogEvent): void {
+      out.push(event);
+    },
+  };
+}
+
+/**
+ * Demo shop traffic of all five kinds over the `days` before `now`. The payments are core's labelled traffic
+ * (`createTrafficGenerator`: customers with habits and the fraud scenarios, the same the fraud benchmarks use), each
+ * judged by core's default scorer (`createFraudScorer`, as the server judges) into its `shoplog.fraud` verdict; both
+ * carry the generator's scenario in `labels.scenario`. Around each payment, its shopper's session (product views,
+ * cart, checkout: behaviour, latencies, database calls, now and then an error); between payments, browsing sessions
+ * of the same shoppers that end without one. Sessions come in time order, each with its events in time order.
+ */
+export function* generateTraffic(options: TrafficOptions): Generator<ShoplogEvent> {
+  const o = parseOptions('generateTraffic', OptionsSchema, options);
+  const now = o.now ?? Date.now();
+  const span = o.days * DAY;
+  const from = now - span;
+  const clamp = (at: number): number => Math.round(Math.min(now - 1, Math.max(from, at)));
+  const random = createRandom(o.seed ^ 0x5eed5);
+  const customers = Math.max(50, Math.round((o.count * 0.5) / EVENTS_PER_CHECKOUT / (TX_PER_CUSTOMER_DAY * o.days)));
+  const traffic = createTrafficGenerator({
+    seed: o.seed,
+    customers,
+    fraudRate: FRAUD_RATE,
+    start: from - WARM_DAYS * DAY,
+    richFields: true,
+  });
+  const scorer = createFraudScorer();
+  const shoppers: Shopper[] = [];
+  for (const tx of traffic.takeDays(WARM_DAYS)) {
+    scorer.scoreSync(tx.input);
+    if (shoppers.length < 5000) shoppers.push(shopperOf(tx.input));
+  }
+  const lastPayment = new Map<string, { at: number; session: SessionIds }>();
+  const pace = (at: number): number => (o.count * (at - from)) / span;
+  let produced = 0;
+
+  /** Browsing sessions that end without a payment, until the events keep pace with the window up to `until`. */
+  function* browseUntil(until: number): Generator<ShoplogEvent> {
+    while (produced < o.count && produced < pace(until) && shoppers.length > 0) {
+      // Where the window's pace puts the next event, somewhat later.
+      const paced = from + (produced / o.count) * span;
+      const session = createSession(
+        random,
+        clamp,
+        random.pick(shoppers),
+        paced + random.next() * Math.max(0, until - paced) * 0.5,
+      );
+      const items = session.browse();
+      if (items > 0) session.behavior('cart_abandoned', { cart: { items } }, 'cart abandoned');
+      for (const event of session.events) {
+        if (produced >= o.count) return;
+        produced++;
+        yield event;
+      }
     }
   }
+
+  for (let day = 0; day < Math.ceil(o.days) && produced < o.count; day++) {
+    for (const tx of traffic.takeDays(1)) {
+      const input = tx.input;
+      const at = input.timestamp ?? from;
+      if (at >= now) break;
+      const result = scorer.scoreSync(input);
+      const shopper = shopperOf(input);
+      shoppers[shoppers.length < 5000 ? shoppers.length : random.int(0, 4999)] = shopper;
+      yield* browseUntil(at);
+      if (produced >= o.count) return;
+      // Ahead of the window's pace (a small shop, a burst): the payment is judged but not written.
+      if (produced > pace(at) + Math.max(20, o.count * 0.05)) continue;
+      const key = input.userId ?? input.email ?? input.ip ?? '';
+      const previous = lastPayment.get(key);
+      let session: ReturnType<typeof createSession>;
+      if (previous && at - previous.at < SESSION_GAP) {
+        // A retry or the next attempt of a burst: the same session, straight to the payment.
+        session = createSession(random, clamp, shopper, at - 2000, previous.session);
+        session.request('/checkout', 'checkout');
+      } else {
+        // Early enough for the longest browse (ten requests of at most 31 s) to end before the payment.
+        session = createSession(random, clamp, shopper, at - 60_000 * random.int(6, 18));
+        const items = Math.max(1, session.browse());
+        session.behavior('checkout_started', { cart: { items } }, 'checkout started');
+        session.request('/checkout', 'checkout');
+      }
+      lastPayment.set(key, { at, session: session.ids });
+      const labels = { scenario: tx.scenario };
+      const service = { name: 'payments', environment: 'demo' };
+      const transaction = transactionEventFromInput(input, { service });
+      const { value, currency } = transaction.shop.amount;
+      const judged = {
+        ...transaction,
+        message: `payment ${input.status ?? 'pending'} ${value} ${currency}`,
+        labels,
+        trace: { id: session.ids.traceId },
+        shop: { ...transaction.shop, session: { id: session.ids.id } },
+      };
+      session.push(judged);
+      session.push({ ...fraudEventFromResult(result, judged, { service }), labels });
+      session.moveTo(at + 1000);
+      if (input.status === 'completed') session.behavior('checkout_completed', {}, 'order placed');
+      for (const event of session.events) {
+        if (produced >= o.count) return;
+        produced++;
+        yield event;
+      }
+    }
+  }
+  yield* browseUntil(now);
 }

@@ -39,6 +39,7 @@ export type {
   AlertRuleRecord,
   NotificationRecord,
   MetaStore,
+  FraudMetaStore,
   Cache,
   AuditRecord,
   ErasureSubject,

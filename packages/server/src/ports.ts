@@ -475,8 +475,26 @@ export interface FraudModelRecord {
   createdAt: EpochMs;
 }
 
+/** The fraud labels and model versions of the metadata store (each adapter keeps them in a module of their own). */
+export interface FraudMetaStore {
+  /**
+   * Stores a transaction's label: `created`, `unchanged` when it already has this label (kept as it was: posting
+   * twice is harmless), or `replaced` when it had another one.
+   */
+  putFraudLabel(record: FraudLabelRecord): Promise<'created' | 'unchanged' | 'replaced'>;
+  getFraudLabel(transactionId: string): Promise<FraudLabelRecord | undefined>;
+  /** Labels of transactions in `[from, to)` (by `at`), oldest first, at most `limit`. */
+  listFraudLabels(query: { from?: EpochMs; to?: EpochMs; limit: number }): Promise<FraudLabelRecord[]>;
+  countFraudLabels(): Promise<number>;
+  /** Stores a model version (a version is written once: `DuplicateKeyError` when it exists). */
+  addFraudModel(record: FraudModelRecord): Promise<void>;
+  getFraudModel(version: string): Promise<FraudModelRecord | undefined>;
+  /** The newest versions first. */
+  listFraudModels(limit: number): Promise<FraudModelRecord[]>;
+}
+
 /** Metadata: users, keys, sessions, saved searches, history, upload jobs, alert rules, audit records, fraud labels and models. */
-export interface MetaStore {
+export interface MetaStore extends FraudMetaStore {
   /** Rejects with `DuplicateKeyError` when the username (or id) is taken, however many create it at once. */
   createUser(user: UserRecord): Promise<void>;
   getUserById(id: string): Promise<UserRecord | undefined>;
@@ -530,21 +548,6 @@ export interface MetaStore {
   addNotification(record: NotificationRecord, keep: number): Promise<void>;
   /** Newest first, optionally only those of one rule or one channel. */
   listNotifications(query: { ruleId?: string; channel?: string; limit: number }): Promise<NotificationRecord[]>;
-
-  /**
-   * Stores a transaction's label: `created`, `unchanged` when it already has this label (kept as it was: posting
-   * twice is harmless), or `replaced` when it had another one.
-   */
-  putFraudLabel(record: FraudLabelRecord): Promise<'created' | 'unchanged' | 'replaced'>;
-  getFraudLabel(transactionId: string): Promise<FraudLabelRecord | undefined>;
-  /** Labels of transactions in `[from, to)` (by `at`), oldest first, at most `limit`. */
-  listFraudLabels(query: { from?: EpochMs; to?: EpochMs; limit: number }): Promise<FraudLabelRecord[]>;
-  countFraudLabels(): Promise<number>;
-  /** Stores a model version (a version is written once: `DuplicateKeyError` when it exists). */
-  addFraudModel(record: FraudModelRecord): Promise<void>;
-  getFraudModel(version: string): Promise<FraudModelRecord | undefined>;
-  /** The newest versions first. */
-  listFraudModels(limit: number): Promise<FraudModelRecord[]>;
 
   /** A persistent key/value setting (e.g. "demo data loaded"). */
   getSetting(key: string): Promise<string | undefined>;

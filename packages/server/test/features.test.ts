@@ -1,6 +1,14 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validate } from '@shoplog/core';
+import {
+  createFraudScorer,
+  FRAUD_SCENARIOS,
+  LEGIT_SCENARIOS,
+  SEASONING,
+  validate,
+  type FraudEvent,
+  type TransactionEvent,
+} from '@shoplog/core';
 import { generateTraffic, loadConfig } from '../src/index.js';
 import { errorEvent, startTestServer, txEvent, uploadFile, type TestServer } from './helpers.js';
 
@@ -163,9 +171,10 @@ describe('OpenAPI and settings', () => {
 });
 
 describe('traffic generator', () => {
-  it('produces valid events of all five kinds, spread over the days, with labelled fraud patterns', () => {
-    const now = Date.parse('2026-06-01T00:00:00Z');
-    const events = [...generateTraffic({ count: 5000, days: 7, now, seed: 3 })];
+  const now = Date.parse('2026-06-01T00:00:00Z');
+  const events = [...generateTraffic({ count: 5000, days: 7, now, seed: 3 })];
+
+  it('produces valid events of all five kinds, spread over the days', () => {
     expect(events).toHaveLength(5000);
     const invalid = events.map((e) => validate(e)).filter((r) => !r.ok);
     expect(invalid).toEqual([]);
@@ -173,6 +182,50 @@ describe('traffic generator', () => {
     const times = events.map((e) => Date.parse(e['@timestamp']));
     expect(Math.min(...times)).toBeGreaterThanOrEqual(now - 7 * 86_400_000);
     expect(Math.max(...times)).toBeLessThan(now);
-    expect(events.some((e) => e.labels?.pattern === 'card_testing')).toBe(true);
+    const days = new Set(times.map((t) => Math.floor((now - 1 - t) / 86_400_000)));
+    expect([...days].sort()).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(new Set(events.map((e) => e.event.id)).size).toBe(events.length);
+  });
+
+  it("draws the payments from core's labelled traffic, each judged by core's scorer, inside its shopper's session", () => {
+    const scenarios = new Set<string>([...FRAUD_SCENARIOS, ...LEGIT_SCENARIOS, SEASONING]);
+    const transactions = events.filter((e) => e.event.dataset === 'shoplog.transaction');
+    expect(transactions.length).toBeGreaterThan(50);
+    const verdicts = new Map(
+      events.filter((e) => e.event.dataset === 'shoplog.fraud').map((e) => [(e as FraudEvent).shop.transaction.id, e]),
+    );
+    expect(verdicts.size).toBe(transactions.length);
+    const { rulesetVersion } = createFraudScorer();
+    for (const tx of transactions as TransactionEvent[]) {
+      expect(scenarios.has(tx.labels?.['scenario'] ?? '')).toBe(true);
+      const verdict = verdicts.get(tx.shop.transaction.id) as FraudEvent;
+      expect(verdict.labels).toEqual(tx.labels);
+      expect(verdict.trace).toEqual(tx.trace);
+      expect(verdict.shop.fraud.ruleset_version).toBe(rulesetVersion);
+      // The session's other events are the same shopper's.
+      const session = events.filter((e) => e.trace?.id === tx.trace?.id && e.event.dataset !== 'shoplog.performance');
+      expect(session.length).toBeGreaterThan(1);
+      for (const e of session) expect(e.user?.id).toBe(tx.user?.id);
+    }
+    // Injected fraud, some of it caught.
+    const fraud = transactions.filter((tx) =>
+      (FRAUD_SCENARIOS as readonly string[]).includes(tx.labels?.['scenario'] ?? ''),
+    );
+    expect(fraud.length).toBeGreaterThan(0);
+    const caught = fraud.filter(
+      (tx) =>
+        (verdicts.get((tx as TransactionEvent).shop.transaction.id) as FraudEvent).shop.fraud.decision !== 'allow',
+    );
+    expect(caught.length).toBeGreaterThan(0);
+  });
+
+  it('is the same traffic for the same seed, and names a bad option', () => {
+    // Ids (event, trace, session) are minted fresh; what happens, when and to whom is the seed's.
+    const facts = (seed: number) =>
+      [...generateTraffic({ count: 300, days: 2, now, seed })].map((e) => [e['@timestamp'], e.message, e.user?.id]);
+    expect(facts(9)).toEqual(facts(9));
+    expect(facts(10)).not.toEqual(facts(9));
+    expect(() => [...generateTraffic({ count: 0 })]).toThrow(/count/);
+    expect(() => [...generateTraffic({ count: 10, days: -1 })]).toThrow(/days/);
   });
 });

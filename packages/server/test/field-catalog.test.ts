@@ -107,11 +107,11 @@ function esMatches(doc: ShoplogEvent, query: Json): boolean {
   }
 }
 
-// ---- Events: generated traffic over two days, with GeoIP countries on most of them.
+// ---- Events: generated traffic over two days, with GeoIP countries on most of them (none on the others).
 const COUNTRIES = ['DE', 'FR', 'US', 'BR'];
 const events: ShoplogEvent[] = [...generateTraffic({ count: 400, days: 2, seed: 77 })].map((event, i) =>
   i % 5 === 4
-    ? event
+    ? ({ ...event, client: event.client && { ...event.client, geo: undefined } } as ShoplogEvent)
     : ({
         ...event,
         client: { ...event.client, geo: { country_iso_code: COUNTRIES[i % COUNTRIES.length] } },

@@ -115,6 +115,18 @@ export function errorEvent(code: string, type: string, message = 'boom', ts = ne
   } as ShoplogEvent;
 }
 
+/** Ingests `events` (one JSON array, the ingest key) and waits until the store shows them; throws unless all are created. */
+export async function ingestAll(t: TestServer, events: readonly ShoplogEvent[]): Promise<void> {
+  const res = await t.call('/api/logs/ingest', {
+    key: t.keys.ingest,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(events),
+  });
+  if (res.status !== 201) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
+  await t.server.stores.logs.refresh();
+}
+
 /** Polls until `check` returns a value other than undefined (no timed assertion: it only bounds the wait). */
 export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
   const end = Date.now() + timeoutMs;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ShoplogEvent } from '@shoplog/core';
 import { matchesFilter } from '../src/http/event-match.js';
 import { parseFilter } from '../src/http/query-params.js';
-import { errorEvent, startTestServer, txEvent, type TestServer } from './helpers.js';
+import { errorEvent, ingestAll, startTestServer, txEvent, type TestServer } from './helpers.js';
 
 let t: TestServer;
 // Spans several whole hours, so fields/histogram are answered from the rollups plus the partial-hour edges.
@@ -16,14 +16,7 @@ beforeAll(async () => {
   for (let i = 0; i < 12; i++) events.push(txEvent({ method: 'card', amount: `${i + 1}.00`, ts: at(i * 20) }));
   for (let i = 0; i < 7; i++) events.push(txEvent({ method: 'paypal', amount: `${101 + i}.00`, ts: at(i * 25 + 3) }));
   events.push(errorEvent('500', 'DatabaseError', 'database connection refused', at(5)));
-  const res = await t.call('/api/logs/ingest', {
-    key: t.keys.ingest,
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(events),
-  });
-  expect(res.status).toBe(201);
-  await t.server.stores.logs.refresh();
+  await ingestAll(t, events);
 });
 afterAll(async () => {
   await t.close();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ShoplogEvent } from '@shoplog/core';
-import { errorEvent, perfEvent, startTestServer, txEvent, type TestServer } from './helpers.js';
+import { errorEvent, ingestAll, perfEvent, startTestServer, txEvent, type TestServer } from './helpers.js';
 
 let t: TestServer;
 const base = Date.parse('2026-03-10T12:00:00.000Z');
@@ -24,14 +24,7 @@ beforeAll(async () => {
     log: { level: 'warn' },
   } as ShoplogEvent);
   events.push(perfEvent('/checkout', 250, at(42)));
-  const res = await t.call('/api/logs/ingest', {
-    key: t.keys.ingest,
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(events),
-  });
-  expect(res.status).toBe(201);
-  await t.server.stores.logs.refresh();
+  await ingestAll(t, events);
 });
 afterAll(async () => {
   await t.close();

@@ -215,6 +215,16 @@ export const FIELD_CATALOG = [
     doc: '`user.id`.',
   },
   {
+    name: 'device_id',
+    path: 'device.id',
+    type: 'keyword',
+    column: 'device_id',
+    aggregate: 'terms',
+    filter: 'deviceIds',
+    params: ['device_id'],
+    doc: "`device.id` (the shop's device fingerprint): every event of one device, across accounts.",
+  },
+  {
     name: 'session_id',
     path: 'shop.session.id',
     type: 'keyword',

@@ -306,7 +306,6 @@ export function fraudInputOfEvent(tx: TransactionEvent): FraudInput {
   if (tx.client?.geo?.country_iso_code !== undefined) input.ipCountry = tx.client.geo.country_iso_code;
   if (shop.billing?.country !== undefined) input.billingCountry = shop.billing.country;
   if (tx.user_agent?.original !== undefined) input.userAgent = tx.user_agent.original;
-  const device = (tx as { device?: { id?: unknown } }).device;
-  if (typeof device?.id === 'string' && device.id !== '') input.deviceId = device.id;
+  if (typeof tx.device?.id === 'string' && tx.device.id !== '') input.deviceId = tx.device.id;
   return input;
 }

@@ -33,7 +33,10 @@ import {
   type TrafficScenario,
   type TxFields,
 } from './traffic/sim.js';
-import { createNetworks, poisson } from './traffic/world.js';
+import { createNetworks } from './traffic/networks.js';
+import { poisson } from './traffic/world.js';
+
+export { trafficAddressBlocks, type TrafficAddressBlock } from './traffic/networks.js';
 
 export { FRAUD_SCENARIOS, LEGIT_SCENARIOS, SEASONING };
 export type { TrafficScenario };

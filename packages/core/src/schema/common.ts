@@ -205,6 +205,10 @@ export const EnvelopeBaseSchema = z.looseObject({
     .looseObject({ id: z.string().regex(/^[0-9a-f]{16}$/, 'must be 16 lower-case hex digits (W3C span id)') })
     .optional(),
   transaction: z.looseObject({ id: z.string().min(1) }).optional(),
+  /** The client device (ECS `device.*`): an id from the shop's own fingerprinting, which fraud scoring reads. */
+  device: z
+    .looseObject({ id: z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters').optional() })
+    .optional(),
   user: z
     .looseObject({
       id: IdSchema.optional(),

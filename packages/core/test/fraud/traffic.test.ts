@@ -1,9 +1,11 @@
+import { BlockList, isIPv6 } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import {
   canonicalEmail,
   createTrafficGenerator,
   FRAUD_SCENARIOS,
   LEGIT_SCENARIOS,
+  trafficAddressBlocks,
   type LabelledTransaction,
 } from '@shoplog/core';
 
@@ -139,6 +141,39 @@ describe('createTrafficGenerator', () => {
     ).toBeGreaterThan(10);
     const bursts = groupBy(of('legit_sale_burst'), (t) => t.input.cardFingerprint);
     expect(Math.max(...[...bursts.values()].map((txs) => txs.length))).toBeGreaterThanOrEqual(3);
+  });
+
+  it('draws every client address from a listed block of the country it claims (what a GeoIP test checks)', () => {
+    const blocks = trafficAddressBlocks();
+    const byCountry = new Map<string, BlockList>();
+    for (const { cidr, country } of blocks) {
+      const [net, bits] = cidr.split('/');
+      const list = byCountry.get(country) ?? new BlockList();
+      list.addSubnet(net!, Number(bits), isIPv6(net!) ? 'ipv6' : 'ipv4');
+      byCountry.set(country, list);
+    }
+    const vpn = new BlockList();
+    for (const { cidr, pool } of blocks) if (pool === 'vpn') vpn.addSubnet(cidr.split('/')[0]!, 24, 'ipv4');
+    const outside = month.filter((t) => {
+      const { ip, ipCountry } = t.input;
+      return !byCountry.get(ipCountry!)?.check(ip!, isIPv6(ip!) ? 'ipv6' : 'ipv4');
+    });
+    // The one exception: a fraud crew's hosting exit is a VPN exit (shared with everyone using it, who claim its
+    // country), while the crew's transactions claim the crew's country; a GeoIP database tells the exit's country.
+    expect(outside.filter((t) => !(t.fraud && vpn.check(t.input.ip!, 'ipv4')))).toEqual([]);
+    expect(outside.length).toBeLessThan(month.length / 1000);
+    // Every pool of every country is used, and every VPN country has its exits.
+    const pools = new Set(blocks.map((b) => b.pool));
+    expect([...pools].sort()).toEqual(['campus', 'mobile', 'residential', 'vpn']);
+    expect(new Set(month.map((t) => t.input.ipCountry)).size).toBeGreaterThan(25);
+    // No block overlaps another: an address names one country and one pool.
+    const all = new BlockList();
+    for (const { cidr } of blocks) {
+      const [net, bits] = cidr.split('/');
+      const type = isIPv6(net!) ? 'ipv6' : 'ipv4';
+      expect(all.check(net!, type), cidr).toBe(false);
+      all.addSubnet(net!, Number(bits), type);
+    }
   });
 
   it('rejects bad options naming them', () => {

@@ -25,8 +25,10 @@ scale-out (each needs its client package installed beside @shoplog/server):
   MONGODB_URL                                        users, keys, metadata    (npm install mongodb)`,
   generate: `usage: shoplog generate [-n N] [-o FILE] [--rate R] [--days D]
 
-Writes realistic NDJSON traffic (sessions, carts, checkouts, latencies, errors, transactions with a fraud
-verdict, injected card-testing and high-amount patterns labelled labels.pattern).
+Writes realistic NDJSON traffic: sessions, carts, checkouts, latencies, errors, and the payments of
+@shoplog/core's labelled traffic generator (customers with habits, fraud scenarios such as card testing,
+account takeover, stolen cards), each with the verdict of core's default fraud scorer and its scenario in
+labels.scenario.
 
   -n N        number of events (default 1000)
   -o FILE     write to FILE (default: stdout)

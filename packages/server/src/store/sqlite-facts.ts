@@ -90,6 +90,7 @@ CREATE INDEX IF NOT EXISTS facts_level_ts ON facts(level, ts);
 DROP INDEX IF EXISTS facts_service_ts;
 CREATE INDEX IF NOT EXISTS facts_route ON facts(route);
 CREATE INDEX IF NOT EXISTS facts_user ON facts(user_id);
+CREATE INDEX IF NOT EXISTS facts_device ON facts(device_id);
 CREATE INDEX IF NOT EXISTS facts_product ON facts(product);
 CREATE TABLE IF NOT EXISTS fraud_reasons (seq INTEGER NOT NULL, code TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS fraud_reasons_seq ON fraud_reasons(seq);

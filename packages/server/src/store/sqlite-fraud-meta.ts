@@ -1,5 +1,5 @@
 import type { DatabaseSync } from './node-sqlite.js';
-import { DuplicateKeyError, type FraudLabelRecord, type FraudModelRecord, type MetaStore } from '../ports.js';
+import { DuplicateKeyError, type FraudLabelRecord, type FraudMetaStore, type FraudModelRecord } from '../ports.js';
 
 /** Tables of the fraud labels and model versions. */
 export const FRAUD_META_SCHEMA = `
@@ -8,19 +8,8 @@ CREATE INDEX IF NOT EXISTS fraud_labels_at ON fraud_labels(at);
 CREATE TABLE IF NOT EXISTS fraud_models (version TEXT PRIMARY KEY, created_at INTEGER NOT NULL, doc TEXT NOT NULL);
 `;
 
-type FraudMeta = Pick<
-  MetaStore,
-  | 'putFraudLabel'
-  | 'getFraudLabel'
-  | 'listFraudLabels'
-  | 'countFraudLabels'
-  | 'addFraudModel'
-  | 'getFraudModel'
-  | 'listFraudModels'
->;
-
 /** The fraud label and model methods of the embedded metadata store, on its database (schema created). */
-export function sqliteFraudMeta(db: DatabaseSync): FraudMeta {
+export function sqliteFraudMeta(db: DatabaseSync): FraudMetaStore {
   db.exec(FRAUD_META_SCHEMA);
   const docs = <T>(sql: string, ...params: (string | number)[]): T[] =>
     (db.prepare(sql).all(...params) as { doc: string }[]).map((row) => JSON.parse(row.doc) as T);

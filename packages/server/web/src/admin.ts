@@ -1,5 +1,6 @@
 // Building blocks of the management pages (alerts, keys, users, saved searches): labelled form fields, a form
-// that reports the API's field errors, a data table and a confirmation dialog for what cannot be undone.
+// that reports the API's field errors, a data table, a row's delete button and a confirmation dialog for what cannot
+// be undone.
 import { api, ApiError } from './api.js';
 import { h } from './dom.js';
 import type { Child } from './dom.js';
@@ -158,6 +159,11 @@ export interface DeleteAction {
   done: string;
   /** Runs after a successful delete (reload the list). */
   then: () => void;
+}
+
+/** A row's delete (or revoke) button, named for screen readers by `name` (e.g. `Delete user alice`). */
+export function deleteButton(label: string, name: string, onClick: () => void): HTMLElement {
+  return h('button', { type: 'button', class: 'btn btn-small btn-danger-ghost', 'aria-label': name, onClick }, label);
 }
 
 /** Asks (`confirmAction`), then sends the DELETE and says what happened; nothing is sent unless confirmed. */

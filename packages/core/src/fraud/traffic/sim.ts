@@ -1,6 +1,7 @@
 import type { FraudInput } from '../input.js';
 import type { Random } from '../random.js';
-import { browser, hex, type Browser, type Networks } from './world.js';
+import type { Networks } from './networks.js';
+import { browser, hex, type Browser } from './world.js';
 
 // What the generator's customers and fraud episodes share (internal).
 

@@ -1,7 +1,8 @@
 import type { Random } from '../random.js';
 
-// The synthetic world of the traffic generator (internal): countries and their networks, people's names and
-// mailboxes, browsers. Fraudsters and customers draw from the same pools, so nothing but behaviour tells them apart.
+// The synthetic world of the traffic generator (internal): countries, people's names and mailboxes, browsers (its IP
+// space is in networks.ts). Fraudsters and customers draw from the same pools, so nothing but behaviour tells them
+// apart.
 
 /** The shop's customer countries, with their share of customers. */
 export const SHOP_COUNTRIES: ReadonlyArray<readonly [string, number]> = [
@@ -19,10 +20,6 @@ export const SHOP_COUNTRIES: ReadonlyArray<readonly [string, number]> = [
   ['PT', 0.02],
   ['IE', 0.02],
 ];
-/** Where travellers go, besides the shop's countries. */
-const TRAVEL_ONLY = ['CH', 'GR', 'HR', 'MA', 'TR', 'TH', 'JP', 'CA', 'AE', 'MX', 'BR', 'ID'];
-/** Where VPN providers put their exits. */
-const VPN_COUNTRIES = ['NL', 'DE', 'US', 'GB', 'SE', 'CH', 'FR', 'RO'];
 /** Issuers of neobank and expat cards (issuer ≠ billing country). */
 export const NEOBANK_ISSUERS = ['LT', 'GB', 'DE', 'IE', 'BE', 'FR', 'US'];
 /** Countries classic cross-border fraud comes from. */
@@ -57,74 +54,6 @@ export function hex(r: Random, length: number): string {
   let s = '';
   while (s.length < length) s += r.int(0, 0xfffffff).toString(16).padStart(7, '0');
   return s.slice(0, length);
-}
-
-/** The networks of one country: residential ISP blocks, mobile carriers' shared NAT, campus/company NAT. */
-interface CountryNet {
-  residential: number[];
-  mobile: string[];
-  campus: string[];
-}
-
-/** The IP space of the world: which addresses exist in which country, and which are shared. */
-export interface Networks {
-  /** A residential address (one household) in `country`. */
-  residential(country: string): string;
-  /** A mobile carrier's shared (carrier-grade NAT) address in `country`: many subscribers each. */
-  mobile(country: string): string;
-  /** One of the few NAT addresses of a campus or company in `country`. */
-  campus(country: string): string;
-  /** A VPN or hosting exit: shared by many, in one of a few countries. Returns [ip, country]. */
-  vpn(): readonly [string, string];
-  /** A country to travel to (not `home`). */
-  travelCountry(home: string): string;
-}
-
-/** Builds the world's IP plan from `r` (the same seed gives the same plan). */
-export function createNetworks(r: Random): Networks {
-  const byCountry = new Map<string, CountryNet>();
-  // The n-th /16 block (as first × 256 + second octet): unique, and never in the VPN exits' 185–192 range.
-  let blocks = 0;
-  const block = (): number => {
-    const n = blocks++;
-    return (2 + (n % 178)) * 256 + ((Math.floor(n / 178) * 37 + 11) % 256);
-  };
-  const dotted = (b: number): string => `${b >> 8}.${b & 255}`;
-  const net = (country: string): CountryNet => {
-    let n = byCountry.get(country);
-    if (!n) {
-      const residential = Array.from({ length: 6 }, block);
-      const mobileBase = dotted(block());
-      const campusBase = dotted(block());
-      n = {
-        residential,
-        // Carrier-grade NAT: a small pool of addresses for a whole carrier's subscribers.
-        mobile: Array.from({ length: 48 }, (_, i) => `${mobileBase}.${(i >> 4) + 1}.${(i % 16) * 13 + 3}`),
-        campus: Array.from({ length: 24 }, (_, i) => `${campusBase}.${i + 1}.${r.int(1, 254)}`),
-      };
-      byCountry.set(country, n);
-    }
-    return n;
-  };
-  const vpnExits = Array.from({ length: 160 }, (_, i) => {
-    const country = VPN_COUNTRIES[i % VPN_COUNTRIES.length]!;
-    return [`${185 + (i % 8)}.${r.int(0, 255)}.${r.int(0, 255)}.${r.int(1, 254)}`, country] as const;
-  });
-  const travelPool = [...SHOP_COUNTRIES.map(([c]) => c), ...TRAVEL_ONLY];
-  return {
-    residential(country) {
-      return `${dotted(r.pick(net(country).residential))}.${r.int(0, 255)}.${r.int(1, 254)}`;
-    },
-    mobile: (country) => r.pick(net(country).mobile),
-    campus: (country) => r.pick(net(country).campus),
-    vpn: () => r.pick(vpnExits),
-    travelCountry(home) {
-      for (;;) {
-        const c = r.pick(travelPool);
-        if (c !== home) return c;
-      }
-    },
-  };
 }
 
 const FIRST = [

@@ -4,8 +4,8 @@ import {
   DuplicateKeyError,
   type FraudLabelKind,
   type FraudLabelRecord,
+  type FraudMetaStore,
   type FraudModelRecord,
-  type MetaStore,
 } from '../../ports.js';
 
 /** Indexes of the fraud label and model collections. */
@@ -16,17 +16,6 @@ export const FRAUD_META_INDEXES: Record<string, IndexDescription[]> = {
 
 const LABELS: readonly FraudLabelKind[] = ['chargeback', 'confirmed_fraud', 'legitimate'];
 
-type FraudMeta = Pick<
-  MetaStore,
-  | 'putFraudLabel'
-  | 'getFraudLabel'
-  | 'listFraudLabels'
-  | 'countFraudLabels'
-  | 'addFraudModel'
-  | 'getFraudModel'
-  | 'listFraudModels'
->;
-
 /** Gives back the port's record without `_id`. */
 function strip<T>(doc: Document | null): T | undefined {
   if (!doc) return undefined;
@@ -35,7 +24,7 @@ function strip<T>(doc: Document | null): T | undefined {
 }
 
 /** The fraud label and model methods of the MongoDB metadata store: one document per transaction label or model version. */
-export function mongoFraudMeta(db: Db): FraudMeta {
+export function mongoFraudMeta(db: Db): FraudMetaStore {
   const labels = db.collection<FraudLabelRecord & { _id: string }>('fraud_labels');
   const models = db.collection<FraudModelRecord & { _id: string }>('fraud_models');
   return {

@@ -1,4 +1,4 @@
-import { actionForm, confirmedDelete, errorText, field, roleNote, table } from '../admin.js';
+import { actionForm, confirmedDelete, deleteButton, errorText, field, roleNote, table } from '../admin.js';
 import { api } from '../api.js';
 import { card, empty, h, mount } from '../dom.js';
 import { fmt1, fmtInt, fmtTime } from '../format.js';
@@ -268,16 +268,7 @@ export function alertsPage({ session, signal }: PageContext): HTMLElement {
                       },
                       rule.enabled ? 'Disable' : 'Enable',
                     ),
-                    h(
-                      'button',
-                      {
-                        type: 'button',
-                        class: 'btn btn-small btn-danger-ghost',
-                        'aria-label': `Delete rule ${rule.name}`,
-                        onClick: () => remove(rule),
-                      },
-                      'Delete',
-                    ),
+                    deleteButton('Delete', `Delete rule ${rule.name}`, () => remove(rule)),
                   )
                 : '',
             ]),

@@ -1,4 +1,4 @@
-import { actionForm, confirmedDelete, field, table } from '../admin.js';
+import { actionForm, confirmedDelete, deleteButton, field, table } from '../admin.js';
 import { api } from '../api.js';
 import { card, empty, h, mount } from '../dom.js';
 import { fmtTime } from '../format.js';
@@ -101,16 +101,7 @@ export function keysPage({ signal }: PageContext): HTMLElement {
                   h('code', null, `${k.prefix}…`),
                   h('span', { class: 'nowrap' }, fmtTime(k.created_at)),
                   h('span', { class: 'nowrap' }, k.last_used_at ? fmtTime(k.last_used_at) : 'never'),
-                  h(
-                    'button',
-                    {
-                      type: 'button',
-                      class: 'btn btn-small btn-danger-ghost',
-                      'aria-label': `Revoke key ${k.name}`,
-                      onClick: () => revoke(k),
-                    },
-                    'Revoke',
-                  ),
+                  deleteButton('Revoke', `Revoke key ${k.name}`, () => revoke(k)),
                 ]),
                 (i) => ({ 'data-key-id': r.keys[i]?.id ?? '' }),
               ),

@@ -1,4 +1,4 @@
-import { actionForm, confirmedDelete, field, roleNote, table } from '../admin.js';
+import { actionForm, confirmedDelete, deleteButton, field, roleNote, table } from '../admin.js';
 import { api } from '../api.js';
 import { card, empty, h, mount } from '../dom.js';
 import { fmtTime } from '../format.js';
@@ -78,18 +78,7 @@ export function savedPage({ session, signal }: PageContext): HTMLElement {
                   h('a', { href: href('search', s.params), class: 'saved-name' }, s.name),
                   h('span', { class: 'muted' }, paramsText(s.params)),
                   h('span', { class: 'nowrap' }, fmtTime(s.created_at)),
-                  canWrite
-                    ? h(
-                        'button',
-                        {
-                          type: 'button',
-                          class: 'btn btn-small btn-danger-ghost',
-                          'aria-label': `Delete saved search ${s.name}`,
-                          onClick: () => remove(s),
-                        },
-                        'Delete',
-                      )
-                    : '',
+                  canWrite ? deleteButton('Delete', `Delete saved search ${s.name}`, () => remove(s)) : '',
                 ]),
                 (i) => ({ 'data-saved-id': r.searches[i]?.id ?? '' }),
               ),

@@ -1,4 +1,4 @@
-import { actionForm, confirmedDelete, errorText, field, table } from '../admin.js';
+import { actionForm, confirmedDelete, deleteButton, errorText, field, table } from '../admin.js';
 import { api } from '../api.js';
 import { card, empty, h, mount } from '../dom.js';
 import { fmtTime } from '../format.js';
@@ -97,18 +97,7 @@ export function usersPage({ session, signal }: PageContext): HTMLElement {
                   ),
                   roleSelect(u),
                   h('span', { class: 'nowrap' }, fmtTime(u.created_at)),
-                  u.id === session.user.id
-                    ? ''
-                    : h(
-                        'button',
-                        {
-                          type: 'button',
-                          class: 'btn btn-small btn-danger-ghost',
-                          'aria-label': `Delete user ${u.username}`,
-                          onClick: () => remove(u),
-                        },
-                        'Delete',
-                      ),
+                  u.id === session.user.id ? '' : deleteButton('Delete', `Delete user ${u.username}`, () => remove(u)),
                 ]),
                 (i) => ({ 'data-user': r.users[i]?.username ?? '' }),
               ),
