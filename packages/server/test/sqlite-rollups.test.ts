@@ -122,7 +122,7 @@ describe('hourly rollups', () => {
     db.close();
     const byCountry = Object.fromEntries(cells.filter((c) => c.country !== null).map((c) => [c.country, c.n]));
     expect(byCountry).toEqual(tally(rows.map((r) => r.values[col('country')])));
-    expect(Object.keys(byCountry).sort()).toEqual([...COUNTRIES].sort());
+    for (const country of COUNTRIES) expect(byCountry[country], country).toBeGreaterThan(0);
   });
 
   it('free-text search within a range finds every match, newest first, whichever plan the match count picks', async () => {
