@@ -208,8 +208,19 @@ describe('sqlite log store: erasure', () => {
     const others = Array.from({ length: 3 }, (_, i) =>
       tagged('bob-7', undefined, `bob bought shoes ${i}`, iso(hour + i)),
     );
+    // Alice shops from France, Bob from Germany: the hourly country counts lose Alice's share.
+    for (const [events, country] of [
+      [victim, 'FR'],
+      [others, 'DE'],
+    ] as const)
+      for (const e of events) e.client = { ...e.client, geo: { country_iso_code: country } };
     await store.appendBatch([...victim, ...others]);
     const range = { range: { from: hour, to: hour + HOUR } };
+    await store.refresh();
+    expect(await store.terms(range, 'country', { size: 10 })).toEqual([
+      { value: 'FR', count: 5 },
+      { value: 'DE', count: 3 },
+    ]);
     const result = await store.erase!({ userId: 'alice-42' });
     expect(result.events).toBe(5);
     expect(result.userIds).toEqual(['alice-42']);
@@ -223,6 +234,7 @@ describe('sqlite log store: erasure', () => {
     expect(await store.autocomplete('user', 'alice', 10)).toEqual([]);
     expect(await store.autocomplete('message', 'alice', 10)).toEqual([]);
     expect((await store.stats(range, 'amount')).count).toBe(3);
+    expect(await store.terms(range, 'country', { size: 10 })).toEqual([{ value: 'DE', count: 3 }]);
   });
 
   it('erases by e-mail wherever it appears, and the events of the user ids seen with it', async () => {

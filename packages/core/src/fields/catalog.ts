@@ -38,6 +38,11 @@ export interface FieldSpec {
   readonly sort?: string;
   /** Whether the embedded store keeps it as a dimension of the hourly rollups (low cardinality only). */
   readonly rollup?: boolean;
+  /**
+   * Whether the embedded store counts its values per hour and kind in a table of their own, for its terms over a
+   * time range (too many values to multiply the rollup cells by, e.g. countries).
+   */
+  readonly hourlyCounts?: boolean;
   /** Measure prefix of the rollups for a numeric field summed there. */
   readonly measure?: 'rt' | 'amt';
   /** `in` filter: the `LogFilter` key holding the allowed values. */
@@ -319,7 +324,7 @@ export const FIELD_CATALOG = [
     path: 'client.geo.country_iso_code',
     type: 'keyword',
     column: 'country',
-    rollup: true,
+    hourlyCounts: true,
     aggregate: 'terms',
     filter: 'countries',
     params: ['country'],

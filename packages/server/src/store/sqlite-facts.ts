@@ -1,4 +1,12 @@
-import { COLUMN_FIELDS, readColumns, searchTextOf, type FieldValue, type ShoplogEvent } from '@shoplog/core';
+import {
+  COLUMN_FIELDS,
+  FIELD_CATALOG,
+  readColumns,
+  searchTextOf,
+  type FieldSpec,
+  type FieldValue,
+  type ShoplogEvent,
+} from '@shoplog/core';
 
 /** Secondary columns of the `facts` table (one row per event, filled by the background indexer): the catalog's. */
 export const FACT_COLUMNS: readonly string[] = COLUMN_FIELDS.map((field) => field.column);
@@ -27,6 +35,11 @@ export function decodeDoc(doc: string): ShoplogEvent {
  * disk, its own database file: `facts` the filter and sort rows, `timeline` the search text (keyed by time) with the
  * hourly rollups and latency sketches. (A vocabulary table before the table it reads: dropped in order.)
  */
+/** The tables of hourly counts per field (`hourlyCounts` in the field catalog): `rollup_<column>`. */
+export const HOURLY_COUNT_TABLES: readonly string[] = (FIELD_CATALOG as readonly FieldSpec[]).flatMap((f) =>
+  f.hourlyCounts === true && f.column !== undefined ? [`rollup_${f.column}`] : [],
+);
+
 export const PART_TABLES = {
   facts: ['facts', 'fraud_reasons', 'state'],
   timeline: [
@@ -37,8 +50,9 @@ export const PART_TABLES = {
     'latency_sketches',
     'rollup_hourly',
     'rollup_users',
+    ...HOURLY_COUNT_TABLES,
   ],
-} as const;
+};
 
 /** Derived tables of older layouts (up to version 5 the text was indexed a second time, by seq, in `fts`). */
 const RETIRED_TABLES = ['fts_vocab', 'fts'] as const;

@@ -1,9 +1,16 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import type { ShoplogEvent } from '@shoplog/core';
 import { bodiesSchema, createBodyReader, decodeBlock, encodeBlock, type StoredDoc } from './sqlite-bodies.js';
-import { extractFacts, FACT_COLUMNS, TIME_KEY_SLOTS, timeKey, untimedKey } from './sqlite-facts.js';
+import {
+  extractFacts,
+  FACT_COLUMNS,
+  HOURLY_COUNT_TABLES,
+  TIME_KEY_SLOTS,
+  timeKey,
+  untimedKey,
+} from './sqlite-facts.js';
 import { inTransaction } from './sqlite-indexer.js';
-import { ROLLUP_BUCKET_MS, rollupCellOf } from './sqlite-rollups.js';
+import { hourlyCountsOf, ROLLUP_BUCKET_MS, rollupCellOf } from './sqlite-rollups.js';
 
 /** Where each part's tables are, as schema names of one connection (`main` or an ATTACHed name). */
 export interface PurgeSchemas {
@@ -108,6 +115,18 @@ export function createPurger(db: DatabaseSync, schemas: PurgeSchemas): Purger {
   );
   const dropEmptyCell = db.prepare(`DELETE FROM ${T}.rollup_hourly WHERE ts = ? AND dims = ? AND n <= 0`);
   const dropUserHour = db.prepare(`DELETE FROM ${T}.rollup_users WHERE ts = ? AND user_id = ?`);
+  const countDown = new Map(
+    HOURLY_COUNT_TABLES.map((table) => [
+      table,
+      db.prepare(`UPDATE ${T}.${table} SET n = n - 1 WHERE ts = ? AND kind = ? AND value = ?`),
+    ]),
+  );
+  const dropEmptyCount = new Map(
+    HOURLY_COUNT_TABLES.map((table) => [
+      table,
+      db.prepare(`DELETE FROM ${T}.${table} WHERE ts = ? AND kind = ? AND value = ? AND n <= 0`),
+    ]),
+  );
   // After expiry: the users of the hour none of whose events is left (another kind may keep some); one scan of the
   // hour's covering index entries, not one lookup per event (a frequent user id would make those quadratic).
   const pruneUsers = db.prepare(
@@ -227,6 +246,10 @@ export function createPurger(db: DatabaseSync, schemas: PurgeSchemas): Purger {
           ];
           decrement.run(...args, cell.hour, cell.dims);
           dropEmptyCell.run(cell.hour, cell.dims);
+          for (const c of hourlyCountsOf(v.ts, v.values)) {
+            countDown.get(c.table)?.run(c.hour, c.kind, c.value);
+            dropEmptyCount.get(c.table)?.run(c.hour, c.kind, c.value);
+          }
         }
         if (typeof user === 'string') dropUserHour.run(cell.hour, user);
       }
@@ -276,6 +299,8 @@ export function createPurger(db: DatabaseSync, schemas: PurgeSchemas): Purger {
     dropRollups(kind, beforeHour) {
       inTransaction(db, () => {
         db.prepare(`DELETE FROM ${T}.rollup_hourly WHERE ts < ? AND kind = ?`).run(beforeHour, kind);
+        for (const table of HOURLY_COUNT_TABLES)
+          db.prepare(`DELETE FROM ${T}.${table} WHERE ts < ? AND kind = ?`).run(beforeHour, kind);
         if (kind === 'performance') db.prepare(`DELETE FROM ${T}.latency_sketches WHERE bucket < ?`).run(beforeHour);
       });
     },

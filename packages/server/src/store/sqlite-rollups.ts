@@ -1,7 +1,7 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import { FIELD_CATALOG, type FieldSpec } from '@shoplog/core';
 import type { LogFilter, NumericField, TermsField } from '../ports.js';
-import { FACT_COLUMNS } from './sqlite-facts.js';
+import { FACT_COLUMNS, HOURLY_COUNT_TABLES } from './sqlite-facts.js';
 import { whereOf } from './sqlite-filter.js';
 
 /** Width of a rollup bucket. */
@@ -21,6 +21,30 @@ const measureColumn = (measure: 'rt' | 'amt'): number =>
 const RESPONSE_MS = measureColumn('rt');
 const AMOUNT = measureColumn('amt');
 const USER_ID = FACT_COLUMNS.indexOf('user_id');
+const KIND = FACT_COLUMNS.indexOf('kind');
+
+// The catalog's fields counted per hour and kind in a table of their own (`hourlyCounts`): the table, the field's
+// name and its column in `facts`.
+const HOURLY_COUNTS = (FIELD_CATALOG as readonly FieldSpec[])
+  .filter((f): f is FieldSpec & { column: string } => f.hourlyCounts === true && f.column !== undefined)
+  .map((f) => ({ table: `rollup_${f.column}`, name: f.name, column: f.column, at: FACT_COLUMNS.indexOf(f.column) }));
+if (HOURLY_COUNTS.some((c, i) => c.table !== HOURLY_COUNT_TABLES[i]))
+  throw new Error('hourly count tables out of step');
+
+/** The hourly counts an event adds to (one per `hourlyCounts` field it has a value of): table, hour, kind, value. */
+export function hourlyCountsOf(
+  ts: number,
+  facts: readonly (string | number | null)[],
+): { table: string; hour: number; kind: string; value: string }[] {
+  const hour = Math.floor(ts / H) * H;
+  const kind = String(facts[KIND] ?? '');
+  const out: { table: string; hour: number; kind: string; value: string }[] = [];
+  for (const c of HOURLY_COUNTS) {
+    const value = facts[c.at];
+    if (value !== null && value !== undefined) out.push({ table: c.table, hour, kind, value: String(value) });
+  }
+  return out;
+}
 
 /**
  * DDL of the hourly rollups, kept by the indexer in the same transaction as its high-water mark: `rollup_hourly`
@@ -34,6 +58,10 @@ CREATE TABLE IF NOT EXISTS rollup_hourly (ts INTEGER NOT NULL, dims TEXT NOT NUL
   amt_n INTEGER NOT NULL, amt_sum REAL NOT NULL, amt_min REAL, amt_max REAL,
   PRIMARY KEY (ts, dims)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS rollup_users (ts INTEGER NOT NULL, user_id TEXT NOT NULL, PRIMARY KEY (ts, user_id)) WITHOUT ROWID;
+${HOURLY_COUNT_TABLES.map(
+  (table) => `CREATE TABLE IF NOT EXISTS ${table} (ts INTEGER NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL,
+  n INTEGER NOT NULL, PRIMARY KEY (ts, kind, value)) WITHOUT ROWID;`,
+).join('\n')}
 `;
 
 const MEASURES = ['n', 'rt_n', 'rt_sum', 'rt_min', 'rt_max', 'amt_n', 'amt_sum', 'amt_min', 'amt_max'] as const;
@@ -77,8 +105,17 @@ export function createRollupWriter(db: DatabaseSync) {
        ${keep('<', 'amt_min')}, ${keep('>', 'amt_max')}`,
   );
   const addUser = db.prepare('INSERT OR IGNORE INTO rollup_users (ts, user_id) VALUES (?, ?)');
+  const addCount = new Map(
+    HOURLY_COUNT_TABLES.map((table) => [
+      table,
+      db.prepare(
+        `INSERT INTO ${table} (ts, kind, value, n) VALUES (?, ?, ?, ?) ON CONFLICT (ts, kind, value) DO UPDATE SET n = n + excluded.n`,
+      ),
+    ]),
+  );
   const cells = new Map<string, Cell>();
   const users = new Set<string>();
+  const counts = new Map<string, { table: string; hour: number; kind: string; value: string; n: number }>();
   return {
     /** Counts one indexed event (its `facts` values in `FACT_COLUMNS` order). */
     add(ts: number, facts: readonly (string | number | null)[]): void {
@@ -119,6 +156,12 @@ export function createRollupWriter(db: DatabaseSync) {
       }
       const user = facts[USER_ID];
       if (typeof user === 'string') users.add(`${hour}\u0000${user}`);
+      for (const c of hourlyCountsOf(ts, facts)) {
+        const key = `${c.table}\u0000${c.hour}\u0000${c.kind}\u0000${c.value}`;
+        const have = counts.get(key);
+        if (have) have.n++;
+        else counts.set(key, { ...c, n: 1 });
+      }
     },
     /** Writes the accumulated cells (call inside the indexer's transaction). */
     flush(): void {
@@ -142,13 +185,16 @@ export function createRollupWriter(db: DatabaseSync) {
         const cut = key.indexOf('\u0000');
         addUser.run(Number(key.slice(0, cut)), key.slice(cut + 1));
       }
+      for (const c of counts.values()) addCount.get(c.table)?.run(c.hour, c.kind, c.value, c.n);
       cells.clear();
       users.clear();
+      counts.clear();
     },
     /** Forgets what was accumulated (after a rolled-back transaction). */
     discard(): void {
       cells.clear();
       users.clear();
+      counts.clear();
     },
   };
 }
@@ -208,6 +254,31 @@ function rollupSource(
  */
 export function createRollupQueries(db: DatabaseSync) {
   const all = <T>(sql: string, params: SQLInputValue[]): T[] => db.prepare(sql).all(...params) as T[];
+  /** Terms of an `hourlyCounts` field over a range alone (and kinds): its table for whole hours, `facts` at the edges. */
+  const hourlyTerms = (counted: (typeof HOURLY_COUNTS)[number], filter: LogFilter, size: number) => {
+    const { kinds, ...rest } = filter;
+    const src = rollupSource(rest, true);
+    if (!src) return undefined;
+    const byKind = kinds && kinds.length > 0 ? ` AND kind IN (${kinds.map(() => '?').join(', ')})` : '';
+    const kindParams: SQLInputValue[] = kinds && kinds.length > 0 ? [...kinds] : [];
+    const parts = [`SELECT value, n FROM ${counted.table} WHERE ts >= ? AND ts < ?${byKind}`];
+    const params: SQLInputValue[] = [...src.hours, ...kindParams];
+    const { from, to } = filter.range ?? {};
+    const edges: [number, number][] = [];
+    if (from !== undefined && from < src.hours[0]) edges.push([from, src.hours[0]]);
+    if (to !== undefined && src.hours[1] < to) edges.push([src.hours[1], to]);
+    for (const [a, b] of edges) {
+      const edge = whereOf({ ...filter, range: { from: a, to: b } });
+      parts.push(
+        `SELECT f.${counted.column} AS value, 1 AS n FROM facts f WHERE ${edge.sql} AND f.${counted.column} IS NOT NULL`,
+      );
+      params.push(...edge.params);
+    }
+    return all<{ value: string | number; count: number; sum?: number | null }>(
+      `SELECT value, SUM(n) AS count FROM (${parts.join(' UNION ALL ')}) GROUP BY value ORDER BY count DESC, value LIMIT ?`,
+      [...params, size],
+    );
+  };
   return {
     count(filter: LogFilter): number | undefined {
       const src = rollupSource(filter);
@@ -215,6 +286,8 @@ export function createRollupQueries(db: DatabaseSync) {
       return Number(all<{ n: number | null }>(`SELECT SUM(n) AS n FROM ${src.sql}`, src.params)[0]?.n ?? 0);
     },
     terms(filter: LogFilter, field: TermsField, size: number, sum: NumericField | undefined) {
+      const counted = HOURLY_COUNTS.find((c) => c.name === field);
+      if (counted) return sum === undefined ? hourlyTerms(counted, filter, size) : undefined;
       const column = ROLLUP_TERMS[field];
       const measure = sum === undefined ? undefined : ROLLUP_NUMERIC[sum];
       const src = column && (sum === undefined || measure) ? rollupSource(filter) : null;
