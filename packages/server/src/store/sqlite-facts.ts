@@ -5,8 +5,34 @@ export const FACT_COLUMNS: readonly string[] = COLUMN_FIELDS.map((field) => fiel
 
 const SQL_TYPES = { keyword: 'TEXT', long: 'INTEGER', double: 'REAL' } as const;
 
-/** The SQLite type of each `facts` column, from the catalog's field types. */
-export const FACT_COLUMN_DDL = COLUMN_FIELDS.map((field) => `${field.column} ${SQL_TYPES[field.type]}`).join(', ');
+/** Keyword columns that identify a person or a session: kept as text, so erasing a person leaves no dictionary entry. */
+const IDENTITY_COLUMNS = new Set(['user_id', 'session_id']);
+
+/**
+ * The keyword columns stored as small integer codes of the `dict` table (a code per distinct value and column, from
+ * 0): a handful of values each, so a row and every index holding them take a byte where the text took ten.
+ */
+export const CODED_COLUMNS: ReadonlySet<string> = new Set(
+  COLUMN_FIELDS.flatMap((field) =>
+    field.type === 'keyword' && !IDENTITY_COLUMNS.has(field.column) ? [field.column] : [],
+  ),
+);
+
+/** The SQLite type of each `facts` column, from the catalog's field types (a coded column holds integers). */
+export const FACT_COLUMN_DDL = COLUMN_FIELDS.map(
+  (field) => `${field.column} ${CODED_COLUMNS.has(field.column) ? 'INTEGER' : SQL_TYPES[field.type]}`,
+).join(', ');
+
+/** SQL of the codes of a coded `column` whose value is one of `count` parameters (a subquery over `dict`). */
+export function codesOf(column: string, count: number, schema = ''): string {
+  const values = count === 1 ? '= ?' : `IN (${new Array(count).fill('?').join(',')})`;
+  return `(SELECT code FROM ${schema}dict WHERE field = '${column}' AND value ${values})`;
+}
+
+/** SQL of the value of `expr`, a value of the `facts` column `column` (decoded when the column is coded). */
+export function valueOf(column: string, expr: string): string {
+  return CODED_COLUMNS.has(column) ? `(SELECT value FROM dict WHERE field = '${column}' AND code = ${expr})` : expr;
+}
 
 /** The DDL of the events database: `events` is written in the request's transaction (a 2xx means committed). */
 export const EVENTS_SCHEMA = `
@@ -28,7 +54,7 @@ export function decodeDoc(doc: string): ShoplogEvent {
  * hourly rollups and latency sketches. (A vocabulary table before the table it reads: dropped in order.)
  */
 export const PART_TABLES = {
-  facts: ['facts', 'fraud_reasons', 'state'],
+  facts: ['facts', 'dict', 'fraud_reasons', 'state'],
   timeline: [
     'fts_time_vocab',
     'fts_time',
@@ -68,8 +94,11 @@ export function untimedKey(seq: number): bigint {
   return 2n ** 62n + BigInt(seq);
 }
 
-/** Version of the index layout: an index file of another version is rebuilt from the events. */
-export const INDEX_VERSION = 6;
+/**
+ * Version of the index layout: an index file of another version is rebuilt from the events (version 7 codes the
+ * keyword columns of `facts`; its timeline part is that of version 6, upgraded in place).
+ */
+export const INDEX_VERSION = 7;
 
 /**
  * The DDL of the `facts` part (the index file): the facts rows and fraud reasons, derived from `events` and rebuilt
@@ -91,6 +120,8 @@ DROP INDEX IF EXISTS facts_service_ts;
 CREATE INDEX IF NOT EXISTS facts_route ON facts(route);
 CREATE INDEX IF NOT EXISTS facts_user ON facts(user_id);
 CREATE INDEX IF NOT EXISTS facts_product ON facts(product);
+CREATE TABLE IF NOT EXISTS dict (field TEXT NOT NULL, code INTEGER NOT NULL, value TEXT NOT NULL,
+  PRIMARY KEY (field, code), UNIQUE (field, value)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS fraud_reasons (seq INTEGER NOT NULL, code TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS fraud_reasons_seq ON fraud_reasons(seq);
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);

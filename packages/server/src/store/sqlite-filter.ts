@@ -1,7 +1,7 @@
 import type { SQLInputValue } from 'node:sqlite';
 import { FIELD_CATALOG, termMatches, textTerms, type FieldSpec } from '@shoplog/core';
 import type { LogFilter, NumericField, SortField, TermsField } from '../ports.js';
-import { TIME_KEY_SLOTS, timeKey } from './sqlite-facts.js';
+import { CODED_COLUMNS, codesOf, TIME_KEY_SLOTS, timeKey } from './sqlite-facts.js';
 
 const FIELDS: readonly FieldSpec[] = FIELD_CATALOG;
 const catalogMap = <K extends string>(entries: (readonly [string, string])[]): Record<K, string> =>
@@ -42,23 +42,36 @@ export function ftsQuery(text: string | undefined): string | null {
     : words.map((word) => (word.endsWith('*') ? `"${word.slice(0, -1)}"*` : `"${word}"`)).join(' ');
 }
 
+/** How `whereOf` matches. */
+export interface WhereOptions {
+  /**
+   * Match the text by each row's own time key (`ts × 2^20 + seq mod 2^20`, the key the indexer gives every event
+   * unless the timeline's 'untimed' mark says otherwise): the plan of a scan that probes many matches. Otherwise
+   * through `time_keys` (one lookup per match: the plan that suits few matches). @default false
+   */
+  textByTimeKey?: boolean;
+  /** `f` is a `rollup_hourly` row, whose keyword values are text, rather than a `facts` row (coded). @default false */
+  rollups?: boolean;
+}
+
 /**
- * A WHERE clause (without the keyword; `1` when empty) over `facts f`, with its parameters. The text is matched
- * through `time_keys` (one lookup per match: the plan that suits few matches), or, with `textByTimeKey`, by each
- * row's own time key (`ts × 2^20 + seq mod 2^20`, the key the indexer gives every event unless the timeline's
- * 'untimed' mark says otherwise): the plan of a scan that probes many matches.
+ * A WHERE clause (without the keyword; `1` when empty) over `facts f` (or `rollup_hourly f`), with its parameters.
+ * A value of a coded column is matched by its codes (`CODED_COLUMNS`).
  */
 export function whereOf(
   filter: LogFilter | undefined,
-  textByTimeKey = false,
+  { textByTimeKey = false, rollups = false }: WhereOptions = {},
 ): { sql: string; params: SQLInputValue[] } {
   const parts: string[] = [];
   const params: SQLInputValue[] = [];
   if (!filter) return { sql: '1', params };
   const inList = (column: string, values: readonly (string | number)[] | undefined): void => {
     if (!values || values.length === 0) return;
-    parts.push(`f.${column} IN (${values.map(() => '?').join(',')})`);
-    params.push(...values);
+    const coded = !rollups && CODED_COLUMNS.has(column);
+    // A code list as a subquery: `IN (SELECT …)` keeps an index on the column usable, as a literal list did.
+    const list = coded ? codesOf(column, values.length) : `(${values.map(() => '?').join(',')})`;
+    parts.push(`f.${column} IN ${list}`);
+    params.push(...(coded ? values.map(String) : values));
   };
   if (filter.range?.from !== undefined) {
     parts.push('f.ts >= ?');

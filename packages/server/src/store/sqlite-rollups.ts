@@ -1,7 +1,7 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import { FIELD_CATALOG, type FieldSpec } from '@shoplog/core';
 import type { LogFilter, NumericField, TermsField } from '../ports.js';
-import { FACT_COLUMNS } from './sqlite-facts.js';
+import { FACT_COLUMNS, valueOf } from './sqlite-facts.js';
 import { whereOf } from './sqlite-filter.js';
 
 /** Width of a rollup bucket. */
@@ -183,7 +183,7 @@ function rollupSource(
   if (start >= end) return null;
   const parts: string[] = [];
   const params: SQLInputValue[] = [];
-  const rolled = whereOf({ ...filter, range: { from: start, to: end } });
+  const rolled = whereOf({ ...filter, range: { from: start, to: end } }, { rollups: true });
   parts.push(
     `SELECT f.ts, ${DIMENSIONS.map((d) => `f.${d}`).join(', ')}, ${MEASURES.map((m) => `f.${m}`).join(', ')} FROM rollup_hourly f WHERE ${rolled.sql}`,
   );
@@ -194,7 +194,7 @@ function rollupSource(
   for (const [a, b] of edges) {
     const edge = whereOf({ ...filter, range: { from: a, to: b } });
     parts.push(
-      `SELECT f.ts, ${DIMENSIONS.map((d) => `f.${d}`).join(', ')}, 1, f.response_ms IS NOT NULL, f.response_ms, f.response_ms, f.response_ms,
+      `SELECT f.ts, ${DIMENSIONS.map((d) => `${valueOf(d, `f.${d}`)} AS ${d}`).join(', ')}, 1, f.response_ms IS NOT NULL, f.response_ms, f.response_ms, f.response_ms,
        f.amount IS NOT NULL, f.amount, f.amount, f.amount FROM facts f WHERE ${edge.sql}`,
     );
     params.push(...edge.params);
