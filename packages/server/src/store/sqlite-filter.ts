@@ -1,7 +1,7 @@
 import type { SQLInputValue } from 'node:sqlite';
 import { FIELD_CATALOG, termMatches, textTerms, type FieldSpec } from '@shoplog/core';
 import type { LogFilter, NumericField, SortField, TermsField } from '../ports.js';
-import { CODED_COLUMNS, codesOf, TIME_KEY_SLOTS, timeKey } from './sqlite-facts.js';
+import { CODED_COLUMNS, TIME_KEY_SLOTS, timeKey, type CodeLookup } from './sqlite-facts.js';
 
 const FIELDS: readonly FieldSpec[] = FIELD_CATALOG;
 const catalogMap = <K extends string>(entries: (readonly [string, string])[]): Record<K, string> =>
@@ -50,28 +50,30 @@ export interface WhereOptions {
    * through `time_keys` (one lookup per match: the plan that suits few matches). @default false
    */
   textByTimeKey?: boolean;
-  /** `f` is a `rollup_hourly` row, whose keyword values are text, rather than a `facts` row (coded). @default false */
-  rollups?: boolean;
+  /**
+   * The codes of the coded columns (`CODED_COLUMNS`) when `f` is a `facts` row; without it `f` is a `rollup_hourly`
+   * row, whose keyword values are text.
+   */
+  codes?: CodeLookup | undefined;
 }
 
 /**
- * A WHERE clause (without the keyword; `1` when empty) over `facts f` (or `rollup_hourly f`), with its parameters.
- * A value of a coded column is matched by its codes (`CODED_COLUMNS`).
+ * A WHERE clause (without the keyword; `1` when empty) over `facts f` (with `codes`) or `rollup_hourly f`, with its
+ * parameters.
  */
 export function whereOf(
   filter: LogFilter | undefined,
-  { textByTimeKey = false, rollups = false }: WhereOptions = {},
+  { textByTimeKey = false, codes }: WhereOptions = {},
 ): { sql: string; params: SQLInputValue[] } {
   const parts: string[] = [];
   const params: SQLInputValue[] = [];
   if (!filter) return { sql: '1', params };
   const inList = (column: string, values: readonly (string | number)[] | undefined): void => {
     if (!values || values.length === 0) return;
-    const coded = !rollups && CODED_COLUMNS.has(column);
-    // A code list as a subquery: `IN (SELECT …)` keeps an index on the column usable, as a literal list did.
-    const list = coded ? codesOf(column, values.length) : `(${values.map(() => '?').join(',')})`;
-    parts.push(`f.${column} IN ${list}`);
-    params.push(...(coded ? values.map(String) : values));
+    const listed = codes && CODED_COLUMNS.has(column) ? codes(column, values) : values;
+    // No value known to the dictionary: no row has one.
+    parts.push(listed.length === 0 ? '0' : `f.${column} IN (${listed.map(() => '?').join(',')})`);
+    params.push(...listed);
   };
   if (filter.range?.from !== undefined) {
     parts.push('f.ts >= ?');

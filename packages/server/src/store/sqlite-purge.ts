@@ -1,7 +1,7 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import type { ShoplogEvent } from '@shoplog/core';
 import { bodiesSchema, createBodyReader, decodeBlock, encodeBlock, type StoredDoc } from './sqlite-bodies.js';
-import { codesOf, extractFacts, FACT_COLUMNS, TIME_KEY_SLOTS, timeKey, untimedKey } from './sqlite-facts.js';
+import { createCodeLookup, extractFacts, FACT_COLUMNS, TIME_KEY_SLOTS, timeKey, untimedKey } from './sqlite-facts.js';
 import { inTransaction } from './sqlite-indexer.js';
 import { ROLLUP_BUCKET_MS, rollupCellOf } from './sqlite-rollups.js';
 
@@ -86,8 +86,9 @@ export function createPurger(db: DatabaseSync, schemas: PurgeSchemas): Purger {
   const marks = db.prepare(
     `SELECT (SELECT value FROM ${F}.state WHERE key = 'indexed') AS facts, (SELECT value FROM ${T}.timeline_state WHERE key = 'indexed') AS timeline`,
   );
+  const kindCode = createCodeLookup(db, `${F}.`);
   const expired = db.prepare(
-    `SELECT seq FROM ${F}.facts WHERE kind IN ${codesOf('kind', 1, `${F}.`)} AND ts < ? AND seq <= ? ORDER BY kind, ts LIMIT ?`,
+    `SELECT seq FROM ${F}.facts WHERE kind = ? AND ts < ? AND seq <= ? ORDER BY kind, ts LIMIT ?`,
   );
   const ofUser = db.prepare(`SELECT seq FROM ${F}.facts WHERE user_id = ? AND seq <= ? LIMIT ?`);
   const docsAfter = db.prepare(`SELECT seq, doc FROM ${E}.events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?`);
@@ -249,7 +250,9 @@ export function createPurger(db: DatabaseSync, schemas: PurgeSchemas): Purger {
   return {
     indexedUpTo,
     expiredSeqs(kind, before, limit) {
-      return (expired.all(kind, before, indexedUpTo(), limit) as { seq: number }[]).map((row) => row.seq);
+      const code = kindCode('kind', [kind])[0];
+      if (code === undefined) return [];
+      return (expired.all(code, before, indexedUpTo(), limit) as { seq: number }[]).map((row) => row.seq);
     },
     userSeqs(userId, limit) {
       return (ofUser.all(userId, indexedUpTo(), limit) as { seq: number }[]).map((row) => row.seq);

@@ -13,10 +13,17 @@ import type {
 } from '../ports.js';
 import { exactSummary } from './exact-percentiles.js';
 import { createBodyReader, type StoredDoc } from './sqlite-bodies.js';
-import { CODED_COLUMNS, codesOf, decodeDoc, timeKey, valueOf } from './sqlite-facts.js';
+import { CODED_COLUMNS, createCodeLookup, decodeDoc, timeKey, valueOf } from './sqlite-facts.js';
 import { createRollupQueries } from './sqlite-rollups.js';
 import { latencyFromSketches, sketchable } from './sqlite-sketches.js';
-import { NUMERIC_COLUMNS, SORT_COLUMNS, TERMS_COLUMNS, ftsQuery, highlightMessage, whereOf } from './sqlite-filter.js';
+import {
+  NUMERIC_COLUMNS,
+  SORT_COLUMNS,
+  TERMS_COLUMNS,
+  ftsQuery,
+  highlightMessage,
+  whereOf as whereOfFacts,
+} from './sqlite-filter.js';
 
 type ReadMethods = LogStoreReads;
 
@@ -46,6 +53,9 @@ export function createSqliteQueries(db: DatabaseSync): ReadMethods {
   const getDoc = db.prepare('SELECT seq, doc FROM events WHERE id = ?');
   const bodies = createBodyReader(db);
   const rollups = createRollupQueries(db);
+  const codes = createCodeLookup(db);
+  const whereOf = (filter: LogFilter | undefined, textByTimeKey = false) =>
+    whereOfFacts(filter, { textByTimeKey, codes });
   const all = <T>(sql: string, params: SQLInputValue[]): T[] => db.prepare(sql).all(...params) as T[];
   const one = <T>(sql: string, params: SQLInputValue[]): T => db.prepare(sql).get(...params) as T;
 
@@ -188,20 +198,22 @@ export function createSqliteQueries(db: DatabaseSync): ReadMethods {
   const countOf = (filter: LogFilter | undefined, from = factsOf(filter)): number => {
     const rolled = filter ? (rollups.count(filter) ?? countTimedText(filter)) : undefined;
     if (rolled !== undefined) return rolled;
-    const where = whereOf(filter, { textByTimeKey: byTimeKey(from, filter) });
+    const where = whereOf(filter, byTimeKey(from, filter));
     return one<{ n: number }>(`SELECT COUNT(*) AS n FROM ${from} WHERE ${where.sql}`, where.params).n;
   };
 
   const latencyRows = (
     filter: LogFilter,
     groupColumn: string,
-    perfKind: string,
+    perfKind: 'http' | 'db',
   ): { key: string | null; ms: number }[] => {
     const where = whereOf({ ...filter, kinds: ['performance'] });
+    const code = codes('perf_kind', [perfKind])[0];
+    if (code === undefined) return [];
     return all<{ key: string | null; ms: number }>(
       `SELECT ${groupColumn} AS key, f.response_ms AS ms FROM facts f
-       WHERE ${where.sql} AND f.perf_kind IN ${codesOf('perf_kind', 1)} AND f.response_ms IS NOT NULL`,
-      [...where.params, perfKind],
+       WHERE ${where.sql} AND f.perf_kind = ? AND f.response_ms IS NOT NULL`,
+      [...where.params, code],
     );
   };
 
@@ -228,7 +240,7 @@ export function createSqliteQueries(db: DatabaseSync): ReadMethods {
       const sortExpr = query.sort.field === '@timestamp' ? column : `IFNULL(${column}, -1e308)`;
       const desc = query.sort.order === 'desc';
       const from = query.sort.field === '@timestamp' ? factsOf(query.filter) : 'facts f';
-      const where = whereOf(query.filter, { textByTimeKey: byTimeKey(from, query.filter) });
+      const where = whereOf(query.filter, byTimeKey(from, query.filter));
       const total = countOf(query.filter, from);
       const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
       const pageWhere = [where.sql];

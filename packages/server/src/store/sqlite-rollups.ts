@@ -1,7 +1,7 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import { FIELD_CATALOG, type FieldSpec } from '@shoplog/core';
 import type { LogFilter, NumericField, TermsField } from '../ports.js';
-import { FACT_COLUMNS, valueOf } from './sqlite-facts.js';
+import { createCodeLookup, FACT_COLUMNS, valueOf, type CodeLookup } from './sqlite-facts.js';
 import { whereOf } from './sqlite-filter.js';
 
 /** Width of a rollup bucket. */
@@ -168,8 +168,9 @@ const ROLLUP_NUMERIC: Partial<Record<NumericField, 'rt' | 'amt'>> = Object.fromE
  * and the measures (a `facts` row counts as one event). `null` when the filter needs a column the rollups lack, or
  * when the range spans no whole hour (a scan of `facts` is then cheap).
  */
-function rollupSource(
+function sourceOf(
   filter: LogFilter,
+  codes: CodeLookup,
   onlyRange = false,
 ): { sql: string; params: SQLInputValue[]; hours: [number, number] } | null {
   for (const [key, value] of Object.entries(filter)) {
@@ -183,7 +184,7 @@ function rollupSource(
   if (start >= end) return null;
   const parts: string[] = [];
   const params: SQLInputValue[] = [];
-  const rolled = whereOf({ ...filter, range: { from: start, to: end } }, { rollups: true });
+  const rolled = whereOf({ ...filter, range: { from: start, to: end } });
   parts.push(
     `SELECT f.ts, ${DIMENSIONS.map((d) => `f.${d}`).join(', ')}, ${MEASURES.map((m) => `f.${m}`).join(', ')} FROM rollup_hourly f WHERE ${rolled.sql}`,
   );
@@ -192,7 +193,7 @@ function rollupSource(
   if (from !== undefined && from < start) edges.push([from, start]);
   if (to !== undefined && end < to) edges.push([end, to]);
   for (const [a, b] of edges) {
-    const edge = whereOf({ ...filter, range: { from: a, to: b } });
+    const edge = whereOf({ ...filter, range: { from: a, to: b } }, { codes });
     parts.push(
       `SELECT f.ts, ${DIMENSIONS.map((d) => `${valueOf(d, `f.${d}`)} AS ${d}`).join(', ')}, 1, f.response_ms IS NOT NULL, f.response_ms, f.response_ms, f.response_ms,
        f.amount IS NOT NULL, f.amount, f.amount, f.amount FROM facts f WHERE ${edge.sql}`,
@@ -208,6 +209,8 @@ function rollupSource(
  */
 export function createRollupQueries(db: DatabaseSync) {
   const all = <T>(sql: string, params: SQLInputValue[]): T[] => db.prepare(sql).all(...params) as T[];
+  const codes = createCodeLookup(db);
+  const rollupSource = (filter: LogFilter, onlyRange = false) => sourceOf(filter, codes, onlyRange);
   return {
     count(filter: LogFilter): number | undefined {
       const src = rollupSource(filter);
