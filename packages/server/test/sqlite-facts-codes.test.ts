@@ -72,6 +72,8 @@ function asVersion6(dir: string): void {
 const mark = (dir: string, file: string, table: string): { indexed: number; version: number } => {
   const db = new DatabaseSync(join(dir, file), { readOnly: true });
   try {
+    // The process rebuilding the index may hold a lock for a moment (its schema change, a checkpoint).
+    db.exec('PRAGMA busy_timeout=10000');
     const get = (key: string) =>
       Number((db.prepare(`SELECT value FROM ${table} WHERE key = ?`).get(key) as { value: number } | undefined)?.value);
     return { indexed: get('indexed'), version: get('version') };
