@@ -6,7 +6,7 @@ import { createBodyReader, type StoredDoc } from '../src/store/sqlite-bodies.js'
 import type { ShoplogEvent } from '@shoplog/core';
 import { describe, expect, it } from 'vitest';
 import { createSqliteLogStore, generateTraffic } from '../src/index.js';
-import { extractFacts, FACT_COLUMNS } from '../src/store/sqlite-facts.js';
+import { extractFacts, FACT_COLUMNS, valueOf } from '../src/store/sqlite-facts.js';
 import { txEvent } from './helpers.js';
 
 type Row = Record<string, unknown>;
@@ -58,9 +58,11 @@ describe('sqlite index worker', () => {
       for (const code of extracted.reasons) reasons.push([seq, code]);
       if (extracted.text) refInsert.run(seq, extracted.text);
     }
+    // Keyword values are stored as dictionary codes: read back decoded.
+    const decoded = FACT_COLUMNS.map((column) => `${valueOf(column, `f.${column}`)} AS ${column}`).join(', ');
     expect(
       db
-        .prepare('SELECT * FROM facts ORDER BY seq')
+        .prepare(`SELECT f.seq, f.ts, ${decoded} FROM facts f ORDER BY f.seq`)
         .all()
         .map((row) => ({ ...row })),
     ).toEqual(facts);
@@ -177,7 +179,7 @@ describe('sqlite index worker', () => {
     for (let i = 0; i < events.length; i += 4000) await store.appendBatch(events.slice(i, i + 4000));
     await store.refresh();
     // The indexer writes the WAL; only a checkpoint writes pages into the index file itself.
-    await expect.poll(() => statSync(indexPath).size, { timeout: 20_000, interval: 50 }).toBeGreaterThan(4_000_000);
+    await expect.poll(() => statSync(indexPath).size, { timeout: 20_000, interval: 50 }).toBeGreaterThan(2_000_000);
     await store.close();
     expect(existsSync(`${indexPath}-wal`)).toBe(false);
     expect(existsSync(join(dir, 'events.timeline.db-wal'))).toBe(false);

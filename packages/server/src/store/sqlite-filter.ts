@@ -1,7 +1,7 @@
 import type { SQLInputValue } from 'node:sqlite';
 import { FIELD_CATALOG, termMatches, textTerms, type FieldSpec } from '@shoplog/core';
 import type { LogFilter, NumericField, SortField, TermsField } from '../ports.js';
-import { TIME_KEY_SLOTS, timeKey } from './sqlite-facts.js';
+import { CODED_COLUMNS, TIME_KEY_SLOTS, timeKey, type CodeLookup } from './sqlite-facts.js';
 
 const FIELDS: readonly FieldSpec[] = FIELD_CATALOG;
 const catalogMap = <K extends string>(entries: (readonly [string, string])[]): Record<K, string> =>
@@ -42,23 +42,38 @@ export function ftsQuery(text: string | undefined): string | null {
     : words.map((word) => (word.endsWith('*') ? `"${word.slice(0, -1)}"*` : `"${word}"`)).join(' ');
 }
 
+/** How `whereOf` matches. */
+export interface WhereOptions {
+  /**
+   * Match the text by each row's own time key (`ts × 2^20 + seq mod 2^20`, the key the indexer gives every event
+   * unless the timeline's 'untimed' mark says otherwise): the plan of a scan that probes many matches. Otherwise
+   * through `time_keys` (one lookup per match: the plan that suits few matches). @default false
+   */
+  textByTimeKey?: boolean;
+  /**
+   * The codes of the coded columns (`CODED_COLUMNS`) when `f` is a `facts` row; without it `f` is a `rollup_hourly`
+   * row, whose keyword values are text.
+   */
+  codes?: CodeLookup | undefined;
+}
+
 /**
- * A WHERE clause (without the keyword; `1` when empty) over `facts f`, with its parameters. The text is matched
- * through `time_keys` (one lookup per match: the plan that suits few matches), or, with `textByTimeKey`, by each
- * row's own time key (`ts × 2^20 + seq mod 2^20`, the key the indexer gives every event unless the timeline's
- * 'untimed' mark says otherwise): the plan of a scan that probes many matches.
+ * A WHERE clause (without the keyword; `1` when empty) over `facts f` (with `codes`) or `rollup_hourly f`, with its
+ * parameters.
  */
 export function whereOf(
   filter: LogFilter | undefined,
-  textByTimeKey = false,
+  { textByTimeKey = false, codes }: WhereOptions = {},
 ): { sql: string; params: SQLInputValue[] } {
   const parts: string[] = [];
   const params: SQLInputValue[] = [];
   if (!filter) return { sql: '1', params };
   const inList = (column: string, values: readonly (string | number)[] | undefined): void => {
     if (!values || values.length === 0) return;
-    parts.push(`f.${column} IN (${values.map(() => '?').join(',')})`);
-    params.push(...values);
+    const listed = codes && CODED_COLUMNS.has(column) ? codes(column, values) : values;
+    // No value known to the dictionary: no row has one.
+    parts.push(listed.length === 0 ? '0' : `f.${column} IN (${listed.map(() => '?').join(',')})`);
+    params.push(...listed);
   };
   if (filter.range?.from !== undefined) {
     parts.push('f.ts >= ?');

@@ -1,6 +1,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { createBodyReader, type StoredDoc } from './sqlite-bodies.js';
 import {
+  CODED_COLUMNS,
   decodeDoc,
   DERIVED_TABLES,
   extractFacts,
@@ -89,16 +90,15 @@ const hasColumns = (db: DatabaseSync, table: string, columns: readonly string[])
 };
 
 /**
- * Brings a part of layout version 5 to this one in place, without a rebuild: the facts part drops its copy of the
- * text (`fts`, now only in the timeline part) and the service index; the timeline part adds the vocabulary of its
- * text. A timeline part that holds untimed events is left to be rebuilt: their text was only in `fts`. Each step is
- * idempotent and the version is written last, so a kill at any point leaves a part that the next open upgrades again.
+ * Brings a timeline part of layout version 5 or 6 to this one in place, without a rebuild (a facts part of either
+ * holds text where this layout holds codes: it is rebuilt). From version 5 the timeline adds the vocabulary of its
+ * text; one that holds untimed events is left to be rebuilt (their text was only in the facts part's `fts`). Each
+ * step is idempotent and the version is written last, so a kill at any point leaves a part the next open upgrades.
  */
 function upgradeInPlace(db: DatabaseSync, part: IndexPart): void {
-  if (partVersion(db, part) !== 5) return;
-  if (part === 'facts') {
-    db.exec('DROP TABLE IF EXISTS fts_vocab; DROP TABLE IF EXISTS fts; DROP INDEX IF EXISTS facts_service_ts;');
-  } else {
+  const version = partVersion(db, part);
+  if (part !== 'timeline' || (version !== 5 && version !== 6)) return;
+  if (version === 5) {
     if (db.prepare("SELECT 1 FROM main.timeline_state WHERE key = 'untimed'").get() !== undefined) return;
     db.exec('CREATE VIRTUAL TABLE IF NOT EXISTS fts_time_vocab USING fts5vocab(fts_time, row)');
     // A key claimed past its first slot (version 5 did not mark it): text filters must go through time_keys.
@@ -160,8 +160,40 @@ const parseDoc = (seq: number, doc: string): Parsed => {
 };
 
 /**
- * The `facts` part: the facts row and fraud reasons of each event, in append order (a table fills its pages when
- * each row lands at its end; written in time order, its pages were left part-empty, 18 % more of them at 1M events).
+ * The codes of the coded columns (`CODED_COLUMNS`), cached. Only the facts indexer writes `dict`, inside its
+ * transactions; after a failed one (`forget`) the cache is dropped with the codes it may have added.
+ */
+function createDictionary(db: DatabaseSync) {
+  const find = db.prepare('SELECT code FROM main.dict WHERE field = ? AND value = ?');
+  const add = db.prepare(
+    'INSERT INTO main.dict (field, code, value) SELECT ?, IFNULL(MAX(code), -1) + 1, ? FROM main.dict WHERE field = ? RETURNING code',
+  );
+  const cache = new Map<string, Map<string, number>>();
+  return {
+    code(field: string, value: string): number {
+      let codes = cache.get(field);
+      if (!codes) cache.set(field, (codes = new Map()));
+      let code = codes.get(value);
+      if (code === undefined) {
+        const row = (find.get(field, value) ?? add.get(field, value, field)) as { code: number };
+        code = Number(row.code);
+        codes.set(value, code);
+      }
+      return code;
+    },
+    forget(): void {
+      cache.clear();
+    },
+  };
+}
+
+/** Positions in `FACT_COLUMNS` of the coded columns. */
+const CODED = FACT_COLUMNS.flatMap((column, i) => (CODED_COLUMNS.has(column) ? [[i, column] as const] : []));
+
+/**
+ * The `facts` part: the facts row (keyword values coded, see `CODED_COLUMNS`) and fraud reasons of each event, in
+ * append order (a table fills its pages when each row lands at its end; written in time order, its pages were left
+ * part-empty, 18 % more of them at 1M events).
  */
 function factsWriter(db: DatabaseSync): PartWriter {
   // Plain INSERTs: a facts row is written once, in the transaction that moves the mark past it.
@@ -169,15 +201,23 @@ function factsWriter(db: DatabaseSync): PartWriter {
     `INSERT INTO main.facts (seq, ts, ${FACT_COLUMNS.join(', ')}) VALUES (?, ?, ${FACT_COLUMNS.map(() => '?').join(', ')})`,
   );
   const insertReason = db.prepare('INSERT INTO main.fraud_reasons (seq, code) VALUES (?, ?)');
+  const dict = createDictionary(db);
   return {
     parse: parseDoc,
     write(batch) {
       for (const row of batch) {
-        insertFacts.run(row.seq, row.ts, ...row.values);
+        const values = [...row.values];
+        for (const [i, column] of CODED) {
+          const value = values[i];
+          if (value !== null && value !== undefined) values[i] = dict.code(column, String(value));
+        }
+        insertFacts.run(row.seq, row.ts, ...values);
         for (const code of row.reasons) insertReason.run(row.seq, code);
       }
     },
-    discard() {},
+    discard() {
+      dict.forget();
+    },
   };
 }
 
@@ -284,9 +324,10 @@ export function createIndexer(db: DatabaseSync, batchSize: number, part: IndexPa
           .resolve(rows)
           .filter((row) => row.doc !== '')
           .map((row) => writer.parse(row.seq, row.doc));
+        // The mark first: it takes the write lock before the facts writer reads its dictionary.
         inTransaction(db, () => {
-          writer.write(batch);
           writeMark.run(last);
+          writer.write(batch);
         });
       } catch (error) {
         writer.discard();

@@ -2,6 +2,7 @@ import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import type { ShoplogEvent } from '@shoplog/core';
 import { bodiesSchema, createBodyReader, decodeBlock, encodeBlock, type StoredDoc } from './sqlite-bodies.js';
 import {
+  createCodeLookup,
   extractFacts,
   FACT_COLUMNS,
   HOURLY_COUNT_TABLES,
@@ -93,6 +94,7 @@ export function createPurger(db: DatabaseSync, schemas: PurgeSchemas): Purger {
   const marks = db.prepare(
     `SELECT (SELECT value FROM ${F}.state WHERE key = 'indexed') AS facts, (SELECT value FROM ${T}.timeline_state WHERE key = 'indexed') AS timeline`,
   );
+  const kindCode = createCodeLookup(db, `${F}.`);
   const expired = db.prepare(
     `SELECT seq FROM ${F}.facts WHERE kind = ? AND ts < ? AND seq <= ? ORDER BY kind, ts LIMIT ?`,
   );
@@ -272,7 +274,9 @@ export function createPurger(db: DatabaseSync, schemas: PurgeSchemas): Purger {
   return {
     indexedUpTo,
     expiredSeqs(kind, before, limit) {
-      return (expired.all(kind, before, indexedUpTo(), limit) as { seq: number }[]).map((row) => row.seq);
+      const code = kindCode('kind', [kind])[0];
+      if (code === undefined) return [];
+      return (expired.all(code, before, indexedUpTo(), limit) as { seq: number }[]).map((row) => row.seq);
     },
     userSeqs(userId, limit) {
       return (ofUser.all(userId, indexedUpTo(), limit) as { seq: number }[]).map((row) => row.seq);

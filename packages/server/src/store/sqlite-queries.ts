@@ -13,10 +13,17 @@ import type {
 } from '../ports.js';
 import { exactSummary } from './exact-percentiles.js';
 import { createBodyReader, type StoredDoc } from './sqlite-bodies.js';
-import { decodeDoc, timeKey } from './sqlite-facts.js';
+import { CODED_COLUMNS, createCodeLookup, decodeDoc, timeKey, valueOf } from './sqlite-facts.js';
 import { createRollupQueries } from './sqlite-rollups.js';
 import { latencyFromSketches, sketchable } from './sqlite-sketches.js';
-import { NUMERIC_COLUMNS, SORT_COLUMNS, TERMS_COLUMNS, ftsQuery, highlightMessage, whereOf } from './sqlite-filter.js';
+import {
+  NUMERIC_COLUMNS,
+  SORT_COLUMNS,
+  TERMS_COLUMNS,
+  ftsQuery,
+  highlightMessage,
+  whereOf as whereOfFacts,
+} from './sqlite-filter.js';
 
 type ReadMethods = LogStoreReads;
 
@@ -35,6 +42,9 @@ function decodeCursor(raw: string): Cursor | undefined {
   }
 }
 
+/** The codes of the error levels (`level` is coded). */
+const LEVEL_ERRORS = "(SELECT code FROM dict WHERE field = 'level' AND value IN ('error', 'fatal'))";
+
 /** Text matches above which a text filter probes rows by their time key rather than looking each match up. */
 const LOOKUP_MATCHES = 2_000;
 
@@ -43,6 +53,9 @@ export function createSqliteQueries(db: DatabaseSync): ReadMethods {
   const getDoc = db.prepare('SELECT seq, doc FROM events WHERE id = ?');
   const bodies = createBodyReader(db);
   const rollups = createRollupQueries(db);
+  const codes = createCodeLookup(db);
+  const whereOf = (filter: LogFilter | undefined, textByTimeKey = false) =>
+    whereOfFacts(filter, { textByTimeKey, codes });
   const all = <T>(sql: string, params: SQLInputValue[]): T[] => db.prepare(sql).all(...params) as T[];
   const one = <T>(sql: string, params: SQLInputValue[]): T => db.prepare(sql).get(...params) as T;
 
@@ -57,18 +70,22 @@ export function createSqliteQueries(db: DatabaseSync): ReadMethods {
     return out;
   };
 
-  const termsColumn = (field: TermsField): { column: string; join: string } =>
-    field === 'fraud_reason'
-      ? { column: 'r.code', join: 'JOIN fraud_reasons r ON r.seq = f.seq' }
-      : { column: `f.${TERMS_COLUMNS[field]}`, join: '' };
+  /** The column of a terms field (`column`, a code for a coded one) and its value (`value`, decoded). */
+  const termsColumn = (field: TermsField): { column: string; value: string; join: string } => {
+    if (field === 'fraud_reason')
+      return { column: 'r.code', value: 'r.code', join: 'JOIN fraud_reasons r ON r.seq = f.seq' };
+    const column = `f.${TERMS_COLUMNS[field]}`;
+    return { column, value: valueOf(TERMS_COLUMNS[field], column), join: '' };
+  };
 
   const scanTerms = (filter: LogFilter, field: TermsField, size: number, options: TermsOptions) => {
     const where = whereOf(filter);
-    const { column, join } = termsColumn(field);
+    const { column, value, join } = termsColumn(field);
     const metric = options.sum ? `, SUM(f.${NUMERIC_COLUMNS[options.sum]}) AS sum` : '';
+    // A code stands for one value of its column: distinct codes count distinct values.
     const count = options.distinct ? `COUNT(DISTINCT ${termsColumn(options.distinct).column})` : 'COUNT(*)';
     return all<{ value: string | number; count: number; sum?: number | null }>(
-      `SELECT ${column} AS value, ${count} AS count${metric} FROM facts f ${join}
+      `SELECT ${value} AS value, ${count} AS count${metric} FROM facts f ${join}
        WHERE ${where.sql} AND ${column} IS NOT NULL GROUP BY ${column} ORDER BY count DESC, value LIMIT ?`,
       [...where.params, size],
     );
@@ -88,7 +105,7 @@ export function createSqliteQueries(db: DatabaseSync): ReadMethods {
 
   const scanHistogram = (filter: LogFilter, interval: number, errors: boolean, sum: NumericField | undefined) => {
     const where = whereOf(filter);
-    const errorSql = errors ? ", SUM(f.level IN ('error', 'fatal')) AS errors" : '';
+    const errorSql = errors ? `, SUM(f.level IN ${LEVEL_ERRORS}) AS errors` : '';
     const sumSql = sum ? `, SUM(f.${NUMERIC_COLUMNS[sum]}) AS sum` : '';
     return all<{ ts: number; count: number; errors?: number; sum?: number | null }>(
       `SELECT CAST(f.ts / ? AS INTEGER) * ? AS ts, COUNT(*) AS count${errorSql}${sumSql} FROM facts f WHERE ${where.sql} GROUP BY 1 ORDER BY 1`,
@@ -188,13 +205,15 @@ export function createSqliteQueries(db: DatabaseSync): ReadMethods {
   const latencyRows = (
     filter: LogFilter,
     groupColumn: string,
-    perfKind: string,
+    perfKind: 'http' | 'db',
   ): { key: string | null; ms: number }[] => {
     const where = whereOf({ ...filter, kinds: ['performance'] });
+    const code = codes('perf_kind', [perfKind])[0];
+    if (code === undefined) return [];
     return all<{ key: string | null; ms: number }>(
       `SELECT ${groupColumn} AS key, f.response_ms AS ms FROM facts f
        WHERE ${where.sql} AND f.perf_kind = ? AND f.response_ms IS NOT NULL`,
-      [...where.params, perfKind],
+      [...where.params, code],
     );
   };
 
@@ -313,10 +332,10 @@ export function createSqliteQueries(db: DatabaseSync): ReadMethods {
         return latencyFromSketches(db, filter, groupBy, { ...options, intervalMs: interval });
       const rows =
         groupBy === 'route'
-          ? latencyRows(filter, 'f.route', 'http')
+          ? latencyRows(filter, valueOf('route', 'f.route'), 'http')
           : groupBy === 'interval'
             ? latencyRows(filter, `CAST((f.ts / ${interval}) * ${interval} AS TEXT)`, 'http')
-            : latencyRows(filter, 'f.db_operation', 'db');
+            : latencyRows(filter, valueOf('db_operation', 'f.db_operation'), 'db');
       const byKey = new Map<string, number[]>();
       const overallValues: number[] = [];
       for (const row of rows) {
@@ -349,9 +368,13 @@ export function createSqliteQueries(db: DatabaseSync): ReadMethods {
         return rows.map((row) => ({ text: row.term, field, count: row.doc }));
       }
       const column = field === 'route' ? 'route' : field === 'product' ? 'product' : 'user_id';
+      // A coded column: the values of the prefix from the dictionary, each counted by its code.
       const rows = all<{ value: string; count: number }>(
-        `SELECT ${column} AS value, COUNT(*) AS count FROM facts WHERE ${column} >= ? AND ${column} < ?
-         GROUP BY ${column} ORDER BY count DESC, value LIMIT ?`,
+        CODED_COLUMNS.has(column)
+          ? `SELECT d.value AS value, COUNT(*) AS count FROM dict d JOIN facts ON facts.${column} = d.code
+             WHERE d.field = '${column}' AND d.value >= ? AND d.value < ? GROUP BY d.value ORDER BY count DESC, value LIMIT ?`
+          : `SELECT ${column} AS value, COUNT(*) AS count FROM facts WHERE ${column} >= ? AND ${column} < ?
+             GROUP BY ${column} ORDER BY count DESC, value LIMIT ?`,
         [prefix, `${prefix}\u{10ffff}`, limit],
       );
       return rows.map((row) => ({ text: row.value, field, count: row.count }));

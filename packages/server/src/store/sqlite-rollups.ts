@@ -1,7 +1,7 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import { FIELD_CATALOG, type FieldSpec } from '@shoplog/core';
 import type { LogFilter, NumericField, TermsField } from '../ports.js';
-import { FACT_COLUMNS, HOURLY_COUNT_TABLES } from './sqlite-facts.js';
+import { createCodeLookup, FACT_COLUMNS, HOURLY_COUNT_TABLES, valueOf, type CodeLookup } from './sqlite-facts.js';
 import { whereOf } from './sqlite-filter.js';
 
 /** Width of a rollup bucket. */
@@ -214,8 +214,9 @@ const ROLLUP_NUMERIC: Partial<Record<NumericField, 'rt' | 'amt'>> = Object.fromE
  * and the measures (a `facts` row counts as one event). `null` when the filter needs a column the rollups lack, or
  * when the range spans no whole hour (a scan of `facts` is then cheap).
  */
-function rollupSource(
+function sourceOf(
   filter: LogFilter,
+  codes: CodeLookup,
   onlyRange = false,
 ): { sql: string; params: SQLInputValue[]; hours: [number, number] } | null {
   for (const [key, value] of Object.entries(filter)) {
@@ -238,9 +239,9 @@ function rollupSource(
   if (from !== undefined && from < start) edges.push([from, start]);
   if (to !== undefined && end < to) edges.push([end, to]);
   for (const [a, b] of edges) {
-    const edge = whereOf({ ...filter, range: { from: a, to: b } });
+    const edge = whereOf({ ...filter, range: { from: a, to: b } }, { codes });
     parts.push(
-      `SELECT f.ts, ${DIMENSIONS.map((d) => `f.${d}`).join(', ')}, 1, f.response_ms IS NOT NULL, f.response_ms, f.response_ms, f.response_ms,
+      `SELECT f.ts, ${DIMENSIONS.map((d) => `${valueOf(d, `f.${d}`)} AS ${d}`).join(', ')}, 1, f.response_ms IS NOT NULL, f.response_ms, f.response_ms, f.response_ms,
        f.amount IS NOT NULL, f.amount, f.amount, f.amount FROM facts f WHERE ${edge.sql}`,
     );
     params.push(...edge.params);
@@ -254,6 +255,8 @@ function rollupSource(
  */
 export function createRollupQueries(db: DatabaseSync) {
   const all = <T>(sql: string, params: SQLInputValue[]): T[] => db.prepare(sql).all(...params) as T[];
+  const codes = createCodeLookup(db);
+  const rollupSource = (filter: LogFilter, onlyRange = false) => sourceOf(filter, codes, onlyRange);
   /** Terms of an `hourlyCounts` field over a range alone (and kinds): its table for whole hours, `facts` at the edges. */
   const hourlyTerms = (counted: (typeof HOURLY_COUNTS)[number], filter: LogFilter, size: number) => {
     const { kinds, ...rest } = filter;
@@ -268,9 +271,9 @@ export function createRollupQueries(db: DatabaseSync) {
     if (from !== undefined && from < src.hours[0]) edges.push([from, src.hours[0]]);
     if (to !== undefined && src.hours[1] < to) edges.push([src.hours[1], to]);
     for (const [a, b] of edges) {
-      const edge = whereOf({ ...filter, range: { from: a, to: b } });
+      const edge = whereOf({ ...filter, range: { from: a, to: b } }, { codes });
       parts.push(
-        `SELECT f.${counted.column} AS value, 1 AS n FROM facts f WHERE ${edge.sql} AND f.${counted.column} IS NOT NULL`,
+        `SELECT ${valueOf(counted.column, `f.${counted.column}`)} AS value, 1 AS n FROM facts f WHERE ${edge.sql} AND f.${counted.column} IS NOT NULL`,
       );
       params.push(...edge.params);
     }
