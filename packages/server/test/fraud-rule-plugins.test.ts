@@ -4,7 +4,15 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, loadServerConfig, type PluginHealth } from '../src/index.js';
 import { createServerFraudScorer } from '../src/fraud.js';
-import { eventually, startTestServer, txEvent, type TestServer, folderWith, removeFolders } from './helpers.js';
+import {
+  eventually,
+  folderWith,
+  ingestAll,
+  removeFolders,
+  startTestServer,
+  txEvent,
+  type TestServer,
+} from './helpers.js';
 
 let t: TestServer | undefined;
 afterEach(async () => {
@@ -27,15 +35,6 @@ const alerts = async (server: TestServer) =>
   (await server.read<{ alerts: Alert[] }>('/api/fraud/alerts?range=24h&limit=100')).alerts;
 const rulesOf = async (server: TestServer) =>
   await server.read<{ status: string; plugins: PluginHealth[] }>('/api/dashboard/health');
-async function ingest(server: TestServer, events: unknown[]): Promise<void> {
-  const res = await server.call('/api/logs/_bulk', {
-    key: server.keys.ingest,
-    method: 'POST',
-    body: events.map((e) => JSON.stringify(e)).join('\n'),
-  });
-  expect(res.status).toBe(200);
-  await server.server.stores.logs.refresh();
-}
 
 describe('fraud rule plugins named in the settings', () => {
   it('change the verdict with their reason code, and show their calls and time on health', async () => {
@@ -50,7 +49,7 @@ describe('fraud rule plugins named in the settings', () => {
     // The same transaction without the plugin is let through.
     expect((await createServerFraudScorer().score(txEvent({ amount: '42.42' }) as never)).decision).toBe('allow');
     t = await startTestServer({ configDir: dir, fraudRules: ['./rush.mjs'] });
-    await ingest(t, [rush, txEvent({ amount: '12.00', user: 'user-2' })]);
+    await ingestAll(t, [rush, txEvent({ amount: '12.00', user: 'user-2' })]);
     const found = (await alerts(t)).filter(
       (a) => a.transaction_id === (rush as { shop: { transaction: { id: string } } }).shop.transaction.id,
     );
@@ -81,7 +80,7 @@ describe('fraud rule plugins named in the settings', () => {
     });
     t = await startTestServer({ configDir: dir, fraudRules: ['./flaky.mjs'] });
     const sales = Array.from({ length: 7 }, (_, i) => txEvent({ amount: '12.00', user: `user-${i}` }));
-    await ingest(t, sales);
+    await ingestAll(t, sales);
     const judged = await alerts(t);
     expect(judged).toHaveLength(7);
     for (const alert of judged) {
@@ -139,7 +138,7 @@ describe('fraud rule plugins named in the settings', () => {
       'fraud rule plugin refused: plugin twin-rule@3.0.1 (module "./twin.mjs"): its rule code HIGH_AMOUNT is already the code of a built-in rule',
     );
     expect(health.status).toBe('degraded');
-    await ingest(t, [txEvent({ amount: '12.00' })]);
+    await ingestAll(t, [txEvent({ amount: '12.00' })]);
     const [alert] = await alerts(t);
     expect(alert?.decision).toBe('review');
     expect(alert?.reasons[0]).toMatchObject({ code: 'SCORER_ERROR' });
@@ -196,7 +195,7 @@ describe('notifier plugins named in the notification settings', () => {
           groupWindowSeconds: 0,
         },
       });
-      await ingest(t, [txEvent({ amount: '42.42' })]);
+      await ingestAll(t, [txEvent({ amount: '42.42' })]);
       const [notification] = await eventually(async () => (received.length > 0 ? received : undefined));
       expect(notification).toMatchObject({ type: 'fraud.block', text: expect.stringContaining('RUSH_ORDER') });
       const health = await rulesOf(t);

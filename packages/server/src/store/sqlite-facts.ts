@@ -73,10 +73,16 @@ export function decodeDoc(doc: string): ShoplogEvent {
  * disk, its own database file: `facts` the filter and sort rows, `timeline` the search text (keyed by time) with the
  * hourly rollups and latency sketches. (A vocabulary table before the table it reads: dropped in order.)
  */
-/** The tables of hourly counts per field (`hourlyCounts` in the field catalog): `rollup_<column>`. */
-export const HOURLY_COUNT_TABLES: readonly string[] = (FIELD_CATALOG as readonly FieldSpec[]).flatMap((f) =>
-  f.hourlyCounts === true && f.column !== undefined ? [`rollup_${f.column}`] : [],
+/** The fields counted per hour and kind in a table of their own (`hourlyCounts` in the field catalog): `rollup_<column>`. */
+export const HOURLY_COUNT_FIELDS: readonly { table: string; name: string; column: string }[] = (
+  FIELD_CATALOG as readonly FieldSpec[]
+).flatMap((f) =>
+  f.hourlyCounts === true && f.column !== undefined
+    ? [{ table: `rollup_${f.column}`, name: f.name, column: f.column }]
+    : [],
 );
+/** The tables of `HOURLY_COUNT_FIELDS`. */
+export const HOURLY_COUNT_TABLES: readonly string[] = HOURLY_COUNT_FIELDS.map((f) => f.table);
 
 export const PART_TABLES = {
   facts: ['facts', 'dict', 'fraud_reasons', 'state'],

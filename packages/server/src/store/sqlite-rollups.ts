@@ -1,7 +1,14 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import { FIELD_CATALOG, type FieldSpec } from '@shoplog/core';
 import type { LogFilter, NumericField, TermsField } from '../ports.js';
-import { createCodeLookup, FACT_COLUMNS, HOURLY_COUNT_TABLES, valueOf, type CodeLookup } from './sqlite-facts.js';
+import {
+  createCodeLookup,
+  FACT_COLUMNS,
+  HOURLY_COUNT_FIELDS,
+  HOURLY_COUNT_TABLES,
+  valueOf,
+  type CodeLookup,
+} from './sqlite-facts.js';
 import { whereOf } from './sqlite-filter.js';
 
 /** Width of a rollup bucket. */
@@ -23,13 +30,8 @@ const AMOUNT = measureColumn('amt');
 const USER_ID = FACT_COLUMNS.indexOf('user_id');
 const KIND = FACT_COLUMNS.indexOf('kind');
 
-// The catalog's fields counted per hour and kind in a table of their own (`hourlyCounts`): the table, the field's
-// name and its column in `facts`.
-const HOURLY_COUNTS = (FIELD_CATALOG as readonly FieldSpec[])
-  .filter((f): f is FieldSpec & { column: string } => f.hourlyCounts === true && f.column !== undefined)
-  .map((f) => ({ table: `rollup_${f.column}`, name: f.name, column: f.column, at: FACT_COLUMNS.indexOf(f.column) }));
-if (HOURLY_COUNTS.some((c, i) => c.table !== HOURLY_COUNT_TABLES[i]))
-  throw new Error('hourly count tables out of step');
+// The catalog's fields counted per hour and kind in a table of their own, with their column's place in `facts`.
+const HOURLY_COUNTS = HOURLY_COUNT_FIELDS.map((f) => ({ ...f, at: FACT_COLUMNS.indexOf(f.column) }));
 
 /** The hourly counts an event adds to (one per `hourlyCounts` field it has a value of): table, hour, kind, value. */
 export function hourlyCountsOf(
@@ -218,7 +220,7 @@ function sourceOf(
   filter: LogFilter,
   codes: CodeLookup,
   onlyRange = false,
-): { sql: string; params: SQLInputValue[]; hours: [number, number] } | null {
+): { sql: string; params: SQLInputValue[]; hours: [number, number]; edges: [number, number][] } | null {
   for (const [key, value] of Object.entries(filter)) {
     if (value === undefined || (Array.isArray(value) && value.length === 0)) continue;
     if (!ROLLUP_FILTER_KEYS.has(key) || (onlyRange && key !== 'range')) return null;
@@ -246,7 +248,7 @@ function sourceOf(
     );
     params.push(...edge.params);
   }
-  return { sql: `(${parts.join(' UNION ALL ')})`, params, hours: [start, end] };
+  return { sql: `(${parts.join(' UNION ALL ')})`, params, hours: [start, end], edges };
 }
 
 /**
@@ -266,11 +268,7 @@ export function createRollupQueries(db: DatabaseSync) {
     const kindParams: SQLInputValue[] = kinds && kinds.length > 0 ? [...kinds] : [];
     const parts = [`SELECT value, n FROM ${counted.table} WHERE ts >= ? AND ts < ?${byKind}`];
     const params: SQLInputValue[] = [...src.hours, ...kindParams];
-    const { from, to } = filter.range ?? {};
-    const edges: [number, number][] = [];
-    if (from !== undefined && from < src.hours[0]) edges.push([from, src.hours[0]]);
-    if (to !== undefined && src.hours[1] < to) edges.push([src.hours[1], to]);
-    for (const [a, b] of edges) {
+    for (const [a, b] of src.edges) {
       const edge = whereOf({ ...filter, range: { from: a, to: b } }, { codes });
       parts.push(
         `SELECT ${valueOf(counted.column, `f.${counted.column}`)} AS value, 1 AS n FROM facts f WHERE ${edge.sql} AND f.${counted.column} IS NOT NULL`,
@@ -338,14 +336,9 @@ export function createRollupQueries(db: DatabaseSync) {
         // Whole hours from the per-hour user sets, partial hours from `facts`.
         const parts = ['SELECT user_id FROM rollup_users WHERE ts >= ? AND ts < ?'];
         const params: SQLInputValue[] = [...src.hours];
-        const { from, to } = filter.range ?? {};
-        if (from !== undefined && from < src.hours[0]) {
+        for (const edge of src.edges) {
           parts.push('SELECT user_id FROM facts WHERE ts >= ? AND ts < ? AND user_id IS NOT NULL');
-          params.push(from, src.hours[0]);
-        }
-        if (to !== undefined && src.hours[1] < to) {
-          parts.push('SELECT user_id FROM facts WHERE ts >= ? AND ts < ? AND user_id IS NOT NULL');
-          params.push(src.hours[1], to);
+          params.push(...edge);
         }
         return Number(
           all<{ n: number }>(`SELECT COUNT(DISTINCT user_id) AS n FROM (${parts.join(' UNION ALL ')})`, params)[0]?.n ??
