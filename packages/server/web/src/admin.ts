@@ -2,7 +2,7 @@
 // that reports the API's field errors, a data table, a row's delete button and a confirmation dialog for what cannot
 // be undone.
 import { api, ApiError } from './api.js';
-import { h } from './dom.js';
+import { empty, h } from './dom.js';
 import type { Child } from './dom.js';
 
 /** A label and its control, stacked; `hint` is tied to the control with aria-describedby. */
@@ -62,13 +62,23 @@ export function actionForm(
   return form;
 }
 
-/** A table with a header row; `rows` are lists of cells. */
-export function table(
-  id: string,
-  headers: readonly string[],
-  rows: readonly (readonly Child[])[],
-  attrs: (i: number) => Record<string, string> = () => ({}),
-): HTMLElement {
+/** What {@link table} shows: one row per item, or the empty text when there are none. */
+export interface TableOptions<T> {
+  /** The table element's id. */
+  id: string;
+  headers: readonly string[];
+  items: readonly T[];
+  /** The cells of one item's row. */
+  row: (item: T) => readonly Child[];
+  /** Attributes of one item's row (e.g. a data attribute the tests and links find it by). */
+  attrs?: (item: T) => Record<string, string>;
+  /** Shown instead of the table when there are no items; without it an empty table is shown. */
+  empty?: string;
+}
+
+/** A table with a header row and a row per item, or a muted empty text when there are no items. */
+export function table<T>({ id, headers, items, row, attrs, empty: emptyText }: TableOptions<T>): HTMLElement {
+  if (items.length === 0 && emptyText !== undefined) return empty(emptyText);
   return h(
     'div',
     { class: 'table-wrap' },
@@ -87,11 +97,11 @@ export function table(
       h(
         'tbody',
         null,
-        rows.map((cells, i) =>
+        items.map((item) =>
           h(
             'tr',
-            attrs(i),
-            cells.map((c) => h('td', null, c)),
+            attrs?.(item) ?? null,
+            row(item).map((c) => h('td', null, c)),
           ),
         ),
       ),

@@ -1,6 +1,6 @@
 import { actionForm, confirmedDelete, deleteButton, errorText, field, roleNote, table } from '../admin.js';
 import { api } from '../api.js';
-import { card, empty, h, mount } from '../dom.js';
+import { card, h, mount } from '../dom.js';
 import { fmt1, fmtInt, fmtTime } from '../format.js';
 import type { PageContext } from '../main.js';
 import type { AlertChannel, AlertNotification, AlertRule } from '../types.js';
@@ -145,21 +145,21 @@ export function alertsPage({ session, signal }: PageContext): HTMLElement {
           signal,
         }),
         (r) =>
-          r.notifications.length === 0
-            ? empty('Nothing sent yet.')
-            : table(
-                'alert-history',
-                ['Time', 'Title', 'Channel', 'Type', 'Outcome', 'Attempts', 'Error'],
-                r.notifications.map((n) => [
-                  h('span', { class: 'nowrap' }, fmtTime(n.at)),
-                  n.title,
-                  n.channel,
-                  n.type,
-                  h('span', { class: `badge outcome-${n.outcome.replace(/[^a-z]/g, '')}` }, n.outcome),
-                  fmtInt(n.attempts),
-                  n.error ?? '',
-                ]),
-              ),
+          table({
+            id: 'alert-history',
+            headers: ['Time', 'Title', 'Channel', 'Type', 'Outcome', 'Attempts', 'Error'],
+            items: r.notifications,
+            empty: 'Nothing sent yet.',
+            row: (n) => [
+              h('span', { class: 'nowrap' }, fmtTime(n.at)),
+              n.title,
+              n.channel,
+              n.type,
+              h('span', { class: `badge outcome-${n.outcome.replace(/[^a-z]/g, '')}` }, n.outcome),
+              fmtInt(n.attempts),
+              n.error ?? '',
+            ],
+          }),
         signal,
       ),
     );
@@ -233,11 +233,13 @@ export function alertsPage({ session, signal }: PageContext): HTMLElement {
             ...r.rules.map((x) => h('option', { value: x.id }, x.name)),
           );
           ruleFilter.value = r.rules.some((x) => x.id === selected) ? selected : '';
-          if (r.rules.length === 0) return empty('No alert rules yet.');
-          return table(
-            'alert-rules',
-            ['Name', 'Condition', 'Filters', 'State', 'Last value', 'Channels', ''],
-            r.rules.map((rule) => [
+          return table({
+            id: 'alert-rules',
+            headers: ['Name', 'Condition', 'Filters', 'State', 'Last value', 'Channels', ''],
+            items: r.rules,
+            empty: 'No alert rules yet.',
+            attrs: (rule) => ({ 'data-rule-id': rule.id }),
+            row: (rule) => [
               h('strong', { class: 'rule-name' }, rule.name),
               `${METRICS.find(([v]) => v === rule.metric)?.[1] ?? rule.metric} > ${fmt1(rule.threshold)} over ${rule.window}`,
               h('span', { class: 'muted' }, filtersText(rule.filters)),
@@ -271,9 +273,8 @@ export function alertsPage({ session, signal }: PageContext): HTMLElement {
                     deleteButton('Delete', `Delete rule ${rule.name}`, () => remove(rule)),
                   )
                 : '',
-            ]),
-            (i) => ({ 'data-rule-id': r.rules[i]?.id ?? '' }),
-          );
+            ],
+          });
         },
         signal,
       ),
@@ -283,23 +284,33 @@ export function alertsPage({ session, signal }: PageContext): HTMLElement {
       slot(
         channels,
         (c) =>
-          c.channels.length === 0
-            ? empty('No notification channel is configured (setting notifications).')
-            : table(
-                'alert-channels',
-                ['Channel', 'Type', 'Fraud blocks', 'Sent', 'Failed', 'Queued', 'Retried', 'Dropped', 'Last error'],
-                c.channels.map((ch) => [
-                  h('strong', null, ch.name),
-                  ch.type,
-                  ch.fraud ? 'yes' : 'no',
-                  fmtInt(ch.metrics.sent),
-                  fmtInt(ch.metrics.failed),
-                  fmtInt(ch.metrics.queued),
-                  fmtInt(ch.metrics.retried),
-                  fmtInt(ch.metrics.dropped),
-                  ch.metrics.lastError ? `${ch.metrics.lastError.message} (${fmtTime(ch.metrics.lastError.at)})` : '',
-                ]),
-              ),
+          table({
+            id: 'alert-channels',
+            headers: [
+              'Channel',
+              'Type',
+              'Fraud blocks',
+              'Sent',
+              'Failed',
+              'Queued',
+              'Retried',
+              'Dropped',
+              'Last error',
+            ],
+            items: c.channels,
+            empty: 'No notification channel is configured (setting notifications).',
+            row: (ch) => [
+              h('strong', null, ch.name),
+              ch.type,
+              ch.fraud ? 'yes' : 'no',
+              fmtInt(ch.metrics.sent),
+              fmtInt(ch.metrics.failed),
+              fmtInt(ch.metrics.queued),
+              fmtInt(ch.metrics.retried),
+              fmtInt(ch.metrics.dropped),
+              ch.metrics.lastError ? `${ch.metrics.lastError.message} (${fmtTime(ch.metrics.lastError.at)})` : '',
+            ],
+          }),
         signal,
       ),
     );

@@ -46,14 +46,15 @@ function resultView(job: BacktestJob): HTMLElement {
       r.errors ? `, ${fmtInt(r.errors)} not scored` : '',
       `. Labels: ${fmtInt(r.labels.fraud)} fraud, ${fmtInt(r.labels.legitimate)} legitimate.`,
     ),
-    table(
-      'backtest-table',
-      ['Reason', 'Flagged', 'Labelled fraud', 'Labelled legitimate', 'Precision', 'Recall'],
-      [
-        [h('strong', null, 'All flagged'), ...qualityCells(r.overall)],
-        ...r.byReason.map((q) => [h('code', { class: 'reason-code' }, q.code), ...qualityCells(q)]),
+    table({
+      id: 'backtest-table',
+      headers: ['Reason', 'Flagged', 'Labelled fraud', 'Labelled legitimate', 'Precision', 'Recall'],
+      items: [
+        { label: h('strong', null, 'All flagged'), q: r.overall },
+        ...r.byReason.map((q) => ({ label: h('code', { class: 'reason-code' }, q.code), q })),
       ],
-    ),
+      row: ({ label, q }) => [label, ...qualityCells(q)],
+    }),
   );
 }
 

@@ -1,6 +1,6 @@
 import { actionForm, confirmedDelete, deleteButton, field, table } from '../admin.js';
 import { api } from '../api.js';
-import { card, empty, h, mount } from '../dom.js';
+import { card, h, mount } from '../dom.js';
 import { fmtTime } from '../format.js';
 import type { PageContext } from '../main.js';
 import type { ApiKey } from '../types.js';
@@ -90,21 +90,21 @@ export function keysPage({ signal }: PageContext): HTMLElement {
       slot(
         api<{ keys: ApiKey[] }>('/api/keys', { signal }),
         (r) =>
-          r.keys.length === 0
-            ? empty('No API keys.')
-            : table(
-                'api-keys',
-                ['Name', 'Scope', 'Key', 'Created', 'Last used', ''],
-                r.keys.map((k) => [
-                  h('strong', null, k.name),
-                  h('span', { class: 'badge badge-soft' }, k.scope),
-                  h('code', null, `${k.prefix}…`),
-                  h('span', { class: 'nowrap' }, fmtTime(k.created_at)),
-                  h('span', { class: 'nowrap' }, k.last_used_at ? fmtTime(k.last_used_at) : 'never'),
-                  deleteButton('Revoke', `Revoke key ${k.name}`, () => revoke(k)),
-                ]),
-                (i) => ({ 'data-key-id': r.keys[i]?.id ?? '' }),
-              ),
+          table({
+            id: 'api-keys',
+            headers: ['Name', 'Scope', 'Key', 'Created', 'Last used', ''],
+            items: r.keys,
+            empty: 'No API keys.',
+            attrs: (k) => ({ 'data-key-id': k.id }),
+            row: (k) => [
+              h('strong', null, k.name),
+              h('span', { class: 'badge badge-soft' }, k.scope),
+              h('code', null, `${k.prefix}…`),
+              h('span', { class: 'nowrap' }, fmtTime(k.created_at)),
+              h('span', { class: 'nowrap' }, k.last_used_at ? fmtTime(k.last_used_at) : 'never'),
+              deleteButton('Revoke', `Revoke key ${k.name}`, () => revoke(k)),
+            ],
+          }),
         signal,
       ),
     );

@@ -14,10 +14,13 @@ const STATE_TEXT: Record<PluginHealth['state'], string> = {
 };
 
 function pluginTable(plugins: PluginHealth[]): HTMLElement {
-  return table(
-    'plugins',
-    ['Plugin', 'Kind', 'Stage', 'State', 'Calls', 'Errors', 'Timeouts', 'Mean time', 'Last error'],
-    plugins.map((p) => [
+  return table({
+    id: 'plugins',
+    headers: ['Plugin', 'Kind', 'Stage', 'State', 'Calls', 'Errors', 'Timeouts', 'Mean time', 'Last error'],
+    items: plugins,
+    empty: 'No plugins are loaded.',
+    attrs: (p) => ({ 'data-plugin': p.name }),
+    row: (p) => [
       h('span', null, h('strong', null, p.name), h('span', { class: 'muted' }, ` ${p.version}`)),
       p.kind,
       p.stage,
@@ -27,9 +30,8 @@ function pluginTable(plugins: PluginHealth[]): HTMLElement {
       fmtInt(p.timeouts),
       p.calls > 0 ? fmtMs(p.total_ms / p.calls) : '—',
       p.last_error ? h('span', { class: 'msg-cell' }, p.last_error) : '',
-    ]),
-    (i) => ({ 'data-plugin': plugins[i]?.name ?? '' }),
-  );
+    ],
+  });
 }
 
 /** Plugins with their health (calls, errors, timeouts, circuit state) and the stores the server depends on, from `/api/dashboard/health`. */
@@ -78,12 +80,7 @@ export function pluginsPage({ signal }: PageContext): HTMLElement {
         'Plugins',
         slot(
           health,
-          (r) =>
-            r.plugins === undefined
-              ? empty('No plugins reported by this server.')
-              : r.plugins.length === 0
-                ? empty('No plugins are loaded.')
-                : pluginTable(r.plugins),
+          (r) => (r.plugins === undefined ? empty('No plugins reported by this server.') : pluginTable(r.plugins)),
           signal,
         ),
         { wide: true, id: 'card-plugins' },
@@ -93,19 +90,19 @@ export function pluginsPage({ signal }: PageContext): HTMLElement {
         slot(
           health,
           (r) =>
-            r.dependencies.length === 0
-              ? empty('No dependency reported.')
-              : table(
-                  'dependencies',
-                  ['Name', 'Kind', 'Status', 'Latency', 'Error'],
-                  r.dependencies.map((d) => [
-                    h('strong', null, d.name),
-                    d.kind,
-                    h('span', { class: `badge state-${d.status === 'ok' ? 'ok' : 'firing'}` }, d.status),
-                    d.latency_ms === undefined ? '—' : fmtMs(d.latency_ms),
-                    d.error ?? '',
-                  ]),
-                ),
+            table({
+              id: 'dependencies',
+              headers: ['Name', 'Kind', 'Status', 'Latency', 'Error'],
+              items: r.dependencies,
+              empty: 'No dependency reported.',
+              row: (d) => [
+                h('strong', null, d.name),
+                d.kind,
+                h('span', { class: `badge state-${d.status === 'ok' ? 'ok' : 'firing'}` }, d.status),
+                d.latency_ms === undefined ? '—' : fmtMs(d.latency_ms),
+                d.error ?? '',
+              ],
+            }),
           signal,
         ),
         { wide: true, id: 'card-dependencies' },

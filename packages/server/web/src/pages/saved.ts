@@ -1,6 +1,6 @@
 import { actionForm, confirmedDelete, deleteButton, field, roleNote, table } from '../admin.js';
 import { api } from '../api.js';
-import { card, empty, h, mount } from '../dom.js';
+import { card, h, mount } from '../dom.js';
 import { fmtTime } from '../format.js';
 import type { PageContext } from '../main.js';
 import { FILTER_KEYS, href } from '../state.js';
@@ -69,19 +69,19 @@ export function savedPage({ session, signal }: PageContext): HTMLElement {
       slot(
         api<{ searches: SavedSearch[] }>('/api/searches', { signal }),
         (r) =>
-          r.searches.length === 0
-            ? empty(canWrite ? 'No saved searches yet: use “Save search” on the search page.' : 'No saved searches.')
-            : table(
-                'saved-searches',
-                ['Name', 'Search', 'Saved', ''],
-                r.searches.map((s) => [
-                  h('a', { href: href('search', s.params), class: 'saved-name' }, s.name),
-                  h('span', { class: 'muted' }, paramsText(s.params)),
-                  h('span', { class: 'nowrap' }, fmtTime(s.created_at)),
-                  canWrite ? deleteButton('Delete', `Delete saved search ${s.name}`, () => remove(s)) : '',
-                ]),
-                (i) => ({ 'data-saved-id': r.searches[i]?.id ?? '' }),
-              ),
+          table({
+            id: 'saved-searches',
+            headers: ['Name', 'Search', 'Saved', ''],
+            items: r.searches,
+            empty: canWrite ? 'No saved searches yet: use “Save search” on the search page.' : 'No saved searches.',
+            attrs: (s) => ({ 'data-saved-id': s.id }),
+            row: (s) => [
+              h('a', { href: href('search', s.params), class: 'saved-name' }, s.name),
+              h('span', { class: 'muted' }, paramsText(s.params)),
+              h('span', { class: 'nowrap' }, fmtTime(s.created_at)),
+              canWrite ? deleteButton('Delete', `Delete saved search ${s.name}`, () => remove(s)) : '',
+            ],
+          }),
         signal,
       ),
     );

@@ -1,6 +1,6 @@
 import { actionForm, confirmedDelete, deleteButton, errorText, field, table } from '../admin.js';
 import { api } from '../api.js';
-import { card, empty, h, mount } from '../dom.js';
+import { card, h, mount } from '../dom.js';
 import { fmtTime } from '../format.js';
 import type { PageContext } from '../main.js';
 import type { UserRow } from '../types.js';
@@ -83,24 +83,19 @@ export function usersPage({ session, signal }: PageContext): HTMLElement {
       slot(
         api<{ users: UserRow[] }>('/api/users', { signal }),
         (r) =>
-          r.users.length === 0
-            ? empty('No users.')
-            : table(
-                'users',
-                ['User', 'Role', 'Created', ''],
-                r.users.map((u) => [
-                  h(
-                    'strong',
-                    null,
-                    u.username,
-                    u.id === session.user.id ? h('span', { class: 'muted' }, ' (you)') : null,
-                  ),
-                  roleSelect(u),
-                  h('span', { class: 'nowrap' }, fmtTime(u.created_at)),
-                  u.id === session.user.id ? '' : deleteButton('Delete', `Delete user ${u.username}`, () => remove(u)),
-                ]),
-                (i) => ({ 'data-user': r.users[i]?.username ?? '' }),
-              ),
+          table({
+            id: 'users',
+            headers: ['User', 'Role', 'Created', ''],
+            items: r.users,
+            empty: 'No users.',
+            attrs: (u) => ({ 'data-user': u.username }),
+            row: (u) => [
+              h('strong', null, u.username, u.id === session.user.id ? h('span', { class: 'muted' }, ' (you)') : null),
+              roleSelect(u),
+              h('span', { class: 'nowrap' }, fmtTime(u.created_at)),
+              u.id === session.user.id ? '' : deleteButton('Delete', `Delete user ${u.username}`, () => remove(u)),
+            ],
+          }),
         signal,
       ),
     );
