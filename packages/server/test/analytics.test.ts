@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uuidv7, type ShoplogEvent } from '@shoplog/core';
-import { errorEvent, perfEvent, startTestServer, txEvent, type TestServer } from './helpers.js';
+import { bulkAll, errorEvent, perfEvent, startTestServer, txEvent, type TestServer } from './helpers.js';
 
 let t: TestServer;
 const now = Date.now();
@@ -73,13 +73,7 @@ const all = [...txs, ...errors, ...perf, ...behaviors, ...frauds, old];
 
 beforeAll(async () => {
   t = await startTestServer();
-  const res = await t.call('/api/logs/_bulk', {
-    key: t.keys.ingest,
-    method: 'POST',
-    body: all.map((e) => JSON.stringify(e)).join('\n'),
-  });
-  expect(res.status).toBe(200);
-  await t.server.stores.logs.refresh();
+  await bulkAll(t, all);
 });
 afterAll(async () => {
   await t.close();

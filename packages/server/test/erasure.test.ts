@@ -16,7 +16,7 @@ import {
   type RedisVelocityStore,
 } from '../src/adapters/redis/index.js';
 import { REDIS_URL, deletePrefix, uniquePrefix } from './adapters/redis-env.js';
-import { startTestServer, txEvent, type TestServer } from './helpers.js';
+import { bulkAll, startTestServer, txEvent, type TestServer } from './helpers.js';
 
 const servers: TestServer[] = [];
 afterEach(async () => {
@@ -27,13 +27,7 @@ const person = (user: string, email: string, message: string): ShoplogEvent =>
   ({ ...txEvent({ user, message }), user: { id: user, email } }) as ShoplogEvent;
 
 async function ingest(t: TestServer, events: ShoplogEvent[]): Promise<void> {
-  const res = await t.call('/api/logs/_bulk', {
-    key: t.keys.ingest,
-    method: 'POST',
-    body: events.map((e) => JSON.stringify(e)).join('\n'),
-  });
-  expect(res.status).toBe(200);
-  expect(((await res.json()) as { created: number }).created).toBe(events.length);
+  expect((await bulkAll(t, events)).created).toBe(events.length);
 }
 
 const total = async (t: TestServer, path: string): Promise<number> =>

@@ -4,6 +4,7 @@ import { loadConfig } from '../src/index.js';
 import {
   cardTestingAttempts as attempts,
   clientVerdict,
+  bulkAll,
   startTestServer,
   txEvent,
   type TestServer,
@@ -19,15 +20,8 @@ afterEach(async () => {
   await t?.close();
   t = undefined;
 });
-const ingest = async (server: TestServer, events: ShoplogEvent[]): Promise<void> => {
-  const res = await server.call('/api/logs/_bulk', {
-    key: server.keys.ingest,
-    method: 'POST',
-    body: events.map((e) => JSON.stringify(e)).join('\n'),
-  });
-  expect(res.status).toBe(200);
-  await server.server.stores.logs.refresh();
-};
+const ingest = async (server: TestServer, events: ShoplogEvent[]): Promise<void> =>
+  void (await bulkAll(server, events));
 const alerts = async (server: TestServer): Promise<Alerts> =>
   (await (await server.call('/api/fraud/alerts?range=24h', { key: server.keys.read })).json()) as Alerts;
 

@@ -127,6 +127,25 @@ export async function ingestAll(t: TestServer, events: readonly ShoplogEvent[]):
   await t.server.stores.logs.refresh();
 }
 
+/** The answer of `POST /api/logs/_bulk`: counts, and an item for each line that was not created. */
+export interface BulkAnswer {
+  created: number;
+  failed: number;
+  items: { line: number; id: string | null; result: string; issues?: { path: string; message: string }[] }[];
+}
+
+/** Sends `values` as NDJSON to `_bulk` (the ingest key) and waits until the store shows them; throws unless it answers 200. */
+export async function bulkAll(t: TestServer, values: readonly unknown[]): Promise<BulkAnswer> {
+  const res = await t.call('/api/logs/_bulk', {
+    key: t.keys.ingest,
+    method: 'POST',
+    body: values.map((v) => JSON.stringify(v)).join('\n'),
+  });
+  if (res.status !== 200) throw new Error(`_bulk answered ${res.status}: ${await res.text()}`);
+  await t.server.stores.logs.refresh();
+  return (await res.json()) as BulkAnswer;
+}
+
 /** Polls until `check` returns a value other than undefined (no timed assertion: it only bounds the wait). */
 export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
   const end = Date.now() + timeoutMs;

@@ -7,33 +7,17 @@ import {
   type ShoplogEvent,
   type ShoplogPlugin,
 } from '@shoplog/core';
-import { startTestServer, txEvent, type TestServer } from './helpers.js';
+import { bulkAll, startTestServer, txEvent, type TestServer } from './helpers.js';
 
 interface Alerts {
   alerts: { transaction_id: string; reasons: { code: string }[] }[];
 }
-interface BulkAnswer {
-  created: number;
-  failed: number;
-  items: { line: number; id: string | null; result: string; issues?: { path: string; message: string }[] }[];
-}
-
 let t: TestServer | undefined;
 afterEach(async () => {
   await t?.close();
   t = undefined;
 });
 
-const bulk = async (server: TestServer, events: unknown[]): Promise<BulkAnswer> => {
-  const res = await server.call('/api/logs/_bulk', {
-    key: server.keys.ingest,
-    method: 'POST',
-    body: events.map((e) => JSON.stringify(e)).join('\n'),
-  });
-  expect(res.status).toBe(200);
-  await server.server.stores.logs.refresh();
-  return (await res.json()) as BulkAnswer;
-};
 const txId = (event: ShoplogEvent) => (event.shop as { transaction: { id: string } }).transaction.id;
 
 /** A geo enricher from a local table (what GeoIP does with a database): client.geo comes from client.ip. */
@@ -70,7 +54,7 @@ describe('server processors', () => {
     });
     t = await startTestServer({ fraudScorer, processors: [tableGeo({ '198.18.0.7': 'NG' })] });
     const sale = claimedSale('198.18.0.7', 'FR', 'FR');
-    const answer = await bulk(t, [sale]);
+    const answer = await bulkAll(t, [sale]);
     expect(answer.created).toBe(1);
     const stored = await t.server.stores.logs.get(sale.event.id);
     // Stored as the processor changed it, not as the line that was sent.
@@ -88,7 +72,7 @@ describe('server processors', () => {
     t = await startTestServer({ processors: [dropAdmin], fraudScoring: 'off' });
     const kept = txEvent({ user: 'shopper' });
     const dropped = txEvent({ user: 'admin' });
-    const answer = await bulk(t, [kept, dropped]);
+    const answer = await bulkAll(t, [kept, dropped]);
     expect(answer.created).toBe(1);
     // The reply lists only the rejected lines, after the counts.
     expect(answer.items).toHaveLength(1);
@@ -132,7 +116,7 @@ describe('server processors', () => {
     };
     t = await startTestServer({ processors: [broken, audit], fraudScoring: 'off' });
     const sale = txEvent();
-    expect((await bulk(t, [sale])).created).toBe(1);
+    expect((await bulkAll(t, [sale])).created).toBe(1);
     expect((await t.server.stores.logs.get(sale.event.id))?.message).toBe('payment accepted');
     expect(emitted).toHaveLength(1);
     expect((await t.server.stores.logs.get(emitted[0] as string))?.message).toBe(`audit ${sale.event.id}`);

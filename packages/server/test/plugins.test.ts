@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, loadServerConfig, type PluginHealth } from '../src/index.js';
-import { startTestServer, txEvent, type TestServer, folderWith, removeFolders } from './helpers.js';
+import { bulkAll, startTestServer, txEvent, type TestServer, folderWith, removeFolders } from './helpers.js';
 
 let t: TestServer | undefined;
 afterEach(async () => {
@@ -44,13 +44,7 @@ describe('server plugins by specifier', () => {
     });
     t = await startTestServer({ configDir: dir, plugins: ['./stamp.mjs', './flaky.mjs'] });
     const events = Array.from({ length: 6 }, () => txEvent({ amount: '12.00' }));
-    const res = await t.call('/api/logs/_bulk', {
-      key: t.keys.ingest,
-      method: 'POST',
-      body: events.map((e) => JSON.stringify(e)).join('\n'),
-    });
-    expect(res.status).toBe(200);
-    await t.server.stores.logs.refresh();
+    await bulkAll(t, events);
     // The failing plugin's policy is `continue`: every event is stored, stamped by the one that works.
     for (const e of events) expect((await t.server.stores.logs.get(e.event.id))?.labels?.stamped).toBe('yes');
     const health = await t.read<{ status: string; plugins: PluginHealth[] }>('/api/dashboard/health');
