@@ -1,9 +1,10 @@
 // Search and overview latency over 1 million stored events on the embedded store. The events (generateTraffic:
 // all five kinds over 7 days) are appended directly through the store, then indexed; the database is kept in
 // --dir and reused by later runs. Queries go over real HTTP with the cache bypassed (each request has a unique
-// parameter), so every figure is a real query. Reports p50/p95 per query kind.
+// parameter), so every figure is a real query. Reports p50/p95 per query kind, and for the growth curve (#18): the
+// data folder's size, the largest its WAL files reached while loading, and the process's RSS.
 // Usage: pnpm bench server-query [--events=1000000] [--requests=40] [--dir=/tmp/shoplog-bench-1m]
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { bootstrap, createServer, createSqliteLogStore, generateTraffic } from '@shoplog/server';
@@ -12,6 +13,20 @@ const arg = (name, dflt) => process.argv.find((a) => a.startsWith(`--${name}=`))
 const EVENTS = Number(arg('events', 1_000_000));
 const REQUESTS = Number(arg('requests', 40));
 const DIR = arg('dir', join(tmpdir(), `shoplog-bench-${EVENTS}`));
+
+const MB = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
+/** Bytes of the folder's files whose name passes `keep`. */
+const folderBytes = (keep = () => true) =>
+  readdirSync(DIR)
+    .filter(keep)
+    .reduce((sum, name) => sum + statSync(join(DIR, name)).size, 0);
+let walPeak = 0;
+const walWatch = setInterval(() => {
+  walPeak = Math.max(
+    walPeak,
+    folderBytes((name) => name.endsWith('-wal')),
+  );
+}, 500);
 
 mkdirSync(DIR, { recursive: true });
 {
@@ -44,6 +59,10 @@ mkdirSync(DIR, { recursive: true });
   console.log(`store holds ${await store.count()} events (${DIR})`);
   await store.close();
 }
+clearInterval(walWatch);
+console.log(
+  `data folder ${MB(folderBytes())}; WAL files at most ${MB(walPeak)} while loading; RSS ${MB(process.memoryUsage().rss)}`,
+);
 
 const key = `slk_${'q'.repeat(40)}`;
 const server = createServer({ port: 0, ingestPort: -1, dataDir: DIR, logLevel: 'silent', bootstrapKey: key });
@@ -81,5 +100,6 @@ for (const [name, path] of Object.entries(QUERIES)) {
     `${name.padEnd(46)} p50 ${pct(times, 0.5).toFixed(1)} ms  p95 ${pct(times, 0.95).toFixed(1)} ms  (matches ${total})`,
   );
 }
+console.log(`RSS after the queries ${MB(process.memoryUsage().rss)}`);
 await server.close();
 if (!existsSync(DIR)) console.log('dir removed');
