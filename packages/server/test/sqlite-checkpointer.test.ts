@@ -37,11 +37,12 @@ function setUp(backlogPages: number, onBacklog: (inline: boolean) => void) {
   reader.exec('BEGIN');
   reader.prepare('SELECT COUNT(*) FROM t').get();
   const insert = writer.prepare('INSERT INTO t (doc) VALUES (?)');
+  /** Commits `rows` rows of 1,000 bytes; checkpoints inline when the checkpointer says so, as the store does. */
   const append = (rows: number): void => {
     writer.exec('BEGIN');
     for (let i = 0; i < rows; i++) insert.run('x'.repeat(1000));
     writer.exec('COMMIT');
-    checkpointer.committed(rows * 1000);
+    if (checkpointer.committed(rows * 1000)) walPages(writer);
   };
   return { path, writer, checkpointer, reader, append };
 }
@@ -68,6 +69,19 @@ describe('checkpoint worker', () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     expect(calls).toEqual([true, false]);
+    await checkpointer.close();
+    writer.close();
+  });
+
+  it('bounds the WAL of a writer that appends without ever yielding: it checkpoints inline when no answer is seen', async () => {
+    const { path, writer, checkpointer, reader, append } = setUp(50, () => {});
+    reader.exec('COMMIT');
+    reader.close();
+    // 10 MB in one synchronous loop: the worker's answers cannot be read, so it is asked for one checkpoint only.
+    for (let i = 0; i < 100; i++) append(100);
+    // Without the inline checkpoints the WAL holds every row (> 10 MB); with them it restarts every ≈ 200 kB.
+    expect(statSync(`${path}-wal`).size).toBeLessThan(2_000_000);
+    expect(statSync(path).size).toBeGreaterThan(5_000_000);
     await checkpointer.close();
     writer.close();
   });

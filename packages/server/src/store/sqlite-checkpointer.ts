@@ -3,8 +3,13 @@ import { WORKER_EXEC_ARGV } from './node-sqlite.js';
 
 /** Moves WAL checkpoints of a database file off the thread that writes it. */
 export interface Checkpointer {
-  /** Counts bytes just committed; asks for a checkpoint once enough have accumulated since the last request. */
-  committed(bytes: number): void;
+  /**
+   * Counts bytes just committed; asks for a checkpoint once enough have accumulated since the last request. Returns
+   * true when the writer should checkpoint on its own thread now: `backlogPages` worth of bytes were committed
+   * without an answer of the worker being seen (a caller that appends in a loop without ever yielding to the event
+   * loop never reads the worker's answers, so no further checkpoint would be asked for).
+   */
+  committed(bytes: number): boolean;
   /** Stops the worker (the connection's own close checkpoints what is left). */
   close(): Promise<void>;
 }
@@ -30,6 +35,8 @@ export interface CheckpointerOptions {
   onFailure(error: Error): void;
 }
 
+/** SQLite's default page size: what a WAL frame holds. */
+const PAGE_BYTES = 4096;
 /** First and longest pause before a short checkpoint is tried again. */
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 5_000;
@@ -74,6 +81,9 @@ export function startCheckpointer(options: CheckpointerOptions): Checkpointer {
   });
   worker.unref();
   let pending = 0;
+  // Bytes committed since the worker's last answer was read.
+  let unanswered = 0;
+  const unansweredLimit = options.backlogPages * PAGE_BYTES;
   let running = false;
   let failed = false;
   let closing = false;
@@ -95,6 +105,7 @@ export function startCheckpointer(options: CheckpointerOptions): Checkpointer {
   };
   worker.on('message', (message: { done?: true; log?: number; checkpointed?: number; error?: string }) => {
     running = false;
+    unanswered = 0;
     if (message.error !== undefined) return fail(new Error(`checkpoint: ${message.error}`));
     const behind = (message.log ?? 0) > options.backlogPages;
     if (behind !== inline && !closing) {
@@ -118,9 +129,13 @@ export function startCheckpointer(options: CheckpointerOptions): Checkpointer {
   worker.once('exit', () => fail(new Error('the checkpoint worker exited')));
   return {
     committed(bytes) {
-      if (failed || closing) return;
+      if (failed || closing) return false;
       pending += bytes;
+      unanswered += bytes;
       if (!running && pending >= options.thresholdBytes) request();
+      if (unanswered < unansweredLimit) return false;
+      unanswered = 0;
+      return true;
     },
     async close() {
       if (retry) clearTimeout(retry);

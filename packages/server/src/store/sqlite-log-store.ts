@@ -199,6 +199,7 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
   const insertedAfter = db.prepare('SELECT id FROM events WHERE seq > ? ORDER BY seq');
   const args: SQLInputValue[] = new Array<SQLInputValue>(CHUNK * 3);
   const maxSeq = db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM events');
+  const checkpointInline = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
   let committed = Number((maxSeq.get() as { seq: number }).seq);
   driver.notify(committed);
   const listeners = new Set<EventListener>();
@@ -287,7 +288,8 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
       }
       const { results, last, bytes } = outcome;
       committed = Math.max(committed, last);
-      checkpointer?.committed(bytes);
+      // The worker's answers went unseen for a long while (a caller appending without yielding): checkpoint here.
+      if (checkpointer?.committed(bytes)) checkpointInline.get();
       driver.notify(committed);
       if (listeners.size > 0) {
         for (let i = 0; i < events.length; i++) {
