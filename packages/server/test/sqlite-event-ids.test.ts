@@ -31,7 +31,8 @@ const open = (dir: string): LogStore => {
   return store;
 };
 
-const withId = (event: ShoplogEvent, id: string): ShoplogEvent => ({ ...event, event: { ...event.event, id } });
+const withId = (event: ShoplogEvent, id: string): ShoplogEvent =>
+  ({ ...event, event: { ...event.event, id } }) as ShoplogEvent;
 const DAY = 86_400_000;
 
 /** The id column's text of the layout before, from a key of `event_ids` (SQL over `column`). */
