@@ -195,11 +195,11 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
   }
 
   const driver = combineIndexDrivers(drivers);
-  // Ids first: a conflict is a duplicate (an id stored before, or earlier in the same statement), and RETURNING names
-  // the seqs the statement stored; a body row follows for each of them.
+  // Ids first: a conflict is a duplicate (an id stored before, or earlier in the same statement); a body row follows
+  // for each id stored.
   const insertId = db.prepare('INSERT INTO event_ids (id, seq) VALUES (?, ?) ON CONFLICT(id) DO NOTHING');
   const insertIds = db.prepare(
-    `INSERT INTO event_ids (id, seq) VALUES ${'(?, ?), '.repeat(CHUNK - 1)}(?, ?) ON CONFLICT(id) DO NOTHING RETURNING seq`,
+    `INSERT INTO event_ids (id, seq) VALUES ${'(?, ?), '.repeat(CHUNK - 1)}(?, ?) ON CONFLICT(id) DO NOTHING`,
   );
   const deleteId = db.prepare('DELETE FROM event_ids WHERE id = ? AND seq = ?');
   const insertRow = db.prepare('INSERT INTO events (seq, doc) VALUES (?, ?)');
@@ -237,8 +237,8 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
           args[2 * j] = eventIdKey((events[start + j] as ShoplogEvent).event.id);
           args[2 * j + 1] = last + 1 + j;
         }
-        const stored = insertIds.all(...args) as { seq: number }[];
-        if (stored.length === CHUNK) {
+        const stored = Number(insertIds.run(...args).changes);
+        if (stored === CHUNK) {
           for (let j = 0; j < CHUNK; j++) {
             args[2 * j] = last + 1 + j;
             args[2 * j + 1] = docOf(start + j);
@@ -250,10 +250,8 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
         }
         // Some were duplicates: the chunk is stored again one event at a time, so the new events get the seqs in a
         // row as the single-row path gives them (a retried batch leaves no gaps).
-        for (const row of stored) {
-          const seq = Number(row.seq);
-          deleteId.run(args[2 * (seq - last - 1)] as string | Uint8Array, seq);
-        }
+        // (Each pair this statement stored is taken back; a duplicate's pair names another seq or none.)
+        if (stored > 0) for (let j = 0; j < CHUNK; j++) deleteId.run(args[2 * j] as string | Uint8Array, last + 1 + j);
         for (let j = 0; j < CHUNK; j++) results[start + j] = insertOne(start + j);
       }
       for (let i = full; i < events.length; i++) results[i] = insertOne(i);
