@@ -31,6 +31,29 @@ const source = join(dir, 'source.db');
   db.exec('COMMIT');
   db.close();
 }
+/** Whether a build's events file keeps the id in each row (the layout before the `event_ids` table). */
+async function hasIdColumn(build) {
+  if (build.idColumn === undefined) {
+    const path = join(dir, `probe-${builds.indexOf(build)}.db`);
+    await build.mod.createSqliteLogStore({ path, readers: 0 }).close();
+    const db = new DatabaseSync(path);
+    build.idColumn = db.prepare("SELECT 1 FROM pragma_table_info('events') WHERE name = 'id'").get() !== undefined;
+    db.close();
+  }
+  return build.idColumn;
+}
+
+/** The source in the layout of a build with `event_ids` (ids as 16 bytes), untimed, so its open moves nothing. */
+function toIdTable(path) {
+  const db = new DatabaseSync(path);
+  db.exec(`CREATE TABLE events_next (seq INTEGER PRIMARY KEY, doc TEXT NOT NULL);
+    CREATE TABLE event_ids (id BLOB PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
+    INSERT INTO events_next SELECT seq, doc FROM events;
+    INSERT INTO event_ids SELECT unhex(replace(id, '-', '')), seq FROM events;
+    DROP TABLE events; ALTER TABLE events_next RENAME TO events;`);
+  db.close();
+}
+
 console.log(
   `${EVENTS} generated events over 7 days; index rebuilt from scratch, ${ROUNDS} round(s) per build, interleaved`,
 );
@@ -39,6 +62,7 @@ for (let round = 1; round <= ROUNDS; round++) {
   for (const [b, build] of builds.entries()) {
     const path = join(dir, `events-${round}-${b}.db`);
     copyFileSync(source, path);
+    if (!(await hasIdColumn(build))) toIdTable(path);
     const cpu0 = process.cpuUsage();
     const started = performance.now();
     const store = build.mod.createSqliteLogStore({ path, ...(BATCH ? { indexBatchSize: Number(BATCH) } : {}) });

@@ -13,7 +13,6 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { backup, DatabaseSync } from './store/node-sqlite.js';
-import { TOMBSTONE_ID_PREFIX } from './store/sqlite-purge.js';
 
 /**
  * The database files of a data folder, in the order they are copied: the metadata, then the two index files, then
@@ -107,13 +106,13 @@ export async function backupDataDir(options: BackupOptions): Promise<BackupManif
       }
       if (copy && purgedCount(copy) !== before)
         throw new Error(`events were purged during each of ${attempts} copies: try again later`);
-      // Tombstones (sqlite-purge.ts) are counted out through the id index, not by reading every row.
+      // A purge tombstone (sqlite-purge.ts) is a row with an empty `doc`; a packed body is a zero-length BLOB.
       const stats = copy
         ? (copy
             .prepare(
-              'SELECT (SELECT COUNT(*) FROM events) - (SELECT COUNT(*) FROM events WHERE id >= ? AND id < ?) AS n, (SELECT COALESCE(MAX(seq), 0) FROM events) AS max',
+              "SELECT (SELECT COUNT(*) FROM events WHERE typeof(doc) <> 'text' OR doc <> '') AS n, (SELECT COALESCE(MAX(seq), 0) FROM events) AS max",
             )
-            .get(TOMBSTONE_ID_PREFIX, `${TOMBSTONE_ID_PREFIX}~`) as { n: number; max: number })
+            .get() as { n: number; max: number })
         : { n: 0, max: 0 };
       const files = [];
       for (const name of present) {

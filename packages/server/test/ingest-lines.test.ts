@@ -12,6 +12,7 @@ import {
   type LogStore,
 } from '../src/index.js';
 import { withContentId } from '../src/ingest/content-id.js';
+import { eventIdKey } from '../src/store/sqlite-event-ids.js';
 import { sameJson } from './same-json.js';
 
 let dir = '';
@@ -106,7 +107,7 @@ describe('bulk lines', () => {
     });
     expect(items.map((item) => item.line)).toEqual(expected.map((e) => e.line));
     const db = new DatabaseSync(join(dir, 'events.db'));
-    const docOf = db.prepare('SELECT doc FROM events WHERE id = ?');
+    const docOf = db.prepare('SELECT e.doc FROM event_ids i JOIN events e ON e.seq = i.seq WHERE i.id = ?');
     let asSent = 0;
     for (const [i, item] of items.entries()) {
       const want = expected[i];
@@ -124,7 +125,7 @@ describe('bulk lines', () => {
       // The same stored fields as the old path's normalised event (the level-less envelope gets `info`).
       expect(stored, `line ${item.line}`).toEqual(want.event);
       // The same bytes as the old path stored (the line as sent exactly when its sameJson said so).
-      const doc = (docOf.get(item.id ?? '') as { doc: string }).doc;
+      const doc = (docOf.get(eventIdKey(item.id ?? '')) as { doc: string }).doc;
       expect(doc, `line ${item.line}`).toBe(want.doc);
       if (doc === lines[item.line - 1]?.trim()) asSent++;
     }

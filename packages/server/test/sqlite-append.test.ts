@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync, type SQLOutputValue } from 'node:sqlite';
 import type { ShoplogEvent } from '@shoplog/core';
 import { describe, expect, it } from 'vitest';
 import { createSqliteLogStore, generateTraffic, type AppendResult } from '../src/index.js';
@@ -9,21 +9,19 @@ import { createBodyReader, type StoredDoc } from '../src/store/sqlite-bodies.js'
 
 interface Row {
   seq: number;
-  id: string;
-  ts: number;
+  id: SQLOutputValue;
   doc: string;
 }
 
 const rowsOf = (path: string): Row[] => {
   const db = new DatabaseSync(path);
   // Bodies as stored, plain or packed (each store packs its indexed events in the background, at its own pace).
-  const stored = db.prepare('SELECT seq, id, ts, doc FROM events ORDER BY seq').all() as unknown as (Omit<
-    Row,
-    'doc'
-  > & { doc: StoredDoc })[];
+  const stored = db
+    .prepare('SELECT e.seq, i.id, e.doc FROM events e LEFT JOIN event_ids i ON i.seq = e.seq ORDER BY e.seq')
+    .all() as unknown as (Omit<Row, 'doc'> & { doc: StoredDoc })[];
   const rows = createBodyReader(db)
     .resolve(stored)
-    .map((row) => ({ seq: row.seq, id: row.id, ts: row.ts, doc: row.doc }));
+    .map((row) => ({ seq: row.seq, id: row.id, doc: row.doc }));
   db.close();
   return rows;
 };

@@ -5,6 +5,7 @@ import { DatabaseSync } from 'node:sqlite';
 import type { ShoplogEvent } from '@shoplog/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSqliteLogStore, type LogStore } from '../src/index.js';
+import { eventIdKey } from '../src/store/sqlite-event-ids.js';
 import { errorEvent, perfEvent, txEvent } from './helpers.js';
 
 const HOUR = 3_600_000;
@@ -262,7 +263,9 @@ describe('sqlite log store: erasure', () => {
     // A purge that queued its event and stopped before any deletion (as a crash would leave it).
     const db = new DatabaseSync(join(dir, 'events.db'));
     db.exec('CREATE TABLE IF NOT EXISTS purge_queue (seq INTEGER PRIMARY KEY, erase INTEGER NOT NULL)');
-    db.prepare('INSERT INTO purge_queue (seq, erase) SELECT seq, 1 FROM events WHERE id = ?').run(victim.event.id);
+    db.prepare('INSERT INTO purge_queue (seq, erase) SELECT seq, 1 FROM event_ids WHERE id = ?').run(
+      eventIdKey(victim.event.id),
+    );
     db.close();
     const { store: reopened } = open(dir);
     await reopened.refresh();

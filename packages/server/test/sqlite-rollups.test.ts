@@ -5,6 +5,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ShoplogEvent } from '@shoplog/core';
 import { createSqliteLogStore, generateTraffic, type LogFilter, type LogStore } from '../src/index.js';
+import { eventIdKey } from '../src/store/sqlite-event-ids.js';
 import { extractFacts, FACT_COLUMNS } from '../src/store/sqlite-facts.js';
 
 // The aggregations read hourly rollups for whole hours and `facts` for the partial hours at the range's edges:
@@ -181,8 +182,8 @@ describe('hourly rollups', () => {
     expect(page.hits.length).toBe(10);
     const db = new DatabaseSync(join(dir, 'events.db'), { readOnly: true });
     db.exec(`ATTACH DATABASE '${join(dir, 'events.timeline.db')}' AS timeline`);
-    const seqOf = db.prepare('SELECT seq FROM events WHERE id = ?');
-    const seqs = page.hits.map((hit) => (seqOf.get(hit.id) as { seq: number }).seq);
+    const seqOf = db.prepare('SELECT seq FROM event_ids WHERE id = ?');
+    const seqs = page.hits.map((hit) => (seqOf.get(eventIdKey(hit.id)) as { seq: number }).seq);
     // The scores of the FTS5 table when every match of the text is read.
     const rows = db
       .prepare(

@@ -15,8 +15,6 @@ const BLOCKS_PER_STEP = 16;
 
 interface Row {
   seq: number;
-  id: string;
-  ts: number;
   doc: SQLOutputValue;
 }
 
@@ -47,14 +45,12 @@ export function createCompactor(db: DatabaseSync, schema = 'main'): Compactor {
   const writeMark = db.prepare(
     `INSERT INTO ${schema}.maintenance_state (key, value) VALUES ('compacted', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
   );
-  const pending = db.prepare(
-    `SELECT seq, id, ts, doc FROM ${schema}.events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?`,
-  );
+  const pending = db.prepare(`SELECT seq, doc FROM ${schema}.events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?`);
   const insertBlock = db.prepare(`INSERT INTO ${schema}.event_blocks (last, first, data) VALUES (?, ?, ?)`);
   // Deleted and inserted again rather than updated: an UPDATE that shrinks a row leaves its page as full as it was
   // (SQLite rebalances pages after deletes, not after shrinking updates), so the space would never come back.
   const deleteRow = db.prepare(`DELETE FROM ${schema}.events WHERE seq = ?`);
-  const insertPacked = db.prepare(`INSERT INTO ${schema}.events (seq, id, ts, doc) VALUES (?, ?, ?, x'')`);
+  const insertPacked = db.prepare(`INSERT INTO ${schema}.events (seq, doc) VALUES (?, x'')`);
   let compacted = Number((readMark.get() as { value: number } | undefined)?.value ?? 0);
   const readRecoded = db.prepare(`SELECT value FROM ${schema}.maintenance_state WHERE key = 'recoded'`);
   const writeRecoded = db.prepare(
@@ -91,7 +87,7 @@ export function createCompactor(db: DatabaseSync, schema = 'main'): Compactor {
             block.data,
           );
           for (const row of block.rows) deleteRow.run(row.seq);
-          for (const row of block.rows) insertPacked.run(row.seq, row.id, row.ts);
+          for (const row of block.rows) insertPacked.run(row.seq);
         }
         writeMark.run(mark);
       });

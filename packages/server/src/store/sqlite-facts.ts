@@ -54,12 +54,6 @@ export function valueOf(column: string, expr: string): string {
   return CODED_COLUMNS.has(column) ? `(SELECT value FROM dict WHERE field = '${column}' AND code = ${expr})` : expr;
 }
 
-/** The DDL of the events database: `events` is written in the request's transaction (a 2xx means committed). */
-export const EVENTS_SCHEMA = `
-CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, id TEXT NOT NULL, ts INTEGER NOT NULL, doc TEXT NOT NULL);
-CREATE UNIQUE INDEX IF NOT EXISTS events_id ON events(id);
-`;
-
 /**
  * The event of a stored `events.doc`. Every read of a stored event (queries, the indexers) decodes it here, so the
  * encoding of the stored bodies has one home on the read side.

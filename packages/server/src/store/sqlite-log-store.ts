@@ -6,7 +6,8 @@ import { z } from 'zod';
 import type { AppendResult, EventListener, LogStore } from '../ports.js';
 import { BLOCK_EVENTS, bodiesSchema } from './sqlite-bodies.js';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
-import { DERIVED_TABLES, EVENTS_SCHEMA } from './sqlite-facts.js';
+import { eventIdKey, eventsSchema, migrateEventRows } from './sqlite-event-ids.js';
+import { DERIVED_TABLES } from './sqlite-facts.js';
 import {
   combineIndexDrivers,
   createInlineIndexDriver,
@@ -111,8 +112,8 @@ const timelinePathOf = (indexPath: string): string =>
       : `${indexPath}.timeline`;
 
 /**
- * The embedded log store on `node:sqlite`. An append commits the raw events (primary key `event.id`,
- * `ON CONFLICT DO NOTHING` → created or duplicate) in one transaction of the events file, on the only connection that
+ * The embedded log store on `node:sqlite`. An append commits the raw events (each `event.id` once in `event_ids`,
+ * `ON CONFLICT DO NOTHING` → created or duplicate, see sqlite-event-ids.ts) in one transaction of the events file, on the only connection that
  * writes it. Queries run on the read workers (`readers`), each with its own read-only connection: the caller's thread
  * (the server's request thread) runs no query, and never sleeps waiting for a lock (a locked events file is tried
  * again from a timer), so a long query or a held lock delays no other request. Two indexers, each in a worker thread
@@ -127,7 +128,9 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
   const inMemory = opts.path === ':memory:';
   if (!inMemory) mkdirSync(dirname(opts.path), { recursive: true });
   const db = openDatabase(opts.path, opts.synchronous);
-  db.exec(EVENTS_SCHEMA + bodiesSchema());
+  // A file of the layout before (the id in each row and in an index) is moved to this one first (resumably).
+  if (!inMemory) migrateEventRows(db);
+  db.exec(eventsSchema() + bodiesSchema());
 
   let drivers: IndexDriver[];
   let checkpointer: Checkpointer | undefined;
@@ -192,12 +195,16 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
   }
 
   const driver = combineIndexDrivers(drivers);
-  const insertEvent = db.prepare('INSERT INTO events (id, ts, doc) VALUES (?, ?, ?) ON CONFLICT(id) DO NOTHING');
-  const insertChunk = db.prepare(
-    `INSERT INTO events (id, ts, doc) VALUES ${'(?, ?, ?), '.repeat(CHUNK - 1)}(?, ?, ?) ON CONFLICT(id) DO NOTHING`,
+  // Ids first: a conflict is a duplicate (an id stored before, or earlier in the same statement); a body row follows
+  // for each id stored.
+  const insertId = db.prepare('INSERT INTO event_ids (id, seq) VALUES (?, ?) ON CONFLICT(id) DO NOTHING');
+  const insertIds = db.prepare(
+    `INSERT INTO event_ids (id, seq) VALUES ${'(?, ?), '.repeat(CHUNK - 1)}(?, ?) ON CONFLICT(id) DO NOTHING`,
   );
-  const insertedAfter = db.prepare('SELECT id FROM events WHERE seq > ? ORDER BY seq');
-  const args: SQLInputValue[] = new Array<SQLInputValue>(CHUNK * 3);
+  const deleteId = db.prepare('DELETE FROM event_ids WHERE id = ? AND seq = ?');
+  const insertRow = db.prepare('INSERT INTO events (seq, doc) VALUES (?, ?)');
+  const insertRows = db.prepare(`INSERT INTO events (seq, doc) VALUES ${'(?, ?), '.repeat(CHUNK - 1)}(?, ?)`);
+  const args: SQLInputValue[] = new Array<SQLInputValue>(CHUNK * 2);
   const maxSeq = db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM events');
   const checkpointInline = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
   let committed = Number((maxSeq.get() as { seq: number }).seq);
@@ -205,38 +212,50 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
   const listeners = new Set<EventListener>();
   let closed = false;
 
-  /** Inserts the events in one transaction (this connection is the only writer of the events file). */
+  /**
+   * Inserts the events in one transaction. This connection is the only one that adds events to the file (the
+   * maintenance connection packs and purges stored ones; a purged newest event keeps its row as a tombstone), so
+   * the new events get the seqs after `committed`, in input order.
+   */
   const insertAll = (events: readonly ShoplogEvent[], texts: readonly (string | undefined)[] | undefined) => {
     const results: AppendResult[] = new Array<AppendResult>(events.length);
     let bytes = 0;
-    // The new rows get increasing `seq` above `last` (this connection is the only writer, inside one transaction).
     let last = committed;
+    const docOf = (i: number): string => {
+      const doc = texts?.[i] ?? JSON.stringify(events[i]);
+      bytes += doc.length;
+      return doc;
+    };
+    const insertOne = (i: number): AppendResult => {
+      if (insertId.run(eventIdKey((events[i] as ShoplogEvent).event.id), last + 1).changes === 0) return 'duplicate';
+      insertRow.run(++last, docOf(i));
+      return 'created';
+    };
     inTransaction(db, () => {
       const full = events.length - (events.length % CHUNK);
       for (let start = 0; start < full; start += CHUNK) {
         for (let j = 0; j < CHUNK; j++) {
-          const i = start + j;
-          const event = events[i] as ShoplogEvent;
-          const doc = texts?.[i] ?? JSON.stringify(event);
-          bytes += doc.length;
-          args[3 * j] = event.event.id;
-          args[3 * j + 1] = Date.parse(event['@timestamp']);
-          args[3 * j + 2] = doc;
+          args[2 * j] = eventIdKey((events[start + j] as ShoplogEvent).event.id);
+          args[2 * j + 1] = last + 1 + j;
         }
-        const info = insertChunk.run(...args);
-        if (info.changes === CHUNK) results.fill('created', start, start + CHUNK);
-        else if (info.changes === 0) results.fill('duplicate', start, start + CHUNK);
-        else matchInserted(events, start, insertedAfter.all(last) as { id: string }[], results);
-        if (info.changes > 0) last = Number(info.lastInsertRowid);
+        const stored = Number(insertIds.run(...args).changes);
+        if (stored === CHUNK) {
+          for (let j = 0; j < CHUNK; j++) {
+            args[2 * j] = last + 1 + j;
+            args[2 * j + 1] = docOf(start + j);
+          }
+          insertRows.run(...args);
+          results.fill('created', start, start + CHUNK);
+          last += CHUNK;
+          continue;
+        }
+        // Some were duplicates: the chunk is stored again one event at a time, so the new events get the seqs in a
+        // row as the single-row path gives them (a retried batch leaves no gaps).
+        // (Each pair this statement stored is taken back; a duplicate's pair names another seq or none.)
+        if (stored > 0) for (let j = 0; j < CHUNK; j++) deleteId.run(args[2 * j] as string | Uint8Array, last + 1 + j);
+        for (let j = 0; j < CHUNK; j++) results[start + j] = insertOne(start + j);
       }
-      for (let i = full; i < events.length; i++) {
-        const event = events[i] as ShoplogEvent;
-        const doc = texts?.[i] ?? JSON.stringify(event);
-        bytes += doc.length;
-        const info = insertEvent.run(event.event.id, Date.parse(event['@timestamp']), doc);
-        results[i] = info.changes === 0 ? 'duplicate' : 'created';
-        if (info.changes > 0) last = Number(info.lastInsertRowid);
-      }
+      for (let i = full; i < events.length; i++) results[i] = insertOne(i);
     });
     return { results, last, bytes };
   };
@@ -350,26 +369,4 @@ export function createSqliteLogStore(options: SqliteLogStoreOptions): LogStore {
       db.close();
     },
   };
-}
-
-/**
- * The outcome of one multi-row insert that stored some of its rows: `inserted` are the ids the statement stored, in
- * input order. Walking the inputs in order, an input is created when it is the next inserted id: the first occurrence
- * of an id new to the table is the one stored, a later occurrence (or an id already stored) is a duplicate.
- */
-function matchInserted(
-  events: readonly ShoplogEvent[],
-  start: number,
-  inserted: readonly { id: string }[],
-  results: AppendResult[],
-): void {
-  let next = 0;
-  for (let i = start; i < start + CHUNK; i++) {
-    if ((events[i] as ShoplogEvent).event.id === inserted[next]?.id) {
-      results[i] = 'created';
-      next++;
-    } else {
-      results[i] = 'duplicate';
-    }
-  }
 }

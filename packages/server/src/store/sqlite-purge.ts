@@ -10,6 +10,7 @@ import {
   timeKey,
   untimedKey,
 } from './sqlite-facts.js';
+import { eventIdKey } from './sqlite-event-ids.js';
 import { inTransaction } from './sqlite-indexer.js';
 import { hourlyCountsOf, ROLLUP_BUCKET_MS, rollupCellOf } from './sqlite-rollups.js';
 
@@ -19,13 +20,6 @@ export interface PurgeSchemas {
   facts: string;
   timeline: string;
 }
-
-/**
- * Id given to the newest event row when it is purged: the row stays (as a tombstone with an empty `doc`) so that
- * its `seq` is never handed out again — the indexers' marks are above it, an event stored under it would never be
- * indexed. Event ids are UUIDs or ULIDs, so no event can have this id; the next purge after an append deletes it.
- */
-export const TOMBSTONE_ID_PREFIX = '~purged~';
 
 /** The DDL of the purge bookkeeping in the events file and in the timeline file. */
 function purgeSchema(s: PurgeSchemas): string {
@@ -40,6 +34,8 @@ ${bodiesSchema(s.events)}
 /** What a purged event was: the values an erasure reports (user ids and e-mails met, for the fraud state). */
 interface Victim {
   seq: number;
+  /** Its `event.id` (the key of its `event_ids` row). */
+  id: string | undefined;
   ts: number;
   text: string;
   values: ReturnType<typeof extractFacts>['values'];
@@ -138,12 +134,19 @@ export function createPurger(db: DatabaseSync, schemas: PurgeSchemas): Purger {
   const deleteEvents = db.prepare(
     `DELETE FROM ${E}.events WHERE seq IN (SELECT seq FROM ${E}.purge_queue) AND seq < (SELECT MAX(seq) FROM ${E}.events)`,
   );
+  // The newest event's row stays when it is purged, as a tombstone (an empty `doc`, no id): its `seq` is never handed
+  // out again (the indexers' marks are above it, an event stored under it would never be indexed). Its seq is kept in
+  // `maintenance_state`, so the next purge after an append finds and deletes it without a scan.
   const tombstone = db.prepare(
-    `UPDATE ${E}.events SET id = '${TOMBSTONE_ID_PREFIX}' || seq, doc = '' WHERE seq = (SELECT MAX(seq) FROM ${E}.events) AND seq IN (SELECT seq FROM ${E}.purge_queue)`,
+    `UPDATE ${E}.events SET doc = '' WHERE seq = (SELECT MAX(seq) FROM ${E}.events) AND seq IN (SELECT seq FROM ${E}.purge_queue) RETURNING seq`,
   );
-  const sweepTombstones = db.prepare(
-    `DELETE FROM ${E}.events WHERE id >= '${TOMBSTONE_ID_PREFIX}' AND id < '${TOMBSTONE_ID_PREFIX}~' AND seq < (SELECT MAX(seq) FROM ${E}.events)`,
+  const writeTombstone = db.prepare(
+    `INSERT INTO ${E}.maintenance_state (key, value) VALUES ('tombstone', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
   );
+  const sweepTombstone = db.prepare(
+    `DELETE FROM ${E}.events WHERE seq = (SELECT value FROM ${E}.maintenance_state WHERE key = 'tombstone') AND seq < (SELECT MAX(seq) FROM ${E}.events)`,
+  );
+  const deleteId = db.prepare(`DELETE FROM ${E}.event_ids WHERE id = ? AND seq = ?`);
   const clearQueue = db.prepare(`DELETE FROM ${E}.purge_queue`);
   const addPurged = db.prepare(
     `INSERT INTO ${E}.maintenance_state (key, value) VALUES ('purged', ?) ON CONFLICT(key) DO UPDATE SET value = value + excluded.value`,
@@ -188,6 +191,7 @@ export function createPurger(db: DatabaseSync, schemas: PurgeSchemas): Purger {
         if (!row.doc)
           return {
             seq: row.seq,
+            id: undefined,
             ts: Number.NaN,
             text: '',
             values: [],
@@ -200,6 +204,7 @@ export function createPurger(db: DatabaseSync, schemas: PurgeSchemas): Purger {
         const email = event.user?.email;
         return {
           seq: row.seq,
+          id: event.event.id,
           ts: Date.parse(event['@timestamp']),
           text: facts.text,
           values: facts.values,
@@ -260,10 +265,12 @@ export function createPurger(db: DatabaseSync, schemas: PurgeSchemas): Purger {
     });
     // The events last: until then a restart finds them queued and finishes the job.
     inTransaction(db, () => {
+      sweepTombstone.run();
       deleteEvents.run();
-      tombstone.run();
+      const kept = tombstone.get() as { seq: number } | undefined;
+      if (kept) writeTombstone.run(kept.seq);
       unpack();
-      sweepTombstones.run();
+      for (const v of victims) if (v.id !== undefined) deleteId.run(eventIdKey(v.id), v.seq);
       clearQueue.run();
       addPurged.run(victims.length);
     });

@@ -13,6 +13,7 @@ import type {
 } from '../ports.js';
 import { exactSummary } from './exact-percentiles.js';
 import { createBodyReader, type StoredDoc } from './sqlite-bodies.js';
+import { eventIdKey } from './sqlite-event-ids.js';
 import { CODED_COLUMNS, createCodeLookup, decodeDoc, timeKey, valueOf } from './sqlite-facts.js';
 import { createRollupQueries } from './sqlite-rollups.js';
 import { latencyFromSketches, sketchable } from './sqlite-sketches.js';
@@ -50,7 +51,7 @@ const LOOKUP_MATCHES = 2_000;
 
 /** The read side of the embedded log store: SQL over the `facts` table, FTS5 and the raw `events`. */
 export function createSqliteQueries(db: DatabaseSync): ReadMethods {
-  const getDoc = db.prepare('SELECT seq, doc FROM events WHERE id = ?');
+  const getDoc = db.prepare('SELECT e.seq, e.doc FROM event_ids i JOIN events e ON e.seq = i.seq WHERE i.id = ?');
   const bodies = createBodyReader(db);
   const rollups = createRollupQueries(db);
   const codes = createCodeLookup(db);
@@ -219,7 +220,7 @@ export function createSqliteQueries(db: DatabaseSync): ReadMethods {
 
   return {
     async get(id) {
-      const row = getDoc.get(id) as { seq: number; doc: StoredDoc } | undefined;
+      const row = getDoc.get(eventIdKey(id)) as { seq: number; doc: StoredDoc } | undefined;
       const body = row ? bodies.resolve([row])[0] : undefined;
       return body && body.doc !== '' ? decodeDoc(body.doc) : undefined;
     },
