@@ -151,7 +151,12 @@ export class ValueTable {
     for (let k = 0; k < n; k++) d[latest + k] = k < had ? d[wasLatest + k]! : -Infinity;
     const rings = latest + n;
     const wasRings = wasLatest + had;
-    for (let i = 0; i < n * ring; i++) d[rings + i] = i < had * ring ? d[wasRings + i]! : i % 2 === 0 ? 0 : -Infinity;
+    // The kept rings copied, the new ones empty (count 0, epoch -∞): two plain loops, no choice per cell.
+    if (had > 0) d.copyWithin(rings, wasRings, wasRings + had * ring);
+    for (let i = had * ring; i < n * ring; i += 2) {
+      d[rings + i] = 0;
+      d[rings + i + 1] = -Infinity;
+    }
     if (from >= 0) {
       this.release(from);
       // `from` came from find(), which left the value in the young generation: replace it there, no eviction.
