@@ -171,9 +171,10 @@ export class ValueTable {
     if (this.young.size >= Math.max(1, this.capacity >> 1)) {
       const dropped = this.old;
       this.old = this.young;
-      // A dropped value still in the surviving generation was promoted (same record) or moved (old record freed then).
+      // A dropped value still in the surviving generation was promoted (same record) or moved (old record freed then);
+      // the value kept now (promoted from the dropped generation at this very moment) keeps its record too.
       dropped.forEach((h, l, a) => {
-        if (this.old.get(h, l) < 0) this.release(a);
+        if (a !== at && this.old.get(h, l) < 0) this.release(a);
       });
       dropped.clear();
       this.young = dropped;
