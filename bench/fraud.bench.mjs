@@ -8,7 +8,9 @@
 //    stores), wall and per CPU-second, and the latency of single decisions (p50, p99, p99.9).
 // 3. Memory: bytes of profile state per tracked account (record tables, and the process's array-buffer growth),
 //    filling ACCOUNTS distinct accounts (each with its own IP, card and mailbox: the worst case).
-// Usage: pnpm bench fraud [detection|speed|memory|all=all] [--accounts=1000000] [--days=80]
+//    With --baseline=<path of another build's index.js> (e.g. main's packages/core/dist copied aside), the speed runs
+//    alternate that build and this one (order swapped each run), each scorer over the same transactions.
+// Usage: pnpm bench fraud [detection|speed|memory|all=all] [--accounts=1000000] [--days=80] [--baseline=<path>]
 import {
   createFraudScorer,
   createMemoryFraudStateStore,
@@ -17,7 +19,11 @@ import {
   FRAUD_SCENARIOS,
 } from '@shoplog/core';
 
-const arg = (name, fallback) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
+const text = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const arg = (name, fallback) => Number(text(name) ?? fallback);
+const baselinePath = text('baseline');
+const builds = [{ name: 'this build', core: { createFraudScorer } }];
+if (baselinePath) builds.unshift({ name: 'baseline', core: await import(baselinePath) });
 const part = process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 'all';
 const EVAL = [
   { seed: 9001, customers: 20_000, richFields: false, label: 'typical fields' },
@@ -95,41 +101,53 @@ function speed(inputs) {
   console.log(
     'The default scorer (rules + profiles + model, in-memory stores) beside the rules alone (noisy-OR, the previous default) in the same runs.',
   );
-  console.log('| run | scorer | tx/s wall | tx per CPU-second | p50 µs | p99 µs | p99.9 µs |');
-  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: |');
+  if (baselinePath)
+    console.log(`Baseline build: ${baselinePath}, alternated with this build (order swapped each run).`);
+  console.log('| run | build | scorer | tx/s wall | tx per CPU-second | p50 µs | p99 µs | p99.9 µs |');
+  console.log('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |');
   const fresh = JSON.parse(JSON.stringify(inputs)); // strings not shared with the generator, as over the wire
-  const best = { model: 0, rules: 0 };
+  const rows = [];
   for (let run = 0; run <= 3; run++) {
-    for (const [name, make] of [
-      ['model', () => createFraudScorer()],
-      ['rules', () => createFraudScorer({ combine: 'noisy-or' })],
-    ]) {
-      const scorer = make();
-      const c0 = process.cpuUsage();
-      const t0 = performance.now();
-      for (let i = 0; i < fresh.length; i++) scorer.scoreSync(fresh[i]);
-      const ms = performance.now() - t0;
-      const c = process.cpuUsage(c0);
-      // Latency of single decisions, on a second fresh scorer (timer overhead included, ≈ 0.05 µs).
-      const lat = new Float64Array(fresh.length);
-      const timed = make();
-      for (let i = 0; i < fresh.length; i++) {
-        const s = performance.now();
-        timed.scoreSync(fresh[i]);
-        lat[i] = (performance.now() - s) * 1000;
+    for (const build of run % 2 ? [...builds].reverse() : builds) {
+      for (const [name, make] of [
+        ['model', () => build.core.createFraudScorer()],
+        ['rules', () => build.core.createFraudScorer({ combine: 'noisy-or' })],
+      ]) {
+        const scorer = make();
+        const c0 = process.cpuUsage();
+        const t0 = performance.now();
+        for (let i = 0; i < fresh.length; i++) scorer.scoreSync(fresh[i]);
+        const ms = performance.now() - t0;
+        const c = process.cpuUsage(c0);
+        // Latency of single decisions, on a second fresh scorer (timer overhead included, ≈ 0.05 µs).
+        const lat = new Float64Array(fresh.length);
+        const timed = make();
+        for (let i = 0; i < fresh.length; i++) {
+          const s = performance.now();
+          timed.scoreSync(fresh[i]);
+          lat[i] = (performance.now() - s) * 1000;
+        }
+        lat.sort();
+        if (run === 0) continue; // run 0 warms the JIT
+        const cpu = fresh.length / ((c.user + c.system) / 1e6);
+        rows.push({ build: build.name, name, cpu, p50: quantile(lat, 0.5), p99: quantile(lat, 0.99) });
+        console.log(
+          `| ${run} | ${build.name} | ${name} | ${Math.round((fresh.length / ms) * 1000)} | ${Math.round(cpu)} | ${quantile(lat, 0.5).toFixed(2)} | ${quantile(lat, 0.99).toFixed(2)} | ${quantile(lat, 0.999).toFixed(2)} |`,
+        );
       }
-      lat.sort();
-      if (run === 0) continue; // run 0 warms the JIT
-      const cpu = fresh.length / ((c.user + c.system) / 1e6);
-      best[name] = Math.max(best[name], cpu);
-      console.log(
-        `| ${run} | ${name} | ${Math.round((fresh.length / ms) * 1000)} | ${Math.round(cpu)} | ${quantile(lat, 0.5).toFixed(2)} | ${quantile(lat, 0.99).toFixed(2)} | ${quantile(lat, 0.999).toFixed(2)} |`,
-      );
     }
   }
-  console.log(
-    `best tx per CPU-second: model ${Math.round(best.model)}, rules alone ${Math.round(best.rules)}, ratio ${(best.model / best.rules).toFixed(2)}`,
-  );
+  const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+  const of = (build, name, key) => median(rows.filter((r) => r.build === build && r.name === name).map((r) => r[key]));
+  for (const { name: build } of builds) {
+    console.log(
+      `${build}, median tx per CPU-second: model ${Math.round(of(build, 'model', 'cpu'))} (p50 ${of(build, 'model', 'p50').toFixed(2)} µs, p99 ${of(build, 'model', 'p99').toFixed(2)} µs), rules alone ${Math.round(of(build, 'rules', 'cpu'))}; model / rules ${(of(build, 'model', 'cpu') / of(build, 'rules', 'cpu')).toFixed(2)}`,
+    );
+  }
+  if (baselinePath) {
+    const ratio = (name) => (of('this build', name, 'cpu') / of('baseline', name, 'cpu')).toFixed(2);
+    console.log(`this build / baseline, tx per CPU-second: model ${ratio('model')}, rules alone ${ratio('rules')}`);
+  }
 }
 
 function memory(accounts) {

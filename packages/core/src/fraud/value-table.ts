@@ -1,3 +1,4 @@
+import { hashOut, hashString } from './state/hash.js';
 import type { SeriesStats } from './velocity-store.js';
 
 /**
@@ -18,14 +19,17 @@ import type { SeriesStats } from './velocity-store.js';
  *
  * Eviction is approximately least-recently-used, in two generations of half the capacity: a value read from the
  * old one moves to the young one; when the young one is full, the old one is dropped whole (its records freed).
+ * A generation maps the 64-bit hash of a value (see `Generation`), not the string itself: a Map keyed by strings
+ * reads the stored key string (another cache miss, and a comparison) on every lookup. (Two values would share
+ * counters only if all 64 bits of their hashes agreed, as the profile store's records would.)
  */
 export class ValueTable {
   /** Every record; `alloc` may replace it by a larger copy, so methods read it afresh after allocating. */
   private data = new Float64Array(4096);
   private top = 0;
   private readonly free = new Map<number, number[]>();
-  private young = new Map<string, number>();
-  private old = new Map<string, number>();
+  private young = new Generation();
+  private old = new Generation();
   private readonly ring: number;
 
   constructor(
@@ -37,18 +41,25 @@ export class ValueTable {
 
   /** The record of `value`, or -1 when absent. */
   find(value: string): number {
-    const at = this.young.get(value);
-    if (at !== undefined) return at;
-    const o = this.old.get(value);
-    if (o === undefined) return -1;
-    this.keep(value, o);
-    return o;
+    hashString(value, 0);
+    return this.findHash(hashOut.hi, hashOut.lo);
   }
 
   /** The record of `value` with room for at least `counters` counters, created (empty windows) when absent. */
   entry(value: string, counters: number): number {
-    const at = this.find(value);
-    return at >= 0 && this.data[at]! >= counters ? at : this.grow(value, at, counters, 0);
+    hashString(value, 0);
+    const { hi, lo } = hashOut;
+    const at = this.findHash(hi, lo);
+    return at >= 0 && this.data[at]! >= counters ? at : this.grow(hi, lo, at, counters, 0);
+  }
+
+  private findHash(hi: number, lo: number): number {
+    const at = this.young.get(hi, lo);
+    if (at >= 0) return at;
+    const o = this.old.get(hi, lo);
+    if (o < 0) return -1;
+    this.keep(hi, lo, o);
+    return o;
   }
 
   /** Counter `slot` of the record at `at`: its window total at `now`, then adds `weight` to the sub-bucket of `now`. */
@@ -102,7 +113,8 @@ export class ValueTable {
     let h = at < 0 ? -1 : this.historyAt(at, currency);
     if (h < 0) {
       // First history of this value in this currency: the record grows (a copy).
-      const moved = this.grow(value, at, 0, 1);
+      hashString(value, 0);
+      const moved = this.grow(hashOut.hi, hashOut.lo, at, 0, 1);
       h = moved + 2 + 4 * (this.data[moved + 1]! - 1);
       this.data[h] = currency;
     }
@@ -119,8 +131,11 @@ export class ValueTable {
     return -1;
   }
 
-  /** Moves `value` (record at `from`, or -1) to a new record with ≥ `counters` counters and `histories` more histories. */
-  private grow(value: string, from: number, counters: number, histories: number): number {
+  /**
+   * Moves the value of hash (`hi`, `lo`) (record at `from`, or -1) to a new record with ≥ `counters` counters and
+   * `histories` more histories.
+   */
+  private grow(hi: number, lo: number, from: number, counters: number, histories: number): number {
     const had = from < 0 ? 0 : this.data[from]!;
     const kept = from < 0 ? 0 : this.data[from + 1]!;
     const n = Math.max(counters, had);
@@ -136,26 +151,35 @@ export class ValueTable {
     for (let k = 0; k < n; k++) d[latest + k] = k < had ? d[wasLatest + k]! : -Infinity;
     const rings = latest + n;
     const wasRings = wasLatest + had;
-    for (let i = 0; i < n * ring; i++) d[rings + i] = i < had * ring ? d[wasRings + i]! : i % 2 === 0 ? 0 : -Infinity;
+    // The kept rings copied, the new ones empty (count 0, epoch -∞): two plain loops, no choice per cell.
+    if (had > 0) d.copyWithin(rings, wasRings, wasRings + had * ring);
+    for (let i = had * ring; i < n * ring; i += 2) {
+      d[rings + i] = 0;
+      d[rings + i + 1] = -Infinity;
+    }
     if (from >= 0) {
       this.release(from);
-      // `from` came from find(), which left `value` in the young generation: replace it there, no eviction.
-      this.young.set(value, at);
+      // `from` came from find(), which left the value in the young generation: replace it there, no eviction.
+      this.young.set(hi, lo, at);
     } else {
-      this.keep(value, at);
+      this.keep(hi, lo, at);
     }
     return at;
   }
 
-  private keep(value: string, at: number): void {
+  private keep(hi: number, lo: number, at: number): void {
     if (this.young.size >= Math.max(1, this.capacity >> 1)) {
       const dropped = this.old;
       this.old = this.young;
-      this.young = new Map();
-      // A dropped value still in the surviving generation was promoted (same record) or moved (old record freed then).
-      for (const [v, a] of dropped) if (!this.old.has(v)) this.release(a);
+      // A dropped value still in the surviving generation was promoted (same record) or moved (old record freed then);
+      // the value kept now (promoted from the dropped generation at this very moment) keeps its record too.
+      dropped.forEach((h, l, a) => {
+        if (a !== at && this.old.get(h, l) < 0) this.release(a);
+      });
+      dropped.clear();
+      this.young = dropped;
     }
-    this.young.set(value, at);
+    this.young.set(hi, lo, at);
   }
 
   private alloc(size: number): number {
@@ -176,5 +200,68 @@ export class ValueTable {
     let list = this.free.get(size);
     if (!list) this.free.set(size, (list = []));
     list.push(at);
+  }
+}
+
+/**
+ * One generation of a ValueTable: an open-addressing map (linear probing, at most half full) from a value's 64-bit
+ * hash to its record. Per slot: the hash halves and 1 + the record's offset (0: empty). No removal: a generation is
+ * only ever cleared whole.
+ */
+class Generation {
+  private slots = new Int32Array(4 * 64);
+  private mask = 63;
+  /** 32 − log2(slots): a hash's home slot is the top bits of its multiplied low half. */
+  private shift = 26;
+  size = 0;
+
+  /** The record of (`hi`, `lo`), or -1. */
+  get(hi: number, lo: number): number {
+    const slots = this.slots;
+    for (let s = Math.imul(lo, 0x9e3779b1) >>> this.shift; ; s = (s + 1) & this.mask) {
+      const at = slots[4 * s + 2]! - 1;
+      if (at < 0) return -1;
+      if (slots[4 * s + 1] === lo && slots[4 * s] === hi) return at;
+    }
+  }
+
+  /** Maps (`hi`, `lo`) to record `at`, replacing its record when present. */
+  set(hi: number, lo: number, at: number): void {
+    if (2 * (this.size + 1) > this.mask + 1) this.rehash(2 * (this.mask + 1));
+    const slots = this.slots;
+    let s = Math.imul(lo, 0x9e3779b1) >>> this.shift;
+    for (; slots[4 * s + 2] !== 0; s = (s + 1) & this.mask) {
+      if (slots[4 * s + 1] === lo && slots[4 * s] === hi) {
+        slots[4 * s + 2] = at + 1;
+        return;
+      }
+    }
+    slots[4 * s] = hi;
+    slots[4 * s + 1] = lo;
+    slots[4 * s + 2] = at + 1;
+    this.size++;
+  }
+
+  /** Calls `fn` with each entry. */
+  forEach(fn: (hi: number, lo: number, at: number) => void): void {
+    const slots = this.slots;
+    for (let s = 0; s <= this.mask; s++)
+      if (slots[4 * s + 2] !== 0) fn(slots[4 * s]!, slots[4 * s + 1]!, slots[4 * s + 2]! - 1);
+  }
+
+  /** Forgets every entry (keeping the room it grew to). */
+  clear(): void {
+    this.slots.fill(0);
+    this.size = 0;
+  }
+
+  private rehash(count: number): void {
+    const old = this.slots;
+    this.slots = new Int32Array(4 * count);
+    this.mask = count - 1;
+    this.shift = 32 - Math.log2(count);
+    this.size = 0;
+    for (let s = 0; s < old.length / 4; s++)
+      if (old[4 * s + 2] !== 0) this.set(old[4 * s]!, old[4 * s + 1]!, old[4 * s + 2]! - 1);
   }
 }

@@ -5,13 +5,12 @@ import { STRIDE } from '../state/store.js';
 import { ACCOUNT, BIN, CARD, DEVICE, DOMAIN, EMAIL, IP, ProfileContext, SHOP } from './context.js';
 import { F, PROFILE_FEATURES } from './catalog.js';
 import * as L from './layout.js';
-import { domainSuspicion, MAJOR_MAIL_DOMAINS, userAgentFamily } from './normalize.js';
+import { userAgentFamilyHash } from '../user-agent.js';
+import { domainSuspicion, MAJOR_MAIL_DOMAINS } from './normalize.js';
 
 // The profile features: what the state says about a transaction's account, IP, card, mailbox, device, e-mail
 // domain, BIN and shop (see update.ts for how a transaction changes that state, describe.ts for the reasons' words).
 
-/** Hash kind of the device family strings kept in an account's device set (not a record kind). */
-const FAMILY_HASH = 31;
 const DAY_S = 86_400;
 
 /** Number of profile features. */
@@ -41,9 +40,6 @@ const addKey = (ctx: ProfileContext, kind: number): number => {
   ctx.slot[kind] = k;
   return hashOut.lo;
 };
-
-/** The device family hash of each user agent seen (a pure function of the string: one bounded cache per process). */
-const families = new Map<string, number>();
 
 /** Computes and updates the profile features; holds a bounded cache of domains. */
 export class ProfileFeatures {
@@ -97,7 +93,7 @@ export class ProfileFeatures {
       hashString(input.deviceId, DEVICE);
       ctx.deviceSig = addKey(ctx, DEVICE);
     } else if (input.userAgent !== undefined && input.userAgent !== '') {
-      ctx.deviceSig = this.familyOf(input.userAgent);
+      ctx.deviceSig = userAgentFamilyHash(input.userAgent);
     }
     if (input.cardBin !== undefined && input.cardBin !== '') {
       hashString(input.cardBin, BIN);
@@ -278,17 +274,6 @@ export class ProfileFeatures {
     return ctx.slot[ACCOUNT]! >= 0
       ? !paired
       : ctx.identity !== 0 && ctx.batch.i32[e + L.E_LAST_ACCOUNT] === ctx.identity;
-  }
-
-  private familyOf(ua: string): number {
-    let h = families.get(ua);
-    if (h === undefined) {
-      hashString(userAgentFamily(ua), FAMILY_HASH);
-      h = hashOut.lo;
-      if (families.size >= 16_384) families.clear();
-      families.set(ua, h);
-    }
-    return h;
   }
 
   /** Suspicion of the domain whose hash is in `hashOut` (computed once per domain, bounded cache). */

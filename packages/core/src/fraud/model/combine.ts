@@ -18,9 +18,12 @@ const MAX_REASONS = 12;
  *
  * Two layouts. `complete` (every tree at most 3 deep, as the default model's and every refit's): each tree padded to
  * a complete tree of depth 3 in 16 slots, heap order (node i's children are 2i + 1 and 2i + 2; a leaf above the last
- * level becomes splits on the always-0 slot whose children carry its value), walked in exactly three steps without
- * a branch on the data. Otherwise `nodes`: breadth-first, a right child after its left sibling (a node stores its
- * left child only; a leaf has -1), walked node by node.
+ * level becomes splits on the always-0 slot whose children carry its value). Its trees are not walked one by one but
+ * all at once, feature by feature (the QuickScorer scheme): a split the vector fails (goes right) rules out the
+ * leaves of its left subtree, and each tree's exit leaf is the leftmost leaf left; a feature's splits are sorted by
+ * threshold, so the scan of a feature stops at its first split the vector passes, and a feature that is 0 (most of
+ * them) costs one comparison for all its splits. Otherwise `nodes`: breadth-first, a right child after its left
+ * sibling (a node stores its left child only; a leaf has -1), walked node by node.
  */
 export interface CompiledModel {
   readonly model: FraudModel;
@@ -41,11 +44,24 @@ export interface CompiledModel {
   readonly outside: readonly boolean[];
   /** `complete` layout: the leaf (heap position) each tree sent the last vector to, kept by `modelMargin`. */
   readonly leaves: Int32Array;
+  /**
+   * `complete` layout, the splits by feature: those of vector slot f are `splitStart[f] …` `splitStart[f + 1]`, by
+   * rising threshold; each has its tree and the mask of the leaves (bit i: leaf i from the left) still possible
+   * once the vector fails it. Splits no vector can fail (the padding) are left out.
+   */
+  readonly splitStart: Int32Array;
+  readonly splitThreshold: Float64Array;
+  readonly splitTree: Int32Array;
+  readonly splitMask: Int32Array;
+  /** `complete` layout: per tree, the leaves still possible (work space of `modelMargin`). */
+  readonly possible: Int32Array;
 }
 
 /** Depth of the `complete` layout, and slots per tree in it. */
 const DEPTH = 3;
 const SLOTS = 16;
+/** Heap position of the first leaf of a complete tree of depth 3. */
+const LEAF0 = 7;
 
 /**
  * Compiles `model` for a scorer whose active rules are `rules`. A model feature that is neither a profile feature
@@ -100,6 +116,8 @@ export function compileModel(model: FraudModel, rules: readonly string[], known:
       left: none,
       value,
       leaves: new Int32Array(base.trees),
+      ...splitsByFeature(feature, threshold, zero),
+      possible: new Int32Array(base.trees),
     };
   }
   const roots = new Int32Array(model.trees.length);
@@ -134,6 +152,48 @@ export function compileModel(model: FraudModel, rules: readonly string[], known:
     left: Int32Array.from(left),
     value: Float64Array.from(value),
     leaves: new Int32Array(0),
+    splitStart: new Int32Array(0),
+    splitThreshold: new Float64Array(0),
+    splitTree: new Int32Array(0),
+    splitMask: new Int32Array(0),
+    possible: new Int32Array(0),
+  };
+}
+
+/** The splits of the `complete` layout (`feature`, `threshold` in heap order) grouped by vector slot (0 … `zero`). */
+function splitsByFeature(
+  feature: Int32Array,
+  threshold: Float64Array,
+  zero: number,
+): Pick<CompiledModel, 'splitStart' | 'splitThreshold' | 'splitTree' | 'splitMask'> {
+  const splits: Array<{ f: number; th: number; tree: number; mask: number; at: number }> = [];
+  for (let b = 0; b < feature.length; b += SLOTS) {
+    for (let n = 0; n < LEAF0; n++) {
+      const f = feature[b + n]!;
+      const th = threshold[b + n]!;
+      // The always-0 slot fails only a split below 0 (padding splits at 0 never).
+      if (f === zero && 0 <= th) continue;
+      // Node n's leaves are a run of leaves from the left; failing it rules out the first half of them.
+      let first = n;
+      let width = 1;
+      while (first < LEAF0) {
+        first = 2 * first + 1;
+        width *= 2;
+      }
+      const ruledOut = ((1 << (width / 2)) - 1) << (first - LEAF0);
+      splits.push({ f, th, tree: b / SLOTS, mask: ~ruledOut & 0xff, at: b + n });
+    }
+  }
+  // By slot, then rising threshold; ties in heap order, so the layout does not depend on the sort's stability.
+  splits.sort((a, b) => a.f - b.f || a.th - b.th || a.at - b.at);
+  const splitStart = new Int32Array(zero + 2);
+  for (const s of splits) splitStart[s.f + 1]!++;
+  for (let f = 0; f <= zero; f++) splitStart[f + 1]! += splitStart[f]!;
+  return {
+    splitStart,
+    splitThreshold: Float64Array.from(splits, (s) => s.th),
+    splitTree: Int32Array.from(splits, (s) => s.tree),
+    splitMask: Int32Array.from(splits, (s) => s.mask),
   };
 }
 
@@ -145,12 +205,18 @@ export function modelMargin(m: CompiledModel, x: Float64Array): number {
   const { feature: f, threshold: th, value } = m;
   let z = m.bias;
   if (m.complete) {
-    const leaves = m.leaves;
-    // Three steps per tree; `+!(a <= b)` (1 when the vector goes right, NaN included) compiles without a branch.
+    const { leaves, possible, splitStart, splitThreshold, splitTree, splitMask } = m;
+    possible.fill(0xff);
+    for (let s = 0; s < x.length && s < splitStart.length - 1; s++) {
+      const v = x[s]!;
+      // `!(v <= t)`: the vector fails the split (NaN included), as a walk sends it right.
+      for (let k = splitStart[s]!, end = splitStart[s + 1]!; k < end && !(v <= splitThreshold[k]!); k++)
+        possible[splitTree[k]!]! &= splitMask[k]!;
+    }
+    // Each tree's exit leaf is its leftmost possible leaf (lowest bit), at heap position LEAF0 + its rank.
     for (let t = 0, b = 0; t < leaves.length; t++, b += SLOTS) {
-      let i = 1 + +!(x[f[b]!]! <= th[b]!);
-      i = 2 * i + 1 + +!(x[f[b + i]!]! <= th[b + i]!);
-      i = 2 * i + 1 + +!(x[f[b + i]!]! <= th[b + i]!);
+      const p = possible[t]!;
+      const i = LEAF0 + 31 - Math.clz32(p & -p);
       leaves[t] = i;
       z += value[b + i]!;
     }

@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { isbot } from 'isbot';
 import domains from 'disposable-email-domains/index.json' with { type: 'json' };
 import wildcards from 'disposable-email-domains/wildcard.json' with { type: 'json' };
 import { lowerCased } from '../lower-case.js';
+import { hashOut, hashRange } from '../state/hash.js';
+import { isBotUserAgent } from '../user-agent.js';
 import { defineRule } from './define.js';
 
 // Built on first use: 120k domains cost a few ms and some MB, paid only by scorers that check e-mails.
@@ -37,53 +38,37 @@ export const DISPOSABLE_EMAIL = defineRule({
   create: (p) => {
     const extra = new Set(p.extraDomains.map((d) => d.toLowerCase()));
     const allow = new Set(p.allowDomains.map((d) => d.toLowerCase()));
-    // Most shoppers share a few domains: remember recent verdicts (bounded) instead of probing the 120k-entry set.
-    const verdicts = new Map<string, boolean>();
-    // The last few domains, as normalised: an e-mail ending in one of them exactly (its domain is then already trimmed
-    // and lower case) uses it without slicing the domain out of the e-mail (an allocation per transaction).
-    const recent: string[] = [];
-    let nextRecent = 0;
-    const domainOf = (email: string, at: number): string => {
-      const length = email.length - at - 1;
-      for (let i = 0; i < recent.length; i++) {
-        const d = recent[i]!;
-        if (d.length === length && email.endsWith(d)) return d;
-      }
-      const domain = lowerCased(email.slice(at + 1).trim());
-      recent[nextRecent] = domain;
-      nextRecent = (nextRecent + 1) % 8;
-      return domain;
-    };
+    // Most shoppers share a few domains: verdicts are remembered (bounded) by the hash of the e-mail's text after its
+    // '@', so a domain already seen and already normalised (lower case, trimmed: nearly all) is judged without slicing
+    // it out of the e-mail (an allocation) and hashing that new string in a Map. The entry's domain, compared with
+    // the e-mail's end, rules out a hash collision (and sends a domain that needs normalising the slow way).
+    const verdicts = new Map<number, { domain: string; disposable: boolean }>();
     return {
       evaluate(input) {
-        if (input.email === undefined) return null;
-        const at = input.email.lastIndexOf('@');
+        const email = input.email;
+        if (email === undefined) return null;
+        const at = email.lastIndexOf('@');
         if (at < 0) return null;
-        const domain = domainOf(input.email, at);
-        let disposableDomain = verdicts.get(domain);
-        if (disposableDomain === undefined) {
-          disposableDomain = !allow.has(domain) && (extra.has(domain) || isDisposableDomain(domain));
+        hashRange(email, at + 1, email.length, 0, false);
+        const key = hashOut.lo;
+        let verdict = verdicts.get(key);
+        if (
+          verdict === undefined ||
+          verdict.domain.length !== email.length - at - 1 ||
+          !email.endsWith(verdict.domain)
+        ) {
+          const domain = lowerCased(email.slice(at + 1).trim());
+          verdict = { domain, disposable: !allow.has(domain) && (extra.has(domain) || isDisposableDomain(domain)) };
           if (verdicts.size >= 4096) verdicts.clear();
-          verdicts.set(domain, disposableDomain);
+          verdicts.set(key, verdict);
         }
-        return disposableDomain ? { contribution: p.contribution, detail: `disposable e-mail domain ${domain}` } : null;
+        return verdict.disposable
+          ? { contribution: p.contribution, detail: `disposable e-mail domain ${verdict.domain}` }
+          : null;
       },
     };
   },
 });
-
-// Checkout traffic repeats a few thousand user agents: the verdicts (a pure function of the string) are remembered
-// for the whole process (bounded), so every scorer, a backtest's too, skips the big regex for the ones seen.
-const botVerdicts = new Map<string, boolean>();
-const isBotUserAgent = (ua: string): boolean => {
-  let bot = botVerdicts.get(ua);
-  if (bot === undefined) {
-    bot = isbot(ua);
-    if (botVerdicts.size >= 16_384) botVerdicts.clear();
-    botVerdicts.set(ua, bot);
-  }
-  return bot;
-};
 
 /** Bot or automation user agent (the `isbot` pattern list: crawlers, headless browsers, HTTP libraries). */
 export const BOT_USER_AGENT = defineRule({

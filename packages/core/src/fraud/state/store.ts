@@ -15,8 +15,6 @@ export type StateKind = (typeof STATE_KINDS)[number];
 export const RECORD_WORDS: readonly number[] = [32, 12, 12, 12, 12, 12, 12, 16];
 /** Words between two records in a batch (the largest record). */
 export const STRIDE = 32;
-/** Word 2 of every record: the time of its last update (seconds since 2000-01-01 UTC). */
-const UPDATED_WORD = 2;
 
 /**
  * The records one scoring reads and writes back: `count` keys (kind index into STATE_KINDS, 64-bit hash as two
@@ -96,7 +94,7 @@ const EMAIL_KIND = STATE_KINDS.indexOf('email');
 
 /** Options of `createMemoryFraudStateStore`. */
 export interface MemoryFraudStateStoreOptions {
-  /** Most accounts remembered; beyond it the least recently active are forgotten first (approximately). @default 1000000 */
+  /** Most accounts remembered (every one up to it); beyond it the least recently active is forgotten first. @default 1000000 */
   maxAccounts?: number;
   /** Most records of each other kind (IPs, cards, mailboxes, devices, domains, BINs). @default maxAccounts */
   maxEntities?: number;
@@ -115,20 +113,17 @@ export function memoryTablesOf(store: FraudStateStore): readonly RecordTable[] |
 }
 
 /**
- * Creates the in-memory profile store: one bounded table per kind (see `RecordTable`), about 140 bytes per account
- * and 60 per IP, card, mailbox or device, least recently active evicted first. Synchronous; one process only (the
- * server can share state through Redis).
+ * Creates the in-memory profile store: one bounded table per kind (see `RecordTable`): a record's words (128 bytes per
+ * account, 48 per IP, card, mailbox or device) plus 8 bytes of recency links and 16 to 32 of index. Every record is kept
+ * up to the bound; beyond it the least recently active is forgotten first. Synchronous; one process only (the server
+ * can share state through Redis).
  */
 export function createMemoryFraudStateStore(options: MemoryFraudStateStoreOptions = {}): FraudStateStore {
   const o = parseOptions('createMemoryFraudStateStore', OptionsSchema, options);
   const entities = o.maxEntities ?? o.maxAccounts;
   const tables = STATE_KINDS.map(
     (kind, i) =>
-      new RecordTable(
-        RECORD_WORDS[i]!,
-        kind === 'account' ? o.maxAccounts : kind === 'shop' ? 1024 : entities,
-        UPDATED_WORD,
-      ),
+      new RecordTable(RECORD_WORDS[i]!, kind === 'account' ? o.maxAccounts : kind === 'shop' ? 1024 : entities),
   );
   // Offsets found by the last read, reused by the write that follows it (checked: the key must still be there).
   let offsets = new Int32Array(16);
