@@ -8,10 +8,10 @@ import { inTransaction } from './sqlite-indexer.js';
 // what core's `uuidv7` mints) is keyed by its 16 bytes; any other id (a ULID, an upper-case UUID, a client's own form)
 // by its text. A BLOB never equals a TEXT in SQLite, so two distinct ids never share a key.
 
-/** The DDL of the events file's tables of events (`schema` as the connection names it). */
-export function eventsSchema(schema = 'main'): string {
+/** The DDL of the events file's tables of events (`schema` as the connection names it; `rows`, the body table's name). */
+export function eventsSchema(schema = 'main', rows = 'events'): string {
   return `
-CREATE TABLE IF NOT EXISTS ${schema}.events (seq INTEGER PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS ${schema}.${rows} (seq INTEGER PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS ${schema}.event_ids (id BLOB PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
 `;
 }
@@ -40,9 +40,7 @@ export function migrateEventRows(db: DatabaseSync): number {
     (row) => row.name,
   );
   if (!columns.includes('id')) return 0;
-  db.exec(`
-CREATE TABLE IF NOT EXISTS events_next (seq INTEGER PRIMARY KEY, doc TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS event_ids (id BLOB PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;`);
+  db.exec(eventsSchema('main', 'events_next'));
   const copiedTo = db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM events_next');
   const read = db.prepare('SELECT seq, id, doc FROM events WHERE seq > ? ORDER BY seq LIMIT ?');
   const insertRow = db.prepare('INSERT INTO events_next (seq, doc) VALUES (?, ?)');
